@@ -1,0 +1,53 @@
+package org.msight.api;
+
+import com.typesafe.config.Config;
+import java.util.Optional;
+import java.util.function.Supplier;
+import org.msight.api.data.Metadata;
+import org.msight.api.data.SensorData;
+import org.slf4j.Logger;
+
+/** What the runtime hands a node: who it is, its settings, and the way to publish. */
+public interface NodeContext {
+
+    /** The node's name: its key under {@code nodes} in the pipeline file. */
+    String nodeName();
+
+    /** The edge device this runs on ({@code msight.device-name}). */
+    String deviceName();
+
+    /** The sensor name of a source ({@code sensor-name}); empty for sinks. */
+    Optional<String> sensorName();
+
+    /**
+     * The node's block, with the plugin's defaults filled in; validated against
+     * {@link NodeProvider#settings()} before the node is created.
+     */
+    Config config();
+
+    /** A logger whose lines carry the node's name. */
+    Logger logger();
+
+    /** A counter of the node's own, reported in its throughput line under {@code name}. */
+    Counter counter(String name);
+
+    /**
+     * Offers one message to the node's publish topic. For sources the offer counts against
+     * {@code gap}: {@code message} is called, and its result published, only for the offers gap
+     * lets through, so expensive work (JPEG encoding) is done only for published messages.
+     * Processors publish every result.
+     *
+     * @return whether the message was built and published
+     */
+    boolean publish(Supplier<? extends SensorData> message);
+
+    /**
+     * Metadata for a new message of this node: its sensor and device names, the given capture
+     * time, the creation time now and a fresh frame id.
+     *
+     * @param captureTimestamp POSIX seconds when the data was captured
+     */
+    default Metadata newMetadata(double captureTimestamp) {
+        return Metadata.create(sensorName().orElse(null), deviceName(), captureTimestamp);
+    }
+}

@@ -1,0 +1,40 @@
+package org.msight.api;
+
+import java.util.List;
+
+/**
+ * Creates nodes of one type; the entry point of a plugin, found with
+ * {@link java.util.ServiceLoader}. A plugin jar lists its providers in
+ * {@code META-INF/services/org.msight.api.NodeProvider} and ships a {@code reference.conf}
+ * with the defaults of its optional settings under {@code msight.node-types.<type>}, each with
+ * a comment. Implementations need a public no-argument constructor.
+ */
+public interface NodeProvider {
+
+    /** Where plugins put the defaults of their settings in {@code reference.conf}. */
+    String DEFAULTS_PATH = "msight.node-types";
+
+    /** The type name used in HOCON ({@code type = rtsp-receiver}): lower case, kebab-case. */
+    String type();
+
+    /** Whether the nodes are sources, sinks or processors. */
+    NodeKind kind();
+
+    /** One line that says what the node does. */
+    String description();
+
+    /**
+     * Every setting of this type's own, beyond the common ones the runtime handles
+     * ({@code type}, {@code gap}, topics, {@code sensor-name}, queue and restart settings).
+     */
+    List<Setting> settings();
+
+    /**
+     * Builds a node: a {@link SourceNode}, {@link SinkNode} or {@link ProcessorNode} as
+     * {@link #kind()} says. Reads {@link NodeContext#config()}; does no I/O.
+     *
+     * @throws IllegalArgumentException when a setting has a value the node cannot use; the
+     *     message names the key
+     */
+    Node create(NodeContext context);
+}

@@ -1,0 +1,19 @@
+package org.msight.api;
+
+/** The HOCON value type of a {@link Setting}. */
+public enum SettingType {
+    /** A string. */
+    STRING,
+    /** A whole number (32 bits). */
+    INT,
+    /** A number. */
+    DOUBLE,
+    /** {@code true} or {@code false}. */
+    BOOLEAN,
+    /** A duration with unit, such as {@code 500ms} or {@code 10s}. */
+    DURATION,
+    /** A list of strings. */
+    STRING_LIST,
+    /** An object of keys and values, such as HTTP headers. */
+    OBJECT
+}

@@ -1,0 +1,22 @@
+package org.msight.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
+
+class SecretsTest {
+
+    @Test
+    void passwordsInUrlsAreMasked() {
+        assertThat(Secrets.redactUrl("rtsp://admin:s3cr%40t@10.0.0.5:554/live"))
+                .isEqualTo("rtsp://admin:***@10.0.0.5:554/live");
+        assertThat(Secrets.redactUrl("could not open https://u:p@h/x: refused"))
+                .isEqualTo("could not open https://u:***@h/x: refused");
+    }
+
+    @Test
+    void textWithoutCredentialsIsUnchanged() {
+        assertThat(Secrets.redactUrl("rtsp://127.0.0.1:8554/live.stream")).isEqualTo("rtsp://127.0.0.1:8554/live.stream");
+        assertThat(Secrets.redactUrl("rtsp://user@host/x")).isEqualTo("rtsp://user@host/x");
+    }
+}

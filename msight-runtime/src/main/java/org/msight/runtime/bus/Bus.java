@@ -1,0 +1,32 @@
+package org.msight.runtime.bus;
+
+import org.msight.api.data.SensorData;
+
+/**
+ * What carries messages from publishers to the inboxes of subscribers, by topic name. Chosen in
+ * the pipeline file ({@code msight.bus}): {@code memory} within one process, {@code redis}
+ * across processes with MSight's wire format.
+ */
+public interface Bus extends AutoCloseable {
+
+    /**
+     * Registers an inbox for every message published on {@code topic} from now on. Called for
+     * each subscribing node before any node starts.
+     */
+    void subscribe(String topic, Inbox inbox);
+
+    /** Starts delivering; called once after every subscription is registered. */
+    default void start() {
+    }
+
+    /**
+     * Hands {@code data} to every inbox subscribed to {@code topic}. Does not block on slow
+     * subscribers (their inboxes drop their oldest message); a bus that cannot deliver now
+     * counts the message as lost rather than throwing.
+     */
+    void publish(String topic, SensorData data);
+
+    /** Stops delivering and releases connections. */
+    @Override
+    void close();
+}

@@ -1,0 +1,89 @@
+package org.msight.runtime.bus;
+
+import java.util.ArrayDeque;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import org.msight.api.data.SensorData;
+
+/**
+ * The bounded queue in front of one subscribing node. Live sensor data loses value with age,
+ * so a full inbox drops its oldest message to take the new one; drops are counted. Messages a
+ * bus could not decode are counted here too.
+ */
+public final class Inbox {
+
+    private final int capacity;
+    private final ArrayDeque<SensorData> queue;
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition notEmpty = lock.newCondition();
+    private final LongAdder dropped = new LongAdder();
+    private final LongAdder malformed = new LongAdder();
+
+    /** @param capacity how many messages wait at most */
+    public Inbox(int capacity) {
+        if (capacity < 1) {
+            throw new IllegalArgumentException("inbox capacity must be at least 1, was " + capacity);
+        }
+        this.capacity = capacity;
+        this.queue = new ArrayDeque<>(capacity);
+    }
+
+    /** Adds a message, dropping the oldest one when full. Never blocks for long. */
+    public void offer(SensorData data) {
+        lock.lock();
+        try {
+            if (queue.size() == capacity) {
+                queue.pollFirst();
+                dropped.increment();
+            }
+            queue.addLast(data);
+            notEmpty.signal();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The oldest message, waiting up to {@code timeout}; {@code null} when none came. */
+    public SensorData poll(long timeout, TimeUnit unit) throws InterruptedException {
+        long nanos = unit.toNanos(timeout);
+        lock.lock();
+        try {
+            while (queue.isEmpty()) {
+                if (nanos <= 0) {
+                    return null;
+                }
+                nanos = notEmpty.awaitNanos(nanos);
+            }
+            return queue.pollFirst();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Counts a message that arrived but could not be decoded. */
+    public void countMalformed() {
+        malformed.increment();
+    }
+
+    /** Messages waiting now. */
+    public int size() {
+        lock.lock();
+        try {
+            return queue.size();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Messages dropped because the inbox was full. */
+    public long dropped() {
+        return dropped.sum();
+    }
+
+    /** Messages that could not be decoded. */
+    public long malformed() {
+        return malformed.sum();
+    }
+}
