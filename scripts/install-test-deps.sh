@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the tests and benchmarks need, when missing.
+# Tests start real servers: GStreamer's RTSP server (through Debian's /usr/bin/python3),
+# redis-server, and use the ffmpeg CLI to make test inputs; benchmarks also use wrk.
+set -euo pipefail
+
+packages=(
+  redis-server
+  ffmpeg
+  wrk
+  python3-gi
+  gir1.2-gst-rtsp-server-1.0
+  gstreamer1.0-rtsp
+  gstreamer1.0-plugins-base
+  gstreamer1.0-plugins-good
+  gstreamer1.0-plugins-ugly
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "Installing Debian packages needed by the tests: ${missing[*]}"
+sudo_cmd=()
+[ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
+"${sudo_cmd[@]}" apt-get update -q
+DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
