@@ -1,0 +1,147 @@
+package org.msight.codec;
+
+import com.fasterxml.jackson.core.Base64Variants;
+import com.fasterxml.jackson.core.JsonGenerator;
+import java.io.IOException;
+import java.math.BigDecimal;
+import java.math.BigInteger;
+import java.util.List;
+import java.util.Map;
+import org.msight.api.data.FieldWriter;
+import org.msight.api.data.Metadata;
+import org.msight.api.data.SensorData;
+
+/**
+ * Writes one MSight message as a map through a Jackson generator, so the same code makes the
+ * MessagePack wire format and the JSON form: the common fields in MSight's order, then the
+ * type's own. Bytes go to the generator as they are (MessagePack {@code bin}, or Base64 encoded
+ * as the JSON generator streams).
+ */
+final class MessageWriter implements FieldWriter {
+
+    private final JsonGenerator out;
+    private final boolean pythonFloats;
+
+    /**
+     * @param out the generator, left open
+     * @param pythonFloats whether to write doubles as Python's {@code repr} (for JSON text)
+     */
+    MessageWriter(JsonGenerator out, boolean pythonFloats) {
+        this.out = out;
+        this.pythonFloats = pythonFloats;
+    }
+
+    void write(SensorData data) throws IOException {
+        Metadata metadata = data.metadata();
+        out.writeStartObject();
+        writeString("data_type", data.typeTag());
+        writeString("sensor_name", metadata.sensorName());
+        writeDouble("capture_timestamp", metadata.captureTimestamp());
+        writeDouble("creation_timestamp", metadata.creationTimestamp());
+        out.writeFieldName("frame_id");
+        writeUnsigned(metadata.frameId());
+        writeString("device_name", metadata.deviceName());
+        data.writeFields(this);
+        out.writeEndObject();
+    }
+
+    @Override
+    public void writeString(String name, String value) throws IOException {
+        out.writeFieldName(name);
+        out.writeString(value);
+    }
+
+    @Override
+    public void writeDouble(String name, double value) throws IOException {
+        out.writeFieldName(name);
+        writeDoubleValue(value);
+    }
+
+    @Override
+    public void writeLong(String name, long value) throws IOException {
+        out.writeFieldName(name);
+        out.writeNumber(value);
+    }
+
+    @Override
+    public void writeBoolean(String name, boolean value) throws IOException {
+        out.writeFieldName(name);
+        out.writeBoolean(value);
+    }
+
+    @Override
+    public void writeBytes(String name, byte[] value) throws IOException {
+        out.writeFieldName(name);
+        out.writeBinary(Base64Variants.MIME_NO_LINEFEEDS, value, 0, value.length);
+    }
+
+    @Override
+    public void writeIntArray(String name, int... values) throws IOException {
+        out.writeFieldName(name);
+        out.writeStartArray();
+        for (int value : values) {
+            out.writeNumber(value);
+        }
+        out.writeEndArray();
+    }
+
+    @Override
+    public void writeValue(String name, Object value) throws IOException {
+        out.writeFieldName(name);
+        writeAny(value);
+    }
+
+    private void writeAny(Object value) throws IOException {
+        if (value == null) {
+            out.writeNull();
+        } else if (value instanceof String s) {
+            out.writeString(s);
+        } else if (value instanceof Boolean b) {
+            out.writeBoolean(b);
+        } else if (value instanceof Double || value instanceof Float || value instanceof BigDecimal) {
+            writeDoubleValue(((Number) value).doubleValue());
+        } else if (value instanceof BigInteger big) {
+            out.writeNumber(big);
+        } else if (value instanceof Number n) {
+            out.writeNumber(n.longValue());
+        } else if (value instanceof byte[] bytes) {
+            out.writeBinary(Base64Variants.MIME_NO_LINEFEEDS, bytes, 0, bytes.length);
+        } else if (value instanceof List<?> list) {
+            out.writeStartArray();
+            for (Object element : list) {
+                writeAny(element);
+            }
+            out.writeEndArray();
+        } else if (value instanceof Map<?, ?> map) {
+            out.writeStartObject();
+            for (Map.Entry<?, ?> entry : map.entrySet()) {
+                if (!(entry.getKey() instanceof String key)) {
+                    throw new IllegalArgumentException("map keys must be strings, not " + entry.getKey());
+                }
+                out.writeFieldName(key);
+                writeAny(entry.getValue());
+            }
+            out.writeEndObject();
+        } else {
+            throw new IllegalArgumentException("cannot write a " + value.getClass().getName()
+                    + ": use null, String, Number, Boolean, byte[], List or Map");
+        }
+    }
+
+    private void writeDoubleValue(double value) throws IOException {
+        if (pythonFloats) {
+            out.writeNumber(PythonFloats.repr(value));
+        } else {
+            out.writeNumber(value);
+        }
+    }
+
+    /** Frame ids are unsigned 64-bit in MSight: ids past 2^63 stay positive (MessagePack uint64). */
+    private void writeUnsigned(long value) throws IOException {
+        if (value >= 0) {
+            out.writeNumber(value);
+        } else {
+            out.writeNumber(new BigInteger(Long.toUnsignedString(value)));
+        }
+    }
+}

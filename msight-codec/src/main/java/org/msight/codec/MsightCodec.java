@@ -1,0 +1,196 @@
+package org.msight.codec;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonParser;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.ServiceLoader;
+import java.util.Set;
+import org.msgpack.jackson.dataformat.MessagePackFactory;
+import org.msight.api.data.BytesData;
+import org.msight.api.data.DataType;
+import org.msight.api.data.ImageData;
+import org.msight.api.data.MalformedDataException;
+import org.msight.api.data.SensorData;
+
+/**
+ * MSight's message formats: the MessagePack map published on Redis, byte for byte what Python
+ * MSight writes, and the JSON form ({@code to_json()}) posted by the HTTP uploader, byte for byte
+ * what Python's {@code json.dumps} writes. Reading accepts keys in any order, ignores unknown
+ * keys, and restores every {@link DataType} the codec was built with. Thread-safe.
+ */
+public final class MsightCodec {
+
+    private final Map<String, DataType> types;
+    private final MessageReader reader;
+    private final MessagePackFactory messagePack;
+    private final JsonFactory json;
+
+    /**
+     * @param types the data types to read, one per tag
+     * @throws IllegalArgumentException when two different types share a tag
+     */
+    public MsightCodec(Collection<? extends DataType> types) {
+        Map<String, DataType> byTag = new LinkedHashMap<>();
+        for (DataType type : types) {
+            DataType other = byTag.putIfAbsent(type.tag(), type);
+            if (other != null && other != type) {
+                throw new IllegalArgumentException("two data types share the tag '" + type.tag() + "': "
+                        + other.getClass().getName() + " and " + type.getClass().getName());
+            }
+        }
+        this.types = Collections.unmodifiableMap(byTag);
+        this.reader = new MessageReader(this.types);
+        // No thread-local reuse: it would keep the last payload of every thread reachable.
+        this.messagePack = new MessagePackFactory().setReuseResourceInGenerator(false).setReuseResourceInParser(false);
+        this.messagePack.disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET);
+        this.json = PythonJsonStyle.factory();
+    }
+
+    /** A codec for MSight's own types: {@link SensorData}, {@link ImageData}, {@link BytesData}. */
+    public static MsightCodec withBuiltInTypes() {
+        return new MsightCodec(builtInTypes());
+    }
+
+    /**
+     * A codec for the built-in types plus every {@code org.msight.api.data.DataType} service the
+     * class loaders offer (a provider class seen through several loaders counts once).
+     */
+    public static MsightCodec discover(ClassLoader... loaders) {
+        List<DataType> found = new ArrayList<>(builtInTypes());
+        Set<Class<?>> seen = new HashSet<>();
+        for (ClassLoader loader : loaders) {
+            ServiceLoader.load(DataType.class, loader).stream()
+                    .filter(provider -> seen.add(provider.type()))
+                    .forEach(provider -> found.add(provider.get()));
+        }
+        return new MsightCodec(found);
+    }
+
+    private static List<DataType> builtInTypes() {
+        return List.of(SensorData.TYPE, ImageData.TYPE, BytesData.TYPE);
+    }
+
+    /** The tags this codec reads. */
+    public Set<String> tags() {
+        return types.keySet();
+    }
+
+    /**
+     * The MessagePack payload of one message. Large byte fields are copied once, into the
+     * returned array, which has exactly the payload's length.
+     */
+    public byte[] toMessagePack(SensorData data) {
+        try {
+            CountingOutputStream counter = new CountingOutputStream();
+            writeMessagePack(data, counter);
+            ExactArrayOutputStream payload = new ExactArrayOutputStream(counter.count);
+            writeMessagePack(data, payload);
+            return payload.array();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + data + " as MessagePack", e);
+        }
+    }
+
+    /** Writes the MessagePack payload of one message to {@code out}, left open. */
+    public void writeMessagePack(SensorData data, OutputStream out) throws IOException {
+        write(messagePack.createGenerator(out), data, false);
+    }
+
+    /**
+     * Writes MSight's JSON form of one message to {@code out}, left open, as UTF-8: bytes are
+     * Base64-encoded while streaming, without a copy of the whole string.
+     */
+    public void writeJson(SensorData data, OutputStream out) throws IOException {
+        JsonGenerator generator = json.createGenerator(out);
+        generator.setPrettyPrinter(PythonJsonStyle.SEPARATORS);
+        write(generator, data, true);
+    }
+
+    private static void write(JsonGenerator generator, SensorData data, boolean pythonFloats) throws IOException {
+        try (generator) {
+            new MessageWriter(generator, pythonFloats).write(data);
+        }
+    }
+
+    /**
+     * Reads one MessagePack payload.
+     *
+     * @throws MalformedDataException when it is not one MSight message of a known type
+     */
+    public SensorData fromMessagePack(byte[] payload) {
+        return read(payload, messagePack, "MessagePack");
+    }
+
+    /**
+     * Reads one message in the JSON form.
+     *
+     * @throws MalformedDataException when it is not one MSight message of a known type
+     */
+    public SensorData fromJson(byte[] json) {
+        return read(json, this.json, "JSON");
+    }
+
+    private SensorData read(byte[] payload, JsonFactory factory, String format) {
+        try (JsonParser parser = factory.createParser(payload)) {
+            return reader.read(parser);
+        } catch (MalformedDataException e) {
+            throw e;
+        } catch (IOException | RuntimeException e) {
+            throw new MalformedDataException("not a valid " + format + " message (" + payload.length + " bytes): "
+                    + e.getMessage());
+        }
+    }
+
+    /** Counts bytes, keeping none. */
+    private static final class CountingOutputStream extends OutputStream {
+        int count;
+
+        @Override
+        public void write(int b) {
+            count++;
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) {
+            count += len;
+        }
+    }
+
+    /** Fills an array of a known size. */
+    private static final class ExactArrayOutputStream extends OutputStream {
+        private final byte[] array;
+        private int position;
+
+        ExactArrayOutputStream(int size) {
+            array = new byte[size];
+        }
+
+        @Override
+        public void write(int b) {
+            array[position++] = (byte) b;
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) {
+            System.arraycopy(b, off, array, position, len);
+            position += len;
+        }
+
+        byte[] array() {
+            if (position != array.length) {
+                throw new IllegalStateException("wrote " + position + " of " + array.length + " bytes");
+            }
+            return array;
+        }
+    }
+}
