@@ -1,0 +1,160 @@
+package org.msight.runtime;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.msight.api.Node;
+import org.msight.api.NodeKind;
+import org.msight.api.ProcessorNode;
+import org.msight.api.SinkNode;
+import org.msight.api.SourceNode;
+import org.msight.runtime.bus.Bus;
+import org.msight.runtime.bus.Inbox;
+import org.msight.runtime.config.ConfigProblem;
+import org.msight.runtime.config.NodeSpec;
+import org.msight.runtime.config.PipelineConfigException;
+import org.msight.runtime.config.PipelineSpec;
+import org.msight.runtime.node.Backoff;
+import org.msight.runtime.node.InboxRunner;
+import org.msight.runtime.node.NodeMetrics;
+import org.msight.runtime.node.NodeRunner;
+import org.msight.runtime.node.RuntimeNodeContext;
+import org.msight.runtime.node.SourceRunner;
+import org.msight.runtime.node.ThroughputReporter;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A running pipeline: its nodes, each on its own thread, joined by a bus. Stopping stops the
+ * sources first, then lets processors and sinks drain their inboxes within the drain limit.
+ */
+public final class Pipeline {
+
+    private static final Logger LOG = LoggerFactory.getLogger("msight.runtime");
+    private static final Duration SOURCE_STOP_LIMIT = Duration.ofSeconds(5);
+
+    private final PipelineSpec spec;
+    private final Bus bus;
+    private final MeterRegistry meters;
+    private final List<NodeRunner> runners;
+    private final ThroughputReporter reporter;
+
+    private Pipeline(PipelineSpec spec, Bus bus, MeterRegistry meters, List<NodeRunner> runners,
+            ThroughputReporter reporter) {
+        this.spec = spec;
+        this.bus = bus;
+        this.meters = meters;
+        this.runners = runners;
+        this.reporter = reporter;
+    }
+
+    /**
+     * Creates every node of {@code spec} on {@code bus}. Nothing runs yet.
+     *
+     * @throws PipelineConfigException when a node rejects its settings
+     */
+    public static Pipeline create(PipelineSpec spec, Bus bus) throws PipelineConfigException {
+        MeterRegistry meters = new SimpleMeterRegistry();
+        List<NodeRunner> runners = new ArrayList<>();
+        List<ThroughputReporter.Subject> subjects = new ArrayList<>();
+        List<ConfigProblem> problems = new ArrayList<>();
+        for (NodeKind kind : List.of(NodeKind.SOURCE, NodeKind.PROCESSOR, NodeKind.SINK)) {
+            for (NodeSpec node : spec.nodes()) {
+                if (node.kind() == kind) {
+                    NodeMetrics metrics = new NodeMetrics(node.name(), meters);
+                    RuntimeNodeContext context = new RuntimeNodeContext(node, spec.deviceName(), bus, metrics);
+                    try {
+                        NodeRunner runner = runnerFor(node, createNode(node, context), context, metrics, bus,
+                                spec.drainTimeout());
+                        runners.add(runner);
+                        subjects.add(new ThroughputReporter.Subject(context.logger(), metrics,
+                                runner instanceof InboxRunner inboxRunner ? inboxRunner.inbox() : null));
+                    } catch (IllegalArgumentException e) {
+                        problems.add(new ConfigProblem(node.location(), "nodes." + node.name(), e.getMessage()));
+                    }
+                }
+            }
+        }
+        if (!problems.isEmpty()) {
+            throw new PipelineConfigException(problems);
+        }
+        return new Pipeline(spec, bus, meters, runners, new ThroughputReporter(subjects, spec.statsInterval()));
+    }
+
+    private static Node createNode(NodeSpec spec, RuntimeNodeContext context) {
+        Thread thread = Thread.currentThread();
+        ClassLoader previous = thread.getContextClassLoader();
+        thread.setContextClassLoader(spec.type().classLoader());
+        try {
+            Node node = spec.type().provider().create(context);
+            Class<?> expected = switch (spec.kind()) {
+                case SOURCE -> SourceNode.class;
+                case SINK -> SinkNode.class;
+                case PROCESSOR -> ProcessorNode.class;
+            };
+            if (!expected.isInstance(node)) {
+                throw new IllegalStateException("node type '" + spec.type().name() + "' (" + spec.type().plugin()
+                        + ") declares kind " + spec.kind() + " but created a " + node.getClass().getName());
+            }
+            return node;
+        } finally {
+            thread.setContextClassLoader(previous);
+        }
+    }
+
+    private static NodeRunner runnerFor(NodeSpec spec, Node node, RuntimeNodeContext context, NodeMetrics metrics,
+            Bus bus, Duration drainTimeout) {
+        Backoff backoff = new Backoff(spec.restartBackoffInitial(), spec.restartBackoffMax());
+        ClassLoader loader = spec.type().classLoader();
+        if (node instanceof SourceNode source) {
+            return new SourceRunner(spec.name(), source, context.logger(), metrics, loader, backoff);
+        }
+        Inbox inbox = new Inbox(spec.queueCapacity());
+        bus.subscribe(spec.subscribeTopic().orElseThrow(), inbox);
+        return new InboxRunner(spec.name(), node, context.logger(), metrics, loader, backoff, inbox, spec.gap(),
+                drainTimeout);
+    }
+
+    /** Starts every node, sinks first so no early message is missed, and the throughput lines. */
+    public void start() {
+        bus.start();
+        for (int i = runners.size() - 1; i >= 0; i--) {
+            runners.get(i).start();
+        }
+        reporter.start();
+        LOG.info("pipeline {} started: {} nodes on the {} bus", spec.file(), runners.size(), spec.bus());
+    }
+
+    /**
+     * Stops sources first, then processors and sinks once they have drained their inboxes (within
+     * {@code msight.drain-timeout}), and closes the bus.
+     *
+     * @return whether every node stopped in time
+     */
+    public boolean stop() throws InterruptedException {
+        boolean clean = true;
+        for (NodeKind kind : List.of(NodeKind.SOURCE, NodeKind.PROCESSOR, NodeKind.SINK)) {
+            Duration limit = kind == NodeKind.SOURCE ? SOURCE_STOP_LIMIT : spec.drainTimeout().plusSeconds(1);
+            List<NodeRunner> ofKind = runners.stream().filter(r -> kindOf(r) == kind).toList();
+            ofKind.forEach(NodeRunner::requestStop);
+            for (NodeRunner runner : ofKind) {
+                if (!runner.awaitFinished(limit)) {
+                    LOG.warn("node {} did not stop within {}; interrupting it", runner.name(), limit);
+                    runner.interrupt();
+                    clean &= runner.awaitFinished(Duration.ofSeconds(2));
+                }
+            }
+        }
+        reporter.close();
+        bus.close();
+        meters.close();
+        LOG.info("pipeline {} stopped{}", spec.file(), clean ? "" : " (some nodes did not stop in time)");
+        return clean;
+    }
+
+    private NodeKind kindOf(NodeRunner runner) {
+        return spec.nodes().stream().filter(n -> n.name().equals(runner.name())).findFirst().orElseThrow().kind();
+    }
+}

@@ -1,0 +1,77 @@
+package org.msight.runtime;
+
+import com.typesafe.config.Config;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.msight.runtime.bus.Bus;
+import org.msight.runtime.bus.MemoryBus;
+import org.msight.runtime.config.PipelineConfigException;
+import org.msight.runtime.config.PipelineLoader;
+import org.msight.runtime.config.PipelineSpec;
+import org.msight.runtime.logging.Logging;
+import org.msight.runtime.plugin.PluginException;
+import org.msight.runtime.plugin.PluginLoader;
+import org.msight.runtime.plugin.Plugins;
+
+/**
+ * Turns a pipeline file into a {@link Pipeline}: reads the runtime settings, loads the plugins
+ * from the class path and the plugin path, validates the nodes and makes the bus.
+ */
+public final class Runtime {
+
+    /** System property the launch scripts set to the distribution's folder. */
+    public static final String HOME_PROPERTY = "msight.home";
+
+    private final PipelineLoader loader = new PipelineLoader(Runtime.class.getClassLoader());
+    private final List<Path> extraPluginPath;
+
+    /** @param extraPluginPath plugin folders given on the command line */
+    public Runtime(List<Path> extraPluginPath) {
+        this.extraPluginPath = List.copyOf(extraPluginPath);
+    }
+
+    /** Reads and validates a pipeline file; logging is set up from its msight block first. */
+    public Loaded load(Path file) throws PipelineConfigException, PluginException {
+        Config msight = loader.readFile(file);
+        Logging.configure(msight.getString("device-name"), msight.getString("logging-level"));
+        Plugins plugins = loadPlugins(msight);
+        return new Loaded(loader.load(file, plugins), plugins);
+    }
+
+    /** Validates a pipeline built in memory (the MSight-compatible launchers build theirs). */
+    public Loaded load(String description, Config pipeline) throws PipelineConfigException, PluginException {
+        Config msight = pipeline.withFallback(com.typesafe.config.ConfigFactory.defaultReference(
+                Runtime.class.getClassLoader())).resolve().getConfig("msight");
+        Logging.configure(msight.getString("device-name"), msight.getString("logging-level"));
+        Plugins plugins = loadPlugins(msight);
+        return new Loaded(loader.load(description, pipeline, plugins), plugins);
+    }
+
+    /** The plugins on the class path and on the plugin path (without a pipeline file). */
+    public Plugins loadPlugins(Config msight) throws PluginException {
+        List<Path> path = new ArrayList<>(extraPluginPath);
+        msight.getStringList("plugin-path").forEach(p -> path.add(Path.of(p)));
+        String home = System.getProperty(HOME_PROPERTY);
+        if (home != null) {
+            path.add(Path.of(home, "plugins"));
+        }
+        return new PluginLoader(Runtime.class.getClassLoader()).load(path);
+    }
+
+    /** A validated pipeline and the plugins it was checked against. */
+    public record Loaded(PipelineSpec spec, Plugins plugins) {
+
+        /** Creates the pipeline's nodes on the bus its file names. */
+        public Pipeline create() throws PipelineConfigException {
+            return Pipeline.create(spec, busFor(spec));
+        }
+    }
+
+    private static Bus busFor(PipelineSpec spec) {
+        return switch (spec.bus()) {
+            case "memory" -> new MemoryBus();
+            default -> throw new IllegalArgumentException("bus '" + spec.bus() + "' is not available yet");
+        };
+    }
+}

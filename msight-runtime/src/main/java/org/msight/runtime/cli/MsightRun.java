@@ -1,0 +1,61 @@
+package org.msight.runtime.cli;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.msight.runtime.Runtime;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code msight-run}: runs a pipeline file, checks it, or lists the node types. */
+@Command(name = "msight-run", mixinStandardHelpOptions = true, versionProvider = Version.class,
+        description = "Runs the nodes of a HOCON pipeline file until SIGINT or SIGTERM.",
+        subcommands = PluginsCommand.class,
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {"0:stopped cleanly (or --check passed)", "1:a node did not stop in time, or an internal error",
+                "2:bad command line, pipeline file or plugin"})
+public final class MsightRun implements Callable<Integer> {
+
+    @Parameters(index = "0", arity = "0..1", paramLabel = "PIPELINE", description = "The pipeline file (HOCON).")
+    Path pipeline;
+
+    @Option(names = "--check", description = "Validate the file, print the topology, and exit.")
+    boolean check;
+
+    @Option(names = "--plugin-path", paramLabel = "DIR",
+            description = "A folder of plugins, in addition to msight.plugin-path and the distribution's plugins/.")
+    List<Path> pluginPath = new ArrayList<>();
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        if (pipeline == null) {
+            throw new ParameterException(spec.commandLine(), "Missing required parameter: 'PIPELINE'");
+        }
+        return PipelineCommand.run(new Runtime(pluginPath), runtime -> runtime.load(pipeline), check);
+    }
+
+    public static void main(String[] args) {
+        System.exit(commandLine(new MsightRun()).execute(args));
+    }
+
+    /** A picocli command line with MSight's exit codes: 2 for usage errors. */
+    static CommandLine commandLine(Object command) {
+        CommandLine line = new CommandLine(command);
+        line.setExitCodeExceptionMapper(e -> 1);
+        return line.setParameterExceptionHandler((e, args) -> {
+            CommandLine failed = e.getCommandLine();
+            failed.getErr().println("error: " + e.getMessage());
+            failed.getErr().println("Try '" + failed.getCommandSpec().qualifiedName() + " --help' for the options.");
+            return 2;
+        });
+    }
+}

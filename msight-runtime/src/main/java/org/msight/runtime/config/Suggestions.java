@@ -1,0 +1,44 @@
+package org.msight.runtime.config;
+
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.Optional;
+
+/** Finds what a user probably meant when a name is misspelt. */
+final class Suggestions {
+
+    private Suggestions() {
+    }
+
+    /** The closest candidate within a few edits, if any. */
+    static Optional<String> closest(String name, Collection<String> candidates) {
+        int limit = Math.max(2, name.length() / 3);
+        return candidates.stream()
+                .filter(c -> distance(name, c) <= limit)
+                .min(Comparator.comparingInt(c -> distance(name, c)));
+    }
+
+    /** {@code " (did you mean 'x'?)"} or nothing. */
+    static String didYouMean(String name, Collection<String> candidates) {
+        return closest(name, candidates).map(c -> " (did you mean '" + c + "'?)").orElse("");
+    }
+
+    private static int distance(String a, String b) {
+        int[] previous = new int[b.length() + 1];
+        int[] current = new int[b.length() + 1];
+        for (int j = 0; j <= b.length(); j++) {
+            previous[j] = j;
+        }
+        for (int i = 1; i <= a.length(); i++) {
+            current[0] = i;
+            for (int j = 1; j <= b.length(); j++) {
+                int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
+                current[j] = Math.min(Math.min(current[j - 1] + 1, previous[j] + 1), previous[j - 1] + cost);
+            }
+            int[] swap = previous;
+            previous = current;
+            current = swap;
+        }
+        return previous[b.length()];
+    }
+}

@@ -1,0 +1,114 @@
+package org.msight.runtime.node;
+
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import org.msight.api.Node;
+import org.msight.api.ProcessorNode;
+import org.msight.api.RetriableException;
+import org.msight.api.SinkNode;
+import org.msight.api.data.SensorData;
+import org.msight.runtime.bus.Inbox;
+import org.slf4j.Logger;
+
+/**
+ * Runs a sink or a processor: takes messages from its inbox, applies gap, and hands the
+ * admitted ones over. At shutdown it keeps going until the inbox is empty or the drain
+ * deadline passes, then a sink flushes what is in flight with the time left.
+ */
+public final class InboxRunner extends NodeRunner {
+
+    private static final long POLL_MILLIS = 100;
+
+    private final Inbox inbox;
+    private final Gap gap;
+    private final MessageHandler handler;
+    /** Sinks get a message again after a RetriableException; processors are restarted. */
+    private final boolean retriesMessages;
+    private final Duration drainTimeout;
+    private volatile long drainDeadlineNanos;
+    private SensorData pending;
+
+    public InboxRunner(String name, Node node, Logger log, NodeMetrics metrics, ClassLoader loader, Backoff backoff,
+            Inbox inbox, int gap, Duration drainTimeout) {
+        super(name, node, log, metrics, loader, backoff);
+        this.inbox = inbox;
+        this.gap = new Gap(gap);
+        this.handler = node instanceof SinkNode sink ? sink::put : ((ProcessorNode) node)::process;
+        this.retriesMessages = node instanceof SinkNode;
+        this.drainTimeout = drainTimeout;
+    }
+
+    /** Messages waiting in the inbox. */
+    public Inbox inbox() {
+        return inbox;
+    }
+
+    @Override
+    public void requestStop() {
+        drainDeadlineNanos = System.nanoTime() + drainTimeout.toNanos();
+        super.requestStop();
+    }
+
+    @Override
+    protected boolean isDone() {
+        return stopRequested() && (pending == null && inbox.size() == 0 || pastDeadline());
+    }
+
+    @Override
+    protected void step() throws Exception {
+        if (pending == null) {
+            SensorData next = inbox.poll(POLL_MILLIS, TimeUnit.MILLISECONDS);
+            if (next == null) {
+                return;
+            }
+            metrics.in().increment();
+            if (!gap.admit()) {
+                return;
+            }
+            pending = next;
+        }
+        try {
+            handler.handle(pending);
+            pending = null;
+            metrics.out().increment();
+        } catch (RetriableException e) {
+            if (!retriesMessages) {
+                pending = null;
+            }
+            throw e;
+        } catch (Exception | LinkageError e) {
+            pending = null;
+            throw e;
+        }
+    }
+
+    @Override
+    protected void handleFailure(Throwable failure) throws InterruptedException {
+        if (failure instanceof RetriableException && retriesMessages) {
+            retryAfter(failure);
+        } else {
+            restartAfter(failure);
+        }
+    }
+
+    @Override
+    protected void finish() throws Exception {
+        if (node instanceof SinkNode sink) {
+            long left = Math.max(0, drainDeadlineNanos - System.nanoTime());
+            sink.flush(Duration.ofNanos(left));
+        }
+        int lost = inbox.size() + (pending != null ? 1 : 0);
+        if (lost > 0) {
+            log.warn("drain time of {} ran out; {} queued messages were not handled", drainTimeout, lost);
+        }
+    }
+
+    private boolean pastDeadline() {
+        return System.nanoTime() - drainDeadlineNanos > 0;
+    }
+
+    @FunctionalInterface
+    private interface MessageHandler {
+        void handle(SensorData data) throws Exception;
+    }
+}

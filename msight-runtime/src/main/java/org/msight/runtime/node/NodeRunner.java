@@ -1,0 +1,214 @@
+package org.msight.runtime.node;
+
+import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.msight.api.Node;
+import org.msight.api.RetriableException;
+import org.msight.api.Secrets;
+import org.slf4j.Logger;
+import org.slf4j.MDC;
+
+/**
+ * Runs one node on its own thread through the lifecycle of {@link Node}: open, work step by
+ * step, and on failure close, wait with backoff and open again. An outage is logged once when
+ * it starts (a stack trace only for unexpected exceptions), at most once a minute while it
+ * lasts, and once with its duration when the node works again.
+ */
+public abstract class NodeRunner {
+
+    private static final Duration REMINDER_PERIOD = Duration.ofMinutes(1);
+
+    protected final String name;
+    protected final Node node;
+    protected final Logger log;
+    protected final NodeMetrics metrics;
+    private final ClassLoader pluginLoader;
+    private final Backoff backoff;
+    private final CountDownLatch stopRequested = new CountDownLatch(1);
+    private final CountDownLatch finished = new CountDownLatch(1);
+    private Thread thread;
+    private boolean open;
+    private long outageStartNanos = -1;
+    private long lastOutageLogNanos;
+    private int failedAttempts;
+
+    protected NodeRunner(String name, Node node, Logger log, NodeMetrics metrics, ClassLoader pluginLoader,
+            Backoff backoff) {
+        this.name = name;
+        this.node = node;
+        this.log = log;
+        this.metrics = metrics;
+        this.pluginLoader = pluginLoader;
+        this.backoff = backoff;
+    }
+
+    /** Starts the node's thread. */
+    public final void start() {
+        thread = new Thread(this::run, "node-" + name);
+        thread.setContextClassLoader(pluginLoader);
+        thread.start();
+    }
+
+    /** Asks the node to stop; see the subclasses for what stopping means for each kind. */
+    public void requestStop() {
+        stopRequested.countDown();
+    }
+
+    /** Waits for the node's thread to end; whether it did within the timeout. */
+    public final boolean awaitFinished(Duration timeout) throws InterruptedException {
+        return finished.await(timeout.toNanos(), TimeUnit.NANOSECONDS);
+    }
+
+    /** Interrupts a node that did not stop in time. */
+    public final void interrupt() {
+        if (thread != null) {
+            thread.interrupt();
+        }
+    }
+
+    public final String name() {
+        return name;
+    }
+
+    protected final boolean stopRequested() {
+        return stopRequested.getCount() == 0;
+    }
+
+    private void run() {
+        MDC.put("node", name);
+        try {
+            while (!isDone()) {
+                if (!open && !tryOpen()) {
+                    continue;
+                }
+                try {
+                    step();
+                    if (outageStartNanos >= 0) {
+                        recovered();
+                    }
+                } catch (InterruptedException e) {
+                    break;
+                } catch (Exception | LinkageError e) {
+                    handleFailure(e);
+                }
+            }
+            if (open) {
+                finish();
+            }
+        } catch (InterruptedException e) {
+            log.warn("interrupted while stopping; queued messages are lost");
+        } catch (Exception e) {
+            log.error("failed while stopping: {}", describe(e), e);
+        } finally {
+            closeNode();
+            finished.countDown();
+        }
+    }
+
+    /** Whether the loop is over; sources end on stop, sinks when drained. */
+    protected abstract boolean isDone();
+
+    /** One unit of work: a poll, or one message. */
+    protected abstract void step() throws Exception;
+
+    /** What happens after a failed step; by default the node is restarted. */
+    protected void handleFailure(Throwable failure) throws InterruptedException {
+        restartAfter(failure);
+    }
+
+    /** Last work before close at shutdown: sinks flush. */
+    protected void finish() throws Exception {
+    }
+
+    /** Logs the failure as part of an outage, closes the node and waits before it is opened again. */
+    protected final void restartAfter(Throwable failure) throws InterruptedException {
+        if (!(failure instanceof RetriableException)) {
+            metrics.errors().increment();
+        }
+        noteFailure(failure);
+        closeNode();
+        pause();
+    }
+
+    /** Logs the failure as part of an outage and waits, leaving the node open. */
+    protected final void retryAfter(Throwable failure) throws InterruptedException {
+        noteFailure(failure);
+        pause();
+    }
+
+    private boolean tryOpen() throws InterruptedException {
+        try {
+            node.open();
+            open = true;
+            return true;
+        } catch (Exception | LinkageError e) {
+            restartAfter(e);
+            return false;
+        }
+    }
+
+    private void pause() throws InterruptedException {
+        Duration wait = backoff.next();
+        if (stopRequested.await(wait.toNanos(), TimeUnit.NANOSECONDS)) {
+            onStopDuringBackoff();
+        }
+    }
+
+    /** Called when a stop request ends a backoff wait early. */
+    protected void onStopDuringBackoff() {
+    }
+
+    private void noteFailure(Throwable failure) {
+        failedAttempts++;
+        long now = System.nanoTime();
+        boolean retriable = failure instanceof RetriableException;
+        if (outageStartNanos < 0) {
+            outageStartNanos = now;
+            lastOutageLogNanos = now;
+            if (retriable) {
+                log.warn("{}; retrying with backoff", describe(failure));
+            } else {
+                log.error("failed: {}; restarting with backoff", describe(failure), failure);
+            }
+        } else if (now - lastOutageLogNanos >= REMINDER_PERIOD.toNanos()) {
+            lastOutageLogNanos = now;
+            log.warn("still failing after {} ({} attempts): {}", seconds(now - outageStartNanos), failedAttempts,
+                    describe(failure));
+        } else {
+            log.debug("attempt {} failed: {}", failedAttempts, describe(failure));
+        }
+    }
+
+    private void recovered() {
+        log.info("recovered after {} ({} failed attempts)", seconds(System.nanoTime() - outageStartNanos),
+                failedAttempts);
+        outageStartNanos = -1;
+        failedAttempts = 0;
+        backoff.reset();
+    }
+
+    private void closeNode() {
+        if (!open) {
+            return;
+        }
+        open = false;
+        try {
+            node.close();
+        } catch (Exception e) {
+            log.warn("close failed: {}", describe(e));
+        }
+    }
+
+    private static String seconds(long nanos) {
+        return String.format(java.util.Locale.ROOT, "%.1f s", nanos / 1e9);
+    }
+
+    /** A failure in one line, with credentials in URLs masked. */
+    protected static String describe(Throwable failure) {
+        String message = failure.getMessage();
+        String text = failure instanceof RetriableException || message != null && failure instanceof IllegalStateException
+                ? message : failure.getClass().getSimpleName() + (message != null ? ": " + message : "");
+        return Secrets.redactUrl(text);
+    }
+}

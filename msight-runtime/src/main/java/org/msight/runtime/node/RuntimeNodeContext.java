@@ -1,0 +1,88 @@
+package org.msight.runtime.node;
+
+import com.typesafe.config.Config;
+import java.util.Optional;
+import java.util.function.Supplier;
+import org.msight.api.Counter;
+import org.msight.api.NodeContext;
+import org.msight.api.NodeKind;
+import org.msight.api.data.SensorData;
+import org.msight.runtime.bus.Bus;
+import org.msight.runtime.config.NodeSpec;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** The context the runtime hands each node: its settings, logger, counters and publishing. */
+public final class RuntimeNodeContext implements NodeContext {
+
+    /** Prefix of node loggers; the log layout shows the rest as the node name. */
+    public static final String LOGGER_PREFIX = "msight.node.";
+
+    private final NodeSpec spec;
+    private final String deviceName;
+    private final Bus bus;
+    private final NodeMetrics metrics;
+    private final Logger logger;
+    private final Gap sourceGap;
+    private final String publishTopic;
+
+    public RuntimeNodeContext(NodeSpec spec, String deviceName, Bus bus, NodeMetrics metrics) {
+        this.spec = spec;
+        this.deviceName = deviceName;
+        this.bus = bus;
+        this.metrics = metrics;
+        this.logger = LoggerFactory.getLogger(LOGGER_PREFIX + spec.name());
+        this.sourceGap = spec.kind() == NodeKind.SOURCE ? new Gap(spec.gap()) : null;
+        this.publishTopic = spec.publishTopic().orElse(null);
+    }
+
+    @Override
+    public String nodeName() {
+        return spec.name();
+    }
+
+    @Override
+    public String deviceName() {
+        return deviceName;
+    }
+
+    @Override
+    public Optional<String> sensorName() {
+        return spec.sensorName();
+    }
+
+    @Override
+    public Config config() {
+        return spec.config();
+    }
+
+    @Override
+    public Logger logger() {
+        return logger;
+    }
+
+    @Override
+    public Counter counter(String name) {
+        return metrics.counter(name);
+    }
+
+    @Override
+    public boolean publish(Supplier<? extends SensorData> message) {
+        if (publishTopic == null) {
+            throw new IllegalStateException("node '" + spec.name() + "' is a sink: it has no publish-topic");
+        }
+        if (sourceGap != null) {
+            metrics.in().increment();
+            if (!sourceGap.admit()) {
+                return false;
+            }
+        }
+        SensorData data = message.get();
+        if (data == null) {
+            return false;
+        }
+        bus.publish(publishTopic, data);
+        metrics.out().increment();
+        return true;
+    }
+}

@@ -1,0 +1,32 @@
+package org.msight.runtime.node;
+
+import org.msight.api.SourceNode;
+import org.slf4j.Logger;
+
+/** Runs a source: polls until stopped; a stop wakes a blocking poll. */
+public final class SourceRunner extends NodeRunner {
+
+    private final SourceNode source;
+
+    public SourceRunner(String name, SourceNode source, Logger log, NodeMetrics metrics, ClassLoader loader,
+            Backoff backoff) {
+        super(name, source, log, metrics, loader, backoff);
+        this.source = source;
+    }
+
+    @Override
+    public void requestStop() {
+        super.requestStop();
+        source.wakeup();
+    }
+
+    @Override
+    protected boolean isDone() {
+        return stopRequested();
+    }
+
+    @Override
+    protected void step() throws Exception {
+        source.poll();
+    }
+}

@@ -1,0 +1,162 @@
+package org.msight.runtime.plugin;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.MalformedURLException;
+import java.net.URL;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.ServiceLoader;
+import java.util.jar.JarFile;
+import java.util.stream.Stream;
+import org.msight.api.NodeProvider;
+import org.msight.api.Setting;
+import org.msight.api.data.DataType;
+
+/**
+ * Finds node types and data types: on the runtime's class path, and in plugins on the plugin
+ * path, where each jar, or folder of jars, is one plugin with a {@link PluginClassLoader} of
+ * its own.
+ */
+public final class PluginLoader {
+
+    private static final String REFERENCE = "reference.conf";
+
+    private final ClassLoader parent;
+
+    public PluginLoader(ClassLoader parent) {
+        this.parent = parent;
+    }
+
+    /**
+     * Loads every plugin.
+     *
+     * @param pluginPath folders to search; missing folders are skipped
+     * @throws PluginException when a plugin is broken (its message says which and why)
+     */
+    public Plugins load(List<Path> pluginPath) throws PluginException {
+        Map<String, NodeType> types = new LinkedHashMap<>();
+        List<DataType> dataTypes = new ArrayList<>();
+        addAll(parent, "class path", types, dataTypes, defaultsOn(parent, List.of()));
+        for (Path folder : pluginPath) {
+            for (Path plugin : pluginsIn(folder)) {
+                PluginClassLoader loader = new PluginClassLoader(plugin.getFileName().toString(), jarsOf(plugin), parent);
+                addAll(loader, plugin.toString(), types, dataTypes, defaultsOn(loader, ownReferences(loader)));
+            }
+        }
+        return new Plugins(types, dataTypes);
+    }
+
+    private void addAll(ClassLoader loader, String origin, Map<String, NodeType> types, List<DataType> dataTypes,
+            Config reference) throws PluginException {
+        ServiceLoader<NodeProvider> providers = ServiceLoader.load(NodeProvider.class, loader);
+        for (ServiceLoader.Provider<NodeProvider> candidate : providers.stream().toList()) {
+            if (candidate.type().getClassLoader() != loader && loader instanceof PluginClassLoader) {
+                continue; // found through the parent; registered from the class path already
+            }
+            NodeProvider provider = instantiate(candidate, origin);
+            NodeType previous = types.get(provider.type());
+            if (previous != null) {
+                throw new PluginException("node type '" + provider.type() + "' is provided twice: by "
+                        + previous.plugin() + " and by " + origin + "; remove one of them");
+            }
+            Config defaults = defaultsOf(provider, reference, origin);
+            types.put(provider.type(), new NodeType(provider, origin, versionOf(provider), defaults, loader));
+        }
+        for (ServiceLoader.Provider<DataType> candidate : ServiceLoader.load(DataType.class, loader).stream().toList()) {
+            if (candidate.type().getClassLoader() == loader || !(loader instanceof PluginClassLoader)) {
+                dataTypes.add(candidate.get());
+            }
+        }
+    }
+
+    private static NodeProvider instantiate(ServiceLoader.Provider<NodeProvider> candidate, String origin)
+            throws PluginException {
+        try {
+            return candidate.get();
+        } catch (RuntimeException | LinkageError e) {
+            throw new PluginException("plugin " + origin + ": cannot create " + candidate.type().getName() + ": " + e, e);
+        }
+    }
+
+    private static Config defaultsOf(NodeProvider provider, Config reference, String origin) throws PluginException {
+        String path = NodeProvider.DEFAULTS_PATH + ".\"" + provider.type() + "\"";
+        Config defaults = reference.hasPath(path) ? reference.getConfig(path) : ConfigFactory.empty();
+        for (Setting setting : provider.settings()) {
+            if (!setting.required() && !defaults.hasPath(setting.key())) {
+                throw new PluginException("plugin " + origin + ": optional setting '" + setting.key() + "' of node type '"
+                        + provider.type() + "' has no default in its reference.conf under " + path);
+            }
+        }
+        return defaults;
+    }
+
+    private static Config defaultsOn(ClassLoader loader, List<URL> references) {
+        if (references.isEmpty()) {
+            return ConfigFactory.defaultReference(loader);
+        }
+        Config merged = ConfigFactory.empty();
+        for (URL url : references) {
+            merged = merged.withFallback(ConfigFactory.parseURL(url));
+        }
+        return merged.resolve();
+    }
+
+    private static List<URL> ownReferences(PluginClassLoader loader) {
+        try {
+            return loader.ownResources(REFERENCE);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static String versionOf(NodeProvider provider) {
+        String version = provider.getClass().getPackage().getImplementationVersion();
+        return version != null ? version : "unknown";
+    }
+
+    private static List<Path> pluginsIn(Path folder) throws PluginException {
+        if (!Files.isDirectory(folder)) {
+            return List.of();
+        }
+        try (Stream<Path> entries = Files.list(folder)) {
+            return entries.filter(p -> Files.isDirectory(p) || p.toString().endsWith(".jar"))
+                    .sorted(Comparator.comparing(Path::toString))
+                    .toList();
+        } catch (IOException e) {
+            throw new PluginException("cannot list plugin folder " + folder + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static URL[] jarsOf(Path plugin) throws PluginException {
+        try {
+            if (!Files.isDirectory(plugin)) {
+                return new URL[] {checkedJar(plugin)};
+            }
+            try (Stream<Path> entries = Files.list(plugin)) {
+                List<URL> jars = new ArrayList<>();
+                for (Path jar : entries.filter(p -> p.toString().endsWith(".jar")).sorted().toList()) {
+                    jars.add(checkedJar(jar));
+                }
+                return jars.toArray(URL[]::new);
+            }
+        } catch (IOException e) {
+            throw new PluginException("cannot read plugin " + plugin + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static URL checkedJar(Path jar) throws PluginException, MalformedURLException {
+        try (JarFile ignored = new JarFile(jar.toFile())) {
+            return jar.toUri().toURL();
+        } catch (IOException e) {
+            throw new PluginException("plugin " + jar + " is not a readable jar: " + e.getMessage(), e);
+        }
+    }
+}

@@ -1,0 +1,114 @@
+package org.msight.runtime;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.stream.LongStream;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.msight.runtime.testnodes.CollectingSink;
+
+class PipelineTest {
+
+    @TempDir
+    Path dir;
+
+    @BeforeEach
+    void forgetEarlierRuns() {
+        CollectingSink.RECEIVED.clear();
+    }
+
+    private Pipeline start(String nodes) throws Exception {
+        Path file = TestPipelines.write(dir, "pipeline.conf", "msight.drain-timeout = 5s\nnodes {\n" + nodes + "\n}\n");
+        Pipeline pipeline = TestPipelines.load(file).create();
+        pipeline.start();
+        return pipeline;
+    }
+
+    private static List<Long> received(String sink) {
+        return CollectingSink.RECEIVED.getOrDefault(sink, List.of());
+    }
+
+    private static List<Long> range(long from, long to, long step) {
+        return LongStream.iterate(from, n -> n <= to, n -> n + step).boxed().toList();
+    }
+
+    @Test
+    void sourceGapPublishesOneMessageInTenAsMSightCounts() throws Exception {
+        Pipeline pipeline = start("""
+                src { type = test-sequence, publish-topic = t, count = 100, gap = 9 }
+                sink { type = test-collector, subscribe-topic = t, queue-capacity = 200 }
+                """);
+        await().atMost(Duration.ofSeconds(10)).until(() -> received("sink").size() == 10);
+        assertThat(pipeline.stop()).isTrue();
+        assertThat(received("sink")).containsExactlyElementsOf(range(10, 100, 10));
+    }
+
+    @Test
+    void sinkGapAppliesToWhatTheSinkReceives() throws Exception {
+        Pipeline pipeline = start("""
+                src { type = test-sequence, publish-topic = t, count = 12 }
+                sink { type = test-collector, subscribe-topic = t, gap = 2, queue-capacity = 200 }
+                """);
+        await().atMost(Duration.ofSeconds(10)).until(() -> received("sink").size() == 4);
+        assertThat(pipeline.stop()).isTrue();
+        assertThat(received("sink")).containsExactly(3L, 6L, 9L, 12L);
+    }
+
+    @Test
+    void everySubscriberGetsEveryMessage() throws Exception {
+        Pipeline pipeline = start("""
+                src { type = test-sequence, publish-topic = t, count = 50 }
+                a { type = test-collector, subscribe-topic = t, queue-capacity = 100 }
+                b { type = test-collector, subscribe-topic = t, queue-capacity = 100 }
+                """);
+        await().atMost(Duration.ofSeconds(10)).until(() -> received("a").size() == 50 && received("b").size() == 50);
+        assertThat(pipeline.stop()).isTrue();
+        assertThat(received("a")).isEqualTo(range(1, 50, 1)).isEqualTo(received("b"));
+    }
+
+    @Test
+    void aSlowSinkLosesTheOldestMessagesAndKeepsTheNewest() throws Exception {
+        Pipeline pipeline = start("""
+                src { type = test-sequence, publish-topic = t, count = 200 }
+                slow { type = test-collector, subscribe-topic = t, queue-capacity = 4, delay = 20ms }
+                fast { type = test-collector, subscribe-topic = t, queue-capacity = 400 }
+                """);
+        await().atMost(Duration.ofSeconds(10)).until(() -> received("fast").size() == 200);
+        assertThat(pipeline.stop()).isTrue();
+        List<Long> slow = received("slow");
+        assertThat(slow).hasSizeLessThan(50).isSorted().endsWith(197L, 198L, 199L, 200L);
+        assertThat(received("fast")).isEqualTo(range(1, 200, 1));
+    }
+
+    @Test
+    void stoppingDrainsWhatSinksHaveQueued() throws Exception {
+        Pipeline pipeline = start("""
+                src { type = test-sequence, publish-topic = t, count = 30 }
+                sink { type = test-collector, subscribe-topic = t, queue-capacity = 100, delay = 20ms }
+                """);
+        await().atMost(Duration.ofSeconds(5)).until(() -> received("sink").size() >= 1);
+        assertThat(pipeline.stop()).isTrue();
+        assertThat(received("sink")).isEqualTo(range(1, 30, 1));
+    }
+
+    @Test
+    void aSinkThatThrowsIsRestartedAndGoesOn() throws Exception {
+        Pipeline pipeline = start("""
+                src { type = test-sequence, publish-topic = t, count = 21, interval = 5ms }
+                sink {
+                  type = test-collector, subscribe-topic = t, queue-capacity = 100, fail-every = 5
+                  restart-backoff { initial = 10ms, max = 20ms }
+                }
+                """);
+        await().atMost(Duration.ofSeconds(10)).until(() -> received("sink").contains(21L));
+        assertThat(pipeline.stop()).isTrue();
+        // every 5th call fails and that message is lost; the node is reopened and goes on
+        List<Long> expected = range(1, 21, 1).stream().filter(n -> n % 5 != 0).toList();
+        assertThat(received("sink")).isEqualTo(expected);
+    }
+}

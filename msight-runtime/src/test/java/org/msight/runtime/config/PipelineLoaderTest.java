@@ -1,0 +1,162 @@
+package org.msight.runtime.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.msight.runtime.TestPipelines;
+
+class PipelineLoaderTest {
+
+    @TempDir
+    Path dir;
+
+    private List<String> problemsOf(String hocon) throws Exception {
+        Path file = TestPipelines.write(dir, "pipeline.conf", hocon);
+        try {
+            TestPipelines.load(file);
+        } catch (PipelineConfigException e) {
+            return e.problems().stream().map(ConfigProblem::toString).toList();
+        }
+        throw new AssertionError("expected the pipeline to be rejected");
+    }
+
+    private String file() {
+        return dir.resolve("pipeline.conf").toString();
+    }
+
+    @Test
+    void unknownTypeListsTheKnownOnesAndSuggests() throws Exception {
+        assertThat(problemsOf("""
+                nodes {
+                  src {
+                    type = test-sequense
+                    publish-topic = t
+                  }
+                }
+                """)).containsExactly(file() + ":3: nodes.src.type: unknown node type 'test-sequense'"
+                + " (did you mean 'test-sequence'?); known types: test-collector, test-sequence");
+    }
+
+    @Test
+    void missingTypeAndMissingRequiredSetting() throws Exception {
+        assertThat(problemsOf("""
+                nodes {
+                  a { publish-topic = t }
+                  b {
+                    type = test-collector
+                  }
+                }
+                """)).containsExactly(
+                file() + ":2: nodes.a.type: missing; known types: test-collector, test-sequence",
+                file() + ":3: nodes.b.subscribe-topic: missing required setting (the topic this node subscribes to)");
+    }
+
+    @Test
+    void misspeltKeyIsNamedWithItsLineAndASuggestion() throws Exception {
+        assertThat(problemsOf("""
+                nodes {
+                  src {
+                    type = test-sequence
+                    publish-topic = t
+                    cuont = 5
+                  }
+                }
+                """)).singleElement().asString()
+                .startsWith(file() + ":5: nodes.src.cuont: unknown setting of node type 'test-sequence'"
+                        + " (did you mean 'count'?); it takes: type, gap, publish-topic, sensor-name");
+    }
+
+    @Test
+    void wrongValueTypesAreReportedEach() throws Exception {
+        assertThat(problemsOf("""
+                nodes {
+                  src {
+                    type = test-sequence
+                    publish-topic = t
+                    gap = many
+                    interval = soon
+                  }
+                  sink { type = test-collector, subscribe-topic = t, queue-capacity = 0 }
+                }
+                """)).satisfiesExactlyInAnyOrder(
+                p -> assertThat(p).startsWith(file() + ":5: nodes.src.gap: ").contains("NUMBER"),
+                p -> assertThat(p).startsWith(file() + ":6: nodes.src.interval: ").contains("soon"),
+                p -> assertThat(p).isEqualTo(file() + ":8: nodes.sink.queue-capacity: must be 1 or more"));
+    }
+
+    @Test
+    void duplicateNodeNamesInOneFileAreRefused() throws Exception {
+        assertThat(problemsOf("""
+                nodes {
+                  cam { type = test-sequence, publish-topic = t }
+                  cam { type = test-collector, subscribe-topic = t }
+                }
+                """)).containsExactly(file() + ":3: nodes.cam: node 'cam' is defined twice (also at line 2);"
+                + " give each node its own name");
+    }
+
+    @Test
+    void syntaxErrorsNameTheLine() throws Exception {
+        assertThat(problemsOf("""
+                nodes {
+                  cam { type = test-sequence, publish-topic = t
+                }
+                """)).singleElement().asString().startsWith(file() + ":4: (syntax): ");
+    }
+
+    @Test
+    void unknownBusIsRefused() throws Exception {
+        assertThat(problemsOf("""
+                msight.bus = kafka
+                nodes { cam { type = test-sequence, publish-topic = t } }
+                """)).containsExactly(file() + ":1: msight.bus: unknown bus 'kafka'; use memory or redis");
+    }
+
+    @Test
+    void subscribingToATopicNobodyPublishesIsAWarningOnTheMemoryBus() throws Exception {
+        Path file = TestPipelines.write(dir, "pipeline.conf", """
+                nodes {
+                  src { type = test-sequence, publish-topic = frames }
+                  sink { type = test-collector, subscribe-topic = frame }
+                }
+                """);
+        PipelineSpec spec = TestPipelines.load(file).spec();
+        assertThat(spec.warnings()).singleElement().asString().isEqualTo(file + ":3: nodes.sink.subscribe-topic:"
+                + " no node publishes on 'frame' (did you mean 'frames'?) (fine only if another process publishes it,"
+                + " which needs bus = redis)");
+    }
+
+    @Test
+    void includesEnvironmentSubstitutionAndDefaultsWork() throws Exception {
+        TestPipelines.write(dir, "base.conf", """
+                msight.device-name = base-device
+                msight.device-name = ${?MSIGHT_TEST_UNSET_VARIABLE}
+                nodes.src { type = test-sequence, publish-topic = t, count = 7 }
+                """);
+        Path file = TestPipelines.write(dir, "pipeline.conf", """
+                include "base.conf"
+                user-home = ${HOME}
+                nodes.src.gap = 3
+                nodes.sink { type = test-collector, subscribe-topic = t }
+                """);
+        PipelineSpec spec = TestPipelines.load(file).spec();
+        assertThat(spec.deviceName()).isEqualTo("base-device");
+        NodeSpec src = spec.nodes().get(0);
+        assertThat(src.gap()).isEqualTo(3);
+        assertThat(src.config().getInt("count")).isEqualTo(7);
+        assertThat(src.config().getDuration("interval")).isZero();
+        assertThat(src.sensorName()).contains("src");
+        assertThat(spec.nodes().get(1).queueCapacity()).isEqualTo(16);
+    }
+
+    @Test
+    void aMissingFileIsOneClearProblem() {
+        assertThatThrownBy(() -> TestPipelines.load(dir.resolve("nope.conf")))
+                .isInstanceOf(PipelineConfigException.class)
+                .hasMessage(dir.resolve("nope.conf") + ": (file): no such pipeline file");
+    }
+}

@@ -1,0 +1,74 @@
+package org.msight.runtime.testnodes;
+
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.msight.api.Node;
+import org.msight.api.NodeContext;
+import org.msight.api.NodeKind;
+import org.msight.api.NodeProvider;
+import org.msight.api.Setting;
+import org.msight.api.SettingType;
+import org.msight.api.SinkNode;
+import org.msight.api.data.BytesData;
+import org.msight.api.data.SensorData;
+
+/** Test sink: records the sequence numbers it receives, under its node name; may be slow or fail. */
+public final class CollectingSink implements SinkNode {
+
+    /** What each sink received, by node name. */
+    public static final Map<String, List<Long>> RECEIVED = new ConcurrentHashMap<>();
+
+    private final List<Long> received;
+    private final long delayMillis;
+    private final long failEvery;
+    private long calls;
+
+    CollectingSink(NodeContext context) {
+        this.received = RECEIVED.computeIfAbsent(context.nodeName(), n -> new CopyOnWriteArrayList<>());
+        this.delayMillis = context.config().getDuration("delay").toMillis();
+        this.failEvery = context.config().getLong("fail-every");
+    }
+
+    @Override
+    public void put(SensorData data) throws InterruptedException {
+        calls++;
+        if (failEvery > 0 && calls % failEvery == 0) {
+            throw new IllegalStateException("failing on purpose (call " + calls + ")");
+        }
+        if (delayMillis > 0) {
+            Thread.sleep(delayMillis);
+        }
+        received.add(SequenceSource.sequenceOf((BytesData) data));
+    }
+
+    /** Its provider, type {@code test-collector}. */
+    public static final class Provider implements NodeProvider {
+        @Override
+        public String type() {
+            return "test-collector";
+        }
+
+        @Override
+        public NodeKind kind() {
+            return NodeKind.SINK;
+        }
+
+        @Override
+        public String description() {
+            return "records what it receives (tests)";
+        }
+
+        @Override
+        public List<Setting> settings() {
+            return List.of(Setting.optional("delay", SettingType.DURATION, "time spent on each message"),
+                    Setting.optional("fail-every", SettingType.INT, "throw on every n-th message; 0 never"));
+        }
+
+        @Override
+        public Node create(NodeContext context) {
+            return new CollectingSink(context);
+        }
+    }
+}

@@ -1,0 +1,76 @@
+package org.msight.runtime.testnodes;
+
+import java.nio.ByteBuffer;
+import java.util.List;
+import org.msight.api.Node;
+import org.msight.api.NodeContext;
+import org.msight.api.NodeKind;
+import org.msight.api.NodeProvider;
+import org.msight.api.Setting;
+import org.msight.api.SettingType;
+import org.msight.api.SourceNode;
+import org.msight.api.data.BytesData;
+import org.msight.api.data.Metadata;
+
+/** Test source: publishes BytesData carrying 1, 2, 3, ... up to {@code count}, at {@code interval}. */
+public final class SequenceSource implements SourceNode {
+
+    private final NodeContext context;
+    private final long count;
+    private final long intervalNanos;
+    private long next = 1;
+
+    SequenceSource(NodeContext context) {
+        this.context = context;
+        this.count = context.config().getLong("count");
+        this.intervalNanos = context.config().getDuration("interval").toNanos();
+    }
+
+    /** The sequence number a message carries. */
+    public static long sequenceOf(BytesData data) {
+        return ByteBuffer.wrap(data.data()).getLong();
+    }
+
+    @Override
+    public void poll() throws InterruptedException {
+        if (next > count) {
+            Thread.sleep(20);
+            return;
+        }
+        long sequence = next++;
+        context.publish(() -> new BytesData(context.newMetadata(Metadata.now()),
+                ByteBuffer.allocate(8).putLong(sequence).array()));
+        if (intervalNanos > 0) {
+            Thread.sleep(intervalNanos / 1_000_000, (int) (intervalNanos % 1_000_000));
+        }
+    }
+
+    /** Its provider, type {@code test-sequence}. */
+    public static final class Provider implements NodeProvider {
+        @Override
+        public String type() {
+            return "test-sequence";
+        }
+
+        @Override
+        public NodeKind kind() {
+            return NodeKind.SOURCE;
+        }
+
+        @Override
+        public String description() {
+            return "publishes numbered BytesData (tests)";
+        }
+
+        @Override
+        public List<Setting> settings() {
+            return List.of(Setting.optional("count", SettingType.INT, "how many messages"),
+                    Setting.optional("interval", SettingType.DURATION, "pause between messages"));
+        }
+
+        @Override
+        public Node create(NodeContext context) {
+            return new SequenceSource(context);
+        }
+    }
+}
