@@ -1,0 +1,213 @@
+package org.msight.dist;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A third party's plugins, compiled by the test against the API jars only and put in a plugin
+ * folder that is not on the runtime's class path, run through the real {@code bin/msight-run}.
+ * Both plugins carry their own, different, {@code com.example.shared.Shared} class.
+ */
+class ThirdPartyPluginIT {
+
+    @TempDir
+    static Path work;
+    static Path pluginDir;
+
+    @TempDir
+    Path dir;
+
+    private static final String SHARED = """
+            package com.example.shared;
+            public final class Shared { public static final String VERSION = "%s"; }
+            """;
+
+    private static final String NUMBERS = """
+            package com.example.numbers;
+            import java.nio.charset.StandardCharsets;
+            import java.util.List;
+            import org.msight.api.*;
+            import org.msight.api.data.*;
+            public final class NumberSource implements SourceNode {
+                private final NodeContext context;
+                private final int count;
+                private int next = 1;
+                NumberSource(NodeContext context) {
+                    this.context = context;
+                    this.count = context.config().getInt("count");
+                }
+                @Override public void poll() throws InterruptedException {
+                    if (next > count) { Thread.sleep(50); return; }
+                    String text = next++ + ":" + com.example.shared.Shared.VERSION;
+                    context.publish(() -> new BytesData(context.newMetadata(Metadata.now()),
+                            text.getBytes(StandardCharsets.UTF_8)));
+                }
+                public static final class Provider implements NodeProvider {
+                    public String type() { return "example-numbers"; }
+                    public NodeKind kind() { return NodeKind.SOURCE; }
+                    public String description() { return "counts from 1"; }
+                    public List<Setting> settings() {
+                        return List.of(Setting.optional("count", SettingType.INT, "how far to count"));
+                    }
+                    public Node create(NodeContext context) { return new NumberSource(context); }
+                }
+            }
+            """;
+
+    private static final String SINKS = """
+            package com.example.sinks;
+            import java.io.IOException;
+            import java.nio.charset.StandardCharsets;
+            import java.nio.file.*;
+            import java.util.List;
+            import org.msight.api.*;
+            import org.msight.api.data.*;
+            public final class Sinks {
+                static String text(SensorData data) {
+                    return new String(((BytesData) data).data(), StandardCharsets.UTF_8);
+                }
+                public static final class FileSink implements SinkNode {
+                    private final Path file;
+                    private final long delay;
+                    FileSink(NodeContext context) {
+                        file = Path.of(context.config().getString("file"));
+                        delay = context.config().getDuration("delay").toMillis();
+                    }
+                    @Override public void put(SensorData data) throws IOException, InterruptedException {
+                        Thread.sleep(delay);
+                        Files.writeString(file, text(data) + "|" + com.example.shared.Shared.VERSION + "\\n",
+                                StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+                    }
+                }
+                public static final class LogSink implements SinkNode {
+                    private final NodeContext context;
+                    LogSink(NodeContext context) { this.context = context; }
+                    @Override public void put(SensorData data) { context.logger().info("got {}", text(data)); }
+                }
+                public static final class FileProvider implements NodeProvider {
+                    public String type() { return "example-file-sink"; }
+                    public NodeKind kind() { return NodeKind.SINK; }
+                    public String description() { return "appends each message to a file"; }
+                    public List<Setting> settings() {
+                        return List.of(Setting.required("file", SettingType.STRING, "the file"),
+                                Setting.optional("delay", SettingType.DURATION, "time per message"));
+                    }
+                    public Node create(NodeContext context) { return new FileSink(context); }
+                }
+                public static final class LogProvider implements NodeProvider {
+                    public String type() { return "example-log-sink"; }
+                    public NodeKind kind() { return NodeKind.SINK; }
+                    public String description() { return "logs each message"; }
+                    public List<Setting> settings() { return List.of(); }
+                    public Node create(NodeContext context) { return new LogSink(context); }
+                }
+            }
+            """;
+
+    @BeforeAll
+    static void buildPlugins() throws IOException {
+        pluginDir = Files.createDirectories(work.resolve("plugins"));
+        new PluginBuilder()
+                .source("com.example.shared.Shared", SHARED.formatted("v1"))
+                .source("com.example.numbers.NumberSource", NUMBERS)
+                .provider("com.example.numbers.NumberSource$Provider")
+                .reference("msight.node-types.example-numbers { count = 10 }")
+                .buildJar(work.resolve("numbers-build"), pluginDir.resolve("numbers.jar"));
+        new PluginBuilder()
+                .source("com.example.shared.Shared", SHARED.formatted("v2"))
+                .source("com.example.sinks.Sinks", SINKS)
+                .provider("com.example.sinks.Sinks$FileProvider")
+                .provider("com.example.sinks.Sinks$LogProvider")
+                .reference("msight.node-types.example-file-sink { delay = 0ms }")
+                .buildJar(work.resolve("sinks-build"), pluginDir.resolve("sinks").resolve("sinks.jar"));
+    }
+
+    private Path pipeline(String sinkType, String sinkSettings, int count) throws IOException {
+        return Files.writeString(dir.resolve("pipeline.conf"), """
+                msight { device-name = it-device, stats-interval = 1s }
+                nodes {
+                  numbers { type = example-numbers, publish-topic = numbers, count = %d }
+                  out { type = %s, subscribe-topic = numbers, queue-capacity = 1000 %s }
+                }
+                """.formatted(count, sinkType, sinkSettings));
+    }
+
+    private static List<String> lines(Path file) throws IOException {
+        return Files.exists(file) ? Files.readAllLines(file) : List.of();
+    }
+
+    private static List<String> expectedLines(int count) {
+        return IntStream.rangeClosed(1, count).mapToObj(n -> n + ":v1|v2").toList();
+    }
+
+    @Test
+    void pluginsFromThePluginPathRunEachWithItsOwnVersionOfASharedClass() throws Exception {
+        Path out = dir.resolve("out.txt");
+        Path conf = pipeline("example-file-sink", ", file = \"" + out + "\"", 20);
+        try (RunningCommand run = Distribution.start(dir.resolve("log"), Map.of(), "msight-run",
+                "--plugin-path", pluginDir.toString(), conf.toString())) {
+            await().atMost(Duration.ofSeconds(20)).until(() -> lines(out).size() == 20);
+            // the source printed its class's v1, the sink appended its own v2
+            assertThat(lines(out)).isEqualTo(expectedLines(20));
+            run.awaitOutput(" - it-device - out - INFO :: throughput: in ", Duration.ofSeconds(10));
+            assertThat(run.terminate(Duration.ofSeconds(15))).isZero();
+        }
+    }
+
+    @Test
+    void sigtermStopsTheSourceDrainsTheSinkAndExitsZero() throws Exception {
+        Path out = dir.resolve("out.txt");
+        Path conf = pipeline("example-file-sink", ", file = \"" + out + "\", delay = 100ms", 40);
+        try (RunningCommand run = Distribution.start(dir.resolve("log"), Map.of(), "msight-run",
+                "--plugin-path", pluginDir.toString(), conf.toString())) {
+            await().atMost(Duration.ofSeconds(20)).until(() -> lines(out).size() >= 2);
+            assertThat(run.terminate(Duration.ofSeconds(15))).isZero();
+            assertThat(lines(out)).isEqualTo(expectedLines(40));
+            assertThat(run.output()).contains("SIGTERM received: stopping").contains("stopped");
+        }
+    }
+
+    @Test
+    void changingTheSinkTypeInTheFileRunsTheOtherSink() throws Exception {
+        Path conf = pipeline("example-log-sink", "", 3);
+        try (RunningCommand run = Distribution.start(dir.resolve("log"), Map.of(), "msight-run",
+                "--plugin-path", pluginDir.toString(), conf.toString())) {
+            run.awaitOutput(" - it-device - out - INFO :: got 3:v1", Duration.ofSeconds(20));
+            assertThat(run.output()).contains(" - it-device - out - INFO :: got 1:v1");
+            assertThat(run.terminate(Duration.ofSeconds(15))).isZero();
+        }
+    }
+
+    @Test
+    void pluginsListsTheThirdPartyTypesWithTheirJars() throws Exception {
+        try (RunningCommand run = Distribution.start(dir.resolve("log"), Map.of(), "msight-run", "plugins",
+                "--plugin-path", pluginDir.toString())) {
+            assertThat(run.awaitExit(Duration.ofSeconds(30))).isZero();
+            assertThat(run.output()).contains("example-numbers (source)", "plugin: " + pluginDir.resolve("numbers.jar"),
+                    "example-file-sink (sink)", "plugin: " + pluginDir.resolve("sinks"))
+                    .containsPattern("file +string +\\(required\\) +the file");
+        }
+    }
+
+    @Test
+    void aBadPipelineFileExitsWithTwo() throws Exception {
+        Path conf = Files.writeString(dir.resolve("bad.conf"), "nodes {\n  numbers { type = example-numbrs }\n}\n");
+        try (RunningCommand run = Distribution.start(dir.resolve("log"), Map.of(), "msight-run",
+                "--plugin-path", pluginDir.toString(), conf.toString())) {
+            assertThat(run.awaitExit(Duration.ofSeconds(30))).isEqualTo(2);
+            assertThat(run.output()).contains("error: " + conf + ":2: nodes.numbers.type: unknown node type"
+                    + " 'example-numbrs' (did you mean 'example-numbers'?)");
+        }
+    }
+}
