@@ -72,6 +72,18 @@ class PipelineTest {
     }
 
     @Test
+    void aProcessorHandlesItsGapAndPublishesToItsTopic() throws Exception {
+        Pipeline pipeline = start("""
+                src { type = test-sequence, publish-topic = numbers, count = 10 }
+                negate { type = test-negate, subscribe-topic = numbers, publish-topic = negated, gap = 1 }
+                sink { type = test-collector, subscribe-topic = negated }
+                """);
+        await().atMost(Duration.ofSeconds(10)).until(() -> received("sink").size() == 5);
+        assertThat(pipeline.stop()).isTrue();
+        assertThat(received("sink")).containsExactly(-2L, -4L, -6L, -8L, -10L);
+    }
+
+    @Test
     void aSlowSinkLosesTheOldestMessagesAndKeepsTheNewest() throws Exception {
         Pipeline pipeline = start("""
                 src { type = test-sequence, publish-topic = t, count = 200 }

@@ -43,12 +43,17 @@ public final class MsightRun implements Callable<Integer> {
         return PipelineCommand.run(new Runtime(pluginPath), runtime -> runtime.load(pipeline), check);
     }
 
+    /** Runs a pipeline from another command (the MSight launchers) until SIGINT or SIGTERM. */
+    public static int runPipeline(Runtime runtime, PipelineCommand.Source source) {
+        return PipelineCommand.run(runtime, source, false);
+    }
+
     public static void main(String[] args) {
         System.exit(commandLine(new MsightRun()).execute(args));
     }
 
     /** A picocli command line with MSight's exit codes: 2 for usage errors. */
-    static CommandLine commandLine(Object command) {
+    public static CommandLine commandLine(Object command) {
         CommandLine line = new CommandLine(command);
         line.setExitCodeExceptionMapper(e -> 1);
         return line.setParameterExceptionHandler((e, args) -> {

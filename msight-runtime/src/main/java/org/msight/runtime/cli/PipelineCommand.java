@@ -13,14 +13,14 @@ import sun.misc.Signal;
  * What every command that runs a pipeline shares: load it, report problems with exit code 2,
  * print it for {@code --check}, or run it until SIGINT or SIGTERM and stop it in order.
  */
-final class PipelineCommand {
+public final class PipelineCommand {
 
     /** Exit code for a bad command line, pipeline file or plugin. */
     static final int USAGE = 2;
 
     /** How a command gets its pipeline. */
     @FunctionalInterface
-    interface Source {
+    public interface Source {
         Runtime.Loaded load(Runtime runtime) throws PipelineConfigException, PluginException;
     }
 

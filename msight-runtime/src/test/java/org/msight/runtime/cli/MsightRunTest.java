@@ -57,7 +57,7 @@ class MsightRunTest {
         Result result = run(file.toString());
         assertThat(result.exitCode()).isEqualTo(2);
         assertThat(result.err()).startsWith("error: " + file + ":2: nodes.src.type: unknown node type 'no-such-type';"
-                + " known types: test-collector, test-sequence");
+                + " known types: test-collector, test-negate, test-sequence");
     }
 
     @Test

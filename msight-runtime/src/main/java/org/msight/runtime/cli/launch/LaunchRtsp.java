@@ -1,0 +1,50 @@
+package org.msight.runtime.cli.launch;
+
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.msight.runtime.cli.MsightRun;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code msight_launch_rtsp}: MSight's RTSP receiver launcher, same flags. */
+@Command(name = "msight_launch_rtsp", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "Receives an RTSP camera and publishes its frames as JPEG images to a topic on Redis,"
+                + " as MSight's msight_launch_rtsp does.")
+public final class LaunchRtsp implements Callable<Integer> {
+
+    @Mixin
+    LauncherOptions options;
+
+    @Option(names = {"-pt", "--publish-topic"}, required = true, description = "Topic to publish images to.")
+    String publishTopic;
+
+    @Option(names = {"-sn", "--sensor-name"}, required = true, description = "Sensor name in every message.")
+    String sensorName;
+
+    @Option(names = {"-u", "--url"}, required = true, description = "Camera URL (rtsp://...).")
+    String url;
+
+    @Option(names = {"-r", "--resize-ratio"}, description = "Scale frames by this ratio before encoding (default 1).")
+    Double resizeRatio;
+
+    @Option(names = "--rtsp-transport", defaultValue = "tcp", description = "tcp or udp (default: ${DEFAULT-VALUE}).")
+    String rtspTransport;
+
+    @Override
+    public Integer call() {
+        Map<String, Object> node = options.nodeBlock("rtsp-receiver");
+        node.put("publish-topic", publishTopic);
+        node.put("sensor-name", sensorName);
+        node.put("url", url);
+        node.put("rtsp-transport", rtspTransport);
+        if (resizeRatio != null) {
+            node.put("resize-ratio", resizeRatio);
+        }
+        return Launcher.run("msight_launch_rtsp", options, node);
+    }
+
+    public static void main(String[] args) {
+        System.exit(MsightRun.commandLine(new LaunchRtsp()).execute(args));
+    }
+}

@@ -1,0 +1,70 @@
+package org.msight.runtime.cli.launch;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import picocli.CommandLine.Option;
+
+/** The flags every MSight launcher takes (MSight's {@code msight_launch_*} common arguments). */
+final class LauncherOptions {
+
+    @Option(names = {"-n", "--name"}, required = true, description = "Name of the node (unique among live nodes).")
+    String name;
+
+    @Option(names = {"-g", "--gap"}, defaultValue = "0",
+            description = "Handle one message out of every GAP+1 (default: ${DEFAULT-VALUE}).")
+    int gap;
+
+    @Option(names = "--logging-level", defaultValue = "INFO",
+            description = "DEBUG, INFO, WARNING, ERROR or CRITICAL (default: ${DEFAULT-VALUE}).")
+    String loggingLevel;
+
+    @Option(names = "--heartbeat-update-interval", paramLabel = "SECONDS",
+            description = "Seconds between heartbeat updates in the node registry.")
+    Double heartbeatUpdateInterval;
+
+    @Option(names = "--heartbeat-tolerance", paramLabel = "SECONDS",
+            description = "Seconds after which a silent node counts as dead.")
+    Double heartbeatTolerance;
+
+    @Option(names = "--heartbeat-checking-duration", paramLabel = "SECONDS",
+            description = "Seconds heartbeat updates may keep failing before it is an error.")
+    Double heartbeatCheckingDuration;
+
+    @Option(names = "--action-on-error", paramLabel = "stop|continue",
+            description = "What a heartbeat error does: stop the node, or continue (default).")
+    String actionOnError;
+
+    @Option(names = "--group-id", description = "Accepted for MSight compatibility; pub/sub topics have no consumer groups.")
+    String groupId;
+
+    /** The msight block: the Redis bus, the level and the heartbeat flags given. */
+    Map<String, Object> runtimeBlock() {
+        Map<String, Object> heartbeat = new LinkedHashMap<>();
+        putSeconds(heartbeat, "update-interval", heartbeatUpdateInterval);
+        putSeconds(heartbeat, "tolerance", heartbeatTolerance);
+        putSeconds(heartbeat, "checking-duration", heartbeatCheckingDuration);
+        if (actionOnError != null) {
+            heartbeat.put("action-on-error", actionOnError);
+        }
+        Map<String, Object> msight = new LinkedHashMap<>();
+        msight.put("bus", "redis");
+        msight.put("logging-level", loggingLevel.equalsIgnoreCase("CRITICAL") ? "ERROR" : loggingLevel);
+        msight.put("registry", Map.of("heartbeat", heartbeat));
+        return msight;
+    }
+
+    /** A node block of {@code type} with the common node flags. */
+    Map<String, Object> nodeBlock(String type) {
+        Map<String, Object> node = new LinkedHashMap<>();
+        node.put("type", type);
+        node.put("gap", gap);
+        return node;
+    }
+
+    /** {@code seconds} as a HOCON duration, when given. */
+    static void putSeconds(Map<String, Object> block, String key, Double seconds) {
+        if (seconds != null) {
+            block.put(key, seconds + "s");
+        }
+    }
+}
