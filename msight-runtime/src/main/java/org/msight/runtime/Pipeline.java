@@ -137,7 +137,7 @@ public final class Pipeline {
         boolean clean = true;
         for (NodeKind kind : List.of(NodeKind.SOURCE, NodeKind.PROCESSOR, NodeKind.SINK)) {
             Duration limit = kind == NodeKind.SOURCE ? SOURCE_STOP_LIMIT : spec.drainTimeout().plusSeconds(1);
-            List<NodeRunner> ofKind = runners.stream().filter(r -> kindOf(r) == kind).toList();
+            List<NodeRunner> ofKind = runners.stream().filter(r -> r.kind() == kind).toList();
             ofKind.forEach(NodeRunner::requestStop);
             for (NodeRunner runner : ofKind) {
                 if (!runner.awaitFinished(limit)) {
@@ -152,9 +152,5 @@ public final class Pipeline {
         meters.close();
         LOG.info("pipeline {} stopped{}", spec.file(), clean ? "" : " (some nodes did not stop in time)");
         return clean;
-    }
-
-    private NodeKind kindOf(NodeRunner runner) {
-        return spec.nodes().stream().filter(n -> n.name().equals(runner.name())).findFirst().orElseThrow().kind();
     }
 }

@@ -3,6 +3,7 @@ package org.msight.runtime.node;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.msight.api.Node;
+import org.msight.api.NodeKind;
 import org.msight.api.ProcessorNode;
 import org.msight.api.RetriableException;
 import org.msight.api.SinkNode;
@@ -36,6 +37,11 @@ public final class InboxRunner extends NodeRunner {
         this.handler = node instanceof SinkNode sink ? sink::put : ((ProcessorNode) node)::process;
         this.retriesMessages = node instanceof SinkNode;
         this.drainTimeout = drainTimeout;
+    }
+
+    @Override
+    public NodeKind kind() {
+        return retriesMessages ? NodeKind.SINK : NodeKind.PROCESSOR;
     }
 
     /** Messages waiting in the inbox. */

@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.msight.api.Node;
+import org.msight.api.NodeKind;
 import org.msight.api.RetriableException;
 import org.msight.api.Secrets;
 import org.slf4j.Logger;
@@ -70,6 +71,9 @@ public abstract class NodeRunner {
     public final String name() {
         return name;
     }
+
+    /** Whether this runs a source, a processor or a sink. */
+    public abstract NodeKind kind();
 
     protected final boolean stopRequested() {
         return stopRequested.getCount() == 0;

@@ -1,5 +1,6 @@
 package org.msight.runtime.node;
 
+import org.msight.api.NodeKind;
 import org.msight.api.SourceNode;
 import org.slf4j.Logger;
 
@@ -12,6 +13,11 @@ public final class SourceRunner extends NodeRunner {
             Backoff backoff) {
         super(name, source, log, metrics, loader, backoff);
         this.source = source;
+    }
+
+    @Override
+    public NodeKind kind() {
+        return NodeKind.SOURCE;
     }
 
     @Override
