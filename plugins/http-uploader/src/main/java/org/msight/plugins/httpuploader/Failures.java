@@ -1,0 +1,58 @@
+package org.msight.plugins.httpuploader;
+
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.net.ConnectException;
+import java.net.SocketTimeoutException;
+import java.security.cert.CertPathBuilderException;
+import java.security.cert.CertificateException;
+import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLPeerUnverifiedException;
+import org.apache.hc.client5.http.ConnectTimeoutException;
+import org.msight.api.Secrets;
+
+/** Says in one line, without secrets, why an upload attempt failed and what would fix it. */
+final class Failures {
+
+    private Failures() {
+    }
+
+    static String describe(IOException failure, UploaderSettings settings) {
+        String message = String.valueOf(failure.getMessage());
+        String text;
+        if (failure instanceof ConnectTimeoutException) {
+            text = "no connection within connect-timeout (" + settings.connectTimeout().toMillis() + " ms): " + message;
+        } else if (failure instanceof SocketTimeoutException || failure instanceof InterruptedIOException) {
+            text = "no response within response-timeout (" + settings.responseTimeout().toMillis() + " ms)";
+        } else if (failure instanceof ConnectException) {
+            text = "cannot connect: " + message;
+        } else if (failure instanceof SSLPeerUnverifiedException) {
+            text = "TLS: the server's certificate does not match its host name: " + message;
+        } else if (failure instanceof SSLException && causedBy(failure, CertPathBuilderException.class, CertificateException.class)) {
+            text = "TLS: the server's certificate is not trusted (" + message + "); set tls.ca-file (PEM)"
+                    + " or tls.trust-store to the CA that signed it";
+        } else if (failure instanceof SSLException && (message.contains("certificate_required")
+                || message.contains("bad_certificate") || message.contains("unknown_ca"))) {
+            text = "TLS: the server wants a client certificate it trusts (" + message + "); set tls.cert-file"
+                    + " and tls.key-file, or tls.key-store";
+        } else if (failure instanceof SSLException) {
+            text = "TLS: " + message + (settings.tls().certFile().isEmpty() && settings.tls().keyStore().isEmpty()
+                    ? " (if the server asks for a client certificate, set tls.cert-file and tls.key-file)" : "");
+        } else {
+            text = failure.getClass().getSimpleName() + ": " + message;
+        }
+        return Secrets.redactUrl(text);
+    }
+
+    @SafeVarargs
+    private static boolean causedBy(Throwable failure, Class<? extends Throwable>... types) {
+        for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+            for (Class<? extends Throwable> type : types) {
+                if (type.isInstance(cause)) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+}

@@ -1,0 +1,133 @@
+package org.msight.plugins.httpuploader;
+
+import com.typesafe.config.Config;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.security.PrivateKey;
+import java.util.Set;
+import javax.net.ssl.KeyManager;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.TrustManagerFactory;
+
+/**
+ * The {@code tls} block: which CA certificates to trust (a PEM file or a trust store; the JVM's
+ * by default) and the client certificate for mutual TLS (PEM files or a key store; none by
+ * default). Empty strings mean "not set".
+ */
+record TlsSettings(String caFile, String trustStore, String trustStorePassword, String certFile, String keyFile,
+        String keyStore, String keyStorePassword) {
+
+    private static final Set<String> KEYS = Set.of("ca-file", "trust-store", "trust-store-password", "cert-file",
+            "key-file", "key-store", "key-store-password");
+
+    static TlsSettings from(Config tls) {
+        for (String key : tls.root().keySet()) {
+            if (!KEYS.contains(key)) {
+                throw new IllegalArgumentException("tls." + key + ": unknown setting; tls takes " + String.join(", ",
+                        KEYS.stream().sorted().toList()));
+            }
+        }
+        TlsSettings settings = new TlsSettings(string(tls, "ca-file"), string(tls, "trust-store"),
+                string(tls, "trust-store-password"), string(tls, "cert-file"), string(tls, "key-file"),
+                string(tls, "key-store"), string(tls, "key-store-password"));
+        settings.check();
+        return settings;
+    }
+
+    private static String string(Config tls, String key) {
+        return tls.hasPath(key) ? UploaderSettings.get(tls, key, Config::getString).trim() : "";
+    }
+
+    private void check() {
+        if (!caFile.isEmpty() && !trustStore.isEmpty()) {
+            throw new IllegalArgumentException("tls.ca-file: set either tls.ca-file or tls.trust-store, not both");
+        }
+        if (certFile.isEmpty() != keyFile.isEmpty()) {
+            throw new IllegalArgumentException(certFile.isEmpty() ? "tls.cert-file: needed with tls.key-file"
+                    : "tls.key-file: needed with tls.cert-file");
+        }
+        if (!certFile.isEmpty() && !keyStore.isEmpty()) {
+            throw new IllegalArgumentException("tls.key-store: set either tls.cert-file and tls.key-file, or"
+                    + " tls.key-store, not both");
+        }
+    }
+
+    /** Whether anything is set. */
+    boolean configured() {
+        return !(caFile + trustStore + certFile + keyStore).isEmpty();
+    }
+
+    /**
+     * The TLS context these settings describe, reading the files now.
+     *
+     * @throws IllegalArgumentException naming the key whose file is missing or unreadable
+     */
+    SSLContext sslContext() {
+        try {
+            SSLContext context = SSLContext.getInstance("TLS");
+            context.init(keyManagers(), trustManagers(), null);
+            return context;
+        } catch (GeneralSecurityException e) {
+            throw new IllegalArgumentException("tls: cannot set up TLS with these files: " + e.getMessage(), e);
+        }
+    }
+
+    private TrustManager[] trustManagers() throws GeneralSecurityException {
+        KeyStore trusted;
+        if (!caFile.isEmpty()) {
+            trusted = read("tls.ca-file", caFile, PemFiles::trustStore);
+        } else if (!trustStore.isEmpty()) {
+            trusted = read("tls.trust-store", trustStore, path -> KeyStore.getInstance(path.toFile(),
+                    trustStorePassword.toCharArray()));
+        } else {
+            return null;
+        }
+        TrustManagerFactory factory = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        factory.init(trusted);
+        return factory.getTrustManagers();
+    }
+
+    private KeyManager[] keyManagers() throws GeneralSecurityException {
+        KeyStore keys;
+        char[] password;
+        if (!certFile.isEmpty()) {
+            password = PemFiles.NO_PASSWORD;
+            PrivateKey key = read("tls.key-file", keyFile, PemFiles::privateKey);
+            keys = read("tls.cert-file", certFile, path -> PemFiles.keyStore(key, PemFiles.certificates(path)));
+        } else if (!keyStore.isEmpty()) {
+            password = keyStorePassword.toCharArray();
+            keys = read("tls.key-store", keyStore, path -> KeyStore.getInstance(path.toFile(), password));
+        } else {
+            return null;
+        }
+        KeyManagerFactory factory = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+        factory.init(keys, password);
+        return factory.getKeyManagers();
+    }
+
+    /** Reads the file a key names; failures become messages that start with the key. */
+    private static <T> T read(String key, String file, FileReader<T> reader) {
+        Path path = Path.of(file);
+        if (!Files.isReadable(path)) {
+            throw new IllegalArgumentException(key + ": cannot read " + path.toAbsolutePath()
+                    + (Files.exists(path) ? " (permission denied)" : " (no such file)"));
+        }
+        try {
+            return reader.read(path);
+        } catch (IOException | GeneralSecurityException | IllegalArgumentException e) {
+            String reason = e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
+            throw new IllegalArgumentException(key + ": " + path.toAbsolutePath() + ": " + reason
+                    + (e instanceof IOException && key.endsWith("store") ? " (wrong password?)" : ""), e);
+        }
+    }
+
+    @FunctionalInterface
+    private interface FileReader<T> {
+        T read(Path path) throws IOException, GeneralSecurityException;
+    }
+}

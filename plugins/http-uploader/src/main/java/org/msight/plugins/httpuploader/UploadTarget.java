@@ -1,0 +1,53 @@
+package org.msight.plugins.httpuploader;
+
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.util.Locale;
+import org.msight.api.Secrets;
+
+/**
+ * Where uploads go: the URL without its credentials (HttpClient takes none in the URL; like
+ * Python's requests they become HTTP Basic credentials), and the URL as it may be logged.
+ *
+ * @param base the URL without user info, with its path and query
+ * @param loggable the URL with any password masked
+ * @param basicCredentials {@code user:password} from the URL, or {@code null}
+ */
+record UploadTarget(String base, String loggable, String basicCredentials) {
+
+    static UploadTarget parse(String url) {
+        String trimmed = url.trim();
+        URI uri;
+        try {
+            uri = new URI(trimmed);
+        } catch (URISyntaxException e) {
+            throw new IllegalArgumentException("url: not a valid URL: " + Secrets.redactUrl(e.getMessage()));
+        }
+        String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+        if (!scheme.equals("http") && !scheme.equals("https") || uri.getHost() == null) {
+            throw new IllegalArgumentException("url: must be http://host[:port][/path] or https://..., was '"
+                    + Secrets.redactUrl(trimmed) + "'");
+        }
+        if (uri.getRawFragment() != null) {
+            throw new IllegalArgumentException("url: must not have a #fragment");
+        }
+        String authority = uri.getPort() < 0 ? uri.getHost() : uri.getHost() + ":" + uri.getPort();
+        String path = uri.getRawPath() == null ? "" : uri.getRawPath();
+        String query = uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery();
+        return new UploadTarget(scheme + "://" + authority + path + query, Secrets.redactUrl(trimmed),
+                uri.getUserInfo());
+    }
+
+    /** Whether uploads go over TLS. */
+    boolean https() {
+        return base.startsWith("https:");
+    }
+
+    /** The URL of one upload: the base with {@code partition_key} added to its query. */
+    String uploadUrl(String partitionKey) {
+        String separator = !base.contains("?") ? "?" : base.endsWith("?") || base.endsWith("&") ? "" : "&";
+        return base + separator + "partition_key=" + URLEncoder.encode(partitionKey, StandardCharsets.UTF_8);
+    }
+}

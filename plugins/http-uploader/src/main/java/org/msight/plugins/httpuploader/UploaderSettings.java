@@ -1,0 +1,110 @@
+package org.msight.plugins.httpuploader;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException;
+import com.typesafe.config.ConfigValue;
+import com.typesafe.config.ConfigValueType;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.BiFunction;
+
+/**
+ * The settings of one http-uploader node, read from its block (defaults from the plugin's
+ * {@code reference.conf} filled in) and checked: every problem is an
+ * {@link IllegalArgumentException} whose message starts with the key.
+ */
+record UploaderSettings(
+        UploadTarget target,
+        Map<String, String> headers,
+        PartitionKeys.Mode partitionKeyMode,
+        int shards,
+        Duration startDelay,
+        boolean logUploadsAtDebug,
+        Duration connectTimeout,
+        Duration responseTimeout,
+        int maxInFlight,
+        RetryPolicy retry,
+        TlsSettings tls) {
+
+    /** Headers the uploader sets itself; a block may not set them. */
+    private static final Set<String> RESERVED_HEADERS =
+            Set.of("content-type", "content-length", "transfer-encoding", "host", "x-partition-key");
+
+    static UploaderSettings from(Config config) {
+        UploadTarget target = UploadTarget.parse(get(config, "url", Config::getString));
+        return new UploaderSettings(
+                target,
+                headers(config),
+                PartitionKeys.Mode.parse(get(config, "partition-key-mode", Config::getString)),
+                atLeast(config, "shards", 1),
+                nonNegative(config, "wait"),
+                switch (get(config, "log-uploads-at", Config::getString).toLowerCase(Locale.ROOT)) {
+                    case "info" -> false;
+                    case "debug" -> true;
+                    default -> throw new IllegalArgumentException("log-uploads-at: use info or debug");
+                },
+                positive(config, "connect-timeout"),
+                positive(config, "response-timeout"),
+                atLeast(config, "max-in-flight", 1),
+                new RetryPolicy(atLeast(config, "retries", 0), positive(config, "retry-backoff.initial"),
+                        positive(config, "retry-backoff.max"),
+                        RetryPolicy.parseStatuses(get(config, "retry-statuses", Config::getStringList))),
+                TlsSettings.from(get(config, "tls", Config::getConfig)));
+    }
+
+    private static Map<String, String> headers(Config config) {
+        Map<String, String> headers = new LinkedHashMap<>();
+        for (Map.Entry<String, ConfigValue> header : get(config, "headers", Config::getObject).entrySet()) {
+            String name = header.getKey();
+            ConfigValue value = header.getValue();
+            if (RESERVED_HEADERS.contains(name.toLowerCase(Locale.ROOT))) {
+                throw new IllegalArgumentException("headers." + name + ": set by the uploader itself; remove it");
+            }
+            if (value.valueType() == ConfigValueType.OBJECT || value.valueType() == ConfigValueType.LIST
+                    || value.valueType() == ConfigValueType.NULL) {
+                throw new IllegalArgumentException("headers." + name + ": must be a string, not "
+                        + value.valueType().name().toLowerCase(Locale.ROOT));
+            }
+            headers.put(name, String.valueOf(value.unwrapped()));
+        }
+        return Map.copyOf(headers);
+    }
+
+    private static int atLeast(Config config, String key, int minimum) {
+        int value = get(config, key, Config::getInt);
+        if (value < minimum) {
+            throw new IllegalArgumentException(key + ": must be " + minimum + " or more, was " + value);
+        }
+        return value;
+    }
+
+    private static Duration nonNegative(Config config, String key) {
+        Duration value = get(config, key, Config::getDuration);
+        if (value.isNegative()) {
+            throw new IllegalArgumentException(key + ": must not be negative");
+        }
+        return value;
+    }
+
+    private static Duration positive(Config config, String key) {
+        Duration value = nonNegative(config, key);
+        if (value.isZero()) {
+            throw new IllegalArgumentException(key + ": must be more than 0");
+        }
+        return value;
+    }
+
+    /** Reads one key, turning Typesafe Config's errors into messages that start with the key. */
+    static <T> T get(Config config, String key, BiFunction<Config, String, T> getter) {
+        try {
+            return getter.apply(config, key);
+        } catch (ConfigException.Missing e) {
+            throw new IllegalArgumentException(key + ": missing");
+        } catch (ConfigException e) {
+            throw new IllegalArgumentException(key + ": " + e.getMessage().replaceFirst("^.*?: \\d+: ", ""));
+        }
+    }
+}

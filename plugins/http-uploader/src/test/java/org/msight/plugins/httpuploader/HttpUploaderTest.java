@@ -1,0 +1,155 @@
+package org.msight.plugins.httpuploader;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.msight.api.data.ImageData;
+import org.slf4j.event.Level;
+
+/** Uploads to a real HTTP server: body, headers, partition keys and log lines as MSight makes them. */
+class HttpUploaderTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    /** Set for the test JVM by the pom (surefire), read through HOCON substitution. */
+    private static final String TOKEN = System.getenv("MSIGHT_TEST_UPLOAD_TOKEN");
+
+    private final RecordingServer server = RecordingServer.http();
+    private HttpUploader uploader;
+
+    @AfterEach
+    void stop() {
+        if (uploader != null) {
+            uploader.close();
+        }
+        server.close();
+    }
+
+    @Test
+    void postsEachFrameAsMsightJsonWithHeadersAndARandomPartitionKey() throws Exception {
+        TestContext context = new TestContext("url = \"" + server.url("/upload") + "\"\n"
+                + "headers { Authorization = \"Bearer \"${MSIGHT_TEST_UPLOAD_TOKEN}, X-Camera-Site = north }");
+        List<ImageData> sent = uploadAll(context, 3);
+
+        List<RecordingServer.Request> received = server.requests();
+        assertThat(received).hasSize(3);
+        for (RecordingServer.Request request : received) {
+            JsonNode body = JSON.readTree(request.body());
+            ImageData frame = sentWithFrameId(sent, body.get("frame_id").asLong());
+            List<String> keys = new ArrayList<>();
+            body.fieldNames().forEachRemaining(keys::add);
+            assertThat(keys).containsExactly("data_type", "sensor_name", "capture_timestamp", "creation_timestamp",
+                    "frame_id", "device_name", "image", "is_encoded", "detection_results", "size");
+            assertThat(body.get("data_type").asText()).isEqualTo("msight_core.data.image.ImageData");
+            assertThat(body.get("sensor_name").asText()).isEqualTo("rtsp_sensor");
+            assertThat(body.get("capture_timestamp").asDouble()).isEqualTo(frame.metadata().captureTimestamp());
+            assertThat(body.get("creation_timestamp").asDouble()).isEqualTo(frame.metadata().creationTimestamp());
+            assertThat(body.get("device_name").asText()).isEqualTo("edge-01");
+            assertThat(Base64.getDecoder().decode(body.get("image").asText())).isEqualTo(Frames.JPEG);
+            assertThat(body.get("is_encoded").asBoolean()).isTrue();
+            assertThat(body.get("detection_results").isNull()).isTrue();
+            assertThat(body.get("size").toString()).isEqualTo("[8,16,3]");
+
+            assertThat(request.method()).isEqualTo("POST");
+            assertThat(request.uri().getPath()).isEqualTo("/upload");
+            assertThat(request.header("Content-Type")).isEqualTo("application/json");
+            assertThat(request.header("Content-Length")).isEqualTo(Integer.toString(request.body().length));
+            assertThat(request.header("Authorization")).isEqualTo("Bearer " + TOKEN);
+            assertThat(request.header("X-Camera-Site")).isEqualTo("north");
+            String key = request.header("X-Partition-Key");
+            assertThat(request.query("partition_key")).isEqualTo(key);
+            assertThat(key).matches("\\d{10}\\.\\d{1,7}");
+            assertThat(Double.parseDouble(key)).isCloseTo(System.currentTimeMillis() / 1e3, within(60.0));
+        }
+        assertThat(context.count("uploads")).isEqualTo(3);
+        assertThat(context.count("dropped")).isZero();
+    }
+
+    @Test
+    void logsEachUploadAsMsightWithoutSecrets() throws Exception {
+        String url = server.url("/upload").replace("://", "://lab:s3cret-pass@");
+        TestContext context = new TestContext("url = \"" + url + "\"\n"
+                + "headers { Authorization = \"Bearer \"${MSIGHT_TEST_UPLOAD_TOKEN} }");
+        uploadAll(context, 1);
+
+        String loggable = server.url("/upload").replace("://", "://lab:***@");
+        assertThat(context.log().messages(Level.INFO)).containsSubsequence(
+                "Sending data to " + loggable + "... waiting for response",
+                "Status: 200, {\"status_code\": \"ok\", \"text\": \"Server received "
+                        + server.requests().get(0).body().length + " bytes\"}");
+        assertThat(context.log().all()).doesNotContain("s3cret-pass").doesNotContain(TOKEN);
+        // Credentials in the URL go to the server as HTTP Basic, as Python's requests sends them.
+        assertThat(server.requests().get(0).header("Authorization")).isEqualTo("Bearer " + TOKEN);
+    }
+
+    @Test
+    void urlCredentialsBecomeBasicAuthorization() throws Exception {
+        TestContext context = new TestContext("url = \"" + server.url("/").replace("://", "://lab:s3cret@") + "\"");
+        uploadAll(context, 1);
+
+        assertThat(server.requests().get(0).header("Authorization"))
+                .isEqualTo("Basic " + Base64.getEncoder().encodeToString("lab:s3cret".getBytes()));
+    }
+
+    @Test
+    void busyPipelinesCanLogUploadsAtDebug() throws Exception {
+        TestContext context = new TestContext("url = \"" + server.url("/") + "\", log-uploads-at = debug");
+        uploadAll(context, 1);
+
+        assertThat(context.log().messages(Level.INFO)).noneMatch(line -> line.startsWith("Sending data"));
+        assertThat(context.log().messages(Level.DEBUG)).anyMatch(line -> line.startsWith("Sending data to "))
+                .anyMatch(line -> line.startsWith("Status: 200, "));
+    }
+
+    @Test
+    void sensorNameKeysCycleThroughTheShardsAndJoinAnExistingQuery() throws Exception {
+        TestContext context = new TestContext("url = \"" + server.url("/in?site=a%20b") + "\"\n"
+                + "partition-key-mode = sensor_name, shards = 3, max-in-flight = 1");
+        uploader = context.createNode();
+        uploader.open();
+        for (int i = 0; i < 5; i++) {
+            uploader.put(Frames.next("cam 1"));
+        }
+        uploader.flush(Duration.ofSeconds(10));
+
+        List<String> keys = server.requests().stream().map(r -> r.header("X-Partition-Key")).toList();
+        assertThat(keys).containsExactly("cam 10", "cam 11", "cam 12", "cam 10", "cam 11");
+        RecordingServer.Request first = server.requests().get(0);
+        assertThat(first.uri().getRawQuery()).isEqualTo("site=a%20b&partition_key=cam+10");
+        assertThat(first.query("partition_key")).isEqualTo("cam 10");
+    }
+
+    @Test
+    void waitsBeforeTheFirstUpload() throws Exception {
+        TestContext context = new TestContext("url = \"" + server.url("/") + "\", wait = 300ms");
+        uploader = context.createNode();
+        long start = System.nanoTime();
+        uploader.open();
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThanOrEqualTo(Duration.ofMillis(300));
+    }
+
+    private List<ImageData> uploadAll(TestContext context, int frames) throws Exception {
+        uploader = context.createNode();
+        uploader.open();
+        List<ImageData> sent = new ArrayList<>();
+        for (int i = 0; i < frames; i++) {
+            ImageData frame = Frames.next("rtsp_sensor");
+            sent.add(frame);
+            uploader.put(frame);
+        }
+        uploader.flush(Duration.ofSeconds(10));
+        return sent;
+    }
+
+    private static ImageData sentWithFrameId(List<ImageData> sent, long frameId) {
+        return sent.stream().filter(frame -> frame.metadata().frameId() == frameId).findFirst()
+                .orElseThrow(() -> new AssertionError("the server received frame " + frameId + ", never sent"));
+    }
+}
