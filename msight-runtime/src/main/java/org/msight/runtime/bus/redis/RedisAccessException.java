@@ -1,0 +1,14 @@
+package org.msight.runtime.bus.redis;
+
+/**
+ * Redis cannot be used as configured (it refuses the credentials, or is unreachable when it must
+ * be reached now). The message is one line for the user, naming host and port, never the
+ * password: print it, no stack trace needed.
+ */
+public final class RedisAccessException extends RuntimeException {
+
+    /** @param message what {@link RedisFailures#describe} said */
+    public RedisAccessException(String message) {
+        super(message);
+    }
+}

@@ -1,0 +1,115 @@
+package org.msight.runtime.bus.redis;
+
+import com.typesafe.config.Config;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.Set;
+import javax.net.ssl.SSLParameters;
+import redis.clients.jedis.ClientSetInfoConfig;
+import redis.clients.jedis.DefaultJedisClientConfig;
+import redis.clients.jedis.HostAndPort;
+import redis.clients.jedis.Jedis;
+import redis.clients.jedis.exceptions.JedisException;
+
+/**
+ * How to reach Redis: the {@code msight.redis} block, whose defaults are MSight's
+ * {@code MSIGHT_REDIS_MESSAGE_BROKER_*} environment variables. {@link #toString()} leaves the
+ * password out.
+ *
+ * @param username ACL user, or {@code null}
+ * @param password password, or {@code null}; never logged
+ * @param tls TLS settings, or {@code null} for a plain connection
+ * @param publishTimeout longest a publish waits before its message counts as lost
+ */
+public record RedisSettings(String host, int port, int db, String username, String password, Tls tls,
+        Duration connectTimeout, Duration socketTimeout, Duration publishTimeout, Duration backoffInitial,
+        Duration backoffMax) {
+
+    /**
+     * TLS settings; files are PEM.
+     *
+     * @param caCertFile CA of the server's certificate, or {@code null} for the JVM's trust store
+     * @param certFile client certificate, or {@code null} for none
+     * @param keyFile the client certificate's private key (PKCS#8), or {@code null}
+     */
+    public record Tls(Path caCertFile, Path certFile, Path keyFile, boolean verifyHostname) {
+    }
+
+    private static final Set<String> TRUE = Set.of("true", "yes", "on", "1");
+
+    /** Settings from a {@code msight.redis} block (resolved, with the reference defaults). */
+    public static RedisSettings from(Config redis) {
+        Tls tls = TRUE.contains(redis.getString("tls.enabled").trim().toLowerCase(Locale.ROOT))
+                ? new Tls(path(redis, "tls.ca-cert-file"), path(redis, "tls.cert-file"), path(redis, "tls.key-file"),
+                        redis.getBoolean("tls.verify-hostname"))
+                : null;
+        return new RedisSettings(redis.getString("host"), redis.getInt("port"), redis.getInt("db"),
+                text(redis, "username"), text(redis, "password"), tls, redis.getDuration("connect-timeout"),
+                redis.getDuration("socket-timeout"), redis.getDuration("publish-timeout"),
+                redis.getDuration("reconnect-backoff.initial"), redis.getDuration("reconnect-backoff.max"));
+    }
+
+    /** The same settings with another password ({@code null} for none). */
+    public RedisSettings withPassword(String newPassword) {
+        return new RedisSettings(host, port, db, username, newPassword, tls, connectTimeout, socketTimeout,
+                publishTimeout, backoffInitial, backoffMax);
+    }
+
+    /** {@code host:port}, for messages. */
+    public String address() {
+        return host + ":" + port;
+    }
+
+    /**
+     * A new connection, authenticated and on the configured database.
+     *
+     * @param replyTimeout how long commands on it wait for a reply
+     * @throws JedisException when Redis is unreachable or refuses the credentials
+     *     ({@link RedisFailures#describe} says which, in one line)
+     */
+    public Jedis connect(Duration replyTimeout) {
+        DefaultJedisClientConfig.Builder config = DefaultJedisClientConfig.builder()
+                .connectionTimeoutMillis(millis(connectTimeout))
+                .socketTimeoutMillis(millis(replyTimeout))
+                .database(db)
+                .user(username)
+                .password(password)
+                .clientSetInfoConfig(ClientSetInfoConfig.DISABLED);
+        if (tls != null) {
+            SSLParameters parameters = new SSLParameters();
+            if (tls.verifyHostname()) {
+                parameters.setEndpointIdentificationAlgorithm("HTTPS");
+            }
+            config.ssl(true).sslSocketFactory(TlsSockets.factory(tls)).sslParameters(parameters);
+        }
+        Jedis jedis = new Jedis(new HostAndPort(host, port), config.build());
+        try {
+            jedis.ping(); // without a password, a server that wants one says so only at the first command
+            return jedis;
+        } catch (RuntimeException e) {
+            jedis.close();
+            throw e;
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "RedisSettings[" + address() + ", db " + db + (username == null ? "" : ", user " + username)
+                + (password == null ? "" : ", password set") + (tls == null ? "" : ", " + tls) + "]";
+    }
+
+    private static int millis(Duration duration) {
+        return (int) Math.min(Integer.MAX_VALUE, Math.max(1, duration.toMillis()));
+    }
+
+    private static String text(Config config, String key) {
+        String value = config.getString(key);
+        return value.isEmpty() ? null : value;
+    }
+
+    private static Path path(Config config, String key) {
+        String value = text(config, key);
+        return value == null ? null : Path.of(value);
+    }
+}

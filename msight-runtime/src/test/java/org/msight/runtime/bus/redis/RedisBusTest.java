@@ -1,0 +1,163 @@
+package org.msight.runtime.bus.redis;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.msight.runtime.bus.redis.RedisTests.await;
+import static org.msight.runtime.bus.redis.RedisTests.messages;
+import static org.msight.runtime.bus.redis.RedisTests.settings;
+
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.msight.api.data.ImageData;
+import org.msight.api.data.Metadata;
+import org.msight.api.data.SensorData;
+import org.msight.codec.MsightCodec;
+import org.msight.runtime.bus.Inbox;
+import org.msight.testkit.RedisTestServer;
+import redis.clients.jedis.Jedis;
+
+class RedisBusTest {
+
+    private static final String TOPIC = "rtsp_topic";
+
+    private final MsightCodec codec = MsightCodec.withBuiltInTypes();
+    private RedisTestServer server;
+    private RedisBus publisher;
+    private RedisBus subscriber;
+
+    @AfterEach
+    void tearDown() {
+        for (AutoCloseable closeable : new AutoCloseable[] {publisher, subscriber, server}) {
+            try {
+                if (closeable != null) {
+                    closeable.close();
+                }
+            } catch (Exception ignored) {
+                // best effort
+            }
+        }
+    }
+
+    private static ImageData image(int n) {
+        return ImageData.jpeg(new Metadata("rtsp_sensor", 1700000000 + n, 1700000000.5 + n, 1000 + n, "edge-01"),
+                new byte[] {(byte) 0xff, (byte) 0xd8, (byte) n}, 8, 16);
+    }
+
+    /** Two buses, as in two processes: one publishing, one subscribed with the returned inbox. */
+    private Inbox connectTwoBuses(RedisSettings settings) {
+        publisher = new RedisBus(settings, codec);
+        subscriber = new RedisBus(settings, codec);
+        Inbox inbox = new Inbox(100);
+        subscriber.subscribe(TOPIC, inbox);
+        subscriber.start();
+        publisher.start();
+        awaitSubscribed(settings);
+        return inbox;
+    }
+
+    private void awaitSubscribed(RedisSettings settings) {
+        try (Jedis raw = settings.connect(settings.socketTimeout())) {
+            await("the subscriber to subscribe", () -> raw.pubsubNumSub(TOPIC).get(TOPIC) == 1L);
+        }
+    }
+
+    @Test
+    void messagesGoFromOneBusToAnotherInMsightsWireFormat() throws Exception {
+        server = new RedisTestServer().start();
+        RedisSettings settings = settings(server.port(), null);
+        Inbox inbox = connectTwoBuses(settings);
+        try (Jedis raw = settings.connect(settings.socketTimeout())) {
+            // what a Python MSight node sees: the payload is MSight's own bytes
+            byte[] msight = MsightVectors.bytesData();
+            raw.publish(TOPIC.getBytes(StandardCharsets.UTF_8), msight);
+            SensorData fromPython = inbox.poll(5, TimeUnit.SECONDS);
+            assertThat(fromPython).isInstanceOf(org.msight.api.data.BytesData.class);
+            assertThat(codec.toMessagePack(fromPython)).isEqualTo(msight);
+        }
+        publisher.publish(TOPIC, image(1));
+        ImageData received = (ImageData) inbox.poll(5, TimeUnit.SECONDS);
+        assertThat(received).isNotNull();
+        assertThat(received.metadata()).isEqualTo(image(1).metadata());
+        assertThat(received.image()).isEqualTo(image(1).image());
+        assertThat(publisher.lost()).isZero();
+    }
+
+    @Test
+    void malformedMessagesAreCountedAndSkipped() throws Exception {
+        server = new RedisTestServer().start();
+        RedisSettings settings = settings(server.port(), null);
+        Inbox inbox = connectTwoBuses(settings);
+        ListAppender<ILoggingEvent> log = RedisTests.captureLog(RedisBus.class);
+        try (Jedis raw = settings.connect(settings.socketTimeout())) {
+            raw.publish(TOPIC.getBytes(StandardCharsets.UTF_8), new byte[] {(byte) 0x93, 1, 2});
+            raw.publish(TOPIC, "not msgpack at all");
+        }
+        publisher.publish(TOPIC, image(2));
+        SensorData next = inbox.poll(5, TimeUnit.SECONDS);
+        assertThat(next).isNotNull();
+        assertThat(next.metadata().frameId()).isEqualTo(1002);
+        assertThat(inbox.malformed()).isEqualTo(2);
+        assertThat(messages(log)).filteredOn(m -> m.contains("malformed")).hasSize(1)
+                .first().asString().contains("topic 'rtsp_topic'").contains("payload should be a map but is an array");
+    }
+
+    @Test
+    void bothSidesResumeAfterRedisRestartsAndCountWhatWasLost() throws Exception {
+        server = new RedisTestServer().start();
+        RedisSettings settings = settings(server.port(), null);
+        Inbox inbox = connectTwoBuses(settings);
+        ListAppender<ILoggingEvent> log = RedisTests.captureLog(RedisBus.class);
+        publisher.publish(TOPIC, image(3));
+        assertThat(inbox.poll(5, TimeUnit.SECONDS)).isNotNull();
+
+        server.stop();
+        for (int i = 0; i < 5; i++) {
+            long started = System.nanoTime();
+            publisher.publish(TOPIC, image(4));
+            assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started))
+                    .as("a publish while Redis is away returns quickly").isLessThan(1500);
+        }
+        assertThat(publisher.lost()).isEqualTo(5);
+
+        server.start();
+        awaitSubscribed(settings);
+        await("a message to get through after the restart", () -> {
+            publisher.publish(TOPIC, image(5));
+            try {
+                return inbox.poll(50, TimeUnit.MILLISECONDS) != null;
+            } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        // once per outage and bus; this test runs two buses, as two processes would
+        assertThat(messages(log)).filteredOn(m -> m.startsWith("Redis unreachable at 127.0.0.1:" + server.port()))
+                .hasSize(2).allMatch(m -> m.endsWith("; retrying"));
+        await("the restored line", () -> messages(log).stream().anyMatch(m -> m.matches(
+                "Redis connection restored after [0-9.]+ s")));
+    }
+
+    @Test
+    void aPasswordProtectedRedisWorksWithThePassword() throws Exception {
+        server = RedisTestServer.withPassword("s3cret-pw").start();
+        Inbox inbox = connectTwoBuses(settings(server.port(), "s3cret-pw"));
+        publisher.publish(TOPIC, image(6));
+        assertThat(inbox.poll(5, TimeUnit.SECONDS)).isNotNull();
+    }
+
+    @Test
+    void aPasswordProtectedRedisWithoutThePasswordGivesOneClearLine() {
+        server = RedisTestServer.withPassword("s3cret-pw").start();
+        publisher = new RedisBus(settings(server.port(), null), codec);
+        assertThatThrownBy(publisher::start).isInstanceOf(RedisAccessException.class)
+                .hasMessage("Redis at 127.0.0.1:" + server.port() + " requires a password: set msight.redis.password"
+                        + " or MSIGHT_REDIS_MESSAGE_BROKER_PASSWORD");
+        subscriber = new RedisBus(settings(server.port(), "wrong-pw"), codec);
+        assertThatThrownBy(subscriber::start).isInstanceOf(RedisAccessException.class)
+                .hasMessageStartingWith("Redis at 127.0.0.1:" + server.port() + " rejected the user name or password")
+                .hasMessageNotContaining("wrong-pw");
+    }
+}
