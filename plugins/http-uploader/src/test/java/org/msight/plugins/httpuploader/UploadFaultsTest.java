@@ -1,0 +1,218 @@
+package org.msight.plugins.httpuploader;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.msight.api.data.SensorData;
+import org.msight.runtime.bus.Inbox;
+import org.slf4j.event.Level;
+
+/** Servers that fail, vanish and stall: retries with backoff, drops counted once, uploads resume, memory bounded. */
+class UploadFaultsTest {
+
+    private static final Duration LIMIT = Duration.ofSeconds(10);
+    private static final String FAST_RETRIES = "retry-backoff { initial = 20ms, max = 100ms }\n";
+
+    private final RecordingServer server = RecordingServer.http();
+    private HttpUploader uploader;
+
+    @AfterEach
+    void stop() {
+        if (uploader != null) {
+            uploader.close();
+        }
+        server.close();
+    }
+
+    @Test
+    void serverErrorsAreRetriedUntilTheServerAnswers() throws Exception {
+        server.answer(n -> n <= 2 ? 500 : 200);
+        TestContext context = open(FAST_RETRIES + "retries = 3");
+
+        uploader.put(Frames.next("cam"));
+        uploader.flush(LIMIT);
+
+        assertThat(server.received()).isEqualTo(3);
+        assertThat(server.requests()).hasSize(1);
+        assertThat(context.count("uploads")).isEqualTo(1);
+        assertThat(context.count("retries")).isEqualTo(2);
+        assertThat(context.count("dropped")).isZero();
+        assertThat(context.log().messages(Level.INFO)).contains("Status: 500, {\"status_code\": \"error\", \"text\":"
+                + " \"Server received " + server.requests().get(0).body().length + " bytes\"}");
+    }
+
+    @Test
+    void otherClientErrorsAreNotRetried() throws Exception {
+        server.answer(n -> n == 1 ? 400 : 200);
+        TestContext context = open(FAST_RETRIES + "retries = 3");
+
+        uploader.put(Frames.next("cam"));
+        uploader.flush(LIMIT);
+        uploader.put(Frames.next("cam"));
+        uploader.flush(LIMIT);
+
+        assertThat(server.received()).isEqualTo(2);
+        assertThat(context.count("retries")).isZero();
+        assertThat(context.count("dropped")).isEqualTo(1);
+        assertThat(context.count("uploads")).isEqualTo(1);
+        assertThat(context.log().messages(Level.WARN)).singleElement().asString()
+                .matches("dropped frame \\d+ after 1 attempt: the server answered status 400");
+    }
+
+    @Test
+    void afterTheRetryLimitAMessageIsDroppedWithOneLineAndUploadsResume() throws Exception {
+        AtomicBoolean down = new AtomicBoolean(true);
+        server.answer(n -> down.get() ? 503 : 200);
+        TestContext context = open(FAST_RETRIES + "retries = 2, max-in-flight = 2");
+
+        uploader.put(Frames.next("cam"));
+        uploader.put(Frames.next("cam"));
+        uploader.flush(LIMIT);
+
+        assertThat(server.received()).isEqualTo(6);
+        assertThat(context.count("retries")).isEqualTo(4);
+        assertThat(context.count("dropped")).isEqualTo(2);
+        assertThat(context.log().messages(Level.WARN)).hasSize(2)
+                .allMatch(line -> line.matches("dropped frame \\d+ after 3 attempts: the server answered status 503"));
+
+        down.set(false);
+        uploader.put(Frames.next("cam"));
+        uploader.flush(LIMIT);
+        assertThat(context.count("uploads")).isEqualTo(1);
+    }
+
+    @Test
+    void uploadsResumeWhenAStoppedServerStartsAgain() throws Exception {
+        TestContext context = open("retry-backoff { initial = 100ms, max = 400ms }, retries = 10, max-in-flight = 2");
+        uploader.put(Frames.next("cam"));
+        uploader.flush(LIMIT);
+
+        server.stop();
+        for (int i = 0; i < 2; i++) {
+            uploader.put(Frames.next("cam"));
+        }
+        assertThat(Poll.until(() -> context.count("retries") >= 2, LIMIT)).isTrue();
+        server.start();
+        uploader.flush(LIMIT);
+
+        assertThat(context.count("uploads")).isEqualTo(3);
+        assertThat(context.count("dropped")).isZero();
+        assertThat(server.requests()).hasSize(3);
+        assertThat(context.log().lines()).noneMatch(line -> line.level() == Level.ERROR);
+    }
+
+    @Test
+    void aServerThatDoesNotAnswerTimesOutAndTheMessageIsDropped() throws Exception {
+        server.stall(Duration.ofSeconds(5));
+        TestContext context = open(FAST_RETRIES + "retries = 1, response-timeout = 300ms");
+
+        uploader.put(Frames.next("cam"));
+        uploader.flush(LIMIT);
+
+        assertThat(context.count("dropped")).isEqualTo(1);
+        assertThat(context.log().messages(Level.WARN)).singleElement().asString()
+                .endsWith("after 2 attempts: no response within response-timeout (300 ms)");
+
+        server.release();
+        uploader.put(Frames.next("cam"));
+        uploader.flush(LIMIT);
+        assertThat(context.count("uploads")).isEqualTo(1);
+    }
+
+    /**
+     * The runtime's inbox (drop-oldest) in front of the node, as in a pipeline: with the server
+     * stalled, uploads stay at max-in-flight, put blocks, and everything else waits in the
+     * bounded inbox, the oldest dropped, however many frames come.
+     */
+    @Test
+    void aStalledServerKeepsUploadsAtTheCapAndTheQueueBounded() throws Exception {
+        server.stall(Duration.ofSeconds(30));
+        TestContext context = open("max-in-flight = 2");
+        Inbox inbox = new Inbox(4);
+        AtomicInteger handedOver = new AtomicInteger();
+        Thread sink = new Thread(() -> {
+            try {
+                while (true) {
+                    SensorData next = inbox.poll(100, TimeUnit.MILLISECONDS);
+                    if (next != null) {
+                        uploader.put(next);
+                        handedOver.incrementAndGet();
+                    }
+                }
+            } catch (InterruptedException e) {
+                // stopped
+            }
+        }, "sink");
+        sink.start();
+
+        for (int i = 0; i < 200; i++) {
+            inbox.offer(Frames.next("cam"));
+            Thread.sleep(1);
+        }
+        assertThat(Poll.until(() -> server.handlingNow() == 2 && sink.getState() == Thread.State.WAITING, LIMIT))
+                .isTrue();
+        assertThat(server.mostHandledAtOnce()).isEqualTo(2);
+        assertThat(handedOver.get()).isEqualTo(2);
+        assertThat(inbox.size()).isEqualTo(4);
+        assertThat(inbox.dropped()).isEqualTo(200 - 2 - 1 - 4);
+
+        server.release();
+        assertThat(Poll.until(() -> context.count("uploads") == 2 + 1 + 4, LIMIT)).isTrue();
+        assertThat(server.mostHandledAtOnce()).isEqualTo(2);
+
+        sink.interrupt();
+        sink.join(LIMIT.toMillis());
+        assertThat(sink.isAlive()).isFalse();
+    }
+
+    @Test
+    void putBlockedOnAStalledServerCanBeInterrupted() throws Exception {
+        server.stall(Duration.ofSeconds(30));
+        open("max-in-flight = 1");
+        uploader.put(Frames.next("cam"));
+        AtomicBoolean interrupted = new AtomicBoolean();
+        Thread sink = new Thread(() -> {
+            try {
+                uploader.put(Frames.next("cam"));
+            } catch (InterruptedException e) {
+                interrupted.set(true);
+            }
+        });
+        sink.start();
+        assertThat(Poll.until(() -> sink.getState() == Thread.State.WAITING, LIMIT)).isTrue();
+
+        sink.interrupt();
+        sink.join(LIMIT.toMillis());
+        assertThat(interrupted).isTrue();
+    }
+
+    @Test
+    void flushWaitsForUploadsUnderWayUpToItsLimit() throws Exception {
+        server.stall(Duration.ofMillis(300));
+        TestContext context = open("max-in-flight = 2");
+        uploader.put(Frames.next("cam"));
+        uploader.put(Frames.next("cam"));
+        uploader.flush(LIMIT);
+        assertThat(context.count("uploads")).isEqualTo(2);
+
+        server.stall(Duration.ofSeconds(30));
+        uploader.put(Frames.next("cam"));
+        long start = System.nanoTime();
+        uploader.flush(Duration.ofMillis(200));
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(2));
+        assertThat(context.log().messages(Level.WARN)).singleElement().asString()
+                .isEqualTo("1 uploads still under way after 200 ms; they are abandoned");
+    }
+
+    private TestContext open(String settings) throws Exception {
+        TestContext context = new TestContext("url = \"" + server.url("/") + "\"\n" + settings);
+        uploader = context.createNode();
+        uploader.open();
+        return context;
+    }
+}
