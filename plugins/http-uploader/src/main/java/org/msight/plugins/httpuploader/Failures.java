@@ -3,6 +3,7 @@ package org.msight.plugins.httpuploader;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.net.ConnectException;
+import java.net.SocketException;
 import java.net.SocketTimeoutException;
 import java.security.cert.CertPathBuilderException;
 import java.security.cert.CertificateException;
@@ -17,7 +18,10 @@ final class Failures {
     private Failures() {
     }
 
-    static String describe(IOException failure, UploaderSettings settings) {
+    /**
+     * @param certificateRequested whether a server asked for a client certificate the node does not have
+     */
+    static String describe(IOException failure, UploaderSettings settings, boolean certificateRequested) {
         String message = String.valueOf(failure.getMessage());
         String text;
         if (failure instanceof ConnectTimeoutException) {
@@ -26,6 +30,9 @@ final class Failures {
             text = "no response within response-timeout (" + settings.responseTimeout().toMillis() + " ms)";
         } else if (failure instanceof ConnectException) {
             text = "cannot connect: " + message;
+        } else if (certificateRequested && (failure instanceof SSLException || failure instanceof SocketException)) {
+            text = "TLS: the server asks for a client certificate and closed the connection without one ("
+                    + message + "); set tls.cert-file and tls.key-file, or tls.key-store";
         } else if (failure instanceof SSLPeerUnverifiedException) {
             text = "TLS: the server's certificate does not match its host name: " + message;
         } else if (failure instanceof SSLException && causedBy(failure, CertPathBuilderException.class, CertificateException.class)) {
@@ -36,8 +43,7 @@ final class Failures {
             text = "TLS: the server wants a client certificate it trusts (" + message + "); set tls.cert-file"
                     + " and tls.key-file, or tls.key-store";
         } else if (failure instanceof SSLException) {
-            text = "TLS: " + message + (settings.tls().certFile().isEmpty() && settings.tls().keyStore().isEmpty()
-                    ? " (if the server asks for a client certificate, set tls.cert-file and tls.key-file)" : "");
+            text = "TLS: " + message;
         } else {
             text = failure.getClass().getSimpleName() + ": " + message;
         }

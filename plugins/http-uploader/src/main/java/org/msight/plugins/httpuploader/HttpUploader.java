@@ -11,6 +11,7 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import javax.net.ssl.SSLContext;
 import org.apache.hc.client5.http.classic.methods.HttpPost;
 import org.apache.hc.client5.http.config.ConnectionConfig;
 import org.apache.hc.client5.http.config.RequestConfig;
@@ -33,8 +34,6 @@ import org.msight.codec.MsightCodec;
 import org.slf4j.Logger;
 import org.slf4j.event.Level;
 
-import javax.net.ssl.SSLContext;
-
 /**
  * POSTs each message as MSight's JSON to the configured URL, as MSight's {@code HttpSinkNode}
  * does, with up to {@code max-in-flight} uploads under way at once on pooled, kept-alive
@@ -56,6 +55,7 @@ final class HttpUploader implements SinkNode {
     private final Logger log;
     private final Level uploadLogLevel;
     private final SSLContext sslContext;
+    private final UnansweredCertificateRequests certificateRequests;
     private final MsightCodec codec = MsightCodec.withBuiltInTypes();
     private final PartitionKeys partitionKeys;
     private final Counter uploads;
@@ -68,12 +68,14 @@ final class HttpUploader implements SinkNode {
     private Semaphore slots;
     private volatile boolean closed;
 
-    HttpUploader(UploaderSettings settings, NodeContext context, SSLContext sslContext, PartitionKeys partitionKeys) {
+    HttpUploader(UploaderSettings settings, NodeContext context, SSLContext sslContext,
+            UnansweredCertificateRequests certificateRequests, PartitionKeys partitionKeys) {
         this.settings = settings;
         this.nodeName = context.nodeName();
         this.log = context.logger();
         this.uploadLogLevel = settings.logUploadsAtDebug() ? Level.DEBUG : Level.INFO;
         this.sslContext = sslContext;
+        this.certificateRequests = certificateRequests;
         this.partitionKeys = partitionKeys;
         this.uploads = context.counter("uploads");
         this.retries = context.counter("retries");
@@ -145,7 +147,7 @@ final class HttpUploader implements SinkNode {
             failure = "the server answered status " + response.status();
             retriable = settings.retry().retriesStatus(response.status());
         } catch (IOException e) {
-            failure = Failures.describe(e, settings);
+            failure = Failures.describe(e, settings, certificateRequests.seen());
             retriable = true;
         } catch (RuntimeException e) {
             failure = e.toString();

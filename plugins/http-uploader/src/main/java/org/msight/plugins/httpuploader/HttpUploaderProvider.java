@@ -58,7 +58,8 @@ public final class HttpUploaderProvider implements NodeProvider {
         if (settings.tls().configured() && !settings.target().https()) {
             throw new IllegalArgumentException("tls: set for an http:// url; use https:// or remove the tls block");
         }
-        return new HttpUploader(settings, context, settings.tls().sslContext(),
+        UnansweredCertificateRequests certificateRequests = new UnansweredCertificateRequests();
+        return new HttpUploader(settings, context, settings.tls().sslContext(certificateRequests), certificateRequests,
                 new PartitionKeys(settings.partitionKeyMode(), settings.shards(), Clock.systemUTC()));
     }
 }

@@ -62,15 +62,22 @@ record TlsSettings(String caFile, String trustStore, String trustStorePassword, 
         return !(caFile + trustStore + certFile + keyStore).isEmpty();
     }
 
+    /** Whether a client certificate is set. */
+    boolean hasClientCertificate() {
+        return !(certFile + keyStore).isEmpty();
+    }
+
     /**
      * The TLS context these settings describe, reading the files now.
      *
+     * @param withoutClientCertificate the key manager to use when no client certificate is set
      * @throws IllegalArgumentException naming the key whose file is missing or unreadable
      */
-    SSLContext sslContext() {
+    SSLContext sslContext(KeyManager withoutClientCertificate) {
         try {
             SSLContext context = SSLContext.getInstance("TLS");
-            context.init(keyManagers(), trustManagers(), null);
+            KeyManager[] keyManagers = hasClientCertificate() ? keyManagers() : new KeyManager[] {withoutClientCertificate};
+            context.init(keyManagers, trustManagers(), null);
             return context;
         } catch (GeneralSecurityException e) {
             throw new IllegalArgumentException("tls: cannot set up TLS with these files: " + e.getMessage(), e);
@@ -92,6 +99,7 @@ record TlsSettings(String caFile, String trustStore, String trustStorePassword, 
         return factory.getTrustManagers();
     }
 
+    /** The key managers of the client certificate, which is set. */
     private KeyManager[] keyManagers() throws GeneralSecurityException {
         KeyStore keys;
         char[] password;
@@ -99,11 +107,9 @@ record TlsSettings(String caFile, String trustStore, String trustStorePassword, 
             password = PemFiles.NO_PASSWORD;
             PrivateKey key = read("tls.key-file", keyFile, PemFiles::privateKey);
             keys = read("tls.cert-file", certFile, path -> PemFiles.keyStore(key, PemFiles.certificates(path)));
-        } else if (!keyStore.isEmpty()) {
+        } else {
             password = keyStorePassword.toCharArray();
             keys = read("tls.key-store", keyStore, path -> KeyStore.getInstance(path.toFile(), password));
-        } else {
-            return null;
         }
         KeyManagerFactory factory = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
         factory.init(keys, password);

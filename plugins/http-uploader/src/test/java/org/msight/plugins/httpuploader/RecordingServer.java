@@ -25,6 +25,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.IntUnaryOperator;
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLParameters;
 import org.msight.testkit.FreePorts;
 
 /**
@@ -93,7 +94,9 @@ final class RecordingServer implements AutoCloseable {
                 https.setHttpsConfigurator(new HttpsConfigurator(tls) {
                     @Override
                     public void configure(HttpsParameters parameters) {
-                        parameters.setNeedClientAuth(needClientCertificate);
+                        SSLParameters ssl = getSSLContext().getDefaultSSLParameters();
+                        ssl.setNeedClientAuth(needClientCertificate);
+                        parameters.setSSLParameters(ssl);
                     }
                 });
                 server = https;
