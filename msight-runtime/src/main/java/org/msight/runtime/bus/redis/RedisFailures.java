@@ -19,6 +19,9 @@ public final class RedisFailures {
      * MSIGHT_REDIS_MESSAGE_BROKER_PASSWORD}.
      */
     public static String describe(RedisSettings settings, Throwable failure) {
+        if (failure instanceof RedisAccessException described) {
+            return described.getMessage();
+        }
         String message = String.valueOf(failure.getMessage());
         String at = "Redis at " + settings.address();
         if (message.startsWith("NOAUTH")) {
