@@ -23,12 +23,12 @@ record UploadTarget(String base, String loggable, String basicCredentials) {
         try {
             uri = new URI(trimmed);
         } catch (URISyntaxException e) {
-            throw new IllegalArgumentException("url: not a valid URL: " + Secrets.redactUrl(e.getMessage()));
+            throw new IllegalArgumentException("url: not a valid URL (" + e.getReason() + "): " + shown(trimmed));
         }
         String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
         if (!scheme.equals("http") && !scheme.equals("https") || uri.getHost() == null) {
-            throw new IllegalArgumentException("url: must be http://host[:port][/path] or https://..., was '"
-                    + Secrets.redactUrl(trimmed) + "'");
+            throw new IllegalArgumentException("url: must be http://host[:port][/path] or https://..., was "
+                    + shown(trimmed));
         }
         if (uri.getRawFragment() != null) {
             throw new IllegalArgumentException("url: must not have a #fragment");
@@ -38,6 +38,13 @@ record UploadTarget(String base, String loggable, String basicCredentials) {
         String query = uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery();
         return new UploadTarget(scheme + "://" + authority + path + query, Secrets.redactUrl(trimmed),
                 uri.getUserInfo());
+    }
+
+    /** A URL for an error message: masked, and not shown at all when credentials may be in it unrecognised. */
+    private static String shown(String url) {
+        String masked = Secrets.redactUrl(url);
+        return masked.contains("@") && !masked.contains(":***@") ? "(not shown: it may hold credentials)"
+                : "'" + masked + "'";
     }
 
     /** Whether uploads go over TLS. */

@@ -1,0 +1,133 @@
+package org.msight.plugins.httpuploader;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.msight.api.NodeProvider;
+import org.msight.api.Setting;
+import org.msight.api.data.ImageData;
+
+/** The settings: defaults documented in reference.conf, bad values named by key, keys and retries as MSight. */
+class UploaderSettingsTest {
+
+    private static final String URL = "url = \"http://127.0.0.1:8080\"\n";
+
+    @Test
+    void everyOptionalSettingHasADocumentedDefaultAndTheUrlHasNone() {
+        Config defaults = ConfigFactory.defaultReference().getConfig(NodeProvider.DEFAULTS_PATH + ".http-uploader");
+        List<Setting> settings = new HttpUploaderProvider().settings();
+
+        assertThat(defaults.root().keySet())
+                .containsExactlyInAnyOrderElementsOf(settings.stream().filter(s -> !s.required()).map(Setting::key).toList());
+        assertThat(settings).filteredOn(Setting::required).extracting(Setting::key).containsExactly("url");
+        for (String key : defaults.root().keySet()) {
+            assertThat(defaults.getValue(key).origin().comments()).as(key).isNotEmpty();
+        }
+    }
+
+    @Test
+    void theDefaultsAreMsights() {
+        UploaderSettings settings = UploaderSettings.from(new TestContext(URL).config());
+
+        assertThat(settings.partitionKeyMode()).isEqualTo(PartitionKeys.Mode.RANDOM);
+        assertThat(settings.shards()).isEqualTo(1);
+        assertThat(settings.startDelay()).isZero();
+        assertThat(settings.logUploadsAtDebug()).isFalse();
+        assertThat(settings.retry().retriesStatus(503)).isTrue();
+        assertThat(settings.retry().retriesStatus(500)).isTrue();
+        assertThat(settings.retry().retriesStatus(408)).isTrue();
+        assertThat(settings.retry().retriesStatus(429)).isTrue();
+        assertThat(settings.retry().retriesStatus(404)).isFalse();
+        assertThat(settings.retry().retriesStatus(400)).isFalse();
+        assertThat(settings.retry().retriesStatus(302)).isFalse();
+        assertThat(settings.tls().configured()).isFalse();
+    }
+
+    @Test
+    void badValuesAreReportedByKey() {
+        assertThatThrownBy(() -> settings("")).hasMessage("url: missing");
+        assertThatThrownBy(() -> settings("url = \"ftp://host/\"")).hasMessage("url: must be http://host[:port][/path]"
+                + " or https://..., was 'ftp://host/'");
+        assertThatThrownBy(() -> settings("url = \"http://u:pw@host:8080/x#y\"")).hasMessage("url: must not have a #fragment");
+        assertThatThrownBy(() -> settings("url = \"http//u:pw@host\"")).hasMessage("url: must be"
+                + " http://host[:port][/path] or https://..., was (not shown: it may hold credentials)");
+        assertThatThrownBy(() -> settings("url = \"http://u:pw@host:80 80/\"")).hasMessageStartingWith("url: not a valid URL")
+                .hasMessageEndingWith("'http://u:***@host:80 80/'");
+        assertThatThrownBy(() -> settings(URL + "partition-key-mode = sensor"))
+                .hasMessage("partition-key-mode: use random or sensor_name, was 'sensor'");
+        assertThatThrownBy(() -> settings(URL + "shards = 0")).hasMessage("shards: must be 1 or more, was 0");
+        assertThatThrownBy(() -> settings(URL + "max-in-flight = 0")).hasMessage("max-in-flight: must be 1 or more, was 0");
+        assertThatThrownBy(() -> settings(URL + "retries = -1")).hasMessage("retries: must be 0 or more, was -1");
+        assertThatThrownBy(() -> settings(URL + "response-timeout = 0s")).hasMessage("response-timeout: must be more than 0");
+        assertThatThrownBy(() -> settings(URL + "retry-backoff.initial = soon"))
+                .hasMessageStartingWith("retry-backoff.initial: ");
+        assertThatThrownBy(() -> settings(URL + "log-uploads-at = trace")).hasMessage("log-uploads-at: use info or debug");
+        assertThatThrownBy(() -> settings(URL + "retry-statuses = [\"404\"]")).hasMessage("retry-statuses: '404' cannot"
+                + " be retried: a 4xx status other than 408 and 429 means the request itself is wrong");
+        assertThatThrownBy(() -> settings(URL + "retry-statuses = [\"4xx\"]")).hasMessageStartingWith("retry-statuses: '4xx'");
+        assertThatThrownBy(() -> settings(URL + "retry-statuses = [\"50x\"]")).hasMessage("retry-statuses: '50x' is"
+                + " neither a status code (503) nor a class (5xx)");
+        assertThatThrownBy(() -> settings(URL + "headers { X-Partition-Key = a }"))
+                .hasMessage("headers.X-Partition-Key: set by the uploader itself; remove it");
+        assertThatThrownBy(() -> settings(URL + "headers { X-Token { a = b } }"))
+                .hasMessage("headers.X-Token: must be a string, not object");
+        assertThatThrownBy(() -> settings(URL + "tls { ca-fil = x }")).hasMessageStartingWith("tls.ca-fil: unknown setting;");
+        assertThatThrownBy(() -> settings(URL + "tls { ca-file = a, trust-store = b }"))
+                .hasMessage("tls.ca-file: set either tls.ca-file or tls.trust-store, not both");
+    }
+
+    @Test
+    void retriesBackOffDoublingUpToTheMaximum() {
+        RetryPolicy retry = new RetryPolicy(5, Duration.ofMillis(500), Duration.ofSeconds(3), List.of("503"));
+
+        assertThat(List.of(1, 2, 3, 4, 5).stream().map(retry::backoffAfter).toList()).containsExactly(
+                Duration.ofMillis(500), Duration.ofSeconds(1), Duration.ofSeconds(2), Duration.ofSeconds(3),
+                Duration.ofSeconds(3));
+        assertThat(retry.allowsAnotherAfter(5)).isTrue();
+        assertThat(retry.allowsAnotherAfter(6)).isFalse();
+        assertThat(retry.retriesStatus(503)).isTrue();
+        assertThat(retry.retriesStatus(502)).isFalse();
+    }
+
+    @Test
+    void randomKeysArePythonsStrOfTheTime() {
+        assertThat(PartitionKeys.posixSeconds(Instant.ofEpochSecond(1763353393, 866798000))).isEqualTo("1763353393.866798");
+        assertThat(PartitionKeys.posixSeconds(Instant.ofEpochSecond(1763353393, 0))).isEqualTo("1763353393.0");
+        assertThat(PartitionKeys.posixSeconds(Instant.ofEpochSecond(1763353393, 500000000))).isEqualTo("1763353393.5");
+        PartitionKeys keys = new PartitionKeys(PartitionKeys.Mode.RANDOM, 1,
+                Clock.fixed(Instant.ofEpochSecond(1763353393, 866798000), ZoneOffset.UTC));
+        assertThat(keys.next(Frames.next("cam"))).isEqualTo("1763353393.866798");
+    }
+
+    @Test
+    void sensorNameKeysOfAFrameWithoutSensorAreLikePythons() {
+        PartitionKeys keys = new PartitionKeys(PartitionKeys.Mode.SENSOR_NAME, 2, Clock.systemUTC());
+        ImageData anonymous = ImageData.jpeg(new org.msight.api.data.Metadata(null, 1, 1, 1, null), Frames.JPEG, 8, 16);
+
+        assertThat(List.of(keys.next(anonymous), keys.next(anonymous), keys.next(anonymous)))
+                .containsExactly("None0", "None1", "None0");
+    }
+
+    @Test
+    void theUrlKeepsItsQueryAndLosesItsCredentials() {
+        UploadTarget target = UploadTarget.parse("https://lab:p%40ss@example.org:8443/in?x=1");
+
+        assertThat(target.base()).isEqualTo("https://example.org:8443/in?x=1");
+        assertThat(target.loggable()).isEqualTo("https://lab:***@example.org:8443/in?x=1");
+        assertThat(target.basicCredentials()).isEqualTo("lab:p@ss");
+        assertThat(target.uploadUrl("a b&c")).isEqualTo("https://example.org:8443/in?x=1&partition_key=a+b%26c");
+        assertThat(UploadTarget.parse("http://[::1]:8080").uploadUrl("k")).isEqualTo("http://[::1]:8080?partition_key=k");
+    }
+
+    private static UploaderSettings settings(String hocon) {
+        return UploaderSettings.from(new TestContext(hocon).config());
+    }
+}
