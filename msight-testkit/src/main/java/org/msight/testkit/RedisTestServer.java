@@ -24,6 +24,7 @@ public final class RedisTestServer implements AutoCloseable {
     private final Path executable = Tools.require("redis-server", "redis-server");
     private final int port = FreePorts.next();
     private final List<String> extraArguments;
+    private final boolean tls;
     private final Path log;
     private Process process;
 
@@ -34,7 +35,12 @@ public final class RedisTestServer implements AutoCloseable {
 
     /** @param extraArguments further {@code redis-server} options, such as {@code --requirepass secret} */
     public RedisTestServer(List<String> extraArguments) {
+        this(extraArguments, false);
+    }
+
+    private RedisTestServer(List<String> extraArguments, boolean tls) {
         this.extraArguments = List.copyOf(extraArguments);
+        this.tls = tls;
         try {
             this.log = Files.createTempFile("redis-test-server-", ".log");
         } catch (IOException e) {
@@ -47,13 +53,27 @@ public final class RedisTestServer implements AutoCloseable {
         return new RedisTestServer(List.of("--requirepass", password));
     }
 
+    /**
+     * A server that speaks only TLS on its port and requires client certificates signed by the CA.
+     *
+     * @param certificate the server's PEM certificate
+     * @param key its PEM private key
+     * @param ca the PEM CA that signs server and client certificates
+     */
+    public static RedisTestServer withTls(Path certificate, Path key, Path ca) {
+        return new RedisTestServer(List.of("--tls-cert-file", certificate.toString(), "--tls-key-file", key.toString(),
+                "--tls-ca-cert-file", ca.toString()), true);
+    }
+
     /** Starts the server and waits until it answers; again after {@link #stop()}, on the same port. */
     public synchronized RedisTestServer start() {
         if (process != null) {
             throw new IllegalStateException("redis-server already runs on port " + port);
         }
-        List<String> command = new ArrayList<>(List.of(executable.toString(), "--port", String.valueOf(port),
-                "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--daemonize", "no"));
+        List<String> command = new ArrayList<>(List.of(executable.toString(), "--bind", "127.0.0.1", "--save", "",
+                "--appendonly", "no", "--daemonize", "no"));
+        command.addAll(tls ? List.of("--port", "0", "--tls-port", String.valueOf(port))
+                : List.of("--port", String.valueOf(port)));
         command.addAll(extraArguments);
         try {
             process = new ProcessBuilder(command).redirectErrorStream(true)
@@ -92,7 +112,10 @@ public final class RedisTestServer implements AutoCloseable {
         stop();
     }
 
-    /** Ready once PING gets an answer: {@code +PONG}, or {@code -NOAUTH} when a password is required. */
+    /**
+     * Ready once PING gets an answer: {@code +PONG}, or {@code -NOAUTH} when a password is required;
+     * with TLS, once the port accepts connections.
+     */
     private void awaitReady() {
         long deadline = System.currentTimeMillis() + START_TIMEOUT_MILLIS;
         while (System.currentTimeMillis() < deadline) {
@@ -101,6 +124,9 @@ public final class RedisTestServer implements AutoCloseable {
             }
             try (Socket socket = new Socket()) {
                 socket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 500);
+                if (tls) {
+                    return;
+                }
                 socket.setSoTimeout(1000);
                 socket.getOutputStream().write("PING\r\n".getBytes(StandardCharsets.US_ASCII));
                 InputStream in = socket.getInputStream();

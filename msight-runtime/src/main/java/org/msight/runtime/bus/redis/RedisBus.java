@@ -34,7 +34,8 @@ public final class RedisBus implements Bus {
      * Connects the publisher and starts the subscriber. When Redis is unreachable both keep
      * trying in the background.
      *
-     * @throws RedisAccessException when Redis refuses the credentials (a one-line message)
+     * @throws RedisAccessException when Redis refuses the credentials, or the TLS files cannot be
+     *     used (a one-line message)
      */
     @Override
     public void start() {

@@ -46,13 +46,13 @@ final class RedisPublisher implements AutoCloseable {
     /**
      * Connects now; when Redis is unreachable, keeps trying in the background.
      *
-     * @throws RedisAccessException when Redis refuses the credentials
+     * @throws RedisAccessException when Redis refuses the credentials, or the TLS files cannot be used
      */
     void start() {
         try {
             attach(settings.connect(settings.publishTimeout()));
         } catch (RuntimeException e) {
-            if (RedisFailures.isCredentialProblem(e)) {
+            if (e instanceof RedisAccessException || RedisFailures.isCredentialProblem(e)) {
                 throw new RedisAccessException(RedisFailures.describe(settings, e));
             }
             lostConnection(e);

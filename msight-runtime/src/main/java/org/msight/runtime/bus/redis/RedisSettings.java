@@ -67,6 +67,7 @@ public record RedisSettings(String host, int port, int db, String username, Stri
      * @param replyTimeout how long commands on it wait for a reply
      * @throws JedisException when Redis is unreachable or refuses the credentials
      *     ({@link RedisFailures#describe} says which, in one line)
+     * @throws RedisAccessException when the TLS files cannot be used
      */
     public Jedis connect(Duration replyTimeout) {
         DefaultJedisClientConfig.Builder config = DefaultJedisClientConfig.builder()
@@ -81,7 +82,11 @@ public record RedisSettings(String host, int port, int db, String username, Stri
             if (tls.verifyHostname()) {
                 parameters.setEndpointIdentificationAlgorithm("HTTPS");
             }
-            config.ssl(true).sslSocketFactory(TlsSockets.factory(tls)).sslParameters(parameters);
+            try {
+                config.ssl(true).sslSocketFactory(TlsSockets.factory(tls)).sslParameters(parameters);
+            } catch (IllegalArgumentException e) {
+                throw new RedisAccessException(e.getMessage());
+            }
         }
         Jedis jedis = new Jedis(new HostAndPort(host, port), config.build());
         try {

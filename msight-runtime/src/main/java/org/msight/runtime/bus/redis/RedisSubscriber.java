@@ -31,6 +31,7 @@ final class RedisSubscriber implements AutoCloseable {
     private final Map<String, List<Inbox>> inboxes = new ConcurrentHashMap<>();
     private final MalformedLog malformedLog = new MalformedLog(MALFORMED_LOG_INTERVAL_NANOS);
     private final Object lifecycle = new Object();
+    private boolean started; // guarded by lifecycle
     private Thread thread; // guarded by lifecycle
     private volatile Jedis jedis;
     private volatile Listener listener;
@@ -54,12 +55,20 @@ final class RedisSubscriber implements AutoCloseable {
                 // the connection is dropping; the reconnection subscribes every topic
             }
         }
+        launchIfStarted();
     }
 
-    /** Starts the thread; it connects and subscribes by itself. */
+    /** Starts the thread, which connects and subscribes by itself, once there is a topic. */
     void start() {
         synchronized (lifecycle) {
-            if (thread == null && !closed) {
+            started = true;
+        }
+        launchIfStarted();
+    }
+
+    private void launchIfStarted() {
+        synchronized (lifecycle) {
+            if (started && thread == null && !closed && !inboxes.isEmpty()) {
                 thread = new Thread(this::run, "msight-redis-subscriber");
                 thread.setDaemon(true);
                 thread.start();
@@ -70,10 +79,6 @@ final class RedisSubscriber implements AutoCloseable {
     private void run() {
         Backoff backoff = new Backoff(settings.backoffInitial(), settings.backoffMax());
         while (!closed) {
-            if (inboxes.isEmpty()) {
-                sleep(settings.backoffMax().toMillis());
-                continue;
-            }
             try (Jedis connection = settings.connect(settings.socketTimeout())) {
                 jedis = connection;
                 Set<String> topics = Set.copyOf(inboxes.keySet());

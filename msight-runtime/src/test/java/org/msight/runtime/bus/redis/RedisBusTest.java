@@ -65,6 +65,18 @@ class RedisBusTest {
         }
     }
 
+    /** Publishes again and again (what is published before a resubscription is lost) until one arrives. */
+    private void publishUntilReceived(Inbox inbox, SensorData data) {
+        await("a message to get through", () -> {
+            publisher.publish(TOPIC, data);
+            try {
+                return inbox.poll(50, TimeUnit.MILLISECONDS) != null;
+            } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+    }
+
     @Test
     void messagesGoFromOneBusToAnotherInMsightsWireFormat() throws Exception {
         server = new RedisTestServer().start();
@@ -125,19 +137,30 @@ class RedisBusTest {
 
         server.start();
         awaitSubscribed(settings);
-        await("a message to get through after the restart", () -> {
-            publisher.publish(TOPIC, image(5));
-            try {
-                return inbox.poll(50, TimeUnit.MILLISECONDS) != null;
-            } catch (InterruptedException e) {
-                throw new IllegalStateException(e);
-            }
-        });
+        publishUntilReceived(inbox, image(5));
         // once per outage and bus; this test runs two buses, as two processes would
         assertThat(messages(log)).filteredOn(m -> m.startsWith("Redis unreachable at 127.0.0.1:" + server.port()))
                 .hasSize(2).allMatch(m -> m.endsWith("; retrying"));
         await("the restored line", () -> messages(log).stream().anyMatch(m -> m.matches(
                 "Redis connection restored after [0-9.]+ s")));
+    }
+
+    @Test
+    void aBusStartedBeforeRedisAndBeforeItsFirstTopicCatchesUp() throws Exception {
+        server = new RedisTestServer();
+        RedisSettings settings = settings(server.port(), null);
+        publisher = new RedisBus(settings, codec);
+        subscriber = new RedisBus(settings, codec);
+        publisher.start();
+        subscriber.start();
+        publisher.publish(TOPIC, image(7));
+        assertThat(publisher.lost()).isEqualTo(1);
+
+        server.start();
+        Inbox late = new Inbox(10);
+        subscriber.subscribe(TOPIC, late);
+        awaitSubscribed(settings);
+        publishUntilReceived(late, image(8));
     }
 
     @Test
