@@ -1,0 +1,97 @@
+package org.msight.plugin.rtsp;
+
+import static org.bytedeco.ffmpeg.global.avutil.AV_LOG_ERROR;
+import static org.bytedeco.ffmpeg.global.avutil.AV_LOG_FATAL;
+import static org.bytedeco.ffmpeg.global.avutil.AV_LOG_INFO;
+import static org.bytedeco.ffmpeg.global.avutil.AV_LOG_TRACE;
+import static org.bytedeco.ffmpeg.global.avutil.av_log_set_level;
+import static org.bytedeco.ffmpeg.global.avutil.setLogCallback;
+
+import java.util.regex.Pattern;
+import org.bytedeco.ffmpeg.avutil.LogCallback;
+import org.bytedeco.javacpp.BytePointer;
+import org.msight.api.Secrets;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Sends FFmpeg's own messages to SLF4J (logger {@code ffmpeg}) instead of stderr, with URLs
+ * redacted. FFmpeg's fatal messages log at ERROR; its errors at WARN, at most
+ * {@value #WARNINGS_PER_MINUTE} a minute and a repeated line only once in ten minutes (a camera
+ * that is down repeats its connection error on every retry, and the runtime already logs the
+ * outage); the rest at DEBUG and TRACE.
+ */
+final class FfmpegLog extends LogCallback {
+
+    private static final Logger LOG = LoggerFactory.getLogger("ffmpeg");
+    private static final int WARNINGS_PER_MINUTE = 10;
+    private static final long MINUTE_NANOS = 60_000_000_000L;
+    private static final long REPEAT_NANOS = 10 * MINUTE_NANOS;
+    /** The address in FFmpeg's "[tcp @ 0x55d0c0]" prefix, which differs between tries. */
+    private static final Pattern CONTEXT_ADDRESS = Pattern.compile(" @ 0x[0-9a-f]+");
+
+    private static FfmpegLog installed;
+
+    private final StringBuilder partialLine = new StringBuilder();
+    private String lastWarning = "";
+    private long lastWarningNanos;
+    private long windowStart = System.nanoTime();
+    private int warningsInWindow;
+
+    private FfmpegLog() {
+    }
+
+    /** Routes FFmpeg's messages to SLF4J; the first call installs, later calls do nothing. */
+    static synchronized void install() {
+        if (installed == null) {
+            installed = new FfmpegLog();
+            installed.retainReference();
+            setLogCallback(installed);
+            av_log_set_level(LOG.isTraceEnabled() ? AV_LOG_TRACE : LOG.isDebugEnabled() ? AV_LOG_INFO : AV_LOG_ERROR);
+        }
+    }
+
+    @Override
+    public void call(int level, BytePointer message) {
+        String text = message.getString();
+        String line;
+        synchronized (this) {
+            partialLine.append(text);
+            if (!text.endsWith("\n")) {
+                return;
+            }
+            line = Secrets.redactUrl(partialLine.toString().strip());
+            partialLine.setLength(0);
+        }
+        if (line.isEmpty()) {
+            return;
+        }
+        if (level <= AV_LOG_FATAL) {
+            LOG.error(line);
+        } else if (level <= AV_LOG_ERROR) {
+            warnRateLimited(line);
+        } else if (level <= AV_LOG_INFO) {
+            LOG.debug(line);
+        } else {
+            LOG.trace(line);
+        }
+    }
+
+    private synchronized void warnRateLimited(String line) {
+        long now = System.nanoTime();
+        if (now - windowStart > MINUTE_NANOS) {
+            windowStart = now;
+            warningsInWindow = 0;
+        }
+        String withoutAddress = CONTEXT_ADDRESS.matcher(line).replaceAll("");
+        boolean repeated = withoutAddress.equals(lastWarning) && now - lastWarningNanos < REPEAT_NANOS;
+        if (!repeated && warningsInWindow < WARNINGS_PER_MINUTE) {
+            warningsInWindow++;
+            lastWarning = withoutAddress;
+            lastWarningNanos = now;
+            LOG.warn(line);
+        } else {
+            LOG.debug(line);
+        }
+    }
+}

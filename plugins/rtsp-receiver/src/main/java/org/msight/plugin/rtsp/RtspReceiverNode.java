@@ -1,0 +1,108 @@
+package org.msight.plugin.rtsp;
+
+import org.bytedeco.ffmpeg.avutil.AVFrame;
+import org.msight.api.NodeContext;
+import org.msight.api.RetriableException;
+import org.msight.api.SourceNode;
+import org.msight.api.data.ImageData;
+import org.msight.api.data.Metadata;
+
+/**
+ * Reads a camera (or file, or FFmpeg test source) and publishes its frames as JPEG
+ * {@link ImageData}. Every frame is decoded, but only the frames the runtime will publish (gap,
+ * {@code max-frame-rate}) are scaled and encoded. An input that cannot be opened, ends, or sends
+ * nothing for the read timeout is reported with a {@link RetriableException}: the runtime
+ * reconnects with the node's {@code restart-backoff}.
+ */
+final class RtspReceiverNode implements SourceNode {
+
+    private final NodeContext context;
+    private final ReceiverSettings settings;
+    private final long minOfferIntervalNanos;
+
+    private volatile VideoInput input;
+    private volatile boolean stopping;
+    private JpegEncoder encoder;
+    private long nextOfferNanos = Long.MIN_VALUE;
+
+    RtspReceiverNode(NodeContext context, ReceiverSettings settings) {
+        this.context = context;
+        this.settings = settings;
+        this.minOfferIntervalNanos = settings.maxFrameRate() > 0 ? (long) (1e9 / settings.maxFrameRate()) : 0;
+    }
+
+    @Override
+    public void open() throws RetriableException {
+        stopping = false;
+        input = VideoInput.open(settings);
+        encoder = new JpegEncoder(settings.jpegQuality(), settings.resizeRatio(), settings.fullRange(), settings.threads());
+        context.logger().info("Reading {} ({})", input.safeUrl(), input.codecName());
+    }
+
+    @Override
+    public void poll() throws RetriableException {
+        VideoInput current = input;
+        if (stopping || current == null) {
+            return;
+        }
+        AVFrame frame = current.grab();
+        if (frame == null) {
+            endOfInput(current);
+            return;
+        }
+        double arrival = Metadata.now();
+        if (offerAllowed(System.nanoTime())) {
+            // The supplier runs only for frames that will be published, while the frame is valid.
+            context.publish(() -> ImageData.jpeg(context.newMetadata(arrival), encoder.encode(frame),
+                    encoder.height(), encoder.width()));
+        }
+    }
+
+    @Override
+    public void wakeup() {
+        stopping = true;
+        VideoInput current = input;
+        if (current != null) {
+            current.wakeup();
+        }
+    }
+
+    @Override
+    public void close() {
+        VideoInput current = input;
+        input = null;
+        if (current != null) {
+            current.close();
+        }
+        if (encoder != null) {
+            encoder.close();
+            encoder = null;
+        }
+    }
+
+    private void endOfInput(VideoInput current) throws RetriableException {
+        if (current.wokenUp()) {
+            return;
+        }
+        if (settings.loop() && !current.timedOut()) {
+            current.close();
+            input = VideoInput.open(settings);
+            return;
+        }
+        throw new RetriableException(current.safeUrl() + " " + current.endReason());
+    }
+
+    /** {@code max-frame-rate}: whether a frame arriving now may be offered for publishing. */
+    private boolean offerAllowed(long now) {
+        if (minOfferIntervalNanos == 0) {
+            return true;
+        }
+        if (now - nextOfferNanos < 0 && nextOfferNanos != Long.MIN_VALUE) {
+            return false;
+        }
+        // Catch up by at most one interval, so jitter does not lower the rate.
+        long base = nextOfferNanos == Long.MIN_VALUE ? now : Math.max(nextOfferNanos, now - minOfferIntervalNanos);
+        nextOfferNanos = base + minOfferIntervalNanos;
+        return true;
+    }
+}

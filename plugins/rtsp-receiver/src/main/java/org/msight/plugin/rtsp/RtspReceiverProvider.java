@@ -1,0 +1,64 @@
+package org.msight.plugin.rtsp;
+
+import java.util.List;
+import org.msight.api.Node;
+import org.msight.api.NodeContext;
+import org.msight.api.NodeKind;
+import org.msight.api.NodeProvider;
+import org.msight.api.Setting;
+import org.msight.api.SettingType;
+
+/** The {@code rtsp-receiver} node type: camera frames to JPEG {@code ImageData}, MSight's {@code msight_launch_rtsp}. */
+public final class RtspReceiverProvider implements NodeProvider {
+
+    static {
+        // JavaCPP and JavaCV log through SLF4J rather than to stderr, unless told otherwise.
+        if (System.getProperty("org.bytedeco.javacpp.logger") == null) {
+            System.setProperty("org.bytedeco.javacpp.logger", "slf4j");
+        }
+    }
+
+    private static final List<Setting> SETTINGS = List.of(
+            Setting.required("url", SettingType.STRING,
+                    "What to read: rtsp://[user:pass@]host[:port]/path, a file, or an FFmpeg lavfi source"),
+            Setting.optional("format", SettingType.STRING,
+                    "FFmpeg input format to force, such as lavfi; empty lets FFmpeg guess from the url"),
+            Setting.oneOf("rtsp-transport", "How RTSP carries the video", "tcp", "udp"),
+            Setting.optional("resize-ratio", SettingType.DOUBLE,
+                    "Scale images by this factor before JPEG encoding (0.5 halves width and height)"),
+            Setting.optional("jpeg-quality", SettingType.INT, "JPEG quality from 1 to 100, as OpenCV's"),
+            Setting.optional("full-range", SettingType.BOOLEAN,
+                    "Expand limited-range (TV) video to full range before encoding: exact colours, more CPU"),
+            Setting.optional("connect-timeout", SettingType.DURATION, "Time allowed to connect to a network input"),
+            Setting.optional("read-timeout", SettingType.DURATION,
+                    "A stream that sends no frame for this long is an outage: reconnect"),
+            Setting.optional("max-frame-rate", SettingType.DOUBLE,
+                    "Offer at most this many frames per second for publishing (before gap); 0 for no limit"),
+            Setting.optional("loop", SettingType.BOOLEAN, "Open an input that ends (a file) again at once"),
+            Setting.optional("threads", SettingType.INT, "Decoder and JPEG encoder threads; 0 lets FFmpeg choose"));
+
+    @Override
+    public String type() {
+        return "rtsp-receiver";
+    }
+
+    @Override
+    public NodeKind kind() {
+        return NodeKind.SOURCE;
+    }
+
+    @Override
+    public String description() {
+        return "Reads an RTSP camera, file or FFmpeg test source and publishes its frames as JPEG images";
+    }
+
+    @Override
+    public List<Setting> settings() {
+        return SETTINGS;
+    }
+
+    @Override
+    public Node create(NodeContext context) {
+        return new RtspReceiverNode(context, ReceiverSettings.from(context.config()));
+    }
+}

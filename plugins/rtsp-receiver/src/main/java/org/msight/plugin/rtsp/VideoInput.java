@@ -1,0 +1,288 @@
+package org.msight.plugin.rtsp;
+
+import static org.bytedeco.ffmpeg.global.avcodec.av_packet_alloc;
+import static org.bytedeco.ffmpeg.global.avcodec.av_packet_free;
+import static org.bytedeco.ffmpeg.global.avcodec.av_packet_unref;
+import static org.bytedeco.ffmpeg.global.avcodec.avcodec_alloc_context3;
+import static org.bytedeco.ffmpeg.global.avcodec.avcodec_find_decoder;
+import static org.bytedeco.ffmpeg.global.avcodec.avcodec_free_context;
+import static org.bytedeco.ffmpeg.global.avcodec.avcodec_open2;
+import static org.bytedeco.ffmpeg.global.avcodec.avcodec_parameters_to_context;
+import static org.bytedeco.ffmpeg.global.avcodec.avcodec_receive_frame;
+import static org.bytedeco.ffmpeg.global.avcodec.avcodec_send_packet;
+import static org.bytedeco.ffmpeg.global.avdevice.avdevice_register_all;
+import static org.bytedeco.ffmpeg.global.avformat.av_find_best_stream;
+import static org.bytedeco.ffmpeg.global.avformat.av_find_input_format;
+import static org.bytedeco.ffmpeg.global.avformat.av_read_frame;
+import static org.bytedeco.ffmpeg.global.avformat.avformat_alloc_context;
+import static org.bytedeco.ffmpeg.global.avformat.avformat_close_input;
+import static org.bytedeco.ffmpeg.global.avformat.avformat_find_stream_info;
+import static org.bytedeco.ffmpeg.global.avformat.avformat_network_init;
+import static org.bytedeco.ffmpeg.global.avformat.avformat_open_input;
+import static org.bytedeco.ffmpeg.global.avutil.AVERROR_EAGAIN;
+import static org.bytedeco.ffmpeg.global.avutil.AVERROR_EOF;
+import static org.bytedeco.ffmpeg.global.avutil.AVMEDIA_TYPE_VIDEO;
+import static org.bytedeco.ffmpeg.global.avutil.av_dict_free;
+import static org.bytedeco.ffmpeg.global.avutil.av_dict_set;
+import static org.bytedeco.ffmpeg.global.avutil.av_frame_alloc;
+import static org.bytedeco.ffmpeg.global.avutil.av_frame_free;
+
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.bytedeco.ffmpeg.avcodec.AVCodec;
+import org.bytedeco.ffmpeg.avcodec.AVCodecContext;
+import org.bytedeco.ffmpeg.avcodec.AVPacket;
+import org.bytedeco.ffmpeg.avformat.AVFormatContext;
+import org.bytedeco.ffmpeg.avformat.AVIOInterruptCB;
+import org.bytedeco.ffmpeg.avformat.AVInputFormat;
+import org.bytedeco.ffmpeg.avutil.AVDictionary;
+import org.bytedeco.ffmpeg.avutil.AVFrame;
+import org.bytedeco.javacpp.Pointer;
+import org.msight.api.RetriableException;
+import org.msight.api.Secrets;
+
+/**
+ * One opened input, demuxed and decoded with FFmpeg (JavaCV's FFmpeg bindings): frames come out
+ * in the decoder's own pixel format, never converted, so a frame that will not be published
+ * costs only its decoding. Every blocking step is bounded through FFmpeg's interrupt callback,
+ * installed before the input is opened so it reaches every socket: opening by the connect
+ * timeout, each {@link #grab()} by the read timeout, and both by {@link #wakeup()}.
+ */
+final class VideoInput implements AutoCloseable {
+
+    /** RTSP describes the stream in its SDP: probe one packet, not a second of video. */
+    private static final String RTSP_PROBE_BYTES = "32";
+
+    /** Inputs by the address of their format context, for the one shared interrupt callback. */
+    private static final Map<Long, VideoInput> OPEN = new ConcurrentHashMap<>();
+    private static final Interrupter INTERRUPTER;
+
+    static {
+        FfmpegLog.install();
+        avdevice_register_all();
+        avformat_network_init();
+        INTERRUPTER = new Interrupter();
+    }
+
+    private final String safeUrl;
+    private final long readTimeoutNanos;
+    private final AVFormatContext format;
+    private final long formatAddress;
+    private final AVPacket packet = av_packet_alloc();
+    private final AVFrame frame = av_frame_alloc();
+    private AVCodecContext decoder;
+    private String codecName = "";
+    private int videoStream = -1;
+    private volatile long deadlineNanos = Long.MAX_VALUE;
+    private volatile boolean woken;
+    private volatile boolean timedOut;
+    private boolean draining;
+    private String endReason = "";
+
+    private VideoInput(ReceiverSettings settings) {
+        this.safeUrl = Secrets.redactUrl(settings.url());
+        this.readTimeoutNanos = settings.readTimeout().toNanos();
+        this.format = avformat_alloc_context();
+        this.formatAddress = format.address();
+        OPEN.put(formatAddress, this);
+        AVIOInterruptCB interrupt = format.interrupt_callback();
+        interrupt.callback(INTERRUPTER);
+        interrupt.opaque(format);
+    }
+
+    /**
+     * Opens the input and its video decoder within the connect timeout.
+     *
+     * @throws RetriableException when it cannot be opened now (camera down, file missing), with
+     *     FFmpeg's reason and the URL without its password
+     */
+    static VideoInput open(ReceiverSettings settings) throws RetriableException {
+        VideoInput input = new VideoInput(settings);
+        try {
+            input.deadlineNanos = System.nanoTime() + settings.connectTimeout().toNanos();
+            input.openDemuxer(settings);
+            input.openDecoder(settings.threads());
+            return input;
+        } catch (RetriableException | RuntimeException e) {
+            input.close();
+            throw e;
+        } finally {
+            input.deadlineNanos = Long.MAX_VALUE;
+        }
+    }
+
+    private void openDemuxer(ReceiverSettings settings) throws RetriableException {
+        AVInputFormat inputFormat = null;
+        if (!settings.format().isEmpty()) {
+            inputFormat = av_find_input_format(settings.format());
+            if (inputFormat == null) {
+                throw new IllegalArgumentException("format: FFmpeg has no input format '" + settings.format() + "'");
+            }
+        }
+        AVDictionary options = new AVDictionary(null);
+        if (settings.isRtsp()) {
+            av_dict_set(options, "rtsp_transport", settings.rtspTransport(), 0);
+            av_dict_set(options, "probesize", RTSP_PROBE_BYTES, 0);
+        }
+        int result = avformat_open_input(format, settings.url(), inputFormat, options);
+        av_dict_free(options);
+        if (result < 0) {
+            throw new RetriableException("cannot open " + safeUrl + ": " + reasonFor(result));
+        }
+        result = avformat_find_stream_info(format, (AVDictionary) null);
+        if (result < 0) {
+            throw new RetriableException("cannot read the streams of " + safeUrl + ": " + reasonFor(result));
+        }
+        videoStream = av_find_best_stream(format, AVMEDIA_TYPE_VIDEO, -1, -1, (AVCodec) null, 0);
+        if (videoStream < 0) {
+            throw new RetriableException(safeUrl + " has no video stream");
+        }
+    }
+
+    private void openDecoder(int threads) throws RetriableException {
+        var parameters = format.streams(videoStream).codecpar();
+        AVCodec codec = avcodec_find_decoder(parameters.codec_id());
+        if (codec == null) {
+            throw new RetriableException(safeUrl + " has video FFmpeg cannot decode (codec id "
+                    + parameters.codec_id() + ")");
+        }
+        codecName = codec.name().getString();
+        decoder = avcodec_alloc_context3(codec);
+        int result = avcodec_parameters_to_context(decoder, parameters);
+        if (result >= 0) {
+            decoder.thread_count(threads);
+            result = avcodec_open2(decoder, codec, (AVDictionary) null);
+        }
+        if (result < 0) {
+            throw new IllegalStateException("cannot open the " + codecName + " decoder: " + FfmpegErrors.describe(result));
+        }
+    }
+
+    /**
+     * The next decoded frame, in the decoder's own pixel format; valid until the next call.
+     *
+     * @return the frame, or {@code null} when the input ended, failed, stalled past the read
+     *     timeout or was woken up; {@link #endReason()} says which
+     */
+    AVFrame grab() {
+        deadlineNanos = System.nanoTime() + readTimeoutNanos;
+        try {
+            while (true) {
+                int received = avcodec_receive_frame(decoder, frame);
+                if (received >= 0) {
+                    return frame;
+                }
+                if (received != AVERROR_EAGAIN()) {
+                    endReason = received == AVERROR_EOF ? "ended" : "cannot be decoded: " + FfmpegErrors.describe(received);
+                    return null;
+                }
+                if (!readPacketIntoDecoder()) {
+                    return null;
+                }
+            }
+        } finally {
+            deadlineNanos = Long.MAX_VALUE;
+        }
+    }
+
+    /** Feeds the decoder the next video packet; false when reading stopped for good. */
+    private boolean readPacketIntoDecoder() {
+        if (draining) {
+            return false;
+        }
+        int read = av_read_frame(format, packet);
+        if (read < 0) {
+            if (woken || timedOut) {
+                endReason = woken ? "woken up" : "sent nothing for " + readTimeoutNanos / 1_000_000 + " ms";
+                return false;
+            }
+            if (read != AVERROR_EOF) {
+                endReason = "failed: " + reasonFor(read);
+                return false;
+            }
+            // The end: let the decoder hand out the frames it still holds.
+            draining = true;
+            avcodec_send_packet(decoder, null);
+            return true;
+        }
+        if (packet.stream_index() == videoStream) {
+            // A damaged packet is FFmpeg's to log and conceal; the next keyframe repairs the picture.
+            avcodec_send_packet(decoder, packet);
+        }
+        av_packet_unref(packet);
+        return true;
+    }
+
+    /** Why the last {@link #grab()} returned {@code null}: "ended", "sent nothing for 2000 ms", ... */
+    String endReason() {
+        return endReason;
+    }
+
+    /** Makes a blocking {@link #grab()} return {@code null} promptly; callable from any thread. */
+    void wakeup() {
+        woken = true;
+    }
+
+    /** Whether {@link #wakeup()} was called. */
+    boolean wokenUp() {
+        return woken;
+    }
+
+    /** Whether the input stopped because it sent nothing for the read timeout. */
+    boolean timedOut() {
+        return timedOut;
+    }
+
+    /** The decoder's name, such as h264. */
+    String codecName() {
+        return codecName;
+    }
+
+    /** The URL, safe to log. */
+    String safeUrl() {
+        return safeUrl;
+    }
+
+    @Override
+    public void close() {
+        OPEN.remove(formatAddress);
+        if (decoder != null) {
+            avcodec_free_context(decoder);
+            decoder = null;
+        }
+        // A failed avformat_open_input has freed the context already and nulled our pointer.
+        if (!format.isNull()) {
+            avformat_close_input(format);
+        }
+        av_frame_free(frame);
+        av_packet_free(packet);
+    }
+
+    private String reasonFor(int error) {
+        return timedOut ? "no answer within the timeout" : woken ? "woken up" : FfmpegErrors.describe(error);
+    }
+
+    /** FFmpeg's interrupt callback: non-zero ends the blocking I/O call under way. */
+    private static final class Interrupter extends AVIOInterruptCB.Callback_Pointer {
+
+        Interrupter() {
+            retainReference();
+        }
+
+        @Override
+        public int call(Pointer opaque) {
+            VideoInput input = opaque == null ? null : OPEN.get(opaque.address());
+            if (input == null) {
+                return 0;
+            }
+            if (input.woken) {
+                return 1;
+            }
+            if (System.nanoTime() > input.deadlineNanos) {
+                input.timedOut = true;
+                return 1;
+            }
+            return 0;
+        }
+    }
+}

@@ -1,0 +1,95 @@
+package org.msight.plugin.rtsp;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.awt.image.BufferedImage;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.msight.api.data.ImageData;
+import org.msight.testkit.Tools;
+
+/** The receiver on inputs without a server: FFmpeg's lavfi test sources and files. */
+class LocalInputTest {
+
+    private static final Duration WAIT = Duration.ofSeconds(20);
+
+    private static List<ImageData> images(String settings, int count) throws Exception {
+        TestNodeContext context = TestNodeContext.of(settings);
+        try (NodeLoop loop = NodeLoop.start(context)) {
+            return context.awaitImages(count, WAIT);
+        }
+    }
+
+    @Test
+    void lavfiTestSourceMakesAPipelineRunWithoutACamera() throws Exception {
+        for (ImageData image : images("url = \"testsrc2=size=1280x720:rate=30\", format = lavfi", 3)) {
+            assertThat(image.width()).isEqualTo(1280);
+            assertThat(image.height()).isEqualTo(720);
+            Jpegs.decode(image);
+        }
+    }
+
+    @Test
+    void limitedRangeVideoIsEncodedAsIsUnlessFullRangeIsOn() throws Exception {
+        String black = "url = \"color=c=black:size=64x64:rate=30,format=yuv420p\", format = lavfi, ";
+        assertThat(luma(images(black + "full-range = false", 1).get(0))).isBetween(14, 18);
+        assertThat(luma(images(black + "full-range = true", 1).get(0))).isBetween(0, 2);
+    }
+
+    @Test
+    void higherJpegQualityMakesLargerImages() throws Exception {
+        String pattern = "url = \"testsrc2=size=640x360:rate=30\", format = lavfi, jpeg-quality = ";
+        int low = images(pattern + 10, 1).get(0).image().length;
+        int standard = images(pattern + 50, 1).get(0).image().length;
+        int high = images(pattern + 95, 1).get(0).image().length;
+        assertThat(low).isLessThan(standard);
+        assertThat(standard).isLessThan(high);
+    }
+
+    @Test
+    void maxFrameRateLimitsWhatIsOffered() throws Exception {
+        TestNodeContext context = TestNodeContext.of(
+                "url = \"testsrc2=size=64x64:rate=1000\", format = lavfi, max-frame-rate = 20");
+        try (NodeLoop loop = NodeLoop.start(context)) {
+            context.awaitImages(1, WAIT);
+            long start = System.nanoTime();
+            int before = context.published().size();
+            Thread.sleep(1_000);
+            double seconds = (System.nanoTime() - start) / 1e9;
+            double rate = (context.published().size() - before) / seconds;
+            assertThat(rate).isBetween(10.0, 22.0);
+        }
+    }
+
+    @Test
+    void fileIsReadAgainWithLoopAndEndsAsAnOutageWithout(@TempDir Path dir) throws Exception {
+        Path clip = dir.resolve("clip.mp4");
+        Process ffmpeg = new ProcessBuilder(Tools.require("ffmpeg", "ffmpeg").toString(), "-v", "error",
+                "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=30", "-frames:v", "10", "-c:v", "mpeg4",
+                clip.toString()).inheritIO().start();
+        assertThat(ffmpeg.waitFor()).isZero();
+        assertThat(Files.size(clip)).isPositive();
+
+        TestNodeContext looping = TestNodeContext.of("url = \"" + clip + "\", loop = true");
+        try (NodeLoop loop = NodeLoop.start(looping)) {
+            looping.awaitImages(25, WAIT);
+            assertThat(loop.outages()).isEmpty();
+        }
+        TestNodeContext once = TestNodeContext.of("url = \"" + clip + "\", loop = false");
+        try (NodeLoop loop = NodeLoop.start(once)) {
+            assertThat(loop.awaitOutages(1, WAIT)).containsExactly(clip + " ended");
+            assertThat(once.published()).hasSizeGreaterThanOrEqualTo(10);
+        }
+    }
+
+    /** Luma of the image's centre pixel, as a JPEG viewer shows it. */
+    private static int luma(ImageData image) {
+        BufferedImage decoded = Jpegs.decode(image);
+        int rgb = decoded.getRGB(decoded.getWidth() / 2, decoded.getHeight() / 2);
+        return (int) Math.round(0.299 * (rgb >> 16 & 0xff) + 0.587 * (rgb >> 8 & 0xff) + 0.114 * (rgb & 0xff));
+    }
+}

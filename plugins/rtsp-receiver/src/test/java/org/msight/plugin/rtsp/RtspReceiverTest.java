@@ -1,0 +1,182 @@
+package org.msight.plugin.rtsp;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.msight.api.RetriableException;
+import org.msight.api.SourceNode;
+import org.msight.api.data.ImageData;
+import org.msight.testkit.FreePorts;
+import org.msight.testkit.RtspTestServer;
+import org.slf4j.LoggerFactory;
+
+/** The receiver against a real RTSP server (GStreamer's), over tcp and udp. */
+class RtspReceiverTest {
+
+    private static final Duration WAIT = Duration.ofSeconds(20);
+
+    private static RtspTestServer server;
+
+    @BeforeAll
+    static void startServer() {
+        server = RtspTestServer.start();
+    }
+
+    @AfterAll
+    static void stopServer() {
+        server.close();
+    }
+
+    private static TestNodeContext camera(String settings) {
+        return TestNodeContext.of("url = \"" + server.url() + "\"\n" + settings);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"tcp", "udp"})
+    void publishesDecodableJpegsWithIncreasingTimestamps(String transport) throws Exception {
+        TestNodeContext context = camera("rtsp-transport = " + transport);
+        List<ImageData> images;
+        try (NodeLoop loop = NodeLoop.start(context)) {
+            images = context.awaitImages(15, WAIT);
+        }
+        for (int i = 0; i < images.size(); i++) {
+            ImageData image = images.get(i);
+            assertThat(image.width()).isEqualTo(1280);
+            assertThat(image.height()).isEqualTo(720);
+            Jpegs.decode(image);
+            assertThat(image.metadata().sensorName()).isEqualTo("test-sensor");
+            assertThat(image.metadata().deviceName()).isEqualTo("test-device");
+            if (i > 0) {
+                assertThat(image.metadata().captureTimestamp())
+                        .isGreaterThan(images.get(i - 1).metadata().captureTimestamp());
+                assertThat(image.metadata().frameId()).isGreaterThan(images.get(i - 1).metadata().frameId());
+            }
+        }
+    }
+
+    @Test
+    void gapNineEncodesAndPublishesOneFrameInTen() throws Exception {
+        TestNodeContext context = camera("gap = 9");
+        try (NodeLoop loop = NodeLoop.start(context)) {
+            context.awaitImages(4, WAIT);
+        }
+        // Every decoded frame is offered; the supplier (JPEG encoding) runs for one in ten.
+        assertThat(context.published()).hasSize((int) (context.offers() / 10));
+        context.published().forEach(Jpegs::decode);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"tcp", "udp"})
+    void resizeRatioHalvesTheDimensions(String transport) throws Exception {
+        TestNodeContext context = camera("resize-ratio = 0.5, rtsp-transport = " + transport);
+        try (NodeLoop loop = NodeLoop.start(context)) {
+            for (ImageData image : context.awaitImages(3, WAIT)) {
+                assertThat(image.width()).isEqualTo(640);
+                assertThat(image.height()).isEqualTo(360);
+                Jpegs.decode(image);
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"tcp", "udp"})
+    void resumesByItselfEachTimeTheServerIsKilledAndRestarted(String transport) throws Exception {
+        TestNodeContext context = camera("rtsp-transport = " + transport + ", read-timeout = 1s");
+        try (NodeLoop loop = NodeLoop.start(context)) {
+            context.awaitImages(1, WAIT);
+            for (int outage = 1; outage <= 3; outage++) {
+                server.stop();
+                Thread.sleep(1_500);
+                server.restart();
+                long back = System.nanoTime();
+                int before = context.published().size();
+                context.awaitImages(before + 1, WAIT);
+                double resumedAfter = (System.nanoTime() - back) / 1e9;
+                assertThat(resumedAfter).as("seconds to resume after outage %d", outage).isLessThan(2.0);
+                assertThat(loop.outages()).hasSize(outage);
+            }
+        }
+    }
+
+    @Test
+    void stalledStreamIsAnOutageAndTheNodeResumesWhenDataFlowsAgain() throws Exception {
+        TestNodeContext context = camera("read-timeout = 1s");
+        try (NodeLoop loop = NodeLoop.start(context)) {
+            context.awaitImages(1, WAIT);
+            server.freeze();
+            try {
+                // Frames already on their way are still read; then the read timeout ends the wait.
+                assertThat(loop.awaitOutages(1, Duration.ofSeconds(4)))
+                        .containsExactly(server.url() + " sent nothing for 1000 ms");
+            } finally {
+                server.thaw();
+            }
+            int before = context.published().size();
+            context.awaitImages(before + 1, WAIT);
+        }
+    }
+
+    @Test
+    void wakeupEndsAPollBlockedOnAStalledStream() throws Exception {
+        SourceNode node = (SourceNode) new RtspReceiverProvider().create(camera("read-timeout = 30s"));
+        node.open();
+        AtomicBoolean wakeupCalled = new AtomicBoolean();
+        try {
+            node.poll();
+            server.freeze();
+            // Polls until one blocks: frames already received are consumed first.
+            CompletableFuture<Void> polling = CompletableFuture.runAsync(() -> {
+                try {
+                    while (!wakeupCalled.get()) {
+                        node.poll();
+                    }
+                } catch (Exception e) {
+                    throw new AssertionError(e);
+                }
+            });
+            Thread.sleep(1_000);
+            assertThat(polling).as("a poll blocked on the frozen stream").isNotDone();
+            long woken = System.nanoTime();
+            wakeupCalled.set(true);
+            node.wakeup();
+            polling.get(2, TimeUnit.SECONDS);
+            assertThat((System.nanoTime() - woken) / 1e9).isLessThan(1.0);
+        } finally {
+            server.thaw();
+            node.close();
+        }
+    }
+
+    @Test
+    void unreachableCameraIsRetriableAndItsPasswordIsNeverShown() throws Exception {
+        Logger root = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+        ListAppender<ILoggingEvent> logged = new ListAppender<>();
+        logged.start();
+        root.addAppender(logged);
+        try {
+            String url = "rtsp://admin:s3cret@127.0.0.1:" + FreePorts.next() + "/live.stream";
+            SourceNode node = (SourceNode) new RtspReceiverProvider().create(TestNodeContext.of("url = \"" + url + "\""));
+            assertThatThrownBy(node::open).isInstanceOf(RetriableException.class)
+                    .hasMessageStartingWith("cannot open rtsp://admin:***@127.0.0.1:")
+                    .hasMessageContaining("Connection refused")
+                    .hasMessageNotContaining("s3cret");
+            node.close();
+        } finally {
+            root.detachAppender(logged);
+        }
+        assertThat(logged.list).allSatisfy(event -> assertThat(event.getFormattedMessage()).doesNotContain("s3cret"));
+    }
+}
