@@ -1,0 +1,62 @@
+package org.msight.plugin.dumper;
+
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.msight.api.data.Metadata;
+
+/**
+ * A file name pattern with placeholders: {@code {sensor}} (the sensor name, characters other
+ * than letters, digits, dot, dash and underscore replaced by {@code _}), {@code {time}} (the
+ * capture time in UTC, {@code 20251116-232315.913}) and {@code {frame}} (the frame id).
+ */
+final class FileNamePattern {
+
+    private static final Pattern PLACEHOLDER = Pattern.compile("\\{(sensor|time|frame)}");
+    private static final Pattern UNSAFE = Pattern.compile("[^A-Za-z0-9._-]");
+    private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss.SSS").withZone(ZoneOffset.UTC);
+
+    private final String pattern;
+    private final Pattern written;
+
+    /** @throws IllegalArgumentException naming {@code file-name} when the pattern is unusable */
+    FileNamePattern(String pattern) {
+        if (pattern.isBlank() || pattern.contains("/") || pattern.contains("\\") || pattern.startsWith(".")) {
+            throw new IllegalArgumentException("file-name: must be a plain file name, not '" + pattern + "'");
+        }
+        if (!pattern.contains("{frame}") && !pattern.contains("{time}")) {
+            throw new IllegalArgumentException("file-name: must hold {frame} or {time} so files get distinct names, not '"
+                    + pattern + "'");
+        }
+        String leftover = PLACEHOLDER.matcher(pattern).replaceAll("");
+        if (leftover.contains("{") || leftover.contains("}")) {
+            throw new IllegalArgumentException("file-name: knows only {sensor}, {time} and {frame}: '" + pattern + "'");
+        }
+        this.pattern = pattern;
+        this.written = Pattern.compile(PLACEHOLDER.splitAsStream(pattern).map(Pattern::quote)
+                .reduce((a, b) -> a + ".+?" + b).orElse("") + (pattern.endsWith("}") ? ".+?" : ""));
+    }
+
+    /** The file name of a message with {@code metadata}. */
+    String nameFor(Metadata metadata) {
+        Matcher placeholder = PLACEHOLDER.matcher(pattern);
+        StringBuilder name = new StringBuilder();
+        while (placeholder.find()) {
+            String value = switch (placeholder.group(1)) {
+                case "sensor" -> metadata.sensorName() == null ? "unknown" : UNSAFE.matcher(metadata.sensorName()).replaceAll("_");
+                case "time" -> TIME.format(Instant.ofEpochMilli(Math.round(metadata.captureTimestamp() * 1000)));
+                default -> Long.toString(metadata.frameId());
+            };
+            placeholder.appendReplacement(name, Matcher.quoteReplacement(value));
+        }
+        placeholder.appendTail(name);
+        return name.toString();
+    }
+
+    /** Whether a file name is one this pattern makes. */
+    boolean matches(String fileName) {
+        return written.matcher(fileName).matches();
+    }
+}

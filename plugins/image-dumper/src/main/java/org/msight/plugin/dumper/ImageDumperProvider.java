@@ -1,0 +1,56 @@
+package org.msight.plugin.dumper;
+
+import com.typesafe.config.Config;
+import java.nio.file.Path;
+import java.util.List;
+import org.msight.api.Node;
+import org.msight.api.NodeContext;
+import org.msight.api.NodeKind;
+import org.msight.api.NodeProvider;
+import org.msight.api.Setting;
+import org.msight.api.SettingType;
+
+/** The {@code image-dumper} node type: JPEG images from a topic into files in a folder. */
+public final class ImageDumperProvider implements NodeProvider {
+
+    private static final List<Setting> SETTINGS = List.of(
+            Setting.required("folder", SettingType.STRING, "Folder the JPEG files go to; created when missing"),
+            Setting.optional("file-name", SettingType.STRING,
+                    "File name pattern with {sensor}, {time} (capture time, UTC) and {frame} (frame id)"),
+            Setting.optional("max-files", SettingType.INT,
+                    "Keep at most this many files, deleting the oldest; 0 keeps them all"));
+
+    @Override
+    public String type() {
+        return "image-dumper";
+    }
+
+    @Override
+    public NodeKind kind() {
+        return NodeKind.SINK;
+    }
+
+    @Override
+    public String description() {
+        return "Writes the JPEG images it receives to files in a folder";
+    }
+
+    @Override
+    public List<Setting> settings() {
+        return SETTINGS;
+    }
+
+    @Override
+    public Node create(NodeContext context) {
+        Config config = context.config();
+        String folder = config.getString("folder").trim();
+        if (folder.isEmpty()) {
+            throw new IllegalArgumentException("folder: must not be empty");
+        }
+        int maxFiles = config.getInt("max-files");
+        if (maxFiles < 0) {
+            throw new IllegalArgumentException("max-files: must be 0 (keep all) or more, not " + maxFiles);
+        }
+        return new ImageDumperNode(context, Path.of(folder), new FileNamePattern(config.getString("file-name")), maxFiles);
+    }
+}

@@ -1,0 +1,174 @@
+package org.msight.plugin.dumper;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.msight.api.Counter;
+import org.msight.api.NodeContext;
+import org.msight.api.NodeProvider;
+import org.msight.api.SinkNode;
+import org.msight.api.data.BytesData;
+import org.msight.api.data.ImageData;
+import org.msight.api.data.Metadata;
+import org.msight.api.data.SensorData;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+class ImageDumperTest {
+
+    private static final byte[] JPEG = {(byte) 0xff, (byte) 0xd8, 1, 2, 3, (byte) 0xff, (byte) 0xd9};
+
+    @TempDir
+    Path dir;
+
+    private final Map<String, AtomicLong> counters = new HashMap<>();
+
+    @Test
+    void writesEachJpegToAFileNamedBySensorTimeAndFrame() throws Exception {
+        Path folder = dir.resolve("new/images");
+        SinkNode node = dumper("folder = \"" + folder + "\"");
+        node.open();
+        Metadata metadata = new Metadata("cam 1/north", 1763335395.913, 1763335396.0, 42L, "edge-01");
+        node.put(ImageData.jpeg(metadata, JPEG, 720, 1280));
+        node.close();
+        Path file = folder.resolve("cam_1_north_20251116-232315.913_42.jpg");
+        assertThat(file).hasBinaryContent(JPEG);
+        assertThat(files(folder)).containsExactly(file);
+        assertThat(counters.get("written")).hasValue(1);
+    }
+
+    @Test
+    void keepsAtMostMaxFilesDeletingTheOldestAlsoAcrossRestarts() throws Exception {
+        dir.resolve("notes.txt").toFile().createNewFile();
+        SinkNode node = dumper("folder = \"" + dir + "\", file-name = \"img-{frame}.jpg\", max-files = 3");
+        node.open();
+        for (long frame = 1; frame <= 5; frame++) {
+            node.put(image(frame));
+        }
+        node.close();
+        assertThat(names()).containsExactlyInAnyOrder("img-3.jpg", "img-4.jpg", "img-5.jpg", "notes.txt");
+
+        SinkNode restarted = dumper("folder = \"" + dir + "\", file-name = \"img-{frame}.jpg\", max-files = 3");
+        restarted.open();
+        restarted.put(image(6));
+        restarted.close();
+        assertThat(names()).containsExactlyInAnyOrder("img-4.jpg", "img-5.jpg", "img-6.jpg", "notes.txt");
+    }
+
+    @Test
+    void messagesThatAreNotJpegImagesAreCountedAndSkipped() throws Exception {
+        SinkNode node = dumper("folder = \"" + dir + "\"");
+        node.open();
+        node.put(new BytesData(metadata(1), new byte[] {1}));
+        node.put(new ImageData(metadata(2), new byte[12], false, 2, 2, 3, null));
+        node.put(new SensorData(metadata(3)));
+        node.close();
+        assertThat(counters.get("skipped")).hasValue(3);
+        assertThat(files(dir)).isEmpty();
+    }
+
+    @Test
+    void unusableSettingsAreRejectedNamingTheKey() {
+        assertThatThrownBy(() -> dumper("folder = \"" + dir + "\", file-name = \"../x-{frame}.jpg\""))
+                .hasMessageStartingWith("file-name: must be a plain file name");
+        assertThatThrownBy(() -> dumper("folder = \"" + dir + "\", file-name = \"{sensor}.jpg\""))
+                .hasMessageStartingWith("file-name: must hold {frame} or {time}");
+        assertThatThrownBy(() -> dumper("folder = \"" + dir + "\", file-name = \"{camera}-{frame}.jpg\""))
+                .hasMessageStartingWith("file-name: knows only {sensor}, {time} and {frame}");
+        assertThatThrownBy(() -> dumper("folder = \"" + dir + "\", max-files = -1"))
+                .hasMessage("max-files: must be 0 (keep all) or more, not -1");
+        assertThatThrownBy(() -> dumper("folder = \" \"")).hasMessage("folder: must not be empty");
+    }
+
+    @Test
+    void referenceConfHasADefaultForEveryOptionalSettingAndNoneForRequiredOnes() {
+        ImageDumperProvider provider = new ImageDumperProvider();
+        Config defaults = ConfigFactory.defaultReference().getConfig(NodeProvider.DEFAULTS_PATH + ".image-dumper");
+        provider.settings().forEach(setting ->
+                assertThat(defaults.hasPath(setting.key())).as(setting.key()).isEqualTo(!setting.required()));
+        assertThat(defaults.root()).hasSize(provider.settings().size() - 1);
+    }
+
+    private static ImageData image(long frameId) {
+        return ImageData.jpeg(metadata(frameId), JPEG, 1, 1);
+    }
+
+    private static Metadata metadata(long frameId) {
+        return new Metadata("cam", 1763335395.0 + frameId, 1763335396.0, frameId, "edge-01");
+    }
+
+    private List<String> names() throws Exception {
+        return files(dir).stream().map(file -> file.getFileName().toString()).toList();
+    }
+
+    private static List<Path> files(Path folder) throws Exception {
+        try (Stream<Path> files = Files.list(folder)) {
+            return files.toList();
+        }
+    }
+
+    private SinkNode dumper(String block) {
+        Config config = ConfigFactory.parseString(block)
+                .withFallback(ConfigFactory.defaultReference().getConfig(NodeProvider.DEFAULTS_PATH + ".image-dumper"));
+        return (SinkNode) new ImageDumperProvider().create(new NodeContext() {
+            @Override
+            public String nodeName() {
+                return "dumper";
+            }
+
+            @Override
+            public String deviceName() {
+                return "edge-01";
+            }
+
+            @Override
+            public Optional<String> sensorName() {
+                return Optional.empty();
+            }
+
+            @Override
+            public Config config() {
+                return config;
+            }
+
+            @Override
+            public Logger logger() {
+                return LoggerFactory.getLogger("node.dumper");
+            }
+
+            @Override
+            public Counter counter(String name) {
+                AtomicLong count = counters.computeIfAbsent(name, n -> new AtomicLong());
+                return new Counter() {
+                    @Override
+                    public void increment(long amount) {
+                        count.addAndGet(amount);
+                    }
+
+                    @Override
+                    public long count() {
+                        return count.get();
+                    }
+                };
+            }
+
+            @Override
+            public boolean publish(Supplier<? extends SensorData> message) {
+                throw new UnsupportedOperationException("a sink does not publish");
+            }
+        });
+    }
+}
