@@ -9,7 +9,7 @@ public final class RedisFailures {
     /** Whether Redis refused the credentials (or their absence): retrying will not help. */
     public static boolean isCredentialProblem(Throwable failure) {
         String message = String.valueOf(failure.getMessage());
-        return message.startsWith("NOAUTH") || message.startsWith("WRONGPASS")
+        return message.startsWith("NOAUTH") || message.startsWith("WRONGPASS") || message.startsWith("NOPERM")
                 || message.contains("without any password configured");
     }
 
@@ -30,6 +30,9 @@ public final class RedisFailures {
         if (message.startsWith("WRONGPASS")) {
             return at + " rejected the user name or password: check msight.redis.username and msight.redis.password"
                     + " (MSIGHT_REDIS_MESSAGE_BROKER_USERNAME, MSIGHT_REDIS_MESSAGE_BROKER_PASSWORD)";
+        }
+        if (message.startsWith("NOPERM")) {
+            return at + " does not let this user do what MSight needs (PUBLISH, SUBSCRIBE, HSET, EVAL): " + message;
         }
         if (message.contains("without any password configured")) {
             return at + " has no password, but msight.redis.password is set: clear it";

@@ -183,4 +183,13 @@ class RedisBusTest {
                 .hasMessageStartingWith("Redis at 127.0.0.1:" + server.port() + " rejected the user name or password")
                 .hasMessageNotContaining("wrong-pw");
     }
+
+    @Test
+    void aPasswordForARedisWithoutOneGivesOneClearLine() {
+        server = new RedisTestServer().start();
+        publisher = new RedisBus(settings(server.port(), "needless-pw"), codec);
+        assertThatThrownBy(publisher::start).isInstanceOf(RedisAccessException.class)
+                .hasMessage("Redis at 127.0.0.1:" + server.port() + " has no password, but msight.redis.password is set:"
+                        + " clear it");
+    }
 }
