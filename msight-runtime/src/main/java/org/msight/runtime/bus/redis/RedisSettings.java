@@ -50,12 +50,6 @@ public record RedisSettings(String host, int port, int db, String username, Stri
                 redis.getDuration("reconnect-backoff.initial"), redis.getDuration("reconnect-backoff.max"));
     }
 
-    /** The same settings with another password ({@code null} for none). */
-    public RedisSettings withPassword(String newPassword) {
-        return new RedisSettings(host, port, db, username, newPassword, tls, connectTimeout, socketTimeout,
-                publishTimeout, backoffInitial, backoffMax);
-    }
-
     /** {@code host:port}, for messages. */
     public String address() {
         return host + ":" + port;
