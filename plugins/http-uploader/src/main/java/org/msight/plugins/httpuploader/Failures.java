@@ -3,7 +3,6 @@ package org.msight.plugins.httpuploader;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.net.ConnectException;
-import java.net.SocketException;
 import java.net.SocketTimeoutException;
 import java.security.cert.CertPathBuilderException;
 import java.security.cert.CertificateException;
@@ -30,7 +29,7 @@ final class Failures {
             text = "no response within response-timeout (" + settings.responseTimeout().toMillis() + " ms)";
         } else if (failure instanceof ConnectException) {
             text = "cannot connect: " + message;
-        } else if (certificateRequested && (failure instanceof SSLException || failure instanceof SocketException)) {
+        } else if (certificateRequested) {
             text = "TLS: the server asks for a client certificate and closed the connection without one ("
                     + message + "); set tls.cert-file and tls.key-file, or tls.key-store";
         } else if (failure instanceof SSLPeerUnverifiedException) {

@@ -18,11 +18,13 @@ import org.apache.hc.client5.http.config.RequestConfig;
 import org.apache.hc.client5.http.config.TlsConfig;
 import org.apache.hc.client5.http.impl.classic.CloseableHttpClient;
 import org.apache.hc.client5.http.impl.classic.HttpClients;
+import org.apache.hc.client5.http.impl.io.ManagedHttpClientConnectionFactory;
 import org.apache.hc.client5.http.impl.io.PoolingHttpClientConnectionManagerBuilder;
 import org.apache.hc.client5.http.ssl.DefaultClientTlsStrategy;
 import org.apache.hc.core5.http.ClassicHttpResponse;
 import org.apache.hc.core5.http.HttpHeaders;
 import org.apache.hc.core5.http.ParseException;
+import org.apache.hc.core5.http.config.Http1Config;
 import org.apache.hc.core5.http.io.entity.EntityUtils;
 import org.apache.hc.core5.io.CloseMode;
 import org.apache.hc.core5.util.Timeout;
@@ -47,6 +49,8 @@ import org.slf4j.event.Level;
  */
 final class HttpUploader implements SinkNode {
 
+    /** Bytes the body is gathered into before each socket write: few system calls per upload. */
+    private static final int SOCKET_WRITE_BYTES = 64 * 1024;
     /** Characters of a response body shown in the {@code Status:} line at most. */
     private static final int LOGGED_BODY_CHARS = 2000;
 
@@ -103,6 +107,12 @@ final class HttpUploader implements SinkNode {
                                 .build())
                         .setDefaultTlsConfig(TlsConfig.custom().setHandshakeTimeout(connectTimeout).build())
                         .setTlsSocketStrategy(new DefaultClientTlsStrategy(sslContext))
+                        .setConnectionFactory(ManagedHttpClientConnectionFactory.builder()
+                                .http1Config(Http1Config.custom()
+                                        .setBufferSize(SOCKET_WRITE_BYTES)
+                                        .setChunkSizeHint(SOCKET_WRITE_BYTES)
+                                        .build())
+                                .build())
                         .build())
                 .setDefaultRequestConfig(RequestConfig.custom()
                         .setResponseTimeout(responseTimeout)

@@ -1,0 +1,194 @@
+package org.msight.bench.upload;
+
+import com.sun.management.OperatingSystemMXBean;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.lang.management.ManagementFactory;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.msight.api.Counter;
+import org.msight.api.SinkNode;
+import org.msight.api.data.ImageData;
+import org.msight.codec.MsightCodec;
+import org.msight.plugins.httpuploader.HttpUploaderProvider;
+
+/**
+ * Uploads the same ~110 KB JPEG frame, as MSight's JSON, to one local server (its own JVM)
+ * through the http-uploader node and through wrk, at concurrency 1, 4 and 16, and prints
+ * uploads per second, p50/p99 latency and CPU per upload of each client, with ratios.
+ */
+public final class UploadBench {
+
+    private static final List<Integer> CONCURRENCY = List.of(1, 4, 16);
+    private static final Duration WARMUP = Duration.ofSeconds(3);
+
+    private record Figures(double perSecond, double p50Millis, double p99Millis, double cpuMicrosPerUpload) {
+    }
+
+    private UploadBench() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        Duration measure = Duration.ofSeconds(Integer.parseInt(args.length > 0 ? args[0] : "8"));
+        int port = freePort();
+        Path work = Files.createTempDirectory("upload-bench");
+        Process server = startServer(port);
+        try {
+            ImageData frame = BenchFrame.make();
+            Path body = work.resolve("body.json");
+            try (OutputStream out = Files.newOutputStream(body)) {
+                MsightCodec.withBuiltInTypes().writeJson(frame, out);
+            }
+            Path script = work.resolve("post.lua");
+            Files.writeString(script, """
+                    wrk.method = "POST"
+                    local f = assert(io.open("%s", "rb"))
+                    wrk.body = f:read("*a")
+                    f:close()
+                    wrk.headers["Content-Type"] = "application/json"
+                    wrk.headers["X-Partition-Key"] = "bench_sensor0"
+                    """.formatted(body));
+            String url = "http://127.0.0.1:" + port + "/upload";
+            System.out.printf(Locale.ROOT, "HTTP upload: %d-byte JPEG (%dx%d) -> %d-byte JSON body, %d s per run,"
+                    + " %d cores, Java %s%n%n", frame.image().length, BenchFrame.WIDTH, BenchFrame.HEIGHT,
+                    Files.size(body), measure.toSeconds(), Runtime.getRuntime().availableProcessors(),
+                    System.getProperty("java.version"));
+            System.out.println("| concurrency | uploader /s | wrk /s | rate ratio | uploader p50 / p99 ms"
+                    + " | wrk p50 / p99 ms | uploader CPU us/upload | wrk CPU us/req | CPU ratio |");
+            System.out.println("|---|---|---|---|---|---|---|---|---|");
+            for (int concurrency : CONCURRENCY) {
+                Figures ours = uploader(url, concurrency, frame, measure);
+                Figures wrk = wrk(url, concurrency, script, measure);
+                System.out.printf(Locale.ROOT, "| %d | %.0f | %.0f | %.2f | %.2f / %.2f | %.2f / %.2f | %.0f | %.0f | %.2f |%n",
+                        concurrency, ours.perSecond, wrk.perSecond, ours.perSecond / wrk.perSecond, ours.p50Millis,
+                        ours.p99Millis, wrk.p50Millis, wrk.p99Millis, ours.cpuMicrosPerUpload, wrk.cpuMicrosPerUpload,
+                        ours.cpuMicrosPerUpload / wrk.cpuMicrosPerUpload);
+            }
+            System.out.println("\nrate ratio: uploader / wrk (1.00 = as fast); CPU ratio: uploader / wrk per request"
+                    + " (client process only; the server runs in its own JVM).");
+        } finally {
+            server.destroy();
+        }
+    }
+
+    private static Figures uploader(String url, int concurrency, ImageData frame, Duration measure) throws Exception {
+        LatencyLog log = new LatencyLog();
+        BenchContext context = new BenchContext("url = \"" + url + "\", max-in-flight = " + concurrency
+                + ", partition-key-mode = sensor_name", log);
+        SinkNode node = (SinkNode) new HttpUploaderProvider().create(context);
+        node.open();
+        Thread feeder = new Thread(() -> {
+            try {
+                while (true) {
+                    node.put(frame);
+                }
+            } catch (InterruptedException e) {
+                // measured
+            } catch (Exception e) {
+                e.printStackTrace();
+            }
+        }, "feeder");
+        feeder.start();
+        Thread.sleep(WARMUP.toMillis());
+        Counter uploads = context.counter("uploads");
+        OperatingSystemMXBean os = (OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+        log.start();
+        long startUploads = uploads.count();
+        long startCpu = os.getProcessCpuTime();
+        long start = System.nanoTime();
+        Thread.sleep(measure.toMillis());
+        long done = uploads.count() - startUploads;
+        long cpu = os.getProcessCpuTime() - startCpu;
+        long elapsed = System.nanoTime() - start;
+        long[] latencies = log.stop();
+        feeder.interrupt();
+        feeder.join();
+        node.flush(Duration.ofSeconds(10));
+        node.close();
+        if (context.counter("dropped").count() > 0) {
+            throw new IllegalStateException(context.counter("dropped").count() + " uploads failed");
+        }
+        return new Figures(done * 1e9 / elapsed, percentile(latencies, 0.50) / 1e6, percentile(latencies, 0.99) / 1e6,
+                cpu / 1e3 / done);
+    }
+
+    private static Figures wrk(String url, int concurrency, Path script, Duration measure) throws Exception {
+        String command = String.format(Locale.ROOT, "wrk -t%d -c%d -d%ds --latency -s %s '%s?partition_key=bench_sensor0'; times",
+                Math.min(concurrency, 2), concurrency, measure.toSeconds(), script, url);
+        Process wrk = new ProcessBuilder("sh", "-c", command).redirectErrorStream(true).start();
+        String output;
+        try (BufferedReader in = new BufferedReader(new InputStreamReader(wrk.getInputStream(), StandardCharsets.UTF_8))) {
+            output = String.join("\n", in.lines().toList());
+        }
+        if (wrk.waitFor() != 0 || !output.contains("Requests/sec")) {
+            throw new IllegalStateException("wrk failed:\n" + output);
+        }
+        if (output.contains("Non-2xx") || output.contains("Socket errors")) {
+            throw new IllegalStateException("wrk saw errors:\n" + output);
+        }
+        long requests = Long.parseLong(find(output, "(\\d+) requests in"));
+        Matcher times = Pattern.compile("(\\d+)m([\\d.]+)s (\\d+)m([\\d.]+)s").matcher(output);
+        double cpuSeconds = 0;
+        while (times.find()) {
+            // The last line of `times` is the children's (wrk's) user and system time.
+            cpuSeconds = Integer.parseInt(times.group(1)) * 60 + Double.parseDouble(times.group(2))
+                    + Integer.parseInt(times.group(3)) * 60 + Double.parseDouble(times.group(4));
+        }
+        return new Figures(Double.parseDouble(find(output, "Requests/sec:\\s+([\\d.]+)")),
+                millis(find(output, "\\n\\s+50%\\s+(\\S+)")), millis(find(output, "\\n\\s+99%\\s+(\\S+)")),
+                cpuSeconds * 1e6 / requests);
+    }
+
+    private static double millis(String wrkDuration) {
+        Matcher m = Pattern.compile("([\\d.]+)(us|ms|s)").matcher(wrkDuration);
+        if (!m.matches()) {
+            throw new IllegalStateException("unexpected wrk duration " + wrkDuration);
+        }
+        double value = Double.parseDouble(m.group(1));
+        return switch (m.group(2)) {
+            case "us" -> value / 1e3;
+            case "ms" -> value;
+            default -> value * 1e3;
+        };
+    }
+
+    private static String find(String text, String regex) {
+        Matcher m = Pattern.compile(regex).matcher(text);
+        if (!m.find()) {
+            throw new IllegalStateException("no '" + regex + "' in:\n" + text);
+        }
+        return m.group(1);
+    }
+
+    private static double percentile(long[] sorted, double p) {
+        return sorted.length == 0 ? Double.NaN : sorted[(int) Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
+    }
+
+    private static Process startServer(int port) throws Exception {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Process server = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
+                DiscardServer.class.getName(), Integer.toString(port))
+                .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        BufferedReader out = new BufferedReader(new InputStreamReader(server.getInputStream(), StandardCharsets.UTF_8));
+        if (!"listening".equals(out.readLine())) {
+            server.destroy();
+            throw new IllegalStateException("the benchmark server did not start");
+        }
+        return server;
+    }
+
+    private static int freePort() throws Exception {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
+        }
+    }
+}
