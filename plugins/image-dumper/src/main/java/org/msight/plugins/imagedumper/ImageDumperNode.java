@@ -1,4 +1,4 @@
-package org.msight.plugin.dumper;
+package org.msight.plugins.imagedumper;
 
 import java.io.IOException;
 import java.nio.file.Files;

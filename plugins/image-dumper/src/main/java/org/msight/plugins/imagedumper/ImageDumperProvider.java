@@ -1,4 +1,4 @@
-package org.msight.plugin.dumper;
+package org.msight.plugins.imagedumper;
 
 import com.typesafe.config.Config;
 import java.nio.file.Path;

@@ -1,4 +1,4 @@
-package org.msight.plugin.dumper;
+package org.msight.plugins.imagedumper;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

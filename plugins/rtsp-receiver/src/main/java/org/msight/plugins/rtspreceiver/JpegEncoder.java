@@ -1,4 +1,4 @@
-package org.msight.plugin.rtsp;
+package org.msight.plugins.rtspreceiver;
 
 import static org.bytedeco.ffmpeg.global.avcodec.AV_CODEC_FLAG_QSCALE;
 import static org.bytedeco.ffmpeg.global.avcodec.AV_CODEC_ID_MJPEG;

@@ -1,4 +1,4 @@
-package org.msight.plugin.rtsp;
+package org.msight.plugins.rtspreceiver;
 
 /**
  * JPEG quantization tables for a quality from 1 to 100, scaled the way libjpeg (and so OpenCV's

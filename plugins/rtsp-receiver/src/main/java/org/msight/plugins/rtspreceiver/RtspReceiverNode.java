@@ -1,4 +1,4 @@
-package org.msight.plugin.rtsp;
+package org.msight.plugins.rtspreceiver;
 
 import org.bytedeco.ffmpeg.avutil.AVFrame;
 import org.msight.api.NodeContext;

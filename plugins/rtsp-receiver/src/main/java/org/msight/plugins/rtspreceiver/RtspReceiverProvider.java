@@ -1,4 +1,4 @@
-package org.msight.plugin.rtsp;
+package org.msight.plugins.rtspreceiver;
 
 import java.util.List;
 import org.msight.api.Node;
@@ -7,6 +7,7 @@ import org.msight.api.NodeKind;
 import org.msight.api.NodeProvider;
 import org.msight.api.Setting;
 import org.msight.api.SettingType;
+import org.msight.api.data.ImageData;
 
 /** The {@code rtsp-receiver} node type: camera frames to JPEG {@code ImageData}, MSight's {@code msight_launch_rtsp}. */
 public final class RtspReceiverProvider implements NodeProvider {
@@ -55,6 +56,11 @@ public final class RtspReceiverProvider implements NodeProvider {
     @Override
     public List<Setting> settings() {
         return SETTINGS;
+    }
+
+    /** Its nodes publish JPEG images: MSight's ImageData tag, for the topic registry. */
+    public String publishedDataType() {
+        return ImageData.TAG;
     }
 
     @Override

@@ -1,4 +1,4 @@
-package org.msight.plugin.rtsp;
+package org.msight.plugins.rtspreceiver;
 
 import static org.bytedeco.ffmpeg.global.avcodec.av_packet_alloc;
 import static org.bytedeco.ffmpeg.global.avcodec.av_packet_free;

@@ -1,4 +1,4 @@
-package org.msight.plugin.rtsp;
+package org.msight.plugins.rtspreceiver;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -26,11 +26,15 @@ class LocalInputTest {
 
     @Test
     void lavfiTestSourceMakesAPipelineRunWithoutACamera() throws Exception {
-        for (ImageData image : images("url = \"testsrc2=size=1280x720:rate=30\", format = lavfi", 3)) {
+        // The quickstart's camera: paced at 30 fps by FFmpeg's realtime filter.
+        List<ImageData> images = images("url = \"testsrc2=size=1280x720:rate=30,realtime\", format = lavfi", 7);
+        for (ImageData image : images) {
             assertThat(image.width()).isEqualTo(1280);
             assertThat(image.height()).isEqualTo(720);
             Jpegs.decode(image);
         }
+        double span = images.get(6).metadata().captureTimestamp() - images.get(0).metadata().captureTimestamp();
+        assertThat(span).as("6 frame intervals at 30 fps").isBetween(0.15, 0.5);
     }
 
     @Test
