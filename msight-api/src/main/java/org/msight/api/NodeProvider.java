@@ -30,6 +30,15 @@ public interface NodeProvider {
     List<Setting> settings();
 
     /**
+     * The {@code data_type} tag of the messages nodes of this type publish, recorded for their
+     * topic in MSight's topic registry. The default, MSight's base {@code SensorData} tag, suits
+     * sinks and nodes that publish several types.
+     */
+    default String publishedDataType() {
+        return org.msight.api.data.SensorData.TAG;
+    }
+
+    /**
      * Builds a node: a {@link SourceNode}, {@link SinkNode} or {@link ProcessorNode} as
      * {@link #kind()} says. Reads {@link NodeContext#config()}; does no I/O.
      *

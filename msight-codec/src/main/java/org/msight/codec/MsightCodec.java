@@ -9,11 +9,9 @@ import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.ServiceLoader;
 import java.util.Set;
 import org.msgpack.jackson.dataformat.MessagePackFactory;
 import org.msight.api.data.BytesData;
@@ -61,19 +59,11 @@ public final class MsightCodec {
         return new MsightCodec(builtInTypes());
     }
 
-    /**
-     * A codec for the built-in types plus every {@code org.msight.api.data.DataType} service the
-     * class loaders offer (a provider class seen through several loaders counts once).
-     */
-    public static MsightCodec discover(ClassLoader... loaders) {
-        List<DataType> found = new ArrayList<>(builtInTypes());
-        Set<Class<?>> seen = new HashSet<>();
-        for (ClassLoader loader : loaders) {
-            ServiceLoader.load(DataType.class, loader).stream()
-                    .filter(provider -> seen.add(provider.type()))
-                    .forEach(provider -> found.add(provider.get()));
-        }
-        return new MsightCodec(found);
+    /** A codec for the built-in types plus {@code more} (the data types plugins provide). */
+    public static MsightCodec withBuiltInTypesAnd(Collection<? extends DataType> more) {
+        List<DataType> types = new ArrayList<>(builtInTypes());
+        types.addAll(more);
+        return new MsightCodec(types);
     }
 
     private static List<DataType> builtInTypes() {

@@ -216,9 +216,8 @@ class MsightCodecTest {
     }
 
     @Test
-    void discoverAddsServiceTypesOnceEvenThroughTwoLoaders() {
-        ClassLoader loader = getClass().getClassLoader();
-        MsightCodec discovered = MsightCodec.discover(loader, loader);
+    void pluginTypesAreReadBesideTheBuiltInOnes() {
+        MsightCodec discovered = MsightCodec.withBuiltInTypesAnd(List.of(new TestType()));
         assertThat(discovered.tags()).containsExactly(SensorData.TAG, ImageData.TAG, BytesData.TAG, TestType.TAG);
         SensorData data = new SensorData(METADATA) {
             @Override

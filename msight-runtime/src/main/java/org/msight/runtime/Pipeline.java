@@ -5,6 +5,8 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicReference;
 import org.msight.api.Node;
 import org.msight.api.NodeKind;
 import org.msight.api.ProcessorNode;
@@ -23,12 +25,17 @@ import org.msight.runtime.node.NodeRunner;
 import org.msight.runtime.node.RuntimeNodeContext;
 import org.msight.runtime.node.SourceRunner;
 import org.msight.runtime.node.ThroughputReporter;
+import org.msight.runtime.registry.NodeRecord;
+import org.msight.runtime.registry.NodeRegistry;
+import org.msight.runtime.registry.NodeStatus;
+import org.msight.runtime.registry.TopicRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A running pipeline: its nodes, each on its own thread, joined by a bus. Stopping stops the
- * sources first, then lets processors and sinks drain their inboxes within the drain limit.
+ * A running pipeline: its nodes, each on its own thread, joined by a bus, and registered in
+ * MSight's node registry when there is one. Stopping stops the sources first, then lets
+ * processors and sinks drain their inboxes within the drain limit.
  */
 public final class Pipeline {
 
@@ -40,22 +47,27 @@ public final class Pipeline {
     private final MeterRegistry meters;
     private final List<NodeRunner> runners;
     private final ThroughputReporter reporter;
+    private final NodeRegistry registry;
+    private final CountDownLatch stopRequested = new CountDownLatch(1);
+    private final AtomicReference<String> failure = new AtomicReference<>();
 
     private Pipeline(PipelineSpec spec, Bus bus, MeterRegistry meters, List<NodeRunner> runners,
-            ThroughputReporter reporter) {
+            ThroughputReporter reporter, NodeRegistry registry) {
         this.spec = spec;
         this.bus = bus;
         this.meters = meters;
         this.runners = runners;
         this.reporter = reporter;
+        this.registry = registry;
     }
 
     /**
      * Creates every node of {@code spec} on {@code bus}. Nothing runs yet.
      *
+     * @param registry MSight's node registry, or {@code null} for none
      * @throws PipelineConfigException when a node rejects its settings
      */
-    public static Pipeline create(PipelineSpec spec, Bus bus) throws PipelineConfigException {
+    public static Pipeline create(PipelineSpec spec, Bus bus, NodeRegistry registry) throws PipelineConfigException {
         MeterRegistry meters = new SimpleMeterRegistry();
         List<NodeRunner> runners = new ArrayList<>();
         List<ThroughputReporter.Subject> subjects = new ArrayList<>();
@@ -80,7 +92,7 @@ public final class Pipeline {
         if (!problems.isEmpty()) {
             throw new PipelineConfigException(problems);
         }
-        return new Pipeline(spec, bus, meters, runners, new ThroughputReporter(subjects, spec.statsInterval()));
+        return new Pipeline(spec, bus, meters, runners, new ThroughputReporter(subjects, spec.statsInterval()), registry);
     }
 
     private static Node createNode(NodeSpec spec, RuntimeNodeContext context) {
@@ -117,21 +129,63 @@ public final class Pipeline {
                 drainTimeout);
     }
 
-    /** Starts every node, sinks first so no early message is missed, and the throughput lines. */
+    /**
+     * Registers the nodes, then starts them, sinks first so no early message is missed, and the
+     * throughput lines.
+     *
+     * @throws org.msight.runtime.registry.DuplicateNodeException when a live node has a name of ours
+     * @throws org.msight.runtime.bus.redis.RedisAccessException when Redis cannot be used
+     */
     public void start() {
+        if (registry != null) {
+            for (NodeSpec node : spec.nodes()) {
+                registry.register(recordOf(node), topicsOf(node), reason -> fail("heartbeat of node " + node.name()
+                        + " failed: " + reason));
+            }
+        }
         bus.start();
         for (int i = runners.size() - 1; i >= 0; i--) {
             runners.get(i).start();
         }
         reporter.start();
+        if (registry != null) {
+            spec.nodes().forEach(node -> registry.status(node.name(), NodeStatus.RUNNING));
+        }
         LOG.info("pipeline {} started: {} nodes on the {} bus", spec.file(), runners.size(), spec.bus());
+    }
+
+    private NodeRecord recordOf(NodeSpec node) {
+        return NodeRecord.of(node.name(), spec.deviceName(), node.publishTopic().orElse(null),
+                node.subscribeTopic().orElse(null), node.type().name());
+    }
+
+    private static List<TopicRecord> topicsOf(NodeSpec node) {
+        return node.publishTopic().map(topic -> List.of(new TopicRecord(topic, "published by " + node.name()
+                + " (" + node.type().name() + ")", node.type().provider().publishedDataType()))).orElse(List.of());
+    }
+
+    /** Asks for the pipeline to be stopped, as SIGINT and SIGTERM do. */
+    public void requestStop() {
+        stopRequested.countDown();
+    }
+
+    /** Stops the pipeline because something went wrong that the nodes cannot recover from. */
+    private void fail(String reason) {
+        LOG.error("{}: stopping", reason);
+        failure.compareAndSet(null, reason);
+        requestStop();
+    }
+
+    /** Waits until {@link #requestStop()} is called or the pipeline fails. */
+    public void awaitStopRequest() throws InterruptedException {
+        stopRequested.await();
     }
 
     /**
      * Stops sources first, then processors and sinks once they have drained their inboxes (within
      * {@code msight.drain-timeout}), and closes the bus.
      *
-     * @return whether every node stopped in time
+     * @return whether every node stopped in time and nothing failed
      */
     public boolean stop() throws InterruptedException {
         boolean clean = true;
@@ -149,8 +203,12 @@ public final class Pipeline {
         }
         reporter.close();
         bus.close();
+        if (registry != null) {
+            spec.nodes().forEach(node -> registry.remove(node.name()));
+            registry.close();
+        }
         meters.close();
         LOG.info("pipeline {} stopped{}", spec.file(), clean ? "" : " (some nodes did not stop in time)");
-        return clean;
+        return clean && failure.get() == null;
     }
 }

@@ -4,8 +4,12 @@ import com.typesafe.config.Config;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.msight.codec.MsightCodec;
 import org.msight.runtime.bus.Bus;
 import org.msight.runtime.bus.MemoryBus;
+import org.msight.runtime.bus.redis.RedisAccessException;
+import org.msight.runtime.bus.redis.RedisBus;
+import org.msight.runtime.bus.redis.RedisSettings;
 import org.msight.runtime.config.PipelineConfigException;
 import org.msight.runtime.config.PipelineLoader;
 import org.msight.runtime.config.PipelineSpec;
@@ -13,6 +17,8 @@ import org.msight.runtime.logging.Logging;
 import org.msight.runtime.plugin.PluginException;
 import org.msight.runtime.plugin.PluginLoader;
 import org.msight.runtime.plugin.Plugins;
+import org.msight.runtime.registry.HeartbeatSettings;
+import org.msight.runtime.registry.NodeRegistry;
 
 /**
  * Turns a pipeline file into a {@link Pipeline}: reads the runtime settings, loads the plugins
@@ -62,16 +68,21 @@ public final class Runtime {
     /** A validated pipeline and the plugins it was checked against. */
     public record Loaded(PipelineSpec spec, Plugins plugins) {
 
-        /** Creates the pipeline's nodes on the bus its file names. */
+        /**
+         * Creates the pipeline's nodes on the bus its file names, with MSight's node registry
+         * when the bus is Redis and the registry is enabled.
+         *
+         * @throws RedisAccessException when the registry's Redis cannot be used
+         */
         public Pipeline create() throws PipelineConfigException {
-            return Pipeline.create(spec, busFor(spec));
+            if (!"redis".equals(spec.bus())) {
+                return Pipeline.create(spec, new MemoryBus(), null);
+            }
+            RedisSettings redis = RedisSettings.from(spec.msight().getConfig("redis"));
+            Bus bus = new RedisBus(redis, MsightCodec.withBuiltInTypesAnd(plugins.dataTypes()));
+            Config registry = spec.msight().getConfig("registry");
+            return Pipeline.create(spec, bus, registry.getBoolean("enabled")
+                    ? NodeRegistry.open(redis, HeartbeatSettings.from(registry.getConfig("heartbeat"))) : null);
         }
-    }
-
-    private static Bus busFor(PipelineSpec spec) {
-        return switch (spec.bus()) {
-            case "memory" -> new MemoryBus();
-            default -> throw new IllegalArgumentException("bus '" + spec.bus() + "' is not available yet");
-        };
     }
 }

@@ -1,10 +1,12 @@
 package org.msight.runtime.cli;
 
-import java.util.concurrent.CountDownLatch;
+import com.typesafe.config.ConfigException;
 import org.msight.runtime.Pipeline;
 import org.msight.runtime.Runtime;
 import org.msight.runtime.config.PipelineConfigException;
+import org.msight.runtime.bus.redis.RedisAccessException;
 import org.msight.runtime.plugin.PluginException;
+import org.msight.runtime.registry.DuplicateNodeException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import sun.misc.Signal;
@@ -29,15 +31,8 @@ public final class PipelineCommand {
 
     static int run(Runtime runtime, Source source, boolean checkOnly) {
         Runtime.Loaded loaded;
-        Pipeline pipeline;
         try {
             loaded = source.load(runtime);
-            if (checkOnly) {
-                warn(loaded);
-                System.out.print(Topology.describe(loaded.spec()));
-                return 0;
-            }
-            pipeline = loaded.create();
         } catch (PipelineConfigException e) {
             e.problems().forEach(p -> System.err.println("error: " + p));
             return USAGE;
@@ -45,31 +40,40 @@ public final class PipelineCommand {
             System.err.println("error: " + e.getMessage());
             return USAGE;
         }
+        if (checkOnly) {
+            loaded.spec().warnings().forEach(w -> System.err.println("warning: " + w));
+            System.out.print(Topology.describe(loaded.spec()));
+            return 0;
+        }
         Logger log = LoggerFactory.getLogger("msight.runtime");
         loaded.spec().warnings().forEach(w -> log.warn("{}", w));
+        Pipeline pipeline;
+        try {
+            pipeline = loaded.create();
+            pipeline.start();
+        } catch (PipelineConfigException e) {
+            e.problems().forEach(p -> System.err.println("error: " + p));
+            return USAGE;
+        } catch (DuplicateNodeException | RedisAccessException | ConfigException e) {
+            log.error("{}", e.getMessage());
+            return USAGE;
+        }
         return runUntilSignal(pipeline, log);
     }
 
-    private static void warn(Runtime.Loaded loaded) {
-        loaded.spec().warnings().forEach(w -> System.err.println("warning: " + w));
-    }
-
     private static int runUntilSignal(Pipeline pipeline, Logger log) {
-        CountDownLatch stop = new CountDownLatch(1);
         for (String name : new String[] {"INT", "TERM"}) {
             Signal.handle(new Signal(name), signal -> {
                 log.info("SIG{} received: stopping", signal.getName());
-                stop.countDown();
+                pipeline.requestStop();
             });
         }
-        pipeline.start();
         try {
-            stop.await();
+            pipeline.awaitStopRequest();
             return pipeline.stop() ? 0 : 1;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return 1;
         }
     }
-
 }

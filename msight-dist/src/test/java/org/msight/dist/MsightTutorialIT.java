@@ -1,0 +1,162 @@
+package org.msight.dist;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayInputStream;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.msight.testkit.RedisTestServer;
+import org.msight.testkit.RtspTestServer;
+
+/**
+ * The two commands of MSight's HTTP upload tutorial, unchanged but for the addresses, as two
+ * processes sharing a real Redis: a real RTSP server feeds the receiver, a real HTTP server
+ * receives the uploads.
+ */
+class MsightTutorialIT {
+
+    private static final Duration STARTUP = Duration.ofSeconds(30);
+
+    @TempDir
+    Path dir;
+
+    private RedisTestServer redis;
+    private RtspTestServer camera;
+    private UploadServer server;
+
+    @BeforeEach
+    void startServers() throws Exception {
+        redis = new RedisTestServer().start();
+        camera = RtspTestServer.start();
+        server = new UploadServer();
+    }
+
+    @AfterEach
+    void stopServers() {
+        server.close();
+        camera.close();
+        redis.close();
+    }
+
+    private Map<String, String> env() {
+        return Map.of("MSIGHT_REDIS_MESSAGE_BROKER_HOST", "127.0.0.1",
+                "MSIGHT_REDIS_MESSAGE_BROKER_PORT", String.valueOf(redis.port()),
+                "MSIGHT_EDGE_DEVICE_NAME", "edge-it");
+    }
+
+    private RunningCommand receiver() throws Exception {
+        return Distribution.start(dir.resolve("rtsp.log"), env(), "msight_launch_rtsp", "-n", "rtsp_node",
+                "-pt", "rtsp_topic", "--sensor-name", "rtsp_sensor", "-u", camera.url(), "-g", "0",
+                "--rtsp-transport", "tcp");
+    }
+
+    private RunningCommand uploader(String log) throws Exception {
+        return Distribution.start(dir.resolve(log), env(), "msight_launch_http", "-st", "rtsp_topic", "-n",
+                "http_uploader_node", "-g", "9", "-w", "0", "--partition-key-mode", "random", "--url", server.url());
+    }
+
+    private String status() throws Exception {
+        try (RunningCommand status = Distribution.start(dir.resolve("status.log"), env(), "msight", "status")) {
+            assertThat(status.awaitExit(STARTUP)).isZero();
+            return status.output();
+        }
+    }
+
+    @Test
+    void theTutorialRunsAsTwoProcessesAndSurvivesARedisRestart() throws Exception {
+        try (RunningCommand rtsp = receiver(); RunningCommand http = uploader("http.log")) {
+            await().atMost(STARTUP).until(() -> server.uploads().size() >= 3);
+            checkUpload(server.uploads().get(0));
+            http.awaitOutput(" - edge-it - http_uploader_node - INFO :: Sending data to " + server.url()
+                    + "... waiting for response", STARTUP);
+            http.awaitOutput(" - edge-it - http_uploader_node - INFO :: Status: 200, {\"status_code\": \"ok\"", STARTUP);
+
+            String status = status();
+            assertThat(status).containsPattern("rtsp_node +rtsp_topic +- +rtsp-receiver .* RUNNING")
+                    .containsPattern("http_uploader_node +- +rtsp_topic +http-uploader .* RUNNING")
+                    .containsPattern("rtsp_topic +msight_core.data.image.ImageData");
+
+            try (RunningCommand duplicate = uploader("duplicate.log")) {
+                assertThat(duplicate.awaitExit(STARTUP)).isEqualTo(2);
+                assertThat(duplicate.output()).contains("'http_uploader_node' is already running").doesNotContain("\tat ");
+            }
+
+            redis.stop();
+            Thread.sleep(1500);
+            redis.start();
+            int before = server.uploads().size();
+            await().atMost(Duration.ofSeconds(20)).until(() -> server.uploads().size() >= before + 3);
+            assertThat(rtsp.output()).contains("Redis connection restored after");
+
+            assertThat(http.terminate(STARTUP)).isZero();
+            assertThat(status()).doesNotContain("http_uploader_node").contains("rtsp_node");
+            assertThat(rtsp.terminate(STARTUP)).isZero();
+            assertThat(status()).doesNotContain("rtsp_node");
+        }
+    }
+
+    private static void checkUpload(UploadServer.Upload upload) throws Exception {
+        assertThat(upload.contentType()).isEqualTo("application/json");
+        assertThat(upload.partitionKey()).matches("\\d{10}\\.\\d+");
+        assertThat(upload.query()).isEqualTo("partition_key=" + upload.partitionKey());
+        JsonNode body = upload.body();
+        assertThat(List.of(body.fieldNames().next(), body.size())).containsExactly("data_type", 10);
+        assertThat(body.get("data_type").asText()).isEqualTo("msight_core.data.image.ImageData");
+        assertThat(body.get("sensor_name").asText()).isEqualTo("rtsp_sensor");
+        assertThat(body.get("device_name").asText()).isEqualTo("edge-it");
+        assertThat(body.get("is_encoded").asBoolean()).isTrue();
+        assertThat(body.get("detection_results").isNull()).isTrue();
+        assertThat(body.get("size").toString()).isEqualTo("[720,1280,3]");
+        assertThat(body.get("capture_timestamp").asDouble()).isLessThanOrEqualTo(body.get("creation_timestamp").asDouble());
+        BufferedImage image = ImageIO.read(new ByteArrayInputStream(Base64.getDecoder().decode(body.get("image").asText())));
+        assertThat(image.getWidth()).isEqualTo(1280);
+        assertThat(image.getHeight()).isEqualTo(720);
+    }
+
+    @Test
+    void aRedisWithAPasswordWorksWhenGivenAndOtherwiseSaysSo() throws Exception {
+        redis.close();
+        redis = RedisTestServer.withPassword("s3cret-pw").start();
+        try (RunningCommand http = uploader("nopassword.log")) {
+            assertThat(http.awaitExit(STARTUP)).isEqualTo(2);
+            assertThat(http.output()).contains("requires a password").contains("MSIGHT_REDIS_MESSAGE_BROKER_PASSWORD")
+                    .doesNotContain("\tat ");
+        }
+        Map<String, String> withPassword = new java.util.HashMap<>(env());
+        withPassword.put("MSIGHT_REDIS_MESSAGE_BROKER_PASSWORD", "s3cret-pw");
+        try (RunningCommand rtsp = Distribution.start(dir.resolve("rtsp.log"), withPassword, "msight_launch_rtsp",
+                "-n", "rtsp_node", "-pt", "rtsp_topic", "-sn", "rtsp_sensor", "-u", camera.url());
+                RunningCommand http = Distribution.start(dir.resolve("http.log"), withPassword, "msight_launch_http",
+                        "-st", "rtsp_topic", "-n", "http_uploader_node", "-g", "9", "--url", server.url())) {
+            await().atMost(STARTUP).until(() -> server.uploads().size() >= 2);
+            assertThat(rtsp.output() + http.output()).doesNotContain("s3cret-pw");
+            assertThat(http.terminate(STARTUP)).isZero();
+            assertThat(rtsp.terminate(STARTUP)).isZero();
+        }
+    }
+
+    @Test
+    void launchersExplainTheirFlagsAndRefuseWrongOnes() throws Exception {
+        try (RunningCommand help = Distribution.start(dir.resolve("help.log"), env(), "msight_launch_http", "--help")) {
+            assertThat(help.awaitExit(STARTUP)).isZero();
+            assertThat(help.output()).contains("-st, --subscribe-topic", "-n, --name", "-g, --gap", "-w, --wait",
+                    "--partition-key-mode", "--shards", "--heartbeat-update-interval", "--action-on-error", "--group-id");
+        }
+        try (RunningCommand wrong = Distribution.start(dir.resolve("wrong.log"), env(), "msight_launch_rtsp", "-n", "x",
+                "-pt", "t", "-sn", "s", "-u", camera.url(), "--rtsp-transprt", "udp")) {
+            assertThat(wrong.awaitExit(STARTUP)).isEqualTo(2);
+            assertThat(wrong.output()).contains("error: Unknown option: '--rtsp-transprt'");
+        }
+    }
+}

@@ -1,0 +1,131 @@
+package org.msight.runtime.cli;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.format.DateTimeFormatter;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import org.msight.api.data.Metadata;
+import org.msight.runtime.bus.redis.RedisAccessException;
+import org.msight.runtime.bus.redis.RedisSettings;
+import org.msight.runtime.config.PipelineConfigException;
+import org.msight.runtime.config.PipelineLoader;
+import org.msight.runtime.registry.HeartbeatSettings;
+import org.msight.runtime.registry.NodeRecord;
+import org.msight.runtime.registry.NodeRegistry;
+import org.msight.runtime.registry.TopicRecord;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+
+/** {@code msight}: MSight's registry commands ({@code msight_status}, {@code msight_reset_redis}). */
+@Command(name = "msight", mixinStandardHelpOptions = true, versionProvider = Version.class,
+        description = "Looks at MSight's node registry in Redis. Redis is found as the nodes find it: MSight's"
+                + " MSIGHT_REDIS_MESSAGE_BROKER_* variables, or the msight.redis block of --config.",
+        subcommands = {Msight.Status.class, Msight.ResetRedis.class})
+public final class Msight implements Callable<Integer> {
+
+    @Option(names = {"-c", "--config"}, paramLabel = "PIPELINE", scope = picocli.CommandLine.ScopeType.INHERIT,
+            description = "Read the Redis settings from this pipeline file's msight.redis block.")
+    Path config;
+
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        throw new picocli.CommandLine.ParameterException(spec.commandLine(), "Missing command: status or reset-redis");
+    }
+
+    public static void main(String[] args) {
+        System.exit(MsightRun.commandLine(new Msight()).execute(args));
+    }
+
+    private NodeRegistry openRegistry() throws PipelineConfigException {
+        Config msight = config != null ? new PipelineLoader(Msight.class.getClassLoader()).readFile(config)
+                : ConfigFactory.defaultReference(Msight.class.getClassLoader()).getConfig("msight");
+        return NodeRegistry.open(RedisSettings.from(msight.getConfig("redis")), HeartbeatSettings.DEFAULTS);
+    }
+
+    /** Runs {@code action} against the registry, turning failures into messages and exit codes. */
+    private int withRegistry(RegistryAction action) {
+        try (NodeRegistry registry = openRegistry()) {
+            action.run(registry);
+            return 0;
+        } catch (PipelineConfigException e) {
+            e.problems().forEach(p -> System.err.println("error: " + p));
+            return PipelineCommand.USAGE;
+        } catch (RedisAccessException e) {
+            System.err.println("error: " + e.getMessage());
+            return 1;
+        }
+    }
+
+    @FunctionalInterface
+    private interface RegistryAction {
+        void run(NodeRegistry registry);
+    }
+
+    /** {@code msight status}. */
+    @Command(name = "status", mixinStandardHelpOptions = true,
+            description = "Prints the registered nodes and topics, as msight_status does.")
+    static final class Status implements Callable<Integer> {
+
+        private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss")
+                .withZone(ZoneId.systemDefault());
+
+        @ParentCommand
+        Msight parent;
+
+        @Override
+        public Integer call() {
+            return parent.withRegistry(registry -> System.out.print(render(registry.nodes(), registry.topics())));
+        }
+
+        static String render(List<NodeRecord> nodes, List<TopicRecord> topics) {
+            StringBuilder out = new StringBuilder("Nodes:\n");
+            String nodeRow = "  %-24s %-20s %-20s %-16s %-30s %s%n";
+            out.append(String.format(nodeRow, "NAME", "PUBLISH TOPIC", "SUBSCRIBE TOPIC", "TYPE", "LAST HEARTBEAT",
+                    "STATUS"));
+            double now = Metadata.now();
+            for (NodeRecord node : nodes) {
+                out.append(String.format(nodeRow, node.name(), dash(node.publishTopic()), dash(node.subscribeTopic()),
+                        dash(node.type()), heartbeat(node.lastHeartbeat(), now), node.status()));
+            }
+            out.append("Topics:\n");
+            String topicRow = "  %-24s %-40s %s%n";
+            out.append(String.format(topicRow, "NAME", "DATA TYPE", "DESCRIPTION"));
+            for (TopicRecord topic : topics) {
+                out.append(String.format(topicRow, topic.name(), dash(topic.dataType()), dash(topic.description())));
+            }
+            return out.toString();
+        }
+
+        private static String heartbeat(double seconds, double now) {
+            Instant at = Instant.ofEpochMilli((long) (seconds * 1000));
+            return TIME.format(at) + String.format(Locale.ROOT, " (%.0f s ago)", Math.max(0, now - seconds));
+        }
+
+        private static String dash(String text) {
+            return text == null || text.isEmpty() ? "-" : text;
+        }
+    }
+
+    /** {@code msight reset-redis}. */
+    @Command(name = "reset-redis", mixinStandardHelpOptions = true,
+            description = "Deletes every MSIGHT* key (the registry of nodes and topics), as msight_reset_redis does.")
+    static final class ResetRedis implements Callable<Integer> {
+
+        @ParentCommand
+        Msight parent;
+
+        @Override
+        public Integer call() {
+            return parent.withRegistry(registry -> System.out.println("deleted " + registry.reset() + " MSIGHT* keys"));
+        }
+    }
+}
