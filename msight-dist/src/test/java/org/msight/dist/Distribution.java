@@ -22,12 +22,13 @@ final class Distribution {
         return Path.of(dist);
     }
 
-    /** Starts a command of bin/ with its output going to {@code log}. */
+    /** Starts a command of bin/ with its output going to {@code log}, in the log's folder. */
     static RunningCommand start(Path log, Map<String, String> env, String command, String... args) throws IOException {
         List<String> line = new ArrayList<>();
         line.add(home().resolve("bin").resolve(command).toString());
         line.addAll(List.of(args));
-        ProcessBuilder builder = new ProcessBuilder(line).redirectErrorStream(true).redirectOutput(log.toFile());
+        ProcessBuilder builder = new ProcessBuilder(line).redirectErrorStream(true).redirectOutput(log.toFile())
+                .directory(log.toAbsolutePath().getParent().toFile());
         builder.environment().putAll(env);
         return new RunningCommand(builder.start(), log);
     }

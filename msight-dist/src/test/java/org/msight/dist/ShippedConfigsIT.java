@@ -1,0 +1,94 @@
+package org.msight.dist;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The pipelines shipped in configs/, run from the distribution as a user runs them. */
+class ShippedConfigsIT {
+
+    private static final Duration LIMIT = Duration.ofSeconds(30);
+
+    @TempDir
+    Path dir;
+
+    private static Path config(String name) {
+        return Distribution.home().resolve("configs").resolve(name);
+    }
+
+    private static List<Path> jpegs(Path folder) throws IOException {
+        if (!Files.isDirectory(folder)) {
+            return List.of();
+        }
+        try (Stream<Path> files = Files.list(folder)) {
+            return files.filter(f -> f.toString().endsWith(".jpg")).sorted().toList();
+        }
+    }
+
+    @Test
+    void everyShippedPipelinePassesTheCheck() throws Exception {
+        try (Stream<Path> configs = Files.list(Distribution.home().resolve("configs"))) {
+            List<Path> files = configs.filter(f -> f.toString().endsWith(".conf")).toList();
+            assertThat(files).extracting(f -> f.getFileName().toString())
+                    .contains("quickstart.conf", "http-upload.conf", "dump-images.conf");
+            for (Path file : files) {
+                try (RunningCommand check = Distribution.start(dir.resolve("check.log"), Map.of(), "msight-run",
+                        "--check", file.toString())) {
+                    assertThat(check.awaitExit(LIMIT)).as(check.output()).isZero();
+                    assertThat(check.output()).contains("Pipeline " + file, "Topics:").doesNotContain("warning");
+                }
+            }
+        }
+    }
+
+    @Test
+    void theQuickstartFillsItsFolderWithCameraImages() throws Exception {
+        try (RunningCommand run = Distribution.start(dir.resolve("run.log"), Map.of(), "msight-run",
+                config("quickstart.conf").toString())) {
+            Path folder = dir.resolve("quickstart-images");
+            await().atMost(LIMIT).until(() -> jpegs(folder).size() >= 3);
+            BufferedImage image = ImageIO.read(jpegs(folder).get(0).toFile());
+            assertThat(image.getWidth()).isEqualTo(1280);
+            assertThat(image.getHeight()).isEqualTo(720);
+            assertThat(run.terminate(LIMIT)).isZero();
+        }
+    }
+
+    @Test
+    void theUploadPipelineSendsExactlyOneFrameInTen() throws Exception {
+        Path folder = dir.resolve("all-frames");
+        Path conf = Files.writeString(dir.resolve("counted.conf"), """
+                include file("%s")
+                msight.drain-timeout = 20s
+                nodes.http_uploader_node.queue-capacity = 1000
+                nodes.every_frame {
+                  type = image-dumper
+                  subscribe-topic = rtsp_topic
+                  folder = "%s"
+                  queue-capacity = 1000
+                }
+                """.formatted(config("http-upload.conf"), folder));
+        try (UploadServer server = new UploadServer();
+                RunningCommand run = Distribution.start(dir.resolve("run.log"),
+                        Map.of("MSIGHT_UPLOAD_URL", server.url()), "msight-run", conf.toString())) {
+            await().atMost(LIMIT).until(() -> server.uploads().size() >= 6);
+            assertThat(run.terminate(LIMIT)).isZero();
+            int frames = jpegs(folder).size();
+            assertThat(frames).isGreaterThanOrEqualTo(60);
+            assertThat(server.uploads()).hasSize(frames / 10);
+            assertThat(server.uploads()).allSatisfy(upload -> assertThat(upload.body().get("sensor_name").asText())
+                    .isEqualTo("rtsp_sensor"));
+        }
+    }
+}
