@@ -39,19 +39,19 @@ public final class Runtime {
 
     /** Reads and validates a pipeline file; logging is set up from its msight block first. */
     public Loaded load(Path file) throws PipelineConfigException, PluginException {
-        Config msight = loader.readFile(file);
-        Logging.configure(msight.getString("device-name"), msight.getString("logging-level"));
-        Plugins plugins = loadPlugins(msight);
+        Plugins plugins = prepare(loader.readFile(file));
         return new Loaded(loader.load(file, plugins), plugins);
     }
 
     /** Validates a pipeline built in memory (the MSight-compatible launchers build theirs). */
     public Loaded load(String description, Config pipeline) throws PipelineConfigException, PluginException {
-        Config msight = pipeline.withFallback(com.typesafe.config.ConfigFactory.defaultReference(
-                Runtime.class.getClassLoader())).resolve().getConfig("msight");
-        Logging.configure(msight.getString("device-name"), msight.getString("logging-level"));
-        Plugins plugins = loadPlugins(msight);
+        Plugins plugins = prepare(loader.readConfig(description, pipeline));
         return new Loaded(loader.load(description, pipeline, plugins), plugins);
+    }
+
+    private Plugins prepare(Config msight) throws PluginException {
+        Logging.configure(msight.getString("device-name"), msight.getString("logging-level"));
+        return loadPlugins(msight);
     }
 
     /** The plugins on the class path and on the plugin path (without a pipeline file). */

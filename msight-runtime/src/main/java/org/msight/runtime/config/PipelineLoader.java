@@ -19,6 +19,7 @@ import java.util.Set;
 import java.util.function.BiFunction;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.msight.api.NodeKind;
 import org.msight.api.Setting;
 import org.msight.runtime.plugin.NodeType;
 import org.msight.runtime.plugin.Plugins;
@@ -39,9 +40,28 @@ public final class PipelineLoader {
         this.runtimeReference = ConfigFactory.defaultReference(runtimeLoader);
     }
 
-    /** Reads the msight block of a pipeline file: device, bus, plugin path and the rest. */
+    /** Reads and checks the msight block of a pipeline file: device, bus, plugin path and the rest. */
     public Config readFile(Path file) throws PipelineConfigException {
-        return parse(file).getConfig("msight");
+        return runtimeBlock(file.toString(), parse(file));
+    }
+
+    /** Reads and checks the msight block of a pipeline built in memory. */
+    public Config readConfig(String description, Config pipeline) throws PipelineConfigException {
+        try {
+            return runtimeBlock(description, pipeline.withFallback(runtimeReference).resolve());
+        } catch (ConfigException e) {
+            throw new PipelineConfigException(problemOf(e, description));
+        }
+    }
+
+    private static Config runtimeBlock(String file, Config root) throws PipelineConfigException {
+        List<ConfigProblem> problems = new ArrayList<>();
+        Config msight = root.getConfig("msight");
+        checkRuntimeSettings(msight, file, problems);
+        if (!problems.isEmpty()) {
+            throw new PipelineConfigException(problems);
+        }
+        return msight;
     }
 
     /**
@@ -78,9 +98,8 @@ public final class PipelineLoader {
     }
 
     private PipelineSpec validate(String file, Config root, Plugins plugins) throws PipelineConfigException {
+        Config msight = runtimeBlock(file, root);
         List<ConfigProblem> problems = new ArrayList<>();
-        Config msight = root.getConfig("msight");
-        checkRuntimeSettings(msight, file, problems);
         if (root.getValue("nodes").valueType() != ConfigValueType.OBJECT) {
             throw new PipelineConfigException(ConfigProblem.at(root.getValue("nodes").origin(), file, "nodes",
                     "must be an object of node blocks: nodes { camera { type = rtsp-receiver, ... } }"));
@@ -143,8 +162,10 @@ public final class PipelineLoader {
                     + typeName + "'" + Suggestions.didYouMean(typeName, plugins.typeNames()) + "; " + known));
             return null;
         }
-        Config effective = block.withFallback(type.defaults()).withFallback(commonDefaults)
-                .withFallback(ConfigFactory.parseMap(Map.of("sensor-name", name), "the node's name"));
+        Config effective = block.withFallback(type.defaults()).withFallback(commonDefaults);
+        if (type.provider().kind() == NodeKind.SOURCE) {
+            effective = effective.withFallback(ConfigFactory.parseMap(Map.of("sensor-name", name), "the node's name"));
+        }
         List<Setting> settings = new ArrayList<>(CommonSettings.of(type.provider().kind()));
         settings.addAll(type.provider().settings());
         int before = problems.size();
