@@ -18,7 +18,7 @@ import java.util.Locale;
  * @param readTimeout limit for waiting for the next frame; longer is an outage
  * @param maxFrameRate frames per second offered for publishing at most; 0 for no limit
  * @param loop whether an input that ends (a file) is opened again at once
- * @param threads decoder and encoder threads; 0 lets FFmpeg choose
+ * @param threads video decoder threads; 0 lets FFmpeg choose
  */
 record ReceiverSettings(String url, String format, String rtspTransport, double resizeRatio, int jpegQuality,
         boolean fullRange, Duration connectTimeout, Duration readTimeout, double maxFrameRate, boolean loop,

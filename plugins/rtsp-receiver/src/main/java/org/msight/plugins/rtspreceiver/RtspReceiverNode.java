@@ -35,7 +35,7 @@ final class RtspReceiverNode implements SourceNode {
     public void open() throws RetriableException {
         stopping = false;
         input = VideoInput.open(settings);
-        encoder = new JpegEncoder(settings.jpegQuality(), settings.resizeRatio(), settings.fullRange(), settings.threads());
+        encoder = new JpegEncoder(settings.jpegQuality(), settings.resizeRatio(), settings.fullRange());
         context.logger().info("Reading {} ({})", input.safeUrl(), input.codecName());
     }
 

@@ -36,7 +36,7 @@ public final class RtspReceiverProvider implements NodeProvider {
             Setting.optional("max-frame-rate", SettingType.DOUBLE,
                     "Offer at most this many frames per second for publishing (before gap); 0 for no limit"),
             Setting.optional("loop", SettingType.BOOLEAN, "Open an input that ends (a file) again at once"),
-            Setting.optional("threads", SettingType.INT, "Decoder and JPEG encoder threads; 0 lets FFmpeg choose"));
+            Setting.optional("threads", SettingType.INT, "Video decoder threads; 0 lets FFmpeg choose"));
 
     @Override
     public String type() {

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Decode + JPEG encode benchmark: the rtsp-receiver's frame path next to the ffmpeg CLI doing the
+# same work on the same H.264 inputs (1080p and 720p, made here), in one run, as ratios.
+#   bench/decode/run.sh            (THREADS=1 bench/decode/run.sh for a one-thread decoder)
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+root="$(cd "$here/../.." && pwd)"
+threads="${THREADS:-2}"
+inputs="$here/target/inputs"
+mkdir -p "$inputs"
+
+command -v ffmpeg >/dev/null || { echo "ffmpeg is missing: run scripts/install-test-deps.sh" >&2; exit 1; }
+for size in 1920x1080 1280x720; do
+  if [ ! -s "$inputs/$size.mp4" ]; then
+    echo "making $inputs/$size.mp4 (10 s of H.264, 30 fps, a moving test pattern with camera-like noise)" >&2
+    ffmpeg -v error -y -f lavfi -i "testsrc2=size=$size:rate=30,noise=alls=6:allf=t" -t 10 \
+      -c:v libx264 -preset veryfast -crf 23 -g 30 -pix_fmt yuv420p "$inputs/$size.mp4"
+  fi
+done
+
+mvn -q -f "$root/pom.xml" -pl plugins/rtsp-receiver -am install -DskipTests
+mvn -q -f "$here/pom.xml" package dependency:build-classpath -Dmdep.outputFile="$here/target/classpath.txt"
+java -cp "$here/target/classes:$(cat "$here/target/classpath.txt")" org.msight.bench.decode.DecodeBench \
+  "$threads" "$inputs/1920x1080.mp4" "$inputs/1280x720.mp4"
