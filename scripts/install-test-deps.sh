@@ -14,6 +14,7 @@ packages=(
   gstreamer1.0-plugins-base
   gstreamer1.0-plugins-good
   gstreamer1.0-plugins-ugly
+  procps  # kill: the RTSP test server is frozen with SIGSTOP to simulate a stalled stream
 )
 
 missing=()

@@ -134,7 +134,8 @@ public final class RtspTestServer implements AutoCloseable {
             throw new IllegalStateException("the RTSP test server is not running");
         }
         try {
-            int exit = new ProcessBuilder("kill", "-" + signal, Long.toString(process.pid())).start().waitFor();
+            String kill = Tools.require("kill", "procps").toString();
+            int exit = new ProcessBuilder(kill, "-" + signal, Long.toString(process.pid())).start().waitFor();
             if (exit != 0) {
                 throw new IllegalStateException("kill -" + signal + " failed with code " + exit);
             }

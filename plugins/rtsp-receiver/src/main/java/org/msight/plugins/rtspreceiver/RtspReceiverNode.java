@@ -85,6 +85,7 @@ final class RtspReceiverNode implements SourceNode {
             return;
         }
         if (settings.loop() && !current.timedOut()) {
+            input = null;
             current.close();
             input = VideoInput.open(settings);
             return;

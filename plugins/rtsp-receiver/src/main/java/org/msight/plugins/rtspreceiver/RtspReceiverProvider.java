@@ -59,6 +59,7 @@ public final class RtspReceiverProvider implements NodeProvider {
     }
 
     /** Its nodes publish JPEG images: MSight's ImageData tag, for the topic registry. */
+    @Override
     public String publishedDataType() {
         return ImageData.TAG;
     }

@@ -243,9 +243,12 @@ final class VideoInput implements AutoCloseable {
         return safeUrl;
     }
 
+    /** Frees everything; later calls do nothing. */
     @Override
     public void close() {
-        OPEN.remove(formatAddress);
+        if (OPEN.remove(formatAddress) == null) {
+            return;
+        }
         if (decoder != null) {
             avcodec_free_context(decoder);
             decoder = null;
