@@ -14,7 +14,8 @@ packages=(
   gstreamer1.0-plugins-base
   gstreamer1.0-plugins-good
   gstreamer1.0-plugins-ugly
-  procps  # kill: the RTSP test server is frozen with SIGSTOP to simulate a stalled stream
+  procps   # kill: the RTSP test server is frozen with SIGSTOP to simulate a stalled stream
+  openssl  # the Redis TLS test makes a throwaway CA and certificates
 )
 
 missing=()
