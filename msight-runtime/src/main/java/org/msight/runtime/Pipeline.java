@@ -151,7 +151,8 @@ public final class Pipeline {
         if (registry != null) {
             spec.nodes().forEach(node -> registry.status(node.name(), NodeStatus.RUNNING));
         }
-        LOG.info("pipeline {} started: {} nodes on the {} bus", spec.file(), runners.size(), spec.bus());
+        LOG.info("started {} node{} of {} on the {} bus", runners.size(), runners.size() == 1 ? "" : "s", spec.file(),
+                spec.bus());
     }
 
     private NodeRecord recordOf(NodeSpec node) {
@@ -208,7 +209,7 @@ public final class Pipeline {
             registry.close();
         }
         meters.close();
-        LOG.info("pipeline {} stopped{}", spec.file(), clean ? "" : " (some nodes did not stop in time)");
+        LOG.info("stopped the nodes of {}{}", spec.file(), clean ? "" : " (some did not stop in time)");
         return clean && failure.get() == null;
     }
 }

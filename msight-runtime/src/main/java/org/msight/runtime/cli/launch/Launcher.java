@@ -22,6 +22,6 @@ final class Launcher {
         Config pipeline = ConfigValueFactory.fromMap(Map.of(
                 "msight", options.runtimeBlock(),
                 "nodes", Map.of(options.name, node))).toConfig();
-        return MsightRun.runPipeline(new Runtime(List.of()), runtime -> runtime.load(command + " command line", pipeline));
+        return MsightRun.runPipeline(new Runtime(List.of()), runtime -> runtime.load(command, pipeline));
     }
 }
