@@ -55,6 +55,8 @@ public final class MsightRun implements Callable<Integer> {
     /** A picocli command line with MSight's exit codes: 2 for usage errors. */
     public static CommandLine commandLine(Object command) {
         CommandLine line = new CommandLine(command);
+        // "--plugin-path plugins" names a folder, not the plugins command
+        line.setAllowSubcommandsAsOptionParameters(true);
         line.setExitCodeExceptionMapper(e -> 1);
         return line.setParameterExceptionHandler((e, args) -> {
             CommandLine failed = e.getCommandLine();

@@ -68,6 +68,14 @@ class MsightRunTest {
     }
 
     @Test
+    void aFolderNamedPluginsIsAPluginPathNotTheCommand() throws Exception {
+        Path file = TestPipelines.write(dir, "p.conf", "nodes { src { type = test-sequence, publish-topic = t } }");
+        Result result = run("--plugin-path", "plugins", "--check", file.toString());
+        assertThat(result.exitCode()).as(result.err()).isZero();
+        assertThat(result.out()).contains("src", "test-sequence");
+    }
+
+    @Test
     void pluginsListsTypesWithSettingsDefaultsAndDocs() {
         Result result = run("plugins");
         assertThat(result.exitCode()).isZero();
