@@ -131,7 +131,7 @@ class MsightTutorialIT {
     }
 
     @Test
-    void aRedisWithAPasswordWorksWhenGivenAndOtherwiseSaysSo() throws Exception {
+    void aRedisWithAPasswordWorksWhenGivenAndOtherwiseSaysSoForLaunchersAndPipelineFiles() throws Exception {
         redis.close();
         redis = RedisTestServer.withPassword("s3cret-pw").start();
         try (RunningCommand http = uploader("nopassword.log")) {
@@ -141,10 +141,15 @@ class MsightTutorialIT {
         }
         Map<String, String> withPassword = new java.util.HashMap<>(env());
         withPassword.put("MSIGHT_REDIS_MESSAGE_BROKER_PASSWORD", "s3cret-pw");
+        // the uploader as one node of a pipeline file: msight-run shares the Redis with the launcher
+        Path uploaderFile = java.nio.file.Files.writeString(dir.resolve("uploader.conf"), """
+                msight.bus = redis
+                nodes.http_uploader_node { type = http-uploader, subscribe-topic = rtsp_topic, gap = 9, url = "%s" }
+                """.formatted(server.url()));
         try (RunningCommand rtsp = Distribution.start(dir.resolve("rtsp.log"), withPassword, "msight_launch_rtsp",
                 "-n", "rtsp_node", "-pt", "rtsp_topic", "-sn", "rtsp_sensor", "-u", camera.url());
-                RunningCommand http = Distribution.start(dir.resolve("http.log"), withPassword, "msight_launch_http",
-                        "-st", "rtsp_topic", "-n", "http_uploader_node", "-g", "9", "--url", server.url())) {
+                RunningCommand http = Distribution.start(dir.resolve("http.log"), withPassword, "msight-run",
+                        uploaderFile.toString())) {
             await().atMost(STARTUP).until(() -> server.uploads().size() >= 2);
             assertThat(rtsp.output() + http.output()).doesNotContain("s3cret-pw");
             assertThat(http.terminate(STARTUP)).isZero();
