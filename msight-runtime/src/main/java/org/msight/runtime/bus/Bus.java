@@ -21,10 +21,12 @@ public interface Bus extends AutoCloseable {
 
     /**
      * Hands {@code data} to every inbox subscribed to {@code topic}. Does not block on slow
-     * subscribers (their inboxes drop their oldest message); a bus that cannot deliver now
-     * counts the message as lost rather than throwing.
+     * subscribers (their inboxes drop their oldest message); a bus that cannot carry the
+     * message now says so rather than throwing.
+     *
+     * @return whether the bus carried the message; {@code false} means it is lost
      */
-    void publish(String topic, SensorData data);
+    boolean publish(String topic, SensorData data);
 
     /** Stops delivering and releases connections. */
     @Override

@@ -20,10 +20,11 @@ public final class MemoryBus implements Bus {
     }
 
     @Override
-    public void publish(String topic, SensorData data) {
+    public boolean publish(String topic, SensorData data) {
         for (Inbox inbox : subscribers.getOrDefault(topic, List.of())) {
             inbox.offer(data);
         }
+        return true;
     }
 
     @Override

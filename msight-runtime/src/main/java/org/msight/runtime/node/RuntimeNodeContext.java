@@ -18,6 +18,9 @@ public final class RuntimeNodeContext implements NodeContext {
     /** Prefix of node loggers; the log layout shows the rest as the node name. */
     public static final String LOGGER_PREFIX = "msight.node.";
 
+    /** The counter of messages the bus could not carry (Redis away), in the throughput line. */
+    static final String LOST = "lost";
+
     private final NodeSpec spec;
     private final String deviceName;
     private final Bus bus;
@@ -81,7 +84,10 @@ public final class RuntimeNodeContext implements NodeContext {
         if (data == null) {
             return false;
         }
-        bus.publish(publishTopic, data);
+        if (!bus.publish(publishTopic, data)) {
+            metrics.counter(LOST).increment();
+            return false;
+        }
         metrics.out().increment();
         return true;
     }

@@ -15,7 +15,8 @@ import org.slf4j.Logger;
 
 /**
  * Logs one throughput line per node every interval: messages in and out per second over the
- * interval, the totals of dropped messages and errors, and the node's own counters.
+ * interval, the totals of dropped messages and errors, and the node's own counters; and the
+ * totals of each node when the pipeline stops.
  */
 public final class ThroughputReporter implements AutoCloseable {
 
@@ -45,27 +46,36 @@ public final class ThroughputReporter implements AutoCloseable {
     private void report() {
         double seconds = interval.toMillis() / 1000.0;
         for (Subject subject : subjects) {
-            NodeMetrics metrics = subject.metrics();
-            long in = metrics.in().count();
-            long out = metrics.out().count();
+            long in = subject.metrics().in().count();
+            long out = subject.metrics().out().count();
             long[] last = previous.getOrDefault(subject, new long[2]);
             previous.put(subject, new long[] {in, out});
-            StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "throughput: in %.1f/s, out %.1f/s",
-                    (in - last[0]) / seconds, (out - last[1]) / seconds));
-            if (subject.inbox() != null) {
-                line.append(", dropped ").append(subject.inbox().dropped());
-                line.append(", malformed ").append(subject.inbox().malformed());
-            }
-            line.append(", errors ").append(metrics.errors().count());
-            Map<String, Counter> own = new TreeMap<>(metrics.all());
-            own.keySet().removeAll(List.of("in", "out", "errors"));
-            own.forEach((name, counter) -> line.append(", ").append(name).append(' ').append(counter.count()));
-            subject.log().info(line.toString());
+            subject.log().info("throughput: {}", counts(subject, String.format(Locale.ROOT, "in %.1f/s, out %.1f/s",
+                    (in - last[0]) / seconds, (out - last[1]) / seconds)));
         }
     }
 
+    /** In and out as given, then dropped, malformed, errors and the node's own counters, as totals. */
+    private static String counts(Subject subject, String inAndOut) {
+        StringBuilder line = new StringBuilder(inAndOut);
+        if (subject.inbox() != null) {
+            line.append(", dropped ").append(subject.inbox().dropped());
+            line.append(", malformed ").append(subject.inbox().malformed());
+        }
+        line.append(", errors ").append(subject.metrics().errors().count());
+        Map<String, Counter> own = new TreeMap<>(subject.metrics().all());
+        own.keySet().removeAll(List.of("in", "out", "errors"));
+        own.forEach((name, counter) -> line.append(", ").append(name).append(' ').append(counter.count()));
+        return line.toString();
+    }
+
+    /** Stops the periodic lines and logs each node's totals. */
     @Override
     public void close() {
         timer.shutdownNow();
+        for (Subject subject : subjects) {
+            subject.log().info("totals: {}", counts(subject, "in " + subject.metrics().in().count() + ", out "
+                    + subject.metrics().out().count()));
+        }
     }
 }

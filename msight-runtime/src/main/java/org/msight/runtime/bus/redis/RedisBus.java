@@ -45,8 +45,8 @@ public final class RedisBus implements Bus {
 
     /** Publishes; when Redis is away or slower than the publish timeout, counts the message as lost. */
     @Override
-    public void publish(String topic, SensorData data) {
-        publisher.publish(topic, data);
+    public boolean publish(String topic, SensorData data) {
+        return publisher.publish(topic, data);
     }
 
     /** Messages published while Redis was away or too slow, since the bus was made. */

@@ -62,33 +62,40 @@ final class RedisPublisher implements AutoCloseable {
     /**
      * Publishes, or counts the message as lost when Redis is away or too slow; never throws for
      * Redis. Encodes only when connected, and outside the lock.
+     *
+     * @return whether the message reached Redis
      */
-    void publish(String topic, SensorData data) {
-        if (!connected) {
+    boolean publish(String topic, SensorData data) {
+        boolean sent = send(topic, data);
+        if (!sent) {
             lost.increment();
-            return;
+        }
+        return sent;
+    }
+
+    private boolean send(String topic, SensorData data) {
+        if (!connected) {
+            return false;
         }
         byte[] channel = topic.getBytes(StandardCharsets.UTF_8);
         byte[] payload = codec.toMessagePack(data);
         try {
             if (!lock.tryLock(settings.publishTimeout().toNanos(), TimeUnit.NANOSECONDS)) {
-                lost.increment();
-                return;
+                return false;
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            lost.increment();
-            return;
+            return false;
         }
         try {
             if (jedis == null) {
-                lost.increment();
-            } else {
-                jedis.publish(channel, payload);
+                return false;
             }
+            jedis.publish(channel, payload);
+            return true;
         } catch (RuntimeException e) {
-            lost.increment();
             lostConnection(e);
+            return false;
         } finally {
             lock.unlock();
         }
