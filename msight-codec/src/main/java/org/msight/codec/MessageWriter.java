@@ -1,6 +1,5 @@
 package org.msight.codec;
 
-import com.fasterxml.jackson.core.Base64Variants;
 import com.fasterxml.jackson.core.JsonGenerator;
 import java.io.IOException;
 import java.math.BigDecimal;
@@ -14,21 +13,28 @@ import org.msight.api.data.SensorData;
 /**
  * Writes one MSight message as a map through a Jackson generator, so the same code makes the
  * MessagePack wire format and the JSON form: the common fields in MSight's order, then the
- * type's own. Bytes go to the generator as they are (MessagePack {@code bin}, or Base64 encoded
- * as the JSON generator streams).
+ * type's own. Bytes go to the MessagePack generator as they are ({@code bin}); in JSON they are
+ * a Base64 string written past the generator, straight into its {@link ByteSink}.
  */
 final class MessageWriter implements FieldWriter {
 
     private final JsonGenerator out;
-    private final boolean pythonFloats;
+    /** Where the JSON generator writes; {@code null} for MessagePack. */
+    private final ByteSink json;
 
-    /**
-     * @param out the generator, left open
-     * @param pythonFloats whether to write doubles as Python's {@code repr} (for JSON text)
-     */
-    MessageWriter(JsonGenerator out, boolean pythonFloats) {
+    private MessageWriter(JsonGenerator out, ByteSink json) {
         this.out = out;
-        this.pythonFloats = pythonFloats;
+        this.json = json;
+    }
+
+    /** A writer to a MessagePack generator, left open. */
+    static MessageWriter messagePack(JsonGenerator out) {
+        return new MessageWriter(out, null);
+    }
+
+    /** A writer to a Python-style JSON generator writing to {@code sink}, left open. */
+    static MessageWriter json(JsonGenerator out, ByteSink sink) {
+        return new MessageWriter(out, sink);
     }
 
     void write(SensorData data) throws IOException {
@@ -72,7 +78,7 @@ final class MessageWriter implements FieldWriter {
     @Override
     public void writeBytes(String name, byte[] value) throws IOException {
         out.writeFieldName(name);
-        out.writeBinary(Base64Variants.MIME_NO_LINEFEEDS, value, 0, value.length);
+        writeBinary(value);
     }
 
     @Override
@@ -105,7 +111,7 @@ final class MessageWriter implements FieldWriter {
         } else if (value instanceof Number n) {
             out.writeNumber(n.longValue());
         } else if (value instanceof byte[] bytes) {
-            out.writeBinary(Base64Variants.MIME_NO_LINEFEEDS, bytes, 0, bytes.length);
+            writeBinary(bytes);
         } else if (value instanceof List<?> list) {
             out.writeStartArray();
             for (Object element : list) {
@@ -128,8 +134,20 @@ final class MessageWriter implements FieldWriter {
         }
     }
 
+    private void writeBinary(byte[] value) throws IOException {
+        if (json == null) {
+            out.writeBinary(value, 0, value.length);
+            return;
+        }
+        // The opening quote as a raw value puts the separator before it and counts as the value.
+        out.writeRawValue("\"");
+        out.flush();
+        json.writeBase64(value);
+        out.writeRaw('"');
+    }
+
     private void writeDoubleValue(double value) throws IOException {
-        if (pythonFloats) {
+        if (json != null) {
             out.writeNumber(PythonFloats.repr(value));
         } else {
             out.writeNumber(value);

@@ -81,9 +81,9 @@ public final class MsightCodec {
      */
     public byte[] toMessagePack(SensorData data) {
         try {
-            CountingOutputStream counter = new CountingOutputStream();
+            ByteSink.Counting counter = new ByteSink.Counting();
             writeMessagePack(data, counter);
-            ExactArrayOutputStream payload = new ExactArrayOutputStream(counter.count);
+            ExactArrayOutputStream payload = new ExactArrayOutputStream(Math.toIntExact(counter.count()));
             writeMessagePack(data, payload);
             return payload.array();
         } catch (IOException e) {
@@ -93,22 +93,39 @@ public final class MsightCodec {
 
     /** Writes the MessagePack payload of one message to {@code out}, left open. */
     public void writeMessagePack(SensorData data, OutputStream out) throws IOException {
-        write(messagePack.createGenerator(out), data, false);
+        try (JsonGenerator generator = messagePack.createGenerator(out)) {
+            MessageWriter.messagePack(generator).write(data);
+        }
     }
 
     /**
      * Writes MSight's JSON form of one message to {@code out}, left open, as UTF-8: bytes are
-     * Base64-encoded while streaming, without a copy of the whole string.
+     * Base64-encoded while streaming, a small chunk at a time, without a copy of the whole string.
+     * {@code out} is flushed once, at the end.
      */
     public void writeJson(SensorData data, OutputStream out) throws IOException {
-        JsonGenerator generator = json.createGenerator(out);
-        generator.setPrettyPrinter(PythonJsonStyle.SEPARATORS);
-        write(generator, data, true);
+        writeJson(data, new ByteSink.Streaming(out));
+        out.flush();
     }
 
-    private static void write(JsonGenerator generator, SensorData data, boolean pythonFloats) throws IOException {
-        try (generator) {
-            new MessageWriter(generator, pythonFloats).write(data);
+    /**
+     * The exact length in bytes of what {@link #writeJson} writes for {@code data}, found without
+     * Base64-encoding its bytes: a few microseconds whatever their size.
+     */
+    public long jsonLength(SensorData data) {
+        ByteSink.Counting counter = new ByteSink.Counting();
+        try {
+            writeJson(data, counter);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + data + " as JSON", e);
+        }
+        return counter.count();
+    }
+
+    private void writeJson(SensorData data, ByteSink sink) throws IOException {
+        try (JsonGenerator generator = json.createGenerator(sink)) {
+            generator.setPrettyPrinter(PythonJsonStyle.SEPARATORS);
+            MessageWriter.json(generator, sink).write(data);
         }
     }
 
@@ -138,21 +155,6 @@ public final class MsightCodec {
         } catch (IOException | RuntimeException e) {
             throw new MalformedDataException("not a valid " + format + " message (" + payload.length + " bytes): "
                     + e.getMessage());
-        }
-    }
-
-    /** Counts bytes, keeping none. */
-    private static final class CountingOutputStream extends OutputStream {
-        int count;
-
-        @Override
-        public void write(int b) {
-            count++;
-        }
-
-        @Override
-        public void write(byte[] b, int off, int len) {
-            count += len;
         }
     }
 
