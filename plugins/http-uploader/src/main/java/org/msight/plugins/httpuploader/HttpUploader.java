@@ -1,6 +1,7 @@
 package org.msight.plugins.httpuploader;
 
 import java.io.IOException;
+import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Base64;
@@ -22,10 +23,10 @@ import org.apache.hc.client5.http.impl.io.ManagedHttpClientConnectionFactory;
 import org.apache.hc.client5.http.impl.io.PoolingHttpClientConnectionManagerBuilder;
 import org.apache.hc.client5.http.ssl.DefaultClientTlsStrategy;
 import org.apache.hc.core5.http.ClassicHttpResponse;
+import org.apache.hc.core5.http.ContentType;
+import org.apache.hc.core5.http.HttpEntity;
 import org.apache.hc.core5.http.HttpHeaders;
-import org.apache.hc.core5.http.ParseException;
 import org.apache.hc.core5.http.config.Http1Config;
-import org.apache.hc.core5.http.io.entity.EntityUtils;
 import org.apache.hc.core5.io.CloseMode;
 import org.apache.hc.core5.util.Timeout;
 import org.msight.api.Counter;
@@ -51,8 +52,8 @@ final class HttpUploader implements SinkNode {
 
     /** Bytes the body is gathered into before each socket write: few system calls per upload. */
     private static final int SOCKET_WRITE_BYTES = 64 * 1024;
-    /** Characters of a response body shown in the {@code Status:} line at most. */
-    private static final int LOGGED_BODY_CHARS = 2000;
+    /** Bytes of a response body shown in the {@code Status:} line at most. */
+    private static final int LOGGED_BODY_BYTES = 2000;
 
     private final UploaderSettings settings;
     private final String nodeName;
@@ -121,6 +122,10 @@ final class HttpUploader implements SinkNode {
                         .build())
                 .disableAutomaticRetries()
                 .disableCookieManagement()
+                // Steps of the client's chain that uploads never need: fewer calls per request.
+                .disableRedirectHandling()
+                .disableContentCompression()
+                .disableConnectionState()
                 .build();
         workers = new ScheduledThreadPoolExecutor(maxInFlight, workerThreads());
         workers.setRemoveOnCancelPolicy(true);
@@ -147,7 +152,7 @@ final class HttpUploader implements SinkNode {
         String failure;
         boolean retriable;
         try {
-            Response response = client.execute(request(upload), HttpUploader::response);
+            Response response = client.execute(request(upload), this::response);
             log.atLevel(uploadLogLevel).log("Status: {}, {}", response.status(), response.body());
             if (response.status() >= 200 && response.status() < 300) {
                 uploads.increment();
@@ -206,16 +211,19 @@ final class HttpUploader implements SinkNode {
         return post;
     }
 
-    private static Response response(ClassicHttpResponse response) throws IOException {
-        String body = "";
-        if (response.getEntity() != null) {
-            try {
-                body = EntityUtils.toString(response.getEntity(), LOGGED_BODY_CHARS);
-            } catch (ParseException e) {
-                body = "(unreadable body: " + e.getMessage() + ")";
-            }
+    /**
+     * The status, and the start of the body when the {@code Status:} line is logged; the client
+     * reads and drops the rest, keeping the connection alive.
+     */
+    private Response response(ClassicHttpResponse response) throws IOException {
+        HttpEntity entity = response.getEntity();
+        if (entity == null || !log.isEnabledForLevel(uploadLogLevel)) {
+            return new Response(response.getCode(), "");
         }
-        return new Response(response.getCode(), body);
+        ContentType type = ContentType.parseLenient(entity.getContentType());
+        Charset charset = type == null ? null : type.getCharset();
+        byte[] start = entity.getContent().readNBytes(LOGGED_BODY_BYTES);
+        return new Response(response.getCode(), new String(start, charset == null ? StandardCharsets.UTF_8 : charset));
     }
 
     /** Waits until every started upload, retries included, has finished, at most {@code timeout}. */

@@ -11,8 +11,8 @@ import org.msight.codec.MsightCodec;
 /**
  * The request body of one upload: MSight's JSON form of a message, written straight to the
  * connection (bytes Base64-encoded on the way), never held in memory as a whole. Its length is
- * known up front, found by a first pass that counts and keeps nothing: servers written for
- * MSight (Python's {@code requests} sends {@code Content-Length}) read exactly that many bytes.
+ * known up front, computed by the codec without encoding the bytes: servers written for MSight
+ * (Python's {@code requests} sends {@code Content-Length}) read exactly that many bytes.
  * Repeatable, so a retry sends it again.
  */
 final class JsonBody extends AbstractHttpEntity {
@@ -33,13 +33,7 @@ final class JsonBody extends AbstractHttpEntity {
     @Override
     public synchronized long getContentLength() {
         if (length < 0) {
-            ByteCounter counter = new ByteCounter();
-            try {
-                codec.writeJson(data, counter);
-            } catch (IOException e) {
-                throw new IllegalStateException("cannot write " + data + " as JSON", e);
-            }
-            length = counter.count;
+            length = codec.jsonLength(data);
         }
         return length;
     }
@@ -66,20 +60,5 @@ final class JsonBody extends AbstractHttpEntity {
 
     @Override
     public void close() {
-    }
-
-    /** Counts bytes, keeping none. */
-    private static final class ByteCounter extends OutputStream {
-        long count;
-
-        @Override
-        public void write(int b) {
-            count++;
-        }
-
-        @Override
-        public void write(byte[] b, int off, int len) {
-            count += len;
-        }
     }
 }
