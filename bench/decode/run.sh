@@ -20,5 +20,8 @@ done
 
 mvn -q -f "$root/pom.xml" -pl plugins/rtsp-receiver -am install -DskipTests
 mvn -q -f "$here/pom.xml" package dependency:build-classpath -Dmdep.outputFile="$here/target/classpath.txt"
+# Other work on the machine inflates CPU times: the load is printed before and after.
+echo "load before: $(uptime)"
 java -cp "$here/target/classes:$(cat "$here/target/classpath.txt")" org.msight.bench.decode.DecodeBench \
   "$threads" "$inputs/1920x1080.mp4" "$inputs/1280x720.mp4"
+echo "load after:  $(uptime)"

@@ -37,7 +37,7 @@ final class ReceiverRun implements NodeContext {
         this.gap = config.getInt("gap");
     }
 
-    /** Decodes all of {@code input}, publishing one frame in {@code gap + 1}. */
+    /** Decodes all of {@code input}, publishing one frame in {@code gap + 1}, with {@code full-range} as given. */
     static Result run(Path input, int gap, int threads, boolean fullRange) throws Exception {
         Config config = ConfigFactory.parseString("gap = " + gap + ", threads = " + threads + ", full-range = " + fullRange
                         + ", read-timeout = 30s")

@@ -18,4 +18,11 @@ final class FfmpegErrors {
             return av_make_error_string(text, MAX_LENGTH, code).getString();
         }
     }
+
+    /** Throws {@link IllegalStateException} naming {@code what} failed when {@code result} is an error code. */
+    static void check(int result, String what) {
+        if (result < 0) {
+            throw new IllegalStateException("FFmpeg failed " + what + ": " + describe(result));
+        }
+    }
 }

@@ -26,6 +26,7 @@ import static org.bytedeco.ffmpeg.global.swscale.SWS_BILINEAR;
 import static org.bytedeco.ffmpeg.global.swscale.sws_freeContext;
 import static org.bytedeco.ffmpeg.global.swscale.sws_getContext;
 import static org.bytedeco.ffmpeg.global.swscale.sws_scale_frame;
+import static org.msight.plugins.rtspreceiver.FfmpegErrors.check;
 
 import org.bytedeco.ffmpeg.avcodec.AVCodec;
 import org.bytedeco.ffmpeg.avcodec.AVCodecContext;
@@ -39,13 +40,15 @@ import org.bytedeco.javacpp.ShortPointer;
 /**
  * Encodes decoded frames to JPEG with FFmpeg's MJPEG encoder, straight from the decoder's YUV
  * 4:2:0 planes: no BGR image is ever made. One encoder context and packet are reused while the
- * input keeps its size and format, on the calling thread. swscale runs only when something must change: the size
- * ({@code resize-ratio}), a pixel format other than YUV 4:2:0, or limited-range video with
- * {@code full-range} on. Quantization tables follow libjpeg's quality scale.
+ * input keeps its size, format and range, on the calling thread. Quantization tables follow
+ * libjpeg's quality scale.
  *
- * <p>Limited-range (TV) YUV, what most H.264 encoders produce, is encoded as is when
- * {@code full-range} is off: the JPEG then carries values 16-235, so viewers show blacks as dark
- * grey and whites as light grey; full-range cameras (yuvj420p) are exact either way.
+ * <p>Limited-range (TV) YUV, what most H.264 encoders produce, is expanded to full range with
+ * {@code full-range} on (the default), as OpenCV shows it, by a {@link RangeExpander}; with it
+ * off, it is encoded as is: the JPEG then carries values 16-235, so viewers show blacks as dark
+ * grey and whites as light grey. Full-range cameras (yuvj420p) are exact either way. swscale
+ * runs only for what the range expander does not do: a size change ({@code resize-ratio}, range
+ * included), a pixel format other than YUV 4:2:0, or an odd size.
  */
 final class JpegEncoder implements AutoCloseable {
 
@@ -58,6 +61,7 @@ final class JpegEncoder implements AutoCloseable {
     private final AVPacket packet = av_packet_alloc();
 
     private AVCodecContext encoder;
+    private RangeExpander expander;
     private SwsContext scaler;
     private AVFrame scaled;
     private int inputWidth;
@@ -76,7 +80,9 @@ final class JpegEncoder implements AutoCloseable {
     byte[] encode(AVFrame frame) {
         configureFor(frame);
         AVFrame input = frame;
-        if (scaler != null) {
+        if (expander != null) {
+            input = expander.expand(frame);
+        } else if (scaler != null) {
             check(sws_scale_frame(scaler, scaled, frame), "scaling the frame");
             input = scaled;
         }
@@ -127,6 +133,12 @@ final class JpegEncoder implements AutoCloseable {
         int height = Math.max(1, (int) Math.round(inputHeight * resizeRatio));
         boolean resize = width != inputWidth || height != inputHeight;
         boolean expandRange = fullRange && !sourceFullRange;
+        if (expandRange && yuv420 && !resize && RangeExpander.takes(width, height)) {
+            // Limited-range 4:2:0 is always yuv420p here: yuvj420p is full range.
+            expander = new RangeExpander(width, height);
+            encoder = openEncoder(width, height, AV_PIX_FMT_YUV420P, true);
+            return;
+        }
         int outputFormat = yuv420 && !expandRange ? inputFormat : AV_PIX_FMT_YUVJ420P;
         boolean outputFullRange = outputFormat == AV_PIX_FMT_YUVJ420P || sourceFullRange;
 
@@ -182,6 +194,10 @@ final class JpegEncoder implements AutoCloseable {
             avcodec_free_context(encoder);
             encoder = null;
         }
+        if (expander != null) {
+            expander.close();
+            expander = null;
+        }
         if (scaler != null) {
             sws_freeContext(scaler);
             scaler = null;
@@ -189,12 +205,6 @@ final class JpegEncoder implements AutoCloseable {
         if (scaled != null) {
             av_frame_free(scaled);
             scaled = null;
-        }
-    }
-
-    private static void check(int result, String what) {
-        if (result < 0) {
-            throw new IllegalStateException("FFmpeg failed " + what + ": " + FfmpegErrors.describe(result));
         }
     }
 }

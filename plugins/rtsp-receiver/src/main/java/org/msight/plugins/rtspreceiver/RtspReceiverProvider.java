@@ -29,7 +29,8 @@ public final class RtspReceiverProvider implements NodeProvider {
                     "Scale images by this factor before JPEG encoding (0.5 halves width and height)"),
             Setting.optional("jpeg-quality", SettingType.INT, "JPEG quality from 1 to 100, as OpenCV's"),
             Setting.optional("full-range", SettingType.BOOLEAN,
-                    "Expand limited-range (TV) video to full range before encoding: exact colours, more CPU"),
+                    "Expand limited-range (TV) video to full range before encoding, as OpenCV shows it; false saves"
+                            + " that step but leaves blacks and whites grey"),
             Setting.optional("connect-timeout", SettingType.DURATION, "Time allowed to connect to a network input"),
             Setting.optional("read-timeout", SettingType.DURATION,
                     "A stream that sends no frame for this long is an outage: reconnect"),

@@ -9,6 +9,8 @@ import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.msight.api.data.ImageData;
 import org.msight.testkit.Tools;
 
@@ -37,11 +39,21 @@ class LocalInputTest {
         assertThat(span).as("6 frame intervals at 30 fps").isBetween(0.15, 0.5);
     }
 
+    @ParameterizedTest(name = "{0} {1}")
+    @CsvSource({"64x64, ''", "64x64, resize-ratio = 0.5", "63x63, ''"})
+    void limitedRangeVideoIsExpandedToFullRangeByDefault(String size, String settings) throws Exception {
+        // Through the range expander; through swscale when resizing, or at an odd size, which
+        // the expander refuses.
+        BufferedImage image = Jpegs.decode(images(blackAndWhite(size) + settings, 1).get(0));
+        assertThat(luma(image, 0.25)).as("black").isBetween(0, 2);
+        assertThat(luma(image, 0.75)).as("white").isBetween(253, 255);
+    }
+
     @Test
-    void limitedRangeVideoIsEncodedAsIsUnlessFullRangeIsOn() throws Exception {
-        String black = "url = \"color=c=black:size=64x64:rate=30,format=yuv420p\", format = lavfi, ";
-        assertThat(luma(images(black + "full-range = false", 1).get(0))).isBetween(14, 18);
-        assertThat(luma(images(black + "full-range = true", 1).get(0))).isBetween(0, 2);
+    void limitedRangeVideoKeepsItsLevelsWithFullRangeOff() throws Exception {
+        BufferedImage image = Jpegs.decode(images(blackAndWhite("64x64") + "full-range = false", 1).get(0));
+        assertThat(luma(image, 0.25)).as("black").isBetween(14, 18);
+        assertThat(luma(image, 0.75)).as("white").isBetween(233, 237);
     }
 
     @Test
@@ -90,10 +102,15 @@ class LocalInputTest {
         }
     }
 
-    /** Luma of the image's centre pixel, as a JPEG viewer shows it. */
-    private static int luma(ImageData image) {
-        BufferedImage decoded = Jpegs.decode(image);
-        int rgb = decoded.getRGB(decoded.getWidth() / 2, decoded.getHeight() / 2);
+    /** Settings for a lavfi source of limited-range yuv420p: black on the left half, white on the right. */
+    private static String blackAndWhite(String size) {
+        return "url = \"color=c=black:size=" + size + ":rate=30,drawbox=x=iw/2:w=iw/2:h=ih:color=white:t=fill,"
+                + "format=yuv420p,setparams=range=tv:colorspace=bt709\", format = lavfi, ";
+    }
+
+    /** Luma of the pixel at {@code across} of the width, mid-height, as a JPEG viewer shows it. */
+    private static int luma(BufferedImage image, double across) {
+        int rgb = image.getRGB((int) (image.getWidth() * across), image.getHeight() / 2);
         return (int) Math.round(0.299 * (rgb >> 16 & 0xff) + 0.587 * (rgb >> 8 & 0xff) + 0.114 * (rgb & 0xff));
     }
 }

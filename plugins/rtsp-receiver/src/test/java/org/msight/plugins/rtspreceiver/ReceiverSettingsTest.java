@@ -42,6 +42,7 @@ class ReceiverSettingsTest {
         ReceiverSettings settings = ReceiverSettings.from(ConfigFactory.parseString("url = x").withFallback(defaults));
         assertThat(settings.jpegQuality()).isEqualTo(50);
         assertThat(settings.rtspTransport()).isEqualTo("tcp");
+        assertThat(settings.fullRange()).as("JPEG levels as OpenCV makes them").isTrue();
     }
 
     @ParameterizedTest
