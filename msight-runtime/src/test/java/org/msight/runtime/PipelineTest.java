@@ -20,10 +20,16 @@ class PipelineTest {
     @BeforeEach
     void forgetEarlierRuns() {
         CollectingSink.RECEIVED.clear();
+        CollectingSink.ATTEMPTS.clear();
     }
 
     private Pipeline start(String nodes) throws Exception {
-        Path file = TestPipelines.write(dir, "pipeline.conf", "msight.drain-timeout = 5s\nnodes {\n" + nodes + "\n}\n");
+        return start(Duration.ofSeconds(5), nodes);
+    }
+
+    private Pipeline start(Duration drainTimeout, String nodes) throws Exception {
+        Path file = TestPipelines.write(dir, "pipeline.conf", "msight.drain-timeout = " + drainTimeout.toMillis()
+                + "ms\nnodes {\n" + nodes + "\n}\n");
         Pipeline pipeline = TestPipelines.load(file).create();
         pipeline.start();
         return pipeline;
@@ -106,6 +112,25 @@ class PipelineTest {
         await().atMost(Duration.ofSeconds(5)).until(() -> received("sink").size() >= 1);
         assertThat(pipeline.stop()).isTrue();
         assertThat(received("sink")).isEqualTo(range(1, 30, 1));
+    }
+
+    @Test
+    void aSinkThatCannotDeliverKeepsItsBackoffAndGivesUpAtTheDrainDeadline() throws Exception {
+        Pipeline pipeline = start(Duration.ofSeconds(1), """
+                src { type = test-sequence, publish-topic = t, count = 1 }
+                sink {
+                  type = test-collector, subscribe-topic = t, unavailable = true
+                  restart-backoff { initial = 100ms, max = 200ms }
+                }
+                """);
+        await().atMost(Duration.ofSeconds(5)).until(() -> CollectingSink.ATTEMPTS.get("sink").get() >= 2);
+        long before = CollectingSink.ATTEMPTS.get("sink").get();
+        long started = System.nanoTime();
+        assertThat(pipeline.stop()).isTrue();
+        assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(3));
+        // still waiting 100-200 ms between attempts while draining: a handful, not a busy loop
+        assertThat(CollectingSink.ATTEMPTS.get("sink").get() - before).isBetween(1L, 12L);
+        assertThat(received("sink")).isEmpty();
     }
 
     @Test

@@ -10,7 +10,8 @@ import org.msight.api.data.SensorData;
 /**
  * The bounded queue in front of one subscribing node. Live sensor data loses value with age,
  * so a full inbox drops its oldest message to take the new one; drops are counted. Messages a
- * bus could not decode are counted here too.
+ * bus could not decode are counted here too. Once its node stops, it is closed: what arrives
+ * later is dropped, so a drain ends with what was queued when the stop came.
  */
 public final class Inbox {
 
@@ -20,6 +21,7 @@ public final class Inbox {
     private final Condition notEmpty = lock.newCondition();
     private final LongAdder dropped = new LongAdder();
     private final LongAdder malformed = new LongAdder();
+    private boolean closed;
 
     /** @param capacity how many messages wait at most */
     public Inbox(int capacity) {
@@ -30,10 +32,14 @@ public final class Inbox {
         this.queue = new ArrayDeque<>(capacity);
     }
 
-    /** Adds a message, dropping the oldest one when full. Never blocks for long. */
+    /** Adds a message, dropping the oldest one when full (or the message, once closed). Never blocks for long. */
     public void offer(SensorData data) {
         lock.lock();
         try {
+            if (closed) {
+                dropped.increment();
+                return;
+            }
             if (queue.size() == capacity) {
                 queue.pollFirst();
                 dropped.increment();
@@ -57,6 +63,16 @@ public final class Inbox {
                 nanos = notEmpty.awaitNanos(nanos);
             }
             return queue.pollFirst();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Takes no more messages; those queued can still be polled. */
+    public void close() {
+        lock.lock();
+        try {
+            closed = true;
         } finally {
             lock.unlock();
         }

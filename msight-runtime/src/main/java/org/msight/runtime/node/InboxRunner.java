@@ -23,8 +23,11 @@ public final class InboxRunner extends NodeRunner {
     private final Inbox inbox;
     private final Gap gap;
     private final MessageHandler handler;
-    /** Sinks get a message again after a RetriableException; processors are restarted. */
-    private final boolean retriesMessages;
+    /**
+     * Sinks get a message again after a RetriableException, processors are restarted; a sink's
+     * out counts handled messages, a processor's its published results.
+     */
+    private final boolean sink;
     private final Duration drainTimeout;
     private volatile long drainDeadlineNanos;
     private SensorData pending;
@@ -35,13 +38,13 @@ public final class InboxRunner extends NodeRunner {
         this.inbox = inbox;
         this.gap = new Gap(gap);
         this.handler = node instanceof SinkNode sink ? sink::put : ((ProcessorNode) node)::process;
-        this.retriesMessages = node instanceof SinkNode;
+        this.sink = node instanceof SinkNode;
         this.drainTimeout = drainTimeout;
     }
 
     @Override
     public NodeKind kind() {
-        return retriesMessages ? NodeKind.SINK : NodeKind.PROCESSOR;
+        return sink ? NodeKind.SINK : NodeKind.PROCESSOR;
     }
 
     /** Messages waiting in the inbox. */
@@ -52,6 +55,7 @@ public final class InboxRunner extends NodeRunner {
     @Override
     public void requestStop() {
         drainDeadlineNanos = System.nanoTime() + drainTimeout.toNanos();
+        inbox.close();
         super.requestStop();
     }
 
@@ -61,28 +65,31 @@ public final class InboxRunner extends NodeRunner {
     }
 
     @Override
-    protected void step() throws Exception {
+    protected boolean step() throws Exception {
         if (pending == null) {
             SensorData next = inbox.poll(POLL_MILLIS, TimeUnit.MILLISECONDS);
             if (next == null) {
-                return;
+                return false;
             }
             metrics.in().increment();
             if (!gap.admit()) {
-                return;
+                return false;
             }
             pending = next;
         }
         try {
             handler.handle(pending);
             pending = null;
-            metrics.out().increment();
+            if (sink) {
+                metrics.out().increment();
+            }
+            return true;
         } catch (RetriableException e) {
-            if (!retriesMessages) {
+            if (!sink) {
                 pending = null;
             }
             throw e;
-        } catch (Exception | LinkageError e) {
+        } catch (Exception | Error e) {
             pending = null;
             throw e;
         }
@@ -90,7 +97,7 @@ public final class InboxRunner extends NodeRunner {
 
     @Override
     protected void handleFailure(Throwable failure) throws InterruptedException {
-        if (failure instanceof RetriableException && retriesMessages) {
+        if (failure instanceof RetriableException && sink) {
             retryAfter(failure);
         } else {
             restartAfter(failure);

@@ -19,6 +19,7 @@ import org.slf4j.MDC;
 public abstract class NodeRunner {
 
     private static final Duration REMINDER_PERIOD = Duration.ofMinutes(1);
+    private static final long PAUSE_SLICE_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
 
     protected final String name;
     protected final Node node;
@@ -87,13 +88,12 @@ public abstract class NodeRunner {
                     continue;
                 }
                 try {
-                    step();
-                    if (outageStartNanos >= 0) {
+                    if (step() && outageStartNanos >= 0) {
                         recovered();
                     }
                 } catch (InterruptedException e) {
                     break;
-                } catch (Exception | LinkageError e) {
+                } catch (Exception | Error e) {
                     handleFailure(e);
                 }
             }
@@ -102,7 +102,7 @@ public abstract class NodeRunner {
             }
         } catch (InterruptedException e) {
             log.warn("interrupted while stopping; queued messages are lost");
-        } catch (Exception e) {
+        } catch (Throwable e) {
             log.error("failed while stopping: {}", describe(e), e);
         } finally {
             closeNode();
@@ -113,8 +113,12 @@ public abstract class NodeRunner {
     /** Whether the loop is over; sources end on stop, sinks when drained. */
     protected abstract boolean isDone();
 
-    /** One unit of work: a poll, or one message. */
-    protected abstract void step() throws Exception;
+    /**
+     * One unit of work: a poll, or one message.
+     *
+     * @return whether the node did work (a message handled, a poll that returned), which ends an outage
+     */
+    protected abstract boolean step() throws Exception;
 
     /** What happens after a failed step; by default the node is restarted. */
     protected void handleFailure(Throwable failure) throws InterruptedException {
@@ -146,21 +150,20 @@ public abstract class NodeRunner {
             node.open();
             open = true;
             return true;
-        } catch (Exception | LinkageError e) {
+        } catch (InterruptedException e) {
+            throw e;
+        } catch (Exception | Error e) {
             restartAfter(e);
             return false;
         }
     }
 
+    /** Waits the next backoff, or less when the node is done meanwhile (stopped, or out of drain time). */
     private void pause() throws InterruptedException {
-        Duration wait = backoff.next();
-        if (stopRequested.await(wait.toNanos(), TimeUnit.NANOSECONDS)) {
-            onStopDuringBackoff();
+        long end = System.nanoTime() + backoff.next().toNanos();
+        for (long left = end - System.nanoTime(); left > 0 && !isDone(); left = end - System.nanoTime()) {
+            TimeUnit.NANOSECONDS.sleep(Math.min(left, PAUSE_SLICE_NANOS));
         }
-    }
-
-    /** Called when a stop request ends a backoff wait early. */
-    protected void onStopDuringBackoff() {
     }
 
     private void noteFailure(Throwable failure) {

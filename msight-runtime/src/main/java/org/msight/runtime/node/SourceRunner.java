@@ -32,7 +32,8 @@ public final class SourceRunner extends NodeRunner {
     }
 
     @Override
-    protected void step() throws Exception {
+    protected boolean step() throws Exception {
         source.poll();
+        return true;
     }
 }

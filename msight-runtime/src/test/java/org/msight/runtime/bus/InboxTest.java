@@ -26,4 +26,15 @@ class InboxTest {
         assertThat(((BytesData) inbox.poll(0, TimeUnit.MILLISECONDS)).data()).containsExactly(5);
         assertThat(inbox.poll(10, TimeUnit.MILLISECONDS)).isNull();
     }
+
+    @Test
+    void aClosedInboxKeepsWhatItHasAndDropsWhatComesLater() throws Exception {
+        Inbox inbox = new Inbox(3);
+        inbox.offer(message(1));
+        inbox.close();
+        inbox.offer(message(2));
+        assertThat(inbox.dropped()).isEqualTo(1);
+        assertThat(((BytesData) inbox.poll(0, TimeUnit.MILLISECONDS)).data()).containsExactly(1);
+        assertThat(inbox.poll(0, TimeUnit.MILLISECONDS)).isNull();
+    }
 }

@@ -4,10 +4,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicLong;
 import org.msight.api.Node;
 import org.msight.api.NodeContext;
 import org.msight.api.NodeKind;
 import org.msight.api.NodeProvider;
+import org.msight.api.RetriableException;
 import org.msight.api.Setting;
 import org.msight.api.SettingType;
 import org.msight.api.SinkNode;
@@ -19,20 +21,30 @@ public final class CollectingSink implements SinkNode {
 
     /** What each sink received, by node name. */
     public static final Map<String, List<Long>> RECEIVED = new ConcurrentHashMap<>();
+    /** How often each sink's put was called, by node name. */
+    public static final Map<String, AtomicLong> ATTEMPTS = new ConcurrentHashMap<>();
 
     private final List<Long> received;
     private final long delayMillis;
     private final long failEvery;
+    private final boolean unavailable;
+    private final AtomicLong attempts;
     private long calls;
 
     CollectingSink(NodeContext context) {
         this.received = RECEIVED.computeIfAbsent(context.nodeName(), n -> new CopyOnWriteArrayList<>());
         this.delayMillis = context.config().getDuration("delay").toMillis();
         this.failEvery = context.config().getLong("fail-every");
+        this.unavailable = context.config().getBoolean("unavailable");
+        this.attempts = ATTEMPTS.computeIfAbsent(context.nodeName(), n -> new AtomicLong());
     }
 
     @Override
-    public void put(SensorData data) throws InterruptedException {
+    public void put(SensorData data) throws InterruptedException, RetriableException {
+        attempts.incrementAndGet();
+        if (unavailable) {
+            throw new RetriableException("destination unavailable (on purpose)");
+        }
         calls++;
         if (failEvery > 0 && calls % failEvery == 0) {
             throw new IllegalStateException("failing on purpose (call " + calls + ")");
@@ -63,7 +75,8 @@ public final class CollectingSink implements SinkNode {
         @Override
         public List<Setting> settings() {
             return List.of(Setting.optional("delay", SettingType.DURATION, "time spent on each message"),
-                    Setting.optional("fail-every", SettingType.INT, "throw on every n-th message; 0 never"));
+                    Setting.optional("fail-every", SettingType.INT, "throw on every n-th message; 0 never"),
+                    Setting.optional("unavailable", SettingType.BOOLEAN, "throw RetriableException on every message"));
         }
 
         @Override
