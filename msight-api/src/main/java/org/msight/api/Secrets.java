@@ -5,7 +5,8 @@ import java.util.regex.Pattern;
 /** Keeps secrets out of logs. */
 public final class Secrets {
 
-    private static final Pattern URL_PASSWORD = Pattern.compile("(?<=://)([^/@:\\s]*):[^/@\\s]*@");
+    /** user:password@ after a scheme; the password runs to the last '@' before the path (it may hold '@'). */
+    private static final Pattern URL_PASSWORD = Pattern.compile("(?<=://)([^/@:\\s]*):[^/\\s]*@");
 
     private Secrets() {
     }

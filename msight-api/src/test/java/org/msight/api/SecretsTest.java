@@ -12,6 +12,8 @@ class SecretsTest {
                 .isEqualTo("rtsp://admin:***@10.0.0.5:554/live");
         assertThat(Secrets.redactUrl("could not open https://u:p@h/x: refused"))
                 .isEqualTo("could not open https://u:***@h/x: refused");
+        assertThat(Secrets.redactUrl("rtsp://admin:p@ss@cam/live")).isEqualTo("rtsp://admin:***@cam/live");
+        assertThat(Secrets.redactUrl("a rtsp://u:pw@h/x and http://v:pw2@k/y")).isEqualTo("a rtsp://u:***@h/x and http://v:***@k/y");
     }
 
     @Test

@@ -83,7 +83,7 @@ public final class Pipeline {
                         runners.add(runner);
                         subjects.add(new ThroughputReporter.Subject(context.logger(), metrics,
                                 runner instanceof InboxRunner inboxRunner ? inboxRunner.inbox() : null));
-                    } catch (IllegalArgumentException e) {
+                    } catch (IllegalArgumentException | com.typesafe.config.ConfigException e) {
                         problems.add(new ConfigProblem(node.location(), "nodes." + node.name(), e.getMessage()));
                     }
                 }
@@ -137,13 +137,18 @@ public final class Pipeline {
      * @throws org.msight.runtime.bus.redis.RedisAccessException when Redis cannot be used
      */
     public void start() {
-        if (registry != null) {
-            for (NodeSpec node : spec.nodes()) {
-                registry.register(recordOf(node), topicsOf(node), reason -> fail("heartbeat of node " + node.name()
-                        + " failed: " + reason));
+        try {
+            if (registry != null) {
+                for (NodeSpec node : spec.nodes()) {
+                    registry.register(recordOf(node), topicsOf(node), reason -> fail("heartbeat of node " + node.name()
+                            + " failed: " + reason));
+                }
             }
+            bus.start();
+        } catch (RuntimeException e) {
+            closeConnections();
+            throw e;
         }
-        bus.start();
         for (int i = runners.size() - 1; i >= 0; i--) {
             runners.get(i).start();
         }
@@ -153,6 +158,14 @@ public final class Pipeline {
         }
         LOG.info("started {} node{} of {} on the {} bus", runners.size(), runners.size() == 1 ? "" : "s", spec.file(),
                 spec.bus());
+    }
+
+    /** Closes the bus and the registry, which removes the entries of our nodes. */
+    private void closeConnections() {
+        bus.close();
+        if (registry != null) {
+            registry.close();
+        }
     }
 
     private NodeRecord recordOf(NodeSpec node) {
@@ -203,11 +216,7 @@ public final class Pipeline {
             }
         }
         reporter.close();
-        bus.close();
-        if (registry != null) {
-            spec.nodes().forEach(node -> registry.remove(node.name()));
-            registry.close();
-        }
+        closeConnections();
         meters.close();
         LOG.info("stopped the nodes of {}{}", spec.file(), clean ? "" : " (some did not stop in time)");
         return clean && failure.get() == null;

@@ -1,15 +1,18 @@
 package org.msight.runtime;
 
 import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Supplier;
 import org.msight.codec.MsightCodec;
 import org.msight.runtime.bus.Bus;
 import org.msight.runtime.bus.MemoryBus;
 import org.msight.runtime.bus.redis.RedisAccessException;
 import org.msight.runtime.bus.redis.RedisBus;
 import org.msight.runtime.bus.redis.RedisSettings;
+import org.msight.runtime.config.ConfigProblem;
 import org.msight.runtime.config.PipelineConfigException;
 import org.msight.runtime.config.PipelineLoader;
 import org.msight.runtime.config.PipelineSpec;
@@ -69,20 +72,57 @@ public final class Runtime {
     public record Loaded(PipelineSpec spec, Plugins plugins) {
 
         /**
+         * Checks what {@link #create()} would reject, without connecting anywhere: builds the
+         * nodes (which do no I/O) on a throwaway memory bus and reads the Redis and registry
+         * settings when the bus is Redis.
+         */
+        public void check() throws PipelineConfigException {
+            Pipeline.create(spec, new MemoryBus(), null);
+            if (isRedis()) {
+                redisSettings();
+                heartbeatSettings();
+            }
+        }
+
+        /**
          * Creates the pipeline's nodes on the bus its file names, with MSight's node registry
          * when the bus is Redis and the registry is enabled.
          *
          * @throws RedisAccessException when the registry's Redis cannot be used
          */
         public Pipeline create() throws PipelineConfigException {
-            if (!"redis".equals(spec.bus())) {
+            if (!isRedis()) {
                 return Pipeline.create(spec, new MemoryBus(), null);
             }
-            RedisSettings redis = RedisSettings.from(spec.msight().getConfig("redis"));
+            RedisSettings redis = redisSettings();
+            HeartbeatSettings heartbeat = heartbeatSettings();
             Bus bus = new RedisBus(redis, MsightCodec.withBuiltInTypesAnd(plugins.dataTypes()));
-            Config registry = spec.msight().getConfig("registry");
-            return Pipeline.create(spec, bus, registry.getBoolean("enabled")
-                    ? NodeRegistry.open(redis, HeartbeatSettings.from(registry.getConfig("heartbeat"))) : null);
+            boolean registered = spec.msight().getBoolean("registry.enabled");
+            return Pipeline.create(spec, bus, registered ? NodeRegistry.open(redis, heartbeat) : null);
+        }
+
+        private boolean isRedis() {
+            return "redis".equals(spec.bus());
+        }
+
+        private RedisSettings redisSettings() throws PipelineConfigException {
+            return settings("msight.redis", () -> RedisSettings.from(spec.msight().getConfig("redis")));
+        }
+
+        private HeartbeatSettings heartbeatSettings() throws PipelineConfigException {
+            return settings("msight.registry.heartbeat",
+                    () -> HeartbeatSettings.from(spec.msight().getConfig("registry.heartbeat")));
+        }
+
+        private <T> T settings(String key, Supplier<T> parse) throws PipelineConfigException {
+            try {
+                return parse.get();
+            } catch (ConfigException e) {
+                throw new PipelineConfigException(ConfigProblem.at(e.origin(), spec.file(), key,
+                        e.getMessage().replaceFirst("^.*?: \\d+: ", "")));
+            } catch (IllegalArgumentException e) {
+                throw new PipelineConfigException(new ConfigProblem(spec.file(), key, e.getMessage()));
+            }
         }
     }
 }

@@ -1,10 +1,11 @@
 package org.msight.runtime.cli;
 
-import com.typesafe.config.ConfigException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import org.msight.runtime.Pipeline;
 import org.msight.runtime.Runtime;
-import org.msight.runtime.config.PipelineConfigException;
 import org.msight.runtime.bus.redis.RedisAccessException;
+import org.msight.runtime.config.PipelineConfigException;
 import org.msight.runtime.plugin.PluginException;
 import org.msight.runtime.registry.DuplicateNodeException;
 import org.slf4j.Logger;
@@ -30,9 +31,15 @@ public final class PipelineCommand {
     }
 
     static int run(Runtime runtime, Source source, boolean checkOnly) {
-        Runtime.Loaded loaded;
         try {
-            loaded = source.load(runtime);
+            Runtime.Loaded loaded = source.load(runtime);
+            if (checkOnly) {
+                loaded.check();
+                loaded.spec().warnings().forEach(w -> System.err.println("warning: " + w));
+                System.out.print(Topology.describe(loaded.spec()));
+                return 0;
+            }
+            return runUntilSignal(loaded);
         } catch (PipelineConfigException e) {
             e.problems().forEach(p -> System.err.println("error: " + p));
             return USAGE;
@@ -40,33 +47,38 @@ public final class PipelineCommand {
             System.err.println("error: " + e.getMessage());
             return USAGE;
         }
-        if (checkOnly) {
-            loaded.spec().warnings().forEach(w -> System.err.println("warning: " + w));
-            System.out.print(Topology.describe(loaded.spec()));
-            return 0;
-        }
-        Logger log = LoggerFactory.getLogger("msight.runtime");
-        loaded.spec().warnings().forEach(w -> log.warn("{}", w));
-        Pipeline pipeline;
-        try {
-            pipeline = loaded.create();
-            pipeline.start();
-        } catch (PipelineConfigException e) {
-            e.problems().forEach(p -> System.err.println("error: " + p));
-            return USAGE;
-        } catch (DuplicateNodeException | RedisAccessException | ConfigException e) {
-            log.error("{}", e.getMessage());
-            return USAGE;
-        }
-        return runUntilSignal(pipeline, log);
     }
 
-    private static int runUntilSignal(Pipeline pipeline, Logger log) {
+    /**
+     * Creates and starts the pipeline, then waits for SIGINT, SIGTERM or a failure and stops it.
+     * The signal handlers come first, so a signal during start still stops the pipeline in order.
+     */
+    private static int runUntilSignal(Runtime.Loaded loaded) throws PipelineConfigException {
+        Logger log = LoggerFactory.getLogger("msight.runtime");
+        loaded.spec().warnings().forEach(w -> log.warn("{}", w));
+        AtomicReference<Pipeline> running = new AtomicReference<>();
+        AtomicBoolean signalled = new AtomicBoolean();
         for (String name : new String[] {"INT", "TERM"}) {
             Signal.handle(new Signal(name), signal -> {
                 log.info("SIG{} received: stopping", signal.getName());
-                pipeline.requestStop();
+                signalled.set(true);
+                Pipeline pipeline = running.get();
+                if (pipeline != null) {
+                    pipeline.requestStop();
+                }
             });
+        }
+        Pipeline pipeline;
+        try {
+            pipeline = loaded.create();
+            running.set(pipeline);
+            if (signalled.get()) {
+                pipeline.requestStop();
+            }
+            pipeline.start();
+        } catch (DuplicateNodeException | RedisAccessException e) {
+            log.error("{}", e.getMessage());
+            return USAGE;
         }
         try {
             pipeline.awaitStopRequest();

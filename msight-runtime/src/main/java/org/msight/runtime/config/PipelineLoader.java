@@ -21,6 +21,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.msight.api.NodeKind;
 import org.msight.api.Setting;
+import org.msight.runtime.logging.Logging;
 import org.msight.runtime.plugin.NodeType;
 import org.msight.runtime.plugin.Plugins;
 
@@ -126,16 +127,20 @@ public final class PipelineLoader {
         check(msight, "device-name", file, problems, Config::getString);
         check(msight, "plugin-path", file, problems, Config::getStringList);
         check(msight, "drain-timeout", file, problems, Config::getDuration);
-        check(msight, "stats-interval", file, problems, Config::getDuration);
+        java.time.Duration stats = check(msight, "stats-interval", file, problems, Config::getDuration);
+        if (stats != null && (stats.isZero() || stats.isNegative())) {
+            problems.add(ConfigProblem.at(msight.getValue("stats-interval").origin(), file, "msight.stats-interval",
+                    "must be longer than 0"));
+        }
         String bus = check(msight, "bus", file, problems, Config::getString);
         if (bus != null && !Set.of("memory", "redis").contains(bus)) {
             problems.add(ConfigProblem.at(msight.getValue("bus").origin(), file, "msight.bus",
                     "unknown bus '" + bus + "'; use memory or redis"));
         }
         String level = check(msight, "logging-level", file, problems, Config::getString);
-        if (level != null && !Set.of("TRACE", "DEBUG", "INFO", "WARN", "WARNING", "ERROR").contains(level.toUpperCase())) {
+        if (level != null && !Logging.LEVELS.contains(level.toUpperCase())) {
             problems.add(ConfigProblem.at(msight.getValue("logging-level").origin(), file, "msight.logging-level",
-                    "unknown level '" + level + "'; use TRACE, DEBUG, INFO, WARN or ERROR"));
+                    "unknown level '" + level + "'; use one of " + String.join(", ", Logging.LEVELS)));
         }
     }
 

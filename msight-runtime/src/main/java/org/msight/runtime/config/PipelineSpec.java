@@ -29,8 +29,4 @@ public record PipelineSpec(String file, Config msight, List<NodeSpec> nodes, Lis
     public Duration statsInterval() {
         return msight.getDuration("stats-interval");
     }
-
-    public String loggingLevel() {
-        return msight.getString("logging-level");
-    }
 }

@@ -2,23 +2,28 @@ package org.msight.runtime.logging;
 
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.LoggerContext;
+import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /** Applies the pipeline's logging settings to Logback. */
 public final class Logging {
 
+    /** The levels accepted: Logback's, and Python's WARNING and CRITICAL as MSight spells them. */
+    public static final List<String> LEVELS = List.of("TRACE", "DEBUG", "INFO", "WARN", "WARNING", "ERROR", "CRITICAL");
+
     private Logging() {
     }
 
-    /**
-     * Sets the device name shown in every line and the root level ({@code WARNING} is accepted
-     * as MSight spells it).
-     */
+    /** Sets the device name shown in every line and the root level (one of {@link #LEVELS}). */
     public static void configure(String deviceName, String level) {
         MsightLayout.setDeviceName(deviceName);
         if (LoggerFactory.getILoggerFactory() instanceof LoggerContext context) {
-            String name = level.equalsIgnoreCase("WARNING") ? "WARN" : level.toUpperCase();
+            String name = switch (level.toUpperCase()) {
+                case "WARNING" -> "WARN";
+                case "CRITICAL" -> "ERROR";
+                default -> level.toUpperCase();
+            };
             context.getLogger(Logger.ROOT_LOGGER_NAME).setLevel(Level.toLevel(name, Level.INFO));
         }
     }

@@ -23,16 +23,9 @@ public final class PluginClassLoader extends URLClassLoader {
         ClassLoader.registerAsParallelCapable();
     }
 
-    private final String pluginName;
-
+    /** @param pluginName the plugin's jar or folder name, which names the loader */
     public PluginClassLoader(String pluginName, URL[] jars, ClassLoader parent) {
         super("plugin-" + pluginName, jars, parent);
-        this.pluginName = pluginName;
-    }
-
-    /** The plugin's name: its jar or folder name. */
-    public String pluginName() {
-        return pluginName;
     }
 
     @Override

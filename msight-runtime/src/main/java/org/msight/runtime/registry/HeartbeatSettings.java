@@ -44,7 +44,7 @@ public record HeartbeatSettings(Duration updateInterval, Duration tolerance, Dur
         ActionOnError actionOnError = switch (action.toLowerCase(Locale.ROOT)) {
             case "stop" -> ActionOnError.STOP;
             case "continue" -> ActionOnError.CONTINUE;
-            default -> throw new ConfigException.BadValue(heartbeat.origin(), "action-on-error",
+            default -> throw new ConfigException.BadValue(heartbeat.getValue("action-on-error").origin(), "action-on-error",
                     "'" + action + "': use stop or continue");
         };
         return new HeartbeatSettings(heartbeat.getDuration("update-interval"), heartbeat.getDuration("tolerance"),

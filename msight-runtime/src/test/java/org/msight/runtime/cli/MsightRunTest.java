@@ -61,6 +61,36 @@ class MsightRunTest {
     }
 
     @Test
+    void checkBuildsTheNodesSoTheirOwnChecksRunAndChecksTheRuntimeBlock() throws Exception {
+        Path file = TestPipelines.write(dir, "p.conf", """
+                msight.stats-interval = 0s
+                nodes {
+                  src { type = test-sequence, publish-topic = t, count = -1 }
+                }
+                """);
+        Result result = run("--check", file.toString());
+        assertThat(result.exitCode()).isEqualTo(2);
+        assertThat(result.err()).isEqualTo("error: " + file + ":1: msight.stats-interval: must be longer than 0\n");
+
+        TestPipelines.write(dir, "p.conf", "nodes {\n  src { type = test-sequence, publish-topic = t, count = -1 }\n}\n");
+        result = run("--check", file.toString());
+        assertThat(result.exitCode()).isEqualTo(2);
+        assertThat(result.err()).isEqualTo("error: " + file + ":2: nodes.src: count: must be 0 or more, was -1\n");
+    }
+
+    @Test
+    void checkReadsTheRedisSettingsWithoutConnecting() throws Exception {
+        Path file = TestPipelines.write(dir, "p.conf", """
+                msight { bus = redis, registry.heartbeat.action-on-error = explode }
+                nodes { src { type = test-sequence, publish-topic = t } }
+                """);
+        Result result = run("--check", file.toString());
+        assertThat(result.exitCode()).isEqualTo(2);
+        assertThat(result.err()).isEqualTo("error: " + file + ":1: msight.registry.heartbeat: Invalid value at"
+                + " 'action-on-error': 'explode': use stop or continue\n");
+    }
+
+    @Test
     void aWrongFlagExitsWithTwo() {
         Result result = run("--chek", "p.conf");
         assertThat(result.exitCode()).isEqualTo(2);

@@ -23,6 +23,9 @@ public final class SequenceSource implements SourceNode {
     SequenceSource(NodeContext context) {
         this.context = context;
         this.count = context.config().getLong("count");
+        if (count < 0) {
+            throw new IllegalArgumentException("count: must be 0 or more, was " + count);
+        }
         this.intervalNanos = context.config().getDuration("interval").toNanos();
     }
 

@@ -14,8 +14,8 @@ final class LauncherOptions {
             description = "Handle one message out of every GAP+1 (default: ${DEFAULT-VALUE}).")
     int gap;
 
-    @Option(names = "--logging-level", defaultValue = "INFO",
-            description = "DEBUG, INFO, WARNING, ERROR or CRITICAL (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--logging-level",
+            description = "DEBUG, INFO, WARNING, ERROR or CRITICAL (default: $MSIGHT_LOGGING_LEVEL, else INFO).")
     String loggingLevel;
 
     @Option(names = "--heartbeat-update-interval", paramLabel = "SECONDS",
@@ -48,7 +48,9 @@ final class LauncherOptions {
         }
         Map<String, Object> msight = new LinkedHashMap<>();
         msight.put("bus", "redis");
-        msight.put("logging-level", loggingLevel.equalsIgnoreCase("CRITICAL") ? "ERROR" : loggingLevel);
+        if (loggingLevel != null) {
+            msight.put("logging-level", loggingLevel);
+        }
         msight.put("registry", Map.of("heartbeat", heartbeat));
         return msight;
     }
