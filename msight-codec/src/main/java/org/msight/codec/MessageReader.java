@@ -22,7 +22,7 @@ import org.msight.api.data.SensorData;
 final class MessageReader {
 
     /** Deeper nesting than this is an attack or garbage, not sensor data. */
-    private static final int MAX_DEPTH = 64;
+    static final int MAX_DEPTH = 64;
 
     private final Map<String, DataType> types;
 
@@ -64,7 +64,7 @@ final class MessageReader {
 
     private static Object readValue(JsonParser in, JsonToken token, int depth) throws IOException {
         if (depth > MAX_DEPTH) {
-            throw new MalformedDataException("payload nests deeper than " + MAX_DEPTH + " levels");
+            throw tooDeep();
         }
         switch (token) {
             case START_OBJECT -> {
@@ -106,6 +106,10 @@ final class MessageReader {
             }
             default -> throw new MalformedDataException("unexpected " + describe(token));
         }
+    }
+
+    static MalformedDataException tooDeep() {
+        return new MalformedDataException("payload nests deeper than " + MAX_DEPTH + " levels");
     }
 
     /** MSight's unpacker rejects extra data after the map; so do we. */

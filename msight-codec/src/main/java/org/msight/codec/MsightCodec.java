@@ -130,11 +130,13 @@ public final class MsightCodec {
     }
 
     /**
-     * Reads one MessagePack payload.
+     * Reads one MessagePack payload. Its headers are checked first, so a hostile payload whose
+     * lengths claim more than it holds is malformed, never a huge allocation.
      *
      * @throws MalformedDataException when it is not one MSight message of a known type
      */
     public SensorData fromMessagePack(byte[] payload) {
+        MessagePackCheck.requireWellFormed(payload);
         return read(payload, messagePack, "MessagePack");
     }
 

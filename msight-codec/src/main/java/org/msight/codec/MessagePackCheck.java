@@ -1,0 +1,108 @@
+package org.msight.codec;
+
+import org.msight.api.data.MalformedDataException;
+
+/**
+ * Walks the headers of a MessagePack payload before the parser sees it: every length and count
+ * must fit in the bytes left, nesting must stay within {@link MessageReader#MAX_DEPTH}, and one
+ * value must fill the payload. The parser allocates what a header claims before reading it, so
+ * without this walk eight bytes claiming 2 GiB would exhaust the heap. Nothing is allocated or
+ * decoded here: lengths are skipped by arithmetic.
+ */
+final class MessagePackCheck {
+
+    private final byte[] payload;
+    private int position;
+
+    private MessagePackCheck(byte[] payload) {
+        this.payload = payload;
+    }
+
+    /** @throws MalformedDataException when the payload is not one value that fits in it */
+    static void requireWellFormed(byte[] payload) {
+        if (payload.length == 0) {
+            return; // the reader says what is missing
+        }
+        MessagePackCheck check = new MessagePackCheck(payload);
+        check.value(0);
+        if (check.position < payload.length) {
+            throw new MalformedDataException("extra data after the message");
+        }
+    }
+
+    private void value(int depth) {
+        if (depth > MessageReader.MAX_DEPTH) {
+            throw MessageReader.tooDeep();
+        }
+        int at = position;
+        int header = (int) unsigned(1);
+        if (header <= 0x7f || header >= 0xe0) {
+            return; // fixint
+        }
+        if (header <= 0x8f) {
+            elements(2L * (header & 0x0f), depth, at);
+        } else if (header <= 0x9f) {
+            elements(header & 0x0f, depth, at);
+        } else if (header <= 0xbf) {
+            skip(header & 0x1f, at);
+        } else {
+            switch (header) {
+                case 0xc0, 0xc2, 0xc3 -> { } // nil, false, true
+                case 0xc4, 0xd9 -> skip(unsigned(1), at); // bin 8, str 8
+                case 0xc5, 0xda -> skip(unsigned(2), at);
+                case 0xc6, 0xdb -> skip(unsigned(4), at);
+                case 0xc7 -> skip(unsigned(1) + 1, at); // ext 8: length, then type and data
+                case 0xc8 -> skip(unsigned(2) + 1, at);
+                case 0xc9 -> skip(unsigned(4) + 1, at);
+                case 0xcc, 0xd0 -> skip(1, at); // uint 8, int 8
+                case 0xcd, 0xd1 -> skip(2, at);
+                case 0xca, 0xce, 0xd2 -> skip(4, at); // float 32, uint 32, int 32
+                case 0xcb, 0xcf, 0xd3 -> skip(8, at);
+                case 0xd4, 0xd5, 0xd6, 0xd7, 0xd8 -> skip(1 + (1L << (header - 0xd4)), at); // fixext: type, data
+                case 0xdc -> elements(unsigned(2), depth, at); // array 16
+                case 0xdd -> elements(unsigned(4), depth, at);
+                case 0xde -> elements(2 * unsigned(2), depth, at); // map 16
+                case 0xdf -> elements(2 * unsigned(4), depth, at);
+                default -> throw malformed("byte 0x" + Integer.toHexString(header) + " at " + at
+                        + " is not a MessagePack header");
+            }
+        }
+    }
+
+    /** The big-endian unsigned number in the next {@code size} bytes. */
+    private long unsigned(int size) {
+        if (payload.length - position < size) {
+            throw malformed("it ends inside a header at byte " + position);
+        }
+        long value = 0;
+        for (int i = 0; i < size; i++) {
+            value = value << 8 | payload[position++] & 0xff;
+        }
+        return value;
+    }
+
+    private void skip(long bytes, int header) {
+        requireLeft(bytes, "bytes", header);
+        position += (int) bytes;
+    }
+
+    /** Checks {@code count} values, each of at least one byte. */
+    private void elements(long count, int depth, int header) {
+        requireLeft(count, "values", header);
+        for (long i = 0; i < count; i++) {
+            value(depth + 1);
+        }
+    }
+
+    private void requireLeft(long needed, String what, int header) {
+        int left = payload.length - position;
+        if (needed > left) {
+            throw malformed("the header at byte " + header + " claims " + needed + " " + what + " but " + left
+                    + " bytes are left");
+        }
+    }
+
+    private MalformedDataException malformed(String why) {
+        return new MalformedDataException("not a valid MessagePack message (" + payload.length + " bytes): " + why);
+    }
+}

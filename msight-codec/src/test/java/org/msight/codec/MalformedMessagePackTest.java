@@ -1,0 +1,92 @@
+package org.msight.codec;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.util.Arrays;
+import java.util.HexFormat;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.msgpack.core.MessageBufferPacker;
+import org.msgpack.core.MessagePack;
+import org.msight.api.data.MalformedDataException;
+
+/** Hostile MessagePack: headers that claim more than the payload holds, and deep nesting. */
+class MalformedMessagePackTest {
+
+    private final MsightCodec codec = MsightCodec.withBuiltInTypes();
+
+    private static long allocatedBytes() {
+        return ((com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean())
+                .getCurrentThreadAllocatedBytes();
+    }
+
+    /** Each payload is a map {"a": value} whose value's header claims far more than follows it. */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({
+        "bin32 of 2 GiB, 81 a1 61 c6 7f ff ff ff",
+        "bin32 of 1 GiB, 81 a1 61 c6 40 00 00 00",
+        "str32 of 2 GiB, 81 a1 61 db 7f ff ff ff",
+        "str16 of 64 KiB, 81 a1 61 da ff ff 61",
+        "ext32 of 2 GiB, 81 a1 61 c9 7f ff ff ff 01",
+        "ext8 of 255 bytes, 81 a1 61 c7 ff 01 00",
+        "array32 of 4 G elements, 81 a1 61 dd ff ff ff ff 00",
+        "map32 of 4 G entries, 81 a1 61 df ff ff ff ff 00 00",
+        "map16 of 2 entries in 2 bytes, de 00 02 c0 c0",
+    })
+    void headersClaimingMoreThanThePayloadHoldsAreMalformedAndAllocateNothing(String what, String hex) {
+        byte[] payload = HexFormat.ofDelimiter(" ").parseHex(hex);
+        long before = allocatedBytes();
+        assertThatThrownBy(() -> codec.fromMessagePack(payload)).isInstanceOf(MalformedDataException.class)
+                .hasMessageStartingWith("not a valid MessagePack message (" + payload.length + " bytes): ")
+                .hasMessageContaining("claims");
+        assertThat(allocatedBytes() - before).as("bytes allocated").isLessThan(1 << 20);
+    }
+
+    @Test
+    void everyKindOfHeaderPassesTheCheck() throws IOException {
+        MessageBufferPacker packer = MessagePack.newDefaultBufferPacker();
+        int[] sizes = {0, 5, 31, 32, 255, 256, 65535, 65536};
+        packer.packArrayHeader(10 + 4 * sizes.length + 8);
+        packer.packNil().packBoolean(true).packBoolean(false).packLong(-1).packLong(200).packLong(-200)
+                .packLong(70_000).packLong(5_000_000_000L).packFloat(1.5f).packDouble(2.5);
+        for (int size : sizes) {
+            packer.packString("s".repeat(size));
+            packer.packBinaryHeader(size).writePayload(new byte[size]);
+            packer.packArrayHeader(size);
+            for (int i = 0; i < size; i++) {
+                packer.packNil();
+            }
+            packer.packMapHeader(size);
+            for (int i = 0; i < size; i++) {
+                packer.packInt(i).packNil();
+            }
+        }
+        for (int size : new int[] {1, 2, 4, 8, 16, 3, 256, 65536}) { // fixext, then ext 8, 16 and 32
+            packer.packExtensionTypeHeader((byte) 1, size).writePayload(new byte[size]);
+        }
+        byte[] payload = packer.toByteArray();
+        MessagePackCheck.requireWellFormed(payload);
+        assertThatThrownBy(() -> MessagePackCheck.requireWellFormed(Arrays.copyOf(payload,
+                payload.length - 1))).isInstanceOf(MalformedDataException.class);
+    }
+
+    @Test
+    void nestingDeeperThanTheLimitIsMalformed() {
+        byte[] deep = HexFormat.of().parseHex("81a161".repeat(100) + "c0");
+        assertThatThrownBy(() -> codec.fromMessagePack(deep)).isInstanceOf(MalformedDataException.class)
+                .hasMessage("payload nests deeper than 64 levels");
+    }
+
+    @Test
+    void truncatedNumbersAndTheNeverUsedByteAreMalformed() {
+        for (String hex : new String[] {"81a161cb0000", "81a161cd00", "81a161d7010203", "81a161c1"}) {
+            assertThatThrownBy(() -> codec.fromMessagePack(HexFormat.of().parseHex(hex))).as(hex)
+                    .isInstanceOf(MalformedDataException.class)
+                    .hasMessageStartingWith("not a valid MessagePack message (");
+        }
+    }
+}
