@@ -20,6 +20,8 @@ import redis.clients.jedis.exceptions.JedisException;
  * @param username ACL user, or {@code null}
  * @param password password, or {@code null}; never logged
  * @param tls TLS settings, or {@code null} for a plain connection
+ * @param socketTimeout how long a command waits for its reply; the subscribing connection pings
+ *     Redis this often and reconnects after two of them without a word
  * @param publishTimeout longest a publish waits before its message counts as lost
  */
 public record RedisSettings(String host, int port, int db, String username, String password, Tls tls,
@@ -37,6 +39,16 @@ public record RedisSettings(String host, int port, int db, String username, Stri
     }
 
     private static final Set<String> TRUE = Set.of("true", "yes", "on", "1");
+
+    /** @throws IllegalArgumentException for a zero or negative timeout or backoff */
+    public RedisSettings {
+        for (Duration duration : new Duration[] {connectTimeout, socketTimeout, publishTimeout, backoffInitial,
+                backoffMax}) {
+            if (duration.isZero() || duration.isNegative()) {
+                throw new IllegalArgumentException("timeouts and backoffs must be positive, got " + duration);
+            }
+        }
+    }
 
     /** Settings from a {@code msight.redis} block (resolved, with the reference defaults). */
     public static RedisSettings from(Config redis) {

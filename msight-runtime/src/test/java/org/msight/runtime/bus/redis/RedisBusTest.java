@@ -8,10 +8,13 @@ import static org.msight.runtime.bus.redis.RedisTests.settings;
 
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.msight.api.data.DataType;
 import org.msight.api.data.ImageData;
 import org.msight.api.data.Metadata;
 import org.msight.api.data.SensorData;
@@ -28,10 +31,11 @@ class RedisBusTest {
     private RedisTestServer server;
     private RedisBus publisher;
     private RedisBus subscriber;
+    private TcpProxy proxy;
 
     @AfterEach
     void tearDown() {
-        for (AutoCloseable closeable : new AutoCloseable[] {publisher, subscriber, server}) {
+        for (AutoCloseable closeable : new AutoCloseable[] {publisher, subscriber, proxy, server}) {
             try {
                 if (closeable != null) {
                     closeable.close();
@@ -49,14 +53,26 @@ class RedisBusTest {
 
     /** Two buses, as in two processes: one publishing, one subscribed with the returned inbox. */
     private Inbox connectTwoBuses(RedisSettings settings) {
+        return connectTwoBuses(settings, settings, codec);
+    }
+
+    /** The same, the subscriber reaching Redis as {@code subscriberSettings} say and reading with its own codec. */
+    private Inbox connectTwoBuses(RedisSettings settings, RedisSettings subscriberSettings, MsightCodec subscriberCodec) {
         publisher = new RedisBus(settings, codec);
-        subscriber = new RedisBus(settings, codec);
+        subscriber = new RedisBus(subscriberSettings, subscriberCodec);
         Inbox inbox = new Inbox(100);
         subscriber.subscribe(TOPIC, inbox);
         subscriber.start();
         publisher.start();
         awaitSubscribed(settings);
         return inbox;
+    }
+
+    /** Two buses on a new Redis, the subscribing bus connected through {@link #proxy}. */
+    private Inbox connectTwoBusesThroughAProxy() throws IOException {
+        server = new RedisTestServer().start();
+        proxy = new TcpProxy(server.port());
+        return connectTwoBuses(settings(server.port(), null), settings(proxy.port(), null), codec);
     }
 
     private void awaitSubscribed(RedisSettings settings) {
@@ -105,7 +121,7 @@ class RedisBusTest {
         Inbox inbox = connectTwoBuses(settings);
         ListAppender<ILoggingEvent> log = RedisTests.captureLog(RedisBus.class);
         try (Jedis raw = settings.connect(settings.socketTimeout())) {
-            raw.publish(TOPIC.getBytes(StandardCharsets.UTF_8), new byte[] {(byte) 0x93, 1, 2});
+            raw.publish(TOPIC.getBytes(StandardCharsets.UTF_8), new byte[] {(byte) 0x93, 1, 2, 3});
             raw.publish(TOPIC, "not msgpack at all");
         }
         publisher.publish(TOPIC, image(2));
@@ -115,6 +131,60 @@ class RedisBusTest {
         assertThat(inbox.malformed()).isEqualTo(2);
         assertThat(messages(log)).filteredOn(m -> m.contains("malformed")).hasSize(1)
                 .first().asString().contains("topic 'rtsp_topic'").contains("payload should be a map but is an array");
+    }
+
+    @Test
+    void anErrorWhileDecodingCountsAsMalformedAndTheSubscriberLivesOn() throws Exception {
+        server = new RedisTestServer().start();
+        RedisSettings settings = settings(server.port(), null);
+        DataType failing = DataType.of("test.OutOfMemory", (metadata, fields) -> {
+            throw new OutOfMemoryError("test: a data type out of memory");
+        });
+        Inbox inbox = connectTwoBuses(settings, settings, MsightCodec.withBuiltInTypesAnd(List.of(failing)));
+        ListAppender<ILoggingEvent> log = RedisTests.captureLog(RedisBus.class);
+        publisher.publish(TOPIC, new SensorData(image(9).metadata()) {
+            @Override
+            public String typeTag() {
+                return "test.OutOfMemory";
+            }
+        });
+        publisher.publish(TOPIC, image(10));
+        SensorData next = inbox.poll(5, TimeUnit.SECONDS);
+        assertThat(next).isNotNull();
+        assertThat(next.metadata().frameId()).isEqualTo(1010);
+        assertThat(inbox.malformed()).isOne();
+        assertThat(messages(log)).filteredOn(m -> m.contains("malformed")).singleElement().asString()
+                .contains("java.lang.OutOfMemoryError: test: a data type out of memory");
+    }
+
+    @Test
+    void aConnectionThatGoesSilentIsDroppedAndTheSubscriberReconnects() throws Exception {
+        Inbox inbox = connectTwoBusesThroughAProxy();
+        int connected = proxy.connections(); // the subscribing bus's publisher and subscriber
+        ListAppender<ILoggingEvent> log = RedisTests.captureLog(RedisBus.class);
+        Thread.sleep(2 * settings(proxy.port(), null).socketTimeout().toMillis() + 500);
+        assertThat(proxy.connections()).as("an idle connection that answers its pings is kept").isEqualTo(connected);
+        publisher.publish(TOPIC, image(11));
+        assertThat(inbox.poll(5, TimeUnit.SECONDS)).isNotNull();
+
+        proxy.silenceOpenConnections();
+        publishUntilReceived(inbox, image(12));
+        assertThat(proxy.connections()).isEqualTo(connected + 1);
+        assertThat(messages(log)).anyMatch(m -> m.startsWith("Redis at 127.0.0.1:" + proxy.port()
+                + " stopped answering (nothing for ") && m.endsWith(" ms); retrying"));
+    }
+
+    @Test
+    void aReplyTooLargeForMemoryMakesTheSubscriberReconnect() throws Exception {
+        Inbox inbox = connectTwoBusesThroughAProxy();
+        int connected = proxy.connections();
+        ListAppender<ILoggingEvent> log = RedisTests.captureLog(RedisBus.class);
+        // a pub/sub message whose payload claims 2 GiB: Jedis allocates that before reading it
+        proxy.sendToClients("*3\r\n$7\r\nmessage\r\n$10\r\nrtsp_topic\r\n$2147483647\r\n"
+                .getBytes(StandardCharsets.US_ASCII));
+        publishUntilReceived(inbox, image(13));
+        assertThat(proxy.connections()).isEqualTo(connected + 1);
+        assertThat(messages(log)).contains("Redis subscriber failed; reconnecting");
     }
 
     @Test

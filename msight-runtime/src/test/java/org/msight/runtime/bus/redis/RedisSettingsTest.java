@@ -1,6 +1,7 @@
 package org.msight.runtime.bus.redis;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
@@ -39,5 +40,11 @@ class RedisSettingsTest {
         assertThat(settings.tls()).isEqualTo(new RedisSettings.Tls(Path.of("/etc/ca.pem"), null, null, true));
         assertThat(settings.toString()).contains("redis.lab:6380", "user edge", "password set")
                 .doesNotContain("hunter2");
+    }
+
+    @Test
+    void aZeroTimeoutIsRefused() {
+        assertThatThrownBy(() -> RedisSettings.from(block("socket-timeout = 0s"))).isInstanceOf(
+                IllegalArgumentException.class).hasMessage("timeouts and backoffs must be positive, got PT0S");
     }
 }
