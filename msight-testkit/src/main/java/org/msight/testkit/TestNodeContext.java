@@ -1,0 +1,207 @@
+package org.msight.testkit;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+import org.msight.api.Counter;
+import org.msight.api.NodeContext;
+import org.msight.api.NodeProvider;
+import org.msight.api.data.SensorData;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A {@link NodeContext} for running one node without the runtime, in tests and benchmarks.
+ *
+ * <p>Its config is the node's HOCON block, resolved (so {@code ${?ENV}} works), over the
+ * defaults its plugin's {@code reference.conf} gives under {@code msight.node-types.<type>}.
+ * Publish offers count against the block's {@code gap} (0 when absent) as MSight counts them:
+ * offer n (from 1) is built and published when {@code n % (gap + 1) == 0}. Published messages
+ * are kept, in order, unless {@link #publishTo} sends them elsewhere.
+ *
+ * <p>Names default to {@code test-node}, {@code test-device} and {@code test-sensor}, the logger
+ * to {@code msight.node.<node name>}, as the runtime names it. Change them before handing the
+ * context to a provider. Safe for nodes that publish and count from several threads.
+ */
+public final class TestNodeContext implements NodeContext {
+
+    private final Config config;
+    private final int gap;
+    private final AtomicLong offers = new AtomicLong();
+    private final List<SensorData> published = new ArrayList<>();
+    private final Map<String, Counter> counters = new ConcurrentHashMap<>();
+    private Consumer<? super SensorData> sink = this::keep;
+    private String nodeName = "test-node";
+    private String deviceName = "test-device";
+    private String sensorName = "test-sensor";
+    private Logger logger;
+
+    private TestNodeContext(Config config) {
+        this.config = config;
+        this.gap = config.hasPath("gap") ? config.getInt("gap") : 0;
+    }
+
+    /**
+     * A context for a node of {@code type} (as in {@code type = rtsp-receiver}) whose block is
+     * {@code block}; the plugin's {@code reference.conf} must be on the class path.
+     */
+    public static TestNodeContext of(String type, String block) {
+        Config defaults = ConfigFactory.defaultReference().getConfig(NodeProvider.DEFAULTS_PATH + "." + type);
+        return new TestNodeContext(ConfigFactory.parseString(block).resolve().withFallback(defaults));
+    }
+
+    /** Sets the node's name; it also names the default logger. */
+    public TestNodeContext withNodeName(String name) {
+        this.nodeName = name;
+        return this;
+    }
+
+    /** Sets the edge device's name. */
+    public TestNodeContext withDeviceName(String name) {
+        this.deviceName = name;
+        return this;
+    }
+
+    /** Sets the sensor's name; {@code null} for none, as for sinks. */
+    public TestNodeContext withSensorName(String name) {
+        this.sensorName = name;
+        return this;
+    }
+
+    /** Sets the node's logger, for example a {@link RecordingLogger} for tests that check log lines. */
+    public TestNodeContext withLogger(Logger logger) {
+        this.logger = logger;
+        return this;
+    }
+
+    /**
+     * Hands each published message to {@code sink} instead of keeping it, for runs too long to
+     * keep every message; {@link #published()} then stays empty.
+     */
+    public TestNodeContext publishTo(Consumer<? super SensorData> sink) {
+        this.sink = sink;
+        return this;
+    }
+
+    /** The messages published so far, in order. */
+    public List<SensorData> published() {
+        synchronized (published) {
+            return List.copyOf(published);
+        }
+    }
+
+    /** The messages published so far, in order, each checked to be a {@code type}. */
+    public <T extends SensorData> List<T> published(Class<T> type) {
+        return published().stream().map(type::cast).toList();
+    }
+
+    /**
+     * Waits until {@code count} messages were published and returns the first {@code count},
+     * each checked to be a {@code type}.
+     *
+     * @throws AssertionError when fewer were published within {@code timeout}
+     */
+    public <T extends SensorData> List<T> awaitPublished(Class<T> type, int count, Duration timeout)
+            throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        synchronized (published) {
+            while (published.size() < count) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    throw new AssertionError(String.format("expected %d published messages within %s, got %d",
+                            count, timeout, published.size()));
+                }
+                TimeUnit.NANOSECONDS.timedWait(published, left);
+            }
+            return published.subList(0, count).stream().map(type::cast).toList();
+        }
+    }
+
+    /** The messages the node offered to {@link #publish}, published or not. */
+    public long offers() {
+        return offers.get();
+    }
+
+    /** The total of the node's counter {@code name}; 0 if the node never asked for it. */
+    public long count(String name) {
+        return counter(name).count();
+    }
+
+    @Override
+    public String nodeName() {
+        return nodeName;
+    }
+
+    @Override
+    public String deviceName() {
+        return deviceName;
+    }
+
+    @Override
+    public Optional<String> sensorName() {
+        return Optional.ofNullable(sensorName);
+    }
+
+    @Override
+    public Config config() {
+        return config;
+    }
+
+    @Override
+    public Logger logger() {
+        return logger != null ? logger : LoggerFactory.getLogger("msight.node." + nodeName);
+    }
+
+    @Override
+    public Counter counter(String name) {
+        return counters.computeIfAbsent(name, n -> new AdderCounter());
+    }
+
+    /**
+     * Counts the offer against {@code gap}; builds the message and publishes it if gap lets it
+     * through and it is not {@code null} (the runtime publishes no {@code null} either).
+     */
+    @Override
+    public boolean publish(Supplier<? extends SensorData> message) {
+        if (offers.incrementAndGet() % (gap + 1) != 0) {
+            return false;
+        }
+        SensorData data = message.get();
+        if (data == null) {
+            return false;
+        }
+        sink.accept(data);
+        return true;
+    }
+
+    private void keep(SensorData message) {
+        synchronized (published) {
+            published.add(message);
+            published.notifyAll();
+        }
+    }
+
+    private static final class AdderCounter implements Counter {
+        private final LongAdder total = new LongAdder();
+
+        @Override
+        public void increment(long amount) {
+            total.add(amount);
+        }
+
+        @Override
+        public long count() {
+            return total.sum();
+        }
+    }
+}
