@@ -1,9 +1,9 @@
 package org.msight.bench.upload;
 
 import java.util.Arrays;
+import org.msight.testkit.LineLogger;
 import org.slf4j.Marker;
 import org.slf4j.event.Level;
-import org.slf4j.helpers.AbstractLogger;
 import org.slf4j.helpers.MessageFormatter;
 
 /**
@@ -12,7 +12,7 @@ import org.slf4j.helpers.MessageFormatter;
  * its {@code Status:} line, which the uploader logs on the same worker thread around the
  * request, and keeps those latencies while recording. Other lines go to stderr.
  */
-final class LatencyLog extends AbstractLogger {
+final class LatencyLog extends LineLogger {
 
     private final ThreadLocal<long[]> started = ThreadLocal.withInitial(() -> new long[1]);
     private long[] latencies = new long[1 << 16];
@@ -20,7 +20,7 @@ final class LatencyLog extends AbstractLogger {
     private volatile boolean recording;
 
     LatencyLog() {
-        this.name = "uploader";
+        super("uploader", Level.INFO);
     }
 
     synchronized void start() {
@@ -55,60 +55,5 @@ final class LatencyLog extends AbstractLogger {
             latencies = Arrays.copyOf(latencies, count * 2);
         }
         latencies[count++] = nanos;
-    }
-
-    @Override
-    protected String getFullyQualifiedCallerName() {
-        return null;
-    }
-
-    @Override
-    public boolean isTraceEnabled() {
-        return false;
-    }
-
-    @Override
-    public boolean isTraceEnabled(Marker marker) {
-        return false;
-    }
-
-    @Override
-    public boolean isDebugEnabled() {
-        return false;
-    }
-
-    @Override
-    public boolean isDebugEnabled(Marker marker) {
-        return false;
-    }
-
-    @Override
-    public boolean isInfoEnabled() {
-        return true;
-    }
-
-    @Override
-    public boolean isInfoEnabled(Marker marker) {
-        return true;
-    }
-
-    @Override
-    public boolean isWarnEnabled() {
-        return true;
-    }
-
-    @Override
-    public boolean isWarnEnabled(Marker marker) {
-        return true;
-    }
-
-    @Override
-    public boolean isErrorEnabled() {
-        return true;
-    }
-
-    @Override
-    public boolean isErrorEnabled(Marker marker) {
-        return true;
     }
 }

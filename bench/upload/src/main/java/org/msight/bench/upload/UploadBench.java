@@ -21,6 +21,7 @@ import org.msight.api.SinkNode;
 import org.msight.api.data.ImageData;
 import org.msight.codec.MsightCodec;
 import org.msight.plugins.httpuploader.HttpUploaderProvider;
+import org.msight.testkit.TestNodeContext;
 
 /**
  * Uploads the same ~110 KB JPEG frame, as MSight's JSON, to one local server (its own JVM)
@@ -100,8 +101,9 @@ public final class UploadBench {
 
     private static Figures uploader(String url, int concurrency, ImageData frame, Duration measure) throws Exception {
         LatencyLog log = new LatencyLog();
-        BenchContext context = new BenchContext("url = \"" + url + "\", max-in-flight = " + concurrency
-                + ", partition-key-mode = sensor_name", log);
+        TestNodeContext context = TestNodeContext.of("http-uploader", "url = \"" + url + "\", max-in-flight = "
+                        + concurrency + ", partition-key-mode = sensor_name")
+                .withNodeName("bench_uploader").withDeviceName("bench").withSensorName(null).withLogger(log);
         SinkNode node = (SinkNode) new HttpUploaderProvider().create(context);
         node.open();
         Thread feeder = new Thread(() -> {

@@ -12,6 +12,8 @@ import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.msight.api.data.ImageData;
+import org.msight.testkit.RecordingLogger;
+import org.msight.testkit.TestNodeContext;
 import org.slf4j.event.Level;
 
 /** Uploads to a real HTTP server: body, headers, partition keys and log lines as MSight makes them. */
@@ -22,6 +24,7 @@ class HttpUploaderTest {
     private static final String TOKEN = System.getenv("MSIGHT_TEST_UPLOAD_TOKEN");
 
     private final RecordingServer server = RecordingServer.http();
+    private final RecordingLogger log = new RecordingLogger("uploader");
     private HttpUploader uploader;
 
     @AfterEach
@@ -34,7 +37,7 @@ class HttpUploaderTest {
 
     @Test
     void postsEachFrameAsMsightJsonWithHeadersAndARandomPartitionKey() throws Exception {
-        TestContext context = new TestContext("url = \"" + server.url("/upload") + "\"\n"
+        TestNodeContext context = context("url = \"" + server.url("/upload") + "\"\n"
                 + "headers { Authorization = \"Bearer \"${MSIGHT_TEST_UPLOAD_TOKEN}, X-Camera-Site = north }");
         List<ImageData> sent = uploadAll(context, 3);
 
@@ -75,23 +78,23 @@ class HttpUploaderTest {
     @Test
     void logsEachUploadAsMsightWithoutSecrets() throws Exception {
         String url = server.url("/upload").replace("://", "://lab:s3cret-pass@");
-        TestContext context = new TestContext("url = \"" + url + "\"\n"
+        TestNodeContext context = context("url = \"" + url + "\"\n"
                 + "headers { Authorization = \"Bearer \"${MSIGHT_TEST_UPLOAD_TOKEN} }");
         uploadAll(context, 1);
 
         String loggable = server.url("/upload").replace("://", "://lab:***@");
-        assertThat(context.log().messages(Level.INFO)).containsSubsequence(
+        assertThat(log.messages(Level.INFO)).containsSubsequence(
                 "Sending data to " + loggable + "... waiting for response",
                 "Status: 200, {\"status_code\": \"ok\", \"text\": \"Server received "
                         + server.requests().get(0).body().length + " bytes\"}");
-        assertThat(context.log().all()).doesNotContain("s3cret-pass").doesNotContain(TOKEN);
+        assertThat(log.all()).doesNotContain("s3cret-pass").doesNotContain(TOKEN);
         // Credentials in the URL go to the server as HTTP Basic, as Python's requests sends them.
         assertThat(server.requests().get(0).header("Authorization")).isEqualTo("Bearer " + TOKEN);
     }
 
     @Test
     void urlCredentialsBecomeBasicAuthorization() throws Exception {
-        TestContext context = new TestContext("url = \"" + server.url("/").replace("://", "://lab:s3cret@") + "\"");
+        TestNodeContext context = context("url = \"" + server.url("/").replace("://", "://lab:s3cret@") + "\"");
         uploadAll(context, 1);
 
         assertThat(server.requests().get(0).header("Authorization"))
@@ -100,19 +103,19 @@ class HttpUploaderTest {
 
     @Test
     void busyPipelinesCanLogUploadsAtDebug() throws Exception {
-        TestContext context = new TestContext("url = \"" + server.url("/") + "\", log-uploads-at = debug");
+        TestNodeContext context = context("url = \"" + server.url("/") + "\", log-uploads-at = debug");
         uploadAll(context, 1);
 
-        assertThat(context.log().messages(Level.INFO)).noneMatch(line -> line.startsWith("Sending data"));
-        assertThat(context.log().messages(Level.DEBUG)).anyMatch(line -> line.startsWith("Sending data to "))
+        assertThat(log.messages(Level.INFO)).noneMatch(line -> line.startsWith("Sending data"));
+        assertThat(log.messages(Level.DEBUG)).anyMatch(line -> line.startsWith("Sending data to "))
                 .anyMatch(line -> line.startsWith("Status: 200, "));
     }
 
     @Test
     void sensorNameKeysCycleThroughTheShardsAndJoinAnExistingQuery() throws Exception {
-        TestContext context = new TestContext("url = \"" + server.url("/in?site=a%20b") + "\"\n"
+        TestNodeContext context = context("url = \"" + server.url("/in?site=a%20b") + "\"\n"
                 + "partition-key-mode = sensor_name, shards = 3, max-in-flight = 1");
-        uploader = context.createNode();
+        uploader = (HttpUploader) new HttpUploaderProvider().create(context);
         uploader.open();
         for (int i = 0; i < 5; i++) {
             uploader.put(Frames.next("cam 1"));
@@ -128,15 +131,15 @@ class HttpUploaderTest {
 
     @Test
     void waitsBeforeTheFirstUpload() throws Exception {
-        TestContext context = new TestContext("url = \"" + server.url("/") + "\", wait = 300ms");
-        uploader = context.createNode();
+        TestNodeContext context = context("url = \"" + server.url("/") + "\", wait = 300ms");
+        uploader = (HttpUploader) new HttpUploaderProvider().create(context);
         long start = System.nanoTime();
         uploader.open();
         assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThanOrEqualTo(Duration.ofMillis(300));
     }
 
-    private List<ImageData> uploadAll(TestContext context, int frames) throws Exception {
-        uploader = context.createNode();
+    private List<ImageData> uploadAll(TestNodeContext context, int frames) throws Exception {
+        uploader = (HttpUploader) new HttpUploaderProvider().create(context);
         uploader.open();
         List<ImageData> sent = new ArrayList<>();
         for (int i = 0; i < frames; i++) {
@@ -146,6 +149,10 @@ class HttpUploaderTest {
         }
         uploader.flush(Duration.ofSeconds(10));
         return sent;
+    }
+
+    private TestNodeContext context(String block) {
+        return TestNodeContext.of("http-uploader", block).withLogger(log);
     }
 
     private static ImageData sentWithFrameId(List<ImageData> sent, long frameId) {

@@ -9,6 +9,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.msight.testkit.RecordingLogger;
+import org.msight.testkit.TestNodeContext;
 import org.slf4j.event.Level;
 
 /** HTTPS with a self-signed CA, and mutual TLS: they work when configured and fail clearly when not. */
@@ -18,6 +20,7 @@ class TlsUploadTest {
     static Path dir;
     private static TestCertificates certificates;
 
+    private final RecordingLogger log = new RecordingLogger("uploader");
     private RecordingServer server;
     private HttpUploader uploader;
 
@@ -39,7 +42,7 @@ class TlsUploadTest {
     @Test
     void httpsWorksWithTheCaFile() throws Exception {
         server = RecordingServer.https(certificates.server, false);
-        TestContext context = upload("tls.ca-file = \"" + certificates.caPem + "\"");
+        TestNodeContext context = upload("tls.ca-file = \"" + certificates.caPem + "\"");
 
         assertThat(context.count("uploads")).isEqualTo(1);
         assertThat(server.requests()).hasSize(1);
@@ -48,17 +51,17 @@ class TlsUploadTest {
     @Test
     void anUntrustedServerFailsWithAClearMessage() throws Exception {
         server = RecordingServer.https(certificates.server, false);
-        TestContext context = upload("");
+        TestNodeContext context = upload("");
 
         assertThat(context.count("dropped")).isEqualTo(1);
-        assertThat(context.log().messages(Level.WARN)).singleElement().asString()
+        assertThat(log.messages(Level.WARN)).singleElement().asString()
                 .contains("TLS: the server's certificate is not trusted").contains("set tls.ca-file (PEM)");
     }
 
     @Test
     void mutualTlsWorksWithPemCertificateAndKey() throws Exception {
         server = RecordingServer.https(certificates.server, true);
-        TestContext context = upload("tls { ca-file = \"" + certificates.caPem + "\", cert-file = \""
+        TestNodeContext context = upload("tls { ca-file = \"" + certificates.caPem + "\", cert-file = \""
                 + certificates.clientCertPem + "\", key-file = \"" + certificates.clientKeyPem + "\" }");
 
         assertThat(context.count("uploads")).isEqualTo(1);
@@ -67,7 +70,7 @@ class TlsUploadTest {
     @Test
     void mutualTlsWorksWithAnRsaKeyAndATrustStore() throws Exception {
         server = RecordingServer.https(certificates.server, true);
-        TestContext context = upload("tls { trust-store = \"" + certificates.caTrustStore + "\", trust-store-password"
+        TestNodeContext context = upload("tls { trust-store = \"" + certificates.caTrustStore + "\", trust-store-password"
                 + " = " + TestCertificates.PASSWORD + ", cert-file = \"" + certificates.clientCertPem
                 + "\", key-file = \"" + certificates.clientRsaKeyPem + "\" }");
 
@@ -77,7 +80,7 @@ class TlsUploadTest {
     @Test
     void mutualTlsWorksWithAKeyStore() throws Exception {
         server = RecordingServer.https(certificates.server, true);
-        TestContext context = upload("tls { ca-file = \"" + certificates.caPem + "\", key-store = \""
+        TestNodeContext context = upload("tls { ca-file = \"" + certificates.caPem + "\", key-store = \""
                 + certificates.clientKeyStore + "\", key-store-password = " + TestCertificates.PASSWORD + " }");
 
         assertThat(context.count("uploads")).isEqualTo(1);
@@ -86,40 +89,44 @@ class TlsUploadTest {
     @Test
     void aServerThatWantsAClientCertificateFailsWithAClearMessage() throws Exception {
         server = RecordingServer.https(certificates.server, true);
-        TestContext context = upload("tls.ca-file = \"" + certificates.caPem + "\"");
+        TestNodeContext context = upload("tls.ca-file = \"" + certificates.caPem + "\"");
 
-        assertThat(context.count("dropped")).as(context.log().all()).isEqualTo(1);
-        assertThat(context.log().messages(Level.WARN)).singleElement().asString()
+        assertThat(context.count("dropped")).as(log.all()).isEqualTo(1);
+        assertThat(log.messages(Level.WARN)).singleElement().asString()
                 .contains("TLS: the server asks for a client certificate").contains("set tls.cert-file and tls.key-file");
     }
 
     @Test
     void unusableTlsFilesAreReportedBeforeAnythingRuns() {
         String url = "url = \"https://127.0.0.1:1/\"\n";
-        assertThatThrownBy(() -> new TestContext(url + "tls.ca-file = \"" + dir.resolve("missing.pem") + "\"")
-                .createNode())
+        assertThatThrownBy(() -> createNode(url + "tls.ca-file = \"" + dir.resolve("missing.pem") + "\""))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageStartingWith("tls.ca-file: cannot read ").hasMessageEndingWith("missing.pem (no such file)");
-        assertThatThrownBy(() -> new TestContext(url + "tls { key-store = \"" + certificates.clientKeyStore
-                + "\", key-store-password = wrong }").createNode())
+        assertThatThrownBy(() -> createNode(url + "tls { key-store = \"" + certificates.clientKeyStore
+                + "\", key-store-password = wrong }"))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageStartingWith("tls.key-store: ").hasMessageContaining("wrong password?");
-        assertThatThrownBy(() -> new TestContext(url + "tls { cert-file = \"" + certificates.clientCertPem
-                + "\", key-file = \"" + certificates.clientCertPem + "\" }").createNode())
+        assertThatThrownBy(() -> createNode(url + "tls { cert-file = \"" + certificates.clientCertPem
+                + "\", key-file = \"" + certificates.clientCertPem + "\" }"))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageStartingWith("tls.key-file: ").hasMessageEndingWith("no PEM private key"
                         + " (-----BEGIN PRIVATE KEY-----) in it");
-        assertThatThrownBy(() -> new TestContext(url + "tls.cert-file = \"" + certificates.clientCertPem + "\"")
-                .createNode())
+        assertThatThrownBy(() -> createNode(url + "tls.cert-file = \"" + certificates.clientCertPem + "\""))
                 .hasMessage("tls.key-file: needed with tls.cert-file");
-        assertThatThrownBy(() -> new TestContext("url = \"http://127.0.0.1:1/\", tls.ca-file = \""
-                + certificates.caPem + "\"").createNode())
+        assertThatThrownBy(() -> createNode("url = \"http://127.0.0.1:1/\", tls.ca-file = \""
+                + certificates.caPem + "\""))
                 .hasMessage("tls: set for an http:// url; use https:// or remove the tls block");
     }
 
-    private TestContext upload(String tls) throws Exception {
-        TestContext context = new TestContext("url = \"" + server.url("/") + "\", retries = 0\n" + tls);
-        uploader = context.createNode();
+    /** Creates an uploader through its provider, as the runtime does; for settings that fail there. */
+    private static void createNode(String block) {
+        new HttpUploaderProvider().create(TestNodeContext.of("http-uploader", block));
+    }
+
+    private TestNodeContext upload(String tls) throws Exception {
+        TestNodeContext context = TestNodeContext.of("http-uploader",
+                "url = \"" + server.url("/") + "\", retries = 0\n" + tls).withLogger(log);
+        uploader = (HttpUploader) new HttpUploaderProvider().create(context);
         uploader.open();
         uploader.put(Frames.next("cam"));
         uploader.flush(Duration.ofSeconds(10));

@@ -10,6 +10,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.msight.api.data.SensorData;
 import org.msight.runtime.bus.Inbox;
+import org.msight.testkit.RecordingLogger;
+import org.msight.testkit.TestNodeContext;
 import org.slf4j.event.Level;
 
 /** Servers that fail, vanish and stall: retries with backoff, drops counted once, uploads resume, memory bounded. */
@@ -19,6 +21,7 @@ class UploadFaultsTest {
     private static final String FAST_RETRIES = "retry-backoff { initial = 20ms, max = 100ms }\n";
 
     private final RecordingServer server = RecordingServer.http();
+    private final RecordingLogger log = new RecordingLogger("uploader");
     private HttpUploader uploader;
 
     @AfterEach
@@ -32,7 +35,7 @@ class UploadFaultsTest {
     @Test
     void serverErrorsAreRetriedUntilTheServerAnswers() throws Exception {
         server.answer(n -> n <= 2 ? 500 : 200);
-        TestContext context = open(FAST_RETRIES + "retries = 3");
+        TestNodeContext context = open(FAST_RETRIES + "retries = 3");
 
         uploader.put(Frames.next("cam"));
         uploader.flush(LIMIT);
@@ -42,14 +45,14 @@ class UploadFaultsTest {
         assertThat(context.count("uploads")).isEqualTo(1);
         assertThat(context.count("retries")).isEqualTo(2);
         assertThat(context.count("dropped")).isZero();
-        assertThat(context.log().messages(Level.INFO)).contains("Status: 500, {\"status_code\": \"error\", \"text\":"
+        assertThat(log.messages(Level.INFO)).contains("Status: 500, {\"status_code\": \"error\", \"text\":"
                 + " \"Server received " + server.requests().get(0).body().length + " bytes\"}");
     }
 
     @Test
     void otherClientErrorsAreNotRetried() throws Exception {
         server.answer(n -> n == 1 ? 400 : 200);
-        TestContext context = open(FAST_RETRIES + "retries = 3");
+        TestNodeContext context = open(FAST_RETRIES + "retries = 3");
 
         uploader.put(Frames.next("cam"));
         uploader.flush(LIMIT);
@@ -60,7 +63,7 @@ class UploadFaultsTest {
         assertThat(context.count("retries")).isZero();
         assertThat(context.count("dropped")).isEqualTo(1);
         assertThat(context.count("uploads")).isEqualTo(1);
-        assertThat(context.log().messages(Level.WARN)).singleElement().asString()
+        assertThat(log.messages(Level.WARN)).singleElement().asString()
                 .matches("dropped frame \\d+ after 1 attempt: the server answered status 400");
     }
 
@@ -68,7 +71,7 @@ class UploadFaultsTest {
     void afterTheRetryLimitAMessageIsDroppedWithOneLineAndUploadsResume() throws Exception {
         AtomicBoolean down = new AtomicBoolean(true);
         server.answer(n -> down.get() ? 503 : 200);
-        TestContext context = open(FAST_RETRIES + "retries = 2, max-in-flight = 2");
+        TestNodeContext context = open(FAST_RETRIES + "retries = 2, max-in-flight = 2");
 
         uploader.put(Frames.next("cam"));
         uploader.put(Frames.next("cam"));
@@ -77,7 +80,7 @@ class UploadFaultsTest {
         assertThat(server.received()).isEqualTo(6);
         assertThat(context.count("retries")).isEqualTo(4);
         assertThat(context.count("dropped")).isEqualTo(2);
-        assertThat(context.log().messages(Level.WARN)).hasSize(2)
+        assertThat(log.messages(Level.WARN)).hasSize(2)
                 .allMatch(line -> line.matches("dropped frame \\d+ after 3 attempts: the server answered status 503"));
 
         down.set(false);
@@ -88,7 +91,7 @@ class UploadFaultsTest {
 
     @Test
     void uploadsResumeWhenAStoppedServerStartsAgain() throws Exception {
-        TestContext context = open("retry-backoff { initial = 100ms, max = 400ms }, retries = 10, max-in-flight = 2");
+        TestNodeContext context = open("retry-backoff { initial = 100ms, max = 400ms }, retries = 10, max-in-flight = 2");
         uploader.put(Frames.next("cam"));
         uploader.flush(LIMIT);
 
@@ -103,19 +106,19 @@ class UploadFaultsTest {
         assertThat(context.count("uploads")).isEqualTo(3);
         assertThat(context.count("dropped")).isZero();
         assertThat(server.requests()).hasSize(3);
-        assertThat(context.log().lines()).noneMatch(line -> line.level() == Level.ERROR);
+        assertThat(log.lines()).noneMatch(line -> line.level() == Level.ERROR);
     }
 
     @Test
     void aServerThatDoesNotAnswerTimesOutAndTheMessageIsDropped() throws Exception {
         server.stall(Duration.ofSeconds(5));
-        TestContext context = open(FAST_RETRIES + "retries = 1, response-timeout = 300ms");
+        TestNodeContext context = open(FAST_RETRIES + "retries = 1, response-timeout = 300ms");
 
         uploader.put(Frames.next("cam"));
         uploader.flush(LIMIT);
 
         assertThat(context.count("dropped")).isEqualTo(1);
-        assertThat(context.log().messages(Level.WARN)).singleElement().asString()
+        assertThat(log.messages(Level.WARN)).singleElement().asString()
                 .endsWith("after 2 attempts: no response within response-timeout (300 ms)");
 
         server.release();
@@ -132,7 +135,7 @@ class UploadFaultsTest {
     @Test
     void aStalledServerKeepsUploadsAtTheCapAndTheQueueBounded() throws Exception {
         server.stall(Duration.ofSeconds(30));
-        TestContext context = open("max-in-flight = 2");
+        TestNodeContext context = open("max-in-flight = 2");
         Inbox inbox = new Inbox(4);
         AtomicInteger handedOver = new AtomicInteger();
         Thread sink = new Thread(() -> {
@@ -194,7 +197,7 @@ class UploadFaultsTest {
     @Test
     void flushWaitsForUploadsUnderWayUpToItsLimit() throws Exception {
         server.stall(Duration.ofMillis(300));
-        TestContext context = open("max-in-flight = 2");
+        TestNodeContext context = open("max-in-flight = 2");
         uploader.put(Frames.next("cam"));
         uploader.put(Frames.next("cam"));
         uploader.flush(LIMIT);
@@ -205,13 +208,14 @@ class UploadFaultsTest {
         long start = System.nanoTime();
         uploader.flush(Duration.ofMillis(200));
         assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(2));
-        assertThat(context.log().messages(Level.WARN)).singleElement().asString()
+        assertThat(log.messages(Level.WARN)).singleElement().asString()
                 .isEqualTo("1 uploads still under way after 200 ms; they are abandoned");
     }
 
-    private TestContext open(String settings) throws Exception {
-        TestContext context = new TestContext("url = \"" + server.url("/") + "\"\n" + settings);
-        uploader = context.createNode();
+    private TestNodeContext open(String settings) throws Exception {
+        TestNodeContext context = TestNodeContext.of("http-uploader", "url = \"" + server.url("/") + "\"\n" + settings)
+                .withLogger(log);
+        uploader = (HttpUploader) new HttpUploaderProvider().create(context);
         uploader.open();
         return context;
     }

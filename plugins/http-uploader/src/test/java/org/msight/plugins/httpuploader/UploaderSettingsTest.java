@@ -14,6 +14,7 @@ import org.junit.jupiter.api.Test;
 import org.msight.api.NodeProvider;
 import org.msight.api.Setting;
 import org.msight.api.data.ImageData;
+import org.msight.testkit.TestNodeContext;
 
 /** The settings: defaults documented in reference.conf, bad values named by key, keys and retries as MSight. */
 class UploaderSettingsTest {
@@ -35,7 +36,7 @@ class UploaderSettingsTest {
 
     @Test
     void theDefaultsAreMsights() {
-        UploaderSettings settings = UploaderSettings.from(new TestContext(URL).config());
+        UploaderSettings settings = UploaderSettings.from(TestNodeContext.of("http-uploader", URL).config());
 
         assertThat(settings.partitionKeyMode()).isEqualTo(PartitionKeys.Mode.RANDOM);
         assertThat(settings.shards()).isEqualTo(1);
@@ -128,6 +129,6 @@ class UploaderSettingsTest {
     }
 
     private static UploaderSettings settings(String hocon) {
-        return UploaderSettings.from(new TestContext(hocon).config());
+        return UploaderSettings.from(TestNodeContext.of("http-uploader", hocon).config());
     }
 }

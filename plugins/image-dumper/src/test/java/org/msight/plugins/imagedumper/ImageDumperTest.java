@@ -7,25 +7,17 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.Optional;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.Supplier;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.msight.api.Counter;
-import org.msight.api.NodeContext;
 import org.msight.api.NodeProvider;
 import org.msight.api.SinkNode;
 import org.msight.api.data.BytesData;
 import org.msight.api.data.ImageData;
 import org.msight.api.data.Metadata;
 import org.msight.api.data.SensorData;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
+import org.msight.testkit.TestNodeContext;
 
 class ImageDumperTest {
 
@@ -34,7 +26,7 @@ class ImageDumperTest {
     @TempDir
     Path dir;
 
-    private final Map<String, AtomicLong> counters = new HashMap<>();
+    private TestNodeContext context;
 
     @Test
     void writesEachJpegToAFileNamedBySensorTimeAndFrame() throws Exception {
@@ -47,7 +39,7 @@ class ImageDumperTest {
         Path file = folder.resolve("cam_1_north_20251116-232315.913_42.jpg");
         assertThat(file).hasBinaryContent(JPEG);
         assertThat(files(folder)).containsExactly(file);
-        assertThat(counters.get("written")).hasValue(1);
+        assertThat(context.count("written")).isEqualTo(1);
     }
 
     @Test
@@ -76,7 +68,7 @@ class ImageDumperTest {
         node.put(new ImageData(metadata(2), new byte[12], false, 2, 2, 3, null));
         node.put(new SensorData(metadata(3)));
         node.close();
-        assertThat(counters.get("skipped")).hasValue(3);
+        assertThat(context.count("skipped")).isEqualTo(3);
         assertThat(files(dir)).isEmpty();
     }
 
@@ -121,54 +113,7 @@ class ImageDumperTest {
     }
 
     private SinkNode dumper(String block) {
-        Config config = ConfigFactory.parseString(block)
-                .withFallback(ConfigFactory.defaultReference().getConfig(NodeProvider.DEFAULTS_PATH + ".image-dumper"));
-        return (SinkNode) new ImageDumperProvider().create(new NodeContext() {
-            @Override
-            public String nodeName() {
-                return "dumper";
-            }
-
-            @Override
-            public String deviceName() {
-                return "edge-01";
-            }
-
-            @Override
-            public Optional<String> sensorName() {
-                return Optional.empty();
-            }
-
-            @Override
-            public Config config() {
-                return config;
-            }
-
-            @Override
-            public Logger logger() {
-                return LoggerFactory.getLogger("node.dumper");
-            }
-
-            @Override
-            public Counter counter(String name) {
-                AtomicLong count = counters.computeIfAbsent(name, n -> new AtomicLong());
-                return new Counter() {
-                    @Override
-                    public void increment(long amount) {
-                        count.addAndGet(amount);
-                    }
-
-                    @Override
-                    public long count() {
-                        return count.get();
-                    }
-                };
-            }
-
-            @Override
-            public boolean publish(Supplier<? extends SensorData> message) {
-                throw new UnsupportedOperationException("a sink does not publish");
-            }
-        });
+        context = TestNodeContext.of("image-dumper", block);
+        return (SinkNode) new ImageDumperProvider().create(context);
     }
 }

@@ -12,6 +12,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.msight.api.data.ImageData;
+import org.msight.testkit.TestNodeContext;
 import org.msight.testkit.Tools;
 
 /** The receiver on inputs without a server: FFmpeg's lavfi test sources and files. */
@@ -20,9 +21,9 @@ class LocalInputTest {
     private static final Duration WAIT = Duration.ofSeconds(20);
 
     private static List<ImageData> images(String settings, int count) throws Exception {
-        TestNodeContext context = TestNodeContext.of(settings);
+        TestNodeContext context = TestNodeContext.of("rtsp-receiver", settings);
         try (NodeLoop loop = NodeLoop.start(context)) {
-            return context.awaitImages(count, WAIT);
+            return context.awaitPublished(ImageData.class, count, WAIT);
         }
     }
 
@@ -68,10 +69,10 @@ class LocalInputTest {
 
     @Test
     void maxFrameRateLimitsWhatIsOffered() throws Exception {
-        TestNodeContext context = TestNodeContext.of(
+        TestNodeContext context = TestNodeContext.of("rtsp-receiver",
                 "url = \"testsrc2=size=64x64:rate=1000\", format = lavfi, max-frame-rate = 20");
         try (NodeLoop loop = NodeLoop.start(context)) {
-            context.awaitImages(1, WAIT);
+            context.awaitPublished(ImageData.class, 1, WAIT);
             long start = System.nanoTime();
             int before = context.published().size();
             Thread.sleep(1_000);
@@ -90,12 +91,12 @@ class LocalInputTest {
         assertThat(ffmpeg.waitFor()).isZero();
         assertThat(Files.size(clip)).isPositive();
 
-        TestNodeContext looping = TestNodeContext.of("url = \"" + clip + "\", loop = true");
+        TestNodeContext looping = TestNodeContext.of("rtsp-receiver", "url = \"" + clip + "\", loop = true");
         try (NodeLoop loop = NodeLoop.start(looping)) {
-            looping.awaitImages(25, WAIT);
+            looping.awaitPublished(ImageData.class, 25, WAIT);
             assertThat(loop.outages()).isEmpty();
         }
-        TestNodeContext once = TestNodeContext.of("url = \"" + clip + "\", loop = false");
+        TestNodeContext once = TestNodeContext.of("rtsp-receiver", "url = \"" + clip + "\", loop = false");
         try (NodeLoop loop = NodeLoop.start(once)) {
             assertThat(loop.awaitOutages(1, WAIT)).containsExactly(clip + " ended");
             assertThat(once.published()).hasSizeGreaterThanOrEqualTo(10);

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.msight.api.RetriableException;
 import org.msight.api.SourceNode;
+import org.msight.testkit.TestNodeContext;
 
 /**
  * Test-only stand-in for the runtime's source loop: open, poll until stopped, and on a

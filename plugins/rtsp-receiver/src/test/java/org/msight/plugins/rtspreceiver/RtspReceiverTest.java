@@ -21,6 +21,7 @@ import org.msight.api.SourceNode;
 import org.msight.api.data.ImageData;
 import org.msight.testkit.FreePorts;
 import org.msight.testkit.RtspTestServer;
+import org.msight.testkit.TestNodeContext;
 import org.slf4j.LoggerFactory;
 
 /** The receiver against a real RTSP server (GStreamer's), over tcp and udp. */
@@ -41,7 +42,7 @@ class RtspReceiverTest {
     }
 
     private static TestNodeContext camera(String settings) {
-        return TestNodeContext.of("url = \"" + server.url() + "\"\n" + settings);
+        return TestNodeContext.of("rtsp-receiver", "url = \"" + server.url() + "\"\n" + settings);
     }
 
     @ParameterizedTest
@@ -50,7 +51,7 @@ class RtspReceiverTest {
         TestNodeContext context = camera("rtsp-transport = " + transport);
         List<ImageData> images;
         try (NodeLoop loop = NodeLoop.start(context)) {
-            images = context.awaitImages(15, WAIT);
+            images = context.awaitPublished(ImageData.class, 15, WAIT);
         }
         for (int i = 0; i < images.size(); i++) {
             ImageData image = images.get(i);
@@ -71,11 +72,11 @@ class RtspReceiverTest {
     void gapNineEncodesAndPublishesOneFrameInTen() throws Exception {
         TestNodeContext context = camera("gap = 9");
         try (NodeLoop loop = NodeLoop.start(context)) {
-            context.awaitImages(4, WAIT);
+            context.awaitPublished(ImageData.class, 4, WAIT);
         }
         // Every decoded frame is offered; the supplier (JPEG encoding) runs for one in ten.
         assertThat(context.published()).hasSize((int) (context.offers() / 10));
-        context.published().forEach(Jpegs::decode);
+        context.published(ImageData.class).forEach(Jpegs::decode);
     }
 
     @ParameterizedTest
@@ -83,7 +84,7 @@ class RtspReceiverTest {
     void resizeRatioHalvesTheDimensions(String transport) throws Exception {
         TestNodeContext context = camera("resize-ratio = 0.5, rtsp-transport = " + transport);
         try (NodeLoop loop = NodeLoop.start(context)) {
-            for (ImageData image : context.awaitImages(3, WAIT)) {
+            for (ImageData image : context.awaitPublished(ImageData.class, 3, WAIT)) {
                 assertThat(image.width()).isEqualTo(640);
                 assertThat(image.height()).isEqualTo(360);
                 Jpegs.decode(image);
@@ -96,14 +97,14 @@ class RtspReceiverTest {
     void resumesByItselfEachTimeTheServerIsKilledAndRestarted(String transport) throws Exception {
         TestNodeContext context = camera("rtsp-transport = " + transport + ", read-timeout = 1s");
         try (NodeLoop loop = NodeLoop.start(context)) {
-            context.awaitImages(1, WAIT);
+            context.awaitPublished(ImageData.class, 1, WAIT);
             for (int outage = 1; outage <= 3; outage++) {
                 server.stop();
                 Thread.sleep(1_500);
                 server.restart();
                 long back = System.nanoTime();
                 int before = context.published().size();
-                context.awaitImages(before + 1, WAIT);
+                context.awaitPublished(ImageData.class, before + 1, WAIT);
                 double resumedAfter = (System.nanoTime() - back) / 1e9;
                 assertThat(resumedAfter).as("seconds to resume after outage %d", outage).isLessThan(2.0);
                 assertThat(loop.outages()).hasSize(outage);
@@ -115,7 +116,7 @@ class RtspReceiverTest {
     void stalledStreamIsAnOutageAndTheNodeResumesWhenDataFlowsAgain() throws Exception {
         TestNodeContext context = camera("read-timeout = 1s");
         try (NodeLoop loop = NodeLoop.start(context)) {
-            context.awaitImages(1, WAIT);
+            context.awaitPublished(ImageData.class, 1, WAIT);
             server.freeze();
             try {
                 // Frames already on their way are still read; then the read timeout ends the wait.
@@ -125,7 +126,7 @@ class RtspReceiverTest {
                 server.thaw();
             }
             int before = context.published().size();
-            context.awaitImages(before + 1, WAIT);
+            context.awaitPublished(ImageData.class, before + 1, WAIT);
         }
     }
 
@@ -168,7 +169,8 @@ class RtspReceiverTest {
         root.addAppender(logged);
         try {
             String url = "rtsp://admin:s3cret@127.0.0.1:" + FreePorts.next() + "/live.stream";
-            SourceNode node = (SourceNode) new RtspReceiverProvider().create(TestNodeContext.of("url = \"" + url + "\""));
+            SourceNode node = (SourceNode) new RtspReceiverProvider()
+                    .create(TestNodeContext.of("rtsp-receiver", "url = \"" + url + "\""));
             assertThatThrownBy(node::open).isInstanceOf(RetriableException.class)
                     .hasMessageStartingWith("cannot open rtsp://admin:***@127.0.0.1:")
                     .hasMessageContaining("Connection refused")
