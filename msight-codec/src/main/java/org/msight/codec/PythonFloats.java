@@ -4,17 +4,19 @@ import com.fasterxml.jackson.core.io.NumberOutput;
 import java.math.BigDecimal;
 
 /**
- * Formats doubles as Python's {@code repr(float)}, which is what {@code json.dumps} writes: the
- * shortest digits that read back to the same double, positional notation when the decimal point
- * falls within 16 digits ({@code 1763353393.866798}, {@code 100.0}, {@code 0.0001}), scientific
- * otherwise ({@code 1e+16}, {@code 1e-05}), and {@code NaN}, {@code Infinity}, {@code -Infinity}.
+ * Formats doubles as Python's {@code repr(float)}, which is also {@code str(float)} and what
+ * {@code json.dumps} writes: the shortest digits that read back to the same double, positional
+ * notation when the decimal point falls within 16 digits ({@code 1763353393.866798},
+ * {@code 1763353393.0}, {@code 0.0001}), scientific otherwise ({@code 1e+16}, {@code 1e-05}), and
+ * {@code NaN}, {@code Infinity}, {@code -Infinity}. For POSIX times as Python MSight writes them.
  */
-final class PythonFloats {
+public final class PythonFloats {
 
     private PythonFloats() {
     }
 
-    static String repr(double value) {
+    /** {@code value} as Python's {@code repr(value)}. */
+    public static String repr(double value) {
         if (Double.isNaN(value)) {
             return "NaN";
         }

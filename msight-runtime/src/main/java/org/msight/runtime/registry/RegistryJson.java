@@ -7,9 +7,9 @@ import com.fasterxml.jackson.core.JsonToken;
 import java.io.IOException;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
-import java.math.BigDecimal;
 import java.util.HashMap;
 import java.util.Map;
+import org.msight.codec.PythonFloats;
 
 /**
  * The JSON values of {@code MSIGHT:NODES} and {@code MSIGHT:TOPICS}, with MSight's field names.
@@ -30,7 +30,7 @@ final class RegistryJson {
             json.writeStringField("subscribe_topic", node.subscribeTopic());
             json.writeStringField("type", node.type());
             json.writeFieldName("last_heartbeat");
-            json.writeNumber(BigDecimal.valueOf(node.lastHeartbeat()).toPlainString()); // 1763353393.866798, as Python
+            json.writeNumber(PythonFloats.repr(node.lastHeartbeat())); // 1763353393.866798, as Python
             json.writeStringField("status", node.status() == null ? null : node.status().name());
         });
     }
