@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -247,7 +248,8 @@ public final class NodeRegistry implements AutoCloseable {
             }
             pipeline.sync();
             if (failingSince >= 0) {
-                LOG.info("Heartbeat restored after {} s", String.format("%.1f", (System.nanoTime() - failingSince) / 1e9));
+                LOG.info("Heartbeat restored after {} s",
+                        String.format(Locale.ROOT, "%.1f", (System.nanoTime() - failingSince) / 1e9));
                 failingSince = -1;
                 errorHandled = false;
             }

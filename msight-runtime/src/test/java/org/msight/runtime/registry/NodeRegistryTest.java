@@ -3,10 +3,15 @@ package org.msight.runtime.registry;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.msight.runtime.bus.redis.RedisTests.await;
+import static org.msight.runtime.bus.redis.RedisTests.messages;
+import static org.msight.runtime.bus.redis.RedisTests.withDefaultLocale;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.CopyOnWriteArrayList;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -81,13 +86,14 @@ class NodeRegistryTest {
     }
 
     @Test
-    void aLiveNodeOfTheSameNameIsRefusedAndAStoppedOneRemovesItsEntry() {
+    void aLiveNodeOfTheSameNameIsRefusedAndAStoppedOneRemovesItsEntry() throws Throwable {
         NodeRegistry first = open(QUICK);
         first.register(RTSP, RTSP_TOPICS, NodeRegistryTest::ignore);
         NodeRegistry second = open(QUICK); // another process
-        assertThatThrownBy(() -> second.register(RTSP, RTSP_TOPICS, NodeRegistryTest::ignore))
-                .isInstanceOf(DuplicateNodeException.class)
-                .hasMessageStartingWith("A node named 'rtsp_node' is already running (device edge-01, status REGISTERED");
+        withDefaultLocale(Locale.GERMANY, () -> assertThatThrownBy(() -> second.register(RTSP, RTSP_TOPICS,
+                NodeRegistryTest::ignore)).isInstanceOf(DuplicateNodeException.class)
+                .hasMessageStartingWith("A node named 'rtsp_node' is already running (device edge-01, status REGISTERED")
+                .hasMessageMatching(".* last heartbeat [0-9]+\\.[0-9] s ago\\): stop it, or give this node another name"));
 
         first.remove("rtsp_node");
         assertThat(raw.hexists(NodeRegistry.NODES, "rtsp_node")).isFalse();
@@ -117,15 +123,19 @@ class NodeRegistryTest {
     }
 
     @Test
-    void entriesComeBackAfterRedisRestartsEmpty() {
+    void entriesComeBackAfterRedisRestartsEmpty() throws Throwable {
         NodeRegistry registry = open(QUICK);
         registry.register(RTSP, RTSP_TOPICS, NodeRegistryTest::ignore);
-        raw.close();
-        server.stop();
-        server.start();
-        raw = settings.connect(settings.socketTimeout());
-        await("the entry to come back", () -> raw.hexists(NodeRegistry.NODES, "rtsp_node"));
-        await("the topic to come back", () -> raw.hexists(NodeRegistry.TOPICS, "rtsp_topic"));
+        ListAppender<ILoggingEvent> log = RedisTests.captureLog(NodeRegistry.class);
+        withDefaultLocale(Locale.GERMANY, () -> {
+            raw.close();
+            server.stop();
+            server.start();
+            raw = settings.connect(settings.socketTimeout());
+            await("the entry to come back", () -> raw.hexists(NodeRegistry.NODES, "rtsp_node"));
+            await("the topic to come back", () -> raw.hexists(NodeRegistry.TOPICS, "rtsp_topic"));
+        });
+        assertThat(messages(log)).anyMatch(m -> m.matches("Heartbeat restored after [0-9]+\\.[0-9] s"));
     }
 
     @Test

@@ -1,6 +1,7 @@
 package org.msight.runtime.bus.redis;
 
 import java.util.HashSet;
+import java.util.Locale;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -27,7 +28,8 @@ final class Outages {
 
     synchronized void up(String connection) {
         if (down.remove(connection) && down.isEmpty()) {
-            LOG.info("Redis connection restored after {} s", String.format("%.1f", (System.nanoTime() - since) / 1e9));
+            LOG.info("Redis connection restored after {} s",
+                    String.format(Locale.ROOT, "%.1f", (System.nanoTime() - since) / 1e9));
         }
     }
 }

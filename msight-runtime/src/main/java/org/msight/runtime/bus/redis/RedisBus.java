@@ -10,7 +10,7 @@ import org.msight.runtime.bus.Inbox;
  * nodes in other processes or machines, and Python MSight nodes, share them. One connection
  * publishes for every node of the process; another, on its own thread, subscribes to every topic
  * with an inbox. Both reconnect with backoff and resubscribe by themselves; what is published
- * while Redis is away is lost (pub/sub keeps nothing) and counted in {@link #lost()}.
+ * while Redis is away is lost (pub/sub keeps nothing): {@link #publish} says so.
  * Undecodable messages are counted in their inboxes and logged at most once per 10 s and topic.
  */
 public final class RedisBus implements Bus {
@@ -43,15 +43,10 @@ public final class RedisBus implements Bus {
         subscriber.start();
     }
 
-    /** Publishes; when Redis is away or slower than the publish timeout, counts the message as lost. */
+    /** Publishes; {@code false} when Redis is away or slower than the publish timeout. */
     @Override
     public boolean publish(String topic, SensorData data) {
         return publisher.publish(topic, data);
-    }
-
-    /** Messages published while Redis was away or too slow, since the bus was made. */
-    public long lost() {
-        return publisher.lost();
     }
 
     @Override

@@ -4,7 +4,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.ReentrantLock;
 import org.msight.api.data.SensorData;
 import org.msight.codec.MsightCodec;
@@ -13,8 +12,8 @@ import redis.clients.jedis.Jedis;
 
 /**
  * The publishing connection of a bus, shared by the publishing threads. A publish waits at most
- * the publish timeout; when Redis is away, messages count as lost at once while a background
- * thread reconnects with backoff.
+ * the publish timeout; when Redis is away, publishes fail at once while a background thread
+ * reconnects with backoff.
  */
 final class RedisPublisher implements AutoCloseable {
 
@@ -23,7 +22,6 @@ final class RedisPublisher implements AutoCloseable {
     private final RedisSettings settings;
     private final MsightCodec codec;
     private final Outages outages;
-    private final LongAdder lost = new LongAdder();
     private final ReentrantLock lock = new ReentrantLock();
     private final ScheduledExecutorService reconnector;
     private final Backoff backoff;
@@ -60,20 +58,12 @@ final class RedisPublisher implements AutoCloseable {
     }
 
     /**
-     * Publishes, or counts the message as lost when Redis is away or too slow; never throws for
-     * Redis. Encodes only when connected, and outside the lock.
+     * Publishes, unless Redis is away or too slow; never throws for Redis. Encodes only when
+     * connected, and outside the lock.
      *
      * @return whether the message reached Redis
      */
     boolean publish(String topic, SensorData data) {
-        boolean sent = send(topic, data);
-        if (!sent) {
-            lost.increment();
-        }
-        return sent;
-    }
-
-    private boolean send(String topic, SensorData data) {
         if (!connected) {
             return false;
         }
@@ -99,11 +89,6 @@ final class RedisPublisher implements AutoCloseable {
         } finally {
             lock.unlock();
         }
-    }
-
-    /** Messages that could not be published. */
-    long lost() {
-        return lost.sum();
     }
 
     private void attach(Jedis connection) {

@@ -7,7 +7,9 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
 import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.function.Executable;
 import org.slf4j.LoggerFactory;
 
 /** Helpers for tests against a real redis-server. */
@@ -35,6 +37,17 @@ public final class RedisTests {
                 Thread.currentThread().interrupt();
                 fail("interrupted waiting for " + what);
             }
+        }
+    }
+
+    /** Runs {@code test} with {@code locale} as the JVM's default, as on a machine set up for it. */
+    public static void withDefaultLocale(Locale locale, Executable test) throws Throwable {
+        Locale previous = Locale.getDefault();
+        Locale.setDefault(locale);
+        try {
+            test.execute();
+        } finally {
+            Locale.setDefault(previous);
         }
     }
 
