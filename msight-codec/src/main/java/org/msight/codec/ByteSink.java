@@ -57,7 +57,10 @@ abstract class ByteSink extends OutputStream {
                 chunk = new byte[CHUNK];
                 text = new byte[(int) base64Length(CHUNK)];
             }
-            // The encoder takes whole arrays only: full chunks go through one small reused array.
+            // The intrinsic encoder takes whole arrays only, so full chunks go through one small reused
+            // array. The ways without this copy measured slower on JDK 17 (300 KB): slices through
+            // encode(ByteBuffer) allocate each chunk's text (2x the time); wrap()'s stream is not
+            // intrinsic (25x).
             for (int off = 0; off < whole; off += CHUNK) {
                 System.arraycopy(value, off, chunk, 0, CHUNK);
                 out.write(text, 0, BASE64.encode(chunk, text));
