@@ -20,6 +20,14 @@ public interface Bus extends AutoCloseable {
     }
 
     /**
+     * Whether a message published now can be carried. A network bus says no while it is
+     * disconnected, so sources skip building (JPEG-encoding) messages that would only be lost.
+     */
+    default boolean canCarry() {
+        return true;
+    }
+
+    /**
      * Hands {@code data} to every inbox subscribed to {@code topic}. Does not block on slow
      * subscribers (their inboxes drop their oldest message); a bus that cannot carry the
      * message now says so rather than throwing.

@@ -80,6 +80,10 @@ public final class RuntimeNodeContext implements NodeContext {
                 return false;
             }
         }
+        if (!bus.canCarry()) {
+            metrics.counter(LOST).increment();
+            return false;
+        }
         SensorData data = message.get();
         if (data == null) {
             return false;

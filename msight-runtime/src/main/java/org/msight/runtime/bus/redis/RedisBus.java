@@ -43,6 +43,11 @@ public final class RedisBus implements Bus {
         subscriber.start();
     }
 
+    @Override
+    public boolean canCarry() {
+        return publisher.connected();
+    }
+
     /** Publishes; {@code false} when Redis is away or slower than the publish timeout. */
     @Override
     public boolean publish(String topic, SensorData data) {
