@@ -57,6 +57,11 @@ final class RedisPublisher implements AutoCloseable {
         }
     }
 
+    /** Whether Redis is connected now. */
+    boolean connected() {
+        return connected;
+    }
+
     /**
      * Publishes, unless Redis is away or too slow; never throws for Redis. Encodes only when
      * connected, and outside the lock.
