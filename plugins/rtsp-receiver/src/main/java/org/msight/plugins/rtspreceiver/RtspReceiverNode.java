@@ -33,8 +33,7 @@ final class RtspReceiverNode implements SourceNode {
 
     @Override
     public void open() throws RetriableException {
-        stopping = false;
-        input = VideoInput.open(settings);
+        openInput();
         encoder = new JpegEncoder(settings.jpegQuality(), settings.resizeRatio(), settings.fullRange());
         context.logger().info("Reading {} ({})", input.safeUrl(), input.codecName());
     }
@@ -55,6 +54,26 @@ final class RtspReceiverNode implements SourceNode {
             // The supplier runs only for frames that will be published, while the frame is valid.
             context.publish(() -> ImageData.jpeg(context.newMetadata(arrival), encoder.encode(frame),
                     encoder.height(), encoder.width()));
+        }
+    }
+
+    /**
+     * Opens a new input, reachable by {@link #wakeup()} while it connects. A stop requested
+     * before stays in force: the node is stopped for good once woken.
+     */
+    private void openInput() throws RetriableException {
+        VideoInput opening = VideoInput.prepare(settings);
+        input = opening;
+        // wakeup() sets stopping before it reads input; this reads them the other way round, so
+        // one of the two always sees the other.
+        if (stopping) {
+            opening.wakeup();
+        }
+        try {
+            opening.open(settings);
+        } catch (RetriableException | RuntimeException e) {
+            input = null;
+            throw e;
         }
     }
 
@@ -87,7 +106,7 @@ final class RtspReceiverNode implements SourceNode {
         if (settings.loop() && !current.timedOut()) {
             input = null;
             current.close();
-            input = VideoInput.open(settings);
+            openInput();
             return;
         }
         throw new RetriableException(current.safeUrl() + " " + current.endReason());

@@ -91,23 +91,30 @@ final class VideoInput implements AutoCloseable {
     }
 
     /**
-     * Opens the input and its video decoder within the connect timeout.
-     *
-     * @throws RetriableException when it cannot be opened now (camera down, file missing), with
-     *     FFmpeg's reason and the URL without its password
+     * An input not yet opened, whose {@link #wakeup()} already works: hand it to the thread that
+     * may stop it, then {@link #open(ReceiverSettings)} it.
      */
-    static VideoInput open(ReceiverSettings settings) throws RetriableException {
-        VideoInput input = new VideoInput(settings);
+    static VideoInput prepare(ReceiverSettings settings) {
+        return new VideoInput(settings);
+    }
+
+    /**
+     * Opens the input and its video decoder within the connect timeout, or until
+     * {@link #wakeup()}; closes it on failure.
+     *
+     * @throws RetriableException when it cannot be opened now (camera down, file missing, woken
+     *     up), with FFmpeg's reason and the URL without its password
+     */
+    void open(ReceiverSettings settings) throws RetriableException {
         try {
-            input.deadlineNanos = System.nanoTime() + settings.connectTimeout().toNanos();
-            input.openDemuxer(settings);
-            input.openDecoder(settings.threads());
-            return input;
+            deadlineNanos = System.nanoTime() + settings.connectTimeout().toNanos();
+            openDemuxer(settings);
+            openDecoder(settings.threads());
         } catch (RetriableException | RuntimeException e) {
-            input.close();
+            close();
             throw e;
         } finally {
-            input.deadlineNanos = Long.MAX_VALUE;
+            deadlineNanos = Long.MAX_VALUE;
         }
     }
 
@@ -218,7 +225,10 @@ final class VideoInput implements AutoCloseable {
         return endReason;
     }
 
-    /** Makes a blocking {@link #grab()} return {@code null} promptly; callable from any thread. */
+    /**
+     * Makes a blocking {@link #open} fail and a blocking {@link #grab()} return {@code null}
+     * promptly, now or when they start; callable from any thread.
+     */
     void wakeup() {
         woken = true;
     }

@@ -6,9 +6,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterAll;
@@ -159,6 +163,48 @@ class RtspReceiverTest {
             server.thaw();
             node.close();
         }
+    }
+
+    @Test
+    void wakeupEndsAnOpenWaitingForASilentCamera() throws Exception {
+        // Accepts the connection and never answers: RTSP setup blocks until the connect timeout.
+        try (ServerSocket silent = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            SourceNode node = cameraWithLongConnectTimeout(silent);
+            CompletableFuture<Void> opening = CompletableFuture.runAsync(() -> {
+                try {
+                    node.open();
+                } catch (Exception e) {
+                    throw new CompletionException(e);
+                }
+            });
+            try (Socket accepted = silent.accept()) {
+                Thread.sleep(300);
+                assertThat(opening).as("open() waiting for the camera's answer").isNotDone();
+                long woken = System.nanoTime();
+                node.wakeup();
+                assertThatThrownBy(() -> opening.get(2, TimeUnit.SECONDS)).hasCauseInstanceOf(RetriableException.class);
+                assertThat((System.nanoTime() - woken) / 1e9).isLessThan(1.0);
+            } finally {
+                node.close();
+            }
+        }
+    }
+
+    @Test
+    void wakeupJustBeforeOpenIsNotLost() throws Exception {
+        try (ServerSocket silent = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            SourceNode node = cameraWithLongConnectTimeout(silent);
+            node.wakeup();
+            long start = System.nanoTime();
+            assertThatThrownBy(node::open).isInstanceOf(RetriableException.class);
+            assertThat((System.nanoTime() - start) / 1e9).isLessThan(1.0);
+            node.close();
+        }
+    }
+
+    private static SourceNode cameraWithLongConnectTimeout(ServerSocket server) {
+        return (SourceNode) new RtspReceiverProvider().create(TestNodeContext.of("rtsp-receiver",
+                "url = \"rtsp://127.0.0.1:" + server.getLocalPort() + "/live\", connect-timeout = 30s"));
     }
 
     @Test
