@@ -47,6 +47,12 @@ record UploadTarget(String base, String loggable, String basicCredentials) {
                 : "'" + masked + "'";
     }
 
+    /** The loggable URL only: never the credentials. */
+    @Override
+    public String toString() {
+        return loggable;
+    }
+
     /** Whether uploads go over TLS. */
     boolean https() {
         return base.startsWith("https:");

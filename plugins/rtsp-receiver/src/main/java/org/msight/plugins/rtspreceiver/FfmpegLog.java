@@ -15,8 +15,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Sends FFmpeg's own messages to SLF4J (logger {@code ffmpeg}) instead of stderr, with URLs
- * redacted. FFmpeg's fatal messages log at ERROR; its errors at WARN, at most
+ * Sends FFmpeg's own messages to SLF4J (logger {@code ffmpeg}) instead of stderr, with URL
+ * passwords and Authorization header values (RTSP requests dumped at TRACE) redacted. FFmpeg's fatal messages log at ERROR; its errors at WARN, at most
  * {@value #WARNINGS_PER_MINUTE} a minute and a repeated line only once in ten minutes (a camera
  * that is down repeats its connection error on every retry, and the runtime already logs the
  * outage); the rest at DEBUG and TRACE.
@@ -29,6 +29,9 @@ final class FfmpegLog extends LogCallback {
     private static final long REPEAT_NANOS = 10 * MINUTE_NANOS;
     /** The address in FFmpeg's "[tcp @ 0x55d0c0]" prefix, which differs between tries. */
     private static final Pattern CONTEXT_ADDRESS = Pattern.compile(" @ 0x[0-9a-f]+");
+
+    /** The credentials of an (Proxy-)Authorization header line: Basic's Base64, Digest's response. */
+    private static final Pattern AUTHORIZATION = Pattern.compile("(?i)(authorization:\\s*)[^\\r\\n]+");
 
     private static FfmpegLog installed;
 
@@ -60,7 +63,7 @@ final class FfmpegLog extends LogCallback {
             if (!text.endsWith("\n")) {
                 return;
             }
-            line = Secrets.redactUrl(partialLine.toString().strip());
+            line = redacted(partialLine.toString().strip());
             partialLine.setLength(0);
         }
         if (line.isEmpty()) {
@@ -75,6 +78,11 @@ final class FfmpegLog extends LogCallback {
         } else {
             LOG.trace(line);
         }
+    }
+
+    /** A message safe to log: URL passwords and Authorization header values masked. */
+    static String redacted(String message) {
+        return AUTHORIZATION.matcher(Secrets.redactUrl(message)).replaceAll("$1***");
     }
 
     private synchronized void warnRateLimited(String line) {

@@ -3,6 +3,7 @@ package org.msight.plugins.rtspreceiver;
 import com.typesafe.config.Config;
 import java.time.Duration;
 import java.util.Locale;
+import org.msight.api.Secrets;
 
 /**
  * The settings of one {@code rtsp-receiver} node, read from its block (defaults come from the
@@ -46,6 +47,15 @@ record ReceiverSettings(String url, String format, String rtspTransport, double 
         return new ReceiverSettings(url, config.getString("format").trim(), transport, resizeRatio, quality,
                 config.getBoolean("full-range"), connectTimeout, readTimeout, maxFrameRate,
                 config.getBoolean("loop"), threads);
+    }
+
+    /** The settings as they may be logged: the URL's password masked. */
+    @Override
+    public String toString() {
+        return "ReceiverSettings[url=" + Secrets.redactUrl(url) + ", format=" + format + ", rtspTransport="
+                + rtspTransport + ", resizeRatio=" + resizeRatio + ", jpegQuality=" + jpegQuality + ", fullRange="
+                + fullRange + ", connectTimeout=" + connectTimeout + ", readTimeout=" + readTimeout
+                + ", maxFrameRate=" + maxFrameRate + ", loop=" + loop + ", threads=" + threads + "]";
     }
 
     /** Whether the url is an RTSP stream, which takes the transport and socket timeout options. */

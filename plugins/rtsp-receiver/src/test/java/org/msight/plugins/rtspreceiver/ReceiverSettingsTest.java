@@ -74,4 +74,12 @@ class ReceiverSettingsTest {
     private ReceiverSettings settings(String url) {
         return ReceiverSettings.from(ConfigFactory.parseString("url = \"" + url + "\"").withFallback(defaults));
     }
+
+    @Test
+    void toStringMasksTheCameraPassword() {
+        ReceiverSettings settings = ReceiverSettings.from(ConfigFactory.parseString(
+                "url = \"rtsp://admin:s3cret@127.0.0.1:8554/live\"").withFallback(defaults));
+        assertThat(settings.toString()).contains("url=rtsp://admin:***@127.0.0.1:8554/live", "jpegQuality=")
+                .doesNotContain("s3cret");
+    }
 }
