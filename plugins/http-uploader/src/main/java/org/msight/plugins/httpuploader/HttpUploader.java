@@ -46,7 +46,7 @@ import org.slf4j.event.Level;
  * uploads are outstanding, so the runtime's queue in front of the node absorbs a slow server by
  * dropping its oldest messages. A failed attempt (connection error, timeout, or a status in
  * {@code retry-statuses}) is retried on a worker after a backoff, still holding its place;
- * after {@code retries} the message is counted as dropped with one log line.
+ * after {@code retries} it is given up, counted as {@code failed} with one log line.
  */
 final class HttpUploader implements SinkNode {
 
@@ -65,7 +65,7 @@ final class HttpUploader implements SinkNode {
     private final PartitionKeys partitionKeys;
     private final Counter uploads;
     private final Counter retries;
-    private final Counter dropped;
+    private final Counter failed;
     private boolean waited;
 
     private CloseableHttpClient client;
@@ -84,7 +84,7 @@ final class HttpUploader implements SinkNode {
         this.partitionKeys = partitionKeys;
         this.uploads = context.counter("uploads");
         this.retries = context.counter("retries");
-        this.dropped = context.counter("dropped");
+        this.failed = context.counter("failed");
     }
 
     @Override
@@ -173,7 +173,7 @@ final class HttpUploader implements SinkNode {
         } else if (retriable && settings.retry().allowsAnotherAfter(upload.attempts)) {
             retryLater(upload, failure);
         } else {
-            drop(upload, failure);
+            giveUp(upload, failure);
         }
     }
 
@@ -189,9 +189,9 @@ final class HttpUploader implements SinkNode {
         }
     }
 
-    private void drop(Upload upload, String failure) {
-        dropped.increment();
-        log.warn("dropped frame {} after {} attempt{}: {}", upload.frameId(), upload.attempts,
+    private void giveUp(Upload upload, String failure) {
+        failed.increment();
+        log.warn("gave up on frame {} after {} attempt{}: {}", upload.frameId(), upload.attempts,
                 upload.attempts == 1 ? "" : "s", failure);
         upload.finish();
     }

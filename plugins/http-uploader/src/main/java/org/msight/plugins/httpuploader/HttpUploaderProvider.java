@@ -43,7 +43,7 @@ public final class HttpUploaderProvider implements NodeProvider {
                 Setting.optional("connect-timeout", SettingType.DURATION, "time to establish a connection"),
                 Setting.optional("response-timeout", SettingType.DURATION, "time to wait for the server's response"),
                 Setting.optional("max-in-flight", SettingType.INT, "uploads under way at most"),
-                Setting.optional("retries", SettingType.INT, "attempts after the first before a message is dropped"),
+                Setting.optional("retries", SettingType.INT, "attempts after the first before an upload counts as failed"),
                 Setting.optional("retry-backoff", SettingType.OBJECT,
                         "wait before a retry: { initial, max }, doubling"),
                 Setting.optional("retry-statuses", SettingType.STRING_LIST,

@@ -72,7 +72,7 @@ class HttpUploaderTest {
             assertThat(Double.parseDouble(key)).isCloseTo(System.currentTimeMillis() / 1e3, within(60.0));
         }
         assertThat(context.count("uploads")).isEqualTo(3);
-        assertThat(context.count("dropped")).isZero();
+        assertThat(context.count("failed")).isZero();
     }
 
     @Test

@@ -53,7 +53,7 @@ class TlsUploadTest {
         server = RecordingServer.https(certificates.server, false);
         TestNodeContext context = upload("");
 
-        assertThat(context.count("dropped")).isEqualTo(1);
+        assertThat(context.count("failed")).isEqualTo(1);
         assertThat(log.messages(Level.WARN)).singleElement().asString()
                 .contains("TLS: the server's certificate is not trusted").contains("set tls.ca-file (PEM)");
     }
@@ -91,7 +91,7 @@ class TlsUploadTest {
         server = RecordingServer.https(certificates.server, true);
         TestNodeContext context = upload("tls.ca-file = \"" + certificates.caPem + "\"");
 
-        assertThat(context.count("dropped")).as(log.all()).isEqualTo(1);
+        assertThat(context.count("failed")).as(log.all()).isEqualTo(1);
         assertThat(log.messages(Level.WARN)).singleElement().asString()
                 .contains("TLS: the server asks for a client certificate").contains("set tls.cert-file and tls.key-file");
     }

@@ -14,7 +14,7 @@ import org.msight.testkit.RecordingLogger;
 import org.msight.testkit.TestNodeContext;
 import org.slf4j.event.Level;
 
-/** Servers that fail, vanish and stall: retries with backoff, drops counted once, uploads resume, memory bounded. */
+/** Servers that fail, vanish and stall: retries with backoff, failed uploads counted once, uploads resume, memory bounded. */
 class UploadFaultsTest {
 
     private static final Duration LIMIT = Duration.ofSeconds(10);
@@ -44,7 +44,7 @@ class UploadFaultsTest {
         assertThat(server.requests()).hasSize(1);
         assertThat(context.count("uploads")).isEqualTo(1);
         assertThat(context.count("retries")).isEqualTo(2);
-        assertThat(context.count("dropped")).isZero();
+        assertThat(context.count("failed")).isZero();
         assertThat(log.messages(Level.INFO)).contains("Status: 500, {\"status_code\": \"error\", \"text\":"
                 + " \"Server received " + server.requests().get(0).body().length + " bytes\"}");
     }
@@ -61,14 +61,15 @@ class UploadFaultsTest {
 
         assertThat(server.received()).isEqualTo(2);
         assertThat(context.count("retries")).isZero();
-        assertThat(context.count("dropped")).isEqualTo(1);
+        assertThat(context.count("failed")).isEqualTo(1);
+        assertThat(context.count("dropped")).as("the runtime's inbox drop count, not the uploader's").isZero();
         assertThat(context.count("uploads")).isEqualTo(1);
         assertThat(log.messages(Level.WARN)).singleElement().asString()
-                .matches("dropped frame \\d+ after 1 attempt: the server answered status 400");
+                .matches("gave up on frame \\d+ after 1 attempt: the server answered status 400");
     }
 
     @Test
-    void afterTheRetryLimitAMessageIsDroppedWithOneLineAndUploadsResume() throws Exception {
+    void afterTheRetryLimitAnUploadFailsWithOneLineAndUploadsResume() throws Exception {
         AtomicBoolean down = new AtomicBoolean(true);
         server.answer(n -> down.get() ? 503 : 200);
         TestNodeContext context = open(FAST_RETRIES + "retries = 2, max-in-flight = 2");
@@ -79,9 +80,9 @@ class UploadFaultsTest {
 
         assertThat(server.received()).isEqualTo(6);
         assertThat(context.count("retries")).isEqualTo(4);
-        assertThat(context.count("dropped")).isEqualTo(2);
+        assertThat(context.count("failed")).isEqualTo(2);
         assertThat(log.messages(Level.WARN)).hasSize(2)
-                .allMatch(line -> line.matches("dropped frame \\d+ after 3 attempts: the server answered status 503"));
+                .allMatch(line -> line.matches("gave up on frame \\d+ after 3 attempts: the server answered status 503"));
 
         down.set(false);
         uploader.put(Frames.next("cam"));
@@ -104,20 +105,20 @@ class UploadFaultsTest {
         uploader.flush(LIMIT);
 
         assertThat(context.count("uploads")).isEqualTo(3);
-        assertThat(context.count("dropped")).isZero();
+        assertThat(context.count("failed")).isZero();
         assertThat(server.requests()).hasSize(3);
         assertThat(log.lines()).noneMatch(line -> line.level() == Level.ERROR);
     }
 
     @Test
-    void aServerThatDoesNotAnswerTimesOutAndTheMessageIsDropped() throws Exception {
+    void aServerThatDoesNotAnswerTimesOutAndTheUploadFails() throws Exception {
         server.stall(Duration.ofSeconds(5));
         TestNodeContext context = open(FAST_RETRIES + "retries = 1, response-timeout = 300ms");
 
         uploader.put(Frames.next("cam"));
         uploader.flush(LIMIT);
 
-        assertThat(context.count("dropped")).isEqualTo(1);
+        assertThat(context.count("failed")).isEqualTo(1);
         assertThat(log.messages(Level.WARN)).singleElement().asString()
                 .endsWith("after 2 attempts: no response within response-timeout (300 ms)");
 
