@@ -1,6 +1,7 @@
 package org.msight.plugins.rtspreceiver;
 
 import org.bytedeco.ffmpeg.avutil.AVFrame;
+import org.msight.api.Counter;
 import org.msight.api.NodeContext;
 import org.msight.api.RetriableException;
 import org.msight.api.SourceNode;
@@ -10,15 +11,16 @@ import org.msight.api.data.Metadata;
 /**
  * Reads a camera (or file, or FFmpeg test source) and publishes its frames as JPEG
  * {@link ImageData}. Every frame is decoded, but only the frames the runtime will publish (gap,
- * {@code max-frame-rate}) are scaled and encoded. An input that cannot be opened, ends, or sends
- * nothing for the read timeout is reported with a {@link RetriableException}: the runtime
- * reconnects with the node's {@code restart-backoff}.
+ * {@code max-frame-rate}) are scaled and encoded, counted as {@code encoded}. An input that
+ * cannot be opened, ends, or sends nothing for the read timeout is reported with a
+ * {@link RetriableException}: the runtime reconnects with the node's {@code restart-backoff}.
  */
 final class RtspReceiverNode implements SourceNode {
 
     private final NodeContext context;
     private final ReceiverSettings settings;
     private final long minOfferIntervalNanos;
+    private final Counter encoded;
 
     private volatile VideoInput input;
     private volatile boolean stopping;
@@ -29,6 +31,7 @@ final class RtspReceiverNode implements SourceNode {
         this.context = context;
         this.settings = settings;
         this.minOfferIntervalNanos = settings.maxFrameRate() > 0 ? (long) (1e9 / settings.maxFrameRate()) : 0;
+        this.encoded = context.counter("encoded");
     }
 
     @Override
@@ -52,8 +55,11 @@ final class RtspReceiverNode implements SourceNode {
         double arrival = Metadata.now();
         if (offerAllowed(System.nanoTime())) {
             // The supplier runs only for frames that will be published, while the frame is valid.
-            context.publish(() -> ImageData.jpeg(context.newMetadata(arrival), encoder.encode(frame),
-                    encoder.height(), encoder.width()));
+            context.publish(() -> {
+                encoded.increment();
+                return ImageData.jpeg(context.newMetadata(arrival), encoder.encode(frame), encoder.height(),
+                        encoder.width());
+            });
         }
     }
 

@@ -78,8 +78,10 @@ class RtspReceiverTest {
         try (NodeLoop loop = NodeLoop.start(context)) {
             context.awaitPublished(ImageData.class, 4, WAIT);
         }
-        // Every decoded frame is offered; the supplier (JPEG encoding) runs for one in ten.
-        assertThat(context.published()).hasSize((int) (context.offers() / 10));
+        // Every decoded frame is offered; JPEG encoding runs only for the one in ten published.
+        long published = context.published().size();
+        assertThat(context.offers()).as("frames decoded and offered").isGreaterThan(published);
+        assertThat(context.count("encoded")).as("frames encoded").isEqualTo(published).isEqualTo(context.offers() / 10);
         context.published(ImageData.class).forEach(Jpegs::decode);
     }
 
@@ -92,26 +94,6 @@ class RtspReceiverTest {
                 assertThat(image.width()).isEqualTo(640);
                 assertThat(image.height()).isEqualTo(360);
                 Jpegs.decode(image);
-            }
-        }
-    }
-
-    @ParameterizedTest
-    @ValueSource(strings = {"tcp", "udp"})
-    void resumesByItselfEachTimeTheServerIsKilledAndRestarted(String transport) throws Exception {
-        TestNodeContext context = camera("rtsp-transport = " + transport + ", read-timeout = 1s");
-        try (NodeLoop loop = NodeLoop.start(context)) {
-            context.awaitPublished(ImageData.class, 1, WAIT);
-            for (int outage = 1; outage <= 3; outage++) {
-                server.stop();
-                Thread.sleep(1_500);
-                server.restart();
-                long back = System.nanoTime();
-                int before = context.published().size();
-                context.awaitPublished(ImageData.class, before + 1, WAIT);
-                double resumedAfter = (System.nanoTime() - back) / 1e9;
-                assertThat(resumedAfter).as("seconds to resume after outage %d", outage).isLessThan(2.0);
-                assertThat(loop.outages()).hasSize(outage);
             }
         }
     }
