@@ -134,8 +134,9 @@ public final class UploadBench {
         feeder.join();
         node.flush(Duration.ofSeconds(10));
         node.close();
-        if (context.counter("dropped").count() > 0) {
-            throw new IllegalStateException(context.counter("dropped").count() + " uploads failed");
+        long failed = context.counter("failed").count();
+        if (failed > 0) {
+            throw new IllegalStateException(failed + " uploads failed");
         }
         return new Figures(done * 1e9 / elapsed, percentile(latencies, 0.50) / 1e6, percentile(latencies, 0.99) / 1e6,
                 cpu / 1e3 / done);
