@@ -110,7 +110,7 @@ class MsightTutorialIT {
             assertThat(rtsp.terminate(STARTUP)).isZero();
             assertThat(registeredNodes()).doesNotContain("rtsp_node");
             // frames published while Redis was down are counted as lost in the receiver's totals
-            assertThat(rtsp.output()).containsPattern(" - rtsp_node - INFO :: totals: in \\d+, out \\d+, errors 0, lost [1-9]");
+            assertThat(rtsp.output()).containsPattern(" - rtsp_node - INFO :: totals: in \\d+, out \\d+, errors 0, .*lost [1-9]");
         }
     }
 
