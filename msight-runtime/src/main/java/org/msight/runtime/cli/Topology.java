@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import org.msight.runtime.config.NodeSpec;
 import org.msight.runtime.config.PipelineSpec;
 
@@ -30,10 +31,9 @@ final class Topology {
             node.subscribeTopic().ifPresent(t -> subscribers.computeIfAbsent(t, k -> new ArrayList<>()).add(node.name()));
         }
         out.append("Topics:\n");
-        TreeMap<String, Boolean> topics = new TreeMap<>();
-        publishers.keySet().forEach(t -> topics.put(t, true));
-        subscribers.keySet().forEach(t -> topics.put(t, true));
-        for (String topic : topics.keySet()) {
+        TreeSet<String> topics = new TreeSet<>(publishers.keySet());
+        topics.addAll(subscribers.keySet());
+        for (String topic : topics) {
             out.append(String.format("  %-24s published by %s; subscribed by %s%n", topic,
                     names(publishers.get(topic)), names(subscribers.get(topic))));
         }

@@ -1,12 +1,11 @@
 package org.msight.plugins.httpuploader;
 
-import com.fasterxml.jackson.core.io.NumberOutput;
-import java.math.BigDecimal;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicLong;
 import org.msight.api.data.SensorData;
+import org.msight.codec.PythonFloats;
 
 /** Makes the partition key of each upload as MSight does. Thread-safe. */
 final class PartitionKeys {
@@ -60,9 +59,6 @@ final class PartitionKeys {
      * the same double, with a fractional part ({@code 1763353393.866798}, {@code 1763353393.0}).
      */
     static String posixSeconds(Instant instant) {
-        double seconds = instant.getEpochSecond() + instant.getNano() / 1e9;
-        // Jackson's Schubfach writer gives the shortest round-trip digits (Java 17's Double.toString may not).
-        String plain = new BigDecimal(NumberOutput.toString(seconds, true)).toPlainString();
-        return plain.contains(".") ? plain : plain + ".0";
+        return PythonFloats.repr(instant.getEpochSecond() + instant.getNano() / 1e9);
     }
 }

@@ -64,12 +64,6 @@ record ReceiverSettings(String url, String format, String rtspTransport, double 
         return lower.startsWith("rtsp://") || lower.startsWith("rtsps://");
     }
 
-    /** Whether the url names a network protocol other than RTSP (http, tcp, udp, srt, ...). */
-    boolean isOtherNetworkProtocol() {
-        int scheme = url.indexOf("://");
-        return scheme > 0 && !isRtsp() && !url.regionMatches(true, 0, "file", 0, scheme);
-    }
-
     private static void require(boolean condition, String key, String problem) {
         if (!condition) {
             throw new IllegalArgumentException(key + ": " + problem);
