@@ -14,7 +14,7 @@ final class PartitionKeys {
     enum Mode {
         /** The current POSIX time as Python's {@code str(time.time())}. */
         RANDOM("random"),
-        /** {@code <sensor_name><n>}, n cycling through the shards. */
+        /** {@code <sensor_name><n>}, n cycling through the shards from 1 as MSight's: 1, 2, 0 for 3 shards. */
         SENSOR_NAME("sensor_name");
 
         private final String configName;
@@ -48,9 +48,9 @@ final class PartitionKeys {
     String next(SensorData data) {
         return switch (mode) {
             case RANDOM -> posixSeconds(clock.instant());
-            // Python formats a missing sensor name as "None".
+            // Python formats a missing sensor name as "None"; MSight counts the upload before the modulo.
             case SENSOR_NAME -> Objects.requireNonNullElse(data.metadata().sensorName(), "None")
-                    + Math.floorMod(uploads.getAndIncrement(), shards);
+                    + Math.floorMod(uploads.incrementAndGet(), shards);
         };
     }
 

@@ -123,10 +123,11 @@ class HttpUploaderTest {
         uploader.flush(Duration.ofSeconds(10));
 
         List<String> keys = server.requests().stream().map(r -> r.header("X-Partition-Key")).toList();
-        assertThat(keys).containsExactly("cam 10", "cam 11", "cam 12", "cam 10", "cam 11");
+        // MSight's order: the counter is incremented before the modulo
+        assertThat(keys).containsExactly("cam 11", "cam 12", "cam 10", "cam 11", "cam 12");
         RecordingServer.Request first = server.requests().get(0);
-        assertThat(first.uri().getRawQuery()).isEqualTo("site=a%20b&partition_key=cam+10");
-        assertThat(first.query("partition_key")).isEqualTo("cam 10");
+        assertThat(first.uri().getRawQuery()).isEqualTo("site=a%20b&partition_key=cam+11");
+        assertThat(first.query("partition_key")).isEqualTo("cam 11");
     }
 
     @Test

@@ -114,7 +114,7 @@ class UploaderSettingsTest {
         ImageData anonymous = ImageData.jpeg(new org.msight.api.data.Metadata(null, 1, 1, 1, null), Frames.JPEG, 8, 16);
 
         assertThat(List.of(keys.next(anonymous), keys.next(anonymous), keys.next(anonymous)))
-                .containsExactly("None0", "None1", "None0");
+                .containsExactly("None1", "None0", "None1");
     }
 
     @Test
