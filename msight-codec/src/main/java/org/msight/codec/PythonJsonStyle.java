@@ -13,12 +13,13 @@ import java.io.IOException;
 /**
  * Jackson JSON that reads like Python's {@code json.dumps} with its defaults: {@code ", "} and
  * {@code ": "} separators, and ASCII only, every other character (and DEL) as a lowercase
- * {@code \\uXXXX} escape. Numbers are left to the writer ({@link PythonFloats}).
+ * {@code \\uXXXX} escape. Numbers are left to the writer ({@link PythonFloats}). Used for
+ * messages and for the node registry's entries.
  */
-final class PythonJsonStyle {
+public final class PythonJsonStyle {
 
     /** Separators as Python writes them; stateless, so one instance serves every generator. */
-    static final MinimalPrettyPrinter SEPARATORS = new MinimalPrettyPrinter() {
+    public static final MinimalPrettyPrinter SEPARATORS = new MinimalPrettyPrinter() {
         @Override
         public void writeObjectFieldValueSeparator(JsonGenerator g) throws IOException {
             g.writeRaw(": ");
@@ -39,7 +40,7 @@ final class PythonJsonStyle {
     }
 
     /** A factory whose generators escape like Python and leave the target stream open. */
-    static JsonFactory factory() {
+    public static JsonFactory factory() {
         return new JsonFactoryBuilder()
                 .characterEscapes(new AsciiEscapes())
                 .disable(StreamWriteFeature.AUTO_CLOSE_TARGET)

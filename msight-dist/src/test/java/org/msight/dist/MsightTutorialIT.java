@@ -66,6 +66,11 @@ class MsightTutorialIT {
                 "http_uploader_node", "-g", "9", "-w", "0", "--partition-key-mode", "random", "--url", server.url());
     }
 
+    private RunningCommand uploaderAfter(RunningCommand rtsp) throws Exception {
+        rtsp.awaitOutput("started 1 node", STARTUP);
+        return uploader("http.log");
+    }
+
     private String status() throws Exception {
         try (RunningCommand status = Distribution.start(dir.resolve("status.log"), env(), "msight", "status")) {
             assertThat(status.awaitExit(STARTUP)).isZero();
@@ -81,7 +86,8 @@ class MsightTutorialIT {
 
     @Test
     void theTutorialRunsAsTwoProcessesAndSurvivesARedisRestart() throws Exception {
-        try (RunningCommand rtsp = receiver(); RunningCommand http = uploader("http.log")) {
+        // the receiver first, so its topic is registered as ImageData (MSight's subscribers register SensorData)
+        try (RunningCommand rtsp = receiver(); RunningCommand http = uploaderAfter(rtsp)) {
             await().atMost(STARTUP).until(() -> server.uploads().size() >= 3);
             checkUpload(server.uploads().get(0));
             http.awaitOutput(" - edge-it - http_uploader_node - INFO :: Sending data to " + server.url()
@@ -89,8 +95,8 @@ class MsightTutorialIT {
             http.awaitOutput(" - edge-it - http_uploader_node - INFO :: Status: 200, {\"status_code\": \"ok\"", STARTUP);
 
             String status = status();
-            assertThat(status).containsPattern("rtsp_node +rtsp_topic +- +rtsp-receiver .* RUNNING")
-                    .containsPattern("http_uploader_node +- +rtsp_topic +http-uploader .* RUNNING")
+            assertThat(status).containsPattern("rtsp_node +rtsp_topic +- +RTSPSourceNode .* RUNNING\n")
+                    .containsPattern("http_uploader_node +- +rtsp_topic +HttpSinkNode .* RUNNING\n")
                     .containsPattern("rtsp_topic +msight_core.data.image.ImageData");
 
             try (RunningCommand duplicate = uploader("duplicate.log")) {

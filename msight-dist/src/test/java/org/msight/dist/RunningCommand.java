@@ -41,6 +41,12 @@ final class RunningCommand implements AutoCloseable {
         return awaitExit(limit);
     }
 
+    /** Kills the process (SIGKILL, as a crash would) and waits for it to end. */
+    void kill(Duration limit) throws InterruptedException {
+        process.destroyForcibly();
+        awaitExit(limit);
+    }
+
     /** Waits for the process to end by itself and returns the exit code. */
     int awaitExit(Duration limit) throws InterruptedException {
         if (!process.waitFor(limit.toMillis(), TimeUnit.MILLISECONDS)) {

@@ -13,6 +13,7 @@ import org.msight.api.ProcessorNode;
 import org.msight.api.SinkNode;
 import org.msight.api.SourceNode;
 import org.msight.api.data.MsightFormats;
+import org.msight.api.data.SensorData;
 import org.msight.runtime.bus.Bus;
 import org.msight.runtime.bus.Inbox;
 import org.msight.runtime.config.ConfigProblem;
@@ -143,9 +144,10 @@ public final class Pipeline {
     public void start() {
         try {
             if (registry != null) {
+                boolean replace = spec.msight().getBoolean("registry.replace");
                 for (NodeSpec node : spec.nodes()) {
-                    registry.register(recordOf(node), topicsOf(node), reason -> fail("heartbeat of node " + node.name()
-                            + " failed: " + reason));
+                    registry.register(recordOf(node), topicsOf(node), replace, reason -> fail("node " + node.name()
+                            + " " + reason));
                 }
             }
             bus.start();
@@ -174,12 +176,17 @@ public final class Pipeline {
 
     private NodeRecord recordOf(NodeSpec node) {
         return NodeRecord.of(node.name(), spec.deviceName(), node.publishTopic().orElse(null),
-                node.subscribeTopic().orElse(null), node.type().name());
+                node.subscribeTopic().orElse(null), node.registryType());
     }
 
+    /** The topics a node uses, as MSight registers them when missing: subscribers as {@code SensorData}. */
     private static List<TopicRecord> topicsOf(NodeSpec node) {
-        return node.publishTopic().map(topic -> List.of(new TopicRecord(topic, "published by " + node.name()
-                + " (" + node.type().name() + ")", node.type().provider().publishedDataType()))).orElse(List.of());
+        List<TopicRecord> topics = new ArrayList<>();
+        node.publishTopic().ifPresent(topic -> topics.add(new TopicRecord(topic, "published by " + node.name()
+                + " (" + node.type().name() + ")", node.type().provider().publishedDataType())));
+        node.subscribeTopic().ifPresent(topic -> topics.add(new TopicRecord(topic, "subscribed by " + node.name()
+                + " (" + node.type().name() + ")", SensorData.TAG)));
+        return topics;
     }
 
     /** Asks for the pipeline to be stopped, as SIGINT and SIGTERM do. */

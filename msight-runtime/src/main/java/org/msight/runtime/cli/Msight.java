@@ -1,11 +1,17 @@
 package org.msight.runtime.cli;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import java.io.IOException;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -72,7 +78,9 @@ public final class Msight implements Callable<Integer> {
 
     /** {@code msight status}. */
     @Command(name = "status", mixinStandardHelpOptions = true,
-            description = "Prints the registered nodes and topics, as msight_status does.")
+            description = "Prints the registered nodes and topics, as msight_status does. A node whose heartbeat is"
+                    + " older than its tolerance shows as stale: for this runtime's nodes the stale_after of their"
+                    + " entry, for others MSight's default 60 s (an idle Python sink may be live and still show it).")
     static final class Status implements Callable<Integer> {
 
         private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss")
@@ -81,31 +89,83 @@ public final class Msight implements Callable<Integer> {
         @ParentCommand
         Msight parent;
 
+        @Option(names = "--json", description = "Print one JSON object {\"nodes\": [...], \"topics\": [...]} for scripts.")
+        boolean json;
+
         @Override
         public Integer call() {
-            return parent.withRegistry(registry -> System.out.print(render(registry.nodes(), registry.topics())));
+            return parent.withRegistry(registry -> System.out.print(json
+                    ? renderJson(registry.nodes(), registry.topics(), Metadata.now())
+                    : render(registry.nodes(), registry.topics(), Metadata.now())));
         }
 
-        static String render(List<NodeRecord> nodes, List<TopicRecord> topics) {
+        static String render(List<NodeRecord> nodes, List<TopicRecord> topics, double now) {
             StringBuilder out = new StringBuilder("Nodes:\n");
             String nodeRow = "  %-24s %-20s %-20s %-16s %-30s %s%n";
             out.append(String.format(nodeRow, "NAME", "PUBLISH TOPIC", "SUBSCRIBE TOPIC", "TYPE", "LAST HEARTBEAT",
                     "STATUS"));
-            double now = Metadata.now();
-            for (NodeRecord node : nodes) {
+            for (NodeRecord node : sorted(nodes)) {
                 out.append(String.format(nodeRow, node.name(), dash(node.publishTopic()), dash(node.subscribeTopic()),
-                        dash(node.type()), heartbeat(node.lastHeartbeat(), now), node.status()));
+                        dash(node.type()), heartbeat(node.lastHeartbeat(), now),
+                        node.status() + (node.staleAt(now) ? " (stale)" : "")));
             }
             out.append("Topics:\n");
             String topicRow = "  %-24s %-40s %s%n";
             out.append(String.format(topicRow, "NAME", "DATA TYPE", "DESCRIPTION"));
-            for (TopicRecord topic : topics) {
+            for (TopicRecord topic : topics.stream().sorted(Comparator.comparing(TopicRecord::name)).toList()) {
                 out.append(String.format(topicRow, topic.name(), dash(topic.dataType()), dash(topic.description())));
             }
             return out.toString();
         }
 
+        static String renderJson(List<NodeRecord> nodes, List<TopicRecord> topics, double now) {
+            StringWriter text = new StringWriter();
+            try (JsonGenerator out = new JsonFactory().createGenerator(text)) {
+                out.writeStartObject();
+                out.writeArrayFieldStart("nodes");
+                for (NodeRecord node : sorted(nodes)) {
+                    out.writeStartObject();
+                    out.writeStringField("name", node.name());
+                    out.writeStringField("device", node.device());
+                    out.writeStringField("publish_topic", node.publishTopic());
+                    out.writeStringField("subscribe_topic", node.subscribeTopic());
+                    out.writeStringField("type", node.type());
+                    out.writeFieldName("last_heartbeat");
+                    if (Double.isNaN(node.lastHeartbeat())) {
+                        out.writeNull();
+                    } else {
+                        out.writeNumber(node.lastHeartbeat());
+                    }
+                    out.writeStringField("status", node.status() == null ? null : node.status().name());
+                    out.writeBooleanField("stale", node.staleAt(now));
+                    out.writeBooleanField("this_runtime", node.writtenByThisRuntime());
+                    out.writeEndObject();
+                }
+                out.writeEndArray();
+                out.writeArrayFieldStart("topics");
+                for (TopicRecord topic : topics.stream().sorted(Comparator.comparing(TopicRecord::name)).toList()) {
+                    out.writeStartObject();
+                    out.writeStringField("name", topic.name());
+                    out.writeStringField("description", topic.description());
+                    out.writeStringField("data_type", topic.dataType());
+                    out.writeEndObject();
+                }
+                out.writeEndArray();
+                out.writeEndObject();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            return text + System.lineSeparator();
+        }
+
+        private static List<NodeRecord> sorted(List<NodeRecord> nodes) {
+            return nodes.stream().sorted(Comparator.comparing(NodeRecord::name)).toList();
+        }
+
         private static String heartbeat(double seconds, double now) {
+            if (Double.isNaN(seconds)) {
+                return "-";
+            }
             Instant at = Instant.ofEpochMilli((long) (seconds * 1000));
             return TIME.format(at) + String.format(Locale.ROOT, " (%.0f s ago)", Math.max(0, now - seconds));
         }

@@ -30,6 +30,9 @@ public final class CommonSettings {
             settings.add(Setting.optional("queue-capacity", SettingType.INT,
                     "messages waiting for this node at most; when full the oldest is dropped"));
         }
+        settings.add(Setting.optional("registry-type", SettingType.STRING,
+                "the type written in MSight's node registry (default: the node type; MSight's launchers write"
+                        + " MSight's class names, such as RTSPSourceNode)"));
         settings.add(Setting.optional("restart-backoff", SettingType.OBJECT,
                 "wait before reopening a failed node: { initial, max }, doubling"));
         return settings;

@@ -37,6 +37,12 @@ public record NodeSpec(String name, NodeType type, Config config, String locatio
         return kind() == NodeKind.SOURCE ? Optional.of(config.getString("sensor-name")) : Optional.empty();
     }
 
+    /** The {@code type} written in MSight's node registry: {@code registry-type}, else the node type's name. */
+    public String registryType() {
+        String registryType = config.getString("registry-type");
+        return registryType.isEmpty() ? type.name() : registryType;
+    }
+
     public int queueCapacity() {
         return config.getInt("queue-capacity");
     }

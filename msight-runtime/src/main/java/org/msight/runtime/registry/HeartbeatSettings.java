@@ -9,33 +9,48 @@ import java.util.Locale;
  * MSight's heartbeat settings: the {@code msight.registry.heartbeat} block, or the launchers'
  * {@code --heartbeat-*} and {@code --action-on-error} flags.
  *
- * @param updateInterval how often each node writes its {@code last_heartbeat} and {@code status}
- * @param tolerance a heartbeat older than this means the node is dead; a newer one that it is live
- * @param checkingDuration how long heartbeat updates may keep failing before that is an error
- * @param actionOnError what a heartbeat error does
+ * @param updateInterval how often each node writes its {@code last_heartbeat} and {@code status}; on a
+ *     timer, whether or not messages flow (MSight beats every N messages instead)
+ * @param tolerance as MSight's: a node whose own heartbeat is older than this (Redis unreachable for
+ *     that long) applies the action on error; zero or negative turns this check off
+ * @param checkingDuration how often each node checks its own entry, as MSight's monitor does
+ * @param staleAfter written in each entry: another process of this runtime may take the name of a
+ *     node whose heartbeat is older than this (it cannot be live: it beats every update interval)
+ * @param actionOnError what a node does when its entry is gone to another process, or its
+ *     heartbeat is stale beyond the tolerance
  */
 public record HeartbeatSettings(Duration updateInterval, Duration tolerance, Duration checkingDuration,
-        ActionOnError actionOnError) {
+        Duration staleAfter, ActionOnError actionOnError) {
 
     /** What a heartbeat error does. */
     public enum ActionOnError {
-        /** Stop the node. */
+        /** Stop the node (MSight's default). */
         STOP,
-        /** Log it and keep running; the heartbeat resumes when Redis is back. */
+        /** Log it and keep running. */
         CONTINUE
     }
 
-    /** The defaults: 1 s interval, 5 s tolerance, 10 s checking duration, continue. */
+    /** The defaults: 1 s interval, MSight's 60 s tolerance and 15 s checks, stale after 10 s, stop. */
     public static final HeartbeatSettings DEFAULTS = new HeartbeatSettings(Duration.ofSeconds(1),
-            Duration.ofSeconds(5), Duration.ofSeconds(10), ActionOnError.CONTINUE);
+            Duration.ofSeconds(60), Duration.ofSeconds(15), Duration.ofSeconds(10), ActionOnError.STOP);
 
-    /** @throws IllegalArgumentException for a zero or negative duration */
+    /** @throws IllegalArgumentException for a zero or negative interval, checking duration or stale-after */
     public HeartbeatSettings {
-        for (Duration duration : new Duration[] {updateInterval, tolerance, checkingDuration}) {
+        for (Duration duration : new Duration[] {updateInterval, checkingDuration, staleAfter}) {
             if (duration.isZero() || duration.isNegative()) {
-                throw new IllegalArgumentException("heartbeat durations must be positive, got " + duration);
+                throw new IllegalArgumentException("update-interval, checking-duration and stale-after must be"
+                        + " positive, got " + duration);
             }
         }
+        if (staleAfter.compareTo(updateInterval.multipliedBy(2)) < 0) {
+            throw new IllegalArgumentException("stale-after (" + staleAfter + ") must be at least twice the"
+                    + " update-interval (" + updateInterval + "), or live nodes would look dead");
+        }
+    }
+
+    /** Whether the node checks its own heartbeat's age (a positive tolerance, as MSight). */
+    public boolean checksStaleness() {
+        return !tolerance.isZero() && !tolerance.isNegative();
     }
 
     /** Settings from a {@code msight.registry.heartbeat} block. */
@@ -48,6 +63,6 @@ public record HeartbeatSettings(Duration updateInterval, Duration tolerance, Dur
                     "'" + action + "': use stop or continue");
         };
         return new HeartbeatSettings(heartbeat.getDuration("update-interval"), heartbeat.getDuration("tolerance"),
-                heartbeat.getDuration("checking-duration"), actionOnError);
+                heartbeat.getDuration("checking-duration"), heartbeat.getDuration("stale-after"), actionOnError);
     }
 }

@@ -7,6 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -19,24 +20,35 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.Pipeline;
+import redis.clients.jedis.Response;
 import redis.clients.jedis.params.ScanParams;
 import redis.clients.jedis.resps.ScanResult;
 
 /**
- * MSight's node registry in Redis, for the nodes of one process. Lifecycle:
+ * MSight's node registry in Redis, for the nodes of one process. It never harms another
+ * process's entry: each entry it writes carries this registry's random {@code instance_id}, and
+ * every later write or delete is a script that checks that id atomically. Lifecycle:
  * <ol>
  * <li>{@link #open} connects.</li>
- * <li>{@link #register} adds a node to {@code MSIGHT:NODES} and its topics to {@code MSIGHT:TOPICS},
- *     refusing a name a live node holds; from then on one heartbeat thread rewrites every
- *     registered node's {@code last_heartbeat} and {@code status} each update interval.</li>
+ * <li>{@link #register} adds a node to {@code MSIGHT:NODES} unless its name is held; a held name
+ *     is taken only from an entry of this runtime whose heartbeat is older than its
+ *     {@code stale_after}, or when the caller asks to replace it. On success the node's topics
+ *     are added to {@code MSIGHT:TOPICS} when missing (never rewritten); a refused node writes
+ *     nothing.</li>
+ * <li>One heartbeat thread then rewrites every registered node's {@code last_heartbeat} and
+ *     {@code status} each update interval, and adds its topics when missing, so both come back
+ *     after {@code FLUSHALL}, {@code msight reset-redis} or a restart of Redis.</li>
+ * <li>Every checking duration, as MSight's monitor: a node whose entry another process now holds
+ *     ({@code is not registered}), or whose heartbeat has failed for longer than a positive
+ *     tolerance ({@code is not sending heartbeat}), is in error; with {@code stop} its error
+ *     handler is called, with {@code continue} it is logged. A Redis outage shorter than the
+ *     tolerance is logged and nothing more.</li>
  * <li>{@link #status} records {@code RUNNING}, {@code STOPPED} or {@code ERROR}.</li>
- * <li>{@link #remove} deletes a stopped node's entry; {@link #close} removes the rest and stops.</li>
+ * <li>{@link #remove} deletes a stopped node's entry if it is still ours; {@link #close} removes
+ *     the rest and stops.</li>
  * </ol>
- * When Redis is away the heartbeat retries each interval; after failing for the checking duration
- * it applies the action on error: {@code stop} calls each node's error handler, {@code continue}
- * logs and carries on. When Redis is back, entries and topics are written again (a restarted
- * Redis without persistence has lost them). {@link #nodes}, {@link #topics} and {@link #reset}
- * serve {@code msight status} and {@code msight reset-redis}.
+ * {@link #nodes}, {@link #topics} and {@link #reset} serve {@code msight status} and
+ * {@code msight reset-redis}.
  */
 public final class NodeRegistry implements AutoCloseable {
 
@@ -47,32 +59,68 @@ public final class NodeRegistry implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(NodeRegistry.class);
 
-    /** Registers a node unless a live one holds the name: returns the live entry, or nil after writing. */
-    private static final String REGISTER_UNLESS_LIVE = """
+    /**
+     * Registers a node unless its name is held: ARGV = name, entry, now, replace ("1" or "0").
+     * Returns {'registered'}, {'taken', old} (a stale entry of this runtime), {'replaced', old}, or
+     * {'refused', old} after writing nothing.
+     */
+    private static final String REGISTER = """
             local current = redis.call('HGET', KEYS[1], ARGV[1])
+            local outcome = 'registered'
             if current then
-              local ok, node = pcall(cjson.decode, current)
-              if ok and type(node) == 'table' and node.status ~= 'STOPPED'
-                  and tonumber(node.last_heartbeat) and tonumber(node.last_heartbeat) >= tonumber(ARGV[3]) then
-                return current
+              outcome = 'replaced'
+              if ARGV[4] ~= '1' then
+                local ok, node = pcall(cjson.decode, current)
+                if not (ok and type(node) == 'table' and type(node.instance_id) == 'string'
+                    and tonumber(node.stale_after) and tonumber(node.last_heartbeat)
+                    and tonumber(node.last_heartbeat) < tonumber(ARGV[3]) - tonumber(node.stale_after)) then
+                  return {'refused', current}
+                end
+                outcome = 'taken'
               end
             end
             redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
-            return false
+            return {outcome, current or ''}
+            """;
+
+    /**
+     * Writes (ARGV[3]) or deletes (ARGV[3] empty) field ARGV[1] only if it is absent or written by
+     * instance ARGV[2]: returns 1 when done, 0 when another process holds the name.
+     */
+    private static final String WRITE_IF_OURS = """
+            local current = redis.call('HGET', KEYS[1], ARGV[1])
+            if current then
+              local ok, node = pcall(cjson.decode, current)
+              if not (ok and type(node) == 'table' and node.instance_id == ARGV[2]) then
+                return 0
+              end
+            end
+            if ARGV[3] == '' then
+              redis.call('HDEL', KEYS[1], ARGV[1])
+            else
+              redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
+            end
+            return 1
             """;
 
     private final RedisSettings settings;
     private final HeartbeatSettings heartbeat;
+    private final String instanceId = UUID.randomUUID().toString();
     private final Map<String, Registered> registered = new LinkedHashMap<>(); // guarded by this
     private final ScheduledExecutorService heartbeatThread;
     private Jedis jedis; // guarded by this; null after a failure until the next use reconnects
+    private long lastBeat = System.nanoTime(); // of the last heartbeat that reached Redis
     private long failingSince = -1; // System.nanoTime() of the first failed heartbeat, -1 when fine
-    private boolean errorHandled;
+    private long lastCheck = System.nanoTime();
 
     private static final class Registered {
         NodeRecord node;
         final List<TopicRecord> topics;
         final Consumer<String> onHeartbeatError;
+        /** Another process holds the name now: nothing is written for this node any more. */
+        boolean lost;
+        /** The action on error was applied; cleared when the heartbeat works again. */
+        boolean inError;
 
         Registered(NodeRecord node, List<TopicRecord> topics, Consumer<String> onHeartbeatError) {
             this.node = node;
@@ -106,35 +154,65 @@ public final class NodeRegistry implements AutoCloseable {
         return registry;
     }
 
+    /** Registers a node without replacing a held name; see {@link #register(NodeRecord, List, boolean, Consumer)}. */
+    public void register(NodeRecord node, List<TopicRecord> topics, Consumer<String> onHeartbeatError) {
+        register(node, topics, false, onHeartbeatError);
+    }
+
     /**
-     * Registers a node ({@code REGISTERED}, heartbeat now) and its topics.
+     * Registers a node ({@code REGISTERED}, heartbeat now), then its topics where missing.
      *
-     * @param onHeartbeatError called once, on the heartbeat thread, when the heartbeat has failed
-     *     for the checking duration and the action on error is {@code stop}; the argument says why
-     * @throws DuplicateNodeException when a live node of that name is registered
+     * @param replace take the name even from a live entry or another program's (the user asked for it)
+     * @param onHeartbeatError called once, on the heartbeat thread, when the node is in error (its
+     *     entry taken by another process, or its heartbeat failing beyond the tolerance) and the
+     *     action on error is {@code stop}; the argument says why
+     * @throws DuplicateNodeException when the name is held by an entry this node may not take
      * @throws RedisAccessException when Redis cannot be reached to check
      */
-    public synchronized void register(NodeRecord node, List<TopicRecord> topics, Consumer<String> onHeartbeatError) {
+    public synchronized void register(NodeRecord node, List<TopicRecord> topics, boolean replace,
+            Consumer<String> onHeartbeatError) {
         double now = Metadata.now();
-        NodeRecord entry = node.beat(now, NodeStatus.REGISTERED);
-        Object live;
+        NodeRecord entry = node.beat(now, NodeStatus.REGISTERED).writtenBy(instanceId,
+                seconds(heartbeat.staleAfter()));
+        List<?> result;
         try {
-            live = connection().eval(REGISTER_UNLESS_LIVE, List.of(NODES), List.of(node.name(),
-                    RegistryJson.write(entry), String.valueOf(now - seconds(heartbeat.tolerance()))));
-            writeTopics(connection(), topics);
+            result = (List<?>) connection().eval(REGISTER, List.of(NODES), List.of(node.name(),
+                    RegistryJson.write(entry), String.valueOf(now), replace ? "1" : "0"));
         } catch (RuntimeException e) {
             throw failure(e);
         }
-        if (live != null) {
-            NodeRecord existing;
-            try {
-                existing = RegistryJson.node(node.name(), live.toString());
-            } catch (IOException e) {
-                throw new IllegalStateException("unreadable entry for '" + node.name() + "' in " + NODES, e);
-            }
-            throw new DuplicateNodeException(existing, now);
+        String outcome = result.get(0).toString();
+        NodeRecord previous = outcome.equals("registered") ? null : readable(node.name(), result.get(1).toString());
+        switch (outcome) {
+            case "refused" -> throw new DuplicateNodeException(node.name(), previous, now);
+            case "taken" -> LOG.info("Node {} takes over its name from a stale entry of this runtime (last heartbeat"
+                    + " {} s ago)", node.name(), age(previous, now));
+            case "replaced" -> LOG.warn("Node {} replaces the entry of its name, as asked: {}", node.name(),
+                    previous == null ? "unreadable" : "type " + previous.type() + ", device " + previous.device()
+                            + ", last heartbeat " + age(previous, now) + " s ago");
+            default -> { }
         }
         registered.put(node.name(), new Registered(entry, List.copyOf(topics), onHeartbeatError));
+        try {
+            Pipeline pipeline = connection().pipelined();
+            addMissingTopics(pipeline, topics);
+            pipeline.sync();
+        } catch (RuntimeException e) {
+            dropConnection();
+            LOG.debug("topics of {} not written now, the heartbeat will: {}", node.name(), e.toString());
+        }
+    }
+
+    private static NodeRecord readable(String name, String json) {
+        try {
+            return RegistryJson.node(name, json);
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    private static String age(NodeRecord node, double now) {
+        return node == null ? "?" : String.format(Locale.ROOT, "%.1f", Math.max(0, now - node.lastHeartbeat()));
     }
 
     /** Records a registered node's status; written now, or by the next heartbeat when Redis is away. */
@@ -144,26 +222,41 @@ public final class NodeRegistry implements AutoCloseable {
             throw new IllegalArgumentException("node '" + name + "' is not registered here");
         }
         node.node = node.node.beat(Metadata.now(), status);
+        if (node.lost) {
+            return;
+        }
         try {
-            connection().hset(NODES, name, RegistryJson.write(node.node));
+            if (!writeIfOurs(connection(), name, RegistryJson.write(node.node))) {
+                node.lost = true;
+            }
         } catch (RuntimeException e) {
             dropConnection();
             LOG.debug("status of {} not written now: {}", name, e.toString());
         }
     }
 
-    /** Removes a node's entry (its topics stay: other nodes may use them). Never throws for Redis. */
+    /**
+     * Removes a node's entry if this registry still holds it (its topics stay: other nodes may use
+     * them). Never throws for Redis.
+     */
     public synchronized void remove(String name) {
-        if (registered.remove(name) == null) {
+        Registered node = registered.remove(name);
+        if (node == null || node.lost) {
             return;
         }
         try {
-            connection().hdel(NODES, name);
+            if (!writeIfOurs(connection(), name, "")) {
+                LOG.info("Node {} leaves its name's entry in {}: another process holds it now", name, NODES);
+            }
         } catch (RuntimeException e) {
             dropConnection();
             LOG.warn("Node {} could not remove its entry from {}: {}", name, NODES,
                     RedisFailures.describe(settings, e));
         }
+    }
+
+    private boolean writeIfOurs(Jedis redis, String name, String json) {
+        return Long.valueOf(1).equals(redis.eval(WRITE_IF_OURS, List.of(NODES), List.of(name, instanceId, json)));
     }
 
     /** Every node entry in Redis; values that are not readable JSON are left out. */
@@ -230,7 +323,7 @@ public final class NodeRegistry implements AutoCloseable {
         }
     }
 
-    /** One heartbeat: rewrites every registered node, and their topics after a failure. */
+    /** One heartbeat: rewrites every registered node's entry still ours, adds missing topics, then checks. */
     private synchronized void beat() {
         if (registered.isEmpty()) {
             return;
@@ -238,52 +331,72 @@ public final class NodeRegistry implements AutoCloseable {
         try {
             double now = Metadata.now();
             Pipeline pipeline = connection().pipelined();
+            Map<Registered, Response<Object>> writes = new LinkedHashMap<>();
             for (Registered node : registered.values()) {
-                node.node = node.node.beat(now, node.node.status());
-                pipeline.hset(NODES, node.node.name(), RegistryJson.write(node.node));
-            }
-            if (failingSince >= 0) {
-                registered.values().forEach(node -> node.topics.forEach(topic ->
-                        pipeline.hset(TOPICS, topic.name(), RegistryJson.write(topic))));
+                if (!node.lost) {
+                    node.node = node.node.beat(now, node.node.status());
+                    writes.put(node, pipeline.eval(WRITE_IF_OURS, List.of(NODES), List.of(node.node.name(), instanceId,
+                            RegistryJson.write(node.node))));
+                    addMissingTopics(pipeline, node.topics);
+                }
             }
             pipeline.sync();
+            writes.forEach((node, written) -> node.lost = !Long.valueOf(1).equals(written.get()));
+            lastBeat = System.nanoTime();
             if (failingSince >= 0) {
                 LOG.info("Heartbeat restored after {} s",
-                        String.format(Locale.ROOT, "%.1f", (System.nanoTime() - failingSince) / 1e9));
+                        String.format(Locale.ROOT, "%.1f", (lastBeat - failingSince) / 1e9));
                 failingSince = -1;
-                errorHandled = false;
+                registered.values().forEach(node -> node.inError = node.lost && node.inError);
             }
         } catch (RuntimeException e) {
             dropConnection();
-            heartbeatFailed(RedisFailures.describe(settings, e));
+            if (failingSince < 0) {
+                failingSince = System.nanoTime();
+                LOG.warn("Heartbeat failed: {}; retrying every {} s", RedisFailures.describe(settings, e),
+                        seconds(heartbeat.updateInterval()));
+            }
         }
+        check();
     }
 
-    private void heartbeatFailed(String reason) {
+    /** MSight's monitor, every checking duration: a node whose name was taken, or whose heartbeat is stale. */
+    private void check() {
         long now = System.nanoTime();
-        if (failingSince < 0) {
-            failingSince = now;
-            LOG.warn("Heartbeat failed: {}; retrying every {} s", reason, seconds(heartbeat.updateInterval()));
-        }
-        if (errorHandled || now - failingSince < heartbeat.checkingDuration().toNanos()) {
+        if (now - lastCheck < heartbeat.checkingDuration().toNanos()) {
             return;
         }
-        errorHandled = true;
-        String message = "heartbeat failing for " + seconds(heartbeat.checkingDuration()) + " s: " + reason;
-        if (heartbeat.actionOnError() == HeartbeatSettings.ActionOnError.STOP) {
-            LOG.error("{}; stopping the nodes (action on error: stop)", message);
-            for (Registered node : registered.values()) {
-                node.node = node.node.beat(node.node.lastHeartbeat(), NodeStatus.ERROR);
-                node.onHeartbeatError.accept(message);
+        lastCheck = now;
+        boolean stale = heartbeat.checksStaleness() && failingSince >= 0
+                && now - lastBeat > heartbeat.tolerance().toNanos();
+        for (Registered node : registered.values()) {
+            if (node.inError) {
+                continue;
             }
-        } else {
-            LOG.warn("{}; the nodes keep running (action on error: continue)", message);
+            if (node.lost) {
+                inError(node, "is not registered, it may be dead (another process holds its entry in " + NODES + ")");
+            } else if (stale) {
+                inError(node, String.format(Locale.ROOT, "is not sending heartbeat (none reached Redis for %.1f s,"
+                        + " tolerance %s s)", (now - lastBeat) / 1e9, seconds(heartbeat.tolerance())));
+            }
         }
     }
 
-    private void writeTopics(Jedis redis, List<TopicRecord> topics) {
+    private void inError(Registered node, String reason) {
+        node.inError = true;
+        node.node = node.node.beat(node.node.lastHeartbeat(), NodeStatus.ERROR);
+        String message = "Node " + node.node.name() + " " + reason + ".";
+        if (heartbeat.actionOnError() == HeartbeatSettings.ActionOnError.STOP) {
+            LOG.error("{} Stopping it (action on error: stop)", message);
+            node.onHeartbeatError.accept(reason);
+        } else {
+            LOG.warn("{} It keeps running (action on error: continue)", message);
+        }
+    }
+
+    private static void addMissingTopics(Pipeline pipeline, List<TopicRecord> topics) {
         for (TopicRecord topic : topics) {
-            redis.hset(TOPICS, topic.name(), RegistryJson.write(topic));
+            pipeline.hsetnx(TOPICS, topic.name(), RegistryJson.write(topic));
         }
     }
 

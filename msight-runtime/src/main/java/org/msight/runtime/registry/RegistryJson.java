@@ -9,15 +9,19 @@ import java.io.StringWriter;
 import java.io.UncheckedIOException;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.StringJoiner;
 import org.msight.codec.PythonFloats;
+import org.msight.codec.PythonJsonStyle;
 
 /**
- * The JSON values of {@code MSIGHT:NODES} and {@code MSIGHT:TOPICS}, with MSight's field names.
- * Reading accepts what Python MSight writes: fields in any order, unknown ones ignored.
+ * The JSON values of {@code MSIGHT:NODES} and {@code MSIGHT:TOPICS}, byte for byte as MSight's
+ * {@code json.dumps} writes them: its field names and order, {@code ", "} and {@code ": "}
+ * separators, ASCII escapes. Reading accepts what Python MSight writes: fields in any order,
+ * unknown ones ignored.
  */
 final class RegistryJson {
 
-    private static final JsonFactory JSON = new JsonFactory();
+    private static final JsonFactory JSON = PythonJsonStyle.factory();
 
     private RegistryJson() {
     }
@@ -32,6 +36,11 @@ final class RegistryJson {
             json.writeFieldName("last_heartbeat");
             json.writeNumber(PythonFloats.repr(node.lastHeartbeat())); // 1763353393.866798, as Python
             json.writeStringField("status", node.status() == null ? null : node.status().name());
+            if (node.writtenByThisRuntime()) {
+                json.writeStringField("instance_id", node.instanceId());
+                json.writeFieldName("stale_after");
+                json.writeNumber(PythonFloats.repr(node.staleAfter()));
+            }
         });
     }
 
@@ -46,10 +55,10 @@ final class RegistryJson {
     /** @param name the hash field, used when the value lacks a name */
     static NodeRecord node(String name, String json) throws IOException {
         Map<String, Object> fields = read(json);
-        Object heartbeat = fields.get("last_heartbeat");
         return new NodeRecord(text(fields, "name", name), text(fields, "device", null),
                 text(fields, "publish_topic", null), text(fields, "subscribe_topic", null), text(fields, "type", null),
-                heartbeat instanceof Number n ? n.doubleValue() : Double.NaN, status(text(fields, "status", null)));
+                number(fields, "last_heartbeat"), status(text(fields, "status", null)), text(fields, "instance_id", null),
+                number(fields, "stale_after"));
     }
 
     static TopicRecord topic(String name, String json) throws IOException {
@@ -65,6 +74,7 @@ final class RegistryJson {
     private static String write(Body body) {
         StringWriter out = new StringWriter();
         try (JsonGenerator json = JSON.createGenerator(out)) {
+            json.setPrettyPrinter(PythonJsonStyle.SEPARATORS);
             json.writeStartObject();
             body.write(json);
             json.writeEndObject();
@@ -74,7 +84,11 @@ final class RegistryJson {
         return out.toString();
     }
 
-    /** The scalar fields of a JSON object; nested values are skipped. */
+    /**
+     * The scalar fields of a JSON object, and arrays of scalars as Python prints a list
+     * ({@code ['a', 'b']}, as MSight shows a node that publishes to several topics); other nested
+     * values are skipped.
+     */
     private static Map<String, Object> read(String json) throws IOException {
         Map<String, Object> fields = new HashMap<>();
         try (JsonParser parser = JSON.createParser(json)) {
@@ -85,14 +99,40 @@ final class RegistryJson {
                 String field = parser.currentName();
                 JsonToken value = parser.nextToken();
                 if (value.isScalarValue()) {
-                    fields.put(field, value.isNumeric() ? parser.getNumberValue()
-                            : value == JsonToken.VALUE_NULL ? null : parser.getText());
+                    fields.put(field, scalar(parser, value));
+                } else if (value == JsonToken.START_ARRAY) {
+                    fields.put(field, pythonList(parser));
                 } else {
                     parser.skipChildren();
                 }
             }
         }
         return fields;
+    }
+
+    private static Object scalar(JsonParser parser, JsonToken value) throws IOException {
+        return value.isNumeric() ? parser.getNumberValue() : value == JsonToken.VALUE_NULL ? null : parser.getText();
+    }
+
+    /** An array as Python's {@code str(list)}: {@code ['a', 'b']}; nested values as {@code ...}. */
+    private static String pythonList(JsonParser parser) throws IOException {
+        StringJoiner list = new StringJoiner(", ", "[", "]");
+        for (JsonToken element = parser.nextToken(); element != JsonToken.END_ARRAY; element = parser.nextToken()) {
+            if (element == JsonToken.VALUE_STRING) {
+                list.add("'" + parser.getText() + "'");
+            } else if (element.isScalarValue()) {
+                Object scalar = scalar(parser, element);
+                list.add(scalar == null ? "None" : scalar.toString());
+            } else {
+                parser.skipChildren();
+                list.add("...");
+            }
+        }
+        return list.toString();
+    }
+
+    private static double number(Map<String, Object> fields, String key) {
+        return fields.get(key) instanceof Number n ? n.doubleValue() : Double.NaN;
     }
 
     private static String text(Map<String, Object> fields, String key, String otherwise) {

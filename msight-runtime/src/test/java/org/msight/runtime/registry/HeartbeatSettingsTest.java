@@ -21,9 +21,19 @@ class HeartbeatSettingsTest {
     }
 
     @Test
+    void msightsToleranceOfMinusOneTurnsTheCheckOffAndStaleAfterMustOutlastTwoBeats() {
+        assertThat(HeartbeatSettings.from(block("tolerance = -1.0s")).checksStaleness()).isFalse();
+        assertThat(HeartbeatSettings.from(block("tolerance = 0s")).checksStaleness()).isFalse();
+        assertThat(HeartbeatSettings.from(block("tolerance = 60s")).checksStaleness()).isTrue();
+        assertThatThrownBy(() -> HeartbeatSettings.from(block("update-interval = 6s")))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("stale-after (PT10S) must be at"
+                        + " least twice the update-interval (PT6S)");
+    }
+
+    @Test
     void actionOnErrorIsStopOrContinue() {
-        assertThat(HeartbeatSettings.from(block("action-on-error = stop")).actionOnError())
-                .isEqualTo(HeartbeatSettings.ActionOnError.STOP);
+        assertThat(HeartbeatSettings.from(block("action-on-error = continue")).actionOnError())
+                .isEqualTo(HeartbeatSettings.ActionOnError.CONTINUE);
         assertThatThrownBy(() -> HeartbeatSettings.from(block("action-on-error = restart")))
                 .isInstanceOf(ConfigException.BadValue.class).hasMessageContaining("'restart': use stop or continue");
     }

@@ -6,17 +6,19 @@ import static org.msight.runtime.bus.redis.RedisTests.await;
 import static org.msight.runtime.bus.redis.RedisTests.messages;
 import static org.msight.runtime.bus.redis.RedisTests.withDefaultLocale;
 
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.msight.api.data.ImageData;
 import org.msight.api.data.Metadata;
+import org.msight.api.data.SensorData;
 import org.msight.runtime.bus.redis.RedisAccessException;
 import org.msight.runtime.bus.redis.RedisSettings;
 import org.msight.runtime.bus.redis.RedisTests;
@@ -27,13 +29,27 @@ import redis.clients.jedis.Jedis;
 class NodeRegistryTest {
 
     private static final HeartbeatSettings QUICK = new HeartbeatSettings(Duration.ofMillis(100),
-            Duration.ofSeconds(2), Duration.ofMillis(400), ActionOnError.CONTINUE);
-    private static final NodeRecord RTSP = NodeRecord.of("rtsp_node", "edge-01", "rtsp_topic", null, "rtsp-receiver");
+            Duration.ofSeconds(5), Duration.ofMillis(100), Duration.ofSeconds(2), ActionOnError.STOP);
+    private static final NodeRecord RTSP = NodeRecord.of("rtsp_node", "edge-01", "rtsp_topic", null, "RTSPSourceNode");
+    private static final NodeRecord HTTP = NodeRecord.of("http_uploader_node", "edge-01", null, "rtsp_topic",
+            "HttpSinkNode");
     private static final List<TopicRecord> RTSP_TOPICS = List.of(new TopicRecord("rtsp_topic", "camera frames",
             ImageData.TAG));
-    private static final String NODE_JSON = "\\{\"name\":\"rtsp_node\",\"device\":\"edge-01\","
-            + "\"publish_topic\":\"rtsp_topic\",\"subscribe_topic\":null,\"type\":\"rtsp-receiver\","
-            + "\"last_heartbeat\":[0-9]{10}\\.[0-9]+,\"status\":\"%s\"}";
+    /** As MSight's json.dumps writes it, with this runtime's two fields after MSight's. */
+    private static final String NODE_JSON = "\\{\"name\": \"rtsp_node\", \"device\": \"edge-01\", "
+            + "\"publish_topic\": \"rtsp_topic\", \"subscribe_topic\": null, \"type\": \"RTSPSourceNode\", "
+            + "\"last_heartbeat\": [0-9]{10}\\.[0-9]+, \"status\": \"%s\", \"instance_id\": \"[0-9a-f-]{36}\", "
+            + "\"stale_after\": 2\\.0}";
+    /**
+     * A Python MSight uploader's entry, byte for byte as MSight's register() writes it: its heartbeat
+     * is minutes old because an idle MSight sink never refreshes it, and it is live.
+     */
+    private static final String PYTHON_UPLOADER = "{\"name\": \"http_uploader_node\", \"device\": \"edge-01\", "
+            + "\"publish_topic\": null, \"subscribe_topic\": \"rtsp_topic\", \"type\": \"HttpSinkNode\", "
+            + "\"last_heartbeat\": " + (Metadata.now() - 300) + ", \"status\": \"RUNNING\"}";
+    /** The topic a Python subscriber registers when it is missing. */
+    private static final String PYTHON_TOPIC = "{\"name\": \"rtsp_topic\", \"description\": \"\", "
+            + "\"data_type\": \"msight_core.data.base.SensorData\"}";
 
     private RedisTestServer server;
     private RedisSettings settings;
@@ -63,15 +79,19 @@ class NodeRegistryTest {
     private static void ignore(String error) {
     }
 
+    /** MSight's monitor rule for the Python node: its own field must be there, or it kills itself. */
+    private void assertPythonUploaderWouldLive() {
+        assertThat(raw.hget(NodeRegistry.NODES, "http_uploader_node")).isEqualTo(PYTHON_UPLOADER);
+    }
+
     @Test
-    void entriesHaveMsightsFieldsAndTheHeartbeatAdvances() {
+    void entriesAreMsightsBytesAndTheHeartbeatAdvances() {
         NodeRegistry registry = open(QUICK);
         double before = Metadata.now();
         registry.register(RTSP, RTSP_TOPICS, NodeRegistryTest::ignore);
         assertThat(raw.hget(NodeRegistry.NODES, "rtsp_node")).matches(String.format(NODE_JSON, "REGISTERED"));
-        assertThat(raw.hget(NodeRegistry.TOPICS, "rtsp_topic"))
-                .isEqualTo("{\"name\":\"rtsp_topic\",\"description\":\"camera frames\","
-                        + "\"data_type\":\"msight_core.data.image.ImageData\"}");
+        assertThat(raw.hget(NodeRegistry.TOPICS, "rtsp_topic")).isEqualTo("{\"name\": \"rtsp_topic\", "
+                + "\"description\": \"camera frames\", \"data_type\": \"msight_core.data.image.ImageData\"}");
 
         registry.status("rtsp_node", NodeStatus.RUNNING);
         assertThat(raw.hget(NodeRegistry.NODES, "rtsp_node")).matches(String.format(NODE_JSON, "RUNNING"));
@@ -81,82 +101,179 @@ class NodeRegistryTest {
         assertThat(registry.nodes()).singleElement().satisfies(node -> {
             assertThat(node.name()).isEqualTo("rtsp_node");
             assertThat(node.status()).isEqualTo(NodeStatus.RUNNING);
+            assertThat(node.writtenByThisRuntime()).isTrue();
+            assertThat(node.staleAt(Metadata.now())).isFalse();
         });
         assertThat(registry.topics()).containsExactly(RTSP_TOPICS.get(0));
     }
 
     @Test
-    void aLiveNodeOfTheSameNameIsRefusedAndAStoppedOneRemovesItsEntry() throws Throwable {
+    void anIdlePythonNodeKeepsItsNameAndItsEntryAndTheRefusedNodeWritesNothing() throws Throwable {
+        raw.hset(NodeRegistry.NODES, "http_uploader_node", PYTHON_UPLOADER);
+        raw.hset(NodeRegistry.TOPICS, "rtsp_topic", PYTHON_TOPIC);
+        NodeRegistry registry = open(QUICK);
+        withDefaultLocale(Locale.GERMANY, () -> assertThatThrownBy(() -> registry.register(HTTP,
+                List.of(new TopicRecord("rtsp_topic", "subscribed", SensorData.TAG),
+                        new TopicRecord("other_topic", "subscribed", SensorData.TAG)), NodeRegistryTest::ignore))
+                .isInstanceOf(DuplicateNodeException.class)
+                .hasMessageStartingWith("A node named 'http_uploader_node' is registered by another program, such as"
+                        + " Python MSight (type HttpSinkNode, device edge-01, status RUNNING, last heartbeat 30")
+                .hasMessageContaining("an old one does not prove it dead")
+                .hasMessageEndingWith("or replace its entry with --replace (msight.registry.replace = true) if you"
+                        + " know it is dead"));
+
+        assertThat(raw.hget(NodeRegistry.TOPICS, "rtsp_topic")).isEqualTo(PYTHON_TOPIC);
+        assertThat(raw.hexists(NodeRegistry.TOPICS, "other_topic")).as("a refused node writes nothing").isFalse();
+        registry.close();
+        assertPythonUploaderWouldLive();
+    }
+
+    @Test
+    void aPythonNodesEntryIsTakenOnlyWhenReplaceIsAsked() {
+        raw.hset(NodeRegistry.NODES, "http_uploader_node", PYTHON_UPLOADER);
+        NodeRegistry registry = open(QUICK);
+        ListAppender<ILoggingEvent> log = RedisTests.captureLog(NodeRegistry.class);
+        registry.register(HTTP, List.of(), true, NodeRegistryTest::ignore);
+
+        assertThat(registry.nodes()).singleElement().satisfies(node -> assertThat(node.writtenByThisRuntime()).isTrue());
+        assertThat(messages(log)).anyMatch(m -> m.startsWith("Node http_uploader_node replaces the entry of its name,"
+                + " as asked: type HttpSinkNode, device edge-01, last heartbeat 30"));
+        registry.close();
+        assertThat(raw.hexists(NodeRegistry.NODES, "http_uploader_node")).isFalse();
+    }
+
+    @Test
+    void aLiveNodeOfThisRuntimeIsRefusedAndAStaleOneIsTakenOver() throws Throwable {
         NodeRegistry first = open(QUICK);
         first.register(RTSP, RTSP_TOPICS, NodeRegistryTest::ignore);
         NodeRegistry second = open(QUICK); // another process
         withDefaultLocale(Locale.GERMANY, () -> assertThatThrownBy(() -> second.register(RTSP, RTSP_TOPICS,
                 NodeRegistryTest::ignore)).isInstanceOf(DuplicateNodeException.class)
-                .hasMessageStartingWith("A node named 'rtsp_node' is already running (device edge-01, status REGISTERED")
-                .hasMessageMatching(".* last heartbeat [0-9]+\\.[0-9] s ago\\): stop it, or give this node another name"));
+                .hasMessageStartingWith("A node named 'rtsp_node' is already running (type RTSPSourceNode, device"
+                        + " edge-01, status REGISTERED, last heartbeat ")
+                .hasMessageContaining("so it is live until its heartbeat is 2 s old): stop it, give this node another"
+                        + " name, or replace"));
 
-        first.remove("rtsp_node");
-        assertThat(raw.hexists(NodeRegistry.NODES, "rtsp_node")).isFalse();
-        assertThat(raw.hexists(NodeRegistry.TOPICS, "rtsp_topic")).isTrue();
+        // the first process is killed: its entry stays, and its heartbeat stops
+        String killed = raw.hget(NodeRegistry.NODES, "rtsp_node").replaceFirst("\"last_heartbeat\": [0-9.]+",
+                "\"last_heartbeat\": " + (Metadata.now() - 3));
+        first.close();
+        raw.hset(NodeRegistry.NODES, "rtsp_node", killed);
+        ListAppender<ILoggingEvent> log = RedisTests.captureLog(NodeRegistry.class);
         second.register(RTSP, RTSP_TOPICS, NodeRegistryTest::ignore);
+        assertThat(messages(log)).anyMatch(m -> m.matches("Node rtsp_node takes over its name from a stale entry of"
+                + " this runtime \\(last heartbeat 3\\.[0-9] s ago\\)"));
         second.close();
-        assertThat(raw.hexists(NodeRegistry.NODES, "rtsp_node")).as("close removes what is left").isFalse();
+        assertThat(raw.hexists(NodeRegistry.NODES, "rtsp_node")).as("close removes its own entry").isFalse();
+        assertThat(raw.hexists(NodeRegistry.TOPICS, "rtsp_topic")).as("topics stay").isTrue();
     }
 
     @Test
-    void aDeadOrStoppedEntryIsTakenOver() {
-        double old = Metadata.now() - 60;
-        // as Python MSight writes it: json.dumps separators, extra fields
-        raw.hset(NodeRegistry.NODES, "rtsp_node", "{\"name\": \"rtsp_node\", \"device\": \"edge-02\", \"publish_topic\":"
-                + " \"rtsp_topic\", \"subscribe_topic\": null, \"type\": \"RTSPSourceNode\", \"last_heartbeat\": " + old
-                + ", \"status\": \"RUNNING\", \"pid\": 4242}");
+    void aNodeWhoseNameAnotherProcessTookNeverWritesOrDeletesItAndStops() {
+        List<String> errors = new CopyOnWriteArrayList<>();
         NodeRegistry registry = open(QUICK);
-        assertThat(registry.nodes()).singleElement().isEqualTo(new NodeRecord("rtsp_node", "edge-02", "rtsp_topic",
-                null, "RTSPSourceNode", old, NodeStatus.RUNNING));
-        registry.register(RTSP, RTSP_TOPICS, NodeRegistryTest::ignore);
-        assertThat(registry.nodes()).singleElement().extracting(NodeRecord::device).isEqualTo("edge-01");
+        registry.register(HTTP, List.of(), errors::add);
+        // a Python node of the same name starts: MSight's register() only warns, then overwrites
+        raw.hset(NodeRegistry.NODES, "http_uploader_node", PYTHON_UPLOADER);
 
-        raw.hset(NodeRegistry.NODES, "stopped_node", "{\"name\": \"stopped_node\", \"last_heartbeat\": "
-                + Metadata.now() + ", \"status\": \"STOPPED\"}");
-        registry.register(NodeRecord.of("stopped_node", "edge-01", null, "rtsp_topic", "http-uploader"), List.of(),
+        await("the error handler", () -> !errors.isEmpty());
+        assertThat(errors).singleElement().asString().isEqualTo("is not registered, it may be dead (another process"
+                + " holds its entry in MSIGHT:NODES)");
+        registry.status("http_uploader_node", NodeStatus.STOPPED);
+        registry.close();
+        assertPythonUploaderWouldLive();
+    }
+
+    @Test
+    void publishersAndSubscribersAddTopicsOnlyWhenMissingAndBothComeBackAfterFlushall() {
+        raw.hset(NodeRegistry.TOPICS, "rtsp_topic", PYTHON_TOPIC);
+        NodeRegistry registry = open(QUICK);
+        registry.register(RTSP, RTSP_TOPICS, NodeRegistryTest::ignore);
+        registry.register(HTTP, List.of(new TopicRecord("upload_topic", "subscribed", SensorData.TAG)),
                 NodeRegistryTest::ignore);
+        assertThat(raw.hget(NodeRegistry.TOPICS, "rtsp_topic")).as("never rewritten").isEqualTo(PYTHON_TOPIC);
+        assertThat(raw.hget(NodeRegistry.TOPICS, "upload_topic")).contains("\"data_type\": \"" + SensorData.TAG + "\"");
+
+        raw.flushAll();
+        await("the entries and topics to come back", () -> raw.hlen(NodeRegistry.NODES) == 2
+                && raw.hexists(NodeRegistry.TOPICS, "rtsp_topic") && raw.hexists(NodeRegistry.TOPICS, "upload_topic"));
+        assertThat(raw.hget(NodeRegistry.TOPICS, "rtsp_topic")).contains(ImageData.TAG);
+        raw.hset(NodeRegistry.TOPICS, "rtsp_topic", PYTHON_TOPIC);
+        assertThat(registry.reset()).isEqualTo(2);
+        await("the entries and topics to come back after reset", () -> raw.hlen(NodeRegistry.NODES) == 2
+                && raw.hlen(NodeRegistry.TOPICS) == 2);
     }
 
     @Test
-    void entriesComeBackAfterRedisRestartsEmpty() throws Throwable {
-        NodeRegistry registry = open(QUICK);
-        registry.register(RTSP, RTSP_TOPICS, NodeRegistryTest::ignore);
+    void aShortRedisOutageOnlyDelaysTheHeartbeat() throws Throwable {
+        List<String> errors = new CopyOnWriteArrayList<>();
+        NodeRegistry registry = open(QUICK); // tolerance 5 s, action stop
+        registry.register(RTSP, RTSP_TOPICS, errors::add);
         ListAppender<ILoggingEvent> log = RedisTests.captureLog(NodeRegistry.class);
         withDefaultLocale(Locale.GERMANY, () -> {
             raw.close();
             server.stop();
+            await("the heartbeat to fail", () -> messages(log).stream().anyMatch(m -> m.startsWith("Heartbeat failed:")));
             server.start();
             raw = settings.connect(settings.socketTimeout());
             await("the entry to come back", () -> raw.hexists(NodeRegistry.NODES, "rtsp_node"));
             await("the topic to come back", () -> raw.hexists(NodeRegistry.TOPICS, "rtsp_topic"));
+            await("the log line", () -> messages(log).stream()
+                    .anyMatch(m -> m.matches("Heartbeat restored after [0-9]+\\.[0-9] s")));
         });
-        assertThat(messages(log)).anyMatch(m -> m.matches("Heartbeat restored after [0-9]+\\.[0-9] s"));
+        assertThat(errors).isEmpty();
     }
 
     @Test
-    void aFailingHeartbeatStopsTheNodesWhenTheActionIsStop() {
+    void aHeartbeatFailingBeyondThePositiveToleranceStopsTheNode() {
         List<String> errors = new CopyOnWriteArrayList<>();
-        NodeRegistry registry = open(new HeartbeatSettings(Duration.ofMillis(100), Duration.ofSeconds(2),
-                Duration.ofMillis(300), ActionOnError.STOP));
+        NodeRegistry registry = open(new HeartbeatSettings(Duration.ofMillis(100), Duration.ofMillis(300),
+                Duration.ofMillis(100), Duration.ofSeconds(2), ActionOnError.STOP));
         registry.register(RTSP, RTSP_TOPICS, errors::add);
         raw.close();
         server.stop();
         await("the error handler", () -> !errors.isEmpty());
-        assertThat(errors).singleElement().asString().startsWith("heartbeat failing for 0.3 s: Redis unreachable at");
+        assertThat(errors).singleElement().asString().matches("is not sending heartbeat \\(none reached Redis for"
+                + " 0\\.[3-9][0-9]* s, tolerance 0\\.3 s\\)|is not sending heartbeat \\(none reached Redis for [1-9].*");
     }
 
     @Test
-    void resetDeletesMsightKeysOnly() {
+    void aToleranceOfZeroOrLessTurnsTheStalenessCheckOff() {
+        List<String> checked = new CopyOnWriteArrayList<>();
+        List<String> unchecked = new CopyOnWriteArrayList<>();
+        open(new HeartbeatSettings(Duration.ofMillis(100), Duration.ofMillis(300), Duration.ofMillis(100),
+                Duration.ofSeconds(2), ActionOnError.STOP)).register(RTSP, RTSP_TOPICS, checked::add);
+        NodeRegistry off = open(new HeartbeatSettings(Duration.ofMillis(100), Duration.ofSeconds(-1),
+                Duration.ofMillis(100), Duration.ofSeconds(2), ActionOnError.STOP));
+        off.register(HTTP, List.of(), unchecked::add);
+        NodeRegistry zero = open(new HeartbeatSettings(Duration.ofMillis(100), Duration.ZERO,
+                Duration.ofMillis(100), Duration.ofSeconds(2), ActionOnError.STOP));
+        zero.register(NodeRecord.of("third", "edge-01", null, "t", "HttpSinkNode"), List.of(), unchecked::add);
+        raw.close();
+        server.stop();
+        // the same outage and checking rhythm stop a node whose tolerance is positive
+        await("the checked node's error handler", () -> !checked.isEmpty());
+        assertThat(unchecked).isEmpty();
+    }
+
+    @Test
+    void msightStatusCallsOldHeartbeatsStaleByTheirWritersTolerance() {
+        double now = Metadata.now();
+        NodeRecord ours = new NodeRecord("a", "d", null, null, "t", now - 3, NodeStatus.RUNNING, "id", 2);
+        assertThat(ours.staleAt(now)).isTrue();
+        assertThat(ours.beat(now - 1, NodeStatus.RUNNING).staleAt(now)).isFalse();
+        NodeRecord python = new NodeRecord("b", "d", null, null, "t", now - 30, NodeStatus.RUNNING, null, Double.NaN);
+        assertThat(python.staleAt(now)).isFalse();
+        assertThat(python.beat(now - 61, NodeStatus.RUNNING).staleAt(now)).isTrue();
+    }
+
+    @Test
+    void aListOfPublishTopicsReadsAsPythonPrintsIt() throws Exception {
+        raw.hset(NodeRegistry.NODES, "fusion", "{\"name\": \"fusion\", \"device\": \"edge-01\", \"publish_topic\":"
+                + " [\"a\", \"b\"], \"subscribe_topic\": null, \"type\": \"FusionNode\", \"last_heartbeat\": 1.5,"
+                + " \"status\": \"RUNNING\"}");
         NodeRegistry registry = open(QUICK);
-        registry.register(RTSP, RTSP_TOPICS, NodeRegistryTest::ignore);
-        raw.set("other", "kept");
-        assertThat(registry.reset()).isEqualTo(2);
-        assertThat(raw.keys("*")).containsExactly("other");
+        assertThat(registry.nodes()).singleElement().extracting(NodeRecord::publishTopic).isEqualTo("['a', 'b']");
     }
 
     @Test
@@ -165,5 +282,13 @@ class NodeRegistryTest {
         server.stop();
         assertThatThrownBy(() -> NodeRegistry.open(settings, QUICK)).isInstanceOf(RedisAccessException.class)
                 .hasMessageStartingWith("Redis unreachable at 127.0.0.1:" + server.port() + " (");
+    }
+
+    @Test
+    void resetDeletesMsightKeysOnly() {
+        raw.hset(NodeRegistry.NODES, Map.of("x", "{}"));
+        raw.set("other", "kept");
+        assertThat(open(QUICK).reset()).isEqualTo(1);
+        assertThat(raw.keys("*")).containsExactly("other");
     }
 }

@@ -36,13 +36,13 @@ public final class LaunchHttp implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        Map<String, Object> node = options.nodeBlock("http-uploader");
+        Map<String, Object> node = options.nodeBlock("http-uploader", "HttpSinkNode");
         node.put("subscribe-topic", subscribeTopic);
         node.put("url", url);
         node.put("partition-key-mode", partitionKeyMode);
         LauncherOptions.putSeconds(node, "wait", waitSeconds);
         node.put("shards", shards);
-        return Launcher.run("msight_launch_http", options, node);
+        return Launcher.run("msight_launch_http", options, -1, node);
     }
 
     public static void main(String[] args) {

@@ -33,7 +33,7 @@ public final class LaunchRtsp implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        Map<String, Object> node = options.nodeBlock("rtsp-receiver");
+        Map<String, Object> node = options.nodeBlock("rtsp-receiver", "RTSPSourceNode");
         node.put("publish-topic", publishTopic);
         node.put("sensor-name", sensorName);
         node.put("url", url);
@@ -41,7 +41,7 @@ public final class LaunchRtsp implements Callable<Integer> {
         if (resizeRatio != null) {
             node.put("resize-ratio", resizeRatio);
         }
-        return Launcher.run("msight_launch_rtsp", options, node);
+        return Launcher.run("msight_launch_rtsp", options, 60, node);
     }
 
     public static void main(String[] args) {

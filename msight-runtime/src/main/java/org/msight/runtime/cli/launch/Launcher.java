@@ -16,11 +16,12 @@ final class Launcher {
     /**
      * Runs node {@code name} from {@code node}'s settings until SIGINT or SIGTERM.
      *
+     * @param defaultTolerance MSight's heartbeat tolerance for this kind of node (seconds; -1 for none)
      * @return the exit code
      */
-    static int run(String command, LauncherOptions options, Map<String, Object> node) {
+    static int run(String command, LauncherOptions options, double defaultTolerance, Map<String, Object> node) {
         Config pipeline = ConfigValueFactory.fromMap(Map.of(
-                "msight", options.runtimeBlock(),
+                "msight", options.runtimeBlock(defaultTolerance),
                 "nodes", Map.of(options.name, node))).toConfig();
         return MsightRun.runPipeline(new Runtime(List.of()), runtime -> runtime.load(command, pipeline));
     }

@@ -2,10 +2,16 @@ package org.msight.runtime.cli.launch;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
 /** The flags every MSight launcher takes (MSight's {@code msight_launch_*} common arguments). */
 final class LauncherOptions {
+
+    @Spec(Spec.Target.MIXEE)
+    CommandSpec spec;
 
     @Option(names = {"-n", "--name"}, required = true, description = "Name of the node (unique among live nodes).")
     String name;
@@ -18,47 +24,68 @@ final class LauncherOptions {
             description = "DEBUG, INFO, WARNING, ERROR or CRITICAL (default: $MSIGHT_LOGGING_LEVEL, else INFO).")
     String loggingLevel;
 
-    @Option(names = "--heartbeat-update-interval", paramLabel = "SECONDS",
-            description = "Seconds between heartbeat updates in the node registry.")
+    @Option(names = "--heartbeat-update-interval", paramLabel = "N",
+            description = "MSight's count of messages between heartbeats; accepted, while the heartbeat here is"
+                    + " written every second whether or not messages flow (msight.registry.heartbeat.update-interval).")
     Double heartbeatUpdateInterval;
 
     @Option(names = "--heartbeat-tolerance", paramLabel = "SECONDS",
-            description = "Seconds after which a silent node counts as dead.")
+            description = "Stop (see --action-on-error) when the heartbeat has not reached Redis for this long;"
+                    + " 0 or negative turns the check off (default as MSight: 60 for sources, -1 for sinks).")
     Double heartbeatTolerance;
 
-    @Option(names = "--heartbeat-checking-duration", paramLabel = "SECONDS",
-            description = "Seconds heartbeat updates may keep failing before it is an error.")
-    Double heartbeatCheckingDuration;
+    @Option(names = "--heartbeat-checking-duration", paramLabel = "SECONDS", defaultValue = "15",
+            description = "Seconds between checks of this node's own registry entry (default: ${DEFAULT-VALUE}).")
+    double heartbeatCheckingDuration;
 
-    @Option(names = "--action-on-error", paramLabel = "stop|continue",
-            description = "What a heartbeat error does: stop the node, or continue (default).")
+    @Option(names = "--action-on-error", paramLabel = "stop|continue", defaultValue = "stop",
+            description = "When another process holds this node's entry, or its heartbeat is older than the"
+                    + " tolerance: stop the node (exit 1), or continue (default: ${DEFAULT-VALUE}).")
     String actionOnError;
+
+    @Option(names = "--replace",
+            description = "Take the node's name even from a live or another program's registry entry.")
+    boolean replace;
 
     @Option(names = "--group-id", description = "Accepted for MSight compatibility; pub/sub topics have no consumer groups.")
     String groupId;
 
-    /** The msight block: the Redis bus, the level and the heartbeat flags given. */
-    Map<String, Object> runtimeBlock() {
-        Map<String, Object> heartbeat = new LinkedHashMap<>();
-        putSeconds(heartbeat, "update-interval", heartbeatUpdateInterval);
-        putSeconds(heartbeat, "tolerance", heartbeatTolerance);
-        putSeconds(heartbeat, "checking-duration", heartbeatCheckingDuration);
-        if (actionOnError != null) {
-            heartbeat.put("action-on-error", actionOnError);
+    /**
+     * The msight block: the Redis bus, the level, the heartbeat flags and --replace.
+     *
+     * @param defaultTolerance MSight's default heartbeat tolerance for this kind of node, in seconds
+     */
+    Map<String, Object> runtimeBlock(double defaultTolerance) {
+        if (heartbeatUpdateInterval != null && !(heartbeatUpdateInterval > 0)) {
+            throw new ParameterException(spec.commandLine(), "--heartbeat-update-interval must be positive, was "
+                    + heartbeatUpdateInterval);
         }
+        if (!(heartbeatCheckingDuration > 0)) {
+            throw new ParameterException(spec.commandLine(), "--heartbeat-checking-duration must be positive, was "
+                    + heartbeatCheckingDuration);
+        }
+        Map<String, Object> heartbeat = new LinkedHashMap<>();
+        putSeconds(heartbeat, "tolerance", heartbeatTolerance != null ? heartbeatTolerance : defaultTolerance);
+        putSeconds(heartbeat, "checking-duration", heartbeatCheckingDuration);
+        heartbeat.put("action-on-error", actionOnError);
         Map<String, Object> msight = new LinkedHashMap<>();
         msight.put("bus", "redis");
         if (loggingLevel != null) {
             msight.put("logging-level", loggingLevel);
         }
-        msight.put("registry", Map.of("heartbeat", heartbeat));
+        msight.put("registry", Map.of("heartbeat", heartbeat, "replace", replace));
         return msight;
     }
 
-    /** A node block of {@code type} with the common node flags. */
-    Map<String, Object> nodeBlock(String type) {
+    /**
+     * A node block of {@code type} with the common node flags.
+     *
+     * @param msightClass MSight's class for this node, the {@code type} its registry entry shows
+     */
+    Map<String, Object> nodeBlock(String type, String msightClass) {
         Map<String, Object> node = new LinkedHashMap<>();
         node.put("type", type);
+        node.put("registry-type", msightClass);
         node.put("gap", gap);
         return node;
     }

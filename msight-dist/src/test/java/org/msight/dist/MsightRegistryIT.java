@@ -1,0 +1,144 @@
+package org.msight.dist;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.msight.testkit.RedisTestServer;
+import redis.clients.jedis.Jedis;
+
+/**
+ * The node registry shared with Python MSight nodes, through the distribution's commands: MSight's
+ * entries are written into a real Redis byte for byte as MSight writes them, and MSight's monitor
+ * rule (its own field must be there) is checked after the Java nodes stop.
+ */
+class MsightRegistryIT {
+
+    private static final Duration LIMIT = Duration.ofSeconds(30);
+    /** An idle Python uploader: MSight refreshes the heartbeat only as messages flow, so it is old. */
+    private static final String PYTHON_UPLOADER = "{\"name\": \"py_uploader\", \"device\": \"edge-py\", "
+            + "\"publish_topic\": null, \"subscribe_topic\": \"rtsp_topic\", \"type\": \"HttpSinkNode\", "
+            + "\"last_heartbeat\": 1763353393.866798, \"status\": \"RUNNING\"}";
+    private static final String PYTHON_TOPIC = "{\"name\": \"rtsp_topic\", \"description\": \"\", "
+            + "\"data_type\": \"msight_core.data.base.SensorData\"}";
+
+    @TempDir
+    Path dir;
+
+    private RedisTestServer redis;
+    private Jedis raw;
+    private UploadServer server;
+
+    @BeforeEach
+    void start() throws Exception {
+        redis = new RedisTestServer().start();
+        raw = new Jedis("127.0.0.1", redis.port());
+        server = new UploadServer();
+    }
+
+    @AfterEach
+    void stop() {
+        server.close();
+        raw.close();
+        redis.close();
+    }
+
+    private Map<String, String> env() {
+        return Map.of("MSIGHT_REDIS_MESSAGE_BROKER_HOST", "127.0.0.1",
+                "MSIGHT_REDIS_MESSAGE_BROKER_PORT", String.valueOf(redis.port()),
+                "MSIGHT_EDGE_DEVICE_NAME", "edge-it");
+    }
+
+    private RunningCommand uploader(String name, String log, String... more) throws Exception {
+        String[] args = new String[more.length + 6];
+        System.arraycopy(new String[] {"-st", "rtsp_topic", "-n", name, "--url", server.url()}, 0, args, 0, 6);
+        System.arraycopy(more, 0, args, 6, more.length);
+        return Distribution.start(dir.resolve(log), env(), "msight_launch_http", args);
+    }
+
+    private JsonNode status() throws Exception {
+        try (RunningCommand status = Distribution.start(dir.resolve("status.log"), env(), "msight_status", "--json")) {
+            assertThat(status.awaitExit(LIMIT)).isZero();
+            return new ObjectMapper().readTree(status.output());
+        }
+    }
+
+    private JsonNode node(JsonNode status, String name) {
+        for (JsonNode node : status.get("nodes")) {
+            if (node.get("name").asText().equals(name)) {
+                return node;
+            }
+        }
+        return null;
+    }
+
+    @Test
+    void anIdlePythonUploaderKeepsItsNameItsEntryAndItsTopic() throws Exception {
+        raw.hset("MSIGHT:NODES", "py_uploader", PYTHON_UPLOADER);
+        raw.hset("MSIGHT:TOPICS", "rtsp_topic", PYTHON_TOPIC);
+        try (RunningCommand refused = uploader("py_uploader", "refused.log")) {
+            assertThat(refused.awaitExit(LIMIT)).isEqualTo(2);
+            assertThat(refused.output()).contains("A node named 'py_uploader' is registered by another program")
+                    .contains("--replace").doesNotContain("\tat ");
+        }
+        // MSight's sink defaults (tolerance -1) and MSight's iteration count are accepted
+        try (RunningCommand java = uploader("java_uploader", "java.log", "--heartbeat-tolerance", "-1",
+                "--heartbeat-update-interval", "10", "--logging-level", "WARNING")) {
+            await().atMost(LIMIT).until(() -> node(status(), "java_uploader") != null
+                    && node(status(), "java_uploader").get("status").asText().equals("RUNNING"));
+            assertThat(raw.hget("MSIGHT:NODES", "java_uploader")).startsWith("{\"name\": \"java_uploader\", \"device\":"
+                    + " \"edge-it\", \"publish_topic\": null, \"subscribe_topic\": \"rtsp_topic\", \"type\":"
+                    + " \"HttpSinkNode\", \"last_heartbeat\": ");
+            JsonNode python = node(status(), "py_uploader");
+            assertThat(python.get("stale").asBoolean()).isTrue();
+            assertThat(python.get("this_runtime").asBoolean()).isFalse();
+
+            try (RunningCommand reset = Distribution.start(dir.resolve("reset.log"), env(), "msight_reset_redis")) {
+                assertThat(reset.awaitExit(LIMIT)).isZero();
+            }
+            await().atMost(LIMIT).until(() -> raw.hexists("MSIGHT:NODES", "java_uploader")
+                    && raw.hexists("MSIGHT:TOPICS", "rtsp_topic"));
+            assertThat(raw.hget("MSIGHT:TOPICS", "rtsp_topic")).contains("\"data_type\": \"msight_core.data.base.SensorData\"");
+            raw.hset("MSIGHT:NODES", "py_uploader", PYTHON_UPLOADER);
+            assertThat(java.terminate(LIMIT)).isZero();
+        }
+        assertThat(raw.hget("MSIGHT:NODES", "py_uploader")).isEqualTo(PYTHON_UPLOADER);
+        assertThat(raw.hexists("MSIGHT:NODES", "java_uploader")).isFalse();
+    }
+
+    @Test
+    void aKilledNodeShowsAsStaleAndItsNameIsTakenOverOnlyOnceItIsStale() throws Exception {
+        Path pipeline = Files.writeString(dir.resolve("uploader.conf"), """
+                msight { bus = redis, registry.heartbeat { update-interval = 500ms, stale-after = 2s } }
+                nodes.up { type = http-uploader, subscribe-topic = rtsp_topic, url = "%s" }
+                """.formatted(server.url()));
+        try (RunningCommand first = Distribution.start(dir.resolve("first.log"), env(), "msight-run",
+                pipeline.toString())) {
+            first.awaitOutput("started 1 node", LIMIT);
+            try (RunningCommand second = Distribution.start(dir.resolve("second.log"), env(), "msight-run",
+                    pipeline.toString())) {
+                assertThat(second.awaitExit(LIMIT)).isEqualTo(2);
+                assertThat(second.output()).contains("A node named 'up' is already running");
+            }
+            first.kill(LIMIT);
+        }
+        assertThat(node(status(), "up").get("status").asText()).isEqualTo("RUNNING");
+        await().atMost(LIMIT).until(() -> node(status(), "up").get("stale").asBoolean());
+        try (RunningCommand third = Distribution.start(dir.resolve("third.log"), env(), "msight-run",
+                pipeline.toString())) {
+            third.awaitOutput("takes over its name from a stale entry of this runtime", LIMIT);
+            await().atMost(LIMIT).until(() -> !node(status(), "up").get("stale").asBoolean());
+            assertThat(third.terminate(LIMIT)).isZero();
+        }
+        assertThat(raw.hexists("MSIGHT:NODES", "up")).isFalse();
+    }
+}
