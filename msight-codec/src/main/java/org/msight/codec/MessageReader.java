@@ -10,14 +10,16 @@ import java.util.List;
 import java.util.Map;
 import org.msight.api.data.DataType;
 import org.msight.api.data.Fields;
+import org.msight.api.data.GenericData;
 import org.msight.api.data.MalformedDataException;
 import org.msight.api.data.Metadata;
 import org.msight.api.data.SensorData;
 
 /**
- * Reads one MSight message from a Jackson parser (MessagePack or JSON): a map with keys in any
- * order, unknown keys kept for the data type to ignore, its {@code data_type} tag choosing the
- * {@link DataType} that restores it.
+ * Reads one MSight message from a Jackson parser (MessagePack or JSON): any map. Its
+ * {@code data_type} chooses the {@link DataType} that restores it; when there is none, or the
+ * typed message would not write back exactly what arrived (see {@link ExactCheck}), it is a
+ * {@link GenericData} that keeps every field in order with its kind.
  */
 final class MessageReader {
 
@@ -31,10 +33,11 @@ final class MessageReader {
     }
 
     /**
-     * @throws MalformedDataException for anything but one well-formed message of a known type
+     * @param base64Bytes whether bytes arrive as Base64 strings (the JSON form)
+     * @throws MalformedDataException for anything but one well-formed map
      * @throws IOException when the parser fails; the caller reports it as malformed
      */
-    SensorData read(JsonParser in) throws IOException {
+    SensorData read(JsonParser in, boolean base64Bytes) throws IOException {
         JsonToken first = in.nextToken();
         if (first != JsonToken.START_OBJECT) {
             throw new MalformedDataException("payload should be a map but is " + describe(first));
@@ -43,22 +46,23 @@ final class MessageReader {
         Map<String, Object> values = (Map<String, Object>) readValue(in, first, 0);
         expectEnd(in);
         Fields fields = new Fields(values);
-        String tag = fields.string("data_type");
-        if (tag == null) {
-            throw new MalformedDataException("field 'data_type' is missing");
-        }
-        DataType type = types.get(tag);
+        SensorData typed = typed(fields);
+        return typed != null && ExactCheck.writesBack(typed, values, base64Bytes) ? typed
+                : new GenericData(fields, typed);
+    }
+
+    /** The message read by the data type of its tag, or {@code null} when there is none or it cannot read it. */
+    private SensorData typed(Fields fields) {
+        DataType type = fields.value("data_type") instanceof String tag ? types.get(tag) : null;
         if (type == null) {
-            throw new MalformedDataException("unknown data_type '" + tag + "' (known: " + types.keySet() + ")");
+            return null;
         }
-        Metadata metadata = new Metadata(fields.string("sensor_name"), fields.float64("capture_timestamp"),
-                fields.float64("creation_timestamp"), fields.int64("frame_id"), fields.string("device_name"));
         try {
+            Metadata metadata = new Metadata(fields.string("sensor_name"), fields.float64("capture_timestamp"),
+                    fields.float64("creation_timestamp"), fields.int64("frame_id"), fields.string("device_name"));
             return type.read(metadata, fields);
-        } catch (MalformedDataException e) {
-            throw e;
-        } catch (RuntimeException e) {
-            throw new MalformedDataException("data_type '" + tag + "' rejected the message: " + e);
+        } catch (RuntimeException e) { // a plugin's reader may throw anything: the message stays generic
+            return null;
         }
     }
 
@@ -86,7 +90,8 @@ final class MessageReader {
                 return in.getText();
             }
             case VALUE_NUMBER_INT -> {
-                return in.getNumberValue();
+                return in.getNumberType() == JsonParser.NumberType.BIG_INTEGER ? in.getBigIntegerValue()
+                        : (Object) in.getLongValue();
             }
             case VALUE_NUMBER_FLOAT -> {
                 return in.getDoubleValue();

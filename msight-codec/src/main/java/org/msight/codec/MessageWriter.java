@@ -7,13 +7,11 @@ import java.math.BigInteger;
 import java.util.List;
 import java.util.Map;
 import org.msight.api.data.FieldWriter;
-import org.msight.api.data.Metadata;
 import org.msight.api.data.SensorData;
 
 /**
  * Writes one MSight message as a map through a Jackson generator, so the same code makes the
- * MessagePack wire format and the JSON form: the common fields in MSight's order, then the
- * type's own. Bytes go to the MessagePack generator as they are ({@code bin}); in JSON they are
+ * MessagePack wire format and the JSON form, as {@link SensorData#writeMessage} lays it out. Bytes go to the MessagePack generator as they are ({@code bin}); in JSON they are
  * a Base64 string written past the generator, straight into its {@link ByteSink}.
  */
 final class MessageWriter implements FieldWriter {
@@ -38,16 +36,8 @@ final class MessageWriter implements FieldWriter {
     }
 
     void write(SensorData data) throws IOException {
-        Metadata metadata = data.metadata();
         out.writeStartObject();
-        writeString("data_type", data.typeTag());
-        writeString("sensor_name", metadata.sensorName());
-        writeDouble("capture_timestamp", metadata.captureTimestamp());
-        writeDouble("creation_timestamp", metadata.creationTimestamp());
-        out.writeFieldName("frame_id");
-        writeUnsigned(metadata.frameId());
-        writeString("device_name", metadata.deviceName());
-        data.writeFields(this);
+        data.writeMessage(this);
         out.writeEndObject();
     }
 
@@ -151,15 +141,6 @@ final class MessageWriter implements FieldWriter {
             out.writeNumber(PythonFloats.repr(value));
         } else {
             out.writeNumber(value);
-        }
-    }
-
-    /** Frame ids are unsigned 64-bit in MSight: ids past 2^63 stay positive (MessagePack uint64). */
-    private void writeUnsigned(long value) throws IOException {
-        if (value >= 0) {
-            out.writeNumber(value);
-        } else {
-            out.writeNumber(new BigInteger(Long.toUnsignedString(value)));
         }
     }
 }

@@ -16,6 +16,7 @@ import java.util.Set;
 import org.msgpack.jackson.dataformat.MessagePackFactory;
 import org.msight.api.data.BytesData;
 import org.msight.api.data.DataType;
+import org.msight.api.data.GenericData;
 import org.msight.api.data.ImageData;
 import org.msight.api.data.MalformedDataException;
 import org.msight.api.data.MsightFormats;
@@ -24,8 +25,9 @@ import org.msight.api.data.SensorData;
 /**
  * MSight's message formats: the MessagePack map published on Redis, byte for byte what Python
  * MSight writes, and the JSON form ({@code to_json()}) posted by the HTTP uploader, byte for byte
- * what Python's {@code json.dumps} writes. Reading accepts keys in any order, ignores unknown
- * keys, and restores every {@link DataType} the codec was built with. Thread-safe.
+ * what Python's {@code json.dumps} writes. Reading restores every {@link DataType} the codec was
+ * built with, and keeps any other map, or one its type would not write back byte for byte, as a
+ * {@link GenericData}. Thread-safe.
  */
 public final class MsightCodec implements MsightFormats {
 
@@ -138,26 +140,28 @@ public final class MsightCodec implements MsightFormats {
      * Reads one MessagePack payload. Its headers are checked first, so a hostile payload whose
      * lengths claim more than it holds is malformed, never a huge allocation.
      *
-     * @throws MalformedDataException when it is not one MSight message of a known type
+     * @return the typed message when its data type writes it back exactly, else a {@link GenericData}
+     * @throws MalformedDataException when it is not one MessagePack map
      */
     @Override
     public SensorData fromMessagePack(byte[] payload) {
         MessagePackCheck.requireWellFormed(payload);
-        return read(payload, messagePack, "MessagePack");
+        return read(payload, messagePack, false, "MessagePack");
     }
 
     /**
      * Reads one message in the JSON form.
      *
-     * @throws MalformedDataException when it is not one MSight message of a known type
+     * @return the typed message when its data type writes it back exactly, else a {@link GenericData}
+     * @throws MalformedDataException when it is not one JSON object
      */
     public SensorData fromJson(byte[] json) {
-        return read(json, this.json, "JSON");
+        return read(json, this.json, true, "JSON");
     }
 
-    private SensorData read(byte[] payload, JsonFactory factory, String format) {
+    private SensorData read(byte[] payload, JsonFactory factory, boolean base64Bytes, String format) {
         try (JsonParser parser = factory.createParser(payload)) {
-            return reader.read(parser);
+            return reader.read(parser, base64Bytes);
         } catch (MalformedDataException e) {
             throw e;
         } catch (IOException | RuntimeException e) {

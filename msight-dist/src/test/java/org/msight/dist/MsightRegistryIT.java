@@ -23,7 +23,7 @@ import redis.clients.jedis.Jedis;
  */
 class MsightRegistryIT {
 
-    private static final Duration LIMIT = Duration.ofSeconds(30);
+    private static final Duration LIMIT = Duration.ofSeconds(60);
     /** An idle Python uploader: MSight refreshes the heartbeat only as messages flow, so it is old. */
     private static final String PYTHON_UPLOADER = "{\"name\": \"py_uploader\", \"device\": \"edge-py\", "
             + "\"publish_topic\": null, \"subscribe_topic\": \"rtsp_topic\", \"type\": \"HttpSinkNode\", "
@@ -93,8 +93,8 @@ class MsightRegistryIT {
         // MSight's sink defaults (tolerance -1) and MSight's iteration count are accepted
         try (RunningCommand java = uploader("java_uploader", "java.log", "--heartbeat-tolerance", "-1",
                 "--heartbeat-update-interval", "10", "--logging-level", "WARNING")) {
-            await().atMost(LIMIT).until(() -> node(status(), "java_uploader") != null
-                    && node(status(), "java_uploader").get("status").asText().equals("RUNNING"));
+            await().atMost(LIMIT).until(() -> raw.hget("MSIGHT:NODES", "java_uploader") != null
+                    && raw.hget("MSIGHT:NODES", "java_uploader").contains("\"status\": \"RUNNING\""));
             assertThat(raw.hget("MSIGHT:NODES", "java_uploader")).startsWith("{\"name\": \"java_uploader\", \"device\":"
                     + " \"edge-it\", \"publish_topic\": null, \"subscribe_topic\": \"rtsp_topic\", \"type\":"
                     + " \"HttpSinkNode\", \"last_heartbeat\": ");
@@ -132,11 +132,12 @@ class MsightRegistryIT {
             first.kill(LIMIT);
         }
         assertThat(node(status(), "up").get("status").asText()).isEqualTo("RUNNING");
-        await().atMost(LIMIT).until(() -> node(status(), "up").get("stale").asBoolean());
+        await().atMost(LIMIT).pollInterval(Duration.ofSeconds(1)).until(() -> node(status(), "up").get("stale").asBoolean());
         try (RunningCommand third = Distribution.start(dir.resolve("third.log"), env(), "msight-run",
                 pipeline.toString())) {
             third.awaitOutput("takes over its name from a stale entry of this runtime", LIMIT);
-            await().atMost(LIMIT).until(() -> !node(status(), "up").get("stale").asBoolean());
+            await().atMost(LIMIT).pollInterval(Duration.ofSeconds(1))
+                    .until(() -> !node(status(), "up").get("stale").asBoolean());
             assertThat(third.terminate(LIMIT)).isZero();
         }
         assertThat(raw.hexists("MSIGHT:NODES", "up")).isFalse();

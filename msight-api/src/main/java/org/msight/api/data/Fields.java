@@ -1,22 +1,31 @@
 package org.msight.api.data;
 
 import java.util.Base64;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
- * The decoded fields of one message, read by a {@link DataType}. Values are what a MessagePack
- * or JSON reader yields: {@code null}, {@link String}, {@link Number}, {@link Boolean},
- * {@code byte[]}, {@link List}, {@link Map}. Typed getters throw {@link MalformedDataException}
- * naming the field when it is missing or of another type.
+ * The decoded fields of one message, in the order they arrived, read by a {@link DataType} and
+ * kept by {@link GenericData}. Each value keeps the kind MessagePack gave it: nil as {@code null},
+ * str as {@link String}, bin as {@code byte[]}, int as {@link Long} ({@link java.math.BigInteger}
+ * past {@code Long.MAX_VALUE}), float as {@link Double}, bool as {@link Boolean}, array as
+ * {@link List}, map as {@link Map} with its keys in order. Typed getters throw
+ * {@link MalformedDataException} naming the field when it is missing or of another type.
  */
 public final class Fields {
 
     private final Map<String, Object> values;
 
-    /** @param values field name to decoded value; not copied */
+    /** @param values field name to decoded value, in order; not copied, do not modify */
     public Fields(Map<String, Object> values) {
         this.values = values;
+    }
+
+    /** The field names, in the order they arrived. */
+    public Set<String> names() {
+        return Collections.unmodifiableSet(values.keySet());
     }
 
     /** Whether the field is present (even as nil). */

@@ -88,11 +88,12 @@ public final class ImageData extends SensorData {
 
     private static ImageData read(Metadata metadata, Fields fields) {
         int[] size = fields.intArray("size");
-        if (size.length != 3) {
-            throw new MalformedDataException("field 'size' should be [height, width, channels] but has "
-                    + size.length + " elements");
+        if (size.length != 3 && size.length != 2) {
+            throw new MalformedDataException("field 'size' should be [height, width, channels] or [height, width]"
+                    + " but has " + size.length + " elements");
         }
-        return new ImageData(metadata, fields.bytes("image"), fields.bool("is_encoded"), size[0], size[1], size[2],
-                fields.value("detection_results"));
+        // [height, width] is a grayscale image (OpenCV's shape of one channel)
+        return new ImageData(metadata, fields.bytes("image"), fields.bool("is_encoded"), size[0], size[1],
+                size.length == 3 ? size[2] : 1, fields.value("detection_results"));
     }
 }

@@ -1,6 +1,7 @@
 package org.msight.api.data;
 
 import java.io.IOException;
+import java.math.BigInteger;
 import java.util.Objects;
 
 /**
@@ -35,6 +36,23 @@ public class SensorData {
 
     /** Writes this type's own fields, after the common ones, in MSight's order. */
     public void writeFields(FieldWriter out) throws IOException {
+    }
+
+    /**
+     * Writes the whole message: the common fields in MSight's order ({@code data_type},
+     * {@code sensor_name}, {@code capture_timestamp}, {@code creation_timestamp}, {@code frame_id}
+     * as an unsigned 64-bit integer, {@code device_name}), then {@link #writeFields}. Only
+     * {@link GenericData}, which keeps a message as it arrived, writes otherwise.
+     */
+    public void writeMessage(FieldWriter out) throws IOException {
+        out.writeString("data_type", typeTag());
+        out.writeString("sensor_name", metadata.sensorName());
+        out.writeDouble("capture_timestamp", metadata.captureTimestamp());
+        out.writeDouble("creation_timestamp", metadata.creationTimestamp());
+        long frameId = metadata.frameId();
+        out.writeValue("frame_id", frameId >= 0 ? (Object) frameId : new BigInteger(Long.toUnsignedString(frameId)));
+        out.writeString("device_name", metadata.deviceName());
+        writeFields(out);
     }
 
     @Override

@@ -20,7 +20,8 @@ final class Frames {
         return ImageData.jpeg(Metadata.create(sensor, "edge-01", Metadata.now()), JPEG, 8, 16);
     }
 
-    private static byte[] load(String resource) {
+    /** A test resource's bytes. */
+    static byte[] load(String resource) {
         try (InputStream in = Frames.class.getResourceAsStream(resource)) {
             return in.readAllBytes();
         } catch (IOException e) {

@@ -5,13 +5,17 @@ import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.msight.api.data.ImageData;
+import org.msight.api.data.SensorData;
 import org.msight.testkit.RecordingLogger;
 import org.msight.testkit.TestNodeContext;
 import org.slf4j.event.Level;
@@ -73,6 +77,30 @@ class HttpUploaderTest {
         }
         assertThat(context.count("uploads")).isEqualTo(3);
         assertThat(context.count("failed")).isZero();
+    }
+
+    /**
+     * MSight's own messages (shared/msight-compat/vectors, written by MSight_Core's classes) read
+     * from their MessagePack as a bus reads them: the body is exactly the {@code to_json()} MSight's
+     * HttpSinkNode posts, whatever the data type, image shape or timestamp kind.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"image_data", "image_gray", "image_raw_int_ts", "weather_data"})
+    void postsMsightsJsonOfWhateverArrives(String vector) throws Exception {
+        TestNodeContext context = context("url = \"" + server.url("/") + "\"");
+        byte[] payload = Frames.load("/" + vector + ".msgpack");
+        SensorData message = context.formats().fromMessagePack(payload);
+        assertThat(context.formats().toMessagePack(message)).as("re-encoded").isEqualTo(payload);
+
+        uploader = (HttpUploader) new HttpUploaderProvider().create(context);
+        uploader.open();
+        uploader.put(message);
+        uploader.flush(Duration.ofSeconds(10));
+
+        assertThat(server.requests()).singleElement().satisfies(request -> assertThat(
+                new String(request.body(), StandardCharsets.UTF_8)).isEqualTo(
+                        new String(Frames.load("/" + vector + ".json"), StandardCharsets.UTF_8)));
+        assertThat(context.count("uploads")).isEqualTo(1);
     }
 
     @Test
