@@ -20,6 +20,7 @@ import org.msight.runtime.bus.redis.RedisAccessException;
 import org.msight.runtime.bus.redis.RedisSettings;
 import org.msight.runtime.config.PipelineConfigException;
 import org.msight.runtime.config.PipelineLoader;
+import org.msight.runtime.logging.Logging;
 import org.msight.runtime.registry.HeartbeatSettings;
 import org.msight.runtime.registry.NodeRecord;
 import org.msight.runtime.registry.NodeRegistry;
@@ -54,6 +55,7 @@ public final class Msight implements Callable<Integer> {
     private NodeRegistry openRegistry() throws PipelineConfigException {
         Config msight = config != null ? new PipelineLoader(Msight.class.getClassLoader()).readFile(config)
                 : ConfigFactory.defaultReference(Msight.class.getClassLoader()).getConfig("msight");
+        Logging.configure(msight.getString("device-name"), msight.getString("logging-level"));
         return NodeRegistry.open(RedisSettings.from(msight.getConfig("redis")), HeartbeatSettings.DEFAULTS);
     }
 

@@ -138,7 +138,7 @@ public final class PipelineLoader {
                     "unknown bus '" + bus + "'; use memory or redis"));
         }
         String level = check(msight, "logging-level", file, problems, Config::getString);
-        if (level != null && !Logging.LEVELS.contains(level.toUpperCase())) {
+        if (level != null && !Logging.isLevel(level)) {
             problems.add(ConfigProblem.at(msight.getValue("logging-level").origin(), file, "msight.logging-level",
                     "unknown level '" + level + "'; use one of " + String.join(", ", Logging.LEVELS)));
         }

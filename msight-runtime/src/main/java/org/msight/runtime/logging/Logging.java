@@ -2,29 +2,55 @@ package org.msight.runtime.logging;
 
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.LoggerContext;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /** Applies the pipeline's logging settings to Logback. */
 public final class Logging {
 
-    /** The levels accepted: Logback's, and Python's WARNING and CRITICAL as MSight spells them. */
-    public static final List<String> LEVELS = List.of("TRACE", "DEBUG", "INFO", "WARN", "WARNING", "ERROR", "CRITICAL");
+    /**
+     * The levels accepted, any case: Logback's, and Python's names as MSight takes them. Logback
+     * has nothing above ERROR, so CRITICAL and FATAL show errors only; NOTSET shows everything
+     * down to DEBUG, as on Python's root logger.
+     */
+    private static final Map<String, Level> BY_NAME = levels();
+
+    /** The names of the accepted levels. */
+    public static final List<String> LEVELS = List.copyOf(BY_NAME.keySet());
 
     private Logging() {
     }
 
-    /** Sets the device name shown in every line and the root level (one of {@link #LEVELS}). */
+    private static Map<String, Level> levels() {
+        Map<String, Level> levels = new LinkedHashMap<>();
+        levels.put("TRACE", Level.TRACE);
+        levels.put("NOTSET", Level.DEBUG);
+        levels.put("DEBUG", Level.DEBUG);
+        levels.put("INFO", Level.INFO);
+        levels.put("WARN", Level.WARN);
+        levels.put("WARNING", Level.WARN);
+        levels.put("ERROR", Level.ERROR);
+        levels.put("CRITICAL", Level.ERROR);
+        levels.put("FATAL", Level.ERROR);
+        return Collections.unmodifiableMap(levels);
+    }
+
+    /** Whether {@code level} is one of {@link #LEVELS}, in any case. */
+    public static boolean isLevel(String level) {
+        return BY_NAME.containsKey(level.toUpperCase(Locale.ROOT));
+    }
+
+    /** Sets the device name shown in every line and the root level (one of {@link #LEVELS}, else INFO). */
     public static void configure(String deviceName, String level) {
         MsightLayout.setDeviceName(deviceName);
         if (LoggerFactory.getILoggerFactory() instanceof LoggerContext context) {
-            String name = switch (level.toUpperCase()) {
-                case "WARNING" -> "WARN";
-                case "CRITICAL" -> "ERROR";
-                default -> level.toUpperCase();
-            };
-            context.getLogger(Logger.ROOT_LOGGER_NAME).setLevel(Level.toLevel(name, Level.INFO));
+            context.getLogger(Logger.ROOT_LOGGER_NAME).setLevel(
+                    BY_NAME.getOrDefault(level.toUpperCase(Locale.ROOT), Level.INFO));
         }
     }
 }

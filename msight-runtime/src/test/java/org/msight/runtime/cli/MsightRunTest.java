@@ -79,6 +79,21 @@ class MsightRunTest {
     }
 
     @Test
+    void pythonsLevelNamesAreAcceptedAndOthersNamed() throws Exception {
+        for (String level : new String[] {"FATAL", "CRITICAL", "WARNING", "warning"}) {
+            Path file = TestPipelines.write(dir, "p.conf", "msight.logging-level = " + level + "\n"
+                    + "nodes { src { type = test-sequence, publish-topic = t } }\n");
+            assertThat(run("--check", file.toString()).exitCode()).as(level).isZero();
+        }
+        Path file = TestPipelines.write(dir, "p.conf", "msight.logging-level = LOUD\n"
+                + "nodes { src { type = test-sequence, publish-topic = t } }\n");
+        Result result = run("--check", file.toString());
+        assertThat(result.exitCode()).isEqualTo(2);
+        assertThat(result.err()).startsWith("error: " + file + ":1: msight.logging-level: unknown level 'LOUD'; use"
+                + " one of TRACE, NOTSET, DEBUG, INFO, WARN, WARNING, ERROR, CRITICAL, FATAL");
+    }
+
+    @Test
     void checkReadsTheRedisSettingsWithoutConnecting() throws Exception {
         Path file = TestPipelines.write(dir, "p.conf", """
                 msight { bus = redis, registry.heartbeat.action-on-error = explode }

@@ -21,7 +21,8 @@ final class LauncherOptions {
     int gap;
 
     @Option(names = "--logging-level",
-            description = "DEBUG, INFO, WARNING, ERROR or CRITICAL (default: $MSIGHT_LOGGING_LEVEL, else INFO).")
+            description = "DEBUG, INFO, WARNING, ERROR, CRITICAL or FATAL, as Python's logging (default:"
+                    + " $MSIGHT_LOGGING_LEVEL, else INFO).")
     String loggingLevel;
 
     @Option(names = "--heartbeat-update-interval", paramLabel = "N",
