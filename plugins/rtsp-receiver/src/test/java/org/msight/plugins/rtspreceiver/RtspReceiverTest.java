@@ -2,6 +2,7 @@ package org.msight.plugins.rtspreceiver;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -111,6 +112,38 @@ class RtspReceiverTest {
             }
             int before = context.published().size();
             context.awaitPublished(ImageData.class, before + 1, WAIT);
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"tcp", "udp"})
+    void aFrozenStreamEndsAtTheFirstReadTimeoutNotASecond(String transport) throws Exception {
+        // FFmpeg still hands out the frame its parser held once the read timed out; reading on
+        // after it waited a second read timeout (4 s instead of 2 s). Thawing the camera once the
+        // first timeout fired tells the two apart without timing anything: reading must not resume.
+        ReceiverSettings settings = ReceiverSettings.from(camera("read-timeout = 1s, rtsp-transport = " + transport)
+                .config());
+        try (VideoInput input = VideoInput.prepare(settings)) {
+            input.open(settings);
+            assertThat(input.grab()).isNotNull();
+            CompletableFuture<Void> reading = CompletableFuture.runAsync(() -> {
+                while (input.grab() != null) {
+                    // frames on their way when the camera froze
+                }
+            });
+            server.freeze();
+            try {
+                await("the read timeout").atMost(WAIT).until(input::timedOut);
+            } finally {
+                server.thaw();
+            }
+            try {
+                reading.get(WAIT.toSeconds(), TimeUnit.SECONDS);
+            } finally {
+                input.wakeup(); // should reading go on, it must end before the input is closed
+                reading.handle((ended, failure) -> null).get(WAIT.toSeconds(), TimeUnit.SECONDS);
+            }
+            assertThat(input.endReason()).isEqualTo("sent nothing for 1000 ms");
         }
     }
 
