@@ -3,10 +3,10 @@ package org.msight.runtime.node;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import org.msight.api.LogSafe;
 import org.msight.api.Node;
 import org.msight.api.NodeKind;
 import org.msight.api.RetriableException;
-import org.msight.api.Secrets;
 import org.slf4j.Logger;
 import org.slf4j.MDC;
 
@@ -211,11 +211,14 @@ public abstract class NodeRunner {
         return String.format(java.util.Locale.ROOT, "%.1f s", nanos / 1e9);
     }
 
-    /** A failure in one line, with credentials in URLs masked. */
+    /**
+     * A failure in one line, with credentials in URLs masked, and escaped and bounded: its message
+     * may quote a value from a message.
+     */
     protected static String describe(Throwable failure) {
         String message = failure.getMessage();
         String text = failure instanceof RetriableException || message != null && failure instanceof IllegalStateException
                 ? message : failure.getClass().getSimpleName() + (message != null ? ": " + message : "");
-        return Secrets.redactUrl(text);
+        return LogSafe.text(text);
     }
 }

@@ -111,12 +111,12 @@ class RedisBusTest {
             // what a Python MSight node sees: the payload is MSight's own bytes
             byte[] msight = MsightVectors.bytesData();
             raw.publish(TOPIC.getBytes(StandardCharsets.UTF_8), msight);
-            SensorData fromPython = inbox.poll(5, TimeUnit.SECONDS);
+            SensorData fromPython = inbox.poll(Waits.GENEROUS.toSeconds(), TimeUnit.SECONDS);
             assertThat(fromPython).isInstanceOf(org.msight.api.data.BytesData.class);
             assertThat(codec.toMessagePack(fromPython)).isEqualTo(msight);
         }
         assertThat(publisher.publish(TOPIC, image(1))).isTrue();
-        ImageData received = (ImageData) inbox.poll(5, TimeUnit.SECONDS);
+        ImageData received = (ImageData) inbox.poll(Waits.GENEROUS.toSeconds(), TimeUnit.SECONDS);
         assertThat(received).isNotNull();
         assertThat(received.metadata()).isEqualTo(image(1).metadata());
         assertThat(received.image()).isEqualTo(image(1).image());
@@ -132,12 +132,32 @@ class RedisBusTest {
             raw.publish(TOPIC, "not msgpack at all");
         }
         publisher.publish(TOPIC, image(2));
-        SensorData next = inbox.poll(5, TimeUnit.SECONDS);
+        SensorData next = inbox.poll(Waits.GENEROUS.toSeconds(), TimeUnit.SECONDS);
         assertThat(next).isNotNull();
         assertThat(next.metadata().frameId()).isEqualTo(1002);
         assertThat(inbox.malformed()).isEqualTo(2);
         assertThat(log.messages()).filteredOn(m -> m.contains("malformed")).hasSize(1)
                 .first().asString().contains("topic 'rtsp_topic'").contains("payload should be a map but is an array");
+    }
+
+    @Test
+    void aDataTypeFromTheBusCannotForgeALogLineNorMakeAHugeOne() throws Exception {
+        server = new RedisTestServer().start();
+        Inbox inbox = connectTwoBuses(settings(server.port(), null));
+        String forged = "x\n2026-12-01 10:00:00,000 - edge-01 - msight - ERROR :: forged" + "A".repeat(1 << 20);
+        publisher.publish(TOPIC, new SensorData(image(14).metadata()) {
+            @Override
+            public String typeTag() {
+                return forged;
+            }
+        });
+        publisher.publish(TOPIC, image(15));
+        assertThat(inbox.poll(Waits.GENEROUS.toSeconds(), TimeUnit.SECONDS)).isNotNull();
+        assertThat(inbox.malformed()).isOne();
+        assertThat(log.messages()).filteredOn(m -> m.contains("malformed")).singleElement().asString()
+                .contains("unknown data_type 'x\\n2026-12-01 10:00:00,000 - edge-01 - msight - ERROR :: forgedAAA")
+                .doesNotContain("\n")
+                .hasSizeLessThan(1000);
     }
 
     @Test
@@ -155,7 +175,7 @@ class RedisBusTest {
             }
         });
         publisher.publish(TOPIC, image(10));
-        SensorData next = inbox.poll(5, TimeUnit.SECONDS);
+        SensorData next = inbox.poll(Waits.GENEROUS.toSeconds(), TimeUnit.SECONDS);
         assertThat(next).isNotNull();
         assertThat(next.metadata().frameId()).isEqualTo(1010);
         assertThat(inbox.malformed()).isOne();
@@ -173,7 +193,7 @@ class RedisBusTest {
         }
         assertThat(proxy.connections()).as("an idle connection that answers its pings is kept").isEqualTo(connected);
         publisher.publish(TOPIC, image(11));
-        assertThat(inbox.poll(5, TimeUnit.SECONDS)).isNotNull();
+        assertThat(inbox.poll(Waits.GENEROUS.toSeconds(), TimeUnit.SECONDS)).isNotNull();
 
         proxy.silenceOpenConnections();
         publishUntilReceived(inbox, image(12));
@@ -200,7 +220,7 @@ class RedisBusTest {
         RedisSettings settings = settings(server.port(), null);
         Inbox inbox = connectTwoBuses(settings);
         publisher.publish(TOPIC, image(3));
-        assertThat(inbox.poll(5, TimeUnit.SECONDS)).isNotNull();
+        assertThat(inbox.poll(Waits.GENEROUS.toSeconds(), TimeUnit.SECONDS)).isNotNull();
 
         server.stop();
         // a publish while Redis is away returns (how fast is the publish-timeout's job, not a test's)
@@ -242,7 +262,7 @@ class RedisBusTest {
         server = RedisTestServer.withPassword("s3cret-pw").start();
         Inbox inbox = connectTwoBuses(settings(server.port(), "s3cret-pw"));
         publisher.publish(TOPIC, image(6));
-        assertThat(inbox.poll(5, TimeUnit.SECONDS)).isNotNull();
+        assertThat(inbox.poll(Waits.GENEROUS.toSeconds(), TimeUnit.SECONDS)).isNotNull();
     }
 
     @Test

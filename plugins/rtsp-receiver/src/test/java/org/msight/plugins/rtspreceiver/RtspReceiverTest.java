@@ -2,6 +2,7 @@ package org.msight.plugins.rtspreceiver;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -114,6 +115,38 @@ class RtspReceiverTest {
         }
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"tcp", "udp"})
+    void aFrozenStreamEndsAtTheFirstReadTimeoutNotASecond(String transport) throws Exception {
+        // FFmpeg still hands out the frame its parser held once the read timed out; reading on
+        // after it waited a second read timeout (4 s instead of 2 s). Thawing the camera once the
+        // first timeout fired tells the two apart without timing anything: reading must not resume.
+        ReceiverSettings settings = ReceiverSettings.from(camera("read-timeout = 1s, rtsp-transport = " + transport)
+                .config());
+        try (VideoInput input = VideoInput.prepare(settings)) {
+            input.open(settings);
+            assertThat(input.grab()).isNotNull();
+            CompletableFuture<Void> reading = CompletableFuture.runAsync(() -> {
+                while (input.grab() != null) {
+                    // frames on their way when the camera froze
+                }
+            });
+            server.freeze();
+            try {
+                await("the read timeout").atMost(WAIT).until(input::timedOut);
+            } finally {
+                server.thaw();
+            }
+            try {
+                reading.get(WAIT.toSeconds(), TimeUnit.SECONDS);
+            } finally {
+                input.wakeup(); // should reading go on, it must end before the input is closed
+                reading.handle((ended, failure) -> null).get(WAIT.toSeconds(), TimeUnit.SECONDS);
+            }
+            assertThat(input.endReason()).isEqualTo("sent nothing for 1000 ms");
+        }
+    }
+
     @Test
     void wakeupEndsAPollBlockedOnAStalledStream() throws Exception {
         // A read timeout no test waits for: a poll that returns was ended by wakeup().
@@ -183,14 +216,15 @@ class RtspReceiverTest {
                 "url = \"rtsp://127.0.0.1:" + server.getLocalPort() + "/live\", connect-timeout = 1h"));
     }
 
-    @Test
-    void unreachableCameraIsRetriableAndItsPasswordIsNeverShown() throws Exception {
+    @ParameterizedTest
+    @ValueSource(strings = {"admin:s3cret", "john@corp.example:s3cret", "s3cret"})
+    void unreachableCameraIsRetriableAndItsCredentialsAreNeverShown(String userInfo) throws Exception {
         try (LogCapture log = LogCapture.all()) {
-            String url = "rtsp://admin:s3cret@127.0.0.1:" + FreePorts.next() + "/live.stream";
+            String url = "rtsp://" + userInfo + "@127.0.0.1:" + FreePorts.next() + "/live.stream";
             SourceNode node = (SourceNode) new RtspReceiverProvider()
                     .create(TestNodeContext.of("rtsp-receiver", "url = \"" + url + "\""));
             assertThatThrownBy(node::open).isInstanceOf(RetriableException.class)
-                    .hasMessageStartingWith("cannot open rtsp://admin:***@127.0.0.1:")
+                    .hasMessageStartingWith("cannot open rtsp://***@127.0.0.1:")
                     .hasMessageContaining("Connection refused")
                     .hasMessageNotContaining("s3cret");
             node.close();
