@@ -1,6 +1,7 @@
 package org.msight.runtime.node;
 
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.msight.api.LogSafe;
@@ -31,9 +32,10 @@ public abstract class NodeRunner {
     private final CountDownLatch finished = new CountDownLatch(1);
     private Thread thread;
     private boolean open;
-    private long outageStartNanos = -1;
+    private volatile long outageStartNanos = -1;
     private long lastOutageLogNanos;
-    private int failedAttempts;
+    private volatile int failedAttempts;
+    private volatile String lastFailure;
 
     protected NodeRunner(String name, Node node, Logger log, NodeMetrics metrics, ClassLoader pluginLoader,
             Backoff backoff) {
@@ -75,6 +77,26 @@ public abstract class NodeRunner {
 
     /** Whether this runs a source, a processor or a sink. */
     public abstract NodeKind kind();
+
+    /**
+     * What keeps the node from stopping, for the line logged while it holds up a shutdown, such
+     * as {@code 12 messages queued; failing for 3.2 s (16 attempts): cannot connect}.
+     */
+    public String stopState() {
+        return outage().orElse("busy in its current step");
+    }
+
+    /** Whether the node stopped without losing work; false when it ran out of drain time. */
+    public boolean stoppedCleanly() {
+        return true;
+    }
+
+    /** The outage under way, if any: how long, how many attempts, and the latest failure. */
+    protected final Optional<String> outage() {
+        long start = outageStartNanos;
+        return start < 0 ? Optional.empty() : Optional.of("failing for "
+                + seconds(System.nanoTime() - start) + " (" + failedAttempts + " attempts): " + lastFailure);
+    }
 
     protected final boolean stopRequested() {
         return stopRequested.getCount() == 0;
@@ -167,23 +189,24 @@ public abstract class NodeRunner {
     }
 
     private void noteFailure(Throwable failure) {
+        String described = describe(failure);
+        lastFailure = described;
         failedAttempts++;
         long now = System.nanoTime();
-        boolean retriable = failure instanceof RetriableException;
         if (outageStartNanos < 0) {
             outageStartNanos = now;
             lastOutageLogNanos = now;
-            if (retriable) {
-                log.warn("{}; retrying with backoff", describe(failure));
+            if (failure instanceof RetriableException) {
+                log.warn("{}; retrying with backoff", described);
             } else {
-                log.error("failed: {}; restarting with backoff", describe(failure), failure);
+                log.error("failed: {}; restarting with backoff", described, failure);
             }
         } else if (now - lastOutageLogNanos >= REMINDER_PERIOD.toNanos()) {
             lastOutageLogNanos = now;
             log.warn("still failing after {} ({} attempts): {}", seconds(now - outageStartNanos), failedAttempts,
-                    describe(failure));
+                    described);
         } else {
-            log.debug("attempt {} failed: {}", failedAttempts, describe(failure));
+            log.debug("attempt {} failed: {}", failedAttempts, described);
         }
     }
 
