@@ -1,6 +1,7 @@
 package org.msight.runtime.registry;
 
 import java.util.Locale;
+import org.msight.api.LogSafe;
 
 /**
  * The name is held in {@code MSIGHT:NODES} by an entry this node may not take: the message says
@@ -24,7 +25,8 @@ public final class DuplicateNodeException extends RuntimeException {
                     + " give this node another name," + replace;
         }
         String seen = String.format(Locale.ROOT, "type %s, device %s, status %s, last heartbeat %.1f s ago",
-                existing.type(), existing.device(), existing.status(), Math.max(0, now - existing.lastHeartbeat()));
+                LogSafe.text(existing.type()), LogSafe.text(existing.device()), existing.status(),
+                Math.max(0, now - existing.lastHeartbeat()));
         if (existing.writtenByThisRuntime()) {
             return String.format(Locale.ROOT, "A node named '%s' is already running (%s; this runtime's nodes beat"
                     + " every interval, so it is live until its heartbeat is %.0f s old): stop it, give this node"

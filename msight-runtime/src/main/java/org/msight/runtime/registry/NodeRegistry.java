@@ -12,6 +12,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import org.msight.api.LogSafe;
 import org.msight.api.data.Metadata;
 import org.msight.runtime.bus.redis.RedisAccessException;
 import org.msight.runtime.bus.redis.RedisFailures;
@@ -188,7 +189,8 @@ public final class NodeRegistry implements AutoCloseable {
             case "taken" -> LOG.info("Node {} takes over its name from a stale entry of this runtime (last heartbeat"
                     + " {} s ago)", node.name(), age(previous, now));
             case "replaced" -> LOG.warn("Node {} replaces the entry of its name, as asked: {}", node.name(),
-                    previous == null ? "unreadable" : "type " + previous.type() + ", device " + previous.device()
+                    previous == null ? "unreadable" : "type " + LogSafe.text(previous.type()) + ", device "
+                            + LogSafe.text(previous.device())
                             + ", last heartbeat " + age(previous, now) + " s ago");
             default -> { }
         }
@@ -285,7 +287,7 @@ public final class NodeRegistry implements AutoCloseable {
             try {
                 entries.add(reader.read(field, json));
             } catch (IOException e) {
-                LOG.debug("unreadable entry {} in {}: {}", field, key, e.getMessage());
+                LOG.debug("unreadable entry {} in {}: {}", LogSafe.text(field), key, LogSafe.text(e.getMessage()));
             }
         });
         return entries;

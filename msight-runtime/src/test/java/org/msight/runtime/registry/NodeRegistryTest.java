@@ -3,11 +3,8 @@ package org.msight.runtime.registry;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.msight.runtime.bus.redis.RedisTests.await;
-import static org.msight.runtime.bus.redis.RedisTests.messages;
 import static org.msight.runtime.bus.redis.RedisTests.withDefaultLocale;
 
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
@@ -23,6 +20,8 @@ import org.msight.runtime.bus.redis.RedisAccessException;
 import org.msight.runtime.bus.redis.RedisSettings;
 import org.msight.runtime.bus.redis.RedisTests;
 import org.msight.runtime.registry.HeartbeatSettings.ActionOnError;
+import org.msight.testkit.LogCapture;
+import org.msight.testkit.LogCapture;
 import org.msight.testkit.RedisTestServer;
 import redis.clients.jedis.Jedis;
 
@@ -55,6 +54,7 @@ class NodeRegistryTest {
     private RedisSettings settings;
     private Jedis raw;
     private final List<NodeRegistry> registries = new CopyOnWriteArrayList<>();
+    private final List<LogCapture> captures = new CopyOnWriteArrayList<>();
 
     @BeforeEach
     void startRedis() {
@@ -66,6 +66,7 @@ class NodeRegistryTest {
     @AfterEach
     void stopRedis() {
         registries.forEach(NodeRegistry::close);
+        captures.forEach(LogCapture::close);
         raw.close();
         server.stop();
     }
@@ -74,6 +75,12 @@ class NodeRegistryTest {
         NodeRegistry registry = NodeRegistry.open(settings, heartbeat);
         registries.add(registry);
         return registry;
+    }
+
+    private LogCapture capture() {
+        LogCapture log = LogCapture.of(NodeRegistry.class);
+        captures.add(log);
+        return log;
     }
 
     private static void ignore(String error) {
@@ -132,11 +139,11 @@ class NodeRegistryTest {
     void aPythonNodesEntryIsTakenOnlyWhenReplaceIsAsked() {
         raw.hset(NodeRegistry.NODES, "http_uploader_node", PYTHON_UPLOADER);
         NodeRegistry registry = open(QUICK);
-        ListAppender<ILoggingEvent> log = RedisTests.captureLog(NodeRegistry.class);
+        LogCapture log = capture();
         registry.register(HTTP, List.of(), true, NodeRegistryTest::ignore);
 
         assertThat(registry.nodes()).singleElement().satisfies(node -> assertThat(node.writtenByThisRuntime()).isTrue());
-        assertThat(messages(log)).anyMatch(m -> m.startsWith("Node http_uploader_node replaces the entry of its name,"
+        assertThat(log.messages()).anyMatch(m -> m.startsWith("Node http_uploader_node replaces the entry of its name,"
                 + " as asked: type HttpSinkNode, device edge-01, last heartbeat 30"));
         registry.close();
         assertThat(raw.hexists(NodeRegistry.NODES, "http_uploader_node")).isFalse();
@@ -159,9 +166,9 @@ class NodeRegistryTest {
                 "\"last_heartbeat\": " + (Metadata.now() - 3));
         first.close();
         raw.hset(NodeRegistry.NODES, "rtsp_node", killed);
-        ListAppender<ILoggingEvent> log = RedisTests.captureLog(NodeRegistry.class);
+        LogCapture log = capture();
         second.register(RTSP, RTSP_TOPICS, NodeRegistryTest::ignore);
-        assertThat(messages(log)).anyMatch(m -> m.matches("Node rtsp_node takes over its name from a stale entry of"
+        assertThat(log.messages()).anyMatch(m -> m.matches("Node rtsp_node takes over its name from a stale entry of"
                 + " this runtime \\(last heartbeat 3\\.[0-9] s ago\\)"));
         second.close();
         assertThat(raw.hexists(NodeRegistry.NODES, "rtsp_node")).as("close removes its own entry").isFalse();
@@ -209,16 +216,16 @@ class NodeRegistryTest {
         List<String> errors = new CopyOnWriteArrayList<>();
         NodeRegistry registry = open(QUICK); // tolerance 5 s, action stop
         registry.register(RTSP, RTSP_TOPICS, errors::add);
-        ListAppender<ILoggingEvent> log = RedisTests.captureLog(NodeRegistry.class);
+        LogCapture log = capture();
         withDefaultLocale(Locale.GERMANY, () -> {
             raw.close();
             server.stop();
-            await("the heartbeat to fail", () -> messages(log).stream().anyMatch(m -> m.startsWith("Heartbeat failed:")));
+            await("the heartbeat to fail", () -> log.messages().stream().anyMatch(m -> m.startsWith("Heartbeat failed:")));
             server.start();
             raw = settings.connect(settings.socketTimeout());
             await("the entry to come back", () -> raw.hexists(NodeRegistry.NODES, "rtsp_node"));
             await("the topic to come back", () -> raw.hexists(NodeRegistry.TOPICS, "rtsp_topic"));
-            await("the log line", () -> messages(log).stream()
+            await("the log line", () -> log.messages().stream()
                     .anyMatch(m -> m.matches("Heartbeat restored after [0-9]+\\.[0-9] s")));
         });
         assertThat(errors).isEmpty();
