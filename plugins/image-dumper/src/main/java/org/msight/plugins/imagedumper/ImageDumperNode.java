@@ -15,6 +15,7 @@ import org.msight.api.Counter;
 import org.msight.api.LogSafe;
 import org.msight.api.NodeContext;
 import org.msight.api.SinkNode;
+import org.msight.api.data.GenericData;
 import org.msight.api.data.ImageData;
 import org.msight.api.data.Metadata;
 import org.msight.api.data.SensorData;
@@ -69,7 +70,9 @@ final class ImageDumperNode implements SinkNode {
 
     @Override
     public void put(SensorData data) throws IOException {
-        if (!(data instanceof ImageData image) || !image.encoded()) {
+        // an image MSight's ImageData would write otherwise (grayscale, integer timestamps) arrives generic
+        SensorData typed = data instanceof GenericData generic ? generic.typed().orElse(data) : data;
+        if (!(typed instanceof ImageData image) || !image.encoded()) {
             skipped.increment();
             return;
         }

@@ -7,13 +7,17 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.msight.api.NodeProvider;
 import org.msight.api.SinkNode;
 import org.msight.api.data.BytesData;
+import org.msight.api.data.Fields;
+import org.msight.api.data.GenericData;
 import org.msight.api.data.ImageData;
 import org.msight.api.data.Metadata;
 import org.msight.api.data.SensorData;
@@ -60,6 +64,24 @@ class ImageDumperTest {
         restarted.put(image(6));
         restarted.close();
         assertThat(names()).containsExactlyInAnyOrder("img-4.jpg", "img-5.jpg", "img-6.jpg", "notes.txt");
+    }
+
+    @Test
+    void aGenericMessageIsWrittenWhenItsTypedReadingIsAJpegImage() throws Exception {
+        SinkNode node = dumper("folder = \"" + dir + "\", file-name = \"img-{frame}.jpg\"");
+        node.open();
+        // MSight's grayscale ImageData with integer timestamps, as the codec reads it
+        Map<String, Object> fields = new LinkedHashMap<>();
+        fields.put("data_type", ImageData.TAG);
+        fields.put("frame_id", 7L);
+        fields.put("image", JPEG);
+        fields.put("size", List.of(48L, 64L));
+        node.put(new GenericData(new Fields(fields), new ImageData(metadata(7), JPEG, true, 48, 64, 1, null)));
+        node.put(new GenericData(new Fields(fields), null));
+        node.close();
+        assertThat(dir.resolve("img-7.jpg")).hasBinaryContent(JPEG);
+        assertThat(context.count("written")).isEqualTo(1);
+        assertThat(context.count("skipped")).isEqualTo(1);
     }
 
     @Test
