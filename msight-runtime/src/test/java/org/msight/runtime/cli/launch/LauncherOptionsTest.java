@@ -1,0 +1,65 @@
+package org.msight.runtime.cli.launch;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.msight.runtime.cli.MsightRun;
+import picocli.CommandLine;
+
+/** MSight's heartbeat flags and defaults, as the launchers turn them into the msight block. */
+class LauncherOptionsTest {
+
+    private static final String[] HTTP = {"-st", "t", "-n", "up", "-u", "http://127.0.0.1:1/"};
+
+    private static LaunchHttp http(String... flags) {
+        LaunchHttp launcher = new LaunchHttp();
+        String[] args = new String[HTTP.length + flags.length];
+        System.arraycopy(HTTP, 0, args, 0, HTTP.length);
+        System.arraycopy(flags, 0, args, HTTP.length, flags.length);
+        new CommandLine(launcher).parseArgs(args);
+        return launcher;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> registry(Map<String, Object> msight) {
+        return (Map<String, Object>) msight.get("registry");
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> heartbeat(Map<String, Object> registry) {
+        return (Map<String, Object>) registry.get("heartbeat");
+    }
+
+    @Test
+    void msightsDefaultsAreStopAndTheToleranceOfTheNodesKind() {
+        Map<String, Object> registry = registry(http().options.runtimeBlock(-1));
+        assertThat(registry).containsEntry("replace", false);
+        assertThat(heartbeat(registry)).containsEntry("tolerance", "-1.0s")
+                .containsEntry("checking-duration", "15.0s").containsEntry("action-on-error", "stop")
+                .doesNotContainKey("update-interval");
+        assertThat(heartbeat(registry(http().options.runtimeBlock(60))))
+                .containsEntry("tolerance", "60.0s");
+    }
+
+    @Test
+    void msightsFlagsAreTakenAndTheIterationCountIsAcceptedNotMadeATimer() {
+        Map<String, Object> registry = registry(http("--heartbeat-tolerance", "0", "--heartbeat-update-interval", "10",
+                "--action-on-error", "continue", "--replace", "--logging-level", "FATAL").options.runtimeBlock(-1));
+        assertThat(registry).containsEntry("replace", true);
+        assertThat(heartbeat(registry)).containsEntry("tolerance", "0.0s")
+                .containsEntry("action-on-error", "continue").doesNotContainKey("update-interval");
+    }
+
+    @Test
+    void aNonPositiveIterationCountExitsWithTwoAndSaysWhy() {
+        StringWriter err = new StringWriter();
+        CommandLine line = MsightRun.commandLine(new LaunchHttp());
+        line.setErr(new PrintWriter(err, true));
+        int code = line.execute("-st", "t", "-n", "up", "-u", "http://127.0.0.1:1/", "--heartbeat-update-interval", "0");
+        assertThat(code).isEqualTo(2);
+        assertThat(err.toString()).startsWith("error: --heartbeat-update-interval must be positive, was 0.0");
+    }
+}
