@@ -12,6 +12,7 @@ import org.msight.api.NodeKind;
 import org.msight.api.ProcessorNode;
 import org.msight.api.SinkNode;
 import org.msight.api.SourceNode;
+import org.msight.api.data.MsightFormats;
 import org.msight.runtime.bus.Bus;
 import org.msight.runtime.bus.Inbox;
 import org.msight.runtime.config.ConfigProblem;
@@ -66,10 +67,12 @@ public final class Pipeline {
     /**
      * Creates every node of {@code spec} on {@code bus}. Nothing runs yet.
      *
+     * @param formats MSight's formats with the data types of the pipeline's plugins
      * @param registry MSight's node registry, or {@code null} for none
      * @throws PipelineConfigException when a node rejects its settings
      */
-    public static Pipeline create(PipelineSpec spec, Bus bus, NodeRegistry registry) throws PipelineConfigException {
+    public static Pipeline create(PipelineSpec spec, Bus bus, MsightFormats formats, NodeRegistry registry)
+            throws PipelineConfigException {
         MeterRegistry meters = new SimpleMeterRegistry();
         List<NodeRunner> runners = new ArrayList<>();
         List<ThroughputReporter.Subject> subjects = new ArrayList<>();
@@ -78,7 +81,8 @@ public final class Pipeline {
             for (NodeSpec node : spec.nodes()) {
                 if (node.kind() == kind) {
                     NodeMetrics metrics = new NodeMetrics(node.name(), meters);
-                    RuntimeNodeContext context = new RuntimeNodeContext(node, spec.deviceName(), bus, metrics);
+                    RuntimeNodeContext context = new RuntimeNodeContext(node, spec.deviceName(), bus, formats,
+                            metrics);
                     try {
                         NodeRunner runner = runnerFor(node, createNode(node, context), context, metrics, bus,
                                 spec.drainTimeout());

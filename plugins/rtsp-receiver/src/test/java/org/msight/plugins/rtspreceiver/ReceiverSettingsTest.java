@@ -44,6 +44,8 @@ class ReceiverSettingsTest {
         assertThat(settings.jpegQuality()).isEqualTo(50);
         assertThat(settings.rtspTransport()).isEqualTo("tcp");
         assertThat(settings.fullRange()).as("JPEG levels as OpenCV makes them").isTrue();
+        assertThat(settings.jpegEncoder()).as("auto, with libturbojpeg0 (scripts/install-test-deps.sh installs it)")
+                .isEqualTo(JpegLibrary.TURBOJPEG);
     }
 
     @ParameterizedTest
@@ -56,6 +58,7 @@ class ReceiverSettingsTest {
         "read-timeout = 0s             | read-timeout: must be positive",
         "max-frame-rate = -1           | max-frame-rate: must be 0 (no limit) or more, not -1.0",
         "threads = -1                  | threads: must be from 0 (automatic) to 64, not -1",
+        "jpeg-encoder = libjpeg        | jpeg-encoder: must be auto, turbojpeg or ffmpeg, not 'libjpeg'",
     })
     void badValuesAreRejectedNamingTheKey(String setting, String message) {
         Config config = ConfigFactory.parseString(setting).withFallback(ConfigFactory.parseString("url = x"))

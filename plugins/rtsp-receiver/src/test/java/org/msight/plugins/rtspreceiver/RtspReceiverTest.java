@@ -7,6 +7,7 @@ import static org.awaitility.Awaitility.await;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -67,6 +68,26 @@ class RtspReceiverTest {
                 assertThat(image.metadata().captureTimestamp())
                         .isGreaterThan(images.get(i - 1).metadata().captureTimestamp());
                 assertThat(image.metadata().frameId()).isGreaterThan(images.get(i - 1).metadata().frameId());
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"turbojpeg", "ffmpeg"})
+    void jpegsStartWithAJfifSegmentAsOpenCvsDoAndCarryNoEncoderComment(String encoder) throws Exception {
+        TestNodeContext context = camera("jpeg-encoder = " + encoder);
+        try (NodeLoop loop = NodeLoop.start(context)) {
+            for (ImageData image : context.awaitPublished(ImageData.class, 3, WAIT)) {
+                byte[] jpeg = image.image();
+                List<Integer> markers = Jpegs.headerMarkers(jpeg);
+                assertThat(markers.get(0)).as("APP0 right after SOI").isEqualTo(0xE0);
+                assertThat(new String(jpeg, 6, 5, StandardCharsets.ISO_8859_1)).isEqualTo("JFIF\0");
+                assertThat(jpeg[11]).as("JFIF major version").isEqualTo((byte) 1);
+                assertThat(jpeg[13]).as("density units: none, an aspect ratio").isEqualTo((byte) 0);
+                assertThat(new byte[] {jpeg[14], jpeg[15], jpeg[16], jpeg[17]}).as("1:1 pixels")
+                        .containsExactly(0, 1, 0, 1);
+                assertThat(markers).as("no comment segment").doesNotContain(0xFE);
+                Jpegs.decode(image);
             }
         }
     }
