@@ -34,7 +34,7 @@ final class PluginsCommand implements Callable<Integer> {
         Config reference = ConfigFactory.defaultReference(PluginsCommand.class.getClassLoader());
         Plugins plugins;
         try {
-            plugins = new org.msight.runtime.Runtime(path).loadPlugins(reference.getConfig("msight"));
+            plugins = new org.msight.runtime.PipelineFactory(path).loadPlugins(List.of());
         } catch (PluginException e) {
             System.err.println("error: " + e.getMessage());
             return PipelineCommand.USAGE;

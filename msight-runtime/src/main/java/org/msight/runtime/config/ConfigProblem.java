@@ -1,6 +1,9 @@
 package org.msight.runtime.config;
 
 import com.typesafe.config.ConfigOrigin;
+import java.util.Comparator;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * One thing wrong with a pipeline file, shown as {@code file:line: key: problem}.
@@ -10,6 +13,12 @@ import com.typesafe.config.ConfigOrigin;
  * @param message what is wrong and, where possible, what to write instead
  */
 public record ConfigProblem(String location, String key, String message) {
+
+    private static final Pattern FILE_LINE = Pattern.compile("^(.*?)(?::(\\d+))?$");
+
+    /** By file, then line; problems without a line first. */
+    public static final Comparator<ConfigProblem> IN_FILE_ORDER =
+            Comparator.comparing(ConfigProblem::file).thenComparingInt(ConfigProblem::line);
 
     /** A problem at a value's origin. */
     public static ConfigProblem at(ConfigOrigin origin, String fallbackFile, String key, String message) {
@@ -21,9 +30,23 @@ public record ConfigProblem(String location, String key, String message) {
         if (origin == null) {
             return fallbackFile;
         }
+        if (origin.description().startsWith("env var ")) {
+            // a value from ${?VARIABLE}: the variable is what the user has to fix
+            return "environment variable " + origin.description().substring("env var ".length());
+        }
         String file = origin.filename() != null ? origin.filename()
                 : origin.url() != null ? origin.url().toString() : fallbackFile;
         return origin.lineNumber() > 0 ? file + ":" + origin.lineNumber() : file;
+    }
+
+    private String file() {
+        Matcher matcher = FILE_LINE.matcher(location);
+        return matcher.matches() ? matcher.group(1) : location;
+    }
+
+    private int line() {
+        Matcher matcher = FILE_LINE.matcher(location);
+        return matcher.matches() && matcher.group(2) != null ? Integer.parseInt(matcher.group(2)) : 0;
     }
 
     @Override

@@ -4,7 +4,7 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigValueFactory;
 import java.util.List;
 import java.util.Map;
-import org.msight.runtime.Runtime;
+import org.msight.runtime.PipelineFactory;
 import org.msight.runtime.cli.MsightRun;
 
 /** Runs the one-node pipeline a launcher's flags describe, on the Redis bus. */
@@ -22,6 +22,6 @@ final class Launcher {
         Config pipeline = ConfigValueFactory.fromMap(Map.of(
                 "msight", options.runtimeBlock(),
                 "nodes", Map.of(options.name, node))).toConfig();
-        return MsightRun.runPipeline(new Runtime(List.of()), runtime -> runtime.load(command, pipeline));
+        return MsightRun.runPipeline(new PipelineFactory(List.of()), factory -> factory.load(command, pipeline));
     }
 }
