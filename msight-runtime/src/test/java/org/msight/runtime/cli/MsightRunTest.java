@@ -117,4 +117,51 @@ class MsightRunTest {
                 .containsPattern("gap +int +0 +handle one message out of every gap\\+1")
                 .containsPattern("subscribe-topic +string +\\(required\\) +the topic this node subscribes to");
     }
+
+    @Test
+    void aBrokenPluginIsAWarningAndAnErrorOnlyForAPipelineThatUsesIt() throws Exception {
+        Path plugins = java.nio.file.Files.createDirectories(dir.resolve("plugins"));
+        try (var jar = new java.util.jar.JarOutputStream(java.nio.file.Files.newOutputStream(plugins.resolve("cam.jar")))) {
+            jar.putNextEntry(new java.util.jar.JarEntry("META-INF/services/org.msight.api.NodeProvider"));
+            jar.write("com.example.MissingProvider".getBytes(StandardCharsets.UTF_8));
+        }
+        Path file = TestPipelines.write(dir, "p.conf", "nodes { src { type = test-sequence, publish-topic = t } }");
+        Result result = run("--plugin-path", plugins.toString(), "--check", file.toString());
+        assertThat(result.exitCode()).as(result.err()).isZero();
+        assertThat(result.err()).startsWith("warning: plugin " + plugins.resolve("cam.jar") + " not loaded: ")
+                .contains("com.example.MissingProvider");
+
+        TestPipelines.write(dir, "p.conf", "nodes {\n  cam { type = example-camera, publish-topic = t }\n}\n");
+        result = run("--plugin-path", plugins.toString(), "--check", file.toString());
+        assertThat(result.exitCode()).isEqualTo(2);
+        assertThat(result.err()).startsWith("error: " + file + ":2: nodes.cam.type: unknown node type 'example-camera';"
+                + " known types: test-collector, test-negate, test-sequence; it comes from a plugin that did not load:"
+                + " plugin " + plugins.resolve("cam.jar") + " not loaded: ");
+    }
+
+    @Test
+    void checkJsonDescribesTheTopologyWithNodesInFileOrder() throws Exception {
+        Path file = TestPipelines.write(dir, "p.conf", """
+                nodes {
+                  z-sink { type = test-collector, subscribe-topic = negated }
+                  neg { type = test-negate, subscribe-topic = numbers, publish-topic = negated }
+                  a-source { type = test-sequence, publish-topic = numbers, gap = 2 }
+                }
+                """);
+        Result result = run("--check", "--json", file.toString());
+        assertThat(result.exitCode()).as(result.err()).isZero();
+        com.typesafe.config.Config json = com.typesafe.config.ConfigFactory.parseString(result.out(),
+                com.typesafe.config.ConfigParseOptions.defaults().setSyntax(com.typesafe.config.ConfigSyntax.JSON));
+        assertThat(json.getString("bus")).isEqualTo("memory");
+        assertThat(json.getConfigList("nodes")).extracting(n -> n.getString("name") + " " + n.getString("kind")
+                + " " + n.getString("location")).containsExactly("z-sink sink " + file + ":2", "neg processor " + file + ":3",
+                "a-source source " + file + ":4");
+        assertThat(json.getConfigList("nodes").get(2).getInt("gap")).isEqualTo(2);
+        assertThat(json.getConfigList("topics")).extracting(t -> t.getString("name") + " " + t.getStringList("publishers")
+                + " " + t.getStringList("subscribers")).containsExactly("negated [neg] [z-sink]", "numbers [a-source] [neg]");
+
+        result = run("--check", file.toString());
+        assertThat(result.out().lines().skip(2).limit(3).map(l -> l.trim().split(" ")[0]))
+                .containsExactly("z-sink", "neg", "a-source");
+    }
 }
