@@ -30,13 +30,14 @@ public record ConfigProblem(String location, String key, String message) {
         if (origin == null) {
             return fallbackFile;
         }
-        if (origin.description().startsWith("env var ")) {
-            // a value from ${?VARIABLE}: the variable is what the user has to fix
-            return "environment variable " + origin.description().substring("env var ".length());
-        }
         String file = origin.filename() != null ? origin.filename()
                 : origin.url() != null ? origin.url().toString() : fallbackFile;
         return origin.lineNumber() > 0 ? file + ":" + origin.lineNumber() : file;
+    }
+
+    /** A key as it appears in a HOCON path: quoted unless plain. */
+    public static String quoted(String key) {
+        return key.matches("[A-Za-z0-9_-]+") ? key : "\"" + key + "\"";
     }
 
     private String file() {

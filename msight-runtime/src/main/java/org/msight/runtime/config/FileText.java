@@ -41,7 +41,7 @@ final class FileText {
             if (!file.toString().equals(node.getValue().origin().filename()) || last < 1) {
                 continue;
             }
-            String path = "nodes." + SettingsCheck.quoted(node.getKey());
+            String path = "nodes." + ConfigProblem.quoted(node.getKey());
             List<String> replaced = document.withValueText(path, "{}").render().lines().toList();
             for (int line = 1; line < last && line <= Math.min(lines.size(), replaced.size()); line++) {
                 if (!lines.get(line - 1).equals(replaced.get(line - 1))) {

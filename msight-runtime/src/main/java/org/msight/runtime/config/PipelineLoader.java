@@ -16,7 +16,9 @@ import java.util.Comparator;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
+import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.msight.api.NodeKind;
@@ -36,10 +38,14 @@ public final class PipelineLoader {
     private static final Pattern MERGED_LINES = Pattern.compile("^(.*): (\\d+)-(\\d+)$");
     private static final List<String> TOP_LEVEL_KEYS = List.of("msight", "nodes");
 
+    private static final Pattern VARIABLE = Pattern.compile("\\$\\{\\??([A-Za-z_][A-Za-z0-9_]*)}");
+
     private final Config runtimeReference;
+    private final Config unresolvedReference;
 
     public PipelineLoader(ClassLoader runtimeLoader) {
         this.runtimeReference = ConfigFactory.defaultReference(runtimeLoader);
+        this.unresolvedReference = ConfigFactory.parseResources(runtimeLoader, "reference.conf");
     }
 
     /**
@@ -49,7 +55,8 @@ public final class PipelineLoader {
      * @param user the file as written (for unknown keys)
      * @param root the file resolved, with the runtime's defaults behind it
      */
-    public record Source(String file, Config user, Config root, List<ConfigProblem> duplicateNodes) {
+    public record Source(String file, Config user, Config root, List<ConfigProblem> duplicateNodes,
+            Function<String, Optional<String>> variableOf) {
     }
 
     /** Parses a pipeline file (once), with its includes and substitutions. */
@@ -81,13 +88,35 @@ public final class PipelineLoader {
         try {
             Config user = parse.parse();
             Config root = user.withFallback(runtimeReference).resolve();
-            return new Source(name, user, root, file == null ? List.of() : FileText.duplicateNodes(file, root));
+            return new Source(name, user, root, file == null ? List.of() : FileText.duplicateNodes(file, root),
+                    key -> variableOf(key, user).or(() -> variableOf(key, unresolvedReference)));
         } catch (ConfigException e) {
             throw new PipelineConfigException(problemOf(e, name, file));
         } catch (StackOverflowError e) {
             throw new PipelineConfigException(new ConfigProblem(name, "(syntax)",
                     "nested too deeply to read; a pipeline needs a few levels of blocks, not thousands"));
         }
+    }
+
+    /**
+     * The set environment variable that {@code ${?VARIABLE}} at {@code key} of {@code config}
+     * (unresolved) names, if any: the one a substituted value came from.
+     */
+    private static Optional<String> variableOf(String key, Config config) {
+        ConfigValue value = config.root();
+        for (String segment : key.split("\\.")) {
+            if (!(value instanceof ConfigObject object) || (value = object.get(segment)) == null) {
+                return Optional.empty();
+            }
+        }
+        Matcher variable = VARIABLE.matcher(value.render(com.typesafe.config.ConfigRenderOptions.concise()));
+        String found = null;
+        while (variable.find()) {
+            if (System.getenv(variable.group(1)) != null) {
+                found = variable.group(1); // the last one set wins, as in HOCON
+            }
+        }
+        return Optional.ofNullable(found);
     }
 
     /** Reads and checks the msight block of a pipeline file: device, bus, plugin path and the rest. */
@@ -128,7 +157,7 @@ public final class PipelineLoader {
             // other top-level keys may hold values for substitutions; one that looks like a typo is an error
             String suggestion = Suggestions.didYouMean(entry.getKey(), TOP_LEVEL_KEYS);
             if (!TOP_LEVEL_KEYS.contains(entry.getKey()) && !suggestion.isEmpty()) {
-                problems.add(ConfigProblem.at(entry.getValue().origin(), file, SettingsCheck.quoted(entry.getKey()),
+                problems.add(ConfigProblem.at(entry.getValue().origin(), file, ConfigProblem.quoted(entry.getKey()),
                         "unknown top-level key" + suggestion + "; a pipeline file has msight { ... } and nodes { ... }"));
             }
         }
@@ -152,11 +181,13 @@ public final class PipelineLoader {
             }
             Config commonDefaults = msight != null ? msight.getConfig("node-defaults")
                     : runtimeReference.getConfig("msight.node-defaults");
+            Function<String, Optional<String>> variableOf = source.variableOf();
             for (Map.Entry<String, ConfigValue> node : inFileOrder(nodes)) {
-                if (duplicates.contains("nodes." + SettingsCheck.quoted(node.getKey()))) {
+                if (duplicates.contains("nodes." + ConfigProblem.quoted(node.getKey()))) {
                     continue; // two blocks merged into one: its other problems would only confuse
                 }
-                NodeSpec spec = validateNode(file, node.getKey(), node.getValue(), commonDefaults, plugins, problems);
+                NodeSpec spec = validateNode(file, node.getKey(), node.getValue(), commonDefaults, plugins, problems,
+                        variableOf);
                 if (spec != null) {
                     specs.add(spec);
                 }
@@ -178,7 +209,7 @@ public final class PipelineLoader {
         }
         ConfigValue user = source.user().root().get("msight");
         Config msight = ((ConfigObject) value).toConfig();
-        boolean valid = new SettingsCheck(source.file(), problems).check("msight", "the msight block",
+        boolean valid = new SettingsCheck(source.file(), problems, source.variableOf()).check("msight", "the msight block",
                 user instanceof ConfigObject object ? object : null, msight, userOrigin(value), RuntimeSettings.all());
         return valid ? msight : null;
     }
@@ -200,8 +231,8 @@ public final class PipelineLoader {
     }
 
     private static NodeSpec validateNode(String file, String name, ConfigValue value, Config commonDefaults,
-            Plugins plugins, List<ConfigProblem> problems) {
-        String path = "nodes." + SettingsCheck.quoted(name);
+            Plugins plugins, List<ConfigProblem> problems, Function<String, Optional<String>> variableOf) {
+        String path = "nodes." + ConfigProblem.quoted(name);
         if (name.isBlank()) {
             problems.add(ConfigProblem.at(value.origin(), file, path, "a node needs a name: nodes { camera { ... } }"));
             return null;
@@ -231,7 +262,7 @@ public final class PipelineLoader {
         if (type.provider().kind() == NodeKind.SOURCE) {
             effective = effective.withFallback(ConfigFactory.parseMap(Map.of("sensor-name", name), "the node's name"));
         }
-        boolean valid = new SettingsCheck(file, problems).check(path, "node type '" + type.name() + "'", userBlock,
+        boolean valid = new SettingsCheck(file, problems, variableOf).check(path, "node type '" + type.name() + "'", userBlock,
                 effective, value.origin(), settingsOf(type));
         return valid ? new NodeSpec(name, type, effective, ConfigProblem.location(value.origin(), file)) : null;
     }
@@ -252,9 +283,9 @@ public final class PipelineLoader {
         for (Map.Entry<String, ConfigValue> node : nodes.entrySet()) {
             Matcher merged = MERGED_LINES.matcher(node.getValue().origin().description());
             if (merged.matches()) {
-                duplicates.add("nodes." + SettingsCheck.quoted(node.getKey()));
+                duplicates.add("nodes." + ConfigProblem.quoted(node.getKey()));
                 problems.add(new ConfigProblem(merged.group(1) + ":" + merged.group(3),
-                        "nodes." + SettingsCheck.quoted(node.getKey()), "node '" + node.getKey()
+                        "nodes." + ConfigProblem.quoted(node.getKey()), "node '" + node.getKey()
                                 + "' is defined twice (also at line " + merged.group(2) + "); give each node its own name"));
             }
         }
@@ -270,7 +301,7 @@ public final class PipelineLoader {
         List<ConfigProblem> warnings = new ArrayList<>();
         for (NodeSpec node : nodes) {
             node.subscribeTopic().filter(t -> !published.contains(t)).ifPresent(topic -> warnings.add(new ConfigProblem(
-                    node.location(), "nodes." + SettingsCheck.quoted(node.name()) + ".subscribe-topic",
+                    node.location(), "nodes." + ConfigProblem.quoted(node.name()) + ".subscribe-topic",
                     "no node publishes on '" + topic + "'" + Suggestions.didYouMean(topic, published)
                             + " (fine only if another process publishes it, which needs bus = redis)")));
         }

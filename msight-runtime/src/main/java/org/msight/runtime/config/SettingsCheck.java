@@ -9,6 +9,8 @@ import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueType;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.function.Function;
 import java.util.function.BiFunction;
 import org.msight.api.Setting;
 
@@ -19,15 +21,24 @@ import org.msight.api.Setting;
  */
 final class SettingsCheck {
 
+    /** Typesafe Config's origin of a value substituted from the environment. */
+    private static final String ENV_ORIGIN = "env variables";
+
     /** What a secret value shows as. */
     static final String MASK = "***";
 
     private final String file;
     private final List<ConfigProblem> problems;
+    private final Function<String, Optional<String>> variableOf;
 
-    SettingsCheck(String file, List<ConfigProblem> problems) {
+    /**
+     * @param variableOf the environment variable a key's value came from through
+     *     {@code ${?VARIABLE}}, when it did: problems with such a value name the variable
+     */
+    SettingsCheck(String file, List<ConfigProblem> problems, Function<String, Optional<String>> variableOf) {
         this.file = file;
         this.problems = problems;
+        this.variableOf = variableOf;
     }
 
     /**
@@ -56,7 +67,7 @@ final class SettingsCheck {
         List<String> allowed = settings.stream().map(Setting::key).toList();
         for (Map.Entry<String, ConfigValue> entry : userBlock.entrySet()) {
             if (!allowed.contains(entry.getKey())) {
-                add(entry.getValue().origin(), userBlock.origin(), path + "." + quoted(entry.getKey()),
+                add(entry.getValue().origin(), userBlock.origin(), path + "." + ConfigProblem.quoted(entry.getKey()),
                         "unknown setting of " + owner + Suggestions.didYouMean(entry.getKey(), allowed)
                                 + "; it takes: " + String.join(", ", allowed));
             }
@@ -137,6 +148,12 @@ final class SettingsCheck {
     }
 
     private void add(ConfigOrigin origin, ConfigOrigin blockOrigin, String key, String message) {
+        Optional<String> variable = origin != null && ENV_ORIGIN.equals(origin.description())
+                ? variableOf.apply(key) : Optional.empty();
+        if (variable.isPresent()) {
+            problems.add(new ConfigProblem("environment variable " + variable.get(), key, message));
+            return;
+        }
         // a value from a jar's reference.conf is reported at the user's block, which took the default
         ConfigOrigin where = origin != null && origin.resource() == null ? origin : blockOrigin;
         problems.add(ConfigProblem.at(where, file, key, message));
@@ -157,9 +174,5 @@ final class SettingsCheck {
     static String withoutOrigin(String message) {
         // Typesafe prefixes messages with "file: line: "; the problem already carries the location.
         return message.replaceFirst("^[^:]*: \\d+: ", "").replaceFirst("^[^:]*: ", "");
-    }
-
-    static String quoted(String key) {
-        return key.matches("[A-Za-z0-9_-]+") ? key : "\"" + key + "\"";
     }
 }

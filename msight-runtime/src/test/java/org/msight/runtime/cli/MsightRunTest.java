@@ -108,14 +108,46 @@ class MsightRunTest {
     }
 
     @Test
-    void pluginsListsTypesWithSettingsDefaultsAndDocs() {
+    void pluginsListsTypesWithSettingsDefaultsInHoconAndDocsAndTheCommonSettingsOnce() {
         Result result = run("plugins");
         assertThat(result.exitCode()).isZero();
-        assertThat(result.out()).contains("test-sequence (source)", "publishes numbered BytesData (tests)",
-                        "plugin: class path")
-                .containsPattern("count +int +100 +how many messages")
-                .containsPattern("gap +int +0 +handle one message out of every gap\\+1")
-                .containsPattern("subscribe-topic +string +\\(required\\) +the topic this node subscribes to");
+        assertThat(result.out()).contains("test-sequence (source): publishes numbered BytesData (tests)\n"
+                        + "  plugin: class path, version unknown\n"
+                        + "  count = 100    int\n"
+                        + "      how many messages\n")
+                .contains("Every node block also takes (defaults in msight.node-defaults):\n"
+                        + "  type    string, required\n"
+                        + "      the node type, from msight-run plugins\n"
+                        + "  gap = 0    int\n"
+                        + "      handle one message out of every gap+1, as MSight counts (0: all; 9: one in ten)"
+                        + " (must be 0 or more)\n")
+                .contains("  queue-capacity = 16    int\n      messages waiting for this node at most; when full the"
+                        + " oldest is dropped (sinks and processors) (must be 1 to 100000)\n")
+                .contains("  restart-backoff.initial = 200ms    duration\n");
+        assertThat(result.out().lines().filter(l -> l.startsWith("  gap"))).hasSize(1);
+        assertThat(result.out().lines().mapToInt(String::length).max().orElseThrow()).isLessThan(140);
+    }
+
+    @Test
+    void pluginsOfOneTypeAndAsJson() {
+        Result one = run("plugins", "test-collector");
+        assertThat(one.exitCode()).isZero();
+        assertThat(one.out()).startsWith("test-collector (sink): ").doesNotContain("test-sequence (source)");
+
+        Result unknown = run("plugins", "test-colector");
+        assertThat(unknown.exitCode()).isEqualTo(2);
+        assertThat(unknown.err()).isEqualTo("error: unknown node type 'test-colector' (did you mean 'test-collector'?);"
+                + " known types: test-collector, test-negate, test-sequence\n");
+
+        Result json = run("plugins", "--json", "test-sequence");
+        assertThat(json.exitCode()).isZero();
+        com.typesafe.config.Config type = com.typesafe.config.ConfigFactory.parseString("types = " + json.out())
+                .getConfigList("types").get(0);
+        assertThat(type.getString("type")).isEqualTo("test-sequence");
+        assertThat(type.getConfigList("settings")).extracting(s -> s.getString("key") + "=" + s.getString("default"))
+                .containsExactly("count=100", "interval=0ms");
+        assertThat(type.getConfigList("common-settings")).extracting(s -> s.getString("key"))
+                .contains("gap", "publish-topic", "restart-backoff.initial", "restart-backoff.max");
     }
 
     @Test

@@ -26,7 +26,7 @@ class RuntimeSettingsTest {
     @Test
     void theDefaultsPassTheirOwnChecks() {
         List<ConfigProblem> problems = new ArrayList<>();
-        new SettingsCheck("reference.conf", problems).check("msight", "the msight block", reference.root(), reference,
+        new SettingsCheck("reference.conf", problems, key -> java.util.Optional.empty()).check("msight", "the msight block", reference.root(), reference,
                 reference.origin(), RuntimeSettings.all());
         assertThat(problems).isEmpty();
     }
