@@ -16,6 +16,7 @@ packages=(
   gstreamer1.0-plugins-ugly
   procps   # kill: the RTSP test server is frozen with SIGSTOP to simulate a stalled stream
   openssl  # the Redis TLS test makes a throwaway CA and certificates
+  libturbojpeg0  # the rtsp-receiver's JPEG encoder (TurboJPEG); FFmpeg's is the fallback
 )
 
 missing=()

@@ -81,7 +81,7 @@ public final class PipelineFactory {
          * settings when the bus is Redis.
          */
         public void check() throws PipelineConfigException {
-            Pipeline.create(spec, new MemoryBus(), null);
+            Pipeline.create(spec, new MemoryBus(), formats(), null);
             if (isRedis()) {
                 redisSettings();
                 heartbeatSettings();
@@ -95,14 +95,19 @@ public final class PipelineFactory {
          * @throws RedisAccessException when the registry's Redis cannot be used
          */
         public Pipeline create() throws PipelineConfigException {
+            MsightCodec formats = formats();
             if (!isRedis()) {
-                return Pipeline.create(spec, new MemoryBus(), null);
+                return Pipeline.create(spec, new MemoryBus(), formats, null);
             }
             RedisSettings redis = redisSettings();
             HeartbeatSettings heartbeat = heartbeatSettings();
-            Bus bus = new RedisBus(redis, MsightCodec.withBuiltInTypesAnd(plugins.dataTypes()));
+            Bus bus = new RedisBus(redis, formats);
             boolean registered = spec.msight().getBoolean("registry.enabled");
-            return Pipeline.create(spec, bus, registered ? NodeRegistry.open(redis, heartbeat) : null);
+            return Pipeline.create(spec, bus, formats, registered ? NodeRegistry.open(redis, heartbeat) : null);
+        }
+
+        private MsightCodec formats() {
+            return MsightCodec.withBuiltInTypesAnd(plugins.dataTypes());
         }
 
         private boolean isRedis() {

@@ -6,6 +6,7 @@ import java.util.function.Supplier;
 import org.msight.api.Counter;
 import org.msight.api.NodeContext;
 import org.msight.api.NodeKind;
+import org.msight.api.data.MsightFormats;
 import org.msight.api.data.SensorData;
 import org.msight.runtime.bus.Bus;
 import org.msight.runtime.config.NodeSpec;
@@ -24,15 +25,17 @@ public final class RuntimeNodeContext implements NodeContext {
     private final NodeSpec spec;
     private final String deviceName;
     private final Bus bus;
+    private final MsightFormats formats;
     private final NodeMetrics metrics;
     private final Logger logger;
     private final Gap sourceGap;
     private final String publishTopic;
 
-    public RuntimeNodeContext(NodeSpec spec, String deviceName, Bus bus, NodeMetrics metrics) {
+    public RuntimeNodeContext(NodeSpec spec, String deviceName, Bus bus, MsightFormats formats, NodeMetrics metrics) {
         this.spec = spec;
         this.deviceName = deviceName;
         this.bus = bus;
+        this.formats = formats;
         this.metrics = metrics;
         this.logger = LoggerFactory.getLogger(LOGGER_PREFIX + spec.name());
         this.sourceGap = spec.kind() == NodeKind.SOURCE ? new Gap(spec.gap()) : null;
@@ -62,6 +65,11 @@ public final class RuntimeNodeContext implements NodeContext {
     @Override
     public Logger logger() {
         return logger;
+    }
+
+    @Override
+    public MsightFormats formats() {
+        return formats;
     }
 
     @Override

@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import org.msight.api.LogSafe;
 import org.msight.api.data.Metadata;
 import org.msight.runtime.bus.redis.RedisAccessException;
 import org.msight.runtime.bus.redis.RedisFailures;
@@ -188,7 +189,7 @@ public final class NodeRegistry implements AutoCloseable {
             try {
                 entries.add(reader.read(field, json));
             } catch (IOException e) {
-                LOG.debug("unreadable entry {} in {}: {}", field, key, e.getMessage());
+                LOG.debug("unreadable entry {} in {}: {}", LogSafe.text(field), key, LogSafe.text(e.getMessage()));
             }
         });
         return entries;

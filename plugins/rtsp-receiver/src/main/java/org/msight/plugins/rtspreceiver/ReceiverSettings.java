@@ -20,17 +20,19 @@ import org.msight.api.Secrets;
  * @param maxFrameRate frames per second offered for publishing at most; 0 for no limit
  * @param loop whether an input that ends (a file) is opened again at once
  * @param threads video decoder threads; 0 lets FFmpeg choose
+ * @param jpegEncoder the library that compresses the JPEGs
  */
 record ReceiverSettings(String url, String format, String rtspTransport, double resizeRatio, int jpegQuality,
         boolean fullRange, Duration connectTimeout, Duration readTimeout, double maxFrameRate, boolean loop,
-        int threads) {
+        int threads, JpegLibrary jpegEncoder) {
 
     /** Reads a node's block, which the runtime has checked against the provider's declared settings. */
     static ReceiverSettings from(Config config) {
         return new ReceiverSettings(config.getString("url").trim(), config.getString("format").trim(),
                 config.getString("rtsp-transport"), config.getDouble("resize-ratio"), config.getInt("jpeg-quality"),
                 config.getBoolean("full-range"), config.getDuration("connect-timeout"), config.getDuration("read-timeout"),
-                config.getDouble("max-frame-rate"), config.getBoolean("loop"), config.getInt("threads"));
+                config.getDouble("max-frame-rate"), config.getBoolean("loop"), config.getInt("threads"),
+                JpegLibrary.forSetting(config.getString("jpeg-encoder").trim()));
     }
 
     /** The settings as they may be logged: the URL's password masked. */
@@ -39,7 +41,8 @@ record ReceiverSettings(String url, String format, String rtspTransport, double 
         return "ReceiverSettings[url=" + Secrets.redactUrl(url) + ", format=" + format + ", rtspTransport="
                 + rtspTransport + ", resizeRatio=" + resizeRatio + ", jpegQuality=" + jpegQuality + ", fullRange="
                 + fullRange + ", connectTimeout=" + connectTimeout + ", readTimeout=" + readTimeout
-                + ", maxFrameRate=" + maxFrameRate + ", loop=" + loop + ", threads=" + threads + "]";
+                + ", maxFrameRate=" + maxFrameRate + ", loop=" + loop + ", threads=" + threads + ", jpegEncoder="
+                + jpegEncoder + "]";
     }
 
     /** Whether the url is an RTSP stream, which takes the transport and socket timeout options. */

@@ -11,6 +11,7 @@ import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.msight.api.NodeKind;
 import org.msight.api.NodeProvider;
 import org.msight.api.Setting;
@@ -46,6 +47,8 @@ class ReceiverSettingsTest {
         assertThat(settings.jpegQuality()).isEqualTo(50);
         assertThat(settings.rtspTransport()).isEqualTo("tcp");
         assertThat(settings.fullRange()).as("JPEG levels as OpenCV makes them").isTrue();
+        assertThat(settings.jpegEncoder()).as("auto, with libturbojpeg0 (scripts/install-test-deps.sh installs it)")
+                .isEqualTo(JpegLibrary.TURBOJPEG);
     }
 
     @ParameterizedTest
@@ -59,6 +62,7 @@ class ReceiverSettingsTest {
         "read-timeout = 0s             | read-timeout: must be 1ms to 1h, not '0s'",
         "max-frame-rate = -1           | max-frame-rate: must be 0 or more, not -1",
         "threads = -1                  | threads: must be 0 to 64, not -1",
+        "jpeg-encoder = libjpeg        | jpeg-encoder: 'libjpeg' is not one of auto, turbojpeg, ffmpeg",
     })
     void badValuesAreRejectedByTheRuntimeNamingTheKey(String setting, String message) {
         Config pipeline = ConfigFactory.parseString(setting).atPath("nodes.cam").withFallback(
@@ -79,11 +83,12 @@ class ReceiverSettingsTest {
         return ReceiverSettings.from(ConfigFactory.parseString("url = \"" + url + "\"").withFallback(defaults));
     }
 
-    @Test
-    void toStringMasksTheCameraPassword() {
+    @ParameterizedTest
+    @ValueSource(strings = {"admin:s3cret", "john@corp.example:s3cret", "s3cret"})
+    void toStringMasksTheWholeUserInfo(String userInfo) {
         ReceiverSettings settings = ReceiverSettings.from(ConfigFactory.parseString(
-                "url = \"rtsp://admin:s3cret@127.0.0.1:8554/live\"").withFallback(defaults));
-        assertThat(settings.toString()).contains("url=rtsp://admin:***@127.0.0.1:8554/live", "jpegQuality=")
+                "url = \"rtsp://" + userInfo + "@127.0.0.1:8554/live\"").withFallback(defaults));
+        assertThat(settings.toString()).contains("url=rtsp://***@127.0.0.1:8554/live", "jpegQuality=")
                 .doesNotContain("s3cret");
     }
 }
