@@ -3,7 +3,6 @@ package org.msight.runtime.cli;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.typesafe.config.Config;
-import com.typesafe.config.ConfigFactory;
 import java.io.IOException;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
@@ -53,8 +52,9 @@ public final class Msight implements Callable<Integer> {
     }
 
     private NodeRegistry openRegistry() throws PipelineConfigException {
-        Config msight = config != null ? new PipelineLoader(Msight.class.getClassLoader()).readFile(config)
-                : ConfigFactory.defaultReference(Msight.class.getClassLoader()).getConfig("msight");
+        PipelineLoader loader = new PipelineLoader(Msight.class.getClassLoader());
+        // checked as a pipeline's msight block is: a bad MSIGHT_REDIS_* variable is one line naming it
+        Config msight = loader.runtimeBlock(config != null ? loader.read(config) : loader.defaults());
         Logging.configure(msight.getString("device-name"), msight.getString("logging-level"));
         return NodeRegistry.open(RedisSettings.from(msight.getConfig("redis")), HeartbeatSettings.DEFAULTS);
     }
