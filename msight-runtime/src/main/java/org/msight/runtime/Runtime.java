@@ -16,6 +16,7 @@ import org.msight.runtime.config.ConfigProblem;
 import org.msight.runtime.config.PipelineConfigException;
 import org.msight.runtime.config.PipelineLoader;
 import org.msight.runtime.config.PipelineSpec;
+import org.msight.runtime.http.HttpSettings;
 import org.msight.runtime.logging.Logging;
 import org.msight.runtime.plugin.PluginException;
 import org.msight.runtime.plugin.PluginLoader;
@@ -78,6 +79,7 @@ public final class Runtime {
          */
         public void check() throws PipelineConfigException {
             Pipeline.create(spec, new MemoryBus(), null);
+            httpSettings();
             if (isRedis()) {
                 redisSettings();
                 heartbeatSettings();
@@ -99,6 +101,11 @@ public final class Runtime {
             Bus bus = new RedisBus(redis, MsightCodec.withBuiltInTypesAnd(plugins.dataTypes()));
             boolean registered = spec.msight().getBoolean("registry.enabled");
             return Pipeline.create(spec, bus, registered ? NodeRegistry.open(redis, heartbeat) : null);
+        }
+
+        /** The {@code msight.http} block. */
+        public HttpSettings httpSettings() throws PipelineConfigException {
+            return settings("msight.http", () -> HttpSettings.from(spec.msight().getConfig("http")));
         }
 
         private boolean isRedis() {

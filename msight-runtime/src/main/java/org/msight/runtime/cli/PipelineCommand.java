@@ -6,6 +6,8 @@ import org.msight.runtime.Pipeline;
 import org.msight.runtime.Runtime;
 import org.msight.runtime.bus.redis.RedisAccessException;
 import org.msight.runtime.config.PipelineConfigException;
+import org.msight.runtime.http.HttpEndpoint;
+import org.msight.runtime.http.HttpSettings;
 import org.msight.runtime.plugin.PluginException;
 import org.msight.runtime.registry.DuplicateNodeException;
 import org.slf4j.Logger;
@@ -14,7 +16,8 @@ import sun.misc.Signal;
 
 /**
  * What every command that runs a pipeline shares: load it, report problems with exit code 2,
- * print it for {@code --check}, or run it until SIGINT or SIGTERM and stop it in order.
+ * print it for {@code --check}, or run it until SIGINT or SIGTERM (or until its sources have
+ * finished) and stop it in order, serving the HTTP endpoint meanwhile.
  */
 public final class PipelineCommand {
 
@@ -68,6 +71,7 @@ public final class PipelineCommand {
                 }
             });
         }
+        HttpSettings http = loaded.httpSettings();
         Pipeline pipeline;
         try {
             pipeline = loaded.create();
@@ -80,7 +84,7 @@ public final class PipelineCommand {
             log.error("{}", e.getMessage());
             return USAGE;
         }
-        try {
+        try (HttpEndpoint endpoint = http.enabled() ? HttpEndpoint.start(http, pipeline) : null) {
             pipeline.awaitStopRequest();
             return pipeline.stop() ? 0 : 1;
         } catch (InterruptedException e) {
