@@ -19,11 +19,12 @@ import org.msight.api.Secrets;
  * @param readTimeout limit for waiting for the next frame; longer is an outage
  * @param maxFrameRate frames per second offered for publishing at most; 0 for no limit
  * @param loop whether an input that ends (a file) is opened again at once
+ * @param realtime whether files and test sources are read at their own frame rate
  * @param threads video decoder threads; 0 lets FFmpeg choose
  */
 record ReceiverSettings(String url, String format, String rtspTransport, double resizeRatio, int jpegQuality,
         boolean fullRange, Duration connectTimeout, Duration readTimeout, double maxFrameRate, boolean loop,
-        int threads) {
+        boolean realtime, int threads) {
 
     /** Reads and checks a node's block; throws {@link IllegalArgumentException} naming the key. */
     static ReceiverSettings from(Config config) {
@@ -46,7 +47,7 @@ record ReceiverSettings(String url, String format, String rtspTransport, double 
         require(threads >= 0 && threads <= 64, "threads", "must be from 0 (automatic) to 64, not " + threads);
         return new ReceiverSettings(url, config.getString("format").trim(), transport, resizeRatio, quality,
                 config.getBoolean("full-range"), connectTimeout, readTimeout, maxFrameRate,
-                config.getBoolean("loop"), threads);
+                config.getBoolean("loop"), config.getBoolean("realtime"), threads);
     }
 
     /** The settings as they may be logged: the URL's password masked. */
@@ -55,13 +56,21 @@ record ReceiverSettings(String url, String format, String rtspTransport, double 
         return "ReceiverSettings[url=" + Secrets.redactUrl(url) + ", format=" + format + ", rtspTransport="
                 + rtspTransport + ", resizeRatio=" + resizeRatio + ", jpegQuality=" + jpegQuality + ", fullRange="
                 + fullRange + ", connectTimeout=" + connectTimeout + ", readTimeout=" + readTimeout
-                + ", maxFrameRate=" + maxFrameRate + ", loop=" + loop + ", threads=" + threads + "]";
+                + ", maxFrameRate=" + maxFrameRate + ", loop=" + loop + ", realtime=" + realtime + ", threads=" + threads + "]";
     }
 
     /** Whether the url is an RTSP stream, which takes the transport and socket timeout options. */
     boolean isRtsp() {
         String lower = url.toLowerCase(Locale.ROOT);
         return lower.startsWith("rtsp://") || lower.startsWith("rtsps://");
+    }
+
+    /**
+     * Whether the url is a network stream (a camera: rtsp://, http://, udp://...), not a file or
+     * a test source: a network stream that ends is an outage, and it sets its own pace.
+     */
+    boolean isNetwork() {
+        return url.matches("(?i)^[a-z][a-z0-9+.-]*://.*") && !url.toLowerCase(Locale.ROOT).startsWith("file:");
     }
 
     private static void require(boolean condition, String key, String problem) {

@@ -29,8 +29,8 @@ class LocalInputTest {
 
     @Test
     void lavfiTestSourceMakesAPipelineRunWithoutACamera() throws Exception {
-        // The quickstart's camera: paced at 30 fps by FFmpeg's realtime filter.
-        List<ImageData> images = images("url = \"testsrc2=size=1280x720:rate=30,realtime\", format = lavfi", 7);
+        // The quickstart's camera: a test source, read at its own 30 fps (realtime = true).
+        List<ImageData> images = images("url = \"testsrc2=size=1280x720:rate=30\", format = lavfi", 7);
         for (ImageData image : images) {
             assertThat(image.width()).isEqualTo(1280);
             assertThat(image.height()).isEqualTo(720);
@@ -83,7 +83,7 @@ class LocalInputTest {
     }
 
     @Test
-    void fileIsReadAgainWithLoopAndEndsAsAnOutageWithout(@TempDir Path dir) throws Exception {
+    void fileIsReadAgainWithLoop(@TempDir Path dir) throws Exception {
         Path clip = dir.resolve("clip.mp4");
         Process ffmpeg = new ProcessBuilder(Tools.require("ffmpeg", "ffmpeg").toString(), "-v", "error",
                 "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=30", "-frames:v", "10", "-c:v", "mpeg4",
@@ -91,15 +91,11 @@ class LocalInputTest {
         assertThat(ffmpeg.waitFor()).isZero();
         assertThat(Files.size(clip)).isPositive();
 
-        TestNodeContext looping = TestNodeContext.of("rtsp-receiver", "url = \"" + clip + "\", loop = true");
+        TestNodeContext looping = TestNodeContext.of("rtsp-receiver", "url = \"" + clip + "\", loop = true,"
+                + " realtime = false");
         try (NodeLoop loop = NodeLoop.start(looping)) {
             looping.awaitPublished(ImageData.class, 25, WAIT);
             assertThat(loop.outages()).isEmpty();
-        }
-        TestNodeContext once = TestNodeContext.of("rtsp-receiver", "url = \"" + clip + "\", loop = false");
-        try (NodeLoop loop = NodeLoop.start(once)) {
-            assertThat(loop.awaitOutages(1, WAIT)).containsExactly(clip + " ended");
-            assertThat(once.published()).hasSizeGreaterThanOrEqualTo(10);
         }
     }
 
