@@ -17,6 +17,7 @@ import org.msight.runtime.config.PipelineConfigException;
 import org.msight.runtime.config.PipelineLoader;
 import org.msight.runtime.config.PipelineSpec;
 import org.msight.runtime.http.HttpSettings;
+import org.msight.runtime.logging.LogOutput;
 import org.msight.runtime.logging.Logging;
 import org.msight.runtime.plugin.PluginException;
 import org.msight.runtime.plugin.PluginLoader;
@@ -43,19 +44,32 @@ public final class Runtime {
 
     /** Reads and validates a pipeline file; logging is set up from its msight block first. */
     public Loaded load(Path file) throws PipelineConfigException, PluginException {
-        Plugins plugins = prepare(loader.readFile(file));
+        Plugins plugins = prepare(loader.readFile(file), file.toString());
         return new Loaded(loader.load(file, plugins), plugins);
     }
 
     /** Validates a pipeline built in memory (the MSight-compatible launchers build theirs). */
     public Loaded load(String description, Config pipeline) throws PipelineConfigException, PluginException {
-        Plugins plugins = prepare(loader.readConfig(description, pipeline));
+        Plugins plugins = prepare(loader.readConfig(description, pipeline), description);
         return new Loaded(loader.load(description, pipeline, plugins), plugins);
     }
 
-    private Plugins prepare(Config msight) throws PluginException {
-        Logging.configure(msight.getString("device-name"), msight.getString("logging-level"));
+    private Plugins prepare(Config msight, String file) throws PluginException, PipelineConfigException {
+        LogOutput output = settings(file, "msight.logging", () -> LogOutput.from(msight.getConfig("logging")));
+        Logging.configure(msight.getString("device-name"), msight.getString("logging-level"), output);
         return loadPlugins(msight);
+    }
+
+    /** Parses a block of the msight settings, turning problems into {@code file:line: key: problem}. */
+    private static <T> T settings(String file, String key, Supplier<T> parse) throws PipelineConfigException {
+        try {
+            return parse.get();
+        } catch (ConfigException e) {
+            throw new PipelineConfigException(ConfigProblem.at(e.origin(), file, key,
+                    e.getMessage().replaceFirst("^.*?: \\d+: ", "")));
+        } catch (IllegalArgumentException e) {
+            throw new PipelineConfigException(new ConfigProblem(file, key, e.getMessage()));
+        }
     }
 
     /** The plugins on the class path and on the plugin path (without a pipeline file). */
@@ -122,14 +136,7 @@ public final class Runtime {
         }
 
         private <T> T settings(String key, Supplier<T> parse) throws PipelineConfigException {
-            try {
-                return parse.get();
-            } catch (ConfigException e) {
-                throw new PipelineConfigException(ConfigProblem.at(e.origin(), spec.file(), key,
-                        e.getMessage().replaceFirst("^.*?: \\d+: ", "")));
-            } catch (IllegalArgumentException e) {
-                throw new PipelineConfigException(new ConfigProblem(spec.file(), key, e.getMessage()));
-            }
+            return Runtime.settings(spec.file(), key, parse);
         }
     }
 }

@@ -72,19 +72,19 @@ public final class PipelineCommand {
             });
         }
         HttpSettings http = loaded.httpSettings();
-        Pipeline pipeline;
-        try {
-            pipeline = loaded.create();
-            running.set(pipeline);
-            if (signalled.get()) {
-                pipeline.requestStop();
-            }
-            pipeline.start();
-        } catch (DuplicateNodeException | RedisAccessException e) {
-            log.error("{}", e.getMessage());
-            return USAGE;
-        }
+        Pipeline pipeline = loaded.create();
+        // The endpoint first: /ready says which nodes are still opening.
         try (HttpEndpoint endpoint = http.enabled() ? HttpEndpoint.start(http, pipeline) : null) {
+            try {
+                running.set(pipeline);
+                if (signalled.get()) {
+                    pipeline.requestStop();
+                }
+                pipeline.start();
+            } catch (DuplicateNodeException | RedisAccessException e) {
+                log.error("{}", e.getMessage());
+                return USAGE;
+            }
             pipeline.awaitStopRequest();
             return pipeline.stop() ? 0 : 1;
         } catch (InterruptedException e) {

@@ -1,0 +1,133 @@
+package org.msight.runtime.logging;
+
+import ch.qos.logback.classic.LoggerContext;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.Appender;
+import ch.qos.logback.core.ConsoleAppender;
+import ch.qos.logback.core.encoder.Encoder;
+import ch.qos.logback.core.encoder.LayoutWrappingEncoder;
+import ch.qos.logback.core.rolling.FixedWindowRollingPolicy;
+import ch.qos.logback.core.rolling.RollingFileAppender;
+import ch.qos.logback.core.rolling.SizeBasedTriggeringPolicy;
+import ch.qos.logback.core.util.FileSize;
+import com.typesafe.config.Config;
+import net.logstash.logback.composite.loggingevent.LoggingEventFormattedTimestampJsonProvider;
+import net.logstash.logback.composite.loggingevent.LoggingEventJsonProviders;
+import net.logstash.logback.composite.loggingevent.MessageJsonProvider;
+import net.logstash.logback.composite.loggingevent.StackTraceJsonProvider;
+import net.logstash.logback.encoder.LoggingEventCompositeJsonEncoder;
+import net.logstash.logback.mask.MaskingJsonGeneratorDecorator;
+import org.msight.api.Secrets;
+import org.slf4j.Logger;
+
+/**
+ * Where log lines go and in which form ({@code msight.logging}): MSight's text lines or one JSON
+ * object per line (logstash-logback-encoder; the same URL credentials masking as the text), on
+ * the console and optionally in a file Logback rolls over by size.
+ *
+ * @param json whether lines are JSON
+ * @param file the log file, empty for the console only
+ * @param maxFileSize the size at which the file is rolled over
+ * @param maxFiles rolled-over files kept
+ */
+public record LogOutput(boolean json, String file, FileSize maxFileSize, int maxFiles) {
+
+    /** Reads and checks the block; throws {@link IllegalArgumentException} naming the key. */
+    public static LogOutput from(Config logging) {
+        String format = logging.getString("format");
+        if (!format.equals("text") && !format.equals("json")) {
+            throw new IllegalArgumentException("format: must be text or json, not '" + format + "'");
+        }
+        int maxFiles = logging.getInt("max-files");
+        if (maxFiles < 1 || maxFiles > 20) {
+            throw new IllegalArgumentException("max-files: must be from 1 to 20, not " + maxFiles);
+        }
+        return new LogOutput(format.equals("json"), logging.getString("file").trim(),
+                new FileSize(logging.getBytes("max-file-size")), maxFiles);
+    }
+
+    /** Replaces the console appender of logback.xml when JSON is asked for, and adds the file. */
+    void apply(LoggerContext context) {
+        ch.qos.logback.classic.Logger root = context.getLogger(Logger.ROOT_LOGGER_NAME);
+        if (json) {
+            replace(root, console(context));
+        }
+        if (!file.isEmpty()) {
+            replace(root, rollingFile(context));
+        }
+    }
+
+    private static void replace(ch.qos.logback.classic.Logger root, Appender<ILoggingEvent> appender) {
+        root.detachAppender(appender.getName());
+        root.addAppender(appender);
+    }
+
+    private Appender<ILoggingEvent> console(LoggerContext context) {
+        ConsoleAppender<ILoggingEvent> console = new ConsoleAppender<>();
+        console.setName("CONSOLE");
+        console.setContext(context);
+        console.setEncoder(encoder(context));
+        console.start();
+        return console;
+    }
+
+    private Appender<ILoggingEvent> rollingFile(LoggerContext context) {
+        RollingFileAppender<ILoggingEvent> appender = new RollingFileAppender<>();
+        appender.setName("FILE");
+        appender.setContext(context);
+        appender.setFile(file);
+        FixedWindowRollingPolicy rolling = new FixedWindowRollingPolicy();
+        rolling.setContext(context);
+        rolling.setParent(appender);
+        rolling.setFileNamePattern(file + ".%i");
+        rolling.setMinIndex(1);
+        rolling.setMaxIndex(maxFiles);
+        rolling.start();
+        SizeBasedTriggeringPolicy<ILoggingEvent> trigger = new SizeBasedTriggeringPolicy<>();
+        trigger.setContext(context);
+        trigger.setMaxFileSize(maxFileSize);
+        trigger.start();
+        appender.setRollingPolicy(rolling);
+        appender.setTriggeringPolicy(trigger);
+        appender.setEncoder(encoder(context));
+        appender.start();
+        return appender;
+    }
+
+    private Encoder<ILoggingEvent> encoder(LoggerContext context) {
+        if (!json) {
+            LayoutWrappingEncoder<ILoggingEvent> text = new LayoutWrappingEncoder<>();
+            MsightLayout layout = new MsightLayout();
+            layout.setContext(context);
+            layout.start();
+            text.setLayout(layout);
+            text.setContext(context);
+            text.start();
+            return text;
+        }
+        LoggingEventCompositeJsonEncoder encoder = new LoggingEventCompositeJsonEncoder();
+        encoder.setContext(context);
+        LoggingEventJsonProviders providers = new LoggingEventJsonProviders();
+        LoggingEventFormattedTimestampJsonProvider time = new LoggingEventFormattedTimestampJsonProvider();
+        time.setFieldName("time");
+        providers.addTimestamp(time);
+        providers.addProvider(new MsightJsonFields());
+        providers.addMessage(new MessageJsonProvider());
+        StackTraceJsonProvider stackTrace = new StackTraceJsonProvider();
+        stackTrace.setFieldName("stack_trace");
+        providers.addStackTrace(stackTrace);
+        encoder.setProviders(providers);
+        MaskingJsonGeneratorDecorator masking = new MaskingJsonGeneratorDecorator();
+        masking.addValueMasker((field, value) -> {
+            if (value instanceof CharSequence text) {
+                String masked = Secrets.redactUrl(text.toString());
+                return masked.equals(text.toString()) ? null : masked;
+            }
+            return null;
+        });
+        masking.start();
+        encoder.setJsonGeneratorDecorator(masking);
+        encoder.start();
+        return encoder;
+    }
+}
