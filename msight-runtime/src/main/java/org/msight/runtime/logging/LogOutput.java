@@ -86,6 +86,8 @@ public record LogOutput(boolean json, String file, FileSize maxFileSize, int max
         SizeBasedTriggeringPolicy<ILoggingEvent> trigger = new SizeBasedTriggeringPolicy<>();
         trigger.setContext(context);
         trigger.setMaxFileSize(maxFileSize);
+        // Logback looks at the size once a minute by default; a busy DEBUG log outgrows that.
+        trigger.setCheckIncrement(ch.qos.logback.core.util.Duration.buildBySeconds(1));
         trigger.start();
         appender.setRollingPolicy(rolling);
         appender.setTriggeringPolicy(trigger);
