@@ -102,6 +102,8 @@ public final class Pipeline {
         if (!problems.isEmpty()) {
             throw new PipelineConfigException(problems);
         }
+        io.micrometer.core.instrument.Gauge.builder("msight.bus.connected", bus, b -> b.canCarry() ? 1 : 0)
+                .tag("bus", spec.bus()).description("1 while the bus can carry messages").register(meters);
         new JvmMemoryMetrics().bindTo(meters);
         new JvmGcMetrics().bindTo(meters);
         new JvmThreadMetrics().bindTo(meters);

@@ -101,6 +101,7 @@ class HttpEndpointTest {
                         "msight_frame_age_seconds_count{node=\"src\",stage=\"publish\"} 20",
                         "msight_frame_age_seconds_count{node=\"sink\",stage=\"sink\"} 20",
                         "msight_frame_age_seconds_bucket{node=\"sink\",stage=\"sink\",le=\"0.1\"}",
+                        "msight_bus_connected{bus=\"memory\"} 1.0",
                         "jvm_memory_used_bytes", "jvm_threads_live_threads", "jvm_gc_");
     }
 
@@ -227,6 +228,31 @@ class HttpEndpointTest {
             assertThat(get("/nodes?token=s3cret-t0ken").body()).doesNotContain("s3cret-t0ken");
             assertThat(log.lines()).noneMatch(line -> line.contains("s3cret-t0ken"));
         }
+    }
+
+    @Test
+    void tlsServesHttpsFromAKeyStore() throws Exception {
+        Path keyStore = dir.resolve("endpoint.p12");
+        Process keytool = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "keytool").toString(),
+                "-genkeypair", "-keystore", keyStore.toString(), "-storetype", "PKCS12", "-storepass", "changeit",
+                "-keyalg", "EC", "-alias", "msight", "-dname", "CN=127.0.0.1", "-ext", "san=ip:127.0.0.1",
+                "-validity", "2").inheritIO().start();
+        assertThat(keytool.waitFor()).isZero();
+        start("tls { key-store = \"" + keyStore + "\", key-store-password = changeit }",
+                "src { type = test-images, publish-topic = images }");
+        java.security.KeyStore trusted = java.security.KeyStore.getInstance("PKCS12");
+        try (InputStream in = java.nio.file.Files.newInputStream(keyStore)) {
+            trusted.load(in, "changeit".toCharArray());
+        }
+        javax.net.ssl.TrustManagerFactory trust = javax.net.ssl.TrustManagerFactory.getInstance("PKIX");
+        trust.init(trusted);
+        javax.net.ssl.SSLContext tls = javax.net.ssl.SSLContext.getInstance("TLS");
+        tls.init(null, trust.getTrustManagers(), null);
+        HttpClient https = HttpClient.newBuilder().sslContext(tls).build();
+        HttpResponse<String> health = https.send(HttpRequest.newBuilder(
+                URI.create("https://127.0.0.1:" + endpoint.port() + "/health")).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(health.statusCode()).isEqualTo(200);
+        assertThat(health.body()).isEqualTo("{\"status\":\"UP\"}");
     }
 
     @Test
