@@ -17,6 +17,7 @@ packages=(
   gstreamer1.0-plugins-ugly
   procps   # kill: the RTSP test server is frozen with SIGSTOP to simulate a stalled stream
   openssl  # the Redis TLS test makes a throwaway CA and certificates
+  libturbojpeg0  # the rtsp-receiver's JPEG encoder (TurboJPEG); FFmpeg's is the fallback
   chromium          # the dashboard is tested in a headless browser
   qemu-user-static  # the linux-arm64 distribution runs under emulation (scripts/arm64-root)
   debootstrap       # fetches the Debian arm64 packages of that emulated root

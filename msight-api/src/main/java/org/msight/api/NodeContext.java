@@ -4,6 +4,7 @@ import com.typesafe.config.Config;
 import java.util.Optional;
 import java.util.function.Supplier;
 import org.msight.api.data.Metadata;
+import org.msight.api.data.MsightFormats;
 import org.msight.api.data.SensorData;
 import org.slf4j.Logger;
 
@@ -27,6 +28,12 @@ public interface NodeContext {
 
     /** A logger whose lines carry the node's name. */
     Logger logger();
+
+    /**
+     * MSight's MessagePack and JSON forms of a message, with every data type of the pipeline's
+     * plugins: what a sink writes when its destination expects MSight's bytes.
+     */
+    MsightFormats formats();
 
     /** A counter of the node's own, reported in its throughput line under {@code name}. */
     Counter counter(String name);

@@ -14,10 +14,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.msgpack.jackson.dataformat.MessagePackFactory;
+import org.msight.api.LogSafe;
 import org.msight.api.data.BytesData;
 import org.msight.api.data.DataType;
 import org.msight.api.data.ImageData;
 import org.msight.api.data.MalformedDataException;
+import org.msight.api.data.MsightFormats;
 import org.msight.api.data.SensorData;
 
 /**
@@ -26,7 +28,7 @@ import org.msight.api.data.SensorData;
  * what Python's {@code json.dumps} writes. Reading accepts keys in any order, ignores unknown
  * keys, and restores every {@link DataType} the codec was built with. Thread-safe.
  */
-public final class MsightCodec {
+public final class MsightCodec implements MsightFormats {
 
     private final Map<String, DataType> types;
     private final MessageReader reader;
@@ -79,6 +81,7 @@ public final class MsightCodec {
      * The MessagePack payload of one message. Large byte fields are copied once, into the
      * returned array, which has exactly the payload's length.
      */
+    @Override
     public byte[] toMessagePack(SensorData data) {
         try {
             ByteSink.Counting counter = new ByteSink.Counting();
@@ -92,6 +95,7 @@ public final class MsightCodec {
     }
 
     /** Writes the MessagePack payload of one message to {@code out}, left open. */
+    @Override
     public void writeMessagePack(SensorData data, OutputStream out) throws IOException {
         try (JsonGenerator generator = messagePack.createGenerator(out)) {
             MessageWriter.messagePack(generator).write(data);
@@ -103,6 +107,7 @@ public final class MsightCodec {
      * Base64-encoded while streaming, a small chunk at a time, without a copy of the whole string.
      * {@code out} is flushed once, at the end.
      */
+    @Override
     public void writeJson(SensorData data, OutputStream out) throws IOException {
         writeJson(data, new ByteSink.Streaming(out));
         out.flush();
@@ -112,6 +117,7 @@ public final class MsightCodec {
      * The exact length in bytes of what {@link #writeJson} writes for {@code data}, found without
      * Base64-encoding its bytes: a few microseconds whatever their size.
      */
+    @Override
     public long jsonLength(SensorData data) {
         ByteSink.Counting counter = new ByteSink.Counting();
         try {
@@ -135,6 +141,7 @@ public final class MsightCodec {
      *
      * @throws MalformedDataException when it is not one MSight message of a known type
      */
+    @Override
     public SensorData fromMessagePack(byte[] payload) {
         MessagePackCheck.requireWellFormed(payload);
         return read(payload, messagePack, "MessagePack");
@@ -155,8 +162,9 @@ public final class MsightCodec {
         } catch (MalformedDataException e) {
             throw e;
         } catch (IOException | RuntimeException e) {
+            // the parser's message may quote the payload
             throw new MalformedDataException("not a valid " + format + " message (" + payload.length + " bytes): "
-                    + e.getMessage());
+                    + LogSafe.text(e.getMessage()));
         }
     }
 

@@ -17,6 +17,7 @@ import org.msight.api.NodeKind;
 import org.msight.api.ProcessorNode;
 import org.msight.api.SinkNode;
 import org.msight.api.SourceNode;
+import org.msight.api.data.MsightFormats;
 import org.msight.runtime.bus.Bus;
 import org.msight.runtime.bus.Inbox;
 import org.msight.runtime.config.ConfigProblem;
@@ -49,6 +50,8 @@ public final class Pipeline {
 
     private static final Logger LOG = LoggerFactory.getLogger("msight.runtime");
     private static final Duration SOURCE_STOP_LIMIT = Duration.ofSeconds(5);
+    /** How long a node may take to stop before a line says what holds it up. */
+    private static final Duration HOLD_UP_NOTICE = Duration.ofSeconds(1);
 
     private final PipelineSpec spec;
     private final Bus bus;
@@ -74,10 +77,12 @@ public final class Pipeline {
     /**
      * Creates every node of {@code spec} on {@code bus}. Nothing runs yet.
      *
+     * @param formats MSight's formats with the data types of the pipeline's plugins
      * @param registry MSight's node registry, or {@code null} for none
      * @throws PipelineConfigException when a node rejects its settings
      */
-    public static Pipeline create(PipelineSpec spec, Bus bus, NodeRegistry registry) throws PipelineConfigException {
+    public static Pipeline create(PipelineSpec spec, Bus bus, MsightFormats formats, NodeRegistry registry)
+            throws PipelineConfigException {
         PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         LatestImages latestImages = new LatestImages(topicsOf(spec));
         List<NodeRunner> runners = new ArrayList<>();
@@ -87,14 +92,18 @@ public final class Pipeline {
             for (NodeSpec node : spec.nodes()) {
                 if (node.kind() == kind) {
                     NodeStats nodeStats = new NodeStats(node.name(), node.kind(), meters);
-                    RuntimeNodeContext context = new RuntimeNodeContext(node, spec.deviceName(), bus, nodeStats,
-                            latestImages);
+                    RuntimeNodeContext context = new RuntimeNodeContext(node, spec.deviceName(), bus, formats,
+                            nodeStats, latestImages);
                     try {
                         runners.add(runnerFor(node, createNode(node, context), context, nodeStats, bus,
                                 spec.drainTimeout(), latestImages));
                         stats.add(nodeStats);
                     } catch (IllegalArgumentException | com.typesafe.config.ConfigException e) {
                         problems.add(new ConfigProblem(node.location(), "nodes." + node.name(), e.getMessage()));
+                    } catch (RuntimeException | LinkageError e) {
+                        // a plugin's bug, not the file's: still one line, and the file is not run
+                        problems.add(new ConfigProblem(node.location(), "nodes." + node.name(), "node type '"
+                                + node.type().name() + "' (" + node.type().plugin() + ") failed to create the node: " + e));
                     }
                 }
             }
@@ -245,6 +254,16 @@ public final class Pipeline {
         return spec;
     }
 
+    /** Waits up to {@code limit} for a node to stop, saying once what holds it up when it takes long. */
+    private static boolean awaitStopped(NodeRunner runner, Duration limit) throws InterruptedException {
+        if (runner.awaitFinished(HOLD_UP_NOTICE)) {
+            return true;
+        }
+        Duration left = limit.minus(HOLD_UP_NOTICE);
+        LOG.info("waiting up to {} for node {} to stop: {}", left, runner.name(), runner.stopState());
+        return runner.awaitFinished(left);
+    }
+
     /** Asks for the pipeline to be stopped, as SIGINT and SIGTERM do. */
     public void requestStop() {
         stopRequested.countDown();
@@ -266,7 +285,7 @@ public final class Pipeline {
      * Stops sources first, then processors and sinks once they have drained their inboxes (within
      * {@code msight.drain-timeout}), and closes the bus.
      *
-     * @return whether every node stopped in time and nothing failed
+     * @return whether every node stopped in time, having handled what it had queued, and nothing failed
      */
     public boolean stop() throws InterruptedException {
         boolean clean = true;
@@ -275,17 +294,23 @@ public final class Pipeline {
             List<NodeRunner> ofKind = runners.stream().filter(r -> r.kind() == kind).toList();
             ofKind.forEach(NodeRunner::requestStop);
             for (NodeRunner runner : ofKind) {
-                if (!runner.awaitFinished(limit)) {
+                if (!awaitStopped(runner, limit)) {
                     LOG.warn("node {} did not stop within {}; interrupting it", runner.name(), limit);
                     runner.interrupt();
-                    clean &= runner.awaitFinished(Duration.ofSeconds(2));
+                    runner.awaitFinished(Duration.ofSeconds(2));
+                    clean = false;
                 }
+                clean &= runner.stoppedCleanly();
             }
         }
         reporter.close();
         closeConnections();
         meters.close();
-        LOG.info("stopped the nodes of {}{}", spec.file(), clean ? "" : " (some did not stop in time)");
+        if (clean) {
+            LOG.info("stopped the nodes of {}", spec.file());
+        } else {
+            LOG.warn("stopped the nodes of {}, not all in time: queued messages were lost", spec.file());
+        }
         return clean && failure.get() == null;
     }
 }

@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.ServiceLoader;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -16,7 +17,10 @@ import java.util.function.Supplier;
 import org.msight.api.Counter;
 import org.msight.api.NodeContext;
 import org.msight.api.NodeProvider;
+import org.msight.api.data.DataType;
+import org.msight.api.data.MsightFormats;
 import org.msight.api.data.SensorData;
+import org.msight.codec.MsightCodec;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,6 +38,9 @@ import org.slf4j.LoggerFactory;
  * context to a provider. Safe for nodes that publish and count from several threads.
  */
 public final class TestNodeContext implements NodeContext {
+
+    private static final MsightFormats FORMATS = MsightCodec.withBuiltInTypesAnd(
+            ServiceLoader.load(DataType.class).stream().map(ServiceLoader.Provider::get).toList());
 
     private final Config config;
     private final int gap;
@@ -160,6 +167,12 @@ public final class TestNodeContext implements NodeContext {
     @Override
     public Logger logger() {
         return logger != null ? logger : LoggerFactory.getLogger("msight.node." + nodeName);
+    }
+
+    /** MSight's formats with the built-in data types and those listed as services on the class path. */
+    @Override
+    public MsightFormats formats() {
+        return FORMATS;
     }
 
     @Override

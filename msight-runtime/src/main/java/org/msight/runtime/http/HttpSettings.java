@@ -21,21 +21,19 @@ import java.nio.file.Path;
 public record HttpSettings(boolean enabled, String host, int port, String token, Path keyStore,
         String keyStorePassword, int maxPreviewViewers, double maxPreviewRate) {
 
-    /** Reads and checks the block; throws {@link IllegalArgumentException} naming the key. */
+    /**
+     * Reads the block, which the runtime has checked against its declaration; throws
+     * {@link IllegalArgumentException} naming the key when the key store cannot be read.
+     */
     public static HttpSettings from(Config http) {
-        int port = http.getInt("port");
-        require(port >= 0 && port <= 65535, "port", "must be from 0 to 65535, not " + port);
-        String host = http.getString("host").trim();
-        require(!host.isEmpty(), "host", "must not be empty (127.0.0.1 for this machine only)");
         String keyStore = http.getString("tls.key-store").trim();
-        require(keyStore.isEmpty() || Files.isReadable(Path.of(keyStore)), "tls.key-store",
-                "cannot read " + keyStore);
-        int viewers = http.getInt("max-preview-viewers");
-        require(viewers >= 1, "max-preview-viewers", "must be at least 1, not " + viewers);
-        double rate = http.getDouble("max-preview-rate");
-        require(rate > 0, "max-preview-rate", "must be above 0, not " + rate);
-        return new HttpSettings(http.getBoolean("enabled"), host, port, http.getString("token"),
-                keyStore.isEmpty() ? null : Path.of(keyStore), http.getString("tls.key-store-password"), viewers, rate);
+        if (!keyStore.isEmpty() && !Files.isReadable(Path.of(keyStore))) {
+            throw new IllegalArgumentException("tls.key-store: cannot read " + keyStore);
+        }
+        return new HttpSettings(http.getBoolean("enabled"), http.getString("host").trim(), http.getInt("port"),
+                http.getString("token"), keyStore.isEmpty() ? null : Path.of(keyStore),
+                http.getString("tls.key-store-password"), http.getInt("max-preview-viewers"),
+                http.getDouble("max-preview-rate"));
     }
 
     /** Whether only this machine can connect (a loopback address). */
@@ -53,11 +51,5 @@ public record HttpSettings(boolean enabled, String host, int port, String token,
         return "HttpSettings[enabled=" + enabled + ", host=" + host + ", port=" + port + ", token="
                 + (token.isEmpty() ? "none" : "***") + ", keyStore=" + keyStore + ", maxPreviewViewers="
                 + maxPreviewViewers + ", maxPreviewRate=" + maxPreviewRate + "]";
-    }
-
-    private static void require(boolean condition, String key, String problem) {
-        if (!condition) {
-            throw new IllegalArgumentException(key + ": " + problem);
-        }
     }
 }

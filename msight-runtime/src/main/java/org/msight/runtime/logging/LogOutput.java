@@ -32,18 +32,20 @@ import org.slf4j.Logger;
  */
 public record LogOutput(boolean json, String file, FileSize maxFileSize, int maxFiles) {
 
-    /** Reads and checks the block; throws {@link IllegalArgumentException} naming the key. */
+    /** Reads the block, which the runtime has checked against its declaration. */
     public static LogOutput from(Config logging) {
-        String format = logging.getString("format");
-        if (!format.equals("text") && !format.equals("json")) {
-            throw new IllegalArgumentException("format: must be text or json, not '" + format + "'");
+        return new LogOutput(logging.getString("format").equals("json"), logging.getString("file").trim(),
+                FileSize.valueOf(logging.getString("max-file-size")), logging.getInt("max-files"));
+    }
+
+    /** Whether {@code text} is a size Logback reads, such as {@code 10MB} or {@code 500KB}. */
+    public static boolean isSize(String text) {
+        try {
+            FileSize.valueOf(text);
+            return true;
+        } catch (IllegalArgumentException e) {
+            return false;
         }
-        int maxFiles = logging.getInt("max-files");
-        if (maxFiles < 1 || maxFiles > 20) {
-            throw new IllegalArgumentException("max-files: must be from 1 to 20, not " + maxFiles);
-        }
-        return new LogOutput(format.equals("json"), logging.getString("file").trim(),
-                new FileSize(logging.getBytes("max-file-size")), maxFiles);
     }
 
     /** Replaces the console appender of logback.xml when JSON is asked for, and adds the file. */

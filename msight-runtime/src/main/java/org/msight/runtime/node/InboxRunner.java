@@ -32,7 +32,9 @@ public final class InboxRunner extends NodeRunner {
     private final Duration drainTimeout;
     private final Consumer<SensorData> received;
     private volatile long drainDeadlineNanos;
-    private SensorData pending;
+    private volatile SensorData pending;
+    private volatile boolean flushing;
+    private volatile int lostAtStop;
 
     public InboxRunner(String name, Node node, Logger log, NodeStats stats, ClassLoader loader, Backoff backoff,
             Inbox inbox, int gap, Duration drainTimeout, Consumer<SensorData> received) {
@@ -61,6 +63,25 @@ public final class InboxRunner extends NodeRunner {
         drainDeadlineNanos = System.nanoTime() + drainTimeout.toNanos();
         inbox.close();
         super.requestStop();
+    }
+
+    @Override
+    public String stopState() {
+        if (flushing) {
+            return "flushing what it has in flight";
+        }
+        int queued = queued();
+        String state = queued + (queued == 1 ? " message" : " messages") + " queued";
+        return outage().map(outage -> state + "; " + outage).orElse(state);
+    }
+
+    @Override
+    public boolean stoppedCleanly() {
+        return lostAtStop == 0;
+    }
+
+    private int queued() {
+        return inbox.size() + (pending != null ? 1 : 0);
     }
 
     @Override
@@ -114,10 +135,13 @@ public final class InboxRunner extends NodeRunner {
     protected void finish() throws Exception {
         if (node instanceof SinkNode sink) {
             long left = Math.max(0, drainDeadlineNanos - System.nanoTime());
+            flushing = true;
             sink.flush(Duration.ofNanos(left));
+            flushing = false;
         }
-        int lost = inbox.size() + (pending != null ? 1 : 0);
+        int lost = queued();
         if (lost > 0) {
+            lostAtStop = lost;
             log.warn("drain time of {} ran out; {} queued messages were not handled", drainTimeout, lost);
         }
     }

@@ -6,6 +6,7 @@ import java.util.function.Supplier;
 import org.msight.api.Counter;
 import org.msight.api.NodeContext;
 import org.msight.api.NodeKind;
+import org.msight.api.data.MsightFormats;
 import org.msight.api.data.SensorData;
 import org.msight.runtime.bus.Bus;
 import org.msight.runtime.config.NodeSpec;
@@ -22,16 +23,19 @@ public final class RuntimeNodeContext implements NodeContext {
     private final NodeSpec spec;
     private final String deviceName;
     private final Bus bus;
+    private final MsightFormats formats;
     private final NodeStats stats;
     private final Logger logger;
     private final Gap sourceGap;
     private final String publishTopic;
     private final LatestImages latestImages;
 
-    public RuntimeNodeContext(NodeSpec spec, String deviceName, Bus bus, NodeStats stats, LatestImages latestImages) {
+    public RuntimeNodeContext(NodeSpec spec, String deviceName, Bus bus, MsightFormats formats, NodeStats stats,
+            LatestImages latestImages) {
         this.spec = spec;
         this.deviceName = deviceName;
         this.bus = bus;
+        this.formats = formats;
         this.stats = stats;
         this.logger = LoggerFactory.getLogger(LOGGER_PREFIX + spec.name());
         this.sourceGap = spec.kind() == NodeKind.SOURCE ? new Gap(spec.gap()) : null;
@@ -62,6 +66,11 @@ public final class RuntimeNodeContext implements NodeContext {
     @Override
     public Logger logger() {
         return logger;
+    }
+
+    @Override
+    public MsightFormats formats() {
+        return formats;
     }
 
     @Override

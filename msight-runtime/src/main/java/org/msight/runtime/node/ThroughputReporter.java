@@ -5,7 +5,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -21,11 +20,7 @@ public final class ThroughputReporter implements AutoCloseable {
     private final List<NodeStats> nodes;
     private final Duration interval;
     private final Map<NodeStats, long[]> previous = new HashMap<>();
-    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread thread = new Thread(r, "throughput-reporter");
-        thread.setDaemon(true);
-        return thread;
-    });
+    private final ScheduledExecutorService timer = DaemonThreads.scheduler("throughput-reporter");
 
     /** @param nodes the stats of each node, their loggers named after them */
     public ThroughputReporter(List<NodeStats> nodes, Duration interval) {

@@ -14,7 +14,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.msight.runtime.Pipeline;
-import org.msight.runtime.Runtime;
+import org.msight.runtime.PipelineFactory;
 import org.msight.runtime.TestPipelines;
 import org.msight.testkit.Tools;
 
@@ -46,7 +46,7 @@ class DashboardTest {
                   sink { type = test-collector, subscribe-topic = numbers }
                 }
                 """);
-        Runtime.Loaded loaded = TestPipelines.load(file);
+        PipelineFactory.Loaded loaded = TestPipelines.load(file);
         pipeline = loaded.create();
         pipeline.start();
         endpoint = HttpEndpoint.start(loaded.httpSettings(), pipeline);

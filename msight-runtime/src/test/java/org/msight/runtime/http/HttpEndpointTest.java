@@ -24,12 +24,12 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.msight.runtime.LogCapture;
 import org.msight.runtime.Pipeline;
-import org.msight.runtime.Runtime;
+import org.msight.runtime.PipelineFactory;
 import org.msight.runtime.TestPipelines;
 import org.msight.runtime.testnodes.CollectingSink;
 import org.msight.runtime.testnodes.ImageSource;
+import org.msight.testkit.LogCapture;
 
 class HttpEndpointTest {
 
@@ -63,7 +63,7 @@ class HttpEndpointTest {
     /** Starts {@code nodes} and an endpoint on a free port, with extra {@code msight.http} settings. */
     private void start(String http, String nodes) throws Exception {
         Path file = TestPipelines.write(dir, "p.conf", "msight.drain-timeout = 1s\nmsight.http { port = 0\n" + http + "\n}\nnodes {\n" + nodes + "\n}\n");
-        Runtime.Loaded loaded = TestPipelines.load(file);
+        PipelineFactory.Loaded loaded = TestPipelines.load(file);
         pipeline = loaded.create();
         pipeline.start();
         endpoint = HttpEndpoint.start(loaded.httpSettings(), pipeline);
@@ -220,13 +220,13 @@ class HttpEndpointTest {
 
     @Test
     void aTokenIsRequiredWhenSetAndNeverShown() throws Exception {
-        try (LogCapture log = LogCapture.capture()) {
+        try (LogCapture log = LogCapture.all()) {
             start("token = s3cret-t0ken", "src { type = test-images, publish-topic = images }");
             assertThat(get("/metrics").statusCode()).isEqualTo(401);
             assertThat(get("/metrics", "Authorization", "Bearer wrong").statusCode()).isEqualTo(401);
             assertThat(get("/metrics", "Authorization", "Bearer s3cret-t0ken").statusCode()).isEqualTo(200);
             assertThat(get("/nodes?token=s3cret-t0ken").body()).doesNotContain("s3cret-t0ken");
-            assertThat(log.lines()).noneMatch(line -> line.contains("s3cret-t0ken"));
+            assertThat(log.text()).doesNotContain("s3cret-t0ken");
         }
     }
 
@@ -258,15 +258,15 @@ class HttpEndpointTest {
     @Test
     void aTakenPortGivesOneWarningAndThePipelineRunsOn() throws Exception {
         try (ServerSocket taken = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress());
-                LogCapture log = LogCapture.capture()) {
+                LogCapture log = LogCapture.all()) {
             Path file = TestPipelines.write(dir, "p.conf", "msight.http.port = " + taken.getLocalPort()
                     + "\nnodes {\n src { type = test-sequence, publish-topic = t, count = 5 }\n"
                     + " sink { type = test-collector, subscribe-topic = t }\n}\n");
-            Runtime.Loaded loaded = TestPipelines.load(file);
+            PipelineFactory.Loaded loaded = TestPipelines.load(file);
             pipeline = loaded.create();
             pipeline.start();
             assertThat(HttpEndpoint.start(loaded.httpSettings(), pipeline)).isNull();
-            assertThat(log.linesWith("HTTP endpoint")).containsExactly("msight.http: HTTP endpoint not started on"
+            assertThat(log.messages()).filteredOn(m -> m.contains("HTTP endpoint")).containsExactly("HTTP endpoint not started on"
                     + " 127.0.0.1:" + taken.getLocalPort() + ": the port is taken; the pipeline runs without it");
             await().atMost(Duration.ofSeconds(10)).until(() -> CollectingSink.RECEIVED.get("sink").size() == 5);
         }

@@ -2,6 +2,7 @@ package org.msight.runtime.bus.redis;
 
 import java.util.HashMap;
 import java.util.Map;
+import org.msight.api.LogSafe;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,7 +24,7 @@ final class MalformedLog {
         long[] state = byTopic.computeIfAbsent(topic, t -> new long[] {now - intervalNanos, 0});
         state[1]++;
         if (now - state[0] >= intervalNanos) {
-            LOG.warn("Skipped {} malformed message(s) on topic '{}'; latest: {}", state[1], topic, reason);
+            LOG.warn("Skipped {} malformed message(s) on topic '{}'; latest: {}", state[1], topic, LogSafe.text(reason));
             state[0] = now;
             state[1] = 0;
         }

@@ -2,12 +2,10 @@ package org.msight.runtime.bus.redis;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.msight.runtime.bus.redis.RedisTests.await;
-import static org.msight.runtime.bus.redis.RedisTests.messages;
 import static org.msight.runtime.bus.redis.RedisTests.settings;
 
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -15,11 +13,14 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.msight.api.data.DataType;
+import org.msight.api.data.FieldWriter;
 import org.msight.api.data.ImageData;
 import org.msight.api.data.Metadata;
 import org.msight.api.data.SensorData;
 import org.msight.codec.MsightCodec;
 import org.msight.runtime.bus.Inbox;
+import org.msight.testkit.LogCapture;
+import org.msight.testkit.Waits;
 import org.msight.testkit.RedisTestServer;
 import redis.clients.jedis.Jedis;
 
@@ -32,10 +33,11 @@ class RedisBusTest {
     private RedisBus publisher;
     private RedisBus subscriber;
     private TcpProxy proxy;
+    private final LogCapture log = LogCapture.of(RedisBus.class);
 
     @AfterEach
     void tearDown() {
-        for (AutoCloseable closeable : new AutoCloseable[] {publisher, subscriber, proxy, server}) {
+        for (AutoCloseable closeable : new AutoCloseable[] {publisher, subscriber, proxy, server, log}) {
             try {
                 if (closeable != null) {
                     closeable.close();
@@ -87,11 +89,24 @@ class RedisBusTest {
         await("a message to get through", () -> {
             publisher.publish(TOPIC, data);
             try {
-                return inbox.poll(50, TimeUnit.MILLISECONDS) != null;
+                for (SensorData next = inbox.poll(50, TimeUnit.MILLISECONDS); next != null; next = inbox.poll(0,
+                        TimeUnit.MILLISECONDS)) {
+                    if (next.metadata().frameId() == data.metadata().frameId()) {
+                        return true;
+                    }
+                }
+                return false;
             } catch (InterruptedException e) {
                 throw new IllegalStateException(e);
             }
         });
+    }
+
+    /** How many PINGs Redis has answered, from its command statistics. */
+    private static long pingsAnswered(Jedis raw) {
+        return raw.info("commandstats").lines().filter(line -> line.startsWith("cmdstat_ping:calls="))
+                .mapToLong(line -> Long.parseLong(line.replaceFirst("cmdstat_ping:calls=([0-9]+),.*", "$1")))
+                .sum();
     }
 
     @Test
@@ -103,12 +118,12 @@ class RedisBusTest {
             // what a Python MSight node sees: the payload is MSight's own bytes
             byte[] msight = MsightVectors.bytesData();
             raw.publish(TOPIC.getBytes(StandardCharsets.UTF_8), msight);
-            SensorData fromPython = inbox.poll(5, TimeUnit.SECONDS);
+            SensorData fromPython = inbox.poll(Waits.GENEROUS.toSeconds(), TimeUnit.SECONDS);
             assertThat(fromPython).isInstanceOf(org.msight.api.data.BytesData.class);
             assertThat(codec.toMessagePack(fromPython)).isEqualTo(msight);
         }
         assertThat(publisher.publish(TOPIC, image(1))).isTrue();
-        ImageData received = (ImageData) inbox.poll(5, TimeUnit.SECONDS);
+        ImageData received = (ImageData) inbox.poll(Waits.GENEROUS.toSeconds(), TimeUnit.SECONDS);
         assertThat(received).isNotNull();
         assertThat(received.metadata()).isEqualTo(image(1).metadata());
         assertThat(received.image()).isEqualTo(image(1).image());
@@ -119,18 +134,37 @@ class RedisBusTest {
         server = new RedisTestServer().start();
         RedisSettings settings = settings(server.port(), null);
         Inbox inbox = connectTwoBuses(settings);
-        ListAppender<ILoggingEvent> log = RedisTests.captureLog(RedisBus.class);
         try (Jedis raw = settings.connect(settings.socketTimeout())) {
             raw.publish(TOPIC.getBytes(StandardCharsets.UTF_8), new byte[] {(byte) 0x93, 1, 2, 3});
             raw.publish(TOPIC, "not msgpack at all");
         }
         publisher.publish(TOPIC, image(2));
-        SensorData next = inbox.poll(5, TimeUnit.SECONDS);
+        SensorData next = inbox.poll(Waits.GENEROUS.toSeconds(), TimeUnit.SECONDS);
         assertThat(next).isNotNull();
         assertThat(next.metadata().frameId()).isEqualTo(1002);
         assertThat(inbox.malformed()).isEqualTo(2);
-        assertThat(messages(log)).filteredOn(m -> m.contains("malformed")).hasSize(1)
+        assertThat(log.messages()).filteredOn(m -> m.contains("malformed")).hasSize(1)
                 .first().asString().contains("topic 'rtsp_topic'").contains("payload should be a map but is an array");
+    }
+
+    @Test
+    void aDataTypeFromTheBusCannotForgeALogLineNorMakeAHugeOne() throws Exception {
+        server = new RedisTestServer().start();
+        Inbox inbox = connectTwoBuses(settings(server.port(), null));
+        String forged = "x\n2026-12-01 10:00:00,000 - edge-01 - msight - ERROR :: forged" + "A".repeat(1 << 20);
+        publisher.publish(TOPIC, new SensorData(image(14).metadata()) {
+            @Override
+            public String typeTag() {
+                return forged;
+            }
+        });
+        publisher.publish(TOPIC, image(15));
+        assertThat(inbox.poll(Waits.GENEROUS.toSeconds(), TimeUnit.SECONDS)).isNotNull();
+        assertThat(inbox.malformed()).isOne();
+        assertThat(log.messages()).filteredOn(m -> m.contains("malformed")).singleElement().asString()
+                .contains("unknown data_type 'x\\n2026-12-01 10:00:00,000 - edge-01 - msight - ERROR :: forgedAAA")
+                .doesNotContain("\n")
+                .hasSizeLessThan(1000);
     }
 
     @Test
@@ -141,7 +175,6 @@ class RedisBusTest {
             throw new OutOfMemoryError("test: a data type out of memory");
         });
         Inbox inbox = connectTwoBuses(settings, settings, MsightCodec.withBuiltInTypesAnd(List.of(failing)));
-        ListAppender<ILoggingEvent> log = RedisTests.captureLog(RedisBus.class);
         publisher.publish(TOPIC, new SensorData(image(9).metadata()) {
             @Override
             public String typeTag() {
@@ -149,42 +182,84 @@ class RedisBusTest {
             }
         });
         publisher.publish(TOPIC, image(10));
-        SensorData next = inbox.poll(5, TimeUnit.SECONDS);
+        SensorData next = inbox.poll(Waits.GENEROUS.toSeconds(), TimeUnit.SECONDS);
         assertThat(next).isNotNull();
         assertThat(next.metadata().frameId()).isEqualTo(1010);
         assertThat(inbox.malformed()).isOne();
-        assertThat(messages(log)).filteredOn(m -> m.contains("malformed")).singleElement().asString()
+        assertThat(log.messages()).filteredOn(m -> m.contains("malformed")).singleElement().asString()
                 .contains("java.lang.OutOfMemoryError: test: a data type out of memory");
+    }
+
+    @Test
+    void aSubscriberRedisClosesForReadingTooSlowlyIsToldApartFromAnUnreachableRedis() throws Exception {
+        // Redis closes a pub/sub client whose unsent replies pass 64 kB (32 MB by default)
+        server = new RedisTestServer(List.of("--client-output-buffer-limit", "pubsub 64kb 0 0")).start();
+        DataType slow = DataType.of("test.Slow", (metadata, fields) -> {
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return new SensorData(metadata);
+        });
+        RedisSettings settings = settings(server.port(), null);
+        Inbox inbox = connectTwoBuses(settings, settings, MsightCodec.withBuiltInTypesAnd(List.of(slow)));
+        SensorData big = new SensorData(image(16).metadata()) {
+            @Override
+            public String typeTag() {
+                return "test.Slow";
+            }
+
+            @Override
+            public void writeFields(FieldWriter out) throws IOException {
+                out.writeBytes("data", new byte[128 * 1024]);
+            }
+        };
+        for (int i = 0; i < 200; i++) { // 25 MB: more than the socket buffers between Redis and the subscriber hold
+            publisher.publish(TOPIC, big);
+        }
+        String closed = log.await("the closing to be logged", m -> m.contains("closed this subscriber"));
+        assertThat(closed).isEqualTo("Redis at 127.0.0.1:" + server.port() + " closed this subscriber (1 time since"
+                + " the last such line) while it kept running, as it does when a subscriber reads more slowly than"
+                + " messages are published and its pub/sub output buffer passes client-output-buffer-limit (pubsub:"
+                + " 32mb, or 8mb for 60 s, by default); the messages in that buffer are lost. Raise the limit on the"
+                + " Redis server, or lighten what the subscribing nodes decode; reconnecting");
+        publishUntilReceived(inbox, image(17));
+        assertThat(log.messages()).as("one line a minute at most, and no outage")
+                .filteredOn(m -> m.contains("closed this subscriber")).hasSize(1);
+        assertThat(log.messages()).noneMatch(m -> m.startsWith("Redis unreachable") || m.contains("restored"));
     }
 
     @Test
     void aConnectionThatGoesSilentIsDroppedAndTheSubscriberReconnects() throws Exception {
         Inbox inbox = connectTwoBusesThroughAProxy();
         int connected = proxy.connections(); // the subscribing bus's publisher and subscriber
-        ListAppender<ILoggingEvent> log = RedisTests.captureLog(RedisBus.class);
-        Thread.sleep(2 * settings(proxy.port(), null).socketTimeout().toMillis() + 500);
+        // three keep-alive pings: longer than the two silent intervals after which a connection is dropped
+        try (Jedis raw = settings(server.port(), null).connect(settings(server.port(), null).socketTimeout())) {
+            await("three keep-alive pings", () -> pingsAnswered(raw) >= 3);
+        }
         assertThat(proxy.connections()).as("an idle connection that answers its pings is kept").isEqualTo(connected);
         publisher.publish(TOPIC, image(11));
-        assertThat(inbox.poll(5, TimeUnit.SECONDS)).isNotNull();
+        assertThat(inbox.poll(Waits.GENEROUS.toSeconds(), TimeUnit.SECONDS)).isNotNull();
 
         proxy.silenceOpenConnections();
         publishUntilReceived(inbox, image(12));
         assertThat(proxy.connections()).isEqualTo(connected + 1);
-        assertThat(messages(log)).anyMatch(m -> m.startsWith("Redis at 127.0.0.1:" + proxy.port()
-                + " stopped answering (nothing for ") && m.endsWith(" ms); retrying"));
+        assertThat(log.messages()).anyMatch(m -> m.startsWith("Redis at 127.0.0.1:" + proxy.port()
+                + " stopped answering (nothing for ") && m.endsWith(" ms); retrying"))
+                .noneMatch(m -> m.contains("closed this subscriber"));
     }
 
     @Test
     void aReplyTooLargeForMemoryMakesTheSubscriberReconnect() throws Exception {
         Inbox inbox = connectTwoBusesThroughAProxy();
         int connected = proxy.connections();
-        ListAppender<ILoggingEvent> log = RedisTests.captureLog(RedisBus.class);
         // a pub/sub message whose payload claims 2 GiB: Jedis allocates that before reading it
         proxy.sendToClients("*3\r\n$7\r\nmessage\r\n$10\r\nrtsp_topic\r\n$2147483647\r\n"
                 .getBytes(StandardCharsets.US_ASCII));
         publishUntilReceived(inbox, image(13));
         assertThat(proxy.connections()).isEqualTo(connected + 1);
-        assertThat(messages(log)).contains("Redis subscriber failed; reconnecting");
+        assertThat(log.messages()).contains("Redis subscriber failed; reconnecting");
     }
 
     @Test
@@ -192,25 +267,24 @@ class RedisBusTest {
         server = new RedisTestServer().start();
         RedisSettings settings = settings(server.port(), null);
         Inbox inbox = connectTwoBuses(settings);
-        ListAppender<ILoggingEvent> log = RedisTests.captureLog(RedisBus.class);
         publisher.publish(TOPIC, image(3));
-        assertThat(inbox.poll(5, TimeUnit.SECONDS)).isNotNull();
+        assertThat(inbox.poll(Waits.GENEROUS.toSeconds(), TimeUnit.SECONDS)).isNotNull();
 
         server.stop();
-        for (int i = 0; i < 5; i++) {
-            long started = System.nanoTime();
-            assertThat(publisher.publish(TOPIC, image(4))).as("published while Redis is away").isFalse();
-            assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started))
-                    .as("a publish while Redis is away returns quickly").isLessThan(1500);
-        }
+        // a publish while Redis is away returns (how fast is the publish-timeout's job, not a test's)
+        assertTimeoutPreemptively(Waits.GENEROUS, () -> {
+            for (int i = 0; i < 5; i++) {
+                assertThat(publisher.publish(TOPIC, image(4))).as("published while Redis is away").isFalse();
+            }
+        });
 
         server.start();
         awaitSubscribed(settings);
         publishUntilReceived(inbox, image(5));
         // once per outage and bus; this test runs two buses, as two processes would
-        assertThat(messages(log)).filteredOn(m -> m.startsWith("Redis unreachable at 127.0.0.1:" + server.port()))
+        assertThat(log.messages()).filteredOn(m -> m.startsWith("Redis unreachable at 127.0.0.1:" + server.port()))
                 .hasSize(2).allMatch(m -> m.endsWith("; retrying"));
-        await("the restored line", () -> messages(log).stream().anyMatch(m -> m.matches(
+        await("the restored line", () -> log.messages().stream().anyMatch(m -> m.matches(
                 "Redis connection restored after [0-9.]+ s")));
     }
 
@@ -236,7 +310,7 @@ class RedisBusTest {
         server = RedisTestServer.withPassword("s3cret-pw").start();
         Inbox inbox = connectTwoBuses(settings(server.port(), "s3cret-pw"));
         publisher.publish(TOPIC, image(6));
-        assertThat(inbox.poll(5, TimeUnit.SECONDS)).isNotNull();
+        assertThat(inbox.poll(Waits.GENEROUS.toSeconds(), TimeUnit.SECONDS)).isNotNull();
     }
 
     @Test

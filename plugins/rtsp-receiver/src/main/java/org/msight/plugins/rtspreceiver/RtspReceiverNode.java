@@ -45,7 +45,7 @@ final class RtspReceiverNode implements SourceNode {
     public void open() throws RetriableException, UnrecoverableException {
         FfmpegNatives.requireCore();
         openInput();
-        encoder = new JpegEncoder(settings.jpegQuality(), settings.resizeRatio(), settings.fullRange());
+        encoder = new JpegEncoder(settings.jpegEncoder(), settings.jpegQuality(), settings.resizeRatio(), settings.fullRange());
         context.logger().info("Reading {} ({})", input.safeUrl(), input.codecName());
     }
 

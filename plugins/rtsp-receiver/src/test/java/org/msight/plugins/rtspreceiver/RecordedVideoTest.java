@@ -2,14 +2,10 @@ package org.msight.plugins.rtspreceiver;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.AppenderBase;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -17,9 +13,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.msight.api.data.ImageData;
 import org.msight.runtime.Pipeline;
-import org.msight.runtime.Runtime;
+import org.msight.runtime.PipelineFactory;
+import org.msight.testkit.LogCapture;
 import org.msight.testkit.Tools;
-import org.slf4j.LoggerFactory;
 
 /** Recorded video in the real runtime: read at its own pace, and the end of a file ends the pipeline. */
 class RecordedVideoTest {
@@ -27,27 +23,16 @@ class RecordedVideoTest {
     @TempDir
     Path dir;
 
-    private final List<String> logged = new CopyOnWriteArrayList<>();
-    private final AppenderBase<ILoggingEvent> capture = new AppenderBase<>() {
-        @Override
-        protected void append(ILoggingEvent event) {
-            logged.add(event.getLoggerName() + ": " + event.getFormattedMessage());
-        }
-    };
+    private LogCapture log;
 
     @BeforeEach
     void captureLogs() {
-        capture.start();
-        root().addAppender(capture);
+        log = LogCapture.all();
     }
 
     @AfterEach
     void stopCapture() {
-        root().detachAppender(capture);
-    }
-
-    private static Logger root() {
-        return (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+        log.close();
     }
 
     /** An MPEG-4 clip of {@code frames} frames at 10 fps. */
@@ -69,7 +54,7 @@ class RecordedVideoTest {
                   %s { type = test-image-collector, subscribe-topic = frames, queue-capacity = 200 }
                 }
                 """.formatted(clip, settings, sink));
-        Pipeline pipeline = new Runtime(List.of()).load(file).create();
+        Pipeline pipeline = new PipelineFactory(List.of()).load(file).create();
         pipeline.start();
         CompletableFuture.runAsync(() -> {
             try {
@@ -93,9 +78,8 @@ class RecordedVideoTest {
         assertThat(images).hasSize(10);
         // 9 frame intervals of 100 ms: the file takes as long to read as to watch
         assertThat(span(images)).isGreaterThan(0.8);
-        assertThat(logged).filteredOn(line -> line.contains("finished")).containsExactly(
-                "msight.node.camera: finished: " + clip + " ended",
-                "msight.runtime: every source has finished: stopping once the sinks have drained");
+        assertThat(log.messages()).filteredOn(line -> line.contains("finished")).containsExactly(
+                "finished: " + clip + " ended", "every source has finished: stopping once the sinks have drained");
     }
 
     @Test

@@ -18,7 +18,6 @@ import org.msight.runtime.config.PipelineLoader;
 import org.msight.runtime.config.PipelineSpec;
 import org.msight.runtime.http.HttpSettings;
 import org.msight.runtime.logging.LogOutput;
-import org.msight.runtime.logging.Logging;
 import org.msight.runtime.plugin.PluginException;
 import org.msight.runtime.plugin.PluginLoader;
 import org.msight.runtime.plugin.Plugins;
@@ -26,61 +25,53 @@ import org.msight.runtime.registry.HeartbeatSettings;
 import org.msight.runtime.registry.NodeRegistry;
 
 /**
- * Turns a pipeline file into a {@link Pipeline}: reads the runtime settings, loads the plugins
- * from the class path and the plugin path, validates the nodes and makes the bus.
+ * Turns a pipeline file into a {@link Pipeline}: reads the file once, checks its runtime
+ * settings, loads the plugins from the class path and the plugin path, validates the nodes
+ * and makes the bus. It configures nothing global: logging is the command line's business.
  */
-public final class Runtime {
+public final class PipelineFactory {
 
     /** System property the launch scripts set to the distribution's folder. */
     public static final String HOME_PROPERTY = "msight.home";
 
-    private final PipelineLoader loader = new PipelineLoader(Runtime.class.getClassLoader());
+    private final PipelineLoader loader = new PipelineLoader(PipelineFactory.class.getClassLoader());
     private final List<Path> extraPluginPath;
 
     /** @param extraPluginPath plugin folders given on the command line */
-    public Runtime(List<Path> extraPluginPath) {
+    public PipelineFactory(List<Path> extraPluginPath) {
         this.extraPluginPath = List.copyOf(extraPluginPath);
     }
 
-    /** Reads and validates a pipeline file; logging is set up from its msight block first. */
+    /** Reads and validates a pipeline file. */
     public Loaded load(Path file) throws PipelineConfigException, PluginException {
-        Plugins plugins = prepare(loader.readFile(file), file.toString());
-        return new Loaded(loader.load(file, plugins), plugins);
+        return load(loader.read(file));
     }
 
     /** Validates a pipeline built in memory (the MSight-compatible launchers build theirs). */
     public Loaded load(String description, Config pipeline) throws PipelineConfigException, PluginException {
-        Plugins plugins = prepare(loader.readConfig(description, pipeline), description);
-        return new Loaded(loader.load(description, pipeline, plugins), plugins);
+        return load(loader.of(description, pipeline));
     }
 
-    private Plugins prepare(Config msight, String file) throws PluginException, PipelineConfigException {
-        LogOutput output = settings(file, "msight.logging", () -> LogOutput.from(msight.getConfig("logging")));
-        Logging.configure(msight.getString("device-name"), msight.getString("logging-level"), output);
-        return loadPlugins(msight);
-    }
-
-    /** Parses a block of the msight settings, turning problems into {@code file:line: key: problem}. */
-    private static <T> T settings(String file, String key, Supplier<T> parse) throws PipelineConfigException {
+    private Loaded load(PipelineLoader.Source source) throws PipelineConfigException, PluginException {
+        List<String> pluginPath;
         try {
-            return parse.get();
+            pluginPath = source.root().getStringList("msight.plugin-path");
         } catch (ConfigException e) {
-            throw new PipelineConfigException(ConfigProblem.at(e.origin(), file, key,
-                    e.getMessage().replaceFirst("^.*?: \\d+: ", "")));
-        } catch (IllegalArgumentException e) {
-            throw new PipelineConfigException(new ConfigProblem(file, key, e.getMessage()));
+            pluginPath = List.of(); // validate() reports it with every other problem of the file
         }
+        Plugins plugins = loadPlugins(pluginPath);
+        return new Loaded(loader.validate(source, plugins), plugins);
     }
 
     /** The plugins on the class path and on the plugin path (without a pipeline file). */
-    public Plugins loadPlugins(Config msight) throws PluginException {
+    public Plugins loadPlugins(List<String> pluginPath) throws PluginException {
         List<Path> path = new ArrayList<>(extraPluginPath);
-        msight.getStringList("plugin-path").forEach(p -> path.add(Path.of(p)));
+        pluginPath.forEach(p -> path.add(Path.of(p)));
         String home = System.getProperty(HOME_PROPERTY);
         if (home != null) {
             path.add(Path.of(home, "plugins"));
         }
-        return new PluginLoader(Runtime.class.getClassLoader()).load(path);
+        return new PluginLoader(PipelineFactory.class.getClassLoader()).load(path);
     }
 
     /** A validated pipeline and the plugins it was checked against. */
@@ -92,8 +83,9 @@ public final class Runtime {
          * settings when the bus is Redis.
          */
         public void check() throws PipelineConfigException {
-            Pipeline.create(spec, new MemoryBus(), null);
+            Pipeline.create(spec, new MemoryBus(), formats(), null);
             httpSettings();
+            logOutput();
             if (isRedis()) {
                 redisSettings();
                 heartbeatSettings();
@@ -107,19 +99,29 @@ public final class Runtime {
          * @throws RedisAccessException when the registry's Redis cannot be used
          */
         public Pipeline create() throws PipelineConfigException {
+            MsightCodec formats = formats();
             if (!isRedis()) {
-                return Pipeline.create(spec, new MemoryBus(), null);
+                return Pipeline.create(spec, new MemoryBus(), formats, null);
             }
             RedisSettings redis = redisSettings();
             HeartbeatSettings heartbeat = heartbeatSettings();
-            Bus bus = new RedisBus(redis, MsightCodec.withBuiltInTypesAnd(plugins.dataTypes()));
+            Bus bus = new RedisBus(redis, formats);
             boolean registered = spec.msight().getBoolean("registry.enabled");
-            return Pipeline.create(spec, bus, registered ? NodeRegistry.open(redis, heartbeat) : null);
+            return Pipeline.create(spec, bus, formats, registered ? NodeRegistry.open(redis, heartbeat) : null);
+        }
+
+        private MsightCodec formats() {
+            return MsightCodec.withBuiltInTypesAnd(plugins.dataTypes());
         }
 
         /** The {@code msight.http} block. */
         public HttpSettings httpSettings() throws PipelineConfigException {
             return settings("msight.http", () -> HttpSettings.from(spec.msight().getConfig("http")));
+        }
+
+        /** The {@code msight.logging} block. */
+        public LogOutput logOutput() throws PipelineConfigException {
+            return settings("msight.logging", () -> LogOutput.from(spec.msight().getConfig("logging")));
         }
 
         private boolean isRedis() {
@@ -136,7 +138,14 @@ public final class Runtime {
         }
 
         private <T> T settings(String key, Supplier<T> parse) throws PipelineConfigException {
-            return Runtime.settings(spec.file(), key, parse);
+            try {
+                return parse.get();
+            } catch (ConfigException e) {
+                throw new PipelineConfigException(ConfigProblem.at(e.origin(), spec.file(), key,
+                        e.getMessage().replaceFirst("^.*?: \\d+: ", "")));
+            } catch (IllegalArgumentException e) {
+                throw new PipelineConfigException(new ConfigProblem(spec.file(), key, e.getMessage()));
+            }
         }
     }
 }

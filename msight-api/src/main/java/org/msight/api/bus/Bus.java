@@ -1,0 +1,51 @@
+package org.msight.api.bus;
+
+import org.msight.api.data.SensorData;
+
+/**
+ * Carries messages from publishers to subscribers by topic name. The runtime makes one per bus
+ * kind a pipeline uses ({@code msight.bus}, or a topic's own {@code bus}) and drives it so:
+ * <ol>
+ *   <li>{@link #subscribe} once per subscribing node, before anything starts;</li>
+ *   <li>{@link #start()} connects; a server that is not there yet is retried in the background,
+ *       while one that refuses the settings (credentials, TLS files) fails here;</li>
+ *   <li>{@link #publish} from any node thread, and deliveries to each subscription's
+ *       {@link Receiver}, until {@link #close()}.</li>
+ * </ol>
+ * A bus never blocks a publisher on a slow subscriber or a server that went away: it says a
+ * message is lost instead. Reconnecting is the bus's own job; it logs each outage once and
+ * again with its duration when it ends.
+ */
+public interface Bus extends AutoCloseable {
+
+    /** Registers a subscription for every message published on its topic from {@link #start()} on. */
+    void subscribe(Subscription subscription);
+
+    /**
+     * Connects and starts delivering; called once after every subscription is registered.
+     *
+     * @throws IllegalStateException when the server refuses the bus's settings, with a one-line
+     *     message that names the setting to fix
+     */
+    default void start() {
+    }
+
+    /**
+     * Whether a message published now can be carried. A network bus says no while disconnected
+     * or full, so sources skip building (JPEG-encoding) messages that would only be lost.
+     */
+    default boolean canCarry() {
+        return true;
+    }
+
+    /**
+     * Hands {@code data} to the subscribers of {@code topic}, without blocking for long.
+     *
+     * @return whether the bus took the message; {@code false} means it is lost
+     */
+    boolean publish(String topic, SensorData data);
+
+    /** Stops delivering and releases connections; safe to call more than once. */
+    @Override
+    void close();
+}

@@ -1,0 +1,19 @@
+package org.msight.api.bus;
+
+/**
+ * The runtime's end of a {@link Subscription}: the bounded queue in front of the subscribing
+ * node. Live sensor data loses value with age, so a full queue drops its oldest message (counted)
+ * to take the new one; a bus that promises delivery looks at {@link #remainingCapacity()} and
+ * stops fetching while it is zero.
+ */
+public interface Receiver {
+
+    /** Queues one message; never blocks for long. The runtime calls its {@link Delivery#done()}. */
+    void deliver(Delivery delivery);
+
+    /** How many messages the queue takes now before it drops its oldest. */
+    int remainingCapacity();
+
+    /** Counts a message that arrived but is not an MSight message (not valid MessagePack). */
+    void countMalformed();
+}
