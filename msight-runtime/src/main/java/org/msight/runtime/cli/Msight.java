@@ -20,6 +20,7 @@ import org.msight.runtime.bus.redis.RedisSettings;
 import org.msight.runtime.config.PipelineConfigException;
 import org.msight.runtime.config.PipelineLoader;
 import org.msight.runtime.logging.Logging;
+import org.msight.runtime.http.PipelineStatus;
 import org.msight.runtime.registry.HeartbeatSettings;
 import org.msight.runtime.registry.NodeRecord;
 import org.msight.runtime.registry.NodeRegistry;
@@ -91,13 +92,13 @@ public final class Msight implements Callable<Integer> {
         @ParentCommand
         Msight parent;
 
-        @Option(names = "--json", description = "Print one JSON object {\"nodes\": [...], \"topics\": [...]} for scripts.")
+        @Option(names = "--json", description = "Print JSON, in the shape of msight-run's /nodes.")
         boolean json;
 
         @Override
         public Integer call() {
             return parent.withRegistry(registry -> System.out.print(json
-                    ? renderJson(registry.nodes(), registry.topics(), Metadata.now())
+                    ? StatusCommand.toJson(PipelineStatus.ofRegistry(registry.nodes(), registry.topics()))
                     : render(registry.nodes(), registry.topics(), Metadata.now())));
         }
 
@@ -118,46 +119,6 @@ public final class Msight implements Callable<Integer> {
                 out.append(String.format(topicRow, topic.name(), dash(topic.dataType()), dash(topic.description())));
             }
             return out.toString();
-        }
-
-        static String renderJson(List<NodeRecord> nodes, List<TopicRecord> topics, double now) {
-            StringWriter text = new StringWriter();
-            try (JsonGenerator out = new JsonFactory().createGenerator(text)) {
-                out.writeStartObject();
-                out.writeArrayFieldStart("nodes");
-                for (NodeRecord node : sorted(nodes)) {
-                    out.writeStartObject();
-                    out.writeStringField("name", node.name());
-                    out.writeStringField("device", node.device());
-                    out.writeStringField("publish_topic", node.publishTopic());
-                    out.writeStringField("subscribe_topic", node.subscribeTopic());
-                    out.writeStringField("type", node.type());
-                    out.writeFieldName("last_heartbeat");
-                    if (Double.isNaN(node.lastHeartbeat())) {
-                        out.writeNull();
-                    } else {
-                        out.writeNumber(node.lastHeartbeat());
-                    }
-                    out.writeStringField("status", node.status() == null ? null : node.status().name());
-                    out.writeBooleanField("stale", node.staleAt(now));
-                    out.writeBooleanField("this_runtime", node.writtenByThisRuntime());
-                    out.writeEndObject();
-                }
-                out.writeEndArray();
-                out.writeArrayFieldStart("topics");
-                for (TopicRecord topic : topics.stream().sorted(Comparator.comparing(TopicRecord::name)).toList()) {
-                    out.writeStartObject();
-                    out.writeStringField("name", topic.name());
-                    out.writeStringField("description", topic.description());
-                    out.writeStringField("data_type", topic.dataType());
-                    out.writeEndObject();
-                }
-                out.writeEndArray();
-                out.writeEndObject();
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-            return text + System.lineSeparator();
         }
 
         private static List<NodeRecord> sorted(List<NodeRecord> nodes) {

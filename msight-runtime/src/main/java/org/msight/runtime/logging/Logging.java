@@ -47,8 +47,19 @@ public final class Logging {
 
     /** Sets the device name shown in every line and the root level (one of {@link #LEVELS}, else INFO). */
     public static void configure(String deviceName, String level) {
+        configure(deviceName, level, null);
+    }
+
+    /**
+     * Sets the device name, the root level (one of {@link #LEVELS}) and, unless {@code null},
+     * the log format and file.
+     */
+    public static void configure(String deviceName, String level, LogOutput output) {
         MsightLayout.setDeviceName(deviceName);
         if (LoggerFactory.getILoggerFactory() instanceof LoggerContext context) {
+            if (output != null) {
+                output.apply(context);
+            }
             context.getLogger(Logger.ROOT_LOGGER_NAME).setLevel(
                     BY_NAME.getOrDefault(level.toUpperCase(Locale.ROOT), Level.INFO));
         }

@@ -49,6 +49,10 @@ final class LauncherOptions {
             description = "Take the node's name even from a live or another program's registry entry.")
     boolean replace;
 
+    @Option(names = "--http-port", paramLabel = "PORT",
+            description = "Serve /metrics, /health, /ready, /nodes and previews on 127.0.0.1:PORT (default: no endpoint).")
+    Integer httpPort;
+
     @Option(names = "--group-id", description = "Accepted for MSight compatibility; pub/sub topics have no consumer groups.")
     String groupId;
 
@@ -76,6 +80,7 @@ final class LauncherOptions {
             msight.put("logging-level", loggingLevel);
         }
         msight.put("registry", Map.of("heartbeat", heartbeat, "replace", replace));
+        msight.put("http", httpPort == null ? Map.of("enabled", false) : Map.of("enabled", true, "port", httpPort));
         return msight;
     }
 
