@@ -2,6 +2,7 @@ package org.msight.runtime.node;
 
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import org.msight.api.Node;
 import org.msight.api.NodeKind;
 import org.msight.api.ProcessorNode;
@@ -29,19 +30,22 @@ public final class InboxRunner extends NodeRunner {
      */
     private final boolean sink;
     private final Duration drainTimeout;
+    private final Consumer<SensorData> received;
     private volatile long drainDeadlineNanos;
     private volatile SensorData pending;
     private volatile boolean flushing;
     private volatile int lostAtStop;
 
-    public InboxRunner(String name, Node node, Logger log, NodeMetrics metrics, ClassLoader loader, Backoff backoff,
-            Inbox inbox, int gap, Duration drainTimeout) {
-        super(name, node, log, metrics, loader, backoff);
+    public InboxRunner(String name, Node node, Logger log, NodeStats stats, ClassLoader loader, Backoff backoff,
+            Inbox inbox, int gap, Duration drainTimeout, Consumer<SensorData> received) {
+        super(name, node, log, stats, loader, backoff);
         this.inbox = inbox;
         this.gap = new Gap(gap);
         this.handler = node instanceof SinkNode sink ? sink::put : ((ProcessorNode) node)::process;
         this.sink = node instanceof SinkNode;
         this.drainTimeout = drainTimeout;
+        this.received = received;
+        stats.queueDepth(inbox::size);
     }
 
     @Override
@@ -92,7 +96,8 @@ public final class InboxRunner extends NodeRunner {
             if (next == null) {
                 return false;
             }
-            metrics.in().increment();
+            stats.in().increment();
+            received.accept(next);
             if (!gap.admit()) {
                 return false;
             }
@@ -100,10 +105,11 @@ public final class InboxRunner extends NodeRunner {
         }
         try {
             handler.handle(pending);
-            pending = null;
             if (sink) {
-                metrics.out().increment();
+                stats.out().increment();
+                stats.handled(pending);
             }
+            pending = null;
             return true;
         } catch (RetriableException e) {
             if (!sink) {
