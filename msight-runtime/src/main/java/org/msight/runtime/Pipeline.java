@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicReference;
+import org.msight.api.AsyncSinkNode;
 import org.msight.api.Node;
 import org.msight.api.NodeKind;
 import org.msight.api.ProcessorNode;
@@ -19,7 +20,9 @@ import org.msight.runtime.config.ConfigProblem;
 import org.msight.runtime.config.NodeSpec;
 import org.msight.runtime.config.PipelineConfigException;
 import org.msight.runtime.config.PipelineSpec;
+import org.msight.runtime.node.AsyncDelivery;
 import org.msight.runtime.node.Backoff;
+import org.msight.runtime.node.DeliverySettings;
 import org.msight.runtime.node.InboxRunner;
 import org.msight.runtime.node.NodeMetrics;
 import org.msight.runtime.node.NodeRunner;
@@ -109,7 +112,7 @@ public final class Pipeline {
             Node node = spec.type().provider().create(context);
             Class<?> expected = switch (spec.kind()) {
                 case SOURCE -> SourceNode.class;
-                case SINK -> SinkNode.class;
+                case SINK -> spec.type().provider().asynchronous() ? AsyncSinkNode.class : SinkNode.class;
                 case PROCESSOR -> ProcessorNode.class;
             };
             if (!expected.isInstance(node)) {
@@ -131,8 +134,12 @@ public final class Pipeline {
         }
         Inbox inbox = new Inbox(spec.queueCapacity());
         bus.subscribe(spec.subscribeTopic().orElseThrow(), inbox);
+        AsyncDelivery delivery = node instanceof AsyncSinkNode asyncSink
+                ? new AsyncDelivery(spec.name(), asyncSink, DeliverySettings.from(spec.config()), context.formats(),
+                        context.logger(), metrics::counter)
+                : null;
         return new InboxRunner(spec.name(), node, context.logger(), metrics, loader, backoff, inbox, spec.gap(),
-                drainTimeout);
+                drainTimeout, delivery);
     }
 
     /**

@@ -45,6 +45,9 @@ final class PluginsCommand implements Callable<Integer> {
                     type.provider().kind().name().toLowerCase(), type.provider().description(), type.plugin(),
                     type.version());
             List<Setting> settings = new ArrayList<>(CommonSettings.of(type.provider().kind()));
+            if (type.provider().asynchronous()) {
+                settings.addAll(CommonSettings.delivery());
+            }
             settings.addAll(type.provider().settings());
             Config defaults = type.defaults().withFallback(commonDefaults);
             for (Setting setting : settings) {

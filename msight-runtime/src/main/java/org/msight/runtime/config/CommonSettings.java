@@ -34,4 +34,17 @@ public final class CommonSettings {
                 "wait before reopening a failed node: { initial, max }, doubling"));
         return settings;
     }
+
+    /** The settings of the runtime's delivery, which asynchronous sinks take as well. */
+    public static List<Setting> delivery() {
+        return List.of(
+                Setting.optional("max-in-flight", SettingType.INT, "attempts under way at most, 1 to 256"),
+                Setting.optional("retries", SettingType.INT, "attempts after the first before a message is given up"),
+                Setting.optional("retry-backoff", SettingType.OBJECT,
+                        "wait before a retry: { initial, max }, doubling, jittered; Retry-After is honoured"),
+                Setting.optional("attempt-timeout", SettingType.DURATION,
+                        "deadline of one whole attempt (connect, send, answer); then aborted and retried"),
+                Setting.optional("spool", SettingType.OBJECT,
+                        "{ path, max-size }: keep messages on disk while the destination is away (path empty: off)"));
+    }
 }

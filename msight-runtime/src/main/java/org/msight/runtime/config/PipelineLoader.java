@@ -22,6 +22,7 @@ import java.util.regex.Pattern;
 import org.msight.api.NodeKind;
 import org.msight.api.Setting;
 import org.msight.runtime.logging.Logging;
+import org.msight.runtime.node.DeliverySettings;
 import org.msight.runtime.plugin.NodeType;
 import org.msight.runtime.plugin.Plugins;
 
@@ -172,6 +173,9 @@ public final class PipelineLoader {
             effective = effective.withFallback(ConfigFactory.parseMap(Map.of("sensor-name", name), "the node's name"));
         }
         List<Setting> settings = new ArrayList<>(CommonSettings.of(type.provider().kind()));
+        if (type.provider().asynchronous()) {
+            settings.addAll(CommonSettings.delivery());
+        }
         settings.addAll(type.provider().settings());
         int before = problems.size();
         checkUnknownKeys(file, path, block, type.name(), settings, problems);
@@ -182,6 +186,15 @@ public final class PipelineLoader {
         checkAtLeast(effective, "queue-capacity", 1, file, path, problems);
         check(effective, "restart-backoff.initial", file, problems, Config::getDuration, path);
         check(effective, "restart-backoff.max", file, problems, Config::getDuration, path);
+        if (type.provider().asynchronous() && problems.size() == before) {
+            try {
+                DeliverySettings.from(effective);
+            } catch (IllegalArgumentException e) {
+                String key = e.getMessage().replaceFirst(":.*", "");
+                ConfigOrigin origin = effective.hasPath(key) ? effective.getValue(key).origin() : value.origin();
+                problems.add(ConfigProblem.at(origin, file, path + "." + key, e.getMessage().substring(key.length() + 1).trim()));
+            }
+        }
         return problems.size() == before ? new NodeSpec(name, type, effective, ConfigProblem.location(value.origin(), file))
                 : null;
     }

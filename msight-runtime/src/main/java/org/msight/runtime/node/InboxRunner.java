@@ -13,8 +13,9 @@ import org.slf4j.Logger;
 
 /**
  * Runs a sink or a processor: takes messages from its inbox, applies gap, and hands the
- * admitted ones over. At shutdown it keeps going until the inbox is empty or the drain
- * deadline passes, then a sink flushes what is in flight with the time left.
+ * admitted ones over (to an asynchronous sink through its {@link AsyncDelivery}). At shutdown it
+ * keeps going until the inbox is empty or the drain deadline passes, then a sink flushes what is
+ * in flight with the time left.
  */
 public final class InboxRunner extends NodeRunner {
 
@@ -29,6 +30,8 @@ public final class InboxRunner extends NodeRunner {
      */
     private final boolean sink;
     private final Duration drainTimeout;
+    /** The delivery of an asynchronous sink, which counts out itself when a message arrives; otherwise null. */
+    private final AsyncDelivery delivery;
     private volatile long drainDeadlineNanos;
     private volatile SensorData pending;
     private volatile boolean flushing;
@@ -36,11 +39,19 @@ public final class InboxRunner extends NodeRunner {
 
     public InboxRunner(String name, Node node, Logger log, NodeMetrics metrics, ClassLoader loader, Backoff backoff,
             Inbox inbox, int gap, Duration drainTimeout) {
+        this(name, node, log, metrics, loader, backoff, inbox, gap, drainTimeout, null);
+    }
+
+    /** A runner of an asynchronous sink, whose messages go through {@code delivery}. */
+    public InboxRunner(String name, Node node, Logger log, NodeMetrics metrics, ClassLoader loader, Backoff backoff,
+            Inbox inbox, int gap, Duration drainTimeout, AsyncDelivery delivery) {
         super(name, node, log, metrics, loader, backoff);
         this.inbox = inbox;
         this.gap = new Gap(gap);
-        this.handler = node instanceof SinkNode sink ? sink::put : ((ProcessorNode) node)::process;
-        this.sink = node instanceof SinkNode;
+        this.delivery = delivery;
+        this.handler = delivery != null ? delivery::submit
+                : node instanceof SinkNode sink ? sink::put : ((ProcessorNode) node)::process;
+        this.sink = !(node instanceof ProcessorNode);
         this.drainTimeout = drainTimeout;
     }
 
@@ -101,7 +112,7 @@ public final class InboxRunner extends NodeRunner {
         try {
             handler.handle(pending);
             pending = null;
-            if (sink) {
+            if (sink && delivery == null) {
                 metrics.out().increment();
             }
             return true;
@@ -127,16 +138,25 @@ public final class InboxRunner extends NodeRunner {
 
     @Override
     protected void finish() throws Exception {
-        if (node instanceof SinkNode sink) {
-            long left = Math.max(0, drainDeadlineNanos - System.nanoTime());
-            flushing = true;
+        long left = Math.max(0, drainDeadlineNanos - System.nanoTime());
+        flushing = true;
+        if (delivery != null) {
+            delivery.flush(Duration.ofNanos(left));
+        } else if (node instanceof SinkNode sink) {
             sink.flush(Duration.ofNanos(left));
-            flushing = false;
         }
+        flushing = false;
         int lost = queued();
         if (lost > 0) {
             lostAtStop = lost;
             log.warn("drain time of {} ran out; {} queued messages were not handled", drainTimeout, lost);
+        }
+    }
+
+    @Override
+    protected void stopped() {
+        if (delivery != null) {
+            delivery.close();
         }
     }
 

@@ -26,6 +26,11 @@ public final class HttpUploaderProvider implements NodeProvider {
     }
 
     @Override
+    public boolean asynchronous() {
+        return true;
+    }
+
+    @Override
     public String description() {
         return "POSTs each message as MSight's JSON (bytes in Base64) to an HTTP(S) server, with partition keys";
     }
@@ -41,11 +46,6 @@ public final class HttpUploaderProvider implements NodeProvider {
                 Setting.optional("wait", SettingType.DURATION, "delay before the first upload"),
                 Setting.oneOf("log-uploads-at", "level of the two log lines per upload", "info", "debug"),
                 Setting.optional("connect-timeout", SettingType.DURATION, "time to establish a connection"),
-                Setting.optional("response-timeout", SettingType.DURATION, "time to wait for the server's response"),
-                Setting.optional("max-in-flight", SettingType.INT, "uploads under way at most"),
-                Setting.optional("retries", SettingType.INT, "attempts after the first before an upload counts as failed"),
-                Setting.optional("retry-backoff", SettingType.OBJECT,
-                        "wait before a retry: { initial, max }, doubling"),
                 Setting.optional("retry-statuses", SettingType.STRING_LIST,
                         "retried response statuses: codes or classes (5xx); only 408 and 429 of the 4xx"),
                 Setting.optional("tls", SettingType.OBJECT, "TLS trust (ca-file or trust-store) and client"
@@ -60,6 +60,6 @@ public final class HttpUploaderProvider implements NodeProvider {
         }
         UnansweredCertificateRequests certificateRequests = new UnansweredCertificateRequests();
         return new HttpUploader(settings, context, settings.tls().sslContext(certificateRequests), certificateRequests,
-                new PartitionKeys(settings.partitionKeyMode(), settings.shards(), Clock.systemUTC()));
+                new PartitionKeys(settings.partitionKeyMode(), settings.shards(), Clock.systemUTC(), context.formats()));
     }
 }

@@ -1,0 +1,370 @@
+package org.msight.runtime.node;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import org.msight.api.AsyncSinkNode;
+import org.msight.api.Counter;
+import org.msight.api.RetriableException;
+import org.msight.api.RetryAfterException;
+import org.msight.api.data.MalformedDataException;
+import org.msight.api.data.MsightFormats;
+import org.msight.api.data.SensorData;
+import org.slf4j.Logger;
+
+/**
+ * Delivers the messages of an {@link AsyncSinkNode} as its {@link DeliverySettings} say: at most
+ * {@code max-in-flight} attempts under way ({@link #submit} blocks for a free slot, so the
+ * node's inbox in front drops its oldest when the destination is slow), a deadline per attempt,
+ * retries after a jittered backoff or the destination's {@code Retry-After}, and, with a spool,
+ * messages kept on disk while the destination is away and sent in order when it is back.
+ *
+ * <p>Threads: {@link #submit} runs on the node's thread and starts the attempt there; outcomes
+ * arrive on the sink's own threads (an HTTP client's I/O reactor); one timer thread per node
+ * runs deadlines, retries and the spool. Counters: {@code out} (delivered), {@code retries},
+ * {@code timeouts}, {@code failed} (given up), {@code spooled}, {@code unspooled},
+ * {@code spool-dropped}.
+ */
+public final class AsyncDelivery {
+
+    private static final Duration SPOOL_SYNC_PERIOD = Duration.ofSeconds(1);
+
+    private final AsyncSinkNode sink;
+    private final DeliverySettings settings;
+    private final MsightFormats formats;
+    private final Logger log;
+    private final Semaphore slots;
+    private final ScheduledThreadPoolExecutor timer;
+    private final Counter delivered;
+    private final Counter retries;
+    private final Counter timeouts;
+    private final Counter failed;
+    private final Counter spooled;
+    private final Counter unspooled;
+    private final Counter spoolDropped;
+    private final Spool spool;
+    /** Whether the spool's oldest message is being sent; guarded by {@code this}. */
+    private boolean draining;
+    private int drainFailures;
+    private long outageStartNanos = -1;
+    private boolean timeoutLogged;
+    private volatile boolean closed;
+
+    /**
+     * @param counters the node's counters by name
+     * @throws IllegalArgumentException when the spool cannot be opened
+     */
+    public AsyncDelivery(String nodeName, AsyncSinkNode sink, DeliverySettings settings, MsightFormats formats,
+            Logger log, Function<String, Counter> counters) {
+        this.sink = sink;
+        this.settings = settings;
+        this.formats = formats;
+        this.log = log;
+        this.slots = new Semaphore(settings.maxInFlight());
+        this.timer = new ScheduledThreadPoolExecutor(1, task -> {
+            Thread thread = new Thread(task, "node-" + nodeName + "-delivery");
+            thread.setDaemon(true);
+            return thread;
+        });
+        timer.setRemoveOnCancelPolicy(true);
+        this.delivered = counters.apply("out");
+        this.retries = counters.apply("retries");
+        this.timeouts = counters.apply("timeouts");
+        this.failed = counters.apply("failed");
+        this.spooled = counters.apply("spooled");
+        this.unspooled = counters.apply("unspooled");
+        this.spoolDropped = counters.apply("spool-dropped");
+        this.spool = settings.spool().map(this::openSpool).orElse(null);
+        if (spool != null) {
+            timer.scheduleWithFixedDelay(this::syncSpool, SPOOL_SYNC_PERIOD.toMillis(), SPOOL_SYNC_PERIOD.toMillis(),
+                    TimeUnit.MILLISECONDS);
+            startDraining(Duration.ZERO);
+        }
+    }
+
+    /**
+     * Starts delivering {@code data}, first waiting (interruptibly) for a free slot; while the
+     * spool holds messages, appends it there instead so the order is kept.
+     */
+    public void submit(SensorData data) throws InterruptedException {
+        if (spool != null && spoolIfNotEmpty(data)) {
+            return;
+        }
+        slots.acquire();
+        attempt(new Delivery(data, false));
+    }
+
+    /** Waits until no attempt is under way, at most {@code timeout}; the spool stays on disk. */
+    public void flush(Duration timeout) throws InterruptedException {
+        int all = settings.maxInFlight();
+        if (slots.tryAcquire(all, timeout.toNanos(), TimeUnit.NANOSECONDS)) {
+            slots.release(all);
+        } else {
+            log.warn("{} deliveries still under way after {} ms; they are abandoned", all - slots.availablePermits(),
+                    timeout.toMillis());
+        }
+    }
+
+    /** Stops retries and the spool's sending; messages left in the spool are sent by the next run. */
+    public void close() {
+        closed = true;
+        timer.shutdownNow();
+        if (spool != null) {
+            synchronized (this) {
+                try {
+                    spool.close();
+                } catch (IOException e) {
+                    log.warn("spool: closing failed: {}", e.toString());
+                }
+            }
+        }
+    }
+
+    private void attempt(Delivery delivery) {
+        delivery.attempts++;
+        CompletableFuture<Void> outcome;
+        try {
+            outcome = sink.send(delivery.data).toCompletableFuture();
+        } catch (RuntimeException e) {
+            outcome = CompletableFuture.failedFuture(e);
+        }
+        CompletableFuture<Void> attempt = outcome;
+        ScheduledFuture<?> deadline = schedule(() -> {
+            delivery.timedOut = true;
+            attempt.cancel(true);
+        }, settings.attemptTimeout());
+        attempt.whenComplete((ignored, failure) -> {
+            if (deadline != null) {
+                deadline.cancel(false);
+            }
+            finished(delivery, failure);
+        });
+    }
+
+    private void finished(Delivery delivery, Throwable failure) {
+        if (failure == null) {
+            delivered.increment();
+            recovered();
+            if (delivery.fromSpool) {
+                unspooled.increment();
+                removeSpooled();
+            }
+            done(delivery);
+            return;
+        }
+        if (closed) {
+            done(delivery);
+            return;
+        }
+        Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+        boolean retriable = delivery.timedOut || cause instanceof RetriableException;
+        String reason = delivery.timedOut ? "no complete answer within attempt-timeout ("
+                + settings.attemptTimeout().toMillis() + " ms)" : NodeRunner.describe(cause);
+        if (delivery.timedOut) {
+            timedOut(delivery, reason);
+        }
+        if (!retriable) {
+            giveUp(delivery, reason);
+            if (delivery.fromSpool) {
+                removeSpooled();
+            }
+            done(delivery);
+        } else {
+            Duration wait = settings.backoff().afterFailures(delivery.fromSpool ? ++drainFailures : delivery.attempts);
+            if (cause instanceof RetryAfterException retryAfter && retryAfter.retryAfter().compareTo(wait) > 0) {
+                wait = retryAfter.retryAfter();
+            }
+            retry(delivery, reason, wait);
+        }
+    }
+
+    private void retry(Delivery delivery, String reason, Duration wait) {
+        boolean another = delivery.fromSpool || spool != null || delivery.attempts <= settings.retries();
+        if (another) {
+            failing(reason, !delivery.timedOut);
+        }
+        if (delivery.fromSpool) {
+            retries.increment();
+            slots.release();
+            synchronized (this) {
+                draining = false;
+            }
+            startDraining(wait);
+        } else if (spool != null) {
+            done(delivery);
+            spool(delivery.data);
+        } else if (another) {
+            retries.increment();
+            log.debug("delivery of frame {} failed ({}); retry {} of {} in {} ms", delivery.frameId(), reason,
+                    delivery.attempts, settings.retries(), wait.toMillis());
+            if (schedule(() -> attempt(delivery), wait) == null) {
+                done(delivery);
+            }
+        } else {
+            giveUp(delivery, reason);
+            done(delivery);
+        }
+    }
+
+    private void giveUp(Delivery delivery, String reason) {
+        failed.increment();
+        log.warn("gave up on frame {} after {} attempt{}: {}", delivery.frameId(), delivery.attempts,
+                delivery.attempts == 1 ? "" : "s", reason);
+    }
+
+    private void done(Delivery delivery) {
+        slots.release();
+        if (delivery.fromSpool) {
+            synchronized (this) {
+                draining = false;
+            }
+            startDraining(Duration.ZERO);
+        }
+    }
+
+    private synchronized void timedOut(Delivery delivery, String reason) {
+        timeouts.increment();
+        if (!timeoutLogged) {
+            timeoutLogged = true;
+            log.warn("delivery of frame {} stuck: {}; such attempts are aborted, counted as 'timeouts' and retried",
+                    delivery.frameId(), reason);
+        }
+    }
+
+    /** Marks the start of an outage, logged once (a timeout has its own line). */
+    private synchronized void failing(String reason, boolean logIt) {
+        if (outageStartNanos < 0) {
+            outageStartNanos = System.nanoTime();
+            if (logIt) {
+                log.warn("delivery failing: {}; retrying with backoff{}", reason, spool != null ? ", keeping messages in the spool" : "");
+            }
+        }
+    }
+
+    private synchronized void recovered() {
+        drainFailures = 0;
+        timeoutLogged = false;
+        if (outageStartNanos >= 0) {
+            log.info("deliveries recovered after {}", String.format(java.util.Locale.ROOT, "%.1f s",
+                    (System.nanoTime() - outageStartNanos) / 1e9));
+            outageStartNanos = -1;
+        }
+    }
+
+    // The spool: appended to by failed deliveries and by submit while it is not empty; its oldest
+    // message is sent one at a time, in order, by the timer thread.
+
+    private Spool openSpool(java.nio.file.Path path) {
+        try {
+            return Spool.open(path, settings.spoolMaxBytes(), log);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("spool.path: cannot use " + path + ": " + e);
+        }
+    }
+
+    private synchronized boolean spoolIfNotEmpty(SensorData data) {
+        if (spool.records() == 0 && !draining) {
+            return false;
+        }
+        spool(data);
+        return true;
+    }
+
+    private synchronized void spool(SensorData data) {
+        try {
+            long droppedBefore = spool.dropped();
+            spool.append(formats.toMessagePack(data));
+            spooled.increment();
+            spoolDropped.increment(spool.dropped() - droppedBefore);
+        } catch (IOException | UncheckedIOException e) {
+            failed.increment();
+            log.warn("spool: cannot store frame {}: {}", data.metadata().frameId(), e.toString());
+        }
+        startDraining(settings.backoff().afterFailures(Math.max(1, drainFailures)));
+    }
+
+    private synchronized void startDraining(Duration wait) {
+        if (!draining && !closed && spool.records() > 0) {
+            draining = true;
+            if (schedule(this::sendOldestSpooled, wait) == null) {
+                draining = false;
+            }
+        }
+    }
+
+    private void sendOldestSpooled() {
+        SensorData data;
+        synchronized (this) {
+            if (!slots.tryAcquire()) {
+                draining = false;
+                startDraining(Duration.ofMillis(10));
+                return;
+            }
+            try {
+                byte[] record = spool.peek();
+                data = record == null ? null : formats.fromMessagePack(record);
+            } catch (IOException | MalformedDataException e) {
+                log.warn("spool: skipping an unreadable message: {}", e.toString());
+                failed.increment();
+                removeSpooled();
+                data = null;
+            }
+            if (data == null) {
+                slots.release();
+                draining = false;
+                startDraining(Duration.ZERO);
+                return;
+            }
+        }
+        attempt(new Delivery(data, true));
+    }
+
+    private synchronized void removeSpooled() {
+        try {
+            spool.remove();
+        } catch (IOException e) {
+            log.warn("spool: cannot advance past a sent message: {}", e.toString());
+        }
+    }
+
+    private synchronized void syncSpool() {
+        try {
+            spool.sync();
+        } catch (IOException e) {
+            log.warn("spool: fsync failed: {}", e.toString());
+        }
+    }
+
+    private ScheduledFuture<?> schedule(Runnable task, Duration wait) {
+        try {
+            return timer.schedule(task, wait.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (RejectedExecutionException e) {
+            return null;
+        }
+    }
+
+    /** One message on its way; it is the same across retries. */
+    private static final class Delivery {
+        final SensorData data;
+        final boolean fromSpool;
+        int attempts;
+        volatile boolean timedOut;
+
+        Delivery(SensorData data, boolean fromSpool) {
+            this.data = data;
+            this.fromSpool = fromSpool;
+        }
+
+        long frameId() {
+            return data.metadata().frameId();
+        }
+    }
+}
