@@ -330,6 +330,9 @@ public final class AsyncDelivery {
     private synchronized void removeSpooled() {
         try {
             spool.remove();
+            if (spool.records() == 0) {
+                log.info("spool emptied: every spooled message was sent ({} in all)", unspooled.count());
+            }
         } catch (IOException e) {
             log.warn("spool: cannot advance past a sent message: {}", e.toString());
         }
