@@ -46,6 +46,8 @@ class SpoolIT {
                     type = http-uploader
                     subscribe-topic = frames
                     url = ${MSIGHT_UPLOAD_URL}
+                    # the first upload loads the HTTP client's classes: no drop while it does
+                    queue-capacity = 1000
                     log-uploads-at = debug
                     attempt-timeout = 2s
                     retry-backoff { initial = 100ms, max = 1s }

@@ -3,6 +3,8 @@ package org.msight.runtime.node;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.RejectedExecutionException;
@@ -10,6 +12,7 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
 import org.msight.api.AsyncSinkNode;
 import org.msight.api.Counter;
@@ -51,9 +54,8 @@ public final class AsyncDelivery {
     private final Counter unspooled;
     private final Counter spoolDropped;
     private final Spool spool;
-    /** Whether the spool's oldest message is being sent; guarded by {@code this}. */
-    private boolean draining;
-    private int drainFailures;
+    /** Whether a fill from the spool is waiting for the timer thread. */
+    private final AtomicBoolean fillScheduled = new AtomicBoolean();
     private long outageStartNanos = -1;
     private boolean timeoutLogged;
     private volatile boolean closed;
@@ -86,7 +88,7 @@ public final class AsyncDelivery {
         if (spool != null) {
             timer.scheduleWithFixedDelay(this::syncSpool, SPOOL_SYNC_PERIOD.toMillis(), SPOOL_SYNC_PERIOD.toMillis(),
                     TimeUnit.MILLISECONDS);
-            startDraining(Duration.ZERO);
+            fillFromSpoolSoon();
         }
     }
 
@@ -99,7 +101,7 @@ public final class AsyncDelivery {
             return;
         }
         slots.acquire();
-        attempt(new Delivery(data, false));
+        attempt(new Delivery(data, null));
     }
 
     /** Waits until no attempt is under way, at most {@code timeout}; the spool stays on disk. */
@@ -130,6 +132,7 @@ public final class AsyncDelivery {
 
     private void attempt(Delivery delivery) {
         delivery.attempts++;
+        delivery.timedOut = false;
         CompletableFuture<Void> outcome;
         try {
             outcome = sink.send(delivery.data).toCompletableFuture();
@@ -153,15 +156,14 @@ public final class AsyncDelivery {
         if (failure == null) {
             delivered.increment();
             recovered();
-            if (delivery.fromSpool) {
+            if (delivery.spooled != null) {
                 unspooled.increment();
-                removeSpooled();
             }
             done(delivery);
             return;
         }
         if (closed) {
-            done(delivery);
+            slots.release();
             return;
         }
         Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
@@ -171,62 +173,41 @@ public final class AsyncDelivery {
         if (delivery.timedOut) {
             timedOut(delivery, reason);
         }
-        if (!retriable) {
-            giveUp(delivery, reason);
-            if (delivery.fromSpool) {
-                removeSpooled();
-            }
-            done(delivery);
-        } else {
-            Duration wait = settings.backoff().afterFailures(delivery.fromSpool ? ++drainFailures : delivery.attempts);
-            if (cause instanceof RetryAfterException retryAfter && retryAfter.retryAfter().compareTo(wait) > 0) {
-                wait = retryAfter.retryAfter();
-            }
-            retry(delivery, reason, wait);
-        }
-    }
-
-    private void retry(Delivery delivery, String reason, Duration wait) {
-        boolean another = delivery.fromSpool || spool != null || delivery.attempts <= settings.retries();
-        if (another) {
+        if (retriable && spool != null && delivery.spooled == null) {
+            // To the spool: it keeps the order and retries without limit.
             failing(reason, !delivery.timedOut);
-        }
-        if (delivery.fromSpool) {
-            retries.increment();
             slots.release();
-            synchronized (this) {
-                draining = false;
-            }
-            startDraining(wait);
-        } else if (spool != null) {
-            done(delivery);
             spool(delivery.data);
-        } else if (another) {
-            retries.increment();
-            log.debug("delivery of frame {} failed ({}); retry {} of {} in {} ms", delivery.frameId(), reason,
-                    delivery.attempts, settings.retries(), wait.toMillis());
-            if (schedule(() -> attempt(delivery), wait) == null) {
-                done(delivery);
-            }
+        } else if (retriable && (delivery.spooled != null || delivery.attempts <= settings.retries())) {
+            failing(reason, !delivery.timedOut);
+            retry(delivery, reason, cause);
         } else {
-            giveUp(delivery, reason);
+            failed.increment();
+            log.warn("gave up on frame {} after {} attempt{}: {}", delivery.frameId(), delivery.attempts,
+                    delivery.attempts == 1 ? "" : "s", reason);
             done(delivery);
         }
     }
 
-    private void giveUp(Delivery delivery, String reason) {
-        failed.increment();
-        log.warn("gave up on frame {} after {} attempt{}: {}", delivery.frameId(), delivery.attempts,
-                delivery.attempts == 1 ? "" : "s", reason);
+    /** Tries again after the backoff, or the destination's Retry-After when longer, keeping the slot. */
+    private void retry(Delivery delivery, String reason, Throwable cause) {
+        Duration wait = settings.backoff().afterFailures(delivery.attempts);
+        if (cause instanceof RetryAfterException retryAfter && retryAfter.retryAfter().compareTo(wait) > 0) {
+            wait = retryAfter.retryAfter();
+        }
+        retries.increment();
+        log.debug("delivery of frame {} failed ({}); retry after {} ms", delivery.frameId(), reason, wait.toMillis());
+        if (schedule(() -> attempt(delivery), wait) == null) {
+            slots.release();
+        }
     }
 
+    /** The delivery is over, whatever came of it: frees its slot and, for a spooled one, its record. */
     private void done(Delivery delivery) {
         slots.release();
-        if (delivery.fromSpool) {
-            synchronized (this) {
-                draining = false;
-            }
-            startDraining(Duration.ZERO);
+        if (delivery.spooled != null) {
+            acknowledge(delivery.spooled);
+            fillFromSpoolSoon();
         }
     }
 
@@ -244,13 +225,13 @@ public final class AsyncDelivery {
         if (outageStartNanos < 0) {
             outageStartNanos = System.nanoTime();
             if (logIt) {
-                log.warn("delivery failing: {}; retrying with backoff{}", reason, spool != null ? ", keeping messages in the spool" : "");
+                log.warn("delivery failing: {}; retrying with backoff{}", reason,
+                        spool != null ? ", keeping messages in the spool" : "");
             }
         }
     }
 
     private synchronized void recovered() {
-        drainFailures = 0;
         timeoutLogged = false;
         if (outageStartNanos >= 0) {
             log.info("deliveries recovered after {}", String.format(java.util.Locale.ROOT, "%.1f s",
@@ -259,8 +240,8 @@ public final class AsyncDelivery {
         }
     }
 
-    // The spool: appended to by failed deliveries and by submit while it is not empty; its oldest
-    // message is sent one at a time, in order, by the timer thread.
+    // The spool: appended to by failed deliveries, and by submit while it is not empty; its oldest
+    // records are read ahead and sent up to max-in-flight at once, by the timer thread.
 
     private Spool openSpool(java.nio.file.Path path) {
         try {
@@ -271,7 +252,7 @@ public final class AsyncDelivery {
     }
 
     private synchronized boolean spoolIfNotEmpty(SensorData data) {
-        if (spool.records() == 0 && !draining) {
+        if (spool.records() == 0) {
             return false;
         }
         spool(data);
@@ -288,53 +269,53 @@ public final class AsyncDelivery {
             failed.increment();
             log.warn("spool: cannot store frame {}: {}", data.metadata().frameId(), e.toString());
         }
-        startDraining(settings.backoff().afterFailures(Math.max(1, drainFailures)));
+        fillFromSpoolSoon();
     }
 
-    private synchronized void startDraining(Duration wait) {
-        if (!draining && !closed && spool.records() > 0) {
-            draining = true;
-            if (schedule(this::sendOldestSpooled, wait) == null) {
-                draining = false;
-            }
+    private void fillFromSpoolSoon() {
+        if (fillScheduled.compareAndSet(false, true) && schedule(this::fillFromSpool, Duration.ZERO) == null) {
+            fillScheduled.set(false);
         }
     }
 
-    private void sendOldestSpooled() {
-        SensorData data;
+    /** Starts sending spooled records, oldest first, while slots are free. */
+    private void fillFromSpool() {
+        fillScheduled.set(false);
+        List<Delivery> starting = new ArrayList<>();
         synchronized (this) {
-            if (!slots.tryAcquire()) {
-                draining = false;
-                startDraining(Duration.ofMillis(10));
-                return;
-            }
-            try {
-                byte[] record = spool.peek();
-                data = record == null ? null : formats.fromMessagePack(record);
-            } catch (IOException | MalformedDataException e) {
-                log.warn("spool: skipping an unreadable message: {}", e.toString());
-                failed.increment();
-                removeSpooled();
-                data = null;
-            }
-            if (data == null) {
-                slots.release();
-                draining = false;
-                startDraining(Duration.ZERO);
-                return;
+            while (!closed && slots.tryAcquire()) {
+                Spool.Entry entry;
+                try {
+                    entry = spool.read();
+                } catch (IOException e) {
+                    log.warn("spool: cannot read: {}", e.toString());
+                    entry = null;
+                }
+                if (entry == null) {
+                    slots.release();
+                    break;
+                }
+                try {
+                    starting.add(new Delivery(formats.fromMessagePack(entry.record), entry));
+                } catch (MalformedDataException e) {
+                    log.warn("spool: skipping an unreadable message: {}", e.getMessage());
+                    failed.increment();
+                    slots.release();
+                    acknowledge(entry);
+                }
             }
         }
-        attempt(new Delivery(data, true));
+        starting.forEach(this::attempt);
     }
 
-    private synchronized void removeSpooled() {
+    private synchronized void acknowledge(Spool.Entry entry) {
         try {
-            spool.remove();
+            spool.acknowledge(entry);
             if (spool.records() == 0) {
                 log.info("spool emptied: every spooled message was sent ({} in all)", unspooled.count());
             }
         } catch (IOException e) {
-            log.warn("spool: cannot advance past a sent message: {}", e.toString());
+            log.warn("spool: cannot move its cursor: {}", e.toString());
         }
     }
 
@@ -357,13 +338,14 @@ public final class AsyncDelivery {
     /** One message on its way; it is the same across retries. */
     private static final class Delivery {
         final SensorData data;
-        final boolean fromSpool;
+        /** The spool's record of it, or {@code null} for a message sent straight. */
+        final Spool.Entry spooled;
         int attempts;
         volatile boolean timedOut;
 
-        Delivery(SensorData data, boolean fromSpool) {
+        Delivery(SensorData data, Spool.Entry spooled) {
             this.data = data;
-            this.fromSpool = fromSpool;
+            this.spooled = spooled;
         }
 
         long frameId() {

@@ -9,8 +9,8 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.Deque;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.stream.Stream;
@@ -32,7 +32,11 @@ import org.slf4j.Logger;
  *
  * <p>At start every segment is read through: a torn or corrupt tail (a cut power supply) is
  * reported in one line and cut off; a file that is no segment is renamed to {@code *.corrupt},
- * reported and skipped. Not thread-safe: callers synchronize.
+ * reported and skipped.
+ *
+ * <p>Records are read ahead of their acknowledgement, so several can be under way at once;
+ * the cursor moves over a record only when it and every older one were acknowledged. Not
+ * thread-safe: callers synchronize.
  */
 final class Spool implements AutoCloseable {
 
@@ -47,12 +51,19 @@ final class Spool implements AutoCloseable {
     private final long segmentBytes;
     private final Logger log;
     private final Deque<Segment> segments = new ArrayDeque<>();
+    /** Records read and not yet acknowledged, oldest first. */
+    private final Deque<Entry> reading = new ArrayDeque<>();
     private final ByteBuffer recordHeader = ByteBuffer.allocate(RECORD_HEADER);
     private final CRC32C crc = new CRC32C();
     private FileChannel tail;
-    private FileChannel head;
+    /** The oldest record not yet acknowledged: its segment is the first, this many of its records are done. */
     private long headPosition;
-    private int headRecordsLeft;
+    private int headDone;
+    /** The next record to read. */
+    private Segment readSegment;
+    private FileChannel reader;
+    private long readPosition;
+    private int readDone;
     private long records;
     private long bytes;
     private long dropped;
@@ -72,7 +83,7 @@ final class Spool implements AutoCloseable {
         return spool;
     }
 
-    /** Records waiting. */
+    /** Records not yet acknowledged, those being read included. */
     long records() {
         return records;
     }
@@ -98,9 +109,6 @@ final class Spool implements AutoCloseable {
         Segment last = segments.getLast();
         last.bytes += RECORD_HEADER + record.length;
         last.records++;
-        if (segments.size() == 1) {
-            headRecordsLeft++;
-        }
         records++;
         bytes += RECORD_HEADER + record.length;
         while (bytes > maxBytes && segments.size() > 1) {
@@ -108,35 +116,48 @@ final class Spool implements AutoCloseable {
         }
     }
 
-    /** The oldest record, or {@code null} when the spool is empty. */
-    byte[] peek() throws IOException {
-        if (records == 0) {
+    /** The oldest record not read yet, or {@code null}; it stays in the spool until {@link #acknowledge}d. */
+    Entry read() throws IOException {
+        if (records - reading.size() == 0) {
             return null;
         }
-        openHead();
+        while (readDone == readSegment.records) {
+            moveReaderTo(following(readSegment));
+        }
+        if (reader == null) {
+            reader = FileChannel.open(readSegment.path, StandardOpenOption.READ);
+        }
         recordHeader.clear();
-        readFully(head, recordHeader, headPosition);
-        int length = recordHeader.getInt(0);
-        byte[] record = new byte[length];
-        readFully(head, ByteBuffer.wrap(record), headPosition + RECORD_HEADER);
-        return record;
+        readFully(reader, recordHeader, readPosition);
+        byte[] record = new byte[recordHeader.getInt(0)];
+        readFully(reader, ByteBuffer.wrap(record), readPosition + RECORD_HEADER);
+        Entry entry = new Entry(record);
+        reading.add(entry);
+        readPosition += RECORD_HEADER + record.length;
+        readDone++;
+        return entry;
     }
 
-    /** Removes the oldest record: it was delivered (or can never be). */
-    void remove() throws IOException {
-        if (records == 0) {
-            return;
+    /**
+     * Marks a record read by {@link #read} as done with (delivered, or never deliverable); the
+     * cursor moves over every done record that has no older one still under way.
+     */
+    void acknowledge(Entry entry) throws IOException {
+        entry.done = true;
+        boolean moved = false;
+        while (!reading.isEmpty() && reading.getFirst().done) {
+            Entry done = reading.removeFirst();
+            headPosition += RECORD_HEADER + done.record.length;
+            headDone++;
+            records--;
+            moved = true;
+            if (headDone == segments.getFirst().records && segments.size() > 1) {
+                deleteHead();
+            }
         }
-        openHead();
-        recordHeader.clear();
-        readFully(head, recordHeader, headPosition);
-        headPosition += RECORD_HEADER + recordHeader.getInt(0);
-        headRecordsLeft--;
-        records--;
-        if (headRecordsLeft == 0 && segments.size() > 1) {
-            deleteHead();
+        if (moved) {
+            writeCursor();
         }
-        writeCursor();
     }
 
     /** Flushes the tail segment to the device. */
@@ -153,8 +174,8 @@ final class Spool implements AutoCloseable {
         if (tail != null) {
             tail.close();
         }
-        if (head != null) {
-            head.close();
+        if (reader != null) {
+            reader.close();
         }
     }
 
@@ -171,9 +192,13 @@ final class Spool implements AutoCloseable {
                 bytes += segment.bytes;
             }
         }
+        headPosition = MAGIC.length;
         readCursor();
         if (!segments.isEmpty()) {
             tail = FileChannel.open(segments.getLast().path, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
+            readSegment = segments.getFirst();
+            readPosition = headPosition;
+            readDone = headDone;
         }
         if (records > 0) {
             log.info("spool {}: {} messages from an earlier run to send", dir, records);
@@ -239,15 +264,14 @@ final class Spool implements AutoCloseable {
         return null;
     }
 
+    /** Skips what the cursor of an earlier run says was delivered. */
     private void readCursor() throws IOException {
         Path cursor = dir.resolve("cursor");
-        headPosition = MAGIC.length;
-        headRecordsLeft = segments.isEmpty() ? 0 : segments.getFirst().records;
         if (segments.isEmpty() || !Files.exists(cursor)) {
             return;
         }
-        String[] parts = Files.readString(cursor).trim().split(" ");
         try {
+            String[] parts = Files.readString(cursor).trim().split(" ");
             long number = Long.parseLong(parts[0]);
             long position = Long.parseLong(parts[1]);
             while (segments.size() > 1 && segments.getFirst().number < number) {
@@ -256,25 +280,20 @@ final class Spool implements AutoCloseable {
                 bytes -= done.bytes;
                 Files.deleteIfExists(done.path);
             }
-            headRecordsLeft = segments.getFirst().records;
             if (segments.getFirst().number == number) {
-                while (headPosition < position && headRecordsLeft > 0) {
-                    skipHeadRecord();
+                try (FileChannel channel = FileChannel.open(segments.getFirst().path, StandardOpenOption.READ)) {
+                    while (headPosition < position && headDone < segments.getFirst().records) {
+                        recordHeader.clear();
+                        readFully(channel, recordHeader, headPosition);
+                        headPosition += RECORD_HEADER + recordHeader.getInt(0);
+                        headDone++;
+                        records--;
+                    }
                 }
             }
         } catch (RuntimeException e) {
             log.warn("spool cursor {} is unreadable ({}); sending the whole spool again", cursor, e.toString());
         }
-    }
-
-    private void skipHeadRecord() throws IOException {
-        try (FileChannel channel = FileChannel.open(segments.getFirst().path, StandardOpenOption.READ)) {
-            recordHeader.clear();
-            readFully(channel, recordHeader, headPosition);
-        }
-        headPosition += RECORD_HEADER + recordHeader.getInt(0);
-        headRecordsLeft--;
-        records--;
     }
 
     private void writeCursor() throws IOException {
@@ -298,16 +317,23 @@ final class Spool implements AutoCloseable {
         tail.write(ByteBuffer.wrap(MAGIC));
         segment.bytes = MAGIC.length;
         bytes += MAGIC.length;
-        if (segments.isEmpty()) {
-            headPosition = MAGIC.length;
-            headRecordsLeft = 0;
-        }
         segments.add(segment);
+        if (segments.size() == 1) {
+            headPosition = MAGIC.length;
+            headDone = 0;
+            readSegment = segment;
+            readPosition = MAGIC.length;
+            readDone = 0;
+        }
     }
 
+    /** Deletes the oldest segment of a full spool; its records, under way or not, count as dropped. */
     private void dropOldest() throws IOException {
-        dropped += headRecordsLeft;
-        records -= headRecordsLeft;
+        Segment oldest = segments.getFirst();
+        int left = oldest.records - headDone;
+        dropped += left;
+        records -= left;
+        reading.removeIf(entry -> entry.segment == oldest);
         deleteHead();
         writeCursor();
     }
@@ -316,23 +342,30 @@ final class Spool implements AutoCloseable {
     private void deleteHead() throws IOException {
         Segment done = segments.removeFirst();
         bytes -= done.bytes;
-        if (head != null) {
-            head.close();
-            head = null;
-        }
         Files.deleteIfExists(done.path);
         headPosition = MAGIC.length;
-        headRecordsLeft = segments.getFirst().records;
+        headDone = 0;
+        if (readSegment == done) {
+            moveReaderTo(segments.getFirst());
+        }
     }
 
-    /** Opens the segment of the oldest record, deleting a head segment that was read through. */
-    private void openHead() throws IOException {
-        if (headRecordsLeft == 0 && segments.size() > 1) {
-            deleteHead();
+    private Segment following(Segment segment) {
+        Iterator<Segment> all = segments.iterator();
+        while (all.next() != segment) {
+            // to the segment itself
         }
-        if (head == null) {
-            head = FileChannel.open(segments.getFirst().path, StandardOpenOption.READ);
+        return all.next();
+    }
+
+    private void moveReaderTo(Segment segment) throws IOException {
+        if (reader != null) {
+            reader.close();
+            reader = null;
         }
+        readSegment = segment;
+        readPosition = MAGIC.length;
+        readDone = 0;
     }
 
     private static void readFully(FileChannel channel, ByteBuffer buffer, long position) throws IOException {
@@ -342,6 +375,17 @@ final class Spool implements AutoCloseable {
                 throw new IOException("spool segment ends early");
             }
             position += read;
+        }
+    }
+
+    /** One record read from the spool, until it is acknowledged. */
+    final class Entry {
+        final byte[] record;
+        private final Segment segment = readSegment;
+        private boolean done;
+
+        private Entry(byte[] record) {
+            this.record = record;
         }
     }
 
