@@ -24,7 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class SpoolIT {
 
-    private static final Duration LIMIT = Duration.ofSeconds(60);
+    private static final Duration LIMIT = Duration.ofSeconds(180);
     private static final Pattern TOTALS = Pattern.compile("http_uploader_node - INFO :: totals: (.*)");
 
     @TempDir

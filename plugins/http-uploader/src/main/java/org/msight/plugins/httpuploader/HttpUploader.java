@@ -32,6 +32,7 @@ import org.apache.hc.core5.http.nio.AsyncRequestProducer;
 import org.apache.hc.core5.http.nio.support.AsyncRequestBuilder;
 import org.apache.hc.core5.io.CloseMode;
 import org.apache.hc.core5.reactor.IOReactorConfig;
+import org.apache.hc.core5.util.TimeValue;
 import org.apache.hc.core5.util.Timeout;
 import org.msight.api.AsyncSinkNode;
 import org.msight.api.Counter;
@@ -188,6 +189,14 @@ final class HttpUploader implements AsyncSinkNode {
         CloseableHttpAsyncClient current = client;
         client = null;
         if (current != null) {
+            // Closing IMMEDIATE from outside while the I/O thread runs makes it fail with a
+            // ConcurrentModificationException: ask it to stop first, then close what is left.
+            current.initiateShutdown();
+            try {
+                current.awaitShutdown(TimeValue.ofSeconds(1));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
             current.close(CloseMode.IMMEDIATE);
         }
     }
