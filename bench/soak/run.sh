@@ -4,7 +4,7 @@
 # server goes away for DOWN seconds every PERIOD seconds. Every 10 s it samples the runtime's RSS,
 # threads and open files and the nodes' counters (published, uploaded, spooled, lost), then
 # prints a table (one row a minute) and the slopes of RSS, threads and FDs after the first two
-# minutes, and checks every frame id at the server.
+# minutes (the heap grows to its size in the first few), and counts the frame ids at the server.
 # Usage: bench/soak/run.sh [DURATION s, default 1800] [PERIOD s, default 240] [DOWN s, default 60]
 # Environment: DIST=folder of a distribution (default target/msight, built when missing); copy it
 # elsewhere first if you will rebuild while the soak runs.
@@ -75,18 +75,20 @@ work = sys.argv[1]
 rows = list(csv.DictReader(open(work + "/samples.csv")))
 print("| t (min) | RSS MB | threads | FDs | published | uploaded | spooled | unspooled | lost |")
 print("|---|---|---|---|---|---|---|---|---|")
+minute = -1
 for row in rows:
-    if int(row["t_s"]) % 60 < 10:
+    if int(row["t_s"]) // 60 > minute:
+        minute = int(row["t_s"]) // 60
         print("| %.0f | %s | %s | %s | %s | %s | %s | %s | %s |" % (int(row["t_s"]) / 60, row["rss_mb"], row["threads"],
               row["fds"], row["published"], row["uploaded"], row["spooled"], row["unspooled"], row["lost"]))
-steady = [r for r in rows if int(r["t_s"]) >= 120]
+steady = [r for r in rows if int(r["t_s"]) >= 300]
 def slope(key):
     xs = [int(r["t_s"]) / 3600 for r in steady]; ys = [float(r[key]) for r in steady]
     n = len(xs); mx = sum(xs) / n; my = sum(ys) / n
     return sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / sum((x - mx) ** 2 for x in xs)
 if len(steady) > 2:
-    print("\nslopes after 2 min, per hour: RSS %+.1f MB, threads %+.1f, FDs %+.1f" % (slope("rss_mb"), slope("threads"), slope("fds")))
-    print("RSS min/max after 2 min: %s / %s MB; threads %s-%s; FDs %s-%s" % (
+    print("\nslopes after 5 min, per hour: RSS %+.1f MB, threads %+.1f, FDs %+.1f" % (slope("rss_mb"), slope("threads"), slope("fds")))
+    print("RSS min/max after 5 min: %s / %s MB; threads %s-%s; FDs %s-%s" % (
         min(int(r["rss_mb"]) for r in steady), max(int(r["rss_mb"]) for r in steady),
         min(int(r["threads"]) for r in steady), max(int(r["threads"]) for r in steady),
         min(int(r["fds"]) for r in steady), max(int(r["fds"]) for r in steady)))
