@@ -21,7 +21,8 @@ import org.msight.api.data.SensorData;
  *       exceptionally with a {@link RetriableException} when the destination is unavailable or
  *       busy (a connection error, a 503), with a {@link RetryAfterException} when it said when to
  *       come back, and with any other exception when the message itself was refused (a 400):
- *       that message is counted as {@code failed} and not tried again.</li>
+ *       that message is counted as {@code failed}, logged once (an {@link IllegalStateException}
+ *       by its message alone) and not tried again.</li>
  *   <li>Each attempt has a deadline ({@code attempt-timeout}) for the whole exchange. When it
  *       passes, the runtime cancels the stage's {@link java.util.concurrent.CompletableFuture};
  *       the sink should then abort the attempt and free what it holds (close the exchange).
