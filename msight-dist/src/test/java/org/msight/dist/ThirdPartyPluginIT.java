@@ -234,9 +234,9 @@ class ThirdPartyPluginIT {
         try (RunningCommand run = Distribution.start(dir.resolve("log"), Map.of(), "msight-run", "plugins",
                 "--plugin-path", pluginDir.toString())) {
             assertThat(run.awaitExit(Duration.ofSeconds(30))).isZero();
-            assertThat(run.output()).contains("example-numbers (source)", "plugin: " + pluginDir.resolve("numbers.jar"),
-                    "example-file-sink (sink)", "plugin: " + pluginDir.resolve("sinks"))
-                    .containsPattern("file +string +\\(required\\) +the file");
+            assertThat(run.output()).contains("example-numbers (source): counts from 1",
+                    "plugin: " + pluginDir.resolve("numbers.jar"), "example-file-sink (sink): appends each message to a file",
+                    "plugin: " + pluginDir.resolve("sinks"), "  file    string, required\n      the file\n");
         }
     }
 

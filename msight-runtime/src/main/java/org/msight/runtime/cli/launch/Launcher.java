@@ -4,7 +4,9 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigValueFactory;
 import java.util.List;
 import java.util.Map;
-import org.msight.runtime.Runtime;
+import org.msight.runtime.PipelineFactory;
+import org.msight.runtime.config.ConfigProblem;
+import org.msight.runtime.config.PipelineConfigException;
 import org.msight.runtime.cli.MsightRun;
 
 /** Runs the one-node pipeline a launcher's flags describe, on the Redis bus. */
@@ -14,14 +16,24 @@ final class Launcher {
     }
 
     /**
-     * Runs node {@code name} from {@code node}'s settings until SIGINT or SIGTERM.
+     * Runs node {@code name} from {@code node}'s settings until SIGINT or SIGTERM. The settings
+     * are checked as a pipeline file's are, before Redis is reached; a problem names its flag.
      *
+     * @param flags the flag of each node setting the launcher sets, by setting key
      * @return the exit code
      */
-    static int run(String command, LauncherOptions options, Map<String, Object> node) {
+    static int run(String command, LauncherOptions options, Map<String, Object> node, Map<String, String> flags) {
         Config pipeline = ConfigValueFactory.fromMap(Map.of(
                 "msight", options.runtimeBlock(),
                 "nodes", Map.of(options.name, node))).toConfig();
-        return MsightRun.runPipeline(new Runtime(List.of()), runtime -> runtime.load(command, pipeline));
+        Map<String, String> flagsByPath = options.flagsByPath(flags);
+        return MsightRun.runPipeline(new PipelineFactory(List.of()), factory -> {
+            try {
+                return factory.load(command, pipeline);
+            } catch (PipelineConfigException e) {
+                throw new PipelineConfigException(e.problems().stream().map(p -> new ConfigProblem(command,
+                        flagsByPath.getOrDefault(p.key(), p.key()), p.message())).toList());
+            }
+        });
     }
 }

@@ -1,0 +1,80 @@
+package org.msight.runtime.config;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import org.msight.api.Setting;
+import org.msight.api.SettingType;
+import org.msight.runtime.logging.Logging;
+
+/**
+ * The keys of the {@code msight} block, declared as node types declare theirs and checked the
+ * same way; their defaults and comments are in the runtime's {@code reference.conf}. A new key
+ * of the block is declared here (a test checks that every default is).
+ */
+public final class RuntimeSettings {
+
+    /** The values MSight's {@code MSIGHT_REDIS_MESSAGE_BROKER_USE_TLS} may take, as Python reads them. */
+    public static final Set<String> TRUE = Set.of("true", "yes", "on", "1");
+    private static final Set<String> FALSE = Set.of("false", "no", "off", "0", "");
+
+    private static final Duration MAX_TIMEOUT = Duration.ofHours(1);
+
+    private RuntimeSettings() {
+    }
+
+    /** Every key of the {@code msight} block. */
+    public static List<Setting> all() {
+        return List.of(
+                Setting.optional("device-name", SettingType.STRING, "name of this edge device, in every message")
+                        .nonEmpty(),
+                Setting.oneOf("bus", "what carries topics between nodes", "memory", "redis"),
+                Setting.optional("plugin-path", SettingType.STRING_LIST, "extra folders to search for plugins"),
+                Setting.optional("drain-timeout", SettingType.DURATION, "how long sinks may drain at shutdown")
+                        .between(Duration.ZERO, MAX_TIMEOUT),
+                Setting.optional("stats-interval", SettingType.DURATION, "how often each node logs its throughput")
+                        .between(Duration.ofMillis(100), Duration.ofDays(1)),
+                Setting.optional("logging-level", SettingType.STRING, "root log level")
+                        .check("must be one of " + String.join(", ", Logging.LEVELS),
+                                level -> Logging.LEVELS.contains(((String) level).toUpperCase(Locale.ROOT))),
+                redis(),
+                Setting.block("registry", "MSight's node registry in Redis",
+                        Setting.optional("enabled", SettingType.BOOLEAN, "register nodes and keep their heartbeat"),
+                        Setting.block("heartbeat", "the nodes' heartbeat in the registry",
+                                timeout("update-interval", "how often each node writes its heartbeat"),
+                                timeout("tolerance", "a heartbeat older than this means the node is dead"),
+                                timeout("checking-duration", "how long heartbeat updates may fail before an error"),
+                                Setting.oneOf("action-on-error", "what a heartbeat error does", "continue", "stop"))),
+                CommonSettings.nodeDefaults());
+    }
+
+    private static Setting redis() {
+        return Setting.block("redis", "the Redis connection of bus = redis and of the registry",
+                Setting.optional("host", SettingType.STRING, "Redis host").nonEmpty(),
+                Setting.optional("port", SettingType.INT, "Redis port").between(1, 65535),
+                Setting.optional("db", SettingType.INT, "Redis database number").atLeast(0),
+                Setting.optional("username", SettingType.STRING, "ACL user name; empty for none"),
+                Setting.optional("password", SettingType.STRING, "password; empty for none").secret(),
+                Setting.block("tls", "TLS to Redis",
+                        Setting.optional("enabled", SettingType.STRING, "connect with TLS")
+                                .check("must be true or false", v -> isBoolean((String) v)),
+                        Setting.optional("ca-cert-file", SettingType.STRING, "PEM file of the server's CA"),
+                        Setting.optional("cert-file", SettingType.STRING, "PEM client certificate"),
+                        Setting.optional("key-file", SettingType.STRING, "PEM client key"),
+                        Setting.optional("verify-hostname", SettingType.BOOLEAN, "check the server's host name")),
+                timeout("connect-timeout", "time to establish a connection"),
+                timeout("socket-timeout", "time to wait for a reply"),
+                timeout("publish-timeout", "longest a publish may wait for Redis"),
+                Setting.backoff("reconnect-backoff", "wait between reconnection attempts: { initial, max }, doubling"));
+    }
+
+    private static Setting timeout(String key, String doc) {
+        return Setting.optional(key, SettingType.DURATION, doc).between(Duration.ofMillis(1), MAX_TIMEOUT);
+    }
+
+    private static boolean isBoolean(String text) {
+        String value = text.trim().toLowerCase(Locale.ROOT);
+        return TRUE.contains(value) || FALSE.contains(value);
+    }
+}
