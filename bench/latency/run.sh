@@ -6,13 +6,13 @@
 # p99 as issue 13 measured it (2.3-2.6 ms at 100-300/s; MSight is not installed here), and the
 # uploader's CPU per upload in the first 10 s at 30/s (warm-up) with and without class data sharing.
 #   bench/latency/run.sh [seconds per rate, default 30] [rates, default "100 300"]
-#   Environment: SKIP_BUILD=1 uses target/msight as it is.
+#   Environment: SKIP_BUILD=1 uses target/msight as it is; DIST=folder uses that distribution instead.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 measure="${1:-30}"
 rates="${2:-100 300}"
-dist="$root/target/msight"
+dist="${DIST:-$root/target/msight}"
 python=/usr/bin/python3
 for tool in redis-server curl java "$python"; do
   command -v "$tool" >/dev/null || { echo "$tool is missing: run scripts/install-test-deps.sh" >&2; exit 1; }
