@@ -9,6 +9,8 @@ import org.msight.runtime.PipelineFactory;
 import org.msight.runtime.bus.redis.RedisAccessException;
 import org.msight.runtime.config.PipelineConfigException;
 import org.msight.runtime.config.TopologyDescription;
+import org.msight.runtime.http.HttpEndpoint;
+import org.msight.runtime.http.HttpSettings;
 import org.msight.runtime.logging.Logging;
 import org.msight.runtime.plugin.PluginException;
 import org.msight.runtime.registry.DuplicateNodeException;
@@ -18,7 +20,8 @@ import sun.misc.Signal;
 
 /**
  * What every command that runs a pipeline shares: load it, report problems with exit code 2,
- * print it for {@code --check}, or run it until SIGINT or SIGTERM and stop it in order.
+ * print it for {@code --check}, or run it until SIGINT or SIGTERM (or until its sources have
+ * finished) and stop it in order, serving the HTTP endpoint meanwhile.
  */
 public final class PipelineCommand {
 
@@ -40,7 +43,8 @@ public final class PipelineCommand {
     static int run(PipelineFactory factory, Source source, Mode mode) {
         try {
             PipelineFactory.Loaded loaded = source.load(factory);
-            Logging.configure(loaded.spec().deviceName(), loaded.spec().msight().getString("logging-level"));
+            Logging.configure(loaded.spec().deviceName(), loaded.spec().msight().getString("logging-level"),
+                    mode == Mode.RUN ? loaded.logOutput() : null);
             if (mode != Mode.RUN) {
                 loaded.check();
                 warnings(loaded).forEach(w -> System.err.println("warning: " + w));
@@ -84,19 +88,20 @@ public final class PipelineCommand {
                 }
             });
         }
-        Pipeline pipeline;
-        try {
-            pipeline = loaded.create();
-            running.set(pipeline);
-            if (signalled.get()) {
-                pipeline.requestStop();
+        HttpSettings http = loaded.httpSettings();
+        Pipeline pipeline = loaded.create();
+        // The endpoint first: /ready says which nodes are still opening.
+        try (HttpEndpoint endpoint = http.enabled() ? HttpEndpoint.start(http, pipeline) : null) {
+            try {
+                running.set(pipeline);
+                if (signalled.get()) {
+                    pipeline.requestStop();
+                }
+                pipeline.start();
+            } catch (DuplicateNodeException | RedisAccessException e) {
+                log.error("{}", e.getMessage());
+                return USAGE;
             }
-            pipeline.start();
-        } catch (DuplicateNodeException | RedisAccessException e) {
-            log.error("{}", e.getMessage());
-            return USAGE;
-        }
-        try {
             pipeline.awaitStopRequest();
             return pipeline.stop() ? 0 : 1;
         } catch (InterruptedException e) {

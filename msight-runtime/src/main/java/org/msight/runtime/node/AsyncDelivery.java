@@ -13,6 +13,7 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import org.msight.api.AsyncSinkNode;
 import org.msight.api.Counter;
@@ -32,7 +33,7 @@ import org.slf4j.Logger;
  *
  * <p>Threads: {@link #submit} runs on the node's thread and starts the attempt there; outcomes
  * arrive on the sink's own threads (an HTTP client's I/O reactor); one timer thread per node
- * runs deadlines, retries and the spool. Counters: {@code out} (delivered), {@code retries},
+ * runs deadlines, retries and the spool. Counters: {@code retries},
  * {@code timeouts}, {@code failed} (given up), {@code spooled}, {@code unspooled},
  * {@code spool-dropped}.
  */
@@ -46,7 +47,7 @@ public final class AsyncDelivery {
     private final Logger log;
     private final Semaphore slots;
     private final ScheduledThreadPoolExecutor timer;
-    private final Counter delivered;
+    private final Consumer<SensorData> delivered;
     private final Counter retries;
     private final Counter timeouts;
     private final Counter failed;
@@ -61,11 +62,12 @@ public final class AsyncDelivery {
     private volatile boolean closed;
 
     /**
-     * @param counters the node's counters by name
+     * @param delivered told of every message delivered (the node's {@code out})
+     * @param counters the node's own counters by name
      * @throws IllegalArgumentException when the spool cannot be opened
      */
     public AsyncDelivery(String nodeName, AsyncSinkNode sink, DeliverySettings settings, MsightFormats formats,
-            Logger log, Function<String, Counter> counters) {
+            Logger log, Consumer<SensorData> delivered, Function<String, Counter> counters) {
         this.sink = sink;
         this.settings = settings;
         this.formats = formats;
@@ -77,7 +79,7 @@ public final class AsyncDelivery {
             return thread;
         });
         timer.setRemoveOnCancelPolicy(true);
-        this.delivered = counters.apply("out");
+        this.delivered = delivered;
         this.retries = counters.apply("retries");
         this.timeouts = counters.apply("timeouts");
         this.failed = counters.apply("failed");
@@ -154,7 +156,7 @@ public final class AsyncDelivery {
 
     private void finished(Delivery delivery, Throwable failure) {
         if (failure == null) {
-            delivered.increment();
+            delivered.accept(delivery.data);
             recovered();
             if (delivery.spooled != null) {
                 unspooled.increment();

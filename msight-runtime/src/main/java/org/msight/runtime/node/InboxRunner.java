@@ -2,6 +2,7 @@ package org.msight.runtime.node;
 
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import org.msight.api.Node;
 import org.msight.api.NodeKind;
 import org.msight.api.ProcessorNode;
@@ -30,6 +31,7 @@ public final class InboxRunner extends NodeRunner {
      */
     private final boolean sink;
     private final Duration drainTimeout;
+    private final Consumer<SensorData> received;
     /** The delivery of an asynchronous sink, which counts out itself when a message arrives; otherwise null. */
     private final AsyncDelivery delivery;
     private volatile long drainDeadlineNanos;
@@ -37,15 +39,13 @@ public final class InboxRunner extends NodeRunner {
     private volatile boolean flushing;
     private volatile int lostAtStop;
 
-    public InboxRunner(String name, Node node, Logger log, NodeMetrics metrics, ClassLoader loader, Backoff backoff,
-            Inbox inbox, int gap, Duration drainTimeout) {
-        this(name, node, log, metrics, loader, backoff, inbox, gap, drainTimeout, null);
-    }
-
-    /** A runner of an asynchronous sink, whose messages go through {@code delivery}. */
-    public InboxRunner(String name, Node node, Logger log, NodeMetrics metrics, ClassLoader loader, Backoff backoff,
-            Inbox inbox, int gap, Duration drainTimeout, AsyncDelivery delivery) {
-        super(name, node, log, metrics, loader, backoff);
+    /**
+     * @param received sees every message taken from the inbox, before gap
+     * @param delivery the delivery of an asynchronous sink, its messages' way; {@code null} for others
+     */
+    public InboxRunner(String name, Node node, Logger log, NodeStats stats, ClassLoader loader, Backoff backoff,
+            Inbox inbox, int gap, Duration drainTimeout, Consumer<SensorData> received, AsyncDelivery delivery) {
+        super(name, node, log, stats, loader, backoff);
         this.inbox = inbox;
         this.gap = new Gap(gap);
         this.delivery = delivery;
@@ -53,6 +53,8 @@ public final class InboxRunner extends NodeRunner {
                 : node instanceof SinkNode sink ? sink::put : ((ProcessorNode) node)::process;
         this.sink = !(node instanceof ProcessorNode);
         this.drainTimeout = drainTimeout;
+        this.received = received;
+        stats.queueDepth(inbox::size);
     }
 
     @Override
@@ -103,7 +105,8 @@ public final class InboxRunner extends NodeRunner {
             if (next == null) {
                 return false;
             }
-            metrics.in().increment();
+            stats.in().increment();
+            received.accept(next);
             if (!gap.admit()) {
                 return false;
             }
@@ -111,10 +114,11 @@ public final class InboxRunner extends NodeRunner {
         }
         try {
             handler.handle(pending);
-            pending = null;
             if (sink && delivery == null) {
-                metrics.out().increment();
+                stats.out().increment();
+                stats.handled(pending);
             }
+            pending = null;
             return true;
         } catch (RetriableException e) {
             if (!sink) {

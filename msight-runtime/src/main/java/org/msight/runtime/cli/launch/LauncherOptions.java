@@ -35,10 +35,14 @@ final class LauncherOptions {
             description = "What a heartbeat error does: stop the node, or continue (default).")
     String actionOnError;
 
+    @Option(names = "--http-port", paramLabel = "PORT",
+            description = "Serve /metrics, /health, /ready, /nodes and previews on 127.0.0.1:PORT (default: no endpoint).")
+    Integer httpPort;
+
     @Option(names = "--group-id", description = "Accepted for MSight compatibility; pub/sub topics have no consumer groups.")
     String groupId;
 
-    /** The msight block: the Redis bus, the level and the heartbeat flags given. */
+    /** The msight block: the Redis bus, the level, the heartbeat flags given and the HTTP endpoint. */
     Map<String, Object> runtimeBlock() {
         Map<String, Object> heartbeat = new LinkedHashMap<>();
         putSeconds(heartbeat, "update-interval", heartbeatUpdateInterval);
@@ -53,6 +57,7 @@ final class LauncherOptions {
             msight.put("logging-level", loggingLevel);
         }
         msight.put("registry", Map.of("heartbeat", heartbeat));
+        msight.put("http", httpPort == null ? Map.of("enabled", false) : Map.of("enabled", true, "port", httpPort));
         return msight;
     }
 
