@@ -14,8 +14,9 @@ import org.slf4j.Logger;
 
 /**
  * Runs a sink or a processor: takes messages from its inbox, applies gap, and hands the
- * admitted ones over. At shutdown it keeps going until the inbox is empty or the drain
- * deadline passes, then a sink flushes what is in flight with the time left.
+ * admitted ones over (to an asynchronous sink through its {@link AsyncDelivery}). At shutdown it
+ * keeps going until the inbox is empty or the drain deadline passes, then a sink flushes what is
+ * in flight with the time left.
  */
 public final class InboxRunner extends NodeRunner {
 
@@ -31,18 +32,26 @@ public final class InboxRunner extends NodeRunner {
     private final boolean sink;
     private final Duration drainTimeout;
     private final Consumer<SensorData> received;
+    /** The delivery of an asynchronous sink, which counts out itself when a message arrives; otherwise null. */
+    private final AsyncDelivery delivery;
     private volatile long drainDeadlineNanos;
     private volatile SensorData pending;
     private volatile boolean flushing;
     private volatile int lostAtStop;
 
+    /**
+     * @param received sees every message taken from the inbox, before gap
+     * @param delivery the delivery of an asynchronous sink, its messages' way; {@code null} for others
+     */
     public InboxRunner(String name, Node node, Logger log, NodeStats stats, ClassLoader loader, Backoff backoff,
-            Inbox inbox, int gap, Duration drainTimeout, Consumer<SensorData> received) {
+            Inbox inbox, int gap, Duration drainTimeout, Consumer<SensorData> received, AsyncDelivery delivery) {
         super(name, node, log, stats, loader, backoff);
         this.inbox = inbox;
         this.gap = new Gap(gap);
-        this.handler = node instanceof SinkNode sink ? sink::put : ((ProcessorNode) node)::process;
-        this.sink = node instanceof SinkNode;
+        this.delivery = delivery;
+        this.handler = delivery != null ? delivery::submit
+                : node instanceof SinkNode sink ? sink::put : ((ProcessorNode) node)::process;
+        this.sink = !(node instanceof ProcessorNode);
         this.drainTimeout = drainTimeout;
         this.received = received;
         stats.queueDepth(inbox::size);
@@ -105,7 +114,7 @@ public final class InboxRunner extends NodeRunner {
         }
         try {
             handler.handle(pending);
-            if (sink) {
+            if (sink && delivery == null) {
                 stats.out().increment();
                 stats.handled(pending);
             }
@@ -133,16 +142,25 @@ public final class InboxRunner extends NodeRunner {
 
     @Override
     protected void finish() throws Exception {
-        if (node instanceof SinkNode sink) {
-            long left = Math.max(0, drainDeadlineNanos - System.nanoTime());
-            flushing = true;
+        long left = Math.max(0, drainDeadlineNanos - System.nanoTime());
+        flushing = true;
+        if (delivery != null) {
+            delivery.flush(Duration.ofNanos(left));
+        } else if (node instanceof SinkNode sink) {
             sink.flush(Duration.ofNanos(left));
-            flushing = false;
         }
+        flushing = false;
         int lost = queued();
         if (lost > 0) {
             lostAtStop = lost;
             log.warn("drain time of {} ran out; {} queued messages were not handled", drainTimeout, lost);
+        }
+    }
+
+    @Override
+    protected void stopped() {
+        if (delivery != null) {
+            delivery.close();
         }
     }
 

@@ -149,6 +149,7 @@ public abstract class NodeRunner {
             log.error("failed while stopping: {}", describe(e), e);
         } finally {
             closeNode();
+            stopped();
             finished.countDown();
         }
     }
@@ -185,6 +186,10 @@ public abstract class NodeRunner {
 
     /** Last work before close at shutdown: sinks flush. */
     protected void finish() throws Exception {
+    }
+
+    /** Last step, after the node is closed for good: releases what the runner itself holds. */
+    protected void stopped() {
     }
 
     /** Logs the failure as part of an outage, closes the node and waits before it is opened again. */
