@@ -92,8 +92,7 @@ class HttpUploaderTest {
         SensorData message = context.formats().fromMessagePack(payload);
         assertThat(context.formats().toMessagePack(message)).as("re-encoded").isEqualTo(payload);
 
-        uploader = (HttpUploader) new HttpUploaderProvider().create(context);
-        uploader.open();
+        uploader = Uploading.open(context);
         uploader.put(message);
         uploader.flush(Duration.ofSeconds(10));
 
