@@ -144,7 +144,7 @@ public final class Pipeline {
      * throughput lines.
      *
      * @throws org.msight.runtime.registry.DuplicateNodeException when a live node has a name of ours
-     * @throws org.msight.runtime.bus.redis.RedisAccessException when the registry's Redis cannot be used
+     * @throws org.msight.redis.RedisAccessException when the registry's Redis cannot be used
      * @throws IllegalStateException when a bus's server refuses its settings
      */
     public void start() {

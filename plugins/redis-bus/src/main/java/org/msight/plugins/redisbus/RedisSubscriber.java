@@ -1,4 +1,4 @@
-package org.msight.runtime.bus.redis;
+package org.msight.plugins.redisbus;
 
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -13,6 +13,8 @@ import org.msight.api.bus.Delivery;
 import org.msight.api.bus.Receiver;
 import org.msight.api.data.MsightFormats;
 import org.msight.api.Backoff;
+import org.msight.redis.RedisFailures;
+import org.msight.redis.RedisSettings;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import redis.clients.jedis.BinaryJedisPubSub;

@@ -1,4 +1,4 @@
-package org.msight.runtime.bus.redis;
+package org.msight.redis;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -8,17 +8,18 @@ import java.util.List;
 import org.msight.testkit.Tools;
 
 /** A throwaway CA with a server certificate for 127.0.0.1 and a client certificate, made by openssl. */
-final class TestCertificates {
+public final class TestCertificates {
 
-    final Path ca;
-    final Path serverCert;
-    final Path serverKey;
-    final Path clientCert;
-    final Path clientKey;
+    public final Path ca;
+    public final Path serverCert;
+    public final Path serverKey;
+    public final Path clientCert;
+    public final Path clientKey;
     private final Path openssl = Tools.require("openssl", "openssl");
     private final Path dir;
 
-    TestCertificates(Path dir) throws IOException, InterruptedException {
+    /** Makes the CA and both certificates in {@code dir}. */
+    public TestCertificates(Path dir) throws IOException, InterruptedException {
         this.dir = dir;
         ca = dir.resolve("ca.pem");
         Path caKey = dir.resolve("ca.key");

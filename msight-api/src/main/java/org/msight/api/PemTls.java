@@ -1,4 +1,4 @@
-package org.msight.runtime.bus.redis;
+package org.msight.api;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -15,47 +15,59 @@ import java.util.Base64;
 import java.util.Collection;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLSocketFactory;
 import javax.net.ssl.TrustManagerFactory;
 
-/** SSL socket factories from PEM files: a CA to trust, and a client certificate with its key. */
-final class TlsSockets {
+/**
+ * A TLS context from PEM files as MSight's settings name them ({@code *_TLS_CA_CERT_FILE},
+ * {@code *_TLS_CERT_FILE}, {@code *_TLS_KEY_FILE}): a CA to trust, and a client certificate with
+ * its key. For plugins that reach a server over TLS (the redis and nats buses), so none carries
+ * its own PEM reader.
+ */
+public final class PemTls {
 
     private static final char[] NO_PASSWORD = new char[0];
 
-    private TlsSockets() {
+    private PemTls() {
     }
 
-    /** @throws IllegalArgumentException naming the file that cannot be used, and why */
-    static SSLSocketFactory factory(RedisSettings.Tls tls) {
+    /**
+     * The context.
+     *
+     * @param caCertFile CA certificates to trust, or {@code null} for the JVM's trust store
+     * @param certFile client certificate chain, or {@code null} for none
+     * @param keyFile the client certificate's PKCS#8 private key (RSA, EC or Ed25519), or {@code null}
+     * @param settings the settings block, such as {@code msight.redis.tls}, for messages
+     * @throws IllegalArgumentException naming the settings block, the file that cannot be used, and why
+     */
+    public static SSLContext context(Path caCertFile, Path certFile, Path keyFile, String settings) {
         try {
             TrustManagerFactory trust = null;
-            if (tls.caCertFile() != null) {
+            if (caCertFile != null) {
                 KeyStore store = emptyStore();
                 int i = 0;
-                for (Certificate ca : certificates(tls.caCertFile())) {
+                for (Certificate ca : certificates(caCertFile)) {
                     store.setCertificateEntry("ca-" + i++, ca);
                 }
                 trust = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
                 trust.init(store);
             }
             KeyManagerFactory keys = null;
-            if (tls.certFile() != null || tls.keyFile() != null) {
-                if (tls.certFile() == null || tls.keyFile() == null) {
-                    throw new IllegalArgumentException("msight.redis.tls: cert-file and key-file go together");
+            if (certFile != null || keyFile != null) {
+                if (certFile == null || keyFile == null) {
+                    throw new IllegalArgumentException(settings + ": cert-file and key-file go together");
                 }
                 KeyStore store = emptyStore();
-                store.setKeyEntry("client", privateKey(tls.keyFile()), NO_PASSWORD,
-                        certificates(tls.certFile()).toArray(Certificate[]::new));
+                store.setKeyEntry("client", privateKey(keyFile), NO_PASSWORD,
+                        certificates(certFile).toArray(Certificate[]::new));
                 keys = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
                 keys.init(store, NO_PASSWORD);
             }
             SSLContext context = SSLContext.getInstance("TLS");
             context.init(keys == null ? null : keys.getKeyManagers(), trust == null ? null : trust.getTrustManagers(),
                     null);
-            return context.getSocketFactory();
+            return context;
         } catch (GeneralSecurityException | IOException e) {
-            throw new IllegalArgumentException("msight.redis.tls: " + e.getMessage(), e);
+            throw new IllegalArgumentException(settings + ": " + e.getMessage(), e);
         }
     }
 

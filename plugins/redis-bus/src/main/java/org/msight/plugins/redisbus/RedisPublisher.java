@@ -1,4 +1,4 @@
-package org.msight.runtime.bus.redis;
+package org.msight.plugins.redisbus;
 
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.Executors;
@@ -8,6 +8,9 @@ import java.util.concurrent.locks.ReentrantLock;
 import org.msight.api.data.MsightFormats;
 import org.msight.api.data.SensorData;
 import org.msight.api.Backoff;
+import org.msight.redis.RedisAccessException;
+import org.msight.redis.RedisFailures;
+import org.msight.redis.RedisSettings;
 import redis.clients.jedis.Jedis;
 
 /**

@@ -1,4 +1,4 @@
-package org.msight.runtime.bus.redis;
+package org.msight.redis;
 
 /**
  * Redis cannot be used as configured (it refuses the credentials, or is unreachable when it must

@@ -1,4 +1,4 @@
-package org.msight.runtime.bus.redis;
+package org.msight.plugins.redisbus;
 
 import java.io.IOException;
 import java.io.InputStream;

@@ -1,4 +1,4 @@
-package org.msight.runtime.bus.redis;
+package org.msight.redis;
 
 /** One-line descriptions of Redis failures, for logs and users; never with the password. */
 public final class RedisFailures {

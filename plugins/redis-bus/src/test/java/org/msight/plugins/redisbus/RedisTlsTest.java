@@ -1,4 +1,4 @@
-package org.msight.runtime.bus.redis;
+package org.msight.plugins.redisbus;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -8,6 +8,10 @@ import java.time.Duration;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.msight.redis.RedisAccessException;
+import org.msight.redis.RedisFailures;
+import org.msight.redis.RedisSettings;
+import org.msight.redis.TestCertificates;
 import org.msight.testkit.RedisTestServer;
 import redis.clients.jedis.Jedis;
 

@@ -1,4 +1,4 @@
-package org.msight.runtime.bus.redis;
+package org.msight.redis;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

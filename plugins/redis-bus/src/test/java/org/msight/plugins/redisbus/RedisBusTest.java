@@ -1,10 +1,10 @@
-package org.msight.runtime.bus.redis;
+package org.msight.plugins.redisbus;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
-import static org.msight.runtime.bus.redis.RedisTests.await;
-import static org.msight.runtime.bus.redis.RedisTests.settings;
+import static org.msight.redis.RedisTests.await;
+import static org.msight.redis.RedisTests.settings;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -19,6 +19,8 @@ import org.msight.api.data.ImageData;
 import org.msight.api.data.Metadata;
 import org.msight.api.data.SensorData;
 import org.msight.codec.MsightCodec;
+import org.msight.redis.RedisAccessException;
+import org.msight.redis.RedisSettings;
 import org.msight.runtime.bus.Inbox;
 import org.msight.testkit.LogCapture;
 import org.msight.testkit.Waits;

@@ -1,4 +1,4 @@
-package org.msight.runtime.bus.redis;
+package org.msight.redis;
 
 import com.typesafe.config.Config;
 import java.nio.file.Path;
@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import javax.net.ssl.SSLParameters;
+import org.msight.api.PemTls;
 import org.msight.api.Setting;
 import org.msight.api.SettingType;
 import redis.clients.jedis.ClientSetInfoConfig;
@@ -109,7 +110,8 @@ public record RedisSettings(String host, int port, int db, String username, Stri
                 parameters.setEndpointIdentificationAlgorithm("HTTPS");
             }
             try {
-                config.ssl(true).sslSocketFactory(TlsSockets.factory(tls)).sslParameters(parameters);
+                config.ssl(true).sslSocketFactory(PemTls.context(tls.caCertFile(), tls.certFile(), tls.keyFile(),
+                        "msight.redis.tls").getSocketFactory()).sslParameters(parameters);
             } catch (IllegalArgumentException e) {
                 throw new RedisAccessException(e.getMessage());
             }

@@ -1,7 +1,7 @@
-package org.msight.runtime.bus.redis;
+package org.msight.plugins.redisbus;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.msight.runtime.bus.redis.RedisTests.withDefaultLocale;
+import static org.msight.redis.RedisTests.withDefaultLocale;
 
 import java.util.Locale;
 import org.junit.jupiter.api.Test;

@@ -1,4 +1,4 @@
-package org.msight.runtime.bus.redis;
+package org.msight.plugins.redisbus;
 
 import java.util.List;
 import org.msight.api.Setting;
@@ -8,6 +8,8 @@ import org.msight.api.bus.BusProvider;
 import org.msight.api.bus.Subscription;
 import org.msight.api.data.MsightFormats;
 import org.msight.api.data.SensorData;
+import org.msight.redis.RedisAccessException;
+import org.msight.redis.RedisSettings;
 
 /**
  * Topics on Redis pub/sub in MSight's wire format ({@code PUBLISH <topic> <MessagePack map>}), so

@@ -1,4 +1,4 @@
-package org.msight.runtime.bus.redis;
+package org.msight.plugins.redisbus;
 
 import java.util.Base64;
 

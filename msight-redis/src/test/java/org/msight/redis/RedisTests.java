@@ -1,4 +1,4 @@
-package org.msight.runtime.bus.redis;
+package org.msight.redis;
 
 import java.time.Duration;
 import java.util.Locale;
