@@ -39,7 +39,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class TestNodeContext implements NodeContext {
 
-    private static final MsightFormats FORMATS = MsightCodec.withBuiltInTypesAnd(
+    /** MSight's formats with the built-in data types and those on the class path. */
+    static final MsightFormats FORMATS = MsightCodec.withBuiltInTypesAnd(
             ServiceLoader.load(DataType.class).stream().map(ServiceLoader.Provider::get).toList());
 
     private final Config config;
@@ -204,7 +205,8 @@ public final class TestNodeContext implements NodeContext {
         }
     }
 
-    private static final class AdderCounter implements Counter {
+    /** A counter in memory. */
+    static final class AdderCounter implements Counter {
         private final LongAdder total = new LongAdder();
 
         @Override
