@@ -23,12 +23,13 @@ import redis.clients.jedis.exceptions.JedisException;
  *
  * @param username ACL user, or {@code null}
  * @param password password, or {@code null}; never logged
+ * @param unixSocket a unix socket to connect to instead of host and port, or {@code null}
  * @param tls TLS settings, or {@code null} for a plain connection
  * @param socketTimeout how long a command waits for its reply; the subscribing connection pings
  *     Redis this often and reconnects after two of them without a word
  * @param publishTimeout longest a publish waits before its message counts as lost
  */
-public record RedisSettings(String host, int port, int db, String username, String password, Tls tls,
+public record RedisSettings(String host, int port, Path unixSocket, int db, String username, String password, Tls tls,
         Duration connectTimeout, Duration socketTimeout, Duration publishTimeout, Duration backoffInitial,
         Duration backoffMax) {
 
@@ -48,6 +49,8 @@ public record RedisSettings(String host, int port, int db, String username, Stri
     public static final List<Setting> SETTINGS = List.of(
             Setting.optional("host", SettingType.STRING, "Redis host (MSIGHT_REDIS_MESSAGE_BROKER_HOST)"),
             Setting.optional("port", SettingType.INT, "Redis port (MSIGHT_REDIS_MESSAGE_BROKER_PORT)"),
+            Setting.optional("unix-socket-path", SettingType.STRING,
+                    "a unix socket instead of host and port; empty for none (..._UNIX_SOCKET_PATH)"),
             Setting.optional("db", SettingType.INT, "database number (MSIGHT_REDIS_MESSAGE_BROKER_DB)"),
             Setting.optional("username", SettingType.STRING, "ACL user; empty for none (..._USERNAME)"),
             Setting.optional("password", SettingType.STRING, "password; empty for none; never logged (..._PASSWORD)"),
@@ -77,15 +80,16 @@ public record RedisSettings(String host, int port, int db, String username, Stri
                 ? new Tls(path(redis, "tls.ca-cert-file"), path(redis, "tls.cert-file"), path(redis, "tls.key-file"),
                         redis.getBoolean("tls.verify-hostname"))
                 : null;
-        return new RedisSettings(redis.getString("host"), redis.getInt("port"), redis.getInt("db"),
+        return new RedisSettings(redis.getString("host"), redis.getInt("port"), path(redis, "unix-socket-path"),
+                redis.getInt("db"),
                 text(redis, "username"), text(redis, "password"), tls, redis.getDuration("connect-timeout"),
                 redis.getDuration("socket-timeout"), redis.getDuration("publish-timeout"),
                 redis.getDuration("reconnect-backoff.initial"), redis.getDuration("reconnect-backoff.max"));
     }
 
-    /** {@code host:port}, for messages. */
+    /** {@code host:port}, or the unix socket's path, for messages. */
     public String address() {
-        return host + ":" + port;
+        return unixSocket != null ? unixSocket.toString() : host + ":" + port;
     }
 
     /**
@@ -116,7 +120,8 @@ public record RedisSettings(String host, int port, int db, String username, Stri
                 throw new RedisAccessException(e.getMessage());
             }
         }
-        Jedis jedis = new Jedis(new HostAndPort(host, port), config.build());
+        Jedis jedis = unixSocket != null ? new Jedis(new UnixSockets(unixSocket), config.build())
+                : new Jedis(new HostAndPort(host, port), config.build());
         try {
             jedis.ping(); // without a password, a server that wants one says so only at the first command
             return jedis;

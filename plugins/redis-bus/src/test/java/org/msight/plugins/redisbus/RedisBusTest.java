@@ -8,23 +8,28 @@ import static org.msight.redis.RedisTests.settings;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.msight.api.bus.Delivery;
 import org.msight.api.bus.Subscription;
-import org.msight.api.data.MalformedDataException;
 import org.msight.api.data.ImageData;
+import org.msight.api.data.MalformedDataException;
 import org.msight.api.data.Metadata;
 import org.msight.api.data.SensorData;
 import org.msight.codec.MsightCodec;
 import org.msight.redis.RedisAccessException;
 import org.msight.redis.RedisSettings;
+import org.msight.redis.RedisTests;
 import org.msight.runtime.bus.Inbox;
 import org.msight.testkit.LogCapture;
-import org.msight.testkit.Waits;
 import org.msight.testkit.RedisTestServer;
+import org.msight.testkit.Waits;
 import redis.clients.jedis.Jedis;
 
 class RedisBusTest {
@@ -141,6 +146,25 @@ class RedisBusTest {
             assertThatThrownBy(malformed::data).isInstanceOf(MalformedDataException.class);
         }
         assertThat(inbox.poll(Waits.GENEROUS.toSeconds(), TimeUnit.SECONDS).data().metadata().frameId()).isEqualTo(1002);
+    }
+
+    @Test
+    void bothSidesReachRedisOverAUnixSocketAndTheSubscriberKeepsItsConnection(@TempDir Path dir) throws Exception {
+        Path socket = dir.resolve("redis.sock");
+        server = new RedisTestServer(List.of("--unixsocket", socket.toString(), "--unixsocketperm", "700")).start();
+        Inbox inbox = connectTwoBuses(RedisTests.unixSettings(socket));
+        assertThat(publisher.publish(TOPIC, image(20))).isTrue();
+        assertThat(inbox.poll(Waits.GENEROUS.toSeconds(), TimeUnit.SECONDS).data().metadata().frameId())
+                .isEqualTo(1020);
+        try (Jedis raw = settings(server.port(), null).connect(Duration.ofSeconds(2))) {
+            long before = pingsAnswered(raw);
+            // the keep-alive pings the subscribed connection while its read waits for messages
+            await("three keep-alive pings over the socket", () -> pingsAnswered(raw) >= before + 3);
+        }
+        assertThat(publisher.publish(TOPIC, image(21))).isTrue();
+        assertThat(inbox.poll(Waits.GENEROUS.toSeconds(), TimeUnit.SECONDS).data().metadata().frameId())
+                .isEqualTo(1021);
+        assertThat(log.messages()).noneMatch(m -> m.contains("stopped answering"));
     }
 
     @Test
