@@ -73,6 +73,23 @@ class InboxRunnerTest {
     }
 
     @Test
+    void aMalformedMessageCannotForgeALogLineNorMakeAHugeOne() throws Exception {
+        Inbox inbox = new Inbox(10);
+        RecordingLogger log = new RecordingLogger("sink");
+        String forged = "x\n2026-12-01 10:00:00,000 - edge-01 - msight - ERROR :: forged" + "A".repeat(1 << 20);
+        inbox.deliver(delivery("forged", 0, new MalformedDataException("unknown data_type '" + forged + "'")));
+        InboxRunner runner = runner(inbox, log, 0);
+        runner.start();
+        await().atMost(Duration.ofSeconds(10)).until(() -> done.size() == 1);
+        runner.requestStop();
+        assertThat(runner.awaitFinished(Duration.ofSeconds(10))).isTrue();
+        assertThat(log.messages(Level.WARN)).filteredOn(m -> m.contains("malformed")).singleElement().asString()
+                .contains("unknown data_type 'x\\n2026-12-01 10:00:00,000 - edge-01 - msight - ERROR :: forgedAAA")
+                .doesNotContain("\n")
+                .hasSizeLessThan(1000);
+    }
+
+    @Test
     void messagesSkippedByGapAreDoneWithoutBeingDecoded() throws Exception {
         Inbox inbox = new Inbox(10);
         for (int n = 1; n <= 4; n++) {
