@@ -48,21 +48,24 @@ public record RedisSettings(String host, int port, Path unixSocket, int db, Stri
     /** The keys of a {@code msight.redis} block, as the redis bus declares them. */
     public static final List<Setting> SETTINGS = List.of(
             Setting.optional("host", SettingType.STRING, "Redis host (MSIGHT_REDIS_MESSAGE_BROKER_HOST)"),
-            Setting.optional("port", SettingType.INT, "Redis port (MSIGHT_REDIS_MESSAGE_BROKER_PORT)"),
+            Setting.optional("port", SettingType.INT, "Redis port (MSIGHT_REDIS_MESSAGE_BROKER_PORT)").between(1, 65535),
             Setting.optional("unix-socket-path", SettingType.STRING,
                     "a unix socket instead of host and port; empty for none (..._UNIX_SOCKET_PATH)"),
-            Setting.optional("db", SettingType.INT, "database number (MSIGHT_REDIS_MESSAGE_BROKER_DB)"),
+            Setting.optional("db", SettingType.INT, "database number (MSIGHT_REDIS_MESSAGE_BROKER_DB)").atLeast(0),
             Setting.optional("username", SettingType.STRING, "ACL user; empty for none (..._USERNAME)"),
-            Setting.optional("password", SettingType.STRING, "password; empty for none; never logged (..._PASSWORD)"),
-            Setting.optional("tls", SettingType.OBJECT,
-                    "{ enabled, ca-cert-file, cert-file, key-file, verify-hostname } (..._USE_TLS, ..._TLS_*)"),
+            Setting.optional("password", SettingType.STRING, "password; empty for none (..._PASSWORD)").secret(),
+            Setting.block("tls", "TLS (MSIGHT_REDIS_MESSAGE_BROKER_USE_TLS, ..._TLS_*)",
+                    Setting.optional("enabled", SettingType.STRING, "connect with TLS: true, 1 or yes"),
+                    Setting.optional("ca-cert-file", SettingType.STRING, "PEM CA; empty for the JVM's trust store"),
+                    Setting.optional("cert-file", SettingType.STRING, "PEM client certificate; empty for none"),
+                    Setting.optional("key-file", SettingType.STRING, "its PKCS#8 PEM key; empty for none"),
+                    Setting.optional("verify-hostname", SettingType.BOOLEAN, "check the certificate names the host")),
             Setting.optional("connect-timeout", SettingType.DURATION, "time to establish a connection"),
             Setting.optional("socket-timeout", SettingType.DURATION,
                     "time to wait for a reply; the subscriber pings this often and reconnects after two silent ones"),
             Setting.optional("publish-timeout", SettingType.DURATION,
                     "longest a publish may wait; past it the message counts as lost"),
-            Setting.optional("reconnect-backoff", SettingType.OBJECT,
-                    "wait between reconnection attempts: { initial, max }, doubling"));
+            Setting.backoff("reconnect-backoff", "wait between reconnection attempts, doubling"));
 
     /** @throws IllegalArgumentException for a zero or negative timeout or backoff */
     public RedisSettings {

@@ -93,6 +93,10 @@ public final class Pipeline {
                                 runner instanceof InboxRunner inboxRunner ? inboxRunner.inbox() : null));
                     } catch (IllegalArgumentException | com.typesafe.config.ConfigException e) {
                         problems.add(new ConfigProblem(node.location(), "nodes." + node.name(), e.getMessage()));
+                    } catch (RuntimeException | LinkageError e) {
+                        // a plugin's bug, not the file's: still one line, and the file is not run
+                        problems.add(new ConfigProblem(node.location(), "nodes." + node.name(), "node type '"
+                                + node.type().name() + "' (" + node.type().plugin() + ") failed to create the node: " + e));
                     }
                 }
             }

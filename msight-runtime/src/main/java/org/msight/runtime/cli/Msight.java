@@ -1,7 +1,6 @@
 package org.msight.runtime.cli;
 
 import com.typesafe.config.Config;
-import com.typesafe.config.ConfigFactory;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.time.ZoneId;
@@ -46,8 +45,9 @@ public final class Msight implements Callable<Integer> {
     }
 
     private NodeRegistry openRegistry() throws PipelineConfigException {
-        Config msight = config != null ? new PipelineLoader(Msight.class.getClassLoader()).readFile(config)
-                : ConfigFactory.defaultReference(Msight.class.getClassLoader()).getConfig("msight");
+        PipelineLoader loader = new PipelineLoader(Msight.class.getClassLoader());
+        // checked as a pipeline's msight block is: a bad MSIGHT_REDIS_* variable is one line naming it
+        Config msight = loader.runtimeBlock(config != null ? loader.read(config) : loader.defaults());
         return NodeRegistry.open(RedisSettings.from(msight.getConfig("redis")), HeartbeatSettings.DEFAULTS);
     }
 

@@ -6,7 +6,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.msight.api.Counter;
@@ -27,11 +26,7 @@ public final class ThroughputReporter implements AutoCloseable {
     private final List<Subject> subjects;
     private final Duration interval;
     private final Map<Subject, long[]> previous = new HashMap<>();
-    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread thread = new Thread(r, "throughput-reporter");
-        thread.setDaemon(true);
-        return thread;
-    });
+    private final ScheduledExecutorService timer = DaemonThreads.scheduler("throughput-reporter");
 
     public ThroughputReporter(List<Subject> subjects, Duration interval) {
         this.subjects = subjects;

@@ -3,6 +3,7 @@ package org.msight.runtime.cli.launch;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.msight.runtime.config.ConfigProblem;
 import picocli.CommandLine.Option;
 
 /** The flags every MSight launcher takes (MSight's {@code msight_launch_*} common arguments). */
@@ -61,6 +62,25 @@ final class LauncherOptions {
         }
         msight.put("registry", Map.of("enabled", true, "heartbeat", heartbeat));
         return msight;
+    }
+
+    /**
+     * The flag behind each key of the pipeline these options build, for messages: the common
+     * flags, and {@code nodeFlags} (by node setting key) of the launcher's own.
+     */
+    Map<String, String> flagsByPath(Map<String, String> nodeFlags) {
+        String node = "nodes." + ConfigProblem.quoted(name);
+        Map<String, String> flags = new LinkedHashMap<>();
+        flags.put(node, "-n/--name");
+        flags.put(node + ".gap", "-g/--gap");
+        nodeFlags.forEach((key, flag) -> flags.put(node + "." + key, flag));
+        flags.put("msight.logging-level", "--logging-level");
+        String heartbeat = "msight.registry.heartbeat.";
+        flags.put(heartbeat + "update-interval", "--heartbeat-update-interval");
+        flags.put(heartbeat + "tolerance", "--heartbeat-tolerance");
+        flags.put(heartbeat + "checking-duration", "--heartbeat-checking-duration");
+        flags.put(heartbeat + "action-on-error", "--action-on-error");
+        return flags;
     }
 
     /** A node block of {@code type} with the common node flags. */
