@@ -16,6 +16,8 @@ public final class CommonSettings {
             "handle one message out of every gap+1, as MSight counts (0: all; 9: one in ten)").atLeast(0);
     private static final Setting QUEUE_CAPACITY = Setting.optional("queue-capacity", SettingType.INT,
             "messages waiting for this node at most; when full the oldest is dropped").between(1, MAX_QUEUE_CAPACITY);
+    private static final Setting GROUP_ID = Setting.optional("group-id", SettingType.STRING,
+            "share the topic with this group's nodes, each message to one of them (nats, kafka); empty: all");
     private static final Setting RESTART_BACKOFF = Setting.backoff("restart-backoff",
             "wait before reopening a failed node: { initial, max }, doubling");
 
@@ -39,8 +41,7 @@ public final class CommonSettings {
             settings.add(Setting.required("subscribe-topic", SettingType.STRING, "the topic this node subscribes to")
                     .nonEmpty());
             settings.add(QUEUE_CAPACITY);
-            settings.add(Setting.optional("group-id", SettingType.STRING, "share the topic with the nodes of this group,"
-                    + " each message to one of them, on buses that can (nats, kafka); empty: every message"));
+            settings.add(GROUP_ID);
         }
         settings.add(RESTART_BACKOFF);
         return settings;
@@ -49,6 +50,6 @@ public final class CommonSettings {
     /** The block of defaults every node inherits: {@code msight.node-defaults}. */
     static Setting nodeDefaults() {
         return Setting.block("node-defaults", "the defaults of the settings every node block takes",
-                GAP, QUEUE_CAPACITY, RESTART_BACKOFF);
+                GAP, QUEUE_CAPACITY, GROUP_ID, RESTART_BACKOFF);
     }
 }
