@@ -77,13 +77,18 @@ measure() {  # measure NAME JVM MSIGHT_MB TARGET_MB: runs $work/NAME.conf for $s
   kill -0 "$pid" 2>/dev/null || { echo "$name exited early:" >&2; tail -20 "$work/$name-$jvm.log" >&2; exit 1; }
   ticks1=$(cpu_ticks "$pid"); t1=$(now)
   hwm=$(status_mb "$pid" VmHWM); rss=$(status_mb "$pid" VmRSS)
-  [ "$name" != uploader ] || feeder="$feeder $(curl -s "http://127.0.0.1:$upload_port/stats" | awk '{ printf "%.0f", $1 / $2 }')"
+  local work_done
+  if [ "$name" = uploader ]; then
+    work_done="uploads/s: $(curl -s "http://127.0.0.1:$upload_port/stats" | awk '{ printf "%.0f", $1 / $2 }')"
+  else
+    work_done="frames/s: $(grep -a "camera - INFO :: throughput" "$work/$name-$jvm.log" | tail -1 | sed 's/.*out //; s/\/s.*//')"
+  fi
   stop_pid "$pid"
-  [ -z "$feeder" ] || wait "${feeder% *}" 2>/dev/null || true
+  [ -z "$feeder" ] || wait "$feeder" 2>/dev/null || true
   printf '%-11s %-14s %8s %7s %6.2f %12s %6s %8s  %s\n' "$name" "$jvm" "$hwm" "$rss" \
     "$(echo "($ticks1 - $ticks0) / $(getconf CLK_TCK) / ($t1 - $t0)" | bc -l)" "$3" \
     "$( [ "$3" = - ] && echo - || printf '%.2f' "$(echo "$hwm / $3" | bc -l)")" "<= $4" \
-    "$( [ -z "$feeder" ] || echo "uploads/s: ${feeder#* }")"
+    "$work_done"
 }
 
 cd "$work"  # the quickstart writes its images under its working directory

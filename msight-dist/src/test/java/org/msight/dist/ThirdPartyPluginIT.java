@@ -6,13 +6,13 @@ import static org.awaitility.Awaitility.await;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.msight.testkit.Waits;
 
 /**
  * A third party's plugins, compiled by the test against the API jars only and put in a plugin
@@ -232,11 +232,11 @@ class ThirdPartyPluginIT {
         Path conf = pipeline("example-file-sink", ", file = \"" + out + "\"", 20);
         try (RunningCommand run = Distribution.start(dir.resolve("log"), Map.of(), "msight-run",
                 "--plugin-path", pluginDir.toString(), conf.toString())) {
-            await().atMost(Duration.ofSeconds(20)).until(() -> lines(out).size() == 20);
+            await().atMost(Waits.GENEROUS).until(() -> lines(out).size() == 20);
             // the source printed its class's v1, the sink appended its own v2
             assertThat(lines(out)).isEqualTo(expectedLines(20));
-            run.awaitOutput(" - it-device - out - INFO :: throughput: in ", Duration.ofSeconds(30));
-            assertThat(run.terminate(Duration.ofSeconds(15))).isZero();
+            run.awaitOutput(" - it-device - out - INFO :: throughput: in ", Waits.GENEROUS);
+            assertThat(run.terminate(Waits.GENEROUS)).isZero();
         }
     }
 
@@ -278,8 +278,8 @@ class ThirdPartyPluginIT {
         Path conf = pipeline("example-file-sink", ", file = \"" + out + "\", delay = 100ms", 40);
         try (RunningCommand run = Distribution.start(dir.resolve("log"), Map.of(), "msight-run",
                 "--plugin-path", pluginDir.toString(), conf.toString())) {
-            await().atMost(Duration.ofSeconds(20)).until(() -> lines(out).size() >= 2);
-            assertThat(run.terminate(Duration.ofSeconds(15))).isZero();
+            await().atMost(Waits.GENEROUS).until(() -> lines(out).size() >= 2);
+            assertThat(run.terminate(Waits.GENEROUS)).isZero();
             assertThat(lines(out)).isEqualTo(expectedLines(40));
             assertThat(run.output()).contains("SIGTERM received: stopping").contains("stopped");
         }
@@ -302,8 +302,8 @@ class ThirdPartyPluginIT {
         Path conf = slowSinkPipeline(out, "3s", "500ms", 40);
         try (RunningCommand run = Distribution.start(dir.resolve("log"), Map.of(), "msight-run",
                 "--plugin-path", pluginDir.toString(), conf.toString())) {
-            await().atMost(Duration.ofSeconds(30)).until(() -> lines(out).size() >= 1);
-            assertThat(run.terminate(Duration.ofSeconds(30))).isEqualTo(1);
+            await().atMost(Waits.GENEROUS).until(() -> lines(out).size() >= 1);
+            assertThat(run.terminate(Waits.GENEROUS)).isEqualTo(1);
             assertThat(run.output())
                     .containsPattern(" - msight - INFO :: waiting up to PT3S for node out to stop: \\d+ messages queued")
                     .containsPattern(" - out - WARNING :: drain time of PT3S ran out; \\d+ queued messages were not"
@@ -318,9 +318,9 @@ class ThirdPartyPluginIT {
         try (RunningCommand run = Distribution.start(dir.resolve("log"), Map.of(), "msight-run",
                 "--plugin-path", pluginDir.toString(), conf.toString())) {
             // the sink has taken a message, and sleeps on it
-            await().atMost(Duration.ofSeconds(30)).until(() -> run.output().matches(
+            await().atMost(Waits.GENEROUS).until(() -> run.output().matches(
                     "(?s).* - out - INFO :: throughput: in (?!0\\.0/s).*"));
-            assertThat(run.terminate(Duration.ofSeconds(30))).isEqualTo(1);
+            assertThat(run.terminate(Waits.GENEROUS)).isEqualTo(1);
             assertThat(run.output()).contains(" - msight - WARNING :: node out did not stop within PT2S; interrupting it");
         }
     }
@@ -330,9 +330,9 @@ class ThirdPartyPluginIT {
         Path conf = pipeline("example-log-sink", "", 3);
         try (RunningCommand run = Distribution.start(dir.resolve("log"), Map.of(), "msight-run",
                 "--plugin-path", pluginDir.toString(), conf.toString())) {
-            run.awaitOutput(" - it-device - out - INFO :: got 3:v1", Duration.ofSeconds(20));
+            run.awaitOutput(" - it-device - out - INFO :: got 3:v1", Waits.GENEROUS);
             assertThat(run.output()).contains(" - it-device - out - INFO :: got 1:v1");
-            assertThat(run.terminate(Duration.ofSeconds(15))).isZero();
+            assertThat(run.terminate(Waits.GENEROUS)).isZero();
         }
     }
 
@@ -340,7 +340,7 @@ class ThirdPartyPluginIT {
     void pluginsListsTheThirdPartyTypesWithTheirJars() throws Exception {
         try (RunningCommand run = Distribution.start(dir.resolve("log"), Map.of(), "msight-run", "plugins",
                 "--plugin-path", pluginDir.toString())) {
-            assertThat(run.awaitExit(Duration.ofSeconds(30))).isZero();
+            assertThat(run.awaitExit(Waits.GENEROUS)).isZero();
             assertThat(run.output()).contains("example-numbers (source): counts from 1",
                     "plugin: " + pluginDir.resolve("numbers.jar"), "example-file-sink (sink): appends each message to a file",
                     "plugin: " + pluginDir.resolve("sinks"), "  file    string, required\n      the file\n");
@@ -352,7 +352,7 @@ class ThirdPartyPluginIT {
         Path conf = Files.writeString(dir.resolve("bad.conf"), "nodes {\n  numbers { type = example-numbrs }\n}\n");
         try (RunningCommand run = Distribution.start(dir.resolve("log"), Map.of(), "msight-run",
                 "--plugin-path", pluginDir.toString(), conf.toString())) {
-            assertThat(run.awaitExit(Duration.ofSeconds(30))).isEqualTo(2);
+            assertThat(run.awaitExit(Waits.GENEROUS)).isEqualTo(2);
             assertThat(run.output()).contains("error: " + conf + ":2: nodes.numbers.type: unknown node type"
                     + " 'example-numbrs' (did you mean 'example-numbers'?)");
         }

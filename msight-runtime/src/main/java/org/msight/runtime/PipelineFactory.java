@@ -13,6 +13,8 @@ import org.msight.runtime.config.ConfigProblem;
 import org.msight.runtime.config.PipelineConfigException;
 import org.msight.runtime.config.PipelineLoader;
 import org.msight.runtime.config.PipelineSpec;
+import org.msight.runtime.http.HttpSettings;
+import org.msight.runtime.logging.LogOutput;
 import org.msight.runtime.plugin.PluginException;
 import org.msight.runtime.plugin.PluginLoader;
 import org.msight.runtime.plugin.Plugins;
@@ -79,6 +81,8 @@ public final class PipelineFactory {
          */
         public void check() throws PipelineConfigException {
             Pipeline.create(spec, formats(), null);
+            httpSettings();
+            logOutput();
             if (spec.registers()) {
                 redisSettings();
                 heartbeatSettings();
@@ -110,6 +114,16 @@ public final class PipelineFactory {
 
         private MsightCodec formats() {
             return MsightCodec.withBuiltInTypesAnd(plugins.dataTypes());
+        }
+
+        /** The {@code msight.http} block. */
+        public HttpSettings httpSettings() throws PipelineConfigException {
+            return settings("msight.http", () -> HttpSettings.from(spec.msight().getConfig("http")));
+        }
+
+        /** The {@code msight.logging} block. */
+        public LogOutput logOutput() throws PipelineConfigException {
+            return settings("msight.logging", () -> LogOutput.from(spec.msight().getConfig("logging")));
         }
 
         private RedisSettings redisSettings() throws PipelineConfigException {

@@ -13,6 +13,7 @@ import org.msight.redis.RedisAccessException;
 import org.msight.redis.RedisSettings;
 import org.msight.runtime.config.PipelineConfigException;
 import org.msight.runtime.config.PipelineLoader;
+import org.msight.runtime.http.PipelineStatus;
 import org.msight.runtime.registry.HeartbeatSettings;
 import org.msight.runtime.registry.NodeRecord;
 import org.msight.runtime.registry.NodeRegistry;
@@ -81,9 +82,14 @@ public final class Msight implements Callable<Integer> {
         @ParentCommand
         Msight parent;
 
+        @Option(names = "--json", description = "Print JSON, in the shape of msight-run's /nodes.")
+        boolean json;
+
         @Override
         public Integer call() {
-            return parent.withRegistry(registry -> System.out.print(render(registry.nodes(), registry.topics())));
+            return parent.withRegistry(registry -> System.out.print(json
+                    ? StatusCommand.toJson(PipelineStatus.ofRegistry(registry.nodes(), registry.topics()))
+                    : render(registry.nodes(), registry.topics())));
         }
 
         static String render(List<NodeRecord> nodes, List<TopicRecord> topics) {

@@ -16,7 +16,7 @@ import picocli.CommandLine.Parameters;
 /** {@code msight-run}: runs a pipeline file, checks it, or lists the node types. */
 @Command(name = "msight-run", mixinStandardHelpOptions = true, versionProvider = Version.class,
         description = "Runs the nodes of a HOCON pipeline file until SIGINT or SIGTERM.",
-        subcommands = PluginsCommand.class,
+        subcommands = {PluginsCommand.class, StatusCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:stopped cleanly (or --check passed)", "1:a node did not stop in time, or an internal error",
                 "2:bad command line, pipeline file or plugin"})

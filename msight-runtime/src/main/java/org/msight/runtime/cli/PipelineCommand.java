@@ -10,6 +10,8 @@ import org.msight.runtime.PipelineFactory;
 import org.msight.runtime.bus.BusStartException;
 import org.msight.runtime.config.PipelineConfigException;
 import org.msight.runtime.config.TopologyDescription;
+import org.msight.runtime.http.HttpEndpoint;
+import org.msight.runtime.http.HttpSettings;
 import org.msight.runtime.logging.Logging;
 import org.msight.runtime.plugin.PluginException;
 import org.msight.runtime.registry.DuplicateNodeException;
@@ -19,7 +21,8 @@ import sun.misc.Signal;
 
 /**
  * What every command that runs a pipeline shares: load it, report problems with exit code 2,
- * print it for {@code --check}, or run it until SIGINT or SIGTERM and stop it in order.
+ * print it for {@code --check}, or run it until SIGINT or SIGTERM (or until its sources have
+ * finished) and stop it in order, serving the HTTP endpoint meanwhile.
  */
 public final class PipelineCommand {
 
@@ -41,7 +44,8 @@ public final class PipelineCommand {
     static int run(PipelineFactory factory, Source source, Mode mode) {
         try {
             PipelineFactory.Loaded loaded = source.load(factory);
-            Logging.configure(loaded.spec().deviceName(), loaded.spec().msight().getString("logging-level"));
+            Logging.configure(loaded.spec().deviceName(), loaded.spec().msight().getString("logging-level"),
+                    mode == Mode.RUN ? loaded.logOutput() : null);
             if (mode != Mode.RUN) {
                 loaded.check();
                 warnings(loaded).forEach(w -> System.err.println("warning: " + w));
@@ -85,19 +89,26 @@ public final class PipelineCommand {
                 }
             });
         }
+        HttpSettings http = loaded.httpSettings();
         Pipeline pipeline;
         try {
-            pipeline = loaded.create();
-            running.set(pipeline);
-            if (signalled.get()) {
-                pipeline.requestStop();
-            }
-            pipeline.start();
-        } catch (DuplicateNodeException | RedisAccessException | BusStartException e) {
+            pipeline = loaded.create(); // opens the registry
+        } catch (RedisAccessException e) {
             log.error("{}", e.getMessage());
             return USAGE;
         }
-        try {
+        // The endpoint first: /ready says which nodes are still opening.
+        try (HttpEndpoint endpoint = http.enabled() ? HttpEndpoint.start(http, pipeline) : null) {
+            try {
+                running.set(pipeline);
+                if (signalled.get()) {
+                    pipeline.requestStop();
+                }
+                pipeline.start();
+            } catch (DuplicateNodeException | RedisAccessException | BusStartException e) {
+                log.error("{}", e.getMessage());
+                return USAGE;
+            }
             pipeline.awaitStopRequest();
             return pipeline.stop() ? 0 : 1;
         } catch (InterruptedException e) {

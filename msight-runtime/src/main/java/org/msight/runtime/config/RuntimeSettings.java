@@ -6,6 +6,7 @@ import java.util.Locale;
 import org.msight.api.Setting;
 import org.msight.api.SettingType;
 import org.msight.redis.RedisSettings;
+import org.msight.runtime.logging.LogOutput;
 import org.msight.runtime.logging.Logging;
 
 /**
@@ -37,6 +38,10 @@ public final class RuntimeSettings {
                 Setting.optional("logging-level", SettingType.STRING, "root log level")
                         .check("must be one of " + String.join(", ", Logging.LEVELS),
                                 level -> Logging.LEVELS.contains(((String) level).toUpperCase(Locale.ROOT))),
+                Setting.optional("stop-when-sources-finish", SettingType.BOOLEAN,
+                        "stop once every source has finished and the sinks drained"),
+                logging(),
+                http(),
                 redis(),
                 Setting.block("registry", "MSight's node registry in Redis",
                         Setting.oneOf("enabled", "register nodes and keep their heartbeat: true, false, or auto (when"
@@ -47,6 +52,30 @@ public final class RuntimeSettings {
                                 timeout("checking-duration", "how long heartbeat updates may fail before an error"),
                                 Setting.oneOf("action-on-error", "what a heartbeat error does", "continue", "stop"))),
                 CommonSettings.nodeDefaults());
+    }
+
+    private static Setting logging() {
+        return Setting.block("logging", "the form and place of log lines",
+                Setting.oneOf("format", "text (MSight's lines) or json (one object per line)", "text", "json"),
+                Setting.optional("file", SettingType.STRING, "a file the lines also go to; empty for none"),
+                Setting.optional("max-file-size", SettingType.STRING, "size at which the file is rolled over")
+                        .check("must be a size such as 10MB or 500KB", size -> LogOutput.isSize((String) size)),
+                Setting.optional("max-files", SettingType.INT, "rolled-over files kept").between(1, 20));
+    }
+
+    private static Setting http() {
+        return Setting.block("http", "the HTTP endpoint: metrics, health, readiness, node status, previews",
+                Setting.optional("enabled", SettingType.BOOLEAN, "serve the endpoint"),
+                Setting.optional("host", SettingType.STRING, "address to listen on").nonEmpty(),
+                Setting.optional("port", SettingType.INT, "TCP port; 0 picks a free one").between(0, 65535),
+                Setting.optional("token", SettingType.STRING, "bearer token requests must carry; empty for none")
+                        .secret(),
+                Setting.block("tls", "HTTPS",
+                        Setting.optional("key-store", SettingType.STRING, "PKCS#12 or JKS key store; empty for HTTP"),
+                        Setting.optional("key-store-password", SettingType.STRING, "its password").secret()),
+                Setting.optional("max-preview-viewers", SettingType.INT, "MJPEG previews open at once").atLeast(1),
+                Setting.optional("max-preview-rate", SettingType.DOUBLE, "frames per second a preview sends at most")
+                        .above(0, 1000));
     }
 
     private static Setting redis() {

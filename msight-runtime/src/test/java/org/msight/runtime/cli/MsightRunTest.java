@@ -1,14 +1,21 @@
 package org.msight.runtime.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.msight.runtime.Pipeline;
+import org.msight.runtime.PipelineFactory;
 import org.msight.runtime.TestPipelines;
+import org.msight.runtime.http.HttpEndpoint;
+import org.msight.runtime.http.PipelineStatus;
+import org.msight.testkit.FreePorts;
 
 class MsightRunTest {
 
@@ -57,7 +64,7 @@ class MsightRunTest {
         Result result = run(file.toString());
         assertThat(result.exitCode()).isEqualTo(2);
         assertThat(result.err()).startsWith("error: " + file + ":2: nodes.src.type: unknown node type 'no-such-type';"
-                + " known types: test-collector, test-negate, test-sequence");
+                + " known types: test-collector, test-images, test-negate, test-sequence");
     }
 
     @Test
@@ -217,5 +224,41 @@ class MsightRunTest {
         result = run("--check", file.toString());
         assertThat(result.out().lines().skip(2).limit(3).map(l -> l.trim().split(" ")[0]))
                 .containsExactly("z-sink", "neg", "a-source");
+    }
+
+    @Test
+    void statusPrintsTheNodesOfARunningPipelineFromItsEndpoint() throws Exception {
+        Path file = TestPipelines.write(dir, "p.conf", """
+                msight { drain-timeout = 1s, http.port = 0 }
+                nodes {
+                  src { type = test-sequence, publish-topic = t, count = 5 }
+                  sink { type = test-collector, subscribe-topic = t }
+                }
+                """);
+        PipelineFactory.Loaded loaded = TestPipelines.load(file);
+        Pipeline pipeline = loaded.create();
+        pipeline.start();
+        try (HttpEndpoint endpoint = HttpEndpoint.start(loaded.httpSettings(), pipeline)) {
+            String url = "http://127.0.0.1:" + endpoint.port();
+            await().atMost(Duration.ofSeconds(10)).until(() -> run("status", "--url", url).out().contains("RUNNING"));
+            Result table = run("status", "--url", url);
+            assertThat(table.exitCode()).isZero();
+            assertThat(table.out()).startsWith("Device local\n")
+                    .containsPattern("src +test-sequence +source +RUNNING +\\d+\\.\\d +\\d+\\.\\d +-")
+                    .containsPattern("sink +test-collector +sink +RUNNING");
+            Result json = run("status", "--url", url, "--json");
+            assertThat(PipelineStatus.JSON.readValue(json.out(), PipelineStatus.class).nodes())
+                    .extracting(PipelineStatus.Node::name).containsExactly("src", "sink");
+        } finally {
+            pipeline.stop();
+        }
+    }
+
+    @Test
+    void statusSaysWhenNothingAnswers() {
+        Result result = run("status", "--url", "http://127.0.0.1:" + FreePorts.next());
+        assertThat(result.exitCode()).isEqualTo(1);
+        assertThat(result.err()).contains("error: nothing answers at http://127.0.0.1:",
+                "is msight-run running, with msight.http enabled on that port?");
     }
 }

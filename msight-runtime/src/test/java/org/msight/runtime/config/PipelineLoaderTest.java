@@ -39,7 +39,7 @@ class PipelineLoaderTest {
                   }
                 }
                 """)).containsExactly(file() + ":3: nodes.src.type: unknown node type 'test-sequense'"
-                + " (did you mean 'test-sequence'?); known types: test-collector, test-negate, test-sequence");
+                + " (did you mean 'test-sequence'?); known types: test-collector, test-images, test-negate, test-sequence");
     }
 
     @Test
@@ -52,7 +52,7 @@ class PipelineLoaderTest {
                   }
                 }
                 """)).containsExactly(
-                file() + ":2: nodes.a.type: missing; known types: test-collector, test-negate, test-sequence",
+                file() + ":2: nodes.a.type: missing; known types: test-collector, test-images, test-negate, test-sequence",
                 file() + ":3: nodes.b.subscribe-topic: missing required setting (the topic this node subscribes to)");
     }
 

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
 import org.msight.api.Backoff;
+import org.msight.api.NodeKind;
 import org.msight.api.SinkNode;
 import org.msight.api.bus.Delivery;
 import org.msight.api.data.BytesData;
@@ -47,9 +48,9 @@ class InboxRunnerTest {
 
     private InboxRunner runner(Inbox inbox, RecordingLogger log, int gap) {
         SinkNode sink = data -> handled.add(data.metadata().frameId());
-        return new InboxRunner("sink", sink, log, new NodeMetrics("sink", new SimpleMeterRegistry()),
+        return new InboxRunner("sink", sink, log, new NodeStats("sink", NodeKind.SINK, new SimpleMeterRegistry()),
                 getClass().getClassLoader(), new Backoff(Duration.ofMillis(10), Duration.ofMillis(10)), inbox, "topic",
-                gap, Duration.ofSeconds(5));
+                gap, Duration.ofSeconds(5), data -> { });
     }
 
     @Test

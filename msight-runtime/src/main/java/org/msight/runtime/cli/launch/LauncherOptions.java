@@ -36,6 +36,10 @@ final class LauncherOptions {
             description = "What a heartbeat error does: stop the node, or continue (default).")
     String actionOnError;
 
+    @Option(names = "--http-port", paramLabel = "PORT",
+            description = "Serve /metrics, /health, /ready, /nodes and previews on 127.0.0.1:PORT (default: no endpoint).")
+    Integer httpPort;
+
     @Option(names = "--group-id", description = "Subscribers: share the topic with the nodes of this group, each"
             + " message to one of them (NATS queue group, Kafka consumer group; Kafka's default: <name>_group).")
     String groupId;
@@ -61,6 +65,7 @@ final class LauncherOptions {
             msight.put("logging-level", loggingLevel);
         }
         msight.put("registry", Map.of("enabled", true, "heartbeat", heartbeat));
+        msight.put("http", httpPort == null ? Map.of("enabled", false) : Map.of("enabled", true, "port", httpPort));
         return msight;
     }
 

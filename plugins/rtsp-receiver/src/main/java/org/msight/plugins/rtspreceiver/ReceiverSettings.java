@@ -19,19 +19,21 @@ import org.msight.api.Secrets;
  * @param readTimeout limit for waiting for the next frame; longer is an outage
  * @param maxFrameRate frames per second offered for publishing at most; 0 for no limit
  * @param loop whether an input that ends (a file) is opened again at once
+ * @param realtime whether files and test sources are read at their own frame rate
  * @param threads video decoder threads; 0 lets FFmpeg choose
  * @param jpegEncoder the library that compresses the JPEGs
  */
 record ReceiverSettings(String url, String format, String rtspTransport, double resizeRatio, int jpegQuality,
         boolean fullRange, Duration connectTimeout, Duration readTimeout, double maxFrameRate, boolean loop,
-        int threads, JpegLibrary jpegEncoder) {
+        boolean realtime, int threads, JpegLibrary jpegEncoder) {
 
     /** Reads a node's block, which the runtime has checked against the provider's declared settings. */
     static ReceiverSettings from(Config config) {
         return new ReceiverSettings(config.getString("url").trim(), config.getString("format").trim(),
                 config.getString("rtsp-transport"), config.getDouble("resize-ratio"), config.getInt("jpeg-quality"),
                 config.getBoolean("full-range"), config.getDuration("connect-timeout"), config.getDuration("read-timeout"),
-                config.getDouble("max-frame-rate"), config.getBoolean("loop"), config.getInt("threads"),
+                config.getDouble("max-frame-rate"), config.getBoolean("loop"), config.getBoolean("realtime"),
+                config.getInt("threads"),
                 JpegLibrary.forSetting(config.getString("jpeg-encoder").trim()));
     }
 
@@ -41,7 +43,7 @@ record ReceiverSettings(String url, String format, String rtspTransport, double 
         return "ReceiverSettings[url=" + Secrets.redactUrl(url) + ", format=" + format + ", rtspTransport="
                 + rtspTransport + ", resizeRatio=" + resizeRatio + ", jpegQuality=" + jpegQuality + ", fullRange="
                 + fullRange + ", connectTimeout=" + connectTimeout + ", readTimeout=" + readTimeout
-                + ", maxFrameRate=" + maxFrameRate + ", loop=" + loop + ", threads=" + threads + ", jpegEncoder="
+                + ", maxFrameRate=" + maxFrameRate + ", loop=" + loop + ", realtime=" + realtime + ", threads=" + threads + ", jpegEncoder="
                 + jpegEncoder + "]";
     }
 
@@ -49,5 +51,13 @@ record ReceiverSettings(String url, String format, String rtspTransport, double 
     boolean isRtsp() {
         String lower = url.toLowerCase(Locale.ROOT);
         return lower.startsWith("rtsp://") || lower.startsWith("rtsps://");
+    }
+
+    /**
+     * Whether the url is a network stream (a camera: rtsp://, http://, udp://...), not a file or
+     * a test source: a network stream that ends is an outage, and it sets its own pace.
+     */
+    boolean isNetwork() {
+        return url.matches("(?i)^[a-z][a-z0-9+.-]*://.*") && !url.toLowerCase(Locale.ROOT).startsWith("file:");
     }
 }

@@ -41,7 +41,10 @@ public final class RtspReceiverProvider implements NodeProvider {
                     .between(Duration.ofMillis(1), Duration.ofHours(1)),
             Setting.optional("max-frame-rate", SettingType.DOUBLE,
                     "Offer at most this many frames per second for publishing (before gap); 0 for no limit").atLeast(0),
-            Setting.optional("loop", SettingType.BOOLEAN, "Open an input that ends (a file) again at once"),
+            Setting.optional("loop", SettingType.BOOLEAN,
+                    "Read a file again when it ends; false finishes the node (the pipeline stops once every source has)"),
+            Setting.optional("realtime", SettingType.BOOLEAN,
+                    "Read files and test sources at their own frame rate; false reads them as fast as they decode"),
             Setting.optional("threads", SettingType.INT, "Video decoder threads; 0 lets FFmpeg choose").between(0, 64));
 
     @Override
