@@ -252,20 +252,20 @@ class ThirdPartyPluginIT {
                 """.formatted(out));
         try (RunningCommand check = Distribution.start(dir.resolve("check.log"), Map.of(), "msight-run",
                 "--plugin-path", pluginDir.toString(), "--check", conf.toString())) {
-            assertThat(check.awaitExit(Duration.ofSeconds(30))).isZero();
+            assertThat(check.awaitExit(Waits.GENEROUS)).isZero();
             assertThat(check.output()).containsPattern("numbers +on example-relay; published by numbers; subscribed by out");
         }
         try (RunningCommand run = Distribution.start(dir.resolve("log"), Map.of(), "msight-run",
                 "--plugin-path", pluginDir.toString(), conf.toString())) {
-            await().atMost(Duration.ofSeconds(30)).until(() -> lines(out).size() == 20);
+            await().atMost(Waits.GENEROUS).until(() -> lines(out).size() == 20);
             assertThat(lines(out)).isEqualTo(expectedLines(20));
-            run.awaitOutput("INFO :: bonjour relay started", Duration.ofSeconds(10));
-            run.awaitOutput("INFO :: relay acknowledged 20", Duration.ofSeconds(10));
-            assertThat(run.terminate(Duration.ofSeconds(15))).isZero();
+            run.awaitOutput("INFO :: bonjour relay started", Waits.GENEROUS);
+            run.awaitOutput("INFO :: relay acknowledged 20", Waits.GENEROUS);
+            assertThat(run.terminate(Waits.GENEROUS)).isZero();
         }
         try (RunningCommand plugins = Distribution.start(dir.resolve("plugins.log"), Map.of(), "msight-run", "plugins",
                 "--plugin-path", pluginDir.toString())) {
-            assertThat(plugins.awaitExit(Duration.ofSeconds(30))).isZero();
+            assertThat(plugins.awaitExit(Waits.GENEROUS)).isZero();
             assertThat(plugins.output()).contains("example-relay (bus): a queue and a thread",
                     "plugin: " + pluginDir.resolve("relay.jar"), "redis (bus)", "nats (bus)", "memory (bus)",
                     "  greeting = hello    string\n      said at start");
