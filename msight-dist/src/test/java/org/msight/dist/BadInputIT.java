@@ -87,7 +87,7 @@ class BadInputIT {
                 }
                 """);
         assertThat(refused(env, "msight-run", run.toString())).contains(
-                "error: " + run + ":1: msight.registry.enabled: must be true or false, not 'maybe'",
+                "error: " + run + ":1: msight.registry.enabled: 'maybe' is not one of auto, true, false",
                 "error: " + run + ":3: nodes.dump.restart-backoff.initial: must be 1ms to 1h, not '-5s'");
     }
 }

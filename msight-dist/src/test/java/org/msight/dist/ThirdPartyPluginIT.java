@@ -115,6 +115,76 @@ class ThirdPartyPluginIT {
             }
             """;
 
+    /**
+     * A bus of a third party's: a queue and a thread of its own carry the messages, each handed
+     * over as MessagePack and decoded by the runtime, acknowledged when the runtime is done.
+     */
+    private static final String RELAY = """
+            package com.example.relay;
+            import java.util.*;
+            import java.util.concurrent.*;
+            import org.msight.api.*;
+            import org.msight.api.bus.*;
+            import org.msight.api.data.*;
+            public final class RelayBus implements Bus {
+                private final BusContext context;
+                private final BlockingQueue<Object[]> queue = new ArrayBlockingQueue<>(1000);
+                private final Map<String, List<Receiver>> receivers = new ConcurrentHashMap<>();
+                private final Counter done;
+                private volatile Thread thread;
+                RelayBus(BusContext context) {
+                    this.context = context;
+                    this.done = context.counter("done");
+                }
+                @Override public void subscribe(Subscription s) {
+                    receivers.computeIfAbsent(s.topic(), t -> new CopyOnWriteArrayList<>()).add(s.receiver());
+                }
+                @Override public void start() {
+                    context.logger().info("{} relay started", context.config().getString("greeting"));
+                    thread = new Thread(() -> {
+                        try {
+                            while (true) {
+                                Object[] next = queue.take();
+                                byte[] payload = (byte[]) next[1];
+                                for (Receiver r : receivers.getOrDefault((String) next[0], List.of())) {
+                                    r.deliver(new Delivery() {
+                                        @Override protected SensorData decode() {
+                                            return context.formats().fromMessagePack(payload);
+                                        }
+                                        @Override public void done() {
+                                            done.increment();
+                                            if (done.count() % 20 == 0) {
+                                                context.logger().info("relay acknowledged {}", done.count());
+                                            }
+                                        }
+                                    });
+                                }
+                            }
+                        } catch (InterruptedException e) {
+                            // closed
+                        }
+                    }, "relay");
+                    thread.start();
+                }
+                @Override public boolean publish(String topic, SensorData data) {
+                    return queue.offer(new Object[] {topic, context.formats().toMessagePack(data)});
+                }
+                @Override public void close() {
+                    if (thread != null) {
+                        thread.interrupt();
+                    }
+                }
+                public static final class Provider implements BusProvider {
+                    public String name() { return "example-relay"; }
+                    public String description() { return "a queue and a thread"; }
+                    public List<Setting> settings() {
+                        return List.of(Setting.optional("greeting", SettingType.STRING, "said at start"));
+                    }
+                    public Bus create(BusContext context) { return new RelayBus(context); }
+                }
+            }
+            """;
+
     @BeforeAll
     static void buildPlugins() throws IOException {
         pluginDir = Files.createDirectories(work.resolve("plugins"));
@@ -131,6 +201,11 @@ class ThirdPartyPluginIT {
                 .provider("com.example.sinks.Sinks$LogProvider")
                 .reference("msight.node-types.example-file-sink { delay = 0ms }")
                 .buildJar(work.resolve("sinks-build"), pluginDir.resolve("sinks").resolve("sinks.jar"));
+        new PluginBuilder()
+                .source("com.example.relay.RelayBus", RELAY)
+                .busProvider("com.example.relay.RelayBus$Provider")
+                .reference("msight.example-relay { greeting = hello }")
+                .buildJar(work.resolve("relay-build"), pluginDir.resolve("relay.jar"));
     }
 
     private Path pipeline(String sinkType, String sinkSettings, int count) throws IOException {
@@ -162,6 +237,38 @@ class ThirdPartyPluginIT {
             assertThat(lines(out)).isEqualTo(expectedLines(20));
             run.awaitOutput(" - it-device - out - INFO :: throughput: in ", Waits.GENEROUS);
             assertThat(run.terminate(Waits.GENEROUS)).isZero();
+        }
+    }
+
+    @Test
+    void aThirdPartyBusCarriesThePipelineAndIsListedWithItsSettings() throws Exception {
+        Path out = dir.resolve("out.txt");
+        Path conf = Files.writeString(dir.resolve("pipeline.conf"), """
+                msight { device-name = it-device, bus = example-relay, example-relay.greeting = bonjour }
+                nodes {
+                  numbers { type = example-numbers, publish-topic = numbers, count = 20 }
+                  out { type = example-file-sink, subscribe-topic = numbers, queue-capacity = 1000, file = "%s" }
+                }
+                """.formatted(out));
+        try (RunningCommand check = Distribution.start(dir.resolve("check.log"), Map.of(), "msight-run",
+                "--plugin-path", pluginDir.toString(), "--check", conf.toString())) {
+            assertThat(check.awaitExit(Waits.GENEROUS)).isZero();
+            assertThat(check.output()).containsPattern("numbers +on example-relay; published by numbers; subscribed by out");
+        }
+        try (RunningCommand run = Distribution.start(dir.resolve("log"), Map.of(), "msight-run",
+                "--plugin-path", pluginDir.toString(), conf.toString())) {
+            await().atMost(Waits.GENEROUS).until(() -> lines(out).size() == 20);
+            assertThat(lines(out)).isEqualTo(expectedLines(20));
+            run.awaitOutput("INFO :: bonjour relay started", Waits.GENEROUS);
+            run.awaitOutput("INFO :: relay acknowledged 20", Waits.GENEROUS);
+            assertThat(run.terminate(Waits.GENEROUS)).isZero();
+        }
+        try (RunningCommand plugins = Distribution.start(dir.resolve("plugins.log"), Map.of(), "msight-run", "plugins",
+                "--plugin-path", pluginDir.toString())) {
+            assertThat(plugins.awaitExit(Waits.GENEROUS)).isZero();
+            assertThat(plugins.output()).contains("example-relay (bus): a queue and a thread",
+                    "plugin: " + pluginDir.resolve("relay.jar"), "redis (bus)", "nats (bus)", "memory (bus)",
+                    "  greeting = hello    string\n      said at start");
         }
     }
 

@@ -19,16 +19,17 @@ import org.msight.api.ProcessorNode;
 import org.msight.api.SinkNode;
 import org.msight.api.SourceNode;
 import org.msight.api.data.MsightFormats;
+import org.msight.api.bus.Subscription;
 import org.msight.api.data.SensorData;
-import org.msight.runtime.bus.Bus;
+import org.msight.runtime.bus.Buses;
 import org.msight.runtime.bus.Inbox;
 import org.msight.runtime.config.ConfigProblem;
 import org.msight.runtime.config.NodeSpec;
 import org.msight.runtime.config.PipelineConfigException;
 import org.msight.runtime.config.PipelineSpec;
+import org.msight.api.Backoff;
 import org.msight.runtime.http.LatestImages;
 import org.msight.runtime.node.AsyncDelivery;
-import org.msight.runtime.node.Backoff;
 import org.msight.runtime.node.DeliverySettings;
 import org.msight.runtime.node.InboxRunner;
 import org.msight.runtime.node.NodeRunner;
@@ -44,7 +45,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A running pipeline: its nodes, each on its own thread, joined by a bus, and registered in
+ * A running pipeline: its nodes, each on its own thread, joined by buses, and registered in
  * MSight's node registry when there is one. Stopping stops the sources first, then lets
  * processors and sinks drain their inboxes within the drain limit. When every source has
  * finished (its input ended), the pipeline stops by itself, unless
@@ -58,7 +59,7 @@ public final class Pipeline {
     private static final Duration HOLD_UP_NOTICE = Duration.ofSeconds(1);
 
     private final PipelineSpec spec;
-    private final Bus bus;
+    private final Buses buses;
     private final PrometheusMeterRegistry meters;
     private final LatestImages latestImages;
     private final List<NodeRunner> runners;
@@ -67,10 +68,10 @@ public final class Pipeline {
     private final CountDownLatch stopRequested = new CountDownLatch(1);
     private final AtomicReference<String> failure = new AtomicReference<>();
 
-    private Pipeline(PipelineSpec spec, Bus bus, PrometheusMeterRegistry meters, LatestImages latestImages,
+    private Pipeline(PipelineSpec spec, Buses buses, PrometheusMeterRegistry meters, LatestImages latestImages,
             List<NodeRunner> runners, ThroughputReporter reporter, NodeRegistry registry) {
         this.spec = spec;
-        this.bus = bus;
+        this.buses = buses;
         this.meters = meters;
         this.latestImages = latestImages;
         this.runners = runners;
@@ -79,16 +80,17 @@ public final class Pipeline {
     }
 
     /**
-     * Creates every node of {@code spec} on {@code bus}. Nothing runs yet.
+     * Creates every node of {@code spec} and the buses of its topics. Nothing connects or runs yet.
      *
      * @param formats MSight's formats with the data types of the pipeline's plugins
      * @param registry MSight's node registry, or {@code null} for none
-     * @throws PipelineConfigException when a node rejects its settings
+     * @throws PipelineConfigException when a node or a bus rejects its settings
      */
-    public static Pipeline create(PipelineSpec spec, Bus bus, MsightFormats formats, NodeRegistry registry)
+    public static Pipeline create(PipelineSpec spec, MsightFormats formats, NodeRegistry registry)
             throws PipelineConfigException {
         PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         LatestImages latestImages = new LatestImages(topicsOf(spec));
+        Buses buses = Buses.create(spec, formats, meters);
         List<NodeRunner> runners = new ArrayList<>();
         List<NodeStats> stats = new ArrayList<>();
         List<ConfigProblem> problems = new ArrayList<>();
@@ -96,10 +98,10 @@ public final class Pipeline {
             for (NodeSpec node : spec.nodes()) {
                 if (node.kind() == kind) {
                     NodeStats nodeStats = new NodeStats(node.name(), node.kind(), meters);
-                    RuntimeNodeContext context = new RuntimeNodeContext(node, spec.deviceName(), bus, formats,
-                            nodeStats, latestImages);
+                    RuntimeNodeContext context = new RuntimeNodeContext(node, spec.deviceName(),
+                            node.publishTopic().map(buses::of).orElse(null), formats, nodeStats, latestImages);
                     try {
-                        runners.add(runnerFor(node, createNode(node, context), context, nodeStats, bus,
+                        runners.add(runnerFor(node, createNode(node, context), context, nodeStats, buses,
                                 spec.drainTimeout(), latestImages));
                         stats.add(nodeStats);
                     } catch (IllegalArgumentException | com.typesafe.config.ConfigException e) {
@@ -113,14 +115,17 @@ public final class Pipeline {
             }
         }
         if (!problems.isEmpty()) {
+            buses.close();
             throw new PipelineConfigException(problems);
         }
-        io.micrometer.core.instrument.Gauge.builder("msight.bus.connected", bus, b -> b.canCarry() ? 1 : 0)
-                .tag("bus", spec.bus()).description("1 while the bus can carry messages").register(meters);
+        for (String bus : spec.buses().keySet()) {
+            io.micrometer.core.instrument.Gauge.builder("msight.bus.connected", buses, b -> b.canCarry(bus) ? 1 : 0)
+                    .tag("bus", bus).description("1 while the bus can carry messages").register(meters);
+        }
         new JvmMemoryMetrics().bindTo(meters);
         new JvmGcMetrics().bindTo(meters);
         new JvmThreadMetrics().bindTo(meters);
-        return new Pipeline(spec, bus, meters, latestImages, runners, new ThroughputReporter(stats,
+        return new Pipeline(spec, buses, meters, latestImages, runners, new ThroughputReporter(stats,
                 spec.statsInterval()), registry);
     }
 
@@ -155,7 +160,7 @@ public final class Pipeline {
     }
 
     private static NodeRunner runnerFor(NodeSpec spec, Node node, RuntimeNodeContext context, NodeStats stats,
-            Bus bus, Duration drainTimeout, LatestImages latestImages) {
+            Buses buses, Duration drainTimeout, LatestImages latestImages) {
         Backoff backoff = new Backoff(spec.restartBackoffInitial(), spec.restartBackoffMax());
         ClassLoader loader = spec.type().classLoader();
         if (node instanceof SourceNode source) {
@@ -163,7 +168,7 @@ public final class Pipeline {
         }
         Inbox inbox = new Inbox(spec.queueCapacity(), stats.dropped(), stats.malformed());
         String topic = spec.subscribeTopic().orElseThrow();
-        bus.subscribe(topic, inbox);
+        buses.subscribe(new Subscription(topic, spec.name(), spec.group(), inbox));
         AsyncDelivery delivery = node instanceof AsyncSinkNode asyncSink
                 ? new AsyncDelivery(spec.name(), asyncSink, DeliverySettings.from(spec.config()), context.formats(),
                         context.logger(), data -> {
@@ -171,7 +176,7 @@ public final class Pipeline {
                             stats.handled(data);
                         }, stats::counter)
                 : null;
-        return new InboxRunner(spec.name(), node, context.logger(), stats, loader, backoff, inbox, spec.gap(),
+        return new InboxRunner(spec.name(), node, context.logger(), stats, loader, backoff, inbox, topic, spec.gap(),
                 drainTimeout, data -> latestImages.offer(topic, data), delivery);
     }
 
@@ -180,7 +185,8 @@ public final class Pipeline {
      * throughput lines.
      *
      * @throws org.msight.runtime.registry.DuplicateNodeException when a live node has a name of ours
-     * @throws org.msight.runtime.bus.redis.RedisAccessException when Redis cannot be used
+     * @throws org.msight.redis.RedisAccessException when the registry's Redis cannot be used
+     * @throws IllegalStateException when a bus's server refuses its settings
      */
     public void start() {
         try {
@@ -191,7 +197,7 @@ public final class Pipeline {
                             + " " + reason));
                 }
             }
-            bus.start();
+            buses.start();
         } catch (RuntimeException e) {
             closeConnections();
             throw e;
@@ -208,13 +214,13 @@ public final class Pipeline {
         if (registry != null) {
             spec.nodes().forEach(node -> registry.status(node.name(), NodeStatus.RUNNING));
         }
-        LOG.info("started {} node{} of {} on the {} bus", runners.size(), runners.size() == 1 ? "" : "s", spec.file(),
-                spec.bus());
+        LOG.info("started {} node{} of {} on the {} bus{}", runners.size(), runners.size() == 1 ? "" : "s", spec.file(),
+                String.join(" and ", spec.buses().keySet()), spec.buses().size() == 1 ? "" : "es");
     }
 
-    /** Closes the bus and the registry, which removes the entries of our nodes. */
+    /** Closes the buses and the registry, which removes the entries of our nodes. */
     private void closeConnections() {
-        bus.close();
+        buses.close();
         if (registry != null) {
             registry.close();
         }
@@ -300,7 +306,7 @@ public final class Pipeline {
 
     /**
      * Stops sources first, then processors and sinks once they have drained their inboxes (within
-     * {@code msight.drain-timeout}), and closes the bus.
+     * {@code msight.drain-timeout}), and closes the buses.
      *
      * @return whether every node stopped in time, having handled what it had queued, and nothing failed
      */

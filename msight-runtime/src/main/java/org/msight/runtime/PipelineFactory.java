@@ -7,11 +7,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Supplier;
 import org.msight.codec.MsightCodec;
-import org.msight.runtime.bus.Bus;
-import org.msight.runtime.bus.MemoryBus;
-import org.msight.runtime.bus.redis.RedisAccessException;
-import org.msight.runtime.bus.redis.RedisBus;
-import org.msight.runtime.bus.redis.RedisSettings;
+import org.msight.redis.RedisAccessException;
+import org.msight.redis.RedisSettings;
 import org.msight.runtime.config.ConfigProblem;
 import org.msight.runtime.config.PipelineConfigException;
 import org.msight.runtime.config.PipelineLoader;
@@ -27,7 +24,7 @@ import org.msight.runtime.registry.NodeRegistry;
 /**
  * Turns a pipeline file into a {@link Pipeline}: reads the file once, checks its runtime
  * settings, loads the plugins from the class path and the plugin path, validates the nodes
- * and makes the bus. It configures nothing global: logging is the command line's business.
+ * and buses. It configures nothing global: logging is the command line's business.
  */
 public final class PipelineFactory {
 
@@ -79,35 +76,40 @@ public final class PipelineFactory {
 
         /**
          * Checks what {@link #create()} would reject, without connecting anywhere: builds the
-         * nodes (which do no I/O) on a throwaway memory bus and reads the Redis and registry
-         * settings when the bus is Redis.
+         * nodes and buses (which do no I/O) and reads the registry's Redis and heartbeat settings
+         * when the nodes register.
          */
         public void check() throws PipelineConfigException {
-            Pipeline.create(spec, new MemoryBus(), formats(), null);
+            Pipeline.create(spec, formats(), null);
             httpSettings();
             logOutput();
-            if (isRedis()) {
+            if (spec.registers()) {
                 redisSettings();
                 heartbeatSettings();
             }
         }
 
         /**
-         * Creates the pipeline's nodes on the bus its file names, with MSight's node registry
-         * when the bus is Redis and the registry is enabled.
+         * Creates the pipeline's nodes on the buses its file names, with MSight's node registry
+         * when the nodes register ({@code msight.registry.enabled}).
          *
          * @throws RedisAccessException when the registry's Redis cannot be used
          */
         public Pipeline create() throws PipelineConfigException {
-            MsightCodec formats = formats();
-            if (!isRedis()) {
-                return Pipeline.create(spec, new MemoryBus(), formats, null);
+            NodeRegistry registry = null;
+            if (spec.registers()) {
+                RedisSettings redis = redisSettings();
+                HeartbeatSettings heartbeat = heartbeatSettings();
+                registry = NodeRegistry.open(redis, heartbeat);
             }
-            RedisSettings redis = redisSettings();
-            HeartbeatSettings heartbeat = heartbeatSettings();
-            Bus bus = new RedisBus(redis, formats);
-            boolean registered = spec.msight().getBoolean("registry.enabled");
-            return Pipeline.create(spec, bus, formats, registered ? NodeRegistry.open(redis, heartbeat) : null);
+            try {
+                return Pipeline.create(spec, formats(), registry);
+            } catch (PipelineConfigException | RuntimeException e) {
+                if (registry != null) {
+                    registry.close();
+                }
+                throw e;
+            }
         }
 
         private MsightCodec formats() {
@@ -122,10 +124,6 @@ public final class PipelineFactory {
         /** The {@code msight.logging} block. */
         public LogOutput logOutput() throws PipelineConfigException {
             return settings("msight.logging", () -> LogOutput.from(spec.msight().getConfig("logging")));
-        }
-
-        private boolean isRedis() {
-            return "redis".equals(spec.bus());
         }
 
         private RedisSettings redisSettings() throws PipelineConfigException {

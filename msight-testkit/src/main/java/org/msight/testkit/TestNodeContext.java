@@ -39,6 +39,10 @@ import org.slf4j.LoggerFactory;
  */
 public final class TestNodeContext implements NodeContext {
 
+    /** MSight's formats with the built-in data types and those on the class path. */
+    static final MsightFormats FORMATS = MsightCodec.withBuiltInTypesAnd(
+            ServiceLoader.load(DataType.class).stream().map(ServiceLoader.Provider::get).toList());
+
     private final Config config;
     private final int gap;
     private final AtomicLong offers = new AtomicLong();
@@ -210,7 +214,8 @@ public final class TestNodeContext implements NodeContext {
         }
     }
 
-    private static final class AdderCounter implements Counter {
+    /** A counter in memory. */
+    static final class AdderCounter implements Counter {
         private final LongAdder total = new LongAdder();
 
         @Override

@@ -5,8 +5,9 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import org.msight.runtime.Pipeline;
+import org.msight.redis.RedisAccessException;
 import org.msight.runtime.PipelineFactory;
-import org.msight.runtime.bus.redis.RedisAccessException;
+import org.msight.runtime.bus.BusStartException;
 import org.msight.runtime.config.PipelineConfigException;
 import org.msight.runtime.config.TopologyDescription;
 import org.msight.runtime.http.HttpEndpoint;
@@ -101,7 +102,7 @@ public final class PipelineCommand {
             pipeline.start();
             pipeline.awaitStopRequest();
             return pipeline.stop() ? 0 : 1;
-        } catch (DuplicateNodeException | RedisAccessException e) {
+        } catch (DuplicateNodeException | RedisAccessException | BusStartException e) {
             log.error("{}", e.getMessage());
             return USAGE;
         } catch (InterruptedException e) {

@@ -18,6 +18,8 @@ import org.msight.api.Setting;
 import org.msight.runtime.PipelineFactory;
 import org.msight.runtime.config.CommonSettings;
 import org.msight.runtime.config.Suggestions;
+import org.msight.runtime.plugin.BusType;
+import org.msight.runtime.plugin.BusType;
 import org.msight.runtime.plugin.NodeType;
 import org.msight.runtime.plugin.PluginException;
 import org.msight.runtime.plugin.Plugins;
@@ -28,8 +30,8 @@ import picocli.CommandLine.ParentCommand;
 
 /** {@code msight-run plugins}: every node type found, where from, and its settings. */
 @Command(name = "plugins", mixinStandardHelpOptions = true,
-        description = "Lists every node type found (or the one named), its plugin and version, and its settings"
-                + " with their defaults (in HOCON), rules and docs.")
+        description = "Lists every node type and bus found (or the node type named), its plugin and version, and its"
+                + " settings with their defaults (in HOCON), rules and docs.")
 final class PluginsCommand implements Callable<Integer> {
 
     private static final String MASK = "***";
@@ -84,6 +86,24 @@ final class PluginsCommand implements Callable<Integer> {
             out.append("  plugin: ").append(type.plugin()).append(", version ").append(type.version()).append('\n');
             appendSettings(out, type.provider().settings(), type.defaults(), "");
             out.append('\n');
+        }
+        if (typeName == null) {
+            for (BusType bus : plugins.busTypes().values()) {
+                out.append(bus.name()).append(" (bus): ").append(bus.provider().description()).append('\n');
+                out.append("  plugin: ").append(bus.plugin()).append(", version ").append(bus.version())
+                        .append("; settings in msight.").append(bus.name()).append(" { }\n");
+                appendSettings(out, bus.provider().settings(), bus.defaults(), "");
+                out.append('\n');
+            }
+        }
+        if (typeName == null) {
+            for (BusType bus : plugins.busTypes().values()) {
+                out.append(bus.name()).append(" (bus): ").append(bus.provider().description()).append('\n');
+                out.append("  plugin: ").append(bus.plugin()).append(", version ").append(bus.version())
+                        .append("; settings in msight.").append(bus.name()).append(" { }\n");
+                appendSettings(out, bus.provider().settings(), bus.defaults(), "");
+                out.append('\n');
+            }
         }
         out.append("Every node block also takes (defaults in msight.node-defaults):\n");
         appendSettings(out, commonSettings(), commonDefaults, "");

@@ -25,6 +25,8 @@ public final class CommonSettings {
             "messages waiting for this node at most; when full the oldest is dropped").between(1, MAX_QUEUE_CAPACITY);
     private static final Setting REGISTRY_TYPE = Setting.optional("registry-type", SettingType.STRING,
             "the type in MSight's node registry (empty: the node type; launchers: RTSPSourceNode...)");
+    private static final Setting GROUP_ID = Setting.optional("group-id", SettingType.STRING,
+            "share the topic with this group's nodes, each message to one of them (nats, kafka); empty: all");
     private static final Setting RESTART_BACKOFF = Setting.backoff("restart-backoff",
             "wait before reopening a failed node: { initial, max }, doubling");
     /** The runtime's delivery, which asynchronous sinks take as well. */
@@ -64,6 +66,7 @@ public final class CommonSettings {
             settings.add(Setting.required("subscribe-topic", SettingType.STRING, "the topic this node subscribes to")
                     .nonEmpty());
             settings.add(QUEUE_CAPACITY);
+            settings.add(GROUP_ID);
         }
         settings.add(REGISTRY_TYPE);
         settings.add(RESTART_BACKOFF);
@@ -86,7 +89,7 @@ public final class CommonSettings {
 
     /** The block of defaults every node inherits: {@code msight.node-defaults}. */
     static Setting nodeDefaults() {
-        List<Setting> all = new ArrayList<>(List.of(GAP, QUEUE_CAPACITY, REGISTRY_TYPE, RESTART_BACKOFF));
+        List<Setting> all = new ArrayList<>(List.of(GAP, QUEUE_CAPACITY, GROUP_ID, REGISTRY_TYPE, RESTART_BACKOFF));
         all.addAll(DELIVERY);
         return Setting.block("node-defaults", "the defaults of the settings every node block takes",
                 all.toArray(Setting[]::new));

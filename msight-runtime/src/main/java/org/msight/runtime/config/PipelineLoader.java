@@ -18,11 +18,15 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.msight.api.NodeKind;
 import org.msight.api.Setting;
+import org.msight.api.SettingType;
+import org.msight.runtime.plugin.BusType;
 import org.msight.runtime.plugin.NodeType;
 import org.msight.runtime.plugin.Plugins;
 
@@ -35,6 +39,9 @@ import org.msight.runtime.plugin.Plugins;
  */
 public final class PipelineLoader {
 
+    private static final String MEMORY = "memory";
+    private static final Setting TOPIC_BUS = Setting.required("bus", SettingType.STRING,
+            "the bus that carries the topic (default: msight.bus)");
     private static final Pattern MERGED_LINES = Pattern.compile("^(.*): (\\d+)-(\\d+)$");
     private static final List<String> TOP_LEVEL_KEYS = List.of("msight", "nodes");
 
@@ -127,7 +134,7 @@ public final class PipelineLoader {
     /** Checks the {@code msight} block of a pipeline and returns it, resolved with its defaults. */
     public Config runtimeBlock(Source source) throws PipelineConfigException {
         List<ConfigProblem> problems = new ArrayList<>();
-        Config msight = checkRuntimeBlock(source, problems);
+        Config msight = checkRuntimeBlock(source, problems, null);
         if (!problems.isEmpty()) {
             throw new PipelineConfigException(problems);
         }
@@ -161,7 +168,7 @@ public final class PipelineLoader {
                         "unknown top-level key" + suggestion + "; a pipeline file has msight { ... } and nodes { ... }"));
             }
         }
-        Config msight = checkRuntimeBlock(source, problems);
+        Config msight = checkRuntimeBlock(source, problems, plugins);
         List<NodeSpec> specs = new ArrayList<>();
         ConfigValue nodesValue = root.root().get("nodes");
         if (nodesValue == null || nodesValue.valueType() != ConfigValueType.OBJECT) {
@@ -193,14 +200,87 @@ public final class PipelineLoader {
                 }
             }
         }
+        Map<String, String> topicBuses = new TreeMap<>();
+        Map<String, BusSpec> buses = new TreeMap<>();
+        if (msight != null) {
+            SettingsCheck check = new SettingsCheck(file, problems, source.variableOf());
+            topicBuses = topicBuses(file, msight, specs, plugins, problems, check);
+            for (String bus : new TreeSet<>(topicBuses.values())) {
+                validateBus(source, msight, plugins.busType(bus).orElseThrow(), check).ifPresent(b -> buses.put(bus, b));
+            }
+        }
         if (!problems.isEmpty()) {
             throw new PipelineConfigException(problems);
         }
-        return new PipelineSpec(file, msight, List.copyOf(specs), topicWarnings(specs, msight.getString("bus")));
+        return new PipelineSpec(file, msight, List.copyOf(specs), buses, topicBuses, topicWarnings(specs, topicBuses));
     }
 
-    /** Checks the msight block, adding its problems; returns it when it has none, else {@code null}. */
-    private static Config checkRuntimeBlock(Source source, List<ConfigProblem> problems) {
+    /**
+     * The bus of every topic the nodes use: its own {@code msight.topics.<topic>.bus}, else
+     * {@code msight.bus}. Unknown bus names are problems.
+     */
+    private static Map<String, String> topicBuses(String file, Config msight, List<NodeSpec> nodes, Plugins plugins,
+            List<ConfigProblem> problems, SettingsCheck check) {
+        String known = "; known buses: " + String.join(", ", plugins.busNames())
+                + " (msight-run plugins lists them; a bus plugin goes in the plugins/ folder)";
+        String defaultBus = msight.getString("bus");
+        if (plugins.busType(defaultBus).isEmpty()) {
+            problems.add(ConfigProblem.at(msight.getValue("bus").origin(), file, "msight.bus", "unknown bus '"
+                    + defaultBus + "'" + Suggestions.didYouMean(defaultBus, plugins.busNames()) + known));
+            defaultBus = null;
+        }
+        Map<String, String> own = new TreeMap<>();
+        for (Map.Entry<String, ConfigValue> topic : msight.getObject("topics").entrySet()) {
+            String path = "msight.topics." + ConfigProblem.quoted(topic.getKey());
+            if (topic.getValue().valueType() != ConfigValueType.OBJECT) {
+                problems.add(ConfigProblem.at(topic.getValue().origin(), file, path,
+                        "must be a block: " + ConfigProblem.quoted(topic.getKey()) + " { bus = ... }"));
+                continue;
+            }
+            ConfigObject block = (ConfigObject) topic.getValue();
+            if (!check.check(path, "a topic", block, block.toConfig(), block.origin(), List.of(TOPIC_BUS))) {
+                continue;
+            }
+            String bus = block.toConfig().getString("bus");
+            if (plugins.busType(bus).isEmpty()) {
+                problems.add(ConfigProblem.at(block.get("bus").origin(), file, path + ".bus", "unknown bus '" + bus
+                        + "'" + Suggestions.didYouMean(bus, plugins.busNames()) + known));
+            } else {
+                own.put(topic.getKey(), bus);
+            }
+        }
+        Map<String, String> buses = new TreeMap<>();
+        for (NodeSpec node : nodes) {
+            for (String topic : node.topics()) {
+                String bus = own.getOrDefault(topic, defaultBus);
+                if (bus != null) {
+                    buses.put(topic, bus);
+                }
+            }
+        }
+        return buses;
+    }
+
+    /** Checks a bus's block {@code msight.<name>} over the bus's defaults against its settings. */
+    private static Optional<BusSpec> validateBus(Source source, Config msight, BusType type, SettingsCheck check) {
+        String key = ConfigProblem.quoted(type.name());
+        ConfigValue user = source.user().hasPath("msight") && source.user().getValue("msight") instanceof ConfigObject own
+                ? own.get(type.name()) : null;
+        ConfigValue value = msight.root().get(type.name());
+        Config block = value instanceof ConfigObject object ? object.toConfig() : ConfigFactory.empty();
+        Config effective = block.withFallback(type.defaults());
+        ConfigOrigin origin = value != null ? value.origin() : msight.origin();
+        boolean valid = check.check("msight." + key, "bus '" + type.name() + "'",
+                user instanceof ConfigObject object ? object : null, effective, origin, type.provider().settings());
+        return valid ? Optional.of(new BusSpec(type, effective)) : Optional.empty();
+    }
+
+    /**
+     * Checks the msight block, adding its problems; returns it when it has none, else {@code null}.
+     * The blocks of buses ({@code msight.nats}) are left to {@link #validateBus}: those the plugins
+     * provide, or, before the plugins are known ({@code plugins} null), every block not declared.
+     */
+    private static Config checkRuntimeBlock(Source source, List<ConfigProblem> problems, Plugins plugins) {
         ConfigValue value = source.root().root().get("msight");
         if (value == null || value.valueType() != ConfigValueType.OBJECT) {
             problems.add(ConfigProblem.at(userOrigin(value), source.file(), "msight",
@@ -208,10 +288,29 @@ public final class PipelineLoader {
             return null;
         }
         ConfigValue user = source.user().root().get("msight");
+        if (user instanceof ConfigObject object) {
+            user = withoutBusBlocks(object, plugins);
+        }
         Config msight = ((ConfigObject) value).toConfig();
         boolean valid = new SettingsCheck(source.file(), problems, source.variableOf()).check("msight", "the msight block",
                 user instanceof ConfigObject object ? object : null, msight, userOrigin(value), RuntimeSettings.all());
         return valid ? msight : null;
+    }
+
+    /** The user's msight block without the blocks the runtime does not declare but buses do. */
+    private static ConfigObject withoutBusBlocks(ConfigObject msight, Plugins plugins) {
+        Set<String> declared = new java.util.HashSet<>(RuntimeSettings.all().stream().map(Setting::key).toList());
+        String used = msight.toConfig().hasPath("bus") ? msight.toConfig().getValue("bus").unwrapped().toString() : "";
+        ConfigObject result = msight;
+        for (Map.Entry<String, ConfigValue> entry : msight.entrySet()) {
+            String key = entry.getKey();
+            boolean bus = plugins == null ? entry.getValue().valueType() == ConfigValueType.OBJECT
+                    : plugins.busType(key).isPresent();
+            if (bus && (!declared.contains(key) || key.equals(used))) {
+                result = result.withoutKey(key);
+            }
+        }
+        return result;
     }
 
     /**
@@ -292,18 +391,15 @@ public final class PipelineLoader {
         return duplicates;
     }
 
-    private static List<ConfigProblem> topicWarnings(List<NodeSpec> nodes, String bus) {
-        if (!"memory".equals(bus)) {
-            return List.of();
-        }
+    private static List<ConfigProblem> topicWarnings(List<NodeSpec> nodes, Map<String, String> topicBuses) {
         Set<String> published = new LinkedHashSet<>();
         nodes.forEach(n -> n.publishTopic().ifPresent(published::add));
         List<ConfigProblem> warnings = new ArrayList<>();
         for (NodeSpec node : nodes) {
-            node.subscribeTopic().filter(t -> !published.contains(t)).ifPresent(topic -> warnings.add(new ConfigProblem(
+            node.subscribeTopic().filter(t -> !published.contains(t) && MEMORY.equals(topicBuses.get(t))).ifPresent(topic -> warnings.add(new ConfigProblem(
                     node.location(), "nodes." + ConfigProblem.quoted(node.name()) + ".subscribe-topic",
                     "no node publishes on '" + topic + "'" + Suggestions.didYouMean(topic, published)
-                            + " (fine only if another process publishes it, which needs bus = redis)")));
+                            + " (another process can publish it only on a bus such as redis, nats or kafka)")));
         }
         return warnings;
     }

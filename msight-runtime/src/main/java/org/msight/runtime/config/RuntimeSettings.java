@@ -3,9 +3,9 @@ package org.msight.runtime.config;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
-import java.util.Set;
 import org.msight.api.Setting;
 import org.msight.api.SettingType;
+import org.msight.redis.RedisSettings;
 import org.msight.runtime.logging.LogOutput;
 import org.msight.runtime.logging.Logging;
 
@@ -15,10 +15,6 @@ import org.msight.runtime.logging.Logging;
  * of the block is declared here (a test checks that every default is).
  */
 public final class RuntimeSettings {
-
-    /** The values MSight's {@code MSIGHT_REDIS_MESSAGE_BROKER_USE_TLS} may take, as Python reads them. */
-    public static final Set<String> TRUE = Set.of("true", "yes", "on", "1");
-    private static final Set<String> FALSE = Set.of("false", "no", "off", "0", "");
 
     private static final Duration MAX_TIMEOUT = Duration.ofHours(1);
 
@@ -30,7 +26,10 @@ public final class RuntimeSettings {
         return List.of(
                 Setting.optional("device-name", SettingType.STRING, "name of this edge device, in every message")
                         .nonEmpty(),
-                Setting.oneOf("bus", "what carries topics between nodes", "memory", "redis"),
+                Setting.optional("bus", SettingType.STRING,
+                        "what carries topics between nodes: memory, or a bus plugin (redis, nats, kafka)").nonEmpty(),
+                Setting.optional("topics", SettingType.OBJECT,
+                        "topics carried by another bus than msight.bus: topics { images { bus = nats } }"),
                 Setting.optional("plugin-path", SettingType.STRING_LIST, "extra folders to search for plugins"),
                 Setting.optional("drain-timeout", SettingType.DURATION, "how long sinks may drain at shutdown")
                         .between(Duration.ZERO, MAX_TIMEOUT),
@@ -45,7 +44,8 @@ public final class RuntimeSettings {
                 http(),
                 redis(),
                 Setting.block("registry", "MSight's node registry in Redis",
-                        Setting.optional("enabled", SettingType.BOOLEAN, "register nodes and keep their heartbeat"),
+                        Setting.oneOf("enabled", "register nodes and keep their heartbeat: true, false, or auto (when"
+                                + " a topic is on a bus other than memory)", "auto", "true", "false"),
                         Setting.optional("replace", SettingType.BOOLEAN, "take a node's name whoever holds it"),
                         Setting.block("heartbeat", "the nodes' heartbeat in the registry",
                                 timeout("update-interval", "how often each node writes its heartbeat"),
@@ -83,31 +83,11 @@ public final class RuntimeSettings {
     }
 
     private static Setting redis() {
-        return Setting.block("redis", "the Redis connection of bus = redis and of the registry",
-                Setting.optional("host", SettingType.STRING, "Redis host").nonEmpty(),
-                Setting.optional("port", SettingType.INT, "Redis port").between(1, 65535),
-                Setting.optional("db", SettingType.INT, "Redis database number").atLeast(0),
-                Setting.optional("username", SettingType.STRING, "ACL user name; empty for none"),
-                Setting.optional("password", SettingType.STRING, "password; empty for none").secret(),
-                Setting.block("tls", "TLS to Redis",
-                        Setting.optional("enabled", SettingType.STRING, "connect with TLS")
-                                .check("must be true or false", v -> isBoolean((String) v)),
-                        Setting.optional("ca-cert-file", SettingType.STRING, "PEM file of the server's CA"),
-                        Setting.optional("cert-file", SettingType.STRING, "PEM client certificate"),
-                        Setting.optional("key-file", SettingType.STRING, "PEM client key"),
-                        Setting.optional("verify-hostname", SettingType.BOOLEAN, "check the server's host name")),
-                timeout("connect-timeout", "time to establish a connection"),
-                timeout("socket-timeout", "time to wait for a reply"),
-                timeout("publish-timeout", "longest a publish may wait for Redis"),
-                Setting.backoff("reconnect-backoff", "wait between reconnection attempts: { initial, max }, doubling"));
+        return Setting.block("redis", "the Redis connection of the registry (and of bus = redis)",
+                RedisSettings.SETTINGS.toArray(Setting[]::new));
     }
 
     private static Setting timeout(String key, String doc) {
         return Setting.optional(key, SettingType.DURATION, doc).between(Duration.ofMillis(1), MAX_TIMEOUT);
-    }
-
-    private static boolean isBoolean(String text) {
-        String value = text.trim().toLowerCase(Locale.ROOT);
-        return TRUE.contains(value) || FALSE.contains(value);
     }
 }

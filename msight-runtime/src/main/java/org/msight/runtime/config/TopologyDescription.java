@@ -10,7 +10,7 @@ import java.util.TreeMap;
 
 /**
  * A pipeline's topology as data, as Kafka Streams' {@code TopologyDescription}: its nodes in
- * file order and, for each topic, who publishes and who subscribes. {@code msight-run --check}
+ * file order and, for each topic, its bus, who publishes and who subscribes. {@code msight-run --check}
  * prints it as text, {@code --check --json} as JSON; tools and tests read it as is.
  *
  * @param file where the pipeline was read from
@@ -26,14 +26,15 @@ public record TopologyDescription(String file, String deviceName, String bus, Li
      *
      * @param subscribeTopic its input topic, or {@code null} for a source
      * @param publishTopic its output topic, or {@code null} for a sink
+     * @param group the group it shares its input topic with ({@code group-id}), or {@code null}
      * @param location {@code file:line} of its block
      */
     public record Node(String name, String type, String kind, String subscribeTopic, String publishTopic, int gap,
-            String location) {
+            String group, String location) {
     }
 
-    /** One topic and the nodes on each side of it, in file order. */
-    public record Topic(String name, List<String> publishers, List<String> subscribers) {
+    /** One topic, the bus that carries it, and the nodes on each side of it, in file order. */
+    public record Topic(String name, String bus, List<String> publishers, List<String> subscribers) {
     }
 
     /** The topology of a validated pipeline. */
@@ -42,16 +43,19 @@ public record TopologyDescription(String file, String deviceName, String bus, Li
         Map<String, Topic> topics = new TreeMap<>();
         for (NodeSpec node : spec.nodes()) {
             nodes.add(new Node(node.name(), node.type().name(), node.kind().name().toLowerCase(java.util.Locale.ROOT),
-                    node.subscribeTopic().orElse(null), node.publishTopic().orElse(null), node.gap(), node.location()));
-            node.publishTopic().ifPresent(t -> topic(topics, t).publishers().add(node.name()));
-            node.subscribeTopic().ifPresent(t -> topic(topics, t).subscribers().add(node.name()));
+                    node.subscribeTopic().orElse(null), node.publishTopic().orElse(null), node.gap(),
+                    node.group().orElse(null), node.location()));
+            node.publishTopic().ifPresent(t -> topic(topics, t, spec).publishers().add(node.name()));
+            node.subscribeTopic().ifPresent(t -> topic(topics, t, spec).subscribers().add(node.name()
+                    + node.group().map(g -> " (group " + g + ")").orElse("")));
         }
         return new TopologyDescription(spec.file(), spec.deviceName(), spec.bus(), List.copyOf(nodes),
                 List.copyOf(topics.values()));
     }
 
-    private static Topic topic(Map<String, Topic> topics, String name) {
-        return topics.computeIfAbsent(name, n -> new Topic(n, new ArrayList<>(), new ArrayList<>()));
+    private static Topic topic(Map<String, Topic> topics, String name, PipelineSpec spec) {
+        return topics.computeIfAbsent(name, n -> new Topic(n, spec.topicBuses().get(n), new ArrayList<>(),
+                new ArrayList<>()));
     }
 
     /** The form {@code msight-run --check} prints. */
@@ -72,7 +76,7 @@ public record TopologyDescription(String file, String deviceName, String bus, Li
         }
         out.append("Topics:\n");
         for (Topic topic : topics) {
-            out.append(String.format("  %-24s published by %s; subscribed by %s%n", topic.name(),
+            out.append(String.format("  %-24s on %s; published by %s; subscribed by %s%n", topic.name(), topic.bus(),
                     names(topic.publishers()), names(topic.subscribers())));
         }
         return out.toString();
@@ -93,13 +97,14 @@ public record TopologyDescription(String file, String deviceName, String bus, Li
             entry.put("subscribe-topic", node.subscribeTopic());
             entry.put("publish-topic", node.publishTopic());
             entry.put("gap", node.gap());
+            entry.put("group-id", node.group());
             entry.put("location", node.location());
             nodeList.add(entry);
         }
         root.put("nodes", nodeList);
         List<Map<String, Object>> topicList = new ArrayList<>();
         for (Topic topic : topics) {
-            topicList.add(Map.of("name", topic.name(), "publishers", topic.publishers(),
+            topicList.add(Map.of("name", topic.name(), "bus", topic.bus(), "publishers", topic.publishers(),
                     "subscribers", topic.subscribers()));
         }
         root.put("topics", topicList);

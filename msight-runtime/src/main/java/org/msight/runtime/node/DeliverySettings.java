@@ -5,6 +5,7 @@ import com.typesafe.config.ConfigException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
+import org.msight.api.Backoff;
 
 /**
  * How the runtime delivers the messages of an asynchronous sink, from the node's block over

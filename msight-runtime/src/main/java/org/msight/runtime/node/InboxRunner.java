@@ -3,26 +3,35 @@ package org.msight.runtime.node;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import org.msight.api.Backoff;
 import org.msight.api.Node;
 import org.msight.api.NodeKind;
 import org.msight.api.ProcessorNode;
 import org.msight.api.RetriableException;
 import org.msight.api.SinkNode;
+import org.msight.api.bus.Delivery;
+import org.msight.api.data.MalformedDataException;
 import org.msight.api.data.SensorData;
 import org.msight.runtime.bus.Inbox;
 import org.slf4j.Logger;
 
 /**
- * Runs a sink or a processor: takes messages from its inbox, applies gap, and hands the
- * admitted ones over (to an asynchronous sink through its {@link AsyncDelivery}). At shutdown it
+ * Runs a sink or a processor: takes messages from its inbox, applies gap, decodes the admitted
+ * ones (a malformed one is counted and skipped) and hands them over (to an asynchronous sink
+ * through its {@link AsyncDelivery}). Each delivery is {@linkplain Delivery#done() done} exactly
+ * once: handed over, skipped by gap, malformed, given up after a failure, or left over when the
+ * drain time ran out. At shutdown it
  * keeps going until the inbox is empty or the drain deadline passes, then a sink flushes what is
  * in flight with the time left.
  */
 public final class InboxRunner extends NodeRunner {
 
     private static final long POLL_MILLIS = 100;
+    private static final long MALFORMED_LOG_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(10);
 
     private final Inbox inbox;
+    private final String topic;
+    private final MalformedLog malformedLog;
     private final Gap gap;
     private final MessageHandler handler;
     /**
@@ -35,18 +44,22 @@ public final class InboxRunner extends NodeRunner {
     /** The delivery of an asynchronous sink, which counts out itself when a message arrives; otherwise null. */
     private final AsyncDelivery delivery;
     private volatile long drainDeadlineNanos;
-    private volatile SensorData pending;
+    private volatile Delivery pending;
     private volatile boolean flushing;
     private volatile int lostAtStop;
 
     /**
-     * @param received sees every message taken from the inbox, before gap
+     * @param topic the topic the inbox is subscribed to, for log lines
+     * @param received sees each message gap admitted, once decoded (the latest one per topic)
      * @param delivery the delivery of an asynchronous sink, its messages' way; {@code null} for others
      */
     public InboxRunner(String name, Node node, Logger log, NodeStats stats, ClassLoader loader, Backoff backoff,
-            Inbox inbox, int gap, Duration drainTimeout, Consumer<SensorData> received, AsyncDelivery delivery) {
+            Inbox inbox, String topic, int gap, Duration drainTimeout, Consumer<SensorData> received,
+            AsyncDelivery delivery) {
         super(name, node, log, stats, loader, backoff);
         this.inbox = inbox;
+        this.topic = topic;
+        this.malformedLog = new MalformedLog(log, MALFORMED_LOG_INTERVAL_NANOS);
         this.gap = new Gap(gap);
         this.delivery = delivery;
         this.handler = delivery != null ? delivery::submit
@@ -101,34 +114,50 @@ public final class InboxRunner extends NodeRunner {
     @Override
     protected boolean step() throws Exception {
         if (pending == null) {
-            SensorData next = inbox.poll(POLL_MILLIS, TimeUnit.MILLISECONDS);
+            Delivery next = inbox.poll(POLL_MILLIS, TimeUnit.MILLISECONDS);
             if (next == null) {
                 return false;
             }
             stats.in().increment();
-            received.accept(next);
             if (!gap.admit()) {
+                next.done();
                 return false;
             }
             pending = next;
         }
+        SensorData data;
         try {
-            handler.handle(pending);
+            data = pending.data();
+        } catch (MalformedDataException | Error e) { // an Error too: a plugin's data type out of memory, say
+            inbox.countMalformed();
+            malformedLog.skipped(topic, e instanceof MalformedDataException ? e.getMessage() : e.toString());
+            finishPending();
+            return false;
+        }
+        received.accept(data);
+        try {
+            handler.handle(data);
             if (sink && delivery == null) {
                 stats.out().increment();
-                stats.handled(pending);
+                stats.handled(data);
             }
-            pending = null;
+            finishPending();
             return true;
         } catch (RetriableException e) {
             if (!sink) {
-                pending = null;
+                finishPending();
             }
             throw e;
         } catch (Exception | Error e) {
-            pending = null;
+            finishPending();
             throw e;
         }
+    }
+
+    private void finishPending() {
+        Delivery done = pending;
+        pending = null;
+        done.done();
     }
 
     @Override
@@ -150,15 +179,20 @@ public final class InboxRunner extends NodeRunner {
             sink.flush(Duration.ofNanos(left));
         }
         flushing = false;
-        int lost = queued();
+    }
+
+    /** Finishes what was not handled, left in the inbox when the drain ran out or pending, and closes. */
+    @Override
+    protected void stopped() {
+        int lost = inbox.clear();
+        if (pending != null) {
+            finishPending();
+            lost++;
+        }
         if (lost > 0) {
             lostAtStop = lost;
             log.warn("drain time of {} ran out; {} queued messages were not handled", drainTimeout, lost);
         }
-    }
-
-    @Override
-    protected void stopped() {
         if (delivery != null) {
             delivery.close();
         }

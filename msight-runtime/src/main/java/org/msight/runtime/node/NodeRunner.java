@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import org.msight.api.Backoff;
 import org.msight.api.EndOfInputException;
 import org.msight.api.LogSafe;
 import org.msight.api.Node;

@@ -6,9 +6,9 @@ import java.util.function.Supplier;
 import org.msight.api.Counter;
 import org.msight.api.NodeContext;
 import org.msight.api.NodeKind;
+import org.msight.api.bus.Bus;
 import org.msight.api.data.MsightFormats;
 import org.msight.api.data.SensorData;
-import org.msight.runtime.bus.Bus;
 import org.msight.runtime.config.NodeSpec;
 import org.msight.runtime.http.LatestImages;
 import org.slf4j.Logger;
@@ -30,6 +30,10 @@ public final class RuntimeNodeContext implements NodeContext {
     private final String publishTopic;
     private final LatestImages latestImages;
 
+    /**
+     * @param bus the bus of the node's publish topic; {@code null} for sinks
+     * @param latestImages where the latest image of each topic is kept for previews
+     */
     public RuntimeNodeContext(NodeSpec spec, String deviceName, Bus bus, MsightFormats formats, NodeStats stats,
             LatestImages latestImages) {
         this.spec = spec;

@@ -18,12 +18,13 @@ import java.util.jar.JarFile;
 import java.util.stream.Stream;
 import org.msight.api.NodeProvider;
 import org.msight.api.Setting;
+import org.msight.api.bus.BusProvider;
 import org.msight.api.data.DataType;
 
 /**
- * Finds node types and data types: on the runtime's class path, and in plugins on the plugin
- * path, where each jar, or folder of jars, is one plugin with a {@link PluginClassLoader} of
- * its own.
+ * Finds node types, buses and data types: on the runtime's class path, and in plugins on the
+ * plugin path, where each jar, or folder of jars, is one plugin with a {@link PluginClassLoader}
+ * of its own.
  */
 public final class PluginLoader {
 
@@ -44,31 +45,37 @@ public final class PluginLoader {
      */
     public Plugins load(List<Path> pluginPath) throws PluginException {
         Map<String, NodeType> types = new LinkedHashMap<>();
+        Map<String, BusType> buses = new LinkedHashMap<>();
         List<DataType> dataTypes = new ArrayList<>();
         List<Plugins.BrokenPlugin> broken = new ArrayList<>();
-        addAll(parent, "class path", types, dataTypes, defaultsOn(parent, List.of()));
+        addAll(parent, "class path", types, buses, dataTypes, defaultsOn(parent, List.of()));
         for (Path folder : pluginPath) {
             for (Path plugin : pluginsIn(folder)) {
                 Map<String, NodeType> own = new LinkedHashMap<>(types);
+                Map<String, BusType> ownBuses = new LinkedHashMap<>(buses);
                 List<DataType> ownDataTypes = new ArrayList<>();
                 try {
                     PluginClassLoader loader = new PluginClassLoader(plugin.getFileName().toString(), jarsOf(plugin),
                             parent);
-                    addAll(loader, plugin.toString(), own, ownDataTypes, defaultsOn(loader, ownReferences(loader)));
+                    addAll(loader, plugin.toString(), own, ownBuses, ownDataTypes,
+                            defaultsOn(loader, ownReferences(loader)));
                     types.putAll(own);
+                    buses.putAll(ownBuses);
                     dataTypes.addAll(ownDataTypes);
                 } catch (PluginException | RuntimeException | LinkageError | java.util.ServiceConfigurationError e) {
-                    List<String> declared = own.keySet().stream().filter(t -> !types.containsKey(t)).toList();
+                    List<String> declared = new ArrayList<>(own.keySet().stream().filter(t -> !types.containsKey(t))
+                            .toList());
+                    ownBuses.keySet().stream().filter(b -> !buses.containsKey(b)).forEach(declared::add);
                     String problem = e instanceof PluginException ? e.getMessage() : e.toString();
                     broken.add(new Plugins.BrokenPlugin(plugin.toString(), problem,
                             e instanceof BrokenTypeException typed ? List.of(typed.typeName) : declared));
                 }
             }
         }
-        return new Plugins(types, dataTypes, List.copyOf(broken));
+        return new Plugins(types, buses, dataTypes, List.copyOf(broken));
     }
 
-    /** A plugin whose node type is known but unusable. */
+    /** A plugin whose node type or bus is known but unusable. */
     private static final class BrokenTypeException extends PluginException {
 
         private final String typeName;
@@ -79,21 +86,27 @@ public final class PluginLoader {
         }
     }
 
-    private void addAll(ClassLoader loader, String origin, Map<String, NodeType> types, List<DataType> dataTypes,
-            Config reference) throws PluginException {
-        ServiceLoader<NodeProvider> providers = ServiceLoader.load(NodeProvider.class, loader);
-        for (ServiceLoader.Provider<NodeProvider> candidate : providers.stream().toList()) {
-            if (candidate.type().getClassLoader() != loader && loader instanceof PluginClassLoader) {
-                continue; // found through the parent; registered from the class path already
-            }
-            NodeProvider provider = instantiate(candidate, origin);
+    private void addAll(ClassLoader loader, String origin, Map<String, NodeType> types, Map<String, BusType> buses,
+            List<DataType> dataTypes, Config reference) throws PluginException {
+        for (NodeProvider provider : providers(NodeProvider.class, loader, origin)) {
             NodeType previous = types.get(provider.type());
             if (previous != null) {
                 throw new PluginException("node type '" + provider.type() + "' is provided twice: by "
                         + previous.plugin() + " and by " + origin + "; remove one of them");
             }
-            Config defaults = defaultsOf(provider, reference, origin);
+            String path = NodeProvider.DEFAULTS_PATH + ".\"" + provider.type() + "\"";
+            Config defaults = defaultsOf(provider.settings(), reference, path, "node type", provider.type(), origin);
             types.put(provider.type(), new NodeType(provider, origin, versionOf(provider), defaults, loader));
+        }
+        for (BusProvider provider : providers(BusProvider.class, loader, origin)) {
+            BusType previous = buses.get(provider.name());
+            if (previous != null) {
+                throw new PluginException("bus '" + provider.name() + "' is provided twice: by "
+                        + previous.plugin() + " and by " + origin + "; remove one of them");
+            }
+            String path = "msight.\"" + provider.name() + "\"";
+            Config defaults = defaultsOf(provider.settings(), reference, path, "bus", provider.name(), origin);
+            buses.put(provider.name(), new BusType(provider, origin, versionOf(provider), defaults, loader));
         }
         for (ServiceLoader.Provider<DataType> candidate : ServiceLoader.load(DataType.class, loader).stream().toList()) {
             if (candidate.type().getClassLoader() == loader || !(loader instanceof PluginClassLoader)) {
@@ -102,22 +115,30 @@ public final class PluginLoader {
         }
     }
 
-    private static NodeProvider instantiate(ServiceLoader.Provider<NodeProvider> candidate, String origin)
-            throws PluginException {
-        try {
-            return candidate.get();
-        } catch (RuntimeException | LinkageError e) {
-            throw new PluginException("plugin " + origin + ": cannot create " + candidate.type().getName() + ": " + e, e);
+    /** The providers of {@code service} that {@code loader} itself holds (a plugin's parent's are skipped). */
+    private static <T> List<T> providers(Class<T> service, ClassLoader loader, String origin) throws PluginException {
+        List<T> found = new ArrayList<>();
+        for (ServiceLoader.Provider<T> candidate : ServiceLoader.load(service, loader).stream().toList()) {
+            if (candidate.type().getClassLoader() != loader && loader instanceof PluginClassLoader) {
+                continue; // found through the parent; registered from the class path already
+            }
+            try {
+                found.add(candidate.get());
+            } catch (RuntimeException | LinkageError e) {
+                throw new PluginException("plugin " + origin + ": cannot create " + candidate.type().getName() + ": " + e,
+                        e);
+            }
         }
+        return found;
     }
 
-    private static Config defaultsOf(NodeProvider provider, Config reference, String origin) throws PluginException {
-        String path = NodeProvider.DEFAULTS_PATH + ".\"" + provider.type() + "\"";
+    private static Config defaultsOf(List<Setting> settings, Config reference, String path, String kind, String name,
+            String origin) throws PluginException {
         Config defaults = reference.hasPath(path) ? reference.getConfig(path) : ConfigFactory.empty();
-        String missing = missingDefault(provider.settings(), defaults, "");
+        String missing = missingDefault(settings, defaults, "");
         if (missing != null) {
-            throw new BrokenTypeException(provider.type(), "plugin " + origin + ": optional setting '" + missing
-                    + "' of node type '" + provider.type() + "' has no default in its reference.conf under " + path);
+            throw new BrokenTypeException(name, "plugin " + origin + ": optional setting '" + missing + "' of " + kind
+                    + " '" + name + "' has no default in its reference.conf under " + path);
         }
         return defaults;
     }
@@ -157,7 +178,7 @@ public final class PluginLoader {
         }
     }
 
-    private static String versionOf(NodeProvider provider) {
+    private static String versionOf(Object provider) {
         String version = provider.getClass().getPackage().getImplementationVersion();
         return version != null ? version : "unknown";
     }

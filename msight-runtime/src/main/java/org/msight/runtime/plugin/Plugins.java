@@ -7,14 +7,16 @@ import java.util.TreeSet;
 import org.msight.api.data.DataType;
 
 /**
- * Everything the plugins provide: node types by name and the data types a bus can decode, and
- * the plugins that could not be loaded (a warning, and an error only for a pipeline using them).
+ * Everything the plugins provide: node types and buses by name, the data types a bus can decode,
+ * and the plugins that could not be loaded (a warning, and an error only for a pipeline using them).
  *
  * @param nodeTypes node types by type name, in discovery order
+ * @param busTypes buses by name, in discovery order ({@code memory} first: it is built in)
  * @param dataTypes data types beyond the built-in ones
  * @param broken plugins that could not be loaded
  */
-public record Plugins(Map<String, NodeType> nodeTypes, List<DataType> dataTypes, List<BrokenPlugin> broken) {
+public record Plugins(Map<String, NodeType> nodeTypes, Map<String, BusType> busTypes, List<DataType> dataTypes,
+        List<BrokenPlugin> broken) {
 
     /**
      * A plugin that could not be loaded.
@@ -35,9 +37,18 @@ public record Plugins(Map<String, NodeType> nodeTypes, List<DataType> dataTypes,
         return Optional.ofNullable(nodeTypes.get(name));
     }
 
+    public Optional<BusType> busType(String name) {
+        return Optional.ofNullable(busTypes.get(name));
+    }
+
     /** The type names, sorted, for messages that list them. */
     public TreeSet<String> typeNames() {
         return new TreeSet<>(nodeTypes.keySet());
+    }
+
+    /** The bus names, sorted, for messages that list them. */
+    public TreeSet<String> busNames() {
+        return new TreeSet<>(busTypes.keySet());
     }
 
     /**

@@ -93,7 +93,7 @@ class BadPipelineFilesTest {
     @Test
     void aBooleanThatIsNot() throws Exception {
         assertThat(refused("msight.registry.enabled = maybe\nnodes {\n" + SOURCE + "}\n}\n")).containsExactly(at(1)
-                + "msight.registry.enabled: must be true or false, not 'maybe'");
+                + "msight.registry.enabled: 'maybe' is not one of auto, true, false");
     }
 
     @Test
@@ -125,13 +125,13 @@ class BadPipelineFilesTest {
                 }
                 """)).containsExactly(
                 at(2) + "msight.bsu: unknown setting of the msight block (did you mean 'bus'?); it takes: device-name,"
-                        + " bus, plugin-path, drain-timeout, stats-interval, logging-level, stop-when-sources-finish, logging,"
-                        + " http, redis, registry, node-defaults",
+                        + " bus, topics, plugin-path, drain-timeout, stats-interval, logging-level,"
+                        + " stop-when-sources-finish, logging, http, redis, registry, node-defaults",
                 at(3) + "msight.redis.prot: unknown setting of block 'redis' (did you mean 'port'?); it takes: host,"
-                        + " port, db, username, password, tls, connect-timeout, socket-timeout, publish-timeout,"
+                        + " port, unix-socket-path, db, username, password, tls, connect-timeout, socket-timeout, publish-timeout,"
                         + " reconnect-backoff",
                 at(3) + "msight.redis.pasword: unknown setting of block 'redis' (did you mean 'password'?); it takes:"
-                        + " host, port, db, username, password, tls, connect-timeout, socket-timeout, publish-timeout,"
+                        + " host, port, unix-socket-path, db, username, password, tls, connect-timeout, socket-timeout, publish-timeout,"
                         + " reconnect-backoff",
                 at(4) + "msight.registry.hartbeat: unknown setting of block 'registry' (did you mean 'heartbeat'?);"
                         + " it takes: enabled, replace, heartbeat",

@@ -14,9 +14,12 @@ import org.msight.api.SettingType;
 
 class RuntimeSettingsTest {
 
-    /** The runtime's defaults; node-types holds the plugins' (here the test node types'), not the runtime's. */
+    /**
+     * The runtime's defaults; node-types holds the plugins' (here the test node types'), and
+     * loopback the test bus's, not the runtime's.
+     */
     private final Config reference = ConfigFactory.defaultReference(RuntimeSettingsTest.class.getClassLoader())
-            .getConfig("msight").withoutPath("node-types");
+            .getConfig("msight").withoutPath("node-types").withoutPath("loopback");
 
     @Test
     void everyDefaultOfTheMsightBlockIsDeclaredAndEveryDeclaredKeyHasADefault() {

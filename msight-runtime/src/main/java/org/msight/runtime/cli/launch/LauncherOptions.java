@@ -1,6 +1,7 @@
 package org.msight.runtime.cli.launch;
 
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.msight.runtime.config.ConfigProblem;
 import picocli.CommandLine.Model.CommandSpec;
@@ -53,15 +54,20 @@ final class LauncherOptions {
             description = "Serve /metrics, /health, /ready, /nodes and previews on 127.0.0.1:PORT (default: no endpoint).")
     Integer httpPort;
 
-    @Option(names = "--group-id", description = "Accepted for MSight compatibility; pub/sub topics have no consumer groups.")
+    @Option(names = "--group-id", description = "Subscribers: share the topic with the nodes of this group, each"
+            + " message to one of them (NATS queue group, Kafka consumer group; Kafka's default: <name>_group).")
     String groupId;
 
+    /** The buses MSight's {@code MSIGHT_PUBSUB_BACKEND} chooses among. */
+    static final List<String> BACKENDS = List.of("redis", "nats", "kafka");
+
     /**
-     * The msight block: the Redis bus, the level, the heartbeat flags and --replace.
+     * The msight block: the bus {@code backend}, the level, the heartbeat flags and --replace. The
+     * nodes register in MSight's registry in Redis whatever the bus, as MSight's do.
      *
      * @param defaultTolerance MSight's default heartbeat tolerance for this kind of node, in seconds
      */
-    Map<String, Object> runtimeBlock(double defaultTolerance) {
+    Map<String, Object> runtimeBlock(String backend, double defaultTolerance) {
         if (heartbeatUpdateInterval != null && !(heartbeatUpdateInterval > 0)) {
             throw new ParameterException(spec.commandLine(), "--heartbeat-update-interval must be positive, was "
                     + heartbeatUpdateInterval);
@@ -75,11 +81,11 @@ final class LauncherOptions {
         putSeconds(heartbeat, "checking-duration", heartbeatCheckingDuration);
         heartbeat.put("action-on-error", actionOnError);
         Map<String, Object> msight = new LinkedHashMap<>();
-        msight.put("bus", "redis");
+        msight.put("bus", backend);
         if (loggingLevel != null) {
             msight.put("logging-level", loggingLevel);
         }
-        msight.put("registry", Map.of("heartbeat", heartbeat, "replace", replace));
+        msight.put("registry", Map.of("enabled", true, "heartbeat", heartbeat, "replace", replace));
         msight.put("http", httpPort == null ? Map.of("enabled", false) : Map.of("enabled", true, "port", httpPort));
         return msight;
     }
@@ -113,6 +119,15 @@ final class LauncherOptions {
         node.put("type", type);
         node.put("registry-type", msightClass);
         node.put("gap", gap);
+        return node;
+    }
+
+    /** A subscribing node's block of {@code type}: the common flags and {@code --group-id}. */
+    Map<String, Object> subscriberBlock(String type, String msightClass) {
+        Map<String, Object> node = nodeBlock(type, msightClass);
+        if (groupId != null) {
+            node.put("group-id", groupId);
+        }
         return node;
     }
 

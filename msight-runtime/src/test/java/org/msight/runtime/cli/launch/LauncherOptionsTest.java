@@ -35,19 +35,19 @@ class LauncherOptionsTest {
 
     @Test
     void msightsDefaultsAreStopAndTheToleranceOfTheNodesKind() {
-        Map<String, Object> registry = registry(http().options.runtimeBlock(-1));
+        Map<String, Object> registry = registry(http().options.runtimeBlock("redis", -1));
         assertThat(registry).containsEntry("replace", false);
         assertThat(heartbeat(registry)).containsEntry("tolerance", "-1.0s")
                 .containsEntry("checking-duration", "15.0s").containsEntry("action-on-error", "stop")
                 .doesNotContainKey("update-interval");
-        assertThat(heartbeat(registry(http().options.runtimeBlock(60))))
+        assertThat(heartbeat(registry(http().options.runtimeBlock("redis", 60))))
                 .containsEntry("tolerance", "60.0s");
     }
 
     @Test
     void msightsFlagsAreTakenAndTheIterationCountIsAcceptedNotMadeATimer() {
         Map<String, Object> registry = registry(http("--heartbeat-tolerance", "0", "--heartbeat-update-interval", "10",
-                "--action-on-error", "continue", "--replace", "--logging-level", "FATAL").options.runtimeBlock(-1));
+                "--action-on-error", "continue", "--replace", "--logging-level", "FATAL").options.runtimeBlock("redis", -1));
         assertThat(registry).containsEntry("replace", true);
         assertThat(heartbeat(registry)).containsEntry("tolerance", "0.0s")
                 .containsEntry("action-on-error", "continue").doesNotContainKey("update-interval");
