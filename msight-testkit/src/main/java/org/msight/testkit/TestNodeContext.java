@@ -39,7 +39,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class TestNodeContext implements NodeContext {
 
-    private static final MsightFormats FORMATS = MsightCodec.withBuiltInTypesAnd(
+    static final MsightFormats FORMATS = MsightCodec.withBuiltInTypesAnd(
             ServiceLoader.load(DataType.class).stream().map(ServiceLoader.Provider::get).toList());
 
     private final Config config;
@@ -204,7 +204,7 @@ public final class TestNodeContext implements NodeContext {
         }
     }
 
-    private static final class AdderCounter implements Counter {
+    static final class AdderCounter implements Counter {
         private final LongAdder total = new LongAdder();
 
         @Override
