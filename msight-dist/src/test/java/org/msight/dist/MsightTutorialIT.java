@@ -99,11 +99,12 @@ class MsightTutorialIT {
             }
 
             redis.stop();
-            Thread.sleep(1500);
+            rtsp.awaitOutput("Redis unreachable at", STARTUP);
+            http.awaitOutput("Redis unreachable at", STARTUP);
             redis.start();
             int before = server.uploads().size();
-            await().atMost(Duration.ofSeconds(20)).until(() -> server.uploads().size() >= before + 3);
-            assertThat(rtsp.output()).contains("Redis connection restored after");
+            await().atMost(STARTUP).until(() -> server.uploads().size() >= before + 3);
+            rtsp.awaitOutput("Redis connection restored after", STARTUP);
 
             assertThat(http.terminate(STARTUP)).isZero();
             assertThat(registeredNodes()).doesNotContain("http_uploader_node").contains("rtsp_node");

@@ -160,7 +160,7 @@ class ThirdPartyPluginIT {
             await().atMost(Duration.ofSeconds(20)).until(() -> lines(out).size() == 20);
             // the source printed its class's v1, the sink appended its own v2
             assertThat(lines(out)).isEqualTo(expectedLines(20));
-            run.awaitOutput(" - it-device - out - INFO :: throughput: in ", Duration.ofSeconds(10));
+            run.awaitOutput(" - it-device - out - INFO :: throughput: in ", Duration.ofSeconds(30));
             assertThat(run.terminate(Duration.ofSeconds(15))).isZero();
         }
     }

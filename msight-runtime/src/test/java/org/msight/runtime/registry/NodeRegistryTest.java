@@ -3,15 +3,12 @@ package org.msight.runtime.registry;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.msight.runtime.bus.redis.RedisTests.await;
-import static org.msight.runtime.bus.redis.RedisTests.messages;
 import static org.msight.runtime.bus.redis.RedisTests.withDefaultLocale;
 
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CopyOnWriteArrayList;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -21,6 +18,7 @@ import org.msight.runtime.bus.redis.RedisAccessException;
 import org.msight.runtime.bus.redis.RedisSettings;
 import org.msight.runtime.bus.redis.RedisTests;
 import org.msight.runtime.registry.HeartbeatSettings.ActionOnError;
+import org.msight.testkit.LogCapture;
 import org.msight.testkit.RedisTestServer;
 import redis.clients.jedis.Jedis;
 
@@ -126,16 +124,18 @@ class NodeRegistryTest {
     void entriesComeBackAfterRedisRestartsEmpty() throws Throwable {
         NodeRegistry registry = open(QUICK);
         registry.register(RTSP, RTSP_TOPICS, NodeRegistryTest::ignore);
-        ListAppender<ILoggingEvent> log = RedisTests.captureLog(NodeRegistry.class);
-        withDefaultLocale(Locale.GERMANY, () -> {
-            raw.close();
-            server.stop();
-            server.start();
-            raw = settings.connect(settings.socketTimeout());
-            await("the entry to come back", () -> raw.hexists(NodeRegistry.NODES, "rtsp_node"));
-            await("the topic to come back", () -> raw.hexists(NodeRegistry.TOPICS, "rtsp_topic"));
-        });
-        assertThat(messages(log)).anyMatch(m -> m.matches("Heartbeat restored after [0-9]+\\.[0-9] s"));
+        try (LogCapture log = LogCapture.of(NodeRegistry.class)) {
+            withDefaultLocale(Locale.GERMANY, () -> {
+                raw.close();
+                server.stop();
+                server.start();
+                raw = settings.connect(settings.socketTimeout());
+                await("the entry to come back", () -> raw.hexists(NodeRegistry.NODES, "rtsp_node"));
+                await("the topic to come back", () -> raw.hexists(NodeRegistry.TOPICS, "rtsp_topic"));
+                // logged by the heartbeat thread after the entries are written back
+                log.awaitMatching("Heartbeat restored after [0-9]+\\.[0-9] s");
+            });
+        }
     }
 
     @Test

@@ -2,12 +2,10 @@ package org.msight.runtime.bus.redis;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.msight.runtime.bus.redis.RedisTests.await;
-import static org.msight.runtime.bus.redis.RedisTests.messages;
 import static org.msight.runtime.bus.redis.RedisTests.settings;
 
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -20,6 +18,8 @@ import org.msight.api.data.Metadata;
 import org.msight.api.data.SensorData;
 import org.msight.codec.MsightCodec;
 import org.msight.runtime.bus.Inbox;
+import org.msight.testkit.LogCapture;
+import org.msight.testkit.Waits;
 import org.msight.testkit.RedisTestServer;
 import redis.clients.jedis.Jedis;
 
@@ -32,10 +32,11 @@ class RedisBusTest {
     private RedisBus publisher;
     private RedisBus subscriber;
     private TcpProxy proxy;
+    private final LogCapture log = LogCapture.of(RedisBus.class);
 
     @AfterEach
     void tearDown() {
-        for (AutoCloseable closeable : new AutoCloseable[] {publisher, subscriber, proxy, server}) {
+        for (AutoCloseable closeable : new AutoCloseable[] {publisher, subscriber, proxy, server, log}) {
             try {
                 if (closeable != null) {
                     closeable.close();
@@ -94,6 +95,13 @@ class RedisBusTest {
         });
     }
 
+    /** How many PINGs Redis has answered, from its command statistics. */
+    private static long pingsAnswered(Jedis raw) {
+        return raw.info("commandstats").lines().filter(line -> line.startsWith("cmdstat_ping:calls="))
+                .mapToLong(line -> Long.parseLong(line.replaceFirst("cmdstat_ping:calls=([0-9]+),.*", "$1")))
+                .sum();
+    }
+
     @Test
     void messagesGoFromOneBusToAnotherInMsightsWireFormat() throws Exception {
         server = new RedisTestServer().start();
@@ -119,7 +127,6 @@ class RedisBusTest {
         server = new RedisTestServer().start();
         RedisSettings settings = settings(server.port(), null);
         Inbox inbox = connectTwoBuses(settings);
-        ListAppender<ILoggingEvent> log = RedisTests.captureLog(RedisBus.class);
         try (Jedis raw = settings.connect(settings.socketTimeout())) {
             raw.publish(TOPIC.getBytes(StandardCharsets.UTF_8), new byte[] {(byte) 0x93, 1, 2, 3});
             raw.publish(TOPIC, "not msgpack at all");
@@ -129,7 +136,7 @@ class RedisBusTest {
         assertThat(next).isNotNull();
         assertThat(next.metadata().frameId()).isEqualTo(1002);
         assertThat(inbox.malformed()).isEqualTo(2);
-        assertThat(messages(log)).filteredOn(m -> m.contains("malformed")).hasSize(1)
+        assertThat(log.messages()).filteredOn(m -> m.contains("malformed")).hasSize(1)
                 .first().asString().contains("topic 'rtsp_topic'").contains("payload should be a map but is an array");
     }
 
@@ -141,7 +148,6 @@ class RedisBusTest {
             throw new OutOfMemoryError("test: a data type out of memory");
         });
         Inbox inbox = connectTwoBuses(settings, settings, MsightCodec.withBuiltInTypesAnd(List.of(failing)));
-        ListAppender<ILoggingEvent> log = RedisTests.captureLog(RedisBus.class);
         publisher.publish(TOPIC, new SensorData(image(9).metadata()) {
             @Override
             public String typeTag() {
@@ -153,7 +159,7 @@ class RedisBusTest {
         assertThat(next).isNotNull();
         assertThat(next.metadata().frameId()).isEqualTo(1010);
         assertThat(inbox.malformed()).isOne();
-        assertThat(messages(log)).filteredOn(m -> m.contains("malformed")).singleElement().asString()
+        assertThat(log.messages()).filteredOn(m -> m.contains("malformed")).singleElement().asString()
                 .contains("java.lang.OutOfMemoryError: test: a data type out of memory");
     }
 
@@ -161,8 +167,10 @@ class RedisBusTest {
     void aConnectionThatGoesSilentIsDroppedAndTheSubscriberReconnects() throws Exception {
         Inbox inbox = connectTwoBusesThroughAProxy();
         int connected = proxy.connections(); // the subscribing bus's publisher and subscriber
-        ListAppender<ILoggingEvent> log = RedisTests.captureLog(RedisBus.class);
-        Thread.sleep(2 * settings(proxy.port(), null).socketTimeout().toMillis() + 500);
+        // three keep-alive pings: longer than the two silent intervals after which a connection is dropped
+        try (Jedis raw = settings(server.port(), null).connect(settings(server.port(), null).socketTimeout())) {
+            await("three keep-alive pings", () -> pingsAnswered(raw) >= 3);
+        }
         assertThat(proxy.connections()).as("an idle connection that answers its pings is kept").isEqualTo(connected);
         publisher.publish(TOPIC, image(11));
         assertThat(inbox.poll(5, TimeUnit.SECONDS)).isNotNull();
@@ -170,7 +178,7 @@ class RedisBusTest {
         proxy.silenceOpenConnections();
         publishUntilReceived(inbox, image(12));
         assertThat(proxy.connections()).isEqualTo(connected + 1);
-        assertThat(messages(log)).anyMatch(m -> m.startsWith("Redis at 127.0.0.1:" + proxy.port()
+        assertThat(log.messages()).anyMatch(m -> m.startsWith("Redis at 127.0.0.1:" + proxy.port()
                 + " stopped answering (nothing for ") && m.endsWith(" ms); retrying"));
     }
 
@@ -178,13 +186,12 @@ class RedisBusTest {
     void aReplyTooLargeForMemoryMakesTheSubscriberReconnect() throws Exception {
         Inbox inbox = connectTwoBusesThroughAProxy();
         int connected = proxy.connections();
-        ListAppender<ILoggingEvent> log = RedisTests.captureLog(RedisBus.class);
         // a pub/sub message whose payload claims 2 GiB: Jedis allocates that before reading it
         proxy.sendToClients("*3\r\n$7\r\nmessage\r\n$10\r\nrtsp_topic\r\n$2147483647\r\n"
                 .getBytes(StandardCharsets.US_ASCII));
         publishUntilReceived(inbox, image(13));
         assertThat(proxy.connections()).isEqualTo(connected + 1);
-        assertThat(messages(log)).contains("Redis subscriber failed; reconnecting");
+        assertThat(log.messages()).contains("Redis subscriber failed; reconnecting");
     }
 
     @Test
@@ -192,25 +199,24 @@ class RedisBusTest {
         server = new RedisTestServer().start();
         RedisSettings settings = settings(server.port(), null);
         Inbox inbox = connectTwoBuses(settings);
-        ListAppender<ILoggingEvent> log = RedisTests.captureLog(RedisBus.class);
         publisher.publish(TOPIC, image(3));
         assertThat(inbox.poll(5, TimeUnit.SECONDS)).isNotNull();
 
         server.stop();
-        for (int i = 0; i < 5; i++) {
-            long started = System.nanoTime();
-            assertThat(publisher.publish(TOPIC, image(4))).as("published while Redis is away").isFalse();
-            assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started))
-                    .as("a publish while Redis is away returns quickly").isLessThan(1500);
-        }
+        // a publish while Redis is away returns (how fast is the publish-timeout's job, not a test's)
+        assertTimeoutPreemptively(Waits.GENEROUS, () -> {
+            for (int i = 0; i < 5; i++) {
+                assertThat(publisher.publish(TOPIC, image(4))).as("published while Redis is away").isFalse();
+            }
+        });
 
         server.start();
         awaitSubscribed(settings);
         publishUntilReceived(inbox, image(5));
         // once per outage and bus; this test runs two buses, as two processes would
-        assertThat(messages(log)).filteredOn(m -> m.startsWith("Redis unreachable at 127.0.0.1:" + server.port()))
+        assertThat(log.messages()).filteredOn(m -> m.startsWith("Redis unreachable at 127.0.0.1:" + server.port()))
                 .hasSize(2).allMatch(m -> m.endsWith("; retrying"));
-        await("the restored line", () -> messages(log).stream().anyMatch(m -> m.matches(
+        await("the restored line", () -> log.messages().stream().anyMatch(m -> m.matches(
                 "Redis connection restored after [0-9.]+ s")));
     }
 

@@ -1,16 +1,11 @@
 package org.msight.runtime.bus.redis;
 
-import static org.assertj.core.api.Assertions.fail;
-
-import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
 import java.time.Duration;
-import java.util.List;
 import java.util.Locale;
 import java.util.function.BooleanSupplier;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.function.Executable;
-import org.slf4j.LoggerFactory;
+import org.msight.testkit.Waits;
 
 /** Helpers for tests against a real redis-server. */
 public final class RedisTests {
@@ -24,20 +19,9 @@ public final class RedisTests {
                 Duration.ofSeconds(1), Duration.ofMillis(300), Duration.ofMillis(50), Duration.ofMillis(300));
     }
 
-    /** Waits up to 10 s for a condition. */
+    /** Waits for a condition, as long as {@link Waits#GENEROUS} at most. */
     public static void await(String what, BooleanSupplier condition) {
-        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                fail("timed out waiting for " + what);
-            }
-            try {
-                Thread.sleep(10);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                fail("interrupted waiting for " + what);
-            }
-        }
+        Awaitility.await(what).atMost(Waits.GENEROUS).until(condition::getAsBoolean);
     }
 
     /** Runs {@code test} with {@code locale} as the JVM's default, as on a machine set up for it. */
@@ -48,21 +32,6 @@ public final class RedisTests {
             test.execute();
         } finally {
             Locale.setDefault(previous);
-        }
-    }
-
-    /** Collects what a class logs, until {@link ListAppender#stop()}. */
-    public static ListAppender<ILoggingEvent> captureLog(Class<?> loggerClass) {
-        ListAppender<ILoggingEvent> appender = new ListAppender<>();
-        appender.start();
-        ((Logger) LoggerFactory.getLogger(loggerClass)).addAppender(appender);
-        return appender;
-    }
-
-    /** The formatted messages captured so far. */
-    public static List<String> messages(ListAppender<ILoggingEvent> appender) {
-        synchronized (appender.list) {
-            return appender.list.stream().map(ILoggingEvent::getFormattedMessage).toList();
         }
     }
 }

@@ -4,32 +4,23 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.bytedeco.ffmpeg.global.avutil.AV_LOG_FATAL;
 import static org.bytedeco.ffmpeg.global.avutil.av_log;
 
-import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
 import org.junit.jupiter.api.Test;
-import org.slf4j.LoggerFactory;
+import org.msight.testkit.LogCapture;
 
 class FfmpegLogTest {
 
     @Test
     void rtspRequestsAsFfmpegDumpsThemAtTraceLoseTheirCredentials() {
         FfmpegLog.install();
-        Logger ffmpeg = (Logger) LoggerFactory.getLogger("ffmpeg");
-        ListAppender<ILoggingEvent> logged = new ListAppender<>();
-        logged.start();
-        ffmpeg.addAppender(logged);
-        try {
+        try (LogCapture log = LogCapture.of("ffmpeg")) {
             // Shaped as rtsp.c's "Sending:" dump; at FATAL so it is logged whatever the level.
             av_log(null, AV_LOG_FATAL, "Sending:\nDESCRIBE rtsp://admin:s3cret@127.0.0.1:8554/live RTSP/1.0\r\n"
                     + "CSeq: 3\r\nAuthorization: Basic YWRtaW46czNjcmV0\r\n"
                     + "proxy-authorization: Digest username=\"admin\", response=\"6629fae4\"\r\n\r\n--\n");
-        } finally {
-            ffmpeg.detachAppender(logged);
+            assertThat(log.messages()).singleElement().asString()
+                    .contains("rtsp://admin:***@127.0.0.1:8554/live", "CSeq: 3", "Authorization: ***",
+                            "proxy-authorization: ***")
+                    .doesNotContain("s3cret", "YWRtaW46czNjcmV0", "6629fae4");
         }
-        assertThat(logged.list).singleElement().extracting(ILoggingEvent::getFormattedMessage).asString()
-                .contains("rtsp://admin:***@127.0.0.1:8554/live", "CSeq: 3", "Authorization: ***",
-                        "proxy-authorization: ***")
-                .doesNotContain("s3cret", "YWRtaW46czNjcmV0", "6629fae4");
     }
 }

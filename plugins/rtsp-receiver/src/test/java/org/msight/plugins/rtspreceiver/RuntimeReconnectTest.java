@@ -2,10 +2,8 @@ package org.msight.plugins.rtspreceiver;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import ch.qos.logback.classic.Level;
-import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
+import static org.awaitility.Awaitility.await;
+
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -18,13 +16,19 @@ import org.junit.jupiter.params.provider.ValueSource;
 import org.msight.api.data.ImageData;
 import org.msight.runtime.Pipeline;
 import org.msight.runtime.Runtime;
+import org.msight.testkit.LogCapture;
+import org.msight.testkit.Waits;
 import org.msight.testkit.RtspTestServer;
-import org.slf4j.LoggerFactory;
+import org.slf4j.event.Level;
 
-/** The receiver run by the real runtime on the memory bus, through camera outages. */
+/**
+ * The receiver run by the real runtime on the memory bus, through camera outages: it resumes
+ * by itself each time (how fast is bench/decode's business, not a test's).
+ */
 class RuntimeReconnectTest {
 
-    private static final Duration WAIT = Duration.ofSeconds(20);
+    private static final Duration WAIT = Waits.GENEROUS;
+    private static final String OUTAGE = "retrying with backoff";
 
     private static RtspTestServer server;
 
@@ -44,40 +48,37 @@ class RuntimeReconnectTest {
     @ParameterizedTest
     @ValueSource(strings = {"tcp", "udp"})
     void resumesByItselfEachTimeTheServerIsKilledAndRestarted(String transport) throws Exception {
-        Logger root = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
-        ListAppender<ILoggingEvent> logged = new ListAppender<>();
-        logged.start();
-        root.addAppender(logged);
         String sink = "sink-" + transport;
-        Pipeline pipeline = start("""
-                nodes {
-                  camera { type = rtsp-receiver, publish-topic = frames, url = "%s", rtsp-transport = %s,
-                           read-timeout = 1s }
-                  %s { type = test-image-collector, subscribe-topic = frames }
+        try (LogCapture log = LogCapture.all()) {
+            Pipeline pipeline = start("""
+                    nodes {
+                      camera { type = rtsp-receiver, publish-topic = frames, url = "%s", rtsp-transport = %s,
+                               read-timeout = 1s }
+                      %s { type = test-image-collector, subscribe-topic = frames }
+                    }
+                    """.formatted(server.url(), transport, sink));
+            try {
+                awaitReceived(sink, 1);
+                for (int outage = 1; outage <= 3; outage++) {
+                    server.stop();
+                    int outages = outage;
+                    await("outage " + outage + " noticed").atMost(WAIT)
+                            .until(() -> outageLines(log).size() == outages);
+                    server.restart();
+                    awaitReceived(sink, received(sink).size() + 1);
                 }
-                """.formatted(server.url(), transport, sink));
-        try {
-            awaitReceived(sink, 1);
-            for (int outage = 1; outage <= 3; outage++) {
-                server.stop();
-                Thread.sleep(1_500);
-                server.restart();
-                long back = System.nanoTime();
-                awaitReceived(sink, received(sink).size() + 1);
-                double resumedAfter = (System.nanoTime() - back) / 1e9;
-                assertThat(resumedAfter).as("seconds to resume after outage %d", outage).isLessThan(2.0);
+            } finally {
+                assertThat(pipeline.stop()).as("stopped within the limits").isTrue();
             }
-        } finally {
-            assertThat(pipeline.stop()).as("stopped within the limits").isTrue();
-            root.detachAppender(logged);
+            // One outage line and one recovery line each time, from the runtime's node runner.
+            assertThat(outageLines(log)).hasSize(3);
+            assertThat(log.messages()).filteredOn(m -> m.startsWith("recovered after")).hasSize(3);
         }
-        // One outage line and one recovery line each time, from the runtime's node runner.
-        assertThat(logged.list).filteredOn(e -> e.getLevel() == Level.WARN)
-                .extracting(ILoggingEvent::getFormattedMessage)
-                .filteredOn(m -> m.endsWith("retrying with backoff")).hasSize(3);
-        assertThat(logged.list).extracting(ILoggingEvent::getFormattedMessage)
-                .filteredOn(m -> m.startsWith("recovered after")).hasSize(3);
         received(sink).forEach(Jpegs::decode);
+    }
+
+    private static List<String> outageLines(LogCapture log) {
+        return log.messages(Level.WARN).stream().filter(m -> m.endsWith(OUTAGE)).toList();
     }
 
     private Pipeline start(String hocon) throws Exception {
@@ -91,11 +92,7 @@ class RuntimeReconnectTest {
         return ImageCollector.RECEIVED.getOrDefault(sink, List.of());
     }
 
-    private static void awaitReceived(String sink, int count) throws InterruptedException {
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        while (received(sink).size() < count && System.nanoTime() < deadline) {
-            Thread.sleep(5);
-        }
-        assertThat(received(sink)).as("images received within %s", WAIT).hasSizeGreaterThanOrEqualTo(count);
+    private static void awaitReceived(String sink, int count) {
+        await(count + " images received").atMost(WAIT).until(() -> received(sink).size() >= count);
     }
 }
