@@ -32,6 +32,7 @@ import org.msight.testkit.KafkaTestServer;
 import org.msight.testkit.MsightVectors;
 import org.msight.testkit.TestBusContext;
 import org.msight.testkit.TestReceiver;
+import org.msight.testkit.Waits;
 import org.slf4j.event.Level;
 
 /**
@@ -41,7 +42,8 @@ import org.slf4j.event.Level;
  */
 class KafkaBusTest {
 
-    private static final Duration WAIT = Duration.ofSeconds(60);
+    /** A group's join and its rebalances take a loaded machine seconds more than a connection. */
+    private static final Duration WAIT = Waits.GENEROUS.multipliedBy(2);
     private static KafkaTestServer broker;
 
     private final List<Bus> buses = new ArrayList<>();
@@ -125,7 +127,8 @@ class KafkaBusTest {
         TestReceiver receiver = TestReceiver.handling();
         Bus bus = bus(context, new Subscription(topic, "uploader", Optional.empty(), receiver));
         Map<String, byte[]> vectors = new HashMap<>(MsightVectors.messagePack());
-        vectors.remove("image_gray"); // the codec does not read two-element sizes yet
+        // not read by the codec yet: grayscale sizes of two elements, data types it does not know
+        vectors.keySet().removeAll(List.of("image_gray", "weather_data"));
         for (byte[] vector : vectors.values()) {
             assertThat(bus.publish(topic, context.formats().fromMessagePack(vector))).isTrue();
         }
