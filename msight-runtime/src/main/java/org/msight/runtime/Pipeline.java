@@ -19,7 +19,7 @@ import org.msight.runtime.config.ConfigProblem;
 import org.msight.runtime.config.NodeSpec;
 import org.msight.runtime.config.PipelineConfigException;
 import org.msight.runtime.config.PipelineSpec;
-import org.msight.runtime.node.Backoff;
+import org.msight.api.Backoff;
 import org.msight.runtime.node.InboxRunner;
 import org.msight.runtime.node.NodeMetrics;
 import org.msight.runtime.node.NodeRunner;

@@ -3,6 +3,7 @@ package org.msight.runtime.node;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import org.msight.api.Backoff;
 import org.msight.api.Node;
 import org.msight.api.NodeKind;
 import org.msight.api.RetriableException;

@@ -1,5 +1,6 @@
 package org.msight.runtime.node;
 
+import org.msight.api.Backoff;
 import org.msight.api.NodeKind;
 import org.msight.api.SourceNode;
 import org.slf4j.Logger;

@@ -7,7 +7,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 import org.msight.api.data.SensorData;
 import org.msight.codec.MsightCodec;
-import org.msight.runtime.node.Backoff;
+import org.msight.api.Backoff;
 import redis.clients.jedis.Jedis;
 
 /**

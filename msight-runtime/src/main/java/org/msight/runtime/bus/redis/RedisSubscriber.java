@@ -13,7 +13,7 @@ import org.msight.api.data.MalformedDataException;
 import org.msight.api.data.SensorData;
 import org.msight.codec.MsightCodec;
 import org.msight.runtime.bus.Inbox;
-import org.msight.runtime.node.Backoff;
+import org.msight.api.Backoff;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import redis.clients.jedis.BinaryJedisPubSub;

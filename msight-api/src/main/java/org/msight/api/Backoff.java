@@ -1,8 +1,12 @@
-package org.msight.runtime.node;
+package org.msight.api;
 
 import java.time.Duration;
 
-/** Waits that start at {@code initial} and double up to {@code max}; reset after a success. */
+/**
+ * Waits that start at {@code initial} and double up to {@code max}; reset after a success. The
+ * runtime restarts failed nodes with it, and a bus plugin can reconnect to its server with it.
+ * Not thread-safe.
+ */
 public final class Backoff {
 
     private final Duration initial;

@@ -1,0 +1,29 @@
+package org.msight.api.bus;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import org.junit.jupiter.api.Test;
+
+class ServerListTest {
+
+    @Test
+    void readsMsightsPythonListLiterals() {
+        assertThat(ServerList.parse("['nats://localhost:4222']")).containsExactly("nats://localhost:4222");
+        assertThat(ServerList.parse(" [ 'h1:9092', \"h2:9092\" ,'h3:9092', ] "))
+                .containsExactly("h1:9092", "h2:9092", "h3:9092");
+    }
+
+    @Test
+    void readsPlainListsAndSingleAddresses() {
+        assertThat(ServerList.parse("h1:9092,h2:9092")).containsExactly("h1:9092", "h2:9092");
+        assertThat(ServerList.parse("nats://h:4222")).containsExactly("nats://h:4222");
+    }
+
+    @Test
+    void refusesWhatItCannotRead() {
+        assertThatThrownBy(() -> ServerList.parse("[]")).hasMessage("no server in \"[]\"; write ['host:port']");
+        assertThatThrownBy(() -> ServerList.parse("['h:1'")).hasMessageStartingWith("unbalanced brackets");
+        assertThatThrownBy(() -> ServerList.parse("['h:1]")).hasMessageStartingWith("unmatched quote");
+    }
+}
