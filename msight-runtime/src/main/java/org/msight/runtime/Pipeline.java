@@ -13,7 +13,8 @@ import org.msight.api.ProcessorNode;
 import org.msight.api.SinkNode;
 import org.msight.api.SourceNode;
 import org.msight.api.data.MsightFormats;
-import org.msight.runtime.bus.Bus;
+import org.msight.api.bus.Subscription;
+import org.msight.runtime.bus.Buses;
 import org.msight.runtime.bus.Inbox;
 import org.msight.runtime.config.ConfigProblem;
 import org.msight.runtime.config.NodeSpec;
@@ -34,7 +35,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A running pipeline: its nodes, each on its own thread, joined by a bus, and registered in
+ * A running pipeline: its nodes, each on its own thread, joined by buses, and registered in
  * MSight's node registry when there is one. Stopping stops the sources first, then lets
  * processors and sinks drain their inboxes within the drain limit.
  */
@@ -44,7 +45,7 @@ public final class Pipeline {
     private static final Duration SOURCE_STOP_LIMIT = Duration.ofSeconds(5);
 
     private final PipelineSpec spec;
-    private final Bus bus;
+    private final Buses buses;
     private final MeterRegistry meters;
     private final List<NodeRunner> runners;
     private final ThroughputReporter reporter;
@@ -52,10 +53,10 @@ public final class Pipeline {
     private final CountDownLatch stopRequested = new CountDownLatch(1);
     private final AtomicReference<String> failure = new AtomicReference<>();
 
-    private Pipeline(PipelineSpec spec, Bus bus, MeterRegistry meters, List<NodeRunner> runners,
+    private Pipeline(PipelineSpec spec, Buses buses, MeterRegistry meters, List<NodeRunner> runners,
             ThroughputReporter reporter, NodeRegistry registry) {
         this.spec = spec;
-        this.bus = bus;
+        this.buses = buses;
         this.meters = meters;
         this.runners = runners;
         this.reporter = reporter;
@@ -63,15 +64,16 @@ public final class Pipeline {
     }
 
     /**
-     * Creates every node of {@code spec} on {@code bus}. Nothing runs yet.
+     * Creates every node of {@code spec} and the buses of its topics. Nothing connects or runs yet.
      *
      * @param formats MSight's formats with the data types of the pipeline's plugins
      * @param registry MSight's node registry, or {@code null} for none
-     * @throws PipelineConfigException when a node rejects its settings
+     * @throws PipelineConfigException when a node or a bus rejects its settings
      */
-    public static Pipeline create(PipelineSpec spec, Bus bus, MsightFormats formats, NodeRegistry registry)
+    public static Pipeline create(PipelineSpec spec, MsightFormats formats, NodeRegistry registry)
             throws PipelineConfigException {
         MeterRegistry meters = new SimpleMeterRegistry();
+        Buses buses = Buses.create(spec, formats, meters);
         List<NodeRunner> runners = new ArrayList<>();
         List<ThroughputReporter.Subject> subjects = new ArrayList<>();
         List<ConfigProblem> problems = new ArrayList<>();
@@ -79,10 +81,10 @@ public final class Pipeline {
             for (NodeSpec node : spec.nodes()) {
                 if (node.kind() == kind) {
                     NodeMetrics metrics = new NodeMetrics(node.name(), meters);
-                    RuntimeNodeContext context = new RuntimeNodeContext(node, spec.deviceName(), bus, formats,
-                            metrics);
+                    RuntimeNodeContext context = new RuntimeNodeContext(node, spec.deviceName(),
+                            node.publishTopic().map(buses::of).orElse(null), formats, metrics);
                     try {
-                        NodeRunner runner = runnerFor(node, createNode(node, context), context, metrics, bus,
+                        NodeRunner runner = runnerFor(node, createNode(node, context), context, metrics, buses,
                                 spec.drainTimeout());
                         runners.add(runner);
                         subjects.add(new ThroughputReporter.Subject(context.logger(), metrics,
@@ -94,9 +96,10 @@ public final class Pipeline {
             }
         }
         if (!problems.isEmpty()) {
+            buses.close();
             throw new PipelineConfigException(problems);
         }
-        return new Pipeline(spec, bus, meters, runners, new ThroughputReporter(subjects, spec.statsInterval()), registry);
+        return new Pipeline(spec, buses, meters, runners, new ThroughputReporter(subjects, spec.statsInterval()), registry);
     }
 
     private static Node createNode(NodeSpec spec, RuntimeNodeContext context) {
@@ -121,15 +124,16 @@ public final class Pipeline {
     }
 
     private static NodeRunner runnerFor(NodeSpec spec, Node node, RuntimeNodeContext context, NodeMetrics metrics,
-            Bus bus, Duration drainTimeout) {
+            Buses buses, Duration drainTimeout) {
         Backoff backoff = new Backoff(spec.restartBackoffInitial(), spec.restartBackoffMax());
         ClassLoader loader = spec.type().classLoader();
         if (node instanceof SourceNode source) {
             return new SourceRunner(spec.name(), source, context.logger(), metrics, loader, backoff);
         }
         Inbox inbox = new Inbox(spec.queueCapacity());
-        bus.subscribe(spec.subscribeTopic().orElseThrow(), inbox);
-        return new InboxRunner(spec.name(), node, context.logger(), metrics, loader, backoff, inbox, spec.gap(),
+        String topic = spec.subscribeTopic().orElseThrow();
+        buses.subscribe(new Subscription(topic, spec.name(), spec.group(), inbox));
+        return new InboxRunner(spec.name(), node, context.logger(), metrics, loader, backoff, inbox, topic, spec.gap(),
                 drainTimeout);
     }
 
@@ -138,7 +142,8 @@ public final class Pipeline {
      * throughput lines.
      *
      * @throws org.msight.runtime.registry.DuplicateNodeException when a live node has a name of ours
-     * @throws org.msight.runtime.bus.redis.RedisAccessException when Redis cannot be used
+     * @throws org.msight.runtime.bus.redis.RedisAccessException when the registry's Redis cannot be used
+     * @throws IllegalStateException when a bus's server refuses its settings
      */
     public void start() {
         try {
@@ -148,7 +153,7 @@ public final class Pipeline {
                             + " failed: " + reason));
                 }
             }
-            bus.start();
+            buses.start();
         } catch (RuntimeException e) {
             closeConnections();
             throw e;
@@ -160,13 +165,13 @@ public final class Pipeline {
         if (registry != null) {
             spec.nodes().forEach(node -> registry.status(node.name(), NodeStatus.RUNNING));
         }
-        LOG.info("started {} node{} of {} on the {} bus", runners.size(), runners.size() == 1 ? "" : "s", spec.file(),
-                spec.bus());
+        LOG.info("started {} node{} of {} on the {} bus{}", runners.size(), runners.size() == 1 ? "" : "s", spec.file(),
+                String.join(" and ", spec.buses().keySet()), spec.buses().size() == 1 ? "" : "es");
     }
 
-    /** Closes the bus and the registry, which removes the entries of our nodes. */
+    /** Closes the buses and the registry, which removes the entries of our nodes. */
     private void closeConnections() {
-        bus.close();
+        buses.close();
         if (registry != null) {
             registry.close();
         }
@@ -201,7 +206,7 @@ public final class Pipeline {
 
     /**
      * Stops sources first, then processors and sinks once they have drained their inboxes (within
-     * {@code msight.drain-timeout}), and closes the bus.
+     * {@code msight.drain-timeout}), and closes the buses.
      *
      * @return whether every node stopped in time and nothing failed
      */

@@ -7,10 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Supplier;
 import org.msight.codec.MsightCodec;
-import org.msight.runtime.bus.Bus;
-import org.msight.runtime.bus.MemoryBus;
 import org.msight.runtime.bus.redis.RedisAccessException;
-import org.msight.runtime.bus.redis.RedisBus;
 import org.msight.runtime.bus.redis.RedisSettings;
 import org.msight.runtime.config.ConfigProblem;
 import org.msight.runtime.config.PipelineConfigException;
@@ -25,7 +22,7 @@ import org.msight.runtime.registry.NodeRegistry;
 
 /**
  * Turns a pipeline file into a {@link Pipeline}: reads the runtime settings, loads the plugins
- * from the class path and the plugin path, validates the nodes and makes the bus.
+ * from the class path and the plugin path, validates the nodes and buses.
  */
 public final class Runtime {
 
@@ -73,41 +70,42 @@ public final class Runtime {
 
         /**
          * Checks what {@link #create()} would reject, without connecting anywhere: builds the
-         * nodes (which do no I/O) on a throwaway memory bus and reads the Redis and registry
-         * settings when the bus is Redis.
+         * nodes and buses (which do no I/O) and reads the registry's Redis and heartbeat settings
+         * when the nodes register.
          */
         public void check() throws PipelineConfigException {
-            Pipeline.create(spec, new MemoryBus(), formats(), null);
-            if (isRedis()) {
+            Pipeline.create(spec, formats(), null);
+            if (spec.registers()) {
                 redisSettings();
                 heartbeatSettings();
             }
         }
 
         /**
-         * Creates the pipeline's nodes on the bus its file names, with MSight's node registry
-         * when the bus is Redis and the registry is enabled.
+         * Creates the pipeline's nodes on the buses its file names, with MSight's node registry
+         * when the nodes register ({@code msight.registry.enabled}).
          *
          * @throws RedisAccessException when the registry's Redis cannot be used
          */
         public Pipeline create() throws PipelineConfigException {
-            MsightCodec formats = formats();
-            if (!isRedis()) {
-                return Pipeline.create(spec, new MemoryBus(), formats, null);
+            NodeRegistry registry = null;
+            if (spec.registers()) {
+                RedisSettings redis = redisSettings();
+                HeartbeatSettings heartbeat = heartbeatSettings();
+                registry = NodeRegistry.open(redis, heartbeat);
             }
-            RedisSettings redis = redisSettings();
-            HeartbeatSettings heartbeat = heartbeatSettings();
-            Bus bus = new RedisBus(redis, formats);
-            boolean registered = spec.msight().getBoolean("registry.enabled");
-            return Pipeline.create(spec, bus, formats, registered ? NodeRegistry.open(redis, heartbeat) : null);
+            try {
+                return Pipeline.create(spec, formats(), registry);
+            } catch (PipelineConfigException | RuntimeException e) {
+                if (registry != null) {
+                    registry.close();
+                }
+                throw e;
+            }
         }
 
         private MsightCodec formats() {
             return MsightCodec.withBuiltInTypesAnd(plugins.dataTypes());
-        }
-
-        private boolean isRedis() {
-            return "redis".equals(spec.bus());
         }
 
         private RedisSettings redisSettings() throws PipelineConfigException {

@@ -1,22 +1,25 @@
 package org.msight.runtime.bus;
 
 import java.util.ArrayDeque;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
-import org.msight.api.data.SensorData;
+import org.msight.api.bus.Delivery;
+import org.msight.api.bus.Receiver;
 
 /**
  * The bounded queue in front of one subscribing node. Live sensor data loses value with age,
  * so a full inbox drops its oldest message to take the new one; drops are counted. Messages a
  * bus could not decode are counted here too. Once its node stops, it is closed: what arrives
- * later is dropped, so a drain ends with what was queued when the stop came.
+ * later is dropped, so a drain ends with what was queued when the stop came. Every delivery it
+ * drops is {@linkplain Delivery#done() done} at once; those it hands out are the taker's to finish.
  */
-public final class Inbox {
+public final class Inbox implements Receiver {
 
     private final int capacity;
-    private final ArrayDeque<SensorData> queue;
+    private final ArrayDeque<Delivery> queue;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition notEmpty = lock.newCondition();
     private final LongAdder dropped = new LongAdder();
@@ -33,26 +36,39 @@ public final class Inbox {
     }
 
     /** Adds a message, dropping the oldest one when full (or the message, once closed). Never blocks for long. */
-    public void offer(SensorData data) {
+    @Override
+    public void deliver(Delivery delivery) {
+        Delivery droppedDelivery;
         lock.lock();
         try {
             if (closed) {
-                dropped.increment();
-                return;
+                droppedDelivery = delivery;
+            } else {
+                droppedDelivery = queue.size() == capacity ? queue.pollFirst() : null;
+                queue.addLast(delivery);
+                notEmpty.signal();
             }
-            if (queue.size() == capacity) {
-                queue.pollFirst();
-                dropped.increment();
-            }
-            queue.addLast(data);
-            notEmpty.signal();
+        } finally {
+            lock.unlock();
+        }
+        if (droppedDelivery != null) {
+            dropped.increment();
+            droppedDelivery.done();
+        }
+    }
+
+    @Override
+    public int remainingCapacity() {
+        lock.lock();
+        try {
+            return closed ? 0 : capacity - queue.size();
         } finally {
             lock.unlock();
         }
     }
 
     /** The oldest message, waiting up to {@code timeout}; {@code null} when none came. */
-    public SensorData poll(long timeout, TimeUnit unit) throws InterruptedException {
+    public Delivery poll(long timeout, TimeUnit unit) throws InterruptedException {
         long nanos = unit.toNanos(timeout);
         lock.lock();
         try {
@@ -78,7 +94,23 @@ public final class Inbox {
         }
     }
 
-    /** Counts a message that arrived but could not be decoded. */
+    /**
+     * Drops what is still queued (a drain that ran out of time), finishing each; returns how many.
+     */
+    public int clear() {
+        List<Delivery> left;
+        lock.lock();
+        try {
+            left = List.copyOf(queue);
+            queue.clear();
+        } finally {
+            lock.unlock();
+        }
+        left.forEach(Delivery::done);
+        return left.size();
+    }
+
+    @Override
     public void countMalformed() {
         malformed.increment();
     }
@@ -93,7 +125,7 @@ public final class Inbox {
         }
     }
 
-    /** Messages dropped because the inbox was full. */
+    /** Messages dropped because the inbox was full or closed. */
     public long dropped() {
         return dropped.sum();
     }

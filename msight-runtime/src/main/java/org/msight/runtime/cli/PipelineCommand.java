@@ -4,6 +4,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import org.msight.runtime.Pipeline;
 import org.msight.runtime.Runtime;
+import org.msight.runtime.bus.BusStartException;
 import org.msight.runtime.bus.redis.RedisAccessException;
 import org.msight.runtime.config.PipelineConfigException;
 import org.msight.runtime.plugin.PluginException;
@@ -76,7 +77,7 @@ public final class PipelineCommand {
                 pipeline.requestStop();
             }
             pipeline.start();
-        } catch (DuplicateNodeException | RedisAccessException e) {
+        } catch (DuplicateNodeException | RedisAccessException | BusStartException e) {
             log.error("{}", e.getMessage());
             return USAGE;
         }

@@ -7,8 +7,10 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.regex.Pattern;
 import org.msight.api.Setting;
 import org.msight.runtime.config.CommonSettings;
+import org.msight.runtime.plugin.BusType;
 import org.msight.runtime.plugin.NodeType;
 import org.msight.runtime.plugin.PluginException;
 import org.msight.runtime.plugin.Plugins;
@@ -16,10 +18,14 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 
-/** {@code msight-run plugins}: every node type found, where from, and its settings. */
+/** {@code msight-run plugins}: every node type and bus found, where from, and its settings. */
 @Command(name = "plugins", mixinStandardHelpOptions = true,
-        description = "Lists every node type found, its plugin and version, and its settings with defaults and docs.")
+        description = "Lists every node type and bus found, its plugin and version, and its settings with defaults"
+                + " and docs.")
 final class PluginsCommand implements Callable<Integer> {
+
+    /** Settings whose defaults (from the environment, often) are never printed. */
+    private static final Pattern SECRET = Pattern.compile("password|token|secret|seed|credentials");
 
     @ParentCommand
     MsightRun parent;
@@ -47,13 +53,22 @@ final class PluginsCommand implements Callable<Integer> {
             List<Setting> settings = new ArrayList<>(CommonSettings.of(type.provider().kind()));
             settings.addAll(type.provider().settings());
             Config defaults = type.defaults().withFallback(commonDefaults);
-            for (Setting setting : settings) {
-                System.out.printf("    %-22s %-11s %-24s %s%n", setting.key(), typeOf(setting),
-                        defaultOf(setting, defaults), setting.doc());
-            }
-            System.out.println();
+            printSettings(settings, defaults);
+        }
+        for (BusType bus : plugins.busTypes().values()) {
+            System.out.printf("%s (bus)%n  %s%n  plugin: %s, version %s%n  settings, in msight.%s { }:%n", bus.name(),
+                    bus.provider().description(), bus.plugin(), bus.version(), bus.name());
+            printSettings(bus.provider().settings(), bus.defaults());
         }
         return 0;
+    }
+
+    private static void printSettings(List<Setting> settings, Config defaults) {
+        for (Setting setting : settings) {
+            System.out.printf("    %-22s %-11s %-24s %s%n", setting.key(), typeOf(setting),
+                    defaultOf(setting, defaults), setting.doc());
+        }
+        System.out.println();
     }
 
     private static String typeOf(Setting setting) {
@@ -67,6 +82,9 @@ final class PluginsCommand implements Callable<Integer> {
         }
         if (!defaults.hasPath(setting.key())) {
             return "(see doc)";
+        }
+        if (SECRET.matcher(setting.key()).find() && !defaults.getString(setting.key()).isEmpty()) {
+            return "(set, hidden)";
         }
         return defaults.getValue(setting.key()).render(ConfigRenderOptions.concise());
     }

@@ -8,7 +8,10 @@ import java.util.TreeSet;
 import org.msight.runtime.config.NodeSpec;
 import org.msight.runtime.config.PipelineSpec;
 
-/** The printed form of a pipeline: nodes, and for each topic who publishes and who subscribes. */
+/**
+ * The printed form of a pipeline: nodes, and for each topic its bus, who publishes and who
+ * subscribes (with the subscriber's group).
+ */
 final class Topology {
 
     private Topology() {
@@ -28,14 +31,15 @@ final class Topology {
             node.publishTopic().ifPresent(t -> out.append(" -> ").append(t));
             out.append("  gap ").append(node.gap()).append('\n');
             node.publishTopic().ifPresent(t -> publishers.computeIfAbsent(t, k -> new ArrayList<>()).add(node.name()));
-            node.subscribeTopic().ifPresent(t -> subscribers.computeIfAbsent(t, k -> new ArrayList<>()).add(node.name()));
+            node.subscribeTopic().ifPresent(t -> subscribers.computeIfAbsent(t, k -> new ArrayList<>())
+                    .add(node.name() + node.group().map(g -> " (group " + g + ")").orElse("")));
         }
         out.append("Topics:\n");
         TreeSet<String> topics = new TreeSet<>(publishers.keySet());
         topics.addAll(subscribers.keySet());
         for (String topic : topics) {
-            out.append(String.format("  %-24s published by %s; subscribed by %s%n", topic,
-                    names(publishers.get(topic)), names(subscribers.get(topic))));
+            out.append(String.format("  %-24s on %s; published by %s; subscribed by %s%n", topic,
+                    spec.topicBuses().get(topic), names(publishers.get(topic)), names(subscribers.get(topic))));
         }
         return out.toString();
     }

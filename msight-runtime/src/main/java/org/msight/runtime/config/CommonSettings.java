@@ -29,6 +29,8 @@ public final class CommonSettings {
             settings.add(Setting.required("subscribe-topic", SettingType.STRING, "the topic this node subscribes to"));
             settings.add(Setting.optional("queue-capacity", SettingType.INT,
                     "messages waiting for this node at most; when full the oldest is dropped"));
+            settings.add(Setting.optional("group-id", SettingType.STRING, "share the topic with the nodes of this group,"
+                    + " each message to one of them, on buses that can (nats, kafka); empty: every message"));
         }
         settings.add(Setting.optional("restart-backoff", SettingType.OBJECT,
                 "wait before reopening a failed node: { initial, max }, doubling"));

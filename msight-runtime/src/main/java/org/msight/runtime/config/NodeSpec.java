@@ -2,7 +2,9 @@ package org.msight.runtime.config;
 
 import com.typesafe.config.Config;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
+import java.util.stream.Stream;
 import org.msight.api.NodeKind;
 import org.msight.runtime.plugin.NodeType;
 
@@ -30,6 +32,20 @@ public record NodeSpec(String name, NodeType type, Config config, String locatio
 
     public Optional<String> subscribeTopic() {
         return kind().subscribes() ? Optional.of(config.getString("subscribe-topic")) : Optional.empty();
+    }
+
+    /** The topics it publishes or subscribes to. */
+    public List<String> topics() {
+        return Stream.concat(publishTopic().stream(), subscribeTopic().stream()).toList();
+    }
+
+    /**
+     * The group a subscribing node shares its topic with ({@code group-id}); empty for none, so it
+     * gets every message (a bus may still default one: Kafka's is {@code <node name>_group}).
+     */
+    public Optional<String> group() {
+        return kind().subscribes() ? Optional.of(config.getString("group-id")).filter(g -> !g.isEmpty())
+                : Optional.empty();
     }
 
     /** The sensor name of a source: {@code sensor-name}, which defaults to the node's name. */

@@ -15,13 +15,18 @@ import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.function.BiFunction;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.msight.api.NodeKind;
 import org.msight.api.Setting;
+import org.msight.api.SettingType;
 import org.msight.runtime.logging.Logging;
+import org.msight.runtime.plugin.BusType;
 import org.msight.runtime.plugin.NodeType;
 import org.msight.runtime.plugin.Plugins;
 
@@ -33,6 +38,11 @@ import org.msight.runtime.plugin.Plugins;
  */
 public final class PipelineLoader {
 
+    private static final String MEMORY = "memory";
+    private static final Setting TOPIC_BUS = Setting.optional("bus", SettingType.STRING,
+            "the bus that carries the topic (default: msight.bus)");
+    /** {@code msight.registry.enabled}: auto registers when a topic is on a bus other than memory. */
+    private static final List<String> REGISTRY_VALUES = List.of("auto", "true", "false");
     private static final Pattern MERGED_LINES = Pattern.compile("^(.*): (\\d+)-(\\d+)$");
 
     private final Config runtimeReference;
@@ -117,10 +127,82 @@ public final class PipelineLoader {
                 specs.add(spec);
             }
         }
+        Map<String, String> topicBuses = topicBuses(file, msight, specs, plugins, problems);
+        Map<String, BusSpec> buses = new TreeMap<>();
+        for (String bus : new TreeSet<>(topicBuses.values())) {
+            validateBus(file, msight, plugins.busType(bus).orElseThrow(), problems).ifPresent(b -> buses.put(bus, b));
+        }
         if (!problems.isEmpty()) {
             throw new PipelineConfigException(problems);
         }
-        return new PipelineSpec(file, msight, List.copyOf(specs), topicWarnings(specs, msight.getString("bus")));
+        return new PipelineSpec(file, msight, List.copyOf(specs), buses, topicBuses, topicWarnings(specs, topicBuses));
+    }
+
+    /**
+     * The bus of every topic the nodes use: its own {@code msight.topics.<topic>.bus}, else
+     * {@code msight.bus}. Unknown bus names are problems.
+     */
+    private static Map<String, String> topicBuses(String file, Config msight, List<NodeSpec> nodes, Plugins plugins,
+            List<ConfigProblem> problems) {
+        String known = "; known buses: " + String.join(", ", plugins.busNames())
+                + " (msight-run plugins lists them; a bus plugin goes in the plugins/ folder)";
+        String defaultBus = check(msight, "bus", file, problems, Config::getString);
+        if (defaultBus != null && plugins.busType(defaultBus).isEmpty()) {
+            problems.add(ConfigProblem.at(msight.getValue("bus").origin(), file, "msight.bus", "unknown bus '"
+                    + defaultBus + "'" + Suggestions.didYouMean(defaultBus, plugins.busNames()) + known));
+            defaultBus = null;
+        }
+        Map<String, String> own = new TreeMap<>();
+        ConfigObject topics = check(msight, "topics", file, problems, Config::getObject);
+        for (Map.Entry<String, ConfigValue> topic : topics == null ? Set.<Map.Entry<String, ConfigValue>>of()
+                : topics.entrySet()) {
+            String path = "topics." + quoted(topic.getKey());
+            if (topic.getValue().valueType() != ConfigValueType.OBJECT) {
+                problems.add(ConfigProblem.at(topic.getValue().origin(), file, "msight." + path,
+                        "must be a block: " + quoted(topic.getKey()) + " { bus = ... }"));
+                continue;
+            }
+            Config block = ((ConfigObject) topic.getValue()).toConfig();
+            checkUnknownKeys(file, "msight." + path, block, "a topic", List.of(TOPIC_BUS), problems);
+            String bus = block.hasPath("bus") ? check(block, "bus", file, problems, Config::getString, "msight." + path)
+                    : null;
+            if (bus != null && plugins.busType(bus).isEmpty()) {
+                problems.add(ConfigProblem.at(block.getValue("bus").origin(), file, "msight." + path + ".bus",
+                        "unknown bus '" + bus + "'" + Suggestions.didYouMean(bus, plugins.busNames()) + known));
+            } else if (bus != null) {
+                own.put(topic.getKey(), bus);
+            }
+        }
+        Map<String, String> buses = new TreeMap<>();
+        for (NodeSpec node : nodes) {
+            for (String topic : node.topics()) {
+                String bus = own.getOrDefault(topic, defaultBus);
+                if (bus != null) {
+                    buses.put(topic, bus);
+                }
+            }
+        }
+        return buses;
+    }
+
+    /** Checks a bus's block {@code msight.<name>} over the bus's defaults against its settings. */
+    private static Optional<BusSpec> validateBus(String file, Config msight, BusType type,
+            List<ConfigProblem> problems) {
+        String path = "msight." + quoted(type.name());
+        Config block = msight.hasPath(quoted(type.name())) ? check(msight, quoted(type.name()), file, problems,
+                Config::getConfig) : ConfigFactory.empty();
+        if (block == null) {
+            return Optional.empty();
+        }
+        Config effective = block.withFallback(type.defaults());
+        int before = problems.size();
+        checkUnknownKeys(file, path, block, "bus '" + type.name() + "'", type.provider().settings(), problems);
+        ConfigOrigin origin = msight.hasPath(quoted(type.name())) ? msight.getValue(quoted(type.name())).origin()
+                : msight.origin();
+        for (Setting setting : type.provider().settings()) {
+            checkSetting(effective, origin, file, path, setting, problems);
+        }
+        return problems.size() == before ? Optional.of(new BusSpec(type, effective)) : Optional.empty();
     }
 
     private static void checkRuntimeSettings(Config msight, String file, List<ConfigProblem> problems) {
@@ -132,10 +214,10 @@ public final class PipelineLoader {
             problems.add(ConfigProblem.at(msight.getValue("stats-interval").origin(), file, "msight.stats-interval",
                     "must be longer than 0"));
         }
-        String bus = check(msight, "bus", file, problems, Config::getString);
-        if (bus != null && !Set.of("memory", "redis").contains(bus)) {
-            problems.add(ConfigProblem.at(msight.getValue("bus").origin(), file, "msight.bus",
-                    "unknown bus '" + bus + "'; use memory or redis"));
+        String registry = check(msight, "registry.enabled", file, problems, Config::getString);
+        if (registry != null && !REGISTRY_VALUES.contains(registry)) {
+            problems.add(ConfigProblem.at(msight.getValue("registry.enabled").origin(), file, "msight.registry.enabled",
+                    "'" + registry + "' is not one of " + String.join(", ", REGISTRY_VALUES)));
         }
         String level = check(msight, "logging-level", file, problems, Config::getString);
         if (level != null && !Logging.LEVELS.contains(level.toUpperCase())) {
@@ -174,7 +256,7 @@ public final class PipelineLoader {
         List<Setting> settings = new ArrayList<>(CommonSettings.of(type.provider().kind()));
         settings.addAll(type.provider().settings());
         int before = problems.size();
-        checkUnknownKeys(file, path, block, type.name(), settings, problems);
+        checkUnknownKeys(file, path, block, "node type '" + type.name() + "'", settings, problems);
         for (Setting setting : settings) {
             checkSetting(effective, value.origin(), file, path, setting, problems);
         }
@@ -195,13 +277,14 @@ public final class PipelineLoader {
         }
     }
 
-    private static void checkUnknownKeys(String file, String path, Config block, String typeName,
+    /** @param owner what the block configures, such as {@code node type 'rtsp-receiver'} */
+    private static void checkUnknownKeys(String file, String path, Config block, String owner,
             List<Setting> settings, List<ConfigProblem> problems) {
         List<String> allowed = settings.stream().map(Setting::key).toList();
         for (Map.Entry<String, ConfigValue> entry : block.root().entrySet()) {
             if (!allowed.contains(entry.getKey())) {
                 problems.add(ConfigProblem.at(entry.getValue().origin(), file, path + "." + quoted(entry.getKey()),
-                        "unknown setting of node type '" + typeName + "'"
+                        "unknown setting of " + owner
                                 + Suggestions.didYouMean(entry.getKey(), allowed)
                                 + "; it takes: " + String.join(", ", allowed)));
             }
@@ -284,18 +367,15 @@ public final class PipelineLoader {
         }
     }
 
-    private static List<ConfigProblem> topicWarnings(List<NodeSpec> nodes, String bus) {
-        if (!"memory".equals(bus)) {
-            return List.of();
-        }
+    private static List<ConfigProblem> topicWarnings(List<NodeSpec> nodes, Map<String, String> topicBuses) {
         Set<String> published = new LinkedHashSet<>();
         nodes.forEach(n -> n.publishTopic().ifPresent(published::add));
         List<ConfigProblem> warnings = new ArrayList<>();
         for (NodeSpec node : nodes) {
-            node.subscribeTopic().filter(t -> !published.contains(t)).ifPresent(topic -> warnings.add(new ConfigProblem(
+            node.subscribeTopic().filter(t -> !published.contains(t) && MEMORY.equals(topicBuses.get(t))).ifPresent(topic -> warnings.add(new ConfigProblem(
                     node.location(), "nodes." + quoted(node.name()) + ".subscribe-topic",
                     "no node publishes on '" + topic + "'" + Suggestions.didYouMean(topic, published)
-                            + " (fine only if another process publishes it, which needs bus = redis)")));
+                            + " (another process can publish it only on a bus such as redis, nats or kafka)")));
         }
         return warnings;
     }

@@ -3,6 +3,7 @@ package org.msight.runtime.config;
 import com.typesafe.config.Config;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 
 /**
  * A validated pipeline file.
@@ -10,16 +11,35 @@ import java.util.List;
  * @param file where it was read from, for messages
  * @param msight the resolved {@code msight} block (runtime settings and their defaults)
  * @param nodes the nodes, in file order
+ * @param buses the buses the topics use, by name
+ * @param topicBuses the bus name of every topic a node publishes or subscribes to
  * @param warnings things that may be intended but look wrong (a topic nobody publishes)
  */
-public record PipelineSpec(String file, Config msight, List<NodeSpec> nodes, List<ConfigProblem> warnings) {
+public record PipelineSpec(String file, Config msight, List<NodeSpec> nodes, Map<String, BusSpec> buses,
+        Map<String, String> topicBuses, List<ConfigProblem> warnings) {
 
     public String deviceName() {
         return msight.getString("device-name");
     }
 
+    /** The default bus: {@code msight.bus}. */
     public String bus() {
         return msight.getString("bus");
+    }
+
+    /** The bus that carries {@code topic}. */
+    public BusSpec busOf(String topic) {
+        return buses.get(topicBuses.get(topic));
+    }
+
+    /**
+     * Whether the nodes register in MSight's node registry: {@code msight.registry.enabled}, where
+     * {@code auto} means when a topic crosses processes (on a bus other than {@code memory}).
+     */
+    public boolean registers() {
+        String enabled = msight.getString("registry.enabled");
+        return "auto".equals(enabled) ? buses.keySet().stream().anyMatch(bus -> !"memory".equals(bus))
+                : Boolean.parseBoolean(enabled);
     }
 
     public Duration drainTimeout() {

@@ -8,20 +8,28 @@ import org.msight.api.NodeKind;
 import org.msight.api.ProcessorNode;
 import org.msight.api.RetriableException;
 import org.msight.api.SinkNode;
+import org.msight.api.bus.Delivery;
+import org.msight.api.data.MalformedDataException;
 import org.msight.api.data.SensorData;
 import org.msight.runtime.bus.Inbox;
 import org.slf4j.Logger;
 
 /**
- * Runs a sink or a processor: takes messages from its inbox, applies gap, and hands the
- * admitted ones over. At shutdown it keeps going until the inbox is empty or the drain
- * deadline passes, then a sink flushes what is in flight with the time left.
+ * Runs a sink or a processor: takes messages from its inbox, applies gap, decodes the admitted
+ * ones (a malformed one is counted and skipped) and hands them over. Each delivery is
+ * {@linkplain Delivery#done() done} exactly once: handled, skipped by gap, malformed, given up
+ * after a failure, or left over when the drain time ran out. At shutdown it keeps going until
+ * the inbox is empty or the drain deadline passes, then a sink flushes what is in flight with the
+ * time left.
  */
 public final class InboxRunner extends NodeRunner {
 
     private static final long POLL_MILLIS = 100;
+    private static final long MALFORMED_LOG_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(10);
 
     private final Inbox inbox;
+    private final String topic;
+    private final MalformedLog malformedLog;
     private final Gap gap;
     private final MessageHandler handler;
     /**
@@ -31,12 +39,15 @@ public final class InboxRunner extends NodeRunner {
     private final boolean sink;
     private final Duration drainTimeout;
     private volatile long drainDeadlineNanos;
-    private SensorData pending;
+    private Delivery pending;
 
+    /** @param topic the topic the inbox is subscribed to, for log lines */
     public InboxRunner(String name, Node node, Logger log, NodeMetrics metrics, ClassLoader loader, Backoff backoff,
-            Inbox inbox, int gap, Duration drainTimeout) {
+            Inbox inbox, String topic, int gap, Duration drainTimeout) {
         super(name, node, log, metrics, loader, backoff);
         this.inbox = inbox;
+        this.topic = topic;
+        this.malformedLog = new MalformedLog(log, MALFORMED_LOG_INTERVAL_NANOS);
         this.gap = new Gap(gap);
         this.handler = node instanceof SinkNode sink ? sink::put : ((ProcessorNode) node)::process;
         this.sink = node instanceof SinkNode;
@@ -68,32 +79,48 @@ public final class InboxRunner extends NodeRunner {
     @Override
     protected boolean step() throws Exception {
         if (pending == null) {
-            SensorData next = inbox.poll(POLL_MILLIS, TimeUnit.MILLISECONDS);
+            Delivery next = inbox.poll(POLL_MILLIS, TimeUnit.MILLISECONDS);
             if (next == null) {
                 return false;
             }
             metrics.in().increment();
             if (!gap.admit()) {
+                next.done();
                 return false;
             }
             pending = next;
         }
+        SensorData data;
         try {
-            handler.handle(pending);
-            pending = null;
+            data = pending.data();
+        } catch (MalformedDataException | Error e) { // an Error too: a plugin's data type out of memory, say
+            inbox.countMalformed();
+            malformedLog.skipped(topic, e instanceof MalformedDataException ? e.getMessage() : e.toString());
+            finishPending();
+            return false;
+        }
+        try {
+            handler.handle(data);
+            finishPending();
             if (sink) {
                 metrics.out().increment();
             }
             return true;
         } catch (RetriableException e) {
             if (!sink) {
-                pending = null;
+                finishPending();
             }
             throw e;
         } catch (Exception | Error e) {
-            pending = null;
+            finishPending();
             throw e;
         }
+    }
+
+    private void finishPending() {
+        Delivery done = pending;
+        pending = null;
+        done.done();
     }
 
     @Override
@@ -111,7 +138,16 @@ public final class InboxRunner extends NodeRunner {
             long left = Math.max(0, drainDeadlineNanos - System.nanoTime());
             sink.flush(Duration.ofNanos(left));
         }
-        int lost = inbox.size() + (pending != null ? 1 : 0);
+    }
+
+    /** Finishes what was not handled: left in the inbox when the drain ran out, or pending. */
+    @Override
+    protected void released() {
+        int lost = inbox.clear();
+        if (pending != null) {
+            finishPending();
+            lost++;
+        }
         if (lost > 0) {
             log.warn("drain time of {} ran out; {} queued messages were not handled", drainTimeout, lost);
         }

@@ -53,7 +53,8 @@ public final class NodeMetrics {
         return Map.copyOf(counters);
     }
 
-    private record MicrometerCounter(io.micrometer.core.instrument.Counter meter) implements Counter {
+    /** A Micrometer counter seen as the API's {@link Counter}. */
+    public record MicrometerCounter(io.micrometer.core.instrument.Counter meter) implements Counter {
 
         @Override
         public void increment(long amount) {

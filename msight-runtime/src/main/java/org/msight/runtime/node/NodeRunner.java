@@ -107,6 +107,7 @@ public abstract class NodeRunner {
             log.error("failed while stopping: {}", describe(e), e);
         } finally {
             closeNode();
+            released();
             finished.countDown();
         }
     }
@@ -128,6 +129,10 @@ public abstract class NodeRunner {
 
     /** Last work before close at shutdown: sinks flush. */
     protected void finish() throws Exception {
+    }
+
+    /** Called once when the thread ends, after the node is closed, whatever happened. */
+    protected void released() {
     }
 
     /** Logs the failure as part of an outage, closes the node and waits before it is opened again. */

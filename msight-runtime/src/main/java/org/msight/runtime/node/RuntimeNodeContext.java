@@ -6,9 +6,9 @@ import java.util.function.Supplier;
 import org.msight.api.Counter;
 import org.msight.api.NodeContext;
 import org.msight.api.NodeKind;
+import org.msight.api.bus.Bus;
 import org.msight.api.data.MsightFormats;
 import org.msight.api.data.SensorData;
-import org.msight.runtime.bus.Bus;
 import org.msight.runtime.config.NodeSpec;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -19,7 +19,7 @@ public final class RuntimeNodeContext implements NodeContext {
     /** Prefix of node loggers; the log layout shows the rest as the node name. */
     public static final String LOGGER_PREFIX = "msight.node.";
 
-    /** The counter of messages the bus could not carry (Redis away), in the throughput line. */
+    /** The counter of messages the bus could not carry (its server away), in the throughput line. */
     static final String LOST = "lost";
 
     private final NodeSpec spec;
@@ -31,6 +31,7 @@ public final class RuntimeNodeContext implements NodeContext {
     private final Gap sourceGap;
     private final String publishTopic;
 
+    /** @param bus the bus of the node's publish topic; {@code null} for sinks */
     public RuntimeNodeContext(NodeSpec spec, String deviceName, Bus bus, MsightFormats formats, NodeMetrics metrics) {
         this.spec = spec;
         this.deviceName = deviceName;

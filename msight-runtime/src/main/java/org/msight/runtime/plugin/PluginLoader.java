@@ -18,12 +18,13 @@ import java.util.jar.JarFile;
 import java.util.stream.Stream;
 import org.msight.api.NodeProvider;
 import org.msight.api.Setting;
+import org.msight.api.bus.BusProvider;
 import org.msight.api.data.DataType;
 
 /**
- * Finds node types and data types: on the runtime's class path, and in plugins on the plugin
- * path, where each jar, or folder of jars, is one plugin with a {@link PluginClassLoader} of
- * its own.
+ * Finds node types, buses and data types: on the runtime's class path, and in plugins on the
+ * plugin path, where each jar, or folder of jars, is one plugin with a {@link PluginClassLoader}
+ * of its own.
  */
 public final class PluginLoader {
 
@@ -43,32 +44,39 @@ public final class PluginLoader {
      */
     public Plugins load(List<Path> pluginPath) throws PluginException {
         Map<String, NodeType> types = new LinkedHashMap<>();
+        Map<String, BusType> buses = new LinkedHashMap<>();
         List<DataType> dataTypes = new ArrayList<>();
-        addAll(parent, "class path", types, dataTypes, defaultsOn(parent, List.of()));
+        addAll(parent, "class path", types, buses, dataTypes, defaultsOn(parent, List.of()));
         for (Path folder : pluginPath) {
             for (Path plugin : pluginsIn(folder)) {
                 PluginClassLoader loader = new PluginClassLoader(plugin.getFileName().toString(), jarsOf(plugin), parent);
-                addAll(loader, plugin.toString(), types, dataTypes, defaultsOn(loader, ownReferences(loader)));
+                addAll(loader, plugin.toString(), types, buses, dataTypes, defaultsOn(loader, ownReferences(loader)));
             }
         }
-        return new Plugins(types, dataTypes);
+        return new Plugins(types, buses, dataTypes);
     }
 
-    private void addAll(ClassLoader loader, String origin, Map<String, NodeType> types, List<DataType> dataTypes,
-            Config reference) throws PluginException {
-        ServiceLoader<NodeProvider> providers = ServiceLoader.load(NodeProvider.class, loader);
-        for (ServiceLoader.Provider<NodeProvider> candidate : providers.stream().toList()) {
-            if (candidate.type().getClassLoader() != loader && loader instanceof PluginClassLoader) {
-                continue; // found through the parent; registered from the class path already
-            }
-            NodeProvider provider = instantiate(candidate, origin);
+    private void addAll(ClassLoader loader, String origin, Map<String, NodeType> types, Map<String, BusType> buses,
+            List<DataType> dataTypes, Config reference) throws PluginException {
+        for (NodeProvider provider : providers(NodeProvider.class, loader, origin)) {
             NodeType previous = types.get(provider.type());
             if (previous != null) {
                 throw new PluginException("node type '" + provider.type() + "' is provided twice: by "
                         + previous.plugin() + " and by " + origin + "; remove one of them");
             }
-            Config defaults = defaultsOf(provider, reference, origin);
+            String path = NodeProvider.DEFAULTS_PATH + ".\"" + provider.type() + "\"";
+            Config defaults = defaultsOf(provider.settings(), reference, path, "node type", provider.type(), origin);
             types.put(provider.type(), new NodeType(provider, origin, versionOf(provider), defaults, loader));
+        }
+        for (BusProvider provider : providers(BusProvider.class, loader, origin)) {
+            BusType previous = buses.get(provider.name());
+            if (previous != null) {
+                throw new PluginException("bus '" + provider.name() + "' is provided twice: by "
+                        + previous.plugin() + " and by " + origin + "; remove one of them");
+            }
+            String path = "msight.\"" + provider.name() + "\"";
+            Config defaults = defaultsOf(provider.settings(), reference, path, "bus", provider.name(), origin);
+            buses.put(provider.name(), new BusType(provider, origin, versionOf(provider), defaults, loader));
         }
         for (ServiceLoader.Provider<DataType> candidate : ServiceLoader.load(DataType.class, loader).stream().toList()) {
             if (candidate.type().getClassLoader() == loader || !(loader instanceof PluginClassLoader)) {
@@ -77,22 +85,30 @@ public final class PluginLoader {
         }
     }
 
-    private static NodeProvider instantiate(ServiceLoader.Provider<NodeProvider> candidate, String origin)
-            throws PluginException {
-        try {
-            return candidate.get();
-        } catch (RuntimeException | LinkageError e) {
-            throw new PluginException("plugin " + origin + ": cannot create " + candidate.type().getName() + ": " + e, e);
+    /** The providers of {@code service} that {@code loader} itself holds (a plugin's parent's are skipped). */
+    private static <T> List<T> providers(Class<T> service, ClassLoader loader, String origin) throws PluginException {
+        List<T> found = new ArrayList<>();
+        for (ServiceLoader.Provider<T> candidate : ServiceLoader.load(service, loader).stream().toList()) {
+            if (candidate.type().getClassLoader() != loader && loader instanceof PluginClassLoader) {
+                continue; // found through the parent; registered from the class path already
+            }
+            try {
+                found.add(candidate.get());
+            } catch (RuntimeException | LinkageError e) {
+                throw new PluginException("plugin " + origin + ": cannot create " + candidate.type().getName() + ": " + e,
+                        e);
+            }
         }
+        return found;
     }
 
-    private static Config defaultsOf(NodeProvider provider, Config reference, String origin) throws PluginException {
-        String path = NodeProvider.DEFAULTS_PATH + ".\"" + provider.type() + "\"";
+    private static Config defaultsOf(List<Setting> settings, Config reference, String path, String kind, String name,
+            String origin) throws PluginException {
         Config defaults = reference.hasPath(path) ? reference.getConfig(path) : ConfigFactory.empty();
-        for (Setting setting : provider.settings()) {
+        for (Setting setting : settings) {
             if (!setting.required() && !defaults.hasPath(setting.key())) {
-                throw new PluginException("plugin " + origin + ": optional setting '" + setting.key() + "' of node type '"
-                        + provider.type() + "' has no default in its reference.conf under " + path);
+                throw new PluginException("plugin " + origin + ": optional setting '" + setting.key() + "' of " + kind
+                        + " '" + name + "' has no default in its reference.conf under " + path);
             }
         }
         return defaults;
@@ -117,7 +133,7 @@ public final class PluginLoader {
         }
     }
 
-    private static String versionOf(NodeProvider provider) {
+    private static String versionOf(Object provider) {
         String version = provider.getClass().getPackage().getImplementationVersion();
         return version != null ? version : "unknown";
     }

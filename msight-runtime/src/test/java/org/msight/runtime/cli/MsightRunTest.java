@@ -48,7 +48,7 @@ class MsightRunTest {
         assertThat(result.out()).contains("Pipeline " + file + " (device local, bus memory)")
                 .containsPattern("src +test-sequence +source +-> frames +gap 9")
                 .containsPattern("a +test-collector +sink +<- frames +gap 0")
-                .containsPattern("frames +published by src; subscribed by a, b");
+                .containsPattern("frames +on memory; published by src; subscribed by a, b");
     }
 
     @Test

@@ -1,6 +1,7 @@
 package org.msight.runtime.config;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.entry;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Path;
@@ -113,7 +114,50 @@ class PipelineLoaderTest {
         assertThat(problemsOf("""
                 msight.bus = kafka
                 nodes { cam { type = test-sequence, publish-topic = t } }
-                """)).containsExactly(file() + ":1: msight.bus: unknown bus 'kafka'; use memory or redis");
+                """)).containsExactly(file() + ":1: msight.bus: unknown bus 'kafka'; known buses: memory, redis"
+                + " (msight-run plugins lists them; a bus plugin goes in the plugins/ folder)");
+    }
+
+    @Test
+    void eachTopicIsOnTheDefaultBusOrItsOwnAndOnlyTheBusesUsedAreChecked() throws Exception {
+        Path file = TestPipelines.write(dir, "pipeline.conf", """
+                msight {
+                  topics { frames { bus = redis } }
+                  redis { port = 6390 }
+                }
+                nodes {
+                  src { type = test-sequence, publish-topic = frames }
+                  neg { type = test-negate, subscribe-topic = frames, publish-topic = local, group-id = uploaders }
+                  sink { type = test-collector, subscribe-topic = local }
+                }
+                """);
+        PipelineSpec spec = TestPipelines.load(file).spec();
+        assertThat(spec.topicBuses()).containsExactly(entry("frames", "redis"), entry("local", "memory"));
+        assertThat(spec.buses()).containsOnlyKeys("memory", "redis");
+        assertThat(spec.busOf("frames").config().getInt("port")).isEqualTo(6390);
+        assertThat(spec.nodes()).filteredOn(node -> node.name().equals("neg")).singleElement()
+                .satisfies(node -> assertThat(node.group()).contains("uploaders"));
+        assertThat(spec.nodes()).filteredOn(node -> node.name().equals("sink")).singleElement()
+                .satisfies(node -> assertThat(node.group()).isEmpty());
+        assertThat(spec.registers()).as("a topic crosses processes").isTrue();
+    }
+
+    @Test
+    void aTopicsBusAndABusBlockAreCheckedLikeNodeBlocks() throws Exception {
+        assertThat(problemsOf("""
+                msight {
+                  topics { frames { bus = rdis, color = red } }
+                  redis { prot = 6390 }
+                  bus = redis
+                }
+                nodes { cam { type = test-sequence, publish-topic = other } }
+                """)).containsExactly(
+                file() + ":2: msight.topics.frames.color: unknown setting of a topic; it takes: bus",
+                file() + ":2: msight.topics.frames.bus: unknown bus 'rdis' (did you mean 'redis'?); known buses: memory,"
+                        + " redis (msight-run plugins lists them; a bus plugin goes in the plugins/ folder)",
+                file() + ":3: msight.redis.prot: unknown setting of bus 'redis' (did you mean 'port'?); it takes: host,"
+                        + " port, db, username, password, tls, connect-timeout, socket-timeout, publish-timeout,"
+                        + " reconnect-backoff");
     }
 
     @Test
@@ -126,8 +170,8 @@ class PipelineLoaderTest {
                 """);
         PipelineSpec spec = TestPipelines.load(file).spec();
         assertThat(spec.warnings()).singleElement().asString().isEqualTo(file + ":3: nodes.sink.subscribe-topic:"
-                + " no node publishes on 'frame' (did you mean 'frames'?) (fine only if another process publishes it,"
-                + " which needs bus = redis)");
+                + " no node publishes on 'frame' (did you mean 'frames'?) (another process can publish it only on a bus"
+                + " such as redis, nats or kafka)");
     }
 
     @Test

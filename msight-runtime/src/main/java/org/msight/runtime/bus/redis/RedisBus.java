@@ -1,17 +1,21 @@
 package org.msight.runtime.bus.redis;
 
+import java.util.List;
+import org.msight.api.Setting;
+import org.msight.api.bus.Bus;
+import org.msight.api.bus.BusContext;
+import org.msight.api.bus.BusProvider;
+import org.msight.api.bus.Subscription;
+import org.msight.api.data.MsightFormats;
 import org.msight.api.data.SensorData;
-import org.msight.codec.MsightCodec;
-import org.msight.runtime.bus.Bus;
-import org.msight.runtime.bus.Inbox;
 
 /**
  * Topics on Redis pub/sub in MSight's wire format ({@code PUBLISH <topic> <MessagePack map>}), so
  * nodes in other processes or machines, and Python MSight nodes, share them. One connection
  * publishes for every node of the process; another, on its own thread, subscribes to every topic
- * with an inbox. Both reconnect with backoff and resubscribe by themselves; what is published
- * while Redis is away is lost (pub/sub keeps nothing): {@link #publish} says so.
- * Undecodable messages are counted in their inboxes and logged at most once per 10 s and topic.
+ * with a receiver. Both reconnect with backoff and resubscribe by themselves; what is published
+ * while Redis is away is lost (pub/sub keeps nothing): {@link #publish} says so. Every subscriber
+ * gets every message: Redis pub/sub has no groups.
  */
 public final class RedisBus implements Bus {
 
@@ -19,15 +23,15 @@ public final class RedisBus implements Bus {
     private final RedisPublisher publisher;
     private final RedisSubscriber subscriber;
 
-    /** @param codec the wire format, with every data type the subscribers may receive */
-    public RedisBus(RedisSettings settings, MsightCodec codec) {
-        this.publisher = new RedisPublisher(settings, codec, outages);
-        this.subscriber = new RedisSubscriber(settings, codec, outages);
+    /** @param formats the wire format, with every data type the subscribers may receive */
+    public RedisBus(RedisSettings settings, MsightFormats formats) {
+        this.publisher = new RedisPublisher(settings, formats, outages);
+        this.subscriber = new RedisSubscriber(settings, formats, outages);
     }
 
     @Override
-    public void subscribe(String topic, Inbox inbox) {
-        subscriber.add(topic, inbox);
+    public void subscribe(Subscription subscription) {
+        subscriber.add(subscription.topic(), subscription.receiver());
     }
 
     /**
@@ -58,5 +62,30 @@ public final class RedisBus implements Bus {
     public void close() {
         subscriber.close();
         publisher.close();
+    }
+
+    /** The {@code redis} bus, configured in {@code msight.redis}. */
+    public static final class Provider implements BusProvider {
+
+        @Override
+        public String name() {
+            return "redis";
+        }
+
+        @Override
+        public String description() {
+            return "Redis pub/sub in MSight's wire format, across processes and with Python MSight; at most once,"
+                    + " every subscriber gets every message";
+        }
+
+        @Override
+        public List<Setting> settings() {
+            return RedisSettings.SETTINGS;
+        }
+
+        @Override
+        public Bus create(BusContext context) {
+            return new RedisBus(RedisSettings.from(context.config()), context.formats());
+        }
     }
 }

@@ -5,8 +5,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
+import org.msight.api.data.MsightFormats;
 import org.msight.api.data.SensorData;
-import org.msight.codec.MsightCodec;
 import org.msight.api.Backoff;
 import redis.clients.jedis.Jedis;
 
@@ -20,7 +20,7 @@ final class RedisPublisher implements AutoCloseable {
     private static final String NAME = "publisher";
 
     private final RedisSettings settings;
-    private final MsightCodec codec;
+    private final MsightFormats formats;
     private final Outages outages;
     private final ReentrantLock lock = new ReentrantLock();
     private final ScheduledExecutorService reconnector;
@@ -29,9 +29,9 @@ final class RedisPublisher implements AutoCloseable {
     private volatile boolean connected;
     private volatile boolean closed;
 
-    RedisPublisher(RedisSettings settings, MsightCodec codec, Outages outages) {
+    RedisPublisher(RedisSettings settings, MsightFormats formats, Outages outages) {
         this.settings = settings;
-        this.codec = codec;
+        this.formats = formats;
         this.outages = outages;
         this.backoff = new Backoff(settings.backoffInitial(), settings.backoffMax());
         this.reconnector = Executors.newSingleThreadScheduledExecutor(runnable -> {
@@ -73,7 +73,7 @@ final class RedisPublisher implements AutoCloseable {
             return false;
         }
         byte[] channel = topic.getBytes(StandardCharsets.UTF_8);
-        byte[] payload = codec.toMessagePack(data);
+        byte[] payload = formats.toMessagePack(data);
         try {
             if (!lock.tryLock(settings.publishTimeout().toNanos(), TimeUnit.NANOSECONDS)) {
                 return false;

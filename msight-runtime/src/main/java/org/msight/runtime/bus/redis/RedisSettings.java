@@ -3,9 +3,12 @@ package org.msight.runtime.bus.redis;
 import com.typesafe.config.Config;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import javax.net.ssl.SSLParameters;
+import org.msight.api.Setting;
+import org.msight.api.SettingType;
 import redis.clients.jedis.ClientSetInfoConfig;
 import redis.clients.jedis.DefaultJedisClientConfig;
 import redis.clients.jedis.HostAndPort;
@@ -39,6 +42,23 @@ public record RedisSettings(String host, int port, int db, String username, Stri
     }
 
     private static final Set<String> TRUE = Set.of("true", "yes", "on", "1");
+
+    /** The keys of a {@code msight.redis} block, as the redis bus declares them. */
+    public static final List<Setting> SETTINGS = List.of(
+            Setting.optional("host", SettingType.STRING, "Redis host (MSIGHT_REDIS_MESSAGE_BROKER_HOST)"),
+            Setting.optional("port", SettingType.INT, "Redis port (MSIGHT_REDIS_MESSAGE_BROKER_PORT)"),
+            Setting.optional("db", SettingType.INT, "database number (MSIGHT_REDIS_MESSAGE_BROKER_DB)"),
+            Setting.optional("username", SettingType.STRING, "ACL user; empty for none (..._USERNAME)"),
+            Setting.optional("password", SettingType.STRING, "password; empty for none; never logged (..._PASSWORD)"),
+            Setting.optional("tls", SettingType.OBJECT,
+                    "{ enabled, ca-cert-file, cert-file, key-file, verify-hostname } (..._USE_TLS, ..._TLS_*)"),
+            Setting.optional("connect-timeout", SettingType.DURATION, "time to establish a connection"),
+            Setting.optional("socket-timeout", SettingType.DURATION,
+                    "time to wait for a reply; the subscriber pings this often and reconnects after two silent ones"),
+            Setting.optional("publish-timeout", SettingType.DURATION,
+                    "longest a publish may wait; past it the message counts as lost"),
+            Setting.optional("reconnect-backoff", SettingType.OBJECT,
+                    "wait between reconnection attempts: { initial, max }, doubling"));
 
     /** @throws IllegalArgumentException for a zero or negative timeout or backoff */
     public RedisSettings {

@@ -9,10 +9,9 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import org.msight.api.data.MalformedDataException;
-import org.msight.api.data.SensorData;
-import org.msight.codec.MsightCodec;
-import org.msight.runtime.bus.Inbox;
+import org.msight.api.bus.Delivery;
+import org.msight.api.bus.Receiver;
+import org.msight.api.data.MsightFormats;
 import org.msight.api.Backoff;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -20,8 +19,9 @@ import redis.clients.jedis.BinaryJedisPubSub;
 import redis.clients.jedis.Jedis;
 
 /**
- * The subscribing connection of a bus, on its own thread: subscribed to every topic with an
- * inbox, it decodes each message once and offers it to the topic's inboxes. It reconnects with
+ * The subscribing connection of a bus, on its own thread: subscribed to every topic with a
+ * receiver, it hands each message, undecoded, to the topic's receivers (the runtime decodes it
+ * once, when a node first reads it). It reconnects with
  * backoff and resubscribes when the connection drops. A subscribed connection waits for
  * messages without a time limit, so a keep-alive thread pings Redis every socket timeout and
  * drops the connection when nothing has come for two of them: a network path that died without
@@ -31,13 +31,11 @@ final class RedisSubscriber implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(RedisBus.class);
     private static final String NAME = "subscriber";
-    private static final long MALFORMED_LOG_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(10);
 
     private final RedisSettings settings;
-    private final MsightCodec codec;
+    private final MsightFormats formats;
     private final Outages outages;
-    private final Map<String, List<Inbox>> inboxes = new ConcurrentHashMap<>();
-    private final MalformedLog malformedLog = new MalformedLog(MALFORMED_LOG_INTERVAL_NANOS);
+    private final Map<String, List<Receiver>> receivers = new ConcurrentHashMap<>();
     private final ScheduledExecutorService keepAlive;
     private final Object lifecycle = new Object();
     private boolean started; // guarded by lifecycle
@@ -46,9 +44,9 @@ final class RedisSubscriber implements AutoCloseable {
     private volatile Listener listener;
     private volatile boolean closed;
 
-    RedisSubscriber(RedisSettings settings, MsightCodec codec, Outages outages) {
+    RedisSubscriber(RedisSettings settings, MsightFormats formats, Outages outages) {
         this.settings = settings;
-        this.codec = codec;
+        this.formats = formats;
         this.outages = outages;
         this.keepAlive = Executors.newSingleThreadScheduledExecutor(runnable -> {
             Thread thread = new Thread(runnable, "msight-redis-keepalive");
@@ -57,10 +55,10 @@ final class RedisSubscriber implements AutoCloseable {
         });
     }
 
-    /** Adds an inbox; a new topic is subscribed at once when the connection is up. */
-    void add(String topic, Inbox inbox) {
-        boolean newTopic = inboxes.computeIfAbsent(topic, t -> new CopyOnWriteArrayList<>()).isEmpty();
-        inboxes.get(topic).add(inbox);
+    /** Adds a receiver; a new topic is subscribed at once when the connection is up. */
+    void add(String topic, Receiver receiver) {
+        boolean newTopic = receivers.computeIfAbsent(topic, t -> new CopyOnWriteArrayList<>()).isEmpty();
+        receivers.get(topic).add(receiver);
         Listener current = listener;
         if (newTopic && current != null && current.isSubscribed()) {
             current.send(() -> current.subscribe(bytes(topic)));
@@ -78,7 +76,7 @@ final class RedisSubscriber implements AutoCloseable {
 
     private void launchIfStarted() {
         synchronized (lifecycle) {
-            if (started && thread == null && !closed && !inboxes.isEmpty()) {
+            if (started && thread == null && !closed && !receivers.isEmpty()) {
                 thread = new Thread(this::run, "msight-redis-subscriber");
                 thread.setDaemon(true);
                 thread.start();
@@ -93,7 +91,7 @@ final class RedisSubscriber implements AutoCloseable {
         while (!closed) {
             try (Jedis connection = settings.connect(settings.socketTimeout())) {
                 jedis = connection;
-                Set<String> topics = Set.copyOf(inboxes.keySet());
+                Set<String> topics = Set.copyOf(receivers.keySet());
                 Listener subscription = new Listener(connection, backoff, topics);
                 listener = subscription;
                 if (!closed) {
@@ -148,19 +146,13 @@ final class RedisSubscriber implements AutoCloseable {
     }
 
     private void deliver(byte[] channel, byte[] payload) {
-        String topic = new String(channel, StandardCharsets.UTF_8);
-        List<Inbox> targets = inboxes.get(topic);
+        List<Receiver> targets = receivers.get(new String(channel, StandardCharsets.UTF_8));
         if (targets == null) {
             return;
         }
-        try {
-            SensorData data = codec.fromMessagePack(payload);
-            for (Inbox inbox : targets) {
-                inbox.offer(data);
-            }
-        } catch (Throwable e) { // an Error too (a plugin's data type, say): this thread must live on
-            targets.forEach(Inbox::countMalformed);
-            malformedLog.skipped(topic, e instanceof MalformedDataException ? e.getMessage() : e.toString());
+        Delivery delivery = Delivery.ofMessagePack(payload, formats);
+        for (Receiver receiver : targets) {
+            receiver.deliver(delivery);
         }
     }
 
@@ -232,7 +224,7 @@ final class RedisSubscriber implements AutoCloseable {
                 backoff.reset();
                 outages.up(NAME);
                 // topics added while this connection was subscribing
-                inboxes.keySet().stream().filter(topic -> !topics.contains(topic))
+                receivers.keySet().stream().filter(topic -> !topics.contains(topic))
                         .forEach(topic -> send(() -> subscribe(bytes(topic))));
             }
         }

@@ -9,7 +9,7 @@ import picocli.CommandLine.Option;
 
 /** {@code msight_launch_http}: MSight's HTTP uploader launcher, same flags. */
 @Command(name = "msight_launch_http", mixinStandardHelpOptions = true, sortOptions = false,
-        description = "Subscribes to a topic on Redis and POSTs each message as MSight JSON to a URL,"
+        description = "Subscribes to a topic (on the bus MSIGHT_PUBSUB_BACKEND names: redis, nats or kafka) and POSTs each message as MSight JSON to a URL,"
                 + " as MSight's msight_launch_http does.")
 public final class LaunchHttp implements Callable<Integer> {
 
@@ -36,7 +36,7 @@ public final class LaunchHttp implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        Map<String, Object> node = options.nodeBlock("http-uploader");
+        Map<String, Object> node = options.subscriberBlock("http-uploader");
         node.put("subscribe-topic", subscribeTopic);
         node.put("url", url);
         node.put("partition-key-mode", partitionKeyMode);

@@ -9,7 +9,8 @@ import picocli.CommandLine.Option;
 
 /** {@code msight_launch_rtsp}: MSight's RTSP receiver launcher, same flags. */
 @Command(name = "msight_launch_rtsp", mixinStandardHelpOptions = true, sortOptions = false,
-        description = "Receives an RTSP camera and publishes its frames as JPEG images to a topic on Redis,"
+        description = "Receives an RTSP camera and publishes its frames as JPEG images to a topic (on the bus"
+                + " MSIGHT_PUBSUB_BACKEND names: redis, nats or kafka),"
                 + " as MSight's msight_launch_rtsp does.")
 public final class LaunchRtsp implements Callable<Integer> {
 

@@ -1,6 +1,7 @@
 package org.msight.runtime.cli.launch;
 
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import picocli.CommandLine.Option;
 
@@ -34,11 +35,18 @@ final class LauncherOptions {
             description = "What a heartbeat error does: stop the node, or continue (default).")
     String actionOnError;
 
-    @Option(names = "--group-id", description = "Accepted for MSight compatibility; pub/sub topics have no consumer groups.")
+    @Option(names = "--group-id", description = "Subscribers: share the topic with the nodes of this group, each"
+            + " message to one of them (NATS queue group, Kafka consumer group; Kafka's default: <name>_group).")
     String groupId;
 
-    /** The msight block: the Redis bus, the level and the heartbeat flags given. */
-    Map<String, Object> runtimeBlock() {
+    /** The buses MSight's {@code MSIGHT_PUBSUB_BACKEND} chooses among. */
+    static final List<String> BACKENDS = List.of("redis", "nats", "kafka");
+
+    /**
+     * The msight block: the bus {@code backend}, the level and the heartbeat flags given. The
+     * nodes register in MSight's registry in Redis whatever the bus, as MSight's do.
+     */
+    Map<String, Object> runtimeBlock(String backend) {
         Map<String, Object> heartbeat = new LinkedHashMap<>();
         putSeconds(heartbeat, "update-interval", heartbeatUpdateInterval);
         putSeconds(heartbeat, "tolerance", heartbeatTolerance);
@@ -47,11 +55,11 @@ final class LauncherOptions {
             heartbeat.put("action-on-error", actionOnError);
         }
         Map<String, Object> msight = new LinkedHashMap<>();
-        msight.put("bus", "redis");
+        msight.put("bus", backend);
         if (loggingLevel != null) {
             msight.put("logging-level", loggingLevel);
         }
-        msight.put("registry", Map.of("heartbeat", heartbeat));
+        msight.put("registry", Map.of("enabled", true, "heartbeat", heartbeat));
         return msight;
     }
 
@@ -60,6 +68,15 @@ final class LauncherOptions {
         Map<String, Object> node = new LinkedHashMap<>();
         node.put("type", type);
         node.put("gap", gap);
+        return node;
+    }
+
+    /** A subscribing node's block of {@code type}: the common flags and {@code --group-id}. */
+    Map<String, Object> subscriberBlock(String type) {
+        Map<String, Object> node = nodeBlock(type);
+        if (groupId != null) {
+            node.put("group-id", groupId);
+        }
         return node;
     }
 

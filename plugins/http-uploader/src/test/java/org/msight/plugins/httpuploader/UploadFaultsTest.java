@@ -8,7 +8,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.msight.api.data.SensorData;
+import org.msight.api.bus.Delivery;
 import org.msight.runtime.bus.Inbox;
 import org.msight.testkit.RecordingLogger;
 import org.msight.testkit.TestNodeContext;
@@ -142,9 +142,9 @@ class UploadFaultsTest {
         Thread sink = new Thread(() -> {
             try {
                 while (true) {
-                    SensorData next = inbox.poll(100, TimeUnit.MILLISECONDS);
+                    Delivery next = inbox.poll(100, TimeUnit.MILLISECONDS);
                     if (next != null) {
-                        uploader.put(next);
+                        uploader.put(next.data());
                         handedOver.incrementAndGet();
                     }
                 }
@@ -155,7 +155,7 @@ class UploadFaultsTest {
         sink.start();
 
         for (int i = 0; i < 200; i++) {
-            inbox.offer(Frames.next("cam"));
+            inbox.deliver(Delivery.of(Frames.next("cam")));
             Thread.sleep(1);
         }
         assertThat(Poll.until(() -> server.handlingNow() == 2 && sink.getState() == Thread.State.WAITING, LIMIT))

@@ -1,0 +1,138 @@
+package org.msight.runtime.bus;
+
+import com.typesafe.config.Config;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.msight.api.Counter;
+import org.msight.api.bus.Bus;
+import org.msight.api.bus.BusContext;
+import org.msight.api.bus.Subscription;
+import org.msight.api.data.MsightFormats;
+import org.msight.runtime.config.BusSpec;
+import org.msight.runtime.config.ConfigProblem;
+import org.msight.runtime.config.PipelineConfigException;
+import org.msight.runtime.config.PipelineSpec;
+import org.msight.runtime.node.NodeMetrics;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The buses of one pipeline, one per bus name its topics use, and which topic is on which. Each
+ * bus is created and started with its plugin's class loader as the thread's context loader.
+ */
+public final class Buses implements AutoCloseable {
+
+    /** Prefix of bus loggers, followed by the bus name. */
+    public static final String LOGGER_PREFIX = "msight.bus.";
+
+    private final PipelineSpec spec;
+    private final Map<String, Bus> byName;
+
+    private Buses(PipelineSpec spec, Map<String, Bus> byName) {
+        this.spec = spec;
+        this.byName = byName;
+    }
+
+    /**
+     * Creates every bus of {@code spec}; nothing connects yet.
+     *
+     * @throws PipelineConfigException when a bus rejects its settings
+     */
+    public static Buses create(PipelineSpec spec, MsightFormats formats, MeterRegistry meters)
+            throws PipelineConfigException {
+        Map<String, Bus> buses = new LinkedHashMap<>();
+        List<ConfigProblem> problems = new ArrayList<>();
+        for (BusSpec bus : spec.buses().values()) {
+            Context context = new Context(bus, spec.deviceName(), formats, meters);
+            try {
+                buses.put(bus.name(), withLoaderOf(bus, () -> bus.type().provider().create(context)));
+            } catch (IllegalArgumentException | com.typesafe.config.ConfigException e) {
+                problems.add(new ConfigProblem(spec.file(), "msight." + bus.name(), e.getMessage()));
+            }
+        }
+        if (!problems.isEmpty()) {
+            buses.values().forEach(Bus::close);
+            throw new PipelineConfigException(problems);
+        }
+        return new Buses(spec, buses);
+    }
+
+    /** The bus that carries {@code topic}. */
+    public Bus of(String topic) {
+        return byName.get(spec.topicBuses().get(topic));
+    }
+
+    /** Subscribes on the bus of the subscription's topic. */
+    public void subscribe(Subscription subscription) {
+        of(subscription.topic()).subscribe(subscription);
+    }
+
+    /**
+     * Starts every bus.
+     *
+     * @throws BusStartException when a server refuses a bus's settings (a one-line message)
+     */
+    public void start() {
+        for (Map.Entry<String, Bus> bus : byName.entrySet()) {
+            try {
+                withLoaderOf(spec.buses().get(bus.getKey()), () -> {
+                    bus.getValue().start();
+                    return null;
+                });
+            } catch (IllegalStateException e) {
+                throw new BusStartException(bus.getKey(), e.getMessage());
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        for (Map.Entry<String, Bus> bus : byName.entrySet()) {
+            try {
+                bus.getValue().close();
+            } catch (RuntimeException e) {
+                LoggerFactory.getLogger(LOGGER_PREFIX + bus.getKey()).warn("close failed: {}", e.toString());
+            }
+        }
+    }
+
+    private static <T> T withLoaderOf(BusSpec bus, Callable<T> action) {
+        Thread thread = Thread.currentThread();
+        ClassLoader previous = thread.getContextClassLoader();
+        thread.setContextClassLoader(bus.type().classLoader());
+        try {
+            return action.call();
+        } catch (RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        } finally {
+            thread.setContextClassLoader(previous);
+        }
+    }
+
+    /** What a bus gets from the runtime. */
+    private record Context(BusSpec bus, String deviceName, MsightFormats formats, MeterRegistry meters)
+            implements BusContext {
+
+        @Override
+        public Config config() {
+            return bus.config();
+        }
+
+        @Override
+        public Logger logger() {
+            return LoggerFactory.getLogger(LOGGER_PREFIX + bus.name());
+        }
+
+        @Override
+        public Counter counter(String name) {
+            return new NodeMetrics.MicrometerCounter(io.micrometer.core.instrument.Counter.builder("msight.bus." + name)
+                    .tag("bus", bus.name()).register(meters));
+        }
+    }
+}

@@ -1,0 +1,90 @@
+package org.msight.runtime.node;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.Test;
+import org.msight.api.Backoff;
+import org.msight.api.SinkNode;
+import org.msight.api.bus.Delivery;
+import org.msight.api.data.BytesData;
+import org.msight.api.data.MalformedDataException;
+import org.msight.api.data.Metadata;
+import org.msight.api.data.SensorData;
+import org.msight.runtime.bus.Inbox;
+import org.msight.testkit.RecordingLogger;
+import org.slf4j.event.Level;
+
+class InboxRunnerTest {
+
+    private final List<String> done = new CopyOnWriteArrayList<>();
+    private final List<Long> handled = new CopyOnWriteArrayList<>();
+
+    /** A delivery that decodes to frame {@code n}, or fails as {@code failure} says, and notes when it is done. */
+    private Delivery delivery(String name, long n, Throwable failure) {
+        return new Delivery() {
+            @Override
+            protected SensorData decode() {
+                if (failure instanceof RuntimeException e) {
+                    throw e;
+                }
+                if (failure instanceof Error e) {
+                    throw e;
+                }
+                return new BytesData(new Metadata("s", 1, 1, n, "d"), new byte[] {1});
+            }
+
+            @Override
+            public void done() {
+                done.add(name);
+            }
+        };
+    }
+
+    private InboxRunner runner(Inbox inbox, RecordingLogger log, int gap) {
+        SinkNode sink = data -> handled.add(data.metadata().frameId());
+        return new InboxRunner("sink", sink, log, new NodeMetrics("sink", new SimpleMeterRegistry()),
+                getClass().getClassLoader(), new Backoff(Duration.ofMillis(10), Duration.ofMillis(10)), inbox, "topic",
+                gap, Duration.ofSeconds(5));
+    }
+
+    @Test
+    void malformedMessagesAreCountedLoggedOnceAndSkippedAndEveryDeliveryIsDoneOnce() throws Exception {
+        Inbox inbox = new Inbox(10);
+        RecordingLogger log = new RecordingLogger("sink");
+        inbox.deliver(delivery("bad", 0, new MalformedDataException("payload should be a map but is an array")));
+        inbox.deliver(delivery("oom", 0, new OutOfMemoryError("test: a data type out of memory")));
+        inbox.deliver(delivery("good", 7, null));
+        InboxRunner runner = runner(inbox, log, 0);
+        runner.start();
+        await().atMost(Duration.ofSeconds(10)).until(() -> done.size() == 3);
+        runner.requestStop();
+        assertThat(runner.awaitFinished(Duration.ofSeconds(10))).isTrue();
+        assertThat(handled).containsExactly(7L);
+        assertThat(done).containsExactly("bad", "oom", "good");
+        assertThat(inbox.malformed()).isEqualTo(2);
+        assertThat(log.messages(Level.WARN)).filteredOn(m -> m.contains("malformed")).singleElement().asString()
+                .isEqualTo("Skipped 1 malformed message(s) on topic 'topic'; latest: payload should be a map but is"
+                        + " an array");
+    }
+
+    @Test
+    void messagesSkippedByGapAreDoneWithoutBeingDecoded() throws Exception {
+        Inbox inbox = new Inbox(10);
+        for (int n = 1; n <= 4; n++) {
+            // gap 1 handles every second message: a skipped one must not be decoded
+            inbox.deliver(delivery("m" + n, n, n % 2 == 1 ? new IllegalStateException("decoded") : null));
+        }
+        InboxRunner runner = runner(inbox, new RecordingLogger("sink"), 1);
+        runner.start();
+        await().atMost(Duration.ofSeconds(10)).until(() -> done.size() == 4);
+        runner.requestStop();
+        assertThat(runner.awaitFinished(Duration.ofSeconds(10))).isTrue();
+        assertThat(handled).containsExactly(2L, 4L);
+        assertThat(done).containsExactly("m1", "m2", "m3", "m4");
+    }
+}
