@@ -41,6 +41,11 @@ final class RunningCommand implements AutoCloseable {
         return awaitExit(limit);
     }
 
+    /** Kills the process at once (SIGKILL), as a crash, and waits until it has gone. */
+    void kill() throws InterruptedException {
+        process.destroyForcibly().waitFor();
+    }
+
     /** Waits for the process to end by itself and returns the exit code. */
     int awaitExit(Duration limit) throws InterruptedException {
         if (!process.waitFor(limit.toMillis(), TimeUnit.MILLISECONDS)) {

@@ -44,7 +44,9 @@ final class KafkaBus implements Bus {
 
     /**
      * Checks that the brokers answer and take the credentials, then starts the producer and the
-     * consumers; later outages are retried by the clients.
+     * consumers; later outages are retried by the clients. The runtime calls it with the plugin's
+     * class loader as the thread's context loader, through which Kafka loads the classes its
+     * properties name (assignors, partitioners, JAAS login modules).
      *
      * @throws IllegalStateException when the brokers do not answer within {@code connect-timeout}
      *     or refuse the login, in one line naming the setting to check
@@ -63,8 +65,7 @@ final class KafkaBus implements Bus {
     }
 
     private void checkBrokers() {
-        Admin admin = ClientLoader.create(() -> Admin.create(settings.adminProperties(
-                "msight-" + context.deviceName() + "-check")));
+        Admin admin = Admin.create(settings.adminProperties("msight-" + context.deviceName() + "-check"));
         try {
             admin.describeCluster().clusterId().get(settings.connectTimeout().toMillis(), TimeUnit.MILLISECONDS);
         } catch (ExecutionException | TimeoutException | KafkaException e) {

@@ -47,8 +47,8 @@ final class KafkaPublisher implements AutoCloseable {
 
     /** Creates the producer; it connects in the background. */
     void start(String clientId) {
-        producer = ClientLoader.create(() -> new KafkaProducer<>(settings.producerProperties(clientId),
-                new ByteArraySerializer(), new ByteArraySerializer()));
+        producer = new KafkaProducer<>(settings.producerProperties(clientId), new ByteArraySerializer(),
+                new ByteArraySerializer());
     }
 
     /** Whether the buffer takes another message now. */

@@ -64,8 +64,8 @@ final class KafkaSubscriber implements AutoCloseable {
 
     /** Creates the consumer and starts its thread; it joins the group in the background. */
     void start(String clientId) {
-        consumer = ClientLoader.create(() -> new KafkaConsumer<>(settings.consumerProperties(clientId, groupId),
-                new ByteArrayDeserializer(), new ByteArrayDeserializer()));
+        consumer = new KafkaConsumer<>(settings.consumerProperties(clientId, groupId), new ByteArrayDeserializer(),
+                new ByteArrayDeserializer());
         thread = new Thread(this::run, "msight-kafka-" + subscription.nodeName() + "-" + subscription.topic());
         thread.setDaemon(true);
         thread.start();
@@ -225,7 +225,12 @@ final class KafkaSubscriber implements AutoCloseable {
         @Override
         public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
             Set<TopicPartition> previous = before == null ? Set.copyOf(offsets.keySet()) : before;
-            partitions.forEach(partition -> offsets.putIfAbsent(partition, new PartitionOffsets()));
+            for (TopicPartition partition : partitions) {
+                offsets.putIfAbsent(partition, new PartitionOffsets());
+                // where consumption starts, found now rather than at the next fetch: what is published
+                // after this line is consumed, even on a new group starting at latest
+                consumer.position(partition, settings.connectTimeout());
+            }
             Set<TopicPartition> now = offsets.keySet();
             Set<Integer> got = numbers(now.stream().filter(p -> !previous.contains(p)).toList());
             Set<Integer> gaveUp = numbers(previous.stream().filter(p -> !now.contains(p)).toList());
