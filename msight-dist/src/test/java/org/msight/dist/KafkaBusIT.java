@@ -65,7 +65,9 @@ class KafkaBusIT {
 
     @BeforeEach
     void brokerRuns() {
-        kafka.start(); // again after a test that killed it; nothing when it runs
+        if (!kafka.running()) { // a test killed it
+            kafka.start();
+        }
     }
 
     @AfterEach

@@ -38,6 +38,7 @@ public final class KafkaTestServer implements AutoCloseable {
 
     private final int port = FreePorts.next();
     private final int controllerPort = FreePorts.next();
+    private final int saslPort = FreePorts.next();
     private final Path dir;
     private final Path log;
     private final Path properties;
@@ -54,12 +55,27 @@ public final class KafkaTestServer implements AutoCloseable {
      *     {@code message.max.bytes} or {@code num.partitions}
      */
     public KafkaTestServer(Map<String, String> overrides) {
+        this(overrides, Map.of());
+    }
+
+    /**
+     * A broker that also takes SASL PLAIN logins of {@code username} with {@code password} on
+     * {@link #saslBootstrapServers()}.
+     */
+    public static KafkaTestServer withSaslPlain(String username, String password) {
+        return new KafkaTestServer(Map.of(), Map.of(username, password));
+    }
+
+    private KafkaTestServer(Map<String, String> overrides, Map<String, String> saslUsers) {
         this.classpath = brokerClasspath();
         try {
             this.dir = Files.createTempDirectory("kafka-test-server-");
             this.log = dir.resolve("server.log");
             this.properties = dir.resolve("server.properties");
             Map<String, String> settings = defaults();
+            if (!saslUsers.isEmpty()) {
+                settings.putAll(saslPlain(saslUsers));
+            }
             settings.putAll(overrides);
             StringBuilder text = new StringBuilder();
             settings.forEach((key, value) -> text.append(key).append('=').append(value).append('\n'));
@@ -112,6 +128,23 @@ public final class KafkaTestServer implements AutoCloseable {
         settings.put("num.io.threads", "2");
         settings.put("num.recovery.threads.per.data.dir", "1");
         settings.put("background.threads", "2");
+        return settings;
+    }
+
+    /** A second listener, SASL_PLAINTEXT with PLAIN logins of these users; the broker's own stays plain. */
+    private Map<String, String> saslPlain(Map<String, String> users) {
+        StringBuilder jaas = new StringBuilder("org.apache.kafka.common.security.plain.PlainLoginModule required");
+        users.forEach((user, password) -> jaas.append(" user_").append(user).append("=\"").append(password)
+                .append('"'));
+        Map<String, String> settings = new LinkedHashMap<>();
+        settings.put("listeners", "PLAINTEXT://127.0.0.1:" + port + ",SASL_PLAINTEXT://127.0.0.1:" + saslPort
+                + ",CONTROLLER://127.0.0.1:" + controllerPort);
+        settings.put("advertised.listeners", "PLAINTEXT://127.0.0.1:" + port + ",SASL_PLAINTEXT://127.0.0.1:"
+                + saslPort);
+        settings.put("listener.security.protocol.map",
+                "PLAINTEXT:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT,CONTROLLER:PLAINTEXT");
+        settings.put("sasl.enabled.mechanisms", "PLAIN");
+        settings.put("listener.name.sasl_plaintext.plain.sasl.jaas.config", jaas.append(';').toString());
         return settings;
     }
 
@@ -178,6 +211,11 @@ public final class KafkaTestServer implements AutoCloseable {
         }
     }
 
+    /** Whether the broker was started and not stopped or killed since. */
+    public synchronized boolean running() {
+        return process != null;
+    }
+
     /** Kills the broker at once (SIGKILL), as a crash; nothing when not running. */
     public synchronized void kill() {
         end(true);
@@ -211,6 +249,11 @@ public final class KafkaTestServer implements AutoCloseable {
     /** {@code 127.0.0.1:<port>}, the same across restarts. */
     public String bootstrapServers() {
         return "127.0.0.1:" + port;
+    }
+
+    /** {@code 127.0.0.1:<port>} of the SASL listener of {@link #withSaslPlain}. */
+    public String saslBootstrapServers() {
+        return "127.0.0.1:" + saslPort;
     }
 
     /** The broker's loopback port. */

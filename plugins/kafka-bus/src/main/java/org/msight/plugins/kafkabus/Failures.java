@@ -18,7 +18,8 @@ final class Failures {
         String brokers = "Kafka at " + settings.describe();
         if (cause instanceof SaslAuthenticationException) {
             return brokers + " refused the SASL login (" + firstLine(cause)
-                    + "): check msight.kafka.sasl (MSIGHT_KAFKA_SASL_MECHANISM, _USERNAME, _PASSWORD, _OAUTH_TOKEN)";
+                    + "): check msight.kafka.sasl (MSIGHT_KAFKA_SASL_MECHANISM, MSIGHT_KAFKA_SASL_USERNAME,"
+                    + " MSIGHT_KAFKA_SASL_PASSWORD, MSIGHT_KAFKA_SASL_OAUTH_TOKEN)";
         }
         if (cause instanceof SslAuthenticationException) {
             return "TLS with " + brokers + " failed (" + firstLine(cause)

@@ -227,9 +227,14 @@ final class KafkaSubscriber implements AutoCloseable {
             Set<TopicPartition> previous = before == null ? Set.copyOf(offsets.keySet()) : before;
             for (TopicPartition partition : partitions) {
                 offsets.putIfAbsent(partition, new PartitionOffsets());
-                // where consumption starts, found now rather than at the next fetch: what is published
-                // after this line is consumed, even on a new group starting at latest
-                consumer.position(partition, settings.connectTimeout());
+                try {
+                    // where consumption starts, found now rather than at the next fetch: what is
+                    // published after this line is consumed, even by a new group starting at latest
+                    consumer.position(partition, settings.connectTimeout());
+                } catch (KafkaException e) {
+                    outage.down("finding where partition " + partition.partition() + " starts: "
+                            + Failures.describe(settings, e)); // the next fetch finds it
+                }
             }
             Set<TopicPartition> now = offsets.keySet();
             Set<Integer> got = numbers(now.stream().filter(p -> !previous.contains(p)).toList());
