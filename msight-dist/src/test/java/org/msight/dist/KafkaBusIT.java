@@ -102,6 +102,17 @@ class KafkaBusIT {
                 "-g", "0", "--group-id", group, "--url", server.url());
     }
 
+    /** {@code uploader} once it has joined its group and has partitions; killed when it does not. */
+    private static RunningCommand withPartitions(RunningCommand uploader) {
+        try {
+            awaitPartitions(uploader, "[");
+            return uploader;
+        } catch (RuntimeException | AssertionError e) {
+            uploader.close();
+            throw e;
+        }
+    }
+
     private static void awaitPartitions(RunningCommand uploader, String partitions) {
         uploader.awaitOutput("rebalanced: consumes partitions " + partitions, GROUP);
     }
@@ -145,10 +156,10 @@ class KafkaBusIT {
         UploadServer witnessServer = server();
         UploadServer first = server();
         UploadServer second = server();
-        try (RunningCommand witness = uploader("witness", "witnesses", witnessServer);
-                RunningCommand a = uploader("uploader_a", "uploaders", first);
-                RunningCommand b = uploader("uploader_b", "uploaders", second)) {
-            awaitPartitions(witness, "[0, 1]");
+        // one after the other: three JVMs starting at once keep a loaded 2-core machine busy for long
+        try (RunningCommand witness = withPartitions(uploader("witness", "witnesses", witnessServer));
+                RunningCommand a = withPartitions(uploader("uploader_a", "uploaders", first));
+                RunningCommand b = withPartitions(uploader("uploader_b", "uploaders", second))) {
             Pattern onePartition = Pattern.compile("consumes partitions \\[\\d] ");
             await().atMost(GROUP).until(() -> onePartition.matcher(a.output()).find()
                     && onePartition.matcher(b.output()).find());

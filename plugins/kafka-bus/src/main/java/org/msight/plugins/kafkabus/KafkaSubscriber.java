@@ -90,7 +90,7 @@ final class KafkaSubscriber implements AutoCloseable {
                 }
             }
             commitAtClose();
-        } catch (KafkaException | InterruptedException e) {
+        } catch (KafkaException e) {
             log.warn("Kafka group '{}' on topic '{}' could not commit at close: {}", groupId, subscription.topic(),
                     Failures.describe(settings, e));
         } finally {
@@ -122,11 +122,7 @@ final class KafkaSubscriber implements AutoCloseable {
         long now = System.nanoTime();
         if (now - nextCommit >= 0) {
             nextCommit = now + settings.commitInterval().toNanos();
-            try {
-                commit(false);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+            commit(false);
         }
     }
 
@@ -134,7 +130,7 @@ final class KafkaSubscriber implements AutoCloseable {
      * Commits what the node is done with and forgets the rest, so that leaving the group does not
      * wait for messages the runtime drops at shutdown.
      */
-    private void commitAtClose() throws InterruptedException {
+    private void commitAtClose() {
         try {
             commit(true);
         } catch (WakeupException e) { // close() woke the consumer outside poll: the flag is spent now
@@ -144,11 +140,11 @@ final class KafkaSubscriber implements AutoCloseable {
     }
 
     /** Commits the offsets done since the last commit; {@code sync} waits for the answer. */
-    private void commit(boolean sync) throws InterruptedException {
+    private void commit(boolean sync) {
         commit(offsets.keySet(), sync);
     }
 
-    private void commit(Collection<TopicPartition> partitions, boolean sync) throws InterruptedException {
+    private void commit(Collection<TopicPartition> partitions, boolean sync) {
         Map<TopicPartition, OffsetAndMetadata> commits = new HashMap<>();
         Map<TopicPartition, Long> committing = new HashMap<>();
         for (TopicPartition partition : partitions) {
