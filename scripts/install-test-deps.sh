@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the tests and benchmarks need, when missing.
 # Tests start real servers: GStreamer's RTSP server (through Debian's /usr/bin/python3),
-# redis-server, and use the ffmpeg CLI to make test inputs; benchmarks also use wrk.
+# redis-server, nats-server, and use the ffmpeg CLI to make test inputs; benchmarks also use wrk.
 set -euo pipefail
 
 packages=(
@@ -16,6 +16,8 @@ packages=(
   gstreamer1.0-plugins-ugly
   procps   # kill: the RTSP test server is frozen with SIGSTOP to simulate a stalled stream
   openssl  # the Redis TLS test makes a throwaway CA and certificates
+  libturbojpeg0  # the rtsp-receiver's JPEG encoder (TurboJPEG); FFmpeg's is the fallback
+  nats-server  # the nats bus tests start their own NATS servers (JetStream included)
 )
 
 missing=()

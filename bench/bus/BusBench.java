@@ -43,7 +43,7 @@ public final class BusBench {
     public static void main(String[] args) throws Exception {
         String mode = args[0];
         String busName = args[1];
-        TestBusContext context = new TestBusContext(busName, args[2]);
+        TestBusContext context = TestBusContext.of(busName, args[2]);
         String topic = args[3];
         Path dir = Path.of(args[args.length - 1]);
         Bus bus = provider(busName).create(context);

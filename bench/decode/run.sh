@@ -18,10 +18,19 @@ for size in 1920x1080 1280x720; do
   fi
 done
 
-mvn -q -f "$root/pom.xml" -pl plugins/rtsp-receiver -am install -DskipTests
-mvn -q -f "$here/pom.xml" package dependency:build-classpath -Dmdep.outputFile="$here/target/classpath.txt"
+# Built in the reactor, never installed into ~/.m2 (shared): the receiver's and the test kit's
+# classes and their dependencies' jars, then the benchmark's sources with javac.
+mvn -q -f "$root/pom.xml" -pl plugins/rtsp-receiver,msight-testkit -am package -DskipTests \
+  dependency:build-classpath -Dmdep.outputFile=target/classpath.txt -Dmdep.includeScope=runtime
+classpath="$here/target/classes"
+for module in msight-api msight-testkit plugins/rtsp-receiver; do
+  classpath="$classpath:$root/$module/target/classes:$(cat "$root/$module/target/classpath.txt")"
+done
+rm -rf "$here/target/classes" "$here/target/tmp" && mkdir -p "$here/target/classes" "$here/target/tmp"
+javac -d "$here/target/classes" -cp "$classpath" $(find "$here/src/main/java" -name '*.java')
+cp "$here/src/main/resources/logback.xml" "$here/target/classes/"
 # Other work on the machine inflates CPU times: the load is printed before and after.
 echo "load before: $(uptime)"
-java -cp "$here/target/classes:$(cat "$here/target/classpath.txt")" org.msight.bench.decode.DecodeBench \
+java -Djava.io.tmpdir="$here/target/tmp" -cp "$classpath" org.msight.bench.decode.DecodeBench \
   "$threads" "$inputs/1920x1080.mp4" "$inputs/1280x720.mp4"
 echo "load after:  $(uptime)"

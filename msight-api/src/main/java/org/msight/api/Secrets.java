@@ -2,20 +2,27 @@ package org.msight.api;
 
 import java.util.regex.Pattern;
 
-/** Keeps secrets out of logs. */
+/** Keeps secrets out of logs, status output and error messages. */
 public final class Secrets {
 
-    /** user:password@ after a scheme; the password runs to the last '@' before the path (it may hold '@'). */
-    private static final Pattern URL_PASSWORD = Pattern.compile("(?<=://)([^/@:\\s]*):[^/\\s]*@");
+    /**
+     * The user info of a URL: everything from the scheme's {@code ://} to the last {@code @}
+     * of the authority (which ends at {@code /}, {@code ?}, {@code #}, a quote or white space),
+     * as URL parsers read it. A user name may hold {@code @} ({@code john@corp.example:pw@host}),
+     * and a token may be the whole user info ({@code http://TOKEN@host}).
+     */
+    private static final Pattern URL_USER_INFO = Pattern.compile("(?<=://)[^/?#\\s\"'<>]*@");
 
     private Secrets() {
     }
 
     /**
-     * A URL safe to log: {@code rtsp://user:pass@host/x} becomes {@code rtsp://user:***@host/x}.
-     * Text that holds no URL credentials is returned unchanged.
+     * Text safe to show: the user info of every URL in it is masked whole, so
+     * {@code rtsp://user:pass@host/x} becomes {@code rtsp://***@host/x} and
+     * {@code http://TOKEN@host/x} becomes {@code http://***@host/x}. Text that holds no URL user
+     * info is returned unchanged.
      */
     public static String redactUrl(String text) {
-        return text == null ? null : URL_PASSWORD.matcher(text).replaceAll("$1:***@");
+        return text == null || !text.contains("://") ? text : URL_USER_INFO.matcher(text).replaceAll("***@");
     }
 }

@@ -7,18 +7,32 @@ import org.junit.jupiter.api.Test;
 class SecretsTest {
 
     @Test
-    void passwordsInUrlsAreMasked() {
-        assertThat(Secrets.redactUrl("rtsp://admin:s3cr%40t@10.0.0.5:554/live"))
-                .isEqualTo("rtsp://admin:***@10.0.0.5:554/live");
-        assertThat(Secrets.redactUrl("could not open https://u:p@h/x: refused"))
-                .isEqualTo("could not open https://u:***@h/x: refused");
-        assertThat(Secrets.redactUrl("rtsp://admin:p@ss@cam/live")).isEqualTo("rtsp://admin:***@cam/live");
-        assertThat(Secrets.redactUrl("a rtsp://u:pw@h/x and http://v:pw2@k/y")).isEqualTo("a rtsp://u:***@h/x and http://v:***@k/y");
+    void theWholeUserInfoOfAUrlIsMasked() {
+        assertThat(Secrets.redactUrl("rtsp://admin:s3cr%40t@10.0.0.5:554/live")).isEqualTo("rtsp://***@10.0.0.5:554/live");
+        assertThat(Secrets.redactUrl("could not open https://u:p@h/x: refused")).isEqualTo("could not open https://***@h/x: refused");
+        assertThat(Secrets.redactUrl("rtsp://admin:p@ss@cam/live")).isEqualTo("rtsp://***@cam/live");
+        assertThat(Secrets.redactUrl("a rtsp://u:pw@h/x and http://v:pw2@k/y")).isEqualTo("a rtsp://***@h/x and http://***@k/y");
     }
 
     @Test
-    void textWithoutCredentialsIsUnchanged() {
+    void aUserNameHoldingAnAtSignDoesNotUnmaskThePassword() {
+        assertThat(Secrets.redactUrl("cannot open rtsp://john@corp.example:PASSWORD@10.0.0.5/live.stream: refused"))
+                .isEqualTo("cannot open rtsp://***@10.0.0.5/live.stream: refused");
+    }
+
+    @Test
+    void aTokenAsTheUserNameIsMasked() {
+        assertThat(Secrets.redactUrl("Sending data to http://TOKEN@host:8080/path?q=1... waiting for response"))
+                .isEqualTo("Sending data to http://***@host:8080/path?q=1... waiting for response");
+        assertThat(Secrets.redactUrl("url = \"https://TOKEN@host\"")).isEqualTo("url = \"https://***@host\"");
+    }
+
+    @Test
+    void textWithoutUserInfoIsUnchanged() {
         assertThat(Secrets.redactUrl("rtsp://127.0.0.1:8554/live.stream")).isEqualTo("rtsp://127.0.0.1:8554/live.stream");
-        assertThat(Secrets.redactUrl("rtsp://user@host/x")).isEqualTo("rtsp://user@host/x");
+        assertThat(Secrets.redactUrl("http://host/users/me@example.org")).isEqualTo("http://host/users/me@example.org");
+        assertThat(Secrets.redactUrl("http://host?mail=me@example.org")).isEqualTo("http://host?mail=me@example.org");
+        assertThat(Secrets.redactUrl("mail me@example.org")).isEqualTo("mail me@example.org");
+        assertThat(Secrets.redactUrl(null)).isNull();
     }
 }

@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.msight.api.LogSafe;
 import org.msight.api.data.DataType;
 import org.msight.api.data.Fields;
 import org.msight.api.data.MalformedDataException;
@@ -49,7 +50,8 @@ final class MessageReader {
         }
         DataType type = types.get(tag);
         if (type == null) {
-            throw new MalformedDataException("unknown data_type '" + tag + "' (known: " + types.keySet() + ")");
+            throw new MalformedDataException("unknown data_type '" + LogSafe.text(tag) + "' (known: " + types.keySet()
+                    + ")");
         }
         Metadata metadata = new Metadata(fields.string("sensor_name"), fields.float64("capture_timestamp"),
                 fields.float64("creation_timestamp"), fields.int64("frame_id"), fields.string("device_name"));
@@ -58,7 +60,7 @@ final class MessageReader {
         } catch (MalformedDataException e) {
             throw e;
         } catch (RuntimeException e) {
-            throw new MalformedDataException("data_type '" + tag + "' rejected the message: " + e);
+            throw new MalformedDataException("data_type '" + tag + "' rejected the message: " + LogSafe.text(e));
         }
     }
 

@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.msgpack.jackson.dataformat.MessagePackFactory;
+import org.msight.api.LogSafe;
 import org.msight.api.data.BytesData;
 import org.msight.api.data.DataType;
 import org.msight.api.data.ImageData;
@@ -161,8 +162,9 @@ public final class MsightCodec implements MsightFormats {
         } catch (MalformedDataException e) {
             throw e;
         } catch (IOException | RuntimeException e) {
+            // the parser's message may quote the payload
             throw new MalformedDataException("not a valid " + format + " message (" + payload.length + " bytes): "
-                    + e.getMessage());
+                    + LogSafe.text(e.getMessage()));
         }
     }
 

@@ -142,6 +142,19 @@ class MsightCodecTest {
     }
 
     @Test
+    void aHostileDataTypeIsEscapedAndCutInTheErrorMessage() throws IOException {
+        Map<String, Object> forged = bytesMessage();
+        forged.put("data_type", "x\n2026-12-01 10:00:00,000 - edge-01 - msight - ERROR :: forged\u001b[2J"
+                + "A".repeat(1 << 20));
+        assertThatThrownBy(() -> codec.fromMessagePack(pack(forged))).isInstanceOf(MalformedDataException.class)
+                .hasMessageStartingWith("unknown data_type 'x\\n2026-12-01 10:00:00,000 - edge-01 - msight - ERROR ::"
+                        + " forged\\u001b[2JAAA")
+                .hasMessageContaining("AAA... (1048642 chars)' (known: [")
+                .hasMessageNotContaining("\n").hasMessageNotContaining("\u001b")
+                .message().hasSizeLessThan(1000);
+    }
+
+    @Test
     void unknownOrMissingTagIsMalformed() throws IOException {
         Map<String, Object> unknown = bytesMessage();
         unknown.put("data_type", "msight_core.data.lidar.PointCloud");

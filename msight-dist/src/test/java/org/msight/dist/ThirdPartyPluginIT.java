@@ -178,6 +178,46 @@ class ThirdPartyPluginIT {
         }
     }
 
+    private Path slowSinkPipeline(Path out, String drainTimeout, String delay, int count) throws IOException {
+        return Files.writeString(dir.resolve("pipeline.conf"), """
+                msight { device-name = it-device, stats-interval = 1s, drain-timeout = %s }
+                nodes {
+                  numbers { type = example-numbers, publish-topic = numbers, count = %d }
+                  out { type = example-file-sink, subscribe-topic = numbers, queue-capacity = 1000, file = "%s",
+                        delay = %s }
+                }
+                """.formatted(drainTimeout, count, out, delay));
+    }
+
+    @Test
+    void aSinkThatRunsOutOfDrainTimeIsNamedWithWhatItHoldsAndTheExitCodeIsOne() throws Exception {
+        Path out = dir.resolve("out.txt");
+        Path conf = slowSinkPipeline(out, "3s", "500ms", 40);
+        try (RunningCommand run = Distribution.start(dir.resolve("log"), Map.of(), "msight-run",
+                "--plugin-path", pluginDir.toString(), conf.toString())) {
+            await().atMost(Duration.ofSeconds(30)).until(() -> lines(out).size() >= 1);
+            assertThat(run.terminate(Duration.ofSeconds(30))).isEqualTo(1);
+            assertThat(run.output())
+                    .containsPattern(" - msight - INFO :: waiting up to PT3S for node out to stop: \\d+ messages queued")
+                    .containsPattern(" - out - WARNING :: drain time of PT3S ran out; \\d+ queued messages were not"
+                            + " handled")
+                    .doesNotContain("interrupting");
+        }
+    }
+
+    @Test
+    void aSinkThatDoesNotStopWithinTheDrainTimeIsInterruptedAndTheExitCodeIsOne() throws Exception {
+        Path conf = slowSinkPipeline(dir.resolve("out.txt"), "1s", "1h", 3);
+        try (RunningCommand run = Distribution.start(dir.resolve("log"), Map.of(), "msight-run",
+                "--plugin-path", pluginDir.toString(), conf.toString())) {
+            // the sink has taken a message, and sleeps on it
+            await().atMost(Duration.ofSeconds(30)).until(() -> run.output().matches(
+                    "(?s).* - out - INFO :: throughput: in (?!0\\.0/s).*"));
+            assertThat(run.terminate(Duration.ofSeconds(30))).isEqualTo(1);
+            assertThat(run.output()).contains(" - msight - WARNING :: node out did not stop within PT2S; interrupting it");
+        }
+    }
+
     @Test
     void changingTheSinkTypeInTheFileRunsTheOtherSink() throws Exception {
         Path conf = pipeline("example-log-sink", "", 3);

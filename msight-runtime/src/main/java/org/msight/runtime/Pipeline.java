@@ -43,6 +43,8 @@ public final class Pipeline {
 
     private static final Logger LOG = LoggerFactory.getLogger("msight.runtime");
     private static final Duration SOURCE_STOP_LIMIT = Duration.ofSeconds(5);
+    /** How long a node may take to stop before a line says what holds it up. */
+    private static final Duration HOLD_UP_NOTICE = Duration.ofSeconds(1);
 
     private final PipelineSpec spec;
     private final Buses buses;
@@ -142,7 +144,7 @@ public final class Pipeline {
      * throughput lines.
      *
      * @throws org.msight.runtime.registry.DuplicateNodeException when a live node has a name of ours
-     * @throws org.msight.runtime.bus.redis.RedisAccessException when the registry's Redis cannot be used
+     * @throws org.msight.redis.RedisAccessException when the registry's Redis cannot be used
      * @throws IllegalStateException when a bus's server refuses its settings
      */
     public void start() {
@@ -187,6 +189,16 @@ public final class Pipeline {
                 + " (" + node.type().name() + ")", node.type().provider().publishedDataType()))).orElse(List.of());
     }
 
+    /** Waits up to {@code limit} for a node to stop, saying once what holds it up when it takes long. */
+    private static boolean awaitStopped(NodeRunner runner, Duration limit) throws InterruptedException {
+        if (runner.awaitFinished(HOLD_UP_NOTICE)) {
+            return true;
+        }
+        Duration left = limit.minus(HOLD_UP_NOTICE);
+        LOG.info("waiting up to {} for node {} to stop: {}", left, runner.name(), runner.stopState());
+        return runner.awaitFinished(left);
+    }
+
     /** Asks for the pipeline to be stopped, as SIGINT and SIGTERM do. */
     public void requestStop() {
         stopRequested.countDown();
@@ -208,7 +220,7 @@ public final class Pipeline {
      * Stops sources first, then processors and sinks once they have drained their inboxes (within
      * {@code msight.drain-timeout}), and closes the buses.
      *
-     * @return whether every node stopped in time and nothing failed
+     * @return whether every node stopped in time, having handled what it had queued, and nothing failed
      */
     public boolean stop() throws InterruptedException {
         boolean clean = true;
@@ -217,17 +229,23 @@ public final class Pipeline {
             List<NodeRunner> ofKind = runners.stream().filter(r -> r.kind() == kind).toList();
             ofKind.forEach(NodeRunner::requestStop);
             for (NodeRunner runner : ofKind) {
-                if (!runner.awaitFinished(limit)) {
+                if (!awaitStopped(runner, limit)) {
                     LOG.warn("node {} did not stop within {}; interrupting it", runner.name(), limit);
                     runner.interrupt();
-                    clean &= runner.awaitFinished(Duration.ofSeconds(2));
+                    runner.awaitFinished(Duration.ofSeconds(2));
+                    clean = false;
                 }
+                clean &= runner.stoppedCleanly();
             }
         }
         reporter.close();
         closeConnections();
         meters.close();
-        LOG.info("stopped the nodes of {}{}", spec.file(), clean ? "" : " (some did not stop in time)");
+        if (clean) {
+            LOG.info("stopped the nodes of {}", spec.file());
+        } else {
+            LOG.warn("stopped the nodes of {}, not all in time: queued messages were lost", spec.file());
+        }
         return clean && failure.get() == null;
     }
 }

@@ -128,14 +128,30 @@ class PipelineTest {
                     """);
             await().atMost(Waits.GENEROUS).until(() -> CollectingSink.ATTEMPTS.get("sink").get() >= 2);
             long before = CollectingSink.ATTEMPTS.get("sink").get();
-            assertThat(pipeline.stop()).isTrue();
-            // it gave up by itself at the deadline, it was not interrupted
-            assertThat(log.messages()).contains("drain time of PT2S ran out; 1 queued messages were not handled")
-                    .noneMatch(m -> m.contains("did not stop"));
+            assertThat(pipeline.stop()).as("a message was not handled").isFalse();
+            // it said what held it up, and gave up by itself at the deadline: it was not interrupted
+            assertThat(log.messages()).anyMatch(m -> m.startsWith("waiting up to PT2S for node sink to stop: 1 message"
+                    + " queued; failing for ") && m.endsWith("attempts): destination unavailable (on purpose)"))
+                    .contains("drain time of PT2S ran out; 1 queued messages were not handled")
+                    .noneMatch(m -> m.contains("interrupting"));
             // still waiting 100-200 ms between attempts while draining: a handful, not a busy loop
             assertThat(CollectingSink.ATTEMPTS.get("sink").get() - before).isBetween(1L, 30L);
         }
         assertThat(received("sink")).isEmpty();
+    }
+
+    @Test
+    void aSinkThatDoesNotStopWithinTheDrainTimeIsInterruptedAndTheStopIsNotClean() throws Exception {
+        try (LogCapture log = LogCapture.of("msight")) {
+            Pipeline pipeline = start(Duration.ofMillis(500), """
+                    src { type = test-sequence, publish-topic = t, count = 3 }
+                    sink { type = test-collector, subscribe-topic = t, delay = 1h }
+                    """);
+            await().atMost(Waits.GENEROUS).until(() -> CollectingSink.ATTEMPTS.get("sink").get() >= 1);
+            assertThat(pipeline.stop()).isFalse();
+            assertThat(log.messages()).anyMatch(m -> m.matches("waiting up to PT0.5S for node sink to stop: [0-3]"
+                    + " messages? queued")).contains("node sink did not stop within PT1.5S; interrupting it");
+        }
     }
 
     @Test

@@ -227,21 +227,8 @@ public final class KafkaTestServer implements AutoCloseable {
     }
 
     private void end(boolean forcibly) {
-        if (process == null) {
-            return;
-        }
-        try {
-            if (forcibly) {
-                process.destroyForcibly();
-            } else {
-                process.destroy();
-            }
-            if (!process.waitFor(30, TimeUnit.SECONDS)) {
-                process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } finally {
+        if (process != null) {
+            ServerProcesses.stop(process, !forcibly);
             process = null;
         }
     }
@@ -268,11 +255,7 @@ public final class KafkaTestServer implements AutoCloseable {
 
     /** What the broker printed so far (warnings and errors, and its start lines). */
     public String logText() {
-        try {
-            return Files.readString(log);
-        } catch (IOException e) {
-            return "(no log: " + e + ")";
-        }
+        return ServerProcesses.logText(log);
     }
 
     /** Stops the broker and deletes its folder. */
@@ -302,12 +285,7 @@ public final class KafkaTestServer implements AutoCloseable {
             if (countStarted() > startedLines && accepts()) {
                 return;
             }
-            try {
-                Thread.sleep(50);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted while starting the Kafka broker");
-            }
+            ServerProcesses.pause("the Kafka broker");
         }
         kill();
         throw new IllegalStateException("the Kafka broker did not start on port " + port + " within "

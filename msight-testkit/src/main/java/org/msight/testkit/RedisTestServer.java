@@ -11,7 +11,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 /**
  * A real {@code redis-server} of the test's own, on a free loopback port, without persistence.
@@ -90,16 +89,8 @@ public final class RedisTestServer implements AutoCloseable {
         if (process == null) {
             return;
         }
-        process.destroy();
-        try {
-            if (!process.waitFor(5, TimeUnit.SECONDS)) {
-                process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } finally {
-            process = null;
-        }
+        ServerProcesses.stop(process, true);
+        process = null;
     }
 
     /** The loopback port, the same across restarts. */
@@ -120,7 +111,7 @@ public final class RedisTestServer implements AutoCloseable {
         long deadline = System.currentTimeMillis() + START_TIMEOUT_MILLIS;
         while (System.currentTimeMillis() < deadline) {
             if (!process.isAlive()) {
-                throw new IllegalStateException("redis-server exited with " + process.exitValue() + ": " + logText());
+                throw new IllegalStateException("redis-server exited with " + process.exitValue() + ": " + ServerProcesses.logText(log));
             }
             try (Socket socket = new Socket()) {
                 socket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 500);
@@ -137,23 +128,10 @@ public final class RedisTestServer implements AutoCloseable {
             } catch (IOException notYet) {
                 // not listening yet
             }
-            try {
-                Thread.sleep(20);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted while starting redis-server");
-            }
+            ServerProcesses.pause("redis-server");
         }
         stop();
         throw new IllegalStateException("redis-server did not answer on port " + port + " within "
-                + START_TIMEOUT_MILLIS + " ms: " + logText());
-    }
-
-    private String logText() {
-        try {
-            return Files.readString(log);
-        } catch (IOException e) {
-            return "(no log: " + e + ")";
-        }
+                + START_TIMEOUT_MILLIS + " ms: " + ServerProcesses.logText(log));
     }
 }

@@ -7,11 +7,11 @@ import java.util.concurrent.ConcurrentHashMap;
 import org.msight.api.Counter;
 import org.msight.api.bus.BusContext;
 import org.msight.api.data.MsightFormats;
+import org.slf4j.Logger;
 
 /**
- * A {@link BusContext} for running one bus without the runtime, in tests and benchmarks. Its
- * config is the block {@code msight.<bus name>} of the given HOCON over the defaults of every
- * {@code reference.conf} on the class path, resolved; its logger records every line.
+ * A {@link BusContext} for testing a bus plugin without the runtime: its block over the plugin's
+ * defaults, MSight's formats, a {@link RecordingLogger}, and counters readable by name.
  */
 public final class TestBusContext implements BusContext {
 
@@ -19,14 +19,19 @@ public final class TestBusContext implements BusContext {
     private final RecordingLogger logger;
     private final Map<String, Counter> counters = new ConcurrentHashMap<>();
 
+    private TestBusContext(Config config, RecordingLogger logger) {
+        this.config = config;
+        this.logger = logger;
+    }
+
     /**
-     * @param busName the bus's name, such as {@code kafka}
-     * @param block the settings of its block, such as {@code servers = "['127.0.0.1:9092']"}
+     * A context for the bus {@code name} (as in {@code msight.bus = nats}) whose block is
+     * {@code block}; the plugin's {@code reference.conf} must be on the class path.
      */
-    public TestBusContext(String busName, String block) {
-        this.config = ConfigFactory.parseString("msight." + busName + " {\n" + block + "\n}")
-                .withFallback(ConfigFactory.defaultReference()).resolve().getConfig("msight." + busName);
-        this.logger = new RecordingLogger("msight.bus." + busName);
+    public static TestBusContext of(String name, String block) {
+        Config defaults = ConfigFactory.defaultReference().getConfig("msight." + name);
+        return new TestBusContext(ConfigFactory.parseString(block).resolve().withFallback(defaults),
+                new RecordingLogger("bus-" + name));
     }
 
     @Override
@@ -39,15 +44,18 @@ public final class TestBusContext implements BusContext {
         return "test-device";
     }
 
-    /** MSight's formats with the built-in data types and those listed as services on the class path. */
     @Override
     public MsightFormats formats() {
         return TestNodeContext.FORMATS;
     }
 
-    /** Every line the bus logged. */
     @Override
-    public RecordingLogger logger() {
+    public Logger logger() {
+        return logger;
+    }
+
+    /** The bus's logger, with every line it logged. */
+    public RecordingLogger log() {
         return logger;
     }
 
@@ -56,8 +64,9 @@ public final class TestBusContext implements BusContext {
         return counters.computeIfAbsent(name, n -> new TestNodeContext.AdderCounter());
     }
 
-    /** The total of the bus's counter {@code name}; 0 if it never asked for it. */
+    /** A counter's total; 0 when the bus never made it. */
     public long count(String name) {
-        return counter(name).count();
+        Counter counter = counters.get(name);
+        return counter == null ? 0 : counter.count();
     }
 }

@@ -39,6 +39,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class TestNodeContext implements NodeContext {
 
+    /** MSight's formats with the built-in data types and those on the class path. */
     static final MsightFormats FORMATS = MsightCodec.withBuiltInTypesAnd(
             ServiceLoader.load(DataType.class).stream().map(ServiceLoader.Provider::get).toList());
 
@@ -204,6 +205,7 @@ public final class TestNodeContext implements NodeContext {
         }
     }
 
+    /** A counter in memory. */
     static final class AdderCounter implements Counter {
         private final LongAdder total = new LongAdder();
 

@@ -5,7 +5,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.msight.runtime.Pipeline;
 import org.msight.runtime.Runtime;
 import org.msight.runtime.bus.BusStartException;
-import org.msight.runtime.bus.redis.RedisAccessException;
+import org.msight.redis.RedisAccessException;
 import org.msight.runtime.config.PipelineConfigException;
 import org.msight.runtime.plugin.PluginException;
 import org.msight.runtime.registry.DuplicateNodeException;

@@ -39,7 +39,9 @@ public final class InboxRunner extends NodeRunner {
     private final boolean sink;
     private final Duration drainTimeout;
     private volatile long drainDeadlineNanos;
-    private Delivery pending;
+    private volatile Delivery pending;
+    private volatile boolean flushing;
+    private volatile int lostAtStop;
 
     /** @param topic the topic the inbox is subscribed to, for log lines */
     public InboxRunner(String name, Node node, Logger log, NodeMetrics metrics, ClassLoader loader, Backoff backoff,
@@ -69,6 +71,25 @@ public final class InboxRunner extends NodeRunner {
         drainDeadlineNanos = System.nanoTime() + drainTimeout.toNanos();
         inbox.close();
         super.requestStop();
+    }
+
+    @Override
+    public String stopState() {
+        if (flushing) {
+            return "flushing what it has in flight";
+        }
+        int queued = queued();
+        String state = queued + (queued == 1 ? " message" : " messages") + " queued";
+        return outage().map(outage -> state + "; " + outage).orElse(state);
+    }
+
+    @Override
+    public boolean stoppedCleanly() {
+        return lostAtStop == 0;
+    }
+
+    private int queued() {
+        return inbox.size() + (pending != null ? 1 : 0);
     }
 
     @Override
@@ -136,7 +157,9 @@ public final class InboxRunner extends NodeRunner {
     protected void finish() throws Exception {
         if (node instanceof SinkNode sink) {
             long left = Math.max(0, drainDeadlineNanos - System.nanoTime());
+            flushing = true;
             sink.flush(Duration.ofNanos(left));
+            flushing = false;
         }
     }
 
@@ -149,6 +172,7 @@ public final class InboxRunner extends NodeRunner {
             lost++;
         }
         if (lost > 0) {
+            lostAtStop = lost;
             log.warn("drain time of {} ran out; {} queued messages were not handled", drainTimeout, lost);
         }
     }

@@ -1,5 +1,6 @@
 package org.msight.runtime.node;
 
+import org.msight.api.LogSafe;
 import org.slf4j.Logger;
 
 /** Logs a node's skipped malformed messages at most once per interval, with how many were skipped. */
@@ -21,7 +22,7 @@ final class MalformedLog {
         long now = System.nanoTime();
         skipped++;
         if (now - lastLogNanos >= intervalNanos) {
-            log.warn("Skipped {} malformed message(s) on topic '{}'; latest: {}", skipped, topic, reason);
+            log.warn("Skipped {} malformed message(s) on topic '{}'; latest: {}", skipped, topic, LogSafe.text(reason));
             lastLogNanos = now;
             skipped = 0;
         }

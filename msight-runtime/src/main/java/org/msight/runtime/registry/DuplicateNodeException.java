@@ -1,6 +1,7 @@
 package org.msight.runtime.registry;
 
 import java.util.Locale;
+import org.msight.api.LogSafe;
 
 /** A live node of the same name is registered already; the message says which and what to do. */
 public final class DuplicateNodeException extends RuntimeException {
@@ -11,7 +12,7 @@ public final class DuplicateNodeException extends RuntimeException {
      */
     public DuplicateNodeException(NodeRecord existing, double now) {
         super(String.format(Locale.ROOT, "A node named '%s' is already running (device %s, status %s, last"
-                + " heartbeat %.1f s ago): stop it, or give this node another name", existing.name(), existing.device(), existing.status(),
+                + " heartbeat %.1f s ago): stop it, or give this node another name", existing.name(), LogSafe.text(existing.device()), existing.status(),
                 Math.max(0, now - existing.lastHeartbeat())));
     }
 }

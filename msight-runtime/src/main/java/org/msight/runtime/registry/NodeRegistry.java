@@ -11,10 +11,11 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import org.msight.api.LogSafe;
 import org.msight.api.data.Metadata;
-import org.msight.runtime.bus.redis.RedisAccessException;
-import org.msight.runtime.bus.redis.RedisFailures;
-import org.msight.runtime.bus.redis.RedisSettings;
+import org.msight.redis.RedisAccessException;
+import org.msight.redis.RedisFailures;
+import org.msight.redis.RedisSettings;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import redis.clients.jedis.Jedis;
@@ -192,7 +193,7 @@ public final class NodeRegistry implements AutoCloseable {
             try {
                 entries.add(reader.read(field, json));
             } catch (IOException e) {
-                LOG.debug("unreadable entry {} in {}: {}", field, key, e.getMessage());
+                LOG.debug("unreadable entry {} in {}: {}", LogSafe.text(field), key, LogSafe.text(e.getMessage()));
             }
         });
         return entries;

@@ -81,13 +81,35 @@ class MsightRunTest {
     @Test
     void checkReadsTheRedisSettingsWithoutConnecting() throws Exception {
         Path file = TestPipelines.write(dir, "p.conf", """
-                msight { bus = redis, registry.heartbeat.action-on-error = explode }
+                msight { registry { enabled = true, heartbeat.action-on-error = explode } }
                 nodes { src { type = test-sequence, publish-topic = t } }
                 """);
         Result result = run("--check", file.toString());
         assertThat(result.exitCode()).isEqualTo(2);
         assertThat(result.err()).isEqualTo("error: " + file + ":1: msight.registry.heartbeat: Invalid value at"
                 + " 'action-on-error': 'explode': use stop or continue\n");
+    }
+
+    @Test
+    void checkPrintsEachTopicsBusAndCreatesTheBusesSoTheirOwnChecksRun() throws Exception {
+        Path file = TestPipelines.write(dir, "p.conf", """
+                msight { topics.frames.bus = loopback }
+                nodes {
+                  src { type = test-sequence, publish-topic = frames }
+                  a { type = test-collector, subscribe-topic = frames, group-id = uploaders }
+                }
+                """);
+        Result result = run("--check", file.toString());
+        assertThat(result.exitCode()).isZero();
+        assertThat(result.out()).containsPattern("frames +on loopback; published by src; subscribed by a \\(group uploaders\\)");
+
+        TestPipelines.write(dir, "p.conf", """
+                msight { bus = loopback, loopback.port = 0 }
+                nodes { src { type = test-sequence, publish-topic = frames } }
+                """);
+        result = run("--check", file.toString());
+        assertThat(result.exitCode()).isEqualTo(2);
+        assertThat(result.err()).isEqualTo("error: " + file + ": msight.loopback: port: must be 1 or more, was 0\n");
     }
 
     @Test

@@ -114,7 +114,7 @@ class PipelineLoaderTest {
         assertThat(problemsOf("""
                 msight.bus = kafka
                 nodes { cam { type = test-sequence, publish-topic = t } }
-                """)).containsExactly(file() + ":1: msight.bus: unknown bus 'kafka'; known buses: memory, redis"
+                """)).containsExactly(file() + ":1: msight.bus: unknown bus 'kafka'; known buses: loopback, memory"
                 + " (msight-run plugins lists them; a bus plugin goes in the plugins/ folder)");
     }
 
@@ -122,8 +122,8 @@ class PipelineLoaderTest {
     void eachTopicIsOnTheDefaultBusOrItsOwnAndOnlyTheBusesUsedAreChecked() throws Exception {
         Path file = TestPipelines.write(dir, "pipeline.conf", """
                 msight {
-                  topics { frames { bus = redis } }
-                  redis { port = 6390 }
+                  topics { frames { bus = loopback } }
+                  loopback { port = 6390 }
                 }
                 nodes {
                   src { type = test-sequence, publish-topic = frames }
@@ -132,8 +132,8 @@ class PipelineLoaderTest {
                 }
                 """);
         PipelineSpec spec = TestPipelines.load(file).spec();
-        assertThat(spec.topicBuses()).containsExactly(entry("frames", "redis"), entry("local", "memory"));
-        assertThat(spec.buses()).containsOnlyKeys("memory", "redis");
+        assertThat(spec.topicBuses()).containsExactly(entry("frames", "loopback"), entry("local", "memory"));
+        assertThat(spec.buses()).containsOnlyKeys("loopback", "memory");
         assertThat(spec.busOf("frames").config().getInt("port")).isEqualTo(6390);
         assertThat(spec.nodes()).filteredOn(node -> node.name().equals("neg")).singleElement()
                 .satisfies(node -> assertThat(node.group()).contains("uploaders"));
@@ -146,18 +146,17 @@ class PipelineLoaderTest {
     void aTopicsBusAndABusBlockAreCheckedLikeNodeBlocks() throws Exception {
         assertThat(problemsOf("""
                 msight {
-                  topics { frames { bus = rdis, color = red } }
-                  redis { prot = 6390 }
-                  bus = redis
+                  topics { frames { bus = lopback, color = red } }
+                  loopback { prot = 6390 }
+                  bus = loopback
                 }
                 nodes { cam { type = test-sequence, publish-topic = other } }
                 """)).containsExactly(
                 file() + ":2: msight.topics.frames.color: unknown setting of a topic; it takes: bus",
-                file() + ":2: msight.topics.frames.bus: unknown bus 'rdis' (did you mean 'redis'?); known buses: memory,"
-                        + " redis (msight-run plugins lists them; a bus plugin goes in the plugins/ folder)",
-                file() + ":3: msight.redis.prot: unknown setting of bus 'redis' (did you mean 'port'?); it takes: host,"
-                        + " port, db, username, password, tls, connect-timeout, socket-timeout, publish-timeout,"
-                        + " reconnect-backoff");
+                file() + ":2: msight.topics.frames.bus: unknown bus 'lopback' (did you mean 'loopback'?); known buses:"
+                        + " loopback, memory (msight-run plugins lists them; a bus plugin goes in the plugins/ folder)",
+                file() + ":3: msight.loopback.prot: unknown setting of bus 'loopback' (did you mean 'port'?); it takes:"
+                        + " port");
     }
 
     @Test

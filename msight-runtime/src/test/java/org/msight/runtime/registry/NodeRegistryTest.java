@@ -2,8 +2,8 @@ package org.msight.runtime.registry;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.msight.runtime.bus.redis.RedisTests.await;
-import static org.msight.runtime.bus.redis.RedisTests.withDefaultLocale;
+import static org.msight.redis.RedisTests.await;
+import static org.msight.redis.RedisTests.withDefaultLocale;
 
 import java.time.Duration;
 import java.util.List;
@@ -14,9 +14,9 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.msight.api.data.ImageData;
 import org.msight.api.data.Metadata;
-import org.msight.runtime.bus.redis.RedisAccessException;
-import org.msight.runtime.bus.redis.RedisSettings;
-import org.msight.runtime.bus.redis.RedisTests;
+import org.msight.redis.RedisAccessException;
+import org.msight.redis.RedisSettings;
+import org.msight.redis.RedisTests;
 import org.msight.runtime.registry.HeartbeatSettings.ActionOnError;
 import org.msight.testkit.LogCapture;
 import org.msight.testkit.RedisTestServer;

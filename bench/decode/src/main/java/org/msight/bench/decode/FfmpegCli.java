@@ -13,6 +13,11 @@ final class FfmpegCli {
 
     private static final Pattern BENCH = Pattern.compile("bench: utime=([0-9.]+)s stime=([0-9.]+)s rtime=([0-9.]+)s");
 
+    /** Frames whose JPEGs are compared with the decoded frames for the quality figure. */
+    static final int QUALITY_FRAMES = 60;
+
+    private static final Pattern PSNR = Pattern.compile("PSNR y:([0-9.]+) .* average:([0-9.inf]+)");
+
     private final int threads;
 
     FfmpegCli(int threads) {
@@ -55,21 +60,46 @@ final class FfmpegCli {
         return bytes / 60;
     }
 
+    /** Writes the JPEGs of the first {@value #QUALITY_FRAMES} frames at {@code -q:v quality} to {@code directory}. */
+    void writeJpegs(Path input, int quality, Path directory) throws IOException, InterruptedException {
+        List<String> command = command(input, "-frames:v", Integer.toString(QUALITY_FRAMES), "-c:v", "mjpeg", "-q:v",
+                Integer.toString(quality), directory.resolve("%04d.jpg").toString());
+        check(new ProcessBuilder(command).inheritIO().start().waitFor(), command);
+    }
+
+    /**
+     * The luma PSNR in dB of the JPEGs in {@code directory} (0001.jpg on) against the first frames
+     * of {@code input} decoded and expanded to full range, as the receiver does by default.
+     */
+    String psnr(Path input, Path directory) throws IOException, InterruptedException {
+        List<String> command = List.of("ffmpeg", "-nostdin", "-i", input.toString(), "-framerate", "30", "-i",
+                directory.resolve("%04d.jpg").toString(), "-lavfi",
+                "[0:v]scale=in_range=tv:out_range=full,format=yuvj420p[ref];[1:v]format=yuvj420p[jpeg];[jpeg][ref]psnr",
+                "-frames:v", Integer.toString(QUALITY_FRAMES), "-f", "null", "-");
+        return logLine(command, PSNR).group(1);
+    }
+
     private Result run(Path input, long frames, long published, long jpegBytes, String... output)
             throws IOException, InterruptedException {
         // -benchmark prints its line at the info log level.
         List<String> command = command(input, output);
         command.set(command.indexOf("error"), "info");
         command.add(1, "-benchmark");
+        Matcher bench = logLine(command, BENCH);
+        double cpu = (Double.parseDouble(bench.group(1)) + Double.parseDouble(bench.group(2))) * 1000;
+        return new Result(frames, published, cpu, Double.parseDouble(bench.group(3)) * 1000, jpegBytes);
+    }
+
+    /** Runs ffmpeg and finds {@code line} in what it printed. */
+    private static Matcher logLine(List<String> command, Pattern line) throws IOException, InterruptedException {
         Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
         String log = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         check(process.waitFor(), command);
-        Matcher bench = BENCH.matcher(log);
-        if (!bench.find()) {
-            throw new IllegalStateException("no -benchmark line from ffmpeg: " + log);
+        Matcher found = line.matcher(log);
+        if (!found.find()) {
+            throw new IllegalStateException("no line like '" + line + "' from ffmpeg: " + log);
         }
-        double cpu = (Double.parseDouble(bench.group(1)) + Double.parseDouble(bench.group(2))) * 1000;
-        return new Result(frames, published, cpu, Double.parseDouble(bench.group(3)) * 1000, jpegBytes);
+        return found;
     }
 
     private List<String> command(Path input, String... output) {

@@ -2,7 +2,10 @@ package org.msight.bench.decode;
 
 import com.sun.management.OperatingSystemMXBean;
 import com.typesafe.config.ConfigUtil;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import org.msight.api.RetriableException;
 import org.msight.api.SourceNode;
@@ -20,18 +23,28 @@ final class ReceiverRun {
 
     private static final OperatingSystemMXBean OS = (OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
 
+    private final Path saveTo;
     private long published;
     private long jpegBytes;
 
-    private ReceiverRun() {
+    private ReceiverRun(Path saveTo) {
+        this.saveTo = saveTo;
     }
 
-    /** Decodes all of {@code input}, publishing one frame in {@code gap + 1}, with {@code full-range} as given. */
-    static Result run(Path input, int gap, int threads, boolean fullRange) throws Exception {
-        ReceiverRun run = new ReceiverRun();
+    /**
+     * Decodes all of {@code input}, publishing one frame in {@code gap + 1}, with {@code full-range}
+     * and {@code jpeg-encoder} as given.
+     */
+    static Result run(Path input, int gap, int threads, boolean fullRange, String encoder) throws Exception {
+        return run(input, gap, threads, fullRange, encoder, null);
+    }
+
+    /** As {@link #run}, also writing the first {@link FfmpegCli#QUALITY_FRAMES} JPEGs to {@code saveTo}. */
+    static Result run(Path input, int gap, int threads, boolean fullRange, String encoder, Path saveTo) throws Exception {
+        ReceiverRun run = new ReceiverRun(saveTo);
         TestNodeContext context = TestNodeContext.of("rtsp-receiver", "url = " + ConfigUtil.quoteString(input.toString())
                         + ", gap = " + gap + ", threads = " + threads + ", full-range = " + fullRange
-                        + ", read-timeout = 30s")
+                        + ", jpeg-encoder = " + encoder + ", read-timeout = 30s")
                 .withNodeName("camera").withDeviceName("bench").withSensorName("bench")
                 .publishTo(run::count);
         SourceNode node = (SourceNode) new RtspReceiverProvider().create(context);
@@ -54,7 +67,15 @@ final class ReceiverRun {
     }
 
     private void count(SensorData message) {
-        jpegBytes += ((ImageData) message).image().length;
+        byte[] jpeg = ((ImageData) message).image();
+        jpegBytes += jpeg.length;
         published++;
+        if (saveTo != null && published <= FfmpegCli.QUALITY_FRAMES) {
+            try {
+                Files.write(saveTo.resolve(String.format("%04d.jpg", published)), jpeg);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
     }
 }

@@ -9,9 +9,9 @@ import java.security.cert.CertificateException;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLPeerUnverifiedException;
 import org.apache.hc.client5.http.ConnectTimeoutException;
-import org.msight.api.Secrets;
+import org.msight.api.LogSafe;
 
-/** Says in one line, without secrets, why an upload attempt failed and what would fix it. */
+/** Says in one line, without secrets, why an upload attempt failed and what would fix it; fit to be logged. */
 final class Failures {
 
     private Failures() {
@@ -46,7 +46,7 @@ final class Failures {
         } else {
             text = failure.getClass().getSimpleName() + ": " + message;
         }
-        return Secrets.redactUrl(text);
+        return LogSafe.text(text);
     }
 
     @SafeVarargs

@@ -30,6 +30,7 @@ import org.apache.hc.core5.http.config.Http1Config;
 import org.apache.hc.core5.io.CloseMode;
 import org.apache.hc.core5.util.Timeout;
 import org.msight.api.Counter;
+import org.msight.api.LogSafe;
 import org.msight.api.NodeContext;
 import org.msight.api.SinkNode;
 import org.msight.api.data.SensorData;
@@ -165,7 +166,7 @@ final class HttpUploader implements SinkNode {
             failure = Failures.describe(e, settings, certificateRequests.seen());
             retriable = true;
         } catch (RuntimeException e) {
-            failure = e.toString();
+            failure = LogSafe.text(e); // such as a header the sensor name made invalid
             retriable = false;
         }
         if (closed) {

@@ -12,7 +12,7 @@ import org.msight.api.Secrets;
  * Python's requests they become HTTP Basic credentials), and the URL as it may be logged.
  *
  * @param base the URL without user info, with its path and query
- * @param loggable the URL with any password masked
+ * @param loggable the URL with its user info masked
  * @param basicCredentials {@code user:password} from the URL, or {@code null}
  */
 record UploadTarget(String base, String loggable, String basicCredentials) {
@@ -43,7 +43,7 @@ record UploadTarget(String base, String loggable, String basicCredentials) {
     /** A URL for an error message: masked, and not shown at all when credentials may be in it unrecognised. */
     private static String shown(String url) {
         String masked = Secrets.redactUrl(url);
-        return masked.contains("@") && !masked.contains(":***@") ? "(not shown: it may hold credentials)"
+        return masked.contains("@") && !masked.contains("***@") ? "(not shown: it may hold credentials)"
                 : "'" + masked + "'";
     }
 

@@ -82,7 +82,7 @@ class HttpUploaderTest {
                 + "headers { Authorization = \"Bearer \"${MSIGHT_TEST_UPLOAD_TOKEN} }");
         uploadAll(context, 1);
 
-        String loggable = server.url("/upload").replace("://", "://lab:***@");
+        String loggable = server.url("/upload").replace("://", "://***@");
         assertThat(log.messages(Level.INFO)).containsSubsequence(
                 "Sending data to " + loggable + "... waiting for response",
                 "Status: 200, {\"status_code\": \"ok\", \"text\": \"Server received "
@@ -90,6 +90,16 @@ class HttpUploaderTest {
         assertThat(log.all()).doesNotContain("s3cret-pass").doesNotContain(TOKEN);
         // Credentials in the URL go to the server as HTTP Basic, as Python's requests sends them.
         assertThat(server.requests().get(0).header("Authorization")).isEqualTo("Bearer " + TOKEN);
+    }
+
+    @Test
+    void aTokenAsTheUrlsUserNameIsNeverLogged() throws Exception {
+        TestNodeContext context = context("url = \"" + server.url("/upload").replace("://", "://" + TOKEN + "@") + "\"");
+        uploadAll(context, 1);
+
+        assertThat(log.messages(Level.INFO)).contains(
+                "Sending data to " + server.url("/upload").replace("://", "://***@") + "... waiting for response");
+        assertThat(log.all()).doesNotContain(TOKEN);
     }
 
     @Test

@@ -1,6 +1,7 @@
 package org.msight.plugins.imagedumper;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -8,20 +9,28 @@ import java.nio.file.attribute.FileTime;
 import java.util.ArrayDeque;
 import java.util.Comparator;
 import java.util.Deque;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.msight.api.Counter;
+import org.msight.api.LogSafe;
 import org.msight.api.NodeContext;
 import org.msight.api.SinkNode;
 import org.msight.api.data.ImageData;
+import org.msight.api.data.Metadata;
 import org.msight.api.data.SensorData;
 
 /**
  * Writes each JPEG {@link ImageData} it receives to a file in a folder, named by a
  * {@link FileNamePattern}; with {@code max-files}, deletes the oldest of its files beyond that
- * many. A file appears whole or not at all (written aside, then renamed). Other messages are
- * counted as {@code skipped}.
+ * many. A file appears whole or not at all (written aside, then renamed). Other messages, and
+ * images whose file name would be too long (a long sensor name), are counted as {@code skipped};
+ * the long names with a warning at most once a minute.
  */
 final class ImageDumperNode implements SinkNode {
+
+    /** NAME_MAX of Linux file systems, less what the name of the file written aside adds. */
+    static final int MAX_NAME_BYTES = 255 - ".".length() - ".part".length();
+    private static final long WARNING_INTERVAL_NANOS = TimeUnit.MINUTES.toNanos(1);
 
     private final NodeContext context;
     private final Path folder;
@@ -30,6 +39,8 @@ final class ImageDumperNode implements SinkNode {
     private final Counter written;
     private final Counter skipped;
     private final Deque<Path> kept = new ArrayDeque<>();
+    private long lastNameWarningNanos = System.nanoTime() - WARNING_INTERVAL_NANOS;
+    private long longNamesSinceWarning;
 
     ImageDumperNode(NodeContext context, Path folder, FileNamePattern fileName, int maxFiles) {
         this.context = context;
@@ -62,7 +73,13 @@ final class ImageDumperNode implements SinkNode {
             skipped.increment();
             return;
         }
-        Path file = folder.resolve(fileName.nameFor(image.metadata()));
+        String name = fileName.nameFor(image.metadata());
+        if (name.getBytes(StandardCharsets.UTF_8).length > MAX_NAME_BYTES) {
+            skipped.increment();
+            warnNameTooLong(image.metadata());
+            return;
+        }
+        Path file = folder.resolve(name);
         Path partial = folder.resolve("." + file.getFileName() + ".part");
         Files.write(partial, image.image());
         Files.move(partial, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
@@ -71,6 +88,18 @@ final class ImageDumperNode implements SinkNode {
             kept.remove(file);
             kept.addLast(file);
             deleteBeyondCap();
+        }
+    }
+
+    private void warnNameTooLong(Metadata metadata) {
+        longNamesSinceWarning++;
+        long now = System.nanoTime();
+        if (now - lastNameWarningNanos >= WARNING_INTERVAL_NANOS) {
+            context.logger().warn("skipped {} image(s) whose file name would be longer than {} bytes; the latest from"
+                    + " sensor_name '{}': use a shorter sensor name, or a file-name without {sensor}",
+                    longNamesSinceWarning, MAX_NAME_BYTES, LogSafe.text(metadata.sensorName()));
+            lastNameWarningNanos = now;
+            longNamesSinceWarning = 0;
         }
     }
 

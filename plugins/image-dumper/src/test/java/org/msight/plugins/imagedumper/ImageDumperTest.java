@@ -17,7 +17,9 @@ import org.msight.api.data.BytesData;
 import org.msight.api.data.ImageData;
 import org.msight.api.data.Metadata;
 import org.msight.api.data.SensorData;
+import org.msight.testkit.RecordingLogger;
 import org.msight.testkit.TestNodeContext;
+import org.slf4j.event.Level;
 
 class ImageDumperTest {
 
@@ -70,6 +72,29 @@ class ImageDumperTest {
         node.close();
         assertThat(context.count("skipped")).isEqualTo(3);
         assertThat(files(dir)).isEmpty();
+    }
+
+    @Test
+    void aSensorNameTooLongForAFileNameIsSkippedWithOneWarning() throws Exception {
+        RecordingLogger log = new RecordingLogger("dumper");
+        SinkNode node = dumper("folder = \"" + dir + "\"");
+        context.withLogger(log);
+        node.open();
+        String longName = "cam\n" + "x".repeat(1000);
+        for (long frame = 1; frame <= 12; frame++) {
+            node.put(ImageData.jpeg(new Metadata(longName, 1763335395.0, 1763335396.0, frame, "edge-01"), JPEG, 1, 1));
+        }
+        node.put(image(13));
+        node.close();
+        assertThat(context.count("skipped")).isEqualTo(12);
+        assertThat(context.count("written")).isEqualTo(1);
+        assertThat(names()).containsExactly("cam_20251116-232328.000_13.jpg");
+        assertThat(log.messages(Level.WARN)).singleElement().asString()
+                .startsWith("skipped 1 image(s) whose file name would be longer than 249 bytes; the latest from"
+                        + " sensor_name 'cam\\nxxx")
+                .endsWith("... (1004 chars)': use a shorter sensor name, or a file-name without {sensor}")
+                .hasSizeLessThan(500);
+        assertThat(log.lines()).noneMatch(line -> line.level() == Level.ERROR);
     }
 
     @Test

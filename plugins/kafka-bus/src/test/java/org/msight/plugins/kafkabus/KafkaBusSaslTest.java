@@ -35,7 +35,7 @@ class KafkaBusSaslTest {
     }
 
     private static TestBusContext context(String password) {
-        return new TestBusContext("kafka", "servers = \"['" + broker.saslBootstrapServers() + "']\"\n"
+        return TestBusContext.of("kafka", "servers = \"['" + broker.saslBootstrapServers() + "']\"\n"
                 + "start-position = earliest, max-block = 30s, connect-timeout = 30s\n"
                 + "sasl { mechanism = PLAIN, username = alice, password = \"" + password + "\" }");
     }
@@ -55,7 +55,7 @@ class KafkaBusSaslTest {
         } finally {
             bus.close();
         }
-        assertThat(context.logger().all()).contains("SASL PLAIN as alice").doesNotContain(PASSWORD);
+        assertThat(context.log().all()).contains("SASL PLAIN as alice").doesNotContain(PASSWORD);
     }
 
     @Test

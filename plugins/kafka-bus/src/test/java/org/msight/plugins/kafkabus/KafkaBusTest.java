@@ -73,7 +73,7 @@ class KafkaBusTest {
      * machine seconds to create, and the first messages should not be lost meanwhile.
      */
     private static TestBusContext context(String settings) {
-        return new TestBusContext("kafka", "servers = \"['" + broker.bootstrapServers() + "']\"\n"
+        return TestBusContext.of("kafka", "servers = \"['" + broker.bootstrapServers() + "']\"\n"
                 + "start-position = earliest\nmax-block = 30s\nsession-timeout = 6s\ncommit-interval = 200ms\n"
                 + settings);
     }
@@ -148,7 +148,7 @@ class KafkaBusTest {
         await().atMost(WAIT).until(() -> receiver.handled().size() == vectors.size());
         assertThat(receiver.handled().stream().map(data -> ByteBuffer.wrap(context.formats().toMessagePack(data))))
                 .containsExactlyInAnyOrderElementsOf(written);
-        assertThat(context.logger().messages(Level.INFO))
+        assertThat(context.log().messages(Level.INFO))
                 .anyMatch(line -> line.matches("Kafka group 'uploader_group' on topic '" + topic
                         + "' rebalanced: consumes partitions \\[0, 1] \\(got \\[0, 1], gave up \\[]\\)"));
     }
@@ -209,7 +209,7 @@ class KafkaBusTest {
     }
 
     private static boolean consumesOnePartition(TestBusContext context, String topic) {
-        List<String> lines = context.logger().messages(Level.INFO).stream()
+        List<String> lines = context.log().messages(Level.INFO).stream()
                 .filter(line -> line.contains("on topic '" + topic + "' rebalanced")).toList();
         return !lines.isEmpty() && lines.get(lines.size() - 1).matches(".* consumes partitions \\[\\d] .*");
     }
@@ -257,7 +257,7 @@ class KafkaBusTest {
         assertThat(bus.publish(topic, message(2, 1_000))).isTrue();
         await().atMost(WAIT).until(() -> context.count("too-large") == 2 && receiver.handled().size() == 1);
         assertThat(numbers(receiver)).containsExactly(2);
-        assertThat(context.logger().messages(Level.WARN)).singleElement().asString()
+        assertThat(context.log().messages(Level.WARN)).singleElement().asString()
                 .contains("max.request.size", "message.max.bytes", topic);
 
         // the broker's own limit (message.max.bytes, 1 MB by default) is named the same way
@@ -265,13 +265,13 @@ class KafkaBusTest {
         Bus lenient = bus(large);
         assertThat(lenient.publish(topic, message(3, 2_000_000))).isTrue();
         await().atMost(WAIT).until(() -> large.count("too-large") == 1);
-        assertThat(large.logger().messages(Level.WARN)).singleElement().asString().contains("message.max.bytes");
+        assertThat(large.log().messages(Level.WARN)).singleElement().asString().contains("message.max.bytes");
     }
 
     @Test
     void unreachableBrokersAtStartAreOneClearLine() {
         int nothing = FreePorts.next();
-        TestBusContext context = new TestBusContext("kafka", "servers = \"['127.0.0.1:" + nothing + "']\"\n"
+        TestBusContext context = TestBusContext.of("kafka", "servers = \"['127.0.0.1:" + nothing + "']\"\n"
                 + "connect-timeout = 2s");
         Bus bus = new KafkaBusProvider().create(context);
         buses.add(bus);

@@ -20,10 +20,11 @@ import org.msight.api.Secrets;
  * @param maxFrameRate frames per second offered for publishing at most; 0 for no limit
  * @param loop whether an input that ends (a file) is opened again at once
  * @param threads video decoder threads; 0 lets FFmpeg choose
+ * @param jpegEncoder the library that compresses the JPEGs
  */
 record ReceiverSettings(String url, String format, String rtspTransport, double resizeRatio, int jpegQuality,
         boolean fullRange, Duration connectTimeout, Duration readTimeout, double maxFrameRate, boolean loop,
-        int threads) {
+        int threads, JpegLibrary jpegEncoder) {
 
     /** Reads and checks a node's block; throws {@link IllegalArgumentException} naming the key. */
     static ReceiverSettings from(Config config) {
@@ -46,7 +47,7 @@ record ReceiverSettings(String url, String format, String rtspTransport, double 
         require(threads >= 0 && threads <= 64, "threads", "must be from 0 (automatic) to 64, not " + threads);
         return new ReceiverSettings(url, config.getString("format").trim(), transport, resizeRatio, quality,
                 config.getBoolean("full-range"), connectTimeout, readTimeout, maxFrameRate,
-                config.getBoolean("loop"), threads);
+                config.getBoolean("loop"), threads, JpegLibrary.forSetting(config.getString("jpeg-encoder").trim()));
     }
 
     /** The settings as they may be logged: the URL's password masked. */
@@ -55,7 +56,8 @@ record ReceiverSettings(String url, String format, String rtspTransport, double 
         return "ReceiverSettings[url=" + Secrets.redactUrl(url) + ", format=" + format + ", rtspTransport="
                 + rtspTransport + ", resizeRatio=" + resizeRatio + ", jpegQuality=" + jpegQuality + ", fullRange="
                 + fullRange + ", connectTimeout=" + connectTimeout + ", readTimeout=" + readTimeout
-                + ", maxFrameRate=" + maxFrameRate + ", loop=" + loop + ", threads=" + threads + "]";
+                + ", maxFrameRate=" + maxFrameRate + ", loop=" + loop + ", threads=" + threads + ", jpegEncoder="
+                + jpegEncoder + "]";
     }
 
     /** Whether the url is an RTSP stream, which takes the transport and socket timeout options. */

@@ -37,7 +37,7 @@ final class RtspReceiverNode implements SourceNode {
     @Override
     public void open() throws RetriableException {
         openInput();
-        encoder = new JpegEncoder(settings.jpegQuality(), settings.resizeRatio(), settings.fullRange());
+        encoder = new JpegEncoder(settings.jpegEncoder(), settings.jpegQuality(), settings.resizeRatio(), settings.fullRange());
         context.logger().info("Reading {} ({})", input.safeUrl(), input.codecName());
     }
 

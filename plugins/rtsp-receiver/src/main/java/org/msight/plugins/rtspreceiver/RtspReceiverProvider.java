@@ -28,6 +28,8 @@ public final class RtspReceiverProvider implements NodeProvider {
             Setting.optional("resize-ratio", SettingType.DOUBLE,
                     "Scale images by this factor before JPEG encoding (0.5 halves width and height)"),
             Setting.optional("jpeg-quality", SettingType.INT, "JPEG quality from 1 to 100, as OpenCV's"),
+            Setting.oneOf("jpeg-encoder", "JPEG library: auto takes TurboJPEG (libturbojpeg0) when installed, else"
+                    + " FFmpeg's MJPEG encoder", "auto", "turbojpeg", "ffmpeg"),
             Setting.optional("full-range", SettingType.BOOLEAN,
                     "Expand limited-range (TV) video to full range before encoding, as OpenCV shows it; false saves"
                             + " that step but leaves blacks and whites grey"),

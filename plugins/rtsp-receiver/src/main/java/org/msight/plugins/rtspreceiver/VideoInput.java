@@ -192,15 +192,19 @@ final class VideoInput implements AutoCloseable {
         }
     }
 
-    /** Feeds the decoder the next video packet; false when reading stopped for good. */
+    /**
+     * Feeds the decoder the next video packet; false when reading stopped for good. A read ended
+     * by the read timeout or {@link #wakeup()} ends reading for good, even when FFmpeg still hands
+     * out what its parser held (the last frame before a stream froze): waiting for more would wait
+     * a second read timeout.
+     */
     private boolean readPacketIntoDecoder() {
-        if (draining) {
+        if (draining || interrupted()) {
             return false;
         }
         int read = av_read_frame(format, packet);
         if (read < 0) {
-            if (woken || timedOut) {
-                endReason = woken ? "woken up" : "sent nothing for " + readTimeoutNanos / 1_000_000 + " ms";
+            if (interrupted()) {
                 return false;
             }
             if (read != AVERROR_EOF) {
@@ -218,6 +222,15 @@ final class VideoInput implements AutoCloseable {
         }
         av_packet_unref(packet);
         return true;
+    }
+
+    /** Whether the read timeout or {@link #wakeup()} ended reading; sets {@link #endReason()} then. */
+    private boolean interrupted() {
+        if (woken || timedOut) {
+            endReason = woken ? "woken up" : "sent nothing for " + readTimeoutNanos / 1_000_000 + " ms";
+            return true;
+        }
+        return false;
     }
 
     /** Why the last {@link #grab()} returned {@code null}: "ended", "sent nothing for 2000 ms", ... */

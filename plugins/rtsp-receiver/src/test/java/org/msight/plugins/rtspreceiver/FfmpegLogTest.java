@@ -18,7 +18,7 @@ class FfmpegLogTest {
                     + "CSeq: 3\r\nAuthorization: Basic YWRtaW46czNjcmV0\r\n"
                     + "proxy-authorization: Digest username=\"admin\", response=\"6629fae4\"\r\n\r\n--\n");
             assertThat(log.messages()).singleElement().asString()
-                    .contains("rtsp://admin:***@127.0.0.1:8554/live", "CSeq: 3", "Authorization: ***",
+                    .contains("rtsp://***@127.0.0.1:8554/live", "CSeq: 3", "Authorization: ***",
                             "proxy-authorization: ***")
                     .doesNotContain("s3cret", "YWRtaW46czNjcmV0", "6629fae4");
         }

@@ -10,6 +10,7 @@ import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.msight.api.NodeKind;
 import org.msight.api.NodeProvider;
 import org.msight.api.Setting;
@@ -43,6 +44,8 @@ class ReceiverSettingsTest {
         assertThat(settings.jpegQuality()).isEqualTo(50);
         assertThat(settings.rtspTransport()).isEqualTo("tcp");
         assertThat(settings.fullRange()).as("JPEG levels as OpenCV makes them").isTrue();
+        assertThat(settings.jpegEncoder()).as("auto, with libturbojpeg0 (scripts/install-test-deps.sh installs it)")
+                .isEqualTo(JpegLibrary.TURBOJPEG);
     }
 
     @ParameterizedTest
@@ -55,6 +58,7 @@ class ReceiverSettingsTest {
         "read-timeout = 0s             | read-timeout: must be positive",
         "max-frame-rate = -1           | max-frame-rate: must be 0 (no limit) or more, not -1.0",
         "threads = -1                  | threads: must be from 0 (automatic) to 64, not -1",
+        "jpeg-encoder = libjpeg        | jpeg-encoder: must be auto, turbojpeg or ffmpeg, not 'libjpeg'",
     })
     void badValuesAreRejectedNamingTheKey(String setting, String message) {
         Config config = ConfigFactory.parseString(setting).withFallback(ConfigFactory.parseString("url = x"))
@@ -75,11 +79,12 @@ class ReceiverSettingsTest {
         return ReceiverSettings.from(ConfigFactory.parseString("url = \"" + url + "\"").withFallback(defaults));
     }
 
-    @Test
-    void toStringMasksTheCameraPassword() {
+    @ParameterizedTest
+    @ValueSource(strings = {"admin:s3cret", "john@corp.example:s3cret", "s3cret"})
+    void toStringMasksTheWholeUserInfo(String userInfo) {
         ReceiverSettings settings = ReceiverSettings.from(ConfigFactory.parseString(
-                "url = \"rtsp://admin:s3cret@127.0.0.1:8554/live\"").withFallback(defaults));
-        assertThat(settings.toString()).contains("url=rtsp://admin:***@127.0.0.1:8554/live", "jpegQuality=")
+                "url = \"rtsp://" + userInfo + "@127.0.0.1:8554/live\"").withFallback(defaults));
+        assertThat(settings.toString()).contains("url=rtsp://***@127.0.0.1:8554/live", "jpegQuality=")
                 .doesNotContain("s3cret");
     }
 }

@@ -2,10 +2,12 @@ package org.msight.plugins.rtspreceiver;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -70,6 +72,26 @@ class RtspReceiverTest {
         }
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"turbojpeg", "ffmpeg"})
+    void jpegsStartWithAJfifSegmentAsOpenCvsDoAndCarryNoEncoderComment(String encoder) throws Exception {
+        TestNodeContext context = camera("jpeg-encoder = " + encoder);
+        try (NodeLoop loop = NodeLoop.start(context)) {
+            for (ImageData image : context.awaitPublished(ImageData.class, 3, WAIT)) {
+                byte[] jpeg = image.image();
+                List<Integer> markers = Jpegs.headerMarkers(jpeg);
+                assertThat(markers.get(0)).as("APP0 right after SOI").isEqualTo(0xE0);
+                assertThat(new String(jpeg, 6, 5, StandardCharsets.ISO_8859_1)).isEqualTo("JFIF\0");
+                assertThat(jpeg[11]).as("JFIF major version").isEqualTo((byte) 1);
+                assertThat(jpeg[13]).as("density units: none, an aspect ratio").isEqualTo((byte) 0);
+                assertThat(new byte[] {jpeg[14], jpeg[15], jpeg[16], jpeg[17]}).as("1:1 pixels")
+                        .containsExactly(0, 1, 0, 1);
+                assertThat(markers).as("no comment segment").doesNotContain(0xFE);
+                Jpegs.decode(image);
+            }
+        }
+    }
+
     @Test
     void gapNineEncodesAndPublishesOneFrameInTen() throws Exception {
         TestNodeContext context = camera("gap = 9");
@@ -111,6 +133,38 @@ class RtspReceiverTest {
             }
             int before = context.published().size();
             context.awaitPublished(ImageData.class, before + 1, WAIT);
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"tcp", "udp"})
+    void aFrozenStreamEndsAtTheFirstReadTimeoutNotASecond(String transport) throws Exception {
+        // FFmpeg still hands out the frame its parser held once the read timed out; reading on
+        // after it waited a second read timeout (4 s instead of 2 s). Thawing the camera once the
+        // first timeout fired tells the two apart without timing anything: reading must not resume.
+        ReceiverSettings settings = ReceiverSettings.from(camera("read-timeout = 1s, rtsp-transport = " + transport)
+                .config());
+        try (VideoInput input = VideoInput.prepare(settings)) {
+            input.open(settings);
+            assertThat(input.grab()).isNotNull();
+            CompletableFuture<Void> reading = CompletableFuture.runAsync(() -> {
+                while (input.grab() != null) {
+                    // frames on their way when the camera froze
+                }
+            });
+            server.freeze();
+            try {
+                await("the read timeout").atMost(WAIT).until(input::timedOut);
+            } finally {
+                server.thaw();
+            }
+            try {
+                reading.get(WAIT.toSeconds(), TimeUnit.SECONDS);
+            } finally {
+                input.wakeup(); // should reading go on, it must end before the input is closed
+                reading.handle((ended, failure) -> null).get(WAIT.toSeconds(), TimeUnit.SECONDS);
+            }
+            assertThat(input.endReason()).isEqualTo("sent nothing for 1000 ms");
         }
     }
 
@@ -183,14 +237,15 @@ class RtspReceiverTest {
                 "url = \"rtsp://127.0.0.1:" + server.getLocalPort() + "/live\", connect-timeout = 1h"));
     }
 
-    @Test
-    void unreachableCameraIsRetriableAndItsPasswordIsNeverShown() throws Exception {
+    @ParameterizedTest
+    @ValueSource(strings = {"admin:s3cret", "john@corp.example:s3cret", "s3cret"})
+    void unreachableCameraIsRetriableAndItsCredentialsAreNeverShown(String userInfo) throws Exception {
         try (LogCapture log = LogCapture.all()) {
-            String url = "rtsp://admin:s3cret@127.0.0.1:" + FreePorts.next() + "/live.stream";
+            String url = "rtsp://" + userInfo + "@127.0.0.1:" + FreePorts.next() + "/live.stream";
             SourceNode node = (SourceNode) new RtspReceiverProvider()
                     .create(TestNodeContext.of("rtsp-receiver", "url = \"" + url + "\""));
             assertThatThrownBy(node::open).isInstanceOf(RetriableException.class)
-                    .hasMessageStartingWith("cannot open rtsp://admin:***@127.0.0.1:")
+                    .hasMessageStartingWith("cannot open rtsp://***@127.0.0.1:")
                     .hasMessageContaining("Connection refused")
                     .hasMessageNotContaining("s3cret");
             node.close();

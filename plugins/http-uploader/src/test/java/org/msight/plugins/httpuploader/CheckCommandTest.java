@@ -1,0 +1,51 @@
+package org.msight.plugins.httpuploader;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.msight.runtime.cli.MsightRun;
+
+/** {@code msight-run --check} on pipelines with an uploader, through the real command line. */
+class CheckCommandTest {
+
+    @TempDir
+    Path dir;
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        // a user name holding '@': java.net.URI cannot read it
+        "john@corp.example:s3cret@127.0.0.1:8080/in | url: must be http://host[:port][/path] or https://..., was"
+                + " 'http://***@127.0.0.1:8080/in'",
+        // a token as the user name, in a URL that is not valid
+        "s3cret@127.0.0.1:80 80/in | url: not a valid URL",
+    })
+    void theUploadUrlIsShownWithoutItsUserInfo(String url, String problem) throws Exception {
+        Path file = Files.writeString(dir.resolve("p.conf"), """
+                nodes {
+                  up { type = http-uploader, subscribe-topic = frames, url = "http://%s" }
+                }
+                """.formatted(url));
+        PrintStream out = System.out;
+        PrintStream err = System.err;
+        ByteArrayOutputStream printed = new ByteArrayOutputStream();
+        int exitCode;
+        try {
+            System.setOut(new PrintStream(printed, true, StandardCharsets.UTF_8));
+            System.setErr(new PrintStream(printed, true, StandardCharsets.UTF_8));
+            exitCode = MsightRun.commandLine(new MsightRun()).execute("--check", file.toString());
+        } finally {
+            System.setOut(out);
+            System.setErr(err);
+        }
+        assertThat(exitCode).isEqualTo(2);
+        assertThat(printed.toString(StandardCharsets.UTF_8)).contains(problem).contains("http://***@127.0.0.1:")
+                .doesNotContain("s3cret").doesNotContain("john");
+    }
+}

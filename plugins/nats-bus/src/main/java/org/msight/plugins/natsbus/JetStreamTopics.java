@@ -1,0 +1,153 @@
+package org.msight.plugins.natsbus;
+
+import io.nats.client.Connection;
+import io.nats.client.JetStream;
+import io.nats.client.JetStreamApiException;
+import io.nats.client.JetStreamManagement;
+import io.nats.client.JetStreamSubscription;
+import io.nats.client.Message;
+import io.nats.client.PullSubscribeOptions;
+import io.nats.client.api.AckPolicy;
+import io.nats.client.api.ConsumerConfiguration;
+import io.nats.client.api.DeliverPolicy;
+import io.nats.client.api.StorageType;
+import io.nats.client.api.StreamConfiguration;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.msight.api.Backoff;
+import org.msight.api.bus.Delivery;
+import org.msight.api.bus.Receiver;
+import org.msight.api.bus.Subscription;
+import org.msight.api.data.MsightFormats;
+import org.msight.api.data.SensorData;
+import org.slf4j.Logger;
+
+/**
+ * Topics as JetStream streams, for at-least-once delivery across a subscriber restart: each
+ * topic is stored in a stream {@code MSIGHT_<topic>} (created when missing, kept for
+ * {@code max-age}), which core publishes on the subject fill; each subscription reads through a
+ * durable pull consumer named after its group (else its node), so the members of a group share
+ * the messages and a restarted one resumes where its group stood. A message is acknowledged when
+ * the runtime is done with it ({@link Delivery#done()}); one not acknowledged within
+ * {@code ack-wait} is delivered again. One thread per subscription fetches only as many messages
+ * as its node's queue has room for.
+ */
+final class JetStreamTopics implements AutoCloseable {
+
+    private static final int MAX_BATCH = 64;
+    private static final Duration FETCH_WAIT = Duration.ofMillis(500);
+
+    private final JetStream jetStream;
+    private final JetStreamManagement management;
+    private final NatsSettings settings;
+    private final MsightFormats formats;
+    private final Logger log;
+    private final List<Thread> fetchers = new ArrayList<>();
+    private volatile boolean closed;
+
+    JetStreamTopics(Connection connection, NatsSettings settings, MsightFormats formats, Logger log)
+            throws IOException {
+        this.jetStream = connection.jetStream();
+        this.management = connection.jetStreamManagement();
+        this.settings = settings;
+        this.formats = formats;
+        this.log = log;
+    }
+
+    /** The stream name of a topic: JetStream allows letters, digits, {@code -} and {@code _}. */
+    static String streamOf(String topic) {
+        return "MSIGHT_" + topic.replaceAll("[^A-Za-z0-9_-]", "_");
+    }
+
+    /** Creates the topic's stream when missing, subscribes a durable consumer and starts its fetcher. */
+    void subscribe(Subscription subscription) {
+        try {
+            ensureStream(subscription.topic());
+            String durable = subscription.group().orElse(subscription.nodeName());
+            ConsumerConfiguration consumer = ConsumerConfiguration.builder().durable(durable)
+                    .ackPolicy(AckPolicy.Explicit).ackWait(settings.ackWait()).deliverPolicy(DeliverPolicy.New)
+                    .build();
+            JetStreamSubscription pull = jetStream.subscribe(subscription.topic(),
+                    PullSubscribeOptions.builder().configuration(consumer).build());
+            Thread fetcher = new Thread(() -> fetch(pull, subscription), "msight-nats-fetch-" + subscription.nodeName());
+            fetcher.setDaemon(true);
+            fetchers.add(fetcher);
+            fetcher.start();
+        } catch (IOException | JetStreamApiException e) {
+            throw new IllegalStateException("JetStream on topic '" + subscription.topic() + "': " + e.getMessage(), e);
+        }
+    }
+
+    private void ensureStream(String topic) throws IOException, JetStreamApiException {
+        String stream = streamOf(topic);
+        try {
+            management.getStreamInfo(stream);
+        } catch (JetStreamApiException missing) {
+            management.addStream(StreamConfiguration.builder().name(stream).subjects(topic)
+                    .storageType(StorageType.File).maxAge(settings.maxAge()).build());
+            log.info("created JetStream stream {} for topic '{}'", stream, topic);
+        }
+    }
+
+    /** Fetches while the node's queue has room; the client resubscribes by itself after a reconnect. */
+    private void fetch(JetStreamSubscription pull, Subscription subscription) {
+        Receiver receiver = subscription.receiver();
+        Backoff backoff = new Backoff(Duration.ofMillis(100), Duration.ofSeconds(2));
+        while (!closed) {
+            try {
+                int room = Math.min(MAX_BATCH, receiver.remainingCapacity());
+                if (room == 0) {
+                    TimeUnit.MILLISECONDS.sleep(10);
+                    continue;
+                }
+                for (Message message : pull.fetch(room, FETCH_WAIT)) {
+                    receiver.deliver(acknowledgedOnDone(message));
+                }
+                backoff.reset();
+            } catch (InterruptedException e) {
+                return;
+            } catch (RuntimeException e) { // the connection is away: the client reconnects
+                if (!closed) {
+                    log.debug("JetStream fetch on '{}' failed: {}", subscription.topic(), e.toString());
+                    sleep(backoff.next());
+                }
+            }
+        }
+    }
+
+    private Delivery acknowledgedOnDone(Message message) {
+        return new Delivery() {
+            @Override
+            protected SensorData decode() {
+                return formats.fromMessagePack(message.getData());
+            }
+
+            @Override
+            public void done() {
+                try {
+                    message.ack();
+                } catch (RuntimeException e) { // disconnected: it is delivered again after ack-wait
+                    log.debug("acknowledgement failed: {}", e.toString());
+                }
+            }
+        };
+    }
+
+    private void sleep(Duration wait) {
+        try {
+            Thread.sleep(wait.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            closed = true;
+        }
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        fetchers.forEach(Thread::interrupt);
+    }
+}

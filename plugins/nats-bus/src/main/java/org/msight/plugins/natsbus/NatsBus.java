@@ -1,0 +1,225 @@
+package org.msight.plugins.natsbus;
+
+import io.nats.client.Connection;
+import io.nats.client.ConnectionListener;
+import io.nats.client.Dispatcher;
+import io.nats.client.ErrorListener;
+import io.nats.client.Nats;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.TimeoutException;
+import org.msight.api.Counter;
+import org.msight.api.Setting;
+import org.msight.api.bus.Bus;
+import org.msight.api.bus.BusContext;
+import org.msight.api.bus.BusProvider;
+import org.msight.api.bus.Delivery;
+import org.msight.api.bus.Subscription;
+import org.msight.api.data.MsightFormats;
+import org.msight.api.data.SensorData;
+import org.slf4j.Logger;
+
+/**
+ * Topics on NATS as MSight's NATS backend carries them: subject = topic name, payload = MSight's
+ * MessagePack, and a subscriber with a group joins the queue group of that name, so each message
+ * goes to one member of the group; without one it gets every message. One connection per process
+ * publishes and, on one dispatcher thread, delivers. The client reconnects by itself: an outage is
+ * logged once when it starts and once with its duration; what is published meanwhile is lost
+ * (counted by the publishing node), as is a message above the server's {@code max_payload}. With
+ * {@code jetstream.enabled}, see {@link JetStreamTopics}.
+ */
+public final class NatsBus implements Bus {
+
+    private final NatsSettings settings;
+    private final MsightFormats formats;
+    private final Logger log;
+    private final Counter reconnects;
+    private final Counter tooLarge;
+    private final List<Subscription> subscriptions = new ArrayList<>();
+    private volatile Connection connection;
+    private JetStreamTopics jetStream;
+    private long disconnectedAt = -1; // guarded by this
+    private long lastTooLargeLog; // guarded by this
+
+    NatsBus(NatsSettings settings, BusContext context) {
+        this.settings = settings;
+        this.formats = context.formats();
+        this.log = context.logger();
+        this.reconnects = context.counter("reconnects");
+        this.tooLarge = context.counter("too-large");
+    }
+
+    @Override
+    public synchronized void subscribe(Subscription subscription) {
+        subscriptions.add(subscription);
+    }
+
+    /**
+     * Connects and subscribes.
+     *
+     * @throws IllegalStateException when no server is reachable or one refuses the credentials
+     */
+    @Override
+    public void start() {
+        try {
+            connection = Nats.connect(settings.options().connectionListener(this::connectionEvent)
+                    .errorListener(new Errors()).build());
+        } catch (IOException e) {
+            throw new IllegalStateException(describe(e));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while connecting to NATS at " + settings.address());
+        }
+        log.info("connected to NATS at {}{}", settings.address(), settings.jetStream() ? " (JetStream)" : "");
+        try {
+            if (settings.jetStream()) {
+                jetStream = new JetStreamTopics(connection, settings, formats, log);
+                subscriptions.forEach(jetStream::subscribe);
+            } else {
+                Dispatcher dispatcher = connection.createDispatcher();
+                subscriptions.forEach(s -> subscribeCore(dispatcher, s));
+                connection.flush(settings.connectTimeout()); // the server knows the interest when start returns
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            close();
+            throw new IllegalStateException("interrupted while subscribing on NATS");
+        } catch (IOException | TimeoutException | RuntimeException e) {
+            close();
+            throw new IllegalStateException("NATS at " + settings.address() + " refused a subscription: "
+                    + e.getMessage());
+        }
+    }
+
+    private void subscribeCore(Dispatcher dispatcher, Subscription subscription) {
+        io.nats.client.MessageHandler handler = message -> subscription.receiver()
+                .deliver(Delivery.ofMessagePack(message.getData(), formats));
+        if (subscription.group().isPresent()) {
+            dispatcher.subscribe(subscription.topic(), subscription.group().get(), handler);
+        } else {
+            dispatcher.subscribe(subscription.topic(), handler);
+        }
+    }
+
+    @Override
+    public boolean canCarry() {
+        Connection current = connection;
+        return current != null && current.getStatus() == Connection.Status.CONNECTED;
+    }
+
+    /** Publishes; {@code false} (lost) while the server is away, or for a message above its max_payload. */
+    @Override
+    public boolean publish(String topic, SensorData data) {
+        if (!canCarry()) {
+            return false;
+        }
+        byte[] payload = formats.toMessagePack(data);
+        long limit = connection.getMaxPayload();
+        if (payload.length > limit) {
+            tooLarge(topic, payload.length, limit);
+            return false;
+        }
+        try {
+            connection.publish(topic, payload);
+            return true;
+        } catch (IllegalStateException e) { // disconnected meanwhile: the reconnect buffer is off
+            return false;
+        }
+    }
+
+    private synchronized void tooLarge(String topic, int size, long limit) {
+        tooLarge.increment();
+        long now = System.nanoTime();
+        if (tooLarge.count() == 1 || now - lastTooLargeLog >= Duration.ofMinutes(1).toNanos()) {
+            lastTooLargeLog = now;
+            log.warn("a message of {} bytes on topic '{}' is above the NATS server's max_payload of {} bytes: not"
+                    + " published ({} so far); raise max_payload in the server's configuration (up to 64 MB), or"
+                    + " lower the image size (rtsp-receiver resize-ratio)", size, topic, limit, tooLarge.count());
+        }
+    }
+
+    private synchronized void connectionEvent(Connection source, ConnectionListener.Events event) {
+        if (event == ConnectionListener.Events.DISCONNECTED && disconnectedAt < 0) {
+            disconnectedAt = System.nanoTime();
+            log.warn("NATS connection to {} lost; reconnecting (messages published meanwhile are lost)",
+                    settings.address());
+        } else if (event == ConnectionListener.Events.RECONNECTED && disconnectedAt >= 0) {
+            reconnects.increment();
+            log.info("NATS connection restored after {} s", String.format(Locale.ROOT, "%.1f",
+                    (System.nanoTime() - disconnectedAt) / 1e9));
+            disconnectedAt = -1;
+        }
+    }
+
+    /** One line for a connection that failed at start, without credentials. */
+    private String describe(IOException e) {
+        String message = String.valueOf(e.getMessage());
+        if (message.toLowerCase(Locale.ROOT).contains("authorization")) {
+            return "NATS at " + settings.address() + " refused the credentials: check msight.nats username and"
+                    + " password, token, nkey-seed or user-credentials (MSIGHT_NATS_*)";
+        }
+        return "NATS unreachable at " + settings.address() + " (" + message + "): start the server, or point"
+                + " msight.nats.servers (MSIGHT_NATS_SERVERS) at it";
+    }
+
+    @Override
+    public void close() {
+        Connection current = connection;
+        connection = null;
+        if (jetStream != null) {
+            jetStream.close();
+        }
+        if (current != null) {
+            try {
+                current.close();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /**
+     * Logs what the client reports asynchronously: server errors as warnings; client exceptions at
+     * debug level (failed reconnection attempts come this way, and the outage is logged already).
+     */
+    private final class Errors implements ErrorListener {
+
+        @Override
+        public void errorOccurred(Connection source, String error) {
+            log.warn("NATS server error: {}", error);
+        }
+
+        @Override
+        public void exceptionOccurred(Connection source, Exception exception) {
+            log.debug("NATS client: {}", exception.toString());
+        }
+    }
+
+    /** The {@code nats} bus, configured in {@code msight.nats}. */
+    public static final class Provider implements BusProvider {
+
+        @Override
+        public String name() {
+            return "nats";
+        }
+
+        @Override
+        public String description() {
+            return "NATS in MSight's wire format: subject = topic, queue group = group-id; at most once (core, as"
+                    + " MSight), or at least once with jetstream.enabled";
+        }
+
+        @Override
+        public List<Setting> settings() {
+            return NatsSettings.SETTINGS;
+        }
+
+        @Override
+        public Bus create(BusContext context) {
+            return new NatsBus(NatsSettings.from(context.config()), context);
+        }
+    }
+}

@@ -1,0 +1,129 @@
+package org.msight.plugins.natsbus;
+
+import com.typesafe.config.Config;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import org.msight.api.PemTls;
+import org.msight.api.Secrets;
+import org.msight.api.Setting;
+import org.msight.api.SettingType;
+import org.msight.api.bus.ServerList;
+import io.nats.client.Nats;
+import io.nats.client.Options;
+
+/**
+ * How to reach NATS: the {@code msight.nats} block, whose defaults are MSight's
+ * {@code MSIGHT_NATS_*} environment variables. {@link #toString()} leaves the secrets out.
+ *
+ * @param servers server URLs, such as {@code nats://localhost:4222}
+ * @param username user, or {@code null}
+ * @param password password, or {@code null}; never logged
+ * @param token token, or {@code null}; never logged
+ * @param nkeySeed NKey seed, or {@code null}; never logged
+ * @param userCredentials a {@code .creds} file, or {@code null}
+ * @param tls whether to connect with TLS
+ * @param jetStream whether topics are JetStream streams (at least once) rather than core subjects
+ */
+record NatsSettings(List<String> servers, String username, String password, String token, String nkeySeed,
+        Path userCredentials, boolean tls, Path caCertFile, Path certFile, Path keyFile, Duration connectTimeout,
+        Duration reconnectWait, boolean jetStream, Duration maxAge, Duration ackWait) {
+
+    private static final Set<String> TRUE = Set.of("true", "yes", "on", "1");
+
+    static final List<Setting> SETTINGS = List.of(
+            Setting.optional("servers", SettingType.STRING,
+                    "servers, as MSight writes them: \"['nats://host:4222']\" (MSIGHT_NATS_SERVERS)"),
+            Setting.optional("username", SettingType.STRING, "user; empty for none (MSIGHT_NATS_USERNAME)"),
+            Setting.optional("password", SettingType.STRING, "password; never logged (MSIGHT_NATS_PASSWORD)"),
+            Setting.optional("token", SettingType.STRING, "token; never logged (MSIGHT_NATS_TOKEN)"),
+            Setting.optional("nkey-seed", SettingType.STRING, "NKey seed; never logged (MSIGHT_NATS_NKEY_SEED)"),
+            Setting.optional("user-credentials", SettingType.STRING,
+                    "a .creds file (MSIGHT_NATS_USER_CREDENTIALS)"),
+            Setting.optional("tls", SettingType.OBJECT,
+                    "{ enabled, ca-cert-file, cert-file, key-file } (MSIGHT_NATS_USE_TLS, MSIGHT_NATS_TLS_*)"),
+            Setting.optional("connect-timeout", SettingType.DURATION,
+                    "time to connect; a server unreachable at start is an error"),
+            Setting.optional("reconnect-wait", SettingType.DURATION, "wait between reconnection attempts"),
+            Setting.optional("jetstream", SettingType.OBJECT,
+                    "{ enabled, max-age, ack-wait }: a stream per topic, a durable consumer per group"));
+
+    /**
+     * Settings from a {@code msight.nats} block.
+     *
+     * @throws IllegalArgumentException for a server list that cannot be read
+     */
+    static NatsSettings from(Config nats) {
+        List<String> servers;
+        try {
+            servers = ServerList.parse(nats.getString("servers"));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("servers: " + e.getMessage());
+        }
+        return new NatsSettings(servers, text(nats, "username"), text(nats, "password"), text(nats, "token"),
+                text(nats, "nkey-seed"), path(nats, "user-credentials"), isTrue(nats.getString("tls.enabled")),
+                path(nats, "tls.ca-cert-file"), path(nats, "tls.cert-file"), path(nats, "tls.key-file"),
+                nats.getDuration("connect-timeout"), nats.getDuration("reconnect-wait"),
+                nats.getBoolean("jetstream.enabled"), nats.getDuration("jetstream.max-age"),
+                nats.getDuration("jetstream.ack-wait"));
+    }
+
+    /**
+     * The client's options: reconnecting forever, without a reconnect buffer (a publish while the
+     * server is away fails at once and counts as lost, as MSight's would).
+     *
+     * @throws IllegalArgumentException when the TLS files cannot be used
+     */
+    Options.Builder options() {
+        Options.Builder options = new Options.Builder()
+                .servers(servers.toArray(String[]::new))
+                .connectionTimeout(connectTimeout)
+                .reconnectWait(reconnectWait)
+                .maxReconnects(-1)
+                .reconnectBufferSize(0);
+        if (username != null) {
+            options.userInfo(username, password);
+        }
+        if (token != null) {
+            options.token(token.toCharArray());
+        }
+        if (userCredentials != null) {
+            options.authHandler(Nats.credentials(userCredentials.toString()));
+        } else if (nkeySeed != null) {
+            options.authHandler(Nats.staticCredentials(null, nkeySeed.toCharArray()));
+        }
+        if (tls) {
+            options.sslContext(PemTls.context(caCertFile, certFile, keyFile, "msight.nats.tls"));
+        }
+        return options;
+    }
+
+    /** The servers, for messages, with any user-info in their URLs masked. */
+    String address() {
+        return Secrets.redactUrl(String.join(", ", servers));
+    }
+
+    @Override
+    public String toString() {
+        return "NatsSettings[" + address() + (username == null ? "" : ", user " + username)
+                + (password == null ? "" : ", password set") + (token == null ? "" : ", token set")
+                + (nkeySeed == null ? "" : ", nkey set") + (tls ? ", tls" : "") + (jetStream ? ", jetstream" : "")
+                + "]";
+    }
+
+    private static boolean isTrue(String value) {
+        return TRUE.contains(value.trim().toLowerCase(Locale.ROOT));
+    }
+
+    private static String text(Config config, String key) {
+        String value = config.getString(key);
+        return value.isEmpty() ? null : value;
+    }
+
+    private static Path path(Config config, String key) {
+        String value = text(config, key);
+        return value == null ? null : Path.of(value);
+    }
+}

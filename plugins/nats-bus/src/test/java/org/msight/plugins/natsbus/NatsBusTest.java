@@ -1,0 +1,244 @@
+package org.msight.plugins.natsbus;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import io.nats.client.Connection;
+import io.nats.client.Nats;
+import io.nats.client.Subscription;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.msight.api.bus.Delivery;
+import org.msight.api.data.ImageData;
+import org.msight.api.data.Metadata;
+import org.msight.api.data.SensorData;
+import org.msight.runtime.bus.Inbox;
+import org.msight.testkit.NatsTestServer;
+import org.msight.testkit.TestBusContext;
+import org.msight.testkit.Waits;
+import org.slf4j.event.Level;
+
+/** The nats bus against real nats-server processes, two buses standing for two processes. */
+class NatsBusTest {
+
+    private static final String TOPIC = "rtsp_topic";
+    private static final Path VECTORS = Path.of("../../msight-codec/src/test/resources/vectors");
+
+    private final List<AutoCloseable> closeables = new ArrayList<>();
+    private NatsTestServer server;
+
+    @AfterEach
+    void tearDown() throws Exception {
+        for (int i = closeables.size() - 1; i >= 0; i--) {
+            closeables.get(i).close();
+        }
+    }
+
+    private NatsTestServer server(NatsTestServer started) {
+        closeables.add(started);
+        return started;
+    }
+
+    private TestBusContext context(String block) {
+        return TestBusContext.of("nats", "servers = \"['" + server.url() + "']\", reconnect-wait = 100ms, " + block);
+    }
+
+    private NatsBus bus(TestBusContext context) {
+        NatsBus bus = new NatsBus(NatsSettings.from(context.config()), context);
+        closeables.add(bus);
+        return bus;
+    }
+
+    /** A started bus with one subscriber (group or not), its queue returned. */
+    private Inbox subscriber(String node, String group, TestBusContext context) {
+        Inbox inbox = new Inbox(10_000);
+        NatsBus bus = bus(context);
+        bus.subscribe(new org.msight.api.bus.Subscription(TOPIC, node, Optional.ofNullable(group), inbox));
+        bus.start();
+        return inbox;
+    }
+
+    private NatsBus publisher() {
+        NatsBus bus = bus(context(""));
+        bus.start();
+        return bus;
+    }
+
+    private static ImageData image(long frameId) {
+        return ImageData.jpeg(new Metadata("cam", 1700000000, 1700000000.5, frameId, "edge-01"),
+                new byte[] {(byte) 0xff, (byte) 0xd8, (byte) frameId}, 8, 16);
+    }
+
+    /** Every frame id in the queue now, each delivery done. */
+    private static List<Long> drain(Inbox inbox) throws InterruptedException {
+        List<Long> ids = new ArrayList<>();
+        for (Delivery next = inbox.poll(0, TimeUnit.MILLISECONDS); next != null;
+                next = inbox.poll(0, TimeUnit.MILLISECONDS)) {
+            ids.add(next.data().metadata().frameId());
+            next.done();
+        }
+        return ids;
+    }
+
+    /** Publishes until the subscribers' interest has reached the server and one message arrived. */
+    private static void publishUntilReceived(NatsBus publisher, Inbox inbox) throws InterruptedException {
+        await().atMost(Waits.GENEROUS).until(() -> {
+            publisher.publish(TOPIC, image(0));
+            return inbox.poll(50, TimeUnit.MILLISECONDS) != null;
+        });
+        drain(inbox);
+    }
+
+    @Test
+    void msightsBytesGoBothWaysUnchanged() throws Exception {
+        server = server(new NatsTestServer().start());
+        Inbox inbox = subscriber("uploader", null, context(""));
+        NatsBus publisher = publisher();
+        try (Connection raw = Nats.connect(server.url())) {
+            Subscription python = raw.subscribe(TOPIC);
+            raw.flush(Duration.ofSeconds(5));
+            for (String vector : List.of("image_data.msgpack", "image_data_raw.msgpack", "bytes_data.msgpack")) {
+                byte[] msight = Files.readAllBytes(VECTORS.resolve(vector));
+                raw.publish(TOPIC, msight); // as a Python MSight node publishes
+                Delivery received = inbox.poll(Waits.GENEROUS.toSeconds(), TimeUnit.SECONDS);
+                SensorData data = received.data();
+                assertThat(python.nextMessage(Waits.GENEROUS).getData()).isEqualTo(msight);
+                // and back: what the bus publishes is MSight's bytes again
+                assertThat(publisher.publish(TOPIC, data)).isTrue();
+                assertThat(python.nextMessage(Waits.GENEROUS).getData()).as(vector).isEqualTo(msight);
+                assertThat(inbox.poll(Waits.GENEROUS.toSeconds(), TimeUnit.SECONDS).data().metadata())
+                        .isEqualTo(data.metadata());
+            }
+        }
+    }
+
+    @Test
+    void aGroupSharesTheMessagesAndEachGroupGetsEveryOne() throws Exception {
+        server = server(new NatsTestServer().start());
+        Inbox a1 = subscriber("uploader-1", "uploaders", context(""));
+        Inbox a2 = subscriber("uploader-2", "uploaders", context(""));
+        Inbox b = subscriber("archiver", "archivers", context(""));
+        Inbox all = subscriber("viewer", null, context(""));
+        NatsBus publisher = publisher();
+        publishUntilReceived(publisher, all); // frame 0, published until every subscription is in place
+        for (long id = 1; id <= 200; id++) {
+            assertThat(publisher.publish(TOPIC, image(id))).isTrue();
+        }
+        List<Long> first = new ArrayList<>();
+        List<Long> second = new ArrayList<>();
+        List<Long> archived = new ArrayList<>();
+        List<Long> viewed = new ArrayList<>();
+        await().atMost(Waits.GENEROUS).until(() -> {
+            first.addAll(drain(a1));
+            second.addAll(drain(a2));
+            archived.addAll(drain(b));
+            viewed.addAll(drain(all));
+            return viewed.stream().filter(id -> id > 0).count() == 200 && archived.stream().filter(id -> id > 0).count()
+                    == 200 && first.stream().filter(id -> id > 0).count() + second.stream().filter(id -> id > 0).count()
+                    == 200;
+        });
+        Set<Long> shared = new HashSet<>(first);
+        shared.addAll(second);
+        shared.remove(0L);
+        assertThat(shared).as("each message to one member of the group").hasSize(200);
+        assertThat(first).as("both members take part").isNotEmpty();
+        assertThat(second).as("both members take part").isNotEmpty();
+    }
+
+    @Test
+    void bothSidesResumeAfterTheServerRestartsLossesCountedOutageLoggedOnce() throws Exception {
+        server = server(new NatsTestServer().start());
+        TestBusContext subscriberContext = context("");
+        Inbox inbox = subscriber("uploader", "uploaders", subscriberContext);
+        TestBusContext publisherContext = context("");
+        NatsBus publisher = bus(publisherContext);
+        publisher.start();
+        publishUntilReceived(publisher, inbox);
+
+        server.stop();
+        await().atMost(Waits.GENEROUS).until(() -> !publisher.canCarry());
+        assertThat(publisher.publish(TOPIC, image(1))).as("lost while the server is away").isFalse();
+        server.start();
+        publishUntilReceived(publisher, inbox);
+        await().atMost(Waits.GENEROUS).until(() -> publisherContext.count("reconnects") == 1
+                && subscriberContext.count("reconnects") == 1);
+        for (TestBusContext context : List.of(publisherContext, subscriberContext)) {
+            assertThat(context.log().messages(Level.WARN)).filteredOn(m -> m.startsWith("NATS connection to"))
+                    .singleElement().asString().endsWith("lost; reconnecting (messages published meanwhile are lost)");
+            assertThat(context.log().messages(Level.INFO)).filteredOn(m -> m.startsWith("NATS connection restored"))
+                    .singleElement().asString().matches("NATS connection restored after [0-9.]+ s");
+        }
+    }
+
+    @Test
+    void aMessageAboveMaxPayloadIsOneClearLineAndCounted() throws Exception {
+        server = server(new NatsTestServer(false, "max_payload: 1024").start());
+        TestBusContext context = context("");
+        NatsBus publisher = bus(context);
+        publisher.start();
+        ImageData big = ImageData.jpeg(new Metadata("cam", 1, 1, 1, "edge-01"), new byte[2000], 8, 16);
+        assertThat(publisher.publish(TOPIC, big)).isFalse();
+        assertThat(publisher.publish(TOPIC, big)).isFalse();
+        assertThat(context.count("too-large")).isEqualTo(2);
+        assertThat(context.log().messages(Level.WARN)).singleElement().asString()
+                .contains("above the NATS server's max_payload of 1024 bytes").contains("raise max_payload");
+        assertThat(publisher.publish(TOPIC, image(1))).isTrue();
+    }
+
+    @Test
+    void anUnreachableServerOrWrongCredentialsAtStartAreOneLineWithoutSecrets() throws Exception {
+        server = new NatsTestServer(); // never started: nothing listens on its port
+        NatsBus unreachable = bus(context(""));
+        assertThatThrownBy(unreachable::start).isInstanceOf(IllegalStateException.class)
+                .hasMessageStartingWith("NATS unreachable at " + server.url())
+                .hasMessageContaining("MSIGHT_NATS_SERVERS");
+
+        server = server(new NatsTestServer(false, "authorization { user: msight, password: s3cret-pw }").start());
+        NatsBus wrong = bus(context("username = msight, password = wrong-pw"));
+        assertThatThrownBy(wrong::start).isInstanceOf(IllegalStateException.class)
+                .hasMessageStartingWith("NATS at " + server.url() + " refused the credentials")
+                .hasMessageNotContaining("wrong-pw");
+        TestBusContext right = context("username = msight, password = s3cret-pw");
+        bus(right).start();
+        assertThat(right.log().all()).doesNotContain("s3cret-pw");
+    }
+
+    @Test
+    void withJetStreamAGroupResumesWhereItStoodAfterARestart() throws Exception {
+        server = server(new NatsTestServer(true).start());
+        NatsBus publisher = bus(context("jetstream.enabled = true"));
+        publisher.start();
+        Inbox first = subscriber("uploader", "uploaders", context("jetstream.enabled = true"));
+        publishUntilReceived(publisher, first);
+        for (long id = 1; id <= 5; id++) {
+            publisher.publish(TOPIC, image(id));
+        }
+        List<Long> handled = new ArrayList<>();
+        await().atMost(Waits.GENEROUS).until(() -> {
+            handled.addAll(drain(first));
+            return handled.contains(5L);
+        });
+        closeables.get(closeables.size() - 1).close(); // the subscriber's process ends
+
+        for (long id = 6; id <= 10; id++) {
+            assertThat(publisher.publish(TOPIC, image(id))).isTrue(); // while no member of the group runs
+        }
+        Inbox restarted = subscriber("uploader", "uploaders", context("jetstream.enabled = true"));
+        List<Long> resumed = new ArrayList<>();
+        await().atMost(Waits.GENEROUS).until(() -> {
+            resumed.addAll(drain(restarted));
+            return resumed.containsAll(List.of(6L, 7L, 8L, 9L, 10L));
+        });
+        assertThat(resumed).as("what was acknowledged is not delivered again").doesNotContain(1L, 2L, 3L, 4L, 5L);
+    }
+}

@@ -1,0 +1,93 @@
+package org.msight.plugins.redisbus;
+
+import java.util.List;
+import org.msight.api.Setting;
+import org.msight.api.bus.Bus;
+import org.msight.api.bus.BusContext;
+import org.msight.api.bus.BusProvider;
+import org.msight.api.bus.Subscription;
+import org.msight.api.data.MsightFormats;
+import org.msight.api.data.SensorData;
+import org.msight.redis.RedisAccessException;
+import org.msight.redis.RedisSettings;
+
+/**
+ * Topics on Redis pub/sub in MSight's wire format ({@code PUBLISH <topic> <MessagePack map>}), so
+ * nodes in other processes or machines, and Python MSight nodes, share them. One connection
+ * publishes for every node of the process; another, on its own thread, subscribes to every topic
+ * with a receiver. Both reconnect with backoff and resubscribe by themselves; what is published
+ * while Redis is away is lost (pub/sub keeps nothing): {@link #publish} says so. Every subscriber
+ * gets every message: Redis pub/sub has no groups.
+ */
+public final class RedisBus implements Bus {
+
+    private final Outages outages = new Outages();
+    private final RedisPublisher publisher;
+    private final RedisSubscriber subscriber;
+
+    /** @param formats the wire format, with every data type the subscribers may receive */
+    public RedisBus(RedisSettings settings, MsightFormats formats) {
+        this.publisher = new RedisPublisher(settings, formats, outages);
+        this.subscriber = new RedisSubscriber(settings, formats, outages);
+    }
+
+    @Override
+    public void subscribe(Subscription subscription) {
+        subscriber.add(subscription.topic(), subscription.receiver());
+    }
+
+    /**
+     * Connects the publisher and starts the subscriber. When Redis is unreachable both keep
+     * trying in the background.
+     *
+     * @throws RedisAccessException when Redis refuses the credentials, or the TLS files cannot be
+     *     used (a one-line message)
+     */
+    @Override
+    public void start() {
+        publisher.start();
+        subscriber.start();
+    }
+
+    @Override
+    public boolean canCarry() {
+        return publisher.connected();
+    }
+
+    /** Publishes; {@code false} when Redis is away or slower than the publish timeout. */
+    @Override
+    public boolean publish(String topic, SensorData data) {
+        return publisher.publish(topic, data);
+    }
+
+    @Override
+    public void close() {
+        subscriber.close();
+        publisher.close();
+    }
+
+    /** The {@code redis} bus, configured in {@code msight.redis}. */
+    public static final class Provider implements BusProvider {
+
+        @Override
+        public String name() {
+            return "redis";
+        }
+
+        @Override
+        public String description() {
+            return "Redis pub/sub in MSight's wire format, across processes and with Python MSight; at most once,"
+                    + " every subscriber gets every message";
+        }
+
+        @Override
+        public List<Setting> settings() {
+            return RedisSettings.SETTINGS;
+        }
+
+        @Override
+        public Bus create(BusContext context) {
+            return new RedisBus(RedisSettings.from(context.config()), context.formats());
+        }
+    }
+}

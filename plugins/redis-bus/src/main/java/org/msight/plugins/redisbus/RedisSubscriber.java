@@ -1,0 +1,245 @@
+package org.msight.plugins.redisbus;
+
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.msight.api.bus.Delivery;
+import org.msight.api.bus.Receiver;
+import org.msight.api.data.MsightFormats;
+import org.msight.api.Backoff;
+import org.msight.redis.RedisFailures;
+import org.msight.redis.RedisSettings;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import redis.clients.jedis.BinaryJedisPubSub;
+import redis.clients.jedis.Jedis;
+
+/**
+ * The subscribing connection of a bus, on its own thread: subscribed to every topic with a
+ * receiver, it hands each message, undecoded, to the topic's receivers (the runtime decodes it
+ * once, when a node first reads it). It reconnects with
+ * backoff and resubscribes when the connection drops. A subscribed connection waits for
+ * messages without a time limit, so a keep-alive thread pings Redis every socket timeout and
+ * drops the connection when nothing has come for two of them: a network path that died without
+ * a reset is noticed in seconds, not hours.
+ */
+final class RedisSubscriber implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(RedisBus.class);
+    private static final String NAME = "subscriber";
+
+    private final RedisSettings settings;
+    private final MsightFormats formats;
+    private final Outages outages;
+    private final Map<String, List<Receiver>> receivers = new ConcurrentHashMap<>();
+    private final ScheduledExecutorService keepAlive;
+    private final Object lifecycle = new Object();
+    private boolean started; // guarded by lifecycle
+    private Thread thread; // guarded by lifecycle
+    private volatile Jedis jedis;
+    private volatile Listener listener;
+    private volatile boolean closed;
+
+    RedisSubscriber(RedisSettings settings, MsightFormats formats, Outages outages) {
+        this.settings = settings;
+        this.formats = formats;
+        this.outages = outages;
+        this.keepAlive = Executors.newSingleThreadScheduledExecutor(runnable -> {
+            Thread thread = new Thread(runnable, "msight-redis-keepalive");
+            thread.setDaemon(true);
+            return thread;
+        });
+    }
+
+    /** Adds a receiver; a new topic is subscribed at once when the connection is up. */
+    void add(String topic, Receiver receiver) {
+        boolean newTopic = receivers.computeIfAbsent(topic, t -> new CopyOnWriteArrayList<>()).isEmpty();
+        receivers.get(topic).add(receiver);
+        Listener current = listener;
+        if (newTopic && current != null && current.isSubscribed()) {
+            current.send(() -> current.subscribe(bytes(topic)));
+        }
+        launchIfStarted();
+    }
+
+    /** Starts the thread, which connects and subscribes by itself, once there is a topic. */
+    void start() {
+        synchronized (lifecycle) {
+            started = true;
+        }
+        launchIfStarted();
+    }
+
+    private void launchIfStarted() {
+        synchronized (lifecycle) {
+            if (started && thread == null && !closed && !receivers.isEmpty()) {
+                thread = new Thread(this::run, "msight-redis-subscriber");
+                thread.setDaemon(true);
+                thread.start();
+                long interval = settings.socketTimeout().toNanos();
+                keepAlive.scheduleAtFixedRate(this::keepAlive, interval, interval, TimeUnit.NANOSECONDS);
+            }
+        }
+    }
+
+    private void run() {
+        Backoff backoff = new Backoff(settings.backoffInitial(), settings.backoffMax());
+        while (!closed) {
+            try (Jedis connection = settings.connect(settings.socketTimeout())) {
+                jedis = connection;
+                Set<String> topics = Set.copyOf(receivers.keySet());
+                Listener subscription = new Listener(connection, backoff, topics);
+                listener = subscription;
+                if (!closed) {
+                    connection.subscribe(subscription, topics.stream().map(RedisSubscriber::bytes).toArray(byte[][]::new));
+                }
+            } catch (RuntimeException e) {
+                if (!closed) {
+                    outages.down(NAME, RedisFailures.describe(settings, e));
+                    sleep(backoff.next().toMillis());
+                }
+            } catch (Error e) { // such as a reply too large for memory: this thread must live on
+                if (!closed) {
+                    LOG.error("Redis subscriber failed; reconnecting", e);
+                    sleep(backoff.next().toMillis());
+                }
+            } finally {
+                listener = null;
+                jedis = null;
+            }
+        }
+    }
+
+    private void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            closed = true;
+        }
+    }
+
+    /**
+     * Pings the subscribed connection, or drops it when Redis has been silent for two intervals;
+     * the subscriber thread's read then fails, and it reconnects.
+     */
+    private void keepAlive() {
+        Listener current = listener;
+        if (current == null) {
+            return;
+        }
+        long silentNanos = System.nanoTime() - current.lastHeard;
+        if (silentNanos > 2 * settings.socketTimeout().toNanos()) {
+            outages.down(NAME, "Redis at " + settings.address() + " stopped answering (nothing for "
+                    + TimeUnit.NANOSECONDS.toMillis(silentNanos) + " ms)");
+            try {
+                current.connection.disconnect();
+            } catch (RuntimeException ignored) {
+                // closed already
+            }
+        } else if (current.isSubscribed()) {
+            current.send(current::ping);
+        }
+    }
+
+    private void deliver(byte[] channel, byte[] payload) {
+        List<Receiver> targets = receivers.get(new String(channel, StandardCharsets.UTF_8));
+        if (targets == null) {
+            return;
+        }
+        Delivery delivery = Delivery.ofMessagePack(payload, formats);
+        for (Receiver receiver : targets) {
+            receiver.deliver(delivery);
+        }
+    }
+
+    private static byte[] bytes(String topic) {
+        return topic.getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** Stops the thread: closing the connection ends its blocking read. */
+    @Override
+    public void close() {
+        Thread running;
+        synchronized (lifecycle) {
+            closed = true;
+            running = thread;
+        }
+        keepAlive.shutdownNow();
+        if (running == null) {
+            return;
+        }
+        running.interrupt();
+        Jedis connection = jedis;
+        if (connection != null) {
+            try {
+                connection.disconnect();
+            } catch (RuntimeException ignored) {
+                // closing anyway
+            }
+        }
+        try {
+            running.join(TimeUnit.SECONDS.toMillis(5));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /**
+     * Callbacks of one subscribed connection. Its commands are sent from several threads (the
+     * subscriber's, the keep-alive's, those adding topics), one at a time through {@link #send}.
+     */
+    private final class Listener extends BinaryJedisPubSub {
+
+        final Jedis connection;
+        private final Backoff backoff;
+        private final Set<String> topics;
+        private boolean confirmed;
+        /** System.nanoTime() when Redis last sent anything on this connection. */
+        volatile long lastHeard = System.nanoTime();
+
+        Listener(Jedis connection, Backoff backoff, Set<String> topics) {
+            this.connection = connection;
+            this.backoff = backoff;
+            this.topics = topics;
+        }
+
+        /** Sends a command, unless the connection is dropping (then the reconnection takes over). */
+        synchronized void send(Runnable command) {
+            try {
+                command.run();
+            } catch (RuntimeException e) {
+                // the connection is dropping; the reconnection subscribes every topic
+            }
+        }
+
+        @Override
+        public void onSubscribe(byte[] channel, int subscribedChannels) {
+            lastHeard = System.nanoTime();
+            if (!confirmed) {
+                confirmed = true;
+                backoff.reset();
+                outages.up(NAME);
+                // topics added while this connection was subscribing
+                receivers.keySet().stream().filter(topic -> !topics.contains(topic))
+                        .forEach(topic -> send(() -> subscribe(bytes(topic))));
+            }
+        }
+
+        @Override
+        public void onPong(byte[] pattern) {
+            lastHeard = System.nanoTime();
+        }
+
+        @Override
+        public void onMessage(byte[] channel, byte[] message) {
+            lastHeard = System.nanoTime();
+            deliver(channel, message);
+        }
+    }
+}

@@ -1,0 +1,249 @@
+package org.msight.plugins.redisbus;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+import static org.msight.redis.RedisTests.await;
+import static org.msight.redis.RedisTests.settings;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.msight.api.bus.Delivery;
+import org.msight.api.bus.Subscription;
+import org.msight.api.data.MalformedDataException;
+import org.msight.api.data.ImageData;
+import org.msight.api.data.Metadata;
+import org.msight.api.data.SensorData;
+import org.msight.codec.MsightCodec;
+import org.msight.redis.RedisAccessException;
+import org.msight.redis.RedisSettings;
+import org.msight.runtime.bus.Inbox;
+import org.msight.testkit.LogCapture;
+import org.msight.testkit.Waits;
+import org.msight.testkit.RedisTestServer;
+import redis.clients.jedis.Jedis;
+
+class RedisBusTest {
+
+    private static final String TOPIC = "rtsp_topic";
+
+    private final MsightCodec codec = MsightCodec.withBuiltInTypes();
+    private RedisTestServer server;
+    private RedisBus publisher;
+    private RedisBus subscriber;
+    private TcpProxy proxy;
+    private final LogCapture log = LogCapture.of(RedisBus.class);
+
+    @AfterEach
+    void tearDown() {
+        for (AutoCloseable closeable : new AutoCloseable[] {publisher, subscriber, proxy, server, log}) {
+            try {
+                if (closeable != null) {
+                    closeable.close();
+                }
+            } catch (Exception ignored) {
+                // best effort
+            }
+        }
+    }
+
+    private static ImageData image(int n) {
+        return ImageData.jpeg(new Metadata("rtsp_sensor", 1700000000 + n, 1700000000.5 + n, 1000 + n, "edge-01"),
+                new byte[] {(byte) 0xff, (byte) 0xd8, (byte) n}, 8, 16);
+    }
+
+    /** Two buses, as in two processes: one publishing, one subscribed with the returned inbox. */
+    private Inbox connectTwoBuses(RedisSettings settings) {
+        return connectTwoBuses(settings, settings, codec);
+    }
+
+    /** The same, the subscriber reaching Redis as {@code subscriberSettings} say, reading with its own codec. */
+    private Inbox connectTwoBuses(RedisSettings settings, RedisSettings subscriberSettings,
+            MsightCodec subscriberCodec) {
+        publisher = new RedisBus(settings, codec);
+        subscriber = new RedisBus(subscriberSettings, subscriberCodec);
+        Inbox inbox = new Inbox(100);
+        subscriber.subscribe(new Subscription(TOPIC, "uploader", Optional.empty(), inbox));
+        subscriber.start();
+        publisher.start();
+        awaitSubscribed(settings);
+        return inbox;
+    }
+
+    /** Two buses on a new Redis, the subscribing bus connected through {@link #proxy}. */
+    private Inbox connectTwoBusesThroughAProxy() throws IOException {
+        server = new RedisTestServer().start();
+        proxy = new TcpProxy(server.port());
+        return connectTwoBuses(settings(server.port(), null), settings(proxy.port(), null), codec);
+    }
+
+    private void awaitSubscribed(RedisSettings settings) {
+        try (Jedis raw = settings.connect(settings.socketTimeout())) {
+            await("the subscriber to subscribe", () -> raw.pubsubNumSub(TOPIC).get(TOPIC) == 1L);
+        }
+    }
+
+    /** Publishes again and again (what is published before a resubscription is lost) until one arrives. */
+    private void publishUntilReceived(Inbox inbox, SensorData data) {
+        await("a message to get through", () -> {
+            publisher.publish(TOPIC, data);
+            try {
+                return inbox.poll(50, TimeUnit.MILLISECONDS) != null;
+            } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+    }
+
+    /** How many PINGs Redis has answered, from its command statistics. */
+    private static long pingsAnswered(Jedis raw) {
+        return raw.info("commandstats").lines().filter(line -> line.startsWith("cmdstat_ping:calls="))
+                .mapToLong(line -> Long.parseLong(line.replaceFirst("cmdstat_ping:calls=([0-9]+),.*", "$1")))
+                .sum();
+    }
+
+    @Test
+    void messagesGoFromOneBusToAnotherInMsightsWireFormat() throws Exception {
+        server = new RedisTestServer().start();
+        RedisSettings settings = settings(server.port(), null);
+        Inbox inbox = connectTwoBuses(settings);
+        try (Jedis raw = settings.connect(settings.socketTimeout())) {
+            // what a Python MSight node sees: the payload is MSight's own bytes
+            byte[] msight = MsightVectors.bytesData();
+            raw.publish(TOPIC.getBytes(StandardCharsets.UTF_8), msight);
+            SensorData fromPython = inbox.poll(Waits.GENEROUS.toSeconds(), TimeUnit.SECONDS).data();
+            assertThat(fromPython).isInstanceOf(org.msight.api.data.BytesData.class);
+            assertThat(codec.toMessagePack(fromPython)).isEqualTo(msight);
+        }
+        assertThat(publisher.publish(TOPIC, image(1))).isTrue();
+        ImageData received = (ImageData) inbox.poll(Waits.GENEROUS.toSeconds(), TimeUnit.SECONDS).data();
+        assertThat(received).isNotNull();
+        assertThat(received.metadata()).isEqualTo(image(1).metadata());
+        assertThat(received.image()).isEqualTo(image(1).image());
+    }
+
+    @Test
+    void malformedPayloadsAreHandedOverUndecodedAndFailOnlyWhenRead() throws Exception {
+        server = new RedisTestServer().start();
+        RedisSettings settings = settings(server.port(), null);
+        Inbox inbox = connectTwoBuses(settings);
+        try (Jedis raw = settings.connect(settings.socketTimeout())) {
+            raw.publish(TOPIC.getBytes(StandardCharsets.UTF_8), new byte[] {(byte) 0x93, 1, 2, 3});
+            raw.publish(TOPIC, "not msgpack at all");
+        }
+        publisher.publish(TOPIC, image(2));
+        for (int i = 0; i < 2; i++) {
+            Delivery malformed = inbox.poll(Waits.GENEROUS.toSeconds(), TimeUnit.SECONDS);
+            assertThatThrownBy(malformed::data).isInstanceOf(MalformedDataException.class);
+        }
+        assertThat(inbox.poll(Waits.GENEROUS.toSeconds(), TimeUnit.SECONDS).data().metadata().frameId()).isEqualTo(1002);
+    }
+
+    @Test
+    void aConnectionThatGoesSilentIsDroppedAndTheSubscriberReconnects() throws Exception {
+        Inbox inbox = connectTwoBusesThroughAProxy();
+        int connected = proxy.connections(); // the subscribing bus's publisher and subscriber
+        // three keep-alive pings: longer than the two silent intervals after which a connection is dropped
+        try (Jedis raw = settings(server.port(), null).connect(settings(server.port(), null).socketTimeout())) {
+            await("three keep-alive pings", () -> pingsAnswered(raw) >= 3);
+        }
+        assertThat(proxy.connections()).as("an idle connection that answers its pings is kept").isEqualTo(connected);
+        publisher.publish(TOPIC, image(11));
+        assertThat(inbox.poll(Waits.GENEROUS.toSeconds(), TimeUnit.SECONDS)).isNotNull();
+
+        proxy.silenceOpenConnections();
+        publishUntilReceived(inbox, image(12));
+        assertThat(proxy.connections()).isEqualTo(connected + 1);
+        assertThat(log.messages()).anyMatch(m -> m.startsWith("Redis at 127.0.0.1:" + proxy.port()
+                + " stopped answering (nothing for ") && m.endsWith(" ms); retrying"));
+    }
+
+    @Test
+    void aReplyTooLargeForMemoryMakesTheSubscriberReconnect() throws Exception {
+        Inbox inbox = connectTwoBusesThroughAProxy();
+        int connected = proxy.connections();
+        // a pub/sub message whose payload claims 2 GiB: Jedis allocates that before reading it
+        proxy.sendToClients("*3\r\n$7\r\nmessage\r\n$10\r\nrtsp_topic\r\n$2147483647\r\n"
+                .getBytes(StandardCharsets.US_ASCII));
+        publishUntilReceived(inbox, image(13));
+        assertThat(proxy.connections()).isEqualTo(connected + 1);
+        assertThat(log.messages()).contains("Redis subscriber failed; reconnecting");
+    }
+
+    @Test
+    void bothSidesResumeAfterRedisRestartsAndSayWhatWasLost() throws Exception {
+        server = new RedisTestServer().start();
+        RedisSettings settings = settings(server.port(), null);
+        Inbox inbox = connectTwoBuses(settings);
+        publisher.publish(TOPIC, image(3));
+        assertThat(inbox.poll(Waits.GENEROUS.toSeconds(), TimeUnit.SECONDS)).isNotNull();
+
+        server.stop();
+        // a publish while Redis is away returns (how fast is the publish-timeout's job, not a test's)
+        assertTimeoutPreemptively(Waits.GENEROUS, () -> {
+            for (int i = 0; i < 5; i++) {
+                assertThat(publisher.publish(TOPIC, image(4))).as("published while Redis is away").isFalse();
+            }
+        });
+
+        server.start();
+        awaitSubscribed(settings);
+        publishUntilReceived(inbox, image(5));
+        // once per outage and bus; this test runs two buses, as two processes would
+        assertThat(log.messages()).filteredOn(m -> m.startsWith("Redis unreachable at 127.0.0.1:" + server.port()))
+                .hasSize(2).allMatch(m -> m.endsWith("; retrying"));
+        await("the restored line", () -> log.messages().stream().anyMatch(m -> m.matches(
+                "Redis connection restored after [0-9.]+ s")));
+    }
+
+    @Test
+    void aBusStartedBeforeRedisAndBeforeItsFirstTopicCatchesUp() throws Exception {
+        server = new RedisTestServer();
+        RedisSettings settings = settings(server.port(), null);
+        publisher = new RedisBus(settings, codec);
+        subscriber = new RedisBus(settings, codec);
+        publisher.start();
+        subscriber.start();
+        assertThat(publisher.publish(TOPIC, image(7))).isFalse();
+
+        server.start();
+        Inbox late = new Inbox(10);
+        subscriber.subscribe(new Subscription(TOPIC, "uploader", Optional.empty(), late));
+        awaitSubscribed(settings);
+        publishUntilReceived(late, image(8));
+    }
+
+    @Test
+    void aPasswordProtectedRedisWorksWithThePassword() throws Exception {
+        server = RedisTestServer.withPassword("s3cret-pw").start();
+        Inbox inbox = connectTwoBuses(settings(server.port(), "s3cret-pw"));
+        publisher.publish(TOPIC, image(6));
+        assertThat(inbox.poll(Waits.GENEROUS.toSeconds(), TimeUnit.SECONDS)).isNotNull();
+    }
+
+    @Test
+    void aPasswordProtectedRedisWithoutThePasswordGivesOneClearLine() {
+        server = RedisTestServer.withPassword("s3cret-pw").start();
+        publisher = new RedisBus(settings(server.port(), null), codec);
+        assertThatThrownBy(publisher::start).isInstanceOf(RedisAccessException.class)
+                .hasMessage("Redis at 127.0.0.1:" + server.port() + " requires a password: set msight.redis.password"
+                        + " or MSIGHT_REDIS_MESSAGE_BROKER_PASSWORD");
+        subscriber = new RedisBus(settings(server.port(), "wrong-pw"), codec);
+        assertThatThrownBy(subscriber::start).isInstanceOf(RedisAccessException.class)
+                .hasMessageStartingWith("Redis at 127.0.0.1:" + server.port() + " rejected the user name or password")
+                .hasMessageNotContaining("wrong-pw");
+    }
+
+    @Test
+    void aPasswordForARedisWithoutOneGivesOneClearLine() {
+        server = new RedisTestServer().start();
+        publisher = new RedisBus(settings(server.port(), "needless-pw"), codec);
+        assertThatThrownBy(publisher::start).isInstanceOf(RedisAccessException.class)
+                .hasMessage("Redis at 127.0.0.1:" + server.port() + " has no password, but msight.redis.password is set:"
+                        + " clear it");
+    }
+}

@@ -1,0 +1,68 @@
+package org.msight.plugins.redisbus;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.msight.redis.RedisAccessException;
+import org.msight.redis.RedisFailures;
+import org.msight.redis.RedisSettings;
+import org.msight.redis.TestCertificates;
+import org.msight.testkit.RedisTestServer;
+import redis.clients.jedis.Jedis;
+
+class RedisTlsTest {
+
+    @TempDir
+    Path dir;
+    private RedisTestServer server;
+
+    @AfterEach
+    void stop() {
+        if (server != null) {
+            server.stop();
+        }
+    }
+
+    private RedisSettings settings(RedisSettings.Tls tls) {
+        return new RedisSettings("127.0.0.1", server.port(), 0, null, null, tls, Duration.ofSeconds(2),
+                Duration.ofSeconds(2), Duration.ofMillis(300), Duration.ofMillis(50), Duration.ofMillis(300));
+    }
+
+    @Test
+    void connectsWithTheCaAndAClientCertificateFromPemFiles() throws Exception {
+        TestCertificates certificates = new TestCertificates(dir);
+        server = RedisTestServer.withTls(certificates.serverCert, certificates.serverKey, certificates.ca).start();
+        RedisSettings tls = settings(new RedisSettings.Tls(certificates.ca, certificates.clientCert,
+                certificates.clientKey, true));
+        try (Jedis jedis = tls.connect(tls.socketTimeout())) {
+            jedis.set("greeting", "over tls");
+            assertThat(jedis.get("greeting")).isEqualTo("over tls");
+        }
+
+        RedisSettings untrusted = settings(new RedisSettings.Tls(null, certificates.clientCert, certificates.clientKey,
+                true));
+        assertThatThrownBy(() -> untrusted.connect(untrusted.socketTimeout()))
+                .satisfies(e -> assertThat(RedisFailures.describe(untrusted, e))
+                        .startsWith("Redis unreachable at 127.0.0.1:" + server.port() + " (")
+                        .contains("certification path"));
+    }
+
+    @Test
+    void aKeyInAnotherFormatFailsTheStartNamingTheFileAndHowToConvertIt() throws Exception {
+        Path pkcs1 = java.nio.file.Files.writeString(dir.resolve("rsa.key"),
+                "-----BEGIN RSA PRIVATE KEY-----\nAAAA\n-----END RSA PRIVATE KEY-----\n");
+        TestCertificates certificates = new TestCertificates(dir);
+        server = RedisTestServer.withTls(certificates.serverCert, certificates.serverKey, certificates.ca).start();
+        RedisBus bus = new RedisBus(settings(new RedisSettings.Tls(certificates.ca, certificates.clientCert, pkcs1,
+                true)), org.msight.codec.MsightCodec.withBuiltInTypes());
+        try (bus) {
+            assertThatThrownBy(bus::start).isInstanceOf(RedisAccessException.class)
+                    .hasMessageContaining("rsa.key is not a PKCS#8 PEM key").hasMessageContaining("openssl pkcs8 -topk8");
+        }
+    }
+}
