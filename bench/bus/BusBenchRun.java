@@ -11,8 +11,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.msight.api.bus.BusProvider;
-import org.msight.testkit.FreePorts;
 import org.msight.testkit.KafkaTestServer;
+import org.msight.testkit.NatsTestServer;
 import org.msight.testkit.RedisTestServer;
 
 /**
@@ -74,17 +74,11 @@ public final class BusBenchRun {
                 }
             }
             case "nats" -> {
-                int port = FreePorts.next();
-                Process nats = new ProcessBuilder("nats-server", "-a", "127.0.0.1", "-p", String.valueOf(port))
-                        .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-                try {
-                    String settings = "servers = \"['nats://127.0.0.1:" + port + "']\"";
+                try (NatsTestServer nats = new NatsTestServer().start()) {
+                    String settings = "servers = \"['" + nats.url() + "']\"";
                     String none = "no load tool: Debian's nats-server package has no 'nats bench'";
                     phase("nats", settings, "30", none);
                     phase("nats", settings, "max", none);
-                } finally {
-                    nats.destroy();
-                    nats.waitFor(10, TimeUnit.SECONDS);
                 }
             }
             default -> rows.add(String.format("%-6s unknown bus", bus));

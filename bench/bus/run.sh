@@ -9,7 +9,7 @@ set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 echo "building the runtime, the bus plugins and the test kit..." >&2
-(cd "$root" && mvn -q -pl msight-runtime,msight-testkit,plugins/kafka-bus -am package -DskipTests \
+(cd "$root" && mvn -q -pl msight-runtime,msight-testkit,plugins/redis-bus,plugins/nats-bus,plugins/kafka-bus -am package -DskipTests \
   dependency:build-classpath -Dmdep.outputFile=target/bench-classpath.txt -Dmdep.includeScope=runtime)
 cp="$root/msight-runtime/target/classes:$root/msight-testkit/target/classes"
 cp="$cp:$(cat "$root/msight-runtime/target/bench-classpath.txt"):$(cat "$root/msight-testkit/target/bench-classpath.txt")"

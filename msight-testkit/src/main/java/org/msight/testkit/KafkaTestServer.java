@@ -185,12 +185,20 @@ public final class KafkaTestServer implements AutoCloseable {
         }
     }
 
-    /** What {@code kafka-storage.sh random-uuid} prints: 16 random bytes, URL-safe Base64 without padding. */
+    /**
+     * What {@code kafka-storage.sh random-uuid} prints: 16 random bytes, URL-safe Base64 without
+     * padding, and like Kafka's own never starting with '-', which the tool's command line would
+     * take for an option.
+     */
     private static String randomClusterId() {
-        UUID uuid = UUID.randomUUID();
-        ByteBuffer bytes = ByteBuffer.allocate(16).putLong(uuid.getMostSignificantBits())
-                .putLong(uuid.getLeastSignificantBits());
-        return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes.array());
+        String id;
+        do {
+            UUID uuid = UUID.randomUUID();
+            ByteBuffer bytes = ByteBuffer.allocate(16).putLong(uuid.getMostSignificantBits())
+                    .putLong(uuid.getLeastSignificantBits());
+            id = Base64.getUrlEncoder().withoutPadding().encodeToString(bytes.array());
+        } while (id.startsWith("-"));
+        return id;
     }
 
     /**

@@ -43,7 +43,7 @@ public final class KafkaBusProvider implements BusProvider {
                 Setting.optional("max-request-size", SettingType.STRING,
                         "largest message (1MiB); the brokers' message.max.bytes must allow it too"),
                 Setting.optional("max-block", SettingType.DURATION,
-                        "longest a publish waits for a new topic's partitions (once per topic)"),
+                        "longest a message waits for its topic's partitions to be known before it is lost"),
                 Setting.optional("session-timeout", SettingType.DURATION,
                         "a silent group member's partitions go to the others after this"),
                 Setting.optional("commit-interval", SettingType.DURATION, "how often handled offsets are committed"),

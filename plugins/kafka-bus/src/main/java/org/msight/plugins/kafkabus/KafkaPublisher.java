@@ -3,6 +3,8 @@ package org.msight.plugins.kafkabus;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Set;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
@@ -18,12 +20,14 @@ import org.slf4j.Logger;
 
 /**
  * The producer every publishing node of the process shares: asynchronous and batched (the
- * producer's I/O thread sends while node threads go on). Messages wait for the brokers in the
- * producer's buffer of {@code buffer-size} bytes; a message is handed over only while the buffer
- * has room for one more batch, so a publishing thread never waits for brokers that are away or
- * slow: {@link #canCarry()} says no, sources skip encoding, and what is refused is lost. Messages
- * the brokers never acknowledge (past {@code delivery-timeout}) or refuse are counted as
- * {@code lost} or {@code too-large}.
+ * producer's I/O thread sends while node threads go on). A publishing thread never waits for
+ * brokers that are away or slow: it leaves each message in a short queue, from which one thread
+ * of the bus hands messages to the producer, the only one to wait when the producer does (for a
+ * topic's partitions, which it asks the brokers for again after losing them). Messages then wait
+ * for the brokers in the producer's buffer of {@code buffer-size} bytes. While the queue is full,
+ * or the buffer has no room for one more batch, {@link #canCarry()} says no, sources skip
+ * encoding, and what is refused is lost. Messages the brokers never acknowledge (past
+ * {@code delivery-timeout}) or refuse are counted as {@code lost} or {@code too-large}.
  */
 final class KafkaPublisher implements AutoCloseable {
 
@@ -34,6 +38,9 @@ final class KafkaPublisher implements AutoCloseable {
     private final Counter lost;
     private final Counter tooLarge;
     private final Set<String> tooLargeLogged = ConcurrentHashMap.newKeySet();
+    /** A few frames: room for a burst of the publishing threads, not a second buffer. */
+    private final BlockingQueue<ProducerRecord<byte[], byte[]>> queue = new ArrayBlockingQueue<>(8);
+    private Thread sender;
     private volatile Producer<byte[], byte[]> producer;
     private volatile Metric bufferAvailable;
 
@@ -55,15 +62,42 @@ final class KafkaPublisher implements AutoCloseable {
                 .map(java.util.Map.Entry::getValue).findFirst()
                 .orElseThrow(() -> new IllegalStateException("the Kafka producer has no buffer-available-bytes"));
         producer = created;
+        sender = new Thread(() -> sendQueued(created), "msight-kafka-producer");
+        sender.setDaemon(true);
+        sender.start();
+    }
+
+    private void sendQueued(Producer<byte[], byte[]> producer) {
+        try {
+            while (true) {
+                ProducerRecord<byte[], byte[]> record = queue.take();
+                int bytes = record.value().length;
+                try {
+                    producer.send(record, (metadata, failure) -> completed(record.topic(), bytes, failure));
+                } catch (KafkaException | IllegalStateException e) { // closed (or interrupted) meanwhile
+                    return;
+                }
+            }
+        } catch (InterruptedException e) {
+            // closing
+        }
     }
 
     /**
-     * Whether the buffer has room for another batch. The producer takes a batch's whole size from
+     * Whether the queue takes a message and the buffer has room for another batch; when not, an
+     * outage starts (logged once). The producer takes a batch's whole size from
      * its buffer for a batch of one message, and waits when there is none: only a free batch
      * keeps a publish from waiting.
      */
     boolean canCarry() {
-        return producer != null && available() >= settings.batchSize();
+        if (producer == null) {
+            return false;
+        }
+        if (queue.remainingCapacity() > 0 && available() >= settings.batchSize()) {
+            return true;
+        }
+        full();
+        return false;
     }
 
     private long available() {
@@ -72,25 +106,22 @@ final class KafkaPublisher implements AutoCloseable {
 
     /** Hands the message to the producer; {@code false} when the buffer is full (or not started). */
     boolean publish(String topic, SensorData data) {
-        Producer<byte[], byte[]> current = producer;
-        if (current == null) {
-            return false;
-        }
         if (!canCarry()) {
-            outage.down("its buffer of " + settings.bufferSize() + " bytes is full: the brokers are away or slower"
-                    + " than the sources; messages are lost until they catch up");
             return false;
         }
         byte[] value = formats.toMessagePack(data);
         String sensor = data.metadata().sensorName();
         byte[] key = settings.sensorNameKey() && sensor != null ? sensor.getBytes(StandardCharsets.UTF_8) : null;
-        try {
-            current.send(new ProducerRecord<>(topic, key, value), (metadata, failure) -> completed(topic, value.length,
-                    failure));
-            return true;
-        } catch (KafkaException | IllegalStateException e) { // closed meanwhile
+        if (!queue.offer(new ProducerRecord<>(topic, key, value))) {
+            full();
             return false;
         }
+        return true;
+    }
+
+    private void full() {
+        outage.down("its buffer of " + settings.bufferSize() + " bytes is full: the brokers are away or slower than"
+                + " the sources; messages are lost until they catch up");
     }
 
     /** On the producer's I/O thread: keep it short. */
@@ -110,11 +141,17 @@ final class KafkaPublisher implements AutoCloseable {
         }
     }
 
-    /** Sends what is waiting, at most {@code timeout}, then closes; what is left is lost. */
+    /** Sends what waits in the producer, at most {@code timeout}, then closes; what is left is lost. */
     void close(Duration timeout) {
         Producer<byte[], byte[]> current = producer;
         producer = null;
         if (current != null) {
+            sender.interrupt();
+            try {
+                sender.join(timeout.toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
             current.close(timeout);
         }
     }
