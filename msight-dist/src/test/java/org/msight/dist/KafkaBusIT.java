@@ -176,8 +176,9 @@ class KafkaBusIT {
                 System.out.printf("uploader_a took uploader_b's partition over %.1f s after its SIGKILL%n",
                         (System.nanoTime() - killed) / 1e9);
 
+                int before = second.uploads().size();
                 try (RunningCommand b2 = uploader("uploader_b2", "uploaders", second)) {
-                    int before = second.uploads().size();
+                    await().atMost(GROUP).until(() -> onePartition.matcher(b2.output()).find());
                     await().atMost(GROUP).until(() -> second.uploads().size() >= before + 20);
                     int published = stopReceiver(rtsp);
                     await().atMost(GROUP).until(() -> witnessServer.uploads().size() >= published);

@@ -38,8 +38,11 @@ final class KafkaPublisher implements AutoCloseable {
     private final Counter lost;
     private final Counter tooLarge;
     private final Set<String> tooLargeLogged = ConcurrentHashMap.newKeySet();
-    /** A few frames: room for a burst of the publishing threads, not a second buffer. */
-    private final BlockingQueue<ProducerRecord<byte[], byte[]>> queue = new ArrayBlockingQueue<>(8);
+    /**
+     * About 2 s of frames at 30/s: what comes while the producer asks for a new topic's partitions
+     * (100-300 ms on an idle broker, seconds on a loaded one) waits rather than being lost.
+     */
+    private final BlockingQueue<ProducerRecord<byte[], byte[]>> queue = new ArrayBlockingQueue<>(64);
     private Thread sender;
     private volatile Producer<byte[], byte[]> producer;
     private volatile Metric bufferAvailable;
