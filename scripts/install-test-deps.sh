@@ -2,6 +2,7 @@
 # Installs the Debian packages the tests and benchmarks need, when missing.
 # Tests start real servers: GStreamer's RTSP server (through Debian's /usr/bin/python3),
 # redis-server, nats-server, and use the ffmpeg CLI to make test inputs; benchmarks also use wrk.
+# The dashboard runs in chromium, the arm64 distribution under qemu-user.
 set -euo pipefail
 
 packages=(
@@ -18,6 +19,10 @@ packages=(
   openssl  # the Redis TLS test makes a throwaway CA and certificates
   libturbojpeg0  # the rtsp-receiver's JPEG encoder (TurboJPEG); FFmpeg's is the fallback
   nats-server  # the nats bus tests start their own NATS servers (JetStream included)
+  chromium          # the dashboard is tested in a headless browser
+  qemu-user-static  # the linux-arm64 distribution runs under emulation (scripts/arm64-root)
+  debootstrap       # fetches the Debian arm64 packages of that emulated root
+  systemd           # systemd-analyze verify checks the msight@.service unit
 )
 
 missing=()

@@ -24,49 +24,15 @@ done
 "$python" -c "import gi; gi.require_version('GstRtspServer', '1.0')" 2>/dev/null ||
   { echo "GStreamer's RTSP server is missing: run scripts/install-test-deps.sh" >&2; exit 1; }
 if [ "${SKIP_BUILD:-0}" != 1 ]; then
-  echo "building the distribution (mvn install -DskipTests)..." >&2
-  (cd "$root" && mvn -q -B install -DskipTests)
+  echo "building the distribution (mvn package in the reactor)..." >&2
+  (cd "$root" && mvn -q -B package -DskipTests)
 fi
 
 work="$(mktemp -d)"
-started=()   # every pid started here, stopped in reverse order on exit
-
-stop_pid() {  # SIGTERM, up to 15 s for a clean stop, then SIGKILL
-  local pid=$1 i
-  kill -TERM "$pid" 2>/dev/null || return 0
-  for i in $(seq 150); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done
-  kill -KILL "$pid" 2>/dev/null || true
-}
-cleanup() {
-  local i
-  for ((i = ${#started[@]} - 1; i >= 0; i--)); do stop_pid "${started[i]}"; done
-  wait 2>/dev/null || true
-  rm -rf "$work"
-}
+# shellcheck source=../lib/common.sh
+source "$here/../lib/common.sh"
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-
-start() {  # start NAME COMMAND...: runs it in the background, logging to $work/NAME.log; pid in $last
-  "${@:2}" >"$work/$1.log" 2>&1 &
-  last=$!
-  started+=("$last")
-}
-free_port() {
-  "$python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-await_port() {  # await_port PORT PID NAME
-  local i
-  for i in $(seq 300); do
-    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
-    kill -0 "$2" 2>/dev/null || break
-    sleep 0.1
-  done
-  echo "$3 did not listen on 127.0.0.1:$1:" >&2; tail -20 "$work/$3.log" >&2; exit 1
-}
-cpu_ticks() { sed 's/^.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'; }  # utime + stime, all threads
-status_mb() { awk -v key="$2:" '$1 == key { printf "%.0f", $2 / 1024 }' "/proc/$1/status"; }  # VmRSS / VmHWM
-now() { date +%s.%N; }
-busy_ticks() { awk '$1 == "cpu" { print $2 + $3 + $4 + $7 + $8 }' /proc/stat; }  # whole machine, not idle/iowait
 
 # The HTTP server: records arrival-to-receipt latency of each upload (bench/e2e/UploadReceiver.java).
 start receiver java -XX:+UseSerialGC -Xmx256m "$here/UploadReceiver.java"

@@ -18,7 +18,8 @@ package org.msight.api;
  *       sources and processors are closed and opened again with backoff, a sink is handed the
  *       same message again after a backoff. Any other exception is logged with the node's name
  *       and the node is closed and opened again with backoff; the message is counted as an
- *       error.</li>
+ *       error. An {@link UnrecoverableException} (from {@code open()} too) is logged once and
+ *       stops the node for good; a source's {@link EndOfInputException} finishes it.</li>
  *   <li>On shutdown sources are stopped first ({@link SourceNode#wakeup()} interrupts a blocking
  *       poll), sinks get the messages still queued, then {@link SinkNode#flush} within the drain
  *       limit, and every node is {@link #close() closed}.</li>

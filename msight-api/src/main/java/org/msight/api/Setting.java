@@ -1,27 +1,72 @@
 package org.msight.api;
 
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Objects;
+import java.util.function.Predicate;
 
 /**
  * One setting a node type takes in its HOCON block, in the spirit of Kafka Connect's
- * {@code ConfigDef}: the runtime validates blocks against these and prints them in
- * {@code msight-run plugins}. The default of an optional setting lives in the plugin's
- * {@code reference.conf} under {@code msight.node-types.<type>}.
+ * {@code ConfigDef}: declared once, checked by the runtime before any node is created, and
+ * printed by {@code msight-run plugins}. The default of an optional setting lives in the
+ * plugin's {@code reference.conf} under {@code msight.node-types.<type>}, where the runtime
+ * checks that it exists and passes the setting's checks.
+ *
+ * <p>Settings are immutable; the builder-style methods return a copy:
+ * <pre>{@code
+ * Setting.optional("max-in-flight", SettingType.INT, "uploads under way at most").between(1, 256)
+ * Setting.required("url", SettingType.STRING, "where to POST").url("http", "https")
+ * Setting.optional("token", SettingType.STRING, "API token").secret()
+ * Setting.backoff("retry-backoff", "wait before a retry")
+ * }</pre>
  *
  * @param key the HOCON key, in kebab-case
  * @param type the value type
  * @param required whether a block must set it (required settings have no default)
  * @param doc one line that tells a user what it does
  * @param allowedValues for strings, the only values accepted; empty for any value
+ * @param isSecret whether the value is masked wherever the runtime shows it (messages, listings)
+ * @param checks what the value must satisfy beyond its type, each with its rule for users
+ * @param settings for an {@link SettingType#OBJECT} block, its own declared keys; empty for a
+ *     free-form object (such as HTTP headers)
  */
-public record Setting(String key, SettingType type, boolean required, String doc, List<String> allowedValues) {
+public record Setting(String key, SettingType type, boolean required, String doc, List<String> allowedValues,
+        boolean isSecret, List<Check> checks, List<Setting> settings) {
+
+    /**
+     * A rule a value must follow.
+     *
+     * @param rule what a user reads when the value breaks it, such as {@code "must be 1 to 256"}
+     * @param accepts whether a value follows it: the value as its type reads it ({@link Integer},
+     *     {@link Double}, {@link Boolean}, {@link String}, {@link Duration}, a {@link List} of
+     *     strings, or a {@link com.typesafe.config.Config} for a block)
+     */
+    public record Check(String rule, Predicate<Object> accepts) {
+
+        public Check {
+            Objects.requireNonNull(rule, "rule");
+            Objects.requireNonNull(accepts, "accepts");
+        }
+    }
 
     public Setting {
         Objects.requireNonNull(key, "key");
         Objects.requireNonNull(type, "type");
         Objects.requireNonNull(doc, "doc");
         allowedValues = List.copyOf(allowedValues);
+        checks = List.copyOf(checks);
+        settings = List.copyOf(settings);
+        if (!settings.isEmpty() && type != SettingType.OBJECT) {
+            throw new IllegalArgumentException(key + ": only an OBJECT setting declares keys of its own");
+        }
+    }
+
+    /** A setting without checks, nested keys or secrecy. */
+    public Setting(String key, SettingType type, boolean required, String doc, List<String> allowedValues) {
+        this(key, type, required, doc, allowedValues, false, List.of(), List.of());
     }
 
     /** A setting every block must give. */
@@ -37,5 +82,98 @@ public record Setting(String key, SettingType type, boolean required, String doc
     /** An optional string setting that takes one of {@code values}. */
     public static Setting oneOf(String key, String doc, String... values) {
         return new Setting(key, SettingType.STRING, false, doc, List.of(values));
+    }
+
+    /** An optional block whose keys are declared: {@code key { ... }}, each key checked on its own. */
+    public static Setting block(String key, String doc, Setting... settings) {
+        return new Setting(key, SettingType.OBJECT, false, doc, List.of(), false, List.of(), List.of(settings));
+    }
+
+    /**
+     * An optional backoff block {@code key { initial, max }}: the wait starts at {@code initial}
+     * and doubles up to {@code max}; both longer than 0 and {@code max} no shorter than
+     * {@code initial}.
+     */
+    public static Setting backoff(String key, String doc) {
+        return block(key, doc,
+                optional("initial", SettingType.DURATION, "the first wait").between(Duration.ofMillis(1), Duration.ofHours(1)),
+                optional("max", SettingType.DURATION, "the longest wait").between(Duration.ofMillis(1), Duration.ofHours(1)))
+                .check("max must not be shorter than initial", block -> {
+                    com.typesafe.config.Config config = (com.typesafe.config.Config) block;
+                    return config.getDuration("max").compareTo(config.getDuration("initial")) >= 0;
+                });
+    }
+
+    /** This setting, masked wherever the runtime shows its value. */
+    public Setting secret() {
+        return new Setting(key, type, required, doc, allowedValues, true, checks, settings);
+    }
+
+    /** This setting with one more rule. */
+    public Setting check(String rule, Predicate<Object> accepts) {
+        List<Check> all = new ArrayList<>(checks);
+        all.add(new Check(rule, accepts));
+        return new Setting(key, type, required, doc, allowedValues, isSecret, all, settings);
+    }
+
+    /** A number from {@code min} to {@code max}, both included. */
+    public Setting between(double min, double max) {
+        return check("must be " + number(min) + " to " + number(max), value -> {
+            double number = ((Number) value).doubleValue();
+            return number >= min && number <= max;
+        });
+    }
+
+    /** A number of at least {@code min}. */
+    public Setting atLeast(double min) {
+        return check("must be " + number(min) + " or more", value -> ((Number) value).doubleValue() >= min);
+    }
+
+    /** A number more than {@code min} and at most {@code max}. */
+    public Setting above(double min, double max) {
+        return check("must be more than " + number(min) + " and at most " + number(max), value -> {
+            double number = ((Number) value).doubleValue();
+            return number > min && number <= max;
+        });
+    }
+
+    /** A duration from {@code min} to {@code max}, both included. */
+    public Setting between(Duration min, Duration max) {
+        return check("must be " + duration(min) + " to " + duration(max),
+                value -> ((Duration) value).compareTo(min) >= 0 && ((Duration) value).compareTo(max) <= 0);
+    }
+
+    /** A string that is not empty (nor only blanks). */
+    public Setting nonEmpty() {
+        return check("must not be empty", value -> !((String) value).isBlank());
+    }
+
+    /** A URL with one of {@code schemes} and a host. */
+    public Setting url(String... schemes) {
+        List<String> allowed = List.of(schemes);
+        return check("must be a URL " + String.join("://... or ", allowed) + "://...", value -> {
+            try {
+                URI uri = new URI(((String) value).trim());
+                return uri.getScheme() != null && allowed.contains(uri.getScheme().toLowerCase(Locale.ROOT))
+                        && uri.getHost() != null;
+            } catch (java.net.URISyntaxException e) {
+                return false;
+            }
+        });
+    }
+
+    private static String number(double value) {
+        return value == Math.rint(value) && Math.abs(value) < 1e15 ? Long.toString((long) value) : Double.toString(value);
+    }
+
+    private static String duration(Duration value) {
+        if (value.isZero()) {
+            return "0s";
+        }
+        if (value.toMillis() % 1000 != 0) {
+            return value.toMillis() + "ms";
+        }
+        long seconds = value.toSeconds();
+        return seconds % 3600 == 0 ? seconds / 3600 + "h" : seconds % 60 == 0 ? seconds / 60 + "m" : seconds + "s";
     }
 }

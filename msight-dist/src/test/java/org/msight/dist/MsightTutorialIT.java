@@ -18,6 +18,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.msight.testkit.RedisTestServer;
 import org.msight.testkit.RtspTestServer;
+import org.msight.testkit.Waits;
 
 /**
  * The two commands of MSight's HTTP upload tutorial, unchanged but for the addresses, as two
@@ -26,7 +27,7 @@ import org.msight.testkit.RtspTestServer;
  */
 class MsightTutorialIT {
 
-    private static final Duration STARTUP = Duration.ofSeconds(30);
+    private static final Duration STARTUP = Waits.GENEROUS;
 
     @TempDir
     Path dir;

@@ -24,6 +24,7 @@ final class PluginBuilder {
 
     private final Map<String, String> sources = new LinkedHashMap<>();
     private final List<String> providers = new ArrayList<>();
+    private final List<String> busProviders = new ArrayList<>();
     private String reference = "";
 
     /** Adds a class: its fully qualified name and source. */
@@ -35,6 +36,12 @@ final class PluginBuilder {
     /** Lists a NodeProvider class in META-INF/services. */
     PluginBuilder provider(String className) {
         providers.add(className);
+        return this;
+    }
+
+    /** Lists a BusProvider class in META-INF/services. */
+    PluginBuilder busProvider(String className) {
+        busProviders.add(className);
         return this;
     }
 
@@ -68,6 +75,8 @@ final class PluginBuilder {
             }
             put(out, "META-INF/services/org.msight.api.NodeProvider",
                     String.join("\n", providers).getBytes(StandardCharsets.UTF_8));
+            put(out, "META-INF/services/org.msight.api.bus.BusProvider",
+                    String.join("\n", busProviders).getBytes(StandardCharsets.UTF_8));
             put(out, "reference.conf", reference.getBytes(StandardCharsets.UTF_8));
         }
         return jar;

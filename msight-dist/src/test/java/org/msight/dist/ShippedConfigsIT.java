@@ -14,11 +14,12 @@ import java.util.stream.Stream;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.msight.testkit.Waits;
 
 /** The pipelines shipped in configs/, run from the distribution as a user runs them. */
 class ShippedConfigsIT {
 
-    private static final Duration LIMIT = Duration.ofSeconds(30);
+    private static final Duration LIMIT = Waits.GENEROUS;
 
     @TempDir
     Path dir;

@@ -6,13 +6,13 @@ import static org.awaitility.Awaitility.await;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.msight.testkit.Waits;
 
 /**
  * A third party's plugins, compiled by the test against the API jars only and put in a plugin
@@ -115,6 +115,76 @@ class ThirdPartyPluginIT {
             }
             """;
 
+    /**
+     * A bus of a third party's: a queue and a thread of its own carry the messages, each handed
+     * over as MessagePack and decoded by the runtime, acknowledged when the runtime is done.
+     */
+    private static final String RELAY = """
+            package com.example.relay;
+            import java.util.*;
+            import java.util.concurrent.*;
+            import org.msight.api.*;
+            import org.msight.api.bus.*;
+            import org.msight.api.data.*;
+            public final class RelayBus implements Bus {
+                private final BusContext context;
+                private final BlockingQueue<Object[]> queue = new ArrayBlockingQueue<>(1000);
+                private final Map<String, List<Receiver>> receivers = new ConcurrentHashMap<>();
+                private final Counter done;
+                private volatile Thread thread;
+                RelayBus(BusContext context) {
+                    this.context = context;
+                    this.done = context.counter("done");
+                }
+                @Override public void subscribe(Subscription s) {
+                    receivers.computeIfAbsent(s.topic(), t -> new CopyOnWriteArrayList<>()).add(s.receiver());
+                }
+                @Override public void start() {
+                    context.logger().info("{} relay started", context.config().getString("greeting"));
+                    thread = new Thread(() -> {
+                        try {
+                            while (true) {
+                                Object[] next = queue.take();
+                                byte[] payload = (byte[]) next[1];
+                                for (Receiver r : receivers.getOrDefault((String) next[0], List.of())) {
+                                    r.deliver(new Delivery() {
+                                        @Override protected SensorData decode() {
+                                            return context.formats().fromMessagePack(payload);
+                                        }
+                                        @Override public void done() {
+                                            done.increment();
+                                            if (done.count() % 20 == 0) {
+                                                context.logger().info("relay acknowledged {}", done.count());
+                                            }
+                                        }
+                                    });
+                                }
+                            }
+                        } catch (InterruptedException e) {
+                            // closed
+                        }
+                    }, "relay");
+                    thread.start();
+                }
+                @Override public boolean publish(String topic, SensorData data) {
+                    return queue.offer(new Object[] {topic, context.formats().toMessagePack(data)});
+                }
+                @Override public void close() {
+                    if (thread != null) {
+                        thread.interrupt();
+                    }
+                }
+                public static final class Provider implements BusProvider {
+                    public String name() { return "example-relay"; }
+                    public String description() { return "a queue and a thread"; }
+                    public List<Setting> settings() {
+                        return List.of(Setting.optional("greeting", SettingType.STRING, "said at start"));
+                    }
+                    public Bus create(BusContext context) { return new RelayBus(context); }
+                }
+            }
+            """;
+
     @BeforeAll
     static void buildPlugins() throws IOException {
         pluginDir = Files.createDirectories(work.resolve("plugins"));
@@ -131,6 +201,11 @@ class ThirdPartyPluginIT {
                 .provider("com.example.sinks.Sinks$LogProvider")
                 .reference("msight.node-types.example-file-sink { delay = 0ms }")
                 .buildJar(work.resolve("sinks-build"), pluginDir.resolve("sinks").resolve("sinks.jar"));
+        new PluginBuilder()
+                .source("com.example.relay.RelayBus", RELAY)
+                .busProvider("com.example.relay.RelayBus$Provider")
+                .reference("msight.example-relay { greeting = hello }")
+                .buildJar(work.resolve("relay-build"), pluginDir.resolve("relay.jar"));
     }
 
     private Path pipeline(String sinkType, String sinkSettings, int count) throws IOException {
@@ -157,11 +232,43 @@ class ThirdPartyPluginIT {
         Path conf = pipeline("example-file-sink", ", file = \"" + out + "\"", 20);
         try (RunningCommand run = Distribution.start(dir.resolve("log"), Map.of(), "msight-run",
                 "--plugin-path", pluginDir.toString(), conf.toString())) {
-            await().atMost(Duration.ofSeconds(20)).until(() -> lines(out).size() == 20);
+            await().atMost(Waits.GENEROUS).until(() -> lines(out).size() == 20);
             // the source printed its class's v1, the sink appended its own v2
             assertThat(lines(out)).isEqualTo(expectedLines(20));
-            run.awaitOutput(" - it-device - out - INFO :: throughput: in ", Duration.ofSeconds(30));
-            assertThat(run.terminate(Duration.ofSeconds(15))).isZero();
+            run.awaitOutput(" - it-device - out - INFO :: throughput: in ", Waits.GENEROUS);
+            assertThat(run.terminate(Waits.GENEROUS)).isZero();
+        }
+    }
+
+    @Test
+    void aThirdPartyBusCarriesThePipelineAndIsListedWithItsSettings() throws Exception {
+        Path out = dir.resolve("out.txt");
+        Path conf = Files.writeString(dir.resolve("pipeline.conf"), """
+                msight { device-name = it-device, bus = example-relay, example-relay.greeting = bonjour }
+                nodes {
+                  numbers { type = example-numbers, publish-topic = numbers, count = 20 }
+                  out { type = example-file-sink, subscribe-topic = numbers, queue-capacity = 1000, file = "%s" }
+                }
+                """.formatted(out));
+        try (RunningCommand check = Distribution.start(dir.resolve("check.log"), Map.of(), "msight-run",
+                "--plugin-path", pluginDir.toString(), "--check", conf.toString())) {
+            assertThat(check.awaitExit(Waits.GENEROUS)).isZero();
+            assertThat(check.output()).containsPattern("numbers +on example-relay; published by numbers; subscribed by out");
+        }
+        try (RunningCommand run = Distribution.start(dir.resolve("log"), Map.of(), "msight-run",
+                "--plugin-path", pluginDir.toString(), conf.toString())) {
+            await().atMost(Waits.GENEROUS).until(() -> lines(out).size() == 20);
+            assertThat(lines(out)).isEqualTo(expectedLines(20));
+            run.awaitOutput("INFO :: bonjour relay started", Waits.GENEROUS);
+            run.awaitOutput("INFO :: relay acknowledged 20", Waits.GENEROUS);
+            assertThat(run.terminate(Waits.GENEROUS)).isZero();
+        }
+        try (RunningCommand plugins = Distribution.start(dir.resolve("plugins.log"), Map.of(), "msight-run", "plugins",
+                "--plugin-path", pluginDir.toString())) {
+            assertThat(plugins.awaitExit(Waits.GENEROUS)).isZero();
+            assertThat(plugins.output()).contains("example-relay (bus): a queue and a thread",
+                    "plugin: " + pluginDir.resolve("relay.jar"), "redis (bus)", "nats (bus)", "memory (bus)",
+                    "  greeting = hello    string\n      said at start");
         }
     }
 
@@ -171,8 +278,8 @@ class ThirdPartyPluginIT {
         Path conf = pipeline("example-file-sink", ", file = \"" + out + "\", delay = 100ms", 40);
         try (RunningCommand run = Distribution.start(dir.resolve("log"), Map.of(), "msight-run",
                 "--plugin-path", pluginDir.toString(), conf.toString())) {
-            await().atMost(Duration.ofSeconds(20)).until(() -> lines(out).size() >= 2);
-            assertThat(run.terminate(Duration.ofSeconds(15))).isZero();
+            await().atMost(Waits.GENEROUS).until(() -> lines(out).size() >= 2);
+            assertThat(run.terminate(Waits.GENEROUS)).isZero();
             assertThat(lines(out)).isEqualTo(expectedLines(40));
             assertThat(run.output()).contains("SIGTERM received: stopping").contains("stopped");
         }
@@ -195,8 +302,8 @@ class ThirdPartyPluginIT {
         Path conf = slowSinkPipeline(out, "3s", "500ms", 40);
         try (RunningCommand run = Distribution.start(dir.resolve("log"), Map.of(), "msight-run",
                 "--plugin-path", pluginDir.toString(), conf.toString())) {
-            await().atMost(Duration.ofSeconds(30)).until(() -> lines(out).size() >= 1);
-            assertThat(run.terminate(Duration.ofSeconds(30))).isEqualTo(1);
+            await().atMost(Waits.GENEROUS).until(() -> lines(out).size() >= 1);
+            assertThat(run.terminate(Waits.GENEROUS)).isEqualTo(1);
             assertThat(run.output())
                     .containsPattern(" - msight - INFO :: waiting up to PT3S for node out to stop: \\d+ messages queued")
                     .containsPattern(" - out - WARNING :: drain time of PT3S ran out; \\d+ queued messages were not"
@@ -211,9 +318,9 @@ class ThirdPartyPluginIT {
         try (RunningCommand run = Distribution.start(dir.resolve("log"), Map.of(), "msight-run",
                 "--plugin-path", pluginDir.toString(), conf.toString())) {
             // the sink has taken a message, and sleeps on it
-            await().atMost(Duration.ofSeconds(30)).until(() -> run.output().matches(
+            await().atMost(Waits.GENEROUS).until(() -> run.output().matches(
                     "(?s).* - out - INFO :: throughput: in (?!0\\.0/s).*"));
-            assertThat(run.terminate(Duration.ofSeconds(30))).isEqualTo(1);
+            assertThat(run.terminate(Waits.GENEROUS)).isEqualTo(1);
             assertThat(run.output()).contains(" - msight - WARNING :: node out did not stop within PT2S; interrupting it");
         }
     }
@@ -223,9 +330,9 @@ class ThirdPartyPluginIT {
         Path conf = pipeline("example-log-sink", "", 3);
         try (RunningCommand run = Distribution.start(dir.resolve("log"), Map.of(), "msight-run",
                 "--plugin-path", pluginDir.toString(), conf.toString())) {
-            run.awaitOutput(" - it-device - out - INFO :: got 3:v1", Duration.ofSeconds(20));
+            run.awaitOutput(" - it-device - out - INFO :: got 3:v1", Waits.GENEROUS);
             assertThat(run.output()).contains(" - it-device - out - INFO :: got 1:v1");
-            assertThat(run.terminate(Duration.ofSeconds(15))).isZero();
+            assertThat(run.terminate(Waits.GENEROUS)).isZero();
         }
     }
 
@@ -233,10 +340,10 @@ class ThirdPartyPluginIT {
     void pluginsListsTheThirdPartyTypesWithTheirJars() throws Exception {
         try (RunningCommand run = Distribution.start(dir.resolve("log"), Map.of(), "msight-run", "plugins",
                 "--plugin-path", pluginDir.toString())) {
-            assertThat(run.awaitExit(Duration.ofSeconds(30))).isZero();
-            assertThat(run.output()).contains("example-numbers (source)", "plugin: " + pluginDir.resolve("numbers.jar"),
-                    "example-file-sink (sink)", "plugin: " + pluginDir.resolve("sinks"))
-                    .containsPattern("file +string +\\(required\\) +the file");
+            assertThat(run.awaitExit(Waits.GENEROUS)).isZero();
+            assertThat(run.output()).contains("example-numbers (source): counts from 1",
+                    "plugin: " + pluginDir.resolve("numbers.jar"), "example-file-sink (sink): appends each message to a file",
+                    "plugin: " + pluginDir.resolve("sinks"), "  file    string, required\n      the file\n");
         }
     }
 
@@ -245,7 +352,7 @@ class ThirdPartyPluginIT {
         Path conf = Files.writeString(dir.resolve("bad.conf"), "nodes {\n  numbers { type = example-numbrs }\n}\n");
         try (RunningCommand run = Distribution.start(dir.resolve("log"), Map.of(), "msight-run",
                 "--plugin-path", pluginDir.toString(), conf.toString())) {
-            assertThat(run.awaitExit(Duration.ofSeconds(30))).isEqualTo(2);
+            assertThat(run.awaitExit(Waits.GENEROUS)).isEqualTo(2);
             assertThat(run.output()).contains("error: " + conf + ":2: nodes.numbers.type: unknown node type"
                     + " 'example-numbrs' (did you mean 'example-numbers'?)");
         }

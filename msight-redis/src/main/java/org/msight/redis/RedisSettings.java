@@ -23,12 +23,13 @@ import redis.clients.jedis.exceptions.JedisException;
  *
  * @param username ACL user, or {@code null}
  * @param password password, or {@code null}; never logged
+ * @param unixSocket a unix socket to connect to instead of host and port, or {@code null}
  * @param tls TLS settings, or {@code null} for a plain connection
  * @param socketTimeout how long a command waits for its reply; the subscribing connection pings
  *     Redis this often and reconnects after two of them without a word
  * @param publishTimeout longest a publish waits before its message counts as lost
  */
-public record RedisSettings(String host, int port, int db, String username, String password, Tls tls,
+public record RedisSettings(String host, int port, Path unixSocket, int db, String username, String password, Tls tls,
         Duration connectTimeout, Duration socketTimeout, Duration publishTimeout, Duration backoffInitial,
         Duration backoffMax) {
 
@@ -47,19 +48,24 @@ public record RedisSettings(String host, int port, int db, String username, Stri
     /** The keys of a {@code msight.redis} block, as the redis bus declares them. */
     public static final List<Setting> SETTINGS = List.of(
             Setting.optional("host", SettingType.STRING, "Redis host (MSIGHT_REDIS_MESSAGE_BROKER_HOST)"),
-            Setting.optional("port", SettingType.INT, "Redis port (MSIGHT_REDIS_MESSAGE_BROKER_PORT)"),
-            Setting.optional("db", SettingType.INT, "database number (MSIGHT_REDIS_MESSAGE_BROKER_DB)"),
+            Setting.optional("port", SettingType.INT, "Redis port (MSIGHT_REDIS_MESSAGE_BROKER_PORT)").between(1, 65535),
+            Setting.optional("unix-socket-path", SettingType.STRING,
+                    "a unix socket instead of host and port; empty for none (..._UNIX_SOCKET_PATH)"),
+            Setting.optional("db", SettingType.INT, "database number (MSIGHT_REDIS_MESSAGE_BROKER_DB)").atLeast(0),
             Setting.optional("username", SettingType.STRING, "ACL user; empty for none (..._USERNAME)"),
-            Setting.optional("password", SettingType.STRING, "password; empty for none; never logged (..._PASSWORD)"),
-            Setting.optional("tls", SettingType.OBJECT,
-                    "{ enabled, ca-cert-file, cert-file, key-file, verify-hostname } (..._USE_TLS, ..._TLS_*)"),
+            Setting.optional("password", SettingType.STRING, "password; empty for none (..._PASSWORD)").secret(),
+            Setting.block("tls", "TLS (MSIGHT_REDIS_MESSAGE_BROKER_USE_TLS, ..._TLS_*)",
+                    Setting.optional("enabled", SettingType.STRING, "connect with TLS: true, 1 or yes"),
+                    Setting.optional("ca-cert-file", SettingType.STRING, "PEM CA; empty for the JVM's trust store"),
+                    Setting.optional("cert-file", SettingType.STRING, "PEM client certificate; empty for none"),
+                    Setting.optional("key-file", SettingType.STRING, "its PKCS#8 PEM key; empty for none"),
+                    Setting.optional("verify-hostname", SettingType.BOOLEAN, "check the certificate names the host")),
             Setting.optional("connect-timeout", SettingType.DURATION, "time to establish a connection"),
             Setting.optional("socket-timeout", SettingType.DURATION,
                     "time to wait for a reply; the subscriber pings this often and reconnects after two silent ones"),
             Setting.optional("publish-timeout", SettingType.DURATION,
                     "longest a publish may wait; past it the message counts as lost"),
-            Setting.optional("reconnect-backoff", SettingType.OBJECT,
-                    "wait between reconnection attempts: { initial, max }, doubling"));
+            Setting.backoff("reconnect-backoff", "wait between reconnection attempts, doubling"));
 
     /** @throws IllegalArgumentException for a zero or negative timeout or backoff */
     public RedisSettings {
@@ -77,15 +83,16 @@ public record RedisSettings(String host, int port, int db, String username, Stri
                 ? new Tls(path(redis, "tls.ca-cert-file"), path(redis, "tls.cert-file"), path(redis, "tls.key-file"),
                         redis.getBoolean("tls.verify-hostname"))
                 : null;
-        return new RedisSettings(redis.getString("host"), redis.getInt("port"), redis.getInt("db"),
+        return new RedisSettings(redis.getString("host"), redis.getInt("port"), path(redis, "unix-socket-path"),
+                redis.getInt("db"),
                 text(redis, "username"), text(redis, "password"), tls, redis.getDuration("connect-timeout"),
                 redis.getDuration("socket-timeout"), redis.getDuration("publish-timeout"),
                 redis.getDuration("reconnect-backoff.initial"), redis.getDuration("reconnect-backoff.max"));
     }
 
-    /** {@code host:port}, for messages. */
+    /** {@code host:port}, or the unix socket's path, for messages. */
     public String address() {
-        return host + ":" + port;
+        return unixSocket != null ? unixSocket.toString() : host + ":" + port;
     }
 
     /**
@@ -116,7 +123,8 @@ public record RedisSettings(String host, int port, int db, String username, Stri
                 throw new RedisAccessException(e.getMessage());
             }
         }
-        Jedis jedis = new Jedis(new HostAndPort(host, port), config.build());
+        Jedis jedis = unixSocket != null ? new Jedis(new UnixSockets(unixSocket), config.build())
+                : new Jedis(new HostAndPort(host, port), config.build());
         try {
             jedis.ping(); // without a password, a server that wants one says so only at the first command
             return jedis;

@@ -1,5 +1,6 @@
 package org.msight.redis;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.function.BooleanSupplier;
@@ -15,7 +16,13 @@ public final class RedisTests {
 
     /** Settings for a local test server, with quick timeouts and backoff. */
     public static RedisSettings settings(int port, String password) {
-        return new RedisSettings("127.0.0.1", port, 0, null, password, null, Duration.ofSeconds(1),
+        return new RedisSettings("127.0.0.1", port, null, 0, null, password, null, Duration.ofSeconds(1),
+                Duration.ofSeconds(1), Duration.ofMillis(300), Duration.ofMillis(50), Duration.ofMillis(300));
+    }
+
+    /** Settings for a local test server on a unix socket, with quick timeouts and backoff. */
+    public static RedisSettings unixSettings(Path socket) {
+        return new RedisSettings("127.0.0.1", 0, socket, 0, null, null, null, Duration.ofSeconds(1),
                 Duration.ofSeconds(1), Duration.ofMillis(300), Duration.ofMillis(50), Duration.ofMillis(300));
     }
 

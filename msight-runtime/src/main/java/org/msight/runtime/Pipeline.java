@@ -1,10 +1,15 @@
 package org.msight.runtime;
 
-import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicReference;
 import org.msight.api.Node;
@@ -21,9 +26,10 @@ import org.msight.runtime.config.NodeSpec;
 import org.msight.runtime.config.PipelineConfigException;
 import org.msight.runtime.config.PipelineSpec;
 import org.msight.api.Backoff;
+import org.msight.runtime.http.LatestImages;
 import org.msight.runtime.node.InboxRunner;
-import org.msight.runtime.node.NodeMetrics;
 import org.msight.runtime.node.NodeRunner;
+import org.msight.runtime.node.NodeStats;
 import org.msight.runtime.node.RuntimeNodeContext;
 import org.msight.runtime.node.SourceRunner;
 import org.msight.runtime.node.ThroughputReporter;
@@ -37,7 +43,9 @@ import org.slf4j.LoggerFactory;
 /**
  * A running pipeline: its nodes, each on its own thread, joined by buses, and registered in
  * MSight's node registry when there is one. Stopping stops the sources first, then lets
- * processors and sinks drain their inboxes within the drain limit.
+ * processors and sinks drain their inboxes within the drain limit. When every source has
+ * finished (its input ended), the pipeline stops by itself, unless
+ * {@code msight.stop-when-sources-finish} is false.
  */
 public final class Pipeline {
 
@@ -48,18 +56,20 @@ public final class Pipeline {
 
     private final PipelineSpec spec;
     private final Buses buses;
-    private final MeterRegistry meters;
+    private final PrometheusMeterRegistry meters;
+    private final LatestImages latestImages;
     private final List<NodeRunner> runners;
     private final ThroughputReporter reporter;
     private final NodeRegistry registry;
     private final CountDownLatch stopRequested = new CountDownLatch(1);
     private final AtomicReference<String> failure = new AtomicReference<>();
 
-    private Pipeline(PipelineSpec spec, Buses buses, MeterRegistry meters, List<NodeRunner> runners,
-            ThroughputReporter reporter, NodeRegistry registry) {
+    private Pipeline(PipelineSpec spec, Buses buses, PrometheusMeterRegistry meters, LatestImages latestImages,
+            List<NodeRunner> runners, ThroughputReporter reporter, NodeRegistry registry) {
         this.spec = spec;
         this.buses = buses;
         this.meters = meters;
+        this.latestImages = latestImages;
         this.runners = runners;
         this.reporter = reporter;
         this.registry = registry;
@@ -74,25 +84,28 @@ public final class Pipeline {
      */
     public static Pipeline create(PipelineSpec spec, MsightFormats formats, NodeRegistry registry)
             throws PipelineConfigException {
-        MeterRegistry meters = new SimpleMeterRegistry();
+        PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        LatestImages latestImages = new LatestImages(topicsOf(spec));
         Buses buses = Buses.create(spec, formats, meters);
         List<NodeRunner> runners = new ArrayList<>();
-        List<ThroughputReporter.Subject> subjects = new ArrayList<>();
+        List<NodeStats> stats = new ArrayList<>();
         List<ConfigProblem> problems = new ArrayList<>();
         for (NodeKind kind : List.of(NodeKind.SOURCE, NodeKind.PROCESSOR, NodeKind.SINK)) {
             for (NodeSpec node : spec.nodes()) {
                 if (node.kind() == kind) {
-                    NodeMetrics metrics = new NodeMetrics(node.name(), meters);
+                    NodeStats nodeStats = new NodeStats(node.name(), node.kind(), meters);
                     RuntimeNodeContext context = new RuntimeNodeContext(node, spec.deviceName(),
-                            node.publishTopic().map(buses::of).orElse(null), formats, metrics);
+                            node.publishTopic().map(buses::of).orElse(null), formats, nodeStats, latestImages);
                     try {
-                        NodeRunner runner = runnerFor(node, createNode(node, context), context, metrics, buses,
-                                spec.drainTimeout());
-                        runners.add(runner);
-                        subjects.add(new ThroughputReporter.Subject(context.logger(), metrics,
-                                runner instanceof InboxRunner inboxRunner ? inboxRunner.inbox() : null));
+                        runners.add(runnerFor(node, createNode(node, context), context, nodeStats, buses,
+                                spec.drainTimeout(), latestImages));
+                        stats.add(nodeStats);
                     } catch (IllegalArgumentException | com.typesafe.config.ConfigException e) {
                         problems.add(new ConfigProblem(node.location(), "nodes." + node.name(), e.getMessage()));
+                    } catch (RuntimeException | LinkageError e) {
+                        // a plugin's bug, not the file's: still one line, and the file is not run
+                        problems.add(new ConfigProblem(node.location(), "nodes." + node.name(), "node type '"
+                                + node.type().name() + "' (" + node.type().plugin() + ") failed to create the node: " + e));
                     }
                 }
             }
@@ -101,7 +114,24 @@ public final class Pipeline {
             buses.close();
             throw new PipelineConfigException(problems);
         }
-        return new Pipeline(spec, buses, meters, runners, new ThroughputReporter(subjects, spec.statsInterval()), registry);
+        for (String bus : spec.buses().keySet()) {
+            io.micrometer.core.instrument.Gauge.builder("msight.bus.connected", buses, b -> b.canCarry(bus) ? 1 : 0)
+                    .tag("bus", bus).description("1 while the bus can carry messages").register(meters);
+        }
+        new JvmMemoryMetrics().bindTo(meters);
+        new JvmGcMetrics().bindTo(meters);
+        new JvmThreadMetrics().bindTo(meters);
+        return new Pipeline(spec, buses, meters, latestImages, runners, new ThroughputReporter(stats,
+                spec.statsInterval()), registry);
+    }
+
+    private static Set<String> topicsOf(PipelineSpec spec) {
+        Set<String> topics = new TreeSet<>();
+        for (NodeSpec node : spec.nodes()) {
+            node.publishTopic().ifPresent(topics::add);
+            node.subscribeTopic().ifPresent(topics::add);
+        }
+        return topics;
     }
 
     private static Node createNode(NodeSpec spec, RuntimeNodeContext context) {
@@ -125,18 +155,18 @@ public final class Pipeline {
         }
     }
 
-    private static NodeRunner runnerFor(NodeSpec spec, Node node, RuntimeNodeContext context, NodeMetrics metrics,
-            Buses buses, Duration drainTimeout) {
+    private static NodeRunner runnerFor(NodeSpec spec, Node node, RuntimeNodeContext context, NodeStats stats,
+            Buses buses, Duration drainTimeout, LatestImages latestImages) {
         Backoff backoff = new Backoff(spec.restartBackoffInitial(), spec.restartBackoffMax());
         ClassLoader loader = spec.type().classLoader();
         if (node instanceof SourceNode source) {
-            return new SourceRunner(spec.name(), source, context.logger(), metrics, loader, backoff);
+            return new SourceRunner(spec.name(), source, context.logger(), stats, loader, backoff);
         }
-        Inbox inbox = new Inbox(spec.queueCapacity());
+        Inbox inbox = new Inbox(spec.queueCapacity(), stats.dropped(), stats.malformed());
         String topic = spec.subscribeTopic().orElseThrow();
         buses.subscribe(new Subscription(topic, spec.name(), spec.group(), inbox));
-        return new InboxRunner(spec.name(), node, context.logger(), metrics, loader, backoff, inbox, topic, spec.gap(),
-                drainTimeout);
+        return new InboxRunner(spec.name(), node, context.logger(), stats, loader, backoff, inbox, topic, spec.gap(),
+                drainTimeout, data -> latestImages.offer(topic, data));
     }
 
     /**
@@ -160,8 +190,13 @@ public final class Pipeline {
             closeConnections();
             throw e;
         }
+        boolean stopWhenSourcesFinish = spec.msight().getBoolean("stop-when-sources-finish");
         for (int i = runners.size() - 1; i >= 0; i--) {
-            runners.get(i).start();
+            NodeRunner runner = runners.get(i);
+            if (runner.kind() == NodeKind.SOURCE && stopWhenSourcesFinish) {
+                runner.onEnd(this::sourceEnded);
+            }
+            runner.start();
         }
         reporter.start();
         if (registry != null) {
@@ -187,6 +222,42 @@ public final class Pipeline {
     private static List<TopicRecord> topicsOf(NodeSpec node) {
         return node.publishTopic().map(topic -> List.of(new TopicRecord(topic, "published by " + node.name()
                 + " (" + node.type().name() + ")", node.type().provider().publishedDataType()))).orElse(List.of());
+    }
+
+    /** Stops the pipeline once no source is left running. */
+    private void sourceEnded() {
+        List<NodeStats> sources = runners.stream().filter(r -> r.kind() == NodeKind.SOURCE).map(NodeRunner::stats)
+                .toList();
+        if (sources.stream().allMatch(s -> s.state() == NodeStats.State.FINISHED || s.state() == NodeStats.State.FAILED)) {
+            List<String> failed = sources.stream().filter(s -> s.state() == NodeStats.State.FAILED).map(NodeStats::node)
+                    .toList();
+            if (failed.isEmpty()) {
+                LOG.info("every source has finished: stopping once the sinks have drained");
+                requestStop();
+            } else {
+                fail("no source left running (" + String.join(", ", failed) + " stopped for good)");
+            }
+        }
+    }
+
+    /** What the HTTP endpoint shows: the stats of every node, in pipeline order (sources first). */
+    public List<NodeStats> nodeStats() {
+        return runners.stream().map(NodeRunner::stats).toList();
+    }
+
+    /** The pipeline's meters, in Prometheus form. */
+    public PrometheusMeterRegistry meters() {
+        return meters;
+    }
+
+    /** The newest image of each watched topic. */
+    public LatestImages latestImages() {
+        return latestImages;
+    }
+
+    /** The validated pipeline this runs. */
+    public PipelineSpec spec() {
+        return spec;
     }
 
     /** Waits up to {@code limit} for a node to stop, saying once what holds it up when it takes long. */

@@ -6,10 +6,13 @@ import static org.awaitility.Awaitility.await;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.LongStream;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.msight.runtime.node.NodeStats;
 import org.msight.runtime.testnodes.CollectingSink;
 import org.msight.testkit.LogCapture;
 import org.msight.testkit.Waits;
@@ -168,5 +171,55 @@ class PipelineTest {
         // every 5th call fails and that message is lost; the node is reopened and goes on
         List<Long> expected = range(1, 21, 1).stream().filter(n -> n % 5 != 0).toList();
         assertThat(received("sink")).isEqualTo(expected);
+    }
+
+    @Test
+    void whenEverySourceHasFinishedThePipelineStopsOnceTheSinksDrained() throws Exception {
+        try (LogCapture log = LogCapture.all()) {
+            Pipeline pipeline = start("""
+                    src { type = test-sequence, publish-topic = t, count = 30, finish = true }
+                    sink { type = test-collector, subscribe-topic = t, queue-capacity = 100, delay = 10ms }
+                    """);
+            CompletableFuture.runAsync(() -> {
+                try {
+                    pipeline.awaitStopRequest();
+                } catch (InterruptedException e) {
+                    throw new IllegalStateException(e);
+                }
+            }).get(10, TimeUnit.SECONDS);
+            assertThat(pipeline.stop()).isTrue();
+            assertThat(received("sink")).isEqualTo(range(1, 30, 1));
+            assertThat(log.messages()).filteredOn(m -> m.contains("finished")).containsExactly(
+                    "finished: the sequence ended after 30",
+                    "every source has finished: stopping once the sinks have drained");
+            assertThat(pipeline.nodeStats().get(0).state()).isEqualTo(NodeStats.State.FINISHED);
+        }
+    }
+
+    @Test
+    void anUnrecoverableFailureIsLoggedOnceAndStopsTheNodeForGood() throws Exception {
+        try (LogCapture log = LogCapture.all()) {
+            Pipeline pipeline = start("""
+                    src {
+                      type = test-sequence, publish-topic = t, unrecoverable = "libva-drm.so.2 is missing: apt-get install libva-drm2"
+                      restart-backoff { initial = 10ms, max = 10ms }
+                    }
+                    sink { type = test-collector, subscribe-topic = t }
+                    """);
+            CompletableFuture.runAsync(() -> {
+                try {
+                    pipeline.awaitStopRequest();
+                } catch (InterruptedException e) {
+                    throw new IllegalStateException(e);
+                }
+            }).get(10, TimeUnit.SECONDS);
+            // no source left: the pipeline stops, and says it did not go well
+            assertThat(pipeline.stop()).isFalse();
+            assertThat(log.messages()).filteredOn(m -> m.contains("libva")).containsExactly(
+                    "stopped for good: libva-drm.so.2 is missing: apt-get install libva-drm2");
+            NodeStats src = pipeline.nodeStats().get(0);
+            assertThat(src.state()).isEqualTo(NodeStats.State.FAILED);
+            assertThat(src.restarts().count()).isZero();
+        }
     }
 }

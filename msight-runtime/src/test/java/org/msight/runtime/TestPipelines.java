@@ -17,7 +17,7 @@ public final class TestPipelines {
     }
 
     /** Loads and validates a pipeline file against the node types on the class path. */
-    public static Runtime.Loaded load(Path file) throws Exception {
-        return new Runtime(List.of()).load(file);
+    public static PipelineFactory.Loaded load(Path file) throws Exception {
+        return new PipelineFactory(List.of()).load(file);
     }
 }

@@ -9,7 +9,7 @@ public final class Waits {
      * Generous, so that a loaded machine never fails a test by chance: tests wait for things to
      * happen; how fast they happen is measured in {@code bench/}.
      */
-    public static final Duration GENEROUS = Duration.ofSeconds(30);
+    public static final Duration GENEROUS = Duration.ofSeconds(60);
 
     private Waits() {
     }

@@ -1,6 +1,7 @@
 package org.msight.runtime.bus;
 
 import com.typesafe.config.Config;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -16,7 +17,7 @@ import org.msight.runtime.config.BusSpec;
 import org.msight.runtime.config.ConfigProblem;
 import org.msight.runtime.config.PipelineConfigException;
 import org.msight.runtime.config.PipelineSpec;
-import org.msight.runtime.node.NodeMetrics;
+import org.msight.runtime.node.LongCounter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -64,6 +65,12 @@ public final class Buses implements AutoCloseable {
     /** The bus that carries {@code topic}. */
     public Bus of(String topic) {
         return byName.get(spec.topicBuses().get(topic));
+    }
+
+    /** Whether the bus named {@code bus} can carry a message now (its server is connected). */
+    public boolean canCarry(String bus) {
+        Bus named = byName.get(bus);
+        return named != null && named.canCarry();
     }
 
     /** Subscribes on the bus of the subscription's topic. */
@@ -131,8 +138,10 @@ public final class Buses implements AutoCloseable {
 
         @Override
         public Counter counter(String name) {
-            return new NodeMetrics.MicrometerCounter(io.micrometer.core.instrument.Counter.builder("msight.bus." + name)
-                    .tag("bus", bus.name()).register(meters));
+            LongCounter counter = new LongCounter();
+            FunctionCounter.builder("msight.bus." + name, counter, LongCounter::count).tag("bus", bus.name())
+                    .description("counted by the bus").register(meters);
+            return counter;
         }
     }
 }

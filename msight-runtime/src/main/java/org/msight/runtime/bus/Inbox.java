@@ -3,18 +3,20 @@ package org.msight.runtime.bus;
 import java.util.ArrayDeque;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
+import org.msight.api.Counter;
 import org.msight.api.bus.Delivery;
 import org.msight.api.bus.Receiver;
+import org.msight.runtime.node.LongCounter;
 
 /**
  * The bounded queue in front of one subscribing node. Live sensor data loses value with age,
  * so a full inbox drops its oldest message to take the new one; drops are counted. Messages a
- * bus could not decode are counted here too. Once its node stops, it is closed: what arrives
- * later is dropped, so a drain ends with what was queued when the stop came. Every delivery it
- * drops is {@linkplain Delivery#done() done} at once; those it hands out are the taker's to finish.
+ * bus could not decode are counted through it too, both in the node's stats. Once its node stops,
+ * it is closed: what arrives later is dropped, so a drain ends with what was queued when the
+ * stop came. Every delivery it drops is {@linkplain Delivery#done() done} at once; those it hands
+ * out are the taker's to finish.
  */
 public final class Inbox implements Receiver {
 
@@ -22,16 +24,27 @@ public final class Inbox implements Receiver {
     private final ArrayDeque<Delivery> queue;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition notEmpty = lock.newCondition();
-    private final LongAdder dropped = new LongAdder();
-    private final LongAdder malformed = new LongAdder();
+    private final Counter dropped;
+    private final Counter malformed;
     private boolean closed;
 
-    /** @param capacity how many messages wait at most */
+    /** An inbox with counters of its own, read with {@link #dropped()} and {@link #malformed()}. */
     public Inbox(int capacity) {
+        this(capacity, new LongCounter(), new LongCounter());
+    }
+
+    /**
+     * @param capacity how many messages wait at most
+     * @param dropped counts the messages dropped
+     * @param malformed counts the messages that could not be decoded
+     */
+    public Inbox(int capacity, Counter dropped, Counter malformed) {
         if (capacity < 1) {
             throw new IllegalArgumentException("inbox capacity must be at least 1, was " + capacity);
         }
         this.capacity = capacity;
+        this.dropped = dropped;
+        this.malformed = malformed;
         this.queue = new ArrayDeque<>(capacity);
     }
 
@@ -127,11 +140,11 @@ public final class Inbox implements Receiver {
 
     /** Messages dropped because the inbox was full or closed. */
     public long dropped() {
-        return dropped.sum();
+        return dropped.count();
     }
 
     /** Messages that could not be decoded. */
     public long malformed() {
-        return malformed.sum();
+        return malformed.count();
     }
 }

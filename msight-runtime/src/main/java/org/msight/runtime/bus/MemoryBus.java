@@ -53,8 +53,7 @@ public final class MemoryBus implements Bus {
 
         @Override
         public String description() {
-            return "topics within one process: objects handed over without serialization; every subscriber gets"
-                    + " every message, a full queue drops its oldest";
+            return "topics within one process, objects handed over as they are; every subscriber gets every message";
         }
 
         @Override

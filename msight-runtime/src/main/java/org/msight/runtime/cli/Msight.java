@@ -1,7 +1,6 @@
 package org.msight.runtime.cli;
 
 import com.typesafe.config.Config;
-import com.typesafe.config.ConfigFactory;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.time.ZoneId;
@@ -14,6 +13,7 @@ import org.msight.redis.RedisAccessException;
 import org.msight.redis.RedisSettings;
 import org.msight.runtime.config.PipelineConfigException;
 import org.msight.runtime.config.PipelineLoader;
+import org.msight.runtime.http.PipelineStatus;
 import org.msight.runtime.registry.HeartbeatSettings;
 import org.msight.runtime.registry.NodeRecord;
 import org.msight.runtime.registry.NodeRegistry;
@@ -46,8 +46,9 @@ public final class Msight implements Callable<Integer> {
     }
 
     private NodeRegistry openRegistry() throws PipelineConfigException {
-        Config msight = config != null ? new PipelineLoader(Msight.class.getClassLoader()).readFile(config)
-                : ConfigFactory.defaultReference(Msight.class.getClassLoader()).getConfig("msight");
+        PipelineLoader loader = new PipelineLoader(Msight.class.getClassLoader());
+        // checked as a pipeline's msight block is: a bad MSIGHT_REDIS_* variable is one line naming it
+        Config msight = loader.runtimeBlock(config != null ? loader.read(config) : loader.defaults());
         return NodeRegistry.open(RedisSettings.from(msight.getConfig("redis")), HeartbeatSettings.DEFAULTS);
     }
 
@@ -81,9 +82,14 @@ public final class Msight implements Callable<Integer> {
         @ParentCommand
         Msight parent;
 
+        @Option(names = "--json", description = "Print JSON, in the shape of msight-run's /nodes.")
+        boolean json;
+
         @Override
         public Integer call() {
-            return parent.withRegistry(registry -> System.out.print(render(registry.nodes(), registry.topics())));
+            return parent.withRegistry(registry -> System.out.print(json
+                    ? StatusCommand.toJson(PipelineStatus.ofRegistry(registry.nodes(), registry.topics()))
+                    : render(registry.nodes(), registry.topics())));
         }
 
         static String render(List<NodeRecord> nodes, List<TopicRecord> topics) {

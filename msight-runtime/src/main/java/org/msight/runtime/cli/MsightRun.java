@@ -4,7 +4,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
-import org.msight.runtime.Runtime;
+import org.msight.runtime.PipelineFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -16,7 +16,7 @@ import picocli.CommandLine.Parameters;
 /** {@code msight-run}: runs a pipeline file, checks it, or lists the node types. */
 @Command(name = "msight-run", mixinStandardHelpOptions = true, versionProvider = Version.class,
         description = "Runs the nodes of a HOCON pipeline file until SIGINT or SIGTERM.",
-        subcommands = PluginsCommand.class,
+        subcommands = {PluginsCommand.class, StatusCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:stopped cleanly (or --check passed)", "1:a node did not stop in time, or an internal error",
                 "2:bad command line, pipeline file or plugin"})
@@ -27,6 +27,9 @@ public final class MsightRun implements Callable<Integer> {
 
     @Option(names = "--check", description = "Validate the file, print the topology, and exit.")
     boolean check;
+
+    @Option(names = "--json", description = "With --check: print the topology as JSON (nodes in file order, topics).")
+    boolean json;
 
     @Option(names = "--plugin-path", paramLabel = "DIR",
             description = "A folder of plugins, in addition to msight.plugin-path and the distribution's plugins/.")
@@ -40,12 +43,17 @@ public final class MsightRun implements Callable<Integer> {
         if (pipeline == null) {
             throw new ParameterException(spec.commandLine(), "Missing required parameter: 'PIPELINE'");
         }
-        return PipelineCommand.run(new Runtime(pluginPath), runtime -> runtime.load(pipeline), check);
+        if (json && !check) {
+            throw new ParameterException(spec.commandLine(), "--json goes with --check");
+        }
+        PipelineCommand.Mode mode = !check ? PipelineCommand.Mode.RUN
+                : json ? PipelineCommand.Mode.CHECK_JSON : PipelineCommand.Mode.CHECK;
+        return PipelineCommand.run(new PipelineFactory(pluginPath), factory -> factory.load(pipeline), mode);
     }
 
     /** Runs a pipeline from another command (the MSight launchers) until SIGINT or SIGTERM. */
-    public static int runPipeline(Runtime runtime, PipelineCommand.Source source) {
-        return PipelineCommand.run(runtime, source, false);
+    public static int runPipeline(PipelineFactory factory, PipelineCommand.Source source) {
+        return PipelineCommand.run(factory, source, PipelineCommand.Mode.RUN);
     }
 
     public static void main(String[] args) {

@@ -1,12 +1,18 @@
 package org.msight.runtime.cli;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import org.msight.runtime.Pipeline;
-import org.msight.runtime.Runtime;
-import org.msight.runtime.bus.BusStartException;
 import org.msight.redis.RedisAccessException;
+import org.msight.runtime.PipelineFactory;
+import org.msight.runtime.bus.BusStartException;
 import org.msight.runtime.config.PipelineConfigException;
+import org.msight.runtime.config.TopologyDescription;
+import org.msight.runtime.http.HttpEndpoint;
+import org.msight.runtime.http.HttpSettings;
+import org.msight.runtime.logging.Logging;
 import org.msight.runtime.plugin.PluginException;
 import org.msight.runtime.registry.DuplicateNodeException;
 import org.slf4j.Logger;
@@ -15,7 +21,8 @@ import sun.misc.Signal;
 
 /**
  * What every command that runs a pipeline shares: load it, report problems with exit code 2,
- * print it for {@code --check}, or run it until SIGINT or SIGTERM and stop it in order.
+ * print it for {@code --check}, or run it until SIGINT or SIGTERM (or until its sources have
+ * finished) and stop it in order, serving the HTTP endpoint meanwhile.
  */
 public final class PipelineCommand {
 
@@ -25,19 +32,25 @@ public final class PipelineCommand {
     /** How a command gets its pipeline. */
     @FunctionalInterface
     public interface Source {
-        Runtime.Loaded load(Runtime runtime) throws PipelineConfigException, PluginException;
+        PipelineFactory.Loaded load(PipelineFactory factory) throws PipelineConfigException, PluginException;
     }
 
     private PipelineCommand() {
     }
 
-    static int run(Runtime runtime, Source source, boolean checkOnly) {
+    /** What a run does: run the pipeline, or check it and print its topology as text or JSON. */
+    enum Mode { RUN, CHECK, CHECK_JSON }
+
+    static int run(PipelineFactory factory, Source source, Mode mode) {
         try {
-            Runtime.Loaded loaded = source.load(runtime);
-            if (checkOnly) {
+            PipelineFactory.Loaded loaded = source.load(factory);
+            Logging.configure(loaded.spec().deviceName(), loaded.spec().msight().getString("logging-level"),
+                    mode == Mode.RUN ? loaded.logOutput() : null);
+            if (mode != Mode.RUN) {
                 loaded.check();
-                loaded.spec().warnings().forEach(w -> System.err.println("warning: " + w));
-                System.out.print(Topology.describe(loaded.spec()));
+                warnings(loaded).forEach(w -> System.err.println("warning: " + w));
+                TopologyDescription topology = TopologyDescription.of(loaded.spec());
+                System.out.print(mode == Mode.CHECK_JSON ? topology.toJson() : topology.toText());
                 return 0;
             }
             return runUntilSignal(loaded);
@@ -50,13 +63,20 @@ public final class PipelineCommand {
         }
     }
 
+    /** The plugins that did not load, then what looks wrong in the file. */
+    private static List<Object> warnings(PipelineFactory.Loaded loaded) {
+        List<Object> warnings = new ArrayList<>(loaded.plugins().broken());
+        warnings.addAll(loaded.spec().warnings());
+        return warnings;
+    }
+
     /**
      * Creates and starts the pipeline, then waits for SIGINT, SIGTERM or a failure and stops it.
      * The signal handlers come first, so a signal during start still stops the pipeline in order.
      */
-    private static int runUntilSignal(Runtime.Loaded loaded) throws PipelineConfigException {
+    private static int runUntilSignal(PipelineFactory.Loaded loaded) throws PipelineConfigException {
         Logger log = LoggerFactory.getLogger("msight.runtime");
-        loaded.spec().warnings().forEach(w -> log.warn("{}", w));
+        warnings(loaded).forEach(w -> log.warn("{}", w));
         AtomicReference<Pipeline> running = new AtomicReference<>();
         AtomicBoolean signalled = new AtomicBoolean();
         for (String name : new String[] {"INT", "TERM"}) {
@@ -69,19 +89,26 @@ public final class PipelineCommand {
                 }
             });
         }
+        HttpSettings http = loaded.httpSettings();
         Pipeline pipeline;
         try {
-            pipeline = loaded.create();
-            running.set(pipeline);
-            if (signalled.get()) {
-                pipeline.requestStop();
-            }
-            pipeline.start();
-        } catch (DuplicateNodeException | RedisAccessException | BusStartException e) {
+            pipeline = loaded.create(); // opens the registry
+        } catch (RedisAccessException e) {
             log.error("{}", e.getMessage());
             return USAGE;
         }
-        try {
+        // The endpoint first: /ready says which nodes are still opening.
+        try (HttpEndpoint endpoint = http.enabled() ? HttpEndpoint.start(http, pipeline) : null) {
+            try {
+                running.set(pipeline);
+                if (signalled.get()) {
+                    pipeline.requestStop();
+                }
+                pipeline.start();
+            } catch (DuplicateNodeException | RedisAccessException | BusStartException e) {
+                log.error("{}", e.getMessage());
+                return USAGE;
+            }
             pipeline.awaitStopRequest();
             return pipeline.stop() ? 0 : 1;
         } catch (InterruptedException e) {

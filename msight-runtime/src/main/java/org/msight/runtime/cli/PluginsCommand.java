@@ -3,89 +3,221 @@ package org.msight.runtime.cli;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigRenderOptions;
+import com.typesafe.config.ConfigValueFactory;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import org.msight.api.NodeKind;
 import org.msight.api.Setting;
+import org.msight.runtime.PipelineFactory;
 import org.msight.runtime.config.CommonSettings;
+import org.msight.runtime.config.Suggestions;
+import org.msight.runtime.plugin.BusType;
 import org.msight.runtime.plugin.BusType;
 import org.msight.runtime.plugin.NodeType;
 import org.msight.runtime.plugin.PluginException;
 import org.msight.runtime.plugin.Plugins;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 
-/** {@code msight-run plugins}: every node type and bus found, where from, and its settings. */
+/** {@code msight-run plugins}: every node type found, where from, and its settings. */
 @Command(name = "plugins", mixinStandardHelpOptions = true,
-        description = "Lists every node type and bus found, its plugin and version, and its settings with defaults"
-                + " and docs.")
+        description = "Lists every node type and bus found (or the node type named), its plugin and version, and its"
+                + " settings with their defaults (in HOCON), rules and docs.")
 final class PluginsCommand implements Callable<Integer> {
 
-    /** Settings whose defaults (from the environment, often) are never printed. */
-    private static final Pattern SECRET = Pattern.compile("password|token|secret|seed|credentials");
+    private static final String MASK = "***";
+    /** Strings HOCON reads the same without quotes (durations such as 10s, words, paths). */
+    private static final Pattern UNQUOTED = Pattern.compile("(?!true$|false$|null$|yes$|no$|on$|off$)[A-Za-z0-9_./-]+");
 
     @ParentCommand
     MsightRun parent;
 
+    @Parameters(arity = "0..1", paramLabel = "TYPE", description = "Only this node type.")
+    String typeName;
+
     @Option(names = "--plugin-path", paramLabel = "DIR", description = "A folder of plugins to search as well.")
     List<Path> pluginPath = new ArrayList<>();
+
+    @Option(names = "--json", description = "Print the node types as JSON.")
+    boolean json;
 
     @Override
     public Integer call() {
         List<Path> path = new ArrayList<>(pluginPath);
         path.addAll(parent.pluginPath);
-        Config reference = ConfigFactory.defaultReference(PluginsCommand.class.getClassLoader());
         Plugins plugins;
         try {
-            plugins = new org.msight.runtime.Runtime(path).loadPlugins(reference.getConfig("msight"));
+            plugins = new PipelineFactory(path).loadPlugins(List.of());
         } catch (PluginException e) {
             System.err.println("error: " + e.getMessage());
             return PipelineCommand.USAGE;
         }
-        Config commonDefaults = reference.getConfig("msight.node-defaults");
-        for (NodeType type : plugins.nodeTypes().values()) {
-            System.out.printf("%s (%s)%n  %s%n  plugin: %s, version %s%n  settings:%n", type.name(),
-                    type.provider().kind().name().toLowerCase(), type.provider().description(), type.plugin(),
-                    type.version());
-            List<Setting> settings = new ArrayList<>(CommonSettings.of(type.provider().kind()));
-            settings.addAll(type.provider().settings());
-            Config defaults = type.defaults().withFallback(commonDefaults);
-            printSettings(settings, defaults);
+        plugins.broken().forEach(b -> System.err.println("warning: " + b));
+        List<NodeType> types = new ArrayList<>(plugins.nodeTypes().values());
+        if (typeName != null) {
+            types.removeIf(t -> !t.name().equals(typeName));
+            if (types.isEmpty()) {
+                System.err.println("error: unknown node type '" + typeName + "'"
+                        + Suggestions.didYouMean(typeName, plugins.typeNames()) + "; known types: "
+                        + String.join(", ", plugins.typeNames()));
+                return PipelineCommand.USAGE;
+            }
         }
-        for (BusType bus : plugins.busTypes().values()) {
-            System.out.printf("%s (bus)%n  %s%n  plugin: %s, version %s%n  settings, in msight.%s { }:%n", bus.name(),
-                    bus.provider().description(), bus.plugin(), bus.version(), bus.name());
-            printSettings(bus.provider().settings(), bus.defaults());
+        Config commonDefaults = ConfigFactory.defaultReference(PluginsCommand.class.getClassLoader())
+                .getConfig("msight.node-defaults");
+        if (json) {
+            List<Object> described = types.stream().map(t -> describe(t, commonDefaults)).collect(Collectors.toList());
+            System.out.println(ConfigValueFactory.fromIterable(described).render(ConfigRenderOptions.concise().setJson(true)));
+            return 0;
         }
+        StringBuilder out = new StringBuilder();
+        for (NodeType type : types) {
+            out.append(type.name()).append(" (").append(kind(type.provider().kind())).append("): ")
+                    .append(type.provider().description()).append('\n');
+            out.append("  plugin: ").append(type.plugin()).append(", version ").append(type.version()).append('\n');
+            appendSettings(out, type.provider().settings(), type.defaults(), "");
+            out.append('\n');
+        }
+        if (typeName == null) {
+            for (BusType bus : plugins.busTypes().values()) {
+                out.append(bus.name()).append(" (bus): ").append(bus.provider().description()).append('\n');
+                out.append("  plugin: ").append(bus.plugin()).append(", version ").append(bus.version())
+                        .append("; settings in msight.").append(bus.name()).append(" { }\n");
+                appendSettings(out, bus.provider().settings(), bus.defaults(), "");
+                out.append('\n');
+            }
+        }
+        if (typeName == null) {
+            for (BusType bus : plugins.busTypes().values()) {
+                out.append(bus.name()).append(" (bus): ").append(bus.provider().description()).append('\n');
+                out.append("  plugin: ").append(bus.plugin()).append(", version ").append(bus.version())
+                        .append("; settings in msight.").append(bus.name()).append(" { }\n");
+                appendSettings(out, bus.provider().settings(), bus.defaults(), "");
+                out.append('\n');
+            }
+        }
+        out.append("Every node block also takes (defaults in msight.node-defaults):\n");
+        appendSettings(out, commonSettings(), commonDefaults, "");
+        System.out.print(out);
         return 0;
     }
 
-    private static void printSettings(List<Setting> settings, Config defaults) {
-        for (Setting setting : settings) {
-            System.out.printf("    %-22s %-11s %-24s %s%n", setting.key(), typeOf(setting),
-                    defaultOf(setting, defaults), setting.doc());
+    /** The common settings of every kind, each once, with the kinds that take it when not all do. */
+    private static List<Setting> commonSettings() {
+        Map<String, Setting> settings = new LinkedHashMap<>();
+        Map<String, List<String>> kinds = new LinkedHashMap<>();
+        for (NodeKind kind : NodeKind.values()) {
+            for (Setting setting : CommonSettings.of(kind)) {
+                settings.putIfAbsent(setting.key(), setting);
+                kinds.computeIfAbsent(setting.key(), k -> new ArrayList<>()).add(kind(kind) + "s");
+            }
         }
-        System.out.println();
+        List<Setting> common = new ArrayList<>();
+        settings.forEach((key, setting) -> {
+            List<String> takers = kinds.get(key);
+            common.add(takers.size() == NodeKind.values().length ? setting
+                    : new Setting(key, setting.type(), setting.required(), setting.doc() + " (" + String.join(" and ", takers)
+                            + ")", setting.allowedValues(), setting.isSecret(), setting.checks(), setting.settings()));
+        });
+        return common;
+    }
+
+    private static void appendSettings(StringBuilder out, List<Setting> settings, Config defaults, String prefix) {
+        for (Setting setting : settings) {
+            String key = prefix + setting.key();
+            if (!setting.settings().isEmpty()) {
+                out.append("  ").append(key).append(" { ... }\n      ").append(setting.doc()).append(rules(setting))
+                        .append('\n');
+                appendSettings(out, setting.settings(), defaults, key + ".");
+                continue;
+            }
+            out.append("  ").append(key);
+            String value = defaultOf(setting, defaults, key);
+            if (value != null) {
+                out.append(" = ").append(value);
+            }
+            out.append("    ").append(typeOf(setting)).append(setting.required() ? ", required" : "").append('\n');
+            out.append("      ").append(setting.doc()).append(rules(setting)).append('\n');
+        }
+    }
+
+    private static Map<String, Object> describe(NodeType type, Config commonDefaults) {
+        Map<String, Object> entry = new LinkedHashMap<>();
+        entry.put("type", type.name());
+        entry.put("kind", kind(type.provider().kind()));
+        entry.put("description", type.provider().description());
+        entry.put("plugin", type.plugin());
+        entry.put("version", type.version());
+        List<Object> settings = new ArrayList<>();
+        describeSettings(settings, type.provider().settings(), type.defaults(), "");
+        entry.put("settings", settings);
+        List<Object> common = new ArrayList<>();
+        describeSettings(common, CommonSettings.of(type.provider().kind()), commonDefaults, "");
+        entry.put("common-settings", common);
+        return entry;
+    }
+
+    private static void describeSettings(List<Object> out, List<Setting> settings, Config defaults, String prefix) {
+        for (Setting setting : settings) {
+            String key = prefix + setting.key();
+            if (!setting.settings().isEmpty()) {
+                describeSettings(out, setting.settings(), defaults, key + ".");
+                continue;
+            }
+            Map<String, Object> entry = new LinkedHashMap<>();
+            entry.put("key", key);
+            entry.put("type", typeOf(setting));
+            entry.put("required", setting.required());
+            entry.put("default", rawDefaultOf(setting, defaults, key));
+            entry.put("secret", setting.isSecret());
+            entry.put("rules", setting.checks().stream().map(Setting.Check::rule).toList());
+            entry.put("doc", setting.doc());
+            out.add(entry);
+        }
+    }
+
+    private static String kind(NodeKind kind) {
+        return kind.name().toLowerCase(Locale.ROOT);
     }
 
     private static String typeOf(Setting setting) {
-        return setting.allowedValues().isEmpty() ? setting.type().name().toLowerCase()
+        return setting.allowedValues().isEmpty() ? setting.type().name().toLowerCase(Locale.ROOT).replace('_', ' ')
                 : String.join("|", setting.allowedValues());
     }
 
-    private static String defaultOf(Setting setting, Config defaults) {
-        if (setting.required()) {
-            return "(required)";
+    private static String rules(Setting setting) {
+        List<String> rules = new ArrayList<>(setting.checks().stream().map(Setting.Check::rule).toList());
+        if (setting.isSecret()) {
+            rules.add("never shown");
         }
-        if (!defaults.hasPath(setting.key())) {
-            return "(see doc)";
+        return rules.isEmpty() ? "" : " (" + String.join("; ", rules) + ")";
+    }
+
+    /** The default as written in HOCON, masked when secret; {@code null} when there is none. */
+    private static String defaultOf(Setting setting, Config defaults, String key) {
+        Object value = rawDefaultOf(setting, defaults, key);
+        if (value == null || value == MASK) {
+            return (String) value;
         }
-        if (SECRET.matcher(setting.key()).find() && !defaults.getString(setting.key()).isEmpty()) {
-            return "(set, hidden)";
+        return value instanceof String text && UNQUOTED.matcher(text).matches() ? text
+                : defaults.getValue(key).render(ConfigRenderOptions.concise().setJson(false));
+    }
+
+    /** The default's value, masked when secret; {@code null} when there is none. */
+    private static Object rawDefaultOf(Setting setting, Config defaults, String key) {
+        if (setting.required() || !defaults.hasPath(key)) {
+            return null;
         }
-        return defaults.getValue(setting.key()).render(ConfigRenderOptions.concise());
+        Object value = defaults.getValue(key).unwrapped();
+        return setting.isSecret() && !value.toString().isEmpty() ? MASK : value;
     }
 }

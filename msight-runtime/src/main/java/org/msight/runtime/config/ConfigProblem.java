@@ -1,6 +1,9 @@
 package org.msight.runtime.config;
 
 import com.typesafe.config.ConfigOrigin;
+import java.util.Comparator;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * One thing wrong with a pipeline file, shown as {@code file:line: key: problem}.
@@ -10,6 +13,12 @@ import com.typesafe.config.ConfigOrigin;
  * @param message what is wrong and, where possible, what to write instead
  */
 public record ConfigProblem(String location, String key, String message) {
+
+    private static final Pattern FILE_LINE = Pattern.compile("^(.*?)(?::(\\d+))?$");
+
+    /** By file, then line; problems without a line first. */
+    public static final Comparator<ConfigProblem> IN_FILE_ORDER =
+            Comparator.comparing(ConfigProblem::file).thenComparingInt(ConfigProblem::line);
 
     /** A problem at a value's origin. */
     public static ConfigProblem at(ConfigOrigin origin, String fallbackFile, String key, String message) {
@@ -24,6 +33,21 @@ public record ConfigProblem(String location, String key, String message) {
         String file = origin.filename() != null ? origin.filename()
                 : origin.url() != null ? origin.url().toString() : fallbackFile;
         return origin.lineNumber() > 0 ? file + ":" + origin.lineNumber() : file;
+    }
+
+    /** A key as it appears in a HOCON path: quoted unless plain. */
+    public static String quoted(String key) {
+        return key.matches("[A-Za-z0-9_-]+") ? key : "\"" + key + "\"";
+    }
+
+    private String file() {
+        Matcher matcher = FILE_LINE.matcher(location);
+        return matcher.matches() ? matcher.group(1) : location;
+    }
+
+    private int line() {
+        Matcher matcher = FILE_LINE.matcher(location);
+        return matcher.matches() && matcher.group(2) != null ? Integer.parseInt(matcher.group(2)) : 0;
     }
 
     @Override

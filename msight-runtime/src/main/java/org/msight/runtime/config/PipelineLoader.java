@@ -12,6 +12,7 @@ import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -19,56 +20,121 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
-import java.util.function.BiFunction;
+import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.msight.api.NodeKind;
 import org.msight.api.Setting;
 import org.msight.api.SettingType;
-import org.msight.runtime.logging.Logging;
 import org.msight.runtime.plugin.BusType;
 import org.msight.runtime.plugin.NodeType;
 import org.msight.runtime.plugin.Plugins;
 
 /**
  * Reads a pipeline file: HOCON with includes and {@code ${?ENV}} substitution, the runtime's
- * and the plugins' {@code reference.conf} defaults behind it, every node block checked against
- * its type's settings. All problems are collected and reported together, each as
- * {@code file:line: key: problem}.
+ * and the plugins' {@code reference.conf} defaults behind it, the {@code msight} block checked
+ * against {@link RuntimeSettings} and every node block against its type's settings. The file
+ * is parsed once ({@link #read}); all problems are collected and reported together, in line
+ * order, each as {@code file:line: key: problem}.
  */
 public final class PipelineLoader {
 
     private static final String MEMORY = "memory";
-    private static final Setting TOPIC_BUS = Setting.optional("bus", SettingType.STRING,
+    private static final Setting TOPIC_BUS = Setting.required("bus", SettingType.STRING,
             "the bus that carries the topic (default: msight.bus)");
-    /** {@code msight.registry.enabled}: auto registers when a topic is on a bus other than memory. */
-    private static final List<String> REGISTRY_VALUES = List.of("auto", "true", "false");
     private static final Pattern MERGED_LINES = Pattern.compile("^(.*): (\\d+)-(\\d+)$");
+    private static final List<String> TOP_LEVEL_KEYS = List.of("msight", "nodes");
+
+    private static final Pattern VARIABLE = Pattern.compile("\\$\\{\\??([A-Za-z_][A-Za-z0-9_]*)}");
 
     private final Config runtimeReference;
+    private final Config unresolvedReference;
 
     public PipelineLoader(ClassLoader runtimeLoader) {
         this.runtimeReference = ConfigFactory.defaultReference(runtimeLoader);
+        this.unresolvedReference = ConfigFactory.parseResources(runtimeLoader, "reference.conf");
+    }
+
+    /**
+     * A pipeline read but not yet checked.
+     *
+     * @param file where it came from, for messages
+     * @param user the file as written (for unknown keys)
+     * @param root the file resolved, with the runtime's defaults behind it
+     */
+    public record Source(String file, Config user, Config root, List<ConfigProblem> duplicateNodes,
+            Function<String, Optional<String>> variableOf) {
+    }
+
+    /** Parses a pipeline file (once), with its includes and substitutions. */
+    public Source read(Path file) throws PipelineConfigException {
+        String name = file.toString();
+        if (!Files.isRegularFile(file)) {
+            throw new PipelineConfigException(new ConfigProblem(name, "(file)", "no such pipeline file"));
+        }
+        Source source = source(name, () -> ConfigFactory.parseFile(new File(name),
+                ConfigParseOptions.defaults().setAllowMissing(false)), file);
+        return source;
+    }
+
+    /** A pipeline built in memory (the MSight launchers build theirs from their flags). */
+    public Source of(String description, Config pipeline) throws PipelineConfigException {
+        return source(description, () -> pipeline, null);
+    }
+
+    /** The runtime's defaults alone, with the environment: for commands run without a pipeline file. */
+    public Source defaults() throws PipelineConfigException {
+        return of("the runtime's defaults and environment", ConfigFactory.empty());
+    }
+
+    private interface Parse {
+        Config parse();
+    }
+
+    private Source source(String name, Parse parse, Path file) throws PipelineConfigException {
+        try {
+            Config user = parse.parse();
+            Config root = user.withFallback(runtimeReference).resolve();
+            return new Source(name, user, root, file == null ? List.of() : FileText.duplicateNodes(file, root),
+                    key -> variableOf(key, user).or(() -> variableOf(key, unresolvedReference)));
+        } catch (ConfigException e) {
+            throw new PipelineConfigException(problemOf(e, name, file));
+        } catch (StackOverflowError e) {
+            throw new PipelineConfigException(new ConfigProblem(name, "(syntax)",
+                    "nested too deeply to read; a pipeline needs a few levels of blocks, not thousands"));
+        }
+    }
+
+    /**
+     * The set environment variable that {@code ${?VARIABLE}} at {@code key} of {@code config}
+     * (unresolved) names, if any: the one a substituted value came from.
+     */
+    private static Optional<String> variableOf(String key, Config config) {
+        ConfigValue value = config.root();
+        for (String segment : key.split("\\.")) {
+            if (!(value instanceof ConfigObject object) || (value = object.get(segment)) == null) {
+                return Optional.empty();
+            }
+        }
+        Matcher variable = VARIABLE.matcher(value.render(com.typesafe.config.ConfigRenderOptions.concise()));
+        String found = null;
+        while (variable.find()) {
+            if (System.getenv(variable.group(1)) != null) {
+                found = variable.group(1); // the last one set wins, as in HOCON
+            }
+        }
+        return Optional.ofNullable(found);
     }
 
     /** Reads and checks the msight block of a pipeline file: device, bus, plugin path and the rest. */
     public Config readFile(Path file) throws PipelineConfigException {
-        return runtimeBlock(file.toString(), parse(file));
+        return runtimeBlock(read(file));
     }
 
-    /** Reads and checks the msight block of a pipeline built in memory. */
-    public Config readConfig(String description, Config pipeline) throws PipelineConfigException {
-        try {
-            return runtimeBlock(description, pipeline.withFallback(runtimeReference).resolve());
-        } catch (ConfigException e) {
-            throw new PipelineConfigException(problemOf(e, description));
-        }
-    }
-
-    private static Config runtimeBlock(String file, Config root) throws PipelineConfigException {
+    /** Checks the {@code msight} block of a pipeline and returns it, resolved with its defaults. */
+    public Config runtimeBlock(Source source) throws PipelineConfigException {
         List<ConfigProblem> problems = new ArrayList<>();
-        Config msight = root.getConfig("msight");
-        checkRuntimeSettings(msight, file, problems);
+        Config msight = checkRuntimeBlock(source, problems, null);
         if (!problems.isEmpty()) {
             throw new PipelineConfigException(problems);
         }
@@ -81,56 +147,67 @@ public final class PipelineLoader {
      * @param plugins the node types that may be used
      */
     public PipelineSpec load(Path file, Plugins plugins) throws PipelineConfigException {
-        Config root = parse(file);
-        return validate(file.toString(), root, plugins);
+        return validate(read(file), plugins);
     }
 
     /** Validates a pipeline given as a Config (launchers build theirs in memory). */
     public PipelineSpec load(String description, Config pipeline, Plugins plugins) throws PipelineConfigException {
-        try {
-            return validate(description, pipeline.withFallback(runtimeReference).resolve(), plugins);
-        } catch (ConfigException e) {
-            throw new PipelineConfigException(problemOf(e, description));
-        }
+        return validate(of(description, pipeline), plugins);
     }
 
-    private Config parse(Path file) throws PipelineConfigException {
-        String name = file.toString();
-        if (!Files.isRegularFile(file)) {
-            throw new PipelineConfigException(new ConfigProblem(name, "(file)", "no such pipeline file"));
-        }
-        try {
-            Config user = ConfigFactory.parseFile(new File(name), ConfigParseOptions.defaults().setAllowMissing(false));
-            checkDuplicateNodes(user, name);
-            return user.withFallback(runtimeReference).resolve();
-        } catch (ConfigException e) {
-            throw new PipelineConfigException(problemOf(e, name));
-        }
-    }
-
-    private PipelineSpec validate(String file, Config root, Plugins plugins) throws PipelineConfigException {
-        Config msight = runtimeBlock(file, root);
+    /** Checks a whole pipeline: its top level, the msight block and every node, all problems at once. */
+    public PipelineSpec validate(Source source, Plugins plugins) throws PipelineConfigException {
+        String file = source.file();
+        Config root = source.root();
         List<ConfigProblem> problems = new ArrayList<>();
-        if (root.getValue("nodes").valueType() != ConfigValueType.OBJECT) {
-            throw new PipelineConfigException(ConfigProblem.at(root.getValue("nodes").origin(), file, "nodes",
-                    "must be an object of node blocks: nodes { camera { type = rtsp-receiver, ... } }"));
-        }
-        ConfigObject nodes = root.getObject("nodes");
-        if (nodes.isEmpty()) {
-            problems.add(ConfigProblem.at(nodes.origin(), file, "nodes", "no nodes: add at least one node block"));
-        }
-        List<NodeSpec> specs = new ArrayList<>();
-        for (Map.Entry<String, ConfigValue> node : nodes.entrySet()) {
-            NodeSpec spec = validateNode(file, node.getKey(), node.getValue(), msight.getConfig("node-defaults"),
-                    plugins, problems);
-            if (spec != null) {
-                specs.add(spec);
+        for (Map.Entry<String, ConfigValue> entry : source.user().root().entrySet()) {
+            // other top-level keys may hold values for substitutions; one that looks like a typo is an error
+            String suggestion = Suggestions.didYouMean(entry.getKey(), TOP_LEVEL_KEYS);
+            if (!TOP_LEVEL_KEYS.contains(entry.getKey()) && !suggestion.isEmpty()) {
+                problems.add(ConfigProblem.at(entry.getValue().origin(), file, ConfigProblem.quoted(entry.getKey()),
+                        "unknown top-level key" + suggestion + "; a pipeline file has msight { ... } and nodes { ... }"));
             }
         }
-        Map<String, String> topicBuses = topicBuses(file, msight, specs, plugins, problems);
+        Config msight = checkRuntimeBlock(source, problems, plugins);
+        List<NodeSpec> specs = new ArrayList<>();
+        ConfigValue nodesValue = root.root().get("nodes");
+        if (nodesValue == null || nodesValue.valueType() != ConfigValueType.OBJECT) {
+            problems.add(ConfigProblem.at(userOrigin(nodesValue), file, "nodes",
+                    "must be an object of node blocks: nodes { camera { type = rtsp-receiver, ... } }"));
+        } else {
+            ConfigObject nodes = (ConfigObject) nodesValue;
+            if (nodes.isEmpty()) {
+                problems.add(ConfigProblem.at(userOrigin(nodes), file, "nodes",
+                        "no nodes: add at least one node block, nodes { camera { type = rtsp-receiver, ... } }"));
+            }
+            Set<String> duplicates = checkDuplicateNodes(nodes, problems);
+            for (ConfigProblem duplicate : source.duplicateNodes()) {
+                if (duplicates.add(duplicate.key())) {
+                    problems.add(duplicate);
+                }
+            }
+            Config commonDefaults = msight != null ? msight.getConfig("node-defaults")
+                    : runtimeReference.getConfig("msight.node-defaults");
+            Function<String, Optional<String>> variableOf = source.variableOf();
+            for (Map.Entry<String, ConfigValue> node : inFileOrder(nodes)) {
+                if (duplicates.contains("nodes." + ConfigProblem.quoted(node.getKey()))) {
+                    continue; // two blocks merged into one: its other problems would only confuse
+                }
+                NodeSpec spec = validateNode(file, node.getKey(), node.getValue(), commonDefaults, plugins, problems,
+                        variableOf);
+                if (spec != null) {
+                    specs.add(spec);
+                }
+            }
+        }
+        Map<String, String> topicBuses = new TreeMap<>();
         Map<String, BusSpec> buses = new TreeMap<>();
-        for (String bus : new TreeSet<>(topicBuses.values())) {
-            validateBus(file, msight, plugins.busType(bus).orElseThrow(), problems).ifPresent(b -> buses.put(bus, b));
+        if (msight != null) {
+            SettingsCheck check = new SettingsCheck(file, problems, source.variableOf());
+            topicBuses = topicBuses(file, msight, specs, plugins, problems, check);
+            for (String bus : new TreeSet<>(topicBuses.values())) {
+                validateBus(source, msight, plugins.busType(bus).orElseThrow(), check).ifPresent(b -> buses.put(bus, b));
+            }
         }
         if (!problems.isEmpty()) {
             throw new PipelineConfigException(problems);
@@ -143,33 +220,32 @@ public final class PipelineLoader {
      * {@code msight.bus}. Unknown bus names are problems.
      */
     private static Map<String, String> topicBuses(String file, Config msight, List<NodeSpec> nodes, Plugins plugins,
-            List<ConfigProblem> problems) {
+            List<ConfigProblem> problems, SettingsCheck check) {
         String known = "; known buses: " + String.join(", ", plugins.busNames())
                 + " (msight-run plugins lists them; a bus plugin goes in the plugins/ folder)";
-        String defaultBus = check(msight, "bus", file, problems, Config::getString);
-        if (defaultBus != null && plugins.busType(defaultBus).isEmpty()) {
+        String defaultBus = msight.getString("bus");
+        if (plugins.busType(defaultBus).isEmpty()) {
             problems.add(ConfigProblem.at(msight.getValue("bus").origin(), file, "msight.bus", "unknown bus '"
                     + defaultBus + "'" + Suggestions.didYouMean(defaultBus, plugins.busNames()) + known));
             defaultBus = null;
         }
         Map<String, String> own = new TreeMap<>();
-        ConfigObject topics = check(msight, "topics", file, problems, Config::getObject);
-        for (Map.Entry<String, ConfigValue> topic : topics == null ? Set.<Map.Entry<String, ConfigValue>>of()
-                : topics.entrySet()) {
-            String path = "topics." + quoted(topic.getKey());
+        for (Map.Entry<String, ConfigValue> topic : msight.getObject("topics").entrySet()) {
+            String path = "msight.topics." + ConfigProblem.quoted(topic.getKey());
             if (topic.getValue().valueType() != ConfigValueType.OBJECT) {
-                problems.add(ConfigProblem.at(topic.getValue().origin(), file, "msight." + path,
-                        "must be a block: " + quoted(topic.getKey()) + " { bus = ... }"));
+                problems.add(ConfigProblem.at(topic.getValue().origin(), file, path,
+                        "must be a block: " + ConfigProblem.quoted(topic.getKey()) + " { bus = ... }"));
                 continue;
             }
-            Config block = ((ConfigObject) topic.getValue()).toConfig();
-            checkUnknownKeys(file, "msight." + path, block, "a topic", List.of(TOPIC_BUS), problems);
-            String bus = block.hasPath("bus") ? check(block, "bus", file, problems, Config::getString, "msight." + path)
-                    : null;
-            if (bus != null && plugins.busType(bus).isEmpty()) {
-                problems.add(ConfigProblem.at(block.getValue("bus").origin(), file, "msight." + path + ".bus",
-                        "unknown bus '" + bus + "'" + Suggestions.didYouMean(bus, plugins.busNames()) + known));
-            } else if (bus != null) {
+            ConfigObject block = (ConfigObject) topic.getValue();
+            if (!check.check(path, "a topic", block, block.toConfig(), block.origin(), List.of(TOPIC_BUS))) {
+                continue;
+            }
+            String bus = block.toConfig().getString("bus");
+            if (plugins.busType(bus).isEmpty()) {
+                problems.add(ConfigProblem.at(block.get("bus").origin(), file, path + ".bus", "unknown bus '" + bus
+                        + "'" + Suggestions.didYouMean(bus, plugins.busNames()) + known));
+            } else {
                 own.put(topic.getKey(), bus);
             }
         }
@@ -186,185 +262,133 @@ public final class PipelineLoader {
     }
 
     /** Checks a bus's block {@code msight.<name>} over the bus's defaults against its settings. */
-    private static Optional<BusSpec> validateBus(String file, Config msight, BusType type,
-            List<ConfigProblem> problems) {
-        String path = "msight." + quoted(type.name());
-        Config block = msight.hasPath(quoted(type.name())) ? check(msight, quoted(type.name()), file, problems,
-                Config::getConfig) : ConfigFactory.empty();
-        if (block == null) {
-            return Optional.empty();
-        }
+    private static Optional<BusSpec> validateBus(Source source, Config msight, BusType type, SettingsCheck check) {
+        String key = ConfigProblem.quoted(type.name());
+        ConfigValue user = source.user().hasPath("msight") && source.user().getValue("msight") instanceof ConfigObject own
+                ? own.get(type.name()) : null;
+        ConfigValue value = msight.root().get(type.name());
+        Config block = value instanceof ConfigObject object ? object.toConfig() : ConfigFactory.empty();
         Config effective = block.withFallback(type.defaults());
-        int before = problems.size();
-        checkUnknownKeys(file, path, block, "bus '" + type.name() + "'", type.provider().settings(), problems);
-        ConfigOrigin origin = msight.hasPath(quoted(type.name())) ? msight.getValue(quoted(type.name())).origin()
-                : msight.origin();
-        for (Setting setting : type.provider().settings()) {
-            checkSetting(effective, origin, file, path, setting, problems);
-        }
-        return problems.size() == before ? Optional.of(new BusSpec(type, effective)) : Optional.empty();
+        ConfigOrigin origin = value != null ? value.origin() : msight.origin();
+        boolean valid = check.check("msight." + key, "bus '" + type.name() + "'",
+                user instanceof ConfigObject object ? object : null, effective, origin, type.provider().settings());
+        return valid ? Optional.of(new BusSpec(type, effective)) : Optional.empty();
     }
 
-    private static void checkRuntimeSettings(Config msight, String file, List<ConfigProblem> problems) {
-        check(msight, "device-name", file, problems, Config::getString);
-        check(msight, "plugin-path", file, problems, Config::getStringList);
-        check(msight, "drain-timeout", file, problems, Config::getDuration);
-        java.time.Duration stats = check(msight, "stats-interval", file, problems, Config::getDuration);
-        if (stats != null && (stats.isZero() || stats.isNegative())) {
-            problems.add(ConfigProblem.at(msight.getValue("stats-interval").origin(), file, "msight.stats-interval",
-                    "must be longer than 0"));
+    /**
+     * Checks the msight block, adding its problems; returns it when it has none, else {@code null}.
+     * The blocks of buses ({@code msight.nats}) are left to {@link #validateBus}: those the plugins
+     * provide, or, before the plugins are known ({@code plugins} null), every block not declared.
+     */
+    private static Config checkRuntimeBlock(Source source, List<ConfigProblem> problems, Plugins plugins) {
+        ConfigValue value = source.root().root().get("msight");
+        if (value == null || value.valueType() != ConfigValueType.OBJECT) {
+            problems.add(ConfigProblem.at(userOrigin(value), source.file(), "msight",
+                    "must be a block: msight { device-name = ..., bus = ... }"));
+            return null;
         }
-        String registry = check(msight, "registry.enabled", file, problems, Config::getString);
-        if (registry != null && !REGISTRY_VALUES.contains(registry)) {
-            problems.add(ConfigProblem.at(msight.getValue("registry.enabled").origin(), file, "msight.registry.enabled",
-                    "'" + registry + "' is not one of " + String.join(", ", REGISTRY_VALUES)));
+        ConfigValue user = source.user().root().get("msight");
+        if (user instanceof ConfigObject object) {
+            user = withoutBusBlocks(object, plugins);
         }
-        String level = check(msight, "logging-level", file, problems, Config::getString);
-        if (level != null && !Logging.LEVELS.contains(level.toUpperCase())) {
-            problems.add(ConfigProblem.at(msight.getValue("logging-level").origin(), file, "msight.logging-level",
-                    "unknown level '" + level + "'; use one of " + String.join(", ", Logging.LEVELS)));
+        Config msight = ((ConfigObject) value).toConfig();
+        boolean valid = new SettingsCheck(source.file(), problems, source.variableOf()).check("msight", "the msight block",
+                user instanceof ConfigObject object ? object : null, msight, userOrigin(value), RuntimeSettings.all());
+        return valid ? msight : null;
+    }
+
+    /** The user's msight block without the blocks the runtime does not declare but buses do. */
+    private static ConfigObject withoutBusBlocks(ConfigObject msight, Plugins plugins) {
+        Set<String> declared = new java.util.HashSet<>(RuntimeSettings.all().stream().map(Setting::key).toList());
+        String used = msight.toConfig().hasPath("bus") ? msight.toConfig().getValue("bus").unwrapped().toString() : "";
+        ConfigObject result = msight;
+        for (Map.Entry<String, ConfigValue> entry : msight.entrySet()) {
+            String key = entry.getKey();
+            boolean bus = plugins == null ? entry.getValue().valueType() == ConfigValueType.OBJECT
+                    : plugins.busType(key).isPresent();
+            if (bus && (!declared.contains(key) || key.equals(used))) {
+                result = result.withoutKey(key);
+            }
         }
+        return result;
+    }
+
+    /**
+     * The nodes in the order the file gives them: HOCON objects keep no order, so by line (a
+     * block merged from an included file counts at its first line), then by name.
+     */
+    private static List<Map.Entry<String, ConfigValue>> inFileOrder(ConfigObject nodes) {
+        return nodes.entrySet().stream()
+                .sorted(Comparator.comparingInt((Map.Entry<String, ConfigValue> e) -> e.getValue().origin().lineNumber())
+                        .thenComparing(Map.Entry::getKey))
+                .toList();
+    }
+
+    /** An origin in the user's file, or none: a default from a jar's reference.conf is no place to point at. */
+    private static ConfigOrigin userOrigin(ConfigValue value) {
+        return value == null || value.origin().resource() != null ? null : value.origin();
     }
 
     private static NodeSpec validateNode(String file, String name, ConfigValue value, Config commonDefaults,
-            Plugins plugins, List<ConfigProblem> problems) {
-        String path = "nodes." + quoted(name);
+            Plugins plugins, List<ConfigProblem> problems, Function<String, Optional<String>> variableOf) {
+        String path = "nodes." + ConfigProblem.quoted(name);
+        if (name.isBlank()) {
+            problems.add(ConfigProblem.at(value.origin(), file, path, "a node needs a name: nodes { camera { ... } }"));
+            return null;
+        }
         if (value.valueType() != ConfigValueType.OBJECT) {
             problems.add(ConfigProblem.at(value.origin(), file, path, "must be a node block { type = ..., ... }"));
             return null;
         }
-        Config block = ((ConfigObject) value).toConfig();
+        ConfigObject userBlock = (ConfigObject) value;
+        Config block = userBlock.toConfig();
         String known = "known types: " + String.join(", ", plugins.typeNames());
-        if (!block.hasPath("type")) {
-            problems.add(ConfigProblem.at(value.origin(), file, path + ".type", "missing; " + known));
+        if (!block.hasPath("type") || block.getValue("type").valueType() != ConfigValueType.STRING) {
+            problems.add(ConfigProblem.at(block.hasPathOrNull("type") ? block.getValue("type").origin() : value.origin(),
+                    file, path + ".type", "missing; " + known));
             return null;
         }
-        String typeName = check(block, "type", file, problems, Config::getString, path);
-        if (typeName == null) {
-            return null;
-        }
+        String typeName = block.getString("type");
         NodeType type = plugins.nodeType(typeName).orElse(null);
         if (type == null) {
+            String broken = plugins.brokenPluginOf(typeName).map(p -> "; it comes from a plugin that did not load: " + p)
+                    .orElse("");
             problems.add(ConfigProblem.at(block.getValue("type").origin(), file, path + ".type", "unknown node type '"
-                    + typeName + "'" + Suggestions.didYouMean(typeName, plugins.typeNames()) + "; " + known));
+                    + typeName + "'" + Suggestions.didYouMean(typeName, plugins.typeNames()) + "; " + known + broken));
             return null;
         }
         Config effective = block.withFallback(type.defaults()).withFallback(commonDefaults);
         if (type.provider().kind() == NodeKind.SOURCE) {
             effective = effective.withFallback(ConfigFactory.parseMap(Map.of("sensor-name", name), "the node's name"));
         }
+        boolean valid = new SettingsCheck(file, problems, variableOf).check(path, "node type '" + type.name() + "'", userBlock,
+                effective, value.origin(), settingsOf(type));
+        return valid ? new NodeSpec(name, type, effective, ConfigProblem.location(value.origin(), file)) : null;
+    }
+
+    /** The settings a node of {@code type} takes: the common ones, then the type's own. */
+    public static List<Setting> settingsOf(NodeType type) {
         List<Setting> settings = new ArrayList<>(CommonSettings.of(type.provider().kind()));
         settings.addAll(type.provider().settings());
-        int before = problems.size();
-        checkUnknownKeys(file, path, block, "node type '" + type.name() + "'", settings, problems);
-        for (Setting setting : settings) {
-            checkSetting(effective, value.origin(), file, path, setting, problems);
-        }
-        checkAtLeast(effective, "gap", 0, file, path, problems);
-        checkAtLeast(effective, "queue-capacity", 1, file, path, problems);
-        check(effective, "restart-backoff.initial", file, problems, Config::getDuration, path);
-        check(effective, "restart-backoff.max", file, problems, Config::getDuration, path);
-        return problems.size() == before ? new NodeSpec(name, type, effective, ConfigProblem.location(value.origin(), file))
-                : null;
-    }
-
-    private static void checkAtLeast(Config effective, String key, int minimum, String file, String path,
-            List<ConfigProblem> problems) {
-        if (effective.hasPath(key) && effective.getValue(key).valueType() == ConfigValueType.NUMBER
-                && effective.getInt(key) < minimum) {
-            problems.add(ConfigProblem.at(effective.getValue(key).origin(), file, path + "." + key,
-                    "must be " + minimum + " or more"));
-        }
-    }
-
-    /** @param owner what the block configures, such as {@code node type 'rtsp-receiver'} */
-    private static void checkUnknownKeys(String file, String path, Config block, String owner,
-            List<Setting> settings, List<ConfigProblem> problems) {
-        List<String> allowed = settings.stream().map(Setting::key).toList();
-        for (Map.Entry<String, ConfigValue> entry : block.root().entrySet()) {
-            if (!allowed.contains(entry.getKey())) {
-                problems.add(ConfigProblem.at(entry.getValue().origin(), file, path + "." + quoted(entry.getKey()),
-                        "unknown setting of " + owner
-                                + Suggestions.didYouMean(entry.getKey(), allowed)
-                                + "; it takes: " + String.join(", ", allowed)));
-            }
-        }
-    }
-
-    private static void checkSetting(Config effective, ConfigOrigin blockOrigin, String file, String path,
-            Setting setting, List<ConfigProblem> problems) {
-        String key = setting.key();
-        if (!effective.hasPath(key)) {
-            problems.add(ConfigProblem.at(blockOrigin, file, path + "." + key,
-                    "missing required setting (" + setting.doc() + ")"));
-            return;
-        }
-        Object value = check(effective, key, file, problems, getter(setting), path);
-        if (value instanceof String text && !setting.allowedValues().isEmpty()
-                && !setting.allowedValues().contains(text)) {
-            problems.add(ConfigProblem.at(effective.getValue(key).origin(), file, path + "." + key,
-                    "'" + text + "' is not one of " + String.join(", ", setting.allowedValues())));
-        }
-    }
-
-
-    private static BiFunction<Config, String, Object> getter(Setting setting) {
-        return switch (setting.type()) {
-            case STRING -> Config::getString;
-            case INT -> Config::getInt;
-            case DOUBLE -> Config::getDouble;
-            case BOOLEAN -> Config::getBoolean;
-            case DURATION -> Config::getDuration;
-            case STRING_LIST -> Config::getStringList;
-            case OBJECT -> Config::getObject;
-        };
-    }
-
-    private static <T> T check(Config config, String key, String file, List<ConfigProblem> problems,
-            BiFunction<Config, String, T> getter) {
-        return check(config, key, file, problems, getter, "msight");
-    }
-
-    private static <T> T check(Config config, String key, String file, List<ConfigProblem> problems,
-            BiFunction<Config, String, T> getter, String prefix) {
-        try {
-            return getter.apply(config, key);
-        } catch (ConfigException e) {
-            String problem = e instanceof ConfigException.WrongType || e instanceof ConfigException.BadValue
-                    ? withoutOrigin(e.getMessage()) : e.getMessage();
-            ConfigOrigin origin = e.origin() != null ? e.origin()
-                    : config.hasPathOrNull(key) ? config.getValue(key).origin() : null;
-            problems.add(ConfigProblem.at(origin, file, prefix + "." + key, problem));
-            return null;
-        }
-    }
-
-    private static String withoutOrigin(String message) {
-        // Typesafe prefixes messages with "file: line: "; the problem already carries the location.
-        return message.replaceFirst("^[^:]*: \\d+: ", "").replaceFirst("^[^:]*: ", "");
+        return settings;
     }
 
     /**
      * HOCON merges two blocks of the same name silently; within one file that is almost always a
      * copy-paste mistake, so it is reported. Overrides from another (included) file stay allowed.
      */
-    private static void checkDuplicateNodes(Config user, String file) throws PipelineConfigException {
-        if (!user.hasPath("nodes") || user.getValue("nodes").valueType() != ConfigValueType.OBJECT) {
-            return;
-        }
-        List<ConfigProblem> problems = new ArrayList<>();
-        for (Map.Entry<String, ConfigValue> node : user.getObject("nodes").entrySet()) {
-            String description = node.getValue().origin().description();
-            Matcher merged = MERGED_LINES.matcher(description);
+    private static Set<String> checkDuplicateNodes(ConfigObject nodes, List<ConfigProblem> problems) {
+        Set<String> duplicates = new java.util.HashSet<>();
+        for (Map.Entry<String, ConfigValue> node : nodes.entrySet()) {
+            Matcher merged = MERGED_LINES.matcher(node.getValue().origin().description());
             if (merged.matches()) {
-                problems.add(new ConfigProblem(merged.group(1) + ":" + merged.group(3), "nodes." + quoted(node.getKey()),
-                        "node '" + node.getKey() + "' is defined twice (also at line " + merged.group(2)
-                                + "); give each node its own name"));
+                duplicates.add("nodes." + ConfigProblem.quoted(node.getKey()));
+                problems.add(new ConfigProblem(merged.group(1) + ":" + merged.group(3),
+                        "nodes." + ConfigProblem.quoted(node.getKey()), "node '" + node.getKey()
+                                + "' is defined twice (also at line " + merged.group(2) + "); give each node its own name"));
             }
         }
-        if (!problems.isEmpty()) {
-            throw new PipelineConfigException(problems);
-        }
+        return duplicates;
     }
 
     private static List<ConfigProblem> topicWarnings(List<NodeSpec> nodes, Map<String, String> topicBuses) {
@@ -373,19 +397,20 @@ public final class PipelineLoader {
         List<ConfigProblem> warnings = new ArrayList<>();
         for (NodeSpec node : nodes) {
             node.subscribeTopic().filter(t -> !published.contains(t) && MEMORY.equals(topicBuses.get(t))).ifPresent(topic -> warnings.add(new ConfigProblem(
-                    node.location(), "nodes." + quoted(node.name()) + ".subscribe-topic",
+                    node.location(), "nodes." + ConfigProblem.quoted(node.name()) + ".subscribe-topic",
                     "no node publishes on '" + topic + "'" + Suggestions.didYouMean(topic, published)
                             + " (another process can publish it only on a bus such as redis, nats or kafka)")));
         }
         return warnings;
     }
 
-    private static ConfigProblem problemOf(ConfigException e, String file) {
-        String message = e.origin() != null ? withoutOrigin(e.getMessage()) : e.getMessage();
-        return ConfigProblem.at(e.origin(), file, "(syntax)", message);
-    }
-
-    private static String quoted(String key) {
-        return key.matches("[A-Za-z0-9_-]+") ? key : "\"" + key + "\"";
+    private static ConfigProblem problemOf(ConfigException e, String name, Path file) {
+        if ((e.origin() == null || e.origin().lineNumber() < 1) && e.getMessage().contains("not found")) {
+            // a missing include comes without a line: the line naming it is where to look
+            return new ConfigProblem(FileText.lineNaming(file, name, e.getMessage()), "(include)",
+                    SettingsCheck.withoutOrigin(e.getMessage()).replaceFirst("^java.io.IOException: ", ""));
+        }
+        String message = e.origin() != null ? SettingsCheck.withoutOrigin(e.getMessage()) : e.getMessage();
+        return ConfigProblem.at(e.origin(), name, "(syntax)", message);
     }
 }

@@ -5,7 +5,7 @@ import java.util.Comparator;
 import java.util.Optional;
 
 /** Finds what a user probably meant when a name is misspelt. */
-final class Suggestions {
+public final class Suggestions {
 
     private Suggestions() {
     }
@@ -19,7 +19,7 @@ final class Suggestions {
     }
 
     /** {@code " (did you mean 'x'?)"} or nothing. */
-    static String didYouMean(String name, Collection<String> candidates) {
+    public static String didYouMean(String name, Collection<String> candidates) {
         return closest(name, candidates).map(c -> " (did you mean '" + c + "'?)").orElse("");
     }
 

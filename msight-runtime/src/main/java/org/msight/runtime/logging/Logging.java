@@ -17,8 +17,19 @@ public final class Logging {
 
     /** Sets the device name shown in every line and the root level (one of {@link #LEVELS}). */
     public static void configure(String deviceName, String level) {
+        configure(deviceName, level, null);
+    }
+
+    /**
+     * Sets the device name, the root level (one of {@link #LEVELS}) and, unless {@code null},
+     * the log format and file.
+     */
+    public static void configure(String deviceName, String level, LogOutput output) {
         MsightLayout.setDeviceName(deviceName);
         if (LoggerFactory.getILoggerFactory() instanceof LoggerContext context) {
+            if (output != null) {
+                output.apply(context);
+            }
             String name = switch (level.toUpperCase()) {
                 case "WARNING" -> "WARN";
                 case "CRITICAL" -> "ERROR";

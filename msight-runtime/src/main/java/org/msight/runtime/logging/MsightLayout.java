@@ -28,6 +28,10 @@ public final class MsightLayout extends LayoutBase<ILoggingEvent> {
         deviceName = name;
     }
 
+    static String deviceName() {
+        return deviceName;
+    }
+
     @Override
     public String doLayout(ILoggingEvent event) {
         StringBuilder line = new StringBuilder(160)
@@ -43,7 +47,7 @@ public final class MsightLayout extends LayoutBase<ILoggingEvent> {
         return Secrets.redactUrl(line.toString());
     }
 
-    private static String nodeOf(ILoggingEvent event) {
+    static String nodeOf(ILoggingEvent event) {
         String logger = event.getLoggerName();
         if (logger.startsWith(RuntimeNodeContext.LOGGER_PREFIX)) {
             return logger.substring(RuntimeNodeContext.LOGGER_PREFIX.length());
@@ -53,7 +57,7 @@ public final class MsightLayout extends LayoutBase<ILoggingEvent> {
     }
 
     /** Python's level names, as MSight prints them. */
-    private static String levelName(Level level) {
+    static String levelName(Level level) {
         return level == Level.WARN ? "WARNING" : level.toString();
     }
 }

@@ -2,6 +2,7 @@ package org.msight.runtime.node;
 
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import org.msight.api.Backoff;
 import org.msight.api.Node;
 import org.msight.api.NodeKind;
@@ -39,14 +40,18 @@ public final class InboxRunner extends NodeRunner {
     private final boolean sink;
     private final Duration drainTimeout;
     private volatile long drainDeadlineNanos;
+    private final Consumer<SensorData> received;
     private volatile Delivery pending;
     private volatile boolean flushing;
     private volatile int lostAtStop;
 
-    /** @param topic the topic the inbox is subscribed to, for log lines */
-    public InboxRunner(String name, Node node, Logger log, NodeMetrics metrics, ClassLoader loader, Backoff backoff,
-            Inbox inbox, String topic, int gap, Duration drainTimeout) {
-        super(name, node, log, metrics, loader, backoff);
+    /**
+     * @param topic the topic the inbox is subscribed to, for log lines
+     * @param received sees each message gap admitted, once decoded (the latest one per topic)
+     */
+    public InboxRunner(String name, Node node, Logger log, NodeStats stats, ClassLoader loader, Backoff backoff,
+            Inbox inbox, String topic, int gap, Duration drainTimeout, Consumer<SensorData> received) {
+        super(name, node, log, stats, loader, backoff);
         this.inbox = inbox;
         this.topic = topic;
         this.malformedLog = new MalformedLog(log, MALFORMED_LOG_INTERVAL_NANOS);
@@ -54,6 +59,8 @@ public final class InboxRunner extends NodeRunner {
         this.handler = node instanceof SinkNode sink ? sink::put : ((ProcessorNode) node)::process;
         this.sink = node instanceof SinkNode;
         this.drainTimeout = drainTimeout;
+        this.received = received;
+        stats.queueDepth(inbox::size);
     }
 
     @Override
@@ -104,7 +111,7 @@ public final class InboxRunner extends NodeRunner {
             if (next == null) {
                 return false;
             }
-            metrics.in().increment();
+            stats.in().increment();
             if (!gap.admit()) {
                 next.done();
                 return false;
@@ -120,11 +127,13 @@ public final class InboxRunner extends NodeRunner {
             finishPending();
             return false;
         }
+        received.accept(data);
         try {
             handler.handle(data);
             finishPending();
             if (sink) {
-                metrics.out().increment();
+                stats.out().increment();
+                stats.handled(data);
             }
             return true;
         } catch (RetriableException e) {

@@ -5,10 +5,12 @@ import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.msight.api.Backoff;
+import org.msight.api.EndOfInputException;
 import org.msight.api.LogSafe;
 import org.msight.api.Node;
 import org.msight.api.NodeKind;
 import org.msight.api.RetriableException;
+import org.msight.api.UnrecoverableException;
 import org.slf4j.Logger;
 import org.slf4j.MDC;
 
@@ -16,7 +18,9 @@ import org.slf4j.MDC;
  * Runs one node on its own thread through the lifecycle of {@link Node}: open, work step by
  * step, and on failure close, wait with backoff and open again. An outage is logged once when
  * it starts (a stack trace only for unexpected exceptions), at most once a minute while it
- * lasts, and once with its duration when the node works again.
+ * lasts, and once with its duration when the node works again. A source whose input ended, or a
+ * node failing with an {@link UnrecoverableException}, ends for good, logged once. Its
+ * {@link NodeStats} follow every step.
  */
 public abstract class NodeRunner {
 
@@ -26,11 +30,12 @@ public abstract class NodeRunner {
     protected final String name;
     protected final Node node;
     protected final Logger log;
-    protected final NodeMetrics metrics;
+    protected final NodeStats stats;
     private final ClassLoader pluginLoader;
     private final Backoff backoff;
     private final CountDownLatch stopRequested = new CountDownLatch(1);
     private final CountDownLatch finished = new CountDownLatch(1);
+    private volatile Runnable onEnd = () -> { };
     private Thread thread;
     private boolean open;
     private volatile long outageStartNanos = -1;
@@ -38,12 +43,12 @@ public abstract class NodeRunner {
     private volatile int failedAttempts;
     private volatile String lastFailure;
 
-    protected NodeRunner(String name, Node node, Logger log, NodeMetrics metrics, ClassLoader pluginLoader,
+    protected NodeRunner(String name, Node node, Logger log, NodeStats stats, ClassLoader pluginLoader,
             Backoff backoff) {
         this.name = name;
         this.node = node;
         this.log = log;
-        this.metrics = metrics;
+        this.stats = stats;
         this.pluginLoader = pluginLoader;
         this.backoff = backoff;
     }
@@ -74,6 +79,16 @@ public abstract class NodeRunner {
 
     public final String name() {
         return name;
+    }
+
+    /** What is known about the node: counts, state, last error. */
+    public final NodeStats stats() {
+        return stats;
+    }
+
+    /** Runs {@code action} on the node's thread when the node ends by itself (finished or failed). */
+    public final void onEnd(Runnable action) {
+        this.onEnd = action;
     }
 
     /** Whether this runs a source, a processor or a sink. */
@@ -116,6 +131,9 @@ public abstract class NodeRunner {
                     }
                 } catch (InterruptedException e) {
                     break;
+                } catch (EndOfInputException | UnrecoverableException e) {
+                    endForGood(e);
+                    return;
                 } catch (Exception | Error e) {
                     handleFailure(e);
                 }
@@ -123,6 +141,9 @@ public abstract class NodeRunner {
             if (open) {
                 finish();
             }
+            stats.ended(NodeStats.State.STOPPED, null);
+        } catch (UnrecoverableException e) {
+            endForGood(e);
         } catch (InterruptedException e) {
             log.warn("interrupted while stopping; queued messages are lost");
         } catch (Throwable e) {
@@ -132,6 +153,21 @@ public abstract class NodeRunner {
             released();
             finished.countDown();
         }
+    }
+
+    /** Logs why the node ends without being asked to, once, and lets the pipeline know. */
+    private void endForGood(Exception reason) {
+        String why = LogSafe.text(reason.getMessage());
+        if (reason instanceof EndOfInputException) {
+            log.info("finished: {}", why);
+            stats.ended(NodeStats.State.FINISHED, null);
+        } else {
+            log.error("stopped for good: {}", why);
+            stats.errors().increment();
+            stats.ended(NodeStats.State.FAILED, why);
+        }
+        closeNode();
+        onEnd.run();
     }
 
     /** Whether the loop is over; sources end on stop, sinks when drained. */
@@ -160,9 +196,12 @@ public abstract class NodeRunner {
     /** Logs the failure as part of an outage, closes the node and waits before it is opened again. */
     protected final void restartAfter(Throwable failure) throws InterruptedException {
         if (!(failure instanceof RetriableException)) {
-            metrics.errors().increment();
+            stats.errors().increment();
         }
         noteFailure(failure);
+        if (open) {
+            stats.restarts().increment();
+        }
         closeNode();
         pause();
     }
@@ -173,12 +212,13 @@ public abstract class NodeRunner {
         pause();
     }
 
-    private boolean tryOpen() throws InterruptedException {
+    private boolean tryOpen() throws InterruptedException, UnrecoverableException {
         try {
             node.open();
             open = true;
+            stats.opened(outageStartNanos >= 0);
             return true;
-        } catch (InterruptedException e) {
+        } catch (InterruptedException | UnrecoverableException e) {
             throw e;
         } catch (Exception | Error e) {
             restartAfter(e);
@@ -199,6 +239,7 @@ public abstract class NodeRunner {
         lastFailure = described;
         failedAttempts++;
         long now = System.nanoTime();
+        stats.outage(described);
         if (outageStartNanos < 0) {
             outageStartNanos = now;
             lastOutageLogNanos = now;
@@ -221,6 +262,7 @@ public abstract class NodeRunner {
                 failedAttempts);
         outageStartNanos = -1;
         failedAttempts = 0;
+        stats.running();
         backoff.reset();
     }
 

@@ -10,6 +10,7 @@ import org.msight.api.bus.Bus;
 import org.msight.api.data.MsightFormats;
 import org.msight.api.data.SensorData;
 import org.msight.runtime.config.NodeSpec;
+import org.msight.runtime.http.LatestImages;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -19,28 +20,31 @@ public final class RuntimeNodeContext implements NodeContext {
     /** Prefix of node loggers; the log layout shows the rest as the node name. */
     public static final String LOGGER_PREFIX = "msight.node.";
 
-    /** The counter of messages the bus could not carry (its server away), in the throughput line. */
-    static final String LOST = "lost";
-
     private final NodeSpec spec;
     private final String deviceName;
     private final Bus bus;
     private final MsightFormats formats;
-    private final NodeMetrics metrics;
+    private final NodeStats stats;
     private final Logger logger;
     private final Gap sourceGap;
     private final String publishTopic;
+    private final LatestImages latestImages;
 
-    /** @param bus the bus of the node's publish topic; {@code null} for sinks */
-    public RuntimeNodeContext(NodeSpec spec, String deviceName, Bus bus, MsightFormats formats, NodeMetrics metrics) {
+    /**
+     * @param bus the bus of the node's publish topic; {@code null} for sinks
+     * @param latestImages where the latest image of each topic is kept for previews
+     */
+    public RuntimeNodeContext(NodeSpec spec, String deviceName, Bus bus, MsightFormats formats, NodeStats stats,
+            LatestImages latestImages) {
         this.spec = spec;
         this.deviceName = deviceName;
         this.bus = bus;
         this.formats = formats;
-        this.metrics = metrics;
+        this.stats = stats;
         this.logger = LoggerFactory.getLogger(LOGGER_PREFIX + spec.name());
         this.sourceGap = spec.kind() == NodeKind.SOURCE ? new Gap(spec.gap()) : null;
         this.publishTopic = spec.publishTopic().orElse(null);
+        this.latestImages = latestImages;
     }
 
     @Override
@@ -75,7 +79,7 @@ public final class RuntimeNodeContext implements NodeContext {
 
     @Override
     public Counter counter(String name) {
-        return metrics.counter(name);
+        return stats.counter(name);
     }
 
     @Override
@@ -84,13 +88,13 @@ public final class RuntimeNodeContext implements NodeContext {
             throw new IllegalStateException("node '" + spec.name() + "' is a sink: it has no publish-topic");
         }
         if (sourceGap != null) {
-            metrics.in().increment();
+            stats.in().increment();
             if (!sourceGap.admit()) {
                 return false;
             }
         }
         if (!bus.canCarry()) {
-            metrics.counter(LOST).increment();
+            stats.lost().increment();
             return false;
         }
         SensorData data = message.get();
@@ -98,10 +102,12 @@ public final class RuntimeNodeContext implements NodeContext {
             return false;
         }
         if (!bus.publish(publishTopic, data)) {
-            metrics.counter(LOST).increment();
+            stats.lost().increment();
             return false;
         }
-        metrics.out().increment();
+        stats.out().increment();
+        stats.published(data);
+        latestImages.offer(publishTopic, data);
         return true;
     }
 }

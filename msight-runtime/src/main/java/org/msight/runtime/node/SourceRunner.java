@@ -10,9 +10,9 @@ public final class SourceRunner extends NodeRunner {
 
     private final SourceNode source;
 
-    public SourceRunner(String name, SourceNode source, Logger log, NodeMetrics metrics, ClassLoader loader,
+    public SourceRunner(String name, SourceNode source, Logger log, NodeStats stats, ClassLoader loader,
             Backoff backoff) {
-        super(name, source, log, metrics, loader, backoff);
+        super(name, source, log, stats, loader, backoff);
         this.source = source;
     }
 

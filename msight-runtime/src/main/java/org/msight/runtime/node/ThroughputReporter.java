@@ -5,36 +5,26 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.TreeMap;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import org.msight.api.Counter;
-import org.msight.runtime.bus.Inbox;
 import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Logs one throughput line per node every interval: messages in and out per second over the
- * interval, the totals of dropped messages and errors, and the node's own counters; and the
- * totals of each node when the pipeline stops.
+ * interval, then the node's other totals ({@link NodeStats#totals()}); and the totals of each
+ * node when the pipeline stops. The rates are kept in the node's stats for the HTTP endpoint.
  */
 public final class ThroughputReporter implements AutoCloseable {
 
-    /** What is reported of one node. */
-    public record Subject(Logger log, NodeMetrics metrics, Inbox inbox) {
-    }
-
-    private final List<Subject> subjects;
+    private final List<NodeStats> nodes;
     private final Duration interval;
-    private final Map<Subject, long[]> previous = new HashMap<>();
-    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread thread = new Thread(r, "throughput-reporter");
-        thread.setDaemon(true);
-        return thread;
-    });
+    private final Map<NodeStats, long[]> previous = new HashMap<>();
+    private final ScheduledExecutorService timer = DaemonThreads.scheduler("throughput-reporter");
 
-    public ThroughputReporter(List<Subject> subjects, Duration interval) {
-        this.subjects = subjects;
+    /** @param nodes the stats of each node, their loggers named after them */
+    public ThroughputReporter(List<NodeStats> nodes, Duration interval) {
+        this.nodes = nodes;
         this.interval = interval;
     }
 
@@ -45,27 +35,25 @@ public final class ThroughputReporter implements AutoCloseable {
 
     private void report() {
         double seconds = interval.toMillis() / 1000.0;
-        for (Subject subject : subjects) {
-            long in = subject.metrics().in().count();
-            long out = subject.metrics().out().count();
-            long[] last = previous.getOrDefault(subject, new long[2]);
-            previous.put(subject, new long[] {in, out});
-            subject.log().info("throughput: {}", counts(subject, String.format(Locale.ROOT, "in %.1f/s, out %.1f/s",
-                    (in - last[0]) / seconds, (out - last[1]) / seconds)));
+        for (NodeStats node : nodes) {
+            long in = node.in().count();
+            long out = node.out().count();
+            long[] last = previous.getOrDefault(node, new long[2]);
+            previous.put(node, new long[] {in, out});
+            node.rates((in - last[0]) / seconds, (out - last[1]) / seconds);
+            logOf(node).info("throughput: {}", counts(node, String.format(Locale.ROOT, "in %.1f/s, out %.1f/s",
+                    node.inRate(), node.outRate())));
         }
     }
 
-    /** In and out as given, then dropped, malformed, errors and the node's own counters, as totals. */
-    private static String counts(Subject subject, String inAndOut) {
+    /** In and out as given, then the other totals. */
+    private static String counts(NodeStats node, String inAndOut) {
         StringBuilder line = new StringBuilder(inAndOut);
-        if (subject.inbox() != null) {
-            line.append(", dropped ").append(subject.inbox().dropped());
-            line.append(", malformed ").append(subject.inbox().malformed());
-        }
-        line.append(", errors ").append(subject.metrics().errors().count());
-        Map<String, Counter> own = new TreeMap<>(subject.metrics().all());
-        own.keySet().removeAll(List.of("in", "out", "errors"));
-        own.forEach((name, counter) -> line.append(", ").append(name).append(' ').append(counter.count()));
+        node.totals().forEach((name, total) -> {
+            if (!name.equals("in") && !name.equals("out")) {
+                line.append(", ").append(name).append(' ').append(total);
+            }
+        });
         return line.toString();
     }
 
@@ -73,9 +61,13 @@ public final class ThroughputReporter implements AutoCloseable {
     @Override
     public void close() {
         timer.shutdownNow();
-        for (Subject subject : subjects) {
-            subject.log().info("totals: {}", counts(subject, "in " + subject.metrics().in().count() + ", out "
-                    + subject.metrics().out().count()));
+        for (NodeStats node : nodes) {
+            logOf(node).info("totals: {}", counts(node, "in " + node.in().count() + ", out "
+                    + node.out().count()));
         }
+    }
+
+    private static Logger logOf(NodeStats node) {
+        return LoggerFactory.getLogger(RuntimeNodeContext.LOGGER_PREFIX + node.node());
     }
 }

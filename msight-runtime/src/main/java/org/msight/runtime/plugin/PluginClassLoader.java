@@ -4,66 +4,42 @@ import java.io.IOException;
 import java.net.URL;
 import java.net.URLClassLoader;
 import java.util.Collections;
-import java.util.Enumeration;
 import java.util.List;
 
 /**
- * The class loader of one plugin. The API the plugin compiles against (MSight's SPI, Typesafe
- * Config, SLF4J) and the JDK come from the parent, so plugin and runtime share those types;
- * everything else is looked up in the plugin's own jars first, so two plugins may carry
- * different versions of the same library.
+ * The class loader of one plugin. As in Trino, its parent is the platform class loader: a
+ * plugin sees the JDK, its own jars, and from the runtime only the API it compiles against
+ * (MSight's {@code org.msight.api} and what the API exposes, Typesafe Config and the SLF4J
+ * API), so plugin and runtime share those types. The runtime's own classes and libraries
+ * (Jedis, Logback, Micrometer, {@code org.msight.runtime}) are out of reach: a plugin that
+ * needs a library bundles it, and two plugins may carry different versions of the same one.
  */
 public final class PluginClassLoader extends URLClassLoader {
 
-    private static final List<String> PARENT_FIRST = List.of(
-            "java.", "javax.", "jdk.", "sun.", "com.sun.", "org.w3c.", "org.xml.",
-            "org.msight.api.", "com.typesafe.config.", "org.slf4j.");
+    /** The packages a plugin gets from the runtime. */
+    static final List<String> API_PACKAGES = List.of("org.msight.api.", "com.typesafe.config.", "org.slf4j.");
 
     static {
         ClassLoader.registerAsParallelCapable();
     }
 
-    /** @param pluginName the plugin's jar or folder name, which names the loader */
-    public PluginClassLoader(String pluginName, URL[] jars, ClassLoader parent) {
-        super("plugin-" + pluginName, jars, parent);
+    private final ClassLoader api;
+
+    /**
+     * @param pluginName the plugin's jar or folder name, which names the loader
+     * @param api the runtime's loader, which the API's packages come from
+     */
+    public PluginClassLoader(String pluginName, URL[] jars, ClassLoader api) {
+        super("plugin-" + pluginName, jars, ClassLoader.getPlatformClassLoader());
+        this.api = api;
     }
 
     @Override
     protected Class<?> loadClass(String name, boolean resolve) throws ClassNotFoundException {
-        if (isParentFirst(name)) {
-            return super.loadClass(name, resolve);
+        if (isApi(name)) {
+            return api.loadClass(name);
         }
-        synchronized (getClassLoadingLock(name)) {
-            Class<?> loaded = findLoadedClass(name);
-            if (loaded == null) {
-                try {
-                    loaded = findClass(name);
-                } catch (ClassNotFoundException notInPlugin) {
-                    loaded = getParent().loadClass(name);
-                }
-            }
-            if (resolve) {
-                resolveClass(loaded);
-            }
-            return loaded;
-        }
-    }
-
-    @Override
-    public URL getResource(String name) {
-        URL own = findResource(name);
-        return own != null ? own : super.getResource(name);
-    }
-
-    @Override
-    public Enumeration<URL> getResources(String name) throws IOException {
-        List<URL> all = Collections.list(findResources(name));
-        for (URL url : Collections.list(getParent().getResources(name))) {
-            if (!all.contains(url)) {
-                all.add(url);
-            }
-        }
-        return Collections.enumeration(all);
+        return super.loadClass(name, resolve);
     }
 
     /** Resources found in the plugin's own jars only. */
@@ -71,8 +47,8 @@ public final class PluginClassLoader extends URLClassLoader {
         return Collections.list(findResources(name));
     }
 
-    private static boolean isParentFirst(String className) {
-        for (String prefix : PARENT_FIRST) {
+    private static boolean isApi(String className) {
+        for (String prefix : API_PACKAGES) {
             if (className.startsWith(prefix)) {
                 return true;
             }

@@ -1,7 +1,7 @@
 package org.msight.runtime.plugin;
 
 /** A plugin that cannot be loaded; the message names it and says why. */
-public final class PluginException extends Exception {
+public class PluginException extends Exception {
 
     public PluginException(String message) {
         super(message);

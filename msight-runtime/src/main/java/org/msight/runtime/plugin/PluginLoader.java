@@ -37,23 +37,53 @@ public final class PluginLoader {
     }
 
     /**
-     * Loads every plugin.
+     * Loads every plugin. A plugin on the plugin path that cannot be loaded does not stop the
+     * others: it is listed in {@link Plugins#broken()}.
      *
-     * @param pluginPath folders to search; missing folders are skipped
-     * @throws PluginException when a plugin is broken (its message says which and why)
+     * @param pluginPath folders to search
+     * @throws PluginException when a folder does not exist or a node type on the class path is broken
      */
     public Plugins load(List<Path> pluginPath) throws PluginException {
         Map<String, NodeType> types = new LinkedHashMap<>();
         Map<String, BusType> buses = new LinkedHashMap<>();
         List<DataType> dataTypes = new ArrayList<>();
+        List<Plugins.BrokenPlugin> broken = new ArrayList<>();
         addAll(parent, "class path", types, buses, dataTypes, defaultsOn(parent, List.of()));
         for (Path folder : pluginPath) {
             for (Path plugin : pluginsIn(folder)) {
-                PluginClassLoader loader = new PluginClassLoader(plugin.getFileName().toString(), jarsOf(plugin), parent);
-                addAll(loader, plugin.toString(), types, buses, dataTypes, defaultsOn(loader, ownReferences(loader)));
+                Map<String, NodeType> own = new LinkedHashMap<>(types);
+                Map<String, BusType> ownBuses = new LinkedHashMap<>(buses);
+                List<DataType> ownDataTypes = new ArrayList<>();
+                try {
+                    PluginClassLoader loader = new PluginClassLoader(plugin.getFileName().toString(), jarsOf(plugin),
+                            parent);
+                    addAll(loader, plugin.toString(), own, ownBuses, ownDataTypes,
+                            defaultsOn(loader, ownReferences(loader)));
+                    types.putAll(own);
+                    buses.putAll(ownBuses);
+                    dataTypes.addAll(ownDataTypes);
+                } catch (PluginException | RuntimeException | LinkageError | java.util.ServiceConfigurationError e) {
+                    List<String> declared = new ArrayList<>(own.keySet().stream().filter(t -> !types.containsKey(t))
+                            .toList());
+                    ownBuses.keySet().stream().filter(b -> !buses.containsKey(b)).forEach(declared::add);
+                    String problem = e instanceof PluginException ? e.getMessage() : e.toString();
+                    broken.add(new Plugins.BrokenPlugin(plugin.toString(), problem,
+                            e instanceof BrokenTypeException typed ? List.of(typed.typeName) : declared));
+                }
             }
         }
-        return new Plugins(types, buses, dataTypes);
+        return new Plugins(types, buses, dataTypes, List.copyOf(broken));
+    }
+
+    /** A plugin whose node type or bus is known but unusable. */
+    private static final class BrokenTypeException extends PluginException {
+
+        private final String typeName;
+
+        BrokenTypeException(String typeName, String message) {
+            super(message);
+            this.typeName = typeName;
+        }
     }
 
     private void addAll(ClassLoader loader, String origin, Map<String, NodeType> types, Map<String, BusType> buses,
@@ -105,13 +135,28 @@ public final class PluginLoader {
     private static Config defaultsOf(List<Setting> settings, Config reference, String path, String kind, String name,
             String origin) throws PluginException {
         Config defaults = reference.hasPath(path) ? reference.getConfig(path) : ConfigFactory.empty();
-        for (Setting setting : settings) {
-            if (!setting.required() && !defaults.hasPath(setting.key())) {
-                throw new PluginException("plugin " + origin + ": optional setting '" + setting.key() + "' of " + kind
-                        + " '" + name + "' has no default in its reference.conf under " + path);
-            }
+        String missing = missingDefault(settings, defaults, "");
+        if (missing != null) {
+            throw new BrokenTypeException(name, "plugin " + origin + ": optional setting '" + missing + "' of " + kind
+                    + " '" + name + "' has no default in its reference.conf under " + path);
         }
         return defaults;
+    }
+
+    /** The first optional setting (nested ones included) without a default, or {@code null}. */
+    private static String missingDefault(List<Setting> settings, Config defaults, String prefix) {
+        for (Setting setting : settings) {
+            String key = prefix + setting.key();
+            if (!setting.required() && !setting.settings().isEmpty() && defaults.hasPath(key)) {
+                String nested = missingDefault(setting.settings(), defaults, key + ".");
+                if (nested != null) {
+                    return nested;
+                }
+            } else if (!setting.required() && !defaults.hasPath(key)) {
+                return key;
+            }
+        }
+        return null;
     }
 
     private static Config defaultsOn(ClassLoader loader, List<URL> references) {
@@ -140,7 +185,8 @@ public final class PluginLoader {
 
     private static List<Path> pluginsIn(Path folder) throws PluginException {
         if (!Files.isDirectory(folder)) {
-            return List.of();
+            throw new PluginException("plugin folder " + folder + (Files.exists(folder) ? " is not a folder"
+                    : " does not exist") + "; check --plugin-path and msight.plugin-path");
         }
         try (Stream<Path> entries = Files.list(folder)) {
             return entries.filter(p -> Files.isDirectory(p) || p.toString().endsWith(".jar"))

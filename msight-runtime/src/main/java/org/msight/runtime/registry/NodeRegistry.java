@@ -7,7 +7,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
@@ -16,6 +15,7 @@ import org.msight.api.data.Metadata;
 import org.msight.redis.RedisAccessException;
 import org.msight.redis.RedisFailures;
 import org.msight.redis.RedisSettings;
+import org.msight.runtime.node.DaemonThreads;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import redis.clients.jedis.Jedis;
@@ -85,11 +85,7 @@ public final class NodeRegistry implements AutoCloseable {
     private NodeRegistry(RedisSettings settings, HeartbeatSettings heartbeat) {
         this.settings = settings;
         this.heartbeat = heartbeat;
-        this.heartbeatThread = Executors.newSingleThreadScheduledExecutor(runnable -> {
-            Thread thread = new Thread(runnable, "msight-heartbeat");
-            thread.setDaemon(true);
-            return thread;
-        });
+        this.heartbeatThread = DaemonThreads.scheduler("msight-heartbeat");
     }
 
     /**

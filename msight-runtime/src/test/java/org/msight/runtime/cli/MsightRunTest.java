@@ -1,14 +1,21 @@
 package org.msight.runtime.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.msight.runtime.Pipeline;
+import org.msight.runtime.PipelineFactory;
 import org.msight.runtime.TestPipelines;
+import org.msight.runtime.http.HttpEndpoint;
+import org.msight.runtime.http.PipelineStatus;
+import org.msight.testkit.FreePorts;
 
 class MsightRunTest {
 
@@ -57,7 +64,7 @@ class MsightRunTest {
         Result result = run(file.toString());
         assertThat(result.exitCode()).isEqualTo(2);
         assertThat(result.err()).startsWith("error: " + file + ":2: nodes.src.type: unknown node type 'no-such-type';"
-                + " known types: test-collector, test-negate, test-sequence");
+                + " known types: test-collector, test-images, test-negate, test-sequence");
     }
 
     @Test
@@ -70,7 +77,7 @@ class MsightRunTest {
                 """);
         Result result = run("--check", file.toString());
         assertThat(result.exitCode()).isEqualTo(2);
-        assertThat(result.err()).isEqualTo("error: " + file + ":1: msight.stats-interval: must be longer than 0\n");
+        assertThat(result.err()).isEqualTo("error: " + file + ":1: msight.stats-interval: must be 100ms to 24h, not '0s'\n");
 
         TestPipelines.write(dir, "p.conf", "nodes {\n  src { type = test-sequence, publish-topic = t, count = -1 }\n}\n");
         result = run("--check", file.toString());
@@ -86,8 +93,8 @@ class MsightRunTest {
                 """);
         Result result = run("--check", file.toString());
         assertThat(result.exitCode()).isEqualTo(2);
-        assertThat(result.err()).isEqualTo("error: " + file + ":1: msight.registry.heartbeat: Invalid value at"
-                + " 'action-on-error': 'explode': use stop or continue\n");
+        assertThat(result.err()).isEqualTo("error: " + file + ":1: msight.registry.heartbeat.action-on-error:"
+                + " 'explode' is not one of continue, stop\n");
     }
 
     @Test
@@ -123,18 +130,135 @@ class MsightRunTest {
     void aFolderNamedPluginsIsAPluginPathNotTheCommand() throws Exception {
         Path file = TestPipelines.write(dir, "p.conf", "nodes { src { type = test-sequence, publish-topic = t } }");
         Result result = run("--plugin-path", "plugins", "--check", file.toString());
-        assertThat(result.exitCode()).as(result.err()).isZero();
-        assertThat(result.out()).contains("src", "test-sequence");
+        assertThat(result.exitCode()).isEqualTo(2);
+        assertThat(result.err()).isEqualTo("error: plugin folder plugins does not exist;"
+                + " check --plugin-path and msight.plugin-path\n");
+        assertThat(result.out()).isEmpty();
     }
 
     @Test
-    void pluginsListsTypesWithSettingsDefaultsAndDocs() {
+    void pluginsListsTypesWithSettingsDefaultsInHoconAndDocsAndTheCommonSettingsOnce() {
         Result result = run("plugins");
         assertThat(result.exitCode()).isZero();
-        assertThat(result.out()).contains("test-sequence (source)", "publishes numbered BytesData (tests)",
-                        "plugin: class path")
-                .containsPattern("count +int +100 +how many messages")
-                .containsPattern("gap +int +0 +handle one message out of every gap\\+1")
-                .containsPattern("subscribe-topic +string +\\(required\\) +the topic this node subscribes to");
+        assertThat(result.out()).contains("test-sequence (source): publishes numbered BytesData (tests)\n"
+                        + "  plugin: class path, version unknown\n"
+                        + "  count = 100    int\n"
+                        + "      how many messages\n")
+                .contains("Every node block also takes (defaults in msight.node-defaults):\n"
+                        + "  type    string, required\n"
+                        + "      the node type, from msight-run plugins\n"
+                        + "  gap = 0    int\n"
+                        + "      handle one message out of every gap+1, as MSight counts (0: all; 9: one in ten)"
+                        + " (must be 0 or more)\n")
+                .contains("  queue-capacity = 16    int\n      messages waiting for this node at most; when full the"
+                        + " oldest is dropped (sinks and processors) (must be 1 to 100000)\n")
+                .contains("  restart-backoff.initial = 200ms    duration\n");
+        assertThat(result.out().lines().filter(l -> l.startsWith("  gap"))).hasSize(1);
+        assertThat(result.out().lines().mapToInt(String::length).max().orElseThrow()).isLessThan(140);
+    }
+
+    @Test
+    void pluginsOfOneTypeAndAsJson() {
+        Result one = run("plugins", "test-collector");
+        assertThat(one.exitCode()).isZero();
+        assertThat(one.out()).startsWith("test-collector (sink): ").doesNotContain("test-sequence (source)");
+
+        Result unknown = run("plugins", "test-colector");
+        assertThat(unknown.exitCode()).isEqualTo(2);
+        assertThat(unknown.err()).isEqualTo("error: unknown node type 'test-colector' (did you mean 'test-collector'?);"
+                + " known types: test-collector, test-negate, test-sequence\n");
+
+        Result json = run("plugins", "--json", "test-sequence");
+        assertThat(json.exitCode()).isZero();
+        com.typesafe.config.Config type = com.typesafe.config.ConfigFactory.parseString("types = " + json.out())
+                .getConfigList("types").get(0);
+        assertThat(type.getString("type")).isEqualTo("test-sequence");
+        assertThat(type.getConfigList("settings")).extracting(s -> s.getString("key") + "=" + s.getString("default"))
+                .containsExactly("count=100", "interval=0ms");
+        assertThat(type.getConfigList("common-settings")).extracting(s -> s.getString("key"))
+                .contains("gap", "publish-topic", "restart-backoff.initial", "restart-backoff.max");
+    }
+
+    @Test
+    void aBrokenPluginIsAWarningAndAnErrorOnlyForAPipelineThatUsesIt() throws Exception {
+        Path plugins = java.nio.file.Files.createDirectories(dir.resolve("plugins"));
+        try (var jar = new java.util.jar.JarOutputStream(java.nio.file.Files.newOutputStream(plugins.resolve("cam.jar")))) {
+            jar.putNextEntry(new java.util.jar.JarEntry("META-INF/services/org.msight.api.NodeProvider"));
+            jar.write("com.example.MissingProvider".getBytes(StandardCharsets.UTF_8));
+        }
+        Path file = TestPipelines.write(dir, "p.conf", "nodes { src { type = test-sequence, publish-topic = t } }");
+        Result result = run("--plugin-path", plugins.toString(), "--check", file.toString());
+        assertThat(result.exitCode()).as(result.err()).isZero();
+        assertThat(result.err()).startsWith("warning: plugin " + plugins.resolve("cam.jar") + " not loaded: ")
+                .contains("com.example.MissingProvider");
+
+        TestPipelines.write(dir, "p.conf", "nodes {\n  cam { type = example-camera, publish-topic = t }\n}\n");
+        result = run("--plugin-path", plugins.toString(), "--check", file.toString());
+        assertThat(result.exitCode()).isEqualTo(2);
+        assertThat(result.err()).startsWith("error: " + file + ":2: nodes.cam.type: unknown node type 'example-camera';"
+                + " known types: test-collector, test-negate, test-sequence; it comes from a plugin that did not load:"
+                + " plugin " + plugins.resolve("cam.jar") + " not loaded: ");
+    }
+
+    @Test
+    void checkJsonDescribesTheTopologyWithNodesInFileOrder() throws Exception {
+        Path file = TestPipelines.write(dir, "p.conf", """
+                nodes {
+                  z-sink { type = test-collector, subscribe-topic = negated }
+                  neg { type = test-negate, subscribe-topic = numbers, publish-topic = negated }
+                  a-source { type = test-sequence, publish-topic = numbers, gap = 2 }
+                }
+                """);
+        Result result = run("--check", "--json", file.toString());
+        assertThat(result.exitCode()).as(result.err()).isZero();
+        com.typesafe.config.Config json = com.typesafe.config.ConfigFactory.parseString(result.out(),
+                com.typesafe.config.ConfigParseOptions.defaults().setSyntax(com.typesafe.config.ConfigSyntax.JSON));
+        assertThat(json.getString("bus")).isEqualTo("memory");
+        assertThat(json.getConfigList("nodes")).extracting(n -> n.getString("name") + " " + n.getString("kind")
+                + " " + n.getString("location")).containsExactly("z-sink sink " + file + ":2", "neg processor " + file + ":3",
+                "a-source source " + file + ":4");
+        assertThat(json.getConfigList("nodes").get(2).getInt("gap")).isEqualTo(2);
+        assertThat(json.getConfigList("topics")).extracting(t -> t.getString("name") + " " + t.getStringList("publishers")
+                + " " + t.getStringList("subscribers")).containsExactly("negated [neg] [z-sink]", "numbers [a-source] [neg]");
+
+        result = run("--check", file.toString());
+        assertThat(result.out().lines().skip(2).limit(3).map(l -> l.trim().split(" ")[0]))
+                .containsExactly("z-sink", "neg", "a-source");
+    }
+
+    @Test
+    void statusPrintsTheNodesOfARunningPipelineFromItsEndpoint() throws Exception {
+        Path file = TestPipelines.write(dir, "p.conf", """
+                msight { drain-timeout = 1s, http.port = 0 }
+                nodes {
+                  src { type = test-sequence, publish-topic = t, count = 5 }
+                  sink { type = test-collector, subscribe-topic = t }
+                }
+                """);
+        PipelineFactory.Loaded loaded = TestPipelines.load(file);
+        Pipeline pipeline = loaded.create();
+        pipeline.start();
+        try (HttpEndpoint endpoint = HttpEndpoint.start(loaded.httpSettings(), pipeline)) {
+            String url = "http://127.0.0.1:" + endpoint.port();
+            await().atMost(Duration.ofSeconds(10)).until(() -> run("status", "--url", url).out().contains("RUNNING"));
+            Result table = run("status", "--url", url);
+            assertThat(table.exitCode()).isZero();
+            assertThat(table.out()).startsWith("Device local\n")
+                    .containsPattern("src +test-sequence +source +RUNNING +\\d+\\.\\d +\\d+\\.\\d +-")
+                    .containsPattern("sink +test-collector +sink +RUNNING");
+            Result json = run("status", "--url", url, "--json");
+            assertThat(PipelineStatus.JSON.readValue(json.out(), PipelineStatus.class).nodes())
+                    .extracting(PipelineStatus.Node::name).containsExactly("src", "sink");
+        } finally {
+            pipeline.stop();
+        }
+    }
+
+    @Test
+    void statusSaysWhenNothingAnswers() {
+        Result result = run("status", "--url", "http://127.0.0.1:" + FreePorts.next());
+        assertThat(result.exitCode()).isEqualTo(1);
+        assertThat(result.err()).contains("error: nothing answers at http://127.0.0.1:",
+                "is msight-run running, with msight.http enabled on that port?");
     }
 }

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
 import org.msight.api.Backoff;
+import org.msight.api.NodeKind;
 import org.msight.api.SinkNode;
 import org.msight.api.bus.Delivery;
 import org.msight.api.data.BytesData;
@@ -47,9 +48,9 @@ class InboxRunnerTest {
 
     private InboxRunner runner(Inbox inbox, RecordingLogger log, int gap) {
         SinkNode sink = data -> handled.add(data.metadata().frameId());
-        return new InboxRunner("sink", sink, log, new NodeMetrics("sink", new SimpleMeterRegistry()),
+        return new InboxRunner("sink", sink, log, new NodeStats("sink", NodeKind.SINK, new SimpleMeterRegistry()),
                 getClass().getClassLoader(), new Backoff(Duration.ofMillis(10), Duration.ofMillis(10)), inbox, "topic",
-                gap, Duration.ofSeconds(5));
+                gap, Duration.ofSeconds(5), data -> { });
     }
 
     @Test
@@ -70,6 +71,23 @@ class InboxRunnerTest {
         assertThat(log.messages(Level.WARN)).filteredOn(m -> m.contains("malformed")).singleElement().asString()
                 .isEqualTo("Skipped 1 malformed message(s) on topic 'topic'; latest: payload should be a map but is"
                         + " an array");
+    }
+
+    @Test
+    void aMalformedMessageCannotForgeALogLineNorMakeAHugeOne() throws Exception {
+        Inbox inbox = new Inbox(10);
+        RecordingLogger log = new RecordingLogger("sink");
+        String forged = "x\n2026-12-01 10:00:00,000 - edge-01 - msight - ERROR :: forged" + "A".repeat(1 << 20);
+        inbox.deliver(delivery("forged", 0, new MalformedDataException("unknown data_type '" + forged + "'")));
+        InboxRunner runner = runner(inbox, log, 0);
+        runner.start();
+        await().atMost(Duration.ofSeconds(10)).until(() -> done.size() == 1);
+        runner.requestStop();
+        assertThat(runner.awaitFinished(Duration.ofSeconds(10))).isTrue();
+        assertThat(log.messages(Level.WARN)).filteredOn(m -> m.contains("malformed")).singleElement().asString()
+                .contains("unknown data_type 'x\\n2026-12-01 10:00:00,000 - edge-01 - msight - ERROR :: forgedAAA")
+                .doesNotContain("\n")
+                .hasSizeLessThan(1000);
     }
 
     @Test

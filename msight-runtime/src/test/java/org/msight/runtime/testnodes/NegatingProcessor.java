@@ -8,6 +8,7 @@ import org.msight.api.NodeKind;
 import org.msight.api.NodeProvider;
 import org.msight.api.ProcessorNode;
 import org.msight.api.Setting;
+import org.msight.api.SettingType;
 import org.msight.api.data.BytesData;
 import org.msight.api.data.SensorData;
 
@@ -45,11 +46,15 @@ public final class NegatingProcessor implements ProcessorNode {
 
         @Override
         public List<Setting> settings() {
-            return List.of();
+            return List.of(Setting.optional("fail-to-create", SettingType.BOOLEAN,
+                    "throw an unexpected exception from create, as a buggy plugin would"));
         }
 
         @Override
         public Node create(NodeContext context) {
+            if (context.config().getBoolean("fail-to-create")) {
+                throw new IllegalStateException("a bug in the plugin");
+            }
             return new NegatingProcessor(context);
         }
     }

@@ -2,6 +2,7 @@ package org.msight.runtime.testnodes;
 
 import java.nio.ByteBuffer;
 import java.util.List;
+import org.msight.api.EndOfInputException;
 import org.msight.api.Node;
 import org.msight.api.NodeContext;
 import org.msight.api.NodeKind;
@@ -9,15 +10,21 @@ import org.msight.api.NodeProvider;
 import org.msight.api.Setting;
 import org.msight.api.SettingType;
 import org.msight.api.SourceNode;
+import org.msight.api.UnrecoverableException;
 import org.msight.api.data.BytesData;
 import org.msight.api.data.Metadata;
 
-/** Test source: publishes BytesData carrying 1, 2, 3, ... up to {@code count}, at {@code interval}. */
+/**
+ * Test source: publishes BytesData carrying 1, 2, 3, ... up to {@code count}, at {@code interval};
+ * then finishes, or idles. May fail to open for good.
+ */
 public final class SequenceSource implements SourceNode {
 
     private final NodeContext context;
     private final long count;
     private final long intervalNanos;
+    private final boolean finish;
+    private final String unrecoverable;
     private long next = 1;
 
     SequenceSource(NodeContext context) {
@@ -27,6 +34,15 @@ public final class SequenceSource implements SourceNode {
             throw new IllegalArgumentException("count: must be 0 or more, was " + count);
         }
         this.intervalNanos = context.config().getDuration("interval").toNanos();
+        this.finish = context.config().getBoolean("finish");
+        this.unrecoverable = context.config().getString("unrecoverable");
+    }
+
+    @Override
+    public void open() throws UnrecoverableException {
+        if (!unrecoverable.isEmpty()) {
+            throw new UnrecoverableException(unrecoverable);
+        }
     }
 
     /** The sequence number a message carries. */
@@ -35,7 +51,10 @@ public final class SequenceSource implements SourceNode {
     }
 
     @Override
-    public void poll() throws InterruptedException {
+    public void poll() throws InterruptedException, EndOfInputException {
+        if (next > count && finish) {
+            throw new EndOfInputException("the sequence ended after " + count);
+        }
         if (next > count) {
             Thread.sleep(20);
             return;
@@ -68,7 +87,9 @@ public final class SequenceSource implements SourceNode {
         @Override
         public List<Setting> settings() {
             return List.of(Setting.optional("count", SettingType.INT, "how many messages"),
-                    Setting.optional("interval", SettingType.DURATION, "pause between messages"));
+                    Setting.optional("interval", SettingType.DURATION, "pause between messages"),
+                    Setting.optional("finish", SettingType.BOOLEAN, "end after the last message"),
+                    Setting.optional("unrecoverable", SettingType.STRING, "fail to open for good with this"));
         }
 
         @Override

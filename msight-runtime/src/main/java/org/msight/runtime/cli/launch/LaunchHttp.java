@@ -42,7 +42,9 @@ public final class LaunchHttp implements Callable<Integer> {
         node.put("partition-key-mode", partitionKeyMode);
         LauncherOptions.putSeconds(node, "wait", waitSeconds);
         node.put("shards", shards);
-        return Launcher.run("msight_launch_http", options, node);
+        return Launcher.run("msight_launch_http", options, node, Map.of("subscribe-topic", "-st/--subscribe-topic",
+                "url", "-u/--url", "partition-key-mode", "--partition-key-mode", "wait", "-w/--wait",
+                "shards", "--shards"));
     }
 
     public static void main(String[] args) {

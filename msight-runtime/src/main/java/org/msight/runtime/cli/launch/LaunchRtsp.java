@@ -42,7 +42,9 @@ public final class LaunchRtsp implements Callable<Integer> {
         if (resizeRatio != null) {
             node.put("resize-ratio", resizeRatio);
         }
-        return Launcher.run("msight_launch_rtsp", options, node);
+        return Launcher.run("msight_launch_rtsp", options, node, Map.of("publish-topic", "-pt/--publish-topic",
+                "sensor-name", "-sn/--sensor-name", "url", "-u/--url", "rtsp-transport", "--rtsp-transport",
+                "resize-ratio", "-r/--resize-ratio"));
     }
 
     public static void main(String[] args) {

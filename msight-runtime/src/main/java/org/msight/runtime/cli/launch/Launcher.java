@@ -5,7 +5,9 @@ import com.typesafe.config.ConfigValueFactory;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import org.msight.runtime.Runtime;
+import org.msight.runtime.PipelineFactory;
+import org.msight.runtime.config.ConfigProblem;
+import org.msight.runtime.config.PipelineConfigException;
 import org.msight.runtime.cli.MsightRun;
 
 /**
@@ -20,11 +22,13 @@ final class Launcher {
     }
 
     /**
-     * Runs node {@code name} from {@code node}'s settings until SIGINT or SIGTERM.
+     * Runs node {@code name} from {@code node}'s settings until SIGINT or SIGTERM. The settings
+     * are checked as a pipeline file's are, before Redis is reached; a problem names its flag.
      *
+     * @param flags the flag of each node setting the launcher sets, by setting key
      * @return the exit code
      */
-    static int run(String command, LauncherOptions options, Map<String, Object> node) {
+    static int run(String command, LauncherOptions options, Map<String, Object> node, Map<String, String> flags) {
         String backend = System.getenv().getOrDefault(BACKEND_VARIABLE, "redis").strip().toLowerCase(Locale.ROOT);
         if (!LauncherOptions.BACKENDS.contains(backend)) {
             System.err.println("error: " + BACKEND_VARIABLE + "='" + System.getenv(BACKEND_VARIABLE)
@@ -34,6 +38,14 @@ final class Launcher {
         Config pipeline = ConfigValueFactory.fromMap(Map.of(
                 "msight", options.runtimeBlock(backend),
                 "nodes", Map.of(options.name, node))).toConfig();
-        return MsightRun.runPipeline(new Runtime(List.of()), runtime -> runtime.load(command, pipeline));
+        Map<String, String> flagsByPath = options.flagsByPath(flags);
+        return MsightRun.runPipeline(new PipelineFactory(List.of()), factory -> {
+            try {
+                return factory.load(command, pipeline);
+            } catch (PipelineConfigException e) {
+                throw new PipelineConfigException(e.problems().stream().map(p -> new ConfigProblem(command,
+                        flagsByPath.getOrDefault(p.key(), p.key()), p.message())).toList());
+            }
+        });
     }
 }

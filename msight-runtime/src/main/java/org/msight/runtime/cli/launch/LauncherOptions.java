@@ -3,6 +3,7 @@ package org.msight.runtime.cli.launch;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.msight.runtime.config.ConfigProblem;
 import picocli.CommandLine.Option;
 
 /** The flags every MSight launcher takes (MSight's {@code msight_launch_*} common arguments). */
@@ -35,6 +36,10 @@ final class LauncherOptions {
             description = "What a heartbeat error does: stop the node, or continue (default).")
     String actionOnError;
 
+    @Option(names = "--http-port", paramLabel = "PORT",
+            description = "Serve /metrics, /health, /ready, /nodes and previews on 127.0.0.1:PORT (default: no endpoint).")
+    Integer httpPort;
+
     @Option(names = "--group-id", description = "Subscribers: share the topic with the nodes of this group, each"
             + " message to one of them (NATS queue group, Kafka consumer group; Kafka's default: <name>_group).")
     String groupId;
@@ -60,7 +65,27 @@ final class LauncherOptions {
             msight.put("logging-level", loggingLevel);
         }
         msight.put("registry", Map.of("enabled", true, "heartbeat", heartbeat));
+        msight.put("http", httpPort == null ? Map.of("enabled", false) : Map.of("enabled", true, "port", httpPort));
         return msight;
+    }
+
+    /**
+     * The flag behind each key of the pipeline these options build, for messages: the common
+     * flags, and {@code nodeFlags} (by node setting key) of the launcher's own.
+     */
+    Map<String, String> flagsByPath(Map<String, String> nodeFlags) {
+        String node = "nodes." + ConfigProblem.quoted(name);
+        Map<String, String> flags = new LinkedHashMap<>();
+        flags.put(node, "-n/--name");
+        flags.put(node + ".gap", "-g/--gap");
+        nodeFlags.forEach((key, flag) -> flags.put(node + "." + key, flag));
+        flags.put("msight.logging-level", "--logging-level");
+        String heartbeat = "msight.registry.heartbeat.";
+        flags.put(heartbeat + "update-interval", "--heartbeat-update-interval");
+        flags.put(heartbeat + "tolerance", "--heartbeat-tolerance");
+        flags.put(heartbeat + "checking-duration", "--heartbeat-checking-duration");
+        flags.put(heartbeat + "action-on-error", "--action-on-error");
+        return flags;
     }
 
     /** A node block of {@code type} with the common node flags. */

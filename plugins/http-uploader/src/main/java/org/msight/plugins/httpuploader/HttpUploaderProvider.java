@@ -1,6 +1,7 @@
 package org.msight.plugins.httpuploader;
 
 import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
 import org.msight.api.Node;
 import org.msight.api.NodeContext;
@@ -33,23 +34,38 @@ public final class HttpUploaderProvider implements NodeProvider {
     @Override
     public List<Setting> settings() {
         return List.of(
-                Setting.required("url", SettingType.STRING, "where to POST, http:// or https://"),
-                Setting.optional("headers", SettingType.OBJECT, "extra request headers; values are never logged"),
+                Setting.required("url", SettingType.STRING, "where to POST, http:// or https://").url("http", "https"),
+                Setting.optional("headers", SettingType.OBJECT, "extra request headers; values are never logged")
+                        .secret(),
                 Setting.oneOf("partition-key-mode", "how partition keys are made: POSIX time, or <sensor_name><n>",
                         "random", "sensor_name"),
-                Setting.optional("shards", SettingType.INT, "how many keys mode sensor_name cycles through"),
-                Setting.optional("wait", SettingType.DURATION, "delay before the first upload"),
+                Setting.optional("shards", SettingType.INT, "how many keys mode sensor_name cycles through")
+                        .between(1, 1_000_000),
+                Setting.optional("wait", SettingType.DURATION, "delay before the first upload")
+                        .between(Duration.ZERO, Duration.ofDays(1)),
                 Setting.oneOf("log-uploads-at", "level of the two log lines per upload", "info", "debug"),
-                Setting.optional("connect-timeout", SettingType.DURATION, "time to establish a connection"),
-                Setting.optional("response-timeout", SettingType.DURATION, "time to wait for the server's response"),
-                Setting.optional("max-in-flight", SettingType.INT, "uploads under way at most"),
-                Setting.optional("retries", SettingType.INT, "attempts after the first before an upload counts as failed"),
-                Setting.optional("retry-backoff", SettingType.OBJECT,
-                        "wait before a retry: { initial, max }, doubling"),
+                Setting.optional("connect-timeout", SettingType.DURATION, "time to establish a connection")
+                        .between(Duration.ofMillis(1), Duration.ofHours(1)),
+                Setting.optional("response-timeout", SettingType.DURATION, "time to wait for the server's response")
+                        .between(Duration.ofMillis(1), Duration.ofHours(1)),
+                // each upload in flight holds a connection and a thread: hundreds already swamp a small device
+                Setting.optional("max-in-flight", SettingType.INT, "uploads under way at most").between(1, 256),
+                Setting.optional("retries", SettingType.INT, "attempts after the first before an upload counts as failed")
+                        .between(0, 100),
+                Setting.backoff("retry-backoff", "wait before a retry: { initial, max }, doubling"),
                 Setting.optional("retry-statuses", SettingType.STRING_LIST,
                         "retried response statuses: codes or classes (5xx); only 408 and 429 of the 4xx"),
-                Setting.optional("tls", SettingType.OBJECT, "TLS trust (ca-file or trust-store) and client"
-                        + " certificate (cert-file and key-file, or key-store) for https:// URLs"));
+                Setting.block("tls", "TLS trust (ca-file or trust-store) and client certificate (cert-file and"
+                                + " key-file, or key-store) for https:// URLs",
+                        Setting.optional("ca-file", SettingType.STRING, "PEM file of the server's CA certificate(s)"),
+                        Setting.optional("trust-store", SettingType.STRING, "PKCS12 or JKS trust store file"),
+                        Setting.optional("trust-store-password", SettingType.STRING, "the trust store's password")
+                                .secret(),
+                        Setting.optional("cert-file", SettingType.STRING, "PEM client certificate (chain)"),
+                        Setting.optional("key-file", SettingType.STRING, "unencrypted PEM key of the client certificate"),
+                        Setting.optional("key-store", SettingType.STRING, "PKCS12 or JKS key store file"),
+                        Setting.optional("key-store-password", SettingType.STRING, "the key store's password")
+                                .secret()));
     }
 
     @Override

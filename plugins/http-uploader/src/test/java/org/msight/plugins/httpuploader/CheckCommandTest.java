@@ -21,10 +21,10 @@ class CheckCommandTest {
     @ParameterizedTest
     @CsvSource(delimiter = '|', value = {
         // a user name holding '@': java.net.URI cannot read it
-        "john@corp.example:s3cret@127.0.0.1:8080/in | url: must be http://host[:port][/path] or https://..., was"
+        "john@corp.example:s3cret@127.0.0.1:8080/in | url: must be a URL http://... or https://..., not"
                 + " 'http://***@127.0.0.1:8080/in'",
         // a token as the user name, in a URL that is not valid
-        "s3cret@127.0.0.1:80 80/in | url: not a valid URL",
+        "s3cret@127.0.0.1:80 80/in | url: must be a URL http://... or https://..., not 'http://***@127.0.0.1:80 80/in'",
     })
     void theUploadUrlIsShownWithoutItsUserInfo(String url, String problem) throws Exception {
         Path file = Files.writeString(dir.resolve("p.conf"), """

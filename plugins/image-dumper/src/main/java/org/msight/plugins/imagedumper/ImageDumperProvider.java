@@ -14,11 +14,11 @@ import org.msight.api.SettingType;
 public final class ImageDumperProvider implements NodeProvider {
 
     private static final List<Setting> SETTINGS = List.of(
-            Setting.required("folder", SettingType.STRING, "Folder the JPEG files go to; created when missing"),
+            Setting.required("folder", SettingType.STRING, "Folder the JPEG files go to; created when missing").nonEmpty(),
             Setting.optional("file-name", SettingType.STRING,
                     "File name pattern with {sensor}, {time} (capture time, UTC) and {frame} (frame id)"),
             Setting.optional("max-files", SettingType.INT,
-                    "Keep at most this many files, deleting the oldest; 0 keeps them all"));
+                    "Keep at most this many files, deleting the oldest; 0 keeps them all").atLeast(0));
 
     @Override
     public String type() {
@@ -43,14 +43,7 @@ public final class ImageDumperProvider implements NodeProvider {
     @Override
     public Node create(NodeContext context) {
         Config config = context.config();
-        String folder = config.getString("folder").trim();
-        if (folder.isEmpty()) {
-            throw new IllegalArgumentException("folder: must not be empty");
-        }
-        int maxFiles = config.getInt("max-files");
-        if (maxFiles < 0) {
-            throw new IllegalArgumentException("max-files: must be 0 (keep all) or more, not " + maxFiles);
-        }
-        return new ImageDumperNode(context, Path.of(folder), new FileNamePattern(config.getString("file-name")), maxFiles);
+        return new ImageDumperNode(context, Path.of(config.getString("folder").trim()),
+                new FileNamePattern(config.getString("file-name")), config.getInt("max-files"));
     }
 }

@@ -17,6 +17,7 @@ import org.msight.api.data.BytesData;
 import org.msight.api.data.ImageData;
 import org.msight.api.data.Metadata;
 import org.msight.api.data.SensorData;
+import org.msight.runtime.PipelineFactory;
 import org.msight.testkit.RecordingLogger;
 import org.msight.testkit.TestNodeContext;
 import org.slf4j.event.Level;
@@ -105,9 +106,18 @@ class ImageDumperTest {
                 .hasMessageStartingWith("file-name: must hold {frame} or {time}");
         assertThatThrownBy(() -> dumper("folder = \"" + dir + "\", file-name = \"{camera}-{frame}.jpg\""))
                 .hasMessageStartingWith("file-name: knows only {sensor}, {time} and {frame}");
-        assertThatThrownBy(() -> dumper("folder = \"" + dir + "\", max-files = -1"))
-                .hasMessage("max-files: must be 0 (keep all) or more, not -1");
-        assertThatThrownBy(() -> dumper("folder = \" \"")).hasMessage("folder: must not be empty");
+    }
+
+    @Test
+    void declaredLimitsAreCheckedByTheRuntime() {
+        assertThatThrownBy(() -> load("folder = \"" + dir + "\", max-files = -1"))
+                .hasMessage("test:1: nodes.dump.max-files: must be 0 or more, not -1");
+        assertThatThrownBy(() -> load("folder = \" \"")).hasMessage("test:1: nodes.dump.folder: must not be empty, not ' '");
+    }
+
+    private static void load(String settings) throws Exception {
+        new PipelineFactory(List.of()).load("test", ConfigFactory.parseString(
+                "nodes.dump { type = image-dumper, subscribe-topic = images, " + settings + " }"));
     }
 
     @Test

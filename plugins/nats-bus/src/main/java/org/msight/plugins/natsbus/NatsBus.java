@@ -208,8 +208,7 @@ public final class NatsBus implements Bus {
 
         @Override
         public String description() {
-            return "NATS in MSight's wire format: subject = topic, queue group = group-id; at most once (core, as"
-                    + " MSight), or at least once with jetstream.enabled";
+            return "NATS in MSight's wire format, queue group = group-id; at most once, or at least once with JetStream";
         }
 
         @Override

@@ -35,20 +35,25 @@ record NatsSettings(List<String> servers, String username, String password, Stri
 
     static final List<Setting> SETTINGS = List.of(
             Setting.optional("servers", SettingType.STRING,
-                    "servers, as MSight writes them: \"['nats://host:4222']\" (MSIGHT_NATS_SERVERS)"),
+                    "servers, as MSight writes them: \"['nats://host:4222']\" (MSIGHT_NATS_SERVERS)").nonEmpty(),
             Setting.optional("username", SettingType.STRING, "user; empty for none (MSIGHT_NATS_USERNAME)"),
-            Setting.optional("password", SettingType.STRING, "password; never logged (MSIGHT_NATS_PASSWORD)"),
-            Setting.optional("token", SettingType.STRING, "token; never logged (MSIGHT_NATS_TOKEN)"),
-            Setting.optional("nkey-seed", SettingType.STRING, "NKey seed; never logged (MSIGHT_NATS_NKEY_SEED)"),
+            Setting.optional("password", SettingType.STRING, "password (MSIGHT_NATS_PASSWORD)").secret(),
+            Setting.optional("token", SettingType.STRING, "token (MSIGHT_NATS_TOKEN)").secret(),
+            Setting.optional("nkey-seed", SettingType.STRING, "NKey seed (MSIGHT_NATS_NKEY_SEED)").secret(),
             Setting.optional("user-credentials", SettingType.STRING,
                     "a .creds file (MSIGHT_NATS_USER_CREDENTIALS)"),
-            Setting.optional("tls", SettingType.OBJECT,
-                    "{ enabled, ca-cert-file, cert-file, key-file } (MSIGHT_NATS_USE_TLS, MSIGHT_NATS_TLS_*)"),
+            Setting.block("tls", "TLS (MSIGHT_NATS_USE_TLS, MSIGHT_NATS_TLS_*)",
+                    Setting.optional("enabled", SettingType.STRING, "connect with TLS: true, 1 or yes"),
+                    Setting.optional("ca-cert-file", SettingType.STRING, "PEM CA; empty for the JVM's trust store"),
+                    Setting.optional("cert-file", SettingType.STRING, "PEM client certificate; empty for none"),
+                    Setting.optional("key-file", SettingType.STRING, "its PKCS#8 PEM key; empty for none")),
             Setting.optional("connect-timeout", SettingType.DURATION,
                     "time to connect; a server unreachable at start is an error"),
             Setting.optional("reconnect-wait", SettingType.DURATION, "wait between reconnection attempts"),
-            Setting.optional("jetstream", SettingType.OBJECT,
-                    "{ enabled, max-age, ack-wait }: a stream per topic, a durable consumer per group"));
+            Setting.block("jetstream", "at least once: a stream per topic, a durable consumer per group",
+                    Setting.optional("enabled", SettingType.BOOLEAN, "JetStream instead of core NATS"),
+                    Setting.optional("max-age", SettingType.DURATION, "how long a stream keeps messages"),
+                    Setting.optional("ack-wait", SettingType.DURATION, "redelivery after this without acknowledgement")));
 
     /**
      * Settings from a {@code msight.nats} block.

@@ -76,8 +76,7 @@ public final class RedisBus implements Bus {
 
         @Override
         public String description() {
-            return "Redis pub/sub in MSight's wire format, across processes and with Python MSight; at most once,"
-                    + " every subscriber gets every message";
+            return "Redis pub/sub in MSight's wire format; every subscriber gets every message, at most once";
         }
 
         @Override

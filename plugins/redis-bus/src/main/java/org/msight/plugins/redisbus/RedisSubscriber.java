@@ -27,12 +27,17 @@ import redis.clients.jedis.Jedis;
  * backoff and resubscribes when the connection drops. A subscribed connection waits for
  * messages without a time limit, so a keep-alive thread pings Redis every socket timeout and
  * drops the connection when nothing has come for two of them: a network path that died without
- * a reset is noticed in seconds, not hours.
+ * a reset is noticed in seconds, not hours. A connection closed while Redis kept running (the
+ * same {@code run_id} before and after) is not reported as Redis unreachable but as what Redis
+ * does to a subscriber that reads too slowly, with the setting that governs it: Redis 7.0 does
+ * not count these closings, so this is what can be told from the outside.
  */
 final class RedisSubscriber implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(RedisBus.class);
     private static final String NAME = "subscriber";
+    private static final String RUN_ID = "run_id:";
+    private static final long SLOW_CLOSING_LOG_INTERVAL_NANOS = TimeUnit.MINUTES.toNanos(1);
 
     private final RedisSettings settings;
     private final MsightFormats formats;
@@ -45,6 +50,8 @@ final class RedisSubscriber implements AutoCloseable {
     private volatile Jedis jedis;
     private volatile Listener listener;
     private volatile boolean closed;
+    private long slowClosings; // since the last line about them
+    private long lastSlowClosingLogNanos = System.nanoTime() - SLOW_CLOSING_LOG_INTERVAL_NANOS;
 
     RedisSubscriber(RedisSettings settings, MsightFormats formats, Outages outages) {
         this.settings = settings;
@@ -91,8 +98,10 @@ final class RedisSubscriber implements AutoCloseable {
     private void run() {
         Backoff backoff = new Backoff(settings.backoffInitial(), settings.backoffMax());
         while (!closed) {
+            String runId = null;
             try (Jedis connection = settings.connect(settings.socketTimeout())) {
                 jedis = connection;
+                runId = runId(connection);
                 Set<String> topics = Set.copyOf(receivers.keySet());
                 Listener subscription = new Listener(connection, backoff, topics);
                 listener = subscription;
@@ -101,7 +110,12 @@ final class RedisSubscriber implements AutoCloseable {
                 }
             } catch (RuntimeException e) {
                 if (!closed) {
-                    outages.down(NAME, RedisFailures.describe(settings, e));
+                    Listener dropped = listener;
+                    if ((dropped == null || !dropped.silent) && stillRunning(runId)) {
+                        closedWhileRedisRuns();
+                    } else {
+                        outages.down(NAME, RedisFailures.describe(settings, e));
+                    }
                     sleep(backoff.next().toMillis());
                 }
             } catch (Error e) { // such as a reply too large for memory: this thread must live on
@@ -113,6 +127,47 @@ final class RedisSubscriber implements AutoCloseable {
                 listener = null;
                 jedis = null;
             }
+        }
+    }
+
+    /**
+     * Not an outage (Redis is there; the subscriber reconnects at once) but lost messages: said
+     * at most once a minute, with how many times it happened.
+     */
+    private void closedWhileRedisRuns() {
+        slowClosings++;
+        long now = System.nanoTime();
+        if (now - lastSlowClosingLogNanos >= SLOW_CLOSING_LOG_INTERVAL_NANOS) {
+            LOG.warn("Redis at {} closed this subscriber ({} time{} since the last such line) while it kept running,"
+                    + " as it does when a subscriber reads more slowly than messages are published and its pub/sub"
+                    + " output buffer passes client-output-buffer-limit (pubsub: 32mb, or 8mb for 60 s, by default);"
+                    + " the messages in that buffer are lost. Raise the limit on the Redis server, or lighten what the"
+                    + " subscribing nodes decode; reconnecting", settings.address(), slowClosings,
+                    slowClosings == 1 ? "" : "s");
+            lastSlowClosingLogNanos = now;
+            slowClosings = 0;
+        }
+    }
+
+    /** The {@code run_id} of the Redis server, new at each start; {@code null} when it does not say. */
+    private static String runId(Jedis connection) {
+        try {
+            return connection.info("server").lines().filter(line -> line.startsWith(RUN_ID))
+                    .map(line -> line.substring(RUN_ID.length()).strip()).findFirst().orElse(null);
+        } catch (RuntimeException e) {
+            return null;
+        }
+    }
+
+    /** Whether the Redis server that had {@code runId} is reachable and has not restarted since. */
+    private boolean stillRunning(String runId) {
+        if (runId == null) {
+            return false;
+        }
+        try (Jedis probe = settings.connect(settings.socketTimeout())) {
+            return runId.equals(runId(probe));
+        } catch (RuntimeException e) {
+            return false; // Redis is away: that is the failure
         }
     }
 
@@ -137,6 +192,7 @@ final class RedisSubscriber implements AutoCloseable {
         if (silentNanos > 2 * settings.socketTimeout().toNanos()) {
             outages.down(NAME, "Redis at " + settings.address() + " stopped answering (nothing for "
                     + TimeUnit.NANOSECONDS.toMillis(silentNanos) + " ms)");
+            current.silent = true;
             try {
                 current.connection.disconnect();
             } catch (RuntimeException ignored) {
@@ -202,6 +258,8 @@ final class RedisSubscriber implements AutoCloseable {
         private boolean confirmed;
         /** System.nanoTime() when Redis last sent anything on this connection. */
         volatile long lastHeard = System.nanoTime();
+        /** Whether the keep-alive dropped this connection for its silence. */
+        volatile boolean silent;
 
         Listener(Jedis connection, Backoff backoff, Set<String> topics) {
             this.connection = connection;

@@ -8,23 +8,29 @@ import static org.msight.redis.RedisTests.settings;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.msight.api.bus.Delivery;
+import org.msight.api.bus.Receiver;
 import org.msight.api.bus.Subscription;
-import org.msight.api.data.MalformedDataException;
 import org.msight.api.data.ImageData;
+import org.msight.api.data.MalformedDataException;
 import org.msight.api.data.Metadata;
 import org.msight.api.data.SensorData;
 import org.msight.codec.MsightCodec;
 import org.msight.redis.RedisAccessException;
 import org.msight.redis.RedisSettings;
+import org.msight.redis.RedisTests;
 import org.msight.runtime.bus.Inbox;
 import org.msight.testkit.LogCapture;
-import org.msight.testkit.Waits;
 import org.msight.testkit.RedisTestServer;
+import org.msight.testkit.Waits;
 import redis.clients.jedis.Jedis;
 
 class RedisBusTest {
@@ -92,7 +98,13 @@ class RedisBusTest {
         await("a message to get through", () -> {
             publisher.publish(TOPIC, data);
             try {
-                return inbox.poll(50, TimeUnit.MILLISECONDS) != null;
+                for (Delivery next = inbox.poll(50, TimeUnit.MILLISECONDS); next != null; next = inbox.poll(0,
+                        TimeUnit.MILLISECONDS)) {
+                    if (next.data().metadata().frameId() == data.metadata().frameId()) {
+                        return true;
+                    }
+                }
+                return false;
             } catch (InterruptedException e) {
                 throw new IllegalStateException(e);
             }
@@ -144,6 +156,74 @@ class RedisBusTest {
     }
 
     @Test
+    void bothSidesReachRedisOverAUnixSocketAndTheSubscriberKeepsItsConnection(@TempDir Path dir) throws Exception {
+        Path socket = dir.resolve("redis.sock");
+        server = new RedisTestServer(List.of("--unixsocket", socket.toString(), "--unixsocketperm", "700")).start();
+        Inbox inbox = connectTwoBuses(RedisTests.unixSettings(socket));
+        assertThat(publisher.publish(TOPIC, image(20))).isTrue();
+        assertThat(inbox.poll(Waits.GENEROUS.toSeconds(), TimeUnit.SECONDS).data().metadata().frameId())
+                .isEqualTo(1020);
+        try (Jedis raw = settings(server.port(), null).connect(Duration.ofSeconds(2))) {
+            long before = pingsAnswered(raw);
+            // the keep-alive pings the subscribed connection while its read waits for messages
+            await("three keep-alive pings over the socket", () -> pingsAnswered(raw) >= before + 3);
+        }
+        assertThat(publisher.publish(TOPIC, image(21))).isTrue();
+        assertThat(inbox.poll(Waits.GENEROUS.toSeconds(), TimeUnit.SECONDS).data().metadata().frameId())
+                .isEqualTo(1021);
+        assertThat(log.messages()).noneMatch(m -> m.contains("stopped answering"));
+    }
+
+    @Test
+    void aSubscriberRedisClosesForReadingTooSlowlyIsToldApartFromAnUnreachableRedis() throws Exception {
+        // Redis closes a pub/sub client whose unsent replies pass 64 kB (32 MB by default)
+        server = new RedisTestServer(List.of("--client-output-buffer-limit", "pubsub 64kb 0 0")).start();
+        RedisSettings settings = settings(server.port(), null);
+        Inbox inbox = new Inbox(100);
+        Receiver slow = new Receiver() { // the subscriber thread hands each message over slowly
+            @Override
+            public void deliver(Delivery delivery) {
+                try {
+                    Thread.sleep(20);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                inbox.deliver(delivery);
+            }
+
+            @Override
+            public int remainingCapacity() {
+                return inbox.remainingCapacity();
+            }
+
+            @Override
+            public void countMalformed() {
+                inbox.countMalformed();
+            }
+        };
+        publisher = new RedisBus(settings, codec);
+        subscriber = new RedisBus(settings, codec);
+        subscriber.subscribe(new Subscription(TOPIC, "uploader", Optional.empty(), slow));
+        subscriber.start();
+        publisher.start();
+        awaitSubscribed(settings);
+        ImageData big = ImageData.jpeg(image(16).metadata(), new byte[128 * 1024], 8, 16);
+        for (int i = 0; i < 200; i++) { // 25 MB: more than the socket buffers between Redis and the subscriber hold
+            publisher.publish(TOPIC, big);
+        }
+        String closed = log.await("the closing to be logged", m -> m.contains("closed this subscriber"));
+        assertThat(closed).isEqualTo("Redis at 127.0.0.1:" + server.port() + " closed this subscriber (1 time since"
+                + " the last such line) while it kept running, as it does when a subscriber reads more slowly than"
+                + " messages are published and its pub/sub output buffer passes client-output-buffer-limit (pubsub:"
+                + " 32mb, or 8mb for 60 s, by default); the messages in that buffer are lost. Raise the limit on the"
+                + " Redis server, or lighten what the subscribing nodes decode; reconnecting");
+        publishUntilReceived(inbox, image(17));
+        assertThat(log.messages()).as("one line a minute at most, and no outage")
+                .filteredOn(m -> m.contains("closed this subscriber")).hasSize(1);
+        assertThat(log.messages()).noneMatch(m -> m.startsWith("Redis unreachable") || m.contains("restored"));
+    }
+
+    @Test
     void aConnectionThatGoesSilentIsDroppedAndTheSubscriberReconnects() throws Exception {
         Inbox inbox = connectTwoBusesThroughAProxy();
         int connected = proxy.connections(); // the subscribing bus's publisher and subscriber
@@ -159,7 +239,8 @@ class RedisBusTest {
         publishUntilReceived(inbox, image(12));
         assertThat(proxy.connections()).isEqualTo(connected + 1);
         assertThat(log.messages()).anyMatch(m -> m.startsWith("Redis at 127.0.0.1:" + proxy.port()
-                + " stopped answering (nothing for ") && m.endsWith(" ms); retrying"));
+                + " stopped answering (nothing for ") && m.endsWith(" ms); retrying"))
+                .noneMatch(m -> m.contains("closed this subscriber"));
     }
 
     @Test

@@ -29,7 +29,7 @@ class RedisTlsTest {
     }
 
     private RedisSettings settings(RedisSettings.Tls tls) {
-        return new RedisSettings("127.0.0.1", server.port(), 0, null, null, tls, Duration.ofSeconds(2),
+        return new RedisSettings("127.0.0.1", server.port(), null, 0, null, null, tls, Duration.ofSeconds(2),
                 Duration.ofSeconds(2), Duration.ofMillis(300), Duration.ofMillis(50), Duration.ofMillis(300));
     }
 

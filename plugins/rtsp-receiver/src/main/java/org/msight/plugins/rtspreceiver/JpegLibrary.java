@@ -7,9 +7,9 @@ import org.slf4j.LoggerFactory;
 /** The library that compresses the receiver's JPEGs: the {@code jpeg-encoder} setting. */
 enum JpegLibrary {
 
-    /** libjpeg-turbo's TurboJPEG: about half the CPU of FFmpeg's encoder per frame. */
+    /** libjpeg-turbo's TurboJPEG: OpenCV's JPEGs, about two thirds of the CPU of FFmpeg's encoder. */
     TURBOJPEG,
-    /** FFmpeg's MJPEG encoder, always there: the fallback. */
+    /** FFmpeg's MJPEG encoder, always there: the fallback; smaller JPEGs at the same PSNR. */
     FFMPEG;
 
     private static final Logger LOG = LoggerFactory.getLogger(JpegLibrary.class);

@@ -19,35 +19,22 @@ import org.msight.api.Secrets;
  * @param readTimeout limit for waiting for the next frame; longer is an outage
  * @param maxFrameRate frames per second offered for publishing at most; 0 for no limit
  * @param loop whether an input that ends (a file) is opened again at once
+ * @param realtime whether files and test sources are read at their own frame rate
  * @param threads video decoder threads; 0 lets FFmpeg choose
  * @param jpegEncoder the library that compresses the JPEGs
  */
 record ReceiverSettings(String url, String format, String rtspTransport, double resizeRatio, int jpegQuality,
         boolean fullRange, Duration connectTimeout, Duration readTimeout, double maxFrameRate, boolean loop,
-        int threads, JpegLibrary jpegEncoder) {
+        boolean realtime, int threads, JpegLibrary jpegEncoder) {
 
-    /** Reads and checks a node's block; throws {@link IllegalArgumentException} naming the key. */
+    /** Reads a node's block, which the runtime has checked against the provider's declared settings. */
     static ReceiverSettings from(Config config) {
-        String url = config.getString("url").trim();
-        require(!url.isEmpty(), "url", "must not be empty");
-        String transport = config.getString("rtsp-transport").toLowerCase(Locale.ROOT);
-        require(transport.equals("tcp") || transport.equals("udp"), "rtsp-transport",
-                "must be tcp or udp, not '" + transport + "'");
-        double resizeRatio = config.getDouble("resize-ratio");
-        require(resizeRatio > 0 && resizeRatio <= 4, "resize-ratio", "must be above 0 and at most 4, not " + resizeRatio);
-        int quality = config.getInt("jpeg-quality");
-        require(quality >= 1 && quality <= 100, "jpeg-quality", "must be from 1 to 100, not " + quality);
-        Duration connectTimeout = config.getDuration("connect-timeout");
-        require(connectTimeout.toMillis() > 0, "connect-timeout", "must be positive");
-        Duration readTimeout = config.getDuration("read-timeout");
-        require(readTimeout.toMillis() > 0, "read-timeout", "must be positive");
-        double maxFrameRate = config.getDouble("max-frame-rate");
-        require(maxFrameRate >= 0, "max-frame-rate", "must be 0 (no limit) or more, not " + maxFrameRate);
-        int threads = config.getInt("threads");
-        require(threads >= 0 && threads <= 64, "threads", "must be from 0 (automatic) to 64, not " + threads);
-        return new ReceiverSettings(url, config.getString("format").trim(), transport, resizeRatio, quality,
-                config.getBoolean("full-range"), connectTimeout, readTimeout, maxFrameRate,
-                config.getBoolean("loop"), threads, JpegLibrary.forSetting(config.getString("jpeg-encoder").trim()));
+        return new ReceiverSettings(config.getString("url").trim(), config.getString("format").trim(),
+                config.getString("rtsp-transport"), config.getDouble("resize-ratio"), config.getInt("jpeg-quality"),
+                config.getBoolean("full-range"), config.getDuration("connect-timeout"), config.getDuration("read-timeout"),
+                config.getDouble("max-frame-rate"), config.getBoolean("loop"), config.getBoolean("realtime"),
+                config.getInt("threads"),
+                JpegLibrary.forSetting(config.getString("jpeg-encoder").trim()));
     }
 
     /** The settings as they may be logged: the URL's password masked. */
@@ -56,7 +43,7 @@ record ReceiverSettings(String url, String format, String rtspTransport, double 
         return "ReceiverSettings[url=" + Secrets.redactUrl(url) + ", format=" + format + ", rtspTransport="
                 + rtspTransport + ", resizeRatio=" + resizeRatio + ", jpegQuality=" + jpegQuality + ", fullRange="
                 + fullRange + ", connectTimeout=" + connectTimeout + ", readTimeout=" + readTimeout
-                + ", maxFrameRate=" + maxFrameRate + ", loop=" + loop + ", threads=" + threads + ", jpegEncoder="
+                + ", maxFrameRate=" + maxFrameRate + ", loop=" + loop + ", realtime=" + realtime + ", threads=" + threads + ", jpegEncoder="
                 + jpegEncoder + "]";
     }
 
@@ -66,9 +53,11 @@ record ReceiverSettings(String url, String format, String rtspTransport, double 
         return lower.startsWith("rtsp://") || lower.startsWith("rtsps://");
     }
 
-    private static void require(boolean condition, String key, String problem) {
-        if (!condition) {
-            throw new IllegalArgumentException(key + ": " + problem);
-        }
+    /**
+     * Whether the url is a network stream (a camera: rtsp://, http://, udp://...), not a file or
+     * a test source: a network stream that ends is an outage, and it sets its own pace.
+     */
+    boolean isNetwork() {
+        return url.matches("(?i)^[a-z][a-z0-9+.-]*://.*") && !url.toLowerCase(Locale.ROOT).startsWith("file:");
     }
 }

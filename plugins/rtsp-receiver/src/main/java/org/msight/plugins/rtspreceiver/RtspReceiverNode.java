@@ -2,18 +2,23 @@ package org.msight.plugins.rtspreceiver;
 
 import org.bytedeco.ffmpeg.avutil.AVFrame;
 import org.msight.api.Counter;
+import org.msight.api.EndOfInputException;
 import org.msight.api.NodeContext;
 import org.msight.api.RetriableException;
 import org.msight.api.SourceNode;
+import org.msight.api.UnrecoverableException;
 import org.msight.api.data.ImageData;
 import org.msight.api.data.Metadata;
 
 /**
  * Reads a camera (or file, or FFmpeg test source) and publishes its frames as JPEG
  * {@link ImageData}. Every frame is decoded, but only the frames the runtime will publish (gap,
- * {@code max-frame-rate}) are scaled and encoded, counted as {@code encoded}. An input that
+ * {@code max-frame-rate}) are scaled and encoded, counted as {@code encoded}. Files and test
+ * sources are read at their own frame rate unless {@code realtime = false}. A camera that
  * cannot be opened, ends, or sends nothing for the read timeout is reported with a
  * {@link RetriableException}: the runtime reconnects with the node's {@code restart-backoff}.
+ * A file that ends is read again with {@code loop}, else the node finishes
+ * ({@link EndOfInputException}). Natives that cannot load stop the node for good.
  */
 final class RtspReceiverNode implements SourceNode {
 
@@ -21,6 +26,7 @@ final class RtspReceiverNode implements SourceNode {
     private final ReceiverSettings settings;
     private final long minOfferIntervalNanos;
     private final Counter encoded;
+    private final FramePacer pacer;
 
     private volatile VideoInput input;
     private volatile boolean stopping;
@@ -32,17 +38,19 @@ final class RtspReceiverNode implements SourceNode {
         this.settings = settings;
         this.minOfferIntervalNanos = settings.maxFrameRate() > 0 ? (long) (1e9 / settings.maxFrameRate()) : 0;
         this.encoded = context.counter("encoded");
+        this.pacer = settings.realtime() && !settings.isNetwork() ? new FramePacer() : null;
     }
 
     @Override
-    public void open() throws RetriableException {
+    public void open() throws RetriableException, UnrecoverableException {
+        FfmpegNatives.requireCore();
         openInput();
         encoder = new JpegEncoder(settings.jpegEncoder(), settings.jpegQuality(), settings.resizeRatio(), settings.fullRange());
         context.logger().info("Reading {} ({})", input.safeUrl(), input.codecName());
     }
 
     @Override
-    public void poll() throws RetriableException {
+    public void poll() throws RetriableException, UnrecoverableException, EndOfInputException, InterruptedException {
         VideoInput current = input;
         if (stopping || current == null) {
             return;
@@ -51,6 +59,9 @@ final class RtspReceiverNode implements SourceNode {
         if (frame == null) {
             endOfInput(current);
             return;
+        }
+        if (pacer != null) {
+            pacer.await(current.presentationSeconds(frame), () -> stopping);
         }
         double arrival = Metadata.now();
         if (offerAllowed(System.nanoTime())) {
@@ -67,7 +78,7 @@ final class RtspReceiverNode implements SourceNode {
      * Opens a new input, reachable by {@link #wakeup()} while it connects. A stop requested
      * before stays in force: the node is stopped for good once woken.
      */
-    private void openInput() throws RetriableException {
+    private void openInput() throws RetriableException, UnrecoverableException {
         VideoInput opening = VideoInput.prepare(settings);
         input = opening;
         // wakeup() sets stopping before it reads input; this reads them the other way round, so
@@ -77,9 +88,12 @@ final class RtspReceiverNode implements SourceNode {
         }
         try {
             opening.open(settings);
-        } catch (RetriableException | RuntimeException e) {
+        } catch (RetriableException | UnrecoverableException | RuntimeException e) {
             input = null;
             throw e;
+        }
+        if (pacer != null) {
+            pacer.reset();
         }
     }
 
@@ -105,17 +119,20 @@ final class RtspReceiverNode implements SourceNode {
         }
     }
 
-    private void endOfInput(VideoInput current) throws RetriableException {
+    /** A camera that stops is an outage; a file that ends is read again, or finishes the node. */
+    private void endOfInput(VideoInput current) throws RetriableException, UnrecoverableException, EndOfInputException {
         if (current.wokenUp()) {
             return;
         }
-        if (settings.loop() && !current.timedOut()) {
-            input = null;
-            current.close();
-            openInput();
-            return;
+        if (settings.isNetwork() || !current.ended()) {
+            throw new RetriableException(current.safeUrl() + " " + current.endReason());
         }
-        throw new RetriableException(current.safeUrl() + " " + current.endReason());
+        if (!settings.loop()) {
+            throw new EndOfInputException(current.safeUrl() + " ended");
+        }
+        input = null;
+        current.close();
+        openInput();
     }
 
     /** {@code max-frame-rate}: whether a frame arriving now may be offered for publishing. */

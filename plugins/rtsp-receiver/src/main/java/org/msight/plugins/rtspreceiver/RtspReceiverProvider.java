@@ -1,5 +1,6 @@
 package org.msight.plugins.rtspreceiver;
 
+import java.time.Duration;
 import java.util.List;
 import org.msight.api.Node;
 import org.msight.api.NodeContext;
@@ -21,25 +22,30 @@ public final class RtspReceiverProvider implements NodeProvider {
 
     private static final List<Setting> SETTINGS = List.of(
             Setting.required("url", SettingType.STRING,
-                    "What to read: rtsp://[user:pass@]host[:port]/path, a file, or an FFmpeg lavfi source"),
+                    "What to read: rtsp://[user:pass@]host[:port]/path, a file, or an FFmpeg lavfi source").nonEmpty(),
             Setting.optional("format", SettingType.STRING,
                     "FFmpeg input format to force, such as lavfi; empty lets FFmpeg guess from the url"),
             Setting.oneOf("rtsp-transport", "How RTSP carries the video", "tcp", "udp"),
             Setting.optional("resize-ratio", SettingType.DOUBLE,
-                    "Scale images by this factor before JPEG encoding (0.5 halves width and height)"),
-            Setting.optional("jpeg-quality", SettingType.INT, "JPEG quality from 1 to 100, as OpenCV's"),
+                    "Scale images by this factor before JPEG encoding (0.5 halves width and height)").above(0, 4),
+            Setting.optional("jpeg-quality", SettingType.INT, "JPEG quality from 1 to 100, as OpenCV's").between(1, 100),
             Setting.oneOf("jpeg-encoder", "JPEG library: auto takes TurboJPEG (libturbojpeg0) when installed, else"
                     + " FFmpeg's MJPEG encoder", "auto", "turbojpeg", "ffmpeg"),
             Setting.optional("full-range", SettingType.BOOLEAN,
                     "Expand limited-range (TV) video to full range before encoding, as OpenCV shows it; false saves"
                             + " that step but leaves blacks and whites grey"),
-            Setting.optional("connect-timeout", SettingType.DURATION, "Time allowed to connect to a network input"),
+            Setting.optional("connect-timeout", SettingType.DURATION, "Time allowed to connect to a network input")
+                    .between(Duration.ofMillis(1), Duration.ofHours(1)),
             Setting.optional("read-timeout", SettingType.DURATION,
-                    "A stream that sends no frame for this long is an outage: reconnect"),
+                    "A stream that sends no frame for this long is an outage: reconnect")
+                    .between(Duration.ofMillis(1), Duration.ofHours(1)),
             Setting.optional("max-frame-rate", SettingType.DOUBLE,
-                    "Offer at most this many frames per second for publishing (before gap); 0 for no limit"),
-            Setting.optional("loop", SettingType.BOOLEAN, "Open an input that ends (a file) again at once"),
-            Setting.optional("threads", SettingType.INT, "Video decoder threads; 0 lets FFmpeg choose"));
+                    "Offer at most this many frames per second for publishing (before gap); 0 for no limit").atLeast(0),
+            Setting.optional("loop", SettingType.BOOLEAN,
+                    "Read a file again when it ends; false finishes the node (the pipeline stops once every source has)"),
+            Setting.optional("realtime", SettingType.BOOLEAN,
+                    "Read files and test sources at their own frame rate; false reads them as fast as they decode"),
+            Setting.optional("threads", SettingType.INT, "Video decoder threads; 0 lets FFmpeg choose").between(0, 64));
 
     @Override
     public String type() {

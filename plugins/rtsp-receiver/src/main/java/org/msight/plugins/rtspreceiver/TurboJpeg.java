@@ -9,12 +9,7 @@ import com.sun.jna.Pointer;
  * {@code libturbojpeg.so.0} (Debian's {@code libturbojpeg0}, libjpeg-turbo 2.1 or later, which
  * keeps this API). {@link #LOADED} tells whether the library is there; the functions must not be
  * called when it is not.
- *
- * <p>Loading it also sets {@code TJ_OPTIMIZE=1} in the process's environment unless it is set
- * already: TurboJPEG 2 takes optimal (per image) Huffman tables only from there, and they make
- * camera-like JPEGs about a quarter smaller, near the size of FFmpeg's encoder, which always
- * optimizes. {@code TJ_OPTIMIZE=0} in the environment keeps libjpeg's standard tables (OpenCV's
- * sizes, a little less CPU).
+
  */
 final class TurboJpeg {
 
@@ -38,10 +33,7 @@ final class TurboJpeg {
 
     private static String load() {
         try {
-            NativeLibrary library = NativeLibrary.getInstance(LIBRARY);
-            // Before any compression, while no other thread of ours reads the environment.
-            NativeLibrary.getInstance("c").getFunction("setenv").invokeInt(new Object[] {"TJ_OPTIMIZE", "1", 0});
-            Native.register(TurboJpeg.class, library);
+            Native.register(TurboJpeg.class, NativeLibrary.getInstance(LIBRARY));
             return null;
         } catch (UnsatisfiedLinkError | NoClassDefFoundError e) {
             return e.getMessage();

@@ -5,9 +5,13 @@ import com.sun.jna.Pointer;
 import org.bytedeco.ffmpeg.avutil.AVFrame;
 
 /**
- * TurboJPEG's SIMD encoder fed straight from the frame's three planes, with libjpeg's own
- * quality scale and standard Huffman tables, as OpenCV encodes. Its JPEGs start with a JFIF
- * APP0 segment. The output buffer and the call's arguments are allocated once.
+ * TurboJPEG's SIMD encoder fed straight from the frame's three planes, with libjpeg's quality
+ * scale and standard Huffman tables: the JPEGs OpenCV (so MSight) makes, JFIF APP0 segment first.
+ * On noisy camera video they are about 1.4 times the size of FFmpeg's encoder's at the same
+ * PSNR (FFmpeg quantizes with a dead zone and optimizes its Huffman tables), for about two thirds
+ * of its CPU. libjpeg-turbo's own {@code TJ_OPTIMIZE=1} environment variable would optimize the
+ * tables too, but at more than twice the CPU. The output buffer and the call's arguments are
+ * allocated once.
  */
 final class TurboJpegCompressor implements JpegCompressor {
 

@@ -22,6 +22,7 @@ import static org.bytedeco.ffmpeg.global.avformat.avformat_open_input;
 import static org.bytedeco.ffmpeg.global.avutil.AVERROR_EAGAIN;
 import static org.bytedeco.ffmpeg.global.avutil.AVERROR_EOF;
 import static org.bytedeco.ffmpeg.global.avutil.AVMEDIA_TYPE_VIDEO;
+import static org.bytedeco.ffmpeg.global.avutil.AV_NOPTS_VALUE;
 import static org.bytedeco.ffmpeg.global.avutil.av_dict_free;
 import static org.bytedeco.ffmpeg.global.avutil.av_dict_set;
 import static org.bytedeco.ffmpeg.global.avutil.av_frame_alloc;
@@ -37,9 +38,11 @@ import org.bytedeco.ffmpeg.avformat.AVIOInterruptCB;
 import org.bytedeco.ffmpeg.avformat.AVInputFormat;
 import org.bytedeco.ffmpeg.avutil.AVDictionary;
 import org.bytedeco.ffmpeg.avutil.AVFrame;
+import org.bytedeco.ffmpeg.avutil.AVRational;
 import org.bytedeco.javacpp.Pointer;
 import org.msight.api.RetriableException;
 import org.msight.api.Secrets;
+import org.msight.api.UnrecoverableException;
 
 /**
  * One opened input, demuxed and decoded with FFmpeg (JavaCV's FFmpeg bindings): frames come out
@@ -57,9 +60,10 @@ final class VideoInput implements AutoCloseable {
     private static final Map<Long, VideoInput> OPEN = new ConcurrentHashMap<>();
     private static final Interrupter INTERRUPTER;
 
+    private static boolean devicesRegistered;
+
     static {
         FfmpegLog.install();
-        avdevice_register_all();
         avformat_network_init();
         INTERRUPTER = new Interrupter();
     }
@@ -77,6 +81,7 @@ final class VideoInput implements AutoCloseable {
     private volatile boolean woken;
     private volatile boolean timedOut;
     private boolean draining;
+    private boolean ended;
     private String endReason = "";
 
     private VideoInput(ReceiverSettings settings) {
@@ -104,13 +109,14 @@ final class VideoInput implements AutoCloseable {
      *
      * @throws RetriableException when it cannot be opened now (camera down, file missing, woken
      *     up), with FFmpeg's reason and the URL without its password
+     * @throws UnrecoverableException when a device input's natives cannot load
      */
-    void open(ReceiverSettings settings) throws RetriableException {
+    void open(ReceiverSettings settings) throws RetriableException, UnrecoverableException {
         try {
             deadlineNanos = System.nanoTime() + settings.connectTimeout().toNanos();
             openDemuxer(settings);
             openDecoder(settings.threads());
-        } catch (RetriableException | RuntimeException e) {
+        } catch (RetriableException | UnrecoverableException | RuntimeException e) {
             close();
             throw e;
         } finally {
@@ -118,10 +124,15 @@ final class VideoInput implements AutoCloseable {
         }
     }
 
-    private void openDemuxer(ReceiverSettings settings) throws RetriableException {
+    private void openDemuxer(ReceiverSettings settings) throws RetriableException, UnrecoverableException {
         AVInputFormat inputFormat = null;
         if (!settings.format().isEmpty()) {
             inputFormat = av_find_input_format(settings.format());
+            if (inputFormat == null) {
+                // not a container format: one of libavdevice's inputs (lavfi, v4l2...), loaded only now
+                registerDevices();
+                inputFormat = av_find_input_format(settings.format());
+            }
             if (inputFormat == null) {
                 throw new IllegalArgumentException("format: FFmpeg has no input format '" + settings.format() + "'");
             }
@@ -143,6 +154,14 @@ final class VideoInput implements AutoCloseable {
         videoStream = av_find_best_stream(format, AVMEDIA_TYPE_VIDEO, -1, -1, (AVCodec) null, 0);
         if (videoStream < 0) {
             throw new RetriableException(safeUrl + " has no video stream");
+        }
+    }
+
+    private static synchronized void registerDevices() throws UnrecoverableException {
+        if (!devicesRegistered) {
+            FfmpegNatives.requireDevices();
+            avdevice_register_all();
+            devicesRegistered = true;
         }
     }
 
@@ -180,7 +199,8 @@ final class VideoInput implements AutoCloseable {
                     return frame;
                 }
                 if (received != AVERROR_EAGAIN()) {
-                    endReason = received == AVERROR_EOF ? "ended" : "cannot be decoded: " + FfmpegErrors.describe(received);
+                    ended = received == AVERROR_EOF;
+                    endReason = ended ? "ended" : "cannot be decoded: " + FfmpegErrors.describe(received);
                     return null;
                 }
                 if (!readPacketIntoDecoder()) {
@@ -222,6 +242,24 @@ final class VideoInput implements AutoCloseable {
         }
         av_packet_unref(packet);
         return true;
+    }
+
+    /** Whether the last {@link #grab()} returned {@code null} because the input came to its end. */
+    boolean ended() {
+        return ended;
+    }
+
+    /**
+     * When {@code frame} is to be shown, in seconds from the start of the input; {@code NaN}
+     * when the input does not say.
+     */
+    double presentationSeconds(AVFrame frame) {
+        long timestamp = frame.best_effort_timestamp();
+        if (timestamp == AV_NOPTS_VALUE) {
+            return Double.NaN;
+        }
+        AVRational base = format.streams(videoStream).time_base();
+        return timestamp * (double) base.num() / base.den();
     }
 
     /** Whether the read timeout or {@link #wakeup()} ended reading; sets {@link #endReason()} then. */

@@ -30,10 +30,10 @@ class LocalInputTest {
 
     @Test
     void lavfiTestSourceMakesAPipelineRunWithoutACamera() throws Exception {
-        // The quickstart's camera: paced at 30 fps by FFmpeg's realtime filter, so 31 frames
-        // cannot come in less than a second (however slow the machine, never by chance).
+        // The quickstart's camera: a test source read at its own 30 fps (realtime = true), so 31
+        // frames cannot come in less than a second (however slow the machine, never by chance).
         long start = System.nanoTime();
-        List<ImageData> images = images("url = \"testsrc2=size=1280x720:rate=30,realtime\", format = lavfi", 31);
+        List<ImageData> images = images("url = \"testsrc2=size=1280x720:rate=30\", format = lavfi", 31);
         Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
         for (ImageData image : images) {
             assertThat(image.width()).isEqualTo(1280);
@@ -85,7 +85,7 @@ class LocalInputTest {
     }
 
     @Test
-    void fileIsReadAgainWithLoopAndEndsAsAnOutageWithout(@TempDir Path dir) throws Exception {
+    void fileIsReadAgainWithLoop(@TempDir Path dir) throws Exception {
         Path clip = dir.resolve("clip.mp4");
         Process ffmpeg = new ProcessBuilder(Tools.require("ffmpeg", "ffmpeg").toString(), "-v", "error",
                 "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=30", "-frames:v", "10", "-c:v", "mpeg4",
@@ -93,15 +93,11 @@ class LocalInputTest {
         assertThat(ffmpeg.waitFor()).isZero();
         assertThat(Files.size(clip)).isPositive();
 
-        TestNodeContext looping = TestNodeContext.of("rtsp-receiver", "url = \"" + clip + "\", loop = true");
+        TestNodeContext looping = TestNodeContext.of("rtsp-receiver", "url = \"" + clip + "\", loop = true,"
+                + " realtime = false");
         try (NodeLoop loop = NodeLoop.start(looping)) {
             looping.awaitPublished(ImageData.class, 25, WAIT);
             assertThat(loop.outages()).isEmpty();
-        }
-        TestNodeContext once = TestNodeContext.of("rtsp-receiver", "url = \"" + clip + "\", loop = false");
-        try (NodeLoop loop = NodeLoop.start(once)) {
-            assertThat(loop.awaitOutages(1, WAIT)).containsExactly(clip + " ended");
-            assertThat(once.published()).hasSizeGreaterThanOrEqualTo(10);
         }
     }
 

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import java.util.List;
 import java.util.ServiceLoader;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
@@ -14,6 +15,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 import org.msight.api.NodeKind;
 import org.msight.api.NodeProvider;
 import org.msight.api.Setting;
+import org.msight.runtime.PipelineFactory;
+import org.msight.runtime.config.PipelineConfigException;
 
 class ReceiverSettingsTest {
 
@@ -50,21 +53,22 @@ class ReceiverSettingsTest {
 
     @ParameterizedTest
     @CsvSource(delimiter = '|', value = {
-        "url = \" \"                   | url: must not be empty",
-        "rtsp-transport = http         | rtsp-transport: must be tcp or udp, not 'http'",
-        "resize-ratio = 0              | resize-ratio: must be above 0 and at most 4, not 0.0",
-        "jpeg-quality = 0              | jpeg-quality: must be from 1 to 100, not 0",
-        "jpeg-quality = 101            | jpeg-quality: must be from 1 to 100, not 101",
-        "read-timeout = 0s             | read-timeout: must be positive",
-        "max-frame-rate = -1           | max-frame-rate: must be 0 (no limit) or more, not -1.0",
-        "threads = -1                  | threads: must be from 0 (automatic) to 64, not -1",
-        "jpeg-encoder = libjpeg        | jpeg-encoder: must be auto, turbojpeg or ffmpeg, not 'libjpeg'",
+        "url = \" \"                   | url: must not be empty, not ' '",
+        "rtsp-transport = http         | rtsp-transport: 'http' is not one of tcp, udp (did you mean 'tcp'?)",
+        "resize-ratio = 0              | resize-ratio: must be more than 0 and at most 4, not 0",
+        "resize-ratio = 4.5            | resize-ratio: must be more than 0 and at most 4, not 4.5",
+        "jpeg-quality = 0              | jpeg-quality: must be 1 to 100, not 0",
+        "jpeg-quality = 101            | jpeg-quality: must be 1 to 100, not 101",
+        "read-timeout = 0s             | read-timeout: must be 1ms to 1h, not '0s'",
+        "max-frame-rate = -1           | max-frame-rate: must be 0 or more, not -1",
+        "threads = -1                  | threads: must be 0 to 64, not -1",
+        "jpeg-encoder = libjpeg        | jpeg-encoder: 'libjpeg' is not one of auto, turbojpeg, ffmpeg",
     })
-    void badValuesAreRejectedNamingTheKey(String setting, String message) {
-        Config config = ConfigFactory.parseString(setting).withFallback(ConfigFactory.parseString("url = x"))
-                .withFallback(defaults);
-        assertThatThrownBy(() -> ReceiverSettings.from(config))
-                .isInstanceOf(IllegalArgumentException.class).hasMessage(message);
+    void badValuesAreRejectedByTheRuntimeNamingTheKey(String setting, String message) {
+        Config pipeline = ConfigFactory.parseString(setting).atPath("nodes.cam").withFallback(
+                ConfigFactory.parseString("nodes.cam { type = rtsp-receiver, publish-topic = t, url = x }"));
+        assertThatThrownBy(() -> new PipelineFactory(List.of()).load("test", pipeline))
+                .isInstanceOf(PipelineConfigException.class).hasMessage("test:1: nodes.cam." + message);
     }
 
     @Test

@@ -15,7 +15,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.msight.api.data.ImageData;
 import org.msight.runtime.Pipeline;
-import org.msight.runtime.Runtime;
+import org.msight.runtime.PipelineFactory;
 import org.msight.testkit.LogCapture;
 import org.msight.testkit.Waits;
 import org.msight.testkit.RtspTestServer;
@@ -83,7 +83,7 @@ class RuntimeReconnectTest {
 
     private Pipeline start(String hocon) throws Exception {
         Path file = Files.writeString(dir.resolve("pipeline.conf"), hocon);
-        Pipeline pipeline = new Runtime(List.of()).load(file).create();
+        Pipeline pipeline = new PipelineFactory(List.of()).load(file).create();
         pipeline.start();
         return pipeline;
     }

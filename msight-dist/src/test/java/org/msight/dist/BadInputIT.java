@@ -1,0 +1,93 @@
+package org.msight.dist;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.msight.testkit.FreePorts;
+
+/**
+ * Bad files, flags and environment values through the real commands: each ends with exit code
+ * 2 and one line per problem naming what to fix, never a stack trace, and before any Redis is
+ * reached (the Redis the environment names has nothing listening).
+ */
+class BadInputIT {
+
+    @TempDir
+    Path dir;
+
+    private final Map<String, String> env = Map.of("MSIGHT_REDIS_MESSAGE_BROKER_HOST", "127.0.0.1",
+            "MSIGHT_REDIS_MESSAGE_BROKER_PORT", String.valueOf(FreePorts.next()));
+
+    private String refused(Map<String, String> environment, String command, String... args) throws Exception {
+        try (RunningCommand run = Distribution.start(dir.resolve("out.log"), environment, command, args)) {
+            int code = run.awaitExit(Duration.ofSeconds(60));
+            String output = run.output();
+            assertThat(code).as(output).isEqualTo(2);
+            assertThat(output).doesNotContain("\tat ", "Exception in", "unreachable", "Error:");
+            return output;
+        }
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "msight_launch_http -n up -st t -u http://127.0.0.1:9/ --shards 0 | --shards: must be 1 to 1000000, not 0",
+        "msight_launch_http -n up -st t -u ftp://127.0.0.1/x | -u/--url: must be a URL http://... or https://..., not"
+                + " 'ftp://127.0.0.1/x'",
+        "msight_launch_http -n up -st t -u '' | -u/--url: must be a URL http://... or https://..., not ''",
+        "msight_launch_http -n up -st '' -u http://127.0.0.1:9/ | -st/--subscribe-topic: must not be empty, not ''",
+        "msight_launch_http -n '' -st t -u http://127.0.0.1:9/ | -n/--name: a node needs a name",
+        "msight_launch_rtsp -n cam -pt t -sn cam -u rtsp://127.0.0.1:9/x -r 0 | -r/--resize-ratio: must be more than 0"
+                + " and at most 4, not 0",
+        "msight_launch_rtsp -n cam -pt '' -sn cam -u rtsp://127.0.0.1:9/x | -pt/--publish-topic: must not be empty",
+    })
+    void launcherFlagsAreCheckedBeforeRedisIsReached(String line, String problem) throws Exception {
+        List<String> words = new ArrayList<>();
+        for (String word : line.split(" ")) {
+            words.add(word.equals("''") ? "" : word);
+        }
+        String command = words.remove(0);
+        assertThat(refused(env, command, words.toArray(String[]::new))).contains("error: " + command + ": " + problem);
+    }
+
+    @Test
+    void aBadEnvironmentValueIsOneLineNamingTheVariable() throws Exception {
+        String output = refused(Map.of("MSIGHT_REDIS_MESSAGE_BROKER_PORT", "abc"), "msight", "status");
+        assertThat(output).isEqualTo("error: environment variable MSIGHT_REDIS_MESSAGE_BROKER_PORT: msight.redis.port:"
+                + " must be a whole number from -2147483648 to 2147483647, not 'abc'\n");
+    }
+
+    @Test
+    void filesThatOnceCrashedTheRuntimeAreRefused() throws Exception {
+        Path deep = Files.writeString(dir.resolve("deep.conf"), "a = " + "{ b: ".repeat(5000) + "1" + " }".repeat(5000));
+        assertThat(refused(env, "msight-run", "--check", deep.toString()))
+                .contains("error: " + deep + ": (syntax): nested too deeply to read");
+
+        Path queue = Files.writeString(dir.resolve("queue.conf"), """
+                nodes {
+                  dump { type = image-dumper, subscribe-topic = t, folder = out, queue-capacity = 2147483647 }
+                }
+                """);
+        assertThat(refused(env, "msight-run", "--check", queue.toString()))
+                .contains("error: " + queue + ":2: nodes.dump.queue-capacity: must be 1 to 100000, not 2147483647");
+
+        // --check once passed these, and the run crashed or misbehaved later
+        Path run = Files.writeString(dir.resolve("run.conf"), """
+                msight { bus = redis, registry.enabled = maybe }
+                nodes {
+                  dump { type = image-dumper, subscribe-topic = t, folder = out, restart-backoff.initial = -5s }
+                }
+                """);
+        assertThat(refused(env, "msight-run", run.toString())).contains(
+                "error: " + run + ":1: msight.registry.enabled: 'maybe' is not one of auto, true, false",
+                "error: " + run + ":3: nodes.dump.restart-backoff.initial: must be 1ms to 1h, not '-5s'");
+    }
+}

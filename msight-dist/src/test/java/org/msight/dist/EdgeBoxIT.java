@@ -1,0 +1,141 @@
+package org.msight.dist;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.msight.testkit.FreePorts;
+import org.msight.testkit.Tools;
+
+/** The distribution installed as on an edge box: symlinked commands, the systemd unit, the HTTP endpoint. */
+class EdgeBoxIT {
+
+    private static final Duration LIMIT = Duration.ofSeconds(30);
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void aCommandLinkedFromAnotherFolderRuns() throws Exception {
+        Path bin = Files.createDirectories(dir.resolve("usr-local-bin"));
+        Path link = Files.createSymbolicLink(bin.resolve("msight-run"), Distribution.home().resolve("bin/msight-run"));
+        Process process = new ProcessBuilder(link.toString(), "--version").redirectErrorStream(true).start();
+        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(process.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(process.exitValue()).as(output).isZero();
+        assertThat(output).startsWith("MSight runtime");
+    }
+
+    @Test
+    void theSystemdUnitPassesSystemdAnalyzeVerify() throws Exception {
+        Path analyze = Tools.require("systemd-analyze", "systemd");
+        // A root as the README installs it: the unit in /etc, the commands in /opt/msight, and the
+        // targets the unit refers to.
+        Path root = dir.resolve("root");
+        Path units = Files.createDirectories(root.resolve("etc/systemd/system"));
+        Files.copy(Distribution.home().resolve("systemd/msight@.service"), units.resolve("msight@.service"));
+        Path bin = Files.createDirectories(root.resolve("opt/msight/bin"));
+        Files.copy(Distribution.home().resolve("bin/msight-run"), bin.resolve("msight-run"));
+        Files.setPosixFilePermissions(bin.resolve("msight-run"), PosixFilePermissions.fromString("rwxr-xr-x"));
+        Path systemUnits = Files.createDirectories(root.resolve("usr/lib/systemd/system"));
+        for (String target : List.of("sysinit.target", "basic.target", "multi-user.target", "network-online.target",
+                "network.target", "sockets.target", "paths.target", "timers.target", "slices.target",
+                "local-fs.target", "swap.target", "shutdown.target", "umount.target")) {
+            Files.copy(Path.of("/usr/lib/systemd/system", target), systemUnits.resolve(target));
+        }
+        Process verify = new ProcessBuilder(analyze.toString(), "verify", "--root=" + root, "msight@camera.service")
+                .redirectErrorStream(true).start();
+        String output = new String(verify.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(verify.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        // verify exits 0 on unknown keys and bad values too, and prints them: nothing must be printed
+        assertThat(output).isEmpty();
+        assertThat(verify.exitValue()).isZero();
+        assertThat(Files.readString(units.resolve("msight@.service")))
+                .contains("ExecStart=/opt/msight/bin/msight-run /etc/msight/%i.conf", "User=msight",
+                        "Restart=on-failure");
+    }
+
+    @Test
+    void theQuickstartServesMetricsHealthReadinessAndAPreview() throws Exception {
+        int port = FreePorts.next();
+        Path conf = Files.writeString(dir.resolve("quickstart-http.conf"), """
+                include file("%s")
+                msight.http.port = %d
+                """.formatted(Distribution.home().resolve("configs/quickstart.conf"), port));
+        HttpClient client = HttpClient.newHttpClient();
+        String base = "http://127.0.0.1:" + port;
+        try (RunningCommand run = Distribution.start(dir.resolve("run.log"), Map.of(), "msight-run", conf.toString())) {
+            run.awaitOutput("HTTP endpoint on http://127.0.0.1:" + port + "/", LIMIT);
+            await().atMost(LIMIT).until(() -> get(client, base + "/ready").statusCode() == 200);
+            assertThat(get(client, base + "/health").statusCode()).isEqualTo(200);
+            assertThat(get(client, base + "/metrics").body()).contains("msight_node_out_total{node=\"camera\"}",
+                    "msight_node_in_total{node=\"dumper\"}", "jvm_memory_used_bytes");
+            assertThat(get(client, base + "/nodes").body()).contains("\"name\":\"camera\"", "\"state\":\"RUNNING\"");
+            HttpResponse<byte[]> jpeg = client.send(HttpRequest.newBuilder(URI.create(base
+                    + "/topics/camera-images/latest.jpg")).build(), HttpResponse.BodyHandlers.ofByteArray());
+            assertThat(jpeg.statusCode()).isEqualTo(200);
+            assertThat(javax.imageio.ImageIO.read(new java.io.ByteArrayInputStream(jpeg.body())).getWidth())
+                    .isEqualTo(1280);
+            assertThat(run.terminate(LIMIT)).isZero();
+        }
+    }
+
+    @Test
+    void jsonLogLinesCarryMsightsFieldsWithPasswordsMaskedAndAlsoGoToARollingFile() throws Exception {
+        Path logFile = dir.resolve("logs/msight.log");
+        Path conf = Files.writeString(dir.resolve("json.conf"), """
+                msight {
+                  device-name = edge-json
+                  logging-level = DEBUG
+                  http.enabled = false
+                  logging { format = json, file = "%s", max-file-size = 2kB, max-files = 2 }
+                }
+                nodes {
+                  camera { type = rtsp-receiver, url = "rtsp://admin:hunter2@127.0.0.1:%d/live", publish-topic = t,
+                           connect-timeout = 1s, restart-backoff { initial = 50ms, max = 100ms } }
+                  dumper { type = image-dumper, subscribe-topic = t, folder = out }
+                }
+                """.formatted(logFile, FreePorts.next()));
+        try (RunningCommand run = Distribution.start(dir.resolve("run.log"), Map.of(), "msight-run", conf.toString())) {
+            run.awaitOutput("retrying with backoff", LIMIT);
+            await().atMost(LIMIT).until(() -> Files.exists(dir.resolve("logs/msight.log.1")));
+            assertThat(run.terminate(LIMIT)).isZero();
+            com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+            List<com.fasterxml.jackson.databind.JsonNode> lines = new java.util.ArrayList<>();
+            for (String line : run.output().lines().filter(l -> !l.isBlank()).toList()) {
+                lines.add(json.readTree(line));
+            }
+            assertThat(lines).allSatisfy(line -> {
+                assertThat(line.get("time").asText()).matches("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d.*");
+                assertThat(line.get("device").asText()).isEqualTo("edge-json");
+                assertThat(line.has("node") && line.has("level") && line.has("message")).isTrue();
+            });
+            assertThat(lines).anySatisfy(line -> {
+                assertThat(line.get("node").asText()).isEqualTo("camera");
+                assertThat(line.get("level").asText()).isEqualTo("WARNING");
+                assertThat(line.get("message").asText()).contains("rtsp://admin:***@127.0.0.1:").endsWith("retrying with backoff");
+            });
+            String written = Files.readString(logFile) + Files.readString(dir.resolve("logs/msight.log.1"));
+            assertThat(written).contains("\"device\":\"edge-json\"", "\"node\":\"camera\"");
+            assertThat(run.output() + written).doesNotContain("hunter2");
+        }
+    }
+
+    private static HttpResponse<String> get(HttpClient client, String url) throws Exception {
+        return client.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10)).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+}

@@ -1,0 +1,82 @@
+package org.msight.runtime.cli;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import org.msight.runtime.http.PipelineStatus;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code msight-run status}: the nodes of a running msight-run, read from its HTTP endpoint. */
+@Command(name = "status", mixinStandardHelpOptions = true,
+        description = "Prints the nodes of a running msight-run (its /nodes endpoint): state, rates, last error.")
+final class StatusCommand implements Callable<Integer> {
+
+    @Option(names = "--url", defaultValue = "http://127.0.0.1:9464",
+            description = "The endpoint of the msight-run to ask (default: ${DEFAULT-VALUE}).")
+    String url;
+
+    @Option(names = "--token", description = "Bearer token, when msight.http.token is set; default $MSIGHT_HTTP_TOKEN.")
+    String token = System.getenv("MSIGHT_HTTP_TOKEN");
+
+    @Option(names = "--json", description = "Print the JSON as served.")
+    boolean json;
+
+    @Override
+    public Integer call() throws InterruptedException {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url.replaceAll("/+$", "") + "/nodes"))
+                .timeout(Duration.ofSeconds(5));
+        if (token != null && !token.isEmpty()) {
+            request.header("Authorization", "Bearer " + token);
+        }
+        HttpResponse<String> response;
+        try {
+            response = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build()
+                    .send(request.build(), HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            System.err.println("error: nothing answers at " + url + " (" + e.getClass().getSimpleName()
+                    + "): is msight-run running, with msight.http enabled on that port?");
+            return 1;
+        }
+        if (response.statusCode() != 200) {
+            System.err.println("error: " + url + " answered " + response.statusCode() + ": " + response.body());
+            return 1;
+        }
+        PipelineStatus status;
+        try {
+            status = PipelineStatus.JSON.readValue(response.body(), PipelineStatus.class);
+        } catch (JsonProcessingException e) {
+            System.err.println("error: " + url + " did not answer with a node status: " + e.getOriginalMessage());
+            return 1;
+        }
+        System.out.print(json ? toJson(status) : render(status));
+        return 0;
+    }
+
+    static String toJson(PipelineStatus status) {
+        try {
+            return PipelineStatus.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(status) + "\n";
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static String render(PipelineStatus status) {
+        StringBuilder out = new StringBuilder("Device ").append(status.device()).append("\n");
+        String row = "  %-24s %-16s %-9s %-30s %8s %8s  %s%n";
+        out.append(String.format(row, "NAME", "TYPE", "KIND", "STATE", "IN/S", "OUT/S", "LAST ERROR"));
+        for (PipelineStatus.Node node : status.nodes()) {
+            String state = node.since() == null ? node.state() : node.state() + " since " + node.since();
+            out.append(String.format(Locale.ROOT, row, node.name(), node.type(), node.kind(), state,
+                    String.format(Locale.ROOT, "%.1f", node.inRate()), String.format(Locale.ROOT, "%.1f", node.outRate()),
+                    node.lastError() == null ? "-" : node.lastError()));
+        }
+        return out.toString();
+    }
+}

@@ -1,0 +1,178 @@
+package org.msight.runtime.config;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException;
+import com.typesafe.config.ConfigObject;
+import com.typesafe.config.ConfigOrigin;
+import com.typesafe.config.ConfigRenderOptions;
+import com.typesafe.config.ConfigValue;
+import com.typesafe.config.ConfigValueType;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Function;
+import java.util.function.BiFunction;
+import org.msight.api.Setting;
+
+/**
+ * Checks a HOCON block against its declared {@link Setting}s: unknown keys (with "did you
+ * mean"), missing and null values, types, allowed values, each setting's checks, and nested
+ * blocks with their own keys. Every problem is added to a list; nothing is thrown.
+ */
+final class SettingsCheck {
+
+    /** Typesafe Config's origin of a value substituted from the environment. */
+    private static final String ENV_ORIGIN = "env variables";
+
+    /** What a secret value shows as. */
+    static final String MASK = "***";
+
+    private final String file;
+    private final List<ConfigProblem> problems;
+    private final Function<String, Optional<String>> variableOf;
+
+    /**
+     * @param variableOf the environment variable a key's value came from through
+     *     {@code ${?VARIABLE}}, when it did: problems with such a value name the variable
+     */
+    SettingsCheck(String file, List<ConfigProblem> problems, Function<String, Optional<String>> variableOf) {
+        this.file = file;
+        this.problems = problems;
+        this.variableOf = variableOf;
+    }
+
+    /**
+     * Checks one block.
+     *
+     * @param path the block's HOCON path, for messages ({@code nodes.camera})
+     * @param owner what declares the keys, for messages ({@code node type 'rtsp-receiver'})
+     * @param userBlock the block as the user wrote it (for unknown keys), or {@code null}
+     * @param effective the block with the defaults behind it
+     * @param blockOrigin where the block is, for problems of missing keys
+     * @return whether the block has no problem
+     */
+    boolean check(String path, String owner, ConfigObject userBlock, Config effective, ConfigOrigin blockOrigin,
+            List<Setting> settings) {
+        int before = problems.size();
+        if (userBlock != null) {
+            checkUnknownKeys(path, owner, userBlock, settings);
+        }
+        for (Setting setting : settings) {
+            checkSetting(path, userBlock, effective, blockOrigin, setting);
+        }
+        return problems.size() == before;
+    }
+
+    private void checkUnknownKeys(String path, String owner, ConfigObject userBlock, List<Setting> settings) {
+        List<String> allowed = settings.stream().map(Setting::key).toList();
+        for (Map.Entry<String, ConfigValue> entry : userBlock.entrySet()) {
+            if (!allowed.contains(entry.getKey())) {
+                add(entry.getValue().origin(), userBlock.origin(), path + "." + ConfigProblem.quoted(entry.getKey()),
+                        "unknown setting of " + owner + Suggestions.didYouMean(entry.getKey(), allowed)
+                                + "; it takes: " + String.join(", ", allowed));
+            }
+        }
+    }
+
+    private void checkSetting(String path, ConfigObject userBlock, Config effective, ConfigOrigin blockOrigin,
+            Setting setting) {
+        String key = setting.key();
+        String keyPath = path + "." + key;
+        if (!effective.hasPathOrNull(key)) {
+            add(blockOrigin, blockOrigin, keyPath, setting.required()
+                    ? "missing required setting (" + setting.doc() + ")" : "missing, and no default (" + setting.doc() + ")");
+            return;
+        }
+        ConfigOrigin origin = effective.getValue(key).origin();
+        if (!effective.hasPath(key)) {
+            add(origin, blockOrigin, keyPath, "must not be null (" + setting.doc() + ")");
+            return;
+        }
+        Object value;
+        try {
+            value = getter(setting).apply(effective, key);
+        } catch (ConfigException e) {
+            add(origin, blockOrigin, keyPath, typeProblem(setting, effective.getValue(key)));
+            return;
+        }
+        if (value instanceof String text && !setting.allowedValues().isEmpty()
+                && !setting.allowedValues().contains(text)) {
+            add(origin, blockOrigin, keyPath, shown(setting, effective.getValue(key)) + " is not one of "
+                    + String.join(", ", setting.allowedValues()) + Suggestions.didYouMean(text, setting.allowedValues()));
+            return;
+        }
+        if (!setting.settings().isEmpty()) {
+            ConfigValue own = userBlock == null ? null : userBlock.get(key);
+            Config block = (Config) value;
+            if (!check(keyPath, "block '" + key + "'", own instanceof ConfigObject object ? object : null, block,
+                    own != null ? own.origin() : blockOrigin, setting.settings())) {
+                return;
+            }
+        }
+        for (Setting.Check check : setting.checks()) {
+            boolean accepted;
+            try {
+                accepted = check.accepts().test(value);
+            } catch (RuntimeException e) {
+                accepted = false;
+            }
+            if (!accepted) {
+                add(origin, blockOrigin, keyPath, setting.settings().isEmpty() && setting.type() != org.msight.api.SettingType.OBJECT
+                        ? check.rule() + ", not " + shown(setting, effective.getValue(key)) : check.rule());
+                return;
+            }
+        }
+    }
+
+    private static String typeProblem(Setting setting, ConfigValue value) {
+        String expected = switch (setting.type()) {
+            case STRING -> "a string";
+            case INT -> "a whole number from " + Integer.MIN_VALUE + " to " + Integer.MAX_VALUE;
+            case DOUBLE -> "a number";
+            case BOOLEAN -> "true or false";
+            case DURATION -> "a duration such as 500ms, 10s or 5m";
+            case STRING_LIST -> "a list of strings [\"a\", \"b\"]";
+            case OBJECT -> "a block { ... }";
+        };
+        return "must be " + expected + ", not " + shown(setting, value);
+    }
+
+    /** A value as written, as a message may show it: masked when secret, URL passwords hidden otherwise. */
+    static String shown(Setting setting, ConfigValue value) {
+        if (setting.isSecret()) {
+            return MASK;
+        }
+        String text = value.valueType() == ConfigValueType.STRING ? "'" + value.unwrapped() + "'"
+                : value.render(ConfigRenderOptions.concise());
+        return org.msight.api.Secrets.redactUrl(text);
+    }
+
+    private void add(ConfigOrigin origin, ConfigOrigin blockOrigin, String key, String message) {
+        Optional<String> variable = origin != null && ENV_ORIGIN.equals(origin.description())
+                ? variableOf.apply(key) : Optional.empty();
+        if (variable.isPresent()) {
+            problems.add(new ConfigProblem("environment variable " + variable.get(), key, message));
+            return;
+        }
+        // a value from a jar's reference.conf is reported at the user's block, which took the default
+        ConfigOrigin where = origin != null && origin.resource() == null ? origin : blockOrigin;
+        problems.add(ConfigProblem.at(where, file, key, message));
+    }
+
+    static BiFunction<Config, String, Object> getter(Setting setting) {
+        return switch (setting.type()) {
+            case STRING -> Config::getString;
+            case INT -> Config::getInt;
+            case DOUBLE -> Config::getDouble;
+            case BOOLEAN -> Config::getBoolean;
+            case DURATION -> Config::getDuration;
+            case STRING_LIST -> Config::getStringList;
+            case OBJECT -> Config::getConfig;
+        };
+    }
+
+    static String withoutOrigin(String message) {
+        // Typesafe prefixes messages with "file: line: "; the problem already carries the location.
+        return message.replaceFirst("^[^:]*: \\d+: ", "").replaceFirst("^[^:]*: ", "");
+    }
+}

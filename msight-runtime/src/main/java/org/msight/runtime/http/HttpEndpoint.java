@@ -1,0 +1,273 @@
+package org.msight.runtime.http;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.BindException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.HttpStatus;
+import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.server.SecureRequestCustomizer;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.SslConnectionFactory;
+import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.ssl.SslContextFactory;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+import org.msight.runtime.Pipeline;
+import org.msight.runtime.node.NodeStats;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The process's HTTP endpoint, on Jetty's core {@link Handler} API (no servlets): Prometheus
+ * {@code /metrics}, {@code /health}, {@code /ready}, {@code /nodes}, the newest image of a topic
+ * and its MJPEG preview, and the dashboard. Jetty's thread pool is bounded; each preview viewer
+ * holds one of its threads, and their number is capped.
+ */
+public final class HttpEndpoint implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger("msight.http");
+    private static final String BOUNDARY = "msight-frame";
+    /** How long latest.jpg waits for the first image of a topic just asked about. */
+    private static final long FIRST_IMAGE_WAIT_NANOS = TimeUnit.SECONDS.toNanos(3);
+    /** How long a preview waits for a frame before it checks whether it should end. */
+    private static final long PREVIEW_WAIT_NANOS = TimeUnit.SECONDS.toNanos(1);
+
+    private final Server server;
+    private final ServerConnector connector;
+    private volatile boolean closed;
+
+    private HttpEndpoint(Server server, ServerConnector connector) {
+        this.server = server;
+        this.connector = connector;
+    }
+
+    /**
+     * Serves {@code pipeline} as {@code settings} say; when the port is taken, logs one warning
+     * and returns {@code null}: the pipeline runs on without the endpoint.
+     */
+    public static HttpEndpoint start(HttpSettings settings, Pipeline pipeline) {
+        QueuedThreadPool threads = new QueuedThreadPool(8 + settings.maxPreviewViewers(), 2);
+        threads.setName("msight-http");
+        threads.setDaemon(true);
+        Server server = new Server(threads);
+        HttpConfiguration config = new HttpConfiguration();
+        config.setSendServerVersion(false);
+        ServerConnector connector;
+        if (settings.keyStore() != null) {
+            SslContextFactory.Server tls = new SslContextFactory.Server();
+            tls.setKeyStorePath(settings.keyStore().toString());
+            tls.setKeyStorePassword(settings.keyStorePassword());
+            config.addCustomizer(new SecureRequestCustomizer(false));
+            connector = new ServerConnector(server, 1, 1, new SslConnectionFactory(tls, "http/1.1"),
+                    new HttpConnectionFactory(config));
+        } else {
+            connector = new ServerConnector(server, 1, 1, new HttpConnectionFactory(config));
+        }
+        connector.setHost(settings.host());
+        connector.setPort(settings.port());
+        server.addConnector(connector);
+        HttpEndpoint endpoint = new HttpEndpoint(server, connector);
+        server.setHandler(endpoint.new Routes(settings, pipeline));
+        try {
+            server.start();
+        } catch (Exception e) {
+            stopQuietly(server);
+            String why = e instanceof IOException && e.getCause() instanceof BindException || e instanceof BindException
+                    ? "the port is taken" : e.toString();
+            LOG.warn("HTTP endpoint not started on {}:{}: {}; the pipeline runs without it", settings.host(),
+                    settings.port(), why);
+            return null;
+        }
+        LOG.info("HTTP endpoint on {}://{}:{}/ (metrics, health, ready, nodes, topic previews)",
+                settings.keyStore() != null ? "https" : "http", settings.host(), endpoint.port());
+        if (!settings.loopbackOnly() && settings.token().isEmpty()) {
+            LOG.warn("HTTP endpoint on {} is reachable from the network without a token: set msight.http.token",
+                    settings.host());
+        }
+        return endpoint;
+    }
+
+    /** The port listened on (the one picked, when the settings said 0). */
+    public int port() {
+        return connector.getLocalPort();
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        stopQuietly(server);
+    }
+
+    private static void stopQuietly(Server server) {
+        try {
+            server.stop();
+        } catch (Exception e) {
+            LOG.debug("stopping the HTTP endpoint: {}", e.toString());
+        }
+    }
+
+    /** Every path of the endpoint. */
+    private final class Routes extends Handler.Abstract {
+
+        private final HttpSettings settings;
+        private final Pipeline pipeline;
+        private final byte[] token;
+        private final Semaphore viewers;
+        private final long previewIntervalNanos;
+        private final String dashboard;
+
+        Routes(HttpSettings settings, Pipeline pipeline) {
+            this.settings = settings;
+            this.pipeline = pipeline;
+            this.token = settings.token().getBytes(StandardCharsets.UTF_8);
+            this.viewers = new Semaphore(settings.maxPreviewViewers());
+            this.previewIntervalNanos = (long) (1e9 / settings.maxPreviewRate());
+            try (InputStream in = HttpEndpoint.class.getResourceAsStream("dashboard.html")) {
+                this.dashboard = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            } catch (IOException e) {
+                throw new UncheckedIOException("the runtime jar lacks its dashboard page", e);
+            }
+        }
+
+        @Override
+        public boolean handle(Request request, Response response, Callback callback) throws Exception {
+            if (!authorized(request)) {
+                response.getHeaders().put(HttpHeader.WWW_AUTHENTICATE, "Bearer");
+                send(response, callback, HttpStatus.UNAUTHORIZED_401, "application/json",
+                        "{\"error\":\"a bearer token is required\"}");
+                return true;
+            }
+            String path = Request.getPathInContext(request);
+            switch (path) {
+                case "/", "/index.html" -> send(response, callback, 200, "text/html; charset=utf-8", dashboard);
+                case "/metrics" -> send(response, callback, 200, "text/plain; version=0.0.4; charset=utf-8",
+                        pipeline.meters().scrape());
+                case "/health" -> send(response, callback, 200, "application/json", "{\"status\":\"UP\"}");
+                case "/ready" -> ready(response, callback);
+                case "/nodes" -> send(response, callback, 200, "application/json",
+                        PipelineStatus.JSON.writeValueAsString(PipelineStatus.of(pipeline)));
+                default -> topic(path, request, response, callback);
+            }
+            return true;
+        }
+
+        private boolean authorized(Request request) {
+            if (token.length == 0) {
+                return true;
+            }
+            String header = request.getHeaders().get(HttpHeader.AUTHORIZATION);
+            String given = header != null && header.startsWith("Bearer ") ? header.substring(7)
+                    : Request.extractQueryParameters(request).getValue("token");
+            return given != null && MessageDigest.isEqual(token, given.getBytes(StandardCharsets.UTF_8));
+        }
+
+        /** 200 once every node has opened; 503 with the nodes that have not, or are in an outage. */
+        private void ready(Response response, Callback callback) throws IOException {
+            List<Map<String, String>> waiting = pipeline.nodeStats().stream()
+                    .filter(node -> !node.opened() || node.state() == NodeStats.State.OUTAGE
+                            || node.state() == NodeStats.State.FAILED)
+                    .map(HttpEndpoint::notReady).toList();
+            if (waiting.isEmpty()) {
+                send(response, callback, 200, "application/json", "{\"ready\":true}");
+            } else {
+                send(response, callback, HttpStatus.SERVICE_UNAVAILABLE_503, "application/json",
+                        PipelineStatus.JSON.writeValueAsString(Map.of("ready", false, "nodes", waiting)));
+            }
+        }
+
+        private void topic(String path, Request request, Response response, Callback callback) throws Exception {
+            String[] parts = path.split("/");
+            LatestImages.Slot slot = parts.length == 4 && parts[1].equals("topics")
+                    ? pipeline.latestImages().watch(parts[2]) : null;
+            if (slot == null) {
+                send(response, callback, 404, "application/json", "{\"error\":\"not found\"}");
+            } else if (parts[3].equals("latest.jpg")) {
+                LatestImages.Versioned latest = slot.awaitNewer(-1, FIRST_IMAGE_WAIT_NANOS);
+                if (latest == null) {
+                    send(response, callback, 404, "application/json", "{\"error\":\"no image on this topic yet\"}");
+                } else {
+                    response.getHeaders().put(HttpHeader.CACHE_CONTROL, "no-store");
+                    response.getHeaders().put(HttpHeader.CONTENT_TYPE, "image/jpeg");
+                    response.write(true, ByteBuffer.wrap(latest.image().image()), callback);
+                }
+            } else if (parts[3].equals("stream.mjpeg")) {
+                preview(slot, response, callback);
+            } else {
+                send(response, callback, 404, "application/json", "{\"error\":\"not found\"}");
+            }
+        }
+
+        /**
+         * Sends the topic's images as they come, at most {@code max-preview-rate} a second. The
+         * viewer only ever gets the newest image, so one slower than the topic skips frames.
+         */
+        private void preview(LatestImages.Slot slot, Response response, Callback callback) throws Exception {
+            if (!viewers.tryAcquire()) {
+                send(response, callback, HttpStatus.SERVICE_UNAVAILABLE_503, "application/json",
+                        "{\"error\":\"" + settings.maxPreviewViewers() + " previews are open already\"}");
+                return;
+            }
+            slot.viewerJoined();
+            response.getHeaders().put(HttpHeader.CONTENT_TYPE, "multipart/x-mixed-replace; boundary=" + BOUNDARY);
+            response.getHeaders().put(HttpHeader.CACHE_CONTROL, "no-store");
+            try (OutputStream out = Content.Sink.asOutputStream(response)) {
+                long seen = -1;
+                while (!closed) {
+                    LatestImages.Versioned next = slot.awaitNewer(seen, PREVIEW_WAIT_NANOS);
+                    if (next == null) {
+                        continue;
+                    }
+                    seen = next.version();
+                    long sent = System.nanoTime();
+                    byte[] jpeg = next.image().image();
+                    out.write(("--" + BOUNDARY + "\r\nContent-Type: image/jpeg\r\nContent-Length: " + jpeg.length
+                            + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                    out.write(jpeg);
+                    out.write("\r\n".getBytes(StandardCharsets.US_ASCII));
+                    out.flush();
+                    TimeUnit.NANOSECONDS.sleep(previewIntervalNanos - (System.nanoTime() - sent));
+                }
+                callback.succeeded();
+            } catch (IOException e) {
+                callback.failed(e); // the viewer went away
+            } finally {
+                slot.viewerLeft();
+                viewers.release();
+            }
+        }
+    }
+
+    private static Map<String, String> notReady(NodeStats node) {
+        Map<String, String> entry = new java.util.LinkedHashMap<>();
+        entry.put("node", node.node());
+        entry.put("state", node.state().name());
+        if (node.outageSince() != null) {
+            entry.put("since", node.outageSince().toString());
+        }
+        if (node.lastError() != null) {
+            entry.put("last_error", node.lastError());
+        }
+        return entry;
+    }
+
+    private static void send(Response response, Callback callback, int status, String type, String body) {
+        response.setStatus(status);
+        response.getHeaders().put(HttpHeader.CONTENT_TYPE, type);
+        Content.Sink.write(response, true, body, callback);
+    }
+}

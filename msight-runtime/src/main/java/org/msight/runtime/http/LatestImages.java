@@ -1,0 +1,103 @@
+package org.msight.runtime.http;
+
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import org.msight.api.data.ImageData;
+import org.msight.api.data.SensorData;
+
+/**
+ * The newest JPEG image of each topic someone looks at ({@code latest.jpg}, the MJPEG preview,
+ * the dashboard), kept by reference: no copy, no encoding. Topics nobody asked about for a
+ * minute keep nothing, so a pipeline nobody watches pays one map lookup per message.
+ */
+public final class LatestImages {
+
+    private static final long FORGET_AFTER_NANOS = TimeUnit.MINUTES.toNanos(1);
+
+    private final Set<String> topics;
+    private final Map<String, Slot> watched = new ConcurrentHashMap<>();
+
+    /** @param topics the topics of the pipeline; others are never watched */
+    public LatestImages(Set<String> topics) {
+        this.topics = Set.copyOf(topics);
+    }
+
+    /** Keeps {@code data} when its topic is watched and it is a JPEG image; called for every message. */
+    public void offer(String topic, SensorData data) {
+        Slot slot = watched.get(topic);
+        if (slot == null) {
+            return;
+        }
+        if (slot.idle()) {
+            watched.remove(topic, slot);
+        } else if (data instanceof ImageData image && image.encoded()) {
+            slot.put(image);
+        }
+    }
+
+    /** The slot of a topic of the pipeline, watched from now on; {@code null} for unknown topics. */
+    Slot watch(String topic) {
+        if (!topics.contains(topic)) {
+            return null;
+        }
+        Slot slot = watched.computeIfAbsent(topic, t -> new Slot());
+        slot.asked();
+        return slot;
+    }
+
+    /** The newest image of one topic, and viewers waiting for the next. */
+    static final class Slot {
+
+        private ImageData latest;
+        private long version;
+        private int viewers;
+        private long lastAskedNanos = System.nanoTime();
+
+        synchronized void put(ImageData image) {
+            if (image != latest) {
+                latest = image;
+                version++;
+                notifyAll();
+            }
+        }
+
+        synchronized void asked() {
+            lastAskedNanos = System.nanoTime();
+        }
+
+        /** Whether nobody looks at the topic any more. */
+        synchronized boolean idle() {
+            return viewers == 0 && System.nanoTime() - lastAskedNanos > FORGET_AFTER_NANOS;
+        }
+
+        synchronized void viewerJoined() {
+            viewers++;
+        }
+
+        synchronized void viewerLeft() {
+            viewers--;
+            lastAskedNanos = System.nanoTime();
+        }
+
+        /**
+         * The newest image if it is newer than {@code seen}, waiting up to {@code timeoutNanos}
+         * for one; {@code null} when none came.
+         */
+        synchronized Versioned awaitNewer(long seen, long timeoutNanos) throws InterruptedException {
+            long deadline = System.nanoTime() + timeoutNanos;
+            for (long left = timeoutNanos; version == seen || latest == null; left = deadline - System.nanoTime()) {
+                if (left <= 0) {
+                    return null;
+                }
+                TimeUnit.NANOSECONDS.timedWait(this, left);
+            }
+            return new Versioned(latest, version);
+        }
+    }
+
+    /** An image and its place in its topic's sequence. */
+    record Versioned(ImageData image, long version) {
+    }
+}

@@ -1,0 +1,196 @@
+package org.msight.runtime.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.msight.runtime.TestPipelines;
+import org.msight.runtime.cli.MsightRun;
+
+/**
+ * Files that once crashed the runtime, passed {@code --check} and crashed the run, or were
+ * accepted with a bad effect later: each is rejected by {@code msight-run --check} with exit
+ * code 2 and one line per problem, {@code file:line: key: problem}, and never a stack trace.
+ */
+class BadPipelineFilesTest {
+
+    @TempDir
+    Path dir;
+
+    private record Result(int exitCode, String err) {
+    }
+
+    private Path file() {
+        return dir.resolve("p.conf");
+    }
+
+    private String at(int line) {
+        return "error: " + file() + ":" + line + ": ";
+    }
+
+    /** {@code msight-run --check} on {@code hocon}, in process, with its standard error captured. */
+    private Result check(String hocon) throws Exception {
+        TestPipelines.write(dir, "p.conf", hocon);
+        PrintStream out = System.out;
+        PrintStream err = System.err;
+        ByteArrayOutputStream errBytes = new ByteArrayOutputStream();
+        try {
+            System.setOut(new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+            System.setErr(new PrintStream(errBytes, true, StandardCharsets.UTF_8));
+            int code = MsightRun.commandLine(new MsightRun()).execute("--check", file().toString());
+            return new Result(code, errBytes.toString(StandardCharsets.UTF_8));
+        } finally {
+            System.setOut(out);
+            System.setErr(err);
+        }
+    }
+
+    /** The error lines of a file that must be refused with exit code 2 and no stack trace. */
+    private String[] refused(String hocon) throws Exception {
+        Result result = check(hocon);
+        assertThat(result.exitCode()).as(result.err()).isEqualTo(2);
+        assertThat(result.err()).doesNotContain("\tat ", "Exception in", "Error:").doesNotStartWith("java.");
+        return result.err().lines().toArray(String[]::new);
+    }
+
+    private static final String SOURCE = "src { type = test-sequence, publish-topic = t ";
+
+    @Test
+    void gapsBeyondAWholeNumber() throws Exception {
+        assertThat(refused("nodes {\n" + SOURCE + ", gap = 99999999999999 }\n}\n")).containsExactly(at(2)
+                + "nodes.src.gap: must be a whole number from -2147483648 to 2147483647, not 99999999999999");
+        assertThat(refused("nodes {\n" + SOURCE + ", gap = 1e10 }\n}\n")).containsExactly(at(2)
+                + "nodes.src.gap: must be a whole number from -2147483648 to 2147483647, not 10000000000");
+    }
+
+    private static final String SINK = "out { type = test-collector, subscribe-topic = t ";
+
+    @Test
+    void aQueueCapacityBeyondTheLimitIsRefusedBeforeAnythingIsAllocated() throws Exception {
+        assertThat(refused("nodes {\n" + SOURCE + "}\n" + SINK + ", queue-capacity = 2147483647 }\n}\n"))
+                .containsExactly(at(3) + "nodes.out.queue-capacity: must be 1 to 100000, not 2147483647");
+    }
+
+    @Test
+    void nestingThousandsOfLevelsDeep() throws Exception {
+        assertThat(refused("a = " + "{ b: ".repeat(5000) + "1" + " }".repeat(5000) + "\n"))
+                .containsExactly("error: " + file() + ": (syntax): nested too deeply to read;"
+                        + " a pipeline needs a few levels of blocks, not thousands");
+    }
+
+    @Test
+    void nodesOrMsightOfTheWrongKind() throws Exception {
+        assertThat(refused("nodes = null\n")).containsExactly(at(1)
+                + "nodes: must be an object of node blocks: nodes { camera { type = rtsp-receiver, ... } }");
+        assertThat(refused("msight = 5\nnodes {\n" + SOURCE + "}\n}\n")).containsExactly(at(1)
+                + "msight: must be a block: msight { device-name = ..., bus = ... }");
+    }
+
+    @Test
+    void aBooleanThatIsNot() throws Exception {
+        assertThat(refused("msight.registry.enabled = maybe\nnodes {\n" + SOURCE + "}\n}\n")).containsExactly(at(1)
+                + "msight.registry.enabled: 'maybe' is not one of auto, true, false");
+    }
+
+    @Test
+    void aProviderThatThrowsWhileCreatingItsNode() throws Exception {
+        assertThat(refused("nodes {\n" + SOURCE + "}\n"
+                + "neg { type = test-negate, subscribe-topic = t, publish-topic = u, fail-to-create = true }\n}\n"))
+                .containsExactly(at(3) + "nodes.neg: node type 'test-negate' (class path) failed to create the node:"
+                        + " java.lang.IllegalStateException: a bug in the plugin");
+    }
+
+    @Test
+    void backoffsThatAreNegativeOrShrink() throws Exception {
+        assertThat(refused("nodes {\n" + SOURCE + ", restart-backoff.initial = -1s }\n"
+                + SINK + ", restart-backoff { initial = 5s, max = 1s } }\n}\n")).containsExactly(
+                at(2) + "nodes.src.restart-backoff.initial: must be 1ms to 1h, not '-1s'",
+                at(3) + "nodes.out.restart-backoff: max must not be shorter than initial");
+    }
+
+    @Test
+    void misspeltKeysOfNestedBlocksAndOfTheMsightBlock() throws Exception {
+        assertThat(refused("""
+                msight {
+                  bsu = redis
+                  redis { prot = 6390, pasword = x }
+                  registry { hartbeat = 2s }
+                }
+                nodes {
+                  src { type = test-sequence, publish-topic = t, restart-backoff { intial = 5s } }
+                }
+                """)).containsExactly(
+                at(2) + "msight.bsu: unknown setting of the msight block (did you mean 'bus'?); it takes: device-name,"
+                        + " bus, topics, plugin-path, drain-timeout, stats-interval, logging-level, redis, registry,"
+                        + " node-defaults",
+                at(3) + "msight.redis.prot: unknown setting of block 'redis' (did you mean 'port'?); it takes: host,"
+                        + " port, unix-socket-path, db, username, password, tls, connect-timeout, socket-timeout, publish-timeout,"
+                        + " reconnect-backoff",
+                at(3) + "msight.redis.pasword: unknown setting of block 'redis' (did you mean 'password'?); it takes:"
+                        + " host, port, unix-socket-path, db, username, password, tls, connect-timeout, socket-timeout, publish-timeout,"
+                        + " reconnect-backoff",
+                at(4) + "msight.registry.hartbeat: unknown setting of block 'registry' (did you mean 'heartbeat'?);"
+                        + " it takes: enabled, heartbeat",
+                at(7) + "nodes.src.restart-backoff.intial: unknown setting of block 'restart-backoff'"
+                        + " (did you mean 'initial'?); it takes: initial, max");
+    }
+
+    @Test
+    void outOfRangeRuntimeSettings() throws Exception {
+        assertThat(refused("msight {\n  drain-timeout = -1s\n  redis.port = 99999\n}\nnodes {\n" + SOURCE + "}\n}\n"))
+                .containsExactly(at(2) + "msight.drain-timeout: must be 0s to 1h, not '-1s'",
+                        at(3) + "msight.redis.port: must be 1 to 65535, not 99999");
+    }
+
+    @Test
+    void twoBlocksOfTheSameNameAndKeys() throws Exception {
+        assertThat(refused("nodes {\n" + SOURCE + "}\n" + SOURCE + "}\n}\n")).containsExactly(at(3)
+                + "nodes.src: node 'src' is defined twice (also at line 2); give each node its own name");
+    }
+
+    @Test
+    void emptyNodeNamesAndTopics() throws Exception {
+        assertThat(refused("nodes {\n\"\" { type = test-sequence, publish-topic = t }\n"
+                + "src { type = test-sequence, publish-topic = \"\" }\n"
+                + "out { type = test-collector, subscribe-topic = \" \" }\n}\n"))
+                .containsExactly(at(2) + "nodes.\"\": a node needs a name: nodes { camera { ... } }",
+                        at(3) + "nodes.src.publish-topic: must not be empty, not ''",
+                        at(4) + "nodes.out.subscribe-topic: must not be empty, not ' '");
+    }
+
+    @Test
+    void anEmptyFileOrAMisspeltNodesBlockPointsIntoTheUsersFile() throws Exception {
+        assertThat(refused("")).containsExactly("error: " + file()
+                + ": nodes: no nodes: add at least one node block, nodes { camera { type = rtsp-receiver, ... } }");
+        assertThat(refused("node {\n" + SOURCE + "}\n}\n")).containsExactly(
+                "error: " + file() + ": nodes: no nodes: add at least one node block,"
+                        + " nodes { camera { type = rtsp-receiver, ... } }",
+                at(1) + "node: unknown top-level key (did you mean 'nodes'?);"
+                        + " a pipeline file has msight { ... } and nodes { ... }");
+    }
+
+    @Test
+    void typeAndRangeErrorsComeTogetherInLineOrder() throws Exception {
+        assertThat(refused("nodes {\n" + SINK + ", queue-capacity = 0 }\n" + SOURCE + ", gap = -1 }\n}\n"
+                + "msight.stats-interval = soon\n")).containsExactly(
+                at(2) + "nodes.out.queue-capacity: must be 1 to 100000, not 0",
+                at(3) + "nodes.src.gap: must be 0 or more, not -1",
+                at(5) + "msight.stats-interval: must be a duration such as 500ms, 10s or 5m, not 'soon'");
+    }
+
+    @Test
+    void aMissingIncludeNamesTheLineOfTheInclude() throws Exception {
+        assertThat(refused("nodes {\n" + SOURCE + "}\n}\ninclude required(\"missing.conf\")\n")).containsExactly(
+                at(4) + "(include): resource not found on classpath: missing.conf");
+    }
+
+    @Test
+    void aSecretIsNeverShown() throws Exception {
+        assertThat(refused("msight.redis.password = [s3cr3t]\nnodes {\n" + SOURCE + "}\n}\n")).containsExactly(
+                at(1) + "msight.redis.password: must be a string, not ***");
+    }
+}

@@ -1,0 +1,274 @@
+package org.msight.runtime.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.msight.runtime.Pipeline;
+import org.msight.runtime.PipelineFactory;
+import org.msight.runtime.TestPipelines;
+import org.msight.runtime.testnodes.CollectingSink;
+import org.msight.runtime.testnodes.ImageSource;
+import org.msight.testkit.LogCapture;
+
+class HttpEndpointTest {
+
+    @TempDir
+    Path dir;
+
+    private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final List<AutoCloseable> running = new ArrayList<>();
+    private Pipeline pipeline;
+    private HttpEndpoint endpoint;
+
+    @BeforeEach
+    void forgetEarlierRuns() {
+        CollectingSink.RECEIVED.clear();
+        CollectingSink.ATTEMPTS.clear();
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        for (AutoCloseable closeable : running) {
+            closeable.close();
+        }
+        if (endpoint != null) {
+            endpoint.close();
+        }
+        if (pipeline != null) {
+            pipeline.stop();
+        }
+    }
+
+    /** Starts {@code nodes} and an endpoint on a free port, with extra {@code msight.http} settings. */
+    private void start(String http, String nodes) throws Exception {
+        Path file = TestPipelines.write(dir, "p.conf", "msight.drain-timeout = 1s\nmsight.http { port = 0\n" + http + "\n}\nnodes {\n" + nodes + "\n}\n");
+        PipelineFactory.Loaded loaded = TestPipelines.load(file);
+        pipeline = loaded.create();
+        pipeline.start();
+        endpoint = HttpEndpoint.start(loaded.httpSettings(), pipeline);
+        assertThat(endpoint).isNotNull();
+    }
+
+    private HttpResponse<String> get(String path, String... headers) throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(uri(path)).timeout(Duration.ofSeconds(10));
+        if (headers.length > 0) {
+            request.headers(headers);
+        }
+        return client.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private URI uri(String path) {
+        return URI.create("http://127.0.0.1:" + endpoint.port() + path);
+    }
+
+    @Test
+    void metricsCarryEveryNodesCountsFrameAgesAndTheJvm() throws Exception {
+        start("", """
+                src { type = test-sequence, publish-topic = t, count = 20 }
+                sink { type = test-collector, subscribe-topic = t, queue-capacity = 100 }
+                """);
+        await().atMost(Duration.ofSeconds(10)).until(() -> CollectingSink.RECEIVED.get("sink").size() == 20);
+        HttpResponse<String> metrics = get("/metrics");
+        assertThat(metrics.statusCode()).isEqualTo(200);
+        assertThat(metrics.headers().firstValue("Content-Type")).hasValueSatisfying(t -> assertThat(t).startsWith("text/plain"));
+        assertThat(metrics.body())
+                .contains("msight_node_in_total{node=\"src\"} 20.0", "msight_node_out_total{node=\"src\"} 20.0",
+                        "msight_node_out_total{node=\"sink\"} 20.0", "msight_node_dropped_total{node=\"sink\"} 0.0",
+                        "msight_node_malformed_total{node=\"sink\"} 0.0", "msight_node_lost_total{node=\"src\"} 0.0",
+                        "msight_node_errors_total{node=\"sink\"} 0.0", "msight_node_restarts_total{node=\"sink\"} 0.0",
+                        "msight_node_queue_depth{node=\"sink\"} 0.0", "msight_node_outage{node=\"sink\"} 0.0",
+                        "msight_frame_age_seconds_count{node=\"src\",stage=\"publish\"} 20",
+                        "msight_frame_age_seconds_count{node=\"sink\",stage=\"sink\"} 20",
+                        "msight_frame_age_seconds_bucket{node=\"sink\",stage=\"sink\",le=\"0.1\"}",
+                        "msight_bus_connected{bus=\"memory\"} 1.0",
+                        "jvm_memory_used_bytes", "jvm_threads_live_threads", "jvm_gc_");
+    }
+
+    @Test
+    void readyIsServiceUnavailableWhileANodeIsInAnOutageAndSaysWhichSinceWhenAndWhy() throws Exception {
+        start("", """
+                src { type = test-sequence, publish-topic = t, count = 1 }
+                sink {
+                  type = test-collector, subscribe-topic = t, unavailable = true
+                  restart-backoff { initial = 50ms, max = 100ms }
+                }
+                """);
+        await().atMost(Duration.ofSeconds(10)).until(() -> get("/ready").statusCode() == 503);
+        JsonNode ready = PipelineStatus.JSON.readTree(get("/ready").body());
+        assertThat(ready.get("ready").asBoolean()).isFalse();
+        JsonNode node = ready.get("nodes").get(0);
+        assertThat(node.get("node").asText()).isEqualTo("sink");
+        assertThat(node.get("state").asText()).isEqualTo("OUTAGE");
+        assertThat(node.get("since").asText()).matches("\\d{4}-\\d\\d-\\d\\dT.*Z");
+        assertThat(node.get("last_error").asText()).isEqualTo("destination unavailable (on purpose)");
+        assertThat(get("/health").statusCode()).isEqualTo(200);
+        assertThat(get("/health").body()).isEqualTo("{\"status\":\"UP\"}");
+    }
+
+    @Test
+    void readyOnceEveryNodeOpenedAndNodesShowsStatesRatesAndTotals() throws Exception {
+        start("", """
+                src { type = test-images, publish-topic = images }
+                sink { type = test-collector, subscribe-topic = numbers }
+                """);
+        await().atMost(Duration.ofSeconds(10)).until(() -> get("/ready").statusCode() == 200);
+        assertThat(get("/ready").body()).isEqualTo("{\"ready\":true}");
+        JsonNode status = PipelineStatus.JSON.readTree(get("/nodes").body());
+        assertThat(status.get("device").asText()).isEqualTo("local");
+        JsonNode src = status.get("nodes").get(0);
+        assertThat(src.get("name").asText()).isEqualTo("src");
+        assertThat(src.get("type").asText()).isEqualTo("test-images");
+        assertThat(src.get("kind").asText()).isEqualTo("source");
+        assertThat(src.get("state").asText()).isEqualTo("RUNNING");
+        assertThat(src.get("publish_topic").asText()).isEqualTo("images");
+        assertThat(src.has("in_rate")).isTrue();
+        assertThat(src.get("counts").get("out").asLong()).isPositive();
+        assertThat(status.get("nodes").get(1).get("queue").asInt()).isZero();
+        assertThat(status.get("topics").toString())
+                .contains("{\"name\":\"images\",\"data_type\":\"msight_core.data.image.ImageData\",\"description\":\"published by src\"}",
+                        "{\"name\":\"numbers\"}");
+    }
+
+    @Test
+    void latestJpgIsTheNewestImageOfATopicAsPublished() throws Exception {
+        start("", "src { type = test-images, publish-topic = images, width = 80, height = 60 }");
+        HttpResponse<byte[]> latest = client.send(HttpRequest.newBuilder(uri("/topics/images/latest.jpg")).build(),
+                HttpResponse.BodyHandlers.ofByteArray());
+        assertThat(latest.statusCode()).isEqualTo(200);
+        assertThat(latest.headers().firstValue("Content-Type")).hasValue("image/jpeg");
+        assertThat(latest.body()).isEqualTo(ImageSource.jpeg(80, 60));
+        assertThat(ImageIO.read(new ByteArrayInputStream(latest.body())).getWidth()).isEqualTo(80);
+        assertThat(get("/topics/other/latest.jpg").statusCode()).isEqualTo(404);
+        assertThat(get("/topics/images/nothing").statusCode()).isEqualTo(404);
+    }
+
+    @Test
+    void previewStreamsMjpegToABoundedNumberOfViewers() throws Exception {
+        start("max-preview-viewers = 1, max-preview-rate = 50", "src { type = test-images, publish-topic = images }");
+        HttpResponse<InputStream> stream = client.send(HttpRequest.newBuilder(uri("/topics/images/stream.mjpeg")).build(),
+                HttpResponse.BodyHandlers.ofInputStream());
+        assertThat(stream.headers().firstValue("Content-Type"))
+                .hasValue("multipart/x-mixed-replace; boundary=msight-frame");
+        try (InputStream body = stream.body()) {
+            byte[] expected = ImageSource.jpeg(64, 48);
+            for (int i = 0; i < 3; i++) {
+                assertThat(readPart(body)).isEqualTo(expected);
+            }
+            HttpResponse<String> second = get("/topics/images/stream.mjpeg");
+            assertThat(second.statusCode()).isEqualTo(503);
+            assertThat(second.body()).contains("1 previews are open already");
+        }
+    }
+
+    /** Reads one part of a multipart MJPEG stream: its headers, then Content-Length bytes. */
+    private static byte[] readPart(InputStream in) throws IOException {
+        StringBuilder headers = new StringBuilder();
+        while (!headers.toString().endsWith("\r\n\r\n")) {
+            int b = in.read();
+            assertThat(b).isNotNegative();
+            headers.append((char) b);
+        }
+        assertThat(headers.toString()).startsWith("--msight-frame\r\nContent-Type: image/jpeg\r\n");
+        int length = Integer.parseInt(headers.toString().replaceAll("(?s).*Content-Length: (\\d+).*", "$1"));
+        byte[] jpeg = in.readNBytes(length);
+        assertThat(in.readNBytes(2)).isEqualTo("\r\n".getBytes(StandardCharsets.US_ASCII));
+        return jpeg;
+    }
+
+    @Test
+    void aViewerThatDoesNotReadNeverSlowsThePipeline() throws Exception {
+        start("max-preview-rate = 1000", """
+                src { type = test-images, publish-topic = images, width = 1920, height = 1080, interval = 0ms }
+                sink { type = test-collector, subscribe-topic = numbers }
+                """);
+        // a viewer that asks for the stream and never reads: its socket buffers fill up at once
+        Socket viewer = new Socket("127.0.0.1", endpoint.port());
+        running.add(viewer);
+        viewer.setReceiveBufferSize(4096);
+        OutputStream request = viewer.getOutputStream();
+        request.write("GET /topics/images/stream.mjpeg HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+        request.flush();
+        long at = outOf("src");
+        // Far more frames than the socket buffers hold are published while the viewer is stuck.
+        await().atMost(Duration.ofSeconds(30)).until(() -> outOf("src") > at + 500);
+    }
+
+    private long outOf(String node) {
+        return pipeline.nodeStats().stream().filter(s -> s.node().equals(node)).findFirst().orElseThrow().out().count();
+    }
+
+    @Test
+    void aTokenIsRequiredWhenSetAndNeverShown() throws Exception {
+        try (LogCapture log = LogCapture.all()) {
+            start("token = s3cret-t0ken", "src { type = test-images, publish-topic = images }");
+            assertThat(get("/metrics").statusCode()).isEqualTo(401);
+            assertThat(get("/metrics", "Authorization", "Bearer wrong").statusCode()).isEqualTo(401);
+            assertThat(get("/metrics", "Authorization", "Bearer s3cret-t0ken").statusCode()).isEqualTo(200);
+            assertThat(get("/nodes?token=s3cret-t0ken").body()).doesNotContain("s3cret-t0ken");
+            assertThat(log.text()).doesNotContain("s3cret-t0ken");
+        }
+    }
+
+    @Test
+    void tlsServesHttpsFromAKeyStore() throws Exception {
+        Path keyStore = dir.resolve("endpoint.p12");
+        Process keytool = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "keytool").toString(),
+                "-genkeypair", "-keystore", keyStore.toString(), "-storetype", "PKCS12", "-storepass", "changeit",
+                "-keyalg", "EC", "-alias", "msight", "-dname", "CN=127.0.0.1", "-ext", "san=ip:127.0.0.1",
+                "-validity", "2").inheritIO().start();
+        assertThat(keytool.waitFor()).isZero();
+        start("tls { key-store = \"" + keyStore + "\", key-store-password = changeit }",
+                "src { type = test-images, publish-topic = images }");
+        java.security.KeyStore trusted = java.security.KeyStore.getInstance("PKCS12");
+        try (InputStream in = java.nio.file.Files.newInputStream(keyStore)) {
+            trusted.load(in, "changeit".toCharArray());
+        }
+        javax.net.ssl.TrustManagerFactory trust = javax.net.ssl.TrustManagerFactory.getInstance("PKIX");
+        trust.init(trusted);
+        javax.net.ssl.SSLContext tls = javax.net.ssl.SSLContext.getInstance("TLS");
+        tls.init(null, trust.getTrustManagers(), null);
+        HttpClient https = HttpClient.newBuilder().sslContext(tls).build();
+        HttpResponse<String> health = https.send(HttpRequest.newBuilder(
+                URI.create("https://127.0.0.1:" + endpoint.port() + "/health")).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(health.statusCode()).isEqualTo(200);
+        assertThat(health.body()).isEqualTo("{\"status\":\"UP\"}");
+    }
+
+    @Test
+    void aTakenPortGivesOneWarningAndThePipelineRunsOn() throws Exception {
+        try (ServerSocket taken = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress());
+                LogCapture log = LogCapture.all()) {
+            Path file = TestPipelines.write(dir, "p.conf", "msight.http.port = " + taken.getLocalPort()
+                    + "\nnodes {\n src { type = test-sequence, publish-topic = t, count = 5 }\n"
+                    + " sink { type = test-collector, subscribe-topic = t }\n}\n");
+            PipelineFactory.Loaded loaded = TestPipelines.load(file);
+            pipeline = loaded.create();
+            pipeline.start();
+            assertThat(HttpEndpoint.start(loaded.httpSettings(), pipeline)).isNull();
+            assertThat(log.messages()).filteredOn(m -> m.contains("HTTP endpoint")).containsExactly("HTTP endpoint not started on"
+                    + " 127.0.0.1:" + taken.getLocalPort() + ": the port is taken; the pipeline runs without it");
+            await().atMost(Duration.ofSeconds(10)).until(() -> CollectingSink.RECEIVED.get("sink").size() == 5);
+        }
+    }
+}

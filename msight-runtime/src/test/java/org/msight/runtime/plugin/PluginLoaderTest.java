@@ -1,0 +1,77 @@
+package org.msight.runtime.plugin;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.typesafe.config.Config;
+import java.io.IOException;
+import java.net.URL;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.jar.JarEntry;
+import java.util.jar.JarOutputStream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.msight.api.NodeProvider;
+import org.slf4j.Logger;
+
+class PluginLoaderTest {
+
+    @TempDir
+    Path dir;
+
+    private final ClassLoader runtime = PluginLoaderTest.class.getClassLoader();
+
+    @Test
+    void aPluginSeesTheApiButNotTheRuntimeOrItsLibraries() throws Exception {
+        try (PluginClassLoader plugin = new PluginClassLoader("empty", new URL[0], runtime)) {
+            assertThat(plugin.getParent()).isSameAs(ClassLoader.getPlatformClassLoader());
+            for (Class<?> api : List.of(NodeProvider.class, Config.class, Logger.class)) {
+                assertThat(plugin.loadClass(api.getName())).isSameAs(api);
+            }
+            assertThat(plugin.loadClass("java.sql.Timestamp")).isNotNull();
+            for (String internal : List.of("org.msight.runtime.Pipeline", "org.msight.codec.MsightCodec",
+                    "redis.clients.jedis.Jedis", "ch.qos.logback.classic.Logger",
+                    "io.micrometer.core.instrument.MeterRegistry")) {
+                assertThat(runtime.loadClass(internal)).as("on the runtime's class path").isNotNull();
+                assertThatThrownBy(() -> plugin.loadClass(internal)).as(internal)
+                        .isInstanceOf(ClassNotFoundException.class);
+            }
+            assertThat(plugin.getResource("reference.conf")).as("the runtime's defaults are its own").isNull();
+        }
+    }
+
+    @Test
+    void aBrokenPluginIsReportedAndTheOthersStillLoad() throws Exception {
+        Path folder = Files.createDirectories(dir.resolve("plugins"));
+        // lists a provider it does not bundle: the runtime's test provider is out of a plugin's reach
+        jar(folder.resolve("a-broken.jar"), "org.msight.runtime.testnodes.SequenceSource$Provider");
+        jar(folder.resolve("b-empty.jar"), "");
+        Plugins plugins = new PluginLoader(runtime).load(List.of(folder));
+        assertThat(plugins.nodeType("test-sequence")).as("still there from the class path").isPresent();
+        assertThat(plugins.broken()).singleElement().satisfies(broken -> {
+            assertThat(broken.plugin()).isEqualTo(folder.resolve("a-broken.jar").toString());
+            assertThat(broken.toString()).startsWith("plugin " + folder.resolve("a-broken.jar") + " not loaded: ")
+                    .contains("SequenceSource$Provider");
+        });
+        assertThat(plugins.brokenPluginOf("camera-of-the-broken-plugin")).contains(plugins.broken().get(0).toString());
+    }
+
+    @Test
+    void aPluginFolderThatDoesNotExistIsAnError() {
+        Path missing = dir.resolve("no-such-folder");
+        assertThatThrownBy(() -> new PluginLoader(runtime).load(List.of(missing)))
+                .isInstanceOf(PluginException.class)
+                .hasMessage("plugin folder " + missing + " does not exist; check --plugin-path and msight.plugin-path");
+    }
+
+    private static void jar(Path jar, String provider) throws IOException {
+        try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(jar))) {
+            out.putNextEntry(new JarEntry("META-INF/services/org.msight.api.NodeProvider"));
+            out.write(provider.getBytes(StandardCharsets.UTF_8));
+            out.closeEntry();
+        }
+    }
+}

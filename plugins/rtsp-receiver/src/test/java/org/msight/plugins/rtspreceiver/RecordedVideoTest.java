@@ -1,0 +1,92 @@
+package org.msight.plugins.rtspreceiver;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.msight.api.data.ImageData;
+import org.msight.runtime.Pipeline;
+import org.msight.runtime.PipelineFactory;
+import org.msight.testkit.LogCapture;
+import org.msight.testkit.Tools;
+
+/** Recorded video in the real runtime: read at its own pace, and the end of a file ends the pipeline. */
+class RecordedVideoTest {
+
+    @TempDir
+    Path dir;
+
+    private LogCapture log;
+
+    @BeforeEach
+    void captureLogs() {
+        log = LogCapture.all();
+    }
+
+    @AfterEach
+    void stopCapture() {
+        log.close();
+    }
+
+    /** An MPEG-4 clip of {@code frames} frames at 10 fps. */
+    private Path clip(int frames) throws Exception {
+        Path clip = dir.resolve("clip-" + frames + ".mp4");
+        Process ffmpeg = new ProcessBuilder(Tools.require("ffmpeg", "ffmpeg").toString(), "-v", "error",
+                "-f", "lavfi", "-i", "testsrc2=size=160x120:rate=10", "-frames:v", String.valueOf(frames),
+                "-c:v", "mpeg4", clip.toString()).inheritIO().start();
+        assertThat(ffmpeg.waitFor()).isZero();
+        return clip;
+    }
+
+    /** Runs the file through a pipeline until it stops by itself; the images the sink received. */
+    private List<ImageData> runToTheEnd(String sink, Path clip, String settings) throws Exception {
+        Path file = Files.writeString(dir.resolve("pipeline.conf"), """
+                msight.http.enabled = false
+                nodes {
+                  camera { type = rtsp-receiver, publish-topic = frames, url = "%s", %s }
+                  %s { type = test-image-collector, subscribe-topic = frames, queue-capacity = 200 }
+                }
+                """.formatted(clip, settings, sink));
+        Pipeline pipeline = new PipelineFactory(List.of()).load(file).create();
+        pipeline.start();
+        CompletableFuture.runAsync(() -> {
+            try {
+                pipeline.awaitStopRequest();
+            } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+        }).get(60, TimeUnit.SECONDS);
+        assertThat(pipeline.stop()).as("stopped cleanly").isTrue();
+        return ImageCollector.RECEIVED.get(sink);
+    }
+
+    private static double span(List<ImageData> images) {
+        return images.get(images.size() - 1).metadata().captureTimestamp() - images.get(0).metadata().captureTimestamp();
+    }
+
+    @Test
+    void aFileIsReadAtItsFrameRateAndItsEndStopsThePipelineOnceTheSinkDrained() throws Exception {
+        Path clip = clip(10);
+        List<ImageData> images = runToTheEnd("paced", clip, "");
+        assertThat(images).hasSize(10);
+        // 9 frame intervals of 100 ms: the file takes as long to read as to watch
+        assertThat(span(images)).isGreaterThan(0.8);
+        assertThat(log.messages()).filteredOn(line -> line.contains("finished")).containsExactly(
+                "finished: " + clip + " ended", "every source has finished: stopping once the sinks have drained");
+    }
+
+    @Test
+    void realtimeOffReadsAFileAsFastAsItDecodes() throws Exception {
+        List<ImageData> images = runToTheEnd("fast", clip(100), "realtime = false");
+        assertThat(images).hasSize(100);
+        // a 10 s clip: far less than its length (it decodes in milliseconds)
+        assertThat(span(images)).isLessThan(5.0);
+    }
+}
