@@ -108,7 +108,8 @@ public final class BusBench {
             }
         }
         long cpuMillis = (cpu() - cpu0) / 1_000_000;
-        Files.writeString(dir.resolve("published"), String.valueOf(published));
+        Path written = Files.writeString(dir.resolve("published.tmp"), String.valueOf(published));
+        Files.move(written, dir.resolve("published"), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
         System.out.printf(Locale.ROOT, "publisher published %d refused %d in %.1f s: %.1f/s, CPU %.3f ms/message%n",
                 published, refused, (System.nanoTime() - start) / 1e9, published * 1e9 / (System.nanoTime() - start),
                 cpuMillis / (double) Math.max(1, published));
