@@ -7,7 +7,11 @@ set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 command -v wrk >/dev/null || { echo "wrk is missing: run scripts/install-test-deps.sh (or apt-get install wrk)" >&2; exit 1; }
-echo "building the http-uploader plugin and the benchmark..." >&2
-(cd "$root" && mvn -q -pl plugins/http-uploader -am install -DskipTests)
-(cd "$here" && mvn -q package dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory=target/lib)
-exec java -cp "$here/target/classes:$here/target/lib/*" org.msight.bench.upload.UploadBench "${1:-5}" "${2:-1,4,16}"
+echo "building the http-uploader plugin (in the reactor, nothing installed) and the benchmark..." >&2
+# The plugin's test class path holds the runtime (its AsyncDelivery), the test kit and the codec.
+(cd "$root" && mvn -q -pl plugins/http-uploader -am test-compile dependency:build-classpath \
+  -Dmdep.includeScope=test -Dmdep.outputFile=target/bench-classpath.txt)
+cp="$root/plugins/http-uploader/target/classes:$(cat "$root/plugins/http-uploader/target/bench-classpath.txt")"
+rm -rf "$here/target/classes" && mkdir -p "$here/target/classes"
+javac -d "$here/target/classes" -cp "$cp" $(find "$here/src/main/java" -name '*.java')
+exec java -cp "$here/target/classes:$here/src/main/resources:$cp" org.msight.bench.upload.UploadBench "${1:-5}" "${2:-1,4,16}"

@@ -1,34 +1,60 @@
 package org.msight.api;
 
 import java.time.Duration;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
- * Waits that start at {@code initial} and double up to {@code max}; reset after a success. The
- * runtime restarts failed nodes with it, and a bus plugin can reconnect to its server with it.
- * Not thread-safe.
+ * Waits that start at {@code initial} and double up to {@code max}; the runtime restarts failed
+ * nodes with it, and a bus plugin can reconnect to its server with it. A jittered backoff draws
+ * each wait between half and all of that ("equal jitter"), so many clients that failed together
+ * (every upload of a box when a server restarts) do not come back in step.
  */
 public final class Backoff {
 
     private final Duration initial;
     private final Duration max;
-    private Duration next;
+    private final boolean jittered;
+    private int failures;
 
+    /** A backoff without jitter, for one resource retried by one thread. */
     public Backoff(Duration initial, Duration max) {
+        this(initial, max, false);
+    }
+
+    private Backoff(Duration initial, Duration max, boolean jittered) {
         this.initial = initial;
         this.max = max.compareTo(initial) < 0 ? initial : max;
-        this.next = initial;
+        this.jittered = jittered;
+    }
+
+    /** A backoff whose waits are jittered. */
+    public static Backoff jittered(Duration initial, Duration max) {
+        return new Backoff(initial, max, true);
     }
 
     /** The wait before the next attempt; each call doubles the following one, up to max. */
-    public Duration next() {
-        Duration current = next;
-        Duration doubled = next.multipliedBy(2);
-        next = doubled.compareTo(max) > 0 ? max : doubled;
-        return current;
+    public synchronized Duration next() {
+        return afterFailures(++failures);
     }
 
     /** Starts over from {@code initial}. */
-    public void reset() {
-        next = initial;
+    public synchronized void reset() {
+        failures = 0;
+    }
+
+    /**
+     * The wait after the {@code failures}-th failure in a row (from 1), without changing this
+     * backoff's own count: for callers that keep a count per message.
+     */
+    public Duration afterFailures(int failures) {
+        Duration wait = initial;
+        for (int i = 1; i < failures && wait.compareTo(max) < 0; i++) {
+            wait = wait.multipliedBy(2);
+        }
+        long nanos = Math.min(wait.toNanos(), max.toNanos());
+        if (jittered && nanos > 1) {
+            nanos = nanos / 2 + ThreadLocalRandom.current().nextLong(nanos / 2 + 1);
+        }
+        return Duration.ofNanos(nanos);
     }
 }

@@ -30,6 +30,15 @@ public interface NodeProvider {
     List<Setting> settings();
 
     /**
+     * Whether this type's nodes are {@link AsyncSinkNode}s, whose delivery the runtime runs: their
+     * blocks then also take the runtime's delivery settings ({@code max-in-flight},
+     * {@code retries}, {@code retry-backoff}, {@code attempt-timeout}, {@code spool}).
+     */
+    default boolean asynchronous() {
+        return false;
+    }
+
+    /**
      * The {@code data_type} tag of the messages nodes of this type publish, recorded for their
      * topic in MSight's topic registry. The default, MSight's base {@code SensorData} tag, suits
      * sinks and nodes that publish several types.
@@ -39,8 +48,9 @@ public interface NodeProvider {
     }
 
     /**
-     * Builds a node: a {@link SourceNode}, {@link SinkNode} or {@link ProcessorNode} as
-     * {@link #kind()} says. Reads {@link NodeContext#config()}; does no I/O.
+     * Builds a node: a {@link SourceNode}, {@link SinkNode} (or {@link AsyncSinkNode}) or
+     * {@link ProcessorNode} as {@link #kind()} and {@link #asynchronous()} say. Reads
+     * {@link NodeContext#config()}; does no I/O.
      *
      * @throws IllegalArgumentException when a setting has a value the node cannot use; the
      *     message names the key

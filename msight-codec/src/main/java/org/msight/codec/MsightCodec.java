@@ -118,6 +118,11 @@ public final class MsightCodec implements MsightFormats {
      * Base64-encoding its bytes: a few microseconds whatever their size.
      */
     @Override
+    public String pythonFloat(double value) {
+        return PythonFloats.repr(value);
+    }
+
+    @Override
     public long jsonLength(SensorData data) {
         ByteSink.Counting counter = new ByteSink.Counting();
         try {

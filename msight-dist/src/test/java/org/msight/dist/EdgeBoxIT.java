@@ -126,7 +126,7 @@ class EdgeBoxIT {
             assertThat(lines).anySatisfy(line -> {
                 assertThat(line.get("node").asText()).isEqualTo("camera");
                 assertThat(line.get("level").asText()).isEqualTo("WARNING");
-                assertThat(line.get("message").asText()).contains("rtsp://admin:***@127.0.0.1:").endsWith("retrying with backoff");
+                assertThat(line.get("message").asText()).contains("rtsp://***@127.0.0.1:").endsWith("retrying with backoff");
             });
             String written = Files.readString(logFile) + Files.readString(dir.resolve("logs/msight.log.1"));
             assertThat(written).contains("\"device\":\"edge-json\"", "\"node\":\"camera\"");

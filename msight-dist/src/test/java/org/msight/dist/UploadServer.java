@@ -25,7 +25,12 @@ final class UploadServer implements AutoCloseable {
     private final List<Upload> uploads = new CopyOnWriteArrayList<>();
 
     UploadServer() throws IOException {
-        server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), FreePorts.next()), 16);
+        this(FreePorts.next());
+    }
+
+    /** A server on {@code port}: one that comes back where an earlier one was. */
+    UploadServer(int port) throws IOException {
+        server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 16);
         server.createContext("/", exchange -> {
             try (InputStream in = exchange.getRequestBody()) {
                 byte[] body = in.readAllBytes();
@@ -44,6 +49,10 @@ final class UploadServer implements AutoCloseable {
 
     String url() {
         return "http://127.0.0.1:" + server.getAddress().getPort();
+    }
+
+    int port() {
+        return server.getAddress().getPort();
     }
 
     List<Upload> uploads() {

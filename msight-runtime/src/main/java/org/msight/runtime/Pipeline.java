@@ -12,6 +12,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicReference;
+import org.msight.api.AsyncSinkNode;
 import org.msight.api.Node;
 import org.msight.api.NodeKind;
 import org.msight.api.ProcessorNode;
@@ -27,6 +28,8 @@ import org.msight.runtime.config.PipelineConfigException;
 import org.msight.runtime.config.PipelineSpec;
 import org.msight.api.Backoff;
 import org.msight.runtime.http.LatestImages;
+import org.msight.runtime.node.AsyncDelivery;
+import org.msight.runtime.node.DeliverySettings;
 import org.msight.runtime.node.InboxRunner;
 import org.msight.runtime.node.NodeRunner;
 import org.msight.runtime.node.NodeStats;
@@ -142,7 +145,7 @@ public final class Pipeline {
             Node node = spec.type().provider().create(context);
             Class<?> expected = switch (spec.kind()) {
                 case SOURCE -> SourceNode.class;
-                case SINK -> SinkNode.class;
+                case SINK -> spec.type().provider().asynchronous() ? AsyncSinkNode.class : SinkNode.class;
                 case PROCESSOR -> ProcessorNode.class;
             };
             if (!expected.isInstance(node)) {
@@ -165,8 +168,15 @@ public final class Pipeline {
         Inbox inbox = new Inbox(spec.queueCapacity(), stats.dropped(), stats.malformed());
         String topic = spec.subscribeTopic().orElseThrow();
         buses.subscribe(new Subscription(topic, spec.name(), spec.group(), inbox));
+        AsyncDelivery delivery = node instanceof AsyncSinkNode asyncSink
+                ? new AsyncDelivery(spec.name(), asyncSink, DeliverySettings.from(spec.config()), context.formats(),
+                        context.logger(), data -> {
+                            stats.out().increment();
+                            stats.handled(data);
+                        }, stats::counter)
+                : null;
         return new InboxRunner(spec.name(), node, context.logger(), stats, loader, backoff, inbox, topic, spec.gap(),
-                drainTimeout, data -> latestImages.offer(topic, data));
+                drainTimeout, data -> latestImages.offer(topic, data), delivery);
     }
 
     /**

@@ -173,7 +173,16 @@ public final class TestNodeContext implements NodeContext {
     /** MSight's formats with the built-in data types and those listed as services on the class path. */
     @Override
     public MsightFormats formats() {
-        return FORMATS;
+        return Formats.INSTANCE;
+    }
+
+    /**
+     * Made on first use only, so a plugin whose tests never ask for formats needs nothing but the
+     * API and this kit (the plugin starter builds against those two jars alone).
+     */
+    private static final class Formats {
+        static final MsightFormats INSTANCE = MsightCodec.withBuiltInTypesAnd(
+                ServiceLoader.load(DataType.class).stream().map(ServiceLoader.Provider::get).toList());
     }
 
     @Override

@@ -29,6 +29,12 @@ public interface MsightFormats {
     long jsonLength(SensorData data);
 
     /**
+     * A number as Python's {@code repr(float)} writes it: the shortest decimal that reads back as
+     * the same double, always with a fractional part ({@code 1763353393.866798}, {@code 2.0}).
+     */
+    String pythonFloat(double value);
+
+    /**
      * Reads one MessagePack payload, checking its lengths before allocating anything.
      *
      * @throws MalformedDataException when it is not one MSight message

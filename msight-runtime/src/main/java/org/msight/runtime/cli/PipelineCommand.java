@@ -90,30 +90,28 @@ public final class PipelineCommand {
             });
         }
         HttpSettings http = loaded.httpSettings();
-        Pipeline pipeline;
+        HttpEndpoint endpoint = null;
         try {
-            pipeline = loaded.create(); // opens the registry
-        } catch (RedisAccessException e) {
-            log.error("{}", e.getMessage());
-            return USAGE;
-        }
-        // The endpoint first: /ready says which nodes are still opening.
-        try (HttpEndpoint endpoint = http.enabled() ? HttpEndpoint.start(http, pipeline) : null) {
-            try {
-                running.set(pipeline);
-                if (signalled.get()) {
-                    pipeline.requestStop();
-                }
-                pipeline.start();
-            } catch (DuplicateNodeException | RedisAccessException | BusStartException e) {
-                log.error("{}", e.getMessage());
-                return USAGE;
+            Pipeline pipeline = loaded.create();
+            running.set(pipeline);
+            if (signalled.get()) {
+                pipeline.requestStop();
             }
+            // The endpoint first: /ready says which nodes are still opening.
+            endpoint = http.enabled() ? HttpEndpoint.start(http, pipeline) : null;
+            pipeline.start();
             pipeline.awaitStopRequest();
             return pipeline.stop() ? 0 : 1;
+        } catch (DuplicateNodeException | RedisAccessException | BusStartException e) {
+            log.error("{}", e.getMessage());
+            return USAGE;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return 1;
+        } finally {
+            if (endpoint != null) {
+                endpoint.close();
+            }
         }
     }
 }

@@ -107,6 +107,12 @@ final class PluginsCommand implements Callable<Integer> {
         }
         out.append("Every node block also takes (defaults in msight.node-defaults):\n");
         appendSettings(out, commonSettings(), commonDefaults, "");
+        List<String> asynchronous = types.stream().filter(t -> t.provider().asynchronous()).map(NodeType::name).toList();
+        if (!asynchronous.isEmpty()) {
+            out.append("\nAsynchronous sinks (").append(String.join(", ", asynchronous))
+                    .append(") also take the runtime's delivery settings:\n");
+            appendSettings(out, CommonSettings.delivery(), commonDefaults, "");
+        }
         System.out.print(out);
         return 0;
     }
@@ -161,7 +167,7 @@ final class PluginsCommand implements Callable<Integer> {
         describeSettings(settings, type.provider().settings(), type.defaults(), "");
         entry.put("settings", settings);
         List<Object> common = new ArrayList<>();
-        describeSettings(common, CommonSettings.of(type.provider().kind()), commonDefaults, "");
+        describeSettings(common, CommonSettings.of(type.provider()), commonDefaults, "");
         entry.put("common-settings", common);
         return entry;
     }

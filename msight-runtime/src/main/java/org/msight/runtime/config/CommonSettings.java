@@ -1,10 +1,17 @@
 package org.msight.runtime.config;
 
+import com.typesafe.config.ConfigException;
+import com.typesafe.config.ConfigFactory;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import org.msight.api.AsyncSinkNode;
 import org.msight.api.NodeKind;
+import org.msight.api.NodeProvider;
 import org.msight.api.Setting;
 import org.msight.api.SettingType;
+import org.msight.runtime.node.DeliverySettings;
 
 /** The settings the runtime handles for every node, by kind; defaults in {@code msight.node-defaults}. */
 public final class CommonSettings {
@@ -20,6 +27,22 @@ public final class CommonSettings {
             "share the topic with this group's nodes, each message to one of them (nats, kafka); empty: all");
     private static final Setting RESTART_BACKOFF = Setting.backoff("restart-backoff",
             "wait before reopening a failed node: { initial, max }, doubling");
+    /** The runtime's delivery, which asynchronous sinks take as well. */
+    private static final List<Setting> DELIVERY = List.of(
+            // each attempt under way holds a connection and a body: a stalled destination keeps them all
+            Setting.optional("max-in-flight", SettingType.INT, "attempts under way at most")
+                    .between(1, AsyncSinkNode.MAX_IN_FLIGHT),
+            Setting.optional("retries", SettingType.INT, "attempts after the first before a message is given up")
+                    .between(0, 1000),
+            Setting.backoff("retry-backoff",
+                    "wait before a retry: { initial, max }, doubling, jittered; a longer Retry-After is waited instead"),
+            Setting.optional("attempt-timeout", SettingType.DURATION,
+                    "deadline of one whole attempt (connect, send, complete answer); then aborted and retried")
+                    .between(Duration.ofMillis(1), Duration.ofHours(1)),
+            Setting.block("spool", "store and forward: messages kept on disk while the destination is away",
+                    Setting.optional("path", SettingType.STRING, "folder of the spool; empty for none"),
+                    Setting.optional("max-size", SettingType.STRING, "size of the spool at most; then its oldest are dropped")
+                            .check("must be a size of at least 1MiB, such as 512MiB or 2GiB", CommonSettings::spoolSize)));
 
     private CommonSettings() {
     }
@@ -47,9 +70,33 @@ public final class CommonSettings {
         return settings;
     }
 
+    /** The settings of the runtime's delivery, which nodes of asynchronous sink types take. */
+    public static List<Setting> delivery() {
+        return DELIVERY;
+    }
+
+    /** The common settings of nodes of {@code type}: by its kind, and the delivery's for asynchronous sinks. */
+    public static List<Setting> of(NodeProvider type) {
+        List<Setting> settings = new ArrayList<>(of(type.kind()));
+        if (type.asynchronous()) {
+            settings.addAll(DELIVERY);
+        }
+        return settings;
+    }
+
     /** The block of defaults every node inherits: {@code msight.node-defaults}. */
     static Setting nodeDefaults() {
+        List<Setting> all = new ArrayList<>(List.of(GAP, QUEUE_CAPACITY, GROUP_ID, RESTART_BACKOFF));
+        all.addAll(DELIVERY);
         return Setting.block("node-defaults", "the defaults of the settings every node block takes",
-                GAP, QUEUE_CAPACITY, GROUP_ID, RESTART_BACKOFF);
+                all.toArray(Setting[]::new));
+    }
+
+    private static boolean spoolSize(Object value) {
+        try {
+            return ConfigFactory.parseMap(Map.of("size", value)).getBytes("size") >= DeliverySettings.MIN_SPOOL_BYTES;
+        } catch (ConfigException e) {
+            return false;
+        }
     }
 }

@@ -17,11 +17,12 @@ import org.slf4j.Logger;
 
 /**
  * Runs a sink or a processor: takes messages from its inbox, applies gap, decodes the admitted
- * ones (a malformed one is counted and skipped) and hands them over. Each delivery is
- * {@linkplain Delivery#done() done} exactly once: handled, skipped by gap, malformed, given up
- * after a failure, or left over when the drain time ran out. At shutdown it keeps going until
- * the inbox is empty or the drain deadline passes, then a sink flushes what is in flight with the
- * time left.
+ * ones (a malformed one is counted and skipped) and hands them over (to an asynchronous sink
+ * through its {@link AsyncDelivery}). Each delivery is {@linkplain Delivery#done() done} exactly
+ * once: handed over, skipped by gap, malformed, given up after a failure, or left over when the
+ * drain time ran out. At shutdown it
+ * keeps going until the inbox is empty or the drain deadline passes, then a sink flushes what is
+ * in flight with the time left.
  */
 public final class InboxRunner extends NodeRunner {
 
@@ -39,8 +40,10 @@ public final class InboxRunner extends NodeRunner {
      */
     private final boolean sink;
     private final Duration drainTimeout;
-    private volatile long drainDeadlineNanos;
     private final Consumer<SensorData> received;
+    /** The delivery of an asynchronous sink, which counts out itself when a message arrives; otherwise null. */
+    private final AsyncDelivery delivery;
+    private volatile long drainDeadlineNanos;
     private volatile Delivery pending;
     private volatile boolean flushing;
     private volatile int lostAtStop;
@@ -48,16 +51,20 @@ public final class InboxRunner extends NodeRunner {
     /**
      * @param topic the topic the inbox is subscribed to, for log lines
      * @param received sees each message gap admitted, once decoded (the latest one per topic)
+     * @param delivery the delivery of an asynchronous sink, its messages' way; {@code null} for others
      */
     public InboxRunner(String name, Node node, Logger log, NodeStats stats, ClassLoader loader, Backoff backoff,
-            Inbox inbox, String topic, int gap, Duration drainTimeout, Consumer<SensorData> received) {
+            Inbox inbox, String topic, int gap, Duration drainTimeout, Consumer<SensorData> received,
+            AsyncDelivery delivery) {
         super(name, node, log, stats, loader, backoff);
         this.inbox = inbox;
         this.topic = topic;
         this.malformedLog = new MalformedLog(log, MALFORMED_LOG_INTERVAL_NANOS);
         this.gap = new Gap(gap);
-        this.handler = node instanceof SinkNode sink ? sink::put : ((ProcessorNode) node)::process;
-        this.sink = node instanceof SinkNode;
+        this.delivery = delivery;
+        this.handler = delivery != null ? delivery::submit
+                : node instanceof SinkNode sink ? sink::put : ((ProcessorNode) node)::process;
+        this.sink = !(node instanceof ProcessorNode);
         this.drainTimeout = drainTimeout;
         this.received = received;
         stats.queueDepth(inbox::size);
@@ -130,11 +137,11 @@ public final class InboxRunner extends NodeRunner {
         received.accept(data);
         try {
             handler.handle(data);
-            finishPending();
-            if (sink) {
+            if (sink && delivery == null) {
                 stats.out().increment();
                 stats.handled(data);
             }
+            finishPending();
             return true;
         } catch (RetriableException e) {
             if (!sink) {
@@ -164,17 +171,19 @@ public final class InboxRunner extends NodeRunner {
 
     @Override
     protected void finish() throws Exception {
-        if (node instanceof SinkNode sink) {
-            long left = Math.max(0, drainDeadlineNanos - System.nanoTime());
-            flushing = true;
+        long left = Math.max(0, drainDeadlineNanos - System.nanoTime());
+        flushing = true;
+        if (delivery != null) {
+            delivery.flush(Duration.ofNanos(left));
+        } else if (node instanceof SinkNode sink) {
             sink.flush(Duration.ofNanos(left));
-            flushing = false;
         }
+        flushing = false;
     }
 
-    /** Finishes what was not handled: left in the inbox when the drain ran out, or pending. */
+    /** Finishes what was not handled, left in the inbox when the drain ran out or pending, and closes. */
     @Override
-    protected void released() {
+    protected void stopped() {
         int lost = inbox.clear();
         if (pending != null) {
             finishPending();
@@ -183,6 +192,9 @@ public final class InboxRunner extends NodeRunner {
         if (lost > 0) {
             lostAtStop = lost;
             log.warn("drain time of {} ran out; {} queued messages were not handled", drainTimeout, lost);
+        }
+        if (delivery != null) {
+            delivery.close();
         }
     }
 

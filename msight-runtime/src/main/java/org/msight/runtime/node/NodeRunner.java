@@ -150,7 +150,7 @@ public abstract class NodeRunner {
             log.error("failed while stopping: {}", describe(e), e);
         } finally {
             closeNode();
-            released();
+            stopped();
             finished.countDown();
         }
     }
@@ -189,8 +189,8 @@ public abstract class NodeRunner {
     protected void finish() throws Exception {
     }
 
-    /** Called once when the thread ends, after the node is closed, whatever happened. */
-    protected void released() {
+    /** Last step, after the node is closed for good: releases what the runner itself holds. */
+    protected void stopped() {
     }
 
     /** Logs the failure as part of an outage, closes the node and waits before it is opened again. */

@@ -166,7 +166,7 @@ class MsightRunTest {
         Result unknown = run("plugins", "test-colector");
         assertThat(unknown.exitCode()).isEqualTo(2);
         assertThat(unknown.err()).isEqualTo("error: unknown node type 'test-colector' (did you mean 'test-collector'?);"
-                + " known types: test-collector, test-negate, test-sequence\n");
+                + " known types: test-collector, test-images, test-negate, test-sequence\n");
 
         Result json = run("plugins", "--json", "test-sequence");
         assertThat(json.exitCode()).isZero();
@@ -174,7 +174,7 @@ class MsightRunTest {
                 .getConfigList("types").get(0);
         assertThat(type.getString("type")).isEqualTo("test-sequence");
         assertThat(type.getConfigList("settings")).extracting(s -> s.getString("key") + "=" + s.getString("default"))
-                .containsExactly("count=100", "interval=0ms");
+                .containsExactly("count=100", "interval=0ms", "finish=false", "unrecoverable=");
         assertThat(type.getConfigList("common-settings")).extracting(s -> s.getString("key"))
                 .contains("gap", "publish-topic", "restart-backoff.initial", "restart-backoff.max");
     }
@@ -196,7 +196,7 @@ class MsightRunTest {
         result = run("--plugin-path", plugins.toString(), "--check", file.toString());
         assertThat(result.exitCode()).isEqualTo(2);
         assertThat(result.err()).startsWith("error: " + file + ":2: nodes.cam.type: unknown node type 'example-camera';"
-                + " known types: test-collector, test-negate, test-sequence; it comes from a plugin that did not load:"
+                + " known types: test-collector, test-images, test-negate, test-sequence; it comes from a plugin that did not load:"
                 + " plugin " + plugins.resolve("cam.jar") + " not loaded: ");
     }
 

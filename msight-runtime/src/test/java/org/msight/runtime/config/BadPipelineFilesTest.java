@@ -125,8 +125,8 @@ class BadPipelineFilesTest {
                 }
                 """)).containsExactly(
                 at(2) + "msight.bsu: unknown setting of the msight block (did you mean 'bus'?); it takes: device-name,"
-                        + " bus, topics, plugin-path, drain-timeout, stats-interval, logging-level, redis, registry,"
-                        + " node-defaults",
+                        + " bus, topics, plugin-path, drain-timeout, stats-interval, logging-level,"
+                        + " stop-when-sources-finish, logging, http, redis, registry, node-defaults",
                 at(3) + "msight.redis.prot: unknown setting of block 'redis' (did you mean 'port'?); it takes: host,"
                         + " port, unix-socket-path, db, username, password, tls, connect-timeout, socket-timeout, publish-timeout,"
                         + " reconnect-backoff",

@@ -37,7 +37,7 @@ class LogOutputTest {
         assertThat(line.get("device").asText()).isEqualTo("edge-09");
         assertThat(line.get("node").asText()).isEqualTo("camera");
         assertThat(line.get("level").asText()).isEqualTo("WARNING");
-        assertThat(line.get("message").asText()).isEqualTo("cannot open rtsp://admin:***@10.0.0.5/live; retrying");
-        assertThat(line.get("stack_trace").asText()).contains("IllegalStateException: at rtsp://admin:***@10.0.0.5/live");
+        assertThat(line.get("message").asText()).isEqualTo("cannot open rtsp://***@10.0.0.5/live; retrying");
+        assertThat(line.get("stack_trace").asText()).contains("IllegalStateException: at rtsp://***@10.0.0.5/live");
     }
 }

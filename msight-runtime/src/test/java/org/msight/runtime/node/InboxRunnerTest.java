@@ -50,7 +50,7 @@ class InboxRunnerTest {
         SinkNode sink = data -> handled.add(data.metadata().frameId());
         return new InboxRunner("sink", sink, log, new NodeStats("sink", NodeKind.SINK, new SimpleMeterRegistry()),
                 getClass().getClassLoader(), new Backoff(Duration.ofMillis(10), Duration.ofMillis(10)), inbox, "topic",
-                gap, Duration.ofSeconds(5), data -> { });
+                gap, Duration.ofSeconds(5), data -> { }, null);
     }
 
     @Test

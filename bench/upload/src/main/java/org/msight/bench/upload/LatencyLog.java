@@ -7,14 +7,11 @@ import org.slf4j.event.Level;
 import org.slf4j.helpers.MessageFormatter;
 
 /**
- * The uploader's logger in the benchmark: it writes no upload lines (as with
- * {@code log-uploads-at = debug}) but times each attempt from its {@code Sending data} line to
- * its {@code Status:} line, which the uploader logs on the same worker thread around the
- * request, and keeps those latencies while recording. Other lines go to stderr.
+ * The uploader's logger in the benchmark, and the attempts' latencies (from {@code send} to its
+ * completion) while recording. Lines at INFO and above go to stderr.
  */
 final class LatencyLog extends LineLogger {
 
-    private final ThreadLocal<long[]> started = ThreadLocal.withInitial(() -> new long[1]);
     private long[] latencies = new long[1 << 16];
     private int count;
     private volatile boolean recording;
@@ -39,18 +36,16 @@ final class LatencyLog extends LineLogger {
     @Override
     protected void handleNormalizedLoggingCall(Level level, Marker marker, String pattern, Object[] arguments,
             Throwable throwable) {
-        if (pattern.startsWith("Sending data")) {
-            started.get()[0] = System.nanoTime();
-        } else if (pattern.startsWith("Status:")) {
-            if (recording) {
-                record(System.nanoTime() - started.get()[0]);
-            }
-        } else if (level.toInt() >= Level.INFO.toInt()) {
+        if (level.toInt() >= Level.INFO.toInt()) {
             System.err.println(level + " " + MessageFormatter.basicArrayFormat(pattern, arguments));
         }
     }
 
-    private synchronized void record(long nanos) {
+    /** Records one attempt's latency, while recording. */
+    synchronized void record(long nanos) {
+        if (!recording) {
+            return;
+        }
         if (count == latencies.length) {
             latencies = Arrays.copyOf(latencies, count * 2);
         }

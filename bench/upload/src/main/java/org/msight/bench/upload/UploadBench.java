@@ -1,6 +1,7 @@
 package org.msight.bench.upload;
 
 import com.sun.management.OperatingSystemMXBean;
+import com.typesafe.config.ConfigFactory;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
@@ -17,10 +18,12 @@ import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.msight.api.Counter;
-import org.msight.api.SinkNode;
+import org.msight.api.AsyncSinkNode;
 import org.msight.api.data.ImageData;
 import org.msight.codec.MsightCodec;
 import org.msight.plugins.httpuploader.HttpUploaderProvider;
+import org.msight.runtime.node.AsyncDelivery;
+import org.msight.runtime.node.DeliverySettings;
 import org.msight.testkit.TestNodeContext;
 
 /**
@@ -102,14 +105,21 @@ public final class UploadBench {
     private static Figures uploader(String url, int concurrency, ImageData frame, Duration measure) throws Exception {
         LatencyLog log = new LatencyLog();
         TestNodeContext context = TestNodeContext.of("http-uploader", "url = \"" + url + "\", max-in-flight = "
-                        + concurrency + ", partition-key-mode = sensor_name")
+                        + concurrency + ", partition-key-mode = sensor_name, log-uploads-at = debug")
                 .withNodeName("bench_uploader").withDeviceName("bench").withSensorName(null).withLogger(log);
-        SinkNode node = (SinkNode) new HttpUploaderProvider().create(context);
+        AsyncSinkNode node = (AsyncSinkNode) new HttpUploaderProvider().create(context);
         node.open();
+        AsyncSinkNode timed = data -> {
+            long start = System.nanoTime();
+            return node.send(data).whenComplete((ignored, failure) -> log.record(System.nanoTime() - start));
+        };
+        AsyncDelivery delivery = new AsyncDelivery("bench_uploader", timed, DeliverySettings.from(context.config()
+                .withFallback(ConfigFactory.defaultReference().getConfig("msight.node-defaults"))), context.formats(),
+                log, data -> { }, context::counter);
         Thread feeder = new Thread(() -> {
             try {
                 while (true) {
-                    node.put(frame);
+                    delivery.submit(frame);
                 }
             } catch (InterruptedException e) {
                 // measured
@@ -132,7 +142,8 @@ public final class UploadBench {
         long[] latencies = log.stop();
         feeder.interrupt();
         feeder.join();
-        node.flush(Duration.ofSeconds(10));
+        delivery.flush(Duration.ofSeconds(10));
+        delivery.close();
         node.close();
         long failed = context.counter("failed").count();
         if (failed > 0) {

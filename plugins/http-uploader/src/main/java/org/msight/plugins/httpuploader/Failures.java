@@ -1,9 +1,7 @@
 package org.msight.plugins.httpuploader;
 
 import java.io.IOException;
-import java.io.InterruptedIOException;
 import java.net.ConnectException;
-import java.net.SocketTimeoutException;
 import java.security.cert.CertPathBuilderException;
 import java.security.cert.CertificateException;
 import javax.net.ssl.SSLException;
@@ -25,8 +23,6 @@ final class Failures {
         String text;
         if (failure instanceof ConnectTimeoutException) {
             text = "no connection within connect-timeout (" + settings.connectTimeout().toMillis() + " ms): " + message;
-        } else if (failure instanceof SocketTimeoutException || failure instanceof InterruptedIOException) {
-            text = "no response within response-timeout (" + settings.responseTimeout().toMillis() + " ms)";
         } else if (failure instanceof ConnectException) {
             text = "cannot connect: " + message;
         } else if (certificateRequested) {

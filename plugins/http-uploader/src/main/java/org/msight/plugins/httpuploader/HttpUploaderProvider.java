@@ -27,6 +27,11 @@ public final class HttpUploaderProvider implements NodeProvider {
     }
 
     @Override
+    public boolean asynchronous() {
+        return true;
+    }
+
+    @Override
     public String description() {
         return "POSTs each message as MSight's JSON (bytes in Base64) to an HTTP(S) server, with partition keys";
     }
@@ -46,13 +51,6 @@ public final class HttpUploaderProvider implements NodeProvider {
                 Setting.oneOf("log-uploads-at", "level of the two log lines per upload", "info", "debug"),
                 Setting.optional("connect-timeout", SettingType.DURATION, "time to establish a connection")
                         .between(Duration.ofMillis(1), Duration.ofHours(1)),
-                Setting.optional("response-timeout", SettingType.DURATION, "time to wait for the server's response")
-                        .between(Duration.ofMillis(1), Duration.ofHours(1)),
-                // each upload in flight holds a connection and a thread: hundreds already swamp a small device
-                Setting.optional("max-in-flight", SettingType.INT, "uploads under way at most").between(1, 256),
-                Setting.optional("retries", SettingType.INT, "attempts after the first before an upload counts as failed")
-                        .between(0, 100),
-                Setting.backoff("retry-backoff", "wait before a retry: { initial, max }, doubling"),
                 Setting.optional("retry-statuses", SettingType.STRING_LIST,
                         "retried response statuses: codes or classes (5xx); only 408 and 429 of the 4xx"),
                 Setting.block("tls", "TLS trust (ca-file or trust-store) and client certificate (cert-file and"
@@ -76,6 +74,6 @@ public final class HttpUploaderProvider implements NodeProvider {
         }
         UnansweredCertificateRequests certificateRequests = new UnansweredCertificateRequests();
         return new HttpUploader(settings, context, settings.tls().sslContext(certificateRequests), certificateRequests,
-                new PartitionKeys(settings.partitionKeyMode(), settings.shards(), Clock.systemUTC()));
+                new PartitionKeys(settings.partitionKeyMode(), settings.shards(), Clock.systemUTC(), context.formats()));
     }
 }

@@ -1,64 +1,107 @@
 package org.msight.plugins.httpuploader;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.hc.core5.http.ContentType;
-import org.apache.hc.core5.http.io.entity.AbstractHttpEntity;
+import org.apache.hc.core5.http.nio.AsyncEntityProducer;
+import org.apache.hc.core5.http.nio.DataStreamChannel;
+import org.msight.api.data.MsightFormats;
 import org.msight.api.data.SensorData;
-import org.msight.codec.MsightCodec;
 
 /**
- * The request body of one upload: MSight's JSON form of a message, written straight to the
- * connection (bytes Base64-encoded on the way), never held in memory as a whole. Its length is
- * known up front, computed by the codec without encoding the bytes: servers written for MSight
- * (Python's {@code requests} sends {@code Content-Length}) read exactly that many bytes.
- * Repeatable, so a retry sends it again.
+ * The request body of one upload: MSight's JSON form of a message (bytes in Base64), written
+ * once into a pooled buffer of exactly its length (servers written for MSight read
+ * {@code Content-Length} bytes, as Python's {@code requests} sends it), then handed to the
+ * connection as the I/O thread asks for it. The buffer goes back to the pool when the exchange
+ * is over, so steady uploads make no garbage the size of a frame.
  */
-final class JsonBody extends AbstractHttpEntity {
+final class JsonBody implements AsyncEntityProducer {
 
     /** Without a charset parameter, as MSight sends it. */
-    private static final ContentType JSON = ContentType.create("application/json");
+    private static final String JSON = ContentType.create("application/json").toString();
 
-    private final MsightCodec codec;
-    private final SensorData data;
-    private long length = -1;
+    private final BodyBuffers pool;
+    private final BodyBuffers.Buffer buffer;
+    private final ByteBuffer content;
+    private final AtomicBoolean released = new AtomicBoolean();
 
-    JsonBody(MsightCodec codec, SensorData data) {
-        super(JSON, null);
-        this.codec = codec;
-        this.data = data;
+    private JsonBody(BodyBuffers pool, BodyBuffers.Buffer buffer) {
+        this.pool = pool;
+        this.buffer = buffer;
+        this.content = buffer.contents();
     }
 
-    @Override
-    public synchronized long getContentLength() {
-        if (length < 0) {
-            length = codec.jsonLength(data);
+    static JsonBody of(MsightFormats formats, SensorData data, BodyBuffers pool) {
+        long length = formats.jsonLength(data);
+        if (length > Integer.MAX_VALUE - 16) {
+            throw new IllegalArgumentException("a message of " + length + " bytes of JSON is too large to upload");
         }
-        return length;
+        BodyBuffers.Buffer buffer = pool.take((int) length);
+        try {
+            formats.writeJson(data, buffer);
+        } catch (IOException e) {
+            pool.give(buffer);
+            throw new UncheckedIOException(e);
+        }
+        return new JsonBody(pool, buffer);
     }
 
     @Override
-    public void writeTo(OutputStream out) throws IOException {
-        codec.writeJson(data, out);
+    public long getContentLength() {
+        return content.limit();
     }
 
     @Override
-    public InputStream getContent() {
-        throw new UnsupportedOperationException("the JSON body is only written to a stream");
+    public String getContentType() {
+        return JSON;
     }
 
     @Override
-    public boolean isRepeatable() {
-        return true;
+    public String getContentEncoding() {
+        return null;
     }
 
     @Override
-    public boolean isStreaming() {
+    public boolean isChunked() {
         return false;
     }
 
     @Override
-    public void close() {
+    public Set<String> getTrailerNames() {
+        return null;
+    }
+
+    @Override
+    public boolean isRepeatable() {
+        return false;
+    }
+
+    @Override
+    public int available() {
+        return content.remaining();
+    }
+
+    @Override
+    public void produce(DataStreamChannel channel) throws IOException {
+        if (content.hasRemaining()) {
+            channel.write(content);
+        }
+        if (!content.hasRemaining()) {
+            channel.endStream();
+        }
+    }
+
+    @Override
+    public void failed(Exception cause) {
+    }
+
+    @Override
+    public void releaseResources() {
+        if (released.compareAndSet(false, true)) {
+            pool.give(buffer);
+        }
     }
 }

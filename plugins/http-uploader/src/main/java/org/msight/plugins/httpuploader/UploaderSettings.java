@@ -25,9 +25,7 @@ record UploaderSettings(
         Duration startDelay,
         boolean logUploadsAtDebug,
         Duration connectTimeout,
-        Duration responseTimeout,
-        int maxInFlight,
-        RetryPolicy retry,
+        RetryStatuses retry,
         TlsSettings tls) {
 
     /** What {@link #toString()} shows for a secret: header values and passwords. */
@@ -51,11 +49,7 @@ record UploaderSettings(
                     default -> throw new IllegalArgumentException("log-uploads-at: use info or debug");
                 },
                 positive(config, "connect-timeout"),
-                positive(config, "response-timeout"),
-                atLeast(config, "max-in-flight", 1),
-                new RetryPolicy(atLeast(config, "retries", 0), positive(config, "retry-backoff.initial"),
-                        positive(config, "retry-backoff.max"),
-                        RetryPolicy.parseStatuses(get(config, "retry-statuses", Config::getStringList))),
+                RetryStatuses.parse(get(config, "retry-statuses", Config::getStringList)),
                 TlsSettings.from(get(config, "tls", Config::getConfig)));
     }
 
@@ -66,8 +60,7 @@ record UploaderSettings(
         headers.keySet().forEach(name -> hiddenHeaders.put(name, HIDDEN));
         return "UploaderSettings[target=" + target + ", headers=" + hiddenHeaders + ", partitionKeyMode="
                 + partitionKeyMode + ", shards=" + shards + ", startDelay=" + startDelay + ", logUploadsAtDebug="
-                + logUploadsAtDebug + ", connectTimeout=" + connectTimeout + ", responseTimeout=" + responseTimeout
-                + ", maxInFlight=" + maxInFlight + ", retry=" + retry + ", tls=" + tls + "]";
+                + logUploadsAtDebug + ", connectTimeout=" + connectTimeout + ", retry=" + retry + ", tls=" + tls + "]";
     }
 
     private static Map<String, String> headers(Config config) {

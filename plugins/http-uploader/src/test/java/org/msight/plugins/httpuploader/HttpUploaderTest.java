@@ -25,7 +25,7 @@ class HttpUploaderTest {
 
     private final RecordingServer server = RecordingServer.http();
     private final RecordingLogger log = new RecordingLogger("uploader");
-    private HttpUploader uploader;
+    private Uploading uploader;
 
     @AfterEach
     void stop() {
@@ -125,8 +125,7 @@ class HttpUploaderTest {
     void sensorNameKeysCycleThroughTheShardsAndJoinAnExistingQuery() throws Exception {
         TestNodeContext context = context("url = \"" + server.url("/in?site=a%20b") + "\"\n"
                 + "partition-key-mode = sensor_name, shards = 3, max-in-flight = 1");
-        uploader = (HttpUploader) new HttpUploaderProvider().create(context);
-        uploader.open();
+        uploader = Uploading.open(context);
         for (int i = 0; i < 5; i++) {
             uploader.put(Frames.next("cam 1"));
         }
@@ -142,15 +141,13 @@ class HttpUploaderTest {
     @Test
     void waitsBeforeTheFirstUpload() throws Exception {
         TestNodeContext context = context("url = \"" + server.url("/") + "\", wait = 300ms");
-        uploader = (HttpUploader) new HttpUploaderProvider().create(context);
         long start = System.nanoTime();
-        uploader.open();
+        uploader = Uploading.open(context);
         assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThanOrEqualTo(Duration.ofMillis(300));
     }
 
     private List<ImageData> uploadAll(TestNodeContext context, int frames) throws Exception {
-        uploader = (HttpUploader) new HttpUploaderProvider().create(context);
-        uploader.open();
+        uploader = Uploading.open(context);
         List<ImageData> sent = new ArrayList<>();
         for (int i = 0; i < frames; i++) {
             ImageData frame = Frames.next("rtsp_sensor");

@@ -22,7 +22,7 @@ class TlsUploadTest {
 
     private final RecordingLogger log = new RecordingLogger("uploader");
     private RecordingServer server;
-    private HttpUploader uploader;
+    private Uploading uploader;
 
     @BeforeAll
     static void makeCertificates() throws Exception {
@@ -126,8 +126,7 @@ class TlsUploadTest {
     private TestNodeContext upload(String tls) throws Exception {
         TestNodeContext context = TestNodeContext.of("http-uploader",
                 "url = \"" + server.url("/") + "\", retries = 0\n" + tls).withLogger(log);
-        uploader = (HttpUploader) new HttpUploaderProvider().create(context);
-        uploader.open();
+        uploader = Uploading.open(context);
         uploader.put(Frames.next("cam"));
         uploader.flush(Duration.ofSeconds(10));
         return context;

@@ -22,7 +22,7 @@ class UploadFaultsTest {
 
     private final RecordingServer server = RecordingServer.http();
     private final RecordingLogger log = new RecordingLogger("uploader");
-    private HttpUploader uploader;
+    private Uploading uploader;
 
     @AfterEach
     void stop() {
@@ -81,8 +81,9 @@ class UploadFaultsTest {
         assertThat(server.received()).isEqualTo(6);
         assertThat(context.count("retries")).isEqualTo(4);
         assertThat(context.count("failed")).isEqualTo(2);
-        assertThat(log.messages(Level.WARN)).hasSize(2)
+        assertThat(log.messages(Level.WARN)).filteredOn(line -> line.startsWith("gave up")).hasSize(2)
                 .allMatch(line -> line.matches("gave up on frame \\d+ after 3 attempts: the server answered status 503"));
+        assertThat(log.messages(Level.WARN)).filteredOn(line -> line.startsWith("delivery failing")).hasSize(1);
 
         down.set(false);
         uploader.put(Frames.next("cam"));
@@ -113,14 +114,15 @@ class UploadFaultsTest {
     @Test
     void aServerThatDoesNotAnswerTimesOutAndTheUploadFails() throws Exception {
         server.stall(Duration.ofSeconds(5));
-        TestNodeContext context = open(FAST_RETRIES + "retries = 1, response-timeout = 300ms");
+        TestNodeContext context = open(FAST_RETRIES + "retries = 1, attempt-timeout = 300ms");
 
         uploader.put(Frames.next("cam"));
         uploader.flush(LIMIT);
 
         assertThat(context.count("failed")).isEqualTo(1);
-        assertThat(log.messages(Level.WARN)).singleElement().asString()
-                .endsWith("after 2 attempts: no response within response-timeout (300 ms)");
+        assertThat(context.count("timeouts")).isEqualTo(2);
+        assertThat(log.messages(Level.WARN)).filteredOn(line -> line.startsWith("gave up")).singleElement().asString()
+                .endsWith("after 2 attempts: no complete answer within attempt-timeout (300 ms)");
 
         server.release();
         uploader.put(Frames.next("cam"));
@@ -130,7 +132,7 @@ class UploadFaultsTest {
 
     /**
      * The runtime's inbox (drop-oldest) in front of the node, as in a pipeline: with the server
-     * stalled, uploads stay at max-in-flight, put blocks, and everything else waits in the
+     * stalled, uploads stay at max-in-flight, the runtime's submit blocks, and everything else waits in the
      * bounded inbox, the oldest dropped, however many frames come.
      */
     @Test
@@ -210,14 +212,13 @@ class UploadFaultsTest {
         uploader.flush(Duration.ofMillis(200));
         assertThat(Duration.ofNanos(System.nanoTime() - start)).as("not waiting for the 30 s stall").isLessThan(LIMIT);
         assertThat(log.messages(Level.WARN)).singleElement().asString()
-                .isEqualTo("1 uploads still under way after 200 ms; they are abandoned");
+                .isEqualTo("1 deliveries still under way after 200 ms; they are abandoned");
     }
 
     private TestNodeContext open(String settings) throws Exception {
         TestNodeContext context = TestNodeContext.of("http-uploader", "url = \"" + server.url("/") + "\"\n" + settings)
                 .withLogger(log);
-        uploader = (HttpUploader) new HttpUploaderProvider().create(context);
-        uploader.open();
+        uploader = Uploading.open(context);
         return context;
     }
 }

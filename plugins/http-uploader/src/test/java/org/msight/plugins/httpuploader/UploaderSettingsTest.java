@@ -20,6 +20,7 @@ import org.msight.testkit.TestNodeContext;
 class UploaderSettingsTest {
 
     private static final String URL = "url = \"http://127.0.0.1:8080\"\n";
+    private static final org.msight.api.data.MsightFormats FORMATS = TestNodeContext.of("http-uploader", URL).formats();
 
     @Test
     void everyOptionalSettingHasADocumentedDefaultAndTheUrlHasNone() {
@@ -68,11 +69,7 @@ class UploaderSettingsTest {
         assertThatThrownBy(() -> settings(URL + "partition-key-mode = sensor"))
                 .hasMessage("partition-key-mode: use random or sensor_name, was 'sensor'");
         assertThatThrownBy(() -> settings(URL + "shards = 0")).hasMessage("shards: must be 1 or more, was 0");
-        assertThatThrownBy(() -> settings(URL + "max-in-flight = 0")).hasMessage("max-in-flight: must be 1 or more, was 0");
-        assertThatThrownBy(() -> settings(URL + "retries = -1")).hasMessage("retries: must be 0 or more, was -1");
-        assertThatThrownBy(() -> settings(URL + "response-timeout = 0s")).hasMessage("response-timeout: must be more than 0");
-        assertThatThrownBy(() -> settings(URL + "retry-backoff.initial = soon"))
-                .hasMessageStartingWith("retry-backoff.initial: ");
+        assertThatThrownBy(() -> settings(URL + "connect-timeout = 0s")).hasMessage("connect-timeout: must be more than 0");
         assertThatThrownBy(() -> settings(URL + "log-uploads-at = trace")).hasMessage("log-uploads-at: use info or debug");
         assertThatThrownBy(() -> settings(URL + "retry-statuses = [\"404\"]")).hasMessage("retry-statuses: '404' cannot"
                 + " be retried: a 4xx status other than 408 and 429 means the request itself is wrong");
@@ -89,31 +86,27 @@ class UploaderSettingsTest {
     }
 
     @Test
-    void retriesBackOffDoublingUpToTheMaximum() {
-        RetryPolicy retry = new RetryPolicy(5, Duration.ofMillis(500), Duration.ofSeconds(3), List.of("503"));
+    void retryStatusesAreCodesOrClasses() {
+        RetryStatuses retry = RetryStatuses.parse(List.of("503", "429"));
 
-        assertThat(List.of(1, 2, 3, 4, 5).stream().map(retry::backoffAfter).toList()).containsExactly(
-                Duration.ofMillis(500), Duration.ofSeconds(1), Duration.ofSeconds(2), Duration.ofSeconds(3),
-                Duration.ofSeconds(3));
-        assertThat(retry.allowsAnotherAfter(5)).isTrue();
-        assertThat(retry.allowsAnotherAfter(6)).isFalse();
         assertThat(retry.retriesStatus(503)).isTrue();
+        assertThat(retry.retriesStatus(429)).isTrue();
         assertThat(retry.retriesStatus(502)).isFalse();
     }
 
     @Test
     void randomKeysArePythonsStrOfTheTime() {
-        assertThat(PartitionKeys.posixSeconds(Instant.ofEpochSecond(1763353393, 866798000))).isEqualTo("1763353393.866798");
-        assertThat(PartitionKeys.posixSeconds(Instant.ofEpochSecond(1763353393, 0))).isEqualTo("1763353393.0");
-        assertThat(PartitionKeys.posixSeconds(Instant.ofEpochSecond(1763353393, 500000000))).isEqualTo("1763353393.5");
+        assertThat(PartitionKeys.posixSeconds(Instant.ofEpochSecond(1763353393, 866798000), FORMATS)).isEqualTo("1763353393.866798");
+        assertThat(PartitionKeys.posixSeconds(Instant.ofEpochSecond(1763353393, 0), FORMATS)).isEqualTo("1763353393.0");
+        assertThat(PartitionKeys.posixSeconds(Instant.ofEpochSecond(1763353393, 500000000), FORMATS)).isEqualTo("1763353393.5");
         PartitionKeys keys = new PartitionKeys(PartitionKeys.Mode.RANDOM, 1,
-                Clock.fixed(Instant.ofEpochSecond(1763353393, 866798000), ZoneOffset.UTC));
+                Clock.fixed(Instant.ofEpochSecond(1763353393, 866798000), ZoneOffset.UTC), FORMATS);
         assertThat(keys.next(Frames.next("cam"))).isEqualTo("1763353393.866798");
     }
 
     @Test
     void sensorNameKeysOfAFrameWithoutSensorAreLikePythons() {
-        PartitionKeys keys = new PartitionKeys(PartitionKeys.Mode.SENSOR_NAME, 2, Clock.systemUTC());
+        PartitionKeys keys = new PartitionKeys(PartitionKeys.Mode.SENSOR_NAME, 2, Clock.systemUTC(), FORMATS);
         ImageData anonymous = ImageData.jpeg(new org.msight.api.data.Metadata(null, 1, 1, 1, null), Frames.JPEG, 8, 16);
 
         assertThat(List.of(keys.next(anonymous), keys.next(anonymous), keys.next(anonymous)))

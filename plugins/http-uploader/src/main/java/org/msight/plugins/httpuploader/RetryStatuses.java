@@ -1,23 +1,19 @@
 package org.msight.plugins.httpuploader;
 
-import java.time.Duration;
 import java.util.List;
 import java.util.regex.Pattern;
 
 /**
- * When and how often a failed upload is tried again.
+ * The response statuses that mean "try again later"; the runtime decides when and how often.
  *
- * @param retries attempts after the first
- * @param initialBackoff the wait before the first retry; each further wait doubles
- * @param maxBackoff the longest wait
- * @param statuses the retried response statuses: codes ("503") or classes ("5xx")
+ * @param statuses codes ("503") or classes ("5xx")
  */
-record RetryPolicy(int retries, Duration initialBackoff, Duration maxBackoff, List<String> statuses) {
+record RetryStatuses(List<String> statuses) {
 
     private static final Pattern CODE = Pattern.compile("[1-5][0-9][0-9]");
     private static final Pattern CLASS = Pattern.compile("[1-5]xx");
 
-    RetryPolicy {
+    RetryStatuses {
         statuses = List.copyOf(statuses);
     }
 
@@ -25,7 +21,7 @@ record RetryPolicy(int retries, Duration initialBackoff, Duration maxBackoff, Li
      * Checks the {@code retry-statuses} entries. Of the 4xx codes only 408 (timeout) and 429 (too
      * many requests) may be retried: any other 4xx says the request itself is wrong.
      */
-    static List<String> parseStatuses(List<String> entries) {
+    static RetryStatuses parse(List<String> entries) {
         for (String entry : entries) {
             if (!CODE.matcher(entry).matches() && !CLASS.matcher(entry).matches()) {
                 throw new IllegalArgumentException("retry-statuses: '" + entry + "' is neither a status code (503)"
@@ -36,26 +32,12 @@ record RetryPolicy(int retries, Duration initialBackoff, Duration maxBackoff, Li
                         + " other than 408 and 429 means the request itself is wrong");
             }
         }
-        return entries;
+        return new RetryStatuses(entries);
     }
 
     /** Whether a response with this status is tried again. */
     boolean retriesStatus(int status) {
         String code = Integer.toString(status);
         return statuses.stream().anyMatch(entry -> entry.equals(code) || entry.endsWith("xx") && entry.charAt(0) == code.charAt(0));
-    }
-
-    /** Whether an upload that failed on its {@code attempt}-th try (from 1) gets another. */
-    boolean allowsAnotherAfter(int attempt) {
-        return attempt <= retries;
-    }
-
-    /** The wait before the retry that follows the {@code attempt}-th try (from 1). */
-    Duration backoffAfter(int attempt) {
-        Duration wait = initialBackoff;
-        for (int i = 1; i < attempt && wait.compareTo(maxBackoff) < 0; i++) {
-            wait = wait.multipliedBy(2);
-        }
-        return wait.compareTo(maxBackoff) < 0 ? wait : maxBackoff;
     }
 }

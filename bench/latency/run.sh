@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# Upload tail latency: a publisher puts a 110 KB ImageData on a Redis channel RATE times a second
+# (its capture time set just before PUBLISH); one msight-run with an http-uploader on the Redis bus
+# (gap 0, log-uploads-at = debug) POSTs it to a JDK HTTP server (bench/e2e/UploadReceiver.java),
+# which records publish -> whole body received. Prints p50/p99/max per rate next to Python MSight's
+# p99 as issue 13 measured it (2.3-2.6 ms at 100-300/s; MSight is not installed here), and the
+# uploader's CPU per upload in the first 10 s at 30/s (warm-up) with and without class data sharing.
+#   bench/latency/run.sh [seconds per rate, default 30] [rates, default "100 300"]
+#   Environment: SKIP_BUILD=1 uses target/msight as it is; DIST=folder uses that distribution instead.
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+root="$(cd "$here/../.." && pwd)"
+measure="${1:-30}"
+rates="${2:-100 300}"
+dist="${DIST:-$root/target/msight}"
+python=/usr/bin/python3
+for tool in redis-server curl java "$python"; do
+  command -v "$tool" >/dev/null || { echo "$tool is missing: run scripts/install-test-deps.sh" >&2; exit 1; }
+done
+if [ "${SKIP_BUILD:-0}" != 1 ]; then
+  echo "building the distribution (reactor package, nothing installed)..." >&2
+  (cd "$root" && mvn -q -B -pl msight-dist -am package -DskipTests)
+fi
+work="$(mktemp -d)"
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
+trap cleanup EXIT
+free_port() { "$python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+cpu_ticks() { sed 's/^.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'; }
+hz="$(getconf CLK_TCK)"
+
+java -XX:+UseSerialGC -Xmx256m "$root/bench/e2e/UploadReceiver.java" >"$work/receiver.log" 2>&1 & pids+=($!)
+for _ in $(seq 300); do [ -s "$work/receiver.log" ] && break; sleep 0.1; done
+http_port="$(head -1 "$work/receiver.log")"
+redis_port="$(free_port)"
+redis-server --bind 127.0.0.1 --port "$redis_port" --save "" --appendonly no >"$work/redis.log" 2>&1 & pids+=($!)
+sleep 0.5
+cat >"$work/uploader.conf" <<CONF
+msight { device-name = bench, bus = redis, redis { host = 127.0.0.1, port = $redis_port }, registry.enabled = false }
+nodes.upload { type = http-uploader, subscribe-topic = images, url = "http://127.0.0.1:$http_port/", gap = 0, log-uploads-at = debug }
+CONF
+publish() { java -cp "$dist/lib/*" "$here/Publisher.java" "$redis_port" images "$1" "$2"; }
+stats() { curl -sf "http://127.0.0.1:$http_port/$1"; }
+
+# start_uploader [JVM options]: the uploader, ready once it has subscribed
+start_uploader() {
+  MSIGHT_JAVA_OPTS="${1:-}" "$dist/bin/msight-run" "$work/uploader.conf" >"$work/uploader.log" 2>&1 &
+  uploader=$!; pids+=($uploader)
+  for _ in $(seq 600); do grep -q "started" "$work/uploader.log" && break; sleep 0.1; done
+  sleep 1
+}
+
+echo "load before: $(uptime)"
+echo
+echo "| rate /s | uploads | p50 ms | p99 ms | max ms | MSight p99 ms (issue 13) | uploader CPU us/upload |"
+echo "|---|---|---|---|---|---|---|"
+start_uploader
+publish 100 5 >/dev/null   # warm-up
+for rate in $rates; do
+  stats mark >/dev/null
+  before=$(cpu_ticks "$uploader")
+  publish "$rate" "$measure"
+  sleep 1
+  read -r uploads _ p50 p99 max _ <<<"$(stats stats)"
+  cpu=$(( $(cpu_ticks "$uploader") - before ))
+  echo "| $rate | $uploads | $p50 | $p99 | $max | 2.3-2.6 | $(awk -v t="$cpu" -v n="$uploads" -v hz="$hz" 'BEGIN { printf "%.0f", t / hz * 1e6 / n }') |"
+done
+kill "$uploader"; wait "$uploader" 2>/dev/null || true
+
+echo
+echo "Warm-up: CPU of the uploader process per upload over its first 10 s at 30/s (start-up included)"
+echo "| JVM options | CPU ms/upload | p99 ms |"
+echo "|---|---|---|"
+# A training run writes the class data sharing archive of what an uploader loads (at its exit).
+start_uploader "-XX:ArchiveClassesAtExit=$work/app.jsa"
+publish 30 5
+kill "$uploader"; wait "$uploader" 2>/dev/null || true
+for opts in "" "-XX:TieredStopAtLevel=1" "-XX:SharedArchiveFile=$work/app.jsa" "-XX:SharedArchiveFile=$work/app.jsa -XX:TieredStopAtLevel=1"; do
+  stats mark >/dev/null
+  start_uploader "$opts"
+  publish 30 10
+  sleep 1
+  read -r uploads _ _ p99 _ _ <<<"$(stats stats)"
+  cpu=$(cpu_ticks "$uploader")
+  kill "$uploader"; wait "$uploader" 2>/dev/null || true
+  echo "| ${opts:-default} | $(awk -v t="$cpu" -v n="$uploads" -v hz="$hz" 'BEGIN { printf "%.1f", t / hz * 1e3 / n }') | $p99 |" | sed "s#$work/##g"
+done
+echo
+echo "load after: $(uptime)"

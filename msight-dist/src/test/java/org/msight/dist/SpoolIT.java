@@ -1,0 +1,213 @@
+package org.msight.dist;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Store and forward through the real launcher: a 30 frames/s camera (FFmpeg's test pattern)
+ * feeds an uploader with a spool while its server goes away; what is spooled arrives when the
+ * server is back, also after the uploader was killed, and a full or damaged spool loses only
+ * what it says.
+ */
+class SpoolIT {
+
+    private static final Duration LIMIT = Duration.ofSeconds(180);
+    private static final Pattern TOTALS = Pattern.compile("http_uploader_node - INFO :: totals: (.*)");
+
+    @TempDir
+    Path dir;
+
+    private Path config(String spoolSize) throws Exception {
+        return Files.writeString(dir.resolve("spool.conf"), """
+                msight.stats-interval = 1s
+                msight.drain-timeout = 20s
+                nodes {
+                  camera {
+                    type = rtsp-receiver
+                    url = "testsrc2=size=320x240:rate=30,realtime"
+                    format = lavfi
+                    sensor-name = cam
+                    publish-topic = frames
+                  }
+                  http_uploader_node {
+                    type = http-uploader
+                    subscribe-topic = frames
+                    url = ${MSIGHT_UPLOAD_URL}
+                    # the first upload loads the HTTP client's classes: no drop while it does
+                    queue-capacity = 1000
+                    log-uploads-at = debug
+                    # generous: on a loaded machine a short deadline cuts answered uploads off, which are then sent twice
+                    attempt-timeout = 10s
+                    max-in-flight = 16
+                    retry-backoff { initial = 100ms, max = 1s }
+                    spool { path = "%s", max-size = %s }
+                  }
+                }
+                """.formatted(dir.resolve("spool"), spoolSize));
+    }
+
+    private RunningCommand run(String log, UploadServer server, Path conf) throws Exception {
+        return Distribution.start(dir.resolve(log), Map.of("MSIGHT_UPLOAD_URL", "http://127.0.0.1:" + server.port()),
+                "msight-run", conf.toString());
+    }
+
+    @Test
+    void framesSpooledDuringASixtySecondOutageAllArrive() throws Exception {
+        Path conf = config("1GiB");
+        UploadServer first = new UploadServer();
+        int port = first.port();
+        try (RunningCommand run = run("outage.log", first, conf)) {
+            await().atMost(LIMIT).until(() -> first.uploads().size() >= 30);
+            first.close();
+            run.awaitOutput("delivery failing", LIMIT);
+            Thread.sleep(60_000); // the outage the issue asks for; nothing is asserted on its timing
+            try (UploadServer back = new UploadServer(port)) {
+                run.awaitOutput("spool emptied", Duration.ofMinutes(5));
+                assertThat(run.terminate(LIMIT)).isZero();
+                Map<String, Long> totals = totals(run.output());
+                Set<Long> frames = frameIds(first, back);
+
+                assertThat(totals.get("spooled")).isGreaterThan(1000);
+                assertThat(totals.get("unspooled")).isEqualTo(totals.get("spooled"));
+                assertThat(totals).containsEntry("dropped", 0L).containsEntry("failed", 0L).containsEntry("spool-dropped", 0L);
+                assertThat(frames).hasSize(totals.get("in").intValue());
+            }
+        }
+    }
+
+    @Test
+    void framesSpooledBeforeTheUploaderWasKilledAreSentAfterItsRestart() throws Exception {
+        Path conf = config("1GiB");
+        UploadServer first = new UploadServer();
+        int port = first.port();
+        int reported;
+        double restartedAt;
+        try (RunningCommand run = run("killed.log", first, conf)) {
+            await().atMost(LIMIT).until(() -> first.uploads().size() >= 10);
+            first.close();
+            await().atMost(LIMIT).until(() -> lastCount(run.output(), "spooled") >= 100);
+            new ProcessBuilder("kill", "-KILL", Long.toString(run.pid())).start().waitFor();
+            restartedAt = System.currentTimeMillis() / 1e3;
+        }
+        try (UploadServer back = new UploadServer(port); RunningCommand restarted = run("restarted.log", back, conf)) {
+            restarted.awaitOutput("messages from an earlier run to send", LIMIT);
+            Matcher earlier = Pattern.compile("(\\d+) messages from an earlier run").matcher(restarted.output());
+            assertThat(earlier.find()).isTrue();
+            reported = Integer.parseInt(earlier.group(1));
+            restarted.awaitOutput("spool emptied", LIMIT);
+            assertThat(restarted.terminate(LIMIT)).isZero();
+
+            assertThat(reported).isGreaterThanOrEqualTo(100);
+            assertThat(framesCreatedBefore(restartedAt, back)).hasSizeGreaterThanOrEqualTo(reported);
+            assertThat(totals(restarted.output())).containsEntry("failed", 0L);
+        }
+    }
+
+    @Test
+    void aFullSpoolDropsItsOldestAndCountsThem() throws Exception {
+        Path conf = config("1MiB");
+        UploadServer first = new UploadServer();
+        int port = first.port();
+        try (RunningCommand run = run("full.log", first, conf)) {
+            await().atMost(LIMIT).until(() -> first.uploads().size() >= 10);
+            first.close();
+            await().atMost(LIMIT).until(() -> lastCount(run.output(), "spool-dropped") >= 30);
+            try (UploadServer back = new UploadServer(port)) {
+                run.awaitOutput("spool emptied", LIMIT);
+                assertThat(run.terminate(LIMIT)).isZero();
+                Map<String, Long> totals = totals(run.output());
+
+                assertThat(run.output()).doesNotContain("ERROR", "\tat ");
+                // a record under way when its segment was dropped may still arrive: at least, not exactly
+                assertThat(frameIds(first, back)).hasSizeGreaterThanOrEqualTo(
+                        (int) (totals.get("in") - totals.get("spool-dropped") - totals.get("dropped")));
+            }
+        }
+    }
+
+    @Test
+    void aCorruptSpoolFileIsReportedInOneLineAndSkippedAndTheRestIsSent() throws Exception {
+        Path conf = config("1GiB");
+        long spooled;
+        try (UploadServer down = new UploadServer()) {
+            down.close();
+            try (RunningCommand run = run("down.log", down, conf)) {
+                await().atMost(LIMIT).until(() -> lastCount(run.output(), "spooled") >= 60);
+                assertThat(run.terminate(LIMIT)).isZero();
+                spooled = totals(run.output()).get("spooled");
+            }
+            Path spool = dir.resolve("spool");
+            Path last;
+            try (Stream<Path> segments = Files.list(spool)) {
+                last = segments.filter(p -> p.toString().endsWith(".seg")).sorted().reduce((a, b) -> b).orElseThrow();
+            }
+            Files.write(last, new byte[] {0, 0, 0, 9, 1, 2}, StandardOpenOption.APPEND); // a torn write
+            Files.writeString(spool.resolve("00000000000000000000.seg"), "not a segment");
+            double restartedAt = System.currentTimeMillis() / 1e3;
+
+            try (UploadServer back = new UploadServer(down.port()); RunningCommand restarted = run("up.log", back, conf)) {
+                restarted.awaitOutput("spool emptied", LIMIT);
+                assertThat(restarted.terminate(LIMIT)).isZero();
+                String output = restarted.output();
+
+                assertThat(output.lines().filter(line -> line.contains("is corrupt at byte"))).singleElement().asString()
+                        .contains(last.getFileName().toString(), "its last 6 bytes are skipped");
+                assertThat(output.lines().filter(line -> line.contains("00000000000000000000.seg skipped"))).hasSize(1);
+                assertThat(output).contains(spooled + " messages from an earlier run to send");
+                assertThat(framesCreatedBefore(restartedAt, back)).hasSize((int) spooled);
+                assertThat(totals(output)).containsEntry("failed", 0L);
+            }
+        }
+    }
+
+    /** The uploader's totals line as counts by name. */
+    private static Map<String, Long> totals(String output) {
+        Matcher line = TOTALS.matcher(output);
+        assertThat(line.find()).as("a totals line in:\n" + output).isTrue();
+        Map<String, Long> counts = new java.util.HashMap<>();
+        for (String part : line.group(1).split(", ")) {
+            int space = part.lastIndexOf(' ');
+            counts.put(part.substring(0, space), Long.parseLong(part.substring(space + 1).trim()));
+        }
+        return counts;
+    }
+
+    /** The last value of a counter in the uploader's throughput lines, 0 before any. */
+    private static long lastCount(String output, String counter) {
+        Matcher count = Pattern.compile("http_uploader_node - INFO :: throughput: .*, " + counter + " (\\d+)").matcher(output);
+        long last = 0;
+        while (count.find()) {
+            last = Long.parseLong(count.group(1));
+        }
+        return last;
+    }
+
+    /** The distinct frames a server received that were made before {@code posixSeconds}: an earlier run's. */
+    private static Set<Long> framesCreatedBefore(double posixSeconds, UploadServer server) {
+        Set<Long> ids = new HashSet<>();
+        server.uploads().stream().filter(upload -> upload.body().get("creation_timestamp").asDouble() < posixSeconds)
+                .forEach(upload -> ids.add(upload.body().get("frame_id").asLong()));
+        return ids;
+    }
+
+    private static Set<Long> frameIds(UploadServer... servers) {
+        Set<Long> ids = new HashSet<>();
+        for (UploadServer server : servers) {
+            server.uploads().forEach(upload -> ids.add(upload.body().get("frame_id").asLong()));
+        }
+        return ids;
+    }
+}

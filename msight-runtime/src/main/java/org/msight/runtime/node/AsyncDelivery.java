@@ -1,0 +1,357 @@
+package org.msight.runtime.node;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
+import java.util.function.Function;
+import org.msight.api.AsyncSinkNode;
+import org.msight.api.Counter;
+import org.msight.api.RetriableException;
+import org.msight.api.RetryAfterException;
+import org.msight.api.data.MalformedDataException;
+import org.msight.api.data.MsightFormats;
+import org.msight.api.data.SensorData;
+import org.slf4j.Logger;
+
+/**
+ * Delivers the messages of an {@link AsyncSinkNode} as its {@link DeliverySettings} say: at most
+ * {@code max-in-flight} attempts under way ({@link #submit} blocks for a free slot, so the
+ * node's inbox in front drops its oldest when the destination is slow), a deadline per attempt,
+ * retries after a jittered backoff or the destination's {@code Retry-After}, and, with a spool,
+ * messages kept on disk while the destination is away and sent in order when it is back.
+ *
+ * <p>Threads: {@link #submit} runs on the node's thread and starts the attempt there; outcomes
+ * arrive on the sink's own threads (an HTTP client's I/O reactor); one timer thread per node
+ * runs deadlines, retries and the spool. Counters: {@code retries},
+ * {@code timeouts}, {@code failed} (given up), {@code spooled}, {@code unspooled},
+ * {@code spool-dropped}.
+ */
+public final class AsyncDelivery {
+
+    private static final Duration SPOOL_SYNC_PERIOD = Duration.ofSeconds(1);
+
+    private final AsyncSinkNode sink;
+    private final DeliverySettings settings;
+    private final MsightFormats formats;
+    private final Logger log;
+    private final Semaphore slots;
+    private final ScheduledThreadPoolExecutor timer;
+    private final Consumer<SensorData> delivered;
+    private final Counter retries;
+    private final Counter timeouts;
+    private final Counter failed;
+    private final Counter spooled;
+    private final Counter unspooled;
+    private final Counter spoolDropped;
+    private final Spool spool;
+    /** Whether a fill from the spool is waiting for the timer thread. */
+    private final AtomicBoolean fillScheduled = new AtomicBoolean();
+    private long outageStartNanos = -1;
+    private boolean timeoutLogged;
+    private volatile boolean closed;
+
+    /**
+     * @param delivered told of every message delivered (the node's {@code out})
+     * @param counters the node's own counters by name
+     * @throws IllegalArgumentException when the spool cannot be opened
+     */
+    public AsyncDelivery(String nodeName, AsyncSinkNode sink, DeliverySettings settings, MsightFormats formats,
+            Logger log, Consumer<SensorData> delivered, Function<String, Counter> counters) {
+        this.sink = sink;
+        this.settings = settings;
+        this.formats = formats;
+        this.log = log;
+        this.slots = new Semaphore(settings.maxInFlight());
+        this.timer = new ScheduledThreadPoolExecutor(1, task -> {
+            Thread thread = new Thread(task, "node-" + nodeName + "-delivery");
+            thread.setDaemon(true);
+            return thread;
+        });
+        timer.setRemoveOnCancelPolicy(true);
+        this.delivered = delivered;
+        this.retries = counters.apply("retries");
+        this.timeouts = counters.apply("timeouts");
+        this.failed = counters.apply("failed");
+        this.spooled = counters.apply("spooled");
+        this.unspooled = counters.apply("unspooled");
+        this.spoolDropped = counters.apply("spool-dropped");
+        this.spool = settings.spool().map(this::openSpool).orElse(null);
+        if (spool != null) {
+            timer.scheduleWithFixedDelay(this::syncSpool, SPOOL_SYNC_PERIOD.toMillis(), SPOOL_SYNC_PERIOD.toMillis(),
+                    TimeUnit.MILLISECONDS);
+            fillFromSpoolSoon();
+        }
+    }
+
+    /**
+     * Starts delivering {@code data}, first waiting (interruptibly) for a free slot; while the
+     * spool holds messages, appends it there instead so the order is kept.
+     */
+    public void submit(SensorData data) throws InterruptedException {
+        if (spool != null && spoolIfNotEmpty(data)) {
+            return;
+        }
+        slots.acquire();
+        attempt(new Delivery(data, null));
+    }
+
+    /** Waits until no attempt is under way, at most {@code timeout}; the spool stays on disk. */
+    public void flush(Duration timeout) throws InterruptedException {
+        int all = settings.maxInFlight();
+        if (slots.tryAcquire(all, timeout.toNanos(), TimeUnit.NANOSECONDS)) {
+            slots.release(all);
+        } else {
+            log.warn("{} deliveries still under way after {} ms; they are abandoned", all - slots.availablePermits(),
+                    timeout.toMillis());
+        }
+    }
+
+    /** Stops retries and the spool's sending; messages left in the spool are sent by the next run. */
+    public void close() {
+        closed = true;
+        timer.shutdownNow();
+        if (spool != null) {
+            synchronized (this) {
+                try {
+                    spool.close();
+                } catch (IOException e) {
+                    log.warn("spool: closing failed: {}", e.toString());
+                }
+            }
+        }
+    }
+
+    private void attempt(Delivery delivery) {
+        delivery.attempts++;
+        delivery.timedOut = false;
+        CompletableFuture<Void> outcome;
+        try {
+            outcome = sink.send(delivery.data).toCompletableFuture();
+        } catch (RuntimeException e) {
+            outcome = CompletableFuture.failedFuture(e);
+        }
+        CompletableFuture<Void> attempt = outcome;
+        ScheduledFuture<?> deadline = schedule(() -> {
+            delivery.timedOut = true;
+            attempt.cancel(true);
+        }, settings.attemptTimeout());
+        attempt.whenComplete((ignored, failure) -> {
+            if (deadline != null) {
+                deadline.cancel(false);
+            }
+            finished(delivery, failure);
+        });
+    }
+
+    private void finished(Delivery delivery, Throwable failure) {
+        if (failure == null) {
+            delivered.accept(delivery.data);
+            recovered();
+            if (delivery.spooled != null) {
+                unspooled.increment();
+            }
+            done(delivery);
+            return;
+        }
+        if (closed) {
+            slots.release();
+            return;
+        }
+        Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+        boolean retriable = delivery.timedOut || cause instanceof RetriableException;
+        String reason = delivery.timedOut ? "no complete answer within attempt-timeout ("
+                + settings.attemptTimeout().toMillis() + " ms)" : NodeRunner.describe(cause);
+        if (delivery.timedOut) {
+            timedOut(delivery, reason);
+        }
+        if (retriable && spool != null && delivery.spooled == null) {
+            // To the spool: it keeps the order and retries without limit.
+            failing(reason, !delivery.timedOut);
+            slots.release();
+            spool(delivery.data);
+        } else if (retriable && (delivery.spooled != null || delivery.attempts <= settings.retries())) {
+            failing(reason, !delivery.timedOut);
+            retry(delivery, reason, cause);
+        } else {
+            failed.increment();
+            log.warn("gave up on frame {} after {} attempt{}: {}", delivery.frameId(), delivery.attempts,
+                    delivery.attempts == 1 ? "" : "s", reason);
+            done(delivery);
+        }
+    }
+
+    /** Tries again after the backoff, or the destination's Retry-After when longer, keeping the slot. */
+    private void retry(Delivery delivery, String reason, Throwable cause) {
+        Duration wait = settings.backoff().afterFailures(delivery.attempts);
+        if (cause instanceof RetryAfterException retryAfter && retryAfter.retryAfter().compareTo(wait) > 0) {
+            wait = retryAfter.retryAfter();
+        }
+        retries.increment();
+        log.debug("delivery of frame {} failed ({}); retry after {} ms", delivery.frameId(), reason, wait.toMillis());
+        if (schedule(() -> attempt(delivery), wait) == null) {
+            slots.release();
+        }
+    }
+
+    /** The delivery is over, whatever came of it: frees its slot and, for a spooled one, its record. */
+    private void done(Delivery delivery) {
+        slots.release();
+        if (delivery.spooled != null) {
+            acknowledge(delivery.spooled);
+            fillFromSpoolSoon();
+        }
+    }
+
+    private synchronized void timedOut(Delivery delivery, String reason) {
+        timeouts.increment();
+        if (!timeoutLogged) {
+            timeoutLogged = true;
+            log.warn("delivery of frame {} stuck: {}; such attempts are aborted, counted as 'timeouts' and retried",
+                    delivery.frameId(), reason);
+        }
+    }
+
+    /** Marks the start of an outage, logged once (a timeout has its own line). */
+    private synchronized void failing(String reason, boolean logIt) {
+        if (outageStartNanos < 0) {
+            outageStartNanos = System.nanoTime();
+            if (logIt) {
+                log.warn("delivery failing: {}; retrying with backoff{}", reason,
+                        spool != null ? ", keeping messages in the spool" : "");
+            }
+        }
+    }
+
+    private synchronized void recovered() {
+        timeoutLogged = false;
+        if (outageStartNanos >= 0) {
+            log.info("deliveries recovered after {}", String.format(java.util.Locale.ROOT, "%.1f s",
+                    (System.nanoTime() - outageStartNanos) / 1e9));
+            outageStartNanos = -1;
+        }
+    }
+
+    // The spool: appended to by failed deliveries, and by submit while it is not empty; its oldest
+    // records are read ahead and sent up to max-in-flight at once, by the timer thread.
+
+    private Spool openSpool(java.nio.file.Path path) {
+        try {
+            return Spool.open(path, settings.spoolMaxBytes(), log);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("spool.path: cannot use " + path + ": " + e);
+        }
+    }
+
+    private synchronized boolean spoolIfNotEmpty(SensorData data) {
+        if (spool.records() == 0) {
+            return false;
+        }
+        spool(data);
+        return true;
+    }
+
+    private synchronized void spool(SensorData data) {
+        try {
+            long droppedBefore = spool.dropped();
+            spool.append(formats.toMessagePack(data));
+            spooled.increment();
+            spoolDropped.increment(spool.dropped() - droppedBefore);
+        } catch (IOException | UncheckedIOException e) {
+            failed.increment();
+            log.warn("spool: cannot store frame {}: {}", data.metadata().frameId(), e.toString());
+        }
+        fillFromSpoolSoon();
+    }
+
+    private void fillFromSpoolSoon() {
+        if (fillScheduled.compareAndSet(false, true) && schedule(this::fillFromSpool, Duration.ZERO) == null) {
+            fillScheduled.set(false);
+        }
+    }
+
+    /** Starts sending spooled records, oldest first, while slots are free. */
+    private void fillFromSpool() {
+        fillScheduled.set(false);
+        List<Delivery> starting = new ArrayList<>();
+        synchronized (this) {
+            while (!closed && slots.tryAcquire()) {
+                Spool.Entry entry;
+                try {
+                    entry = spool.read();
+                } catch (IOException e) {
+                    log.warn("spool: cannot read: {}", e.toString());
+                    entry = null;
+                }
+                if (entry == null) {
+                    slots.release();
+                    break;
+                }
+                try {
+                    starting.add(new Delivery(formats.fromMessagePack(entry.record), entry));
+                } catch (MalformedDataException e) {
+                    log.warn("spool: skipping an unreadable message: {}", e.getMessage());
+                    failed.increment();
+                    slots.release();
+                    acknowledge(entry);
+                }
+            }
+        }
+        starting.forEach(this::attempt);
+    }
+
+    private synchronized void acknowledge(Spool.Entry entry) {
+        try {
+            spool.acknowledge(entry);
+            if (spool.records() == 0) {
+                log.info("spool emptied: every spooled message was sent ({} in all)", unspooled.count());
+            }
+        } catch (IOException e) {
+            log.warn("spool: cannot move its cursor: {}", e.toString());
+        }
+    }
+
+    private synchronized void syncSpool() {
+        try {
+            spool.sync();
+        } catch (IOException e) {
+            log.warn("spool: fsync failed: {}", e.toString());
+        }
+    }
+
+    private ScheduledFuture<?> schedule(Runnable task, Duration wait) {
+        try {
+            return timer.schedule(task, wait.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (RejectedExecutionException e) {
+            return null;
+        }
+    }
+
+    /** One message on its way; it is the same across retries. */
+    private static final class Delivery {
+        final SensorData data;
+        /** The spool's record of it, or {@code null} for a message sent straight. */
+        final Spool.Entry spooled;
+        int attempts;
+        volatile boolean timedOut;
+
+        Delivery(SensorData data, Spool.Entry spooled) {
+            this.data = data;
+            this.spooled = spooled;
+        }
+
+        long frameId() {
+            return data.metadata().frameId();
+        }
+    }
+}

@@ -1,0 +1,403 @@
+package org.msight.runtime.node;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
+import java.util.stream.Stream;
+import java.util.zip.CRC32C;
+import org.slf4j.Logger;
+
+/**
+ * A bounded first-in first-out queue of records on disk: an append-only log of segment files
+ * ({@code 00000000000000000001.seg} and on), each a header then records of
+ * {@code [length][CRC32C][bytes]}, and a {@code cursor} file with the position of the first
+ * record not yet delivered. Fully delivered segments are deleted; when the log outgrows its
+ * limit its oldest segment is deleted and its records counted as dropped.
+ *
+ * <p>Durability: records are written with one {@code write} each, so a killed process (even
+ * SIGKILL) loses none: they are in the operating system's cache. The tail segment is flushed to
+ * the device ({@code fsync}) when it is full and by {@link #sync()}, which the runtime calls
+ * once a second: a power cut loses at most the last second. The cursor is written after
+ * deliveries, without fsync, so a restart may send a few records again: at least once.
+ *
+ * <p>At start every segment is read through: a torn or corrupt tail (a cut power supply) is
+ * reported in one line and cut off; a file that is no segment is renamed to {@code *.corrupt},
+ * reported and skipped.
+ *
+ * <p>Records are read ahead of their acknowledgement, so several can be under way at once;
+ * the cursor moves over a record only when it and every older one were acknowledged. Not
+ * thread-safe: callers synchronize.
+ */
+final class Spool implements AutoCloseable {
+
+    private static final byte[] MAGIC = "MSPOOL1\n".getBytes(StandardCharsets.US_ASCII);
+    private static final int RECORD_HEADER = 8;
+    private static final String SUFFIX = ".seg";
+    /** Segments are at most 16 MiB, and at most a quarter of the limit, so dropping one frees little of a small spool. */
+    private static final long MAX_SEGMENT_BYTES = 16 << 20;
+
+    private final Path dir;
+    private final long maxBytes;
+    private final long segmentBytes;
+    private final Logger log;
+    private final Deque<Segment> segments = new ArrayDeque<>();
+    /** Records read and not yet acknowledged, oldest first. */
+    private final Deque<Entry> reading = new ArrayDeque<>();
+    private final ByteBuffer recordHeader = ByteBuffer.allocate(RECORD_HEADER);
+    private final CRC32C crc = new CRC32C();
+    private FileChannel tail;
+    /** The oldest record not yet acknowledged: its segment is the first, this many of its records are done. */
+    private long headPosition;
+    private int headDone;
+    /** The next record to read. */
+    private Segment readSegment;
+    private FileChannel reader;
+    private long readPosition;
+    private int readDone;
+    private long records;
+    private long bytes;
+    private long dropped;
+
+    private Spool(Path dir, long maxBytes, Logger log) {
+        this.dir = dir;
+        this.maxBytes = maxBytes;
+        this.segmentBytes = Math.min(MAX_SEGMENT_BYTES, Math.max(64 << 10, maxBytes / 4));
+        this.log = log;
+    }
+
+    /** Opens the spool in {@code dir}, creating it, and checks what an earlier run left there. */
+    static Spool open(Path dir, long maxBytes, Logger log) throws IOException {
+        Files.createDirectories(dir);
+        Spool spool = new Spool(dir, maxBytes, log);
+        spool.load();
+        return spool;
+    }
+
+    /** Records not yet acknowledged, those being read included. */
+    long records() {
+        return records;
+    }
+
+    /** Records dropped so far (oldest first) because the spool was full. */
+    long dropped() {
+        return dropped;
+    }
+
+    /** Appends one record; drops the oldest segments while the spool is over its limit. */
+    void append(byte[] record) throws IOException {
+        if (tail == null || segments.getLast().bytes + RECORD_HEADER + record.length > segmentBytes) {
+            roll();
+        }
+        crc.reset();
+        crc.update(record);
+        recordHeader.clear();
+        recordHeader.putInt(record.length).putInt((int) crc.getValue()).flip();
+        ByteBuffer[] parts = {recordHeader, ByteBuffer.wrap(record)};
+        while (parts[1].hasRemaining()) {
+            tail.write(parts);
+        }
+        Segment last = segments.getLast();
+        last.bytes += RECORD_HEADER + record.length;
+        last.records++;
+        records++;
+        bytes += RECORD_HEADER + record.length;
+        while (bytes > maxBytes && segments.size() > 1) {
+            dropOldest();
+        }
+    }
+
+    /** The oldest record not read yet, or {@code null}; it stays in the spool until {@link #acknowledge}d. */
+    Entry read() throws IOException {
+        if (records - reading.size() == 0) {
+            return null;
+        }
+        while (readDone == readSegment.records) {
+            moveReaderTo(following(readSegment));
+        }
+        if (reader == null) {
+            reader = FileChannel.open(readSegment.path, StandardOpenOption.READ);
+        }
+        recordHeader.clear();
+        readFully(reader, recordHeader, readPosition);
+        byte[] record = new byte[recordHeader.getInt(0)];
+        readFully(reader, ByteBuffer.wrap(record), readPosition + RECORD_HEADER);
+        Entry entry = new Entry(record);
+        reading.add(entry);
+        readPosition += RECORD_HEADER + record.length;
+        readDone++;
+        return entry;
+    }
+
+    /**
+     * Marks a record read by {@link #read} as done with (delivered, or never deliverable); the
+     * cursor moves over every done record that has no older one still under way.
+     */
+    void acknowledge(Entry entry) throws IOException {
+        entry.done = true;
+        boolean moved = false;
+        while (!reading.isEmpty() && reading.getFirst().done) {
+            Entry done = reading.removeFirst();
+            headPosition += RECORD_HEADER + done.record.length;
+            headDone++;
+            records--;
+            moved = true;
+            if (headDone == segments.getFirst().records && segments.size() > 1) {
+                deleteHead();
+            }
+        }
+        if (moved) {
+            writeCursor();
+        }
+    }
+
+    /** Flushes the tail segment to the device. */
+    void sync() throws IOException {
+        if (tail != null) {
+            tail.force(false);
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        writeCursor();
+        sync();
+        if (tail != null) {
+            tail.close();
+        }
+        if (reader != null) {
+            reader.close();
+        }
+    }
+
+    private void load() throws IOException {
+        List<Path> files;
+        try (Stream<Path> listing = Files.list(dir)) {
+            files = listing.filter(file -> file.getFileName().toString().endsWith(SUFFIX)).sorted().toList();
+        }
+        for (Path file : files) {
+            Segment segment = check(file);
+            if (segment != null) {
+                segments.add(segment);
+                records += segment.records;
+                bytes += segment.bytes;
+            }
+        }
+        headPosition = MAGIC.length;
+        readCursor();
+        if (!segments.isEmpty()) {
+            tail = FileChannel.open(segments.getLast().path, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
+            readSegment = segments.getFirst();
+            readPosition = headPosition;
+            readDone = headDone;
+        }
+        if (records > 0) {
+            log.info("spool {}: {} messages from an earlier run to send", dir, records);
+        }
+    }
+
+    /** Reads a segment through; cuts a corrupt tail off, sets a file that is no segment aside. */
+    private Segment check(Path file) throws IOException {
+        long number;
+        try {
+            number = Long.parseLong(file.getFileName().toString().replace(SUFFIX, ""));
+        } catch (NumberFormatException e) {
+            return setAside(file, "its name is not a segment number");
+        }
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            long size = channel.size();
+            ByteBuffer magic = ByteBuffer.allocate(MAGIC.length);
+            if (size < MAGIC.length || channel.read(magic, 0) < MAGIC.length
+                    || !java.util.Arrays.equals(magic.array(), MAGIC)) {
+                return setAside(file, "it does not start as a spool segment");
+            }
+            Segment segment = new Segment(number, file);
+            long position = MAGIC.length;
+            ByteBuffer header = ByteBuffer.allocate(RECORD_HEADER);
+            String problem = null;
+            while (position < size) {
+                header.clear();
+                if (size - position < RECORD_HEADER) {
+                    problem = "a record header is cut short";
+                    break;
+                }
+                readFully(channel, header, position);
+                int length = header.getInt(0);
+                if (length < 0 || length > size - position - RECORD_HEADER) {
+                    problem = "a record length (" + length + ") runs past the end";
+                    break;
+                }
+                byte[] record = new byte[length];
+                readFully(channel, ByteBuffer.wrap(record), position + RECORD_HEADER);
+                crc.reset();
+                crc.update(record);
+                if ((int) crc.getValue() != header.getInt(4)) {
+                    problem = "a record's checksum does not match";
+                    break;
+                }
+                position += RECORD_HEADER + length;
+                segment.records++;
+            }
+            if (problem != null) {
+                log.warn("spool segment {} is corrupt at byte {} ({}): its last {} bytes are skipped, {} messages"
+                        + " before them kept", file, position, problem, size - position, segment.records);
+                channel.truncate(position);
+            }
+            segment.bytes = position;
+            return segment;
+        }
+    }
+
+    private Segment setAside(Path file, String why) throws IOException {
+        Path aside = file.resolveSibling(file.getFileName() + ".corrupt");
+        Files.move(file, aside, StandardCopyOption.REPLACE_EXISTING);
+        log.warn("spool file {} skipped ({}); moved to {}", file, why, aside.getFileName());
+        return null;
+    }
+
+    /** Skips what the cursor of an earlier run says was delivered. */
+    private void readCursor() throws IOException {
+        Path cursor = dir.resolve("cursor");
+        if (segments.isEmpty() || !Files.exists(cursor)) {
+            return;
+        }
+        try {
+            String[] parts = Files.readString(cursor).trim().split(" ");
+            long number = Long.parseLong(parts[0]);
+            long position = Long.parseLong(parts[1]);
+            while (segments.size() > 1 && segments.getFirst().number < number) {
+                Segment done = segments.removeFirst();
+                records -= done.records;
+                bytes -= done.bytes;
+                Files.deleteIfExists(done.path);
+            }
+            if (segments.getFirst().number == number) {
+                try (FileChannel channel = FileChannel.open(segments.getFirst().path, StandardOpenOption.READ)) {
+                    while (headPosition < position && headDone < segments.getFirst().records) {
+                        recordHeader.clear();
+                        readFully(channel, recordHeader, headPosition);
+                        headPosition += RECORD_HEADER + recordHeader.getInt(0);
+                        headDone++;
+                        records--;
+                    }
+                }
+            }
+        } catch (RuntimeException e) {
+            log.warn("spool cursor {} is unreadable ({}); sending the whole spool again", cursor, e.toString());
+        }
+    }
+
+    private void writeCursor() throws IOException {
+        if (segments.isEmpty()) {
+            return;
+        }
+        Path temporary = dir.resolve("cursor.tmp");
+        Files.writeString(temporary, segments.getFirst().number + " " + headPosition + "\n");
+        Files.move(temporary, dir.resolve("cursor"), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    private void roll() throws IOException {
+        if (tail != null) {
+            tail.force(false);
+            tail.close();
+        }
+        long number = segments.isEmpty() ? 1 : segments.getLast().number + 1;
+        Segment segment = new Segment(number, dir.resolve(String.format(Locale.ROOT, "%020d%s", number, SUFFIX)));
+        tail = FileChannel.open(segment.path, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
+                StandardOpenOption.APPEND);
+        tail.write(ByteBuffer.wrap(MAGIC));
+        segment.bytes = MAGIC.length;
+        bytes += MAGIC.length;
+        segments.add(segment);
+        if (segments.size() == 1) {
+            headPosition = MAGIC.length;
+            headDone = 0;
+            readSegment = segment;
+            readPosition = MAGIC.length;
+            readDone = 0;
+        }
+    }
+
+    /** Deletes the oldest segment of a full spool; its records, under way or not, count as dropped. */
+    private void dropOldest() throws IOException {
+        Segment oldest = segments.getFirst();
+        int left = oldest.records - headDone;
+        dropped += left;
+        records -= left;
+        reading.removeIf(entry -> entry.segment == oldest);
+        deleteHead();
+        writeCursor();
+    }
+
+    /** Deletes the head segment; the next one becomes the head. */
+    private void deleteHead() throws IOException {
+        Segment done = segments.removeFirst();
+        bytes -= done.bytes;
+        Files.deleteIfExists(done.path);
+        headPosition = MAGIC.length;
+        headDone = 0;
+        if (readSegment == done) {
+            moveReaderTo(segments.getFirst());
+        }
+    }
+
+    private Segment following(Segment segment) {
+        Iterator<Segment> all = segments.iterator();
+        while (all.next() != segment) {
+            // to the segment itself
+        }
+        return all.next();
+    }
+
+    private void moveReaderTo(Segment segment) throws IOException {
+        if (reader != null) {
+            reader.close();
+            reader = null;
+        }
+        readSegment = segment;
+        readPosition = MAGIC.length;
+        readDone = 0;
+    }
+
+    private static void readFully(FileChannel channel, ByteBuffer buffer, long position) throws IOException {
+        while (buffer.hasRemaining()) {
+            int read = channel.read(buffer, position);
+            if (read < 0) {
+                throw new IOException("spool segment ends early");
+            }
+            position += read;
+        }
+    }
+
+    /** One record read from the spool, until it is acknowledged. */
+    final class Entry {
+        final byte[] record;
+        private final Segment segment = readSegment;
+        private boolean done;
+
+        private Entry(byte[] record) {
+            this.record = record;
+        }
+    }
+
+    private static final class Segment {
+        final long number;
+        final Path path;
+        long bytes;
+        int records;
+
+        Segment(long number, Path path) {
+            this.number = number;
+            this.path = path;
+        }
+    }
+}

@@ -1,0 +1,128 @@
+package org.msight.runtime.node;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.msight.testkit.RecordingLogger;
+import org.slf4j.event.Level;
+
+/** The spool's segment log on a real folder: order, restart, size limit, damaged files. */
+class SpoolTest {
+
+    private static final long ONE_MIB = 1 << 20;
+
+    @TempDir
+    Path dir;
+
+    private final RecordingLogger log = new RecordingLogger("spool");
+
+    @Test
+    void recordsComeOutInOrderAcrossSegmentsAndARestart() throws Exception {
+        try (Spool spool = Spool.open(dir, ONE_MIB, log)) {
+            for (int i = 0; i < 100; i++) {
+                spool.append(record(i, 5000)); // 500 KB: two 256 KiB segments and a bit
+            }
+            assertThat(takeAll(spool, 30)).containsExactlyElementsOf(range(0, 30));
+        }
+        try (Spool spool = Spool.open(dir, ONE_MIB, log)) {
+            assertThat(spool.records()).isEqualTo(70);
+            assertThat(takeAll(spool, 70)).containsExactlyElementsOf(range(30, 100));
+            assertThat(spool.read()).isNull();
+        }
+        assertThat(log.messages(Level.WARN)).isEmpty();
+    }
+
+    @Test
+    void recordsReadButNotAcknowledgedAreSentAgainAfterARestart() throws Exception {
+        try (Spool spool = Spool.open(dir, ONE_MIB, log)) {
+            for (int i = 0; i < 5; i++) {
+                spool.append(record(i, 100));
+            }
+            Spool.Entry first = spool.read();
+            Spool.Entry second = spool.read();
+            spool.read();
+            spool.acknowledge(second);
+            assertThat(spool.records()).as("the first is still under way").isEqualTo(5);
+            spool.acknowledge(first);
+            assertThat(spool.records()).isEqualTo(3);
+        }
+        try (Spool spool = Spool.open(dir, ONE_MIB, log)) {
+            assertThat(takeAll(spool, 3)).containsExactly(2, 3, 4);
+        }
+    }
+
+    @Test
+    void aFullSpoolDropsItsOldestSegmentsAndCountsTheirRecords() throws Exception {
+        try (Spool spool = Spool.open(dir, ONE_MIB, log)) {
+            for (int i = 0; i < 400; i++) {
+                spool.append(record(i, 5000)); // 2 MB into 1 MiB
+            }
+            assertThat(spool.dropped()).isPositive();
+            assertThat(spool.records() + spool.dropped()).isEqualTo(400);
+            List<Integer> left = takeAll(spool, (int) spool.records());
+            assertThat(left).containsExactlyElementsOf(range(400 - left.size(), 400));
+        }
+    }
+
+    @Test
+    void aTornTailAndAFileThatIsNoSegmentAreReportedOnceAndSkipped() throws Exception {
+        try (Spool spool = Spool.open(dir, ONE_MIB, log)) {
+            for (int i = 0; i < 10; i++) {
+                spool.append(record(i, 100));
+            }
+        }
+        Path segment = dir.resolve("00000000000000000001.seg");
+        Files.write(segment, new byte[] {0, 0, 0, 50, 1, 2, 3}, StandardOpenOption.APPEND);
+        Files.writeString(dir.resolve("00000000000000000000.seg"), "junk");
+
+        try (Spool spool = Spool.open(dir, ONE_MIB, log)) {
+            assertThat(takeAll(spool, 10)).containsExactlyElementsOf(range(0, 10));
+            spool.append(record(10, 100));
+            assertThat(takeAll(spool, 1)).containsExactly(10);
+        }
+        assertThat(log.messages(Level.WARN)).hasSize(2)
+                .anyMatch(line -> line.contains("00000000000000000001.seg is corrupt at byte")
+                        && line.contains("its last 7 bytes are skipped, 10 messages before them kept"))
+                .anyMatch(line -> line.contains("00000000000000000000.seg skipped (it does not start as a spool segment)"));
+        assertThat(dir.resolve("00000000000000000000.seg.corrupt")).exists();
+        try (Spool again = Spool.open(dir, ONE_MIB, log)) {
+            assertThat(again.records()).isZero();
+        }
+        assertThat(log.messages(Level.WARN)).hasSize(2);
+    }
+
+    private static byte[] record(int number, int size) {
+        byte[] record = new byte[size];
+        byte[] text = Integer.toString(number).getBytes(StandardCharsets.US_ASCII);
+        System.arraycopy(text, 0, record, 0, text.length);
+        return record;
+    }
+
+    /** Reads {@code count} records, then acknowledges them newest first: the cursor moves only when all are done. */
+    private static List<Integer> takeAll(Spool spool, int count) throws Exception {
+        List<Spool.Entry> entries = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            entries.add(spool.read());
+        }
+        List<Integer> numbers = entries.stream().map(entry -> number(entry.record)).toList();
+        for (int i = entries.size() - 1; i >= 0; i--) {
+            spool.acknowledge(entries.get(i));
+        }
+        return numbers;
+    }
+
+    private static int number(byte[] record) {
+        return Integer.parseInt(new String(record, StandardCharsets.US_ASCII).replace("\0", ""));
+    }
+
+    private static List<Integer> range(int from, int to) {
+        return java.util.stream.IntStream.range(from, to).boxed().toList();
+    }
+}

@@ -1,0 +1,47 @@
+package org.msight.plugins.httpuploader;
+
+import com.typesafe.config.ConfigFactory;
+import java.time.Duration;
+import org.msight.api.data.SensorData;
+import org.msight.runtime.node.AsyncDelivery;
+import org.msight.runtime.node.DeliverySettings;
+import org.msight.testkit.TestNodeContext;
+
+/**
+ * An uploader as the runtime runs it: the node behind the runtime's {@link AsyncDelivery}, with
+ * the delivery settings of the node's block over the runtime's defaults.
+ */
+final class Uploading implements AutoCloseable {
+
+    final HttpUploader node;
+    private final AsyncDelivery delivery;
+
+    private Uploading(HttpUploader node, AsyncDelivery delivery) {
+        this.node = node;
+        this.delivery = delivery;
+    }
+
+    static Uploading open(TestNodeContext context) throws Exception {
+        HttpUploader node = (HttpUploader) new HttpUploaderProvider().create(context);
+        node.open();
+        DeliverySettings settings = DeliverySettings.from(context.config()
+                .withFallback(ConfigFactory.defaultReference().getConfig("msight.node-defaults")));
+        return new Uploading(node, new AsyncDelivery(context.nodeName(), node, settings, context.formats(),
+                context.logger(), data -> context.counter("out").increment(), context::counter));
+    }
+
+    /** Hands one message over, as the node's thread does; blocks while max-in-flight are under way. */
+    void put(SensorData data) throws InterruptedException {
+        delivery.submit(data);
+    }
+
+    void flush(Duration timeout) throws InterruptedException {
+        delivery.flush(timeout);
+    }
+
+    @Override
+    public void close() {
+        delivery.close();
+        node.close();
+    }
+}
