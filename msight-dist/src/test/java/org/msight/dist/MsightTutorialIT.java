@@ -117,7 +117,8 @@ class MsightTutorialIT {
         }
     }
 
-    private static void checkUpload(UploadServer.Upload upload) throws Exception {
+    /** One upload of the tutorial: MSight's JSON of one 1280x720 camera frame, with MSight's headers. */
+    static void checkUpload(UploadServer.Upload upload) throws Exception {
         assertThat(upload.contentType()).isEqualTo("application/json");
         assertThat(upload.partitionKey()).matches("\\d{10}\\.\\d+");
         assertThat(upload.query()).isEqualTo("partition_key=" + upload.partitionKey());

@@ -29,7 +29,9 @@ public final class TestBusContext implements BusContext {
      * {@code block}; the plugin's {@code reference.conf} must be on the class path.
      */
     public static TestBusContext of(String name, String block) {
-        Config defaults = ConfigFactory.defaultReference().getConfig("msight." + name);
+        Config reference = ConfigFactory.defaultReference();
+        Config defaults = reference.hasPath("msight." + name) ? reference.getConfig("msight." + name)
+                : ConfigFactory.empty(); // a bus without settings, such as memory
         return new TestBusContext(ConfigFactory.parseString(block).resolve().withFallback(defaults),
                 new RecordingLogger("bus-" + name));
     }

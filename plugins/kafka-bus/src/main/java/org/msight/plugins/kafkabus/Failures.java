@@ -1,0 +1,53 @@
+package org.msight.plugins.kafkabus;
+
+import java.util.concurrent.ExecutionException;
+import org.apache.kafka.common.errors.SaslAuthenticationException;
+import org.apache.kafka.common.errors.SslAuthenticationException;
+import org.apache.kafka.common.errors.TimeoutException;
+
+/** Kafka client failures as one line each, naming the setting that fixes them. */
+final class Failures {
+
+    private Failures() {
+    }
+
+    /** Why the brokers cannot be used, from the check at start or a failed request. */
+    static String describe(KafkaSettings settings, Throwable failure) {
+        Throwable cause = failure instanceof ExecutionException && failure.getCause() != null
+                ? failure.getCause() : failure;
+        String brokers = "Kafka at " + settings.describe();
+        if (cause instanceof SaslAuthenticationException) {
+            return brokers + " refused the SASL login (" + firstLine(cause)
+                    + "): check msight.kafka.sasl (MSIGHT_KAFKA_SASL_MECHANISM, MSIGHT_KAFKA_SASL_USERNAME,"
+                    + " MSIGHT_KAFKA_SASL_PASSWORD, MSIGHT_KAFKA_SASL_OAUTH_TOKEN)";
+        }
+        if (cause instanceof SslAuthenticationException) {
+            return "TLS with " + brokers + " failed (" + firstLine(cause)
+                    + "): check msight.kafka.tls (MSIGHT_KAFKA_USE_TLS, MSIGHT_KAFKA_TLS_*)";
+        }
+        if (cause instanceof TimeoutException || cause instanceof java.util.concurrent.TimeoutException) {
+            String detail = cause.getMessage() == null ? "no answer within " + settings.connectTimeout().toSeconds()
+                    + " s" : firstLine(cause);
+            return brokers + " does not answer (" + detail + "): check msight.kafka.servers (MSIGHT_KAFKA_SERVERS)"
+                    + " and that the brokers run";
+        }
+        return brokers + ": " + cause.getClass().getSimpleName() + ": " + firstLine(cause);
+    }
+
+    /**
+     * A message the brokers refuse for its size: what to raise. {@code maxRequestSize} is the
+     * producer's limit; the brokers' is {@code message.max.bytes}.
+     */
+    static String tooLarge(String topic, int bytes, int maxRequestSize) {
+        return "A message of " + bytes + " bytes on topic '" + topic + "' is larger than Kafka takes:"
+                + " raise msight.kafka.max-request-size (the producer's max.request.size, now " + maxRequestSize
+                + ") and the brokers' message.max.bytes (or the topic's max.message.bytes), 1 MB by default;"
+                + " such messages are lost and counted as too-large";
+    }
+
+    private static String firstLine(Throwable failure) {
+        String message = String.valueOf(failure.getMessage());
+        int end = message.indexOf('\n');
+        return end < 0 ? message : message.substring(0, end);
+    }
+}

@@ -1,0 +1,96 @@
+package org.msight.plugins.kafkabus;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.common.KafkaException;
+import org.msight.api.bus.Bus;
+import org.msight.api.bus.BusContext;
+import org.msight.api.bus.Subscription;
+import org.msight.api.data.SensorData;
+
+/**
+ * Topics on Kafka as MSight's Kafka backend has them: the Kafka topic is the topic's name, the
+ * record value MSight's MessagePack payload, byte for byte, with no key unless
+ * {@code record-key = sensor_name}. One producer publishes for every node of the process
+ * ({@link KafkaPublisher}); each subscription has a consumer in its group ({@link KafkaSubscriber}):
+ * MSight's {@code <node name>_group} unless the node names its group, so nodes of one group share
+ * a topic's partitions across processes and machines, each message going to one of them, and
+ * different groups each get every message. Delivery is at-least-once for subscribers and ordered
+ * per partition; publishing never blocks a node.
+ */
+final class KafkaBus implements Bus {
+
+    private final BusContext context;
+    private final KafkaSettings settings;
+    private final KafkaPublisher publisher;
+    private final List<KafkaSubscriber> subscribers = new ArrayList<>();
+
+    KafkaBus(BusContext context, KafkaSettings settings) {
+        this.context = context;
+        this.settings = settings;
+        this.publisher = new KafkaPublisher(settings, context.formats(), context.logger(), context.counter("lost"),
+                context.counter("too-large"));
+    }
+
+    @Override
+    public void subscribe(Subscription subscription) {
+        subscribers.add(new KafkaSubscriber(settings, subscription, context.formats(), context.logger()));
+    }
+
+    /**
+     * Checks that the brokers answer and take the credentials, then starts the producer and the
+     * consumers; later outages are retried by the clients. The runtime calls it with the plugin's
+     * class loader as the thread's context loader, through which Kafka loads the classes its
+     * properties name (assignors, partitioners, JAAS login modules).
+     *
+     * @throws IllegalStateException when the brokers do not answer within {@code connect-timeout}
+     *     or refuse the login, in one line naming the setting to check
+     */
+    @Override
+    public void start() {
+        checkBrokers();
+        String client = "msight-" + context.deviceName();
+        publisher.start(client);
+        for (int i = 0; i < subscribers.size(); i++) {
+            subscribers.get(i).start(client + "-" + i);
+        }
+        context.logger().info("Kafka at {}: {} subscription(s), record key {}, new groups start at {}",
+                settings.describe(), subscribers.size(), settings.sensorNameKey() ? "sensor_name" : "none",
+                settings.startPosition());
+    }
+
+    private void checkBrokers() {
+        Admin admin = Admin.create(settings.adminProperties("msight-" + context.deviceName() + "-check"));
+        try {
+            admin.describeCluster().clusterId().get(settings.connectTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException | TimeoutException | KafkaException e) {
+            throw new IllegalStateException(Failures.describe(settings, e));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while connecting to Kafka at " + settings.describe());
+        } finally {
+            admin.close(Duration.ZERO);
+        }
+    }
+
+    @Override
+    public boolean canCarry() {
+        return publisher.canCarry();
+    }
+
+    @Override
+    public boolean publish(String topic, SensorData data) {
+        return publisher.publish(topic, data);
+    }
+
+    @Override
+    public void close() {
+        subscribers.forEach(KafkaSubscriber::close);
+        publisher.close();
+    }
+}

@@ -1,0 +1,63 @@
+package org.msight.plugins.kafkabus;
+
+import java.util.List;
+import org.msight.api.Setting;
+import org.msight.api.SettingType;
+import org.msight.api.bus.Bus;
+import org.msight.api.bus.BusContext;
+import org.msight.api.bus.BusProvider;
+
+/** The {@code kafka} bus: MSight's Kafka backend, with consumer groups and at-least-once delivery. */
+public final class KafkaBusProvider implements BusProvider {
+
+    @Override
+    public String name() {
+        return "kafka";
+    }
+
+    @Override
+    public String description() {
+        return "Kafka topics in MSight's wire format; consumer groups share a topic across processes,"
+                + " at-least-once, ordered per partition";
+    }
+
+    @Override
+    public List<Setting> settings() {
+        return List.of(
+                Setting.optional("servers", SettingType.STRING,
+                        "bootstrap brokers, \"['host1:9092', 'host2:9092']\" or host:port,...; MSIGHT_KAFKA_SERVERS"),
+                Setting.optional("sasl", SettingType.OBJECT, "SASL login: mechanism (" + String.join(", ",
+                        KafkaSettings.SASL_MECHANISMS) + "), username, password, oauth-token; MSIGHT_KAFKA_SASL_*"),
+                Setting.optional("tls", SettingType.OBJECT,
+                        "TLS: enabled, ca-cert-file, cert-file, key-file, verify, check-hostname; MSIGHT_KAFKA_*TLS*"),
+                Setting.oneOf("record-key", "record key: none as MSight, or sensor_name to keep each sensor on one"
+                        + " partition, in order", "none", "sensor_name"),
+                Setting.oneOf("start-position", "where a new group starts: latest (live) or earliest (MSight)",
+                        "latest", "earliest"),
+                Setting.oneOf("acks", "acknowledgements a publish waits for", "all", "1", "0", "-1"),
+                Setting.optional("linger", SettingType.DURATION, "how long the producer waits to batch messages"),
+                Setting.optional("buffer-size", SettingType.STRING,
+                        "memory for messages waiting to be sent (32MiB); beyond it messages are lost and counted"),
+                Setting.optional("delivery-timeout", SettingType.DURATION,
+                        "a message not acknowledged within this is lost and counted"),
+                Setting.optional("max-request-size", SettingType.STRING,
+                        "largest message (1MiB); the brokers' message.max.bytes must allow it too"),
+                Setting.optional("max-block", SettingType.DURATION,
+                        "longest a message waits for its topic's partitions to be known before it is lost"),
+                Setting.optional("session-timeout", SettingType.DURATION,
+                        "a silent group member's partitions go to the others after this"),
+                Setting.optional("commit-interval", SettingType.DURATION, "how often handled offsets are committed"),
+                Setting.optional("max-poll-records", SettingType.INT, "messages fetched at most at once"),
+                Setting.optional("revoke-timeout", SettingType.DURATION,
+                        "how long a member giving up partitions waits for its node to finish their messages"),
+                Setting.optional("connect-timeout", SettingType.DURATION,
+                        "how long to wait at start for the brokers; unreachable ones stop the pipeline"),
+                Setting.optional("properties", SettingType.OBJECT,
+                        "further Kafka client properties for producers and consumers, overriding the above"));
+    }
+
+    @Override
+    public Bus create(BusContext context) {
+        return new KafkaBus(context, KafkaSettings.from(context.config()));
+    }
+}

@@ -1,0 +1,238 @@
+package org.msight.plugins.kafkabus;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException;
+import com.typesafe.config.ConfigValue;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import org.apache.kafka.clients.CommonClientConfigs;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.CooperativeStickyAssignor;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.config.SaslConfigs;
+import org.apache.kafka.common.config.SslConfigs;
+import org.msight.api.bus.ServerList;
+
+/**
+ * The {@code msight.kafka} block, checked, and the Kafka client properties it makes. Holds the
+ * SASL password and token: {@link #toString()} and {@link #describe()} leave them out.
+ *
+ * @param servers bootstrap brokers
+ * @param clientProperties security and extra properties common to producers and consumers
+ */
+record KafkaSettings(List<String> servers, String saslMechanism, String saslUsername, boolean tls,
+        boolean sensorNameKey, String startPosition, String acks, Duration linger, long bufferSize,
+        Duration deliveryTimeout, int maxRequestSize, Duration maxBlock, Duration sessionTimeout, Duration commitInterval,
+        int maxPollRecords, Duration revokeTimeout, Duration connectTimeout, Map<String, Object> clientProperties) {
+
+    static final List<String> SASL_MECHANISMS = List.of("PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512", "OAUTHBEARER");
+    private static final Set<String> TRUE = Set.of("true", "yes", "on", "1");
+
+    /**
+     * Reads a validated {@code msight.kafka} block.
+     *
+     * @throws IllegalArgumentException naming the key, for a value the bus cannot use
+     */
+    static KafkaSettings from(Config kafka) {
+        List<String> servers;
+        try {
+            servers = ServerList.parse(kafka.getString("servers"));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("servers: " + e.getMessage());
+        }
+        Map<String, Object> client = new HashMap<>();
+        client.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, String.join(",", servers));
+        String mechanism = kafka.getString("sasl.mechanism").trim().toUpperCase(Locale.ROOT);
+        String username = kafka.getString("sasl.username");
+        if (!mechanism.isEmpty()) {
+            if (!SASL_MECHANISMS.contains(mechanism)) {
+                throw new IllegalArgumentException("sasl.mechanism: '" + mechanism + "' is not one of "
+                        + SASL_MECHANISMS);
+            }
+            client.put(SaslConfigs.SASL_MECHANISM, mechanism);
+            client.putAll(Sasl.properties(mechanism, username, kafka.getString("sasl.password"),
+                    kafka.getString("sasl.oauth-token")));
+        }
+        boolean tls = TRUE.contains(kafka.getString("tls.enabled").trim().toLowerCase(Locale.ROOT));
+        if (tls) {
+            client.putAll(tlsProperties(kafka.getConfig("tls")));
+        }
+        client.put(CommonClientConfigs.SECURITY_PROTOCOL_CONFIG,
+                (mechanism.isEmpty() ? "" : "SASL_") + (tls ? "SSL" : "PLAINTEXT"));
+        for (Map.Entry<String, ConfigValue> extra : kafka.getConfig("properties").entrySet()) {
+            client.put(extra.getKey().replace("\"", ""), String.valueOf(extra.getValue().unwrapped()));
+        }
+        return new KafkaSettings(servers, mechanism, username, tls,
+                oneOf(kafka, "record-key", "none", "sensor_name").equals("sensor_name"),
+                oneOf(kafka, "start-position", "latest", "earliest"), oneOf(kafka, "acks", "all", "1", "0", "-1"),
+                nonNegative(kafka, "linger"), positiveBytes(kafka, "buffer-size"), positive(kafka, "delivery-timeout"),
+                (int) Math.min(Integer.MAX_VALUE, positiveBytes(kafka, "max-request-size")),
+                positive(kafka, "max-block"),
+                positive(kafka, "session-timeout"), positive(kafka, "commit-interval"),
+                positiveInt(kafka, "max-poll-records"), nonNegative(kafka, "revoke-timeout"),
+                positive(kafka, "connect-timeout"), Map.copyOf(client));
+    }
+
+    /** The producer's properties: asynchronous, batched, bounded in memory and in blocking. */
+    Map<String, Object> producerProperties(String clientId) {
+        Map<String, Object> producer = new HashMap<>();
+        producer.put(ProducerConfig.CLIENT_ID_CONFIG, clientId);
+        producer.put(ProducerConfig.ACKS_CONFIG, acks);
+        producer.put(ProducerConfig.LINGER_MS_CONFIG, (int) linger.toMillis());
+        producer.put(ProducerConfig.BATCH_SIZE_CONFIG, batchSize());
+        // KafkaPublisher hands a message over only while a batch fits, so the producer never blocks
+        // for room; it blocks only for the partitions of a topic it has not published to yet.
+        producer.put(ProducerConfig.BUFFER_MEMORY_CONFIG, bufferSize);
+        producer.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, (int) maxBlock.toMillis());
+        long requestTimeout = Math.max(1, Math.min(10_000, deliveryTimeout.toMillis() - linger.toMillis()));
+        producer.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) requestTimeout);
+        producer.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG,
+                (int) Math.max(deliveryTimeout.toMillis(), requestTimeout + linger.toMillis()));
+        producer.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, maxRequestSize);
+        producer.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, acks.equals("all") || acks.equals("-1"));
+        producer.putAll(clientProperties);
+        return producer;
+    }
+
+    /**
+     * Bytes of one batch. A batch takes this much of the buffer even for one message (at 30
+     * frames/s and a linger of 5 ms, most batches hold one frame), and a message larger than
+     * this makes a batch of its own size: 256 KB batches two 110 KB frames together at saturation
+     * and wastes at most about half of the buffer at low rates.
+     */
+    int batchSize() {
+        return (int) Math.min(Math.min(maxRequestSize, 256 * 1024), Math.max(16 * 1024, bufferSize / 8));
+    }
+
+    /** A consumer's properties: its group, committing only what the bus commits, bounded fetches. */
+    Map<String, Object> consumerProperties(String clientId, String groupId) {
+        Map<String, Object> consumer = new HashMap<>();
+        consumer.put(ConsumerConfig.CLIENT_ID_CONFIG, clientId);
+        consumer.put(ConsumerConfig.GROUP_ID_CONFIG, groupId);
+        consumer.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        consumer.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, startPosition);
+        consumer.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, (int) sessionTimeout.toMillis());
+        consumer.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, (int) Math.max(1, sessionTimeout.toMillis() / 3));
+        consumer.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, maxPollRecords);
+        // Partitions a rebalance does not move stay with their member, which goes on consuming them.
+        consumer.put(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, List.of(CooperativeStickyAssignor.class));
+        // Fetch little ahead of what a node handles: a few requests' worth, not the 50 MB default.
+        consumer.put(ConsumerConfig.FETCH_MAX_BYTES_CONFIG, 4 * maxRequestSize);
+        consumer.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, maxRequestSize);
+        consumer.put(ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) connectTimeout.toMillis());
+        consumer.putAll(clientProperties);
+        return consumer;
+    }
+
+    /** The admin client's properties, for the check at start. */
+    Map<String, Object> adminProperties(String clientId) {
+        Map<String, Object> admin = new HashMap<>(clientProperties);
+        admin.put(CommonClientConfigs.CLIENT_ID_CONFIG, clientId);
+        admin.put(CommonClientConfigs.REQUEST_TIMEOUT_MS_CONFIG, (int) connectTimeout.toMillis());
+        admin.put(CommonClientConfigs.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) connectTimeout.toMillis());
+        return admin;
+    }
+
+    /** The brokers and security, without secrets, for messages: {@code [h1:9092] (SASL PLAIN as alice, TLS)}. */
+    String describe() {
+        String security = (saslMechanism.isEmpty() ? "" : "SASL " + saslMechanism
+                + (saslUsername.isEmpty() ? "" : " as " + saslUsername)) + (tls ? (saslMechanism.isEmpty() ? "" : ", ")
+                + "TLS" : "");
+        return servers + (security.isEmpty() ? "" : " (" + security + ")");
+    }
+
+    @Override
+    public String toString() {
+        return "KafkaSettings" + describe();
+    }
+
+    private static Map<String, Object> tlsProperties(Config tls) {
+        if (!TRUE.contains(tls.getString("verify").trim().toLowerCase(Locale.ROOT))) {
+            throw new IllegalArgumentException("tls.verify: the Java Kafka client always checks the brokers'"
+                    + " certificates; to trust a self-signed broker, give its certificate as tls.ca-cert-file"
+                    + " (MSIGHT_KAFKA_TLS_CA_CERT_FILE)");
+        }
+        Map<String, Object> properties = new HashMap<>();
+        String ca = tls.getString("ca-cert-file");
+        if (!ca.isEmpty()) {
+            properties.put(SslConfigs.SSL_TRUSTSTORE_TYPE_CONFIG, "PEM");
+            properties.put(SslConfigs.SSL_TRUSTSTORE_CERTIFICATES_CONFIG, pem(ca, "tls.ca-cert-file"));
+        }
+        String cert = tls.getString("cert-file");
+        String key = tls.getString("key-file");
+        if (cert.isEmpty() != key.isEmpty()) {
+            throw new IllegalArgumentException("tls." + (cert.isEmpty() ? "cert-file" : "key-file")
+                    + ": a client certificate needs both tls.cert-file and tls.key-file");
+        }
+        if (!cert.isEmpty()) {
+            properties.put(SslConfigs.SSL_KEYSTORE_TYPE_CONFIG, "PEM");
+            properties.put(SslConfigs.SSL_KEYSTORE_CERTIFICATE_CHAIN_CONFIG, pem(cert, "tls.cert-file"));
+            properties.put(SslConfigs.SSL_KEYSTORE_KEY_CONFIG, pem(key, "tls.key-file"));
+        }
+        if (!tls.getBoolean("check-hostname")) {
+            properties.put(SslConfigs.SSL_ENDPOINT_IDENTIFICATION_ALGORITHM_CONFIG, "");
+        }
+        return properties;
+    }
+
+    private static String pem(String file, String key) {
+        try {
+            return Files.readString(Path.of(file));
+        } catch (IOException | UncheckedIOException e) {
+            throw new IllegalArgumentException(key + ": cannot read " + file + " (" + e.getMessage() + ")");
+        }
+    }
+
+    private static String oneOf(Config kafka, String key, String... values) {
+        String value = kafka.getString(key).trim();
+        if (!List.of(values).contains(value)) {
+            throw new IllegalArgumentException(key + ": '" + value + "' is not one of " + List.of(values));
+        }
+        return value;
+    }
+
+    private static Duration positive(Config kafka, String key) {
+        Duration value = kafka.getDuration(key);
+        if (value.isZero() || value.isNegative()) {
+            throw new IllegalArgumentException(key + ": must be positive, got " + value);
+        }
+        return value;
+    }
+
+    private static Duration nonNegative(Config kafka, String key) {
+        Duration value = kafka.getDuration(key);
+        if (value.isNegative()) {
+            throw new IllegalArgumentException(key + ": must not be negative, got " + value);
+        }
+        return value;
+    }
+
+    private static long positiveBytes(Config kafka, String key) {
+        long value;
+        try {
+            value = kafka.getBytes(key);
+        } catch (ConfigException.BadValue e) {
+            throw new IllegalArgumentException(key + ": not a size such as 32MiB: " + kafka.getValue(key).render());
+        }
+        if (value <= 0) {
+            throw new IllegalArgumentException(key + ": must be positive, got " + value);
+        }
+        return value;
+    }
+
+    private static int positiveInt(Config kafka, String key) {
+        int value = kafka.getInt(key);
+        if (value <= 0) {
+            throw new IllegalArgumentException(key + ": must be positive, got " + value);
+        }
+        return value;
+    }
+}

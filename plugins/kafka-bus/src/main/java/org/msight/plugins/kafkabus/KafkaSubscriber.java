@@ -1,0 +1,310 @@
+package org.msight.plugins.kafkabus;
+
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Collectors;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.msight.api.Backoff;
+import org.msight.api.bus.Delivery;
+import org.msight.api.bus.Receiver;
+import org.msight.api.bus.Subscription;
+import org.msight.api.data.MsightFormats;
+import org.msight.api.data.SensorData;
+import org.slf4j.Logger;
+
+/**
+ * One subscription: a consumer in the subscription's group, on a thread of its own. Messages are
+ * handed to the receiver only while its queue has room (the partitions are paused meanwhile, so
+ * the broker keeps what the node cannot take yet), and an offset is committed only once the
+ * runtime is done with every message before it: at-least-once. A member that gives up partitions
+ * in a rebalance first lets its node finish their messages (at most {@code revoke-timeout}) and
+ * commits them, so that the next owner does not handle them again.
+ */
+final class KafkaSubscriber implements AutoCloseable {
+
+    private static final Duration POLL = Duration.ofMillis(100);
+
+    private final KafkaSettings settings;
+    private final Subscription subscription;
+    private final String groupId;
+    private final MsightFormats formats;
+    private final Logger log;
+    private final Outage outage;
+    private final Map<TopicPartition, PartitionOffsets> offsets = new ConcurrentHashMap<>();
+    private final ArrayDeque<ConsumerRecord<byte[], byte[]>> fetched = new ArrayDeque<>();
+    private final Backoff backoff = new Backoff(Duration.ofMillis(100), Duration.ofSeconds(5));
+    private KafkaConsumer<byte[], byte[]> consumer;
+    private Thread thread;
+    private long nextCommit;
+    private volatile boolean closed;
+
+    KafkaSubscriber(KafkaSettings settings, Subscription subscription, MsightFormats formats, Logger log) {
+        this.settings = settings;
+        this.subscription = subscription;
+        this.groupId = subscription.group().orElse(subscription.nodeName() + "_group");
+        this.formats = formats;
+        this.log = log;
+        this.outage = new Outage(log, "Consuming topic '" + subscription.topic() + "' in group '" + groupId + "'");
+    }
+
+    /** Creates the consumer and starts its thread; it joins the group in the background. */
+    void start(String clientId) {
+        consumer = new KafkaConsumer<>(settings.consumerProperties(clientId, groupId), new ByteArrayDeserializer(),
+                new ByteArrayDeserializer());
+        thread = new Thread(this::run, "msight-kafka-" + subscription.nodeName() + "-" + subscription.topic());
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    private void run() {
+        consumer.subscribe(List.of(subscription.topic()), new Rebalances());
+        try {
+            while (!closed) {
+                try {
+                    handOver();
+                    ConsumerRecords<byte[], byte[]> records = consumer.poll(POLL);
+                    records.forEach(fetched::add);
+                    handOver();
+                    commitIfDue();
+                    backoff.reset();
+                } catch (WakeupException e) {
+                    // close() wakes the poll
+                } catch (KafkaException e) {
+                    outage.down(Failures.describe(settings, e));
+                    sleep(backoff.next());
+                }
+            }
+            commitAtClose();
+        } catch (KafkaException e) {
+            log.warn("Kafka group '{}' on topic '{}' could not commit at close: {}", groupId, subscription.topic(),
+                    Failures.describe(settings, e));
+        } finally {
+            consumer.close(Duration.ofSeconds(5));
+        }
+    }
+
+    /** Hands fetched messages to the receiver while its queue has room; pauses fetching while they wait. */
+    private void handOver() {
+        Receiver receiver = subscription.receiver();
+        while (!fetched.isEmpty() && receiver.remainingCapacity() > 0) {
+            ConsumerRecord<byte[], byte[]> record = fetched.poll();
+            PartitionOffsets partition = offsets.get(new TopicPartition(record.topic(), record.partition()));
+            if (partition == null) {
+                continue; // revoked since it was fetched: the next owner handles it
+            }
+            partition.handedOver(record.offset());
+            receiver.deliver(new KafkaDelivery(record.value(), record.offset(), partition));
+        }
+        Set<TopicPartition> paused = consumer.paused();
+        if (fetched.isEmpty() && !paused.isEmpty()) {
+            consumer.resume(paused);
+        } else if (!fetched.isEmpty() && paused.size() < consumer.assignment().size()) {
+            consumer.pause(consumer.assignment());
+        }
+    }
+
+    private void commitIfDue() {
+        long now = System.nanoTime();
+        if (now - nextCommit >= 0) {
+            nextCommit = now + settings.commitInterval().toNanos();
+            commit(false);
+        }
+    }
+
+    /**
+     * Commits what the node is done with and forgets the rest, so that leaving the group does not
+     * wait for messages the runtime drops at shutdown.
+     */
+    private void commitAtClose() {
+        try {
+            commit(true);
+        } catch (WakeupException e) { // close() woke the consumer outside poll: the flag is spent now
+            commit(true);
+        }
+        offsets.clear();
+    }
+
+    /** Commits the offsets done since the last commit; {@code sync} waits for the answer. */
+    private void commit(boolean sync) {
+        commit(offsets.keySet(), sync);
+    }
+
+    private void commit(Collection<TopicPartition> partitions, boolean sync) {
+        Map<TopicPartition, OffsetAndMetadata> commits = new HashMap<>();
+        Map<TopicPartition, Long> committing = new HashMap<>();
+        for (TopicPartition partition : partitions) {
+            PartitionOffsets state = offsets.get(partition);
+            long offset = state == null ? -1 : state.toCommit();
+            if (offset >= 0) {
+                commits.put(partition, new OffsetAndMetadata(offset));
+                committing.put(partition, offset);
+            }
+        }
+        if (commits.isEmpty()) {
+            return;
+        }
+        if (sync) {
+            consumer.commitSync(commits, settings.connectTimeout());
+            committed(committing);
+        } else {
+            consumer.commitAsync(commits, (done, failure) -> {
+                if (failure == null) {
+                    committed(committing);
+                } else {
+                    outage.down("committing offsets: " + Failures.describe(settings, failure));
+                }
+            });
+        }
+    }
+
+    private void committed(Map<TopicPartition, Long> committing) {
+        committing.forEach((partition, offset) -> {
+            PartitionOffsets state = offsets.get(partition);
+            if (state != null) {
+                state.committed(offset);
+            }
+        });
+        outage.up();
+    }
+
+    /**
+     * Hands revoked partitions over cleanly, and logs each rebalance in one line, once the new
+     * assignment is known. Runs inside {@code poll}, on the consumer's thread.
+     */
+    private final class Rebalances implements ConsumerRebalanceListener {
+
+        private Set<TopicPartition> before; // owned before the rebalance under way; null between rebalances
+        private int unfinished;
+
+        @Override
+        public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+            if (partitions.isEmpty()) {
+                return;
+            }
+            if (before == null) {
+                before = Set.copyOf(offsets.keySet());
+            }
+            fetched.removeIf(record -> partitions.contains(new TopicPartition(record.topic(), record.partition())));
+            long deadline = System.nanoTime() + settings.revokeTimeout().toNanos();
+            try {
+                for (TopicPartition partition : partitions) {
+                    PartitionOffsets state = offsets.get(partition);
+                    if (state != null) {
+                        unfinished += state.awaitDone(Math.max(0, deadline - System.nanoTime()));
+                    }
+                }
+                commit(partitions, true);
+            } catch (KafkaException e) {
+                log.warn("Kafka group '{}' on topic '{}' could not commit before giving up partitions {}: {}",
+                        groupId, subscription.topic(), numbers(partitions), Failures.describe(settings, e));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            partitions.forEach(offsets::remove);
+        }
+
+        @Override
+        public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+            Set<TopicPartition> previous = before == null ? Set.copyOf(offsets.keySet()) : before;
+            for (TopicPartition partition : partitions) {
+                offsets.putIfAbsent(partition, new PartitionOffsets());
+                try {
+                    // where consumption starts, found now rather than at the next fetch: what is
+                    // published after this line is consumed, even by a new group starting at latest
+                    consumer.position(partition, settings.connectTimeout());
+                } catch (KafkaException e) {
+                    outage.down("finding where partition " + partition.partition() + " starts: "
+                            + Failures.describe(settings, e)); // the next fetch finds it
+                }
+            }
+            Set<TopicPartition> now = offsets.keySet();
+            Set<Integer> got = numbers(now.stream().filter(p -> !previous.contains(p)).toList());
+            Set<Integer> gaveUp = numbers(previous.stream().filter(p -> !now.contains(p)).toList());
+            if (!got.isEmpty() || !gaveUp.isEmpty() || previous.isEmpty()) {
+                log.info("Kafka group '{}' on topic '{}' rebalanced: consumes partitions {} (got {}, gave up {}){}",
+                        groupId, subscription.topic(), numbers(now), got, gaveUp, unfinished == 0 ? ""
+                                : "; " + unfinished + " message(s) not finished within revoke-timeout may be handled"
+                                        + " again by the next owner");
+            }
+            before = null;
+            unfinished = 0;
+        }
+
+        @Override
+        public void onPartitionsLost(Collection<TopicPartition> partitions) {
+            fetched.removeIf(record -> partitions.contains(new TopicPartition(record.topic(), record.partition())));
+            partitions.forEach(offsets::remove);
+            log.warn("Kafka group '{}' on topic '{}' lost partitions {} (out of the group for longer than"
+                    + " session-timeout); their unfinished messages may be handled again", groupId,
+                    subscription.topic(), numbers(partitions));
+        }
+    }
+
+    private static Set<Integer> numbers(Collection<TopicPartition> partitions) {
+        return partitions.stream().map(TopicPartition::partition).collect(Collectors.toCollection(TreeSet::new));
+    }
+
+    private void sleep(Duration wait) {
+        try {
+            Thread.sleep(wait.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            closed = true;
+        }
+    }
+
+    /** Stops fetching, commits what is done and leaves the group, at most {@code timeout}. */
+    @Override
+    public void close() {
+        closed = true;
+        if (consumer != null) {
+            consumer.wakeup();
+        }
+        if (thread != null) {
+            try {
+                thread.join(settings.connectTimeout().toMillis() + 5_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /** A fetched message: decoded when the runtime first reads it, its offset done when the runtime is. */
+    private final class KafkaDelivery extends Delivery {
+
+        private final byte[] payload;
+        private final long offset;
+        private final PartitionOffsets partition;
+
+        KafkaDelivery(byte[] payload, long offset, PartitionOffsets partition) {
+            this.payload = payload;
+            this.offset = offset;
+            this.partition = partition;
+        }
+
+        @Override
+        protected SensorData decode() {
+            return formats.fromMessagePack(payload);
+        }
+
+        @Override
+        public void done() {
+            partition.done(offset);
+        }
+    }
+}

@@ -1,0 +1,53 @@
+package org.msight.plugins.kafkabus;
+
+import java.util.TreeSet;
+
+/**
+ * The offsets of one partition handed to a node and not yet done, so that only what the node has
+ * finished is committed: the committable offset is the lowest one still outstanding, or the one
+ * after the last handed over. Thread-safe: the consumer thread hands over and commits, node
+ * threads call {@link #done}.
+ */
+final class PartitionOffsets {
+
+    private final TreeSet<Long> outstanding = new TreeSet<>();
+    private long next = -1;
+    private long committed = -1;
+
+    /** Notes a message handed to the node. */
+    synchronized void handedOver(long offset) {
+        outstanding.add(offset);
+        next = offset + 1;
+    }
+
+    /** Notes a message the node is done with. */
+    synchronized void done(long offset) {
+        if (outstanding.remove(offset) && outstanding.isEmpty()) {
+            notifyAll();
+        }
+    }
+
+    /** The offset to commit when it moved since the last {@link #committed}, else -1. */
+    synchronized long toCommit() {
+        long offset = outstanding.isEmpty() ? next : outstanding.first();
+        return offset > committed ? offset : -1;
+    }
+
+    /** Notes that {@code offset} was committed. */
+    synchronized void committed(long offset) {
+        committed = Math.max(committed, offset);
+    }
+
+    /**
+     * Waits until the node is done with every message handed over, at most {@code timeoutNanos}.
+     *
+     * @return how many messages it is still not done with
+     */
+    synchronized int awaitDone(long timeoutNanos) throws InterruptedException {
+        long deadline = System.nanoTime() + timeoutNanos;
+        for (long left = timeoutNanos; !outstanding.isEmpty() && left > 0; left = deadline - System.nanoTime()) {
+            wait(Math.max(1, left / 1_000_000));
+        }
+        return outstanding.size();
+    }
+}

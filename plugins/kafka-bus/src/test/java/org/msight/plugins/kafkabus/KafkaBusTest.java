@@ -1,0 +1,294 @@
+package org.msight.plugins.kafkabus;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.msight.api.bus.Bus;
+import org.msight.api.bus.Subscription;
+import org.msight.api.data.BytesData;
+import org.msight.api.data.Metadata;
+import org.msight.api.data.SensorData;
+import org.msight.testkit.FreePorts;
+import org.msight.testkit.KafkaTestServer;
+import org.msight.testkit.MsightVectors;
+import org.msight.testkit.TestBusContext;
+import org.msight.testkit.TestReceiver;
+import org.msight.testkit.Waits;
+import org.slf4j.event.Level;
+
+/**
+ * The kafka bus against one real broker shared by the tests of this class (each test uses topics
+ * and groups of its own): MSight's bytes on the wire, consumer groups, commits after done,
+ * oversized messages, an unreachable broker.
+ */
+class KafkaBusTest {
+
+    /** A group's join and its rebalances take a loaded machine seconds more than a connection. */
+    private static final Duration WAIT = Waits.GENEROUS.multipliedBy(2);
+    private static KafkaTestServer broker;
+
+    private final List<Bus> buses = new ArrayList<>();
+
+    @BeforeAll
+    static void startBroker() {
+        broker = new KafkaTestServer().start();
+    }
+
+    @AfterAll
+    static void stopBroker() {
+        broker.close();
+    }
+
+    @AfterEach
+    void closeBuses() {
+        buses.forEach(Bus::close);
+    }
+
+    private static String topic() {
+        return "t-" + UUID.randomUUID();
+    }
+
+    /**
+     * A bus context on the test broker. New groups start at the earliest message, so a test may
+     * publish before its subscribers joined; a new topic's partitions may take the loaded test
+     * machine seconds to create, and the first messages should not be lost meanwhile.
+     */
+    private static TestBusContext context(String settings) {
+        return TestBusContext.of("kafka", "servers = \"['" + broker.bootstrapServers() + "']\"\n"
+                + "start-position = earliest\nmax-block = 30s\nsession-timeout = 6s\ncommit-interval = 200ms\n"
+                + settings);
+    }
+
+    /** A started bus with the subscriptions given (topic, node, group, receiver). */
+    private Bus bus(TestBusContext context, Subscription... subscriptions) {
+        Bus bus = new KafkaBusProvider().create(context);
+        buses.add(bus);
+        for (Subscription subscription : subscriptions) {
+            bus.subscribe(subscription);
+        }
+        bus.start();
+        return bus;
+    }
+
+    /** Message {@code n} of a test: its number in the first 4 bytes of {@code size} bytes. */
+    private static BytesData message(int n, int size) {
+        return new BytesData(Metadata.create("cam-" + (n % 3), "edge-01", Metadata.now()),
+                ByteBuffer.allocate(size).putInt(n).array());
+    }
+
+    private static int number(SensorData data) {
+        return ByteBuffer.wrap(((BytesData) data).data()).getInt();
+    }
+
+    private static List<Integer> numbers(TestReceiver receiver) {
+        return receiver.handled().stream().map(KafkaBusTest::number).toList();
+    }
+
+    private static List<ConsumerRecord<byte[], byte[]>> records(String topic, int count) {
+        Map<String, Object> properties = new HashMap<>();
+        properties.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
+        properties.put(ConsumerConfig.GROUP_ID_CONFIG, "raw-" + topic);
+        properties.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(properties, new ByteArrayDeserializer(),
+                new ByteArrayDeserializer())) {
+            consumer.subscribe(List.of(topic));
+            await().atMost(WAIT).until(() -> {
+                consumer.poll(Duration.ofMillis(200)).forEach(records::add);
+                return records.size() >= count;
+            });
+        }
+        return records;
+    }
+
+    /**
+     * Each record's value is the message's MessagePack as the codec writes it, byte for byte; for
+     * MSight's camera image that is exactly what Python MSight publishes.
+     */
+    @Test
+    void msightVectorsCrossKafkaByteForByteAndArriveDecoded() {
+        String topic = topic();
+        TestBusContext context = context("");
+        TestReceiver receiver = TestReceiver.handling();
+        Bus bus = bus(context, new Subscription(topic, "uploader", Optional.empty(), receiver));
+        Map<String, byte[]> vectors = new HashMap<>(MsightVectors.messagePack());
+        // not read by the codec yet: grayscale sizes of two elements, data types it does not know
+        vectors.keySet().removeAll(List.of("image_gray", "weather_data"));
+        List<ByteBuffer> written = new ArrayList<>();
+        for (byte[] vector : vectors.values()) {
+            SensorData data = context.formats().fromMessagePack(vector);
+            written.add(ByteBuffer.wrap(context.formats().toMessagePack(data)));
+            assertThat(bus.publish(topic, data)).isTrue();
+        }
+        assertThat(written).contains(ByteBuffer.wrap(vectors.get("image_data")));
+
+        List<ConsumerRecord<byte[], byte[]>> records = records(topic, vectors.size());
+        assertThat(records).allSatisfy(record -> assertThat(record.key()).isNull());
+        assertThat(records.stream().map(ConsumerRecord::value).map(ByteBuffer::wrap).toList())
+                .containsExactlyInAnyOrderElementsOf(written);
+        await().atMost(WAIT).until(() -> receiver.handled().size() == vectors.size());
+        assertThat(receiver.handled().stream().map(data -> ByteBuffer.wrap(context.formats().toMessagePack(data))))
+                .containsExactlyInAnyOrderElementsOf(written);
+        assertThat(context.log().messages(Level.INFO))
+                .anyMatch(line -> line.matches("Kafka group 'uploader_group' on topic '" + topic
+                        + "' rebalanced: consumes partitions \\[0, 1] \\(got \\[0, 1], gave up \\[]\\)"));
+    }
+
+    @Test
+    void sensorNameKeysKeepEachSensorOnOnePartitionInOrder() {
+        String topic = topic();
+        Bus bus = bus(context("record-key = sensor_name"));
+        for (int n = 0; n < 30; n++) {
+            assertThat(bus.publish(topic, message(n, 64))).isTrue();
+        }
+        Map<String, Set<Integer>> partitions = new HashMap<>();
+        Map<String, List<Integer>> order = new HashMap<>();
+        TestBusContext decoder = context("");
+        for (ConsumerRecord<byte[], byte[]> record : records(topic, 30)) {
+            SensorData data = decoder.formats().fromMessagePack(record.value());
+            String sensor = data.metadata().sensorName();
+            assertThat(new String(record.key(), java.nio.charset.StandardCharsets.UTF_8)).isEqualTo(sensor);
+            partitions.computeIfAbsent(sensor, s -> new HashSet<>()).add(record.partition());
+            order.computeIfAbsent(sensor, s -> new ArrayList<>()).add(number(data));
+        }
+        assertThat(partitions).hasSize(3).allSatisfy((sensor, used) -> assertThat(used).hasSize(1));
+        assertThat(order).allSatisfy((sensor, numbers) -> assertThat(numbers).isSorted().hasSize(10));
+    }
+
+    /**
+     * Two members of one group (two processes, in effect) share the topic's two partitions, each
+     * message reaching one of them; a second group gets every message.
+     */
+    @Test
+    void oneGroupSharesTheMessagesAndAnotherGroupGetsThemAll() {
+        String topic = topic();
+        TestReceiver first = TestReceiver.handling();
+        TestReceiver second = TestReceiver.handling();
+        TestReceiver other = TestReceiver.handling();
+        TestBusContext firstContext = context("");
+        TestBusContext secondContext = context("");
+        bus(firstContext, new Subscription(topic, "uploader", Optional.of("uploaders"), first));
+        bus(secondContext, new Subscription(topic, "uploader", Optional.of("uploaders"), second));
+        bus(context(""), new Subscription(topic, "archiver", Optional.empty(), other));
+        await().atMost(WAIT).until(() -> consumesOnePartition(firstContext, topic)
+                && consumesOnePartition(secondContext, topic));
+
+        Bus publisher = bus(context(""));
+        int count = 60;
+        for (int n = 0; n < count; n++) {
+            // 100 KB, as camera frames: the producer fills a batch in a few and moves to the other partition
+            assertThat(publisher.publish(topic, message(n, 100_000))).isTrue();
+        }
+        await().atMost(WAIT).until(() -> first.handled().size() + second.handled().size() >= count
+                && other.handled().size() >= count);
+        List<Integer> shared = new ArrayList<>(numbers(first));
+        shared.addAll(numbers(second));
+        assertThat(shared).containsExactlyInAnyOrderElementsOf(range(count));
+        assertThat(numbers(first)).isNotEmpty();
+        assertThat(numbers(second)).isNotEmpty();
+        assertThat(numbers(other)).containsExactlyInAnyOrderElementsOf(range(count));
+    }
+
+    private static boolean consumesOnePartition(TestBusContext context, String topic) {
+        List<String> lines = context.log().messages(Level.INFO).stream()
+                .filter(line -> line.contains("on topic '" + topic + "' rebalanced")).toList();
+        return !lines.isEmpty() && lines.get(lines.size() - 1).matches(".* consumes partitions \\[\\d] .*");
+    }
+
+    private static List<Integer> range(int count) {
+        return java.util.stream.IntStream.range(0, count).boxed().toList();
+    }
+
+    /**
+     * A subscriber whose node is slow: fetching pauses instead of the queue dropping, and only
+     * what the node finished is committed, so the next member of the group resumes right there.
+     */
+    @Test
+    void onlyFinishedMessagesAreCommittedAndAFullQueuePausesFetching() {
+        String topic = topic();
+        TestReceiver slow = TestReceiver.holding(4);
+        Bus bus = bus(context(""), new Subscription(topic, "uploader", Optional.empty(), slow));
+        Bus publisher = bus(context(""));
+        for (int n = 0; n < 20; n++) {
+            assertThat(publisher.publish(topic, message(n, 64))).isTrue();
+        }
+        await().atMost(WAIT).until(() -> slow.queued() == 4);
+        assertThat(slow.handle(3)).isEqualTo(3);
+        await().atMost(WAIT).until(() -> slow.queued() == 4);
+        assertThat(slow.dropped()).isZero();
+        List<Integer> finished = numbers(slow);
+        bus.close(); // the member leaves; 4 messages were handed over and not finished
+
+        TestReceiver next = TestReceiver.handling();
+        bus(context(""), new Subscription(topic, "uploader", Optional.empty(), next));
+        await().atMost(WAIT).until(() -> next.handled().size() >= 20 - finished.size());
+        List<Integer> all = new ArrayList<>(finished);
+        all.addAll(numbers(next));
+        assertThat(all).containsExactlyInAnyOrderElementsOf(range(20));
+    }
+
+    @Test
+    void aMessageAboveTheLimitsIsCountedWithOneLineNamingTheSettings() {
+        String topic = topic();
+        TestBusContext context = context("max-request-size = 200KiB");
+        TestReceiver receiver = TestReceiver.handling();
+        Bus bus = bus(context, new Subscription(topic, "uploader", Optional.empty(), receiver));
+        assertThat(bus.publish(topic, message(0, 300_000))).isTrue();
+        assertThat(bus.publish(topic, message(1, 300_000))).isTrue();
+        assertThat(bus.publish(topic, message(2, 1_000))).isTrue();
+        await().atMost(WAIT).until(() -> context.count("too-large") == 2 && receiver.handled().size() == 1);
+        assertThat(numbers(receiver)).containsExactly(2);
+        assertThat(context.log().messages(Level.WARN)).singleElement().asString()
+                .contains("max.request.size", "message.max.bytes", topic);
+
+        // the broker's own limit (message.max.bytes, 1 MB by default) is named the same way
+        TestBusContext large = context("max-request-size = 4MiB");
+        Bus lenient = bus(large);
+        assertThat(lenient.publish(topic, message(3, 2_000_000))).isTrue();
+        await().atMost(WAIT).until(() -> large.count("too-large") == 1);
+        assertThat(large.log().messages(Level.WARN)).singleElement().asString().contains("message.max.bytes");
+    }
+
+    @Test
+    void unreachableBrokersAtStartAreOneClearLine() {
+        int nothing = FreePorts.next();
+        TestBusContext context = TestBusContext.of("kafka", "servers = \"['127.0.0.1:" + nothing + "']\"\n"
+                + "connect-timeout = 2s");
+        Bus bus = new KafkaBusProvider().create(context);
+        buses.add(bus);
+        assertThatThrownBy(bus::start).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("Kafka at [127.0.0.1:" + nothing + "] does not answer")
+                .hasMessageContaining("MSIGHT_KAFKA_SERVERS").hasMessageNotContaining("\n");
+    }
+
+    @Test
+    void badSettingsNameTheirKey() {
+        assertThatThrownBy(() -> new KafkaBusProvider().create(context("sasl.mechanism = GSSAPI")))
+                .hasMessageStartingWith("sasl.mechanism: 'GSSAPI' is not one of");
+        assertThatThrownBy(() -> new KafkaBusProvider().create(context("sasl { mechanism = PLAIN, username = u }")))
+                .hasMessageStartingWith("sasl.password: SASL PLAIN needs it (or MSIGHT_KAFKA_SASL_PASSWORD)");
+        assertThatThrownBy(() -> new KafkaBusProvider().create(context("servers = \"['a:1'\"")))
+                .hasMessageStartingWith("servers: ");
+        assertThatThrownBy(() -> new KafkaBusProvider().create(context("tls { enabled = yes, verify = false }")))
+                .hasMessageStartingWith("tls.verify: ");
+    }
+}
