@@ -174,7 +174,7 @@ public final class Pipeline {
                         context.logger(), data -> {
                             stats.out().increment();
                             stats.handled(data);
-                        }, stats::counter)
+                        }, stats::attemptTook, stats::counter)
                 : null;
         return new InboxRunner(spec.name(), node, context.logger(), stats, loader, backoff, inbox, topic, spec.gap(),
                 drainTimeout, data -> latestImages.offer(topic, data), delivery);

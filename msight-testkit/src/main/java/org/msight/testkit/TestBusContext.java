@@ -48,7 +48,7 @@ public final class TestBusContext implements BusContext {
 
     @Override
     public MsightFormats formats() {
-        return TestNodeContext.FORMATS;
+        return TestNodeContext.Formats.INSTANCE;
     }
 
     @Override

@@ -39,10 +39,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class TestNodeContext implements NodeContext {
 
-    /** MSight's formats with the built-in data types and those on the class path. */
-    static final MsightFormats FORMATS = MsightCodec.withBuiltInTypesAnd(
-            ServiceLoader.load(DataType.class).stream().map(ServiceLoader.Provider::get).toList());
-
     private final Config config;
     private final int gap;
     private final AtomicLong offers = new AtomicLong();
@@ -180,7 +176,7 @@ public final class TestNodeContext implements NodeContext {
      * Made on first use only, so a plugin whose tests never ask for formats needs nothing but the
      * API and this kit (the plugin starter builds against those two jars alone).
      */
-    private static final class Formats {
+    static final class Formats {
         static final MsightFormats INSTANCE = MsightCodec.withBuiltInTypesAnd(
                 ServiceLoader.load(DataType.class).stream().map(ServiceLoader.Provider::get).toList());
     }

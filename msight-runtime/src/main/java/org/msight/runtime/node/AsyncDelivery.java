@@ -15,6 +15,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import java.util.function.Function;
+import java.util.function.LongConsumer;
 import org.msight.api.AsyncSinkNode;
 import org.msight.api.Counter;
 import org.msight.api.RetriableException;
@@ -48,6 +49,7 @@ public final class AsyncDelivery {
     private final Semaphore slots;
     private final ScheduledThreadPoolExecutor timer;
     private final Consumer<SensorData> delivered;
+    private final LongConsumer attemptTimes;
     private final Counter retries;
     private final Counter timeouts;
     private final Counter failed;
@@ -63,11 +65,12 @@ public final class AsyncDelivery {
 
     /**
      * @param delivered told of every message delivered (the node's {@code out})
+     * @param attemptTimes told how long each attempt took, in nanoseconds, from send to its outcome
      * @param counters the node's own counters by name
      * @throws IllegalArgumentException when the spool cannot be opened
      */
     public AsyncDelivery(String nodeName, AsyncSinkNode sink, DeliverySettings settings, MsightFormats formats,
-            Logger log, Consumer<SensorData> delivered, Function<String, Counter> counters) {
+            Logger log, Consumer<SensorData> delivered, LongConsumer attemptTimes, Function<String, Counter> counters) {
         this.sink = sink;
         this.settings = settings;
         this.formats = formats;
@@ -80,6 +83,7 @@ public final class AsyncDelivery {
         });
         timer.setRemoveOnCancelPolicy(true);
         this.delivered = delivered;
+        this.attemptTimes = attemptTimes;
         this.retries = counters.apply("retries");
         this.timeouts = counters.apply("timeouts");
         this.failed = counters.apply("failed");
@@ -135,6 +139,7 @@ public final class AsyncDelivery {
     private void attempt(Delivery delivery) {
         delivery.attempts++;
         delivery.timedOut = false;
+        long start = System.nanoTime();
         CompletableFuture<Void> outcome;
         try {
             outcome = sink.send(delivery.data).toCompletableFuture();
@@ -147,6 +152,7 @@ public final class AsyncDelivery {
             attempt.cancel(true);
         }, settings.attemptTimeout());
         attempt.whenComplete((ignored, failure) -> {
+            attemptTimes.accept(System.nanoTime() - start);
             if (deadline != null) {
                 deadline.cancel(false);
             }

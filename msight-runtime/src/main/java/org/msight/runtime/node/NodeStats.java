@@ -58,6 +58,7 @@ public final class NodeStats {
     private final LongCounter restarts = new LongCounter();
     private final Timer ageAtPublish;
     private final Timer ageAtSink;
+    private volatile Timer attempts;
     private volatile IntSupplier queueDepth = () -> 0;
     private volatile State state = State.STARTING;
     private volatile boolean opened;
@@ -192,6 +193,21 @@ public final class NodeStats {
             double seconds = Metadata.now() - data.metadata().captureTimestamp();
             timer.record(Math.max(0, (long) (seconds * 1e9)), TimeUnit.NANOSECONDS);
         }
+    }
+
+    /**
+     * Notes how long one delivery attempt of an asynchronous sink took, send to outcome (an
+     * upload's request and answer); {@code msight_sink_attempt_seconds} in Prometheus.
+     */
+    public void attemptTook(long nanos) {
+        Timer timer = attempts;
+        if (timer == null) {
+            timer = Timer.builder("msight.sink.attempt").tag("node", node)
+                    .description("time of one delivery attempt of an asynchronous sink, from send to its outcome")
+                    .serviceLevelObjectives(AGE_BUCKETS).register(registry);
+            attempts = timer;
+        }
+        timer.record(nanos, TimeUnit.NANOSECONDS);
     }
 
     /** Messages in per second over the last stats interval. */

@@ -115,7 +115,7 @@ public final class UploadBench {
         };
         AsyncDelivery delivery = new AsyncDelivery("bench_uploader", timed, DeliverySettings.from(context.config()
                 .withFallback(ConfigFactory.defaultReference().getConfig("msight.node-defaults"))), context.formats(),
-                log, data -> { }, context::counter);
+                log, data -> { }, nanos -> { }, context::counter);
         Thread feeder = new Thread(() -> {
             try {
                 while (true) {

@@ -68,6 +68,7 @@ final class HttpUploader implements AsyncSinkNode {
     private final PartitionKeys partitionKeys;
     private final BodyBuffers buffers = new BodyBuffers();
     private final Counter uploads;
+    private final Counter bytes;
     private boolean waited;
     private volatile CloseableHttpAsyncClient client;
 
@@ -81,6 +82,7 @@ final class HttpUploader implements AsyncSinkNode {
         this.formats = context.formats();
         this.partitionKeys = partitionKeys;
         this.uploads = context.counter("uploads");
+        this.bytes = context.counter("bytes");
     }
 
     @Override
@@ -123,10 +125,12 @@ final class HttpUploader implements AsyncSinkNode {
         }
         log.atLevel(uploadLogLevel).log("Sending data to {}... waiting for response", settings.target().loggable());
         CompletableFuture<Void> outcome = new CompletableFuture<>();
-        Future<Response> exchange = current.execute(request(data), new ResponseReader(), new FutureCallback<>() {
+        JsonBody body = JsonBody.of(formats, data, buffers);
+        long length = body.getContentLength();
+        Future<Response> exchange = current.execute(request(data, body), new ResponseReader(), new FutureCallback<>() {
             @Override
             public void completed(Response response) {
-                answered(response, outcome);
+                answered(response, length, outcome);
             }
 
             @Override
@@ -150,11 +154,13 @@ final class HttpUploader implements AsyncSinkNode {
         return outcome;
     }
 
-    private void answered(Response response, CompletableFuture<Void> outcome) {
+    /** @param length the bytes of the body the server answered, counted when it took them */
+    private void answered(Response response, long length, CompletableFuture<Void> outcome) {
         log.atLevel(uploadLogLevel).log("Status: {}, {}", response.status(), response.body());
         int status = response.status();
         if (status >= 200 && status < 300) {
             uploads.increment();
+            bytes.increment(length);
             outcome.complete(null);
             return;
         }
@@ -169,7 +175,7 @@ final class HttpUploader implements AsyncSinkNode {
         }
     }
 
-    private AsyncRequestProducer request(SensorData data) {
+    private AsyncRequestProducer request(SensorData data, JsonBody body) {
         String partitionKey = partitionKeys.next(data);
         AsyncRequestBuilder post = AsyncRequestBuilder.post(settings.target().uploadUrl(partitionKey))
                 .setHeader("X-Partition-Key", partitionKey);
@@ -181,7 +187,7 @@ final class HttpUploader implements AsyncSinkNode {
         for (Map.Entry<String, String> header : settings.headers().entrySet()) {
             post.setHeader(header.getKey(), header.getValue());
         }
-        return post.setEntity(JsonBody.of(formats, data, buffers)).build();
+        return post.setEntity(body).build();
     }
 
     @Override

@@ -100,6 +100,8 @@ class HttpUploaderTest {
                 new String(request.body(), StandardCharsets.UTF_8)).isEqualTo(
                         new String(Frames.load("/" + vector + ".json"), StandardCharsets.UTF_8)));
         assertThat(context.count("uploads")).isEqualTo(1);
+        assertThat(context.count("bytes")).as("bytes uploaded").isEqualTo(Frames.load("/" + vector + ".json").length);
+        assertThat(context.count("attempt-nanos")).as("the attempt was timed").isPositive();
     }
 
     @Test

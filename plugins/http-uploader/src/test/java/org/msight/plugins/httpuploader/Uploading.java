@@ -27,7 +27,7 @@ final class Uploading implements AutoCloseable {
         DeliverySettings settings = DeliverySettings.from(context.config()
                 .withFallback(ConfigFactory.defaultReference().getConfig("msight.node-defaults")));
         return new Uploading(node, new AsyncDelivery(context.nodeName(), node, settings, context.formats(),
-                context.logger(), data -> context.counter("out").increment(), context::counter));
+                context.logger(), data -> context.counter("out").increment(), nanos -> context.counter("attempt-nanos").increment(nanos), context::counter));
     }
 
     /** Hands one message over, as the node's thread does; blocks while max-in-flight are under way. */

@@ -2,6 +2,7 @@ package org.msight.plugins.redisbus;
 
 import java.util.List;
 import org.msight.api.Setting;
+import org.msight.api.Counter;
 import org.msight.api.bus.Bus;
 import org.msight.api.bus.BusContext;
 import org.msight.api.bus.BusProvider;
@@ -21,12 +22,15 @@ import org.msight.redis.RedisSettings;
  */
 public final class RedisBus implements Bus {
 
-    private final Outages outages = new Outages();
     private final RedisPublisher publisher;
     private final RedisSubscriber subscriber;
 
-    /** @param formats the wire format, with every data type the subscribers may receive */
-    public RedisBus(RedisSettings settings, MsightFormats formats) {
+    /**
+     * @param formats the wire format, with every data type the subscribers may receive
+     * @param reconnects counts the Redis outages that ended (the bus's {@code reconnects})
+     */
+    public RedisBus(RedisSettings settings, MsightFormats formats, Counter reconnects) {
+        Outages outages = new Outages(reconnects);
         this.publisher = new RedisPublisher(settings, formats, outages);
         this.subscriber = new RedisSubscriber(settings, formats, outages);
     }
@@ -86,7 +90,8 @@ public final class RedisBus implements Bus {
 
         @Override
         public Bus create(BusContext context) {
-            return new RedisBus(RedisSettings.from(context.config()), context.formats());
+            return new RedisBus(RedisSettings.from(context.config()), context.formats(),
+                    context.counter("reconnects"));
         }
     }
 }

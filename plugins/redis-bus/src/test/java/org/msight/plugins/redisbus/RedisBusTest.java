@@ -16,6 +16,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.msight.api.Counter;
 import org.msight.api.bus.Delivery;
 import org.msight.api.bus.Receiver;
 import org.msight.api.bus.Subscription;
@@ -24,6 +25,7 @@ import org.msight.api.data.MalformedDataException;
 import org.msight.api.data.Metadata;
 import org.msight.api.data.SensorData;
 import org.msight.codec.MsightCodec;
+import org.msight.testkit.TestBusContext;
 import org.msight.redis.RedisAccessException;
 import org.msight.redis.RedisSettings;
 import org.msight.redis.RedisTests;
@@ -38,6 +40,7 @@ class RedisBusTest {
     private static final String TOPIC = "rtsp_topic";
 
     private final MsightCodec codec = MsightCodec.withBuiltInTypes();
+    private final Counter reconnects = TestBusContext.of("redis", "").counter("reconnects");
     private RedisTestServer server;
     private RedisBus publisher;
     private RedisBus subscriber;
@@ -70,8 +73,8 @@ class RedisBusTest {
     /** The same, the subscriber reaching Redis as {@code subscriberSettings} say, reading with its own codec. */
     private Inbox connectTwoBuses(RedisSettings settings, RedisSettings subscriberSettings,
             MsightCodec subscriberCodec) {
-        publisher = new RedisBus(settings, codec);
-        subscriber = new RedisBus(subscriberSettings, subscriberCodec);
+        publisher = new RedisBus(settings, codec, reconnects);
+        subscriber = new RedisBus(subscriberSettings, subscriberCodec, reconnects);
         Inbox inbox = new Inbox(100);
         subscriber.subscribe(new Subscription(TOPIC, "uploader", Optional.empty(), inbox));
         subscriber.start();
@@ -201,8 +204,8 @@ class RedisBusTest {
                 inbox.countMalformed();
             }
         };
-        publisher = new RedisBus(settings, codec);
-        subscriber = new RedisBus(settings, codec);
+        publisher = new RedisBus(settings, codec, reconnects);
+        subscriber = new RedisBus(settings, codec, reconnects);
         subscriber.subscribe(new Subscription(TOPIC, "uploader", Optional.empty(), slow));
         subscriber.start();
         publisher.start();
@@ -279,14 +282,15 @@ class RedisBusTest {
                 .hasSize(2).allMatch(m -> m.endsWith("; retrying"));
         await("the restored line", () -> log.messages().stream().anyMatch(m -> m.matches(
                 "Redis connection restored after [0-9.]+ s")));
+        assertThat(reconnects.count()).as("the buses' reconnects").isPositive();
     }
 
     @Test
     void aBusStartedBeforeRedisAndBeforeItsFirstTopicCatchesUp() throws Exception {
         server = new RedisTestServer();
         RedisSettings settings = settings(server.port(), null);
-        publisher = new RedisBus(settings, codec);
-        subscriber = new RedisBus(settings, codec);
+        publisher = new RedisBus(settings, codec, reconnects);
+        subscriber = new RedisBus(settings, codec, reconnects);
         publisher.start();
         subscriber.start();
         assertThat(publisher.publish(TOPIC, image(7))).isFalse();
@@ -309,11 +313,11 @@ class RedisBusTest {
     @Test
     void aPasswordProtectedRedisWithoutThePasswordGivesOneClearLine() {
         server = RedisTestServer.withPassword("s3cret-pw").start();
-        publisher = new RedisBus(settings(server.port(), null), codec);
+        publisher = new RedisBus(settings(server.port(), null), codec, reconnects);
         assertThatThrownBy(publisher::start).isInstanceOf(RedisAccessException.class)
                 .hasMessage("Redis at 127.0.0.1:" + server.port() + " requires a password: set msight.redis.password"
                         + " or MSIGHT_REDIS_MESSAGE_BROKER_PASSWORD");
-        subscriber = new RedisBus(settings(server.port(), "wrong-pw"), codec);
+        subscriber = new RedisBus(settings(server.port(), "wrong-pw"), codec, reconnects);
         assertThatThrownBy(subscriber::start).isInstanceOf(RedisAccessException.class)
                 .hasMessageStartingWith("Redis at 127.0.0.1:" + server.port() + " rejected the user name or password")
                 .hasMessageNotContaining("wrong-pw");
@@ -322,7 +326,7 @@ class RedisBusTest {
     @Test
     void aPasswordForARedisWithoutOneGivesOneClearLine() {
         server = new RedisTestServer().start();
-        publisher = new RedisBus(settings(server.port(), "needless-pw"), codec);
+        publisher = new RedisBus(settings(server.port(), "needless-pw"), codec, reconnects);
         assertThatThrownBy(publisher::start).isInstanceOf(RedisAccessException.class)
                 .hasMessage("Redis at 127.0.0.1:" + server.port() + " has no password, but msight.redis.password is set:"
                         + " clear it");

@@ -12,6 +12,7 @@ import org.msight.redis.RedisAccessException;
 import org.msight.redis.RedisFailures;
 import org.msight.redis.RedisSettings;
 import org.msight.redis.TestCertificates;
+import org.msight.testkit.TestBusContext;
 import org.msight.testkit.RedisTestServer;
 import redis.clients.jedis.Jedis;
 
@@ -59,7 +60,8 @@ class RedisTlsTest {
         TestCertificates certificates = new TestCertificates(dir);
         server = RedisTestServer.withTls(certificates.serverCert, certificates.serverKey, certificates.ca).start();
         RedisBus bus = new RedisBus(settings(new RedisSettings.Tls(certificates.ca, certificates.clientCert, pkcs1,
-                true)), org.msight.codec.MsightCodec.withBuiltInTypes());
+                true)), org.msight.codec.MsightCodec.withBuiltInTypes(),
+                TestBusContext.of("redis", "").counter("reconnects"));
         try (bus) {
             assertThatThrownBy(bus::start).isInstanceOf(RedisAccessException.class)
                     .hasMessageContaining("rsa.key is not a PKCS#8 PEM key").hasMessageContaining("openssl pkcs8 -topk8");
