@@ -101,13 +101,17 @@ public final class AsyncDelivery {
     /**
      * Starts delivering {@code data}, first waiting (interruptibly) for a free slot; while the
      * spool holds messages, appends it there instead so the order is kept.
+     *
+     * @param finished run once the message is delivered, given up or safe in the spool, so an
+     *     at-least-once bus commits only then; not run for a message abandoned at close
      */
-    public void submit(SensorData data) throws InterruptedException {
+    public void submit(SensorData data, Runnable finished) throws InterruptedException {
         if (spool != null && spoolIfNotEmpty(data)) {
+            finished.run();
             return;
         }
         slots.acquire();
-        attempt(new Delivery(data, null));
+        attempt(new Delivery(data, null, finished));
     }
 
     /** Waits until no attempt is under way, at most {@code timeout}; the spool stays on disk. */
@@ -186,6 +190,7 @@ public final class AsyncDelivery {
             failing(reason, !delivery.timedOut);
             slots.release();
             spool(delivery.data);
+            delivery.finished.run();
         } else if (retriable && (delivery.spooled != null || delivery.attempts <= settings.retries())) {
             failing(reason, !delivery.timedOut);
             retry(delivery, reason, cause);
@@ -212,6 +217,7 @@ public final class AsyncDelivery {
 
     /** The delivery is over, whatever came of it: frees its slot and, for a spooled one, its record. */
     private void done(Delivery delivery) {
+        delivery.finished.run();
         slots.release();
         if (delivery.spooled != null) {
             acknowledge(delivery.spooled);
@@ -304,7 +310,7 @@ public final class AsyncDelivery {
                     break;
                 }
                 try {
-                    starting.add(new Delivery(formats.fromMessagePack(entry.record), entry));
+                    starting.add(new Delivery(formats.fromMessagePack(entry.record), entry, () -> { }));
                 } catch (MalformedDataException e) {
                     log.warn("spool: skipping an unreadable message: {}", e.getMessage());
                     failed.increment();
@@ -348,12 +354,15 @@ public final class AsyncDelivery {
         final SensorData data;
         /** The spool's record of it, or {@code null} for a message sent straight. */
         final Spool.Entry spooled;
+        /** Told once the message is delivered, given up or safe in the spool; not when abandoned at close. */
+        final Runnable finished;
         int attempts;
         volatile boolean timedOut;
 
-        Delivery(SensorData data, Spool.Entry spooled) {
+        Delivery(SensorData data, Spool.Entry spooled, Runnable finished) {
             this.data = data;
             this.spooled = spooled;
+            this.finished = finished;
         }
 
         long frameId() {

@@ -19,7 +19,8 @@ import org.slf4j.Logger;
  * Runs a sink or a processor: takes messages from its inbox, applies gap, decodes the admitted
  * ones (a malformed one is counted and skipped) and hands them over (to an asynchronous sink
  * through its {@link AsyncDelivery}). Each delivery is {@linkplain Delivery#done() done} exactly
- * once: handed over, skipped by gap, malformed, given up after a failure, or left over when the
+ * once: handled (by an asynchronous sink: delivered, given up or spooled, so an at-least-once bus
+ * commits only then), skipped by gap, malformed, given up after a failure, or left over when the
  * drain time ran out. At shutdown it
  * keeps going until the inbox is empty or the drain deadline passes, then a sink flushes what is
  * in flight with the time left.
@@ -62,7 +63,7 @@ public final class InboxRunner extends NodeRunner {
         this.malformedLog = new MalformedLog(log, MALFORMED_LOG_INTERVAL_NANOS);
         this.gap = new Gap(gap);
         this.delivery = delivery;
-        this.handler = delivery != null ? delivery::submit
+        this.handler = delivery != null ? null
                 : node instanceof SinkNode sink ? sink::put : ((ProcessorNode) node)::process;
         this.sink = !(node instanceof ProcessorNode);
         this.drainTimeout = drainTimeout;
@@ -135,9 +136,15 @@ public final class InboxRunner extends NodeRunner {
             return false;
         }
         received.accept(data);
+        if (delivery != null) {
+            // done once the delivery finishes, not now: an at-least-once bus commits after the upload
+            delivery.submit(data, pending::done);
+            pending = null;
+            return true;
+        }
         try {
             handler.handle(data);
-            if (sink && delivery == null) {
+            if (sink) {
                 stats.out().increment();
                 stats.handled(data);
             }

@@ -6,8 +6,13 @@ import static org.awaitility.Awaitility.await;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
+import org.msight.api.AsyncSinkNode;
 import org.msight.api.Backoff;
 import org.msight.api.NodeKind;
 import org.msight.api.SinkNode;
@@ -16,6 +21,7 @@ import org.msight.api.data.BytesData;
 import org.msight.api.data.MalformedDataException;
 import org.msight.api.data.Metadata;
 import org.msight.api.data.SensorData;
+import org.msight.codec.MsightCodec;
 import org.msight.runtime.bus.Inbox;
 import org.msight.testkit.RecordingLogger;
 import org.slf4j.event.Level;
@@ -104,5 +110,35 @@ class InboxRunnerTest {
         assertThat(runner.awaitFinished(Duration.ofSeconds(10))).isTrue();
         assertThat(handled).containsExactly(2L, 4L);
         assertThat(done).containsExactly("m1", "m2", "m3", "m4");
+    }
+
+    @Test
+    void anAsynchronousSinksMessageIsDoneOnlyOnceItsSendHasCompleted() throws Exception {
+        CompletableFuture<Void> answer = new CompletableFuture<>();
+        CountDownLatch sent = new CountDownLatch(1);
+        AsyncSinkNode sink = data -> {
+            sent.countDown();
+            return answer;
+        };
+        NodeStats stats = new NodeStats("upload", NodeKind.SINK, new SimpleMeterRegistry());
+        AsyncDelivery delivery = new AsyncDelivery("upload", sink, new DeliverySettings(4, 0,
+                new Backoff(Duration.ofMillis(10), Duration.ofMillis(10)), Duration.ofHours(1), Optional.empty(),
+                DeliverySettings.MIN_SPOOL_BYTES), MsightCodec.withBuiltInTypes(), new RecordingLogger("upload"),
+                data -> stats.out().increment(), stats::attemptTook, stats::counter);
+        Inbox inbox = new Inbox(10);
+        inbox.deliver(delivery("sent", 1, null));
+        InboxRunner runner = new InboxRunner("upload", sink, new RecordingLogger("upload"), stats,
+                getClass().getClassLoader(), new Backoff(Duration.ofMillis(10), Duration.ofMillis(10)), inbox, "topic",
+                0, Duration.ofSeconds(5), data -> { }, delivery);
+        runner.start();
+        assertThat(sent.await(10, TimeUnit.SECONDS)).isTrue();
+        // handed over and in flight: an at-least-once bus must not commit it yet
+        assertThat(done).isEmpty();
+        answer.complete(null);
+        await().atMost(Duration.ofSeconds(10)).until(() -> done.size() == 1);
+        assertThat(done).containsExactly("sent");
+        assertThat(stats.out().count()).isOne();
+        runner.requestStop();
+        assertThat(runner.awaitFinished(Duration.ofSeconds(10))).isTrue();
     }
 }

@@ -119,7 +119,7 @@ public final class UploadBench {
         Thread feeder = new Thread(() -> {
             try {
                 while (true) {
-                    delivery.submit(frame);
+                    delivery.submit(frame, () -> { });
                 }
             } catch (InterruptedException e) {
                 // measured

@@ -32,7 +32,7 @@ final class Uploading implements AutoCloseable {
 
     /** Hands one message over, as the node's thread does; blocks while max-in-flight are under way. */
     void put(SensorData data) throws InterruptedException {
-        delivery.submit(data);
+        delivery.submit(data, () -> { });
     }
 
     void flush(Duration timeout) throws InterruptedException {
