@@ -131,7 +131,7 @@ class MsightRegistryIT {
             }
             first.kill(LIMIT);
         }
-        assertThat(node(status(), "up").get("status").asText()).isEqualTo("RUNNING");
+        assertThat(node(status(), "up").get("state").asText()).isEqualTo("RUNNING");
         await().atMost(LIMIT).pollInterval(Duration.ofSeconds(1)).until(() -> node(status(), "up").get("stale").asBoolean());
         try (RunningCommand third = Distribution.start(dir.resolve("third.log"), env(), "msight-run",
                 pipeline.toString())) {

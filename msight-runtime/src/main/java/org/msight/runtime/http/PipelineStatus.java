@@ -8,6 +8,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.msight.api.data.Metadata;
 import org.msight.runtime.Pipeline;
 import org.msight.runtime.config.NodeSpec;
 import org.msight.runtime.node.NodeStats;
@@ -42,11 +43,13 @@ public record PipelineStatus(String device, List<Node> nodes, List<Topic> topics
      * @param counts totals: in, out, dropped, errors, the node's own counters...
      * @param lastHeartbeat POSIX seconds of the last heartbeat (registry only)
      * @param device the node's edge device (registry only)
+     * @param stale whether its heartbeat is older than its tolerance (registry only)
+     * @param thisRuntime whether this runtime wrote the entry, not another program (registry only)
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record Node(String name, String type, String kind, String state, String since, String publishTopic,
             String subscribeTopic, Double inRate, Double outRate, Integer queue, Map<String, Long> counts,
-            String lastError, Double lastHeartbeat, String device) {
+            String lastError, Double lastHeartbeat, String device, Boolean stale, Boolean thisRuntime) {
     }
 
     /** One topic, with the data type its publisher declares when known. */
@@ -56,9 +59,10 @@ public record PipelineStatus(String device, List<Node> nodes, List<Topic> topics
 
     /** MSight's node registry in this shape. */
     public static PipelineStatus ofRegistry(List<NodeRecord> nodes, List<TopicRecord> topics) {
+        double now = Metadata.now();
         return new PipelineStatus(null, nodes.stream().map(n -> new Node(n.name(), n.type(), null,
                 n.status() == null ? null : n.status().name(), null, n.publishTopic(), n.subscribeTopic(), null, null,
-                null, null, null, n.lastHeartbeat(), n.device())).toList(),
+                null, null, null, n.lastHeartbeat(), n.device(), n.staleAt(now), n.writtenByThisRuntime())).toList(),
                 topics.stream().map(t -> new Topic(t.name(), t.dataType(), t.description())).toList());
     }
 
@@ -74,7 +78,8 @@ public record PipelineStatus(String device, List<Node> nodes, List<Topic> topics
             nodes.add(new Node(node.node(), spec.type().name(), node.kind().name().toLowerCase(),
                     node.state().name(), since == null ? null : since.toString(), spec.publishTopic().orElse(null),
                     spec.subscribeTopic().orElse(null), node.inRate(), node.outRate(),
-                    node.kind().subscribes() ? node.queueDepth() : null, node.totals(), node.lastError(), null, null));
+                    node.kind().subscribes() ? node.queueDepth() : null, node.totals(), node.lastError(), null, null, null,
+                    null));
             spec.publishTopic().ifPresent(t -> topics.merge(t, new Topic(t, spec.type().provider().publishedDataType(),
                     "published by " + spec.name()), (a, b) -> a));
             spec.subscribeTopic().ifPresent(t -> topics.putIfAbsent(t, new Topic(t, null, null)));

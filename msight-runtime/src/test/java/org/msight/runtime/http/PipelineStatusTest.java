@@ -18,7 +18,8 @@ class PipelineStatusTest {
                 List.of(new TopicRecord("rtsp_topic", "published by rtsp_node", "msight_core.data.image.ImageData")));
         assertThat(PipelineStatus.JSON.writeValueAsString(status)).isEqualTo("{\"nodes\":[{\"name\":\"rtsp_node\","
                 + "\"type\":\"rtsp-receiver\",\"state\":\"RUNNING\",\"publish_topic\":\"rtsp_topic\","
-                + "\"last_heartbeat\":1.7646000005E9,\"device\":\"edge-01\"}],\"topics\":[{\"name\":\"rtsp_topic\","
+                + "\"last_heartbeat\":1.7646000005E9,\"device\":\"edge-01\",\"stale\":true,"
+                + "\"this_runtime\":false}],\"topics\":[{\"name\":\"rtsp_topic\","
                 + "\"data_type\":\"msight_core.data.image.ImageData\",\"description\":\"published by rtsp_node\"}]}");
     }
 }
