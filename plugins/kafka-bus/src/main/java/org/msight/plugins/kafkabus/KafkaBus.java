@@ -34,12 +34,13 @@ final class KafkaBus implements Bus {
         this.context = context;
         this.settings = settings;
         this.publisher = new KafkaPublisher(settings, context.formats(), context.logger(), context.counter("lost"),
-                context.counter("too-large"));
+                context.counter("too-large"), context.counter("reconnects"));
     }
 
     @Override
     public void subscribe(Subscription subscription) {
-        subscribers.add(new KafkaSubscriber(settings, subscription, context.formats(), context.logger()));
+        subscribers.add(new KafkaSubscriber(settings, subscription, context.formats(), context.logger(),
+                context.counter("reconnects")));
     }
 
     /**

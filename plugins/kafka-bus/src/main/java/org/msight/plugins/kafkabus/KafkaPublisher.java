@@ -47,13 +47,14 @@ final class KafkaPublisher implements AutoCloseable {
     private volatile Producer<byte[], byte[]> producer;
     private volatile Metric bufferAvailable;
 
-    KafkaPublisher(KafkaSettings settings, MsightFormats formats, Logger log, Counter lost, Counter tooLarge) {
+    KafkaPublisher(KafkaSettings settings, MsightFormats formats, Logger log, Counter lost, Counter tooLarge,
+            Counter reconnects) {
         this.settings = settings;
         this.formats = formats;
         this.log = log;
         this.lost = lost;
         this.tooLarge = tooLarge;
-        this.outage = new Outage(log, "Publishing to Kafka at " + settings.describe());
+        this.outage = new Outage(log, "Publishing to Kafka at " + settings.describe(), reconnects);
     }
 
     /** Creates the producer; it connects in the background. */

@@ -20,6 +20,7 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.msight.api.Backoff;
+import org.msight.api.Counter;
 import org.msight.api.bus.Delivery;
 import org.msight.api.bus.Receiver;
 import org.msight.api.bus.Subscription;
@@ -53,13 +54,14 @@ final class KafkaSubscriber implements AutoCloseable {
     private long nextCommit;
     private volatile boolean closed;
 
-    KafkaSubscriber(KafkaSettings settings, Subscription subscription, MsightFormats formats, Logger log) {
+    KafkaSubscriber(KafkaSettings settings, Subscription subscription, MsightFormats formats, Logger log,
+            Counter reconnects) {
         this.settings = settings;
         this.subscription = subscription;
         this.groupId = subscription.group().orElse(subscription.nodeName() + "_group");
         this.formats = formats;
         this.log = log;
-        this.outage = new Outage(log, "Consuming topic '" + subscription.topic() + "' in group '" + groupId + "'");
+        this.outage = new Outage(log, "Consuming topic '" + subscription.topic() + "' in group '" + groupId + "'", reconnects);
     }
 
     /** Creates the consumer and starts its thread; it joins the group in the background. */
