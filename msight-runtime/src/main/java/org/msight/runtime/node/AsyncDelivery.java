@@ -265,8 +265,13 @@ public final class AsyncDelivery {
         }
     }
 
+    /**
+     * Spools {@code data} while older messages wait there unsent. Once all of them are on their
+     * way (in flight, as concurrent as any max-in-flight sends), new messages go straight: a spool
+     * that must be empty before they do never empties while they keep coming at its send rate.
+     */
     private synchronized boolean spoolIfNotEmpty(SensorData data) {
-        if (spool.records() == 0) {
+        if (spool.unread() == 0) {
             return false;
         }
         spool(data);

@@ -88,6 +88,11 @@ final class Spool implements AutoCloseable {
         return records;
     }
 
+    /** Records not read yet: neither acknowledged nor being sent. */
+    long unread() {
+        return records - reading.size();
+    }
+
     /** Records dropped so far (oldest first) because the spool was full. */
     long dropped() {
         return dropped;
@@ -118,7 +123,7 @@ final class Spool implements AutoCloseable {
 
     /** The oldest record not read yet, or {@code null}; it stays in the spool until {@link #acknowledge}d. */
     Entry read() throws IOException {
-        if (records - reading.size() == 0) {
+        if (unread() == 0) {
             return null;
         }
         while (readDone == readSegment.records) {
