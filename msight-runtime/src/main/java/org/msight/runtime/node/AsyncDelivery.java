@@ -106,11 +106,13 @@ public final class AsyncDelivery {
      *     at-least-once bus commits only then; not run for a message abandoned at close
      */
     public void submit(SensorData data, Runnable finished) throws InterruptedException {
-        if (spool != null && spoolIfNotEmpty(data)) {
+        if (spool != null && spoolUnlessSentStraight(data)) {
             finished.run();
             return;
         }
-        slots.acquire();
+        if (spool == null) {
+            slots.acquire();
+        }
         attempt(new Delivery(data, null, finished));
     }
 
@@ -266,16 +268,26 @@ public final class AsyncDelivery {
     }
 
     /**
-     * Spools {@code data} while older messages wait there unsent. Once all of them are on their
-     * way (in flight, as concurrent as any max-in-flight sends), new messages go straight: a spool
-     * that must be empty before they do never empties while they keep coming at its send rate.
+     * Spools {@code data} while older messages wait there unsent, or while every slot is busy
+     * (retrying spooled ones); otherwise takes a slot for it, waiting for one only when the spool
+     * is empty. Once all spooled messages are on their way (as concurrent as any max-in-flight
+     * sends), new ones go straight: a spool that had to be empty first never emptied while they
+     * kept coming at its send rate.
+     *
+     * @return whether {@code data} was spooled; if not, a slot was taken for it
      */
-    private synchronized boolean spoolIfNotEmpty(SensorData data) {
-        if (spool.unread() == 0) {
-            return false;
+    private boolean spoolUnlessSentStraight(SensorData data) throws InterruptedException {
+        synchronized (this) {
+            if (spool.records() > 0) {
+                if (spool.unread() == 0 && slots.tryAcquire()) {
+                    return false;
+                }
+                spool(data);
+                return true;
+            }
         }
-        spool(data);
-        return true;
+        slots.acquire();
+        return false;
     }
 
     private synchronized void spool(SensorData data) {
