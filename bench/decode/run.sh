@@ -21,10 +21,10 @@ done
 
 # Built in the reactor, never installed into ~/.m2 (shared): the receiver's and the test kit's
 # classes and their dependencies' jars, then the benchmark's sources with javac.
-mvn -q -f "$root/pom.xml" -pl plugins/rtsp-receiver,msight-testkit -am package -DskipTests \
+mvn -q -f "$root/pom.xml" -pl plugins/rtsp-receiver,msight-testkit,msight-test-driver -am package -DskipTests \
   dependency:build-classpath -Dmdep.outputFile=target/classpath.txt -Dmdep.includeScope=runtime
 classpath="$here/target/classes"
-for module in msight-api msight-testkit plugins/rtsp-receiver; do
+for module in msight-api msight-testkit msight-test-driver plugins/rtsp-receiver; do
   classpath="$classpath:$root/$module/target/classes:$(cat "$root/$module/target/classpath.txt")"
 done
 rm -rf "$here/target/classes" "$here/target/tmp" && mkdir -p "$here/target/classes" "$here/target/tmp"

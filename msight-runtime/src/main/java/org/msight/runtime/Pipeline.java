@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.msight.api.AsyncSinkNode;
 import org.msight.api.Node;
@@ -302,6 +303,11 @@ public final class Pipeline {
     /** Waits until {@link #requestStop()} is called or the pipeline fails. */
     public void awaitStopRequest() throws InterruptedException {
         stopRequested.await();
+    }
+
+    /** As {@link #awaitStopRequest()}, for at most {@code timeout}; whether a stop was requested. */
+    public boolean awaitStopRequest(Duration timeout) throws InterruptedException {
+        return stopRequested.await(timeout.toNanos(), TimeUnit.NANOSECONDS);
     }
 
     /**

@@ -10,7 +10,6 @@ import java.util.Optional;
 import java.util.ServiceLoader;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
@@ -27,11 +26,12 @@ import org.slf4j.LoggerFactory;
 /**
  * A {@link NodeContext} for running one node without the runtime, in tests and benchmarks.
  *
- * <p>Its config is the node's HOCON block, resolved (so {@code ${?ENV}} works), over the
- * defaults its plugin's {@code reference.conf} gives under {@code msight.node-types.<type>}.
- * Publish offers count against the block's {@code gap} (0 when absent) as MSight counts them:
- * offer n (from 1) is built and published when {@code n % (gap + 1) == 0}. Published messages
- * are kept, in order, unless {@link #publishTo} sends them elsewhere.
+ * <p>For testing a node's own methods; to test it as it runs (gap, restarts with backoff, the
+ * settings checked by the runtime's loader), run it in a pipeline with {@code msight-test-driver}'s
+ * {@code PipelineTestDriver}. Its config is the node's HOCON block, resolved (so {@code ${?ENV}}
+ * works), over the defaults its plugin's {@code reference.conf} gives under
+ * {@code msight.node-types.<type>}; nothing checks it. Every message offered to {@link #publish}
+ * is built and kept, in order, unless {@link #publishTo} sends it elsewhere.
  *
  * <p>Names default to {@code test-node}, {@code test-device} and {@code test-sensor}, the logger
  * to {@code msight.node.<node name>}, as the runtime names it. Change them before handing the
@@ -40,8 +40,6 @@ import org.slf4j.LoggerFactory;
 public final class TestNodeContext implements NodeContext {
 
     private final Config config;
-    private final int gap;
-    private final AtomicLong offers = new AtomicLong();
     private final List<SensorData> published = new ArrayList<>();
     private final Map<String, Counter> counters = new ConcurrentHashMap<>();
     private Consumer<? super SensorData> sink = this::keep;
@@ -52,7 +50,6 @@ public final class TestNodeContext implements NodeContext {
 
     private TestNodeContext(Config config) {
         this.config = config;
-        this.gap = config.hasPath("gap") ? config.getInt("gap") : 0;
     }
 
     /**
@@ -131,11 +128,6 @@ public final class TestNodeContext implements NodeContext {
         }
     }
 
-    /** The messages the node offered to {@link #publish}, published or not. */
-    public long offers() {
-        return offers.get();
-    }
-
     /** The total of the node's counter {@code name}; 0 if the node never asked for it. */
     public long count(String name) {
         return counter(name).count();
@@ -186,15 +178,9 @@ public final class TestNodeContext implements NodeContext {
         return counters.computeIfAbsent(name, n -> new AdderCounter());
     }
 
-    /**
-     * Counts the offer against {@code gap}; builds the message and publishes it if gap lets it
-     * through and it is not {@code null} (the runtime publishes no {@code null} either).
-     */
+    /** Builds the message and publishes it unless it is {@code null} (the runtime publishes no {@code null} either). */
     @Override
     public boolean publish(Supplier<? extends SensorData> message) {
-        if (offers.incrementAndGet() % (gap + 1) != 0) {
-            return false;
-        }
         SensorData data = message.get();
         if (data == null) {
             return false;

@@ -7,17 +7,16 @@ import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import org.msight.api.RetriableException;
-import org.msight.api.SourceNode;
+import java.time.Duration;
+import java.util.Map;
 import org.msight.api.data.ImageData;
 import org.msight.api.data.SensorData;
-import org.msight.plugins.rtspreceiver.RtspReceiverProvider;
-import org.msight.testkit.TestNodeContext;
+import org.msight.testdriver.PipelineTestDriver;
 
 /**
- * Runs an rtsp-receiver node over a whole file, as the runtime would (gap applied to its
- * offers, the JPEG built only for published frames), and measures the process's CPU time.
- * Published frames are counted, not kept.
+ * Runs an rtsp-receiver node over a whole file in the runtime (gap applied to its offers, the
+ * JPEG built only for published frames), and measures the process's CPU time. Published frames
+ * are counted, not kept.
  */
 final class ReceiverRun {
 
@@ -42,27 +41,19 @@ final class ReceiverRun {
     /** As {@link #run}, also writing the first {@link FfmpegCli#QUALITY_FRAMES} JPEGs to {@code saveTo}. */
     static Result run(Path input, int gap, int threads, boolean fullRange, String encoder, Path saveTo) throws Exception {
         ReceiverRun run = new ReceiverRun(saveTo);
-        TestNodeContext context = TestNodeContext.of("rtsp-receiver", "url = " + ConfigUtil.quoteString(input.toString())
-                        + ", gap = " + gap + ", threads = " + threads + ", full-range = " + fullRange
-                        + ", jpeg-encoder = " + encoder + ", read-timeout = 30s")
-                .withNodeName("camera").withDeviceName("bench").withSensorName("bench")
-                .publishTo(run::count);
-        SourceNode node = (SourceNode) new RtspReceiverProvider().create(context);
+        String pipeline = "msight.device-name = bench\n"
+                + "nodes.camera { type = rtsp-receiver, publish-topic = frames, sensor-name = bench, url = "
+                + ConfigUtil.quoteString(input.toString()) + ", gap = " + gap + ", threads = " + threads
+                + ", full-range = " + fullRange + ", jpeg-encoder = " + encoder + ", read-timeout = 30s }";
         long cpu = OS.getProcessCpuTime();
         long wall = System.nanoTime();
-        node.open();
-        try {
-            while (true) {
-                node.poll();
-            }
-        } catch (RetriableException end) {
-            if (!end.getMessage().endsWith(" ended")) {
-                throw end;
-            }
-        } finally {
-            node.close();
+        long offered;
+        try (PipelineTestDriver driver = PipelineTestDriver.start(pipeline, Map.of("frames", run::count))) {
+            driver.awaitSourcesFinished(Duration.ofHours(1));
+            driver.close(); // the listener has counted every published frame
+            offered = driver.totals("camera").get("in");
         }
-        return new Result(context.offers(), run.published, (OS.getProcessCpuTime() - cpu) / 1e6,
+        return new Result(offered, run.published, (OS.getProcessCpuTime() - cpu) / 1e6,
                 (System.nanoTime() - wall) / 1e6, run.published == 0 ? 0 : run.jpegBytes / run.published);
     }
 

@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.TimeUnit;
 import org.msight.api.RetriableException;
 import org.msight.api.SourceNode;
@@ -59,12 +60,13 @@ public final class FrozenCameraBench {
     }
 
     private static double receiver(RtspTestServer camera, String transport) throws Exception {
+        LongAdder published = new LongAdder();
         TestNodeContext context = TestNodeContext.of("rtsp-receiver", "url = \"" + camera.url() + "\", rtsp-transport = "
-                + transport + ", read-timeout = " + READ_TIMEOUT.toMillis() + "ms").publishTo(data -> { });
+                + transport + ", read-timeout = " + READ_TIMEOUT.toMillis() + "ms").publishTo(data -> published.increment());
         SourceNode node = (SourceNode) new RtspReceiverProvider().create(context);
         node.open();
         try {
-            while (context.offers() < FRAMES_BEFORE_FREEZE) {
+            while (published.sum() < FRAMES_BEFORE_FREEZE) {
                 node.poll();
             }
             long frozen = System.nanoTime();

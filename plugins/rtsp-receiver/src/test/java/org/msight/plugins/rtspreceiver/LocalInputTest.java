@@ -12,7 +12,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.msight.api.data.ImageData;
-import org.msight.testkit.TestNodeContext;
+import org.msight.testdriver.PipelineTestDriver;
 import org.msight.testkit.Waits;
 import org.msight.testkit.Tools;
 
@@ -21,10 +21,14 @@ class LocalInputTest {
 
     private static final Duration WAIT = Waits.GENEROUS;
 
+    /** The camera's node block, published on {@code frames}. */
+    private static String camera(String settings) {
+        return "nodes.camera { type = rtsp-receiver, publish-topic = frames, " + settings + " }";
+    }
+
     private static List<ImageData> images(String settings, int count) throws Exception {
-        TestNodeContext context = TestNodeContext.of("rtsp-receiver", settings);
-        try (NodeLoop loop = NodeLoop.start(context)) {
-            return context.awaitPublished(ImageData.class, count, WAIT);
+        try (PipelineTestDriver driver = PipelineTestDriver.start(camera(settings), "frames")) {
+            return driver.await("frames", ImageData.class, count, WAIT);
         }
     }
 
@@ -74,14 +78,16 @@ class LocalInputTest {
     void maxFrameRateLimitsWhatIsOffered() throws Exception {
         // The source runs as fast as it can decode; offers are spaced by 1/20 s, with one
         // interval of catch-up: at most 20 a second plus two, whatever the machine's speed.
-        TestNodeContext context = TestNodeContext.of("rtsp-receiver",
-                "url = \"testsrc2=size=64x64:rate=1000\", format = lavfi, max-frame-rate = 20");
         long start = System.nanoTime();
-        try (NodeLoop loop = NodeLoop.start(context)) {
-            context.awaitPublished(ImageData.class, 20, WAIT);
+        long offers;
+        try (PipelineTestDriver driver = PipelineTestDriver.start(
+                camera("url = \"testsrc2=size=64x64:rate=1000\", format = lavfi, max-frame-rate = 20"), "frames")) {
+            driver.await("frames", ImageData.class, 20, WAIT);
+            driver.close();
+            offers = driver.totals("camera").get("in");
         }
         double seconds = (System.nanoTime() - start) / 1e9;
-        assertThat(context.offers()).isLessThanOrEqualTo((long) (20 * seconds) + 2);
+        assertThat(offers).isLessThanOrEqualTo((long) (20 * seconds) + 2);
     }
 
     @Test
@@ -93,11 +99,11 @@ class LocalInputTest {
         assertThat(ffmpeg.waitFor()).isZero();
         assertThat(Files.size(clip)).isPositive();
 
-        TestNodeContext looping = TestNodeContext.of("rtsp-receiver", "url = \"" + clip + "\", loop = true,"
-                + " realtime = false");
-        try (NodeLoop loop = NodeLoop.start(looping)) {
-            looping.awaitPublished(ImageData.class, 25, WAIT);
-            assertThat(loop.outages()).isEmpty();
+        try (PipelineTestDriver driver = PipelineTestDriver.start(
+                camera("url = \"" + clip + "\", loop = true, realtime = false"), "frames")) {
+            driver.await("frames", ImageData.class, 25, WAIT);
+            assertThat(driver.totals("camera")).as("no outage, no restart").containsEntry("errors", 0L)
+                    .containsEntry("restarts", 0L);
         }
     }
 

@@ -2,20 +2,17 @@ package org.msight.plugins.rtspreceiver;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.msight.api.data.ImageData;
-import org.msight.runtime.Pipeline;
-import org.msight.runtime.PipelineFactory;
+import org.msight.testdriver.PipelineTestDriver;
 import org.msight.testkit.LogCapture;
 import org.msight.testkit.Tools;
+import org.msight.testkit.Waits;
 
 /** Recorded video in the real runtime: read at its own pace, and the end of a file ends the pipeline. */
 class RecordedVideoTest {
@@ -45,26 +42,15 @@ class RecordedVideoTest {
         return clip;
     }
 
-    /** Runs the file through a pipeline until it stops by itself; the images the sink received. */
-    private List<ImageData> runToTheEnd(String sink, Path clip, String settings) throws Exception {
-        Path file = Files.writeString(dir.resolve("pipeline.conf"), """
-                msight.http.enabled = false
-                nodes {
-                  camera { type = rtsp-receiver, publish-topic = frames, url = "%s", %s }
-                  %s { type = test-image-collector, subscribe-topic = frames, queue-capacity = 200 }
-                }
-                """.formatted(clip, settings, sink));
-        Pipeline pipeline = new PipelineFactory(List.of()).load(file).create();
-        pipeline.start();
-        CompletableFuture.runAsync(() -> {
-            try {
-                pipeline.awaitStopRequest();
-            } catch (InterruptedException e) {
-                throw new IllegalStateException(e);
-            }
-        }).get(60, TimeUnit.SECONDS);
-        assertThat(pipeline.stop()).as("stopped cleanly").isTrue();
-        return ImageCollector.RECEIVED.get(sink);
+    /** Runs the file through a pipeline until it stops by itself; the images its topic carried. */
+    private List<ImageData> runToTheEnd(Path clip, String settings) throws Exception {
+        try (PipelineTestDriver driver = PipelineTestDriver.start("""
+                nodes.camera { type = rtsp-receiver, publish-topic = frames, url = "%s", %s }
+                """.formatted(clip, settings), "frames")) {
+            driver.awaitSourcesFinished(Waits.GENEROUS);
+            driver.close(); // drains the topic's listener
+            return driver.messages("frames", ImageData.class);
+        }
     }
 
     private static double span(List<ImageData> images) {
@@ -74,7 +60,7 @@ class RecordedVideoTest {
     @Test
     void aFileIsReadAtItsFrameRateAndItsEndStopsThePipelineOnceTheSinkDrained() throws Exception {
         Path clip = clip(10);
-        List<ImageData> images = runToTheEnd("paced", clip, "");
+        List<ImageData> images = runToTheEnd(clip, "");
         assertThat(images).hasSize(10);
         // 9 frame intervals of 100 ms: the file takes as long to read as to watch
         assertThat(span(images)).isGreaterThan(0.8);
@@ -84,7 +70,7 @@ class RecordedVideoTest {
 
     @Test
     void realtimeOffReadsAFileAsFastAsItDecodes() throws Exception {
-        List<ImageData> images = runToTheEnd("fast", clip(100), "realtime = false");
+        List<ImageData> images = runToTheEnd(clip(100), "realtime = false");
         assertThat(images).hasSize(100);
         // a 10 s clip: far less than its length (it decodes in milliseconds)
         assertThat(span(images)).isLessThan(5.0);

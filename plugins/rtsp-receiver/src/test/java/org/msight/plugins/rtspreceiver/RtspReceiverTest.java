@@ -10,6 +10,7 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
@@ -24,6 +25,7 @@ import org.msight.api.SourceNode;
 import org.msight.api.data.ImageData;
 import org.msight.testkit.FreePorts;
 import org.msight.testkit.LogCapture;
+import org.msight.testdriver.PipelineTestDriver;
 import org.msight.testkit.RtspTestServer;
 import org.msight.testkit.TestNodeContext;
 import org.msight.testkit.Waits;
@@ -45,17 +47,26 @@ class RtspReceiverTest {
         server.close();
     }
 
-    private static TestNodeContext camera(String settings) {
+    /** The camera's node block: the test server's stream, published on {@code frames}. */
+    private static String camera(String settings) {
+        return """
+                msight.device-name = test-device
+                nodes.camera { type = rtsp-receiver, publish-topic = frames, sensor-name = test-sensor,
+                               url = "%s", %s }
+                """.formatted(server.url(), settings);
+    }
+
+    /** A context for the camera's node alone, for tests of its own methods. */
+    private static TestNodeContext cameraContext(String settings) {
         return TestNodeContext.of("rtsp-receiver", "url = \"" + server.url() + "\"\n" + settings);
     }
 
     @ParameterizedTest
     @ValueSource(strings = {"tcp", "udp"})
     void publishesDecodableJpegsWithIncreasingTimestamps(String transport) throws Exception {
-        TestNodeContext context = camera("rtsp-transport = " + transport);
         List<ImageData> images;
-        try (NodeLoop loop = NodeLoop.start(context)) {
-            images = context.awaitPublished(ImageData.class, 15, WAIT);
+        try (PipelineTestDriver driver = PipelineTestDriver.start(camera("rtsp-transport = " + transport), "frames")) {
+            images = driver.await("frames", ImageData.class, 15, WAIT);
         }
         for (int i = 0; i < images.size(); i++) {
             ImageData image = images.get(i);
@@ -75,9 +86,8 @@ class RtspReceiverTest {
     @ParameterizedTest
     @ValueSource(strings = {"turbojpeg", "ffmpeg"})
     void jpegsStartWithAJfifSegmentAsOpenCvsDoAndCarryNoEncoderComment(String encoder) throws Exception {
-        TestNodeContext context = camera("jpeg-encoder = " + encoder);
-        try (NodeLoop loop = NodeLoop.start(context)) {
-            for (ImageData image : context.awaitPublished(ImageData.class, 3, WAIT)) {
+        try (PipelineTestDriver driver = PipelineTestDriver.start(camera("jpeg-encoder = " + encoder), "frames")) {
+            for (ImageData image : driver.await("frames", ImageData.class, 3, WAIT)) {
                 byte[] jpeg = image.image();
                 List<Integer> markers = Jpegs.headerMarkers(jpeg);
                 assertThat(markers.get(0)).as("APP0 right after SOI").isEqualTo(0xE0);
@@ -94,23 +104,27 @@ class RtspReceiverTest {
 
     @Test
     void gapNineEncodesAndPublishesOneFrameInTen() throws Exception {
-        TestNodeContext context = camera("gap = 9");
-        try (NodeLoop loop = NodeLoop.start(context)) {
-            context.awaitPublished(ImageData.class, 4, WAIT);
+        List<ImageData> published;
+        Map<String, Long> totals;
+        try (PipelineTestDriver driver = PipelineTestDriver.start(camera("gap = 9"), "frames")) {
+            driver.await("frames", ImageData.class, 4, WAIT);
+            driver.close();
+            published = driver.messages("frames", ImageData.class);
+            totals = driver.totals("camera");
         }
-        // Every decoded frame is offered; JPEG encoding runs only for the one in ten published.
-        long published = context.published().size();
-        assertThat(context.offers()).as("frames decoded and offered").isGreaterThan(published);
-        assertThat(context.count("encoded")).as("frames encoded").isEqualTo(published).isEqualTo(context.offers() / 10);
-        context.published(ImageData.class).forEach(Jpegs::decode);
+        // Every decoded frame is offered ('in'); JPEG encoding runs only for the one in ten published.
+        assertThat(totals.get("in")).as("frames decoded and offered").isGreaterThan(published.size());
+        assertThat(totals.get("encoded")).as("frames encoded").isEqualTo(published.size())
+                .isEqualTo(totals.get("in") / 10);
+        published.forEach(Jpegs::decode);
     }
 
     @ParameterizedTest
     @ValueSource(strings = {"tcp", "udp"})
     void resizeRatioHalvesTheDimensions(String transport) throws Exception {
-        TestNodeContext context = camera("resize-ratio = 0.5, rtsp-transport = " + transport);
-        try (NodeLoop loop = NodeLoop.start(context)) {
-            for (ImageData image : context.awaitPublished(ImageData.class, 3, WAIT)) {
+        try (PipelineTestDriver driver = PipelineTestDriver.start(
+                camera("resize-ratio = 0.5, rtsp-transport = " + transport), "frames")) {
+            for (ImageData image : driver.await("frames", ImageData.class, 3, WAIT)) {
                 assertThat(image.width()).isEqualTo(640);
                 assertThat(image.height()).isEqualTo(360);
                 Jpegs.decode(image);
@@ -120,19 +134,18 @@ class RtspReceiverTest {
 
     @Test
     void stalledStreamIsAnOutageAndTheNodeResumesWhenDataFlowsAgain() throws Exception {
-        TestNodeContext context = camera("read-timeout = 1s");
-        try (NodeLoop loop = NodeLoop.start(context)) {
-            context.awaitPublished(ImageData.class, 1, WAIT);
+        try (LogCapture log = LogCapture.of("msight.node.camera");
+                PipelineTestDriver driver = PipelineTestDriver.start(camera("read-timeout = 1s"), "frames")) {
+            driver.await("frames", ImageData.class, 1, WAIT);
             server.freeze();
             try {
                 // Frames already on their way are still read; then the read timeout ends the wait.
-                assertThat(loop.awaitOutages(1, WAIT))
-                        .containsExactly(server.url() + " sent nothing for 1000 ms");
+                log.await("the outage", line -> line.equals(server.url() + " sent nothing for 1000 ms; retrying with backoff"));
             } finally {
                 server.thaw();
             }
-            int before = context.published().size();
-            context.awaitPublished(ImageData.class, before + 1, WAIT);
+            driver.await("frames", ImageData.class, driver.messages("frames").size() + 1, WAIT);
+            log.await("the recovery", line -> line.startsWith("recovered after"));
         }
     }
 
@@ -142,7 +155,7 @@ class RtspReceiverTest {
         // FFmpeg still hands out the frame its parser held once the read timed out; reading on
         // after it waited a second read timeout (4 s instead of 2 s). Thawing the camera once the
         // first timeout fired tells the two apart without timing anything: reading must not resume.
-        ReceiverSettings settings = ReceiverSettings.from(camera("read-timeout = 1s, rtsp-transport = " + transport)
+        ReceiverSettings settings = ReceiverSettings.from(cameraContext("read-timeout = 1s, rtsp-transport = " + transport)
                 .config());
         try (VideoInput input = VideoInput.prepare(settings)) {
             input.open(settings);
@@ -171,7 +184,7 @@ class RtspReceiverTest {
     @Test
     void wakeupEndsAPollBlockedOnAStalledStream() throws Exception {
         // A read timeout no test waits for: a poll that returns was ended by wakeup().
-        SourceNode node = (SourceNode) new RtspReceiverProvider().create(camera("read-timeout = 1h"));
+        SourceNode node = (SourceNode) new RtspReceiverProvider().create(cameraContext("read-timeout = 1h"));
         node.open();
         AtomicBoolean wakeupCalled = new AtomicBoolean();
         try {
