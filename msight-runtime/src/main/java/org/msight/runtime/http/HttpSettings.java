@@ -45,11 +45,4 @@ public record HttpSettings(boolean enabled, String host, int port, String token,
         }
     }
 
-    /** Without the token and password. */
-    @Override
-    public String toString() {
-        return "HttpSettings[enabled=" + enabled + ", host=" + host + ", port=" + port + ", token="
-                + (token.isEmpty() ? "none" : "***") + ", keyStore=" + keyStore + ", maxPreviewViewers="
-                + maxPreviewViewers + ", maxPreviewRate=" + maxPreviewRate + "]";
-    }
 }

@@ -57,18 +57,6 @@ record TlsSettings(String caFile, String trustStore, String trustStorePassword, 
         }
     }
 
-    /** The settings as they may be logged: passwords hidden. */
-    @Override
-    public String toString() {
-        return "TlsSettings[caFile=" + caFile + ", trustStore=" + trustStore + ", trustStorePassword="
-                + hidden(trustStorePassword) + ", certFile=" + certFile + ", keyFile=" + keyFile + ", keyStore="
-                + keyStore + ", keyStorePassword=" + hidden(keyStorePassword) + "]";
-    }
-
-    private static String hidden(String password) {
-        return password.isEmpty() ? "" : UploaderSettings.HIDDEN;
-    }
-
     /** Whether anything is set. */
     boolean configured() {
         return !(caFile + trustStore + certFile + keyStore).isEmpty();

@@ -9,7 +9,6 @@ import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.function.BiFunction;
 
 /**
@@ -27,9 +26,6 @@ record UploaderSettings(
         Duration connectTimeout,
         RetryStatuses retry,
         TlsSettings tls) {
-
-    /** What {@link #toString()} shows for a secret: header values and passwords. */
-    static final String HIDDEN = "***";
 
     /** Headers the uploader sets itself; a block may not set them. */
     private static final Set<String> RESERVED_HEADERS =
@@ -51,16 +47,6 @@ record UploaderSettings(
                 positive(config, "connect-timeout"),
                 RetryStatuses.parse(get(config, "retry-statuses", Config::getStringList)),
                 TlsSettings.from(get(config, "tls", Config::getConfig)));
-    }
-
-    /** The settings as they may be logged: the URL masked and header values (Authorization, tokens) hidden. */
-    @Override
-    public String toString() {
-        Map<String, String> hiddenHeaders = new TreeMap<>();
-        headers.keySet().forEach(name -> hiddenHeaders.put(name, HIDDEN));
-        return "UploaderSettings[target=" + target + ", headers=" + hiddenHeaders + ", partitionKeyMode="
-                + partitionKeyMode + ", shards=" + shards + ", startDelay=" + startDelay + ", logUploadsAtDebug="
-                + logUploadsAtDebug + ", connectTimeout=" + connectTimeout + ", retry=" + retry + ", tls=" + tls + "]";
     }
 
     private static Map<String, String> headers(Config config) {
