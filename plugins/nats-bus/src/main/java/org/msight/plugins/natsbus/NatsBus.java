@@ -10,9 +10,11 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.concurrent.TimeoutException;
 import javax.net.ssl.SSLException;
 import org.msight.api.Counter;
+import org.msight.api.PemTls;
 import org.msight.api.Setting;
 import org.msight.api.bus.Bus;
 import org.msight.api.bus.BusContext;
@@ -166,14 +168,12 @@ public final class NatsBus implements Bus {
             return "NATS at " + settings.address() + " refused the credentials: check msight.nats username and"
                     + " password, token, nkey-seed or user-credentials (MSIGHT_NATS_*)";
         }
-        Throwable tls = errors.last;
-        while (tls != null && !(tls instanceof SSLException)) {
-            tls = tls.getCause();
-        }
+        Optional<SSLException> tls = PemTls.handshakeFailure(errors.last);
         String tlsSettings = "msight.nats.tls (MSIGHT_NATS_TLS_CA_CERT_FILE, MSIGHT_NATS_TLS_CERT_FILE,"
                 + " MSIGHT_NATS_TLS_KEY_FILE)";
-        if (tls != null) {
-            return "TLS with NATS at " + settings.address() + " failed (" + tls.getMessage() + "): check " + tlsSettings;
+        if (tls.isPresent()) {
+            return "TLS with NATS at " + settings.address() + " failed (" + tls.get().getMessage() + "): check "
+                    + tlsSettings;
         }
         return "NATS unreachable at " + settings.address() + " (" + message + "): start the server, or point"
                 + " msight.nats.servers (MSIGHT_NATS_SERVERS) at it" + (settings.tls() ? "; a server that requires"
