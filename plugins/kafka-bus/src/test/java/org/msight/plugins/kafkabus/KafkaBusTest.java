@@ -288,7 +288,7 @@ class KafkaBusTest {
                 .hasMessageStartingWith("sasl.password: SASL PLAIN needs it (or MSIGHT_KAFKA_SASL_PASSWORD)");
         assertThatThrownBy(() -> new KafkaBusProvider().create(context("servers = \"['a:1'\"")))
                 .hasMessageStartingWith("servers: ");
-        assertThatThrownBy(() -> new KafkaBusProvider().create(context("tls { enabled = yes, verify = false }")))
-                .hasMessageStartingWith("tls.verify: ");
+        assertThatThrownBy(() -> new KafkaBusProvider().create(context("tls { enabled = yes, cert-file = c.pem }")))
+                .hasMessageStartingWith("msight.kafka.tls: cert-file and key-file go together");
     }
 }
