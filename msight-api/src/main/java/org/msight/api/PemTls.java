@@ -2,6 +2,7 @@ package org.msight.api;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
@@ -9,19 +10,26 @@ import java.security.KeyFactory;
 import java.security.KeyStore;
 import java.security.PrivateKey;
 import java.security.cert.Certificate;
+import java.security.cert.CertificateException;
 import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
 import java.security.spec.PKCS8EncodedKeySpec;
 import java.util.Base64;
 import java.util.Collection;
+import java.util.Optional;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.SSLException;
+import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
+import javax.net.ssl.X509ExtendedTrustManager;
 
 /**
  * A TLS context from PEM files as MSight's settings name them ({@code *_TLS_CA_CERT_FILE},
  * {@code *_TLS_CERT_FILE}, {@code *_TLS_KEY_FILE}): a CA to trust, and a client certificate with
- * its key. For plugins that reach a server over TLS (the redis and nats buses), so none carries
- * its own PEM reader.
+ * its key. For plugins that reach a server over TLS (the redis, nats and kafka buses), so none
+ * carries its own PEM reader.
  */
 public final class PemTls {
 
@@ -40,16 +48,29 @@ public final class PemTls {
      * @throws IllegalArgumentException naming the settings block, the file that cannot be used, and why
      */
     public static SSLContext context(Path caCertFile, Path certFile, Path keyFile, String settings) {
+        return context(caCertFile, certFile, keyFile, true, settings);
+    }
+
+    /**
+     * The context, trusting any server certificate (and any name in it) unless {@code verify}, as
+     * MSight's {@code *_TLS_VERIFY=false}: encrypted, but open to a man in the middle.
+     *
+     * @param caCertFile CA certificates to trust, or {@code null} for the JVM's trust store; unused
+     *     unless {@code verify}
+     * @see #context(Path, Path, Path, String)
+     */
+    public static SSLContext context(Path caCertFile, Path certFile, Path keyFile, boolean verify, String settings) {
         try {
-            TrustManagerFactory trust = null;
-            if (caCertFile != null) {
+            TrustManager[] trust = verify ? null : new TrustManager[] {new AnyServer()};
+            if (verify && caCertFile != null) {
                 KeyStore store = emptyStore();
                 int i = 0;
                 for (Certificate ca : certificates(caCertFile)) {
                     store.setCertificateEntry("ca-" + i++, ca);
                 }
-                trust = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-                trust.init(store);
+                TrustManagerFactory factory = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+                factory.init(store);
+                trust = factory.getTrustManagers();
             }
             KeyManagerFactory keys = null;
             if (certFile != null || keyFile != null) {
@@ -63,12 +84,24 @@ public final class PemTls {
                 keys.init(store, NO_PASSWORD);
             }
             SSLContext context = SSLContext.getInstance("TLS");
-            context.init(keys == null ? null : keys.getKeyManagers(), trust == null ? null : trust.getTrustManagers(),
-                    null);
+            context.init(keys == null ? null : keys.getKeyManagers(), trust, null);
             return context;
         } catch (GeneralSecurityException | IOException e) {
             throw new IllegalArgumentException(settings + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * The TLS failure among {@code failure} and its causes (the first {@link SSLException}), whose
+     * message says what went wrong in the handshake, for one-line messages; empty when none.
+     */
+    public static Optional<SSLException> handshakeFailure(Throwable failure) {
+        for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+            if (cause instanceof SSLException tls) {
+                return Optional.of(tls);
+            }
+        }
+        return Optional.empty();
     }
 
     private static KeyStore emptyStore() throws GeneralSecurityException, IOException {
@@ -108,5 +141,46 @@ public final class PemTls {
             }
         }
         throw new GeneralSecurityException(pem + ": unsupported key algorithm (use RSA or EC)");
+    }
+
+    /**
+     * Trusts every server. Extended, so that the JDK does not wrap it in its own host name check,
+     * which MSight's unverified TLS does not make either.
+     */
+    private static final class AnyServer extends X509ExtendedTrustManager {
+
+        @Override
+        public void checkServerTrusted(X509Certificate[] chain, String authType) {
+        }
+
+        @Override
+        public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket) {
+        }
+
+        @Override
+        public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine) {
+        }
+
+        @Override
+        public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+            throw new CertificateException("a client context trusts no client");
+        }
+
+        @Override
+        public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket)
+                throws CertificateException {
+            checkClientTrusted(chain, authType);
+        }
+
+        @Override
+        public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
+                throws CertificateException {
+            checkClientTrusted(chain, authType);
+        }
+
+        @Override
+        public X509Certificate[] getAcceptedIssuers() {
+            return new X509Certificate[0];
+        }
     }
 }

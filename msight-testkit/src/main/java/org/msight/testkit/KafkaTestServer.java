@@ -38,7 +38,8 @@ public final class KafkaTestServer implements AutoCloseable {
 
     private final int port = FreePorts.next();
     private final int controllerPort = FreePorts.next();
-    private final int saslPort = FreePorts.next();
+    /** Listeners besides the broker's own: name and port. */
+    private final Map<String, Integer> listenerPorts = new LinkedHashMap<>();
     private final Path dir;
     private final Path log;
     private final Path properties;
@@ -59,26 +60,44 @@ public final class KafkaTestServer implements AutoCloseable {
     }
 
     /**
-     * A broker that also takes SASL PLAIN logins of {@code username} with {@code password} on
-     * {@link #saslBootstrapServers()}.
+     * A broker that also takes, on {@link #bootstrapServers(String) bootstrapServers("SASL_PLAINTEXT")},
+     * SASL PLAIN logins of {@code username} with {@code password}, and OAUTHBEARER logins with
+     * unsecured tokens (a JWS with {@code "alg":"none"}, a {@code sub} and an {@code exp}; Kafka's
+     * own validator for tests).
      */
-    public static KafkaTestServer withSaslPlain(String username, String password) {
-        return new KafkaTestServer(Map.of(), Map.of(username, password));
+    public static KafkaTestServer withSasl(String username, String password) {
+        Map<String, String> sasl = new LinkedHashMap<>();
+        sasl.put("sasl.enabled.mechanisms", "PLAIN,OAUTHBEARER");
+        sasl.put("listener.name.sasl_plaintext.plain.sasl.jaas.config",
+                "org.apache.kafka.common.security.plain.PlainLoginModule required user_" + username + "=\""
+                        + password + "\";");
+        sasl.put("listener.name.sasl_plaintext.oauthbearer.sasl.jaas.config",
+                "org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required;");
+        return withListeners(Map.of("SASL_PLAINTEXT", "SASL_PLAINTEXT"), sasl);
     }
 
-    private KafkaTestServer(Map<String, String> overrides, Map<String, String> saslUsers) {
+    /**
+     * A broker that also serves {@code listeners}, each a listener name and its security protocol
+     * (such as {@code SSL}), on a port of its own ({@link #bootstrapServers(String)}); the broker's
+     * own listener stays plain. {@code overrides} configure them, as in
+     * {@code listener.name.<name in lower case>.ssl.keystore.type}; values may span lines.
+     */
+    public static KafkaTestServer withListeners(Map<String, String> listeners, Map<String, String> overrides) {
+        return new KafkaTestServer(overrides, listeners);
+    }
+
+    private KafkaTestServer(Map<String, String> overrides, Map<String, String> listeners) {
         this.classpath = brokerClasspath();
+        listeners.keySet().forEach(name -> listenerPorts.put(name, FreePorts.next()));
         try {
             this.dir = Files.createTempDirectory("kafka-test-server-");
             this.log = dir.resolve("server.log");
             this.properties = dir.resolve("server.properties");
-            Map<String, String> settings = defaults();
-            if (!saslUsers.isEmpty()) {
-                settings.putAll(saslPlain(saslUsers));
-            }
+            Map<String, String> settings = defaults(listeners);
             settings.putAll(overrides);
             StringBuilder text = new StringBuilder();
-            settings.forEach((key, value) -> text.append(key).append('=').append(value).append('\n'));
+            settings.forEach((key, value) -> text.append(key).append('=')
+                    .append(value.replace("\\", "\\\\").replace("\n", "\\n")).append('\n'));
             Files.writeString(properties, text);
             Files.writeString(dir.resolve("log4j2.properties"), """
                     appender.out.type = Console
@@ -99,16 +118,22 @@ public final class KafkaTestServer implements AutoCloseable {
      * Light settings for one test broker: one replica of everything, one partition of the
      * internal topics (the default 50 take seconds to create), small segments, few threads.
      */
-    private Map<String, String> defaults() {
+    private Map<String, String> defaults(Map<String, String> protocols) {
+        StringBuilder listeners = new StringBuilder("PLAINTEXT://127.0.0.1:" + port);
+        StringBuilder protocolMap = new StringBuilder("PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+        listenerPorts.forEach((name, listenerPort) -> {
+            listeners.append(',').append(name).append("://127.0.0.1:").append(listenerPort);
+            protocolMap.append(',').append(name).append(':').append(protocols.get(name));
+        });
         Map<String, String> settings = new LinkedHashMap<>();
         settings.put("process.roles", "broker,controller");
         settings.put("node.id", "1");
         settings.put("controller.quorum.voters", "1@127.0.0.1:" + controllerPort);
-        settings.put("listeners", "PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort);
-        settings.put("advertised.listeners", "PLAINTEXT://127.0.0.1:" + port);
+        settings.put("listeners", listeners + ",CONTROLLER://127.0.0.1:" + controllerPort);
+        settings.put("advertised.listeners", listeners.toString());
         settings.put("controller.listener.names", "CONTROLLER");
         settings.put("inter.broker.listener.name", "PLAINTEXT");
-        settings.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+        settings.put("listener.security.protocol.map", protocolMap.toString());
         settings.put("log.dirs", dir.resolve("data").toString());
         settings.put("num.partitions", "2");
         settings.put("auto.create.topics.enable", "true");
@@ -128,23 +153,6 @@ public final class KafkaTestServer implements AutoCloseable {
         settings.put("num.io.threads", "2");
         settings.put("num.recovery.threads.per.data.dir", "1");
         settings.put("background.threads", "2");
-        return settings;
-    }
-
-    /** A second listener, SASL_PLAINTEXT with PLAIN logins of these users; the broker's own stays plain. */
-    private Map<String, String> saslPlain(Map<String, String> users) {
-        StringBuilder jaas = new StringBuilder("org.apache.kafka.common.security.plain.PlainLoginModule required");
-        users.forEach((user, password) -> jaas.append(" user_").append(user).append("=\"").append(password)
-                .append('"'));
-        Map<String, String> settings = new LinkedHashMap<>();
-        settings.put("listeners", "PLAINTEXT://127.0.0.1:" + port + ",SASL_PLAINTEXT://127.0.0.1:" + saslPort
-                + ",CONTROLLER://127.0.0.1:" + controllerPort);
-        settings.put("advertised.listeners", "PLAINTEXT://127.0.0.1:" + port + ",SASL_PLAINTEXT://127.0.0.1:"
-                + saslPort);
-        settings.put("listener.security.protocol.map",
-                "PLAINTEXT:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT,CONTROLLER:PLAINTEXT");
-        settings.put("sasl.enabled.mechanisms", "PLAIN");
-        settings.put("listener.name.sasl_plaintext.plain.sasl.jaas.config", jaas.append(';').toString());
         return settings;
     }
 
@@ -246,9 +254,13 @@ public final class KafkaTestServer implements AutoCloseable {
         return "127.0.0.1:" + port;
     }
 
-    /** {@code 127.0.0.1:<port>} of the SASL listener of {@link #withSaslPlain}. */
-    public String saslBootstrapServers() {
-        return "127.0.0.1:" + saslPort;
+    /** {@code 127.0.0.1:<port>} of the listener {@code name} of {@link #withListeners} or {@link #withSasl}. */
+    public String bootstrapServers(String name) {
+        Integer listenerPort = listenerPorts.get(name);
+        if (listenerPort == null) {
+            throw new IllegalArgumentException("no listener " + name + ", only " + listenerPorts.keySet());
+        }
+        return "127.0.0.1:" + listenerPort;
     }
 
     /** The broker's loopback port. */

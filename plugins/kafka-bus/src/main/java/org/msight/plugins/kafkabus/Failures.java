@@ -4,6 +4,7 @@ import java.util.concurrent.ExecutionException;
 import org.apache.kafka.common.errors.SaslAuthenticationException;
 import org.apache.kafka.common.errors.SslAuthenticationException;
 import org.apache.kafka.common.errors.TimeoutException;
+import org.msight.api.PemTls;
 
 /** Kafka client failures as one line each, naming the setting that fixes them. */
 final class Failures {
@@ -22,7 +23,8 @@ final class Failures {
                     + " MSIGHT_KAFKA_SASL_PASSWORD, MSIGHT_KAFKA_SASL_OAUTH_TOKEN)";
         }
         if (cause instanceof SslAuthenticationException) {
-            return "TLS with " + brokers + " failed (" + firstLine(cause)
+            return "TLS with " + brokers + " failed (" + PemTls.handshakeFailure(cause).map(Failures::firstLine)
+                    .orElse(firstLine(cause))
                     + "): check msight.kafka.tls (MSIGHT_KAFKA_USE_TLS, MSIGHT_KAFKA_TLS_*)";
         }
         if (cause instanceof TimeoutException || cause instanceof java.util.concurrent.TimeoutException) {

@@ -3,9 +3,6 @@ package org.msight.plugins.kafkabus;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigValue;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
@@ -19,6 +16,7 @@ import org.apache.kafka.clients.consumer.CooperativeStickyAssignor;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.config.SaslConfigs;
 import org.apache.kafka.common.config.SslConfigs;
+import org.msight.api.PemTls;
 import org.msight.api.bus.ServerList;
 
 /**
@@ -61,7 +59,7 @@ record KafkaSettings(List<String> servers, String saslMechanism, String saslUser
             client.putAll(Sasl.properties(mechanism, username, kafka.getString("sasl.password"),
                     kafka.getString("sasl.oauth-token")));
         }
-        boolean tls = TRUE.contains(kafka.getString("tls.enabled").trim().toLowerCase(Locale.ROOT));
+        boolean tls = isTrue(kafka, "tls.enabled");
         if (tls) {
             client.putAll(tlsProperties(kafka.getConfig("tls")));
         }
@@ -154,41 +152,26 @@ record KafkaSettings(List<String> servers, String saslMechanism, String saslUser
         return "KafkaSettings" + describe();
     }
 
+    /** TLS through {@link PemTlsEngines}, with the context {@link PemTls} makes of the PEM files. */
     private static Map<String, Object> tlsProperties(Config tls) {
-        if (!TRUE.contains(tls.getString("verify").trim().toLowerCase(Locale.ROOT))) {
-            throw new IllegalArgumentException("tls.verify: the Java Kafka client always checks the brokers'"
-                    + " certificates; to trust a self-signed broker, give its certificate as tls.ca-cert-file"
-                    + " (MSIGHT_KAFKA_TLS_CA_CERT_FILE)");
-        }
         Map<String, Object> properties = new HashMap<>();
-        String ca = tls.getString("ca-cert-file");
-        if (!ca.isEmpty()) {
-            properties.put(SslConfigs.SSL_TRUSTSTORE_TYPE_CONFIG, "PEM");
-            properties.put(SslConfigs.SSL_TRUSTSTORE_CERTIFICATES_CONFIG, pem(ca, "tls.ca-cert-file"));
-        }
-        String cert = tls.getString("cert-file");
-        String key = tls.getString("key-file");
-        if (cert.isEmpty() != key.isEmpty()) {
-            throw new IllegalArgumentException("tls." + (cert.isEmpty() ? "cert-file" : "key-file")
-                    + ": a client certificate needs both tls.cert-file and tls.key-file");
-        }
-        if (!cert.isEmpty()) {
-            properties.put(SslConfigs.SSL_KEYSTORE_TYPE_CONFIG, "PEM");
-            properties.put(SslConfigs.SSL_KEYSTORE_CERTIFICATE_CHAIN_CONFIG, pem(cert, "tls.cert-file"));
-            properties.put(SslConfigs.SSL_KEYSTORE_KEY_CONFIG, pem(key, "tls.key-file"));
-        }
-        if (!tls.getBoolean("check-hostname")) {
+        properties.put(SslConfigs.SSL_ENGINE_FACTORY_CLASS_CONFIG, PemTlsEngines.class);
+        properties.put(PemTlsEngines.CONTEXT, PemTls.context(path(tls, "ca-cert-file"), path(tls, "cert-file"),
+                path(tls, "key-file"), isTrue(tls, "verify"), "msight.kafka.tls"));
+        if (!isTrue(tls, "check-hostname")) {
             properties.put(SslConfigs.SSL_ENDPOINT_IDENTIFICATION_ALGORITHM_CONFIG, "");
         }
         return properties;
     }
 
-    private static String pem(String file, String key) {
-        try {
-            return Files.readString(Path.of(file));
-        } catch (IOException | UncheckedIOException e) {
-            throw new IllegalArgumentException(key + ": cannot read " + file + " (" + e.getMessage() + ")");
-        }
+    /** A flag as MSight reads its variables: true, yes, on or 1. */
+    private static boolean isTrue(Config config, String key) {
+        return TRUE.contains(config.getString(key).trim().toLowerCase(Locale.ROOT));
+    }
+
+    private static Path path(Config tls, String key) {
+        String file = tls.getString(key);
+        return file.isEmpty() ? null : Path.of(file);
     }
 
     private static String oneOf(Config kafka, String key, String... values) {

@@ -2,23 +2,21 @@ package org.msight.plugins.kafkabus;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.awaitility.Awaitility.await;
 
-import java.util.Optional;
-import java.util.UUID;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.Base64;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.msight.api.bus.Bus;
-import org.msight.api.bus.Subscription;
-import org.msight.api.data.BytesData;
-import org.msight.api.data.Metadata;
 import org.msight.testkit.KafkaTestServer;
 import org.msight.testkit.TestBusContext;
-import org.msight.testkit.TestReceiver;
-import org.msight.testkit.Waits;
 
-/** SASL PLAIN against a real broker that requires it: the login works, a wrong one is one line, no password is logged. */
+/**
+ * SASL against a real broker that requires it: PLAIN and OAUTHBEARER logins work, a wrong one is
+ * one line, no password or token is logged.
+ */
 class KafkaBusSaslTest {
 
     private static final String PASSWORD = "s3cret-kafka-pw";
@@ -26,7 +24,7 @@ class KafkaBusSaslTest {
 
     @BeforeAll
     static void startBroker() {
-        broker = KafkaTestServer.withSaslPlain("alice", PASSWORD).start();
+        broker = KafkaTestServer.withSasl("alice", PASSWORD).start();
     }
 
     @AfterAll
@@ -34,37 +32,59 @@ class KafkaBusSaslTest {
         broker.close();
     }
 
-    private static TestBusContext context(String password) {
-        return TestBusContext.of("kafka", "servers = \"['" + broker.saslBootstrapServers() + "']\"\n"
-                + "start-position = earliest, max-block = 30s, connect-timeout = 30s\n"
-                + "sasl { mechanism = PLAIN, username = alice, password = \"" + password + "\" }");
+    private static TestBusContext context(String sasl) {
+        return TestBusContext.of("kafka", "servers = \"['" + broker.bootstrapServers("SASL_PLAINTEXT") + "']\"\n"
+                + "start-position = earliest, max-block = 30s, connect-timeout = 30s\nsasl { " + sasl + " }");
+    }
+
+    private static TestBusContext plain(String password) {
+        return context("mechanism = PLAIN, username = alice, password = \"" + password + "\"");
+    }
+
+    /** An unsecured JWS ({@code "alg":"none"}), which the test broker's validator takes. */
+    private static String unsecuredToken(Instant expires) {
+        Base64.Encoder base64 = Base64.getUrlEncoder().withoutPadding();
+        return base64.encodeToString("{\"alg\":\"none\"}".getBytes(StandardCharsets.UTF_8)) + "."
+                + base64.encodeToString(("{\"sub\":\"edge-01\",\"iat\":" + Instant.now().getEpochSecond() + ",\"exp\":"
+                        + expires.getEpochSecond() + "}").getBytes(StandardCharsets.UTF_8)) + ".";
     }
 
     @Test
     void aPlainLoginCarriesMessagesAndItsPasswordIsNeverLogged() {
-        String topic = "t-" + UUID.randomUUID();
-        TestBusContext context = context(PASSWORD);
-        TestReceiver receiver = TestReceiver.handling();
-        Bus bus = new KafkaBusProvider().create(context);
-        try {
-            bus.subscribe(new Subscription(topic, "uploader", Optional.empty(), receiver));
-            bus.start();
-            assertThat(bus.publish(topic, new BytesData(Metadata.create("cam", "edge-01", Metadata.now()),
-                    new byte[] {1, 2, 3}))).isTrue();
-            await().atMost(Waits.GENEROUS.multipliedBy(2)).until(() -> receiver.handled().size() == 1);
-        } finally {
-            bus.close();
-        }
+        TestBusContext context = plain(PASSWORD);
+        RoundTrip.carriesAMessage(context);
         assertThat(context.log().all()).contains("SASL PLAIN as alice").doesNotContain(PASSWORD);
     }
 
     @Test
     void aWrongPasswordIsOneLineNamingTheSettingsWithoutThePassword() {
-        Bus bus = new KafkaBusProvider().create(context("wrong-pw"));
+        Bus bus = new KafkaBusProvider().create(plain("wrong-pw"));
         try {
             assertThatThrownBy(bus::start).isInstanceOf(IllegalStateException.class)
                     .hasMessageContaining("refused the SASL login").hasMessageContaining("MSIGHT_KAFKA_SASL_PASSWORD")
                     .hasMessageNotContaining("wrong-pw").hasMessageNotContaining("\n");
+        } finally {
+            bus.close();
+        }
+    }
+
+    @Test
+    void anOauthBearerTokenIsSentAsItIsAndNeverLogged() {
+        String token = unsecuredToken(Instant.now().plusSeconds(3600));
+        TestBusContext context = context("mechanism = OAUTHBEARER, oauth-token = \"" + token + "\"");
+        RoundTrip.carriesAMessage(context);
+        assertThat(context.log().all()).contains("SASL OAUTHBEARER").doesNotContain(token);
+    }
+
+    @Test
+    void anExpiredTokenIsOneLineWithoutTheToken() {
+        String token = unsecuredToken(Instant.now().minusSeconds(3600));
+        Bus bus = new KafkaBusProvider().create(context("mechanism = OAUTHBEARER, oauth-token = \"" + token + "\""));
+        try {
+            assertThatThrownBy(bus::start).isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("refused the SASL login")
+                    .hasMessageContaining("MSIGHT_KAFKA_SASL_OAUTH_TOKEN")
+                    .hasMessageNotContaining(token).hasMessageNotContaining("\n");
         } finally {
             bus.close();
         }

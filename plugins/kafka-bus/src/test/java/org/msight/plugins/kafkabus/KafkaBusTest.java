@@ -22,6 +22,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.msight.api.Setting;
 import org.msight.api.bus.Bus;
 import org.msight.api.bus.Subscription;
 import org.msight.api.data.BytesData;
@@ -288,7 +289,15 @@ class KafkaBusTest {
                 .hasMessageStartingWith("sasl.password: SASL PLAIN needs it (or MSIGHT_KAFKA_SASL_PASSWORD)");
         assertThatThrownBy(() -> new KafkaBusProvider().create(context("servers = \"['a:1'\"")))
                 .hasMessageStartingWith("servers: ");
-        assertThatThrownBy(() -> new KafkaBusProvider().create(context("tls { enabled = yes, verify = false }")))
-                .hasMessageStartingWith("tls.verify: ");
+        assertThatThrownBy(() -> new KafkaBusProvider().create(context("tls { enabled = yes, cert-file = c.pem }")))
+                .hasMessageStartingWith("msight.kafka.tls: cert-file and key-file go together");
+    }
+
+    @Test
+    void theSaslPasswordAndTokenAreDeclaredSecretSoTheRuntimeNeverShowsThem() {
+        Setting sasl = new KafkaBusProvider().settings().stream().filter(setting -> setting.key().equals("sasl"))
+                .findFirst().orElseThrow();
+        assertThat(sasl.settings()).filteredOn(Setting::isSecret).extracting(Setting::key)
+                .containsExactlyInAnyOrder("password", "oauth-token");
     }
 }

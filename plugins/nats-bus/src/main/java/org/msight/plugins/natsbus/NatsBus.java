@@ -10,8 +10,11 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.concurrent.TimeoutException;
+import javax.net.ssl.SSLException;
 import org.msight.api.Counter;
+import org.msight.api.PemTls;
 import org.msight.api.Setting;
 import org.msight.api.bus.Bus;
 import org.msight.api.bus.BusContext;
@@ -39,6 +42,7 @@ public final class NatsBus implements Bus {
     private final Counter reconnects;
     private final Counter tooLarge;
     private final List<Subscription> subscriptions = new ArrayList<>();
+    private final Errors errors = new Errors();
     private volatile Connection connection;
     private JetStreamTopics jetStream;
     private long disconnectedAt = -1; // guarded by this
@@ -66,7 +70,7 @@ public final class NatsBus implements Bus {
     public void start() {
         try {
             connection = Nats.connect(settings.options().connectionListener(this::connectionEvent)
-                    .errorListener(new Errors()).build());
+                    .errorListener(errors).build());
         } catch (IOException e) {
             throw new IllegalStateException(describe(e));
         } catch (InterruptedException e) {
@@ -142,7 +146,7 @@ public final class NatsBus implements Bus {
     }
 
     private synchronized void connectionEvent(Connection source, ConnectionListener.Events event) {
-        if (event == ConnectionListener.Events.DISCONNECTED && disconnectedAt < 0) {
+        if (event == ConnectionListener.Events.DISCONNECTED && disconnectedAt < 0 && connection != null) {
             disconnectedAt = System.nanoTime();
             log.warn("NATS connection to {} lost; reconnecting (messages published meanwhile are lost)",
                     settings.address());
@@ -154,15 +158,26 @@ public final class NatsBus implements Bus {
         }
     }
 
-    /** One line for a connection that failed at start, without credentials. */
+    /**
+     * One line for a connection that failed at start, without credentials. The client reports a
+     * failed TLS handshake to the error listener only, and throws a general "unable to connect".
+     */
     private String describe(IOException e) {
         String message = String.valueOf(e.getMessage());
         if (message.toLowerCase(Locale.ROOT).contains("authorization")) {
             return "NATS at " + settings.address() + " refused the credentials: check msight.nats username and"
                     + " password, token, nkey-seed or user-credentials (MSIGHT_NATS_*)";
         }
+        Optional<SSLException> tls = PemTls.handshakeFailure(errors.last);
+        String tlsSettings = "msight.nats.tls (MSIGHT_NATS_TLS_CA_CERT_FILE, MSIGHT_NATS_TLS_CERT_FILE,"
+                + " MSIGHT_NATS_TLS_KEY_FILE)";
+        if (tls.isPresent()) {
+            return "TLS with NATS at " + settings.address() + " failed (" + tls.get().getMessage() + "): check "
+                    + tlsSettings;
+        }
         return "NATS unreachable at " + settings.address() + " (" + message + "): start the server, or point"
-                + " msight.nats.servers (MSIGHT_NATS_SERVERS) at it";
+                + " msight.nats.servers (MSIGHT_NATS_SERVERS) at it" + (settings.tls() ? "; a server that requires"
+                + " a client certificate closes the connection without one: check " + tlsSettings : "");
     }
 
     @Override
@@ -187,6 +202,9 @@ public final class NatsBus implements Bus {
      */
     private final class Errors implements ErrorListener {
 
+        /** The client's latest exception, to explain a failed start. */
+        private volatile Exception last;
+
         @Override
         public void errorOccurred(Connection source, String error) {
             log.warn("NATS server error: {}", error);
@@ -194,6 +212,7 @@ public final class NatsBus implements Bus {
 
         @Override
         public void exceptionOccurred(Connection source, Exception exception) {
+            last = exception;
             log.debug("NATS client: {}", exception.toString());
         }
     }

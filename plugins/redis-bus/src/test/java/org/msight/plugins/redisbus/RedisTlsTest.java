@@ -11,9 +11,9 @@ import org.junit.jupiter.api.io.TempDir;
 import org.msight.redis.RedisAccessException;
 import org.msight.redis.RedisFailures;
 import org.msight.redis.RedisSettings;
-import org.msight.redis.TestCertificates;
-import org.msight.testkit.TestBusContext;
 import org.msight.testkit.RedisTestServer;
+import org.msight.testkit.TestBusContext;
+import org.msight.testkit.TestCertificates;
 import redis.clients.jedis.Jedis;
 
 class RedisTlsTest {

@@ -1,15 +1,18 @@
-package org.msight.redis;
+package org.msight.testkit;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import org.msight.testkit.Tools;
 
-/** A throwaway CA with a server certificate for 127.0.0.1 and a client certificate, made by openssl. */
+/**
+ * A throwaway CA with a server certificate for 127.0.0.1 and localhost and a client certificate,
+ * made by openssl in a folder of the test's: PEM files, keys in PKCS#8, valid for two days.
+ */
 public final class TestCertificates {
 
+    /** The CA's certificate. */
     public final Path ca;
     public final Path serverCert;
     public final Path serverKey;
@@ -17,29 +20,43 @@ public final class TestCertificates {
     public final Path clientKey;
     private final Path openssl = Tools.require("openssl", "openssl");
     private final Path dir;
+    private final Path caKey;
+
+    /** A certificate and its key. */
+    public record Signed(Path cert, Path key) {
+    }
 
     /** Makes the CA and both certificates in {@code dir}. */
     public TestCertificates(Path dir) throws IOException, InterruptedException {
         this.dir = dir;
         ca = dir.resolve("ca.pem");
-        Path caKey = dir.resolve("ca.key");
+        caKey = dir.resolve("ca.key");
         run("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2",
                 "-subj", "/CN=msight-test-ca", "-keyout", caKey.toString(), "-out", ca.toString());
-        serverKey = dir.resolve("server.key");
-        serverCert = sign("server", serverKey, caKey);
-        clientKey = dir.resolve("client.key");
-        clientCert = sign("client", clientKey, caKey);
+        Signed server = sign("server", "IP:127.0.0.1,DNS:localhost");
+        serverCert = server.cert();
+        serverKey = server.key();
+        Signed client = sign("client", "IP:127.0.0.1,DNS:localhost");
+        clientCert = client.cert();
+        clientKey = client.key();
     }
 
-    private Path sign(String name, Path key, Path caKey) throws IOException, InterruptedException {
+    /**
+     * Another certificate of this CA, in {@code <name>.pem} and {@code <name>.key}.
+     *
+     * @param subjectAltName the names it holds, such as {@code DNS:elsewhere.example} for a
+     *     server whose certificate does not name the host a client connects to
+     */
+    public Signed sign(String name, String subjectAltName) throws IOException, InterruptedException {
+        Path key = dir.resolve(name + ".key");
         Path request = dir.resolve(name + ".csr");
         Path certificate = dir.resolve(name + ".pem");
-        Path extensions = Files.writeString(dir.resolve(name + ".ext"), "subjectAltName=IP:127.0.0.1,DNS:localhost\n");
+        Path extensions = Files.writeString(dir.resolve(name + ".ext"), "subjectAltName=" + subjectAltName + "\n");
         run("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-subj", "/CN=" + name,
                 "-keyout", key.toString(), "-out", request.toString());
         run("x509", "-req", "-in", request.toString(), "-CA", ca.toString(), "-CAkey", caKey.toString(),
                 "-CAcreateserial", "-days", "2", "-extfile", extensions.toString(), "-out", certificate.toString());
-        return certificate;
+        return new Signed(certificate, key);
     }
 
     private void run(String... arguments) throws IOException, InterruptedException {

@@ -1,0 +1,118 @@
+package org.msight.plugins.natsbus;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.msight.api.bus.Subscription;
+import org.msight.api.data.BytesData;
+import org.msight.api.data.Metadata;
+import org.msight.testkit.NatsTestServer;
+import org.msight.testkit.TestBusContext;
+import org.msight.testkit.TestCertificates;
+import org.msight.testkit.TestReceiver;
+import org.msight.testkit.Waits;
+import org.slf4j.event.Level;
+
+/** The nats bus over TLS (MSIGHT_NATS_USE_TLS, MSIGHT_NATS_TLS_*) against real nats-server processes. */
+class NatsTlsTest {
+
+    private static final String PASSWORD = "s3cret-nats-pw";
+
+    @TempDir
+    static Path dir;
+    private static TestCertificates certificates;
+    private final List<AutoCloseable> closeables = new ArrayList<>();
+
+    @BeforeAll
+    static void makeCertificates() throws Exception {
+        certificates = new TestCertificates(dir);
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        for (int i = closeables.size() - 1; i >= 0; i--) {
+            closeables.get(i).close();
+        }
+    }
+
+    /** A server that requires TLS with the test's certificate and, with {@code verify}, a client certificate. */
+    private NatsTestServer server(boolean verify) {
+        NatsTestServer server = new NatsTestServer(false, "tls { cert_file: \"" + certificates.serverCert
+                + "\", key_file: \"" + certificates.serverKey + "\", ca_file: \"" + certificates.ca + "\", verify: "
+                + verify + " }", "authorization { user: msight, password: " + PASSWORD + " }");
+        closeables.add(server);
+        return server.start();
+    }
+
+    private NatsBus bus(TestBusContext context) {
+        NatsBus bus = new NatsBus(NatsSettings.from(context.config()), context);
+        closeables.add(bus);
+        return bus;
+    }
+
+    private static TestBusContext context(NatsTestServer server, String tls) {
+        return TestBusContext.of("nats", "servers = \"['" + server.url() + "']\", username = msight, password = "
+                + PASSWORD + "\ntls { enabled = \"true\", " + tls + " }");
+    }
+
+    /** Publishes until the subscriber got one message: the subscription has reached the server by then. */
+    private void carries(NatsTestServer server, String tls) {
+        TestReceiver receiver = TestReceiver.handling();
+        TestBusContext subscriberContext = context(server, tls);
+        NatsBus subscriber = bus(subscriberContext);
+        subscriber.subscribe(new Subscription("tls_topic", "uploader", Optional.empty(), receiver));
+        subscriber.start();
+        TestBusContext publisherContext = context(server, tls);
+        NatsBus publisher = bus(publisherContext);
+        publisher.start();
+        await().atMost(Waits.GENEROUS).until(() -> {
+            publisher.publish("tls_topic", new BytesData(Metadata.create("cam", "edge-01", Metadata.now()),
+                    new byte[] {1, 2, 3}));
+            return !receiver.handled().isEmpty();
+        });
+        assertThat(receiver.handled().get(0).metadata().sensorName()).isEqualTo("cam");
+        assertThat(subscriberContext.log().all() + publisherContext.log().all()).doesNotContain(PASSWORD);
+    }
+
+    @Test
+    void publishesAndSubscribesOverTlsTrustingTheCaFile() {
+        carries(server(false), "ca-cert-file = \"" + certificates.ca + "\"");
+    }
+
+    @Test
+    void mutualTlsWithAClientCertificateAndKey() {
+        NatsTestServer server = server(true);
+        carries(server, "ca-cert-file = \"" + certificates.ca + "\", cert-file = \"" + certificates.clientCert
+                + "\", key-file = \"" + certificates.clientKey + "\"");
+
+        NatsBus withoutCertificate = bus(context(server, "ca-cert-file = \"" + certificates.ca + "\""));
+        // the server ends the connection after the handshake: the client sees a timeout, not a TLS error
+        assertThatThrownBy(withoutCertificate::start).isInstanceOf(IllegalStateException.class)
+                .hasMessageStartingWith("NATS unreachable at " + server.url())
+                .hasMessageContaining("MSIGHT_NATS_TLS_CERT_FILE").hasMessageNotContaining("\n");
+    }
+
+    @Test
+    void aServerCertificateOfAnotherCaIsOneLineNamingTheTlsSettingsWithoutSecrets() throws Exception {
+        NatsTestServer server = server(false);
+        TestCertificates other = new TestCertificates(Files.createDirectories(dir.resolve("other")));
+        TestBusContext context = context(server, "ca-cert-file = \"" + other.ca + "\"");
+        NatsBus bus = bus(context);
+        assertThatThrownBy(bus::start).isInstanceOf(IllegalStateException.class)
+                .hasMessageStartingWith("TLS with NATS at " + server.url() + " failed")
+                .hasMessageContaining("MSIGHT_NATS_TLS_CA_CERT_FILE")
+                .hasMessageNotContaining("\n").hasMessageNotContaining(PASSWORD);
+        assertThat(context.log().all()).doesNotContain(PASSWORD);
+        assertThat(context.log().messages(Level.WARN)).as("no outage: it never connected").isEmpty();
+    }
+}
