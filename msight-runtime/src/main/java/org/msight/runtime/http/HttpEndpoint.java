@@ -71,7 +71,7 @@ public final class HttpEndpoint implements AutoCloseable {
         if (settings.keyStore() != null) {
             SslContextFactory.Server tls = new SslContextFactory.Server();
             tls.setKeyStorePath(settings.keyStore().toString());
-            tls.setKeyStorePassword(settings.keyStorePassword());
+            tls.setKeyStorePassword(settings.keyStorePassword().value());
             config.addCustomizer(new SecureRequestCustomizer(false));
             connector = new ServerConnector(server, 1, 1, new SslConnectionFactory(tls, "http/1.1"),
                     new HttpConnectionFactory(config));
@@ -134,7 +134,7 @@ public final class HttpEndpoint implements AutoCloseable {
         Routes(HttpSettings settings, Pipeline pipeline) {
             this.settings = settings;
             this.pipeline = pipeline;
-            this.token = settings.token().getBytes(StandardCharsets.UTF_8);
+            this.token = settings.token().value().getBytes(StandardCharsets.UTF_8);
             this.viewers = new Semaphore(settings.maxPreviewViewers());
             this.previewIntervalNanos = (long) (1e9 / settings.maxPreviewRate());
             try (InputStream in = HttpEndpoint.class.getResourceAsStream("dashboard.html")) {

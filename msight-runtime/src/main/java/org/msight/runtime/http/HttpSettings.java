@@ -5,6 +5,7 @@ import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.msight.api.Secret;
 
 /**
  * The {@code msight.http} block, checked.
@@ -18,8 +19,8 @@ import java.nio.file.Path;
  * @param maxPreviewViewers MJPEG viewers at once
  * @param maxPreviewRate frames per second a preview sends at most
  */
-public record HttpSettings(boolean enabled, String host, int port, String token, Path keyStore,
-        String keyStorePassword, int maxPreviewViewers, double maxPreviewRate) {
+public record HttpSettings(boolean enabled, String host, int port, Secret token, Path keyStore,
+        Secret keyStorePassword, int maxPreviewViewers, double maxPreviewRate) {
 
     /**
      * Reads the block, which the runtime has checked against its declaration; throws
@@ -31,8 +32,8 @@ public record HttpSettings(boolean enabled, String host, int port, String token,
             throw new IllegalArgumentException("tls.key-store: cannot read " + keyStore);
         }
         return new HttpSettings(http.getBoolean("enabled"), http.getString("host").trim(), http.getInt("port"),
-                http.getString("token"), keyStore.isEmpty() ? null : Path.of(keyStore),
-                http.getString("tls.key-store-password"), http.getInt("max-preview-viewers"),
+                Secret.of(http.getString("token")), keyStore.isEmpty() ? null : Path.of(keyStore),
+                Secret.of(http.getString("tls.key-store-password")), http.getInt("max-preview-viewers"),
                 http.getDouble("max-preview-rate"));
     }
 

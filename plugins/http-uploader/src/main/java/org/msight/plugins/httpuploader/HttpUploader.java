@@ -38,6 +38,7 @@ import org.msight.api.AsyncSinkNode;
 import org.msight.api.Counter;
 import org.msight.api.NodeContext;
 import org.msight.api.RetriableException;
+import org.msight.api.Secret;
 import org.msight.api.RetryAfterException;
 import org.msight.api.data.MsightFormats;
 import org.msight.api.data.SensorData;
@@ -184,8 +185,8 @@ final class HttpUploader implements AsyncSinkNode {
             post.setHeader(HttpHeaders.AUTHORIZATION,
                     "Basic " + Base64.getEncoder().encodeToString(credentials.getBytes(StandardCharsets.UTF_8)));
         }
-        for (Map.Entry<String, String> header : settings.headers().entrySet()) {
-            post.setHeader(header.getKey(), header.getValue());
+        for (Map.Entry<String, Secret> header : settings.headers().entrySet()) {
+            post.setHeader(header.getKey(), header.getValue().value());
         }
         return post.setEntity(body).build();
     }

@@ -13,14 +13,15 @@ import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
+import org.msight.api.Secret;
 
 /**
  * The {@code tls} block: which CA certificates to trust (a PEM file or a trust store; the JVM's
  * by default) and the client certificate for mutual TLS (PEM files or a key store; none by
  * default). Empty strings mean "not set".
  */
-record TlsSettings(String caFile, String trustStore, String trustStorePassword, String certFile, String keyFile,
-        String keyStore, String keyStorePassword) {
+record TlsSettings(String caFile, String trustStore, Secret trustStorePassword, String certFile, String keyFile,
+        String keyStore, Secret keyStorePassword) {
 
     private static final Set<String> KEYS = Set.of("ca-file", "trust-store", "trust-store-password", "cert-file",
             "key-file", "key-store", "key-store-password");
@@ -33,8 +34,8 @@ record TlsSettings(String caFile, String trustStore, String trustStorePassword, 
             }
         }
         TlsSettings settings = new TlsSettings(string(tls, "ca-file"), string(tls, "trust-store"),
-                string(tls, "trust-store-password"), string(tls, "cert-file"), string(tls, "key-file"),
-                string(tls, "key-store"), string(tls, "key-store-password"));
+                Secret.of(string(tls, "trust-store-password")), string(tls, "cert-file"), string(tls, "key-file"),
+                string(tls, "key-store"), Secret.of(string(tls, "key-store-password")));
         settings.check();
         return settings;
     }
@@ -90,7 +91,7 @@ record TlsSettings(String caFile, String trustStore, String trustStorePassword, 
             trusted = read("tls.ca-file", caFile, PemFiles::trustStore);
         } else if (!trustStore.isEmpty()) {
             trusted = read("tls.trust-store", trustStore, path -> KeyStore.getInstance(path.toFile(),
-                    trustStorePassword.toCharArray()));
+                    trustStorePassword.value().toCharArray()));
         } else {
             return null;
         }
@@ -108,7 +109,7 @@ record TlsSettings(String caFile, String trustStore, String trustStorePassword, 
             PrivateKey key = read("tls.key-file", keyFile, PemFiles::privateKey);
             keys = read("tls.cert-file", certFile, path -> PemFiles.keyStore(key, PemFiles.certificates(path)));
         } else {
-            password = keyStorePassword.toCharArray();
+            password = keyStorePassword.value().toCharArray();
             keys = read("tls.key-store", keyStore, path -> KeyStore.getInstance(path.toFile(), password));
         }
         KeyManagerFactory factory = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());

@@ -10,6 +10,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.BiFunction;
+import org.msight.api.Secret;
 
 /**
  * The settings of one http-uploader node, read from its block (defaults from the plugin's
@@ -18,7 +19,7 @@ import java.util.function.BiFunction;
  */
 record UploaderSettings(
         UploadTarget target,
-        Map<String, String> headers,
+        Map<String, Secret> headers,
         PartitionKeys.Mode partitionKeyMode,
         int shards,
         Duration startDelay,
@@ -49,8 +50,8 @@ record UploaderSettings(
                 TlsSettings.from(get(config, "tls", Config::getConfig)));
     }
 
-    private static Map<String, String> headers(Config config) {
-        Map<String, String> headers = new LinkedHashMap<>();
+    private static Map<String, Secret> headers(Config config) {
+        Map<String, Secret> headers = new LinkedHashMap<>();
         for (Map.Entry<String, ConfigValue> header : get(config, "headers", Config::getObject).entrySet()) {
             String name = header.getKey();
             ConfigValue value = header.getValue();
@@ -62,7 +63,7 @@ record UploaderSettings(
                 throw new IllegalArgumentException("headers." + name + ": must be a string, not "
                         + value.valueType().name().toLowerCase(Locale.ROOT));
             }
-            headers.put(name, String.valueOf(value.unwrapped()));
+            headers.put(name, Secret.of(String.valueOf(value.unwrapped())));
         }
         return Map.copyOf(headers);
     }

@@ -127,4 +127,18 @@ class UploaderSettingsTest {
     private static UploaderSettings settings(String hocon) {
         return UploaderSettings.from(TestNodeContext.of("http-uploader", hocon).config());
     }
+
+    @Test
+    void secretsAreSecretsSoTheSettingsPrintNone() {
+        UploaderSettings settings = UploaderSettings.from(TestNodeContext.of("http-uploader", """
+                url = "http://user:s3cret@127.0.0.1:8080/upload"
+                headers { Authorization = "Bearer t0ken", X-Site = lab }
+                tls { trust-store = /etc/trust.p12, trust-store-password = tpass, key-store = /etc/key.p12,
+                      key-store-password = kpass }
+                """).config());
+        assertThat(settings.toString())
+                .contains("http://***@127.0.0.1:8080/upload", "Authorization=***", "X-Site=***",
+                        "trustStorePassword=***", "keyStorePassword=***", "keyStore=/etc/key.p12")
+                .doesNotContain("s3cret", "dXNlcjpzM2NyZXQ", "t0ken", "tpass", "kpass");
+    }
 }

@@ -3,6 +3,7 @@ package org.msight.plugins.rtspreceiver;
 import com.typesafe.config.Config;
 import java.time.Duration;
 import java.util.Locale;
+import org.msight.api.Secrets;
 
 /**
  * The settings of one {@code rtsp-receiver} node, read from its block (defaults come from the
@@ -34,6 +35,16 @@ record ReceiverSettings(String url, String format, String rtspTransport, double 
                 config.getDouble("max-frame-rate"), config.getBoolean("loop"), config.getBoolean("realtime"),
                 config.getInt("threads"),
                 JpegLibrary.forSetting(config.getString("jpeg-encoder").trim()));
+    }
+
+    /** The settings as they may be logged: the URL's password masked. */
+    @Override
+    public String toString() {
+        return "ReceiverSettings[url=" + Secrets.redactUrl(url) + ", format=" + format + ", rtspTransport="
+                + rtspTransport + ", resizeRatio=" + resizeRatio + ", jpegQuality=" + jpegQuality + ", fullRange="
+                + fullRange + ", connectTimeout=" + connectTimeout + ", readTimeout=" + readTimeout
+                + ", maxFrameRate=" + maxFrameRate + ", loop=" + loop + ", realtime=" + realtime + ", threads=" + threads + ", jpegEncoder="
+                + jpegEncoder + "]";
     }
 
     /** Whether the url is an RTSP stream, which takes the transport and socket timeout options. */

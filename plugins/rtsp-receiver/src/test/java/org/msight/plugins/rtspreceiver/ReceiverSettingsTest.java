@@ -11,6 +11,7 @@ import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.msight.api.NodeKind;
 import org.msight.api.NodeProvider;
 import org.msight.api.Setting;
@@ -80,5 +81,14 @@ class ReceiverSettingsTest {
 
     private ReceiverSettings settings(String url) {
         return ReceiverSettings.from(ConfigFactory.parseString("url = \"" + url + "\"").withFallback(defaults));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"admin:s3cret", "john@corp.example:s3cret", "s3cret"})
+    void toStringMasksTheWholeUserInfo(String userInfo) {
+        ReceiverSettings settings = ReceiverSettings.from(ConfigFactory.parseString(
+                "url = \"rtsp://" + userInfo + "@127.0.0.1:8554/live\"").withFallback(defaults));
+        assertThat(settings.toString()).contains("url=rtsp://***@127.0.0.1:8554/live", "jpegQuality=")
+                .doesNotContain("s3cret");
     }
 }
