@@ -3,6 +3,7 @@ package org.msight.api;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
@@ -13,10 +14,14 @@ import java.security.cert.Certificate;
 import java.security.cert.CertificateException;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
+import java.security.spec.InvalidKeySpecException;
 import java.security.spec.PKCS8EncodedKeySpec;
 import java.util.Base64;
 import java.util.Collection;
 import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import javax.net.ssl.KeyManager;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
@@ -26,14 +31,20 @@ import javax.net.ssl.TrustManagerFactory;
 import javax.net.ssl.X509ExtendedTrustManager;
 
 /**
- * A TLS context from PEM files as MSight's settings name them ({@code *_TLS_CA_CERT_FILE},
+ * TLS from PEM files as MSight's settings name them ({@code *_TLS_CA_CERT_FILE},
  * {@code *_TLS_CERT_FILE}, {@code *_TLS_KEY_FILE}): a CA to trust, and a client certificate with
- * its key. For plugins that reach a server over TLS (the redis, nats and kafka buses), so none
- * carries its own PEM reader.
+ * its key. The one PEM reader of every plugin that reaches a server over TLS (the redis, nats and
+ * kafka buses, the http-uploader), so a key that works for one works for all: unencrypted
+ * PKCS#8 ({@code BEGIN PRIVATE KEY}: RSA, EC, Ed25519) or PKCS#1 ({@code BEGIN RSA PRIVATE KEY}).
  */
 public final class PemTls {
 
     private static final char[] NO_PASSWORD = new char[0];
+    private static final Pattern BLOCK = Pattern.compile(
+            "-----BEGIN ([A-Z ]+)-----\\s*([A-Za-z0-9+/=\\s]+?)\\s*-----END \\1-----");
+    /** DER of PKCS#8's algorithm identifier for RSA keys: SEQUENCE { OID 1.2.840.113549.1.1.1, NULL }. */
+    private static final byte[] RSA_ALGORITHM = {0x30, 0x0d, 0x06, 0x09, 0x2a, (byte) 0x86, 0x48, (byte) 0x86,
+        (byte) 0xf7, 0x0d, 0x01, 0x01, 0x01, 0x05, 0x00};
 
     private PemTls() {
     }
@@ -43,7 +54,7 @@ public final class PemTls {
      *
      * @param caCertFile CA certificates to trust, or {@code null} for the JVM's trust store
      * @param certFile client certificate chain, or {@code null} for none
-     * @param keyFile the client certificate's PKCS#8 private key (RSA, EC or Ed25519), or {@code null}
+     * @param keyFile the client certificate's private key, or {@code null}
      * @param settings the settings block, such as {@code msight.redis.tls}, for messages
      * @throws IllegalArgumentException naming the settings block, the file that cannot be used, and why
      */
@@ -60,35 +71,88 @@ public final class PemTls {
      * @see #context(Path, Path, Path, String)
      */
     public static SSLContext context(Path caCertFile, Path certFile, Path keyFile, boolean verify, String settings) {
+        if ((certFile == null) != (keyFile == null)) {
+            throw new IllegalArgumentException(settings + ": cert-file and key-file go together");
+        }
         try {
             TrustManager[] trust = verify ? null : new TrustManager[] {new AnyServer()};
             if (verify && caCertFile != null) {
-                KeyStore store = emptyStore();
-                int i = 0;
-                for (Certificate ca : certificates(caCertFile)) {
-                    store.setCertificateEntry("ca-" + i++, ca);
-                }
-                TrustManagerFactory factory = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-                factory.init(store);
-                trust = factory.getTrustManagers();
+                trust = trustManagers(read(caCertFile, PemTls::trustStore, settings));
             }
-            KeyManagerFactory keys = null;
-            if (certFile != null || keyFile != null) {
-                if (certFile == null || keyFile == null) {
-                    throw new IllegalArgumentException(settings + ": cert-file and key-file go together");
-                }
-                KeyStore store = emptyStore();
-                store.setKeyEntry("client", privateKey(keyFile), NO_PASSWORD,
-                        certificates(certFile).toArray(Certificate[]::new));
-                keys = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-                keys.init(store, NO_PASSWORD);
+            KeyManager[] keys = null;
+            if (certFile != null) {
+                PrivateKey key = read(keyFile, PemTls::privateKey, settings);
+                keys = read(certFile, path -> keyManagers(key, path), settings);
             }
             SSLContext context = SSLContext.getInstance("TLS");
-            context.init(keys == null ? null : keys.getKeyManagers(), trust, null);
+            context.init(keys, trust, null);
             return context;
-        } catch (GeneralSecurityException | IOException e) {
+        } catch (GeneralSecurityException e) {
             throw new IllegalArgumentException(settings + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * A trust store of every certificate in a PEM file.
+     *
+     * @throws IllegalArgumentException when the file holds no certificate
+     */
+    public static KeyStore trustStore(Path pem) throws IOException, GeneralSecurityException {
+        KeyStore store = emptyStore();
+        int i = 0;
+        for (Certificate ca : certificates(pem)) {
+            store.setCertificateEntry("ca-" + i++, ca);
+        }
+        return store;
+    }
+
+    /** The trust managers of a trust store, as {@link SSLContext#init} takes them. */
+    public static TrustManager[] trustManagers(KeyStore trusted) throws GeneralSecurityException {
+        TrustManagerFactory factory = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        factory.init(trusted);
+        return factory.getTrustManagers();
+    }
+
+    /**
+     * The key managers of a client certificate: {@code key} with the certificate chain of a PEM file.
+     *
+     * @throws IllegalArgumentException when the file holds no certificate
+     */
+    public static KeyManager[] keyManagers(PrivateKey key, Path certFile) throws IOException, GeneralSecurityException {
+        KeyStore store = emptyStore();
+        store.setKeyEntry("client", key, NO_PASSWORD, certificates(certFile).toArray(Certificate[]::new));
+        KeyManagerFactory factory = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+        factory.init(store, NO_PASSWORD);
+        return factory.getKeyManagers();
+    }
+
+    /**
+     * The unencrypted private key of a PEM file: PKCS#8 ({@code BEGIN PRIVATE KEY}) or PKCS#1
+     * ({@code BEGIN RSA PRIVATE KEY}); other blocks (certificates, EC parameters) may share the file.
+     *
+     * @throws IllegalArgumentException for an encrypted or other key, saying how to convert it
+     */
+    public static PrivateKey privateKey(Path pem) throws IOException, GeneralSecurityException {
+        Matcher block = BLOCK.matcher(Files.readString(pem, StandardCharsets.US_ASCII));
+        while (block.find()) {
+            byte[] der = Base64.getMimeDecoder().decode(block.group(2));
+            switch (block.group(1)) {
+                case "PRIVATE KEY":
+                    return pkcs8(der);
+                case "RSA PRIVATE KEY":
+                    return KeyFactory.getInstance("RSA").generatePrivate(new PKCS8EncodedKeySpec(
+                            tagged(0x30, concat(new byte[] {0x02, 0x01, 0x00}, RSA_ALGORITHM, tagged(0x04, der)))));
+                case "ENCRYPTED PRIVATE KEY":
+                    throw new IllegalArgumentException("the key is encrypted; give an unencrypted one"
+                            + " (openssl pkcs8 -topk8 -nocrypt -in key.pem -out key-plain.pem)");
+                case "EC PRIVATE KEY":
+                    throw new IllegalArgumentException("EC keys must be PKCS#8"
+                            + " (openssl pkcs8 -topk8 -nocrypt -in key.pem -out key-pkcs8.pem)");
+                default:
+                    // another block
+            }
+        }
+        throw new IllegalArgumentException("no PEM private key (-----BEGIN PRIVATE KEY-----) in it");
     }
 
     /**
@@ -104,8 +168,23 @@ public final class PemTls {
         return Optional.empty();
     }
 
+    /** Reads {@code file}; a failure names the settings block and the file. */
+    private static <T> T read(Path file, PemReader<T> reader, String settings) {
+        try {
+            return reader.read(file);
+        } catch (IOException | GeneralSecurityException | IllegalArgumentException e) {
+            String reason = e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
+            throw new IllegalArgumentException(settings + ": " + file + ": " + reason, e);
+        }
+    }
+
+    @FunctionalInterface
+    private interface PemReader<T> {
+        T read(Path file) throws IOException, GeneralSecurityException;
+    }
+
     private static KeyStore emptyStore() throws GeneralSecurityException, IOException {
-        KeyStore store = KeyStore.getInstance(KeyStore.getDefaultType());
+        KeyStore store = KeyStore.getInstance("PKCS12");
         store.load(null, null);
         return store;
     }
@@ -116,31 +195,51 @@ public final class PemTls {
             Collection<? extends Certificate> certificates = CertificateFactory.getInstance("X.509")
                     .generateCertificates(in);
             if (certificates.isEmpty()) {
-                throw new GeneralSecurityException(pem + " holds no certificate");
+                throw new IllegalArgumentException("no PEM certificate (-----BEGIN CERTIFICATE-----) in it");
             }
             return certificates;
         }
     }
 
-    /** A PKCS#8 key ({@code BEGIN PRIVATE KEY}), RSA or EC. */
-    private static PrivateKey privateKey(Path pem) throws GeneralSecurityException, IOException {
-        String text = Files.readString(pem);
-        int begin = text.indexOf("-----BEGIN PRIVATE KEY-----");
-        int end = text.indexOf("-----END PRIVATE KEY-----");
-        if (begin < 0 || end < begin) {
-            throw new GeneralSecurityException(pem + " is not a PKCS#8 PEM key (BEGIN PRIVATE KEY); convert it with"
-                    + " openssl pkcs8 -topk8 -nocrypt -in " + pem.getFileName() + " -out key.pem");
-        }
-        byte[] der = Base64.getMimeDecoder().decode(text.substring(begin + 27, end));
-        PKCS8EncodedKeySpec spec = new PKCS8EncodedKeySpec(der);
-        for (String algorithm : new String[] {"RSA", "EC", "Ed25519"}) {
+    private static PrivateKey pkcs8(byte[] der) throws GeneralSecurityException {
+        for (String algorithm : new String[] {"RSA", "EC", "Ed25519", "RSASSA-PSS"}) {
             try {
-                return KeyFactory.getInstance(algorithm).generatePrivate(spec);
-            } catch (GeneralSecurityException tryNext) {
+                return KeyFactory.getInstance(algorithm).generatePrivate(new PKCS8EncodedKeySpec(der));
+            } catch (InvalidKeySpecException tryNext) {
                 // another algorithm
             }
         }
-        throw new GeneralSecurityException(pem + ": unsupported key algorithm (use RSA or EC)");
+        throw new IllegalArgumentException("the PKCS#8 key is not an RSA, EC or Ed25519 key");
+    }
+
+    /** A DER element: tag, definite length, content. */
+    private static byte[] tagged(int tag, byte[] content) {
+        int length = content.length;
+        byte[] header;
+        if (length < 0x80) {
+            header = new byte[] {(byte) tag, (byte) length};
+        } else if (length < 0x100) {
+            header = new byte[] {(byte) tag, (byte) 0x81, (byte) length};
+        } else if (length < 0x10000) {
+            header = new byte[] {(byte) tag, (byte) 0x82, (byte) (length >> 8), (byte) length};
+        } else {
+            header = new byte[] {(byte) tag, (byte) 0x83, (byte) (length >> 16), (byte) (length >> 8), (byte) length};
+        }
+        return concat(header, content);
+    }
+
+    private static byte[] concat(byte[]... parts) {
+        int length = 0;
+        for (byte[] part : parts) {
+            length += part.length;
+        }
+        byte[] all = new byte[length];
+        int position = 0;
+        for (byte[] part : parts) {
+            System.arraycopy(part, 0, all, position, part.length);
+            position += part.length;
+        }
+        return all;
     }
 
     /**

@@ -48,12 +48,28 @@ public final class TestCertificates {
      *     server whose certificate does not name the host a client connects to
      */
     public Signed sign(String name, String subjectAltName) throws IOException, InterruptedException {
+        return sign(name, subjectAltName, "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1");
+    }
+
+    /**
+     * As {@link #sign}, with an RSA key written in PKCS#1 ({@code BEGIN RSA PRIVATE KEY}), as older
+     * tools make them.
+     */
+    public Signed signWithPkcs1RsaKey(String name, String subjectAltName) throws IOException, InterruptedException {
+        Signed signed = sign(name, subjectAltName, "-newkey", "rsa:2048");
+        run("rsa", "-in", signed.key().toString(), "-traditional", "-out", signed.key().toString());
+        return signed;
+    }
+
+    private Signed sign(String name, String subjectAltName, String... newKey) throws IOException, InterruptedException {
         Path key = dir.resolve(name + ".key");
         Path request = dir.resolve(name + ".csr");
         Path certificate = dir.resolve(name + ".pem");
         Path extensions = Files.writeString(dir.resolve(name + ".ext"), "subjectAltName=" + subjectAltName + "\n");
-        run("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-subj", "/CN=" + name,
-                "-keyout", key.toString(), "-out", request.toString());
+        List<String> arguments = new ArrayList<>(List.of("req"));
+        arguments.addAll(List.of(newKey));
+        arguments.addAll(List.of("-nodes", "-subj", "/CN=" + name, "-keyout", key.toString(), "-out", request.toString()));
+        run(arguments.toArray(String[]::new));
         run("x509", "-req", "-in", request.toString(), "-CA", ca.toString(), "-CAkey", caKey.toString(),
                 "-CAcreateserial", "-days", "2", "-extfile", extensions.toString(), "-out", certificate.toString());
         return new Signed(certificate, key);

@@ -12,7 +12,7 @@ import javax.net.ssl.KeyManager;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManager;
-import javax.net.ssl.TrustManagerFactory;
+import org.msight.api.PemTls;
 import org.msight.api.Secret;
 
 /**
@@ -88,30 +88,24 @@ record TlsSettings(String caFile, String trustStore, Secret trustStorePassword, 
     private TrustManager[] trustManagers() throws GeneralSecurityException {
         KeyStore trusted;
         if (!caFile.isEmpty()) {
-            trusted = read("tls.ca-file", caFile, PemFiles::trustStore);
+            trusted = read("tls.ca-file", caFile, PemTls::trustStore);
         } else if (!trustStore.isEmpty()) {
             trusted = read("tls.trust-store", trustStore, path -> KeyStore.getInstance(path.toFile(),
                     trustStorePassword.value().toCharArray()));
         } else {
             return null;
         }
-        TrustManagerFactory factory = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-        factory.init(trusted);
-        return factory.getTrustManagers();
+        return PemTls.trustManagers(trusted);
     }
 
     /** The key managers of the client certificate, which is set. */
     private KeyManager[] keyManagers() throws GeneralSecurityException {
-        KeyStore keys;
-        char[] password;
         if (!certFile.isEmpty()) {
-            password = PemFiles.NO_PASSWORD;
-            PrivateKey key = read("tls.key-file", keyFile, PemFiles::privateKey);
-            keys = read("tls.cert-file", certFile, path -> PemFiles.keyStore(key, PemFiles.certificates(path)));
-        } else {
-            password = keyStorePassword.value().toCharArray();
-            keys = read("tls.key-store", keyStore, path -> KeyStore.getInstance(path.toFile(), password));
+            PrivateKey key = read("tls.key-file", keyFile, PemTls::privateKey);
+            return read("tls.cert-file", certFile, path -> PemTls.keyManagers(key, path));
         }
+        char[] password = keyStorePassword.value().toCharArray();
+        KeyStore keys = read("tls.key-store", keyStore, path -> KeyStore.getInstance(path.toFile(), password));
         KeyManagerFactory factory = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
         factory.init(keys, password);
         return factory.getKeyManagers();

@@ -54,17 +54,30 @@ class RedisTlsTest {
     }
 
     @Test
-    void aKeyInAnotherFormatFailsTheStartNamingTheFileAndHowToConvertIt() throws Exception {
-        Path pkcs1 = java.nio.file.Files.writeString(dir.resolve("rsa.key"),
-                "-----BEGIN RSA PRIVATE KEY-----\nAAAA\n-----END RSA PRIVATE KEY-----\n");
+    void aPkcs1RsaKeyWorksAsItDoesForTheUploaderOneReaderForEveryPlugin() throws Exception {
+        TestCertificates certificates = new TestCertificates(dir);
+        TestCertificates.Signed rsa = certificates.signWithPkcs1RsaKey("rsa-client", "DNS:localhost");
+        assertThat(java.nio.file.Files.readString(rsa.key())).startsWith("-----BEGIN RSA PRIVATE KEY-----");
+        server = RedisTestServer.withTls(certificates.serverCert, certificates.serverKey, certificates.ca).start();
+        RedisSettings tls = settings(new RedisSettings.Tls(certificates.ca, rsa.cert(), rsa.key(), true));
+        try (Jedis jedis = tls.connect(tls.socketTimeout())) {
+            assertThat(jedis.ping()).isEqualTo("PONG");
+        }
+    }
+
+    @Test
+    void anEncryptedKeyFailsTheStartNamingTheFileAndHowToConvertIt() throws Exception {
+        Path encrypted = java.nio.file.Files.writeString(dir.resolve("encrypted.key"),
+                "-----BEGIN ENCRYPTED PRIVATE KEY-----\nAAAA\n-----END ENCRYPTED PRIVATE KEY-----\n");
         TestCertificates certificates = new TestCertificates(dir);
         server = RedisTestServer.withTls(certificates.serverCert, certificates.serverKey, certificates.ca).start();
-        RedisBus bus = new RedisBus(settings(new RedisSettings.Tls(certificates.ca, certificates.clientCert, pkcs1,
+        RedisBus bus = new RedisBus(settings(new RedisSettings.Tls(certificates.ca, certificates.clientCert, encrypted,
                 true)), org.msight.codec.MsightCodec.withBuiltInTypes(),
                 TestBusContext.of("redis", "").counter("reconnects"));
         try (bus) {
             assertThatThrownBy(bus::start).isInstanceOf(RedisAccessException.class)
-                    .hasMessageContaining("rsa.key is not a PKCS#8 PEM key").hasMessageContaining("openssl pkcs8 -topk8");
+                    .hasMessageContaining("msight.redis.tls: " + encrypted + ": the key is encrypted")
+                    .hasMessageContaining("openssl pkcs8 -topk8 -nocrypt");
         }
     }
 }
