@@ -83,7 +83,9 @@ final class SettingsCheck {
                     ? "missing required setting (" + setting.doc() + ")" : "missing, and no default (" + setting.doc() + ")");
             return;
         }
-        ConfigOrigin origin = effective.getValue(key).origin();
+        ConfigValue own = userBlock == null ? null : userBlock.get(key);
+        // a block merged with its defaults has lost the line the user wrote it on
+        ConfigOrigin origin = own != null ? own.origin() : effective.getValue(key).origin();
         if (!effective.hasPath(key)) {
             add(origin, blockOrigin, keyPath, "must not be null (" + setting.doc() + ")");
             return;
@@ -102,7 +104,6 @@ final class SettingsCheck {
             return;
         }
         if (!setting.settings().isEmpty()) {
-            ConfigValue own = userBlock == null ? null : userBlock.get(key);
             Config block = (Config) value;
             if (!check(keyPath, "block '" + key + "'", own instanceof ConfigObject object ? object : null, block,
                     own != null ? own.origin() : blockOrigin, setting.settings())) {
