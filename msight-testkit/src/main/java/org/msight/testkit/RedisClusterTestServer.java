@@ -10,7 +10,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A real Redis Cluster of the test's own: three {@link RedisTestServer}s in cluster mode on free
- * loopback ports, each in its own directory, joined with {@code redis-cli --cluster create} (three
+ * loopback ports (and free cluster bus ports), each in its own directory, joined with {@code redis-cli --cluster create} (three
  * masters, no replicas). {@link #start()} returns once every node says {@code cluster_state:ok}.
  */
 public final class RedisClusterTestServer implements AutoCloseable {
@@ -23,31 +23,40 @@ public final class RedisClusterTestServer implements AutoCloseable {
     /** Three nodes, not started. */
     public RedisClusterTestServer() {
         for (int i = 0; i < NODES; i++) {
-            nodes.add(new RedisTestServer(List.of("--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf",
-                    "--dir", directory().toString())));
+            // the bus port is free too: by default it is the port + 10000, past 65535 for a high free port
+            nodes.add(new RedisTestServer(List.of("--cluster-enabled", "yes", "--cluster-port",
+                    String.valueOf(FreePorts.next()), "--cluster-config-file", "nodes.conf", "--dir",
+                    directory().toString())));
         }
     }
 
-    /** Starts the nodes, joins them into a cluster and waits until it is ready. */
+    /** Starts the nodes, joins them into a cluster and waits until it is ready; stops them all on failure. */
     public RedisClusterTestServer start() {
-        nodes.forEach(RedisTestServer::start);
-        List<String> create = new ArrayList<>(List.of(cli.toString(), "--cluster", "create"));
-        ports().forEach(port -> create.add("127.0.0.1:" + port));
-        create.addAll(List.of("--cluster-replicas", "0", "--cluster-yes"));
-        String output = run(create);
-        for (int port : ports()) {
-            long deadline = System.nanoTime() + Waits.GENEROUS.toNanos();
-            while (!run(List.of(cli.toString(), "-p", String.valueOf(port), "cluster", "info"))
-                    .contains("cluster_state:ok")) {
-                if (System.nanoTime() > deadline) {
-                    close();
-                    throw new IllegalStateException("the cluster's node on port " + port + " is not ready within "
-                            + Waits.GENEROUS + ": " + output);
-                }
-                ServerProcesses.pause("redis cluster");
+        try {
+            nodes.forEach(RedisTestServer::start);
+            List<String> create = new ArrayList<>(List.of(cli.toString(), "--cluster", "create"));
+            ports().forEach(port -> create.add("127.0.0.1:" + port));
+            create.addAll(List.of("--cluster-replicas", "0", "--cluster-yes"));
+            String output = run(create);
+            for (int port : ports()) {
+                awaitClusterOk(port, output);
             }
+            return this;
+        } catch (RuntimeException e) {
+            close();
+            throw e;
         }
-        return this;
+    }
+
+    private void awaitClusterOk(int port, String createOutput) {
+        long deadline = System.nanoTime() + Waits.GENEROUS.toNanos();
+        while (!run(List.of(cli.toString(), "-p", String.valueOf(port), "cluster", "info")).contains("cluster_state:ok")) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("the cluster's node on port " + port + " is not ready within "
+                        + Waits.GENEROUS + ": " + createOutput);
+            }
+            ServerProcesses.pause("redis cluster");
+        }
     }
 
     /** The nodes' loopback ports, in the order they were created. */
