@@ -90,4 +90,21 @@ class BadInputIT {
                 "error: " + run + ":1: msight.registry.enabled: 'maybe' is not one of auto, true, false",
                 "error: " + run + ":3: nodes.dump.restart-backoff.initial: must be 1ms to 1h, not '-5s'");
     }
+
+    @Test
+    void aRedisClusterWithoutNodesIsRefusedByCheckAndByTheEnvironment() throws Exception {
+        String problem = "msight.redis.cluster: enabled needs at least one seed in nodes"
+                + " (MSIGHT_REDIS_MESSAGE_BROKER_CLUSTER_NODES), such as ['127.0.0.1:7000', '127.0.0.1:7001']";
+        Path cluster = Files.writeString(dir.resolve("cluster.conf"), """
+                msight {
+                  bus = redis
+                  redis.cluster.enabled = true
+                }
+                nodes { dump { type = image-dumper, subscribe-topic = t, folder = out } }
+                """);
+        assertThat(refused(env, "msight-run", "--check", cluster.toString()))
+                .contains("error: " + cluster + ":3: " + problem);
+        assertThat(refused(Map.of("MSIGHT_REDIS_MESSAGE_BROKER_USE_CLUSTER", "yes"), "msight", "status"))
+                .isEqualTo("error: the runtime's defaults and environment: " + problem + "\n");
+    }
 }

@@ -3,23 +3,32 @@ package org.msight.redis;
 import com.typesafe.config.Config;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import java.util.function.Consumer;
+import java.util.stream.Collectors;
 import javax.net.ssl.SSLParameters;
 import org.msight.api.PemTls;
 import org.msight.api.Setting;
 import org.msight.api.SettingType;
+import org.msight.api.bus.ServerList;
 import redis.clients.jedis.ClientSetInfoConfig;
+import redis.clients.jedis.ConnectionFactory;
 import redis.clients.jedis.DefaultJedisClientConfig;
 import redis.clients.jedis.HostAndPort;
 import redis.clients.jedis.Jedis;
+import redis.clients.jedis.JedisCluster;
+import redis.clients.jedis.UnifiedJedis;
 import redis.clients.jedis.exceptions.JedisException;
+import redis.clients.jedis.providers.PooledConnectionProvider;
 
 /**
  * How to reach Redis: the {@code msight.redis} block, whose defaults are MSight's
  * {@code MSIGHT_REDIS_MESSAGE_BROKER_*} environment variables. {@link #toString()} leaves the
- * password out.
+ * password out. With a Redis Cluster ({@code cluster.enabled}), host, port and unix socket give way
+ * to the cluster's seed nodes, and the database is 0, the only one a cluster has.
  *
  * @param username ACL user, or {@code null}
  * @param password password, or {@code null}; never logged
@@ -28,10 +37,11 @@ import redis.clients.jedis.exceptions.JedisException;
  * @param socketTimeout how long a command waits for its reply; the subscribing connection pings
  *     Redis this often and reconnects after two of them without a word
  * @param publishTimeout longest a publish waits before its message counts as lost
+ * @param clusterNodes seed nodes of a Redis Cluster, tried in order; empty for a single server
  */
 public record RedisSettings(String host, int port, Path unixSocket, int db, String username, String password, Tls tls,
         Duration connectTimeout, Duration socketTimeout, Duration publishTimeout, Duration backoffInitial,
-        Duration backoffMax) {
+        Duration backoffMax, List<HostAndPort> clusterNodes) {
 
     /**
      * TLS settings; files are PEM.
@@ -65,10 +75,32 @@ public record RedisSettings(String host, int port, Path unixSocket, int db, Stri
                     "time to wait for a reply; the subscriber pings this often and reconnects after two silent ones"),
             Setting.optional("publish-timeout", SettingType.DURATION,
                     "longest a publish may wait; past it the message counts as lost"),
-            Setting.backoff("reconnect-backoff", "wait between reconnection attempts, doubling"));
+            Setting.backoff("reconnect-backoff", "wait between reconnection attempts, doubling"),
+            Setting.block("cluster", "a Redis Cluster (MSIGHT_REDIS_MESSAGE_BROKER_USE_CLUSTER, ..._CLUSTER_NODES)",
+                    Setting.optional("enabled", SettingType.STRING, "connect to a Redis Cluster: true, 1 or yes"),
+                    Setting.optional("nodes", SettingType.STRING,
+                            "seed nodes, ['host:port', 'host:port'] or host:port,host:port; empty for none")
+                            .check("must be seed nodes such as ['127.0.0.1:7000', '127.0.0.1:7001']",
+                                    nodes -> ((String) nodes).isBlank() || !clusterNodes((String) nodes).isEmpty()))
+                    .check("enabled needs at least one seed in nodes (MSIGHT_REDIS_MESSAGE_BROKER_CLUSTER_NODES),"
+                            + " such as ['127.0.0.1:7000', '127.0.0.1:7001']", block -> {
+                                Config cluster = (Config) block;
+                                return !isTrue(cluster.getString("enabled")) || !cluster.getString("nodes").isBlank();
+                            }));
 
-    /** @throws IllegalArgumentException for a zero or negative timeout or backoff */
+    /**
+     * @throws IllegalArgumentException for a zero or negative timeout or backoff, or a cluster
+     *     with a unix socket or a database other than 0
+     */
     public RedisSettings {
+        clusterNodes = List.copyOf(clusterNodes);
+        if (!clusterNodes.isEmpty() && unixSocket != null) {
+            throw new IllegalArgumentException("cluster.enabled: a cluster is reached at its nodes, not over"
+                    + " unix-socket-path " + unixSocket + ": clear one of them");
+        }
+        if (!clusterNodes.isEmpty() && db != 0) {
+            throw new IllegalArgumentException("db: a Redis Cluster has only database 0, not " + db);
+        }
         for (Duration duration : new Duration[] {connectTimeout, socketTimeout, publishTimeout, backoffInitial,
                 backoffMax}) {
             if (duration.isZero() || duration.isNegative()) {
@@ -79,7 +111,7 @@ public record RedisSettings(String host, int port, Path unixSocket, int db, Stri
 
     /** Settings from a {@code msight.redis} block (resolved, with the reference defaults). */
     public static RedisSettings from(Config redis) {
-        Tls tls = TRUE.contains(redis.getString("tls.enabled").trim().toLowerCase(Locale.ROOT))
+        Tls tls = isTrue(redis.getString("tls.enabled"))
                 ? new Tls(path(redis, "tls.ca-cert-file"), path(redis, "tls.cert-file"), path(redis, "tls.key-file"),
                         redis.getBoolean("tls.verify-hostname"))
                 : null;
@@ -87,23 +119,112 @@ public record RedisSettings(String host, int port, Path unixSocket, int db, Stri
                 redis.getInt("db"),
                 text(redis, "username"), text(redis, "password"), tls, redis.getDuration("connect-timeout"),
                 redis.getDuration("socket-timeout"), redis.getDuration("publish-timeout"),
-                redis.getDuration("reconnect-backoff.initial"), redis.getDuration("reconnect-backoff.max"));
+                redis.getDuration("reconnect-backoff.initial"), redis.getDuration("reconnect-backoff.max"),
+                isTrue(redis.getString("cluster.enabled")) ? clusterNodes(redis.getString("cluster.nodes")) : List.of());
     }
 
-    /** {@code host:port}, or the unix socket's path, for messages. */
+    /**
+     * The nodes of a list such as {@code ['127.0.0.1:7000', '127.0.0.1:7001']} or
+     * {@code 127.0.0.1:7000,127.0.0.1:7001}.
+     *
+     * @throws IllegalArgumentException when the list cannot be read or a node is not {@code host:port}
+     */
+    public static List<HostAndPort> clusterNodes(String text) {
+        List<HostAndPort> nodes = new ArrayList<>();
+        for (String node : ServerList.parse(text)) {
+            int colon = node.lastIndexOf(':');
+            int port = colon > 0 && node.substring(colon + 1).matches("\\d{1,5}")
+                    ? Integer.parseInt(node.substring(colon + 1)) : 0;
+            if (port < 1 || port > 65535) {
+                throw new IllegalArgumentException("cluster node '" + node + "' is not host:port");
+            }
+            nodes.add(new HostAndPort(node.substring(0, colon), port));
+        }
+        return List.copyOf(nodes);
+    }
+
+    /** Whether this is a Redis Cluster. */
+    public boolean cluster() {
+        return !clusterNodes.isEmpty();
+    }
+
+    /** {@code host:port}, the unix socket's path, or the cluster's seed nodes, for messages. */
     public String address() {
+        if (cluster()) {
+            return "cluster " + clusterNodes.stream().map(HostAndPort::toString).collect(Collectors.joining(","));
+        }
         return unixSocket != null ? unixSocket.toString() : host + ":" + port;
     }
 
     /**
-     * A new connection, authenticated and on the configured database.
+     * A new connection to one server, authenticated and on the configured database: in a cluster,
+     * the first seed node that answers, for pub/sub (a message published on any node of a cluster
+     * reaches the subscribers of every node).
      *
      * @param replyTimeout how long commands on it wait for a reply
      * @throws JedisException when Redis is unreachable or refuses the credentials
-     *     ({@link RedisFailures#describe} says which, in one line)
+     *     ({@link RedisFailures#describe} says which, in one line); in a cluster, the failure of the
+     *     last seed node
      * @throws RedisAccessException when the TLS files cannot be used
      */
     public Jedis connect(Duration replyTimeout) {
+        DefaultJedisClientConfig config = clientConfig(replyTimeout);
+        if (unixSocket != null) {
+            return pinged(new Jedis(new UnixSockets(unixSocket), config), Jedis::ping);
+        }
+        if (!cluster()) {
+            return pinged(new Jedis(new HostAndPort(host, port), config), Jedis::ping);
+        }
+        RuntimeException failure = null;
+        for (HostAndPort node : clusterNodes) {
+            try {
+                return pinged(new Jedis(node, config), Jedis::ping);
+            } catch (RuntimeException e) {
+                if (RedisFailures.isCredentialProblem(e)) {
+                    throw e;
+                }
+                failure = e;
+            }
+        }
+        throw failure;
+    }
+
+    /**
+     * A new client for keys and scripts, authenticated: a {@link JedisCluster}, which sends each
+     * command to the node of its key's slot, or else a client of the one server, on the configured
+     * database.
+     *
+     * @param replyTimeout how long commands wait for a reply
+     * @throws JedisException when Redis is unreachable or refuses the credentials
+     * @throws RedisAccessException when the TLS files cannot be used
+     */
+    public UnifiedJedis client(Duration replyTimeout) {
+        DefaultJedisClientConfig config = clientConfig(replyTimeout);
+        if (cluster()) {
+            return pinged(new JedisCluster(Set.copyOf(clusterNodes), config), JedisCluster::ping);
+        }
+        return pinged(new UnifiedJedis(new PooledConnectionProvider(unixSocket != null
+                ? new ConnectionFactory(new UnixSockets(unixSocket), config)
+                : new ConnectionFactory(new HostAndPort(host, port), config))), UnifiedJedis::ping);
+    }
+
+    /** The client once it answers a PING: without a password, a server that wants one says so only then. */
+    private static <T extends AutoCloseable> T pinged(T client, Consumer<T> ping) {
+        try {
+            ping.accept(client);
+            return client;
+        } catch (RuntimeException e) {
+            try {
+                client.close();
+            } catch (Exception ignored) {
+                // failed already
+            }
+            throw e;
+        }
+    }
+
+    /** Credentials, TLS and timeouts, the same for every kind of connection. */
+    private DefaultJedisClientConfig clientConfig(Duration replyTimeout) {
         DefaultJedisClientConfig.Builder config = DefaultJedisClientConfig.builder()
                 .connectionTimeoutMillis(millis(connectTimeout))
                 .socketTimeoutMillis(millis(replyTimeout))
@@ -123,21 +244,17 @@ public record RedisSettings(String host, int port, Path unixSocket, int db, Stri
                 throw new RedisAccessException(e.getMessage());
             }
         }
-        Jedis jedis = unixSocket != null ? new Jedis(new UnixSockets(unixSocket), config.build())
-                : new Jedis(new HostAndPort(host, port), config.build());
-        try {
-            jedis.ping(); // without a password, a server that wants one says so only at the first command
-            return jedis;
-        } catch (RuntimeException e) {
-            jedis.close();
-            throw e;
-        }
+        return config.build();
     }
 
     @Override
     public String toString() {
         return "RedisSettings[" + address() + ", db " + db + (username == null ? "" : ", user " + username)
                 + (password == null ? "" : ", password set") + (tls == null ? "" : ", " + tls) + "]";
+    }
+
+    private static boolean isTrue(String value) {
+        return TRUE.contains(value.trim().toLowerCase(Locale.ROOT));
     }
 
     private static int millis(Duration duration) {

@@ -8,6 +8,7 @@ import com.typesafe.config.ConfigFactory;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
+import redis.clients.jedis.HostAndPort;
 
 class RedisSettingsTest {
 
@@ -46,5 +47,28 @@ class RedisSettingsTest {
     void aZeroTimeoutIsRefused() {
         assertThatThrownBy(() -> RedisSettings.from(block("socket-timeout = 0s"))).isInstanceOf(
                 IllegalArgumentException.class).hasMessage("timeouts and backoffs must be positive, got PT0S");
+    }
+
+    @Test
+    void clusterNodesAreReadAsMsightWritesThemAndTakeThePlaceOfHostAndPort() {
+        RedisSettings settings = RedisSettings.from(block("cluster { enabled = \"yes\", nodes = \"['127.0.0.1:7000',"
+                + " 'redis-b:7001']\" }"));
+        assertThat(settings.clusterNodes()).containsExactly(new HostAndPort("127.0.0.1", 7000),
+                new HostAndPort("redis-b", 7001));
+        assertThat(settings.address()).isEqualTo("cluster 127.0.0.1:7000,redis-b:7001");
+        assertThat(RedisSettings.from(block("cluster { enabled = \"1\", nodes = \"h1:1,h2:2\" }")).clusterNodes())
+                .containsExactly(new HostAndPort("h1", 1), new HostAndPort("h2", 2));
+        assertThat(RedisSettings.from(block("cluster.nodes = \"h1:1\"")).cluster()).as("not enabled").isFalse();
+        assertThatThrownBy(() -> RedisSettings.clusterNodes("['h1']")).hasMessage("cluster node 'h1' is not host:port");
+    }
+
+    @Test
+    void aClusterHasNeitherAUnixSocketNorADatabaseOtherThanZero() {
+        String cluster = "cluster { enabled = true, nodes = \"h1:7000\" }, ";
+        assertThatThrownBy(() -> RedisSettings.from(block(cluster + "db = 2"))).isInstanceOf(
+                IllegalArgumentException.class).hasMessage("db: a Redis Cluster has only database 0, not 2");
+        assertThatThrownBy(() -> RedisSettings.from(block(cluster + "unix-socket-path = /run/redis.sock")))
+                .hasMessage("cluster.enabled: a cluster is reached at its nodes, not over unix-socket-path"
+                        + " /run/redis.sock: clear one of them");
     }
 }

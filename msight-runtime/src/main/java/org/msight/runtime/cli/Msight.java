@@ -68,6 +68,9 @@ public final class Msight implements Callable<Integer> {
         } catch (PipelineConfigException e) {
             e.problems().forEach(p -> System.err.println("error: " + p));
             return PipelineCommand.USAGE;
+        } catch (IllegalArgumentException e) { // settings that contradict each other, such as a cluster on db 2
+            System.err.println("error: msight.redis: " + e.getMessage());
+            return PipelineCommand.USAGE;
         } catch (RedisAccessException e) {
             System.err.println("error: " + e.getMessage());
             return 1;

@@ -19,11 +19,10 @@ import org.msight.redis.RedisSettings;
 import org.msight.runtime.node.DaemonThreads;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import redis.clients.jedis.Jedis;
-import redis.clients.jedis.Pipeline;
+import redis.clients.jedis.PipelineBase;
 import redis.clients.jedis.Response;
-import redis.clients.jedis.params.ScanParams;
-import redis.clients.jedis.resps.ScanResult;
+import redis.clients.jedis.ScanIteration;
+import redis.clients.jedis.UnifiedJedis;
 
 /**
  * MSight's node registry in Redis, for the nodes of one process. It never harms another
@@ -49,7 +48,8 @@ import redis.clients.jedis.resps.ScanResult;
  *     the rest and stops.</li>
  * </ol>
  * {@link #nodes}, {@link #topics} and {@link #reset} serve {@code msight status} and
- * {@code msight reset-redis}.
+ * {@code msight reset-redis}. On a Redis Cluster each command goes to the node of its key's slot:
+ * every script touches its one key ({@code KEYS[1]}), and a pipeline is split by node.
  */
 public final class NodeRegistry implements AutoCloseable {
 
@@ -109,7 +109,7 @@ public final class NodeRegistry implements AutoCloseable {
     private final String instanceId = UUID.randomUUID().toString();
     private final Map<String, Registered> registered = new LinkedHashMap<>(); // guarded by this
     private final ScheduledExecutorService heartbeatThread;
-    private Jedis jedis; // guarded by this; null after a failure until the next use reconnects
+    private UnifiedJedis redis; // guarded by this; null after a failure until the next use reconnects
     private long lastBeat = System.nanoTime(); // of the last heartbeat that reached Redis
     private long failingSince = -1; // System.nanoTime() of the first failed heartbeat, -1 when fine
     private long lastCheck = System.nanoTime();
@@ -191,8 +191,7 @@ public final class NodeRegistry implements AutoCloseable {
             default -> { }
         }
         registered.put(node.name(), new Registered(entry, List.copyOf(topics), onHeartbeatError));
-        try {
-            Pipeline pipeline = connection().pipelined();
+        try (PipelineBase pipeline = connection().pipelined()) { // closing gives its connection back
             addMissingTopics(pipeline, topics);
             pipeline.sync();
         } catch (RuntimeException e) {
@@ -253,7 +252,7 @@ public final class NodeRegistry implements AutoCloseable {
         }
     }
 
-    private boolean writeIfOurs(Jedis redis, String name, String json) {
+    private boolean writeIfOurs(UnifiedJedis redis, String name, String json) {
         return Long.valueOf(1).equals(redis.eval(WRITE_IF_OURS, List.of(NODES), List.of(name, instanceId, json)));
     }
 
@@ -289,20 +288,20 @@ public final class NodeRegistry implements AutoCloseable {
         return entries;
     }
 
-    /** Deletes every key matching {@code MSIGHT*}, as {@code msight_reset_redis} does; returns how many. */
+    /**
+     * Deletes every key matching {@code MSIGHT*}, as {@code msight_reset_redis} does, on every
+     * master of a cluster; returns how many.
+     */
     public synchronized long reset() {
         try {
-            Jedis redis = connection();
+            UnifiedJedis client = connection();
             long deleted = 0;
-            ScanParams match = new ScanParams().match("MSIGHT*").count(500);
-            String cursor = ScanParams.SCAN_POINTER_START;
-            do {
-                ScanResult<String> page = redis.scan(cursor, match);
-                if (!page.getResult().isEmpty()) {
-                    deleted += redis.del(page.getResult().toArray(String[]::new));
+            ScanIteration scan = client.scanIteration(500, "MSIGHT*");
+            while (!scan.isIterationCompleted()) {
+                for (String key : scan.nextBatch().getResult()) {
+                    deleted += client.del(key); // one by one: in a cluster, keys of one node may be in several slots
                 }
-                cursor = page.getCursor();
-            } while (!cursor.equals(ScanParams.SCAN_POINTER_START));
+            }
             return deleted;
         } catch (RuntimeException e) {
             throw failure(e);
@@ -326,9 +325,8 @@ public final class NodeRegistry implements AutoCloseable {
         if (registered.isEmpty()) {
             return;
         }
-        try {
+        try (PipelineBase pipeline = connection().pipelined()) {
             double now = Metadata.now();
-            Pipeline pipeline = connection().pipelined();
             Map<Registered, Response<Object>> writes = new LinkedHashMap<>();
             for (Registered node : registered.values()) {
                 if (!node.lost) {
@@ -392,22 +390,22 @@ public final class NodeRegistry implements AutoCloseable {
         }
     }
 
-    private static void addMissingTopics(Pipeline pipeline, List<TopicRecord> topics) {
+    private static void addMissingTopics(PipelineBase pipeline, List<TopicRecord> topics) {
         for (TopicRecord topic : topics) {
             pipeline.hsetnx(TOPICS, topic.name(), RegistryJson.write(topic));
         }
     }
 
     /** The connection, made anew after a failure. */
-    private Jedis connection() {
-        if (jedis == null) {
+    private UnifiedJedis connection() {
+        if (redis == null) {
             try {
-                jedis = settings.connect(settings.socketTimeout());
+                redis = settings.client(settings.socketTimeout());
             } catch (RuntimeException e) {
                 throw new RedisAccessException(RedisFailures.describe(settings, e));
             }
         }
-        return jedis;
+        return redis;
     }
 
     private RedisAccessException failure(RuntimeException e) {
@@ -417,13 +415,13 @@ public final class NodeRegistry implements AutoCloseable {
     }
 
     private void dropConnection() {
-        if (jedis != null) {
+        if (redis != null) {
             try {
-                jedis.close();
+                redis.close();
             } catch (RuntimeException ignored) {
                 // gone already
             }
-            jedis = null;
+            redis = null;
         }
     }
 

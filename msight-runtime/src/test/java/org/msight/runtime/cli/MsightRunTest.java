@@ -3,8 +3,6 @@ package org.msight.runtime.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -13,6 +11,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.msight.runtime.Pipeline;
 import org.msight.runtime.PipelineFactory;
 import org.msight.runtime.TestPipelines;
+import org.msight.runtime.cli.Commands.Result;
 import org.msight.runtime.http.HttpEndpoint;
 import org.msight.runtime.http.PipelineStatus;
 import org.msight.testkit.FreePorts;
@@ -22,23 +21,8 @@ class MsightRunTest {
     @TempDir
     Path dir;
 
-    private record Result(int exitCode, String out, String err) {
-    }
-
     private static Result run(String... args) {
-        PrintStream out = System.out;
-        PrintStream err = System.err;
-        ByteArrayOutputStream outBytes = new ByteArrayOutputStream();
-        ByteArrayOutputStream errBytes = new ByteArrayOutputStream();
-        try {
-            System.setOut(new PrintStream(outBytes, true, StandardCharsets.UTF_8));
-            System.setErr(new PrintStream(errBytes, true, StandardCharsets.UTF_8));
-            int code = MsightRun.commandLine(new MsightRun()).execute(args);
-            return new Result(code, outBytes.toString(StandardCharsets.UTF_8), errBytes.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(out);
-            System.setErr(err);
-        }
+        return Commands.run(new MsightRun(), args);
     }
 
     @Test

@@ -129,10 +129,10 @@ class BadPipelineFilesTest {
                         + " stop-when-sources-finish, logging, http, redis, registry, node-defaults",
                 at(3) + "msight.redis.prot: unknown setting of block 'redis' (did you mean 'port'?); it takes: host,"
                         + " port, unix-socket-path, db, username, password, tls, connect-timeout, socket-timeout, publish-timeout,"
-                        + " reconnect-backoff",
+                        + " reconnect-backoff, cluster",
                 at(3) + "msight.redis.pasword: unknown setting of block 'redis' (did you mean 'password'?); it takes:"
                         + " host, port, unix-socket-path, db, username, password, tls, connect-timeout, socket-timeout, publish-timeout,"
-                        + " reconnect-backoff",
+                        + " reconnect-backoff, cluster",
                 at(4) + "msight.registry.hartbeat: unknown setting of block 'registry' (did you mean 'heartbeat'?);"
                         + " it takes: enabled, replace, heartbeat",
                 at(7) + "nodes.src.restart-backoff.intial: unknown setting of block 'restart-backoff'"
@@ -192,5 +192,18 @@ class BadPipelineFilesTest {
     void aSecretIsNeverShown() throws Exception {
         assertThat(refused("msight.redis.password = [s3cr3t]\nnodes {\n" + SOURCE + "}\n}\n")).containsExactly(
                 at(1) + "msight.redis.password: must be a string, not ***");
+    }
+
+    @Test
+    void aRedisClusterWithoutNodesOrWithWhatAClusterCannotHave() throws Exception {
+        assertThat(refused("msight {\n  redis.cluster {\n    enabled = yes\n  }\n}\nnodes {\n" + SOURCE + "}\n}\n"))
+                .containsExactly(at(2) + "msight.redis.cluster: enabled needs at least one seed in nodes"
+                        + " (MSIGHT_REDIS_MESSAGE_BROKER_CLUSTER_NODES), such as ['127.0.0.1:7000', '127.0.0.1:7001']");
+        assertThat(refused("msight.redis.cluster { enabled = true, nodes = \"['h1:7000', 'h2']\" }\nnodes {\n"
+                + SOURCE + "}\n}\n")).containsExactly(at(1) + "msight.redis.cluster.nodes: must be seed nodes such as"
+                        + " ['127.0.0.1:7000', '127.0.0.1:7001'], not '['h1:7000', 'h2']'");
+        assertThat(refused("msight {\n  registry.enabled = true\n  redis { db = 1, cluster { enabled = true,"
+                + " nodes = \"h1:7000\" } }\n}\nnodes {\n" + SOURCE + "}\n}\n")).containsExactly("error: " + file()
+                        + ": msight.redis: db: a Redis Cluster has only database 0, not 1");
     }
 }

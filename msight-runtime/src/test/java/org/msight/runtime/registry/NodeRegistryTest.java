@@ -21,18 +21,18 @@ import org.msight.redis.RedisSettings;
 import org.msight.redis.RedisTests;
 import org.msight.runtime.registry.HeartbeatSettings.ActionOnError;
 import org.msight.testkit.LogCapture;
-import org.msight.testkit.LogCapture;
 import org.msight.testkit.RedisTestServer;
 import redis.clients.jedis.Jedis;
+import redis.clients.jedis.commands.HashCommands;
 
 class NodeRegistryTest {
 
-    private static final HeartbeatSettings QUICK = new HeartbeatSettings(Duration.ofMillis(100),
+    static final HeartbeatSettings QUICK = new HeartbeatSettings(Duration.ofMillis(100),
             Duration.ofSeconds(5), Duration.ofMillis(100), Duration.ofSeconds(2), ActionOnError.STOP);
-    private static final NodeRecord RTSP = NodeRecord.of("rtsp_node", "edge-01", "rtsp_topic", null, "RTSPSourceNode");
-    private static final NodeRecord HTTP = NodeRecord.of("http_uploader_node", "edge-01", null, "rtsp_topic",
+    static final NodeRecord RTSP = NodeRecord.of("rtsp_node", "edge-01", "rtsp_topic", null, "RTSPSourceNode");
+    static final NodeRecord HTTP = NodeRecord.of("http_uploader_node", "edge-01", null, "rtsp_topic",
             "HttpSinkNode");
-    private static final List<TopicRecord> RTSP_TOPICS = List.of(new TopicRecord("rtsp_topic", "camera frames",
+    static final List<TopicRecord> RTSP_TOPICS = List.of(new TopicRecord("rtsp_topic", "camera frames",
             ImageData.TAG));
     /** As MSight's json.dumps writes it, with this runtime's two fields after MSight's. */
     private static final String NODE_JSON = "\\{\"name\": \"rtsp_node\", \"device\": \"edge-01\", "
@@ -43,7 +43,7 @@ class NodeRegistryTest {
      * A Python MSight uploader's entry, byte for byte as MSight's register() writes it: its heartbeat
      * is minutes old because an idle MSight sink never refreshes it, and it is live.
      */
-    private static final String PYTHON_UPLOADER = "{\"name\": \"http_uploader_node\", \"device\": \"edge-01\", "
+    static final String PYTHON_UPLOADER = "{\"name\": \"http_uploader_node\", \"device\": \"edge-01\", "
             + "\"publish_topic\": null, \"subscribe_topic\": \"rtsp_topic\", \"type\": \"HttpSinkNode\", "
             + "\"last_heartbeat\": " + (Metadata.now() - 300) + ", \"status\": \"RUNNING\"}";
     /** The topic a Python subscriber registers when it is missing. */
@@ -83,7 +83,7 @@ class NodeRegistryTest {
         return log;
     }
 
-    private static void ignore(String error) {
+    static void ignore(String error) {
     }
 
     /** MSight's monitor rule for the Python node: its own field must be there, or it kills itself. */
@@ -91,10 +91,8 @@ class NodeRegistryTest {
         assertThat(raw.hget(NodeRegistry.NODES, "http_uploader_node")).isEqualTo(PYTHON_UPLOADER);
     }
 
-    @Test
-    void entriesAreMsightsBytesAndTheHeartbeatAdvances() {
-        NodeRegistry registry = open(QUICK);
-        double before = Metadata.now();
+    /** Registers {@link #RTSP} and sets it running, checking its entry and topic are MSight's bytes. */
+    static void registerAndRunRtsp(NodeRegistry registry, HashCommands raw) {
         registry.register(RTSP, RTSP_TOPICS, NodeRegistryTest::ignore);
         assertThat(raw.hget(NodeRegistry.NODES, "rtsp_node")).matches(String.format(NODE_JSON, "REGISTERED"));
         assertThat(raw.hget(NodeRegistry.TOPICS, "rtsp_topic")).isEqualTo("{\"name\": \"rtsp_topic\", "
@@ -102,6 +100,13 @@ class NodeRegistryTest {
 
         registry.status("rtsp_node", NodeStatus.RUNNING);
         assertThat(raw.hget(NodeRegistry.NODES, "rtsp_node")).matches(String.format(NODE_JSON, "RUNNING"));
+    }
+
+    @Test
+    void entriesAreMsightsBytesAndTheHeartbeatAdvances() {
+        NodeRegistry registry = open(QUICK);
+        double before = Metadata.now();
+        registerAndRunRtsp(registry, raw);
         NodeRecord first = registry.nodes().get(0);
         assertThat(first.lastHeartbeat()).isGreaterThanOrEqualTo(before);
         await("the heartbeat to advance", () -> registry.nodes().get(0).lastHeartbeat() > first.lastHeartbeat());

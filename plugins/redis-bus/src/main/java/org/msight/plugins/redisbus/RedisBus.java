@@ -18,7 +18,9 @@ import org.msight.redis.RedisSettings;
  * publishes for every node of the process; another, on its own thread, subscribes to every topic
  * with a receiver. Both reconnect with backoff and resubscribe by themselves; what is published
  * while Redis is away is lost (pub/sub keeps nothing): {@link #publish} says so. Every subscriber
- * gets every message: Redis pub/sub has no groups.
+ * gets every message: Redis pub/sub has no groups. On a Redis Cluster each connection is to one
+ * node, the first seed that answers (a cluster carries every message to every node, whatever the
+ * state of its slots), and moves to the next one that answers when its node dies.
  */
 public final class RedisBus implements Bus {
 

@@ -3,6 +3,10 @@ package org.msight.plugins.redisbus;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+import static org.msight.plugins.redisbus.BusTests.TOPIC;
+import static org.msight.plugins.redisbus.BusTests.closeAll;
+import static org.msight.plugins.redisbus.BusTests.image;
+import static org.msight.plugins.redisbus.BusTests.publishUntilReceived;
 import static org.msight.redis.RedisTests.await;
 import static org.msight.redis.RedisTests.settings;
 
@@ -22,7 +26,6 @@ import org.msight.api.bus.Receiver;
 import org.msight.api.bus.Subscription;
 import org.msight.api.data.ImageData;
 import org.msight.api.data.MalformedDataException;
-import org.msight.api.data.Metadata;
 import org.msight.api.data.SensorData;
 import org.msight.codec.MsightCodec;
 import org.msight.testkit.TestBusContext;
@@ -37,8 +40,6 @@ import redis.clients.jedis.Jedis;
 
 class RedisBusTest {
 
-    private static final String TOPIC = "rtsp_topic";
-
     private final MsightCodec codec = MsightCodec.withBuiltInTypes();
     private final Counter reconnects = TestBusContext.of("redis", "").counter("reconnects");
     private RedisTestServer server;
@@ -49,20 +50,7 @@ class RedisBusTest {
 
     @AfterEach
     void tearDown() {
-        for (AutoCloseable closeable : new AutoCloseable[] {publisher, subscriber, proxy, server, log}) {
-            try {
-                if (closeable != null) {
-                    closeable.close();
-                }
-            } catch (Exception ignored) {
-                // best effort
-            }
-        }
-    }
-
-    private static ImageData image(int n) {
-        return ImageData.jpeg(new Metadata("rtsp_sensor", 1700000000 + n, 1700000000.5 + n, 1000 + n, "edge-01"),
-                new byte[] {(byte) 0xff, (byte) 0xd8, (byte) n}, 8, 16);
+        closeAll(publisher, subscriber, proxy, server, log);
     }
 
     /** Two buses, as in two processes: one publishing, one subscribed with the returned inbox. */
@@ -94,24 +82,6 @@ class RedisBusTest {
         try (Jedis raw = settings.connect(settings.socketTimeout())) {
             await("the subscriber to subscribe", () -> raw.pubsubNumSub(TOPIC).get(TOPIC) == 1L);
         }
-    }
-
-    /** Publishes again and again (what is published before a resubscription is lost) until one arrives. */
-    private void publishUntilReceived(Inbox inbox, SensorData data) {
-        await("a message to get through", () -> {
-            publisher.publish(TOPIC, data);
-            try {
-                for (Delivery next = inbox.poll(50, TimeUnit.MILLISECONDS); next != null; next = inbox.poll(0,
-                        TimeUnit.MILLISECONDS)) {
-                    if (next.data().metadata().frameId() == data.metadata().frameId()) {
-                        return true;
-                    }
-                }
-                return false;
-            } catch (InterruptedException e) {
-                throw new IllegalStateException(e);
-            }
-        });
     }
 
     /** How many PINGs Redis has answered, from its command statistics. */
@@ -220,7 +190,7 @@ class RedisBusTest {
                 + " messages are published and its pub/sub output buffer passes client-output-buffer-limit (pubsub:"
                 + " 32mb, or 8mb for 60 s, by default); the messages in that buffer are lost. Raise the limit on the"
                 + " Redis server, or lighten what the subscribing nodes decode; reconnecting");
-        publishUntilReceived(inbox, image(17));
+        publishUntilReceived(publisher, inbox, image(17));
         assertThat(log.messages()).as("one line a minute at most, and no outage")
                 .filteredOn(m -> m.contains("closed this subscriber")).hasSize(1);
         assertThat(log.messages()).noneMatch(m -> m.startsWith("Redis unreachable") || m.contains("restored"));
@@ -239,7 +209,7 @@ class RedisBusTest {
         assertThat(inbox.poll(Waits.GENEROUS.toSeconds(), TimeUnit.SECONDS)).isNotNull();
 
         proxy.silenceOpenConnections();
-        publishUntilReceived(inbox, image(12));
+        publishUntilReceived(publisher, inbox, image(12));
         assertThat(proxy.connections()).isEqualTo(connected + 1);
         assertThat(log.messages()).anyMatch(m -> m.startsWith("Redis at 127.0.0.1:" + proxy.port()
                 + " stopped answering (nothing for ") && m.endsWith(" ms); retrying"))
@@ -253,7 +223,7 @@ class RedisBusTest {
         // a pub/sub message whose payload claims 2 GiB: Jedis allocates that before reading it
         proxy.sendToClients("*3\r\n$7\r\nmessage\r\n$10\r\nrtsp_topic\r\n$2147483647\r\n"
                 .getBytes(StandardCharsets.US_ASCII));
-        publishUntilReceived(inbox, image(13));
+        publishUntilReceived(publisher, inbox, image(13));
         assertThat(proxy.connections()).isEqualTo(connected + 1);
         assertThat(log.messages()).contains("Redis subscriber failed; reconnecting");
     }
@@ -276,7 +246,7 @@ class RedisBusTest {
 
         server.start();
         awaitSubscribed(settings);
-        publishUntilReceived(inbox, image(5));
+        publishUntilReceived(publisher, inbox, image(5));
         // once per outage and bus; this test runs two buses, as two processes would
         assertThat(log.messages()).filteredOn(m -> m.startsWith("Redis unreachable at 127.0.0.1:" + server.port()))
                 .hasSize(2).allMatch(m -> m.endsWith("; retrying"));
@@ -299,7 +269,7 @@ class RedisBusTest {
         Inbox late = new Inbox(10);
         subscriber.subscribe(new Subscription(TOPIC, "uploader", Optional.empty(), late));
         awaitSubscribed(settings);
-        publishUntilReceived(late, image(8));
+        publishUntilReceived(publisher, late, image(8));
     }
 
     @Test

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -31,7 +32,7 @@ class RedisTlsTest {
 
     private RedisSettings settings(RedisSettings.Tls tls) {
         return new RedisSettings("127.0.0.1", server.port(), null, 0, null, null, tls, Duration.ofSeconds(2),
-                Duration.ofSeconds(2), Duration.ofMillis(300), Duration.ofMillis(50), Duration.ofMillis(300));
+                Duration.ofSeconds(2), Duration.ofMillis(300), Duration.ofMillis(50), Duration.ofMillis(300), List.of());
     }
 
     @Test

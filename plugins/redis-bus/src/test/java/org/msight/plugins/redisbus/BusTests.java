@@ -1,0 +1,56 @@
+package org.msight.plugins.redisbus;
+
+import static org.msight.redis.RedisTests.await;
+
+import java.util.concurrent.TimeUnit;
+import org.msight.api.bus.Delivery;
+import org.msight.api.data.ImageData;
+import org.msight.api.data.Metadata;
+import org.msight.api.data.SensorData;
+import org.msight.runtime.bus.Inbox;
+
+/** What the redis bus's tests share. */
+final class BusTests {
+
+    static final String TOPIC = "rtsp_topic";
+
+    private BusTests() {
+    }
+
+    /** A small frame whose frame id is {@code 1000 + n}. */
+    static ImageData image(int n) {
+        return ImageData.jpeg(new Metadata("rtsp_sensor", 1700000000 + n, 1700000000.5 + n, 1000 + n, "edge-01"),
+                new byte[] {(byte) 0xff, (byte) 0xd8, (byte) n}, 8, 16);
+    }
+
+    /** Publishes again and again (what is published before a resubscription is lost) until one arrives. */
+    static void publishUntilReceived(RedisBus publisher, Inbox inbox, SensorData data) {
+        await("a message to get through", () -> {
+            publisher.publish(TOPIC, data);
+            try {
+                for (Delivery next = inbox.poll(50, TimeUnit.MILLISECONDS); next != null; next = inbox.poll(0,
+                        TimeUnit.MILLISECONDS)) {
+                    if (next.data().metadata().frameId() == data.metadata().frameId()) {
+                        return true;
+                    }
+                }
+                return false;
+            } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+    }
+
+    /** Closes each of {@code closeables} that is there, whatever the others do. */
+    static void closeAll(AutoCloseable... closeables) {
+        for (AutoCloseable closeable : closeables) {
+            try {
+                if (closeable != null) {
+                    closeable.close();
+                }
+            } catch (Exception ignored) {
+                // best effort
+            }
+        }
+    }
+}
