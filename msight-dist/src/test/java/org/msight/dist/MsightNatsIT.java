@@ -112,8 +112,8 @@ class MsightNatsIT {
             }
 
             nats.stop();
-            rtsp.awaitOutput("NATS connection to " + nats.url() + " lost; reconnecting", STARTUP);
-            http.awaitOutput("NATS connection to " + nats.url() + " lost; reconnecting", STARTUP);
+            rtsp.awaitOutput("NATS connection to " + nats.url() + " lost (messages published meanwhile are lost); retrying", STARTUP);
+            http.awaitOutput("NATS connection to " + nats.url() + " lost (messages published meanwhile are lost); retrying", STARTUP);
             nats.start();
             int before = server.uploads().size();
             await().atMost(STARTUP).until(() -> server.uploads().size() >= before + 3);

@@ -37,7 +37,7 @@ public final class KafkaBusProvider implements BusProvider {
                         Setting.optional("enabled", SettingType.STRING, "connect with TLS: true, 1 or yes"),
                         Setting.optional("ca-cert-file", SettingType.STRING, "PEM CA; empty for the JVM's trust store"),
                         Setting.optional("cert-file", SettingType.STRING, "PEM client certificate; empty for none"),
-                        Setting.optional("key-file", SettingType.STRING, "its PKCS#8 PEM key; empty for none"),
+                        Setting.optional("key-file", SettingType.STRING, "its PEM key (PKCS#8, or PKCS#1 RSA); empty for none"),
                         Setting.optional("verify", SettingType.STRING,
                                 "check the brokers' certificates; false trusts any (true, 1 or yes)"),
                         Setting.optional("check-hostname", SettingType.STRING,

@@ -14,6 +14,7 @@ import org.apache.kafka.common.Metric;
 import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.msight.api.Counter;
+import org.msight.api.OutageLog;
 import org.msight.api.data.MsightFormats;
 import org.msight.api.data.SensorData;
 import org.slf4j.Logger;
@@ -34,7 +35,8 @@ final class KafkaPublisher implements AutoCloseable {
     private final KafkaSettings settings;
     private final MsightFormats formats;
     private final Logger log;
-    private final Outage outage;
+    private final String side;
+    private final OutageLog outage;
     private final Counter lost;
     private final Counter tooLarge;
     private final Set<String> tooLargeLogged = ConcurrentHashMap.newKeySet();
@@ -54,7 +56,8 @@ final class KafkaPublisher implements AutoCloseable {
         this.log = log;
         this.lost = lost;
         this.tooLarge = tooLarge;
-        this.outage = new Outage(log, "Publishing to Kafka at " + settings.describe(), reconnects);
+        this.side = "Publishing to Kafka at " + settings.describe();
+        this.outage = new OutageLog(log, side + " works again", reconnects);
     }
 
     /** Creates the producer; it connects in the background. */
@@ -124,7 +127,7 @@ final class KafkaPublisher implements AutoCloseable {
     }
 
     private void full() {
-        outage.down("its buffer of " + settings.bufferSize() + " bytes is full: the brokers are away or slower than"
+        outage.down(side + " fails: its buffer of " + settings.bufferSize() + " bytes is full: the brokers are away or slower than"
                 + " the sources; messages are lost until they catch up");
     }
 
@@ -141,7 +144,7 @@ final class KafkaPublisher implements AutoCloseable {
             }
         } else {
             lost.increment();
-            outage.down(Failures.describe(settings, failure));
+            outage.down(side + " fails: " + Failures.describe(settings, failure));
         }
     }
 

@@ -21,6 +21,7 @@ import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.msight.api.Backoff;
 import org.msight.api.Counter;
+import org.msight.api.OutageLog;
 import org.msight.api.bus.Delivery;
 import org.msight.api.bus.Receiver;
 import org.msight.api.bus.Subscription;
@@ -45,7 +46,8 @@ final class KafkaSubscriber implements AutoCloseable {
     private final String groupId;
     private final MsightFormats formats;
     private final Logger log;
-    private final Outage outage;
+    private final String side;
+    private final OutageLog outage;
     private final Map<TopicPartition, PartitionOffsets> offsets = new ConcurrentHashMap<>();
     private final ArrayDeque<ConsumerRecord<byte[], byte[]>> fetched = new ArrayDeque<>();
     private final Backoff backoff = new Backoff(Duration.ofMillis(100), Duration.ofSeconds(5));
@@ -61,7 +63,8 @@ final class KafkaSubscriber implements AutoCloseable {
         this.groupId = subscription.group().orElse(subscription.nodeName() + "_group");
         this.formats = formats;
         this.log = log;
-        this.outage = new Outage(log, "Consuming topic '" + subscription.topic() + "' in group '" + groupId + "'", reconnects);
+        this.side = "Consuming topic '" + subscription.topic() + "' in group '" + groupId + "'";
+        this.outage = new OutageLog(log, side + " works again", reconnects);
     }
 
     /** Creates the consumer and starts its thread; it joins the group in the background. */
@@ -87,7 +90,7 @@ final class KafkaSubscriber implements AutoCloseable {
                 } catch (WakeupException e) {
                     // close() wakes the poll
                 } catch (KafkaException e) {
-                    outage.down(Failures.describe(settings, e));
+                    outage.down(side + " fails: " + Failures.describe(settings, e));
                     sleep(backoff.next());
                 }
             }
@@ -168,7 +171,7 @@ final class KafkaSubscriber implements AutoCloseable {
                 if (failure == null) {
                     committed(committing);
                 } else {
-                    outage.down("committing offsets: " + Failures.describe(settings, failure));
+                    outage.down(side + " fails: committing offsets: " + Failures.describe(settings, failure));
                 }
             });
         }
@@ -230,7 +233,7 @@ final class KafkaSubscriber implements AutoCloseable {
                     // published after this line is consumed, even by a new group starting at latest
                     consumer.position(partition, settings.connectTimeout());
                 } catch (KafkaException e) {
-                    outage.down("finding where partition " + partition.partition() + " starts: "
+                    outage.down(side + " fails: finding where partition " + partition.partition() + " starts: "
                             + Failures.describe(settings, e)); // the next fetch finds it
                 }
             }

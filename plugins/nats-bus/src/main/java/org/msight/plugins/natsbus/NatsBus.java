@@ -14,6 +14,7 @@ import java.util.Optional;
 import java.util.concurrent.TimeoutException;
 import javax.net.ssl.SSLException;
 import org.msight.api.Counter;
+import org.msight.api.OutageLog;
 import org.msight.api.PemTls;
 import org.msight.api.Setting;
 import org.msight.api.bus.Bus;
@@ -39,20 +40,19 @@ public final class NatsBus implements Bus {
     private final NatsSettings settings;
     private final MsightFormats formats;
     private final Logger log;
-    private final Counter reconnects;
+    private final OutageLog outages;
     private final Counter tooLarge;
     private final List<Subscription> subscriptions = new ArrayList<>();
     private final Errors errors = new Errors();
     private volatile Connection connection;
     private JetStreamTopics jetStream;
-    private long disconnectedAt = -1; // guarded by this
     private long lastTooLargeLog; // guarded by this
 
     NatsBus(NatsSettings settings, BusContext context) {
         this.settings = settings;
         this.formats = context.formats();
         this.log = context.logger();
-        this.reconnects = context.counter("reconnects");
+        this.outages = new OutageLog(log, "NATS connection restored", context.counter("reconnects"));
         this.tooLarge = context.counter("too-large");
     }
 
@@ -146,15 +146,10 @@ public final class NatsBus implements Bus {
     }
 
     private synchronized void connectionEvent(Connection source, ConnectionListener.Events event) {
-        if (event == ConnectionListener.Events.DISCONNECTED && disconnectedAt < 0 && connection != null) {
-            disconnectedAt = System.nanoTime();
-            log.warn("NATS connection to {} lost; reconnecting (messages published meanwhile are lost)",
-                    settings.address());
-        } else if (event == ConnectionListener.Events.RECONNECTED && disconnectedAt >= 0) {
-            reconnects.increment();
-            log.info("NATS connection restored after {} s", String.format(Locale.ROOT, "%.1f",
-                    (System.nanoTime() - disconnectedAt) / 1e9));
-            disconnectedAt = -1;
+        if (event == ConnectionListener.Events.DISCONNECTED && connection != null) {
+            outages.down("NATS connection to " + settings.address() + " lost (messages published meanwhile are lost)");
+        } else if (event == ConnectionListener.Events.RECONNECTED) {
+            outages.up();
         }
     }
 

@@ -46,7 +46,7 @@ record NatsSettings(List<String> servers, String username, String password, Stri
                     Setting.optional("enabled", SettingType.STRING, "connect with TLS: true, 1 or yes"),
                     Setting.optional("ca-cert-file", SettingType.STRING, "PEM CA; empty for the JVM's trust store"),
                     Setting.optional("cert-file", SettingType.STRING, "PEM client certificate; empty for none"),
-                    Setting.optional("key-file", SettingType.STRING, "its PKCS#8 PEM key; empty for none")),
+                    Setting.optional("key-file", SettingType.STRING, "its PEM key (PKCS#8, or PKCS#1 RSA); empty for none")),
             Setting.optional("connect-timeout", SettingType.DURATION,
                     "time to connect; a server unreachable at start is an error"),
             Setting.optional("reconnect-wait", SettingType.DURATION, "wait between reconnection attempts"),

@@ -174,7 +174,7 @@ class NatsBusTest {
                 && subscriberContext.count("reconnects") == 1);
         for (TestBusContext context : List.of(publisherContext, subscriberContext)) {
             assertThat(context.log().messages(Level.WARN)).filteredOn(m -> m.startsWith("NATS connection to"))
-                    .singleElement().asString().endsWith("lost; reconnecting (messages published meanwhile are lost)");
+                    .singleElement().asString().endsWith("lost (messages published meanwhile are lost); retrying");
             assertThat(context.log().messages(Level.INFO)).filteredOn(m -> m.startsWith("NATS connection restored"))
                     .singleElement().asString().matches("NATS connection restored after [0-9.]+ s");
         }

@@ -1,8 +1,9 @@
 package org.msight.plugins.redisbus;
 
 import java.util.List;
-import org.msight.api.Setting;
 import org.msight.api.Counter;
+import org.msight.api.OutageLog;
+import org.msight.api.Setting;
 import org.msight.api.bus.Bus;
 import org.msight.api.bus.BusContext;
 import org.msight.api.bus.BusProvider;
@@ -11,6 +12,7 @@ import org.msight.api.data.MsightFormats;
 import org.msight.api.data.SensorData;
 import org.msight.redis.RedisAccessException;
 import org.msight.redis.RedisSettings;
+import org.slf4j.LoggerFactory;
 
 /**
  * Topics on Redis pub/sub in MSight's wire format ({@code PUBLISH <topic> <MessagePack map>}), so
@@ -32,7 +34,7 @@ public final class RedisBus implements Bus {
      * @param reconnects counts the Redis outages that ended (the bus's {@code reconnects})
      */
     public RedisBus(RedisSettings settings, MsightFormats formats, Counter reconnects) {
-        Outages outages = new Outages(reconnects);
+        OutageLog outages = new OutageLog(LoggerFactory.getLogger(RedisBus.class), "Redis connection restored", reconnects);
         this.publisher = new RedisPublisher(settings, formats, outages);
         this.subscriber = new RedisSubscriber(settings, formats, outages);
     }

@@ -5,9 +5,10 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
+import org.msight.api.Backoff;
+import org.msight.api.OutageLog;
 import org.msight.api.data.MsightFormats;
 import org.msight.api.data.SensorData;
-import org.msight.api.Backoff;
 import org.msight.redis.RedisAccessException;
 import org.msight.redis.RedisFailures;
 import org.msight.redis.RedisSettings;
@@ -24,7 +25,7 @@ final class RedisPublisher implements AutoCloseable {
 
     private final RedisSettings settings;
     private final MsightFormats formats;
-    private final Outages outages;
+    private final OutageLog outages;
     private final ReentrantLock lock = new ReentrantLock();
     private final ScheduledExecutorService reconnector;
     private final Backoff backoff;
@@ -32,7 +33,7 @@ final class RedisPublisher implements AutoCloseable {
     private volatile boolean connected;
     private volatile boolean closed;
 
-    RedisPublisher(RedisSettings settings, MsightFormats formats, Outages outages) {
+    RedisPublisher(RedisSettings settings, MsightFormats formats, OutageLog outages) {
         this.settings = settings;
         this.formats = formats;
         this.outages = outages;

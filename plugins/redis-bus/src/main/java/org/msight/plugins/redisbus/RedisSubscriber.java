@@ -9,10 +9,11 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import org.msight.api.Backoff;
+import org.msight.api.OutageLog;
 import org.msight.api.bus.Delivery;
 import org.msight.api.bus.Receiver;
 import org.msight.api.data.MsightFormats;
-import org.msight.api.Backoff;
 import org.msight.redis.RedisFailures;
 import org.msight.redis.RedisSettings;
 import org.slf4j.Logger;
@@ -41,7 +42,7 @@ final class RedisSubscriber implements AutoCloseable {
 
     private final RedisSettings settings;
     private final MsightFormats formats;
-    private final Outages outages;
+    private final OutageLog outages;
     private final Map<String, List<Receiver>> receivers = new ConcurrentHashMap<>();
     private final ScheduledExecutorService keepAlive;
     private final Object lifecycle = new Object();
@@ -53,7 +54,7 @@ final class RedisSubscriber implements AutoCloseable {
     private long slowClosings; // since the last line about them
     private long lastSlowClosingLogNanos = System.nanoTime() - SLOW_CLOSING_LOG_INTERVAL_NANOS;
 
-    RedisSubscriber(RedisSettings settings, MsightFormats formats, Outages outages) {
+    RedisSubscriber(RedisSettings settings, MsightFormats formats, OutageLog outages) {
         this.settings = settings;
         this.formats = formats;
         this.outages = outages;

@@ -1,0 +1,71 @@
+package org.msight.api;
+
+import java.util.HashSet;
+import java.util.Locale;
+import java.util.Set;
+import org.slf4j.Logger;
+
+/**
+ * The outages of a connection, or of connections that share one (a bus's publisher and
+ * subscriber): one warning when an outage starts, with why, and one line when it ends, with how
+ * long it lasted, however many retries it took; every outage that ended is counted. The one way
+ * buses and the runtime log a server that goes away and comes back.
+ *
+ * <pre>{@code
+ * OutageLog outages = new OutageLog(log, "Redis connection restored", reconnects);
+ * outages.down("publisher", "Redis unreachable at 127.0.0.1:6379 (Connection refused)");
+ * // WARN  Redis unreachable at 127.0.0.1:6379 (Connection refused); retrying
+ * outages.up("publisher");
+ * // INFO  Redis connection restored after 4.2 s
+ * }</pre>
+ */
+public final class OutageLog {
+
+    private static final String ONLY = "";
+
+    private final Logger log;
+    private final String restored;
+    private final Counter ended;
+    private final Set<String> down = new HashSet<>();
+    private long since;
+
+    /**
+     * @param restored the start of the line an outage's end logs, completed with {@code after <s> s}
+     * @param ended counts the outages that ended (a bus's reconnects)
+     */
+    public OutageLog(Logger log, String restored, Counter ended) {
+        this.log = log;
+        this.restored = restored;
+        this.ended = ended;
+    }
+
+    /** Notes that the connection failed; logs {@code <reason>; retrying} when that starts an outage. */
+    public void down(String reason) {
+        down(ONLY, reason);
+    }
+
+    /** Notes that the connection works; logs the outage's end and duration when one ends. */
+    public void up() {
+        up(ONLY);
+    }
+
+    /**
+     * Notes that connection {@code part} failed; logs {@code <reason>; retrying} when no other
+     * part was down already.
+     */
+    public synchronized void down(String part, String reason) {
+        if (down.isEmpty()) {
+            since = System.nanoTime();
+            log.warn("{}; retrying", reason);
+        }
+        down.add(part);
+    }
+
+    /** Notes that connection {@code part} works; the outage ends when no part is down any more. */
+    public synchronized void up(String part) {
+        if (down.remove(part) && down.isEmpty()) {
+            ended.increment();
+            log.info("{} after {} s", restored, String.format(Locale.ROOT, "%.1f", (System.nanoTime() - since) / 1e9));
+        }
+    }
+}

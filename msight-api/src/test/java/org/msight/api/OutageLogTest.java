@@ -1,0 +1,73 @@
+package org.msight.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.lang.reflect.Proxy;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+import org.slf4j.Logger;
+import org.slf4j.helpers.MessageFormatter;
+
+class OutageLogTest {
+
+    private final List<String> lines = new ArrayList<>();
+    private final AtomicLong ended = new AtomicLong();
+    private final Counter reconnects = new Counter() {
+        @Override
+        public void increment(long amount) {
+            ended.addAndGet(amount);
+        }
+
+        @Override
+        public long count() {
+            return ended.get();
+        }
+    };
+
+    /** A logger that keeps {@code LEVEL message} lines of its warn and info calls. */
+    private Logger recording() {
+        return (Logger) Proxy.newProxyInstance(Logger.class.getClassLoader(), new Class<?>[] {Logger.class},
+                (proxy, method, args) -> {
+                    if ((method.getName().equals("warn") || method.getName().equals("info")) && args.length >= 1) {
+                        Object[] rest = args.length == 1 ? new Object[0]
+                                : args.length == 2 && args[1] instanceof Object[] array ? array
+                                : java.util.Arrays.copyOfRange(args, 1, args.length);
+                        lines.add(method.getName().toUpperCase() + " "
+                                + MessageFormatter.arrayFormat((String) args[0], rest).getMessage());
+                    }
+                    return method.getReturnType() == boolean.class ? true : null;
+                });
+    }
+
+    @Test
+    void anOutageOfSeveralConnectionsIsOneWarningAndOneLineWithItsDurationAndCountsOnce() {
+        OutageLog outages = new OutageLog(recording(), "Redis connection restored", reconnects);
+        outages.up("publisher"); // not down: nothing
+        outages.down("publisher", "Redis unreachable at 127.0.0.1:6379 (Connection refused)");
+        outages.down("subscriber", "Redis unreachable at 127.0.0.1:6379 (Connection refused)");
+        outages.down("publisher", "still refused");
+        outages.up("publisher");
+        assertThat(reconnects.count()).as("the subscriber is still down").isZero();
+        outages.up("subscriber");
+        outages.up("subscriber");
+
+        assertThat(lines).hasSize(2);
+        assertThat(lines.get(0)).isEqualTo("WARN Redis unreachable at 127.0.0.1:6379 (Connection refused); retrying");
+        assertThat(lines.get(1)).matches("INFO Redis connection restored after [0-9]+\\.[0-9] s");
+        assertThat(reconnects.count()).isOne();
+    }
+
+    @Test
+    void oneConnectionsOutagesAreEachCounted() {
+        OutageLog outages = new OutageLog(recording(), "Publishing to Kafka works again", reconnects);
+        for (int outage = 0; outage < 2; outage++) {
+            outages.down("broker away");
+            outages.up();
+        }
+        assertThat(lines).hasSize(4).filteredOn(line -> line.startsWith("WARN"))
+                .containsExactly("WARN broker away; retrying", "WARN broker away; retrying");
+        assertThat(reconnects.count()).isEqualTo(2);
+    }
+}
