@@ -18,6 +18,7 @@ import java.util.function.Function;
 import java.util.function.LongConsumer;
 import org.msight.api.AsyncSinkNode;
 import org.msight.api.Counter;
+import org.msight.api.DaemonThreads;
 import org.msight.api.RetriableException;
 import org.msight.api.RetryAfterException;
 import org.msight.api.data.MalformedDataException;
@@ -76,11 +77,7 @@ public final class AsyncDelivery {
         this.formats = formats;
         this.log = log;
         this.slots = new Semaphore(settings.maxInFlight());
-        this.timer = new ScheduledThreadPoolExecutor(1, task -> {
-            Thread thread = new Thread(task, "node-" + nodeName + "-delivery");
-            thread.setDaemon(true);
-            return thread;
-        });
+        this.timer = new ScheduledThreadPoolExecutor(1, DaemonThreads.factory("node-" + nodeName + "-delivery"));
         timer.setRemoveOnCancelPolicy(true);
         this.delivered = delivered;
         this.attemptTimes = attemptTimes;

@@ -7,6 +7,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import org.msight.api.DaemonThreads;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -14,6 +14,7 @@ import org.apache.kafka.common.Metric;
 import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.msight.api.Counter;
+import org.msight.api.DaemonThreads;
 import org.msight.api.OutageLog;
 import org.msight.api.data.MsightFormats;
 import org.msight.api.data.SensorData;
@@ -69,9 +70,7 @@ final class KafkaPublisher implements AutoCloseable {
                 .map(java.util.Map.Entry::getValue).findFirst()
                 .orElseThrow(() -> new IllegalStateException("the Kafka producer has no buffer-available-bytes"));
         producer = created;
-        sender = new Thread(() -> sendQueued(created), "msight-kafka-producer");
-        sender.setDaemon(true);
-        sender.start();
+        sender = DaemonThreads.start("msight-kafka-producer", () -> sendQueued(created));
     }
 
     private void sendQueued(Producer<byte[], byte[]> producer) {

@@ -21,6 +21,7 @@ import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.msight.api.Backoff;
 import org.msight.api.Counter;
+import org.msight.api.DaemonThreads;
 import org.msight.api.OutageLog;
 import org.msight.api.bus.Delivery;
 import org.msight.api.bus.Receiver;
@@ -71,9 +72,7 @@ final class KafkaSubscriber implements AutoCloseable {
     void start(String clientId) {
         consumer = new KafkaConsumer<>(settings.consumerProperties(clientId, groupId), new ByteArrayDeserializer(),
                 new ByteArrayDeserializer());
-        thread = new Thread(this::run, "msight-kafka-" + subscription.nodeName() + "-" + subscription.topic());
-        thread.setDaemon(true);
-        thread.start();
+        thread = DaemonThreads.start("msight-kafka-" + subscription.nodeName() + "-" + subscription.topic(), this::run);
     }
 
     private void run() {

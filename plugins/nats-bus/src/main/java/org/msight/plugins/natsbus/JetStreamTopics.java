@@ -18,6 +18,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.msight.api.Backoff;
+import org.msight.api.DaemonThreads;
 import org.msight.api.bus.Delivery;
 import org.msight.api.bus.Receiver;
 import org.msight.api.bus.Subscription;
@@ -72,10 +73,8 @@ final class JetStreamTopics implements AutoCloseable {
                     .build();
             JetStreamSubscription pull = jetStream.subscribe(subscription.topic(),
                     PullSubscribeOptions.builder().configuration(consumer).build());
-            Thread fetcher = new Thread(() -> fetch(pull, subscription), "msight-nats-fetch-" + subscription.nodeName());
-            fetcher.setDaemon(true);
-            fetchers.add(fetcher);
-            fetcher.start();
+            fetchers.add(DaemonThreads.start("msight-nats-fetch-" + subscription.nodeName(),
+                    () -> fetch(pull, subscription)));
         } catch (IOException | JetStreamApiException e) {
             throw new IllegalStateException("JetStream on topic '" + subscription.topic() + "': " + e.getMessage(), e);
         }

@@ -1,11 +1,11 @@
 package org.msight.plugins.redisbus;
 
 import java.nio.charset.StandardCharsets;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 import org.msight.api.Backoff;
+import org.msight.api.DaemonThreads;
 import org.msight.api.OutageLog;
 import org.msight.api.data.MsightFormats;
 import org.msight.api.data.SensorData;
@@ -38,11 +38,7 @@ final class RedisPublisher implements AutoCloseable {
         this.formats = formats;
         this.outages = outages;
         this.backoff = new Backoff(settings.backoffInitial(), settings.backoffMax());
-        this.reconnector = Executors.newSingleThreadScheduledExecutor(runnable -> {
-            Thread thread = new Thread(runnable, "msight-redis-reconnect");
-            thread.setDaemon(true);
-            return thread;
-        });
+        this.reconnector = DaemonThreads.scheduler("msight-redis-reconnect");
     }
 
     /**

@@ -6,10 +6,10 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.msight.api.Backoff;
+import org.msight.api.DaemonThreads;
 import org.msight.api.OutageLog;
 import org.msight.api.bus.Delivery;
 import org.msight.api.bus.Receiver;
@@ -58,11 +58,7 @@ final class RedisSubscriber implements AutoCloseable {
         this.settings = settings;
         this.formats = formats;
         this.outages = outages;
-        this.keepAlive = Executors.newSingleThreadScheduledExecutor(runnable -> {
-            Thread thread = new Thread(runnable, "msight-redis-keepalive");
-            thread.setDaemon(true);
-            return thread;
-        });
+        this.keepAlive = DaemonThreads.scheduler("msight-redis-keepalive");
     }
 
     /** Adds a receiver; a new topic is subscribed at once when the connection is up. */
@@ -87,9 +83,7 @@ final class RedisSubscriber implements AutoCloseable {
     private void launchIfStarted() {
         synchronized (lifecycle) {
             if (started && thread == null && !closed && !receivers.isEmpty()) {
-                thread = new Thread(this::run, "msight-redis-subscriber");
-                thread.setDaemon(true);
-                thread.start();
+                thread = DaemonThreads.start("msight-redis-subscriber", this::run);
                 long interval = settings.socketTimeout().toNanos();
                 keepAlive.scheduleAtFixedRate(this::keepAlive, interval, interval, TimeUnit.NANOSECONDS);
             }
