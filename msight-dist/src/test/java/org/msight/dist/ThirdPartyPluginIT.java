@@ -268,7 +268,8 @@ class ThirdPartyPluginIT {
             assertThat(plugins.awaitExit(Waits.GENEROUS)).isZero();
             assertThat(plugins.output()).contains("example-relay (bus): a queue and a thread",
                     "plugin: " + pluginDir.resolve("relay.jar"), "redis (bus)", "nats (bus)", "memory (bus)",
-                    "  greeting = hello    string\n      said at start");
+                    "  greeting = hello    string\n      said at start")
+                    .containsOnlyOnce("example-relay (bus)").containsOnlyOnce("redis (bus)").containsOnlyOnce("memory (bus)");
         }
     }
 

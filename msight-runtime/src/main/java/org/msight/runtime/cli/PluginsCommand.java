@@ -96,15 +96,6 @@ final class PluginsCommand implements Callable<Integer> {
                 out.append('\n');
             }
         }
-        if (typeName == null) {
-            for (BusType bus : plugins.busTypes().values()) {
-                out.append(bus.name()).append(" (bus): ").append(bus.provider().description()).append('\n');
-                out.append("  plugin: ").append(bus.plugin()).append(", version ").append(bus.version())
-                        .append("; settings in msight.").append(bus.name()).append(" { }\n");
-                appendSettings(out, bus.provider().settings(), bus.defaults(), "");
-                out.append('\n');
-            }
-        }
         out.append("Every node block also takes (defaults in msight.node-defaults):\n");
         appendSettings(out, commonSettings(), commonDefaults, "");
         List<String> asynchronous = types.stream().filter(t -> t.provider().asynchronous()).map(NodeType::name).toList();

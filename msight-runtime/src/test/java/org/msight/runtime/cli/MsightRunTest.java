@@ -160,6 +160,7 @@ class MsightRunTest {
                         + " oldest is dropped (sinks and processors) (must be 1 to 100000)\n")
                 .contains("  restart-backoff.initial = 200ms    duration\n");
         assertThat(result.out().lines().filter(l -> l.startsWith("  gap"))).hasSize(1);
+        assertThat(result.out()).containsOnlyOnce("memory (bus): ").containsOnlyOnce("test-sequence (source): ");
         assertThat(result.out().lines().mapToInt(String::length).max().orElseThrow()).isLessThan(140);
     }
 
