@@ -6,7 +6,9 @@
 # p99 as issue 13 measured it (2.3-2.6 ms at 100-300/s; MSight is not installed here), and the
 # uploader's CPU per upload in the first 10 s at 30/s (warm-up) with and without class data sharing.
 #   bench/latency/run.sh [seconds per rate, default 30] [rates, default "100 300"]
-#   Environment: SKIP_BUILD=1 uses target/msight as it is; DIST=folder uses that distribution instead.
+#   Environment: SKIP_BUILD=1 uses target/msight as it is; DIST=folder uses that distribution instead;
+#   WARMUP=seconds at 100/s before the measured rates (default 60: the JIT compiler is still busy
+#   for about a minute; the warm-up table below measures the first seconds on their own).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
@@ -55,7 +57,7 @@ echo
 echo "| rate /s | uploads | p50 ms | p99 ms | max ms | MSight p99 ms (issue 13) | uploader CPU us/upload |"
 echo "|---|---|---|---|---|---|---|"
 start_uploader
-publish 100 5 >/dev/null   # warm-up
+publish 100 "${WARMUP:-60}" >/dev/null   # warm-up
 for rate in $rates; do
   stats mark >/dev/null
   before=$(cpu_ticks "$uploader")
