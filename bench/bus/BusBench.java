@@ -40,7 +40,17 @@ public final class BusBench {
 
     private static final int SIZE = 110 * 1024;
 
-    public static void main(String[] args) throws Exception {
+    public static void main(String[] args) {
+        try {
+            run(args);
+        } catch (Throwable e) { // the other side must not wait for a count file that never comes
+            e.printStackTrace();
+            System.exit(1);
+        }
+        System.exit(0);
+    }
+
+    private static void run(String[] args) throws Exception {
         String mode = args[0];
         String busName = args[1];
         TestBusContext context = TestBusContext.of(busName, args[2]);
@@ -63,7 +73,6 @@ public final class BusBench {
             }
         }
         bus.close();
-        System.exit(0);
     }
 
     private static BusProvider provider(String name) {
@@ -168,12 +177,10 @@ public final class BusBench {
 
         void awaitAll() throws Exception {
             Path published = dir.resolve("published");
-            long deadline = Long.MAX_VALUE;
+            long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5); // the publisher never wrote its count
             while (System.nanoTime() < deadline) {
                 if (Files.exists(published)) {
-                    if (deadline == Long.MAX_VALUE) {
-                        deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-                    }
+                    deadline = Math.min(deadline, System.nanoTime() + TimeUnit.SECONDS.toNanos(10));
                     if (received.get() >= Integer.parseInt(Files.readString(published).trim())) {
                         break;
                     }

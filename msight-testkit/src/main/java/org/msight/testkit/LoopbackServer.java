@@ -63,6 +63,23 @@ abstract class LoopbackServer implements AutoCloseable {
         process = null;
     }
 
+    /** Freezes the server (SIGSTOP): connections stay open, nothing is read or answered. */
+    public synchronized void freeze() {
+        ServerProcesses.signal(running(), "STOP");
+    }
+
+    /** Lets a frozen server go on (SIGCONT). */
+    public synchronized void thaw() {
+        ServerProcesses.signal(running(), "CONT");
+    }
+
+    private Process running() {
+        if (process == null) {
+            throw new IllegalStateException(name + " is not running");
+        }
+        return process;
+    }
+
     /** The loopback port, the same across restarts. */
     public int port() {
         return port;

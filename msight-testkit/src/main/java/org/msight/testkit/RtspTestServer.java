@@ -133,17 +133,7 @@ public final class RtspTestServer implements AutoCloseable {
         if (process == null) {
             throw new IllegalStateException("the RTSP test server is not running");
         }
-        try {
-            String kill = Tools.require("kill", "procps").toString();
-            int exit = new ProcessBuilder(kill, "-" + signal, Long.toString(process.pid())).start().waitFor();
-            if (exit != 0) {
-                throw new IllegalStateException("kill -" + signal + " failed with code " + exit);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        ServerProcesses.signal(process, signal);
     }
 
     /** The server script, extracted once, after checking that Python and GStreamer are installed. */

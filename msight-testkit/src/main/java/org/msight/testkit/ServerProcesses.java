@@ -1,6 +1,7 @@
 package org.msight.testkit;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
@@ -21,6 +22,21 @@ final class ServerProcesses {
                 }
             }
             process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Sends {@code signal} ({@code STOP}, {@code CONT}) to {@code process}. */
+    static void signal(Process process, String signal) {
+        try {
+            String kill = Tools.require("kill", "procps").toString();
+            int exit = new ProcessBuilder(kill, "-" + signal, Long.toString(process.pid())).start().waitFor();
+            if (exit != 0) {
+                throw new IllegalStateException("kill -" + signal + " failed with code " + exit);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

@@ -4,6 +4,7 @@ import io.nats.client.Connection;
 import io.nats.client.ConnectionListener;
 import io.nats.client.Dispatcher;
 import io.nats.client.ErrorListener;
+import io.nats.client.Message;
 import io.nats.client.Nats;
 import java.io.IOException;
 import java.time.Duration;
@@ -14,6 +15,7 @@ import java.util.Optional;
 import java.util.concurrent.TimeoutException;
 import javax.net.ssl.SSLException;
 import org.msight.api.Counter;
+import org.msight.api.LogSafe;
 import org.msight.api.OutageLog;
 import org.msight.api.PemTls;
 import org.msight.api.Setting;
@@ -42,11 +44,13 @@ public final class NatsBus implements Bus {
     private final Logger log;
     private final OutageLog outages;
     private final Counter tooLarge;
+    private final Counter discarded;
     private final List<Subscription> subscriptions = new ArrayList<>();
     private final Errors errors = new Errors();
     private volatile Connection connection;
     private JetStreamTopics jetStream;
     private long lastTooLargeLog; // guarded by this
+    private long lastDiscardedLog; // guarded by this
 
     NatsBus(NatsSettings settings, BusContext context) {
         this.settings = settings;
@@ -54,6 +58,7 @@ public final class NatsBus implements Bus {
         this.log = context.logger();
         this.outages = new OutageLog(log, "NATS connection restored", context.counter("reconnects"));
         this.tooLarge = context.counter("too-large");
+        this.discarded = context.counter("discarded");
     }
 
     @Override
@@ -134,6 +139,18 @@ public final class NatsBus implements Bus {
         }
     }
 
+    /** A publish the client dropped: its queue of messages to write was full (the server slow or stalled). */
+    private synchronized void discarded(String topic) {
+        discarded.increment();
+        long now = System.nanoTime();
+        if (discarded.count() == 1 || now - lastDiscardedLog >= Duration.ofMinutes(1).toNanos()) {
+            lastDiscardedLog = now;
+            log.warn("NATS at {} takes messages slower than they are published: a message on topic '{}' was"
+                    + " discarded ({} so far), {} were waiting to be written (max-pending-messages)",
+                    settings.address(), LogSafe.text(topic), discarded.count(), settings.maxPendingMessages());
+        }
+    }
+
     private synchronized void tooLarge(String topic, int size, long limit) {
         tooLarge.increment();
         long now = System.nanoTime();
@@ -209,6 +226,11 @@ public final class NatsBus implements Bus {
         public void exceptionOccurred(Connection source, Exception exception) {
             last = exception;
             log.debug("NATS client: {}", exception.toString());
+        }
+
+        @Override
+        public void messageDiscarded(Connection source, Message message) {
+            discarded(message.getSubject());
         }
     }
 

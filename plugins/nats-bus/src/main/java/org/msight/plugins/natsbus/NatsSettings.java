@@ -29,7 +29,7 @@ import io.nats.client.Options;
  */
 record NatsSettings(List<String> servers, String username, String password, String token, String nkeySeed,
         Path userCredentials, boolean tls, Path caCertFile, Path certFile, Path keyFile, Duration connectTimeout,
-        Duration reconnectWait, boolean jetStream, Duration maxAge, Duration ackWait) {
+        Duration reconnectWait, int maxPendingMessages, boolean jetStream, Duration maxAge, Duration ackWait) {
 
     private static final Set<String> TRUE = Set.of("true", "yes", "on", "1");
 
@@ -50,6 +50,9 @@ record NatsSettings(List<String> servers, String username, String password, Stri
             Setting.optional("connect-timeout", SettingType.DURATION,
                     "time to connect; a server unreachable at start is an error"),
             Setting.optional("reconnect-wait", SettingType.DURATION, "wait between reconnection attempts"),
+            Setting.optional("max-pending-messages", SettingType.INT,
+                    "messages waiting to be written to the server at most; beyond, a publish is discarded")
+                    .between(1, 100_000),
             Setting.block("jetstream", "at least once: a stream per topic, a durable consumer per group",
                     Setting.optional("enabled", SettingType.BOOLEAN, "JetStream instead of core NATS"),
                     Setting.optional("max-age", SettingType.DURATION, "how long a stream keeps messages"),
@@ -71,13 +74,14 @@ record NatsSettings(List<String> servers, String username, String password, Stri
                 text(nats, "nkey-seed"), path(nats, "user-credentials"), isTrue(nats.getString("tls.enabled")),
                 path(nats, "tls.ca-cert-file"), path(nats, "tls.cert-file"), path(nats, "tls.key-file"),
                 nats.getDuration("connect-timeout"), nats.getDuration("reconnect-wait"),
-                nats.getBoolean("jetstream.enabled"), nats.getDuration("jetstream.max-age"),
+                nats.getInt("max-pending-messages"), nats.getBoolean("jetstream.enabled"), nats.getDuration("jetstream.max-age"),
                 nats.getDuration("jetstream.ack-wait"));
     }
 
     /**
      * The client's options: reconnecting forever, without a reconnect buffer (a publish while the
-     * server is away fails at once and counts as lost, as MSight's would).
+     * server is away fails at once and counts as lost, as MSight's would), and a bounded queue of
+     * messages to write that discards, never blocks, when full.
      *
      * @throws IllegalArgumentException when the TLS files cannot be used
      */
@@ -87,7 +91,9 @@ record NatsSettings(List<String> servers, String username, String password, Stri
                 .connectionTimeout(connectTimeout)
                 .reconnectWait(reconnectWait)
                 .maxReconnects(-1)
-                .reconnectBufferSize(0);
+                .reconnectBufferSize(0)
+                .maxMessagesInOutgoingQueue(maxPendingMessages)
+                .discardMessagesWhenOutgoingQueueFull();
         if (username != null) {
             options.userInfo(username, password);
         }

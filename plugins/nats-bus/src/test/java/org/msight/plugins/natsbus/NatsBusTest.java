@@ -181,6 +181,36 @@ class NatsBusTest {
     }
 
     @Test
+    void aStalledServerNeverBlocksThePublisherMessagesBeyondMaxPendingAreDiscardedCountedAndLoggedOnce() {
+        server = server(new NatsTestServer().start());
+        TestBusContext context = context("max-pending-messages = 4");
+        NatsBus publisher = bus(context);
+        publisher.start();
+        ImageData image = ImageData.jpeg(new Metadata("cam", 1, 1, 1, "edge-01"), new byte[110 * 1024], 8, 16);
+        server.freeze(); // the socket's buffers fill, then the client's queue of 4
+        long[] discardedBefore = new long[1];
+        try {
+            org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(Waits.GENEROUS, () -> {
+                for (int sent = 0; context.count("discarded") == 0; sent++) {
+                    assertThat(sent).as("publishes before one is discarded").isLessThan(100_000);
+                    publisher.publish(TOPIC, image); // returns at once, never blocks on the stalled server
+                }
+                discardedBefore[0] = context.count("discarded");
+                for (int more = 0; more < 300; more++) { // 33 MB: more than a frozen server's socket takes
+                    publisher.publish(TOPIC, image);
+                }
+            });
+            // counted on the client's callback thread
+            await().atMost(Waits.GENEROUS).until(() -> context.count("discarded") > discardedBefore[0]);
+        } finally {
+            server.thaw();
+        }
+        assertThat(context.log().messages(Level.WARN)).filteredOn(m -> m.contains("discarded")).singleElement()
+                .asString().contains("takes messages slower than they are published")
+                .contains("max-pending-messages");
+    }
+
+    @Test
     void aMessageAboveMaxPayloadIsOneClearLineAndCounted() throws Exception {
         server = server(new NatsTestServer(false, "max_payload: 1024").start());
         TestBusContext context = context("");
