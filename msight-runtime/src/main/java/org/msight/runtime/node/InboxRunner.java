@@ -4,6 +4,8 @@ import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.msight.api.Backoff;
+import org.msight.api.LogSafe;
+import org.msight.api.LogThrottle;
 import org.msight.api.Node;
 import org.msight.api.NodeKind;
 import org.msight.api.ProcessorNode;
@@ -28,11 +30,10 @@ import org.slf4j.Logger;
 public final class InboxRunner extends NodeRunner {
 
     private static final long POLL_MILLIS = 100;
-    private static final long MALFORMED_LOG_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(10);
 
     private final Inbox inbox;
     private final String topic;
-    private final MalformedLog malformedLog;
+    private final LogThrottle malformedLines = new LogThrottle(Duration.ofSeconds(10));
     private final Gap gap;
     private final MessageHandler handler;
     /**
@@ -60,7 +61,6 @@ public final class InboxRunner extends NodeRunner {
         super(name, node, log, stats, loader, backoff);
         this.inbox = inbox;
         this.topic = topic;
-        this.malformedLog = new MalformedLog(log, MALFORMED_LOG_INTERVAL_NANOS);
         this.gap = new Gap(gap);
         this.delivery = delivery;
         this.handler = delivery != null ? null
@@ -131,7 +131,11 @@ public final class InboxRunner extends NodeRunner {
             data = pending.data();
         } catch (MalformedDataException | Error e) { // an Error too: a plugin's data type out of memory, say
             inbox.countMalformed();
-            malformedLog.skipped(topic, e instanceof MalformedDataException ? e.getMessage() : e.toString());
+            long skipped = malformedLines.occurred();
+            if (skipped > 0) {
+                log.warn("Skipped {} malformed message(s) on topic '{}'; latest: {}", skipped, topic,
+                        LogSafe.text(e instanceof MalformedDataException ? e.getMessage() : e.toString()));
+            }
             finishPending();
             return false;
         }

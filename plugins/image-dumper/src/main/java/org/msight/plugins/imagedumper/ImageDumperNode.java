@@ -6,13 +6,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.FileTime;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Comparator;
 import java.util.Deque;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.msight.api.Counter;
 import org.msight.api.LogSafe;
+import org.msight.api.LogThrottle;
 import org.msight.api.NodeContext;
 import org.msight.api.SinkNode;
 import org.msight.api.data.GenericData;
@@ -31,7 +32,6 @@ final class ImageDumperNode implements SinkNode {
 
     /** NAME_MAX of Linux file systems, less what the name of the file written aside adds. */
     static final int MAX_NAME_BYTES = 255 - ".".length() - ".part".length();
-    private static final long WARNING_INTERVAL_NANOS = TimeUnit.MINUTES.toNanos(1);
 
     private final NodeContext context;
     private final Path folder;
@@ -40,8 +40,7 @@ final class ImageDumperNode implements SinkNode {
     private final Counter written;
     private final Counter skipped;
     private final Deque<Path> kept = new ArrayDeque<>();
-    private long lastNameWarningNanos = System.nanoTime() - WARNING_INTERVAL_NANOS;
-    private long longNamesSinceWarning;
+    private final LogThrottle nameWarnings = new LogThrottle(Duration.ofMinutes(1));
 
     ImageDumperNode(NodeContext context, Path folder, FileNamePattern fileName, int maxFiles) {
         this.context = context;
@@ -95,14 +94,11 @@ final class ImageDumperNode implements SinkNode {
     }
 
     private void warnNameTooLong(Metadata metadata) {
-        longNamesSinceWarning++;
-        long now = System.nanoTime();
-        if (now - lastNameWarningNanos >= WARNING_INTERVAL_NANOS) {
+        long longNamesSinceWarning = nameWarnings.occurred();
+        if (longNamesSinceWarning > 0) {
             context.logger().warn("skipped {} image(s) whose file name would be longer than {} bytes; the latest from"
                     + " sensor_name '{}': use a shorter sensor name, or a file-name without {sensor}",
                     longNamesSinceWarning, MAX_NAME_BYTES, LogSafe.text(metadata.sensorName()));
-            lastNameWarningNanos = now;
-            longNamesSinceWarning = 0;
         }
     }
 

@@ -16,6 +16,7 @@ import java.util.concurrent.TimeoutException;
 import javax.net.ssl.SSLException;
 import org.msight.api.Counter;
 import org.msight.api.LogSafe;
+import org.msight.api.LogThrottle;
 import org.msight.api.OutageLog;
 import org.msight.api.PemTls;
 import org.msight.api.Setting;
@@ -49,8 +50,8 @@ public final class NatsBus implements Bus {
     private final Errors errors = new Errors();
     private volatile Connection connection;
     private JetStreamTopics jetStream;
-    private long lastTooLargeLog; // guarded by this
-    private long lastDiscardedLog; // guarded by this
+    private final LogThrottle tooLargeLines = new LogThrottle(Duration.ofMinutes(1));
+    private final LogThrottle discardedLines = new LogThrottle(Duration.ofMinutes(1));
 
     NatsBus(NatsSettings settings, BusContext context) {
         this.settings = settings;
@@ -140,22 +141,18 @@ public final class NatsBus implements Bus {
     }
 
     /** A publish the client dropped: its queue of messages to write was full (the server slow or stalled). */
-    private synchronized void discarded(String topic) {
+    private void discarded(String topic) {
         discarded.increment();
-        long now = System.nanoTime();
-        if (discarded.count() == 1 || now - lastDiscardedLog >= Duration.ofMinutes(1).toNanos()) {
-            lastDiscardedLog = now;
+        if (discardedLines.occurred() > 0) {
             log.warn("NATS at {} takes messages slower than they are published: a message on topic '{}' was"
                     + " discarded ({} so far), {} were waiting to be written (max-pending-messages)",
                     settings.address(), LogSafe.text(topic), discarded.count(), settings.maxPendingMessages());
         }
     }
 
-    private synchronized void tooLarge(String topic, int size, long limit) {
+    private void tooLarge(String topic, int size, long limit) {
         tooLarge.increment();
-        long now = System.nanoTime();
-        if (tooLarge.count() == 1 || now - lastTooLargeLog >= Duration.ofMinutes(1).toNanos()) {
-            lastTooLargeLog = now;
+        if (tooLargeLines.occurred() > 0) {
             log.warn("a message of {} bytes on topic '{}' is above the NATS server's max_payload of {} bytes: not"
                     + " published ({} so far); raise max_payload in the server's configuration (up to 64 MB), or"
                     + " lower the image size (rtsp-receiver resize-ratio)", size, topic, limit, tooLarge.count());

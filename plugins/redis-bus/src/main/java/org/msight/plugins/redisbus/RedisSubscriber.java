@@ -1,6 +1,7 @@
 package org.msight.plugins.redisbus;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -10,6 +11,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.msight.api.Backoff;
 import org.msight.api.DaemonThreads;
+import org.msight.api.LogThrottle;
 import org.msight.api.OutageLog;
 import org.msight.api.bus.Delivery;
 import org.msight.api.bus.Receiver;
@@ -38,7 +40,6 @@ final class RedisSubscriber implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(RedisBus.class);
     private static final String NAME = "subscriber";
     private static final String RUN_ID = "run_id:";
-    private static final long SLOW_CLOSING_LOG_INTERVAL_NANOS = TimeUnit.MINUTES.toNanos(1);
 
     private final RedisSettings settings;
     private final MsightFormats formats;
@@ -51,8 +52,7 @@ final class RedisSubscriber implements AutoCloseable {
     private volatile Jedis jedis;
     private volatile Listener listener;
     private volatile boolean closed;
-    private long slowClosings; // since the last line about them
-    private long lastSlowClosingLogNanos = System.nanoTime() - SLOW_CLOSING_LOG_INTERVAL_NANOS;
+    private final LogThrottle slowClosingLines = new LogThrottle(Duration.ofMinutes(1));
 
     RedisSubscriber(RedisSettings settings, MsightFormats formats, OutageLog outages) {
         this.settings = settings;
@@ -130,17 +130,14 @@ final class RedisSubscriber implements AutoCloseable {
      * at most once a minute, with how many times it happened.
      */
     private void closedWhileRedisRuns() {
-        slowClosings++;
-        long now = System.nanoTime();
-        if (now - lastSlowClosingLogNanos >= SLOW_CLOSING_LOG_INTERVAL_NANOS) {
+        long slowClosings = slowClosingLines.occurred();
+        if (slowClosings > 0) {
             LOG.warn("Redis at {} closed this subscriber ({} time{} since the last such line) while it kept running,"
                     + " as it does when a subscriber reads more slowly than messages are published and its pub/sub"
                     + " output buffer passes client-output-buffer-limit (pubsub: 32mb, or 8mb for 60 s, by default);"
                     + " the messages in that buffer are lost. Raise the limit on the Redis server, or lighten what the"
                     + " subscribing nodes decode; reconnecting", settings.address(), slowClosings,
                     slowClosings == 1 ? "" : "s");
-            lastSlowClosingLogNanos = now;
-            slowClosings = 0;
         }
     }
 
