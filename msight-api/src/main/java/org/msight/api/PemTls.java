@@ -40,8 +40,11 @@ import javax.net.ssl.X509ExtendedTrustManager;
 public final class PemTls {
 
     private static final char[] NO_PASSWORD = new char[0];
-    private static final Pattern BLOCK = Pattern.compile(
-            "-----BEGIN ([A-Z ]+)-----\\s*([A-Za-z0-9+/=\\s]+?)\\s*-----END \\1-----");
+    /** A PEM block: its label, and its content (base64, after any RFC 1421 headers such as Proc-Type). */
+    private static final Pattern BLOCK = Pattern.compile("-----BEGIN ([A-Z ]+)-----(.*?)-----END \\1-----",
+            Pattern.DOTALL);
+    private static final String ENCRYPTED_KEY = "the key is encrypted; give an unencrypted one"
+            + " (openssl pkcs8 -topk8 -nocrypt -in key.pem -out key-plain.pem)";
     /** DER of PKCS#8's algorithm identifier for RSA keys: SEQUENCE { OID 1.2.840.113549.1.1.1, NULL }. */
     private static final byte[] RSA_ALGORITHM = {0x30, 0x0d, 0x06, 0x09, 0x2a, (byte) 0x86, 0x48, (byte) 0x86,
         (byte) 0xf7, 0x0d, 0x01, 0x01, 0x01, 0x05, 0x00};
@@ -135,7 +138,11 @@ public final class PemTls {
     public static PrivateKey privateKey(Path pem) throws IOException, GeneralSecurityException {
         Matcher block = BLOCK.matcher(Files.readString(pem, StandardCharsets.US_ASCII));
         while (block.find()) {
-            byte[] der = Base64.getMimeDecoder().decode(block.group(2));
+            String content = block.group(2);
+            if (content.contains("Proc-Type: 4,ENCRYPTED")) { // a traditional key encrypted by openssl genrsa -aes256
+                throw new IllegalArgumentException(ENCRYPTED_KEY);
+            }
+            byte[] der = Base64.getMimeDecoder().decode(content.strip());
             switch (block.group(1)) {
                 case "PRIVATE KEY":
                     return pkcs8(der);
@@ -143,8 +150,7 @@ public final class PemTls {
                     return KeyFactory.getInstance("RSA").generatePrivate(new PKCS8EncodedKeySpec(
                             tagged(0x30, concat(new byte[] {0x02, 0x01, 0x00}, RSA_ALGORITHM, tagged(0x04, der)))));
                 case "ENCRYPTED PRIVATE KEY":
-                    throw new IllegalArgumentException("the key is encrypted; give an unencrypted one"
-                            + " (openssl pkcs8 -topk8 -nocrypt -in key.pem -out key-plain.pem)");
+                    throw new IllegalArgumentException(ENCRYPTED_KEY);
                 case "EC PRIVATE KEY":
                     throw new IllegalArgumentException("EC keys must be PKCS#8"
                             + " (openssl pkcs8 -topk8 -nocrypt -in key.pem -out key-pkcs8.pem)");

@@ -201,7 +201,9 @@ public record RedisSettings(String host, int port, Path unixSocket, int db, Stri
     public UnifiedJedis client(Duration replyTimeout) {
         DefaultJedisClientConfig config = clientConfig(replyTimeout);
         if (cluster()) {
-            return pinged(new JedisCluster(Set.copyOf(clusterNodes), config), JedisCluster::ping);
+            // two attempts within about one reply timeout: a heartbeat never waits on a dead master for long
+            return pinged(new JedisCluster(Set.copyOf(clusterNodes), config, 2, replyTimeout.multipliedBy(2)),
+                    JedisCluster::ping);
         }
         return pinged(new UnifiedJedis(new PooledConnectionProvider(unixSocket != null
                 ? new ConnectionFactory(new UnixSockets(unixSocket), config)

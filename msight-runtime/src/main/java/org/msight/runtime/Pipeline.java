@@ -8,6 +8,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CountDownLatch;
@@ -303,6 +304,11 @@ public final class Pipeline {
     /** Waits until {@link #requestStop()} is called or the pipeline fails. */
     public void awaitStopRequest() throws InterruptedException {
         stopRequested.await();
+    }
+
+    /** Why the pipeline failed (a node stopped for good with no source left, a failed heartbeat), if it did. */
+    public Optional<String> failure() {
+        return Optional.ofNullable(failure.get());
     }
 
     /** As {@link #awaitStopRequest()}, for at most {@code timeout}; whether a stop was requested. */

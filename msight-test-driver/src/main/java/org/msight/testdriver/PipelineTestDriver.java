@@ -18,6 +18,7 @@ import org.msight.runtime.Pipeline;
 import org.msight.runtime.PipelineFactory;
 import org.msight.runtime.config.PipelineConfigException;
 import org.msight.runtime.node.NodeStats;
+import org.msight.runtime.plugin.PluginException;
 
 /**
  * Runs a pipeline on the real runtime in a plugin's tests and benchmarks, as Kafka Streams'
@@ -80,28 +81,29 @@ public final class PipelineTestDriver implements AutoCloseable {
 
     private static PipelineTestDriver start(String text, Map<String, Consumer<? super SensorData>> listeners,
             Map<String, List<SensorData>> kept) throws PipelineConfigException, IOException {
-        StringBuilder file = new StringBuilder(text).append('\n');
-        List<String> names = new ArrayList<>();
-        int index = 0;
-        for (Map.Entry<String, Consumer<? super SensorData>> listener : listeners.entrySet()) {
-            String name = TopicListenerProvider.register(listener.getValue());
-            names.add(name);
-            file.append("nodes.test-listener-").append(index++).append(" { type = ").append(TopicListenerProvider.TYPE)
-                    .append(", subscribe-topic = ").append(ConfigUtil.quoteString(listener.getKey()))
-                    .append(", queue-capacity = ").append(LISTENER_QUEUE)
-                    .append(", listener = ").append(ConfigUtil.quoteString(name)).append(" }\n");
-        }
         Path dir = Files.createTempDirectory("msight-test-driver");
+        List<String> names = new ArrayList<>();
         try {
+            StringBuilder file = new StringBuilder(text).append('\n');
+            int index = 0;
+            for (Map.Entry<String, Consumer<? super SensorData>> listener : listeners.entrySet()) {
+                String name = TopicListenerProvider.register(listener.getValue());
+                names.add(name);
+                file.append("nodes.test-listener-").append(index++).append(" { type = ")
+                        .append(TopicListenerProvider.TYPE)
+                        .append(", subscribe-topic = ").append(ConfigUtil.quoteString(listener.getKey()))
+                        .append(", queue-capacity = ").append(LISTENER_QUEUE)
+                        .append(", listener = ").append(ConfigUtil.quoteString(name)).append(" }\n");
+            }
             Path path = Files.writeString(dir.resolve("pipeline.conf"), file);
             Pipeline pipeline = new PipelineFactory(List.of()).load(path).create();
             pipeline.start();
             return new PipelineTestDriver(dir, pipeline, kept, names);
-        } catch (PipelineConfigException | RuntimeException | Error e) {
+        } catch (PipelineConfigException | IOException | RuntimeException | Error e) {
             names.forEach(TopicListenerProvider::unregister);
             delete(dir);
             throw e;
-        } catch (org.msight.runtime.plugin.PluginException e) {
+        } catch (PluginException e) {
             names.forEach(TopicListenerProvider::unregister);
             delete(dir);
             throw new IllegalStateException(e.getMessage(), e);
@@ -165,12 +167,15 @@ public final class PipelineTestDriver implements AutoCloseable {
     /**
      * Waits until every source has finished (its input ended), failing after {@code timeout}.
      *
-     * @throws AssertionError when a source is still running at the deadline
+     * @throws AssertionError when a source is still running at the deadline, or the pipeline failed
      */
     public void awaitSourcesFinished(Duration timeout) throws InterruptedException {
         if (!pipeline.awaitStopRequest(timeout)) {
             throw new AssertionError("sources still running after " + timeout);
         }
+        pipeline.failure().ifPresent(reason -> {
+            throw new AssertionError("the pipeline failed: " + reason);
+        });
     }
 
     /**

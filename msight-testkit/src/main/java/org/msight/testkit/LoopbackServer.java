@@ -94,8 +94,9 @@ abstract class LoopbackServer implements AutoCloseable {
         long deadline = System.currentTimeMillis() + START_TIMEOUT_MILLIS;
         while (System.currentTimeMillis() < deadline) {
             if (!process.isAlive()) {
-                throw new IllegalStateException(name + " exited with " + process.exitValue() + ": "
-                        + ServerProcesses.logText(log));
+                int exit = process.exitValue();
+                process = null; // start() may be tried again
+                throw new IllegalStateException(name + " exited with " + exit + ": " + ServerProcesses.logText(log));
             }
             try (Socket socket = new Socket()) {
                 socket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 500);

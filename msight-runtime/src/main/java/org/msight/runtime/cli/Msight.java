@@ -17,6 +17,7 @@ import java.util.concurrent.Callable;
 import org.msight.api.data.Metadata;
 import org.msight.redis.RedisAccessException;
 import org.msight.redis.RedisSettings;
+import org.msight.runtime.config.ConfigProblem;
 import org.msight.runtime.config.PipelineConfigException;
 import org.msight.runtime.config.PipelineLoader;
 import org.msight.runtime.logging.Logging;
@@ -57,7 +58,14 @@ public final class Msight implements Callable<Integer> {
         // checked as a pipeline's msight block is: a bad MSIGHT_REDIS_* variable is one line naming it
         Config msight = loader.runtimeBlock(config != null ? loader.read(config) : loader.defaults());
         Logging.configure(msight.getString("device-name"), msight.getString("logging-level"));
-        return NodeRegistry.open(RedisSettings.from(msight.getConfig("redis")), HeartbeatSettings.DEFAULTS);
+        RedisSettings redis;
+        try {
+            redis = RedisSettings.from(msight.getConfig("redis"));
+        } catch (IllegalArgumentException e) { // settings that contradict each other, such as a cluster on db 2
+            throw new PipelineConfigException(new ConfigProblem(config != null ? config.toString()
+                    : "the runtime's defaults and environment", "msight.redis", e.getMessage()));
+        }
+        return NodeRegistry.open(redis, HeartbeatSettings.DEFAULTS);
     }
 
     /** Runs {@code action} against the registry, turning failures into messages and exit codes. */
@@ -67,9 +75,6 @@ public final class Msight implements Callable<Integer> {
             return 0;
         } catch (PipelineConfigException e) {
             e.problems().forEach(p -> System.err.println("error: " + p));
-            return PipelineCommand.USAGE;
-        } catch (IllegalArgumentException e) { // settings that contradict each other, such as a cluster on db 2
-            System.err.println("error: msight.redis: " + e.getMessage());
             return PipelineCommand.USAGE;
         } catch (RedisAccessException e) {
             System.err.println("error: " + e.getMessage());

@@ -19,6 +19,7 @@ import org.msight.api.LogSafe;
 import org.msight.api.LogThrottle;
 import org.msight.api.OutageLog;
 import org.msight.api.PemTls;
+import org.msight.api.Secrets;
 import org.msight.api.Setting;
 import org.msight.api.bus.Bus;
 import org.msight.api.bus.BusContext;
@@ -50,6 +51,8 @@ public final class NatsBus implements Bus {
     private final Errors errors = new Errors();
     private volatile Connection connection;
     private JetStreamTopics jetStream;
+    private static final ThreadLocal<Publishing> PUBLISHING = ThreadLocal.withInitial(Publishing::new);
+
     private final LogThrottle tooLargeLines = new LogThrottle(Duration.ofMinutes(1));
     private final LogThrottle discardedLines = new LogThrottle(Duration.ofMinutes(1));
 
@@ -120,7 +123,11 @@ public final class NatsBus implements Bus {
         return current != null && current.getStatus() == Connection.Status.CONNECTED;
     }
 
-    /** Publishes; {@code false} (lost) while the server is away, or for a message above its max_payload. */
+    /**
+     * Publishes; {@code false} (lost) while the server is away, for a message above its max_payload,
+     * or when the client's queue of messages to write is full (it calls {@link Errors#messageDiscarded}
+     * on this thread, inside {@code publish}).
+     */
     @Override
     public boolean publish(String topic, SensorData data) {
         if (!canCarry()) {
@@ -132,12 +139,27 @@ public final class NatsBus implements Bus {
             tooLarge(topic, payload.length, limit);
             return false;
         }
+        Publishing publishing = PUBLISHING.get();
+        publishing.discarded = false;
+        publishing.active = true;
         try {
             connection.publish(topic, payload);
-            return true;
         } catch (IllegalStateException e) { // disconnected meanwhile: the reconnect buffer is off
             return false;
+        } finally {
+            publishing.active = false;
         }
+        if (publishing.discarded) {
+            discarded(topic);
+            return false;
+        }
+        return true;
+    }
+
+    /** Whether this thread is inside {@link #publish}, and whether the client discarded its message. */
+    private static final class Publishing {
+        boolean active;
+        boolean discarded;
     }
 
     /** A publish the client dropped: its queue of messages to write was full (the server slow or stalled). */
@@ -184,7 +206,7 @@ public final class NatsBus implements Bus {
             return "TLS with NATS at " + settings.address() + " failed (" + tls.get().getMessage() + "): check "
                     + tlsSettings;
         }
-        return "NATS unreachable at " + settings.address() + " (" + message + "): start the server, or point"
+        return "NATS unreachable at " + settings.address() + " (" + Secrets.redactUrl(message) + "): start the server, or point"
                 + " msight.nats.servers (MSIGHT_NATS_SERVERS) at it" + (settings.tls() ? "; a server that requires"
                 + " a client certificate closes the connection without one: check " + tlsSettings : "");
     }
@@ -225,9 +247,20 @@ public final class NatsBus implements Bus {
             log.debug("NATS client: {}", exception.toString());
         }
 
+        /**
+         * The client's queue to the server was full: a publish of ours (this thread is in
+         * {@link #publish}), or the client's own traffic (JetStream acknowledgements and fetches,
+         * which come again after ack-wait).
+         */
         @Override
         public void messageDiscarded(Connection source, Message message) {
-            discarded(message.getSubject());
+            Publishing publishing = PUBLISHING.get();
+            if (publishing.active) {
+                publishing.discarded = true;
+            } else {
+                log.debug("NATS client discarded a message on '{}': its queue to the server is full",
+                        LogSafe.text(message.getSubject()));
+            }
         }
     }
 

@@ -1,0 +1,40 @@
+package org.msight.api;
+
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class PemTlsTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void encryptedKeysOfBothStylesAreRefusedSayingHowToDecryptThem() throws Exception {
+        Path traditional = Files.writeString(dir.resolve("rsa.key"), """
+                -----BEGIN RSA PRIVATE KEY-----
+                Proc-Type: 4,ENCRYPTED
+                DEK-Info: AES-256-CBC,0123456789ABCDEF0123456789ABCDEF
+
+                AAAA
+                -----END RSA PRIVATE KEY-----
+                """);
+        Path pkcs8 = Files.writeString(dir.resolve("pkcs8.key"),
+                "-----BEGIN ENCRYPTED PRIVATE KEY-----\nAAAA\n-----END ENCRYPTED PRIVATE KEY-----\n");
+        for (Path key : new Path[] {traditional, pkcs8}) {
+            assertThatThrownBy(() -> PemTls.privateKey(key)).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageStartingWith("the key is encrypted").hasMessageContaining("openssl pkcs8 -topk8 -nocrypt");
+        }
+    }
+
+    @Test
+    void aFileWithoutAKeyOrACertificateSaysWhatIsMissing() throws Exception {
+        Path empty = Files.writeString(dir.resolve("empty.pem"), "nothing here\n");
+        assertThatThrownBy(() -> PemTls.privateKey(empty)).hasMessage("no PEM private key (-----BEGIN PRIVATE KEY-----) in it");
+        assertThatThrownBy(() -> PemTls.context(empty, null, null, "msight.redis.tls"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("msight.redis.tls: " + empty + ": ");
+    }
+}
