@@ -7,7 +7,9 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
+import org.awaitility.core.ConditionTimeoutException;
 
 /** A command of the distribution running in its own process, its output in a file. */
 final class RunningCommand implements AutoCloseable {
@@ -33,6 +35,15 @@ final class RunningCommand implements AutoCloseable {
     void awaitOutput(String text, Duration limit) {
         await().atMost(limit).failFast("process ended: " + log, () -> !process.isAlive() && !output().contains(text))
                 .until(() -> output().contains(text));
+    }
+
+    /** Waits until {@code condition} holds, failing with the process's output after {@code limit}. */
+    void awaitCondition(String what, Callable<Boolean> condition, Duration limit) {
+        try {
+            await(what).atMost(limit).until(condition);
+        } catch (ConditionTimeoutException e) {
+            throw new AssertionError(what + ": not within " + limit + "; the process printed:\n" + output(), e);
+        }
     }
 
     /** Sends SIGTERM and returns the exit code. */

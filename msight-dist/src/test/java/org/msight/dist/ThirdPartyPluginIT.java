@@ -232,7 +232,7 @@ class ThirdPartyPluginIT {
         Path conf = pipeline("example-file-sink", ", file = \"" + out + "\"", 20);
         try (RunningCommand run = Distribution.start(dir.resolve("log"), Map.of(), "msight-run",
                 "--plugin-path", pluginDir.toString(), conf.toString())) {
-            await().atMost(Waits.GENEROUS).until(() -> lines(out).size() == 20);
+            run.awaitCondition("20 lines in " + out, () -> lines(out).size() == 20, Waits.GENEROUS);
             // the source printed its class's v1, the sink appended its own v2
             assertThat(lines(out)).isEqualTo(expectedLines(20));
             run.awaitOutput(" - it-device - out - INFO :: throughput: in ", Waits.GENEROUS);
@@ -257,7 +257,7 @@ class ThirdPartyPluginIT {
         }
         try (RunningCommand run = Distribution.start(dir.resolve("log"), Map.of(), "msight-run",
                 "--plugin-path", pluginDir.toString(), conf.toString())) {
-            await().atMost(Waits.GENEROUS).until(() -> lines(out).size() == 20);
+            run.awaitCondition("20 lines in " + out, () -> lines(out).size() == 20, Waits.GENEROUS);
             assertThat(lines(out)).isEqualTo(expectedLines(20));
             run.awaitOutput("INFO :: bonjour relay started", Waits.GENEROUS);
             run.awaitOutput("INFO :: relay acknowledged 20", Waits.GENEROUS);
@@ -279,7 +279,7 @@ class ThirdPartyPluginIT {
         Path conf = pipeline("example-file-sink", ", file = \"" + out + "\", delay = 100ms", 40);
         try (RunningCommand run = Distribution.start(dir.resolve("log"), Map.of(), "msight-run",
                 "--plugin-path", pluginDir.toString(), conf.toString())) {
-            await().atMost(Waits.GENEROUS).until(() -> lines(out).size() >= 2);
+            run.awaitCondition("2 lines in " + out, () -> lines(out).size() >= 2, Waits.GENEROUS);
             assertThat(run.terminate(Waits.GENEROUS)).isZero();
             assertThat(lines(out)).isEqualTo(expectedLines(40));
             assertThat(run.output()).contains("SIGTERM received: stopping").contains("stopped");
@@ -303,7 +303,7 @@ class ThirdPartyPluginIT {
         Path conf = slowSinkPipeline(out, "3s", "500ms", 40);
         try (RunningCommand run = Distribution.start(dir.resolve("log"), Map.of(), "msight-run",
                 "--plugin-path", pluginDir.toString(), conf.toString())) {
-            await().atMost(Waits.GENEROUS).until(() -> lines(out).size() >= 1);
+            run.awaitCondition("a line in " + out, () -> lines(out).size() >= 1, Waits.GENEROUS);
             assertThat(run.terminate(Waits.GENEROUS)).isEqualTo(1);
             assertThat(run.output())
                     .containsPattern(" - msight - INFO :: waiting up to PT3S for node out to stop: \\d+ messages queued")
