@@ -244,7 +244,8 @@ class ThirdPartyPluginIT {
     void aThirdPartyBusCarriesThePipelineAndIsListedWithItsSettings() throws Exception {
         Path out = dir.resolve("out.txt");
         Path conf = Files.writeString(dir.resolve("pipeline.conf"), """
-                msight { device-name = it-device, bus = example-relay, example-relay.greeting = bonjour }
+                msight { device-name = it-device, bus = example-relay, example-relay.greeting = bonjour
+                         registry.enabled = false }
                 nodes {
                   numbers { type = example-numbers, publish-topic = numbers, count = 20 }
                   out { type = example-file-sink, subscribe-topic = numbers, queue-capacity = 1000, file = "%s" }
