@@ -37,6 +37,22 @@ public final class Backoff {
         return afterFailures(++failures);
     }
 
+    /**
+     * Waits {@link #next()} on this thread, for a thread that retries by itself.
+     *
+     * @return {@code false} when interrupted meanwhile (the thread's interrupt flag is set again):
+     *     the caller should stop
+     */
+    public boolean pause() {
+        try {
+            Thread.sleep(next().toMillis());
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
     /** Starts over from {@code initial}. */
     public synchronized void reset() {
         failures = 0;

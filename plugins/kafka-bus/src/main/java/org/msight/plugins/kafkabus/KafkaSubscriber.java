@@ -90,7 +90,9 @@ final class KafkaSubscriber implements AutoCloseable {
                     // close() wakes the poll
                 } catch (KafkaException e) {
                     outage.down(side + " fails: " + Failures.describe(settings, e));
-                    sleep(backoff.next());
+                    if (!backoff.pause()) { // interrupted: close() is under way
+                        closed = true;
+                    }
                 }
             }
             commitAtClose();
@@ -261,15 +263,6 @@ final class KafkaSubscriber implements AutoCloseable {
 
     private static Set<Integer> numbers(Collection<TopicPartition> partitions) {
         return partitions.stream().map(TopicPartition::partition).collect(Collectors.toCollection(TreeSet::new));
-    }
-
-    private void sleep(Duration wait) {
-        try {
-            Thread.sleep(wait.toMillis());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            closed = true;
-        }
     }
 
     /** Stops fetching, commits what is done and leaves the group, at most {@code timeout}. */

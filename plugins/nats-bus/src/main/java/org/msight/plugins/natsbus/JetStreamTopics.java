@@ -111,7 +111,9 @@ final class JetStreamTopics implements AutoCloseable {
             } catch (RuntimeException e) { // the connection is away: the client reconnects
                 if (!closed) {
                     log.debug("JetStream fetch on '{}' failed: {}", subscription.topic(), e.toString());
-                    sleep(backoff.next());
+                    if (!backoff.pause()) { // interrupted: close() is under way
+                        closed = true;
+                    }
                 }
             }
         }
@@ -133,15 +135,6 @@ final class JetStreamTopics implements AutoCloseable {
                 }
             }
         };
-    }
-
-    private void sleep(Duration wait) {
-        try {
-            Thread.sleep(wait.toMillis());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            closed = true;
-        }
     }
 
     @Override

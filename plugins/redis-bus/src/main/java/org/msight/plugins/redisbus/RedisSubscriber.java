@@ -111,12 +111,16 @@ final class RedisSubscriber implements AutoCloseable {
                     } else {
                         outages.down(NAME, RedisFailures.describe(settings, e));
                     }
-                    sleep(backoff.next().toMillis());
+                    if (!backoff.pause()) { // interrupted: close() is under way
+                        closed = true;
+                    }
                 }
             } catch (Error e) { // such as a reply too large for memory: this thread must live on
                 if (!closed) {
                     LOG.error("Redis subscriber failed; reconnecting", e);
-                    sleep(backoff.next().toMillis());
+                    if (!backoff.pause()) { // interrupted: close() is under way
+                        closed = true;
+                    }
                 }
             } finally {
                 listener = null;
@@ -160,14 +164,6 @@ final class RedisSubscriber implements AutoCloseable {
             return runId.equals(runId(probe));
         } catch (RuntimeException e) {
             return false; // Redis is away: that is the failure
-        }
-    }
-
-    private void sleep(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            closed = true;
         }
     }
 
