@@ -7,8 +7,11 @@
 # uploader's CPU per upload in the first 10 s at 30/s (warm-up) with and without class data sharing.
 #   bench/latency/run.sh [seconds per rate, default 30] [rates, default "100 300"]
 #   Environment: SKIP_BUILD=1 uses target/msight as it is; DIST=folder uses that distribution instead;
-#   WARMUP=seconds at 100/s before the measured rates (default 60: the JIT compiler is still busy
-#   for about a minute; the warm-up table below measures the first seconds on their own).
+#   WARMUP=seconds at 100/s before the measured rates (default 180: the JIT compiler is still busy
+#   for minutes at these rates, and on 2 cores it takes the CPU the uploads wait for: p99 was 15-17
+#   ms after 30 s, 8 ms after 150 s; the warm-up table below measures the first seconds on their
+#   own); JVM_OPTIONS="opts|opts..." measures the rates once per set of uploader JVM options, each
+#   added to the launcher's defaults (default: the defaults alone).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
@@ -54,20 +57,26 @@ start_uploader() {
 
 echo "load before: $(uptime)"
 echo
-echo "| rate /s | uploads | p50 ms | p99 ms | max ms | MSight p99 ms (issue 13) | uploader CPU us/upload |"
-echo "|---|---|---|---|---|---|---|"
-start_uploader
-publish 100 "${WARMUP:-60}" >/dev/null   # warm-up
-for rate in $rates; do
-  stats mark >/dev/null
-  before=$(cpu_ticks "$uploader")
-  publish "$rate" "$measure"
-  sleep 1
-  read -r uploads _ p50 p99 max _ <<<"$(stats stats)"
-  cpu=$(( $(cpu_ticks "$uploader") - before ))
-  echo "| $rate | $uploads | $p50 | $p99 | $max | 2.3-2.6 | $(awk -v t="$cpu" -v n="$uploads" -v hz="$hz" 'BEGIN { printf "%.0f", t / hz * 1e6 / n }') |"
+echo "| uploader JVM options | rate /s | uploads | p50 ms | p99 ms | max ms | MSight p99 ms (issue 13) | uploader CPU us/upload | young collections /s |"
+echo "|---|---|---|---|---|---|---|---|---|"
+IFS="|" read -r -a option_sets <<<"${JVM_OPTIONS:-}"
+[ "${#option_sets[@]}" -gt 0 ] || option_sets=("")
+for opts in "${option_sets[@]}"; do
+  start_uploader "$opts -Xlog:gc:file=$work/gc.log"
+  publish 100 "${WARMUP:-180}" >/dev/null   # warm-up
+  for rate in $rates; do
+    stats mark >/dev/null
+    before=$(cpu_ticks "$uploader")
+    collections_before=$(grep -c "Pause Young" "$work/gc.log" || true)
+    publish "$rate" "$measure"
+    sleep 1
+    read -r uploads _ p50 p99 max _ <<<"$(stats stats)"
+    cpu=$(( $(cpu_ticks "$uploader") - before ))
+    collections=$(( $(grep -c "Pause Young" "$work/gc.log" || true) - collections_before ))
+    echo "| ${opts:-defaults} | $rate | $uploads | $p50 | $p99 | $max | 2.3-2.6 | $(awk -v t="$cpu" -v n="$uploads" -v hz="$hz" 'BEGIN { printf "%.0f", t / hz * 1e6 / n }') | $(awk -v c="$collections" -v s="$measure" 'BEGIN { printf "%.1f", c / s }') |"
+  done
+  kill "$uploader"; wait "$uploader" 2>/dev/null || true
 done
-kill "$uploader"; wait "$uploader" 2>/dev/null || true
 
 echo
 echo "Warm-up: CPU of the uploader process per upload over its first 10 s at 30/s (start-up included)"
