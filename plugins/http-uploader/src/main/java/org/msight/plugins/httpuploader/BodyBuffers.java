@@ -44,14 +44,13 @@ final class BodyBuffers {
 
     /** A body being written: exactly the length it was taken for. */
     static final class Buffer extends OutputStream {
+        /** Written up to its position; its limit is the body's length. */
         private ByteBuffer bytes = ByteBuffer.allocateDirect(0);
-        private int length;
 
         private void reset(int bodyLength) {
             if (bytes.capacity() < bodyLength) {
                 bytes = ByteBuffer.allocateDirect(bodyLength);
             }
-            length = bodyLength;
             bytes.clear().limit(bodyLength);
         }
 
@@ -69,7 +68,7 @@ final class BodyBuffers {
 
         private void check(int count) {
             if (count > bytes.remaining()) {
-                throw new IllegalStateException("the JSON is longer than its computed length " + length);
+                throw new IllegalStateException("the JSON is longer than its computed length " + bytes.limit());
             }
         }
 
@@ -77,7 +76,7 @@ final class BodyBuffers {
         ByteBuffer contents() {
             if (bytes.hasRemaining()) {
                 throw new IllegalStateException("the JSON is " + bytes.position() + " bytes, not its computed length "
-                        + length);
+                        + bytes.limit());
             }
             return bytes.duplicate().flip();
         }

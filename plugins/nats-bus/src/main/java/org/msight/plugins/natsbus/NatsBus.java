@@ -41,6 +41,8 @@ import org.slf4j.Logger;
  */
 public final class NatsBus implements Bus {
 
+    private static final ThreadLocal<Publishing> PUBLISHING = ThreadLocal.withInitial(Publishing::new);
+
     private final NatsSettings settings;
     private final MsightFormats formats;
     private final Logger log;
@@ -51,8 +53,6 @@ public final class NatsBus implements Bus {
     private final Errors errors = new Errors();
     private volatile Connection connection;
     private JetStreamTopics jetStream;
-    private static final ThreadLocal<Publishing> PUBLISHING = ThreadLocal.withInitial(Publishing::new);
-
     private final LogThrottle tooLargeLines = new LogThrottle(Duration.ofMinutes(1));
     private final LogThrottle discardedLines = new LogThrottle(Duration.ofMinutes(1));
 

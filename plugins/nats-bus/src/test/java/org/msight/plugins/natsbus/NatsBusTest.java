@@ -3,6 +3,7 @@ package org.msight.plugins.natsbus;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import io.nats.client.Connection;
 import io.nats.client.Nats;
@@ -192,7 +193,7 @@ class NatsBusTest {
         ImageData image = ImageData.jpeg(new Metadata("cam", 1, 1, 1, "edge-01"), new byte[110 * 1024], 8, 16);
         server.freeze(); // the socket's buffers fill, then the client's queue of 4
         try {
-            org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(Waits.GENEROUS, () -> {
+            assertTimeoutPreemptively(Waits.GENEROUS, () -> {
                 int sent = 0;
                 while (publisher.publish(TOPIC, image)) { // returns at once, never blocks on the stalled server
                     assertThat(++sent).as("publishes before one is discarded").isLessThan(100_000);
