@@ -10,6 +10,7 @@ packages=(
   ffmpeg
   wrk
   python3-gi
+  python3-redis python3-msgpack python3-requests  # bench/latency's Python uploader
   gir1.2-gst-rtsp-server-1.0
   gstreamer1.0-rtsp
   gstreamer1.0-plugins-base

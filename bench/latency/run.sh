@@ -2,9 +2,11 @@
 # Upload tail latency: a publisher puts a 110 KB ImageData on a Redis channel RATE times a second
 # (its capture time set just before PUBLISH); one msight-run with an http-uploader on the Redis bus
 # (gap 0, log-uploads-at = debug) POSTs it to a JDK HTTP server (bench/e2e/UploadReceiver.java),
-# which records publish -> whole body received. Prints p50/p99/max per rate next to Python MSight's
-# p99 as issue 13 measured it (2.3-2.6 ms at 100-300/s; MSight is not installed here), and the
-# uploader's CPU per upload in the first 10 s at 30/s (warm-up) with and without class data sharing.
+# which records publish -> whole body received. Prints p50/p99/max and CPU per upload per rate, and
+# the same for a Python uploader doing MSight's HttpSinkNode's work with MSight's libraries
+# (python_uploader.py: redis-py, msgpack and requests, Debian's packages; MSight itself is not
+# packaged), measured in the same run; then the uploader's CPU per upload in the first
+# 10 s at 30/s (warm-up) with and without class data sharing.
 #   bench/latency/run.sh [seconds per rate, default 30] [rates, default "100 300"]
 #   Environment: SKIP_BUILD=1 uses target/msight as it is; DIST=folder uses that distribution instead;
 #   WARMUP=seconds at 100/s before the measured rates (default 180: the JIT compiler is still busy
@@ -22,6 +24,8 @@ python=/usr/bin/python3
 for tool in redis-server curl java "$python"; do
   command -v "$tool" >/dev/null || { echo "$tool is missing: run scripts/install-test-deps.sh" >&2; exit 1; }
 done
+"$python" -c "import redis, msgpack, requests" 2>/dev/null \
+  || { echo "python3-redis, python3-msgpack or python3-requests is missing: run scripts/install-test-deps.sh" >&2; exit 1; }
 if [ "${SKIP_BUILD:-0}" != 1 ]; then
   echo "building the distribution (reactor package, nothing installed)..." >&2
   (cd "$root" && mvn -q -B -pl msight-dist -am package -DskipTests)
@@ -55,28 +59,43 @@ start_uploader() {
   sleep 1
 }
 
+# measure_rates label [gc log]: one row per rate for the uploader running now
+measure_rates() {
+  for rate in $rates; do
+    stats mark >/dev/null
+    before=$(cpu_ticks "$uploader")
+    collections_before=$( [ -n "${2:-}" ] && grep -c "Pause Young" "$2" || true)
+    publish "$rate" "$measure"
+    sleep 1
+    read -r uploads _ p50 p99 max _ <<<"$(stats stats)"
+    cpu=$(( $(cpu_ticks "$uploader") - before ))
+    collections="-"
+    [ -n "${2:-}" ] && collections=$(awk -v c="$(( $(grep -c "Pause Young" "$2" || true) - collections_before ))" \
+      -v s="$measure" 'BEGIN { printf "%.1f", c / s }')
+    echo "| $1 | $rate | $uploads | $p50 | $p99 | $max | $(awk -v t="$cpu" -v n="$uploads" -v hz="$hz" 'BEGIN { printf "%.0f", t / hz * 1e6 / n }') | $collections |"
+  done
+}
+
 echo "load before: $(uptime)"
 echo
-echo "| uploader JVM options | rate /s | uploads | p50 ms | p99 ms | max ms | MSight p99 ms (issue 13) | uploader CPU us/upload | young collections /s |"
-echo "|---|---|---|---|---|---|---|---|---|"
+echo "| uploader | rate /s | uploads | p50 ms | p99 ms | max ms | uploader CPU us/upload | young collections /s |"
+echo "|---|---|---|---|---|---|---|---|"
 IFS="|" read -r -a option_sets <<<"${JVM_OPTIONS:-}"
 [ "${#option_sets[@]}" -gt 0 ] || option_sets=("")
 for opts in "${option_sets[@]}"; do
   start_uploader "$opts -Xlog:gc:file=$work/gc.log"
   publish 100 "${WARMUP:-180}" >/dev/null   # warm-up
-  for rate in $rates; do
-    stats mark >/dev/null
-    before=$(cpu_ticks "$uploader")
-    collections_before=$(grep -c "Pause Young" "$work/gc.log" || true)
-    publish "$rate" "$measure"
-    sleep 1
-    read -r uploads _ p50 p99 max _ <<<"$(stats stats)"
-    cpu=$(( $(cpu_ticks "$uploader") - before ))
-    collections=$(( $(grep -c "Pause Young" "$work/gc.log" || true) - collections_before ))
-    echo "| ${opts:-defaults} | $rate | $uploads | $p50 | $p99 | $max | 2.3-2.6 | $(awk -v t="$cpu" -v n="$uploads" -v hz="$hz" 'BEGIN { printf "%.0f", t / hz * 1e6 / n }') | $(awk -v c="$collections" -v s="$measure" 'BEGIN { printf "%.1f", c / s }') |"
-  done
+  measure_rates "msight-run ${opts:-(defaults)}" "$work/gc.log"
   kill "$uploader"; wait "$uploader" 2>/dev/null || true
 done
+# The Python uploader, on the same Redis, server and publisher; it has no compiler to warm up.
+"$python" "$here/python_uploader.py" "$redis_port" images "http://127.0.0.1:$http_port/" "$work/python.log" \
+  >"$work/python.out" 2>&1 & uploader=$!; pids+=($uploader)
+for _ in $(seq 100); do grep -q "started" "$work/python.out" && break; sleep 0.1; done
+sleep 1
+publish 100 10 >/dev/null
+measure_rates "Python (redis-py, msgpack, requests)"
+kill "$uploader"; wait "$uploader" 2>/dev/null || true
 
 echo
 echo "Warm-up: CPU of the uploader process per upload over its first 10 s at 30/s (start-up included)"
