@@ -59,6 +59,24 @@ start_uploader() {
   sleep 1
 }
 
+# start_python: the Python uploader, ready once it has subscribed
+start_python() {
+  "$python" "$here/python_uploader.py" "$redis_port" images "http://127.0.0.1:$http_port/" "$work/python.log" \
+    >"$work/python.out" 2>&1 & uploader=$!; pids+=($uploader)
+  for _ in $(seq 100); do grep -q "started" "$work/python.out" && break; sleep 0.1; done
+  sleep 1
+}
+
+# warm_up_row label: the first 10 s at 30/s of the uploader started after the last mark, then stops it
+warm_up_row() {
+  publish 30 10
+  sleep 1
+  read -r uploads _ _ p99 _ _ <<<"$(stats stats)"
+  cpu=$(cpu_ticks "$uploader")
+  kill "$uploader"; wait "$uploader" 2>/dev/null || true
+  echo "| $1 | $(awk -v t="$cpu" -v n="$uploads" -v hz="$hz" 'BEGIN { printf "%.1f", t / hz * 1e3 / n }') | $p99 |" | sed "s#$work/##g"
+}
+
 # measure_rates label [gc log]: one row per rate for the uploader running now
 measure_rates() {
   for rate in $rates; do
@@ -89,17 +107,14 @@ for opts in "${option_sets[@]}"; do
   kill "$uploader"; wait "$uploader" 2>/dev/null || true
 done
 # The Python uploader, on the same Redis, server and publisher; it has no compiler to warm up.
-"$python" "$here/python_uploader.py" "$redis_port" images "http://127.0.0.1:$http_port/" "$work/python.log" \
-  >"$work/python.out" 2>&1 & uploader=$!; pids+=($uploader)
-for _ in $(seq 100); do grep -q "started" "$work/python.out" && break; sleep 0.1; done
-sleep 1
+start_python
 publish 100 10 >/dev/null
 measure_rates "Python (redis-py, msgpack, requests)"
 kill "$uploader"; wait "$uploader" 2>/dev/null || true
 
 echo
 echo "Warm-up: CPU of the uploader process per upload over its first 10 s at 30/s (start-up included)"
-echo "| JVM options | CPU ms/upload | p99 ms |"
+echo "| uploader | CPU ms/upload | p99 ms |"
 echo "|---|---|---|"
 # A training run writes the class data sharing archive of what an uploader loads (at its exit).
 start_uploader "-XX:ArchiveClassesAtExit=$work/app.jsa"
@@ -108,12 +123,10 @@ kill "$uploader"; wait "$uploader" 2>/dev/null || true
 for opts in "" "-XX:TieredStopAtLevel=1" "-XX:SharedArchiveFile=$work/app.jsa" "-XX:SharedArchiveFile=$work/app.jsa -XX:TieredStopAtLevel=1"; do
   stats mark >/dev/null
   start_uploader "$opts"
-  publish 30 10
-  sleep 1
-  read -r uploads _ _ p99 _ _ <<<"$(stats stats)"
-  cpu=$(cpu_ticks "$uploader")
-  kill "$uploader"; wait "$uploader" 2>/dev/null || true
-  echo "| ${opts:-default} | $(awk -v t="$cpu" -v n="$uploads" -v hz="$hz" 'BEGIN { printf "%.1f", t / hz * 1e3 / n }') | $p99 |" | sed "s#$work/##g"
+  warm_up_row "msight-run ${opts:-(defaults)}"
 done
+stats mark >/dev/null
+start_python
+warm_up_row "Python (redis-py, msgpack, requests)"
 echo
 echo "load after: $(uptime)"

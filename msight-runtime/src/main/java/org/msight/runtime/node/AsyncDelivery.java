@@ -49,6 +49,7 @@ public final class AsyncDelivery {
     private final Logger log;
     private final Semaphore slots;
     private final ScheduledThreadPoolExecutor timer;
+    private final AttemptDeadlines deadlines;
     private final Consumer<SensorData> delivered;
     private final LongConsumer attemptTimes;
     private final Counter retries;
@@ -78,7 +79,7 @@ public final class AsyncDelivery {
         this.log = log;
         this.slots = new Semaphore(settings.maxInFlight());
         this.timer = new ScheduledThreadPoolExecutor(1, DaemonThreads.factory("node-" + nodeName + "-delivery"));
-        timer.setRemoveOnCancelPolicy(true);
+        this.deadlines = new AttemptDeadlines(timer, settings.attemptTimeout());
         this.delivered = delivered;
         this.attemptTimes = attemptTimes;
         this.retries = counters.apply("retries");
@@ -150,15 +151,13 @@ public final class AsyncDelivery {
             outcome = CompletableFuture.failedFuture(e);
         }
         CompletableFuture<Void> attempt = outcome;
-        ScheduledFuture<?> deadline = schedule(() -> {
+        AttemptDeadlines.Watched deadline = deadlines.watch(() -> {
             delivery.timedOut = true;
             attempt.cancel(true);
-        }, settings.attemptTimeout());
+        });
         attempt.whenComplete((ignored, failure) -> {
             attemptTimes.accept(System.nanoTime() - start);
-            if (deadline != null) {
-                deadline.cancel(false);
-            }
+            deadline.end();
             finished(delivery, failure);
         });
     }

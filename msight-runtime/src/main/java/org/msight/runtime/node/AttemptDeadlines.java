@@ -1,0 +1,84 @@
+package org.msight.runtime.node;
+
+import java.time.Duration;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * The deadlines of the attempts under way, all the same length, so they fall due in the order
+ * the attempts started: the timer thread wakes only when the oldest attempt is due, instead of
+ * a timer task per attempt, which woke it at every message whenever no other attempt was under
+ * way (one more thread wake-up per upload, on boxes of two cores).
+ */
+final class AttemptDeadlines {
+
+    private final ScheduledExecutorService timer;
+    private final long timeoutNanos;
+    /** In the order they started; an attempt leaves when it ends or falls due. */
+    private final ConcurrentLinkedQueue<Watched> underway = new ConcurrentLinkedQueue<>();
+    private final AtomicBoolean checkScheduled = new AtomicBoolean();
+
+    /** An attempt being watched; {@link #end} it when its outcome is known. */
+    final class Watched {
+        private final long dueNanos;
+        private final Runnable onDue;
+
+        private Watched(long dueNanos, Runnable onDue) {
+            this.dueNanos = dueNanos;
+            this.onDue = onDue;
+        }
+
+        /** The attempt is over: its deadline no longer applies. */
+        void end() {
+            underway.remove(this);
+        }
+    }
+
+    AttemptDeadlines(ScheduledExecutorService timer, Duration timeout) {
+        this.timer = timer;
+        this.timeoutNanos = timeout.toNanos();
+    }
+
+    /** Runs {@code onDue} on the timer thread if the attempt starting now has not ended within the timeout. */
+    Watched watch(Runnable onDue) {
+        Watched attempt = new Watched(System.nanoTime() + timeoutNanos, onDue);
+        underway.add(attempt);
+        if (checkScheduled.compareAndSet(false, true)) {
+            checkAfter(timeoutNanos);
+        }
+        return attempt;
+    }
+
+    private void check() {
+        while (true) {
+            Watched oldest = underway.peek();
+            if (oldest == null) {
+                checkScheduled.set(false);
+                // An attempt watched since the peek found a check scheduled and left itself to this one.
+                if (underway.isEmpty() || !checkScheduled.compareAndSet(false, true)) {
+                    return;
+                }
+                continue;
+            }
+            long wait = oldest.dueNanos - System.nanoTime();
+            if (wait > 0) {
+                checkAfter(wait);
+                return;
+            }
+            if (underway.remove(oldest)) {
+                oldest.onDue.run();
+            }
+        }
+    }
+
+    private void checkAfter(long nanos) {
+        try {
+            timer.schedule(this::check, nanos, TimeUnit.NANOSECONDS);
+        } catch (RejectedExecutionException e) {
+            // closed: no deadline matters any more
+        }
+    }
+}
