@@ -31,10 +31,10 @@ abstract class ByteSink extends OutputStream {
         /** Input bytes per chunk: a multiple of 3, so that only the last chunk may have padding. */
         static final int CHUNK = 3 * 4096;
         private static final Base64.Encoder BASE64 = Base64.getEncoder();
+        /** A chunk and its text, kept by each thread that writes JSON: 28 KB less garbage per message. */
+        private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
         private final OutputStream out;
-        private byte[] chunk;
-        private byte[] text;
 
         Streaming(OutputStream out) {
             this.out = out;
@@ -53,22 +53,24 @@ abstract class ByteSink extends OutputStream {
         @Override
         void writeBase64(byte[] value) throws IOException {
             int whole = value.length - value.length % CHUNK;
-            if (whole > 0 && chunk == null) {
-                chunk = new byte[CHUNK];
-                text = new byte[(int) base64Length(CHUNK)];
-            }
+            Scratch scratch = SCRATCH.get();
             // The intrinsic encoder takes whole arrays only, so full chunks go through one small reused
             // array. The ways without this copy measured slower on JDK 17 (300 KB): slices through
             // encode(ByteBuffer) allocate each chunk's text (2x the time); wrap()'s stream is not
             // intrinsic (25x).
             for (int off = 0; off < whole; off += CHUNK) {
-                System.arraycopy(value, off, chunk, 0, CHUNK);
-                out.write(text, 0, BASE64.encode(chunk, text));
+                System.arraycopy(value, off, scratch.chunk, 0, CHUNK);
+                out.write(scratch.text, 0, BASE64.encode(scratch.chunk, scratch.text));
             }
             if (whole < value.length) {
                 ByteBuffer rest = BASE64.encode(ByteBuffer.wrap(value, whole, value.length - whole));
                 out.write(rest.array(), rest.arrayOffset() + rest.position(), rest.remaining());
             }
+        }
+
+        private static final class Scratch {
+            final byte[] chunk = new byte[CHUNK];
+            final byte[] text = new byte[(int) base64Length(CHUNK)];
         }
     }
 
