@@ -64,6 +64,7 @@ start_python() {
   "$python" "$here/python_uploader.py" "$redis_port" images "http://127.0.0.1:$http_port/" "$work/python.log" \
     >"$work/python.out" 2>&1 & uploader=$!; pids+=($uploader)
   for _ in $(seq 100); do grep -q "started" "$work/python.out" && break; sleep 0.1; done
+  grep -q "started" "$work/python.out" || { echo "the Python uploader did not start:" >&2; cat "$work/python.out" >&2; exit 1; }
   sleep 1
 }
 

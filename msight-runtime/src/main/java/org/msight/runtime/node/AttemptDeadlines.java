@@ -11,7 +11,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * The deadlines of the attempts under way, all the same length, so they fall due in the order
  * the attempts started: the timer thread wakes only when the oldest attempt is due, instead of
  * a timer task per attempt, which woke it at every message whenever no other attempt was under
- * way (one more thread wake-up per upload, on boxes of two cores).
+ * way (one more thread wake-up per upload, on boxes of two cores). Two threads may start
+ * attempts (the node's, and the timer's for retries), so the order is that of the queue, and an
+ * attempt queued just after a later one may be checked with it, a moment past its due time.
  */
 final class AttemptDeadlines {
 
@@ -42,7 +44,10 @@ final class AttemptDeadlines {
         this.timeoutNanos = timeout.toNanos();
     }
 
-    /** Runs {@code onDue} on the timer thread if the attempt starting now has not ended within the timeout. */
+    /**
+     * Runs {@code onDue} on the timer thread if the attempt starting now has not ended within the
+     * timeout; {@code onDue} should not throw (what it throws goes to the thread's handler).
+     */
     Watched watch(Runnable onDue) {
         Watched attempt = new Watched(System.nanoTime() + timeoutNanos, onDue);
         underway.add(attempt);
@@ -69,7 +74,13 @@ final class AttemptDeadlines {
                 return;
             }
             if (underway.remove(oldest)) {
-                oldest.onDue.run();
+                try {
+                    oldest.onDue.run();
+                } catch (RuntimeException e) {
+                    // the later deadlines still matter: report it and go on checking
+                    Thread thread = Thread.currentThread();
+                    thread.getUncaughtExceptionHandler().uncaughtException(thread, e);
+                }
             }
         }
     }

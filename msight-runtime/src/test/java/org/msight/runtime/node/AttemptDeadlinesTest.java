@@ -4,54 +4,116 @@ import static java.util.concurrent.TimeUnit.SECONDS;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.Queue;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
-import org.junit.jupiter.api.AfterEach;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 class AttemptDeadlinesTest {
 
-    private static final Duration TIMEOUT = Duration.ofMillis(100);
+    /** A timer whose checks the test runs itself, on its own thread, when it chooses. */
+    private static final class ManualTimer extends ScheduledThreadPoolExecutor {
+        final Queue<Runnable> checks = new ArrayDeque<>();
+        final List<Long> delays = new ArrayList<>();
 
-    private final ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1);
-    private final AttemptDeadlines deadlines = new AttemptDeadlines(timer, TIMEOUT);
+        ManualTimer() {
+            super(1);
+        }
 
-    @AfterEach
-    void stopTimer() {
-        timer.shutdownNow();
+        @Override
+        public ScheduledFuture<?> schedule(Runnable task, long delay, TimeUnit unit) {
+            checks.add(task);
+            delays.add(unit.toNanos(delay));
+            return null;
+        }
+
+        /** Runs the checks scheduled so far, not those they schedule. */
+        void runChecks() {
+            for (int n = checks.size(); n > 0; n--) {
+                checks.poll().run();
+            }
+        }
     }
 
     @Test
-    void onlyAttemptsThatDidNotEndFallDueInTheirOrderAndNotBeforeTheTimeout() throws Exception {
-        List<String> due = new CopyOnWriteArrayList<>();
-        CountDownLatch lastDue = new CountDownLatch(1);
+    void onlyAttemptsThatDidNotEndFallDueInTheOrderTheyStarted() throws Exception {
+        ManualTimer timer = new ManualTimer();
+        AttemptDeadlines deadlines = new AttemptDeadlines(timer, Duration.ofMillis(1));
+        List<String> due = new ArrayList<>();
         AttemptDeadlines.Watched ended = deadlines.watch(() -> due.add("ended"));
         deadlines.watch(() -> due.add("stuck 1"));
+        deadlines.watch(() -> due.add("stuck 2"));
         ended.end();
-        long lastStart = System.nanoTime();
-        long[] lastDueAfter = new long[1];
-        deadlines.watch(() -> {
-            lastDueAfter[0] = System.nanoTime() - lastStart;
-            due.add("stuck 2");
-            lastDue.countDown();
-        });
+        assertThat(timer.checks).as("one check for all three").hasSize(1);
 
-        assertThat(lastDue.await(30, SECONDS)).as("the last stuck attempt fell due").isTrue();
+        Thread.sleep(20); // at least this long: all three are past their 1 ms deadline
+        timer.runChecks();
+
         assertThat(due).containsExactly("stuck 1", "stuck 2");
-        assertThat(lastDueAfter[0]).isGreaterThanOrEqualTo(TIMEOUT.toNanos());
+        assertThat(timer.checks).as("nothing left to check").isEmpty();
+        deadlines.watch(() -> due.add("after"));
+        assertThat(timer.checks).as("a new attempt after the queue emptied is checked again").hasSize(1);
     }
 
     @Test
-    void attemptsWatchedAfterAllOthersEndedStillFallDue() throws Exception {
-        deadlines.watch(() -> { }).end();
-        CountDownLatch firstDue = new CountDownLatch(1);
-        deadlines.watch(firstDue::countDown);
-        assertThat(firstDue.await(30, SECONDS)).isTrue();
+    void aCheckBeforeTheOldestIsDueWaitsForIt() {
+        ManualTimer timer = new ManualTimer();
+        AttemptDeadlines deadlines = new AttemptDeadlines(timer, Duration.ofHours(1));
+        List<String> due = new ArrayList<>();
+        deadlines.watch(() -> due.add("oldest"));
 
-        CountDownLatch againDue = new CountDownLatch(1);
-        deadlines.watch(againDue::countDown);
-        assertThat(againDue.await(30, SECONDS)).as("a deadline watched once the queue had emptied").isTrue();
+        timer.runChecks();
+
+        assertThat(due).isEmpty();
+        assertThat(timer.delays).hasSize(2);
+        assertThat(timer.delays.get(1)).as("the second check waits for the oldest's deadline")
+                .isPositive().isLessThanOrEqualTo(Duration.ofHours(1).toNanos());
+    }
+
+    @Test
+    void aDeadlineThatThrowsDoesNotStopTheLaterOnes() throws Exception {
+        ManualTimer timer = new ManualTimer();
+        AttemptDeadlines deadlines = new AttemptDeadlines(timer, Duration.ofMillis(1));
+        List<String> due = new ArrayList<>();
+        List<Throwable> reported = new ArrayList<>();
+        Thread.UncaughtExceptionHandler before = Thread.currentThread().getUncaughtExceptionHandler();
+        Thread.currentThread().setUncaughtExceptionHandler((thread, e) -> reported.add(e));
+        try {
+            deadlines.watch(() -> {
+                throw new IllegalStateException("broken");
+            });
+            deadlines.watch(() -> due.add("later"));
+            Thread.sleep(20);
+            timer.runChecks();
+        } finally {
+            Thread.currentThread().setUncaughtExceptionHandler(before);
+        }
+        assertThat(reported).extracting(Throwable::getMessage).containsExactly("broken");
+        assertThat(due).containsExactly("later");
+    }
+
+    @Test
+    void onARealTimerAStuckAttemptFallsDueAfterTheTimeout() throws Exception {
+        ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1);
+        try {
+            AttemptDeadlines deadlines = new AttemptDeadlines(timer, Duration.ofMillis(100));
+            deadlines.watch(() -> { }).end();
+            long start = System.nanoTime();
+            long[] dueAfter = new long[1];
+            CountDownLatch due = new CountDownLatch(1);
+            deadlines.watch(() -> {
+                dueAfter[0] = System.nanoTime() - start;
+                due.countDown();
+            });
+            assertThat(due.await(30, SECONDS)).as("the stuck attempt fell due").isTrue();
+            assertThat(dueAfter[0]).isGreaterThanOrEqualTo(Duration.ofMillis(100).toNanos());
+        } finally {
+            timer.shutdownNow();
+        }
     }
 }
