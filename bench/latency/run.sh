@@ -51,21 +51,25 @@ CONF
 publish() { java -cp "$dist/lib/*" "$here/Publisher.java" "$redis_port" images "$1" "$2"; }
 stats() { curl -sf "http://127.0.0.1:$http_port/$1"; }
 
+# await_started output: waits (60 s at most) for the uploader just started to say "started"
+await_started() {
+  for _ in $(seq 600); do grep -q "started" "$1" && break; sleep 0.1; done
+  grep -q "started" "$1" || { echo "the uploader did not start:" >&2; cat "$1" >&2; exit 1; }
+  sleep 1
+}
+
 # start_uploader [JVM options]: the uploader, ready once it has subscribed
 start_uploader() {
   MSIGHT_JAVA_OPTS="${1:-}" "$dist/bin/msight-run" "$work/uploader.conf" >"$work/uploader.log" 2>&1 &
   uploader=$!; pids+=($uploader)
-  for _ in $(seq 600); do grep -q "started" "$work/uploader.log" && break; sleep 0.1; done
-  sleep 1
+  await_started "$work/uploader.log"
 }
 
 # start_python: the Python uploader, ready once it has subscribed
 start_python() {
   "$python" "$here/python_uploader.py" "$redis_port" images "http://127.0.0.1:$http_port/" "$work/python.log" \
     >"$work/python.out" 2>&1 & uploader=$!; pids+=($uploader)
-  for _ in $(seq 100); do grep -q "started" "$work/python.out" && break; sleep 0.1; done
-  grep -q "started" "$work/python.out" || { echo "the Python uploader did not start:" >&2; cat "$work/python.out" >&2; exit 1; }
-  sleep 1
+  await_started "$work/python.out"
 }
 
 # warm_up_row label: the first 10 s at 30/s of the uploader started after the last mark, then stops it

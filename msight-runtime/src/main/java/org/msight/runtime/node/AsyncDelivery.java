@@ -8,7 +8,6 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
@@ -79,7 +78,7 @@ public final class AsyncDelivery {
         this.log = log;
         this.slots = new Semaphore(settings.maxInFlight());
         this.timer = new ScheduledThreadPoolExecutor(1, DaemonThreads.factory("node-" + nodeName + "-delivery"));
-        this.deadlines = new AttemptDeadlines(timer, settings.attemptTimeout());
+        this.deadlines = new AttemptDeadlines(this::schedule, settings.attemptTimeout());
         this.delivered = delivered;
         this.attemptTimes = attemptTimes;
         this.retries = counters.apply("retries");
@@ -208,7 +207,7 @@ public final class AsyncDelivery {
         }
         retries.increment();
         log.debug("delivery of frame {} failed ({}); retry after {} ms", delivery.frameId(), reason, wait.toMillis());
-        if (schedule(() -> attempt(delivery), wait) == null) {
+        if (!schedule(() -> attempt(delivery), wait)) {
             slots.release();
         }
     }
@@ -300,7 +299,7 @@ public final class AsyncDelivery {
     }
 
     private void fillFromSpoolSoon() {
-        if (fillScheduled.compareAndSet(false, true) && schedule(this::fillFromSpool, Duration.ZERO) == null) {
+        if (fillScheduled.compareAndSet(false, true) && !schedule(this::fillFromSpool, Duration.ZERO)) {
             fillScheduled.set(false);
         }
     }
@@ -354,11 +353,13 @@ public final class AsyncDelivery {
         }
     }
 
-    private ScheduledFuture<?> schedule(Runnable task, Duration wait) {
+    /** @return whether {@code task} will run; not once the delivery is closed */
+    private boolean schedule(Runnable task, Duration wait) {
         try {
-            return timer.schedule(task, wait.toNanos(), TimeUnit.NANOSECONDS);
+            timer.schedule(task, wait.toNanos(), TimeUnit.NANOSECONDS);
+            return true;
         } catch (RejectedExecutionException e) {
-            return null;
+            return false;
         }
     }
 

@@ -2,9 +2,6 @@ package org.msight.runtime.node;
 
 import java.time.Duration;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -17,7 +14,12 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 final class AttemptDeadlines {
 
-    private final ScheduledExecutorService timer;
+    /** Runs a task on the timer thread after a wait; does nothing once the timer is closed. */
+    interface Timer {
+        void schedule(Runnable task, Duration wait);
+    }
+
+    private final Timer timer;
     private final long timeoutNanos;
     /** In the order they started; an attempt leaves when it ends or falls due. */
     private final ConcurrentLinkedQueue<Watched> underway = new ConcurrentLinkedQueue<>();
@@ -39,7 +41,7 @@ final class AttemptDeadlines {
         }
     }
 
-    AttemptDeadlines(ScheduledExecutorService timer, Duration timeout) {
+    AttemptDeadlines(Timer timer, Duration timeout) {
         this.timer = timer;
         this.timeoutNanos = timeout.toNanos();
     }
@@ -52,7 +54,7 @@ final class AttemptDeadlines {
         Watched attempt = new Watched(System.nanoTime() + timeoutNanos, onDue);
         underway.add(attempt);
         if (checkScheduled.compareAndSet(false, true)) {
-            checkAfter(timeoutNanos);
+            timer.schedule(this::check, Duration.ofNanos(timeoutNanos));
         }
         return attempt;
     }
@@ -70,7 +72,7 @@ final class AttemptDeadlines {
             }
             long wait = oldest.dueNanos - System.nanoTime();
             if (wait > 0) {
-                checkAfter(wait);
+                timer.schedule(this::check, Duration.ofNanos(wait));
                 return;
             }
             if (underway.remove(oldest)) {
@@ -82,14 +84,6 @@ final class AttemptDeadlines {
                     thread.getUncaughtExceptionHandler().uncaughtException(thread, e);
                 }
             }
-        }
-    }
-
-    private void checkAfter(long nanos) {
-        try {
-            timer.schedule(this::check, nanos, TimeUnit.NANOSECONDS);
-        } catch (RejectedExecutionException e) {
-            // closed: no deadline matters any more
         }
     }
 }

@@ -9,7 +9,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Queue;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -17,19 +16,14 @@ import org.junit.jupiter.api.Test;
 class AttemptDeadlinesTest {
 
     /** A timer whose checks the test runs itself, on its own thread, when it chooses. */
-    private static final class ManualTimer extends ScheduledThreadPoolExecutor {
+    private static final class ManualTimer implements AttemptDeadlines.Timer {
         final Queue<Runnable> checks = new ArrayDeque<>();
-        final List<Long> delays = new ArrayList<>();
-
-        ManualTimer() {
-            super(1);
-        }
+        final List<Duration> waits = new ArrayList<>();
 
         @Override
-        public ScheduledFuture<?> schedule(Runnable task, long delay, TimeUnit unit) {
+        public void schedule(Runnable task, Duration wait) {
             checks.add(task);
-            delays.add(unit.toNanos(delay));
-            return null;
+            waits.add(wait);
         }
 
         /** Runs the checks scheduled so far, not those they schedule. */
@@ -41,9 +35,10 @@ class AttemptDeadlinesTest {
     }
 
     @Test
-    void onlyAttemptsThatDidNotEndFallDueInTheOrderTheyStarted() throws Exception {
+    void onlyAttemptsThatDidNotEndFallDueInTheOrderTheyStarted() {
         ManualTimer timer = new ManualTimer();
-        AttemptDeadlines deadlines = new AttemptDeadlines(timer, Duration.ofMillis(1));
+        // A zero timeout: every attempt is due as soon as it is watched, so no test waits for time.
+        AttemptDeadlines deadlines = new AttemptDeadlines(timer, Duration.ZERO);
         List<String> due = new ArrayList<>();
         AttemptDeadlines.Watched ended = deadlines.watch(() -> due.add("ended"));
         deadlines.watch(() -> due.add("stuck 1"));
@@ -51,7 +46,6 @@ class AttemptDeadlinesTest {
         ended.end();
         assertThat(timer.checks).as("one check for all three").hasSize(1);
 
-        Thread.sleep(20); // at least this long: all three are past their 1 ms deadline
         timer.runChecks();
 
         assertThat(due).containsExactly("stuck 1", "stuck 2");
@@ -70,15 +64,15 @@ class AttemptDeadlinesTest {
         timer.runChecks();
 
         assertThat(due).isEmpty();
-        assertThat(timer.delays).hasSize(2);
-        assertThat(timer.delays.get(1)).as("the second check waits for the oldest's deadline")
-                .isPositive().isLessThanOrEqualTo(Duration.ofHours(1).toNanos());
+        assertThat(timer.waits).hasSize(2);
+        assertThat(timer.waits.get(1)).as("the second check waits for the oldest's deadline")
+                .isPositive().isLessThanOrEqualTo(Duration.ofHours(1));
     }
 
     @Test
-    void aDeadlineThatThrowsDoesNotStopTheLaterOnes() throws Exception {
+    void aDeadlineThatThrowsDoesNotStopTheLaterOnes() {
         ManualTimer timer = new ManualTimer();
-        AttemptDeadlines deadlines = new AttemptDeadlines(timer, Duration.ofMillis(1));
+        AttemptDeadlines deadlines = new AttemptDeadlines(timer, Duration.ZERO);
         List<String> due = new ArrayList<>();
         List<Throwable> reported = new ArrayList<>();
         Thread.UncaughtExceptionHandler before = Thread.currentThread().getUncaughtExceptionHandler();
@@ -88,7 +82,6 @@ class AttemptDeadlinesTest {
                 throw new IllegalStateException("broken");
             });
             deadlines.watch(() -> due.add("later"));
-            Thread.sleep(20);
             timer.runChecks();
         } finally {
             Thread.currentThread().setUncaughtExceptionHandler(before);
@@ -99,9 +92,10 @@ class AttemptDeadlinesTest {
 
     @Test
     void onARealTimerAStuckAttemptFallsDueAfterTheTimeout() throws Exception {
-        ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1);
+        ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1);
         try {
-            AttemptDeadlines deadlines = new AttemptDeadlines(timer, Duration.ofMillis(100));
+            AttemptDeadlines deadlines = new AttemptDeadlines(
+                    (task, wait) -> executor.schedule(task, wait.toNanos(), TimeUnit.NANOSECONDS), Duration.ofMillis(100));
             deadlines.watch(() -> { }).end();
             long start = System.nanoTime();
             long[] dueAfter = new long[1];
@@ -113,7 +107,7 @@ class AttemptDeadlinesTest {
             assertThat(due.await(30, SECONDS)).as("the stuck attempt fell due").isTrue();
             assertThat(dueAfter[0]).isGreaterThanOrEqualTo(Duration.ofMillis(100).toNanos());
         } finally {
-            timer.shutdownNow();
+            executor.shutdownNow();
         }
     }
 }
