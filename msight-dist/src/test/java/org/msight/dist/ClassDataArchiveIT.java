@@ -1,0 +1,96 @@
+package org.msight.dist;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The launchers' class data archive (libexec/msight-java): a pipeline run records the classes it
+ * loads, the next start builds the archive from them and the JVM maps it; MSIGHT_CDS=off leaves
+ * it all out. The other tests run with MSIGHT_CDS=off (the failsafe configuration).
+ */
+class ClassDataArchiveIT {
+
+    private static final Duration LIMIT = Duration.ofSeconds(60);
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void aPipelineRunRecordsItsClassesAndTheNextStartBuildsAnArchiveThatTheJvmMaps() throws Exception {
+        Path cds = dir.resolve("cds");
+        Map<String, String> on = Map.of("MSIGHT_CDS", "on", "MSIGHT_CDS_DIR", cds.toString());
+        Path conf = Files.writeString(dir.resolve("quickstart.conf"), """
+                include file("%s")
+                msight.http.enabled = false
+                """.formatted(Distribution.home().resolve("configs/quickstart.conf")));
+
+        // --version runs no pipeline: what it recorded is dropped at the next start.
+        try (RunningCommand version = Distribution.start(dir.resolve("version.log"), on, "msight-run", "--version")) {
+            assertThat(version.awaitExit(LIMIT)).as(version.output()).isZero();
+        }
+        runQuickstart("first", on, conf);
+        assertThat(files(cds, ".classes")).singleElement()
+                .satisfies(list -> assertThat(Files.readAllLines(list)).contains("org/msight/runtime/Pipeline"));
+        assertThat(files(cds, ".jsa")).isEmpty();
+
+        // -Xshare:on: the JVM refuses to start unless it maps the archive.
+        Map<String, String> strict = Map.of("MSIGHT_CDS", "on", "MSIGHT_CDS_DIR", cds.toString(),
+                "MSIGHT_JAVA_OPTS", "-Xshare:on");
+        String second = runQuickstart("second", strict, conf);
+        assertThat(second).contains("msight: building the class data archive " + cds);
+        assertThat(files(cds, ".classes")).isEmpty();
+        assertThat(files(cds, ".jsa")).hasSize(1);
+
+        String third = runQuickstart("third", strict, conf);
+        assertThat(third).doesNotContain("building the class data archive");
+    }
+
+    @Test
+    void offRecordsAndBuildsNothing() throws Exception {
+        Path cds = dir.resolve("cds");
+        try (RunningCommand run = Distribution.start(dir.resolve("run.log"),
+                Map.of("MSIGHT_CDS", "off", "MSIGHT_CDS_DIR", cds.toString()), "msight-run", "--version")) {
+            assertThat(run.awaitExit(LIMIT)).as(run.output()).isZero();
+            assertThat(run.output()).startsWith("MSight runtime");
+        }
+        assertThat(cds).doesNotExist();
+    }
+
+    /**
+     * Runs the quickstart in a folder of its own until it wrote an image, checks that the JVM mapped
+     * the archive when there is one, and returns its output.
+     */
+    private String runQuickstart(String name, Map<String, String> env, Path conf) throws Exception {
+        Path folder = Files.createDirectories(dir.resolve(name));
+        try (RunningCommand run = Distribution.start(folder.resolve("run.log"), env, "msight-run", conf.toString())) {
+            Path images = folder.resolve("quickstart-images");
+            run.awaitCondition("an image written", () -> Files.isDirectory(images) && !files(images, ".jpg").isEmpty(),
+                    LIMIT);
+            List<Path> archives = files(dir.resolve("cds"), ".jsa");
+            if (!archives.isEmpty()) {
+                assertThat(Files.readString(Path.of("/proc", Long.toString(run.pid()), "maps")))
+                        .contains(archives.get(0).toString());
+            }
+            assertThat(run.terminate(LIMIT)).as(run.output()).isZero();
+            return run.output();
+        }
+    }
+
+    private static List<Path> files(Path folder, String suffix) throws IOException {
+        if (!Files.isDirectory(folder)) {
+            return List.of();
+        }
+        try (Stream<Path> files = Files.list(folder)) {
+            return files.filter(f -> f.getFileName().toString().endsWith(suffix)).toList();
+        }
+    }
+}
