@@ -10,6 +10,7 @@
 # and the CPU the rest of the machine took meanwhile ('others'; this box may be shared).
 #   bench/capacity/run.sh [seconds measured, default 40]
 #   CAMERAS="5 6 7 8" LAYOUTS="one each" WARMUP=15 SKIP_BUILD=1 (use target/msight as is)
+#   RECEIVER="threads = 1": HOCON settings added to every rtsp-receiver
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
@@ -35,7 +36,7 @@ conf() {  # conf FILE BUS FIRST LAST KINDS: a pipeline of cameras FIRST..LAST, r
   {
     echo "msight { device-name = capacity, stats-interval = 5s, bus = $2, redis { host = 127.0.0.1, port = $redis_port } }"
     for ((k = $3; k <= $4; k++)); do
-      [[ $5 != *r* ]] || echo "nodes.cam$k { type = rtsp-receiver, url = \"rtsp://127.0.0.1:$rtsp_port/cam$k\", sensor-name = cam$k, publish-topic = cam$k }"
+      [[ $5 != *r* ]] || echo "nodes.cam$k { type = rtsp-receiver, url = \"rtsp://127.0.0.1:$rtsp_port/cam$k\", sensor-name = cam$k, publish-topic = cam$k${RECEIVER:+, $RECEIVER} }"
       [[ $5 != *u* ]] || echo "nodes.up$k { type = http-uploader, subscribe-topic = cam$k, gap = 9, url = \"http://127.0.0.1:$upload_port/\" }"
     done
   } >"$1"
