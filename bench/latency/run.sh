@@ -6,7 +6,7 @@
 # the same for a Python uploader doing MSight's HttpSinkNode's work with MSight's libraries
 # (python_uploader.py: redis-py, msgpack and requests, Debian's packages; MSight itself is not
 # packaged), measured in the same run; then the uploader's CPU per upload in the first
-# 10 s at 30/s (warm-up) with and without class data sharing.
+# 10 s at 30/s (warm-up) with and without the launcher's class data archive, and with C1 only.
 #   bench/latency/run.sh [seconds per rate, default 30] [rates, default "100 300"]
 #   Environment: SKIP_BUILD=1 uses target/msight as it is; DIST=folder uses that distribution instead;
 #   WARMUP=seconds at 100/s before the measured rates (default 180: the JIT compiler is still busy
@@ -58,9 +58,13 @@ await_started() {
   sleep 1
 }
 
-# start_uploader [JVM options]: the uploader, ready once it has subscribed
+# The launcher's class data archive, made in the bench's own folder: the uploaders measured at
+# rates record the classes they load, and the first start after them builds it.
+export MSIGHT_CDS_DIR="$work/cds"
+
+# start_uploader [JVM options] [MSIGHT_CDS]: the uploader, ready once it has subscribed
 start_uploader() {
-  MSIGHT_JAVA_OPTS="${1:-}" "$dist/bin/msight-run" "$work/uploader.conf" >"$work/uploader.log" 2>&1 &
+  MSIGHT_JAVA_OPTS="${1:-}" MSIGHT_CDS="${2:-}" "$dist/bin/msight-run" "$work/uploader.conf" >"$work/uploader.log" 2>&1 &
   uploader=$!; pids+=($uploader)
   await_started "$work/uploader.log"
 }
@@ -121,14 +125,17 @@ echo
 echo "Warm-up: CPU of the uploader process per upload over its first 10 s at 30/s (start-up included)"
 echo "| uploader | CPU ms/upload | p99 ms |"
 echo "|---|---|---|"
-# A training run writes the class data sharing archive of what an uploader loads (at its exit).
-start_uploader "-XX:ArchiveClassesAtExit=$work/app.jsa"
-publish 30 5
+# This start builds the archive (once; its build is not in the rows).
+start_uploader
 kill "$uploader"; wait "$uploader" 2>/dev/null || true
-for opts in "" "-XX:TieredStopAtLevel=1" "-XX:SharedArchiveFile=$work/app.jsa" "-XX:SharedArchiveFile=$work/app.jsa -XX:TieredStopAtLevel=1"; do
+[ -s "$(ls "$MSIGHT_CDS_DIR"/*.jsa 2>/dev/null | head -1)" ] || { echo "the launcher built no class data archive:" >&2; cat "$work/uploader.log" >&2; exit 1; }
+stats mark >/dev/null
+start_uploader "" off
+warm_up_row "msight-run, MSIGHT_CDS=off (the JDK archive only)"
+for opts in "" "-XX:TieredStopAtLevel=1"; do
   stats mark >/dev/null
   start_uploader "$opts"
-  warm_up_row "msight-run ${opts:-(defaults)}"
+  warm_up_row "msight-run ${opts:-(defaults, with the class data archive)}"
 done
 stats mark >/dev/null
 start_python
