@@ -33,10 +33,12 @@ class ClassDataArchiveIT {
                 msight.http.enabled = false
                 """.formatted(Distribution.home().resolve("configs/quickstart.conf")));
 
-        // --version runs no pipeline: what it recorded is dropped at the next start.
-        try (RunningCommand version = Distribution.start(dir.resolve("version.log"), on, "msight-run", "--version")) {
-            assertThat(version.awaitExit(LIMIT)).as(version.output()).isZero();
+        // --check runs no pipeline: what it recorded is dropped at the next start.
+        try (RunningCommand check = Distribution.start(dir.resolve("check.log"), on, "msight-run", "--check",
+                conf.toString())) {
+            assertThat(check.awaitExit(LIMIT)).as(check.output()).isZero();
         }
+        assertThat(files(cds, ".classes")).hasSize(1);
         runQuickstart("first", on, conf);
         assertThat(files(cds, ".classes")).singleElement()
                 .satisfies(list -> assertThat(Files.readAllLines(list)).contains("org/msight/runtime/Pipeline"));
