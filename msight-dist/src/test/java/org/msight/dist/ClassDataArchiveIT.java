@@ -54,6 +54,11 @@ class ClassDataArchiveIT {
 
         String third = runQuickstart("third", strict, conf);
         assertThat(third).doesNotContain("building the class data archive");
+        try (RunningCommand version = Distribution.start(dir.resolve("version.log"), strict, "msight-run", "--version")) {
+            assertThat(version.awaitExit(LIMIT)).as(version.output()).isZero();
+            assertThat(version.output()).as("the version alone: no word of the archive from the launcher or the JVM")
+                    .matches("MSight runtime \\S+\n");
+        }
     }
 
     @Test
