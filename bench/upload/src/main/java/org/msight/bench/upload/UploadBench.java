@@ -52,6 +52,8 @@ public final class UploadBench {
         int port = freePort();
         Path work = Files.createTempDirectory("upload-bench");
         Process server = startServer(port);
+        // A bench stopped with Ctrl-C or kill runs no finally block: the hook stops the server then.
+        Runtime.getRuntime().addShutdownHook(new Thread(server::destroy, "server-stop"));
         try {
             ImageData frame = BenchFrame.make();
             Path body = work.resolve("body.json");
