@@ -108,7 +108,7 @@ for jvm in "${jvms[@]}"; do
   measure quickstart "$jvm" - 150
 done
 archive="$(ls "$MSIGHT_CDS_DIR"/*.jsa 2>/dev/null || true)"
-[ -n "$archive" ] || { echo "the launcher built no class data archive: see $work/uploader-msight.log" >&2; exit 1; }
+[ -n "$archive" ] || { echo "the launcher built no class data archive:" >&2; head -5 "$work/uploader-msight.log" >&2; exit 1; }
 echo "load after:  $(uptime)"
 echo "class data archive of the msight rows: $(du -m "$archive" | cut -f1) MB"
 echo "jvm msight: bin/msight-run (libexec/msight-java's defaults); java: the JVM's own defaults."

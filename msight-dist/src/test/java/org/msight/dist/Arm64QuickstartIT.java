@@ -71,7 +71,7 @@ class Arm64QuickstartIT {
         try (RunningCommand run = quickstart(root)) {
             await().atMost(START_LIMIT).pollInterval(Duration.ofSeconds(1))
                     .failFast("the quickstart ended:\n" + run.output(), () -> run.output().contains("stopped for good"))
-                    .until(() -> jpegs(folder) >= 3);
+                    .until(() -> Distribution.files(folder, ".jpg").size() >= 3);
             assertThat(run.output()).contains("Reading testsrc2=size=1280x720:rate=30 (");
             assertThat(run.terminate(Duration.ofMinutes(2))).as(run.output()).isZero();
         }
@@ -87,7 +87,7 @@ class Arm64QuickstartIT {
                     run.output().lines().filter(line -> line.contains(" - camera - ERROR :: stopped for good: FFmpeg's"
                             + " native libraries cannot load: the system library libva-drm.so.2 is missing; install it"
                             + " with: sudo apt-get install libva-drm2")).findFirst().orElseThrow());
-            assertThat(jpegs(dir.resolve("quickstart-images"))).isZero();
+            assertThat(Distribution.files(dir.resolve("quickstart-images"), ".jpg")).isEmpty();
         }
     }
 
@@ -126,14 +126,5 @@ class Arm64QuickstartIT {
         Process process = new ProcessBuilder(command).inheritIO().start();
         assertThat(process.waitFor(5, TimeUnit.MINUTES)).isTrue();
         assertThat(process.exitValue()).as(String.join(" ", command)).isZero();
-    }
-
-    private static long jpegs(Path folder) throws IOException {
-        if (!Files.isDirectory(folder)) {
-            return 0;
-        }
-        try (Stream<Path> files = Files.list(folder)) {
-            return files.filter(f -> f.toString().endsWith(".jpg")).count();
-        }
     }
 }

@@ -2,13 +2,11 @@ package org.msight.dist;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -38,19 +36,19 @@ class ClassDataArchiveIT {
                 conf.toString())) {
             assertThat(check.awaitExit(LIMIT)).as(check.output()).isZero();
         }
-        assertThat(files(cds, ".classes")).hasSize(1);
+        assertThat(Distribution.files(cds, ".classes")).hasSize(1);
         runQuickstart("first", on, conf);
-        assertThat(files(cds, ".classes")).singleElement()
+        assertThat(Distribution.files(cds, ".classes")).singleElement()
                 .satisfies(list -> assertThat(Files.readAllLines(list)).contains("org/msight/runtime/Pipeline"));
-        assertThat(files(cds, ".jsa")).isEmpty();
+        assertThat(Distribution.files(cds, ".jsa")).isEmpty();
 
         // -Xshare:on: the JVM refuses to start unless it maps the archive.
         Map<String, String> strict = Map.of("MSIGHT_CDS", "on", "MSIGHT_CDS_DIR", cds.toString(),
                 "MSIGHT_JAVA_OPTS", "-Xshare:on");
         String second = runQuickstart("second", strict, conf);
         assertThat(second).contains("msight: building the class data archive " + cds);
-        assertThat(files(cds, ".classes")).isEmpty();
-        assertThat(files(cds, ".jsa")).hasSize(1);
+        assertThat(Distribution.files(cds, ".classes")).isEmpty();
+        assertThat(Distribution.files(cds, ".jsa")).hasSize(1);
 
         String third = runQuickstart("third", strict, conf);
         assertThat(third).doesNotContain("building the class data archive");
@@ -80,24 +78,14 @@ class ClassDataArchiveIT {
         Path folder = Files.createDirectories(dir.resolve(name));
         try (RunningCommand run = Distribution.start(folder.resolve("run.log"), env, "msight-run", conf.toString())) {
             Path images = folder.resolve("quickstart-images");
-            run.awaitCondition("an image written", () -> Files.isDirectory(images) && !files(images, ".jpg").isEmpty(),
-                    LIMIT);
-            List<Path> archives = files(dir.resolve("cds"), ".jsa");
+            run.awaitCondition("an image written", () -> !Distribution.files(images, ".jpg").isEmpty(), LIMIT);
+            List<Path> archives = Distribution.files(dir.resolve("cds"), ".jsa");
             if (!archives.isEmpty()) {
                 assertThat(Files.readString(Path.of("/proc", Long.toString(run.pid()), "maps")))
                         .contains(archives.get(0).toString());
             }
             assertThat(run.terminate(LIMIT)).as(run.output()).isZero();
             return run.output();
-        }
-    }
-
-    private static List<Path> files(Path folder, String suffix) throws IOException {
-        if (!Files.isDirectory(folder)) {
-            return List.of();
-        }
-        try (Stream<Path> files = Files.list(folder)) {
-            return files.filter(f -> f.getFileName().toString().endsWith(suffix)).toList();
         }
     }
 }

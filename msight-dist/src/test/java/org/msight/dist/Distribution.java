@@ -33,6 +33,16 @@ final class Distribution {
         return new RunningCommand(builder.start(), log);
     }
 
+    /** The files of {@code folder} whose names end with {@code suffix}, sorted; none while it does not exist. */
+    static List<Path> files(Path folder, String suffix) throws IOException {
+        if (!Files.isDirectory(folder)) {
+            return List.of();
+        }
+        try (Stream<Path> files = Files.list(folder)) {
+            return files.filter(f -> f.getFileName().toString().endsWith(suffix)).sorted().toList();
+        }
+    }
+
     /** The jars of lib/ whose names start with one of {@code prefixes}. */
     static List<Path> libJars(String... prefixes) throws IOException {
         try (Stream<Path> jars = Files.list(home().resolve("lib"))) {

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import java.awt.image.BufferedImage;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -28,15 +27,6 @@ class ShippedConfigsIT {
         return Distribution.home().resolve("configs").resolve(name);
     }
 
-    private static List<Path> jpegs(Path folder) throws IOException {
-        if (!Files.isDirectory(folder)) {
-            return List.of();
-        }
-        try (Stream<Path> files = Files.list(folder)) {
-            return files.filter(f -> f.toString().endsWith(".jpg")).sorted().toList();
-        }
-    }
-
     @Test
     void everyShippedPipelinePassesTheCheck() throws Exception {
         try (Stream<Path> configs = Files.list(Distribution.home().resolve("configs"))) {
@@ -58,8 +48,8 @@ class ShippedConfigsIT {
         try (RunningCommand run = Distribution.start(dir.resolve("run.log"), Map.of(), "msight-run",
                 config("quickstart.conf").toString())) {
             Path folder = dir.resolve("quickstart-images");
-            await().atMost(LIMIT).until(() -> jpegs(folder).size() >= 3);
-            BufferedImage image = ImageIO.read(jpegs(folder).get(0).toFile());
+            await().atMost(LIMIT).until(() -> Distribution.files(folder, ".jpg").size() >= 3);
+            BufferedImage image = ImageIO.read(Distribution.files(folder, ".jpg").get(0).toFile());
             assertThat(image.getWidth()).isEqualTo(1280);
             assertThat(image.getHeight()).isEqualTo(720);
             assertThat(run.terminate(LIMIT)).isZero();
@@ -85,7 +75,7 @@ class ShippedConfigsIT {
                         Map.of("MSIGHT_UPLOAD_URL", server.url()), "msight-run", conf.toString())) {
             await().atMost(LIMIT).until(() -> server.uploads().size() >= 6);
             assertThat(run.terminate(LIMIT)).isZero();
-            int frames = jpegs(folder).size();
+            int frames = Distribution.files(folder, ".jpg").size();
             assertThat(frames).isGreaterThanOrEqualTo(60);
             assertThat(server.uploads()).hasSize(frames / 10);
             assertThat(server.uploads()).allSatisfy(upload -> assertThat(upload.body().get("sensor_name").asText())
