@@ -26,6 +26,7 @@ import org.msight.api.data.SensorData;
 class JsonLengthTest {
 
     private static final int CHUNK = ByteSink.Streaming.CHUNK;
+    private static final int WHOLE = ByteSink.Streaming.WHOLE;
     private static final Metadata METADATA = new Metadata("cam", 1700000000.25, 1700000000.5, 42, "edge");
 
     private final MsightCodec codec = MsightCodec.withBuiltInTypes();
@@ -49,9 +50,13 @@ class JsonLengthTest {
         assertThat(codec.jsonLength(data)).isEqualTo(vector(name + ".json").length);
     }
 
-    /** Sizes of every remainder mod 3, below, at and past the encoder's chunk, and a camera frame. */
+    /**
+     * Sizes of every remainder mod 3, a camera frame, and below, at and past the largest value
+     * encoded at once: past it, whole chunks with and without a last short one.
+     */
     @ParameterizedTest
-    @ValueSource(ints = {0, 1, 2, 3, 4, 5, CHUNK - 1, CHUNK, CHUNK + 1, CHUNK + 2, 2 * CHUNK, 3 * CHUNK + 4, 112_789})
+    @ValueSource(ints = {0, 1, 2, 3, 4, 5, CHUNK + 1, 112_789, WHOLE - 1, WHOLE, WHOLE + 1, WHOLE + 2, WHOLE + CHUNK,
+        WHOLE + CHUNK + 4, 2 * WHOLE + 5})
     void imagesOfEverySizeHaveTheirLengthAndStandardBase64(int size) throws IOException {
         byte[] jpeg = random(size);
         ImageData image = ImageData.jpeg(METADATA, jpeg, 720, 1280);
@@ -74,7 +79,7 @@ class JsonLengthTest {
     @Test
     void pluginTypesWithBytesNestedInValuesAreCountedAsWritten() throws IOException {
         Map<String, Object> nested = new LinkedHashMap<>();
-        nested.put("mask", random(CHUNK + 1));
+        nested.put("mask", random(WHOLE + 1));
         nested.put("crops", List.of(random(2), random(CHUNK * 2), "ü"));
         nested.put("score", 0.1 + 0.2);
         nested.put("none", null);
@@ -116,7 +121,7 @@ class JsonLengthTest {
                 flushedAt.add(size());
             }
         };
-        ImageData image = ImageData.jpeg(METADATA, random(3 * CHUNK), 720, 1280);
+        ImageData image = ImageData.jpeg(METADATA, random(WHOLE + 3 * CHUNK), 720, 1280);
         codec.writeJson(image, out);
         assertThat(flushedAt).containsExactly((int) codec.jsonLength(image));
     }

@@ -39,7 +39,8 @@ public final class UploadBench {
     private static final Duration WARMUP = Duration.ofSeconds(3);
     private static final int ROUNDS = 3;
 
-    private record Figures(double perSecond, double p50Millis, double p99Millis, double cpuMicrosPerUpload) {
+    private record Figures(double perSecond, double p50Millis, double p99Millis, double cpuMicrosPerUpload,
+            double serverCpuMicrosPerUpload) {
     }
 
     private UploadBench() {
@@ -76,25 +77,27 @@ public final class UploadBench {
                     System.getProperty("java.version"));
             // Both JVMs (client and server) compile their hot paths first, so that the first row is not charged for it.
             int most = concurrencies.stream().max(Integer::compare).orElseThrow();
-            uploader(url, most, frame, WARMUP);
-            wrk(url, most, script, WARMUP);
+            uploader(url, most, frame, WARMUP, server);
+            wrk(url, most, script, WARMUP, server);
             System.out.println("| concurrency | uploader /s | wrk /s | rate ratio | uploader p50 / p99 ms"
-                    + " | wrk p50 / p99 ms | uploader CPU us/upload | wrk CPU us/req | CPU ratio |");
-            System.out.println("|---|---|---|---|---|---|---|---|---|");
+                    + " | wrk p50 / p99 ms | uploader CPU us/upload | wrk CPU us/req | CPU ratio | server CPU us/req"
+                    + " (uploader / wrk) |");
+            System.out.println("|---|---|---|---|---|---|---|---|---|---|");
             for (int concurrency : concurrencies) {
                 Figures ours = null;
                 Figures wrk = null;
                 for (int round = 0; round < ROUNDS; round++) {
-                    ours = faster(ours, uploader(url, concurrency, frame, measure));
-                    wrk = faster(wrk, wrk(url, concurrency, script, measure));
+                    ours = faster(ours, uploader(url, concurrency, frame, measure, server));
+                    wrk = faster(wrk, wrk(url, concurrency, script, measure, server));
                 }
-                System.out.printf(Locale.ROOT, "| %d | %.0f | %.0f | %.2f | %.2f / %.2f | %.2f / %.2f | %.0f | %.0f | %.2f |%n",
+                System.out.printf(Locale.ROOT, "| %d | %.0f | %.0f | %.2f | %.2f / %.2f | %.2f / %.2f | %.0f | %.0f | %.2f | %.0f / %.0f |%n",
                         concurrency, ours.perSecond, wrk.perSecond, ours.perSecond / wrk.perSecond, ours.p50Millis,
                         ours.p99Millis, wrk.p50Millis, wrk.p99Millis, ours.cpuMicrosPerUpload, wrk.cpuMicrosPerUpload,
-                        ours.cpuMicrosPerUpload / wrk.cpuMicrosPerUpload);
+                        ours.cpuMicrosPerUpload / wrk.cpuMicrosPerUpload, ours.serverCpuMicrosPerUpload,
+                        wrk.serverCpuMicrosPerUpload);
             }
             System.out.println("\nrate ratio: uploader / wrk (1.00 = as fast); CPU ratio: uploader / wrk per request"
-                    + " (client process only; the server runs in its own JVM).");
+                    + " (client process only; the server runs in its own JVM, its CPU per request is the last column).");
         } finally {
             server.destroy();
         }
@@ -104,7 +107,8 @@ public final class UploadBench {
         return best == null || next.perSecond > best.perSecond ? next : best;
     }
 
-    private static Figures uploader(String url, int concurrency, ImageData frame, Duration measure) throws Exception {
+    private static Figures uploader(String url, int concurrency, ImageData frame, Duration measure, Process server)
+            throws Exception {
         LatencyLog log = new LatencyLog();
         TestNodeContext context = TestNodeContext.of("http-uploader", "url = \"" + url + "\", max-in-flight = "
                         + concurrency + ", partition-key-mode = sensor_name, log-uploads-at = debug")
@@ -136,10 +140,12 @@ public final class UploadBench {
         log.start();
         long startUploads = uploads.count();
         long startCpu = os.getProcessCpuTime();
+        long startServerCpu = cpuNanos(server);
         long start = System.nanoTime();
         Thread.sleep(measure.toMillis());
         long done = uploads.count() - startUploads;
         long cpu = os.getProcessCpuTime() - startCpu;
+        long serverCpu = cpuNanos(server) - startServerCpu;
         long elapsed = System.nanoTime() - start;
         long[] latencies = log.stop();
         feeder.interrupt();
@@ -152,18 +158,27 @@ public final class UploadBench {
             throw new IllegalStateException(failed + " uploads failed");
         }
         return new Figures(done * 1e9 / elapsed, percentile(latencies, 0.50) / 1e6, percentile(latencies, 0.99) / 1e6,
-                cpu / 1e3 / done);
+                cpu / 1e3 / done, serverCpu / 1e3 / done);
     }
 
-    private static Figures wrk(String url, int concurrency, Path script, Duration measure) throws Exception {
+    private static long cpuNanos(Process process) {
+        return process.info().totalCpuDuration().orElseThrow(() -> new IllegalStateException(
+                "the server's CPU time cannot be read")).toNanos();
+    }
+
+    private static Figures wrk(String url, int concurrency, Path script, Duration measure, Process server)
+            throws Exception {
         String command = String.format(Locale.ROOT, "wrk -t%d -c%d -d%ds --latency -s %s '%s?partition_key=bench_sensor0'; times",
                 Math.min(concurrency, 2), concurrency, measure.toSeconds(), script, url);
+        long startServerCpu = cpuNanos(server);
         Process wrk = new ProcessBuilder("sh", "-c", command).redirectErrorStream(true).start();
         String output;
         try (BufferedReader in = new BufferedReader(new InputStreamReader(wrk.getInputStream(), StandardCharsets.UTF_8))) {
             output = String.join("\n", in.lines().toList());
         }
-        if (wrk.waitFor() != 0 || !output.contains("Requests/sec")) {
+        int exit = wrk.waitFor();
+        long serverCpu = cpuNanos(server) - startServerCpu;
+        if (exit != 0 || !output.contains("Requests/sec")) {
             throw new IllegalStateException("wrk failed:\n" + output);
         }
         if (output.contains("Non-2xx") || output.contains("Socket errors")) {
@@ -179,7 +194,7 @@ public final class UploadBench {
         }
         return new Figures(Double.parseDouble(find(output, "Requests/sec:\\s+([\\d.]+)")),
                 millis(find(output, "\\n\\s+50%\\s+(\\S+)")), millis(find(output, "\\n\\s+99%\\s+(\\S+)")),
-                cpuSeconds * 1e6 / requests);
+                cpuSeconds * 1e6 / requests, serverCpu / 1e3 / requests);
     }
 
     private static double millis(String wrkDuration) {
