@@ -182,7 +182,8 @@ public final class NatsBus implements Bus {
     }
 
     private synchronized void connectionEvent(Connection source, ConnectionListener.Events event) {
-        if (event == ConnectionListener.Events.DISCONNECTED && connection != null) {
+        // A deliberate close brings CLOSED only; a DISCONNECTED may come before start stores the connection.
+        if (event == ConnectionListener.Events.DISCONNECTED) {
             outages.down("NATS connection to " + settings.address() + " lost (messages published meanwhile are lost)");
         } else if (event == ConnectionListener.Events.RECONNECTED) {
             outages.up();

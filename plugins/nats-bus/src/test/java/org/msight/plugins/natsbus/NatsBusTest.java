@@ -184,6 +184,20 @@ class NatsBusTest {
         }
     }
 
+    /** The client reports a deliberate close as CLOSED only (before close returns), never as DISCONNECTED. */
+    @Test
+    void closingIsNoOutage() throws Exception {
+        server = server(new NatsTestServer().start());
+        TestBusContext context = context("");
+        NatsBus bus = bus(context);
+        bus.start();
+        assertThat(bus.canCarry()).isTrue();
+        bus.close();
+        assertThat(bus.canCarry()).isFalse();
+        assertThat(context.log().messages(Level.WARN)).as("no outage logged").isEmpty();
+        assertThat(context.count("reconnects")).isZero();
+    }
+
     @Test
     void aStalledServerNeverBlocksThePublisherMessagesBeyondMaxPendingAreDiscardedCountedAndLoggedOnce() {
         server = server(new NatsTestServer().start());
