@@ -9,25 +9,42 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A real Redis Cluster of the test's own: three {@link RedisTestServer}s in cluster mode on free
- * loopback ports (and free cluster bus ports), each in its own directory, joined with {@code redis-cli --cluster create} (three
- * masters, no replicas). {@link #start()} returns once every node says {@code cluster_state:ok}.
+ * A real Redis Cluster of the test's own: {@link RedisTestServer}s in cluster mode on free loopback
+ * ports (and free cluster bus ports), each in its own directory, joined with {@code redis-cli
+ * --cluster create}: three masters, and with {@link #withReplicas()} a replica of each. {@link
+ * #start()} returns once every node says {@code cluster_state:ok}.
  */
 public final class RedisClusterTestServer implements AutoCloseable {
 
-    private static final int NODES = 3;
+    private static final int MASTERS = 3;
 
     private final Path cli = Tools.require("redis-cli", "redis-tools");
+    private final int replicas;
     private final List<RedisTestServer> nodes = new ArrayList<>();
 
-    /** Three nodes, not started. */
+    /** Three masters, not started. */
     public RedisClusterTestServer() {
-        for (int i = 0; i < NODES; i++) {
+        this(0);
+    }
+
+    private RedisClusterTestServer(int replicas) {
+        this.replicas = replicas;
+        // A replica takes over after its master has been silent this long: short enough for a test to
+        // wait for, and left at Redis's 15 s without replicas, where a slow node could only stop the cluster.
+        List<String> timeout = replicas > 0 ? List.of("--cluster-node-timeout", "2000") : List.of();
+        for (int i = 0; i < MASTERS * (1 + replicas); i++) {
             // the bus port is free too: by default it is the port + 10000, past 65535 for a high free port
-            nodes.add(new RedisTestServer(List.of("--cluster-enabled", "yes", "--cluster-port",
+            List<String> arguments = new ArrayList<>(List.of("--cluster-enabled", "yes", "--cluster-port",
                     String.valueOf(FreePorts.next()), "--cluster-config-file", "nodes.conf", "--dir",
-                    directory().toString())));
+                    directory().toString()));
+            arguments.addAll(timeout);
+            nodes.add(new RedisTestServer(arguments));
         }
+    }
+
+    /** Three masters and a replica of each, not started: nodes 0 to 2 are the masters. */
+    public static RedisClusterTestServer withReplicas() {
+        return new RedisClusterTestServer(1);
     }
 
     /** Starts the nodes, joins them into a cluster and waits until it is ready; stops them all on failure. */
@@ -36,10 +53,14 @@ public final class RedisClusterTestServer implements AutoCloseable {
             nodes.forEach(RedisTestServer::start);
             List<String> create = new ArrayList<>(List.of(cli.toString(), "--cluster", "create"));
             ports().forEach(port -> create.add("127.0.0.1:" + port));
-            create.addAll(List.of("--cluster-replicas", "0", "--cluster-yes"));
+            create.addAll(List.of("--cluster-replicas", String.valueOf(replicas), "--cluster-yes"));
             String output = run(create);
             for (int port : ports()) {
-                awaitClusterOk(port, output);
+                await(port, "cluster info", "cluster_state:ok", output);
+            }
+            // A replica that has not synced with its master yet would never take over from it.
+            for (RedisTestServer replica : nodes.subList(MASTERS, nodes.size())) {
+                await(replica.port(), "info replication", "master_link_status:up", output);
             }
             return this;
         } catch (RuntimeException e) {
@@ -48,15 +69,34 @@ public final class RedisClusterTestServer implements AutoCloseable {
         }
     }
 
-    private void awaitClusterOk(int port, String createOutput) {
+    /**
+     * Waits until {@code redis-cli command} on {@code port} answers with text holding {@code expected};
+     * {@code context} explains a failure.
+     */
+    private void await(int port, String command, String expected, String context) {
         long deadline = System.nanoTime() + Waits.GENEROUS.toNanos();
-        while (!run(List.of(cli.toString(), "-p", String.valueOf(port), "cluster", "info")).contains("cluster_state:ok")) {
+        List<String> call = new ArrayList<>(List.of(cli.toString(), "-p", String.valueOf(port)));
+        call.addAll(List.of(command.split(" ")));
+        while (!run(call).contains(expected)) {
             if (System.nanoTime() > deadline) {
-                throw new IllegalStateException("the cluster's node on port " + port + " is not ready within "
-                        + Waits.GENEROUS + ": " + createOutput);
+                throw new IllegalStateException("the cluster's node on port " + port + " does not say '" + expected
+                        + "' within " + Waits.GENEROUS + ": " + context);
             }
             ServerProcesses.pause("redis cluster");
         }
+    }
+
+    /**
+     * Stops master {@code index} (0 to 2) and returns once its replica serves its slots: another
+     * master marks it failed and says {@code cluster_state:ok} again.
+     */
+    public void failOver(int index) {
+        RedisTestServer master = nodes.get(index);
+        master.stop();
+        int witness = nodes.get((index + 1) % MASTERS).port();
+        String context = "no replica took over from the master on port " + master.port();
+        await(witness, "cluster nodes", "master,fail ", context); // not "fail?": only suspected
+        await(witness, "cluster info", "cluster_state:ok", context);
     }
 
     /** The nodes' loopback ports, in the order they were created. */
@@ -64,7 +104,7 @@ public final class RedisClusterTestServer implements AutoCloseable {
         return nodes.stream().map(RedisTestServer::port).toList();
     }
 
-    /** The node at {@code index} (0 to 2), for instance to stop it. */
+    /** The node at {@code index}, for instance to stop it. */
     public RedisTestServer node(int index) {
         return nodes.get(index);
     }

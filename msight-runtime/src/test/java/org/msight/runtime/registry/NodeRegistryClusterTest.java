@@ -127,4 +127,31 @@ class NodeRegistryClusterTest {
                 .isFalse();
         assertThat(raw.get("other")).isEqualTo("kept");
     }
+
+    @Test
+    void resetRedisDeletesEveryKeyAfterAReplicaTookOverFromAStoppedMaster() throws Exception {
+        try (RedisClusterTestServer replicated = RedisClusterTestServer.withReplicas().start()) {
+            RedisSettings replicatedSettings = RedisTests.clusterSettings(replicated.ports());
+            List<String> keys = List.of(NodeRegistry.NODES, NodeRegistry.TOPICS, "MSIGHT:OTHER", "MSIGHT:4", "MSIGHT:5");
+            try (UnifiedJedis client = replicatedSettings.client(replicatedSettings.socketTimeout())) {
+                keys.forEach(key -> client.set(key, "x"));
+                client.set("other", "kept");
+                assertThat(keys.stream().map(key -> JedisClusterCRC16.getSlot(key) * 3 / 16384).distinct())
+                        .as("keys on every master").hasSize(3);
+            }
+            replicated.failOver(0);
+            Path file = TestPipelines.write(dir, "p.conf", "msight.redis.cluster { enabled = true, nodes = \""
+                    + replicated.ports().stream().map(port -> "127.0.0.1:" + port).collect(Collectors.joining(","))
+                    + "\" }\nnodes { src { type = test-sequence, publish-topic = t } }\n");
+
+            Commands.Result reset = Commands.run(new Msight(), "reset-redis", "--config", file.toString());
+
+            assertThat(reset.exitCode()).as(reset.err()).isZero();
+            assertThat(reset.out()).isEqualTo("deleted 5 MSIGHT* keys\n");
+            try (UnifiedJedis client = replicatedSettings.client(replicatedSettings.socketTimeout())) {
+                assertThat(keys).noneMatch(client::exists);
+                assertThat(client.get("other")).isEqualTo("kept");
+            }
+        }
+    }
 }
