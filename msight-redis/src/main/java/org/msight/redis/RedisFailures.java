@@ -1,5 +1,10 @@
 package org.msight.redis;
 
+import java.security.cert.CertificateException;
+import java.util.Map;
+import redis.clients.jedis.HostAndPort;
+import redis.clients.jedis.exceptions.JedisBroadcastException;
+
 /** One-line descriptions of Redis failures, for logs and users; never with the password. */
 public final class RedisFailures {
 
@@ -22,8 +27,19 @@ public final class RedisFailures {
         if (failure instanceof RedisAccessException described) {
             return described.getMessage();
         }
+        if (failure instanceof JedisBroadcastException broadcast) { // a command to every node of a cluster
+            for (Map.Entry<HostAndPort, Object> reply : broadcast.getReplies().entrySet()) {
+                if (reply.getValue() instanceof Throwable nodeFailure) {
+                    return describe(reply.getKey() + ", a node of the " + settings.address(), nodeFailure);
+                }
+            }
+        }
+        return describe(settings.address(), failure);
+    }
+
+    private static String describe(String address, Throwable failure) {
         String message = String.valueOf(failure.getMessage());
-        String at = "Redis at " + settings.address();
+        String at = "Redis at " + address;
         if (message.startsWith("NOAUTH")) {
             return at + " requires a password: set msight.redis.password or MSIGHT_REDIS_MESSAGE_BROKER_PASSWORD";
         }
@@ -37,14 +53,23 @@ public final class RedisFailures {
         if (message.contains("without any password configured")) {
             return at + " has no password, but msight.redis.password is set: clear it";
         }
-        return "Redis unreachable at " + settings.address() + " (" + rootCause(failure) + ")";
+        Throwable root = rootCause(failure);
+        String unreachable = "Redis unreachable at " + address + " (" + (root.getMessage() != null ? root.getMessage()
+                : root.getClass().getSimpleName()) + ")";
+        if (root instanceof CertificateException && String.valueOf(root.getMessage()).contains(" matching ")) {
+            return unreachable + ": the server's certificate does not name the address connected to. Name it in the"
+                    + " certificate's subjectAltName (in a cluster, every node as CLUSTER SLOTS gives it; nodes can"
+                    + " give host names: cluster-announce-hostname, cluster-preferred-endpoint-type hostname), or set"
+                    + " msight.redis.tls.verify-hostname = false";
+        }
+        return unreachable;
     }
 
-    private static String rootCause(Throwable failure) {
+    private static Throwable rootCause(Throwable failure) {
         Throwable root = failure;
         while (root.getCause() != null && root.getCause() != root) {
             root = root.getCause();
         }
-        return root.getMessage() != null ? root.getMessage() : root.getClass().getSimpleName();
+        return root;
     }
 }

@@ -20,38 +20,64 @@ public final class RedisClusterTestServer implements AutoCloseable {
 
     private final Path cli = Tools.require("redis-cli", "redis-tools");
     private final int replicas;
+    /** {@code redis-cli}'s TLS options, or none. */
+    private final List<String> cliTls;
     private final List<RedisTestServer> nodes = new ArrayList<>();
 
     /** Three masters, not started. */
     public RedisClusterTestServer() {
-        this(0);
+        this(0, null, null);
     }
 
-    private RedisClusterTestServer(int replicas) {
+    /**
+     * @param certificates the CA, and the client certificate {@code redis-cli} shows; null for none
+     * @param server the certificate every node shows to clients and to the other nodes
+     */
+    private RedisClusterTestServer(int replicas, TestCertificates certificates, TestCertificates.Signed server) {
         this.replicas = replicas;
-        // A replica takes over after its master has been silent this long: short enough for a test to
-        // wait for, and left at Redis's 15 s without replicas, where a slow node could only stop the cluster.
-        List<String> timeout = replicas > 0 ? List.of("--cluster-node-timeout", "2000") : List.of();
+        this.cliTls = certificates == null ? List.of() : List.of("--tls", "--cacert", certificates.ca.toString(),
+                "--cert", certificates.clientCert.toString(), "--key", certificates.clientKey.toString());
         for (int i = 0; i < MASTERS * (1 + replicas); i++) {
             // the bus port is free too: by default it is the port + 10000, past 65535 for a high free port
             List<String> arguments = new ArrayList<>(List.of("--cluster-enabled", "yes", "--cluster-port",
                     String.valueOf(FreePorts.next()), "--cluster-config-file", "nodes.conf", "--dir",
                     directory().toString()));
-            arguments.addAll(timeout);
-            nodes.add(new RedisTestServer(arguments));
+            if (replicas > 0) {
+                // A replica takes over after its master has been silent this long: short enough for a test to
+                // wait for; left at Redis's 15 s without replicas, where a slow node could only stop the cluster.
+                arguments.addAll(List.of("--cluster-node-timeout", "2000"));
+            }
+            if (certificates == null) {
+                nodes.add(new RedisTestServer(arguments));
+            } else {
+                arguments.addAll(List.of("--tls-cluster", "yes", "--tls-replication", "yes"));
+                nodes.add(RedisTestServer.withTls(server.cert(), server.key(), certificates.ca, arguments));
+            }
         }
     }
 
     /** Three masters and a replica of each, not started: nodes 0 to 2 are the masters. */
     public static RedisClusterTestServer withReplicas() {
-        return new RedisClusterTestServer(1);
+        return new RedisClusterTestServer(1, null, null);
+    }
+
+    /**
+     * Three masters that speak only TLS, to clients and to each other, and require client
+     * certificates signed by the CA of {@code certificates}; not started.
+     *
+     * @param server the certificate every node shows, such as {@link TestCertificates#serverCert}'s
+     */
+    public static RedisClusterTestServer withTls(TestCertificates certificates, TestCertificates.Signed server) {
+        return new RedisClusterTestServer(0, certificates, server);
     }
 
     /** Starts the nodes, joins them into a cluster and waits until it is ready; stops them all on failure. */
     public RedisClusterTestServer start() {
         try {
             nodes.forEach(RedisTestServer::start);
-            List<String> create = new ArrayList<>(List.of(cli.toString(), "--cluster", "create"));
+            List<String> create = new ArrayList<>(List.of(cli.toString()));
+            create.addAll(cliTls);
+            create.addAll(List.of("--cluster", "create"));
             ports().forEach(port -> create.add("127.0.0.1:" + port));
             create.addAll(List.of("--cluster-replicas", String.valueOf(replicas), "--cluster-yes"));
             String output = run(create);
@@ -76,6 +102,7 @@ public final class RedisClusterTestServer implements AutoCloseable {
     private void await(int port, String command, String expected, String context) {
         long deadline = System.nanoTime() + Waits.GENEROUS.toNanos();
         List<String> call = new ArrayList<>(List.of(cli.toString(), "-p", String.valueOf(port)));
+        call.addAll(cliTls);
         call.addAll(List.of(command.split(" ")));
         while (!run(call).contains(expected)) {
             if (System.nanoTime() > deadline) {

@@ -56,8 +56,15 @@ public final class RedisTestServer extends LoopbackServer {
      * @param ca the PEM CA that signs server and client certificates
      */
     public static RedisTestServer withTls(Path certificate, Path key, Path ca) {
-        return new RedisTestServer(List.of("--tls-cert-file", certificate.toString(), "--tls-key-file", key.toString(),
-                "--tls-ca-cert-file", ca.toString()), true);
+        return withTls(certificate, key, ca, List.of());
+    }
+
+    /** As {@link #withTls(Path, Path, Path)}, with further {@code redis-server} options. */
+    public static RedisTestServer withTls(Path certificate, Path key, Path ca, List<String> extraArguments) {
+        List<String> arguments = new ArrayList<>(List.of("--tls-cert-file", certificate.toString(), "--tls-key-file",
+                key.toString(), "--tls-ca-cert-file", ca.toString()));
+        arguments.addAll(extraArguments);
+        return new RedisTestServer(arguments, true);
     }
 
     /** Starts the server (SIGTERM stops it) and waits until it answers; again after {@link #stop()}, on the same port. */

@@ -12,12 +12,20 @@ import org.junit.jupiter.api.io.TempDir;
 import org.msight.redis.RedisAccessException;
 import org.msight.redis.RedisFailures;
 import org.msight.redis.RedisSettings;
+import org.msight.testkit.RedisClusterTestServer;
 import org.msight.testkit.RedisTestServer;
 import org.msight.testkit.TestBusContext;
 import org.msight.testkit.TestCertificates;
+import redis.clients.jedis.HostAndPort;
 import redis.clients.jedis.Jedis;
+import redis.clients.jedis.UnifiedJedis;
+import redis.clients.jedis.util.JedisClusterCRC16;
 
 class RedisTlsTest {
+
+    /** Keys on each of a three-master cluster's nodes. */
+    private static final List<String> KEYS = List.of("MSIGHT:NODES", "MSIGHT:TOPICS", "MSIGHT:OTHER", "MSIGHT:4",
+            "MSIGHT:5");
 
     @TempDir
     Path dir;
@@ -28,6 +36,13 @@ class RedisTlsTest {
         if (server != null) {
             server.stop();
         }
+    }
+
+    /** Settings for a cluster whose nodes are given as {@code host} and their ports. */
+    private static RedisSettings cluster(RedisClusterTestServer cluster, String host, RedisSettings.Tls tls) {
+        return new RedisSettings("127.0.0.1", 6379, null, 0, null, null, tls, Duration.ofSeconds(2),
+                Duration.ofSeconds(2), Duration.ofMillis(300), Duration.ofMillis(50), Duration.ofMillis(300),
+                cluster.ports().stream().map(port -> new HostAndPort(host, port)).toList());
     }
 
     private RedisSettings settings(RedisSettings.Tls tls) {
@@ -52,6 +67,49 @@ class RedisTlsTest {
                 .satisfies(e -> assertThat(RedisFailures.describe(untrusted, e))
                         .startsWith("Redis unreachable at 127.0.0.1:" + server.port() + " (")
                         .contains("certification path"));
+    }
+
+    @Test
+    void aClusterOverTlsWithHostnameVerificationReachesEveryNode() throws Exception {
+        TestCertificates certificates = new TestCertificates(dir);
+        TestCertificates.Signed server = new TestCertificates.Signed(certificates.serverCert, certificates.serverKey);
+        try (RedisClusterTestServer cluster = RedisClusterTestServer.withTls(certificates, server).start()) {
+            writesAndReadsOnEveryNode(cluster(cluster, "127.0.0.1", new RedisSettings.Tls(certificates.ca,
+                    certificates.clientCert, certificates.clientKey, true)));
+        }
+    }
+
+    private static void writesAndReadsOnEveryNode(RedisSettings settings) {
+        assertThat(KEYS.stream().map(key -> JedisClusterCRC16.getSlot(key) * 3 / 16384).distinct())
+                .as("a key on every master").hasSize(3);
+        try (UnifiedJedis client = settings.client(settings.socketTimeout())) {
+            KEYS.forEach(key -> client.set(key, "over tls"));
+            assertThat(KEYS).allMatch(key -> "over tls".equals(client.get(key)));
+        }
+    }
+
+    /**
+     * A client reaches each node of a cluster at the address the cluster gives for it (here
+     * 127.0.0.1), not at the configured seed: a certificate naming only the seed's host fails the
+     * check, with a message that says so and what to change.
+     */
+    @Test
+    void aClusterWhoseCertificateNamesOnlyTheSeedsHostIsRefusedSayingWhy() throws Exception {
+        TestCertificates certificates = new TestCertificates(dir);
+        TestCertificates.Signed server = certificates.sign("dns-only", "DNS:localhost");
+        try (RedisClusterTestServer cluster = RedisClusterTestServer.withTls(certificates, server).start()) {
+            RedisSettings verified = cluster(cluster, "localhost", new RedisSettings.Tls(certificates.ca,
+                    certificates.clientCert, certificates.clientKey, true));
+            assertThatThrownBy(() -> verified.client(verified.socketTimeout()).close())
+                    .satisfies(e -> assertThat(RedisFailures.describe(verified, e))
+                            .matches("Redis unreachable at 127\\.0\\.0\\.1:\\d+, a node of the cluster localhost:.*")
+                            .contains("(No subject alternative names matching IP address 127.0.0.1 found)")
+                            .contains("subjectAltName")
+                            .endsWith("or set msight.redis.tls.verify-hostname = false"));
+
+            writesAndReadsOnEveryNode(cluster(cluster, "localhost", new RedisSettings.Tls(certificates.ca,
+                    certificates.clientCert, certificates.clientKey, false)));
+        }
     }
 
     @Test
