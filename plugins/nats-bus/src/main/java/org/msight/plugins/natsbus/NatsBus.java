@@ -52,6 +52,8 @@ public final class NatsBus implements Bus {
     private final List<Subscription> subscriptions = new ArrayList<>();
     private final Errors errors = new Errors();
     private volatile Connection connection;
+    /** Whether the client has connected once: only then is a disconnection an outage. Guarded by this. */
+    private boolean connected;
     private JetStreamTopics jetStream;
     private final LogThrottle tooLargeLines = new LogThrottle(Duration.ofMinutes(1));
     private final LogThrottle discardedLines = new LogThrottle(Duration.ofMinutes(1));
@@ -181,9 +183,15 @@ public final class NatsBus implements Bus {
         }
     }
 
+    /**
+     * The client's events come in order on one thread: a failed server at start brings DISCONNECTED
+     * before CONNECTED (or before a failed start), which is no outage; a deliberate close brings
+     * CLOSED only.
+     */
     private synchronized void connectionEvent(Connection source, ConnectionListener.Events event) {
-        // A deliberate close brings CLOSED only; a DISCONNECTED may come before start stores the connection.
-        if (event == ConnectionListener.Events.DISCONNECTED) {
+        if (event == ConnectionListener.Events.CONNECTED) {
+            connected = true;
+        } else if (event == ConnectionListener.Events.DISCONNECTED && connected) {
             outages.down("NATS connection to " + settings.address() + " lost (messages published meanwhile are lost)");
         } else if (event == ConnectionListener.Events.RECONNECTED) {
             outages.up();
