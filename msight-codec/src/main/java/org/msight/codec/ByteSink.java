@@ -37,9 +37,9 @@ abstract class ByteSink extends OutputStream {
         static final int WHOLE = 3 * 128 * 1024;
         private static final Base64.Encoder BASE64 = Base64.getEncoder();
         /**
-         * A chunk and the text of up to {@link #WHOLE} bytes, kept by each thread that writes JSON:
-         * no garbage the size of a frame per message. The text is in use while {@code out} takes it,
-         * so {@code out} must not write JSON through this class on the same thread.
+         * The scratch of each thread that writes JSON: no garbage the size of a frame per message.
+         * Its text is in use while {@code out} takes it, so {@code out} must not write JSON through
+         * this class on the same thread.
          */
         private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
@@ -69,23 +69,43 @@ abstract class ByteSink extends OutputStream {
             // allocate each chunk's text (2x the time); wrap()'s stream is not intrinsic (25x).
             Scratch scratch = SCRATCH.get();
             if (value.length <= WHOLE) {
-                out.write(scratch.text, 0, BASE64.encode(value, scratch.text));
+                byte[] text = scratch.text(value.length);
+                out.write(text, 0, BASE64.encode(value, text));
                 return;
             }
+            byte[] chunk = scratch.chunk();
+            byte[] text = scratch.text(CHUNK);
             int whole = value.length - value.length % CHUNK;
             for (int off = 0; off < whole; off += CHUNK) {
-                System.arraycopy(value, off, scratch.chunk, 0, CHUNK);
-                out.write(scratch.text, 0, BASE64.encode(scratch.chunk, scratch.text));
+                System.arraycopy(value, off, chunk, 0, CHUNK);
+                out.write(text, 0, BASE64.encode(chunk, text));
             }
             if (whole < value.length) {
                 byte[] rest = Arrays.copyOfRange(value, whole, value.length);
-                out.write(scratch.text, 0, BASE64.encode(rest, scratch.text));
+                out.write(text, 0, BASE64.encode(rest, text));
             }
         }
 
+        /** Grown as values need, up to a chunk and the text of {@link #WHOLE} bytes. */
         private static final class Scratch {
-            final byte[] chunk = new byte[CHUNK];
-            final byte[] text = new byte[(int) base64Length(WHOLE)];
+            private byte[] chunk;
+            private byte[] text = new byte[0];
+
+            byte[] chunk() {
+                if (chunk == null) {
+                    chunk = new byte[CHUNK];
+                }
+                return chunk;
+            }
+
+            /** An array for the text of {@code n} bytes, {@code n <= WHOLE}. */
+            byte[] text(int n) {
+                int length = (int) base64Length(n);
+                if (text.length < length) { // a quarter more: frames a little larger than the last need no new one
+                    text = new byte[(int) Math.min(base64Length(WHOLE), length + length / 4L)];
+                }
+                return text;
+            }
         }
     }
 

@@ -106,7 +106,8 @@ public final class MsightCodec implements MsightFormats {
 
     /**
      * Writes MSight's JSON form of one message to {@code out}, left open, as UTF-8: bytes are
-     * Base64-encoded while streaming, a small chunk at a time, without a copy of the whole string.
+     * Base64-encoded into a reused buffer (at once up to 384 KB, larger values a chunk at a time)
+     * and streamed, never made into a string.
      * {@code out} is flushed once, at the end.
      */
     @Override
