@@ -2,6 +2,7 @@ package org.msight.redis;
 
 import java.security.cert.CertificateException;
 import java.util.Map;
+import java.util.Optional;
 import redis.clients.jedis.HostAndPort;
 import redis.clients.jedis.exceptions.JedisBroadcastException;
 
@@ -13,7 +14,8 @@ public final class RedisFailures {
 
     /** Whether Redis refused the credentials (or their absence): retrying will not help. */
     public static boolean isCredentialProblem(Throwable failure) {
-        String message = String.valueOf(failure.getMessage());
+        Optional<Map.Entry<HostAndPort, Throwable>> node = nodeFailure(failure);
+        String message = String.valueOf(node.isPresent() ? node.get().getValue().getMessage() : failure.getMessage());
         return message.startsWith("NOAUTH") || message.startsWith("WRONGPASS") || message.startsWith("NOPERM")
                 || message.contains("without any password configured");
     }
@@ -27,14 +29,21 @@ public final class RedisFailures {
         if (failure instanceof RedisAccessException described) {
             return described.getMessage();
         }
-        if (failure instanceof JedisBroadcastException broadcast) { // a command to every node of a cluster
+        return nodeFailure(failure)
+                .map(node -> describe(node.getKey() + ", a node of the " + settings.address(), node.getValue()))
+                .orElseGet(() -> describe(settings.address(), failure));
+    }
+
+    /** A node's failure inside the failure of a command sent to every node of a cluster (a PING at start). */
+    private static Optional<Map.Entry<HostAndPort, Throwable>> nodeFailure(Throwable failure) {
+        if (failure instanceof JedisBroadcastException broadcast) {
             for (Map.Entry<HostAndPort, Object> reply : broadcast.getReplies().entrySet()) {
                 if (reply.getValue() instanceof Throwable nodeFailure) {
-                    return describe(reply.getKey() + ", a node of the " + settings.address(), nodeFailure);
+                    return Optional.of(Map.entry(reply.getKey(), nodeFailure));
                 }
             }
         }
-        return describe(settings.address(), failure);
+        return Optional.empty();
     }
 
     private static String describe(String address, Throwable failure) {
@@ -56,7 +65,11 @@ public final class RedisFailures {
         Throwable root = rootCause(failure);
         String unreachable = "Redis unreachable at " + address + " (" + (root.getMessage() != null ? root.getMessage()
                 : root.getClass().getSimpleName()) + ")";
-        if (root instanceof CertificateException && String.valueOf(root.getMessage()).contains(" matching ")) {
+        // The JDK's hostname check: "No subject alternative names matching IP address ... found",
+        // "No subject alternative names present", "No name matching ... found".
+        String rootMessage = String.valueOf(root.getMessage());
+        if (root instanceof CertificateException && (rootMessage.contains("subject alternative")
+                || rootMessage.startsWith("No name matching"))) {
             return unreachable + ": the server's certificate does not name the address connected to. Name it in the"
                     + " certificate's subjectAltName (in a cluster, every node as CLUSTER SLOTS gives it; nodes can"
                     + " give host names: cluster-announce-hostname, cluster-preferred-endpoint-type hostname), or set"

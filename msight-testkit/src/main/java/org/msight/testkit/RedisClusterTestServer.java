@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 
 /**
  * A real Redis Cluster of the test's own: {@link RedisTestServer}s in cluster mode on free loopback
@@ -100,30 +101,46 @@ public final class RedisClusterTestServer implements AutoCloseable {
      * {@code context} explains a failure.
      */
     private void await(int port, String command, String expected, String context) {
+        await(port, command, "'" + expected + "'", answer -> answer.contains(expected), context);
+    }
+
+    private void await(int port, String command, String what, Predicate<String> answered, String context) {
         long deadline = System.nanoTime() + Waits.GENEROUS.toNanos();
         List<String> call = new ArrayList<>(List.of(cli.toString(), "-p", String.valueOf(port)));
         call.addAll(cliTls);
         call.addAll(List.of(command.split(" ")));
-        while (!run(call).contains(expected)) {
+        while (!answered.test(run(call))) {
             if (System.nanoTime() > deadline) {
-                throw new IllegalStateException("the cluster's node on port " + port + " does not say '" + expected
-                        + "' within " + Waits.GENEROUS + ": " + context);
+                throw new IllegalStateException("the cluster's node on port " + port + " does not answer " + command
+                        + " with " + what + " within " + Waits.GENEROUS + ": " + context);
             }
             ServerProcesses.pause("redis cluster");
         }
     }
 
     /**
-     * Stops master {@code index} (0 to 2) and returns once its replica serves its slots: another
-     * master marks it failed and says {@code cluster_state:ok} again.
+     * Stops master {@code index} (0 to 2) and returns once its replica serves its slots: every
+     * other node says {@code cluster_state:ok} and leaves the stopped one out of {@code CLUSTER SLOTS},
+     * so any of them can seed a new client.
+     *
+     * @throws IllegalArgumentException on a cluster without replicas, or for a node that is no master
      */
     public void failOver(int index) {
+        if (replicas == 0 || index < 0 || index >= MASTERS) {
+            throw new IllegalArgumentException("failOver needs a cluster withReplicas() and a master, 0 to "
+                    + (MASTERS - 1) + ": " + index);
+        }
         RedisTestServer master = nodes.get(index);
         master.stop();
-        int witness = nodes.get((index + 1) % MASTERS).port();
         String context = "no replica took over from the master on port " + master.port();
-        await(witness, "cluster nodes", "master,fail ", context); // not "fail?": only suspected
-        await(witness, "cluster info", "cluster_state:ok", context);
+        String port = String.valueOf(master.port());
+        for (RedisTestServer node : nodes) {
+            if (node != master) {
+                await(node.port(), "cluster slots", "no port " + port, answer -> answer.lines()
+                        .noneMatch(port::equals), context);
+                await(node.port(), "cluster info", "cluster_state:ok", context);
+            }
+        }
     }
 
     /** The nodes' loopback ports, in the order they were created. */
