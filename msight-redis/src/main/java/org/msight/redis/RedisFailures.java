@@ -14,8 +14,7 @@ public final class RedisFailures {
 
     /** Whether Redis refused the credentials (or their absence): retrying will not help. */
     public static boolean isCredentialProblem(Throwable failure) {
-        Optional<Map.Entry<HostAndPort, Throwable>> node = nodeFailure(failure);
-        String message = String.valueOf(node.isPresent() ? node.get().getValue().getMessage() : failure.getMessage());
+        String message = String.valueOf(nodeFailure(failure).map(Map.Entry::getValue).orElse(failure).getMessage());
         return message.startsWith("NOAUTH") || message.startsWith("WRONGPASS") || message.startsWith("NOPERM")
                 || message.contains("without any password configured");
     }
@@ -63,11 +62,10 @@ public final class RedisFailures {
             return at + " has no password, but msight.redis.password is set: clear it";
         }
         Throwable root = rootCause(failure);
-        String unreachable = "Redis unreachable at " + address + " (" + (root.getMessage() != null ? root.getMessage()
-                : root.getClass().getSimpleName()) + ")";
+        String rootMessage = root.getMessage() != null ? root.getMessage() : root.getClass().getSimpleName();
+        String unreachable = "Redis unreachable at " + address + " (" + rootMessage + ")";
         // The JDK's hostname check: "No subject alternative names matching IP address ... found",
         // "No subject alternative names present", "No name matching ... found".
-        String rootMessage = String.valueOf(root.getMessage());
         if (root instanceof CertificateException && (rootMessage.contains("subject alternative")
                 || rootMessage.startsWith("No name matching"))) {
             return unreachable + ": the server's certificate does not name the address connected to. Name it in the"

@@ -18,6 +18,9 @@ import java.util.function.Predicate;
 public final class RedisClusterTestServer implements AutoCloseable {
 
     private static final int MASTERS = 3;
+    /** MSIGHT* keys in the slots of each of the three masters ({@code redis-cli} gives each a third). */
+    public static final List<String> KEYS_ON_EVERY_MASTER = List.of("MSIGHT:NODES", "MSIGHT:TOPICS", "MSIGHT:OTHER",
+            "MSIGHT:4", "MSIGHT:5");
 
     private final Path cli = Tools.require("redis-cli", "redis-tools");
     private final int replicas;

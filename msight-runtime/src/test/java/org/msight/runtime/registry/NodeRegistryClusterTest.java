@@ -132,7 +132,7 @@ class NodeRegistryClusterTest {
     void resetRedisDeletesEveryKeyAfterAReplicaTookOverFromAStoppedMaster() throws Exception {
         try (RedisClusterTestServer replicated = RedisClusterTestServer.withReplicas().start()) {
             RedisSettings replicatedSettings = RedisTests.clusterSettings(replicated.ports());
-            List<String> keys = List.of(NodeRegistry.NODES, NodeRegistry.TOPICS, "MSIGHT:OTHER", "MSIGHT:4", "MSIGHT:5");
+            List<String> keys = RedisClusterTestServer.KEYS_ON_EVERY_MASTER;
             try (UnifiedJedis client = replicatedSettings.client(replicatedSettings.socketTimeout())) {
                 keys.forEach(key -> client.set(key, "x"));
                 client.set("other", "kept");

@@ -23,9 +23,7 @@ import redis.clients.jedis.util.JedisClusterCRC16;
 
 class RedisTlsTest {
 
-    /** Keys on each of a three-master cluster's nodes. */
-    private static final List<String> KEYS = List.of("MSIGHT:NODES", "MSIGHT:TOPICS", "MSIGHT:OTHER", "MSIGHT:4",
-            "MSIGHT:5");
+    private static final List<String> KEYS = RedisClusterTestServer.KEYS_ON_EVERY_MASTER;
 
     @TempDir
     Path dir;
