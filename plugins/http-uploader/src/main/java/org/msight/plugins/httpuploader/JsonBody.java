@@ -87,7 +87,7 @@ final class JsonBody implements AsyncEntityProducer {
     @Override
     public void produce(DataStreamChannel channel) throws IOException {
         if (content.hasRemaining()) {
-            channel.write(content);
+            HeadWithBody.write(content, channel);
         }
         if (!content.hasRemaining()) {
             channel.endStream();
