@@ -5,6 +5,7 @@ import com.typesafe.config.ConfigFactory;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
+import java.lang.management.CompilationMXBean;
 import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -37,6 +38,8 @@ public final class UploadBench {
 
     private static final String CONCURRENCY = "1,4,16";
     private static final Duration WARMUP = Duration.ofSeconds(3);
+    /** Warm-up runs go on until the JIT compiled less than this (milliseconds) during one, at most 10. */
+    private static final long JIT_QUIET_MILLIS = 100;
     private static final int ROUNDS = 3;
 
     private record Figures(double perSecond, double p50Millis, double p99Millis, double cpuMicrosPerUpload,
@@ -75,10 +78,20 @@ public final class UploadBench {
                     + " %d cores, Java %s%n%n", frame.image().length, BenchFrame.WIDTH, BenchFrame.HEIGHT,
                     Files.size(body), measure.toSeconds(), ROUNDS, Runtime.getRuntime().availableProcessors(),
                     System.getProperty("java.version"));
-            // Both JVMs (client and server) compile their hot paths first, so that the first row is not charged for it.
+            // Both JVMs (client and server) compile their hot paths first, so that the first row is not charged
+            // for it: on a slow host C2 still compiled for 15 s, so the uploader warms up until its JIT is quiet.
             int most = concurrencies.stream().max(Integer::compare).orElseThrow();
-            uploader(url, most, frame, WARMUP, server);
+            CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
+            int warmups = 0;
+            long compiled;
+            do {
+                long before = jit.getTotalCompilationTime();
+                uploader(url, most, frame, WARMUP, server);
+                compiled = jit.getTotalCompilationTime() - before;
+            } while (compiled > JIT_QUIET_MILLIS && ++warmups < 10);
             wrk(url, most, script, WARMUP, server);
+            System.out.printf(Locale.ROOT, "warm-up: %d uploader run(s) of %d s, the last one's JIT time %d ms%n%n",
+                    warmups + 1, 2 * WARMUP.toSeconds(), compiled);
             System.out.println("| concurrency | uploader /s | wrk /s | rate ratio | uploader p50 / p99 ms"
                     + " | wrk p50 / p99 ms | uploader CPU us/upload | wrk CPU us/req | CPU ratio | server CPU us/req"
                     + " (uploader / wrk) |");
