@@ -32,9 +32,10 @@ import org.apache.hc.core5.util.Timeout;
  */
 final class HeadWithBody implements Decorator<IOSession> {
 
-    /** Heads are far smaller; a larger write in front of a body is sent as it comes. */
-    private static final int KEPT_BYTES = 8 * 1024;
     private static final ThreadLocal<Writing> WRITING = new ThreadLocal<>();
+
+    /** The most bytes kept back: a head is far smaller; a larger write goes as it comes. */
+    private final int keptBytes;
 
     private static final class Writing {
         final ByteBuffer body;
@@ -56,44 +57,56 @@ final class HeadWithBody implements Decorator<IOSession> {
             channel.write(body);
         } finally {
             WRITING.remove();
-            if (writing.keeping != null) {
-                writing.keeping.sendKept();
-            }
         }
+        if (writing.keeping != null) {
+            writing.keeping.sendKept();
+        }
+    }
+
+    /**
+     * @param chunkSizeHint HttpCore's chunk size hint ({@code Http1Config}): a body larger than it
+     *     is written straight from its buffer after a flush of the head, the write kept back here.
+     *     Kept writes are far smaller than the hint, so one is always followed by more of the
+     *     body: a body that small would have gone into HttpCore's buffer with the head.
+     */
+    HeadWithBody(int chunkSizeHint) {
+        this.keptBytes = chunkSizeHint / 8;
     }
 
     @Override
     public IOSession decorate(IOSession session) {
         return session instanceof SSLIOSession || !(session.channel() instanceof GatheringByteChannel socket)
-                ? session : new Session(session, socket);
+                ? session : new Session(session, socket, keptBytes);
     }
 
     /** A connection whose writes in front of a body are kept back to go out with it. */
     private static final class Session implements IOSession {
         private final IOSession delegate;
         private final GatheringByteChannel socket;
+        private final int keptBytes;
         private final ByteBuffer[] keptAndNext = new ByteBuffer[2];
         /** In write mode: bytes kept back, not yet sent. Made at the first head. */
         private ByteBuffer kept;
 
-        Session(IOSession delegate, GatheringByteChannel socket) {
+        Session(IOSession delegate, GatheringByteChannel socket, int keptBytes) {
             this.delegate = delegate;
             this.socket = socket;
+            this.keptBytes = keptBytes;
         }
 
         @Override
         public int write(ByteBuffer src) throws IOException {
             Writing writing = WRITING.get();
-            if (writing != null && src != writing.body && src.remaining() <= KEPT_BYTES - keptBytes()) {
+            if (writing != null && src != writing.body && src.remaining() <= keptBytes - keptCount()) {
                 int count = src.remaining();
                 if (kept == null) {
-                    kept = ByteBuffer.allocateDirect(KEPT_BYTES);
+                    kept = ByteBuffer.allocateDirect(keptBytes);
                 }
                 kept.put(src);
                 writing.keeping = this;
                 return count;
             }
-            if (keptBytes() == 0) {
+            if (keptCount() == 0) {
                 return delegate.write(src);
             }
             int before = src.remaining();
@@ -109,13 +122,13 @@ final class HeadWithBody implements Decorator<IOSession> {
             return before - src.remaining();
         }
 
-        private int keptBytes() {
+        private int keptCount() {
             return kept == null ? 0 : kept.position();
         }
 
         /** Sends what was kept back, as much as the socket takes now. */
         void sendKept() throws IOException {
-            if (keptBytes() > 0) {
+            if (keptCount() > 0) {
                 kept.flip();
                 try {
                     socket.write(kept);

@@ -108,7 +108,8 @@ final class HttpUploader implements AsyncSinkNode {
                 // in fewer writes than a fixed 64 KB (bench/upload: 20% less CPU per upload at c16).
                 .setIOReactorConfig(IOReactorConfig.custom().setIoThreadCount(1).build())
                 // A request's head leaves in one system call with its body: one TCP segment fewer.
-                .setIoSessionDecorator(new HeadWithBody())
+                // (It takes the place of HttpClient's wire-log decorator: no org.apache.hc.client5.http.wire log.)
+                .setIoSessionDecorator(new HeadWithBody(SOCKET_BUFFER_BYTES))
                 .setHttp1Config(Http1Config.custom().setBufferSize(SOCKET_BUFFER_BYTES)
                         .setChunkSizeHint(SOCKET_BUFFER_BYTES).build())
                 .setDefaultRequestConfig(RequestConfig.custom().setRedirectsEnabled(false).build())
