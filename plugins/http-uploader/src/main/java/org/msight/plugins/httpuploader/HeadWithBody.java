@@ -32,18 +32,16 @@ import org.apache.hc.core5.util.Timeout;
  */
 final class HeadWithBody implements Decorator<IOSession> {
 
-    private static final ThreadLocal<Writing> WRITING = new ThreadLocal<>();
+    /** The body being written on this thread, if any: one per I/O thread, reused for every body. */
+    private static final ThreadLocal<Writing> WRITING = ThreadLocal.withInitial(Writing::new);
 
     /** The most bytes kept back: a head is far smaller; a larger write goes as it comes. */
     private final int keptBytes;
 
     private static final class Writing {
-        final ByteBuffer body;
+        /** {@code null} while no body is being written. */
+        ByteBuffer body;
         Session keeping;
-
-        Writing(ByteBuffer body) {
-            this.body = body;
-        }
     }
 
     /**
@@ -51,15 +49,18 @@ final class HeadWithBody implements Decorator<IOSession> {
      * the connection goes out in the same system call.
      */
     static void write(ByteBuffer body, DataStreamChannel channel) throws IOException {
-        Writing writing = new Writing(body);
-        WRITING.set(writing);
+        Writing writing = WRITING.get();
+        writing.body = body;
+        Session keeping;
         try {
             channel.write(body);
         } finally {
-            WRITING.remove();
+            keeping = writing.keeping;
+            writing.body = null;
+            writing.keeping = null;
         }
-        if (writing.keeping != null) {
-            writing.keeping.sendKept();
+        if (keeping != null) {
+            keeping.sendKept();
         }
     }
 
@@ -76,28 +77,26 @@ final class HeadWithBody implements Decorator<IOSession> {
     @Override
     public IOSession decorate(IOSession session) {
         return session instanceof SSLIOSession || !(session.channel() instanceof GatheringByteChannel socket)
-                ? session : new Session(session, socket, keptBytes);
+                ? session : new Session(session, socket);
     }
 
     /** A connection whose writes in front of a body are kept back to go out with it. */
-    private static final class Session implements IOSession {
+    private final class Session implements IOSession {
         private final IOSession delegate;
         private final GatheringByteChannel socket;
-        private final int keptBytes;
         private final ByteBuffer[] keptAndNext = new ByteBuffer[2];
         /** In write mode: bytes kept back, not yet sent. Made at the first head. */
         private ByteBuffer kept;
 
-        Session(IOSession delegate, GatheringByteChannel socket, int keptBytes) {
+        Session(IOSession delegate, GatheringByteChannel socket) {
             this.delegate = delegate;
             this.socket = socket;
-            this.keptBytes = keptBytes;
         }
 
         @Override
         public int write(ByteBuffer src) throws IOException {
             Writing writing = WRITING.get();
-            if (writing != null && src != writing.body && src.remaining() <= keptBytes - keptCount()) {
+            if (writing.body != null && src != writing.body && src.remaining() <= keptBytes - keptCount()) {
                 int count = src.remaining();
                 if (kept == null) {
                     kept = ByteBuffer.allocateDirect(keptBytes);
