@@ -13,7 +13,6 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Future;
-import javax.net.ssl.SSLContext;
 import org.apache.hc.client5.http.async.methods.AbstractBinResponseConsumer;
 import org.apache.hc.client5.http.config.ConnectionConfig;
 import org.apache.hc.client5.http.config.RequestConfig;
@@ -21,7 +20,6 @@ import org.apache.hc.client5.http.config.TlsConfig;
 import org.apache.hc.client5.http.impl.async.CloseableHttpAsyncClient;
 import org.apache.hc.client5.http.impl.async.HttpAsyncClients;
 import org.apache.hc.client5.http.impl.nio.PoolingAsyncClientConnectionManagerBuilder;
-import org.apache.hc.client5.http.ssl.DefaultClientTlsStrategy;
 import org.apache.hc.core5.concurrent.FutureCallback;
 import org.apache.hc.core5.http.ContentType;
 import org.apache.hc.core5.http.Header;
@@ -29,6 +27,7 @@ import org.apache.hc.core5.http.HttpHeaders;
 import org.apache.hc.core5.http.HttpResponse;
 import org.apache.hc.core5.http.config.Http1Config;
 import org.apache.hc.core5.http.nio.AsyncRequestProducer;
+import org.apache.hc.core5.http.nio.ssl.TlsStrategy;
 import org.apache.hc.core5.http.nio.support.AsyncRequestBuilder;
 import org.apache.hc.core5.io.CloseMode;
 import org.apache.hc.core5.reactor.IOReactorConfig;
@@ -63,7 +62,7 @@ final class HttpUploader implements AsyncSinkNode {
     private final UploaderSettings settings;
     private final Logger log;
     private final Level uploadLogLevel;
-    private final SSLContext sslContext;
+    private final TlsStrategy tls;
     private final UnansweredCertificateRequests certificateRequests;
     private final MsightFormats formats;
     private final PartitionKeys partitionKeys;
@@ -73,12 +72,12 @@ final class HttpUploader implements AsyncSinkNode {
     private boolean waited;
     private volatile CloseableHttpAsyncClient client;
 
-    HttpUploader(UploaderSettings settings, NodeContext context, SSLContext sslContext,
+    HttpUploader(UploaderSettings settings, NodeContext context, TlsStrategy tls,
             UnansweredCertificateRequests certificateRequests, PartitionKeys partitionKeys) {
         this.settings = settings;
         this.log = context.logger();
         this.uploadLogLevel = settings.logUploadsAtDebug() ? Level.DEBUG : Level.INFO;
-        this.sslContext = sslContext;
+        this.tls = tls;
         this.certificateRequests = certificateRequests;
         this.formats = context.formats();
         this.partitionKeys = partitionKeys;
@@ -101,7 +100,7 @@ final class HttpUploader implements AsyncSinkNode {
                         .setMaxConnPerRoute(AsyncSinkNode.MAX_IN_FLIGHT)
                         .setDefaultConnectionConfig(ConnectionConfig.custom().setConnectTimeout(connectTimeout).build())
                         .setDefaultTlsConfig(TlsConfig.custom().setHandshakeTimeout(connectTimeout).build())
-                        .setTlsStrategy(new DefaultClientTlsStrategy(sslContext))
+                        .setTlsStrategy(tls)
                         .build())
                 // One I/O thread: an upload costs it microseconds, and a second core is the camera's.
                 // The socket's send buffer is left to the kernel, whose autotuning takes a whole body

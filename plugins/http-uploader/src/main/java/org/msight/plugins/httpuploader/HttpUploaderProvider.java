@@ -3,6 +3,8 @@ package org.msight.plugins.httpuploader;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import org.apache.hc.client5.http.ssl.DefaultClientTlsStrategy;
+import org.apache.hc.core5.http.nio.ssl.TlsStrategy;
 import org.msight.api.Node;
 import org.msight.api.NodeContext;
 import org.msight.api.NodeKind;
@@ -15,6 +17,14 @@ import org.msight.api.SettingType;
  * comment per setting are in this plugin's {@code reference.conf}.
  */
 public final class HttpUploaderProvider implements NodeProvider {
+
+    /**
+     * The TLS of an http:// url: none. No TLS context is made for it, as reading the JVM's trust
+     * store would cost every start about 0.1 s of CPU; HttpClient asks for TLS for https only.
+     */
+    private static final TlsStrategy NO_TLS = (session, host, local, remote, attachment, timeout) -> {
+        throw new IllegalStateException("TLS asked for on an http:// url");
+    };
 
     @Override
     public String type() {
@@ -73,7 +83,9 @@ public final class HttpUploaderProvider implements NodeProvider {
             throw new IllegalArgumentException("tls: set for an http:// url; use https:// or remove the tls block");
         }
         UnansweredCertificateRequests certificateRequests = new UnansweredCertificateRequests();
-        return new HttpUploader(settings, context, settings.tls().sslContext(certificateRequests), certificateRequests,
+        TlsStrategy tls = settings.target().https()
+                ? new DefaultClientTlsStrategy(settings.tls().sslContext(certificateRequests)) : NO_TLS;
+        return new HttpUploader(settings, context, tls, certificateRequests,
                 new PartitionKeys(settings.partitionKeyMode(), settings.shards(), Clock.systemUTC(), context.formats()));
     }
 }
