@@ -1,7 +1,6 @@
 package org.msight.codec;
 
 import com.fasterxml.jackson.core.io.NumberOutput;
-import java.math.BigDecimal;
 
 /**
  * Formats doubles as Python's {@code repr(float)}, which is also {@code str(float)} and what
@@ -27,10 +26,24 @@ public final class PythonFloats {
             return Double.doubleToRawLongBits(value) < 0 ? "-0.0" : "0.0";
         }
         String sign = value < 0 ? "-" : "";
-        // Jackson's Schubfach writer gives the shortest round-trip decimal (Java 17's Double.toString does not).
-        BigDecimal decimal = new BigDecimal(NumberOutput.toString(Math.abs(value), true)).stripTrailingZeros();
-        String digits = decimal.unscaledValue().toString();
-        int point = digits.length() - decimal.scale();
+        // Jackson's Schubfach writer gives the shortest round-trip decimal (Java 17's Double.toString does not),
+        // as Java writes it: "123.45", "0.001", "1.0E-5", "1.2345678901234568E17".
+        String java = NumberOutput.toString(Math.abs(value), true);
+        int e = java.indexOf('E');
+        int end = e < 0 ? java.length() : e;
+        int dot = java.indexOf('.');
+        StringBuilder all = new StringBuilder(end).append(java, 0, dot).append(java, dot + 1, end);
+        int first = 0;
+        while (all.charAt(first) == '0') {
+            first++;
+        }
+        int last = all.length();
+        while (all.charAt(last - 1) == '0') {
+            last--;
+        }
+        String digits = all.substring(first, last);
+        // Where the decimal point falls, counted from the first significant digit.
+        int point = dot - first + (e < 0 ? 0 : Integer.parseInt(java, e + 1, java.length(), 10));
         if (digits.length() == 2) {
             // Java picks the closest 2-digit decimal where 1 digit would do (4.9E-324); Python the 1 digit (5e-324).
             digits = shortestOneDigit(Math.abs(value), digits, point);

@@ -2,6 +2,10 @@ package org.msight.codec;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.core.io.NumberOutput;
+import java.math.BigDecimal;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -41,5 +45,29 @@ class PythonFloatsTest {
     @CsvSource({"NaN, NaN", "Infinity, Infinity", "-Infinity, -Infinity"})
     void nonFiniteValuesAsJsonDumpsWritesThem(String java, String python) {
         assertThat(PythonFloats.repr(Double.parseDouble(java))).isEqualTo(python);
+    }
+
+    /**
+     * Doubles of every magnitude (fixed seed): the shortest round-trip digits, as Jackson's writer
+     * finds them, in Python's layout: positional while the decimal point falls within 16 digits,
+     * else one digit, a point only if more follow, and an exponent of at least two digits.
+     */
+    @Test
+    void everyMagnitudeKeepsTheShortestDigitsInPythonsLayout() {
+        SplittableRandom random = new SplittableRandom(13);
+        for (int i = 0; i < 200_000; i++) {
+            double value = Double.longBitsToDouble(random.nextLong());
+            if (!Double.isFinite(value) || value == 0) {
+                continue;
+            }
+            String repr = PythonFloats.repr(value);
+            BigDecimal exact = new BigDecimal(repr);
+            assertThat(Double.parseDouble(repr)).as(repr).isEqualTo(value);
+            assertThat(exact.stripTrailingZeros().precision()).as(repr)
+                    .isLessThanOrEqualTo(new BigDecimal(NumberOutput.toString(value, true)).stripTrailingZeros().precision());
+            int point = exact.precision() - exact.scale();
+            assertThat(repr).as("%s (point %d)", repr, point).matches(point > -4 && point <= 16
+                    ? "-?(0|[1-9][0-9]*)\\.[0-9]+" : "-?[1-9](\\.[0-9]*[1-9])?e[+-][0-9]{2,3}");
+        }
     }
 }
