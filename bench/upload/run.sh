@@ -3,6 +3,8 @@
 # concurrency 1, 4 and 16, through the http-uploader node and through wrk, side by side, best of 3
 # runs each (taking turns). About 2.5 minutes with the defaults.
 # Usage: bench/upload/run.sh [seconds per run, default 5] [concurrencies, default 1,4,16]
+#   FLOOR=1 bench/upload/run.sh ...  also runs two bare Java NIO clients doing the uploader's work per
+#   request (one thread; bodies made on a second thread) and prints where the uploader's cost goes.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"

@@ -33,6 +33,10 @@ import org.msight.testkit.TestNodeContext;
  * uploads per second, p50/p99 latency and CPU per upload of each client, with ratios. Each
  * client runs {@value #ROUNDS} times per concurrency, the two taking turns, and its fastest run
  * counts: on a machine other work shares, that is the least disturbed one of each.
+ *
+ * <p>With {@code FLOOR=1} in the environment, two {@link NioFloorClient}s take their turns too,
+ * and a second table shows the least a Java client costs doing the uploader's work per request,
+ * on one thread and with the runtime's hand-off between threads.
  */
 public final class UploadBench {
 
@@ -41,8 +45,10 @@ public final class UploadBench {
     /** Warm-up runs go on until the JIT compiled less than this (milliseconds) during one, at most 10. */
     private static final long JIT_QUIET_MILLIS = 100;
     private static final int ROUNDS = 3;
+    private static final MsightCodec FORMATS = MsightCodec.withBuiltInTypes();
 
-    private record Figures(double perSecond, double p50Millis, double p99Millis, double cpuMicrosPerUpload,
+    /** One client's run; latencies are NaN where the client does not time its requests. */
+    record Figures(double perSecond, double p50Millis, double p99Millis, double cpuMicrosPerUpload,
             double serverCpuMicrosPerUpload) {
     }
 
@@ -53,6 +59,7 @@ public final class UploadBench {
         Duration measure = Duration.ofSeconds(Integer.parseInt(args.length > 0 ? args[0] : "5"));
         List<Integer> concurrencies = Arrays.stream((args.length > 1 ? args[1] : CONCURRENCY).split(","))
                 .map(Integer::valueOf).toList();
+        boolean floor = "1".equals(System.getenv("FLOOR"));
         int port = freePort();
         Path work = Files.createTempDirectory("upload-bench");
         Process server = startServer(port);
@@ -62,7 +69,7 @@ public final class UploadBench {
             ImageData frame = BenchFrame.make();
             Path body = work.resolve("body.json");
             try (OutputStream out = Files.newOutputStream(body)) {
-                MsightCodec.withBuiltInTypes().writeJson(frame, out);
+                FORMATS.writeJson(frame, out);
             }
             Path script = work.resolve("post.lua");
             Files.writeString(script, """
@@ -90,18 +97,37 @@ public final class UploadBench {
                 compiled = jit.getTotalCompilationTime() - before;
             } while (compiled > JIT_QUIET_MILLIS && ++warmups < 10);
             wrk(url, most, script, WARMUP, server);
+            if (floor) {
+                NioFloorClient.run(port, most, FORMATS, frame, false, WARMUP, WARMUP, server);
+                NioFloorClient.run(port, most, FORMATS, frame, true, WARMUP, WARMUP, server);
+            }
             System.out.printf(Locale.ROOT, "warm-up: %d uploader run(s) of %d s, the last one's JIT time %d ms%n%n",
                     warmups + 1, 2 * WARMUP.toSeconds(), compiled);
             System.out.println("| concurrency | uploader /s | wrk /s | rate ratio | uploader p50 / p99 ms"
                     + " | wrk p50 / p99 ms | uploader CPU us/upload | wrk CPU us/req | CPU ratio | server CPU us/req"
                     + " (uploader / wrk) |");
             System.out.println("|---|---|---|---|---|---|---|---|---|---|");
+            StringBuilder floorTable = new StringBuilder();
             for (int concurrency : concurrencies) {
                 Figures ours = null;
                 Figures wrk = null;
+                Figures oneThread = null;
+                Figures handOff = null;
                 for (int round = 0; round < ROUNDS; round++) {
                     ours = faster(ours, uploader(url, concurrency, frame, measure, server));
                     wrk = faster(wrk, wrk(url, concurrency, script, measure, server));
+                    if (floor) {
+                        oneThread = faster(oneThread, NioFloorClient.run(port, concurrency, FORMATS, frame, false,
+                                Duration.ZERO, measure, server));
+                        handOff = faster(handOff, NioFloorClient.run(port, concurrency, FORMATS, frame, true,
+                                Duration.ZERO, measure, server));
+                    }
+                }
+                if (floor) {
+                    floorRow(floorTable, concurrency, "wrk", wrk, wrk);
+                    floorRow(floorTable, concurrency, "Java NIO, one thread", oneThread, wrk);
+                    floorRow(floorTable, concurrency, "Java NIO, bodies made on a second thread", handOff, wrk);
+                    floorRow(floorTable, concurrency, "http-uploader", ours, wrk);
                 }
                 System.out.printf(Locale.ROOT, "| %d | %.0f | %.0f | %.2f | %.2f / %.2f | %.2f / %.2f | %.0f | %.0f | %.2f | %.0f / %.0f |%n",
                         concurrency, ours.perSecond, wrk.perSecond, ours.perSecond / wrk.perSecond, ours.p50Millis,
@@ -111,6 +137,14 @@ public final class UploadBench {
             }
             System.out.println("\nrate ratio: uploader / wrk (1.00 = as fast); CPU ratio: uploader / wrk per request"
                     + " (client process only; the server runs in its own JVM, its CPU per request is the last column).");
+            if (floor) {
+                System.out.println("\nThe least a Java client costs: wrk's loop on NIO, making each request's JSON body anew,"
+                        + " on one thread, and with bodies made on a second thread as the runtime's node thread does\n");
+                System.out.println("| concurrency | client | uploads/s | rate ratio to wrk | CPU us/upload"
+                        + " | CPU ratio to wrk | server CPU us/req |");
+                System.out.println("|---|---|---|---|---|---|---|");
+                System.out.print(floorTable);
+            }
         } finally {
             server.destroy();
         }
@@ -118,6 +152,12 @@ public final class UploadBench {
 
     private static Figures faster(Figures best, Figures next) {
         return best == null || next.perSecond > best.perSecond ? next : best;
+    }
+
+    private static void floorRow(StringBuilder table, int concurrency, String client, Figures figures, Figures wrk) {
+        table.append(String.format(Locale.ROOT, "| %d | %s | %.0f | %.2f | %.0f | %.2f | %.0f |%n", concurrency, client,
+                figures.perSecond, figures.perSecond / wrk.perSecond, figures.cpuMicrosPerUpload,
+                figures.cpuMicrosPerUpload / wrk.cpuMicrosPerUpload, figures.serverCpuMicrosPerUpload));
     }
 
     private static Figures uploader(String url, int concurrency, ImageData frame, Duration measure, Process server)
@@ -174,7 +214,7 @@ public final class UploadBench {
                 cpu / 1e3 / done, serverCpu / 1e3 / done);
     }
 
-    private static long cpuNanos(Process process) {
+    static long cpuNanos(Process process) {
         return process.info().totalCpuDuration().orElseThrow(() -> new IllegalStateException(
                 "the server's CPU time cannot be read")).toNanos();
     }
