@@ -60,7 +60,9 @@ final class NioFloorClient {
             Connection connection = new Connection(channel, head, (int) length);
             channel.register(selector, SelectionKey.OP_READ, connection);
             connections.add(connection);
-            idle.add(connection);
+        }
+        if (handOff) {
+            idle.addAll(connections);
         }
     }
 
