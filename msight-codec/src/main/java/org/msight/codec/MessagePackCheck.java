@@ -20,6 +20,9 @@ final class MessagePackCheck {
 
     /** @throws MalformedDataException when the payload is not one value that fits in it */
     static void requireWellFormed(byte[] payload) {
+        if (payload == null) {
+            throw new MalformedDataException("no payload (a record without a value)");
+        }
         if (payload.length == 0) {
             return; // the reader says what is missing
         }

@@ -75,6 +75,13 @@ class MalformedMessagePackTest {
     }
 
     @Test
+    void noPayloadAtAllIsMalformed() {
+        // a Kafka record without a value (a tombstone) reaches the codec as null
+        assertThatThrownBy(() -> codec.fromMessagePack(null)).isInstanceOf(MalformedDataException.class)
+                .hasMessage("no payload (a record without a value)");
+    }
+
+    @Test
     void nestingDeeperThanTheLimitIsMalformed() {
         byte[] deep = HexFormat.of().parseHex("81a161".repeat(100) + "c0");
         assertThatThrownBy(() -> codec.fromMessagePack(deep)).isInstanceOf(MalformedDataException.class)

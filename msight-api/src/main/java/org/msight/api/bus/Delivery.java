@@ -39,8 +39,9 @@ public abstract class Delivery {
 
     /**
      * Called once per receiver when the runtime is done with the message: handled by the node,
-     * skipped by {@code gap}, dropped from a full queue, or malformed. A bus that promises
-     * at-least-once delivery acknowledges (commits) here; the default does nothing.
+     * skipped by {@code gap}, dropped from a full queue, or malformed; not for one still unhandled
+     * when the node stops, so that it comes again. A bus that promises at-least-once delivery
+     * acknowledges (commits) here; the default does nothing.
      */
     public void done() {
     }

@@ -1,7 +1,6 @@
 package org.msight.runtime.bus;
 
 import java.util.ArrayDeque;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
@@ -108,19 +107,18 @@ public final class Inbox implements Receiver {
     }
 
     /**
-     * Drops what is still queued (a drain that ran out of time), finishing each; returns how many.
+     * Drops what is still queued (a drain that ran out of time) and returns how many. They are not
+     * {@linkplain Delivery#done() done}: an at-least-once bus delivers them again to the next run.
      */
     public int clear() {
-        List<Delivery> left;
         lock.lock();
         try {
-            left = List.copyOf(queue);
+            int left = queue.size();
             queue.clear();
+            return left;
         } finally {
             lock.unlock();
         }
-        left.forEach(Delivery::done);
-        return left.size();
     }
 
     @Override

@@ -129,7 +129,8 @@ public final class InboxRunner extends NodeRunner {
         SensorData data;
         try {
             data = pending.data();
-        } catch (MalformedDataException | Error e) { // an Error too: a plugin's data type out of memory, say
+        } catch (RuntimeException | Error e) {
+            // any failure to decode: a bus plugin's payload it cannot read, a data type out of memory
             inbox.countMalformed();
             long skipped = malformedLines.occurred();
             if (skipped > 0) {
@@ -192,12 +193,15 @@ public final class InboxRunner extends NodeRunner {
         flushing = false;
     }
 
-    /** Finishes what was not handled, left in the inbox when the drain ran out or pending, and closes. */
+    /**
+     * Drops what was not handled, left in the inbox when the drain ran out or pending, without
+     * acknowledging it (an at-least-once bus delivers it again), and closes.
+     */
     @Override
     protected void stopped() {
         int lost = inbox.clear();
         if (pending != null) {
-            finishPending();
+            pending = null;
             lost++;
         }
         if (lost > 0) {

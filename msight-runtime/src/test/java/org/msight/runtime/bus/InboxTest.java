@@ -63,7 +63,7 @@ class InboxTest {
         assertThat(inbox.remainingCapacity()).isZero();
         assertThat(next(inbox)).containsExactly(1);
         assertThat(inbox.clear()).isOne();
-        assertThat(done).containsExactly(3, 2);
+        assertThat(done).as("what is left is not done: an at-least-once bus delivers it again").containsExactly(3);
         assertThat(inbox.poll(0, TimeUnit.MILLISECONDS)).isNull();
     }
 }

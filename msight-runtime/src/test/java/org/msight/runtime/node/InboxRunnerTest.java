@@ -15,6 +15,7 @@ import org.junit.jupiter.api.Test;
 import org.msight.api.AsyncSinkNode;
 import org.msight.api.Backoff;
 import org.msight.api.NodeKind;
+import org.msight.api.RetriableException;
 import org.msight.api.SinkNode;
 import org.msight.api.bus.Delivery;
 import org.msight.api.data.BytesData;
@@ -24,6 +25,7 @@ import org.msight.api.data.SensorData;
 import org.msight.codec.MsightCodec;
 import org.msight.runtime.bus.Inbox;
 import org.msight.testkit.RecordingLogger;
+import org.msight.testkit.Waits;
 import org.slf4j.event.Level;
 
 class InboxRunnerTest {
@@ -53,10 +55,13 @@ class InboxRunnerTest {
     }
 
     private InboxRunner runner(Inbox inbox, RecordingLogger log, int gap) {
-        SinkNode sink = data -> handled.add(data.metadata().frameId());
+        return runner(inbox, log, gap, data -> handled.add(data.metadata().frameId()), Duration.ofSeconds(5));
+    }
+
+    private InboxRunner runner(Inbox inbox, RecordingLogger log, int gap, SinkNode sink, Duration drainTimeout) {
         return new InboxRunner("sink", sink, log, new NodeStats("sink", NodeKind.SINK, new SimpleMeterRegistry()),
                 getClass().getClassLoader(), new Backoff(Duration.ofMillis(10), Duration.ofMillis(10)), inbox, "topic",
-                gap, Duration.ofSeconds(5), data -> { }, null);
+                gap, drainTimeout, data -> { }, null);
     }
 
     @Test
@@ -65,15 +70,17 @@ class InboxRunnerTest {
         RecordingLogger log = new RecordingLogger("sink");
         inbox.deliver(delivery("bad", 0, new MalformedDataException("payload should be a map but is an array")));
         inbox.deliver(delivery("oom", 0, new OutOfMemoryError("test: a data type out of memory")));
+        // a bus plugin that cannot read its own payload: skipped like any malformed message, not retried forever
+        inbox.deliver(delivery("npe", 0, new NullPointerException("test: a bus plugin's payload")));
         inbox.deliver(delivery("good", 7, null));
         InboxRunner runner = runner(inbox, log, 0);
         runner.start();
-        await().atMost(Duration.ofSeconds(10)).until(() -> done.size() == 3);
+        await().atMost(Duration.ofSeconds(10)).until(() -> done.size() == 4);
         runner.requestStop();
         assertThat(runner.awaitFinished(Duration.ofSeconds(10))).isTrue();
         assertThat(handled).containsExactly(7L);
-        assertThat(done).containsExactly("bad", "oom", "good");
-        assertThat(inbox.malformed()).isEqualTo(2);
+        assertThat(done).containsExactly("bad", "oom", "npe", "good");
+        assertThat(inbox.malformed()).isEqualTo(3);
         assertThat(log.messages(Level.WARN)).filteredOn(m -> m.contains("malformed")).singleElement().asString()
                 .isEqualTo("Skipped 1 malformed message(s) on topic 'topic'; latest: payload should be a map but is"
                         + " an array");
@@ -110,6 +117,27 @@ class InboxRunnerTest {
         assertThat(runner.awaitFinished(Duration.ofSeconds(10))).isTrue();
         assertThat(handled).containsExactly(2L, 4L);
         assertThat(done).containsExactly("m1", "m2", "m3", "m4");
+    }
+
+    @Test
+    void messagesLeftUnhandledWhenTheDrainTimeRunsOutAreNotDoneSoThatTheyComeAgain() throws Exception {
+        Inbox inbox = new Inbox(10);
+        RecordingLogger log = new RecordingLogger("sink");
+        inbox.deliver(delivery("first", 1, null));
+        inbox.deliver(delivery("second", 2, null));
+        inbox.deliver(delivery("third", 3, null));
+        SinkNode unavailable = data -> {
+            handled.add(data.metadata().frameId());
+            throw new RetriableException("destination unavailable (on purpose)");
+        };
+        InboxRunner runner = runner(inbox, log, 0, unavailable, Duration.ofMillis(300));
+        runner.start();
+        await().atMost(Waits.GENEROUS).until(() -> handled.size() >= 2);
+        runner.requestStop();
+        assertThat(runner.awaitFinished(Waits.GENEROUS)).isTrue();
+        assertThat(handled).containsOnly(1L);
+        assertThat(done).as("an at-least-once bus must not commit what was not handled").isEmpty();
+        assertThat(log.messages(Level.WARN)).contains("drain time of PT0.3S ran out; 3 queued messages were not handled");
     }
 
     @Test
