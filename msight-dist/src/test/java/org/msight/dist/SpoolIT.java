@@ -59,9 +59,54 @@ class SpoolIT {
                 """.formatted(dir.resolve("spool"), spoolSize));
     }
 
-    private RunningCommand run(String log, UploadServer server, Path conf) throws Exception {
+    private RunningCommand run(String log, UploadServer server, Path conf, String... options) throws Exception {
+        String[] args = Stream.concat(Stream.of(options), Stream.of(conf.toString())).toArray(String[]::new);
         return Distribution.start(dir.resolve(log), Map.of("MSIGHT_UPLOAD_URL", "http://127.0.0.1:" + server.port()),
-                "msight-run", conf.toString());
+                "msight-run", args);
+    }
+
+    /**
+     * A spool has one user: {@code --check} of the running file leaves the spool alone (it
+     * creates nothing either), and a second run of the same file, or a second node naming the
+     * same directory, is refused before it can delete the first one's records.
+     */
+    @Test
+    void aSpoolHasOneUserAndCheckingTheRunningFileLeavesItAlone() throws Exception {
+        Path conf = config("1GiB");
+        try (UploadServer server = new UploadServer()) {
+            try (RunningCommand check = run("check-first.log", server, conf, "--check")) {
+                assertThat(check.awaitExit(LIMIT)).as(check.output()).isZero();
+            }
+            assertThat(dir.resolve("spool")).as("--check creates no spool").doesNotExist();
+            try (RunningCommand run = run("running.log", server, conf)) {
+                await().atMost(LIMIT).until(() -> server.uploads().size() >= 10);
+                try (RunningCommand check = run("check-running.log", server, conf, "--check")) {
+                    assertThat(check.awaitExit(LIMIT)).as(check.output()).isZero();
+                }
+                try (RunningCommand second = run("second.log", server, conf)) {
+                    assertThat(second.awaitExit(LIMIT)).as(second.output()).isEqualTo(2);
+                    assertThat(second.output()).contains("nodes.http_uploader_node: spool.path: cannot use "
+                            + dir.resolve("spool") + ": java.io.IOException: the spool " + dir.resolve("spool")
+                            + " is in use by another node or process").doesNotContain("\tat ");
+                }
+                assertThat(run.terminate(LIMIT)).isZero();
+                assertThat(totals(run.output())).containsEntry("failed", 0L);
+            }
+        }
+        Path twoNodes = Files.writeString(dir.resolve("two.conf"), Files.readString(conf).replace("nodes {", """
+                nodes {
+                  second_uploader {
+                    type = http-uploader
+                    subscribe-topic = frames
+                    url = ${MSIGHT_UPLOAD_URL}
+                    spool.path = "%s"
+                  }
+                """.formatted(dir.resolve("spool/."))));
+        try (UploadServer server = new UploadServer(); RunningCommand check = run("two.log", server, twoNodes, "--check")) {
+            assertThat(check.awaitExit(LIMIT)).as(check.output()).isEqualTo(2);
+            assertThat(check.output()).contains("spool.path: " + dir.resolve("spool") + " is node second_uploader's"
+                    + " spool too; give each node a directory of its own");
+        }
     }
 
     @Test

@@ -5,9 +5,12 @@ import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
@@ -90,12 +93,30 @@ public final class Pipeline {
      */
     public static Pipeline create(PipelineSpec spec, MsightFormats formats, NodeRegistry registry)
             throws PipelineConfigException {
+        return create(spec, formats, registry, false);
+    }
+
+    /**
+     * Creates every node of {@code spec} and the buses of its topics as {@link #create} does, to
+     * find what they reject, and drops them: nothing outside the process is touched, not even a
+     * spool's directory (a running pipeline may be using it).
+     *
+     * @throws PipelineConfigException when a node or a bus rejects its settings
+     */
+    public static void check(PipelineSpec spec, MsightFormats formats) throws PipelineConfigException {
+        create(spec, formats, null, true).buses.close();
+    }
+
+    /** @param checkOnly whether the pipeline is only checked: no spool is opened */
+    private static Pipeline create(PipelineSpec spec, MsightFormats formats, NodeRegistry registry, boolean checkOnly)
+            throws PipelineConfigException {
         PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         LatestImages latestImages = new LatestImages(topicsOf(spec));
         Buses buses = Buses.create(spec, formats, meters);
         List<NodeRunner> runners = new ArrayList<>();
         List<NodeStats> stats = new ArrayList<>();
         List<ConfigProblem> problems = new ArrayList<>();
+        Map<Path, String> spoolOwners = new HashMap<>();
         for (NodeKind kind : List.of(NodeKind.SOURCE, NodeKind.PROCESSOR, NodeKind.SINK)) {
             for (NodeSpec node : spec.nodes()) {
                 if (node.kind() == kind) {
@@ -104,7 +125,7 @@ public final class Pipeline {
                             node.publishTopic().map(buses::of).orElse(null), formats, nodeStats, latestImages);
                     try {
                         runners.add(runnerFor(node, createNode(node, context), context, nodeStats, buses,
-                                spec.drainTimeout(), latestImages));
+                                spec.drainTimeout(), latestImages, spoolOwners, checkOnly));
                         stats.add(nodeStats);
                     } catch (IllegalArgumentException | com.typesafe.config.ConfigException e) {
                         problems.add(new ConfigProblem(node.location(), "nodes." + node.name(), e.getMessage()));
@@ -162,7 +183,8 @@ public final class Pipeline {
     }
 
     private static NodeRunner runnerFor(NodeSpec spec, Node node, RuntimeNodeContext context, NodeStats stats,
-            Buses buses, Duration drainTimeout, LatestImages latestImages) {
+            Buses buses, Duration drainTimeout, LatestImages latestImages, Map<Path, String> spoolOwners,
+            boolean checkOnly) {
         Backoff backoff = new Backoff(spec.restartBackoffInitial(), spec.restartBackoffMax());
         ClassLoader loader = spec.type().classLoader();
         if (node instanceof SourceNode source) {
@@ -171,13 +193,22 @@ public final class Pipeline {
         Inbox inbox = new Inbox(spec.queueCapacity(), stats.dropped(), stats.malformed());
         String topic = spec.subscribeTopic().orElseThrow();
         buses.subscribe(new Subscription(topic, spec.name(), spec.group(), inbox));
-        AsyncDelivery delivery = node instanceof AsyncSinkNode asyncSink
-                ? new AsyncDelivery(spec.name(), asyncSink, DeliverySettings.from(spec.config()), context.formats(),
-                        context.logger(), data -> {
-                            stats.out().increment();
-                            stats.handled(data);
-                        }, stats::attemptTook, stats::counter)
-                : null;
+        AsyncDelivery delivery = null;
+        if (node instanceof AsyncSinkNode asyncSink) {
+            DeliverySettings settings = DeliverySettings.from(spec.config());
+            settings.spool().ifPresent(spool -> {
+                String owner = spoolOwners.putIfAbsent(spool.toAbsolutePath().normalize(), spec.name());
+                if (owner != null) {
+                    throw new IllegalArgumentException("spool.path: " + spool + " is node " + owner
+                            + "'s spool too; give each node a directory of its own");
+                }
+            });
+            delivery = new AsyncDelivery(spec.name(), asyncSink, checkOnly ? settings.withoutSpool() : settings,
+                    context.formats(), context.logger(), data -> {
+                        stats.out().increment();
+                        stats.handled(data);
+                    }, stats::attemptTook, stats::counter);
+        }
         return new InboxRunner(spec.name(), node, context.logger(), stats, loader, backoff, inbox, topic, spec.gap(),
                 drainTimeout, data -> latestImages.offer(topic, data), delivery);
     }

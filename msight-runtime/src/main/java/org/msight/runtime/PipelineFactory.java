@@ -80,7 +80,7 @@ public final class PipelineFactory {
          * when the nodes register.
          */
         public void check() throws PipelineConfigException {
-            Pipeline.create(spec, formats(), null);
+            Pipeline.check(spec, formats());
             httpSettings();
             logOutput();
             if (spec.registers()) {

@@ -27,6 +27,11 @@ public record DeliverySettings(int maxInFlight, int retries, Backoff backoff, Du
     /** The smallest spool: one segment of a few frames. */
     public static final long MIN_SPOOL_BYTES = 1 << 20;
 
+    /** The same settings without a spool: a pipeline only checked leaves the spool's directory alone. */
+    public DeliverySettings withoutSpool() {
+        return new DeliverySettings(maxInFlight, retries, backoff, attemptTimeout, Optional.empty(), spoolMaxBytes);
+    }
+
     /**
      * Reads and checks the settings.
      *

@@ -3,6 +3,7 @@ package org.msight.runtime.node;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -34,6 +35,10 @@ import org.slf4j.Logger;
  * reported in one line and cut off; a file that is no segment is renamed to {@code *.corrupt},
  * reported and skipped.
  *
+ * <p>One spool has one user: the directory's {@code lock} file is locked while it is open, so a
+ * second node or process given the same directory is refused instead of deleting the first's
+ * records.
+ *
  * <p>Records are read ahead of their acknowledgement, so several can be under way at once;
  * the cursor moves over a record only when it and every older one were acknowledged. Not
  * thread-safe: callers synchronize.
@@ -46,7 +51,10 @@ final class Spool implements AutoCloseable {
     /** Segments are at most 16 MiB, and at most a quarter of the limit, so dropping one frees little of a small spool. */
     private static final long MAX_SEGMENT_BYTES = 16 << 20;
 
+    private static final String LOCK = "lock";
+
     private final Path dir;
+    private final FileChannel lockFile;
     private final long maxBytes;
     private final long segmentBytes;
     private final Logger log;
@@ -68,8 +76,9 @@ final class Spool implements AutoCloseable {
     private long bytes;
     private long dropped;
 
-    private Spool(Path dir, long maxBytes, Logger log) {
+    private Spool(Path dir, FileChannel lockFile, long maxBytes, Logger log) {
         this.dir = dir;
+        this.lockFile = lockFile;
         this.maxBytes = maxBytes;
         this.segmentBytes = Math.min(MAX_SEGMENT_BYTES, Math.max(64 << 10, maxBytes / 4));
         this.log = log;
@@ -78,9 +87,26 @@ final class Spool implements AutoCloseable {
     /** Opens the spool in {@code dir}, creating it, and checks what an earlier run left there. */
     static Spool open(Path dir, long maxBytes, Logger log) throws IOException {
         Files.createDirectories(dir);
-        Spool spool = new Spool(dir, maxBytes, log);
-        spool.load();
-        return spool;
+        FileChannel lockFile = FileChannel.open(dir.resolve(LOCK), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        try {
+            if (!locked(lockFile)) {
+                throw new IOException("the spool " + dir + " is in use by another node or process");
+            }
+            Spool spool = new Spool(dir, lockFile, maxBytes, log);
+            spool.load();
+            return spool;
+        } catch (IOException | RuntimeException e) {
+            lockFile.close(); // and with it the lock
+            throw e;
+        }
+    }
+
+    private static boolean locked(FileChannel lockFile) throws IOException {
+        try {
+            return lockFile.tryLock() != null;
+        } catch (OverlappingFileLockException e) {
+            return false; // held in this process
+        }
     }
 
     /** Records not yet acknowledged, those being read included. */
@@ -174,13 +200,15 @@ final class Spool implements AutoCloseable {
 
     @Override
     public void close() throws IOException {
-        writeCursor();
-        sync();
-        if (tail != null) {
-            tail.close();
-        }
-        if (reader != null) {
-            reader.close();
+        try (lockFile) {
+            writeCursor();
+            sync();
+            if (tail != null) {
+                tail.close();
+            }
+            if (reader != null) {
+                reader.close();
+            }
         }
     }
 

@@ -1,7 +1,9 @@
 package org.msight.runtime.node;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -37,6 +39,19 @@ class SpoolTest {
             assertThat(spool.read()).isNull();
         }
         assertThat(log.messages(Level.WARN)).isEmpty();
+    }
+
+    @Test
+    void aSpoolInUseIsRefusedUntilItsUserClosesIt() throws Exception {
+        try (Spool spool = Spool.open(dir, ONE_MIB, log)) {
+            spool.append(record(1, 100));
+            assertThatThrownBy(() -> Spool.open(dir, ONE_MIB, log)).isInstanceOf(IOException.class)
+                    .hasMessage("the spool " + dir + " is in use by another node or process");
+            assertThat(spool.records()).isOne();
+        }
+        try (Spool spool = Spool.open(dir, ONE_MIB, log)) {
+            assertThat(takeAll(spool, 1)).containsExactly(1);
+        }
     }
 
     @Test
