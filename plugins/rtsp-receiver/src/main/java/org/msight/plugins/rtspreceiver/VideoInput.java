@@ -134,7 +134,9 @@ final class VideoInput implements AutoCloseable {
                 inputFormat = av_find_input_format(settings.format());
             }
             if (inputFormat == null) {
-                throw new IllegalArgumentException("format: FFmpeg has no input format '" + settings.format() + "'");
+                // the setting, not the camera: trying again cannot help
+                throw new UnrecoverableException("format: FFmpeg has no input format '" + settings.format()
+                        + "' ('ffmpeg -formats' and 'ffmpeg -devices' list them)");
             }
         }
         AVDictionary options = new AVDictionary(null);

@@ -1,6 +1,7 @@
 package org.msight.plugins.rtspreceiver;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.awt.image.BufferedImage;
 import java.nio.file.Files;
@@ -13,8 +14,9 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.msight.api.data.ImageData;
 import org.msight.testdriver.PipelineTestDriver;
-import org.msight.testkit.Waits;
+import org.msight.testkit.LogCapture;
 import org.msight.testkit.Tools;
+import org.msight.testkit.Waits;
 
 /** The receiver on inputs without a server: FFmpeg's lavfi test sources and files. */
 class LocalInputTest {
@@ -88,6 +90,19 @@ class LocalInputTest {
         }
         double seconds = (System.nanoTime() - start) / 1e9;
         assertThat(offers).isLessThanOrEqualTo((long) (20 * seconds) + 2);
+    }
+
+    @Test
+    void anInputFormatFfmpegDoesNotHaveStopsTheNodeForGoodWithOneLine() throws Exception {
+        try (LogCapture log = LogCapture.of("msight")) {
+            PipelineTestDriver driver = PipelineTestDriver.start(camera("url = testsrc2, format = lavfii"), "frames");
+            assertThatThrownBy(() -> driver.awaitSourcesFinished(WAIT))
+                    .hasMessage("the pipeline failed: no source left running (camera stopped for good)");
+            assertThat(driver.totals("camera")).containsEntry("restarts", 0L);
+            assertThatThrownBy(driver::close).hasMessage("the pipeline did not stop cleanly (see its log)");
+            assertThat(log.messages()).contains("stopped for good: format: FFmpeg has no input format 'lavfii'"
+                    + " ('ffmpeg -formats' and 'ffmpeg -devices' list them)");
+        }
     }
 
     @Test
