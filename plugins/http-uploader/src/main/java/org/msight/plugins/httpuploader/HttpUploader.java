@@ -35,6 +35,7 @@ import org.apache.hc.core5.util.TimeValue;
 import org.apache.hc.core5.util.Timeout;
 import org.msight.api.AsyncSinkNode;
 import org.msight.api.Counter;
+import org.msight.api.LogSafe;
 import org.msight.api.NodeContext;
 import org.msight.api.RetriableException;
 import org.msight.api.Secret;
@@ -160,7 +161,7 @@ final class HttpUploader implements AsyncSinkNode {
 
     /** @param length the bytes of the body the server answered, counted when it took them */
     private void answered(Response response, long length, CompletableFuture<Void> outcome) {
-        log.atLevel(uploadLogLevel).log("Status: {}, {}", response.status(), response.body());
+        log.atLevel(uploadLogLevel).log("Status: {}, {}", response.status(), LogSafe.text(response.body()));
         int status = response.status();
         if (status >= 200 && status < 300) {
             uploads.increment();

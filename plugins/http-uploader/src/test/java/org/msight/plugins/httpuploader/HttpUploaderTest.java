@@ -5,6 +5,9 @@ import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.net.httpserver.HttpServer;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -119,6 +122,29 @@ class HttpUploaderTest {
         assertThat(log.all()).doesNotContain("s3cret-pass").doesNotContain(TOKEN);
         // Credentials in the URL go to the server as HTTP Basic, as Python's requests sends them.
         assertThat(server.requests().get(0).header("Authorization")).isEqualTo("Bearer " + TOKEN);
+    }
+
+    @Test
+    void aServersAnswerCannotForgeALogLine() throws Exception {
+        HttpServer forger = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 8);
+        byte[] answer = "ok\n2026-12-01 10:00:00,000 - edge-01 - msight - ERROR :: forged\u001b[2J"
+                .getBytes(StandardCharsets.UTF_8);
+        forger.createContext("/", exchange -> {
+            exchange.getRequestBody().readAllBytes();
+            exchange.sendResponseHeaders(200, answer.length);
+            exchange.getResponseBody().write(answer);
+            exchange.close();
+        });
+        forger.start();
+        try {
+            TestNodeContext context = context("url = \"http://127.0.0.1:" + forger.getAddress().getPort() + "/\"");
+            uploadAll(context, 1);
+            assertThat(context.count("uploads")).isOne();
+            assertThat(log.messages(Level.INFO)).contains(
+                    "Status: 200, ok\\n2026-12-01 10:00:00,000 - edge-01 - msight - ERROR :: forged\\u001b[2J");
+        } finally {
+            forger.stop(0);
+        }
     }
 
     @Test
