@@ -6,13 +6,17 @@ import java.util.function.BooleanSupplier;
 /**
  * Holds the frames of a file or test source to their own timeline, so they come at the rate
  * a camera would send them (a 10 s file takes 10 s) instead of as fast as they decode. The
- * first frame sets the origin; a frame whose time goes back (a file read again) or lies more
- * than a second behind (a stall) starts a new one.
+ * first frame sets the origin; a frame whose time goes back (a file read again), lies more
+ * than a second behind (a stall) or leaps more than {@link #MAX_LEAP_SECONDS} past the frame
+ * before it (recordings joined together, a bogus time stamp) starts a new one, so no frame
+ * holds the input for longer than that.
  */
 final class FramePacer {
 
     private static final long SLICE_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
     private static final long MAX_LAG_NANOS = TimeUnit.SECONDS.toNanos(1);
+    /** Longer than any pause between two frames of a real video, variable frame rates included. */
+    static final double MAX_LEAP_SECONDS = 10;
 
     private long originNanos;
     private double originSeconds = Double.NaN;
@@ -28,7 +32,8 @@ final class FramePacer {
         }
         long now = System.nanoTime();
         long due = originNanos + (long) ((seconds - originSeconds) * 1e9);
-        if (Double.isNaN(originSeconds) || seconds < lastSeconds || now - due > MAX_LAG_NANOS) {
+        if (Double.isNaN(originSeconds) || seconds < lastSeconds || seconds - lastSeconds > MAX_LEAP_SECONDS
+                || now - due > MAX_LAG_NANOS) {
             originNanos = now;
             originSeconds = seconds;
             due = now;
