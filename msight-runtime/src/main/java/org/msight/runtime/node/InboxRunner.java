@@ -76,11 +76,6 @@ public final class InboxRunner extends NodeRunner {
         return sink ? NodeKind.SINK : NodeKind.PROCESSOR;
     }
 
-    /** Messages waiting in the inbox. */
-    public Inbox inbox() {
-        return inbox;
-    }
-
     @Override
     public void requestStop() {
         drainDeadlineNanos = System.nanoTime() + drainTimeout.toNanos();

@@ -31,6 +31,7 @@ import org.apache.hc.core5.http.nio.ssl.TlsStrategy;
 import org.apache.hc.core5.http.nio.support.AsyncRequestBuilder;
 import org.apache.hc.core5.io.CloseMode;
 import org.apache.hc.core5.reactor.IOReactorConfig;
+import org.apache.hc.core5.reactor.IOReactorStatus;
 import org.apache.hc.core5.util.TimeValue;
 import org.apache.hc.core5.util.Timeout;
 import org.msight.api.AsyncSinkNode;
@@ -205,6 +206,9 @@ final class HttpUploader implements AsyncSinkNode {
             current.initiateShutdown();
             try {
                 current.awaitShutdown(TimeValue.ofSeconds(1));
+                if (current.getStatus() != IOReactorStatus.SHUT_DOWN) {
+                    log.warn("the HTTP client's I/O thread did not stop within 1 s; closing it anyway");
+                }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }

@@ -229,6 +229,9 @@ final class RedisSubscriber implements AutoCloseable {
         }
         try {
             running.join(TimeUnit.SECONDS.toMillis(5));
+            if (running.isAlive()) {
+                LOG.warn("Redis subscriber thread {} did not stop within 5 s of closing; left behind", running.getName());
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
