@@ -1,10 +1,13 @@
 package org.msight.runtime.http;
 
 import com.typesafe.config.Config;
+import java.io.IOException;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
 import org.msight.api.Secret;
 
 /**
@@ -24,17 +27,31 @@ public record HttpSettings(boolean enabled, String host, int port, Secret token,
 
     /**
      * Reads the block, which the runtime has checked against its declaration; throws
-     * {@link IllegalArgumentException} naming the key when the key store cannot be read.
+     * {@link IllegalArgumentException} naming the key when the key store cannot be read or
+     * opened with its password.
      */
     public static HttpSettings from(Config http) {
         String keyStore = http.getString("tls.key-store").trim();
-        if (!keyStore.isEmpty() && !Files.isReadable(Path.of(keyStore))) {
-            throw new IllegalArgumentException("tls.key-store: cannot read " + keyStore);
+        Secret password = Secret.of(http.getString("tls.key-store-password"));
+        if (!keyStore.isEmpty()) {
+            check(Path.of(keyStore), password);
         }
         return new HttpSettings(http.getBoolean("enabled"), http.getString("host").trim(), http.getInt("port"),
-                Secret.of(http.getString("token")), keyStore.isEmpty() ? null : Path.of(keyStore),
-                Secret.of(http.getString("tls.key-store-password")), http.getInt("max-preview-viewers"),
-                http.getDouble("max-preview-rate"));
+                Secret.of(http.getString("token")), keyStore.isEmpty() ? null : Path.of(keyStore), password,
+                http.getInt("max-preview-viewers"), http.getDouble("max-preview-rate"));
+    }
+
+    /** Opens the key store as the server will, so that a wrong password is a setting's error, not a warning at start. */
+    private static void check(Path keyStore, Secret password) {
+        if (!Files.isReadable(keyStore)) {
+            throw new IllegalArgumentException("tls.key-store: cannot read " + keyStore);
+        }
+        try {
+            KeyStore.getInstance(keyStore.toFile(), password.value().toCharArray());
+        } catch (IOException | GeneralSecurityException e) {
+            throw new IllegalArgumentException("tls.key-store: cannot open " + keyStore + " with tls.key-store-password: "
+                    + e.getMessage());
+        }
     }
 
     /** Whether only this machine can connect (a loopback address). */

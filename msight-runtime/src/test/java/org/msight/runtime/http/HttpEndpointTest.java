@@ -1,6 +1,7 @@
 package org.msight.runtime.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -238,6 +239,11 @@ class HttpEndpointTest {
                 "-keyalg", "EC", "-alias", "msight", "-dname", "CN=127.0.0.1", "-ext", "san=ip:127.0.0.1",
                 "-validity", "2").inheritIO().start();
         assertThat(keytool.waitFor()).isZero();
+        Path wrongPassword = TestPipelines.write(dir, "wrong.conf", "msight.http.tls { key-store = \"" + keyStore
+                + "\", key-store-password = chnageit }\nnodes {\n src { type = test-images, publish-topic = images }\n}\n");
+        assertThatThrownBy(() -> TestPipelines.load(wrongPassword).httpSettings()).hasMessage(wrongPassword + ":"
+                + " msight.http: tls.key-store: cannot open " + keyStore + " with tls.key-store-password:"
+                + " keystore password was incorrect");
         start("tls { key-store = \"" + keyStore + "\", key-store-password = changeit }",
                 "src { type = test-images, publish-topic = images }");
         java.security.KeyStore trusted = java.security.KeyStore.getInstance("PKCS12");
