@@ -18,7 +18,7 @@ import org.msight.api.Setting;
 import org.msight.runtime.PipelineFactory;
 import org.msight.runtime.config.CommonSettings;
 import org.msight.runtime.config.Suggestions;
-import org.msight.runtime.plugin.BusType;
+import org.msight.runtime.logging.Logging;
 import org.msight.runtime.plugin.BusType;
 import org.msight.runtime.plugin.NodeType;
 import org.msight.runtime.plugin.PluginException;
@@ -52,6 +52,7 @@ final class PluginsCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        Logging.consoleToStandardError(); // standard output is the listing
         List<Path> path = new ArrayList<>(pluginPath);
         path.addAll(parent.pluginPath);
         Plugins plugins;

@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.msight.runtime.http.PipelineStatus;
+import org.msight.runtime.logging.Logging;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -30,6 +31,7 @@ final class StatusCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws InterruptedException {
+        Logging.consoleToStandardError(); // standard output is the status
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url.replaceAll("/+$", "") + "/nodes"))
                 .timeout(Duration.ofSeconds(5));
         if (token != null && !token.isEmpty()) {

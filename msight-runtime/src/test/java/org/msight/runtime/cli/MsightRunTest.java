@@ -234,6 +234,16 @@ class MsightRunTest {
     }
 
     @Test
+    void checkJsonPrintsOnlyJsonWhenANodeLogsAsItIsBuilt() throws Exception {
+        Path file = TestPipelines.write(dir, "p.conf", "nodes { cam { type = test-images, publish-topic = frames } }\n");
+        Result result = run("--check", "--json", file.toString());
+        assertThat(result.exitCode()).as(result.err()).isZero();
+        assertThat(result.err()).as("the node's log line goes to standard error").contains("64x48 JPEGs of");
+        assertThat(new com.fasterxml.jackson.databind.ObjectMapper().readTree(result.out()).get("nodes").get(0)
+                .get("name").asText()).isEqualTo("cam");
+    }
+
+    @Test
     void statusPrintsTheNodesOfARunningPipelineFromItsEndpoint() throws Exception {
         Path file = TestPipelines.write(dir, "p.conf", """
                 msight { drain-timeout = 1s, http.port = 0 }
