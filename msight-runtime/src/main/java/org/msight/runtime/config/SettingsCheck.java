@@ -64,6 +64,19 @@ final class SettingsCheck {
         return problems.size() == before;
     }
 
+    /**
+     * Checks only that {@code userBlock} and its declared blocks hold no key {@code settings} do
+     * not declare, not their values.
+     */
+    void checkKeys(String path, String owner, ConfigObject userBlock, List<Setting> settings) {
+        checkUnknownKeys(path, owner, userBlock, settings);
+        for (Setting setting : settings) {
+            if (!setting.settings().isEmpty() && userBlock.get(setting.key()) instanceof ConfigObject block) {
+                checkKeys(path + "." + setting.key(), "block '" + setting.key() + "'", block, setting.settings());
+            }
+        }
+    }
+
     private void checkUnknownKeys(String path, String owner, ConfigObject userBlock, List<Setting> settings) {
         List<String> allowed = settings.stream().map(Setting::key).toList();
         for (Map.Entry<String, ConfigValue> entry : userBlock.entrySet()) {

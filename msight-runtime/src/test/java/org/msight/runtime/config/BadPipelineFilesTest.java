@@ -140,6 +140,46 @@ class BadPipelineFilesTest {
     }
 
     @Test
+    void everyProblemOfTheMsightBlockItsTopicsAndItsBusAtOnceInLineOrder() throws Exception {
+        assertThat(refused("""
+                msight {
+                  bus = loopback
+                  http { prot = 1 }
+                  registry { enabeld = true }
+                  logging { formt = json }
+                  node-defaults { gapp = 1 }
+                  loopback { prot = 1 }
+                  topics.t { bsu = x }
+                }
+                nodes {
+                  src { type = test-sequence, publish-topic = t }
+                }
+                """)).extracting(line -> line.replaceFirst("^(error: \\S+ \\S+) .*", "$1")).containsExactly(
+                at(3) + "msight.http.prot:", at(4) + "msight.registry.enabeld:", at(5) + "msight.logging.formt:",
+                at(6) + "msight.node-defaults.gapp:", at(7) + "msight.loopback.prot:", at(8) + "msight.topics.t.bsu:",
+                at(8) + "msight.topics.t.bus:");
+    }
+
+    @Test
+    void aMisspeltKeyInTheBlockOfABusNoTopicUses() throws Exception {
+        assertThat(refused("msight { bus = memory, loopback { prot = 1 } }\nnodes {\n" + SOURCE + "}\n}\n"))
+                .containsExactly(at(1) + "msight.loopback.prot: unknown setting of bus 'loopback' (did you mean"
+                        + " 'port'?); it takes: port");
+        assertThat(check("msight { bus = memory, loopback { port = -5 } }\nnodes {\n" + SOURCE + "}\n}\n").exitCode())
+                .as("only its keys are checked: its values are its business once a topic uses it").isZero();
+    }
+
+    @Test
+    void aSwitchThatIsNeitherOnNorOff() throws Exception {
+        assertThat(refused("msight.redis.tls.enabled = ture\nnodes {\n" + SOURCE + "}\n}\n")).containsExactly(at(1)
+                + "msight.redis.tls.enabled: must be true, yes, on or 1, or false, no, off, 0 or empty, not 'ture'");
+        for (String off : new String[] {"OFF", "\" no \"", "0", "\"\"", "false"}) {
+            assertThat(check("msight.redis.tls.enabled = " + off + "\nnodes {\n" + SOURCE + "}\n}\n").exitCode())
+                    .as(off).isZero();
+        }
+    }
+
+    @Test
     void outOfRangeRuntimeSettings() throws Exception {
         assertThat(refused("msight {\n  drain-timeout = -1s\n  redis.port = 99999\n}\nnodes {\n" + SOURCE + "}\n}\n"))
                 .containsExactly(at(2) + "msight.drain-timeout: must be 0s to 1h, not '-1s'",
