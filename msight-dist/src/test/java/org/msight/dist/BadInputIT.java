@@ -62,7 +62,7 @@ class BadInputIT {
     void aBadEnvironmentValueIsOneLineNamingTheVariable() throws Exception {
         String output = refused(Map.of("MSIGHT_REDIS_MESSAGE_BROKER_PORT", "abc"), "msight", "status");
         assertThat(output).isEqualTo("error: environment variable MSIGHT_REDIS_MESSAGE_BROKER_PORT: msight.redis.port:"
-                + " must be a whole number from -2147483648 to 2147483647, not 'abc'\n");
+                + " must be a whole number, 1 to 65535, not 'abc'\n");
     }
 
     @Test

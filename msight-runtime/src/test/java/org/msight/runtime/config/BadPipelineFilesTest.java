@@ -62,9 +62,21 @@ class BadPipelineFilesTest {
     @Test
     void gapsBeyondAWholeNumber() throws Exception {
         assertThat(refused("nodes {\n" + SOURCE + ", gap = 99999999999999 }\n}\n")).containsExactly(at(2)
-                + "nodes.src.gap: must be a whole number from -2147483648 to 2147483647, not 99999999999999");
+                + "nodes.src.gap: must be a whole number, 0 or more, not 99999999999999");
         assertThat(refused("nodes {\n" + SOURCE + ", gap = 1e10 }\n}\n")).containsExactly(at(2)
-                + "nodes.src.gap: must be a whole number from -2147483648 to 2147483647, not 10000000000");
+                + "nodes.src.gap: must be a whole number, 0 or more, not 10000000000");
+        assertThat(refused("nodes {\n" + SOURCE + ", gap = \"lots\" }\n}\n")).containsExactly(at(2)
+                + "nodes.src.gap: must be a whole number, 0 or more, not 'lots'");
+    }
+
+    @Test
+    void fractionsWhereAWholeNumberGoes() throws Exception {
+        assertThat(refused("msight.logging.max-files = 1.5\nnodes {\n" + SOURCE + ", gap = 1.5 }\n"
+                + SINK + ", queue-capacity = \"2.5\" }\n}\n")).containsExactly(
+                at(1) + "msight.logging.max-files: must be a whole number, 1 to 20, not 1.5",
+                at(3) + "nodes.src.gap: must be a whole number, 0 or more, not 1.5",
+                at(4) + "nodes.out.queue-capacity: must be a whole number, 1 to 100000, not '2.5'");
+        assertThat(check("nodes {\n" + SOURCE + ", gap = 2.0 }\n}\n").exitCode()).as("2.0 is a whole number").isZero();
     }
 
     private static final String SINK = "out { type = test-collector, subscribe-topic = t ";
