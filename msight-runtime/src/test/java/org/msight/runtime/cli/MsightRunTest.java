@@ -300,6 +300,19 @@ class MsightRunTest {
     }
 
     @Test
+    void statusWidensTheStateColumnForAnOutageWithItsTime() {
+        PipelineStatus status = new PipelineStatus("edge", java.util.List.of(
+                new PipelineStatus.Node("cam", "rtsp-receiver", "source", "OUTAGE", "2026-12-03T03:49:46.861959272Z",
+                        "t", null, 0.0, 0.0, null, null, "refused", null, null, null, null),
+                new PipelineStatus.Node("up", "http-uploader", "sink", "RUNNING", null, null, "t", 1.0, 1.0, null,
+                        null, null, null, null, null, null)), java.util.List.of());
+        java.util.List<String> lines = StatusCommand.render(status).lines().skip(1).toList();
+        assertThat(lines).hasSize(3);
+        assertThat(lines).extracting(line -> line.indexOf("IN/S") >= 0 ? line.indexOf("IN/S") + 4
+                : line.indexOf(".0") + 2).as("IN/S ends in one column").containsOnly(lines.get(0).indexOf("IN/S") + 4);
+    }
+
+    @Test
     void statusSaysWhenNothingAnswers() {
         Result result = run("status", "--url", "http://127.0.0.1:" + FreePorts.next());
         assertThat(result.exitCode()).isEqualTo(1);
