@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
+import java.util.Set;
 import java.util.function.Predicate;
 
 /**
@@ -52,6 +53,10 @@ public record Setting(String key, SettingType type, boolean required, String doc
         }
     }
 
+    private static final Set<String> ON = Set.of("true", "yes", "on", "1");
+    private static final Set<String> OFF = Set.of("false", "no", "off", "0", "");
+    private static final String SWITCH_RULE = "must be true, yes, on or 1, or false, no, off, 0 or empty";
+
     public Setting {
         Objects.requireNonNull(key, "key");
         Objects.requireNonNull(type, "type");
@@ -82,6 +87,34 @@ public record Setting(String key, SettingType type, boolean required, String doc
     /** An optional string setting that takes one of {@code values}. */
     public static Setting oneOf(String key, String doc, String... values) {
         return new Setting(key, SettingType.STRING, false, doc, List.of(values));
+    }
+
+    /**
+     * An optional on/off setting written as text, as MSight's environment variables write it
+     * ({@code MSIGHT_REDIS_MESSAGE_BROKER_USE_TLS=1}): {@code true}, {@code yes}, {@code on} or
+     * {@code 1}; {@code false}, {@code no}, {@code off}, {@code 0} or empty; in any case. Any other
+     * value is a problem, so that a typo never turns a switch off. Read it with {@link #isOn}.
+     */
+    public static Setting onOff(String key, String doc) {
+        return optional(key, SettingType.STRING, doc).check(SWITCH_RULE,
+                value -> ON.contains(normal(value)) || OFF.contains(normal(value)));
+    }
+
+    /**
+     * The value of an {@link #onOff} setting.
+     *
+     * @throws IllegalArgumentException for a value that is neither on nor off
+     */
+    public static boolean isOn(String value) {
+        String word = normal(value);
+        if (!ON.contains(word) && !OFF.contains(word)) {
+            throw new IllegalArgumentException(SWITCH_RULE + ", not '" + value + "'");
+        }
+        return ON.contains(word);
+    }
+
+    private static String normal(Object value) {
+        return ((String) value).trim().toLowerCase(Locale.ROOT);
     }
 
     /** An optional block whose keys are declared: {@code key { ... }}, each key checked on its own. */

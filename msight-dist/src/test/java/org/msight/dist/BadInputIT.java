@@ -62,7 +62,21 @@ class BadInputIT {
     void aBadEnvironmentValueIsOneLineNamingTheVariable() throws Exception {
         String output = refused(Map.of("MSIGHT_REDIS_MESSAGE_BROKER_PORT", "abc"), "msight", "status");
         assertThat(output).isEqualTo("error: environment variable MSIGHT_REDIS_MESSAGE_BROKER_PORT: msight.redis.port:"
-                + " must be a whole number from -2147483648 to 2147483647, not 'abc'\n");
+                + " must be a whole number, 1 to 65535, not 'abc'\n");
+    }
+
+    @Test
+    void theLaunchersNameABadEnvironmentVariableToo() throws Exception {
+        String[] http = {"-n", "up", "-st", "t", "-u", "http://127.0.0.1:9/"};
+        assertThat(refused(Map.of("MSIGHT_REDIS_MESSAGE_BROKER_PORT", "abc"), "msight_launch_http", http))
+                .startsWith("error: environment variable MSIGHT_REDIS_MESSAGE_BROKER_PORT: msight.redis.port: ");
+        assertThat(refused(Map.of("MSIGHT_PUBSUB_BACKEND", "nats", "MSIGHT_NATS_SERVERS", ""), "msight_launch_http",
+                http)).isEqualTo("error: environment variable MSIGHT_NATS_SERVERS: msight.nats.servers: must not be"
+                        + " empty, not ''\n");
+        assertThat(refused(Map.of("MSIGHT_REDIS_MESSAGE_BROKER_USE_TLS", "ture"), "msight_launch_rtsp", "-n", "cam",
+                "-pt", "t", "-sn", "cam", "-u", "rtsp://127.0.0.1:9/x")).isEqualTo("error: environment variable"
+                        + " MSIGHT_REDIS_MESSAGE_BROKER_USE_TLS: msight.redis.tls.enabled: must be true, yes, on or 1, or"
+                        + " false, no, off, 0 or empty, not 'ture'\n");
     }
 
     @Test

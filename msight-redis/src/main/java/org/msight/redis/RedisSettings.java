@@ -5,7 +5,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Set;
 import java.util.function.Consumer;
 import java.util.stream.Collectors;
@@ -53,8 +52,6 @@ public record RedisSettings(String host, int port, Path unixSocket, int db, Stri
     public record Tls(Path caCertFile, Path certFile, Path keyFile, boolean verifyHostname) {
     }
 
-    private static final Set<String> TRUE = Set.of("true", "yes", "on", "1");
-
     /** The keys of a {@code msight.redis} block, as the redis bus declares them. */
     public static final List<Setting> SETTINGS = List.of(
             Setting.optional("host", SettingType.STRING, "Redis host (MSIGHT_REDIS_MESSAGE_BROKER_HOST)"),
@@ -65,7 +62,7 @@ public record RedisSettings(String host, int port, Path unixSocket, int db, Stri
             Setting.optional("username", SettingType.STRING, "ACL user; empty for none (..._USERNAME)"),
             Setting.optional("password", SettingType.STRING, "password; empty for none (..._PASSWORD)").secret(),
             Setting.block("tls", "TLS (MSIGHT_REDIS_MESSAGE_BROKER_USE_TLS, ..._TLS_*)",
-                    Setting.optional("enabled", SettingType.STRING, "connect with TLS: true, 1 or yes"),
+                    Setting.onOff("enabled", "connect with TLS: true, 1 or yes"),
                     Setting.optional("ca-cert-file", SettingType.STRING, "PEM CA; empty for the JVM's trust store"),
                     Setting.optional("cert-file", SettingType.STRING, "PEM client certificate; empty for none"),
                     Setting.optional("key-file", SettingType.STRING, "its PEM key (PKCS#8, or PKCS#1 RSA); empty for none"),
@@ -77,7 +74,7 @@ public record RedisSettings(String host, int port, Path unixSocket, int db, Stri
                     "longest a publish may wait; past it the message counts as lost"),
             Setting.backoff("reconnect-backoff", "wait between reconnection attempts, doubling"),
             Setting.block("cluster", "a Redis Cluster (MSIGHT_REDIS_MESSAGE_BROKER_USE_CLUSTER, ..._CLUSTER_NODES)",
-                    Setting.optional("enabled", SettingType.STRING, "connect to a Redis Cluster: true, 1 or yes"),
+                    Setting.onOff("enabled", "connect to a Redis Cluster: true, 1 or yes"),
                     Setting.optional("nodes", SettingType.STRING,
                             "seed nodes, ['host:port', 'host:port'] or host:port,host:port; empty for none")
                             .check("must be seed nodes such as ['127.0.0.1:7000', '127.0.0.1:7001']",
@@ -85,7 +82,7 @@ public record RedisSettings(String host, int port, Path unixSocket, int db, Stri
                     .check("enabled needs at least one seed in nodes (MSIGHT_REDIS_MESSAGE_BROKER_CLUSTER_NODES),"
                             + " such as ['127.0.0.1:7000', '127.0.0.1:7001']", block -> {
                                 Config cluster = (Config) block;
-                                return !isTrue(cluster.getString("enabled")) || !cluster.getString("nodes").isBlank();
+                                return !Setting.isOn(cluster.getString("enabled")) || !cluster.getString("nodes").isBlank();
                             }));
 
     /**
@@ -111,7 +108,7 @@ public record RedisSettings(String host, int port, Path unixSocket, int db, Stri
 
     /** Settings from a {@code msight.redis} block (resolved, with the reference defaults). */
     public static RedisSettings from(Config redis) {
-        Tls tls = isTrue(redis.getString("tls.enabled"))
+        Tls tls = Setting.isOn(redis.getString("tls.enabled"))
                 ? new Tls(path(redis, "tls.ca-cert-file"), path(redis, "tls.cert-file"), path(redis, "tls.key-file"),
                         redis.getBoolean("tls.verify-hostname"))
                 : null;
@@ -120,7 +117,7 @@ public record RedisSettings(String host, int port, Path unixSocket, int db, Stri
                 text(redis, "username"), text(redis, "password"), tls, redis.getDuration("connect-timeout"),
                 redis.getDuration("socket-timeout"), redis.getDuration("publish-timeout"),
                 redis.getDuration("reconnect-backoff.initial"), redis.getDuration("reconnect-backoff.max"),
-                isTrue(redis.getString("cluster.enabled")) ? clusterNodes(redis.getString("cluster.nodes")) : List.of());
+                Setting.isOn(redis.getString("cluster.enabled")) ? clusterNodes(redis.getString("cluster.nodes")) : List.of());
     }
 
     /**
@@ -253,10 +250,6 @@ public record RedisSettings(String host, int port, Path unixSocket, int db, Stri
     public String toString() {
         return "RedisSettings[" + address() + ", db " + db + (username == null ? "" : ", user " + username)
                 + (password == null ? "" : ", password set") + (tls == null ? "" : ", " + tls) + "]";
-    }
-
-    private static boolean isTrue(String value) {
-        return TRUE.contains(value.trim().toLowerCase(Locale.ROOT));
     }
 
     private static int millis(Duration duration) {

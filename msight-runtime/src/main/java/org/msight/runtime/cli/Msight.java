@@ -70,6 +70,7 @@ public final class Msight implements Callable<Integer> {
 
     /** Runs {@code action} against the registry, turning failures into messages and exit codes. */
     private int withRegistry(RegistryAction action) {
+        Logging.consoleToStandardError(); // standard output is the command's result
         try (NodeRegistry registry = openRegistry()) {
             action.run(registry);
             return 0;

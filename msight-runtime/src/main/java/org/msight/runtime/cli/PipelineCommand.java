@@ -42,6 +42,9 @@ public final class PipelineCommand {
     enum Mode { RUN, CHECK, CHECK_JSON }
 
     static int run(PipelineFactory factory, Source source, Mode mode) {
+        if (mode != Mode.RUN) {
+            Logging.consoleToStandardError(); // standard output is the topology
+        }
         try {
             PipelineFactory.Loaded loaded = source.load(factory);
             Logging.configure(loaded.spec().deviceName(), loaded.spec().msight().getString("logging-level"),

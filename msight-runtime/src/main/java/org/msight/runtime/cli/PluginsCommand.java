@@ -18,7 +18,7 @@ import org.msight.api.Setting;
 import org.msight.runtime.PipelineFactory;
 import org.msight.runtime.config.CommonSettings;
 import org.msight.runtime.config.Suggestions;
-import org.msight.runtime.plugin.BusType;
+import org.msight.runtime.logging.Logging;
 import org.msight.runtime.plugin.BusType;
 import org.msight.runtime.plugin.NodeType;
 import org.msight.runtime.plugin.PluginException;
@@ -30,7 +30,7 @@ import picocli.CommandLine.ParentCommand;
 
 /** {@code msight-run plugins}: every node type found, where from, and its settings. */
 @Command(name = "plugins", mixinStandardHelpOptions = true,
-        description = "Lists every node type and bus found (or the node type named), its plugin and version, and its"
+        description = "Lists every node type and bus found (or the one named), its plugin and version, and its"
                 + " settings with their defaults (in HOCON), rules and docs.")
 final class PluginsCommand implements Callable<Integer> {
 
@@ -41,17 +41,18 @@ final class PluginsCommand implements Callable<Integer> {
     @ParentCommand
     MsightRun parent;
 
-    @Parameters(arity = "0..1", paramLabel = "TYPE", description = "Only this node type.")
+    @Parameters(arity = "0..1", paramLabel = "TYPE", description = "Only this node type or bus.")
     String typeName;
 
     @Option(names = "--plugin-path", paramLabel = "DIR", description = "A folder of plugins to search as well.")
     List<Path> pluginPath = new ArrayList<>();
 
-    @Option(names = "--json", description = "Print the node types as JSON.")
+    @Option(names = "--json", description = "Print the node types and buses (kind bus) as JSON.")
     boolean json;
 
     @Override
     public Integer call() {
+        Logging.consoleToStandardError(); // standard output is the listing
         List<Path> path = new ArrayList<>(pluginPath);
         path.addAll(parent.pluginPath);
         Plugins plugins;
@@ -63,12 +64,16 @@ final class PluginsCommand implements Callable<Integer> {
         }
         plugins.broken().forEach(b -> System.err.println("warning: " + b));
         List<NodeType> types = new ArrayList<>(plugins.nodeTypes().values());
+        List<BusType> buses = new ArrayList<>(plugins.busTypes().values());
         if (typeName != null) {
             types.removeIf(t -> !t.name().equals(typeName));
-            if (types.isEmpty()) {
-                System.err.println("error: unknown node type '" + typeName + "'"
-                        + Suggestions.didYouMean(typeName, plugins.typeNames()) + "; known types: "
-                        + String.join(", ", plugins.typeNames()));
+            buses.removeIf(b -> !b.name().equals(typeName));
+            if (types.isEmpty() && buses.isEmpty()) {
+                List<String> known = new ArrayList<>(plugins.typeNames());
+                known.addAll(plugins.busNames());
+                System.err.println("error: unknown node type or bus '" + typeName + "'"
+                        + Suggestions.didYouMean(typeName, known) + "; known types: "
+                        + String.join(", ", plugins.typeNames()) + "; buses: " + String.join(", ", plugins.busNames()));
                 return PipelineCommand.USAGE;
             }
         }
@@ -76,6 +81,7 @@ final class PluginsCommand implements Callable<Integer> {
                 .getConfig("msight.node-defaults");
         if (json) {
             List<Object> described = types.stream().map(t -> describe(t, commonDefaults)).collect(Collectors.toList());
+            buses.forEach(b -> described.add(describe(b)));
             System.out.println(ConfigValueFactory.fromIterable(described).render(ConfigRenderOptions.concise().setJson(true)));
             return 0;
         }
@@ -85,24 +91,35 @@ final class PluginsCommand implements Callable<Integer> {
                     .append(type.provider().description()).append('\n');
             out.append("  plugin: ").append(type.plugin()).append(", version ").append(type.version()).append('\n');
             appendSettings(out, type.provider().settings(), type.defaults(), "");
+            List<Setting> ownDefaults = CommonSettings.of(type.provider()).stream()
+                    .filter(s -> type.defaults().hasPath(s.key())).toList();
+            if (typeName == null && !ownDefaults.isEmpty()) { // one type: the list below shows them
+                out.append("  and its own defaults of settings every node takes:\n");
+                appendSettings(out, ownDefaults, type.defaults().withFallback(commonDefaults), "");
+            }
             out.append('\n');
         }
-        if (typeName == null) {
-            for (BusType bus : plugins.busTypes().values()) {
-                out.append(bus.name()).append(" (bus): ").append(bus.provider().description()).append('\n');
-                out.append("  plugin: ").append(bus.plugin()).append(", version ").append(bus.version())
-                        .append("; settings in msight.").append(bus.name()).append(" { }\n");
-                appendSettings(out, bus.provider().settings(), bus.defaults(), "");
-                out.append('\n');
-            }
+        for (BusType bus : buses) {
+            out.append(bus.name()).append(" (bus): ").append(bus.provider().description()).append('\n');
+            out.append("  plugin: ").append(bus.plugin()).append(", version ").append(bus.version())
+                    .append("; settings in msight.").append(bus.name()).append(" { }\n");
+            appendSettings(out, bus.provider().settings(), bus.defaults(), "");
+            out.append('\n');
         }
-        out.append("Every node block also takes (defaults in msight.node-defaults):\n");
-        appendSettings(out, commonSettings(), commonDefaults, "");
+        if (types.isEmpty()) {
+            System.out.print(out);
+            return 0;
+        }
+        // the defaults a node gets: its type's own (the RTSP receiver restarts sooner), else msight.node-defaults
+        Config defaults = typeName != null ? types.get(0).defaults().withFallback(commonDefaults) : commonDefaults;
+        out.append(typeName != null ? "It also takes, as every node block:\n"
+                : "Every node block also takes (defaults in msight.node-defaults):\n");
+        appendSettings(out, commonSettings(), defaults, "");
         List<String> asynchronous = types.stream().filter(t -> t.provider().asynchronous()).map(NodeType::name).toList();
         if (!asynchronous.isEmpty()) {
             out.append("\nAsynchronous sinks (").append(String.join(", ", asynchronous))
                     .append(") also take the runtime's delivery settings:\n");
-            appendSettings(out, CommonSettings.delivery(), commonDefaults, "");
+            appendSettings(out, CommonSettings.delivery(), defaults, "");
         }
         System.out.print(out);
         return 0;
@@ -158,8 +175,23 @@ final class PluginsCommand implements Callable<Integer> {
         describeSettings(settings, type.provider().settings(), type.defaults(), "");
         entry.put("settings", settings);
         List<Object> common = new ArrayList<>();
-        describeSettings(common, CommonSettings.of(type.provider()), commonDefaults, "");
+        describeSettings(common, CommonSettings.of(type.provider()), type.defaults().withFallback(commonDefaults), "");
         entry.put("common-settings", common);
+        return entry;
+    }
+
+    /** A bus, in the shape of a node type: kind {@code bus}, its settings those of its block {@code msight.<name>}. */
+    private static Map<String, Object> describe(BusType bus) {
+        Map<String, Object> entry = new LinkedHashMap<>();
+        entry.put("type", bus.name());
+        entry.put("kind", "bus");
+        entry.put("description", bus.provider().description());
+        entry.put("plugin", bus.plugin());
+        entry.put("version", bus.version());
+        entry.put("block", "msight." + bus.name());
+        List<Object> settings = new ArrayList<>();
+        describeSettings(settings, bus.provider().settings(), bus.defaults(), "");
+        entry.put("settings", settings);
         return entry;
     }
 

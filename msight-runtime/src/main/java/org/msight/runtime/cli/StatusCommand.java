@@ -7,9 +7,11 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.msight.runtime.http.PipelineStatus;
+import org.msight.runtime.logging.Logging;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -30,6 +32,7 @@ final class StatusCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws InterruptedException {
+        Logging.consoleToStandardError(); // standard output is the status
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url.replaceAll("/+$", "") + "/nodes"))
                 .timeout(Duration.ofSeconds(5));
         if (token != null && !token.isEmpty()) {
@@ -69,10 +72,15 @@ final class StatusCommand implements Callable<Integer> {
 
     static String render(PipelineStatus status) {
         StringBuilder out = new StringBuilder("Device ").append(status.device()).append("\n");
-        String row = "  %-24s %-16s %-9s %-30s %8s %8s  %s%n";
+        List<String> states = status.nodes().stream()
+                .map(node -> node.since() == null ? node.state() : node.state() + " since " + node.since()).toList();
+        // as wide as the longest state: "OUTAGE since <timestamp>" is longer than most
+        int stateWidth = Math.max(30, states.stream().mapToInt(String::length).max().orElse(0));
+        String row = "  %-24s %-16s %-9s %-" + stateWidth + "s %8s %8s  %s%n";
         out.append(String.format(row, "NAME", "TYPE", "KIND", "STATE", "IN/S", "OUT/S", "LAST ERROR"));
-        for (PipelineStatus.Node node : status.nodes()) {
-            String state = node.since() == null ? node.state() : node.state() + " since " + node.since();
+        for (int i = 0; i < states.size(); i++) {
+            PipelineStatus.Node node = status.nodes().get(i);
+            String state = states.get(i);
             out.append(String.format(Locale.ROOT, row, node.name(), node.type(), node.kind(), state,
                     String.format(Locale.ROOT, "%.1f", node.inRate()), String.format(Locale.ROOT, "%.1f", node.outRate()),
                     node.lastError() == null ? "-" : node.lastError()));

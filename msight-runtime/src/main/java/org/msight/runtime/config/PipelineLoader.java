@@ -168,7 +168,10 @@ public final class PipelineLoader {
                         "unknown top-level key" + suggestion + "; a pipeline file has msight { ... } and nodes { ... }"));
             }
         }
+        int before = problems.size();
         Config msight = checkRuntimeBlock(source, problems, plugins);
+        boolean runtimeValid = msight != null && problems.size() == before;
+        Function<String, Optional<String>> variableOf = variables(source, plugins);
         List<NodeSpec> specs = new ArrayList<>();
         ConfigValue nodesValue = root.root().get("nodes");
         if (nodesValue == null || nodesValue.valueType() != ConfigValueType.OBJECT) {
@@ -186,9 +189,9 @@ public final class PipelineLoader {
                     problems.add(duplicate);
                 }
             }
-            Config commonDefaults = msight != null ? msight.getConfig("node-defaults")
+            // a broken msight block would make every node repeat its node-defaults' problems
+            Config commonDefaults = runtimeValid ? msight.getConfig("node-defaults")
                     : runtimeReference.getConfig("msight.node-defaults");
-            Function<String, Optional<String>> variableOf = source.variableOf();
             for (Map.Entry<String, ConfigValue> node : inFileOrder(nodes)) {
                 if (duplicates.contains("nodes." + ConfigProblem.quoted(node.getKey()))) {
                     continue; // two blocks merged into one: its other problems would only confuse
@@ -202,11 +205,19 @@ public final class PipelineLoader {
         }
         Map<String, String> topicBuses = new TreeMap<>();
         Map<String, BusSpec> buses = new TreeMap<>();
-        if (msight != null) {
-            SettingsCheck check = new SettingsCheck(file, problems, source.variableOf());
+        if (msight != null) { // checked even when other keys of the block are wrong: every problem at once
+            SettingsCheck check = new SettingsCheck(file, problems, variableOf);
             topicBuses = topicBuses(file, msight, specs, plugins, problems, check);
-            for (String bus : new TreeSet<>(topicBuses.values())) {
-                validateBus(source, msight, plugins.busType(bus).orElseThrow(), check).ifPresent(b -> buses.put(bus, b));
+            for (BusType type : plugins.busTypes().values()) {
+                boolean declared = runtimeKeys().contains(type.name()); // msight.redis: checked with the block
+                if (topicBuses.containsValue(type.name()) && (runtimeValid || !declared)) {
+                    validateBus(source, msight, type, check).ifPresent(b -> buses.put(type.name(), b));
+                } else if (!declared
+                        && userBlock(source, type.name()) instanceof ConfigObject unused) {
+                    // the defaults of a bus no topic uses (its environment variables) are not its business
+                    check.checkKeys("msight." + ConfigProblem.quoted(type.name()), "bus '" + type.name() + "'",
+                            unused, type.provider().settings());
+                }
             }
         }
         if (!problems.isEmpty()) {
@@ -223,14 +234,21 @@ public final class PipelineLoader {
             List<ConfigProblem> problems, SettingsCheck check) {
         String known = "; known buses: " + String.join(", ", plugins.busNames())
                 + " (msight-run plugins lists them; a bus plugin goes in the plugins/ folder)";
-        String defaultBus = msight.getString("bus");
-        if (plugins.busType(defaultBus).isEmpty()) {
+        ConfigValue busValue = msight.root().get("bus");
+        String defaultBus = busValue != null && busValue.valueType() == ConfigValueType.STRING
+                ? (String) busValue.unwrapped() : "";
+        if (defaultBus.isBlank()) {
+            defaultBus = null; // the msight block's check reports it
+        } else if (plugins.busType(defaultBus).isEmpty()) {
             problems.add(ConfigProblem.at(msight.getValue("bus").origin(), file, "msight.bus", "unknown bus '"
                     + defaultBus + "'" + Suggestions.didYouMean(defaultBus, plugins.busNames()) + known));
             defaultBus = null;
         }
         Map<String, String> own = new TreeMap<>();
-        for (Map.Entry<String, ConfigValue> topic : msight.getObject("topics").entrySet()) {
+        ConfigValue topics = msight.root().get("topics");
+        Set<Map.Entry<String, ConfigValue>> topicBlocks = topics instanceof ConfigObject object ? object.entrySet()
+                : Set.of(); // not a block: the msight block's check reports it
+        for (Map.Entry<String, ConfigValue> topic : topicBlocks) {
             String path = "msight.topics." + ConfigProblem.quoted(topic.getKey());
             if (topic.getValue().valueType() != ConfigValueType.OBJECT) {
                 problems.add(ConfigProblem.at(topic.getValue().origin(), file, path,
@@ -264,8 +282,7 @@ public final class PipelineLoader {
     /** Checks a bus's block {@code msight.<name>} over the bus's defaults against its settings. */
     private static Optional<BusSpec> validateBus(Source source, Config msight, BusType type, SettingsCheck check) {
         String key = ConfigProblem.quoted(type.name());
-        ConfigValue user = source.user().hasPath("msight") && source.user().getValue("msight") instanceof ConfigObject own
-                ? own.get(type.name()) : null;
+        ConfigValue user = userBlock(source, type.name());
         ConfigValue value = msight.root().get(type.name());
         Config block = value instanceof ConfigObject object ? object.toConfig() : ConfigFactory.empty();
         Config effective = block.withFallback(type.defaults());
@@ -275,8 +292,30 @@ public final class PipelineLoader {
         return valid ? Optional.of(new BusSpec(type, effective)) : Optional.empty();
     }
 
+    /** The value of {@code msight.<key>} as the user wrote it, or {@code null}. */
+    private static ConfigValue userBlock(Source source, String key) {
+        return source.user().root().get("msight") instanceof ConfigObject own ? own.get(key) : null;
+    }
+
     /**
-     * Checks the msight block, adding its problems; returns it when it has none, else {@code null}.
+     * Where a value came from through {@code ${?VARIABLE}}: the pipeline's, the runtime's
+     * {@code reference.conf}, or, for {@code msight.<bus>...}, that bus plugin's.
+     */
+    private static Function<String, Optional<String>> variables(Source source, Plugins plugins) {
+        return key -> source.variableOf().apply(key).or(() -> plugins.busTypes().values().stream()
+                .filter(bus -> key.startsWith("msight." + ConfigProblem.quoted(bus.name()) + "."))
+                .flatMap(bus -> variableOf(key, ConfigFactory.parseResources(bus.classLoader(), "reference.conf"))
+                        .stream())
+                .findFirst());
+    }
+
+    private static Set<String> runtimeKeys() {
+        return RuntimeSettings.all().stream().map(Setting::key).collect(java.util.stream.Collectors.toSet());
+    }
+
+    /**
+     * Checks the msight block, adding its problems; returns it, checked or not, or {@code null}
+     * when it is not a block.
      * The blocks of buses ({@code msight.nats}) are left to {@link #validateBus}: those the plugins
      * provide, or, before the plugins are known ({@code plugins} null), every block not declared.
      */
@@ -292,14 +331,14 @@ public final class PipelineLoader {
             user = withoutBusBlocks(object, plugins);
         }
         Config msight = ((ConfigObject) value).toConfig();
-        boolean valid = new SettingsCheck(source.file(), problems, source.variableOf()).check("msight", "the msight block",
+        new SettingsCheck(source.file(), problems, source.variableOf()).check("msight", "the msight block",
                 user instanceof ConfigObject object ? object : null, msight, userOrigin(value), RuntimeSettings.all());
-        return valid ? msight : null;
+        return msight;
     }
 
     /** The user's msight block without the blocks the runtime does not declare but buses do. */
     private static ConfigObject withoutBusBlocks(ConfigObject msight, Plugins plugins) {
-        Set<String> declared = new java.util.HashSet<>(RuntimeSettings.all().stream().map(Setting::key).toList());
+        Set<String> declared = runtimeKeys();
         String used = msight.toConfig().hasPath("bus") ? msight.toConfig().getValue("bus").unwrapped().toString() : "";
         ConfigObject result = msight;
         for (Map.Entry<String, ConfigValue> entry : msight.entrySet()) {

@@ -14,6 +14,7 @@ import java.util.Optional;
 import java.util.function.Function;
 import java.util.function.BiFunction;
 import org.msight.api.Setting;
+import org.msight.api.SettingType;
 
 /**
  * Checks a HOCON block against its declared {@link Setting}s: unknown keys (with "did you
@@ -64,6 +65,19 @@ final class SettingsCheck {
         return problems.size() == before;
     }
 
+    /**
+     * Checks only that {@code userBlock} and its declared blocks hold no key {@code settings} do
+     * not declare, not their values.
+     */
+    void checkKeys(String path, String owner, ConfigObject userBlock, List<Setting> settings) {
+        checkUnknownKeys(path, owner, userBlock, settings);
+        for (Setting setting : settings) {
+            if (!setting.settings().isEmpty() && userBlock.get(setting.key()) instanceof ConfigObject block) {
+                checkKeys(path + "." + setting.key(), "block '" + setting.key() + "'", block, setting.settings());
+            }
+        }
+    }
+
     private void checkUnknownKeys(String path, String owner, ConfigObject userBlock, List<Setting> settings) {
         List<String> allowed = settings.stream().map(Setting::key).toList();
         for (Map.Entry<String, ConfigValue> entry : userBlock.entrySet()) {
@@ -97,6 +111,11 @@ final class SettingsCheck {
             add(origin, blockOrigin, keyPath, typeProblem(setting, effective.getValue(key)));
             return;
         }
+        if (setting.type() == SettingType.INT && effective.getNumber(key).doubleValue() != (Integer) value) {
+            // Typesafe Config reads 1.5 as 1
+            add(origin, blockOrigin, keyPath, typeProblem(setting, effective.getValue(key)));
+            return;
+        }
         if (value instanceof String text && !setting.allowedValues().isEmpty()
                 && !setting.allowedValues().contains(text)) {
             add(origin, blockOrigin, keyPath, shown(setting, effective.getValue(key)) + " is not one of "
@@ -118,7 +137,7 @@ final class SettingsCheck {
                 accepted = false;
             }
             if (!accepted) {
-                add(origin, blockOrigin, keyPath, setting.settings().isEmpty() && setting.type() != org.msight.api.SettingType.OBJECT
+                add(origin, blockOrigin, keyPath, setting.settings().isEmpty() && setting.type() != SettingType.OBJECT
                         ? check.rule() + ", not " + shown(setting, effective.getValue(key)) : check.rule());
                 return;
             }
@@ -141,7 +160,7 @@ final class SettingsCheck {
     private static String typeProblem(Setting setting, ConfigValue value) {
         String expected = switch (setting.type()) {
             case STRING -> "a string";
-            case INT -> "a whole number from " + Integer.MIN_VALUE + " to " + Integer.MAX_VALUE;
+            case INT -> "a whole number" + intRange(setting);
             case DOUBLE -> "a number";
             case BOOLEAN -> "true or false";
             case DURATION -> "a duration such as 500ms, 10s or 5m";
@@ -149,6 +168,13 @@ final class SettingsCheck {
             case OBJECT -> "a block { ... }";
         };
         return "must be " + expected + ", not " + shown(setting, value);
+    }
+
+    /** The range of an int setting as its checks state it ({@code , 0 or more}), else the 32 bits'. */
+    private static String intRange(Setting setting) {
+        return setting.checks().stream().map(Setting.Check::rule).filter(rule -> rule.startsWith("must be "))
+                .map(rule -> ", " + rule.substring("must be ".length())).findFirst()
+                .orElse(" from " + Integer.MIN_VALUE + " to " + Integer.MAX_VALUE);
     }
 
     /** A value as written, as a message may show it: masked when secret, URL passwords hidden otherwise. */

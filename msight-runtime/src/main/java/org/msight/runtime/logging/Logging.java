@@ -2,6 +2,7 @@ package org.msight.runtime.logging;
 
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.LoggerContext;
+import ch.qos.logback.core.ConsoleAppender;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -62,6 +63,23 @@ public final class Logging {
             }
             context.getLogger(Logger.ROOT_LOGGER_NAME).setLevel(
                     BY_NAME.getOrDefault(level.toUpperCase(Locale.ROOT), Level.INFO));
+        }
+    }
+
+    /**
+     * Sends the console's log lines to standard error, for the commands whose standard output is
+     * their result ({@code --check --json}, {@code plugins}, {@code status}): a node or plugin
+     * that logs while it is built must not break that output.
+     */
+    public static void consoleToStandardError() {
+        if (LoggerFactory.getILoggerFactory() instanceof LoggerContext context) {
+            context.getLogger(Logger.ROOT_LOGGER_NAME).iteratorForAppenders().forEachRemaining(appender -> {
+                if (appender instanceof ConsoleAppender<?> console) {
+                    console.stop();
+                    console.setTarget("System.err");
+                    console.start();
+                }
+            });
         }
     }
 }

@@ -172,8 +172,15 @@ class MsightRunTest {
 
         Result unknown = run("plugins", "test-colector");
         assertThat(unknown.exitCode()).isEqualTo(2);
-        assertThat(unknown.err()).isEqualTo("error: unknown node type 'test-colector' (did you mean 'test-collector'?);"
-                + " known types: test-collector, test-images, test-negate, test-sequence\n");
+        assertThat(unknown.err()).isEqualTo("error: unknown node type or bus 'test-colector' (did you mean"
+                + " 'test-collector'?); known types: test-collector, test-images, test-negate, test-sequence;"
+                + " buses: loopback, memory\n");
+
+        Result bus = run("plugins", "loopback");
+        assertThat(bus.exitCode()).as(bus.err()).isZero();
+        assertThat(bus.out()).isEqualTo("loopback (bus): " + new org.msight.runtime.testnodes.LoopbackBus().description()
+                + "\n  plugin: class path, version unknown; settings in msight.loopback { }\n  port = 1    int\n"
+                + "      a port, read and checked\n\n");
 
         Result json = run("plugins", "--json", "test-sequence");
         assertThat(json.exitCode()).isZero();
@@ -184,6 +191,27 @@ class MsightRunTest {
                 .containsExactly("count=100", "interval=0ms", "finish=false", "unrecoverable=");
         assertThat(type.getConfigList("common-settings")).extracting(s -> s.getString("key"))
                 .contains("gap", "publish-topic", "restart-backoff.initial", "restart-backoff.max");
+
+        com.typesafe.config.Config all = com.typesafe.config.ConfigFactory.parseString("all = " + run("plugins", "--json")
+                .out());
+        assertThat(all.getConfigList("all")).filteredOn(e -> e.getString("kind").equals("bus"))
+                .extracting(e -> e.getString("type") + " " + e.getString("block") + " " + e.getConfigList("settings")
+                        .stream().map(s -> s.getString("key") + "=" + s.getString("default")).toList())
+                .containsExactlyInAnyOrder("memory msight.memory []", "loopback msight.loopback [port=1]");
+    }
+
+    @Test
+    void pluginsShowsTheDefaultsANodeOfTheTypeReallyGets() {
+        Result one = run("plugins", "test-images");
+        assertThat(one.out()).contains("  restart-backoff.initial = 100ms    duration\n")
+                .contains("  restart-backoff.max = 1s    duration\n").doesNotContain("= 200ms");
+        Result all = run("plugins");
+        assertThat(all.out()).contains("  and its own defaults of settings every node takes:\n"
+                + "  restart-backoff { ... }\n");
+        com.typesafe.config.Config json = com.typesafe.config.ConfigFactory.parseString("types = "
+                + run("plugins", "--json", "test-images").out()).getConfigList("types").get(0);
+        assertThat(json.getConfigList("common-settings")).filteredOn(s -> s.getString("key").startsWith("restart"))
+                .extracting(s -> s.getString("default")).containsExactly("100ms", "1s");
     }
 
     @Test
@@ -234,6 +262,16 @@ class MsightRunTest {
     }
 
     @Test
+    void checkJsonPrintsOnlyJsonWhenANodeLogsAsItIsBuilt() throws Exception {
+        Path file = TestPipelines.write(dir, "p.conf", "nodes { cam { type = test-images, publish-topic = frames } }\n");
+        Result result = run("--check", "--json", file.toString());
+        assertThat(result.exitCode()).as(result.err()).isZero();
+        assertThat(result.err()).as("the node's log line goes to standard error").contains("64x48 JPEGs of");
+        assertThat(new com.fasterxml.jackson.databind.ObjectMapper().readTree(result.out()).get("nodes").get(0)
+                .get("name").asText()).isEqualTo("cam");
+    }
+
+    @Test
     void statusPrintsTheNodesOfARunningPipelineFromItsEndpoint() throws Exception {
         Path file = TestPipelines.write(dir, "p.conf", """
                 msight { drain-timeout = 1s, http.port = 0 }
@@ -259,6 +297,19 @@ class MsightRunTest {
         } finally {
             pipeline.stop();
         }
+    }
+
+    @Test
+    void statusWidensTheStateColumnForAnOutageWithItsTime() {
+        PipelineStatus status = new PipelineStatus("edge", java.util.List.of(
+                new PipelineStatus.Node("cam", "rtsp-receiver", "source", "OUTAGE", "2026-12-03T03:49:46.861959272Z",
+                        "t", null, 0.0, 0.0, null, null, "refused", null, null, null, null),
+                new PipelineStatus.Node("up", "http-uploader", "sink", "RUNNING", null, null, "t", 1.0, 1.0, null,
+                        null, null, null, null, null, null)), java.util.List.of());
+        java.util.List<String> lines = StatusCommand.render(status).lines().skip(1).toList();
+        assertThat(lines).hasSize(3);
+        assertThat(lines).extracting(line -> line.indexOf("IN/S") >= 0 ? line.indexOf("IN/S") + 4
+                : line.indexOf(".0") + 2).as("IN/S ends in one column").containsOnly(lines.get(0).indexOf("IN/S") + 4);
     }
 
     @Test

@@ -62,9 +62,21 @@ class BadPipelineFilesTest {
     @Test
     void gapsBeyondAWholeNumber() throws Exception {
         assertThat(refused("nodes {\n" + SOURCE + ", gap = 99999999999999 }\n}\n")).containsExactly(at(2)
-                + "nodes.src.gap: must be a whole number from -2147483648 to 2147483647, not 99999999999999");
+                + "nodes.src.gap: must be a whole number, 0 or more, not 99999999999999");
         assertThat(refused("nodes {\n" + SOURCE + ", gap = 1e10 }\n}\n")).containsExactly(at(2)
-                + "nodes.src.gap: must be a whole number from -2147483648 to 2147483647, not 10000000000");
+                + "nodes.src.gap: must be a whole number, 0 or more, not 10000000000");
+        assertThat(refused("nodes {\n" + SOURCE + ", gap = \"lots\" }\n}\n")).containsExactly(at(2)
+                + "nodes.src.gap: must be a whole number, 0 or more, not 'lots'");
+    }
+
+    @Test
+    void fractionsWhereAWholeNumberGoes() throws Exception {
+        assertThat(refused("msight.logging.max-files = 1.5\nnodes {\n" + SOURCE + ", gap = 1.5 }\n"
+                + SINK + ", queue-capacity = \"2.5\" }\n}\n")).containsExactly(
+                at(1) + "msight.logging.max-files: must be a whole number, 1 to 20, not 1.5",
+                at(3) + "nodes.src.gap: must be a whole number, 0 or more, not 1.5",
+                at(4) + "nodes.out.queue-capacity: must be a whole number, 1 to 100000, not '2.5'");
+        assertThat(check("nodes {\n" + SOURCE + ", gap = 2.0 }\n}\n").exitCode()).as("2.0 is a whole number").isZero();
     }
 
     private static final String SINK = "out { type = test-collector, subscribe-topic = t ";
@@ -137,6 +149,46 @@ class BadPipelineFilesTest {
                         + " it takes: enabled, replace, heartbeat",
                 at(7) + "nodes.src.restart-backoff.intial: unknown setting of block 'restart-backoff'"
                         + " (did you mean 'initial'?); it takes: initial, max");
+    }
+
+    @Test
+    void everyProblemOfTheMsightBlockItsTopicsAndItsBusAtOnceInLineOrder() throws Exception {
+        assertThat(refused("""
+                msight {
+                  bus = loopback
+                  http { prot = 1 }
+                  registry { enabeld = true }
+                  logging { formt = json }
+                  node-defaults { gapp = 1 }
+                  loopback { prot = 1 }
+                  topics.t { bsu = x }
+                }
+                nodes {
+                  src { type = test-sequence, publish-topic = t }
+                }
+                """)).extracting(line -> line.replaceFirst("^(error: \\S+ \\S+) .*", "$1")).containsExactly(
+                at(3) + "msight.http.prot:", at(4) + "msight.registry.enabeld:", at(5) + "msight.logging.formt:",
+                at(6) + "msight.node-defaults.gapp:", at(7) + "msight.loopback.prot:", at(8) + "msight.topics.t.bsu:",
+                at(8) + "msight.topics.t.bus:");
+    }
+
+    @Test
+    void aMisspeltKeyInTheBlockOfABusNoTopicUses() throws Exception {
+        assertThat(refused("msight { bus = memory, loopback { prot = 1 } }\nnodes {\n" + SOURCE + "}\n}\n"))
+                .containsExactly(at(1) + "msight.loopback.prot: unknown setting of bus 'loopback' (did you mean"
+                        + " 'port'?); it takes: port");
+        assertThat(check("msight { bus = memory, loopback { port = -5 } }\nnodes {\n" + SOURCE + "}\n}\n").exitCode())
+                .as("only its keys are checked: its values are its business once a topic uses it").isZero();
+    }
+
+    @Test
+    void aSwitchThatIsNeitherOnNorOff() throws Exception {
+        assertThat(refused("msight.redis.tls.enabled = ture\nnodes {\n" + SOURCE + "}\n}\n")).containsExactly(at(1)
+                + "msight.redis.tls.enabled: must be true, yes, on or 1, or false, no, off, 0 or empty, not 'ture'");
+        for (String off : new String[] {"OFF", "\" no \"", "0", "\"\"", "false"}) {
+            assertThat(check("msight.redis.tls.enabled = " + off + "\nnodes {\n" + SOURCE + "}\n}\n").exitCode())
+                    .as(off).isZero();
+        }
     }
 
     @Test

@@ -17,6 +17,7 @@ import org.msight.api.SettingType;
 import org.msight.api.SourceNode;
 import org.msight.api.data.ImageData;
 import org.msight.api.data.Metadata;
+import org.slf4j.LoggerFactory;
 
 /** Test source: publishes JPEG {@link ImageData} of {@code width} x {@code height}, one every {@code interval}. */
 public final class ImageSource implements SourceNode {
@@ -33,6 +34,8 @@ public final class ImageSource implements SourceNode {
         this.height = context.config().getInt("height");
         this.intervalMillis = context.config().getDuration("interval").toMillis();
         this.jpeg = jpeg(width, height);
+        // as the RTSP receiver logs its JPEG encoder when it is built, also by --check
+        LoggerFactory.getLogger(ImageSource.class).info("{}x{} JPEGs of {} bytes", width, height, jpeg.length);
     }
 
     /** A real JPEG: orange with a blue band, so a decoded image shows it is not blank. */

@@ -45,7 +45,8 @@ final class Launcher {
             try {
                 return factory.load(command, pipeline);
             } catch (PipelineConfigException e) {
-                throw new PipelineConfigException(e.problems().stream().map(p -> new ConfigProblem(command,
+                // the location stays: the command, or the environment variable a value came from
+                throw new PipelineConfigException(e.problems().stream().map(p -> new ConfigProblem(p.location(),
                         flagsByPath.getOrDefault(p.key(), p.key()), p.message())).toList());
             }
         });

@@ -34,13 +34,13 @@ public final class KafkaBusProvider implements BusProvider {
                         Setting.optional("oauth-token", SettingType.STRING, "OAUTHBEARER token, sent as it is")
                                 .secret()),
                 Setting.block("tls", "TLS (MSIGHT_KAFKA_USE_TLS, MSIGHT_KAFKA_TLS_*)",
-                        Setting.optional("enabled", SettingType.STRING, "connect with TLS: true, 1 or yes"),
+                        Setting.onOff("enabled", "connect with TLS: true, 1 or yes"),
                         Setting.optional("ca-cert-file", SettingType.STRING, "PEM CA; empty for the JVM's trust store"),
                         Setting.optional("cert-file", SettingType.STRING, "PEM client certificate; empty for none"),
                         Setting.optional("key-file", SettingType.STRING, "its PEM key (PKCS#8, or PKCS#1 RSA); empty for none"),
-                        Setting.optional("verify", SettingType.STRING,
+                        Setting.onOff("verify",
                                 "check the brokers' certificates; false trusts any (true, 1 or yes)"),
-                        Setting.optional("check-hostname", SettingType.STRING,
+                        Setting.onOff("check-hostname",
                                 "check that a broker's certificate names its host (true, 1 or yes)")),
                 Setting.oneOf("record-key", "record key: none as MSight, or sensor_name to keep each sensor on one"
                         + " partition, in order", "none", "sensor_name"),

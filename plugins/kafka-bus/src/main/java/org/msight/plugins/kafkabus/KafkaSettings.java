@@ -9,7 +9,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.CooperativeStickyAssignor;
@@ -17,6 +16,7 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.config.SaslConfigs;
 import org.apache.kafka.common.config.SslConfigs;
 import org.msight.api.PemTls;
+import org.msight.api.Setting;
 import org.msight.api.bus.ServerList;
 
 /**
@@ -32,7 +32,6 @@ record KafkaSettings(List<String> servers, String saslMechanism, String saslUser
         int maxPollRecords, Duration revokeTimeout, Duration connectTimeout, Map<String, Object> clientProperties) {
 
     static final List<String> SASL_MECHANISMS = List.of("PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512", "OAUTHBEARER");
-    private static final Set<String> TRUE = Set.of("true", "yes", "on", "1");
 
     /**
      * Reads a validated {@code msight.kafka} block.
@@ -59,7 +58,7 @@ record KafkaSettings(List<String> servers, String saslMechanism, String saslUser
             client.putAll(Sasl.properties(mechanism, username, kafka.getString("sasl.password"),
                     kafka.getString("sasl.oauth-token")));
         }
-        boolean tls = isTrue(kafka, "tls.enabled");
+        boolean tls = Setting.isOn(kafka.getString("tls.enabled"));
         if (tls) {
             client.putAll(tlsProperties(kafka.getConfig("tls")));
         }
@@ -157,16 +156,11 @@ record KafkaSettings(List<String> servers, String saslMechanism, String saslUser
         Map<String, Object> properties = new HashMap<>();
         properties.put(SslConfigs.SSL_ENGINE_FACTORY_CLASS_CONFIG, PemTlsEngines.class);
         properties.put(PemTlsEngines.CONTEXT, PemTls.context(path(tls, "ca-cert-file"), path(tls, "cert-file"),
-                path(tls, "key-file"), isTrue(tls, "verify"), "msight.kafka.tls"));
-        if (!isTrue(tls, "check-hostname")) {
+                path(tls, "key-file"), Setting.isOn(tls.getString("verify")), "msight.kafka.tls"));
+        if (!Setting.isOn(tls.getString("check-hostname"))) {
             properties.put(SslConfigs.SSL_ENDPOINT_IDENTIFICATION_ALGORITHM_CONFIG, "");
         }
         return properties;
-    }
-
-    /** A flag as MSight reads its variables: true, yes, on or 1. */
-    private static boolean isTrue(Config config, String key) {
-        return TRUE.contains(config.getString(key).trim().toLowerCase(Locale.ROOT));
     }
 
     private static Path path(Config tls, String key) {

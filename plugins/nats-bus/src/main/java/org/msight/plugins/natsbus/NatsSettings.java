@@ -4,8 +4,6 @@ import com.typesafe.config.Config;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Locale;
-import java.util.Set;
 import org.msight.api.PemTls;
 import org.msight.api.Secrets;
 import org.msight.api.Setting;
@@ -31,7 +29,6 @@ record NatsSettings(List<String> servers, String username, String password, Stri
         Path userCredentials, boolean tls, Path caCertFile, Path certFile, Path keyFile, Duration connectTimeout,
         Duration reconnectWait, int maxPendingMessages, boolean jetStream, Duration maxAge, Duration ackWait) {
 
-    private static final Set<String> TRUE = Set.of("true", "yes", "on", "1");
 
     static final List<Setting> SETTINGS = List.of(
             Setting.optional("servers", SettingType.STRING,
@@ -43,7 +40,7 @@ record NatsSettings(List<String> servers, String username, String password, Stri
             Setting.optional("user-credentials", SettingType.STRING,
                     "a .creds file (MSIGHT_NATS_USER_CREDENTIALS)"),
             Setting.block("tls", "TLS (MSIGHT_NATS_USE_TLS, MSIGHT_NATS_TLS_*)",
-                    Setting.optional("enabled", SettingType.STRING, "connect with TLS: true, 1 or yes"),
+                    Setting.onOff("enabled", "connect with TLS: true, 1 or yes"),
                     Setting.optional("ca-cert-file", SettingType.STRING, "PEM CA; empty for the JVM's trust store"),
                     Setting.optional("cert-file", SettingType.STRING, "PEM client certificate; empty for none"),
                     Setting.optional("key-file", SettingType.STRING, "its PEM key (PKCS#8, or PKCS#1 RSA); empty for none")),
@@ -71,7 +68,7 @@ record NatsSettings(List<String> servers, String username, String password, Stri
             throw new IllegalArgumentException("servers: " + e.getMessage());
         }
         return new NatsSettings(servers, text(nats, "username"), text(nats, "password"), text(nats, "token"),
-                text(nats, "nkey-seed"), path(nats, "user-credentials"), isTrue(nats.getString("tls.enabled")),
+                text(nats, "nkey-seed"), path(nats, "user-credentials"), Setting.isOn(nats.getString("tls.enabled")),
                 path(nats, "tls.ca-cert-file"), path(nats, "tls.cert-file"), path(nats, "tls.key-file"),
                 nats.getDuration("connect-timeout"), nats.getDuration("reconnect-wait"),
                 nats.getInt("max-pending-messages"), nats.getBoolean("jetstream.enabled"), nats.getDuration("jetstream.max-age"),
@@ -122,10 +119,6 @@ record NatsSettings(List<String> servers, String username, String password, Stri
                 + (password == null ? "" : ", password set") + (token == null ? "" : ", token set")
                 + (nkeySeed == null ? "" : ", nkey set") + (tls ? ", tls" : "") + (jetStream ? ", jetstream" : "")
                 + "]";
-    }
-
-    private static boolean isTrue(String value) {
-        return TRUE.contains(value.trim().toLowerCase(Locale.ROOT));
     }
 
     private static String text(Config config, String key) {

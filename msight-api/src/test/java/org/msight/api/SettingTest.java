@@ -1,0 +1,24 @@
+package org.msight.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import org.junit.jupiter.api.Test;
+
+class SettingTest {
+
+    @Test
+    void aSwitchTakesMsightsWordsForOnAndOffInAnyCaseAndNothingElse() {
+        for (String on : new String[] {"true", "YES", " on ", "1"}) {
+            assertThat(Setting.isOn(on)).as(on).isTrue();
+        }
+        for (String off : new String[] {"false", "No", "off", "0", "", " "}) {
+            assertThat(Setting.isOn(off)).as(off).isFalse();
+        }
+        assertThatThrownBy(() -> Setting.isOn("ture")).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("must be true, yes, on or 1, or false, no, off, 0 or empty, not 'ture'");
+        Setting.Check rule = Setting.onOff("enabled", "connect with TLS").checks().get(0);
+        assertThat(rule.accepts().test("Yes")).isTrue();
+        assertThat(rule.accepts().test("maybe")).isFalse();
+    }
+}
