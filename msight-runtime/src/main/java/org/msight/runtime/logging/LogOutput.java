@@ -11,6 +11,8 @@ import ch.qos.logback.core.rolling.RollingFileAppender;
 import ch.qos.logback.core.rolling.SizeBasedTriggeringPolicy;
 import ch.qos.logback.core.util.FileSize;
 import com.typesafe.config.Config;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import net.logstash.logback.composite.loggingevent.LoggingEventFormattedTimestampJsonProvider;
 import net.logstash.logback.composite.loggingevent.LoggingEventJsonProviders;
 import net.logstash.logback.composite.loggingevent.MessageJsonProvider;
@@ -32,10 +34,32 @@ import org.slf4j.Logger;
  */
 public record LogOutput(boolean json, String file, FileSize maxFileSize, int maxFiles) {
 
-    /** Reads the block, which the runtime has checked against its declaration. */
+    /**
+     * Reads the block, which the runtime has checked against its declaration; throws
+     * {@link IllegalArgumentException} naming the key when the log file cannot be written (Logback
+     * itself would only note it in its status, and no line would ever reach the file).
+     */
     public static LogOutput from(Config logging) {
-        return new LogOutput(logging.getString("format").equals("json"), logging.getString("file").trim(),
+        String file = logging.getString("file").trim();
+        if (!file.isEmpty()) {
+            requireWritable(Path.of(file));
+        }
+        return new LogOutput(logging.getString("format").equals("json"), file,
                 FileSize.valueOf(logging.getString("max-file-size")), logging.getInt("max-files"));
+    }
+
+    /** The file, or the nearest folder of its path that exists (Logback makes the missing ones), is writable. */
+    private static void requireWritable(Path file) {
+        Path existing = file.toAbsolutePath();
+        while (!Files.exists(existing)) {
+            existing = existing.getParent();
+        }
+        boolean itself = existing.equals(file.toAbsolutePath());
+        boolean writable = Files.isWritable(existing) && (itself ? Files.isRegularFile(existing) : Files.isDirectory(existing));
+        if (!writable) {
+            throw new IllegalArgumentException("file: cannot write " + file + " (" + existing + " is not a writable "
+                    + (itself ? "file" : "folder") + ")");
+        }
     }
 
     /** Whether {@code text} is a size Logback reads, such as {@code 10MB} or {@code 500KB}. */

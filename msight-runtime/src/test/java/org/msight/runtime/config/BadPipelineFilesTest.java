@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -85,6 +86,17 @@ class BadPipelineFilesTest {
     void aQueueCapacityBeyondTheLimitIsRefusedBeforeAnythingIsAllocated() throws Exception {
         assertThat(refused("nodes {\n" + SOURCE + "}\n" + SINK + ", queue-capacity = 2147483647 }\n}\n"))
                 .containsExactly(at(3) + "nodes.out.queue-capacity: must be 1 to 100000, not 2147483647");
+    }
+
+    @Test
+    void aLogFileThatCannotBeWritten() throws Exception {
+        // a file where a folder should be: refused even for root, who may write anywhere else
+        Path notAFolder = Files.writeString(dir.resolve("not-a-folder"), "x");
+        assertThat(refused("msight.logging.file = \"" + notAFolder.resolve("logs/msight.log") + "\"\nnodes {\n" + SOURCE
+                + "}\n}\n")).containsExactly("error: " + file() + ": msight.logging: file: cannot write "
+                        + notAFolder.resolve("logs/msight.log") + " (" + notAFolder + " is not a writable folder)");
+        assertThat(refused("msight.logging.file = \"" + dir + "\"\nnodes {\n" + SOURCE + "}\n}\n")).containsExactly(
+                "error: " + file() + ": msight.logging: file: cannot write " + dir + " (" + dir + " is not a writable file)");
     }
 
     @Test
