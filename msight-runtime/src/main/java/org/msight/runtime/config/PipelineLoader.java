@@ -126,11 +126,6 @@ public final class PipelineLoader {
         return Optional.ofNullable(found);
     }
 
-    /** Reads and checks the msight block of a pipeline file: device, bus, plugin path and the rest. */
-    public Config readFile(Path file) throws PipelineConfigException {
-        return runtimeBlock(read(file));
-    }
-
     /** Checks the {@code msight} block of a pipeline and returns it, resolved with its defaults. */
     public Config runtimeBlock(Source source) throws PipelineConfigException {
         List<ConfigProblem> problems = new ArrayList<>();
@@ -139,20 +134,6 @@ public final class PipelineLoader {
             throw new PipelineConfigException(problems);
         }
         return msight;
-    }
-
-    /**
-     * Reads and validates a whole pipeline.
-     *
-     * @param plugins the node types that may be used
-     */
-    public PipelineSpec load(Path file, Plugins plugins) throws PipelineConfigException {
-        return validate(read(file), plugins);
-    }
-
-    /** Validates a pipeline given as a Config (launchers build theirs in memory). */
-    public PipelineSpec load(String description, Config pipeline, Plugins plugins) throws PipelineConfigException {
-        return validate(of(description, pipeline), plugins);
     }
 
     /** Checks a whole pipeline: its top level, the msight block and every node, all problems at once. */
