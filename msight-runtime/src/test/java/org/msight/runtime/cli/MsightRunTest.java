@@ -117,12 +117,16 @@ class MsightRunTest {
         assertThat(result.out()).containsPattern("frames +on loopback; published by src; subscribed by a \\(group uploaders\\)");
 
         TestPipelines.write(dir, "p.conf", """
-                msight { bus = loopback, loopback.port = 0 }
+                msight {
+                  bus = loopback
+                  loopback.port = 0
+                }
                 nodes { src { type = test-sequence, publish-topic = frames } }
                 """);
         result = run("--check", file.toString());
         assertThat(result.exitCode()).isEqualTo(2);
-        assertThat(result.err()).isEqualTo("error: " + file + ": msight.loopback: port: must be 1 or more, was 0\n");
+        assertThat(result.err()).as("at the line of the key the bus names")
+                .isEqualTo("error: " + file + ":3: msight.loopback.port: must be 1 or more, was 0\n");
     }
 
     @Test
