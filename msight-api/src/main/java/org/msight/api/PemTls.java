@@ -3,8 +3,10 @@ package org.msight.api;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.Socket;
+import java.nio.file.AccessDeniedException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
@@ -179,7 +181,9 @@ public final class PemTls {
         try {
             return reader.read(file);
         } catch (IOException | GeneralSecurityException | IllegalArgumentException e) {
-            String reason = e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
+            String reason = e instanceof NoSuchFileException ? "no such file"
+                    : e instanceof AccessDeniedException ? "not readable (permission denied)"
+                    : e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
             throw new IllegalArgumentException(settings + ": " + file + ": " + reason, e);
         }
     }

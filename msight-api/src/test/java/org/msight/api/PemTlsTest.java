@@ -37,4 +37,11 @@ class PemTlsTest {
         assertThatThrownBy(() -> PemTls.context(empty, null, null, "msight.redis.tls"))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("msight.redis.tls: " + empty + ": ");
     }
+
+    @Test
+    void aMissingFileSaysSoOnce() {
+        Path missing = dir.resolve("missing.pem");
+        assertThatThrownBy(() -> PemTls.context(missing, null, null, "msight.nats.tls"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessage("msight.nats.tls: " + missing + ": no such file");
+    }
 }

@@ -2,6 +2,7 @@ package org.msight.api.bus;
 
 import java.util.ArrayList;
 import java.util.List;
+import org.msight.api.LogSafe;
 
 /**
  * Server addresses written as MSight writes them in its environment: a Python list literal
@@ -18,7 +19,7 @@ public final class ServerList {
      * The addresses in {@code text}, in order, without quotes or blanks.
      *
      * @throws IllegalArgumentException when there is none, or the brackets or quotes do not match;
-     *     the message quotes what was read
+     *     the message quotes what was read, with the user info of its URLs masked ({@link LogSafe})
      */
     public static List<String> parse(String text) {
         String body = text.strip();
@@ -56,6 +57,6 @@ public final class ServerList {
     }
 
     private static String quoted(String text) {
-        return "\"" + text + "\"";
+        return "\"" + LogSafe.text(text) + "\"";
     }
 }

@@ -26,4 +26,14 @@ class ServerListTest {
         assertThatThrownBy(() -> ServerList.parse("['h:1'")).hasMessageStartingWith("unbalanced brackets");
         assertThatThrownBy(() -> ServerList.parse("['h:1]")).hasMessageStartingWith("unmatched quote");
     }
+
+    @Test
+    void whatItQuotesShowsNoPassword() {
+        assertThatThrownBy(() -> ServerList.parse("['nats://alice:s3cret@h:4222'"))
+                .hasMessage("unbalanced brackets in server list \"['nats://***@h:4222'\"; write it as ['host1:port',"
+                        + " 'host2:port']");
+        assertThatThrownBy(() -> ServerList.parse("['nats://alice:s3cret@h:4222]")).hasMessageNotContaining("s3cret");
+        assertThatThrownBy(() -> ServerList.parse("nats://alice:s3cret@h:4222'")).hasMessageNotContaining("s3cret");
+        assertThatThrownBy(() -> ServerList.parse(" , \n")).hasMessage("no server in \" , \\n\"; write ['host:port']");
+    }
 }

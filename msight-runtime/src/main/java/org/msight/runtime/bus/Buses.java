@@ -8,9 +8,13 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.msight.api.Counter;
+import org.msight.api.Secrets;
 import org.msight.api.bus.Bus;
 import org.msight.api.bus.BusContext;
+import org.msight.api.bus.BusProvider;
 import org.msight.api.bus.Subscription;
 import org.msight.api.data.MsightFormats;
 import org.msight.runtime.config.BusSpec;
@@ -29,6 +33,9 @@ public final class Buses implements AutoCloseable {
 
     /** Prefix of bus loggers, followed by the bus name. */
     public static final String LOGGER_PREFIX = "msight.bus.";
+
+    /** A message that starts with the key it is about, as {@link BusProvider} asks: {@code tls.cert-file: ...}. */
+    private static final Pattern KEYED = Pattern.compile("(?s)([A-Za-z0-9_\"-]+(?:\\.[A-Za-z0-9_\"-]+)*): (.*)");
 
     private final PipelineSpec spec;
     private final Map<String, Bus> byName;
@@ -52,7 +59,7 @@ public final class Buses implements AutoCloseable {
             try {
                 buses.put(bus.name(), withLoaderOf(bus, () -> bus.type().provider().create(context)));
             } catch (IllegalArgumentException | com.typesafe.config.ConfigException e) {
-                problems.add(new ConfigProblem(spec.file(), "msight." + bus.name(), e.getMessage()));
+                problems.add(problem(spec.file(), bus, e.getMessage()));
             }
         }
         if (!problems.isEmpty()) {
@@ -81,7 +88,8 @@ public final class Buses implements AutoCloseable {
     /**
      * Starts every bus.
      *
-     * @throws BusStartException when a server refuses a bus's settings (a one-line message)
+     * @throws BusStartException when a server refuses a bus's settings, or a bus finds one it
+     *     cannot use only now (a one-line message)
      */
     public void start() {
         for (Map.Entry<String, Bus> bus : byName.entrySet()) {
@@ -92,6 +100,8 @@ public final class Buses implements AutoCloseable {
                 });
             } catch (IllegalStateException e) {
                 throw new BusStartException(bus.getKey(), e.getMessage());
+            } catch (IllegalArgumentException e) {
+                throw new BusStartException(problem(spec.file(), spec.buses().get(bus.getKey()), e.getMessage()));
             }
         }
     }
@@ -104,6 +114,29 @@ public final class Buses implements AutoCloseable {
             } catch (RuntimeException e) {
                 LoggerFactory.getLogger(LOGGER_PREFIX + bus.getKey()).warn("close failed: {}", e.toString());
             }
+        }
+    }
+
+    /**
+     * A bus's problem with its settings, at the line of the key its message starts with
+     * ({@code tls.cert-file: ...}, or {@code msight.nats.tls: ...}) when the file sets it, else at
+     * the file; user info in URLs masked.
+     */
+    private static ConfigProblem problem(String file, BusSpec bus, String message) {
+        String block = "msight." + bus.name();
+        String shown = Secrets.redactUrl(String.valueOf(message));
+        Matcher keyed = KEYED.matcher(shown.startsWith(block + ".") ? shown.substring(block.length() + 1) : shown);
+        if (keyed.matches() && isKey(bus.config(), keyed.group(1))) {
+            return ConfigProblem.ofValue(bus.config(), block, keyed.group(1), file, keyed.group(2));
+        }
+        return new ConfigProblem(file, block, shown);
+    }
+
+    private static boolean isKey(Config config, String path) {
+        try {
+            return config.hasPath(path);
+        } catch (com.typesafe.config.ConfigException.BadPath notAPath) {
+            return false;
         }
     }
 

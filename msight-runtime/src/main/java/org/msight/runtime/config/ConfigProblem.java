@@ -1,6 +1,9 @@
 package org.msight.runtime.config;
 
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigObject;
 import com.typesafe.config.ConfigOrigin;
+import com.typesafe.config.ConfigValue;
 import java.util.Comparator;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -23,6 +26,30 @@ public record ConfigProblem(String location, String key, String message) {
     /** A problem at a value's origin. */
     public static ConfigProblem at(ConfigOrigin origin, String fallbackFile, String key, String message) {
         return new ConfigProblem(location(origin, fallbackFile), key, message);
+    }
+
+    /**
+     * A problem with the value at {@code key} of a block merged with its defaults, at the line the
+     * user's file gives it when it does, else at the file (a default, or a value from the environment).
+     *
+     * @param path the block's HOCON path, such as {@code msight.nats}
+     */
+    public static ConfigProblem ofValue(Config block, String path, String key, String fallbackFile, String message) {
+        ConfigOrigin origin = located(block.getValue(key));
+        return at(origin.resource() == null ? origin : null, fallbackFile, path + "." + key, message);
+    }
+
+    /**
+     * Where a value is. A block merged with its defaults has lost the line the user wrote it on:
+     * then the first line of a value in it that the user's file gives, if any.
+     */
+    static ConfigOrigin located(ConfigValue value) {
+        if (value.origin().lineNumber() > 0 || !(value instanceof ConfigObject block)) {
+            return value.origin();
+        }
+        return block.values().stream().map(ConfigProblem::located)
+                .filter(origin -> origin.lineNumber() > 0 && origin.resource() == null)
+                .min(Comparator.comparingInt(ConfigOrigin::lineNumber)).orElse(value.origin());
     }
 
     /** {@code file:line} of an origin; the fallback file when the origin has none. */

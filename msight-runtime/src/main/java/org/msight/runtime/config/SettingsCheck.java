@@ -7,7 +7,6 @@ import com.typesafe.config.ConfigOrigin;
 import com.typesafe.config.ConfigRenderOptions;
 import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueType;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -99,7 +98,7 @@ final class SettingsCheck {
             return;
         }
         ConfigValue own = userBlock == null ? null : userBlock.get(key);
-        ConfigOrigin origin = own != null ? own.origin() : located(effective.getValue(key));
+        ConfigOrigin origin = own != null ? own.origin() : ConfigProblem.located(effective.getValue(key));
         if (!effective.hasPath(key)) {
             add(origin, blockOrigin, keyPath, "must not be null (" + setting.doc() + ")");
             return;
@@ -142,19 +141,6 @@ final class SettingsCheck {
                 return;
             }
         }
-    }
-
-    /**
-     * Where a value is. A block merged with its defaults has lost the line the user wrote it on:
-     * then the first line of a value in it that the user's file gives, if any.
-     */
-    private static ConfigOrigin located(ConfigValue value) {
-        if (value.origin().lineNumber() > 0 || !(value instanceof ConfigObject block)) {
-            return value.origin();
-        }
-        return block.values().stream().map(SettingsCheck::located)
-                .filter(origin -> origin.lineNumber() > 0 && origin.resource() == null)
-                .min(Comparator.comparingInt(ConfigOrigin::lineNumber)).orElse(value.origin());
     }
 
     private static String typeProblem(Setting setting, ConfigValue value) {

@@ -14,6 +14,7 @@ import org.msight.runtime.TestPipelines;
 import org.msight.runtime.cli.Commands.Result;
 import org.msight.runtime.http.HttpEndpoint;
 import org.msight.runtime.http.PipelineStatus;
+import org.msight.runtime.testnodes.LoopbackBus;
 import org.msight.testkit.FreePorts;
 
 class MsightRunTest {
@@ -117,12 +118,32 @@ class MsightRunTest {
         assertThat(result.out()).containsPattern("frames +on loopback; published by src; subscribed by a \\(group uploaders\\)");
 
         TestPipelines.write(dir, "p.conf", """
-                msight { bus = loopback, loopback.port = 0 }
+                msight {
+                  bus = loopback
+                  loopback.port = 0
+                }
                 nodes { src { type = test-sequence, publish-topic = frames } }
                 """);
         result = run("--check", file.toString());
         assertThat(result.exitCode()).isEqualTo(2);
-        assertThat(result.err()).isEqualTo("error: " + file + ": msight.loopback: port: must be 1 or more, was 0\n");
+        assertThat(result.err()).as("at the line of the key the bus names")
+                .isEqualTo("error: " + file + ":3: msight.loopback.port: must be 1 or more, was 0\n");
+    }
+
+    @Test
+    void aSettingABusRefusesOnlyAtStartIsOneLineAtItsKeyWithExitCodeTwo() throws Exception {
+        Path file = TestPipelines.write(dir, "p.conf", """
+                msight {
+                  bus = loopback
+                  loopback.port = %d
+                }
+                nodes { src { type = test-sequence, publish-topic = frames } }
+                """.formatted(LoopbackBus.TAKEN));
+        assertThat(run("--check", file.toString()).exitCode()).isZero();
+        Result result = run(file.toString());
+        assertThat(result.exitCode()).isEqualTo(2);
+        assertThat(result.out() + result.err()).contains(file + ":3: msight.loopback.port: 2 is taken")
+                .doesNotContain("\tat ");
     }
 
     @Test

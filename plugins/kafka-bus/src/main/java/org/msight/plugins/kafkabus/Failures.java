@@ -4,6 +4,7 @@ import java.util.concurrent.ExecutionException;
 import org.apache.kafka.common.errors.SaslAuthenticationException;
 import org.apache.kafka.common.errors.SslAuthenticationException;
 import org.apache.kafka.common.errors.TimeoutException;
+import org.msight.api.LogSafe;
 import org.msight.api.PemTls;
 
 /** Kafka client failures as one line each, naming the setting that fixes them. */
@@ -47,9 +48,19 @@ final class Failures {
                 + " such messages are lost and counted as too-large";
     }
 
+    /** Why a client could not be created: the innermost cause, one line. */
+    static String rootCause(Throwable failure) {
+        Throwable cause = failure;
+        while (cause.getCause() != null) {
+            cause = cause.getCause();
+        }
+        return firstLine(cause);
+    }
+
+    /** The first line of a failure's message, fit to be logged ({@link LogSafe}). */
     private static String firstLine(Throwable failure) {
         String message = String.valueOf(failure.getMessage());
         int end = message.indexOf('\n');
-        return end < 0 ? message : message.substring(0, end);
+        return LogSafe.text(end < 0 ? message : message.substring(0, end));
     }
 }

@@ -51,14 +51,21 @@ final class KafkaBus implements Bus {
      *
      * @throws IllegalStateException when the brokers do not answer within {@code connect-timeout}
      *     or refuse the login, in one line naming the setting to check
+     * @throws IllegalArgumentException when a client refuses its properties (such as acks = 0 with
+     *     the idempotent producer), which it checks as a whole only when created
      */
     @Override
     public void start() {
-        checkBrokers();
-        String client = "msight-" + context.deviceName();
-        publisher.start(client);
-        for (int i = 0; i < subscribers.size(); i++) {
-            subscribers.get(i).start(client + "-" + i);
+        try {
+            checkBrokers();
+            String client = "msight-" + context.deviceName();
+            publisher.start(client);
+            for (int i = 0; i < subscribers.size(); i++) {
+                subscribers.get(i).start(client + "-" + i);
+            }
+        } catch (KafkaException e) { // creating a client: it connects only later
+            close();
+            throw new IllegalArgumentException("properties: " + Failures.rootCause(e));
         }
         context.logger().info("Kafka at {}: {} subscription(s), record key {}, new groups start at {}",
                 settings.describe(), subscribers.size(), settings.sensorNameKey() ? "sensor_name" : "none",

@@ -10,11 +10,14 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.apache.kafka.clients.CommonClientConfigs;
+import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.CooperativeStickyAssignor;
 import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.SaslConfigs;
 import org.apache.kafka.common.config.SslConfigs;
+import org.msight.api.LogSafe;
 import org.msight.api.PemTls;
 import org.msight.api.Setting;
 import org.msight.api.bus.ServerList;
@@ -64,9 +67,12 @@ record KafkaSettings(List<String> servers, String saslMechanism, String saslUser
         }
         client.put(CommonClientConfigs.SECURITY_PROTOCOL_CONFIG,
                 (mechanism.isEmpty() ? "" : "SASL_") + (tls ? "SSL" : "PLAINTEXT"));
-        for (Map.Entry<String, ConfigValue> extra : kafka.getConfig("properties").entrySet()) {
-            client.put(extra.getKey().replace("\"", ""), String.valueOf(extra.getValue().unwrapped()));
+        Map<String, String> extra = new HashMap<>();
+        for (Map.Entry<String, ConfigValue> property : kafka.getConfig("properties").entrySet()) {
+            extra.put(property.getKey().replace("\"", ""), String.valueOf(property.getValue().unwrapped()));
         }
+        checkProperties(extra);
+        client.putAll(extra);
         return new KafkaSettings(servers, mechanism, username, tls,
                 oneOf(kafka, "record-key", "none", "sensor_name").equals("sensor_name"),
                 oneOf(kafka, "start-position", "latest", "earliest"), oneOf(kafka, "acks", "all", "1", "0", "-1"),
@@ -161,6 +167,25 @@ record KafkaSettings(List<String> servers, String saslMechanism, String saslUser
             properties.put(SslConfigs.SSL_ENDPOINT_IDENTIFICATION_ALGORITHM_CONFIG, "");
         }
         return properties;
+    }
+
+    /**
+     * Checks each extra property as the clients read it (type, range, a class on the plugin's
+     * loader) with Kafka's own definitions of the producer's, consumer's and admin client's
+     * settings, without connecting.
+     *
+     * @throws IllegalArgumentException naming the first property a client would refuse
+     */
+    private static void checkProperties(Map<String, String> properties) {
+        for (ConfigDef definitions : List.of(ProducerConfig.configDef(), ConsumerConfig.configDef(),
+                AdminClientConfig.configDef())) {
+            for (org.apache.kafka.common.config.ConfigValue value : definitions.validate(properties)) {
+                if (properties.containsKey(value.name()) && !value.errorMessages().isEmpty()) {
+                    throw new IllegalArgumentException("properties.\"" + value.name() + "\": "
+                            + LogSafe.text(value.errorMessages().get(0)));
+                }
+            }
+        }
     }
 
     private static Path path(Config tls, String key) {

@@ -293,6 +293,29 @@ class KafkaBusTest {
                 .hasMessageStartingWith("msight.kafka.tls: cert-file and key-file go together");
     }
 
+    /** Kafka's own definitions check each property when the bus is created (so msight-run --check does). */
+    @Test
+    void propertiesAClientWouldRefuseNameTheirKeyBeforeAnythingConnects() {
+        assertThatThrownBy(() -> new KafkaBusProvider().create(context("properties { \"request.timeout.ms\" = soon }")))
+                .isInstanceOf(IllegalArgumentException.class).hasMessage("properties.\"request.timeout.ms\": Invalid"
+                        + " value soon for configuration request.timeout.ms: Not a number of type INT");
+        assertThatThrownBy(() -> new KafkaBusProvider().create(context("properties { \"linger.ms\" = later }")))
+                .as("producer only").hasMessageStartingWith("properties.\"linger.ms\": Invalid value later");
+        assertThatThrownBy(() -> new KafkaBusProvider().create(context("properties { \"fetch.min.bytes\" = -1 }")))
+                .as("consumer only").hasMessageStartingWith("properties.\"fetch.min.bytes\": Invalid value -1");
+        assertThatThrownBy(() -> new KafkaBusProvider().create(context("properties { \"partitioner.class\" = no.Such }")))
+                .hasMessageStartingWith("properties.\"partitioner.class\": ").hasMessageContaining("no.Such");
+    }
+
+    /** What the clients check only as a whole, when created at start, is one line naming the properties. */
+    @Test
+    void propertiesAClientRefusesOnlyWhenCreatedAreOneLineAtStart() {
+        Bus bus = new KafkaBusProvider().create(context("properties { acks = \"0\" }")); // idempotence needs acks=all
+        buses.add(bus);
+        assertThatThrownBy(bus::start).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("properties: ").hasMessageContaining("acks").hasMessageNotContaining("\n");
+    }
+
     @Test
     void theSaslPasswordAndTokenAreDeclaredSecretSoTheRuntimeNeverShowsThem() {
         Setting sasl = new KafkaBusProvider().settings().stream().filter(setting -> setting.key().equals("sasl"))

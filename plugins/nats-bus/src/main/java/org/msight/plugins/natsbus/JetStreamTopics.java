@@ -4,6 +4,7 @@ import io.nats.client.Connection;
 import io.nats.client.JetStream;
 import io.nats.client.JetStreamApiException;
 import io.nats.client.JetStreamManagement;
+import io.nats.client.JetStreamStatusException;
 import io.nats.client.JetStreamSubscription;
 import io.nats.client.Message;
 import io.nats.client.PullSubscribeOptions;
@@ -18,7 +19,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.msight.api.Backoff;
+import org.msight.api.Counter;
 import org.msight.api.DaemonThreads;
+import org.msight.api.LogSafe;
+import org.msight.api.OutageLog;
 import org.msight.api.bus.Delivery;
 import org.msight.api.bus.Receiver;
 import org.msight.api.bus.Subscription;
@@ -46,16 +50,19 @@ final class JetStreamTopics implements AutoCloseable {
     private final NatsSettings settings;
     private final MsightFormats formats;
     private final Logger log;
+    private final Counter resubscribed;
     private final List<Thread> fetchers = new ArrayList<>();
     private volatile boolean closed;
 
-    JetStreamTopics(Connection connection, NatsSettings settings, MsightFormats formats, Logger log)
-            throws IOException {
+    /** @param resubscribed counts the outages of a consumer that ended: subscribed again */
+    JetStreamTopics(Connection connection, NatsSettings settings, MsightFormats formats, Logger log,
+            Counter resubscribed) throws IOException {
         this.jetStream = connection.jetStream();
         this.management = connection.jetStreamManagement();
         this.settings = settings;
         this.formats = formats;
         this.log = log;
+        this.resubscribed = resubscribed;
     }
 
     /** The stream name of a topic: JetStream allows letters, digits, {@code -} and {@code _}. */
@@ -66,18 +73,25 @@ final class JetStreamTopics implements AutoCloseable {
     /** Creates the topic's stream when missing, subscribes a durable consumer and starts its fetcher. */
     void subscribe(Subscription subscription) {
         try {
-            ensureStream(subscription.topic());
-            String durable = subscription.group().orElse(subscription.nodeName());
-            ConsumerConfiguration consumer = ConsumerConfiguration.builder().durable(durable)
-                    .ackPolicy(AckPolicy.Explicit).ackWait(settings.ackWait()).deliverPolicy(DeliverPolicy.New)
-                    .build();
-            JetStreamSubscription pull = jetStream.subscribe(subscription.topic(),
-                    PullSubscribeOptions.builder().configuration(consumer).build());
+            JetStreamSubscription pull = pullSubscribe(subscription);
             fetchers.add(DaemonThreads.start("msight-nats-fetch-" + subscription.nodeName(),
                     () -> fetch(pull, subscription)));
         } catch (IOException | JetStreamApiException e) {
             throw new IllegalStateException("JetStream on topic '" + subscription.topic() + "': " + e.getMessage(), e);
         }
+    }
+
+    /** The subscription's durable consumer, created (with the topic's stream) when missing. */
+    private JetStreamSubscription pullSubscribe(Subscription subscription) throws IOException, JetStreamApiException {
+        ensureStream(subscription.topic());
+        ConsumerConfiguration consumer = ConsumerConfiguration.builder().durable(durableOf(subscription))
+                .ackPolicy(AckPolicy.Explicit).ackWait(settings.ackWait()).deliverPolicy(DeliverPolicy.New)
+                .build();
+        return jetStream.subscribe(subscription.topic(), PullSubscribeOptions.builder().configuration(consumer).build());
+    }
+
+    private static String durableOf(Subscription subscription) {
+        return subscription.group().orElse(subscription.nodeName());
     }
 
     private void ensureStream(String topic) throws IOException, JetStreamApiException {
@@ -91,12 +105,24 @@ final class JetStreamTopics implements AutoCloseable {
         }
     }
 
-    /** Fetches while the node's queue has room; the client resubscribes by itself after a reconnect. */
-    private void fetch(JetStreamSubscription pull, Subscription subscription) {
+    /**
+     * Fetches while the node's queue has room; the client resubscribes by itself after a reconnect.
+     * A consumer the server no longer has (deleted, or with its stream) is subscribed again, as at
+     * start: an outage, logged once with the server's reason, until that succeeds.
+     */
+    private void fetch(JetStreamSubscription subscribed, Subscription subscription) {
         Receiver receiver = subscription.receiver();
         Backoff backoff = new Backoff(Duration.ofMillis(100), Duration.ofSeconds(2));
+        String consumer = "JetStream consumer '" + LogSafe.text(durableOf(subscription)) + "' of topic '"
+                + LogSafe.text(subscription.topic()) + "'";
+        OutageLog outage = new OutageLog(log, consumer + " works again", resubscribed);
+        JetStreamSubscription pull = subscribed;
         while (!closed) {
             try {
+                if (pull == null) {
+                    pull = pullSubscribe(subscription);
+                    outage.up();
+                }
                 int room = Math.min(MAX_BATCH, receiver.remainingCapacity());
                 if (room == 0) {
                     TimeUnit.MILLISECONDS.sleep(10);
@@ -108,15 +134,39 @@ final class JetStreamTopics implements AutoCloseable {
                 backoff.reset();
             } catch (InterruptedException e) {
                 return;
+            } catch (JetStreamStatusException | IOException | JetStreamApiException e) { // the server refuses
+                if (!closed) {
+                    outage.down(consumer + " fails (" + LogSafe.text(e.getMessage()) + "): no message arrives until"
+                            + " it is subscribed again, as at start");
+                    pull = dropped(pull);
+                    pause(backoff);
+                }
             } catch (RuntimeException e) { // the connection is away: the client reconnects
                 if (!closed) {
-                    log.debug("JetStream fetch on '{}' failed: {}", subscription.topic(), e.toString());
-                    if (!backoff.pause()) { // interrupted: close() is under way
-                        closed = true;
-                    }
+                    log.debug("JetStream fetch on '{}' failed: {}", LogSafe.text(subscription.topic()),
+                            LogSafe.text(e));
+                    pause(backoff);
                 }
             }
         }
+    }
+
+    private void pause(Backoff backoff) {
+        if (!backoff.pause()) { // interrupted: close() is under way
+            closed = true;
+        }
+    }
+
+    /** Drops a subscription whose consumer is gone (a durable consumer stays on the server); {@code null}. */
+    private JetStreamSubscription dropped(JetStreamSubscription pull) {
+        if (pull != null) {
+            try {
+                pull.unsubscribe();
+            } catch (RuntimeException e) { // disconnected: the client forgets it anyway
+                log.debug("unsubscribing failed: {}", LogSafe.text(e));
+            }
+        }
+        return null;
     }
 
     private Delivery acknowledgedOnDone(Message message) {
@@ -131,7 +181,7 @@ final class JetStreamTopics implements AutoCloseable {
                 try {
                     message.ack();
                 } catch (RuntimeException e) { // disconnected: it is delivered again after ack-wait
-                    log.debug("acknowledgement failed: {}", e.toString());
+                    log.debug("acknowledgement failed: {}", LogSafe.text(e));
                 }
             }
         };

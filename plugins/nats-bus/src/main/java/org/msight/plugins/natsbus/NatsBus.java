@@ -6,6 +6,7 @@ import io.nats.client.Dispatcher;
 import io.nats.client.ErrorListener;
 import io.nats.client.Message;
 import io.nats.client.Nats;
+import io.nats.client.Options;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -19,7 +20,6 @@ import org.msight.api.LogSafe;
 import org.msight.api.LogThrottle;
 import org.msight.api.OutageLog;
 import org.msight.api.PemTls;
-import org.msight.api.Secrets;
 import org.msight.api.Setting;
 import org.msight.api.bus.Bus;
 import org.msight.api.bus.BusContext;
@@ -46,6 +46,8 @@ public final class NatsBus implements Bus {
     private final NatsSettings settings;
     private final MsightFormats formats;
     private final Logger log;
+    private final Options.Builder options;
+    private final Counter reconnects;
     private final OutageLog outages;
     private final Counter tooLarge;
     private final Counter discarded;
@@ -58,11 +60,14 @@ public final class NatsBus implements Bus {
     private final LogThrottle tooLargeLines = new LogThrottle(Duration.ofMinutes(1));
     private final LogThrottle discardedLines = new LogThrottle(Duration.ofMinutes(1));
 
+    /** @throws IllegalArgumentException naming the key, for settings the client cannot use (a TLS file) */
     NatsBus(NatsSettings settings, BusContext context) {
         this.settings = settings;
+        this.options = settings.options();
         this.formats = context.formats();
         this.log = context.logger();
-        this.outages = new OutageLog(log, "NATS connection restored", context.counter("reconnects"));
+        this.reconnects = context.counter("reconnects");
+        this.outages = new OutageLog(log, "NATS connection restored", reconnects);
         this.tooLarge = context.counter("too-large");
         this.discarded = context.counter("discarded");
     }
@@ -80,7 +85,7 @@ public final class NatsBus implements Bus {
     @Override
     public void start() {
         try {
-            connection = Nats.connect(settings.options().connectionListener(this::connectionEvent)
+            connection = Nats.connect(options.connectionListener(this::connectionEvent)
                     .errorListener(errors).build());
         } catch (IOException e) {
             throw new IllegalStateException(describe(e));
@@ -91,7 +96,7 @@ public final class NatsBus implements Bus {
         log.info("connected to NATS at {}{}", settings.address(), settings.jetStream() ? " (JetStream)" : "");
         try {
             if (settings.jetStream()) {
-                jetStream = new JetStreamTopics(connection, settings, formats, log);
+                jetStream = new JetStreamTopics(connection, settings, formats, log, reconnects);
                 subscriptions.forEach(jetStream::subscribe);
             } else {
                 Dispatcher dispatcher = connection.createDispatcher();
@@ -105,7 +110,7 @@ public final class NatsBus implements Bus {
         } catch (IOException | TimeoutException | RuntimeException e) {
             close();
             throw new IllegalStateException("NATS at " + settings.address() + " refused a subscription: "
-                    + e.getMessage());
+                    + LogSafe.text(e.getMessage()));
         }
     }
 
@@ -212,10 +217,10 @@ public final class NatsBus implements Bus {
         String tlsSettings = "msight.nats.tls (MSIGHT_NATS_TLS_CA_CERT_FILE, MSIGHT_NATS_TLS_CERT_FILE,"
                 + " MSIGHT_NATS_TLS_KEY_FILE)";
         if (tls.isPresent()) {
-            return "TLS with NATS at " + settings.address() + " failed (" + tls.get().getMessage() + "): check "
+            return "TLS with NATS at " + settings.address() + " failed (" + LogSafe.text(tls.get().getMessage()) + "): check "
                     + tlsSettings;
         }
-        return "NATS unreachable at " + settings.address() + " (" + Secrets.redactUrl(message) + "): start the server, or point"
+        return "NATS unreachable at " + settings.address() + " (" + LogSafe.text(message) + "): start the server, or point"
                 + " msight.nats.servers (MSIGHT_NATS_SERVERS) at it" + (settings.tls() ? "; a server that requires"
                 + " a client certificate closes the connection without one: check " + tlsSettings : "");
     }
@@ -247,13 +252,13 @@ public final class NatsBus implements Bus {
 
         @Override
         public void errorOccurred(Connection source, String error) {
-            log.warn("NATS server error: {}", error);
+            log.warn("NATS server error: {}", LogSafe.text(error));
         }
 
         @Override
         public void exceptionOccurred(Connection source, Exception exception) {
             last = exception;
-            log.debug("NATS client: {}", exception.toString());
+            log.debug("NATS client: {}", LogSafe.text(exception));
         }
 
         /**

@@ -4,6 +4,7 @@ import com.typesafe.config.Config;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import org.msight.api.LogSafe;
 import org.msight.api.PemTls;
 import org.msight.api.Secrets;
 import org.msight.api.Setting;
@@ -80,12 +81,18 @@ record NatsSettings(List<String> servers, String username, String password, Stri
      * server is away fails at once and counts as lost, as MSight's would), and a bounded queue of
      * messages to write that discards, never blocks, when full.
      *
-     * @throws IllegalArgumentException when the TLS files cannot be used
+     * @throws IllegalArgumentException naming the key, for a server URL the client cannot read or
+     *     TLS files it cannot use
      */
     Options.Builder options() {
-        Options.Builder options = new Options.Builder()
-                .servers(servers.toArray(String[]::new))
-                .connectionTimeout(connectTimeout)
+        Options.Builder options = new Options.Builder();
+        try {
+            options.servers(servers.toArray(String[]::new));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("servers: not a server URL such as nats://host:4222 ("
+                    + LogSafe.text(e.getMessage()) + ")");
+        }
+        options.connectionTimeout(connectTimeout)
                 .reconnectWait(reconnectWait)
                 .maxReconnects(-1)
                 .reconnectBufferSize(0)

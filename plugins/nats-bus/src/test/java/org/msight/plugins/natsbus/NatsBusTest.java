@@ -319,4 +319,34 @@ class NatsBusTest {
         });
         assertThat(resumed).as("what was acknowledged is not delivered again").doesNotContain(1L, 2L, 3L, 4L, 5L);
     }
+
+    /**
+     * A durable consumer deleted on the server (by an operator, or with its stream) would leave the
+     * subscriber with nothing to fetch: it is an outage, logged once with the server's reason, and
+     * the consumer (and stream) are created again, as at start.
+     */
+    @Test
+    void withJetStreamADeletedConsumerOrStreamIsAnOutageAndIsSubscribedAgain() throws Exception {
+        server = server(new NatsTestServer(true).start());
+        NatsBus publisher = bus(context("jetstream.enabled = true"));
+        publisher.start();
+        TestBusContext context = context("jetstream.enabled = true");
+        Inbox inbox = subscriber("uploader", "uploaders", context);
+        publishUntilReceived(publisher, inbox);
+        String stream = JetStreamTopics.streamOf(TOPIC);
+        try (Connection admin = Nats.connect(server.url())) {
+            admin.jetStreamManagement().deleteConsumer(stream, "uploaders");
+            await().atMost(Waits.GENEROUS).until(() -> context.count("reconnects") == 1);
+            publishUntilReceived(publisher, inbox);
+            admin.jetStreamManagement().deleteStream(stream);
+            await().atMost(Waits.GENEROUS).until(() -> context.count("reconnects") == 2);
+            publishUntilReceived(publisher, inbox);
+        }
+        assertThat(context.log().messages(Level.WARN)).hasSize(2).allSatisfy(warning -> assertThat(warning)
+                .startsWith("JetStream consumer 'uploaders' of topic 'rtsp_topic' fails (")
+                .contains("Consumer Deleted").endsWith("subscribed again, as at start; retrying"));
+        assertThat(context.log().messages(Level.INFO)).filteredOn(m -> m.contains("works again")).hasSize(2)
+                .allMatch(m -> m.matches("JetStream consumer 'uploaders' of topic 'rtsp_topic' works again after"
+                        + " [0-9.]+ s"));
+    }
 }

@@ -1,0 +1,20 @@
+package org.msight.plugins.kafkabus;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.apache.kafka.common.KafkaException;
+import org.junit.jupiter.api.Test;
+import org.msight.testkit.TestBusContext;
+
+class FailuresTest {
+
+    /** A broker's or client's message can neither forge a log line nor send escape sequences to a terminal. */
+    @Test
+    void aFailureIsOneEscapedLine() {
+        KafkaSettings settings = KafkaSettings.from(TestBusContext.of("kafka", "").config());
+        KafkaException failure = new KafkaException("refused\r\u001b[2Jforged\nsecond line");
+        assertThat(Failures.describe(settings, failure)).endsWith("KafkaException: refused\\r\\u001b[2Jforged");
+        assertThat(Failures.rootCause(new KafkaException("Failed to construct kafka producer", failure)))
+                .isEqualTo("refused\\r\\u001b[2Jforged");
+    }
+}

@@ -1,0 +1,57 @@
+package org.msight.plugins.natsbus;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.msight.runtime.cli.MsightRun;
+
+/**
+ * {@code msight-run --check} on nats settings the client cannot use: one line naming the file,
+ * line and key, exit code 2, no stack trace and no password, before anything connects.
+ */
+class NatsCheckTest {
+
+    @TempDir
+    Path dir;
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "tls { enabled = yes, ca-cert-file = MISSING } | 3: msight.nats.tls: MISSING: no such file",
+        "tls { enabled = yes, cert-file = DIR, key-file = DIR } | 3: msight.nats.tls: DIR: ",
+        "servers = \"['nats://alice:s3cret@h:4222'\" | 3: msight.nats.servers: unbalanced brackets in server list"
+                + " \"['nats://***@h:4222'\"",
+        "servers = \"nats://alice:s3cret@h:4222:x\" | 3: msight.nats.servers: not a server URL such as"
+                + " nats://host:4222 (java.net.URISyntaxException: Unable to parse URI string.: nats://***@h:4222:x)",
+    })
+    void settingsTheClientCannotUseAreOneLineAtTheirKey(String settings, String problem) throws Exception {
+        Path file = dir.resolve("p.conf");
+        String block = settings.replace("MISSING", dir.resolve("missing.pem").toString())
+                .replace("DIR", dir.toString());
+        Files.writeString(file, "msight {\n  bus = nats\n  nats { " + block + " }\n}\n"
+                + "nodes { out { type = test-topic-listener, subscribe-topic = t, listener = none } }\n");
+        PrintStream out = System.out;
+        PrintStream err = System.err;
+        ByteArrayOutputStream printed = new ByteArrayOutputStream();
+        int exitCode;
+        try {
+            System.setOut(new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+            System.setErr(new PrintStream(printed, true, StandardCharsets.UTF_8));
+            exitCode = MsightRun.commandLine(new MsightRun()).execute("--check", file.toString());
+        } finally {
+            System.setOut(out);
+            System.setErr(err);
+        }
+        String expected = "error: " + file + ":" + problem.replace("MISSING", dir.resolve("missing.pem").toString())
+                .replace("DIR", dir.toString());
+        assertThat(exitCode).as(printed.toString(StandardCharsets.UTF_8)).isEqualTo(2);
+        assertThat(printed.toString(StandardCharsets.UTF_8)).startsWith(expected).doesNotContain("s3cret")
+                .doesNotContain("\tat ").hasLineCount(1);
+    }
+}
