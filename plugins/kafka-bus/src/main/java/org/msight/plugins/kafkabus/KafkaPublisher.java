@@ -147,7 +147,10 @@ final class KafkaPublisher implements AutoCloseable {
         }
     }
 
-    /** Sends what waits in the producer, at most {@code timeout}, then closes; what is left is lost. */
+    /**
+     * Sends what waits in the producer, at most {@code timeout}, then closes; what is left is
+     * lost, and what never reached the producer is counted as lost, with a line.
+     */
     void close(Duration timeout) {
         Producer<byte[], byte[]> current = producer;
         producer = null;
@@ -157,6 +160,13 @@ final class KafkaPublisher implements AutoCloseable {
                 sender.join(timeout.toMillis());
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
+            }
+            int unsent = queue.size();
+            queue.clear();
+            if (unsent > 0) {
+                lost.increment(unsent);
+                log.warn("{} message(s) still queued for the Kafka producer at close were not sent (counted as lost)",
+                        unsent);
             }
             current.close(timeout);
         }
