@@ -3,7 +3,7 @@ package org.msight.api;
 /**
  * Makes values that come from messages ({@code data_type}, {@code sensor_name}, any field, a
  * payload quoted in an error message) fit to be logged: a value can neither forge a log line nor
- * make one huge, nor show the user info of a URL. Use it wherever such a value, or an error
+ * show the user info of a URL, nor (through {@link #text}) make one huge. Use it wherever such a value, or an error
  * message that may quote one, reaches a log or an exception message.
  */
 public final class LogSafe {
@@ -25,13 +25,27 @@ public final class LogSafe {
      * @param value any value; {@code null} gives {@code "null"}
      */
     public static String text(Object value) {
+        return escaped(value, MAX_LENGTH);
+    }
+
+    /**
+     * {@code value} as {@link #text} makes it, but whole: for long diagnostics of a library
+     * (FFmpeg's) that may quote what a camera or server sent, where every part may matter.
+     *
+     * @param value any value; {@code null} gives {@code "null"}
+     */
+    public static String whole(Object value) {
+        return escaped(value, Integer.MAX_VALUE);
+    }
+
+    private static String escaped(Object value, int maxLength) {
         String text = Secrets.redactUrl(String.valueOf(value));
-        if (text.length() <= MAX_LENGTH && text.codePoints().noneMatch(LogSafe::isUnsafe)) {
+        if (text.length() <= maxLength && text.codePoints().noneMatch(LogSafe::isUnsafe)) {
             return text;
         }
-        StringBuilder out = new StringBuilder(MAX_LENGTH + 32);
+        StringBuilder out = new StringBuilder(Math.min(text.length(), maxLength) + 32);
         for (int i = 0; i < text.length(); ) {
-            if (out.length() >= MAX_LENGTH) {
+            if (out.length() >= maxLength) {
                 return out.append("... (").append(text.length()).append(" chars)").toString();
             }
             int codePoint = text.codePointAt(i);

@@ -55,4 +55,12 @@ class LogSafeTest {
         String kept = safe.substring(0, safe.indexOf("..."));
         assertThat(kept.codePoints()).allMatch(codePoint -> codePoint == "🎥".codePointAt(0));
     }
+
+    @Test
+    void wholeEscapesAndMasksAsTextDoesButNeverCuts() {
+        String diagnostic = "SDP: s=" + "x".repeat(2 * LogSafe.MAX_LENGTH) + "\nERROR :: forged rtsp://u:pw@cam/live";
+        assertThat(LogSafe.whole(diagnostic))
+                .isEqualTo("SDP: s=" + "x".repeat(2 * LogSafe.MAX_LENGTH) + "\\nERROR :: forged rtsp://***@cam/live");
+        assertThat(LogSafe.whole(null)).isEqualTo("null");
+    }
 }

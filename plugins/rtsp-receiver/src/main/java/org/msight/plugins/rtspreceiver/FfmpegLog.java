@@ -10,13 +10,15 @@ import static org.bytedeco.ffmpeg.global.avutil.setLogCallback;
 import java.util.regex.Pattern;
 import org.bytedeco.ffmpeg.avutil.LogCallback;
 import org.bytedeco.javacpp.BytePointer;
-import org.msight.api.Secrets;
+import org.msight.api.LogSafe;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Sends FFmpeg's own messages to SLF4J (logger {@code ffmpeg}) instead of stderr, with URL
- * passwords and Authorization header values (RTSP requests dumped at TRACE) redacted. FFmpeg's fatal messages log at ERROR; its errors at WARN, at most
+ * Sends FFmpeg's own messages to SLF4J (logger {@code ffmpeg}) instead of stderr, each one line
+ * as {@link LogSafe#whole} makes it (what they quote of a camera's answers cannot forge a line;
+ * URL passwords masked), with Authorization header values (RTSP requests dumped at TRACE)
+ * masked too. FFmpeg's fatal messages log at ERROR; its errors at WARN, at most
  * {@value #WARNINGS_PER_MINUTE} a minute and a repeated line only once in ten minutes (a camera
  * that is down repeats its connection error on every retry, and the runtime already logs the
  * outage); the rest at DEBUG and TRACE.
@@ -63,7 +65,7 @@ final class FfmpegLog extends LogCallback {
             if (!text.endsWith("\n")) {
                 return;
             }
-            line = redacted(partialLine.toString().strip());
+            line = loggable(partialLine.toString().strip());
             partialLine.setLength(0);
         }
         if (line.isEmpty()) {
@@ -80,9 +82,9 @@ final class FfmpegLog extends LogCallback {
         }
     }
 
-    /** A message safe to log: URL passwords and Authorization header values masked. */
-    static String redacted(String message) {
-        return AUTHORIZATION.matcher(Secrets.redactUrl(message)).replaceAll("$1***");
+    /** A message safe to log: one line, URL passwords and Authorization header values masked. */
+    static String loggable(String message) {
+        return LogSafe.whole(AUTHORIZATION.matcher(message).replaceAll("$1***"));
     }
 
     private synchronized void warnRateLimited(String line) {

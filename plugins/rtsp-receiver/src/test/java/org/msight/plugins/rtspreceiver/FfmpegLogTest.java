@@ -23,4 +23,17 @@ class FfmpegLogTest {
                     .doesNotContain("s3cret", "YWRtaW46czNjcmV0", "6629fae4");
         }
     }
+
+    /** What FFmpeg quotes of a camera's answer (here a reason phrase, an SDP title) cannot forge a line, nor is it cut. */
+    @Test
+    void aCamerasTextIsEscapedIntoOneLineAndKeptWhole() {
+        FfmpegLog.install();
+        String title = "Lobby " + "x".repeat(400);
+        try (LogCapture log = LogCapture.of("ffmpeg")) {
+            av_log(null, AV_LOG_FATAL, "method DESCRIBE failed: 404 Not\u001b[2J\u0007Found\n");
+            av_log(null, AV_LOG_FATAL, "title " + title + "\n2026-12-01 10:00:00,000 - edge-01 - cam - ERROR :: forged\n");
+            assertThat(log.messages()).containsExactly("method DESCRIBE failed: 404 Not\\u001b[2J\\u0007Found",
+                    "title " + title + "\\n2026-12-01 10:00:00,000 - edge-01 - cam - ERROR :: forged");
+        }
+    }
 }
