@@ -25,7 +25,7 @@ import java.util.stream.Stream;
  * free loopback ports, started as its own JVM from the Kafka jars the build resolved (see module
  * {@code msight-testkit-kafka}), so no Kafka class reaches the test's class path. Its log folder
  * is formatted once with a random cluster id; {@link #kill()} and {@link #start()} again keep the
- * data and the ports, to test a broker crash. Topics are created on first use with
+ * data and the ports, to test a broker crash; {@link #freeze()} stops it from answering. Topics are created on first use with
  * {@code num.partitions} partitions (2 unless overridden).
  */
 public final class KafkaTestServer implements AutoCloseable {
@@ -240,6 +240,23 @@ public final class KafkaTestServer implements AutoCloseable {
     /** Stops the broker (SIGTERM, a controlled shutdown) and waits until it has gone; nothing when not running. */
     public synchronized void stop() {
         end(false);
+    }
+
+    /** Freezes the broker (SIGSTOP): connections stay open, nothing is read or answered. */
+    public synchronized void freeze() {
+        ServerProcesses.signal(started(), "STOP");
+    }
+
+    /** Lets a frozen broker go on (SIGCONT). */
+    public synchronized void thaw() {
+        ServerProcesses.signal(started(), "CONT");
+    }
+
+    private Process started() {
+        if (process == null) {
+            throw new IllegalStateException("the Kafka broker on port " + port + " is not running");
+        }
+        return process;
     }
 
     private void end(boolean forcibly) {

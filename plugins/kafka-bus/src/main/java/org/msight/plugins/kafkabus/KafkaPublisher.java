@@ -47,6 +47,8 @@ final class KafkaPublisher implements AutoCloseable {
      */
     private final BlockingQueue<ProducerRecord<byte[], byte[]>> queue = new ArrayBlockingQueue<>(64);
     private Thread sender;
+    /** Set by the sender when closing stopped it with a message in hand, which the producer never took. */
+    private volatile boolean senderDropped;
     private volatile Producer<byte[], byte[]> producer;
     private volatile Metric bufferAvailable;
 
@@ -81,6 +83,7 @@ final class KafkaPublisher implements AutoCloseable {
                 try {
                     producer.send(record, (metadata, failure) -> completed(record.topic(), bytes, failure));
                 } catch (KafkaException | IllegalStateException e) { // closed (or interrupted) meanwhile
+                    senderDropped = true;
                     return;
                 }
             }
@@ -161,7 +164,7 @@ final class KafkaPublisher implements AutoCloseable {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
-            int unsent = queue.size();
+            int unsent = queue.size() + (senderDropped ? 1 : 0);
             queue.clear();
             if (unsent > 0) {
                 lost.increment(unsent);

@@ -14,6 +14,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -267,6 +269,32 @@ class KafkaBusTest {
         assertThat(lenient.publish(topic, message(3, 2_000_000))).isTrue();
         await().atMost(WAIT).until(() -> large.count("too-large") == 1);
         assertThat(large.log().messages(Level.WARN)).singleElement().asString().contains("message.max.bytes");
+    }
+
+    /**
+     * A frozen broker never tells the producer a new topic's partitions, so the bus's sender waits
+     * with the first message in hand and the rest stay queued: closing counts them all as lost.
+     */
+    @Test
+    void messagesTheProducerNeverTookAreCountedAsLostAtCloseWithOneLine() throws Exception {
+        TestBusContext context = context("");
+        Bus bus = bus(context);
+        String topic = topic();
+        CompletableFuture<Void> closing;
+        broker.freeze();
+        try {
+            for (int n = 0; n < 5; n++) {
+                assertThat(bus.publish(topic, message(n, 64))).isTrue();
+            }
+            closing = CompletableFuture.runAsync(bus::close);
+            await().atMost(WAIT).until(() -> context.count("lost") > 0);
+        } finally {
+            broker.thaw(); // the producer's close then ends at once instead of waiting out its timeout
+        }
+        closing.get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+        assertThat(context.count("lost")).isEqualTo(5);
+        assertThat(context.log().messages(Level.WARN)).singleElement().asString()
+                .isEqualTo("5 message(s) still queued for the Kafka producer at close were not sent (counted as lost)");
     }
 
     @Test
