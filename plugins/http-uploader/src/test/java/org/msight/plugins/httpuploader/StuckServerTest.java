@@ -24,7 +24,8 @@ import org.slf4j.event.Level;
 
 /**
  * Servers that never let an upload finish, on raw loopback sockets: one that drips its answer a
- * byte a second, one that stops in the middle of its answer, one that asks to come back later.
+ * byte a second, one that stops in the middle of its answer, one that never answers, one that
+ * asks to come back later.
  * Each attempt has a deadline for the whole exchange: a stuck one is aborted, counted, logged
  * once, retried and given up like any failure, and uploads flow again once the server is healthy.
  */
@@ -71,6 +72,19 @@ class StuckServerTest {
         assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThanOrEqualTo(Duration.ofSeconds(1));
     }
 
+    /** Closing asks the client to stop, which waits for the exchange under way: 1 s at most, said in a line. */
+    @Test
+    void aCloseWhileTheServerKeepsAnUploadUnansweredIsOneLineAfterASecond() throws Exception {
+        server.behaviour.set(Behaviour.SILENT);
+        open("attempt-timeout = 60s");
+        uploader.put(Frames.next("cam"));
+        Awaitility.await().atMost(LIMIT).until(() -> server.requests.get() == 1);
+
+        uploader.close();
+        assertThat(log.messages(Level.WARN))
+                .containsExactly("the HTTP client's I/O thread did not stop within 1 s; closing it anyway");
+    }
+
     private void stuckAttemptsAreGivenUpThenUploadsFlow() throws Exception {
         TestNodeContext context = open("retries = 1, attempt-timeout = 1500ms, retry-backoff { initial = 10ms, max = 20ms }");
 
@@ -100,7 +114,7 @@ class StuckServerTest {
         return context;
     }
 
-    private enum Behaviour { DRIP, UNFINISHED, RETRY_AFTER_1S, HEALTHY }
+    private enum Behaviour { DRIP, UNFINISHED, SILENT, RETRY_AFTER_1S, HEALTHY }
 
     /** An HTTP/1.1 server on a raw socket that reads each request whole, then answers as told. */
     private static final class RawServer implements AutoCloseable {
@@ -149,6 +163,10 @@ class StuckServerTest {
                         case UNFINISHED -> {
                             out.write("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n{\"status\"".getBytes(StandardCharsets.US_ASCII));
                             out.flush();
+                            in.read(); // until the client gives up and closes
+                            return;
+                        }
+                        case SILENT -> {
                             in.read(); // until the client gives up and closes
                             return;
                         }

@@ -206,7 +206,12 @@ final class RedisSubscriber implements AutoCloseable {
         return topic.getBytes(StandardCharsets.UTF_8);
     }
 
-    /** Stops the thread: closing the connection ends its blocking read. */
+    /**
+     * Stops the thread: closing the connection ends its blocking read. What that cannot cut short
+     * (connecting, PING and INFO on a new connection) ends within the connect timeout and two
+     * socket timeouts, so closing waits that long; a thread still running then (stuck in a
+     * receiver) is logged and left behind.
+     */
     @Override
     public void close() {
         Thread running;
@@ -227,10 +232,12 @@ final class RedisSubscriber implements AutoCloseable {
                 // closing anyway
             }
         }
+        Duration wait = settings.connectTimeout().plus(settings.socketTimeout().multipliedBy(2));
         try {
-            running.join(TimeUnit.SECONDS.toMillis(5));
+            running.join(wait.toMillis());
             if (running.isAlive()) {
-                LOG.warn("Redis subscriber thread {} did not stop within 5 s of closing; left behind", running.getName());
+                LOG.warn("Redis subscriber thread {} did not stop within {} ms of closing (connect-timeout and twice"
+                        + " socket-timeout); left behind", running.getName(), wait.toMillis());
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -16,6 +16,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -226,6 +227,58 @@ class RedisBusTest {
         publishUntilReceived(publisher, inbox, image(13));
         assertThat(proxy.connections()).isEqualTo(connected + 1);
         assertThat(log.messages()).contains("Redis subscriber failed; reconnecting");
+    }
+
+    /**
+     * Closing waits as long as the subscriber thread's connection attempts may take (connect
+     * timeout and two socket timeouts, 750 ms here), not for a thread stuck beyond them: here in
+     * a receiver that breaks its promise not to block, unmoved by interrupts.
+     */
+    @Test
+    void aSubscriberThreadStuckAtCloseIsLoggedAndLeftBehind() throws Exception {
+        server = new RedisTestServer().start();
+        RedisSettings base = settings(server.port(), null);
+        RedisSettings quick = new RedisSettings(base.host(), base.port(), null, 0, null, null, null,
+                Duration.ofMillis(250), Duration.ofMillis(250), base.publishTimeout(), base.backoffInitial(),
+                base.backoffMax(), List.of());
+        CountDownLatch entered = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        publisher = new RedisBus(quick, codec, reconnects);
+        subscriber = new RedisBus(quick, codec, reconnects);
+        subscriber.subscribe(new Subscription(TOPIC, "uploader", Optional.empty(), new Receiver() {
+            @Override
+            public void deliver(Delivery delivery) {
+                entered.countDown();
+                while (release.getCount() > 0) {
+                    try {
+                        release.await();
+                    } catch (InterruptedException e) {
+                        // stuck for good: closing's interrupt changes nothing
+                    }
+                }
+            }
+
+            @Override
+            public int remainingCapacity() {
+                return 1;
+            }
+
+            @Override
+            public void countMalformed() {
+            }
+        }));
+        subscriber.start();
+        publisher.start();
+        awaitSubscribed(quick);
+        await("the receiver to get stuck", () -> publisher.publish(TOPIC, image(14)) && entered.getCount() == 0);
+        try {
+            subscriber.close();
+            assertThat(log.messages()).filteredOn(m -> m.startsWith("Redis subscriber thread ")).singleElement()
+                    .asString().endsWith(" did not stop within 750 ms of closing (connect-timeout and twice"
+                            + " socket-timeout); left behind");
+        } finally {
+            release.countDown();
+        }
     }
 
     @Test
