@@ -1,5 +1,6 @@
 package org.msight.runtime;
 
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
@@ -144,6 +145,10 @@ public final class Pipeline {
         for (String bus : spec.buses().keySet()) {
             io.micrometer.core.instrument.Gauge.builder("msight.bus.connected", buses, b -> b.canCarry(bus) ? 1 : 0)
                     .tag("bus", bus).description("1 while the bus can carry messages").register(meters);
+        }
+        if (registry != null) {
+            FunctionCounter.builder("msight.registry.heartbeat.outages", registry, NodeRegistry::heartbeatOutages)
+                    .description("outages of the node registry's heartbeat that ended").register(meters);
         }
         new JvmMemoryMetrics().bindTo(meters);
         new JvmGcMetrics().bindTo(meters);

@@ -13,10 +13,12 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.msight.api.DaemonThreads;
 import org.msight.api.LogSafe;
+import org.msight.api.OutageLog;
 import org.msight.api.data.Metadata;
 import org.msight.redis.RedisAccessException;
 import org.msight.redis.RedisFailures;
 import org.msight.redis.RedisSettings;
+import org.msight.runtime.node.LongCounter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import redis.clients.jedis.PipelineBase;
@@ -111,7 +113,9 @@ public final class NodeRegistry implements AutoCloseable {
     private final ScheduledExecutorService heartbeatThread;
     private UnifiedJedis redis; // guarded by this; null after a failure until the next use reconnects
     private long lastBeat = System.nanoTime(); // of the last heartbeat that reached Redis
-    private long failingSince = -1; // System.nanoTime() of the first failed heartbeat, -1 when fine
+    private boolean failing; // since a heartbeat failed, until one reaches Redis
+    private final LongCounter heartbeatOutages = new LongCounter();
+    private final OutageLog outage = new OutageLog(LOG, "Heartbeat restored", heartbeatOutages);
     private long lastCheck = System.nanoTime();
 
     private static final class Registered {
@@ -308,6 +312,11 @@ public final class NodeRegistry implements AutoCloseable {
         }
     }
 
+    /** The heartbeat's outages that ended: Redis away, then reached again. */
+    public long heartbeatOutages() {
+        return heartbeatOutages.count();
+    }
+
     /** Stops the heartbeat and removes the entries of nodes still registered. */
     @Override
     public void close() {
@@ -339,19 +348,15 @@ public final class NodeRegistry implements AutoCloseable {
             pipeline.sync();
             writes.forEach((node, written) -> node.lost = !Long.valueOf(1).equals(written.get()));
             lastBeat = System.nanoTime();
-            if (failingSince >= 0) {
-                LOG.info("Heartbeat restored after {} s",
-                        String.format(Locale.ROOT, "%.1f", (lastBeat - failingSince) / 1e9));
-                failingSince = -1;
+            outage.up();
+            if (failing) {
+                failing = false;
                 registered.values().forEach(node -> node.inError = node.lost && node.inError);
             }
         } catch (RuntimeException e) {
             dropConnection();
-            if (failingSince < 0) {
-                failingSince = System.nanoTime();
-                LOG.warn("Heartbeat failed: {}; retrying every {} s", RedisFailures.describe(settings, e),
-                        seconds(heartbeat.updateInterval()));
-            }
+            failing = true;
+            outage.down("Heartbeat failed: " + RedisFailures.describe(settings, e));
         }
         check();
     }
@@ -363,7 +368,7 @@ public final class NodeRegistry implements AutoCloseable {
             return;
         }
         lastCheck = now;
-        boolean stale = heartbeat.checksStaleness() && failingSince >= 0
+        boolean stale = heartbeat.checksStaleness() && failing
                 && now - lastBeat > heartbeat.tolerance().toNanos();
         for (Registered node : registered.values()) {
             if (node.inError) {

@@ -235,6 +235,9 @@ class NodeRegistryTest {
                     .anyMatch(m -> m.matches("Heartbeat restored after [0-9]+\\.[0-9] s")));
         });
         assertThat(errors).isEmpty();
+        assertThat(registry.heartbeatOutages()).isEqualTo(1);
+        assertThat(log.messages()).filteredOn(m -> m.startsWith("Heartbeat failed: ")).singleElement().asString()
+                .endsWith("; retrying");
     }
 
     @Test
