@@ -82,9 +82,12 @@ final class KafkaPublisher implements AutoCloseable {
                 int bytes = record.value().length;
                 try {
                     producer.send(record, (metadata, failure) -> completed(record.topic(), bytes, failure));
-                } catch (KafkaException | IllegalStateException e) { // closed (or interrupted) meanwhile
-                    senderDropped = true;
-                    return;
+                } catch (KafkaException | IllegalStateException e) {
+                    if (this.producer == null) { // closed (or interrupted) meanwhile
+                        senderDropped = true;
+                        return;
+                    }
+                    completed(record.topic(), bytes, e); // refused by the producer itself: lost, and the sender goes on
                 }
             }
         } catch (InterruptedException e) {
