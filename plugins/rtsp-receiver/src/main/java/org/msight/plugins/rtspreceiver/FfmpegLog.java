@@ -27,6 +27,8 @@ final class FfmpegLog extends LogCallback {
 
     private static final Logger LOG = LoggerFactory.getLogger("ffmpeg");
     private static final int WARNINGS_PER_MINUTE = 10;
+    /** A message FFmpeg never ends with a newline is logged once it is this long, not kept growing. */
+    private static final int MAX_MESSAGE_CHARS = 16_384;
     private static final long MINUTE_NANOS = 60_000_000_000L;
     private static final long REPEAT_NANOS = 10 * MINUTE_NANOS;
     /** The address in FFmpeg's "[tcp @ 0x55d0c0]" prefix, which differs between tries. */
@@ -62,7 +64,7 @@ final class FfmpegLog extends LogCallback {
         String line;
         synchronized (this) {
             partialLine.append(text);
-            if (!text.endsWith("\n")) {
+            if (!text.endsWith("\n") && partialLine.length() < MAX_MESSAGE_CHARS) {
                 return;
             }
             line = loggable(partialLine.toString().strip());

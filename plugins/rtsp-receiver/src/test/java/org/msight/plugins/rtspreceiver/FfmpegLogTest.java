@@ -36,4 +36,20 @@ class FfmpegLogTest {
                     "title " + title + "\\n2026-12-01 10:00:00,000 - edge-01 - cam - ERROR :: forged");
         }
     }
+
+    /** A message that never ends is logged in parts, not kept growing in memory. */
+    @Test
+    void aMessageWithoutAnEndIsLoggedOnceItIsLong() {
+        FfmpegLog.install();
+        String part = "y".repeat(1000);
+        try (LogCapture log = LogCapture.of("ffmpeg")) {
+            for (int i = 0; i < 20; i++) {
+                av_log(null, AV_LOG_FATAL, part);
+            }
+            assertThat(log.messages()).singleElement().asString().hasSizeBetween(16_384, 17_384);
+            av_log(null, AV_LOG_FATAL, "end\n");
+            assertThat(log.messages()).hasSize(2);
+            assertThat(String.join("", log.messages())).isEqualTo("y".repeat(20_000) + "end");
+        }
+    }
 }
