@@ -1,7 +1,6 @@
 package org.msight.testkit;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -37,16 +36,12 @@ final class ServerProcesses {
 
     /** Sends {@code signal} ({@code STOP}, {@code CONT}) to {@code process}. */
     static void signal(Process process, String signal) {
-        try {
-            String kill = Tools.require("kill", "procps").toString();
-            int exit = new ProcessBuilder(kill, "-" + signal, Long.toString(process.pid())).start().waitFor();
-            if (exit != 0) {
-                throw new IllegalStateException("kill -" + signal + " failed with code " + exit);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+        String kill = Tools.require("kill", "procps").toString();
+        Tools.Output sent = Tools.run(new ProcessBuilder(kill, "-" + signal, Long.toString(process.pid()))
+                .redirectErrorStream(true), Waits.GENEROUS);
+        if (sent.exitCode() != 0) {
+            throw new IllegalStateException("kill -" + signal + " failed with code " + sent.exitCode() + ": "
+                    + sent.text());
         }
     }
 
