@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -42,12 +41,10 @@ class Arm64QuickstartIT {
     static void prepare() throws Exception {
         Tools.require("qemu-aarch64-static", "qemu-user-static");
         Tools.require("debootstrap", "debootstrap");
-        Process made = new ProcessBuilder(Path.of(System.getProperty("msight.scripts"), "arm64-root").toString())
-                .redirectError(ProcessBuilder.Redirect.INHERIT).start();
-        String printed = new String(made.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
-        assertThat(made.waitFor(20, TimeUnit.MINUTES)).as("scripts/arm64-root finished").isTrue();
-        assertThat(made.exitValue()).as("scripts/arm64-root").isZero();
-        root = Path.of(printed);
+        Tools.Output made = Tools.run(new ProcessBuilder(Path.of(System.getProperty("msight.scripts"), "arm64-root")
+                .toString()).redirectError(ProcessBuilder.Redirect.INHERIT), Duration.ofMinutes(20));
+        assertThat(made.exitCode()).as("scripts/arm64-root").isZero();
+        root = Path.of(made.text().trim());
         Path archive = Path.of(System.getProperty("msight.dist.archives"), "msight-linux-arm64.tar.gz");
         Process untar = new ProcessBuilder("tar", "xzf", archive.toString(), "-C", shared.toString()).inheritIO().start();
         assertThat(untar.waitFor(2, TimeUnit.MINUTES)).isTrue();
@@ -98,8 +95,11 @@ class Arm64QuickstartIT {
         Files.writeString(java, "#!/bin/sh\nexec qemu-aarch64-static -L '" + root + "' '" + root.resolve(JAVA)
                 + "' \"$@\"\n");
         Files.setPosixFilePermissions(java, PosixFilePermissions.fromString("rwxr-xr-x"));
-        List<String> line = List.of(distribution.resolve("bin/msight-run").toString(),
-                distribution.resolve("configs/quickstart.conf").toString());
+        Path conf = Files.writeString(dir.resolve("quickstart.conf"), """
+                include file("%s")
+                msight.http.enabled = false
+                """.formatted(distribution.resolve("configs/quickstart.conf")));
+        List<String> line = List.of(distribution.resolve("bin/msight-run").toString(), conf.toString());
         Path log = dir.resolve("quickstart.log");
         ProcessBuilder builder = new ProcessBuilder(line).redirectErrorStream(true).redirectOutput(log.toFile())
                 .directory(dir.toFile());

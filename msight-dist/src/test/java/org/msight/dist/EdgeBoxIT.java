@@ -7,23 +7,25 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.msight.testkit.FreePorts;
 import org.msight.testkit.Tools;
+import org.msight.testkit.Waits;
 
 /** The distribution installed as on an edge box: symlinked commands, the systemd unit, the HTTP endpoint. */
 class EdgeBoxIT {
 
-    private static final Duration LIMIT = Duration.ofSeconds(30);
+    private static final Duration LIMIT = Waits.GENEROUS;
+    private static final Pattern ENDPOINT = Pattern.compile("HTTP endpoint on (http://127\\.0\\.0\\.1:\\d+)/");
 
     @TempDir
     Path dir;
@@ -32,11 +34,10 @@ class EdgeBoxIT {
     void aCommandLinkedFromAnotherFolderRuns() throws Exception {
         Path bin = Files.createDirectories(dir.resolve("usr-local-bin"));
         Path link = Files.createSymbolicLink(bin.resolve("msight-run"), Distribution.home().resolve("bin/msight-run"));
-        Process process = new ProcessBuilder(link.toString(), "--version").redirectErrorStream(true).start();
-        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(process.waitFor(30, TimeUnit.SECONDS)).isTrue();
-        assertThat(process.exitValue()).as(output).isZero();
-        assertThat(output).startsWith("MSight runtime");
+        Tools.Output version = Tools.run(new ProcessBuilder(link.toString(), "--version").redirectErrorStream(true),
+                LIMIT);
+        assertThat(version.exitCode()).as(version.text()).isZero();
+        assertThat(version.text()).startsWith("MSight runtime");
     }
 
     @Test
@@ -56,13 +57,11 @@ class EdgeBoxIT {
                 "local-fs.target", "swap.target", "shutdown.target", "umount.target")) {
             Files.copy(Path.of("/usr/lib/systemd/system", target), systemUnits.resolve(target));
         }
-        Process verify = new ProcessBuilder(analyze.toString(), "verify", "--root=" + root, "msight@camera.service")
-                .redirectErrorStream(true).start();
-        String output = new String(verify.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(verify.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        Tools.Output verify = Tools.run(new ProcessBuilder(analyze.toString(), "verify", "--root=" + root,
+                "msight@camera.service").redirectErrorStream(true), LIMIT);
         // verify exits 0 on unknown keys and bad values too, and prints them: nothing must be printed
-        assertThat(output).isEmpty();
-        assertThat(verify.exitValue()).isZero();
+        assertThat(verify.text()).isEmpty();
+        assertThat(verify.exitCode()).isZero();
         assertThat(Files.readString(units.resolve("msight@.service")))
                 .contains("ExecStart=/opt/msight/bin/msight-run /etc/msight/%i.conf", "User=msight",
                         "Restart=on-failure");
@@ -70,22 +69,23 @@ class EdgeBoxIT {
 
     @Test
     void theQuickstartServesMetricsHealthReadinessAndAPreview() throws Exception {
-        int port = FreePorts.next();
         Path conf = Files.writeString(dir.resolve("quickstart-http.conf"), """
                 include file("%s")
-                msight.http.port = %d
-                """.formatted(Distribution.home().resolve("configs/quickstart.conf"), port));
+                msight.http.port = 0
+                """.formatted(Distribution.home().resolve("configs/quickstart.conf")));
         HttpClient client = HttpClient.newHttpClient();
-        String base = "http://127.0.0.1:" + port;
         try (RunningCommand run = Distribution.start(dir.resolve("run.log"), Map.of(), "msight-run", conf.toString())) {
-            run.awaitOutput("HTTP endpoint on http://127.0.0.1:" + port + "/", LIMIT);
+            run.awaitOutput("HTTP endpoint on http://127.0.0.1:", LIMIT);
+            Matcher endpoint = ENDPOINT.matcher(run.output());
+            assertThat(endpoint.find()).as(run.output()).isTrue();
+            String base = endpoint.group(1);
             await().atMost(LIMIT).until(() -> get(client, base + "/ready").statusCode() == 200);
             assertThat(get(client, base + "/health").statusCode()).isEqualTo(200);
             assertThat(get(client, base + "/metrics").body()).contains("msight_node_out_total{node=\"camera\"}",
                     "msight_node_in_total{node=\"dumper\"}", "jvm_memory_used_bytes");
             assertThat(get(client, base + "/nodes").body()).contains("\"name\":\"camera\"", "\"state\":\"RUNNING\"");
             HttpResponse<byte[]> jpeg = client.send(HttpRequest.newBuilder(URI.create(base
-                    + "/topics/camera-images/latest.jpg")).build(), HttpResponse.BodyHandlers.ofByteArray());
+                    + "/topics/camera-images/latest.jpg")).timeout(LIMIT).build(), HttpResponse.BodyHandlers.ofByteArray());
             assertThat(jpeg.statusCode()).isEqualTo(200);
             assertThat(javax.imageio.ImageIO.read(new java.io.ByteArrayInputStream(jpeg.body())).getWidth())
                     .isEqualTo(1280);
@@ -135,7 +135,7 @@ class EdgeBoxIT {
     }
 
     private static HttpResponse<String> get(HttpClient client, String url) throws Exception {
-        return client.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10)).build(),
+        return client.send(HttpRequest.newBuilder(URI.create(url)).timeout(LIMIT).build(),
                 HttpResponse.BodyHandlers.ofString());
     }
 }

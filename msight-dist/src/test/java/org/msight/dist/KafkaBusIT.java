@@ -207,11 +207,11 @@ class KafkaBusIT {
         String kafkaBlock = "msight.kafka { servers = \"" + kafka.bootstrapServers() + "\", buffer-size = 1MiB,"
                 + " delivery-timeout = 5s }\n";
         Path receiverFile = Files.writeString(dir.resolve("receiver.conf"), kafkaBlock + """
-                msight { bus = kafka, registry.enabled = false }
+                msight { bus = kafka, registry.enabled = false, http.enabled = false }
                 nodes.rtsp_node { type = rtsp-receiver, url = "%s", sensor-name = rtsp_sensor, publish-topic = %s }
                 """.formatted(camera.url(), topic));
         Path uploaderFile = Files.writeString(dir.resolve("uploader.conf"), kafkaBlock + """
-                msight { bus = kafka, registry.enabled = false }
+                msight { bus = kafka, registry.enabled = false, http.enabled = false }
                 nodes.uploader { type = http-uploader, subscribe-topic = %s, url = "%s", retries = 0 }
                 """.formatted(topic, server.url()));
         try (RunningCommand http = Distribution.start(dir.resolve("uploader.log"), env(), "msight-run",

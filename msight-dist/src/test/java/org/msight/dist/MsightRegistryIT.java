@@ -118,7 +118,8 @@ class MsightRegistryIT {
     @Test
     void aKilledNodeShowsAsStaleAndItsNameIsTakenOverOnlyOnceItIsStale() throws Exception {
         Path pipeline = Files.writeString(dir.resolve("uploader.conf"), """
-                msight { bus = redis, registry.heartbeat { update-interval = 500ms, stale-after = 2s } }
+                msight { bus = redis, http.enabled = false
+                         registry.heartbeat { update-interval = 500ms, stale-after = 2s } }
                 nodes.up { type = http-uploader, subscribe-topic = rtsp_topic, url = "%s" }
                 """.formatted(server.url()));
         try (RunningCommand first = Distribution.start(dir.resolve("first.log"), env(), "msight-run",

@@ -149,7 +149,7 @@ class MsightTutorialIT {
         withPassword.put("MSIGHT_REDIS_MESSAGE_BROKER_PASSWORD", "s3cret-pw");
         // the uploader as one node of a pipeline file: msight-run shares the Redis with the launcher
         Path uploaderFile = java.nio.file.Files.writeString(dir.resolve("uploader.conf"), """
-                msight.bus = redis
+                msight { bus = redis, http.enabled = false }
                 nodes.http_uploader_node { type = http-uploader, subscribe-topic = rtsp_topic, gap = 9, url = "%s" }
                 """.formatted(server.url()));
         try (RunningCommand rtsp = Distribution.start(dir.resolve("rtsp.log"), withPassword, "msight_launch_rtsp",

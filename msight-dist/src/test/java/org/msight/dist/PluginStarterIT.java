@@ -6,16 +6,18 @@ import static org.awaitility.Awaitility.await;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.msight.testkit.Tools;
+import org.msight.testkit.Waits;
 
 /**
  * The plugin starter, built exactly as README.md's "Writing a plugin" says (its command lines are
@@ -46,24 +48,24 @@ class PluginStarterIT {
         Files.createDirectories(plugin.resolve(".mvn"));
         Files.writeString(plugin.resolve(".mvn/maven.config"), "-o -B -Dmaven.repo.local=" + repository + "\n");
 
-        Path buildLog = work.resolve("build.log");
-        Process process = new ProcessBuilder("bash", "-euo", "pipefail", "-c", build).directory(plugin.toFile())
-                .redirectErrorStream(true).redirectOutput(buildLog.toFile()).start();
-        assertThat(process.waitFor(5, TimeUnit.MINUTES)).as("the build ends").isTrue();
-        String output = Files.readString(buildLog);
-        assertThat(process.exitValue()).as(output).isZero();
+        Tools.Output built = Tools.run(new ProcessBuilder("bash", "-euo", "pipefail", "-c", build)
+                .directory(plugin.toFile()).redirectErrorStream(true), Duration.ofMinutes(5));
+        String output = built.text();
+        assertThat(built.exitCode()).as(output).isZero();
         assertThat(output).contains("line-file (sink): appends one line per message to a file: sensor, frame id,"
                 + " data type", "plugin: target/plugin/msight-line-file-sink-1.0.0.jar, version 1.0.0", "  file    string, required\n");
         assertThat(repository.resolve("org/msight/msight-api")).isDirectory();
         assertThat(Files.isSymbolicLink(repository.resolve("org/msight"))).isFalse();
 
         Path lines = plugin.resolve("lines.txt");
+        // the run line as the README has it, without the HTTP endpoint on the default port another process may hold
+        Files.writeString(plugin.resolve("pipeline.conf"), "\nmsight.http.enabled = false\n", StandardOpenOption.APPEND);
         try (RunningCommand running = Distribution.start(plugin.resolve("run.log"), Map.of(), "msight-run",
                 run.subList(1, run.size()).toArray(String[]::new))) {
-            await().atMost(Duration.ofSeconds(60)).failFast("no lines", () -> running.output().contains("error:"))
+            await().atMost(Waits.GENEROUS).failFast("no lines", () -> running.output().contains("error:"))
                     .until(() -> Files.exists(lines) && Files.readAllLines(lines).size() >= 3);
             assertThat(Files.readAllLines(lines)).allMatch(l -> l.matches("camera \\d+ msight_core.data.image.ImageData"));
-            assertThat(running.terminate(Duration.ofSeconds(20))).as(running.output()).isZero();
+            assertThat(running.terminate(Waits.GENEROUS)).as(running.output()).isZero();
         }
     }
 

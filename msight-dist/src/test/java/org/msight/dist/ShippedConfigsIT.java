@@ -45,8 +45,11 @@ class ShippedConfigsIT {
 
     @Test
     void theQuickstartFillsItsFolderWithCameraImages() throws Exception {
-        try (RunningCommand run = Distribution.start(dir.resolve("run.log"), Map.of(), "msight-run",
-                config("quickstart.conf").toString())) {
+        Path conf = Files.writeString(dir.resolve("quickstart.conf"), """
+                include file("%s")
+                msight.http.enabled = false
+                """.formatted(config("quickstart.conf")));
+        try (RunningCommand run = Distribution.start(dir.resolve("run.log"), Map.of(), "msight-run", conf.toString())) {
             Path folder = dir.resolve("quickstart-images");
             await().atMost(LIMIT).until(() -> Distribution.files(folder, ".jpg").size() >= 3);
             BufferedImage image = ImageIO.read(Distribution.files(folder, ".jpg").get(0).toFile());
@@ -62,6 +65,7 @@ class ShippedConfigsIT {
         Path conf = Files.writeString(dir.resolve("counted.conf"), """
                 include file("%s")
                 msight.drain-timeout = 20s
+                msight.http.enabled = false
                 nodes.http_uploader_node.queue-capacity = 1000
                 nodes.every_frame {
                   type = image-dumper

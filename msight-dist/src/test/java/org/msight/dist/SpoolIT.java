@@ -34,6 +34,7 @@ class SpoolIT {
         return Files.writeString(dir.resolve("spool.conf"), """
                 msight.stats-interval = 1s
                 msight.drain-timeout = 20s
+                msight.http.enabled = false
                 nodes {
                   camera {
                     type = rtsp-receiver
@@ -144,7 +145,7 @@ class SpoolIT {
             await().atMost(LIMIT).until(() -> first.uploads().size() >= 10);
             first.close();
             await().atMost(LIMIT).until(() -> lastCount(run.output(), "spooled") >= 100);
-            new ProcessBuilder("kill", "-KILL", Long.toString(run.pid())).start().waitFor();
+            run.kill(LIMIT);
             restartedAt = System.currentTimeMillis() / 1e3;
         }
         try (UploadServer back = new UploadServer(port); RunningCommand restarted = run("restarted.log", back, conf)) {

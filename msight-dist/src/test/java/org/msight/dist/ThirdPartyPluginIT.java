@@ -210,7 +210,7 @@ class ThirdPartyPluginIT {
 
     private Path pipeline(String sinkType, String sinkSettings, int count) throws IOException {
         return Files.writeString(dir.resolve("pipeline.conf"), """
-                msight { device-name = it-device, stats-interval = 1s }
+                msight { device-name = it-device, stats-interval = 1s, http.enabled = false }
                 nodes {
                   numbers { type = example-numbers, publish-topic = numbers, count = %d }
                   out { type = %s, subscribe-topic = numbers, queue-capacity = 1000 %s }
@@ -245,7 +245,7 @@ class ThirdPartyPluginIT {
         Path out = dir.resolve("out.txt");
         Path conf = Files.writeString(dir.resolve("pipeline.conf"), """
                 msight { device-name = it-device, bus = example-relay, example-relay.greeting = bonjour
-                         registry.enabled = false }
+                         registry.enabled = false, http.enabled = false }
                 nodes {
                   numbers { type = example-numbers, publish-topic = numbers, count = 20 }
                   out { type = example-file-sink, subscribe-topic = numbers, queue-capacity = 1000, file = "%s" }
@@ -289,7 +289,7 @@ class ThirdPartyPluginIT {
 
     private Path slowSinkPipeline(Path out, String drainTimeout, String delay, int count) throws IOException {
         return Files.writeString(dir.resolve("pipeline.conf"), """
-                msight { device-name = it-device, stats-interval = 1s, drain-timeout = %s }
+                msight { device-name = it-device, stats-interval = 1s, drain-timeout = %s, http.enabled = false }
                 nodes {
                   numbers { type = example-numbers, publish-topic = numbers, count = %d }
                   out { type = example-file-sink, subscribe-topic = numbers, queue-capacity = 1000, file = "%s",

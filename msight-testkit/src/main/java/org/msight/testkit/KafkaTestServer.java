@@ -3,13 +3,12 @@ package org.msight.testkit;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Comparator;
@@ -17,7 +16,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /**
@@ -25,26 +23,23 @@ import java.util.stream.Stream;
  * free loopback ports, started as its own JVM from the Kafka jars the build resolved (see module
  * {@code msight-testkit-kafka}), so no Kafka class reaches the test's class path. Its log folder
  * is formatted once with a random cluster id; {@link #kill()} and {@link #start()} again keep the
- * data and the ports, to test a broker crash; {@link #freeze()} stops it from answering. Topics are created on first use with
- * {@code num.partitions} partitions (2 unless overridden).
+ * data and the ports, to test a broker crash; {@link #freeze()} stops it from answering. Topics
+ * are created on first use with {@code num.partitions} partitions (2 unless overridden).
  */
-public final class KafkaTestServer implements AutoCloseable {
+public final class KafkaTestServer extends LoopbackServer {
 
     /** The class path file {@code msight-testkit-kafka} writes at build time. */
     private static final String CLASSPATH_RESOURCE = "org/msight/testkit/kafka-broker.classpath";
     /** A cold broker JVM starts in 3 to 5 s on an idle 2-core machine; much longer under load. */
-    private static final long START_TIMEOUT_MILLIS = 120_000;
+    private static final Duration START_TIMEOUT = Duration.ofSeconds(120);
     private static final String STARTED = "Kafka Server started";
 
-    private final int port = FreePorts.next();
-    private final int controllerPort = FreePorts.next();
-    /** Listeners besides the broker's own: name and port. */
-    private final Map<String, Integer> listenerPorts = new LinkedHashMap<>();
+    /** Listeners besides the broker's own, in the order of their ports: name and security protocol. */
+    private final Map<String, String> listeners;
+    private final Map<String, String> overrides;
     private final Path dir;
-    private final Path log;
     private final Path properties;
     private final String classpath;
-    private Process process;
 
     /** A broker with the test defaults. */
     public KafkaTestServer() {
@@ -87,18 +82,18 @@ public final class KafkaTestServer implements AutoCloseable {
     }
 
     private KafkaTestServer(Map<String, String> overrides, Map<String, String> listeners) {
+        this(temporaryFolder(), overrides, listeners);
+    }
+
+    /** Ports: the broker's, the controller's, then one for each of {@code listeners}. */
+    private KafkaTestServer(Path dir, Map<String, String> overrides, Map<String, String> listeners) {
+        super("the Kafka broker", dir.resolve("server.log"), true, START_TIMEOUT, 2 + listeners.size());
         this.classpath = brokerClasspath();
-        listeners.keySet().forEach(name -> listenerPorts.put(name, FreePorts.next()));
+        this.dir = dir;
+        this.properties = dir.resolve("server.properties");
+        this.listeners = new LinkedHashMap<>(listeners);
+        this.overrides = Map.copyOf(overrides);
         try {
-            this.dir = Files.createTempDirectory("kafka-test-server-");
-            this.log = dir.resolve("server.log");
-            this.properties = dir.resolve("server.properties");
-            Map<String, String> settings = defaults(listeners);
-            settings.putAll(overrides);
-            StringBuilder text = new StringBuilder();
-            settings.forEach((key, value) -> text.append(key).append('=')
-                    .append(value.replace("\\", "\\\\").replace("\n", "\\n")).append('\n'));
-            Files.writeString(properties, text);
             Files.writeString(dir.resolve("log4j2.properties"), """
                     appender.out.type = Console
                     appender.out.name = out
@@ -114,17 +109,27 @@ public final class KafkaTestServer implements AutoCloseable {
         }
     }
 
+    private static Path temporaryFolder() {
+        try {
+            return Files.createTempDirectory("kafka-test-server-");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     /**
      * Light settings for one test broker: one replica of everything, one partition of the
      * internal topics (the default 50 take seconds to create), small segments, few threads.
      */
-    private Map<String, String> defaults(Map<String, String> protocols) {
-        StringBuilder listeners = new StringBuilder("PLAINTEXT://127.0.0.1:" + port);
+    private Map<String, String> defaults() {
+        int controllerPort = port(1);
+        StringBuilder listeners = new StringBuilder("PLAINTEXT://127.0.0.1:" + port());
         StringBuilder protocolMap = new StringBuilder("PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
-        listenerPorts.forEach((name, listenerPort) -> {
-            listeners.append(',').append(name).append("://127.0.0.1:").append(listenerPort);
-            protocolMap.append(',').append(name).append(':').append(protocols.get(name));
-        });
+        List<String> names = List.copyOf(this.listeners.keySet());
+        for (int i = 0; i < names.size(); i++) {
+            listeners.append(',').append(names.get(i)).append("://127.0.0.1:").append(port(2 + i));
+            protocolMap.append(',').append(names.get(i)).append(':').append(this.listeners.get(names.get(i)));
+        }
         Map<String, String> settings = new LinkedHashMap<>();
         settings.put("process.roles", "broker,controller");
         settings.put("node.id", "1");
@@ -160,36 +165,44 @@ public final class KafkaTestServer implements AutoCloseable {
      * Starts the broker and waits until it serves; again after {@link #kill()} or {@link #stop()},
      * on the same ports and data. The first start formats the log folder.
      */
-    public synchronized KafkaTestServer start() {
-        if (process != null) {
-            throw new IllegalStateException("the Kafka broker already runs on port " + port);
+    public KafkaTestServer start() {
+        launch();
+        return this;
+    }
+
+    /** Writes the broker's properties for its current ports, formats the log folder the first time, and runs it. */
+    @Override
+    List<String> command() {
+        Map<String, String> settings = defaults();
+        settings.putAll(overrides);
+        StringBuilder text = new StringBuilder();
+        settings.forEach((key, value) -> text.append(key).append('=')
+                .append(value.replace("\\", "\\\\").replace("\n", "\\n")).append('\n'));
+        try {
+            Files.writeString(properties, text);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
         if (!Files.isDirectory(dir.resolve("data"))) {
             format();
         }
-        process = java("kafka.Kafka", properties.toString());
-        awaitStarted();
-        return this;
+        return java("kafka.Kafka", properties.toString());
+    }
+
+    /** Started once the broker logged that it started (after its log recovery and the controller's election). */
+    @Override
+    boolean answers(Socket socket) {
+        return logSinceLaunch().contains(STARTED);
     }
 
     /** {@code kafka-storage.sh format}: the log folder gets the cluster id and the controller's metadata. */
     private void format() {
-        Process storage = java("kafka.tools.StorageTool", "format", "--cluster-id", randomClusterId(), "--config",
+        List<String> command = java("kafka.tools.StorageTool", "format", "--cluster-id", randomClusterId(), "--config",
                 properties.toString(), "--ignore-formatted");
-        try {
-            if (!storage.waitFor(START_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS)) {
-                storage.destroyForcibly();
-                throw new IllegalStateException("kafka-storage format took over " + START_TIMEOUT_MILLIS + " ms: "
-                        + logText());
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            storage.destroyForcibly();
-            throw new IllegalStateException("interrupted while formatting the Kafka log folder");
-        }
-        if (storage.exitValue() != 0) {
-            throw new IllegalStateException("kafka-storage format exited with " + storage.exitValue() + ": "
-                    + logText());
+        Tools.Output format = Tools.run(new ProcessBuilder(command).redirectErrorStream(true), START_TIMEOUT);
+        if (format.exitCode() != 0) {
+            throw new IllegalStateException("kafka-storage format exited with " + format.exitCode() + ": "
+                    + format.text());
         }
     }
 
@@ -210,79 +223,30 @@ public final class KafkaTestServer implements AutoCloseable {
     }
 
     /**
-     * A JVM on the broker's class path, its output appended to the log. Small heap, serial GC and
-     * the C1 compiler only: a test broker starts in a few seconds and stays under 300 MB.
+     * The command line of a JVM on the broker's class path. Small heap, serial GC and the C1
+     * compiler only: a test broker starts in a few seconds and stays under 300 MB.
      */
-    private Process java(String mainClass, String... args) {
+    private List<String> java(String mainClass, String... args) {
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
                 .toString(), "-Xms64m", "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
                 "-Djava.awt.headless=true", "-Dlog4j2.configurationFile=" + dir.resolve("log4j2.properties"),
                 "-cp", classpath, mainClass));
         command.addAll(List.of(args));
-        try {
-            return new ProcessBuilder(command).redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot start java for " + mainClass, e);
-        }
-    }
-
-    /** Whether the broker was started and not stopped or killed since. */
-    public synchronized boolean running() {
-        return process != null;
-    }
-
-    /** Kills the broker at once (SIGKILL), as a crash; nothing when not running. */
-    public synchronized void kill() {
-        end(true);
-    }
-
-    /** Stops the broker (SIGTERM, a controlled shutdown) and waits until it has gone; nothing when not running. */
-    public synchronized void stop() {
-        end(false);
-    }
-
-    /** Freezes the broker (SIGSTOP): connections stay open, nothing is read or answered. */
-    public synchronized void freeze() {
-        ServerProcesses.signal(started(), "STOP");
-    }
-
-    /** Lets a frozen broker go on (SIGCONT). */
-    public synchronized void thaw() {
-        ServerProcesses.signal(started(), "CONT");
-    }
-
-    private Process started() {
-        if (process == null) {
-            throw new IllegalStateException("the Kafka broker on port " + port + " is not running");
-        }
-        return process;
-    }
-
-    private void end(boolean forcibly) {
-        if (process != null) {
-            ServerProcesses.stop(process, !forcibly);
-            process = null;
-        }
+        return command;
     }
 
     /** {@code 127.0.0.1:<port>}, the same across restarts. */
     public String bootstrapServers() {
-        return "127.0.0.1:" + port;
+        return "127.0.0.1:" + port();
     }
 
     /** {@code 127.0.0.1:<port>} of the listener {@code name} of {@link #withListeners} or {@link #withSasl}. */
     public String bootstrapServers(String name) {
-        Integer listenerPort = listenerPorts.get(name);
-        if (listenerPort == null) {
-            throw new IllegalArgumentException("no listener " + name + ", only " + listenerPorts.keySet());
+        List<String> names = List.copyOf(listeners.keySet());
+        if (!names.contains(name)) {
+            throw new IllegalArgumentException("no listener " + name + ", only " + names);
         }
-        return "127.0.0.1:" + listenerPort;
-    }
-
-    /** The broker's loopback port. */
-    public int port() {
-        return port;
+        return "127.0.0.1:" + port(2 + names.indexOf(name));
     }
 
     /** The class path of the broker's JVM, for Kafka's own tools run against it (its perf tests). */
@@ -292,53 +256,17 @@ public final class KafkaTestServer implements AutoCloseable {
 
     /** What the broker printed so far (warnings and errors, and its start lines). */
     public String logText() {
-        return ServerProcesses.logText(log);
+        return ServerProcesses.logText(dir.resolve("server.log"));
     }
 
     /** Stops the broker and deletes its folder. */
     @Override
     public void close() {
-        stop();
+        super.close();
         try (Stream<Path> paths = Files.walk(dir)) {
             paths.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
-        }
-    }
-
-    /**
-     * Started once the broker logged that it started (after its log recovery and the controller's
-     * election) and its port accepts connections.
-     */
-    private void awaitStarted() {
-        long startedLines = countStarted();
-        long deadline = System.currentTimeMillis() + START_TIMEOUT_MILLIS;
-        while (System.currentTimeMillis() < deadline) {
-            if (!process.isAlive()) {
-                int code = process.exitValue();
-                process = null;
-                throw new IllegalStateException("the Kafka broker exited with " + code + ": " + logText());
-            }
-            if (countStarted() > startedLines && accepts()) {
-                return;
-            }
-            ServerProcesses.pause("the Kafka broker");
-        }
-        kill();
-        throw new IllegalStateException("the Kafka broker did not start on port " + port + " within "
-                + START_TIMEOUT_MILLIS + " ms: " + logText());
-    }
-
-    private long countStarted() {
-        return logText().lines().filter(line -> line.contains(STARTED)).count();
-    }
-
-    private boolean accepts() {
-        try (Socket socket = new Socket()) {
-            socket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 500);
-            return true;
-        } catch (IOException notYet) {
-            return false;
         }
     }
 

@@ -5,112 +5,168 @@ import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 
 /**
- * A server process of a test's own on a free loopback port, the same across restarts: started
- * from a command line and ready once it answers on its port, stopped politely or as a crash.
- * What the redis and nats test servers share.
+ * A server process of a test's own on free loopback ports ({@link FreePorts}), the same across
+ * restarts: started from a command line and ready once it listens on all its ports itself (not
+ * another process in its place) and answers on the first; stopped politely or as a crash. A
+ * first start whose process exits, as when a port was taken between its pick and the server's
+ * bind, is tried again on new ports. What the redis, nats, kafka and rtsp test servers share.
  */
 abstract class LoopbackServer implements AutoCloseable {
 
-    private static final long START_TIMEOUT_MILLIS = 10_000;
+    private static final int FIRST_START_ATTEMPTS = 3;
 
     private final String name;
-    private final int port = FreePorts.next();
     private final Path log;
     private final boolean stopPolitely;
+    private final Duration startTimeout;
+    private final int[] ports;
+    private boolean startedBefore;
+    private long logLengthAtLaunch;
     private Process process;
 
     /**
      * @param name the server's program, for messages
      * @param log where its output goes (appended across restarts)
      * @param stopPolitely SIGTERM then SIGKILL after 5 s, or SIGKILL at once (a crash)
+     * @param startTimeout how long a start may take on a loaded machine
+     * @param portCount how many ports the server listens on, the first the one it answers on
      */
-    LoopbackServer(String name, Path log, boolean stopPolitely) {
+    LoopbackServer(String name, Path log, boolean stopPolitely, Duration startTimeout, int portCount) {
         this.name = name;
         this.log = log;
         this.stopPolitely = stopPolitely;
+        this.startTimeout = startTimeout;
+        this.ports = new int[portCount];
+        Arrays.setAll(ports, i -> FreePorts.next());
     }
 
-    /** The command line that starts the server on {@link #port()}. */
+    /** The command line that starts the server on its ports, after writing any file it reads. */
     abstract List<String> command();
 
-    /** Whether the server on the other end of {@code socket} (just connected) is ready. */
+    /** Whether the server on the other end of {@code socket} (just connected to {@link #port()}) is ready. */
     abstract boolean answers(Socket socket) throws IOException;
 
-    /** Starts the server and waits until it answers; again after {@link #stop()}, on the same port. */
+    /** Starts the server and waits until it is ready; again after {@link #stop()}, on the same ports. */
     synchronized void launch() {
         if (process != null) {
-            throw new IllegalStateException(name + " already runs on port " + port);
+            throw new IllegalStateException(name + " already runs on port " + port());
         }
+        for (int attempt = 1; !tryLaunch(); attempt++) {
+            if (startedBefore || attempt == FIRST_START_ATTEMPTS) {
+                throw new IllegalStateException(name + " exited on port(s) " + Arrays.toString(ports) + ": "
+                        + ServerProcesses.logText(log));
+            }
+            Arrays.setAll(ports, i -> FreePorts.next()); // one may have been taken since it was picked
+        }
+        startedBefore = true;
+    }
+
+    /** True once ready; false when the process exited; throws when it is not ready within the start timeout. */
+    private boolean tryLaunch() {
+        List<String> command = command();
         try {
-            process = new ProcessBuilder(command()).redirectErrorStream(true)
+            logLengthAtLaunch = Files.exists(log) ? Files.size(log) : 0;
+            process = new ProcessBuilder(command).redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start " + name, e);
         }
-        awaitReady();
+        long deadline = System.nanoTime() + startTimeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (!process.isAlive()) {
+                process = null;
+                return false;
+            }
+            if (Arrays.stream(ports).allMatch(port -> ServerProcesses.listensOn(process, port)) && answers()) {
+                return true;
+            }
+            ServerProcesses.pause(name);
+        }
+        kill();
+        throw new IllegalStateException(name + " was not ready on port(s) " + Arrays.toString(ports) + " within "
+                + startTimeout.toSeconds() + " s: " + ServerProcesses.logText(log));
+    }
+
+    private boolean answers() {
+        try (Socket socket = new Socket()) {
+            socket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port()), 1000);
+            socket.setSoTimeout(1000);
+            return answers(socket);
+        } catch (IOException notYet) {
+            return false;
+        }
+    }
+
+    /** What the server printed since it was last started. */
+    String logSinceLaunch() {
+        try {
+            byte[] bytes = Files.readAllBytes(log);
+            int from = (int) Math.min(logLengthAtLaunch, bytes.length);
+            return new String(bytes, from, bytes.length - from, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            return "";
+        }
     }
 
     /** Stops the server and waits until it has gone; nothing when not running. */
     public synchronized void stop() {
-        if (process == null) {
-            return;
+        end(stopPolitely);
+    }
+
+    /** Kills the server at once (SIGKILL), as a crash; nothing when not running. */
+    public synchronized void kill() {
+        end(false);
+    }
+
+    private void end(boolean politely) {
+        if (process != null) {
+            ServerProcesses.stop(process, politely);
+            process = null;
         }
-        ServerProcesses.stop(process, stopPolitely);
-        process = null;
+    }
+
+    /** Whether the server was started and not stopped or killed since. */
+    public synchronized boolean running() {
+        return process != null;
     }
 
     /** Freezes the server (SIGSTOP): connections stay open, nothing is read or answered. */
     public synchronized void freeze() {
-        ServerProcesses.signal(running(), "STOP");
+        ServerProcesses.signal(runningProcess(), "STOP");
     }
 
     /** Lets a frozen server go on (SIGCONT). */
     public synchronized void thaw() {
-        ServerProcesses.signal(running(), "CONT");
+        ServerProcesses.signal(runningProcess(), "CONT");
     }
 
-    private Process running() {
+    private Process runningProcess() {
         if (process == null) {
             throw new IllegalStateException(name + " is not running");
         }
         return process;
     }
 
-    /** The loopback port, the same across restarts. */
+    /** The loopback port clients use, the same across restarts. */
     public int port() {
-        return port;
+        return ports[0];
+    }
+
+    /** The server's port number {@code index}, as {@code portCount} in the constructor counts them. */
+    int port(int index) {
+        return ports[index];
     }
 
     @Override
     public void close() {
         stop();
-    }
-
-    private void awaitReady() {
-        long deadline = System.currentTimeMillis() + START_TIMEOUT_MILLIS;
-        while (System.currentTimeMillis() < deadline) {
-            if (!process.isAlive()) {
-                int exit = process.exitValue();
-                process = null; // start() may be tried again
-                throw new IllegalStateException(name + " exited with " + exit + ": " + ServerProcesses.logText(log));
-            }
-            try (Socket socket = new Socket()) {
-                socket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 500);
-                socket.setSoTimeout(1000);
-                if (answers(socket)) {
-                    return;
-                }
-            } catch (IOException notYet) {
-                // not listening yet
-            }
-            ServerProcesses.pause(name);
-        }
-        stop();
-        throw new IllegalStateException(name + " did not answer on port " + port + " within " + START_TIMEOUT_MILLIS
-                + " ms: " + ServerProcesses.logText(log));
     }
 }

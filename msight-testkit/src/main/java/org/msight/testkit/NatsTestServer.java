@@ -18,6 +18,8 @@ public final class NatsTestServer extends LoopbackServer {
     private final Path executable = Files.isExecutable(Path.of("/usr/sbin/nats-server"))
             ? Path.of("/usr/sbin/nats-server") : Tools.require("nats-server", "nats-server");
     private final Path dir;
+    private final boolean jetStream;
+    private final List<String> extraConfig;
 
     /**
      * @param jetStream whether to enable JetStream, stored in a temporary folder that survives restarts
@@ -28,20 +30,10 @@ public final class NatsTestServer extends LoopbackServer {
     }
 
     private NatsTestServer(Path dir, boolean jetStream, String... extraConfig) {
-        super("nats-server", dir.resolve("nats.log"), false);
+        super("nats-server", dir.resolve("nats.log"), false, Waits.GENEROUS, 1);
         this.dir = dir;
-        try {
-            StringBuilder config = new StringBuilder("listen: \"127.0.0.1:" + port() + "\"\n");
-            if (jetStream) {
-                config.append("jetstream { store_dir: \"").append(dir.resolve("store")).append("\" }\n");
-            }
-            for (String line : extraConfig) {
-                config.append(line).append('\n');
-            }
-            Files.writeString(dir.resolve("nats.conf"), config);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        this.jetStream = jetStream;
+        this.extraConfig = List.of(extraConfig);
     }
 
     /** A core NATS server without JetStream. */
@@ -68,9 +60,21 @@ public final class NatsTestServer extends LoopbackServer {
         return "nats://127.0.0.1:" + port();
     }
 
+    /** Writes the configuration file, for the server's current port, and starts the server with it. */
     @Override
     List<String> command() {
-        return List.of(executable.toString(), "-c", dir.resolve("nats.conf").toString());
+        StringBuilder config = new StringBuilder("listen: \"127.0.0.1:" + port() + "\"\n");
+        if (jetStream) {
+            config.append("jetstream { store_dir: \"").append(dir.resolve("store")).append("\" }\n");
+        }
+        extraConfig.forEach(line -> config.append(line).append('\n'));
+        Path file = dir.resolve("nats.conf");
+        try {
+            Files.writeString(file, config);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return List.of(executable.toString(), "-c", file.toString());
     }
 
     /** Ready once a connection on the port is greeted with the server's INFO line. */

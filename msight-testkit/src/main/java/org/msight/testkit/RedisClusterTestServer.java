@@ -6,7 +6,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 
 /**
@@ -42,9 +41,7 @@ public final class RedisClusterTestServer implements AutoCloseable {
         this.cliTls = certificates == null ? List.of() : List.of("--tls", "--cacert", certificates.ca.toString(),
                 "--cert", certificates.clientCert.toString(), "--key", certificates.clientKey.toString());
         for (int i = 0; i < MASTERS * (1 + replicas); i++) {
-            // the bus port is free too: by default it is the port + 10000, past 65535 for a high free port
-            List<String> arguments = new ArrayList<>(List.of("--cluster-enabled", "yes", "--cluster-port",
-                    String.valueOf(FreePorts.next()), "--cluster-config-file", "nodes.conf", "--dir",
+            List<String> arguments = new ArrayList<>(List.of("--cluster-config-file", "nodes.conf", "--dir",
                     directory().toString()));
             if (replicas > 0) {
                 // A replica takes over after its master has been silent this long: short enough for a test to
@@ -52,10 +49,11 @@ public final class RedisClusterTestServer implements AutoCloseable {
                 arguments.addAll(List.of("--cluster-node-timeout", "2000"));
             }
             if (certificates == null) {
-                nodes.add(new RedisTestServer(arguments));
+                nodes.add(new RedisTestServer(arguments, false, true));
             } else {
                 arguments.addAll(List.of("--tls-cluster", "yes", "--tls-replication", "yes"));
-                nodes.add(RedisTestServer.withTls(server.cert(), server.key(), certificates.ca, arguments));
+                nodes.add(new RedisTestServer(RedisTestServer.tlsArguments(server.cert(), server.key(),
+                        certificates.ca, arguments), true, true));
             }
         }
     }
@@ -171,21 +169,6 @@ public final class RedisClusterTestServer implements AutoCloseable {
 
     /** Runs {@code redis-cli}, bounded by {@link Waits#GENEROUS}; returns its output. */
     private String run(List<String> command) {
-        try {
-            Path output = Files.createTempFile("redis-cli-", ".out");
-            Process process = new ProcessBuilder(command).redirectErrorStream(true)
-                    .redirectOutput(output.toFile()).start();
-            if (!process.waitFor(Waits.GENEROUS.toSeconds(), TimeUnit.SECONDS)) {
-                ServerProcesses.stop(process, false);
-            }
-            String text = ServerProcesses.logText(output);
-            Files.delete(output);
-            return text;
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot run " + cli, e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while creating the redis cluster", e);
-        }
+        return Tools.run(new ProcessBuilder(command).redirectErrorStream(true), Waits.GENEROUS).text();
     }
 }

@@ -18,6 +18,7 @@ public final class RedisTestServer extends LoopbackServer {
     private final Path executable = Tools.require("redis-server", "redis-server");
     private final List<String> extraArguments;
     private final boolean tls;
+    private final boolean cluster;
 
     /** A server without a password. */
     public RedisTestServer() {
@@ -26,13 +27,15 @@ public final class RedisTestServer extends LoopbackServer {
 
     /** @param extraArguments further {@code redis-server} options, such as {@code --requirepass secret} */
     public RedisTestServer(List<String> extraArguments) {
-        this(extraArguments, false);
+        this(extraArguments, false, false);
     }
 
-    private RedisTestServer(List<String> extraArguments, boolean tls) {
-        super("redis-server", logFile(), true);
+    /** @param cluster a node of a Redis Cluster, its cluster bus on a free port of its own too */
+    RedisTestServer(List<String> extraArguments, boolean tls, boolean cluster) {
+        super("redis-server", logFile(), true, Waits.GENEROUS, cluster ? 2 : 1);
         this.extraArguments = List.copyOf(extraArguments);
         this.tls = tls;
+        this.cluster = cluster;
     }
 
     private static Path logFile() {
@@ -61,10 +64,15 @@ public final class RedisTestServer extends LoopbackServer {
 
     /** As {@link #withTls(Path, Path, Path)}, with further {@code redis-server} options. */
     public static RedisTestServer withTls(Path certificate, Path key, Path ca, List<String> extraArguments) {
+        return new RedisTestServer(tlsArguments(certificate, key, ca, extraArguments), true, false);
+    }
+
+    /** The {@code redis-server} options of {@link #withTls(Path, Path, Path, List)}. */
+    static List<String> tlsArguments(Path certificate, Path key, Path ca, List<String> extraArguments) {
         List<String> arguments = new ArrayList<>(List.of("--tls-cert-file", certificate.toString(), "--tls-key-file",
                 key.toString(), "--tls-ca-cert-file", ca.toString()));
         arguments.addAll(extraArguments);
-        return new RedisTestServer(arguments, true);
+        return arguments;
     }
 
     /** Starts the server (SIGTERM stops it) and waits until it answers; again after {@link #stop()}, on the same port. */
@@ -79,6 +87,10 @@ public final class RedisTestServer extends LoopbackServer {
                 "--appendonly", "no", "--daemonize", "no"));
         command.addAll(tls ? List.of("--port", "0", "--tls-port", String.valueOf(port()))
                 : List.of("--port", String.valueOf(port())));
+        if (cluster) {
+            // by default the bus port is the port + 10000: maybe taken, or past 65535
+            command.addAll(List.of("--cluster-enabled", "yes", "--cluster-port", String.valueOf(port(1))));
+        }
         command.addAll(extraArguments);
         return command;
     }

@@ -3,15 +3,11 @@ package org.msight.testkit;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.net.InetSocketAddress;
 import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 /**
  * A real RTSP server for tests: GStreamer's RTSP server, run by Debian's {@code /usr/bin/python3},
@@ -19,23 +15,17 @@ import java.util.concurrent.TimeUnit;
  * It can be killed and started again on the same port, and frozen (SIGSTOP) to simulate a
  * stream that stalls without closing its connection.
  */
-public final class RtspTestServer implements AutoCloseable {
+public final class RtspTestServer extends LoopbackServer {
 
     /** Debian's interpreter, which has the gi bindings; {@code python3} on PATH may not. */
     private static final String PYTHON = "/usr/bin/python3";
     private static final String PACKAGES = "python3-gi gir1.2-gst-rtsp-server-1.0 gstreamer1.0-rtsp "
             + "gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-ugly";
-    private static final Duration START_TIMEOUT = Duration.ofSeconds(15);
 
     private static Path script;
 
-    private final int port;
-    private final Path log;
-    private Process process;
-
-    private RtspTestServer(int port, Path log) {
-        this.port = port;
-        this.log = log;
+    private RtspTestServer(Path log) {
+        super("the RTSP test server", log, false, Waits.GENEROUS, 1);
     }
 
     /**
@@ -46,8 +36,8 @@ public final class RtspTestServer implements AutoCloseable {
      */
     public static RtspTestServer start() {
         try {
-            RtspTestServer server = new RtspTestServer(FreePorts.next(), Files.createTempFile("rtsp-test-server", ".log"));
-            server.startProcess();
+            RtspTestServer server = new RtspTestServer(Files.createTempFile("rtsp-test-server", ".log"));
+            server.launch();
             return server;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -56,84 +46,28 @@ public final class RtspTestServer implements AutoCloseable {
 
     /** The stream's URL: {@code rtsp://127.0.0.1:<port>/live.stream}. */
     public String url() {
-        return "rtsp://127.0.0.1:" + port + "/live.stream";
-    }
-
-    /** The port the server listens on, the same across restarts. */
-    public int port() {
-        return port;
-    }
-
-    /** Kills the server (SIGKILL), as a camera that loses power: clients see the stream end. */
-    public synchronized void stop() {
-        if (process != null) {
-            process.destroyForcibly();
-            try {
-                process.waitFor(10, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            process = null;
-        }
+        return "rtsp://127.0.0.1:" + port() + "/live.stream";
     }
 
     /** Kills the server if it runs, then starts it again on the same port. */
     public synchronized void restart() {
         stop();
-        startProcess();
-    }
-
-    /** Freezes the server (SIGSTOP): connections stay open but no packet flows. */
-    public synchronized void freeze() {
-        signal("STOP");
-    }
-
-    /** Lets a frozen server go on (SIGCONT). */
-    public synchronized void thaw() {
-        signal("CONT");
+        launch();
     }
 
     @Override
-    public void close() {
-        stop();
-    }
-
-    private synchronized void startProcess() {
+    List<String> command() {
         try {
-            ProcessBuilder builder = new ProcessBuilder(PYTHON, script().toString(), Integer.toString(port))
-                    .redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
-            process = builder.start();
-            waitUntilListening();
+            return List.of(PYTHON, script().toString(), Integer.toString(port()));
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot start the RTSP test server", e);
+            throw new UncheckedIOException("cannot write the RTSP test server's script", e);
         }
     }
 
-    private void waitUntilListening() throws IOException {
-        long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
-        while (System.nanoTime() < deadline) {
-            if (!process.isAlive()) {
-                throw new IllegalStateException("the RTSP test server exited with code " + process.exitValue()
-                        + ": " + Files.readString(log, StandardCharsets.UTF_8).strip());
-            }
-            try (Socket socket = new Socket()) {
-                socket.connect(new InetSocketAddress("127.0.0.1", port), 200);
-                return;
-            } catch (IOException notYet) {
-                sleep(50);
-            }
-        }
-        stop();
-        throw new IllegalStateException("the RTSP test server did not listen on port " + port + " within "
-                + START_TIMEOUT.toSeconds() + " s: " + Files.readString(log, StandardCharsets.UTF_8).strip());
-    }
-
-    private void signal(String signal) {
-        if (process == null) {
-            throw new IllegalStateException("the RTSP test server is not running");
-        }
-        ServerProcesses.signal(process, signal);
+    /** Ready once it accepts connections. */
+    @Override
+    boolean answers(Socket socket) {
+        return true;
     }
 
     /** The server script, extracted once, after checking that Python and GStreamer are installed. */
@@ -151,35 +85,21 @@ public final class RtspTestServer implements AutoCloseable {
         return script;
     }
 
-    private static void checkGstreamer() throws IOException {
+    private static void checkGstreamer() {
         String probe = "import gi; gi.require_version('Gst', '1.0'); gi.require_version('GstRtspServer', '1.0');"
                 + " from gi.repository import Gst, GstRtspServer; Gst.init(None);"
                 + " assert all(Gst.ElementFactory.find(e) for e in ('videotestsrc', 'x264enc', 'rtph264pay')),"
                 + " 'missing GStreamer elements'";
-        Process check = new ProcessBuilder(List.of(PYTHON, "-c", probe)).redirectErrorStream(true).start();
-        String output = new String(check.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
-        try {
-            if (check.waitFor() != 0) {
-                throw new IllegalStateException("GStreamer's RTSP server is missing (" + lastLine(output)
-                        + "): run scripts/install-test-deps.sh (or apt-get install " + PACKAGES + ")");
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while checking for GStreamer", e);
+        Tools.Output check = Tools.run(new ProcessBuilder(PYTHON, "-c", probe).redirectErrorStream(true),
+                Waits.GENEROUS);
+        if (check.exitCode() != 0) {
+            throw new IllegalStateException("GStreamer's RTSP server is missing (" + lastLine(check.text().strip())
+                    + "): run scripts/install-test-deps.sh (or apt-get install " + PACKAGES + ")");
         }
     }
 
     private static String lastLine(String text) {
         int newline = text.lastIndexOf('\n');
         return newline < 0 ? text : text.substring(newline + 1);
-    }
-
-    private static void sleep(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted", e);
-        }
     }
 }

@@ -1,12 +1,19 @@
 package org.msight.testkit;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 
-/** What the test servers share: stopping their process, pausing between readiness checks, their log. */
+/**
+ * What the test servers share: stopping their process, telling whether it listens on its port,
+ * pausing between readiness checks, their log.
+ */
 final class ServerProcesses {
 
     private ServerProcesses() {
@@ -29,17 +36,64 @@ final class ServerProcesses {
 
     /** Sends {@code signal} ({@code STOP}, {@code CONT}) to {@code process}. */
     static void signal(Process process, String signal) {
-        try {
-            String kill = Tools.require("kill", "procps").toString();
-            int exit = new ProcessBuilder(kill, "-" + signal, Long.toString(process.pid())).start().waitFor();
-            if (exit != 0) {
-                throw new IllegalStateException("kill -" + signal + " failed with code " + exit);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+        String kill = Tools.require("kill", "procps").toString();
+        Tools.Output sent = Tools.run(new ProcessBuilder(kill, "-" + signal, Long.toString(process.pid()))
+                .redirectErrorStream(true), Waits.GENEROUS);
+        if (sent.exitCode() != 0) {
+            throw new IllegalStateException("kill -" + signal + " failed with code " + sent.exitCode() + ": "
+                    + sent.text());
         }
+    }
+
+    /**
+     * Whether {@code process}, or a process it started, listens on TCP {@code port}: the listening
+     * socket of that port in {@code /proc/net/tcp} or {@code tcp6} is one of its open files. False
+     * while another process listens there, so a test never takes another's server for its own.
+     */
+    static boolean listensOn(Process process, int port) {
+        Set<String> sockets = listeningSockets(port);
+        return !sockets.isEmpty() && Stream.concat(Stream.of(process.toHandle()), process.descendants())
+                .anyMatch(handle -> holdsAny(handle.pid(), sockets));
+    }
+
+    /** The listening sockets on {@code port}, as their file links read: {@code socket:[<inode>]}. */
+    private static Set<String> listeningSockets(int port) {
+        Set<String> sockets = new HashSet<>();
+        for (String table : List.of("/proc/net/tcp", "/proc/net/tcp6")) {
+            List<String> lines;
+            try {
+                lines = Files.readAllLines(Path.of(table));
+            } catch (IOException noSuchTable) {
+                continue; // tcp6 without IPv6
+            }
+            for (String line : lines.subList(1, lines.size())) {
+                // sl local_address rem_address st tx_queue:rx_queue tr:tm->when retrnsmt uid timeout inode
+                String[] fields = line.trim().split("\\s+");
+                String local = fields[1];
+                boolean listening = fields[3].equals("0A");
+                if (listening && Integer.parseInt(local.substring(local.indexOf(':') + 1), 16) == port) {
+                    sockets.add("socket:[" + fields[9] + "]");
+                }
+            }
+        }
+        return sockets;
+    }
+
+    private static boolean holdsAny(long pid, Set<String> sockets) {
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(Path.of("/proc", Long.toString(pid), "fd"))) {
+            for (Path file : files) {
+                try {
+                    if (sockets.contains(Files.readSymbolicLink(file).toString())) {
+                        return true;
+                    }
+                } catch (IOException closedMeanwhile) {
+                    // not a socket of ours any more
+                }
+            }
+        } catch (IOException ended) {
+            // the process has gone
+        }
+        return false;
     }
 
     /** A short pause between two readiness checks of {@code server}. */

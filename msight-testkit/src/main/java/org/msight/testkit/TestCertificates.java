@@ -75,13 +75,13 @@ public final class TestCertificates {
         return new Signed(certificate, key);
     }
 
-    private void run(String... arguments) throws IOException, InterruptedException {
+    private void run(String... arguments) throws IOException {
         List<String> command = new ArrayList<>(List.of(openssl.toString()));
         command.addAll(List.of(arguments));
-        Process process = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true).start();
-        String output = new String(process.getInputStream().readAllBytes());
-        if (process.waitFor() != 0) {
-            throw new IOException(String.join(" ", command) + " failed: " + output);
+        Tools.Output output = Tools.run(new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true),
+                Waits.GENEROUS);
+        if (output.exitCode() != 0) {
+            throw new IOException(String.join(" ", command) + " failed: " + output.text());
         }
     }
 }

@@ -16,6 +16,7 @@ import org.msight.runtime.http.HttpEndpoint;
 import org.msight.runtime.http.PipelineStatus;
 import org.msight.runtime.testnodes.LoopbackBus;
 import org.msight.testkit.FreePorts;
+import org.msight.testkit.Waits;
 
 class MsightRunTest {
 
@@ -136,6 +137,8 @@ class MsightRunTest {
                 msight {
                   bus = loopback
                   loopback.port = %d
+                  http.enabled = false
+                  registry.enabled = false
                 }
                 nodes { src { type = test-sequence, publish-topic = frames } }
                 """.formatted(LoopbackBus.TAKEN));
@@ -306,7 +309,7 @@ class MsightRunTest {
         pipeline.start();
         try (HttpEndpoint endpoint = HttpEndpoint.start(loaded.httpSettings(), pipeline)) {
             String url = "http://127.0.0.1:" + endpoint.port();
-            await().atMost(Duration.ofSeconds(10)).until(() -> run("status", "--url", url).out().contains("RUNNING"));
+            await().atMost(Waits.GENEROUS).until(() -> run("status", "--url", url).out().contains("RUNNING"));
             Result table = run("status", "--url", url);
             assertThat(table.exitCode()).isZero();
             assertThat(table.out()).startsWith("Device local\n")

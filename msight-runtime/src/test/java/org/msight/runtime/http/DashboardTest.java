@@ -3,12 +3,10 @@ package org.msight.runtime.http;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.awt.image.BufferedImage;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -17,6 +15,7 @@ import org.msight.runtime.Pipeline;
 import org.msight.runtime.PipelineFactory;
 import org.msight.runtime.TestPipelines;
 import org.msight.testkit.Tools;
+import org.msight.testkit.Waits;
 
 /** The dashboard in a real browser: Debian's chromium, headless. */
 class DashboardTest {
@@ -92,10 +91,9 @@ class DashboardTest {
                 "--disable-gpu", "--user-data-dir=" + profile, "--virtual-time-budget=5000"));
         command.addAll(List.of(options));
         command.add(url);
-        Process process = new ProcessBuilder(command).redirectError(dir.resolve("chromium.err").toFile()).start();
-        byte[] out = process.getInputStream().readAllBytes();
-        assertThat(process.waitFor(60, TimeUnit.SECONDS)).as("chromium finished").isTrue();
-        assertThat(process.exitValue()).as(Files.readString(dir.resolve("chromium.err"))).isZero();
-        return new String(out, StandardCharsets.UTF_8);
+        Tools.Output printed = Tools.run(new ProcessBuilder(command).redirectError(dir.resolve("chromium.err").toFile()),
+                Waits.GENEROUS);
+        assertThat(printed.exitCode()).as(Files.readString(dir.resolve("chromium.err"))).isZero();
+        return printed.text();
     }
 }

@@ -31,6 +31,8 @@ import org.msight.runtime.TestPipelines;
 import org.msight.runtime.testnodes.CollectingSink;
 import org.msight.runtime.testnodes.ImageSource;
 import org.msight.testkit.LogCapture;
+import org.msight.testkit.Tools;
+import org.msight.testkit.Waits;
 
 class HttpEndpointTest {
 
@@ -72,7 +74,7 @@ class HttpEndpointTest {
     }
 
     private HttpResponse<String> get(String path, String... headers) throws Exception {
-        HttpRequest.Builder request = HttpRequest.newBuilder(uri(path)).timeout(Duration.ofSeconds(10));
+        HttpRequest.Builder request = HttpRequest.newBuilder(uri(path)).timeout(Waits.GENEROUS);
         if (headers.length > 0) {
             request.headers(headers);
         }
@@ -89,7 +91,7 @@ class HttpEndpointTest {
                 src { type = test-sequence, publish-topic = t, count = 20 }
                 sink { type = test-collector, subscribe-topic = t, queue-capacity = 100 }
                 """);
-        await().atMost(Duration.ofSeconds(10)).until(() -> CollectingSink.RECEIVED.get("sink").size() == 20);
+        await().atMost(Waits.GENEROUS).until(() -> CollectingSink.RECEIVED.get("sink").size() == 20);
         HttpResponse<String> metrics = get("/metrics");
         assertThat(metrics.statusCode()).isEqualTo(200);
         assertThat(metrics.headers().firstValue("Content-Type")).hasValueSatisfying(t -> assertThat(t).startsWith("text/plain"));
@@ -115,7 +117,7 @@ class HttpEndpointTest {
                   restart-backoff { initial = 50ms, max = 100ms }
                 }
                 """);
-        await().atMost(Duration.ofSeconds(10)).until(() -> get("/ready").statusCode() == 503);
+        await().atMost(Waits.GENEROUS).until(() -> get("/ready").statusCode() == 503);
         JsonNode ready = PipelineStatus.JSON.readTree(get("/ready").body());
         assertThat(ready.get("ready").asBoolean()).isFalse();
         JsonNode node = ready.get("nodes").get(0);
@@ -133,7 +135,7 @@ class HttpEndpointTest {
                 src { type = test-images, publish-topic = images }
                 sink { type = test-collector, subscribe-topic = numbers }
                 """);
-        await().atMost(Duration.ofSeconds(10)).until(() -> get("/ready").statusCode() == 200);
+        await().atMost(Waits.GENEROUS).until(() -> get("/ready").statusCode() == 200);
         assertThat(get("/ready").body()).isEqualTo("{\"ready\":true}");
         JsonNode status = PipelineStatus.JSON.readTree(get("/nodes").body());
         assertThat(status.get("device").asText()).isEqualTo("local");
@@ -212,7 +214,7 @@ class HttpEndpointTest {
         request.flush();
         long at = outOf("src");
         // Far more frames than the socket buffers hold are published while the viewer is stuck.
-        await().atMost(Duration.ofSeconds(30)).until(() -> outOf("src") > at + 500);
+        await().atMost(Waits.GENEROUS).until(() -> outOf("src") > at + 500);
     }
 
     private long outOf(String node) {
@@ -234,11 +236,11 @@ class HttpEndpointTest {
     @Test
     void tlsServesHttpsFromAKeyStore() throws Exception {
         Path keyStore = dir.resolve("endpoint.p12");
-        Process keytool = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "keytool").toString(),
-                "-genkeypair", "-keystore", keyStore.toString(), "-storetype", "PKCS12", "-storepass", "changeit",
-                "-keyalg", "EC", "-alias", "msight", "-dname", "CN=127.0.0.1", "-ext", "san=ip:127.0.0.1",
-                "-validity", "2").inheritIO().start();
-        assertThat(keytool.waitFor()).isZero();
+        Tools.Output keytool = Tools.run(new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "keytool")
+                .toString(), "-genkeypair", "-keystore", keyStore.toString(), "-storetype", "PKCS12", "-storepass",
+                "changeit", "-keyalg", "EC", "-alias", "msight", "-dname", "CN=127.0.0.1", "-ext", "san=ip:127.0.0.1",
+                "-validity", "2").redirectErrorStream(true), Waits.GENEROUS);
+        assertThat(keytool.exitCode()).as(keytool.text()).isZero();
         Path wrongPassword = TestPipelines.write(dir, "wrong.conf", "msight.http.tls { key-store = \"" + keyStore
                 + "\", key-store-password = chnageit }\nnodes {\n src { type = test-images, publish-topic = images }\n}\n");
         assertThatThrownBy(() -> TestPipelines.load(wrongPassword).httpSettings()).hasMessage(wrongPassword + ":"
@@ -256,7 +258,8 @@ class HttpEndpointTest {
         tls.init(null, trust.getTrustManagers(), null);
         HttpClient https = HttpClient.newBuilder().sslContext(tls).build();
         HttpResponse<String> health = https.send(HttpRequest.newBuilder(
-                URI.create("https://127.0.0.1:" + endpoint.port() + "/health")).build(), HttpResponse.BodyHandlers.ofString());
+                URI.create("https://127.0.0.1:" + endpoint.port() + "/health")).timeout(Waits.GENEROUS).build(),
+                HttpResponse.BodyHandlers.ofString());
         assertThat(health.statusCode()).isEqualTo(200);
         assertThat(health.body()).isEqualTo("{\"status\":\"UP\"}");
     }
@@ -274,7 +277,7 @@ class HttpEndpointTest {
             assertThat(HttpEndpoint.start(loaded.httpSettings(), pipeline)).isNull();
             assertThat(log.messages()).filteredOn(m -> m.contains("HTTP endpoint")).containsExactly("HTTP endpoint not started on"
                     + " 127.0.0.1:" + taken.getLocalPort() + ": the port is taken; the pipeline runs without it");
-            await().atMost(Duration.ofSeconds(10)).until(() -> CollectingSink.RECEIVED.get("sink").size() == 5);
+            await().atMost(Waits.GENEROUS).until(() -> CollectingSink.RECEIVED.get("sink").size() == 5);
         }
     }
 }

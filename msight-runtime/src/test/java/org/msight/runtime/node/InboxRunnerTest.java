@@ -75,9 +75,9 @@ class InboxRunnerTest {
         inbox.deliver(delivery("good", 7, null));
         InboxRunner runner = runner(inbox, log, 0);
         runner.start();
-        await().atMost(Duration.ofSeconds(10)).until(() -> done.size() == 4);
+        await().atMost(Waits.GENEROUS).until(() -> done.size() == 4);
         runner.requestStop();
-        assertThat(runner.awaitFinished(Duration.ofSeconds(10))).isTrue();
+        assertThat(runner.awaitFinished(Waits.GENEROUS)).isTrue();
         assertThat(handled).containsExactly(7L);
         assertThat(done).containsExactly("bad", "oom", "npe", "good");
         assertThat(inbox.malformed()).isEqualTo(3);
@@ -94,9 +94,9 @@ class InboxRunnerTest {
         inbox.deliver(delivery("forged", 0, new MalformedDataException("unknown data_type '" + forged + "'")));
         InboxRunner runner = runner(inbox, log, 0);
         runner.start();
-        await().atMost(Duration.ofSeconds(10)).until(() -> done.size() == 1);
+        await().atMost(Waits.GENEROUS).until(() -> done.size() == 1);
         runner.requestStop();
-        assertThat(runner.awaitFinished(Duration.ofSeconds(10))).isTrue();
+        assertThat(runner.awaitFinished(Waits.GENEROUS)).isTrue();
         assertThat(log.messages(Level.WARN)).filteredOn(m -> m.contains("malformed")).singleElement().asString()
                 .contains("unknown data_type 'x\\n2026-12-01 10:00:00,000 - edge-01 - msight - ERROR :: forgedAAA")
                 .doesNotContain("\n")
@@ -112,9 +112,9 @@ class InboxRunnerTest {
         }
         InboxRunner runner = runner(inbox, new RecordingLogger("sink"), 1);
         runner.start();
-        await().atMost(Duration.ofSeconds(10)).until(() -> done.size() == 4);
+        await().atMost(Waits.GENEROUS).until(() -> done.size() == 4);
         runner.requestStop();
-        assertThat(runner.awaitFinished(Duration.ofSeconds(10))).isTrue();
+        assertThat(runner.awaitFinished(Waits.GENEROUS)).isTrue();
         assertThat(handled).containsExactly(2L, 4L);
         assertThat(done).containsExactly("m1", "m2", "m3", "m4");
     }
@@ -163,10 +163,10 @@ class InboxRunnerTest {
         // handed over and in flight: an at-least-once bus must not commit it yet
         assertThat(done).isEmpty();
         answer.complete(null);
-        await().atMost(Duration.ofSeconds(10)).until(() -> done.size() == 1);
+        await().atMost(Waits.GENEROUS).until(() -> done.size() == 1);
         assertThat(done).containsExactly("sent");
         assertThat(stats.out().count()).isOne();
         runner.requestStop();
-        assertThat(runner.awaitFinished(Duration.ofSeconds(10))).isTrue();
+        assertThat(runner.awaitFinished(Waits.GENEROUS)).isTrue();
     }
 }

@@ -11,7 +11,6 @@ import java.nio.channels.GatheringByteChannel;
 import java.nio.channels.ReadableByteChannel;
 import java.nio.channels.WritableByteChannel;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -27,6 +26,7 @@ import org.junit.jupiter.api.Test;
 import org.msight.api.data.ImageData;
 import org.msight.api.data.Metadata;
 import org.msight.testkit.TestNodeContext;
+import org.msight.testkit.Waits;
 
 /**
  * A request's head goes out in the same system call as its body, every byte in order, whatever
@@ -106,7 +106,7 @@ class HeadWithBodyTest {
                     sent.add(frame);
                     uploader.put(frame);
                 }
-                uploader.flush(Duration.ofSeconds(60));
+                uploader.flush(Waits.GENEROUS);
             }
 
             List<byte[]> expected = new ArrayList<>();

@@ -21,6 +21,7 @@ import org.msight.api.data.ImageData;
 import org.msight.api.data.SensorData;
 import org.msight.testkit.RecordingLogger;
 import org.msight.testkit.TestNodeContext;
+import org.msight.testkit.Waits;
 import org.slf4j.event.Level;
 
 /** Uploads to a real HTTP server: body, headers, partition keys and log lines as MSight makes them. */
@@ -97,7 +98,7 @@ class HttpUploaderTest {
 
         uploader = Uploading.open(context);
         uploader.put(message);
-        uploader.flush(Duration.ofSeconds(10));
+        uploader.flush(Waits.GENEROUS);
 
         assertThat(server.requests()).singleElement().satisfies(request -> assertThat(
                 new String(request.body(), StandardCharsets.UTF_8)).isEqualTo(
@@ -184,7 +185,7 @@ class HttpUploaderTest {
         for (int i = 0; i < 5; i++) {
             uploader.put(Frames.next("cam 1"));
         }
-        uploader.flush(Duration.ofSeconds(10));
+        uploader.flush(Waits.GENEROUS);
 
         List<String> keys = server.requests().stream().map(r -> r.header("X-Partition-Key")).toList();
         // MSight's order: the counter is incremented before the modulo
@@ -210,7 +211,7 @@ class HttpUploaderTest {
             sent.add(frame);
             uploader.put(frame);
         }
-        uploader.flush(Duration.ofSeconds(10));
+        uploader.flush(Waits.GENEROUS);
         return sent;
     }
 

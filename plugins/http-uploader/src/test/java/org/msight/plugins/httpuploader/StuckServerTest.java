@@ -20,6 +20,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.msight.testkit.RecordingLogger;
 import org.msight.testkit.TestNodeContext;
+import org.msight.testkit.Waits;
 import org.slf4j.event.Level;
 
 /**
@@ -31,7 +32,7 @@ import org.slf4j.event.Level;
  */
 class StuckServerTest {
 
-    private static final Duration LIMIT = Duration.ofSeconds(20);
+    private static final Duration LIMIT = Waits.GENEROUS;
     private static final String OK = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}";
 
     private final RecordingLogger log = new RecordingLogger("uploader");

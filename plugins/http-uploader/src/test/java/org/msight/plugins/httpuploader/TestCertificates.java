@@ -12,11 +12,11 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
 import org.msight.testkit.Tools;
+import org.msight.testkit.Waits;
 
 /**
  * A self-signed test CA and a server and a client certificate it signed, made with the JDK's
@@ -93,19 +93,16 @@ final class TestCertificates {
         List<String> command = new ArrayList<>(List.of(keytool.toString(), "-J-Xshare:auto", "-storetype",
                 "PKCS12", "-storepass", PASSWORD, "-keypass", PASSWORD, "-noprompt"));
         command.addAll(Arrays.asList(args));
-        Process process = new ProcessBuilder(command).directory(dir.toFile())
-                .redirectError(ProcessBuilder.Redirect.INHERIT).start();
-        try (var in = process.getOutputStream()) {
-            if (input != null) {
-                in.write(input);
-            }
+        ProcessBuilder builder = new ProcessBuilder(command).directory(dir.toFile())
+                .redirectError(ProcessBuilder.Redirect.INHERIT);
+        if (input != null) {
+            builder.redirectInput(Files.write(Files.createTempFile(dir, "keytool-", ".in"), input).toFile());
         }
-        byte[] output = process.getInputStream().readAllBytes();
-        if (!process.waitFor(60, TimeUnit.SECONDS) || process.exitValue() != 0) {
-            throw new IllegalStateException("keytool " + String.join(" ", args) + " failed: "
-                    + new String(output, StandardCharsets.UTF_8));
+        Tools.Output output = Tools.run(builder, Waits.GENEROUS);
+        if (output.exitCode() != 0) {
+            throw new IllegalStateException("keytool " + String.join(" ", args) + " failed: " + output.text());
         }
-        return output;
+        return output.text().getBytes(StandardCharsets.UTF_8);
     }
 
     private static List<Certificate> certificates(Path pem) throws Exception {

@@ -4,13 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Path;
-import java.time.Duration;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.msight.testkit.RecordingLogger;
 import org.msight.testkit.TestNodeContext;
+import org.msight.testkit.Waits;
 import org.slf4j.event.Level;
 
 /** HTTPS with a self-signed CA, and mutual TLS: they work when configured and fail clearly when not. */
@@ -128,7 +128,7 @@ class TlsUploadTest {
                 "url = \"" + server.url("/") + "\", retries = 0\n" + tls).withLogger(log);
         uploader = Uploading.open(context);
         uploader.put(Frames.next("cam"));
-        uploader.flush(Duration.ofSeconds(10));
+        uploader.flush(Waits.GENEROUS);
         return context;
     }
 }

@@ -108,10 +108,10 @@ class LocalInputTest {
     @Test
     void fileIsReadAgainWithLoop(@TempDir Path dir) throws Exception {
         Path clip = dir.resolve("clip.mp4");
-        Process ffmpeg = new ProcessBuilder(Tools.require("ffmpeg", "ffmpeg").toString(), "-v", "error",
+        Tools.Output ffmpeg = Tools.run(new ProcessBuilder(Tools.require("ffmpeg", "ffmpeg").toString(), "-v", "error",
                 "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=30", "-frames:v", "10", "-c:v", "mpeg4",
-                clip.toString()).inheritIO().start();
-        assertThat(ffmpeg.waitFor()).isZero();
+                clip.toString()).redirectErrorStream(true), Waits.GENEROUS);
+        assertThat(ffmpeg.exitCode()).as(ffmpeg.text()).isZero();
         assertThat(Files.size(clip)).isPositive();
 
         try (PipelineTestDriver driver = PipelineTestDriver.start(

@@ -32,13 +32,13 @@ class RecordedVideoTest {
         log.close();
     }
 
-    /** An MPEG-4 clip of {@code frames} frames at 10 fps. */
-    private Path clip(int frames) throws Exception {
-        Path clip = dir.resolve("clip-" + frames + ".mp4");
-        Process ffmpeg = new ProcessBuilder(Tools.require("ffmpeg", "ffmpeg").toString(), "-v", "error",
-                "-f", "lavfi", "-i", "testsrc2=size=160x120:rate=10", "-frames:v", String.valueOf(frames),
-                "-c:v", "mpeg4", clip.toString()).inheritIO().start();
-        assertThat(ffmpeg.waitFor()).isZero();
+    /** An MPEG-4 clip of {@code frames} frames at {@code fps} frames a second. */
+    private Path clip(int frames, int fps) throws Exception {
+        Path clip = dir.resolve("clip-" + frames + "-" + fps + ".mp4");
+        Tools.Output ffmpeg = Tools.run(new ProcessBuilder(Tools.require("ffmpeg", "ffmpeg").toString(), "-v", "error",
+                "-f", "lavfi", "-i", "testsrc2=size=160x120:rate=" + fps, "-frames:v", String.valueOf(frames),
+                "-c:v", "mpeg4", clip.toString()).redirectErrorStream(true), Waits.GENEROUS);
+        assertThat(ffmpeg.exitCode()).as(ffmpeg.text()).isZero();
         return clip;
     }
 
@@ -59,7 +59,7 @@ class RecordedVideoTest {
 
     @Test
     void aFileIsReadAtItsFrameRateAndItsEndStopsThePipelineOnceTheSinkDrained() throws Exception {
-        Path clip = clip(10);
+        Path clip = clip(10, 10);
         List<ImageData> images = runToTheEnd(clip, "");
         assertThat(images).hasSize(10);
         // 9 frame intervals of 100 ms: the file takes as long to read as to watch
@@ -70,9 +70,9 @@ class RecordedVideoTest {
 
     @Test
     void realtimeOffReadsAFileAsFastAsItDecodes() throws Exception {
-        List<ImageData> images = runToTheEnd(clip(100), "realtime = false");
+        List<ImageData> images = runToTheEnd(clip(100, 1), "realtime = false");
         assertThat(images).hasSize(100);
-        // a 10 s clip: far less than its length (it decodes in milliseconds)
-        assertThat(span(images)).isLessThan(5.0);
+        // a 100 s clip: far less than its length (it decodes in milliseconds, a loaded machine or not)
+        assertThat(span(images)).isLessThan(50.0);
     }
 }

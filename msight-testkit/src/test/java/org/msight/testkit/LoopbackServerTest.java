@@ -1,0 +1,61 @@
+package org.msight.testkit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+class LoopbackServerTest {
+
+    @Test
+    void freePortsAreOutsideTheEphemeralRangeAndNeverHandedOutTwice() throws IOException {
+        String[] range = Files.readAllLines(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).get(0).trim()
+                .split("\\s+");
+        int low = Integer.parseInt(range[0]);
+        int high = Integer.parseInt(range[1]);
+        Set<Integer> ports = new HashSet<>();
+        for (int i = 0; i < 50; i++) {
+            int port = FreePorts.next();
+            assertThat(port < low || port > high).as("port %d outside %d-%d", port, low, high).isTrue();
+            assertThat(ports.add(port)).as("port %d handed out twice", port).isTrue();
+        }
+    }
+
+    @Test
+    void aServerWhosePortIsTakenBeforeItsFirstStartMovesToAnotherAndAnswersThere() throws IOException {
+        try (RedisTestServer redis = new RedisTestServer();
+                ServerSocket squatter = new ServerSocket(redis.port(), 50, InetAddress.getLoopbackAddress())) {
+            redis.start();
+            assertThat(redis.port()).isNotEqualTo(squatter.getLocalPort());
+            assertThat(answer(redis.port(), "PING\r\n", 5)).isEqualTo("+PONG");
+        }
+    }
+
+    @Test
+    void aRestartedServerIsOnItsPortAgain() throws IOException {
+        try (NatsTestServer nats = new NatsTestServer().start()) {
+            int port = nats.port();
+            nats.stop();
+            nats.start();
+            assertThat(nats.port()).isEqualTo(port);
+            assertThat(answer(port, "", 4)).isEqualTo("INFO");
+        }
+    }
+
+    /** The first {@code count} bytes the server on {@code port} sends after {@code request}. */
+    private static String answer(int port, String request, int count) throws IOException {
+        try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), port)) {
+            socket.setSoTimeout((int) Waits.GENEROUS.toMillis());
+            socket.getOutputStream().write(request.getBytes(StandardCharsets.US_ASCII));
+            return new String(socket.getInputStream().readNBytes(count), StandardCharsets.US_ASCII);
+        }
+    }
+}
