@@ -1,14 +1,23 @@
 package org.msight.testkit;
 
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.security.cert.CertificateFactory;
 import java.util.ArrayList;
 import java.util.List;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
 
 /**
  * A throwaway CA with a server certificate for 127.0.0.1 and localhost and a client certificate,
- * made by openssl in a folder of the test's: PEM files, keys in PKCS#8, valid for two days.
+ * made by openssl in a folder of the test's: PEM files, keys in PKCS#8, valid for two days; and
+ * the same in PKCS#12 key and trust stores, and as a server's TLS context.
  */
 public final class TestCertificates {
 
@@ -59,6 +68,45 @@ public final class TestCertificates {
         Signed signed = sign(name, subjectAltName, "-newkey", "rsa:2048");
         run("rsa", "-in", signed.key().toString(), "-traditional", "-out", signed.key().toString());
         return signed;
+    }
+
+    /** {@code signed}'s key and certificate, with the CA's, in the PKCS#12 key store {@code <name>.p12}. */
+    public Path keyStore(Signed signed, String password) throws IOException {
+        Path store = Path.of(signed.cert().toString().replaceFirst("\\.pem$", "") + ".p12");
+        run("pkcs12", "-export", "-in", signed.cert().toString(), "-inkey", signed.key().toString(), "-certfile",
+                ca.toString(), "-name", "key", "-passout", "pass:" + password, "-out", store.toString());
+        return store;
+    }
+
+    /** The CA's certificate in the PKCS#12 trust store {@code ca-trust.p12}. */
+    public Path trustStore(String password) throws IOException, GeneralSecurityException {
+        Path store = dir.resolve("ca-trust.p12");
+        try (OutputStream out = Files.newOutputStream(store)) {
+            caStore().store(out, password.toCharArray());
+        }
+        return store;
+    }
+
+    /** TLS that serves the server certificate and trusts the CA's client certificates. */
+    public SSLContext serverContext() throws IOException, GeneralSecurityException {
+        char[] password = "server".toCharArray();
+        KeyManagerFactory keys = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+        keys.init(KeyStore.getInstance(keyStore(new Signed(serverCert, serverKey), "server").toFile(), password),
+                password);
+        TrustManagerFactory trust = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        trust.init(caStore());
+        SSLContext context = SSLContext.getInstance("TLS");
+        context.init(keys.getKeyManagers(), trust.getTrustManagers(), null);
+        return context;
+    }
+
+    private KeyStore caStore() throws IOException, GeneralSecurityException {
+        KeyStore store = KeyStore.getInstance("PKCS12");
+        store.load(null, null);
+        try (InputStream in = Files.newInputStream(ca)) {
+            store.setCertificateEntry("ca", CertificateFactory.getInstance("X.509").generateCertificate(in));
+        }
+        return store;
     }
 
     private Signed sign(String name, String subjectAltName, String... newKey) throws IOException, InterruptedException {

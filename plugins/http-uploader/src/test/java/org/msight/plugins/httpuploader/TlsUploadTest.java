@@ -4,11 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Path;
+import javax.net.ssl.SSLContext;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.msight.testkit.RecordingLogger;
+import org.msight.testkit.TestCertificates;
+import org.msight.testkit.TestCertificates.Signed;
 import org.msight.testkit.TestNodeContext;
 import org.msight.testkit.Waits;
 import org.slf4j.event.Level;
@@ -18,7 +21,12 @@ class TlsUploadTest {
 
     @TempDir
     static Path dir;
+    private static final String PASSWORD = "changeit";
     private static TestCertificates certificates;
+    private static SSLContext serverTls;
+    private static Path clientKeyStore;
+    private static Path caTrustStore;
+    private static Signed rsaClient;
 
     private final RecordingLogger log = new RecordingLogger("uploader");
     private RecordingServer server;
@@ -27,6 +35,10 @@ class TlsUploadTest {
     @BeforeAll
     static void makeCertificates() throws Exception {
         certificates = new TestCertificates(dir);
+        serverTls = certificates.serverContext();
+        clientKeyStore = certificates.keyStore(new Signed(certificates.clientCert, certificates.clientKey), PASSWORD);
+        caTrustStore = certificates.trustStore(PASSWORD);
+        rsaClient = certificates.signWithPkcs1RsaKey("client-rsa", "DNS:uploader");
     }
 
     @AfterEach
@@ -41,8 +53,8 @@ class TlsUploadTest {
 
     @Test
     void httpsWorksWithTheCaFile() throws Exception {
-        server = RecordingServer.https(certificates.server, false);
-        TestNodeContext context = upload("tls.ca-file = \"" + certificates.caPem + "\"");
+        server = RecordingServer.https(serverTls, false);
+        TestNodeContext context = upload("tls.ca-file = \"" + certificates.ca + "\"");
 
         assertThat(context.count("uploads")).isEqualTo(1);
         assertThat(server.requests()).hasSize(1);
@@ -50,7 +62,7 @@ class TlsUploadTest {
 
     @Test
     void anUntrustedServerFailsWithAClearMessage() throws Exception {
-        server = RecordingServer.https(certificates.server, false);
+        server = RecordingServer.https(serverTls, false);
         TestNodeContext context = upload("");
 
         assertThat(context.count("failed")).isEqualTo(1);
@@ -60,36 +72,36 @@ class TlsUploadTest {
 
     @Test
     void mutualTlsWorksWithPemCertificateAndKey() throws Exception {
-        server = RecordingServer.https(certificates.server, true);
-        TestNodeContext context = upload("tls { ca-file = \"" + certificates.caPem + "\", cert-file = \""
-                + certificates.clientCertPem + "\", key-file = \"" + certificates.clientKeyPem + "\" }");
+        server = RecordingServer.https(serverTls, true);
+        TestNodeContext context = upload("tls { ca-file = \"" + certificates.ca + "\", cert-file = \""
+                + certificates.clientCert + "\", key-file = \"" + certificates.clientKey + "\" }");
 
         assertThat(context.count("uploads")).isEqualTo(1);
     }
 
     @Test
     void mutualTlsWorksWithAnRsaKeyAndATrustStore() throws Exception {
-        server = RecordingServer.https(certificates.server, true);
-        TestNodeContext context = upload("tls { trust-store = \"" + certificates.caTrustStore + "\", trust-store-password"
-                + " = " + TestCertificates.PASSWORD + ", cert-file = \"" + certificates.clientCertPem
-                + "\", key-file = \"" + certificates.clientRsaKeyPem + "\" }");
+        server = RecordingServer.https(serverTls, true);
+        TestNodeContext context = upload("tls { trust-store = \"" + caTrustStore + "\", trust-store-password"
+                + " = " + PASSWORD + ", cert-file = \"" + rsaClient.cert()
+                + "\", key-file = \"" + rsaClient.key() + "\" }");
 
         assertThat(context.count("uploads")).isEqualTo(1);
     }
 
     @Test
     void mutualTlsWorksWithAKeyStore() throws Exception {
-        server = RecordingServer.https(certificates.server, true);
-        TestNodeContext context = upload("tls { ca-file = \"" + certificates.caPem + "\", key-store = \""
-                + certificates.clientKeyStore + "\", key-store-password = " + TestCertificates.PASSWORD + " }");
+        server = RecordingServer.https(serverTls, true);
+        TestNodeContext context = upload("tls { ca-file = \"" + certificates.ca + "\", key-store = \""
+                + clientKeyStore + "\", key-store-password = " + PASSWORD + " }");
 
         assertThat(context.count("uploads")).isEqualTo(1);
     }
 
     @Test
     void aServerThatWantsAClientCertificateFailsWithAClearMessage() throws Exception {
-        server = RecordingServer.https(certificates.server, true);
-        TestNodeContext context = upload("tls.ca-file = \"" + certificates.caPem + "\"");
+        server = RecordingServer.https(serverTls, true);
+        TestNodeContext context = upload("tls.ca-file = \"" + certificates.ca + "\"");
 
         assertThat(context.count("failed")).as(log.all()).isEqualTo(1);
         assertThat(log.messages(Level.WARN)).singleElement().asString()
@@ -102,19 +114,19 @@ class TlsUploadTest {
         assertThatThrownBy(() -> createNode(url + "tls.ca-file = \"" + dir.resolve("missing.pem") + "\""))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageStartingWith("tls.ca-file: cannot read ").hasMessageEndingWith("missing.pem (no such file)");
-        assertThatThrownBy(() -> createNode(url + "tls { key-store = \"" + certificates.clientKeyStore
+        assertThatThrownBy(() -> createNode(url + "tls { key-store = \"" + clientKeyStore
                 + "\", key-store-password = wrong }"))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageStartingWith("tls.key-store: ").hasMessageContaining("wrong password?");
-        assertThatThrownBy(() -> createNode(url + "tls { cert-file = \"" + certificates.clientCertPem
-                + "\", key-file = \"" + certificates.clientCertPem + "\" }"))
+        assertThatThrownBy(() -> createNode(url + "tls { cert-file = \"" + certificates.clientCert
+                + "\", key-file = \"" + certificates.clientCert + "\" }"))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageStartingWith("tls.key-file: ").hasMessageEndingWith("no PEM private key"
                         + " (-----BEGIN PRIVATE KEY-----) in it");
-        assertThatThrownBy(() -> createNode(url + "tls.cert-file = \"" + certificates.clientCertPem + "\""))
+        assertThatThrownBy(() -> createNode(url + "tls.cert-file = \"" + certificates.clientCert + "\""))
                 .hasMessage("tls.key-file: needed with tls.cert-file");
         assertThatThrownBy(() -> createNode("url = \"http://127.0.0.1:1/\", tls.ca-file = \""
-                + certificates.caPem + "\""))
+                + certificates.ca + "\""))
                 .hasMessage("tls: set for an http:// url; use https:// or remove the tls block");
     }
 
