@@ -1,6 +1,7 @@
 package org.msight.plugins.httpuploader;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
@@ -102,7 +103,7 @@ class UploadFaultsTest {
         for (int i = 0; i < 2; i++) {
             uploader.put(Frames.next("cam"));
         }
-        assertThat(Poll.until(() -> context.count("retries") >= 2, LIMIT)).isTrue();
+        await().atMost(LIMIT).until(() -> context.count("retries") >= 2);
         server.start();
         uploader.flush(LIMIT);
 
@@ -161,15 +162,14 @@ class UploadFaultsTest {
             inbox.deliver(Delivery.of(Frames.next("cam")));
             Thread.sleep(1);
         }
-        assertThat(Poll.until(() -> server.handlingNow() == 2 && sink.getState() == Thread.State.WAITING, LIMIT))
-                .isTrue();
+        await().atMost(LIMIT).until(() -> server.handlingNow() == 2 && sink.getState() == Thread.State.WAITING);
         assertThat(server.mostHandledAtOnce()).isEqualTo(2);
         assertThat(handedOver.get()).isEqualTo(2);
         assertThat(inbox.size()).isEqualTo(4);
         assertThat(inbox.dropped()).isEqualTo(200 - 2 - 1 - 4);
 
         server.release();
-        assertThat(Poll.until(() -> context.count("uploads") == 2 + 1 + 4, LIMIT)).isTrue();
+        await().atMost(LIMIT).until(() -> context.count("uploads") == 2 + 1 + 4);
         assertThat(server.mostHandledAtOnce()).isEqualTo(2);
 
         sink.interrupt();
@@ -191,7 +191,7 @@ class UploadFaultsTest {
             }
         });
         sink.start();
-        assertThat(Poll.until(() -> sink.getState() == Thread.State.WAITING, LIMIT)).isTrue();
+        await().atMost(LIMIT).until(() -> sink.getState() == Thread.State.WAITING);
 
         sink.interrupt();
         sink.join(LIMIT.toMillis());
