@@ -6,12 +6,11 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
-import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.ArrayList;
-import java.util.List;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
@@ -26,8 +25,11 @@ public final class FreePorts {
     private static final int LOWEST = 10_000;
     private static final int HIGHEST = 65_535;
     private static final Path LOCKS = Path.of(System.getProperty("java.io.tmpdir"), "msight-test-ports");
-    /** Held until the JVM exits, when the kernel releases them. */
-    private static final List<FileLock> RESERVED = new ArrayList<>();
+    /**
+     * The ports this JVM reserved; their locks are held until it exits. A port in here is never
+     * opened again: closing a second channel to a locked file would drop this JVM's lock on it.
+     */
+    private static final Set<Integer> RESERVED = new HashSet<>();
 
     private FreePorts() {
     }
@@ -63,21 +65,19 @@ public final class FreePorts {
     }
 
     private static boolean reserve(int port) {
+        if (RESERVED.contains(port)) {
+            return false;
+        }
         try {
             Files.createDirectories(LOCKS);
             FileChannel channel = FileChannel.open(LOCKS.resolve(Integer.toString(port)), StandardOpenOption.CREATE,
                     StandardOpenOption.WRITE);
-            FileLock lock = null;
-            try {
-                lock = channel.tryLock();
-            } catch (OverlappingFileLockException alreadyOurs) {
-                // handed out before by this JVM
-            }
-            if (lock == null) {
+            FileLock lock = channel.tryLock(); // the channel stays open with its lock
+            if (lock == null) { // another JVM's
                 channel.close();
                 return false;
             }
-            RESERVED.add(lock);
+            RESERVED.add(port);
             return true;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot reserve a test port in " + LOCKS, e);

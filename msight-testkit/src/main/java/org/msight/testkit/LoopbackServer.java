@@ -30,6 +30,7 @@ abstract class LoopbackServer implements AutoCloseable {
     private final int[] ports;
     private boolean startedBefore;
     private long logLengthAtLaunch;
+    private int lastExitCode;
     private Process process;
 
     /**
@@ -61,7 +62,7 @@ abstract class LoopbackServer implements AutoCloseable {
         }
         for (int attempt = 1; !tryLaunch(); attempt++) {
             if (startedBefore || attempt == FIRST_START_ATTEMPTS) {
-                throw new IllegalStateException(name + " exited on port(s) " + Arrays.toString(ports) + ": "
+                throw new IllegalStateException(name + " exited with code " + lastExitCode + " on port(s) " + Arrays.toString(ports) + ": "
                         + ServerProcesses.logText(log));
             }
             Arrays.setAll(ports, i -> FreePorts.next()); // one may have been taken since it was picked
@@ -82,6 +83,7 @@ abstract class LoopbackServer implements AutoCloseable {
         long deadline = System.nanoTime() + startTimeout.toNanos();
         while (System.nanoTime() < deadline) {
             if (!process.isAlive()) {
+                lastExitCode = process.exitValue();
                 process = null;
                 return false;
             }
@@ -155,7 +157,11 @@ abstract class LoopbackServer implements AutoCloseable {
         return process;
     }
 
-    /** The loopback port clients use, the same across restarts. */
+    /**
+     * The loopback port clients use, the same across restarts. Read before the first start, it is
+     * the port reserved for the server, which that start leaves only if some other program binds
+     * it first (see the class comment).
+     */
     public int port() {
         return ports[0];
     }

@@ -1,5 +1,6 @@
 package org.msight.testkit;
 
+import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -57,13 +58,21 @@ public final class Tools {
         try {
             Path output = Files.createTempFile("program-", ".out");
             try {
-                Process process = program.redirectOutput(output.toFile()).start();
-                if (!process.waitFor(limit.toMillis(), TimeUnit.MILLISECONDS)) {
-                    process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
-                    throw new IllegalStateException(String.join(" ", program.command()) + " did not end within "
-                            + limit.toSeconds() + " s: " + Files.readString(output, StandardCharsets.UTF_8));
+                if (program.redirectInput() == ProcessBuilder.Redirect.PIPE) { // a prompt gets end of file, not a wait
+                    program.redirectInput(new File("/dev/null"));
                 }
-                return new Output(process.exitValue(), Files.readString(output, StandardCharsets.UTF_8));
+                Process process = program.redirectOutput(output.toFile()).start();
+                try {
+                    if (!process.waitFor(limit.toMillis(), TimeUnit.MILLISECONDS)) {
+                        throw new IllegalStateException(String.join(" ", program.command()) + " did not end within "
+                                + limit.toSeconds() + " s: " + text(output));
+                    }
+                } finally {
+                    if (process.isAlive()) { // out of time, or the test was interrupted
+                        process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+                    }
+                }
+                return new Output(process.exitValue(), text(output));
             } finally {
                 Files.delete(output);
             }
@@ -73,5 +82,10 @@ public final class Tools {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while running " + program.command().get(0), e);
         }
+    }
+
+    /** The file's text; bytes that are not UTF-8 become replacement characters rather than an error. */
+    private static String text(Path file) throws IOException {
+        return new String(Files.readAllBytes(file), StandardCharsets.UTF_8);
     }
 }

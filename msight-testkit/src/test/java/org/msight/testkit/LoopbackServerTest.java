@@ -9,7 +9,9 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
@@ -27,6 +29,35 @@ class LoopbackServerTest {
             assertThat(port < low || port > high).as("port %d outside %d-%d", port, low, high).isTrue();
             assertThat(ports.add(port)).as("port %d handed out twice", port).isTrue();
         }
+    }
+
+    /**
+     * Enough ports that the random pick meets ports of its own again (about three times in 400
+     * picks of some 27,000): each stays locked against other processes, as another test JVM is.
+     */
+    @Test
+    void everyPortHandedOutStaysReservedAgainstOtherProcesses() {
+        List<String> files = new ArrayList<>();
+        for (int i = 0; i < 400; i++) {
+            files.add(Path.of(System.getProperty("java.io.tmpdir"), "msight-test-ports",
+                    Integer.toString(FreePorts.next())).toString());
+        }
+        String tryLocks = "import fcntl, sys\n"
+                + "free = 0\n"
+                + "for name in sys.argv[1:]:\n"
+                + "    with open(name, 'r+') as f:\n"
+                + "        try:\n"
+                + "            fcntl.lockf(f, fcntl.LOCK_EX | fcntl.LOCK_NB)\n"
+                + "            free += 1\n"
+                + "        except OSError:\n"
+                + "            pass\n"
+                + "print(free)\n";
+        List<String> command = new ArrayList<>(List.of(Tools.require("/usr/bin/python3", "python3").toString(),
+                "-c", tryLocks));
+        command.addAll(files);
+        Tools.Output output = Tools.run(new ProcessBuilder(command).redirectErrorStream(true), Waits.GENEROUS);
+        assertThat(output.exitCode()).as(output.text()).isZero();
+        assertThat(output.text().strip()).as("ports another process could reserve").isEqualTo("0");
     }
 
     @Test
