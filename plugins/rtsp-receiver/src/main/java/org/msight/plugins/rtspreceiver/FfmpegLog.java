@@ -27,7 +27,10 @@ final class FfmpegLog extends LogCallback {
 
     private static final Logger LOG = LoggerFactory.getLogger("ffmpeg");
     private static final int WARNINGS_PER_MINUTE = 10;
-    /** A message FFmpeg never ends with a newline is logged once it is this long, not kept growing. */
+    /**
+     * A message longer than this is logged cut, and the rest of it dropped (not logged as a line of
+     * its own, where the tail of a split secret would escape its masking).
+     */
     private static final int MAX_MESSAGE_CHARS = 16_384;
     private static final long MINUTE_NANOS = 60_000_000_000L;
     private static final long REPEAT_NANOS = 10 * MINUTE_NANOS;
@@ -40,6 +43,8 @@ final class FfmpegLog extends LogCallback {
     private static FfmpegLog installed;
 
     private final StringBuilder partialLine = new StringBuilder();
+    /** Whether the rest of a message cut at {@link #MAX_MESSAGE_CHARS} is still coming. */
+    private boolean droppingRest;
     private String lastWarning = "";
     private long lastWarningNanos;
     private long windowStart = System.nanoTime();
@@ -63,11 +68,21 @@ final class FfmpegLog extends LogCallback {
         String text = message.getString();
         String line;
         synchronized (this) {
-            partialLine.append(text);
-            if (!text.endsWith("\n") && partialLine.length() < MAX_MESSAGE_CHARS) {
+            boolean ends = text.endsWith("\n");
+            if (droppingRest) {
+                droppingRest = !ends;
                 return;
             }
-            line = loggable(partialLine.toString().strip());
+            partialLine.append(text);
+            if (!ends && partialLine.length() < MAX_MESSAGE_CHARS) {
+                return;
+            }
+            String collected = partialLine.toString().strip();
+            if (!ends) {
+                collected = collected.substring(0, Math.min(collected.length(), MAX_MESSAGE_CHARS)) + " ... (cut)";
+                droppingRest = true;
+            }
+            line = loggable(collected);
             partialLine.setLength(0);
         }
         if (line.isEmpty()) {

@@ -37,19 +37,18 @@ class FfmpegLogTest {
         }
     }
 
-    /** A message that never ends is logged in parts, not kept growing in memory. */
+    /** A message that does not end is logged cut once long, and the rest of it dropped, not kept growing. */
     @Test
-    void aMessageWithoutAnEndIsLoggedOnceItIsLong() {
+    void aMessageWithoutAnEndIsLoggedCutOnceItIsLong() {
         FfmpegLog.install();
         String part = "y".repeat(1000);
         try (LogCapture log = LogCapture.of("ffmpeg")) {
             for (int i = 0; i < 20; i++) {
                 av_log(null, AV_LOG_FATAL, part);
             }
-            assertThat(log.messages()).singleElement().asString().hasSizeBetween(16_384, 17_384);
-            av_log(null, AV_LOG_FATAL, "end\n");
-            assertThat(log.messages()).hasSize(2);
-            assertThat(String.join("", log.messages())).isEqualTo("y".repeat(20_000) + "end");
+            av_log(null, AV_LOG_FATAL, "end of the long one\n");
+            av_log(null, AV_LOG_FATAL, "next message\n");
+            assertThat(log.messages()).containsExactly("y".repeat(16_384) + " ... (cut)", "next message");
         }
     }
 }
