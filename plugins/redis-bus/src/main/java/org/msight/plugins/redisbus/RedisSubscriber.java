@@ -208,9 +208,9 @@ final class RedisSubscriber implements AutoCloseable {
 
     /**
      * Stops the thread: closing the connection ends its blocking read. What that cannot cut short
-     * (connecting, PING and INFO on a new connection) ends within the connect timeout and two
-     * socket timeouts, so closing waits that long; a thread still running then (stuck in a
-     * receiver) is logged and left behind.
+     * (a new connection and the probe that checks Redis after a loss: each a connect, then AUTH,
+     * SELECT and PING or INFO) ends within two connect timeouts and six socket timeouts, so closing
+     * waits that long; a thread still running then (stuck in a receiver) is logged and left behind.
      */
     @Override
     public void close() {
@@ -232,12 +232,12 @@ final class RedisSubscriber implements AutoCloseable {
                 // closing anyway
             }
         }
-        Duration wait = settings.connectTimeout().plus(settings.socketTimeout().multipliedBy(2));
+        Duration wait = settings.connectTimeout().plus(settings.socketTimeout().multipliedBy(3)).multipliedBy(2);
         try {
             running.join(wait.toMillis());
             if (running.isAlive()) {
-                LOG.warn("Redis subscriber thread {} did not stop within {} ms of closing (connect-timeout and twice"
-                        + " socket-timeout); left behind", running.getName(), wait.toMillis());
+                LOG.warn("Redis subscriber thread {} did not stop within {} ms of closing (two connections' connect-timeout"
+                        + " plus three socket-timeouts each); left behind", running.getName(), wait.toMillis());
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

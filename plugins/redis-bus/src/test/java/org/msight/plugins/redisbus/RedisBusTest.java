@@ -274,8 +274,8 @@ class RedisBusTest {
         try {
             subscriber.close();
             assertThat(log.messages()).filteredOn(m -> m.startsWith("Redis subscriber thread ")).singleElement()
-                    .asString().endsWith(" did not stop within 750 ms of closing (connect-timeout and twice"
-                            + " socket-timeout); left behind");
+                    .asString().endsWith(" did not stop within 2000 ms of closing (two connections' connect-timeout plus"
+                            + " three socket-timeouts each); left behind");
         } finally {
             release.countDown();
         }
