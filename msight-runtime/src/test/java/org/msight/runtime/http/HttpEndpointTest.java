@@ -31,6 +31,7 @@ import org.msight.runtime.TestPipelines;
 import org.msight.runtime.testnodes.CollectingSink;
 import org.msight.runtime.testnodes.ImageSource;
 import org.msight.testkit.LogCapture;
+import org.msight.testkit.RedisTestServer;
 import org.msight.testkit.Tools;
 import org.msight.testkit.Waits;
 
@@ -65,7 +66,13 @@ class HttpEndpointTest {
 
     /** Starts {@code nodes} and an endpoint on a free port, with extra {@code msight.http} settings. */
     private void start(String http, String nodes) throws Exception {
-        Path file = TestPipelines.write(dir, "p.conf", "msight.drain-timeout = 1s\nmsight.http { port = 0\n" + http + "\n}\nnodes {\n" + nodes + "\n}\n");
+        start("", http, nodes);
+    }
+
+    /** As {@link #start(String, String)}, with further settings of the file, such as {@code msight.registry}. */
+    private void start(String settings, String http, String nodes) throws Exception {
+        Path file = TestPipelines.write(dir, "p.conf", "msight.drain-timeout = 1s\n" + settings
+                + "\nmsight.http { port = 0\n" + http + "\n}\nnodes {\n" + nodes + "\n}\n");
         PipelineFactory.Loaded loaded = TestPipelines.load(file);
         pipeline = loaded.create();
         pipeline.start();
@@ -106,6 +113,19 @@ class HttpEndpointTest {
                         "msight_frame_age_seconds_bucket{node=\"sink\",stage=\"sink\",le=\"0.1\"}",
                         "msight_bus_connected{bus=\"memory\"} 1.0",
                         "jvm_memory_used_bytes", "jvm_threads_live_threads", "jvm_gc_");
+    }
+
+    @Test
+    void withTheNodeRegistryMetricsCountItsHeartbeatOutages() throws Exception {
+        try (RedisTestServer redis = new RedisTestServer().start()) {
+            start("msight.registry.enabled = true\nmsight.redis.port = " + redis.port(), "", """
+                    src { type = test-sequence, publish-topic = t, count = 1 }
+                    sink { type = test-collector, subscribe-topic = t }
+                    """);
+            assertThat(get("/metrics").body()).contains("msight_registry_heartbeat_outages_total 0.0");
+            pipeline.stop(); // while its registry can still remove the entries
+            pipeline = null;
+        }
     }
 
     @Test
