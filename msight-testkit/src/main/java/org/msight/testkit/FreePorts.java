@@ -9,8 +9,8 @@ import java.nio.channels.FileLock;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.HashSet;
-import java.util.Set;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
@@ -26,10 +26,11 @@ public final class FreePorts {
     private static final int HIGHEST = 65_535;
     private static final Path LOCKS = Path.of(System.getProperty("java.io.tmpdir"), "msight-test-ports");
     /**
-     * The ports this JVM reserved; their locks are held until it exits. A port in here is never
-     * opened again: closing a second channel to a locked file would drop this JVM's lock on it.
+     * The ports this JVM reserved with their locks, held (and so kept from the garbage collector,
+     * which would close their files) until it exits. A port in here is never opened again: closing
+     * a second channel to a locked file would drop this JVM's lock on it.
      */
-    private static final Set<Integer> RESERVED = new HashSet<>();
+    private static final Map<Integer, FileLock> RESERVED = new HashMap<>();
 
     private FreePorts() {
     }
@@ -65,19 +66,19 @@ public final class FreePorts {
     }
 
     private static boolean reserve(int port) {
-        if (RESERVED.contains(port)) {
+        if (RESERVED.containsKey(port)) {
             return false;
         }
         try {
             Files.createDirectories(LOCKS);
             FileChannel channel = FileChannel.open(LOCKS.resolve(Integer.toString(port)), StandardOpenOption.CREATE,
                     StandardOpenOption.WRITE);
-            FileLock lock = channel.tryLock(); // the channel stays open with its lock
+            FileLock lock = channel.tryLock();
             if (lock == null) { // another JVM's
                 channel.close();
                 return false;
             }
-            RESERVED.add(port);
+            RESERVED.put(port, lock);
             return true;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot reserve a test port in " + LOCKS, e);

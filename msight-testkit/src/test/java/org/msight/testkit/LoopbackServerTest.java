@@ -33,7 +33,8 @@ class LoopbackServerTest {
 
     /**
      * Enough ports that the random pick meets ports of its own again (about three times in 400
-     * picks of some 27,000): each stays locked against other processes, as another test JVM is.
+     * picks of some 27,000), and a collection in between: each stays locked against other
+     * processes, as another test JVM is.
      */
     @Test
     void everyPortHandedOutStaysReservedAgainstOtherProcesses() {
@@ -42,6 +43,7 @@ class LoopbackServerTest {
             files.add(Path.of(System.getProperty("java.io.tmpdir"), "msight-test-ports",
                     Integer.toString(FreePorts.next())).toString());
         }
+        System.gc(); // a lock the JVM no longer refers to has its file closed by the collector's cleaner
         String tryLocks = "import fcntl, sys\n"
                 + "free = 0\n"
                 + "for name in sys.argv[1:]:\n"
