@@ -254,11 +254,6 @@ public final class KafkaTestServer extends LoopbackServer {
         return classpath;
     }
 
-    /** What the broker printed so far (warnings and errors, and its start lines). */
-    public String logText() {
-        return ServerProcesses.logText(dir.resolve("server.log"));
-    }
-
     /** Stops the broker and deletes its folder. */
     @Override
     public void close() {

@@ -19,10 +19,10 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.TreeSet;
 import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 import org.msight.api.NodeKind;
 import org.msight.api.Setting;
 import org.msight.api.SettingType;
@@ -291,7 +291,7 @@ public final class PipelineLoader {
     }
 
     private static Set<String> runtimeKeys() {
-        return RuntimeSettings.all().stream().map(Setting::key).collect(java.util.stream.Collectors.toSet());
+        return RuntimeSettings.all().stream().map(Setting::key).collect(Collectors.toSet());
     }
 
     /**

@@ -30,7 +30,6 @@ record NatsSettings(List<String> servers, String username, String password, Stri
         Path userCredentials, boolean tls, Path caCertFile, Path certFile, Path keyFile, Duration connectTimeout,
         Duration reconnectWait, int maxPendingMessages, boolean jetStream, Duration maxAge, Duration ackWait) {
 
-
     static final List<Setting> SETTINGS = List.of(
             Setting.optional("servers", SettingType.STRING,
                     "servers, as MSight writes them: \"['nats://host:4222']\" (MSIGHT_NATS_SERVERS)").nonEmpty(),
