@@ -31,7 +31,6 @@ import org.apache.hc.core5.http.nio.ssl.TlsStrategy;
 import org.apache.hc.core5.http.nio.support.AsyncRequestBuilder;
 import org.apache.hc.core5.io.CloseMode;
 import org.apache.hc.core5.reactor.IOReactorConfig;
-import org.apache.hc.core5.reactor.IOReactorStatus;
 import org.apache.hc.core5.util.TimeValue;
 import org.apache.hc.core5.util.Timeout;
 import org.msight.api.AsyncSinkNode;
@@ -60,6 +59,8 @@ final class HttpUploader implements AsyncSinkNode {
     private static final int LOGGED_BODY_BYTES = 2000;
     /** Bytes gathered before each socket write: few system calls per upload. */
     private static final int SOCKET_BUFFER_BYTES = 64 * 1024;
+    /** How long closing waits for the exchanges under way before it cuts them. */
+    private static final TimeValue SHUTDOWN_WAIT = TimeValue.ofSeconds(1);
 
     private final UploaderSettings settings;
     private final Logger log;
@@ -205,8 +206,10 @@ final class HttpUploader implements AsyncSinkNode {
             // ConcurrentModificationException: ask it to stop first, then close what is left.
             current.initiateShutdown();
             try {
-                current.awaitShutdown(TimeValue.ofSeconds(1));
-                if (current.getStatus() != IOReactorStatus.SHUT_DOWN) {
+                // the client's status says SHUTTING_DOWN until close(), stopped threads or not: time the wait
+                long start = System.nanoTime();
+                current.awaitShutdown(SHUTDOWN_WAIT);
+                if (System.nanoTime() - start >= SHUTDOWN_WAIT.toNanoseconds()) {
                     log.warn("the HTTP client's I/O thread did not stop within 1 s; closing it anyway");
                 }
             } catch (InterruptedException e) {

@@ -86,6 +86,17 @@ class StuckServerTest {
                 .containsExactly("the HTTP client's I/O thread did not stop within 1 s; closing it anyway");
     }
 
+    /** A close with nothing under way says nothing: the line above is for a wait that ran out. */
+    @Test
+    void aCloseAfterEveryUploadWasAnsweredIsSilent() throws Exception {
+        TestNodeContext context = open("");
+        uploader.put(Frames.next("cam"));
+        Awaitility.await().atMost(LIMIT).until(() -> context.count("uploads") == 1);
+
+        uploader.close();
+        assertThat(log.messages(Level.WARN)).isEmpty();
+    }
+
     private void stuckAttemptsAreGivenUpThenUploadsFlow() throws Exception {
         TestNodeContext context = open("retries = 1, attempt-timeout = 1500ms, retry-backoff { initial = 10ms, max = 20ms }");
 
