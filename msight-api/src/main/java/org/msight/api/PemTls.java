@@ -3,15 +3,14 @@ package org.msight.api;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.Socket;
-import java.nio.file.AccessDeniedException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
 import java.security.KeyStore;
 import java.security.PrivateKey;
+import java.security.UnrecoverableKeyException;
 import java.security.cert.Certificate;
 import java.security.cert.CertificateException;
 import java.security.cert.CertificateFactory;
@@ -38,6 +37,8 @@ import javax.net.ssl.X509ExtendedTrustManager;
  * its key. The one PEM reader of every plugin that reaches a server over TLS (the redis, nats and
  * kafka buses, the http-uploader), so a key that works for one works for all: unencrypted
  * PKCS#8 ({@code BEGIN PRIVATE KEY}: RSA, EC, Ed25519) or PKCS#1 ({@code BEGIN RSA PRIVATE KEY}).
+ * Also the one reader of every TLS file a setting names, PEM or key store ({@link #read}), so
+ * each failure reads the same: {@code <setting>: <file>: <why>}.
  */
 public final class PemTls {
 
@@ -60,8 +61,9 @@ public final class PemTls {
      * @param caCertFile CA certificates to trust, or {@code null} for the JVM's trust store
      * @param certFile client certificate chain, or {@code null} for none
      * @param keyFile the client certificate's private key, or {@code null}
-     * @param settings the settings block, such as {@code msight.redis.tls}, for messages
-     * @throws IllegalArgumentException naming the settings block, the file that cannot be used, and why
+     * @param settings the settings block, such as {@code msight.redis.tls}, whose {@code ca-cert-file},
+     *     {@code cert-file} and {@code key-file} name the files
+     * @throws IllegalArgumentException naming the setting, the file that cannot be used, and why
      */
     public static SSLContext context(Path caCertFile, Path certFile, Path keyFile, String settings) {
         return context(caCertFile, certFile, keyFile, true, settings);
@@ -82,12 +84,12 @@ public final class PemTls {
         try {
             TrustManager[] trust = verify ? null : new TrustManager[] {new AnyServer()};
             if (verify && caCertFile != null) {
-                trust = trustManagers(read(caCertFile, PemTls::trustStore, settings));
+                trust = trustManagers(read(settings + ".ca-cert-file", caCertFile, PemTls::trustStore));
             }
             KeyManager[] keys = null;
             if (certFile != null) {
-                PrivateKey key = read(keyFile, PemTls::privateKey, settings);
-                keys = read(certFile, path -> keyManagers(key, path), settings);
+                PrivateKey key = read(settings + ".key-file", keyFile, PemTls::privateKey);
+                keys = read(settings + ".cert-file", certFile, path -> keyManagers(key, path));
             }
             SSLContext context = SSLContext.getInstance("TLS");
             context.init(keys, trust, null);
@@ -126,9 +128,29 @@ public final class PemTls {
     public static KeyManager[] keyManagers(PrivateKey key, Path certFile) throws IOException, GeneralSecurityException {
         KeyStore store = emptyStore();
         store.setKeyEntry("client", key, NO_PASSWORD, certificates(certFile).toArray(Certificate[]::new));
+        return keyManagers(store, NO_PASSWORD);
+    }
+
+    /** The key managers of a key store whose keys are protected by {@code password}. */
+    public static KeyManager[] keyManagers(KeyStore keys, char[] password) throws GeneralSecurityException {
         KeyManagerFactory factory = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-        factory.init(store, NO_PASSWORD);
+        factory.init(keys, password);
         return factory.getKeyManagers();
+    }
+
+    /**
+     * A key store file (PKCS#12 or JKS), opened with its password.
+     *
+     * @throws IOException when it cannot be opened; for a wrong password, its message ends in
+     *     {@code (wrong password?)}
+     */
+    public static KeyStore keyStore(Path file, Secret password) throws IOException, GeneralSecurityException {
+        try {
+            return KeyStore.getInstance(file.toFile(), password.value().toCharArray());
+        } catch (IOException e) {
+            throw e.getCause() instanceof UnrecoverableKeyException ? new IOException(e.getMessage()
+                    + " (wrong password?)", e) : e;
+        }
     }
 
     /**
@@ -176,20 +198,31 @@ public final class PemTls {
         return Optional.empty();
     }
 
-    /** Reads {@code file}; a failure names the settings block and the file. */
-    private static <T> T read(Path file, PemReader<T> reader, String settings) {
+    /**
+     * Reads the TLS file a setting names, for example
+     * {@code read("tls.ca-file", path, PemTls::trustStore)}.
+     *
+     * @param setting the setting's key, such as {@code msight.redis.tls.ca-cert-file}, for messages
+     * @throws IllegalArgumentException {@code <setting>: <file>: <why>}, the file as an absolute path
+     */
+    public static <T> T read(String setting, Path file, FileReader<T> reader) {
+        Path absolute = file.toAbsolutePath();
+        if (!Files.isReadable(absolute)) {
+            throw new IllegalArgumentException(setting + ": " + absolute + ": "
+                    + (Files.exists(absolute) ? "not readable (permission denied)" : "no such file"));
+        }
         try {
             return reader.read(file);
         } catch (IOException | GeneralSecurityException | IllegalArgumentException e) {
-            String reason = e instanceof NoSuchFileException ? "no such file"
-                    : e instanceof AccessDeniedException ? "not readable (permission denied)"
-                    : e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
-            throw new IllegalArgumentException(settings + ": " + file + ": " + reason, e);
+            String reason = e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
+            throw new IllegalArgumentException(setting + ": " + absolute + ": " + reason, e);
         }
     }
 
+    /** Reads what a TLS file holds: for {@link #read}, such as {@link #trustStore} or {@link #privateKey}. */
     @FunctionalInterface
-    private interface PemReader<T> {
+    public interface FileReader<T> {
+        /** The content of {@code file}. */
         T read(Path file) throws IOException, GeneralSecurityException;
     }
 

@@ -35,13 +35,13 @@ class PemTlsTest {
         Path empty = Files.writeString(dir.resolve("empty.pem"), "nothing here\n");
         assertThatThrownBy(() -> PemTls.privateKey(empty)).hasMessage("no PEM private key (-----BEGIN PRIVATE KEY-----) in it");
         assertThatThrownBy(() -> PemTls.context(empty, null, null, "msight.redis.tls"))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("msight.redis.tls: " + empty + ": ");
+                .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("msight.redis.tls.ca-cert-file: " + empty + ": ");
     }
 
     @Test
     void aMissingFileSaysSoOnce() {
         Path missing = dir.resolve("missing.pem");
         assertThatThrownBy(() -> PemTls.context(missing, null, null, "msight.nats.tls"))
-                .isInstanceOf(IllegalArgumentException.class).hasMessage("msight.nats.tls: " + missing + ": no such file");
+                .isInstanceOf(IllegalArgumentException.class).hasMessage("msight.nats.tls.ca-cert-file: " + missing + ": no such file");
     }
 }

@@ -1,13 +1,10 @@
 package org.msight.runtime.http;
 
 import com.typesafe.config.Config;
-import java.io.IOException;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.GeneralSecurityException;
-import java.security.KeyStore;
+import org.msight.api.PemTls;
 import org.msight.api.Secret;
 
 /**
@@ -43,15 +40,7 @@ public record HttpSettings(boolean enabled, String host, int port, Secret token,
 
     /** Opens the key store as the server will, so that a wrong password is a setting's error, not a warning at start. */
     private static void check(Path keyStore, Secret password) {
-        if (!Files.isReadable(keyStore)) {
-            throw new IllegalArgumentException("tls.key-store: cannot read " + keyStore);
-        }
-        try {
-            KeyStore.getInstance(keyStore.toFile(), password.value().toCharArray());
-        } catch (IOException | GeneralSecurityException e) {
-            throw new IllegalArgumentException("tls.key-store: cannot open " + keyStore + " with tls.key-store-password: "
-                    + e.getMessage());
-        }
+        PemTls.read("tls.key-store", keyStore, path -> PemTls.keyStore(path, password));
     }
 
     /** Whether only this machine can connect (a loopback address). */

@@ -1,15 +1,12 @@
 package org.msight.plugins.httpuploader;
 
 import com.typesafe.config.Config;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
 import java.security.PrivateKey;
 import java.util.Set;
 import javax.net.ssl.KeyManager;
-import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManager;
 import org.msight.api.PemTls;
@@ -88,10 +85,10 @@ record TlsSettings(String caFile, String trustStore, Secret trustStorePassword, 
     private TrustManager[] trustManagers() throws GeneralSecurityException {
         KeyStore trusted;
         if (!caFile.isEmpty()) {
-            trusted = read("tls.ca-file", caFile, PemTls::trustStore);
+            trusted = PemTls.read("tls.ca-file", Path.of(caFile), PemTls::trustStore);
         } else if (!trustStore.isEmpty()) {
-            trusted = read("tls.trust-store", trustStore, path -> KeyStore.getInstance(path.toFile(),
-                    trustStorePassword.value().toCharArray()));
+            trusted = PemTls.read("tls.trust-store", Path.of(trustStore), path -> PemTls.keyStore(path,
+                    trustStorePassword));
         } else {
             return null;
         }
@@ -101,34 +98,10 @@ record TlsSettings(String caFile, String trustStore, Secret trustStorePassword, 
     /** The key managers of the client certificate, which is set. */
     private KeyManager[] keyManagers() throws GeneralSecurityException {
         if (!certFile.isEmpty()) {
-            PrivateKey key = read("tls.key-file", keyFile, PemTls::privateKey);
-            return read("tls.cert-file", certFile, path -> PemTls.keyManagers(key, path));
+            PrivateKey key = PemTls.read("tls.key-file", Path.of(keyFile), PemTls::privateKey);
+            return PemTls.read("tls.cert-file", Path.of(certFile), path -> PemTls.keyManagers(key, path));
         }
-        char[] password = keyStorePassword.value().toCharArray();
-        KeyStore keys = read("tls.key-store", keyStore, path -> KeyStore.getInstance(path.toFile(), password));
-        KeyManagerFactory factory = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-        factory.init(keys, password);
-        return factory.getKeyManagers();
-    }
-
-    /** Reads the file a key names; failures become messages that start with the key. */
-    private static <T> T read(String key, String file, FileReader<T> reader) {
-        Path path = Path.of(file);
-        if (!Files.isReadable(path)) {
-            throw new IllegalArgumentException(key + ": cannot read " + path.toAbsolutePath()
-                    + (Files.exists(path) ? " (permission denied)" : " (no such file)"));
-        }
-        try {
-            return reader.read(path);
-        } catch (IOException | GeneralSecurityException | IllegalArgumentException e) {
-            String reason = e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
-            throw new IllegalArgumentException(key + ": " + path.toAbsolutePath() + ": " + reason
-                    + (e instanceof IOException && key.endsWith("store") ? " (wrong password?)" : ""), e);
-        }
-    }
-
-    @FunctionalInterface
-    private interface FileReader<T> {
-        T read(Path path) throws IOException, GeneralSecurityException;
+        KeyStore keys = PemTls.read("tls.key-store", Path.of(keyStore), path -> PemTls.keyStore(path, keyStorePassword));
+        return PemTls.keyManagers(keys, keyStorePassword.value().toCharArray());
     }
 }

@@ -23,8 +23,8 @@ class NatsCheckTest {
 
     @ParameterizedTest
     @CsvSource(delimiter = '|', value = {
-        "tls { enabled = yes, ca-cert-file = MISSING } | 3: msight.nats.tls: MISSING: no such file",
-        "tls { enabled = yes, cert-file = DIR, key-file = DIR } | 3: msight.nats.tls: DIR: ",
+        "tls { enabled = yes, ca-cert-file = MISSING } | 3: msight.nats.tls.ca-cert-file: MISSING: no such file",
+        "tls { enabled = yes, cert-file = DIR, key-file = DIR } | 3: msight.nats.tls.key-file: DIR: ",
         "servers = \"['nats://alice:s3cret@h:4222'\" | 3: msight.nats.servers: unbalanced brackets in server list"
                 + " \"['nats://***@h:4222'\"",
         "servers = \"nats://alice:s3cret@h:4222:x\" | 3: msight.nats.servers: not a server URL such as"

@@ -133,7 +133,7 @@ class RedisTlsTest {
                 TestBusContext.of("redis", "").counter("reconnects"));
         try (bus) {
             assertThatThrownBy(bus::start).isInstanceOf(RedisAccessException.class)
-                    .hasMessageContaining("msight.redis.tls: " + encrypted + ": the key is encrypted")
+                    .hasMessageContaining("msight.redis.tls.key-file: " + encrypted + ": the key is encrypted")
                     .hasMessageContaining("openssl pkcs8 -topk8 -nocrypt");
         }
     }
