@@ -13,11 +13,14 @@ import io.nats.client.api.ConsumerConfiguration;
 import io.nats.client.api.DeliverPolicy;
 import io.nats.client.api.StorageType;
 import io.nats.client.api.StreamConfiguration;
+import io.nats.client.support.NatsJetStreamConstants;
 import java.io.IOException;
 import java.time.Duration;
+import java.time.ZonedDateTime;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
 import org.msight.api.Backoff;
 import org.msight.api.Counter;
 import org.msight.api.DaemonThreads;
@@ -73,28 +76,91 @@ final class JetStreamTopics implements AutoCloseable {
     /** Creates the topic's stream when missing, subscribes a durable consumer and starts its fetcher. */
     void subscribe(Subscription subscription) {
         try {
-            JetStreamSubscription pull = pullSubscribe(subscription);
+            JetStreamSubscription pull = pullSubscribe(subscription, consumer -> consumer.deliverPolicy(DeliverPolicy.New));
+            ZonedDateTime received = lastDelivered(pull, streamOf(subscription.topic()));
             fetchers.add(DaemonThreads.start("msight-nats-fetch-" + subscription.nodeName(),
-                    () -> fetch(pull, subscription)));
+                    () -> fetch(pull, received, subscription)));
         } catch (IOException | JetStreamApiException e) {
             throw new IllegalStateException("JetStream on topic '" + subscription.topic() + "': " + e.getMessage(), e);
         }
     }
 
-    /** The subscription's durable consumer, created (with the topic's stream) when missing. */
-    private JetStreamSubscription pullSubscribe(Subscription subscription) throws IOException, JetStreamApiException {
-        ensureStream(subscription.topic());
-        ConsumerConfiguration consumer = ConsumerConfiguration.builder().durable(durableOf(subscription))
-                .ackPolicy(AckPolicy.Explicit).ackWait(settings.ackWait()).deliverPolicy(DeliverPolicy.New)
-                .build();
+    /**
+     * The subscription's durable consumer, created (with the topic's stream) when missing, starting
+     * where {@code start} says. One that exists is used as it is: another member of the group may
+     * have created it, and its start holds.
+     */
+    private JetStreamSubscription pullSubscribe(Subscription subscription, UnaryOperator<ConsumerConfiguration.Builder> start)
+            throws IOException, JetStreamApiException {
+        String stream = ensureStream(subscription.topic());
+        ConsumerConfiguration consumer = settled(subscription).build();
+        if (!exists(stream, consumer.getDurable())) {
+            try {
+                management.createConsumer(stream, start.apply(settled(subscription)).build());
+            } catch (JetStreamApiException e) {
+                if (!exists(stream, consumer.getDurable())) {
+                    throw e;
+                } // else another member created it first
+            }
+        }
         return jetStream.subscribe(subscription.topic(), PullSubscribeOptions.builder().configuration(consumer).build());
+    }
+
+    /** What every member of a group sets alike, and the client checks against the consumer on the server. */
+    private ConsumerConfiguration.Builder settled(Subscription subscription) {
+        return ConsumerConfiguration.builder().durable(durableOf(subscription)).filterSubject(subscription.topic())
+                .ackPolicy(AckPolicy.Explicit).ackWait(settings.ackWait());
+    }
+
+    /**
+     * Where a consumer created again after an outage starts: at the last message this member
+     * received (stored at {@code received}, delivered again), or, with none received, at the
+     * first the stream holds.
+     */
+    private static UnaryOperator<ConsumerConfiguration.Builder> after(ZonedDateTime received) {
+        return received == null ? consumer -> consumer.deliverPolicy(DeliverPolicy.All)
+                : consumer -> consumer.deliverPolicy(DeliverPolicy.ByStartTime).startTime(received);
+    }
+
+    private boolean exists(String stream, String durable) throws IOException, JetStreamApiException {
+        try {
+            management.getConsumerInfo(stream, durable);
+            return true;
+        } catch (JetStreamApiException e) {
+            if (e.getApiErrorCode() == NatsJetStreamConstants.JS_CONSUMER_NOT_FOUND_ERR) {
+                return false;
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * When the last message the consumer delivered (to any member of its group) was stored; {@code null}
+     * when it delivered none or that one is gone with age, as every older one: every message the
+     * stream holds is then new to the group.
+     */
+    private ZonedDateTime lastDelivered(JetStreamSubscription pull, String stream) throws IOException,
+            JetStreamApiException {
+        long sequence = pull.getConsumerInfo().getDelivered().getStreamSequence();
+        if (sequence == 0) {
+            return null;
+        }
+        try {
+            return management.getMessage(stream, sequence).getTime();
+        } catch (JetStreamApiException e) {
+            if (e.getApiErrorCode() == NatsJetStreamConstants.JS_NO_MESSAGE_FOUND_ERR) {
+                return null;
+            }
+            throw e;
+        }
     }
 
     private static String durableOf(Subscription subscription) {
         return subscription.group().orElse(subscription.nodeName());
     }
 
-    private void ensureStream(String topic) throws IOException, JetStreamApiException {
+    /** The topic's stream, created when missing. */
+    private String ensureStream(String topic) throws IOException, JetStreamApiException {
         String stream = streamOf(topic);
         try {
             management.getStreamInfo(stream);
@@ -103,24 +169,29 @@ final class JetStreamTopics implements AutoCloseable {
                     .storageType(StorageType.File).maxAge(settings.maxAge()).build());
             log.info("created JetStream stream {} for topic '{}'", stream, topic);
         }
+        return stream;
     }
 
     /**
      * Fetches while the node's queue has room; the client resubscribes by itself after a reconnect.
-     * A consumer the server no longer has (deleted, or with its stream) is subscribed again, as at
-     * start: an outage, logged once with the server's reason, until that succeeds.
+     * A consumer the server no longer has (deleted, or with its stream) is created again from the
+     * last message received ({@link #after}), so that nothing stored meanwhile is missed: an outage,
+     * logged once with the server's reason, until that succeeds.
+     *
+     * @param received when the last message the consumer delivered was stored; {@code null} for none
      */
-    private void fetch(JetStreamSubscription subscribed, Subscription subscription) {
+    private void fetch(JetStreamSubscription subscribed, ZonedDateTime received, Subscription subscription) {
         Receiver receiver = subscription.receiver();
         Backoff backoff = new Backoff(Duration.ofMillis(100), Duration.ofSeconds(2));
         String consumer = "JetStream consumer '" + LogSafe.text(durableOf(subscription)) + "' of topic '"
                 + LogSafe.text(subscription.topic()) + "'";
         OutageLog outage = new OutageLog(log, consumer + " works again", resubscribed);
         JetStreamSubscription pull = subscribed;
+        ZonedDateTime lastReceived = received;
         while (!closed) {
             try {
                 if (pull == null) {
-                    pull = pullSubscribe(subscription);
+                    pull = pullSubscribe(subscription, after(lastReceived));
                     outage.up();
                 }
                 int room = Math.min(MAX_BATCH, receiver.remainingCapacity());
@@ -128,8 +199,14 @@ final class JetStreamTopics implements AutoCloseable {
                     TimeUnit.MILLISECONDS.sleep(10);
                     continue;
                 }
-                for (Message message : pull.fetch(room, FETCH_WAIT)) {
+                List<Message> messages = pull.fetch(room, FETCH_WAIT);
+                for (Message message : messages) {
                     receiver.deliver(acknowledgedOnDone(message));
+                }
+                if (messages.isEmpty()) {
+                    ensureConsumer(subscription);
+                } else {
+                    lastReceived = messages.get(messages.size() - 1).metaData().timestamp();
                 }
                 backoff.reset();
             } catch (InterruptedException e) {
@@ -137,7 +214,7 @@ final class JetStreamTopics implements AutoCloseable {
             } catch (JetStreamStatusException | IOException | JetStreamApiException e) { // the server refuses
                 if (!closed) {
                     outage.down(consumer + " fails (" + LogSafe.text(e.getMessage()) + "): no message arrives until"
-                            + " it is subscribed again, as at start");
+                            + " it is subscribed again, from the last message received");
                     pull = dropped(pull);
                     pause(backoff);
                 }
@@ -148,6 +225,20 @@ final class JetStreamTopics implements AutoCloseable {
                     pause(backoff);
                 }
             }
+        }
+    }
+
+    /**
+     * Asks the server for the consumer after a fetch that brought nothing: a pull from a consumer
+     * deleted while no pull was waiting brings nothing, with no error, for ever.
+     *
+     * @throws JetStreamApiException when the server no longer has it
+     */
+    private void ensureConsumer(Subscription subscription) throws JetStreamApiException {
+        try {
+            management.getConsumerInfo(streamOf(subscription.topic()), durableOf(subscription));
+        } catch (IOException e) { // no answer: the connection is away, and the client reconnects
+            log.debug("asking for the JetStream consumer failed: {}", LogSafe.text(e));
         }
     }
 

@@ -64,7 +64,10 @@ class NatsBusTest {
 
     /** A started bus with one subscriber (group or not), its queue returned. */
     private Inbox subscriber(String node, String group, TestBusContext context) {
-        Inbox inbox = new Inbox(10_000);
+        return subscriber(node, group, context, new Inbox(10_000));
+    }
+
+    private Inbox subscriber(String node, String group, TestBusContext context, Inbox inbox) {
         NatsBus bus = bus(context);
         bus.subscribe(new org.msight.api.bus.Subscription(TOPIC, node, Optional.ofNullable(group), inbox));
         bus.start();
@@ -344,9 +347,42 @@ class NatsBusTest {
         }
         assertThat(context.log().messages(Level.WARN)).hasSize(2).allSatisfy(warning -> assertThat(warning)
                 .startsWith("JetStream consumer 'uploaders' of topic 'rtsp_topic' fails (")
-                .contains("Consumer Deleted").endsWith("subscribed again, as at start; retrying"));
+                .contains("Consumer Deleted").endsWith("subscribed again, from the last message received; retrying"));
         assertThat(context.log().messages(Level.INFO)).filteredOn(m -> m.contains("works again")).hasSize(2)
                 .allMatch(m -> m.matches("JetStream consumer 'uploaders' of topic 'rtsp_topic' works again after"
                         + " [0-9.]+ s"));
+    }
+
+    /**
+     * A consumer deleted while its member's queue is full is noticed once the member fetches again
+     * (a pull from a deleted consumer brings nothing, with no error), and is created again from the
+     * last message the member received: what was published meanwhile arrives, not only what comes after.
+     */
+    @Test
+    void withJetStreamAConsumerCreatedAgainDeliversWhatWasPublishedWhileItWasGone() throws Exception {
+        server = server(new NatsTestServer(true).start());
+        NatsBus publisher = bus(context("jetstream.enabled = true"));
+        publisher.start();
+        TestBusContext context = context("jetstream.enabled = true");
+        Inbox inbox = subscriber("uploader", "uploaders", context, new Inbox(2));
+        publishUntilReceived(publisher, inbox);
+        for (long id = 1; id <= 4; id++) {
+            assertThat(publisher.publish(TOPIC, image(id))).isTrue();
+        }
+        await().atMost(Waits.GENEROUS).until(() -> inbox.remainingCapacity() == 0); // it fetches no more
+        try (Connection admin = Nats.connect(server.url())) {
+            admin.jetStreamManagement().deleteConsumer(JetStreamTopics.streamOf(TOPIC), "uploaders");
+        }
+        for (long id = 11; id <= 15; id++) {
+            assertThat(publisher.publish(TOPIC, image(id))).isTrue(); // stored with no consumer to read it
+        }
+        List<Long> received = new ArrayList<>();
+        await().atMost(Waits.GENEROUS).until(() -> {
+            received.addAll(drain(inbox));
+            return received.containsAll(List.of(1L, 2L, 3L, 4L, 11L, 12L, 13L, 14L, 15L));
+        });
+        assertThat(context.count("reconnects")).isEqualTo(1);
+        assertThat(context.log().messages(Level.WARN)).singleElement().asString().startsWith("JetStream consumer"
+                + " 'uploaders' of topic 'rtsp_topic' fails (consumer not found [10014])");
     }
 }
