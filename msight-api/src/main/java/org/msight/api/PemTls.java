@@ -4,7 +4,9 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
@@ -141,15 +143,17 @@ public final class PemTls {
     /**
      * A key store file (PKCS#12 or JKS), opened with its password.
      *
-     * @throws IOException when it cannot be opened; for a wrong password, its message ends in
-     *     {@code (wrong password?)}
+     * @param passwordSetting the setting that gives the password, such as {@code tls.key-store-password}
+     * @throws IOException when it cannot be opened; for a wrong password, its message names
+     *     {@code passwordSetting}
      */
-    public static KeyStore keyStore(Path file, Secret password) throws IOException, GeneralSecurityException {
+    public static KeyStore keyStore(Path file, Secret password, String passwordSetting) throws IOException,
+            GeneralSecurityException {
         try {
             return KeyStore.getInstance(file.toFile(), password.value().toCharArray());
         } catch (IOException e) {
-            throw e.getCause() instanceof UnrecoverableKeyException ? new IOException(e.getMessage()
-                    + " (wrong password?)", e) : e;
+            throw e.getCause() instanceof UnrecoverableKeyException ? new IOException(e.getMessage() + " (check "
+                    + passwordSetting + ")", e) : e;
         }
     }
 
@@ -214,7 +218,9 @@ public final class PemTls {
         try {
             return reader.read(file);
         } catch (IOException | GeneralSecurityException | IllegalArgumentException e) {
-            String reason = e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
+            String reason = e instanceof NoSuchFileException ? "no such file" // gone since the check above
+                    : e instanceof AccessDeniedException ? "not readable (permission denied)"
+                    : e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
             throw new IllegalArgumentException(setting + ": " + absolute + ": " + reason, e);
         }
     }

@@ -40,7 +40,7 @@ public record HttpSettings(boolean enabled, String host, int port, Secret token,
 
     /** Opens the key store as the server will, so that a wrong password is a setting's error, not a warning at start. */
     private static void check(Path keyStore, Secret password) {
-        PemTls.read("tls.key-store", keyStore, path -> PemTls.keyStore(path, password));
+        PemTls.read("tls.key-store", keyStore, path -> PemTls.keyStore(path, password, "tls.key-store-password"));
     }
 
     /** Whether only this machine can connect (a loopback address). */

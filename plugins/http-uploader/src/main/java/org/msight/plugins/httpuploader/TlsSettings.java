@@ -88,7 +88,7 @@ record TlsSettings(String caFile, String trustStore, Secret trustStorePassword, 
             trusted = PemTls.read("tls.ca-file", Path.of(caFile), PemTls::trustStore);
         } else if (!trustStore.isEmpty()) {
             trusted = PemTls.read("tls.trust-store", Path.of(trustStore), path -> PemTls.keyStore(path,
-                    trustStorePassword));
+                    trustStorePassword, "tls.trust-store-password"));
         } else {
             return null;
         }
@@ -101,7 +101,7 @@ record TlsSettings(String caFile, String trustStore, Secret trustStorePassword, 
             PrivateKey key = PemTls.read("tls.key-file", Path.of(keyFile), PemTls::privateKey);
             return PemTls.read("tls.cert-file", Path.of(certFile), path -> PemTls.keyManagers(key, path));
         }
-        KeyStore keys = PemTls.read("tls.key-store", Path.of(keyStore), path -> PemTls.keyStore(path, keyStorePassword));
-        return PemTls.keyManagers(keys, keyStorePassword.value().toCharArray());
+        return PemTls.read("tls.key-store", Path.of(keyStore), path -> PemTls.keyManagers(PemTls.keyStore(path,
+                keyStorePassword, "tls.key-store-password"), keyStorePassword.value().toCharArray()));
     }
 }

@@ -117,7 +117,7 @@ class TlsUploadTest {
         assertThatThrownBy(() -> createNode(url + "tls { key-store = \"" + clientKeyStore
                 + "\", key-store-password = wrong }"))
                 .isInstanceOf(IllegalArgumentException.class)
-                .hasMessage("tls.key-store: " + clientKeyStore + ": keystore password was incorrect (wrong password?)");
+                .hasMessage("tls.key-store: " + clientKeyStore + ": keystore password was incorrect (check tls.key-store-password)");
         assertThatThrownBy(() -> createNode(url + "tls { cert-file = \"" + certificates.clientCert
                 + "\", key-file = \"" + certificates.clientCert + "\" }"))
                 .isInstanceOf(IllegalArgumentException.class)
