@@ -20,7 +20,6 @@ import java.time.ZonedDateTime;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.function.UnaryOperator;
 import org.msight.api.Backoff;
 import org.msight.api.Counter;
 import org.msight.api.DaemonThreads;
@@ -47,6 +46,8 @@ final class JetStreamTopics implements AutoCloseable {
 
     private static final int MAX_BATCH = 64;
     private static final Duration FETCH_WAIT = Duration.ofMillis(500);
+    /** How often a fetcher asks for its consumer: whether it is there, and where its group stands. */
+    private static final Duration ASK_EVERY = Duration.ofSeconds(1);
 
     private final JetStream jetStream;
     private final JetStreamManagement management;
@@ -75,170 +76,170 @@ final class JetStreamTopics implements AutoCloseable {
 
     /** Creates the topic's stream when missing, subscribes a durable consumer and starts its fetcher. */
     void subscribe(Subscription subscription) {
+        Fetcher fetcher = new Fetcher(subscription);
         try {
-            JetStreamSubscription pull = pullSubscribe(subscription, consumer -> consumer.deliverPolicy(DeliverPolicy.New));
-            ZonedDateTime received = lastDelivered(pull, streamOf(subscription.topic()));
-            fetchers.add(DaemonThreads.start("msight-nats-fetch-" + subscription.nodeName(),
-                    () -> fetch(pull, received, subscription)));
+            fetcher.subscribe(false);
         } catch (IOException | JetStreamApiException e) {
             throw new IllegalStateException("JetStream on topic '" + subscription.topic() + "': " + e.getMessage(), e);
         }
+        fetchers.add(DaemonThreads.start("msight-nats-fetch-" + subscription.nodeName(), fetcher));
     }
 
-    /**
-     * The subscription's durable consumer, created (with the topic's stream) when missing, starting
-     * where {@code start} says. One that exists is used as it is: another member of the group may
-     * have created it, and its start holds.
-     */
-    private JetStreamSubscription pullSubscribe(Subscription subscription, UnaryOperator<ConsumerConfiguration.Builder> start)
-            throws IOException, JetStreamApiException {
-        String stream = ensureStream(subscription.topic());
-        ConsumerConfiguration consumer = settled(subscription).build();
-        if (!exists(stream, consumer.getDurable())) {
-            try {
-                management.createConsumer(stream, start.apply(settled(subscription)).build());
-            } catch (JetStreamApiException e) {
-                if (!exists(stream, consumer.getDurable())) {
-                    throw e;
-                } // else another member created it first
-            }
+    /** One subscription's consumer: subscribes it, fetches from it, and subscribes it again when it is gone. */
+    private final class Fetcher implements Runnable {
+
+        private final Subscription subscription;
+        private final String stream;
+        private final String durable;
+        private final String name;
+        private JetStreamSubscription pull;
+        /** When the stream the consumer reads was created: a stream created again numbers its messages anew. */
+        private ZonedDateTime streamCreated;
+        /** The stream sequence up to which the group acknowledged every message, as last asked. */
+        private long ackFloor;
+        private long askedAt;
+
+        Fetcher(Subscription subscription) {
+            this.subscription = subscription;
+            this.stream = streamOf(subscription.topic());
+            this.durable = subscription.group().orElse(subscription.nodeName());
+            this.name = "JetStream consumer '" + LogSafe.text(durable) + "' of topic '"
+                    + LogSafe.text(subscription.topic()) + "'";
         }
-        return jetStream.subscribe(subscription.topic(), PullSubscribeOptions.builder().configuration(consumer).build());
-    }
 
-    /** What every member of a group sets alike, and the client checks against the consumer on the server. */
-    private ConsumerConfiguration.Builder settled(Subscription subscription) {
-        return ConsumerConfiguration.builder().durable(durableOf(subscription)).filterSubject(subscription.topic())
-                .ackPolicy(AckPolicy.Explicit).ackWait(settings.ackWait());
-    }
-
-    /**
-     * Where a consumer created again after an outage starts: at the last message this member
-     * received (stored at {@code received}, delivered again), or, with none received, at the
-     * first the stream holds.
-     */
-    private static UnaryOperator<ConsumerConfiguration.Builder> after(ZonedDateTime received) {
-        return received == null ? consumer -> consumer.deliverPolicy(DeliverPolicy.All)
-                : consumer -> consumer.deliverPolicy(DeliverPolicy.ByStartTime).startTime(received);
-    }
-
-    private boolean exists(String stream, String durable) throws IOException, JetStreamApiException {
-        try {
-            management.getConsumerInfo(stream, durable);
-            return true;
-        } catch (JetStreamApiException e) {
-            if (e.getApiErrorCode() == NatsJetStreamConstants.JS_CONSUMER_NOT_FOUND_ERR) {
-                return false;
-            }
-            throw e;
-        }
-    }
-
-    /**
-     * When the last message the consumer delivered (to any member of its group) was stored; {@code null}
-     * when it delivered none or that one is gone with age, as every older one: every message the
-     * stream holds is then new to the group.
-     */
-    private ZonedDateTime lastDelivered(JetStreamSubscription pull, String stream) throws IOException,
-            JetStreamApiException {
-        long sequence = pull.getConsumerInfo().getDelivered().getStreamSequence();
-        if (sequence == 0) {
-            return null;
-        }
-        try {
-            return management.getMessage(stream, sequence).getTime();
-        } catch (JetStreamApiException e) {
-            if (e.getApiErrorCode() == NatsJetStreamConstants.JS_NO_MESSAGE_FOUND_ERR) {
-                return null;
-            }
-            throw e;
-        }
-    }
-
-    private static String durableOf(Subscription subscription) {
-        return subscription.group().orElse(subscription.nodeName());
-    }
-
-    /** The topic's stream, created when missing. */
-    private String ensureStream(String topic) throws IOException, JetStreamApiException {
-        String stream = streamOf(topic);
-        try {
-            management.getStreamInfo(stream);
-        } catch (JetStreamApiException missing) {
-            management.addStream(StreamConfiguration.builder().name(stream).subjects(topic)
-                    .storageType(StorageType.File).maxAge(settings.maxAge()).build());
-            log.info("created JetStream stream {} for topic '{}'", stream, topic);
-        }
-        return stream;
-    }
-
-    /**
-     * Fetches while the node's queue has room; the client resubscribes by itself after a reconnect.
-     * A consumer the server no longer has (deleted, or with its stream) is created again from the
-     * last message received ({@link #after}), so that nothing stored meanwhile is missed: an outage,
-     * logged once with the server's reason, until that succeeds.
-     *
-     * @param received when the last message the consumer delivered was stored; {@code null} for none
-     */
-    private void fetch(JetStreamSubscription subscribed, ZonedDateTime received, Subscription subscription) {
-        Receiver receiver = subscription.receiver();
-        Backoff backoff = new Backoff(Duration.ofMillis(100), Duration.ofSeconds(2));
-        String consumer = "JetStream consumer '" + LogSafe.text(durableOf(subscription)) + "' of topic '"
-                + LogSafe.text(subscription.topic()) + "'";
-        OutageLog outage = new OutageLog(log, consumer + " works again", resubscribed);
-        JetStreamSubscription pull = subscribed;
-        ZonedDateTime lastReceived = received;
-        while (!closed) {
-            try {
-                if (pull == null) {
-                    pull = pullSubscribe(subscription, after(lastReceived));
-                    outage.up();
-                }
-                int room = Math.min(MAX_BATCH, receiver.remainingCapacity());
-                if (room == 0) {
-                    TimeUnit.MILLISECONDS.sleep(10);
-                    continue;
-                }
-                List<Message> messages = pull.fetch(room, FETCH_WAIT);
-                for (Message message : messages) {
-                    receiver.deliver(acknowledgedOnDone(message));
-                }
-                if (messages.isEmpty()) {
-                    ensureConsumer(subscription);
+        /**
+         * Subscribes the durable consumer, created (with the stream) when missing: at start for new
+         * messages; {@code again}, after an outage, from the first message the group had not
+         * acknowledged (all of the stream, when the stream is new), so that what was stored while the
+         * consumer was gone arrives, and what was delivered but not done arrives again. A consumer that
+         * exists is used as it is: another member of the group may have created it, and its start holds.
+         */
+        void subscribe(boolean again) throws IOException, JetStreamApiException {
+            ZonedDateTime created = ensureStream();
+            if (!exists()) {
+                ConsumerConfiguration.Builder consumer = settled();
+                if (!again) {
+                    consumer.deliverPolicy(DeliverPolicy.New);
+                } else if (created.equals(streamCreated)) {
+                    consumer.deliverPolicy(DeliverPolicy.ByStartSequence).startSequence(ackFloor + 1);
                 } else {
-                    lastReceived = messages.get(messages.size() - 1).metaData().timestamp();
+                    consumer.deliverPolicy(DeliverPolicy.All);
                 }
-                backoff.reset();
-            } catch (InterruptedException e) {
-                return;
-            } catch (JetStreamStatusException | IOException | JetStreamApiException e) { // the server refuses
-                if (!closed) {
-                    outage.down(consumer + " fails (" + LogSafe.text(e.getMessage()) + "): no message arrives until"
-                            + " it is subscribed again, from the last message received");
-                    pull = dropped(pull);
-                    pause(backoff);
+                try {
+                    management.createConsumer(stream, consumer.build());
+                } catch (JetStreamApiException e) {
+                    if (!exists()) {
+                        throw e;
+                    } // else another member created it first
                 }
-            } catch (RuntimeException e) { // the connection is away: the client reconnects
-                if (!closed) {
-                    log.debug("JetStream fetch on '{}' failed: {}", LogSafe.text(subscription.topic()),
-                            LogSafe.text(e));
-                    pause(backoff);
+            }
+            try {
+                pull = jetStream.subscribe(subscription.topic(), PullSubscribeOptions.builder().stream(stream)
+                        .bind(true).configuration(settled().build()).build());
+            } catch (IllegalArgumentException e) { // the client's checks: the consumer is gone again, or set otherwise
+                throw new IOException(e.getMessage() + (e.getMessage().contains("ackWait")
+                        ? "; every member of a group needs the same msight.nats.jetstream.ack-wait" : ""), e);
+            }
+            streamCreated = created;
+            ask();
+        }
+
+        /** What every member of a group sets alike, and the client checks against the consumer on the server. */
+        private ConsumerConfiguration.Builder settled() {
+            return ConsumerConfiguration.builder().durable(durable).filterSubject(subscription.topic())
+                    .ackPolicy(AckPolicy.Explicit).ackWait(settings.ackWait());
+        }
+
+        /** The stream's creation time; the stream is created when missing. */
+        private ZonedDateTime ensureStream() throws IOException, JetStreamApiException {
+            try {
+                return management.getStreamInfo(stream).getCreateTime();
+            } catch (JetStreamApiException missing) {
+                ZonedDateTime created = management.addStream(StreamConfiguration.builder().name(stream)
+                        .subjects(subscription.topic()).storageType(StorageType.File).maxAge(settings.maxAge())
+                        .build()).getCreateTime();
+                log.info("created JetStream stream {} for topic '{}'", stream, LogSafe.text(subscription.topic()));
+                return created;
+            }
+        }
+
+        private boolean exists() throws IOException, JetStreamApiException {
+            try {
+                management.getConsumerInfo(stream, durable);
+                return true;
+            } catch (JetStreamApiException e) {
+                if (e.getApiErrorCode() == NatsJetStreamConstants.JS_CONSUMER_NOT_FOUND_ERR) {
+                    return false;
+                }
+                throw e;
+            }
+        }
+
+        /**
+         * Asks for the consumer: where its group stands. Also how a consumer deleted while no pull
+         * waited is noticed, as a pull from it brings nothing, with no error, for ever.
+         *
+         * @throws JetStreamApiException when the server no longer has it
+         */
+        private void ask() throws IOException, JetStreamApiException {
+            ackFloor = management.getConsumerInfo(stream, durable).getAckFloor().getStreamSequence();
+            askedAt = System.nanoTime();
+        }
+
+        /**
+         * Fetches while the node's queue has room; the client resubscribes by itself after a reconnect.
+         * A consumer the server no longer has (deleted, or with its stream) is subscribed again
+         * ({@link #subscribe}): an outage, logged once with the server's reason, until that succeeds.
+         */
+        @Override
+        public void run() {
+            Receiver receiver = subscription.receiver();
+            Backoff backoff = new Backoff(Duration.ofMillis(100), Duration.ofSeconds(2));
+            OutageLog outage = new OutageLog(log, name + " works again", resubscribed);
+            while (!closed) {
+                try {
+                    if (pull == null) {
+                        subscribe(true);
+                        outage.up();
+                    }
+                    int room = Math.min(MAX_BATCH, receiver.remainingCapacity());
+                    if (room == 0) {
+                        TimeUnit.MILLISECONDS.sleep(10);
+                        continue;
+                    }
+                    for (Message message : pull.fetch(room, FETCH_WAIT)) {
+                        receiver.deliver(acknowledgedOnDone(message));
+                    }
+                    if (System.nanoTime() - askedAt >= ASK_EVERY.toNanos()) {
+                        askIfAnswered();
+                    }
+                    backoff.reset();
+                } catch (InterruptedException e) {
+                    return;
+                } catch (JetStreamStatusException | IOException | JetStreamApiException e) { // the server refuses
+                    if (!closed) {
+                        outage.down(name + " fails (" + LogSafe.text(e.getMessage()) + "): no message arrives until"
+                                + " it is subscribed again, from the first message its group had not acknowledged");
+                        pull = dropped(pull);
+                        pause(backoff);
+                    }
+                } catch (RuntimeException e) { // the connection is away: the client reconnects
+                    if (!closed) {
+                        log.debug("JetStream fetch on '{}' failed: {}", LogSafe.text(subscription.topic()),
+                                LogSafe.text(e));
+                        pause(backoff);
+                    }
                 }
             }
         }
-    }
 
-    /**
-     * Asks the server for the consumer after a fetch that brought nothing: a pull from a consumer
-     * deleted while no pull was waiting brings nothing, with no error, for ever.
-     *
-     * @throws JetStreamApiException when the server no longer has it
-     */
-    private void ensureConsumer(Subscription subscription) throws JetStreamApiException {
-        try {
-            management.getConsumerInfo(streamOf(subscription.topic()), durableOf(subscription));
-        } catch (IOException e) { // no answer: the connection is away, and the client reconnects
-            log.debug("asking for the JetStream consumer failed: {}", LogSafe.text(e));
+        /** {@link #ask}, where no answer (the connection is away, and the client reconnects) is no outage. */
+        private void askIfAnswered() throws JetStreamApiException {
+            try {
+                ask();
+            } catch (IOException e) {
+                log.debug("asking for the {} failed: {}", name, LogSafe.text(e));
+            }
         }
     }
 

@@ -325,8 +325,9 @@ class NatsBusTest {
 
     /**
      * A durable consumer deleted on the server (by an operator, or with its stream) would leave the
-     * subscriber with nothing to fetch: it is an outage, logged once with the server's reason, and
-     * the consumer (and stream) are created again, as at start.
+     * subscriber with nothing to fetch: it is an outage, logged once with the server's reason (the
+     * pull waiting when it went, or the answer when the subscriber asks for its consumer), and the
+     * consumer (and stream) are created again.
      */
     @Test
     void withJetStreamADeletedConsumerOrStreamIsAnOutageAndIsSubscribedAgain() throws Exception {
@@ -347,16 +348,18 @@ class NatsBusTest {
         }
         assertThat(context.log().messages(Level.WARN)).hasSize(2).allSatisfy(warning -> assertThat(warning)
                 .startsWith("JetStream consumer 'uploaders' of topic 'rtsp_topic' fails (")
-                .contains("Consumer Deleted").endsWith("subscribed again, from the last message received; retrying"));
+                .containsAnyOf("(409 Consumer Deleted)", "(consumer not found [10014])", "(stream not found [10059])")
+                .endsWith("subscribed again, from the first message its group had not acknowledged; retrying"));
         assertThat(context.log().messages(Level.INFO)).filteredOn(m -> m.contains("works again")).hasSize(2)
                 .allMatch(m -> m.matches("JetStream consumer 'uploaders' of topic 'rtsp_topic' works again after"
                         + " [0-9.]+ s"));
     }
 
     /**
-     * A consumer deleted while its member's queue is full is noticed once the member fetches again
-     * (a pull from a deleted consumer brings nothing, with no error), and is created again from the
-     * last message the member received: what was published meanwhile arrives, not only what comes after.
+     * A consumer deleted while its member's queue is full is noticed when the member asks for it (a
+     * pull from a deleted consumer brings nothing, with no error), and is created again from the
+     * first message the group had not acknowledged: what was published meanwhile arrives, not only
+     * what comes after.
      */
     @Test
     void withJetStreamAConsumerCreatedAgainDeliversWhatWasPublishedWhileItWasGone() throws Exception {
@@ -384,5 +387,59 @@ class NatsBusTest {
         assertThat(context.count("reconnects")).isEqualTo(1);
         assertThat(context.log().messages(Level.WARN)).singleElement().asString().startsWith("JetStream consumer"
                 + " 'uploaders' of topic 'rtsp_topic' fails (consumer not found [10014])");
+    }
+
+    /**
+     * What a member took and never finished (its process ended) arrives at another member of the
+     * group when the consumer is created again, as does what was stored while it was gone: the new
+     * consumer starts at the first message the group had not acknowledged.
+     */
+    @Test
+    void withJetStreamAConsumerCreatedAgainDeliversWhatItsGroupHadNotAcknowledged() throws Exception {
+        server = server(new NatsTestServer(true).start());
+        NatsBus publisher = bus(context("jetstream.enabled = true"));
+        publisher.start();
+        Inbox taken = subscriber("uploader_a", "uploaders", context("jetstream.enabled = true"), new Inbox(2));
+        AutoCloseable memberA = closeables.get(closeables.size() - 1);
+        publishUntilReceived(publisher, taken);
+        publisher.publish(TOPIC, image(99)); // the frames 0 still stored come before it
+        await().atMost(Waits.GENEROUS).until(() -> drain(taken).contains(99L));
+        publisher.publish(TOPIC, image(1));
+        publisher.publish(TOPIC, image(2));
+        await().atMost(Waits.GENEROUS).until(() -> taken.remainingCapacity() == 0); // 1 and 2, never done
+
+        TestBusContext contextB = context("jetstream.enabled = true");
+        Inbox inboxB = subscriber("uploader_b", "uploaders", contextB);
+        publisher.publish(TOPIC, image(3));
+        publisher.publish(TOPIC, image(4));
+        List<Long> received = new ArrayList<>();
+        await().atMost(Waits.GENEROUS).until(() -> {
+            received.addAll(drain(inboxB));
+            return received.containsAll(List.of(3L, 4L));
+        });
+        memberA.close(); // its process ends
+        try (Connection admin = Nats.connect(server.url())) {
+            admin.jetStreamManagement().deleteConsumer(JetStreamTopics.streamOf(TOPIC), "uploaders");
+        }
+        for (long id = 11; id <= 15; id++) {
+            assertThat(publisher.publish(TOPIC, image(id))).isTrue();
+        }
+        await().atMost(Waits.GENEROUS).until(() -> {
+            received.addAll(drain(inboxB));
+            return received.containsAll(List.of(1L, 2L, 11L, 12L, 13L, 14L, 15L));
+        });
+        assertThat(contextB.count("reconnects")).isEqualTo(1);
+    }
+
+    /** The client refuses a member whose ack-wait is not its group's consumer's: the message names the setting. */
+    @Test
+    void withJetStreamAMemberWithAnotherAckWaitIsRefusedNamingTheSetting() {
+        server = server(new NatsTestServer(true).start());
+        subscriber("uploader_a", "uploaders", context("jetstream.enabled = true"));
+        NatsBus other = bus(context("jetstream { enabled = true, ack-wait = 5s }"));
+        other.subscribe(new org.msight.api.bus.Subscription(TOPIC, "uploader_b", Optional.of("uploaders"),
+                new Inbox(10)));
+        assertThatThrownBy(other::start).isInstanceOf(IllegalStateException.class).hasMessageContaining("[ackWait]")
+                .hasMessageEndingWith("; every member of a group needs the same msight.nats.jetstream.ack-wait");
     }
 }
