@@ -10,6 +10,7 @@ import io.nats.client.Message;
 import io.nats.client.PullSubscribeOptions;
 import io.nats.client.api.AckPolicy;
 import io.nats.client.api.ConsumerConfiguration;
+import io.nats.client.api.ConsumerInfo;
 import io.nats.client.api.DeliverPolicy;
 import io.nats.client.api.StorageType;
 import io.nats.client.api.StreamConfiguration;
@@ -48,6 +49,8 @@ final class JetStreamTopics implements AutoCloseable {
     private static final Duration FETCH_WAIT = Duration.ofMillis(500);
     /** How often a fetcher asks for its consumer: whether it is there, and where its group stands. */
     private static final Duration ASK_EVERY = Duration.ofSeconds(1);
+    /** JetStream's API error code for "stream not found" (jnats names only the consumer's). */
+    private static final int STREAM_NOT_FOUND = 10059;
 
     private final JetStream jetStream;
     private final JetStreamManagement management;
@@ -112,12 +115,14 @@ final class JetStreamTopics implements AutoCloseable {
          * messages; {@code again}, after an outage, from the first message the group had not
          * acknowledged (all of the stream, when the stream is new), so that what was stored while the
          * consumer was gone arrives, and what was delivered but not done arrives again. A consumer that
-         * exists is used as it is: another member of the group may have created it, and its start holds.
+         * exists is used as it is (another member of the group may have created it, and its start
+         * holds), with this member's {@code ack-wait}.
          */
         void subscribe(boolean again) throws IOException, JetStreamApiException {
             ZonedDateTime created = ensureStream();
-            if (!exists()) {
-                ConsumerConfiguration.Builder consumer = settled();
+            ConsumerInfo existing = consumer();
+            if (existing == null) {
+                ConsumerConfiguration.Builder consumer = settled().ackWait(settings.ackWait());
                 if (!again) {
                     consumer.deliverPolicy(DeliverPolicy.New);
                 } else if (created.equals(streamCreated)) {
@@ -128,26 +133,29 @@ final class JetStreamTopics implements AutoCloseable {
                 try {
                     management.createConsumer(stream, consumer.build());
                 } catch (JetStreamApiException e) {
-                    if (!exists()) {
+                    if (consumer() == null) {
                         throw e;
                     } // else another member created it first
                 }
+            } else if (!settings.ackWait().equals(existing.getConsumerConfiguration().getAckWait())) {
+                management.updateConsumer(stream, ConsumerConfiguration.builder(existing.getConsumerConfiguration())
+                        .ackWait(settings.ackWait()).build());
+                log.info("{}: ack-wait set to {} s (was {} s)", name, settings.ackWait().toMillis() / 1e3,
+                        existing.getConsumerConfiguration().getAckWait().toMillis() / 1e3);
             }
+            ask(); // before subscribing: a failure leaves no subscription behind
             try {
                 pull = jetStream.subscribe(subscription.topic(), PullSubscribeOptions.builder().stream(stream)
                         .bind(true).configuration(settled().build()).build());
-            } catch (IllegalArgumentException e) { // the client's checks: the consumer is gone again, or set otherwise
-                throw new IOException(e.getMessage() + (e.getMessage().contains("ackWait")
-                        ? "; every member of a group needs the same msight.nats.jetstream.ack-wait" : ""), e);
+            } catch (IllegalArgumentException e) { // the client's checks, such as a consumer gone again
+                throw new IOException(e.getMessage(), e);
             }
-            streamCreated = created;
-            ask();
         }
 
-        /** What every member of a group sets alike, and the client checks against the consumer on the server. */
+        /** What the client checks against the consumer on the server: the same for every member of a group. */
         private ConsumerConfiguration.Builder settled() {
             return ConsumerConfiguration.builder().durable(durable).filterSubject(subscription.topic())
-                    .ackPolicy(AckPolicy.Explicit).ackWait(settings.ackWait());
+                    .ackPolicy(AckPolicy.Explicit);
         }
 
         /** The stream's creation time; the stream is created when missing. */
@@ -163,13 +171,13 @@ final class JetStreamTopics implements AutoCloseable {
             }
         }
 
-        private boolean exists() throws IOException, JetStreamApiException {
+        /** The consumer on the server; {@code null} when it has none. */
+        private ConsumerInfo consumer() throws IOException, JetStreamApiException {
             try {
-                management.getConsumerInfo(stream, durable);
-                return true;
+                return management.getConsumerInfo(stream, durable);
             } catch (JetStreamApiException e) {
                 if (e.getApiErrorCode() == NatsJetStreamConstants.JS_CONSUMER_NOT_FOUND_ERR) {
-                    return false;
+                    return null;
                 }
                 throw e;
             }
@@ -182,7 +190,10 @@ final class JetStreamTopics implements AutoCloseable {
          * @throws JetStreamApiException when the server no longer has it
          */
         private void ask() throws IOException, JetStreamApiException {
+            // the stream first: a floor read after it is of this stream or of a newer one, never of an older one
+            ZonedDateTime created = management.getStreamInfo(stream).getCreateTime();
             ackFloor = management.getConsumerInfo(stream, durable).getAckFloor().getStreamSequence();
+            streamCreated = created;
             askedAt = System.nanoTime();
         }
 
@@ -233,10 +244,20 @@ final class JetStreamTopics implements AutoCloseable {
             }
         }
 
-        /** {@link #ask}, where no answer (the connection is away, and the client reconnects) is no outage. */
+        /**
+         * {@link #ask}, where only a consumer or stream the server no longer has is an outage; no
+         * answer (the connection is away, and the client reconnects) or another refusal (such as a
+         * cluster choosing a leader) leaves the last answer standing.
+         */
         private void askIfAnswered() throws JetStreamApiException {
             try {
                 ask();
+            } catch (JetStreamApiException e) {
+                if (e.getApiErrorCode() == NatsJetStreamConstants.JS_CONSUMER_NOT_FOUND_ERR
+                        || e.getApiErrorCode() == STREAM_NOT_FOUND) {
+                    throw e;
+                }
+                log.debug("asking for the {} failed: {}", name, LogSafe.text(e));
             } catch (IOException e) {
                 log.debug("asking for the {} failed: {}", name, LogSafe.text(e));
             }
