@@ -14,8 +14,9 @@ import org.msight.runtime.node.LongCounter;
  * so a full inbox drops its oldest message to take the new one; drops are counted. Messages a
  * bus could not decode are counted through it too, both in the node's stats. Once its node stops,
  * it is closed: what arrives later is dropped, so a drain ends with what was queued when the
- * stop came. Every delivery it drops is {@linkplain Delivery#done() done} at once; those it hands
- * out are the taker's to finish.
+ * stop came. A delivery dropped for a newer one is {@linkplain Delivery#done() done} at once; one
+ * dropped because the node stopped is not, so an at-least-once bus delivers it again to the next
+ * run, as what {@link #clear()} drops. Those it hands out are the taker's to finish.
  */
 public final class Inbox implements Receiver {
 
@@ -50,22 +51,22 @@ public final class Inbox implements Receiver {
     /** Adds a message, dropping the oldest one when full (or the message, once closed). Never blocks for long. */
     @Override
     public void deliver(Delivery delivery) {
-        Delivery droppedDelivery;
+        Delivery older;
         lock.lock();
         try {
             if (closed) {
-                droppedDelivery = delivery;
-            } else {
-                droppedDelivery = queue.size() == capacity ? queue.pollFirst() : null;
-                queue.addLast(delivery);
-                notEmpty.signal();
+                dropped.increment(); // not done: its node never had it
+                return;
             }
+            older = queue.size() == capacity ? queue.pollFirst() : null;
+            queue.addLast(delivery);
+            notEmpty.signal();
         } finally {
             lock.unlock();
         }
-        if (droppedDelivery != null) {
+        if (older != null) {
             dropped.increment();
-            droppedDelivery.done();
+            older.done();
         }
     }
 

@@ -59,11 +59,12 @@ class InboxTest {
         inbox.close();
         inbox.deliver(message(3));
         assertThat(inbox.dropped()).isEqualTo(1);
-        assertThat(done).containsExactly(3);
+        assertThat(done).as("what the stopped node never had is not done: an at-least-once bus delivers it again")
+                .isEmpty();
         assertThat(inbox.remainingCapacity()).isZero();
         assertThat(next(inbox)).containsExactly(1);
         assertThat(inbox.clear()).isOne();
-        assertThat(done).as("what is left is not done: an at-least-once bus delivers it again").containsExactly(3);
+        assertThat(done).as("what is left is not done either").isEmpty();
         assertThat(inbox.poll(0, TimeUnit.MILLISECONDS)).isNull();
     }
 }
