@@ -166,9 +166,11 @@ final class HttpUploader implements AsyncSinkNode {
         log.atLevel(uploadLogLevel).log("Status: {}, {}", response.status(), LogSafe.text(response.body()));
         int status = response.status();
         if (status >= 200 && status < 300) {
-            uploads.increment();
-            bytes.increment(length);
-            outcome.complete(null);
+            if (!outcome.isCancelled()) { // an answer after the runtime gave the attempt up is no upload
+                uploads.increment(); // before completing: whoever waits for the outcome sees it counted
+                bytes.increment(length);
+                outcome.complete(null);
+            }
             return;
         }
         String failure = "the server answered status " + status;
