@@ -98,6 +98,7 @@ final class KafkaBus implements Bus {
 
     @Override
     public void close() {
+        subscribers.forEach(KafkaSubscriber::stop); // all leave their groups at once, not one after another
         subscribers.forEach(KafkaSubscriber::close);
         publisher.close();
     }

@@ -16,6 +16,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.Metric;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -41,6 +42,9 @@ import org.slf4j.Logger;
 final class KafkaSubscriber implements AutoCloseable {
 
     private static final Duration POLL = Duration.ofMillis(100);
+    /** The parts of an outage besides commits: the poll loop failing, and the group's coordinator out of touch. */
+    private static final String POLLING = "polling";
+    private static final String COORDINATOR = "coordinator";
 
     private final KafkaSettings settings;
     private final Subscription subscription;
@@ -53,6 +57,8 @@ final class KafkaSubscriber implements AutoCloseable {
     private final ArrayDeque<ConsumerRecord<byte[], byte[]>> fetched = new ArrayDeque<>();
     private final Backoff backoff = new Backoff(Duration.ofMillis(100), Duration.ofSeconds(5));
     private KafkaConsumer<byte[], byte[]> consumer;
+    /** Seconds since this member last sent the coordinator a heartbeat (-1 before the first); null if the client has none. */
+    private Metric lastHeartbeat;
     private Thread thread;
     private long nextCommit;
     private volatile boolean closed;
@@ -72,12 +78,15 @@ final class KafkaSubscriber implements AutoCloseable {
     void start(String clientId) {
         consumer = new KafkaConsumer<>(settings.consumerProperties(clientId, groupId), new ByteArrayDeserializer(),
                 new ByteArrayDeserializer());
+        lastHeartbeat = consumer.metrics().entrySet().stream().filter(metric -> metric.getKey().group()
+                .equals("consumer-coordinator-metrics") && metric.getKey().name().equals("last-heartbeat-seconds-ago"))
+                .map(Map.Entry::getValue).findFirst().orElse(null);
         thread = DaemonThreads.start("msight-kafka-" + subscription.nodeName() + "-" + subscription.topic(), this::run);
     }
 
     private void run() {
-        consumer.subscribe(List.of(subscription.topic()), new Rebalances());
         try {
+            consumer.subscribe(List.of(subscription.topic()), new Rebalances());
             while (!closed) {
                 try {
                     handOver();
@@ -85,11 +94,13 @@ final class KafkaSubscriber implements AutoCloseable {
                     records.forEach(fetched::add);
                     handOver();
                     commitIfDue();
+                    watchCoordinator();
+                    outage.up(POLLING);
                     backoff.reset();
                 } catch (WakeupException e) {
                     // close() wakes the poll
-                } catch (KafkaException e) {
-                    outage.down(side + " fails: " + Failures.describe(settings, e));
+                } catch (RuntimeException e) { // the client's failures, and any it did not expect: retried
+                    outage.down(POLLING, side + " fails: " + Failures.describe(settings, e));
                     if (!backoff.pause()) { // interrupted: close() is under way
                         closed = true;
                     }
@@ -121,6 +132,24 @@ final class KafkaSubscriber implements AutoCloseable {
             consumer.resume(paused);
         } else if (!fetched.isEmpty() && paused.size() < consumer.assignment().size()) {
             consumer.pause(consumer.assignment());
+        }
+    }
+
+    /**
+     * An outage while this member has sent its group's coordinator no heartbeat for longer than
+     * session-timeout: the brokers are away (an idle member commits nothing, and its polls come
+     * back empty, so nothing else would tell), or a rebalance waits for a member.
+     */
+    private void watchCoordinator() {
+        if (lastHeartbeat == null) {
+            return;
+        }
+        double silentSeconds = ((Number) lastHeartbeat.metricValue()).doubleValue();
+        if (silentSeconds > settings.sessionTimeout().toSeconds()) {
+            outage.down(COORDINATOR, side + " fails: no heartbeat to the group's coordinator for " + (long) silentSeconds
+                    + " s (the brokers are away, or a rebalance waits for a member): no message arrives meanwhile");
+        } else {
+            outage.up(COORDINATOR);
         }
     }
 
@@ -265,13 +294,18 @@ final class KafkaSubscriber implements AutoCloseable {
         return partitions.stream().map(TopicPartition::partition).collect(Collectors.toCollection(TreeSet::new));
     }
 
-    /** Stops fetching, commits what is done and leaves the group, at most {@code timeout}. */
-    @Override
-    public void close() {
+    /** Tells the thread to stop fetching, commit what is done and leave the group; returns at once. */
+    void stop() {
         closed = true;
         if (consumer != null) {
             consumer.wakeup();
         }
+    }
+
+    /** {@link #stop()}, then waits for the thread to have left the group: at most connect-timeout + 5 s. */
+    @Override
+    public void close() {
+        stop();
         if (thread != null) {
             try {
                 thread.join(settings.connectTimeout().toMillis() + 5_000);

@@ -16,6 +16,8 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -219,6 +221,40 @@ class KafkaBusTest {
 
     private static List<Integer> range(int count) {
         return java.util.stream.IntStream.range(0, count).boxed().toList();
+    }
+
+    /**
+     * An idle member commits nothing, and its polls come back empty while the brokers are away:
+     * the coordinator's silence is what tells the outage, logged once with why, and its end when
+     * heartbeats go through again; then messages flow as before.
+     */
+    @Test
+    void anIdleSubscriberLogsABrokerOutageAndItsEnd() throws Exception {
+        String topic = topic();
+        TestReceiver receiver = TestReceiver.handling();
+        TestBusContext context = context("");
+        bus(context, new Subscription(topic, "idle", Optional.empty(), receiver));
+        Bus publisher = bus(context(""));
+        assertThat(publisher.publish(topic, message(0, 64))).isTrue();
+        await().atMost(WAIT).until(() -> receiver.handled().size() == 1);
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()))) {
+            await().atMost(WAIT).until(() -> admin.listConsumerGroupOffsets("idle_group").partitionsToOffsetAndMetadata()
+                    .get().entrySet().stream().filter(offset -> offset.getKey().topic().equals(topic))
+                    .mapToLong(offset -> offset.getValue().offset()).sum() == 1);
+        } // committed: the member is idle, with nothing to commit
+        broker.freeze();
+        try {
+            await().atMost(WAIT).until(() -> !context.log().messages(Level.WARN).isEmpty());
+        } finally {
+            broker.thaw();
+        }
+        await().atMost(WAIT).until(() -> context.count("reconnects") == 1);
+        assertThat(publisher.publish(topic, message(1, 64))).isTrue();
+        await().atMost(WAIT).until(() -> numbers(receiver).contains(1));
+        assertThat(context.log().messages(Level.WARN)).first().asString().startsWith("Consuming topic '" + topic
+                + "' in group 'idle_group' fails: no heartbeat to the group's coordinator for ");
+        assertThat(context.log().messages(Level.INFO)).anySatisfy(line -> assertThat(line).matches("Consuming topic '"
+                + topic + "' in group 'idle_group' works again after [0-9.]+ s"));
     }
 
     /**
