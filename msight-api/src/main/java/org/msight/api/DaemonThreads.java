@@ -3,10 +3,13 @@ package org.msight.api;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadFactory;
+import org.slf4j.LoggerFactory;
 
 /**
  * Background threads of the runtime and its plugins: daemon threads (they never keep the JVM
- * from exiting; shutdown is the runtime's business) named for thread dumps and logs.
+ * from exiting; shutdown is the runtime's business) named for thread dumps and logs. A thread
+ * that ends on a failure its task did not catch says so in one ERROR line of logger
+ * {@code msight.threads}, with the stack trace (a bug's), not only on the standard error.
  */
 public final class DaemonThreads {
 
@@ -30,7 +33,13 @@ public final class DaemonThreads {
         return task -> {
             Thread thread = new Thread(task, name);
             thread.setDaemon(true);
+            thread.setUncaughtExceptionHandler(DaemonThreads::ended);
             return thread;
         };
+    }
+
+    private static void ended(Thread thread, Throwable failure) {
+        LoggerFactory.getLogger("msight.threads").error("thread {} ended on a failure it did not expect, and what it"
+                + " did has stopped: {}", thread.getName(), LogSafe.text(failure), failure);
     }
 }
