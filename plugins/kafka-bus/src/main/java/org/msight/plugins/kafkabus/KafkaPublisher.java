@@ -33,6 +33,8 @@ import org.slf4j.Logger;
  */
 final class KafkaPublisher implements AutoCloseable {
 
+    private static final int QUEUE = 64;
+
     private final KafkaSettings settings;
     private final MsightFormats formats;
     private final Logger log;
@@ -45,7 +47,7 @@ final class KafkaPublisher implements AutoCloseable {
      * About 2 s of frames at 30/s: what comes while the producer asks for a new topic's partitions
      * (100-300 ms on an idle broker, seconds on a loaded one) waits rather than being lost.
      */
-    private final BlockingQueue<ProducerRecord<byte[], byte[]>> queue = new ArrayBlockingQueue<>(64);
+    private final BlockingQueue<ProducerRecord<byte[], byte[]>> queue = new ArrayBlockingQueue<>(QUEUE);
     private Thread sender;
     /** Set by the sender when closing stopped it with a message in hand, which the producer never took. */
     private volatile boolean senderDropped;
@@ -132,8 +134,11 @@ final class KafkaPublisher implements AutoCloseable {
     }
 
     private void full() {
-        outage.down(side + " fails: its buffer of " + settings.bufferSize() + " bytes is full: the brokers are away or slower than"
-                + " the sources; messages are lost until they catch up");
+        outage.down(side + " fails: " + (queue.remainingCapacity() == 0 ? "its queue of " + QUEUE + " messages for the"
+                + " producer is full: the producer waits (up to max-block) for room or for a topic's partitions (a"
+                + " topic the brokers do not have and do not create?)" : "its buffer of " + settings.bufferSize()
+                + " bytes is full: the brokers are away or slower than the sources") + "; messages are lost until it"
+                + " catches up");
     }
 
     /** On the producer's I/O thread: keep it short. */
