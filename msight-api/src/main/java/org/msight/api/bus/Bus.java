@@ -7,8 +7,9 @@ import org.msight.api.data.SensorData;
  * kind a pipeline uses ({@code msight.bus}, or a topic's own {@code bus}) and drives it so:
  * <ol>
  *   <li>{@link #subscribe} once per subscribing node, before anything starts;</li>
- *   <li>{@link #start()} connects; a server that is not there yet is retried in the background,
- *       while one that refuses the settings (credentials, TLS files) fails here;</li>
+ *   <li>{@link #start()} connects: a server that does not answer within the bus's connect timeout,
+ *       or refuses the settings (credentials, TLS files), fails here, and the runtime stops with
+ *       exit code 2; one that goes away later is the bus's to reconnect;</li>
  *   <li>{@link #publish} from any node thread, and deliveries to each subscription's
  *       {@link Receiver}, until {@link #close()}.</li>
  * </ol>
@@ -24,8 +25,8 @@ public interface Bus extends AutoCloseable {
     /**
      * Connects and starts delivering; called once after every subscription is registered.
      *
-     * @throws IllegalStateException when the server refuses the bus's settings, with a one-line
-     *     message that names the setting to fix
+     * @throws IllegalStateException when the server does not answer or refuses the bus's settings,
+     *     with a one-line message that names the setting to fix
      */
     default void start() {
     }
