@@ -20,6 +20,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.CleanupMode;
 import org.junit.jupiter.api.io.TempDir;
 import org.msight.testkit.FreePorts;
 import org.msight.testkit.KafkaTestServer;
@@ -43,7 +44,8 @@ class KafkaBusIT {
     private static RedisTestServer redis;
     private static RtspTestServer camera;
 
-    @TempDir
+    /** Kept when a test fails, with the processes' logs, for whoever reads the failure. */
+    @TempDir(cleanup = CleanupMode.ON_SUCCESS)
     Path dir;
 
     private final List<UploadServer> servers = new ArrayList<>();
