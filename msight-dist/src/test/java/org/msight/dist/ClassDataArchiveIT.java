@@ -84,7 +84,7 @@ class ClassDataArchiveIT {
                 assertThat(Files.readString(Path.of("/proc", Long.toString(run.pid()), "maps")))
                         .contains(archives.get(0).toString());
             }
-            assertThat(run.terminate(LIMIT)).as(run.output()).isZero();
+            run.stopCleanly(LIMIT);
             return run.output();
         }
     }

@@ -89,7 +89,7 @@ class EdgeBoxIT {
             assertThat(jpeg.statusCode()).isEqualTo(200);
             assertThat(javax.imageio.ImageIO.read(new java.io.ByteArrayInputStream(jpeg.body())).getWidth())
                     .isEqualTo(1280);
-            assertThat(run.terminate(LIMIT)).isZero();
+            run.stopCleanly(LIMIT);
         }
     }
 
@@ -112,7 +112,7 @@ class EdgeBoxIT {
         try (RunningCommand run = Distribution.start(dir.resolve("run.log"), Map.of(), "msight-run", conf.toString())) {
             run.awaitOutput("retrying with backoff", LIMIT);
             await().atMost(LIMIT).until(() -> Files.exists(dir.resolve("logs/msight.log.1")));
-            assertThat(run.terminate(LIMIT)).isZero();
+            run.stopCleanly(LIMIT);
             com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
             List<com.fasterxml.jackson.databind.JsonNode> lines = new java.util.ArrayList<>();
             for (String line : run.output().lines().filter(l -> !l.isBlank()).toList()) {

@@ -125,7 +125,7 @@ class KafkaBusIT {
 
     /** The receiver stopped by SIGTERM, and the frames it published by its totals line. */
     private static int stopReceiver(RunningCommand rtsp) throws Exception {
-        assertThat(rtsp.terminate(GROUP)).isZero();
+        rtsp.stopCleanly(GROUP);
         Matcher totals = TOTALS.matcher(rtsp.output());
         assertThat(totals.find()).as("totals line in:\n" + rtsp.output()).isTrue();
         return Integer.parseInt(totals.group(1));
@@ -142,7 +142,7 @@ class KafkaBusIT {
             MsightTutorialIT.checkUpload(server.uploads().get(0));
             http.awaitOutput("Kafka group 'http_uploader_node_group' on topic '" + topic
                     + "' rebalanced: consumes partitions [0, 1]", GROUP);
-            assertThat(http.terminate(GROUP)).isZero();
+            http.stopCleanly(GROUP);
             stopReceiver(rtsp);
         }
     }
@@ -191,9 +191,9 @@ class KafkaBusIT {
                         uploaded.addAll(frameIds(second));
                         return uploaded.equals(everyFrame);
                     });
-                    assertThat(b2.terminate(GROUP)).isZero();
+                    b2.stopCleanly(GROUP);
                 }
-                assertThat(a.terminate(GROUP)).isZero();
+                a.stopCleanly(GROUP);
             }
         }
     }
@@ -230,8 +230,8 @@ class KafkaBusIT {
             await().atMost(GROUP).until(() -> server.uploads().size() >= before + 30);
             rtsp.awaitOutput("Publishing to Kafka at [" + kafka.bootstrapServers() + "] works again after", GROUP);
 
-            assertThat(http.terminate(GROUP)).isZero();
-            assertThat(rtsp.terminate(GROUP)).isZero();
+            http.stopCleanly(GROUP);
+            rtsp.stopCleanly(GROUP);
             assertThat(rtsp.output()).containsPattern(" - rtsp_node - INFO :: totals: in \\d+, out \\d+, .*lost [1-9]");
         }
     }

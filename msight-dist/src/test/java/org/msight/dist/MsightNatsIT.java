@@ -115,8 +115,8 @@ class MsightNatsIT {
             rtsp.awaitOutput("NATS connection restored after", STARTUP);
             http.awaitOutput("NATS connection restored after", STARTUP);
 
-            assertThat(rtsp.terminate(STARTUP)).isZero();
-            assertThat(http.terminate(STARTUP)).isZero();
+            rtsp.stopCleanly(STARTUP);
+            http.stopCleanly(STARTUP);
             // frames published while NATS was away are counted as lost in the receiver's totals
             assertThat(rtsp.output()).containsPattern(" - rtsp_node - INFO :: totals: in \\d+, out \\d+, errors 0, .*lost [1-9]");
         }
@@ -128,7 +128,7 @@ class MsightNatsIT {
                 RunningCommand second = uploader("uploader_2", "--group-id", "uploaders")) {
             try (RunningCommand rtsp = receiver("rtsp.log", 4)) {
                 await().atMost(STARTUP).until(() -> uploadsBy(first) >= 3 && uploadsBy(second) >= 3);
-                assertThat(rtsp.terminate(STARTUP)).isZero();
+                rtsp.stopCleanly(STARTUP);
                 long published = published(rtsp);
                 await().atMost(STARTUP).until(() -> server.uploads().size() >= published);
                 assertThat(frameIds()).as("every published frame once, by one of the two").hasSize((int) published)
@@ -145,7 +145,7 @@ class MsightNatsIT {
                 // 10 more frames (2 s of video): NATS stops routing to a connection as soon as it closes
                 await().atMost(STARTUP).until(() -> uploadsBy(first) >= firstBefore + 10);
             }
-            assertThat(first.terminate(STARTUP)).isZero();
+            first.stopCleanly(STARTUP);
         }
     }
 
@@ -158,7 +158,7 @@ class MsightNatsIT {
             archiver.awaitOutput("started 1 node", STARTUP);
             try (RunningCommand rtsp = receiver("rtsp.log", 4)) {
                 await().atMost(STARTUP).until(() -> server.uploads().size() >= 3 && archive.uploads().size() >= 3);
-                assertThat(rtsp.terminate(STARTUP)).isZero();
+                rtsp.stopCleanly(STARTUP);
                 long published = published(rtsp);
                 await().atMost(STARTUP).until(() -> server.uploads().size() >= published
                         && archive.uploads().size() >= published);

@@ -109,7 +109,7 @@ class MsightRegistryIT {
                     && raw.hexists("MSIGHT:TOPICS", "rtsp_topic"));
             assertThat(raw.hget("MSIGHT:TOPICS", "rtsp_topic")).contains("\"data_type\": \"msight_core.data.base.SensorData\"");
             raw.hset("MSIGHT:NODES", "py_uploader", PYTHON_UPLOADER);
-            assertThat(java.terminate(LIMIT)).isZero();
+            java.stopCleanly(LIMIT);
         }
         assertThat(raw.hget("MSIGHT:NODES", "py_uploader")).isEqualTo(PYTHON_UPLOADER);
         assertThat(raw.hexists("MSIGHT:NODES", "java_uploader")).isFalse();
@@ -139,7 +139,7 @@ class MsightRegistryIT {
             third.awaitOutput("takes over its name from a stale entry of this runtime", LIMIT);
             await().atMost(LIMIT).pollInterval(Duration.ofSeconds(1))
                     .until(() -> !node(status(), "up").get("stale").asBoolean());
-            assertThat(third.terminate(LIMIT)).isZero();
+            third.stopCleanly(LIMIT);
         }
         assertThat(raw.hexists("MSIGHT:NODES", "up")).isFalse();
     }

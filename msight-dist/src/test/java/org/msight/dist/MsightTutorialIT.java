@@ -108,9 +108,9 @@ class MsightTutorialIT {
             await().atMost(STARTUP).until(() -> server.uploads().size() >= before + 3);
             rtsp.awaitOutput("Redis connection restored after", STARTUP);
 
-            assertThat(http.terminate(STARTUP)).isZero();
+            http.stopCleanly(STARTUP);
             assertThat(registeredNodes()).doesNotContain("http_uploader_node").contains("rtsp_node");
-            assertThat(rtsp.terminate(STARTUP)).isZero();
+            rtsp.stopCleanly(STARTUP);
             assertThat(registeredNodes()).doesNotContain("rtsp_node");
             // frames published while Redis was down are counted as lost in the receiver's totals
             assertThat(rtsp.output()).containsPattern(" - rtsp_node - INFO :: totals: in \\d+, out \\d+, errors 0, .*lost [1-9]");
@@ -158,8 +158,8 @@ class MsightTutorialIT {
                         uploaderFile.toString())) {
             await().atMost(STARTUP).until(() -> server.uploads().size() >= 2);
             assertThat(rtsp.output() + http.output()).doesNotContain("s3cret-pw");
-            assertThat(http.terminate(STARTUP)).isZero();
-            assertThat(rtsp.terminate(STARTUP)).isZero();
+            http.stopCleanly(STARTUP);
+            rtsp.stopCleanly(STARTUP);
         }
     }
 

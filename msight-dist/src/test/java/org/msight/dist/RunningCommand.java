@@ -52,6 +52,14 @@ final class RunningCommand implements AutoCloseable {
         return awaitExit(limit);
     }
 
+    /** Sends SIGTERM and fails, with the output, unless the process exits with code 0 within {@code limit}. */
+    void stopCleanly(Duration limit) throws InterruptedException {
+        int code = terminate(limit);
+        if (code != 0) {
+            throw new AssertionError("exit code " + code + " after SIGTERM, not 0; output:\n" + output());
+        }
+    }
+
     /** Kills the process (SIGKILL, as a crash would) and waits for it to end. */
     void kill(Duration limit) throws InterruptedException {
         process.destroyForcibly();

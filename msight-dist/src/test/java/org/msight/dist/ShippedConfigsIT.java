@@ -55,7 +55,7 @@ class ShippedConfigsIT {
             BufferedImage image = ImageIO.read(Distribution.files(folder, ".jpg").get(0).toFile());
             assertThat(image.getWidth()).isEqualTo(1280);
             assertThat(image.getHeight()).isEqualTo(720);
-            assertThat(run.terminate(LIMIT)).isZero();
+            run.stopCleanly(LIMIT);
         }
     }
 
@@ -78,7 +78,7 @@ class ShippedConfigsIT {
                 RunningCommand run = Distribution.start(dir.resolve("run.log"),
                         Map.of("MSIGHT_UPLOAD_URL", server.url()), "msight-run", conf.toString())) {
             await().atMost(LIMIT).until(() -> server.uploads().size() >= 6);
-            assertThat(run.terminate(LIMIT)).isZero();
+            run.stopCleanly(LIMIT);
             int frames = Distribution.files(folder, ".jpg").size();
             assertThat(frames).isGreaterThanOrEqualTo(60);
             assertThat(server.uploads()).hasSize(frames / 10);

@@ -90,7 +90,7 @@ class SpoolIT {
                             + dir.resolve("spool") + ": java.io.IOException: the spool " + dir.resolve("spool")
                             + " is in use by another node or process").doesNotContain("\tat ");
                 }
-                assertThat(run.terminate(LIMIT)).isZero();
+                run.stopCleanly(LIMIT);
                 assertThat(totals(run.output())).containsEntry("failed", 0L);
             }
         }
@@ -122,7 +122,7 @@ class SpoolIT {
             Thread.sleep(60_000); // the outage the issue asks for; nothing is asserted on its timing
             try (UploadServer back = new UploadServer(port)) {
                 run.awaitOutput("spool emptied", Duration.ofMinutes(5));
-                assertThat(run.terminate(LIMIT)).isZero();
+                run.stopCleanly(LIMIT);
                 Map<String, Long> totals = totals(run.output());
                 Set<Long> frames = frameIds(first, back);
 
@@ -154,7 +154,7 @@ class SpoolIT {
             assertThat(earlier.find()).isTrue();
             reported = Integer.parseInt(earlier.group(1));
             restarted.awaitOutput("spool emptied", LIMIT);
-            assertThat(restarted.terminate(LIMIT)).isZero();
+            restarted.stopCleanly(LIMIT);
 
             assertThat(reported).isGreaterThanOrEqualTo(100);
             assertThat(framesCreatedBefore(restartedAt, back)).hasSizeGreaterThanOrEqualTo(reported);
@@ -173,7 +173,7 @@ class SpoolIT {
             await().atMost(LIMIT).until(() -> lastCount(run.output(), "spool-dropped") >= 30);
             try (UploadServer back = new UploadServer(port)) {
                 run.awaitOutput("spool emptied", LIMIT);
-                assertThat(run.terminate(LIMIT)).isZero();
+                run.stopCleanly(LIMIT);
                 Map<String, Long> totals = totals(run.output());
 
                 assertThat(run.output()).doesNotContain("ERROR", "\tat ");
@@ -192,7 +192,7 @@ class SpoolIT {
             down.close();
             try (RunningCommand run = run("down.log", down, conf)) {
                 await().atMost(LIMIT).until(() -> lastCount(run.output(), "spooled") >= 60);
-                assertThat(run.terminate(LIMIT)).isZero();
+                run.stopCleanly(LIMIT);
                 spooled = totals(run.output()).get("spooled");
             }
             Path spool = dir.resolve("spool");
@@ -206,7 +206,7 @@ class SpoolIT {
 
             try (UploadServer back = new UploadServer(down.port()); RunningCommand restarted = run("up.log", back, conf)) {
                 restarted.awaitOutput("spool emptied", LIMIT);
-                assertThat(restarted.terminate(LIMIT)).isZero();
+                restarted.stopCleanly(LIMIT);
                 String output = restarted.output();
 
                 assertThat(output.lines().filter(line -> line.contains("is corrupt at byte"))).singleElement().asString()

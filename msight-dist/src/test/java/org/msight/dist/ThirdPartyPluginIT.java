@@ -236,7 +236,7 @@ class ThirdPartyPluginIT {
             // the source printed its class's v1, the sink appended its own v2
             assertThat(lines(out)).isEqualTo(expectedLines(20));
             run.awaitOutput(" - it-device - out - INFO :: throughput: in ", Waits.GENEROUS);
-            assertThat(run.terminate(Waits.GENEROUS)).isZero();
+            run.stopCleanly(Waits.GENEROUS);
         }
     }
 
@@ -262,7 +262,7 @@ class ThirdPartyPluginIT {
             assertThat(lines(out)).isEqualTo(expectedLines(20));
             run.awaitOutput("INFO :: bonjour relay started", Waits.GENEROUS);
             run.awaitOutput("INFO :: relay acknowledged 20", Waits.GENEROUS);
-            assertThat(run.terminate(Waits.GENEROUS)).isZero();
+            run.stopCleanly(Waits.GENEROUS);
         }
         try (RunningCommand plugins = Distribution.start(dir.resolve("plugins.log"), Map.of(), "msight-run", "plugins",
                 "--plugin-path", pluginDir.toString())) {
@@ -281,7 +281,7 @@ class ThirdPartyPluginIT {
         try (RunningCommand run = Distribution.start(dir.resolve("log"), Map.of(), "msight-run",
                 "--plugin-path", pluginDir.toString(), conf.toString())) {
             run.awaitCondition("2 lines in " + out, () -> lines(out).size() >= 2, Waits.GENEROUS);
-            assertThat(run.terminate(Waits.GENEROUS)).isZero();
+            run.stopCleanly(Waits.GENEROUS);
             assertThat(lines(out)).isEqualTo(expectedLines(40));
             assertThat(run.output()).contains("SIGTERM received: stopping").contains("stopped");
         }
@@ -334,7 +334,7 @@ class ThirdPartyPluginIT {
                 "--plugin-path", pluginDir.toString(), conf.toString())) {
             run.awaitOutput(" - it-device - out - INFO :: got 3:v1", Waits.GENEROUS);
             assertThat(run.output()).contains(" - it-device - out - INFO :: got 1:v1");
-            assertThat(run.terminate(Waits.GENEROUS)).isZero();
+            run.stopCleanly(Waits.GENEROUS);
         }
     }
 
