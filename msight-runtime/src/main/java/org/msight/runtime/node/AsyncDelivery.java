@@ -7,10 +7,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.Phaser;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -58,6 +60,11 @@ public final class AsyncDelivery {
     private final Counter unspooled;
     private final Counter spoolDropped;
     private final Spool spool;
+    /**
+     * One party for each message sent straight (not from the spool) until it is delivered, given
+     * up or spooled, and one for {@link #flush}, which arrives and waits for the others.
+     */
+    private final Phaser unsettled = new Phaser(1);
     /** Whether a fill from the spool is waiting for the timer thread. */
     private final AtomicBoolean fillScheduled = new AtomicBoolean();
     private long outageStartNanos = -1;
@@ -110,17 +117,32 @@ public final class AsyncDelivery {
         if (spool == null) {
             slots.acquire();
         }
-        attempt(new Delivery(data, null, finished));
+        unsettled.register();
+        attempt(new Delivery(data, null, () -> {
+            try {
+                finished.run();
+            } finally {
+                unsettled.arriveAndDeregister();
+            }
+        }));
     }
 
-    /** Waits until no attempt is under way, at most {@code timeout}; the spool stays on disk. */
-    public void flush(Duration timeout) throws InterruptedException {
-        int all = settings.maxInFlight();
-        if (slots.tryAcquire(all, timeout.toNanos(), TimeUnit.NANOSECONDS)) {
-            slots.release(all);
-        } else {
-            log.warn("{} deliveries still under way after {} ms; they are abandoned", all - slots.availablePermits(),
+    /**
+     * Waits, at most {@code timeout}, until every message sent straight is delivered, given up or
+     * spooled. Spooled messages being retried are not waited for: they stay in the spool, and the
+     * next run sends them.
+     *
+     * @return whether nothing was left unsettled; if something was, a warning says how much
+     */
+    public boolean flush(Duration timeout) throws InterruptedException {
+        int phase = unsettled.arrive();
+        try {
+            unsettled.awaitAdvanceInterruptibly(phase, timeout.toNanos(), TimeUnit.NANOSECONDS);
+            return true;
+        } catch (TimeoutException e) {
+            log.warn("{} deliveries still under way after {} ms; they are abandoned", unsettled.getUnarrivedParties(),
                     timeout.toMillis());
+            return false;
         }
     }
 

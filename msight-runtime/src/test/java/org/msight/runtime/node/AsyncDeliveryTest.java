@@ -1,0 +1,104 @@
+package org.msight.runtime.node;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.LongStream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.msight.api.AsyncSinkNode;
+import org.msight.api.Backoff;
+import org.msight.api.NodeKind;
+import org.msight.api.RetriableException;
+import org.msight.api.data.BytesData;
+import org.msight.api.data.Metadata;
+import org.msight.api.data.SensorData;
+import org.msight.codec.MsightCodec;
+import org.msight.testkit.RecordingLogger;
+import org.msight.testkit.Waits;
+import org.slf4j.event.Level;
+
+/** What a flush at shutdown waits for, with and without a spool. */
+class AsyncDeliveryTest {
+
+    private static final AsyncSinkNode AWAY = data -> CompletableFuture.failedFuture(
+            new RetriableException("destination away (on purpose)"));
+
+    private final NodeStats stats = new NodeStats("upload", NodeKind.SINK, new SimpleMeterRegistry());
+    private final RecordingLogger log = new RecordingLogger("upload");
+
+    private AsyncDelivery delivery(AsyncSinkNode sink, int retries, Optional<Path> spool) {
+        return new AsyncDelivery("upload", sink, new DeliverySettings(4, retries,
+                new Backoff(Duration.ofMillis(10), Duration.ofMillis(10)), Duration.ofHours(1), spool,
+                DeliverySettings.MIN_SPOOL_BYTES), MsightCodec.withBuiltInTypes(), log,
+                data -> stats.out().increment(), stats::attemptTook, stats::counter);
+    }
+
+    private static SensorData frame(long n) {
+        return new BytesData(new Metadata("s", 1, 1, n, "d"), new byte[] {1, 2, 3});
+    }
+
+    @Test
+    void aFlushDoesNotWaitForSpooledMessagesBeingRetriedAndTheNextRunSendsThem(@TempDir Path spool) throws Exception {
+        AsyncDelivery away = delivery(AWAY, 3, Optional.of(spool));
+        List<String> finished = new CopyOnWriteArrayList<>();
+        for (long n = 1; n <= 20; n++) {
+            String name = "frame " + n;
+            away.submit(frame(n), () -> finished.add(name));
+        }
+        // every slot is held by a spooled message retried without limit
+        await().atMost(Waits.GENEROUS).until(() -> stats.counter("retries").count() >= 8);
+
+        assertThat(away.flush(Duration.ofMinutes(2))).isTrue();
+        away.close();
+        assertThat(finished).as("each one safe in the spool, so a bus may commit it").hasSize(20);
+        assertThat(stats.counter("spooled").count()).isEqualTo(20);
+        assertThat(log.messages(Level.WARN)).noneMatch(line -> line.contains("abandoned"));
+
+        List<Long> sent = new CopyOnWriteArrayList<>();
+        AsyncDelivery back = delivery(data -> {
+            sent.add(data.metadata().frameId());
+            return CompletableFuture.completedFuture(null);
+        }, 3, Optional.of(spool));
+        await().atMost(Waits.GENEROUS).until(() -> sent.size() >= 20);
+        assertThat(back.flush(Waits.GENEROUS)).isTrue();
+        back.close();
+        assertThat(sent).containsExactlyInAnyOrderElementsOf(LongStream.rangeClosed(1, 20).boxed().toList());
+    }
+
+    @Test
+    void withoutASpoolAFlushWaitsForAMessageBeingRetried() throws Exception {
+        AtomicInteger attempts = new AtomicInteger();
+        AsyncDelivery delivery = delivery(data -> attempts.incrementAndGet() <= 3 ? AWAY.send(data)
+                : CompletableFuture.completedFuture(null), 10, Optional.empty());
+        List<String> finished = new CopyOnWriteArrayList<>();
+        delivery.submit(frame(1), () -> finished.add("frame 1"));
+
+        assertThat(delivery.flush(Waits.GENEROUS)).isTrue();
+        assertThat(finished).containsExactly("frame 1");
+        assertThat(attempts).hasValue(4);
+        assertThat(stats.out().count()).isOne();
+        delivery.close();
+    }
+
+    @Test
+    void aFlushAbandonsWhatIsStillUnderWayAtItsDeadlineAndSaysHowMuch() throws Exception {
+        AsyncDelivery delivery = delivery(data -> new CompletableFuture<>(), 0, Optional.empty());
+        List<String> finished = new CopyOnWriteArrayList<>();
+        delivery.submit(frame(1), () -> finished.add("frame 1"));
+        delivery.submit(frame(2), () -> finished.add("frame 2"));
+
+        assertThat(delivery.flush(Duration.ofMillis(200))).isFalse();
+        delivery.close();
+        assertThat(finished).as("an at-least-once bus must not commit them").isEmpty();
+        assertThat(log.messages(Level.WARN)).containsExactly("2 deliveries still under way after 200 ms; they are abandoned");
+    }
+}
