@@ -69,9 +69,7 @@ final class KafkaPublisher implements AutoCloseable {
     void start(String clientId) {
         KafkaProducer<byte[], byte[]> created = new KafkaProducer<>(settings.producerProperties(clientId),
                 new ByteArraySerializer(), new ByteArraySerializer());
-        bufferAvailable = created.metrics().entrySet().stream()
-                .filter(metric -> metric.getKey().name().equals("buffer-available-bytes"))
-                .map(java.util.Map.Entry::getValue).findFirst()
+        bufferAvailable = ClientMetrics.find(created.metrics(), "producer-metrics", "buffer-available-bytes")
                 .orElseThrow(() -> new IllegalStateException("the Kafka producer has no buffer-available-bytes"));
         producer = created;
         sender = DaemonThreads.start("msight-kafka-producer", () -> sendQueued(created));

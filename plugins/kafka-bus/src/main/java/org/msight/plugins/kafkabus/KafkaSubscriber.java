@@ -78,9 +78,8 @@ final class KafkaSubscriber implements AutoCloseable {
     void start(String clientId) {
         consumer = new KafkaConsumer<>(settings.consumerProperties(clientId, groupId), new ByteArrayDeserializer(),
                 new ByteArrayDeserializer());
-        lastHeartbeat = consumer.metrics().entrySet().stream().filter(metric -> metric.getKey().group()
-                .equals("consumer-coordinator-metrics") && metric.getKey().name().equals("last-heartbeat-seconds-ago"))
-                .map(Map.Entry::getValue).findFirst().orElse(null);
+        lastHeartbeat = ClientMetrics.find(consumer.metrics(), "consumer-coordinator-metrics",
+                "last-heartbeat-seconds-ago").orElse(null);
         thread = DaemonThreads.start("msight-kafka-" + subscription.nodeName() + "-" + subscription.topic(), this::run);
     }
 
