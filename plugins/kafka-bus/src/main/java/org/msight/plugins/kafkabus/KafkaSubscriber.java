@@ -18,6 +18,7 @@ import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.Metric;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.RebalanceInProgressException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.msight.api.Backoff;
@@ -156,7 +157,7 @@ final class KafkaSubscriber implements AutoCloseable {
         long now = System.nanoTime();
         if (now - nextCommit >= 0) {
             nextCommit = now + settings.commitInterval().toNanos();
-            commit(false);
+            commit(offsets.keySet(), false);
         }
     }
 
@@ -165,19 +166,36 @@ final class KafkaSubscriber implements AutoCloseable {
      * wait for messages the runtime drops at shutdown.
      */
     private void commitAtClose() {
-        try {
-            commit(true);
-        } catch (WakeupException e) { // close() woke the consumer outside poll: the flag is spent now
-            commit(true);
+        long deadline = System.nanoTime() + settings.connectTimeout().toNanos();
+        while (true) {
+            try {
+                commitNow(offsets.keySet());
+                break;
+            } catch (RebalanceInProgressException e) {
+                if (System.nanoTime() - deadline > 0) {
+                    throw e;
+                }
+                // a rebalance under way (a second round, cooperative): polling completes it, and
+                // its listener commits what it gives up; what the poll fetches is not handed over
+                consumer.poll(POLL);
+            }
         }
         offsets.clear();
     }
 
-    /** Commits the offsets done since the last commit; {@code sync} waits for the answer. */
-    private void commit(boolean sync) {
-        commit(offsets.keySet(), sync);
+    /**
+     * Commits and waits for the answer. A wakeup from {@link #stop()} that lands here, outside
+     * {@code poll} or inside a rebalance, fails the first try and is spent by it: one more try.
+     */
+    private void commitNow(Collection<TopicPartition> partitions) {
+        try {
+            commit(partitions, true);
+        } catch (WakeupException e) {
+            commit(partitions, true);
+        }
     }
 
+    /** Commits the offsets of {@code partitions} done since the last commit; {@code sync} waits for the answer. */
     private void commit(Collection<TopicPartition> partitions, boolean sync) {
         Map<TopicPartition, OffsetAndMetadata> commits = new HashMap<>();
         Map<TopicPartition, Long> committing = new HashMap<>();
@@ -242,7 +260,7 @@ final class KafkaSubscriber implements AutoCloseable {
                         unfinished += state.awaitDone(Math.max(0, deadline - System.nanoTime()));
                     }
                 }
-                commit(partitions, true);
+                commitNow(partitions);
             } catch (KafkaException e) {
                 log.warn("Kafka group '{}' on topic '{}' could not commit before giving up partitions {}: {}",
                         groupId, subscription.topic(), numbers(partitions), Failures.describe(settings, e));
@@ -261,6 +279,8 @@ final class KafkaSubscriber implements AutoCloseable {
                     // where consumption starts, found now rather than at the next fetch: what is
                     // published after this line is consumed, even by a new group starting at latest
                     consumer.position(partition, settings.connectTimeout());
+                } catch (WakeupException e) {
+                    // stop() woke the consumer: closing, so the next owner finds where to start
                 } catch (KafkaException e) {
                     outage.down(side + " fails: finding where partition " + partition.partition() + " starts: "
                             + Failures.describe(settings, e)); // the next fetch finds it

@@ -5,8 +5,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -22,6 +24,7 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.utils.Utils;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -283,6 +286,65 @@ class KafkaBusTest {
         List<Integer> all = new ArrayList<>(finished);
         all.addAll(numbers(next));
         assertThat(all).containsExactlyInAnyOrderElementsOf(range(20));
+    }
+
+    /**
+     * A member stopped while it gives up a partition in a rebalance (waiting for its node to finish
+     * that partition's messages) still commits what the node finished, and says nothing of a
+     * failure: the wakeup that stops it is spent on the commit's first try. So the next owner does
+     * not handle those messages again.
+     */
+    @Test
+    void aMemberStoppedWhileGivingUpAPartitionStillCommitsWhatItsNodeFinished() throws Exception {
+        String topic = topic();
+        String[] sensors = sensorOfEachPartition();
+        TestReceiver slow = TestReceiver.holding(20);
+        TestBusContext firstContext = context("record-key = sensor_name\ncommit-interval = 1h\nrevoke-timeout = 2m\n");
+        Bus first = bus(firstContext, new Subscription(topic, "uploader", Optional.of("uploaders"), slow));
+        Bus publisher = bus(context("record-key = sensor_name\n"));
+        for (int n = 0; n < 20; n++) {
+            assertThat(publisher.publish(topic, message(sensors[n % 2], n))).isTrue();
+        }
+        await().atMost(WAIT).until(() -> slow.queued() == 20);
+        assertThat(slow.handle(6)).isEqualTo(6); // not committed yet: commit-interval is an hour
+
+        TestReceiver next = TestReceiver.handling();
+        bus(context(""), new Subscription(topic, "uploader", Optional.of("uploaders"), next));
+        await().atMost(WAIT).until(() -> inStack("msight-kafka-uploader-" + topic, "awaitDone"));
+        Thread closing = new Thread(first::close, "closing");
+        closing.start();
+        await().atMost(WAIT).until(() -> Arrays.stream(closing.getStackTrace())
+                .anyMatch(frame -> frame.getMethodName().equals("join"))); // stop() has woken the consumer
+        assertThat(slow.handle(14)).isEqualTo(14);
+        closing.join(WAIT.toMillis());
+        assertThat(closing.isAlive()).isFalse();
+
+        assertThat(publisher.publish(topic, message(sensors[0], 100))).isTrue();
+        assertThat(publisher.publish(topic, message(sensors[1], 101))).isTrue();
+        await().atMost(WAIT).until(() -> next.handled().size() >= 2);
+        assertThat(firstContext.log().messages(Level.WARN)).isEmpty();
+        assertThat(numbers(next)).as("the next owner starts after what the stopped member finished")
+                .containsExactlyInAnyOrder(100, 101);
+    }
+
+    /** Sensor names whose records the producer puts on partition 0 and 1 of a two-partition topic. */
+    private static String[] sensorOfEachPartition() {
+        String[] sensors = new String[2];
+        for (int i = 0; sensors[0] == null || sensors[1] == null; i++) {
+            String sensor = "cam-" + i;
+            sensors[Utils.toPositive(Utils.murmur2(sensor.getBytes(StandardCharsets.UTF_8))) % 2] = sensor;
+        }
+        return sensors;
+    }
+
+    private static BytesData message(String sensor, int n) {
+        return new BytesData(Metadata.create(sensor, "edge-01", Metadata.now()), ByteBuffer.allocate(64).putInt(n).array());
+    }
+
+    /** Whether the thread named {@code thread} is in a method named {@code method}. */
+    private static boolean inStack(String thread, String method) {
+        return Thread.getAllStackTraces().entrySet().stream().filter(entry -> entry.getKey().getName().equals(thread))
+                .flatMap(entry -> Arrays.stream(entry.getValue())).anyMatch(frame -> frame.getMethodName().equals(method));
     }
 
     @Test
