@@ -2,6 +2,8 @@ package org.msight.plugins.kafkabus;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
@@ -23,13 +25,15 @@ import org.slf4j.Logger;
 /**
  * The producer every publishing node of the process shares: asynchronous and batched (the
  * producer's I/O thread sends while node threads go on). A publishing thread never waits for
- * brokers that are away or slow: it leaves each message in a short queue, from which one thread
- * of the bus hands messages to the producer, the only one to wait when the producer does (for a
- * topic's partitions, which it asks the brokers for again after losing them). Messages then wait
- * for the brokers in the producer's buffer of {@code buffer-size} bytes. While the queue is full,
- * or the buffer has no room for one more batch, {@link #canCarry()} says no, sources skip
- * encoding, and what is refused is lost. Messages the brokers never acknowledge (past
- * {@code delivery-timeout}) or refuse are counted as {@code lost} or {@code too-large}.
+ * brokers that are away or slow: it leaves each message in a short queue of its topic, from which
+ * a thread of the bus for that topic hands messages to the producer, the only one to wait when
+ * the producer does (for the topic's partitions, which it asks the brokers for again after losing
+ * them). So a topic the brokers do not have holds up only its own messages. Messages then wait
+ * for the brokers in the producer's buffer of {@code buffer-size} bytes. While the buffer has no
+ * room for one more batch {@link #canCarry()} says no, and sources skip encoding; while a topic's
+ * queue is full its messages are refused. What is refused is lost. Messages the brokers never
+ * acknowledge (past {@code delivery-timeout}) or refuse are counted as {@code lost} or
+ * {@code too-large}.
  */
 final class KafkaPublisher implements AutoCloseable {
 
@@ -43,14 +47,8 @@ final class KafkaPublisher implements AutoCloseable {
     private final Counter lost;
     private final Counter tooLarge;
     private final Set<String> tooLargeLogged = ConcurrentHashMap.newKeySet();
-    /**
-     * About 2 s of frames at 30/s: what comes while the producer asks for a new topic's partitions
-     * (100-300 ms on an idle broker, seconds on a loaded one) waits rather than being lost.
-     */
-    private final BlockingQueue<ProducerRecord<byte[], byte[]>> queue = new ArrayBlockingQueue<>(QUEUE);
-    private Thread sender;
-    /** Set by the sender when closing stopped it with a message in hand, which the producer never took. */
-    private volatile boolean senderDropped;
+    /** The sender of each topic published to so far; one thread each, as many as the pipeline's topics. */
+    private final Map<String, TopicSender> senders = new ConcurrentHashMap<>();
     private volatile Producer<byte[], byte[]> producer;
     private volatile Metric bufferAvailable;
 
@@ -72,43 +70,22 @@ final class KafkaPublisher implements AutoCloseable {
         bufferAvailable = ClientMetrics.find(created.metrics(), "producer-metrics", "buffer-available-bytes")
                 .orElseThrow(() -> new IllegalStateException("the Kafka producer has no buffer-available-bytes"));
         producer = created;
-        sender = DaemonThreads.start("msight-kafka-producer", () -> sendQueued(created));
-    }
-
-    private void sendQueued(Producer<byte[], byte[]> producer) {
-        try {
-            while (true) {
-                ProducerRecord<byte[], byte[]> record = queue.take();
-                int bytes = record.value().length;
-                try {
-                    producer.send(record, (metadata, failure) -> completed(record.topic(), bytes, failure));
-                } catch (KafkaException | IllegalStateException e) {
-                    if (this.producer == null) { // closed (or interrupted) meanwhile
-                        senderDropped = true;
-                        return;
-                    }
-                    completed(record.topic(), bytes, e); // refused by the producer itself: lost, and the sender goes on
-                }
-            }
-        } catch (InterruptedException e) {
-            // closing
-        }
     }
 
     /**
-     * Whether the queue takes a message and the buffer has room for another batch; when not, an
-     * outage starts (logged once). The producer takes a batch's whole size from
-     * its buffer for a batch of one message, and waits when there is none: only a free batch
-     * keeps a publish from waiting.
+     * Whether the buffer has room for another batch; when not, an outage starts (logged once).
+     * The producer takes a batch's whole size from its buffer for a batch of one message, and
+     * waits when there is none: only a free batch keeps a publish from waiting.
      */
     boolean canCarry() {
         if (producer == null) {
             return false;
         }
-        if (queue.remainingCapacity() > 0 && available() >= settings.batchSize()) {
+        if (available() >= settings.batchSize()) {
             return true;
         }
-        full();
+        outage.down(side + " fails: its buffer of " + settings.bufferSize() + " bytes is full: the brokers are away"
+                + " or slower than the sources; messages are lost until it catches up");
         return false;
     }
 
@@ -116,27 +93,31 @@ final class KafkaPublisher implements AutoCloseable {
         return ((Number) bufferAvailable.metricValue()).longValue();
     }
 
-    /** Hands the message to the producer; {@code false} when the buffer is full (or not started). */
+    /** Queues the message for the producer; {@code false} when the buffer or the topic's queue is full (or closed). */
     boolean publish(String topic, SensorData data) {
         if (!canCarry()) {
+            return false;
+        }
+        TopicSender sender = senders.get(topic);
+        if (sender == null && (sender = newSender(topic)) == null) {
             return false;
         }
         byte[] value = formats.toMessagePack(data);
         String sensor = data.metadata().sensorName();
         byte[] key = settings.sensorNameKey() && sensor != null ? sensor.getBytes(StandardCharsets.UTF_8) : null;
-        if (!queue.offer(new ProducerRecord<>(topic, key, value))) {
-            full();
+        if (!sender.queue.offer(new ProducerRecord<>(topic, key, value))) {
+            outage.down(sender.part, side + " fails: its queue of " + QUEUE + " messages for topic '" + topic
+                    + "' is full: the producer waits (up to max-block) for the topic's partitions (a topic the brokers"
+                    + " do not have and do not create?) or for room; messages to it are lost until it catches up");
             return false;
         }
         return true;
     }
 
-    private void full() {
-        outage.down(side + " fails: " + (queue.remainingCapacity() == 0 ? "its queue of " + QUEUE + " messages for the"
-                + " producer is full: the producer waits (up to max-block) for room or for a topic's partitions (a"
-                + " topic the brokers do not have and do not create?)" : "its buffer of " + settings.bufferSize()
-                + " bytes is full: the brokers are away or slower than the sources") + "; messages are lost until it"
-                + " catches up");
+    /** The topic's sender, started now; {@code null} once closed. Locked so that close sees every sender. */
+    private synchronized TopicSender newSender(String topic) {
+        Producer<byte[], byte[]> current = producer;
+        return current == null ? null : senders.computeIfAbsent(topic, name -> new TopicSender(name, current));
     }
 
     /** On the producer's I/O thread: keep it short. */
@@ -157,32 +138,86 @@ final class KafkaPublisher implements AutoCloseable {
     }
 
     /**
-     * Sends what waits in the producer, at most {@code timeout}, then closes; what is left is
-     * lost, and what never reached the producer is counted as lost, with a line.
+     * Sends what waits in the producer, within {@code timeout} in all, then closes; what is left
+     * is lost, and what never reached the producer is counted as lost, with a line.
      */
     void close(Duration timeout) {
-        Producer<byte[], byte[]> current = producer;
-        producer = null;
-        if (current != null) {
-            sender.interrupt();
+        Producer<byte[], byte[]> current;
+        List<TopicSender> stopping;
+        synchronized (this) {
+            current = producer;
+            producer = null;
+            stopping = List.copyOf(senders.values());
+        }
+        if (current == null) {
+            return;
+        }
+        long deadline = System.nanoTime() + timeout.toNanos();
+        stopping.forEach(sender -> sender.thread.interrupt());
+        int unsent = 0;
+        for (TopicSender sender : stopping) {
             try {
-                sender.join(timeout.toMillis());
+                sender.thread.join(Math.max(1, (deadline - System.nanoTime()) / 1_000_000));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
-            int unsent = queue.size() + (senderDropped ? 1 : 0);
-            queue.clear();
-            if (unsent > 0) {
-                lost.increment(unsent);
-                log.warn("{} message(s) still queued for the Kafka producer at close were not sent (counted as lost)",
-                        unsent);
-            }
-            current.close(timeout);
+            unsent += sender.queue.size() + (sender.dropped ? 1 : 0);
+            sender.queue.clear();
         }
+        if (unsent > 0) {
+            lost.increment(unsent);
+            log.warn("{} message(s) still queued for the Kafka producer at close were not sent (counted as lost)",
+                    unsent);
+        }
+        current.close(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
     }
 
     @Override
     public void close() {
         close(Duration.ofSeconds(5));
+    }
+
+    /**
+     * One topic's queue, and the thread that hands its messages to the producer and alone waits
+     * when the producer does.
+     */
+    private final class TopicSender {
+
+        /**
+         * About 2 s of frames at 30/s: what comes while the producer asks for the topic's partitions
+         * (100-300 ms on an idle broker, seconds on a loaded one) waits rather than being lost.
+         */
+        final BlockingQueue<ProducerRecord<byte[], byte[]>> queue = new ArrayBlockingQueue<>(QUEUE);
+        /** This topic's part of the publisher's outage: its queue full. */
+        final String part;
+        final Thread thread;
+        /** Set when closing stopped the thread with a message in hand, which the producer never took. */
+        volatile boolean dropped;
+
+        TopicSender(String topic, Producer<byte[], byte[]> producer) {
+            this.part = "topic " + topic;
+            this.thread = DaemonThreads.start("msight-kafka-producer-" + topic, () -> sendQueued(producer));
+        }
+
+        private void sendQueued(Producer<byte[], byte[]> producer) {
+            try {
+                while (true) {
+                    ProducerRecord<byte[], byte[]> record = queue.take();
+                    int bytes = record.value().length;
+                    try {
+                        producer.send(record, (metadata, failure) -> completed(record.topic(), bytes, failure));
+                        outage.up(part);
+                    } catch (KafkaException | IllegalStateException e) {
+                        if (KafkaPublisher.this.producer == null) { // closed (or interrupted) meanwhile
+                            dropped = true;
+                            return;
+                        }
+                        completed(record.topic(), bytes, e); // refused by the producer itself: lost, and the sender goes on
+                    }
+                }
+            } catch (InterruptedException e) {
+                // closing
+            }
+        }
     }
 }

@@ -20,6 +20,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -81,7 +82,11 @@ class KafkaBusTest {
      * machine seconds to create, and the first messages should not be lost meanwhile.
      */
     private static TestBusContext context(String settings) {
-        return TestBusContext.of("kafka", "servers = \"['" + broker.bootstrapServers() + "']\"\n"
+        return context(broker, settings);
+    }
+
+    private static TestBusContext context(KafkaTestServer server, String settings) {
+        return TestBusContext.of("kafka", "servers = \"['" + server.bootstrapServers() + "']\"\n"
                 + "start-position = earliest\nmax-block = 30s\nsession-timeout = 6s\ncommit-interval = 200ms\n"
                 + settings);
     }
@@ -345,6 +350,34 @@ class KafkaBusTest {
     private static boolean inStack(String thread, String method) {
         return Thread.getAllStackTraces().entrySet().stream().filter(entry -> entry.getKey().getName().equals(thread))
                 .flatMap(entry -> Arrays.stream(entry.getValue())).anyMatch(frame -> frame.getMethodName().equals(method));
+    }
+
+    /**
+     * A topic the brokers do not have, and do not create, holds up only its own messages: the
+     * producer waits for its partitions (up to max-block, 10 minutes here), and another topic's
+     * messages go on meanwhile.
+     */
+    @Test
+    void aTopicTheBrokersDoNotHaveHoldsUpOnlyItsOwnMessages() throws Exception {
+        try (KafkaTestServer strict = new KafkaTestServer(Map.of("auto.create.topics.enable", "false")).start();
+                Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, strict.bootstrapServers()))) {
+            admin.createTopics(List.of(new NewTopic("present", 2, (short) 1))).all().get(WAIT.toSeconds(), TimeUnit.SECONDS);
+            TestReceiver receiver = TestReceiver.handling();
+            Bus subscriber = bus(context(strict, ""), new Subscription("present", "reader", Optional.empty(), receiver));
+            TestBusContext publishing = context(strict, "max-block = 10m\n");
+            Bus publisher = bus(publishing);
+
+            assertThat(publisher.publish("missing", message(0, 64))).isTrue();
+            for (int n = 1; n <= 50; n++) {
+                assertThat(publisher.publish("present", message(n, 64))).isTrue();
+            }
+            await().atMost(WAIT).until(() -> receiver.handled().size() >= 50);
+            assertThat(numbers(receiver)).containsExactlyInAnyOrderElementsOf(range(51).subList(1, 51));
+            assertThat(publishing.count("lost")).isZero();
+            publisher.close();
+            subscriber.close();
+            assertThat(publishing.count("lost")).as("the message to the missing topic, never sent").isOne();
+        }
     }
 
     @Test
