@@ -49,6 +49,8 @@ public final class InboxRunner extends NodeRunner {
     private volatile Delivery pending;
     private volatile boolean flushing;
     private volatile int lostAtStop;
+    /** Whether an asynchronous sink's flush ran out of drain time with deliveries under way. */
+    private volatile boolean abandonedAtStop;
 
     /**
      * @param topic the topic the inbox is subscribed to, for log lines
@@ -95,7 +97,7 @@ public final class InboxRunner extends NodeRunner {
 
     @Override
     public boolean stoppedCleanly() {
-        return lostAtStop == 0;
+        return lostAtStop == 0 && !abandonedAtStop;
     }
 
     private int queued() {
@@ -181,7 +183,7 @@ public final class InboxRunner extends NodeRunner {
         long left = Math.max(0, drainDeadlineNanos - System.nanoTime());
         flushing = true;
         if (delivery != null) {
-            delivery.flush(Duration.ofNanos(left));
+            abandonedAtStop = !delivery.flush(Duration.ofNanos(left));
         } else if (node instanceof SinkNode sink) {
             sink.flush(Duration.ofNanos(left));
         }

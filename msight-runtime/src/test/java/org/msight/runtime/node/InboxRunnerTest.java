@@ -168,5 +168,35 @@ class InboxRunnerTest {
         assertThat(stats.out().count()).isOne();
         runner.requestStop();
         assertThat(runner.awaitFinished(Waits.GENEROUS)).isTrue();
+        assertThat(runner.stoppedCleanly()).isTrue();
+    }
+
+    /** A send still under way when the drain time runs out is abandoned: not done, and not a clean stop (exit 1). */
+    @Test
+    void anAsynchronousSinksSendAbandonedAtTheDrainDeadlineIsNotACleanStop() throws Exception {
+        CountDownLatch sent = new CountDownLatch(1);
+        AsyncSinkNode neverAnswers = data -> {
+            sent.countDown();
+            return new CompletableFuture<>();
+        };
+        NodeStats stats = new NodeStats("upload", NodeKind.SINK, new SimpleMeterRegistry());
+        RecordingLogger log = new RecordingLogger("upload");
+        AsyncDelivery delivery = new AsyncDelivery("upload", neverAnswers, new DeliverySettings(4, 0,
+                new Backoff(Duration.ofMillis(10), Duration.ofMillis(10)), Duration.ofHours(1), Optional.empty(),
+                DeliverySettings.MIN_SPOOL_BYTES), MsightCodec.withBuiltInTypes(), log,
+                data -> stats.out().increment(), stats::attemptTook, stats::counter);
+        Inbox inbox = new Inbox(10);
+        inbox.deliver(delivery("sent", 1, null));
+        InboxRunner runner = new InboxRunner("upload", neverAnswers, log, stats, getClass().getClassLoader(),
+                new Backoff(Duration.ofMillis(10), Duration.ofMillis(10)), inbox, "topic", 0, Duration.ofMillis(300),
+                data -> { }, delivery);
+        runner.start();
+        assertThat(sent.await(10, TimeUnit.SECONDS)).isTrue();
+        runner.requestStop();
+        assertThat(runner.awaitFinished(Waits.GENEROUS)).isTrue();
+
+        assertThat(runner.stoppedCleanly()).isFalse();
+        assertThat(done).isEmpty();
+        assertThat(log.messages(Level.WARN)).singleElement().asString().endsWith("they are abandoned");
     }
 }
