@@ -69,6 +69,8 @@ public final class AsyncDelivery {
     private final AtomicBoolean fillScheduled = new AtomicBoolean();
     private long outageStartNanos = -1;
     private boolean timeoutLogged;
+    /** Set by {@link #flush}: spooled messages are no longer sent, nor given up; they stay for the next run. */
+    private volatile boolean stopping;
     private volatile boolean closed;
 
     /**
@@ -129,12 +131,13 @@ public final class AsyncDelivery {
 
     /**
      * Waits, at most {@code timeout}, until every message sent straight is delivered, given up or
-     * spooled. Spooled messages being retried are not waited for: they stay in the spool, and the
-     * next run sends them.
+     * spooled. Spooled messages are not waited for, and no more are sent: they stay in the spool
+     * (one under way whose answer comes in time is removed), and the next run sends them.
      *
      * @return whether nothing was left unsettled; if something was, a warning says how much
      */
     public boolean flush(Duration timeout) throws InterruptedException {
+        stopping = true;
         int phase = unsettled.arrive();
         try {
             unsettled.awaitAdvanceInterruptibly(phase, timeout.toNanos(), TimeUnit.NANOSECONDS);
@@ -193,8 +196,8 @@ public final class AsyncDelivery {
             done(delivery);
             return;
         }
-        if (closed) {
-            slots.release();
+        if (closed || stopping && delivery.spooled != null) {
+            slots.release(); // a spooled one stays in the spool, for the next run
             return;
         }
         Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
@@ -331,7 +334,7 @@ public final class AsyncDelivery {
         fillScheduled.set(false);
         List<Delivery> starting = new ArrayList<>();
         synchronized (this) {
-            while (!closed && slots.tryAcquire()) {
+            while (!stopping && !closed && slots.tryAcquire()) {
                 Spool.Entry entry;
                 try {
                     entry = spool.read();
@@ -357,6 +360,9 @@ public final class AsyncDelivery {
     }
 
     private synchronized void acknowledge(Spool.Entry entry) {
+        if (closed) {
+            return; // an answer after close: the spool's files are no longer ours to change
+        }
         try {
             spool.acknowledge(entry);
             if (spool.records() == 0) {

@@ -74,6 +74,41 @@ class AsyncDeliveryTest {
         assertThat(sent).containsExactlyInAnyOrderElementsOf(LongStream.rangeClosed(1, 20).boxed().toList());
     }
 
+    /**
+     * Spooled messages under way at a stop, which closing the sink then fails (an aborted
+     * request), stay in the spool: they are neither given up nor removed, and the next run sends them.
+     */
+    @Test
+    void spooledMessagesUnderWayAtAStopStayInTheSpool(@TempDir Path spool) throws Exception {
+        AsyncDelivery away = delivery(AWAY, 3, Optional.of(spool));
+        for (long n = 1; n <= 6; n++) {
+            away.submit(frame(n), () -> { });
+        }
+        away.flush(Waits.GENEROUS);
+        away.close();
+
+        List<CompletableFuture<Void>> underWay = new CopyOnWriteArrayList<>();
+        AsyncDelivery stopping = delivery(data -> {
+            CompletableFuture<Void> answer = new CompletableFuture<>();
+            underWay.add(answer);
+            return answer;
+        }, 3, Optional.of(spool));
+        await().atMost(Waits.GENEROUS).until(() -> underWay.size() == 4); // max-in-flight
+        assertThat(stopping.flush(Waits.GENEROUS)).isTrue();
+        underWay.forEach(answer -> answer.cancel(true)); // the sink, closing, aborts its requests
+        stopping.close();
+        assertThat(stats.counter("failed").count()).isZero();
+
+        List<Long> sent = new CopyOnWriteArrayList<>();
+        AsyncDelivery next = delivery(data -> {
+            sent.add(data.metadata().frameId());
+            return CompletableFuture.completedFuture(null);
+        }, 3, Optional.of(spool));
+        await().atMost(Waits.GENEROUS).until(() -> sent.size() >= 6);
+        next.close();
+        assertThat(sent).containsExactlyInAnyOrder(1L, 2L, 3L, 4L, 5L, 6L);
+    }
+
     @Test
     void withoutASpoolAFlushWaitsForAMessageBeingRetried() throws Exception {
         AtomicInteger attempts = new AtomicInteger();
