@@ -46,6 +46,19 @@ class AsyncDeliveryTest {
         return new BytesData(new Metadata("s", 1, 1, n, "d"), new byte[] {1, 2, 3});
     }
 
+    /** The frames a run on {@code spool} with a destination that takes everything sends, once it has sent {@code count}. */
+    private List<Long> sentByTheNextRun(Path spool, int count) throws InterruptedException {
+        List<Long> sent = new CopyOnWriteArrayList<>();
+        AsyncDelivery next = delivery(data -> {
+            sent.add(data.metadata().frameId());
+            return CompletableFuture.completedFuture(null);
+        }, 3, Optional.of(spool));
+        await().atMost(Waits.GENEROUS).until(() -> sent.size() >= count);
+        assertThat(next.flush(Waits.GENEROUS)).isTrue();
+        next.close();
+        return sent;
+    }
+
     @Test
     void aFlushDoesNotWaitForSpooledMessagesBeingRetriedAndTheNextRunSendsThem(@TempDir Path spool) throws Exception {
         AsyncDelivery away = delivery(AWAY, 3, Optional.of(spool));
@@ -63,15 +76,8 @@ class AsyncDeliveryTest {
         assertThat(stats.counter("spooled").count()).isEqualTo(20);
         assertThat(log.messages(Level.WARN)).noneMatch(line -> line.contains("abandoned"));
 
-        List<Long> sent = new CopyOnWriteArrayList<>();
-        AsyncDelivery back = delivery(data -> {
-            sent.add(data.metadata().frameId());
-            return CompletableFuture.completedFuture(null);
-        }, 3, Optional.of(spool));
-        await().atMost(Waits.GENEROUS).until(() -> sent.size() >= 20);
-        assertThat(back.flush(Waits.GENEROUS)).isTrue();
-        back.close();
-        assertThat(sent).containsExactlyInAnyOrderElementsOf(LongStream.rangeClosed(1, 20).boxed().toList());
+        assertThat(sentByTheNextRun(spool, 20)).containsExactlyInAnyOrderElementsOf(
+                LongStream.rangeClosed(1, 20).boxed().toList());
     }
 
     /**
@@ -99,14 +105,7 @@ class AsyncDeliveryTest {
         stopping.close();
         assertThat(stats.counter("failed").count()).isZero();
 
-        List<Long> sent = new CopyOnWriteArrayList<>();
-        AsyncDelivery next = delivery(data -> {
-            sent.add(data.metadata().frameId());
-            return CompletableFuture.completedFuture(null);
-        }, 3, Optional.of(spool));
-        await().atMost(Waits.GENEROUS).until(() -> sent.size() >= 6);
-        next.close();
-        assertThat(sent).containsExactlyInAnyOrder(1L, 2L, 3L, 4L, 5L, 6L);
+        assertThat(sentByTheNextRun(spool, 6)).containsExactlyInAnyOrder(1L, 2L, 3L, 4L, 5L, 6L);
     }
 
     @Test
