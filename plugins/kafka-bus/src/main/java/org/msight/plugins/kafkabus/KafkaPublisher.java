@@ -38,6 +38,8 @@ import org.slf4j.Logger;
 final class KafkaPublisher implements AutoCloseable {
 
     private static final int QUEUE = 64;
+    /** How long close gives each sender to stop, even past its timeout: it only has to notice the interrupt. */
+    private static final long SENDER_STOP_MILLIS = 500;
 
     private final KafkaSettings settings;
     private final MsightFormats formats;
@@ -105,13 +107,15 @@ final class KafkaPublisher implements AutoCloseable {
         byte[] value = formats.toMessagePack(data);
         String sensor = data.metadata().sensorName();
         byte[] key = settings.sensorNameKey() && sensor != null ? sensor.getBytes(StandardCharsets.UTF_8) : null;
-        if (!sender.queue.offer(new ProducerRecord<>(topic, key, value))) {
+        ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(topic, key, value);
+        if (!sender.queue.offer(record)) {
             outage.down(sender.part, side + " fails: its queue of " + QUEUE + " messages for topic '" + topic
                     + "' is full: the producer waits (up to max-block) for the topic's partitions (a topic the brokers"
                     + " do not have and do not create?) or for room; messages to it are lost until it catches up");
             return false;
         }
-        return true;
+        // closed meanwhile, after its queue was emptied: refused, not silently left there
+        return producer != null || !sender.queue.remove(record);
     }
 
     /** The topic's sender, started now; {@code null} once closed. Locked so that close sees every sender. */
@@ -120,20 +124,25 @@ final class KafkaPublisher implements AutoCloseable {
         return current == null ? null : senders.computeIfAbsent(topic, name -> new TopicSender(name, current));
     }
 
-    /** On the producer's I/O thread: keep it short. */
-    private void completed(String topic, int bytes, Exception failure) {
+    /**
+     * A message's outcome, on the producer's I/O thread: keep it short. Failures and successes
+     * are the topic's part of the outage; a buffer no longer full ends the buffer's.
+     */
+    private void completed(TopicSender sender, int bytes, Exception failure) {
         if (failure == null) {
+            outage.up(sender.part);
             if (available() > settings.bufferSize() / 2) { // not at every acknowledgement of a buffer that stays full
                 outage.up();
             }
         } else if (failure instanceof RecordTooLargeException) {
             tooLarge.increment();
-            if (tooLargeLogged.add(topic)) {
-                log.warn(Failures.tooLarge(topic, bytes, settings.maxRequestSize()));
+            if (tooLargeLogged.add(sender.topic)) {
+                log.warn(Failures.tooLarge(sender.topic, bytes, settings.maxRequestSize()));
             }
         } else {
             lost.increment();
-            outage.down(side + " fails: " + Failures.describe(settings, failure));
+            outage.down(sender.part, side + " fails for topic '" + sender.topic + "': "
+                    + Failures.describe(settings, failure));
         }
     }
 
@@ -154,13 +163,16 @@ final class KafkaPublisher implements AutoCloseable {
         }
         long deadline = System.nanoTime() + timeout.toNanos();
         stopping.forEach(sender -> sender.thread.interrupt());
-        int unsent = 0;
         for (TopicSender sender : stopping) {
             try {
-                sender.thread.join(Math.max(1, (deadline - System.nanoTime()) / 1_000_000));
+                sender.thread.join(Math.max(SENDER_STOP_MILLIS, (deadline - System.nanoTime()) / 1_000_000));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
+        }
+        current.close(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+        int unsent = 0;
+        for (TopicSender sender : stopping) { // counted once the producer is closed: a send it refused has said so
             unsent += sender.queue.size() + (sender.dropped ? 1 : 0);
             sender.queue.clear();
         }
@@ -169,7 +181,6 @@ final class KafkaPublisher implements AutoCloseable {
             log.warn("{} message(s) still queued for the Kafka producer at close were not sent (counted as lost)",
                     unsent);
         }
-        current.close(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
     }
 
     @Override
@@ -188,13 +199,15 @@ final class KafkaPublisher implements AutoCloseable {
          * (100-300 ms on an idle broker, seconds on a loaded one) waits rather than being lost.
          */
         final BlockingQueue<ProducerRecord<byte[], byte[]>> queue = new ArrayBlockingQueue<>(QUEUE);
-        /** This topic's part of the publisher's outage: its queue full. */
+        final String topic;
+        /** This topic's part of the publisher's outage: its queue full, or its messages failing. */
         final String part;
         final Thread thread;
         /** Set when closing stopped the thread with a message in hand, which the producer never took. */
         volatile boolean dropped;
 
         TopicSender(String topic, Producer<byte[], byte[]> producer) {
+            this.topic = topic;
             this.part = "topic " + topic;
             this.thread = DaemonThreads.start("msight-kafka-producer-" + topic, () -> sendQueued(producer));
         }
@@ -205,14 +218,13 @@ final class KafkaPublisher implements AutoCloseable {
                     ProducerRecord<byte[], byte[]> record = queue.take();
                     int bytes = record.value().length;
                     try {
-                        producer.send(record, (metadata, failure) -> completed(record.topic(), bytes, failure));
-                        outage.up(part);
+                        producer.send(record, (metadata, failure) -> completed(this, bytes, failure));
                     } catch (KafkaException | IllegalStateException e) {
                         if (KafkaPublisher.this.producer == null) { // closed (or interrupted) meanwhile
                             dropped = true;
                             return;
                         }
-                        completed(record.topic(), bytes, e); // refused by the producer itself: lost, and the sender goes on
+                        completed(this, bytes, e); // refused by the producer itself: lost, and the sender goes on
                     }
                 }
             } catch (InterruptedException e) {

@@ -375,8 +375,24 @@ class KafkaBusTest {
             assertThat(numbers(receiver)).containsExactlyInAnyOrderElementsOf(range(51).subList(1, 51));
             assertThat(publishing.count("lost")).isZero();
             publisher.close();
-            subscriber.close();
             assertThat(publishing.count("lost")).as("the message to the missing topic, never sent").isOne();
+
+            // its messages lost after max-block each, while the other topic's arrive: one outage, not ended
+            TestBusContext shortBlock = context(strict, "max-block = 1s\n");
+            Bus second = bus(shortBlock);
+            for (int n = 1; n <= 3; n++) {
+                int lost = n;
+                int number = 100 + n;
+                assertThat(second.publish("missing", message(number, 64))).isTrue();
+                await().atMost(WAIT).until(() -> shortBlock.count("lost") == lost);
+                assertThat(second.publish("present", message(number, 64))).isTrue();
+                await().atMost(WAIT).until(() -> numbers(receiver).contains(number));
+            }
+            assertThat(shortBlock.count("reconnects")).isZero();
+            assertThat(shortBlock.log().messages(Level.WARN)).singleElement().asString()
+                    .contains("fails for topic 'missing': ", "Topic missing not present in metadata");
+            second.close();
+            subscriber.close();
         }
     }
 
