@@ -62,6 +62,8 @@ final class KafkaSubscriber implements AutoCloseable {
     private Metric lastHeartbeat;
     private Thread thread;
     private long nextCommit;
+    /** When the commits of a closing member give up: connect-timeout after the stop. */
+    private volatile long closeDeadline;
     private volatile boolean closed;
 
     KafkaSubscriber(KafkaSettings settings, Subscription subscription, MsightFormats formats, Logger log,
@@ -91,6 +93,9 @@ final class KafkaSubscriber implements AutoCloseable {
                 try {
                     handOver();
                     ConsumerRecords<byte[], byte[]> records = consumer.poll(POLL);
+                    if (closed) {
+                        break; // stopped during the poll (in a rebalance): nothing more for the nodes
+                    }
                     records.forEach(fetched::add);
                     handOver();
                     commitIfDue();
@@ -102,7 +107,7 @@ final class KafkaSubscriber implements AutoCloseable {
                 } catch (RuntimeException e) { // the client's failures, and any it did not expect: retried
                     outage.down(POLLING, side + " fails: " + Failures.describe(settings, e));
                     if (!backoff.pause()) { // interrupted: close() is under way
-                        closed = true;
+                        closing();
                     }
                 }
             }
@@ -166,18 +171,21 @@ final class KafkaSubscriber implements AutoCloseable {
      * wait for messages the runtime drops at shutdown.
      */
     private void commitAtClose() {
-        long deadline = System.nanoTime() + settings.connectTimeout().toNanos();
         while (true) {
             try {
                 commitNow(offsets.keySet());
                 break;
             } catch (RebalanceInProgressException e) {
-                if (System.nanoTime() - deadline > 0) {
+                if (System.nanoTime() - closeDeadline > 0) {
                     throw e;
                 }
                 // a rebalance under way (a second round, cooperative): polling completes it, and
                 // its listener commits what it gives up; what the poll fetches is not handed over
-                consumer.poll(POLL);
+                try {
+                    consumer.poll(POLL);
+                } catch (WakeupException spent) {
+                    // the stop's wakeup, not spent by the refused commit
+                }
             }
         }
         offsets.clear();
@@ -211,7 +219,8 @@ final class KafkaSubscriber implements AutoCloseable {
             return;
         }
         if (sync) {
-            consumer.commitSync(commits, settings.connectTimeout());
+            consumer.commitSync(commits, closed ? Duration.ofNanos(Math.max(0, closeDeadline - System.nanoTime()))
+                    : settings.connectTimeout());
             committed(committing);
         } else {
             consumer.commitAsync(commits, (done, failure) -> {
@@ -252,7 +261,8 @@ final class KafkaSubscriber implements AutoCloseable {
                 before = Set.copyOf(offsets.keySet());
             }
             fetched.removeIf(record -> partitions.contains(new TopicPartition(record.topic(), record.partition())));
-            long deadline = System.nanoTime() + settings.revokeTimeout().toNanos();
+            // a closing member's nodes have stopped: what they have not finished, they never will
+            long deadline = System.nanoTime() + (closed ? 0 : settings.revokeTimeout().toNanos());
             try {
                 for (TopicPartition partition : partitions) {
                     PartitionOffsets state = offsets.get(partition);
@@ -315,10 +325,17 @@ final class KafkaSubscriber implements AutoCloseable {
 
     /** Tells the thread to stop fetching, commit what is done and leave the group; returns at once. */
     void stop() {
-        closed = true;
-        if (consumer != null) {
-            consumer.wakeup();
+        if (!closed) { // one wakeup: a second one would land in the commits at close
+            closing();
+            if (consumer != null) {
+                consumer.wakeup();
+            }
         }
+    }
+
+    private void closing() {
+        closeDeadline = System.nanoTime() + settings.connectTimeout().toNanos();
+        closed = true;
     }
 
     /** {@link #stop()}, then waits for the thread to have left the group: at most connect-timeout + 5 s. */
