@@ -165,6 +165,10 @@ public final class AsyncDelivery {
     }
 
     private void attempt(Delivery delivery) {
+        if (stopping && delivery.spooled != null) { // a retry due after the flush: it stays in the spool
+            slots.release();
+            return;
+        }
         delivery.attempts++;
         delivery.timedOut = false;
         long start = System.nanoTime();
