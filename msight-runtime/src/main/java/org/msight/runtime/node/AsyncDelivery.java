@@ -71,6 +71,8 @@ public final class AsyncDelivery {
     private boolean timeoutLogged;
     /** Set by {@link #flush}: spooled messages are no longer sent, nor given up; they stay for the next run. */
     private volatile boolean stopping;
+    /** Set when a flush ran out of time: what is still under way is abandoned, whatever becomes of it. */
+    private volatile boolean abandoned;
     private volatile boolean closed;
 
     /**
@@ -143,6 +145,7 @@ public final class AsyncDelivery {
             unsettled.awaitAdvanceInterruptibly(phase, timeout.toNanos(), TimeUnit.NANOSECONDS);
             return true;
         } catch (TimeoutException e) {
+            abandoned = true;
             log.warn("{} deliveries still under way after {} ms; they are abandoned", unsettled.getUnarrivedParties(),
                     timeout.toMillis());
             return false;
@@ -165,7 +168,7 @@ public final class AsyncDelivery {
     }
 
     private void attempt(Delivery delivery) {
-        if (stopping && delivery.spooled != null) { // a retry due after the flush: it stays in the spool
+        if (abandoned || stopping && delivery.spooled != null) { // a retry due after the flush: not sent
             slots.release();
             return;
         }
@@ -200,8 +203,10 @@ public final class AsyncDelivery {
             done(delivery);
             return;
         }
-        if (closed || stopping && delivery.spooled != null) {
-            slots.release(); // a spooled one stays in the spool, for the next run
+        if (closed || abandoned || stopping && delivery.spooled != null) {
+            // closing the sink aborted it: not given up (an at-least-once bus would commit it); a
+            // spooled one stays in the spool, for the next run
+            slots.release();
             return;
         }
         Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
