@@ -228,7 +228,7 @@ class KafkaBusIT {
             kafka.start();
             int before = server.uploads().size();
             await().atMost(GROUP).until(() -> server.uploads().size() >= before + 30);
-            rtsp.awaitOutput("Publishing to Kafka at [" + kafka.bootstrapServers() + "] works again after", GROUP);
+            rtsp.awaitOutput("Publishing to Kafka at [" + kafka.bootstrapServers() + "] works again", GROUP);
 
             http.stopCleanly(GROUP);
             rtsp.stopCleanly(GROUP);

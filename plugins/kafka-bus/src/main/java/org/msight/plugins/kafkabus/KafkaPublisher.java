@@ -45,7 +45,9 @@ final class KafkaPublisher implements AutoCloseable {
     private final MsightFormats formats;
     private final Logger log;
     private final String side;
+    /** The buffer's outage; each topic has its own, so that one topic failing for good hides no other outage. */
     private final OutageLog outage;
+    private final Counter reconnects;
     private final Counter lost;
     private final Counter tooLarge;
     private final Set<String> tooLargeLogged = ConcurrentHashMap.newKeySet();
@@ -63,6 +65,7 @@ final class KafkaPublisher implements AutoCloseable {
         this.tooLarge = tooLarge;
         this.side = "Publishing to Kafka at " + settings.describe();
         this.outage = new OutageLog(log, side + " works again", reconnects);
+        this.reconnects = reconnects;
     }
 
     /** Creates the producer; it connects in the background. */
@@ -109,8 +112,8 @@ final class KafkaPublisher implements AutoCloseable {
         byte[] key = settings.sensorNameKey() && sensor != null ? sensor.getBytes(StandardCharsets.UTF_8) : null;
         ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(topic, key, value);
         if (!sender.queue.offer(record)) {
-            outage.down(sender.part, side + " fails: its queue of " + QUEUE + " messages for topic '" + topic
-                    + "' is full: the producer waits (up to max-block) for the topic's partitions (a topic the brokers"
+            sender.outage.down(side + " fails for topic '" + topic + "': its queue of " + QUEUE + " messages"
+                    + " is full: the producer waits (up to max-block) for the topic's partitions (a topic the brokers"
                     + " do not have and do not create?) or for room; messages to it are lost until it catches up");
             return false;
         }
@@ -126,11 +129,11 @@ final class KafkaPublisher implements AutoCloseable {
 
     /**
      * A message's outcome, on the producer's I/O thread: keep it short. Failures and successes
-     * are the topic's part of the outage; a buffer no longer full ends the buffer's.
+     * are the topic's outage; a buffer no longer full ends the buffer's.
      */
     private void completed(TopicSender sender, int bytes, Exception failure) {
         if (failure == null) {
-            outage.up(sender.part);
+            sender.outage.up();
             if (available() > settings.bufferSize() / 2) { // not at every acknowledgement of a buffer that stays full
                 outage.up();
             }
@@ -141,7 +144,7 @@ final class KafkaPublisher implements AutoCloseable {
             }
         } else {
             lost.increment();
-            outage.down(sender.part, side + " fails for topic '" + sender.topic + "': "
+            sender.outage.down(side + " fails for topic '" + sender.topic + "': "
                     + Failures.describe(settings, failure));
         }
     }
@@ -200,15 +203,15 @@ final class KafkaPublisher implements AutoCloseable {
          */
         final BlockingQueue<ProducerRecord<byte[], byte[]>> queue = new ArrayBlockingQueue<>(QUEUE);
         final String topic;
-        /** This topic's part of the publisher's outage: its queue full, or its messages failing. */
-        final String part;
+        /** This topic's outage: its queue full, or its messages failing. */
+        final OutageLog outage;
         final Thread thread;
         /** Set when closing stopped the thread with a message in hand, which the producer never took. */
         volatile boolean dropped;
 
         TopicSender(String topic, Producer<byte[], byte[]> producer) {
             this.topic = topic;
-            this.part = "topic " + topic;
+            this.outage = new OutageLog(log, side + " works again for topic '" + topic + "'", reconnects);
             this.thread = DaemonThreads.start("msight-kafka-producer-" + topic, () -> sendQueued(producer));
         }
 
