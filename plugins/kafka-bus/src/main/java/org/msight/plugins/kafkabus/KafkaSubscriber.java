@@ -171,24 +171,27 @@ final class KafkaSubscriber implements AutoCloseable {
      * wait for messages the runtime drops at shutdown.
      */
     private void commitAtClose() {
-        while (true) {
-            try {
-                commitNow(offsets.keySet());
-                break;
-            } catch (RebalanceInProgressException e) {
-                if (System.nanoTime() - closeDeadline > 0) {
-                    throw e;
-                }
-                // a rebalance under way (a second round, cooperative): polling completes it, and
-                // its listener commits what it gives up; what the poll fetches is not handed over
+        try {
+            while (true) {
                 try {
-                    consumer.poll(POLL);
-                } catch (WakeupException spent) {
-                    // the stop's wakeup, not spent by the refused commit
+                    commitNow(offsets.keySet());
+                    return;
+                } catch (RebalanceInProgressException e) {
+                    if (System.nanoTime() - closeDeadline > 0) {
+                        throw e;
+                    }
+                    // a rebalance under way (a second round, cooperative): polling completes it, and
+                    // its listener commits what it gives up; what the poll fetches is not handed over
+                    try {
+                        consumer.poll(POLL);
+                    } catch (WakeupException spent) {
+                        // the stop's wakeup, not spent by the refused commit
+                    }
                 }
             }
+        } finally {
+            offsets.clear(); // also when it failed: the revocation in consumer.close() has nothing left to try
         }
-        offsets.clear();
     }
 
     /**
@@ -261,8 +264,7 @@ final class KafkaSubscriber implements AutoCloseable {
                 before = Set.copyOf(offsets.keySet());
             }
             fetched.removeIf(record -> partitions.contains(new TopicPartition(record.topic(), record.partition())));
-            // a closing member's nodes have stopped: what they have not finished, they never will
-            long deadline = System.nanoTime() + (closed ? 0 : settings.revokeTimeout().toNanos());
+            long deadline = System.nanoTime() + settings.revokeTimeout().toNanos(); // ended early by stop()
             try {
                 for (TopicPartition partition : partitions) {
                     PartitionOffsets state = offsets.get(partition);
@@ -285,12 +287,15 @@ final class KafkaSubscriber implements AutoCloseable {
             Set<TopicPartition> previous = before == null ? Set.copyOf(offsets.keySet()) : before;
             for (TopicPartition partition : partitions) {
                 offsets.putIfAbsent(partition, new PartitionOffsets());
+                if (closed) {
+                    continue; // where to start is for the next owner to find
+                }
                 try {
                     // where consumption starts, found now rather than at the next fetch: what is
                     // published after this line is consumed, even by a new group starting at latest
                     consumer.position(partition, settings.connectTimeout());
                 } catch (WakeupException e) {
-                    // stop() woke the consumer: closing, so the next owner finds where to start
+                    // stop() woke the consumer: closing
                 } catch (KafkaException e) {
                     outage.down(side + " fails: finding where partition " + partition.partition() + " starts: "
                             + Failures.describe(settings, e)); // the next fetch finds it
@@ -333,9 +338,11 @@ final class KafkaSubscriber implements AutoCloseable {
         }
     }
 
+    /** From now on commits keep to connect-timeout in all, and nothing waits for the nodes, which have stopped. */
     private void closing() {
         closeDeadline = System.nanoTime() + settings.connectTimeout().toNanos();
         closed = true;
+        offsets.values().forEach(PartitionOffsets::stopWaiting);
     }
 
     /** {@link #stop()}, then waits for the thread to have left the group: at most connect-timeout + 5 s. */

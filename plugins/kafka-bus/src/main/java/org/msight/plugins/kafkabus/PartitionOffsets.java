@@ -13,6 +13,7 @@ final class PartitionOffsets {
     private final TreeSet<Long> outstanding = new TreeSet<>();
     private long next = -1;
     private long committed = -1;
+    private boolean stopWaiting;
 
     /** Notes a message handed to the node. */
     synchronized void handedOver(long offset) {
@@ -38,14 +39,22 @@ final class PartitionOffsets {
         committed = Math.max(committed, offset);
     }
 
+    /** Ends every wait in {@link #awaitDone}, now and later: the member is closing, and its nodes have stopped. */
+    synchronized void stopWaiting() {
+        stopWaiting = true;
+        notifyAll();
+    }
+
     /**
-     * Waits until the node is done with every message handed over, at most {@code timeoutNanos}.
+     * Waits until the node is done with every message handed over, at most {@code timeoutNanos},
+     * or until {@link #stopWaiting}.
      *
      * @return how many messages it is still not done with
      */
     synchronized int awaitDone(long timeoutNanos) throws InterruptedException {
         long deadline = System.nanoTime() + timeoutNanos;
-        for (long left = timeoutNanos; !outstanding.isEmpty() && left > 0; left = deadline - System.nanoTime()) {
+        for (long left = timeoutNanos; !outstanding.isEmpty() && !stopWaiting && left > 0;
+                left = deadline - System.nanoTime()) {
             wait(Math.max(1, left / 1_000_000));
         }
         return outstanding.size();
