@@ -111,7 +111,7 @@ public final class AsyncDelivery {
      * spool holds messages, appends it there instead so the order is kept.
      *
      * @param finished run once the message is delivered, given up or safe in the spool, so an
-     *     at-least-once bus commits only then; not run for a message abandoned at close
+     *     at-least-once bus commits only then; not run for a message abandoned at stop
      */
     public void submit(SensorData data, Runnable finished) throws InterruptedException {
         if (spool != null && spoolUnlessSentStraight(data)) {
