@@ -122,13 +122,7 @@ public final class AsyncDelivery {
             slots.acquire();
         }
         unsettled.register();
-        attempt(new Delivery(data, null, () -> {
-            try {
-                finished.run();
-            } finally {
-                unsettled.arriveAndDeregister();
-            }
-        }));
+        attempt(new Delivery(data, null, finished));
     }
 
     /**
@@ -168,7 +162,7 @@ public final class AsyncDelivery {
     }
 
     private void attempt(Delivery delivery) {
-        if (abandoned || stopping && delivery.spooled != null) { // a retry due after the flush: not sent
+        if (setAside(delivery)) { // a retry due after the flush: not sent
             slots.release();
             return;
         }
@@ -203,9 +197,7 @@ public final class AsyncDelivery {
             done(delivery);
             return;
         }
-        if (closed || abandoned || stopping && delivery.spooled != null) {
-            // closing the sink aborted it: not given up (an at-least-once bus would commit it); a
-            // spooled one stays in the spool, for the next run
+        if (setAside(delivery)) { // closing the sink aborted it: not given up (an at-least-once bus would commit it)
             slots.release();
             return;
         }
@@ -221,7 +213,7 @@ public final class AsyncDelivery {
             failing(reason, !delivery.timedOut);
             slots.release();
             spool(delivery.data);
-            delivery.finished.run();
+            settled(delivery);
         } else if (retriable && (delivery.spooled != null || delivery.attempts <= settings.retries())) {
             failing(reason, !delivery.timedOut);
             retry(delivery, reason, cause);
@@ -230,6 +222,26 @@ public final class AsyncDelivery {
             log.warn("gave up on frame {} after {} attempt{}: {}", delivery.frameId(), delivery.attempts,
                     delivery.attempts == 1 ? "" : "s", reason);
             done(delivery);
+        }
+    }
+
+    /**
+     * Whether a delivery is set aside by a stop, never to be given up nor finished: once the flush
+     * ran out of time (abandoned) or the delivery closed, any; after the flush, a spooled one, which
+     * stays in the spool for the next run.
+     */
+    private boolean setAside(Delivery delivery) {
+        return closed || abandoned || stopping && delivery.spooled != null;
+    }
+
+    /** Tells the message's owner it is delivered, given up or spooled; a flush waits for no more of it. */
+    private void settled(Delivery delivery) {
+        try {
+            delivery.finished.run();
+        } finally {
+            if (delivery.spooled == null) {
+                unsettled.arriveAndDeregister();
+            }
         }
     }
 
@@ -248,7 +260,7 @@ public final class AsyncDelivery {
 
     /** The delivery is over, whatever came of it: frees its slot and, for a spooled one, its record. */
     private void done(Delivery delivery) {
-        delivery.finished.run();
+        settled(delivery);
         slots.release();
         if (delivery.spooled != null) {
             acknowledge(delivery.spooled);

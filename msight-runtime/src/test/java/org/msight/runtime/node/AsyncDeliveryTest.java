@@ -36,10 +36,25 @@ class AsyncDeliveryTest {
     private final RecordingLogger log = new RecordingLogger("upload");
 
     private AsyncDelivery delivery(AsyncSinkNode sink, int retries, Optional<Path> spool) {
+        return delivery(sink, retries, spool, stats, log);
+    }
+
+    /** A delivery for tests: 4 in flight, retries 10 ms apart, no attempt deadline to speak of. */
+    static AsyncDelivery delivery(AsyncSinkNode sink, int retries, Optional<Path> spool, NodeStats stats,
+            RecordingLogger log) {
         return new AsyncDelivery("upload", sink, new DeliverySettings(4, retries,
                 new Backoff(Duration.ofMillis(10), Duration.ofMillis(10)), Duration.ofHours(1), spool,
                 DeliverySettings.MIN_SPOOL_BYTES), MsightCodec.withBuiltInTypes(), log,
                 data -> stats.out().increment(), stats::attemptTook, stats::counter);
+    }
+
+    /** A destination that never answers by itself: its answers wait in {@code answers}. */
+    private static AsyncSinkNode keepingAnswers(List<CompletableFuture<Void>> answers) {
+        return data -> {
+            CompletableFuture<Void> answer = new CompletableFuture<>();
+            answers.add(answer);
+            return answer;
+        };
     }
 
     private static SensorData frame(long n) {
@@ -94,11 +109,7 @@ class AsyncDeliveryTest {
         away.close();
 
         List<CompletableFuture<Void>> underWay = new CopyOnWriteArrayList<>();
-        AsyncDelivery stopping = delivery(data -> {
-            CompletableFuture<Void> answer = new CompletableFuture<>();
-            underWay.add(answer);
-            return answer;
-        }, 3, Optional.of(spool));
+        AsyncDelivery stopping = delivery(keepingAnswers(underWay), 3, Optional.of(spool));
         await().atMost(Waits.GENEROUS).until(() -> underWay.size() == 4); // max-in-flight
         assertThat(stopping.flush(Waits.GENEROUS)).isTrue();
         underWay.forEach(answer -> answer.cancel(true)); // the sink, closing, aborts its requests
@@ -126,11 +137,7 @@ class AsyncDeliveryTest {
     @Test
     void aFlushAbandonsWhatIsStillUnderWayAtItsDeadlineAndSaysHowMuch() throws Exception {
         List<CompletableFuture<Void>> underWay = new CopyOnWriteArrayList<>();
-        AsyncDelivery delivery = delivery(data -> {
-            CompletableFuture<Void> answer = new CompletableFuture<>();
-            underWay.add(answer);
-            return answer;
-        }, 3, Optional.empty());
+        AsyncDelivery delivery = delivery(keepingAnswers(underWay), 3, Optional.empty());
         List<String> finished = new CopyOnWriteArrayList<>();
         delivery.submit(frame(1), () -> finished.add("frame 1"));
         delivery.submit(frame(2), () -> finished.add("frame 2"));

@@ -22,7 +22,6 @@ import org.msight.api.data.BytesData;
 import org.msight.api.data.MalformedDataException;
 import org.msight.api.data.Metadata;
 import org.msight.api.data.SensorData;
-import org.msight.codec.MsightCodec;
 import org.msight.runtime.bus.Inbox;
 import org.msight.testkit.RecordingLogger;
 import org.msight.testkit.Waits;
@@ -140,6 +139,15 @@ class InboxRunnerTest {
         assertThat(log.messages(Level.WARN)).contains("drain time of PT0.3S ran out; 3 queued messages were not handled");
     }
 
+    /** The runner of an asynchronous sink (no retries, no spool), with message "sent" (frame 1) in its inbox. */
+    private InboxRunner asyncRunner(AsyncSinkNode sink, NodeStats stats, RecordingLogger log, Duration drainTimeout) {
+        Inbox inbox = new Inbox(10);
+        inbox.deliver(delivery("sent", 1, null));
+        return new InboxRunner("upload", sink, log, stats, getClass().getClassLoader(),
+                new Backoff(Duration.ofMillis(10), Duration.ofMillis(10)), inbox, "topic", 0, drainTimeout, data -> { },
+                AsyncDeliveryTest.delivery(sink, 0, Optional.empty(), stats, log));
+    }
+
     @Test
     void anAsynchronousSinksMessageIsDoneOnlyOnceItsSendHasCompleted() throws Exception {
         CompletableFuture<Void> answer = new CompletableFuture<>();
@@ -149,15 +157,7 @@ class InboxRunnerTest {
             return answer;
         };
         NodeStats stats = new NodeStats("upload", NodeKind.SINK, new SimpleMeterRegistry());
-        AsyncDelivery delivery = new AsyncDelivery("upload", sink, new DeliverySettings(4, 0,
-                new Backoff(Duration.ofMillis(10), Duration.ofMillis(10)), Duration.ofHours(1), Optional.empty(),
-                DeliverySettings.MIN_SPOOL_BYTES), MsightCodec.withBuiltInTypes(), new RecordingLogger("upload"),
-                data -> stats.out().increment(), stats::attemptTook, stats::counter);
-        Inbox inbox = new Inbox(10);
-        inbox.deliver(delivery("sent", 1, null));
-        InboxRunner runner = new InboxRunner("upload", sink, new RecordingLogger("upload"), stats,
-                getClass().getClassLoader(), new Backoff(Duration.ofMillis(10), Duration.ofMillis(10)), inbox, "topic",
-                0, Duration.ofSeconds(5), data -> { }, delivery);
+        InboxRunner runner = asyncRunner(sink, stats, new RecordingLogger("upload"), Duration.ofSeconds(5));
         runner.start();
         assertThat(sent.await(10, TimeUnit.SECONDS)).isTrue();
         // handed over and in flight: an at-least-once bus must not commit it yet
@@ -181,15 +181,7 @@ class InboxRunnerTest {
         };
         NodeStats stats = new NodeStats("upload", NodeKind.SINK, new SimpleMeterRegistry());
         RecordingLogger log = new RecordingLogger("upload");
-        AsyncDelivery delivery = new AsyncDelivery("upload", neverAnswers, new DeliverySettings(4, 0,
-                new Backoff(Duration.ofMillis(10), Duration.ofMillis(10)), Duration.ofHours(1), Optional.empty(),
-                DeliverySettings.MIN_SPOOL_BYTES), MsightCodec.withBuiltInTypes(), log,
-                data -> stats.out().increment(), stats::attemptTook, stats::counter);
-        Inbox inbox = new Inbox(10);
-        inbox.deliver(delivery("sent", 1, null));
-        InboxRunner runner = new InboxRunner("upload", neverAnswers, log, stats, getClass().getClassLoader(),
-                new Backoff(Duration.ofMillis(10), Duration.ofMillis(10)), inbox, "topic", 0, Duration.ofMillis(300),
-                data -> { }, delivery);
+        InboxRunner runner = asyncRunner(neverAnswers, stats, log, Duration.ofMillis(300));
         runner.start();
         assertThat(sent.await(10, TimeUnit.SECONDS)).isTrue();
         runner.requestStop();

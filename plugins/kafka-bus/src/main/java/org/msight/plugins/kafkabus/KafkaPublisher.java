@@ -107,15 +107,15 @@ final class KafkaPublisher implements AutoCloseable {
         if (sender == null && (sender = newSender(topic)) == null) {
             return false;
         }
+        if (sender.queue.remainingCapacity() == 0) { // refused before its bytes are made
+            return sender.full();
+        }
         byte[] value = formats.toMessagePack(data);
         String sensor = data.metadata().sensorName();
         byte[] key = settings.sensorNameKey() && sensor != null ? sensor.getBytes(StandardCharsets.UTF_8) : null;
         ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(topic, key, value);
-        if (!sender.queue.offer(record)) {
-            sender.outage.down(side + " fails for topic '" + topic + "': its queue of " + QUEUE + " messages"
-                    + " is full: the producer waits (up to max-block) for the topic's partitions (a topic the brokers"
-                    + " do not have and do not create?) or for room; messages to it are lost until it catches up");
-            return false;
+        if (!sender.queue.offer(record)) { // filled by another node meanwhile
+            return sender.full();
         }
         // closed meanwhile, after its queue was emptied: refused, not silently left there
         return producer != null || !sender.queue.remove(record);
@@ -213,6 +213,18 @@ final class KafkaPublisher implements AutoCloseable {
             this.topic = topic;
             this.outage = new OutageLog(log, side + " works again for topic '" + topic + "'", reconnects);
             this.thread = DaemonThreads.start("msight-kafka-producer-" + topic, () -> sendQueued(producer));
+        }
+
+        /**
+         * Starts (or goes on with) the topic's outage: its queue is full.
+         *
+         * @return {@code false}: the message is refused
+         */
+        boolean full() {
+            outage.down(side + " fails for topic '" + topic + "': its queue of " + QUEUE + " messages is full: the"
+                    + " producer waits (up to max-block) for the topic's partitions (a topic the brokers do not have"
+                    + " and do not create?) or for room; messages to it are lost until it catches up");
+            return false;
         }
 
         private void sendQueued(Producer<byte[], byte[]> producer) {

@@ -104,8 +104,12 @@ class KafkaBusTest {
 
     /** Message {@code n} of a test: its number in the first 4 bytes of {@code size} bytes. */
     private static BytesData message(int n, int size) {
-        return new BytesData(Metadata.create("cam-" + (n % 3), "edge-01", Metadata.now()),
-                ByteBuffer.allocate(size).putInt(n).array());
+        return message("cam-" + (n % 3), n, size);
+    }
+
+    /** Message {@code n} of a test from {@code sensor}, as {@link #message(int, int)}. */
+    private static BytesData message(String sensor, int n, int size) {
+        return new BytesData(Metadata.create(sensor, "edge-01", Metadata.now()), ByteBuffer.allocate(size).putInt(n).array());
     }
 
     private static int number(SensorData data) {
@@ -308,7 +312,7 @@ class KafkaBusTest {
         Bus first = bus(firstContext, new Subscription(topic, "uploader", Optional.of("uploaders"), slow));
         Bus publisher = bus(context("record-key = sensor_name\n"));
         for (int n = 0; n < 20; n++) {
-            assertThat(publisher.publish(topic, message(sensors[n % 2], n))).isTrue();
+            assertThat(publisher.publish(topic, message(sensors[n % 2], n, 64))).isTrue();
         }
         await().atMost(WAIT).until(() -> slow.queued() == 20);
         assertThat(slow.handle(6)).isEqualTo(6); // the oldest: a first part of each partition, not committed (commit-interval 1h)
@@ -319,8 +323,8 @@ class KafkaBusTest {
         await().atMost(WAIT).until(() -> inStack("msight-kafka-uploader-" + topic, "awaitDone"));
         first.close(); // the runtime stops the nodes first: the 14 others are never finished
 
-        assertThat(publisher.publish(topic, message(sensors[0], 100))).isTrue();
-        assertThat(publisher.publish(topic, message(sensors[1], 101))).isTrue();
+        assertThat(publisher.publish(topic, message(sensors[0], 100, 64))).isTrue();
+        assertThat(publisher.publish(topic, message(sensors[1], 101, 64))).isTrue();
         await().atMost(WAIT).until(() -> next.handled().size() >= 16);
         assertThat(firstContext.log().messages(Level.WARN)).isEmpty();
         List<Integer> rest = new ArrayList<>(range(20));
@@ -338,10 +342,6 @@ class KafkaBusTest {
             sensors[Utils.toPositive(Utils.murmur2(sensor.getBytes(StandardCharsets.UTF_8))) % 2] = sensor;
         }
         return sensors;
-    }
-
-    private static BytesData message(String sensor, int n) {
-        return new BytesData(Metadata.create(sensor, "edge-01", Metadata.now()), ByteBuffer.allocate(64).putInt(n).array());
     }
 
     /** Whether the thread named {@code thread} is in a method named {@code method}. */
