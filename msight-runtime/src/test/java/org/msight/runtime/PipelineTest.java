@@ -109,6 +109,28 @@ class PipelineTest {
     }
 
     @Test
+    void aSourceBuildsNoMessageForATopicItsBusCannotCarry() throws Exception {
+        Path file = TestPipelines.write(dir, "pipeline.conf", """
+                msight { bus = loopback, loopback.full-topic = stuck }
+                nodes {
+                  blocked { type = test-sequence, publish-topic = stuck, count = 5 }
+                  src { type = test-sequence, publish-topic = t, count = 5 }
+                  sink { type = test-collector, subscribe-topic = t }
+                }
+                """);
+        Pipeline pipeline = TestPipelines.load(file).create();
+        pipeline.start();
+        NodeStats blocked = pipeline.nodeStats().get(0);
+        await().atMost(Waits.GENEROUS).until(() -> received("sink").size() == 5 && blocked.lost().count() == 5);
+        assertThat(pipeline.stop()).isTrue();
+        assertThat(received("sink")).isEqualTo(range(1, 5, 1));
+        // the bus fails a publish on that topic: the source asked first, and built nothing
+        assertThat(blocked.node()).isEqualTo("blocked");
+        assertThat(blocked.errors().count()).isZero();
+        assertThat(blocked.out().count()).isZero();
+    }
+
+    @Test
     void stoppingDrainsWhatSinksHaveQueued() throws Exception {
         Pipeline pipeline = start("""
                 src { type = test-sequence, publish-topic = t, count = 30 }

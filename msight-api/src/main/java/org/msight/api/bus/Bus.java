@@ -32,11 +32,20 @@ public interface Bus extends AutoCloseable {
     }
 
     /**
-     * Whether a message published now can be carried. A network bus says no while disconnected
-     * or full, so sources skip building (JPEG-encoding) messages that would only be lost.
+     * Whether a message published now can be carried, whatever its topic. A network bus says no
+     * while disconnected or full, so sources skip building (JPEG-encoding) messages that would
+     * only be lost; the runtime also shows it as the bus's {@code msight.bus.connected}.
      */
     default boolean canCarry() {
         return true;
+    }
+
+    /**
+     * Whether a message published now on {@code topic} can be carried: {@link #canCarry()}, and for
+     * a bus that holds each topic's messages apart, room for this topic's. Sources ask this one.
+     */
+    default boolean canCarry(String topic) {
+        return canCarry();
     }
 
     /**

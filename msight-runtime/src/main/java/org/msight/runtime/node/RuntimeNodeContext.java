@@ -93,7 +93,7 @@ public final class RuntimeNodeContext implements NodeContext {
                 return false;
             }
         }
-        if (!bus.canCarry()) {
+        if (!bus.canCarry(publishTopic)) {
             stats.lost().increment();
             return false;
         }

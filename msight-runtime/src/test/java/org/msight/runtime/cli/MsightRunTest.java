@@ -203,7 +203,7 @@ class MsightRunTest {
         assertThat(bus.exitCode()).as(bus.err()).isZero();
         assertThat(bus.out()).isEqualTo("loopback (bus): " + new org.msight.runtime.testnodes.LoopbackBus().description()
                 + "\n  plugin: class path, version unknown; settings in msight.loopback { }\n  port = 1    int\n"
-                + "      a port, read and checked\n\n");
+                + "      a port, read and checked\n  full-topic = \"\"    string\n      a topic it cannot carry\n\n");
 
         Result json = run("plugins", "--json", "test-sequence");
         assertThat(json.exitCode()).isZero();
@@ -220,7 +220,7 @@ class MsightRunTest {
         assertThat(all.getConfigList("all")).filteredOn(e -> e.getString("kind").equals("bus"))
                 .extracting(e -> e.getString("type") + " " + e.getString("block") + " " + e.getConfigList("settings")
                         .stream().map(s -> s.getString("key") + "=" + s.getString("default")).toList())
-                .containsExactlyInAnyOrder("memory msight.memory []", "loopback msight.loopback [port=1]");
+                .containsExactlyInAnyOrder("memory msight.memory []", "loopback msight.loopback [port=1, full-topic=]");
     }
 
     @Test

@@ -156,7 +156,7 @@ class PipelineLoaderTest {
                 file() + ":2: msight.topics.frames.bus: unknown bus 'lopback' (did you mean 'loopback'?); known buses:"
                         + " loopback, memory (msight-run plugins lists them; a bus plugin goes in the plugins/ folder)",
                 file() + ":3: msight.loopback.prot: unknown setting of bus 'loopback' (did you mean 'port'?); it takes:"
-                        + " port");
+                        + " port, full-topic");
     }
 
     @Test

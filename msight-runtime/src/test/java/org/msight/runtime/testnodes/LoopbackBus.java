@@ -11,8 +11,9 @@ import org.msight.api.data.SensorData;
 import org.msight.runtime.bus.MemoryBus;
 
 /**
- * Test bus {@code loopback}: the memory bus behind a provider with a setting of its own, {@code port}
- * (refused when created below 1, and at start when {@link #TAKEN}).
+ * Test bus {@code loopback}: the memory bus behind a provider with settings of its own: {@code port}
+ * (refused when created below 1, and at start when {@link #TAKEN}) and {@code full-topic}, a topic
+ * it says it cannot carry, and fails to publish on.
  */
 public final class LoopbackBus implements BusProvider {
 
@@ -31,19 +32,22 @@ public final class LoopbackBus implements BusProvider {
 
     @Override
     public List<Setting> settings() {
-        return List.of(Setting.optional("port", SettingType.INT, "a port, read and checked"));
+        return List.of(Setting.optional("port", SettingType.INT, "a port, read and checked"),
+                Setting.optional("full-topic", SettingType.STRING, "a topic it cannot carry"));
     }
 
     @Override
     public Bus create(BusContext context) {
-        if (context.config().getInt("port") < 1) {
-            throw new IllegalArgumentException("port: must be 1 or more, was " + context.config().getInt("port"));
+        int port = context.config().getInt("port");
+        if (port < 1) {
+            throw new IllegalArgumentException("port: must be 1 or more, was " + port);
         }
+        String full = context.config().getString("full-topic");
         MemoryBus memory = new MemoryBus();
-        if (context.config().getInt("port") != TAKEN) {
+        if (port != TAKEN && full.isEmpty()) {
             return memory;
         }
-        return new Bus() { // finds its port taken only when it starts
+        return new Bus() {
             @Override
             public void subscribe(Subscription subscription) {
                 memory.subscribe(subscription);
@@ -51,11 +55,21 @@ public final class LoopbackBus implements BusProvider {
 
             @Override
             public void start() {
-                throw new IllegalArgumentException("port: " + TAKEN + " is taken");
+                if (port == TAKEN) { // found taken only when it starts
+                    throw new IllegalArgumentException("port: " + TAKEN + " is taken");
+                }
+            }
+
+            @Override
+            public boolean canCarry(String topic) {
+                return !topic.equals(full);
             }
 
             @Override
             public boolean publish(String topic, SensorData data) {
+                if (topic.equals(full)) {
+                    throw new IllegalStateException("published on '" + full + "', which the bus cannot carry");
+                }
                 return memory.publish(topic, data);
             }
 

@@ -92,6 +92,11 @@ final class KafkaBus implements Bus {
     }
 
     @Override
+    public boolean canCarry(String topic) {
+        return publisher.canCarry(topic);
+    }
+
+    @Override
     public boolean publish(String topic, SensorData data) {
         return publisher.publish(topic, data);
     }

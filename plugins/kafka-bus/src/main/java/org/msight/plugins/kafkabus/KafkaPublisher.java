@@ -30,8 +30,9 @@ import org.slf4j.Logger;
  * the producer does (for the topic's partitions, which it asks the brokers for again after losing
  * them). So a topic the brokers do not have holds up only its own messages. Messages then wait
  * for the brokers in the producer's buffer of {@code buffer-size} bytes. While the buffer has no
- * room for one more batch {@link #canCarry()} says no, and sources skip encoding; while a topic's
- * queue is full its messages are refused. What is refused is lost. Messages the brokers never
+ * room for one more batch {@link #canCarry()} says no, and while a topic's queue is full
+ * {@link #canCarry(String)} says no for that topic: sources skip encoding, and what they would
+ * publish is refused. What is refused is lost. Messages the brokers never
  * acknowledge (past {@code delivery-timeout}) or refuse are counted as {@code lost} or
  * {@code too-large}.
  */
@@ -94,6 +95,12 @@ final class KafkaPublisher implements AutoCloseable {
         return false;
     }
 
+    /** Whether the buffer has room for another batch and {@code topic}'s queue for another message. */
+    boolean canCarry(String topic) {
+        TopicSender sender = senders.get(topic);
+        return canCarry() && (sender == null || sender.hasRoom());
+    }
+
     private long available() {
         return ((Number) bufferAvailable.metricValue()).longValue();
     }
@@ -107,8 +114,8 @@ final class KafkaPublisher implements AutoCloseable {
         if (sender == null && (sender = newSender(topic)) == null) {
             return false;
         }
-        if (sender.queue.remainingCapacity() == 0) { // refused before its bytes are made
-            return sender.full();
+        if (!sender.hasRoom()) { // refused before its bytes are made
+            return false;
         }
         byte[] value = formats.toMessagePack(data);
         String sensor = data.metadata().sensorName();
@@ -213,6 +220,11 @@ final class KafkaPublisher implements AutoCloseable {
             this.topic = topic;
             this.outage = new OutageLog(log, side + " works again for topic '" + topic + "'", reconnects);
             this.thread = DaemonThreads.start("msight-kafka-producer-" + topic, () -> sendQueued(producer));
+        }
+
+        /** Whether the queue has room for a message; when not, the topic's outage starts (logged once). */
+        boolean hasRoom() {
+            return queue.remainingCapacity() > 0 || full();
         }
 
         /**

@@ -352,8 +352,8 @@ class KafkaBusTest {
 
     /**
      * A topic the brokers do not have, and do not create, holds up only its own messages: the
-     * producer waits for its partitions (up to max-block, 10 minutes here), and another topic's
-     * messages go on meanwhile.
+     * producer waits for its partitions (up to max-block, 10 minutes here), its queue fills and
+     * sources are told not to encode for it, and another topic's messages go on meanwhile.
      */
     @Test
     void aTopicTheBrokersDoNotHaveHoldsUpOnlyItsOwnMessages() throws Exception {
@@ -366,14 +366,23 @@ class KafkaBusTest {
             Bus publisher = bus(publishing);
 
             assertThat(publisher.publish("missing", message(0, 64))).isTrue();
+            await().atMost(WAIT).until(() -> inStack("msight-kafka-producer-missing", "waitOnMetadata"));
+            for (int n = 1; n <= 64; n++) { // the topic's queue, behind the message its sender holds
+                assertThat(publisher.publish("missing", message(1000 + n, 64))).isTrue();
+            }
+            assertThat(publisher.canCarry("missing")).as("its queue full, sources skip encoding").isFalse();
+            assertThat(publisher.publish("missing", message(1065, 64))).isFalse();
+            assertThat(publisher.canCarry("present")).isTrue();
             for (int n = 1; n <= 50; n++) {
                 assertThat(publisher.publish("present", message(n, 64))).isTrue();
             }
             await().atMost(WAIT).until(() -> receiver.handled().size() >= 50);
             assertThat(numbers(receiver)).containsExactlyInAnyOrderElementsOf(range(51).subList(1, 51));
             assertThat(publishing.count("lost")).isZero();
+            assertThat(publishing.log().messages(Level.WARN)).singleElement().asString()
+                    .contains("fails for topic 'missing': its queue of 64 messages is full");
             publisher.close();
-            assertThat(publishing.count("lost")).as("the message to the missing topic, never sent").isOne();
+            assertThat(publishing.count("lost")).as("the missing topic's messages, never sent").isEqualTo(65);
 
             // its messages lost after max-block each, while the other topic's arrive: one outage, not ended
             TestBusContext shortBlock = context(strict, "max-block = 1s\n");
