@@ -19,7 +19,7 @@ public final class NatsTestServer extends LoopbackServer {
             ? Path.of("/usr/sbin/nats-server") : Tools.require("nats-server", "nats-server");
     private final Path dir;
     private final boolean jetStream;
-    private final List<String> extraConfig;
+    private volatile List<String> extraConfig;
 
     /**
      * @param jetStream whether to enable JetStream, stored in a temporary folder that survives restarts
@@ -53,6 +53,11 @@ public final class NatsTestServer extends LoopbackServer {
     public NatsTestServer start() {
         launch();
         return this;
+    }
+
+    /** Replaces the extra configuration lines from the next {@link #start()} on (a password rotated, say). */
+    public void configure(String... extraConfig) {
+        this.extraConfig = List.of(extraConfig);
     }
 
     /** {@code nats://127.0.0.1:<port>}. */

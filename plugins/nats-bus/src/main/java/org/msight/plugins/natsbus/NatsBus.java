@@ -15,7 +15,9 @@ import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.TimeoutException;
 import javax.net.ssl.SSLException;
+import org.msight.api.Backoff;
 import org.msight.api.Counter;
+import org.msight.api.DaemonThreads;
 import org.msight.api.LogSafe;
 import org.msight.api.LogThrottle;
 import org.msight.api.OutageLog;
@@ -36,17 +38,21 @@ import org.slf4j.Logger;
  * goes to one member of the group; without one it gets every message. One connection per process
  * publishes and, on one dispatcher thread, delivers. The client reconnects by itself: an outage is
  * logged once when it starts and once with its duration; what is published meanwhile is lost
- * (counted by the publishing node), as is a message above the server's {@code max_payload}. With
- * {@code jetstream.enabled}, see {@link JetStreamTopics}.
+ * (counted by the publishing node), as is a message above the server's {@code max_payload}. A
+ * connection the client gives up on (a server that refused the credentials twice while it
+ * reconnected) is replaced by a new one, subscribed again, tried with backoff until it works.
+ * With {@code jetstream.enabled}, see {@link JetStreamTopics}.
  */
 public final class NatsBus implements Bus {
 
     private static final ThreadLocal<Publishing> PUBLISHING = ThreadLocal.withInitial(Publishing::new);
+    /** The longest wait between attempts at a new connection, once the client gave one up. */
+    private static final Duration MAX_CONNECT_WAIT = Duration.ofSeconds(30);
 
     private final NatsSettings settings;
     private final MsightFormats formats;
     private final Logger log;
-    private final Options.Builder options;
+    private final Options options;
     private final Counter reconnects;
     private final OutageLog outages;
     private final Counter tooLarge;
@@ -56,6 +62,9 @@ public final class NatsBus implements Bus {
     private volatile Connection connection;
     /** Whether the client has connected once: only then is a disconnection an outage. Guarded by this. */
     private boolean connected;
+    private volatile boolean closed;
+    /** Makes a new connection after the client gave one up; {@code null} when none is needed. Guarded by this. */
+    private Thread connecting;
     private JetStreamTopics jetStream;
     private final LogThrottle tooLargeLines = new LogThrottle(Duration.ofMinutes(1));
     private final LogThrottle discardedLines = new LogThrottle(Duration.ofMinutes(1));
@@ -63,7 +72,7 @@ public final class NatsBus implements Bus {
     /** @throws IllegalArgumentException naming the key, for settings the client cannot use (a TLS file) */
     NatsBus(NatsSettings settings, BusContext context) {
         this.settings = settings;
-        this.options = settings.options();
+        this.options = settings.options().connectionListener(this::connectionEvent).errorListener(errors).build();
         this.formats = context.formats();
         this.log = context.logger();
         this.reconnects = context.counter("reconnects");
@@ -85,8 +94,7 @@ public final class NatsBus implements Bus {
     @Override
     public void start() {
         try {
-            connection = Nats.connect(options.connectionListener(this::connectionEvent)
-                    .errorListener(errors).build());
+            connection = Nats.connect(options);
         } catch (IOException e) {
             throw new IllegalStateException(describe(e));
         } catch (InterruptedException e) {
@@ -95,14 +103,7 @@ public final class NatsBus implements Bus {
         }
         log.info("connected to NATS at {}{}", settings.address(), settings.jetStream() ? " (JetStream)" : "");
         try {
-            if (settings.jetStream()) {
-                jetStream = new JetStreamTopics(connection, settings, formats, log, reconnects);
-                subscriptions.forEach(jetStream::subscribe);
-            } else {
-                Dispatcher dispatcher = connection.createDispatcher();
-                subscriptions.forEach(s -> subscribeCore(dispatcher, s));
-                connection.flush(settings.connectTimeout()); // the server knows the interest when start returns
-            }
+            subscribeAll(connection);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             close();
@@ -111,6 +112,21 @@ public final class NatsBus implements Bus {
             close();
             throw new IllegalStateException("NATS at " + settings.address() + " refused a subscription: "
                     + LogSafe.text(e.getMessage()));
+        }
+    }
+
+    /** Subscribes every subscription on {@code fresh}; the server knows their interest when this returns. */
+    private synchronized void subscribeAll(Connection fresh) throws IOException, TimeoutException, InterruptedException {
+        if (settings.jetStream()) {
+            if (jetStream != null) {
+                jetStream.close();
+            }
+            jetStream = new JetStreamTopics(fresh, settings, formats, log, reconnects);
+            subscriptions.forEach(jetStream::subscribe);
+        } else {
+            Dispatcher dispatcher = fresh.createDispatcher();
+            subscriptions.forEach(s -> subscribeCore(dispatcher, s));
+            fresh.flush(settings.connectTimeout());
         }
     }
 
@@ -137,11 +153,12 @@ public final class NatsBus implements Bus {
      */
     @Override
     public boolean publish(String topic, SensorData data) {
-        if (!canCarry()) {
+        Connection current = connection;
+        if (current == null || current.getStatus() != Connection.Status.CONNECTED) {
             return false;
         }
         byte[] payload = formats.toMessagePack(data);
-        long limit = connection.getMaxPayload();
+        long limit = current.getMaxPayload();
         if (payload.length > limit) {
             tooLarge(topic, payload.length, limit);
             return false;
@@ -150,7 +167,7 @@ public final class NatsBus implements Bus {
         publishing.discarded = false;
         publishing.active = true;
         try {
-            connection.publish(topic, payload);
+            current.publish(topic, payload);
         } catch (IllegalStateException e) { // disconnected meanwhile: the reconnect buffer is off
             return false;
         } finally {
@@ -191,7 +208,7 @@ public final class NatsBus implements Bus {
     /**
      * The client's events come in order on one thread: a failed server at start brings DISCONNECTED
      * before CONNECTED (or before a failed start), which is no outage; a deliberate close brings
-     * CLOSED only.
+     * CLOSED only. CLOSED otherwise means the client gave the connection up: a new one is made.
      */
     private synchronized void connectionEvent(Connection source, ConnectionListener.Events event) {
         if (event == ConnectionListener.Events.CONNECTED) {
@@ -200,6 +217,48 @@ public final class NatsBus implements Bus {
             outages.down("NATS connection to " + settings.address() + " lost (messages published meanwhile are lost)");
         } else if (event == ConnectionListener.Events.RECONNECTED) {
             outages.up();
+        } else if (event == ConnectionListener.Events.CLOSED && source == connection && !closed && connecting == null) {
+            outages.down("NATS connection to " + settings.address() + " lost (messages published meanwhile are lost)");
+            log.warn("the NATS client gave up its connection to {} (the server's last error: {}): connecting anew,"
+                    + " with backoff from reconnect-wait up to {} s", settings.address(), LogSafe.text(errors.lastError),
+                    MAX_CONNECT_WAIT.toSeconds());
+            connecting = DaemonThreads.start("msight-nats-connect", this::connectAnew);
+        }
+    }
+
+    /** Makes a new connection and subscribes again, with backoff, until it works or the bus closes. */
+    private void connectAnew() {
+        Backoff backoff = Backoff.jittered(settings.reconnectWait(), MAX_CONNECT_WAIT);
+        while (!closed && backoff.pause()) {
+            Connection fresh = null;
+            try {
+                fresh = Nats.connect(options);
+                synchronized (this) {
+                    if (closed) {
+                        break;
+                    }
+                    subscribeAll(fresh);
+                    connection = fresh;
+                    connecting = null;
+                }
+                outages.up();
+                return;
+            } catch (IOException | TimeoutException | RuntimeException e) {
+                log.debug("a new NATS connection failed: {}", LogSafe.text(e));
+            } catch (InterruptedException e) {
+                break; // closing
+            }
+            closeQuietly(fresh);
+        }
+    }
+
+    private static void closeQuietly(Connection connection) {
+        if (connection != null) {
+            try {
+                connection.close();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 
@@ -227,18 +286,21 @@ public final class NatsBus implements Bus {
 
     @Override
     public void close() {
-        Connection current = connection;
-        connection = null;
-        if (jetStream != null) {
-            jetStream.close();
-        }
-        if (current != null) {
-            try {
-                current.close();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+        Connection current;
+        Thread stopping;
+        synchronized (this) {
+            closed = true;
+            current = connection;
+            connection = null;
+            stopping = connecting;
+            if (jetStream != null) {
+                jetStream.close();
             }
         }
+        if (stopping != null) {
+            stopping.interrupt();
+        }
+        closeQuietly(current);
     }
 
     /**
@@ -249,9 +311,12 @@ public final class NatsBus implements Bus {
 
         /** The client's latest exception, to explain a failed start. */
         private volatile Exception last;
+        /** The server's latest error, to explain a connection the client gave up. */
+        private volatile String lastError;
 
         @Override
         public void errorOccurred(Connection source, String error) {
+            lastError = error;
             log.warn("NATS server error: {}", LogSafe.text(error));
         }
 

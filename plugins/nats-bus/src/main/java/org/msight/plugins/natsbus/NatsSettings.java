@@ -28,7 +28,7 @@ import io.nats.client.Options;
  */
 record NatsSettings(List<String> servers, String username, String password, String token, String nkeySeed,
         Path userCredentials, boolean tls, Path caCertFile, Path certFile, Path keyFile, Duration connectTimeout,
-        Duration reconnectWait, int maxPendingMessages, boolean jetStream, Duration maxAge, Duration ackWait) {
+        Duration reconnectWait, Duration pingInterval, int maxPendingMessages, boolean jetStream, Duration maxAge, Duration ackWait) {
 
     static final List<Setting> SETTINGS = List.of(
             Setting.optional("servers", SettingType.STRING,
@@ -47,6 +47,9 @@ record NatsSettings(List<String> servers, String username, String password, Stri
             Setting.optional("connect-timeout", SettingType.DURATION,
                     "time to connect; a server unreachable at start is an error"),
             Setting.optional("reconnect-wait", SettingType.DURATION, "wait between reconnection attempts"),
+            Setting.optional("ping-interval", SettingType.DURATION,
+                    "a server that answers no ping for two of these is lost and reconnected to")
+                    .between(Duration.ofMillis(100), Duration.ofMinutes(10)),
             Setting.optional("max-pending-messages", SettingType.INT,
                     "messages waiting to be written to the server at most; beyond, a publish is discarded")
                     .between(1, 100_000),
@@ -63,7 +66,9 @@ record NatsSettings(List<String> servers, String username, String password, Stri
     static NatsSettings from(Config nats) {
         List<String> servers;
         try {
-            servers = ServerList.parse(nats.getString("servers"));
+            // the client reads a server without a scheme as nats://; with one, user info in it is masked in logs
+            servers = ServerList.parse(nats.getString("servers")).stream()
+                    .map(server -> server.contains("://") ? server : "nats://" + server).toList();
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("servers: " + e.getMessage());
         }
@@ -71,12 +76,13 @@ record NatsSettings(List<String> servers, String username, String password, Stri
                 text(nats, "nkey-seed"), path(nats, "user-credentials"), Setting.isOn(nats.getString("tls.enabled")),
                 path(nats, "tls.ca-cert-file"), path(nats, "tls.cert-file"), path(nats, "tls.key-file"),
                 nats.getDuration("connect-timeout"), nats.getDuration("reconnect-wait"),
-                nats.getInt("max-pending-messages"), nats.getBoolean("jetstream.enabled"), nats.getDuration("jetstream.max-age"),
+                nats.getDuration("ping-interval"),                nats.getInt("max-pending-messages"), nats.getBoolean("jetstream.enabled"), nats.getDuration("jetstream.max-age"),
                 nats.getDuration("jetstream.ack-wait"));
     }
 
     /**
-     * The client's options: reconnecting forever, without a reconnect buffer (a publish while the
+     * The client's options: reconnecting forever (also to a server that stopped answering pings),
+     * without a reconnect buffer (a publish while the
      * server is away fails at once and counts as lost, as MSight's would), and a bounded queue of
      * messages to write that discards, never blocks, when full.
      *
@@ -93,6 +99,8 @@ record NatsSettings(List<String> servers, String username, String password, Stri
         }
         options.connectionTimeout(connectTimeout)
                 .reconnectWait(reconnectWait)
+                .pingInterval(pingInterval)
+                .maxPingsOut(2)
                 .maxReconnects(-1)
                 .reconnectBufferSize(0)
                 .maxMessagesInOutgoingQueue(maxPendingMessages)

@@ -297,6 +297,72 @@ class NatsBusTest {
         TestBusContext right = context("username = msight, password = s3cret-pw");
         bus(right).start();
         assertThat(right.log().all()).doesNotContain("s3cret-pw");
+
+        // a server without a scheme, as the client takes it, with the credentials in it
+        TestBusContext inUrl = TestBusContext.of("nats", "servers = \"['msight:s3cret-pw@127.0.0.1:" + server.port()
+                + "']\"");
+        bus(inUrl).start();
+        assertThat(inUrl.log().messages(Level.INFO)).singleElement().asString()
+                .isEqualTo("connected to NATS at nats://***@127.0.0.1:" + server.port());
+    }
+
+    /**
+     * The client gives a connection up when the server refuses the credentials twice while it
+     * reconnects (a password rotated on the server first): the bus connects anew, with backoff,
+     * and both sides resume once the server takes the credentials again.
+     */
+    @Test
+    void aConnectionTheClientGaveUpOnRefusedCredentialsIsMadeAnewOnceTheServerTakesThem() throws Exception {
+        String password = "authorization { user: msight, password: s3cret-pw }";
+        server = server(new NatsTestServer(false, password).start());
+        TestBusContext subscriberContext = context("username = msight, password = s3cret-pw");
+        Inbox inbox = subscriber("uploader", null, subscriberContext);
+        TestBusContext publisherContext = context("username = msight, password = s3cret-pw");
+        NatsBus publisher = bus(publisherContext);
+        publisher.start();
+        publishUntilReceived(publisher, inbox);
+
+        server.stop();
+        server.configure("authorization { user: msight, password: rotated-pw }");
+        server.start();
+        for (TestBusContext context : List.of(publisherContext, subscriberContext)) {
+            await().atMost(Waits.GENEROUS).until(() -> context.log().messages(Level.WARN).stream()
+                    .anyMatch(m -> m.startsWith("the NATS client gave up its connection")));
+        }
+        assertThat(publisher.canCarry()).isFalse();
+        server.stop();
+        server.configure(password);
+        server.start();
+        publishUntilReceived(publisher, inbox);
+        await().atMost(Waits.GENEROUS).until(() -> publisherContext.count("reconnects") == 1
+                && subscriberContext.count("reconnects") == 1);
+        for (TestBusContext context : List.of(publisherContext, subscriberContext)) {
+            assertThat(context.log().messages(Level.WARN)).filteredOn(m -> m.startsWith("the NATS client gave up"))
+                    .singleElement().asString().contains("Authorization Violation");
+            assertThat(context.log().messages(Level.INFO)).filteredOn(m -> m.startsWith("NATS connection restored"))
+                    .singleElement();
+            assertThat(context.log().all()).doesNotContain("s3cret-pw");
+        }
+    }
+
+    /** A server that stops answering (frozen here) is lost after two unanswered pings, and reconnected to. */
+    @Test
+    void aServerThatStopsAnsweringIsLostAfterTwoPingsAndReconnectedTo() throws Exception {
+        server = server(new NatsTestServer().start());
+        TestBusContext subscriberContext = context("ping-interval = 500ms");
+        Inbox inbox = subscriber("uploader", null, subscriberContext);
+        NatsBus publisher = publisher();
+        publishUntilReceived(publisher, inbox);
+
+        server.freeze();
+        try {
+            await().atMost(Waits.GENEROUS).until(() -> subscriberContext.log().messages(Level.WARN).stream()
+                    .anyMatch(m -> m.endsWith("lost (messages published meanwhile are lost); retrying")));
+        } finally {
+            server.thaw();
+        }
+        publishUntilReceived(publisher, inbox);
+        await().atMost(Waits.GENEROUS).until(() -> subscriberContext.count("reconnects") == 1);
     }
 
     @Test
