@@ -1,7 +1,9 @@
 package org.msight.api;
 
-import java.util.concurrent.Executors;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadFactory;
 import org.slf4j.LoggerFactory;
 
@@ -9,7 +11,8 @@ import org.slf4j.LoggerFactory;
  * Background threads of the runtime and its plugins: daemon threads (they never keep the JVM
  * from exiting; shutdown is the runtime's business) named for thread dumps and logs. A thread
  * that ends on a failure its task did not catch says so in one ERROR line of logger
- * {@code msight.threads}, with the stack trace (a bug's), not only on the standard error.
+ * {@code msight.threads}, with the stack trace (a bug's), not only on the standard error; so does
+ * a scheduler's task, which a failure would otherwise end in silence (a periodic one for good).
  */
 public final class DaemonThreads {
 
@@ -23,9 +26,22 @@ public final class DaemonThreads {
         return thread;
     }
 
-    /** A scheduler on one daemon thread called {@code name}. */
+    /** A scheduler on one daemon thread called {@code name}; a task's uncaught failure is logged. */
     public static ScheduledExecutorService scheduler(String name) {
-        return Executors.newSingleThreadScheduledExecutor(factory(name));
+        return new ScheduledThreadPoolExecutor(1, factory(name)) {
+            @Override
+            protected void afterExecute(Runnable task, Throwable failure) {
+                if (task instanceof Future<?> future && future.isDone() && !future.isCancelled()) {
+                    try {
+                        future.get();
+                    } catch (ExecutionException e) {
+                        ended(Thread.currentThread(), e.getCause());
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+            }
+        };
     }
 
     /** Makes daemon threads, each called {@code name}. */

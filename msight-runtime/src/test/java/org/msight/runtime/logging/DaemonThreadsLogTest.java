@@ -1,37 +1,70 @@
 package org.msight.runtime.logging;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.msight.api.DaemonThreads;
+import org.msight.testkit.Waits;
 import org.slf4j.LoggerFactory;
 
-/** A background thread that dies of a failure its task did not catch is one ERROR line, not only stderr. */
+/**
+ * A background thread that dies of a failure its task did not catch, or a scheduler's task that
+ * does, is one ERROR line, not only stderr or nothing.
+ */
 class DaemonThreadsLogTest {
+
+    private final Logger threads = ((LoggerContext) LoggerFactory.getILoggerFactory()).getLogger("msight.threads");
+    private final ListAppender<ILoggingEvent> events = new ListAppender<>();
+
+    @BeforeEach
+    void listen() {
+        events.start();
+        threads.addAppender(events);
+    }
+
+    @AfterEach
+    void stopListening() {
+        threads.detachAppender(events);
+    }
 
     @Test
     void aThreadEndedByAnUncaughtFailureIsLoggedAtError() throws Exception {
-        Logger threads = ((LoggerContext) LoggerFactory.getILoggerFactory()).getLogger("msight.threads");
-        ListAppender<ILoggingEvent> events = new ListAppender<>();
-        events.start();
-        threads.addAppender(events);
-        try {
-            Thread thread = DaemonThreads.start("msight-test-dies", () -> {
-                throw new IllegalStateException("a bug\nwith a second line");
-            });
-            thread.join();
-        } finally {
-            threads.detachAppender(events);
-        }
+        Thread thread = DaemonThreads.start("msight-test-dies", () -> {
+            throw new IllegalStateException("a bug\nwith a second line");
+        });
+        thread.join();
         assertThat(events.list).singleElement().satisfies(event -> {
             assertThat(event.getLevel()).hasToString("ERROR");
             assertThat(event.getFormattedMessage()).isEqualTo("thread msight-test-dies ended on a failure it did not"
                     + " expect, and what it did has stopped: java.lang.IllegalStateException: a bug\\nwith a second line");
             assertThat(event.getThrowableProxy().getClassName()).isEqualTo("java.lang.IllegalStateException");
+        });
+    }
+
+    @Test
+    void aPeriodicTaskEndedByAFailureIsLoggedAtError() {
+        ScheduledExecutorService scheduler = DaemonThreads.scheduler("msight-test-periodic");
+        try {
+            scheduler.scheduleWithFixedDelay(() -> {
+                throw new StackOverflowError("not an exception");
+            }, 0, 10, TimeUnit.MILLISECONDS);
+            await().atMost(Waits.GENEROUS).until(() -> !events.list.isEmpty());
+        } finally {
+            scheduler.shutdownNow();
+        }
+        assertThat(events.list).singleElement().satisfies(event -> {
+            assertThat(event.getLevel()).hasToString("ERROR");
+            assertThat(event.getFormattedMessage()).startsWith("thread msight-test-periodic ended on a failure");
+            assertThat(event.getThrowableProxy().getClassName()).isEqualTo("java.lang.StackOverflowError");
         });
     }
 }
