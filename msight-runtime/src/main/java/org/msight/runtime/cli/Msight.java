@@ -9,6 +9,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import org.msight.api.LogSafe;
 import org.msight.api.data.Metadata;
 import org.msight.redis.RedisAccessException;
 import org.msight.redis.RedisSettings;
@@ -112,7 +113,7 @@ public final class Msight implements Callable<Integer> {
             out.append(String.format(nodeRow, "NAME", "PUBLISH TOPIC", "SUBSCRIBE TOPIC", "TYPE", "LAST HEARTBEAT",
                     "STATUS"));
             for (NodeRecord node : sorted(nodes)) {
-                out.append(String.format(nodeRow, node.name(), dash(node.publishTopic()), dash(node.subscribeTopic()),
+                out.append(String.format(nodeRow, dash(node.name()), dash(node.publishTopic()), dash(node.subscribeTopic()),
                         dash(node.type()), heartbeat(node.lastHeartbeat(), now),
                         node.status() + (node.staleAt(now) ? " (stale)" : "")));
             }
@@ -120,7 +121,8 @@ public final class Msight implements Callable<Integer> {
             String topicRow = "  %-24s %-40s %s%n";
             out.append(String.format(topicRow, "NAME", "DATA TYPE", "DESCRIPTION"));
             for (TopicRecord topic : topics.stream().sorted(Comparator.comparing(TopicRecord::name)).toList()) {
-                out.append(String.format(topicRow, topic.name(), dash(topic.dataType()), dash(topic.description())));
+                out.append(String.format(topicRow, dash(topic.name()), dash(topic.dataType()),
+                        dash(topic.description())));
             }
             return out.toString();
         }
@@ -137,8 +139,9 @@ public final class Msight implements Callable<Integer> {
             return TIME.format(at) + String.format(Locale.ROOT, " (%.0f s ago)", Math.max(0, now - seconds));
         }
 
+        /** A field another program may have written, escaped (no terminal escapes); {@code -} when empty. */
         private static String dash(String text) {
-            return text == null || text.isEmpty() ? "-" : text;
+            return text == null || text.isEmpty() ? "-" : LogSafe.text(text);
         }
     }
 

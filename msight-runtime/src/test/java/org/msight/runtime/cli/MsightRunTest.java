@@ -342,4 +342,15 @@ class MsightRunTest {
         assertThat(result.err()).contains("error: nothing answers at http://127.0.0.1:",
                 "is msight-run running, with msight.http enabled on that port?");
     }
+
+    @Test
+    void statusShowsWhatOtherProgramsWroteInTheRegistryEscaped() {
+        String table = Msight.Status.render(
+                java.util.List.of(org.msight.runtime.registry.NodeRecord.of("cam\u001b]0;owned\u0007", "edge", "t",
+                        null, "Evil\nNode")),
+                java.util.List.of(new org.msight.runtime.registry.TopicRecord("t", "frames\u001b[2J", "ImageData")),
+                org.msight.api.data.Metadata.now());
+        assertThat(table).doesNotContain("\u001b", "\u0007").contains("cam\\u001b]0;owned\\u0007", "Evil\\nNode",
+                "frames\\u001b[2J");
+    }
 }
