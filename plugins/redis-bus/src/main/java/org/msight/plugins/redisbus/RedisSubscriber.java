@@ -22,6 +22,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import redis.clients.jedis.BinaryJedisPubSub;
 import redis.clients.jedis.Jedis;
+import redis.clients.jedis.exceptions.JedisDataException;
 
 /**
  * The subscribing connection of a bus, on its own thread: subscribed to every topic with a
@@ -106,7 +107,9 @@ final class RedisSubscriber implements AutoCloseable {
             } catch (RuntimeException e) {
                 if (!closed) {
                     Listener dropped = listener;
-                    if ((dropped == null || !dropped.silent) && stillRunning(runId)) {
+                    // an error reply (NOPERM for the topic's channel, say) is Redis refusing, not closing us
+                    if ((dropped == null || !dropped.silent) && !(e instanceof JedisDataException)
+                            && stillRunning(runId)) {
                         closedWhileRedisRuns();
                     } else {
                         outages.down(NAME, RedisFailures.describe(settings, e));

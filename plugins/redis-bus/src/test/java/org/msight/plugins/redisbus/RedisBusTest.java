@@ -333,6 +333,26 @@ class RedisBusTest {
         assertThat(inbox.poll(Waits.GENEROUS.toSeconds(), TimeUnit.SECONDS)).isNotNull();
     }
 
+    /** Redis refusing the subscription (an ACL without the topic's channel) is an outage that says why. */
+    @Test
+    void aSubscriptionRedisRefusesIsAnOutageNamingWhy() {
+        server = new RedisTestServer().start();
+        RedisSettings admin = settings(server.port(), null);
+        try (Jedis raw = admin.connect(admin.socketTimeout())) {
+            raw.aclSetUser("camera", "on", ">s3cret-pw", "~*", "resetchannels", "&other", "+@all");
+        }
+        RedisSettings limited = new RedisSettings("127.0.0.1", server.port(), null, 0, "camera", "s3cret-pw", null,
+                admin.connectTimeout(), admin.socketTimeout(), admin.publishTimeout(), admin.backoffInitial(),
+                admin.backoffMax(), List.of());
+        subscriber = new RedisBus(limited, codec, reconnects);
+        subscriber.subscribe(new Subscription(TOPIC, "uploader", Optional.empty(), new Inbox(10)));
+        subscriber.start();
+        String refused = log.await("the refusal", line -> line.contains("NOPERM"));
+        assertThat(refused).startsWith("Redis at 127.0.0.1:" + server.port() + " does not let this user do what MSight"
+                + " needs").doesNotContain("s3cret-pw");
+        assertThat(log.messages()).noneMatch(line -> line.contains("client-output-buffer-limit"));
+    }
+
     @Test
     void aPasswordProtectedRedisWithoutThePasswordGivesOneClearLine() {
         server = RedisTestServer.withPassword("s3cret-pw").start();
