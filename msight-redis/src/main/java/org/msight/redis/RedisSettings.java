@@ -1,6 +1,7 @@
 package org.msight.redis;
 
 import com.typesafe.config.Config;
+import java.net.Socket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -16,9 +17,12 @@ import org.msight.api.bus.ServerList;
 import redis.clients.jedis.ClientSetInfoConfig;
 import redis.clients.jedis.ConnectionFactory;
 import redis.clients.jedis.DefaultJedisClientConfig;
+import redis.clients.jedis.DefaultJedisSocketFactory;
 import redis.clients.jedis.HostAndPort;
 import redis.clients.jedis.Jedis;
+import redis.clients.jedis.JedisClientConfig;
 import redis.clients.jedis.JedisCluster;
+import redis.clients.jedis.JedisSocketFactory;
 import redis.clients.jedis.UnifiedJedis;
 import redis.clients.jedis.exceptions.JedisException;
 import redis.clients.jedis.providers.PooledConnectionProvider;
@@ -165,17 +169,26 @@ public record RedisSettings(String host, int port, Path unixSocket, int db, Stri
      * @throws RedisAccessException when the TLS files cannot be used
      */
     public Jedis connect(Duration replyTimeout) {
+        return connect(replyTimeout, socket -> { });
+    }
+
+    /**
+     * As {@link #connect(Duration)}, handing each socket it opens to {@code opened}. Closing the
+     * socket from another thread ends at once a write that Redis no longer reads (a socket write
+     * has no time limit), which {@link Jedis#disconnect()} cannot: it flushes first.
+     */
+    public Jedis connect(Duration replyTimeout, Consumer<Socket> opened) {
         DefaultJedisClientConfig config = clientConfig(replyTimeout);
         if (unixSocket != null) {
-            return pinged(new Jedis(new UnixSockets(unixSocket), config), Jedis::ping);
+            return connect(new UnixSockets(unixSocket), config, opened);
         }
         if (!cluster()) {
-            return pinged(new Jedis(new HostAndPort(host, port), config), Jedis::ping);
+            return connect(new DefaultJedisSocketFactory(new HostAndPort(host, port), config), config, opened);
         }
         RuntimeException failure = null;
         for (HostAndPort node : clusterNodes) {
             try {
-                return pinged(new Jedis(node, config), Jedis::ping);
+                return connect(new DefaultJedisSocketFactory(node, config), config, opened);
             } catch (RuntimeException e) {
                 if (RedisFailures.isCredentialProblem(e)) {
                     throw e;
@@ -184,6 +197,14 @@ public record RedisSettings(String host, int port, Path unixSocket, int db, Stri
             }
         }
         throw failure;
+    }
+
+    private static Jedis connect(JedisSocketFactory sockets, JedisClientConfig config, Consumer<Socket> opened) {
+        return pinged(new Jedis(() -> {
+            Socket socket = sockets.createSocket();
+            opened.accept(socket);
+            return socket;
+        }, config), Jedis::ping);
     }
 
     /**

@@ -1,5 +1,6 @@
 package org.msight.plugins.redisbus;
 
+import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -12,24 +13,34 @@ import org.msight.api.data.SensorData;
 import org.msight.redis.RedisAccessException;
 import org.msight.redis.RedisFailures;
 import org.msight.redis.RedisSettings;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import redis.clients.jedis.Jedis;
+import redis.clients.jedis.util.IOUtils;
 
 /**
  * The publishing connection of a bus, shared by the publishing threads. A publish waits at most
  * the publish timeout; when Redis is away, publishes fail at once while a background thread
- * reconnects with backoff.
+ * reconnects with backoff. A socket write has no time limit, so the same thread checks every half
+ * publish timeout whether a publish has been writing for longer than the publish timeout (Redis
+ * frozen, or a network path that died without a reset) and then closes the connection's socket:
+ * that publish fails, which starts an outage as any lost connection does.
  */
 final class RedisPublisher implements AutoCloseable {
 
+    private static final Logger LOG = LoggerFactory.getLogger(RedisBus.class);
     private static final String NAME = "publisher";
+    private static final long IDLE = Long.MIN_VALUE;
 
     private final RedisSettings settings;
     private final MsightFormats formats;
     private final OutageLog outages;
     private final ReentrantLock lock = new ReentrantLock();
-    private final ScheduledExecutorService reconnector;
+    private final ScheduledExecutorService timer;
     private final Backoff backoff;
     private Jedis jedis; // guarded by lock; null while disconnected
+    private volatile Socket socket; // the last connection's, for the watchdog and close
+    private volatile long publishing = IDLE; // System.nanoTime() when the publish under way began
     private volatile boolean connected;
     private volatile boolean closed;
 
@@ -38,7 +49,7 @@ final class RedisPublisher implements AutoCloseable {
         this.formats = formats;
         this.outages = outages;
         this.backoff = new Backoff(settings.backoffInitial(), settings.backoffMax());
-        this.reconnector = DaemonThreads.scheduler("msight-redis-reconnect");
+        this.timer = DaemonThreads.scheduler("msight-redis-publisher");
     }
 
     /**
@@ -48,13 +59,15 @@ final class RedisPublisher implements AutoCloseable {
      */
     void start() {
         try {
-            attach(settings.connect(settings.publishTimeout()));
+            attach(connect());
         } catch (RuntimeException e) {
             if (e instanceof RedisAccessException || RedisFailures.isCredentialProblem(e)) {
                 throw new RedisAccessException(RedisFailures.describe(settings, e));
             }
             lostConnection(e);
         }
+        long interval = Math.max(1, settings.publishTimeout().toNanos() / 2);
+        timer.scheduleWithFixedDelay(this::watch, interval, interval, TimeUnit.NANOSECONDS);
     }
 
     /** Whether Redis is connected now. */
@@ -86,19 +99,48 @@ final class RedisPublisher implements AutoCloseable {
             if (jedis == null) {
                 return false;
             }
+            publishing = System.nanoTime();
             jedis.publish(channel, payload);
             return true;
         } catch (RuntimeException e) {
             lostConnection(e);
             return false;
         } finally {
+            publishing = IDLE;
             lock.unlock();
         }
     }
 
+    /**
+     * Closes the socket under a publish that has been under way for longer than the publish
+     * timeout. One that ends just before is not told apart: the next publish finds the socket
+     * closed, and reconnects.
+     */
+    private void watch() {
+        long started = publishing;
+        if (started == IDLE) {
+            return;
+        }
+        long waited = System.nanoTime() - started;
+        if (waited > settings.publishTimeout().toNanos()) {
+            outages.down(NAME, "Redis at " + settings.address() + " stopped taking messages (a publish waited "
+                    + TimeUnit.NANOSECONDS.toMillis(waited) + " ms, past publish-timeout)");
+            IOUtils.closeQuietly(socket);
+        }
+    }
+
+    private Jedis connect() {
+        return settings.connect(settings.publishTimeout(), opened -> socket = opened);
+    }
+
+    /** Takes a new connection into use, or closes it when the publisher closed meanwhile. */
     private void attach(Jedis connection) {
         lock.lock();
         try {
+            if (closed) {
+                connection.close();
+                return;
+            }
             jedis = connection;
             connected = true;
         } finally {
@@ -114,13 +156,14 @@ final class RedisPublisher implements AutoCloseable {
     private void lostConnection(RuntimeException e) {
         connected = false;
         closeQuietly();
-        outages.down(NAME, RedisFailures.describe(settings, e));
-        scheduleReconnect();
+        retryLater(e);
     }
 
-    private synchronized void scheduleReconnect() {
+    /** Notes the outage and schedules a reconnection, unless closing. */
+    private synchronized void retryLater(RuntimeException e) {
         if (!closed) {
-            reconnector.schedule(this::reconnect, backoff.next().toNanos(), TimeUnit.NANOSECONDS);
+            outages.down(NAME, RedisFailures.describe(settings, e));
+            timer.schedule(this::reconnect, backoff.next().toNanos(), TimeUnit.NANOSECONDS);
         }
     }
 
@@ -129,10 +172,9 @@ final class RedisPublisher implements AutoCloseable {
             return;
         }
         try {
-            attach(settings.connect(settings.publishTimeout()));
+            attach(connect());
         } catch (RuntimeException e) {
-            outages.down(NAME, RedisFailures.describe(settings, e));
-            scheduleReconnect();
+            retryLater(e);
         }
     }
 
@@ -147,12 +189,29 @@ final class RedisPublisher implements AutoCloseable {
         }
     }
 
+    /**
+     * Closes the connection, waiting at most the publish timeout for a publish under way; one
+     * still writing then has its socket closed, which ends it.
+     */
     @Override
     public void close() {
-        closed = true;
+        synchronized (this) { // no reconnection is scheduled on the stopped timer
+            closed = true;
+            timer.shutdownNow();
+        }
         connected = false;
-        reconnector.shutdownNow();
-        lock.lock();
+        boolean locked = false;
+        try {
+            locked = lock.tryLock(settings.publishTimeout().toNanos(), TimeUnit.NANOSECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (!locked) {
+            LOG.warn("Redis publisher: a publish still held the connection {} ms after closing began"
+                    + " (publish-timeout); closing its socket", settings.publishTimeout().toMillis());
+            IOUtils.closeQuietly(socket);
+            return;
+        }
         try {
             closeQuietly();
         } finally {

@@ -25,6 +25,7 @@ import org.msight.api.Counter;
 import org.msight.api.bus.Delivery;
 import org.msight.api.bus.Receiver;
 import org.msight.api.bus.Subscription;
+import org.msight.api.data.BytesData;
 import org.msight.api.data.ImageData;
 import org.msight.api.data.MalformedDataException;
 import org.msight.api.data.SensorData;
@@ -306,6 +307,50 @@ class RedisBusTest {
         await("the restored line", () -> log.messages().stream().anyMatch(m -> m.matches(
                 "Redis connection restored after [0-9.]+ s")));
         assertThat(reconnects.count()).as("the buses' reconnects").isPositive();
+    }
+
+    /**
+     * A publish that Redis stops reading would wait for good (a socket write has no time limit):
+     * 32 MB fill the socket buffers between the bus and a frozen Redis.
+     */
+    @Test
+    void aPublishRedisStopsReadingIsLostAndStartsAnOutageAndTheBusStillCloses() {
+        server = new RedisTestServer().start();
+        connectTwoBuses(settings(server.port(), null));
+        server.freeze();
+        try {
+            assertTimeoutPreemptively(Waits.GENEROUS, () -> {
+                assertThat(publisher.publish(TOPIC, bigMessage())).as("published while Redis is frozen").isFalse();
+                await("the publisher to say it cannot carry messages", () -> !publisher.canCarry());
+                log.await("the outage to be logged", m -> m.startsWith("Redis at 127.0.0.1:" + server.port()
+                        + " stopped taking messages (a publish waited ") && m.endsWith("; retrying"));
+                publisher.close();
+            });
+        } finally {
+            server.thaw();
+        }
+        assertThat(log.messages()).as("one line for the outage, however many reconnections failed")
+                .filteredOn(m -> m.contains("stopped taking messages")).hasSize(1);
+    }
+
+    @Test
+    void aPublisherCutOffByAFrozenRedisResumesOnceRedisReadsAgain() {
+        server = new RedisTestServer().start();
+        Inbox inbox = connectTwoBuses(settings(server.port(), null));
+        server.freeze();
+        try {
+            assertTimeoutPreemptively(Waits.GENEROUS,
+                    () -> assertThat(publisher.publish(TOPIC, bigMessage())).as("published while Redis is frozen").isFalse());
+        } finally {
+            server.thaw();
+        }
+        publishUntilReceived(publisher, inbox, image(30));
+        log.await("the restored line", m -> m.matches("Redis connection restored after [0-9.]+ s"));
+    }
+
+    /** A message of 32 MB: more than the socket buffers between a bus and Redis hold. */
+    private static BytesData bigMessage() {
+        return new BytesData(image(0).metadata(), new byte[32 * 1024 * 1024]);
     }
 
     @Test
