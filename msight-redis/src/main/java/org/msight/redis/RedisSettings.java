@@ -180,7 +180,7 @@ public record RedisSettings(String host, int port, Path unixSocket, int db, Stri
     public Jedis connect(Duration replyTimeout, Consumer<Socket> opened) {
         DefaultJedisClientConfig config = clientConfig(replyTimeout);
         if (unixSocket != null) {
-            return connect(new UnixSockets(unixSocket), config, opened);
+            return connect(new UnixSockets(unixSocket, config), config, opened);
         }
         if (!cluster()) {
             return connect(new DefaultJedisSocketFactory(new HostAndPort(host, port), config), config, opened);
@@ -224,7 +224,7 @@ public record RedisSettings(String host, int port, Path unixSocket, int db, Stri
                     JedisCluster::ping);
         }
         return pinged(new UnifiedJedis(new PooledConnectionProvider(unixSocket != null
-                ? new ConnectionFactory(new UnixSockets(unixSocket), config)
+                ? new ConnectionFactory(new UnixSockets(unixSocket, config), config)
                 : new ConnectionFactory(new HostAndPort(host, port), config))), UnifiedJedis::ping);
     }
 
