@@ -28,11 +28,30 @@ class SecretsTest {
     }
 
     @Test
+    void aPasswordHoldingWhatEndsAHostIsMaskedWhole() {
+        assertThat(Secrets.redactUrl("rtsp://admin:Pa/ss#w0rd?@127.0.0.1:1/live")).isEqualTo("rtsp://***@127.0.0.1:1/live");
+        assertThat(Secrets.redactUrl("cannot open rtsp://admin:Pa/ss#w0rd@127.0.0.1:1/live: refused"))
+                .isEqualTo("cannot open rtsp://***@127.0.0.1:1/live: refused");
+        assertThat(Secrets.redactUrl("Sending data to http://admin:it's-me@127.0.0.1:18083/x... waiting"))
+                .isEqualTo("Sending data to http://***@127.0.0.1:18083/x... waiting");
+        // a setting's value, one URL: white space and quotes in the password are masked too
+        assertThat(Secrets.redactUrl("http://admin:my \"secret\" <pw>@127.0.0.1:8080/x"))
+                .isEqualTo("http://***@127.0.0.1:8080/x");
+    }
+
+    @Test
+    void anAtSignAfterTheHostIsMaskedWithIt() {
+        assertThat(Secrets.redactUrl("http://host/users/me@example.org")).isEqualTo("http://***@example.org");
+        assertThat(Secrets.redactUrl("get http://host?mail=me@example.org")).isEqualTo("get http://***@example.org");
+    }
+
+    @Test
     void textWithoutUserInfoIsUnchanged() {
         assertThat(Secrets.redactUrl("rtsp://127.0.0.1:8554/live.stream")).isEqualTo("rtsp://127.0.0.1:8554/live.stream");
-        assertThat(Secrets.redactUrl("http://host/users/me@example.org")).isEqualTo("http://host/users/me@example.org");
-        assertThat(Secrets.redactUrl("http://host?mail=me@example.org")).isEqualTo("http://host?mail=me@example.org");
+        assertThat(Secrets.redactUrl("rtsp://127.0.0.1:8554/live.stream: Connection refused"))
+                .isEqualTo("rtsp://127.0.0.1:8554/live.stream: Connection refused");
         assertThat(Secrets.redactUrl("mail me@example.org")).isEqualTo("mail me@example.org");
+        assertThat(Secrets.redactUrl("'http://host/x' by me@corp")).isEqualTo("'http://host/x' by me@corp");
         assertThat(Secrets.redactUrl(null)).isNull();
     }
 }
