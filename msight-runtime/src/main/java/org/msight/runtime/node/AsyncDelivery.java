@@ -43,6 +43,8 @@ import org.slf4j.Logger;
 public final class AsyncDelivery {
 
     private static final Duration SPOOL_SYNC_PERIOD = Duration.ofSeconds(1);
+    /** The longest Retry-After waited: a destination asking for more (a day, or past what a long holds) waits this. */
+    static final Duration MAX_RETRY_AFTER = Duration.ofMinutes(5);
 
     private final AsyncSinkNode sink;
     private final DeliverySettings settings;
@@ -245,11 +247,14 @@ public final class AsyncDelivery {
         }
     }
 
-    /** Tries again after the backoff, or the destination's Retry-After when longer, keeping the slot. */
+    /**
+     * Tries again after the backoff, or the destination's Retry-After when longer (up to
+     * {@link #MAX_RETRY_AFTER}), keeping the slot.
+     */
     private void retry(Delivery delivery, String reason, Throwable cause) {
         Duration wait = settings.backoff().afterFailures(delivery.attempts);
         if (cause instanceof RetryAfterException retryAfter && retryAfter.retryAfter().compareTo(wait) > 0) {
-            wait = retryAfter.retryAfter();
+            wait = retryAfter.retryAfter().compareTo(MAX_RETRY_AFTER) > 0 ? MAX_RETRY_AFTER : retryAfter.retryAfter();
         }
         retries.increment();
         log.debug("delivery of frame {} failed ({}); retry after {} ms", delivery.frameId(), reason, wait.toMillis());

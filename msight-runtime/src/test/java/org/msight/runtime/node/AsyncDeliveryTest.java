@@ -18,6 +18,7 @@ import org.msight.api.AsyncSinkNode;
 import org.msight.api.Backoff;
 import org.msight.api.NodeKind;
 import org.msight.api.RetriableException;
+import org.msight.api.RetryAfterException;
 import org.msight.api.data.BytesData;
 import org.msight.api.data.Metadata;
 import org.msight.api.data.SensorData;
@@ -117,6 +118,20 @@ class AsyncDeliveryTest {
         assertThat(stats.counter("failed").count()).isZero();
 
         assertThat(sentByTheNextRun(spool, 6)).containsExactlyInAnyOrder(1L, 2L, 3L, 4L, 5L, 6L);
+    }
+
+    /** A destination asking to wait for ages (or past what a long holds) is waited five minutes at most. */
+    @Test
+    void aRetryAfterBeyondFiveMinutesIsWaitedFiveMinutes() throws Exception {
+        AsyncDelivery delivery = delivery(data -> CompletableFuture.failedFuture(new RetryAfterException(
+                "503 (Retry-After: 10000000000 s)", Duration.ofSeconds(10_000_000_000L))), 3, Optional.empty());
+        delivery.submit(frame(1), () -> { });
+        await().atMost(Waits.GENEROUS).until(() -> log.messages(Level.DEBUG).stream()
+                .anyMatch(line -> line.contains("retry after")));
+        assertThat(log.messages(Level.DEBUG)).filteredOn(line -> line.contains("retry after")).singleElement()
+                .asString().endsWith("retry after " + AsyncDelivery.MAX_RETRY_AFTER.toMillis() + " ms");
+        assertThat(delivery.flush(Duration.ofMillis(100))).as("the retry waits its five minutes").isFalse();
+        delivery.close();
     }
 
     @Test
