@@ -3,6 +3,7 @@ package org.msight.runtime.cli;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import java.io.IOException;
 import java.net.URI;
+import java.net.URISyntaxException;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -10,6 +11,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import org.msight.api.LogSafe;
 import org.msight.runtime.http.PipelineStatus;
 import org.msight.runtime.logging.Logging;
 import picocli.CommandLine.Command;
@@ -33,8 +35,18 @@ final class StatusCommand implements Callable<Integer> {
     @Override
     public Integer call() throws InterruptedException {
         Logging.consoleToStandardError(); // standard output is the status
-        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url.replaceAll("/+$", "") + "/nodes"))
-                .timeout(Duration.ofSeconds(5));
+        String shown = LogSafe.text(url);
+        HttpRequest.Builder request;
+        try {
+            URI endpoint = new URI(url.replaceAll("/+$", "") + "/nodes");
+            if (!"http".equals(endpoint.getScheme()) && !"https".equals(endpoint.getScheme())) {
+                throw new URISyntaxException(url, "not http:// or https://");
+            }
+            request = HttpRequest.newBuilder(endpoint).timeout(Duration.ofSeconds(5));
+        } catch (URISyntaxException | IllegalArgumentException e) {
+            System.err.println("error: --url: not an http:// or https:// URL such as http://127.0.0.1:9464: '" + shown + "'");
+            return 2;
+        }
         if (token != null && !token.isEmpty()) {
             request.header("Authorization", "Bearer " + token);
         }
@@ -43,19 +55,21 @@ final class StatusCommand implements Callable<Integer> {
             response = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build()
                     .send(request.build(), HttpResponse.BodyHandlers.ofString());
         } catch (IOException e) {
-            System.err.println("error: nothing answers at " + url + " (" + e.getClass().getSimpleName()
+            System.err.println("error: nothing answers at " + shown + " (" + e.getClass().getSimpleName()
                     + "): is msight-run running, with msight.http enabled on that port?");
             return 1;
         }
         if (response.statusCode() != 200) {
-            System.err.println("error: " + url + " answered " + response.statusCode() + ": " + response.body());
+            System.err.println("error: " + shown + " answered " + response.statusCode() + ": "
+                    + LogSafe.text(response.body()));
             return 1;
         }
         PipelineStatus status;
         try {
             status = PipelineStatus.JSON.readValue(response.body(), PipelineStatus.class);
         } catch (JsonProcessingException e) {
-            System.err.println("error: " + url + " did not answer with a node status: " + e.getOriginalMessage());
+            System.err.println("error: " + shown + " did not answer with a node status: "
+                + LogSafe.text(e.getOriginalMessage()));
             return 1;
         }
         System.out.print(json ? toJson(status) : render(status));

@@ -341,6 +341,16 @@ class MsightRunTest {
         assertThat(result.exitCode()).isEqualTo(1);
         assertThat(result.err()).contains("error: nothing answers at http://127.0.0.1:",
                 "is msight-run running, with msight.http enabled on that port?");
+
+        Result withPassword = run("status", "--url", "http://user:hunter2@127.0.0.1:" + FreePorts.next());
+        assertThat(withPassword.exitCode()).isEqualTo(1);
+        assertThat(withPassword.err()).contains("nothing answers at http://***@127.0.0.1:").doesNotContain("hunter2");
+        for (String bad : new String[] {"localhost:9464", "http://[bad", "ftp://127.0.0.1:9464", ""}) {
+            Result refused = run("status", "--url", bad);
+            assertThat(refused.exitCode()).as(bad).isEqualTo(2);
+            assertThat(refused.err()).as(bad).startsWith("error: --url: not an http:// or https:// URL")
+                    .doesNotContain("\tat ");
+        }
     }
 
     @Test
