@@ -17,7 +17,7 @@ import java.util.regex.Pattern;
 /** What only the text of a pipeline file shows, not its merged tree. */
 final class FileText {
 
-    private static final Pattern MISSING_NAME = Pattern.compile("(?:resource not found on classpath|not found): ?(\\S+)");
+    private static final Pattern MISSING_NAME = Pattern.compile("(?:resource not found on classpath|not found): ?'?([^'\\s]+)");
 
     private FileText() {
     }

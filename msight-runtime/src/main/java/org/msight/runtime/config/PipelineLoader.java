@@ -424,11 +424,20 @@ public final class PipelineLoader {
         return warnings;
     }
 
+    /** The variable a substitution Typesafe could not resolve names: {@code ${NAME}} or {@code ${?NAME}}. */
+    private static final Pattern SUBSTITUTION = Pattern.compile("\\$\\{\\??([^}]+)}");
+
     private static ConfigProblem problemOf(ConfigException e, String name, Path file) {
         if ((e.origin() == null || e.origin().lineNumber() < 1) && e.getMessage().contains("not found")) {
             // a missing include comes without a line: the line naming it is where to look
             return new ConfigProblem(FileText.lineNaming(file, name, e.getMessage()), "(include)",
-                    SettingsCheck.withoutOrigin(e.getMessage()).replaceFirst("^java.io.IOException: ", ""));
+                    SettingsCheck.withoutOrigin(e.getMessage()).replaceFirst("^java.io.(FileNotFound)?IOException: ", ""));
+        }
+        Matcher variable = SUBSTITUTION.matcher(e.getMessage());
+        if (e instanceof ConfigException.UnresolvedSubstitution && variable.find()) {
+            return ConfigProblem.at(e.origin(), name, "${" + variable.group(1) + "}", "not set: no environment variable "
+                    + variable.group(1) + " and no such key in the file (write ${?" + variable.group(1)
+                    + "} where it may be missing)");
         }
         String message = e.origin() != null ? SettingsCheck.withoutOrigin(e.getMessage()) : e.getMessage();
         return ConfigProblem.at(e.origin(), name, "(syntax)", message);

@@ -198,7 +198,9 @@ final class SettingsCheck {
     }
 
     static String withoutOrigin(String message) {
-        // Typesafe prefixes messages with "file: line: "; the problem already carries the location.
-        return message.replaceFirst("^[^:]*: \\d+: ", "").replaceFirst("^[^:]*: ", "");
+        // Typesafe prefixes messages with "file: line: ", or "file: " when it has no line; the
+        // problem already carries the location. Only one of them: the message may hold colons.
+        String withoutLine = message.replaceFirst("^[^:]*: \\d+: ", "");
+        return withoutLine.equals(message) ? message.replaceFirst("^[^:]*: ", "") : withoutLine;
     }
 }

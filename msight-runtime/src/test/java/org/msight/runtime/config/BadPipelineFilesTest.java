@@ -247,6 +247,20 @@ class BadPipelineFilesTest {
     }
 
     @Test
+    void aVariableThatIsNotSetIsNamedAtItsLine() throws Exception {
+        assertThat(refused("msight.stats-interval = ${NOT_SET_FOR_MSIGHT_TESTS}\nnodes {\n" + SOURCE + "}\n}\n"))
+                .containsExactly(at(1) + "${NOT_SET_FOR_MSIGHT_TESTS}: not set: no environment variable"
+                        + " NOT_SET_FOR_MSIGHT_TESTS and no such key in the file (write ${?NOT_SET_FOR_MSIGHT_TESTS}"
+                        + " where it may be missing)");
+    }
+
+    @Test
+    void aBlockNotClosedSaysWhatWasExpected() throws Exception {
+        assertThat(refused("nodes {\n" + SOURCE + "}\n")).singleElement().asString()
+                .startsWith(at(3) + "(syntax): expecting a close").endsWith("not: end of file");
+    }
+
+    @Test
     void aMissingIncludeNamesTheLineOfTheInclude() throws Exception {
         assertThat(refused("nodes {\n" + SOURCE + "}\n}\ninclude required(\"missing.conf\")\n")).containsExactly(
                 at(4) + "(include): resource not found on classpath: missing.conf");
