@@ -14,6 +14,7 @@ import java.util.concurrent.Callable;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.msight.api.NodeKind;
+import org.msight.api.Secrets;
 import org.msight.api.Setting;
 import org.msight.runtime.PipelineFactory;
 import org.msight.runtime.config.CommonSettings;
@@ -238,15 +239,21 @@ final class PluginsCommand implements Callable<Integer> {
             return (String) value;
         }
         return value instanceof String text && UNQUOTED.matcher(text).matches() ? text
-                : defaults.getValue(key).render(ConfigRenderOptions.concise().setJson(false));
+                : ConfigValueFactory.fromAnyRef(value).render(ConfigRenderOptions.concise().setJson(false));
     }
 
-    /** The default's value, masked when secret; {@code null} when there is none. */
+    /**
+     * The default's value, masked when secret, and with the credentials of URLs in text masked
+     * (the environment may set a default: MSIGHT_NATS_SERVERS); {@code null} when there is none.
+     */
     private static Object rawDefaultOf(Setting setting, Config defaults, String key) {
         if (setting.required() || !defaults.hasPath(key)) {
             return null;
         }
         Object value = defaults.getValue(key).unwrapped();
-        return setting.isSecret() && !value.toString().isEmpty() ? MASK : value;
+        if (setting.isSecret() && !value.toString().isEmpty()) {
+            return MASK;
+        }
+        return value instanceof String text ? Secrets.redactUrl(text) : value;
     }
 }

@@ -335,6 +335,22 @@ class MsightRunTest {
                 : line.indexOf(".0") + 2).as("IN/S ends in one column").containsOnly(lines.get(0).indexOf("IN/S") + 4);
     }
 
+    /** A default the environment sets (MSIGHT_NATS_SERVERS, say) is shown with its URL's credentials masked. */
+    @Test
+    void pluginsMasksCredentialsInDefaults() {
+        System.setProperty("msight.node-types.test-sequence.unrecoverable", "see http://u:hunter3@h/x");
+        com.typesafe.config.ConfigFactory.invalidateCaches();
+        try {
+            Result text = run("plugins", "test-sequence");
+            assertThat(text.out()).contains("unrecoverable = \"see http://***@h/x\"").doesNotContain("hunter3");
+            assertThat(run("plugins", "--json", "test-sequence").out()).contains("http://***@h/x")
+                    .doesNotContain("hunter3");
+        } finally {
+            System.clearProperty("msight.node-types.test-sequence.unrecoverable");
+            com.typesafe.config.ConfigFactory.invalidateCaches();
+        }
+    }
+
     @Test
     void statusSaysWhenNothingAnswers() {
         Result result = run("status", "--url", "http://127.0.0.1:" + FreePorts.next());
