@@ -17,6 +17,8 @@ import org.msight.runtime.logging.Logging;
 public final class RuntimeSettings {
 
     private static final Duration MAX_TIMEOUT = Duration.ofHours(1);
+    /** The longest heartbeat tolerance and checking duration: MSight takes any number of seconds, days are sane. */
+    private static final Duration MAX_HEARTBEAT_CHECK = Duration.ofDays(30);
 
     private RuntimeSettings() {
     }
@@ -52,8 +54,10 @@ public final class RuntimeSettings {
                                 timeout("stale-after", "an entry of this runtime older than this is dead"),
                                 Setting.optional("tolerance", SettingType.DURATION, "a node whose heartbeat has not"
                                         + " reached Redis for this long is in error; 0 or negative: no check")
-                                        .between(Duration.ofHours(-1), MAX_TIMEOUT),
-                                timeout("checking-duration", "how often each node checks its own entry"),
+                                        .between(MAX_HEARTBEAT_CHECK.negated(), MAX_HEARTBEAT_CHECK),
+                                Setting.optional("checking-duration", SettingType.DURATION,
+                                        "how often each node checks its own entry")
+                                        .between(Duration.ofMillis(1), MAX_HEARTBEAT_CHECK),
                                 Setting.oneOf("action-on-error", "what a node in error does", "continue", "stop"))),
                 CommonSettings.nodeDefaults());
     }

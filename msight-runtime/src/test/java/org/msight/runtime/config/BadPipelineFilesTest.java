@@ -247,6 +247,13 @@ class BadPipelineFilesTest {
     }
 
     @Test
+    void heartbeatChecksOfHoursAsMSightTakesThemAreAccepted() throws Exception {
+        Result result = check("msight.registry.heartbeat { tolerance = 7200s, checking-duration = 7200s }\nnodes {\n"
+                + SOURCE + "}\n}\n");
+        assertThat(result.exitCode()).as(result.err()).isZero();
+    }
+
+    @Test
     void aVariableThatIsNotSetIsNamedAtItsLine() throws Exception {
         assertThat(refused("msight.stats-interval = ${NOT_SET_FOR_MSIGHT_TESTS}\nnodes {\n" + SOURCE + "}\n}\n"))
                 .containsExactly(at(1) + "${NOT_SET_FOR_MSIGHT_TESTS}: not set: no environment variable"

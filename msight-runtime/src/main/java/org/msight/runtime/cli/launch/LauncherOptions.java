@@ -77,7 +77,8 @@ final class LauncherOptions {
                     + heartbeatCheckingDuration);
         }
         Map<String, Object> heartbeat = new LinkedHashMap<>();
-        putSeconds(heartbeat, "tolerance", heartbeatTolerance != null ? heartbeatTolerance : defaultTolerance);
+        double tolerance = heartbeatTolerance != null ? heartbeatTolerance : defaultTolerance;
+        putSeconds(heartbeat, "tolerance", tolerance > 0 ? tolerance : 0); // MSight: 0 or less, no check
         putSeconds(heartbeat, "checking-duration", heartbeatCheckingDuration);
         heartbeat.put("action-on-error", actionOnError);
         Map<String, Object> msight = new LinkedHashMap<>();
@@ -106,6 +107,7 @@ final class LauncherOptions {
         flags.put(heartbeat + "checking-duration", "--heartbeat-checking-duration");
         flags.put(heartbeat + "action-on-error", "--action-on-error");
         flags.put("msight.registry.replace", "--replace");
+        flags.put("msight.http.port", "--http-port");
         return flags;
     }
 

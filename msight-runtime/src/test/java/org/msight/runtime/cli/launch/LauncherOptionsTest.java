@@ -37,7 +37,7 @@ class LauncherOptionsTest {
     void msightsDefaultsAreStopAndTheToleranceOfTheNodesKind() {
         Map<String, Object> registry = registry(http().options.runtimeBlock("redis", -1));
         assertThat(registry).containsEntry("replace", false);
-        assertThat(heartbeat(registry)).containsEntry("tolerance", "-1.0s")
+        assertThat(heartbeat(registry)).containsEntry("tolerance", "0.0s")
                 .containsEntry("checking-duration", "15.0s").containsEntry("action-on-error", "stop")
                 .doesNotContainKey("update-interval");
         assertThat(heartbeat(registry(http().options.runtimeBlock("redis", 60))))
@@ -51,6 +51,16 @@ class LauncherOptionsTest {
         assertThat(registry).containsEntry("replace", true);
         assertThat(heartbeat(registry)).containsEntry("tolerance", "0.0s")
                 .containsEntry("action-on-error", "continue").doesNotContainKey("update-interval");
+    }
+
+    /** MSight takes any number of seconds: 0 or less turns the check off, hours are hours. */
+    @Test
+    void anyToleranceMSightTakesIsTaken() {
+        assertThat(heartbeat(registry(http("--heartbeat-tolerance", "-5000").options.runtimeBlock("redis", 60))))
+                .containsEntry("tolerance", "0.0s");
+        assertThat(heartbeat(registry(http("--heartbeat-tolerance", "7200", "--heartbeat-checking-duration", "7200")
+                .options.runtimeBlock("redis", 60)))).containsEntry("tolerance", "7200.0s")
+                .containsEntry("checking-duration", "7200.0s");
     }
 
     @Test
