@@ -213,6 +213,7 @@ public final class Pipeline {
                         stats.out().increment();
                         stats.handled(data);
                     }, stats::attemptTook, stats::counter);
+            delivery.reportOutagesTo(stats);
         }
         return new InboxRunner(spec.name(), node, context.logger(), stats, loader, backoff, inbox, topic, spec.gap(),
                 drainTimeout, data -> latestImages.offer(topic, data), delivery);

@@ -76,6 +76,8 @@ public final class AsyncDelivery {
     /** Set when a flush ran out of time: what is still under way is abandoned, whatever becomes of it. */
     private volatile boolean abandoned;
     private volatile boolean closed;
+    /** Where the deliveries' outages show, as the node's state and last error; {@code null} for nowhere. */
+    private volatile NodeStats health;
 
     /**
      * @param delivered told of every message delivered (the node's {@code out})
@@ -282,8 +284,21 @@ public final class AsyncDelivery {
         }
     }
 
+    /**
+     * Shows the deliveries' outages in {@code stats}: while they fail, the node is in an outage
+     * with their last error (in {@code /nodes}, {@code /ready} and the metrics); the first message
+     * delivered ends it.
+     */
+    public void reportOutagesTo(NodeStats stats) {
+        this.health = stats;
+    }
+
     /** Marks the start of an outage, logged once (a timeout has its own line). */
     private synchronized void failing(String reason, boolean logIt) {
+        NodeStats stats = health;
+        if (stats != null) {
+            stats.outage(reason);
+        }
         if (outageStartNanos < 0) {
             outageStartNanos = System.nanoTime();
             if (logIt) {
@@ -299,6 +314,10 @@ public final class AsyncDelivery {
             log.info("deliveries recovered after {}", String.format(java.util.Locale.ROOT, "%.1f s",
                     (System.nanoTime() - outageStartNanos) / 1e9));
             outageStartNanos = -1;
+            NodeStats stats = health;
+            if (stats != null) {
+                stats.running();
+            }
         }
     }
 

@@ -120,6 +120,25 @@ class AsyncDeliveryTest {
         assertThat(sentByTheNextRun(spool, 6)).containsExactlyInAnyOrder(1L, 2L, 3L, 4L, 5L, 6L);
     }
 
+    /** Failing deliveries put the node in an outage with their last error; the first one delivered ends it. */
+    @Test
+    void failingDeliveriesAreTheNodesOutageUntilOneIsDelivered() throws Exception {
+        List<NodeStats.State> atAttempts = new CopyOnWriteArrayList<>();
+        AsyncDelivery delivery = delivery(data -> {
+            atAttempts.add(stats.state());
+            return atAttempts.size() <= 3 ? AWAY.send(data) : CompletableFuture.completedFuture(null);
+        }, 10, Optional.empty());
+        delivery.reportOutagesTo(stats);
+        delivery.submit(frame(1), () -> { });
+        assertThat(delivery.flush(Waits.GENEROUS)).isTrue();
+        delivery.close();
+        assertThat(atAttempts).containsExactly(NodeStats.State.STARTING, NodeStats.State.OUTAGE,
+                NodeStats.State.OUTAGE, NodeStats.State.OUTAGE);
+        assertThat(stats.state()).isEqualTo(NodeStats.State.RUNNING);
+        assertThat(stats.outageSince()).isNull();
+        assertThat(stats.lastError()).contains("destination away (on purpose)");
+    }
+
     /** A destination asking to wait for ages (or past what a long holds) is waited five minutes at most. */
     @Test
     void aRetryAfterBeyondFiveMinutesIsWaitedFiveMinutes() throws Exception {
