@@ -75,6 +75,8 @@ public final class RtspReceiverProvider implements NodeProvider {
 
     @Override
     public Node create(NodeContext context) {
-        return new RtspReceiverNode(context, ReceiverSettings.from(context.config()));
+        ReceiverSettings settings = ReceiverSettings.from(context.config());
+        VideoInput.checkFormat(settings.format());
+        return new RtspReceiverNode(context, settings);
     }
 }

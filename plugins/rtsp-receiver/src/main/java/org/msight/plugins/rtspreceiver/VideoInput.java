@@ -124,21 +124,43 @@ final class VideoInput implements AutoCloseable {
         }
     }
 
-    private void openDemuxer(ReceiverSettings settings) throws RetriableException, UnrecoverableException {
-        AVInputFormat inputFormat = null;
-        if (!settings.format().isEmpty()) {
-            inputFormat = av_find_input_format(settings.format());
-            if (inputFormat == null) {
-                // not a container format: one of libavdevice's inputs (lavfi, v4l2...), loaded only now
-                registerDevices();
-                inputFormat = av_find_input_format(settings.format());
+    /**
+     * Checks the {@code format} setting when the node is built, so that {@code --check} and the
+     * start refuse a misspelt one as a config error. Where FFmpeg's libraries cannot be loaded,
+     * opening says so later, with what to install.
+     *
+     * @throws IllegalArgumentException naming the setting, when FFmpeg has no such input format
+     */
+    static void checkFormat(String format) {
+        try {
+            if (!format.isEmpty()) {
+                FfmpegNatives.requireCore();
+                inputFormat(format);
             }
-            if (inputFormat == null) {
-                // the setting, not the camera: trying again cannot help
-                throw new UnrecoverableException("format: FFmpeg has no input format '" + settings.format()
-                        + "' ('ffmpeg -formats' and 'ffmpeg -devices' list them)");
+        } catch (UnrecoverableException e) {
+            if (e.getMessage().startsWith("format: ")) {
+                throw new IllegalArgumentException(e.getMessage());
             }
         }
+    }
+
+    /** The input format called {@code name}, a container's or one of libavdevice's (lavfi, v4l2...). */
+    private static AVInputFormat inputFormat(String name) throws UnrecoverableException {
+        AVInputFormat found = av_find_input_format(name);
+        if (found == null) {
+            registerDevices(); // libavdevice is loaded only when a format needs it
+            found = av_find_input_format(name);
+        }
+        if (found == null) {
+            // the setting, not the camera: trying again cannot help
+            throw new UnrecoverableException("format: FFmpeg has no input format '" + name
+                    + "' ('ffmpeg -formats' and 'ffmpeg -devices' list them)");
+        }
+        return found;
+    }
+
+    private void openDemuxer(ReceiverSettings settings) throws RetriableException, UnrecoverableException {
+        AVInputFormat inputFormat = settings.format().isEmpty() ? null : inputFormat(settings.format());
         AVDictionary options = new AVDictionary(null);
         if (settings.isRtsp()) {
             av_dict_set(options, "rtsp_transport", settings.rtspTransport(), 0);

@@ -92,17 +92,12 @@ class LocalInputTest {
         assertThat(offers).isLessThanOrEqualTo((long) (20 * seconds) + 2);
     }
 
+    /** A misspelt format is a config error, found when the pipeline is built (so by --check too). */
     @Test
-    void anInputFormatFfmpegDoesNotHaveStopsTheNodeForGoodWithOneLine() throws Exception {
-        try (LogCapture log = LogCapture.of("msight")) {
-            PipelineTestDriver driver = PipelineTestDriver.start(camera("url = testsrc2, format = lavfii"), "frames");
-            assertThatThrownBy(() -> driver.awaitSourcesFinished(WAIT))
-                    .hasMessage("the pipeline failed: no source left running (camera stopped for good)");
-            assertThat(driver.totals("camera")).containsEntry("restarts", 0L);
-            assertThatThrownBy(driver::close).hasMessage("the pipeline did not stop cleanly (see its log)");
-            assertThat(log.messages()).contains("stopped for good: format: FFmpeg has no input format 'lavfii'"
-                    + " ('ffmpeg -formats' and 'ffmpeg -devices' list them)");
-        }
+    void anInputFormatFfmpegDoesNotHaveIsAConfigError() {
+        assertThatThrownBy(() -> PipelineTestDriver.start(camera("url = testsrc2, format = lavfii"), "frames"))
+                .hasMessageContaining("format: FFmpeg has no input format 'lavfii' ('ffmpeg -formats' and"
+                        + " 'ffmpeg -devices' list them)");
     }
 
     @Test
