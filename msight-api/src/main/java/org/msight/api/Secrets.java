@@ -6,15 +6,9 @@ import java.util.regex.Pattern;
 /** Keeps secrets out of logs, status output and error messages. */
 public final class Secrets {
 
-    /**
-     * The user info of a URL in text: everything from the scheme's {@code ://} to the last
-     * {@code @} before white space or a character no URL holds ({@code " < >}). A user name may
-     * hold {@code @} ({@code john@corp.example:pw@host}), a password {@code / ? # '}, and a token
-     * may be the whole user info ({@code http://TOKEN@host}).
-     */
-    private static final Pattern URL_USER_INFO = Pattern.compile("(?<=://)[^\\s\"<>]*@");
     /** A scheme at the start of a text. */
     private static final Pattern SCHEME = Pattern.compile("[A-Za-z][A-Za-z0-9+.-]*://");
+    private static final String MASK = "***";
 
     private Secrets() {
     }
@@ -22,21 +16,105 @@ public final class Secrets {
     /**
      * Text safe to show: the user info of every URL in it is masked whole, so
      * {@code rtsp://user:pass@host/x} becomes {@code rtsp://***@host/x} and
-     * {@code http://TOKEN@host/x} becomes {@code http://***@host/x}. A text that is one URL (a
-     * setting's value) is masked up to its last {@code @}, so a password holding white space or
-     * quotes is masked too. As a password may hold {@code /}, an {@code @} in a path is taken for
-     * the end of user info: {@code http://host/me@example.org} shows as
-     * {@code http://***@example.org}. Text that holds no URL user info is returned unchanged.
+     * {@code http://TOKEN@host/x} becomes {@code http://***@host/x}. A URL's user info runs from
+     * its {@code ://} to its last {@code @} before white space, a character no URL holds
+     * ({@code " < >}) or the next URL: a user name may hold {@code @}, a password {@code / ? # '}.
+     * A server written without a scheme ({@code user:pass@host:4222}, as NATS takes it) is masked
+     * the same way. A text that is one URL (a setting's value) is masked up to its last {@code @},
+     * so a password holding white space or quotes is masked too. As a password may hold
+     * {@code /}, an {@code @} in a path is taken for the end of user info:
+     * {@code http://host/me@example.org} shows as {@code http://***@example.org}. Text that holds
+     * no user info is returned unchanged. Linear in the length of the text.
      */
     public static String redactUrl(String text) {
-        if (text == null || !text.contains("://")) {
+        if (text == null || text.indexOf('@') < 0) {
             return text;
         }
         Matcher scheme = SCHEME.matcher(text);
         if (scheme.lookingAt() && text.indexOf("://", scheme.end()) < 0) {
             int at = text.lastIndexOf('@');
-            return at < scheme.end() ? text : text.substring(0, scheme.end()) + "***" + text.substring(at);
+            return at < scheme.end() ? text : text.substring(0, scheme.end()) + MASK + text.substring(at);
         }
-        return URL_USER_INFO.matcher(text).replaceAll("***@");
+        StringBuilder out = null;
+        int copied = 0;
+        int tokenStart = 0;
+        for (int i = 0; i <= text.length(); i++) {
+            if (i < text.length() && !endsToken(text.charAt(i))) {
+                continue;
+            }
+            // one token, [tokenStart, i): each URL in it, or the token itself, has its user info masked
+            int separator = find(text, "://", tokenStart, i);
+            int userInfo = separator >= 0 ? separator + 3 : schemelessUserInfo(text, tokenStart, i);
+            while (userInfo >= 0) {
+                int next = find(text, "://", userInfo, i);
+                int end = next < 0 ? i : schemeStart(text, userInfo, next);
+                int at = lastIndexOf(text, '@', userInfo, end);
+                if (at >= 0) {
+                    if (out == null) {
+                        out = new StringBuilder(text.length());
+                    }
+                    out.append(text, copied, userInfo).append(MASK);
+                    copied = at;
+                }
+                userInfo = next < 0 ? -1 : next + 3;
+            }
+            tokenStart = i + 1;
+        }
+        return out == null ? text : out.append(text, copied, text.length()).toString();
+    }
+
+    private static boolean endsToken(char c) {
+        return Character.isWhitespace(c) || c == '"' || c == '<' || c == '>';
+    }
+
+    /** For a token without a scheme that holds {@code user:pass@}, where it starts (after quotes and brackets); else -1. */
+    private static int schemelessUserInfo(String text, int from, int to) {
+        int start = from;
+        while (start < to && "'[(,".indexOf(text.charAt(start)) >= 0) {
+            start++;
+        }
+        int colon = -1;
+        for (int i = start; i < to; i++) {
+            char c = text.charAt(i);
+            if (c == ':' && colon < 0) {
+                colon = i;
+            } else if (c == '@') {
+                return colon >= 0 ? start : -1;
+            }
+        }
+        return -1;
+    }
+
+    /** Where {@code part} starts within [from, to) of {@code text}, or -1. */
+    private static int find(String text, String part, int from, int to) {
+        for (int i = from; i + part.length() <= to; i++) {
+            if (text.startsWith(part, i)) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /** The last {@code c} within [from, to) of {@code text}, or -1. */
+    private static int lastIndexOf(String text, char c, int from, int to) {
+        for (int i = to - 1; i >= from; i--) {
+            if (text.charAt(i) == c) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /** The start of the scheme whose {@code ://} is at {@code separator}, not before {@code floor}. */
+    private static int schemeStart(String text, int floor, int separator) {
+        int start = separator;
+        while (start > floor && isSchemeChar(text.charAt(start - 1))) {
+            start--;
+        }
+        return start;
+    }
+
+    private static boolean isSchemeChar(char c) {
+        return c < 128 && (Character.isLetterOrDigit(c) || c == '+' || c == '.' || c == '-');
     }
 }

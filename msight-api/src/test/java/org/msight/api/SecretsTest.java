@@ -40,6 +40,26 @@ class SecretsTest {
     }
 
     @Test
+    void aServerWithoutASchemeIsMaskedAsAUrl() {
+        assertThat(Secrets.redactUrl("servers = \"['msight:s3cret-pw@127.0.0.1:4222', 'h2:4222']\""))
+                .isEqualTo("servers = \"['***@127.0.0.1:4222', 'h2:4222']\"");
+        assertThat(Secrets.redactUrl("msight:s3cret-pw@127.0.0.1:4222")).isEqualTo("***@127.0.0.1:4222");
+    }
+
+    @Test
+    void urlsWrittenTogetherAreMaskedEachOnItsOwn() {
+        assertThat(Secrets.redactUrl("x nats://h1:4222,nats://u:p@h2:4222")).isEqualTo("x nats://h1:4222,nats://***@h2:4222");
+        assertThat(Secrets.redactUrl("x nats://a:p@h1:4222,nats://b:q@h2:4222"))
+                .isEqualTo("x nats://***@h1:4222,nats://***@h2:4222");
+    }
+
+    @Test
+    void aTokenOfManyUrlsHasTheUserInfoOfEachMasked() {
+        String many = "x" + "a://".repeat(1000) + "u:p@h";
+        assertThat(Secrets.redactUrl(many)).isEqualTo("x" + "a://".repeat(1000) + "***@h");
+    }
+
+    @Test
     void anAtSignAfterTheHostIsMaskedWithIt() {
         assertThat(Secrets.redactUrl("http://host/users/me@example.org")).isEqualTo("http://***@example.org");
         assertThat(Secrets.redactUrl("get http://host?mail=me@example.org")).isEqualTo("get http://***@example.org");
