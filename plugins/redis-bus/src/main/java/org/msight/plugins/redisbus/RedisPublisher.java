@@ -4,6 +4,7 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 import org.msight.api.Backoff;
 import org.msight.api.DaemonThreads;
@@ -16,6 +17,7 @@ import org.msight.redis.RedisSettings;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import redis.clients.jedis.Jedis;
+import redis.clients.jedis.exceptions.JedisConnectionException;
 import redis.clients.jedis.util.IOUtils;
 
 /**
@@ -31,6 +33,8 @@ final class RedisPublisher implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(RedisBus.class);
     private static final String NAME = "publisher";
     private static final long IDLE = Long.MIN_VALUE;
+    /** Set by the watchdog when it closed the socket under the publish under way, which then owns the loss. */
+    private static final long CUT = Long.MIN_VALUE + 1;
 
     private final RedisSettings settings;
     private final MsightFormats formats;
@@ -40,7 +44,8 @@ final class RedisPublisher implements AutoCloseable {
     private final Backoff backoff;
     private Jedis jedis; // guarded by lock; null while disconnected
     private volatile Socket socket; // the last connection's, for the watchdog and close
-    private volatile long publishing = IDLE; // System.nanoTime() when the publish under way began
+    /** System.nanoTime() when the publish under way began; {@link #IDLE}, or {@link #CUT} by the watchdog. */
+    private final AtomicLong publishing = new AtomicLong(IDLE);
     private volatile boolean connected;
     private volatile boolean closed;
 
@@ -95,34 +100,37 @@ final class RedisPublisher implements AutoCloseable {
             Thread.currentThread().interrupt();
             return false;
         }
+        boolean lost = false;
         try {
             if (jedis == null) {
                 return false;
             }
-            publishing = System.nanoTime();
+            publishing.set(System.nanoTime());
             jedis.publish(channel, payload);
             return true;
         } catch (RuntimeException e) {
+            lost = true;
             lostConnection(e);
             return false;
         } finally {
-            publishing = IDLE;
+            if (publishing.getAndSet(IDLE) == CUT && !lost) { // cut as it ended: the socket is closed all the same
+                lostConnection(new JedisConnectionException("its socket was closed past publish-timeout"));
+            }
             lock.unlock();
         }
     }
 
     /**
      * Closes the socket under a publish that has been under way for longer than the publish
-     * timeout. One that ends just before is not told apart: the next publish finds the socket
-     * closed, and reconnects.
+     * timeout; that publish then drops the connection, even one that ended meanwhile.
      */
     private void watch() {
-        long started = publishing;
-        if (started == IDLE) {
+        long started = publishing.get();
+        if (started == IDLE || started == CUT) {
             return;
         }
         long waited = System.nanoTime() - started;
-        if (waited > settings.publishTimeout().toNanos()) {
+        if (waited > settings.publishTimeout().toNanos() && publishing.compareAndSet(started, CUT)) {
             outages.down(NAME, "Redis at " + settings.address() + " stopped taking messages (a publish waited "
                     + TimeUnit.NANOSECONDS.toMillis(waited) + " ms, past publish-timeout)");
             IOUtils.closeQuietly(socket);
