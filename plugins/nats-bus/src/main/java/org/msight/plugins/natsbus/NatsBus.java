@@ -142,8 +142,13 @@ public final class NatsBus implements Bus {
 
     @Override
     public boolean canCarry() {
+        return connected() != null;
+    }
+
+    /** The connection, when connected now; else {@code null}. */
+    private Connection connected() {
         Connection current = connection;
-        return current != null && current.getStatus() == Connection.Status.CONNECTED;
+        return current != null && current.getStatus() == Connection.Status.CONNECTED ? current : null;
     }
 
     /**
@@ -153,8 +158,8 @@ public final class NatsBus implements Bus {
      */
     @Override
     public boolean publish(String topic, SensorData data) {
-        Connection current = connection;
-        if (current == null || current.getStatus() != Connection.Status.CONNECTED) {
+        Connection current = connected();
+        if (current == null) {
             return false;
         }
         byte[] payload = formats.toMessagePack(data);
@@ -214,11 +219,11 @@ public final class NatsBus implements Bus {
         if (event == ConnectionListener.Events.CONNECTED) {
             connected = true;
         } else if (event == ConnectionListener.Events.DISCONNECTED && connected) {
-            outages.down("NATS connection to " + settings.address() + " lost (messages published meanwhile are lost)");
+            outages.down(lost());
         } else if (event == ConnectionListener.Events.RECONNECTED) {
             outages.up();
         } else if (event == ConnectionListener.Events.CLOSED && source == connection && !closed && connecting == null) {
-            outages.down("NATS connection to " + settings.address() + " lost (messages published meanwhile are lost)");
+            outages.down(lost());
             log.warn("the NATS client gave up its connection to {} (the server's last error: {}): connecting anew,"
                     + " with backoff from reconnect-wait up to {} s", settings.address(), LogSafe.text(errors.lastError),
                     MAX_CONNECT_WAIT.toSeconds());
@@ -226,37 +231,54 @@ public final class NatsBus implements Bus {
         }
     }
 
+    private String lost() {
+        return "NATS connection to " + settings.address() + " lost (messages published meanwhile are lost)";
+    }
+
     /** Makes a new connection and subscribes again, with backoff, until it works or the bus closes. */
     private void connectAnew() {
         Backoff backoff = Backoff.jittered(settings.reconnectWait(), MAX_CONNECT_WAIT);
         while (!closed && backoff.pause()) {
             Connection fresh = null;
+            boolean taken = false;
             try {
                 fresh = Nats.connect(options);
                 synchronized (this) {
-                    if (closed) {
-                        break;
+                    if (!closed) {
+                        subscribeAll(fresh);
+                        connection = fresh;
+                        connecting = null;
+                        taken = true;
                     }
-                    subscribeAll(fresh);
-                    connection = fresh;
-                    connecting = null;
                 }
-                outages.up();
-                return;
             } catch (IOException | TimeoutException | RuntimeException e) {
                 log.debug("a new NATS connection failed: {}", LogSafe.text(e));
             } catch (InterruptedException e) {
-                break; // closing
+                Thread.currentThread().interrupt(); // closing: the loop ends
+            } finally {
+                if (!taken) {
+                    closeQuietly(fresh);
+                }
             }
-            closeQuietly(fresh);
+            if (taken) {
+                outages.up();
+                return;
+            }
         }
     }
 
+    /** Closes {@code connection} whole, also on a thread interrupted to stop (the client's close would cut short). */
     private static void closeQuietly(Connection connection) {
-        if (connection != null) {
-            try {
-                connection.close();
-            } catch (InterruptedException e) {
+        if (connection == null) {
+            return;
+        }
+        boolean interrupted = Thread.interrupted();
+        try {
+            connection.close();
+        } catch (InterruptedException e) {
+            interrupted = true;
+        } finally {
+            if (interrupted) {
                 Thread.currentThread().interrupt();
             }
         }

@@ -76,7 +76,8 @@ record NatsSettings(List<String> servers, String username, String password, Stri
                 text(nats, "nkey-seed"), path(nats, "user-credentials"), Setting.isOn(nats.getString("tls.enabled")),
                 path(nats, "tls.ca-cert-file"), path(nats, "tls.cert-file"), path(nats, "tls.key-file"),
                 nats.getDuration("connect-timeout"), nats.getDuration("reconnect-wait"),
-                nats.getDuration("ping-interval"),                nats.getInt("max-pending-messages"), nats.getBoolean("jetstream.enabled"), nats.getDuration("jetstream.max-age"),
+                nats.getDuration("ping-interval"), nats.getInt("max-pending-messages"),
+                nats.getBoolean("jetstream.enabled"), nats.getDuration("jetstream.max-age"),
                 nats.getDuration("jetstream.ack-wait"));
     }
 
