@@ -37,7 +37,8 @@ public final class CommonSettings {
             Setting.optional("retries", SettingType.INT, "attempts after the first before a message is given up")
                     .between(0, 1000),
             Setting.backoff("retry-backoff",
-                    "wait before a retry: { initial, max }, doubling, jittered; a longer Retry-After is waited instead"),
+                    "wait before a retry: { initial, max }, doubling, jittered; a longer Retry-After is waited instead"
+                            + " (up to 5 minutes)"),
             Setting.optional("attempt-timeout", SettingType.DURATION,
                     "deadline of one whole attempt (connect, send, complete answer); then aborted and retried")
                     .between(Duration.ofMillis(1), Duration.ofHours(1)),

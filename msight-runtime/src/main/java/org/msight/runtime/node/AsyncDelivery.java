@@ -255,8 +255,10 @@ public final class AsyncDelivery {
      */
     private void retry(Delivery delivery, String reason, Throwable cause) {
         Duration wait = settings.backoff().afterFailures(delivery.attempts);
-        if (cause instanceof RetryAfterException retryAfter && retryAfter.retryAfter().compareTo(wait) > 0) {
-            wait = retryAfter.retryAfter().compareTo(MAX_RETRY_AFTER) > 0 ? MAX_RETRY_AFTER : retryAfter.retryAfter();
+        if (cause instanceof RetryAfterException retryAfter) {
+            Duration asked = retryAfter.retryAfter().compareTo(MAX_RETRY_AFTER) > 0 ? MAX_RETRY_AFTER
+                    : retryAfter.retryAfter();
+            wait = asked.compareTo(wait) > 0 ? asked : wait;
         }
         retries.increment();
         log.debug("delivery of frame {} failed ({}); retry after {} ms", delivery.frameId(), reason, wait.toMillis());
@@ -296,7 +298,7 @@ public final class AsyncDelivery {
     /** Marks the start of an outage, logged once (a timeout has its own line). */
     private synchronized void failing(String reason, boolean logIt) {
         NodeStats stats = health;
-        if (stats != null) {
+        if (stats != null && !closed && !abandoned) {
             stats.outage(reason);
         }
         if (outageStartNanos < 0) {
@@ -315,7 +317,7 @@ public final class AsyncDelivery {
                     (System.nanoTime() - outageStartNanos) / 1e9));
             outageStartNanos = -1;
             NodeStats stats = health;
-            if (stats != null) {
+            if (stats != null && !closed && !abandoned) {
                 stats.running();
             }
         }

@@ -252,18 +252,30 @@ public final class NodeStats {
         }
     }
 
-    /** The node works (again). */
+    /** The node works (again); a node that has ended stays so. */
     void running() {
+        if (ended()) {
+            return;
+        }
         outageSince = null;
         state = State.RUNNING;
     }
 
+    /** The node fails and retries; a node that has ended stays so. */
     void outage(String error) {
+        if (ended()) {
+            return;
+        }
         lastError = error;
         if (outageSince == null) {
             outageSince = Instant.now();
         }
         state = State.OUTAGE;
+    }
+
+    private boolean ended() {
+        State now = state;
+        return now == State.FINISHED || now == State.FAILED || now == State.STOPPED;
     }
 
     void ended(State end, String error) {

@@ -23,4 +23,17 @@ class NodeStatsTest {
         assertThat(attempts.count()).isEqualTo(2);
         assertThat(attempts.totalTime(TimeUnit.MILLISECONDS)).isEqualTo(10.0);
     }
+
+    /** A delivery settling after its node ended (abandoned at stop, say) does not bring the node back. */
+    @Test
+    void aNodeThatEndedStaysEnded() {
+        NodeStats stats = new NodeStats("upload", NodeKind.SINK, new SimpleMeterRegistry());
+        stats.outage("away");
+        stats.ended(NodeStats.State.STOPPED, null);
+        stats.running();
+        stats.outage("away again");
+        assertThat(stats.state()).isEqualTo(NodeStats.State.STOPPED);
+        assertThat(stats.outageSince()).isNull();
+        assertThat(stats.lastError()).isEqualTo("away");
+    }
 }
