@@ -35,7 +35,9 @@ public final class DaemonThreads {
                     try {
                         future.get();
                     } catch (ExecutionException e) {
-                        ended(Thread.currentThread(), e.getCause());
+                        LoggerFactory.getLogger("msight.threads").error("a task of thread {} failed in a way it did not"
+                                + " expect, and, if it repeats, has stopped: {}", Thread.currentThread().getName(),
+                                LogSafe.text(e.getCause()), e.getCause());
                     } catch (InterruptedException e) {
                         Thread.currentThread().interrupt();
                     }

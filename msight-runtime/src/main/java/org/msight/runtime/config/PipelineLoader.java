@@ -431,7 +431,7 @@ public final class PipelineLoader {
         if ((e.origin() == null || e.origin().lineNumber() < 1) && e.getMessage().contains("not found")) {
             // a missing include comes without a line: the line naming it is where to look
             return new ConfigProblem(FileText.lineNaming(file, name, e.getMessage()), "(include)",
-                    SettingsCheck.withoutOrigin(e.getMessage()).replaceFirst("^java.io.(FileNotFound)?IOException: ", ""));
+                    SettingsCheck.withoutOrigin(e.getMessage()).replaceFirst("^java\\.io\\.(FileNotFound|IO)Exception: ", ""));
         }
         Matcher variable = SUBSTITUTION.matcher(e.getMessage());
         if (e instanceof ConfigException.UnresolvedSubstitution && variable.find()) {

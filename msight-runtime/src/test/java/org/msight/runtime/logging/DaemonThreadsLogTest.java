@@ -63,7 +63,8 @@ class DaemonThreadsLogTest {
         }
         assertThat(events.list).singleElement().satisfies(event -> {
             assertThat(event.getLevel()).hasToString("ERROR");
-            assertThat(event.getFormattedMessage()).startsWith("thread msight-test-periodic ended on a failure");
+            assertThat(event.getFormattedMessage()).startsWith("a task of thread msight-test-periodic failed in a way"
+                    + " it did not expect, and, if it repeats, has stopped: java.lang.StackOverflowError");
             assertThat(event.getThrowableProxy().getClassName()).isEqualTo("java.lang.StackOverflowError");
         });
     }

@@ -78,6 +78,9 @@ final class LauncherOptions {
         }
         Map<String, Object> heartbeat = new LinkedHashMap<>();
         double tolerance = heartbeatTolerance != null ? heartbeatTolerance : defaultTolerance;
+        if (Double.isNaN(tolerance)) {
+            throw new ParameterException(spec.commandLine(), "--heartbeat-tolerance must be a number of seconds, was NaN");
+        }
         putSeconds(heartbeat, "tolerance", tolerance > 0 ? tolerance : 0); // MSight: 0 or less, no check
         putSeconds(heartbeat, "checking-duration", heartbeatCheckingDuration);
         heartbeat.put("action-on-error", actionOnError);
