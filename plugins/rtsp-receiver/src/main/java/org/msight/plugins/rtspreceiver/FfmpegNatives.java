@@ -1,8 +1,11 @@
 package org.msight.plugins.rtspreceiver;
 
 import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.bytedeco.ffmpeg.avformat.AVInputFormat;
 import org.bytedeco.ffmpeg.global.avcodec;
 import org.bytedeco.ffmpeg.global.avdevice;
 import org.bytedeco.ffmpeg.global.avformat;
@@ -23,7 +26,54 @@ final class FfmpegNatives {
     /** "libva-drm.so.2: cannot open shared object file", as the dynamic linker says it. */
     private static final Pattern MISSING = Pattern.compile("([\\w.+-]+\\.so(?:\\.\\d+)*): cannot open shared object file");
 
+    /** The description of each library that failed to load. */
+    private static final Map<Class<?>, String> FAILED = new ConcurrentHashMap<>();
+    private static boolean devicesRegistered;
+
     private FfmpegNatives() {
+    }
+
+    /**
+     * Checks the {@code format} setting when the node is built, so that {@code --check} and the
+     * start refuse a misspelt one as a config error. Where FFmpeg's libraries cannot be loaded,
+     * opening says so later, once, with what to install.
+     *
+     * @throws IllegalArgumentException naming the setting, when FFmpeg has no such input format
+     */
+    static void checkFormat(String format) {
+        try {
+            if (!format.isEmpty()) {
+                inputFormat(format);
+            }
+        } catch (UnrecoverableException e) {
+            if (e.getMessage().startsWith("format: ")) {
+                throw new IllegalArgumentException(e.getMessage());
+            }
+        }
+    }
+
+    /** The input format called {@code name}: a container's, or one of libavdevice's inputs (lavfi, v4l2...). */
+    static AVInputFormat inputFormat(String name) throws UnrecoverableException {
+        requireCore();
+        AVInputFormat found = avformat.av_find_input_format(name);
+        if (found == null) {
+            registerDevices(); // libavdevice is loaded only when a format needs it
+            found = avformat.av_find_input_format(name);
+        }
+        if (found == null) {
+            // the setting, not the camera: trying again cannot help
+            throw new UnrecoverableException("format: FFmpeg has no input format '" + name
+                    + "' ('ffmpeg -formats' and 'ffmpeg -devices' list them)");
+        }
+        return found;
+    }
+
+    private static synchronized void registerDevices() throws UnrecoverableException {
+        if (!devicesRegistered) {
+            requireDevices();
+            avdevice.avdevice_register_all();
+            devicesRegistered = true;
+        }
     }
 
     /** Loads the libraries every input needs. */
@@ -32,17 +82,25 @@ final class FfmpegNatives {
     }
 
     /** Loads libavdevice too, for FFmpeg's device inputs (lavfi, v4l2, x11grab...). */
-    static void requireDevices() throws UnrecoverableException {
+    private static void requireDevices() throws UnrecoverableException {
         load(avdevice.class);
     }
 
+    /**
+     * Loads the libraries; a failure is described once, as the first attempt saw it: a later
+     * attempt only gets "Could not initialize class", which no longer names the missing library.
+     */
     private static void load(Class<?>... libraries) throws UnrecoverableException {
-        try {
-            for (Class<?> library : libraries) {
-                Loader.load(library);
+        for (Class<?> library : libraries) {
+            String failed = FAILED.get(library);
+            if (failed != null) {
+                throw new UnrecoverableException(failed);
             }
-        } catch (UnsatisfiedLinkError | NoClassDefFoundError e) {
-            throw new UnrecoverableException(describe(e));
+            try {
+                Loader.load(library);
+            } catch (UnsatisfiedLinkError | NoClassDefFoundError e) {
+                throw new UnrecoverableException(FAILED.computeIfAbsent(library, l -> describe(e)));
+            }
         }
     }
 

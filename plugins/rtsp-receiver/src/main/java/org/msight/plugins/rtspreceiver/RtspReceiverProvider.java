@@ -76,7 +76,7 @@ public final class RtspReceiverProvider implements NodeProvider {
     @Override
     public Node create(NodeContext context) {
         ReceiverSettings settings = ReceiverSettings.from(context.config());
-        VideoInput.checkFormat(settings.format());
+        FfmpegNatives.checkFormat(settings.format()); // before any class whose loading needs the natives
         return new RtspReceiverNode(context, settings);
     }
 }

@@ -10,9 +10,7 @@ import static org.bytedeco.ffmpeg.global.avcodec.avcodec_open2;
 import static org.bytedeco.ffmpeg.global.avcodec.avcodec_parameters_to_context;
 import static org.bytedeco.ffmpeg.global.avcodec.avcodec_receive_frame;
 import static org.bytedeco.ffmpeg.global.avcodec.avcodec_send_packet;
-import static org.bytedeco.ffmpeg.global.avdevice.avdevice_register_all;
 import static org.bytedeco.ffmpeg.global.avformat.av_find_best_stream;
-import static org.bytedeco.ffmpeg.global.avformat.av_find_input_format;
 import static org.bytedeco.ffmpeg.global.avformat.av_read_frame;
 import static org.bytedeco.ffmpeg.global.avformat.avformat_alloc_context;
 import static org.bytedeco.ffmpeg.global.avformat.avformat_close_input;
@@ -59,8 +57,6 @@ final class VideoInput implements AutoCloseable {
     /** Inputs by the address of their format context, for the one shared interrupt callback. */
     private static final Map<Long, VideoInput> OPEN = new ConcurrentHashMap<>();
     private static final Interrupter INTERRUPTER;
-
-    private static boolean devicesRegistered;
 
     static {
         FfmpegLog.install();
@@ -124,43 +120,8 @@ final class VideoInput implements AutoCloseable {
         }
     }
 
-    /**
-     * Checks the {@code format} setting when the node is built, so that {@code --check} and the
-     * start refuse a misspelt one as a config error. Where FFmpeg's libraries cannot be loaded,
-     * opening says so later, with what to install.
-     *
-     * @throws IllegalArgumentException naming the setting, when FFmpeg has no such input format
-     */
-    static void checkFormat(String format) {
-        try {
-            if (!format.isEmpty()) {
-                FfmpegNatives.requireCore();
-                inputFormat(format);
-            }
-        } catch (UnrecoverableException e) {
-            if (e.getMessage().startsWith("format: ")) {
-                throw new IllegalArgumentException(e.getMessage());
-            }
-        }
-    }
-
-    /** The input format called {@code name}, a container's or one of libavdevice's (lavfi, v4l2...). */
-    private static AVInputFormat inputFormat(String name) throws UnrecoverableException {
-        AVInputFormat found = av_find_input_format(name);
-        if (found == null) {
-            registerDevices(); // libavdevice is loaded only when a format needs it
-            found = av_find_input_format(name);
-        }
-        if (found == null) {
-            // the setting, not the camera: trying again cannot help
-            throw new UnrecoverableException("format: FFmpeg has no input format '" + name
-                    + "' ('ffmpeg -formats' and 'ffmpeg -devices' list them)");
-        }
-        return found;
-    }
-
     private void openDemuxer(ReceiverSettings settings) throws RetriableException, UnrecoverableException {
-        AVInputFormat inputFormat = settings.format().isEmpty() ? null : inputFormat(settings.format());
+        AVInputFormat inputFormat = settings.format().isEmpty() ? null : FfmpegNatives.inputFormat(settings.format());
         AVDictionary options = new AVDictionary(null);
         if (settings.isRtsp()) {
             av_dict_set(options, "rtsp_transport", settings.rtspTransport(), 0);
@@ -178,14 +139,6 @@ final class VideoInput implements AutoCloseable {
         videoStream = av_find_best_stream(format, AVMEDIA_TYPE_VIDEO, -1, -1, (AVCodec) null, 0);
         if (videoStream < 0) {
             throw new RetriableException(safeUrl + " has no video stream");
-        }
-    }
-
-    private static synchronized void registerDevices() throws UnrecoverableException {
-        if (!devicesRegistered) {
-            FfmpegNatives.requireDevices();
-            avdevice_register_all();
-            devicesRegistered = true;
         }
     }
 
