@@ -60,7 +60,7 @@ class UploaderSettingsTest {
                 + " or https://..., was 'ftp://host/'");
         assertThatThrownBy(() -> settings("url = \"http://u:pw@host:8080/x#y\"")).hasMessage("url: must not have a #fragment");
         assertThatThrownBy(() -> settings("url = \"http//u:pw@host\"")).hasMessage("url: must be"
-                + " http://host[:port][/path] or https://..., was (not shown: it may hold credentials)");
+                + " http://host[:port][/path] or https://..., was '***@host'");
         assertThatThrownBy(() -> settings("url = \"http://u:pw@host:80 80/\"")).hasMessageStartingWith("url: not a valid URL")
                 .hasMessageEndingWith("'http://***@host:80 80/'");
         // a user name holding '@': not a URL java.net.URI reads, and shown without its user info
