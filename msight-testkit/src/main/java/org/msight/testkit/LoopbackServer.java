@@ -140,9 +140,14 @@ abstract class LoopbackServer implements AutoCloseable {
         return process != null;
     }
 
-    /** Freezes the server (SIGSTOP): connections stay open, nothing is read or answered. */
+    /**
+     * Freezes the server (SIGSTOP): connections stay open, nothing is read or answered. Returns
+     * once the kernel shows the process stopped, not only signalled.
+     */
     public synchronized void freeze() {
-        ServerProcesses.signal(runningProcess(), "STOP");
+        Process running = runningProcess();
+        ServerProcesses.signal(running, "STOP");
+        ServerProcesses.awaitStopped(running);
     }
 
     /** Lets a frozen server go on (SIGCONT). */

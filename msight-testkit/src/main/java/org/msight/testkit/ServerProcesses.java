@@ -45,6 +45,29 @@ final class ServerProcesses {
         }
     }
 
+    /** Waits until {@code process} is stopped (state T in /proc), at most {@link Waits#GENEROUS}. */
+    static void awaitStopped(Process process) {
+        Path stat = Path.of("/proc", Long.toString(process.pid()), "stat");
+        long deadline = System.nanoTime() + Waits.GENEROUS.toNanos();
+        while (!stopped(stat)) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("process " + process.pid() + " was sent SIGSTOP but did not stop within "
+                        + Waits.GENEROUS.toSeconds() + " s");
+            }
+            pause("process " + process.pid() + " to stop");
+        }
+    }
+
+    /** Whether /proc/PID/stat shows the process stopped: its state, after the command in parentheses, is T. */
+    private static boolean stopped(Path stat) {
+        try {
+            String text = Files.readString(stat);
+            return text.substring(text.lastIndexOf(')') + 2).startsWith("T");
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
     /**
      * Whether {@code process}, or a process it started, listens on TCP {@code port}: the listening
      * socket of that port in {@code /proc/net/tcp} or {@code tcp6} is one of its open files. False
