@@ -298,7 +298,7 @@ public final class AsyncDelivery {
     /** Marks the start of an outage, logged once (a timeout has its own line). */
     private synchronized void failing(String reason, boolean logIt) {
         NodeStats stats = health;
-        if (stats != null && !closed && !abandoned) {
+        if (stats != null) { // a node that has ended stays so (NodeStats)
             stats.outage(reason);
         }
         if (outageStartNanos < 0) {
@@ -317,7 +317,7 @@ public final class AsyncDelivery {
                     (System.nanoTime() - outageStartNanos) / 1e9));
             outageStartNanos = -1;
             NodeStats stats = health;
-            if (stats != null && !closed && !abandoned) {
+            if (stats != null) {
                 stats.running();
             }
         }

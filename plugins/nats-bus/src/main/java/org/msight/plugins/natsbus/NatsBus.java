@@ -142,11 +142,11 @@ public final class NatsBus implements Bus {
 
     @Override
     public boolean canCarry() {
-        return connected() != null;
+        return liveConnection() != null;
     }
 
     /** The connection, when connected now; else {@code null}. */
-    private Connection connected() {
+    private Connection liveConnection() {
         Connection current = connection;
         return current != null && current.getStatus() == Connection.Status.CONNECTED ? current : null;
     }
@@ -158,7 +158,7 @@ public final class NatsBus implements Bus {
      */
     @Override
     public boolean publish(String topic, SensorData data) {
-        Connection current = connected();
+        Connection current = liveConnection();
         if (current == null) {
             return false;
         }

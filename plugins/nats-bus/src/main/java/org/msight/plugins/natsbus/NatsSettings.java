@@ -28,7 +28,8 @@ import io.nats.client.Options;
  */
 record NatsSettings(List<String> servers, String username, String password, String token, String nkeySeed,
         Path userCredentials, boolean tls, Path caCertFile, Path certFile, Path keyFile, Duration connectTimeout,
-        Duration reconnectWait, Duration pingInterval, int maxPendingMessages, boolean jetStream, Duration maxAge, Duration ackWait) {
+        Duration reconnectWait, Duration pingInterval, int maxPendingMessages, boolean jetStream, Duration maxAge,
+        Duration ackWait) {
 
     static final List<Setting> SETTINGS = List.of(
             Setting.optional("servers", SettingType.STRING,
@@ -83,9 +84,9 @@ record NatsSettings(List<String> servers, String username, String password, Stri
 
     /**
      * The client's options: reconnecting forever (also to a server that stopped answering pings),
-     * without a reconnect buffer (a publish while the
-     * server is away fails at once and counts as lost, as MSight's would), and a bounded queue of
-     * messages to write that discards, never blocks, when full.
+     * without a reconnect buffer (a publish while the server is away fails at once and counts as
+     * lost, as MSight's would), and a bounded queue of messages to write that discards, never
+     * blocks, when full.
      *
      * @throws IllegalArgumentException naming the key, for a server URL the client cannot read or
      *     TLS files it cannot use

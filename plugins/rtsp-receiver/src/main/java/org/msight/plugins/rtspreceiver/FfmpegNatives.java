@@ -42,30 +42,35 @@ final class FfmpegNatives {
      */
     static void checkFormat(String format) {
         try {
-            if (!format.isEmpty()) {
-                inputFormat(format);
+            if (!format.isEmpty() && find(format) == null) {
+                throw new IllegalArgumentException(noSuchFormat(format));
             }
-        } catch (UnrecoverableException e) {
-            if (e.getMessage().startsWith("format: ")) {
-                throw new IllegalArgumentException(e.getMessage());
-            }
+        } catch (UnrecoverableException librariesCannotLoad) {
+            // opening says so
         }
     }
 
     /** The input format called {@code name}: a container's, or one of libavdevice's inputs (lavfi, v4l2...). */
     static AVInputFormat inputFormat(String name) throws UnrecoverableException {
+        AVInputFormat found = find(name);
+        if (found == null) { // the setting, not the camera: trying again cannot help
+            throw new UnrecoverableException(noSuchFormat(name));
+        }
+        return found;
+    }
+
+    private static AVInputFormat find(String name) throws UnrecoverableException {
         requireCore();
         AVInputFormat found = avformat.av_find_input_format(name);
         if (found == null) {
             registerDevices(); // libavdevice is loaded only when a format needs it
             found = avformat.av_find_input_format(name);
         }
-        if (found == null) {
-            // the setting, not the camera: trying again cannot help
-            throw new UnrecoverableException("format: FFmpeg has no input format '" + name
-                    + "' ('ffmpeg -formats' and 'ffmpeg -devices' list them)");
-        }
         return found;
+    }
+
+    private static String noSuchFormat(String name) {
+        return "format: FFmpeg has no input format '" + name + "' ('ffmpeg -formats' and 'ffmpeg -devices' list them)";
     }
 
     private static synchronized void registerDevices() throws UnrecoverableException {
