@@ -9,8 +9,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * A server process of a test's own on free loopback ports ({@link FreePorts}), the same across
@@ -18,10 +21,23 @@ import java.util.List;
  * another process in its place) and answers on the first; stopped politely or as a crash. A
  * first start whose process exits, as when a port was taken between its pick and the server's
  * bind, is tried again on new ports. What the redis, nats, kafka and rtsp test servers share.
+ *
+ * <p>Each server runs in a session of its own ({@code setsid}), out of reach of job control: when
+ * the shell that started the build exits (a run started with {@code &} or {@code nohup}), the
+ * kernel continues every stopped process of the build's now orphaned process group (SIGHUP, then
+ * SIGCONT), which thawed a server a test had frozen. Servers still running when the JVM exits
+ * (a Ctrl-C, which no longer reaches them) are killed by a shutdown hook.
  */
 abstract class LoopbackServer implements AutoCloseable {
 
     private static final int FIRST_START_ATTEMPTS = 3;
+    /** The server processes of this JVM that have not been ended, for the shutdown hook. */
+    private static final Set<Process> RUNNING = ConcurrentHashMap.newKeySet();
+
+    static {
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> RUNNING.forEach(Process::destroyForcibly),
+                "test-servers-kill"));
+    }
 
     private final String name;
     private final Path log;
@@ -72,11 +88,15 @@ abstract class LoopbackServer implements AutoCloseable {
 
     /** True once ready; false when the process exited; throws when it is not ready within the start timeout. */
     private boolean tryLaunch() {
-        List<String> command = command();
+        // setsid forks only when started as a process group leader, which a child of this JVM is
+        // not: it execs the server, whose pid is the process's
+        List<String> command = new ArrayList<>(List.of(Tools.require("setsid", "util-linux").toString()));
+        command.addAll(command());
         try {
             logLengthAtLaunch = Files.exists(log) ? Files.size(log) : 0;
             process = new ProcessBuilder(command).redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+            RUNNING.add(process);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start " + name, e);
         }
@@ -84,6 +104,7 @@ abstract class LoopbackServer implements AutoCloseable {
         while (System.nanoTime() < deadline) {
             if (!process.isAlive()) {
                 lastExitCode = process.exitValue();
+                RUNNING.remove(process);
                 process = null;
                 return false;
             }
@@ -131,6 +152,7 @@ abstract class LoopbackServer implements AutoCloseable {
     private void end(boolean politely) {
         if (process != null) {
             ServerProcesses.stop(process, politely);
+            RUNNING.remove(process);
             process = null;
         }
     }
@@ -148,6 +170,11 @@ abstract class LoopbackServer implements AutoCloseable {
         Process running = runningProcess();
         ServerProcesses.signal(running, "STOP");
         ServerProcesses.awaitStopped(running);
+    }
+
+    /** Whether the server is frozen now: the kernel shows its process stopped. */
+    synchronized boolean frozen() {
+        return ServerProcesses.stopped(runningProcess());
     }
 
     /** Lets a frozen server go on (SIGCONT). */

@@ -47,9 +47,8 @@ final class ServerProcesses {
 
     /** Waits until {@code process} is stopped (state T in /proc), at most {@link Waits#GENEROUS}. */
     static void awaitStopped(Process process) {
-        Path stat = Path.of("/proc", Long.toString(process.pid()), "stat");
         long deadline = System.nanoTime() + Waits.GENEROUS.toNanos();
-        while (!stopped(stat)) {
+        while (!stopped(process)) {
             if (System.nanoTime() > deadline) {
                 throw new IllegalStateException("process " + process.pid() + " was sent SIGSTOP but did not stop within "
                         + Waits.GENEROUS.toSeconds() + " s");
@@ -59,9 +58,9 @@ final class ServerProcesses {
     }
 
     /** Whether /proc/PID/stat shows the process stopped: its state, after the command in parentheses, is T. */
-    private static boolean stopped(Path stat) {
+    static boolean stopped(Process process) {
         try {
-            String text = Files.readString(stat);
+            String text = Files.readString(Path.of("/proc", Long.toString(process.pid()), "stat"));
             return text.substring(text.lastIndexOf(')') + 2).startsWith("T");
         } catch (IOException e) {
             return false;

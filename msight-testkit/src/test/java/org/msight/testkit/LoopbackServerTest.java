@@ -83,6 +83,26 @@ class LoopbackServerTest {
         }
     }
 
+    /**
+     * When the shell that started a build exits, the kernel continues (SIGHUP, then SIGCONT) every
+     * stopped process of the build's process group, now orphaned: as this test's SIGCONT to its
+     * own group does. A frozen server is out of that group's reach, so it stays frozen.
+     */
+    @Test
+    void aFrozenServerStaysFrozenWhenJobControlContinuesTheTestsProcessGroup() throws IOException {
+        try (RedisTestServer redis = new RedisTestServer().start()) {
+            redis.freeze();
+            String stat = Files.readString(Path.of("/proc/self/stat"));
+            String group = stat.substring(stat.lastIndexOf(')') + 2).split(" ")[2];
+            Tools.Output sent = Tools.run(new ProcessBuilder(Tools.require("kill", "procps").toString(), "-CONT",
+                    "--", "-" + group).redirectErrorStream(true), Waits.GENEROUS);
+            assertThat(sent.exitCode()).as(sent.text()).isZero();
+            assertThat(redis.frozen()).as("frozen after SIGCONT to process group %s", group).isTrue();
+            redis.thaw();
+            assertThat(answer(redis.port(), "PING\r\n", 5)).isEqualTo("+PONG");
+        }
+    }
+
     /** The first {@code count} bytes the server on {@code port} sends after {@code request}. */
     private static String answer(int port, String request, int count) throws IOException {
         try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), port)) {
