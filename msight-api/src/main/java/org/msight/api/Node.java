@@ -11,7 +11,8 @@ package org.msight.api;
  *       settings and fails fast on bad values, but does no I/O.</li>
  *   <li>{@link #open()} connects to what the node needs (a camera, a server). A resource that
  *       is not there yet is reported with a {@link RetriableException}: the runtime logs the
- *       outage once, waits with backoff, and calls {@code open()} again.</li>
+ *       outage once, waits with backoff, and calls {@code open()} again. A node's own wait (a
+ *       start delay) uses {@link NodeContext#pauseUnlessStopping}, so a stop is not held up.</li>
  *   <li>The node works: a source's {@link SourceNode#poll()} is called in a loop, a sink's
  *       {@link SinkNode#put} once per message, a processor's {@link ProcessorNode#process} once
  *       per message. A {@link RetriableException} thrown there means "the resource went away":
@@ -19,7 +20,8 @@ package org.msight.api;
  *       same message again after a backoff. Any other exception is logged with the node's name
  *       and the node is closed and opened again with backoff; the message is counted as an
  *       error. An {@link UnrecoverableException} (from {@code open()} too) is logged once and
- *       stops the node for good; a source's {@link EndOfInputException} finishes it.</li>
+ *       stops the node for good (a sink or processor takes no more messages then); a source's
+ *       {@link EndOfInputException} finishes it.</li>
  *   <li>On shutdown sources are stopped first ({@link SourceNode#wakeup()} interrupts a blocking
  *       poll), sinks get the messages still queued, then {@link SinkNode#flush} within the drain
  *       limit, and every node is {@link #close() closed}.</li>

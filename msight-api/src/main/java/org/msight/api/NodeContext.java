@@ -1,7 +1,9 @@
 package org.msight.api;
 
 import com.typesafe.config.Config;
+import java.time.Duration;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.msight.api.data.Metadata;
 import org.msight.api.data.MsightFormats;
@@ -47,6 +49,19 @@ public interface NodeContext {
      * @return whether the message was built and published
      */
     boolean publish(Supplier<? extends SensorData> message);
+
+    /**
+     * Waits {@code duration}, or less once the pipeline is stopping: for a node's own waits, such
+     * as a delay before its first message, which must not hold up a stop. This default, for
+     * contexts that never stop, waits the whole duration.
+     *
+     * @return whether the whole duration passed; {@code false} when the pipeline is stopping
+     * @throws InterruptedException when the node's thread is interrupted
+     */
+    default boolean pauseUnlessStopping(Duration duration) throws InterruptedException {
+        TimeUnit.NANOSECONDS.sleep(duration.toNanos());
+        return true;
+    }
 
     /**
      * Metadata for a new message of this node: its sensor and device names, the given capture

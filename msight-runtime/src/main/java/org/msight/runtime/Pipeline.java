@@ -71,11 +71,12 @@ public final class Pipeline {
     private final List<NodeRunner> runners;
     private final ThroughputReporter reporter;
     private final NodeRegistry registry;
-    private final CountDownLatch stopRequested = new CountDownLatch(1);
+    /** Counted down once a stop is requested; the nodes' contexts end their pauses then. */
+    private final CountDownLatch stopRequested;
     private final AtomicReference<String> failure = new AtomicReference<>();
 
     private Pipeline(PipelineSpec spec, Buses buses, PrometheusMeterRegistry meters, LatestImages latestImages,
-            List<NodeRunner> runners, ThroughputReporter reporter, NodeRegistry registry) {
+            List<NodeRunner> runners, ThroughputReporter reporter, NodeRegistry registry, CountDownLatch stopRequested) {
         this.spec = spec;
         this.buses = buses;
         this.meters = meters;
@@ -83,6 +84,7 @@ public final class Pipeline {
         this.runners = runners;
         this.reporter = reporter;
         this.registry = registry;
+        this.stopRequested = stopRequested;
     }
 
     /**
@@ -118,12 +120,14 @@ public final class Pipeline {
         List<NodeStats> stats = new ArrayList<>();
         List<ConfigProblem> problems = new ArrayList<>();
         Map<Path, String> spoolOwners = new HashMap<>();
+        CountDownLatch stopRequested = new CountDownLatch(1);
         for (NodeKind kind : List.of(NodeKind.SOURCE, NodeKind.PROCESSOR, NodeKind.SINK)) {
             for (NodeSpec node : spec.nodes()) {
                 if (node.kind() == kind) {
                     NodeStats nodeStats = new NodeStats(node.name(), node.kind(), meters);
                     RuntimeNodeContext context = new RuntimeNodeContext(node, spec.deviceName(),
-                            node.publishTopic().map(buses::of).orElse(null), formats, nodeStats, latestImages);
+                            node.publishTopic().map(buses::of).orElse(null), formats, nodeStats, latestImages,
+                            stopRequested);
                     try {
                         runners.add(runnerFor(node, createNode(node, context), context, nodeStats, buses,
                                 spec.drainTimeout(), latestImages, spoolOwners, checkOnly));
@@ -154,7 +158,7 @@ public final class Pipeline {
         new JvmGcMetrics().bindTo(meters);
         new JvmThreadMetrics().bindTo(meters);
         return new Pipeline(spec, buses, meters, latestImages, runners, new ThroughputReporter(stats,
-                spec.statsInterval()), registry);
+                spec.statsInterval()), registry, stopRequested);
     }
 
     private static Set<String> topicsOf(PipelineSpec spec) {
@@ -244,9 +248,8 @@ public final class Pipeline {
         boolean stopWhenSourcesFinish = spec.msight().getBoolean("stop-when-sources-finish");
         for (int i = runners.size() - 1; i >= 0; i--) {
             NodeRunner runner = runners.get(i);
-            if (runner.kind() == NodeKind.SOURCE && stopWhenSourcesFinish) {
-                runner.onEnd(this::sourceEnded);
-            }
+            boolean stopsWithTheSources = runner.kind() == NodeKind.SOURCE && stopWhenSourcesFinish;
+            runner.onEnd(stopsWithTheSources ? this::sourceEnded : this::nodeEnded);
             runner.start();
         }
         reporter.start();
@@ -284,9 +287,8 @@ public final class Pipeline {
     private void sourceEnded() {
         List<NodeStats> sources = runners.stream().filter(r -> r.kind() == NodeKind.SOURCE).map(NodeRunner::stats)
                 .toList();
-        if (sources.stream().allMatch(s -> s.state() == NodeStats.State.FINISHED || s.state() == NodeStats.State.FAILED)) {
-            List<String> failed = sources.stream().filter(s -> s.state() == NodeStats.State.FAILED).map(NodeStats::node)
-                    .toList();
+        if (sources.stream().allMatch(Pipeline::ended)) {
+            List<String> failed = failedAmong(sources);
             if (failed.isEmpty()) {
                 LOG.info("every source has finished: stopping once the sinks have drained");
                 requestStop();
@@ -294,6 +296,26 @@ public final class Pipeline {
                 fail("no source left running (" + String.join(", ", failed) + " stopped for good)");
             }
         }
+    }
+
+    /**
+     * Fails the pipeline once no node is left running and one of them stopped for good: a sink in
+     * a pipeline without sources, as a launcher's uploader, leaves nothing to do.
+     */
+    private void nodeEnded() {
+        List<NodeStats> all = nodeStats();
+        List<String> failed = failedAmong(all);
+        if (all.stream().allMatch(Pipeline::ended) && !failed.isEmpty()) {
+            fail("no node left running (" + String.join(", ", failed) + " stopped for good)");
+        }
+    }
+
+    private static boolean ended(NodeStats node) {
+        return node.state() == NodeStats.State.FINISHED || node.state() == NodeStats.State.FAILED;
+    }
+
+    private static List<String> failedAmong(List<NodeStats> nodes) {
+        return nodes.stream().filter(s -> s.state() == NodeStats.State.FAILED).map(NodeStats::node).toList();
     }
 
     /** What the HTTP endpoint shows: the stats of every node, in pipeline order (sources first). */
@@ -360,6 +382,7 @@ public final class Pipeline {
      * @return whether every node stopped in time, having handled what it had queued, and nothing failed
      */
     public boolean stop() throws InterruptedException {
+        requestStop(); // when not requested before: the nodes' pauses end
         boolean clean = true;
         for (NodeKind kind : List.of(NodeKind.SOURCE, NodeKind.PROCESSOR, NodeKind.SINK)) {
             Duration limit = kind == NodeKind.SOURCE ? SOURCE_STOP_LIMIT : spec.drainTimeout().plusSeconds(1);

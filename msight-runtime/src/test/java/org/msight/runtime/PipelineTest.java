@@ -244,4 +244,59 @@ class PipelineTest {
             assertThat(src.restarts().count()).isZero();
         }
     }
+
+    @Test
+    void aStopCutsShortASinksWaitInOpenAndTheSinkDrainsWhatIsQueued() throws Exception {
+        try (LogCapture log = LogCapture.all()) {
+            Pipeline pipeline = start("""
+                    src { type = test-sequence, publish-topic = t, count = 5 }
+                    sink { type = test-collector, subscribe-topic = t, queue-capacity = 100, open-delay = 1h }
+                    """);
+            NodeStats sink = pipeline.nodeStats().get(1);
+            await().atMost(Waits.GENEROUS).until(() -> sink.queueDepth() == 5);
+            assertThat(pipeline.stop()).as("stopped in time, nothing lost").isTrue();
+            assertThat(received("sink")).isEqualTo(range(1, 5, 1));
+            assertThat(log.messages()).contains("open-delay cut short: stopping")
+                    .noneMatch(m -> m.contains("interrupting"));
+        }
+    }
+
+    @Test
+    void aSinkStoppedForGoodTakesNoMoreMessagesAndTheOtherNodesGoOn() throws Exception {
+        try (LogCapture log = LogCapture.all()) {
+            Pipeline pipeline = start("""
+                    src { type = test-sequence, publish-topic = t, count = 100000, interval = 2ms }
+                    broken { type = test-collector, subscribe-topic = t, unrecoverable = "the token was revoked" }
+                    sink { type = test-collector, subscribe-topic = t }
+                    """);
+            NodeStats broken = pipeline.nodeStats().get(1);
+            await().atMost(Waits.GENEROUS).until(() -> broken.state() == NodeStats.State.FAILED);
+            int receivedThen = received("sink").size();
+            // what reaches the stopped sink is counted and dropped, not queued for nobody
+            await().atMost(Waits.GENEROUS).until(() -> broken.dropped().count() > 0);
+            await().atMost(Waits.GENEROUS).until(() -> received("sink").size() > receivedThen + 10);
+            assertThat(broken.in().count()).isOne();
+            assertThat(broken.queueDepth()).isZero();
+            assertThat(pipeline.failure()).isEmpty();
+            assertThat(pipeline.stop()).as("a node stopped for good").isFalse();
+            assertThat(log.messages()).contains("stopped for good: the token was revoked")
+                    .anyMatch(m -> m.matches("[0-9]+ queued messages were not handled"));
+        }
+    }
+
+    @Test
+    void aPipelineWhoseLastRunningNodeStopsForGoodFails() throws Exception {
+        Path file = TestPipelines.write(dir, "pipeline.conf", """
+                msight.stop-when-sources-finish = false
+                nodes {
+                  src { type = test-sequence, publish-topic = t, count = 1, finish = true }
+                  sink { type = test-collector, subscribe-topic = t, unrecoverable = "the token was revoked" }
+                }
+                """);
+        Pipeline pipeline = TestPipelines.load(file).create();
+        pipeline.start();
+        assertThat(pipeline.awaitStopRequest(Waits.GENEROUS)).as("the pipeline stopped by itself").isTrue();
+        assertThat(pipeline.failure()).contains("no node left running (sink stopped for good)");
+        assertThat(pipeline.stop()).isFalse();
+    }
 }

@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.ServiceLoader;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
@@ -47,6 +48,7 @@ public final class TestNodeContext implements NodeContext {
     private String deviceName = "test-device";
     private String sensorName = "test-sensor";
     private Logger logger;
+    private final CountDownLatch stopping = new CountDownLatch(1);
 
     private TestNodeContext(Config config) {
         this.config = config;
@@ -92,6 +94,16 @@ public final class TestNodeContext implements NodeContext {
     public TestNodeContext publishTo(Consumer<? super SensorData> sink) {
         this.sink = sink;
         return this;
+    }
+
+    /** Stops the pipeline, as far as the node can tell: {@link #pauseUnlessStopping} ends its waits. */
+    public void stopPipeline() {
+        stopping.countDown();
+    }
+
+    @Override
+    public boolean pauseUnlessStopping(Duration duration) throws InterruptedException {
+        return !stopping.await(duration.toNanos(), TimeUnit.NANOSECONDS);
     }
 
     /** The messages published so far, in order. */

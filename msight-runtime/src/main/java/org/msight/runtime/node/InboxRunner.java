@@ -11,6 +11,7 @@ import org.msight.api.NodeKind;
 import org.msight.api.ProcessorNode;
 import org.msight.api.RetriableException;
 import org.msight.api.SinkNode;
+import org.msight.api.UnrecoverableException;
 import org.msight.api.bus.Delivery;
 import org.msight.api.data.MalformedDataException;
 import org.msight.api.data.SensorData;
@@ -157,6 +158,8 @@ public final class InboxRunner extends NodeRunner {
                 finishPending();
             }
             throw e;
+        } catch (UnrecoverableException e) {
+            throw e; // left pending, not done: an at-least-once bus delivers it again to the next run
         } catch (Exception | Error e) {
             finishPending();
             throw e;
@@ -191,11 +194,14 @@ public final class InboxRunner extends NodeRunner {
     }
 
     /**
-     * Drops what was not handled, left in the inbox when the drain ran out or pending, without
-     * acknowledging it (an at-least-once bus delivers it again), and closes.
+     * Closes the inbox, which takes no more messages (a node that stopped for good takes none: an
+     * at-least-once bus stops fetching for it), and drops what was not handled, left in the inbox
+     * when the drain ran out or the node stopped for good, or pending, without acknowledging it
+     * (an at-least-once bus delivers it again to the next run).
      */
     @Override
     protected void stopped() {
+        inbox.close();
         int lost = inbox.clear();
         if (pending != null) {
             pending = null;
@@ -203,7 +209,11 @@ public final class InboxRunner extends NodeRunner {
         }
         if (lost > 0) {
             lostAtStop = lost;
-            log.warn("drain time of {} ran out; {} queued messages were not handled", drainTimeout, lost);
+            if (stopRequested()) {
+                log.warn("drain time of {} ran out; {} queued messages were not handled", drainTimeout, lost);
+            } else {
+                log.warn("{} queued messages were not handled", lost);
+            }
         }
         if (delivery != null) {
             delivery.close();

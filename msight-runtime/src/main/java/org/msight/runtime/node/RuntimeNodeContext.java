@@ -1,7 +1,10 @@
 package org.msight.runtime.node;
 
 import com.typesafe.config.Config;
+import java.time.Duration;
 import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.msight.api.Counter;
 import org.msight.api.NodeContext;
@@ -29,13 +32,15 @@ public final class RuntimeNodeContext implements NodeContext {
     private final Gap sourceGap;
     private final String publishTopic;
     private final LatestImages latestImages;
+    private final CountDownLatch stopping;
 
     /**
      * @param bus the bus of the node's publish topic; {@code null} for sinks
      * @param latestImages where the latest image of each topic is kept for previews
+     * @param stopping counted down once the pipeline is stopping
      */
     public RuntimeNodeContext(NodeSpec spec, String deviceName, Bus bus, MsightFormats formats, NodeStats stats,
-            LatestImages latestImages) {
+            LatestImages latestImages, CountDownLatch stopping) {
         this.spec = spec;
         this.deviceName = deviceName;
         this.bus = bus;
@@ -45,6 +50,7 @@ public final class RuntimeNodeContext implements NodeContext {
         this.sourceGap = spec.kind() == NodeKind.SOURCE ? new Gap(spec.gap()) : null;
         this.publishTopic = spec.publishTopic().orElse(null);
         this.latestImages = latestImages;
+        this.stopping = stopping;
     }
 
     @Override
@@ -80,6 +86,11 @@ public final class RuntimeNodeContext implements NodeContext {
     @Override
     public Counter counter(String name) {
         return stats.counter(name);
+    }
+
+    @Override
+    public boolean pauseUnlessStopping(Duration duration) throws InterruptedException {
+        return !stopping.await(duration.toNanos(), TimeUnit.NANOSECONDS);
     }
 
     @Override

@@ -1,5 +1,6 @@
 package org.msight.runtime.testnodes;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -13,6 +14,7 @@ import org.msight.api.RetriableException;
 import org.msight.api.Setting;
 import org.msight.api.SettingType;
 import org.msight.api.SinkNode;
+import org.msight.api.UnrecoverableException;
 import org.msight.api.data.BytesData;
 import org.msight.api.data.SensorData;
 
@@ -28,6 +30,8 @@ public final class CollectingSink implements SinkNode {
     private final long delayMillis;
     private final long failEvery;
     private final boolean unavailable;
+    private final String unrecoverable;
+    private final NodeContext context;
     private final AtomicLong attempts;
     private long calls;
 
@@ -36,12 +40,25 @@ public final class CollectingSink implements SinkNode {
         this.delayMillis = context.config().getDuration("delay").toMillis();
         this.failEvery = context.config().getLong("fail-every");
         this.unavailable = context.config().getBoolean("unavailable");
+        this.unrecoverable = context.config().getString("unrecoverable");
+        this.context = context;
         this.attempts = ATTEMPTS.computeIfAbsent(context.nodeName(), n -> new AtomicLong());
     }
 
     @Override
-    public void put(SensorData data) throws InterruptedException, RetriableException {
+    public void open() throws InterruptedException {
+        Duration delay = context.config().getDuration("open-delay");
+        if (!delay.isZero() && !context.pauseUnlessStopping(delay)) {
+            context.logger().info("open-delay cut short: stopping");
+        }
+    }
+
+    @Override
+    public void put(SensorData data) throws InterruptedException, RetriableException, UnrecoverableException {
         attempts.incrementAndGet();
+        if (!unrecoverable.isEmpty()) {
+            throw new UnrecoverableException(unrecoverable);
+        }
         if (unavailable) {
             throw new RetriableException("destination unavailable (on purpose)");
         }
@@ -76,7 +93,9 @@ public final class CollectingSink implements SinkNode {
         public List<Setting> settings() {
             return List.of(Setting.optional("delay", SettingType.DURATION, "time spent on each message"),
                     Setting.optional("fail-every", SettingType.INT, "throw on every n-th message; 0 never"),
-                    Setting.optional("unavailable", SettingType.BOOLEAN, "throw RetriableException on every message"));
+                    Setting.optional("unavailable", SettingType.BOOLEAN, "throw RetriableException on every message"),
+                    Setting.optional("open-delay", SettingType.DURATION, "wait in open(), less when stopping"),
+                    Setting.optional("unrecoverable", SettingType.STRING, "stop for good with this at the first message"));
         }
 
         @Override

@@ -63,6 +63,7 @@ final class HttpUploader implements AsyncSinkNode {
     private static final TimeValue SHUTDOWN_WAIT = TimeValue.ofSeconds(1);
 
     private final UploaderSettings settings;
+    private final NodeContext context;
     private final Logger log;
     private final Level uploadLogLevel;
     private final TlsStrategy tls;
@@ -78,6 +79,7 @@ final class HttpUploader implements AsyncSinkNode {
     HttpUploader(UploaderSettings settings, NodeContext context, TlsStrategy tls,
             UnansweredCertificateRequests certificateRequests, PartitionKeys partitionKeys) {
         this.settings = settings;
+        this.context = context;
         this.log = context.logger();
         this.uploadLogLevel = settings.logUploadsAtDebug() ? Level.DEBUG : Level.INFO;
         this.tls = tls;
@@ -92,7 +94,9 @@ final class HttpUploader implements AsyncSinkNode {
     public void open() throws InterruptedException {
         if (!waited && !settings.startDelay().isZero()) {
             log.info("waiting {} ms before the first upload", settings.startDelay().toMillis());
-            Thread.sleep(settings.startDelay().toMillis());
+            if (!context.pauseUnlessStopping(settings.startDelay())) {
+                log.info("stopping: the wait before the first upload ends now, to upload what is queued");
+            }
         }
         waited = true;
         Timeout connectTimeout = Timeout.of(settings.connectTimeout());

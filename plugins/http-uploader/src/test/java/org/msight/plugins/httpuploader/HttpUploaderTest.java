@@ -2,6 +2,7 @@ package org.msight.plugins.httpuploader;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -13,6 +14,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -201,6 +205,27 @@ class HttpUploaderTest {
         long start = System.nanoTime();
         uploader = Uploading.open(context);
         assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThanOrEqualTo(Duration.ofMillis(300));
+    }
+
+    @Test
+    void aStopEndsTheWaitBeforeTheFirstUploadAndWhatIsQueuedIsUploaded() throws Exception {
+        TestNodeContext context = context("url = \"" + server.url("/") + "\", wait = 1h");
+        CompletableFuture<Uploading> opening = CompletableFuture.supplyAsync(() -> {
+            try {
+                return Uploading.open(context);
+            } catch (Exception e) {
+                throw new CompletionException(e);
+            }
+        });
+        await().atMost(Waits.GENEROUS).until(() -> log.messages(Level.INFO).contains(
+                "waiting 3600000 ms before the first upload"));
+        context.stopPipeline();
+        uploader = opening.get(Waits.GENEROUS.toSeconds(), TimeUnit.SECONDS);
+        assertThat(log.messages(Level.INFO)).contains(
+                "stopping: the wait before the first upload ends now, to upload what is queued");
+        uploader.put(Frames.next("rtsp_sensor"));
+        uploader.flush(Waits.GENEROUS);
+        assertThat(server.requests()).hasSize(1);
     }
 
     private List<ImageData> uploadAll(TestNodeContext context, int frames) throws Exception {
