@@ -133,10 +133,11 @@ public final class Pipeline {
                                 spec.drainTimeout(), latestImages, spoolOwners, checkOnly));
                         stats.add(nodeStats);
                     } catch (IllegalArgumentException | com.typesafe.config.ConfigException e) {
-                        problems.add(new ConfigProblem(node.location(), "nodes." + node.name(), e.getMessage()));
+                        problems.add(ConfigProblem.reported(node.config(), "nodes." + ConfigProblem.quoted(node.name()),
+                                node.location(), e.getMessage()));
                     } catch (RuntimeException | LinkageError e) {
                         // a plugin's bug, not the file's: still one line, and the file is not run
-                        problems.add(new ConfigProblem(node.location(), "nodes." + node.name(), "node type '"
+                        problems.add(new ConfigProblem(node.location(), "nodes." + ConfigProblem.quoted(node.name()), "node type '"
                                 + node.type().name() + "' (" + node.type().plugin() + ") failed to create the node: " + e));
                     }
                 }

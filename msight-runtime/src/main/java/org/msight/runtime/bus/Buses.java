@@ -8,10 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.msight.api.Counter;
-import org.msight.api.Secrets;
 import org.msight.api.bus.Bus;
 import org.msight.api.bus.BusContext;
 import org.msight.api.bus.BusProvider;
@@ -33,9 +30,6 @@ public final class Buses implements AutoCloseable {
 
     /** Prefix of bus loggers, followed by the bus name. */
     public static final String LOGGER_PREFIX = "msight.bus.";
-
-    /** A message that starts with the key it is about, as {@link BusProvider} asks: {@code tls.cert-file: ...}. */
-    private static final Pattern KEYED = Pattern.compile("(?s)([A-Za-z0-9_\"-]+(?:\\.[A-Za-z0-9_\"-]+)*): (.*)");
 
     private final PipelineSpec spec;
     private final Map<String, Bus> byName;
@@ -117,27 +111,9 @@ public final class Buses implements AutoCloseable {
         }
     }
 
-    /**
-     * A bus's problem with its settings, at the line of the key its message starts with
-     * ({@code tls.cert-file: ...}, or {@code msight.nats.tls: ...}) when the file sets it, else at
-     * the file; user info in URLs masked.
-     */
+    /** A bus's problem with its settings, at the line of the key it names (see {@link ConfigProblem#reported}). */
     private static ConfigProblem problem(String file, BusSpec bus, String message) {
-        String block = "msight." + bus.name();
-        String shown = Secrets.redactUrl(String.valueOf(message));
-        Matcher keyed = KEYED.matcher(shown.startsWith(block + ".") ? shown.substring(block.length() + 1) : shown);
-        if (keyed.matches() && isKey(bus.config(), keyed.group(1))) {
-            return ConfigProblem.ofValue(bus.config(), block, keyed.group(1), file, keyed.group(2));
-        }
-        return new ConfigProblem(file, block, shown);
-    }
-
-    private static boolean isKey(Config config, String path) {
-        try {
-            return config.hasPath(path);
-        } catch (com.typesafe.config.ConfigException.BadPath notAPath) {
-            return false;
-        }
+        return ConfigProblem.reported(bus.config(), "msight." + bus.name(), file, message);
     }
 
     private static <T> T withLoaderOf(BusSpec bus, Callable<T> action) {

@@ -7,6 +7,7 @@ import com.typesafe.config.ConfigValue;
 import java.util.Comparator;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.msight.api.Secrets;
 
 /**
  * One thing wrong with a pipeline file, shown as {@code file:line: key: problem}.
@@ -18,6 +19,8 @@ import java.util.regex.Pattern;
 public record ConfigProblem(String location, String key, String message) {
 
     private static final Pattern FILE_LINE = Pattern.compile("^(.*?)(?::(\\d+))?$");
+    /** A message that starts with the key it is about: {@code tls.cert-file: no such file}. */
+    private static final Pattern KEYED = Pattern.compile("(?s)([A-Za-z0-9_\"-]+(?:\\.[A-Za-z0-9_\"-]+)*): (.*)");
 
     /** By file, then line; problems without a line first. */
     public static final Comparator<ConfigProblem> IN_FILE_ORDER =
@@ -37,6 +40,30 @@ public record ConfigProblem(String location, String key, String message) {
     public static ConfigProblem ofValue(Config block, String path, String key, String fallbackFile, String message) {
         ConfigOrigin origin = located(block.getValue(key));
         return at(origin.resource() == null ? origin : null, fallbackFile, path + "." + key, message);
+    }
+
+    /**
+     * A problem a plugin found in its block (a node's or a bus's), at the line of the key its
+     * message starts with ({@code tls.cert-file: ...}, or {@code msight.nats.tls: ...}) when the
+     * file sets it, else at {@code fallbackLocation}; user info in URLs masked.
+     *
+     * @param path the block's HOCON path, such as {@code msight.nats} or {@code nodes.camera}
+     */
+    public static ConfigProblem reported(Config block, String path, String fallbackLocation, String message) {
+        String shown = Secrets.redactUrl(String.valueOf(message));
+        Matcher keyed = KEYED.matcher(shown.startsWith(path + ".") ? shown.substring(path.length() + 1) : shown);
+        if (keyed.matches() && isKey(block, keyed.group(1))) {
+            return ofValue(block, path, keyed.group(1), fallbackLocation, keyed.group(2));
+        }
+        return new ConfigProblem(fallbackLocation, path, shown);
+    }
+
+    private static boolean isKey(Config config, String path) {
+        try {
+            return config.hasPath(path);
+        } catch (com.typesafe.config.ConfigException.BadPath notAPath) {
+            return false;
+        }
     }
 
     /**

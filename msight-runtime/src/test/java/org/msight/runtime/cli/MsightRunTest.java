@@ -67,7 +67,7 @@ class MsightRunTest {
         TestPipelines.write(dir, "p.conf", "nodes {\n  src { type = test-sequence, publish-topic = t, count = -1 }\n}\n");
         result = run("--check", file.toString());
         assertThat(result.exitCode()).isEqualTo(2);
-        assertThat(result.err()).isEqualTo("error: " + file + ":2: nodes.src: count: must be 0 or more, was -1\n");
+        assertThat(result.err()).isEqualTo("error: " + file + ":2: nodes.src.count: must be 0 or more, was -1\n");
     }
 
     @Test

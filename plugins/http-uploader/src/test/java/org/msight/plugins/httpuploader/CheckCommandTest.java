@@ -7,6 +7,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -27,11 +28,31 @@ class CheckCommandTest {
         "s3cret@127.0.0.1:80 80/in | url: must be a URL http://... or https://..., not 'http://***@127.0.0.1:80 80/in'",
     })
     void theUploadUrlIsShownWithoutItsUserInfo(String url, String problem) throws Exception {
-        Path file = Files.writeString(dir.resolve("p.conf"), """
+        String printed = check("""
                 nodes {
                   up { type = http-uploader, subscribe-topic = frames, url = "http://%s" }
                 }
                 """.formatted(url));
+        assertThat(printed).contains(problem).contains("http://***@127.0.0.1:").doesNotContain("s3cret")
+                .doesNotContain("john");
+    }
+
+    @Test
+    void aTlsFileTheUploaderCannotReadIsShownAtItsKeysLine() throws Exception {
+        String printed = check("""
+                nodes {
+                  up {
+                    type = http-uploader, subscribe-topic = frames, url = "https://127.0.0.1:8443/in"
+                    tls.ca-file = "%s"
+                  }
+                }
+                """.formatted(dir.resolve("missing-ca.pem")));
+        assertThat(printed).contains(dir.resolve("p.conf") + ":4: nodes.up.tls.ca-file: ");
+    }
+
+    /** What {@code msight-run --check} prints for {@code pipeline}, which must fail with exit code 2. */
+    private String check(String pipeline) throws Exception {
+        Path file = Files.writeString(dir.resolve("p.conf"), pipeline);
         PrintStream out = System.out;
         PrintStream err = System.err;
         ByteArrayOutputStream printed = new ByteArrayOutputStream();
@@ -44,8 +65,8 @@ class CheckCommandTest {
             System.setOut(out);
             System.setErr(err);
         }
-        assertThat(exitCode).isEqualTo(2);
-        assertThat(printed.toString(StandardCharsets.UTF_8)).contains(problem).contains("http://***@127.0.0.1:")
-                .doesNotContain("s3cret").doesNotContain("john");
+        String text = printed.toString(StandardCharsets.UTF_8);
+        assertThat(exitCode).as(text).isEqualTo(2);
+        return text;
     }
 }
