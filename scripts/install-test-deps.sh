@@ -17,6 +17,7 @@ packages=(
   gstreamer1.0-plugins-good
   gstreamer1.0-plugins-ugly
   procps   # kill: the RTSP test server is frozen with SIGSTOP to simulate a stalled stream
+  util-linux  # setsid: each test server runs in a session of its own, out of reach of job control
   openssl  # the Redis TLS test makes a throwaway CA and certificates
   libturbojpeg0  # the rtsp-receiver's JPEG encoder (TurboJPEG); FFmpeg's is the fallback
   nats-server  # the nats bus tests start their own NATS servers (JetStream included)

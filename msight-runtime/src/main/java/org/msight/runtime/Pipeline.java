@@ -249,8 +249,7 @@ public final class Pipeline {
         boolean stopWhenSourcesFinish = spec.msight().getBoolean("stop-when-sources-finish");
         for (int i = runners.size() - 1; i >= 0; i--) {
             NodeRunner runner = runners.get(i);
-            boolean stopsWithTheSources = runner.kind() == NodeKind.SOURCE && stopWhenSourcesFinish;
-            runner.onEnd(stopsWithTheSources ? this::sourceEnded : this::nodeEnded);
+            runner.onEnd(() -> nodeEnded(stopWhenSourcesFinish));
             runner.start();
         }
         reporter.start();
@@ -284,30 +283,27 @@ public final class Pipeline {
         return topics;
     }
 
-    /** Stops the pipeline once no source is left running. */
-    private void sourceEnded() {
-        List<NodeStats> sources = runners.stream().filter(r -> r.kind() == NodeKind.SOURCE).map(NodeRunner::stats)
-                .toList();
-        if (sources.stream().allMatch(Pipeline::ended)) {
-            List<String> failed = failedAmong(sources);
+    /**
+     * After a node ended by itself (finished, or stopped for good): stops the pipeline once every
+     * source has ended (with {@code stop-when-sources-finish}), failing it when any node stopped
+     * for good; fails it once no node is left running and one stopped for good (a sink in a
+     * pipeline without sources, as a launcher's uploader, leaves nothing to do).
+     */
+    private void nodeEnded(boolean stopWhenSourcesFinish) {
+        List<NodeStats> all = nodeStats();
+        List<NodeStats> sources = all.stream().filter(s -> s.kind() == NodeKind.SOURCE).toList();
+        List<String> failed = failedAmong(all);
+        String stoppedForGood = " (" + String.join(", ", failed) + " stopped for good)";
+        if (stopWhenSourcesFinish && !sources.isEmpty() && sources.stream().allMatch(Pipeline::ended)) {
             if (failed.isEmpty()) {
                 LOG.info("every source has finished: stopping once the sinks have drained");
                 requestStop();
             } else {
-                fail("no source left running (" + String.join(", ", failed) + " stopped for good)");
+                fail((failedAmong(sources).isEmpty() ? "every source has finished" : "no source left running")
+                        + stoppedForGood);
             }
-        }
-    }
-
-    /**
-     * Fails the pipeline once no node is left running and one of them stopped for good: a sink in
-     * a pipeline without sources, as a launcher's uploader, leaves nothing to do.
-     */
-    private void nodeEnded() {
-        List<NodeStats> all = nodeStats();
-        List<String> failed = failedAmong(all);
-        if (all.stream().allMatch(Pipeline::ended) && !failed.isEmpty()) {
-            fail("no node left running (" + String.join(", ", failed) + " stopped for good)");
+        } else if (!failed.isEmpty() && all.stream().allMatch(Pipeline::ended)) {
+            fail("no node left running" + stoppedForGood);
         }
     }
 
@@ -356,8 +352,11 @@ public final class Pipeline {
 
     /** Stops the pipeline because something went wrong that the nodes cannot recover from. */
     private void fail(String reason) {
-        LOG.error("{}: stopping", reason);
-        failure.compareAndSet(null, reason);
+        if (failure.compareAndSet(null, reason)) {
+            LOG.error("{}: stopping", reason);
+        } else if (!reason.equals(failure.get())) {
+            LOG.error("{}", reason);
+        }
         requestStop();
     }
 

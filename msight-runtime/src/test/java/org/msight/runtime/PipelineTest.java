@@ -293,10 +293,26 @@ class PipelineTest {
                   sink { type = test-collector, subscribe-topic = t, unrecoverable = "the token was revoked" }
                 }
                 """);
-        Pipeline pipeline = TestPipelines.load(file).create();
-        pipeline.start();
+        try (LogCapture log = LogCapture.all()) {
+            Pipeline pipeline = TestPipelines.load(file).create();
+            pipeline.start();
+            assertThat(pipeline.awaitStopRequest(Waits.GENEROUS)).as("the pipeline stopped by itself").isTrue();
+            assertThat(pipeline.stop()).isFalse();
+            assertThat(pipeline.failure()).contains("no node left running (sink stopped for good)");
+            // the message it failed on is not acknowledged, and no drain ran out
+            assertThat(log.messages()).contains("1 queued messages were not handled")
+                    .noneMatch(m -> m.startsWith("drain time"));
+        }
+    }
+
+    @Test
+    void aPipelineWhoseSourcesFinishWithASinkStoppedForGoodFailsWhicheverEndedFirst() throws Exception {
+        Pipeline pipeline = start("""
+                src { type = test-sequence, publish-topic = t, count = 20, finish = true }
+                sink { type = test-collector, subscribe-topic = t, unrecoverable = "the token was revoked" }
+                """);
         assertThat(pipeline.awaitStopRequest(Waits.GENEROUS)).as("the pipeline stopped by itself").isTrue();
-        assertThat(pipeline.failure()).contains("no node left running (sink stopped for good)");
         assertThat(pipeline.stop()).isFalse();
+        assertThat(pipeline.failure()).contains("every source has finished (sink stopped for good)");
     }
 }

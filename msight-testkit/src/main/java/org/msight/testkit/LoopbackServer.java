@@ -26,7 +26,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * the shell that started the build exits (a run started with {@code &} or {@code nohup}), the
  * kernel continues every stopped process of the build's now orphaned process group (SIGHUP, then
  * SIGCONT), which thawed a server a test had frozen. Servers still running when the JVM exits
- * (a Ctrl-C, which no longer reaches them) are killed by a shutdown hook.
+ * (a Ctrl-C, which no longer reaches them) are killed by a shutdown hook; a JVM killed with
+ * SIGKILL runs no hook and leaves them running (a later server that picks one of their ports
+ * moves to another at its first start).
  */
 abstract class LoopbackServer implements AutoCloseable {
 

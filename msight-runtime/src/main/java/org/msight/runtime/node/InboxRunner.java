@@ -209,10 +209,10 @@ public final class InboxRunner extends NodeRunner {
         }
         if (lost > 0) {
             lostAtStop = lost;
-            if (stopRequested()) {
-                log.warn("drain time of {} ran out; {} queued messages were not handled", drainTimeout, lost);
-            } else {
+            if (stats.state() == NodeStats.State.FAILED) { // stopped for good
                 log.warn("{} queued messages were not handled", lost);
+            } else {
+                log.warn("drain time of {} ran out; {} queued messages were not handled", drainTimeout, lost);
             }
         }
         if (delivery != null) {
