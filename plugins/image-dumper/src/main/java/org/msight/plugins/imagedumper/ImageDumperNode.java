@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Comparator;
 import java.util.Deque;
+import java.util.List;
 import java.util.stream.Stream;
 import org.msight.api.Counter;
 import org.msight.api.LogSafe;
@@ -24,14 +25,18 @@ import org.msight.api.data.SensorData;
 /**
  * Writes each JPEG {@link ImageData} it receives to a file in a folder, named by a
  * {@link FileNamePattern}; with {@code max-files}, deletes the oldest of its files beyond that
- * many. A file appears whole or not at all (written aside, then renamed). Other messages, and
+ * many. A file appears whole or not at all (written aside, then renamed; what a failed write or a
+ * power cut left aside is deleted). Other messages, and
  * images whose file name would be too long (a long sensor name), are counted as {@code skipped};
  * the long names with a warning at most once a minute.
  */
 final class ImageDumperNode implements SinkNode {
 
+    /** How the name of a file written aside, before its rename, begins and ends. */
+    private static final String PARTIAL_PREFIX = ".";
+    private static final String PARTIAL_SUFFIX = ".part";
     /** NAME_MAX of Linux file systems, less what the name of the file written aside adds. */
-    static final int MAX_NAME_BYTES = 255 - ".".length() - ".part".length();
+    static final int MAX_NAME_BYTES = 255 - PARTIAL_PREFIX.length() - PARTIAL_SUFFIX.length();
 
     private final NodeContext context;
     private final Path folder;
@@ -51,10 +56,14 @@ final class ImageDumperNode implements SinkNode {
         this.skipped = context.counter("skipped");
     }
 
-    /** Creates the folder and, with a cap, takes the files an earlier run left there, oldest first. */
+    /**
+     * Creates the folder, deletes the partial files of writes an earlier run did not finish (a
+     * power cut), and, with a cap, takes the files an earlier run left there, oldest first.
+     */
     @Override
     public void open() throws IOException {
         Files.createDirectories(folder);
+        deletePartialFiles();
         kept.clear();
         if (maxFiles > 0) {
             try (Stream<Path> files = Files.list(folder)) {
@@ -82,9 +91,14 @@ final class ImageDumperNode implements SinkNode {
             return;
         }
         Path file = folder.resolve(name);
-        Path partial = folder.resolve("." + file.getFileName() + ".part");
-        Files.write(partial, image.image());
-        Files.move(partial, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        Path partial = folder.resolve(PARTIAL_PREFIX + file.getFileName() + PARTIAL_SUFFIX);
+        try {
+            Files.write(partial, image.image());
+            Files.move(partial, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            Files.deleteIfExists(partial); // a full disk keeps no hidden remains
+            throw e;
+        }
         written.increment();
         if (maxFiles > 0) {
             kept.remove(file);
@@ -100,6 +114,26 @@ final class ImageDumperNode implements SinkNode {
                     + " sensor_name '{}': use a shorter sensor name, or a file-name without {sensor}",
                     longNamesSinceWarning, MAX_NAME_BYTES, LogSafe.text(metadata.sensorName()));
         }
+    }
+
+    private void deletePartialFiles() throws IOException {
+        List<Path> partials;
+        try (Stream<Path> files = Files.list(folder)) {
+            partials = files.filter(this::isPartial).toList();
+        }
+        for (Path partial : partials) {
+            Files.deleteIfExists(partial);
+        }
+        if (!partials.isEmpty()) {
+            context.logger().info("deleted {} partial file(s) of writes an earlier run did not finish", partials.size());
+        }
+    }
+
+    private boolean isPartial(Path file) {
+        String name = file.getFileName().toString();
+        return name.startsWith(PARTIAL_PREFIX) && name.endsWith(PARTIAL_SUFFIX) && name.length()
+                > PARTIAL_PREFIX.length() + PARTIAL_SUFFIX.length() && fileName.matches(name.substring(
+                        PARTIAL_PREFIX.length(), name.length() - PARTIAL_SUFFIX.length()));
     }
 
     private void deleteBeyondCap() throws IOException {

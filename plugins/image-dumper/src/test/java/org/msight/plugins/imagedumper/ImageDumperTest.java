@@ -68,6 +68,22 @@ class ImageDumperTest {
     }
 
     @Test
+    void aWriteTheDiskRefusesLeavesNoPartialFileAndThePartialsOfAnEarlierRunAreDeleted() throws Exception {
+        SinkNode node = dumper("folder = \"" + dir + "\", file-name = \"img-{frame}.jpg\"");
+        Files.writeString(dir.resolve(".img-1.jpg.part"), "cut off by a power cut");
+        Files.writeString(dir.resolve(".notes.txt.part"), "not the dumper's");
+        node.open();
+        assertThat(names()).containsExactly(".notes.txt.part");
+        // a full disk: the file written aside is /dev/full, where every write fails with ENOSPC
+        Files.createSymbolicLink(dir.resolve(".img-2.jpg.part"), Path.of("/dev/full"));
+        assertThatThrownBy(() -> node.put(image(2))).hasMessageContaining("No space left on device");
+        assertThat(names()).containsExactly(".notes.txt.part");
+        node.put(image(3));
+        node.close();
+        assertThat(names()).containsExactlyInAnyOrder(".notes.txt.part", "img-3.jpg");
+    }
+
+    @Test
     void aGenericMessageIsWrittenWhenItsTypedReadingIsAJpegImage() throws Exception {
         SinkNode node = dumper("folder = \"" + dir + "\", file-name = \"img-{frame}.jpg\"");
         node.open();
