@@ -76,7 +76,8 @@ public final class Pipeline {
     private final AtomicReference<String> failure = new AtomicReference<>();
 
     private Pipeline(PipelineSpec spec, Buses buses, PrometheusMeterRegistry meters, LatestImages latestImages,
-            List<NodeRunner> runners, ThroughputReporter reporter, NodeRegistry registry, CountDownLatch stopRequested) {
+            List<NodeRunner> runners, ThroughputReporter reporter, NodeRegistry registry,
+            CountDownLatch stopRequested) {
         this.spec = spec;
         this.buses = buses;
         this.meters = meters;
@@ -128,17 +129,17 @@ public final class Pipeline {
                     RuntimeNodeContext context = new RuntimeNodeContext(node, spec.deviceName(),
                             node.publishTopic().map(buses::of).orElse(null), formats, nodeStats, latestImages,
                             stopRequested);
+                    String path = "nodes." + ConfigProblem.quoted(node.name());
                     try {
                         runners.add(runnerFor(node, createNode(node, context), context, nodeStats, buses,
                                 spec.drainTimeout(), latestImages, spoolOwners, checkOnly));
                         stats.add(nodeStats);
                     } catch (IllegalArgumentException | com.typesafe.config.ConfigException e) {
-                        problems.add(ConfigProblem.reported(node.config(), "nodes." + ConfigProblem.quoted(node.name()),
-                                node.location(), e.getMessage()));
+                        problems.add(ConfigProblem.reported(node.config(), path, node.location(), e.getMessage()));
                     } catch (RuntimeException | LinkageError e) {
                         // a plugin's bug, not the file's: still one line, and the file is not run
-                        problems.add(new ConfigProblem(node.location(), "nodes." + ConfigProblem.quoted(node.name()), "node type '"
-                                + node.type().name() + "' (" + node.type().plugin() + ") failed to create the node: " + e));
+                        problems.add(new ConfigProblem(node.location(), path, "node type '" + node.type().name()
+                                + "' (" + node.type().plugin() + ") failed to create the node: " + e));
                     }
                 }
             }
