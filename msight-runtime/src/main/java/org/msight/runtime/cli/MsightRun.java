@@ -18,8 +18,10 @@ import picocli.CommandLine.Parameters;
         description = "Runs the nodes of a HOCON pipeline file until SIGINT or SIGTERM.",
         subcommands = {PluginsCommand.class, StatusCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
-        exitCodeList = {"0:stopped cleanly (or --check passed)", "1:a node did not stop in time, or an internal error",
-                "2:bad command line, pipeline file or plugin"})
+        exitCodeList = {"0:stopped cleanly (or --check passed, or every source finished)",
+                "1:a node did not stop in time (queued messages not handled), a node stopped for good and no"
+                        + " source is left running, the registry's heartbeat failed, or an internal error",
+                "2:bad command line, pipeline file or plugin, or a server that cannot take the nodes at start"})
 public final class MsightRun implements Callable<Integer> {
 
     @Parameters(index = "0", arity = "0..1", paramLabel = "PIPELINE", description = "The pipeline file (HOCON).")

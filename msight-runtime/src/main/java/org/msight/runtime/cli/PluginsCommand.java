@@ -113,9 +113,10 @@ final class PluginsCommand implements Callable<Integer> {
         }
         // the defaults a node gets: its type's own (the RTSP receiver restarts sooner), else msight.node-defaults
         Config defaults = typeName != null ? types.get(0).defaults().withFallback(commonDefaults) : commonDefaults;
-        out.append(typeName != null ? "It also takes, as every node block:\n"
+        out.append(typeName != null ? "It also takes, as every " + kind(types.get(0).provider().kind()) + " block:\n"
                 : "Every node block also takes (defaults in msight.node-defaults):\n");
-        appendSettings(out, commonSettings(), defaults, "");
+        appendSettings(out, typeName != null ? CommonSettings.of(types.get(0).provider().kind()) : commonSettings(),
+                defaults, "");
         List<String> asynchronous = types.stream().filter(t -> t.provider().asynchronous()).map(NodeType::name).toList();
         if (!asynchronous.isEmpty()) {
             out.append("\nAsynchronous sinks (").append(String.join(", ", asynchronous))
@@ -251,7 +252,9 @@ final class PluginsCommand implements Callable<Integer> {
             return null;
         }
         Object value = defaults.getValue(key).unwrapped();
-        if (setting.isSecret() && !value.toString().isEmpty()) {
+        boolean empty = value instanceof Map<?, ?> map ? map.isEmpty()
+                : value instanceof List<?> list ? list.isEmpty() : value.toString().isEmpty();
+        if (setting.isSecret() && !empty) {
             return MASK;
         }
         return value instanceof String text ? Secrets.redactUrl(text) : value;

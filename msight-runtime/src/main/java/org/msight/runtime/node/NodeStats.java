@@ -6,6 +6,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.TreeMap;
@@ -234,7 +235,7 @@ public final class NodeStats {
         return opened;
     }
 
-    /** When the current outage started, or {@code null}. */
+    /** When the current outage started, to the millisecond, or {@code null}. */
     public Instant outageSince() {
         return outageSince;
     }
@@ -268,7 +269,7 @@ public final class NodeStats {
         }
         lastError = error;
         if (outageSince == null) {
-            outageSince = Instant.now();
+            outageSince = Instant.now().truncatedTo(ChronoUnit.MILLIS); // as shown: no nanoseconds
         }
         state = State.OUTAGE;
     }

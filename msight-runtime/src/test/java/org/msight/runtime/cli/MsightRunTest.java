@@ -191,7 +191,9 @@ class MsightRunTest {
     void pluginsOfOneTypeAndAsJson() {
         Result one = run("plugins", "test-collector");
         assertThat(one.exitCode()).isZero();
-        assertThat(one.out()).startsWith("test-collector (sink): ").doesNotContain("test-sequence (source)");
+        assertThat(one.out()).startsWith("test-collector (sink): ").doesNotContain("test-sequence (source)")
+                .contains("It also takes, as every sink block:\n").contains("  subscribe-topic    string, required\n")
+                .doesNotContain("publish-topic").doesNotContain("sensor-name");
 
         Result unknown = run("plugins", "test-colector");
         assertThat(unknown.exitCode()).isEqualTo(2);

@@ -143,7 +143,7 @@ class HttpEndpointTest {
         JsonNode node = ready.get("nodes").get(0);
         assertThat(node.get("node").asText()).isEqualTo("sink");
         assertThat(node.get("state").asText()).isEqualTo("OUTAGE");
-        assertThat(node.get("since").asText()).matches("\\d{4}-\\d\\d-\\d\\dT.*Z");
+        assertThat(node.get("since").asText()).matches("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d(\\.\\d{1,3})?Z");
         assertThat(node.get("last_error").asText()).isEqualTo("destination unavailable (on purpose)");
         assertThat(get("/health").statusCode()).isEqualTo(200);
         assertThat(get("/health").body()).isEqualTo("{\"status\":\"UP\"}");

@@ -13,7 +13,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.msight.runtime.cli.MsightRun;
 
-/** {@code msight-run --check} on pipelines with an uploader, through the real command line. */
+/** {@code msight-run --check} on pipelines with an uploader, and {@code plugins}, through the real command line. */
 class CheckCommandTest {
 
     @TempDir
@@ -50,23 +50,34 @@ class CheckCommandTest {
         assertThat(printed).contains(dir.resolve("p.conf") + ":4: nodes.up.tls.ca-file: ");
     }
 
+    @Test
+    void pluginsShowsTheUploadersEmptyHeadersDefaultAsEmptyNotAsASecret() throws Exception {
+        assertThat(msightRun(0, "plugins", "http-uploader")).contains("  headers = {}    object\n");
+        assertThat(msightRun(0, "plugins", "--json", "http-uploader")).contains("\"default\":{}");
+    }
+
     /** What {@code msight-run --check} prints for {@code pipeline}, which must fail with exit code 2. */
     private String check(String pipeline) throws Exception {
         Path file = Files.writeString(dir.resolve("p.conf"), pipeline);
+        return msightRun(2, "--check", file.toString());
+    }
+
+    /** What {@code msight-run args} prints, on standard output and error; it must exit with {@code exitCode}. */
+    private static String msightRun(int exitCode, String... args) {
         PrintStream out = System.out;
         PrintStream err = System.err;
         ByteArrayOutputStream printed = new ByteArrayOutputStream();
-        int exitCode;
+        int exited;
         try {
             System.setOut(new PrintStream(printed, true, StandardCharsets.UTF_8));
             System.setErr(new PrintStream(printed, true, StandardCharsets.UTF_8));
-            exitCode = MsightRun.commandLine(new MsightRun()).execute("--check", file.toString());
+            exited = MsightRun.commandLine(new MsightRun()).execute(args);
         } finally {
             System.setOut(out);
             System.setErr(err);
         }
         String text = printed.toString(StandardCharsets.UTF_8);
-        assertThat(exitCode).as(text).isEqualTo(2);
+        assertThat(exited).as(text).isEqualTo(exitCode);
         return text;
     }
 }
