@@ -103,7 +103,8 @@ final class PluginsCommand implements Callable<Integer> {
         for (BusType bus : buses) {
             out.append(bus.name()).append(" (bus): ").append(bus.provider().description()).append('\n');
             out.append("  plugin: ").append(bus.plugin()).append(", version ").append(bus.version())
-                    .append("; settings in msight.").append(bus.name()).append(" { }\n");
+                    .append(bus.provider().settings().isEmpty() ? "; no settings\n"
+                            : "; settings in msight." + bus.name() + " { }\n");
             appendSettings(out, bus.provider().settings(), bus.defaults(), "");
             out.append('\n');
         }

@@ -207,6 +207,8 @@ class MsightRunTest {
                 + "\n  plugin: class path, version unknown; settings in msight.loopback { }\n  port = 1    int\n"
                 + "      a port, read and checked\n  full-topic = \"\"    string\n      a topic it cannot carry\n\n");
 
+        assertThat(run("plugins", "memory").out()).endsWith("; no settings\n\n");
+
         Result json = run("plugins", "--json", "test-sequence");
         assertThat(json.exitCode()).isZero();
         com.typesafe.config.Config type = com.typesafe.config.ConfigFactory.parseString("types = " + json.out())
