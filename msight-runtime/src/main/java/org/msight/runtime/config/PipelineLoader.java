@@ -312,8 +312,11 @@ public final class PipelineLoader {
             user = withoutBusBlocks(object, plugins);
         }
         Config msight = ((ConfigObject) value).toConfig();
+        List<String> busBlocks = plugins == null ? List.of() : plugins.busTypes().values().stream()
+                .filter(bus -> !bus.provider().settings().isEmpty()).map(BusType::name).toList();
         new SettingsCheck(source.file(), problems, source.variableOf()).check("msight", "the msight block",
-                user instanceof ConfigObject object ? object : null, msight, userOrigin(value), RuntimeSettings.all());
+                user instanceof ConfigObject object ? object : null, msight, userOrigin(value), RuntimeSettings.all(),
+                busBlocks);
         return msight;
     }
 

@@ -7,10 +7,12 @@ import com.typesafe.config.ConfigOrigin;
 import com.typesafe.config.ConfigRenderOptions;
 import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueType;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Function;
+import java.util.stream.Stream;
 import java.util.function.BiFunction;
 import org.msight.api.Setting;
 import org.msight.api.SettingType;
@@ -54,9 +56,19 @@ final class SettingsCheck {
      */
     boolean check(String path, String owner, ConfigObject userBlock, Config effective, ConfigOrigin blockOrigin,
             List<Setting> settings) {
+        return check(path, owner, userBlock, effective, blockOrigin, settings, List.of());
+    }
+
+    /**
+     * As {@link #check(String, String, ConfigObject, Config, ConfigOrigin, List)}, for a block that
+     * also takes {@code otherKeys}, checked elsewhere (the buses' blocks in the msight block): they
+     * are not unknown, and they are named in the problems of keys that are.
+     */
+    boolean check(String path, String owner, ConfigObject userBlock, Config effective, ConfigOrigin blockOrigin,
+            List<Setting> settings, Collection<String> otherKeys) {
         int before = problems.size();
         if (userBlock != null) {
-            checkUnknownKeys(path, owner, userBlock, settings);
+            checkUnknownKeys(path, owner, userBlock, settings, otherKeys);
         }
         for (Setting setting : settings) {
             checkSetting(path, userBlock, effective, blockOrigin, setting);
@@ -69,7 +81,7 @@ final class SettingsCheck {
      * not declare, not their values.
      */
     void checkKeys(String path, String owner, ConfigObject userBlock, List<Setting> settings) {
-        checkUnknownKeys(path, owner, userBlock, settings);
+        checkUnknownKeys(path, owner, userBlock, settings, List.of());
         for (Setting setting : settings) {
             if (!setting.settings().isEmpty() && userBlock.get(setting.key()) instanceof ConfigObject block) {
                 checkKeys(path + "." + setting.key(), "block '" + setting.key() + "'", block, setting.settings());
@@ -77,8 +89,9 @@ final class SettingsCheck {
         }
     }
 
-    private void checkUnknownKeys(String path, String owner, ConfigObject userBlock, List<Setting> settings) {
-        List<String> allowed = settings.stream().map(Setting::key).toList();
+    private void checkUnknownKeys(String path, String owner, ConfigObject userBlock, List<Setting> settings,
+            Collection<String> otherKeys) {
+        List<String> allowed = Stream.concat(settings.stream().map(Setting::key), otherKeys.stream()).distinct().toList();
         for (Map.Entry<String, ConfigValue> entry : userBlock.entrySet()) {
             if (!allowed.contains(entry.getKey())) {
                 add(entry.getValue().origin(), userBlock.origin(), path + "." + ConfigProblem.quoted(entry.getKey()),

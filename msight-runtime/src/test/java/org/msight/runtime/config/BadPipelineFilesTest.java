@@ -143,6 +143,7 @@ class BadPipelineFilesTest {
                   bsu = redis
                   redis { prot = 6390, pasword = x }
                   registry { hartbeat = 2s }
+                  loopbak { port = 2 }
                 }
                 nodes {
                   src { type = test-sequence, publish-topic = t, restart-backoff { intial = 5s } }
@@ -150,7 +151,7 @@ class BadPipelineFilesTest {
                 """)).containsExactly(
                 at(2) + "msight.bsu: unknown setting of the msight block (did you mean 'bus'?); it takes: device-name,"
                         + " bus, topics, plugin-path, drain-timeout, stats-interval, logging-level,"
-                        + " stop-when-sources-finish, logging, http, redis, registry, node-defaults",
+                        + " stop-when-sources-finish, logging, http, redis, registry, node-defaults, loopback",
                 at(3) + "msight.redis.prot: unknown setting of block 'redis' (did you mean 'port'?); it takes: host,"
                         + " port, unix-socket-path, db, username, password, tls, connect-timeout, socket-timeout, publish-timeout,"
                         + " reconnect-backoff, cluster",
@@ -159,7 +160,10 @@ class BadPipelineFilesTest {
                         + " reconnect-backoff, cluster",
                 at(4) + "msight.registry.hartbeat: unknown setting of block 'registry' (did you mean 'heartbeat'?);"
                         + " it takes: enabled, replace, heartbeat",
-                at(7) + "nodes.src.restart-backoff.intial: unknown setting of block 'restart-backoff'"
+                at(5) + "msight.loopbak: unknown setting of the msight block (did you mean 'loopback'?); it takes:"
+                        + " device-name, bus, topics, plugin-path, drain-timeout, stats-interval, logging-level,"
+                        + " stop-when-sources-finish, logging, http, redis, registry, node-defaults, loopback",
+                at(8) + "nodes.src.restart-backoff.intial: unknown setting of block 'restart-backoff'"
                         + " (did you mean 'initial'?); it takes: initial, max");
     }
 
