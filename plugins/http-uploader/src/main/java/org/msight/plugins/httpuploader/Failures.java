@@ -40,7 +40,7 @@ final class Failures {
         } else if (failure instanceof SSLException) {
             text = "TLS: " + message;
         } else {
-            text = failure.getClass().getSimpleName() + ": " + message;
+            text = failure.getClass().getSimpleName() + (failure.getMessage() == null ? "" : ": " + message);
         }
         return LogSafe.text(text);
     }
