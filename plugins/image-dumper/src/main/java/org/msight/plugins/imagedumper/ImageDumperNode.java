@@ -96,7 +96,11 @@ final class ImageDumperNode implements SinkNode {
             Files.write(partial, image.image());
             Files.move(partial, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
-            Files.deleteIfExists(partial); // a full disk keeps no hidden remains
+            try {
+                Files.deleteIfExists(partial); // a full disk keeps no hidden remains
+            } catch (IOException notDeleted) {
+                e.addSuppressed(notDeleted);
+            }
             throw e;
         }
         written.increment();
