@@ -429,6 +429,8 @@ public final class PipelineLoader {
 
     /** The variable a substitution Typesafe could not resolve names: {@code ${NAME}} or {@code ${?NAME}}. */
     private static final Pattern SUBSTITUTION = Pattern.compile("\\$\\{\\??([^}]+)}");
+    /** What Typesafe Config says of a file that ends with a block left open. */
+    private static final String UNCLOSED_BLOCK = "expecting a close parentheses ')' here, not: end of file";
 
     private static ConfigProblem problemOf(ConfigException e, String name, Path file) {
         if ((e.origin() == null || e.origin().lineNumber() < 1) && e.getMessage().contains("not found")) {
@@ -443,6 +445,10 @@ public final class PipelineLoader {
                     + "} where it may be missing)");
         }
         String message = e.origin() != null ? SettingsCheck.withoutOrigin(e.getMessage()) : e.getMessage();
+        if (message.equals(UNCLOSED_BLOCK)) { // Typesafe's words for it point at a parenthesis
+            message = "the file ends inside a block: a closing '}' is missing";
+        }
         return ConfigProblem.at(e.origin(), name, "(syntax)", message);
     }
+
 }

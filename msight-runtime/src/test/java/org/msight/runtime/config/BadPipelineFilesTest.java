@@ -267,8 +267,8 @@ class BadPipelineFilesTest {
 
     @Test
     void aBlockNotClosedSaysWhatWasExpected() throws Exception {
-        assertThat(refused("nodes {\n" + SOURCE + "}\n")).singleElement().asString()
-                .startsWith(at(3) + "(syntax): expecting a close").endsWith("not: end of file");
+        assertThat(refused("nodes {\n" + SOURCE + "}\n"))
+                .containsExactly(at(3) + "(syntax): the file ends inside a block: a closing '}' is missing");
     }
 
     @Test
