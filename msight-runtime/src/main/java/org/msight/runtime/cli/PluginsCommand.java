@@ -114,10 +114,14 @@ final class PluginsCommand implements Callable<Integer> {
         }
         // the defaults a node gets: its type's own (the RTSP receiver restarts sooner), else msight.node-defaults
         Config defaults = typeName != null ? types.get(0).defaults().withFallback(commonDefaults) : commonDefaults;
-        out.append(typeName != null ? "It also takes, as every " + kind(types.get(0).provider().kind()) + " block:\n"
-                : "Every node block also takes (defaults in msight.node-defaults):\n");
-        appendSettings(out, typeName != null ? CommonSettings.of(types.get(0).provider().kind()) : commonSettings(),
-                defaults, "");
+        if (typeName != null) { // one type: the settings of its kind
+            NodeKind kind = types.get(0).provider().kind();
+            out.append("It also takes, as every ").append(kind(kind)).append(" block:\n");
+            appendSettings(out, CommonSettings.of(kind), defaults, "");
+        } else {
+            out.append("Every node block also takes (defaults in msight.node-defaults):\n");
+            appendSettings(out, commonSettings(), defaults, "");
+        }
         List<String> asynchronous = types.stream().filter(t -> t.provider().asynchronous()).map(NodeType::name).toList();
         if (!asynchronous.isEmpty()) {
             out.append("\nAsynchronous sinks (").append(String.join(", ", asynchronous))

@@ -450,5 +450,4 @@ public final class PipelineLoader {
         }
         return ConfigProblem.at(e.origin(), name, "(syntax)", message);
     }
-
 }

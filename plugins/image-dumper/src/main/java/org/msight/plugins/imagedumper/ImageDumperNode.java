@@ -133,11 +133,12 @@ final class ImageDumperNode implements SinkNode {
         }
     }
 
+    /** Whether {@code file} is one of ours written aside: {@code .NAME.part}, NAME a name of the pattern. */
     private boolean isPartial(Path file) {
         String name = file.getFileName().toString();
-        return name.startsWith(PARTIAL_PREFIX) && name.endsWith(PARTIAL_SUFFIX) && name.length()
-                > PARTIAL_PREFIX.length() + PARTIAL_SUFFIX.length() && fileName.matches(name.substring(
-                        PARTIAL_PREFIX.length(), name.length() - PARTIAL_SUFFIX.length()));
+        int end = name.length() - PARTIAL_SUFFIX.length();
+        return name.startsWith(PARTIAL_PREFIX) && name.endsWith(PARTIAL_SUFFIX) && end > PARTIAL_PREFIX.length()
+                && fileName.matches(name.substring(PARTIAL_PREFIX.length(), end));
     }
 
     private void deleteBeyondCap() throws IOException {
