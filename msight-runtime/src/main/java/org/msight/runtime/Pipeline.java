@@ -203,7 +203,8 @@ public final class Pipeline {
         }
         Inbox inbox = new Inbox(spec.queueCapacity(), stats.dropped(), stats.malformed());
         String topic = spec.subscribeTopic().orElseThrow();
-        buses.subscribe(new Subscription(topic, spec.name(), spec.group(), inbox));
+        Subscription subscription = new Subscription(topic, spec.name(), spec.group(), inbox);
+        buses.subscribe(subscription);
         AsyncDelivery delivery = null;
         if (node instanceof AsyncSinkNode asyncSink) {
             DeliverySettings settings = DeliverySettings.from(spec.config());
@@ -222,7 +223,7 @@ public final class Pipeline {
             delivery.reportOutagesTo(stats);
         }
         return new InboxRunner(spec.name(), node, context.logger(), stats, loader, backoff, inbox, topic, spec.gap(),
-                drainTimeout, data -> latestImages.offer(topic, data), delivery);
+                drainTimeout, data -> latestImages.offer(topic, data), delivery, () -> buses.unsubscribe(subscription));
     }
 
     /**

@@ -285,6 +285,27 @@ class PipelineTest {
     }
 
     @Test
+    void aSinkStoppedForGoodEndsItsSubscriptionOnItsBusAndOnlyIt() throws Exception {
+        Path file = TestPipelines.write(dir, "pipeline.conf", """
+                msight.bus = loopback
+                nodes {
+                  src { type = test-sequence, publish-topic = t, count = 100000, interval = 2ms }
+                  broken { type = test-collector, subscribe-topic = t, unrecoverable = "the token was revoked" }
+                  sink { type = test-collector, subscribe-topic = t }
+                }
+                """);
+        try (LogCapture log = LogCapture.all()) {
+            Pipeline pipeline = TestPipelines.load(file).create();
+            pipeline.start();
+            await().atMost(Waits.GENEROUS).until(() -> log.messages().contains(
+                    "node broken unsubscribed from topic 't'"));
+            assertThat(pipeline.stop()).as("a node stopped for good").isFalse();
+            assertThat(log.messages()).filteredOn(m -> m.contains("unsubscribed")).as("a stop ends no subscription")
+                    .containsExactly("node broken unsubscribed from topic 't'");
+        }
+    }
+
+    @Test
     void aPipelineWhoseLastRunningNodeStopsForGoodFails() throws Exception {
         Path file = TestPipelines.write(dir, "pipeline.conf", """
                 msight.stop-when-sources-finish = false

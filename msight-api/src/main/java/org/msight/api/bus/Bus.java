@@ -11,7 +11,7 @@ import org.msight.api.data.SensorData;
  *       or refuses the settings (credentials, TLS files), fails here, and the runtime stops with
  *       exit code 2; one that goes away later is the bus's to reconnect;</li>
  *   <li>{@link #publish} from any node thread, and deliveries to each subscription's
- *       {@link Receiver}, until {@link #close()}.</li>
+ *       {@link Receiver}, until {@link #close()}, or until {@link #unsubscribe} ends one.</li>
  * </ol>
  * A bus never blocks a publisher on a slow subscriber or a server that went away: it says a
  * message is lost instead. Reconnecting is the bus's own job; it logs each outage once and
@@ -21,6 +21,16 @@ public interface Bus extends AutoCloseable {
 
     /** Registers a subscription for every message published on its topic from {@link #start()} on. */
     void subscribe(Subscription subscription);
+
+    /**
+     * Ends one subscription while the bus goes on, because its node has stopped for good and takes
+     * no more messages. A bus that shares a topic among a group's members leaves the group, so the
+     * other members take this one's share; what the node did not finish is not acknowledged, so an
+     * at-least-once bus delivers it again. Called at most once per subscription, after
+     * {@link #start()}. By default nothing happens: what still arrives is dropped and counted.
+     */
+    default void unsubscribe(Subscription subscription) {
+    }
 
     /**
      * Connects and starts delivering; called once after every subscription is registered.

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.msight.api.Counter;
+import org.msight.api.LogSafe;
 import org.msight.api.bus.Bus;
 import org.msight.api.bus.BusContext;
 import org.msight.api.bus.BusProvider;
@@ -77,6 +78,23 @@ public final class Buses implements AutoCloseable {
     /** Subscribes on the bus of the subscription's topic. */
     public void subscribe(Subscription subscription) {
         of(subscription.topic()).subscribe(subscription);
+    }
+
+    /**
+     * Ends a subscription on the bus of its topic, because its node stopped for good; a bus that
+     * fails to is logged, and what it still delivers is dropped and counted.
+     */
+    public void unsubscribe(Subscription subscription) {
+        String name = spec.topicBuses().get(subscription.topic());
+        try {
+            withLoaderOf(spec.buses().get(name), () -> {
+                byName.get(name).unsubscribe(subscription);
+                return null;
+            });
+        } catch (RuntimeException e) {
+            LoggerFactory.getLogger(LOGGER_PREFIX + name).warn("ending node {}'s subscription to topic '{}' failed: {}",
+                    subscription.nodeName(), subscription.topic(), LogSafe.text(e));
+        }
     }
 
     /**

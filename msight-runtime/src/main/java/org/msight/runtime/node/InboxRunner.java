@@ -21,12 +21,12 @@ import org.slf4j.Logger;
 /**
  * Runs a sink or a processor: takes messages from its inbox, applies gap, decodes the admitted
  * ones (a malformed one is counted and skipped) and hands them over (to an asynchronous sink
- * through its {@link AsyncDelivery}). Each delivery is {@linkplain Delivery#done() done} exactly
+ * through its {@link AsyncDelivery}). Each delivery is {@linkplain Delivery#done() done} at most
  * once: handled (by an asynchronous sink: delivered, given up or spooled, so an at-least-once bus
- * commits only then), skipped by gap, malformed, given up after a failure, or left over when the
- * drain time ran out. At shutdown it
- * keeps going until the inbox is empty or the drain deadline passes, then a sink flushes what is
- * in flight with the time left.
+ * commits only then), skipped by gap, malformed, or given up after a failure; what is left when the
+ * drain time runs out or the node stops for good is not done, so such a bus delivers it again. At
+ * shutdown it keeps going until the inbox is empty or the drain deadline passes, then a sink flushes
+ * what is in flight with the time left. A node that stops for good ends its subscription.
  */
 public final class InboxRunner extends NodeRunner {
 
@@ -44,6 +44,7 @@ public final class InboxRunner extends NodeRunner {
     private final boolean sink;
     private final Duration drainTimeout;
     private final Consumer<SensorData> received;
+    private final Runnable unsubscribe;
     /** The delivery of an asynchronous sink, which counts out itself when a message arrives; otherwise null. */
     private final AsyncDelivery delivery;
     private volatile long drainDeadlineNanos;
@@ -57,10 +58,11 @@ public final class InboxRunner extends NodeRunner {
      * @param topic the topic the inbox is subscribed to, for log lines
      * @param received sees each message gap admitted, once decoded (the latest one per topic)
      * @param delivery the delivery of an asynchronous sink, its messages' way; {@code null} for others
+     * @param unsubscribe ends the inbox's subscription on its bus, once the node has stopped for good
      */
     public InboxRunner(String name, Node node, Logger log, NodeStats stats, ClassLoader loader, Backoff backoff,
             Inbox inbox, String topic, int gap, Duration drainTimeout, Consumer<SensorData> received,
-            AsyncDelivery delivery) {
+            AsyncDelivery delivery, Runnable unsubscribe) {
         super(name, node, log, stats, loader, backoff);
         this.inbox = inbox;
         this.topic = topic;
@@ -71,6 +73,7 @@ public final class InboxRunner extends NodeRunner {
         this.sink = !(node instanceof ProcessorNode);
         this.drainTimeout = drainTimeout;
         this.received = received;
+        this.unsubscribe = unsubscribe;
         stats.queueDepth(inbox::size);
     }
 
@@ -194,14 +197,19 @@ public final class InboxRunner extends NodeRunner {
     }
 
     /**
-     * Closes the inbox, which takes no more messages (a node that stopped for good takes none: an
-     * at-least-once bus stops fetching for it), and drops what was not handled, left in the inbox
-     * when the drain ran out or the node stopped for good, or pending, without acknowledging it
-     * (an at-least-once bus delivers it again to the next run).
+     * Closes the inbox, which takes no more messages, and drops what was not handled, left in the
+     * inbox when the drain ran out or the node stopped for good, or pending, without acknowledging
+     * it (an at-least-once bus delivers it again, to the next run or to another member of the
+     * node's group). A node that stopped for good also ends its subscription, so that its group's
+     * other members take its share.
      */
     @Override
     protected void stopped() {
         inbox.close();
+        boolean forGood = stats.state() == NodeStats.State.FAILED;
+        if (forGood) {
+            unsubscribe.run();
+        }
         int lost = inbox.clear();
         if (pending != null) {
             pending = null;
@@ -209,7 +217,7 @@ public final class InboxRunner extends NodeRunner {
         }
         if (lost > 0) {
             lostAtStop = lost;
-            if (stats.state() == NodeStats.State.FAILED) { // stopped for good
+            if (forGood) {
                 log.warn("{} queued messages were not handled", lost);
             } else {
                 log.warn("drain time of {} ran out; {} queued messages were not handled", drainTimeout, lost);

@@ -11,12 +11,14 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.msight.api.AsyncSinkNode;
 import org.msight.api.Backoff;
 import org.msight.api.NodeKind;
 import org.msight.api.RetriableException;
 import org.msight.api.SinkNode;
+import org.msight.api.UnrecoverableException;
 import org.msight.api.bus.Delivery;
 import org.msight.api.data.BytesData;
 import org.msight.api.data.MalformedDataException;
@@ -31,6 +33,7 @@ class InboxRunnerTest {
 
     private final List<String> done = new CopyOnWriteArrayList<>();
     private final List<Long> handled = new CopyOnWriteArrayList<>();
+    private final AtomicInteger unsubscribed = new AtomicInteger();
 
     /** A delivery that decodes to frame {@code n}, or fails as {@code failure} says, and notes when it is done. */
     private Delivery delivery(String name, long n, Throwable failure) {
@@ -60,7 +63,7 @@ class InboxRunnerTest {
     private InboxRunner runner(Inbox inbox, RecordingLogger log, int gap, SinkNode sink, Duration drainTimeout) {
         return new InboxRunner("sink", sink, log, new NodeStats("sink", NodeKind.SINK, new SimpleMeterRegistry()),
                 getClass().getClassLoader(), new Backoff(Duration.ofMillis(10), Duration.ofMillis(10)), inbox, "topic",
-                gap, drainTimeout, data -> { }, null);
+                gap, drainTimeout, data -> { }, null, unsubscribed::incrementAndGet);
     }
 
     @Test
@@ -137,6 +140,27 @@ class InboxRunnerTest {
         assertThat(handled).containsOnly(1L);
         assertThat(done).as("an at-least-once bus must not commit what was not handled").isEmpty();
         assertThat(log.messages(Level.WARN)).contains("drain time of PT0.3S ran out; 3 queued messages were not handled");
+        assertThat(unsubscribed).as("a stopping pipeline's buses end their subscriptions when they close").hasValue(0);
+    }
+
+    @Test
+    void aNodeStoppedForGoodEndsItsSubscriptionAndLeavesWhatItDidNotHandleNotDone() throws Exception {
+        Inbox inbox = new Inbox(10);
+        RecordingLogger log = new RecordingLogger("sink");
+        inbox.deliver(delivery("first", 1, null));
+        inbox.deliver(delivery("second", 2, null));
+        SinkNode refusing = data -> {
+            handled.add(data.metadata().frameId());
+            throw new UnrecoverableException("the destination refuses this node for good (on purpose)");
+        };
+        InboxRunner runner = runner(inbox, log, 0, refusing, Duration.ofSeconds(5));
+        runner.start();
+        assertThat(runner.awaitFinished(Waits.GENEROUS)).isTrue();
+        assertThat(unsubscribed).hasValue(1);
+        assertThat(handled).containsExactly(1L);
+        assertThat(done).as("another member of the group, or the next run, handles them").isEmpty();
+        assertThat(inbox.remainingCapacity()).as("a closed inbox takes nothing").isZero();
+        assertThat(log.messages(Level.WARN)).contains("2 queued messages were not handled");
     }
 
     /** The runner of an asynchronous sink (no retries, no spool), with message "sent" (frame 1) in its inbox. */
@@ -145,7 +169,7 @@ class InboxRunnerTest {
         inbox.deliver(delivery("sent", 1, null));
         return new InboxRunner("upload", sink, log, stats, getClass().getClassLoader(),
                 new Backoff(Duration.ofMillis(10), Duration.ofMillis(10)), inbox, "topic", 0, drainTimeout, data -> { },
-                AsyncDeliveryTest.delivery(sink, 0, Optional.empty(), stats, log));
+                AsyncDeliveryTest.delivery(sink, 0, Optional.empty(), stats, log), unsubscribed::incrementAndGet);
     }
 
     @Test
