@@ -43,6 +43,12 @@ final class KafkaBus implements Bus {
                 context.counter("reconnects")));
     }
 
+    /** Its consumer commits what the node finished and leaves the group: the other members take its partitions. */
+    @Override
+    public void unsubscribe(Subscription subscription) {
+        subscribers.stream().filter(subscriber -> subscriber.serves(subscription)).forEach(KafkaSubscriber::leave);
+    }
+
     /**
      * Checks that the brokers answer and take the credentials, then starts the producer and the
      * consumers; later outages are retried by the clients. The runtime calls it with the plugin's

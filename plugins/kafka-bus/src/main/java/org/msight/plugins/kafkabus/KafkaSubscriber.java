@@ -328,6 +328,17 @@ final class KafkaSubscriber implements AutoCloseable {
         return partitions.stream().map(TopicPartition::partition).collect(Collectors.toCollection(TreeSet::new));
     }
 
+    boolean serves(Subscription other) {
+        return subscription.equals(other);
+    }
+
+    /** {@link #stop()}, for a node that stopped for good while the others go on. */
+    void leave() {
+        log.info("{}: node {} stopped for good; it leaves the group, whose other members take its partitions"
+                + " from the last message it finished", side, subscription.nodeName());
+        stop();
+    }
+
     /** Tells the thread to stop fetching, commit what is done and leave the group; returns at once. */
     void stop() {
         if (!closed) { // one wakeup: a second one would land in the commits at close

@@ -225,6 +225,41 @@ class KafkaBusTest {
         assertThat(numbers(other)).containsExactlyInAnyOrderElementsOf(range(count));
     }
 
+    /**
+     * A member whose node stopped for good leaves the group at once: the other member takes its
+     * partition from the last message it finished, so what it had taken and not finished and
+     * everything published later reach the other member.
+     */
+    @Test
+    void aMemberWhoseNodeStoppedForGoodLeavesItsPartitionsToTheOtherMember() {
+        String topic = topic();
+        TestReceiver leaving = TestReceiver.holding(10_000);
+        TestReceiver staying = TestReceiver.handling();
+        TestBusContext leavingContext = context("");
+        TestBusContext stayingContext = context("");
+        Subscription left = new Subscription(topic, "uploader", Optional.of("uploaders"), leaving);
+        Bus leavingBus = bus(leavingContext, left);
+        bus(stayingContext, new Subscription(topic, "uploader", Optional.of("uploaders"), staying));
+        await().atMost(WAIT).until(() -> consumesOnePartition(leavingContext, topic)
+                && consumesOnePartition(stayingContext, topic));
+        Bus publisher = bus(context(""));
+        for (int n = 0; n < 40; n++) {
+            assertThat(publisher.publish(topic, message(n, 100_000))).isTrue();
+        }
+        await().atMost(WAIT).until(() -> leaving.queued() + staying.handled().size() == 40);
+        assertThat(leaving.queued()).as("both partitions have messages").isPositive();
+
+        leavingBus.unsubscribe(left); // its node took these and finished none
+        for (int n = 40; n < 80; n++) {
+            assertThat(publisher.publish(topic, message(n, 100_000))).isTrue();
+        }
+        await().atMost(WAIT).until(() -> staying.handled().size() >= 80);
+        assertThat(numbers(staying)).containsExactlyInAnyOrderElementsOf(range(80));
+        assertThat(leavingContext.log().messages(Level.INFO)).contains("Consuming topic '" + topic + "' in group"
+                + " 'uploaders': node uploader stopped for good; it leaves the group, whose other members take its"
+                + " partitions from the last message it finished");
+    }
+
     private static boolean consumesOnePartition(TestBusContext context, String topic) {
         List<String> lines = context.log().messages(Level.INFO).stream()
                 .filter(line -> line.contains("on topic '" + topic + "' rebalanced")).toList();
