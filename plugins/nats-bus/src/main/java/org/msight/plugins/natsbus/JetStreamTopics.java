@@ -18,8 +18,8 @@ import io.nats.client.support.NatsJetStreamConstants;
 import java.io.IOException;
 import java.time.Duration;
 import java.time.ZonedDateTime;
-import java.util.ArrayList;
-import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import org.msight.api.Backoff;
 import org.msight.api.Counter;
@@ -58,7 +58,7 @@ final class JetStreamTopics implements AutoCloseable {
     private final MsightFormats formats;
     private final Logger log;
     private final Counter resubscribed;
-    private final List<Thread> fetchers = new ArrayList<>();
+    private final Map<Subscription, Fetcher> fetchers = new ConcurrentHashMap<>();
     private volatile boolean closed;
 
     /** @param resubscribed counts the outages of a consumer that ended: subscribed again */
@@ -85,7 +85,17 @@ final class JetStreamTopics implements AutoCloseable {
         } catch (IOException | JetStreamApiException e) {
             throw new IllegalStateException("JetStream on topic '" + subscription.topic() + "': " + e.getMessage(), e);
         }
-        fetchers.add(DaemonThreads.start("msight-nats-fetch-" + subscription.nodeName(), fetcher));
+        fetcher.thread = DaemonThreads.start("msight-nats-fetch-" + subscription.nodeName(), fetcher);
+        fetchers.put(subscription, fetcher);
+    }
+
+    /** Stops the subscription's fetcher, which unsubscribes; its durable consumer stays for its group and the next run. */
+    void unsubscribe(Subscription subscription) {
+        Fetcher fetcher = fetchers.remove(subscription);
+        if (fetcher != null) {
+            fetcher.left = true;
+            fetcher.thread.interrupt();
+        }
     }
 
     /** One subscription's consumer: subscribes it, fetches from it, and subscribes it again when it is gone. */
@@ -101,6 +111,9 @@ final class JetStreamTopics implements AutoCloseable {
         /** The stream sequence up to which the group acknowledged every message, as last asked. */
         private long ackFloor;
         private long askedAt;
+        private Thread thread;
+        /** Set when its node stopped for good: the fetcher ends. */
+        private volatile boolean left;
 
         Fetcher(Subscription subscription) {
             this.subscription = subscription;
@@ -207,7 +220,7 @@ final class JetStreamTopics implements AutoCloseable {
             Receiver receiver = subscription.receiver();
             Backoff backoff = new Backoff(Duration.ofMillis(100), Duration.ofSeconds(2));
             OutageLog outage = new OutageLog(log, name + " works again", resubscribed);
-            while (!closed) {
+            while (!closed && !left) {
                 try {
                     if (pull == null) {
                         subscribe(true);
@@ -226,21 +239,29 @@ final class JetStreamTopics implements AutoCloseable {
                     }
                     backoff.reset();
                 } catch (InterruptedException e) {
-                    return;
+                    break;
                 } catch (JetStreamStatusException | IOException | JetStreamApiException e) { // the server refuses
-                    if (!closed) {
-                        outage.down(name + " fails (" + LogSafe.text(e.getMessage()) + "): no message arrives until"
-                                + " it is subscribed again, from the first message its group had not acknowledged");
-                        pull = dropped(pull);
-                        pause(backoff);
+                    if (closed || left) {
+                        break; // an interrupted call's failure
+                    }
+                    outage.down(name + " fails (" + LogSafe.text(e.getMessage()) + "): no message arrives until"
+                            + " it is subscribed again, from the first message its group had not acknowledged");
+                    pull = dropped(pull);
+                    if (!backoff.pause()) {
+                        break; // interrupted: closing, or unsubscribed
                     }
                 } catch (RuntimeException e) { // the connection is away: the client reconnects
-                    if (!closed) {
-                        log.debug("JetStream fetch on '{}' failed: {}", LogSafe.text(subscription.topic()),
-                                LogSafe.text(e));
-                        pause(backoff);
+                    if (closed || left) {
+                        break; // an interrupted call's failure
+                    }
+                    log.debug("JetStream fetch on '{}' failed: {}", LogSafe.text(subscription.topic()), LogSafe.text(e));
+                    if (!backoff.pause()) {
+                        break; // interrupted: closing, or unsubscribed
                     }
                 }
+            }
+            if (left) {
+                pull = dropped(pull);
             }
         }
 
@@ -261,12 +282,6 @@ final class JetStreamTopics implements AutoCloseable {
             } catch (IOException e) {
                 log.debug("asking for the {} failed: {}", name, LogSafe.text(e));
             }
-        }
-    }
-
-    private void pause(Backoff backoff) {
-        if (!backoff.pause()) { // interrupted: close() is under way
-            closed = true;
         }
     }
 
@@ -303,6 +318,6 @@ final class JetStreamTopics implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
-        fetchers.forEach(Thread::interrupt);
+        fetchers.values().forEach(fetcher -> fetcher.thread.interrupt());
     }
 }

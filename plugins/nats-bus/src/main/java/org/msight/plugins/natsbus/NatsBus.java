@@ -10,8 +10,10 @@ import io.nats.client.Options;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeoutException;
 import javax.net.ssl.SSLException;
@@ -58,6 +60,8 @@ public final class NatsBus implements Bus {
     private final Counter tooLarge;
     private final Counter discarded;
     private final List<Subscription> subscriptions = new ArrayList<>();
+    /** The client's subscription of each of {@link #subscriptions}, on the current connection, without JetStream. Guarded by this. */
+    private final Map<Subscription, io.nats.client.Subscription> coreSubscriptions = new HashMap<>();
     private final Errors errors = new Errors();
     private volatile Connection connection;
     /** Whether the client has connected once: only then is a disconnection an outage. Guarded by this. */
@@ -84,6 +88,37 @@ public final class NatsBus implements Bus {
     @Override
     public synchronized void subscribe(Subscription subscription) {
         subscriptions.add(subscription);
+    }
+
+    /**
+     * Unsubscribes: a queue group's other members take its messages from now on, which the server
+     * knows when this returns, if connected (with JetStream, the others also get what this member
+     * fetched and did not finish, after {@code ack-wait}).
+     */
+    @Override
+    public synchronized void unsubscribe(Subscription subscription) {
+        if (!subscriptions.remove(subscription)) {
+            return;
+        }
+        io.nats.client.Subscription core = coreSubscriptions.remove(subscription);
+        try {
+            if (core != null) {
+                core.getDispatcher().unsubscribe(core);
+                Connection live = liveConnection();
+                if (live != null) {
+                    live.flush(settings.connectTimeout());
+                }
+            } else if (jetStream != null) {
+                jetStream.unsubscribe(subscription);
+            }
+        } catch (TimeoutException | RuntimeException e) { // the connection is away: a new one does not subscribe it again
+            log.debug("unsubscribing failed: {}", LogSafe.text(e));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        log.info("node {} stopped for good: it no longer subscribes to topic '{}'{}", subscription.nodeName(),
+                subscription.topic(), subscription.group().map(group -> "; the other members of group '" + group
+                        + "' take its messages").orElse(""));
     }
 
     /**
@@ -125,19 +160,18 @@ public final class NatsBus implements Bus {
             subscriptions.forEach(jetStream::subscribe);
         } else {
             Dispatcher dispatcher = fresh.createDispatcher();
-            subscriptions.forEach(s -> subscribeCore(dispatcher, s));
+            coreSubscriptions.clear();
+            subscriptions.forEach(s -> coreSubscriptions.put(s, subscribeCore(dispatcher, s)));
             fresh.flush(settings.connectTimeout());
         }
     }
 
-    private void subscribeCore(Dispatcher dispatcher, Subscription subscription) {
+    private io.nats.client.Subscription subscribeCore(Dispatcher dispatcher, Subscription subscription) {
         io.nats.client.MessageHandler handler = message -> subscription.receiver()
                 .deliver(Delivery.ofMessagePack(message.getData(), formats));
-        if (subscription.group().isPresent()) {
-            dispatcher.subscribe(subscription.topic(), subscription.group().get(), handler);
-        } else {
-            dispatcher.subscribe(subscription.topic(), handler);
-        }
+        return subscription.group().isPresent()
+                ? dispatcher.subscribe(subscription.topic(), subscription.group().get(), handler)
+                : dispatcher.subscribe(subscription.topic(), handler);
     }
 
     @Override

@@ -169,6 +169,57 @@ class NatsBusTest {
         assertThat(second).as("both members take part").isNotEmpty();
     }
 
+    /** Publishes until each of {@code inboxes} has one message: every member's interest has reached the server. */
+    private static void publishUntilEachReceived(NatsBus publisher, Inbox... inboxes) throws InterruptedException {
+        Set<Inbox> reached = new HashSet<>();
+        await().atMost(Waits.GENEROUS).until(() -> {
+            publisher.publish(TOPIC, image(0));
+            for (Inbox inbox : inboxes) {
+                if (!drain(inbox).isEmpty()) {
+                    reached.add(inbox);
+                }
+            }
+            return reached.size() == inboxes.length;
+        });
+    }
+
+    /** Frames above 0 drained from {@code inbox} into {@code into} until it holds {@code count} of them. */
+    private static void awaitFrames(Inbox inbox, List<Long> into, int count) {
+        await().atMost(Waits.GENEROUS).until(() -> {
+            drain(inbox).stream().filter(id -> id > 0).forEach(into::add);
+            return into.size() >= count;
+        });
+    }
+
+    /** A node that stopped for good leaves its queue group: the other member gets every message from then on. */
+    @Test
+    void aMemberWhoseNodeStoppedForGoodLeavesItsGroupAndTheOtherMemberGetsEveryMessage() throws Exception {
+        server = server(new NatsTestServer().start());
+        TestBusContext leavingContext = context("");
+        NatsBus leavingBus = bus(leavingContext);
+        Inbox leaving = new Inbox(10_000);
+        org.msight.api.bus.Subscription left = new org.msight.api.bus.Subscription(TOPIC, "uploader-1",
+                Optional.of("uploaders"), leaving);
+        leavingBus.subscribe(left);
+        leavingBus.start();
+        Inbox staying = subscriber("uploader-2", "uploaders", context(""));
+        NatsBus publisher = bus(context("max-pending-messages = 1000"));
+        publisher.start();
+        publishUntilEachReceived(publisher, leaving, staying);
+
+        leaving.close(); // as the runtime does, first
+        leavingBus.unsubscribe(left);
+        for (long id = 1; id <= 100; id++) {
+            assertThat(publisher.publish(TOPIC, image(id))).isTrue();
+        }
+        List<Long> received = new ArrayList<>();
+        awaitFrames(staying, received, 100);
+        assertThat(received).hasSize(100).doesNotHaveDuplicates();
+        assertThat(leaving.dropped()).as("none of them went to the member that left").isZero();
+        assertThat(leavingContext.log().messages(Level.INFO)).contains("node uploader-1 stopped for good: it no longer"
+                + " subscribes to topic 'rtsp_topic'; the other members of group 'uploaders' take its messages");
+    }
+
     /**
      * The client tries the servers in a random order: with three of four down, a start usually
      * meets a dead one first, which is no outage; the first real one is logged as usual.
@@ -392,6 +443,53 @@ class NatsBusTest {
             return resumed.containsAll(List.of(6L, 7L, 8L, 9L, 10L));
         });
         assertThat(resumed).as("what was acknowledged is not delivered again").doesNotContain(1L, 2L, 3L, 4L, 5L);
+    }
+
+    /**
+     * With JetStream, a member whose node stopped for good stops fetching: the other member gets
+     * what comes next and, after ack-wait, what the first had fetched and not finished.
+     */
+    @Test
+    void withJetStreamAMemberWhoseNodeStoppedForGoodLeavesWhatItDidNotFinishToTheOther() throws Exception {
+        server = server(new NatsTestServer(true).start());
+        String jetStream = "jetstream { enabled = true, ack-wait = 1s }";
+        NatsBus publisher = bus(context(jetStream));
+        publisher.start();
+        NatsBus leavingBus = bus(context(jetStream));
+        Inbox leaving = new Inbox(10_000);
+        org.msight.api.bus.Subscription left = new org.msight.api.bus.Subscription(TOPIC, "uploader-1",
+                Optional.of("uploaders"), leaving);
+        leavingBus.subscribe(left);
+        leavingBus.start();
+        publishUntilReceived(publisher, leaving);
+        for (long id = 1; id <= 3; id++) {
+            assertThat(publisher.publish(TOPIC, image(id))).isTrue();
+        }
+        List<Long> unfinished = new ArrayList<>();
+        await().atMost(Waits.GENEROUS).until(() -> {
+            for (Delivery next = leaving.poll(0, TimeUnit.MILLISECONDS); next != null;
+                    next = leaving.poll(0, TimeUnit.MILLISECONDS)) {
+                if (next.data().metadata().frameId() == 0) {
+                    next.done();
+                } else {
+                    unfinished.add(next.data().metadata().frameId()); // taken by the node, never finished
+                }
+            }
+            return unfinished.size() == 3;
+        });
+        leaving.close();
+        leavingBus.unsubscribe(left);
+        await().atMost(Waits.GENEROUS).until(() -> Thread.getAllStackTraces().keySet().stream()
+                .noneMatch(thread -> thread.getName().equals("msight-nats-fetch-uploader-1")));
+
+        Inbox staying = subscriber("uploader-2", "uploaders", context(jetStream));
+        for (long id = 4; id <= 6; id++) {
+            assertThat(publisher.publish(TOPIC, image(id))).isTrue();
+        }
+        List<Long> received = new ArrayList<>();
+        awaitFrames(staying, received, 6);
+        assertThat(received).containsExactlyInAnyOrder(1L, 2L, 3L, 4L, 5L, 6L);
+        assertThat(leaving.dropped()).as("nothing fetched for the member that left").isZero();
     }
 
     /**
