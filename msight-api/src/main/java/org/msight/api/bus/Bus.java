@@ -11,7 +11,8 @@ import org.msight.api.data.SensorData;
  *       or refuses the settings (credentials, TLS files), fails here, and the runtime stops with
  *       exit code 2; one that goes away later is the bus's to reconnect;</li>
  *   <li>{@link #publish} from any node thread, and deliveries to each subscription's
- *       {@link Receiver}, until {@link #close()}, or until {@link #unsubscribe} ends one.</li>
+ *       {@link Receiver}, until {@link #close()} (or, for one subscription, shortly after
+ *       {@link #unsubscribe}).</li>
  * </ol>
  * A bus never blocks a publisher on a slow subscriber or a server that went away: it says a
  * message is lost instead. Reconnecting is the bus's own job; it logs each outage once and

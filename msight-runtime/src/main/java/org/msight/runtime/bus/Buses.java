@@ -91,9 +91,9 @@ public final class Buses implements AutoCloseable {
                 byName.get(name).unsubscribe(subscription);
                 return null;
             });
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | LinkageError e) { // a plugin's bug: the node's stop goes on
             LoggerFactory.getLogger(LOGGER_PREFIX + name).warn("ending node {}'s subscription to topic '{}' failed: {}",
-                    subscription.nodeName(), subscription.topic(), LogSafe.text(e));
+                    subscription.nodeName(), LogSafe.text(subscription.topic()), LogSafe.text(e));
         }
     }
 

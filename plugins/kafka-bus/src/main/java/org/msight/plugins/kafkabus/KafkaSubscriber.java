@@ -333,14 +333,19 @@ final class KafkaSubscriber implements AutoCloseable {
     }
 
     /** {@link #stop()}, for a node that stopped for good while the others go on. */
-    void leave() {
-        log.info("{}: node {} stopped for good; it leaves the group, whose other members take its partitions"
-                + " from the last message it finished", side, subscription.nodeName());
+    synchronized void leave() {
+        if (!closed) {
+            log.info("{}: node {} stopped for good; it leaves the group, whose other members take its partitions"
+                    + " from the last message it finished", side, subscription.nodeName());
+        }
         stop();
     }
 
-    /** Tells the thread to stop fetching, commit what is done and leave the group; returns at once. */
-    void stop() {
+    /**
+     * Tells the thread to stop fetching, commit what is done and leave the group; returns at once,
+     * and what the thread is handing over already may still reach the receiver.
+     */
+    synchronized void stop() {
         if (!closed) { // one wakeup: a second one would land in the commits at close
             closing();
             if (consumer != null) {

@@ -89,7 +89,10 @@ final class JetStreamTopics implements AutoCloseable {
         fetchers.put(subscription, fetcher);
     }
 
-    /** Stops the subscription's fetcher, which unsubscribes; its durable consumer stays for its group and the next run. */
+    /**
+     * Stops the subscription's fetcher, shortly after this returns; it hands what it still fetches
+     * back to the group and unsubscribes. Its durable consumer stays, for its group and the next run.
+     */
     void unsubscribe(Subscription subscription) {
         Fetcher fetcher = fetchers.remove(subscription);
         if (fetcher != null) {
@@ -231,8 +234,12 @@ final class JetStreamTopics implements AutoCloseable {
                         TimeUnit.MILLISECONDS.sleep(10);
                         continue;
                     }
-                    for (Message message : pull.fetch(room, FETCH_WAIT)) {
-                        receiver.deliver(acknowledgedOnDone(message));
+                    for (Message message : pull.fetch(room, FETCH_WAIT)) { // an interrupted fetch returns what it has
+                        if (left) {
+                            message.nak(); // to another member of the group, now
+                        } else {
+                            receiver.deliver(acknowledgedOnDone(message));
+                        }
                     }
                     if (System.nanoTime() - askedAt >= ASK_EVERY.toNanos()) {
                         askIfAnswered();

@@ -91,34 +91,43 @@ public final class NatsBus implements Bus {
     }
 
     /**
-     * Unsubscribes: a queue group's other members take its messages from now on, which the server
-     * knows when this returns, if connected (with JetStream, the others also get what this member
-     * fetched and did not finish, after {@code ack-wait}).
+     * Unsubscribes, so a queue group's other members get its messages: without JetStream from the
+     * moment this returns, if connected (the server has the unsubscription then); with JetStream
+     * its fetcher ends shortly after, and what it fetched and did not finish goes to the others
+     * after {@code ack-wait}. A new connection does not subscribe it again.
      */
     @Override
-    public synchronized void unsubscribe(Subscription subscription) {
-        if (!subscriptions.remove(subscription)) {
-            return;
-        }
-        io.nats.client.Subscription core = coreSubscriptions.remove(subscription);
-        try {
-            if (core != null) {
-                core.getDispatcher().unsubscribe(core);
-                Connection live = liveConnection();
-                if (live != null) {
-                    live.flush(settings.connectTimeout());
-                }
-            } else if (jetStream != null) {
-                jetStream.unsubscribe(subscription);
+    public void unsubscribe(Subscription subscription) {
+        Connection live;
+        synchronized (this) {
+            if (!subscriptions.remove(subscription)) {
+                return;
             }
-        } catch (TimeoutException | RuntimeException e) { // the connection is away: a new one does not subscribe it again
-            log.debug("unsubscribing failed: {}", LogSafe.text(e));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+            io.nats.client.Subscription core = coreSubscriptions.remove(subscription);
+            live = core == null ? null : liveConnection();
+            try {
+                if (core != null) {
+                    core.getDispatcher().unsubscribe(core);
+                } else if (jetStream != null) {
+                    jetStream.unsubscribe(subscription);
+                }
+            } catch (RuntimeException e) { // the connection is away
+                live = null;
+                log.debug("unsubscribing failed: {}", LogSafe.text(e));
+            }
         }
         log.info("node {} stopped for good: it no longer subscribes to topic '{}'{}", subscription.nodeName(),
-                subscription.topic(), subscription.group().map(group -> "; the other members of group '" + group
-                        + "' take its messages").orElse(""));
+                LogSafe.text(subscription.topic()), subscription.group().map(group -> "; the other members of group '"
+                        + LogSafe.text(group) + "' take its messages").orElse(""));
+        if (live != null) {
+            try {
+                live.flush(settings.connectTimeout()); // outside the lock: reconnecting and closing need not wait
+            } catch (TimeoutException | RuntimeException e) {
+                log.debug("flushing the unsubscription failed: {}", LogSafe.text(e));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
     }
 
     /**
