@@ -8,6 +8,7 @@ import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -39,7 +40,7 @@ import org.slf4j.Logger;
 final class KafkaPublisher implements AutoCloseable {
 
     private static final int QUEUE = 64;
-    /** How long close gives each sender to stop, even past its timeout: it only has to notice the interrupt. */
+    /** How long close gives the senders to stop past its timeout, all together: they only have to notice the interrupt. */
     private static final long SENDER_STOP_MILLIS = 500;
 
     private final KafkaSettings settings;
@@ -172,10 +173,11 @@ final class KafkaPublisher implements AutoCloseable {
             return;
         }
         long deadline = System.nanoTime() + timeout.toNanos();
+        long stopDeadline = Math.max(deadline, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(SENDER_STOP_MILLIS));
         stopping.forEach(sender -> sender.thread.interrupt());
         for (TopicSender sender : stopping) {
             try {
-                sender.thread.join(Math.max(SENDER_STOP_MILLIS, (deadline - System.nanoTime()) / 1_000_000));
+                sender.thread.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(stopDeadline - System.nanoTime())));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
