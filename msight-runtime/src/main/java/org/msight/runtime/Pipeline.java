@@ -251,13 +251,13 @@ public final class Pipeline {
         boolean stopWhenSourcesFinish = spec.msight().getBoolean("stop-when-sources-finish");
         for (int i = runners.size() - 1; i >= 0; i--) {
             NodeRunner runner = runners.get(i);
-            runner.onEnd(() -> nodeEnded(stopWhenSourcesFinish));
+            if (registry != null) { // before it runs: a node that stops for good at once then shows ERROR
+                registry.status(runner.name(), NodeStatus.RUNNING);
+            }
+            runner.onEnd(() -> nodeEnded(runner, stopWhenSourcesFinish));
             runner.start();
         }
         reporter.start();
-        if (registry != null) {
-            spec.nodes().forEach(node -> registry.status(node.name(), NodeStatus.RUNNING));
-        }
         LOG.info("started {} node{} of {} on the {} bus{}", runners.size(), runners.size() == 1 ? "" : "s", spec.file(),
                 String.join(" and ", spec.buses().keySet()), spec.buses().size() == 1 ? "" : "es");
     }
@@ -286,12 +286,20 @@ public final class Pipeline {
     }
 
     /**
-     * After a node ended by itself (finished, or stopped for good): stops the pipeline once every
-     * source has ended (with {@code stop-when-sources-finish}), failing it when any node stopped
-     * for good; fails it once no node is left running and one stopped for good (a sink in a
-     * pipeline without sources, as a launcher's uploader, leaves nothing to do).
+     * After a node ended by itself (finished, or stopped for good): a node stopped for good shows
+     * as {@code ERROR} in MSight's registry; stops the pipeline once every source has ended (with
+     * {@code stop-when-sources-finish}), failing it when any node stopped for good; fails it once no
+     * node is left running and one stopped for good (a sink in a pipeline without sources, as a
+     * launcher's uploader, leaves nothing to do).
      */
-    private void nodeEnded(boolean stopWhenSourcesFinish) {
+    private void nodeEnded(NodeRunner ended, boolean stopWhenSourcesFinish) {
+        if (registry != null && ended.stats().state() == NodeStats.State.FAILED) {
+            try {
+                registry.status(ended.name(), NodeStatus.ERROR);
+            } catch (IllegalArgumentException e) {
+                // a node that ended after the stop gave up on it: its entry was removed at close
+            }
+        }
         List<NodeStats> all = nodeStats();
         List<NodeStats> sources = all.stream().filter(s -> s.kind() == NodeKind.SOURCE).toList();
         List<String> failed = failedAmong(all);

@@ -13,9 +13,12 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.msight.runtime.node.NodeStats;
+import org.msight.runtime.registry.NodeRegistry;
 import org.msight.runtime.testnodes.CollectingSink;
 import org.msight.testkit.LogCapture;
+import org.msight.testkit.RedisTestServer;
 import org.msight.testkit.Waits;
+import redis.clients.jedis.Jedis;
 
 class PipelineTest {
 
@@ -302,6 +305,30 @@ class PipelineTest {
             assertThat(pipeline.stop()).as("a node stopped for good").isFalse();
             assertThat(log.messages()).filteredOn(m -> m.contains("unsubscribed")).as("a stop ends no subscription")
                     .containsExactly("node broken unsubscribed from topic 't'");
+        }
+    }
+
+    @Test
+    void aNodeStoppedForGoodShowsAsErrorInMsightsRegistryWhileTheOthersRun() throws Exception {
+        try (RedisTestServer redis = new RedisTestServer().start();
+                Jedis raw = new Jedis("127.0.0.1", redis.port())) {
+            Path file = TestPipelines.write(dir, "pipeline.conf", """
+                    msight { registry.enabled = true, redis.port = %d }
+                    nodes {
+                      src { type = test-sequence, publish-topic = t, count = 100000, interval = 2ms }
+                      broken { type = test-collector, subscribe-topic = t, unrecoverable = "the token was revoked" }
+                    }
+                    """.formatted(redis.port()));
+            Pipeline pipeline = TestPipelines.load(file).create();
+            pipeline.start();
+            try {
+                // it stops for good at its first message, often before the other node has started
+                await().atMost(Waits.GENEROUS).until(() -> String.valueOf(raw.hget(NodeRegistry.NODES, "broken"))
+                        .contains("\"status\": \"ERROR\""));
+                assertThat(raw.hget(NodeRegistry.NODES, "src")).contains("\"status\": \"RUNNING\"");
+            } finally {
+                assertThat(pipeline.stop()).as("a node stopped for good").isFalse();
+            }
         }
     }
 
