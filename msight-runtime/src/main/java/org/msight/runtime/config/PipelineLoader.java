@@ -207,22 +207,28 @@ public final class PipelineLoader {
         return new PipelineSpec(file, msight, List.copyOf(specs), buses, topicBuses, topicWarnings(specs, topicBuses));
     }
 
+    /** Why {@code bus} is unknown: the buses there are, and the plugin that would have provided it, if one did not load. */
+    private static String unknownBus(String bus, Plugins plugins) {
+        return "unknown bus '" + bus + "'" + Suggestions.didYouMean(bus, plugins.busNames()) + "; known buses: "
+                + String.join(", ", plugins.busNames()) + " (msight-run plugins lists them; a bus plugin goes in the"
+                + " plugins/ folder, or in a folder given with --plugin-path)"
+                + plugins.brokenPluginOf(bus).map(p -> "; it comes from a plugin that did not load: " + p).orElse("");
+    }
+
     /**
      * The bus of every topic the nodes use: its own {@code msight.topics.<topic>.bus}, else
      * {@code msight.bus}. Unknown bus names are problems.
      */
     private static Map<String, String> topicBuses(String file, Config msight, List<NodeSpec> nodes, Plugins plugins,
             List<ConfigProblem> problems, SettingsCheck check) {
-        String known = "; known buses: " + String.join(", ", plugins.busNames())
-                + " (msight-run plugins lists them; a bus plugin goes in the plugins/ folder)";
         ConfigValue busValue = msight.root().get("bus");
         String defaultBus = busValue != null && busValue.valueType() == ConfigValueType.STRING
                 ? (String) busValue.unwrapped() : "";
         if (defaultBus.isBlank()) {
             defaultBus = null; // the msight block's check reports it
         } else if (plugins.busType(defaultBus).isEmpty()) {
-            problems.add(ConfigProblem.at(msight.getValue("bus").origin(), file, "msight.bus", "unknown bus '"
-                    + defaultBus + "'" + Suggestions.didYouMean(defaultBus, plugins.busNames()) + known));
+            problems.add(ConfigProblem.at(msight.getValue("bus").origin(), file, "msight.bus",
+                    unknownBus(defaultBus, plugins)));
             defaultBus = null;
         }
         Map<String, String> own = new TreeMap<>();
@@ -242,8 +248,7 @@ public final class PipelineLoader {
             }
             String bus = block.toConfig().getString("bus");
             if (plugins.busType(bus).isEmpty()) {
-                problems.add(ConfigProblem.at(block.get("bus").origin(), file, path + ".bus", "unknown bus '" + bus
-                        + "'" + Suggestions.didYouMean(bus, plugins.busNames()) + known));
+                problems.add(ConfigProblem.at(block.get("bus").origin(), file, path + ".bus", unknownBus(bus, plugins)));
             } else {
                 own.put(topic.getKey(), bus);
             }

@@ -23,7 +23,7 @@ public record Plugins(Map<String, NodeType> nodeTypes, Map<String, BusType> busT
      *
      * @param plugin its jar or folder
      * @param problem what is wrong with it, in one line
-     * @param typeNames the node types it would provide, as far as known
+     * @param typeNames the node types and buses it would provide, as far as known
      */
     public record BrokenPlugin(String plugin, String problem, List<String> typeNames) {
 
@@ -52,8 +52,8 @@ public record Plugins(Map<String, NodeType> nodeTypes, Map<String, BusType> busT
     }
 
     /**
-     * Why a type is missing when a broken plugin may have provided it: the plugin that declares
-     * it, else every broken plugin whose types are unknown.
+     * Why a node type or bus is missing when a broken plugin may have provided it: the plugin that
+     * declares it, else every broken plugin whose types are unknown.
      */
     public Optional<String> brokenPluginOf(String typeName) {
         List<BrokenPlugin> candidates = broken.stream().filter(b -> b.typeNames().contains(typeName)).toList();

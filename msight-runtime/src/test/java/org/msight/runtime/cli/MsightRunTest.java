@@ -263,6 +263,23 @@ class MsightRunTest {
     }
 
     @Test
+    void aPipelineOnTheBusOfAPluginThatDidNotLoadIsToldWhy() throws Exception {
+        Path plugins = java.nio.file.Files.createDirectories(dir.resolve("plugins"));
+        try (var jar = new java.util.jar.JarOutputStream(java.nio.file.Files.newOutputStream(plugins.resolve("bus.jar")))) {
+            jar.putNextEntry(new java.util.jar.JarEntry("META-INF/services/org.msight.api.bus.BusProvider"));
+            jar.write("com.example.MissingBus".getBytes(StandardCharsets.UTF_8));
+        }
+        Path file = TestPipelines.write(dir, "p.conf", "msight.bus = filebus\n"
+                + "nodes { src { type = test-sequence, publish-topic = t } }\n");
+        Result result = run("--plugin-path", plugins.toString(), "--check", file.toString());
+        assertThat(result.exitCode()).isEqualTo(2);
+        assertThat(result.err()).startsWith("error: " + file + ":1: msight.bus: unknown bus 'filebus'; known buses:"
+                + " loopback, memory (msight-run plugins lists them; a bus plugin goes in the plugins/ folder, or in a"
+                + " folder given with --plugin-path); it comes from a plugin that did not load: plugin "
+                + plugins.resolve("bus.jar") + " not loaded: ").contains("com.example.MissingBus");
+    }
+
+    @Test
     void checkJsonDescribesTheTopologyWithNodesInFileOrder() throws Exception {
         Path file = TestPipelines.write(dir, "p.conf", """
                 nodes {
