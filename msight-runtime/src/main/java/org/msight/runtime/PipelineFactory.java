@@ -100,7 +100,15 @@ public final class PipelineFactory {
             if (spec.registers()) {
                 RedisSettings redis = redisSettings();
                 HeartbeatSettings heartbeat = heartbeatSettings();
-                registry = NodeRegistry.open(redis, heartbeat);
+                try {
+                    registry = NodeRegistry.open(redis, heartbeat);
+                } catch (RedisAccessException e) {
+                    throw spec.msight().getString("registry.enabled").equals("auto") ? new RedisAccessException(
+                            e.getMessage() + "; MSight's node registry is in Redis, and on (msight.registry.enabled ="
+                            + " auto) as topics cross processes on bus " + String.join(" and ", spec.buses().keySet().stream()
+                                    .filter(bus -> !bus.equals("memory")).toList())
+                            + ": run Redis, or set msight.registry.enabled = false") : e;
+                }
             }
             try {
                 return Pipeline.create(spec, formats(), registry);

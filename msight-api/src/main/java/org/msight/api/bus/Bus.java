@@ -38,6 +38,8 @@ public interface Bus extends AutoCloseable {
      *
      * @throws IllegalStateException when the server does not answer or refuses the bus's settings,
      *     with a one-line message that names the setting to fix
+     * @throws IllegalArgumentException for a setting found unusable only now, with a message that
+     *     starts with its key ({@code port: 6390 is taken}), which is shown at that key's line
      */
     default void start() {
     }

@@ -17,7 +17,11 @@ public interface BusContext {
     /** MSight's MessagePack form, with every data type the pipeline's plugins provide. */
     MsightFormats formats();
 
-    /** A logger whose lines name the bus. */
+    /**
+     * The bus's logger, {@code msight.bus.<name>}. MSight's log format shows it in the node column
+     * as {@code msight}, so a line says which bus or server it is about ({@code NATS connection
+     * restored after 1.4 s}).
+     */
     Logger logger();
 
     /** A counter of the bus's own ({@code reconnects}, {@code too-large}), in its metrics. */

@@ -279,6 +279,18 @@ class MsightRunTest {
                 + plugins.resolve("bus.jar") + " not loaded: ").contains("com.example.MissingBus");
     }
 
+    /** A plugin bus turns the registry on (auto): without Redis, the line says why Redis was asked and how not to. */
+    @Test
+    void aRegistryTurnedOnByAutoThatFindsNoRedisSaysHowToRunWithoutIt() throws Exception {
+        Path file = TestPipelines.write(dir, "p.conf", "msight { bus = loopback, redis.port = " + FreePorts.next() + " }\n"
+                + "nodes { src { type = test-sequence, publish-topic = t } }\n");
+        Result result = run(file.toString());
+        assertThat(result.exitCode()).isEqualTo(2);
+        assertThat(result.err()).contains(" - ERROR :: Redis unreachable at localhost:").contains("; MSight's node registry is"
+                + " in Redis, and on (msight.registry.enabled = auto) as topics cross processes on bus loopback: run"
+                + " Redis, or set msight.registry.enabled = false");
+    }
+
     @Test
     void checkJsonDescribesTheTopologyWithNodesInFileOrder() throws Exception {
         Path file = TestPipelines.write(dir, "p.conf", """
