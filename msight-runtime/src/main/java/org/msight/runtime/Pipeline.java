@@ -249,11 +249,11 @@ public final class Pipeline {
             throw e;
         }
         boolean stopWhenSourcesFinish = spec.msight().getBoolean("stop-when-sources-finish");
+        if (registry != null) { // before they run: a node that stops for good at once then shows ERROR
+            spec.nodes().forEach(node -> registry.status(node.name(), NodeStatus.RUNNING));
+        }
         for (int i = runners.size() - 1; i >= 0; i--) {
             NodeRunner runner = runners.get(i);
-            if (registry != null) { // before it runs: a node that stops for good at once then shows ERROR
-                registry.status(runner.name(), NodeStatus.RUNNING);
-            }
             runner.onEnd(() -> nodeEnded(runner, stopWhenSourcesFinish));
             runner.start();
         }

@@ -103,11 +103,12 @@ public final class PipelineFactory {
                 try {
                     registry = NodeRegistry.open(redis, heartbeat);
                 } catch (RedisAccessException e) {
-                    throw spec.msight().getString("registry.enabled").equals("auto") ? new RedisAccessException(
-                            e.getMessage() + "; MSight's node registry is in Redis, and on (msight.registry.enabled ="
-                            + " auto) as topics cross processes on bus " + String.join(" and ", spec.buses().keySet().stream()
-                                    .filter(bus -> !bus.equals("memory")).toList())
-                            + ": run Redis, or set msight.registry.enabled = false") : e;
+                    throw registryTurnedOnByAuto() && e.getMessage().startsWith("Redis unreachable")
+                            ? new RedisAccessException(e.getMessage() + "; MSight's node registry is in Redis, and on"
+                                    + " (msight.registry.enabled = auto) as topics cross processes on "
+                                    + String.join(" and ", spec.buses().keySet().stream()
+                                            .filter(bus -> !bus.equals("memory")).toList())
+                                    + ": run Redis, or set msight.registry.enabled = false") : e;
                 }
             }
             try {
@@ -118,6 +119,11 @@ public final class PipelineFactory {
                 }
                 throw e;
             }
+        }
+
+        /** Whether only {@code auto} turned the registry on, for pipelines whose buses do not need Redis. */
+        private boolean registryTurnedOnByAuto() {
+            return spec.msight().getString("registry.enabled").equals("auto") && !spec.buses().containsKey("redis");
         }
 
         private MsightCodec formats() {

@@ -322,7 +322,6 @@ class PipelineTest {
             Pipeline pipeline = TestPipelines.load(file).create();
             pipeline.start();
             try {
-                // it stops for good at its first message, often before the other node has started
                 await().atMost(Waits.GENEROUS).until(() -> String.valueOf(raw.hget(NodeRegistry.NODES, "broken"))
                         .contains("\"status\": \"ERROR\""));
                 assertThat(raw.hget(NodeRegistry.NODES, "src")).contains("\"status\": \"RUNNING\"");

@@ -18,8 +18,9 @@ public interface BusContext {
     MsightFormats formats();
 
     /**
-     * The bus's logger, {@code msight.bus.<name>}. MSight's log format shows it in the node column
-     * as {@code msight}, so a line says which bus or server it is about ({@code NATS connection
+     * The bus's logger, {@code msight.bus.<name>}. MSight's log format shows {@code msight} in the
+     * node column (or the node's name, for a line logged on a node's thread, as in
+     * {@link Bus#publish}), so a line says which bus or server it is about ({@code NATS connection
      * restored after 1.4 s}).
      */
     Logger logger();

@@ -24,8 +24,10 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.msight.api.NodeKind;
+import org.msight.api.NodeProvider;
 import org.msight.api.Setting;
 import org.msight.api.SettingType;
+import org.msight.api.bus.BusProvider;
 import org.msight.runtime.plugin.BusType;
 import org.msight.runtime.plugin.NodeType;
 import org.msight.runtime.plugin.Plugins;
@@ -211,8 +213,8 @@ public final class PipelineLoader {
     private static String unknownBus(String bus, Plugins plugins) {
         return "unknown bus '" + bus + "'" + Suggestions.didYouMean(bus, plugins.busNames()) + "; known buses: "
                 + String.join(", ", plugins.busNames()) + " (msight-run plugins lists them; a bus plugin goes in the"
-                + " plugins/ folder, or in a folder given with --plugin-path)"
-                + plugins.brokenPluginOf(bus).map(p -> "; it comes from a plugin that did not load: " + p).orElse("");
+                + " plugins/ folder, or in a folder given with --plugin-path or msight.plugin-path)"
+                + plugins.brokenPluginOf(bus, BusProvider.class);
     }
 
     /**
@@ -379,10 +381,9 @@ public final class PipelineLoader {
         String typeName = block.getString("type");
         NodeType type = plugins.nodeType(typeName).orElse(null);
         if (type == null) {
-            String broken = plugins.brokenPluginOf(typeName).map(p -> "; it comes from a plugin that did not load: " + p)
-                    .orElse("");
             problems.add(ConfigProblem.at(block.getValue("type").origin(), file, path + ".type", "unknown node type '"
-                    + typeName + "'" + Suggestions.didYouMean(typeName, plugins.typeNames()) + "; " + known + broken));
+                    + typeName + "'" + Suggestions.didYouMean(typeName, plugins.typeNames()) + "; " + known
+                    + plugins.brokenPluginOf(typeName, NodeProvider.class)));
             return null;
         }
         Config effective = block.withFallback(type.defaults()).withFallback(commonDefaults);

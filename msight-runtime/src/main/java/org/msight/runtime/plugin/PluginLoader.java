@@ -68,7 +68,8 @@ public final class PluginLoader {
                     ownBuses.keySet().stream().filter(b -> !buses.containsKey(b)).forEach(declared::add);
                     String problem = e instanceof PluginException ? e.getMessage() : e.toString();
                     broken.add(new Plugins.BrokenPlugin(plugin.toString(), problem,
-                            e instanceof BrokenTypeException typed ? List.of(typed.typeName) : declared));
+                            e instanceof BrokenTypeException typed ? List.of(typed.typeName) : declared,
+                            providersListedIn(plugin)));
                 }
             }
         }
@@ -195,6 +196,25 @@ public final class PluginLoader {
         } catch (IOException e) {
             throw new PluginException("cannot list plugin folder " + folder + ": " + e.getMessage(), e);
         }
+    }
+
+    /** The provider interfaces whose service files a plugin's jars hold; those it can read. */
+    private static List<Class<?>> providersListedIn(Path plugin) {
+        List<Class<?>> listed = new ArrayList<>();
+        try {
+            for (URL url : jarsOf(plugin)) {
+                try (JarFile jar = new JarFile(Path.of(url.toURI()).toFile())) {
+                    for (Class<?> provider : List.of(NodeProvider.class, BusProvider.class)) {
+                        if (jar.getEntry("META-INF/services/" + provider.getName()) != null && !listed.contains(provider)) {
+                            listed.add(provider);
+                        }
+                    }
+                }
+            }
+        } catch (PluginException | IOException | java.net.URISyntaxException e) {
+            // unreadable: it is named as broken for what it says it provides, if anything
+        }
+        return listed;
     }
 
     private static URL[] jarsOf(Path plugin) throws PluginException {

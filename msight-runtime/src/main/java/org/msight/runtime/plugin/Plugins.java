@@ -23,9 +23,10 @@ public record Plugins(Map<String, NodeType> nodeTypes, Map<String, BusType> busT
      *
      * @param plugin its jar or folder
      * @param problem what is wrong with it, in one line
-     * @param typeNames the node types and buses it would provide, as far as known
+     * @param names the node types and buses it would provide, as far as known
+     * @param providers the provider interfaces its service files list ({@code NodeProvider}, {@code BusProvider})
      */
-    public record BrokenPlugin(String plugin, String problem, List<String> typeNames) {
+    public record BrokenPlugin(String plugin, String problem, List<String> names, List<Class<?>> providers) {
 
         @Override
         public String toString() {
@@ -52,15 +53,21 @@ public record Plugins(Map<String, NodeType> nodeTypes, Map<String, BusType> busT
     }
 
     /**
-     * Why a node type or bus is missing when a broken plugin may have provided it: the plugin that
-     * declares it, else every broken plugin whose types are unknown.
+     * Why the node type or bus {@code name} is missing when a broken plugin may have provided it,
+     * for the end of a message: the plugin that declares it, else every broken plugin whose names
+     * are unknown and whose service files list {@code provider}; empty when none.
      */
-    public Optional<String> brokenPluginOf(String typeName) {
-        List<BrokenPlugin> candidates = broken.stream().filter(b -> b.typeNames().contains(typeName)).toList();
-        if (candidates.isEmpty()) {
-            candidates = broken.stream().filter(b -> b.typeNames().isEmpty()).toList();
+    public String brokenPluginOf(String name, Class<?> provider) {
+        List<BrokenPlugin> declaring = broken.stream().filter(b -> b.names().contains(name)).toList();
+        if (!declaring.isEmpty()) {
+            return "; it comes from a plugin that did not load: " + joined(declaring);
         }
-        return candidates.isEmpty() ? Optional.empty()
-                : Optional.of(String.join("; ", candidates.stream().map(BrokenPlugin::toString).toList()));
+        List<BrokenPlugin> possible = broken.stream()
+                .filter(b -> b.names().isEmpty() && b.providers().contains(provider)).toList();
+        return possible.isEmpty() ? "" : "; it may come from a plugin that did not load: " + joined(possible);
+    }
+
+    private static String joined(List<BrokenPlugin> plugins) {
+        return String.join("; ", plugins.stream().map(BrokenPlugin::toString).toList());
     }
 }

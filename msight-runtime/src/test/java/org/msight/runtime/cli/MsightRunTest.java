@@ -258,7 +258,8 @@ class MsightRunTest {
         result = run("--plugin-path", plugins.toString(), "--check", file.toString());
         assertThat(result.exitCode()).isEqualTo(2);
         assertThat(result.err()).startsWith("error: " + file + ":2: nodes.cam.type: unknown node type 'example-camera';"
-                + " known types: test-collector, test-images, test-negate, test-sequence; it comes from a plugin that did not load:"
+                + " known types: test-collector, test-images, test-negate, test-sequence; it may come from a plugin that did not"
+                + " load:"
                 + " plugin " + plugins.resolve("cam.jar") + " not loaded: ");
     }
 
@@ -275,8 +276,8 @@ class MsightRunTest {
         assertThat(result.exitCode()).isEqualTo(2);
         assertThat(result.err()).startsWith("error: " + file + ":1: msight.bus: unknown bus 'filebus'; known buses:"
                 + " loopback, memory (msight-run plugins lists them; a bus plugin goes in the plugins/ folder, or in a"
-                + " folder given with --plugin-path); it comes from a plugin that did not load: plugin "
-                + plugins.resolve("bus.jar") + " not loaded: ").contains("com.example.MissingBus");
+                + " folder given with --plugin-path or msight.plugin-path); it may come from a plugin that did not load:"
+                + " plugin " + plugins.resolve("bus.jar") + " not loaded: ").contains("com.example.MissingBus");
     }
 
     /** A plugin bus turns the registry on (auto): without Redis, the line says why Redis was asked and how not to. */
@@ -286,8 +287,8 @@ class MsightRunTest {
                 + "nodes { src { type = test-sequence, publish-topic = t } }\n");
         Result result = run(file.toString());
         assertThat(result.exitCode()).isEqualTo(2);
-        assertThat(result.err()).contains(" - ERROR :: Redis unreachable at localhost:").contains("; MSight's node registry is"
-                + " in Redis, and on (msight.registry.enabled = auto) as topics cross processes on bus loopback: run"
+        assertThat(result.out() + result.err()).contains(" - ERROR :: Redis unreachable at localhost:").contains("; MSight's node registry is"
+                + " in Redis, and on (msight.registry.enabled = auto) as topics cross processes on loopback: run"
                 + " Redis, or set msight.registry.enabled = false");
     }
 

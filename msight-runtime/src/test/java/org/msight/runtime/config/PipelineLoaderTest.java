@@ -117,7 +117,7 @@ class PipelineLoaderTest {
                 nodes { cam { type = test-sequence, publish-topic = t } }
                 """)).containsExactly(file() + ":1: msight.bus: unknown bus 'kafka'; known buses: loopback, memory"
                 + " (msight-run plugins lists them; a bus plugin goes in the plugins/ folder,"
-                + " or in a folder given with --plugin-path)");
+                + " or in a folder given with --plugin-path or msight.plugin-path)");
     }
 
     @Test
@@ -156,7 +156,7 @@ class PipelineLoaderTest {
                 """)).containsExactlyInAnyOrder(
                 file() + ":2: msight.topics.frames.bus: unknown bus 'lopback' (did you mean 'loopback'?); known buses:"
                         + " loopback, memory (msight-run plugins lists them; a bus plugin goes in the plugins/ folder,"
-                        + " or in a folder given with --plugin-path)",
+                        + " or in a folder given with --plugin-path or msight.plugin-path)",
                 file() + ":3: msight.loopback.prot: unknown setting of bus 'loopback' (did you mean 'port'?); it takes:"
                         + " port, full-topic");
     }

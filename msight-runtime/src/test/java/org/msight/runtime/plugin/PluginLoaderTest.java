@@ -15,6 +15,7 @@ import java.util.jar.JarOutputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.msight.api.NodeProvider;
+import org.msight.api.bus.BusProvider;
 import org.slf4j.Logger;
 
 class PluginLoaderTest {
@@ -56,7 +57,9 @@ class PluginLoaderTest {
             assertThat(broken.toString()).startsWith("plugin " + folder.resolve("a-broken.jar") + " not loaded: ")
                     .contains("SequenceSource$Provider");
         });
-        assertThat(plugins.brokenPluginOf("camera-of-the-broken-plugin")).contains(plugins.broken().get(0).toString());
+        assertThat(plugins.brokenPluginOf("camera-of-the-broken-plugin", NodeProvider.class))
+                .isEqualTo("; it may come from a plugin that did not load: " + plugins.broken().get(0));
+        assertThat(plugins.brokenPluginOf("lopback", BusProvider.class)).as("it provides no bus").isEmpty();
     }
 
     @Test

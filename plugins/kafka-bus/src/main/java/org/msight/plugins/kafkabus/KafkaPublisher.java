@@ -40,7 +40,7 @@ import org.slf4j.Logger;
 final class KafkaPublisher implements AutoCloseable {
 
     private static final int QUEUE = 64;
-    /** How long close gives the senders to stop past its timeout, all together: they only have to notice the interrupt. */
+    /** The least time close gives the senders to stop, all together, even past its timeout: they only have to notice the interrupt. */
     private static final long SENDER_STOP_MILLIS = 500;
 
     private final KafkaSettings settings;
