@@ -212,7 +212,7 @@ public final class PluginLoader {
                 }
             }
         } catch (PluginException | IOException | java.net.URISyntaxException e) {
-            // unreadable: it is named as broken for what it says it provides, if anything
+            // a jar it cannot read lists nothing: the plugin is named only where it declared the name
         }
         return listed;
     }
