@@ -241,13 +241,19 @@ class MsightRunTest {
                 .extracting(s -> s.getString("default")).containsExactly("100ms", "1s");
     }
 
+    /** A folder {@code plugins} with the jar {@code name}, whose services file lists a {@code service} class it lacks. */
+    private Path brokenPlugin(String name, Class<?> service, String missingClass) throws java.io.IOException {
+        Path plugins = java.nio.file.Files.createDirectories(dir.resolve("plugins"));
+        try (var jar = new java.util.jar.JarOutputStream(java.nio.file.Files.newOutputStream(plugins.resolve(name)))) {
+            jar.putNextEntry(new java.util.jar.JarEntry("META-INF/services/" + service.getName()));
+            jar.write(missingClass.getBytes(StandardCharsets.UTF_8));
+        }
+        return plugins;
+    }
+
     @Test
     void aBrokenPluginIsAWarningAndAnErrorOnlyForAPipelineThatUsesIt() throws Exception {
-        Path plugins = java.nio.file.Files.createDirectories(dir.resolve("plugins"));
-        try (var jar = new java.util.jar.JarOutputStream(java.nio.file.Files.newOutputStream(plugins.resolve("cam.jar")))) {
-            jar.putNextEntry(new java.util.jar.JarEntry("META-INF/services/org.msight.api.NodeProvider"));
-            jar.write("com.example.MissingProvider".getBytes(StandardCharsets.UTF_8));
-        }
+        Path plugins = brokenPlugin("cam.jar", org.msight.api.NodeProvider.class, "com.example.MissingProvider");
         Path file = TestPipelines.write(dir, "p.conf", "nodes { src { type = test-sequence, publish-topic = t } }");
         Result result = run("--plugin-path", plugins.toString(), "--check", file.toString());
         assertThat(result.exitCode()).as(result.err()).isZero();
@@ -259,17 +265,12 @@ class MsightRunTest {
         assertThat(result.exitCode()).isEqualTo(2);
         assertThat(result.err()).startsWith("error: " + file + ":2: nodes.cam.type: unknown node type 'example-camera';"
                 + " known types: test-collector, test-images, test-negate, test-sequence; it may come from a plugin that did not"
-                + " load:"
-                + " plugin " + plugins.resolve("cam.jar") + " not loaded: ");
+                + " load: plugin " + plugins.resolve("cam.jar") + " not loaded: ");
     }
 
     @Test
     void aPipelineOnTheBusOfAPluginThatDidNotLoadIsToldWhy() throws Exception {
-        Path plugins = java.nio.file.Files.createDirectories(dir.resolve("plugins"));
-        try (var jar = new java.util.jar.JarOutputStream(java.nio.file.Files.newOutputStream(plugins.resolve("bus.jar")))) {
-            jar.putNextEntry(new java.util.jar.JarEntry("META-INF/services/org.msight.api.bus.BusProvider"));
-            jar.write("com.example.MissingBus".getBytes(StandardCharsets.UTF_8));
-        }
+        Path plugins = brokenPlugin("bus.jar", org.msight.api.bus.BusProvider.class, "com.example.MissingBus");
         Path file = TestPipelines.write(dir, "p.conf", "msight.bus = filebus\n"
                 + "nodes { src { type = test-sequence, publish-topic = t } }\n");
         Result result = run("--plugin-path", plugins.toString(), "--check", file.toString());
