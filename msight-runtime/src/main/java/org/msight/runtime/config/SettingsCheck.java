@@ -11,9 +11,9 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.BiFunction;
 import java.util.function.Function;
 import java.util.stream.Stream;
-import java.util.function.BiFunction;
 import org.msight.api.Setting;
 import org.msight.api.SettingType;
 
