@@ -126,11 +126,20 @@ public final class NodeRegistry implements AutoCloseable {
         boolean lost;
         /** The action on error was applied; cleared when the heartbeat works again. */
         boolean inError;
+        /** The status the runtime gave the node: written but while the heartbeat has it in error. */
+        NodeStatus status;
 
         Registered(NodeRecord node, List<TopicRecord> topics, Consumer<String> onHeartbeatError) {
             this.node = node;
             this.topics = topics;
             this.onHeartbeatError = onHeartbeatError;
+            this.status = node.status();
+        }
+
+        /** The entry as it is written now, its heartbeat at {@code time}. */
+        NodeRecord entry(double time) {
+            node = node.beat(time, inError ? NodeStatus.ERROR : status);
+            return node;
         }
     }
 
@@ -222,12 +231,13 @@ public final class NodeRegistry implements AutoCloseable {
         if (node == null) {
             throw new IllegalArgumentException("node '" + name + "' is not registered here");
         }
-        node.node = node.node.beat(Metadata.now(), status);
+        node.status = status;
+        String entry = RegistryJson.write(node.entry(Metadata.now()));
         if (node.lost) {
             return;
         }
         try {
-            if (!writeIfOurs(connection(), name, RegistryJson.write(node.node))) {
+            if (!writeIfOurs(connection(), name, entry)) {
                 node.lost = true;
             }
         } catch (RuntimeException e) {
@@ -339,9 +349,7 @@ public final class NodeRegistry implements AutoCloseable {
             Map<Registered, Response<Object>> writes = new LinkedHashMap<>();
             for (Registered node : registered.values()) {
                 if (!node.lost) {
-                    node.node = node.node.beat(now, node.node.status());
-                    writes.put(node, pipeline.eval(WRITE_IF_OURS, List.of(NODES), List.of(node.node.name(), instanceId,
-                            RegistryJson.write(node.node))));
+                    writes.put(node, writeIfOurs(pipeline, node, now));
                     addMissingTopics(pipeline, node.topics);
                 }
             }
@@ -351,7 +359,7 @@ public final class NodeRegistry implements AutoCloseable {
             outage.up();
             if (failing) {
                 failing = false;
-                registered.values().forEach(node -> node.inError = node.lost && node.inError);
+                recovered(now);
             }
         } catch (RuntimeException e) {
             dropConnection();
@@ -359,6 +367,23 @@ public final class NodeRegistry implements AutoCloseable {
             outage.down("Heartbeat failed: " + RedisFailures.describe(settings, e));
         }
         check();
+    }
+
+    /**
+     * The heartbeat reaches Redis again: a node the outage had in error, and still ours, shows
+     * the status the runtime gave it, written now. (With the action {@code stop} that is the
+     * status of the node stopped; with {@code continue}, {@code RUNNING} again.)
+     */
+    private void recovered(double now) {
+        try (PipelineBase pipeline = connection().pipelined()) {
+            for (Registered node : registered.values()) {
+                if (node.inError && !node.lost) {
+                    node.inError = false;
+                    writeIfOurs(pipeline, node, now);
+                }
+            }
+            pipeline.sync();
+        }
     }
 
     /** MSight's monitor, every checking duration: a node whose name was taken, or whose heartbeat is stale. */
@@ -385,7 +410,7 @@ public final class NodeRegistry implements AutoCloseable {
 
     private void inError(Registered node, String reason) {
         node.inError = true;
-        node.node = node.node.beat(node.node.lastHeartbeat(), NodeStatus.ERROR);
+        node.entry(node.node.lastHeartbeat());
         String message = "Node " + node.node.name() + " " + reason + ".";
         if (heartbeat.actionOnError() == HeartbeatSettings.ActionOnError.STOP) {
             LOG.error("{} Stopping it (action on error: stop)", message);
@@ -393,6 +418,11 @@ public final class NodeRegistry implements AutoCloseable {
         } else {
             LOG.warn("{} It keeps running (action on error: continue)", message);
         }
+    }
+
+    private Response<Object> writeIfOurs(PipelineBase pipeline, Registered node, double now) {
+        return pipeline.eval(WRITE_IF_OURS, List.of(NODES), List.of(node.node.name(), instanceId,
+                RegistryJson.write(node.entry(now))));
     }
 
     private static void addMissingTopics(PipelineBase pipeline, List<TopicRecord> topics) {

@@ -258,6 +258,24 @@ class NodeRegistryTest {
     }
 
     @Test
+    void withActionContinueANodeInErrorForAStaleHeartbeatShowsRunningOnceTheHeartbeatIsBack() {
+        NodeRegistry registry = open(new HeartbeatSettings(Duration.ofMillis(100), Duration.ofMillis(300),
+                Duration.ofMillis(100), Duration.ofSeconds(10), ActionOnError.CONTINUE));
+        registerAndRunRtsp(registry, raw);
+        LogCapture log = capture();
+        raw.close();
+        server.stop();
+        await("the node in error", () -> log.messages().stream().anyMatch(m -> m.startsWith(
+                "Node rtsp_node is not sending heartbeat") && m.endsWith("It keeps running (action on error: continue)")));
+        server.start();
+        raw = settings.connect(settings.socketTimeout());
+        await("the entry to say RUNNING again", () -> {
+            String entry = raw.hget(NodeRegistry.NODES, "rtsp_node");
+            return entry != null && entry.matches(String.format(NODE_JSON, "RUNNING"));
+        });
+    }
+
+    @Test
     void aToleranceOfZeroOrLessTurnsTheStalenessCheckOff() {
         List<String> checked = new CopyOnWriteArrayList<>();
         List<String> unchecked = new CopyOnWriteArrayList<>();
