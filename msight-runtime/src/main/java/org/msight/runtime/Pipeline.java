@@ -286,16 +286,17 @@ public final class Pipeline {
     }
 
     /**
-     * After a node ended by itself (finished, or stopped for good): a node stopped for good shows
-     * as {@code ERROR} in MSight's registry; stops the pipeline once every source has ended (with
+     * After a node ended by itself (finished, or stopped for good): it shows in MSight's registry
+     * as {@code STOPPED}, or {@code ERROR} when it stopped for good; stops the pipeline once every source has ended (with
      * {@code stop-when-sources-finish}), failing it when any node stopped for good; fails it once no
      * node is left running and one stopped for good (a sink in a pipeline without sources, as a
      * launcher's uploader, leaves nothing to do).
      */
     private void nodeEnded(NodeRunner ended, boolean stopWhenSourcesFinish) {
-        if (registry != null && ended.stats().state() == NodeStats.State.FAILED) {
+        if (registry != null) {
             try {
-                registry.status(ended.name(), NodeStatus.ERROR);
+                registry.status(ended.name(), ended.stats().state() == NodeStats.State.FAILED
+                        ? NodeStatus.ERROR : NodeStatus.STOPPED);
             } catch (IllegalArgumentException e) {
                 // a node that ended after the stop gave up on it: its entry was removed at close
             }

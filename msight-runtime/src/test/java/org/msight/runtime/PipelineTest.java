@@ -309,7 +309,8 @@ class PipelineTest {
     }
 
     @Test
-    void aNodeStoppedForGoodShowsAsErrorInMsightsRegistryWhileTheOthersRun() throws Exception {
+    void aNodeStoppedForGoodShowsAsErrorAndAFinishedOneAsStoppedInMsightsRegistryWhileTheOthersRun()
+            throws Exception {
         try (RedisTestServer redis = new RedisTestServer().start();
                 Jedis raw = new Jedis("127.0.0.1", redis.port())) {
             Path file = TestPipelines.write(dir, "pipeline.conf", """
@@ -317,6 +318,7 @@ class PipelineTest {
                     nodes {
                       src { type = test-sequence, publish-topic = t, count = 100000, interval = 2ms }
                       broken { type = test-collector, subscribe-topic = t, unrecoverable = "the token was revoked" }
+                      done { type = test-sequence, publish-topic = u, count = 1, finish = true }
                     }
                     """.formatted(redis.port()));
             Pipeline pipeline = TestPipelines.load(file).create();
@@ -324,6 +326,8 @@ class PipelineTest {
             try {
                 await().atMost(Waits.GENEROUS).until(() -> String.valueOf(raw.hget(NodeRegistry.NODES, "broken"))
                         .contains("\"status\": \"ERROR\""));
+                await().atMost(Waits.GENEROUS).until(() -> String.valueOf(raw.hget(NodeRegistry.NODES, "done"))
+                        .contains("\"status\": \"STOPPED\""));
                 assertThat(raw.hget(NodeRegistry.NODES, "src")).contains("\"status\": \"RUNNING\"");
             } finally {
                 assertThat(pipeline.stop()).as("a node stopped for good").isFalse();
