@@ -27,6 +27,14 @@ public final class MemoryBus implements Bus {
     }
 
     @Override
+    public void unsubscribe(Subscription subscription) {
+        subscribers.computeIfPresent(subscription.topic(), (topic, receivers) -> {
+            receivers.remove(subscription.receiver());
+            return receivers.isEmpty() ? null : receivers;
+        });
+    }
+
+    @Override
     public boolean publish(String topic, SensorData data) {
         List<Receiver> receivers = subscribers.getOrDefault(topic, List.of());
         if (!receivers.isEmpty()) {

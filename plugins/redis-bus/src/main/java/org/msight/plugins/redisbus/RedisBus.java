@@ -44,6 +44,12 @@ public final class RedisBus implements Bus {
         subscriber.add(subscription.topic(), subscription.receiver());
     }
 
+    /** Takes the receiver off its topic; the topic is unsubscribed when it was the last one there. */
+    @Override
+    public void unsubscribe(Subscription subscription) {
+        subscriber.remove(subscription.topic(), subscription.receiver());
+    }
+
     /**
      * Connects the publisher and starts the subscriber. When Redis is unreachable both keep
      * trying in the background.

@@ -49,7 +49,8 @@ final class RedisSubscriber implements AutoCloseable {
     private final ScheduledExecutorService keepAlive;
     private final Object lifecycle = new Object();
     private boolean started; // guarded by lifecycle
-    private Thread thread; // guarded by lifecycle
+    private Thread thread; // guarded by lifecycle; null until there is a topic, and again once none is left
+    private boolean keepingAlive; // guarded by lifecycle
     private volatile Jedis jedis;
     private volatile Listener listener;
     private volatile boolean closed;
@@ -73,6 +74,21 @@ final class RedisSubscriber implements AutoCloseable {
         launchIfStarted();
     }
 
+    /**
+     * Removes a receiver; a topic left without one is unsubscribed at once when the connection is
+     * up (a connection made later leaves it out). With no topic left the thread ends.
+     */
+    void remove(String topic, Receiver receiver) {
+        List<Receiver> left = receivers.computeIfPresent(topic, (t, list) -> {
+            list.remove(receiver);
+            return list.isEmpty() ? null : list;
+        });
+        Listener current = listener;
+        if (left == null && current != null && current.isSubscribed()) {
+            current.send(() -> current.unsubscribe(bytes(topic)));
+        }
+    }
+
     /** Starts the thread, which connects and subscribes by itself, once there is a topic. */
     void start() {
         synchronized (lifecycle) {
@@ -85,8 +101,11 @@ final class RedisSubscriber implements AutoCloseable {
         synchronized (lifecycle) {
             if (started && thread == null && !closed && !receivers.isEmpty()) {
                 thread = DaemonThreads.start("msight-redis-subscriber", this::run);
-                long interval = settings.socketTimeout().toNanos();
-                keepAlive.scheduleAtFixedRate(this::keepAlive, interval, interval, TimeUnit.NANOSECONDS);
+                if (!keepingAlive) {
+                    keepingAlive = true;
+                    long interval = settings.socketTimeout().toNanos();
+                    keepAlive.scheduleAtFixedRate(this::keepAlive, interval, interval, TimeUnit.NANOSECONDS);
+                }
             }
         }
     }
@@ -94,6 +113,12 @@ final class RedisSubscriber implements AutoCloseable {
     private void run() {
         Backoff backoff = new Backoff(settings.backoffInitial(), settings.backoffMax());
         while (!closed) {
+            synchronized (lifecycle) {
+                if (receivers.isEmpty()) { // every topic unsubscribed: a topic added later starts a new thread
+                    thread = null;
+                    return;
+                }
+            }
             String runId = null;
             try (Jedis connection = settings.connect(settings.socketTimeout())) {
                 jedis = connection;
@@ -287,6 +312,9 @@ final class RedisSubscriber implements AutoCloseable {
                 // topics added while this connection was subscribing
                 receivers.keySet().stream().filter(topic -> !topics.contains(topic))
                         .forEach(topic -> send(() -> subscribe(bytes(topic))));
+                // and topics removed meanwhile
+                topics.stream().filter(topic -> !receivers.containsKey(topic))
+                        .forEach(topic -> send(() -> unsubscribe(bytes(topic))));
             }
         }
 

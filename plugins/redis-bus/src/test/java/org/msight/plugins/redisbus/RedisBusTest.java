@@ -130,6 +130,43 @@ class RedisBusTest {
         assertThat(inbox.poll(Waits.GENEROUS.toSeconds(), TimeUnit.SECONDS).data().metadata().frameId()).isEqualTo(1002);
     }
 
+    /**
+     * Nodes stopped for good end their subscriptions one by one: a topic is unsubscribed with its
+     * last receiver, and the subscribing connection is closed with the last topic.
+     */
+    @Test
+    void anEndedSubscriptionGetsNothingMoreAndTheConnectionGoesWithTheLastTopic() throws Exception {
+        server = new RedisTestServer().start();
+        RedisSettings settings = settings(server.port(), null);
+        publisher = new RedisBus(settings, codec, reconnects);
+        subscriber = new RedisBus(settings, codec, reconnects);
+        Inbox stopped = new Inbox(100);
+        Inbox running = new Inbox(100);
+        Subscription ended = new Subscription(TOPIC, "stopped", Optional.empty(), stopped);
+        Subscription staying = new Subscription(TOPIC, "running", Optional.empty(), running);
+        Subscription other = new Subscription("other", "elsewhere", Optional.empty(), new Inbox(100));
+        List.of(ended, staying, other).forEach(subscriber::subscribe);
+        subscriber.start();
+        publisher.start();
+        try (Jedis raw = settings.connect(settings.socketTimeout())) {
+            await("both topics to be subscribed", () -> raw.pubsubNumSub(TOPIC, "other").values().stream()
+                    .allMatch(count -> count == 1L));
+            long connections = raw.clientList().lines().count();
+
+            subscriber.unsubscribe(ended);
+            publishUntilReceived(publisher, running, image(30));
+            assertThat(stopped.size()).as("published after its subscription ended").isZero();
+            assertThat(raw.pubsubNumSub(TOPIC).get(TOPIC)).as("another node still takes the topic").isOne();
+
+            subscriber.unsubscribe(other);
+            await("'other' to be unsubscribed", () -> raw.pubsubNumSub("other").get("other") == 0L);
+            subscriber.unsubscribe(staying);
+            await("the subscribing connection to close", () -> raw.pubsubNumSub(TOPIC).get(TOPIC) == 0L
+                    && raw.clientList().lines().count() == connections - 1);
+        }
+        assertThat(log.messages(org.slf4j.event.Level.WARN)).as("no outage").isEmpty();
+    }
+
     @Test
     void bothSidesReachRedisOverAUnixSocketAndTheSubscriberKeepsItsConnection(@TempDir Path dir) throws Exception {
         Path socket = dir.resolve("redis.sock");
