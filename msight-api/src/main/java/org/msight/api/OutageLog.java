@@ -61,6 +61,15 @@ public final class OutageLog {
         down.add(part);
     }
 
+    /**
+     * Notes that connection {@code part} is closed for good, down or not (nothing needs it any
+     * more): an outage it was in goes on while another part is down, and otherwise ends without a
+     * line or a count, as nothing was restored.
+     */
+    public synchronized void forget(String part) {
+        down.remove(part);
+    }
+
     /** Notes that connection {@code part} works; the outage ends when no part is down any more. */
     public synchronized void up(String part) {
         if (down.remove(part) && down.isEmpty()) {

@@ -60,6 +60,24 @@ class OutageLogTest {
     }
 
     @Test
+    void aConnectionClosedForGoodNoLongerHoldsAnOutageOpen() {
+        OutageLog outages = new OutageLog(recording(), "Redis connection restored", reconnects);
+        outages.down("subscriber", "Redis unreachable (Connection refused)");
+        outages.down("publisher", "Redis unreachable (Connection refused)");
+        outages.forget("subscriber");
+        outages.up("publisher"); // the outage ends with the part still needed
+        outages.down("subscriber", "Redis unreachable (Connection reset)");
+        outages.forget("subscriber"); // ends quietly: nothing was restored
+        outages.down("publisher", "Redis unreachable (Connection refused)"); // a new outage, said anew
+
+        assertThat(lines).hasSize(4);
+        assertThat(lines.get(1)).matches("INFO Redis connection restored after [0-9]+\\.[0-9] s");
+        assertThat(lines.get(2)).isEqualTo("WARN Redis unreachable (Connection reset); retrying");
+        assertThat(lines.get(3)).isEqualTo("WARN Redis unreachable (Connection refused); retrying");
+        assertThat(reconnects.count()).isOne();
+    }
+
+    @Test
     void oneConnectionsOutagesAreEachCounted() {
         OutageLog outages = new OutageLog(recording(), "Publishing to Kafka works again", reconnects);
         for (int outage = 0; outage < 2; outage++) {

@@ -287,10 +287,10 @@ public final class Pipeline {
 
     /**
      * After a node ended by itself (finished, or stopped for good): it shows in MSight's registry
-     * as {@code STOPPED}, or {@code ERROR} when it stopped for good; stops the pipeline once every source has ended (with
-     * {@code stop-when-sources-finish}), failing it when any node stopped for good; fails it once no
-     * node is left running and one stopped for good (a sink in a pipeline without sources, as a
-     * launcher's uploader, leaves nothing to do).
+     * as {@code STOPPED}, or {@code ERROR} when it stopped for good; stops the pipeline once every
+     * source has ended (with {@code stop-when-sources-finish}), failing it when any node stopped for
+     * good; fails it once no node is left running and one stopped for good (a sink in a pipeline
+     * without sources, as a launcher's uploader, leaves nothing to do).
      */
     private void nodeEnded(NodeRunner ended, boolean stopWhenSourcesFinish) {
         if (registry != null) {

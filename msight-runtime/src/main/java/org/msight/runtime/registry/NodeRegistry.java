@@ -43,7 +43,8 @@ import redis.clients.jedis.UnifiedJedis;
  * <li>Every checking duration, as MSight's monitor: a node whose entry another process now holds
  *     ({@code is not registered}), or whose heartbeat has failed for longer than a positive
  *     tolerance ({@code is not sending heartbeat}), is in error; with {@code stop} its error
- *     handler is called, with {@code continue} it is logged. A Redis outage shorter than the
+ *     handler is called and its entry says {@code ERROR}, with {@code continue} it is logged (the
+ *     entry keeps its status; an outage shows as its age). A Redis outage shorter than the
  *     tolerance is logged and nothing more.</li>
  * <li>{@link #status} records {@code RUNNING}, {@code STOPPED} or {@code ERROR}.</li>
  * <li>{@link #remove} deletes a stopped node's entry if it is still ours; {@link #close} removes
@@ -124,9 +125,9 @@ public final class NodeRegistry implements AutoCloseable {
         final Consumer<String> onHeartbeatError;
         /** Another process holds the name now: nothing is written for this node any more. */
         boolean lost;
-        /** The action on error was applied; cleared when the heartbeat works again. */
+        /** The action on error was applied; with {@code continue}, cleared when the heartbeat works again. */
         boolean inError;
-        /** The status the runtime gave the node: written but while the heartbeat has it in error. */
+        /** The status the runtime gave the node: the one written, but {@code ERROR} once the check stopped it. */
         NodeStatus status;
 
         Registered(NodeRecord node, List<TopicRecord> topics, Consumer<String> onHeartbeatError) {
@@ -134,12 +135,6 @@ public final class NodeRegistry implements AutoCloseable {
             this.topics = topics;
             this.onHeartbeatError = onHeartbeatError;
             this.status = node.status();
-        }
-
-        /** The entry as it is written now, its heartbeat at {@code time}. */
-        NodeRecord entry(double time) {
-            node = node.beat(time, inError ? NodeStatus.ERROR : status);
-            return node;
         }
     }
 
@@ -232,7 +227,7 @@ public final class NodeRegistry implements AutoCloseable {
             throw new IllegalArgumentException("node '" + name + "' is not registered here");
         }
         node.status = status;
-        String entry = RegistryJson.write(node.entry(Metadata.now()));
+        String entry = RegistryJson.write(entry(node, Metadata.now()));
         if (node.lost) {
             return;
         }
@@ -359,7 +354,9 @@ public final class NodeRegistry implements AutoCloseable {
             outage.up();
             if (failing) {
                 failing = false;
-                recovered(now);
+                if (heartbeat.actionOnError() == HeartbeatSettings.ActionOnError.CONTINUE) {
+                    registered.values().forEach(node -> node.inError = node.lost && node.inError);
+                }
             }
         } catch (RuntimeException e) {
             dropConnection();
@@ -367,23 +364,6 @@ public final class NodeRegistry implements AutoCloseable {
             outage.down("Heartbeat failed: " + RedisFailures.describe(settings, e));
         }
         check();
-    }
-
-    /**
-     * The heartbeat reaches Redis again: a node the outage had in error, and still ours, shows
-     * the status the runtime gave it, written now. (With the action {@code stop} that is the
-     * status of the node stopped; with {@code continue}, {@code RUNNING} again.)
-     */
-    private void recovered(double now) {
-        try (PipelineBase pipeline = connection().pipelined()) {
-            for (Registered node : registered.values()) {
-                if (node.inError && !node.lost) {
-                    node.inError = false;
-                    writeIfOurs(pipeline, node, now);
-                }
-            }
-            pipeline.sync();
-        }
     }
 
     /** MSight's monitor, every checking duration: a node whose name was taken, or whose heartbeat is stale. */
@@ -410,7 +390,7 @@ public final class NodeRegistry implements AutoCloseable {
 
     private void inError(Registered node, String reason) {
         node.inError = true;
-        node.entry(node.node.lastHeartbeat());
+        entry(node, node.node.lastHeartbeat());
         String message = "Node " + node.node.name() + " " + reason + ".";
         if (heartbeat.actionOnError() == HeartbeatSettings.ActionOnError.STOP) {
             LOG.error("{} Stopping it (action on error: stop)", message);
@@ -420,9 +400,20 @@ public final class NodeRegistry implements AutoCloseable {
         }
     }
 
+    /**
+     * A node's entry as it is written now, its heartbeat at {@code time}: {@code ERROR} once the
+     * check stopped it (action {@code stop}); otherwise the status the runtime gave it (a heartbeat
+     * outage shows as the entry's age, and a node that goes on shows {@code RUNNING} as before).
+     */
+    private NodeRecord entry(Registered node, double time) {
+        boolean stoppedByCheck = node.inError && heartbeat.actionOnError() == HeartbeatSettings.ActionOnError.STOP;
+        node.node = node.node.beat(time, stoppedByCheck ? NodeStatus.ERROR : node.status);
+        return node.node;
+    }
+
     private Response<Object> writeIfOurs(PipelineBase pipeline, Registered node, double now) {
         return pipeline.eval(WRITE_IF_OURS, List.of(NODES), List.of(node.node.name(), instanceId,
-                RegistryJson.write(node.entry(now))));
+                RegistryJson.write(entry(node, now))));
     }
 
     private static void addMissingTopics(PipelineBase pipeline, List<TopicRecord> topics) {

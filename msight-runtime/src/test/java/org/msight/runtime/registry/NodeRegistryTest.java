@@ -255,6 +255,12 @@ class NodeRegistryTest {
         await("the error handler", () -> !errors.isEmpty());
         assertThat(errors).singleElement().asString().matches("is not sending heartbeat \\(none reached Redis for"
                 + " 0\\.[3-9][0-9]* s, tolerance 0\\.3 s\\)|is not sending heartbeat \\(none reached Redis for [1-9].*");
+        // until its process removes the entry, the heartbeat says so once Redis is back
+        server.start();
+        raw = settings.connect(settings.socketTimeout());
+        await("the entry to say ERROR", () -> String.valueOf(raw.hget(NodeRegistry.NODES, "rtsp_node"))
+                .contains("\"status\": \"ERROR\""));
+        assertThat(errors).as("the handler is called once").hasSize(1);
     }
 
     @Test

@@ -9,6 +9,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.msight.api.Backoff;
 import org.msight.api.DaemonThreads;
 import org.msight.api.LogThrottle;
@@ -65,10 +66,15 @@ final class RedisSubscriber implements AutoCloseable {
 
     /** Adds a receiver; a new topic is subscribed at once when the connection is up. */
     void add(String topic, Receiver receiver) {
-        boolean newTopic = receivers.computeIfAbsent(topic, t -> new CopyOnWriteArrayList<>()).isEmpty();
-        receivers.get(topic).add(receiver);
+        AtomicBoolean newTopic = new AtomicBoolean();
+        receivers.compute(topic, (t, list) -> {
+            List<Receiver> targets = list != null ? list : new CopyOnWriteArrayList<>();
+            newTopic.set(list == null);
+            targets.add(receiver);
+            return targets;
+        });
         Listener current = listener;
-        if (newTopic && current != null && current.isSubscribed()) {
+        if (newTopic.get() && current != null && current.isSubscribed()) {
             current.send(() -> current.subscribe(bytes(topic)));
         }
         launchIfStarted();
@@ -79,10 +85,16 @@ final class RedisSubscriber implements AutoCloseable {
      * up (a connection made later leaves it out). With no topic left the thread ends.
      */
     void remove(String topic, Receiver receiver) {
-        List<Receiver> left = receivers.computeIfPresent(topic, (t, list) -> {
-            list.remove(receiver);
-            return list.isEmpty() ? null : list;
-        });
+        List<Receiver> left;
+        synchronized (lifecycle) {
+            left = receivers.computeIfPresent(topic, (t, list) -> {
+                list.remove(receiver);
+                return list.isEmpty() ? null : list;
+            });
+            if (receivers.isEmpty()) { // no longer needed: an outage it is in ends with the other parts'
+                outages.forget(NAME);
+            }
+        }
         Listener current = listener;
         if (left == null && current != null && current.isSubscribed()) {
             current.send(() -> current.unsubscribe(bytes(topic)));
@@ -113,8 +125,10 @@ final class RedisSubscriber implements AutoCloseable {
     private void run() {
         Backoff backoff = new Backoff(settings.backoffInitial(), settings.backoffMax());
         while (!closed) {
+            Set<String> topics;
             synchronized (lifecycle) {
-                if (receivers.isEmpty()) { // every topic unsubscribed: a topic added later starts a new thread
+                topics = Set.copyOf(receivers.keySet()); // those removed or added meanwhile: see Listener
+                if (topics.isEmpty()) { // every topic unsubscribed: a topic added later starts a new thread
                     thread = null;
                     return;
                 }
@@ -123,7 +137,6 @@ final class RedisSubscriber implements AutoCloseable {
             try (Jedis connection = settings.connect(settings.socketTimeout())) {
                 jedis = connection;
                 runId = runId(connection);
-                Set<String> topics = Set.copyOf(receivers.keySet());
                 Listener subscription = new Listener(connection, backoff, topics);
                 listener = subscription;
                 if (!closed) {
@@ -137,7 +150,7 @@ final class RedisSubscriber implements AutoCloseable {
                             && stillRunning(runId)) {
                         closedWhileRedisRuns();
                     } else {
-                        outages.down(NAME, RedisFailures.describe(settings, e));
+                        down(RedisFailures.describe(settings, e));
                     }
                     if (!backoff.pause()) { // interrupted: close() is under way
                         closed = true;
@@ -153,6 +166,15 @@ final class RedisSubscriber implements AutoCloseable {
             } finally {
                 listener = null;
                 jedis = null;
+            }
+        }
+    }
+
+    /** An outage of this connection, while a topic needs it. */
+    private void down(String reason) {
+        synchronized (lifecycle) {
+            if (!receivers.isEmpty()) {
+                outages.down(NAME, reason);
             }
         }
     }
@@ -206,7 +228,7 @@ final class RedisSubscriber implements AutoCloseable {
         }
         long silentNanos = System.nanoTime() - current.lastHeard;
         if (silentNanos > 2 * settings.socketTimeout().toNanos()) {
-            outages.down(NAME, "Redis at " + settings.address() + " stopped answering (nothing for "
+            down("Redis at " + settings.address() + " stopped answering (nothing for "
                     + TimeUnit.NANOSECONDS.toMillis(silentNanos) + " ms)");
             current.silent = true;
             try {
@@ -309,10 +331,10 @@ final class RedisSubscriber implements AutoCloseable {
                 confirmed = true;
                 backoff.reset();
                 outages.up(NAME);
-                // topics added while this connection was subscribing
+                // topics added while this connection was connecting or subscribing
                 receivers.keySet().stream().filter(topic -> !topics.contains(topic))
                         .forEach(topic -> send(() -> subscribe(bytes(topic))));
-                // and topics removed meanwhile
+                // and those removed meanwhile
                 topics.stream().filter(topic -> !receivers.containsKey(topic))
                         .forEach(topic -> send(() -> unsubscribe(bytes(topic))));
             }

@@ -167,6 +167,31 @@ class RedisBusTest {
         assertThat(log.messages(org.slf4j.event.Level.WARN)).as("no outage").isEmpty();
     }
 
+    /** A subscriber that ends with its last topic during an outage leaves the next outage to be said. */
+    @Test
+    void aSubscriberThatEndsDuringAnOutageLetsTheNextOutageBeLogged() {
+        server = new RedisTestServer().start();
+        RedisSettings settings = settings(server.port(), null);
+        subscriber = new RedisBus(settings, codec, reconnects);
+        Subscription only = new Subscription(TOPIC, "stopped", Optional.empty(), new Inbox(100));
+        subscriber.subscribe(only);
+        subscriber.start();
+        awaitSubscribed(settings);
+        server.stop();
+        await("the outage", () -> log.messages(org.slf4j.event.Level.WARN).size() == 1);
+        subscriber.unsubscribe(only);
+
+        server.start();
+        await("the bus to publish again", () -> subscriber.publish(TOPIC, image(40)));
+        int warnings = log.messages(org.slf4j.event.Level.WARN).size();
+        server.stop();
+        await("the second outage", () -> {
+            subscriber.publish(TOPIC, image(41));
+            return log.messages(org.slf4j.event.Level.WARN).size() > warnings;
+        });
+        assertThat(log.messages(org.slf4j.event.Level.WARN)).allMatch(m -> m.endsWith("; retrying"));
+    }
+
     @Test
     void bothSidesReachRedisOverAUnixSocketAndTheSubscriberKeepsItsConnection(@TempDir Path dir) throws Exception {
         Path socket = dir.resolve("redis.sock");
