@@ -391,10 +391,11 @@ public final class Pipeline {
      * {@code msight.drain-timeout}), and closes the buses.
      *
      * @return whether every node stopped in time, having handled what it had queued, and nothing failed
+     *     (no node had stopped for good either)
      */
     public boolean stop() throws InterruptedException {
         requestStop(); // when not requested before: the nodes' pauses end
-        boolean clean = true;
+        boolean inTime = true;
         for (NodeKind kind : List.of(NodeKind.SOURCE, NodeKind.PROCESSOR, NodeKind.SINK)) {
             Duration limit = kind == NodeKind.SOURCE ? SOURCE_STOP_LIMIT : spec.drainTimeout().plusSeconds(1);
             List<NodeRunner> ofKind = runners.stream().filter(r -> r.kind() == kind).toList();
@@ -404,19 +405,26 @@ public final class Pipeline {
                     LOG.warn("node {} did not stop within {}; interrupting it", runner.name(), limit);
                     runner.interrupt();
                     runner.awaitFinished(Duration.ofSeconds(2));
-                    clean = false;
+                    inTime = false;
                 }
-                clean &= runner.stoppedCleanly();
+                if (runner.stats().state() != NodeStats.State.FAILED) { // its losses were said when it stopped
+                    inTime &= runner.stoppedCleanly();
+                }
             }
         }
         reporter.close();
         closeConnections();
         meters.close();
-        if (clean) {
-            LOG.info("stopped the nodes of {}", spec.file());
+        List<String> stoppedForGood = failedAmong(nodeStats());
+        String before = stoppedForGood.isEmpty() ? "" : "; " + String.join(", ", stoppedForGood)
+                + " had stopped for good";
+        if (!inTime) {
+            LOG.warn("stopped the nodes of {}, not all in time: queued messages were lost{}", spec.file(), before);
+        } else if (!stoppedForGood.isEmpty()) {
+            LOG.warn("stopped the nodes of {}{}", spec.file(), before);
         } else {
-            LOG.warn("stopped the nodes of {}, not all in time: queued messages were lost", spec.file());
+            LOG.info("stopped the nodes of {}", spec.file());
         }
-        return clean && failure.get() == null;
+        return inTime && stoppedForGood.isEmpty() && failure.get() == null;
     }
 }

@@ -294,6 +294,8 @@ class PipelineTest {
                     .anyMatch(m -> m.matches("[0-9]+ queued messages were not handled"));
             assertThat(log.messages()).filteredOn(m -> m.contains("unsubscribed")).as("a stop ends no subscription")
                     .containsExactly("node broken unsubscribed from topic 't'");
+            assertThat(log.messages()).filteredOn(m -> m.startsWith("stopped the nodes of ")).singleElement()
+                    .asString().endsWith(file + "; broken had stopped for good");
         }
     }
 
