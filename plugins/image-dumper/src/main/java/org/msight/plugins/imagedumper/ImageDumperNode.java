@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.FileTime;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.Comparator;
 import java.util.Deque;
@@ -35,6 +36,11 @@ final class ImageDumperNode implements SinkNode {
     /** How the name of a file written aside, before its rename, begins and ends. */
     private static final String PARTIAL_PREFIX = ".";
     private static final String PARTIAL_SUFFIX = ".part";
+    /**
+     * When this process started: a partial file last written before is what a crash or a power cut
+     * left; one written since may be another process's write under way, in a folder they share.
+     */
+    private static final Instant PROCESS_START = ProcessHandle.current().info().startInstant().orElseGet(Instant::now);
     /** NAME_MAX of Linux file systems, less what the name of the file written aside adds. */
     static final int MAX_NAME_BYTES = 255 - PARTIAL_PREFIX.length() - PARTIAL_SUFFIX.length();
 
@@ -58,7 +64,7 @@ final class ImageDumperNode implements SinkNode {
 
     /**
      * Creates the folder, deletes the partial files of writes an earlier run did not finish (a
-     * power cut), and, with a cap, takes the files an earlier run left there, oldest first.
+     * crash, a power cut: those last written before this process started), and, with a cap, takes the files an earlier run left there, oldest first.
      */
     @Override
     public void open() throws IOException {
@@ -123,7 +129,8 @@ final class ImageDumperNode implements SinkNode {
     private void deletePartialFiles() throws IOException {
         List<Path> partials;
         try (Stream<Path> files = Files.list(folder)) {
-            partials = files.filter(this::isPartial).toList();
+            partials = files.filter(this::isPartial)
+                    .filter(partial -> modified(partial).toInstant().isBefore(PROCESS_START)).toList();
         }
         for (Path partial : partials) {
             Files.deleteIfExists(partial);

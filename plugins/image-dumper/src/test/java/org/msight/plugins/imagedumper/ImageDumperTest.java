@@ -7,6 +7,8 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -70,10 +72,17 @@ class ImageDumperTest {
     @Test
     void aWriteTheDiskRefusesLeavesNoPartialFileAndThePartialsOfAnEarlierRunAreDeleted() throws Exception {
         SinkNode node = dumper("folder = \"" + dir + "\", file-name = \"img-{frame}.jpg\"");
-        Files.writeString(dir.resolve(".img-1.jpg.part"), "cut off by a power cut");
-        Files.writeString(dir.resolve(".notes.txt.part"), "not the dumper's");
+        FileTime beforeThisProcess = FileTime.from(ProcessHandle.current().info().startInstant().orElseThrow()
+                .minus(Duration.ofMinutes(1)));
+        Files.setLastModifiedTime(Files.writeString(dir.resolve(".img-1.jpg.part"), "cut off by a power cut"),
+                beforeThisProcess);
+        Files.setLastModifiedTime(Files.writeString(dir.resolve(".notes.txt.part"), "not the dumper's"),
+                beforeThisProcess);
+        // written since this process started: another process's image-dumper writing to the same folder
+        Files.writeString(dir.resolve(".img-7.jpg.part"), "being written by another process");
         node.open();
-        assertThat(names()).containsExactly(".notes.txt.part");
+        assertThat(names()).containsExactlyInAnyOrder(".notes.txt.part", ".img-7.jpg.part");
+        Files.delete(dir.resolve(".img-7.jpg.part")); // that write ends
         // a full disk: the file written aside is /dev/full, where every write fails with ENOSPC
         Files.createSymbolicLink(dir.resolve(".img-2.jpg.part"), Path.of("/dev/full"));
         assertThatThrownBy(() -> node.put(image(2))).hasMessageContaining("No space left on device");
