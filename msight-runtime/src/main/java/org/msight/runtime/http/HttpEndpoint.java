@@ -42,10 +42,19 @@ public final class HttpEndpoint implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger("msight.http");
     private static final String BOUNDARY = "msight-frame";
-    /** How long latest.jpg waits for the first image of a topic just asked about. */
+    /**
+     * How long latest.jpg waits for the first image of a topic just asked about (a topic nobody
+     * watched keeps none); past that, a topic without images is answered at once.
+     */
     private static final long FIRST_IMAGE_WAIT_NANOS = TimeUnit.SECONDS.toNanos(3);
     /** How long a preview waits for a frame before it checks whether it should end. */
     private static final long PREVIEW_WAIT_NANOS = TimeUnit.SECONDS.toNanos(1);
+    /**
+     * A preview with no new frame for this long writes again (the last frame, or before the first
+     * an empty line, which viewers skip), so a viewer that left is noticed and frees its place.
+     */
+    private static final long PREVIEW_KEEPALIVE_NANOS = TimeUnit.SECONDS.toNanos(5);
+    private static final byte[] CRLF = "\r\n".getBytes(StandardCharsets.US_ASCII);
 
     private final Server server;
     private final ServerConnector connector;
@@ -197,7 +206,7 @@ public final class HttpEndpoint implements AutoCloseable {
             if (slot == null) {
                 send(response, callback, 404, "application/json", "{\"error\":\"not found\"}");
             } else if (parts[3].equals("latest.jpg")) {
-                LatestImages.Versioned latest = slot.awaitNewer(-1, FIRST_IMAGE_WAIT_NANOS);
+                LatestImages.Versioned latest = slot.awaitFirst(FIRST_IMAGE_WAIT_NANOS);
                 if (latest == null) {
                     send(response, callback, 404, "application/json", "{\"error\":\"no image on this topic yet\"}");
                 } else {
@@ -226,19 +235,20 @@ public final class HttpEndpoint implements AutoCloseable {
             response.getHeaders().put(HttpHeader.CONTENT_TYPE, "multipart/x-mixed-replace; boundary=" + BOUNDARY);
             response.getHeaders().put(HttpHeader.CACHE_CONTROL, "no-store");
             try (OutputStream out = Content.Sink.asOutputStream(response)) {
-                long seen = -1;
+                LatestImages.Versioned last = null;
+                long sent = System.nanoTime();
                 while (!closed) {
-                    LatestImages.Versioned next = slot.awaitNewer(seen, PREVIEW_WAIT_NANOS);
-                    if (next == null) {
+                    LatestImages.Versioned next = slot.awaitNewer(last == null ? -1 : last.version(), PREVIEW_WAIT_NANOS);
+                    if (next == null && System.nanoTime() - sent < PREVIEW_KEEPALIVE_NANOS) {
                         continue;
                     }
-                    seen = next.version();
-                    long sent = System.nanoTime();
-                    byte[] jpeg = next.image().image();
-                    out.write(("--" + BOUNDARY + "\r\nContent-Type: image/jpeg\r\nContent-Length: " + jpeg.length
-                            + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
-                    out.write(jpeg);
-                    out.write("\r\n".getBytes(StandardCharsets.US_ASCII));
+                    last = next != null ? next : last;
+                    sent = System.nanoTime();
+                    if (last == null) {
+                        out.write(CRLF); // before the first part: the multipart preamble
+                    } else {
+                        writePart(out, last.image().image());
+                    }
                     out.flush();
                     TimeUnit.NANOSECONDS.sleep(previewIntervalNanos - (System.nanoTime() - sent));
                 }
@@ -250,6 +260,13 @@ public final class HttpEndpoint implements AutoCloseable {
                 viewers.release();
             }
         }
+    }
+
+    private static void writePart(OutputStream out, byte[] jpeg) throws IOException {
+        out.write(("--" + BOUNDARY + "\r\nContent-Type: image/jpeg\r\nContent-Length: " + jpeg.length
+                + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+        out.write(jpeg);
+        out.write(CRLF);
     }
 
     private static Map<String, String> notReady(NodeStats node) {

@@ -50,10 +50,20 @@ public final class LatestImages {
     /** The newest image of one topic, and viewers waiting for the next. */
     static final class Slot {
 
+        private final long createdNanos;
         private ImageData latest;
         private long version;
         private int viewers;
         private long lastAskedNanos = System.nanoTime();
+
+        Slot() {
+            this(System.nanoTime());
+        }
+
+        /** @param createdNanos when the topic began to be watched, as {@link System#nanoTime()} */
+        Slot(long createdNanos) {
+            this.createdNanos = createdNanos;
+        }
 
         synchronized void put(ImageData image) {
             if (image != latest) {
@@ -79,6 +89,14 @@ public final class LatestImages {
         synchronized void viewerLeft() {
             viewers--;
             lastAskedNanos = System.nanoTime();
+        }
+
+        /**
+         * The newest image, waiting for the first one only until {@code timeoutNanos} after the
+         * topic began to be watched (before, it kept none); {@code null} when there is none.
+         */
+        synchronized Versioned awaitFirst(long timeoutNanos) throws InterruptedException {
+            return awaitNewer(-1, timeoutNanos - (System.nanoTime() - createdNanos));
         }
 
         /**

@@ -204,6 +204,25 @@ class HttpEndpointTest {
         }
     }
 
+    /** A topic without images sends no frames: a viewer that left is still noticed, and its place freed. */
+    @Test
+    void aViewerThatLeftAPreviewWithoutFramesFreesItsPlace() throws Exception {
+        start("max-preview-viewers = 1", "src { type = test-sequence, publish-topic = numbers, interval = 10ms }");
+        Socket viewer = new Socket("127.0.0.1", endpoint.port());
+        running.add(viewer);
+        viewer.getOutputStream().write("GET /topics/numbers/stream.mjpeg HTTP/1.1\r\nHost: x\r\n\r\n"
+                .getBytes(StandardCharsets.US_ASCII));
+        viewer.getOutputStream().flush();
+        await().atMost(Waits.GENEROUS).until(() -> get("/topics/numbers/stream.mjpeg").statusCode() == 503);
+        viewer.close();
+        await().atMost(Waits.GENEROUS).until(() -> {
+            HttpResponse<InputStream> next = client.send(HttpRequest.newBuilder(uri("/topics/numbers/stream.mjpeg"))
+                    .timeout(Waits.GENEROUS).build(), HttpResponse.BodyHandlers.ofInputStream());
+            next.body().close();
+            return next.statusCode() == 200;
+        });
+    }
+
     /** Reads one part of a multipart MJPEG stream: its headers, then Content-Length bytes. */
     private static byte[] readPart(InputStream in) throws IOException {
         StringBuilder headers = new StringBuilder();

@@ -1,0 +1,34 @@
+package org.msight.runtime.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.msight.api.data.ImageData;
+import org.msight.api.data.Metadata;
+import org.msight.testkit.Waits;
+
+class LatestImagesTest {
+
+    private static final long AN_HOUR = TimeUnit.HOURS.toNanos(1);
+
+    @Test
+    void aTopicWatchedLongerThanTheFirstImageWaitIsAnsweredAtOnceWhenItHasNoImage() {
+        LatestImages.Slot watchedForTwoHours = new LatestImages.Slot(System.nanoTime() - 2 * AN_HOUR);
+        // waiting for the first image would take an hour here
+        LatestImages.Versioned none = assertTimeoutPreemptively(Waits.GENEROUS,
+                () -> watchedForTwoHours.awaitFirst(AN_HOUR));
+        assertThat(none).isNull();
+    }
+
+    @Test
+    void theFirstImageIsAwaitedOnlyWhileTheTopicIsNewlyWatched() throws Exception {
+        LatestImages.Slot justWatched = new LatestImages.Slot();
+        ImageData image = ImageData.jpeg(new Metadata("s", 1, 1, 1, "d"), new byte[] {(byte) 0xff, (byte) 0xd8}, 2, 2);
+        Thread publisher = new Thread(() -> justWatched.put(image));
+        publisher.start();
+        assertThat(justWatched.awaitFirst(AN_HOUR).image()).isSameAs(image);
+        publisher.join();
+    }
+}
