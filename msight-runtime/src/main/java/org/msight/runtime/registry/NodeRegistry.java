@@ -246,6 +246,14 @@ public final class NodeRegistry implements AutoCloseable {
      * them). Never throws for Redis.
      */
     public synchronized void remove(String name) {
+        try {
+            removeEntry(name);
+        } catch (RedisAccessException e) {
+            LOG.warn("Node {} could not remove its entry from {}: {}", name, NODES, e.getMessage());
+        }
+    }
+
+    private void removeEntry(String name) {
         Registered node = registered.remove(name);
         if (node == null || node.lost) {
             return;
@@ -255,9 +263,7 @@ public final class NodeRegistry implements AutoCloseable {
                 LOG.info("Node {} leaves its name's entry in {}: another process holds it now", name, NODES);
             }
         } catch (RuntimeException e) {
-            dropConnection();
-            LOG.warn("Node {} could not remove its entry from {}: {}", name, NODES,
-                    RedisFailures.describe(settings, e));
+            throw failure(e);
         }
     }
 
@@ -322,14 +328,26 @@ public final class NodeRegistry implements AutoCloseable {
         return heartbeatOutages.count();
     }
 
-    /** Stops the heartbeat and removes the entries of nodes still registered. */
+    /**
+     * Stops the heartbeat and removes the entries of nodes still registered; with Redis away, one
+     * warning says how many are left (one wait for Redis, however many nodes).
+     */
     @Override
     public void close() {
         heartbeatThread.shutdownNow();
         synchronized (this) {
-            for (String name : List.copyOf(registered.keySet())) {
-                remove(name);
+            List<String> names = List.copyOf(registered.keySet());
+            for (int i = 0; i < names.size(); i++) {
+                try {
+                    removeEntry(names.get(i));
+                } catch (RedisAccessException e) { // one wait for an unreachable Redis, not one per node
+                    LOG.warn("{} node entr{} left in {} ({}): they show as stale once older than their stale_after,"
+                            + " and a node of the same name takes its entry over", names.size() - i,
+                            names.size() - i == 1 ? "y" : "ies", NODES, e.getMessage());
+                    break;
+                }
             }
+            registered.clear();
             dropConnection();
         }
     }

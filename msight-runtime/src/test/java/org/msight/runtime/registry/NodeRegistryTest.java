@@ -22,6 +22,7 @@ import org.msight.redis.RedisTests;
 import org.msight.runtime.registry.HeartbeatSettings.ActionOnError;
 import org.msight.testkit.LogCapture;
 import org.msight.testkit.RedisTestServer;
+import org.slf4j.event.Level;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.commands.HashCommands;
 
@@ -279,6 +280,21 @@ class NodeRegistryTest {
             String entry = raw.hget(NodeRegistry.NODES, "rtsp_node");
             return entry != null && entry.matches(String.format(NODE_JSON, "RUNNING"));
         });
+    }
+
+    @Test
+    void closingWithRedisAwayWaitsForRedisOnceAndSaysHowManyEntriesAreLeft() {
+        NodeRegistry registry = open(QUICK);
+        registry.register(RTSP, RTSP_TOPICS, NodeRegistryTest::ignore);
+        registry.register(HTTP, List.of(), NodeRegistryTest::ignore);
+        registry.register(NodeRecord.of("third", "edge-01", null, "t", "HttpSinkNode"), List.of(),
+                NodeRegistryTest::ignore);
+        LogCapture log = capture();
+        raw.close();
+        server.stop();
+        registry.close();
+        assertThat(log.messages(Level.WARN)).filteredOn(m -> !m.startsWith("Heartbeat failed")).singleElement()
+                .asString().startsWith("3 node entries left in MSIGHT:NODES (Redis unreachable at 127.0.0.1:");
     }
 
     @Test
