@@ -366,10 +366,16 @@ final class KafkaSubscriber implements AutoCloseable {
     public void close() {
         stop();
         if (thread != null) {
+            long wait = settings.connectTimeout().toMillis() + 5_000;
             try {
-                thread.join(settings.connectTimeout().toMillis() + 5_000);
+                thread.join(wait);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
+            }
+            if (thread.isAlive()) {
+                log.warn("Kafka group '{}' on topic '{}': the subscriber did not leave the group within {} ms of"
+                        + " closing (connect-timeout + 5 s), left behind; offsets it had not committed are delivered"
+                        + " again at the next start", groupId, subscription.topic(), wait);
             }
         }
     }

@@ -17,6 +17,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -32,6 +33,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.msight.api.Setting;
 import org.msight.api.bus.Bus;
+import org.msight.api.bus.Delivery;
+import org.msight.api.bus.Receiver;
 import org.msight.api.bus.Subscription;
 import org.msight.api.data.BytesData;
 import org.msight.api.data.Metadata;
@@ -258,6 +261,49 @@ class KafkaBusTest {
         assertThat(leavingContext.log().messages(Level.INFO)).contains("Consuming topic '" + topic + "' in group"
                 + " 'uploaders': node uploader stopped for good; it leaves the group, whose other members take its"
                 + " partitions from the last message it finished");
+    }
+
+    /** A subscriber thread stuck in its receiver is logged at close, and left behind. */
+    @Test
+    void aSubscriberStuckAtCloseIsLoggedAndLeftBehind() throws Exception {
+        String topic = topic();
+        CountDownLatch entered = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        Receiver stuck = new Receiver() {
+            @Override
+            public void deliver(Delivery delivery) {
+                entered.countDown();
+                try {
+                    release.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+
+            @Override
+            public int remainingCapacity() {
+                return 1;
+            }
+
+            @Override
+            public void countMalformed() {
+            }
+        };
+        TestBusContext context = context("connect-timeout = 1s");
+        Bus subscriber = bus(context, new Subscription(topic, "uploader", Optional.empty(), stuck));
+        Bus publisher = bus(context(""));
+        try {
+            await().atMost(WAIT).until(() -> {
+                publisher.publish(topic, message(1, 10));
+                return entered.await(200, TimeUnit.MILLISECONDS);
+            });
+            subscriber.close();
+            assertThat(context.log().messages(Level.WARN)).contains("Kafka group 'uploader_group' on topic '" + topic
+                    + "': the subscriber did not leave the group within 6000 ms of closing (connect-timeout + 5 s),"
+                    + " left behind; offsets it had not committed are delivered again at the next start");
+        } finally {
+            release.countDown();
+        }
     }
 
     private static boolean consumesOnePartition(TestBusContext context, String topic) {
