@@ -127,14 +127,11 @@ public final class NodeRegistry implements AutoCloseable {
         boolean lost;
         /** The action on error was applied; with {@code continue}, cleared when the heartbeat works again. */
         boolean inError;
-        /** The status the runtime gave the node: the one written, but {@code ERROR} once the check stopped it. */
-        NodeStatus status;
 
         Registered(NodeRecord node, List<TopicRecord> topics, Consumer<String> onHeartbeatError) {
             this.node = node;
             this.topics = topics;
             this.onHeartbeatError = onHeartbeatError;
-            this.status = node.status();
         }
     }
 
@@ -226,13 +223,12 @@ public final class NodeRegistry implements AutoCloseable {
         if (node == null) {
             throw new IllegalArgumentException("node '" + name + "' is not registered here");
         }
-        node.status = status;
-        String entry = RegistryJson.write(entry(node, Metadata.now()));
+        node.node = node.node.beat(Metadata.now(), status);
         if (node.lost) {
             return;
         }
         try {
-            if (!writeIfOurs(connection(), name, entry)) {
+            if (!writeIfOurs(connection(), name, RegistryJson.write(node.node))) {
                 node.lost = true;
             }
         } catch (RuntimeException e) {
@@ -362,7 +358,9 @@ public final class NodeRegistry implements AutoCloseable {
             Map<Registered, Response<Object>> writes = new LinkedHashMap<>();
             for (Registered node : registered.values()) {
                 if (!node.lost) {
-                    writes.put(node, writeIfOurs(pipeline, node, now));
+                    node.node = node.node.beat(now, node.node.status());
+                    writes.put(node, pipeline.eval(WRITE_IF_OURS, List.of(NODES), List.of(node.node.name(), instanceId,
+                            RegistryJson.write(node.node))));
                     addMissingTopics(pipeline, node.topics);
                 }
             }
@@ -408,30 +406,15 @@ public final class NodeRegistry implements AutoCloseable {
 
     private void inError(Registered node, String reason) {
         node.inError = true;
-        entry(node, node.node.lastHeartbeat());
         String message = "Node " + node.node.name() + " " + reason + ".";
         if (heartbeat.actionOnError() == HeartbeatSettings.ActionOnError.STOP) {
+            // written by the next heartbeat that reaches Redis; with continue the status stays
+            node.node = node.node.beat(node.node.lastHeartbeat(), NodeStatus.ERROR);
             LOG.error("{} Stopping it (action on error: stop)", message);
             node.onHeartbeatError.accept(reason);
         } else {
             LOG.warn("{} It keeps running (action on error: continue)", message);
         }
-    }
-
-    /**
-     * A node's entry as it is written now, its heartbeat at {@code time}: {@code ERROR} once the
-     * check stopped it (action {@code stop}); otherwise the status the runtime gave it (a heartbeat
-     * outage shows as the entry's age, and a node that goes on shows {@code RUNNING} as before).
-     */
-    private NodeRecord entry(Registered node, double time) {
-        boolean stoppedByCheck = node.inError && heartbeat.actionOnError() == HeartbeatSettings.ActionOnError.STOP;
-        node.node = node.node.beat(time, stoppedByCheck ? NodeStatus.ERROR : node.status);
-        return node.node;
-    }
-
-    private Response<Object> writeIfOurs(PipelineBase pipeline, Registered node, double now) {
-        return pipeline.eval(WRITE_IF_OURS, List.of(NODES), List.of(node.node.name(), instanceId,
-                RegistryJson.write(entry(node, now))));
     }
 
     private static void addMissingTopics(PipelineBase pipeline, List<TopicRecord> topics) {

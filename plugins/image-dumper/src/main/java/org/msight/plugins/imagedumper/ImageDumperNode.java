@@ -64,7 +64,8 @@ final class ImageDumperNode implements SinkNode {
 
     /**
      * Creates the folder, deletes the partial files of writes an earlier run did not finish (a
-     * crash, a power cut: those last written before this process started), and, with a cap, takes the files an earlier run left there, oldest first.
+     * crash, a power cut: those last written before this process started), and, with a cap, takes
+     * the files an earlier run left there, oldest first.
      */
     @Override
     public void open() throws IOException {

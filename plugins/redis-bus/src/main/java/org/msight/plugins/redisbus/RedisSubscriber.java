@@ -9,7 +9,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.msight.api.Backoff;
 import org.msight.api.DaemonThreads;
 import org.msight.api.LogThrottle;
@@ -51,7 +50,7 @@ final class RedisSubscriber implements AutoCloseable {
     private final Object lifecycle = new Object();
     private boolean started; // guarded by lifecycle
     private Thread thread; // guarded by lifecycle; null until there is a topic, and again once none is left
-    private boolean keepingAlive; // guarded by lifecycle
+    private boolean keepingAlive; // guarded by lifecycle: the keep-alive is scheduled with the first thread
     private volatile Jedis jedis;
     private volatile Listener listener;
     private volatile boolean closed;
@@ -66,15 +65,13 @@ final class RedisSubscriber implements AutoCloseable {
 
     /** Adds a receiver; a new topic is subscribed at once when the connection is up. */
     void add(String topic, Receiver receiver) {
-        AtomicBoolean newTopic = new AtomicBoolean();
-        receivers.compute(topic, (t, list) -> {
-            List<Receiver> targets = list != null ? list : new CopyOnWriteArrayList<>();
-            newTopic.set(list == null);
-            targets.add(receiver);
-            return targets;
-        });
+        boolean newTopic;
+        synchronized (lifecycle) {
+            newTopic = !receivers.containsKey(topic);
+            receivers.computeIfAbsent(topic, t -> new CopyOnWriteArrayList<>()).add(receiver);
+        }
         Listener current = listener;
-        if (newTopic.get() && current != null && current.isSubscribed()) {
+        if (newTopic && current != null && current.isSubscribed()) {
             current.send(() -> current.subscribe(bytes(topic)));
         }
         launchIfStarted();

@@ -38,6 +38,7 @@ import org.msight.runtime.bus.Inbox;
 import org.msight.testkit.LogCapture;
 import org.msight.testkit.RedisTestServer;
 import org.msight.testkit.Waits;
+import org.slf4j.event.Level;
 import redis.clients.jedis.Jedis;
 
 class RedisBusTest {
@@ -164,7 +165,7 @@ class RedisBusTest {
             await("the subscribing connection to close", () -> raw.pubsubNumSub(TOPIC).get(TOPIC) == 0L
                     && raw.clientList().lines().count() == connections - 1);
         }
-        assertThat(log.messages(org.slf4j.event.Level.WARN)).as("no outage").isEmpty();
+        assertThat(log.messages(Level.WARN)).as("no outage").isEmpty();
     }
 
     /** A subscriber that ends with its last topic during an outage leaves the next outage to be said. */
@@ -178,18 +179,18 @@ class RedisBusTest {
         subscriber.start();
         awaitSubscribed(settings);
         server.stop();
-        await("the outage", () -> log.messages(org.slf4j.event.Level.WARN).size() == 1);
+        await("the outage", () -> log.messages(Level.WARN).size() == 1);
         subscriber.unsubscribe(only);
 
         server.start();
         await("the bus to publish again", () -> subscriber.publish(TOPIC, image(40)));
-        int warnings = log.messages(org.slf4j.event.Level.WARN).size();
+        int warnings = log.messages(Level.WARN).size();
         server.stop();
         await("the second outage", () -> {
             subscriber.publish(TOPIC, image(41));
-            return log.messages(org.slf4j.event.Level.WARN).size() > warnings;
+            return log.messages(Level.WARN).size() > warnings;
         });
-        assertThat(log.messages(org.slf4j.event.Level.WARN)).allMatch(m -> m.endsWith("; retrying"));
+        assertThat(log.messages(Level.WARN)).allMatch(m -> m.endsWith("; retrying"));
     }
 
     @Test
@@ -217,11 +218,12 @@ class RedisBusTest {
         server = new RedisTestServer(List.of("--client-output-buffer-limit", "pubsub 64kb 0 0")).start();
         RedisSettings settings = settings(server.port(), null);
         Inbox inbox = new Inbox(100);
-        Receiver slow = new Receiver() { // the subscriber thread hands each message over slowly
+        CountDownLatch published = new CountDownLatch(1);
+        Receiver slow = new Receiver() { // the subscriber thread reads nothing more until all is published
             @Override
             public void deliver(Delivery delivery) {
                 try {
-                    Thread.sleep(20);
+                    published.await();
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                 }
@@ -248,6 +250,7 @@ class RedisBusTest {
         for (int i = 0; i < 200; i++) { // 25 MB: more than the socket buffers between Redis and the subscriber hold
             publisher.publish(TOPIC, big);
         }
+        published.countDown();
         String closed = log.await("the closing to be logged", m -> m.contains("closed this subscriber"));
         assertThat(closed).isEqualTo("Redis at 127.0.0.1:" + server.port() + " closed this subscriber (1 time since"
                 + " the last such line) while it kept running, as it does when a subscriber reads more slowly than"
