@@ -36,13 +36,16 @@ import org.slf4j.Logger;
  *
  * <p>Threads: {@link #submit} runs on the node's thread and starts the attempt there; outcomes
  * arrive on the sink's own threads (an HTTP client's I/O reactor); one timer thread per node
- * runs deadlines, retries and the spool. Counters: {@code retries},
+ * runs deadlines, retries and the spool, and takes over the outcomes that touch the spool's
+ * disk, so a slow disk never holds up the sink's threads. Counters: {@code retries},
  * {@code timeouts}, {@code failed} (given up), {@code spooled}, {@code unspooled},
  * {@code spool-dropped}.
  */
 public final class AsyncDelivery {
 
     private static final Duration SPOOL_SYNC_PERIOD = Duration.ofSeconds(1);
+    /** How often a message waiting for a slot looks whether the spool began to fill. */
+    private static final Duration SPOOL_RECHECK = Duration.ofMillis(20);
     /** The longest Retry-After waited: a destination asking for more (a day, or past what a long holds) waits this. */
     static final Duration MAX_RETRY_AFTER = Duration.ofMinutes(5);
 
@@ -155,7 +158,7 @@ public final class AsyncDelivery {
         closed = true;
         timer.shutdownNow();
         if (spool != null) {
-            synchronized (this) {
+            synchronized (spool) {
                 try {
                     spool.close();
                 } catch (IOException e) {
@@ -187,7 +190,11 @@ public final class AsyncDelivery {
         attempt.whenComplete((ignored, failure) -> {
             attemptTimes.accept(System.nanoTime() - start);
             deadline.end();
-            finished(delivery, failure);
+            if (spool == null || failure == null && delivery.spooled == null) {
+                finished(delivery, failure);
+            } else if (!schedule(() -> finished(delivery, failure), Duration.ZERO)) { // to spool, or to acknowledge
+                slots.release(); // closed: set aside
+            }
         });
     }
 
@@ -344,28 +351,35 @@ public final class AsyncDelivery {
      * @return whether {@code data} was spooled; if not, a slot was taken for it
      */
     private boolean spoolUnlessSentStraight(SensorData data) throws InterruptedException {
-        synchronized (this) {
-            if (spool.records() > 0) {
-                if (spool.unread() == 0 && slots.tryAcquire()) {
-                    return false;
+        while (true) {
+            synchronized (spool) {
+                if (spool.records() > 0) {
+                    if (spool.unread() == 0 && slots.tryAcquire()) {
+                        return false;
+                    }
+                    spool(data);
+                    return true;
                 }
-                spool(data);
-                return true;
+            }
+            // The messages under way may fail meanwhile and fill the spool, their retries keeping
+            // every slot: from then on this one belongs in the spool, behind them.
+            if (slots.tryAcquire(SPOOL_RECHECK.toNanos(), TimeUnit.NANOSECONDS)) {
+                return false;
             }
         }
-        slots.acquire();
-        return false;
     }
 
-    private synchronized void spool(SensorData data) {
-        try {
-            long droppedBefore = spool.dropped();
-            spool.append(formats.toMessagePack(data));
-            spooled.increment();
-            spoolDropped.increment(spool.dropped() - droppedBefore);
-        } catch (IOException | UncheckedIOException e) {
-            failed.increment();
-            log.warn("spool: cannot store frame {}: {}", data.metadata().frameId(), e.toString());
+    private void spool(SensorData data) {
+        synchronized (spool) {
+            try {
+                long droppedBefore = spool.dropped();
+                spool.append(formats.toMessagePack(data));
+                spooled.increment();
+                spoolDropped.increment(spool.dropped() - droppedBefore);
+            } catch (IOException | UncheckedIOException e) {
+                failed.increment();
+                log.warn("spool: cannot store frame {}: {}", data.metadata().frameId(), e.toString());
+            }
         }
         fillFromSpoolSoon();
     }
@@ -380,7 +394,7 @@ public final class AsyncDelivery {
     private void fillFromSpool() {
         fillScheduled.set(false);
         List<Delivery> starting = new ArrayList<>();
-        synchronized (this) {
+        synchronized (spool) {
             while (!stopping && !closed && slots.tryAcquire()) {
                 Spool.Entry entry;
                 try {
@@ -406,25 +420,29 @@ public final class AsyncDelivery {
         starting.forEach(this::attempt);
     }
 
-    private synchronized void acknowledge(Spool.Entry entry) {
-        if (closed) {
-            return; // an answer after close: the spool's files are no longer ours to change
-        }
-        try {
-            spool.acknowledge(entry);
-            if (spool.records() == 0) {
-                log.info("spool emptied: every spooled message was sent ({} in all)", unspooled.count());
+    private void acknowledge(Spool.Entry entry) {
+        synchronized (spool) {
+            if (closed) {
+                return; // an answer after close: the spool's files are no longer ours to change
             }
-        } catch (IOException e) {
-            log.warn("spool: cannot move its cursor: {}", e.toString());
+            try {
+                spool.acknowledge(entry);
+                if (spool.records() == 0) {
+                    log.info("spool emptied: every spooled message was sent ({} in all)", unspooled.count());
+                }
+            } catch (IOException e) {
+                log.warn("spool: cannot move its cursor: {}", e.toString());
+            }
         }
     }
 
-    private synchronized void syncSpool() {
-        try {
-            spool.sync();
-        } catch (IOException e) {
-            log.warn("spool: fsync failed: {}", e.toString());
+    private void syncSpool() {
+        synchronized (spool) {
+            try {
+                spool.sync();
+            } catch (IOException e) {
+                log.warn("spool: fsync failed: {}", e.toString());
+            }
         }
     }
 

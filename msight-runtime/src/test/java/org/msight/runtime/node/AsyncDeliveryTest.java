@@ -8,14 +8,21 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
 import java.util.stream.LongStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.msight.api.AsyncSinkNode;
 import org.msight.api.Backoff;
+import org.msight.api.Counter;
 import org.msight.api.NodeKind;
 import org.msight.api.RetriableException;
 import org.msight.api.RetryAfterException;
@@ -43,10 +50,15 @@ class AsyncDeliveryTest {
     /** A delivery for tests: 4 in flight, retries 10 ms apart, no attempt deadline to speak of. */
     static AsyncDelivery delivery(AsyncSinkNode sink, int retries, Optional<Path> spool, NodeStats stats,
             RecordingLogger log) {
+        return delivery(sink, retries, spool, stats, log, stats::counter);
+    }
+
+    private static AsyncDelivery delivery(AsyncSinkNode sink, int retries, Optional<Path> spool, NodeStats stats,
+            RecordingLogger log, Function<String, Counter> counters) {
         return new AsyncDelivery("upload", sink, new DeliverySettings(4, retries,
                 new Backoff(Duration.ofMillis(10), Duration.ofMillis(10)), Duration.ofHours(1), spool,
                 DeliverySettings.MIN_SPOOL_BYTES), MsightCodec.withBuiltInTypes(), log,
-                data -> stats.out().increment(), stats::attemptTook, stats::counter);
+                data -> stats.out().increment(), stats::attemptTook, counters);
     }
 
     /** A destination that never answers by itself: its answers wait in {@code answers}. */
@@ -118,6 +130,85 @@ class AsyncDeliveryTest {
         assertThat(stats.counter("failed").count()).isZero();
 
         assertThat(sentByTheNextRun(spool, 6)).containsExactlyInAnyOrder(1L, 2L, 3L, 4L, 5L, 6L);
+    }
+
+    /**
+     * The spool's disk work (an append, moving its cursor) is done off the threads that bring the
+     * sink's answers, which for an HTTP client are its I/O reactor: a slow disk must not hold up
+     * every other upload's answer.
+     */
+    @Test
+    void theSpoolIsWrittenOffTheThreadsThatBringTheSinksAnswers(@TempDir Path spool) throws Exception {
+        ExecutorService answering = Executors.newSingleThreadExecutor(task -> new Thread(task, "sink-io"));
+        AtomicInteger attempts = new AtomicInteger();
+        AsyncSinkNode sink = data -> {
+            CompletableFuture<Void> answer = new CompletableFuture<>();
+            answering.execute(() -> {
+                if (attempts.incrementAndGet() <= 5) {
+                    answer.completeExceptionally(new RetriableException("destination away (on purpose)"));
+                } else {
+                    answer.complete(null);
+                }
+            });
+            return answer;
+        };
+        Set<String> spoolingThreads = ConcurrentHashMap.newKeySet();
+        AsyncDelivery delivery = delivery(sink, 3, Optional.of(spool), stats, log, name -> {
+            Counter counter = stats.counter(name);
+            return !name.equals("spooled") && !name.equals("unspooled") ? counter : new Counter() {
+                @Override
+                public void increment(long amount) {
+                    spoolingThreads.add(Thread.currentThread().getName());
+                    counter.increment(amount);
+                }
+
+                @Override
+                public long count() {
+                    return counter.count();
+                }
+            };
+        });
+        for (long n = 1; n <= 10; n++) {
+            delivery.submit(frame(n), () -> { });
+        }
+        await().atMost(Waits.GENEROUS).until(() -> stats.out().count() == 10);
+        delivery.flush(Waits.GENEROUS);
+        delivery.close();
+        answering.shutdown();
+
+        assertThat(stats.counter("spooled").count()).isPositive();
+        assertThat(stats.counter("unspooled").count()).isPositive();
+        assertThat(spoolingThreads).doesNotContain("sink-io");
+    }
+
+    /**
+     * A message waiting for a slot when the deliveries under way fail is taken at once (to the
+     * spool behind them, or straight when a slot is free and nothing spooled waits unsent),
+     * though their retries from the spool keep every slot: the node does not wait out the outage
+     * with its inbox dropping what the spool should keep.
+     */
+    @Test
+    void aMessageWaitingForASlotWhenTheDeliveriesUnderWayFailIsNotHeldUntilTheOutageEnds(@TempDir Path spool) throws Exception {
+        List<CompletableFuture<Void>> underWay = new CopyOnWriteArrayList<>();
+        AsyncDelivery delivery = delivery(keepingAnswers(underWay), 3, Optional.of(spool));
+        for (long n = 1; n <= 4; n++) { // max-in-flight
+            delivery.submit(frame(n), () -> { });
+        }
+        CompletableFuture<Void> fifth = CompletableFuture.runAsync(() -> {
+            try {
+                delivery.submit(frame(5), () -> { });
+            } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        List.copyOf(underWay).forEach(answer -> answer.completeExceptionally(
+                new RetriableException("destination away (on purpose)")));
+
+        fifth.get(Waits.GENEROUS.toMillis(), TimeUnit.MILLISECONDS);
+        await().atMost(Waits.GENEROUS).until(() -> stats.counter("spooled").count() >= 4);
+        underWay.forEach(answer -> answer.complete(null)); // the fifth, if it went straight, is answered
+        assertThat(delivery.flush(Waits.GENEROUS)).isTrue();
+        delivery.close();
     }
 
     /** Failing deliveries put the node in an outage with their last error; the first one delivered ends it. */
