@@ -32,6 +32,6 @@ javac -d "$here/target/classes" -cp "$classpath" $(find "$here/src/main/java" -n
 cp "$here/src/main/resources/logback.xml" "$here/target/classes/"
 # Other work on the machine inflates CPU times: the load is printed before and after.
 echo "load before: $(uptime)"
-java -Djava.io.tmpdir="$here/target/tmp" -cp "$classpath" org.msight.bench.decode.DecodeBench \
+java -Djava.io.tmpdir="$here/target/tmp" -Dlogback.configurationFile="$here/target/classes/logback.xml" -cp "$classpath" org.msight.bench.decode.DecodeBench \
   "$threads" $(for size in $sizes; do echo "$inputs/$size.mp4"; done)
 echo "load after:  $(uptime)"

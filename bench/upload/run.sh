@@ -16,4 +16,4 @@ echo "building the http-uploader plugin (in the reactor, nothing installed) and 
 cp="$root/plugins/http-uploader/target/classes:$(cat "$root/plugins/http-uploader/target/bench-classpath.txt")"
 rm -rf "$here/target/classes" && mkdir -p "$here/target/classes"
 javac -d "$here/target/classes" -cp "$cp" $(find "$here/src/main/java" -name '*.java')
-exec java -cp "$here/target/classes:$here/src/main/resources:$cp" org.msight.bench.upload.UploadBench "${1:-5}" "${2:-1,4,16}"
+exec java -Dlogback.configurationFile="$here/src/main/resources/logback.xml" -cp "$here/target/classes:$cp" org.msight.bench.upload.UploadBench "${1:-5}" "${2:-1,4,16}"
