@@ -20,6 +20,7 @@ import java.util.function.LongConsumer;
 import org.msight.api.AsyncSinkNode;
 import org.msight.api.Counter;
 import org.msight.api.DaemonThreads;
+import org.msight.api.LogThrottle;
 import org.msight.api.RetriableException;
 import org.msight.api.RetryAfterException;
 import org.msight.api.data.MalformedDataException;
@@ -72,6 +73,8 @@ public final class AsyncDelivery {
     private final Phaser unsettled = new Phaser(1);
     /** Whether a fill from the spool is waiting for the timer thread. */
     private final AtomicBoolean fillScheduled = new AtomicBoolean();
+    /** One line a minute at most for messages given up: without a spool, an outage gives up every message. */
+    private final LogThrottle givenUpLines = new LogThrottle(Duration.ofMinutes(1));
     private long outageStartNanos = -1;
     private boolean timeoutLogged;
     /** Set by {@link #flush}: spooled messages are no longer sent, nor given up; they stay for the next run. */
@@ -230,8 +233,12 @@ public final class AsyncDelivery {
             retry(delivery, reason, cause);
         } else {
             failed.increment();
-            log.warn("gave up on frame {} after {} attempt{}: {}", delivery.frameId(), delivery.attempts,
-                    delivery.attempts == 1 ? "" : "s", reason);
+            long givenUp = givenUpLines.occurred();
+            if (givenUp > 0) {
+                log.warn("gave up on frame {} after {} attempt{}: {}{}", delivery.frameId(), delivery.attempts,
+                        delivery.attempts == 1 ? "" : "s", reason, givenUp == 1 ? "" : " (" + givenUp
+                        + " frames given up since the last such line, counted as 'failed')");
+            }
             done(delivery);
         }
     }
