@@ -239,8 +239,8 @@ public final class Pipeline {
             if (registry != null) {
                 boolean replace = spec.msight().getBoolean("registry.replace");
                 for (NodeSpec node : spec.nodes()) {
-                    registry.register(recordOf(node), topicsOf(node), replace, reason -> fail("node " + node.name()
-                            + " " + reason));
+                    registry.register(recordOf(node), topicsOf(node), replace, reason -> failLoggedAlready("node "
+                            + node.name() + " " + reason));
                 }
             }
             buses.start();
@@ -368,6 +368,12 @@ public final class Pipeline {
         } else if (!reason.equals(failure.get())) {
             LOG.error("{}", reason);
         }
+        requestStop();
+    }
+
+    /** As {@link #fail}, for a reason the registry logged already (a node's heartbeat check). */
+    private void failLoggedAlready(String reason) {
+        failure.compareAndSet(null, reason);
         requestStop();
     }
 

@@ -18,6 +18,7 @@ import org.msight.runtime.testnodes.CollectingSink;
 import org.msight.testkit.LogCapture;
 import org.msight.testkit.RedisTestServer;
 import org.msight.testkit.Waits;
+import org.slf4j.event.Level;
 import redis.clients.jedis.Jedis;
 
 class PipelineTest {
@@ -322,6 +323,35 @@ class PipelineTest {
                 assertThat(raw.hget(NodeRegistry.NODES, "src")).contains("\"status\": \"RUNNING\"");
             } finally {
                 assertThat(pipeline.stop()).as("a node stopped for good").isFalse();
+            }
+        }
+    }
+
+    @Test
+    void aHeartbeatFailingBeyondItsToleranceStopsThePipelineWithOneErrorLinePerNode() throws Exception {
+        try (RedisTestServer redis = new RedisTestServer().start(); LogCapture log = LogCapture.all()) {
+            Path file = TestPipelines.write(dir, "pipeline.conf", """
+                    msight.redis.port = %d
+                    msight.registry {
+                      enabled = true
+                      heartbeat { update-interval = 100ms, stale-after = 1s, tolerance = 300ms, checking-duration = 100ms }
+                    }
+                    nodes {
+                      src { type = test-sequence, publish-topic = t, count = 100000, interval = 2ms }
+                      sink { type = test-collector, subscribe-topic = t }
+                    }
+                    """.formatted(redis.port()));
+            Pipeline pipeline = TestPipelines.load(file).create();
+            pipeline.start();
+            redis.stop();
+            assertThat(pipeline.awaitStopRequest(Waits.GENEROUS)).as("the pipeline stopped by itself").isTrue();
+            pipeline.stop();
+            assertThat(pipeline.failure()).hasValueSatisfying(reason -> assertThat(reason)
+                    .matches("node (src|sink) is not sending heartbeat .*"));
+            for (String node : List.of("src", "sink")) {
+                assertThat(log.messages(Level.ERROR)).filteredOn(m -> m.contains(node + " is not sending heartbeat"))
+                        .singleElement().asString().startsWith("Node " + node + " is not sending heartbeat")
+                        .endsWith("Stopping it (action on error: stop)");
             }
         }
     }
