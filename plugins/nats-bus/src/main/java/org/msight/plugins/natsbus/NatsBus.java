@@ -48,6 +48,8 @@ import org.slf4j.Logger;
 public final class NatsBus implements Bus {
 
     private static final ThreadLocal<Publishing> PUBLISHING = ThreadLocal.withInitial(Publishing::new);
+    private static final String CHECK_CREDENTIALS = "check msight.nats username and password, token, nkey-seed or"
+            + " user-credentials (MSIGHT_NATS_*)";
     /** The longest wait between attempts at a new connection, once the client gave one up. */
     private static final Duration MAX_CONNECT_WAIT = Duration.ofSeconds(30);
 
@@ -333,9 +335,8 @@ public final class NatsBus implements Bus {
      */
     private String describe(IOException e) {
         String message = String.valueOf(e.getMessage());
-        if (message.toLowerCase(Locale.ROOT).contains("authorization")) {
-            return "NATS at " + settings.address() + " refused the credentials: check msight.nats username and"
-                    + " password, token, nkey-seed or user-credentials (MSIGHT_NATS_*)";
+        if (isAuthorization(message)) {
+            return "NATS at " + settings.address() + " refused the credentials: " + CHECK_CREDENTIALS;
         }
         Optional<SSLException> tls = PemTls.handshakeFailure(errors.last);
         String tlsSettings = "msight.nats.tls (MSIGHT_NATS_TLS_CA_CERT_FILE, MSIGHT_NATS_TLS_CERT_FILE,"
@@ -347,6 +348,10 @@ public final class NatsBus implements Bus {
         return "NATS unreachable at " + settings.address() + " (" + LogSafe.text(message) + "): start the server, or point"
                 + " msight.nats.servers (MSIGHT_NATS_SERVERS) at it" + (settings.tls() ? "; a server that requires"
                 + " a client certificate closes the connection without one: check " + tlsSettings : "");
+    }
+
+    private static boolean isAuthorization(String message) {
+        return message.toLowerCase(Locale.ROOT).contains("authorization");
     }
 
     @Override
@@ -379,10 +384,27 @@ public final class NatsBus implements Bus {
         /** The server's latest error, to explain a connection the client gave up. */
         private volatile String lastError;
 
+        /** The server error last logged, and its repeats since; guarded by this. */
+        private String lastLogged;
+        private LogThrottle repeats;
+
+        /** A new error is logged at once; the same one again (at every reconnection attempt) once a minute at most. */
         @Override
-        public void errorOccurred(Connection source, String error) {
+        public void errorOccurred(Connection source, String reported) {
+            String error = String.valueOf(reported);
             lastError = error;
-            log.warn("NATS server error: {}", LogSafe.text(error));
+            long times;
+            synchronized (this) {
+                if (!error.equals(lastLogged)) {
+                    lastLogged = error;
+                    repeats = new LogThrottle(Duration.ofMinutes(1));
+                }
+                times = repeats.occurred();
+            }
+            if (times > 0) {
+                log.warn("NATS server error: {}{}{}", LogSafe.text(error), isAuthorization(error) ? ": "
+                        + CHECK_CREDENTIALS : "", times == 1 ? "" : " (" + times + " times since the last such line)");
+            }
         }
 
         @Override

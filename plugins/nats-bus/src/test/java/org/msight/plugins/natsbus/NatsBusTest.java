@@ -409,6 +409,10 @@ class NatsBusTest {
         for (TestBusContext context : List.of(publisherContext, subscriberContext)) {
             assertThat(context.log().messages(Level.WARN)).filteredOn(m -> m.startsWith("the NATS client gave up"))
                     .singleElement().asString().contains("Authorization Violation");
+            assertThat(context.log().messages(Level.WARN)).as("refused twice or more: logged once")
+                    .filteredOn(m -> m.startsWith("NATS server error")).singleElement().asString()
+                    .isEqualTo("NATS server error: Authorization Violation: check msight.nats username and password,"
+                            + " token, nkey-seed or user-credentials (MSIGHT_NATS_*)");
             assertThat(context.log().messages(Level.INFO)).filteredOn(m -> m.startsWith("NATS connection restored"))
                     .singleElement();
             assertThat(context.log().all()).doesNotContain("s3cret-pw");
