@@ -108,8 +108,9 @@ class StuckServerTest {
         assertThat(context.count("retries")).isEqualTo(2);
         assertThat(log.messages(Level.WARN)).filteredOn(line -> line.contains("stuck")).singleElement().asString()
                 .contains("no complete answer within attempt-timeout (1500 ms)");
-        assertThat(log.messages(Level.WARN)).filteredOn(line -> line.startsWith("gave up")).hasSize(2)
-                .allMatch(line -> line.endsWith("after 2 attempts: no complete answer within attempt-timeout (1500 ms)"));
+        assertThat(log.messages(Level.WARN)).as("one line a minute at most").filteredOn(line -> line.startsWith("gave up"))
+                .singleElement().asString()
+                .endsWith("after 2 attempts: no complete answer within attempt-timeout (1500 ms)");
 
         server.behaviour.set(Behaviour.HEALTHY);
         for (int i = 0; i < 3; i++) {
