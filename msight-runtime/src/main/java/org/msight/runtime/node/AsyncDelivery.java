@@ -179,6 +179,7 @@ public final class AsyncDelivery {
         delivery.attempts++;
         delivery.timedOut = false;
         long start = System.nanoTime();
+        delivery.attemptStart = start;
         CompletableFuture<Void> outcome;
         try {
             outcome = sink.send(delivery.data).toCompletableFuture();
@@ -224,12 +225,12 @@ public final class AsyncDelivery {
         }
         if (retriable && spool != null && delivery.spooled == null) {
             // To the spool: it keeps the order and retries without limit.
-            failing(reason, !delivery.timedOut);
+            failing(reason, !delivery.timedOut, delivery.attemptStart);
             slots.release();
             spool(delivery.data);
             settled(delivery);
         } else if (retriable && (delivery.spooled != null || delivery.attempts <= settings.retries())) {
-            failing(reason, !delivery.timedOut);
+            failing(reason, !delivery.timedOut, delivery.attemptStart);
             retry(delivery, reason, cause);
         } else {
             failed.increment();
@@ -309,14 +310,17 @@ public final class AsyncDelivery {
         this.health = stats;
     }
 
-    /** Marks the start of an outage, logged once (a timeout has its own line). */
-    private synchronized void failing(String reason, boolean logIt) {
+    /**
+     * Marks the start of an outage, logged once (a timeout has its own line), timed from the
+     * start of the attempt that failed: a stuck one began its attempt-timeout before.
+     */
+    private synchronized void failing(String reason, boolean logIt, long attemptStart) {
         NodeStats stats = health;
         if (stats != null) { // a node that has ended stays so (NodeStats)
             stats.outage(reason);
         }
         if (outageStartNanos < 0) {
-            outageStartNanos = System.nanoTime();
+            outageStartNanos = attemptStart;
             if (logIt) {
                 log.warn("delivery failing: {}; retrying with backoff{}", reason,
                         spool != null ? ", keeping messages in the spool" : "");
@@ -471,6 +475,8 @@ public final class AsyncDelivery {
         /** Told once the message is delivered, given up or safe in the spool; not when abandoned at close. */
         final Runnable finished;
         int attempts;
+        /** When the latest attempt was sent ({@link System#nanoTime()}). */
+        long attemptStart;
         volatile boolean timedOut;
 
         Delivery(SensorData data, Spool.Entry spooled, Runnable finished) {

@@ -47,16 +47,16 @@ class AsyncDeliveryTest {
         return delivery(sink, retries, spool, stats, log);
     }
 
-    /** A delivery for tests: 4 in flight, retries 10 ms apart, no attempt deadline to speak of. */
+    /** A delivery for tests: 4 in flight, retries 10 ms apart, no attempt deadline to speak of (unless given). */
     static AsyncDelivery delivery(AsyncSinkNode sink, int retries, Optional<Path> spool, NodeStats stats,
             RecordingLogger log) {
-        return delivery(sink, retries, spool, stats, log, stats::counter);
+        return delivery(sink, retries, spool, stats, log, stats::counter, Duration.ofHours(1));
     }
 
     private static AsyncDelivery delivery(AsyncSinkNode sink, int retries, Optional<Path> spool, NodeStats stats,
-            RecordingLogger log, Function<String, Counter> counters) {
+            RecordingLogger log, Function<String, Counter> counters, Duration attemptTimeout) {
         return new AsyncDelivery("upload", sink, new DeliverySettings(4, retries,
-                new Backoff(Duration.ofMillis(10), Duration.ofMillis(10)), Duration.ofHours(1), spool,
+                new Backoff(Duration.ofMillis(10), Duration.ofMillis(10)), attemptTimeout, spool,
                 DeliverySettings.MIN_SPOOL_BYTES), MsightCodec.withBuiltInTypes(), log,
                 data -> stats.out().increment(), stats::attemptTook, counters);
     }
@@ -167,7 +167,7 @@ class AsyncDeliveryTest {
                     return counter.count();
                 }
             };
-        });
+        }, Duration.ofHours(1));
         for (long n = 1; n <= 10; n++) {
             delivery.submit(frame(n), () -> { });
         }
@@ -228,6 +228,24 @@ class AsyncDeliveryTest {
         assertThat(stats.state()).isEqualTo(NodeStats.State.RUNNING);
         assertThat(stats.outageSince()).isNull();
         assertThat(stats.lastError()).contains("destination away (on purpose)");
+    }
+
+    /** An outage is timed from the start of the attempt that failed first: a stuck one began its deadline before. */
+    @Test
+    void anOutageIsTimedFromTheStartOfTheAttemptThatFailedFirst() throws Exception {
+        AtomicInteger attempts = new AtomicInteger();
+        AsyncSinkNode stuckOnce = data -> attempts.incrementAndGet() == 1 ? new CompletableFuture<>()
+                : CompletableFuture.completedFuture(null);
+        AsyncDelivery delivery = delivery(stuckOnce, 3, Optional.empty(), stats, log, stats::counter,
+                Duration.ofMillis(500));
+        delivery.submit(frame(1), () -> { });
+        assertThat(delivery.flush(Waits.GENEROUS)).isTrue();
+        delivery.close();
+        assertThat(attempts).hasValue(2);
+        assertThat(log.messages(Level.INFO)).filteredOn(line -> line.startsWith("deliveries recovered after "))
+                .singleElement().asString().satisfies(line -> assertThat(Double.parseDouble(line.substring(
+                        "deliveries recovered after ".length(), line.length() - " s".length())))
+                        .as("seconds since the stuck attempt was sent").isGreaterThanOrEqualTo(0.5));
     }
 
     /** A destination asking to wait for ages (or past what a long holds) is waited five minutes at most. */
