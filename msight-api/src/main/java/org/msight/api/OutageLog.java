@@ -70,6 +70,11 @@ public final class OutageLog {
         down.remove(part);
     }
 
+    /** Whether an outage is under way: a part is down. */
+    public synchronized boolean inOutage() {
+        return !down.isEmpty();
+    }
+
     /** Notes that connection {@code part} works; the outage ends when no part is down any more. */
     public synchronized void up(String part) {
         if (down.remove(part) && down.isEmpty()) {

@@ -50,8 +50,10 @@ class OutageLogTest {
         outages.down("publisher", "still refused");
         outages.up("publisher");
         assertThat(reconnects.count()).as("the subscriber is still down").isZero();
+        assertThat(outages.inOutage()).isTrue();
         outages.up("subscriber");
         outages.up("subscriber");
+        assertThat(outages.inOutage()).isFalse();
 
         assertThat(lines).hasSize(2);
         assertThat(lines.get(0)).isEqualTo("WARN Redis unreachable at 127.0.0.1:6379 (Connection refused); retrying");

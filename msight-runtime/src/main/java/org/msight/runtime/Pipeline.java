@@ -149,8 +149,8 @@ public final class Pipeline {
             throw new PipelineConfigException(problems);
         }
         for (String bus : spec.buses().keySet()) {
-            io.micrometer.core.instrument.Gauge.builder("msight.bus.connected", buses, b -> b.canCarry(bus) ? 1 : 0)
-                    .tag("bus", bus).description("1 while the bus can carry messages").register(meters);
+            io.micrometer.core.instrument.Gauge.builder("msight.bus.connected", buses, b -> b.connected(bus) ? 1 : 0)
+                    .tag("bus", bus).description("1 while the bus's connections work").register(meters);
         }
         if (registry != null) {
             FunctionCounter.builder("msight.registry.heartbeat.outages", registry, NodeRegistry::heartbeatOutages)
@@ -329,6 +329,11 @@ public final class Pipeline {
     /** What the HTTP endpoint shows: the stats of every node, in pipeline order (sources first). */
     public List<NodeStats> nodeStats() {
         return runners.stream().map(NodeRunner::stats).toList();
+    }
+
+    /** The buses whose connections do not work now ({@link org.msight.api.bus.Bus#connected()}), in file order. */
+    public List<String> disconnectedBuses() {
+        return spec.buses().keySet().stream().filter(bus -> !buses.connected(bus)).toList();
     }
 
     /** The pipeline's meters, in Prometheus form. */

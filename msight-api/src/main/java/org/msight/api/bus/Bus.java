@@ -47,10 +47,20 @@ public interface Bus extends AutoCloseable {
     /**
      * Whether a message published now can be carried, whatever its topic. A network bus says no
      * while disconnected or full, so sources skip building (JPEG-encoding) messages that would
-     * only be lost; the runtime also shows it as the bus's {@code msight.bus.connected}.
+     * only be lost.
      */
     default boolean canCarry() {
         return true;
+    }
+
+    /**
+     * Whether the bus's connections work now, for publishing and for subscribing alike (a
+     * process that only subscribes publishes nothing that would find a lost connection): the
+     * runtime shows it as the bus's {@code msight.bus.connected} and in {@code /ready}. By
+     * default {@link #canCarry()}.
+     */
+    default boolean connected() {
+        return canCarry();
     }
 
     /**

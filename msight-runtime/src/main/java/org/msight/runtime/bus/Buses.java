@@ -69,10 +69,10 @@ public final class Buses implements AutoCloseable {
         return byName.get(spec.topicBuses().get(topic));
     }
 
-    /** Whether the bus named {@code bus} can carry a message now (its server is connected). */
-    public boolean canCarry(String bus) {
+    /** Whether the connections of the bus named {@code bus} work now ({@link Bus#connected()}). */
+    public boolean connected(String bus) {
         Bus named = byName.get(bus);
-        return named != null && named.canCarry();
+        return named != null && named.connected();
     }
 
     /** Subscribes on the bus of the subscription's topic. */

@@ -185,17 +185,22 @@ public final class HttpEndpoint implements AutoCloseable {
             return given != null && MessageDigest.isEqual(token, given.getBytes(StandardCharsets.UTF_8));
         }
 
-        /** 200 once every node has opened; 503 with the nodes that have not, or are in an outage. */
+        /**
+         * 200 once every node has opened and every bus is connected; 503 with the nodes that have
+         * not opened or are in an outage, and the buses whose connections do not work.
+         */
         private void ready(Response response, Callback callback) throws IOException {
             List<Map<String, String>> waiting = pipeline.nodeStats().stream()
                     .filter(node -> !node.opened() || node.state() == NodeStats.State.OUTAGE
                             || node.state() == NodeStats.State.FAILED)
                     .map(HttpEndpoint::notReady).toList();
-            if (waiting.isEmpty()) {
+            List<BusState> disconnected = pipeline.disconnectedBuses().stream()
+                    .map(bus -> new BusState(bus, false)).toList();
+            if (waiting.isEmpty() && disconnected.isEmpty()) {
                 send(response, callback, 200, "application/json", "{\"ready\":true}");
             } else {
                 send(response, callback, HttpStatus.SERVICE_UNAVAILABLE_503, "application/json",
-                        PipelineStatus.JSON.writeValueAsString(Map.of("ready", false, "nodes", waiting)));
+                        PipelineStatus.JSON.writeValueAsString(new NotReady(waiting, disconnected)));
             }
         }
 
@@ -267,6 +272,16 @@ public final class HttpEndpoint implements AutoCloseable {
                 + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
         out.write(jpeg);
         out.write(CRLF);
+    }
+
+    /** The body of a 503 from {@code /ready}. */
+    private record NotReady(boolean ready, List<Map<String, String>> nodes, List<BusState> buses) {
+        NotReady(List<Map<String, String>> nodes, List<BusState> buses) {
+            this(false, nodes, buses);
+        }
+    }
+
+    private record BusState(String bus, boolean connected) {
     }
 
     private static Map<String, String> notReady(NodeStats node) {

@@ -28,6 +28,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.msight.runtime.Pipeline;
 import org.msight.runtime.PipelineFactory;
 import org.msight.runtime.TestPipelines;
+import org.msight.runtime.node.NodeStats;
 import org.msight.runtime.testnodes.CollectingSink;
 import org.msight.runtime.testnodes.ImageSource;
 import org.msight.testkit.LogCapture;
@@ -147,6 +148,22 @@ class HttpEndpointTest {
         assertThat(node.get("last_error").asText()).isEqualTo("destination unavailable (on purpose)");
         assertThat(get("/health").statusCode()).isEqualTo(200);
         assertThat(get("/health").body()).isEqualTo("{\"status\":\"UP\"}");
+    }
+
+    @Test
+    void readyIsServiceUnavailableWhileABusIsDisconnectedAndSaysWhichAsItsMetricDoes() throws Exception {
+        start("msight { bus = loopback, loopback.connected = false }", "", """
+                src { type = test-sequence, publish-topic = t, count = 1 }
+                sink { type = test-collector, subscribe-topic = t }
+                """);
+        await().atMost(Waits.GENEROUS).until(() -> pipeline.nodeStats().stream().allMatch(NodeStats::opened));
+        HttpResponse<String> ready = get("/ready");
+        assertThat(ready.statusCode()).isEqualTo(503);
+        JsonNode body = PipelineStatus.JSON.readTree(ready.body());
+        assertThat(body.get("ready").asBoolean()).isFalse();
+        assertThat(body.get("nodes")).isEmpty();
+        assertThat(body.get("buses").toString()).isEqualTo("[{\"bus\":\"loopback\",\"connected\":false}]");
+        assertThat(get("/metrics").body()).contains("msight_bus_connected{bus=\"loopback\"} 0.0");
     }
 
     @Test

@@ -12,9 +12,9 @@ import org.msight.runtime.bus.MemoryBus;
 
 /**
  * Test bus {@code loopback}: the memory bus behind a provider with settings of its own: {@code port}
- * (refused when created below 1, and at start when {@link #TAKEN}) and {@code full-topic}, a topic
- * it says it cannot carry, and fails to publish on. It logs each subscription ended, and goes on
- * delivering to it.
+ * (refused when created below 1, and at start when {@link #TAKEN}), {@code full-topic}, a topic
+ * it says it cannot carry, and fails to publish on, and {@code connected}, what it says of its
+ * connections. It logs each subscription ended, and goes on delivering to it.
  */
 public final class LoopbackBus implements BusProvider {
 
@@ -34,7 +34,8 @@ public final class LoopbackBus implements BusProvider {
     @Override
     public List<Setting> settings() {
         return List.of(Setting.optional("port", SettingType.INT, "a port, read and checked"),
-                Setting.optional("full-topic", SettingType.STRING, "a topic it cannot carry"));
+                Setting.optional("full-topic", SettingType.STRING, "a topic it cannot carry"),
+                Setting.optional("connected", SettingType.BOOLEAN, "what it says of its connections"));
     }
 
     @Override
@@ -44,6 +45,7 @@ public final class LoopbackBus implements BusProvider {
             throw new IllegalArgumentException("port: must be 1 or more, was " + port);
         }
         String full = context.config().getString("full-topic");
+        boolean connected = context.config().getBoolean("connected");
         MemoryBus memory = new MemoryBus();
         return new Bus() {
             @Override
@@ -67,6 +69,11 @@ public final class LoopbackBus implements BusProvider {
             @Override
             public boolean canCarry(String topic) {
                 return !topic.equals(full);
+            }
+
+            @Override
+            public boolean connected() {
+                return connected;
             }
 
             @Override

@@ -102,6 +102,12 @@ final class KafkaBus implements Bus {
         return publisher.canCarry(topic);
     }
 
+    /** Whether the producer's buffer has room and no subscriber is in an outage. */
+    @Override
+    public boolean connected() {
+        return publisher.canCarry() && subscribers.stream().noneMatch(KafkaSubscriber::inOutage);
+    }
+
     @Override
     public boolean publish(String topic, SensorData data) {
         return publisher.publish(topic, data);

@@ -328,6 +328,11 @@ final class KafkaSubscriber implements AutoCloseable {
         return partitions.stream().map(TopicPartition::partition).collect(Collectors.toCollection(TreeSet::new));
     }
 
+    /** Whether polling, committing or the group's coordinator fails now. */
+    boolean inOutage() {
+        return outage.inOutage();
+    }
+
     boolean serves(Subscription other) {
         return subscription.equals(other);
     }

@@ -326,10 +326,11 @@ class KafkaBusTest {
         String topic = topic();
         TestReceiver receiver = TestReceiver.handling();
         TestBusContext context = context("");
-        bus(context, new Subscription(topic, "idle", Optional.empty(), receiver));
+        Bus subscriber = bus(context, new Subscription(topic, "idle", Optional.empty(), receiver));
         Bus publisher = bus(context(""));
         assertThat(publisher.publish(topic, message(0, 64))).isTrue();
         await().atMost(WAIT).until(() -> receiver.handled().size() == 1);
+        assertThat(subscriber.connected()).isTrue();
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()))) {
             await().atMost(WAIT).until(() -> admin.listConsumerGroupOffsets("idle_group").partitionsToOffsetAndMetadata()
                     .get().entrySet().stream().filter(offset -> offset.getKey().topic().equals(topic))
@@ -338,12 +339,14 @@ class KafkaBusTest {
         broker.freeze();
         try {
             await().atMost(WAIT).until(() -> !context.log().messages(Level.WARN).isEmpty());
+            assertThat(subscriber.connected()).as("a bus that only subscribes, in an outage").isFalse();
         } finally {
             broker.thaw();
         }
         await().atMost(WAIT).until(() -> context.count("reconnects") == 1);
         assertThat(publisher.publish(topic, message(1, 64))).isTrue();
         await().atMost(WAIT).until(() -> numbers(receiver).contains(1));
+        await().atMost(WAIT).until(subscriber::connected);
         assertThat(context.log().messages(Level.WARN)).first().asString().startsWith("Consuming topic '" + topic
                 + "' in group 'idle_group' fails: no heartbeat to the group's coordinator for ");
         assertThat(context.log().messages(Level.INFO)).anySatisfy(line -> assertThat(line).matches("Consuming topic '"

@@ -28,13 +28,15 @@ public final class RedisBus implements Bus {
 
     private final RedisPublisher publisher;
     private final RedisSubscriber subscriber;
+    /** The outages of both connections. */
+    private final OutageLog outages;
 
     /**
      * @param formats the wire format, with every data type the subscribers may receive
      * @param reconnects counts the Redis outages that ended (the bus's {@code reconnects})
      */
     public RedisBus(RedisSettings settings, MsightFormats formats, Counter reconnects) {
-        OutageLog outages = new OutageLog(LoggerFactory.getLogger(RedisBus.class), "Redis connection restored", reconnects);
+        this.outages = new OutageLog(LoggerFactory.getLogger(RedisBus.class), "Redis connection restored", reconnects);
         this.publisher = new RedisPublisher(settings, formats, outages);
         this.subscriber = new RedisSubscriber(settings, formats, outages);
     }
@@ -66,6 +68,12 @@ public final class RedisBus implements Bus {
     @Override
     public boolean canCarry() {
         return publisher.connected();
+    }
+
+    /** Whether neither connection is in an outage: the subscriber's shows when nothing is published. */
+    @Override
+    public boolean connected() {
+        return publisher.connected() && !outages.inOutage();
     }
 
     /** Publishes; {@code false} when Redis is away or slower than the publish timeout. */

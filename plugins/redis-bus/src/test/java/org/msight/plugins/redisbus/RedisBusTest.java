@@ -374,6 +374,21 @@ class RedisBusTest {
         assertThat(reconnects.count()).as("the buses' reconnects").isPositive();
     }
 
+    /** A bus that only subscribes publishes nothing that would find the connection lost: its subscriber tells. */
+    @Test
+    void aBusThatOnlySubscribesIsNotConnectedWhileRedisIsAway() throws Exception {
+        server = new RedisTestServer().start();
+        RedisSettings settings = settings(server.port(), null);
+        connectTwoBuses(settings);
+        assertThat(subscriber.connected()).isTrue();
+
+        server.stop();
+        await("the subscriber to see Redis away", () -> !subscriber.connected());
+        server.start();
+        await("the subscriber to be back", () -> subscriber.connected());
+        awaitSubscribed(settings);
+    }
+
     /**
      * A publish that Redis stops reading would wait for good (a socket write has no time limit):
      * 32 MB fill the socket buffers between the bus and a frozen Redis.
