@@ -29,11 +29,16 @@ public final class LogThrottle {
     }
 
     LogThrottle(Duration interval, LongSupplier nanoClock) {
+        this.intervalNanos = checked(interval).toNanos();
+        this.clock = nanoClock;
+    }
+
+    /** {@code interval}, when positive. */
+    static Duration checked(Duration interval) {
         if (interval.isNegative() || interval.isZero()) {
             throw new IllegalArgumentException("interval must be positive, got " + interval);
         }
-        this.intervalNanos = interval.toNanos();
-        this.clock = nanoClock;
+        return interval;
     }
 
     /**
