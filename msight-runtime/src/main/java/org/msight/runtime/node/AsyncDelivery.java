@@ -20,7 +20,7 @@ import java.util.function.LongConsumer;
 import org.msight.api.AsyncSinkNode;
 import org.msight.api.Counter;
 import org.msight.api.DaemonThreads;
-import org.msight.api.LogThrottle;
+import org.msight.api.KeyedLogThrottle;
 import org.msight.api.RetriableException;
 import org.msight.api.RetryAfterException;
 import org.msight.api.data.MalformedDataException;
@@ -73,9 +73,17 @@ public final class AsyncDelivery {
     private final Phaser unsettled = new Phaser(1);
     /** Whether a fill from the spool is waiting for the timer thread. */
     private final AtomicBoolean fillScheduled = new AtomicBoolean();
-    /** One line a minute at most for messages given up: without a spool, an outage gives up every message. */
-    private final LogThrottle givenUpLines = new LogThrottle(Duration.ofMinutes(1));
-    private long outageStartNanos = -1;
+    /**
+     * One line a minute at most for messages given up for one reason (without a spool, an outage
+     * gives up every message); the line of an outage's end says how many it gave up.
+     */
+    private final KeyedLogThrottle givenUpLines = new KeyedLogThrottle(Duration.ofMinutes(1), 16);
+    /** Whether deliveries fail now; since when, and how many were given up before. Guarded by this. */
+    private boolean inOutage;
+    private long outageStartNanos;
+    private long failedBeforeOutage;
+    /** When the latest message was delivered, or this was made ({@link System#nanoTime()}). Guarded by this. */
+    private long lastDeliveredNanos = System.nanoTime();
     private boolean timeoutLogged;
     /** Set by {@link #flush}: spooled messages are no longer sent, nor given up; they stay for the next run. */
     private volatile boolean stopping;
@@ -179,7 +187,6 @@ public final class AsyncDelivery {
         delivery.attempts++;
         delivery.timedOut = false;
         long start = System.nanoTime();
-        delivery.attemptStart = start;
         CompletableFuture<Void> outcome;
         try {
             outcome = sink.send(delivery.data).toCompletableFuture();
@@ -195,14 +202,15 @@ public final class AsyncDelivery {
             attemptTimes.accept(System.nanoTime() - start);
             deadline.end();
             if (spool == null || failure == null && delivery.spooled == null) {
-                finished(delivery, failure);
-            } else if (!schedule(() -> finished(delivery, failure), Duration.ZERO)) { // to spool, or to acknowledge
+                finished(delivery, failure, start);
+            } else if (!schedule(() -> finished(delivery, failure, start), Duration.ZERO)) { // to spool, or to acknowledge
                 slots.release(); // closed: set aside
             }
         });
     }
 
-    private void finished(Delivery delivery, Throwable failure) {
+    /** @param attemptStart when the attempt was sent ({@link System#nanoTime()}) */
+    private void finished(Delivery delivery, Throwable failure, long attemptStart) {
         if (failure == null) {
             delivered.accept(delivery.data);
             recovered();
@@ -225,20 +233,20 @@ public final class AsyncDelivery {
         }
         if (retriable && spool != null && delivery.spooled == null) {
             // To the spool: it keeps the order and retries without limit.
-            failing(reason, !delivery.timedOut, delivery.attemptStart);
+            failing(reason, !delivery.timedOut, attemptStart);
             slots.release();
             spool(delivery.data);
             settled(delivery);
         } else if (retriable && (delivery.spooled != null || delivery.attempts <= settings.retries())) {
-            failing(reason, !delivery.timedOut, delivery.attemptStart);
+            failing(reason, !delivery.timedOut, attemptStart);
             retry(delivery, reason, cause);
         } else {
             failed.increment();
-            long givenUp = givenUpLines.occurred();
+            long givenUp = givenUpLines.occurred(reason);
             if (givenUp > 0) {
                 log.warn("gave up on frame {} after {} attempt{}: {}{}", delivery.frameId(), delivery.attempts,
                         delivery.attempts == 1 ? "" : "s", reason, givenUp == 1 ? "" : " (" + givenUp
-                        + " frames given up since the last such line, counted as 'failed')");
+                        + " frames given up for this reason since its last line, counted as 'failed')");
             }
             done(delivery);
         }
@@ -311,16 +319,19 @@ public final class AsyncDelivery {
     }
 
     /**
-     * Marks the start of an outage, logged once (a timeout has its own line), timed from the
-     * start of the attempt that failed: a stuck one began its attempt-timeout before.
+     * Marks the start of an outage, logged once (a timeout has its own line), timed from the start
+     * of the attempt that failed (a stuck one began its attempt-timeout before), or from the latest
+     * delivery when that came later.
      */
     private synchronized void failing(String reason, boolean logIt, long attemptStart) {
         NodeStats stats = health;
         if (stats != null) { // a node that has ended stays so (NodeStats)
             stats.outage(reason);
         }
-        if (outageStartNanos < 0) {
-            outageStartNanos = attemptStart;
+        if (!inOutage) {
+            inOutage = true;
+            outageStartNanos = attemptStart - lastDeliveredNanos > 0 ? attemptStart : lastDeliveredNanos;
+            failedBeforeOutage = failed.count();
             if (logIt) {
                 log.warn("delivery failing: {}; retrying with backoff{}", reason,
                         spool != null ? ", keeping messages in the spool" : "");
@@ -329,11 +340,14 @@ public final class AsyncDelivery {
     }
 
     private synchronized void recovered() {
+        lastDeliveredNanos = System.nanoTime();
         timeoutLogged = false;
-        if (outageStartNanos >= 0) {
-            log.info("deliveries recovered after {}", String.format(java.util.Locale.ROOT, "%.1f s",
-                    (System.nanoTime() - outageStartNanos) / 1e9));
-            outageStartNanos = -1;
+        if (inOutage) {
+            inOutage = false;
+            long givenUp = failed.count() - failedBeforeOutage;
+            log.info("deliveries recovered after {}{}", String.format(java.util.Locale.ROOT, "%.1f s",
+                    (lastDeliveredNanos - outageStartNanos) / 1e9), givenUp == 0 ? ""
+                    : "; " + givenUp + " frame" + (givenUp == 1 ? "" : "s") + " given up meanwhile (counted as 'failed')");
             NodeStats stats = health;
             if (stats != null) {
                 stats.running();
@@ -475,8 +489,6 @@ public final class AsyncDelivery {
         /** Told once the message is delivered, given up or safe in the spool; not when abandoned at close. */
         final Runnable finished;
         int attempts;
-        /** When the latest attempt was sent ({@link System#nanoTime()}). */
-        long attemptStart;
         volatile boolean timedOut;
 
         Delivery(SensorData data, Spool.Entry spooled, Runnable finished) {

@@ -242,10 +242,58 @@ class AsyncDeliveryTest {
         assertThat(delivery.flush(Waits.GENEROUS)).isTrue();
         delivery.close();
         assertThat(attempts).hasValue(2);
-        assertThat(log.messages(Level.INFO)).filteredOn(line -> line.startsWith("deliveries recovered after "))
-                .singleElement().asString().satisfies(line -> assertThat(Double.parseDouble(line.substring(
-                        "deliveries recovered after ".length(), line.length() - " s".length())))
-                        .as("seconds since the stuck attempt was sent").isGreaterThanOrEqualTo(0.5));
+        assertThat(recoveredAfterSeconds()).as("seconds since the stuck attempt was sent").isGreaterThanOrEqualTo(0.5);
+    }
+
+    /** An attempt stuck while others are delivered is no outage of its length: the outage starts at the latest delivery. */
+    @Test
+    void anAttemptStuckWhileOthersAreDeliveredIsNoOutageOfItsLength() throws Exception {
+        List<CompletableFuture<Void>> held = new CopyOnWriteArrayList<>();
+        AsyncDelivery delivery = delivery(data -> {
+            if (data.metadata().frameId() == 1 && held.isEmpty()) {
+                held.add(new CompletableFuture<>());
+                return held.get(0);
+            }
+            return CompletableFuture.completedFuture(null);
+        }, 3, Optional.empty());
+        delivery.submit(frame(1), () -> { });
+        long firstSent = System.nanoTime();
+        await().atMost(Waits.GENEROUS).until(() -> System.nanoTime() - firstSent >= Duration.ofMillis(500).toNanos());
+        long secondSent = System.nanoTime();
+        delivery.submit(frame(2), () -> { });
+        await().atMost(Waits.GENEROUS).until(() -> stats.out().count() == 1);
+        held.get(0).completeExceptionally(new RetriableException("stuck, then refused (on purpose)"));
+        assertThat(delivery.flush(Waits.GENEROUS)).isTrue();
+        double sinceSecondSent = (System.nanoTime() - secondSent) / 1e9;
+        delivery.close();
+        assertThat(recoveredAfterSeconds()).as("at most the time since frame 2 was sent, with the line's rounding")
+                .isLessThanOrEqualTo(sinceSecondSent + 0.05);
+    }
+
+    /** A flood of messages given up for one reason hides no other reason's first line. */
+    @Test
+    void aMessageGivenUpForAnotherReasonHasALineOfItsOwn() throws Exception {
+        AsyncDelivery delivery = delivery(data -> data.metadata().frameId() == 2
+                ? CompletableFuture.failedFuture(new IllegalStateException("refused for good (on purpose)"))
+                : AWAY.send(data), 0, Optional.empty());
+        for (long n = 1; n <= 3; n++) {
+            delivery.submit(frame(n), () -> { });
+        }
+        assertThat(delivery.flush(Waits.GENEROUS)).isTrue();
+        delivery.close();
+        assertThat(stats.counter("failed").count()).isEqualTo(3);
+        assertThat(log.messages(Level.WARN)).filteredOn(line -> line.startsWith("gave up")).hasSize(2)
+                .anySatisfy(line -> assertThat(line).startsWith("gave up on frame 1 ").contains("away (on purpose)"))
+                .anySatisfy(line -> assertThat(line).startsWith("gave up on frame 2 ").contains("refused for good"));
+    }
+
+    /** The seconds of the one "deliveries recovered after" line. */
+    private double recoveredAfterSeconds() {
+        String prefix = "deliveries recovered after ";
+        String line = log.messages(Level.INFO).stream().filter(l -> l.startsWith(prefix)).reduce((a, b) -> {
+            throw new AssertionError("more than one line: " + a + " / " + b);
+        }).orElseThrow(() -> new AssertionError("no line starting " + prefix));
+        return Double.parseDouble(line.substring(prefix.length(), line.indexOf(" s", prefix.length())));
     }
 
     /** A destination asking to wait for ages (or past what a long holds) is waited five minutes at most. */

@@ -91,6 +91,8 @@ class UploadFaultsTest {
         uploader.put(Frames.next("cam"));
         uploader.flush(LIMIT);
         assertThat(context.count("uploads")).isEqualTo(1);
+        assertThat(log.messages(Level.INFO)).filteredOn(line -> line.startsWith("deliveries recovered")).singleElement()
+                .asString().endsWith(" s; 2 frames given up meanwhile (counted as 'failed')");
     }
 
     @Test
