@@ -429,10 +429,12 @@ public final class Pipeline {
         List<String> stoppedForGood = failedAmong(nodeStats());
         String before = stoppedForGood.isEmpty() ? "" : "; " + String.join(", ", stoppedForGood)
                 + " had stopped for good";
+        String failed = failure.get() == null ? "" : "; the pipeline failed: " + failure.get();
         if (!inTime) {
-            LOG.warn("stopped the nodes of {}, not all in time: queued messages were lost{}", spec.file(), before);
-        } else if (!stoppedForGood.isEmpty()) {
-            LOG.warn("stopped the nodes of {}{}", spec.file(), before);
+            LOG.warn("stopped the nodes of {}, not all in time: queued messages were lost{}{}", spec.file(), before,
+                    failed);
+        } else if (!stoppedForGood.isEmpty() || failure.get() != null) {
+            LOG.warn("stopped the nodes of {}{}{}", spec.file(), before, failed);
         } else {
             LOG.info("stopped the nodes of {}", spec.file());
         }

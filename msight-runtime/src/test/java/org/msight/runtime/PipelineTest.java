@@ -348,6 +348,9 @@ class PipelineTest {
             pipeline.stop();
             assertThat(pipeline.failure()).hasValueSatisfying(reason -> assertThat(reason)
                     .matches("node (src|sink) is not sending heartbeat .*"));
+            assertThat(log.messages(Level.WARN)).as("why the pipeline stops, said where it stops")
+                    .filteredOn(m -> m.startsWith("stopped the nodes of ")).singleElement().asString()
+                    .matches("stopped the nodes of .*; the pipeline failed: node (src|sink) is not sending heartbeat .*");
             for (String node : List.of("src", "sink")) {
                 assertThat(log.messages(Level.ERROR)).filteredOn(m -> m.contains(node + " is not sending heartbeat"))
                         .singleElement().asString().startsWith("Node " + node + " is not sending heartbeat")
