@@ -20,6 +20,7 @@ import javax.net.ssl.SSLException;
 import org.msight.api.Backoff;
 import org.msight.api.Counter;
 import org.msight.api.DaemonThreads;
+import org.msight.api.KeyedLogThrottle;
 import org.msight.api.LogSafe;
 import org.msight.api.LogThrottle;
 import org.msight.api.OutageLog;
@@ -66,8 +67,8 @@ public final class NatsBus implements Bus {
     private final Map<Subscription, io.nats.client.Subscription> coreSubscriptions = new HashMap<>();
     private final Errors errors = new Errors();
     private volatile Connection connection;
-    /** Whether the client has connected once: only then is a disconnection an outage. Guarded by this. */
-    private boolean connected;
+    /** Whether the client has connected once: only then is a disconnection an outage. Written under this. */
+    private volatile boolean connected;
     private volatile boolean closed;
     /** Makes a new connection after the client gave one up; {@code null} when none is needed. Guarded by this. */
     private Thread connecting;
@@ -384,23 +385,21 @@ public final class NatsBus implements Bus {
         /** The server's latest error, to explain a connection the client gave up. */
         private volatile String lastError;
 
-        /** The server error last logged, and its repeats since; guarded by this. */
-        private String lastLogged;
-        private LogThrottle repeats;
+        /** Each error once a minute at most: one may come again at every reconnection attempt, or publish. */
+        private final KeyedLogThrottle lines = new KeyedLogThrottle(Duration.ofMinutes(1), 16);
 
-        /** A new error is logged at once; the same one again (at every reconnection attempt) once a minute at most. */
+        /**
+         * Logs a server error, but a refusal of the credentials before the first connection: the
+         * failed start says so, with the settings to check.
+         */
         @Override
         public void errorOccurred(Connection source, String reported) {
             String error = String.valueOf(reported);
             lastError = error;
-            long times;
-            synchronized (this) {
-                if (!error.equals(lastLogged)) {
-                    lastLogged = error;
-                    repeats = new LogThrottle(Duration.ofMinutes(1));
-                }
-                times = repeats.occurred();
+            if (!connected && isAuthorization(error)) {
+                return;
             }
+            long times = lines.occurred(error);
             if (times > 0) {
                 log.warn("NATS server error: {}{}{}", LogSafe.text(error), isAuthorization(error) ? ": "
                         + CHECK_CREDENTIALS : "", times == 1 ? "" : " (" + times + " times since the last such line)");

@@ -360,10 +360,12 @@ class NatsBusTest {
         assertThat(unreachableContext.log().messages(Level.WARN)).as("no outage: it never connected").isEmpty();
 
         server = server(new NatsTestServer(false, "authorization { user: msight, password: s3cret-pw }").start());
-        NatsBus wrong = bus(context("username = msight, password = wrong-pw"));
+        TestBusContext wrongContext = context("username = msight, password = wrong-pw");
+        NatsBus wrong = bus(wrongContext);
         assertThatThrownBy(wrong::start).isInstanceOf(IllegalStateException.class)
                 .hasMessageStartingWith("NATS at " + server.url() + " refused the credentials")
                 .hasMessageNotContaining("wrong-pw");
+        assertThat(wrongContext.log().messages(Level.WARN)).as("the failed start is the one line").isEmpty();
         TestBusContext right = context("username = msight, password = s3cret-pw");
         bus(right).start();
         assertThat(right.log().all()).doesNotContain("s3cret-pw");
