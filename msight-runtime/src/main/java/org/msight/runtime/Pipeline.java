@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -331,9 +332,11 @@ public final class Pipeline {
         return runners.stream().map(NodeRunner::stats).toList();
     }
 
-    /** The buses whose connections do not work now ({@link org.msight.api.bus.Bus#connected()}), in file order. */
-    public List<String> disconnectedBuses() {
-        return spec.buses().keySet().stream().filter(bus -> !buses.connected(bus)).toList();
+    /** Whether the connections of each bus work now ({@link org.msight.api.bus.Bus#connected()}), in file order. */
+    public Map<String, Boolean> busesConnected() {
+        Map<String, Boolean> connected = new LinkedHashMap<>();
+        spec.buses().keySet().forEach(bus -> connected.put(bus, buses.connected(bus)));
+        return connected;
     }
 
     /** The pipeline's meters, in Prometheus form. */

@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
 import org.msight.api.LogSafe;
 import org.msight.runtime.http.PipelineStatus;
 import org.msight.runtime.logging.Logging;
@@ -98,6 +99,10 @@ final class StatusCommand implements Callable<Integer> {
             out.append(String.format(Locale.ROOT, row, node.name(), node.type(), node.kind(), state,
                     String.format(Locale.ROOT, "%.1f", node.inRate()), String.format(Locale.ROOT, "%.1f", node.outRate()),
                     node.lastError() == null ? "-" : node.lastError()));
+        }
+        if (status.buses() != null && !status.buses().isEmpty()) {
+            out.append("Buses: ").append(status.buses().stream().map(bus -> bus.name() + " "
+                    + (bus.connected() ? "connected" : "DISCONNECTED")).collect(Collectors.joining(", "))).append("\n");
         }
         return out.toString();
     }

@@ -194,8 +194,8 @@ public final class HttpEndpoint implements AutoCloseable {
                     .filter(node -> !node.opened() || node.state() == NodeStats.State.OUTAGE
                             || node.state() == NodeStats.State.FAILED)
                     .map(HttpEndpoint::notReady).toList();
-            List<BusState> disconnected = pipeline.disconnectedBuses().stream()
-                    .map(bus -> new BusState(bus, false)).toList();
+            List<BusState> disconnected = pipeline.busesConnected().entrySet().stream()
+                    .filter(bus -> !bus.getValue()).map(bus -> new BusState(bus.getKey(), false)).toList();
             if (waiting.isEmpty() && disconnected.isEmpty()) {
                 send(response, callback, 200, "application/json", "{\"ready\":true}");
             } else {

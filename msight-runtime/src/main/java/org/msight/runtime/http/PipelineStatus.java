@@ -23,9 +23,10 @@ import org.msight.runtime.registry.TopicRecord;
  * @param device the edge device
  * @param nodes every node
  * @param topics every topic
+ * @param buses every bus of a running pipeline, with whether its connections work (not in the registry's)
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public record PipelineStatus(String device, List<Node> nodes, List<Topic> topics) {
+public record PipelineStatus(String device, List<Node> nodes, List<Topic> topics, List<BusStatus> buses) {
 
     /** The mapper of this shape: snake_case fields, nulls left out, unknown fields ignored. */
     public static final ObjectMapper JSON = new ObjectMapper()
@@ -57,13 +58,17 @@ public record PipelineStatus(String device, List<Node> nodes, List<Topic> topics
     public record Topic(String name, String dataType, String description) {
     }
 
+    /** One bus, and whether its connections work now ({@link org.msight.api.bus.Bus#connected()}). */
+    public record BusStatus(String name, boolean connected) {
+    }
+
     /** MSight's node registry in this shape. */
     public static PipelineStatus ofRegistry(List<NodeRecord> nodes, List<TopicRecord> topics) {
         double now = Metadata.now();
         return new PipelineStatus(null, nodes.stream().map(n -> new Node(n.name(), n.type(), null,
                 n.status() == null ? null : n.status().name(), null, n.publishTopic(), n.subscribeTopic(), null, null,
                 null, null, null, n.lastHeartbeat(), n.device(), n.staleAt(now), n.writtenByThisRuntime())).toList(),
-                topics.stream().map(t -> new Topic(t.name(), t.dataType(), t.description())).toList());
+                topics.stream().map(t -> new Topic(t.name(), t.dataType(), t.description())).toList(), null);
     }
 
     /** The status of a running pipeline. */
@@ -84,6 +89,8 @@ public record PipelineStatus(String device, List<Node> nodes, List<Topic> topics
                     "published by " + spec.name()), (a, b) -> a));
             spec.subscribeTopic().ifPresent(t -> topics.putIfAbsent(t, new Topic(t, null, null)));
         }
-        return new PipelineStatus(pipeline.spec().deviceName(), nodes, List.copyOf(topics.values()));
+        return new PipelineStatus(pipeline.spec().deviceName(), nodes, List.copyOf(topics.values()),
+                pipeline.busesConnected().entrySet().stream().map(bus -> new BusStatus(bus.getKey(), bus.getValue()))
+                        .toList());
     }
 }

@@ -205,7 +205,8 @@ class MsightRunTest {
         assertThat(bus.exitCode()).as(bus.err()).isZero();
         assertThat(bus.out()).isEqualTo("loopback (bus): " + new org.msight.runtime.testnodes.LoopbackBus().description()
                 + "\n  plugin: class path, version unknown; settings in msight.loopback { }\n  port = 1    int\n"
-                + "      a port, read and checked\n  full-topic = \"\"    string\n      a topic it cannot carry\n\n");
+                + "      a port, read and checked\n  full-topic = \"\"    string\n      a topic it cannot carry\n"
+                + "  connected = true    boolean\n      what it says of its connections\n\n");
 
         assertThat(run("plugins", "memory").out()).endsWith("; no settings\n\n");
 
@@ -224,7 +225,7 @@ class MsightRunTest {
         assertThat(all.getConfigList("all")).filteredOn(e -> e.getString("kind").equals("bus"))
                 .extracting(e -> e.getString("type") + " " + e.getString("block") + " " + e.getConfigList("settings")
                         .stream().map(s -> s.getString("key") + "=" + s.getString("default")).toList())
-                .containsExactlyInAnyOrder("memory msight.memory []", "loopback msight.loopback [port=1, full-topic=]");
+                .containsExactlyInAnyOrder("memory msight.memory []", "loopback msight.loopback [port=1, full-topic=, connected=true]");
     }
 
     @Test
@@ -348,7 +349,8 @@ class MsightRunTest {
             assertThat(table.exitCode()).isZero();
             assertThat(table.out()).startsWith("Device local\n")
                     .containsPattern("src +test-sequence +source +RUNNING +\\d+\\.\\d +\\d+\\.\\d +-")
-                    .containsPattern("sink +test-collector +sink +RUNNING");
+                    .containsPattern("sink +test-collector +sink +RUNNING")
+                    .endsWith("\nBuses: memory connected\n");
             Result json = run("status", "--url", url, "--json");
             assertThat(PipelineStatus.JSON.readValue(json.out(), PipelineStatus.class).nodes())
                     .extracting(PipelineStatus.Node::name).containsExactly("src", "sink");
@@ -363,7 +365,7 @@ class MsightRunTest {
                 new PipelineStatus.Node("cam", "rtsp-receiver", "source", "OUTAGE", "2026-12-03T03:49:46.861959272Z",
                         "t", null, 0.0, 0.0, null, null, "refused", null, null, null, null),
                 new PipelineStatus.Node("up", "http-uploader", "sink", "RUNNING", null, null, "t", 1.0, 1.0, null,
-                        null, null, null, null, null, null)), java.util.List.of());
+                        null, null, null, null, null, null)), java.util.List.of(), null);
         java.util.List<String> lines = StatusCommand.render(status).lines().skip(1).toList();
         assertThat(lines).hasSize(3);
         assertThat(lines).extracting(line -> line.indexOf("IN/S") >= 0 ? line.indexOf("IN/S") + 4

@@ -52,7 +52,7 @@ class DashboardTest {
         String url = "http://127.0.0.1:" + endpoint.port() + "/";
 
         String dom = chromium(url, "--dump-dom");
-        assertThat(dom).contains("device edge-07")
+        assertThat(dom).contains("device edge-07").contains("<span class=\"connected\"> · bus memory connected</span>")
                 .containsPattern("<tr data-node=\"camera\"><td>camera</td><td>test-images</td><td class=\"RUNNING\">RUNNING</td>")
                 .contains("<tr data-node=\"sink\"><td>sink</td><td>test-collector</td>")
                 .containsPattern("<figure data-topic=\"images\"><img alt=\"images\" src=\"[^\"]*\" data-loaded=\"640x360\">");
