@@ -192,7 +192,7 @@ class BadPipelineFilesTest {
     void aMisspeltKeyInTheBlockOfABusNoTopicUses() throws Exception {
         assertThat(refused("msight { bus = memory, loopback { prot = 1 } }\nnodes {\n" + SOURCE + "}\n}\n"))
                 .containsExactly(at(1) + "msight.loopback.prot: unknown setting of bus 'loopback' (did you mean"
-                        + " 'port'?); it takes: port, full-topic");
+                        + " 'port'?); it takes: port, full-topic, connected");
         assertThat(check("msight { bus = memory, loopback { port = -5 } }\nnodes {\n" + SOURCE + "}\n}\n").exitCode())
                 .as("only its keys are checked: its values are its business once a topic uses it").isZero();
     }

@@ -158,7 +158,7 @@ class PipelineLoaderTest {
                         + " loopback, memory (msight-run plugins lists them; a bus plugin goes in the plugins/ folder,"
                         + " or in a folder given with --plugin-path or msight.plugin-path)",
                 file() + ":3: msight.loopback.prot: unknown setting of bus 'loopback' (did you mean 'port'?); it takes:"
-                        + " port, full-topic");
+                        + " port, full-topic, connected");
     }
 
     @Test
