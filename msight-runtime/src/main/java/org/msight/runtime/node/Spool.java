@@ -124,7 +124,11 @@ final class Spool implements AutoCloseable {
         return dropped;
     }
 
-    /** Appends one record; drops the oldest segments while the spool is over its limit. */
+    /**
+     * Appends one record; drops the oldest segments while the spool is over its limit. A record
+     * the disk has no room for (a full disk writes part of it, then fails) is cut off again, so
+     * the next one follows the last whole record.
+     */
     void append(byte[] record) throws IOException {
         if (tail == null || segments.getLast().bytes + RECORD_HEADER + record.length > segmentBytes) {
             roll();
@@ -134,10 +138,19 @@ final class Spool implements AutoCloseable {
         recordHeader.clear();
         recordHeader.putInt(record.length).putInt((int) crc.getValue()).flip();
         ByteBuffer[] parts = {recordHeader, ByteBuffer.wrap(record)};
-        while (parts[1].hasRemaining()) {
-            tail.write(parts);
-        }
         Segment last = segments.getLast();
+        try {
+            while (parts[1].hasRemaining()) {
+                tail.write(parts);
+            }
+        } catch (IOException e) {
+            try {
+                tail.truncate(last.bytes);
+            } catch (IOException notCut) {
+                e.addSuppressed(notCut);
+            }
+            throw e;
+        }
         last.bytes += RECORD_HEADER + record.length;
         last.records++;
         records++;
@@ -338,16 +351,28 @@ final class Spool implements AutoCloseable {
         Files.move(temporary, dir.resolve("cursor"), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }
 
+    /** Starts a new tail segment; one the disk has no room for is deleted again, and the next append tries anew. */
     private void roll() throws IOException {
         if (tail != null) {
             tail.force(false);
             tail.close();
+            tail = null;
         }
         long number = segments.isEmpty() ? 1 : segments.getLast().number + 1;
         Segment segment = new Segment(number, dir.resolve(String.format(Locale.ROOT, "%020d%s", number, SUFFIX)));
-        tail = FileChannel.open(segment.path, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
+        FileChannel created = FileChannel.open(segment.path, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
                 StandardOpenOption.APPEND);
-        tail.write(ByteBuffer.wrap(MAGIC));
+        try {
+            ByteBuffer magic = ByteBuffer.wrap(MAGIC);
+            while (magic.hasRemaining()) {
+                created.write(magic);
+            }
+        } catch (IOException e) {
+            created.close();
+            Files.deleteIfExists(segment.path);
+            throw e;
+        }
+        tail = created;
         segment.bytes = MAGIC.length;
         bytes += MAGIC.length;
         segments.add(segment);

@@ -13,6 +13,8 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.msight.testkit.RecordingLogger;
+import org.msight.testkit.Tools;
+import org.msight.testkit.Waits;
 import org.slf4j.event.Level;
 
 /** The spool's segment log on a real folder: order, restart, size limit, damaged files. */
@@ -111,6 +113,50 @@ class SpoolTest {
             assertThat(again.records()).isZero();
         }
         assertThat(log.messages(Level.WARN)).hasSize(2);
+    }
+
+    /** A full disk writes part of a record, then fails: the part is cut off, and records appended later read back whole. */
+    @Test
+    void aRecordAFullDiskCutShortLeavesNoBytesBehind() throws Exception {
+        Path disk = Files.createDirectories(dir.resolve("small-disk"));
+        mountTmpfs(disk, "256k");
+        try {
+            Path filler = Files.write(disk.resolve("filler"), new byte[64 << 10]);
+            List<Integer> stored = new ArrayList<>();
+            try (Spool spool = Spool.open(disk.resolve("spool"), ONE_MIB, log)) {
+                for (int n = 0; ; n++) {
+                    assertThat(n).as("the disk fills").isLessThan(100);
+                    try {
+                        spool.append(record(n, 10_000));
+                    } catch (IOException e) {
+                        assertThat(e).hasMessageContaining("No space left on device");
+                        break;
+                    }
+                    stored.add(n);
+                }
+                Files.delete(filler);
+                for (int n = 1000; n < 1003; n++) {
+                    spool.append(record(n, 10_000));
+                    stored.add(n);
+                }
+                assertThat(takeAll(spool, stored.size() - 1)).containsExactlyElementsOf(stored.subList(0,
+                        stored.size() - 1));
+            }
+            try (Spool again = Spool.open(disk.resolve("spool"), ONE_MIB, log)) {
+                assertThat(takeAll(again, 1)).containsExactly(1002);
+            }
+            assertThat(log.messages(Level.WARN)).as("no torn record found at the restart").isEmpty();
+        } finally {
+            Tools.run(new ProcessBuilder("umount", disk.toString()), Waits.GENEROUS);
+        }
+    }
+
+    /** Mounts a tmpfs of {@code size} on {@code folder}: a disk that fills for real (the tests run as root). */
+    static void mountTmpfs(Path folder, String size) {
+        Tools.Output mounted = Tools.run(new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=" + size, "tmpfs",
+                folder.toString()).redirectErrorStream(true), Waits.GENEROUS);
+        assertThat(mounted.exitCode()).as("mount -t tmpfs needs root, as the test command runs on CI: %s",
+                mounted.text()).isZero();
     }
 
     private static byte[] record(int number, int size) {
