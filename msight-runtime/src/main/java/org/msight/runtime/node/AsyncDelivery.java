@@ -242,13 +242,18 @@ public final class AsyncDelivery {
             retry(delivery, reason, cause);
         } else {
             failed.increment();
-            long givenUp = givenUpLines.occurred(reason);
-            if (givenUp > 0) {
-                log.warn("gave up on frame {} after {} attempt{}: {}{}", delivery.frameId(), delivery.attempts,
-                        delivery.attempts == 1 ? "" : "s", reason, givenUp == 1 ? "" : " (" + givenUp
-                        + " frames given up for this reason since its last line, counted as 'failed')");
-            }
+            gaveUp(delivery.frameId(), " after " + delivery.attempts + " attempt" + (delivery.attempts == 1 ? "" : "s"),
+                    reason);
             done(delivery);
+        }
+    }
+
+    /** Logs a message given up (counted as failed already), once a minute at most for each reason. */
+    private void gaveUp(long frameId, String after, String reason) {
+        long times = givenUpLines.occurred(reason);
+        if (times > 0) {
+            log.warn("gave up on frame {}{}: {}{}", frameId, after, reason, times == 1 ? "" : " (" + times
+                    + " frames given up for this reason since its last line, counted as 'failed')");
         }
     }
 
@@ -403,7 +408,7 @@ public final class AsyncDelivery {
                 spoolDropped.increment(spool.dropped() - droppedBefore);
             } catch (IOException | UncheckedIOException e) {
                 failed.increment();
-                log.warn("spool: cannot store frame {}: {}", data.metadata().frameId(), e.toString());
+                gaveUp(data.metadata().frameId(), "", "spool: cannot store it: " + e); // a full disk: every message
             }
         }
         fillFromSpoolSoon();

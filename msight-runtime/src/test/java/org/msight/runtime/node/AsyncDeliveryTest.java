@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -31,6 +32,7 @@ import org.msight.api.data.Metadata;
 import org.msight.api.data.SensorData;
 import org.msight.codec.MsightCodec;
 import org.msight.testkit.RecordingLogger;
+import org.msight.testkit.Tools;
 import org.msight.testkit.Waits;
 import org.slf4j.event.Level;
 
@@ -285,6 +287,28 @@ class AsyncDeliveryTest {
         assertThat(log.messages(Level.WARN)).filteredOn(line -> line.startsWith("gave up")).hasSize(2)
                 .anySatisfy(line -> assertThat(line).startsWith("gave up on frame 1 ").contains("away (on purpose)"))
                 .anySatisfy(line -> assertThat(line).startsWith("gave up on frame 2 ").contains("refused for good"));
+    }
+
+    /** A spool on a full disk gives up every failed message: one line for them all, and each is counted. */
+    @Test
+    void aSpoolOnAFullDiskGivesUpMessagesWithOneLine(@TempDir Path dir) throws Exception {
+        Path disk = Files.createDirectories(dir.resolve("small-disk"));
+        SpoolTest.mountTmpfs(disk, "64k");
+        try {
+            AsyncDelivery delivery = delivery(AWAY, 3, Optional.of(disk.resolve("spool")));
+            try {
+                for (long n = 1; n <= 20; n++) { // 200 KB for a 64 KiB disk
+                    delivery.submit(new BytesData(new Metadata("s", 1, 1, n, "d"), new byte[10_000]), () -> { });
+                }
+                await().atMost(Waits.GENEROUS).until(() -> stats.counter("failed").count() >= 2);
+            } finally {
+                delivery.close(); // before the disk goes
+            }
+            assertThat(log.messages(Level.WARN)).filteredOn(line -> line.contains("spool: cannot store it"))
+                    .singleElement().asString().matches("gave up on frame \\d+: spool: cannot store it: .*No space left.*");
+        } finally {
+            Tools.run(new ProcessBuilder("umount", disk.toString()), Waits.GENEROUS);
+        }
     }
 
     /** The seconds of the one "deliveries recovered after" line. */
