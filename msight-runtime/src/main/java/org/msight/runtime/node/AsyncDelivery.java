@@ -120,6 +120,15 @@ public final class AsyncDelivery {
         if (spool != null) {
             timer.scheduleWithFixedDelay(this::syncSpool, SPOOL_SYNC_PERIOD.toMillis(), SPOOL_SYNC_PERIOD.toMillis(),
                     TimeUnit.MILLISECONDS);
+        }
+    }
+
+    /**
+     * Tells that the sink has opened: what an earlier run left in the spool is sent from now on
+     * (before, it would only fail, and look like an outage).
+     */
+    public void sinkOpened() {
+        if (spool != null) {
             fillFromSpoolSoon();
         }
     }

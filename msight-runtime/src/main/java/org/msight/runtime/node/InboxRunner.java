@@ -176,6 +176,13 @@ public final class InboxRunner extends NodeRunner {
     }
 
     @Override
+    protected void opened() {
+        if (delivery != null) {
+            delivery.sinkOpened();
+        }
+    }
+
+    @Override
     protected void handleFailure(Throwable failure) throws InterruptedException {
         if (failure instanceof RetriableException && sink) {
             retryAfter(failure);

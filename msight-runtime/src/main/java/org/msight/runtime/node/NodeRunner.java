@@ -180,6 +180,10 @@ public abstract class NodeRunner {
      */
     protected abstract boolean step() throws Exception;
 
+    /** Called each time the node has opened, on the node's thread. */
+    protected void opened() {
+    }
+
     /** What happens after a failed step; by default the node is restarted. */
     protected void handleFailure(Throwable failure) throws InterruptedException {
         restartAfter(failure);
@@ -217,6 +221,7 @@ public abstract class NodeRunner {
             node.open();
             open = true;
             stats.opened(outageStartNanos >= 0);
+            opened();
             return true;
         } catch (InterruptedException | UnrecoverableException e) {
             throw e;

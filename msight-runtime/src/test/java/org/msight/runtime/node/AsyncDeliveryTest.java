@@ -57,6 +57,14 @@ class AsyncDeliveryTest {
 
     private static AsyncDelivery delivery(AsyncSinkNode sink, int retries, Optional<Path> spool, NodeStats stats,
             RecordingLogger log, Function<String, Counter> counters, Duration attemptTimeout) {
+        AsyncDelivery delivery = unopened(sink, retries, spool, stats, log, counters, attemptTimeout);
+        delivery.sinkOpened();
+        return delivery;
+    }
+
+    /** A delivery whose sink has not told it opened yet. */
+    private static AsyncDelivery unopened(AsyncSinkNode sink, int retries, Optional<Path> spool, NodeStats stats,
+            RecordingLogger log, Function<String, Counter> counters, Duration attemptTimeout) {
         return new AsyncDelivery("upload", sink, new DeliverySettings(4, retries,
                 new Backoff(Duration.ofMillis(10), Duration.ofMillis(10)), attemptTimeout, spool,
                 DeliverySettings.MIN_SPOOL_BYTES), MsightCodec.withBuiltInTypes(), log,
@@ -309,6 +317,26 @@ class AsyncDeliveryTest {
         } finally {
             Tools.run(new ProcessBuilder("umount", disk.toString()), Waits.GENEROUS);
         }
+    }
+
+    /** What an earlier run left in the spool waits for the sink to open: sent before, it would only fail. */
+    @Test
+    void messagesOfAnEarlierRunAreSentOnceTheSinkHasOpened(@TempDir Path spool) throws Exception {
+        AsyncDelivery earlier = delivery(AWAY, 3, Optional.of(spool));
+        earlier.submit(frame(1), () -> { });
+        await().atMost(Waits.GENEROUS).until(() -> stats.counter("spooled").count() == 1);
+        earlier.flush(Waits.GENEROUS);
+        earlier.close();
+
+        List<Long> sent = new CopyOnWriteArrayList<>();
+        AsyncDelivery next = unopened(data -> {
+            sent.add(data.metadata().frameId());
+            return CompletableFuture.completedFuture(null);
+        }, 3, Optional.of(spool), stats, log, stats::counter, Duration.ofHours(1));
+        await().during(Duration.ofSeconds(1)).atMost(Waits.GENEROUS).until(sent::isEmpty);
+        next.sinkOpened();
+        await().atMost(Waits.GENEROUS).until(() -> sent.equals(List.of(1L)));
+        next.close();
     }
 
     /** The seconds of the one "deliveries recovered after" line. */

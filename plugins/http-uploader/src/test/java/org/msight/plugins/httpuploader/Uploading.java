@@ -26,8 +26,10 @@ final class Uploading implements AutoCloseable {
         node.open();
         DeliverySettings settings = DeliverySettings.from(context.config()
                 .withFallback(ConfigFactory.defaultReference().getConfig("msight.node-defaults")));
-        return new Uploading(node, new AsyncDelivery(context.nodeName(), node, settings, context.formats(),
-                context.logger(), data -> context.counter("out").increment(), nanos -> context.counter("attempt-nanos").increment(nanos), context::counter));
+        AsyncDelivery delivery = new AsyncDelivery(context.nodeName(), node, settings, context.formats(),
+                context.logger(), data -> context.counter("out").increment(), nanos -> context.counter("attempt-nanos").increment(nanos), context::counter);
+        delivery.sinkOpened();
+        return new Uploading(node, delivery);
     }
 
     /** Hands one message over, as the node's thread does; blocks while max-in-flight are under way. */
