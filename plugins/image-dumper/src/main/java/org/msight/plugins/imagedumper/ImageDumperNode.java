@@ -2,6 +2,7 @@ package org.msight.plugins.imagedumper;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -17,6 +18,7 @@ import org.msight.api.Counter;
 import org.msight.api.LogSafe;
 import org.msight.api.LogThrottle;
 import org.msight.api.NodeContext;
+import org.msight.api.RetriableException;
 import org.msight.api.SinkNode;
 import org.msight.api.data.GenericData;
 import org.msight.api.data.ImageData;
@@ -84,7 +86,7 @@ final class ImageDumperNode implements SinkNode {
     }
 
     @Override
-    public void put(SensorData data) throws IOException {
+    public void put(SensorData data) throws IOException, RetriableException {
         // an image MSight's ImageData would write otherwise (grayscale, integer timestamps) arrives generic
         SensorData typed = data instanceof GenericData generic ? generic.typed().orElse(data) : data;
         if (!(typed instanceof ImageData image) || !image.encoded()) {
@@ -108,7 +110,10 @@ final class ImageDumperNode implements SinkNode {
             } catch (IOException notDeleted) {
                 e.addSuppressed(notDeleted);
             }
-            throw e;
+            // a full or read-only disk, a folder taken away: the runtime retries the image with backoff
+            throw new RetriableException("cannot write images to " + folder.toAbsolutePath() + ": "
+                    + (e instanceof FileSystemException system && system.getReason() != null ? system.getReason()
+                    : e.getMessage()), e);
         }
         written.increment();
         if (maxFiles > 0) {

@@ -16,6 +16,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.msight.api.NodeProvider;
+import org.msight.api.RetriableException;
 import org.msight.api.SinkNode;
 import org.msight.api.data.BytesData;
 import org.msight.api.data.Fields;
@@ -85,7 +86,8 @@ class ImageDumperTest {
         Files.delete(dir.resolve(".img-7.jpg.part")); // that write ends
         // a full disk: the file written aside is /dev/full, where every write fails with ENOSPC
         Files.createSymbolicLink(dir.resolve(".img-2.jpg.part"), Path.of("/dev/full"));
-        assertThatThrownBy(() -> node.put(image(2))).hasMessageContaining("No space left on device");
+        assertThatThrownBy(() -> node.put(image(2))).isInstanceOf(RetriableException.class)
+                .hasMessage("cannot write images to " + dir.toAbsolutePath() + ": No space left on device");
         assertThat(names()).containsExactly(".notes.txt.part");
         node.put(image(3));
         node.close();
