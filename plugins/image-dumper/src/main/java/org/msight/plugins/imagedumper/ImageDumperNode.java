@@ -2,8 +2,10 @@ package org.msight.plugins.imagedumper;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.FileTime;
@@ -111,9 +113,7 @@ final class ImageDumperNode implements SinkNode {
                 e.addSuppressed(notDeleted);
             }
             // a full or read-only disk, a folder taken away: the runtime retries the image with backoff
-            throw new RetriableException("cannot write images to " + folder.toAbsolutePath() + ": "
-                    + (e instanceof FileSystemException system && system.getReason() != null ? system.getReason()
-                    : e.getMessage()), e);
+            throw new RetriableException("cannot write images to " + folder.toAbsolutePath() + ": " + whyNot(e), e);
         }
         written.increment();
         if (maxFiles > 0) {
@@ -121,6 +121,23 @@ final class ImageDumperNode implements SinkNode {
             kept.addLast(file);
             deleteBeyondCap();
         }
+    }
+
+    /** Why a write failed, in words; a folder taken away is made again, for the retry. */
+    private String whyNot(IOException failure) {
+        if (failure instanceof NoSuchFileException) {
+            try {
+                Files.createDirectories(folder);
+                return "the folder was gone (made again)";
+            } catch (IOException notMade) {
+                return "the folder is gone and cannot be made again: " + whyNot(notMade);
+            }
+        }
+        if (failure instanceof AccessDeniedException) {
+            return "permission denied";
+        }
+        return failure instanceof FileSystemException system && system.getReason() != null ? system.getReason()
+                : String.valueOf(failure.getMessage());
     }
 
     private void warnNameTooLong(Metadata metadata) {

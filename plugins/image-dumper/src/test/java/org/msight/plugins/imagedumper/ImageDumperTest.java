@@ -94,6 +94,22 @@ class ImageDumperTest {
         assertThat(names()).containsExactlyInAnyOrder(".notes.txt.part", "img-3.jpg");
     }
 
+    /** A folder taken away while the dumper runs is made again, so the retry of the image writes it. */
+    @Test
+    void aFolderTakenAwayIsMadeAgainForTheRetry() throws Exception {
+        Path folder = dir.resolve("img");
+        SinkNode node = dumper("folder = \"" + folder + "\", file-name = \"img-{frame}.jpg\"");
+        node.open();
+        Files.delete(folder);
+        assertThatThrownBy(() -> node.put(image(1))).isInstanceOf(RetriableException.class)
+                .hasMessage("cannot write images to " + folder.toAbsolutePath() + ": the folder was gone (made again)");
+        node.put(image(1));
+        node.close();
+        try (Stream<Path> files = Files.list(folder)) {
+            assertThat(files.map(file -> file.getFileName().toString())).containsExactly("img-1.jpg");
+        }
+    }
+
     @Test
     void aGenericMessageIsWrittenWhenItsTypedReadingIsAJpegImage() throws Exception {
         SinkNode node = dumper("folder = \"" + dir + "\", file-name = \"img-{frame}.jpg\"");
