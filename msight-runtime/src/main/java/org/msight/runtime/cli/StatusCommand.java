@@ -101,7 +101,7 @@ final class StatusCommand implements Callable<Integer> {
                     node.lastError() == null ? "-" : node.lastError()));
         }
         if (status.buses() != null && !status.buses().isEmpty()) {
-            out.append("Buses: ").append(status.buses().stream().map(bus -> bus.name() + " "
+            out.append("Buses: ").append(status.buses().stream().map(bus -> LogSafe.text(bus.name()) + " "
                     + (bus.connected() ? "connected" : "DISCONNECTED")).collect(Collectors.joining(", "))).append("\n");
         }
         return out.toString();

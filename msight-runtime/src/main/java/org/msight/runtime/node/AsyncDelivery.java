@@ -21,6 +21,7 @@ import org.msight.api.AsyncSinkNode;
 import org.msight.api.Counter;
 import org.msight.api.DaemonThreads;
 import org.msight.api.KeyedLogThrottle;
+import org.msight.api.LogSafe;
 import org.msight.api.RetriableException;
 import org.msight.api.RetryAfterException;
 import org.msight.api.data.MalformedDataException;
@@ -409,6 +410,7 @@ public final class AsyncDelivery {
     }
 
     private void spool(SensorData data) {
+        Exception notStored = null;
         synchronized (spool) {
             try {
                 long droppedBefore = spool.dropped();
@@ -417,8 +419,11 @@ public final class AsyncDelivery {
                 spoolDropped.increment(spool.dropped() - droppedBefore);
             } catch (IOException | UncheckedIOException e) {
                 failed.increment();
-                gaveUp(data.metadata().frameId(), "", "spool: cannot store it: " + e); // a full disk: every message
+                notStored = e;
             }
+        }
+        if (notStored != null) { // a full disk: every message, logged outside the spool's lock
+            gaveUp(data.metadata().frameId(), "", "spool: cannot store it: " + LogSafe.text(notStored.toString()));
         }
         fillFromSpoolSoon();
     }

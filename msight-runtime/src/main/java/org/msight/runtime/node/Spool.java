@@ -211,17 +211,12 @@ final class Spool implements AutoCloseable {
         }
     }
 
+    /** Writes the cursor and flushes; the files are closed even when that fails (a full disk). */
     @Override
     public void close() throws IOException {
-        try (lockFile) {
+        try (lockFile; FileChannel closingTail = tail; FileChannel closingReader = reader) {
             writeCursor();
             sync();
-            if (tail != null) {
-                tail.close();
-            }
-            if (reader != null) {
-                reader.close();
-            }
         }
     }
 
@@ -354,9 +349,11 @@ final class Spool implements AutoCloseable {
     /** Starts a new tail segment; one the disk has no room for is deleted again, and the next append tries anew. */
     private void roll() throws IOException {
         if (tail != null) {
-            tail.force(false);
-            tail.close();
-            tail = null;
+            FileChannel full = tail;
+            tail = null; // closed, whatever happens: the next append rolls again
+            try (full) {
+                full.force(false);
+            }
         }
         long number = segments.isEmpty() ? 1 : segments.getLast().number + 1;
         Segment segment = new Segment(number, dir.resolve(String.format(Locale.ROOT, "%020d%s", number, SUFFIX)));
@@ -368,8 +365,11 @@ final class Spool implements AutoCloseable {
                 created.write(magic);
             }
         } catch (IOException e) {
-            created.close();
-            Files.deleteIfExists(segment.path);
+            try (created) {
+                Files.deleteIfExists(segment.path);
+            } catch (IOException notDeleted) {
+                e.addSuppressed(notDeleted);
+            }
             throw e;
         }
         tail = created;
@@ -385,7 +385,10 @@ final class Spool implements AutoCloseable {
         }
     }
 
-    /** Deletes the oldest segment of a full spool; its records, under way or not, count as dropped. */
+    /**
+     * Deletes the oldest segment of a full spool; its records, under way or not, count as dropped.
+     * The cursor needs no update: one naming a deleted segment starts the next run at the head.
+     */
     private void dropOldest() throws IOException {
         Segment oldest = segments.getFirst();
         int left = oldest.records - headDone;
@@ -393,7 +396,6 @@ final class Spool implements AutoCloseable {
         records -= left;
         reading.removeIf(entry -> entry.segment == oldest);
         deleteHead();
-        writeCursor();
     }
 
     /** Deletes the head segment; the next one becomes the head. */

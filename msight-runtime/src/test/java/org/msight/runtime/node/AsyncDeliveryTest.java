@@ -32,7 +32,6 @@ import org.msight.api.data.Metadata;
 import org.msight.api.data.SensorData;
 import org.msight.codec.MsightCodec;
 import org.msight.testkit.RecordingLogger;
-import org.msight.testkit.Tools;
 import org.msight.testkit.Waits;
 import org.slf4j.event.Level;
 
@@ -315,7 +314,7 @@ class AsyncDeliveryTest {
             assertThat(log.messages(Level.WARN)).filteredOn(line -> line.contains("spool: cannot store it"))
                     .singleElement().asString().matches("gave up on frame \\d+: spool: cannot store it: .*No space left.*");
         } finally {
-            Tools.run(new ProcessBuilder("umount", disk.toString()), Waits.GENEROUS);
+            SpoolTest.unmount(disk);
         }
     }
 

@@ -147,7 +147,7 @@ class SpoolTest {
             }
             assertThat(log.messages(Level.WARN)).as("no torn record found at the restart").isEmpty();
         } finally {
-            Tools.run(new ProcessBuilder("umount", disk.toString()), Waits.GENEROUS);
+            unmount(disk);
         }
     }
 
@@ -157,6 +157,13 @@ class SpoolTest {
                 folder.toString()).redirectErrorStream(true), Waits.GENEROUS);
         assertThat(mounted.exitCode()).as("mount -t tmpfs needs root, as the test command runs on CI: %s",
                 mounted.text()).isZero();
+    }
+
+    /** Unmounts what {@link #mountTmpfs} mounted, lazily: a file a failed test left open does not keep it. */
+    static void unmount(Path folder) {
+        Tools.Output unmounted = Tools.run(new ProcessBuilder("umount", "--lazy", folder.toString())
+                .redirectErrorStream(true), Waits.GENEROUS);
+        assertThat(unmounted.exitCode()).as("umount %s: %s", folder, unmounted.text()).isZero();
     }
 
     private static byte[] record(int number, int size) {
