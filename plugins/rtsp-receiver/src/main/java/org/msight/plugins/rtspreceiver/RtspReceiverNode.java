@@ -46,7 +46,7 @@ final class RtspReceiverNode implements SourceNode {
         FfmpegNatives.requireCore();
         openInput();
         encoder = new JpegEncoder(settings.jpegEncoder(), settings.jpegQuality(), settings.resizeRatio(), settings.fullRange());
-        context.logger().info("Reading {} ({})", input.safeUrl(), input.codecName());
+        context.logger().info("Reading {} ({})", input.safeUrl(), input.stream()); // a camera back at a new size shows
     }
 
     @Override

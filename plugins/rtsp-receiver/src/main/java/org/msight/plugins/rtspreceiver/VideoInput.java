@@ -71,7 +71,8 @@ final class VideoInput implements AutoCloseable {
     private final AVPacket packet = av_packet_alloc();
     private final AVFrame frame = av_frame_alloc();
     private AVCodecContext decoder;
-    private String codecName = "";
+    /** The decoder's name and the picture's size, such as {@code h264, 1920x1080}. */
+    private String stream = "";
     private int videoStream = -1;
     private volatile long deadlineNanos = Long.MAX_VALUE;
     private volatile boolean woken;
@@ -149,7 +150,8 @@ final class VideoInput implements AutoCloseable {
             throw new RetriableException(safeUrl + " has video FFmpeg cannot decode (codec id "
                     + parameters.codec_id() + ")");
         }
-        codecName = codec.name().getString();
+        String codecName = codec.name().getString();
+        stream = codecName + ", " + parameters.width() + "x" + parameters.height();
         decoder = avcodec_alloc_context3(codec);
         int result = avcodec_parameters_to_context(decoder, parameters);
         if (result >= 0) {
@@ -271,9 +273,9 @@ final class VideoInput implements AutoCloseable {
         return timedOut;
     }
 
-    /** The decoder's name, such as h264. */
-    String codecName() {
-        return codecName;
+    /** The decoder's name and the picture's size as the stream declares them, such as {@code h264, 1920x1080}. */
+    String stream() {
+        return stream;
     }
 
     /** The URL, safe to log. */
