@@ -159,6 +159,8 @@ class SpoolIT {
             assertThat(reported).isGreaterThanOrEqualTo(100);
             assertThat(framesCreatedBefore(restartedAt, back)).hasSizeGreaterThanOrEqualTo(reported);
             assertThat(totals(restarted.output())).containsEntry("failed", 0L);
+            assertThat(restarted.output()).as("the spool is sent once the uploader is open: no outage")
+                    .doesNotContain("delivery failing");
         }
     }
 
