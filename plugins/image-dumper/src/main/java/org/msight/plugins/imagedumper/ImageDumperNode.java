@@ -130,9 +130,13 @@ final class ImageDumperNode implements SinkNode {
                 Files.createDirectories(folder);
                 return "the folder was gone (made again)";
             } catch (IOException notMade) {
-                return "the folder is gone and cannot be made again: " + whyNot(notMade);
+                return "the folder is gone and cannot be made again: " + reason(notMade);
             }
         }
+        return reason(failure);
+    }
+
+    private static String reason(IOException failure) {
         if (failure instanceof AccessDeniedException) {
             return "permission denied";
         }
