@@ -200,7 +200,7 @@ public final class HttpEndpoint implements AutoCloseable {
                 send(response, callback, 200, "application/json", "{\"ready\":true}");
             } else {
                 send(response, callback, HttpStatus.SERVICE_UNAVAILABLE_503, "application/json",
-                        PipelineStatus.JSON.writeValueAsString(new NotReady(waiting, disconnected)));
+                        PipelineStatus.JSON.writeValueAsString(new NotReady(false, waiting, disconnected)));
             }
         }
 
@@ -276,9 +276,6 @@ public final class HttpEndpoint implements AutoCloseable {
 
     /** The body of a 503 from {@code /ready}. */
     private record NotReady(boolean ready, List<Map<String, String>> nodes, List<BusState> buses) {
-        NotReady(List<Map<String, String>> nodes, List<BusState> buses) {
-            this(false, nodes, buses);
-        }
     }
 
     private record BusState(String bus, boolean connected) {

@@ -113,7 +113,8 @@ final class ImageDumperNode implements SinkNode {
                 e.addSuppressed(notDeleted);
             }
             // a full or read-only disk, a folder taken away: the runtime retries the image with backoff
-            throw new RetriableException("cannot write images to " + folder.toAbsolutePath() + ": " + whyNot(e), e);
+            throw new RetriableException("cannot write images to " + folder.toAbsolutePath() + ": "
+                    + (e instanceof NoSuchFileException ? makeFolderAgain() : reason(e)), e);
         }
         written.increment();
         if (maxFiles > 0) {
@@ -123,19 +124,17 @@ final class ImageDumperNode implements SinkNode {
         }
     }
 
-    /** Why a write failed, in words; a folder taken away is made again, for the retry. */
-    private String whyNot(IOException failure) {
-        if (failure instanceof NoSuchFileException) {
-            try {
-                Files.createDirectories(folder);
-                return "the folder was gone (made again)";
-            } catch (IOException notMade) {
-                return "the folder is gone and cannot be made again: " + reason(notMade);
-            }
+    /** Makes the folder taken away while running again, for the retry; says what happened. */
+    private String makeFolderAgain() {
+        try {
+            Files.createDirectories(folder);
+            return "the folder was gone (made again)";
+        } catch (IOException notMade) {
+            return "the folder is gone and cannot be made again: " + reason(notMade);
         }
-        return reason(failure);
     }
 
+    /** Why a write failed, in words. */
     private static String reason(IOException failure) {
         if (failure instanceof AccessDeniedException) {
             return "permission denied";

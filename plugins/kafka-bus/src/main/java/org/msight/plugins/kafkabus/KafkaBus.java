@@ -105,7 +105,7 @@ final class KafkaBus implements Bus {
     /** Whether the producer's buffer has room and no subscriber is in an outage. */
     @Override
     public boolean connected() {
-        return publisher.canCarry() && subscribers.stream().noneMatch(KafkaSubscriber::inOutage);
+        return canCarry() && subscribers.stream().noneMatch(KafkaSubscriber::inOutage);
     }
 
     @Override
