@@ -13,7 +13,8 @@ import java.util.List;
  * A real RTSP server for tests: GStreamer's RTSP server, run by Debian's {@code /usr/bin/python3},
  * serving an H.264 1280x720 30 fps test pattern at {@code /live.stream} on a free loopback port.
  * It can be killed and started again on the same port, and frozen (SIGSTOP) to simulate a
- * stream that stalls without closing its connection.
+ * stream that stalls without closing its connection. It may ask for a user and password, as
+ * cameras do.
  */
 public final class RtspTestServer extends LoopbackServer {
 
@@ -24,8 +25,12 @@ public final class RtspTestServer extends LoopbackServer {
 
     private static Path script;
 
-    private RtspTestServer(Path log) {
+    /** {@code user:password} a client must give, or null for none. */
+    private final String credentials;
+
+    private RtspTestServer(Path log, String credentials) {
         super("the RTSP test server", log, false, Waits.GENEROUS, 1);
+        this.credentials = credentials;
     }
 
     /**
@@ -35,8 +40,20 @@ public final class RtspTestServer extends LoopbackServer {
      *     saying how to install them
      */
     public static RtspTestServer start() {
+        return start(null);
+    }
+
+    /**
+     * Starts a server that answers 401 Unauthorized to a client without this user and password
+     * (Basic authentication); see {@link #start()}.
+     */
+    public static RtspTestServer withCredentials(String user, String password) {
+        return start(user + ":" + password);
+    }
+
+    private static RtspTestServer start(String credentials) {
         try {
-            RtspTestServer server = new RtspTestServer(Files.createTempFile("rtsp-test-server", ".log"));
+            RtspTestServer server = new RtspTestServer(Files.createTempFile("rtsp-test-server", ".log"), credentials);
             server.launch();
             return server;
         } catch (IOException e) {
@@ -46,7 +63,16 @@ public final class RtspTestServer extends LoopbackServer {
 
     /** The stream's URL: {@code rtsp://127.0.0.1:<port>/live.stream}. */
     public String url() {
-        return "rtsp://127.0.0.1:" + port() + "/live.stream";
+        return url("");
+    }
+
+    /** The stream's URL with user info, such as {@code rtsp://admin:secret@127.0.0.1:<port>/live.stream}. */
+    public String url(String user, String password) {
+        return url(user + ":" + password + "@");
+    }
+
+    private String url(String userInfo) {
+        return "rtsp://" + userInfo + "127.0.0.1:" + port() + "/live.stream";
     }
 
     /** Kills the server if it runs, then starts it again on the same port. */
@@ -58,7 +84,9 @@ public final class RtspTestServer extends LoopbackServer {
     @Override
     List<String> command() {
         try {
-            return List.of(PYTHON, script().toString(), Integer.toString(port()));
+            String port = Integer.toString(port());
+            return credentials == null ? List.of(PYTHON, script().toString(), port)
+                    : List.of(PYTHON, script().toString(), port, credentials);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write the RTSP test server's script", e);
         }

@@ -1,6 +1,7 @@
 """GStreamer RTSP server for tests: H.264 1280x720 30 fps test pattern at /live.stream.
 
-Usage: /usr/bin/python3 rtsp_test_server.py PORT  (binds 127.0.0.1:PORT; runs until killed)
+Usage: /usr/bin/python3 rtsp_test_server.py PORT [USER:PASSWORD]
+(binds 127.0.0.1:PORT; runs until killed; with USER:PASSWORD, serves only clients that give them)
 """
 import sys
 
@@ -18,6 +19,19 @@ LAUNCH = (
 )
 
 
+def require_credentials(server, factory, user, password):
+    """Answers 401 Unauthorized to a client that does not give this user and password (Basic)."""
+    auth = GstRtspServer.RTSPAuth()
+    token = GstRtspServer.RTSPToken()
+    token.set_string("media.factory.role", "viewer")
+    auth.add_basic(GstRtspServer.RTSPAuth.make_basic(user, password), token)
+    server.set_auth(auth)
+    permissions = GstRtspServer.RTSPPermissions()
+    permissions.add_permission_for_role("viewer", "media.factory.access", True)
+    permissions.add_permission_for_role("viewer", "media.factory.construct", True)
+    factory.set_permissions(permissions)
+
+
 def main():
     Gst.init(None)
     server = GstRtspServer.RTSPServer()
@@ -26,6 +40,8 @@ def main():
     factory = GstRtspServer.RTSPMediaFactory()
     factory.set_launch(LAUNCH)
     factory.set_shared(True)
+    if len(sys.argv) > 2:
+        require_credentials(server, factory, *sys.argv[2].split(":", 1))
     server.get_mount_points().add_factory("/live.stream", factory)
     if server.attach(None) == 0:
         sys.exit("cannot listen on 127.0.0.1:" + sys.argv[1])

@@ -23,7 +23,6 @@ import org.msight.api.DaemonThreads;
 import org.msight.api.KeyedLogThrottle;
 import org.msight.api.LogSafe;
 import org.msight.api.RetriableException;
-import org.msight.api.RetryAfterException;
 import org.msight.api.data.MalformedDataException;
 import org.msight.api.data.MsightFormats;
 import org.msight.api.data.SensorData;
@@ -292,12 +291,7 @@ public final class AsyncDelivery {
      * {@link #MAX_RETRY_AFTER}), keeping the slot.
      */
     private void retry(Delivery delivery, String reason, Throwable cause) {
-        Duration wait = settings.backoff().afterFailures(delivery.attempts);
-        if (cause instanceof RetryAfterException retryAfter) {
-            Duration asked = retryAfter.retryAfter().compareTo(MAX_RETRY_AFTER) > 0 ? MAX_RETRY_AFTER
-                    : retryAfter.retryAfter();
-            wait = asked.compareTo(wait) > 0 ? asked : wait;
-        }
+        Duration wait = RetryWait.after(settings.backoff().afterFailures(delivery.attempts), cause, MAX_RETRY_AFTER);
         retries.increment();
         log.debug("delivery of frame {} failed ({}); retry after {} ms", delivery.frameId(), reason, wait.toMillis());
         if (!schedule(() -> attempt(delivery), wait)) {

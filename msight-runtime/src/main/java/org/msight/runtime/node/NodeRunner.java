@@ -10,13 +10,15 @@ import org.msight.api.LogSafe;
 import org.msight.api.Node;
 import org.msight.api.NodeKind;
 import org.msight.api.RetriableException;
+import org.msight.api.RetryAfterException;
 import org.msight.api.UnrecoverableException;
 import org.slf4j.Logger;
 import org.slf4j.MDC;
 
 /**
  * Runs one node on its own thread through the lifecycle of {@link Node}: open, work step by
- * step, and on failure close, wait with backoff and open again. An outage is logged once when
+ * step, and on failure close, wait with backoff (or as long as a {@link RetryAfterException}
+ * asks, up to an hour) and open again. An outage is logged once when
  * it starts (a stack trace only for unexpected exceptions), at most once a minute while it
  * lasts, and once with its duration when the node works again. A source whose input ended, or a
  * node failing with an {@link UnrecoverableException}, ends for good, logged once. Its
@@ -25,6 +27,8 @@ import org.slf4j.MDC;
 public abstract class NodeRunner {
 
     private static final Duration REMINDER_PERIOD = Duration.ofMinutes(1);
+    /** The longest wait a {@link RetryAfterException} gets before the node is opened or stepped again. */
+    static final Duration MAX_RETRY_AFTER = Duration.ofHours(1);
     private static final long PAUSE_SLICE_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
 
     protected final String name;
@@ -202,18 +206,24 @@ public abstract class NodeRunner {
         if (!(failure instanceof RetriableException)) {
             stats.errors().increment();
         }
-        noteFailure(failure);
+        Duration wait = nextWait(failure);
+        noteFailure(failure, wait);
         if (open) {
             stats.restarts().increment();
         }
         closeNode();
-        pause();
+        pause(wait);
     }
 
     /** Logs the failure as part of an outage and waits, leaving the node open. */
     protected final void retryAfter(Throwable failure) throws InterruptedException {
-        noteFailure(failure);
-        pause();
+        Duration wait = nextWait(failure);
+        noteFailure(failure, wait);
+        pause(wait);
+    }
+
+    private Duration nextWait(Throwable failure) {
+        return RetryWait.after(backoff.next(), failure, MAX_RETRY_AFTER);
     }
 
     private boolean tryOpen() throws InterruptedException, UnrecoverableException {
@@ -231,15 +241,15 @@ public abstract class NodeRunner {
         }
     }
 
-    /** Waits the next backoff, or less when the node is done meanwhile (stopped, or out of drain time). */
-    private void pause() throws InterruptedException {
-        long end = System.nanoTime() + backoff.next().toNanos();
+    /** Waits {@code wait}, or less when the node is done meanwhile (stopped, or out of drain time). */
+    private void pause(Duration wait) throws InterruptedException {
+        long end = System.nanoTime() + wait.toNanos();
         for (long left = end - System.nanoTime(); left > 0 && !isDone(); left = end - System.nanoTime()) {
             TimeUnit.NANOSECONDS.sleep(Math.min(left, PAUSE_SLICE_NANOS));
         }
     }
 
-    private void noteFailure(Throwable failure) {
+    private void noteFailure(Throwable failure, Duration wait) {
         String described = describe(failure);
         lastFailure = described;
         failedAttempts++;
@@ -248,7 +258,9 @@ public abstract class NodeRunner {
         if (outageStartNanos < 0) {
             outageStartNanos = now;
             lastOutageLogNanos = now;
-            if (failure instanceof RetriableException) {
+            if (failure instanceof RetryAfterException) {
+                log.warn("{}; retrying in {}", described, seconds(wait.toNanos()));
+            } else if (failure instanceof RetriableException) {
                 log.warn("{}; retrying with backoff", described);
             } else {
                 log.error("failed: {}; restarting with backoff", described, failure);

@@ -16,6 +16,7 @@ import org.msight.api.Secrets;
  * @param jpegQuality 1 to 100, as OpenCV's and libjpeg's quality
  * @param fullRange whether limited-range (TV) video is expanded to full range before encoding
  * @param connectTimeout limit for connecting to a network input
+ * @param authRetryAfter wait before opening again a camera that refused the credentials
  * @param readTimeout limit for waiting for the next frame; longer is an outage
  * @param maxFrameRate frames per second offered for publishing at most; 0 for no limit
  * @param loop whether an input that ends (a file) is opened again at once
@@ -24,17 +25,17 @@ import org.msight.api.Secrets;
  * @param jpegEncoder the library that compresses the JPEGs
  */
 record ReceiverSettings(String url, String format, String rtspTransport, double resizeRatio, int jpegQuality,
-        boolean fullRange, Duration connectTimeout, Duration readTimeout, double maxFrameRate, boolean loop,
-        boolean realtime, int threads, JpegLibrary jpegEncoder) {
+        boolean fullRange, Duration connectTimeout, Duration authRetryAfter, Duration readTimeout,
+        double maxFrameRate, boolean loop, boolean realtime, int threads, JpegLibrary jpegEncoder) {
 
     /** Reads a node's block, which the runtime has checked against the provider's declared settings. */
     static ReceiverSettings from(Config config) {
         return new ReceiverSettings(config.getString("url").trim(), config.getString("format").trim(),
                 config.getString("rtsp-transport"), config.getDouble("resize-ratio"), config.getInt("jpeg-quality"),
-                config.getBoolean("full-range"), config.getDuration("connect-timeout"), config.getDuration("read-timeout"),
+                config.getBoolean("full-range"), config.getDuration("connect-timeout"),
+                config.getDuration("auth-retry-after"), config.getDuration("read-timeout"),
                 config.getDouble("max-frame-rate"), config.getBoolean("loop"), config.getBoolean("realtime"),
-                config.getInt("threads"),
-                JpegLibrary.forSetting(config.getString("jpeg-encoder").trim()));
+                config.getInt("threads"), JpegLibrary.forSetting(config.getString("jpeg-encoder").trim()));
     }
 
     /** The settings as they may be logged: the URL's password masked. */
@@ -42,9 +43,9 @@ record ReceiverSettings(String url, String format, String rtspTransport, double 
     public String toString() {
         return "ReceiverSettings[url=" + Secrets.redactUrl(url) + ", format=" + format + ", rtspTransport="
                 + rtspTransport + ", resizeRatio=" + resizeRatio + ", jpegQuality=" + jpegQuality + ", fullRange="
-                + fullRange + ", connectTimeout=" + connectTimeout + ", readTimeout=" + readTimeout
-                + ", maxFrameRate=" + maxFrameRate + ", loop=" + loop + ", realtime=" + realtime + ", threads=" + threads + ", jpegEncoder="
-                + jpegEncoder + "]";
+                + fullRange + ", connectTimeout=" + connectTimeout + ", authRetryAfter=" + authRetryAfter
+                + ", readTimeout=" + readTimeout + ", maxFrameRate=" + maxFrameRate + ", loop=" + loop + ", realtime="
+                + realtime + ", threads=" + threads + ", jpegEncoder=" + jpegEncoder + "]";
     }
 
     /** Whether the url is an RTSP stream, which takes the transport and socket timeout options. */

@@ -36,6 +36,9 @@ public final class RtspReceiverProvider implements NodeProvider {
                             + " that step but leaves blacks and whites grey"),
             Setting.optional("connect-timeout", SettingType.DURATION, "Time allowed to connect to a network input")
                     .between(Duration.ofMillis(1), Duration.ofHours(1)),
+            Setting.optional("auth-retry-after", SettingType.DURATION,
+                    "Wait before trying again a camera that refused the user and password (401): cameras lock an"
+                            + " account after a few failed logins").between(Duration.ofSeconds(1), Duration.ofHours(1)),
             Setting.optional("read-timeout", SettingType.DURATION,
                     "A stream that sends no frame for this long is an outage: reconnect")
                     .between(Duration.ofMillis(1), Duration.ofHours(1)),

@@ -19,6 +19,7 @@ import static org.bytedeco.ffmpeg.global.avformat.avformat_network_init;
 import static org.bytedeco.ffmpeg.global.avformat.avformat_open_input;
 import static org.bytedeco.ffmpeg.global.avutil.AVERROR_EAGAIN;
 import static org.bytedeco.ffmpeg.global.avutil.AVERROR_EOF;
+import static org.bytedeco.ffmpeg.global.avutil.AVERROR_HTTP_UNAUTHORIZED;
 import static org.bytedeco.ffmpeg.global.avutil.AVMEDIA_TYPE_VIDEO;
 import static org.bytedeco.ffmpeg.global.avutil.AV_NOPTS_VALUE;
 import static org.bytedeco.ffmpeg.global.avutil.av_dict_free;
@@ -39,6 +40,7 @@ import org.bytedeco.ffmpeg.avutil.AVFrame;
 import org.bytedeco.ffmpeg.avutil.AVRational;
 import org.bytedeco.javacpp.Pointer;
 import org.msight.api.RetriableException;
+import org.msight.api.RetryAfterException;
 import org.msight.api.Secrets;
 import org.msight.api.UnrecoverableException;
 
@@ -105,7 +107,9 @@ final class VideoInput implements AutoCloseable {
      * {@link #wakeup()}; closes it on failure.
      *
      * @throws RetriableException when it cannot be opened now (camera down, file missing, woken
-     *     up), with FFmpeg's reason and the URL without its password
+     *     up), with FFmpeg's reason and the URL without its password; a
+     *     {@link RetryAfterException} of {@code auth-retry-after} when the camera refuses the
+     *     credentials, so that retries do not lock the camera's account
      * @throws UnrecoverableException when a device input's natives cannot load
      */
     void open(ReceiverSettings settings) throws RetriableException, UnrecoverableException {
@@ -130,6 +134,9 @@ final class VideoInput implements AutoCloseable {
         }
         int result = avformat_open_input(format, settings.url(), inputFormat, options);
         av_dict_free(options);
+        if (result == AVERROR_HTTP_UNAUTHORIZED) {
+            throw refused(settings);
+        }
         if (result < 0) {
             throw new RetriableException("cannot open " + safeUrl + ": " + reasonFor(result));
         }
@@ -141,6 +148,14 @@ final class VideoInput implements AutoCloseable {
         if (videoStream < 0) {
             throw new RetriableException(safeUrl + " has no video stream");
         }
+    }
+
+    private RetryAfterException refused(ReceiverSettings settings) {
+        // the safe URL differs from the URL exactly when the URL holds credentials, which it masks
+        String what = safeUrl.equals(settings.url()) ? "asks for a user and password, and the url has none"
+                : "refused the user and password in the url";
+        return new RetryAfterException(safeUrl + " " + what + " (401 Unauthorized); the next attempt waits"
+                + " auth-retry-after, as cameras lock an account after a few failed logins", settings.authRetryAfter());
     }
 
     private void openDecoder(int threads) throws RetriableException {

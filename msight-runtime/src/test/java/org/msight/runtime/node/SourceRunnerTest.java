@@ -1,0 +1,59 @@
+package org.msight.runtime.node;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.msight.api.Backoff;
+import org.msight.api.NodeKind;
+import org.msight.api.RetryAfterException;
+import org.msight.api.SourceNode;
+import org.msight.testkit.RecordingLogger;
+import org.msight.testkit.Waits;
+import org.slf4j.event.Level;
+
+class SourceRunnerTest {
+
+    /** A source that cannot open, asking each time to be tried again after {@code retryAfter}. */
+    private static final class RefusingSource implements SourceNode {
+        final AtomicInteger opens = new AtomicInteger();
+        final Duration retryAfter;
+
+        RefusingSource(Duration retryAfter) {
+            this.retryAfter = retryAfter;
+        }
+
+        @Override
+        public void open() throws RetryAfterException {
+            opens.incrementAndGet();
+            throw new RetryAfterException("camera refused the password", retryAfter);
+        }
+
+        @Override
+        public void poll() {
+        }
+    }
+
+    @ParameterizedTest
+    @CsvSource({"PT30M, 1800.0 s", "PT3H, 3600.0 s"})
+    void aRetryAfterIsWaitedInsteadOfTheBackoffUpToAnHourAndAStopEndsTheWait(Duration asked, String waited)
+            throws Exception {
+        RefusingSource source = new RefusingSource(asked);
+        RecordingLogger log = new RecordingLogger("camera");
+        SourceRunner runner = new SourceRunner("camera", source, log,
+                new NodeStats("camera", NodeKind.SOURCE, new SimpleMeterRegistry()), getClass().getClassLoader(),
+                new Backoff(Duration.ofMillis(1), Duration.ofMillis(1)));
+        runner.start();
+        await().atMost(Waits.GENEROUS).until(() -> !log.messages(Level.WARN).isEmpty());
+        // with the 1 ms backoff, a runner that ignored the wait would have opened the source again by now
+        await().during(Duration.ofSeconds(1)).atMost(Waits.GENEROUS).until(() -> source.opens.get() == 1);
+        assertThat(log.messages(Level.WARN)).containsExactly("camera refused the password; retrying in " + waited);
+        runner.requestStop();
+        assertThat(runner.awaitFinished(Waits.GENEROUS)).as("stopped within the wait").isTrue();
+        assertThat(source.opens).hasValue(1);
+    }
+}

@@ -1,0 +1,103 @@
+package org.msight.plugins.rtspreceiver;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.msight.api.RetryAfterException;
+import org.msight.api.SourceNode;
+import org.msight.api.data.ImageData;
+import org.msight.testdriver.PipelineTestDriver;
+import org.msight.testkit.LogCapture;
+import org.msight.testkit.RtspTestServer;
+import org.msight.testkit.TestNodeContext;
+import org.msight.testkit.Waits;
+import org.slf4j.event.Level;
+
+/**
+ * The receiver against a real RTSP server that asks for a user and password, as cameras do: a
+ * refused login is tried again only after {@code auth-retry-after}, since cameras lock an account
+ * after a few failed logins, and the password is never shown.
+ */
+class CameraCredentialsTest {
+
+    private static final String USER = "admin";
+    private static final String PASSWORD = "s3cret-Pw";
+
+    private static RtspTestServer server;
+
+    @BeforeAll
+    static void startServer() {
+        server = RtspTestServer.withCredentials(USER, PASSWORD);
+    }
+
+    @AfterAll
+    static void stopServer() {
+        server.close();
+    }
+
+    @Test
+    void theRightUserAndPasswordGetFrames() throws Exception {
+        try (PipelineTestDriver driver = PipelineTestDriver.start("""
+                nodes.camera { type = rtsp-receiver, publish-topic = frames, url = "%s" }
+                """.formatted(server.url(USER, PASSWORD)), "frames")) {
+            Jpegs.decode(driver.await("frames", ImageData.class, 1, Waits.GENEROUS).get(0));
+        }
+    }
+
+    @Test
+    void aWrongPasswordAsksForAuthRetryAfterAndIsNeverShown() throws Exception {
+        try (LogCapture log = LogCapture.all()) {
+            assertThatThrownBy(() -> open(server.url(USER, "wrong-Pw"), "auth-retry-after = 7m"))
+                    .isInstanceOfSatisfying(RetryAfterException.class,
+                            e -> assertThat(e.retryAfter()).isEqualTo(Duration.ofMinutes(7)))
+                    .hasMessage("rtsp://***@127.0.0.1:" + server.port() + "/live.stream refused the user and password"
+                            + " in the url (401 Unauthorized); the next attempt waits auth-retry-after, as cameras"
+                            + " lock an account after a few failed logins");
+            assertThat(log.text()).doesNotContain("wrong-Pw");
+        }
+    }
+
+    @Test
+    void aUrlWithoutCredentialsIsToldTheCameraAsksForThem() {
+        assertThatThrownBy(() -> open(server.url(), ""))
+                .isInstanceOfSatisfying(RetryAfterException.class,
+                        e -> assertThat(e.retryAfter()).isEqualTo(Duration.ofMinutes(10)))
+                .hasMessageStartingWith(server.url() + " asks for a user and password, and the url has none"
+                        + " (401 Unauthorized)");
+    }
+
+    @Test
+    void theRuntimeWaitsAuthRetryAfterAndStillStopsAtOnce() throws Exception {
+        try (LogCapture log = LogCapture.all()) {
+            try (PipelineTestDriver driver = PipelineTestDriver.start("""
+                    nodes.camera { type = rtsp-receiver, publish-topic = frames, url = "%s", auth-retry-after = 1h }
+                    """.formatted(server.url(USER, "wrong-Pw")), "frames")) {
+                await().atMost(Waits.GENEROUS).until(() -> !outageLines(log).isEmpty());
+            }
+            assertThat(outageLines(log)).singleElement().asString()
+                    .endsWith("(401 Unauthorized); the next attempt waits auth-retry-after, as cameras lock an account"
+                            + " after a few failed logins; retrying in 3600.0 s");
+            assertThat(log.text()).doesNotContain("wrong-Pw");
+        }
+    }
+
+    private static void open(String url, String settings) throws Exception {
+        SourceNode node = (SourceNode) new RtspReceiverProvider()
+                .create(TestNodeContext.of("rtsp-receiver", "url = \"" + url + "\"\n" + settings));
+        try {
+            node.open();
+        } finally {
+            node.close();
+        }
+    }
+
+    private static List<String> outageLines(LogCapture log) {
+        return log.messages(Level.WARN).stream().filter(m -> m.contains("401 Unauthorized")).toList();
+    }
+}
