@@ -29,7 +29,9 @@ import org.slf4j.Logger;
  * SIGKILL) loses none: they are in the operating system's cache. The tail segment is flushed to
  * the device ({@code fsync}) when it is full and by {@link #sync()}, which the runtime calls
  * once a second: a power cut loses at most the last second. The cursor is written after
- * deliveries, without fsync, so a restart may send a few records again: at least once.
+ * deliveries, without fsync, so a restart may send a few records again: at least once. It is
+ * written in place, so it is written on a full disk too; it carries a checksum, so a cursor a
+ * power cut tore sends the whole spool again rather than skipping records.
  *
  * <p>At start every segment is read through: a torn or corrupt tail (a cut power supply) is
  * reported in one line and cut off; a file that is no segment is renamed to {@code *.corrupt},
@@ -52,6 +54,7 @@ final class Spool implements AutoCloseable {
     private static final long MAX_SEGMENT_BYTES = 16 << 20;
 
     private static final String LOCK = "lock";
+    private static final String CURSOR = "cursor";
 
     private final Path dir;
     private final FileChannel lockFile;
@@ -64,6 +67,8 @@ final class Spool implements AutoCloseable {
     private final ByteBuffer recordHeader = ByteBuffer.allocate(RECORD_HEADER);
     private final CRC32C crc = new CRC32C();
     private FileChannel tail;
+    /** The cursor file, open from its first write on. */
+    private FileChannel cursor;
     /** The oldest record not yet acknowledged: its segment is the first, this many of its records are done. */
     private long headPosition;
     private int headDone;
@@ -214,7 +219,8 @@ final class Spool implements AutoCloseable {
     /** Writes the cursor and flushes; the files are closed even when that fails (a full disk). */
     @Override
     public void close() throws IOException {
-        try (lockFile; FileChannel closingTail = tail; FileChannel closingReader = reader) {
+        try (lockFile; FileChannel closingTail = tail; FileChannel closingReader = reader;
+                FileChannel closingCursor = cursor) {
             writeCursor();
             sync();
         }
@@ -307,12 +313,16 @@ final class Spool implements AutoCloseable {
 
     /** Skips what the cursor of an earlier run says was delivered. */
     private void readCursor() throws IOException {
-        Path cursor = dir.resolve("cursor");
-        if (segments.isEmpty() || !Files.exists(cursor)) {
+        Path file = dir.resolve(CURSOR);
+        if (segments.isEmpty() || !Files.exists(file)) {
             return;
         }
         try {
-            String[] parts = Files.readString(cursor).trim().split(" ");
+            String[] parts = Files.readString(file, StandardCharsets.US_ASCII).trim().split(" ");
+            // versions before the checksum wrote two numbers
+            if (parts.length == 3 && Integer.parseUnsignedInt(parts[2], 16) != checksum(parts[0] + " " + parts[1])) {
+                throw new IllegalStateException("its checksum does not match");
+            }
             long number = Long.parseLong(parts[0]);
             long position = Long.parseLong(parts[1]);
             while (segments.size() > 1 && segments.getFirst().number < number) {
@@ -333,17 +343,34 @@ final class Spool implements AutoCloseable {
                 }
             }
         } catch (RuntimeException e) {
-            log.warn("spool cursor {} is unreadable ({}); sending the whole spool again", cursor, e.toString());
+            log.warn("spool cursor {} is unreadable ({}); sending the whole spool again", file, e.toString());
         }
     }
 
+    /**
+     * Overwrites the cursor's line in place (a full disk has room for it once the file exists):
+     * segment number and position, 20 digits each, and their CRC32C. An earlier version's line
+     * is shorter, so none of it is left behind.
+     */
     private void writeCursor() throws IOException {
         if (segments.isEmpty()) {
             return;
         }
-        Path temporary = dir.resolve("cursor.tmp");
-        Files.writeString(temporary, segments.getFirst().number + " " + headPosition + "\n");
-        Files.move(temporary, dir.resolve("cursor"), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        if (cursor == null) {
+            cursor = FileChannel.open(dir.resolve(CURSOR), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        }
+        String position = String.format(Locale.ROOT, "%020d %020d", segments.getFirst().number, headPosition);
+        ByteBuffer line = ByteBuffer.wrap(String.format(Locale.ROOT, "%s %08x\n", position, checksum(position))
+                .getBytes(StandardCharsets.US_ASCII));
+        while (line.hasRemaining()) {
+            cursor.write(line, line.position());
+        }
+    }
+
+    private int checksum(String position) {
+        crc.reset();
+        crc.update(position.getBytes(StandardCharsets.US_ASCII));
+        return (int) crc.getValue();
     }
 
     /** Starts a new tail segment; one the disk has no room for is deleted again, and the next append tries anew. */

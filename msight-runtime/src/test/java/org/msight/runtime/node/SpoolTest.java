@@ -151,6 +151,83 @@ class SpoolTest {
         }
     }
 
+    /** On a disk with no byte left, deliveries still move the cursor: a restart sends none of them again. */
+    @Test
+    void theCursorMovesOnAFullDisk() throws Exception {
+        Path disk = Files.createDirectories(dir.resolve("small-disk"));
+        mountTmpfs(disk, "256k");
+        try {
+            try (Spool spool = Spool.open(disk.resolve("spool"), ONE_MIB, log)) {
+                for (int n = 0; n < 5; n++) {
+                    spool.append(record(n, 100));
+                }
+                assertThat(takeAll(spool, 1)).containsExactly(0);
+                fill(disk);
+                assertThat(takeAll(spool, 3)).containsExactly(1, 2, 3);
+            }
+            try (Spool again = Spool.open(disk.resolve("spool"), ONE_MIB, log)) {
+                assertThat(takeAll(again, 1)).containsExactly(4);
+                assertThat(again.read()).isNull();
+            }
+            assertThat(log.messages(Level.WARN)).isEmpty();
+        } finally {
+            unmount(disk);
+        }
+    }
+
+    @Test
+    void aCursorWhoseChecksumDoesNotMatchSendsTheWholeSpoolAgain() throws Exception {
+        try (Spool spool = Spool.open(dir, ONE_MIB, log)) {
+            for (int n = 0; n < 3; n++) {
+                spool.append(record(n, 100));
+            }
+            assertThat(takeAll(spool, 2)).containsExactly(0, 1);
+        }
+        String line = Files.readString(dir.resolve("cursor"));
+        Files.writeString(dir.resolve("cursor"), line.replaceFirst(" 0000", " 0001")); // a digit torn by a power cut
+
+        try (Spool spool = Spool.open(dir, ONE_MIB, log)) {
+            assertThat(takeAll(spool, 3)).containsExactly(0, 1, 2);
+        }
+        assertThat(log.messages(Level.WARN)).singleElement().asString()
+                .endsWith("is unreadable (java.lang.IllegalStateException: its checksum does not match); sending"
+                        + " the whole spool again");
+    }
+
+    @Test
+    void aCursorAnEarlierVersionWroteIsRead() throws Exception {
+        try (Spool spool = Spool.open(dir, ONE_MIB, log)) {
+            for (int n = 0; n < 3; n++) {
+                spool.append(record(n, 100));
+            }
+        }
+        long second = 8 + 8 + 100; // the segment's header, then the first record
+        Files.writeString(dir.resolve("cursor"), "1 " + second + "\n");
+
+        try (Spool spool = Spool.open(dir, ONE_MIB, log)) {
+            assertThat(takeAll(spool, 2)).containsExactly(1, 2);
+            assertThat(spool.read()).isNull();
+        }
+        try (Spool spool = Spool.open(dir, ONE_MIB, log)) {
+            assertThat(spool.records()).isZero();
+        }
+        assertThat(log.messages(Level.WARN)).isEmpty();
+    }
+
+    /** Fills {@code disk} to its last byte. */
+    private static void fill(Path disk) throws IOException {
+        try (var filler = Files.newOutputStream(disk.resolve("filler"))) {
+            byte[] block = new byte[512];
+            for (int written = 0; ; written += block.length) {
+                assertThat(written).as("a 256 KiB disk fills").isLessThan(1 << 20);
+                filler.write(block);
+                filler.flush();
+            }
+        } catch (IOException e) {
+            assertThat(e).hasMessageContaining("No space left on device");
+        }
+    }
+
     /** Mounts a tmpfs of {@code size} on {@code folder}: a disk that fills for real (the tests run as root). */
     static void mountTmpfs(Path folder, String size) {
         Tools.Output mounted = Tools.run(new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=" + size, "tmpfs",
