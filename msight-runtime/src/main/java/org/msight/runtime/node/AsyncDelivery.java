@@ -49,6 +49,8 @@ public final class AsyncDelivery {
     private static final Duration SPOOL_RECHECK = Duration.ofMillis(20);
     /** The longest Retry-After waited: a destination asking for more (a day, or past what a long holds) waits this. */
     static final Duration MAX_RETRY_AFTER = Duration.ofMinutes(5);
+    /** Messages given up in a row, none delivered between, that make an outage. */
+    static final int GIVEN_UP_FOR_OUTAGE = 3;
 
     private final AsyncSinkNode sink;
     private final DeliverySettings settings;
@@ -71,6 +73,10 @@ public final class AsyncDelivery {
      * up or spooled, and one for {@link #flush}, which arrives and waits for the others.
      */
     private final Phaser unsettled = new Phaser(1);
+    /** What became of the messages spooled since the spool was last empty; guarded by the spool. */
+    private long sentSinceSpoolEmpty;
+    private long givenUpSinceSpoolEmpty;
+    private long spoolDroppedBefore;
     /** Whether a fill from the spool is waiting for the timer thread. */
     private final AtomicBoolean fillScheduled = new AtomicBoolean();
     /**
@@ -80,6 +86,9 @@ public final class AsyncDelivery {
     private final KeyedLogThrottle givenUpLines = new KeyedLogThrottle(Duration.ofMinutes(1), 16);
     /** Whether deliveries fail now; since when, and how many were given up before. Guarded by this. */
     private boolean inOutage;
+    /** Messages given up since the latest delivery, and when the first of them was sent. Guarded by this. */
+    private int givenUpInARow;
+    private long firstGivenUpStart;
     private long outageStartNanos;
     private long failedBeforeOutage;
     /** When the latest message was delivered, or this was made ({@link System#nanoTime()}). Guarded by this. */
@@ -226,7 +235,7 @@ public final class AsyncDelivery {
             if (delivery.spooled != null) {
                 unspooled.increment();
             }
-            done(delivery);
+            done(delivery, true);
             return;
         }
         if (setAside(delivery)) { // closing the sink aborted it: not given up (an at-least-once bus would commit it)
@@ -253,7 +262,8 @@ public final class AsyncDelivery {
             failed.increment();
             gaveUp(delivery.frameId(), " after " + delivery.attempts + " attempt" + (delivery.attempts == 1 ? "" : "s"),
                     reason);
-            done(delivery);
+            givenUp(reason, attemptStart);
+            done(delivery, false);
         }
     }
 
@@ -300,11 +310,11 @@ public final class AsyncDelivery {
     }
 
     /** The delivery is over, whatever came of it: frees its slot and, for a spooled one, its record. */
-    private void done(Delivery delivery) {
+    private void done(Delivery delivery, boolean delivered) {
         settled(delivery);
         slots.release();
         if (delivery.spooled != null) {
-            acknowledge(delivery.spooled);
+            acknowledge(delivery.spooled, delivered);
             fillFromSpoolSoon();
         }
     }
@@ -328,9 +338,32 @@ public final class AsyncDelivery {
     }
 
     /**
+     * A message given up shows as the node's last error; {@value #GIVEN_UP_FOR_OUTAGE} in a row,
+     * none delivered between, are an outage (a server that refuses every upload: a revoked token),
+     * logged once, which the next delivery ends.
+     */
+    private synchronized void givenUp(String reason, long attemptStart) {
+        if (givenUpInARow++ == 0) {
+            firstGivenUpStart = attemptStart;
+        }
+        NodeStats stats = health;
+        if (givenUpInARow < GIVEN_UP_FOR_OUTAGE) {
+            if (stats != null) {
+                stats.error(reason);
+            }
+            return;
+        }
+        boolean starts = !inOutage;
+        failing(reason, false, attemptStart);
+        if (starts) {
+            log.warn("delivery failing: {} messages in a row given up, the last: {}", givenUpInARow, reason);
+        }
+    }
+
+    /**
      * Marks the start of an outage, logged once (a timeout has its own line), timed from the start
-     * of the attempt that failed (a stuck one began its attempt-timeout before), or from the latest
-     * delivery when that came later.
+     * of the attempt that failed (a stuck one began its attempt-timeout before), or of the first
+     * message given up since the latest delivery, but no earlier than that delivery.
      */
     private synchronized void failing(String reason, boolean logIt, long attemptStart) {
         NodeStats stats = health;
@@ -339,8 +372,9 @@ public final class AsyncDelivery {
         }
         if (!inOutage) {
             inOutage = true;
-            outageStartNanos = attemptStart - lastDeliveredNanos > 0 ? attemptStart : lastDeliveredNanos;
-            failedBeforeOutage = failed.count();
+            long start = givenUpInARow > 0 ? firstGivenUpStart : attemptStart;
+            outageStartNanos = start - lastDeliveredNanos > 0 ? start : lastDeliveredNanos;
+            failedBeforeOutage = failed.count() - givenUpInARow;
             if (logIt) {
                 log.warn("delivery failing: {}; retrying with backoff{}", reason,
                         spool != null ? ", keeping messages in the spool" : "");
@@ -351,6 +385,7 @@ public final class AsyncDelivery {
     private synchronized void recovered() {
         lastDeliveredNanos = System.nanoTime();
         timeoutLogged = false;
+        givenUpInARow = 0;
         if (inOutage) {
             inOutage = false;
             long givenUp = failed.count() - failedBeforeOutage;
@@ -451,27 +486,44 @@ public final class AsyncDelivery {
                     log.warn("spool: skipping an unreadable message: {}", e.getMessage());
                     failed.increment();
                     slots.release();
-                    acknowledge(entry);
+                    acknowledge(entry, false);
                 }
             }
         }
         starting.forEach(this::attempt);
     }
 
-    private void acknowledge(Spool.Entry entry) {
+    /** Moves the spool past a message delivered or given up; once it is empty, says what became of what it held. */
+    private void acknowledge(Spool.Entry entry, boolean delivered) {
         synchronized (spool) {
             if (closed) {
                 return; // an answer after close: the spool's files are no longer ours to change
             }
             try {
                 spool.acknowledge(entry);
+                if (delivered) {
+                    sentSinceSpoolEmpty++;
+                } else {
+                    givenUpSinceSpoolEmpty++;
+                }
                 if (spool.records() == 0) {
-                    log.info("spool emptied: every spooled message was sent ({} in all)", unspooled.count());
+                    spoolEmptied();
                 }
             } catch (IOException e) {
                 log.warn("spool: cannot move its cursor: {}", e.toString());
             }
         }
+    }
+
+    /** Logs what became of the messages spooled since it was last empty, and starts counting anew. Under the spool's lock. */
+    private void spoolEmptied() {
+        long dropped = spoolDropped.count() - spoolDroppedBefore;
+        log.info("spool emptied: {} spooled message{} sent{}{}", sentSinceSpoolEmpty, sentSinceSpoolEmpty == 1 ? "" : "s",
+                givenUpSinceSpoolEmpty == 0 ? "" : ", " + givenUpSinceSpoolEmpty + " given up (counted as 'failed')",
+                dropped == 0 ? "" : ", " + dropped + " dropped as it outgrew max-size (counted as 'spool-dropped')");
+        sentSinceSpoolEmpty = 0;
+        givenUpSinceSpoolEmpty = 0;
+        spoolDroppedBefore = spoolDropped.count();
     }
 
     private void syncSpool() {

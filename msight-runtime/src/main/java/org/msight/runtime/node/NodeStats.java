@@ -262,6 +262,13 @@ public final class NodeStats {
         state = State.RUNNING;
     }
 
+    /** A failure that is no outage (one message refused): shown as the last error; a node that has ended keeps its own. */
+    void error(String error) {
+        if (!ended()) {
+            lastError = error;
+        }
+    }
+
     /** The node fails and retries; a node that has ended stays so. */
     void outage(String error) {
         if (ended()) {

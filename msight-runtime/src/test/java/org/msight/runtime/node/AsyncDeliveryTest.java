@@ -16,6 +16,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import java.util.stream.LongStream;
@@ -237,6 +238,86 @@ class AsyncDeliveryTest {
         assertThat(stats.state()).isEqualTo(NodeStats.State.RUNNING);
         assertThat(stats.outageSince()).isNull();
         assertThat(stats.lastError()).contains("destination away (on purpose)");
+    }
+
+    /** A server that refuses every message for good (a revoked token) is an outage after three, until one is delivered. */
+    @Test
+    void messagesGivenUpInARowAreAnOutageUntilOneIsDelivered() throws Exception {
+        AtomicBoolean refusing = new AtomicBoolean(true);
+        AsyncDelivery delivery = delivery(data -> refusing.get()
+                ? CompletableFuture.failedFuture(new IllegalStateException("the server answered status 401"))
+                : CompletableFuture.completedFuture(null), 3, Optional.empty());
+        delivery.reportOutagesTo(stats);
+        stats.running();
+        for (long n = 1; n <= 2; n++) {
+            delivery.submit(frame(n), () -> { });
+        }
+        assertThat(delivery.flush(Waits.GENEROUS)).isTrue();
+        assertThat(stats.state()).as("two given up").isEqualTo(NodeStats.State.RUNNING);
+        assertThat(stats.lastError()).isEqualTo("the server answered status 401");
+
+        delivery.submit(frame(3), () -> { });
+        assertThat(delivery.flush(Waits.GENEROUS)).isTrue();
+        assertThat(stats.state()).isEqualTo(NodeStats.State.OUTAGE);
+        assertThat(log.messages(Level.WARN)).contains(
+                "delivery failing: 3 messages in a row given up, the last: the server answered status 401");
+
+        refusing.set(false);
+        delivery.submit(frame(4), () -> { });
+        assertThat(delivery.flush(Waits.GENEROUS)).isTrue();
+        delivery.close();
+        assertThat(stats.state()).isEqualTo(NodeStats.State.RUNNING);
+        assertThat(log.messages(Level.INFO)).filteredOn(line -> line.startsWith("deliveries recovered after"))
+                .singleElement().asString().endsWith("; 3 frames given up meanwhile (counted as 'failed')");
+    }
+
+    /** Each time the spool empties, one line says what became of what it held since it was last empty. */
+    @Test
+    void anEmptiedSpoolSaysHowManyOfItsMessagesWereSentAndGivenUp(@TempDir Path spool) throws Exception {
+        AtomicBoolean away = new AtomicBoolean(true);
+        AsyncDelivery delivery = delivery(data -> away.get() ? AWAY.send(data)
+                : data.metadata().frameId() % 5 == 0
+                        ? CompletableFuture.failedFuture(new IllegalStateException("the server answered status 400"))
+                        : CompletableFuture.completedFuture(null), 3, Optional.of(spool));
+        for (int episode = 1; episode <= 2; episode++) {
+            long first = episode == 1 ? 1 : 11;
+            long last = episode == 1 ? 10 : 13;
+            away.set(true);
+            for (long n = first; n <= last; n++) {
+                delivery.submit(frame(n), () -> { });
+            }
+            await().atMost(Waits.GENEROUS).until(() -> stats.counter("spooled").count() == last);
+            away.set(false);
+            int lines = episode;
+            await().atMost(Waits.GENEROUS).until(() -> spoolEmptiedLines().size() == lines);
+        }
+        delivery.close();
+        assertThat(spoolEmptiedLines()).containsExactly(
+                "spool emptied: 8 spooled messages sent, 2 given up (counted as 'failed')",
+                "spool emptied: 3 spooled messages sent");
+    }
+
+    private List<String> spoolEmptiedLines() {
+        return log.messages(Level.INFO).stream().filter(line -> line.startsWith("spool emptied")).toList();
+    }
+
+    /** A message refused now and then among deliveries shows as the last error, and is no outage. */
+    @Test
+    void messagesGivenUpBetweenDeliveriesAreNoOutage() throws Exception {
+        AsyncDelivery delivery = delivery(data -> data.metadata().frameId() % 3 == 0
+                ? CompletableFuture.failedFuture(new IllegalStateException("the server answered status 400"))
+                : CompletableFuture.completedFuture(null), 3, Optional.empty());
+        delivery.reportOutagesTo(stats);
+        stats.running();
+        for (long n = 1; n <= 9; n++) {
+            delivery.submit(frame(n), () -> { });
+            assertThat(delivery.flush(Waits.GENEROUS)).isTrue(); // one at a time: two delivered between refusals
+        }
+        delivery.close();
+        assertThat(stats.counter("failed").count()).isEqualTo(3);
+        assertThat(stats.state()).isEqualTo(NodeStats.State.RUNNING);
+        assertThat(stats.lastError()).isEqualTo("the server answered status 400");
+        assertThat(log.messages(Level.WARN)).noneMatch(line -> line.startsWith("delivery failing"));
     }
 
     /** An outage is timed from the start of the attempt that failed first: a stuck one began its deadline before. */
