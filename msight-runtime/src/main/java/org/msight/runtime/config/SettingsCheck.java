@@ -7,6 +7,7 @@ import com.typesafe.config.ConfigOrigin;
 import com.typesafe.config.ConfigRenderOptions;
 import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueType;
+import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
@@ -123,6 +124,11 @@ final class SettingsCheck {
             add(origin, blockOrigin, keyPath, typeProblem(setting, effective.getValue(key)));
             return;
         }
+        if (setting.type() == SettingType.DURATION && isBareNumber(effective.getValue(key)) && !Duration.ZERO.equals(value)) {
+            add(origin, blockOrigin, keyPath, "must be a duration with its unit, such as 500ms, 10s or 5m, not "
+                    + shown(setting, effective.getValue(key)) + " (a number alone would be read as milliseconds)");
+            return;
+        }
         if (setting.type() == SettingType.INT && effective.getNumber(key).doubleValue() != (Integer) value) {
             // Typesafe Config reads 1.5 as 1
             add(origin, blockOrigin, keyPath, typeProblem(setting, effective.getValue(key)));
@@ -154,6 +160,12 @@ final class SettingsCheck {
                 return;
             }
         }
+    }
+
+    /** A number without a unit, which Typesafe Config takes for milliseconds where a duration is read. */
+    private static boolean isBareNumber(ConfigValue value) {
+        return value.valueType() == ConfigValueType.NUMBER || value.valueType() == ConfigValueType.STRING
+                && value.unwrapped().toString().strip().matches("[+-]?[0-9]*\\.?[0-9]+([eE][+-]?[0-9]+)?");
     }
 
     private static String typeProblem(Setting setting, ConfigValue value) {
