@@ -70,10 +70,17 @@ final class ImageDumperNode implements SinkNode {
      * Creates the folder, deletes the partial files of writes an earlier run did not finish (a
      * crash, a power cut: those last written before this process started), and, with a cap, takes
      * the files an earlier run left there, oldest first.
+     *
+     * @throws RetriableException when the folder cannot be made (a disk not mounted yet, a file in
+     *     its way): the runtime tries again with backoff
      */
     @Override
-    public void open() throws IOException {
-        Files.createDirectories(folder);
+    public void open() throws IOException, RetriableException {
+        try {
+            Files.createDirectories(folder);
+        } catch (IOException e) {
+            throw new RetriableException("cannot write images to " + folder.toAbsolutePath() + ": " + reason(e), e);
+        }
         deletePartialFiles();
         kept.clear();
         if (maxFiles > 0) {

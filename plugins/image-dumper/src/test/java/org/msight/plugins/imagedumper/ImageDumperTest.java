@@ -94,6 +94,15 @@ class ImageDumperTest {
         assertThat(names()).containsExactlyInAnyOrder(".notes.txt.part", "img-3.jpg");
     }
 
+    /** A folder that cannot be made is an outage, in one line without a trace, retried with backoff. */
+    @Test
+    void aFolderThatCannotBeMadeIsRetried() throws Exception {
+        Path folder = Files.writeString(dir.resolve("a-file"), "in the way").resolve("img");
+        SinkNode node = dumper("folder = \"" + folder + "\"");
+        assertThatThrownBy(node::open).isInstanceOf(RetriableException.class)
+                .hasMessage("cannot write images to " + folder.toAbsolutePath() + ": Not a directory");
+    }
+
     /** A folder taken away while the dumper runs is made again, so the retry of the image writes it. */
     @Test
     void aFolderTakenAwayIsMadeAgainForTheRetry() throws Exception {
