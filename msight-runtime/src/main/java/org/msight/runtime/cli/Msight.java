@@ -85,7 +85,7 @@ public final class Msight implements Callable<Integer> {
     }
 
     /** {@code msight status}. */
-    @Command(name = "status", mixinStandardHelpOptions = true,
+    @Command(name = "status", mixinStandardHelpOptions = true, versionProvider = Version.class,
             description = "Prints the registered nodes and topics, as msight_status does. A node whose heartbeat is"
                     + " older than its tolerance shows as stale: for this runtime's nodes the stale_after of their"
                     + " entry, for others MSight's default 60 s (an idle Python sink may be live and still show it).")
@@ -146,7 +146,7 @@ public final class Msight implements Callable<Integer> {
     }
 
     /** {@code msight reset-redis}. */
-    @Command(name = "reset-redis", mixinStandardHelpOptions = true,
+    @Command(name = "reset-redis", mixinStandardHelpOptions = true, versionProvider = Version.class,
             description = "Deletes every MSIGHT* key (the registry of nodes and topics), as msight_reset_redis does.")
     static final class ResetRedis implements Callable<Integer> {
 

@@ -30,7 +30,7 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 
 /** {@code msight-run plugins}: every node type found, where from, and its settings. */
-@Command(name = "plugins", mixinStandardHelpOptions = true,
+@Command(name = "plugins", mixinStandardHelpOptions = true, versionProvider = Version.class,
         description = "Lists every node type and bus found (or the one named), its plugin and version, and its"
                 + " settings with their defaults (in HOCON), rules and docs.")
 final class PluginsCommand implements Callable<Integer> {

@@ -19,7 +19,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code msight-run status}: the nodes of a running msight-run, read from its HTTP endpoint. */
-@Command(name = "status", mixinStandardHelpOptions = true,
+@Command(name = "status", mixinStandardHelpOptions = true, versionProvider = Version.class,
         description = "Prints the nodes of a running msight-run (its /nodes endpoint): state, rates, last error.")
 final class StatusCommand implements Callable<Integer> {
 

@@ -3,7 +3,7 @@ package org.msight.runtime.cli;
 import picocli.CommandLine.IVersionProvider;
 
 /** The runtime's version, from its jar manifest. */
-final class Version implements IVersionProvider {
+public final class Version implements IVersionProvider {
 
     @Override
     public String[] getVersion() {

@@ -3,12 +3,14 @@ package org.msight.runtime.cli.launch;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.msight.runtime.cli.MsightRun;
+import org.msight.runtime.cli.Version;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code msight_launch_http}: MSight's HTTP uploader launcher, same flags. */
 @Command(name = "msight_launch_http", mixinStandardHelpOptions = true, sortOptions = false,
+        versionProvider = Version.class,
         description = "Subscribes to a topic (on the bus MSIGHT_PUBSUB_BACKEND names: redis, nats or kafka) and POSTs each message as MSight JSON to a URL,"
                 + " as MSight's msight_launch_http does.")
 public final class LaunchHttp implements Callable<Integer> {

@@ -3,12 +3,14 @@ package org.msight.runtime.cli.launch;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.msight.runtime.cli.MsightRun;
+import org.msight.runtime.cli.Version;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code msight_launch_rtsp}: MSight's RTSP receiver launcher, same flags. */
 @Command(name = "msight_launch_rtsp", mixinStandardHelpOptions = true, sortOptions = false,
+        versionProvider = Version.class,
         description = "Receives an RTSP camera and publishes its frames as JPEG images to a topic (on the bus"
                 + " MSIGHT_PUBSUB_BACKEND names: redis, nats or kafka),"
                 + " as MSight's msight_launch_rtsp does.")
