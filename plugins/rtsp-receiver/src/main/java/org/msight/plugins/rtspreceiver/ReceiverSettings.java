@@ -3,6 +3,7 @@ package org.msight.plugins.rtspreceiver;
 import com.typesafe.config.Config;
 import java.time.Duration;
 import java.util.Locale;
+import java.util.regex.Pattern;
 import org.msight.api.Secrets;
 
 /**
@@ -28,6 +29,10 @@ record ReceiverSettings(String url, String format, String rtspTransport, double 
         boolean fullRange, Duration connectTimeout, Duration authRetryAfter, Duration readTimeout,
         double maxFrameRate, boolean loop, boolean realtime, int threads, JpegLibrary jpegEncoder) {
 
+    /** A host (a name, an IPv4 or bracketed IPv6 address), maybe a port, then a path. */
+    private static final Pattern AUTHORITY_AND_PATH =
+            Pattern.compile("(?:[A-Za-z0-9.-]+|\\[[0-9A-Fa-f:.]+\\])(?::[0-9]+)?/.*");
+
     /** Reads a node's block, which the runtime has checked against the provider's declared settings. */
     static ReceiverSettings from(Config config) {
         return new ReceiverSettings(config.getString("url").trim(), config.getString("format").trim(),
@@ -46,6 +51,23 @@ record ReceiverSettings(String url, String format, String rtspTransport, double 
                 + fullRange + ", connectTimeout=" + connectTimeout + ", authRetryAfter=" + authRetryAfter
                 + ", readTimeout=" + readTimeout + ", maxFrameRate=" + maxFrameRate + ", loop=" + loop + ", realtime="
                 + realtime + ", threads=" + threads + ", jpegEncoder=" + jpegEncoder + "]";
+    }
+
+    /**
+     * The url as FFmpeg takes it: a {@code / ? #} in the password (or user name) percent-encoded,
+     * as FFmpeg ends the user info at the first of them, and would connect to a piece of the
+     * password as a host name and log it. The user info runs to the url's last {@code @}, as
+     * {@link Secrets#redactUrl} masks it, when a host and a path follow that {@code @}; FFmpeg
+     * decodes it again.
+     */
+    String ffmpegUrl() {
+        int userInfo = url.indexOf("://") + 3;
+        int at = url.lastIndexOf('@');
+        if (userInfo < 3 || at < userInfo || !AUTHORITY_AND_PATH.matcher(url.substring(at + 1)).matches()) {
+            return url;
+        }
+        String encoded = url.substring(userInfo, at).replace("/", "%2F").replace("?", "%3F").replace("#", "%23");
+        return url.substring(0, userInfo) + encoded + url.substring(at);
     }
 
     /** Whether the url is an RTSP stream, which takes the transport and socket timeout options. */

@@ -132,7 +132,7 @@ final class VideoInput implements AutoCloseable {
             av_dict_set(options, "rtsp_transport", settings.rtspTransport(), 0);
             av_dict_set(options, "probesize", RTSP_PROBE_BYTES, 0);
         }
-        int result = avformat_open_input(format, settings.url(), inputFormat, options);
+        int result = avformat_open_input(format, settings.ffmpegUrl(), inputFormat, options);
         av_dict_free(options);
         if (result == AVERROR_HTTP_UNAUTHORIZED) {
             throw refused(settings);

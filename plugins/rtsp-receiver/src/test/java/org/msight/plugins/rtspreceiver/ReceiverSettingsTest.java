@@ -79,6 +79,19 @@ class ReceiverSettingsTest {
         assertThat(settings("testsrc2=size=1280x720:rate=30").isRtsp()).isFalse();
     }
 
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "rtsp://admin:pa/ss?w#rd@cam.local:554/live   | rtsp://admin:pa%2Fss%3Fw%23rd@cam.local:554/live",
+        "rtsp://me@corp.example:a/b@[::1]/live         | rtsp://me@corp.example:a%2Fb@[::1]/live",
+        "rtsp://admin:plain@10.0.0.2/live              | rtsp://admin:plain@10.0.0.2/live",
+        "rtsp://cam.local/live?user=john@corp.example  | rtsp://cam.local/live?user=john@corp.example",
+        "rtsp://cam.local/live                         | rtsp://cam.local/live",
+        "/videos/me@home.mp4                           | /videos/me@home.mp4",
+    })
+    void ffmpegGetsTheUserInfoWithItsSlashesAndQuestionMarksEncoded(String url, String forFfmpeg) {
+        assertThat(settings(url).ffmpegUrl()).isEqualTo(forFfmpeg);
+    }
+
     private ReceiverSettings settings(String url) {
         return ReceiverSettings.from(ConfigFactory.parseString("url = \"" + url + "\"").withFallback(defaults));
     }
