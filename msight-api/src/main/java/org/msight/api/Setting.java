@@ -172,7 +172,7 @@ public record Setting(String key, SettingType type, boolean required, String doc
 
     /** A duration from {@code min} to {@code max}, both included. */
     public Setting between(Duration min, Duration max) {
-        return check("must be " + duration(min) + " to " + duration(max),
+        return check("must be " + written(min) + " to " + written(max),
                 value -> ((Duration) value).compareTo(min) >= 0 && ((Duration) value).compareTo(max) <= 0);
     }
 
@@ -199,7 +199,8 @@ public record Setting(String key, SettingType type, boolean required, String doc
         return value == Math.rint(value) && Math.abs(value) < 1e15 ? Long.toString((long) value) : Double.toString(value);
     }
 
-    private static String duration(Duration value) {
+    /** A duration as a pipeline file writes it, for messages and logs: {@code 500ms}, {@code 2s}, {@code 5m}, {@code 1h}. */
+    public static String written(Duration value) {
         if (value.isZero()) {
             return "0s";
         }

@@ -307,8 +307,8 @@ class ThirdPartyPluginIT {
             run.awaitCondition("a line in " + out, () -> lines(out).size() >= 1, Waits.GENEROUS);
             assertThat(run.terminate(Waits.GENEROUS)).isEqualTo(1);
             assertThat(run.output())
-                    .containsPattern(" - msight - INFO :: waiting up to PT3S for node out to stop: \\d+ messages queued")
-                    .containsPattern(" - out - WARNING :: drain time of PT3S ran out; \\d+ queued messages were not"
+                    .containsPattern(" - msight - INFO :: waiting up to 3s for node out to stop: \\d+ messages queued")
+                    .containsPattern(" - out - WARNING :: drain time of 3s ran out; \\d+ queued messages were not"
                             + " handled")
                     .doesNotContain("interrupting");
         }
@@ -323,7 +323,7 @@ class ThirdPartyPluginIT {
             await().atMost(Waits.GENEROUS).until(() -> run.output().matches(
                     "(?s).* - out - INFO :: throughput: in (?!0\\.0/s).*"));
             assertThat(run.terminate(Waits.GENEROUS)).isEqualTo(1);
-            assertThat(run.output()).contains(" - msight - WARNING :: node out did not stop within PT2S; interrupting it");
+            assertThat(run.output()).contains(" - msight - WARNING :: node out did not stop within 2s (drain-timeout 1s, and 1s to finish); interrupting it");
         }
     }
 

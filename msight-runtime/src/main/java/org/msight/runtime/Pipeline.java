@@ -23,6 +23,7 @@ import org.msight.api.AsyncSinkNode;
 import org.msight.api.Node;
 import org.msight.api.NodeKind;
 import org.msight.api.ProcessorNode;
+import org.msight.api.Setting;
 import org.msight.api.SinkNode;
 import org.msight.api.SourceNode;
 import org.msight.api.data.MsightFormats;
@@ -360,7 +361,7 @@ public final class Pipeline {
             return true;
         }
         Duration left = limit.minus(HOLD_UP_NOTICE);
-        LOG.info("waiting up to {} for node {} to stop: {}", left, runner.name(), runner.stopState());
+        LOG.info("waiting up to {} for node {} to stop: {}", Setting.written(left), runner.name(), runner.stopState());
         return runner.awaitFinished(left);
     }
 
@@ -416,7 +417,9 @@ public final class Pipeline {
             ofKind.forEach(NodeRunner::requestStop);
             for (NodeRunner runner : ofKind) {
                 if (!awaitStopped(runner, limit)) {
-                    LOG.warn("node {} did not stop within {}; interrupting it", runner.name(), limit);
+                    LOG.warn("node {} did not stop within {}{}; interrupting it", runner.name(), Setting.written(limit),
+                            kind == NodeKind.SOURCE ? "" : " (drain-timeout " + Setting.written(spec.drainTimeout())
+                                    + ", and 1s to finish)");
                     runner.interrupt();
                     runner.awaitFinished(Duration.ofSeconds(2));
                     inTime = false;

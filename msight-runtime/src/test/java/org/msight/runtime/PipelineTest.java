@@ -159,9 +159,9 @@ class PipelineTest {
             long before = CollectingSink.ATTEMPTS.get("sink").get();
             assertThat(pipeline.stop()).as("a message was not handled").isFalse();
             // it said what held it up, and gave up by itself at the deadline: it was not interrupted
-            assertThat(log.messages()).anyMatch(m -> m.startsWith("waiting up to PT2S for node sink to stop: 1 message"
+            assertThat(log.messages()).anyMatch(m -> m.startsWith("waiting up to 2s for node sink to stop: 1 message"
                     + " queued; failing for ") && m.endsWith("attempts): destination unavailable (on purpose)"))
-                    .contains("drain time of PT2S ran out; 1 queued messages were not handled")
+                    .contains("drain time of 2s ran out; 1 queued messages were not handled")
                     .noneMatch(m -> m.contains("interrupting"));
             // still waiting 100-200 ms between attempts while draining: a handful, not a busy loop
             assertThat(CollectingSink.ATTEMPTS.get("sink").get() - before).isBetween(1L, 30L);
@@ -178,8 +178,9 @@ class PipelineTest {
                     """);
             await().atMost(Waits.GENEROUS).until(() -> CollectingSink.ATTEMPTS.get("sink").get() >= 1);
             assertThat(pipeline.stop()).isFalse();
-            assertThat(log.messages()).anyMatch(m -> m.matches("waiting up to PT0.5S for node sink to stop: [0-3]"
-                    + " messages? queued")).contains("node sink did not stop within PT1.5S; interrupting it");
+            assertThat(log.messages()).anyMatch(m -> m.matches("waiting up to 500ms for node sink to stop: [0-3]"
+                    + " messages? queued")).contains("node sink did not stop within 1500ms (drain-timeout 500ms, and 1s"
+                    + " to finish); interrupting it");
         }
     }
 

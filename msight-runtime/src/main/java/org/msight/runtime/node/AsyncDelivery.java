@@ -176,8 +176,8 @@ public final class AsyncDelivery {
             return true;
         } catch (TimeoutException e) {
             abandoned = true;
-            log.warn("{} deliveries still under way after {} ms; they are abandoned", unsettled.getUnarrivedParties(),
-                    timeout.toMillis());
+            log.warn("{} deliveries still under way when the drain time ran out; they are abandoned",
+                    unsettled.getUnarrivedParties());
             return false;
         }
     }

@@ -6,6 +6,7 @@ import java.util.function.Consumer;
 import org.msight.api.Backoff;
 import org.msight.api.LogSafe;
 import org.msight.api.LogThrottle;
+import org.msight.api.Setting;
 import org.msight.api.Node;
 import org.msight.api.NodeKind;
 import org.msight.api.ProcessorNode;
@@ -227,7 +228,8 @@ public final class InboxRunner extends NodeRunner {
             if (forGood) {
                 log.warn("{} queued messages were not handled", lost);
             } else {
-                log.warn("drain time of {} ran out; {} queued messages were not handled", drainTimeout, lost);
+                log.warn("drain time of {} ran out; {} queued messages were not handled", Setting.written(drainTimeout),
+                        lost);
             }
         }
         if (delivery != null) {

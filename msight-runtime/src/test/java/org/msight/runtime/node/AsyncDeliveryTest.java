@@ -470,6 +470,6 @@ class AsyncDeliveryTest {
         delivery.close();
         assertThat(finished).as("an at-least-once bus must not commit them").isEmpty();
         assertThat(stats.counter("failed").count()).as("abandoned, not given up").isZero();
-        assertThat(log.messages(Level.WARN)).containsExactly("2 deliveries still under way after 200 ms; they are abandoned");
+        assertThat(log.messages(Level.WARN)).containsExactly("2 deliveries still under way when the drain time ran out; they are abandoned");
     }
 }

@@ -139,7 +139,7 @@ class InboxRunnerTest {
         assertThat(runner.awaitFinished(Waits.GENEROUS)).isTrue();
         assertThat(handled).containsOnly(1L);
         assertThat(done).as("an at-least-once bus must not commit what was not handled").isEmpty();
-        assertThat(log.messages(Level.WARN)).contains("drain time of PT0.3S ran out; 3 queued messages were not handled");
+        assertThat(log.messages(Level.WARN)).contains("drain time of 300ms ran out; 3 queued messages were not handled");
         assertThat(unsubscribed).as("a stopping pipeline's buses end their subscriptions when they close").hasValue(0);
     }
 

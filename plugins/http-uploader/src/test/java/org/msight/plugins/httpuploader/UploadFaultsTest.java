@@ -217,7 +217,7 @@ class UploadFaultsTest {
         uploader.flush(Duration.ofMillis(200));
         assertThat(Duration.ofNanos(System.nanoTime() - start)).as("not waiting for the stall").isLessThan(LIMIT);
         assertThat(log.messages(Level.WARN)).singleElement().asString()
-                .isEqualTo("1 deliveries still under way after 200 ms; they are abandoned");
+                .isEqualTo("1 deliveries still under way when the drain time ran out; they are abandoned");
     }
 
     private TestNodeContext open(String settings) throws Exception {

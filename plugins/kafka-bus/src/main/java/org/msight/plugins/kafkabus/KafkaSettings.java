@@ -204,7 +204,7 @@ record KafkaSettings(List<String> servers, String saslMechanism, String saslUser
     private static Duration positive(Config kafka, String key) {
         Duration value = kafka.getDuration(key);
         if (value.isZero() || value.isNegative()) {
-            throw new IllegalArgumentException(key + ": must be positive, got " + value);
+            throw new IllegalArgumentException(key + ": must be positive, not " + Setting.written(value));
         }
         return value;
     }
@@ -212,7 +212,7 @@ record KafkaSettings(List<String> servers, String saslMechanism, String saslUser
     private static Duration nonNegative(Config kafka, String key) {
         Duration value = kafka.getDuration(key);
         if (value.isNegative()) {
-            throw new IllegalArgumentException(key + ": must not be negative, got " + value);
+            throw new IllegalArgumentException(key + ": must not be negative, not " + Setting.written(value));
         }
         return value;
     }
@@ -225,7 +225,7 @@ record KafkaSettings(List<String> servers, String saslMechanism, String saslUser
             throw new IllegalArgumentException(key + ": not a size such as 32MiB: " + kafka.getValue(key).render());
         }
         if (value <= 0) {
-            throw new IllegalArgumentException(key + ": must be positive, got " + value);
+            throw new IllegalArgumentException(key + ": must be positive, not " + value);
         }
         return value;
     }
@@ -233,7 +233,7 @@ record KafkaSettings(List<String> servers, String saslMechanism, String saslUser
     private static int positiveInt(Config kafka, String key) {
         int value = kafka.getInt(key);
         if (value <= 0) {
-            throw new IllegalArgumentException(key + ": must be positive, got " + value);
+            throw new IllegalArgumentException(key + ": must be positive, not " + value);
         }
         return value;
     }
