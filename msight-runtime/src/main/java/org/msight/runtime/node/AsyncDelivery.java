@@ -499,13 +499,13 @@ public final class AsyncDelivery {
             if (closed) {
                 return; // an answer after close: the spool's files are no longer ours to change
             }
+            if (delivered) {
+                sentSinceSpoolEmpty++;
+            } else {
+                givenUpSinceSpoolEmpty++;
+            }
             try {
                 spool.acknowledge(entry);
-                if (delivered) {
-                    sentSinceSpoolEmpty++;
-                } else {
-                    givenUpSinceSpoolEmpty++;
-                }
                 if (spool.records() == 0) {
                     spoolEmptied();
                 }

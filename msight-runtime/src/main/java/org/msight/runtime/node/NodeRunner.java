@@ -11,6 +11,7 @@ import org.msight.api.Node;
 import org.msight.api.NodeKind;
 import org.msight.api.RetriableException;
 import org.msight.api.RetryAfterException;
+import org.msight.api.Setting;
 import org.msight.api.UnrecoverableException;
 import org.slf4j.Logger;
 import org.slf4j.MDC;
@@ -259,7 +260,7 @@ public abstract class NodeRunner {
             outageStartNanos = now;
             lastOutageLogNanos = now;
             if (failure instanceof RetryAfterException) {
-                log.warn("{}; retrying in {}", described, seconds(wait.toNanos()));
+                log.warn("{}; retrying in {}", described, Setting.written(wait));
             } else if (failure instanceof RetriableException) {
                 log.warn("{}; retrying with backoff", described);
             } else {

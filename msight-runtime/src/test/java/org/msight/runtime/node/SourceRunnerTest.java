@@ -39,7 +39,7 @@ class SourceRunnerTest {
     }
 
     @ParameterizedTest
-    @CsvSource({"PT30M, 1800.0 s", "PT3H, 3600.0 s"})
+    @CsvSource({"PT30M, 30m", "PT3H, 1h"})
     void aRetryAfterIsWaitedInsteadOfTheBackoffUpToAnHourAndAStopEndsTheWait(Duration asked, String waited)
             throws Exception {
         RefusingSource source = new RefusingSource(asked);

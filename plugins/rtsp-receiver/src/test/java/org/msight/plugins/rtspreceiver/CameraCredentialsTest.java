@@ -86,7 +86,7 @@ class CameraCredentialsTest {
             }
             assertThat(outageLines(log)).singleElement().asString()
                     .endsWith("(401 Unauthorized); the next attempt waits auth-retry-after, as cameras lock an account"
-                            + " after a few failed logins; retrying in 3600.0 s");
+                            + " after a few failed logins; retrying in 1h");
             assertThat(log.text()).doesNotContain("ong-Pw");
         }
     }
