@@ -62,7 +62,7 @@ final class StatusCommand implements Callable<Integer> {
         }
         if (response.statusCode() != 200) {
             System.err.println("error: " + shown + " answered " + response.statusCode() + ": "
-                    + LogSafe.text(response.body()));
+                    + LogSafe.text(response.body()) + (response.statusCode() == 401 ? tokenHint() : ""));
             return 1;
         }
         PipelineStatus status;
@@ -75,6 +75,13 @@ final class StatusCommand implements Callable<Integer> {
         }
         System.out.print(json ? toJson(status) : render(status));
         return 0;
+    }
+
+    /** What to do about a 401: give the token, or the right one. */
+    private String tokenHint() {
+        return token == null || token.isEmpty()
+                ? "; give msight.http.token with --token or the MSIGHT_HTTP_TOKEN variable"
+                : "; the token given (--token or MSIGHT_HTTP_TOKEN) is not msight.http.token";
     }
 
     static String toJson(PipelineStatus status) {

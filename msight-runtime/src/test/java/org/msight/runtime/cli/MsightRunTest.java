@@ -360,6 +360,29 @@ class MsightRunTest {
     }
 
     @Test
+    void statusSaysHowToGiveTheTokenTheEndpointAsksFor() throws Exception {
+        Path file = TestPipelines.write(dir, "p.conf", """
+                msight { drain-timeout = 1s, http { port = 0, token = s3cret-t0ken } }
+                nodes.src { type = test-sequence, publish-topic = t, count = 5 }
+                """);
+        PipelineFactory.Loaded loaded = TestPipelines.load(file);
+        Pipeline pipeline = loaded.create();
+        pipeline.start();
+        try (HttpEndpoint endpoint = HttpEndpoint.start(loaded.httpSettings(), pipeline)) {
+            String url = "http://127.0.0.1:" + endpoint.port();
+            Result without = run("status", "--url", url);
+            assertThat(without.exitCode()).isOne();
+            assertThat(without.err()).contains(" answered 401: ")
+                    .endsWith("; give msight.http.token with --token or the MSIGHT_HTTP_TOKEN variable\n");
+            Result wrong = run("status", "--url", url, "--token", "not-it");
+            assertThat(wrong.err()).endsWith("; the token given (--token or MSIGHT_HTTP_TOKEN) is not msight.http.token\n");
+            assertThat(run("status", "--url", url, "--token", "s3cret-t0ken").exitCode()).isZero();
+        } finally {
+            pipeline.stop();
+        }
+    }
+
+    @Test
     void statusWidensTheStateColumnForAnOutageWithItsTime() {
         PipelineStatus status = new PipelineStatus("edge", java.util.List.of(
                 new PipelineStatus.Node("cam", "rtsp-receiver", "source", "OUTAGE", "2026-12-03T03:49:46.861959272Z",
