@@ -190,9 +190,15 @@ final class Spool implements AutoCloseable {
     /**
      * Marks a record read by {@link #read} as done with (delivered, or never deliverable); the
      * cursor moves over every done record that has no older one still under way.
+     *
+     * @return whether the record was still in the spool: not dropped meanwhile, as its segment was
+     *     when the spool outgrew its limit (counted in {@link #dropped()} then)
      */
-    void acknowledge(Entry entry) throws IOException {
+    boolean acknowledge(Entry entry) throws IOException {
         entry.done = true;
+        if (entry.dropped) {
+            return false;
+        }
         boolean moved = false;
         while (!reading.isEmpty() && reading.getFirst().done) {
             Entry done = reading.removeFirst();
@@ -207,6 +213,7 @@ final class Spool implements AutoCloseable {
         if (moved) {
             writeCursor();
         }
+        return true;
     }
 
     /** Flushes the tail segment to the device. */
@@ -240,6 +247,9 @@ final class Spool implements AutoCloseable {
             }
         }
         headPosition = MAGIC.length;
+        if (segments.isEmpty()) {
+            Files.deleteIfExists(dir.resolve(CURSOR)); // it points into segments gone: new ones start at 1 again
+        }
         readCursor();
         if (!segments.isEmpty()) {
             tail = FileChannel.open(segments.getLast().path, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
@@ -318,13 +328,17 @@ final class Spool implements AutoCloseable {
             return;
         }
         try {
-            String[] parts = Files.readString(file, StandardCharsets.US_ASCII).trim().split(" ");
+            // bytes a power cut left are no characters: read as Latin-1, they fail the checks below
+            String[] parts = new String(Files.readAllBytes(file), StandardCharsets.ISO_8859_1).trim().split(" ");
             // versions before the checksum wrote two numbers
             if (parts.length == 3 && Integer.parseUnsignedInt(parts[2], 16) != checksum(parts[0] + " " + parts[1])) {
                 throw new IllegalStateException("its checksum does not match");
             }
             long number = Long.parseLong(parts[0]);
             long position = Long.parseLong(parts[1]);
+            if (number > segments.getLast().number) {
+                throw new IllegalStateException("it names segment " + number + ", past the newest");
+            }
             while (segments.size() > 1 && segments.getFirst().number < number) {
                 Segment done = segments.removeFirst();
                 records -= done.records;
@@ -421,7 +435,10 @@ final class Spool implements AutoCloseable {
         int left = oldest.records - headDone;
         dropped += left;
         records -= left;
-        reading.removeIf(entry -> entry.segment == oldest);
+        reading.removeIf(entry -> {
+            entry.dropped = entry.segment == oldest;
+            return entry.dropped;
+        });
         deleteHead();
     }
 
@@ -470,6 +487,7 @@ final class Spool implements AutoCloseable {
         final byte[] record;
         private final Segment segment = readSegment;
         private boolean done;
+        private boolean dropped;
 
         private Entry(byte[] record) {
             this.record = record;

@@ -195,6 +195,40 @@ class SpoolTest {
     }
 
     @Test
+    void aCursorOfBytesThatAreNoTextOrPastTheNewestSegmentSendsTheWholeSpoolAgain() throws Exception {
+        try (Spool spool = Spool.open(dir, ONE_MIB, log)) {
+            for (int n = 0; n < 3; n++) {
+                spool.append(record(n, 100));
+            }
+        }
+        Files.write(dir.resolve("cursor"), new byte[] {(byte) 0xFF, (byte) 0xFE, 0, 0, '\n'});
+        try (Spool spool = Spool.open(dir, ONE_MIB, log)) {
+            assertThat(spool.records()).isEqualTo(3);
+        }
+        Files.writeString(dir.resolve("cursor"), "7 8\n"); // segment 7 of spooled messages since delivered
+        try (Spool spool = Spool.open(dir, ONE_MIB, log)) {
+            assertThat(takeAll(spool, 3)).containsExactly(0, 1, 2);
+        }
+        assertThat(log.messages(Level.WARN)).hasSize(2).allMatch(line -> line.endsWith("; sending the whole spool again"))
+                .anyMatch(line -> line.contains("(java.lang.IllegalStateException: it names segment 7, past the newest)"));
+    }
+
+    @Test
+    void aRecordUnderWayWhenItsSegmentIsDroppedIsNotAcknowledgedAgain() throws Exception {
+        try (Spool spool = Spool.open(dir, ONE_MIB, log)) {
+            spool.append(record(0, 5000));
+            Spool.Entry underWay = spool.read();
+            for (int i = 1; i < 400; i++) {
+                spool.append(record(i, 5000)); // 2 MB into 1 MiB: the first segment goes
+            }
+            assertThat(spool.dropped()).isPositive();
+            long left = spool.records();
+            assertThat(spool.acknowledge(underWay)).as("counted as dropped already").isFalse();
+            assertThat(spool.records()).isEqualTo(left);
+        }
+    }
+
+    @Test
     void aCursorAnEarlierVersionWroteIsRead() throws Exception {
         try (Spool spool = Spool.open(dir, ONE_MIB, log)) {
             for (int n = 0; n < 3; n++) {
