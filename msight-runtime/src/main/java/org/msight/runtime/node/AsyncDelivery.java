@@ -49,8 +49,9 @@ public final class AsyncDelivery {
     private static final Duration SPOOL_RECHECK = Duration.ofMillis(20);
     /** The longest Retry-After waited: a destination asking for more (a day, or past what a long holds) waits this. */
     static final Duration MAX_RETRY_AFTER = Duration.ofMinutes(5);
-    /** Messages given up in a row, none delivered between, that make an outage. */
+    /** Messages given up in a row, none delivered between, that make an outage, and for how long at least. */
     static final int GIVEN_UP_FOR_OUTAGE = 3;
+    static final Duration GIVEN_UP_SPAN = Duration.ofSeconds(10);
 
     private final AsyncSinkNode sink;
     private final DeliverySettings settings;
@@ -259,10 +260,9 @@ public final class AsyncDelivery {
             failing(reason, !delivery.timedOut, attemptStart);
             retry(delivery, reason, cause);
         } else {
-            failed.increment();
+            givenUp(reason, attemptStart);
             gaveUp(delivery.frameId(), " after " + delivery.attempts + " attempt" + (delivery.attempts == 1 ? "" : "s"),
                     reason);
-            givenUp(reason, attemptStart);
             done(delivery, false);
         }
     }
@@ -338,48 +338,53 @@ public final class AsyncDelivery {
     }
 
     /**
-     * A message given up shows as the node's last error; {@value #GIVEN_UP_FOR_OUTAGE} in a row,
-     * none delivered between, are an outage (a server that refuses every upload: a revoked token),
-     * logged once, which the next delivery ends.
+     * Counts a message given up, shown as the node's last error. {@value #GIVEN_UP_FOR_OUTAGE} or
+     * more in a row, none delivered between nor for {@link #GIVEN_UP_SPAN}, are an outage (a server
+     * that refuses every upload: a revoked token), logged once, which the next delivery ends; a
+     * message refused now and then among deliveries never is.
      */
     private synchronized void givenUp(String reason, long attemptStart) {
+        failed.increment();
         if (givenUpInARow++ == 0) {
             firstGivenUpStart = attemptStart;
         }
-        NodeStats stats = health;
-        if (givenUpInARow < GIVEN_UP_FOR_OUTAGE) {
-            if (stats != null) {
-                stats.error(reason);
+        if (givenUpInARow >= GIVEN_UP_FOR_OUTAGE && System.nanoTime() - lastDeliveredNanos >= GIVEN_UP_SPAN.toNanos()) {
+            if (outage(reason, firstGivenUpStart, givenUpInARow)) {
+                log.warn("delivery failing: {} messages in a row given up, the last: {}", givenUpInARow, reason);
             }
-            return;
+        } else if (health != null) {
+            health.error(reason);
         }
-        boolean starts = !inOutage;
-        failing(reason, false, attemptStart);
-        if (starts) {
-            log.warn("delivery failing: {} messages in a row given up, the last: {}", givenUpInARow, reason);
+    }
+
+    /** Marks the start of an outage of retriable failures, logged once (a timeout has its own line). */
+    private synchronized void failing(String reason, boolean logIt, long attemptStart) {
+        if (outage(reason, attemptStart, 0) && logIt) {
+            log.warn("delivery failing: {}; retrying with backoff{}", reason,
+                    spool != null ? ", keeping messages in the spool" : "");
         }
     }
 
     /**
-     * Marks the start of an outage, logged once (a timeout has its own line), timed from the start
-     * of the attempt that failed (a stuck one began its attempt-timeout before), or of the first
-     * message given up since the latest delivery, but no earlier than that delivery.
+     * Shows an outage with its latest reason; when one starts, times it from {@code start} (the
+     * attempt that failed: a stuck one began its attempt-timeout before; or the first message given
+     * up), but no earlier than the latest delivery.
+     *
+     * @param givenUpAlready messages of the outage counted as failed before it started
+     * @return whether the outage starts now
      */
-    private synchronized void failing(String reason, boolean logIt, long attemptStart) {
+    private synchronized boolean outage(String reason, long start, long givenUpAlready) {
         NodeStats stats = health;
         if (stats != null) { // a node that has ended stays so (NodeStats)
             stats.outage(reason);
         }
-        if (!inOutage) {
-            inOutage = true;
-            long start = givenUpInARow > 0 ? firstGivenUpStart : attemptStart;
-            outageStartNanos = start - lastDeliveredNanos > 0 ? start : lastDeliveredNanos;
-            failedBeforeOutage = failed.count() - givenUpInARow;
-            if (logIt) {
-                log.warn("delivery failing: {}; retrying with backoff{}", reason,
-                        spool != null ? ", keeping messages in the spool" : "");
-            }
+        if (inOutage) {
+            return false;
         }
+        inOutage = true;
+        outageStartNanos = start - lastDeliveredNanos > 0 ? start : lastDeliveredNanos;
+        failedBeforeOutage = failed.count() - givenUpAlready;
+        return true;
     }
 
     private synchronized void recovered() {
@@ -499,18 +504,22 @@ public final class AsyncDelivery {
             if (closed) {
                 return; // an answer after close: the spool's files are no longer ours to change
             }
+            boolean live = true;
+            try {
+                live = spool.acknowledge(entry);
+            } catch (IOException e) {
+                log.warn("spool: cannot move its cursor: {}", e.toString());
+            }
+            if (!live) {
+                return; // dropped with its segment meanwhile, and counted so
+            }
             if (delivered) {
                 sentSinceSpoolEmpty++;
             } else {
                 givenUpSinceSpoolEmpty++;
             }
-            try {
-                spool.acknowledge(entry);
-                if (spool.records() == 0) {
-                    spoolEmptied();
-                }
-            } catch (IOException e) {
-                log.warn("spool: cannot move its cursor: {}", e.toString());
+            if (spool.records() == 0) {
+                spoolEmptied();
             }
         }
     }

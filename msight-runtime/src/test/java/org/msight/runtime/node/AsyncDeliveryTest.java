@@ -18,6 +18,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import java.util.stream.LongStream;
 import org.junit.jupiter.api.Test;
@@ -240,7 +241,10 @@ class AsyncDeliveryTest {
         assertThat(stats.lastError()).contains("destination away (on purpose)");
     }
 
-    /** A server that refuses every message for good (a revoked token) is an outage after three, until one is delivered. */
+    /**
+     * A server that refuses every message for good (a revoked token) is an outage once three in a
+     * row and ten seconds have passed with none delivered, until one is delivered.
+     */
     @Test
     void messagesGivenUpInARowAreAnOutageUntilOneIsDelivered() throws Exception {
         AtomicBoolean refusing = new AtomicBoolean(true);
@@ -256,19 +260,24 @@ class AsyncDeliveryTest {
         assertThat(stats.state()).as("two given up").isEqualTo(NodeStats.State.RUNNING);
         assertThat(stats.lastError()).isEqualTo("the server answered status 401");
 
-        delivery.submit(frame(3), () -> { });
-        assertThat(delivery.flush(Waits.GENEROUS)).isTrue();
-        assertThat(stats.state()).isEqualTo(NodeStats.State.OUTAGE);
-        assertThat(log.messages(Level.WARN)).contains(
-                "delivery failing: 3 messages in a row given up, the last: the server answered status 401");
+        AtomicLong next = new AtomicLong(3);
+        await().atMost(Waits.GENEROUS).until(() -> { // a frame every poll until the outage shows
+            delivery.submit(frame(next.getAndIncrement()), () -> { });
+            delivery.flush(Waits.GENEROUS);
+            return stats.state() == NodeStats.State.OUTAGE;
+        });
+        assertThat(log.messages(Level.WARN)).filteredOn(line -> line.startsWith("delivery failing"))
+                .singleElement().asString().matches("delivery failing: \\d+ messages in a row given up, the last: the"
+                        + " server answered status 401");
 
         refusing.set(false);
-        delivery.submit(frame(4), () -> { });
+        delivery.submit(frame(next.get()), () -> { });
         assertThat(delivery.flush(Waits.GENEROUS)).isTrue();
         delivery.close();
         assertThat(stats.state()).isEqualTo(NodeStats.State.RUNNING);
         assertThat(log.messages(Level.INFO)).filteredOn(line -> line.startsWith("deliveries recovered after"))
-                .singleElement().asString().endsWith("; 3 frames given up meanwhile (counted as 'failed')");
+                .singleElement().asString().endsWith("; " + stats.counter("failed").count()
+                        + " frames given up meanwhile (counted as 'failed')");
     }
 
     /** Each time the spool empties, one line says what became of what it held since it was last empty. */
