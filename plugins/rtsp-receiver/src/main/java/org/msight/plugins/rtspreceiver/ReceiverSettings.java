@@ -29,9 +29,10 @@ record ReceiverSettings(String url, String format, String rtspTransport, double 
         boolean fullRange, Duration connectTimeout, Duration authRetryAfter, Duration readTimeout,
         double maxFrameRate, boolean loop, boolean realtime, int threads, JpegLibrary jpegEncoder) {
 
-    /** A host (a name, an IPv4 or bracketed IPv6 address), maybe a port, then a path. */
-    private static final Pattern AUTHORITY_AND_PATH =
-            Pattern.compile("(?:[A-Za-z0-9.-]+|\\[[0-9A-Fa-f:.]+\\])(?::[0-9]+)?/.*");
+    /** A host (a name, an IPv4 or bracketed IPv6 address) and maybe a port. */
+    private static final String HOST = "(?:[A-Za-z0-9._-]+|\\[[0-9A-Fa-f:.]+\\])(?::[0-9]+)?";
+    private static final Pattern HOST_AND_PORT = Pattern.compile(HOST);
+    private static final Pattern HOST_AND_PATH = Pattern.compile(HOST + "/.*");
 
     /** Reads a node's block, which the runtime has checked against the provider's declared settings. */
     static ReceiverSettings from(Config config) {
@@ -54,20 +55,35 @@ record ReceiverSettings(String url, String format, String rtspTransport, double 
     }
 
     /**
-     * The url as FFmpeg takes it: a {@code / ? #} in the password (or user name) percent-encoded,
-     * as FFmpeg ends the user info at the first of them, and would connect to a piece of the
-     * password as a host name and log it. The user info runs to the url's last {@code @}, as
-     * {@link Secrets#redactUrl} masks it, when a host and a path follow that {@code @}; FFmpeg
-     * decodes it again.
+     * The url as FFmpeg takes it: a {@code / ? #} in the user info percent-encoded (FFmpeg decodes
+     * it again). FFmpeg ends the user info at the first of them, so it would connect to a piece of
+     * the password as a host name, and log it. Only a network url is changed, and only when what
+     * FFmpeg would take for host and port is none (a password after the colon) while a host and a
+     * path follow the url's last {@code @}; any other url is FFmpeg's to read as it is.
      */
     String ffmpegUrl() {
+        if (!isNetwork()) {
+            return url;
+        }
         int userInfo = url.indexOf("://") + 3;
+        int authorityEnd = indexOfAny(url, "/?#", userInfo);
+        String hostAndPort = url.substring(Math.max(userInfo, url.lastIndexOf('@', authorityEnd) + 1), authorityEnd);
         int at = url.lastIndexOf('@');
-        if (userInfo < 3 || at < userInfo || !AUTHORITY_AND_PATH.matcher(url.substring(at + 1)).matches()) {
+        if (at < authorityEnd || HOST_AND_PORT.matcher(hostAndPort).matches()
+                || !HOST_AND_PATH.matcher(url.substring(at + 1)).matches()) {
             return url;
         }
         String encoded = url.substring(userInfo, at).replace("/", "%2F").replace("?", "%3F").replace("#", "%23");
         return url.substring(0, userInfo) + encoded + url.substring(at);
+    }
+
+    private static int indexOfAny(String text, String characters, int from) {
+        for (int i = from; i < text.length(); i++) {
+            if (characters.indexOf(text.charAt(i)) >= 0) {
+                return i;
+            }
+        }
+        return text.length();
     }
 
     /** Whether the url is an RTSP stream, which takes the transport and socket timeout options. */

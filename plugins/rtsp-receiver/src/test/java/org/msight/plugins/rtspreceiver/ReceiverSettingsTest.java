@@ -81,12 +81,17 @@ class ReceiverSettingsTest {
 
     @ParameterizedTest
     @CsvSource(delimiter = '|', value = {
-        "rtsp://admin:pa/ss?w#rd@cam.local:554/live   | rtsp://admin:pa%2Fss%3Fw%23rd@cam.local:554/live",
-        "rtsp://me@corp.example:a/b@[::1]/live         | rtsp://me@corp.example:a%2Fb@[::1]/live",
-        "rtsp://admin:plain@10.0.0.2/live              | rtsp://admin:plain@10.0.0.2/live",
-        "rtsp://cam.local/live?user=john@corp.example  | rtsp://cam.local/live?user=john@corp.example",
-        "rtsp://cam.local/live                         | rtsp://cam.local/live",
-        "/videos/me@home.mp4                           | /videos/me@home.mp4",
+        "rtsp://admin:pa/ss?w#rd@cam.local:554/live     | rtsp://admin:pa%2Fss%3Fw%23rd@cam.local:554/live",
+        "rtsp://me@corp.example:a/b@[::1]/live           | rtsp://me@corp.example:a%2Fb@[::1]/live",
+        "rtsp://admin:a/b@cam_1/live                     | rtsp://admin:a%2Fb@cam_1/live",
+        "rtsp://admin:plain@10.0.0.2/live                | rtsp://admin:plain@10.0.0.2/live",
+        "rtsp://admin:pw@nvr/live?user=a@b.c/x           | rtsp://admin:pw@nvr/live?user=a@b.c/x",
+        "rtsp://cam.local:554/live?user=john@corp.com/x  | rtsp://cam.local:554/live?user=john@corp.com/x",
+        "rtsp://cam.local/a@b/c                          | rtsp://cam.local/a@b/c",
+        "rtsp://cam.local/live                           | rtsp://cam.local/live",
+        "file:///data/cam@gate/clip.mp4                  | file:///data/cam@gate/clip.mp4",
+        "/videos/me@home.mp4                             | /videos/me@home.mp4",
+        "x                                               | x",
     })
     void ffmpegGetsTheUserInfoWithItsSlashesAndQuestionMarksEncoded(String url, String forFfmpeg) {
         assertThat(settings(url).ffmpegUrl()).isEqualTo(forFfmpeg);
