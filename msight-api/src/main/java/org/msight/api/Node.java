@@ -11,7 +11,8 @@ package org.msight.api;
  *       settings and fails fast on bad values, but does no I/O.</li>
  *   <li>{@link #open()} connects to what the node needs (a camera, a server). A resource that
  *       is not there yet is reported with a {@link RetriableException}: the runtime logs the
- *       outage once, waits with backoff, and calls {@code open()} again. A node's own wait (a
+ *       outage once, waits with backoff (or as long as a {@link RetryAfterException} asks, up
+ *       to an hour), and calls {@code open()} again. A node's own wait (a
  *       start delay) uses {@link NodeContext#pauseUnlessStopping}, so a stop is not held up.</li>
  *   <li>The node works: a source's {@link SourceNode#poll()} is called in a loop, a sink's
  *       {@link SinkNode#put} once per message, a processor's {@link ProcessorNode#process} once

@@ -204,6 +204,9 @@ public record Setting(String key, SettingType type, boolean required, String doc
         if (value.isZero()) {
             return "0s";
         }
+        if (value.toNanos() % 1_000_000 != 0) {
+            return value.toNanos() % 1000 != 0 ? value.toNanos() + "ns" : value.toNanos() / 1000 + "us";
+        }
         if (value.toMillis() % 1000 != 0) {
             return value.toMillis() + "ms";
         }

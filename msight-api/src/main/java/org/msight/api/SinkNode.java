@@ -15,7 +15,8 @@ public interface SinkNode extends Node {
 
     /**
      * Handles one message. Throw {@link RetriableException} when the destination is unavailable:
-     * the runtime waits with backoff and hands over the same message again.
+     * the runtime waits with backoff (or as long as a {@link RetryAfterException} asks, up to an
+     * hour) and hands over the same message again.
      */
     void put(SensorData data) throws Exception;
 

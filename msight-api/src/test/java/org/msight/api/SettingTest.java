@@ -3,9 +3,18 @@ package org.msight.api;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.time.Duration;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 class SettingTest {
+
+    @Test
+    void aDurationIsWrittenInItsLargestWholeUnit() {
+        assertThat(Stream.of(Duration.ZERO, Duration.ofNanos(1500), Duration.ofNanos(-500_000), Duration.ofMillis(1500),
+                Duration.ofSeconds(90), Duration.ofMinutes(10), Duration.ofHours(2)).map(Setting::written))
+                .containsExactly("0s", "1500ns", "-500us", "1500ms", "90s", "10m", "2h");
+    }
 
     @Test
     void aSwitchTakesMsightsWordsForOnAndOffInAnyCaseAndNothingElse() {

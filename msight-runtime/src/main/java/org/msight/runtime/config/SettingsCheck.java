@@ -124,7 +124,9 @@ final class SettingsCheck {
             add(origin, blockOrigin, keyPath, typeProblem(setting, effective.getValue(key)));
             return;
         }
-        if (setting.type() == SettingType.DURATION && isBareNumber(effective.getValue(key)) && !Duration.ZERO.equals(value)) {
+        // what the user wrote (a plugin's own defaults are its business); 0 or less means the same in any unit
+        if (setting.type() == SettingType.DURATION && own != null && isBareNumber(own) && ((Duration) value).compareTo(
+                Duration.ZERO) > 0) {
             add(origin, blockOrigin, keyPath, "must be a duration with its unit, such as 500ms, 10s or 5m, not "
                     + shown(setting, effective.getValue(key)) + " (a number alone would be read as milliseconds)");
             return;

@@ -15,7 +15,7 @@ final class RetryWait {
      * @param cap the longest wait a failure may ask for
      */
     static Duration after(Duration backoff, Throwable failure, Duration cap) {
-        if (!(failure instanceof RetryAfterException retryAfter)) {
+        if (!(failure instanceof RetryAfterException retryAfter) || retryAfter.retryAfter() == null) {
             return backoff;
         }
         Duration asked = retryAfter.retryAfter().compareTo(cap) > 0 ? cap : retryAfter.retryAfter();

@@ -250,11 +250,11 @@ class BadPipelineFilesTest {
                 at(5) + "msight.stats-interval: must be a duration such as 500ms, 10s or 5m, not 'soon'");
     }
 
-    /** MSight's flags count seconds; Typesafe Config would read a bare 5 as 5 ms. Zero is zero in any unit. */
+    /** MSight's flags count seconds; Typesafe Config would read a bare 5 as 5 ms. 0 or less (a check off) stays. */
     @Test
     void aDurationWithoutItsUnitIsRefused() throws Exception {
         assertThat(refused("nodes {\n" + SOURCE + "}\n}\nmsight.drain-timeout = \"2\"\nmsight.stats-interval = 5\n"
-                + "msight.registry.heartbeat.tolerance = 0\n")).containsExactly(
+                + "msight.registry.heartbeat.tolerance = -1\n")).containsExactly(
                 at(4) + "msight.drain-timeout: must be a duration with its unit, such as 500ms, 10s or 5m, not '2'"
                         + " (a number alone would be read as milliseconds)",
                 at(5) + "msight.stats-interval: must be a duration with its unit, such as 500ms, 10s or 5m, not 5"

@@ -3,6 +3,7 @@ package org.msight.plugins.imagedumper;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -71,8 +72,8 @@ final class ImageDumperNode implements SinkNode {
      * crash, a power cut: those last written before this process started), and, with a cap, takes
      * the files an earlier run left there, oldest first.
      *
-     * @throws RetriableException when the folder cannot be made (a disk not mounted yet, a file in
-     *     its way): the runtime tries again with backoff
+     * @throws RetriableException when the folder cannot be made (a file in its way, no permission,
+     *     a read-only disk): the runtime tries again with backoff
      */
     @Override
     public void open() throws IOException, RetriableException {
@@ -145,6 +146,9 @@ final class ImageDumperNode implements SinkNode {
     private static String reason(IOException failure) {
         if (failure instanceof AccessDeniedException) {
             return "permission denied";
+        }
+        if (failure instanceof FileAlreadyExistsException) {
+            return "a file is in the way";
         }
         return failure instanceof FileSystemException system && system.getReason() != null ? system.getReason()
                 : String.valueOf(failure.getMessage());

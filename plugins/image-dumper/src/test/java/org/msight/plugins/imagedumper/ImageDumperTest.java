@@ -97,10 +97,12 @@ class ImageDumperTest {
     /** A folder that cannot be made is an outage, in one line without a trace, retried with backoff. */
     @Test
     void aFolderThatCannotBeMadeIsRetried() throws Exception {
-        Path folder = Files.writeString(dir.resolve("a-file"), "in the way").resolve("img");
-        SinkNode node = dumper("folder = \"" + folder + "\"");
-        assertThatThrownBy(node::open).isInstanceOf(RetriableException.class)
-                .hasMessage("cannot write images to " + folder.toAbsolutePath() + ": Not a directory");
+        Path file = Files.writeString(dir.resolve("a-file"), "in the way");
+        Path below = file.resolve("img");
+        assertThatThrownBy(dumper("folder = \"" + below + "\"")::open).isInstanceOf(RetriableException.class)
+                .hasMessage("cannot write images to " + below.toAbsolutePath() + ": Not a directory");
+        assertThatThrownBy(dumper("folder = \"" + file + "\"")::open).isInstanceOf(RetriableException.class)
+                .hasMessage("cannot write images to " + file.toAbsolutePath() + ": a file is in the way");
     }
 
     /** A folder taken away while the dumper runs is made again, so the retry of the image writes it. */
