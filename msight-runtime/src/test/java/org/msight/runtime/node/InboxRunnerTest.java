@@ -17,6 +17,7 @@ import org.msight.api.AsyncSinkNode;
 import org.msight.api.Backoff;
 import org.msight.api.NodeKind;
 import org.msight.api.RetriableException;
+import org.msight.api.RetryAfterException;
 import org.msight.api.SinkNode;
 import org.msight.api.UnrecoverableException;
 import org.msight.api.bus.Delivery;
@@ -141,6 +142,26 @@ class InboxRunnerTest {
         assertThat(done).as("an at-least-once bus must not commit what was not handled").isEmpty();
         assertThat(log.messages(Level.WARN)).contains("drain time of 300ms ran out; 3 queued messages were not handled");
         assertThat(unsubscribed).as("a stopping pipeline's buses end their subscriptions when they close").hasValue(0);
+    }
+
+    /** A sink asking to be given the message again later is, after that wait, not its backoff; a stop ends the wait. */
+    @Test
+    void aSinksRetryAfterIsWaitedBeforeTheSameMessageIsHandedAgain() throws Exception {
+        Inbox inbox = new Inbox(10);
+        RecordingLogger log = new RecordingLogger("sink");
+        inbox.deliver(delivery("first", 1, null));
+        SinkNode throttled = data -> {
+            handled.add(data.metadata().frameId());
+            throw new RetryAfterException("destination asks for a minute (on purpose)", Duration.ofMinutes(1));
+        };
+        InboxRunner runner = runner(inbox, log, 0, throttled, Duration.ofMillis(300));
+        runner.start();
+        await().atMost(Waits.GENEROUS).until(() -> !log.messages(Level.WARN).isEmpty());
+        // with the runner's 10 ms backoff, a runner that ignored the wait would have handed it again by now
+        await().during(Duration.ofSeconds(1)).atMost(Waits.GENEROUS).until(() -> handled.size() == 1);
+        assertThat(log.messages(Level.WARN)).containsExactly("destination asks for a minute (on purpose); retrying in 1m");
+        runner.requestStop();
+        assertThat(runner.awaitFinished(Waits.GENEROUS)).isTrue();
     }
 
     @Test
