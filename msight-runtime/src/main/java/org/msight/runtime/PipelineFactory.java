@@ -156,7 +156,9 @@ public final class PipelineFactory {
                 throw new PipelineConfigException(ConfigProblem.at(e.origin(), spec.file(), key,
                         e.getMessage().replaceFirst("^.*?: \\d+: ", "")));
             } catch (IllegalArgumentException e) {
-                throw new PipelineConfigException(new ConfigProblem(spec.file(), key, e.getMessage()));
+                // at the line of the key the message starts with ("file: cannot write ..."), when the file sets it
+                throw new PipelineConfigException(ConfigProblem.reported(spec.msight().getConfig(
+                        key.substring("msight.".length())), key, spec.file(), e.getMessage()));
             }
         }
     }

@@ -89,14 +89,14 @@ class BadPipelineFilesTest {
     }
 
     @Test
-    void aLogFileThatCannotBeWritten() throws Exception {
+    void aLogFileThatCannotBeWrittenIsNamedAtItsLine() throws Exception {
         // a file where a folder should be: refused even for root, who may write anywhere else
         Path notAFolder = Files.writeString(dir.resolve("not-a-folder"), "x");
         assertThat(refused("msight.logging.file = \"" + notAFolder.resolve("logs/msight.log") + "\"\nnodes {\n" + SOURCE
-                + "}\n}\n")).containsExactly("error: " + file() + ": msight.logging: file: cannot write "
+                + "}\n}\n")).containsExactly(at(1) + "msight.logging.file: cannot write "
                         + notAFolder.resolve("logs/msight.log") + " (" + notAFolder + " is not a writable folder)");
         assertThat(refused("msight.logging.file = \"" + dir + "\"\nnodes {\n" + SOURCE + "}\n}\n")).containsExactly(
-                "error: " + file() + ": msight.logging: file: cannot write " + dir + " (" + dir + " is not a writable file)");
+                at(1) + "msight.logging.file: cannot write " + dir + " (" + dir + " is not a writable file)");
     }
 
     @Test
@@ -303,7 +303,7 @@ class BadPipelineFilesTest {
                 + SOURCE + "}\n}\n")).containsExactly(at(1) + "msight.redis.cluster.nodes: must be seed nodes such as"
                         + " ['127.0.0.1:7000', '127.0.0.1:7001'], not '['h1:7000', 'h2']'");
         assertThat(refused("msight {\n  registry.enabled = true\n  redis { db = 1, cluster { enabled = true,"
-                + " nodes = \"h1:7000\" } }\n}\nnodes {\n" + SOURCE + "}\n}\n")).containsExactly("error: " + file()
-                        + ": msight.redis: db: a Redis Cluster has only database 0, not 1");
+                + " nodes = \"h1:7000\" } }\n}\nnodes {\n" + SOURCE + "}\n}\n")).containsExactly(at(3)
+                        + "msight.redis.db: a Redis Cluster has only database 0, not 1");
     }
 }

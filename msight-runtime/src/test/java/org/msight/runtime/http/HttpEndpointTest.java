@@ -303,8 +303,8 @@ class HttpEndpointTest {
         assertThat(keytool.exitCode()).as(keytool.text()).isZero();
         Path wrongPassword = TestPipelines.write(dir, "wrong.conf", "msight.http.tls { key-store = \"" + keyStore
                 + "\", key-store-password = chnageit }\nnodes {\n src { type = test-images, publish-topic = images }\n}\n");
-        assertThatThrownBy(() -> TestPipelines.load(wrongPassword).httpSettings()).hasMessage(wrongPassword + ":"
-                + " msight.http: tls.key-store: " + keyStore + ": keystore password was incorrect (check tls.key-store-password)");
+        assertThatThrownBy(() -> TestPipelines.load(wrongPassword).httpSettings()).hasMessage(wrongPassword + ":1:"
+                + " msight.http.tls.key-store: " + keyStore + ": keystore password was incorrect (check tls.key-store-password)");
         start("tls { key-store = \"" + keyStore + "\", key-store-password = changeit }",
                 "src { type = test-images, publish-topic = images }");
         java.security.KeyStore trusted = java.security.KeyStore.getInstance("PKCS12");
