@@ -118,10 +118,10 @@ public final class Pipeline {
             throws PipelineConfigException {
         PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         LatestImages latestImages = new LatestImages(topicsOf(spec));
-        Buses buses = Buses.create(spec, formats, meters);
+        List<ConfigProblem> problems = new ArrayList<>();
+        Buses buses = Buses.create(spec, formats, meters, problems); // a publisher on a bus refused gets none
         List<NodeRunner> runners = new ArrayList<>();
         List<NodeStats> stats = new ArrayList<>();
-        List<ConfigProblem> problems = new ArrayList<>();
         Map<Path, String> spoolOwners = new HashMap<>();
         CountDownLatch stopRequested = new CountDownLatch(1);
         for (NodeKind kind : List.of(NodeKind.SOURCE, NodeKind.PROCESSOR, NodeKind.SINK)) {

@@ -3,7 +3,6 @@ package org.msight.runtime.bus;
 import com.typesafe.config.Config;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.MeterRegistry;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -17,7 +16,6 @@ import org.msight.api.bus.Subscription;
 import org.msight.api.data.MsightFormats;
 import org.msight.runtime.config.BusSpec;
 import org.msight.runtime.config.ConfigProblem;
-import org.msight.runtime.config.PipelineConfigException;
 import org.msight.runtime.config.PipelineSpec;
 import org.msight.runtime.node.LongCounter;
 import org.slf4j.Logger;
@@ -41,14 +39,14 @@ public final class Buses implements AutoCloseable {
     }
 
     /**
-     * Creates every bus of {@code spec}; nothing connects yet.
+     * Creates every bus of {@code spec} that takes its settings; nothing connects yet.
      *
-     * @throws PipelineConfigException when a bus rejects its settings
+     * @param problems where each bus that rejects its settings is told, so the nodes' problems can
+     *     be found in the same round; the caller closes the buses made and reports them all
      */
-    public static Buses create(PipelineSpec spec, MsightFormats formats, MeterRegistry meters)
-            throws PipelineConfigException {
+    public static Buses create(PipelineSpec spec, MsightFormats formats, MeterRegistry meters,
+            List<ConfigProblem> problems) {
         Map<String, Bus> buses = new LinkedHashMap<>();
-        List<ConfigProblem> problems = new ArrayList<>();
         for (BusSpec bus : spec.buses().values()) {
             Context context = new Context(bus, spec.deviceName(), formats, meters);
             try {
@@ -56,10 +54,6 @@ public final class Buses implements AutoCloseable {
             } catch (IllegalArgumentException | com.typesafe.config.ConfigException e) {
                 problems.add(problem(spec.file(), bus, e.getMessage()));
             }
-        }
-        if (!problems.isEmpty()) {
-            buses.values().forEach(Bus::close);
-            throw new PipelineConfigException(problems);
         }
         return new Buses(spec, buses);
     }

@@ -188,6 +188,16 @@ class BadPipelineFilesTest {
                 at(8) + "msight.topics.t.bus:");
     }
 
+    /** What only the plugins can check comes in one round, a bus's and the nodes' together. */
+    @Test
+    void aBusAndANodeThatRejectTheirSettingsAreToldTogether() throws Exception {
+        assertThat(refused("msight { bus = loopback, loopback.port = 0 }\nnodes {\n" + SOURCE + ", count = -1 }\n"
+                + "other { type = test-sequence, publish-topic = u, count = -2 }\n}\n")).containsExactly(
+                at(1) + "msight.loopback.port: must be 1 or more, was 0",
+                at(3) + "nodes.src.count: must be 0 or more, was -1",
+                at(4) + "nodes.other.count: must be 0 or more, was -2");
+    }
+
     @Test
     void aMisspeltKeyInTheBlockOfABusNoTopicUses() throws Exception {
         assertThat(refused("msight { bus = memory, loopback { prot = 1 } }\nnodes {\n" + SOURCE + "}\n}\n"))
