@@ -260,15 +260,15 @@ public final class AsyncDelivery {
             failing(reason, !delivery.timedOut, attemptStart);
             retry(delivery, reason, cause);
         } else {
-            givenUp(reason, attemptStart);
-            gaveUp(delivery.frameId(), " after " + delivery.attempts + " attempt" + (delivery.attempts == 1 ? "" : "s"),
-                    reason);
+            countGivenUp(reason, attemptStart);
+            logGivenUp(delivery.frameId(), " after " + delivery.attempts + " attempt"
+                    + (delivery.attempts == 1 ? "" : "s"), reason);
             done(delivery, false);
         }
     }
 
     /** Logs a message given up (counted as failed already), once a minute at most for each reason. */
-    private void gaveUp(long frameId, String after, String reason) {
+    private void logGivenUp(long frameId, String after, String reason) {
         long times = givenUpLines.occurred(reason);
         if (times > 0) {
             log.warn("gave up on frame {}{}: {}{}", frameId, after, reason, times == 1 ? "" : " (" + times
@@ -343,7 +343,7 @@ public final class AsyncDelivery {
      * that refuses every upload: a revoked token), logged once, which the next delivery ends; a
      * message refused now and then among deliveries never is.
      */
-    private synchronized void givenUp(String reason, long attemptStart) {
+    private synchronized void countGivenUp(String reason, long attemptStart) {
         failed.increment();
         if (givenUpInARow++ == 0) {
             firstGivenUpStart = attemptStart;
@@ -457,7 +457,7 @@ public final class AsyncDelivery {
             }
         }
         if (notStored != null) { // a full disk: every message, logged outside the spool's lock
-            gaveUp(data.metadata().frameId(), "", "spool: cannot store it: " + LogSafe.text(notStored.toString()));
+            logGivenUp(data.metadata().frameId(), "", "spool: cannot store it: " + LogSafe.text(notStored.toString()));
         }
         fillFromSpoolSoon();
     }
@@ -524,10 +524,11 @@ public final class AsyncDelivery {
         }
     }
 
-    /** Logs what became of the messages spooled since it was last empty, and starts counting anew. Under the spool's lock. */
+    /** Logs what became of the messages spooled since it was last empty, and counts anew. Under the spool's lock. */
     private void spoolEmptied() {
         long dropped = spoolDropped.count() - spoolDroppedBefore;
-        log.info("spool emptied: {} spooled message{} sent{}{}", sentSinceSpoolEmpty, sentSinceSpoolEmpty == 1 ? "" : "s",
+        log.info("spool emptied: {} spooled message{} sent{}{}", sentSinceSpoolEmpty,
+                sentSinceSpoolEmpty == 1 ? "" : "s",
                 givenUpSinceSpoolEmpty == 0 ? "" : ", " + givenUpSinceSpoolEmpty + " given up (counted as 'failed')",
                 dropped == 0 ? "" : ", " + dropped + " dropped as it outgrew max-size (counted as 'spool-dropped')");
         sentSinceSpoolEmpty = 0;

@@ -435,10 +435,10 @@ final class Spool implements AutoCloseable {
         int left = oldest.records - headDone;
         dropped += left;
         records -= left;
-        reading.removeIf(entry -> {
+        for (Entry entry : reading) {
             entry.dropped = entry.segment == oldest;
-            return entry.dropped;
-        });
+        }
+        reading.removeIf(entry -> entry.dropped);
         deleteHead();
     }
 

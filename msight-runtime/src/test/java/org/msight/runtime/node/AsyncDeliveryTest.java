@@ -20,6 +20,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
+import java.util.function.Predicate;
 import java.util.stream.LongStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -248,11 +249,7 @@ class AsyncDeliveryTest {
     @Test
     void messagesGivenUpInARowAreAnOutageUntilOneIsDelivered() throws Exception {
         AtomicBoolean refusing = new AtomicBoolean(true);
-        AsyncDelivery delivery = delivery(data -> refusing.get()
-                ? CompletableFuture.failedFuture(new IllegalStateException("the server answered status 401"))
-                : CompletableFuture.completedFuture(null), 3, Optional.empty());
-        delivery.reportOutagesTo(stats);
-        stats.running();
+        AsyncDelivery delivery = refusing(data -> refusing.get(), "the server answered status 401");
         for (long n = 1; n <= 2; n++) {
             delivery.submit(frame(n), () -> { });
         }
@@ -310,14 +307,23 @@ class AsyncDeliveryTest {
         return log.messages(Level.INFO).stream().filter(line -> line.startsWith("spool emptied")).toList();
     }
 
-    /** A message refused now and then among deliveries shows as the last error, and is no outage. */
-    @Test
-    void messagesGivenUpBetweenDeliveriesAreNoOutage() throws Exception {
-        AsyncDelivery delivery = delivery(data -> data.metadata().frameId() % 3 == 0
-                ? CompletableFuture.failedFuture(new IllegalStateException("the server answered status 400"))
+    /**
+     * A delivery that shows its outages in {@code stats} (running), to a destination that refuses
+     * for good, answering {@code answer}, the messages {@code refused} picks, and takes the others.
+     */
+    private AsyncDelivery refusing(Predicate<SensorData> refused, String answer) {
+        AsyncDelivery delivery = delivery(data -> refused.test(data)
+                ? CompletableFuture.failedFuture(new IllegalStateException(answer))
                 : CompletableFuture.completedFuture(null), 3, Optional.empty());
         delivery.reportOutagesTo(stats);
         stats.running();
+        return delivery;
+    }
+
+    /** A message refused now and then among deliveries shows as the last error, and is no outage. */
+    @Test
+    void messagesGivenUpBetweenDeliveriesAreNoOutage() throws Exception {
+        AsyncDelivery delivery = refusing(data -> data.metadata().frameId() % 3 == 0, "the server answered status 400");
         for (long n = 1; n <= 9; n++) {
             delivery.submit(frame(n), () -> { });
             assertThat(delivery.flush(Waits.GENEROUS)).isTrue(); // one at a time: two delivered between refusals

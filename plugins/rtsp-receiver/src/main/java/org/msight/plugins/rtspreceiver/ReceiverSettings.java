@@ -3,6 +3,7 @@ package org.msight.plugins.rtspreceiver;
 import com.typesafe.config.Config;
 import java.time.Duration;
 import java.util.Locale;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.msight.api.Secrets;
 
@@ -33,6 +34,8 @@ record ReceiverSettings(String url, String format, String rtspTransport, double 
     private static final String HOST = "(?:[A-Za-z0-9._-]+|\\[[0-9A-Fa-f:.]+\\])(?::[0-9]+)?";
     private static final Pattern HOST_AND_PORT = Pattern.compile(HOST);
     private static final Pattern HOST_AND_PATH = Pattern.compile(HOST + "/.*");
+    /** What ends a url's authority (user info, host and port), as FFmpeg reads it. */
+    private static final Pattern AUTHORITY_END = Pattern.compile("[/?#]");
 
     /** Reads a node's block, which the runtime has checked against the provider's declared settings. */
     static ReceiverSettings from(Config config) {
@@ -66,7 +69,8 @@ record ReceiverSettings(String url, String format, String rtspTransport, double 
             return url;
         }
         int userInfo = url.indexOf("://") + 3;
-        int authorityEnd = indexOfAny(url, "/?#", userInfo);
+        Matcher end = AUTHORITY_END.matcher(url);
+        int authorityEnd = end.find(userInfo) ? end.start() : url.length();
         String hostAndPort = url.substring(Math.max(userInfo, url.lastIndexOf('@', authorityEnd) + 1), authorityEnd);
         int at = url.lastIndexOf('@');
         if (at < authorityEnd || HOST_AND_PORT.matcher(hostAndPort).matches()
@@ -77,14 +81,6 @@ record ReceiverSettings(String url, String format, String rtspTransport, double 
         return url.substring(0, userInfo) + encoded + url.substring(at);
     }
 
-    private static int indexOfAny(String text, String characters, int from) {
-        for (int i = from; i < text.length(); i++) {
-            if (characters.indexOf(text.charAt(i)) >= 0) {
-                return i;
-            }
-        }
-        return text.length();
-    }
 
     /** Whether the url is an RTSP stream, which takes the transport and socket timeout options. */
     boolean isRtsp() {
