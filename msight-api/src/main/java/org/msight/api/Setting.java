@@ -1,10 +1,13 @@
 package org.msight.api;
 
+import com.typesafe.config.ConfigException;
+import com.typesafe.config.ConfigFactory;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.function.Predicate;
@@ -176,6 +179,20 @@ public record Setting(String key, SettingType type, boolean required, String doc
                 value -> ((Duration) value).compareTo(min) >= 0 && ((Duration) value).compareTo(max) <= 0);
     }
 
+    /**
+     * A size in bytes of at least {@code min}, written as HOCON writes sizes: {@code 512KiB},
+     * {@code 32MiB}, {@code 2GiB}, or a bare number of bytes. Read it with {@code Config.getBytes}.
+     */
+    public Setting size(long min) {
+        return check("must be a size of at least " + bytesWritten(min) + ", such as 32MiB", value -> {
+            try {
+                return ConfigFactory.parseMap(Map.of("size", value)).getBytes("size") >= min;
+            } catch (ConfigException e) {
+                return false;
+            }
+        });
+    }
+
     /** A string that is not empty (nor only blanks). */
     public Setting nonEmpty() {
         return check("must not be empty", value -> !((String) value).isBlank());
@@ -193,6 +210,16 @@ public record Setting(String key, SettingType type, boolean required, String doc
                 return false;
             }
         });
+    }
+
+    private static String bytesWritten(long bytes) {
+        String[] units = {"B", "KiB", "MiB", "GiB"};
+        int unit = 0;
+        while (unit < units.length - 1 && bytes >= 1024 && bytes % 1024 == 0) {
+            bytes /= 1024;
+            unit++;
+        }
+        return bytes + units[unit];
     }
 
     private static String number(double value) {

@@ -105,6 +105,34 @@ class BadInputIT {
                 "error: " + run + ":3: nodes.dump.restart-backoff.initial: must be 1ms to 1h, not '-5s'");
     }
 
+    /** A size without a unit Kafka reads, and a property name the clients would ignore. */
+    @Test
+    void kafkaSizesAndMisspeltPropertiesAreRefusedAtTheirLine() throws Exception {
+        Path kafka = Files.writeString(dir.resolve("kafka.conf"), """
+                msight {
+                  bus = kafka
+                  kafka.buffer-size = 32 megs
+                  kafka.max-request-size = 0
+                }
+                nodes { dump { type = image-dumper, subscribe-topic = t, folder = out } }
+                """);
+        assertThat(refused(env, "msight-run", "--check", kafka.toString())).contains(
+                "error: " + kafka + ":3: msight.kafka.buffer-size: must be a size of at least 1B, such as 32MiB,"
+                        + " not '32 megs'",
+                "error: " + kafka + ":4: msight.kafka.max-request-size: must be a size of at least 1B, such as 32MiB,"
+                        + " not 0");
+        Path misspelt = Files.writeString(dir.resolve("misspelt.conf"), """
+                msight {
+                  bus = kafka
+                  kafka.properties { "lingr.ms" = 20 }
+                }
+                nodes { dump { type = image-dumper, subscribe-topic = t, folder = out } }
+                """);
+        assertThat(refused(env, "msight-run", "--check", misspelt.toString())).contains("error: " + misspelt
+                + ":3: msight.kafka.properties.\"lingr.ms\": no Kafka client has this property (did you mean"
+                + " 'linger.ms'?)");
+    }
+
     @Test
     void aRedisClusterWithoutNodesIsRefusedByCheckAndByTheEnvironment() throws Exception {
         String problem = "msight.redis.cluster: enabled needs at least one seed in nodes"

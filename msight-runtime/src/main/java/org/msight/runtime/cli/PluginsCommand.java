@@ -18,7 +18,7 @@ import org.msight.api.Secrets;
 import org.msight.api.Setting;
 import org.msight.runtime.PipelineFactory;
 import org.msight.runtime.config.CommonSettings;
-import org.msight.runtime.config.Suggestions;
+import org.msight.api.Suggestions;
 import org.msight.runtime.logging.Logging;
 import org.msight.runtime.plugin.BusType;
 import org.msight.runtime.plugin.NodeType;

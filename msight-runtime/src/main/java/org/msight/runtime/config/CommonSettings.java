@@ -1,11 +1,8 @@
 package org.msight.runtime.config;
 
-import com.typesafe.config.ConfigException;
-import com.typesafe.config.ConfigFactory;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import org.msight.api.AsyncSinkNode;
 import org.msight.api.NodeKind;
 import org.msight.api.NodeProvider;
@@ -45,7 +42,7 @@ public final class CommonSettings {
             Setting.block("spool", "store and forward: messages kept on disk while the destination is away",
                     Setting.optional("path", SettingType.STRING, "folder of the spool; empty for none"),
                     Setting.optional("max-size", SettingType.STRING, "size of the spool at most; then its oldest are dropped")
-                            .check("must be a size of at least 1MiB, such as 512MiB or 2GiB", CommonSettings::spoolSize)));
+                            .size(DeliverySettings.MIN_SPOOL_BYTES)));
 
     private CommonSettings() {
     }
@@ -94,13 +91,5 @@ public final class CommonSettings {
         all.addAll(DELIVERY);
         return Setting.block("node-defaults", "the defaults of the settings every node block takes",
                 all.toArray(Setting[]::new));
-    }
-
-    private static boolean spoolSize(Object value) {
-        try {
-            return ConfigFactory.parseMap(Map.of("size", value)).getBytes("size") >= DeliverySettings.MIN_SPOOL_BYTES;
-        } catch (ConfigException e) {
-            return false;
-        }
     }
 }

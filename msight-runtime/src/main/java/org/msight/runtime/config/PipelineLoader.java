@@ -26,6 +26,7 @@ import java.util.stream.Collectors;
 import org.msight.api.NodeKind;
 import org.msight.api.NodeProvider;
 import org.msight.api.Setting;
+import org.msight.api.Suggestions;
 import org.msight.api.SettingType;
 import org.msight.api.bus.BusProvider;
 import org.msight.runtime.plugin.BusType;

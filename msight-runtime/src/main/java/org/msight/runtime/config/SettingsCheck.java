@@ -17,6 +17,7 @@ import java.util.function.Function;
 import java.util.stream.Stream;
 import org.msight.api.Setting;
 import org.msight.api.SettingType;
+import org.msight.api.Suggestions;
 
 /**
  * Checks a HOCON block against its declared {@link Setting}s: unknown keys (with "did you

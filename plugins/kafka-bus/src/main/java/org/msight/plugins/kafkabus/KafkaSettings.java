@@ -1,14 +1,15 @@
 package org.msight.plugins.kafkabus;
 
 import com.typesafe.config.Config;
-import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigValue;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -20,6 +21,7 @@ import org.apache.kafka.common.config.SslConfigs;
 import org.msight.api.LogSafe;
 import org.msight.api.PemTls;
 import org.msight.api.Setting;
+import org.msight.api.Suggestions;
 import org.msight.api.bus.ServerList;
 
 /**
@@ -76,8 +78,8 @@ record KafkaSettings(List<String> servers, String saslMechanism, String saslUser
         return new KafkaSettings(servers, mechanism, username, tls,
                 oneOf(kafka, "record-key", "none", "sensor_name").equals("sensor_name"),
                 oneOf(kafka, "start-position", "latest", "earliest"), oneOf(kafka, "acks", "all", "1", "0", "-1"),
-                nonNegative(kafka, "linger"), positiveBytes(kafka, "buffer-size"), positive(kafka, "delivery-timeout"),
-                (int) Math.min(Integer.MAX_VALUE, positiveBytes(kafka, "max-request-size")),
+                nonNegative(kafka, "linger"), kafka.getBytes("buffer-size"), positive(kafka, "delivery-timeout"),
+                (int) Math.min(Integer.MAX_VALUE, kafka.getBytes("max-request-size")),
                 positive(kafka, "max-block"),
                 positive(kafka, "session-timeout"), positive(kafka, "commit-interval"),
                 positiveInt(kafka, "max-poll-records"), nonNegative(kafka, "revoke-timeout"),
@@ -172,13 +174,24 @@ record KafkaSettings(List<String> servers, String saslMechanism, String saslUser
     /**
      * Checks each extra property as the clients read it (type, range, a class on the plugin's
      * loader) with Kafka's own definitions of the producer's, consumer's and admin client's
-     * settings, without connecting.
+     * settings, without connecting. A name no client knows is refused when it is a few edits from
+     * one they know (a misspelling the clients would ignore); any other is left for the pluggable
+     * classes the properties name, which read their own.
      *
      * @throws IllegalArgumentException naming the first property a client would refuse
      */
     private static void checkProperties(Map<String, String> properties) {
-        for (ConfigDef definitions : List.of(ProducerConfig.configDef(), ConsumerConfig.configDef(),
-                AdminClientConfig.configDef())) {
+        List<ConfigDef> clients = List.of(ProducerConfig.configDef(), ConsumerConfig.configDef(),
+                AdminClientConfig.configDef());
+        Set<String> known = new HashSet<>();
+        clients.forEach(definitions -> known.addAll(definitions.names()));
+        for (String name : properties.keySet()) {
+            if (!known.contains(name) && Suggestions.closest(name, known).isPresent()) {
+                throw new IllegalArgumentException("properties.\"" + LogSafe.text(name)
+                        + "\": no Kafka client has this property" + Suggestions.didYouMean(name, known));
+            }
+        }
+        for (ConfigDef definitions : clients) {
             for (org.apache.kafka.common.config.ConfigValue value : definitions.validate(properties)) {
                 if (properties.containsKey(value.name()) && !value.errorMessages().isEmpty()) {
                     throw new IllegalArgumentException("properties.\"" + value.name() + "\": "
@@ -213,19 +226,6 @@ record KafkaSettings(List<String> servers, String saslMechanism, String saslUser
         Duration value = kafka.getDuration(key);
         if (value.isNegative()) {
             throw new IllegalArgumentException(key + ": must not be negative, not " + Setting.written(value));
-        }
-        return value;
-    }
-
-    private static long positiveBytes(Config kafka, String key) {
-        long value;
-        try {
-            value = kafka.getBytes(key);
-        } catch (ConfigException.BadValue e) {
-            throw new IllegalArgumentException(key + ": not a size such as 32MiB: " + kafka.getValue(key).render());
-        }
-        if (value <= 0) {
-            throw new IllegalArgumentException(key + ": must be positive, not " + value);
         }
         return value;
     }

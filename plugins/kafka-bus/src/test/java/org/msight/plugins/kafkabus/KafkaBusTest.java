@@ -1,6 +1,7 @@
 package org.msight.plugins.kafkabus;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
@@ -571,6 +572,21 @@ class KafkaBusTest {
                 .as("consumer only").hasMessageStartingWith("properties.\"fetch.min.bytes\": Invalid value -1");
         assertThatThrownBy(() -> new KafkaBusProvider().create(context("properties { \"partitioner.class\" = no.Such }")))
                 .hasMessageStartingWith("properties.\"partitioner.class\": ").hasMessageContaining("no.Such");
+    }
+
+    /** The clients ignore a property they do not know: a misspelt one would change nothing, unseen. */
+    @Test
+    void aMisspeltPropertyIsRefusedWithTheOneMeantButAPluggableClassesOwnPasses() {
+        assertThatThrownBy(() -> new KafkaBusProvider().create(context("properties { \"lingr.ms\" = 20 }")))
+                .isInstanceOf(IllegalArgumentException.class).hasMessage("properties.\"lingr.ms\": no Kafka client"
+                        + " has this property (did you mean 'linger.ms'?)");
+        assertThatThrownBy(() -> new KafkaBusProvider().create(context("properties { \"max.poll.record\" = 5 }")))
+                .hasMessageContaining("(did you mean 'max.poll.records'?)");
+        for (String own : List.of("schema.registry.url", "oauth.token.endpoint.uri", "edge.partitioner.zone",
+                "sasl.kerberos.custom.realm")) {
+            assertThatCode(() -> buses.add(new KafkaBusProvider().create(context("properties { \"" + own + "\" = x }"))))
+                    .as(own).doesNotThrowAnyException();
+        }
     }
 
     /** What the clients check only as a whole, when created at start, is one line naming the properties. */

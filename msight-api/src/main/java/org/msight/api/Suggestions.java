@@ -1,24 +1,29 @@
-package org.msight.runtime.config;
+package org.msight.api;
 
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.Optional;
 
-/** Finds what a user probably meant when a name is misspelt. */
+/** Finds what a user probably meant when a name is misspelt: for messages about unknown keys and values. */
 public final class Suggestions {
 
     private Suggestions() {
     }
 
-    /** The closest candidate within a few edits, if any. */
-    static Optional<String> closest(String name, Collection<String> candidates) {
+    /**
+     * The closest candidate within a few edits (two, or a third of the name's length if more), if any.
+     *
+     * @param name what the user wrote
+     * @param candidates the names that would have been accepted
+     */
+    public static Optional<String> closest(String name, Collection<String> candidates) {
         int limit = Math.max(2, name.length() / 3);
         return candidates.stream()
                 .filter(c -> distance(name, c) <= limit)
                 .min(Comparator.comparingInt(c -> distance(name, c)));
     }
 
-    /** {@code " (did you mean 'x'?)"} or nothing. */
+    /** {@code " (did you mean 'x'?)"} with the {@link #closest} candidate, or an empty string. */
     public static String didYouMean(String name, Collection<String> candidates) {
         return closest(name, candidates).map(c -> " (did you mean '" + c + "'?)").orElse("");
     }
