@@ -73,9 +73,9 @@ public final class Msight implements Callable<Integer> {
         } catch (PipelineConfigException e) {
             e.problems().forEach(p -> System.err.println("error: " + p));
             return PipelineCommand.USAGE;
-        } catch (RedisAccessException e) {
+        } catch (RedisAccessException e) { // as msight-run at start: unreachable, or refusing the password
             System.err.println("error: " + e.getMessage());
-            return 1;
+            return PipelineCommand.USAGE;
         }
     }
 
