@@ -5,11 +5,15 @@ import static org.awaitility.Awaitility.await;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.msight.api.Backoff;
 import org.msight.api.NodeKind;
+import org.msight.api.RetriableException;
 import org.msight.api.RetryAfterException;
 import org.msight.api.SourceNode;
 import org.msight.testkit.RecordingLogger;
@@ -36,6 +40,45 @@ class SourceRunnerTest {
         @Override
         public void poll() {
         }
+    }
+
+    /** A source whose open waits until the stop wakes it, and then fails as a woken camera does. */
+    private static final class SlowOpeningSource implements SourceNode {
+        final CountDownLatch opening = new CountDownLatch(1);
+        final CountDownLatch woken = new CountDownLatch(1);
+
+        @Override
+        public void open() throws Exception {
+            opening.countDown();
+            woken.await();
+            throw new RetriableException("cannot open rtsp://cam/x: woken up");
+        }
+
+        @Override
+        public void poll() {
+        }
+
+        @Override
+        public void wakeup() {
+            woken.countDown();
+        }
+    }
+
+    /** A failure the stop itself causes is no outage: nothing says "retrying" while the node stops. */
+    @Test
+    void anOpenThatTheStopCutsShortIsNotLoggedAsAnOutage() throws Exception {
+        SlowOpeningSource source = new SlowOpeningSource();
+        RecordingLogger log = new RecordingLogger("camera");
+        NodeStats stats = new NodeStats("camera", NodeKind.SOURCE, new SimpleMeterRegistry());
+        SourceRunner runner = new SourceRunner("camera", source, log, stats, getClass().getClassLoader(),
+                new Backoff(Duration.ofMillis(1), Duration.ofMillis(1)));
+        runner.start();
+        assertThat(source.opening.await(Waits.GENEROUS.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
+        runner.requestStop();
+        assertThat(runner.awaitFinished(Waits.GENEROUS)).isTrue();
+        assertThat(log.messages(Level.WARN)).isEmpty();
+        assertThat(stats.state()).isEqualTo(NodeStats.State.STOPPED);
+        assertThat(stats.lastError()).isNull();
     }
 
     @ParameterizedTest
