@@ -65,6 +65,20 @@ class SecretsTest {
         assertThat(Secrets.redactUrl("get http://host?mail=me@example.org")).isEqualTo("get http://***@example.org");
     }
 
+    /** Upload services take tokens in the query, and some cameras the password in the path. */
+    @Test
+    void theValuesOfParametersNamedAsSecretsAreMasked() {
+        assertThat(Secrets.redactUrl("Sending data to http://***@h:1/frames?api_key=QUERYSECRET123&cam=3... waiting"))
+                .isEqualTo("Sending data to http://***@h:1/frames?api_key=***&cam=3... waiting");
+        assertThat(Secrets.redactUrl("https://h/up?cam=3&access_token=abc.def&Signature=x%2Fy"))
+                .isEqualTo("https://h/up?cam=3&access_token=***&Signature=***");
+        assertThat(Secrets.redactUrl("Reading rtsp://cam/user=admin&password=s3cret&channel=1&stream=0.sdp (h264)"))
+                .isEqualTo("Reading rtsp://cam/user=admin&password=***&channel=1&stream=0.sdp (h264)");
+        assertThat(Secrets.redactUrl("'http://h/x?PWD=a b'")).isEqualTo("'http://h/x?PWD=*** b'");
+        assertThat(Secrets.redactUrl("rtsp://cam/live?channel=1&subtype=0"))
+                .isEqualTo("rtsp://cam/live?channel=1&subtype=0");
+    }
+
     @Test
     void textWithoutUserInfoIsUnchanged() {
         assertThat(Secrets.redactUrl("rtsp://127.0.0.1:8554/live.stream")).isEqualTo("rtsp://127.0.0.1:8554/live.stream");

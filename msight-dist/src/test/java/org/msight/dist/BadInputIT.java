@@ -65,6 +65,18 @@ class BadInputIT {
                 + " must be a whole number, 1 to 65535, not 'abc'\n");
     }
 
+    /** A URL with its password given as the host: refused, and the password never printed. */
+    @Test
+    void aRedisUrlGivenAsTheHostIsRefusedWithoutItsPassword() throws Exception {
+        Map<String, String> url = Map.of("MSIGHT_REDIS_MESSAGE_BROKER_HOST", "redis://default:SuperSecret1@127.0.0.1");
+        String problem = "error: environment variable MSIGHT_REDIS_MESSAGE_BROKER_HOST: msight.redis.host: must be a"
+                + " host name or address, such as 127.0.0.1, not a URL (port, user and password are settings of their"
+                + " own), not 'redis://***@127.0.0.1'\n";
+        assertThat(refused(url, "msight", "status")).isEqualTo(problem);
+        assertThat(refused(url, "msight_launch_http", "-n", "up", "-st", "t", "-u", "http://127.0.0.1:9/"))
+                .isEqualTo(problem);
+    }
+
     @Test
     void theLaunchersNameABadEnvironmentVariableToo() throws Exception {
         String[] http = {"-n", "up", "-st", "t", "-u", "http://127.0.0.1:9/"};

@@ -3,6 +3,7 @@ package org.msight.redis;
 import java.security.cert.CertificateException;
 import java.util.Map;
 import java.util.Optional;
+import org.msight.api.Secrets;
 import redis.clients.jedis.HostAndPort;
 import redis.clients.jedis.exceptions.JedisBroadcastException;
 
@@ -28,9 +29,10 @@ public final class RedisFailures {
         if (failure instanceof RedisAccessException described) {
             return described.getMessage();
         }
-        return nodeFailure(failure)
+        // a client's own message may quote what it was given, a URL with its password
+        return Secrets.redactUrl(nodeFailure(failure)
                 .map(node -> describe(node.getKey() + ", a node of the " + settings.address(), node.getValue()))
-                .orElseGet(() -> describe(settings.address(), failure));
+                .orElseGet(() -> describe(settings.address(), failure)));
     }
 
     /** A node's failure inside the failure of a command sent to every node of a cluster (a PING at start). */

@@ -11,6 +11,7 @@ import java.util.function.Consumer;
 import java.util.stream.Collectors;
 import javax.net.ssl.SSLParameters;
 import org.msight.api.PemTls;
+import org.msight.api.Secrets;
 import org.msight.api.Setting;
 import org.msight.api.SettingType;
 import org.msight.api.bus.ServerList;
@@ -58,7 +59,9 @@ public record RedisSettings(String host, int port, Path unixSocket, int db, Stri
 
     /** The keys of a {@code msight.redis} block, as the redis bus declares them. */
     public static final List<Setting> SETTINGS = List.of(
-            Setting.optional("host", SettingType.STRING, "Redis host (MSIGHT_REDIS_MESSAGE_BROKER_HOST)"),
+            Setting.optional("host", SettingType.STRING, "Redis host (MSIGHT_REDIS_MESSAGE_BROKER_HOST)")
+                    .check("must be a host name or address, such as 127.0.0.1, not a URL (port, user and password"
+                            + " are settings of their own)", host -> !((String) host).matches("(?s).*[/@\\s].*")),
             Setting.optional("port", SettingType.INT, "Redis port (MSIGHT_REDIS_MESSAGE_BROKER_PORT)").between(1, 65535),
             Setting.optional("unix-socket-path", SettingType.STRING,
                     "a unix socket instead of host and port; empty for none (..._UNIX_SOCKET_PATH)"),
@@ -154,7 +157,7 @@ public record RedisSettings(String host, int port, Path unixSocket, int db, Stri
         if (cluster()) {
             return "cluster " + clusterNodes.stream().map(HostAndPort::toString).collect(Collectors.joining(","));
         }
-        return unixSocket != null ? unixSocket.toString() : host + ":" + port;
+        return unixSocket != null ? unixSocket.toString() : Secrets.redactUrl(host) + ":" + port;
     }
 
     /**
