@@ -31,13 +31,20 @@ class EdgeBoxIT {
     Path dir;
 
     @Test
-    void aCommandLinkedFromAnotherFolderRuns() throws Exception {
+    void everyCommandLinkedFromAnotherFolderRuns() throws Exception {
         Path bin = Files.createDirectories(dir.resolve("usr-local-bin"));
-        Path link = Files.createSymbolicLink(bin.resolve("msight-run"), Distribution.home().resolve("bin/msight-run"));
-        Tools.Output version = Tools.run(new ProcessBuilder(link.toString(), "--version").redirectErrorStream(true),
-                LIMIT);
-        assertThat(version.exitCode()).as(version.text()).isZero();
-        assertThat(version.text()).startsWith("MSight runtime");
+        List<Path> commands;
+        try (var listed = Files.list(Distribution.home().resolve("bin"))) {
+            commands = listed.sorted().toList();
+        }
+        assertThat(commands).hasSize(6);
+        for (Path command : commands) {
+            Path link = Files.createSymbolicLink(bin.resolve(command.getFileName()), command);
+            Tools.Output version = Tools.run(new ProcessBuilder(link.toString(), "--version").redirectErrorStream(true),
+                    LIMIT);
+            assertThat(version.exitCode()).as(link + ": " + version.text()).isZero();
+            assertThat(version.text()).as(link.toString()).startsWith("MSight runtime");
+        }
     }
 
     @Test
