@@ -6,8 +6,10 @@ import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.config.ConfigException;
 import org.msight.api.bus.Bus;
 import org.msight.api.bus.BusContext;
 import org.msight.api.bus.Subscription;
@@ -79,7 +81,14 @@ final class KafkaBus implements Bus {
     }
 
     private void checkBrokers() {
-        Admin admin = Admin.create(settings.adminProperties("msight-" + context.deviceName() + "-check"));
+        Admin admin;
+        try {
+            admin = Admin.create(settings.adminProperties("msight-" + context.deviceName() + "-check"));
+        } catch (KafkaException e) { // such as no server's name resolving, checked before anything connects
+            boolean servers = e.getCause() instanceof ConfigException cause
+                    && String.valueOf(cause.getMessage()).contains(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG);
+            throw new IllegalArgumentException((servers ? "servers: " : "properties: ") + Failures.rootCause(e));
+        }
         try {
             admin.describeCluster().clusterId().get(settings.connectTimeout().toMillis(), TimeUnit.MILLISECONDS);
         } catch (ExecutionException | TimeoutException | KafkaException e) {
@@ -102,10 +111,13 @@ final class KafkaBus implements Bus {
         return publisher.canCarry(topic);
     }
 
-    /** Whether the producer's buffer has room and no subscriber is in an outage. */
+    /**
+     * Whether the producer's buffer has room, and neither a topic published to nor a subscriber is
+     * in an outage: a process that only publishes is not connected while its messages fail.
+     */
     @Override
     public boolean connected() {
-        return canCarry() && subscribers.stream().noneMatch(KafkaSubscriber::inOutage);
+        return canCarry() && !publisher.inOutage() && subscribers.stream().noneMatch(KafkaSubscriber::inOutage);
     }
 
     @Override

@@ -102,6 +102,11 @@ final class KafkaPublisher implements AutoCloseable {
         return canCarry() && (sender == null || sender.hasRoom());
     }
 
+    /** Whether the buffer or a topic is in an outage: full, or its messages failing. */
+    boolean inOutage() {
+        return outage.inOutage() || senders.values().stream().anyMatch(sender -> sender.outage.inOutage());
+    }
+
     private long available() {
         return ((Number) bufferAvailable.metricValue()).longValue();
     }

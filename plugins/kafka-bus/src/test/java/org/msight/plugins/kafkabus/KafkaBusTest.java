@@ -354,6 +354,31 @@ class KafkaBusTest {
                 + topic + "' in group 'idle_group' works again after [0-9.]+ s"));
     }
 
+    /** What /ready and msight_bus_connected show of a process that only publishes, when its messages fail. */
+    @Test
+    void aBusThatOnlyPublishesIsNotConnectedWhileItsMessagesFail() {
+        TestBusContext context = context("max-block = 1s");
+        Bus publisher = bus(context);
+        assertThat(publisher.connected()).isTrue();
+        String unknown = topic();
+        broker.freeze();
+        try {
+            // its partitions are asked for, in vain, for max-block
+            assertThat(publisher.publish(unknown, message(1, 64))).isTrue();
+            await().atMost(WAIT).until(() -> !context.log().messages(Level.WARN).isEmpty());
+            assertThat(publisher.connected()).isFalse();
+            assertThat(context.log().messages(Level.WARN)).first().asString()
+                    .startsWith("Publishing to Kafka at [" + broker.bootstrapServers() + "] fails for topic '" + unknown);
+        } finally {
+            broker.thaw();
+        }
+        await().atMost(WAIT).until(() -> {
+            publisher.publish(unknown, message(2, 64));
+            return publisher.connected();
+        });
+        assertThat(context.count("reconnects")).isEqualTo(1);
+    }
+
     /**
      * A subscriber whose node is slow: fetching pauses instead of the queue dropping, and only
      * what the node finished is committed, so the next member of the group resumes right there.
@@ -587,6 +612,15 @@ class KafkaBusTest {
             assertThatCode(() -> buses.add(new KafkaBusProvider().create(context("properties { \"" + own + "\" = x }"))))
                     .as(own).doesNotThrowAnyException();
         }
+    }
+
+    /** Reported at the user's servers key, not at the properties of the plugin's reference.conf. */
+    @Test
+    void serversWhoseNamesDoNotResolveAreRefusedAtTheServersKey() {
+        Bus bus = new KafkaBusProvider().create(context("servers = \"kafka.invalid:9092\""));
+        buses.add(bus);
+        assertThatThrownBy(bus::start).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("servers: No resolvable bootstrap urls given in bootstrap.servers");
     }
 
     /** What the clients check only as a whole, when created at start, is one line naming the properties. */
