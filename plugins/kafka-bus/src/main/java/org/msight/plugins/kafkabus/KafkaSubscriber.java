@@ -45,6 +45,9 @@ final class KafkaSubscriber implements AutoCloseable {
     private static final Duration POLL = Duration.ofMillis(100);
     /** The parts of an outage besides commits: the poll loop failing, and the group's coordinator out of touch. */
     private static final String POLLING = "polling";
+    private static final Duration CLOSE_COMMIT_MAX = Duration.ofSeconds(5);
+    /** How long leaving the group may take at close. */
+    private static final Duration LEAVE = Duration.ofSeconds(5);
     private static final String COORDINATOR = "coordinator";
 
     private final KafkaSettings settings;
@@ -116,7 +119,7 @@ final class KafkaSubscriber implements AutoCloseable {
             log.warn("Kafka group '{}' on topic '{}' could not commit at close: {}", groupId, subscription.topic(),
                     Failures.describe(settings, e));
         } finally {
-            consumer.close(Duration.ofSeconds(5));
+            consumer.close(LEAVE);
         }
     }
 
@@ -359,19 +362,30 @@ final class KafkaSubscriber implements AutoCloseable {
         }
     }
 
-    /** From now on commits keep to connect-timeout in all, and nothing waits for the nodes, which have stopped. */
+    /**
+     * From now on commits keep to {@link #closeCommitLimit()} in all, none at all in an outage
+     * (what is not committed is delivered again), and nothing waits for the nodes, which have stopped.
+     */
     private void closing() {
-        closeDeadline = System.nanoTime() + settings.connectTimeout().toNanos();
+        closeDeadline = System.nanoTime() + (outage.inOutage() ? 0 : closeCommitLimit().toNanos());
         closed = true;
         offsets.values().forEach(PartitionOffsets::stopWaiting);
     }
 
-    /** {@link #stop()}, then waits for the thread to have left the group: at most connect-timeout + 5 s. */
+    /**
+     * How long the commits at close may take: connect-timeout, but at most 5 s, so that a stop
+     * while the brokers are slow stays within a service manager's stop timeout.
+     */
+    private Duration closeCommitLimit() {
+        return settings.connectTimeout().compareTo(CLOSE_COMMIT_MAX) < 0 ? settings.connectTimeout() : CLOSE_COMMIT_MAX;
+    }
+
+    /** {@link #stop()}, then waits for the thread to have left the group: the commits' limit + 5 s at most. */
     @Override
     public void close() {
         stop();
         if (thread != null) {
-            long wait = settings.connectTimeout().toMillis() + 5_000;
+            long wait = closeCommitLimit().toMillis() + LEAVE.toMillis();
             try {
                 thread.join(wait);
             } catch (InterruptedException e) {
@@ -379,7 +393,7 @@ final class KafkaSubscriber implements AutoCloseable {
             }
             if (thread.isAlive()) {
                 log.warn("Kafka group '{}' on topic '{}': the subscriber did not leave the group within {} ms of"
-                        + " closing (connect-timeout + 5 s), left behind; offsets it had not committed are delivered"
+                        + " closing, left behind; offsets it had not committed are delivered"
                         + " again at the next start", groupId, subscription.topic(), wait);
             }
         }
