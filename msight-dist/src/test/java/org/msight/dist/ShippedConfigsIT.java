@@ -34,10 +34,12 @@ class ShippedConfigsIT {
             assertThat(files).extracting(f -> f.getFileName().toString())
                     .contains("quickstart.conf", "http-upload.conf", "dump-images.conf");
             for (Path file : files) {
-                try (RunningCommand check = Distribution.start(dir.resolve("check.log"), Map.of(), "msight-run",
-                        "--check", file.toString())) {
+                // the box's name, as the systemd unit's environment file gives it, is not overridden
+                try (RunningCommand check = Distribution.start(dir.resolve("check.log"),
+                        Map.of("MSIGHT_EDGE_DEVICE_NAME", "edge-17"), "msight-run", "--check", file.toString())) {
                     assertThat(check.awaitExit(LIMIT)).as(check.output()).isZero();
-                    assertThat(check.output()).contains("Pipeline " + file, "Topics:").doesNotContain("warning");
+                    assertThat(check.output()).contains("Pipeline " + file + " (device edge-17, ", "Topics:")
+                            .doesNotContain("warning");
                 }
             }
         }
