@@ -47,6 +47,27 @@ class EdgeBoxIT {
         }
     }
 
+    /** An operator on a box has the archive only: its README must not send them to the source tree. */
+    @Test
+    void theArchivesReadmeNamesOnlyWhatTheArchiveHolds() throws Exception {
+        Path home = Distribution.home();
+        String readme = Files.readString(home.resolve("README.md"));
+        assertThat(home.resolve("REFERENCE.md")).exists();
+        assertThat(readme).contains("bin/msight-run configs/quickstart.conf", "REFERENCE.md");
+        Matcher named = Pattern.compile("(?<![\\w/.-])(?:/opt/msight/)?((?:bin|configs|systemd|plugins|sdk|lib)/[\\w@.-]+)")
+                .matcher(readme);
+        int count = 0;
+        while (named.find()) {
+            assertThat(home.resolve(named.group(1))).as(named.group()).exists();
+            count++;
+        }
+        assertThat(count).isGreaterThan(5);
+        Matcher block = Pattern.compile("(?s)```\n(.*?)```").matcher(readme);
+        while (block.find()) {
+            assertThat(block.group(1)).doesNotContain("scripts/", "mvn ", "target/");
+        }
+    }
+
     @Test
     void theSystemdUnitPassesSystemdAnalyzeVerify() throws Exception {
         Path analyze = Tools.require("systemd-analyze", "systemd");
