@@ -63,9 +63,11 @@ final class KafkaSubscriber implements AutoCloseable {
     private KafkaConsumer<byte[], byte[]> consumer;
     /** Seconds since this member last sent the coordinator a heartbeat (-1 before the first); null if the client has none. */
     private Metric lastHeartbeat;
+    /** When the consumer was created: the silence before its first heartbeat counts from then. */
+    private long startNanos;
     private Thread thread;
     private long nextCommit;
-    /** When the commits of a closing member give up: connect-timeout after the stop. */
+    /** When the commits of a closing member give up: see {@link #closing()}. */
     private volatile long closeDeadline;
     private volatile boolean closed;
 
@@ -86,6 +88,7 @@ final class KafkaSubscriber implements AutoCloseable {
                 new ByteArrayDeserializer());
         lastHeartbeat = ClientMetrics.find(consumer.metrics(), "consumer-coordinator-metrics",
                 "last-heartbeat-seconds-ago").orElse(null);
+        startNanos = System.nanoTime();
         thread = DaemonThreads.start("msight-kafka-" + subscription.nodeName() + "-" + subscription.topic(), this::run);
     }
 
@@ -146,13 +149,15 @@ final class KafkaSubscriber implements AutoCloseable {
     /**
      * An outage while this member has sent its group's coordinator no heartbeat for longer than
      * session-timeout: the brokers are away (an idle member commits nothing, and its polls come
-     * back empty, so nothing else would tell), or a rebalance waits for a member.
+     * back empty, so nothing else would tell), or a rebalance waits for a member. Before its first
+     * heartbeat, since the consumer was created: brokers gone before it joined are an outage too.
      */
     private void watchCoordinator() {
         if (lastHeartbeat == null) {
             return;
         }
-        double silentSeconds = ((Number) lastHeartbeat.metricValue()).doubleValue();
+        double sinceHeartbeat = ((Number) lastHeartbeat.metricValue()).doubleValue();
+        double silentSeconds = sinceHeartbeat >= 0 ? sinceHeartbeat : (System.nanoTime() - startNanos) / 1e9;
         if (silentSeconds > settings.sessionTimeout().toSeconds()) {
             outage.down(COORDINATOR, side + " fails: no heartbeat to the group's coordinator for " + (long) silentSeconds
                     + " s (the brokers are away, or a rebalance waits for a member): no message arrives meanwhile");

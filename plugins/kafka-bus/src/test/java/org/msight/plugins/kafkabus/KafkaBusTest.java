@@ -354,6 +354,22 @@ class KafkaBusTest {
                 + topic + "' in group 'idle_group' works again after [0-9.]+ s"));
     }
 
+    /** Brokers gone right after the start, before the member's first heartbeat, are an outage too. */
+    @Test
+    void aSubscriberLogsAnOutageThatStartsBeforeItsFirstHeartbeat() {
+        TestBusContext context = context("session-timeout = 2s");
+        Bus subscriber = bus(context, new Subscription(topic(), "early", Optional.empty(), TestReceiver.handling()));
+        broker.freeze();
+        try {
+            await().atMost(WAIT).until(() -> !subscriber.connected());
+            assertThat(context.log().messages(Level.WARN)).singleElement().asString()
+                    .contains("' in group 'early_group' fails: no heartbeat to the group's coordinator for ");
+        } finally {
+            broker.thaw();
+        }
+        await().atMost(WAIT).until(subscriber::connected);
+    }
+
     /** What /ready and msight_bus_connected show of a process that only publishes, when its messages fail. */
     @Test
     void aBusThatOnlyPublishesIsNotConnectedWhileItsMessagesFail() {
