@@ -1,6 +1,7 @@
 package org.msight.plugins.kafkabus;
 
 import java.util.concurrent.ExecutionException;
+import org.apache.kafka.common.errors.RetriableException;
 import org.apache.kafka.common.errors.SaslAuthenticationException;
 import org.apache.kafka.common.errors.SslAuthenticationException;
 import org.apache.kafka.common.errors.TimeoutException;
@@ -33,6 +34,9 @@ final class Failures {
                     + " s" : firstLine(cause);
             return brokers + " does not answer (" + detail + "): check msight.kafka.servers (MSIGHT_KAFKA_SERVERS)"
                     + " and that the brokers run";
+        }
+        if (cause instanceof RetriableException) { // a coordinator or leader away or moving: a broker outage
+            return brokers + " is unavailable (" + rootCause(cause) + ")";
         }
         return brokers + ": " + cause.getClass().getSimpleName() + ": " + firstLine(cause);
     }

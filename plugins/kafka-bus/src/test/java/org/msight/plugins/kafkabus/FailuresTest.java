@@ -2,7 +2,9 @@ package org.msight.plugins.kafkabus;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import org.apache.kafka.clients.consumer.RetriableCommitFailedException;
 import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.errors.DisconnectException;
 import org.junit.jupiter.api.Test;
 import org.msight.testkit.TestBusContext;
 
@@ -16,5 +18,14 @@ class FailuresTest {
         assertThat(Failures.describe(settings, failure)).endsWith("KafkaException: refused\\r\\u001b[2Jforged");
         assertThat(Failures.rootCause(new KafkaException("Failed to construct kafka producer", failure)))
                 .isEqualTo("refused\\r\\u001b[2Jforged");
+    }
+
+    /** A commit that failed as the coordinator went away names why, not the client's advice to retry. */
+    @Test
+    void aRetriableFailureSaysTheBrokersAreUnavailableAndWhy() {
+        KafkaSettings settings = KafkaSettings.from(TestBusContext.of("kafka", "").config());
+        assertThat(Failures.describe(settings, new RetriableCommitFailedException(
+                new DisconnectException("Node 1 disconnected."))))
+                .isEqualTo("Kafka at [localhost:9092] is unavailable (Node 1 disconnected.)");
     }
 }
