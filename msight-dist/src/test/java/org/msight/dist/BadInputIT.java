@@ -65,6 +65,13 @@ class BadInputIT {
                 + " must be a whole number, 1 to 65535, not 'abc'\n");
     }
 
+    @Test
+    void aJavaHomeWithoutJavaIsNamed() throws Exception {
+        Path empty = Files.createDirectories(dir.resolve("no-java"));
+        assertThat(refused(Map.of("JAVA_HOME", empty.toString()), "msight-run", "--version")).isEqualTo(
+                "error: JAVA_HOME is " + empty + ", which has no bin/java: point it at a Java 17 or newer, or unset it\n");
+    }
+
     /** A URL with its password given as the host: refused, and the password never printed. */
     @Test
     void aRedisUrlGivenAsTheHostIsRefusedWithoutItsPassword() throws Exception {

@@ -74,7 +74,9 @@ public final class Msight implements Callable<Integer> {
             e.problems().forEach(p -> System.err.println("error: " + p));
             return PipelineCommand.USAGE;
         } catch (RedisAccessException e) { // as msight-run at start: unreachable, or refusing the password
-            System.err.println("error: " + e.getMessage());
+            System.err.println("error: " + e.getMessage() + (e.getMessage().startsWith("Redis unreachable")
+                    ? "; start Redis, or point MSIGHT_REDIS_MESSAGE_BROKER_HOST and _PORT (or --config with its"
+                            + " msight.redis block) at it" : ""));
             return PipelineCommand.USAGE;
         }
     }
@@ -109,13 +111,17 @@ public final class Msight implements Callable<Integer> {
 
         static String render(List<NodeRecord> nodes, List<TopicRecord> topics, double now) {
             StringBuilder out = new StringBuilder("Nodes:\n");
-            String nodeRow = "  %-24s %-20s %-20s %-16s %-30s %s%n";
+            List<NodeRecord> rows = sorted(nodes);
+            List<String> heartbeats = rows.stream().map(node -> heartbeat(node.lastHeartbeat(), now)).toList();
+            // as wide as the longest: "(86400 s ago)" of a node long gone is wider than most
+            int heartbeatWidth = Math.max(30, heartbeats.stream().mapToInt(String::length).max().orElse(0));
+            String nodeRow = "  %-24s %-20s %-20s %-16s %-" + heartbeatWidth + "s %s%n";
             out.append(String.format(nodeRow, "NAME", "PUBLISH TOPIC", "SUBSCRIBE TOPIC", "TYPE", "LAST HEARTBEAT",
                     "STATUS"));
-            for (NodeRecord node : sorted(nodes)) {
+            for (int i = 0; i < rows.size(); i++) {
+                NodeRecord node = rows.get(i);
                 out.append(String.format(nodeRow, dash(node.name()), dash(node.publishTopic()), dash(node.subscribeTopic()),
-                        dash(node.type()), heartbeat(node.lastHeartbeat(), now),
-                        node.status() + (node.staleAt(now) ? " (stale)" : "")));
+                        dash(node.type()), heartbeats.get(i), node.status() + (node.staleAt(now) ? " (stale)" : "")));
             }
             out.append("Topics:\n");
             String topicRow = "  %-24s %-40s %s%n";

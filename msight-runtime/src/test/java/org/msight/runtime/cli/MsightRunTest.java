@@ -439,4 +439,19 @@ class MsightRunTest {
         assertThat(table).doesNotContain("\u001b", "\u0007").contains("cam\\u001b]0;owned\\u0007", "Evil\\nNode",
                 "frames\\u001b[2J");
     }
+
+    /** A heartbeat days old is wider than its column was: the status column stays aligned. */
+    @Test
+    void statusKeepsItsColumnsAlignedForOldHeartbeats() {
+        double now = org.msight.api.data.Metadata.now();
+        String table = Msight.Status.render(java.util.List.of(
+                org.msight.runtime.registry.NodeRecord.of("fresh", "edge", "t", null, "RTSPSourceNode").beat(now - 2,
+                        org.msight.runtime.registry.NodeStatus.RUNNING),
+                org.msight.runtime.registry.NodeRecord.of("gone", "edge", "t", null, "RTSPSourceNode").beat(now - 123456,
+                        org.msight.runtime.registry.NodeStatus.RUNNING)), java.util.List.of(), now);
+        java.util.List<String> rows = table.lines().skip(1).limit(3).toList();
+        assertThat(rows.get(2)).contains("(123456 s ago) RUNNING (stale)");
+        assertThat(rows).extracting(row -> row.lastIndexOf("RUNNING") >= 0 ? row.lastIndexOf("RUNNING")
+                : row.indexOf("STATUS")).containsOnly(rows.get(0).indexOf("STATUS"));
+    }
 }

@@ -42,4 +42,16 @@ class MsightTest {
             assertThat(result.out()).as(command).isEmpty();
         }
     }
+
+    @Test
+    void anUnreachableRedisSaysWhereToPointTheCommand() throws Exception {
+        redis.close();
+        Path file = TestPipelines.write(dir, "p.conf", "msight.redis { host = \"127.0.0.1\", port = " + redis.port()
+                + " }\nnodes { src { type = test-sequence, publish-topic = t } }\n");
+        Commands.Result result = Commands.run(new Msight(), "status", "--config", file.toString());
+        assertThat(result.exitCode()).as(result.err()).isEqualTo(2);
+        assertThat(result.err()).startsWith("error: Redis unreachable at 127.0.0.1:" + redis.port() + " (")
+                .endsWith("); start Redis, or point MSIGHT_REDIS_MESSAGE_BROKER_HOST and _PORT (or --config with its"
+                        + " msight.redis block) at it\n");
+    }
 }
