@@ -2,6 +2,7 @@ package org.msight.api;
 
 import java.util.HashSet;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.Set;
 import org.slf4j.Logger;
 
@@ -28,6 +29,7 @@ public final class OutageLog {
     private final Counter ended;
     private final Set<String> down = new HashSet<>();
     private long since;
+    private String latest;
 
     /**
      * @param restored the start of the line an outage's end logs, completed with {@code after <s> s}
@@ -54,6 +56,7 @@ public final class OutageLog {
      * part was down already.
      */
     public synchronized void down(String part, String reason) {
+        latest = reason;
         if (down.isEmpty()) {
             since = System.nanoTime();
             log.warn("{}; retrying", reason);
@@ -68,6 +71,11 @@ public final class OutageLog {
      */
     public synchronized void forget(String part) {
         down.remove(part);
+    }
+
+    /** The latest reason given while an outage is under way, for status output; empty when none is. */
+    public synchronized Optional<String> reason() {
+        return down.isEmpty() ? Optional.empty() : Optional.ofNullable(latest);
     }
 
     /** Whether an outage is under way: a part is down. */

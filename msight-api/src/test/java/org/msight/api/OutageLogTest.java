@@ -90,4 +90,18 @@ class OutageLogTest {
                 .containsExactly("WARN broker away; retrying", "WARN broker away; retrying");
         assertThat(reconnects.count()).isEqualTo(2);
     }
+
+    /** What status output shows beside a bus: the latest reason while an outage lasts. */
+    @Test
+    void theReasonIsTheLatestWhileAnOutageLasts() {
+        OutageLog outages = new OutageLog(recording(), "Redis connection restored", reconnects);
+        assertThat(outages.reason()).isEmpty();
+        outages.down("publisher", "Redis unreachable (Connection refused)");
+        outages.down("subscriber", "Redis unreachable (Connection reset)");
+        assertThat(outages.reason()).contains("Redis unreachable (Connection reset)");
+        outages.up("subscriber");
+        assertThat(outages.reason()).as("the publisher is still down").isPresent();
+        outages.up("publisher");
+        assertThat(outages.reason()).isEmpty();
+    }
 }

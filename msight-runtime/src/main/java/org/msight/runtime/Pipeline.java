@@ -340,6 +340,11 @@ public final class Pipeline {
         return connected;
     }
 
+    /** Why a bus is not connected, for those that say ({@link org.msight.api.bus.Bus#outage()}). */
+    public Optional<String> busOutage(String bus) {
+        return buses.outage(bus);
+    }
+
     /** The pipeline's meters, in Prometheus form. */
     public PrometheusMeterRegistry meters() {
         return meters;

@@ -1,5 +1,7 @@
 package org.msight.api.bus;
 
+import java.util.Optional;
+
 import org.msight.api.data.SensorData;
 
 /**
@@ -61,6 +63,16 @@ public interface Bus extends AutoCloseable {
      */
     default boolean connected() {
         return canCarry();
+    }
+
+    /**
+     * While the bus is not {@link #connected()}, why, in one line without secrets (as its outage's
+     * log line says it, such as {@code Redis unreachable at 127.0.0.1:6379 (Connection refused)}):
+     * the runtime shows it beside the bus in {@code /nodes}, {@code /ready} and
+     * {@code msight-run status}. Empty when connected, or when the bus does not say.
+     */
+    default Optional<String> outage() {
+        return Optional.empty();
     }
 
     /**

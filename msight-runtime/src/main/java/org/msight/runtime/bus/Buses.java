@@ -6,6 +6,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import org.msight.api.Counter;
 import org.msight.api.LogSafe;
@@ -67,6 +68,12 @@ public final class Buses implements AutoCloseable {
     public boolean connected(String bus) {
         Bus named = byName.get(bus);
         return named != null && named.connected();
+    }
+
+    /** Why the bus named {@code bus} is not connected, if it says ({@link Bus#outage()}). */
+    public Optional<String> outage(String bus) {
+        Bus named = byName.get(bus);
+        return named == null ? Optional.empty() : named.outage();
     }
 
     /** Subscribes on the bus of the subscription's topic. */

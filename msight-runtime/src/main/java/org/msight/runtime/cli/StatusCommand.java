@@ -109,7 +109,9 @@ final class StatusCommand implements Callable<Integer> {
         }
         if (status.buses() != null && !status.buses().isEmpty()) {
             out.append("Buses: ").append(status.buses().stream().map(bus -> LogSafe.text(bus.name()) + " "
-                    + (bus.connected() ? "connected" : "DISCONNECTED")).collect(Collectors.joining(", "))).append("\n");
+                    + (bus.connected() ? "connected" : "DISCONNECTED" + (bus.outage() == null ? ""
+                            : " (" + LogSafe.text(bus.outage()) + ")"))).collect(Collectors.joining(", ")))
+                    .append("\n");
         }
         return out.toString();
     }

@@ -1,5 +1,6 @@
 package org.msight.runtime.http;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -195,7 +196,9 @@ public final class HttpEndpoint implements AutoCloseable {
                             || node.state() == NodeStats.State.FAILED)
                     .map(HttpEndpoint::notReady).toList();
             List<BusState> disconnected = pipeline.busesConnected().entrySet().stream()
-                    .filter(bus -> !bus.getValue()).map(bus -> new BusState(bus.getKey(), false)).toList();
+                    .filter(bus -> !bus.getValue())
+                    .map(bus -> new BusState(bus.getKey(), false, pipeline.busOutage(bus.getKey()).orElse(null)))
+                    .toList();
             if (waiting.isEmpty() && disconnected.isEmpty()) {
                 send(response, callback, 200, "application/json", "{\"ready\":true}");
             } else {
@@ -278,7 +281,8 @@ public final class HttpEndpoint implements AutoCloseable {
     private record NotReady(boolean ready, List<Map<String, String>> nodes, List<BusState> buses) {
     }
 
-    private record BusState(String bus, boolean connected) {
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    private record BusState(String bus, boolean connected, String outage) {
     }
 
     private static Map<String, String> notReady(NodeStats node) {

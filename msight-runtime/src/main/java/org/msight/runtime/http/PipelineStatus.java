@@ -58,8 +58,12 @@ public record PipelineStatus(String device, List<Node> nodes, List<Topic> topics
     public record Topic(String name, String dataType, String description) {
     }
 
-    /** One bus, and whether its connections work now ({@link org.msight.api.bus.Bus#connected()}). */
-    public record BusStatus(String name, boolean connected) {
+    /**
+     * One bus, whether its connections work now ({@link org.msight.api.bus.Bus#connected()}), and
+     * while they do not, why, when the bus says ({@link org.msight.api.bus.Bus#outage()}).
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record BusStatus(String name, boolean connected, String outage) {
     }
 
     /** MSight's node registry in this shape. */
@@ -90,7 +94,7 @@ public record PipelineStatus(String device, List<Node> nodes, List<Topic> topics
             spec.subscribeTopic().ifPresent(t -> topics.putIfAbsent(t, new Topic(t, null, null)));
         }
         return new PipelineStatus(pipeline.spec().deviceName(), nodes, List.copyOf(topics.values()),
-                pipeline.busesConnected().entrySet().stream().map(bus -> new BusStatus(bus.getKey(), bus.getValue()))
-                        .toList());
+                pipeline.busesConnected().entrySet().stream().map(bus -> new BusStatus(bus.getKey(), bus.getValue(),
+                        bus.getValue() ? null : pipeline.busOutage(bus.getKey()).orElse(null))).toList());
     }
 }

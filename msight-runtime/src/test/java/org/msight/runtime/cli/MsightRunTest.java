@@ -454,4 +454,15 @@ class MsightRunTest {
         assertThat(rows).extracting(row -> row.lastIndexOf("RUNNING") >= 0 ? row.lastIndexOf("RUNNING")
                 : row.indexOf("STATUS")).containsOnly(rows.get(0).indexOf("STATUS"));
     }
+
+    @Test
+    void statusSaysWhyABusIsDisconnected() {
+        org.msight.runtime.http.PipelineStatus status = new org.msight.runtime.http.PipelineStatus("edge",
+                java.util.List.of(), java.util.List.of(), java.util.List.of(
+                        new org.msight.runtime.http.PipelineStatus.BusStatus("redis", false,
+                                "Redis unreachable at 127.0.0.1:6390 (Connection refused)"),
+                        new org.msight.runtime.http.PipelineStatus.BusStatus("memory", true, null)));
+        assertThat(StatusCommand.render(status)).endsWith("\nBuses: redis DISCONNECTED (Redis unreachable at"
+                + " 127.0.0.1:6390 (Connection refused)), memory connected\n");
+    }
 }

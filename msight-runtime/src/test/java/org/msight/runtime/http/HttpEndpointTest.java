@@ -162,8 +162,12 @@ class HttpEndpointTest {
         JsonNode body = PipelineStatus.JSON.readTree(ready.body());
         assertThat(body.get("ready").asBoolean()).isFalse();
         assertThat(body.get("nodes")).isEmpty();
-        assertThat(body.get("buses").toString()).isEqualTo("[{\"bus\":\"loopback\",\"connected\":false}]");
+        assertThat(body.get("buses").toString())
+                .isEqualTo("[{\"bus\":\"loopback\",\"connected\":false,\"outage\":\"loopback.connected is false\"}]");
         assertThat(get("/metrics").body()).contains("msight_bus_connected{bus=\"loopback\"} 0.0");
+        PipelineStatus status = PipelineStatus.JSON.readValue(get("/nodes").body(), PipelineStatus.class);
+        assertThat(status.buses()).containsExactly(
+                new PipelineStatus.BusStatus("loopback", false, "loopback.connected is false"));
     }
 
     @Test

@@ -77,6 +77,11 @@ public final class LoopbackBus implements BusProvider {
             }
 
             @Override
+            public java.util.Optional<String> outage() {
+                return connected ? java.util.Optional.empty() : java.util.Optional.of("loopback.connected is false");
+            }
+
+            @Override
             public boolean publish(String topic, SensorData data) {
                 if (topic.equals(full)) {
                     throw new IllegalStateException("published on '" + full + "', which the bus cannot carry");

@@ -3,6 +3,7 @@ package org.msight.plugins.kafkabus;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -118,6 +119,12 @@ final class KafkaBus implements Bus {
     @Override
     public boolean connected() {
         return canCarry() && !publisher.inOutage() && subscribers.stream().noneMatch(KafkaSubscriber::inOutage);
+    }
+
+    @Override
+    public Optional<String> outage() {
+        return publisher.outage().or(() -> subscribers.stream().map(KafkaSubscriber::outage).flatMap(Optional::stream)
+                .findFirst());
     }
 
     @Override

@@ -4,6 +4,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
@@ -104,7 +105,13 @@ final class KafkaPublisher implements AutoCloseable {
 
     /** Whether the buffer or a topic is in an outage: full, or its messages failing. */
     boolean inOutage() {
-        return outage.inOutage() || senders.values().stream().anyMatch(sender -> sender.outage.inOutage());
+        return outage().isPresent();
+    }
+
+    /** Why the buffer, or else a topic, is in an outage. */
+    Optional<String> outage() {
+        return outage.reason().or(() -> senders.values().stream().map(sender -> sender.outage.reason())
+                .flatMap(Optional::stream).findFirst());
     }
 
     private long available() {

@@ -6,6 +6,7 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
@@ -339,6 +340,11 @@ final class KafkaSubscriber implements AutoCloseable {
     /** Whether polling, committing or the group's coordinator fails now. */
     boolean inOutage() {
         return outage.inOutage();
+    }
+
+    /** Why it is in an outage. */
+    Optional<String> outage() {
+        return outage.reason();
     }
 
     boolean serves(Subscription other) {

@@ -383,6 +383,7 @@ class KafkaBusTest {
             assertThat(publisher.publish(unknown, message(1, 64))).isTrue();
             await().atMost(WAIT).until(() -> !context.log().messages(Level.WARN).isEmpty());
             assertThat(publisher.connected()).isFalse();
+            assertThat(publisher.outage()).get().asString().contains("fails for topic '" + unknown + "'");
             assertThat(context.log().messages(Level.WARN)).first().asString()
                     .startsWith("Publishing to Kafka at [" + broker.bootstrapServers() + "] fails for topic '" + unknown);
         } finally {

@@ -191,6 +191,11 @@ public final class NatsBus implements Bus {
         return liveConnection() != null;
     }
 
+    @Override
+    public Optional<String> outage() {
+        return outages.reason();
+    }
+
     /** The connection, when connected now; else {@code null}. */
     private Connection liveConnection() {
         Connection current = connection;

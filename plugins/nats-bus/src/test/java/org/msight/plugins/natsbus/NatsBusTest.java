@@ -277,8 +277,12 @@ class NatsBusTest {
         server.stop();
         await().atMost(Waits.GENEROUS).until(() -> !publisher.canCarry());
         assertThat(publisher.publish(TOPIC, image(1))).as("lost while the server is away").isFalse();
+        await().atMost(Waits.GENEROUS).until(() -> publisher.outage().isPresent());
+        assertThat(publisher.outage()).as("what status shows beside the bus").get().asString()
+                .startsWith("NATS connection to ").endsWith(" lost (messages published meanwhile are lost)");
         server.start();
         publishUntilReceived(publisher, inbox);
+        await().atMost(Waits.GENEROUS).until(() -> publisher.outage().isEmpty());
         await().atMost(Waits.GENEROUS).until(() -> publisherContext.count("reconnects") == 1
                 && subscriberContext.count("reconnects") == 1);
         for (TestBusContext context : List.of(publisherContext, subscriberContext)) {

@@ -1,6 +1,7 @@
 package org.msight.plugins.redisbus;
 
 import java.util.List;
+import java.util.Optional;
 import org.msight.api.Counter;
 import org.msight.api.OutageLog;
 import org.msight.api.Setting;
@@ -74,6 +75,11 @@ public final class RedisBus implements Bus {
     @Override
     public boolean connected() {
         return publisher.connected() && !outages.inOutage();
+    }
+
+    @Override
+    public Optional<String> outage() {
+        return outages.reason();
     }
 
     /** Publishes; {@code false} when Redis is away or slower than the publish timeout. */

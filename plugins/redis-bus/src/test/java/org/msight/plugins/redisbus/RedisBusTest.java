@@ -362,6 +362,8 @@ class RedisBusTest {
                 assertThat(publisher.publish(TOPIC, image(4))).as("published while Redis is away").isFalse();
             }
         });
+        assertThat(publisher.outage()).as("what status shows beside the bus").get().asString()
+                .startsWith("Redis unreachable at 127.0.0.1:" + server.port() + " (");
 
         server.start();
         awaitSubscribed(settings);
