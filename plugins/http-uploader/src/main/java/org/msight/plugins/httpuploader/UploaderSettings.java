@@ -10,6 +10,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.BiFunction;
+import java.util.regex.Pattern;
 import org.msight.api.Secret;
 
 /**
@@ -31,6 +32,9 @@ record UploaderSettings(
     /** Headers the uploader sets itself; a block may not set them. */
     private static final Set<String> RESERVED_HEADERS =
             Set.of("content-type", "content-length", "transfer-encoding", "host", "x-partition-key");
+
+    /** An authorization scheme alone, its credentials missing. */
+    private static final Pattern CREDENTIALS_LEFT_OUT = Pattern.compile("(?i)\\s*(Bearer|Basic|Token|Digest)\\s*");
 
     static UploaderSettings from(Config config) {
         UploadTarget target = UploadTarget.parse(get(config, "url", Config::getString));
@@ -63,7 +67,12 @@ record UploaderSettings(
                 throw new IllegalArgumentException("headers." + name + ": must be a string, not "
                         + value.valueType().name().toLowerCase(Locale.ROOT));
             }
-            headers.put(name, Secret.of(String.valueOf(value.unwrapped())));
+            String text = String.valueOf(value.unwrapped());
+            if (CREDENTIALS_LEFT_OUT.matcher(text).matches()) { // "Bearer "${?TOKEN} with TOKEN unset
+                throw new IllegalArgumentException("headers." + name + ": '" + text.trim() + "' with no credentials"
+                        + " after it: is the environment variable it takes set?");
+            }
+            headers.put(name, Secret.of(text));
         }
         return Map.copyOf(headers);
     }

@@ -80,6 +80,9 @@ class UploaderSettingsTest {
                 .hasMessage("headers.X-Partition-Key: set by the uploader itself; remove it");
         assertThatThrownBy(() -> settings(URL + "headers { X-Token { a = b } }"))
                 .hasMessage("headers.X-Token: must be a string, not object");
+        assertThatThrownBy(() -> settings(URL + "headers { Authorization = \"Bearer \"${?UNSET_UPLOAD_TOKEN} }"))
+                .hasMessage("headers.Authorization: 'Bearer' with no credentials after it: is the environment"
+                        + " variable it takes set?");
         assertThatThrownBy(() -> settings(URL + "tls { ca-fil = x }")).hasMessageStartingWith("tls.ca-fil: unknown setting;");
         assertThatThrownBy(() -> settings(URL + "tls { ca-file = a, trust-store = b }"))
                 .hasMessage("tls.ca-file: set either tls.ca-file or tls.trust-store, not both");
