@@ -9,9 +9,6 @@ public final class Secrets {
     /** A scheme at the start of a text. */
     private static final Pattern SCHEME = Pattern.compile("[A-Za-z][A-Za-z0-9+.-]*://");
     private static final String MASK = "***";
-    /** A parameter named as a secret, after {@code ? & ;} or {@code /}, up to its value's end. */
-    private static final Pattern SECRET_PARAMETER = Pattern.compile(
-            "(?i)([?&;/][\\w.-]*(?:pass|pwd|token|key|secret|sig|auth|credential|session)[\\w.-]*=)[^&;\\s\"'<>#]*");
 
     private Secrets() {
     }
@@ -29,23 +26,15 @@ public final class Secrets {
      * {@code http://host/me@example.org} shows as {@code http://***@example.org}. Text that holds
      * no user info is returned unchanged. Linear in the length of the text.
      *
-     * <p>The value of a URL parameter whose name says it is a secret ({@code password}, {@code pwd},
-     * {@code token}, {@code api_key}, {@code secret}, {@code sig}, {@code auth}, {@code credential},
-     * {@code session}, in any case and within a longer name) is masked too:
+     * <p>The value of a parameter whose name says it is a secret ({@code password}, {@code pwd},
+     * {@code access_token}, {@code api_key}, {@code X-Amz-Signature}...: its last word says so) is
+     * masked too, in a URL or not:
      * {@code https://host/frames?api_key=K&cam=3} becomes {@code https://host/frames?api_key=***&cam=3},
      * {@code rtsp://cam/user=admin&password=P&channel=1} becomes
      * {@code rtsp://cam/user=admin&password=***&channel=1}.
      */
     public static String redactUrl(String text) {
-        return text == null ? null : maskSecretParameters(maskUserInfo(text));
-    }
-
-    private static String maskSecretParameters(String text) {
-        if (text.indexOf('=') < 0) {
-            return text;
-        }
-        Matcher parameter = SECRET_PARAMETER.matcher(text);
-        return parameter.find() ? parameter.replaceAll("$1" + MASK) : text;
+        return text == null ? null : SecretParameters.mask(maskUserInfo(text));
     }
 
     private static String maskUserInfo(String text) {

@@ -2,6 +2,7 @@ package org.msight.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class SecretsTest {
@@ -77,6 +78,31 @@ class SecretsTest {
         assertThat(Secrets.redactUrl("'http://h/x?PWD=a b'")).isEqualTo("'http://h/x?PWD=*** b'");
         assertThat(Secrets.redactUrl("rtsp://cam/live?channel=1&subtype=0"))
                 .isEqualTo("rtsp://cam/live?channel=1&subtype=0");
+        assertThat(Secrets.redactUrl("rtsp://10.0.0.9/user=admin_password=XXX_channel=1_stream=0.sdp"))
+                .isEqualTo("rtsp://10.0.0.9/user=admin_password=***");
+        assertThat(Secrets.redactUrl("http://h/x?pw=a&apiKey=b&X-Amz-Credential=c#access_token=d"))
+                .isEqualTo("http://h/x?pw=***&apiKey=***&X-Amz-Credential=***#access_token=***");
+        assertThat(Secrets.redactUrl("...PlainLoginModule required username=\"u\" password=\"p w\";"))
+                .isEqualTo("...PlainLoginModule required username=\"u\" password=\"***\";");
+    }
+
+    /** Names that only look like secrets' keep their values: what the operator needs to see. */
+    @Test
+    void parametersNotNamedAsSecretsAreLeftAlone() {
+        for (String text : List.of("https://h/in?x=1&partition_key=cam-7", "rtsp://cam/media.amp?videokeyframeinterval=32",
+                "[Consumer clientId=msight-edge-0, groupId=up_group] session.timeout.ms=30000",
+                "keyframe=1 designation=north author=lab", "a=b=c==d")) {
+            assertThat(Secrets.redactUrl(text)).isEqualTo(text);
+        }
+    }
+
+    /** Read in one pass: a long run of would-be names without a value is read once, not once per name. */
+    @Test
+    void aLongRunOfSecretLookingNamesIsMaskedCorrectly() {
+        String names = "/" + "key".repeat(100_000) + "password".repeat(1000) + " =";
+        assertThat(Secrets.redactUrl(names)).isEqualTo(names);
+        String many = "?token=t&".repeat(50_000);
+        assertThat(Secrets.redactUrl(many)).isEqualTo("?token=***&".repeat(50_000));
     }
 
     @Test

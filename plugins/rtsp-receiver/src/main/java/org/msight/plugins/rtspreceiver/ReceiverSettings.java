@@ -82,6 +82,12 @@ record ReceiverSettings(String url, String format, String rtspTransport, double 
     }
 
 
+    /** Whether the url holds a user (and password) before its host: an {@code @} after its {@code ://}. */
+    boolean hasUserInfo() {
+        int scheme = url.indexOf("://");
+        return scheme > 0 && url.indexOf('@', scheme) > 0;
+    }
+
     /** Whether the url is an RTSP stream, which takes the transport and socket timeout options. */
     boolean isRtsp() {
         String lower = url.toLowerCase(Locale.ROOT);

@@ -151,9 +151,8 @@ final class VideoInput implements AutoCloseable {
     }
 
     private RetryAfterException refused(ReceiverSettings settings) {
-        // the safe URL differs from the URL exactly when the URL holds credentials, which it masks
-        String what = safeUrl.equals(settings.url()) ? "asks for a user and password, and the url has none"
-                : "refused the user and password in the url";
+        String what = settings.hasUserInfo() ? "refused the user and password in the url"
+                : "asks for a user and password, and the url has none";
         return new RetryAfterException(safeUrl + " " + what + " (401 Unauthorized); the next attempt waits"
                 + " auth-retry-after, as cameras lock an account after a few failed logins", settings.authRetryAfter());
     }

@@ -71,6 +71,15 @@ class ReceiverSettingsTest {
                 .isInstanceOf(PipelineConfigException.class).hasMessage("test:1: nodes.cam." + message);
     }
 
+    /** What a 401 says: a password refused, or none given (a parameter masked in logs is neither). */
+    @Test
+    void userInfoIsTheCredentialsBeforeTheHost() {
+        assertThat(settings("rtsp://user:p/ss@cam/stream").hasUserInfo()).isTrue();
+        assertThat(settings("rtsp://cam/media.amp?videokeyframeinterval=32").hasUserInfo()).isFalse();
+        assertThat(settings("rtsp://cam/stream").hasUserInfo()).isFalse();
+        assertThat(settings("/videos/clip@2x.mp4").hasUserInfo()).isFalse();
+    }
+
     @Test
     void onlyRtspUrlsTakeRtspOptions() {
         assertThat(settings("rtsp://user:pass@cam/stream").isRtsp()).isTrue();
