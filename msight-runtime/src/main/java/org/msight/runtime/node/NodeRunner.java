@@ -204,10 +204,6 @@ public abstract class NodeRunner {
 
     /** Logs the failure as part of an outage, closes the node and waits before it is opened again. */
     protected final void restartAfter(Throwable failure) throws InterruptedException {
-        if (endedByTheStop(failure)) {
-            closeNode();
-            return;
-        }
         if (!(failure instanceof RetriableException)) {
             stats.errors().increment();
         }
@@ -222,24 +218,9 @@ public abstract class NodeRunner {
 
     /** Logs the failure as part of an outage and waits, leaving the node open. */
     protected final void retryAfter(Throwable failure) throws InterruptedException {
-        if (endedByTheStop(failure)) {
-            return;
-        }
         Duration wait = nextWait(failure);
         noteFailure(failure, wait);
         pause(wait);
-    }
-
-    /**
-     * Whether a retriable failure came once the node was done (a stop woke a camera that was
-     * opening): no outage, nothing to retry. Other failures are logged even then.
-     */
-    private boolean endedByTheStop(Throwable failure) {
-        if (failure instanceof RetriableException && isDone()) {
-            log.debug("while stopping: {}", describe(failure));
-            return true;
-        }
-        return false;
     }
 
     private Duration nextWait(Throwable failure) {
@@ -256,7 +237,11 @@ public abstract class NodeRunner {
         } catch (InterruptedException | UnrecoverableException e) {
             throw e;
         } catch (Exception | Error e) {
-            restartAfter(e);
+            if (e instanceof RetriableException && isDone()) { // the stop woke a node still opening: no outage
+                log.debug("opening cut short by the stop: {}", describe(e));
+            } else {
+                restartAfter(e);
+            }
             return false;
         }
     }
