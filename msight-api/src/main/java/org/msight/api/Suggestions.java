@@ -17,9 +17,17 @@ public final class Suggestions {
      * @param candidates the names that would have been accepted
      */
     public static Optional<String> closest(String name, Collection<String> candidates) {
-        int limit = Math.max(2, name.length() / 3);
+        return closest(name, candidates, Math.max(2, name.length() / 3));
+    }
+
+    /**
+     * The closest candidate at most {@code maxEdits} edits (letters added, removed or changed) away,
+     * if any: for a check that refuses what is that close, where a wider net would catch names
+     * that are merely alike.
+     */
+    public static Optional<String> closest(String name, Collection<String> candidates, int maxEdits) {
         return candidates.stream()
-                .filter(c -> distance(name, c) <= limit)
+                .filter(c -> distance(name, c) <= maxEdits)
                 .min(Comparator.comparingInt(c -> distance(name, c)));
     }
 

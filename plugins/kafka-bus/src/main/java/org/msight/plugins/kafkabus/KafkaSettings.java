@@ -9,6 +9,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -174,9 +175,9 @@ record KafkaSettings(List<String> servers, String saslMechanism, String saslUser
     /**
      * Checks each extra property as the clients read it (type, range, a class on the plugin's
      * loader) with Kafka's own definitions of the producer's, consumer's and admin client's
-     * settings, without connecting. A name no client knows is refused when it is a few edits from
-     * one they know (a misspelling the clients would ignore); any other is left for the pluggable
-     * classes the properties name, which read their own.
+     * settings, without connecting. A name no client knows is refused when it is one or two letters
+     * from one they know (a misspelling the clients would ignore); any other is left for the
+     * pluggable classes the properties name, which read their own.
      *
      * @throws IllegalArgumentException naming the first property a client would refuse
      */
@@ -186,9 +187,10 @@ record KafkaSettings(List<String> servers, String saslMechanism, String saslUser
         Set<String> known = new HashSet<>();
         clients.forEach(definitions -> known.addAll(definitions.names()));
         for (String name : properties.keySet()) {
-            if (!known.contains(name) && Suggestions.closest(name, known).isPresent()) {
+            Optional<String> meant = known.contains(name) ? Optional.empty() : Suggestions.closest(name, known, 2);
+            if (meant.isPresent()) {
                 throw new IllegalArgumentException("properties.\"" + LogSafe.text(name)
-                        + "\": no Kafka client has this property" + Suggestions.didYouMean(name, known));
+                        + "\": no Kafka client has this property (did you mean '" + meant.get() + "'?)");
             }
         }
         for (ConfigDef definitions : clients) {

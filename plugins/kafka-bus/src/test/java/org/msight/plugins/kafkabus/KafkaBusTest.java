@@ -654,7 +654,8 @@ class KafkaBusTest {
         assertThatThrownBy(() -> new KafkaBusProvider().create(context("properties { \"max.poll.record\" = 5 }")))
                 .hasMessageContaining("(did you mean 'max.poll.records'?)");
         for (String own : List.of("schema.registry.url", "oauth.token.endpoint.uri", "edge.partitioner.zone",
-                "sasl.kerberos.custom.realm")) {
+                "sasl.kerberos.custom.realm", "partitioner.zone", "client.rack.zone", "linger.max.ms",
+                "oauth.ssl.truststore.location")) {
             assertThatCode(() -> buses.add(new KafkaBusProvider().create(context("properties { \"" + own + "\" = x }"))))
                     .as(own).doesNotThrowAnyException();
         }
