@@ -181,6 +181,11 @@ final class KafkaSubscriber implements AutoCloseable {
      */
     private void commitAtClose() {
         try {
+            if (closeDeadline - System.nanoTime() <= 0) { // closed in an outage: a commit could not come
+                log.info("Kafka group '{}' on topic '{}': offsets not committed at close, the brokers being away;"
+                        + " those messages come again at the next start", groupId, subscription.topic());
+                return;
+            }
             while (true) {
                 try {
                     commitNow(offsets.keySet());
