@@ -75,8 +75,8 @@ public final class Msight implements Callable<Integer> {
             return PipelineCommand.USAGE;
         } catch (RedisAccessException e) { // as msight-run at start: unreachable, or refusing the password
             System.err.println("error: " + e.getMessage() + (e.getMessage().startsWith("Redis unreachable")
-                    ? "; start Redis, or point MSIGHT_REDIS_MESSAGE_BROKER_HOST and _PORT (or --config with its"
-                            + " msight.redis block) at it" : ""));
+                    ? " (this command finds Redis through the MSIGHT_REDIS_MESSAGE_BROKER_* variables, or the"
+                            + " msight.redis block of --config)" : ""));
             return PipelineCommand.USAGE;
         }
     }

@@ -2,6 +2,7 @@ package org.msight.runtime.logging;
 
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.turbo.TurboFilter;
 import ch.qos.logback.core.spi.FilterReply;
 import java.time.Duration;
@@ -9,21 +10,26 @@ import org.msight.api.KeyedLogThrottle;
 import org.slf4j.Marker;
 
 /**
- * Lets a library's warnings and errors through once a minute each, told apart by logger and
- * message pattern: a Kafka client whose login the brokers refuse logs the same ERROR at every
- * retry, about once a second. Set in {@code logback.xml} for the loggers under {@code prefix};
- * the runtime's and the plugins' own lines are never held back.
+ * Lets a library's warnings and errors through once a minute each, told apart by logger, message
+ * pattern and exception: a Kafka client whose login the brokers refuse logs the same ERROR at
+ * every retry, about once a second. A line let through after others were held back follows one
+ * that says how many. Set in {@code logback.xml} for the loggers under {@code prefix}; the
+ * runtime's and the plugins' own lines are never held back.
  */
 public final class LibraryLogThrottle extends TurboFilter {
 
-    private static final Duration INTERVAL = Duration.ofMinutes(1);
-
-    private final KeyedLogThrottle throttle = new KeyedLogThrottle(INTERVAL, 256);
+    private Duration interval = Duration.ofMinutes(1);
+    private KeyedLogThrottle throttle;
     private String prefix;
 
     /** The loggers held back: those whose name starts with this, such as {@code org.apache.kafka.}. */
     public void setPrefix(String prefix) {
         this.prefix = prefix;
+    }
+
+    /** The least time between two lines of one kind: one minute unless set ({@code 30 seconds}). */
+    public void setInterval(ch.qos.logback.core.util.Duration interval) {
+        this.interval = Duration.ofMillis(interval.getMilliseconds());
     }
 
     @Override
@@ -32,6 +38,7 @@ public final class LibraryLogThrottle extends TurboFilter {
             addError("LibraryLogThrottle needs a prefix");
             return;
         }
+        throttle = new KeyedLogThrottle(interval, 256);
         super.start();
     }
 
@@ -42,6 +49,13 @@ public final class LibraryLogThrottle extends TurboFilter {
                 || !level.isGreaterOrEqual(logger.getEffectiveLevel()) || !logger.getName().startsWith(prefix)) {
             return FilterReply.NEUTRAL;
         }
-        return throttle.occurred(logger.getName() + '\n' + format) > 0 ? FilterReply.NEUTRAL : FilterReply.DENY;
+        long times = throttle.occurred(logger.getName() + '\n' + format
+                + (failure == null ? "" : '\n' + failure.getClass().getName()));
+        if (times > 1) {
+            ((LoggerContext) getContext()).getLogger(LibraryLogThrottle.class).warn(
+                    "{} lines like the next one from {} were held back since the last that was let through",
+                    times - 1, logger.getName());
+        }
+        return times > 0 ? FilterReply.NEUTRAL : FilterReply.DENY;
     }
 }

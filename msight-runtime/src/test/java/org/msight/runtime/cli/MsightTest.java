@@ -8,6 +8,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.msight.runtime.TestPipelines;
+import org.msight.testkit.FreePorts;
 import org.msight.testkit.RedisTestServer;
 
 /** {@code msight status} and {@code msight reset-redis} against a Redis that cannot be used as configured. */
@@ -44,14 +45,14 @@ class MsightTest {
     }
 
     @Test
-    void anUnreachableRedisSaysWhereToPointTheCommand() throws Exception {
-        redis.close();
-        Path file = TestPipelines.write(dir, "p.conf", "msight.redis { host = \"127.0.0.1\", port = " + redis.port()
+    void anUnreachableRedisSaysWhereTheCommandFindsIt() throws Exception {
+        int nothing = FreePorts.next();
+        Path file = TestPipelines.write(dir, "p.conf", "msight.redis { host = \"127.0.0.1\", port = " + nothing
                 + " }\nnodes { src { type = test-sequence, publish-topic = t } }\n");
         Commands.Result result = Commands.run(new Msight(), "status", "--config", file.toString());
         assertThat(result.exitCode()).as(result.err()).isEqualTo(2);
-        assertThat(result.err()).startsWith("error: Redis unreachable at 127.0.0.1:" + redis.port() + " (")
-                .endsWith("); start Redis, or point MSIGHT_REDIS_MESSAGE_BROKER_HOST and _PORT (or --config with its"
-                        + " msight.redis block) at it\n");
+        assertThat(result.err()).startsWith("error: Redis unreachable at 127.0.0.1:" + nothing + " (")
+                .endsWith(") (this command finds Redis through the MSIGHT_REDIS_MESSAGE_BROKER_* variables, or the"
+                        + " msight.redis block of --config)\n");
     }
 }

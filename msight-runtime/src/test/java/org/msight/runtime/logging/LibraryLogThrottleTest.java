@@ -1,6 +1,7 @@
 package org.msight.runtime.logging;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.LoggerContext;
@@ -9,6 +10,7 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.msight.testkit.Waits;
 
 class LibraryLogThrottleTest {
 
@@ -43,6 +45,35 @@ class LibraryLogThrottleTest {
         assertThat(logged).filteredOn(line -> line.contains("disconnected")).hasSize(1);
         assertThat(logged).filteredOn(line -> line.contains("is ready")).hasSize(5);
         assertThat(logged).filteredOn(line -> line.startsWith("Publishing")).hasSize(5);
+    }
+
+    /** When a kind is let through again, a line before it says how many were held back meanwhile. */
+    @Test
+    void theLinesHeldBackAreCountedWhenTheNextIsLetThrough() {
+        LoggerContext context = new LoggerContext();
+        LibraryLogThrottle throttle = new LibraryLogThrottle();
+        throttle.setContext(context);
+        throttle.setPrefix("org.apache.kafka.");
+        throttle.setInterval(ch.qos.logback.core.util.Duration.buildByMilliseconds(100));
+        throttle.start();
+        context.addTurboFilter(throttle);
+        ListAppender<ILoggingEvent> lines = new ListAppender<>();
+        lines.setContext(context);
+        lines.start();
+        context.getLogger(Logger.ROOT_LOGGER_NAME).addAppender(lines);
+        Logger client = context.getLogger("org.apache.kafka.clients.NetworkClient");
+
+        await().atMost(Waits.GENEROUS).until(() -> {
+            for (int retry = 0; retry < 100; retry++) { // a client retrying faster than the interval
+                client.error("Connection to node {} failed authentication", 1);
+            }
+            return lines.list.size() >= 3;
+        });
+        List<String> logged = lines.list.stream().map(ILoggingEvent::getFormattedMessage).toList();
+        assertThat(logged.get(0)).isEqualTo("Connection to node 1 failed authentication");
+        assertThat(logged.get(1)).matches("[1-9][0-9]* lines like the next one from"
+                + " org.apache.kafka.clients.NetworkClient were held back since the last that was let through");
+        assertThat(logged.get(2)).isEqualTo("Connection to node 1 failed authentication");
     }
 
     @Test
