@@ -14,19 +14,29 @@ import org.msight.testkit.Waits;
 
 class LibraryLogThrottleTest {
 
-    /** A Kafka client retrying a refused login: one line a minute, while other lines all pass. */
-    @Test
-    void aLibrarysRepeatedLineIsLetThroughOnceAMinuteAndOwnLinesAlways() {
-        LoggerContext context = new LoggerContext();
+    /** Throttles the Kafka clients' loggers of {@code context} ({@code interval} unless null), and records every line. */
+    private static ListAppender<ILoggingEvent> throttled(LoggerContext context,
+            ch.qos.logback.core.util.Duration interval) {
         LibraryLogThrottle throttle = new LibraryLogThrottle();
         throttle.setContext(context);
         throttle.setPrefix("org.apache.kafka.");
+        if (interval != null) {
+            throttle.setInterval(interval);
+        }
         throttle.start();
         context.addTurboFilter(throttle);
         ListAppender<ILoggingEvent> lines = new ListAppender<>();
         lines.setContext(context);
         lines.start();
         context.getLogger(Logger.ROOT_LOGGER_NAME).addAppender(lines);
+        return lines;
+    }
+
+    /** A Kafka client retrying a refused login: one line a minute, while other lines all pass. */
+    @Test
+    void aLibrarysRepeatedLineIsLetThroughOnceAMinuteAndOwnLinesAlways() {
+        LoggerContext context = new LoggerContext();
+        ListAppender<ILoggingEvent> lines = throttled(context, null);
 
         Logger client = context.getLogger("org.apache.kafka.clients.NetworkClient");
         Logger own = context.getLogger("org.msight.plugins.kafkabus.KafkaBus");
@@ -51,16 +61,7 @@ class LibraryLogThrottleTest {
     @Test
     void theLinesHeldBackAreCountedWhenTheNextIsLetThrough() {
         LoggerContext context = new LoggerContext();
-        LibraryLogThrottle throttle = new LibraryLogThrottle();
-        throttle.setContext(context);
-        throttle.setPrefix("org.apache.kafka.");
-        throttle.setInterval(ch.qos.logback.core.util.Duration.buildByMilliseconds(100));
-        throttle.start();
-        context.addTurboFilter(throttle);
-        ListAppender<ILoggingEvent> lines = new ListAppender<>();
-        lines.setContext(context);
-        lines.start();
-        context.getLogger(Logger.ROOT_LOGGER_NAME).addAppender(lines);
+        ListAppender<ILoggingEvent> lines = throttled(context, ch.qos.logback.core.util.Duration.buildByMilliseconds(100));
         Logger client = context.getLogger("org.apache.kafka.clients.NetworkClient");
 
         await().atMost(Waits.GENEROUS).until(() -> {
