@@ -27,10 +27,13 @@ public final class RtspTestServer extends LoopbackServer {
 
     /** {@code user:password} a client must give, or null for none. */
     private final String credentials;
+    /** Frames a second as GStreamer writes it, such as {@code 30/1} or {@code 1/3}. */
+    private final String frameRate;
 
-    private RtspTestServer(Path log, String credentials) {
+    private RtspTestServer(Path log, String credentials, String frameRate) {
         super("the RTSP test server", log, false, Waits.GENEROUS, 1);
         this.credentials = credentials;
+        this.frameRate = frameRate;
     }
 
     /**
@@ -40,7 +43,7 @@ public final class RtspTestServer extends LoopbackServer {
      *     saying how to install them
      */
     public static RtspTestServer start() {
-        return start(null);
+        return start(null, "30/1");
     }
 
     /**
@@ -48,12 +51,21 @@ public final class RtspTestServer extends LoopbackServer {
      * (Basic authentication); see {@link #start()}.
      */
     public static RtspTestServer withCredentials(String user, String password) {
-        return start(user + ":" + password);
+        return start(user + ":" + password, "30/1");
     }
 
-    private static RtspTestServer start(String credentials) {
+    /**
+     * Starts a server whose camera sends {@code frameRate} frames a second, written as GStreamer
+     * writes it ({@code 1/3}: one every 3 s, each a keyframe); see {@link #start()}.
+     */
+    public static RtspTestServer atFrameRate(String frameRate) {
+        return start(null, frameRate);
+    }
+
+    private static RtspTestServer start(String credentials, String frameRate) {
         try {
-            RtspTestServer server = new RtspTestServer(Files.createTempFile("rtsp-test-server", ".log"), credentials);
+            RtspTestServer server = new RtspTestServer(Files.createTempFile("rtsp-test-server", ".log"), credentials,
+                    frameRate);
             server.launch();
             return server;
         } catch (IOException e) {
@@ -84,9 +96,12 @@ public final class RtspTestServer extends LoopbackServer {
     @Override
     List<String> command() {
         try {
-            String port = Integer.toString(port());
-            return credentials == null ? List.of(PYTHON, script().toString(), port)
-                    : List.of(PYTHON, script().toString(), port, credentials);
+            List<String> command = new java.util.ArrayList<>(List.of(PYTHON, script().toString(),
+                    Integer.toString(port()), "--framerate=" + frameRate));
+            if (credentials != null) {
+                command.add(credentials);
+            }
+            return command;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write the RTSP test server's script", e);
         }

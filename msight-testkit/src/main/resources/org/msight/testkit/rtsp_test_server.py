@@ -1,7 +1,8 @@
 """GStreamer RTSP server for tests: H.264 1280x720 30 fps test pattern at /live.stream.
 
-Usage: /usr/bin/python3 rtsp_test_server.py PORT [USER:PASSWORD]
-(binds 127.0.0.1:PORT; runs until killed; with USER:PASSWORD, serves only clients that give them)
+Usage: /usr/bin/python3 rtsp_test_server.py PORT [USER:PASSWORD] [--framerate=N/D]
+(binds 127.0.0.1:PORT; runs until killed; with USER:PASSWORD, serves only clients that give them;
+--framerate=1/3 sends a frame every 3 s, each a keyframe when slower than one a second)
 """
 import sys
 
@@ -13,8 +14,8 @@ from gi.repository import GLib, Gst, GstRtspServer  # noqa: E402
 
 LAUNCH = (
     "( videotestsrc is-live=true pattern=ball"
-    " ! video/x-raw,width=1280,height=720,framerate=30/1"
-    " ! x264enc tune=zerolatency speed-preset=ultrafast key-int-max=30"
+    " ! video/x-raw,width=1280,height=720,framerate={framerate}"
+    " ! x264enc tune=zerolatency speed-preset=ultrafast key-int-max={keyframes}"
     " ! rtph264pay name=pay0 pt=96 )"
 )
 
@@ -33,19 +34,23 @@ def require_credentials(server, factory, user, password):
 
 
 def main():
+    options = [arg for arg in sys.argv[1:] if arg.startswith("--")]
+    port, *credentials = [arg for arg in sys.argv[1:] if not arg.startswith("--")]
+    framerate = next((o.split("=", 1)[1] for o in options if o.startswith("--framerate=")), "30/1")
+    numerator, denominator = (int(part) for part in framerate.split("/"))
     Gst.init(None)
     server = GstRtspServer.RTSPServer()
     server.set_address("127.0.0.1")
-    server.set_service(sys.argv[1])
+    server.set_service(port)
     factory = GstRtspServer.RTSPMediaFactory()
-    factory.set_launch(LAUNCH)
+    factory.set_launch(LAUNCH.format(framerate=framerate, keyframes=max(1, numerator // denominator)))
     factory.set_shared(True)
-    if len(sys.argv) > 2:
-        require_credentials(server, factory, *sys.argv[2].split(":", 1))
+    if credentials:
+        require_credentials(server, factory, *credentials[0].split(":", 1))
     server.get_mount_points().add_factory("/live.stream", factory)
     if server.attach(None) == 0:
-        sys.exit("cannot listen on 127.0.0.1:" + sys.argv[1])
-    print("serving rtsp://127.0.0.1:%s/live.stream" % sys.argv[1], flush=True)
+        sys.exit("cannot listen on 127.0.0.1:" + port)
+    print("serving rtsp://127.0.0.1:%s/live.stream" % port, flush=True)
     GLib.MainLoop().run()
 
 

@@ -117,6 +117,8 @@ final class VideoInput implements AutoCloseable {
             deadlineNanos = System.nanoTime() + settings.connectTimeout().toNanos();
             openDemuxer(settings);
             openDecoder(settings.threads());
+            // a probe that the deadline cut short but that found the video leaves no stale timeout
+            timedOut = false;
         } catch (RetriableException | UnrecoverableException | RuntimeException e) {
             close();
             throw e;
@@ -140,6 +142,9 @@ final class VideoInput implements AutoCloseable {
         if (result < 0) {
             throw new RetriableException("cannot open " + safeUrl + ": " + reasonFor(result));
         }
+        // The probe waits for the first frames: as long as a frame may take (read-timeout), when that
+        // is longer, so that a camera sending one frame in 3 s is not cut off while it is probed.
+        deadlineNanos = Math.max(deadlineNanos, System.nanoTime() + readTimeoutNanos);
         result = avformat_find_stream_info(format, (AVDictionary) null);
         if (result < 0) {
             throw new RetriableException("cannot read the streams of " + safeUrl + ": " + reasonFor(result));
@@ -258,13 +263,14 @@ final class VideoInput implements AutoCloseable {
     /** Whether the read timeout or {@link #wakeup()} ended reading; sets {@link #endReason()} then. */
     private boolean interrupted() {
         if (woken || timedOut) {
-            endReason = woken ? "woken up" : "sent nothing for " + readTimeoutNanos / 1_000_000 + " ms";
+            endReason = woken ? "woken up" : "sent nothing for " + readTimeoutNanos / 1_000_000
+                    + " ms (read-timeout: a camera that sends fewer frames needs a longer one)";
             return true;
         }
         return false;
     }
 
-    /** Why the last {@link #grab()} returned {@code null}: "ended", "sent nothing for 2000 ms", ... */
+    /** Why the last {@link #grab()} returned {@code null}: "ended", "sent nothing for 2000 ms (read-timeout...)", ... */
     String endReason() {
         return endReason;
     }

@@ -140,7 +140,8 @@ class RtspReceiverTest {
             server.freeze();
             try {
                 // Frames already on their way are still read; then the read timeout ends the wait.
-                log.await("the outage", line -> line.equals(server.url() + " sent nothing for 1000 ms; retrying with backoff"));
+                log.await("the outage", line -> line.equals(server.url() + " sent nothing for 1000 ms"
+                        + " (read-timeout: a camera that sends fewer frames needs a longer one); retrying with backoff"));
             } finally {
                 server.thaw();
             }
@@ -177,7 +178,8 @@ class RtspReceiverTest {
                 input.wakeup(); // should reading go on, it must end before the input is closed
                 reading.handle((ended, failure) -> null).get(WAIT.toSeconds(), TimeUnit.SECONDS);
             }
-            assertThat(input.endReason()).isEqualTo("sent nothing for 1000 ms");
+            assertThat(input.endReason()).isEqualTo("sent nothing for 1000 ms (read-timeout: a camera that sends fewer"
+                    + " frames needs a longer one)");
         }
     }
 

@@ -1,0 +1,50 @@
+package org.msight.plugins.rtspreceiver;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.msight.api.data.ImageData;
+import org.msight.testdriver.PipelineTestDriver;
+import org.msight.testkit.LogCapture;
+import org.msight.testkit.RtspTestServer;
+import org.msight.testkit.Waits;
+import org.slf4j.event.Level;
+
+/** A camera that sends a frame every 3 s, as some are set up to: read-timeout covers its probe too. */
+class SlowCameraTest {
+
+    private static RtspTestServer server;
+
+    @BeforeAll
+    static void startServer() {
+        server = RtspTestServer.atFrameRate("1/3");
+    }
+
+    @AfterAll
+    static void stopServer() {
+        server.close();
+    }
+
+    /**
+     * The probe of a slow camera outlasted connect-timeout, and the timeout it noted ended the
+     * first read at once: "sent nothing for 10000 ms" 5 ms after opening, and never a frame.
+     */
+    @Test
+    void aCameraSlowerThanTheConnectTimeoutIsReadWithALongerReadTimeout() throws Exception {
+        try (LogCapture log = LogCapture.all()) {
+            try (PipelineTestDriver driver = PipelineTestDriver.start("""
+                    nodes.camera {
+                      type = rtsp-receiver, publish-topic = frames, url = "%s"
+                      connect-timeout = 2s, read-timeout = 10s
+                    }
+                    """.formatted(server.url()), "frames")) {
+                List<ImageData> frames = driver.await("frames", ImageData.class, 2, Waits.GENEROUS);
+                Jpegs.decode(frames.get(1));
+            }
+            assertThat(log.messages(Level.WARN)).noneMatch(line -> line.contains("sent nothing"));
+        }
+    }
+}
