@@ -95,6 +95,15 @@ record ReceiverSettings(String url, String format, String rtspTransport, double 
     }
 
     /**
+     * Whether the url is a file or a test source: neither a network stream nor a device under
+     * {@code /dev} (a USB camera), which may come back; such an input that cannot be read on has
+     * come to its end.
+     */
+    boolean isFile() {
+        return !isNetwork() && !url.startsWith("/dev/");
+    }
+
+    /**
      * Whether the url is a network stream (a camera: rtsp://, http://, udp://...), not a file or
      * a test source: a network stream that ends is an outage, and it sets its own pace.
      */

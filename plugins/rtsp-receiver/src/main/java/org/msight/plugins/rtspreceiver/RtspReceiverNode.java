@@ -120,16 +120,24 @@ final class RtspReceiverNode implements SourceNode {
         }
     }
 
-    /** A camera that stops is an outage; a file that ends is read again, or finishes the node. */
+    /**
+     * A camera that stops is an outage; a file that ends is read again, or finishes the node. A
+     * file that cannot be read on (cut short, damaged) has ended there: read from its start again,
+     * it would publish the same frames over and over.
+     */
     private void endOfInput(VideoInput current) throws RetriableException, UnrecoverableException, EndOfInputException {
         if (current.wokenUp()) {
             return;
         }
-        if (settings.isNetwork() || !current.ended()) {
+        boolean damaged = !current.ended() && settings.isFile() && !current.timedOut();
+        if (settings.isNetwork() || !current.ended() && !damaged) {
             throw new RetriableException(current.safeUrl() + " " + current.endReason());
         }
+        if (damaged) {
+            context.logger().warn("{} {}: taken as its end", current.safeUrl(), current.endReason());
+        }
         if (!settings.loop()) {
-            throw new EndOfInputException(current.safeUrl() + " ended");
+            throw new EndOfInputException(current.safeUrl() + (damaged ? " ended where it cannot be read on" : " ended"));
         }
         input = null;
         current.close();

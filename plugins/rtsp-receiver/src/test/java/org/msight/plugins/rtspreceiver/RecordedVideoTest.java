@@ -69,6 +69,24 @@ class RecordedVideoTest {
         assertThat(log.messages()).contains("Reading " + clip + " (mpeg4, 160x120)");
     }
 
+    /** A file cut short (a copy interrupted, a card pulled) ends where it breaks, instead of being read again and again. */
+    @Test
+    void aFileCutShortEndsWhereItBreaks() throws Exception {
+        Path whole = dir.resolve("whole.mp4");
+        Tools.Output ffmpeg = Tools.run(new ProcessBuilder(Tools.require("ffmpeg", "ffmpeg").toString(), "-v", "error",
+                "-f", "lavfi", "-i", "testsrc2=size=160x120:rate=30", "-frames:v", "60", "-c:v", "libx264", "-pix_fmt", "yuv420p",
+                "-movflags", "faststart", whole.toString()).redirectErrorStream(true), Waits.GENEROUS);
+        assertThat(ffmpeg.exitCode()).as(ffmpeg.text()).isZero();
+        byte[] bytes = java.nio.file.Files.readAllBytes(whole);
+        Path cut = java.nio.file.Files.write(dir.resolve("cut.mp4"), java.util.Arrays.copyOf(bytes, bytes.length / 2));
+
+        List<ImageData> images = runToTheEnd(cut, "realtime = false");
+
+        assertThat(images).isNotEmpty().hasSizeLessThan(60);
+        assertThat(log.messages()).contains("finished: " + cut + " ended where it cannot be read on")
+                .noneMatch(line -> line.contains("retrying"));
+    }
+
     @Test
     void realtimeOffReadsAFileAsFastAsItDecodes() throws Exception {
         List<ImageData> images = runToTheEnd(clip(100, 1), "realtime = false");
