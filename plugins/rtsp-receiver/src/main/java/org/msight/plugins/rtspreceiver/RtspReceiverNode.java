@@ -77,7 +77,9 @@ final class RtspReceiverNode implements SourceNode {
 
     /**
      * Opens a new input, reachable by {@link #wakeup()} while it connects. A stop requested
-     * before stays in force: the node is stopped for good once woken.
+     * before stays in force: the node is stopped for good once woken. A file that cannot be
+     * opened (a path mistyped, no such test source) stops the node for good: unlike a camera, it
+     * does not come back by itself.
      */
     private void openInput() throws RetriableException, UnrecoverableException {
         VideoInput opening = VideoInput.prepare(settings);
@@ -89,7 +91,13 @@ final class RtspReceiverNode implements SourceNode {
         }
         try {
             opening.open(settings);
-        } catch (RetriableException | UnrecoverableException | RuntimeException e) {
+        } catch (RetriableException e) {
+            input = null;
+            if (settings.isFile() && !opening.wokenUp()) {
+                throw new UnrecoverableException(e.getMessage());
+            }
+            throw e;
+        } catch (UnrecoverableException | RuntimeException e) {
             input = null;
             throw e;
         }

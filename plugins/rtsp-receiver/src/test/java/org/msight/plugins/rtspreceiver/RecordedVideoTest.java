@@ -1,6 +1,7 @@
 package org.msight.plugins.rtspreceiver;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Path;
 import java.util.List;
@@ -84,6 +85,19 @@ class RecordedVideoTest {
 
         assertThat(images).isNotEmpty().hasSizeLessThan(60);
         assertThat(log.messages()).contains("finished: " + cut + " ended where it cannot be read on")
+                .noneMatch(line -> line.contains("retrying"));
+    }
+
+    /** A mistyped path is not retried forever, as a camera away is: the node stops for good, and says why. */
+    @Test
+    void aFileThatCannotBeOpenedStopsTheNodeForGood() throws Exception {
+        Path missing = dir.resolve("missing.mp4");
+        PipelineTestDriver driver = PipelineTestDriver.start("""
+                nodes.camera { type = rtsp-receiver, publish-topic = frames, url = "%s" }
+                """.formatted(missing), "frames");
+        log.await("the node stopped for good", line -> line.startsWith("stopped for good: "));
+        assertThatThrownBy(driver::close).as("the pipeline failed").isInstanceOf(AssertionError.class);
+        assertThat(log.messages()).contains("stopped for good: cannot open " + missing + ": No such file or directory")
                 .noneMatch(line -> line.contains("retrying"));
     }
 
