@@ -182,9 +182,11 @@ public record Setting(String key, SettingType type, boolean required, String doc
     /**
      * A size in bytes of at least {@code min}, written as HOCON writes sizes: {@code 512KiB},
      * {@code 32MiB}, {@code 2GiB}, or a bare number of bytes. Read it with {@code Config.getBytes}.
+     *
+     * @param examples what the rule shows a user, such as {@code "512MiB or 2GiB"}
      */
-    public Setting size(long min) {
-        return check("must be a size of at least " + bytesWritten(min) + ", such as 32MiB", value -> {
+    public Setting size(long min, String examples) {
+        return check("must be a size of at least " + bytesWritten(min) + ", such as " + examples, value -> {
             try {
                 return ConfigFactory.parseMap(Map.of("size", value)).getBytes("size") >= min;
             } catch (ConfigException e) {

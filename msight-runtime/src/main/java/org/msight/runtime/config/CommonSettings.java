@@ -42,7 +42,7 @@ public final class CommonSettings {
             Setting.block("spool", "store and forward: messages kept on disk while the destination is away",
                     Setting.optional("path", SettingType.STRING, "folder of the spool; empty for none"),
                     Setting.optional("max-size", SettingType.STRING, "size of the spool at most; then its oldest are dropped")
-                            .size(DeliverySettings.MIN_SPOOL_BYTES)));
+                            .size(DeliverySettings.MIN_SPOOL_BYTES, "512MiB or 2GiB")));
 
     private CommonSettings() {
     }

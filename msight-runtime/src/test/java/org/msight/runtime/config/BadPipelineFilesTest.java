@@ -260,6 +260,14 @@ class BadPipelineFilesTest {
                 at(5) + "msight.stats-interval: must be a duration such as 500ms, 10s or 5m, not 'soon'");
     }
 
+    @Test
+    void aSizeTooSmallOrWithoutAUnitHOCONKnowsIsRefused() throws Exception {
+        assertThat(refused("nodes {\n" + SOURCE + "}\n}\nmsight.node-defaults.spool.max-size = 10KiB\n"
+                + "msight.node-defaults.spool.path = spool\n")).containsExactly(at(4)
+                + "msight.node-defaults.spool.max-size: must be a size of at least 1MiB, such as 512MiB or 2GiB, not"
+                + " '10KiB'");
+    }
+
     /** MSight's flags count seconds; Typesafe Config would read a bare 5 as 5 ms. 0 or less (a check off) stays. */
     @Test
     void aDurationWithoutItsUnitIsRefused() throws Exception {

@@ -50,11 +50,11 @@ public final class KafkaBusProvider implements BusProvider {
                 Setting.optional("linger", SettingType.DURATION, "how long the producer waits to batch messages"),
                 Setting.optional("buffer-size", SettingType.STRING,
                         "memory for messages waiting to be sent (32MiB); beyond it messages are lost and counted")
-                        .size(1),
+                        .size(1, "32MiB"),
                 Setting.optional("delivery-timeout", SettingType.DURATION,
                         "a message not acknowledged within this is lost and counted"),
                 Setting.optional("max-request-size", SettingType.STRING,
-                        "largest message (1MiB); the brokers' message.max.bytes must allow it too").size(1),
+                        "largest message (1MiB); the brokers' message.max.bytes must allow it too").size(1, "32MiB"),
                 Setting.optional("max-block", SettingType.DURATION,
                         "longest a message waits for its topic's partitions to be known before it is lost"),
                 Setting.optional("session-timeout", SettingType.DURATION,
