@@ -5,6 +5,7 @@ import org.apache.kafka.common.errors.RetriableException;
 import org.apache.kafka.common.errors.SaslAuthenticationException;
 import org.apache.kafka.common.errors.SslAuthenticationException;
 import org.apache.kafka.common.errors.TimeoutException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.msight.api.LogSafe;
 import org.msight.api.PemTls;
 
@@ -28,6 +29,11 @@ final class Failures {
             return "TLS with " + brokers + " failed (" + PemTls.handshakeFailure(cause).map(Failures::firstLine)
                     .orElse(firstLine(cause))
                     + "): check msight.kafka.tls (MSIGHT_KAFKA_USE_TLS, MSIGHT_KAFKA_TLS_*)";
+        }
+        if (cause instanceof UnknownTopicOrPartitionException || cause instanceof TimeoutException
+                && String.valueOf(cause.getMessage()).contains("not present in metadata")) {
+            return brokers + " gives no partitions for the topic (" + firstLine(cause) + "): the brokers are away,"
+                    + " or do not have the topic and do not create it (auto.create.topics.enable)";
         }
         if (cause instanceof TimeoutException || cause instanceof java.util.concurrent.TimeoutException) {
             String detail = cause.getMessage() == null ? "no answer within " + settings.connectTimeout().toSeconds()

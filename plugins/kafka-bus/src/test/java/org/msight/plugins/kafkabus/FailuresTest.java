@@ -28,4 +28,15 @@ class FailuresTest {
                 new DisconnectException("Node 1 disconnected."))))
                 .isEqualTo("Kafka at [localhost:9092] is unavailable (Node 1 disconnected.)");
     }
+
+    /** A topic's partitions not coming is the brokers away, or a topic they do not have: not only "does not answer". */
+    @Test
+    void aTopicWithoutPartitionsNamesBothCauses() {
+        KafkaSettings settings = KafkaSettings.from(TestBusContext.of("kafka", "").config());
+        assertThat(Failures.describe(settings, new org.apache.kafka.common.errors.TimeoutException(
+                "Topic frames not present in metadata after 5000 ms.")))
+                .isEqualTo("Kafka at [localhost:9092] gives no partitions for the topic (Topic frames not present in"
+                        + " metadata after 5000 ms.): the brokers are away, or do not have the topic and do not create"
+                        + " it (auto.create.topics.enable)");
+    }
 }
