@@ -29,11 +29,14 @@ public final class RtspTestServer extends LoopbackServer {
     private final String credentials;
     /** Frames a second as GStreamer writes it, such as {@code 30/1} or {@code 1/3}. */
     private final String frameRate;
+    /** Further options of the script, such as {@code --tcp-only}. */
+    private final List<String> options;
 
-    private RtspTestServer(Path log, String credentials, String frameRate) {
+    private RtspTestServer(Path log, String credentials, String frameRate, List<String> options) {
         super("the RTSP test server", log, false, Waits.GENEROUS, 1);
         this.credentials = credentials;
         this.frameRate = frameRate;
+        this.options = options;
     }
 
     /**
@@ -43,7 +46,7 @@ public final class RtspTestServer extends LoopbackServer {
      *     saying how to install them
      */
     public static RtspTestServer start() {
-        return start(null, "30/1");
+        return start(null, "30/1", List.of());
     }
 
     /**
@@ -51,7 +54,7 @@ public final class RtspTestServer extends LoopbackServer {
      * (Basic authentication); see {@link #start()}.
      */
     public static RtspTestServer withCredentials(String user, String password) {
-        return start(user + ":" + password, "30/1");
+        return start(user + ":" + password, "30/1", List.of());
     }
 
     /**
@@ -59,13 +62,21 @@ public final class RtspTestServer extends LoopbackServer {
      * writes it ({@code 1/3}: one every 3 s, each a keyframe); see {@link #start()}.
      */
     public static RtspTestServer atFrameRate(String frameRate) {
-        return start(null, frameRate);
+        return start(null, frameRate, List.of());
     }
 
-    private static RtspTestServer start(String credentials, String frameRate) {
+    /**
+     * Starts a server that carries the video over TCP only, answering 461 Unsupported transport
+     * to a client that asks for UDP, as some cameras do; see {@link #start()}.
+     */
+    public static RtspTestServer tcpOnly() {
+        return start(null, "30/1", List.of("--tcp-only"));
+    }
+
+    private static RtspTestServer start(String credentials, String frameRate, List<String> options) {
         try {
             RtspTestServer server = new RtspTestServer(Files.createTempFile("rtsp-test-server", ".log"), credentials,
-                    frameRate);
+                    frameRate, options);
             server.launch();
             return server;
         } catch (IOException e) {
@@ -98,6 +109,7 @@ public final class RtspTestServer extends LoopbackServer {
         try {
             List<String> command = new java.util.ArrayList<>(List.of(PYTHON, script().toString(),
                     Integer.toString(port()), "--framerate=" + frameRate));
+            command.addAll(options);
             if (credentials != null) {
                 command.add(credentials);
             }

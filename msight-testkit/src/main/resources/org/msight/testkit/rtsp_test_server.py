@@ -1,16 +1,18 @@
 """GStreamer RTSP server for tests: H.264 1280x720 30 fps test pattern at /live.stream.
 
-Usage: /usr/bin/python3 rtsp_test_server.py PORT [USER:PASSWORD] [--framerate=N/D]
+Usage: /usr/bin/python3 rtsp_test_server.py PORT [USER:PASSWORD] [--framerate=N/D] [--tcp-only]
 (binds 127.0.0.1:PORT; runs until killed; with USER:PASSWORD, serves only clients that give them;
---framerate=1/3 sends a frame every 3 s, each a keyframe when slower than one a second)
+--framerate=1/3 sends a frame every 3 s, each a keyframe when slower than one a second;
+--tcp-only answers 461 Unsupported transport to a client that asks for UDP, as some cameras do)
 """
 import sys
 
 import gi
 
 gi.require_version("Gst", "1.0")
+gi.require_version("GstRtsp", "1.0")
 gi.require_version("GstRtspServer", "1.0")
-from gi.repository import GLib, Gst, GstRtspServer  # noqa: E402
+from gi.repository import GLib, Gst, GstRtsp, GstRtspServer  # noqa: E402
 
 LAUNCH = (
     "( videotestsrc is-live=true pattern=ball"
@@ -45,6 +47,8 @@ def main():
     factory = GstRtspServer.RTSPMediaFactory()
     factory.set_launch(LAUNCH.format(framerate=framerate, keyframes=max(1, numerator // denominator)))
     factory.set_shared(True)
+    if "--tcp-only" in options:
+        factory.set_protocols(GstRtsp.RTSPLowerTrans.TCP)
     if credentials:
         require_credentials(server, factory, *credentials[0].split(":", 1))
     server.get_mount_points().add_factory("/live.stream", factory)

@@ -55,6 +55,8 @@ final class VideoInput implements AutoCloseable {
 
     /** RTSP describes the stream in its SDP: probe one packet, not a second of video. */
     private static final String RTSP_PROBE_BYTES = "32";
+    /** Linux's errno of "Protocol not supported", which FFmpeg returns negated for an RTSP 461 Unsupported transport. */
+    private static final int EPROTONOSUPPORT = 93;
 
     /** Inputs by the address of their format context, for the one shared interrupt callback. */
     private static final Map<Long, VideoInput> OPEN = new ConcurrentHashMap<>();
@@ -140,7 +142,11 @@ final class VideoInput implements AutoCloseable {
             throw refused(settings);
         }
         if (result < 0) {
-            throw new RetriableException("cannot open " + safeUrl + ": " + reasonFor(result));
+            // a camera answering 461 Unsupported transport: FFmpeg falls back to TCP only when none is forced
+            String hint = settings.isRtsp() && result == -EPROTONOSUPPORT ? " (does the camera carry rtsp-transport = "
+                    + settings.rtspTransport() + "? try " + (settings.rtspTransport().equals("tcp") ? "udp" : "tcp")
+                    + ")" : "";
+            throw new RetriableException("cannot open " + safeUrl + ": " + reasonFor(result) + hint);
         }
         // The probe waits for the first frames: as long as a frame may take (read-timeout), when that
         // is longer, so that a camera sending one frame in 3 s is not cut off while it is probed.
