@@ -1,25 +1,31 @@
 package org.msight.api;
 
-import java.util.Set;
+import java.util.List;
+import java.util.Locale;
 
 /**
  * Masks the value of every {@code name=value} whose name says it is a secret, in one pass over
- * the text (linear: a name is read back from its {@code =}, never past the previous one). A name
- * is a secret when its last word (words split at {@code _ . -} and at camelCase) is one of
- * {@link #SECRET_WORDS} or ends as one of {@link #SECRET_ENDINGS}, or is {@code key} after a word
- * of {@link #KEY_OWNERS}: {@code api_key}, {@code apiKey}, {@code access_token},
- * {@code X-Amz-Signature}, {@code admin_password}; not {@code partition_key},
- * {@code keyframe} or {@code session.timeout.ms}. A value runs to the next {@code & ;} {@code #},
- * quote, angle bracket or white space; a quoted one ({@code password="p"}) to its closing quote.
+ * the text: each {@code =} is looked at once, its name read back from it. A name, in lower case
+ * without its {@code _ . -} and its trailing digits, is a secret's when it holds {@code pass},
+ * {@code pwd}, {@code token}, {@code secret}, {@code credential}, {@code signature}, {@code jwt}
+ * or {@code auth} (not {@code author}, {@code authority}); when it ends in {@code pw}, {@code sig}, {@code session}
+ * or {@code sessionid}; or when it is {@code key} or ends in one of {@link #SECRET_KEYS}:
+ * {@code api_key}, {@code streamKey}, {@code access_token}, {@code X-Amz-Signature},
+ * {@code admin_password}, {@code passphrase}, {@code JSESSIONID}, {@code password2}; not
+ * {@code partition_key}, {@code keyframe} or {@code session.timeout.ms}. A value runs to the
+ * next {@code & ;} {@code #}, quote, angle bracket or white space; a quoted one
+ * ({@code password="p w"}) to its closing quote; an authorization scheme's
+ * ({@code Authorization=Bearer t}) over its credentials too.
  */
 final class SecretParameters {
 
-    private static final Set<String> SECRET_WORDS = Set.of("pass", "pwd", "pw", "sig", "auth", "authorization",
-            "session", "sessionid", "jwt");
-    private static final Set<String> SECRET_ENDINGS = Set.of("password", "passwd", "token", "secret", "signature",
-            "credential", "credentials", "apikey", "accesskey", "secretkey", "privatekey");
-    private static final Set<String> KEY_OWNERS = Set.of("api", "access", "secret", "private", "client", "app",
-            "auth", "subscription", "sas");
+    private static final List<String> SECRET_PARTS = List.of("pass", "pwd", "token", "secret", "credential",
+            "signature", "jwt");
+    private static final List<String> SECRET_ENDINGS = List.of("pw", "sig", "session", "sessionid");
+    private static final List<String> SECRET_KEYS = List.of("apikey", "accesskey", "secretkey", "privatekey",
+            "streamkey", "authkey", "clientkey", "appkey", "subscriptionkey", "masterkey", "signingkey",
+            "encryptionkey");
+    private static final List<String> AUTHORIZATION_SCHEMES = List.of("bearer", "basic", "digest", "token");
     private static final String VALUE_ENDS = "&;#\"'<>";
     private static final String MASK = "***";
 
@@ -30,25 +36,23 @@ final class SecretParameters {
         int equals = text.indexOf('=');
         StringBuilder out = null;
         int copied = 0;
-        int floor = 0; // a name is read back no further than this
         while (equals >= 0) {
-            int start = equals;
-            while (start > floor && isNameChar(text.charAt(start - 1))) {
+            int start = equals; // names hold no '=': reading back never passes the previous one
+            while (start > 0 && isNameChar(text.charAt(start - 1))) {
                 start--;
             }
-            int valueStart = equals + 1;
-            int end = valueStart;
-            if (start < equals && isSecret(text, start, equals)) {
-                char quote = valueStart < text.length() ? text.charAt(valueStart) : 0;
-                int closing = quote == '"' || quote == '\'' ? text.indexOf(quote, valueStart + 1) : -1;
-                if (closing > 0) { // password="p", as in a JAAS configuration
+            int next = equals + 1;
+            if (start < equals && isSecret(text.substring(start, equals))) {
+                int valueStart = equals + 1;
+                int end = valueEnd(text, valueStart);
+                char first = valueStart < text.length() ? text.charAt(valueStart) : 0;
+                if (first == '"' || first == '\'') { // password="p w", or a quote never closed
                     valueStart++;
-                    end = closing;
-                } else {
-                    while (end < text.length() && VALUE_ENDS.indexOf(text.charAt(end)) < 0
-                            && !Character.isWhitespace(text.charAt(end))) {
-                        end++;
-                    }
+                    int closing = text.indexOf(first, valueStart);
+                    end = closing > 0 ? closing : valueEnd(text, valueStart);
+                } else if (end < text.length() && text.charAt(end) == ' ' && AUTHORIZATION_SCHEMES.contains(
+                        text.substring(valueStart, end).toLowerCase(Locale.ROOT))) {
+                    end = valueEnd(text, end + 1); // Authorization=Bearer t: the credentials after the scheme
                 }
                 if (end > valueStart) {
                     if (out == null) {
@@ -57,44 +61,49 @@ final class SecretParameters {
                     out.append(text, copied, valueStart).append(MASK);
                     copied = end;
                 }
+                next = Math.max(next, end);
             }
-            floor = end;
-            equals = text.indexOf('=', end);
+            equals = text.indexOf('=', next);
         }
         return out == null ? text : out.append(text, copied, text.length()).toString();
+    }
+
+    /** Where a value that starts at {@code from} ends. */
+    private static int valueEnd(String text, int from) {
+        int end = from;
+        while (end < text.length() && VALUE_ENDS.indexOf(text.charAt(end)) < 0
+                && !Character.isWhitespace(text.charAt(end))) {
+            end++;
+        }
+        return end;
     }
 
     private static boolean isNameChar(char c) {
         return c < 128 && (Character.isLetterOrDigit(c) || c == '_' || c == '.' || c == '-');
     }
 
-    /** Whether the name in [start, end) of {@code text} is a secret's, by its last word (and the one before). */
-    private static boolean isSecret(String text, int start, int end) {
-        int lastStart = wordStart(text, start, end);
-        String last = text.substring(lastStart, end).toLowerCase(java.util.Locale.ROOT);
-        if (SECRET_WORDS.contains(last) || SECRET_ENDINGS.stream().anyMatch(last::endsWith)) {
-            return true;
-        }
-        if (!last.equals("key")) {
-            return false;
-        }
-        int previousEnd = lastStart;
-        while (previousEnd > start && !Character.isLetterOrDigit(text.charAt(previousEnd - 1))) {
-            previousEnd--;
-        }
-        return previousEnd > start && KEY_OWNERS.contains(
-                text.substring(wordStart(text, start, previousEnd), previousEnd).toLowerCase(java.util.Locale.ROOT));
+    /** {@code author}, {@code authority}: not {@code authorization}. */
+    private static boolean isAuthor(String joined) {
+        int author = joined.indexOf("author");
+        return author >= 0 && !joined.startsWith("authoriz", author);
     }
 
-    /** Where the word that ends at {@code end} starts: after a {@code _ . -}, or at a camelCase capital. */
-    private static int wordStart(String text, int floor, int end) {
-        int i = end;
-        while (i > floor && Character.isLetterOrDigit(text.charAt(i - 1))) {
-            i--;
-            if (i > floor && Character.isUpperCase(text.charAt(i)) && Character.isLowerCase(text.charAt(i - 1))) {
-                break;
+    private static boolean isSecret(String name) {
+        StringBuilder letters = new StringBuilder(name.length());
+        for (int i = 0; i < name.length(); i++) {
+            char c = name.charAt(i);
+            if (Character.isLetterOrDigit(c)) {
+                letters.append(Character.toLowerCase(c));
             }
         }
-        return i;
+        int end = letters.length();
+        while (end > 0 && Character.isDigit(letters.charAt(end - 1))) {
+            end--;
+        }
+        String joined = letters.substring(0, end);
+        return SECRET_PARTS.stream().anyMatch(joined::contains)
+                || joined.contains("auth") && !isAuthor(joined)
+                || SECRET_ENDINGS.stream().anyMatch(joined::endsWith)
+                || joined.equals("key") || SECRET_KEYS.stream().anyMatch(joined::endsWith);
     }
 }
