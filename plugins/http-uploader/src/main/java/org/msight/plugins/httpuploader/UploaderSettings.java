@@ -68,7 +68,8 @@ record UploaderSettings(
                         + value.valueType().name().toLowerCase(Locale.ROOT));
             }
             String text = String.valueOf(value.unwrapped());
-            if (CREDENTIALS_LEFT_OUT.matcher(text).matches()) { // "Bearer "${?TOKEN} with TOKEN unset
+            if (name.toLowerCase(Locale.ROOT).endsWith("authorization") // and Proxy-Authorization
+                    && CREDENTIALS_LEFT_OUT.matcher(text).matches()) { // "Bearer "${?TOKEN} with TOKEN unset
                 throw new IllegalArgumentException("headers." + name + ": '" + text.trim() + "' with no credentials"
                         + " after it: is the environment variable it takes set?");
             }

@@ -83,6 +83,7 @@ class UploaderSettingsTest {
         assertThatThrownBy(() -> settings(URL + "headers { Authorization = \"Bearer \"${?UNSET_UPLOAD_TOKEN} }"))
                 .hasMessage("headers.Authorization: 'Bearer' with no credentials after it: is the environment"
                         + " variable it takes set?");
+        assertThat(settings(URL + "headers { X-Auth-Scheme = Basic }").headers()).containsKey("X-Auth-Scheme");
         assertThatThrownBy(() -> settings(URL + "tls { ca-fil = x }")).hasMessageStartingWith("tls.ca-fil: unknown setting;");
         assertThatThrownBy(() -> settings(URL + "tls { ca-file = a, trust-store = b }"))
                 .hasMessage("tls.ca-file: set either tls.ca-file or tls.trust-store, not both");

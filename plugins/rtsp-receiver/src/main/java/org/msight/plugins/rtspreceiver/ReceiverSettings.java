@@ -3,6 +3,7 @@ package org.msight.plugins.rtspreceiver;
 import com.typesafe.config.Config;
 import java.time.Duration;
 import java.util.Locale;
+import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.msight.api.Secrets;
@@ -34,8 +35,12 @@ record ReceiverSettings(String url, String format, String rtspTransport, double 
     private static final String HOST = "(?:[A-Za-z0-9._-]+|\\[[0-9A-Fa-f:.]+\\])(?::[0-9]+)?";
     private static final Pattern HOST_AND_PORT = Pattern.compile(HOST);
     private static final Pattern HOST_AND_PATH = Pattern.compile(HOST + "/.*");
+    /** FFmpeg's input formats that read devices: what they read may come back (a camera plugged in again). */
+    private static final Set<String> DEVICE_FORMATS = Set.of("v4l2", "video4linux2", "x11grab", "alsa", "pulse",
+            "fbdev", "kmsgrab", "decklink", "oss", "jack", "dshow", "avfoundation", "gdigrab");
     /** What ends a url's authority (user info, host and port), as FFmpeg reads it. */
     private static final Pattern AUTHORITY_END = Pattern.compile("[/?#]");
+    private static final Pattern QUERY_START = Pattern.compile("[?#]");
 
     /** Reads a node's block, which the runtime has checked against the provider's declared settings. */
     static ReceiverSettings from(Config config) {
@@ -82,10 +87,19 @@ record ReceiverSettings(String url, String format, String rtspTransport, double 
     }
 
 
-    /** Whether the url holds a user (and password) before its host: an {@code @} after its {@code ://}. */
+    /**
+     * Whether the url holds a user (and password) before its host: an {@code @} after its
+     * {@code ://} and before its query ({@code /} may be in a password, so it does not end the search).
+     */
     boolean hasUserInfo() {
         int scheme = url.indexOf("://");
-        return scheme > 0 && url.indexOf('@', scheme) > 0;
+        if (scheme < 0) {
+            return false;
+        }
+        Matcher query = QUERY_START.matcher(url);
+        int end = query.find(scheme) ? query.start() : url.length();
+        int at = url.lastIndexOf('@', end - 1);
+        return at > scheme;
     }
 
     /** Whether the url is an RTSP stream, which takes the transport and socket timeout options. */
@@ -95,12 +109,12 @@ record ReceiverSettings(String url, String format, String rtspTransport, double 
     }
 
     /**
-     * Whether the url is a file or a test source: neither a network stream nor a device under
-     * {@code /dev} (a USB camera), which may come back; such an input that cannot be read on has
-     * come to its end.
+     * Whether the url is a file or a test source: neither a network stream nor a device (a USB
+     * camera under {@code /dev}, or one read through a device format such as {@code v4l2} or
+     * {@code x11grab}), which may come back; such an input that cannot be read on has come to its end.
      */
     boolean isFile() {
-        return !isNetwork() && !url.startsWith("/dev/");
+        return !isNetwork() && !url.startsWith("/dev/") && !DEVICE_FORMATS.contains(format.toLowerCase(Locale.ROOT));
     }
 
     /**

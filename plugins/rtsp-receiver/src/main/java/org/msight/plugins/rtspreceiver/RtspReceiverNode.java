@@ -28,6 +28,7 @@ final class RtspReceiverNode implements SourceNode {
     private final long minOfferIntervalNanos;
     private final Counter encoded;
     private final FramePacer pacer;
+    private boolean warnedDamaged;
 
     private volatile VideoInput input;
     private volatile boolean stopping;
@@ -93,8 +94,8 @@ final class RtspReceiverNode implements SourceNode {
             opening.open(settings);
         } catch (RetriableException e) {
             input = null;
-            if (settings.isFile() && !opening.wokenUp()) {
-                throw new UnrecoverableException(e.getMessage());
+            if (settings.isFile() && !opening.wokenUp() && !opening.timedOut()) { // a slow mount may be ready later
+                throw new UnrecoverableException(e.getMessage(), e);
             }
             throw e;
         } catch (UnrecoverableException | RuntimeException e) {
@@ -141,7 +142,8 @@ final class RtspReceiverNode implements SourceNode {
         if (settings.isNetwork() || !current.ended() && !damaged) {
             throw new RetriableException(current.safeUrl() + " " + current.endReason());
         }
-        if (damaged) {
+        if (damaged && !warnedDamaged) { // once: with loop, each pass comes to the same place
+            warnedDamaged = true;
             context.logger().warn("{} {}: taken as its end", current.safeUrl(), current.endReason());
         }
         if (!settings.loop()) {

@@ -78,6 +78,18 @@ class ReceiverSettingsTest {
         assertThat(settings("rtsp://cam/media.amp?videokeyframeinterval=32").hasUserInfo()).isFalse();
         assertThat(settings("rtsp://cam/stream").hasUserInfo()).isFalse();
         assertThat(settings("/videos/clip@2x.mp4").hasUserInfo()).isFalse();
+        assertThat(settings("rtsp://cam/x?mail=me@example.org").hasUserInfo()).isFalse();
+    }
+
+    /** A file cannot be read on, or opened, for good; a device or a camera may come back. */
+    @Test
+    void filesAreToldFromDevicesAndCameras() {
+        assertThat(settings("/videos/clip.mp4").isFile()).isTrue();
+        assertThat(settings("file:clip.mp4").isFile()).isTrue();
+        assertThat(settings("/dev/video0").isFile()).isFalse();
+        assertThat(settings("rtsp://cam/stream").isFile()).isFalse();
+        assertThat(ReceiverSettings.from(ConfigFactory.parseString("url = \":0.0\", format = x11grab")
+                .withFallback(defaults)).isFile()).isFalse();
     }
 
     @Test
