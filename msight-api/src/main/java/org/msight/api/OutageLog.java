@@ -1,9 +1,9 @@
 package org.msight.api;
 
-import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import org.slf4j.Logger;
 
 /**
@@ -27,9 +27,9 @@ public final class OutageLog {
     private final Logger log;
     private final String restored;
     private final Counter ended;
-    private final Set<String> down = new HashSet<>();
+    /** The parts down, each with its latest reason, the latest last. */
+    private final Map<String, String> down = new LinkedHashMap<>();
     private long since;
-    private String latest;
 
     /**
      * @param restored the start of the line an outage's end logs, completed with {@code after <s> s}
@@ -56,12 +56,12 @@ public final class OutageLog {
      * part was down already.
      */
     public synchronized void down(String part, String reason) {
-        latest = reason;
         if (down.isEmpty()) {
             since = System.nanoTime();
             log.warn("{}; retrying", reason);
         }
-        down.add(part);
+        down.remove(part); // put again: its reason becomes the latest
+        down.put(part, String.valueOf(reason));
     }
 
     /**
@@ -73,9 +73,13 @@ public final class OutageLog {
         down.remove(part);
     }
 
-    /** The latest reason given while an outage is under way, for status output; empty when none is. */
+    /** The latest reason of a part still down, for status output; empty when no part is. */
     public synchronized Optional<String> reason() {
-        return down.isEmpty() ? Optional.empty() : Optional.ofNullable(latest);
+        String latest = null;
+        for (String reason : down.values()) {
+            latest = reason;
+        }
+        return Optional.ofNullable(latest);
     }
 
     /** Whether an outage is under way: a part is down. */
@@ -85,7 +89,7 @@ public final class OutageLog {
 
     /** Notes that connection {@code part} works; the outage ends when no part is down any more. */
     public synchronized void up(String part) {
-        if (down.remove(part) && down.isEmpty()) {
+        if (down.remove(part) != null && down.isEmpty()) {
             ended.increment();
             log.info("{} after {} s", restored, String.format(Locale.ROOT, "%.1f", (System.nanoTime() - since) / 1e9));
         }

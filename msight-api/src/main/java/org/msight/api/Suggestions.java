@@ -33,7 +33,16 @@ public final class Suggestions {
 
     /** {@code " (did you mean 'x'?)"} with the {@link #closest} candidate, or an empty string. */
     public static String didYouMean(String name, Collection<String> candidates) {
-        return closest(name, candidates).map(c -> " (did you mean '" + c + "'?)").orElse("");
+        return didYouMean(closest(name, candidates));
+    }
+
+    /** {@code " (did you mean 'x'?)"} with a candidate at most {@code maxEdits} away, or an empty string. */
+    public static String didYouMean(String name, Collection<String> candidates, int maxEdits) {
+        return didYouMean(closest(name, candidates, maxEdits));
+    }
+
+    private static String didYouMean(Optional<String> candidate) {
+        return candidate.map(c -> " (did you mean '" + c + "'?)").orElse("");
     }
 
     private static int distance(String a, String b) {

@@ -138,7 +138,7 @@ class BadInputIT {
         assertThat(refused(env, "msight-run", "--check", kafka.toString())).contains(
                 "error: " + kafka + ":3: msight.kafka.buffer-size: must be a size of at least 1B, such as 32MiB,"
                         + " not '32 megs'",
-                "error: " + kafka + ":4: msight.kafka.max-request-size: must be a size of at least 1B, such as 32MiB,"
+                "error: " + kafka + ":4: msight.kafka.max-request-size: must be a size of at least 1B, such as 2MiB,"
                         + " not 0");
         Path misspelt = Files.writeString(dir.resolve("misspelt.conf"), """
                 msight {

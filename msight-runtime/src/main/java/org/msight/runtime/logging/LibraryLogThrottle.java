@@ -38,6 +38,10 @@ public final class LibraryLogThrottle extends TurboFilter {
             addError("LibraryLogThrottle needs a prefix");
             return;
         }
+        if (interval.isZero() || interval.isNegative()) {
+            addError("LibraryLogThrottle needs an interval of more than 0");
+            return;
+        }
         throttle = new KeyedLogThrottle(interval, 256);
         super.start();
     }
@@ -46,11 +50,15 @@ public final class LibraryLogThrottle extends TurboFilter {
     public FilterReply decide(Marker marker, Logger logger, Level level, String format, Object[] params,
             Throwable failure) {
         if (level == null || format == null || !level.isGreaterOrEqual(Level.WARN)
-                || !level.isGreaterOrEqual(logger.getEffectiveLevel()) || !logger.getName().startsWith(prefix)) {
+                || !level.isGreaterOrEqual(logger.getEffectiveLevel()) || !logger.getName().startsWith(prefix)
+                || logger.getName().equals(LibraryLogThrottle.class.getName())) {
             return FilterReply.NEUTRAL;
         }
+        // warn(format, arg, exception) passes the exception among the arguments, not as failure
+        Throwable thrown = failure != null ? failure : params != null && params.length > 0
+                && params[params.length - 1] instanceof Throwable last ? last : null;
         long times = throttle.occurred(logger.getName() + '\n' + format
-                + (failure == null ? "" : '\n' + failure.getClass().getName()));
+                + (thrown == null ? "" : '\n' + thrown.getClass().getName()));
         if (times > 1) {
             ((LoggerContext) getContext()).getLogger(LibraryLogThrottle.class).warn(
                     "{} lines like the next one from {} were held back since the last that was let through",

@@ -47,6 +47,10 @@ class LibraryLogThrottleTest {
             client.info("[Producer clientId=edge] Node {} is ready", node);
             own.warn("Publishing to Kafka fails, attempt {}", node);
         }
+        // an exception passed after the arguments tells kinds apart too
+        client.warn("Fetch from node {} failed", 1, new IllegalStateException("a"));
+        client.warn("Fetch from node {} failed", 1, new java.io.IOException("b"));
+        client.warn("Fetch from node {} failed", 1, new java.io.IOException("c"));
 
         List<String> logged = lines.list.stream().map(ILoggingEvent::getFormattedMessage).toList();
         assertThat(logged).filteredOn(line -> line.contains("failed authentication")).containsExactly(
@@ -55,6 +59,9 @@ class LibraryLogThrottleTest {
         assertThat(logged).filteredOn(line -> line.contains("disconnected")).hasSize(1);
         assertThat(logged).filteredOn(line -> line.contains("is ready")).hasSize(5);
         assertThat(logged).filteredOn(line -> line.startsWith("Publishing")).hasSize(5);
+        assertThat(lines.list).filteredOn(event -> event.getFormattedMessage().startsWith("Fetch from"))
+                .extracting(event -> event.getThrowableProxy().getClassName())
+                .containsExactly("java.lang.IllegalStateException", "java.io.IOException");
     }
 
     /** When a kind is let through again, a line before it says how many were held back meanwhile. */

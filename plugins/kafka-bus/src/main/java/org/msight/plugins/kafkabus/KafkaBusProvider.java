@@ -54,7 +54,7 @@ public final class KafkaBusProvider implements BusProvider {
                 Setting.optional("delivery-timeout", SettingType.DURATION,
                         "a message not acknowledged within this is lost and counted"),
                 Setting.optional("max-request-size", SettingType.STRING,
-                        "largest message (1MiB); the brokers' message.max.bytes must allow it too").size(1, "32MiB"),
+                        "largest message (1MiB); the brokers' message.max.bytes must allow it too").size(1, "2MiB"),
                 Setting.optional("max-block", SettingType.DURATION,
                         "longest a message waits for its topic's partitions to be known before it is lost"),
                 Setting.optional("session-timeout", SettingType.DURATION,

@@ -9,7 +9,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -187,10 +186,10 @@ record KafkaSettings(List<String> servers, String saslMechanism, String saslUser
         Set<String> known = new HashSet<>();
         clients.forEach(definitions -> known.addAll(definitions.names()));
         for (String name : properties.keySet()) {
-            Optional<String> meant = known.contains(name) ? Optional.empty() : Suggestions.closest(name, known, 2);
-            if (meant.isPresent()) {
+            String meant = known.contains(name) ? "" : Suggestions.didYouMean(name, known, 2);
+            if (!meant.isEmpty()) {
                 throw new IllegalArgumentException("properties.\"" + LogSafe.text(name)
-                        + "\": no Kafka client has this property (did you mean '" + meant.get() + "'?)");
+                        + "\": no Kafka client has this property" + meant);
             }
         }
         for (ConfigDef definitions : clients) {

@@ -71,6 +71,8 @@ final class KafkaSubscriber implements AutoCloseable {
     /** When the commits of a closing member give up: see {@link #closing()}. */
     private volatile long closeDeadline;
     private volatile boolean closed;
+    /** Whether the stop came while the brokers were away: nothing is committed at close then. */
+    private volatile boolean closedInOutage;
 
     KafkaSubscriber(KafkaSettings settings, Subscription subscription, MsightFormats formats, Logger log,
             Counter reconnects) {
@@ -181,9 +183,11 @@ final class KafkaSubscriber implements AutoCloseable {
      */
     private void commitAtClose() {
         try {
-            if (closeDeadline - System.nanoTime() <= 0) { // closed in an outage: a commit could not come
-                log.info("Kafka group '{}' on topic '{}': offsets not committed at close, the brokers being away;"
-                        + " those messages come again at the next start", groupId, subscription.topic());
+            if (closedInOutage) { // a commit could not come
+                if (offsets.values().stream().anyMatch(partition -> partition.toCommit() >= 0)) {
+                    log.info("Kafka group '{}' on topic '{}': offsets not committed at close, the brokers being away;"
+                            + " those messages come again at the next start", groupId, subscription.topic());
+                }
                 return;
             }
             while (true) {
@@ -383,7 +387,8 @@ final class KafkaSubscriber implements AutoCloseable {
      * (what is not committed is delivered again), and nothing waits for the nodes, which have stopped.
      */
     private void closing() {
-        closeDeadline = System.nanoTime() + (outage.inOutage() ? 0 : closeCommitLimit().toNanos());
+        closedInOutage = outage.inOutage();
+        closeDeadline = System.nanoTime() + (closedInOutage ? 0 : closeCommitLimit().toNanos());
         closed = true;
         offsets.values().forEach(PartitionOffsets::stopWaiting);
     }
