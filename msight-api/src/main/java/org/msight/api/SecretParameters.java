@@ -8,8 +8,9 @@ import java.util.Locale;
  * the text: each {@code =} is looked at once, its name read back from it. A name, in lower case
  * without its {@code _ . -} and its trailing digits, is a secret's when it holds {@code pass},
  * {@code pwd}, {@code token}, {@code secret}, {@code credential}, {@code signature}, {@code jwt}
- * or {@code auth} (not {@code author}, {@code authority}); when it ends in {@code pw}, {@code sig}, {@code session}
- * or {@code sessionid}; or when it is {@code key} or ends in one of {@link #SECRET_KEYS}:
+ * or {@code auth} (not {@code author}, {@code authority}); when it ends in {@code pw},
+ * {@code sig}, {@code session} or {@code sessionid}; or when it is {@code key} or ends in one of
+ * {@link #SECRET_KEYS}:
  * {@code api_key}, {@code streamKey}, {@code access_token}, {@code X-Amz-Signature},
  * {@code admin_password}, {@code passphrase}, {@code JSESSIONID}, {@code password2}; not
  * {@code partition_key}, {@code keyframe} or {@code session.timeout.ms}. A value runs to the
@@ -49,7 +50,7 @@ final class SecretParameters {
                 if (first == '"' || first == '\'') { // password="p w", or a quote never closed
                     valueStart++;
                     int closing = text.indexOf(first, valueStart);
-                    end = closing > 0 ? closing : valueEnd(text, valueStart);
+                    end = closing >= 0 ? closing : valueEnd(text, valueStart);
                 } else if (end < text.length() && text.charAt(end) == ' ' && AUTHORIZATION_SCHEMES.contains(
                         text.substring(valueStart, end).toLowerCase(Locale.ROOT))) {
                     end = valueEnd(text, end + 1); // Authorization=Bearer t: the credentials after the scheme

@@ -27,8 +27,8 @@ public final class Secrets {
      * no user info is returned unchanged. Linear in the length of the text.
      *
      * <p>The value of a parameter whose name says it is a secret ({@code password}, {@code pwd},
-     * {@code access_token}, {@code api_key}, {@code X-Amz-Signature}...: its last word says so) is
-     * masked too, in a URL or not:
+     * {@code access_token}, {@code api_key}, {@code X-Amz-Signature}...: what the name holds says
+     * so) is masked too, in a URL or not:
      * {@code https://host/frames?api_key=K&cam=3} becomes {@code https://host/frames?api_key=***&cam=3},
      * {@code rtsp://cam/user=admin&password=P&channel=1} becomes
      * {@code rtsp://cam/user=admin&password=***&channel=1}.

@@ -40,7 +40,6 @@ record ReceiverSettings(String url, String format, String rtspTransport, double 
             "fbdev", "kmsgrab", "decklink", "oss", "jack", "dshow", "avfoundation", "gdigrab");
     /** What ends a url's authority (user info, host and port), as FFmpeg reads it. */
     private static final Pattern AUTHORITY_END = Pattern.compile("[/?#]");
-    private static final Pattern QUERY_START = Pattern.compile("[?#]");
 
     /** Reads a node's block, which the runtime has checked against the provider's declared settings. */
     static ReceiverSettings from(Config config) {
@@ -88,18 +87,16 @@ record ReceiverSettings(String url, String format, String rtspTransport, double 
 
 
     /**
-     * Whether the url holds a user (and password) before its host: an {@code @} after its
-     * {@code ://} and before its query ({@code /} may be in a password, so it does not end the search).
+     * Whether the url holds a user (and password) before its host: after its {@code ://}, an
+     * {@code @} followed by a host, maybe a port, and a path or nothing (a password may hold
+     * {@code / ? #}; an {@code @} in a query, {@code ?mail=me@example.org&x=1}, is not followed so).
      */
     boolean hasUserInfo() {
         int scheme = url.indexOf("://");
-        if (scheme < 0) {
-            return false;
-        }
-        Matcher query = QUERY_START.matcher(url);
-        int end = query.find(scheme) ? query.start() : url.length();
-        int at = url.lastIndexOf('@', end - 1);
-        return at > scheme;
+        int at = url.lastIndexOf('@');
+        String rest = at < 0 ? "" : url.substring(at + 1);
+        return scheme >= 0 && at > scheme
+                && (HOST_AND_PATH.matcher(rest).matches() || HOST_AND_PORT.matcher(rest).matches());
     }
 
     /** Whether the url is an RTSP stream, which takes the transport and socket timeout options. */

@@ -75,10 +75,12 @@ class ReceiverSettingsTest {
     @Test
     void userInfoIsTheCredentialsBeforeTheHost() {
         assertThat(settings("rtsp://user:p/ss@cam/stream").hasUserInfo()).isTrue();
+        assertThat(settings("rtsp://admin:s3/cr?t#Pw@127.0.0.1:8554/live.stream").hasUserInfo()).isTrue();
         assertThat(settings("rtsp://cam/media.amp?videokeyframeinterval=32").hasUserInfo()).isFalse();
         assertThat(settings("rtsp://cam/stream").hasUserInfo()).isFalse();
         assertThat(settings("/videos/clip@2x.mp4").hasUserInfo()).isFalse();
-        assertThat(settings("rtsp://cam/x?mail=me@example.org").hasUserInfo()).isFalse();
+        assertThat(settings("rtsp://cam/x?mail=me@example.org&x=1").hasUserInfo()).isFalse();
+        assertThat(settings("rtsp://admin:pw@10.0.0.9:554").hasUserInfo()).isTrue();
     }
 
     /** A file cannot be read on, or opened, for good; a device or a camera may come back. */
