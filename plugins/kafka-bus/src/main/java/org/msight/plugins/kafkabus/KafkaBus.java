@@ -118,7 +118,7 @@ final class KafkaBus implements Bus {
      */
     @Override
     public boolean connected() {
-        return canCarry() && !publisher.inOutage() && subscribers.stream().noneMatch(KafkaSubscriber::inOutage);
+        return canCarry() && outage().isEmpty();
     }
 
     @Override

@@ -103,11 +103,6 @@ final class KafkaPublisher implements AutoCloseable {
         return canCarry() && (sender == null || sender.hasRoom());
     }
 
-    /** Whether the buffer or a topic is in an outage: full, or its messages failing. */
-    boolean inOutage() {
-        return outage().isPresent();
-    }
-
     /** Why the buffer, or else a topic, is in an outage. */
     Optional<String> outage() {
         return outage.reason().or(() -> senders.values().stream().map(sender -> sender.outage.reason())

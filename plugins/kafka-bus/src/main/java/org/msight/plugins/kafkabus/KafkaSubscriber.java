@@ -346,12 +346,7 @@ final class KafkaSubscriber implements AutoCloseable {
         return partitions.stream().map(TopicPartition::partition).collect(Collectors.toCollection(TreeSet::new));
     }
 
-    /** Whether polling, committing or the group's coordinator fails now. */
-    boolean inOutage() {
-        return outage.inOutage();
-    }
-
-    /** Why it is in an outage. */
+    /** Why polling, committing or the group's coordinator fails now, if it does. */
     Optional<String> outage() {
         return outage.reason();
     }

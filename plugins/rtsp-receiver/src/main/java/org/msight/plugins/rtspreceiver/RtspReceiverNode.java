@@ -92,14 +92,11 @@ final class RtspReceiverNode implements SourceNode {
         }
         try {
             opening.open(settings);
-        } catch (RetriableException e) {
+        } catch (RetriableException | UnrecoverableException | RuntimeException e) {
             input = null;
-            if (settings.isFile() && !opening.wokenUp() && !opening.timedOut()) { // a slow mount may be ready later
-                throw new UnrecoverableException(e.getMessage(), e);
+            if (e instanceof RetriableException && settings.isFile() && !opening.wokenUp() && !opening.timedOut()) {
+                throw new UnrecoverableException(e.getMessage(), e); // a slow mount (timed out) may be ready later
             }
-            throw e;
-        } catch (UnrecoverableException | RuntimeException e) {
-            input = null;
             throw e;
         }
         if (pacer != null) {
