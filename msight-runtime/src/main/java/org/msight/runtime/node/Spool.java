@@ -3,7 +3,6 @@ package org.msight.runtime.node;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,6 +13,8 @@ import java.util.Deque;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Stream;
 import java.util.zip.CRC32C;
 import org.slf4j.Logger;
@@ -55,8 +56,12 @@ final class Spool implements AutoCloseable {
 
     private static final String LOCK = "lock";
     private static final String CURSOR = "cursor";
+    /** The real paths of the spools open in this process. */
+    private static final Set<Path> HELD = ConcurrentHashMap.newKeySet();
 
     private final Path dir;
+    /** The folder's real path, in {@link #HELD} while this spool is open. */
+    private final Path held;
     private final FileChannel lockFile;
     private final long maxBytes;
     private final long segmentBytes;
@@ -81,8 +86,9 @@ final class Spool implements AutoCloseable {
     private long bytes;
     private long dropped;
 
-    private Spool(Path dir, FileChannel lockFile, long maxBytes, Logger log) {
+    private Spool(Path dir, Path held, FileChannel lockFile, long maxBytes, Logger log) {
         this.dir = dir;
+        this.held = held;
         this.lockFile = lockFile;
         this.maxBytes = maxBytes;
         this.segmentBytes = Math.min(MAX_SEGMENT_BYTES, Math.max(64 << 10, maxBytes / 4));
@@ -92,26 +98,32 @@ final class Spool implements AutoCloseable {
     /** Opens the spool in {@code dir}, creating it, and checks what an earlier run left there. */
     static Spool open(Path dir, long maxBytes, Logger log) throws IOException {
         Files.createDirectories(dir);
-        FileChannel lockFile = FileChannel.open(dir.resolve(LOCK), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        Path held = dir.toRealPath();
+        // A second channel on a file this process has locked is never opened: closing it would
+        // release the first one's lock (POSIX locks belong to the process, not the channel).
+        if (!HELD.add(held)) {
+            throw inUse(dir);
+        }
+        FileChannel lockFile = null;
         try {
-            if (!locked(lockFile)) {
-                throw new IOException("the spool " + dir + " is in use by another node or process");
+            lockFile = FileChannel.open(dir.resolve(LOCK), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+            if (lockFile.tryLock() == null) {
+                throw inUse(dir);
             }
-            Spool spool = new Spool(dir, lockFile, maxBytes, log);
+            Spool spool = new Spool(dir, held, lockFile, maxBytes, log);
             spool.load();
             return spool;
         } catch (IOException | RuntimeException e) {
-            lockFile.close(); // and with it the lock
+            if (lockFile != null) {
+                lockFile.close(); // and with it the lock
+            }
+            HELD.remove(held);
             throw e;
         }
     }
 
-    private static boolean locked(FileChannel lockFile) throws IOException {
-        try {
-            return lockFile.tryLock() != null;
-        } catch (OverlappingFileLockException e) {
-            return false; // held in this process
-        }
+    private static IOException inUse(Path dir) {
+        return new IOException("the spool " + dir + " is in use by another node or process");
     }
 
     /** Records not yet acknowledged, those being read included. */
@@ -230,6 +242,8 @@ final class Spool implements AutoCloseable {
                 FileChannel closingCursor = cursor) {
             writeCursor();
             sync();
+        } finally {
+            HELD.remove(held);
         }
     }
 

@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -49,6 +50,15 @@ class SpoolTest {
             spool.append(record(1, 100));
             assertThatThrownBy(() -> Spool.open(dir, ONE_MIB, log)).isInstanceOf(IOException.class)
                     .hasMessage("the spool " + dir + " is in use by another node or process");
+            Path sameFolder = Files.createSymbolicLink(dir.resolveSibling(dir.getFileName() + "-link"), dir);
+            try {
+                assertThatThrownBy(() -> Spool.open(sameFolder, ONE_MIB, log)).isInstanceOf(IOException.class)
+                        .hasMessage("the spool " + sameFolder + " is in use by another node or process");
+            } finally {
+                Files.delete(sameFolder);
+            }
+            assertThat(anotherProcessCanLock(dir.resolve("lock")))
+                    .as("the refused opens left the first one's lock in place").isFalse();
             assertThat(spool.records()).isOne();
         }
         try (Spool spool = Spool.open(dir, ONE_MIB, log)) {
@@ -303,5 +313,19 @@ class SpoolTest {
 
     private static List<Integer> range(int from, int to) {
         return java.util.stream.IntStream.range(from, to).boxed().toList();
+    }
+
+    /** Whether another process gets the POSIX lock on {@code file} that the JDK's file locks take. */
+    private static boolean anotherProcessCanLock(Path file) {
+        String python = Tools.require("/usr/bin/python3", "python3").toString();
+        Tools.Output tried = Tools.run(new ProcessBuilder(python, "-c", "import fcntl, sys\n"
+                + "with open(sys.argv[1], 'a') as f:\n"
+                + "    try:\n"
+                + "        fcntl.lockf(f, fcntl.LOCK_EX | fcntl.LOCK_NB)\n"
+                + "        print('locked')\n"
+                + "    except OSError:\n"
+                + "        print('held')\n", file.toString()).redirectErrorStream(true), Duration.ofSeconds(30));
+        assertThat(tried.text().strip()).as("the other process's answer").isIn("locked", "held");
+        return tried.text().strip().equals("locked");
     }
 }
