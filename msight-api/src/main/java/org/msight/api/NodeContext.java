@@ -19,7 +19,7 @@ public interface NodeContext {
     /** The edge device this runs on ({@code msight.device-name}). */
     String deviceName();
 
-    /** The sensor name of a source ({@code sensor-name}); empty for sinks. */
+    /** The sensor name of a source ({@code sensor-name}); empty for processors and sinks. */
     Optional<String> sensorName();
 
     /**
@@ -64,8 +64,9 @@ public interface NodeContext {
     }
 
     /**
-     * Metadata for a new message of this node: its sensor and device names, the given capture
-     * time, the creation time now and a fresh frame id.
+     * Metadata for a new message of this node: its sensor name (none for a processor, which
+     * usually keeps its input's metadata instead) and device name, the given capture time, the
+     * creation time now and a fresh frame id.
      *
      * @param captureTimestamp POSIX seconds when the data was captured
      */

@@ -16,7 +16,7 @@ public final class Suggestions {
      * @param name what the user wrote
      * @param candidates the names that would have been accepted
      */
-    public static Optional<String> closest(String name, Collection<String> candidates) {
+    static Optional<String> closest(String name, Collection<String> candidates) {
         return closest(name, candidates, Math.max(2, name.length() / 3));
     }
 
@@ -25,7 +25,7 @@ public final class Suggestions {
      * if any: for a check that refuses what is that close, where a wider net would catch names
      * that are merely alike.
      */
-    public static Optional<String> closest(String name, Collection<String> candidates, int maxEdits) {
+    static Optional<String> closest(String name, Collection<String> candidates, int maxEdits) {
         return candidates.stream()
                 .filter(c -> distance(name, c) <= maxEdits)
                 .min(Comparator.comparingInt(c -> distance(name, c)));

@@ -12,7 +12,6 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import org.msgpack.jackson.dataformat.MessagePackFactory;
 import org.msight.api.LogSafe;
 import org.msight.api.data.BytesData;
@@ -74,11 +73,6 @@ public final class MsightCodec implements MsightFormats {
         return List.of(SensorData.TYPE, ImageData.TYPE, BytesData.TYPE);
     }
 
-    /** The tags this codec reads. */
-    public Set<String> tags() {
-        return types.keySet();
-    }
-
     /**
      * The MessagePack payload of one message. Large byte fields are copied once, into the
      * returned array, which has exactly the payload's length.
@@ -116,15 +110,15 @@ public final class MsightCodec implements MsightFormats {
         out.flush();
     }
 
-    /**
-     * The exact length in bytes of what {@link #writeJson} writes for {@code data}, found without
-     * Base64-encoding its bytes: a few microseconds whatever their size.
-     */
     @Override
     public String pythonFloat(double value) {
         return PythonFloats.repr(value);
     }
 
+    /**
+     * The exact length in bytes of what {@link #writeJson} writes for {@code data}, found without
+     * Base64-encoding its bytes: a few microseconds whatever their size.
+     */
     @Override
     public long jsonLength(SensorData data) {
         ByteSink.Counting counter = new ByteSink.Counting();

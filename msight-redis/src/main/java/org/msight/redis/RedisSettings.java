@@ -133,7 +133,7 @@ public record RedisSettings(String host, int port, Path unixSocket, int db, Stri
      *
      * @throws IllegalArgumentException when the list cannot be read or a node is not {@code host:port}
      */
-    public static List<HostAndPort> clusterNodes(String text) {
+    static List<HostAndPort> clusterNodes(String text) {
         List<HostAndPort> nodes = new ArrayList<>();
         for (String node : ServerList.parse(text)) {
             int colon = node.lastIndexOf(':');

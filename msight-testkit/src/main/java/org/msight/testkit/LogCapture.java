@@ -78,11 +78,6 @@ public final class LogCapture extends AppenderBase<ILoggingEvent> implements Aut
                 Optional::isPresent).orElseThrow();
     }
 
-    /** Waits until a message matches the regular expression {@code regex}; returns it. */
-    public String awaitMatching(String regex) {
-        return await("a log line matching " + regex, message -> message.matches(regex));
-    }
-
     @Override
     public void close() {
         logger.detachAppender(this);

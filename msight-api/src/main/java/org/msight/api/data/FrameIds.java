@@ -34,9 +34,4 @@ public final class FrameIds {
             }
         }
     }
-
-    /** The millisecond timestamp inside an id. */
-    public static long millisOf(long frameId) {
-        return frameId >>> (WORKER_BITS + SEQUENCE_BITS);
-    }
 }

@@ -397,7 +397,7 @@ public final class PipelineLoader {
     }
 
     /** The settings a node of {@code type} takes: the common ones, then the type's own. */
-    public static List<Setting> settingsOf(NodeType type) {
+    private static List<Setting> settingsOf(NodeType type) {
         List<Setting> settings = new ArrayList<>(CommonSettings.of(type.provider()));
         settings.addAll(type.provider().settings());
         return settings;

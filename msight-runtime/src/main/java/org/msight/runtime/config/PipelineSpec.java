@@ -27,11 +27,6 @@ public record PipelineSpec(String file, Config msight, List<NodeSpec> nodes, Map
         return msight.getString("bus");
     }
 
-    /** The bus that carries {@code topic}. */
-    public BusSpec busOf(String topic) {
-        return buses.get(topicBuses.get(topic));
-    }
-
     /**
      * Whether the nodes register in MSight's node registry: {@code msight.registry.enabled}, where
      * {@code auto} means when a topic crosses processes (on a bus other than {@code memory}).

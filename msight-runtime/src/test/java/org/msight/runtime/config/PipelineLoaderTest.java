@@ -136,7 +136,7 @@ class PipelineLoaderTest {
         PipelineSpec spec = TestPipelines.load(file).spec();
         assertThat(spec.topicBuses()).containsExactly(entry("frames", "loopback"), entry("local", "memory"));
         assertThat(spec.buses()).containsOnlyKeys("loopback", "memory");
-        assertThat(spec.busOf("frames").config().getInt("port")).isEqualTo(6390);
+        assertThat(spec.buses().get("loopback").config().getInt("port")).isEqualTo(6390);
         assertThat(spec.nodes()).filteredOn(node -> node.name().equals("neg")).singleElement()
                 .satisfies(node -> assertThat(node.group()).contains("uploaders"));
         assertThat(spec.nodes()).filteredOn(node -> node.name().equals("sink")).singleElement()
