@@ -37,7 +37,7 @@ public final class Secret {
     /** {@code ***}, or nothing when empty. */
     @Override
     public String toString() {
-        return value.isEmpty() ? "" : "***";
+        return value.isEmpty() ? "" : Secrets.MASK;
     }
 
     @Override

@@ -28,7 +28,6 @@ final class SecretParameters {
             "encryptionkey");
     private static final List<String> AUTHORIZATION_SCHEMES = List.of("bearer", "basic", "digest", "token");
     private static final String VALUE_ENDS = "&;#\"'<>";
-    private static final String MASK = "***";
 
     private SecretParameters() {
     }
@@ -59,7 +58,7 @@ final class SecretParameters {
                     if (out == null) {
                         out = new StringBuilder(text.length());
                     }
-                    out.append(text, copied, valueStart).append(MASK);
+                    out.append(text, copied, valueStart).append(Secrets.MASK);
                     copied = end;
                 }
                 next = Math.max(next, end);

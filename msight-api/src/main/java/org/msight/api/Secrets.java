@@ -8,7 +8,8 @@ public final class Secrets {
 
     /** A scheme at the start of a text. */
     private static final Pattern SCHEME = Pattern.compile("[A-Za-z][A-Za-z0-9+.-]*://");
-    private static final String MASK = "***";
+    /** What a secret is shown as. */
+    public static final String MASK = "***";
 
     private Secrets() {
     }

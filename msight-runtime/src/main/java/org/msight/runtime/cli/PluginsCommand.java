@@ -35,7 +35,6 @@ import picocli.CommandLine.ParentCommand;
                 + " settings with their defaults (in HOCON), rules and docs.")
 final class PluginsCommand implements Callable<Integer> {
 
-    private static final String MASK = "***";
     /** Strings HOCON reads the same without quotes (durations such as 10s, words, paths). */
     private static final Pattern UNQUOTED = Pattern.compile("(?!true$|false$|null$|yes$|no$|on$|off$)[A-Za-z0-9_./-]+");
 
@@ -241,7 +240,7 @@ final class PluginsCommand implements Callable<Integer> {
     /** The default as written in HOCON, masked when secret; {@code null} when there is none. */
     private static String defaultOf(Setting setting, Config defaults, String key) {
         Object value = rawDefaultOf(setting, defaults, key);
-        if (value == null || value == MASK) {
+        if (value == null || value == Secrets.MASK) {
             return (String) value;
         }
         return value instanceof String text && UNQUOTED.matcher(text).matches() ? text
@@ -260,7 +259,7 @@ final class PluginsCommand implements Callable<Integer> {
         boolean empty = value instanceof Map<?, ?> map ? map.isEmpty()
                 : value instanceof List<?> list ? list.isEmpty() : value.toString().isEmpty();
         if (setting.isSecret() && !empty) {
-            return MASK;
+            return Secrets.MASK;
         }
         return value instanceof String text ? Secrets.redactUrl(text) : value;
     }

@@ -15,6 +15,7 @@ import java.util.Optional;
 import java.util.function.BiFunction;
 import java.util.function.Function;
 import java.util.stream.Stream;
+import org.msight.api.Secrets;
 import org.msight.api.Setting;
 import org.msight.api.SettingType;
 import org.msight.api.Suggestions;
@@ -28,9 +29,6 @@ final class SettingsCheck {
 
     /** Typesafe Config's origin of a value substituted from the environment. */
     private static final String ENV_ORIGIN = "env variables";
-
-    /** What a secret value shows as. */
-    static final String MASK = "***";
 
     private final String file;
     private final List<ConfigProblem> problems;
@@ -194,7 +192,7 @@ final class SettingsCheck {
     /** A value as written, as a message may show it: masked when secret, URL passwords hidden otherwise. */
     static String shown(Setting setting, ConfigValue value) {
         if (setting.isSecret()) {
-            return MASK;
+            return Secrets.MASK;
         }
         String text = value.valueType() == ConfigValueType.STRING ? "'" + value.unwrapped() + "'"
                 : value.render(ConfigRenderOptions.concise());
