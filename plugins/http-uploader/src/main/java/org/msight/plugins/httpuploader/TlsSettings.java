@@ -5,7 +5,6 @@ import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
 import java.security.PrivateKey;
-import java.util.Set;
 import javax.net.ssl.KeyManager;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManager;
@@ -20,16 +19,7 @@ import org.msight.api.Secret;
 record TlsSettings(String caFile, String trustStore, Secret trustStorePassword, String certFile, String keyFile,
         String keyStore, Secret keyStorePassword) {
 
-    private static final Set<String> KEYS = Set.of("ca-file", "trust-store", "trust-store-password", "cert-file",
-            "key-file", "key-store", "key-store-password");
-
     static TlsSettings from(Config tls) {
-        for (String key : tls.root().keySet()) {
-            if (!KEYS.contains(key)) {
-                throw new IllegalArgumentException("tls." + key + ": unknown setting; tls takes " + String.join(", ",
-                        KEYS.stream().sorted().toList()));
-            }
-        }
         TlsSettings settings = new TlsSettings(string(tls, "ca-file"), string(tls, "trust-store"),
                 Secret.of(string(tls, "trust-store-password")), string(tls, "cert-file"), string(tls, "key-file"),
                 string(tls, "key-store"), Secret.of(string(tls, "key-store-password")));

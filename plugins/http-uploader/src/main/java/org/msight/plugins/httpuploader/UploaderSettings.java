@@ -42,14 +42,10 @@ record UploaderSettings(
                 target,
                 headers(config),
                 PartitionKeys.Mode.parse(get(config, "partition-key-mode", Config::getString)),
-                atLeast(config, "shards", 1),
-                nonNegative(config, "wait"),
-                switch (get(config, "log-uploads-at", Config::getString).toLowerCase(Locale.ROOT)) {
-                    case "info" -> false;
-                    case "debug" -> true;
-                    default -> throw new IllegalArgumentException("log-uploads-at: use info or debug");
-                },
-                positive(config, "connect-timeout"),
+                get(config, "shards", Config::getInt),
+                get(config, "wait", Config::getDuration),
+                get(config, "log-uploads-at", Config::getString).equals("debug"),
+                get(config, "connect-timeout", Config::getDuration),
                 RetryStatuses.parse(get(config, "retry-statuses", Config::getStringList)),
                 TlsSettings.from(get(config, "tls", Config::getConfig)));
     }
@@ -76,30 +72,6 @@ record UploaderSettings(
             headers.put(name, Secret.of(text));
         }
         return Map.copyOf(headers);
-    }
-
-    private static int atLeast(Config config, String key, int minimum) {
-        int value = get(config, key, Config::getInt);
-        if (value < minimum) {
-            throw new IllegalArgumentException(key + ": must be " + minimum + " or more, was " + value);
-        }
-        return value;
-    }
-
-    private static Duration nonNegative(Config config, String key) {
-        Duration value = get(config, key, Config::getDuration);
-        if (value.isNegative()) {
-            throw new IllegalArgumentException(key + ": must not be negative");
-        }
-        return value;
-    }
-
-    private static Duration positive(Config config, String key) {
-        Duration value = nonNegative(config, key);
-        if (value.isZero()) {
-            throw new IllegalArgumentException(key + ": must be more than 0");
-        }
-        return value;
     }
 
     /** Reads one key, turning Typesafe Config's errors into messages that start with the key. */

@@ -18,6 +18,9 @@ class DeclaredSettingsTest {
         "url = \"ftp://host/x\"           | url: must be a URL http://... or https://..., not 'ftp://host/x'",
         "url = \"\"                       | url: must be a URL http://... or https://..., not ''",
         "shards = 0                       | shards: must be 1 to 1000000, not 0",
+        "connect-timeout = 0s             | connect-timeout: must be 1ms to 1h, not '0s'",
+        "wait = -1s                       | wait: must be 0s to 24h, not '-1s'",
+        "log-uploads-at = trace           | log-uploads-at: 'trace' is not one of info, debug",
         "retry-backoff { maks = 1s }      | retry-backoff.maks: unknown setting of block 'retry-backoff'"
                 + " (did you mean 'max'?); it takes: initial, max",
         "retry-backoff { initial = 2s, max = 1s } | retry-backoff: max must not be shorter than initial",

@@ -76,8 +76,8 @@ record KafkaSettings(List<String> servers, String saslMechanism, String saslUser
         checkProperties(extra);
         client.putAll(extra);
         return new KafkaSettings(servers, mechanism, username, tls,
-                oneOf(kafka, "record-key", "none", "sensor_name").equals("sensor_name"),
-                oneOf(kafka, "start-position", "latest", "earliest"), oneOf(kafka, "acks", "all", "1", "0", "-1"),
+                kafka.getString("record-key").equals("sensor_name"), // these three are checked by their Setting.oneOf
+                kafka.getString("start-position"), kafka.getString("acks"),
                 nonNegative(kafka, "linger"), kafka.getBytes("buffer-size"), positive(kafka, "delivery-timeout"),
                 (int) Math.min(Integer.MAX_VALUE, kafka.getBytes("max-request-size")),
                 positive(kafka, "max-block"),
@@ -205,14 +205,6 @@ record KafkaSettings(List<String> servers, String saslMechanism, String saslUser
     private static Path path(Config tls, String key) {
         String file = tls.getString(key);
         return file.isEmpty() ? null : Path.of(file);
-    }
-
-    private static String oneOf(Config kafka, String key, String... values) {
-        String value = kafka.getString(key).trim();
-        if (!List.of(values).contains(value)) {
-            throw new IllegalArgumentException(key + ": '" + value + "' is not one of " + List.of(values));
-        }
-        return value;
     }
 
     private static Duration positive(Config kafka, String key) {
