@@ -10,7 +10,8 @@ import org.slf4j.Logger;
  * The outages of a connection, or of connections that share one (a bus's publisher and
  * subscriber): one warning when an outage starts, with why, and one line when it ends, with how
  * long it lasted, however many retries it took; every outage that ended is counted. The one way
- * buses and the runtime log a server that goes away and comes back.
+ * buses (and the runtime's registry) log a server that goes away and comes back; a node's own
+ * failures and a sink's deliveries have lines of their own, with attempts and messages given up.
  *
  * <pre>{@code
  * OutageLog outages = new OutageLog(log, "Redis connection restored", reconnects);

@@ -394,8 +394,8 @@ public final class AsyncDelivery {
         if (inOutage) {
             inOutage = false;
             long givenUp = failed.count() - failedBeforeOutage;
-            log.info("deliveries recovered after {}{}", String.format(java.util.Locale.ROOT, "%.1f s",
-                    (lastDeliveredNanos - outageStartNanos) / 1e9), givenUp == 0 ? ""
+            log.info("deliveries recovered after {}{}", NodeRunner.seconds(lastDeliveredNanos - outageStartNanos),
+                    givenUp == 0 ? ""
                     : "; " + givenUp + " frame" + (givenUp == 1 ? "" : "s") + " given up meanwhile (counted as 'failed')");
             NodeStats stats = health;
             if (stats != null) {

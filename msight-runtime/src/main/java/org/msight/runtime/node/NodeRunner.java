@@ -300,7 +300,8 @@ public abstract class NodeRunner {
         }
     }
 
-    private static String seconds(long nanos) {
+    /** A duration in a log line: {@code 4.2 s}. */
+    static String seconds(long nanos) {
         return String.format(java.util.Locale.ROOT, "%.1f s", nanos / 1e9);
     }
 
