@@ -76,9 +76,12 @@ public final class Buses implements AutoCloseable {
         return named == null ? Optional.empty() : named.outage();
     }
 
-    /** Subscribes on the bus of the subscription's topic. */
+    /** Subscribes on the bus of the subscription's topic; none on a bus that refused its settings (reported). */
     public void subscribe(Subscription subscription) {
-        of(subscription.topic()).subscribe(subscription);
+        Bus bus = of(subscription.topic());
+        if (bus != null) {
+            bus.subscribe(subscription);
+        }
     }
 
     /**

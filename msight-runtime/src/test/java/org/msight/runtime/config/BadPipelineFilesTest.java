@@ -199,6 +199,12 @@ class BadPipelineFilesTest {
     }
 
     @Test
+    void aBusThatRejectsItsSettingsIsToldAloneWhateverSubscribesToIt() throws Exception {
+        assertThat(refused("msight { bus = loopback, loopback.port = 0 }\nnodes {\n" + SOURCE + "}\n" + SINK + "}\n}\n"))
+                .containsExactly(at(1) + "msight.loopback.port: must be 1 or more, was 0");
+    }
+
+    @Test
     void aMisspeltKeyInTheBlockOfABusNoTopicUses() throws Exception {
         assertThat(refused("msight { bus = memory, loopback { prot = 1 } }\nnodes {\n" + SOURCE + "}\n}\n"))
                 .containsExactly(at(1) + "msight.loopback.prot: unknown setting of bus 'loopback' (did you mean"
