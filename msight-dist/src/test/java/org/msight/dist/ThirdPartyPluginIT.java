@@ -350,6 +350,30 @@ class ThirdPartyPluginIT {
     }
 
     @Test
+    void aPluginThatDeclaresAShippedTypeAgainOrNothingIsRefusedWithItsReason() throws Exception {
+        Path extra = Files.createDirectories(dir.resolve("extra"));
+        Path shipped = Distribution.home().resolve("plugins/image-dumper");
+        Path copy = Files.createDirectories(extra.resolve("image-dumper"));
+        for (Path jar : Distribution.files(shipped, ".jar")) {
+            Files.copy(jar, copy.resolve(jar.getFileName()));
+        }
+        Path noServices = extra.resolve("no-services.jar");
+        try (var out = new java.util.jar.JarOutputStream(Files.newOutputStream(noServices))) {
+            out.putNextEntry(new java.util.jar.JarEntry("README.txt"));
+            out.closeEntry();
+        }
+        try (RunningCommand run = Distribution.start(dir.resolve("log"), Map.of(), "msight-run", "plugins",
+                "--plugin-path", extra.toString(), "image-dumper")) {
+            assertThat(run.awaitExit(Waits.GENEROUS)).isZero();
+            assertThat(run.output()).contains("plugin: " + shipped,
+                    "plugin " + copy + " not loaded: node type 'image-dumper' is provided twice: by " + shipped
+                            + " and by " + copy + "; remove one of them",
+                    "plugin " + noServices + " not loaded: plugin " + noServices + " declares no node type, bus or"
+                            + " data type: does its jar list its providers in META-INF/services/");
+        }
+    }
+
+    @Test
     void aBadPipelineFileExitsWithTwo() throws Exception {
         Path conf = Files.writeString(dir.resolve("bad.conf"), "nodes {\n  numbers { type = example-numbrs }\n}\n");
         try (RunningCommand run = Distribution.start(dir.resolve("log"), Map.of(), "msight-run",

@@ -62,12 +62,13 @@ public final class PipelineFactory {
 
     /** The plugins on the class path and on the plugin path (without a pipeline file). */
     public Plugins loadPlugins(List<String> pluginPath) throws PluginException {
-        List<Path> path = new ArrayList<>(extraPluginPath);
-        pluginPath.forEach(p -> path.add(Path.of(p)));
+        List<Path> path = new ArrayList<>();
         String home = System.getProperty(HOME_PROPERTY);
-        if (home != null) {
+        if (home != null) { // first: a plugin elsewhere that declares a shipped type again is the one refused
             path.add(Path.of(home, "plugins"));
         }
+        path.addAll(extraPluginPath);
+        pluginPath.forEach(p -> path.add(Path.of(p)));
         return new PluginLoader(PipelineFactory.class.getClassLoader()).load(path);
     }
 

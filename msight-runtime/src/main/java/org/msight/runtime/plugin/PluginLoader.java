@@ -59,6 +59,11 @@ public final class PluginLoader {
                             parent);
                     addAll(loader, plugin.toString(), own, ownBuses, ownDataTypes,
                             defaultsOn(loader, ownReferences(loader)));
+                    if (own.size() == types.size() && ownBuses.size() == buses.size() && ownDataTypes.isEmpty()) {
+                        throw new PluginException("plugin " + plugin + " declares no node type, bus or data type:"
+                                + " does its jar list its providers in META-INF/services/" + NodeProvider.class.getName()
+                                + " (or " + BusProvider.class.getName() + ")?");
+                    }
                     types.putAll(own);
                     buses.putAll(ownBuses);
                     dataTypes.addAll(ownDataTypes);

@@ -52,13 +52,18 @@ class PluginLoaderTest {
         jar(folder.resolve("b-empty.jar"), "");
         Plugins plugins = new PluginLoader(runtime).load(List.of(folder));
         assertThat(plugins.nodeType("test-sequence")).as("still there from the class path").isPresent();
-        assertThat(plugins.broken()).singleElement().satisfies(broken -> {
+        assertThat(plugins.broken()).hasSize(2).first().satisfies(broken -> {
             assertThat(broken.plugin()).isEqualTo(folder.resolve("a-broken.jar").toString());
             assertThat(broken.toString()).startsWith("plugin " + folder.resolve("a-broken.jar") + " not loaded: ")
                     .contains("SequenceSource$Provider");
         });
+        assertThat(plugins.broken().get(1).toString()).isEqualTo("plugin " + folder.resolve("b-empty.jar")
+                + " not loaded: plugin " + folder.resolve("b-empty.jar") + " declares no node type, bus or data type:"
+                + " does its jar list its providers in META-INF/services/org.msight.api.NodeProvider"
+                + " (or org.msight.api.bus.BusProvider)?");
         assertThat(plugins.brokenPluginOf("camera-of-the-broken-plugin", NodeProvider.class))
-                .isEqualTo("; it may come from a plugin that did not load: " + plugins.broken().get(0));
+                .isEqualTo("; it may come from a plugin that did not load: " + plugins.broken().get(0) + "; "
+                        + plugins.broken().get(1));
         assertThat(plugins.brokenPluginOf("lopback", BusProvider.class)).as("it provides no bus").isEmpty();
     }
 
