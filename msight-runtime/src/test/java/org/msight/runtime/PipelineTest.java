@@ -251,6 +251,33 @@ class PipelineTest {
     }
 
     @Test
+    void aPluginBuiltAgainstAnotherApiStopsForGoodWithAHintInsteadOfRestartingForever() throws Exception {
+        try (LogCapture log = LogCapture.all()) {
+            Pipeline pipeline = start("""
+                    src {
+                      type = test-sequence, publish-topic = t, missing-method = "'void org.msight.api.NodeContext.x()'"
+                      restart-backoff { initial = 10ms, max = 10ms }
+                    }
+                    other { type = test-sequence, publish-topic = t, interval = 10ms }
+                    sink {
+                      type = test-collector, subscribe-topic = t, missing-method = "'void org.msight.api.NodeContext.y()'"
+                      restart-backoff { initial = 10ms, max = 10ms }
+                    }
+                    """);
+            String hint = ": the plugin does not match this runtime; rebuild it against this version's msight-api"
+                    + " (in the distribution's sdk/ folder)";
+            await().atMost(Waits.GENEROUS).until(() -> pipeline.nodeStats().stream()
+                    .filter(node -> node.state() == NodeStats.State.FAILED).count() == 2);
+            assertThat(log.messages()).filteredOn(m -> m.contains("NoSuchMethodError")).containsExactlyInAnyOrder(
+                    "stopped for good: NoSuchMethodError: 'void org.msight.api.NodeContext.x()'" + hint,
+                    "stopped for good: NoSuchMethodError: 'void org.msight.api.NodeContext.y()'" + hint);
+            assertThat(pipeline.nodeStats().get(0).restarts().count()).isZero();
+            assertThat(pipeline.nodeStats().get(2).restarts().count()).isZero();
+            assertThat(pipeline.stop()).as("nodes stopped for good").isFalse();
+        }
+    }
+
+    @Test
     void aStopCutsShortASinksWaitInOpenAndTheSinkDrainsWhatIsQueued() throws Exception {
         try (LogCapture log = LogCapture.all()) {
             Pipeline pipeline = start("""

@@ -162,7 +162,7 @@ public final class InboxRunner extends NodeRunner {
                 finishPending();
             }
             throw e;
-        } catch (UnrecoverableException e) {
+        } catch (UnrecoverableException | LinkageError e) {
             throw e; // left pending, not done: an at-least-once bus delivers it again to the next run
         } catch (Exception | Error e) {
             finishPending();

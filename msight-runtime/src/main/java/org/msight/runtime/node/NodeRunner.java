@@ -139,6 +139,9 @@ public abstract class NodeRunner {
                 } catch (EndOfInputException | UnrecoverableException e) {
                     endForGood(e);
                     return;
+                } catch (LinkageError e) {
+                    endForGood(mismatch(e));
+                    return;
                 } catch (Exception | Error e) {
                     handleFailure(e);
                 }
@@ -158,6 +161,15 @@ public abstract class NodeRunner {
             stopped();
             finished.countDown();
         }
+    }
+
+    /**
+     * A class the node's plugin needs is missing or has changed (NoSuchMethodError,
+     * NoClassDefFoundError...): no retry can help, as the JVM links a class once.
+     */
+    private static UnrecoverableException mismatch(LinkageError e) {
+        return new UnrecoverableException(describe(e) + ": the plugin does not match this runtime; rebuild it"
+                + " against this version's msight-api (in the distribution's sdk/ folder)", e);
     }
 
     /** Logs why the node ends without being asked to, once, and lets the pipeline know. */
@@ -236,6 +248,8 @@ public abstract class NodeRunner {
             return true;
         } catch (InterruptedException | UnrecoverableException e) {
             throw e;
+        } catch (LinkageError e) {
+            throw mismatch(e);
         } catch (Exception | Error e) {
             if (e instanceof RetriableException && isDone()) { // the stop woke a node still opening: no outage
                 log.debug("opening cut short by the stop: {}", describe(e));

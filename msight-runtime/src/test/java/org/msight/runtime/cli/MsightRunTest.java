@@ -216,7 +216,8 @@ class MsightRunTest {
                 .getConfigList("types").get(0);
         assertThat(type.getString("type")).isEqualTo("test-sequence");
         assertThat(type.getConfigList("settings")).extracting(s -> s.getString("key") + "=" + s.getString("default"))
-                .containsExactly("count=100", "interval=0ms", "finish=false", "unrecoverable=");
+                .containsExactly("count=100", "interval=0ms", "finish=false", "unrecoverable=",
+                        "missing-method=");
         assertThat(type.getConfigList("common-settings")).extracting(s -> s.getString("key"))
                 .contains("gap", "publish-topic", "restart-backoff.initial", "restart-backoff.max");
 

@@ -59,6 +59,10 @@ public final class CollectingSink implements SinkNode {
         if (!unrecoverable.isEmpty()) {
             throw new UnrecoverableException(unrecoverable);
         }
+        String missing = context.config().getString("missing-method");
+        if (!missing.isEmpty()) { // as a plugin built against another msight-api
+            throw new NoSuchMethodError(missing);
+        }
         if (unavailable) {
             throw new RetriableException("destination unavailable (on purpose)");
         }
@@ -95,7 +99,8 @@ public final class CollectingSink implements SinkNode {
                     Setting.optional("fail-every", SettingType.INT, "throw on every n-th message; 0 never"),
                     Setting.optional("unavailable", SettingType.BOOLEAN, "throw RetriableException on every message"),
                     Setting.optional("open-delay", SettingType.DURATION, "wait in open(), less when stopping"),
-                    Setting.optional("unrecoverable", SettingType.STRING, "stop for good with this at the first message"));
+                    Setting.optional("unrecoverable", SettingType.STRING, "stop for good with this at the first message"),
+                    Setting.optional("missing-method", SettingType.STRING, "fail with NoSuchMethodError(this) at each message"));
         }
 
         @Override

@@ -43,6 +43,10 @@ public final class SequenceSource implements SourceNode {
         if (!unrecoverable.isEmpty()) {
             throw new UnrecoverableException(unrecoverable);
         }
+        String missing = context.config().getString("missing-method");
+        if (!missing.isEmpty()) { // as a plugin built against another msight-api
+            throw new NoSuchMethodError(missing);
+        }
     }
 
     /** The sequence number a message carries. */
@@ -89,7 +93,8 @@ public final class SequenceSource implements SourceNode {
             return List.of(Setting.optional("count", SettingType.INT, "how many messages"),
                     Setting.optional("interval", SettingType.DURATION, "pause between messages"),
                     Setting.optional("finish", SettingType.BOOLEAN, "end after the last message"),
-                    Setting.optional("unrecoverable", SettingType.STRING, "fail to open for good with this"));
+                    Setting.optional("unrecoverable", SettingType.STRING, "fail to open for good with this"),
+                    Setting.optional("missing-method", SettingType.STRING, "fail to open with NoSuchMethodError(this)"));
         }
 
         @Override
