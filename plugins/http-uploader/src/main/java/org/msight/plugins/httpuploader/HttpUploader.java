@@ -70,6 +70,7 @@ final class HttpUploader implements AsyncSinkNode {
     private final UnansweredCertificateRequests certificateRequests;
     private final MsightFormats formats;
     private final PartitionKeys partitionKeys;
+    private final SentCredentials sentCredentials;
     private final BodyBuffers buffers = new BodyBuffers();
     private final Counter uploads;
     private final Counter bytes;
@@ -86,6 +87,7 @@ final class HttpUploader implements AsyncSinkNode {
         this.certificateRequests = certificateRequests;
         this.formats = context.formats();
         this.partitionKeys = partitionKeys;
+        this.sentCredentials = new SentCredentials(settings);
         this.uploads = context.counter("uploads");
         this.bytes = context.counter("bytes");
     }
@@ -167,7 +169,8 @@ final class HttpUploader implements AsyncSinkNode {
 
     /** @param length the bytes of the body the server answered, counted when it took them */
     private void answered(Response response, long length, CompletableFuture<Void> outcome) {
-        log.atLevel(uploadLogLevel).log("Status: {}, {}", response.status(), LogSafe.text(response.body()));
+        log.atLevel(uploadLogLevel).log("Status: {}, {}", response.status(),
+                LogSafe.text(sentCredentials.hide(response.body())));
         int status = response.status();
         if (status >= 200 && status < 300) {
             if (!outcome.isCancelled()) { // an answer after the runtime gave the attempt up is no upload

@@ -153,6 +153,38 @@ class HttpUploaderTest {
     }
 
     @Test
+    void credentialsAServerEchoesInItsAnswerAreMaskedInTheLog() throws Exception {
+        HttpServer echo = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 8);
+        echo.createContext("/", exchange -> {
+            exchange.getRequestBody().readAllBytes();
+            StringBuilder headers = new StringBuilder("you sent:");
+            for (String name : List.of("Authorization", "X-Api-Key", "X-Token", "X-Camera")) {
+                headers.append(' ').append(name).append(": ").append(exchange.getRequestHeaders().getFirst(name))
+                        .append(';');
+            }
+            byte[] answer = (headers + " user lab, password s3cretPW").getBytes(StandardCharsets.UTF_8);
+            exchange.sendResponseHeaders(200, answer.length);
+            exchange.getResponseBody().write(answer);
+            exchange.close();
+        });
+        echo.start();
+        try {
+            TestNodeContext context = context("url = \"http://lab:s3cretPW@127.0.0.1:" + echo.getAddress().getPort()
+                    + "/\", headers { X-Api-Key = XApiK3ySecret, X-Token = \"Bearer HdrTok3nSecret\", X-Camera = 7 }");
+            uploadAll(context, 1);
+            assertThat(context.count("uploads")).isOne();
+            String basic = Base64.getEncoder().encodeToString("lab:s3cretPW".getBytes(StandardCharsets.UTF_8));
+            assertThat(log.messages(Level.INFO)).filteredOn(line -> line.startsWith("Status: 200, you sent:"))
+                    .singleElement().asString()
+                    .isEqualTo("Status: 200, you sent: Authorization: Basic ***; X-Api-Key: ***; X-Token: Bearer ***;"
+                            + " X-Camera: 7; user lab, password ***");
+            assertThat(log.all()).doesNotContain("XApiK3ySecret", "HdrTok3nSecret", "s3cretPW", basic);
+        } finally {
+            echo.stop(0);
+        }
+    }
+
+    @Test
     void aTokenAsTheUrlsUserNameIsNeverLogged() throws Exception {
         TestNodeContext context = context("url = \"" + server.url("/upload").replace("://", "://" + TOKEN + "@") + "\"");
         uploadAll(context, 1);
