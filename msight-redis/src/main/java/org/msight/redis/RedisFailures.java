@@ -3,7 +3,7 @@ package org.msight.redis;
 import java.security.cert.CertificateException;
 import java.util.Map;
 import java.util.Optional;
-import org.msight.api.Secrets;
+import org.msight.api.LogSafe;
 import redis.clients.jedis.HostAndPort;
 import redis.clients.jedis.exceptions.JedisBroadcastException;
 
@@ -29,8 +29,9 @@ public final class RedisFailures {
         if (failure instanceof RedisAccessException described) {
             return described.getMessage();
         }
-        // a client's own message may quote what it was given, a URL with its password
-        return Secrets.redactUrl(nodeFailure(failure)
+        // a client's own message may quote what it was given, a URL with its password, and a
+        // server's error its own text, which reaches a terminal through msight status
+        return LogSafe.whole(nodeFailure(failure)
                 .map(node -> describe(node.getKey() + ", a node of the " + settings.address(), node.getValue()))
                 .orElseGet(() -> describe(settings.address(), failure)));
     }

@@ -13,7 +13,7 @@ import redis.clients.jedis.HostAndPort;
 class RedisSettingsTest {
 
     /** The runtime's reference block under {@code hocon}. */
-    private static Config block(String hocon) {
+    static Config block(String hocon) {
         return ConfigFactory.parseString(hocon).withFallback(ConfigFactory.parseResources("reference.conf")
                 .getConfig("msight.redis")).resolve();
     }

@@ -93,9 +93,10 @@ final class StatusCommand implements Callable<Integer> {
     }
 
     static String render(PipelineStatus status) {
-        StringBuilder out = new StringBuilder("Device ").append(status.device()).append("\n");
-        List<String> states = status.nodes().stream()
-                .map(node -> node.since() == null ? node.state() : node.state() + " since " + node.since()).toList();
+        // every field as LogSafe makes it: --url may name another box's endpoint
+        StringBuilder out = new StringBuilder("Device ").append(LogSafe.text(status.device())).append("\n");
+        List<String> states = status.nodes().stream().map(node -> LogSafe.text(node.since() == null ? node.state()
+                : node.state() + " since " + node.since())).toList();
         // as wide as the longest state: "OUTAGE since <timestamp>" is longer than most
         int stateWidth = Math.max(30, states.stream().mapToInt(String::length).max().orElse(0));
         String row = "  %-24s %-16s %-9s %-" + stateWidth + "s %8s %8s  %s%n";
@@ -103,9 +104,10 @@ final class StatusCommand implements Callable<Integer> {
         for (int i = 0; i < states.size(); i++) {
             PipelineStatus.Node node = status.nodes().get(i);
             String state = states.get(i);
-            out.append(String.format(Locale.ROOT, row, node.name(), node.type(), node.kind(), state,
-                    String.format(Locale.ROOT, "%.1f", node.inRate()), String.format(Locale.ROOT, "%.1f", node.outRate()),
-                    node.lastError() == null ? "-" : node.lastError()));
+            out.append(String.format(Locale.ROOT, row, LogSafe.text(node.name()), LogSafe.text(node.type()),
+                    LogSafe.text(node.kind()), state, String.format(Locale.ROOT, "%.1f", node.inRate()),
+                    String.format(Locale.ROOT, "%.1f", node.outRate()),
+                    node.lastError() == null ? "-" : LogSafe.text(node.lastError())));
         }
         if (status.buses() != null && !status.buses().isEmpty()) {
             out.append("Buses: ").append(status.buses().stream().map(bus -> LogSafe.text(bus.name()) + " "

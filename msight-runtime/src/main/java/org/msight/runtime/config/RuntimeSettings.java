@@ -27,7 +27,8 @@ public final class RuntimeSettings {
     public static List<Setting> all() {
         return List.of(
                 Setting.optional("device-name", SettingType.STRING, "name of this edge device, in every message")
-                        .nonEmpty(),
+                        .nonEmpty().check("must not hold control characters (line breaks, tabs, escapes)",
+                                value -> ((String) value).chars().noneMatch(Character::isISOControl)),
                 Setting.optional("bus", SettingType.STRING,
                         "what carries topics between nodes: memory, or a bus plugin (redis, nats, kafka)").nonEmpty(),
                 Setting.optional("topics", SettingType.OBJECT,

@@ -15,6 +15,7 @@ import java.util.Optional;
 import java.util.function.BiFunction;
 import java.util.function.Function;
 import java.util.stream.Stream;
+import org.msight.api.LogSafe;
 import org.msight.api.Secrets;
 import org.msight.api.Setting;
 import org.msight.api.SettingType;
@@ -196,7 +197,7 @@ final class SettingsCheck {
         }
         String text = value.valueType() == ConfigValueType.STRING ? "'" + value.unwrapped() + "'"
                 : value.render(ConfigRenderOptions.concise());
-        return org.msight.api.Secrets.redactUrl(text);
+        return LogSafe.text(text); // masked and escaped: it may come from an environment variable
     }
 
     private void add(ConfigOrigin origin, ConfigOrigin blockOrigin, String key, String message) {

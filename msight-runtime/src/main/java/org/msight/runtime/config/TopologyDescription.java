@@ -7,6 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import org.msight.api.LogSafe;
 
 /**
  * A pipeline's topology as data, as Kafka Streams' {@code TopologyDescription}: its nodes in
@@ -67,16 +68,16 @@ public record TopologyDescription(String file, String deviceName, String bus, Li
         for (Node node : nodes) {
             out.append(String.format("  %-24s %-16s %-9s", node.name(), node.type(), node.kind()));
             if (node.subscribeTopic() != null) {
-                out.append(" <- ").append(node.subscribeTopic());
+                out.append(" <- ").append(LogSafe.text(node.subscribeTopic())); // may come from the environment
             }
             if (node.publishTopic() != null) {
-                out.append(" -> ").append(node.publishTopic());
+                out.append(" -> ").append(LogSafe.text(node.publishTopic()));
             }
             out.append("  gap ").append(node.gap()).append('\n');
         }
         out.append("Topics:\n");
         for (Topic topic : topics) {
-            out.append(String.format("  %-24s on %s; published by %s; subscribed by %s%n", topic.name(), topic.bus(),
+            out.append(String.format("  %-24s on %s; published by %s; subscribed by %s%n", LogSafe.text(topic.name()), topic.bus(),
                     names(topic.publishers()), names(topic.subscribers())));
         }
         return out.toString();

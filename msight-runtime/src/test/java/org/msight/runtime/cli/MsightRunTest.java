@@ -396,6 +396,19 @@ class MsightRunTest {
                 : line.indexOf(".0") + 2).as("IN/S ends in one column").containsOnly(lines.get(0).indexOf("IN/S") + 4);
     }
 
+    /** Status read from another box's endpoint (--url) cannot colour the terminal or forge lines. */
+    @Test
+    void statusShowsTheEndpointsFieldsEscaped() {
+        String hostile = "x\u001b[31m\r\nforged";
+        PipelineStatus status = new PipelineStatus(hostile, java.util.List.of(
+                new PipelineStatus.Node(hostile, hostile, hostile, hostile, hostile, "t", null, 0.0, 0.0, null, null,
+                        hostile, null, null, null, null)), java.util.List.of(), null);
+        String text = StatusCommand.render(status);
+        assertThat(text).doesNotContain("\u001b", "\r").hasLineCount(3)
+                .startsWith("Device x\\u001b[31m\\r\\nforged\n")
+                .contains("x\\u001b[31m\\r\\nforged since x\\u001b[31m\\r\\nforged");
+    }
+
     /** A default the environment sets (MSIGHT_NATS_SERVERS, say) is shown with its URL's credentials masked. */
     @Test
     void pluginsMasksCredentialsInDefaults() {

@@ -246,6 +246,16 @@ class BadPipelineFilesTest {
                         at(4) + "nodes.out.subscribe-topic: must not be empty, not ' '");
     }
 
+    /** A device name goes into every log line: a line break or an escape in it would forge lines or colour them. */
+    @Test
+    void controlCharactersInTheDeviceNameAreRefusedAndNoValueShownReachesTheTerminalRaw() throws Exception {
+        assertThat(refused("msight.device-name = \"edge\\u001b[31m\\r\\nforged\"\nnodes {\n" + SOURCE
+                + ", gap = \"\\u001b]0;title\\u0007\" }\n}\n")).containsExactly(
+                at(1) + "msight.device-name: must not hold control characters (line breaks, tabs, escapes), not"
+                        + " 'edge\\u001b[31m\\r\\nforged'",
+                at(3) + "nodes.src.gap: must be a whole number, 0 or more, not '\\u001b]0;title\\u0007'");
+    }
+
     @Test
     void anEmptyFileOrAMisspeltNodesBlockPointsIntoTheUsersFile() throws Exception {
         assertThat(refused("")).containsExactly("error: " + file()

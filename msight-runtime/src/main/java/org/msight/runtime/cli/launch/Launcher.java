@@ -5,6 +5,7 @@ import com.typesafe.config.ConfigValueFactory;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.msight.api.LogSafe;
 import org.msight.runtime.PipelineFactory;
 import org.msight.runtime.config.ConfigProblem;
 import org.msight.runtime.config.PipelineConfigException;
@@ -33,7 +34,7 @@ final class Launcher {
             Map<String, String> flags) {
         String backend = System.getenv().getOrDefault(BACKEND_VARIABLE, "redis").strip().toLowerCase(Locale.ROOT);
         if (!LauncherOptions.BACKENDS.contains(backend)) {
-            System.err.println("error: " + BACKEND_VARIABLE + "='" + System.getenv(BACKEND_VARIABLE)
+            System.err.println("error: " + BACKEND_VARIABLE + "='" + LogSafe.text(System.getenv(BACKEND_VARIABLE))
                     + "' is not a pub/sub backend; use " + String.join(", ", LauncherOptions.BACKENDS));
             return 2;
         }
