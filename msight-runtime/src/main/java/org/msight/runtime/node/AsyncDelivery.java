@@ -477,7 +477,7 @@ public final class AsyncDelivery {
                 Spool.Entry entry;
                 try {
                     entry = spool.read();
-                } catch (IOException e) {
+                } catch (IOException | RuntimeException e) {
                     log.warn("spool: cannot read: {}", e.toString());
                     entry = null;
                 }
@@ -549,7 +549,13 @@ public final class AsyncDelivery {
     /** @return whether {@code task} will run; not once the delivery is closed */
     private boolean schedule(Runnable task, Duration wait) {
         try {
-            timer.schedule(task, wait.toNanos(), TimeUnit.NANOSECONDS);
+            timer.schedule(() -> {
+                try {
+                    task.run();
+                } catch (RuntimeException | Error e) { // a bug: said, not lost in the executor's future
+                    log.error("delivery timer task failed: {}", LogSafe.text(e), e);
+                }
+            }, wait.toNanos(), TimeUnit.NANOSECONDS);
             return true;
         } catch (RejectedExecutionException e) {
             return false;

@@ -218,9 +218,7 @@ final class Spool implements AutoCloseable {
             headDone++;
             records--;
             moved = true;
-            if (headDone == segments.getFirst().records && segments.size() > 1) {
-                deleteHead();
-            }
+            deleteDoneHeads();
         }
         if (moved) {
             writeCursor();
@@ -438,6 +436,7 @@ final class Spool implements AutoCloseable {
             readPosition = MAGIC.length;
             readDone = 0;
         }
+        deleteDoneHeads();
     }
 
     /**
@@ -454,6 +453,16 @@ final class Spool implements AutoCloseable {
         }
         reading.removeIf(entry -> entry.dropped);
         deleteHead();
+    }
+
+    /**
+     * Deletes the head segments whose records are all done, but the tail: a head done while it was
+     * the tail too is deleted once a new tail follows it.
+     */
+    private void deleteDoneHeads() throws IOException {
+        while (segments.size() > 1 && headDone == segments.getFirst().records) {
+            deleteHead();
+        }
     }
 
     /** Deletes the head segment; the next one becomes the head. */

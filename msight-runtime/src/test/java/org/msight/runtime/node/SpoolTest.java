@@ -66,6 +66,33 @@ class SpoolTest {
         }
     }
 
+    /**
+     * A flaky server: each failure spools a message that is sent at once, so the spool is empty
+     * whenever its segment fills. The segment done before the roll must go with it, or its count
+     * would be taken for the next one's.
+     */
+    @Test
+    void aSegmentThatFillsWhileTheSpoolIsEmptyIsDeletedOnceANewOneFollows() throws Exception {
+        try (Spool spool = Spool.open(dir, 256 << 10, log)) { // 64 KiB segments: 12 records each
+            for (int i = 0; i < 100; i++) {
+                spool.append(record(i, 5000));
+                assertThat(takeAll(spool, 1)).containsExactly(i);
+                assertThat(spool.records()).as("after record %d", i).isZero();
+                assertThat(spool.read()).isNull();
+            }
+            assertThat(spool.dropped()).isZero();
+            try (var segments = Files.list(dir)) {
+                assertThat(segments.filter(file -> file.toString().endsWith(".seg"))).as("the tail only").hasSize(1);
+            }
+            spool.append(record(100, 5000));
+        }
+        try (Spool spool = Spool.open(dir, 256 << 10, log)) {
+            assertThat(takeAll(spool, 1)).containsExactly(100);
+            assertThat(spool.read()).isNull();
+        }
+        assertThat(log.messages(Level.WARN)).isEmpty();
+    }
+
     @Test
     void recordsReadButNotAcknowledgedAreSentAgainAfterARestart() throws Exception {
         try (Spool spool = Spool.open(dir, ONE_MIB, log)) {
