@@ -278,6 +278,25 @@ class PipelineTest {
     }
 
     @Test
+    void aSinkStuckInItsPutIsSaidToBeAndSoIsItsReturn() throws Exception {
+        Path file = TestPipelines.write(dir, "pipeline.conf", """
+                msight.stats-interval = 100ms
+                nodes {
+                  src { type = test-sequence, publish-topic = t, count = 3 }
+                  sink { type = test-collector, subscribe-topic = t, delay = 1500ms }
+                }
+                """);
+        try (LogCapture log = LogCapture.all()) {
+            Pipeline pipeline = TestPipelines.load(file).create();
+            pipeline.start();
+            log.await("a stuck line", m -> m.matches("stuck: its put has not returned for [0-9.]+ s \\(one message\\);"
+                    + " [0-2] queued behind it, the oldest dropped when the queue is full"));
+            log.await("a line when it returned", m -> m.matches("its put returned, after more than [0-9.]+ s"));
+            pipeline.stop();
+        }
+    }
+
+    @Test
     void aStopCutsShortASinksWaitInOpenAndTheSinkDrainsWhatIsQueued() throws Exception {
         try (LogCapture log = LogCapture.all()) {
             Pipeline pipeline = start("""

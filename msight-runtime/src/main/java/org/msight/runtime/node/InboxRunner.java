@@ -150,7 +150,12 @@ public final class InboxRunner extends NodeRunner {
             return true;
         }
         try {
-            handler.handle(data);
+            stats.handling(true);
+            try {
+                handler.handle(data);
+            } finally {
+                stats.handling(false);
+            }
             if (sink) {
                 stats.out().increment();
                 stats.handled(data);

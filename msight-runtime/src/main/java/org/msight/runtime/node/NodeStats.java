@@ -67,6 +67,8 @@ public final class NodeStats {
     private volatile String lastError;
     private volatile double inRate;
     private volatile double outRate;
+    /** {@link System#nanoTime()} when the node began to handle its current message; 0 between messages. */
+    private volatile long handlingSince;
 
     public NodeStats(String node, NodeKind kind, MeterRegistry registry) {
         this.node = node;
@@ -113,6 +115,17 @@ public final class NodeStats {
     /** Messages a source published, or a sink or processor handled. */
     public Counter out() {
         return out;
+    }
+
+    /** Notes that the node's put or process begins ({@code true}) or has returned. */
+    void handling(boolean begins) {
+        handlingSince = begins ? Math.max(1, System.nanoTime()) : 0;
+    }
+
+    /** How long the node has been in the put or process under way, or zero when it is in none. */
+    public Duration handlingFor() {
+        long since = handlingSince;
+        return since == 0 ? Duration.ZERO : Duration.ofNanos(System.nanoTime() - since);
     }
 
     /** Messages a full inbox dropped. */

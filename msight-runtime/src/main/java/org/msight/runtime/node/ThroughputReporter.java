@@ -8,19 +8,26 @@ import java.util.Map;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.msight.api.DaemonThreads;
+import org.msight.api.NodeKind;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Logs one throughput line per node every interval: messages in and out per second over the
  * interval, then the node's other totals ({@link NodeStats#totals()}); and the totals of each
- * node when the pipeline stops. The rates are kept in the node's stats for the HTTP endpoint.
+ * node when the pipeline stops. The rates are kept in the node's stats for the HTTP endpoint. A
+ * node whose put or process has not returned for longer than an interval is said to be stuck,
+ * then once a minute, and once more when it has returned.
  */
 public final class ThroughputReporter implements AutoCloseable {
+
+    private static final Duration STUCK_REMINDER = Duration.ofMinutes(1);
 
     private final List<NodeStats> nodes;
     private final Duration interval;
     private final Map<NodeStats, long[]> previous = new HashMap<>();
+    /** The nodes said to be stuck, with how long they had been at the latest line about it. */
+    private final Map<NodeStats, Duration> stuck = new HashMap<>();
     private final ScheduledExecutorService timer = DaemonThreads.scheduler("throughput-reporter");
 
     /** @param nodes the stats of each node, their loggers named after them */
@@ -44,7 +51,28 @@ public final class ThroughputReporter implements AutoCloseable {
             node.rates((in - last[0]) / seconds, (out - last[1]) / seconds);
             logOf(node).info("throughput: {}", counts(node, String.format(Locale.ROOT, "in %.1f/s, out %.1f/s",
                     node.inRate(), node.outRate())));
+            noteStuck(node);
         }
+    }
+
+    private void noteStuck(NodeStats node) {
+        Duration handling = node.handlingFor();
+        Duration said = stuck.get(node);
+        if (handling.compareTo(interval) > 0) {
+            if (said == null || handling.minus(said).compareTo(STUCK_REMINDER) >= 0 || handling.compareTo(said) < 0) {
+                stuck.put(node, handling);
+                logOf(node).warn("stuck: its {} has not returned for {} (one message); {} queued behind it, the"
+                        + " oldest dropped when the queue is full", call(node), NodeRunner.seconds(handling.toNanos()),
+                        node.queueDepth());
+            }
+        } else if (said != null) {
+            stuck.remove(node);
+            logOf(node).info("its {} returned, after more than {}", call(node), NodeRunner.seconds(said.toNanos()));
+        }
+    }
+
+    private static String call(NodeStats node) {
+        return node.kind() == NodeKind.SINK ? "put" : "process";
     }
 
     /** In and out as given, then the other totals. */
