@@ -74,11 +74,14 @@ public record RedisSettings(String host, int port, Path unixSocket, int db, Stri
                     Setting.optional("cert-file", SettingType.STRING, "PEM client certificate; empty for none"),
                     Setting.optional("key-file", SettingType.STRING, "its PEM key (PKCS#8, or PKCS#1 RSA); empty for none"),
                     Setting.optional("verify-hostname", SettingType.BOOLEAN, "check the certificate names the host")),
-            Setting.optional("connect-timeout", SettingType.DURATION, "time to establish a connection"),
+            Setting.optional("connect-timeout", SettingType.DURATION, "time to establish a connection")
+                    .between(Duration.ofMillis(1), Duration.ofHours(1)),
             Setting.optional("socket-timeout", SettingType.DURATION,
-                    "time to wait for a reply; the subscriber pings this often and reconnects after two silent ones"),
+                    "time to wait for a reply; the subscriber pings this often and reconnects after two silent ones")
+                    .between(Duration.ofMillis(1), Duration.ofHours(1)),
             Setting.optional("publish-timeout", SettingType.DURATION,
-                    "longest a publish may wait; past it the message counts as lost"),
+                    "longest a publish may wait; past it the message counts as lost")
+                    .between(Duration.ofMillis(1), Duration.ofHours(1)),
             Setting.backoff("reconnect-backoff", "wait between reconnection attempts, doubling"),
             Setting.block("cluster", "a Redis Cluster (MSIGHT_REDIS_MESSAGE_BROKER_USE_CLUSTER, ..._CLUSTER_NODES)",
                     Setting.onOff("enabled", "connect to a Redis Cluster: true, 1 or yes"),
@@ -93,8 +96,8 @@ public record RedisSettings(String host, int port, Path unixSocket, int db, Stri
                             }));
 
     /**
-     * @throws IllegalArgumentException for a zero or negative timeout or backoff, or a cluster
-     *     with a unix socket or a database other than 0
+     * @throws IllegalArgumentException for a cluster with a unix socket or a database other than 0
+     *     (timeouts and backoffs are checked by their declared rules)
      */
     public RedisSettings {
         clusterNodes = List.copyOf(clusterNodes);
@@ -104,12 +107,6 @@ public record RedisSettings(String host, int port, Path unixSocket, int db, Stri
         }
         if (!clusterNodes.isEmpty() && db != 0) {
             throw new IllegalArgumentException("db: a Redis Cluster has only database 0, not " + db);
-        }
-        for (Duration duration : new Duration[] {connectTimeout, socketTimeout, publishTimeout, backoffInitial,
-                backoffMax}) {
-            if (duration.isZero() || duration.isNegative()) {
-                throw new IllegalArgumentException("timeouts and backoffs must be positive, got " + duration);
-            }
         }
     }
 

@@ -44,12 +44,6 @@ class RedisSettingsTest {
     }
 
     @Test
-    void aZeroTimeoutIsRefused() {
-        assertThatThrownBy(() -> RedisSettings.from(block("socket-timeout = 0s"))).isInstanceOf(
-                IllegalArgumentException.class).hasMessage("timeouts and backoffs must be positive, got PT0S");
-    }
-
-    @Test
     void clusterNodesAreReadAsMsightWritesThemAndTakeThePlaceOfHostAndPort() {
         RedisSettings settings = RedisSettings.from(block("cluster { enabled = \"yes\", nodes = \"['127.0.0.1:7000',"
                 + " 'redis-b:7001']\" }"));

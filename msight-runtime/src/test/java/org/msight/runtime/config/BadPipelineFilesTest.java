@@ -246,6 +246,12 @@ class BadPipelineFilesTest {
                         at(4) + "nodes.out.subscribe-topic: must not be empty, not ' '");
     }
 
+    @Test
+    void aRedisTimeoutOfZeroIsRefusedAtItsKey() throws Exception {
+        assertThat(refused("msight.redis { socket-timeout = 0s }\nnodes {\n" + SOURCE + "}\n}\n"))
+                .containsExactly(at(1) + "msight.redis.socket-timeout: must be 1ms to 1h, not '0s'");
+    }
+
     /** A device name goes into every log line: a line break or an escape in it would forge lines or colour them. */
     @Test
     void controlCharactersInTheDeviceNameAreRefusedAndNoValueShownReachesTheTerminalRaw() throws Exception {

@@ -1,5 +1,6 @@
 package org.msight.plugins.kafkabus;
 
+import java.time.Duration;
 import java.util.List;
 import org.msight.api.Setting;
 import org.msight.api.SettingType;
@@ -47,24 +48,32 @@ public final class KafkaBusProvider implements BusProvider {
                 Setting.oneOf("start-position", "where a new group starts: latest (live) or earliest (MSight)",
                         "latest", "earliest"),
                 Setting.oneOf("acks", "acknowledgements a publish waits for", "all", "1", "0", "-1"),
-                Setting.optional("linger", SettingType.DURATION, "how long the producer waits to batch messages"),
+                Setting.optional("linger", SettingType.DURATION, "how long the producer waits to batch messages")
+                        .between(Duration.ZERO, Duration.ofHours(1)),
                 Setting.optional("buffer-size", SettingType.STRING,
                         "memory for messages waiting to be sent (32MiB); beyond it messages are lost and counted")
                         .size(1, "32MiB"),
                 Setting.optional("delivery-timeout", SettingType.DURATION,
-                        "a message not acknowledged within this is lost and counted"),
+                        "a message not acknowledged within this is lost and counted")
+                        .between(Duration.ofMillis(1), Duration.ofDays(1)),
                 Setting.optional("max-request-size", SettingType.STRING,
                         "largest message (1MiB); the brokers' message.max.bytes must allow it too").size(1, "2MiB"),
                 Setting.optional("max-block", SettingType.DURATION,
-                        "longest a message waits for its topic's partitions to be known before it is lost"),
+                        "longest a message waits for its topic's partitions to be known before it is lost")
+                        .between(Duration.ofMillis(1), Duration.ofHours(1)),
                 Setting.optional("session-timeout", SettingType.DURATION,
-                        "a silent group member's partitions go to the others after this"),
-                Setting.optional("commit-interval", SettingType.DURATION, "how often handled offsets are committed"),
-                Setting.optional("max-poll-records", SettingType.INT, "messages fetched at most at once"),
+                        "a silent group member's partitions go to the others after this")
+                        .between(Duration.ofMillis(1), Duration.ofHours(1)),
+                Setting.optional("commit-interval", SettingType.DURATION, "how often handled offsets are committed")
+                        .between(Duration.ofMillis(1), Duration.ofHours(1)),
+                Setting.optional("max-poll-records", SettingType.INT, "messages fetched at most at once")
+                        .between(1, 100_000),
                 Setting.optional("revoke-timeout", SettingType.DURATION,
-                        "how long a member giving up partitions waits for its node to finish their messages"),
+                        "how long a member giving up partitions waits for its node to finish their messages")
+                        .between(Duration.ZERO, Duration.ofHours(1)),
                 Setting.optional("connect-timeout", SettingType.DURATION,
-                        "how long to wait at start for the brokers; unreachable ones stop the pipeline"),
+                        "how long to wait at start for the brokers; unreachable ones stop the pipeline")
+                        .between(Duration.ofMillis(1), Duration.ofHours(1)),
                 Setting.optional("properties", SettingType.OBJECT,
                         "further Kafka client properties for producers and consumers, overriding the above"));
     }

@@ -76,14 +76,15 @@ record KafkaSettings(List<String> servers, String saslMechanism, String saslUser
         checkProperties(extra);
         client.putAll(extra);
         return new KafkaSettings(servers, mechanism, username, tls,
-                kafka.getString("record-key").equals("sensor_name"), // these three are checked by their Setting.oneOf
+                // every value checked by its declared Setting (KafkaBusProvider) before a bus is made
+                kafka.getString("record-key").equals("sensor_name"),
                 kafka.getString("start-position"), kafka.getString("acks"),
-                nonNegative(kafka, "linger"), kafka.getBytes("buffer-size"), positive(kafka, "delivery-timeout"),
+                kafka.getDuration("linger"), kafka.getBytes("buffer-size"), kafka.getDuration("delivery-timeout"),
                 (int) Math.min(Integer.MAX_VALUE, kafka.getBytes("max-request-size")),
-                positive(kafka, "max-block"),
-                positive(kafka, "session-timeout"), positive(kafka, "commit-interval"),
-                positiveInt(kafka, "max-poll-records"), nonNegative(kafka, "revoke-timeout"),
-                positive(kafka, "connect-timeout"), Map.copyOf(client));
+                kafka.getDuration("max-block"),
+                kafka.getDuration("session-timeout"), kafka.getDuration("commit-interval"),
+                kafka.getInt("max-poll-records"), kafka.getDuration("revoke-timeout"),
+                kafka.getDuration("connect-timeout"), Map.copyOf(client));
     }
 
     /** The producer's properties: asynchronous, batched, bounded in memory and in blocking. */
@@ -205,29 +206,5 @@ record KafkaSettings(List<String> servers, String saslMechanism, String saslUser
     private static Path path(Config tls, String key) {
         String file = tls.getString(key);
         return file.isEmpty() ? null : Path.of(file);
-    }
-
-    private static Duration positive(Config kafka, String key) {
-        Duration value = kafka.getDuration(key);
-        if (value.isZero() || value.isNegative()) {
-            throw new IllegalArgumentException(key + ": must be positive, not " + Setting.written(value));
-        }
-        return value;
-    }
-
-    private static Duration nonNegative(Config kafka, String key) {
-        Duration value = kafka.getDuration(key);
-        if (value.isNegative()) {
-            throw new IllegalArgumentException(key + ": must not be negative, not " + Setting.written(value));
-        }
-        return value;
-    }
-
-    private static int positiveInt(Config kafka, String key) {
-        int value = kafka.getInt(key);
-        if (value <= 0) {
-            throw new IllegalArgumentException(key + ": must be positive, not " + value);
-        }
-        return value;
     }
 }

@@ -635,6 +635,19 @@ class KafkaBusTest {
                 .hasMessageStartingWith("msight.kafka.tls: cert-file and key-file go together");
     }
 
+    /** Durations and counts out of their range are refused by the loader at their key, before any bus is made. */
+    @Test
+    void valuesOutOfTheirRangeAreRefusedAtTheirKey() {
+        var pipeline = com.typesafe.config.ConfigFactory.parseString("msight { bus = kafka, kafka {"
+                + " connect-timeout = 0s, linger = -1ms, max-poll-records = 0 } }, nodes.out { type = test-topic-listener,"
+                + " subscribe-topic = t, listener = none }");
+        assertThatThrownBy(() -> new org.msight.runtime.PipelineFactory(List.of()).load("test", pipeline))
+                .isInstanceOf(org.msight.runtime.config.PipelineConfigException.class).hasMessage(
+                        "test:1: msight.kafka.linger: must be 0s to 1h, not '-1ms'\n"
+                        + "test:1: msight.kafka.max-poll-records: must be 1 to 100000, not 0\n"
+                        + "test:1: msight.kafka.connect-timeout: must be 1ms to 1h, not '0s'");
+    }
+
     /** Kafka's own definitions check each property when the bus is created (so msight-run --check does). */
     @Test
     void propertiesAClientWouldRefuseNameTheirKeyBeforeAnythingConnects() {

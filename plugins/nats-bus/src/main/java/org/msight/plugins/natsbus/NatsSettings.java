@@ -46,8 +46,10 @@ record NatsSettings(List<String> servers, String username, String password, Stri
                     Setting.optional("cert-file", SettingType.STRING, "PEM client certificate; empty for none"),
                     Setting.optional("key-file", SettingType.STRING, "its PEM key (PKCS#8, or PKCS#1 RSA); empty for none")),
             Setting.optional("connect-timeout", SettingType.DURATION,
-                    "time to connect; a server unreachable at start is an error"),
-            Setting.optional("reconnect-wait", SettingType.DURATION, "wait between reconnection attempts"),
+                    "time to connect; a server unreachable at start is an error")
+                    .between(Duration.ofMillis(1), Duration.ofHours(1)),
+            Setting.optional("reconnect-wait", SettingType.DURATION, "wait between reconnection attempts")
+                    .between(Duration.ofMillis(1), Duration.ofHours(1)),
             Setting.optional("ping-interval", SettingType.DURATION,
                     "a server that answers no ping for two of these is lost and reconnected to")
                     .between(Duration.ofMillis(100), Duration.ofMinutes(10)),
@@ -56,8 +58,10 @@ record NatsSettings(List<String> servers, String username, String password, Stri
                     .between(1, 100_000),
             Setting.block("jetstream", "at least once: a stream per topic, a durable consumer per group",
                     Setting.optional("enabled", SettingType.BOOLEAN, "JetStream instead of core NATS"),
-                    Setting.optional("max-age", SettingType.DURATION, "how long a stream keeps messages"),
-                    Setting.optional("ack-wait", SettingType.DURATION, "redelivery after this without acknowledgement")));
+                    Setting.optional("max-age", SettingType.DURATION, "how long a stream keeps messages")
+                            .between(Duration.ofSeconds(1), Duration.ofDays(3650)),
+                    Setting.optional("ack-wait", SettingType.DURATION, "redelivery after this without acknowledgement")
+                            .between(Duration.ofMillis(1), Duration.ofHours(1))));
 
     /**
      * Settings from a {@code msight.nats} block.

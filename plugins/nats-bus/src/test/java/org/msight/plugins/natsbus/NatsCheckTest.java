@@ -1,16 +1,21 @@
 package org.msight.plugins.natsbus;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import com.typesafe.config.ConfigFactory;
+import java.util.List;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.msight.runtime.PipelineFactory;
 import org.msight.runtime.cli.MsightRun;
+import org.msight.runtime.config.PipelineConfigException;
 
 /**
  * {@code msight-run --check} on nats settings the client cannot use: one line naming the file,
@@ -55,5 +60,20 @@ class NatsCheckTest {
         assertThat(printed.toString(StandardCharsets.UTF_8)).startsWith(expected).doesNotContain("s3cret")
                 .doesNotContain("\tat ").hasLineCount(2)
                 .endsWith("\nerror: " + file + ":5: nodes.out: no listener 'none' is registered\n");
+    }
+
+    /** Durations out of their range are refused by the loader at their key, with the rest of the file. */
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "connect-timeout = 0s       | connect-timeout: must be 1ms to 1h, not '0s'",
+        "reconnect-wait = -5s       | reconnect-wait: must be 1ms to 1h, not '-5s'",
+        "jetstream.max-age = -1s    | jetstream.max-age: must be 1s to 87600h, not '-1s'",
+        "jetstream.ack-wait = 0s    | jetstream.ack-wait: must be 1ms to 1h, not '0s'",
+    })
+    void durationsOutOfTheirRangeAreRefusedAtTheirKey(String setting, String problem) {
+        var pipeline = ConfigFactory.parseString("msight { bus = nats, nats { " + setting + " } }, nodes.out {"
+                + " type = test-topic-listener, subscribe-topic = t, listener = none }");
+        assertThatThrownBy(() -> new PipelineFactory(List.of()).load("test", pipeline))
+                .isInstanceOf(PipelineConfigException.class).hasMessage("test:1: msight.nats." + problem);
     }
 }
