@@ -16,7 +16,8 @@ public final class ImageDumperProvider implements NodeProvider {
     private static final List<Setting> SETTINGS = List.of(
             Setting.required("folder", SettingType.STRING, "Folder the JPEG files go to; created when missing").nonEmpty(),
             Setting.optional("file-name", SettingType.STRING,
-                    "File name pattern with {sensor}, {time} (capture time, UTC) and {frame} (frame id)"),
+                    "File name pattern with {sensor}, {time} (capture time, UTC) and {frame} (frame id); a plain"
+                            + " name (no /, not starting with a dot) holding {frame} or {time}, so files differ"),
             Setting.optional("max-files", SettingType.INT,
                     "Keep at most this many files, deleting the oldest; 0 keeps them all").atLeast(0));
 
