@@ -156,6 +156,8 @@ public final class HttpEndpoint implements AutoCloseable {
 
         @Override
         public boolean handle(Request request, Response response, Callback callback) throws Exception {
+            // latest.jpg serves what a publisher sent: a browser must not read it as anything but its type
+            response.getHeaders().put(HttpHeader.X_CONTENT_TYPE_OPTIONS, "nosniff");
             if (!authorized(request)) {
                 response.getHeaders().put(HttpHeader.WWW_AUTHENTICATE, "Bearer");
                 send(response, callback, HttpStatus.UNAUTHORIZED_401, "application/json",

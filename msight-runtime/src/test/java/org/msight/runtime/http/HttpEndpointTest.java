@@ -201,6 +201,8 @@ class HttpEndpointTest {
                 HttpResponse.BodyHandlers.ofByteArray());
         assertThat(latest.statusCode()).isEqualTo(200);
         assertThat(latest.headers().firstValue("Content-Type")).hasValue("image/jpeg");
+        assertThat(latest.headers().firstValue("X-Content-Type-Options")).as("any bytes a publisher sent")
+                .hasValue("nosniff");
         assertThat(latest.body()).isEqualTo(ImageSource.jpeg(80, 60));
         assertThat(ImageIO.read(new ByteArrayInputStream(latest.body())).getWidth()).isEqualTo(80);
         assertThat(get("/topics/other/latest.jpg").statusCode()).isEqualTo(404);
