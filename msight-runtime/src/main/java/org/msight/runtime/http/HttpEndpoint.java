@@ -157,7 +157,7 @@ public final class HttpEndpoint implements AutoCloseable {
         @Override
         public boolean handle(Request request, Response response, Callback callback) throws Exception {
             // latest.jpg serves what a publisher sent: a browser must not read it as anything but its type
-            response.getHeaders().put(HttpHeader.X_CONTENT_TYPE_OPTIONS, "nosniff");
+            response.getHeaders().put("X-Content-Type-Options", "nosniff");
             if (!authorized(request)) {
                 response.getHeaders().put(HttpHeader.WWW_AUTHENTICATE, "Bearer");
                 send(response, callback, HttpStatus.UNAUTHORIZED_401, "application/json",
