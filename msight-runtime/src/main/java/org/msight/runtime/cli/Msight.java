@@ -109,6 +109,9 @@ public final class Msight implements Callable<Integer> {
                     : render(registry.nodes(), registry.topics(), Metadata.now())));
         }
 
+        /** 9999-12-31T23:59:59Z in POSIX seconds. */
+        private static final double LAST_SECOND_OF_9999 = 253_402_300_799d;
+
         static String render(List<NodeRecord> nodes, List<TopicRecord> topics, double now) {
             StringBuilder out = new StringBuilder("Nodes:\n");
             List<NodeRecord> rows = sorted(nodes);
@@ -121,7 +124,8 @@ public final class Msight implements Callable<Integer> {
             for (int i = 0; i < rows.size(); i++) {
                 NodeRecord node = rows.get(i);
                 out.append(String.format(nodeRow, dash(node.name()), dash(node.publishTopic()), dash(node.subscribeTopic()),
-                        dash(node.type()), heartbeats.get(i), node.status() + (node.staleAt(now) ? " (stale)" : "")));
+                        dash(node.type()), heartbeats.get(i), (node.status() == null ? "?" : node.status())
+                                + (node.staleAt(now) ? " (stale)" : "")));
             }
             out.append("Topics:\n");
             String topicRow = "  %-24s %-40s %s%n";
@@ -138,7 +142,7 @@ public final class Msight implements Callable<Integer> {
         }
 
         private static String heartbeat(double seconds, double now) {
-            if (Double.isNaN(seconds)) {
+            if (!(seconds >= 0 && seconds <= LAST_SECOND_OF_9999)) { // missing, or no time another writer could mean
                 return "-";
             }
             Instant at = Instant.ofEpochMilli((long) (seconds * 1000));

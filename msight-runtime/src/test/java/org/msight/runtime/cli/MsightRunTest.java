@@ -469,6 +469,17 @@ class MsightRunTest {
                 : row.indexOf("STATUS")).containsOnly(rows.get(0).indexOf("STATUS"));
     }
 
+    /** Another writer's nonsense: a heartbeat at -1e300 s and a status this runtime does not know. */
+    @Test
+    void statusShowsAHeartbeatNoClockCouldWriteAndAnUnknownStatusPlainly() {
+        double now = org.msight.api.data.Metadata.now();
+        String table = Msight.Status.render(java.util.List.of(new org.msight.runtime.registry.NodeRecord("odd", "edge",
+                "t", null, "RTSPSourceNode", -1e300, null, null, Double.NaN)), java.util.List.of(), now);
+        java.util.List<String> rows = table.lines().skip(1).limit(2).toList();
+        assertThat(rows.get(1)).endsWith("? (stale)").doesNotContain("null", "ago");
+        assertThat(rows.get(1).indexOf("? (stale)")).as("in the status column").isEqualTo(rows.get(0).indexOf("STATUS"));
+    }
+
     @Test
     void statusSaysWhyABusIsDisconnected() {
         org.msight.runtime.http.PipelineStatus status = new org.msight.runtime.http.PipelineStatus("edge",
