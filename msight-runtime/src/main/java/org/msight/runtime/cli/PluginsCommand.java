@@ -210,7 +210,10 @@ final class PluginsCommand implements Callable<Integer> {
             }
             Map<String, Object> entry = new LinkedHashMap<>();
             entry.put("key", key);
-            entry.put("type", typeOf(setting));
+            entry.put("type", typeName(setting));
+            if (!setting.allowedValues().isEmpty()) {
+                entry.put("allowed", setting.allowedValues());
+            }
             entry.put("required", setting.required());
             entry.put("default", rawDefaultOf(setting, defaults, key));
             entry.put("secret", setting.isSecret());
@@ -224,9 +227,13 @@ final class PluginsCommand implements Callable<Integer> {
         return kind.name().toLowerCase(Locale.ROOT);
     }
 
+    /** As the text shows it: the type, or the values a one-of setting takes ({@code info|debug}). */
     private static String typeOf(Setting setting) {
-        return setting.allowedValues().isEmpty() ? setting.type().name().toLowerCase(Locale.ROOT).replace('_', ' ')
-                : String.join("|", setting.allowedValues());
+        return setting.allowedValues().isEmpty() ? typeName(setting) : String.join("|", setting.allowedValues());
+    }
+
+    private static String typeName(Setting setting) {
+        return setting.type().name().toLowerCase(Locale.ROOT).replace('_', ' ');
     }
 
     private static String rules(Setting setting) {

@@ -53,7 +53,10 @@ class CheckCommandTest {
     @Test
     void pluginsShowsTheUploadersEmptyHeadersDefaultAsEmptyNotAsASecret() throws Exception {
         assertThat(msightRun(0, "plugins", "http-uploader")).contains("  headers = {}    object\n");
-        assertThat(msightRun(0, "plugins", "--json", "http-uploader")).contains("\"default\":{}");
+        assertThat(msightRun(0, "plugins", "--json", "http-uploader")).contains("\"default\":{}")
+                .as("a tool reads the type and the values apart").contains("{\"allowed\":[\"info\",\"debug\"],\"default\":\"info\","
+                        + "\"doc\":\"level of the two log lines per upload\",\"key\":\"log-uploads-at\",\"required\":false,"
+                        + "\"rules\":[],\"secret\":false,\"type\":\"string\"}");
     }
 
     /** What {@code msight-run --check} prints for {@code pipeline}, which must fail with exit code 2. */
