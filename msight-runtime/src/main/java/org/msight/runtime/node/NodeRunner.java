@@ -164,12 +164,16 @@ public abstract class NodeRunner {
     }
 
     /**
-     * A class the node's plugin needs is missing or has changed (NoSuchMethodError,
-     * NoClassDefFoundError...): no retry can help, as the JVM links a class once.
+     * A class the node's plugin needs is missing, broken or has changed (NoSuchMethodError,
+     * NoClassDefFoundError, UnsatisfiedLinkError...): no retry can help, as the JVM links a class
+     * once. The hint comes first, as a long message is cut in the log.
      */
     private static UnrecoverableException mismatch(LinkageError e) {
-        return new UnrecoverableException(describe(e) + ": the plugin does not match this runtime; rebuild it"
-                + " against this version's msight-api (in the distribution's sdk/ folder)", e);
+        boolean api = e instanceof IncompatibleClassChangeError
+                || String.valueOf(e.getMessage()).replace('.', '/').contains("org/msight/api/");
+        return new UnrecoverableException((api ? "the plugin does not match this runtime (rebuild it against the"
+                + " msight-api in the distribution's sdk/ folder): " : "the plugin cannot run here (a class or native"
+                + " library it needs is missing or failed to load): ") + describe(e), e);
     }
 
     /** Logs why the node ends without being asked to, once, and lets the pipeline know. */
@@ -309,7 +313,7 @@ public abstract class NodeRunner {
         open = false;
         try {
             node.close();
-        } catch (Exception e) {
+        } catch (Exception | LinkageError e) { // a plugin that does not match fails here too, often
             log.warn("close failed: {}", describe(e));
         }
     }

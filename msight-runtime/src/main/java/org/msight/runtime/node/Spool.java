@@ -268,6 +268,7 @@ final class Spool implements AutoCloseable {
             readSegment = segments.getFirst();
             readPosition = headPosition;
             readDone = headDone;
+            deleteDoneHeads(); // an earlier version, or a stop inside roll(), left one behind
         }
         if (records > 0) {
             log.info("spool {}: {} messages from an earlier run to send", dir, records);

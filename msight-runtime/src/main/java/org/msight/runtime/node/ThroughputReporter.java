@@ -17,7 +17,7 @@ import org.slf4j.LoggerFactory;
  * interval, then the node's other totals ({@link NodeStats#totals()}); and the totals of each
  * node when the pipeline stops. The rates are kept in the node's stats for the HTTP endpoint. A
  * node whose put or process has not returned for longer than an interval is said to be stuck,
- * then once a minute, and once more when it has returned.
+ * at most once a minute (a node slow at every message too), and once more when it has returned.
  */
 public final class ThroughputReporter implements AutoCloseable {
 
@@ -28,6 +28,8 @@ public final class ThroughputReporter implements AutoCloseable {
     private final Map<NodeStats, long[]> previous = new HashMap<>();
     /** The nodes said to be stuck, with how long they had been at the latest line about it. */
     private final Map<NodeStats, Duration> stuck = new HashMap<>();
+    /** When each node was last said to be stuck ({@link System#nanoTime()}). */
+    private final Map<NodeStats, Long> stuckLineAt = new HashMap<>();
     private final ScheduledExecutorService timer = DaemonThreads.scheduler("throughput-reporter");
 
     /** @param nodes the stats of each node, their loggers named after them */
@@ -58,9 +60,12 @@ public final class ThroughputReporter implements AutoCloseable {
     private void noteStuck(NodeStats node) {
         Duration handling = node.handlingFor();
         Duration said = stuck.get(node);
+        long now = System.nanoTime();
         if (handling.compareTo(interval) > 0) {
-            if (said == null || handling.minus(said).compareTo(STUCK_REMINDER) >= 0 || handling.compareTo(said) < 0) {
+            Long last = stuckLineAt.get(node);
+            if (last == null || now - last >= STUCK_REMINDER.toNanos()) {
                 stuck.put(node, handling);
+                stuckLineAt.put(node, now);
                 logOf(node).warn("stuck: its {} has not returned for {} (one message); {} queued behind it, the"
                         + " oldest dropped when the queue is full", call(node), NodeRunner.seconds(handling.toNanos()),
                         node.queueDepth());

@@ -93,6 +93,27 @@ class SpoolTest {
         assertThat(log.messages(Level.WARN)).isEmpty();
     }
 
+    /** What an earlier version left, or a stop between a roll's new segment and the old one's deletion. */
+    @Test
+    void aSentHeadSegmentFoundAtOpenBeforeAnotherIsDeleted() throws Exception {
+        try (Spool spool = Spool.open(dir, 256 << 10, log)) {
+            for (int i = 0; i < 13; i++) {
+                spool.append(record(i, 5000));
+            }
+            assertThat(takeAll(spool, 13)).hasSize(13);
+        }
+        Files.write(dir.resolve("00000000000000000002.seg"), "MSPOOL1\n".getBytes(StandardCharsets.US_ASCII));
+        try (Spool spool = Spool.open(dir, 256 << 10, log)) {
+            for (int i = 13; i < 60; i++) {
+                spool.append(record(i, 5000));
+                assertThat(takeAll(spool, 1)).containsExactly(i);
+                assertThat(spool.records()).as("after record %d", i).isZero();
+            }
+            assertThat(spool.dropped()).isZero();
+        }
+        assertThat(log.messages(Level.WARN)).isEmpty();
+    }
+
     @Test
     void recordsReadButNotAcknowledgedAreSentAgainAfterARestart() throws Exception {
         try (Spool spool = Spool.open(dir, ONE_MIB, log)) {

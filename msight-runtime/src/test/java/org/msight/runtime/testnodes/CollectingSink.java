@@ -59,9 +59,9 @@ public final class CollectingSink implements SinkNode {
         if (!unrecoverable.isEmpty()) {
             throw new UnrecoverableException(unrecoverable);
         }
-        String missing = context.config().getString("missing-method");
-        if (!missing.isEmpty()) { // as a plugin built against another msight-api
-            throw new NoSuchMethodError(missing);
+        String missing = context.config().getString("missing-class");
+        if (!missing.isEmpty()) { // as a plugin without a jar it needs
+            throw new NoClassDefFoundError(missing);
         }
         if (unavailable) {
             throw new RetriableException("destination unavailable (on purpose)");
@@ -100,7 +100,7 @@ public final class CollectingSink implements SinkNode {
                     Setting.optional("unavailable", SettingType.BOOLEAN, "throw RetriableException on every message"),
                     Setting.optional("open-delay", SettingType.DURATION, "wait in open(), less when stopping"),
                     Setting.optional("unrecoverable", SettingType.STRING, "stop for good with this at the first message"),
-                    Setting.optional("missing-method", SettingType.STRING, "fail with NoSuchMethodError(this) at each message"));
+                    Setting.optional("missing-class", SettingType.STRING, "fail with NoClassDefFoundError(this) at each message"));
         }
 
         @Override
