@@ -1,7 +1,6 @@
 package org.msight.api;
 
 import java.util.List;
-import java.util.Locale;
 
 /**
  * Masks the value of every {@code name=value} whose name says it is a secret, in one pass over
@@ -26,7 +25,6 @@ final class SecretParameters {
     private static final List<String> SECRET_KEYS = List.of("apikey", "accesskey", "secretkey", "privatekey",
             "streamkey", "authkey", "clientkey", "appkey", "subscriptionkey", "masterkey", "signingkey",
             "encryptionkey");
-    private static final List<String> AUTHORIZATION_SCHEMES = List.of("bearer", "basic", "digest", "token");
     private static final String VALUE_ENDS = "&;#\"'<>";
 
     private SecretParameters() {
@@ -50,8 +48,8 @@ final class SecretParameters {
                     valueStart++;
                     int closing = text.indexOf(first, valueStart);
                     end = closing >= 0 ? closing : valueEnd(text, valueStart);
-                } else if (end < text.length() && text.charAt(end) == ' ' && AUTHORIZATION_SCHEMES.contains(
-                        text.substring(valueStart, end).toLowerCase(Locale.ROOT))) {
+                } else if (end < text.length() && text.charAt(end) == ' '
+                        && Secrets.isAuthorizationScheme(text.substring(valueStart, end))) {
                     end = valueEnd(text, end + 1); // Authorization=Bearer t: the credentials after the scheme
                 }
                 if (end > valueStart) {

@@ -1,5 +1,7 @@
 package org.msight.api;
 
+import java.util.Locale;
+import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -10,6 +12,9 @@ public final class Secrets {
     private static final Pattern SCHEME = Pattern.compile("[A-Za-z][A-Za-z0-9+.-]*://");
     /** What a secret is shown as. */
     public static final String MASK = "***";
+
+    private static final Set<String> AUTHORIZATION_SCHEMES = Set.of("bearer", "basic", "digest",
+            "token");
 
     private Secrets() {
     }
@@ -36,6 +41,15 @@ public final class Secrets {
      */
     public static String redactUrl(String text) {
         return text == null ? null : SecretParameters.mask(maskUserInfo(text));
+    }
+
+    /**
+     * Whether {@code word} is an HTTP authorization scheme whose credentials follow it in an
+     * {@code Authorization} value ({@code Bearer}, {@code Basic}, {@code Digest}, {@code Token}),
+     * in any case.
+     */
+    public static boolean isAuthorizationScheme(String word) {
+        return AUTHORIZATION_SCHEMES.contains(word.toLowerCase(Locale.ROOT));
     }
 
     private static String maskUserInfo(String text) {

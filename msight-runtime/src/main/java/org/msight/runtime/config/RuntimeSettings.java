@@ -3,6 +3,7 @@ package org.msight.runtime.config;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
+import org.msight.api.LogSafe;
 import org.msight.api.Setting;
 import org.msight.api.SettingType;
 import org.msight.redis.RedisSettings;
@@ -27,8 +28,9 @@ public final class RuntimeSettings {
     public static List<Setting> all() {
         return List.of(
                 Setting.optional("device-name", SettingType.STRING, "name of this edge device, in every message")
-                        .nonEmpty().check("must not hold control characters (line breaks, tabs, escapes)",
-                                value -> ((String) value).chars().noneMatch(Character::isISOControl)),
+                        .nonEmpty().check("must show in a log line as written: no control or format characters"
+                                + " (line breaks, tabs, escapes), at most " + LogSafe.MAX_LENGTH + " characters",
+                                value -> LogSafe.text(value).equals(value)),
                 Setting.optional("bus", SettingType.STRING,
                         "what carries topics between nodes: memory, or a bus plugin (redis, nats, kafka)").nonEmpty(),
                 Setting.optional("topics", SettingType.OBJECT,

@@ -257,8 +257,8 @@ class BadPipelineFilesTest {
     void controlCharactersInTheDeviceNameAreRefusedAndNoValueShownReachesTheTerminalRaw() throws Exception {
         assertThat(refused("msight.device-name = \"edge\\u001b[31m\\r\\nforged\"\nnodes {\n" + SOURCE
                 + ", gap = \"\\u001b]0;title\\u0007\" }\n}\n")).containsExactly(
-                at(1) + "msight.device-name: must not hold control characters (line breaks, tabs, escapes), not"
-                        + " 'edge\\u001b[31m\\r\\nforged'",
+                at(1) + "msight.device-name: must show in a log line as written: no control or format characters"
+                        + " (line breaks, tabs, escapes), at most 256 characters, not 'edge\\u001b[31m\\r\\nforged'",
                 at(3) + "nodes.src.gap: must be a whole number, 0 or more, not '\\u001b]0;title\\u0007'");
     }
 

@@ -9,14 +9,14 @@ import org.msight.api.Secret;
 import org.msight.api.Secrets;
 
 /**
- * What the uploader sends that is secret: its headers' values (the credentials after a scheme
- * such as {@code Bearer}) and the url's user info as HTTP Basic credentials. A server that echoes
- * a request in its answer must not bring them into the log.
+ * What the uploader sends that may be secret: its headers' values (the credentials after an
+ * authorization scheme such as {@code Bearer}) and the url's user info as HTTP Basic
+ * credentials. A server that echoes a request in its answer must not bring them into the log.
  */
 final class SentCredentials {
 
-    /** Shorter values are left as they are: no secret, and masking them would garble the text. */
-    private static final int SHORTEST = 4;
+    /** Shorter values are left as they are: no credentials, and masking them would garble the text. */
+    private static final int SHORTEST = 6;
 
     /** Longest first, so that none is left half masked by a shorter one inside it. */
     private final List<String> values;
@@ -24,9 +24,10 @@ final class SentCredentials {
     SentCredentials(UploaderSettings settings) {
         List<String> found = new ArrayList<>();
         for (Secret header : settings.headers().values()) {
-            String value = header.value().trim();
+            String value = header.value().strip();
             int space = value.indexOf(' ');
-            found.add(space < 0 ? value : value.substring(space + 1).trim()); // "Bearer <token>": the token
+            found.add(space > 0 && Secrets.isAuthorizationScheme(value.substring(0, space))
+                    ? value.substring(space + 1).strip() : value);
         }
         String userInfo = settings.target().basicCredentials();
         if (userInfo != null) {
@@ -38,14 +39,34 @@ final class SentCredentials {
                 .sorted(Comparator.comparingInt(String::length).reversed()).toList();
     }
 
-    /** {@code text} with every credential sent masked. */
+    /** {@code text} with every credential sent masked where it stands as a whole word, not inside a longer one. */
     String hide(String text) {
         String hidden = text;
         for (String value : values) {
-            if (hidden.contains(value)) {
-                hidden = hidden.replace(value, Secrets.MASK);
+            int at = hidden.indexOf(value);
+            if (at < 0) {
+                continue;
             }
+            StringBuilder out = new StringBuilder(hidden.length());
+            int copied = 0;
+            for (; at >= 0; at = hidden.indexOf(value, at + 1)) {
+                int end = at + value.length();
+                if (at >= copied && !isWordChar(hidden, at - 1) && !isWordChar(hidden, end)) {
+                    out.append(hidden, copied, at).append(Secrets.MASK);
+                    copied = end;
+                }
+            }
+            hidden = out.append(hidden, copied, hidden.length()).toString();
         }
         return hidden;
+    }
+
+    /** A character that would make the value part of a longer word: letters, digits and those of tokens. */
+    private static boolean isWordChar(String text, int index) {
+        if (index < 0 || index >= text.length()) {
+            return false;
+        }
+        char c = text.charAt(index);
+        return Character.isLetterOrDigit(c) || "-._~+/".indexOf(c) >= 0;
     }
 }

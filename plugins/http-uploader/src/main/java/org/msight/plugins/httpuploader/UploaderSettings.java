@@ -10,8 +10,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.BiFunction;
-import java.util.regex.Pattern;
 import org.msight.api.Secret;
+import org.msight.api.Secrets;
 
 /**
  * The settings of one http-uploader node, read from its block (defaults from the plugin's
@@ -32,9 +32,6 @@ record UploaderSettings(
     /** Headers the uploader sets itself; a block may not set them. */
     private static final Set<String> RESERVED_HEADERS =
             Set.of("content-type", "content-length", "transfer-encoding", "host", "x-partition-key");
-
-    /** An authorization scheme alone, its credentials missing. */
-    private static final Pattern CREDENTIALS_LEFT_OUT = Pattern.compile("(?i)\\s*(Bearer|Basic|Token|Digest)\\s*");
 
     static UploaderSettings from(Config config) {
         UploadTarget target = UploadTarget.parse(get(config, "url", Config::getString));
@@ -65,7 +62,7 @@ record UploaderSettings(
             }
             String text = String.valueOf(value.unwrapped());
             if (name.toLowerCase(Locale.ROOT).endsWith("authorization") // and Proxy-Authorization
-                    && CREDENTIALS_LEFT_OUT.matcher(text).matches()) { // "Bearer "${?TOKEN} with TOKEN unset
+                    && Secrets.isAuthorizationScheme(text.strip())) { // "Bearer "${?TOKEN} with TOKEN unset
                 throw new IllegalArgumentException("headers." + name + ": '" + text.trim() + "' with no credentials"
                         + " after it: is the environment variable it takes set?");
             }

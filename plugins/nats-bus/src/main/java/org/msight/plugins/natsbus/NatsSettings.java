@@ -58,8 +58,8 @@ record NatsSettings(List<String> servers, String username, String password, Stri
                     .between(1, 100_000),
             Setting.block("jetstream", "at least once: a stream per topic, a durable consumer per group",
                     Setting.optional("enabled", SettingType.BOOLEAN, "JetStream instead of core NATS"),
-                    Setting.optional("max-age", SettingType.DURATION, "how long a stream keeps messages")
-                            .between(Duration.ofSeconds(1), Duration.ofDays(3650)),
+                    Setting.optional("max-age", SettingType.DURATION, "how long a stream keeps messages; 0s: no limit")
+                            .between(Duration.ZERO, Duration.ofDays(3650)),
                     Setting.optional("ack-wait", SettingType.DURATION, "redelivery after this without acknowledgement")
                             .between(Duration.ofMillis(1), Duration.ofHours(1))));
 
