@@ -58,9 +58,14 @@ record UploadTarget(String base, String loggable, String basicCredentials) {
         return base.startsWith("https:");
     }
 
-    /** The URL of one upload: the base with {@code partition_key} added to its query. */
+    /**
+     * The URL of one upload: the base with {@code partition_key} added to its query, escaped as
+     * Python's {@code quote_plus} does it for MSight's requests ({@code ~} kept, {@code *} escaped:
+     * the JDK's encoder does the reverse).
+     */
     String uploadUrl(String partitionKey) {
         String separator = !base.contains("?") ? "?" : base.endsWith("?") || base.endsWith("&") ? "" : "&";
-        return base + separator + "partition_key=" + URLEncoder.encode(partitionKey, StandardCharsets.UTF_8);
+        return base + separator + "partition_key=" + URLEncoder.encode(partitionKey, StandardCharsets.UTF_8)
+                .replace("*", "%2A").replace("%7E", "~");
     }
 }

@@ -121,6 +121,8 @@ class UploaderSettingsTest {
         assertThat(target.loggable()).isEqualTo("https://***@example.org:8443/in?x=1");
         assertThat(target.basicCredentials()).isEqualTo("lab:p@ss");
         assertThat(target.uploadUrl("a b&c")).isEqualTo("https://example.org:8443/in?x=1&partition_key=a+b%26c");
+        // as Python's quote_plus: urllib.parse.quote_plus("cam 1/a&b=c+d~_.-*2") == "cam+1%2Fa%26b%3Dc%2Bd~_.-%2A2"
+        assertThat(target.uploadUrl("cam 1/a&b=c+d~_.-*2")).endsWith("&partition_key=cam+1%2Fa%26b%3Dc%2Bd~_.-%2A2");
         assertThat(UploadTarget.parse("http://[::1]:8080").uploadUrl("k")).isEqualTo("http://[::1]:8080?partition_key=k");
     }
 
