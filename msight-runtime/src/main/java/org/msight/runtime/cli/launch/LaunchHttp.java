@@ -2,7 +2,6 @@ package org.msight.runtime.cli.launch;
 
 import java.util.Map;
 import java.util.concurrent.Callable;
-import org.msight.runtime.cli.MsightRun;
 import org.msight.runtime.cli.Version;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -50,6 +49,6 @@ public final class LaunchHttp implements Callable<Integer> {
     }
 
     public static void main(String[] args) {
-        System.exit(MsightRun.commandLine(new LaunchHttp()).execute(args));
+        System.exit(Launcher.commandLine(new LaunchHttp()).execute(args));
     }
 }

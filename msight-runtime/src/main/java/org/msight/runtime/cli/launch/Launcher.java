@@ -10,6 +10,7 @@ import org.msight.runtime.PipelineFactory;
 import org.msight.runtime.config.ConfigProblem;
 import org.msight.runtime.config.PipelineConfigException;
 import org.msight.runtime.cli.MsightRun;
+import picocli.CommandLine;
 
 /**
  * Runs the one-node pipeline a launcher's flags describe, on the bus MSight's
@@ -20,6 +21,15 @@ final class Launcher {
     static final String BACKEND_VARIABLE = "MSIGHT_PUBSUB_BACKEND";
 
     private Launcher() {
+    }
+
+    /**
+     * The command line of a launcher, parsed as MSight's argparse parses its own: a long option
+     * may be cut to a prefix it alone starts with ({@code --partition} for
+     * {@code --partition-key-mode}), and the last of a repeated option wins.
+     */
+    static CommandLine commandLine(Object launcher) {
+        return MsightRun.commandLine(launcher).setAbbreviatedOptionsAllowed(true).setOverwrittenOptionsAllowed(true);
     }
 
     /**

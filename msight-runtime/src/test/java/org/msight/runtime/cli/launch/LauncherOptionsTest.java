@@ -63,6 +63,23 @@ class LauncherOptionsTest {
                 .containsEntry("checking-duration", "7200.0s");
     }
 
+    /** As argparse: a long option's unique prefix, and the last of a repeated option. */
+    @Test
+    void msightsCommandLinesWithAbbreviatedOrRepeatedOptionsAreTaken() {
+        LaunchHttp http = new LaunchHttp();
+        Launcher.commandLine(http).parseArgs("-st", "t", "-n", "up", "--url", "http://127.0.0.1:1/a", "--partition",
+                "sensor_name", "--shard", "3", "-u", "http://127.0.0.1:1/b");
+        assertThat(http.partitionKeyMode).isEqualTo("sensor_name");
+        assertThat(http.shards).isEqualTo(3);
+        assertThat(http.url).isEqualTo("http://127.0.0.1:1/b");
+        LaunchRtsp rtsp = new LaunchRtsp();
+        Launcher.commandLine(rtsp).parseArgs("-n", "cam", "-u", "rtsp://127.0.0.1:1/x", "-pt", "t", "-sn", "s",
+                "--sensor-name=q", "--rtsp-trans", "udp", "--resize", "0.5");
+        assertThat(rtsp.sensorName).isEqualTo("q");
+        assertThat(rtsp.rtspTransport).isEqualTo("udp");
+        assertThat(rtsp.resizeRatio).isEqualTo(0.5);
+    }
+
     @Test
     void aNonPositiveIterationCountExitsWithTwoAndSaysWhy() {
         StringWriter err = new StringWriter();
