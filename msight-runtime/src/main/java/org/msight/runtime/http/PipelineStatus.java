@@ -71,7 +71,8 @@ public record PipelineStatus(String device, List<Node> nodes, List<Topic> topics
         double now = Metadata.now();
         return new PipelineStatus(null, nodes.stream().map(n -> new Node(n.name(), n.type(), null,
                 n.status() == null ? null : n.status().name(), null, n.publishTopic(), n.subscribeTopic(), null, null,
-                null, null, null, n.lastHeartbeat(), n.device(), n.staleAt(now), n.writtenByThisRuntime())).toList(),
+                null, null, null, Double.isFinite(n.lastHeartbeat()) ? n.lastHeartbeat() : null, n.device(),
+                n.staleAt(now), n.writtenByThisRuntime())).toList(),
                 topics.stream().map(t -> new Topic(t.name(), t.dataType(), t.description())).toList(), null);
     }
 

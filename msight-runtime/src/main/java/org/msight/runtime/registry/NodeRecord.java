@@ -36,6 +36,11 @@ public record NodeRecord(String name, String device, String publishTopic, String
                 null, Double.NaN);
     }
 
+    /** An entry whose value is not MSight's JSON: its field, the name it holds, and nothing else known. */
+    public static NodeRecord unreadable(String field) {
+        return new NodeRecord(field, null, null, null, "(not MSight's JSON)", Double.NaN, null, null, Double.NaN);
+    }
+
     /** This entry with a new heartbeat time and status. */
     public NodeRecord beat(double time, NodeStatus newStatus) {
         return new NodeRecord(name, device, publishTopic, subscribeTopic, type, time, newStatus, instanceId,

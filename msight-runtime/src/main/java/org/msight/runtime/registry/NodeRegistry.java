@@ -267,21 +267,25 @@ public final class NodeRegistry implements AutoCloseable {
         return Long.valueOf(1).equals(redis.eval(WRITE_IF_OURS, List.of(NODES), List.of(name, instanceId, json)));
     }
 
-    /** Every node entry in Redis; values that are not readable JSON are left out. */
+    /**
+     * Every node entry in Redis; one whose value is not readable JSON is listed under its field
+     * ({@link NodeRecord#unreadable}), as it still holds the name.
+     */
     public synchronized List<NodeRecord> nodes() {
-        return readAll(NODES, RegistryJson::node);
+        return readAll(NODES, RegistryJson::node, NodeRecord::unreadable);
     }
 
     /** Every topic entry in Redis; values that are not readable JSON are left out. */
     public synchronized List<TopicRecord> topics() {
-        return readAll(TOPICS, RegistryJson::topic);
+        return readAll(TOPICS, RegistryJson::topic, field -> null);
     }
 
     private interface EntryReader<T> {
         T read(String field, String json) throws IOException;
     }
 
-    private <T> List<T> readAll(String key, EntryReader<T> reader) {
+    /** @param unreadable what stands for an entry that cannot be read, or {@code null} for nothing */
+    private <T> List<T> readAll(String key, EntryReader<T> reader, java.util.function.Function<String, T> unreadable) {
         Map<String, String> hash;
         try {
             hash = connection().hgetAll(key);
@@ -294,6 +298,10 @@ public final class NodeRegistry implements AutoCloseable {
                 entries.add(reader.read(field, json));
             } catch (IOException e) {
                 LOG.debug("unreadable entry {} in {}: {}", LogSafe.text(field), key, LogSafe.text(e.getMessage()));
+                T standIn = unreadable.apply(field);
+                if (standIn != null) {
+                    entries.add(standIn);
+                }
             }
         });
         return entries;

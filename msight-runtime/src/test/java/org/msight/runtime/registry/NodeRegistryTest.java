@@ -336,6 +336,18 @@ class NodeRegistryTest {
         assertThat(registry.nodes()).singleElement().extracting(NodeRecord::publishTopic).isEqualTo("['a', 'b']");
     }
 
+    /** It holds the name all the same: a node of that name is refused, so msight status shows it. */
+    @Test
+    void anEntryThatIsNotMsightsJsonIsListedUnderItsField() {
+        raw.hset(NodeRegistry.NODES, "garbled", "{not json");
+        NodeRegistry registry = open(QUICK);
+        assertThat(registry.nodes()).singleElement().satisfies(node -> {
+            assertThat(node.name()).isEqualTo("garbled");
+            assertThat(node.type()).isEqualTo("(not MSight's JSON)");
+            assertThat(node.staleAt(Metadata.now())).isTrue();
+        });
+    }
+
     @Test
     void anUnreachableRedisIsOneClearLine() {
         raw.close();
