@@ -28,7 +28,8 @@ class FrameIdsTest {
         long after = System.currentTimeMillis();
 
         assertThat(ids).hasSize(200_000);
-        assertThat(ids).allSatisfy(id -> assertThat(id >>> 22).as("MSight's layout: milliseconds << 22").isBetween(before, after + 100));
+        assertThat(ids).allSatisfy(id -> assertThat(id >>> 22).as("MSight's layout: milliseconds << 22")
+                .isBetween(before, after + 100));
     }
 
     @Test

@@ -77,8 +77,8 @@ public record TopologyDescription(String file, String deviceName, String bus, Li
         }
         out.append("Topics:\n");
         for (Topic topic : topics) {
-            out.append(String.format("  %-24s on %s; published by %s; subscribed by %s%n", LogSafe.text(topic.name()), topic.bus(),
-                    names(topic.publishers()), names(topic.subscribers())));
+            out.append(String.format("  %-24s on %s; published by %s; subscribed by %s%n", LogSafe.text(topic.name()),
+                    topic.bus(), names(topic.publishers()), names(topic.subscribers())));
         }
         return out.toString();
     }

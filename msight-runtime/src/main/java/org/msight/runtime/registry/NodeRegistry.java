@@ -11,6 +11,7 @@ import java.util.UUID;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import org.msight.api.DaemonThreads;
 import org.msight.api.LogSafe;
 import org.msight.api.OutageLog;
@@ -285,7 +286,7 @@ public final class NodeRegistry implements AutoCloseable {
     }
 
     /** @param unreadable what stands for an entry that cannot be read, or {@code null} for nothing */
-    private <T> List<T> readAll(String key, EntryReader<T> reader, java.util.function.Function<String, T> unreadable) {
+    private <T> List<T> readAll(String key, EntryReader<T> reader, Function<String, T> unreadable) {
         Map<String, String> hash;
         try {
             hash = connection().hgetAll(key);
