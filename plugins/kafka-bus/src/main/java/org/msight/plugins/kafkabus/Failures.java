@@ -67,9 +67,9 @@ final class Failures {
         return firstLine(cause);
     }
 
-    /** The first line of a failure's message, fit to be logged ({@link LogSafe}). */
+    /** The first line of a failure's message, fit to be logged ({@link LogSafe}); its class's name when it has none. */
     private static String firstLine(Throwable failure) {
-        String message = String.valueOf(failure.getMessage());
+        String message = failure.getMessage() != null ? failure.getMessage() : failure.getClass().getSimpleName();
         int end = message.indexOf('\n');
         return LogSafe.text(end < 0 ? message : message.substring(0, end));
     }

@@ -29,6 +29,14 @@ class FailuresTest {
                 .isEqualTo("Kafka at [localhost:9092] is unavailable (Node 1 disconnected.)");
     }
 
+    /** A broker restarting failed a commit with an exception without a message: its class says what, not "null". */
+    @Test
+    void aRetriableFailureWithoutAMessageIsNamedByItsClass() {
+        KafkaSettings settings = KafkaSettings.from(TestBusContext.of("kafka", "").config());
+        assertThat(Failures.describe(settings, new RetriableCommitFailedException(new DisconnectException())))
+                .isEqualTo("Kafka at [localhost:9092] is unavailable (DisconnectException)");
+    }
+
     /** A topic's partitions not coming is the brokers away, or a topic they do not have: not only "does not answer". */
     @Test
     void aTopicWithoutPartitionsNamesBothCauses() {
