@@ -11,6 +11,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Collectors;
+import org.apache.kafka.clients.consumer.CommitFailedException;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
@@ -247,6 +248,10 @@ final class KafkaSubscriber implements AutoCloseable {
             consumer.commitAsync(commits, (done, failure) -> {
                 if (failure == null) {
                     committed(committing);
+                } else if (failure instanceof RebalanceInProgressException || failure instanceof CommitFailedException) {
+                    // the group is joining or the partitions moved: what this member finished is committed
+                    // again at the next round (or was revoked with its commit): no outage
+                    log.debug("{}: a commit waits for the group's rebalance: {}", side, failure.getClass().getSimpleName());
                 } else {
                     outage.down(side + " fails: committing offsets: " + Failures.describe(settings, failure));
                 }
