@@ -119,8 +119,8 @@ public final class NodeStats {
 
     /** Notes that the node's put or process begins ({@code true}) or has returned. */
     void handling(boolean begins) {
-        long now = System.nanoTime();
-        handlingSince = !begins ? 0 : now == 0 ? 1 : now; // 0 means between messages
+        long now = begins ? System.nanoTime() : 0;
+        handlingSince = begins && now == 0 ? 1 : now; // 0 means between messages
     }
 
     /** How long the node has been in the put or process under way, or zero when it is in none. */

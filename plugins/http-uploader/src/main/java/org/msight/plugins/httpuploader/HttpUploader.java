@@ -169,8 +169,9 @@ final class HttpUploader implements AsyncSinkNode {
 
     /** @param length the bytes of the body the server answered, counted when it took them */
     private void answered(Response response, long length, CompletableFuture<Void> outcome) {
-        log.atLevel(uploadLogLevel).log("Status: {}, {}", response.status(),
-                LogSafe.text(sentCredentials.hide(response.body())));
+        // the body is masked and escaped only when the line is logged (log-uploads-at = debug on a busy box)
+        log.atLevel(uploadLogLevel).setMessage("Status: {}, {}").addArgument(response.status())
+                .addArgument(() -> LogSafe.text(sentCredentials.hide(response.body()))).log();
         int status = response.status();
         if (status >= 200 && status < 300) {
             if (!outcome.isCancelled()) { // an answer after the runtime gave the attempt up is no upload
