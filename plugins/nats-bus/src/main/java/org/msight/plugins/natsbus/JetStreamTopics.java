@@ -35,8 +35,8 @@ import org.slf4j.Logger;
 
 /**
  * Topics as JetStream streams, for at-least-once delivery across a subscriber restart: each
- * topic is stored in a stream {@code MSIGHT_<topic>} (created when missing, kept for
- * {@code max-age}), which core publishes on the subject fill; each subscription reads through a
+ * topic is stored in a stream {@code MSIGHT_<topic>} (created when missing, by its first
+ * publisher or subscriber, kept for {@code max-age}), which {@link JetStreamPublisher} fills; each subscription reads through a
  * durable pull consumer named after its group (else its node), so the members of a group share
  * the messages and a restarted one resumes where its group stood. A message is acknowledged when
  * the runtime is done with it ({@link Delivery#done()}); one not acknowledged within
@@ -75,6 +75,23 @@ final class JetStreamTopics implements AutoCloseable {
     /** The stream name of a topic: JetStream allows letters, digits, {@code -} and {@code _}. */
     static String streamOf(String topic) {
         return "MSIGHT_" + topic.replaceAll("[^A-Za-z0-9_-]", "_");
+    }
+
+    /**
+     * The creation time of the topic's stream, which is created when missing: the one way
+     * publishers and subscribers make streams.
+     */
+    static ZonedDateTime ensureStream(JetStreamManagement management, String topic, NatsSettings settings, Logger log)
+            throws IOException, JetStreamApiException {
+        String stream = streamOf(topic);
+        try {
+            return management.getStreamInfo(stream).getCreateTime();
+        } catch (JetStreamApiException missing) {
+            ZonedDateTime created = management.addStream(StreamConfiguration.builder().name(stream).subjects(topic)
+                    .storageType(StorageType.File).maxAge(settings.maxAge()).build()).getCreateTime();
+            log.info("created JetStream stream {} for topic '{}'", stream, LogSafe.text(topic));
+            return created;
+        }
     }
 
     /** Creates the topic's stream when missing, subscribes a durable consumer and starts its fetcher. */
@@ -135,7 +152,7 @@ final class JetStreamTopics implements AutoCloseable {
          * holds), with this member's {@code ack-wait}.
          */
         void subscribe(boolean again) throws IOException, JetStreamApiException {
-            ZonedDateTime created = ensureStream();
+            ZonedDateTime created = ensureStream(management, subscription.topic(), settings, log);
             ConsumerInfo existing = consumer();
             if (existing == null) {
                 ConsumerConfiguration.Builder consumer = settled().ackWait(settings.ackWait());
@@ -172,19 +189,6 @@ final class JetStreamTopics implements AutoCloseable {
         private ConsumerConfiguration.Builder settled() {
             return ConsumerConfiguration.builder().durable(durable).filterSubject(subscription.topic())
                     .ackPolicy(AckPolicy.Explicit);
-        }
-
-        /** The stream's creation time; the stream is created when missing. */
-        private ZonedDateTime ensureStream() throws IOException, JetStreamApiException {
-            try {
-                return management.getStreamInfo(stream).getCreateTime();
-            } catch (JetStreamApiException missing) {
-                ZonedDateTime created = management.addStream(StreamConfiguration.builder().name(stream)
-                        .subjects(subscription.topic()).storageType(StorageType.File).maxAge(settings.maxAge())
-                        .build()).getCreateTime();
-                log.info("created JetStream stream {} for topic '{}'", stream, LogSafe.text(subscription.topic()));
-                return created;
-            }
         }
 
         /** The consumer on the server; {@code null} when it has none. */

@@ -7,6 +7,7 @@ import io.nats.client.ErrorListener;
 import io.nats.client.Message;
 import io.nats.client.Nats;
 import io.nats.client.Options;
+import io.nats.client.api.PublishAck;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -15,6 +16,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeoutException;
 import javax.net.ssl.SSLException;
 import org.msight.api.Backoff;
@@ -44,7 +46,8 @@ import org.slf4j.Logger;
  * (counted by the publishing node), as is a message above the server's {@code max_payload}. A
  * connection the client gives up on (a server that refused the credentials twice while it
  * reconnected) is replaced by a new one, subscribed again, tried with backoff until it works.
- * With {@code jetstream.enabled}, see {@link JetStreamTopics}.
+ * With {@code jetstream.enabled}, see {@link JetStreamTopics} and {@link JetStreamPublisher}: a
+ * server without JetStream fails the start.
  */
 public final class NatsBus implements Bus {
 
@@ -62,6 +65,8 @@ public final class NatsBus implements Bus {
     private final OutageLog outages;
     private final Counter tooLarge;
     private final Counter discarded;
+    /** With JetStream, what publishes; else {@code null}. */
+    private final JetStreamPublisher jetStreamPublisher;
     private final List<Subscription> subscriptions = new ArrayList<>();
     /** The client's subscription of each of {@link #subscriptions}, on the current connection, without JetStream. Guarded by this. */
     private final Map<Subscription, io.nats.client.Subscription> coreSubscriptions = new HashMap<>();
@@ -86,6 +91,8 @@ public final class NatsBus implements Bus {
         this.outages = new OutageLog(log, "NATS connection restored", reconnects);
         this.tooLarge = context.counter("too-large");
         this.discarded = context.counter("discarded");
+        this.jetStreamPublisher = settings.jetStream()
+                ? new JetStreamPublisher(settings, log, context.counter("lost"), reconnects) : null;
     }
 
     @Override
@@ -148,6 +155,12 @@ public final class NatsBus implements Bus {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while connecting to NATS at " + settings.address());
         }
+        if (settings.jetStream() && !connection.getServerInfo().isJetStreamAvailable()) {
+            close();
+            throw new IllegalStateException("NATS at " + settings.address() + " has no JetStream, which"
+                    + " msight.nats.jetstream.enabled = true needs: start the server with JetStream on (nats-server -js,"
+                    + " or a jetstream block in its configuration)");
+        }
         log.info("connected to NATS at {}{}", settings.address(), settings.jetStream() ? " (JetStream)" : "");
         try {
             subscribeAll(connection);
@@ -186,14 +199,16 @@ public final class NatsBus implements Bus {
                 : dispatcher.subscribe(subscription.topic(), handler);
     }
 
+    /** Connected, and with JetStream fewer than {@code max-pending-messages} acknowledgements awaited. */
     @Override
     public boolean canCarry() {
-        return liveConnection() != null;
+        return liveConnection() != null && (jetStreamPublisher == null || jetStreamPublisher.hasRoom());
     }
 
     @Override
     public Optional<String> outage() {
-        return outages.reason();
+        Optional<String> connection = outages.reason();
+        return jetStreamPublisher == null ? connection : connection.or(jetStreamPublisher::outage);
     }
 
     /** The connection, when connected now; else {@code null}. */
@@ -205,12 +220,13 @@ public final class NatsBus implements Bus {
     /**
      * Publishes; {@code false} (lost) while the server is away, for a message above its max_payload,
      * or when the client's queue of messages to write is full (it calls {@link Errors#messageDiscarded}
-     * on this thread, inside {@code publish}).
+     * on this thread, inside {@code publish}); with JetStream also while {@code max-pending-messages}
+     * acknowledgements are awaited, or when the topic's stream cannot be made.
      */
     @Override
     public boolean publish(String topic, SensorData data) {
         Connection current = liveConnection();
-        if (current == null) {
+        if (current == null || jetStreamPublisher != null && !jetStreamPublisher.hasRoom()) {
             return false;
         }
         byte[] payload = formats.toMessagePack(data);
@@ -222,16 +238,27 @@ public final class NatsBus implements Bus {
         Publishing publishing = PUBLISHING.get();
         publishing.discarded = false;
         publishing.active = true;
+        CompletableFuture<PublishAck> answer = null;
         try {
-            current.publish(topic, payload);
+            if (jetStreamPublisher == null) {
+                current.publish(topic, payload);
+            } else if ((answer = jetStreamPublisher.publish(current, topic, payload)) == null) {
+                return false;
+            }
         } catch (IllegalStateException e) { // disconnected meanwhile: the reconnect buffer is off
             return false;
         } finally {
             publishing.active = false;
         }
         if (publishing.discarded) {
+            if (answer != null) {
+                jetStreamPublisher.abandon(answer);
+            }
             discarded(topic);
             return false;
+        }
+        if (answer != null) {
+            jetStreamPublisher.await(topic, answer);
         }
         return true;
     }
@@ -360,8 +387,16 @@ public final class NatsBus implements Bus {
         return message.toLowerCase(Locale.ROOT).contains("authorization");
     }
 
+    /** With JetStream, waits for the acknowledgements still awaited first, up to {@link NatsSettings#ACK_WAIT}. */
     @Override
     public void close() {
+        if (jetStreamPublisher != null && !closed && liveConnection() != null) {
+            try {
+                jetStreamPublisher.finish();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         Connection current;
         Thread stopping;
         synchronized (this) {

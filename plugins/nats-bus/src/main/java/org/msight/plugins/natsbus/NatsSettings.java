@@ -31,6 +31,9 @@ record NatsSettings(List<String> servers, String username, String password, Stri
         Duration reconnectWait, Duration pingInterval, int maxPendingMessages, boolean jetStream, Duration maxAge,
         Duration ackWait) {
 
+    /** How long a message published with JetStream waits for its acknowledgement before it is lost. */
+    static final Duration ACK_WAIT = Duration.ofSeconds(5);
+
     static final List<Setting> SETTINGS = List.of(
             Setting.optional("servers", SettingType.STRING,
                     "servers, as MSight writes them: \"['nats://host:4222']\" (MSIGHT_NATS_SERVERS)").nonEmpty(),
@@ -54,7 +57,8 @@ record NatsSettings(List<String> servers, String username, String password, Stri
                     "a server that answers no ping for two of these is lost and reconnected to")
                     .between(Duration.ofMillis(100), Duration.ofMinutes(10)),
             Setting.optional("max-pending-messages", SettingType.INT,
-                    "messages waiting to be written to the server at most; beyond, a publish is discarded")
+                    "messages waiting to be written to the server at most, and with JetStream"
+                    + " acknowledgements awaited; beyond, a publish is refused")
                     .between(1, 100_000),
             Setting.block("jetstream", "at least once: a stream per topic, a durable consumer per group",
                     Setting.optional("enabled", SettingType.BOOLEAN, "JetStream instead of core NATS"),
@@ -89,8 +93,9 @@ record NatsSettings(List<String> servers, String username, String password, Stri
     /**
      * The client's options: reconnecting forever (also to a server that stopped answering pings),
      * without a reconnect buffer (a publish while the server is away fails at once and counts as
-     * lost, as MSight's would), and a bounded queue of messages to write that discards, never
-     * blocks, when full.
+     * lost, as MSight's would), a bounded queue of messages to write that discards, never
+     * blocks, when full, and answers to requests (JetStream's acknowledgements) awaited for
+     * {@link #ACK_WAIT}.
      *
      * @throws IllegalArgumentException naming the key, for a server URL the client cannot read or
      *     TLS files it cannot use
@@ -109,6 +114,7 @@ record NatsSettings(List<String> servers, String username, String password, Stri
                 .maxPingsOut(2)
                 .maxReconnects(-1)
                 .reconnectBufferSize(0)
+                .requestCleanupInterval(ACK_WAIT)
                 .maxMessagesInOutgoingQueue(maxPendingMessages)
                 .discardMessagesWhenOutgoingQueueFull();
         if (username != null) {

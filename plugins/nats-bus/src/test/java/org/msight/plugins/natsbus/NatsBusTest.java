@@ -649,4 +649,114 @@ class NatsBusTest {
         assertThat(context.log().messages(Level.INFO)).contains("JetStream consumer 'uploaders' of topic 'rtsp_topic':"
                 + " ack-wait set to 5.0 s (was 30.0 s)");
     }
+
+    /** The number of messages the topic's stream holds now; 0 when there is no stream. */
+    private long stored() throws Exception {
+        try (Connection admin = Nats.connect(server.url())) {
+            return admin.jetStreamManagement().getStreamInfo(JetStreamTopics.streamOf(TOPIC)).getStreamState()
+                    .getMsgCount();
+        } catch (io.nats.client.JetStreamApiException missing) {
+            return 0;
+        }
+    }
+
+    /** A started JetStream publisher whose first message is stored. */
+    private NatsBus storingPublisher(TestBusContext context) throws Exception {
+        NatsBus publisher = bus(context);
+        publisher.start();
+        assertThat(publisher.publish(TOPIC, image(0))).isTrue();
+        await().atMost(Waits.GENEROUS).until(() -> stored() == 1);
+        return publisher;
+    }
+
+    /**
+     * With JetStream, the first publish on a topic makes its stream, so what a camera publishes
+     * before any subscriber started is stored and acknowledged, not lost.
+     */
+    @Test
+    void withJetStreamThePublisherMakesTheTopicsStreamAndEveryMessageIsAcknowledged() throws Exception {
+        server = server(new NatsTestServer(true).start());
+        TestBusContext context = context("jetstream.enabled = true");
+        NatsBus publisher = storingPublisher(context);
+        for (long id = 1; id <= 4; id++) {
+            assertThat(publisher.publish(TOPIC, image(id))).isTrue();
+        }
+        await().atMost(Waits.GENEROUS).until(() -> stored() == 5);
+        publisher.close(); // waits for what is still unacknowledged
+        assertThat(context.count("lost")).isZero();
+        assertThat(context.log().messages(Level.INFO)).contains("created JetStream stream MSIGHT_rtsp_topic for topic"
+                + " 'rtsp_topic'");
+        assertThat(context.log().messages(Level.WARN)).isEmpty();
+    }
+
+    /**
+     * With JetStream, a frozen server acknowledges nothing: past max-pending-messages publishes are
+     * refused (sources stop encoding), and those unacknowledged after the ack wait are lost,
+     * counted, and an outage until a message is stored again.
+     */
+    @Test
+    void withJetStreamWhatAFrozenServerNeverAcknowledgesIsCountedAsLostAndRoomIsBounded() throws Exception {
+        server = server(new NatsTestServer(true).start());
+        TestBusContext context = context("jetstream.enabled = true, max-pending-messages = 4, ping-interval = 10m");
+        NatsBus publisher = storingPublisher(context);
+        server.freeze();
+        try {
+            int accepted = 0;
+            while (publisher.publish(TOPIC, image(accepted + 1))) {
+                assertThat(++accepted).as("taken while the frozen server acknowledges nothing").isLessThanOrEqualTo(4);
+            }
+            // 4 awaited: these, and the first one's if its acknowledgement had not come before the freeze
+            assertThat(accepted).isBetween(3, 4);
+            assertThat(publisher.canCarry()).as("sources stop encoding").isFalse();
+            int taken = accepted;
+            await().atMost(Waits.GENEROUS).until(() -> context.count("lost") >= taken && publisher.canCarry());
+            assertThat(context.count("lost")).as("each unacknowledged one, once").isBetween((long) taken, 4L);
+            assertThat(publisher.outage()).as("the latest reason").get().asString()
+                    .startsWith("Publishing to JetStream at ")
+                    .contains("fails for topic 'rtsp_topic': no acknowledgement within 5 s")
+                    .matches(".*; such messages are lost and counted \\([34] so far\\)");
+            assertThat(context.log().messages(Level.WARN)).as("one line for the outage, at its start").singleElement()
+                    .asString().contains(" fails: 4 acknowledgement(s) are awaited (max-pending-messages)");
+        } finally {
+            server.thaw();
+        }
+        await().atMost(Waits.GENEROUS).until(() -> {
+            publisher.publish(TOPIC, image(9));
+            return publisher.outage().isEmpty();
+        });
+        assertThat(context.log().messages(Level.INFO)).filteredOn(m -> m.startsWith("Publishing to JetStream"))
+                .singleElement().asString().matches("Publishing to JetStream at .* works again after [0-9.]+ s");
+        assertThat(context.count("reconnects")).isOne();
+    }
+
+    /** With JetStream, a topic's stream deleted while only its publisher runs is made again by the publisher. */
+    @Test
+    void withJetStreamAStreamDeletedUnderAPublisherIsMadeAgainAndTheLossCounted() throws Exception {
+        server = server(new NatsTestServer(true).start());
+        TestBusContext context = context("jetstream.enabled = true");
+        NatsBus publisher = storingPublisher(context);
+        try (Connection admin = Nats.connect(server.url())) {
+            admin.jetStreamManagement().deleteStream(JetStreamTopics.streamOf(TOPIC));
+        }
+        await().atMost(Waits.GENEROUS).until(() -> {
+            publisher.publish(TOPIC, image(1));
+            return stored() > 0;
+        });
+        assertThat(context.count("lost")).isPositive();
+        assertThat(context.log().messages(Level.WARN)).first().asString()
+                .contains("fails for topic 'rtsp_topic': no stream stores the topic (deleted?): it is made again");
+        assertThat(context.log().messages(Level.INFO)).filteredOn(m -> m.startsWith("created JetStream stream"))
+                .hasSize(2);
+    }
+
+    /** With JetStream on a server without it, the start fails in one line that says how to turn it on. */
+    @Test
+    void withJetStreamAServerWithoutItIsOneLineAtStart() {
+        server = server(new NatsTestServer().start());
+        NatsBus publisher = bus(context("jetstream.enabled = true"));
+        assertThatThrownBy(publisher::start).isInstanceOf(IllegalStateException.class)
+                .hasMessage("NATS at " + server.url() + " has no JetStream, which msight.nats.jetstream.enabled = true"
+                        + " needs: start the server with JetStream on (nats-server -js, or a jetstream block in its"
+                        + " configuration)");
+    }
 }
