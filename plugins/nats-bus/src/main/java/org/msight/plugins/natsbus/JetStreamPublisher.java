@@ -4,154 +4,248 @@ import io.nats.client.Connection;
 import io.nats.client.JetStream;
 import io.nats.client.JetStreamApiException;
 import io.nats.client.api.PublishAck;
+import io.nats.client.support.Status;
 import java.io.IOException;
+import java.time.Duration;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
+import org.msight.api.Backoff;
 import org.msight.api.Counter;
+import org.msight.api.DaemonThreads;
 import org.msight.api.LogSafe;
 import org.msight.api.OutageLog;
 import org.slf4j.Logger;
 
 /**
  * Publishing with JetStream: each message is published as a request that the server answers once
- * the topic's stream has stored it, so a message is either stored or counted as {@code lost}. The
- * first publish on a topic makes its stream when missing (one request, on the publishing thread),
- * so what a camera publishes before any subscriber started is kept. Acknowledgements are awaited
- * asynchronously, on the client's threads: at most {@code max-pending-messages} at once, beyond
- * which a publish is refused; one not answered within {@link NatsSettings#ACK_WAIT} (a server
- * frozen, or a stream that lost its leader) is lost, and publishing is an outage, logged once per
- * outage with the server's reason and again when a message is stored.
+ * the topic's stream has stored it, so a message is either stored or counted as {@code lost}.
+ * Nothing here makes a publishing thread wait on the server:
+ * <ul>
+ *   <li>a topic's stream is looked up (made when missing) on a thread of its own, at the topic's
+ *       first publish, again with backoff while that fails, and again when the server says no
+ *       stream stores the topic (deleted); until the stream is known the topic cannot carry
+ *       messages, so a source skips encoding (its first frame, typically);</li>
+ *   <li>acknowledgements are awaited asynchronously, at most {@code max-pending-messages} at once:
+ *       beyond, the bus cannot carry messages;</li>
+ *   <li>one not answered within {@link #ACK_WAIT} (a server frozen, or overloaded) is
+ *       lost, and so is one awaited when the connection is lost.</li>
+ * </ul>
+ * Each topic's failures are an outage of their own, as is the room for acknowledgements, each
+ * logged once when it starts and once when a message is stored again; while the connection is
+ * down they are the connection's outage, which the bus logs.
  */
-final class JetStreamPublisher {
+final class JetStreamPublisher implements AutoCloseable {
 
-    /** The outage's part for acknowledgements awaited beyond {@code max-pending-messages}; the others are topics. */
-    private static final String ROOM = "";
-    /** The error code of an answer from no stream: the subject's stream was deleted. */
-    private static final int NO_RESPONDERS = 503;
+    /** How long a message waits for its acknowledgement before it is lost. */
+    static final Duration ACK_WAIT = Duration.ofSeconds(5);
+    /** How an acknowledgement awaited when the connection was lost ends: counted as lost, without a line. */
+    private static final CancellationException CONNECTION_LOST = new CancellationException("the connection was lost");
 
     private final NatsSettings settings;
     private final Logger log;
     private final Counter lost;
-    private final OutageLog outage;
-    /** The topics whose stream this publisher saw or made, on any connection; one deleted since is made again. */
+    private final Counter reconnects;
+    private final Supplier<Connection> connection;
+    private final String publishing;
+    /** The topics whose stream is known; one the server said it has not is looked up again. */
     private final Set<String> streams = ConcurrentHashMap.newKeySet();
-    private final AtomicInteger awaited = new AtomicInteger();
+    /** The topics whose stream is being looked up, each with the backoff of its failed attempts. */
+    private final Map<String, Backoff> lookingUp = new ConcurrentHashMap<>();
+    private final ScheduledExecutorService lookups = DaemonThreads.scheduler("msight-nats-streams");
+    /** The acknowledgements awaited, each with its topic. */
+    private final Map<CompletableFuture<PublishAck>, String> awaited = new ConcurrentHashMap<>();
+    /** Acknowledgements that may be awaited beside those awaited now. */
+    private final AtomicInteger room;
+    private volatile Outages outages;
     private volatile Bound bound;
-    /** Set once closing waited for the answers: those still missing are lost, counted but not an outage. */
+    /** Set once closing waited for the acknowledgements: any still awaited (interrupted) are lost without a line. */
     private volatile boolean closing;
 
-    JetStreamPublisher(NatsSettings settings, Logger log, Counter lost, Counter reconnects) {
+    /** @param connection the bus's connection, when connected; else {@code null} */
+    JetStreamPublisher(NatsSettings settings, Logger log, Counter lost, Counter reconnects,
+            Supplier<Connection> connection) {
         this.settings = settings;
         this.log = log;
         this.lost = lost;
-        this.outage = new OutageLog(log, "Publishing to JetStream at " + settings.address() + " works again",
-                reconnects);
+        this.reconnects = reconnects;
+        this.connection = connection;
+        this.publishing = "Publishing to JetStream at " + settings.address();
+        this.room = new AtomicInteger(settings.maxPendingMessages());
+        this.outages = new Outages();
     }
 
     /**
-     * Whether another acknowledgement can be awaited: {@code max-pending-messages} are not yet.
-     * When not, publishing is an outage until a message is stored.
+     * Whether a message on {@code topic} can be published now: its stream is known (else it is
+     * looked up now) and fewer than {@code max-pending-messages} acknowledgements are awaited.
      */
+    boolean canCarry(String topic) {
+        return streamKnown(topic) && hasRoom();
+    }
+
+    /** Whether fewer than {@code max-pending-messages} acknowledgements are awaited; when not, an outage starts. */
     boolean hasRoom() {
-        if (awaited.get() < settings.maxPendingMessages()) {
+        if (room.get() > 0) {
             return true;
         }
-        outage.down(ROOM, "Publishing to JetStream at " + settings.address() + " fails: "
-                + settings.maxPendingMessages() + " acknowledgement(s) are awaited (max-pending-messages), the server is"
-                + " slow or frozen; messages are lost until it answers");
+        noRoom();
         return false;
+    }
+
+    private void noRoom() {
+        outages.room.down(publishing + " fails: " + settings.maxPendingMessages() + " acknowledgement(s) are awaited"
+                + " (max-pending-messages): the server is slow or frozen; messages are lost until it answers");
     }
 
     /** Why publishing fails, while it does. */
     Optional<String> outage() {
-        return outage.reason();
+        Outages current = outages;
+        return current.room.reason().or(() -> current.topics.values().stream().map(OutageLog::reason)
+                .flatMap(Optional::stream).findFirst());
     }
 
     /**
-     * Publishes {@code payload} on {@code topic} through {@code connection}, its stream made first
-     * when missing; {@link #await} or {@link #abandon} the answer.
+     * Publishes {@code payload} on {@code topic} through {@code live}; {@link #await} the answer,
+     * or {@link #abandon} it when the client discarded the message.
      *
-     * @return the server's answer to come; {@code null} when the topic's stream could not be made
-     *     (the failure is the publisher's outage)
+     * @return the server's answer to come; {@code null} when refused: the topic's stream is not
+     *     known yet, or {@code max-pending-messages} acknowledgements are awaited
      * @throws IllegalStateException when the connection is away: the message is lost
      */
-    CompletableFuture<PublishAck> publish(Connection connection, String topic, byte[] payload) {
-        if (!streams.contains(topic) && !ensureStream(connection, topic)) {
+    CompletableFuture<PublishAck> publish(Connection live, String topic, byte[] payload) {
+        if (!streamKnown(topic) || !reserve()) {
             return null;
         }
-        awaited.incrementAndGet();
         try {
-            return jetStream(connection).publishAsync(topic, payload);
+            return jetStream(live).publishAsync(topic, payload);
         } catch (IOException | RuntimeException e) {
-            awaited.decrementAndGet();
+            release();
             throw new IllegalStateException(e);
         }
     }
 
-    /** Counts the answer when it comes: stored, or lost with the outage. */
+    /** Takes room for one acknowledgement; {@code false} (an outage) when there is none. */
+    private boolean reserve() {
+        for (int left = room.get(); left > 0; left = room.get()) {
+            if (room.compareAndSet(left, left - 1)) {
+                return true;
+            }
+        }
+        noRoom();
+        return false;
+    }
+
+    private void release() {
+        if (room.incrementAndGet() == 1) {
+            outages.room.up(); // nothing to end, unless room had run out
+        }
+    }
+
+    /** Counts the answer when it comes, within {@link #ACK_WAIT}: stored, or lost. */
     void await(String topic, CompletableFuture<PublishAck> answer) {
-        answer.whenComplete((ack, failure) -> {
-            awaited.decrementAndGet();
+        awaited.put(answer, topic);
+        answer.orTimeout(ACK_WAIT.toMillis(), TimeUnit.MILLISECONDS).whenComplete((ack, failure) -> {
+            awaited.remove(answer);
+            release();
             if (failure == null) {
-                outage.up(topic);
-                outage.up(ROOM);
+                outages.of(topic).up();
             } else {
                 lost(topic, failure);
             }
         });
     }
 
-    /** Frees the answer's room when it comes, without counting it: the client discarded the message. */
-    void abandon(CompletableFuture<PublishAck> answer) {
-        answer.whenComplete((ack, failure) -> awaited.decrementAndGet());
+    /** Frees the room of a message the client discarded (never sent): its answer will not come. */
+    void abandon() {
+        release();
+    }
+
+    /**
+     * The connection was lost: what is awaited is lost, counted without a line of its own, and
+     * publishing's outages end without one (the connection's outage stands for them).
+     */
+    void disconnected() {
+        outages = new Outages();
+        awaited.keySet().forEach(answer -> answer.completeExceptionally(CONNECTION_LOST));
     }
 
     private void lost(String topic, Throwable failure) {
         lost.increment();
-        if (closing) {
-            return; // finish said so
-        }
         Throwable cause = failure instanceof CompletionException && failure.getCause() != null
                 ? failure.getCause() : failure;
+        if (closing || cause == CONNECTION_LOST) {
+            return; // an interrupted close, or the connection's outage, says it
+        }
         if (cause instanceof RuntimeException && cause.getCause() != null) { // how the client wraps an answer's error
             cause = cause.getCause();
         }
-        boolean noStream = cause instanceof JetStreamApiException api && api.getErrorCode() == NO_RESPONDERS
-                || String.valueOf(cause.getMessage()).contains(String.valueOf(NO_RESPONDERS));
-        if (noStream) {
-            streams.remove(topic); // made again at the next publish
+        String why;
+        if (cause instanceof TimeoutException) {
+            why = "no acknowledgement within " + ACK_WAIT.toSeconds() + " s (the server is frozen or"
+                    + " overloaded; it may still store the message)";
+        } else if (String.valueOf(cause.getMessage()).contains(Status.NO_RESPONDERS_TEXT)) {
+            streams.remove(topic); // looked up again at the next publish
+            why = "no stream stores the topic (deleted?): it is looked up again, and made";
+        } else {
+            why = LogSafe.text(cause.getMessage());
         }
-        String why = cause instanceof CancellationException || cause instanceof TimeoutException
-                ? "no acknowledgement within " + NatsSettings.ACK_WAIT.toSeconds() + " s (the server is frozen,"
-                        + " overloaded or away)"
-                : noStream ? "no stream stores the topic (deleted?): it is made again" : LogSafe.text(cause.getMessage());
-        outage.down(topic, "Publishing to JetStream at " + settings.address() + " fails for topic '"
-                + LogSafe.text(topic) + "': " + why + "; such messages are lost and counted (" + lost.count() + " so far)");
+        outages.of(topic).down(publishing + " fails for topic '" + LogSafe.text(topic) + "': " + why
+                + "; such messages are lost and counted (" + lost.count() + " so far)");
     }
 
-    private boolean ensureStream(Connection connection, String topic) {
-        try {
-            JetStreamTopics.ensureStream(connection.jetStreamManagement(), topic, settings, log);
-            streams.add(topic);
+    /** Whether the topic's stream is known; when not, and no lookup is under way, one starts. */
+    private boolean streamKnown(String topic) {
+        if (streams.contains(topic)) {
             return true;
+        }
+        if (lookingUp.putIfAbsent(topic, Backoff.jittered(settings.reconnectWait(), Duration.ofSeconds(30))) == null) {
+            lookUpIn(Duration.ZERO, topic);
+        }
+        return false;
+    }
+
+    /** Looks the topic's stream up, made when missing; tried again with backoff until that works. */
+    private void lookUp(String topic) {
+        Connection live = connection.get();
+        try {
+            if (live == null) {
+                throw new IOException("not connected");
+            }
+            JetStreamTopics.ensureStream(live.jetStreamManagement(), topic, settings, log);
+            streams.add(topic);
+            lookingUp.remove(topic);
         } catch (IOException | JetStreamApiException | RuntimeException e) {
-            outage.down(topic, "Publishing to JetStream at " + settings.address() + " fails for topic '"
-                    + LogSafe.text(topic) + "': its stream " + JetStreamTopics.streamOf(topic) + " could not be made ("
-                    + LogSafe.text(e.getMessage()) + "); messages are lost until it is");
-            return false;
+            if (live != null) {
+                outages.of(topic).down(publishing + " fails for topic '" + LogSafe.text(topic) + "': its stream "
+                        + JetStreamTopics.streamOf(topic) + " could not be looked up or made (" + LogSafe.text(e.getMessage())
+                        + "); messages on it are lost until it is");
+            }
+            lookUpIn(lookingUp.get(topic).next(), topic);
         }
     }
 
-    private JetStream jetStream(Connection connection) throws IOException {
+    private void lookUpIn(Duration wait, String topic) {
+        try {
+            lookups.schedule(() -> lookUp(topic), wait.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException e) { // closed
+            lookingUp.remove(topic);
+        }
+    }
+
+    private JetStream jetStream(Connection live) throws IOException {
         Bound current = bound;
-        if (current == null || current.connection != connection) {
-            bound = current = new Bound(connection, connection.jetStream());
+        if (current == null || current.connection != live) {
+            bound = current = new Bound(live, live.jetStream());
         }
         return current.jetStream;
     }
@@ -161,19 +255,36 @@ final class JetStreamPublisher {
     }
 
     /**
-     * Before the connection closes: waits up to {@link NatsSettings#ACK_WAIT} for the answers still
-     * awaited. Those that did not come are lost when the connection closes; one line says how many.
+     * Before the connection closes: waits for the acknowledgements still awaited, each of which
+     * comes or times out (lost, with the outage's line) within {@link #ACK_WAIT}.
      */
     void finish() throws InterruptedException {
-        long deadline = System.nanoTime() + NatsSettings.ACK_WAIT.toNanos();
-        while (awaited.get() > 0 && System.nanoTime() < deadline) {
-            Thread.sleep(10);
+        long deadline = System.nanoTime() + ACK_WAIT.plusSeconds(1).toNanos(); // the timeouts' own thread may lag
+        try {
+            while (!awaited.isEmpty() && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+        } finally {
+            closing = true;
         }
+    }
+
+    /** Stops looking streams up. */
+    @Override
+    public void close() {
         closing = true;
-        int unanswered = awaited.get();
-        if (unanswered > 0) {
-            log.warn("{} message(s) published to JetStream had no acknowledgement at close, within {} s: counted as"
-                    + " lost", unanswered, NatsSettings.ACK_WAIT.toSeconds());
+        lookups.shutdownNow();
+    }
+
+    /** Publishing's outages: the room for acknowledgements, and each topic's. */
+    private final class Outages {
+
+        final OutageLog room = new OutageLog(log, publishing + " works again", reconnects);
+        final Map<String, OutageLog> topics = new ConcurrentHashMap<>();
+
+        OutageLog of(String topic) {
+            return topics.computeIfAbsent(topic, name -> new OutageLog(log, publishing + " works again for topic '"
+                    + LogSafe.text(name) + "'", reconnects));
         }
     }
 }

@@ -92,7 +92,7 @@ public final class NatsBus implements Bus {
         this.tooLarge = context.counter("too-large");
         this.discarded = context.counter("discarded");
         this.jetStreamPublisher = settings.jetStream()
-                ? new JetStreamPublisher(settings, log, context.counter("lost"), reconnects) : null;
+                ? new JetStreamPublisher(settings, log, context.counter("lost"), reconnects, this::liveConnection) : null;
     }
 
     @Override
@@ -205,6 +205,12 @@ public final class NatsBus implements Bus {
         return liveConnection() != null && (jetStreamPublisher == null || jetStreamPublisher.hasRoom());
     }
 
+    /** {@link #canCarry()}, and with JetStream the topic's stream known. */
+    @Override
+    public boolean canCarry(String topic) {
+        return liveConnection() != null && (jetStreamPublisher == null || jetStreamPublisher.canCarry(topic));
+    }
+
     @Override
     public Optional<String> outage() {
         Optional<String> connection = outages.reason();
@@ -221,12 +227,12 @@ public final class NatsBus implements Bus {
      * Publishes; {@code false} (lost) while the server is away, for a message above its max_payload,
      * or when the client's queue of messages to write is full (it calls {@link Errors#messageDiscarded}
      * on this thread, inside {@code publish}); with JetStream also while {@code max-pending-messages}
-     * acknowledgements are awaited, or when the topic's stream cannot be made.
+     * acknowledgements are awaited, or while the topic's stream is not known.
      */
     @Override
     public boolean publish(String topic, SensorData data) {
         Connection current = liveConnection();
-        if (current == null || jetStreamPublisher != null && !jetStreamPublisher.hasRoom()) {
+        if (current == null) {
             return false;
         }
         byte[] payload = formats.toMessagePack(data);
@@ -252,7 +258,7 @@ public final class NatsBus implements Bus {
         }
         if (publishing.discarded) {
             if (answer != null) {
-                jetStreamPublisher.abandon(answer);
+                jetStreamPublisher.abandon();
             }
             discarded(topic);
             return false;
@@ -298,10 +304,16 @@ public final class NatsBus implements Bus {
             connected = true;
         } else if (event == ConnectionListener.Events.DISCONNECTED && connected) {
             outages.down(lost());
+            if (jetStreamPublisher != null) {
+                jetStreamPublisher.disconnected();
+            }
         } else if (event == ConnectionListener.Events.RECONNECTED) {
             outages.up();
         } else if (event == ConnectionListener.Events.CLOSED && source == connection && !closed && connecting == null) {
             outages.down(lost());
+            if (jetStreamPublisher != null) {
+                jetStreamPublisher.disconnected();
+            }
             log.warn("the NATS client gave up its connection to {} (the server's last error: {}): connecting anew,"
                     + " with backoff from reconnect-wait up to {} s", settings.address(), LogSafe.text(errors.lastError),
                     MAX_CONNECT_WAIT.toSeconds());
@@ -387,7 +399,7 @@ public final class NatsBus implements Bus {
         return message.toLowerCase(Locale.ROOT).contains("authorization");
     }
 
-    /** With JetStream, waits for the acknowledgements still awaited first, up to {@link NatsSettings#ACK_WAIT}. */
+    /** With JetStream, waits for the acknowledgements still awaited first, up to {@link JetStreamPublisher#ACK_WAIT}. */
     @Override
     public void close() {
         if (jetStreamPublisher != null && !closed && liveConnection() != null) {
@@ -406,6 +418,9 @@ public final class NatsBus implements Bus {
             stopping = connecting;
             if (jetStream != null) {
                 jetStream.close();
+            }
+            if (jetStreamPublisher != null) {
+                jetStreamPublisher.close();
             }
         }
         if (stopping != null) {

@@ -31,9 +31,6 @@ record NatsSettings(List<String> servers, String username, String password, Stri
         Duration reconnectWait, Duration pingInterval, int maxPendingMessages, boolean jetStream, Duration maxAge,
         Duration ackWait) {
 
-    /** How long a message published with JetStream waits for its acknowledgement before it is lost. */
-    static final Duration ACK_WAIT = Duration.ofSeconds(5);
-
     static final List<Setting> SETTINGS = List.of(
             Setting.optional("servers", SettingType.STRING,
                     "servers, as MSight writes them: \"['nats://host:4222']\" (MSIGHT_NATS_SERVERS)").nonEmpty(),
@@ -93,9 +90,8 @@ record NatsSettings(List<String> servers, String username, String password, Stri
     /**
      * The client's options: reconnecting forever (also to a server that stopped answering pings),
      * without a reconnect buffer (a publish while the server is away fails at once and counts as
-     * lost, as MSight's would), a bounded queue of messages to write that discards, never
-     * blocks, when full, and answers to requests (JetStream's acknowledgements) awaited for
-     * {@link #ACK_WAIT}.
+     * lost, as MSight's would), and a bounded queue of messages to write that discards, never
+     * blocks, when full.
      *
      * @throws IllegalArgumentException naming the key, for a server URL the client cannot read or
      *     TLS files it cannot use
@@ -114,7 +110,6 @@ record NatsSettings(List<String> servers, String username, String password, Stri
                 .maxPingsOut(2)
                 .maxReconnects(-1)
                 .reconnectBufferSize(0)
-                .requestCleanupInterval(ACK_WAIT)
                 .maxMessagesInOutgoingQueue(maxPendingMessages)
                 .discardMessagesWhenOutgoingQueueFull();
         if (username != null) {
