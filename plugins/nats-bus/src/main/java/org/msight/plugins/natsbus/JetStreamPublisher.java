@@ -19,6 +19,8 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 import org.msight.api.Backoff;
 import org.msight.api.Counter;
@@ -41,9 +43,10 @@ import org.slf4j.Logger;
  *   <li>one not answered within {@link #ACK_WAIT} (a server frozen, or overloaded) is
  *       lost, and so is one awaited when the connection is lost.</li>
  * </ul>
- * Each topic's failures are an outage of their own, as is the room for acknowledgements, each
- * logged once when it starts and once when a message is stored again; while the connection is
- * down they are the connection's outage, which the bus logs.
+ * Each topic's failures are an outage of their own, logged once when it starts and once when a
+ * message of the topic is stored again; so is the room running out, until a message is stored
+ * with no other acknowledgement awaited. While the connection is down they are the connection's
+ * outage, which the bus logs, and what was awaited is lost without a line of its own.
  */
 final class JetStreamPublisher implements AutoCloseable {
 
@@ -67,6 +70,8 @@ final class JetStreamPublisher implements AutoCloseable {
     private final Map<CompletableFuture<PublishAck>, String> awaited = new ConcurrentHashMap<>();
     /** Acknowledgements that may be awaited beside those awaited now. */
     private final AtomicInteger room;
+    /** How many times the connection was lost. */
+    private final AtomicLong disconnections = new AtomicLong();
     private volatile Outages outages;
     private volatile Bound bound;
     /** Set once closing waited for the acknowledgements: any still awaited (interrupted) are lost without a line. */
@@ -115,23 +120,46 @@ final class JetStreamPublisher implements AutoCloseable {
     }
 
     /**
-     * Publishes {@code payload} on {@code topic} through {@code live}; {@link #await} the answer,
-     * or {@link #abandon} it when the client discarded the message.
+     * Publishes {@code payload} on {@code topic} through {@code live}, and counts its answer when
+     * it comes, within {@link #ACK_WAIT}: stored, or lost.
      *
-     * @return the server's answer to come; {@code null} when refused: the topic's stream is not
-     *     known yet, or {@code max-pending-messages} acknowledgements are awaited
+     * @param discarded whether the client discarded the message (its queue to the server full),
+     *     read once the client took it
+     * @return whether the message went to the server: {@code false} when refused (the topic's
+     *     stream is not known yet, or {@code max-pending-messages} acknowledgements are awaited)
+     *     or discarded
      * @throws IllegalStateException when the connection is away: the message is lost
      */
-    CompletableFuture<PublishAck> publish(Connection live, String topic, byte[] payload) {
+    boolean publish(Connection live, String topic, byte[] payload, BooleanSupplier discarded) {
         if (!streamKnown(topic) || !reserve()) {
-            return null;
+            return false;
         }
+        long connectionsLost = disconnections.get();
+        CompletableFuture<PublishAck> answer;
         try {
-            return jetStream(live).publishAsync(topic, payload);
+            answer = jetStream(live).publishAsync(topic, payload);
         } catch (IOException | RuntimeException e) {
             release();
             throw new IllegalStateException(e);
         }
+        if (discarded.getAsBoolean()) { // never sent: its answer will not come
+            release();
+            return false;
+        }
+        awaited.put(answer, topic);
+        if (disconnections.get() != connectionsLost) { // disconnected() may not have seen it
+            answer.completeExceptionally(CONNECTION_LOST);
+        }
+        answer.orTimeout(ACK_WAIT.toMillis(), TimeUnit.MILLISECONDS).whenComplete((ack, failure) -> {
+            awaited.remove(answer);
+            release();
+            if (failure == null) {
+                stored(topic);
+            } else {
+                lost(topic, failure);
+            }
+        });
+        return true;
     }
 
     /** Takes room for one acknowledgement; {@code false} (an outage) when there is none. */
@@ -146,28 +174,19 @@ final class JetStreamPublisher implements AutoCloseable {
     }
 
     private void release() {
-        if (room.incrementAndGet() == 1) {
-            outages.room.up(); // nothing to end, unless room had run out
+        room.incrementAndGet();
+    }
+
+    /**
+     * A message was stored: its topic's outage ends, and the room's once no acknowledgement is
+     * awaited (not at every answer of a server that stays slower than its publishers).
+     */
+    private void stored(String topic) {
+        Outages current = outages;
+        current.of(topic).up();
+        if (room.get() == settings.maxPendingMessages()) {
+            current.room.up();
         }
-    }
-
-    /** Counts the answer when it comes, within {@link #ACK_WAIT}: stored, or lost. */
-    void await(String topic, CompletableFuture<PublishAck> answer) {
-        awaited.put(answer, topic);
-        answer.orTimeout(ACK_WAIT.toMillis(), TimeUnit.MILLISECONDS).whenComplete((ack, failure) -> {
-            awaited.remove(answer);
-            release();
-            if (failure == null) {
-                outages.of(topic).up();
-            } else {
-                lost(topic, failure);
-            }
-        });
-    }
-
-    /** Frees the room of a message the client discarded (never sent): its answer will not come. */
-    void abandon() {
-        release();
     }
 
     /**
@@ -175,6 +194,7 @@ final class JetStreamPublisher implements AutoCloseable {
      * publishing's outages end without one (the connection's outage stands for them).
      */
     void disconnected() {
+        disconnections.incrementAndGet();
         outages = new Outages();
         awaited.keySet().forEach(answer -> answer.completeExceptionally(CONNECTION_LOST));
     }
@@ -214,27 +234,35 @@ final class JetStreamPublisher implements AutoCloseable {
         return false;
     }
 
-    /** Looks the topic's stream up, made when missing; tried again with backoff until that works. */
+    /**
+     * Looks the topic's stream up, made when missing; tried again with backoff while the server
+     * fails it, and every {@code reconnect-wait} while disconnected.
+     */
     private void lookUp(String topic) {
         Connection live = connection.get();
+        if (closing || live == null) {
+            lookUpIn(settings.reconnectWait(), topic);
+            return;
+        }
         try {
-            if (live == null) {
-                throw new IOException("not connected");
-            }
             JetStreamTopics.ensureStream(live.jetStreamManagement(), topic, settings, log);
             streams.add(topic);
             lookingUp.remove(topic);
         } catch (IOException | JetStreamApiException | RuntimeException e) {
-            if (live != null) {
+            if (!closing && connection.get() != null) { // else closing, or the connection's outage
                 outages.of(topic).down(publishing + " fails for topic '" + LogSafe.text(topic) + "': its stream "
-                        + JetStreamTopics.streamOf(topic) + " could not be looked up or made (" + LogSafe.text(e.getMessage())
-                        + "); messages on it are lost until it is");
+                        + JetStreamTopics.streamOf(topic) + " could not be looked up or made ("
+                        + LogSafe.text(e.getMessage()) + "); messages on it are lost until it is");
             }
             lookUpIn(lookingUp.get(topic).next(), topic);
         }
     }
 
     private void lookUpIn(Duration wait, String topic) {
+        if (closing) {
+            lookingUp.remove(topic);
+            return;
+        }
         try {
             lookups.schedule(() -> lookUp(topic), wait.toMillis(), TimeUnit.MILLISECONDS);
         } catch (RejectedExecutionException e) { // closed

@@ -7,7 +7,6 @@ import io.nats.client.ErrorListener;
 import io.nats.client.Message;
 import io.nats.client.Nats;
 import io.nats.client.Options;
-import io.nats.client.api.PublishAck;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -16,7 +15,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeoutException;
 import javax.net.ssl.SSLException;
 import org.msight.api.Backoff;
@@ -244,12 +242,12 @@ public final class NatsBus implements Bus {
         Publishing publishing = PUBLISHING.get();
         publishing.discarded = false;
         publishing.active = true;
-        CompletableFuture<PublishAck> answer = null;
         try {
             if (jetStreamPublisher == null) {
                 current.publish(topic, payload);
-            } else if ((answer = jetStreamPublisher.publish(current, topic, payload)) == null) {
-                return false;
+            } else if (!jetStreamPublisher.publish(current, topic, payload, () -> publishing.discarded)
+                    && !publishing.discarded) {
+                return false; // refused
             }
         } catch (IllegalStateException e) { // disconnected meanwhile: the reconnect buffer is off
             return false;
@@ -257,14 +255,8 @@ public final class NatsBus implements Bus {
             publishing.active = false;
         }
         if (publishing.discarded) {
-            if (answer != null) {
-                jetStreamPublisher.abandon();
-            }
             discarded(topic);
             return false;
-        }
-        if (answer != null) {
-            jetStreamPublisher.await(topic, answer);
         }
         return true;
     }

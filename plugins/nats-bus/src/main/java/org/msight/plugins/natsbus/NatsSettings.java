@@ -90,8 +90,9 @@ record NatsSettings(List<String> servers, String username, String password, Stri
     /**
      * The client's options: reconnecting forever (also to a server that stopped answering pings),
      * without a reconnect buffer (a publish while the server is away fails at once and counts as
-     * lost, as MSight's would), and a bounded queue of messages to write that discards, never
-     * blocks, when full.
+     * lost, as MSight's would), a bounded queue of messages to write that discards, never
+     * blocks, when full, and requests' answers (JetStream's acknowledgements) given up by the
+     * client only after the publisher gave them up.
      *
      * @throws IllegalArgumentException naming the key, for a server URL the client cannot read or
      *     TLS files it cannot use
@@ -110,6 +111,7 @@ record NatsSettings(List<String> servers, String username, String password, Stri
                 .maxPingsOut(2)
                 .maxReconnects(-1)
                 .reconnectBufferSize(0)
+                .requestCleanupInterval(JetStreamPublisher.ACK_WAIT.multipliedBy(2)) // its own timeout comes first
                 .maxMessagesInOutgoingQueue(maxPendingMessages)
                 .discardMessagesWhenOutgoingQueueFull();
         if (username != null) {

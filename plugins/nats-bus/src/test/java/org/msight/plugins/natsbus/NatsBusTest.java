@@ -711,6 +711,11 @@ class NatsBusTest {
                             losses -> assertThat(losses).contains(" fails for topic 'rtsp_topic': no acknowledgement"
                                     + " within 5 s").matches(".*; such messages are lost and counted \\([1-4] so far\\);"
                                     + " retrying"));
+            fillRoom(publisher); // the timeouts gave the room back, and the server still answers nothing
+            assertThat(context.log().messages(Level.INFO)).as("no outage ends while nothing is stored")
+                    .noneMatch(m -> m.startsWith("Publishing to JetStream"));
+            assertThat(context.log().messages(Level.WARN)).as("the room ran out again within the same outage")
+                    .hasSize(2);
         } finally {
             server.thaw();
         }
@@ -736,7 +741,7 @@ class NatsBusTest {
      * Publishes while the server acknowledges nothing (frozen) until a publish is refused, as
      * max-pending-messages = 4 acknowledgements are awaited.
      *
-     * @return the messages taken: 4, or 3 when the first one's acknowledgement had not come yet
+     * @return the messages taken: 4, or 3 when the first message's acknowledgement was still awaited
      */
     private static int fillRoom(NatsBus publisher) {
         int accepted = 0;
@@ -786,6 +791,36 @@ class NatsBusTest {
                 + " losses' own").satisfiesExactly(
                         room -> assertThat(room).contains(" fails: 4 acknowledgement(s) are awaited"),
                         connection -> assertThat(connection).startsWith("NATS connection to"));
+    }
+
+    /**
+     * With JetStream, a topic's stream is looked up on a thread of the bus: a frozen server fails
+     * the lookup (an outage of the topic) while publishes are refused, and it is tried again until
+     * the server answers.
+     */
+    @Test
+    void withJetStreamATopicsStreamIsLookedUpAgainUntilTheServerAnswers() throws Exception {
+        TestBusContext context = roomOfFour();
+        NatsBus publisher = bus(context);
+        publisher.start();
+        server.freeze();
+        try {
+            assertThat(publisher.canCarry(TOPIC)).isFalse();
+            await().atMost(Waits.GENEROUS).until(() -> !context.log().messages(Level.WARN).isEmpty());
+            assertThat(publisher.publish(TOPIC, image(1))).as("refused: the node counts it lost").isFalse();
+        } finally {
+            server.thaw();
+        }
+        await().atMost(Waits.GENEROUS).until(() -> publisher.canCarry(TOPIC));
+        assertThat(publisher.publish(TOPIC, image(2))).isTrue();
+        await().atMost(Waits.GENEROUS).until(() -> stored() == 1 && publisher.outage().isEmpty());
+        publisher.close();
+        assertThat(context.log().messages(Level.WARN)).singleElement().asString().startsWith("Publishing to JetStream"
+                + " at ").contains(" fails for topic 'rtsp_topic': its stream MSIGHT_rtsp_topic could not be looked up"
+                + " or made (");
+        assertThat(context.log().messages(Level.INFO)).filteredOn(m -> m.startsWith("Publishing to JetStream"))
+                .singleElement().asString().matches("Publishing to JetStream at .* works again for topic 'rtsp_topic'"
+                        + " after [0-9.]+ s");
     }
 
     /** With JetStream, a topic's stream deleted while only its publisher runs is made again by the publisher. */
