@@ -42,14 +42,15 @@ public final class BusBenchRun {
         for (String bus : args[1].split(",")) {
             run.bench(bus.trim());
         }
-        System.out.printf("%-6s %-5s %9s %8s %8s %8s %10s %10s  %s%n", "bus", "load", "messages", "msg/s", "p50 ms",
+        System.out.printf("%-7s %-5s %9s %8s %8s %8s %10s %10s  %s%n", "bus", "load", "messages", "msg/s", "p50 ms",
                 "p99 ms", "pub CPU ms", "sub CPU ms", "reference on the same server, and ours / reference");
         run.rows.forEach(System.out::println);
     }
 
     private void bench(String bus) throws Exception {
-        if (ServiceLoader.load(BusProvider.class).stream().noneMatch(p -> p.get().name().equals(bus))) {
-            rows.add(String.format("%-6s no '%s' bus provider on the class path: not measured", bus, bus));
+        String provider = bus.equals("jetstream") ? "nats" : bus;
+        if (ServiceLoader.load(BusProvider.class).stream().noneMatch(p -> p.get().name().equals(provider))) {
+            rows.add(String.format("%-7s no '%s' bus provider on the class path: not measured", bus, bus));
             return;
         }
         switch (bus) {
@@ -81,12 +82,25 @@ public final class BusBenchRun {
                     phase("nats", settings, "max", none);
                 }
             }
-            default -> rows.add(String.format("%-6s unknown bus", bus));
+            case "jetstream" -> {
+                try (NatsTestServer nats = new NatsTestServer(true).start()) {
+                    String settings = "servers = \"['" + nats.url() + "']\", jetstream.enabled = true";
+                    String none = "no load tool: Debian's nats-server package has no 'nats bench'";
+                    phase("nats-js", "nats", settings, "30", none);
+                    phase("nats-js", "nats", settings, "max", none);
+                }
+            }
+            default -> rows.add(String.format("%-7s unknown bus", bus));
         }
     }
 
     /** One measured phase: subscriber and publisher processes; one row of the table. */
     private void phase(String bus, String settings, String rate, String reference) throws Exception {
+        phase(bus, bus, settings, rate, reference);
+    }
+
+    /** {@link #phase(String, String, String, String)} in a row called {@code label}. */
+    private void phase(String label, String bus, String settings, String rate, String reference) throws Exception {
         Path dir = Files.createTempDirectory("bus-bench-");
         String topic = "bench-" + UUID.randomUUID();
         String output;
@@ -106,11 +120,11 @@ public final class BusBenchRun {
             sub = find(SUBSCRIBER, output);
         }
         if (pub == null || sub == null) {
-            rows.add(String.format("%-6s %-5s failed: %s", bus, rate.equals("max") ? "max" : rate + "/s", output));
+            rows.add(String.format("%-7s %-5s failed: %s", label, rate.equals("max") ? "max" : rate + "/s", output));
             return;
         }
         double rateOurs = Double.parseDouble(sub.group(2));
-        rows.add(String.format(Locale.ROOT, "%-6s %-5s %9s %8.1f %8s %8s %10s %10s  %s", bus,
+        rows.add(String.format(Locale.ROOT, "%-7s %-5s %9s %8.1f %8s %8s %10s %10s  %s", label,
                 rate.equals("max") ? "max" : rate + "/s", sub.group(1), rateOurs, sub.group(3), sub.group(4),
                 pub.group(4), bus.equals("memory") ? "(same)" : sub.group(5), reference == null ? "-"
                         : withRatio(reference, rate.equals("max") ? rateOurs : Double.NaN, sub.group(3))));

@@ -4,7 +4,7 @@
 # its own on loopback: messages/s, publish-to-subscriber latency p50/p99, CPU per message on each
 # side; beside the server's own load tool where there is one (redis-benchmark,
 # kafka-producer-perf-test and kafka-consumer-perf-test from the broker's own Kafka jars).
-# Usage: bench/bus/run.sh [seconds per phase, default 10] [buses, default memory,redis,nats,kafka]
+# Usage: bench/bus/run.sh [seconds per phase, default 10] [buses, default memory,redis,nats,kafka; also jetstream]
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"

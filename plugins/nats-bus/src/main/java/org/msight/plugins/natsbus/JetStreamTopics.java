@@ -18,6 +18,7 @@ import io.nats.client.support.NatsJetStreamConstants;
 import java.io.IOException;
 import java.time.Duration;
 import java.time.ZonedDateTime;
+import java.util.Iterator;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -36,12 +37,12 @@ import org.slf4j.Logger;
 /**
  * Topics as JetStream streams, for at-least-once delivery across a subscriber restart: each
  * topic is stored in a stream {@code MSIGHT_<topic>} (created when missing, by its first
- * publisher or subscriber, kept for {@code max-age}), which {@link JetStreamPublisher} fills; each subscription reads through a
- * durable pull consumer named after its group (else its node), so the members of a group share
- * the messages and a restarted one resumes where its group stood. A message is acknowledged when
- * the runtime is done with it ({@link Delivery#done()}); one not acknowledged within
- * {@code ack-wait} is delivered again. One thread per subscription fetches only as many messages
- * as its node's queue has room for.
+ * publisher or subscriber, kept for {@code max-age}), which {@link JetStreamPublisher} fills; each
+ * subscription reads through a durable pull consumer named after its group (else its node), so
+ * the members of a group share the messages and a restarted one resumes where its group stood. A
+ * message is acknowledged when the runtime is done with it ({@link Delivery#done()}); one not
+ * acknowledged within {@code ack-wait} is delivered again. One thread per subscription pulls
+ * only as many messages as its node's queue has room for, and hands each on as it arrives.
  */
 final class JetStreamTopics implements AutoCloseable {
 
@@ -238,7 +239,11 @@ final class JetStreamTopics implements AutoCloseable {
                         TimeUnit.MILLISECONDS.sleep(10);
                         continue;
                     }
-                    for (Message message : pull.fetch(room, FETCH_WAIT)) { // an interrupted fetch returns what it has
+                    // each message as it arrives (a fetch would hold them until the batch is full or expires);
+                    // an interrupted wait ends the iteration
+                    Iterator<Message> arriving = pull.iterate(room, FETCH_WAIT);
+                    while (arriving.hasNext()) {
+                        Message message = arriving.next();
                         if (left) {
                             message.nak(); // to another member of the group, now
                         } else {
