@@ -31,8 +31,11 @@ import org.slf4j.Logger;
 
 /**
  * Publishing with JetStream: each message is published as a request that the server answers once
- * the topic's stream has stored it, so a message is either stored or counted as {@code lost}.
- * Nothing here makes a publishing thread wait on the server:
+ * the topic's stream has stored it, so every message is accounted for: stored, refused by the
+ * server (counted as {@code lost}), or unconfirmed (counted as {@code unconfirmed}: its answer did
+ * not come within {@link #ACK_WAIT}, or was awaited when the connection was lost; a server frozen
+ * for a while stores such messages when it goes on, one that crashed does not). Nothing here
+ * makes a publishing thread wait on the server:
  * <ul>
  *   <li>a topic's stream is looked up (made when missing) on a thread of its own, at the topic's
  *       first publish, again with backoff while that fails, and again when the server says no
@@ -41,23 +44,24 @@ import org.slf4j.Logger;
  *   <li>acknowledgements are awaited asynchronously, at most {@code max-pending-messages} at once:
  *       beyond, the bus cannot carry messages;</li>
  *   <li>one not answered within {@link #ACK_WAIT} (a server frozen, or overloaded) is
- *       lost, and so is one awaited when the connection is lost.</li>
+ *       unconfirmed, and so is one awaited when the connection is lost.</li>
  * </ul>
  * Each topic's failures are an outage of their own, logged once when it starts and once when a
  * message of the topic is stored again; so is the room running out, until a message is stored
- * with no other acknowledgement awaited. While the connection is down they are the connection's
- * outage, which the bus logs, and what was awaited is lost without a line of its own.
+ * with no other acknowledgement awaited. What was awaited when the connection was lost has no
+ * line of its own: the connection's outage, which the bus logs, says it.
  */
 final class JetStreamPublisher implements AutoCloseable {
 
-    /** How long a message waits for its acknowledgement before it is lost. */
+    /** How long a message waits for its acknowledgement before it is unconfirmed. */
     static final Duration ACK_WAIT = Duration.ofSeconds(5);
-    /** How an acknowledgement awaited when the connection was lost ends: counted as lost, without a line. */
+    /** How an acknowledgement awaited when the connection was lost ends: unconfirmed, without a line. */
     private static final CancellationException CONNECTION_LOST = new CancellationException("the connection was lost");
 
     private final NatsSettings settings;
     private final Logger log;
     private final Counter lost;
+    private final Counter unconfirmed;
     private final Counter reconnects;
     private final Supplier<Connection> connection;
     private final String publishing;
@@ -72,17 +76,19 @@ final class JetStreamPublisher implements AutoCloseable {
     private final AtomicInteger room;
     /** How many times the connection was lost. */
     private final AtomicLong disconnections = new AtomicLong();
-    private volatile Outages outages;
+    /** Made in the constructor: its logs need the fields above. */
+    private final Outages outages;
     private volatile Bound bound;
-    /** Set once closing waited for the acknowledgements: any still awaited (interrupted) are lost without a line. */
+    /** Set once closing waited for the acknowledgements: any still awaited (interrupted) are unconfirmed without a line. */
     private volatile boolean closing;
 
     /** @param connection the bus's connection, when connected; else {@code null} */
-    JetStreamPublisher(NatsSettings settings, Logger log, Counter lost, Counter reconnects,
+    JetStreamPublisher(NatsSettings settings, Logger log, Counter lost, Counter unconfirmed, Counter reconnects,
             Supplier<Connection> connection) {
         this.settings = settings;
         this.log = log;
         this.lost = lost;
+        this.unconfirmed = unconfirmed;
         this.reconnects = reconnects;
         this.connection = connection;
         this.publishing = "Publishing to JetStream at " + settings.address();
@@ -114,14 +120,13 @@ final class JetStreamPublisher implements AutoCloseable {
 
     /** Why publishing fails, while it does. */
     Optional<String> outage() {
-        Outages current = outages;
-        return current.room.reason().or(() -> current.topics.values().stream().map(OutageLog::reason)
+        return outages.room.reason().or(() -> outages.topics.values().stream().map(OutageLog::reason)
                 .flatMap(Optional::stream).findFirst());
     }
 
     /**
      * Publishes {@code payload} on {@code topic} through {@code live}, and counts its answer when
-     * it comes, within {@link #ACK_WAIT}: stored, or lost.
+     * it comes, within {@link #ACK_WAIT}: stored, refused, or none.
      *
      * @param discarded whether the client discarded the message (its queue to the server full),
      *     read once the client took it
@@ -156,7 +161,7 @@ final class JetStreamPublisher implements AutoCloseable {
             if (failure == null) {
                 stored(topic);
             } else {
-                lost(topic, failure);
+                failed(topic, failure);
             }
         });
         return true;
@@ -182,45 +187,45 @@ final class JetStreamPublisher implements AutoCloseable {
      * awaited (not at every answer of a server that stays slower than its publishers).
      */
     private void stored(String topic) {
-        Outages current = outages;
-        current.of(topic).up();
+        outages.of(topic).up();
         if (room.get() == settings.maxPendingMessages()) {
-            current.room.up();
+            outages.room.up();
         }
     }
 
     /**
-     * The connection was lost: what is awaited is lost, counted without a line of its own, and
-     * publishing's outages end without one (the connection's outage stands for them).
+     * The connection was lost: what is awaited is unconfirmed, without a line of its own (the
+     * connection's outage says it).
      */
     void disconnected() {
         disconnections.incrementAndGet();
-        outages = new Outages();
         awaited.keySet().forEach(answer -> answer.completeExceptionally(CONNECTION_LOST));
     }
 
-    private void lost(String topic, Throwable failure) {
-        lost.increment();
+    /** A message without a stored answer: unconfirmed when no answer came, else refused (lost). */
+    private void failed(String topic, Throwable failure) {
         Throwable cause = failure instanceof CompletionException && failure.getCause() != null
                 ? failure.getCause() : failure;
-        if (closing || cause == CONNECTION_LOST) {
-            return; // an interrupted close, or the connection's outage, says it
-        }
         if (cause instanceof RuntimeException && cause.getCause() != null) { // how the client wraps an answer's error
             cause = cause.getCause();
         }
+        boolean answered = !(cause instanceof TimeoutException || cause instanceof CancellationException);
+        (answered ? lost : unconfirmed).increment();
+        if (closing || cause == CONNECTION_LOST) {
+            return; // an interrupted close, or the connection's outage, says it
+        }
         String why;
-        if (cause instanceof TimeoutException) {
-            why = "no acknowledgement within " + ACK_WAIT.toSeconds() + " s (the server is frozen or"
-                    + " overloaded; it may still store the message)";
+        if (!answered) {
+            why = "no acknowledgement within " + ACK_WAIT.toSeconds() + " s (the server is frozen or overloaded):"
+                    + " such messages count as unconfirmed, stored only if the server goes on";
         } else if (String.valueOf(cause.getMessage()).contains(Status.NO_RESPONDERS_TEXT)) {
             streams.remove(topic); // looked up again at the next publish
-            why = "no stream stores the topic (deleted?): it is looked up again, and made";
+            why = "the server has no stream for the topic (deleted, or JetStream off?): it is looked up again, and"
+                    + " made; such messages are lost";
         } else {
-            why = LogSafe.text(cause.getMessage());
+            why = LogSafe.text(cause.getMessage()) + "; such messages are lost";
         }
-        outages.of(topic).down(publishing + " fails for topic '" + LogSafe.text(topic) + "': " + why
-                + "; such messages are lost and counted (" + lost.count() + " so far)");
+        outages.of(topic).down(publishing + " fails for topic '" + LogSafe.text(topic) + "': " + why);
     }
 
     /** Whether the topic's stream is known; when not, and no lookup is under way, one starts. */
@@ -284,7 +289,7 @@ final class JetStreamPublisher implements AutoCloseable {
 
     /**
      * Before the connection closes: waits for the acknowledgements still awaited, each of which
-     * comes or times out (lost, with the outage's line) within {@link #ACK_WAIT}.
+     * comes or times out (unconfirmed, with the outage's line) within {@link #ACK_WAIT}.
      */
     void finish() throws InterruptedException {
         long deadline = System.nanoTime() + ACK_WAIT.plusSeconds(1).toNanos(); // the timeouts' own thread may lag

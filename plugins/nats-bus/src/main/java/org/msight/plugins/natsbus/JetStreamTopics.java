@@ -157,15 +157,20 @@ final class JetStreamTopics implements AutoCloseable {
             ConsumerInfo existing = consumer();
             if (existing == null) {
                 ConsumerConfiguration.Builder consumer = settled().ackWait(settings.ackWait());
+                String start;
                 if (!again) {
                     consumer.deliverPolicy(DeliverPolicy.New);
+                    start = "with new messages (what the stream holds already is not delivered to it)";
                 } else if (created.equals(streamCreated)) {
                     consumer.deliverPolicy(DeliverPolicy.ByStartSequence).startSequence(ackFloor + 1);
+                    start = "at stream sequence " + (ackFloor + 1) + ", the first its group had not acknowledged";
                 } else {
                     consumer.deliverPolicy(DeliverPolicy.All);
+                    start = "with the whole stream, made anew";
                 }
                 try {
                     management.createConsumer(stream, consumer.build());
+                    log.info("created {}: it starts {}", name, start);
                 } catch (JetStreamApiException e) {
                     if (consumer() == null) {
                         throw e;

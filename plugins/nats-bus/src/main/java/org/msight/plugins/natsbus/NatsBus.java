@@ -90,7 +90,8 @@ public final class NatsBus implements Bus {
         this.tooLarge = context.counter("too-large");
         this.discarded = context.counter("discarded");
         this.jetStreamPublisher = settings.jetStream()
-                ? new JetStreamPublisher(settings, log, context.counter("lost"), reconnects, this::liveConnection) : null;
+                ? new JetStreamPublisher(settings, log, context.counter("lost"), context.counter("unconfirmed"), reconnects,
+                        this::liveConnection) : null;
     }
 
     @Override
@@ -207,6 +208,12 @@ public final class NatsBus implements Bus {
     @Override
     public boolean canCarry(String topic) {
         return liveConnection() != null && (jetStreamPublisher == null || jetStreamPublisher.canCarry(topic));
+    }
+
+    /** {@link #canCarry()}, and with JetStream no outage of publishing: a topic failing is not connected. */
+    @Override
+    public boolean connected() {
+        return canCarry() && outage().isEmpty();
     }
 
     @Override

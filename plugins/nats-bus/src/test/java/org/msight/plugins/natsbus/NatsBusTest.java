@@ -450,7 +450,10 @@ class NatsBusTest {
         server = server(new NatsTestServer(true).start());
         NatsBus publisher = bus(context("jetstream.enabled = true"));
         publisher.start();
-        Inbox first = subscriber("uploader", "uploaders", context("jetstream.enabled = true"));
+        TestBusContext firstContext = context("jetstream.enabled = true");
+        Inbox first = subscriber("uploader", "uploaders", firstContext);
+        assertThat(firstContext.log().messages(Level.INFO)).contains("created JetStream consumer 'uploaders' of topic"
+                + " 'rtsp_topic': it starts with new messages (what the stream holds already is not delivered to it)");
         publishUntilReceived(publisher, first);
         for (long id = 1; id <= 5; id++) {
             publisher.publish(TOPIC, image(id));
@@ -703,14 +706,16 @@ class NatsBusTest {
         server.freeze();
         try {
             int accepted = fillRoom(publisher);
-            await().atMost(Waits.GENEROUS).until(() -> context.count("lost") >= accepted && publisher.canCarry());
-            assertThat(context.count("lost")).as("each unacknowledged one, once").isBetween((long) accepted, 4L);
-            assertThat(context.log().messages(Level.WARN)).as("room, then losses: one line each").hasSize(2)
+            await().atMost(Waits.GENEROUS).until(() -> context.count("unconfirmed") >= accepted && publisher.canCarry());
+            assertThat(context.count("unconfirmed")).as("each unacknowledged one, once").isBetween((long) accepted, 4L);
+            assertThat(context.count("lost")).as("none was refused").isZero();
+            assertThat(publisher.connected()).as("/ready and msight_bus_connected, while publishing fails").isFalse();
+            assertThat(context.log().messages(Level.WARN)).as("room, then no answers: one line each").hasSize(2)
                     .satisfiesExactly(room -> assertThat(room).startsWith("Publishing to JetStream at ")
                             .contains(" fails: 4 acknowledgement(s) are awaited (max-pending-messages)"),
-                            losses -> assertThat(losses).contains(" fails for topic 'rtsp_topic': no acknowledgement"
-                                    + " within 5 s").matches(".*; such messages are lost and counted \\([1-4] so far\\);"
-                                    + " retrying"));
+                            none -> assertThat(none).contains(" fails for topic 'rtsp_topic': no acknowledgement"
+                                    + " within 5 s").endsWith("such messages count as unconfirmed, stored only if the"
+                                    + " server goes on; retrying"));
             fillRoom(publisher); // the timeouts gave the room back, and the server still answers nothing
             assertThat(context.log().messages(Level.INFO)).as("no outage ends while nothing is stored")
                     .noneMatch(m -> m.startsWith("Publishing to JetStream"));
@@ -726,6 +731,7 @@ class NatsBusTest {
         assertThat(context.log().messages(Level.INFO)).filteredOn(m -> m.startsWith("Publishing to JetStream"))
                 .hasSize(2).allMatch(m -> m.matches("Publishing to JetStream at .* works again( for topic"
                         + " 'rtsp_topic')? after [0-9.]+ s"));
+        assertThat(publisher.connected()).isTrue();
     }
 
     /**
@@ -762,7 +768,7 @@ class NatsBusTest {
         try {
             int accepted = fillRoom(publisher);
             publisher.close(); // 5 s, until they time out
-            assertThat(context.count("lost")).as("these, and the first one if it was still awaited").isBetween(
+            assertThat(context.count("unconfirmed")).as("these, and the first one if it was still awaited").isBetween(
                     (long) accepted, 4L);
             assertThat(context.log().messages(Level.WARN)).last().asString()
                     .contains(" fails for topic 'rtsp_topic': no acknowledgement within 5 s");
@@ -782,15 +788,21 @@ class NatsBusTest {
         server.freeze();
         int accepted = fillRoom(publisher);
         server.kill(); // within ACK_WAIT (5 s) of the publishes: none of them timed out yet
-        await().atMost(Waits.GENEROUS).until(() -> context.count("lost") >= accepted);
-        server.start();
-        await().atMost(Waits.GENEROUS).until(() -> publisher.canCarry(TOPIC) && publisher.outage().isEmpty());
-        assertThat(context.count("lost")).as("these, and the first one if it was still awaited").isBetween(
+        await().atMost(Waits.GENEROUS).until(() -> context.count("unconfirmed") >= accepted);
+        assertThat(context.count("unconfirmed")).as("these, and the first one if it was still awaited").isBetween(
                 (long) accepted, 4L);
+        server.start();
+        await().atMost(Waits.GENEROUS).until(() -> {
+            publisher.publish(TOPIC, image(9));
+            return publisher.outage().isEmpty();
+        });
         assertThat(context.log().messages(Level.WARN)).as("the room's outage, then the connection's: no line of the"
-                + " losses' own").satisfiesExactly(
+                + " unconfirmed messages' own").satisfiesExactly(
                         room -> assertThat(room).contains(" fails: 4 acknowledgement(s) are awaited"),
                         connection -> assertThat(connection).startsWith("NATS connection to"));
+        assertThat(context.log().messages(Level.INFO)).filteredOn(m -> m.startsWith("Publishing to JetStream"))
+                .as("the room's outage ends once a message is stored").singleElement().asString()
+                .matches("Publishing to JetStream at .* works again after [0-9.]+ s");
     }
 
     /**
@@ -838,8 +850,8 @@ class NatsBusTest {
         });
         assertThat(context.count("lost")).isPositive();
         assertThat(context.log().messages(Level.WARN)).first().asString()
-                .contains("fails for topic 'rtsp_topic': no stream stores the topic (deleted?): it is looked up again,"
-                        + " and made");
+                .contains("fails for topic 'rtsp_topic': the server has no stream for the topic (deleted, or JetStream"
+                        + " off?): it is looked up again, and made; such messages are lost");
         assertThat(context.log().messages(Level.INFO)).filteredOn(m -> m.startsWith("created JetStream stream"))
                 .hasSize(2);
     }
