@@ -361,13 +361,31 @@ class KafkaBusTest {
         Bus subscriber = bus(context, new Subscription(topic(), "early", Optional.empty(), TestReceiver.handling()));
         broker.freeze();
         try {
-            await().atMost(WAIT).until(() -> !subscriber.connected());
+            // seen once to stay connected for the whole wait (not again in 8 runs under load, nor at any
+            // freeze 0-3 s after the start): should it again, the failure shows what the member did
+            await().atMost(WAIT).untilAsserted(() -> assertThat(subscriber.connected())
+                    .as(() -> "connected while the broker is frozen; bus log: " + context.log().all()
+                            + "; its threads: " + kafkaThreads()).isFalse());
             assertThat(context.log().messages(Level.WARN)).singleElement().asString()
                     .contains("' in group 'early_group' fails: no heartbeat to the group's coordinator for ");
         } finally {
             broker.thaw();
         }
         await().atMost(WAIT).until(subscriber::connected);
+    }
+
+    /** The stacks of the Kafka clients' threads and the bus's, for a failure's message. */
+    private static String kafkaThreads() {
+        StringBuilder stacks = new StringBuilder();
+        Thread.getAllStackTraces().forEach((thread, frames) -> {
+            if (thread.getName().contains("kafka")) {
+                stacks.append('\n').append(thread.getName()).append(' ').append(thread.getState());
+                for (StackTraceElement frame : frames) {
+                    stacks.append("\n    at ").append(frame);
+                }
+            }
+        });
+        return stacks.toString();
     }
 
     /** What /ready and msight_bus_connected show of a process that only publishes, when its messages fail. */
