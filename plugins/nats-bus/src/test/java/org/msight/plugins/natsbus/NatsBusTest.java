@@ -696,11 +696,11 @@ class NatsBusTest {
 
     /**
      * With JetStream, a frozen server acknowledges nothing: past max-pending-messages publishes are
-     * refused (sources stop encoding), and those unacknowledged after the ack wait are lost,
-     * counted, and an outage until a message is stored again.
+     * refused (sources stop encoding), and those unacknowledged after the ack wait are counted as
+     * unconfirmed: an outage, with the bus not connected, until a message is stored again.
      */
     @Test
-    void withJetStreamWhatAFrozenServerNeverAcknowledgesIsCountedAsLostAndRoomIsBounded() throws Exception {
+    void withJetStreamWhatAFrozenServerNeverAcknowledgesIsUnconfirmedAndRoomIsBounded() throws Exception {
         TestBusContext context = roomOfFour();
         NatsBus publisher = storingPublisher(context);
         server.freeze();
@@ -759,7 +759,7 @@ class NatsBusTest {
         return accepted;
     }
 
-    /** With JetStream, close waits for the acknowledgements still awaited: a frozen server's time out, and are lost. */
+    /** With JetStream, close waits for the acknowledgements still awaited: a frozen server's time out, unconfirmed. */
     @Test
     void withJetStreamCloseWaitsForWhatIsAwaited() throws Exception {
         TestBusContext context = roomOfFour();
