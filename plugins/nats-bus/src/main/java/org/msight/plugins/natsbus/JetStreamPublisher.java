@@ -2,7 +2,6 @@ package org.msight.plugins.natsbus;
 
 import io.nats.client.Connection;
 import io.nats.client.JetStream;
-import io.nats.client.JetStreamApiException;
 import io.nats.client.api.PublishAck;
 import io.nats.client.support.Status;
 import java.io.IOException;
@@ -14,17 +13,13 @@ import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
-import org.msight.api.Backoff;
 import org.msight.api.Counter;
-import org.msight.api.DaemonThreads;
 import org.msight.api.LogSafe;
 import org.msight.api.OutageLog;
 import org.slf4j.Logger;
@@ -34,27 +29,24 @@ import org.slf4j.Logger;
  * the topic's stream has stored it, so every message is accounted for: stored, refused by the
  * server (counted as {@code lost}), or unconfirmed (counted as {@code unconfirmed}: its answer did
  * not come within {@link #ACK_WAIT}, or was awaited when the connection was lost; a server frozen
- * for a while stores such messages when it goes on, one that crashed does not). Nothing here
- * makes a publishing thread wait on the server:
- * <ul>
- *   <li>a topic's stream is looked up (made when missing) on a thread of its own, at the topic's
- *       first publish, again with backoff while that fails, and again when the server says no
- *       stream stores the topic (deleted); until the stream is known the topic cannot carry
- *       messages, so a source skips encoding (its first frame, typically);</li>
- *   <li>acknowledgements are awaited asynchronously, at most {@code max-pending-messages} at once:
- *       beyond, the bus cannot carry messages;</li>
- *   <li>one not answered within {@link #ACK_WAIT} (a server frozen, or overloaded) is
- *       unconfirmed, and so is one awaited when the connection is lost.</li>
- * </ul>
- * Each topic's failures are an outage of their own, logged once when it starts and once when a
+ * for a while stores such messages when it goes on, one that crashed does not). A publishing
+ * thread never waits for the server: a topic carries messages once its stream is known
+ * ({@link JetStreamStreams}), and at most {@code max-pending-messages} acknowledgements are
+ * awaited at once, asynchronously; beyond, the bus cannot carry messages.
+ *
+ * <p>Each topic's failures are an outage of their own, logged once when it starts and once when a
  * message of the topic is stored again; so is the room running out, until a message is stored
- * with no other acknowledgement awaited. What was awaited when the connection was lost has no
- * line of its own: the connection's outage, which the bus logs, says it.
+ * with more than half the room free. What was awaited when the connection was lost has no line
+ * of its own: the connection's outage, which the bus logs, says it. Publishing is failing, for
+ * {@link #outage()} and so for {@code /ready}, while an outage lasts and its latest failure is
+ * at most {@link #FAILING_FOR} old: a topic nothing publishes on any more holds nothing down.
  */
 final class JetStreamPublisher implements AutoCloseable {
 
     /** How long a message waits for its acknowledgement before it is unconfirmed. */
     static final Duration ACK_WAIT = Duration.ofSeconds(5);
+    /** How long after its latest failure an outage of publishing still counts as failing. */
+    static final Duration FAILING_FOR = ACK_WAIT.multipliedBy(2);
     /** How an acknowledgement awaited when the connection was lost ends: unconfirmed, without a line. */
     private static final CancellationException CONNECTION_LOST = new CancellationException("the connection was lost");
 
@@ -63,23 +55,19 @@ final class JetStreamPublisher implements AutoCloseable {
     private final Counter lost;
     private final Counter unconfirmed;
     private final Counter reconnects;
-    private final Supplier<Connection> connection;
     private final String publishing;
-    /** The topics whose stream is known; one the server said it has not is looked up again. */
-    private final Set<String> streams = ConcurrentHashMap.newKeySet();
-    /** The topics whose stream is being looked up, each with the backoff of its failed attempts. */
-    private final Map<String, Backoff> lookingUp = new ConcurrentHashMap<>();
-    private final ScheduledExecutorService lookups = DaemonThreads.scheduler("msight-nats-streams");
-    /** The acknowledgements awaited, each with its topic. */
-    private final Map<CompletableFuture<PublishAck>, String> awaited = new ConcurrentHashMap<>();
+    private final JetStreamStreams streams;
+    private final Set<CompletableFuture<PublishAck>> awaited = ConcurrentHashMap.newKeySet();
     /** Acknowledgements that may be awaited beside those awaited now. */
     private final AtomicInteger room;
     /** How many times the connection was lost. */
     private final AtomicLong disconnections = new AtomicLong();
     /** Made in the constructor: its logs need the fields above. */
     private final Outages outages;
+    /** When publishing last failed (an outage started or went on). */
+    private volatile long failedAt = System.nanoTime() - FAILING_FOR.toNanos() - 1;
     private volatile Bound bound;
-    /** Set once closing waited for the acknowledgements: any still awaited (interrupted) are unconfirmed without a line. */
+    /** Set once closing began: failures have no line (any still awaited were cut short by an interrupt). */
     private volatile boolean closing;
 
     /** @param connection the bus's connection, when connected; else {@code null} */
@@ -90,10 +78,10 @@ final class JetStreamPublisher implements AutoCloseable {
         this.lost = lost;
         this.unconfirmed = unconfirmed;
         this.reconnects = reconnects;
-        this.connection = connection;
         this.publishing = "Publishing to JetStream at " + settings.address();
         this.room = new AtomicInteger(settings.maxPendingMessages());
         this.outages = new Outages();
+        this.streams = new JetStreamStreams(settings, log, connection, this::topicFails);
     }
 
     /**
@@ -101,7 +89,7 @@ final class JetStreamPublisher implements AutoCloseable {
      * looked up now) and fewer than {@code max-pending-messages} acknowledgements are awaited.
      */
     boolean canCarry(String topic) {
-        return streamKnown(topic) && hasRoom();
+        return streams.known(topic) && hasRoom();
     }
 
     /** Whether fewer than {@code max-pending-messages} acknowledgements are awaited; when not, an outage starts. */
@@ -114,12 +102,24 @@ final class JetStreamPublisher implements AutoCloseable {
     }
 
     private void noRoom() {
-        outages.room.down(publishing + " fails: " + settings.maxPendingMessages() + " acknowledgement(s) are awaited"
-                + " (max-pending-messages): the server is slow or frozen; messages are lost until it answers");
+        fails(outages.room, publishing + " fails: " + settings.maxPendingMessages() + " acknowledgement(s) are"
+                + " awaited (max-pending-messages): the server is slow or frozen; messages are lost until it answers");
     }
 
-    /** Why publishing fails, while it does. */
+    private void topicFails(String topic, String why) {
+        fails(outages.of(topic), publishing + " fails for topic '" + LogSafe.text(topic) + "': " + why);
+    }
+
+    private void fails(OutageLog outage, String reason) {
+        failedAt = System.nanoTime();
+        outage.down(reason);
+    }
+
+    /** Why publishing fails, while it does: an outage whose latest failure is at most {@link #FAILING_FOR} old. */
     Optional<String> outage() {
+        if (System.nanoTime() - failedAt > FAILING_FOR.toNanos()) {
+            return Optional.empty();
+        }
         return outages.room.reason().or(() -> outages.topics.values().stream().map(OutageLog::reason)
                 .flatMap(Optional::stream).findFirst());
     }
@@ -136,7 +136,7 @@ final class JetStreamPublisher implements AutoCloseable {
      * @throws IllegalStateException when the connection is away: the message is lost
      */
     boolean publish(Connection live, String topic, byte[] payload, BooleanSupplier discarded) {
-        if (!streamKnown(topic) || !reserve()) {
+        if (!streams.known(topic) || !reserve()) {
             return false;
         }
         long connectionsLost = disconnections.get();
@@ -151,7 +151,7 @@ final class JetStreamPublisher implements AutoCloseable {
             release();
             return false;
         }
-        awaited.put(answer, topic);
+        awaited.add(answer);
         if (disconnections.get() != connectionsLost) { // disconnected() may not have seen it
             answer.completeExceptionally(CONNECTION_LOST);
         }
@@ -183,12 +183,12 @@ final class JetStreamPublisher implements AutoCloseable {
     }
 
     /**
-     * A message was stored: its topic's outage ends, and the room's once no acknowledgement is
-     * awaited (not at every answer of a server that stays slower than its publishers).
+     * A message was stored: its topic's outage ends, and the room's once more than half of it is
+     * free (not at every answer of a server that stays slower than its publishers).
      */
     private void stored(String topic) {
         outages.of(topic).up();
-        if (room.get() == settings.maxPendingMessages()) {
+        if (room.get() > settings.maxPendingMessages() / 2) {
             outages.room.up();
         }
     }
@@ -199,7 +199,7 @@ final class JetStreamPublisher implements AutoCloseable {
      */
     void disconnected() {
         disconnections.incrementAndGet();
-        awaited.keySet().forEach(answer -> answer.completeExceptionally(CONNECTION_LOST));
+        awaited.forEach(answer -> answer.completeExceptionally(CONNECTION_LOST));
     }
 
     /** A message without a stored answer: unconfirmed when no answer came, else refused (lost). */
@@ -214,64 +214,15 @@ final class JetStreamPublisher implements AutoCloseable {
         if (closing || cause == CONNECTION_LOST) {
             return; // an interrupted close, or the connection's outage, says it
         }
-        String why;
         if (!answered) {
-            why = "no acknowledgement within " + ACK_WAIT.toSeconds() + " s (the server is frozen or overloaded):"
-                    + " such messages count as unconfirmed, stored only if the server goes on";
+            topicFails(topic, "no acknowledgement within " + ACK_WAIT.toSeconds() + " s (the server is frozen or"
+                    + " overloaded): such messages count as unconfirmed, stored only if the server goes on");
         } else if (String.valueOf(cause.getMessage()).contains(Status.NO_RESPONDERS_TEXT)) {
-            streams.remove(topic); // looked up again at the next publish
-            why = "the server has no stream for the topic (deleted, or JetStream off?): it is looked up again, and"
-                    + " made; such messages are lost";
+            streams.forget(topic);
+            topicFails(topic, "the server has no stream for the topic (deleted, or JetStream off?): it is looked up"
+                    + " again, and made; such messages are lost");
         } else {
-            why = LogSafe.text(cause.getMessage()) + "; such messages are lost";
-        }
-        outages.of(topic).down(publishing + " fails for topic '" + LogSafe.text(topic) + "': " + why);
-    }
-
-    /** Whether the topic's stream is known; when not, and no lookup is under way, one starts. */
-    private boolean streamKnown(String topic) {
-        if (streams.contains(topic)) {
-            return true;
-        }
-        if (lookingUp.putIfAbsent(topic, Backoff.jittered(settings.reconnectWait(), Duration.ofSeconds(30))) == null) {
-            lookUpIn(Duration.ZERO, topic);
-        }
-        return false;
-    }
-
-    /**
-     * Looks the topic's stream up, made when missing; tried again with backoff while the server
-     * fails it, and every {@code reconnect-wait} while disconnected.
-     */
-    private void lookUp(String topic) {
-        Connection live = connection.get();
-        if (closing || live == null) {
-            lookUpIn(settings.reconnectWait(), topic);
-            return;
-        }
-        try {
-            JetStreamTopics.ensureStream(live.jetStreamManagement(), topic, settings, log);
-            streams.add(topic);
-            lookingUp.remove(topic);
-        } catch (IOException | JetStreamApiException | RuntimeException e) {
-            if (!closing && connection.get() != null) { // else closing, or the connection's outage
-                outages.of(topic).down(publishing + " fails for topic '" + LogSafe.text(topic) + "': its stream "
-                        + JetStreamTopics.streamOf(topic) + " could not be looked up or made ("
-                        + LogSafe.text(e.getMessage()) + "); messages on it are lost until it is");
-            }
-            lookUpIn(lookingUp.get(topic).next(), topic);
-        }
-    }
-
-    private void lookUpIn(Duration wait, String topic) {
-        if (closing) {
-            lookingUp.remove(topic);
-            return;
-        }
-        try {
-            lookups.schedule(() -> lookUp(topic), wait.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (RejectedExecutionException e) { // closed
-            lookingUp.remove(topic);
+            topicFails(topic, LogSafe.text(cause.getMessage()) + "; such messages are lost");
         }
     }
 
@@ -306,7 +257,7 @@ final class JetStreamPublisher implements AutoCloseable {
     @Override
     public void close() {
         closing = true;
-        lookups.shutdownNow();
+        streams.close();
     }
 
     /** Publishing's outages: the room for acknowledgements, and each topic's. */

@@ -47,7 +47,7 @@ import org.slf4j.Logger;
 final class JetStreamTopics implements AutoCloseable {
 
     private static final int MAX_BATCH = 64;
-    private static final Duration FETCH_WAIT = Duration.ofMillis(500);
+    private static final Duration PULL_WAIT = Duration.ofMillis(500);
     /** How often a fetcher asks for its consumer: whether it is there, and where its group stands. */
     private static final Duration ASK_EVERY = Duration.ofSeconds(1);
     /** JetStream's API error code for "stream not found" (jnats names only the consumer's). */
@@ -224,7 +224,7 @@ final class JetStreamTopics implements AutoCloseable {
         }
 
         /**
-         * Fetches while the node's queue has room; the client resubscribes by itself after a reconnect.
+         * Pulls while the node's queue has room; the client resubscribes by itself after a reconnect.
          * A consumer the server no longer has (deleted, or with its stream) is subscribed again
          * ({@link #subscribe}): an outage, logged once with the server's reason, until that succeeds.
          */
@@ -246,7 +246,7 @@ final class JetStreamTopics implements AutoCloseable {
                     }
                     // each message as it arrives (a fetch would hold them until the batch is full or expires);
                     // an interrupted wait ends the iteration
-                    Iterator<Message> arriving = pull.iterate(room, FETCH_WAIT);
+                    Iterator<Message> arriving = pull.iterate(room, PULL_WAIT);
                     while (arriving.hasNext()) {
                         Message message = arriving.next();
                         if (left) {
@@ -275,7 +275,8 @@ final class JetStreamTopics implements AutoCloseable {
                     if (closed || left) {
                         break; // an interrupted call's failure
                     }
-                    log.debug("JetStream fetch on '{}' failed: {}", LogSafe.text(subscription.topic()), LogSafe.text(e));
+                    log.debug("JetStream pull on '{}' failed: {}", LogSafe.text(subscription.topic()),
+                            LogSafe.text(e));
                     if (!backoff.pause()) {
                         break; // interrupted: closing, or unsubscribed
                     }

@@ -90,8 +90,8 @@ public final class NatsBus implements Bus {
         this.tooLarge = context.counter("too-large");
         this.discarded = context.counter("discarded");
         this.jetStreamPublisher = settings.jetStream()
-                ? new JetStreamPublisher(settings, log, context.counter("lost"), context.counter("unconfirmed"), reconnects,
-                        this::liveConnection) : null;
+                ? new JetStreamPublisher(settings, log, context.counter("lost"), context.counter("unconfirmed"),
+                        reconnects, this::liveConnection) : null;
     }
 
     @Override
@@ -157,8 +157,8 @@ public final class NatsBus implements Bus {
         if (settings.jetStream() && !connection.getServerInfo().isJetStreamAvailable()) {
             close();
             throw new IllegalStateException("NATS at " + settings.address() + " has no JetStream, which"
-                    + " msight.nats.jetstream.enabled = true needs: start the server with JetStream on (nats-server -js,"
-                    + " or a jetstream block in its configuration)");
+                    + " msight.nats.jetstream.enabled = true needs: start the server with JetStream on"
+                    + " (nats-server -js, or a jetstream block in its configuration)");
         }
         log.info("connected to NATS at {}{}", settings.address(), settings.jetStream() ? " (JetStream)" : "");
         try {
@@ -302,17 +302,11 @@ public final class NatsBus implements Bus {
         if (event == ConnectionListener.Events.CONNECTED) {
             connected = true;
         } else if (event == ConnectionListener.Events.DISCONNECTED && connected) {
-            outages.down(lost());
-            if (jetStreamPublisher != null) {
-                jetStreamPublisher.disconnected();
-            }
+            connectionLost();
         } else if (event == ConnectionListener.Events.RECONNECTED) {
             outages.up();
         } else if (event == ConnectionListener.Events.CLOSED && source == connection && !closed && connecting == null) {
-            outages.down(lost());
-            if (jetStreamPublisher != null) {
-                jetStreamPublisher.disconnected();
-            }
+            connectionLost();
             log.warn("the NATS client gave up its connection to {} (the server's last error: {}): connecting anew,"
                     + " with backoff from reconnect-wait up to {} s", settings.address(), LogSafe.text(errors.lastError),
                     MAX_CONNECT_WAIT.toSeconds());
@@ -320,8 +314,12 @@ public final class NatsBus implements Bus {
         }
     }
 
-    private String lost() {
-        return "NATS connection to " + settings.address() + " lost (messages published meanwhile are lost)";
+    /** An outage starts; with JetStream, what is awaited is unconfirmed. */
+    private void connectionLost() {
+        outages.down("NATS connection to " + settings.address() + " lost (messages published meanwhile are lost)");
+        if (jetStreamPublisher != null) {
+            jetStreamPublisher.disconnected();
+        }
     }
 
     /** Makes a new connection and subscribes again, with backoff, until it works or the bus closes. */
@@ -398,7 +396,7 @@ public final class NatsBus implements Bus {
         return message.toLowerCase(Locale.ROOT).contains("authorization");
     }
 
-    /** With JetStream, waits for the acknowledgements still awaited first, up to {@link JetStreamPublisher#ACK_WAIT}. */
+    /** With JetStream, first waits for the acknowledgements still awaited (up to {@link JetStreamPublisher#ACK_WAIT}). */
     @Override
     public void close() {
         if (jetStreamPublisher != null && !closed && liveConnection() != null) {

@@ -706,7 +706,8 @@ class NatsBusTest {
         server.freeze();
         try {
             int accepted = fillRoom(publisher);
-            await().atMost(Waits.GENEROUS).until(() -> context.count("unconfirmed") >= accepted && publisher.canCarry());
+            await().atMost(Waits.GENEROUS).until(() -> context.count("unconfirmed") >= accepted
+                    && publisher.canCarry());
             assertThat(context.count("unconfirmed")).as("each unacknowledged one, once").isBetween((long) accepted, 4L);
             assertThat(context.count("lost")).as("none was refused").isZero();
             assertThat(publisher.connected()).as("/ready and msight_bus_connected, while publishing fails").isFalse();
@@ -835,15 +836,39 @@ class NatsBusTest {
                         + " after [0-9.]+ s");
     }
 
+    /** {@link #storingPublisher}, then the topic's stream deleted on the server. */
+    private NatsBus storingPublisherWhoseStreamIsDeleted(TestBusContext context) throws Exception {
+        NatsBus publisher = storingPublisher(context);
+        try (Connection admin = Nats.connect(server.url())) {
+            admin.jetStreamManagement().deleteStream(JetStreamTopics.streamOf(TOPIC));
+        }
+        return publisher;
+    }
+
+    /**
+     * With JetStream, an outage of a topic nothing publishes on any more (its node stopped after a
+     * failure) holds the bus's readiness down only for a while after its latest failure.
+     */
+    @Test
+    void withJetStreamAFailureNoPublishFollowsStopsCountingForReadiness() throws Exception {
+        server = server(new NatsTestServer(true).start());
+        TestBusContext context = context("jetstream.enabled = true");
+        NatsBus publisher = storingPublisherWhoseStreamIsDeleted(context);
+        assertThat(publisher.publish(TOPIC, image(1))).as("its stream is still thought known").isTrue();
+        await().atMost(Waits.GENEROUS).until(() -> !publisher.connected());
+        assertThat(publisher.outage()).get().asString().contains("has no stream for the topic");
+        await().atMost(Waits.GENEROUS).until(publisher::connected); // 10 s after, nothing published since
+        assertThat(publisher.outage()).isEmpty();
+        assertThat(context.log().messages(Level.INFO)).as("nothing was stored: the outage has not ended")
+                .noneMatch(m -> m.startsWith("Publishing to JetStream"));
+    }
+
     /** With JetStream, a topic's stream deleted while only its publisher runs is made again by the publisher. */
     @Test
     void withJetStreamAStreamDeletedUnderAPublisherIsMadeAgainAndTheLossCounted() throws Exception {
         server = server(new NatsTestServer(true).start());
         TestBusContext context = context("jetstream.enabled = true");
-        NatsBus publisher = storingPublisher(context);
-        try (Connection admin = Nats.connect(server.url())) {
-            admin.jetStreamManagement().deleteStream(JetStreamTopics.streamOf(TOPIC));
-        }
+        NatsBus publisher = storingPublisherWhoseStreamIsDeleted(context);
         await().atMost(Waits.GENEROUS).until(() -> {
             publisher.publish(TOPIC, image(1));
             return stored() > 0;
