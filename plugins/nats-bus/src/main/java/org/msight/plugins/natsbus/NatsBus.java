@@ -396,7 +396,7 @@ public final class NatsBus implements Bus {
         return message.toLowerCase(Locale.ROOT).contains("authorization");
     }
 
-    /** With JetStream, first waits for the acknowledgements still awaited (up to {@link JetStreamPublisher#ACK_WAIT}). */
+    /** With JetStream, first waits for the acknowledgements still awaited (up to {@code ACK_WAIT}, 5 s). */
     @Override
     public void close() {
         if (jetStreamPublisher != null && !closed && liveConnection() != null) {
