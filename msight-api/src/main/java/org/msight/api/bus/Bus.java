@@ -59,10 +59,11 @@ public interface Bus extends AutoCloseable {
      * Whether the bus's connections work now, for publishing and for subscribing alike (a
      * process that only subscribes publishes nothing that would find a lost connection): the
      * runtime shows it as the bus's {@code msight.bus.connected} and in {@code /ready}. By
-     * default {@link #canCarry()}.
+     * default {@link #canCarry()} with no {@link #outage()}: a bus that can still take messages
+     * while some of them fail (a topic, a subscriber) is not connected.
      */
     default boolean connected() {
-        return canCarry();
+        return canCarry() && outage().isEmpty();
     }
 
     /**

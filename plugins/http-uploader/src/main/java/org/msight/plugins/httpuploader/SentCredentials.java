@@ -5,6 +5,8 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Comparator;
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.msight.api.Secret;
 import org.msight.api.Secrets;
 
@@ -18,8 +20,14 @@ final class SentCredentials {
     /** Shorter values are left as they are: no credentials, and masking them would garble the text. */
     private static final int SHORTEST = 6;
 
-    /** Longest first, so that none is left half masked by a shorter one inside it. */
-    private final List<String> values;
+    /**
+     * Characters around a value that make it part of a longer word (letters, digits and those of
+     * tokens), where it is left as it is.
+     */
+    private static final String WORD = "[\\p{L}\\p{N}\\-._~+/]";
+
+    /** One per value, longest first, so that none is left half masked by a shorter one inside it. */
+    private final List<Pattern> values;
 
     SentCredentials(UploaderSettings settings) {
         List<String> found = new ArrayList<>();
@@ -36,37 +44,17 @@ final class SentCredentials {
             found.add(colon < 0 ? userInfo : userInfo.substring(colon + 1)); // a token alone, or the password
         }
         this.values = found.stream().filter(value -> value.length() >= SHORTEST).distinct()
-                .sorted(Comparator.comparingInt(String::length).reversed()).toList();
+                .sorted(Comparator.comparingInt(String::length).reversed())
+                .map(value -> Pattern.compile("(?<!" + WORD + ")" + Pattern.quote(value) + "(?!" + WORD + ")"))
+                .toList();
     }
 
     /** {@code text} with every credential sent masked where it stands as a whole word, not inside a longer one. */
     String hide(String text) {
         String hidden = text;
-        for (String value : values) {
-            int at = hidden.indexOf(value);
-            if (at < 0) {
-                continue;
-            }
-            StringBuilder out = new StringBuilder(hidden.length());
-            int copied = 0;
-            for (; at >= 0; at = hidden.indexOf(value, at + 1)) {
-                int end = at + value.length();
-                if (at >= copied && !isWordChar(hidden, at - 1) && !isWordChar(hidden, end)) {
-                    out.append(hidden, copied, at).append(Secrets.MASK);
-                    copied = end;
-                }
-            }
-            hidden = out.append(hidden, copied, hidden.length()).toString();
+        for (Pattern value : values) {
+            hidden = value.matcher(hidden).replaceAll(Matcher.quoteReplacement(Secrets.MASK));
         }
         return hidden;
-    }
-
-    /** A character that would make the value part of a longer word: letters, digits and those of tokens. */
-    private static boolean isWordChar(String text, int index) {
-        if (index < 0 || index >= text.length()) {
-            return false;
-        }
-        char c = text.charAt(index);
-        return Character.isLetterOrDigit(c) || "-._~+/".indexOf(c) >= 0;
     }
 }

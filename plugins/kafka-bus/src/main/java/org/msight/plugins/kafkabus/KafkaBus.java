@@ -113,14 +113,9 @@ final class KafkaBus implements Bus {
     }
 
     /**
-     * Whether the producer's buffer has room, and neither a topic published to nor a subscriber is
-     * in an outage: a process that only publishes is not connected while its messages fail.
+     * Why the producer's buffer, a topic published to, or a subscriber is in an outage: so a
+     * process that only publishes is not {@link #connected()} while its messages fail.
      */
-    @Override
-    public boolean connected() {
-        return canCarry() && outage().isEmpty();
-    }
-
     @Override
     public Optional<String> outage() {
         return publisher.outage().or(() -> subscribers.stream().map(KafkaSubscriber::outage).flatMap(Optional::stream)

@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.BooleanSupplier;
 import java.util.concurrent.TimeoutException;
 import javax.net.ssl.SSLException;
 import org.msight.api.Backoff;
@@ -210,12 +211,7 @@ public final class NatsBus implements Bus {
         return liveConnection() != null && (jetStreamPublisher == null || jetStreamPublisher.canCarry(topic));
     }
 
-    /** {@link #canCarry()}, and with JetStream no outage of publishing: a topic failing is not connected. */
-    @Override
-    public boolean connected() {
-        return canCarry() && outage().isEmpty();
-    }
-
+    /** The connection's outage, else with JetStream publishing's: so a topic failing is not {@link #connected()}. */
     @Override
     public Optional<String> outage() {
         Optional<String> connection = outages.reason();
@@ -252,8 +248,7 @@ public final class NatsBus implements Bus {
         try {
             if (jetStreamPublisher == null) {
                 current.publish(topic, payload);
-            } else if (!jetStreamPublisher.publish(current, topic, payload, () -> publishing.discarded)
-                    && !publishing.discarded) {
+            } else if (!jetStreamPublisher.publish(current, topic, payload, publishing) && !publishing.discarded) {
                 return false; // refused
             }
         } catch (IllegalStateException e) { // disconnected meanwhile: the reconnect buffer is off
@@ -269,9 +264,15 @@ public final class NatsBus implements Bus {
     }
 
     /** Whether this thread is inside {@link #publish}, and whether the client discarded its message. */
-    private static final class Publishing {
+    private static final class Publishing implements BooleanSupplier {
         boolean active;
         boolean discarded;
+
+        /** Whether the client discarded the message: read by the JetStream publisher, with no object per message. */
+        @Override
+        public boolean getAsBoolean() {
+            return discarded;
+        }
     }
 
     /** A publish the client dropped: its queue of messages to write was full (the server slow or stalled). */
