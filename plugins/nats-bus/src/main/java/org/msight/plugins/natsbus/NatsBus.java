@@ -315,9 +315,14 @@ public final class NatsBus implements Bus {
         }
     }
 
-    /** An outage starts; with JetStream, what is awaited is unconfirmed. */
+    /**
+     * An outage starts; with JetStream, what is awaited is unconfirmed, and what other processes
+     * publish meanwhile waits in the streams for this one's subscribers.
+     */
     private void connectionLost() {
-        outages.down("NATS connection to " + settings.address() + " lost (messages published meanwhile are lost)");
+        outages.down("NATS connection to " + settings.address() + (jetStreamPublisher == null
+                ? " lost (messages published meanwhile are lost)"
+                : " lost (messages published here meanwhile are lost; the streams keep what others publish)"));
         if (jetStreamPublisher != null) {
             jetStreamPublisher.disconnected();
         }
