@@ -51,6 +51,11 @@ public final class LogCapture extends AppenderBase<ILoggingEvent> implements Aut
         events.add(event);
     }
 
+    /** The events so far, in order: for what a message does not show (its thread, its MDC). */
+    public List<ILoggingEvent> events() {
+        return List.copyOf(events);
+    }
+
     /** The formatted messages so far, in order. */
     public List<String> messages() {
         return events.stream().map(ILoggingEvent::getFormattedMessage).toList();

@@ -1,5 +1,6 @@
 package org.msight.plugins.rtspreceiver;
 
+import static org.bytedeco.ffmpeg.global.avcodec.avcodec_get_class;
 import static org.bytedeco.ffmpeg.global.avutil.AV_LOG_ERROR;
 import static org.bytedeco.ffmpeg.global.avutil.AV_LOG_FATAL;
 import static org.bytedeco.ffmpeg.global.avutil.AV_LOG_INFO;
@@ -7,21 +8,33 @@ import static org.bytedeco.ffmpeg.global.avutil.AV_LOG_TRACE;
 import static org.bytedeco.ffmpeg.global.avutil.av_log_set_level;
 import static org.bytedeco.ffmpeg.global.avutil.setLogCallback;
 
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.bytedeco.ffmpeg.avcodec.AVCodecContext;
+import org.bytedeco.ffmpeg.avutil.AVClass;
 import org.bytedeco.ffmpeg.avutil.LogCallback;
 import org.bytedeco.javacpp.BytePointer;
+import org.bytedeco.javacpp.Pointer;
 import org.msight.api.LogSafe;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
 
 /**
  * Sends FFmpeg's own messages to SLF4J (logger {@code ffmpeg}) instead of stderr, each one line
  * as {@link LogSafe#whole} makes it (what they quote of a camera's answers cannot forge a line;
  * URL passwords masked), with Authorization header values (RTSP requests dumped at TRACE)
  * masked too. FFmpeg's fatal messages log at ERROR; its errors at WARN, at most
- * {@value #WARNINGS_PER_MINUTE} a minute and a repeated line only once in ten minutes (a camera
- * that is down repeats its connection error on every retry, and the runtime already logs the
- * outage); the rest at DEBUG and TRACE.
+ * {@value #WARNINGS_PER_MINUTE} a minute per camera and a repeated line only once in ten minutes
+ * (a camera that is down repeats its connection error on every retry, and the runtime already
+ * logs the outage); the rest at DEBUG and TRACE.
+ *
+ * <p>A line comes with the logging context (the node) of the thread FFmpeg logs it on. What a
+ * decoder's own threads log (frame threads: "error while decoding MB ...") comes with the context
+ * of the thread that opened the decoder ({@link #speakFor}), so that with many cameras in one
+ * process each line names its camera.
  */
 final class FfmpegLog extends LogCallback {
 
@@ -37,18 +50,25 @@ final class FfmpegLog extends LogCallback {
     /** The address in FFmpeg's "[tcp @ 0x55d0c0]" prefix, which differs between tries. */
     private static final Pattern CONTEXT_ADDRESS = Pattern.compile(" @ 0x[0-9a-f]+");
 
+    /** FFmpeg's prefix of a line logged with a context: "[h264 @ 0x55d0c0a1b2c0] ". */
+    private static final Pattern CONTEXT_PREFIX = Pattern.compile("^\\[[^\\]@ ]+ @ 0x([0-9a-f]{1,16})\\] ");
+    /** The class every codec context starts with, which tells one from other contexts. */
+    private static final long CODEC_CONTEXT_CLASS = avcodec_get_class().address();
+    /** The logging context of each decoder's opener, by the address of the decoder (its {@code opaque}). */
+    private static final Map<Long, Map<String, String>> DECODER_OWNERS = new ConcurrentHashMap<>();
+
     /** The credentials of an (Proxy-)Authorization header line: Basic's Base64, Digest's response. */
     private static final Pattern AUTHORIZATION = Pattern.compile("(?i)(authorization:\\s*)[^\\r\\n]+");
 
     private static FfmpegLog installed;
 
     private final StringBuilder partialLine = new StringBuilder();
+    /** The logging context of the line being collected, found at its first part; null for the thread's own. */
+    private Map<String, String> partialLineOwner;
     /** Whether the rest of a message cut at {@link #MAX_MESSAGE_CHARS} is still coming. */
     private boolean droppingRest;
-    private String lastWarning = "";
-    private long lastWarningNanos;
-    private long windowStart = System.nanoTime();
-    private int warningsInWindow;
+    /** Each logging context's (camera's) warnings are limited apart: one camera's cannot hide another's. */
+    private final Map<Map<String, String>, WarningLimit> warningLimits = new ConcurrentHashMap<>();
 
     private FfmpegLog() {
     }
@@ -63,15 +83,37 @@ final class FfmpegLog extends LogCallback {
         }
     }
 
+    /**
+     * Logs what the threads of {@code decoder} say with the calling thread's logging context,
+     * until {@link #forget}: marks the decoder as its own {@code opaque}, which FFmpeg copies to
+     * the contexts of its frame threads.
+     */
+    static void speakFor(AVCodecContext decoder) {
+        Map<String, String> context = MDC.getCopyOfContextMap();
+        if (context != null && !context.isEmpty()) {
+            decoder.opaque(decoder);
+            DECODER_OWNERS.put(decoder.address(), context);
+        }
+    }
+
+    /** Ends {@link #speakFor}, before the decoder is freed. */
+    static void forget(AVCodecContext decoder) {
+        DECODER_OWNERS.remove(decoder.address());
+    }
+
     @Override
     public void call(int level, BytePointer message) {
         String text = message.getString();
         String line;
+        Map<String, String> owner;
         synchronized (this) {
             boolean ends = text.endsWith("\n");
             if (droppingRest) {
                 droppingRest = !ends;
                 return;
+            }
+            if (partialLine.length() == 0) {
+                partialLineOwner = ownerOf(text);
             }
             partialLine.append(text);
             if (!ends && partialLine.length() < MAX_MESSAGE_CHARS) {
@@ -84,18 +126,55 @@ final class FfmpegLog extends LogCallback {
             }
             line = loggable(collected);
             partialLine.setLength(0);
+            owner = partialLineOwner;
         }
         if (line.isEmpty()) {
             return;
         }
-        if (level <= AV_LOG_FATAL) {
-            LOG.error(line);
-        } else if (level <= AV_LOG_ERROR) {
-            warnRateLimited(line);
-        } else if (level <= AV_LOG_INFO) {
-            LOG.debug(line);
-        } else {
-            LOG.trace(line);
+        if (owner != null) {
+            MDC.setContextMap(owner);
+        }
+        try {
+            if (level <= AV_LOG_FATAL) {
+                LOG.error(line);
+            } else if (level <= AV_LOG_ERROR) {
+                warnRateLimited(line);
+            } else if (level <= AV_LOG_INFO) {
+                LOG.debug(line);
+            } else {
+                LOG.trace(line);
+            }
+        } finally {
+            if (owner != null) {
+                MDC.clear();
+            }
+        }
+    }
+
+    /**
+     * On a thread without a logging context of its own (one of FFmpeg's), the context of the
+     * decoder a message starts with, if {@link #speakFor} named one; else null. {@code text} is the
+     * first part of a line, logged by this very call: the context its prefix names is alive.
+     */
+    private static Map<String, String> ownerOf(String text) {
+        if (DECODER_OWNERS.isEmpty()) {
+            return null;
+        }
+        Map<String, String> own = MDC.getCopyOfContextMap();
+        Matcher prefix = CONTEXT_PREFIX.matcher(text);
+        if (own != null && !own.isEmpty() || !prefix.find()) {
+            return null;
+        }
+        AVCodecContext context = new AVCodecContext(new Address(Long.parseUnsignedLong(prefix.group(1), 16)));
+        AVClass contextClass = context.av_class();
+        Pointer opaque = contextClass == null || contextClass.address() != CODEC_CONTEXT_CLASS ? null : context.opaque();
+        return opaque == null ? null : DECODER_OWNERS.get(opaque.address());
+    }
+
+    /** A pointer to an address FFmpeg named. */
+    private static final class Address extends Pointer {
+        Address(long address) {
+            this.address = address;
         }
     }
 
@@ -104,21 +183,37 @@ final class FfmpegLog extends LogCallback {
         return LogSafe.whole(AUTHORIZATION.matcher(message).replaceAll("$1***"));
     }
 
-    private synchronized void warnRateLimited(String line) {
-        long now = System.nanoTime();
-        if (now - windowStart > MINUTE_NANOS) {
-            windowStart = now;
-            warningsInWindow = 0;
-        }
-        String withoutAddress = CONTEXT_ADDRESS.matcher(line).replaceAll("");
-        boolean repeated = withoutAddress.equals(lastWarning) && now - lastWarningNanos < REPEAT_NANOS;
-        if (!repeated && warningsInWindow < WARNINGS_PER_MINUTE) {
-            warningsInWindow++;
-            lastWarning = withoutAddress;
-            lastWarningNanos = now;
+    private void warnRateLimited(String line) {
+        Map<String, String> context = MDC.getCopyOfContextMap();
+        WarningLimit limit = warningLimits.computeIfAbsent(context == null ? Map.of() : context, any -> new WarningLimit());
+        if (limit.admits(CONTEXT_ADDRESS.matcher(line).replaceAll(""), System.nanoTime())) {
             LOG.warn(line);
         } else {
             LOG.debug(line);
+        }
+    }
+
+    /** At most {@value #WARNINGS_PER_MINUTE} warnings a minute, and a repeated one once in ten minutes. */
+    private static final class WarningLimit {
+        private String lastWarning = "";
+        private long lastWarningNanos;
+        private long windowStart = System.nanoTime();
+        private int warningsInWindow;
+
+        /** Whether {@code warning} (its context address taken out) is logged as a warning. */
+        synchronized boolean admits(String warning, long now) {
+            if (now - windowStart > MINUTE_NANOS) {
+                windowStart = now;
+                warningsInWindow = 0;
+            }
+            boolean repeated = warning.equals(lastWarning) && now - lastWarningNanos < REPEAT_NANOS;
+            if (repeated || warningsInWindow >= WARNINGS_PER_MINUTE) {
+                return false;
+            }
+            warningsInWindow++;
+            lastWarning = warning;
+            lastWarningNanos = now;
+            return true;
         }
     }
 }

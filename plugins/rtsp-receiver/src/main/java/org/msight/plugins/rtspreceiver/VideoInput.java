@@ -178,6 +178,7 @@ final class VideoInput implements AutoCloseable {
         String codecName = codec.name().getString();
         stream = codecName + ", " + parameters.width() + "x" + parameters.height();
         decoder = avcodec_alloc_context3(codec);
+        FfmpegLog.speakFor(decoder); // before the decoder's threads are made
         int result = avcodec_parameters_to_context(decoder, parameters);
         if (result >= 0) {
             decoder.thread_count(threads);
@@ -316,6 +317,7 @@ final class VideoInput implements AutoCloseable {
             return;
         }
         if (decoder != null) {
+            FfmpegLog.forget(decoder);
             avcodec_free_context(decoder);
             decoder = null;
         }

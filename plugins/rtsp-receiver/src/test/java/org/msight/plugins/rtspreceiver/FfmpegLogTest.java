@@ -1,11 +1,14 @@
 package org.msight.plugins.rtspreceiver;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.bytedeco.ffmpeg.global.avutil.AV_LOG_ERROR;
 import static org.bytedeco.ffmpeg.global.avutil.AV_LOG_FATAL;
 import static org.bytedeco.ffmpeg.global.avutil.av_log;
 
 import org.junit.jupiter.api.Test;
 import org.msight.testkit.LogCapture;
+import org.slf4j.MDC;
+import org.slf4j.event.Level;
 
 class FfmpegLogTest {
 
@@ -49,6 +52,25 @@ class FfmpegLogTest {
             av_log(null, AV_LOG_FATAL, "end of the long one\n");
             av_log(null, AV_LOG_FATAL, "next message\n");
             assertThat(log.messages()).containsExactly("y".repeat(16_384) + " ... (cut)", "next message");
+        }
+    }
+
+    /** FFmpeg's errors are warnings, at most ten a minute per camera: one camera's cannot hide another's. */
+    @Test
+    void eachCamerasWarningsAreLimitedApart() {
+        FfmpegLog.install();
+        String noisy = "noisy-" + System.nanoTime();
+        String quiet = "quiet-" + System.nanoTime();
+        try (LogCapture log = LogCapture.of("ffmpeg")) {
+            MDC.put("node", noisy);
+            for (int i = 0; i < 12; i++) {
+                av_log(null, AV_LOG_ERROR, "RTP: missed " + i + " packets\n");
+            }
+            MDC.put("node", quiet);
+            av_log(null, AV_LOG_ERROR, "max delay reached\n");
+            assertThat(log.messages(Level.WARN)).hasSize(11).endsWith("RTP: missed 9 packets", "max delay reached");
+        } finally {
+            MDC.remove("node");
         }
     }
 }

@@ -88,6 +88,39 @@ class RecordedVideoTest {
                 .noneMatch(line -> line.contains("retrying"));
     }
 
+    /**
+     * What the decoder's own threads log of damaged video names the camera (the node's logging
+     * context), as what the camera's thread logs does: with many cameras in one process, each
+     * decoding on threads of FFmpeg's, a line says which camera's video is damaged.
+     */
+    @Test
+    void whatTheDecodersThreadsLogOfDamagedVideoNamesTheCamera() throws Exception {
+        Path clean = dir.resolve("clean.h264");
+        Tools.Output ffmpeg = Tools.run(new ProcessBuilder(Tools.require("ffmpeg", "ffmpeg").toString(), "-v", "error",
+                "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=30", "-frames:v", "60", "-c:v", "libx264", "-g", "30",
+                "-pix_fmt", "yuv420p", "-f", "h264", clean.toString()).redirectErrorStream(true), Waits.GENEROUS);
+        assertThat(ffmpeg.exitCode()).as(ffmpeg.text()).isZero();
+        byte[] bytes = java.nio.file.Files.readAllBytes(clean);
+        java.util.Random random = new java.util.Random(7);
+        for (int i = bytes.length / 10; i < bytes.length - 16; i += bytes.length / 20) {
+            for (int j = 0; j < 16; j++) {
+                bytes[i + j] = (byte) random.nextInt(256);
+            }
+        }
+        Path damaged = java.nio.file.Files.write(dir.resolve("damaged.h264"), bytes);
+
+        runToTheEnd(damaged, "format = h264, realtime = false, threads = 2");
+
+        String nodeThread = log.events().stream().filter(event -> event.getFormattedMessage().startsWith("Reading "))
+                .findFirst().orElseThrow().getThreadName();
+        List<ch.qos.logback.classic.spi.ILoggingEvent> decoderLines = log.events().stream()
+                .filter(event -> event.getLoggerName().equals("ffmpeg") && event.getFormattedMessage().startsWith("[h264 @"))
+                .toList();
+        assertThat(decoderLines).as("the decoder's complaints, from its frame threads").isNotEmpty()
+                .anyMatch(event -> !event.getThreadName().equals(nodeThread))
+                .allMatch(event -> "camera".equals(event.getMDCPropertyMap().get("node")));
+    }
+
     /** A mistyped path is not retried forever, as a camera away is: the node stops for good, and says why. */
     @Test
     void aFileThatCannotBeOpenedStopsTheNodeForGood() throws Exception {
