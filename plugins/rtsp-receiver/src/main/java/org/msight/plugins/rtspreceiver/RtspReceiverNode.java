@@ -13,7 +13,9 @@ import org.msight.api.data.Metadata;
 /**
  * Reads a camera (or file, or FFmpeg test source) and publishes its frames as JPEG
  * {@link ImageData}. Every frame is decoded, but only the frames the runtime will publish (gap,
- * {@code max-frame-rate}) are scaled and encoded, counted as {@code encoded}. Files and test
+ * {@code max-frame-rate}) are scaled and encoded, counted as {@code encoded}; frames decoded from
+ * damaged video (lost packets: the decoder concealed what was missing) are counted as
+ * {@code damaged}, published or not. Files and test
  * sources are read at their own frame rate unless {@code realtime = false}. A camera that
  * cannot be opened, ends, or sends nothing for the read timeout is reported with a
  * {@link RetriableException}: the runtime reconnects with the node's {@code restart-backoff};
@@ -27,6 +29,7 @@ final class RtspReceiverNode implements SourceNode {
     private final ReceiverSettings settings;
     private final long minOfferIntervalNanos;
     private final Counter encoded;
+    private final Counter damaged;
     private final FramePacer pacer;
     private boolean warnedDamaged;
 
@@ -40,6 +43,7 @@ final class RtspReceiverNode implements SourceNode {
         this.settings = settings;
         this.minOfferIntervalNanos = settings.maxFrameRate() > 0 ? (long) (1e9 / settings.maxFrameRate()) : 0;
         this.encoded = context.counter("encoded");
+        this.damaged = context.counter("damaged");
         this.pacer = settings.realtime() && !settings.isNetwork() ? new FramePacer() : null;
     }
 
@@ -61,6 +65,9 @@ final class RtspReceiverNode implements SourceNode {
         if (frame == null) {
             endOfInput(current);
             return;
+        }
+        if (VideoInput.damaged(frame)) {
+            damaged.increment();
         }
         if (pacer != null) {
             pacer.await(current.presentationSeconds(frame), () -> stopping);

@@ -58,6 +58,8 @@ final class VideoInput implements AutoCloseable {
     /** Linux's errno of "Protocol not supported", which FFmpeg returns negated for an RTSP 461 Unsupported transport. */
     private static final int EPROTONOSUPPORT = 93;
 
+    /** {@code AV_FRAME_FLAG_CORRUPT} of FFmpeg's frame.h, which the binding does not carry. */
+    private static final int FRAME_FLAG_CORRUPT = 1;
     /** Inputs by the address of their format context, for the one shared interrupt callback. */
     private static final Map<Long, VideoInput> OPEN = new ConcurrentHashMap<>();
     private static final Interrupter INTERRUPTER;
@@ -247,6 +249,14 @@ final class VideoInput implements AutoCloseable {
         }
         av_packet_unref(packet);
         return true;
+    }
+
+    /**
+     * Whether the decoder made {@code frame} from damaged video (lost packets, a corrupt
+     * bitstream): it concealed the damage, or the picture refers to one it never had.
+     */
+    static boolean damaged(AVFrame frame) {
+        return (frame.flags() & FRAME_FLAG_CORRUPT) != 0 || frame.decode_error_flags() != 0;
     }
 
     /** Whether the last {@link #grab()} returned {@code null} because the input came to its end. */

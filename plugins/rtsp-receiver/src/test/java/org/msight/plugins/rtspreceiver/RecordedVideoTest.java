@@ -88,13 +88,25 @@ class RecordedVideoTest {
                 .noneMatch(line -> line.contains("retrying"));
     }
 
+    /** Reads an H.264 file through to its end on two decoder threads; the camera's {@code damaged} total. */
+    private long damagedFrames(Path h264) throws Exception {
+        try (PipelineTestDriver driver = PipelineTestDriver.start("""
+                nodes.camera { type = rtsp-receiver, publish-topic = frames, url = "%s", format = h264,
+                  realtime = false, threads = 2 }
+                """.formatted(h264), "frames")) {
+            driver.awaitSourcesFinished(Waits.GENEROUS);
+            return driver.totals("camera").get("damaged");
+        }
+    }
+
     /**
-     * What the decoder's own threads log of damaged video names the camera (the node's logging
-     * context), as what the camera's thread logs does: with many cameras in one process, each
-     * decoding on threads of FFmpeg's, a line says which camera's video is damaged.
+     * Frames decoded from damaged video are counted ({@code damaged}), and what the decoder's own
+     * threads log of it names the camera (the node's logging context), as what the camera's
+     * thread logs does: with many cameras in one process, each decoding on threads of FFmpeg's, a
+     * line says which camera's video is damaged.
      */
     @Test
-    void whatTheDecodersThreadsLogOfDamagedVideoNamesTheCamera() throws Exception {
+    void damagedVideoIsCountedAndWhatTheDecodersThreadsLogOfItNamesTheCamera() throws Exception {
         Path clean = dir.resolve("clean.h264");
         Tools.Output ffmpeg = Tools.run(new ProcessBuilder(Tools.require("ffmpeg", "ffmpeg").toString(), "-v", "error",
                 "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=30", "-frames:v", "60", "-c:v", "libx264", "-g", "30",
@@ -109,7 +121,8 @@ class RecordedVideoTest {
         }
         Path damaged = java.nio.file.Files.write(dir.resolve("damaged.h264"), bytes);
 
-        runToTheEnd(damaged, "format = h264, realtime = false, threads = 2");
+        assertThat(damagedFrames(clean)).as("frames decoded from damaged video, of the clean file").isZero();
+        assertThat(damagedFrames(damaged)).as("frames decoded from damaged video").isPositive();
 
         String nodeThread = log.events().stream().filter(event -> event.getFormattedMessage().startsWith("Reading "))
                 .findFirst().orElseThrow().getThreadName();
