@@ -8,7 +8,6 @@ import com.typesafe.config.ConfigOrigin;
 import com.typesafe.config.ConfigParseOptions;
 import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueType;
-import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -23,6 +22,7 @@ import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
+import org.msight.api.LogSafe;
 import org.msight.api.NodeKind;
 import org.msight.api.NodeProvider;
 import org.msight.api.Setting;
@@ -69,15 +69,22 @@ public final class PipelineLoader {
             Function<String, Optional<String>> variableOf) {
     }
 
-    /** Parses a pipeline file (once), with its includes and substitutions. */
-    public Source read(Path file) throws PipelineConfigException {
+    /**
+     * Parses a pipeline file (once), with its includes and substitutions. A file named without a
+     * folder is read by its absolute path: Typesafe Config finds the files it includes beside it
+     * only through its folder, and would silently look for them on the class path instead.
+     */
+    public Source read(Path named) throws PipelineConfigException {
+        Path file = named.getParent() == null ? named.toAbsolutePath() : named;
         String name = file.toString();
+        if (Files.isDirectory(file)) {
+            throw new PipelineConfigException(new ConfigProblem(name, "(file)", "is a folder, not a pipeline file"));
+        }
         if (!Files.isRegularFile(file)) {
             throw new PipelineConfigException(new ConfigProblem(name, "(file)", "no such pipeline file"));
         }
-        Source source = source(name, () -> ConfigFactory.parseFile(new File(name),
-                ConfigParseOptions.defaults().setAllowMissing(false)), file);
-        return source;
+        return source(name, () -> ConfigFactory.parseFile(file.toFile(), ConfigParseOptions.defaults().setAllowMissing(false)),
+                file);
     }
 
     /** A pipeline built in memory (the MSight launchers build theirs from their flags). */
@@ -455,6 +462,10 @@ public final class PipelineLoader {
         if (message.equals(UNCLOSED_BLOCK)) { // Typesafe's words for it point at a parenthesis
             message = "the file ends inside a block: a closing '}' is missing";
         }
-        return ConfigProblem.at(e.origin(), name, "(syntax)", message);
+        if (e instanceof ConfigException.IO) { // such as a file it may not read: "... (Permission denied)"
+            return ConfigProblem.at(e.origin(), name, "(file)", "cannot be read: "
+                    + message.replaceFirst("^.*java\\.io\\.(FileNotFound|IO)Exception: ", ""));
+        }
+        return ConfigProblem.at(e.origin(), name, "(syntax)", LogSafe.whole(message));
     }
 }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.entry;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -196,6 +197,47 @@ class PipelineLoaderTest {
         assertThat(src.config().getDuration("interval")).isZero();
         assertThat(src.sensorName()).contains("src");
         assertThat(spec.nodes().get(1).queueCapacity()).isEqualTo(16);
+    }
+
+    /**
+     * A file named without a folder (msight-run pipeline.conf) finds what it includes beside it:
+     * before, Typesafe Config looked on the class path and an include "http.conf" was silently
+     * dropped, with the HTTP endpoint's token in it.
+     */
+    @Test
+    void aFileNamedWithoutAFolderIncludesTheFilesBesideIt() throws Exception {
+        String unique = "include-test-" + System.nanoTime();
+        Path base = Path.of(unique + "-base.conf");
+        Path pipeline = Path.of(unique + ".conf");
+        try {
+            Files.writeString(base, "msight.device-name = included-device\n");
+            Files.writeString(pipeline, "include \"" + base + "\"\n"
+                    + "nodes.src { type = test-sequence, publish-topic = t }\n"
+                    + "nodes.sink { type = test-collector, subscribe-topic = t }\n");
+            assertThat(pipeline.getParent()).as("named as msight-run's user names it, in the working folder").isNull();
+            assertThat(TestPipelines.load(pipeline).spec().deviceName()).isEqualTo("included-device");
+        } finally {
+            Files.deleteIfExists(base);
+            Files.deleteIfExists(pipeline);
+        }
+    }
+
+    /** What the parser quotes of a file that is not text cannot put control characters on the terminal. */
+    @Test
+    void aBinaryFileIsReportedWithoutItsControlCharacters() throws Exception {
+        Path file = Files.write(dir.resolve("binary.conf"), new byte[] {(byte) 0xff, (byte) 0xfe, 0, 0x1b, '[', '2', 'J',
+                'g', 'a', 'r', 'b', 'a', 'g', 'e', '\n'});
+        assertThatThrownBy(() -> TestPipelines.load(file))
+                .isInstanceOf(PipelineConfigException.class)
+                .message().startsWith(file + ":1: (syntax): Key ").contains("\\u0000\\u001b")
+                .doesNotContain("\u0000", "\u001b");
+    }
+
+    @Test
+    void aFolderIsNotTakenForAPipelineFile() {
+        assertThatThrownBy(() -> TestPipelines.load(dir))
+                .isInstanceOf(PipelineConfigException.class)
+                .hasMessage(dir + ": (file): is a folder, not a pipeline file");
     }
 
     @Test
