@@ -200,14 +200,14 @@ public record Setting(String key, SettingType type, boolean required, String doc
         return check("must not be empty", value -> !((String) value).isBlank());
     }
 
-    /** A URL with one of {@code schemes} and a host. */
+    /** A URL with one of {@code schemes}, a host, and a port, if any, of 1 to 65535. */
     public Setting url(String... schemes) {
         List<String> allowed = List.of(schemes);
         return check("must be a URL " + String.join("://... or ", allowed) + "://...", value -> {
             try {
                 URI uri = new URI(((String) value).trim());
                 return uri.getScheme() != null && allowed.contains(uri.getScheme().toLowerCase(Locale.ROOT))
-                        && uri.getHost() != null;
+                        && uri.getHost() != null && (uri.getPort() == -1 || uri.getPort() >= 1 && uri.getPort() <= 65535);
             } catch (java.net.URISyntaxException e) {
                 return false;
             }

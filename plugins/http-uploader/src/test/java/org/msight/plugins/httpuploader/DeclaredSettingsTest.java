@@ -17,6 +17,8 @@ class DeclaredSettingsTest {
         "max-in-flight = 2147483647       | max-in-flight: must be 1 to 256, not 2147483647",
         "url = \"ftp://host/x\"           | url: must be a URL http://... or https://..., not 'ftp://host/x'",
         "url = \"\"                       | url: must be a URL http://... or https://..., not ''",
+        "url = \"http://127.0.0.1:99999/\" | url: must be a URL http://... or https://..., not"
+                + " 'http://127.0.0.1:99999/'",
         "shards = 0                       | shards: must be 1 to 1000000, not 0",
         "connect-timeout = 0s             | connect-timeout: must be 1ms to 1h, not '0s'",
         "wait = -1s                       | wait: must be 0s to 24h, not '-1s'",
