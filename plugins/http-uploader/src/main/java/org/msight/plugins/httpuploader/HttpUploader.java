@@ -66,6 +66,12 @@ final class HttpUploader implements AsyncSinkNode {
     private final NodeContext context;
     private final Logger log;
     private final Level uploadLogLevel;
+    /**
+     * Whether the latest answer was a failure (or none came): the two lines of each upload then
+     * go to DEBUG, as each retry would repeat them while the runtime's outage lines say what
+     * happens; the first failure's {@code Status:} line, with the server's answer, is kept.
+     */
+    private volatile boolean failing;
     private final TlsStrategy tls;
     private final UnansweredCertificateRequests certificateRequests;
     private final MsightFormats formats;
@@ -136,7 +142,7 @@ final class HttpUploader implements AsyncSinkNode {
         if (current == null) {
             return CompletableFuture.failedFuture(new RetriableException("the uploader is not open"));
         }
-        log.atLevel(uploadLogLevel).log("Sending data to {}... waiting for response", settings.target().loggable());
+        log.atLevel(uploadLineLevel()).log("Sending data to {}... waiting for response", settings.target().loggable());
         CompletableFuture<Void> outcome = new CompletableFuture<>();
         JsonBody body = JsonBody.of(formats, data, buffers);
         long length = body.getContentLength();
@@ -148,6 +154,7 @@ final class HttpUploader implements AsyncSinkNode {
 
             @Override
             public void failed(Exception failure) {
+                failing = true;
                 outcome.completeExceptionally(failure instanceof IOException io
                         ? new RetriableException(Failures.describe(io, settings, certificateRequests.seen()), io)
                         : failure);
@@ -170,10 +177,11 @@ final class HttpUploader implements AsyncSinkNode {
     /** @param length the bytes of the body the server answered, counted when it took them */
     private void answered(Response response, long length, CompletableFuture<Void> outcome) {
         // the body is masked and escaped only when the line is logged (log-uploads-at = debug on a busy box)
-        log.atLevel(uploadLogLevel).setMessage("Status: {}, {}").addArgument(response.status())
+        log.atLevel(uploadLineLevel()).setMessage("Status: {}, {}").addArgument(response.status())
                 .addArgument(() -> LogSafe.text(sentCredentials.hide(response.body()))).log();
         int status = response.status();
-        if (status >= 200 && status < 300) {
+        failing = status < 200 || status >= 300;
+        if (!failing) {
             if (!outcome.isCancelled()) { // an answer after the runtime gave the attempt up is no upload
                 uploads.increment(); // before completing: whoever waits for the outcome sees it counted
                 bytes.increment(length);
@@ -190,6 +198,10 @@ final class HttpUploader implements AsyncSinkNode {
         } else {
             outcome.completeExceptionally(new RetriableException(failure));
         }
+    }
+
+    private Level uploadLineLevel() {
+        return failing ? Level.DEBUG : uploadLogLevel;
     }
 
     private AsyncRequestProducer request(SensorData data, JsonBody body) {

@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.assertj.core.data.Index;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.msight.api.bus.Delivery;
@@ -47,8 +48,16 @@ class UploadFaultsTest {
         assertThat(context.count("uploads")).isEqualTo(1);
         assertThat(context.count("retries")).isEqualTo(2);
         assertThat(context.count("failed")).isZero();
-        assertThat(log.messages(Level.INFO)).contains("Status: 500, {\"status_code\": \"error\", \"text\":"
-                + " \"Server received " + server.requests().get(0).body().length + " bytes\"}");
+        String sending = "Sending data to " + server.url("/") + "... waiting for response";
+        assertThat(uploadLines(Level.INFO)).as("the first failure's answer, then no line per retry").containsExactly(
+                sending, "Status: 500, {\"status_code\": \"error\", \"text\": \"Server received "
+                        + server.requests().get(0).body().length + " bytes\"}");
+        assertThat(uploadLines(Level.DEBUG)).as("the retries' lines").hasSize(4);
+
+        uploader.put(Frames.next("cam"));
+        uploader.flush(LIMIT);
+        assertThat(uploadLines(Level.INFO)).as("once uploads work again, each one's two lines").hasSize(4)
+                .contains(sending, Index.atIndex(2));
     }
 
     @Test
@@ -218,6 +227,12 @@ class UploadFaultsTest {
         assertThat(Duration.ofNanos(System.nanoTime() - start)).as("not waiting for the stall").isLessThan(LIMIT);
         assertThat(log.messages(Level.WARN)).singleElement().asString()
                 .isEqualTo("1 deliveries still under way when the drain time ran out; they are abandoned");
+    }
+
+    /** The uploader's own two lines of each upload (MSight's), at {@code level}. */
+    private java.util.List<String> uploadLines(Level level) {
+        return log.messages(level).stream().filter(line -> line.startsWith("Sending data") || line.startsWith("Status: "))
+                .toList();
     }
 
     private TestNodeContext open(String settings) throws Exception {
