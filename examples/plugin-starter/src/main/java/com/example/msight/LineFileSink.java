@@ -11,6 +11,7 @@ import org.msight.api.NodeContext;
 import org.msight.api.SinkNode;
 import org.msight.api.data.Metadata;
 import org.msight.api.data.SensorData;
+import org.slf4j.Logger;
 
 /**
  * Appends one line per message to a file: {@code <prefix><sensor> <frame id> <type tag>}.
@@ -21,6 +22,7 @@ public final class LineFileSink implements SinkNode {
     private final Path file;
     private final String prefix;
     private final Counter written;
+    private final Logger log;
     private BufferedWriter out;
 
     LineFileSink(NodeContext context) {
@@ -28,11 +30,13 @@ public final class LineFileSink implements SinkNode {
         this.file = Path.of(context.config().getString("file"));
         this.prefix = context.config().getString("prefix");
         this.written = context.counter("written");
+        this.log = context.logger(); // its lines name the node
     }
 
     @Override
     public void open() throws IOException {
         out = Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+        log.info("appending lines to {}", file);
     }
 
     @Override

@@ -11,6 +11,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.msight.api.SinkNode;
 import org.msight.api.data.BytesData;
 import org.msight.api.data.Metadata;
+import org.msight.testkit.LogCapture;
 import org.msight.testkit.TestNodeContext;
 
 /** The sink on the test kit's context: its block over the defaults of this plugin's reference.conf. */
@@ -24,7 +25,10 @@ class LineFileSinkTest {
         Path file = dir.resolve("lines.txt");
         TestNodeContext context = TestNodeContext.of("line-file", "file = \"" + file + "\", prefix = \"cam: \"");
         SinkNode sink = (SinkNode) new LineFileSinkProvider().create(context);
-        sink.open();
+        try (LogCapture log = LogCapture.all()) {
+            sink.open();
+            assertEquals(List.of("appending lines to " + file), log.messages());
+        }
         for (long frame = 1; frame <= 3; frame++) {
             sink.put(new BytesData(new Metadata("north", 1.0, 2.0, frame, "edge"), "x".getBytes(StandardCharsets.UTF_8)));
         }
