@@ -23,16 +23,18 @@ import org.slf4j.Logger;
  * A bounded first-in first-out queue of records on disk: an append-only log of segment files
  * ({@code 00000000000000000001.seg} and on), each a header then records of
  * {@code [length][CRC32C][bytes]}, and a {@code cursor} file with the position of the first
- * record not yet delivered. Fully delivered segments are deleted; when the log outgrows its
- * limit its oldest segment is deleted and its records counted as dropped.
+ * record not yet delivered. Fully delivered segments are deleted, the tail too, so a disk that
+ * filled has room again once the spool is sent; when the log outgrows its limit its oldest
+ * segment is deleted and its records counted as dropped.
  *
  * <p>Durability: records are written with one {@code write} each, so a killed process (even
  * SIGKILL) loses none: they are in the operating system's cache. The tail segment is flushed to
  * the device ({@code fsync}) when it is full and by {@link #sync()}, which the runtime calls
  * once a second: a power cut loses at most the last second. The cursor is written after
  * deliveries, without fsync, so a restart may send a few records again: at least once. It is
- * written in place, so it is written on a full disk too; it carries a checksum, so a cursor a
- * power cut tore sends the whole spool again rather than skipping records.
+ * written as the first segment begins, then in place, so it is written on a full disk too; it
+ * carries a checksum, so a cursor a power cut tore sends the whole spool again rather than
+ * skipping records.
  *
  * <p>At start every segment is read through: a torn or corrupt tail (a cut power supply) is
  * reported in one line and cut off; a file that is no segment is renamed to {@code *.corrupt},
@@ -82,6 +84,8 @@ final class Spool implements AutoCloseable {
     private FileChannel reader;
     private long readPosition;
     private int readDone;
+    /** The newest segment's number: a new one never takes that of one deleted, which the cursor may name. */
+    private long newest;
     private long records;
     private long bytes;
     private long dropped;
@@ -264,11 +268,14 @@ final class Spool implements AutoCloseable {
         }
         readCursor();
         if (!segments.isEmpty()) {
-            tail = FileChannel.open(segments.getLast().path, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
+            newest = segments.getLast().number;
             readSegment = segments.getFirst();
             readPosition = headPosition;
             readDone = headDone;
-            deleteDoneHeads(); // an earlier version, or a stop inside roll(), left one behind
+        }
+        deleteDoneHeads(); // an earlier version, or a stop before a sent segment was deleted, left some
+        if (!segments.isEmpty()) {
+            tail = FileChannel.open(segments.getLast().path, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
         }
         if (records > 0) {
             log.info("spool {}: {} messages from an earlier run to send", dir, records);
@@ -374,20 +381,23 @@ final class Spool implements AutoCloseable {
         }
     }
 
-    /**
-     * Overwrites the cursor's line in place (a full disk has room for it once the file exists):
-     * segment number and position, 20 digits each, and their CRC32C. An earlier version's line
-     * is shorter, so none of it is left behind.
-     */
     private void writeCursor() throws IOException {
-        if (segments.isEmpty()) {
-            return;
+        if (!segments.isEmpty()) {
+            writeCursor(segments.getFirst().number, headPosition);
         }
+    }
+
+    /**
+     * Overwrites the cursor's line in place (a full disk has room for it once the file has its
+     * line): segment number and position, 20 digits each, and their CRC32C. An earlier version's
+     * line is shorter, so none of it is left behind.
+     */
+    private void writeCursor(long segment, long position) throws IOException {
         if (cursor == null) {
             cursor = FileChannel.open(dir.resolve(CURSOR), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
         }
-        String position = String.format(Locale.ROOT, "%020d %020d", segments.getFirst().number, headPosition);
-        ByteBuffer line = ByteBuffer.wrap(String.format(Locale.ROOT, "%s %08x\n", position, checksum(position))
+        String numbers = String.format(Locale.ROOT, "%020d %020d", segment, position);
+        ByteBuffer line = ByteBuffer.wrap(String.format(Locale.ROOT, "%s %08x\n", numbers, checksum(numbers))
                 .getBytes(StandardCharsets.US_ASCII));
         while (line.hasRemaining()) {
             cursor.write(line, line.position());
@@ -400,16 +410,17 @@ final class Spool implements AutoCloseable {
         return (int) crc.getValue();
     }
 
-    /** Starts a new tail segment; one the disk has no room for is deleted again, and the next append tries anew. */
+    /**
+     * Starts a new tail segment; one the disk has no room for is deleted again, and the next append
+     * tries anew. The first segment of an empty spool writes the cursor, while the disk has room.
+     */
     private void roll() throws IOException {
-        if (tail != null) {
-            FileChannel full = tail;
-            tail = null; // closed, whatever happens: the next append rolls again
-            try (full) {
-                full.force(false);
-            }
+        try {
+            sync();
+        } finally {
+            closeTail(); // whatever happens: the next append rolls again
         }
-        long number = segments.isEmpty() ? 1 : segments.getLast().number + 1;
+        long number = newest + 1;
         Segment segment = new Segment(number, dir.resolve(String.format(Locale.ROOT, "%020d%s", number, SUFFIX)));
         FileChannel created = FileChannel.open(segment.path, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
                 StandardOpenOption.APPEND);
@@ -417,6 +428,9 @@ final class Spool implements AutoCloseable {
             ByteBuffer magic = ByteBuffer.wrap(MAGIC);
             while (magic.hasRemaining()) {
                 created.write(magic);
+            }
+            if (segments.isEmpty()) {
+                writeCursor(number, MAGIC.length);
             }
         } catch (IOException e) {
             try (created) {
@@ -427,6 +441,7 @@ final class Spool implements AutoCloseable {
             throw e;
         }
         tail = created;
+        newest = number;
         segment.bytes = MAGIC.length;
         bytes += MAGIC.length;
         segments.add(segment);
@@ -437,7 +452,6 @@ final class Spool implements AutoCloseable {
             readPosition = MAGIC.length;
             readDone = 0;
         }
-        deleteDoneHeads();
     }
 
     /**
@@ -457,24 +471,33 @@ final class Spool implements AutoCloseable {
     }
 
     /**
-     * Deletes the head segments whose records are all done, but the tail: a head done while it was
-     * the tail too is deleted once a new tail follows it.
+     * Deletes the head segments whose records are all done; the tail too once every record is, so
+     * the next append starts a new one.
      */
     private void deleteDoneHeads() throws IOException {
-        while (segments.size() > 1 && headDone == segments.getFirst().records) {
+        while (!segments.isEmpty() && headDone == segments.getFirst().records) {
             deleteHead();
         }
     }
 
-    /** Deletes the head segment; the next one becomes the head. */
+    /** Deletes the head segment; the next one, if any, becomes the head. */
     private void deleteHead() throws IOException {
         Segment done = segments.removeFirst();
         bytes -= done.bytes;
+        if (segments.isEmpty()) {
+            closeTail();
+        }
         Files.deleteIfExists(done.path);
         headPosition = MAGIC.length;
         headDone = 0;
         if (readSegment == done) {
-            moveReaderTo(segments.getFirst());
+            moveReaderTo(segments.peekFirst());
+        }
+    }
+
+    private void closeTail() throws IOException {
+        try (FileChannel closing = tail) {
+            tail = null;
         }
     }
 

@@ -67,12 +67,11 @@ class SpoolTest {
     }
 
     /**
-     * A flaky server: each failure spools a message that is sent at once, so the spool is empty
-     * whenever its segment fills. The segment done before the roll must go with it, or its count
-     * would be taken for the next one's.
+     * A flaky server: each failure spools a message that is sent at once, so the spool empties
+     * after each. Each time its segment goes, and the next record begins a new one.
      */
     @Test
-    void aSegmentThatFillsWhileTheSpoolIsEmptyIsDeletedOnceANewOneFollows() throws Exception {
+    void aSpoolThatEmptiesAfterEachRecordKeepsNoSegment() throws Exception {
         try (Spool spool = Spool.open(dir, 256 << 10, log)) { // 64 KiB segments: 12 records each
             for (int i = 0; i < 100; i++) {
                 spool.append(record(i, 5000));
@@ -82,7 +81,7 @@ class SpoolTest {
             }
             assertThat(spool.dropped()).isZero();
             try (var segments = Files.list(dir)) {
-                assertThat(segments.filter(file -> file.toString().endsWith(".seg"))).as("the tail only").hasSize(1);
+                assertThat(segments.filter(file -> file.toString().endsWith(".seg"))).isEmpty();
             }
             spool.append(record(100, 5000));
         }
@@ -93,7 +92,7 @@ class SpoolTest {
         assertThat(log.messages(Level.WARN)).isEmpty();
     }
 
-    /** What an earlier version left, or a stop between a roll's new segment and the old one's deletion. */
+    /** What an earlier version left: it kept a sent segment until the next one began. */
     @Test
     void aSentHeadSegmentFoundAtOpenBeforeAnotherIsDeleted() throws Exception {
         try (Spool spool = Spool.open(dir, 256 << 10, log)) {
@@ -206,6 +205,44 @@ class SpoolTest {
             assertThat(log.messages(Level.WARN)).as("no torn record found at the restart").isEmpty();
         } finally {
             unmount(disk);
+        }
+    }
+
+    /**
+     * A disk smaller than a segment, filled by an outage: once every record is sent, the segment's
+     * space is free again, and the next outage spools as much as the first.
+     */
+    @Test
+    void aSegmentIsDeletedOnceAllItsRecordsAreSentSoAFullDiskTakesRecordsAgain() throws Exception {
+        Path disk = Files.createDirectories(dir.resolve("small-disk"));
+        mountTmpfs(disk, "256k");
+        try {
+            try (Spool spool = Spool.open(disk.resolve("spool"), 100 * ONE_MIB, log)) { // 16 MiB segments
+                int first = appendUntilFull(spool, 0);
+                assertThat(takeAll(spool, first)).containsExactlyElementsOf(range(0, first));
+                try (var segments = Files.list(disk.resolve("spool"))) {
+                    assertThat(segments.filter(file -> file.toString().endsWith(".seg"))).as("sent, so gone").isEmpty();
+                }
+                assertThat(appendUntilFull(spool, 1000)).as("records the second outage spools").isEqualTo(first);
+            }
+            try (Spool again = Spool.open(disk.resolve("spool"), 100 * ONE_MIB, log)) {
+                assertThat(number(again.read().record)).isEqualTo(1000);
+            }
+        } finally {
+            unmount(disk);
+        }
+    }
+
+    /** Appends records of 10 kB numbered from {@code from} until the disk is full; returns how many it took. */
+    private static int appendUntilFull(Spool spool, int from) throws IOException {
+        for (int n = 0; ; n++) {
+            assertThat(n).as("the disk fills").isLessThan(100);
+            try {
+                spool.append(record(from + n, 10_000));
+            } catch (IOException e) {
+                assertThat(e).hasMessageContaining("No space left on device");
+                return n;
+            }
         }
     }
 
