@@ -252,12 +252,12 @@ public final class AsyncDelivery {
         }
         if (retriable && spool != null && delivery.spooled == null) {
             // To the spool: it keeps the order and retries without limit.
-            failing(reason, !delivery.timedOut, attemptStart);
             slots.release();
-            spool(delivery.data);
+            boolean stored = spool(delivery.data);
+            failing(reason, !delivery.timedOut, attemptStart, !stored);
             settled(delivery);
         } else if (retriable && (delivery.spooled != null || delivery.attempts <= settings.retries())) {
-            failing(reason, !delivery.timedOut, attemptStart);
+            failing(reason, !delivery.timedOut, attemptStart, false);
             retry(delivery, reason, cause);
         } else {
             countGivenUp(reason, attemptStart);
@@ -357,11 +357,16 @@ public final class AsyncDelivery {
         }
     }
 
-    /** Marks the start of an outage of retriable failures, logged once (a timeout has its own line). */
-    private synchronized void failing(String reason, boolean logIt, long attemptStart) {
-        if (outage(reason, attemptStart, 0) && logIt) {
-            log.warn("delivery failing: {}; retrying with backoff{}", reason,
-                    spool != null ? ", keeping messages in the spool" : "");
+    /**
+     * Marks the start of an outage of retriable failures, logged once (a timeout has its own line).
+     *
+     * @param notStored whether the message was given up (and counted so) as the spool could not store it
+     */
+    private synchronized void failing(String reason, boolean logIt, long attemptStart, boolean notStored) {
+        if (outage(reason, attemptStart, notStored ? 1 : 0) && logIt) {
+            log.warn("delivery failing: {}; {}", reason, spool == null ? "retrying with backoff"
+                    : notStored ? "the spool cannot store messages: they are given up (counted as 'failed')"
+                    : "retrying with backoff, keeping messages in the spool");
         }
     }
 
@@ -443,7 +448,8 @@ public final class AsyncDelivery {
         }
     }
 
-    private void spool(SensorData data) {
+    /** @return whether {@code data} is in the spool; if not (a full disk), it is given up */
+    private boolean spool(SensorData data) {
         Exception notStored = null;
         synchronized (spool) {
             try {
@@ -460,6 +466,7 @@ public final class AsyncDelivery {
             logGivenUp(data.metadata().frameId(), "", "spool: cannot store it: " + LogSafe.text(notStored.toString()));
         }
         fillFromSpoolSoon();
+        return notStored == null;
     }
 
     private void fillFromSpoolSoon() {

@@ -395,20 +395,48 @@ class AsyncDeliveryTest {
     /** A spool on a full disk gives up every failed message: one line for them all, and each is counted. */
     @Test
     void aSpoolOnAFullDiskGivesUpMessagesWithOneLine(@TempDir Path dir) throws Exception {
+        outageWithASpoolOn64KiB(dir, (delivery, disk) -> {
+            for (long n = 1; n <= 20; n++) { // 200 KB for a 64 KiB disk
+                delivery.submit(new BytesData(new Metadata("s", 1, 1, n, "d"), new byte[10_000]), () -> { });
+            }
+            await().atMost(Waits.GENEROUS).until(() -> stats.counter("failed").count() >= 2);
+        });
+        assertThat(log.messages(Level.WARN)).filteredOn(line -> line.contains("spool: cannot store it"))
+                .singleElement().asString().matches("gave up on frame \\d+: spool: cannot store it: .*No space left.*");
+    }
+
+    /** An outage whose messages the spool cannot store (its disk is full) is not said to keep them there. */
+    @Test
+    void anOutageOnAFullSpoolDiskSaysItsMessagesAreGivenUp(@TempDir Path dir) throws Exception {
+        outageWithASpoolOn64KiB(dir, (delivery, disk) -> {
+            SpoolTest.fill(disk);
+            for (long n = 1; n <= 3; n++) {
+                delivery.submit(frame(n), () -> { });
+            }
+            await().atMost(Waits.GENEROUS).until(() -> stats.counter("failed").count() == 3);
+        });
+        assertThat(stats.counter("spooled").count()).isZero();
+        assertThat(log.messages(Level.WARN)).filteredOn(line -> line.startsWith("delivery failing")).containsExactly(
+                "delivery failing: destination away (on purpose); the spool cannot store messages: they are given"
+                        + " up (counted as 'failed')");
+    }
+
+    /** What a test does with a delivery to a destination away and the disk of its spool. */
+    private interface Outage {
+        void run(AsyncDelivery delivery, Path disk) throws Exception;
+    }
+
+    /** Runs {@code outage} with its spool on a 64 KiB disk under {@code dir}; closes the delivery before the disk goes. */
+    private void outageWithASpoolOn64KiB(Path dir, Outage outage) throws Exception {
         Path disk = Files.createDirectories(dir.resolve("small-disk"));
         SpoolTest.mountTmpfs(disk, "64k");
         try {
             AsyncDelivery delivery = delivery(AWAY, 3, Optional.of(disk.resolve("spool")));
             try {
-                for (long n = 1; n <= 20; n++) { // 200 KB for a 64 KiB disk
-                    delivery.submit(new BytesData(new Metadata("s", 1, 1, n, "d"), new byte[10_000]), () -> { });
-                }
-                await().atMost(Waits.GENEROUS).until(() -> stats.counter("failed").count() >= 2);
+                outage.run(delivery, disk);
             } finally {
-                delivery.close(); // before the disk goes
+                delivery.close();
             }
-            assertThat(log.messages(Level.WARN)).filteredOn(line -> line.contains("spool: cannot store it"))
-                    .singleElement().asString().matches("gave up on frame \\d+: spool: cannot store it: .*No space left.*");
         } finally {
             SpoolTest.unmount(disk);
         }

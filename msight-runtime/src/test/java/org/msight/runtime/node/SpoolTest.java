@@ -343,12 +343,12 @@ class SpoolTest {
         assertThat(log.messages(Level.WARN)).isEmpty();
     }
 
-    /** Fills {@code disk} to its last byte. */
-    private static void fill(Path disk) throws IOException {
+    /** Fills {@code disk}, a tmpfs of 256 KiB at most, to its last byte. */
+    static void fill(Path disk) throws IOException {
         try (var filler = Files.newOutputStream(disk.resolve("filler"))) {
             byte[] block = new byte[512];
             for (int written = 0; ; written += block.length) {
-                assertThat(written).as("a 256 KiB disk fills").isLessThan(1 << 20);
+                assertThat(written).as("the disk fills").isLessThan(1 << 20);
                 filler.write(block);
                 filler.flush();
             }
