@@ -237,9 +237,15 @@ final class Spool implements AutoCloseable {
         }
     }
 
-    /** Writes the cursor and flushes; the files are closed even when that fails (a full disk). */
+    /**
+     * Writes the cursor and flushes; the files are closed even when that fails (a full disk). Says
+     * how many records stay for the next run, if any.
+     */
     @Override
     public void close() throws IOException {
+        if (records > 0) {
+            log.info("{} message(s) remain in spool {}: the next run sends them", records, dir);
+        }
         try (lockFile; FileChannel closingTail = tail; FileChannel closingReader = reader;
                 FileChannel closingCursor = cursor) {
             writeCursor();

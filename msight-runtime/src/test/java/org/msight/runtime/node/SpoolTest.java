@@ -41,6 +41,9 @@ class SpoolTest {
             assertThat(takeAll(spool, 70)).containsExactlyElementsOf(range(30, 100));
             assertThat(spool.read()).isNull();
         }
+        assertThat(log.messages(Level.INFO)).containsExactly(
+                "70 message(s) remain in spool " + dir + ": the next run sends them",
+                "spool " + dir + ": 70 messages from an earlier run to send");
         assertThat(log.messages(Level.WARN)).isEmpty();
     }
 
