@@ -22,6 +22,7 @@ import org.msight.api.Counter;
 import org.msight.api.DaemonThreads;
 import org.msight.api.KeyedLogThrottle;
 import org.msight.api.LogSafe;
+import org.msight.api.LogThrottle;
 import org.msight.api.RetriableException;
 import org.msight.api.data.MalformedDataException;
 import org.msight.api.data.MsightFormats;
@@ -85,6 +86,8 @@ public final class AsyncDelivery {
      * gives up every message); the line of an outage's end says how many it gave up.
      */
     private final KeyedLogThrottle givenUpLines = new KeyedLogThrottle(Duration.ofMinutes(1), 16);
+    /** One line a minute at most for spooled messages dropped as the spool outgrew max-size. */
+    private final LogThrottle spoolDroppedLines = new LogThrottle(Duration.ofMinutes(1));
     /** Whether deliveries fail now; since when, and how many were given up before. Guarded by this. */
     private boolean inOutage;
     /** Messages given up since the latest delivery, and when the first of them was sent. Guarded by this. */
@@ -448,22 +451,35 @@ public final class AsyncDelivery {
         }
     }
 
-    /** @return whether {@code data} is in the spool; if not (a full disk), it is given up */
+    /**
+     * Appends {@code data} to the spool, which drops its oldest messages when it outgrows max-size
+     * (said once a minute at most).
+     *
+     * @return whether {@code data} is in the spool; if not (a full disk), it is given up
+     */
     private boolean spool(SensorData data) {
         Exception notStored = null;
+        long dropped = 0;
         synchronized (spool) {
             try {
                 long droppedBefore = spool.dropped();
                 spool.append(formats.toMessagePack(data));
                 spooled.increment();
-                spoolDropped.increment(spool.dropped() - droppedBefore);
+                dropped = spool.dropped() - droppedBefore;
+                spoolDropped.increment(dropped);
             } catch (IOException | UncheckedIOException e) {
                 failed.increment();
                 notStored = e;
             }
         }
-        if (notStored != null) { // a full disk: every message, logged outside the spool's lock
+        // logged outside the spool's lock
+        if (notStored != null) { // a full disk: every message
             logGivenUp(data.metadata().frameId(), "", "spool: cannot store it: " + LogSafe.text(notStored.toString()));
+        }
+        if (dropped > 0 && spoolDroppedLines.occurred() > 0) {
+            log.warn("spool {} outgrew max-size ({} bytes): its oldest messages are dropped for room, {} so far"
+                    + " (counted as 'spool-dropped'); raise spool.max-size to keep more", settings.spool().orElseThrow(),
+                    settings.spoolMaxBytes(), spoolDropped.count());
         }
         fillFromSpoolSoon();
         return notStored == null;

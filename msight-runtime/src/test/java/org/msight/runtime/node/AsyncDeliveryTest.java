@@ -303,6 +303,23 @@ class AsyncDeliveryTest {
                 "spool emptied: 3 spooled messages sent");
     }
 
+    /** Messages dropped as the spool outgrows max-size are said when it happens, once a minute at most. */
+    @Test
+    void messagesDroppedAsTheSpoolOutgrowsItsLimitAreSaidOnceAMinute(@TempDir Path spool) throws Exception {
+        AsyncDelivery delivery = delivery(AWAY, 3, Optional.of(spool));
+        for (long n = 1; n <= 200; n++) { // 2 MB for a 1 MiB spool: 256 KiB segments dropped several times
+            delivery.submit(new BytesData(new Metadata("s", 1, 1, n, "d"), new byte[10_000]), () -> { });
+        }
+        await().atMost(Waits.GENEROUS).until(() -> stats.counter("spooled").count() == 200);
+        delivery.close();
+        List<String> lines = log.messages(Level.WARN).stream().filter(line -> line.contains("dropped for room")).toList();
+        assertThat(lines).singleElement().asString().matches("spool " + spool + " outgrew max-size \\(1048576 bytes\\):"
+                + " its oldest messages are dropped for room, \\d+ so far \\(counted as 'spool-dropped'\\); raise"
+                + " spool.max-size to keep more");
+        long saidDropped = Long.parseLong(lines.get(0).replaceAll(".* (\\d+) so far.*", "$1"));
+        assertThat(stats.counter("spool-dropped").count()).as("dropped after the line too").isGreaterThan(saidDropped);
+    }
+
     private List<String> spoolEmptiedLines() {
         return log.messages(Level.INFO).stream().filter(line -> line.startsWith("spool emptied")).toList();
     }
