@@ -7,7 +7,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
@@ -35,7 +34,8 @@ import redis.clients.jedis.UnifiedJedis;
  * <li>{@link #open} connects.</li>
  * <li>{@link #register} adds a node to {@code MSIGHT:NODES} unless its name is held; a held name
  *     is taken only from an entry of this runtime whose heartbeat is older than its
- *     {@code stale_after}, or when the caller asks to replace it. On success the node's topics
+ *     {@code stale_after} or whose process on this machine no longer runs ({@link WriterProcess}),
+ *     or when the caller asks to replace it. On success the node's topics
  *     are added to {@code MSIGHT:TOPICS} when missing (never rewritten); a refused node writes
  *     nothing.</li>
  * <li>One heartbeat thread then rewrites every registered node's {@code last_heartbeat} and
@@ -65,9 +65,10 @@ public final class NodeRegistry implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(NodeRegistry.class);
 
     /**
-     * Registers a node unless its name is held: ARGV = name, entry, now, replace ("1" or "0").
-     * Returns {'registered'}, {'taken', old} (a stale entry of this runtime), {'replaced', old}, or
-     * {'refused', old} after writing nothing.
+     * Registers a node unless its name is held: ARGV = name, entry, now, replace ("1" or "0"), and
+     * the instance id of a writer known to be dead ("" for none). Returns {'registered'},
+     * {'taken', old} (a stale entry of this runtime), {'dead', old} (an entry of the dead writer),
+     * {'replaced', old}, or {'refused', old} after writing nothing.
      */
     private static final String REGISTER = """
             local current = redis.call('HGET', KEYS[1], ARGV[1])
@@ -76,12 +77,13 @@ public final class NodeRegistry implements AutoCloseable {
               outcome = 'replaced'
               if ARGV[4] ~= '1' then
                 local ok, node = pcall(cjson.decode, current)
-                if not (ok and type(node) == 'table' and type(node.instance_id) == 'string'
+                local dead = ARGV[5] ~= '' and ok and type(node) == 'table' and node.instance_id == ARGV[5]
+                if not dead and not (ok and type(node) == 'table' and type(node.instance_id) == 'string'
                     and tonumber(node.stale_after) and tonumber(node.last_heartbeat)
                     and tonumber(node.last_heartbeat) < tonumber(ARGV[3]) - tonumber(node.stale_after)) then
                   return {'refused', current}
                 end
-                outcome = 'taken'
+                outcome = dead and 'dead' or 'taken'
               end
             end
             redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
@@ -110,7 +112,7 @@ public final class NodeRegistry implements AutoCloseable {
 
     private final RedisSettings settings;
     private final HeartbeatSettings heartbeat;
-    private final String instanceId = UUID.randomUUID().toString();
+    private final String instanceId = WriterProcess.newInstanceId();
     private final Map<String, Registered> registered = new LinkedHashMap<>(); // guarded by this
     private final ScheduledExecutorService heartbeatThread;
     private UnifiedJedis redis; // guarded by this; null after a failure until the next use reconnects
@@ -177,19 +179,21 @@ public final class NodeRegistry implements AutoCloseable {
         double now = Metadata.now();
         NodeRecord entry = node.beat(now, NodeStatus.REGISTERED).writtenBy(instanceId,
                 seconds(heartbeat.staleAfter()));
-        List<?> result;
-        try {
-            result = (List<?>) connection().eval(REGISTER, List.of(NODES), List.of(node.name(),
-                    RegistryJson.write(entry), String.valueOf(now), replace ? "1" : "0"));
-        } catch (RuntimeException e) {
-            throw failure(e);
-        }
+        List<?> result = register(entry, now, replace, "");
         String outcome = result.get(0).toString();
         NodeRecord previous = outcome.equals("registered") ? null : readable(node.name(), result.get(1).toString());
+        if (outcome.equals("refused") && previous != null && WriterProcess.deadHere(previous.instanceId())) {
+            // killed or crashed on this machine: taken back at once, if no one else took it meanwhile
+            result = register(entry, now, false, previous.instanceId());
+            outcome = result.get(0).toString();
+            previous = readable(node.name(), result.get(1).toString());
+        }
         switch (outcome) {
             case "refused" -> throw new DuplicateNodeException(node.name(), previous, now);
             case "taken" -> LOG.info("Node {} takes over its name from a stale entry of this runtime (last heartbeat"
                     + " {} s ago)", node.name(), age(previous, now));
+            case "dead" -> LOG.info("Node {} takes over its name from an entry of this runtime whose process on this"
+                    + " machine no longer runs (last heartbeat {} s ago)", node.name(), age(previous, now));
             case "replaced" -> LOG.warn("Node {} replaces the entry of its name, as asked: {}", node.name(),
                     previous == null ? "unreadable" : "type " + LogSafe.text(previous.type()) + ", device "
                             + LogSafe.text(previous.device())
@@ -203,6 +207,15 @@ public final class NodeRegistry implements AutoCloseable {
         } catch (RuntimeException e) {
             dropConnection();
             LOG.debug("topics of {} not written now, the heartbeat will: {}", node.name(), e.toString());
+        }
+    }
+
+    private List<?> register(NodeRecord entry, double now, boolean replace, String deadWriter) {
+        try {
+            return (List<?>) connection().eval(REGISTER, List.of(NODES), List.of(entry.name(), RegistryJson.write(entry),
+                    String.valueOf(now), replace ? "1" : "0", deadWriter));
+        } catch (RuntimeException e) {
+            throw failure(e);
         }
     }
 

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -22,6 +23,7 @@ import org.msight.redis.RedisTests;
 import org.msight.runtime.registry.HeartbeatSettings.ActionOnError;
 import org.msight.testkit.LogCapture;
 import org.msight.testkit.RedisTestServer;
+import org.msight.testkit.Waits;
 import org.slf4j.event.Level;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.commands.HashCommands;
@@ -42,7 +44,7 @@ class NodeRegistryTest {
     /** As MSight's json.dumps writes it, with this runtime's two fields after MSight's. */
     private static final String NODE_JSON = "\\{\"name\": \"rtsp_node\", \"device\": \"edge-01\", "
             + "\"publish_topic\": \"rtsp_topic\", \"subscribe_topic\": null, \"type\": \"RTSPSourceNode\", "
-            + "\"last_heartbeat\": [0-9]{10}\\.[0-9]+, \"status\": \"%s\", \"instance_id\": \"[0-9a-f-]{36}\", "
+            + "\"last_heartbeat\": [0-9]{10}\\.[0-9]+, \"status\": \"%s\", \"instance_id\": \"[0-9a-f-]{36}/[0-9]+/[0-9]+/[0-9]+/[0-9a-f-]{36}\", "
             + "\"stale_after\": 10\\.0}";
     /**
      * A Python MSight uploader's entry, byte for byte as MSight's register() writes it: its heartbeat
@@ -184,6 +186,31 @@ class NodeRegistryTest {
         second.close();
         assertThat(raw.hexists(NodeRegistry.NODES, "rtsp_node")).as("close removes its own entry").isFalse();
         assertThat(raw.hexists(NodeRegistry.TOPICS, "rtsp_topic")).as("topics stay").isTrue();
+    }
+
+    /**
+     * A process of this machine that was killed (or crashed) leaves entries with a fresh heartbeat:
+     * its restart takes them back at once, as their instance id names a process that no longer
+     * runs, instead of being refused until the heartbeat is stale.
+     */
+    @Test
+    void anEntryWhoseProcessOnThisMachineNoLongerRunsIsTakenOverAtOnce() throws Exception {
+        Process ended = new ProcessBuilder("true").start();
+        assertThat(ended.waitFor(Waits.GENEROUS.toSeconds(), TimeUnit.SECONDS)).isTrue();
+        NodeRegistry first = open(QUICK);
+        first.register(RTSP, RTSP_TOPICS, NodeRegistryTest::ignore);
+        String deadWriter = WriterProcess.instanceIdOf(ended.pid(), 0);
+        String killed = raw.hget(NodeRegistry.NODES, "rtsp_node").replaceFirst("\"instance_id\": \"[^\"]+\"",
+                "\"instance_id\": \"" + deadWriter + "\"");
+        first.close();
+        raw.hset(NodeRegistry.NODES, "rtsp_node", killed); // as the killed process left it, its heartbeat fresh
+
+        LogCapture log = capture();
+        open(QUICK).register(RTSP, RTSP_TOPICS, NodeRegistryTest::ignore);
+        assertThat(log.messages()).anyMatch(m -> m.matches("Node rtsp_node takes over its name from an entry of this"
+                + " runtime whose process on this machine no longer runs \\(last heartbeat [0-9]+\\.[0-9] s ago\\)"));
+        assertThat(raw.hget(NodeRegistry.NODES, "rtsp_node")).matches(String.format(NODE_JSON, "REGISTERED"))
+                .doesNotContain(deadWriter);
     }
 
     @Test
