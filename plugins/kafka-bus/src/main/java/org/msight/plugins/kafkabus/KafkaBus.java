@@ -5,12 +5,14 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.config.ConfigException;
+import org.msight.api.DaemonThreads;
 import org.msight.api.bus.Bus;
 import org.msight.api.bus.BusContext;
 import org.msight.api.bus.Subscription;
@@ -30,8 +32,13 @@ final class KafkaBus implements Bus {
 
     private final BusContext context;
     private final KafkaSettings settings;
+    /** How often each subscriber's heartbeats are looked at. */
+    private static final long WATCH_SECONDS = 1;
+
     private final KafkaPublisher publisher;
     private final List<KafkaSubscriber> subscribers = new ArrayList<>();
+    /** Watches the subscribers' heartbeats, apart from their poll loops; {@code null} without subscribers. */
+    private ScheduledExecutorService watch;
 
     KafkaBus(BusContext context, KafkaSettings settings) {
         this.context = context;
@@ -71,6 +78,11 @@ final class KafkaBus implements Bus {
             publisher.start(client);
             for (int i = 0; i < subscribers.size(); i++) {
                 subscribers.get(i).start(client + "-" + i);
+            }
+            if (!subscribers.isEmpty()) {
+                watch = DaemonThreads.scheduler("msight-kafka-watch");
+                watch.scheduleWithFixedDelay(() -> subscribers.forEach(KafkaSubscriber::watchCoordinator),
+                        WATCH_SECONDS, WATCH_SECONDS, TimeUnit.SECONDS);
             }
         } catch (KafkaException e) { // creating a client: it connects only later
             close();
@@ -129,6 +141,9 @@ final class KafkaBus implements Bus {
 
     @Override
     public void close() {
+        if (watch != null) {
+            watch.shutdownNow();
+        }
         subscribers.forEach(KafkaSubscriber::stop); // all leave their groups at once, not one after another
         subscribers.forEach(KafkaSubscriber::close);
         publisher.close();

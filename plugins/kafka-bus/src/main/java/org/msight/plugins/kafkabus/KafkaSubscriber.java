@@ -109,7 +109,6 @@ final class KafkaSubscriber implements AutoCloseable {
                     records.forEach(fetched::add);
                     handOver();
                     commitIfDue();
-                    watchCoordinator();
                     outage.up(POLLING);
                     backoff.reset();
                 } catch (WakeupException e) {
@@ -155,9 +154,11 @@ final class KafkaSubscriber implements AutoCloseable {
      * session-timeout: the brokers are away (an idle member commits nothing, and its polls come
      * back empty, so nothing else would tell), or a rebalance waits for a member. Before its first
      * heartbeat, since the consumer was created: brokers gone before it joined are an outage too.
+     * Called by the bus on a thread of its own, not the poll loop's: a poll can wait without end
+     * inside the client (a group leader waiting for metadata from brokers that froze as it joined).
      */
-    private void watchCoordinator() {
-        if (lastHeartbeat == null) {
+    void watchCoordinator() {
+        if (closed || lastHeartbeat == null) { // a member that left sends no heartbeats, and is no outage
             return;
         }
         double sinceHeartbeat = ((Number) lastHeartbeat.metricValue()).doubleValue();
