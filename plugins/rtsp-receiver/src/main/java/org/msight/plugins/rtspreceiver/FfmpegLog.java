@@ -9,11 +9,11 @@ import static org.bytedeco.ffmpeg.global.avutil.av_log_set_level;
 import static org.bytedeco.ffmpeg.global.avutil.setLogCallback;
 
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.bytedeco.ffmpeg.avcodec.AVCodecContext;
-import org.bytedeco.ffmpeg.avutil.AVClass;
 import org.bytedeco.ffmpeg.avutil.LogCallback;
 import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.javacpp.Pointer;
@@ -54,6 +54,8 @@ final class FfmpegLog extends LogCallback {
     private static final Pattern CONTEXT_PREFIX = Pattern.compile("^\\[[^\\]@ ]+ @ 0x([0-9a-f]{1,16})\\] ");
     /** The class every codec context starts with, which tells one from other contexts. */
     private static final long CODEC_CONTEXT_CLASS = avcodec_get_class().address();
+    /** Where a codec context holds its {@code opaque}. */
+    private static final long OPAQUE_OFFSET = Pointer.offsetof(AVCodecContext.class, "opaque");
     /** The logging context of each decoder's opener, by the address of the decoder (its {@code opaque}). */
     private static final Map<Long, Map<String, String>> DECODER_OWNERS = new ConcurrentHashMap<>();
 
@@ -131,7 +133,10 @@ final class FfmpegLog extends LogCallback {
         if (line.isEmpty()) {
             return;
         }
-        if (owner != null) {
+        // the thread that ends a line may not be the one that began it: one with a context of its own keeps it
+        Map<String, String> own = MDC.getCopyOfContextMap();
+        boolean adopted = owner != null && (own == null || own.isEmpty());
+        if (adopted) {
             MDC.setContextMap(owner);
         }
         try {
@@ -145,7 +150,7 @@ final class FfmpegLog extends LogCallback {
                 LOG.trace(line);
             }
         } finally {
-            if (owner != null) {
+            if (adopted) {
                 MDC.clear();
             }
         }
@@ -153,8 +158,9 @@ final class FfmpegLog extends LogCallback {
 
     /**
      * On a thread without a logging context of its own (one of FFmpeg's), the context of the
-     * decoder a message starts with, if {@link #speakFor} named one; else null. {@code text} is the
-     * first part of a line, logged by this very call: the context its prefix names is alive.
+     * decoder a message starts with, if {@link #speakFor} named one; else null. The address in a
+     * prefix is only read through {@link ProcessMemory}, never followed: a message whose text only
+     * looks like FFmpeg's prefix (a camera's words, quoted) names an address that may be anything.
      */
     private static Map<String, String> ownerOf(String text) {
         if (DECODER_OWNERS.isEmpty()) {
@@ -165,17 +171,12 @@ final class FfmpegLog extends LogCallback {
         if (own != null && !own.isEmpty() || !prefix.find()) {
             return null;
         }
-        AVCodecContext context = new AVCodecContext(new Address(Long.parseUnsignedLong(prefix.group(1), 16)));
-        AVClass contextClass = context.av_class();
-        Pointer opaque = contextClass == null || contextClass.address() != CODEC_CONTEXT_CLASS ? null : context.opaque();
-        return opaque == null ? null : DECODER_OWNERS.get(opaque.address());
-    }
-
-    /** A pointer to an address FFmpeg named. */
-    private static final class Address extends Pointer {
-        Address(long address) {
-            this.address = address;
-        }
+        long context = Long.parseUnsignedLong(prefix.group(1), 16);
+        // av_class is a context's first member, by FFmpeg's API; opaque is read only from a codec context
+        OptionalLong contextClass = ProcessMemory.pointerAt(context);
+        OptionalLong opaque = contextClass.isPresent() && contextClass.getAsLong() == CODEC_CONTEXT_CLASS
+                ? ProcessMemory.pointerAt(context + OPAQUE_OFFSET) : OptionalLong.empty();
+        return opaque.isPresent() ? DECODER_OWNERS.get(opaque.getAsLong()) : null;
     }
 
     /** A message safe to log: one line, URL passwords and Authorization header values masked. */

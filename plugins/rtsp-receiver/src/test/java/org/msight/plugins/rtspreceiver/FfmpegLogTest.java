@@ -1,12 +1,18 @@
 package org.msight.plugins.rtspreceiver;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.bytedeco.ffmpeg.global.avcodec.avcodec_alloc_context3;
+import static org.bytedeco.ffmpeg.global.avcodec.avcodec_free_context;
 import static org.bytedeco.ffmpeg.global.avutil.AV_LOG_ERROR;
 import static org.bytedeco.ffmpeg.global.avutil.AV_LOG_FATAL;
 import static org.bytedeco.ffmpeg.global.avutil.av_log;
 
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import org.bytedeco.ffmpeg.avcodec.AVCodec;
+import org.bytedeco.ffmpeg.avcodec.AVCodecContext;
 import org.junit.jupiter.api.Test;
 import org.msight.testkit.LogCapture;
+import org.msight.testkit.Waits;
 import org.slf4j.MDC;
 import org.slf4j.event.Level;
 
@@ -71,6 +77,40 @@ class FfmpegLogTest {
             assertThat(log.messages(Level.WARN)).hasSize(11).endsWith("RTP: missed 9 packets", "max delay reached");
         } finally {
             MDC.remove("node");
+        }
+    }
+
+    /**
+     * A line a decoder's own thread logs names the camera that opened the decoder; a prefix that
+     * only looks like FFmpeg's (quoted text) names an address that is read safely, never followed;
+     * and a thread with a context of its own that ends a line keeps that context.
+     */
+    @Test
+    void decoderThreadsLinesNameTheirCameraAndNothingElseIsTakenFromTheirText() throws Exception {
+        FfmpegLog.install();
+        AVCodecContext decoder = avcodec_alloc_context3((AVCodec) null);
+        MDC.put("node", "camera-a");
+        FfmpegLog.speakFor(decoder);
+        MDC.remove("node");
+        try (LogCapture log = LogCapture.of("ffmpeg")) {
+            Thread decoderThread = new Thread(() -> {
+                av_log(decoder, AV_LOG_FATAL, "concealing 12 errors\n");
+                av_log(null, AV_LOG_FATAL, "[h264 @ 0x41414141] quoted text\n"); // not mapped: read as an I/O error
+                av_log(decoder, AV_LOG_FATAL, "a line begun on a decoder thread, ");
+            });
+            decoderThread.start();
+            decoderThread.join(Waits.GENEROUS.toMillis());
+            MDC.put("node", "camera-b");
+            av_log(null, AV_LOG_FATAL, "ended on camera B's thread\n");
+            assertThat(MDC.get("node")).as("camera B's thread keeps its context").isEqualTo("camera-b");
+            assertThat(log.events()).extracting(event -> event.getMDCPropertyMap().get("node")).containsExactly(
+                    "camera-a", null, "camera-b");
+            assertThat(log.events()).extracting(ILoggingEvent::getFormattedMessage).last().asString()
+                    .endsWith("a line begun on a decoder thread, ended on camera B's thread");
+        } finally {
+            MDC.remove("node");
+            FfmpegLog.forget(decoder);
+            avcodec_free_context(decoder);
         }
     }
 }
