@@ -2,22 +2,22 @@ package org.msight.runtime.registry;
 
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.time.Instant;
-import java.util.Optional;
 import java.util.UUID;
 
 /**
  * The process behind an entry's {@code instance_id}: this runtime writes its boot, its PID
- * namespace, its PID and its start into the id, so that a process on the same machine can tell a
- * writer that no longer runs (killed, crashed) from a live one without waiting for its heartbeat
- * to grow stale: a restart right after a crash takes its names back at once. On another machine,
- * in another PID namespace (another container), or where the kernel does not say (no
- * {@code /proc}), nothing is told and the heartbeat's age decides, as before.
+ * namespace, its user, its PID and its start (in clock ticks since boot, which a wall clock
+ * stepped by NTP does not move) into the id, so that a process of the same user on the same
+ * machine can tell a writer that no longer runs (killed, crashed) from a live one without
+ * waiting for its heartbeat to grow stale: a restart right after a crash takes its names back at
+ * once. Of another machine, PID namespace (container) or user (whose processes {@code /proc}
+ * may hide), or where the kernel does not say, nothing is told: the heartbeat's age decides.
  */
 final class WriterProcess {
 
-    /** This machine's boot and PID namespace, or {@code null} when the kernel does not say. */
+    /** This process's boot, PID namespace and user, or {@code null} when the kernel does not say. */
     private static final String HERE = here();
 
     private WriterProcess() {
@@ -25,45 +25,59 @@ final class WriterProcess {
 
     /** A new {@code instance_id} for a registry of this process: unique, and naming the process where it can. */
     static String newInstanceId() {
-        ProcessHandle self = ProcessHandle.current();
-        return instanceIdOf(self.pid(), self.info().startInstant().map(Instant::toEpochMilli).orElse(0L));
+        long pid = ProcessHandle.current().pid();
+        String start = startTicks(pid);
+        return start == null ? UUID.randomUUID().toString() : instanceIdOf(pid, start);
     }
 
-    /** The {@code instance_id} a registry of process {@code pid}, started at {@code startMillis}, writes here. */
-    static String instanceIdOf(long pid, long startMillis) {
+    /** The {@code instance_id} a registry of process {@code pid}, started at {@code startTicks}, writes here. */
+    static String instanceIdOf(long pid, String startTicks) {
         String random = UUID.randomUUID().toString();
-        return HERE == null ? random : HERE + "/" + pid + "/" + startMillis + "/" + random;
+        return HERE == null ? random : HERE + "/" + pid + "/" + startTicks + "/" + random;
     }
 
     /**
-     * Whether {@code instanceId} names a process of this boot and PID namespace that no longer
-     * runs: its PID is free, or taken by a process started at another time.
+     * Whether {@code instanceId} names a process of this boot, PID namespace and user that no
+     * longer runs: its PID is free, or taken by a process started at another time.
      */
     static boolean deadHere(String instanceId) {
         String[] parts = instanceId == null ? new String[0] : instanceId.split("/");
-        if (HERE == null || parts.length != 5 || !HERE.equals(parts[0] + "/" + parts[1])) {
+        if (HERE == null || parts.length != 6 || !HERE.equals(parts[0] + "/" + parts[1] + "/" + parts[2])
+                || !parts[3].matches("[0-9]{1,10}")) {
             return false;
         }
-        long pid;
-        long startMillis;
         try {
-            pid = Long.parseLong(parts[2]);
-            startMillis = Long.parseLong(parts[3]);
-        } catch (NumberFormatException e) {
-            return false;
+            return !parts[4].equals(startTicksOrThrow(Long.parseLong(parts[3])));
+        } catch (NoSuchFileException e) {
+            return true; // no such process
+        } catch (IOException | RuntimeException e) {
+            return false; // cannot tell
         }
-        Optional<ProcessHandle> process = ProcessHandle.of(pid);
-        return process.isEmpty() || process.get().info().startInstant()
-                .map(start -> start.toEpochMilli() != startMillis).orElse(false);
+    }
+
+    /** When process {@code pid} started, in clock ticks since boot; {@code null} when it cannot be read. */
+    static String startTicks(long pid) {
+        try {
+            return startTicksOrThrow(pid);
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
+    }
+
+    /** Field 22 of {@code /proc/PID/stat}, counted after the command name, which may hold spaces and parentheses. */
+    private static String startTicksOrThrow(long pid) throws IOException {
+        String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+        String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        return fields[19];
     }
 
     private static String here() {
         try {
             String boot = Files.readString(Path.of("/proc/sys/kernel/random/boot_id")).trim();
-            String namespace = Files.readSymbolicLink(Path.of("/proc/self/ns/pid")).toString(); // pid:[4026531836]
-            String numbers = namespace.replaceAll("\\D", "");
-            return boot.matches("[0-9a-f-]+") && !numbers.isEmpty() ? boot + "/" + numbers : null;
-        } catch (IOException | UnsupportedOperationException | SecurityException e) {
+            String namespace = Files.readSymbolicLink(Path.of("/proc/self/ns/pid")).toString().replaceAll("\\D", "");
+            Object user = Files.getAttribute(Path.of("/proc/self"), "unix:uid");
+            return boot.matches("[0-9a-f-]+") && !namespace.isEmpty() ? boot + "/" + namespace + "/" + user : null;
+        } catch (IOException | UnsupportedOperationException | IllegalArgumentException | SecurityException e) {
             return null;
         }
     }

@@ -44,7 +44,7 @@ class NodeRegistryTest {
     /** As MSight's json.dumps writes it, with this runtime's two fields after MSight's. */
     private static final String NODE_JSON = "\\{\"name\": \"rtsp_node\", \"device\": \"edge-01\", "
             + "\"publish_topic\": \"rtsp_topic\", \"subscribe_topic\": null, \"type\": \"RTSPSourceNode\", "
-            + "\"last_heartbeat\": [0-9]{10}\\.[0-9]+, \"status\": \"%s\", \"instance_id\": \"[0-9a-f-]{36}/[0-9]+/[0-9]+/[0-9]+/[0-9a-f-]{36}\", "
+            + "\"last_heartbeat\": [0-9]{10}\\.[0-9]+, \"status\": \"%s\", \"instance_id\": \"[0-9a-f-]{36}/[0-9]+/[0-9]+/[0-9]+/[0-9]+/[0-9a-f-]{36}\", "
             + "\"stale_after\": 10\\.0}";
     /**
      * A Python MSight uploader's entry, byte for byte as MSight's register() writes it: its heartbeat
@@ -199,7 +199,7 @@ class NodeRegistryTest {
         assertThat(ended.waitFor(Waits.GENEROUS.toSeconds(), TimeUnit.SECONDS)).isTrue();
         NodeRegistry first = open(QUICK);
         first.register(RTSP, RTSP_TOPICS, NodeRegistryTest::ignore);
-        String deadWriter = WriterProcess.instanceIdOf(ended.pid(), 0);
+        String deadWriter = WriterProcess.instanceIdOf(ended.pid(), WriterProcess.startTicks(ProcessHandle.current().pid()));
         String killed = raw.hget(NodeRegistry.NODES, "rtsp_node").replaceFirst("\"instance_id\": \"[^\"]+\"",
                 "\"instance_id\": \"" + deadWriter + "\"");
         first.close();
