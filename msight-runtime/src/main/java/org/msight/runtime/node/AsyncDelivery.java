@@ -256,11 +256,21 @@ public final class AsyncDelivery {
         if (retriable && spool != null && delivery.spooled == null) {
             // To the spool: it keeps the order and retries without limit.
             slots.release();
+            // the outage starts before the spool's write, which may take an fsync: an answer meanwhile ends it
+            boolean started = outage(reason, attemptStart, 0);
             boolean stored = spool(delivery.data);
-            failing(reason, !delivery.timedOut, attemptStart, !stored);
+            synchronized (this) {
+                if (started && inOutage && !delivery.timedOut) { // not after the line of its end
+                    logFailing(reason, stored);
+                }
+            }
             settled(delivery);
         } else if (retriable && (delivery.spooled != null || delivery.attempts <= settings.retries())) {
-            failing(reason, !delivery.timedOut, attemptStart, false);
+            synchronized (this) {
+                if (outage(reason, attemptStart, 0) && !delivery.timedOut) {
+                    logFailing(reason, true);
+                }
+            }
             retry(delivery, reason, cause);
         } else {
             countGivenUp(reason, attemptStart);
@@ -361,16 +371,14 @@ public final class AsyncDelivery {
     }
 
     /**
-     * Marks the start of an outage of retriable failures, logged once (a timeout has its own line).
+     * The line of an outage of retriable failures, once (a timeout has its own line).
      *
-     * @param notStored whether the message was given up (and counted so) as the spool could not store it
+     * @param stored whether the message is safe (retried, or in the spool); not when the spool could not store it
      */
-    private synchronized void failing(String reason, boolean logIt, long attemptStart, boolean notStored) {
-        if (outage(reason, attemptStart, notStored ? 1 : 0) && logIt) {
-            log.warn("delivery failing: {}; {}", reason, spool == null ? "retrying with backoff"
-                    : notStored ? "the spool cannot store messages: they are given up (counted as 'failed')"
-                    : "retrying with backoff, keeping messages in the spool");
-        }
+    private void logFailing(String reason, boolean stored) {
+        log.warn("delivery failing: {}; {}", reason, spool == null ? "retrying with backoff"
+                : stored ? "retrying with backoff, keeping messages in the spool"
+                : "the spool cannot store messages: they are given up (counted as 'failed')");
     }
 
     /**
