@@ -67,9 +67,10 @@ final class HttpUploader implements AsyncSinkNode {
     private final Logger log;
     private final Level uploadLogLevel;
     /**
-     * Whether the latest answer was a failure (or none came): the two lines of each upload then
-     * go to DEBUG, as each retry would repeat them while the runtime's outage lines say what
-     * happens; the first failure's {@code Status:} line, with the server's answer, is kept.
+     * Whether the latest answer was a retriable failure (or none came): the two lines of each
+     * upload then go to DEBUG, as each retry would repeat them while the runtime's outage lines
+     * say what happens; the first failure's {@code Status:} line, with the server's answer, and
+     * the {@code Status:} line of the success that ends it are kept.
      */
     private volatile boolean failing;
     private final TlsStrategy tls;
@@ -177,11 +178,17 @@ final class HttpUploader implements AsyncSinkNode {
     /** @param length the bytes of the body the server answered, counted when it took them */
     private void answered(Response response, long length, CompletableFuture<Void> outcome) {
         // the body is masked and escaped only when the line is logged (log-uploads-at = debug on a busy box)
-        log.atLevel(uploadLineLevel()).setMessage("Status: {}, {}").addArgument(response.status())
-                .addArgument(() -> LogSafe.text(sentCredentials.hide(response.body()))).log();
         int status = response.status();
-        failing = status < 200 || status >= 300;
-        if (!failing) {
+        boolean delivered = status >= 200 && status < 300;
+        if (delivered) {
+            failing = false; // its Status line, and the next uploads' lines, at the upload level again
+        }
+        log.atLevel(uploadLineLevel()).setMessage("Status: {}, {}").addArgument(status)
+                .addArgument(() -> LogSafe.text(sentCredentials.hide(response.body()))).log();
+        if (!delivered && settings.retry().retriesStatus(status)) {
+            failing = true; // a refused message (a 400) is no outage
+        }
+        if (delivered) {
             if (!outcome.isCancelled()) { // an answer after the runtime gave the attempt up is no upload
                 uploads.increment(); // before completing: whoever waits for the outcome sees it counted
                 bytes.increment(length);

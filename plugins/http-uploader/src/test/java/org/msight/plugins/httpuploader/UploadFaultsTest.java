@@ -49,15 +49,16 @@ class UploadFaultsTest {
         assertThat(context.count("retries")).isEqualTo(2);
         assertThat(context.count("failed")).isZero();
         String sending = "Sending data to " + server.url("/") + "... waiting for response";
-        assertThat(uploadLines(Level.INFO)).as("the first failure's answer, then no line per retry").containsExactly(
-                sending, "Status: 500, {\"status_code\": \"error\", \"text\": \"Server received "
-                        + server.requests().get(0).body().length + " bytes\"}");
-        assertThat(uploadLines(Level.DEBUG)).as("the retries' lines").hasSize(4);
+        assertThat(uploadLines(Level.INFO)).as("the first failure's answer, no line per retry, the success's answer")
+                .containsExactly(sending, "Status: 500, {\"status_code\": \"error\", \"text\": \"Server received "
+                        + server.requests().get(0).body().length + " bytes\"}", "Status: 200, {\"status_code\": \"ok\","
+                        + " \"text\": \"Server received " + server.requests().get(0).body().length + " bytes\"}");
+        assertThat(uploadLines(Level.DEBUG)).as("the retries' lines").hasSize(3);
 
         uploader.put(Frames.next("cam"));
         uploader.flush(LIMIT);
-        assertThat(uploadLines(Level.INFO)).as("once uploads work again, each one's two lines").hasSize(4)
-                .contains(sending, Index.atIndex(2));
+        assertThat(uploadLines(Level.INFO)).as("once uploads work again, each one's two lines").hasSize(5)
+                .contains(sending, Index.atIndex(3));
     }
 
     @Test
