@@ -259,18 +259,10 @@ public final class AsyncDelivery {
             // the outage starts before the spool's write, which may take an fsync: an answer meanwhile ends it
             boolean started = outage(reason, attemptStart, 0);
             boolean stored = spool(delivery.data);
-            synchronized (this) {
-                if (started && inOutage && !delivery.timedOut) { // not after the line of its end
-                    logFailing(reason, stored);
-                }
-            }
+            logFailing(started && !delivery.timedOut, reason, stored);
             settled(delivery);
         } else if (retriable && (delivery.spooled != null || delivery.attempts <= settings.retries())) {
-            synchronized (this) {
-                if (outage(reason, attemptStart, 0) && !delivery.timedOut) {
-                    logFailing(reason, true);
-                }
-            }
+            logFailing(outage(reason, attemptStart, 0) && !delivery.timedOut, reason, true);
             retry(delivery, reason, cause);
         } else {
             countGivenUp(reason, attemptStart);
@@ -371,14 +363,17 @@ public final class AsyncDelivery {
     }
 
     /**
-     * The line of an outage of retriable failures, once (a timeout has its own line).
+     * The line of an outage of retriable failures that {@code started} (a timeout has its own
+     * line), unless it ended meanwhile: never after the line of its end.
      *
      * @param stored whether the message is safe (retried, or in the spool); not when the spool could not store it
      */
-    private void logFailing(String reason, boolean stored) {
-        log.warn("delivery failing: {}; {}", reason, spool == null ? "retrying with backoff"
-                : stored ? "retrying with backoff, keeping messages in the spool"
-                : "the spool cannot store messages: they are given up (counted as 'failed')");
+    private synchronized void logFailing(boolean started, String reason, boolean stored) {
+        if (started && inOutage) {
+            log.warn("delivery failing: {}; {}", reason, spool == null ? "retrying with backoff"
+                    : stored ? "retrying with backoff, keeping messages in the spool"
+                    : "the spool cannot store messages: they are given up (counted as 'failed')");
+        }
     }
 
     /**

@@ -185,9 +185,6 @@ final class HttpUploader implements AsyncSinkNode {
         }
         log.atLevel(uploadLineLevel()).setMessage("Status: {}, {}").addArgument(status)
                 .addArgument(() -> LogSafe.text(sentCredentials.hide(response.body()))).log();
-        if (!delivered && settings.retry().retriesStatus(status)) {
-            failing = true; // a refused message (a 400) is no outage
-        }
         if (delivered) {
             if (!outcome.isCancelled()) { // an answer after the runtime gave the attempt up is no upload
                 uploads.increment(); // before completing: whoever waits for the outcome sees it counted
@@ -197,14 +194,14 @@ final class HttpUploader implements AsyncSinkNode {
             return;
         }
         String failure = "the server answered status " + status;
-        if (!settings.retry().retriesStatus(status)) {
+        if (!settings.retry().retriesStatus(status)) { // a refused message (a 400) is no outage
             outcome.completeExceptionally(new IllegalStateException(failure));
-        } else if (response.retryAfter() != null) {
-            outcome.completeExceptionally(new RetryAfterException(failure + " (Retry-After: "
-                    + response.retryAfter().toSeconds() + " s)", response.retryAfter()));
-        } else {
-            outcome.completeExceptionally(new RetriableException(failure));
+            return;
         }
+        failing = true;
+        outcome.completeExceptionally(response.retryAfter() == null ? new RetriableException(failure)
+                : new RetryAfterException(failure + " (Retry-After: " + response.retryAfter().toSeconds() + " s)",
+                        response.retryAfter()));
     }
 
     private Level uploadLineLevel() {

@@ -287,14 +287,17 @@ class KafkaBusTest {
         @Override
         public void countMalformed() {
         }
+    }
 
-        /** Publishes until the subscriber's thread is held here. */
-        void awaitHeld(Bus publisher, String topic) {
-            await().atMost(WAIT).until(() -> {
-                publisher.publish(topic, message(1, 10));
-                return entered.await(200, TimeUnit.MILLISECONDS);
-            });
-        }
+    /** A subscriber of node {@code node} on {@code topic}, once a message published there holds its thread in {@code stuck}. */
+    private Bus heldSubscriber(TestBusContext context, String topic, String node, StuckReceiver stuck) {
+        Bus subscriber = bus(context, new Subscription(topic, node, Optional.empty(), stuck));
+        Bus publisher = bus(context(""));
+        await().atMost(WAIT).until(() -> {
+            publisher.publish(topic, message(1, 10));
+            return stuck.entered.await(200, TimeUnit.MILLISECONDS);
+        });
+        return subscriber;
     }
 
     /** A subscriber thread stuck in its receiver is logged at close, and left behind. */
@@ -303,9 +306,8 @@ class KafkaBusTest {
         String topic = topic();
         StuckReceiver stuck = new StuckReceiver();
         TestBusContext context = context("connect-timeout = 1s");
-        Bus subscriber = bus(context, new Subscription(topic, "uploader", Optional.empty(), stuck));
+        Bus subscriber = heldSubscriber(context, topic, "uploader", stuck);
         try {
-            stuck.awaitHeld(bus(context("")), topic);
             subscriber.close();
             assertThat(context.log().messages(Level.WARN)).contains("Kafka group 'uploader_group' on topic '" + topic
                     + "': the subscriber did not leave the group within 6000 ms of closing,"
@@ -322,12 +324,10 @@ class KafkaBusTest {
      */
     @Test
     void aBrokerOutageIsSeenWhileTheSubscribersThreadIsHeld() throws Exception {
-        String topic = topic();
         StuckReceiver stuck = new StuckReceiver();
         TestBusContext context = context("session-timeout = 2s");
-        Bus subscriber = bus(context, new Subscription(topic, "held", Optional.empty(), stuck));
+        Bus subscriber = heldSubscriber(context, topic(), "held", stuck);
         try {
-            stuck.awaitHeld(bus(context("")), topic);
             broker.freeze();
             try {
                 await().atMost(WAIT).until(() -> !subscriber.connected());
