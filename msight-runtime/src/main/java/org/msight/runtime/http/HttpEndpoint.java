@@ -26,6 +26,7 @@ import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.server.SslConnectionFactory;
 import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.URIUtil;
 import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.msight.runtime.Pipeline;
@@ -43,6 +44,7 @@ public final class HttpEndpoint implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger("msight.http");
     private static final String BOUNDARY = "msight-frame";
+    private static final String TOPICS = "/topics/";
     /**
      * How long latest.jpg waits for the first image of a topic just asked about (a topic nobody
      * watched keeps none); past that, a topic without images is answered at once.
@@ -209,13 +211,19 @@ public final class HttpEndpoint implements AutoCloseable {
             }
         }
 
+        /**
+         * {@code /topics/<topic>/<view>}, the path as sent (still percent-encoded): the topic is all
+         * between, so a topic's name may hold '/', spaces and any other character.
+         */
         private void topic(String path, Request request, Response response, Callback callback) throws Exception {
-            String[] parts = path.split("/");
-            LatestImages.Slot slot = parts.length == 4 && parts[1].equals("topics")
-                    ? pipeline.latestImages().watch(parts[2]) : null;
+            String under = path.startsWith(TOPICS) ? path.substring(TOPICS.length()) : "";
+            int slash = under.lastIndexOf('/');
+            LatestImages.Slot slot = slash > 0
+                    ? pipeline.latestImages().watch(URIUtil.decodePath(under.substring(0, slash))) : null;
+            String view = under.substring(slash + 1);
             if (slot == null) {
                 send(response, callback, 404, "application/json", "{\"error\":\"not found\"}");
-            } else if (parts[3].equals("latest.jpg")) {
+            } else if (view.equals("latest.jpg")) {
                 LatestImages.Versioned latest = slot.awaitFirst(FIRST_IMAGE_WAIT_NANOS);
                 if (latest == null) {
                     send(response, callback, 404, "application/json", "{\"error\":\"no image on this topic yet\"}");
@@ -224,7 +232,7 @@ public final class HttpEndpoint implements AutoCloseable {
                     response.getHeaders().put(HttpHeader.CONTENT_TYPE, "image/jpeg");
                     response.write(true, ByteBuffer.wrap(latest.image().image()), callback);
                 }
-            } else if (parts[3].equals("stream.mjpeg")) {
+            } else if (view.equals("stream.mjpeg")) {
                 preview(slot, response, callback);
             } else {
                 send(response, callback, 404, "application/json", "{\"error\":\"not found\"}");

@@ -41,7 +41,7 @@ class DashboardTest {
         Path file = TestPipelines.write(dir, "p.conf", """
                 msight { device-name = edge-07, drain-timeout = 1s, http.port = 0 }
                 nodes {
-                  camera { type = test-images, publish-topic = images, width = 640, height = 360, interval = 50ms }
+                  camera { type = test-images, publish-topic = "cameras/front 1", width = 640, height = 360, interval = 50ms }
                   sink { type = test-collector, subscribe-topic = numbers }
                 }
                 """);
@@ -55,7 +55,9 @@ class DashboardTest {
         assertThat(dom).contains("device edge-07").contains("<span class=\"connected\"> · bus memory connected</span>")
                 .containsPattern("<tr data-node=\"camera\"><td>camera</td><td>test-images</td><td class=\"RUNNING\">RUNNING</td>")
                 .contains("<tr data-node=\"sink\"><td>sink</td><td>test-collector</td>")
-                .containsPattern("<figure data-topic=\"images\"><img alt=\"images\" src=\"[^\"]*\" data-loaded=\"640x360\">")
+                // a '/' in a topic's name too (its thumbnail's path keeps it; the space is encoded)
+                .containsPattern("<figure data-topic=\"cameras/front 1\"><img alt=\"cameras/front 1\""
+                        + " src=\"topics/cameras/front%201/latest.jpg[^\"]*\" data-loaded=\"640x360\">")
                 // a topic only subscribed to here shows once an image comes, which none does
                 .contains("<figure data-topic=\"numbers\" hidden=\"\"><img alt=\"numbers\"");
 

@@ -196,8 +196,8 @@ class HttpEndpointTest {
 
     @Test
     void latestJpgIsTheNewestImageOfATopicAsPublished() throws Exception {
-        start("", "src { type = test-images, publish-topic = images, width = 80, height = 60 }");
-        HttpResponse<byte[]> latest = client.send(HttpRequest.newBuilder(uri("/topics/images/latest.jpg")).build(),
+        start("", "src { type = test-images, publish-topic = \"cameras/front 1\", width = 80, height = 60 }");
+        HttpResponse<byte[]> latest = client.send(HttpRequest.newBuilder(uri("/topics/cameras/front%201/latest.jpg")).build(),
                 HttpResponse.BodyHandlers.ofByteArray());
         assertThat(latest.statusCode()).isEqualTo(200);
         assertThat(latest.headers().firstValue("Content-Type")).hasValue("image/jpeg");
@@ -206,7 +206,8 @@ class HttpEndpointTest {
         assertThat(latest.body()).isEqualTo(ImageSource.jpeg(80, 60));
         assertThat(ImageIO.read(new ByteArrayInputStream(latest.body())).getWidth()).isEqualTo(80);
         assertThat(get("/topics/other/latest.jpg").statusCode()).isEqualTo(404);
-        assertThat(get("/topics/images/nothing").statusCode()).isEqualTo(404);
+        assertThat(get("/topics/cameras/latest.jpg").statusCode()).isEqualTo(404);
+        assertThat(get("/topics/cameras/front%201/nothing").statusCode()).isEqualTo(404);
     }
 
     @Test
