@@ -4,6 +4,12 @@ package org.msight.api;
 public enum SettingType {
     /** A string. */
     STRING,
+    /**
+     * A folder this process writes files in, read as a string; empty for none. Before any node is
+     * created the runtime checks, creating nothing, that it is a folder this process may write in,
+     * or that it can be made: the nearest folder of its path that exists is one.
+     */
+    FOLDER,
     /** A whole number (32 bits). */
     INT,
     /** A number. */

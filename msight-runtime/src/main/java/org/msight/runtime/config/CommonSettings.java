@@ -40,7 +40,7 @@ public final class CommonSettings {
                     "deadline of one whole attempt (connect, send, complete answer); then aborted and retried")
                     .between(Duration.ofMillis(1), Duration.ofHours(1)),
             Setting.block("spool", "store and forward: messages kept on disk while the destination is away",
-                    Setting.optional("path", SettingType.STRING, "folder of the spool; empty for none"),
+                    Setting.optional("path", SettingType.FOLDER, "folder of the spool; empty for none"),
                     Setting.optional("max-size", SettingType.STRING, "size of the spool at most; then its oldest are dropped")
                             .size(DeliverySettings.MIN_SPOOL_BYTES, "512MiB or 2GiB")));
 

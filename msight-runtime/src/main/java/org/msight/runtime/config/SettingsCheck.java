@@ -162,6 +162,10 @@ final class SettingsCheck {
                 return;
             }
         }
+        if (setting.type() == SettingType.FOLDER && !((String) value).isBlank()) {
+            WritablePath.problem(((String) value).trim(), true)
+                    .ifPresent(problem -> add(origin, blockOrigin, keyPath, problem));
+        }
     }
 
     /** A number without a unit, which Typesafe Config takes for milliseconds where a duration is read. */
@@ -173,6 +177,7 @@ final class SettingsCheck {
     private static String typeProblem(Setting setting, ConfigValue value) {
         String expected = switch (setting.type()) {
             case STRING -> "a string";
+            case FOLDER -> "a folder, as a string";
             case INT -> "a whole number" + intRange(setting);
             case DOUBLE -> "a number";
             case BOOLEAN -> "true or false";
@@ -214,7 +219,7 @@ final class SettingsCheck {
 
     static BiFunction<Config, String, Object> getter(Setting setting) {
         return switch (setting.type()) {
-            case STRING -> Config::getString;
+            case STRING, FOLDER -> Config::getString;
             case INT -> Config::getInt;
             case DOUBLE -> Config::getDouble;
             case BOOLEAN -> Config::getBoolean;

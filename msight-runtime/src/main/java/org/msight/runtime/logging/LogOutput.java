@@ -11,8 +11,6 @@ import ch.qos.logback.core.rolling.RollingFileAppender;
 import ch.qos.logback.core.rolling.SizeBasedTriggeringPolicy;
 import ch.qos.logback.core.util.FileSize;
 import com.typesafe.config.Config;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import net.logstash.logback.composite.loggingevent.LoggingEventFormattedTimestampJsonProvider;
 import net.logstash.logback.composite.loggingevent.LoggingEventJsonProviders;
 import net.logstash.logback.composite.loggingevent.MessageJsonProvider;
@@ -20,6 +18,7 @@ import net.logstash.logback.composite.loggingevent.StackTraceJsonProvider;
 import net.logstash.logback.encoder.LoggingEventCompositeJsonEncoder;
 import net.logstash.logback.mask.MaskingJsonGeneratorDecorator;
 import org.msight.api.Secrets;
+import org.msight.runtime.config.WritablePath;
 import org.slf4j.Logger;
 
 /**
@@ -42,24 +41,12 @@ public record LogOutput(boolean json, String file, FileSize maxFileSize, int max
     public static LogOutput from(Config logging) {
         String file = logging.getString("file").trim();
         if (!file.isEmpty()) {
-            requireWritable(Path.of(file));
+            WritablePath.problem(file, false).ifPresent(problem -> {
+                throw new IllegalArgumentException("file: " + problem);
+            });
         }
         return new LogOutput(logging.getString("format").equals("json"), file,
                 FileSize.valueOf(logging.getString("max-file-size")), logging.getInt("max-files"));
-    }
-
-    /** The file, or the nearest folder of its path that exists (Logback makes the missing ones), is writable. */
-    private static void requireWritable(Path file) {
-        Path existing = file.toAbsolutePath();
-        while (!Files.exists(existing)) {
-            existing = existing.getParent();
-        }
-        boolean itself = existing.equals(file.toAbsolutePath());
-        boolean writable = Files.isWritable(existing) && (itself ? Files.isRegularFile(existing) : Files.isDirectory(existing));
-        if (!writable) {
-            throw new IllegalArgumentException("file: cannot write " + file + " (" + existing + " is not a writable "
-                    + (itself ? "file" : "folder") + ")");
-        }
     }
 
     /** Whether {@code text} is a size Logback reads, such as {@code 10MB} or {@code 500KB}. */

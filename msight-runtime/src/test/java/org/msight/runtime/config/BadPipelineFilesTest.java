@@ -100,6 +100,22 @@ class BadPipelineFilesTest {
     }
 
     @Test
+    void aSpoolFolderThatCannotBeWrittenOrMadeIsNamedAtItsLineAndNothingIsCreated() throws Exception {
+        // a file where a folder should be: refused even for root, who may write anywhere else
+        Path notAFolder = Files.writeString(dir.resolve("not-a-folder"), "x");
+        assertThat(refused("msight.node-defaults.spool.path = \"" + notAFolder + "\"\nnodes {\n" + SOURCE + "}\n}\n"))
+                .containsExactly(at(1) + "msight.node-defaults.spool.path: cannot write " + notAFolder + " ("
+                        + notAFolder + " is not a writable folder)");
+        assertThat(refused("msight.node-defaults.spool.path = \"" + notAFolder.resolve("spool") + "\"\nnodes {\n"
+                + SOURCE + "}\n}\n")).containsExactly(at(1) + "msight.node-defaults.spool.path: cannot write "
+                        + notAFolder.resolve("spool") + " (" + notAFolder + " is not a writable folder)");
+        Path missing = dir.resolve("spools/one");
+        assertThat(check("msight.node-defaults.spool.path = \"" + missing + "\"\nnodes {\n" + SOURCE + "}\n}\n")
+                .exitCode()).as("a folder that can be made").isZero();
+        assertThat(dir.resolve("spools")).as("--check creates nothing").doesNotExist();
+    }
+
+    @Test
     void nestingThousandsOfLevelsDeep() throws Exception {
         assertThat(refused("a = " + "{ b: ".repeat(5000) + "1" + " }".repeat(5000) + "\n"))
                 .containsExactly("error: " + file() + ": (syntax): nested too deeply to read;"

@@ -31,6 +31,8 @@ class DeclaredSettingsTest {
                 + " key-store-password",
         "tls.key-store-password = [hunter2] | tls.key-store-password: must be a string, not ***",
         "headers = [\"Bearer t0k3n\"]     | headers: must be a block { ... }, not ***",
+        "spool.path = \"/proc/self/status/spool\" | spool.path: cannot write /proc/self/status/spool"
+                + " (/proc/self/status is not a writable folder)",
         "partition-key-mode = sensor-name | partition-key-mode: 'sensor-name' is not one of random, sensor_name"
                 + " (did you mean 'sensor_name'?)",
     })

@@ -14,7 +14,7 @@ import org.msight.api.SettingType;
 public final class ImageDumperProvider implements NodeProvider {
 
     private static final List<Setting> SETTINGS = List.of(
-            Setting.required("folder", SettingType.STRING, "Folder the JPEG files go to; created when missing").nonEmpty(),
+            Setting.required("folder", SettingType.FOLDER, "Folder the JPEG files go to; created when missing").nonEmpty(),
             Setting.optional("file-name", SettingType.STRING,
                     "File name pattern with {sensor}, {time} (capture time, UTC) and {frame} (frame id); a plain"
                             + " name (no /, not starting with a dot) holding {frame} or {time}, so files differ"),

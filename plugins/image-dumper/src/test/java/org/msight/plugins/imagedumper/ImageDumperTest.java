@@ -191,6 +191,18 @@ class ImageDumperTest {
         assertThatThrownBy(() -> load("folder = \" \"")).hasMessage("test:1: nodes.dump.folder: must not be empty, not ' '");
     }
 
+    /** Before the first image: a file in the way of the folder (refused even for root), and nothing created. */
+    @Test
+    void aFolderThatCannotBeWrittenOrMadeIsRefusedByTheRuntimeBeforeAnyImage() throws Exception {
+        Path file = Files.writeString(dir.resolve("a-file"), "in the way");
+        assertThatThrownBy(() -> load("folder = \"" + file.resolve("img") + "\"")).hasMessage("test:1: nodes.dump.folder:"
+                + " cannot write " + file.resolve("img") + " (" + file + " is not a writable folder)");
+        assertThatThrownBy(() -> load("folder = \"" + file + "\"")).hasMessage("test:1: nodes.dump.folder:"
+                + " cannot write " + file + " (" + file + " is not a writable folder)");
+        load("folder = \"" + dir.resolve("new/img") + "\"");
+        assertThat(dir.resolve("new")).as("checking creates nothing").doesNotExist();
+    }
+
     private static void load(String settings) throws Exception {
         new PipelineFactory(List.of()).load("test", ConfigFactory.parseString(
                 "nodes.dump { type = image-dumper, subscribe-topic = images, " + settings + " }"));
