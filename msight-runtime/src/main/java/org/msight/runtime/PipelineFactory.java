@@ -77,16 +77,34 @@ public final class PipelineFactory {
 
         /**
          * Checks what {@link #create()} would reject, without connecting anywhere: builds the
-         * nodes and buses (which do no I/O) and reads the registry's Redis and heartbeat settings
-         * when the nodes register.
+         * nodes and buses (which do no I/O) and reads the HTTP endpoint's and the logging's
+         * settings, and the registry's Redis and heartbeat settings when the nodes register. The
+         * problems of all of them are thrown together.
          */
         public void check() throws PipelineConfigException {
-            Pipeline.check(spec, formats());
-            httpSettings();
-            logOutput();
+            List<ConfigProblem> problems = new ArrayList<>();
+            collect(problems, () -> Pipeline.check(spec, formats()));
+            collect(problems, this::httpSettings);
+            collect(problems, this::logOutput);
             if (spec.registers()) {
-                redisSettings();
-                heartbeatSettings();
+                collect(problems, this::redisSettings);
+                collect(problems, this::heartbeatSettings);
+            }
+            if (!problems.isEmpty()) {
+                throw new PipelineConfigException(problems);
+            }
+        }
+
+        /** A check of one part of the pipeline. */
+        private interface Check {
+            void run() throws PipelineConfigException;
+        }
+
+        private static void collect(List<ConfigProblem> problems, Check check) {
+            try {
+                check.run();
+            } catch (PipelineConfigException e) {
+                problems.addAll(e.problems());
             }
         }
 

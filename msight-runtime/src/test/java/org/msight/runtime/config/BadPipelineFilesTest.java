@@ -116,6 +116,33 @@ class BadPipelineFilesTest {
     }
 
     @Test
+    void declaredSettingsReportEveryProblemOfEveryBlockAtOnce() throws Exception {
+        assertThat(refused("nodes {\n" + SOURCE + ", count = \"x\", finish = maybe }\n" + SINK + ", delay = abc }\n}\n"))
+                .containsExactly(
+                        at(2) + "nodes.src.count: must be a whole number from -2147483648 to 2147483647, not 'x'",
+                        at(2) + "nodes.src.finish: must be true or false, not 'maybe'",
+                        at(3) + "nodes.out.delay: must be a duration such as 500ms, 10s or 5m, not 'abc'");
+    }
+
+    /** The second round (after the declared settings): every block's problem at once, the runtime's blocks' too. */
+    @Test
+    void whatOnlyTheNodesBusesAndRuntimeCanCheckIsReportedForEveryBlockAtOnce() throws Exception {
+        Path notAFolder = Files.writeString(dir.resolve("not-a-folder"), "x");
+        assertThat(refused("msight {\n"
+                + "  bus = loopback\n"
+                + "  loopback.port = 0\n"
+                + "  logging.file = \"" + notAFolder.resolve("msight.log") + "\"\n"
+                + "  http.tls.key-store = \"" + dir.resolve("missing.p12") + "\"\n"
+                + "}\n"
+                + "nodes {\n" + SOURCE + ", count = -1 }\n}\n")).containsExactly(
+                at(3) + "msight.loopback.port: must be 1 or more, was 0",
+                at(4) + "msight.logging.file: cannot write " + notAFolder.resolve("msight.log") + " (" + notAFolder
+                        + " is not a writable folder)",
+                at(5) + "msight.http.tls.key-store: " + dir.resolve("missing.p12") + ": no such file",
+                at(8) + "nodes.src.count: must be 0 or more, was -1");
+    }
+
+    @Test
     void nestingThousandsOfLevelsDeep() throws Exception {
         assertThat(refused("a = " + "{ b: ".repeat(5000) + "1" + " }".repeat(5000) + "\n"))
                 .containsExactly("error: " + file() + ": (syntax): nested too deeply to read;"
