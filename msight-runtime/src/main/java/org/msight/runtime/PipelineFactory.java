@@ -175,9 +175,11 @@ public final class PipelineFactory {
                 throw new PipelineConfigException(ConfigProblem.at(e.origin(), spec.file(), key,
                         e.getMessage().replaceFirst("^.*?: \\d+: ", "")));
             } catch (IllegalArgumentException e) {
-                // at the line of the key the message starts with ("file: cannot write ..."), when the file sets it
-                throw new PipelineConfigException(ConfigProblem.reported(spec.msight().getConfig(
-                        key.substring("msight.".length())), key, spec.file(), e.getMessage()));
+                // at the line of the key the message starts with ("file: cannot write ..."), when the file sets
+                // it, else at the block's first line in the file (a default that does not fit a value set)
+                Config block = spec.msight().getConfig(key.substring("msight.".length()));
+                throw new PipelineConfigException(ConfigProblem.reported(block, key,
+                        ConfigProblem.locationOf(block, spec.file()), e.getMessage()));
             }
         }
     }

@@ -79,6 +79,12 @@ public record ConfigProblem(String location, String key, String message) {
                 .min(Comparator.comparingInt(ConfigOrigin::lineNumber)).orElse(value.origin());
     }
 
+    /** {@code file:line} of the first value the file gives a block merged with its defaults; the file when none. */
+    public static String locationOf(Config block, String fallbackFile) {
+        ConfigOrigin origin = located(block.root());
+        return location(origin.resource() == null ? origin : null, fallbackFile);
+    }
+
     /** {@code file:line} of an origin; the fallback file when the origin has none. */
     public static String location(ConfigOrigin origin, String fallbackFile) {
         if (origin == null) {

@@ -4,6 +4,7 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
 import java.time.Duration;
 import java.util.Locale;
+import org.msight.api.Setting;
 
 /**
  * MSight's heartbeat settings: the {@code msight.registry.heartbeat} block, or the launchers'
@@ -39,12 +40,12 @@ public record HeartbeatSettings(Duration updateInterval, Duration tolerance, Dur
         for (Duration duration : new Duration[] {updateInterval, checkingDuration, staleAfter}) {
             if (duration.isZero() || duration.isNegative()) {
                 throw new IllegalArgumentException("update-interval, checking-duration and stale-after must be"
-                        + " positive, got " + duration);
+                        + " positive, got " + Setting.written(duration));
             }
         }
         if (staleAfter.compareTo(updateInterval.multipliedBy(2)) < 0) {
-            throw new IllegalArgumentException("stale-after (" + staleAfter + ") must be at least twice the"
-                    + " update-interval (" + updateInterval + "), or live nodes would look dead");
+            throw new IllegalArgumentException("stale-after: " + Setting.written(staleAfter) + " must be at least"
+                    + " twice update-interval (" + Setting.written(updateInterval) + "), or live nodes would look dead");
         }
     }
 

@@ -143,6 +143,16 @@ class BadPipelineFilesTest {
     }
 
     @Test
+    void heartbeatSettingsThatDoNotFitTogetherAreNamedWithTheirDurationsAsWritten() throws Exception {
+        assertThat(refused("msight.registry {\n"
+                + "  enabled = true\n"
+                + "  heartbeat { update-interval = 6s }\n"
+                + "}\n"
+                + "nodes {\n" + SOURCE + "}\n}\n")).containsExactly(at(3) + "msight.registry.heartbeat.stale-after:"
+                + " 10s must be at least twice update-interval (6s), or live nodes would look dead");
+    }
+
+    @Test
     void nestingThousandsOfLevelsDeep() throws Exception {
         assertThat(refused("a = " + "{ b: ".repeat(5000) + "1" + " }".repeat(5000) + "\n"))
                 .containsExactly("error: " + file() + ": (syntax): nested too deeply to read;"
