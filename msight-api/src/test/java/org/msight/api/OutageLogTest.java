@@ -3,6 +3,7 @@ package org.msight.api;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.lang.reflect.Proxy;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
@@ -47,7 +48,7 @@ class OutageLogTest {
         outages.up("publisher"); // not down: nothing
         outages.down("publisher", "Redis unreachable at 127.0.0.1:6379 (Connection refused)");
         outages.down("subscriber", "Redis unreachable at 127.0.0.1:6379 (Connection refused)");
-        outages.down("publisher", "still refused");
+        outages.down("publisher", "Redis unreachable at 127.0.0.1:6379 (Connection reset)"); // a detail: no line
         outages.up("publisher");
         assertThat(reconnects.count()).as("the subscriber is still down").isZero();
         assertThat(outages.inOutage()).isTrue();
@@ -103,5 +104,62 @@ class OutageLogTest {
         assertThat(outages.reason()).as("the publisher's, still down").contains("Redis unreachable (Connection refused)");
         outages.up("publisher");
         assertThat(outages.reason()).isEmpty();
+    }
+
+    /**
+     * Redis restarted with a password during an outage: the new reason is said once, while what
+     * only differs in its details of the moment (numbers, what is in parentheses) is said not at
+     * all; a change within a minute of the latest line waits for the minute's end, so a reason
+     * flapping back and forth is a line a minute at most.
+     */
+    @Test
+    void aChangedReasonIsOneLineAtMostOnceAMinute() {
+        AtomicLong now = new AtomicLong();
+        OutageLog outages = new OutageLog(recording(), "Redis connection restored", reconnects, now::get);
+        String refused = "Redis unreachable at 127.0.0.1:6379 (Connection refused)";
+        String frozen = "Redis at 127.0.0.1:6379 stopped taking messages (a publish waited 999 ms)";
+        String password = "Redis at 127.0.0.1:6379 requires a password: set msight.redis.password";
+        outages.down("publisher", refused);
+        outages.down("publisher", "Redis unreachable at 127.0.0.1:6379 (Connect timed out)");
+        outages.down("publisher", frozen);
+        outages.down("publisher", "Redis at 127.0.0.1:6379 stopped taking messages (a publish waited 1024 ms)");
+        outages.down("publisher", password); // within the minute: not yet
+        outages.down("subscriber", password);
+        now.addAndGet(Duration.ofSeconds(61).toNanos());
+        outages.down("publisher", password);
+        outages.down("subscriber", password); // told by the publisher's line
+        outages.down("publisher", refused); // flapping: not within the minute
+        outages.down("publisher", password);
+        outages.down("publisher", refused);
+        now.addAndGet(Duration.ofSeconds(61).toNanos());
+        outages.down("publisher", refused); // what it came back to is said once the minute is over
+        outages.down("publisher", refused);
+        outages.up("publisher");
+        outages.up("subscriber");
+
+        assertThat(lines).containsExactly("WARN " + refused + "; retrying", "WARN " + frozen + "; still retrying",
+                "WARN " + password + "; still retrying", "WARN " + refused + "; still retrying",
+                "INFO Redis connection restored after 122.0 s");
+    }
+
+    /** Two connections down for reasons of their own: each reason is said once, not in turns. */
+    @Test
+    void twoConnectionsDownForDifferentReasonsAreEachSaidOnce() {
+        AtomicLong now = new AtomicLong();
+        OutageLog outages = new OutageLog(recording(), "Kafka works again", reconnects, now::get);
+        for (int minute = 0; minute < 3; minute++) {
+            outages.down("coordinator", "no heartbeat to the coordinator for " + (30 + 60 * minute) + " s");
+            outages.down("polling", "Kafka refused the SASL login (bad password)");
+            now.addAndGet(Duration.ofMinutes(1).toNanos());
+        }
+        assertThat(lines).containsExactly("WARN no heartbeat to the coordinator for 30 s; retrying",
+                "WARN Kafka refused the SASL login (bad password); still retrying");
+    }
+
+    @Test
+    void theGistOfAReasonLeavesOutNumbersAndWhatIsInParentheses() {
+        assertThat(OutageLog.gist("Redis unreachable at 10.0.0.12:6379 (Connection refused (at connect)): check"))
+                .isEqualTo("Redis unreachable at #.#.#.#:# : check");
+        assertThat(OutageLog.gist("a) stray (parenthesis")).isEqualTo("a stray ");
     }
 }

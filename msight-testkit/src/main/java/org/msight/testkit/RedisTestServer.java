@@ -16,7 +16,7 @@ import java.util.List;
 public final class RedisTestServer extends LoopbackServer {
 
     private final Path executable = Tools.require("redis-server", "redis-server");
-    private final List<String> extraArguments;
+    private List<String> extraArguments;
     private final boolean tls;
     private final boolean cluster;
 
@@ -79,6 +79,16 @@ public final class RedisTestServer extends LoopbackServer {
     public RedisTestServer start() {
         launch();
         return this;
+    }
+
+    /**
+     * Stops the server and starts it again on the same port with {@code extraArguments} in place
+     * of the earlier ones: a restart that brings a password the server did not require, say.
+     */
+    public synchronized RedisTestServer restartWith(List<String> extraArguments) {
+        stop();
+        this.extraArguments = List.copyOf(extraArguments);
+        return start();
     }
 
     @Override

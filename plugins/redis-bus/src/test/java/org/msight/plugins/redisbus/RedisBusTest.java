@@ -376,6 +376,46 @@ class RedisBusTest {
         assertThat(reconnects.count()).as("the buses' reconnects").isPositive();
     }
 
+    /**
+     * Redis restarted with a password (requirepass) while a bus runs: after the outage's line (Redis
+     * unreachable), the refusal that follows is said once, however many reconnections it refuses,
+     * and the outage ends when Redis takes the connections again.
+     */
+    @Test
+    void aRedisBackWithAPasswordDuringAnOutageSaysSoOnce() throws Exception {
+        server = new RedisTestServer().start();
+        RedisSettings settings = settings(server.port(), null);
+        subscriber = new RedisBus(settings, codec, reconnects);
+        Inbox inbox = new Inbox(100);
+        subscriber.subscribe(new Subscription(TOPIC, "uploader", Optional.empty(), inbox));
+        subscriber.start();
+        awaitSubscribed(settings);
+        publishUntilReceived(subscriber, inbox, image(50));
+
+        server.restartWith(List.of("--requirepass", "n3w-pw"));
+        String refused = "Redis at 127.0.0.1:" + server.port() + " requires a password: set msight.redis.password or"
+                + " MSIGHT_REDIS_MESSAGE_BROKER_PASSWORD; still retrying";
+        await("the refusal's line", () -> !subscriber.publish(TOPIC, image(51)) && log.messages().contains(refused));
+        RedisSettings admin = settings(server.port(), "n3w-pw");
+        try (Jedis raw = admin.connect(admin.socketTimeout())) {
+            long connections = connectionsReceived(raw);
+            await("more reconnections refused", () -> !subscriber.publish(TOPIC, image(52))
+                    && connectionsReceived(raw) > connections + 4);
+            raw.configSet("requirepass", ""); // the password fixed
+        }
+        publishUntilReceived(subscriber, inbox, image(53));
+        log.await("the restored line", m -> m.matches("Redis connection restored after [0-9.]+ s"));
+        assertThat(log.messages(Level.WARN)).first().asString().startsWith("Redis unreachable at 127.0.0.1:"
+                + server.port()).endsWith("; retrying");
+        assertThat(log.messages()).filteredOn(m -> m.contains("requires a password")).containsExactly(refused);
+    }
+
+    /** How many connections Redis has taken, from its statistics. */
+    private static long connectionsReceived(Jedis raw) {
+        return raw.info("stats").lines().filter(line -> line.startsWith("total_connections_received:"))
+                .mapToLong(line -> Long.parseLong(line.substring(line.indexOf(':') + 1).trim())).sum();
+    }
+
     /** A bus that only subscribes publishes nothing that would find the connection lost: its subscriber tells. */
     @Test
     void aBusThatOnlySubscribesIsNotConnectedWhileRedisIsAway() throws Exception {
