@@ -17,7 +17,6 @@ import org.msight.redis.RedisSettings;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import redis.clients.jedis.Jedis;
-import redis.clients.jedis.exceptions.JedisConnectionException;
 import redis.clients.jedis.util.IOUtils;
 
 /**
@@ -100,7 +99,7 @@ final class RedisPublisher implements AutoCloseable {
             Thread.currentThread().interrupt();
             return false;
         }
-        boolean lost = false;
+        RuntimeException failure = null;
         try {
             if (jedis == null) {
                 return false;
@@ -109,12 +108,14 @@ final class RedisPublisher implements AutoCloseable {
             jedis.publish(channel, payload);
             return true;
         } catch (RuntimeException e) {
-            lost = true;
-            lostConnection(e);
+            failure = e;
             return false;
         } finally {
-            if (publishing.getAndSet(IDLE) == CUT && !lost) { // cut as it ended: the socket is closed all the same
-                lostConnection(new JedisConnectionException("its socket was closed past publish-timeout"));
+            // cut, maybe as it ended: the socket is closed all the same, and watch() said why, not its failure
+            if (publishing.getAndSet(IDLE) == CUT) {
+                lostConnection(null);
+            } else if (failure != null) {
+                lostConnection(failure);
             }
             lock.unlock();
         }
@@ -160,17 +161,23 @@ final class RedisPublisher implements AutoCloseable {
         outages.up(NAME);
     }
 
-    /** Drops the connection and schedules a reconnection. Called with the lock held, or before start. */
+    /**
+     * Drops the connection and schedules a reconnection. Called with the lock held, or before start.
+     *
+     * @param e the failure, or null when the outage was noted already
+     */
     private void lostConnection(RuntimeException e) {
         connected = false;
         closeQuietly();
         retryLater(e);
     }
 
-    /** Notes the outage and schedules a reconnection, unless closing. */
+    /** Notes the outage (unless {@code e} is null: noted already) and schedules a reconnection, unless closing. */
     private synchronized void retryLater(RuntimeException e) {
         if (!closed) {
-            outages.down(NAME, RedisFailures.describe(settings, e));
+            if (e != null) {
+                outages.down(NAME, RedisFailures.describe(settings, e));
+            }
             timer.schedule(this::reconnect, backoff.next().toNanos(), TimeUnit.NANOSECONDS);
         }
     }

@@ -142,9 +142,10 @@ final class RedisSubscriber implements AutoCloseable {
             } catch (RuntimeException e) {
                 if (!closed) {
                     Listener dropped = listener;
-                    // an error reply (NOPERM for the topic's channel, say) is Redis refusing, not closing us
-                    if ((dropped == null || !dropped.silent) && !(e instanceof JedisDataException)
-                            && stillRunning(runId)) {
+                    if (dropped != null && dropped.silent) {
+                        // dropped by keepAlive(), which said why: its failure is only the closed socket
+                    } else if (!(e instanceof JedisDataException) && stillRunning(runId)) {
+                        // an error reply (NOPERM for the topic's channel, say) is Redis refusing, not closing us
                         closedWhileRedisRuns();
                     } else {
                         down(RedisFailures.describe(settings, e));
