@@ -215,6 +215,10 @@ public final class PemTls {
             throw new IllegalArgumentException(setting + ": " + absolute + ": "
                     + (Files.exists(absolute) ? "not readable (permission denied)" : "no such file"));
         }
+        if (Files.isDirectory(absolute)) {
+            throw new IllegalArgumentException(setting + ": " + absolute + ": a folder, not a file: give the path of"
+                    + " the file in it");
+        }
         try {
             return reader.read(file);
         } catch (IOException | GeneralSecurityException | IllegalArgumentException e) {

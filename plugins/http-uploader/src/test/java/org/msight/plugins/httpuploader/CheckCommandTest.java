@@ -37,8 +37,14 @@ class CheckCommandTest {
                 .doesNotContain("john");
     }
 
-    @Test
-    void aTlsFileTheUploaderCannotReadIsShownAtItsKeysLine() throws Exception {
+    /** A TLS file the uploader cannot read, or a folder named where a file goes: one plain line at the key's line. */
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "missing-ca.pem | no such file",
+        "''             | a folder, not a file: give the path of the file in it",
+    })
+    void aTlsFileTheUploaderCannotReadIsShownAtItsKeysLine(String name, String why) throws Exception {
+        Path file = dir.resolve(name);
         String printed = check("""
                 nodes {
                   up {
@@ -46,8 +52,9 @@ class CheckCommandTest {
                     tls.ca-file = "%s"
                   }
                 }
-                """.formatted(dir.resolve("missing-ca.pem")));
-        assertThat(printed).contains(dir.resolve("p.conf") + ":4: nodes.up.tls.ca-file: ");
+                """.formatted(file));
+        assertThat(printed).isEqualTo("error: " + dir.resolve("p.conf") + ":4: nodes.up.tls.ca-file: " + file + ": "
+                + why + "\n");
     }
 
     @Test

@@ -1,6 +1,7 @@
 package org.msight.plugins.natsbus;
 
 import com.typesafe.config.Config;
+import java.net.URISyntaxException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -102,8 +103,9 @@ record NatsSettings(List<String> servers, String username, String password, Stri
         try {
             options.servers(servers.toArray(String[]::new));
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("servers: not a server URL such as nats://host:4222 ("
-                    + LogSafe.text(e.getMessage()) + ")");
+            String server = e.getCause() instanceof URISyntaxException bad ? bad.getInput() : String.join(", ", servers);
+            throw new IllegalArgumentException("servers: " + LogSafe.text(Secrets.redactUrl(server)) + " is not a"
+                    + " server URL such as nats://host:4222: check its scheme (nats, tls, ws or wss), host and port");
         }
         options.connectionTimeout(connectTimeout)
                 .reconnectWait(reconnectWait)

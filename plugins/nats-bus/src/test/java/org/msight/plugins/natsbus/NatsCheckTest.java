@@ -29,11 +29,15 @@ class NatsCheckTest {
     @ParameterizedTest
     @CsvSource(delimiter = '|', value = {
         "tls { enabled = yes, ca-cert-file = MISSING } | 3: msight.nats.tls.ca-cert-file: MISSING: no such file",
-        "tls { enabled = yes, cert-file = DIR, key-file = DIR } | 3: msight.nats.tls.key-file: DIR: ",
+        "tls { enabled = yes, cert-file = DIR, key-file = DIR } | 3: msight.nats.tls.key-file: DIR: a folder, not a"
+                + " file: give the path of the file in it",
         "servers = \"['nats://alice:s3cret@h:4222'\" | 3: msight.nats.servers: unbalanced brackets in server list"
                 + " \"['nats://***@h:4222'\"",
-        "servers = \"nats://alice:s3cret@h:4222:x\" | 3: msight.nats.servers: not a server URL such as"
-                + " nats://host:4222 (java.net.URISyntaxException: Unable to parse URI string.: nats://***@h:4222:x)",
+        "servers = \"nats://alice:s3cret@h:4222:x\" | 3: msight.nats.servers: nats://***@h:4222:x is not a server URL"
+                + " such as nats://host:4222: check its scheme (nats, tls, ws or wss), host and port",
+        "servers = \"['nats://h:4222', 'nats://127.0.0.1:notaport']\" | 3: msight.nats.servers:"
+                + " nats://127.0.0.1:notaport is not a server URL such as nats://host:4222: check its scheme (nats, tls,"
+                + " ws or wss), host and port",
     })
     void settingsTheClientCannotUseAreOneLineAtTheirKey(String settings, String problem) throws Exception {
         Path file = dir.resolve("p.conf");
