@@ -2,17 +2,20 @@ package org.msight.runtime.cli;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import java.io.IOException;
+import java.net.ConnectException;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 import org.msight.api.LogSafe;
+import org.msight.api.PemTls;
 import org.msight.runtime.http.PipelineStatus;
 import org.msight.runtime.logging.Logging;
 import picocli.CommandLine.Command;
@@ -22,6 +25,9 @@ import picocli.CommandLine.Option;
 @Command(name = "status", mixinStandardHelpOptions = true, versionProvider = Version.class,
         description = "Prints the nodes of a running msight-run (its /nodes endpoint): state, rates, last error.")
 final class StatusCommand implements Callable<Integer> {
+
+    /** How long connecting, and then the answer, may take each. */
+    private static final Duration TIMEOUT = Duration.ofSeconds(5);
 
     @Option(names = "--url", defaultValue = "http://127.0.0.1:9464",
             description = "The endpoint of the msight-run to ask (default: ${DEFAULT-VALUE}).")
@@ -43,7 +49,7 @@ final class StatusCommand implements Callable<Integer> {
             if (!"http".equals(endpoint.getScheme()) && !"https".equals(endpoint.getScheme())) {
                 throw new URISyntaxException(url, "not http:// or https://");
             }
-            request = HttpRequest.newBuilder(endpoint).timeout(Duration.ofSeconds(5));
+            request = HttpRequest.newBuilder(endpoint).timeout(TIMEOUT);
         } catch (URISyntaxException | IllegalArgumentException e) {
             System.err.println("error: --url: not an http:// or https:// URL such as http://127.0.0.1:9464: '" + shown + "'");
             return 2;
@@ -53,11 +59,11 @@ final class StatusCommand implements Callable<Integer> {
         }
         HttpResponse<String> response;
         try {
-            response = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build()
+            response = HttpClient.newBuilder().connectTimeout(TIMEOUT).build()
                     .send(request.build(), HttpResponse.BodyHandlers.ofString());
         } catch (IOException e) {
-            System.err.println("error: nothing answers at " + shown + " (" + e.getClass().getSimpleName()
-                    + "): is msight-run running, with msight.http enabled on that port?");
+            System.err.println("error: nothing answers at " + shown + " (" + LogSafe.text(failure(e))
+                    + "): is msight-run running, with msight.http enabled on that port? Ask another endpoint with --url");
             return 1;
         }
         if (response.statusCode() != 200) {
@@ -75,6 +81,18 @@ final class StatusCommand implements Callable<Integer> {
         }
         System.out.print(json ? toJson(status) : render(status));
         return 0;
+    }
+
+    /** Why the request failed, in words: the JDK's exceptions say little, or nothing, for themselves. */
+    private static String failure(IOException e) {
+        if (e instanceof ConnectException) {
+            return "nothing listens on that port";
+        }
+        if (e instanceof HttpTimeoutException) {
+            return "no answer within " + TIMEOUT.toSeconds() + " s";
+        }
+        return PemTls.handshakeFailure(e).map(tls -> "TLS failed: " + tls.getMessage())
+                .orElse(e.getMessage() != null ? e.getMessage() : "the connection failed");
     }
 
     /** What to do about a 401: give the token, or the right one. */

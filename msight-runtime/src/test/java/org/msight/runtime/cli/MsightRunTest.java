@@ -427,10 +427,12 @@ class MsightRunTest {
 
     @Test
     void statusSaysWhenNothingAnswers() {
-        Result result = run("status", "--url", "http://127.0.0.1:" + FreePorts.next());
+        int port = FreePorts.next();
+        Result result = run("status", "--url", "http://127.0.0.1:" + port);
         assertThat(result.exitCode()).isEqualTo(1);
-        assertThat(result.err()).contains("error: nothing answers at http://127.0.0.1:",
-                "is msight-run running, with msight.http enabled on that port?");
+        assertThat(result.err()).isEqualTo("error: nothing answers at http://127.0.0.1:" + port + " (nothing listens on"
+                + " that port): is msight-run running, with msight.http enabled on that port? Ask another endpoint with"
+                + " --url\n");
 
         Result withPassword = run("status", "--url", "http://user:hunter2@127.0.0.1:" + FreePorts.next());
         assertThat(withPassword.exitCode()).isEqualTo(1);
