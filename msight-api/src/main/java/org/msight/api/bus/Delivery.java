@@ -12,8 +12,27 @@ import org.msight.api.data.SensorData;
  */
 public abstract class Delivery {
 
+    private final long size;
     private SensorData data;
     private MalformedDataException malformed;
+
+    /** A delivery of unknown {@linkplain #size() size}: a message already in memory. */
+    protected Delivery() {
+        this(0);
+    }
+
+    /** @param size the payload's length in bytes, as the bus received it */
+    protected Delivery(long size) {
+        this.size = size;
+    }
+
+    /**
+     * The payload's length in bytes, as the bus received it; 0 where unknown (a message already in
+     * memory). It never changes, so the node's queue counts it against its {@code queue-max-bytes}.
+     */
+    public final long size() {
+        return size;
+    }
 
     /**
      * The message, decoded on the first call.
@@ -57,15 +76,31 @@ public abstract class Delivery {
         };
     }
 
-    /** A MessagePack payload, decoded with {@code formats} when first read. */
+    /**
+     * A MessagePack payload, decoded with {@code formats} when first read; its size is the
+     * payload's length. Once decoded, the payload is let go: the message holds its own copy.
+     */
     public static Delivery ofMessagePack(byte[] payload, MsightFormats formats) {
-        Objects.requireNonNull(payload, "payload");
-        Objects.requireNonNull(formats, "formats");
-        return new Delivery() {
-            @Override
-            protected SensorData decode() {
-                return formats.fromMessagePack(payload);
-            }
-        };
+        return new MessagePackDelivery(Objects.requireNonNull(payload, "payload"),
+                Objects.requireNonNull(formats, "formats"));
+    }
+
+    private static final class MessagePackDelivery extends Delivery {
+
+        private final MsightFormats formats;
+        private byte[] payload; // null once decoded
+
+        MessagePackDelivery(byte[] payload, MsightFormats formats) {
+            super(payload.length);
+            this.payload = payload;
+            this.formats = formats;
+        }
+
+        @Override
+        protected SensorData decode() {
+            SensorData decoded = formats.fromMessagePack(payload);
+            payload = null;
+            return decoded;
+        }
     }
 }

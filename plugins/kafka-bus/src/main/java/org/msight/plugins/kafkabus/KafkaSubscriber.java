@@ -428,7 +428,9 @@ final class KafkaSubscriber implements AutoCloseable {
         private final long offset;
         private final PartitionOffsets partition;
 
+        /** @param payload the record's value; {@code null} for a tombstone, which is not an MSight message */
         KafkaDelivery(byte[] payload, long offset, PartitionOffsets partition) {
+            super(payload == null ? 0 : payload.length);
             this.payload = payload;
             this.offset = offset;
             this.partition = partition;

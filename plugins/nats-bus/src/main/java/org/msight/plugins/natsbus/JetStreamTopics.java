@@ -320,7 +320,7 @@ final class JetStreamTopics implements AutoCloseable {
     }
 
     private Delivery acknowledgedOnDone(Message message) {
-        return new Delivery() {
+        return new Delivery(message.getData().length) {
             @Override
             protected SensorData decode() {
                 return formats.fromMessagePack(message.getData());
