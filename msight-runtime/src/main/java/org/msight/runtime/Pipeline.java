@@ -203,7 +203,7 @@ public final class Pipeline {
         if (node instanceof SourceNode source) {
             return new SourceRunner(spec.name(), source, context.logger(), stats, loader, backoff);
         }
-        Inbox inbox = new Inbox(spec.queueCapacity(), stats.dropped(), stats.malformed());
+        Inbox inbox = new Inbox(spec.queueCapacity(), spec.queueMaxBytes(), stats.dropped(), stats.malformed());
         String topic = spec.subscribeTopic().orElseThrow();
         Subscription subscription = new Subscription(topic, spec.name(), spec.group(), inbox);
         buses.subscribe(subscription);

@@ -10,8 +10,10 @@ import org.msight.api.bus.Receiver;
 import org.msight.runtime.node.LongCounter;
 
 /**
- * The bounded queue in front of one subscribing node. Live sensor data loses value with age,
- * so a full inbox drops its oldest message to take the new one; drops are counted. Messages a
+ * The bounded queue in front of one subscribing node, by count and by the payloads' bytes
+ * ({@link Delivery#size()}). Live sensor data loses value with age, so a full inbox drops its
+ * oldest messages to take the new one; drops are counted. A message larger than the whole byte
+ * budget is kept alone, so large messages still flow, one at a time. Messages a
  * bus could not decode are counted through it too, both in the node's stats. Once its node stops,
  * it is closed: what arrives later is dropped, so a drain ends with what was queued when the
  * stop came. A delivery dropped for a newer one is {@linkplain Delivery#done() done} at once; one
@@ -21,34 +23,45 @@ import org.msight.runtime.node.LongCounter;
 public final class Inbox implements Receiver {
 
     private final int capacity;
+    private final long maxBytes;
     private final ArrayDeque<Delivery> queue;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition notEmpty = lock.newCondition();
     private final Counter dropped;
     private final Counter malformed;
     private boolean closed;
+    /** The sizes of the queued messages, added up. */
+    private long bytes;
 
-    /** An inbox with counters of its own, read with {@link #dropped()} and {@link #malformed()}. */
+    /**
+     * An inbox without a byte budget, with counters of its own, read with {@link #dropped()} and
+     * {@link #malformed()}.
+     */
     public Inbox(int capacity) {
-        this(capacity, new LongCounter(), new LongCounter());
+        this(capacity, Long.MAX_VALUE, new LongCounter(), new LongCounter());
     }
 
     /**
      * @param capacity how many messages wait at most
+     * @param maxBytes how many bytes of payload wait at most, unless one message alone is more
      * @param dropped counts the messages dropped
      * @param malformed counts the messages that could not be decoded
      */
-    public Inbox(int capacity, Counter dropped, Counter malformed) {
+    public Inbox(int capacity, long maxBytes, Counter dropped, Counter malformed) {
         if (capacity < 1) {
             throw new IllegalArgumentException("inbox capacity must be at least 1, was " + capacity);
         }
         this.capacity = capacity;
+        this.maxBytes = maxBytes;
         this.dropped = dropped;
         this.malformed = malformed;
-        this.queue = new ArrayDeque<>(capacity);
+        this.queue = new ArrayDeque<>(capacity + 1); // one more, for the new message before the oldest goes
     }
 
-    /** Adds a message, dropping the oldest one when full (or the message, once closed). Never blocks for long. */
+    /**
+     * Adds a message, dropping the oldest ones while over capacity or bytes (or the message, once
+     * closed). Never blocks for long.
+     */
     @Override
     public void deliver(Delivery delivery) {
         Delivery older;
@@ -58,23 +71,45 @@ public final class Inbox implements Receiver {
                 dropped.increment(); // not done: its node never had it
                 return;
             }
-            older = queue.size() == capacity ? queue.pollFirst() : null;
             queue.addLast(delivery);
+            bytes += delivery.size();
+            older = overflow();
             notEmpty.signal();
         } finally {
             lock.unlock();
         }
-        if (older != null) {
+        while (older != null) { // done outside the lock: a bus may acknowledge over the network
             dropped.increment();
             older.done();
+            older = dropOverflow();
         }
+    }
+
+    /** The oldest message, taken off when the queue holds too many or too many bytes; else {@code null}. */
+    private Delivery overflow() {
+        return queue.size() > capacity || bytes > maxBytes && queue.size() > 1 ? takeOldest() : null;
+    }
+
+    private Delivery dropOverflow() {
+        lock.lock();
+        try {
+            return overflow();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private Delivery takeOldest() {
+        Delivery oldest = queue.pollFirst();
+        bytes -= oldest.size();
+        return oldest;
     }
 
     @Override
     public int remainingCapacity() {
         lock.lock();
         try {
-            return closed ? 0 : capacity - queue.size();
+            return closed || bytes >= maxBytes ? 0 : capacity - queue.size();
         } finally {
             lock.unlock();
         }
@@ -91,7 +126,7 @@ public final class Inbox implements Receiver {
                 }
                 nanos = notEmpty.awaitNanos(nanos);
             }
-            return queue.pollFirst();
+            return takeOldest();
         } finally {
             lock.unlock();
         }
@@ -116,6 +151,7 @@ public final class Inbox implements Receiver {
         try {
             int left = queue.size();
             queue.clear();
+            bytes = 0;
             return left;
         } finally {
             lock.unlock();
@@ -137,7 +173,7 @@ public final class Inbox implements Receiver {
         }
     }
 
-    /** Messages dropped because the inbox was full or closed. */
+    /** Messages dropped because the inbox was full (of messages or bytes) or closed. */
     public long dropped() {
         return dropped.count();
     }

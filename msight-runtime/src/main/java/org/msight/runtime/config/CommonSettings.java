@@ -15,11 +15,15 @@ public final class CommonSettings {
 
     /** Messages an inbox holds at most: beyond this a queue of frames is memory nobody can afford. */
     static final int MAX_QUEUE_CAPACITY = 100_000;
+    /** The smallest byte budget of an inbox: under this, it would rarely hold more than one frame. */
+    static final long MIN_QUEUE_BYTES = 1 << 20;
 
     private static final Setting GAP = Setting.optional("gap", SettingType.INT,
             "handle one message out of every gap+1, as MSight counts (0: all; 9: one in ten)").atLeast(0);
     private static final Setting QUEUE_CAPACITY = Setting.optional("queue-capacity", SettingType.INT,
             "messages waiting for this node at most; when full the oldest is dropped").between(1, MAX_QUEUE_CAPACITY);
+    private static final Setting QUEUE_MAX_BYTES = Setting.optional("queue-max-bytes", SettingType.STRING,
+            "payload bytes waiting at most; then the oldest are dropped").size(MIN_QUEUE_BYTES, "64MiB");
     private static final Setting REGISTRY_TYPE = Setting.optional("registry-type", SettingType.STRING,
             "the type in MSight's node registry (empty: the node type; launchers: RTSPSourceNode...)");
     private static final Setting GROUP_ID = Setting.optional("group-id", SettingType.STRING,
@@ -64,6 +68,7 @@ public final class CommonSettings {
             settings.add(Setting.required("subscribe-topic", SettingType.STRING, "the topic this node subscribes to")
                     .nonEmpty());
             settings.add(QUEUE_CAPACITY);
+            settings.add(QUEUE_MAX_BYTES);
             settings.add(GROUP_ID);
         }
         settings.add(REGISTRY_TYPE);
@@ -87,7 +92,8 @@ public final class CommonSettings {
 
     /** The block of defaults every node inherits: {@code msight.node-defaults}. */
     static Setting nodeDefaults() {
-        List<Setting> all = new ArrayList<>(List.of(GAP, QUEUE_CAPACITY, GROUP_ID, REGISTRY_TYPE, RESTART_BACKOFF));
+        List<Setting> all = new ArrayList<>(
+                List.of(GAP, QUEUE_CAPACITY, QUEUE_MAX_BYTES, GROUP_ID, REGISTRY_TYPE, RESTART_BACKOFF));
         all.addAll(DELIVERY);
         return Setting.block("node-defaults", "the defaults of the settings every node block takes",
                 all.toArray(Setting[]::new));

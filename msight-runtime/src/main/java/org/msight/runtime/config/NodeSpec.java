@@ -63,6 +63,11 @@ public record NodeSpec(String name, NodeType type, Config config, String locatio
         return config.getInt("queue-capacity");
     }
 
+    /** The payload bytes its inbox holds at most ({@code queue-max-bytes}). */
+    public long queueMaxBytes() {
+        return config.getBytes("queue-max-bytes");
+    }
+
     public Duration restartBackoffInitial() {
         return config.getDuration("restart-backoff.initial");
     }

@@ -10,6 +10,7 @@ import org.msight.api.bus.Delivery;
 import org.msight.api.data.BytesData;
 import org.msight.api.data.Metadata;
 import org.msight.api.data.SensorData;
+import org.msight.runtime.node.LongCounter;
 
 class InboxTest {
 
@@ -17,7 +18,12 @@ class InboxTest {
 
     /** A delivery of message {@code n} that notes when it is done. */
     private Delivery message(int n) {
-        return new Delivery() {
+        return message(n, 0);
+    }
+
+    /** A delivery of message {@code n}, of {@code size} bytes on the bus, that notes when it is done. */
+    private Delivery message(int n, long size) {
+        return new Delivery(size) {
             @Override
             protected SensorData decode() {
                 return new BytesData(Metadata.create("s", "d", n), new byte[] {(byte) n});
@@ -49,6 +55,31 @@ class InboxTest {
         assertThat(next(inbox)).containsExactly(4);
         assertThat(next(inbox)).containsExactly(5);
         assertThat(inbox.poll(10, TimeUnit.MILLISECONDS)).isNull();
+    }
+
+    @Test
+    void anInboxOverItsBytesDropsItsOldestAsWhenFullAndKeepsALargerMessageAlone() throws Exception {
+        Inbox inbox = new Inbox(10, 100, new LongCounter(), new LongCounter());
+        inbox.deliver(message(1, 40));
+        inbox.deliver(message(2, 40));
+        assertThat(inbox.remainingCapacity()).isEqualTo(8);
+        inbox.deliver(message(3, 40));
+        assertThat(done).as("120 bytes are over 100: the oldest goes").containsExactly(1);
+        assertThat(inbox.dropped()).isOne();
+        assertThat(inbox.size()).isEqualTo(2);
+        inbox.deliver(message(4, 20));
+        assertThat(inbox.remainingCapacity()).as("its bytes are at the budget").isZero();
+        assertThat(next(inbox)).containsExactly(2);
+        assertThat(inbox.remainingCapacity()).as("taken messages free their bytes").isEqualTo(8);
+
+        inbox.deliver(message(5, 250));
+        assertThat(done).as("larger than the budget: it waits alone").containsExactly(1, 3, 4);
+        assertThat(inbox.dropped()).isEqualTo(3);
+        assertThat(inbox.size()).isOne();
+        inbox.deliver(message(6, 10));
+        assertThat(done).containsExactly(1, 3, 4, 5);
+        assertThat(next(inbox)).containsExactly(6);
+        assertThat(inbox.remainingCapacity()).isEqualTo(10);
     }
 
     @Test

@@ -82,13 +82,15 @@ class PipelineLoaderTest {
                     gap = many
                     interval = soon
                   }
-                  sink { type = test-collector, subscribe-topic = t, queue-capacity = 0 }
+                  sink { type = test-collector, subscribe-topic = t, queue-capacity = 0, queue-max-bytes = 10kB }
                 }
                 """)).satisfiesExactlyInAnyOrder(
                 p -> assertThat(p).isEqualTo(file() + ":5: nodes.src.gap: must be a whole number, 0 or more,"
                         + " not 'many'"),
                 p -> assertThat(p).startsWith(file() + ":6: nodes.src.interval: ").contains("soon"),
-                p -> assertThat(p).isEqualTo(file() + ":8: nodes.sink.queue-capacity: must be 1 to 100000, not 0"));
+                p -> assertThat(p).isEqualTo(file() + ":8: nodes.sink.queue-capacity: must be 1 to 100000, not 0"),
+                p -> assertThat(p).isEqualTo(file() + ":8: nodes.sink.queue-max-bytes: must be a size of at least 1MiB,"
+                        + " such as 64MiB, not '10kB'"));
     }
 
     @Test
@@ -197,6 +199,7 @@ class PipelineLoaderTest {
         assertThat(src.config().getDuration("interval")).isZero();
         assertThat(src.sensorName()).contains("src");
         assertThat(spec.nodes().get(1).queueCapacity()).isEqualTo(16);
+        assertThat(spec.nodes().get(1).queueMaxBytes()).isEqualTo(64L << 20);
     }
 
     /**
