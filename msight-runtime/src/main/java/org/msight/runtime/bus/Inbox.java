@@ -158,6 +158,11 @@ public final class Inbox implements Receiver {
         }
     }
 
+    /** Counts a message dropped after it was taken: one the heap had no room for. */
+    public void countDropped() {
+        dropped.increment();
+    }
+
     @Override
     public void countMalformed() {
         malformed.increment();

@@ -1,6 +1,7 @@
 package org.msight.runtime.node;
 
 import java.time.Duration;
+import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.msight.api.Backoff;
@@ -22,9 +23,10 @@ import org.slf4j.Logger;
 /**
  * Runs a sink or a processor: takes messages from its inbox, applies gap, decodes the admitted
  * ones (a malformed one is counted and skipped) and hands them over (to an asynchronous sink
- * through its {@link AsyncDelivery}). Each delivery is {@linkplain Delivery#done() done} at most
+ * through its {@link AsyncDelivery}); one the heap has no room for, to decode or to handle, is
+ * counted as dropped. Each delivery is {@linkplain Delivery#done() done} at most
  * once: handled (by an asynchronous sink: delivered, given up or spooled, so an at-least-once bus
- * commits only then), skipped by gap, malformed, or given up after a failure; what is left when the
+ * commits only then), skipped by gap, malformed, dropped, or given up after a failure; what is left when the
  * drain time runs out or the node stops for good is not done, so such a bus delivers it again. At
  * shutdown it keeps going until the inbox is empty or the drain deadline passes, then a sink flushes
  * what is in flight with the time left. A node that stops for good ends its subscription.
@@ -36,6 +38,7 @@ public final class InboxRunner extends NodeRunner {
     private final Inbox inbox;
     private final String topic;
     private final LogThrottle malformedLines = new LogThrottle(Duration.ofSeconds(10));
+    private final LogThrottle outOfMemoryLines = new LogThrottle(Duration.ofMinutes(1));
     private final Gap gap;
     private final MessageHandler handler;
     /**
@@ -131,8 +134,11 @@ public final class InboxRunner extends NodeRunner {
         SensorData data;
         try {
             data = pending.data();
+        } catch (OutOfMemoryError e) {
+            droppedForMemory();
+            return false;
         } catch (RuntimeException | Error e) {
-            // any failure to decode: a bus plugin's payload it cannot read, a data type out of memory
+            // any other failure to decode: a bus plugin's payload it cannot read, a data type's bug
             inbox.countMalformed();
             long skipped = malformedLines.occurred();
             if (skipped > 0) {
@@ -169,10 +175,34 @@ public final class InboxRunner extends NodeRunner {
             throw e;
         } catch (UnrecoverableException | LinkageError e) {
             throw e; // left pending, not done: an at-least-once bus delivers it again to the next run
+        } catch (OutOfMemoryError e) {
+            droppedForMemory();
+            return false;
         } catch (Exception | Error e) {
             finishPending();
             throw e;
         }
+    }
+
+    /**
+     * Drops the pending message, which the heap had no room to decode or handle (the memory is
+     * back once its arrays are let go): counted as dropped, not malformed, and the node goes on.
+     */
+    private void droppedForMemory() {
+        long size = pending.size();
+        inbox.countDropped();
+        finishPending();
+        long times = outOfMemoryLines.occurred();
+        if (times > 0) {
+            log.warn("Dropped {} message(s) on topic '{}' for want of memory{} (counted as 'dropped'). Give the"
+                    + " process a larger heap (MSIGHT_JAVA_OPTS=-Xmx512m), or lower this node's queue-max-bytes{}",
+                    times, topic, size > 0 ? ", the latest of " + megabytes(size) : "",
+                    delivery != null ? ", queue-capacity or max-in-flight" : " or queue-capacity");
+        }
+    }
+
+    private static String megabytes(long bytes) {
+        return String.format(Locale.ROOT, "%.1f MB", bytes / 1e6);
     }
 
     private void finishPending() {

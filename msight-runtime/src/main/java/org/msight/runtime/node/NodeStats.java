@@ -76,7 +76,7 @@ public final class NodeStats {
         this.registry = registry;
         meter("in", in, "messages a source offered, or a sink or processor received");
         meter("out", out, "messages a source published, a sink handled, or a processor published");
-        meter("dropped", dropped, "messages dropped by a full inbox");
+        meter("dropped", dropped, "messages dropped by a full inbox (count or bytes), or for want of memory");
         meter("malformed", malformed, "messages that could not be decoded, skipped");
         meter("lost", lost, "messages the bus could not carry (disconnected)");
         meter("errors", errors, "failures of the node");

@@ -55,6 +55,7 @@ final class RedisSubscriber implements AutoCloseable {
     private volatile Listener listener;
     private volatile boolean closed;
     private final LogThrottle slowClosingLines = new LogThrottle(Duration.ofMinutes(1));
+    private final LogThrottle outOfMemoryLines = new LogThrottle(Duration.ofMinutes(1));
 
     RedisSubscriber(RedisSettings settings, MsightFormats formats, OutageLog outages) {
         this.settings = settings;
@@ -154,9 +155,9 @@ final class RedisSubscriber implements AutoCloseable {
                         closed = true;
                     }
                 }
-            } catch (Error e) { // such as a reply too large for memory: this thread must live on
+            } catch (Error e) { // such as a message too large for the heap left: this thread must live on
                 if (!closed) {
-                    LOG.error("Redis subscriber failed; reconnecting", e);
+                    failed(e);
                     if (!backoff.pause()) { // interrupted: close() is under way
                         closed = true;
                     }
@@ -165,6 +166,21 @@ final class RedisSubscriber implements AutoCloseable {
                 listener = null;
                 jedis = null;
             }
+        }
+    }
+
+    /** Says why the connection failed for an error, at most once a minute when the heap ran out. */
+    private void failed(Error e) {
+        if (!(e instanceof OutOfMemoryError)) {
+            LOG.error("Redis subscriber failed; reconnecting", e);
+            return;
+        }
+        long times = outOfMemoryLines.occurred();
+        if (times > 0) {
+            LOG.warn("Redis subscriber at {} ran out of memory reading a message ({} time{} since the last such line);"
+                    + " the messages Redis held for it are lost. Give the process a larger heap"
+                    + " (MSIGHT_JAVA_OPTS=-Xmx512m), or lower the subscribing nodes' queue-max-bytes, queue-capacity"
+                    + " or max-in-flight; reconnecting", settings.address(), times, times == 1 ? "" : "s");
         }
     }
 
