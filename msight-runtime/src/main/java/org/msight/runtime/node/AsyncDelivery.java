@@ -214,6 +214,9 @@ public final class AsyncDelivery {
             outcome = sink.send(delivery.data).toCompletableFuture();
         } catch (RuntimeException e) {
             outcome = CompletableFuture.failedFuture(e);
+        } catch (OutOfMemoryError e) { // making the request: retried as memory comes back, its slot not lost
+            outcome = CompletableFuture.failedFuture(new RetriableException("no memory left to make the request: give"
+                    + " the process a larger heap (MSIGHT_JAVA_OPTS=-Xmx512m), or lower queue-max-bytes or max-in-flight"));
         }
         CompletableFuture<Void> attempt = outcome;
         AttemptDeadlines.Watched deadline = deadlines.watch(() -> {

@@ -409,6 +409,31 @@ class AsyncDeliveryTest {
                 .anySatisfy(line -> assertThat(line).startsWith("gave up on frame 2 ").contains("refused for good"));
     }
 
+    /**
+     * A sink with no memory left to make a request (a large image's body) fails that attempt,
+     * retriably: the message is sent once memory is back, and no slot is lost on the way.
+     */
+    @Test
+    void aRequestTheHeapHasNoRoomForIsRetriedAndKeepsNoSlot() throws Exception {
+        AtomicInteger outOfMemory = new AtomicInteger(8); // twice the 4 slots
+        List<Long> sent = new CopyOnWriteArrayList<>();
+        AsyncDelivery delivery = delivery(data -> {
+            if (outOfMemory.getAndDecrement() > 0) {
+                throw new OutOfMemoryError("Java heap space (on purpose)");
+            }
+            sent.add(data.metadata().frameId());
+            return CompletableFuture.completedFuture(null);
+        }, 10, Optional.empty());
+        for (long n = 1; n <= 8; n++) {
+            delivery.submit(frame(n), () -> { });
+        }
+        assertThat(delivery.flush(Waits.GENEROUS)).isTrue();
+        delivery.close();
+        assertThat(sent).containsExactlyInAnyOrder(1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L);
+        assertThat(stats.counter("retries").count()).isEqualTo(8);
+        assertThat(log.messages(Level.WARN)).anyMatch(line -> line.contains("no memory left to make the request"));
+    }
+
     /** A spool on a full disk gives up every failed message: one line for them all, and each is counted. */
     @Test
     void aSpoolOnAFullDiskGivesUpMessagesWithOneLine(@TempDir Path dir) throws Exception {
