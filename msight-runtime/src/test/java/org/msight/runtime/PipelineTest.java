@@ -12,6 +12,7 @@ import java.util.stream.LongStream;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.msight.runtime.bus.Buses;
 import org.msight.runtime.node.NodeStats;
 import org.msight.runtime.registry.NodeRegistry;
 import org.msight.runtime.testnodes.CollectingSink;
@@ -132,6 +133,38 @@ class PipelineTest {
         assertThat(blocked.node()).isEqualTo("blocked");
         assertThat(blocked.errors().count()).isZero();
         assertThat(blocked.out().count()).isZero();
+    }
+
+    /**
+     * A bus is told whether a node of the process publishes on it, by the bus of each node's
+     * publish topic: a source's or a processor's, not a topic a sink subscribes to.
+     */
+    @Test
+    void aBusIsToldWhetherANodeOfTheProcessPublishesOnIt() throws Exception {
+        assertThat(loopbackStart("""
+                msight.topics.in.bus = loopback
+                nodes {
+                  src { type = test-sequence, publish-topic = local, count = 1 }
+                  uploader { type = test-collector, subscribe-topic = in }
+                }
+                """)).isEqualTo("started; a node of this process publishes on it: false");
+        assertThat(loopbackStart("""
+                msight.topics.out.bus = loopback
+                nodes {
+                  src { type = test-sequence, publish-topic = local, count = 1 }
+                  negate { type = test-negate, subscribe-topic = local, publish-topic = out }
+                }
+                """)).isEqualTo("started; a node of this process publishes on it: true");
+    }
+
+    /** The line the loopback bus logs as the pipeline of {@code hocon} starts. */
+    private String loopbackStart(String hocon) throws Exception {
+        try (LogCapture log = LogCapture.of(Buses.LOGGER_PREFIX + "loopback")) {
+            Pipeline pipeline = TestPipelines.load(TestPipelines.write(dir, "pipeline.conf", hocon)).create();
+            pipeline.start();
+            pipeline.stop();
+            return log.messages().stream().filter(line -> line.startsWith("started;")).findFirst().orElseThrow();
+        }
     }
 
     @Test

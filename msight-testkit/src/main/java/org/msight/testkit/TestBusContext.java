@@ -11,17 +11,20 @@ import org.slf4j.Logger;
 
 /**
  * A {@link BusContext} for testing a bus plugin without the runtime: its block over the plugin's
- * defaults, MSight's formats, a {@link RecordingLogger}, and counters readable by name.
+ * defaults, MSight's formats, a {@link RecordingLogger}, and counters readable by name. The test
+ * publishes on the bus ({@link #publishes()}) unless it made the context {@link #subscribeOnly()}.
  */
 public final class TestBusContext implements BusContext {
 
     private final Config config;
     private final RecordingLogger logger;
+    private final boolean publishes;
     private final Map<String, Counter> counters = new ConcurrentHashMap<>();
 
-    private TestBusContext(Config config, RecordingLogger logger) {
+    private TestBusContext(Config config, RecordingLogger logger, boolean publishes) {
         this.config = config;
         this.logger = logger;
+        this.publishes = publishes;
     }
 
     /**
@@ -33,7 +36,12 @@ public final class TestBusContext implements BusContext {
         Config defaults = reference.hasPath("msight." + name) ? reference.getConfig("msight." + name)
                 : ConfigFactory.empty(); // a bus without settings, such as memory
         return new TestBusContext(ConfigFactory.parseString(block).resolve().withFallback(defaults),
-                new RecordingLogger("bus-" + name));
+                new RecordingLogger("bus-" + name), true);
+    }
+
+    /** This context for a process none of whose nodes publishes on the bus, such as an uploader's alone. */
+    public TestBusContext subscribeOnly() {
+        return new TestBusContext(config, logger, false);
     }
 
     @Override
@@ -54,6 +62,11 @@ public final class TestBusContext implements BusContext {
     @Override
     public Logger logger() {
         return logger;
+    }
+
+    @Override
+    public boolean publishes() {
+        return publishes;
     }
 
     /** The bus's logger, with every line it logged. */

@@ -27,4 +27,16 @@ public interface BusContext {
 
     /** A counter of the bus's own ({@code reconnects}, {@code too-large}), in its metrics. */
     Counter counter(String name);
+
+    /**
+     * Whether a node of this process publishes on this bus (a topic of the bus is a node's
+     * {@code publish-topic}). When not, the runtime calls neither {@link Bus#publish} nor
+     * {@link Bus#canCarry}, and the bus may leave out what only publishing needs (Kafka's
+     * producer), so that an uploader-only process opens no connection, thread or permission it
+     * never uses; its {@link Bus#connected()} then judges its subscribing connections alone. True
+     * by default: a context that does not know.
+     */
+    default boolean publishes() {
+        return true;
+    }
 }

@@ -49,7 +49,7 @@ public final class Buses implements AutoCloseable {
             List<ConfigProblem> problems) {
         Map<String, Bus> buses = new LinkedHashMap<>();
         for (BusSpec bus : spec.buses().values()) {
-            Context context = new Context(bus, spec.deviceName(), formats, meters);
+            Context context = new Context(bus, spec.deviceName(), formats, meters, publishesOn(spec, bus.name()));
             try {
                 buses.put(bus.name(), withLoaderOf(bus, () -> bus.type().provider().create(context)));
             } catch (IllegalArgumentException | com.typesafe.config.ConfigException e) {
@@ -57,6 +57,12 @@ public final class Buses implements AutoCloseable {
             }
         }
         return new Buses(spec, buses);
+    }
+
+    /** Whether a node of {@code spec} publishes on the bus named {@code bus} ({@link BusContext#publishes()}). */
+    private static boolean publishesOn(PipelineSpec spec, String bus) {
+        return spec.nodes().stream().flatMap(node -> node.publishTopic().stream())
+                .anyMatch(topic -> bus.equals(spec.topicBuses().get(topic)));
     }
 
     /** The bus that carries {@code topic}. */
@@ -154,8 +160,8 @@ public final class Buses implements AutoCloseable {
     }
 
     /** What a bus gets from the runtime. */
-    private record Context(BusSpec bus, String deviceName, MsightFormats formats, MeterRegistry meters)
-            implements BusContext {
+    private record Context(BusSpec bus, String deviceName, MsightFormats formats, MeterRegistry meters,
+            boolean publishes) implements BusContext {
 
         @Override
         public Config config() {

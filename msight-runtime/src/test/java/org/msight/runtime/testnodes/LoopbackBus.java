@@ -14,7 +14,8 @@ import org.msight.runtime.bus.MemoryBus;
  * Test bus {@code loopback}: the memory bus behind a provider with settings of its own: {@code port}
  * (refused when created below 1, and at start when {@link #TAKEN}), {@code full-topic}, a topic
  * it says it cannot carry, and fails to publish on, and {@code connected}, what it says of its
- * connections. It logs each subscription ended, and goes on delivering to it.
+ * connections. It logs its start, saying whether a node publishes on it, and each subscription
+ * ended, and goes on delivering to it.
  */
 public final class LoopbackBus implements BusProvider {
 
@@ -64,6 +65,7 @@ public final class LoopbackBus implements BusProvider {
                 if (port == TAKEN) { // found taken only when it starts
                     throw new IllegalArgumentException("port: " + TAKEN + " is taken");
                 }
+                context.logger().info("started; a node of this process publishes on it: {}", context.publishes());
             }
 
             @Override
