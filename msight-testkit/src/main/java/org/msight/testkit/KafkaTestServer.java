@@ -61,14 +61,34 @@ public final class KafkaTestServer extends LoopbackServer {
      * own validator for tests).
      */
     public static KafkaTestServer withSasl(String username, String password) {
+        return withListeners(Map.of("SASL_PLAINTEXT", "SASL_PLAINTEXT"), sasl(Map.of(username, password)));
+    }
+
+    /**
+     * As {@link #withSasl}, with Kafka's authorizer: {@code username} may do anything, as may
+     * clients of the broker's own plain listener, and a second PLAIN login, {@code limited} with
+     * {@code limitedPassword}, only what ACLs allow (such as those an {@code Admin} of the plain
+     * listener creates): an edge box's consumer-only login, say.
+     */
+    public static KafkaTestServer withSaslAndAcls(String username, String password, String limited,
+            String limitedPassword) {
+        Map<String, String> settings = sasl(Map.of(username, password, limited, limitedPassword));
+        settings.put("authorizer.class.name", "org.apache.kafka.metadata.authorizer.StandardAuthorizer");
+        settings.put("super.users", "User:ANONYMOUS;User:" + username);
+        return withListeners(Map.of("SASL_PLAINTEXT", "SASL_PLAINTEXT"), settings);
+    }
+
+    /** The settings of the SASL_PLAINTEXT listener: PLAIN logins of {@code users} (name and password), OAUTHBEARER. */
+    private static Map<String, String> sasl(Map<String, String> users) {
+        StringBuilder plain = new StringBuilder("org.apache.kafka.common.security.plain.PlainLoginModule required");
+        users.forEach((user, password) -> plain.append(" user_").append(user).append("=\"").append(password)
+                .append('"'));
         Map<String, String> sasl = new LinkedHashMap<>();
         sasl.put("sasl.enabled.mechanisms", "PLAIN,OAUTHBEARER");
-        sasl.put("listener.name.sasl_plaintext.plain.sasl.jaas.config",
-                "org.apache.kafka.common.security.plain.PlainLoginModule required user_" + username + "=\""
-                        + password + "\";");
+        sasl.put("listener.name.sasl_plaintext.plain.sasl.jaas.config", plain.append(';').toString());
         sasl.put("listener.name.sasl_plaintext.oauthbearer.sasl.jaas.config",
                 "org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required;");
-        return withListeners(Map.of("SASL_PLAINTEXT", "SASL_PLAINTEXT"), sasl);
+        return sasl;
     }
 
     /**

@@ -13,6 +13,7 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.config.ConfigException;
 import org.msight.api.DaemonThreads;
+import org.msight.api.LogSafe;
 import org.msight.api.bus.Bus;
 import org.msight.api.bus.BusContext;
 import org.msight.api.bus.Subscription;
@@ -22,8 +23,10 @@ import org.msight.api.data.SensorData;
  * Topics on Kafka as MSight's Kafka backend has them: the Kafka topic is the topic's name, the
  * record value MSight's MessagePack payload, byte for byte, with no key unless
  * {@code record-key = sensor_name}. One producer publishes for every node of the process
- * ({@link KafkaPublisher}); each subscription has a consumer in its group ({@link KafkaSubscriber}):
- * MSight's {@code <node name>_group} unless the node names its group, so nodes of one group share
+ * ({@link KafkaPublisher}), and none is made in a process whose nodes only subscribe
+ * ({@link BusContext#publishes()}): an idempotent producer asks the brokers for a producer id at
+ * once, which a consumer-only login may not. Each subscription has a consumer in its group
+ * ({@link KafkaSubscriber}): MSight's {@code <node name>_group} unless the node names its group, so nodes of one group share
  * a topic's partitions across processes and machines, each message going to one of them, and
  * different groups each get every message. Delivery is at-least-once for subscribers and ordered
  * per partition; publishing never blocks a node.
@@ -60,10 +63,11 @@ final class KafkaBus implements Bus {
     }
 
     /**
-     * Checks that the brokers answer and take the credentials, then starts the producer and the
-     * consumers; later outages are retried by the clients. The runtime calls it with the plugin's
-     * class loader as the thread's context loader, through which Kafka loads the classes its
-     * properties name (assignors, partitioners, JAAS login modules).
+     * Checks that the brokers answer and take the credentials, then starts the producer (when a
+     * node of the process publishes) and the consumers; later outages are retried by the clients.
+     * The runtime calls it with the plugin's class loader as the thread's context loader, through
+     * which Kafka loads the classes its properties name (assignors, partitioners, JAAS login
+     * modules).
      *
      * @throws IllegalStateException when the brokers do not answer within {@code connect-timeout}
      *     or refuse the login, in one line naming the setting to check
@@ -75,7 +79,9 @@ final class KafkaBus implements Bus {
         try {
             checkBrokers();
             String client = "msight-" + context.deviceName();
-            publisher.start(client);
+            if (context.publishes()) {
+                publisher.start(client);
+            }
             for (int i = 0; i < subscribers.size(); i++) {
                 subscribers.get(i).start(client + "-" + i);
             }
@@ -88,9 +94,10 @@ final class KafkaBus implements Bus {
             close();
             throw new IllegalArgumentException("properties: " + Failures.rootCause(e));
         }
-        context.logger().info("Kafka at {}: {} subscription(s), record key {}, new groups start at {}",
-                settings.describe(), subscribers.size(), settings.sensorNameKey() ? "sensor_name" : "none",
-                settings.startPosition());
+        String producer = !context.publishes() ? "no producer (no node of this process publishes)"
+                : settings.sensorNameKey() ? "record key sensor_name" : "record key none";
+        context.logger().info("Kafka at {}: {} subscription(s), {}, new groups start at {}", settings.describe(),
+                subscribers.size(), producer, settings.startPosition());
     }
 
     private void checkBrokers() {
@@ -124,6 +131,12 @@ final class KafkaBus implements Bus {
         return publisher.canCarry(topic);
     }
 
+    /** As by default, but without a producer only whether no subscriber is in an outage. */
+    @Override
+    public boolean connected() {
+        return (!context.publishes() || canCarry()) && outage().isEmpty();
+    }
+
     /**
      * Why the producer's buffer, a topic published to, or a subscriber is in an outage: so a
      * process that only publishes is not {@link #connected()} while its messages fail.
@@ -134,8 +147,13 @@ final class KafkaBus implements Bus {
                 .findFirst());
     }
 
+    /** @throws IllegalStateException when the context said no node publishes: there is no producer */
     @Override
     public boolean publish(String topic, SensorData data) {
+        if (!context.publishes()) {
+            throw new IllegalStateException("publishing to topic '" + LogSafe.text(topic) + "' on a Kafka bus made"
+                    + " without a producer: its context said no node of this process publishes on it");
+        }
         return publisher.publish(topic, data);
     }
 

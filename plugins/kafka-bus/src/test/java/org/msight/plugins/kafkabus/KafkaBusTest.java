@@ -353,6 +353,42 @@ class KafkaBusTest {
     }
 
     /**
+     * An uploader-only process makes no producer, whose idempotent sender would connect and ask the
+     * brokers for a producer id at once; a bus a node publishes on still makes one. The client
+     * makes its sender thread as it is created, within the start.
+     */
+    @Test
+    void aBusNoNodePublishesOnStartsNoProducerAndIsConnected() {
+        String topic = topic();
+        TestReceiver receiver = TestReceiver.handling();
+        Set<Thread> before = Thread.getAllStackTraces().keySet();
+        Bus subscriber = bus(context("").subscribeOnly(), new Subscription(topic, "uploader", Optional.empty(),
+                receiver));
+        assertThat(producerThreadsSince(before)).isEmpty();
+        before = Thread.getAllStackTraces().keySet();
+        Bus publisher = bus(context(""));
+        assertThat(producerThreadsSince(before)).hasSize(1);
+        assertThat(publisher.publish(topic, message(0, 64))).isTrue();
+        await().atMost(WAIT).until(() -> receiver.handled().size() == 1);
+        assertThat(subscriber.connected()).isTrue();
+    }
+
+    /** The Kafka client's sender threads started since {@code before}. */
+    private static List<String> producerThreadsSince(Set<Thread> before) {
+        return Thread.getAllStackTraces().keySet().stream().filter(thread -> !before.contains(thread))
+                .map(Thread::getName).filter(name -> name.startsWith("kafka-producer-network-thread")).toList();
+    }
+
+    /** A publish the runtime never makes (no node publishes on the bus) fails in words, not deep in the producer. */
+    @Test
+    void aPublishOnABusNoNodePublishesOnFailsClearly() {
+        Bus bus = bus(context("").subscribeOnly());
+        assertThatThrownBy(() -> bus.publish("images", message(0, 64))).isInstanceOf(IllegalStateException.class)
+                .hasMessage("publishing to topic 'images' on a Kafka bus made without a producer: its context said"
+                        + " no node of this process publishes on it");
+    }
+
+    /**
      * An idle member commits nothing, and its polls come back empty while the brokers are away:
      * the coordinator's silence is what tells the outage, logged once with why, and its end when
      * heartbeats go through again; then messages flow as before.
@@ -361,7 +397,7 @@ class KafkaBusTest {
     void anIdleSubscriberLogsABrokerOutageAndItsEnd() throws Exception {
         String topic = topic();
         TestReceiver receiver = TestReceiver.handling();
-        TestBusContext context = context("");
+        TestBusContext context = context("").subscribeOnly();
         Bus subscriber = bus(context, new Subscription(topic, "idle", Optional.empty(), receiver));
         Bus publisher = bus(context(""));
         assertThat(publisher.publish(topic, message(0, 64))).isTrue();
