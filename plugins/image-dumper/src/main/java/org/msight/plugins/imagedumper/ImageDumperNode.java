@@ -2,9 +2,6 @@ package org.msight.plugins.imagedumper;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AccessDeniedException;
-import java.nio.file.FileAlreadyExistsException;
-import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -18,6 +15,7 @@ import java.util.Deque;
 import java.util.List;
 import java.util.stream.Stream;
 import org.msight.api.Counter;
+import org.msight.api.IoFailures;
 import org.msight.api.LogSafe;
 import org.msight.api.LogThrottle;
 import org.msight.api.NodeContext;
@@ -80,7 +78,8 @@ final class ImageDumperNode implements SinkNode {
         try {
             Files.createDirectories(folder);
         } catch (IOException e) {
-            throw new RetriableException("cannot write images to " + folder.toAbsolutePath() + ": " + reason(e), e);
+            throw new RetriableException("cannot write images to " + folder.toAbsolutePath() + ": "
+                    + IoFailures.reason(e), e);
         }
         deletePartialFiles();
         kept.clear();
@@ -122,7 +121,7 @@ final class ImageDumperNode implements SinkNode {
             }
             // a full or read-only disk, a folder taken away: the runtime retries the image with backoff
             throw new RetriableException("cannot write images to " + folder.toAbsolutePath() + ": "
-                    + (e instanceof NoSuchFileException ? makeFolderAgain() : reason(e)), e);
+                    + (e instanceof NoSuchFileException ? makeFolderAgain() : IoFailures.reason(e)), e);
         }
         written.increment();
         if (maxFiles > 0) {
@@ -138,20 +137,8 @@ final class ImageDumperNode implements SinkNode {
             Files.createDirectories(folder);
             return "the folder was gone (made again)";
         } catch (IOException notMade) {
-            return "the folder is gone and cannot be made again: " + reason(notMade);
+            return "the folder is gone and cannot be made again: " + IoFailures.reason(notMade);
         }
-    }
-
-    /** Why a write failed, in words. */
-    private static String reason(IOException failure) {
-        if (failure instanceof AccessDeniedException) {
-            return "permission denied";
-        }
-        if (failure instanceof FileAlreadyExistsException) {
-            return "a file is in the way";
-        }
-        return failure instanceof FileSystemException system && system.getReason() != null ? system.getReason()
-                : String.valueOf(failure.getMessage());
     }
 
     private void warnNameTooLong(Metadata metadata) {

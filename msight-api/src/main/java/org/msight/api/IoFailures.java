@@ -1,0 +1,62 @@
+package org.msight.api;
+
+import java.io.EOFException;
+import java.io.IOException;
+import java.net.UnknownHostException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
+
+/**
+ * Why an I/O operation failed, in words for an operator: the JDK says it with the name of an
+ * exception's class ({@code AccessDeniedException: /data/spool/lock}, {@code SocketException:
+ * Connection reset}), or with a path alone as its message.
+ */
+public final class IoFailures {
+
+    private IoFailures() {
+    }
+
+    /**
+     * What went wrong, without the file it concerns: {@code permission denied}, {@code a file is
+     * in the way}, {@code no such file or folder}, the system's reason ({@code Read-only file
+     * system}, {@code Is a directory}), {@code unknown host db.example}, else the failure's message
+     * ({@code Connection reset}, {@code No space left on device}); without one, what kind of failure
+     * it is.
+     */
+    public static String reason(IOException failure) {
+        String message = failure.getMessage();
+        if (failure instanceof AccessDeniedException) {
+            return "permission denied";
+        }
+        if (failure instanceof FileAlreadyExistsException) {
+            return "a file is in the way";
+        }
+        if (failure instanceof NoSuchFileException) {
+            return "no such file or folder";
+        }
+        if (failure instanceof NotDirectoryException) {
+            return "not a folder";
+        }
+        if (failure instanceof DirectoryNotEmptyException) {
+            return "the folder is not empty";
+        }
+        if (failure instanceof FileSystemException system) { // its message is the file's path and the reason
+            message = system.getReason();
+        } else if (failure instanceof UnknownHostException) { // its message is the host alone
+            return "unknown host " + message;
+        } else if (failure instanceof EOFException && message == null) {
+            return "the connection or file ended early";
+        }
+        return message != null ? message : "an I/O error (" + failure.getClass().getSimpleName() + ")";
+    }
+
+    /** {@link #reason} after the file it concerns, if the failure names one: {@code /data/spool/lock: permission denied}. */
+    public static String describe(IOException failure) {
+        String file = failure instanceof FileSystemException system ? system.getFile() : null;
+        return (file != null ? file + ": " : "") + reason(failure);
+    }
+}
