@@ -1,11 +1,14 @@
 package org.msight.runtime.node;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.msight.api.Backoff;
 import org.msight.api.EndOfInputException;
+import org.msight.api.IoFailures;
 import org.msight.api.LogSafe;
 import org.msight.api.Node;
 import org.msight.api.NodeKind;
@@ -325,12 +328,30 @@ public abstract class NodeRunner {
 
     /**
      * A failure in one line, with credentials in URLs masked, and escaped and bounded: its message
-     * may quote a value from a message.
+     * may quote a value from a message. Its message alone says it, in words for an I/O failure
+     * ({@link IoFailures}); a failure without one, or a programming error ({@link #isBug}), is
+     * named by its class too, for the plugin's developer.
      */
     protected static String describe(Throwable failure) {
-        String message = failure.getMessage();
-        String text = failure instanceof RetriableException || message != null && failure instanceof IllegalStateException
-                ? message : failure.getClass().getSimpleName() + (message != null ? ": " + message : "");
+        Throwable shown = failure instanceof UncheckedIOException && failure.getCause() != null
+                ? failure.getCause() : failure;
+        String message = shown.getMessage();
+        String text = shown instanceof IOException io ? IoFailures.describe(io)
+                : message != null && !isBug(shown) ? message
+                : shown.getClass().getSimpleName() + (message != null ? ": " + message : "");
         return LogSafe.text(text);
+    }
+
+    /**
+     * An Error, or one of java.lang's exceptions that code throws by mistake rather than to say
+     * something (NullPointerException, ClassCastException, NumberFormatException...): not
+     * IllegalArgumentException or IllegalStateException themselves, which plugins throw with a
+     * message for the user.
+     */
+    private static boolean isBug(Throwable failure) {
+        Class<?> type = failure.getClass();
+        return failure instanceof Error || failure instanceof RuntimeException
+                && type.getPackageName().equals("java.lang")
+                && type != IllegalArgumentException.class && type != IllegalStateException.class;
     }
 }

@@ -81,6 +81,46 @@ class SourceRunnerTest {
         assertThat(stats.lastError()).isNull();
     }
 
+    /** The last error of a source whose open throws {@code failure} (not retriable: a restart with backoff). */
+    private static String lastErrorAfter(Exception failure) throws InterruptedException {
+        NodeStats stats = new NodeStats("camera", NodeKind.SOURCE, new SimpleMeterRegistry());
+        SourceRunner runner = new SourceRunner("camera", new SourceNode() {
+            @Override
+            public void open() throws Exception {
+                throw failure;
+            }
+
+            @Override
+            public void poll() {
+            }
+        }, new RecordingLogger("camera"), stats, SourceRunnerTest.class.getClassLoader(),
+                new Backoff(Duration.ofHours(1), Duration.ofHours(1)));
+        runner.start();
+        await().atMost(Waits.GENEROUS).until(() -> stats.lastError() != null);
+        runner.requestStop();
+        assertThat(runner.awaitFinished(Waits.GENEROUS)).isTrue();
+        return stats.lastError();
+    }
+
+    /**
+     * A failure a user causes is its message alone, in words for the JDK's file failures; a
+     * plugin's bug, or a failure without a message, keeps its class's name for the developer.
+     */
+    @Test
+    void aLastErrorNamesAClassOnlyForABugOrAFailureWithoutAMessage() throws Exception {
+        assertThat(lastErrorAfter(new IllegalArgumentException("the camera's URL has no host")))
+                .isEqualTo("the camera's URL has no host");
+        assertThat(lastErrorAfter(new java.nio.file.AccessDeniedException("/data/cam.mp4")))
+                .isEqualTo("/data/cam.mp4: permission denied");
+        assertThat(lastErrorAfter(new java.io.UncheckedIOException(new java.net.SocketException("Connection reset"))))
+                .isEqualTo("Connection reset");
+        assertThat(lastErrorAfter(new NullPointerException("Cannot invoke \"String.length()\" because \"s\" is null")))
+                .isEqualTo("NullPointerException: Cannot invoke \"String.length()\" because \"s\" is null");
+        assertThat(lastErrorAfter(new NumberFormatException("For input string: \"x\"")))
+                .isEqualTo("NumberFormatException: For input string: \"x\"");
+        assertThat(lastErrorAfter(new IllegalStateException())).isEqualTo("IllegalStateException");
+    }
+
     @ParameterizedTest
     @CsvSource({"PT30M, 30m", "PT3H, 1h"})
     void aRetryAfterIsWaitedInsteadOfTheBackoffUpToAnHourAndAStopEndsTheWait(Duration asked, String waited)
