@@ -195,7 +195,7 @@ public final class AsyncDelivery {
                 try {
                     spool.close();
                 } catch (IOException e) {
-                    log.warn("spool: closing failed: {}", e.toString());
+                    log.warn("spool: closing failed: {}", NodeRunner.describe(e));
                 }
             }
         }
@@ -425,7 +425,7 @@ public final class AsyncDelivery {
         try {
             return Spool.open(path, settings.spoolMaxBytes(), log);
         } catch (IOException e) {
-            throw new IllegalArgumentException("spool.path: cannot use " + path + ": " + e);
+            throw new IllegalArgumentException("spool.path: cannot use " + path + ": " + NodeRunner.describe(e));
         }
     }
 
@@ -480,7 +480,7 @@ public final class AsyncDelivery {
         }
         // logged outside the spool's lock
         if (notStored != null) { // a full disk: every message
-            logGivenUp(data.metadata().frameId(), "", "spool: cannot store it: " + LogSafe.text(notStored.toString()));
+            logGivenUp(data.metadata().frameId(), "", "spool: cannot store it: " + NodeRunner.describe(notStored));
         }
         if (dropped > 0 && spoolDroppedLines.occurred() > 0) {
             log.warn("spool {} outgrew max-size ({} bytes): its oldest messages are dropped for room, {} so far"
@@ -507,7 +507,7 @@ public final class AsyncDelivery {
                 try {
                     entry = spool.read();
                 } catch (IOException | RuntimeException e) {
-                    log.warn("spool: cannot read: {}", e.toString());
+                    log.warn("spool: cannot read: {}", NodeRunner.describe(e));
                     entry = null;
                 }
                 if (entry == null) {
@@ -537,7 +537,7 @@ public final class AsyncDelivery {
             try {
                 live = spool.acknowledge(entry);
             } catch (IOException e) {
-                log.warn("spool: cannot move its cursor: {}", e.toString());
+                log.warn("spool: cannot move its cursor: {}", NodeRunner.describe(e));
             }
             if (!live) {
                 return; // dropped with its segment meanwhile, and counted so
@@ -570,7 +570,7 @@ public final class AsyncDelivery {
             try {
                 spool.sync();
             } catch (IOException e) {
-                log.warn("spool: fsync failed: {}", e.toString());
+                log.warn("spool: fsync failed: {}", NodeRunner.describe(e));
             }
         }
     }

@@ -383,7 +383,9 @@ final class Spool implements AutoCloseable {
                 }
             }
         } catch (RuntimeException e) {
-            log.warn("spool cursor {} is unreadable ({}); sending the whole spool again", file, e.toString());
+            // ours say why; the parsing's (NumberFormatException...) only that it is no cursor's line
+            log.warn("spool cursor {} is unreadable ({}); sending the whole spool again", file,
+                    e instanceof IllegalStateException ? e.getMessage() : "it does not hold a segment and a position");
         }
     }
 

@@ -1,6 +1,7 @@
 package org.msight.runtime.node;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -118,6 +119,22 @@ class AsyncDeliveryTest {
 
         assertThat(sentByTheNextRun(spool, 20)).containsExactlyInAnyOrderElementsOf(
                 LongStream.rangeClosed(1, 20).boxed().toList());
+    }
+
+    /** A spool the start cannot open is refused at spool.path in words, not with the JDK's exception. */
+    @Test
+    void aSpoolThatCannotBeOpenedSaysWhyInWords(@TempDir Path spool) throws Exception {
+        Files.createDirectory(spool.resolve("lock")); // in the way of the lock file, for root too
+        assertThatThrownBy(() -> delivery(AWAY, 3, Optional.of(spool))).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("spool.path: cannot use " + spool + ": " + spool.resolve("lock") + ": Is a directory");
+        Files.delete(spool.resolve("lock"));
+        AsyncDelivery first = delivery(AWAY, 3, Optional.of(spool));
+        try {
+            assertThatThrownBy(() -> delivery(AWAY, 3, Optional.of(spool))).hasMessage("spool.path: cannot use "
+                    + spool + ": the spool " + spool + " is in use by another node or process");
+        } finally {
+            first.close();
+        }
     }
 
     /**
@@ -444,7 +461,7 @@ class AsyncDeliveryTest {
             await().atMost(Waits.GENEROUS).until(() -> stats.counter("failed").count() >= 2);
         });
         assertThat(log.messages(Level.WARN)).filteredOn(line -> line.contains("spool: cannot store it"))
-                .singleElement().asString().matches("gave up on frame \\d+: spool: cannot store it: .*No space left.*");
+                .singleElement().asString().matches("gave up on frame \\d+: spool: cannot store it: No space left on device");
     }
 
     /** An outage whose messages the spool cannot store (its disk is full) is not said to keep them there. */
