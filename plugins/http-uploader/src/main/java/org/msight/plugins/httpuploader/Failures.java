@@ -7,6 +7,7 @@ import java.security.cert.CertificateException;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLPeerUnverifiedException;
 import org.apache.hc.client5.http.ConnectTimeoutException;
+import org.msight.api.IoFailures;
 import org.msight.api.LogSafe;
 
 /** Says in one line, without secrets, why an upload attempt failed and what would fix it; fit to be logged. */
@@ -40,7 +41,7 @@ final class Failures {
         } else if (failure instanceof SSLException) {
             text = "TLS: " + message;
         } else {
-            text = failure.getClass().getSimpleName() + (failure.getMessage() == null ? "" : ": " + message);
+            text = IoFailures.describe(failure); // Connection reset, Broken pipe...: the JDK's words without its class
         }
         return LogSafe.text(text);
     }

@@ -1,11 +1,13 @@
 package org.msight.plugins.kafkabus;
 
+import java.io.IOException;
 import java.util.concurrent.ExecutionException;
 import org.apache.kafka.common.errors.RetriableException;
 import org.apache.kafka.common.errors.SaslAuthenticationException;
 import org.apache.kafka.common.errors.SslAuthenticationException;
 import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
+import org.msight.api.IoFailures;
 import org.msight.api.LogSafe;
 import org.msight.api.PemTls;
 
@@ -43,6 +45,9 @@ final class Failures {
         }
         if (cause instanceof RetriableException) { // a coordinator or leader away or moving: a broker outage
             return brokers + " is unavailable (" + rootCause(cause) + ")";
+        }
+        if (cause instanceof IOException io) { // the JDK's: its words, without its class (SocketException: ...)
+            return brokers + ": " + LogSafe.text(IoFailures.describe(io));
         }
         return brokers + ": " + cause.getClass().getSimpleName() + ": " + firstLine(cause);
     }

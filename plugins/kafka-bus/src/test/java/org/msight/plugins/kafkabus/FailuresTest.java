@@ -2,6 +2,9 @@ package org.msight.plugins.kafkabus;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.net.SocketException;
+import java.nio.file.AccessDeniedException;
+import java.util.concurrent.ExecutionException;
 import org.apache.kafka.clients.consumer.RetriableCommitFailedException;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.errors.DisconnectException;
@@ -18,6 +21,16 @@ class FailuresTest {
         assertThat(Failures.describe(settings, failure)).endsWith("KafkaException: refused\\r\\u001b[2Jforged");
         assertThat(Failures.rootCause(new KafkaException("Failed to construct kafka producer", failure)))
                 .isEqualTo("refused\\r\\u001b[2Jforged");
+    }
+
+    /** A failure of the JDK's (a connection reset, a file it may not read) is said in its words, without its class. */
+    @Test
+    void anIoFailureIsSaidInWords() {
+        KafkaSettings settings = KafkaSettings.from(TestBusContext.of("kafka", "").config());
+        assertThat(Failures.describe(settings, new ExecutionException(new SocketException("Connection reset"))))
+                .isEqualTo("Kafka at [localhost:9092]: Connection reset");
+        assertThat(Failures.describe(settings, new AccessDeniedException("/etc/msight/ca.pem")))
+                .isEqualTo("Kafka at [localhost:9092]: /etc/msight/ca.pem: permission denied");
     }
 
     /** A commit that failed as the coordinator went away names why, not the client's advice to retry. */
