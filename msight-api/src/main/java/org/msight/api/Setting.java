@@ -200,18 +200,24 @@ public record Setting(String key, SettingType type, boolean required, String doc
         return check("must not be empty", value -> !((String) value).isBlank());
     }
 
-    /** A URL with one of {@code schemes}, a host, and a port, if any, of 1 to 65535. */
+    /** A URL with one of {@code schemes}, a host, and a port, if any, of 1 to 65535 ({@link #isUrl}). */
     public Setting url(String... schemes) {
-        List<String> allowed = List.of(schemes);
-        return check("must be a URL " + String.join("://... or ", allowed) + "://...", value -> {
-            try {
-                URI uri = new URI(((String) value).trim());
-                return uri.getScheme() != null && allowed.contains(uri.getScheme().toLowerCase(Locale.ROOT))
-                        && uri.getHost() != null && (uri.getPort() == -1 || uri.getPort() >= 1 && uri.getPort() <= 65535);
-            } catch (java.net.URISyntaxException e) {
-                return false;
-            }
-        });
+        return check("must be a URL " + String.join("://... or ", schemes) + "://...",
+                value -> isUrl((String) value, schemes));
+    }
+
+    /**
+     * Whether {@code value} is a URL with one of {@code schemes}, a host, and a port, if any, of 1
+     * to 65535: what {@link #url} accepts, for a plugin that checks URLs it reads from a list.
+     */
+    public static boolean isUrl(String value, String... schemes) {
+        try {
+            URI uri = new URI(value.trim());
+            return uri.getScheme() != null && List.of(schemes).contains(uri.getScheme().toLowerCase(Locale.ROOT))
+                    && uri.getHost() != null && (uri.getPort() == -1 || uri.getPort() >= 1 && uri.getPort() <= 65535);
+        } catch (java.net.URISyntaxException e) {
+            return false;
+        }
     }
 
     private static String bytesWritten(long bytes) {

@@ -103,9 +103,12 @@ record NatsSettings(List<String> servers, String username, String password, Stri
         try {
             options.servers(servers.toArray(String[]::new));
         } catch (IllegalArgumentException e) {
-            String server = e.getCause() instanceof URISyntaxException bad ? bad.getInput() : String.join(", ", servers);
-            throw new IllegalArgumentException("servers: " + LogSafe.text(Secrets.redactUrl(server)) + " is not a"
-                    + " server URL such as nats://host:4222: check its scheme (nats, tls, ws or wss), host and port");
+            throw notAServer(e.getCause() instanceof URISyntaxException bad ? bad.getInput() : String.join(", ", servers));
+        }
+        for (String server : servers) { // the client takes a port past 65535, to fail only as it connects
+            if (!Setting.isUrl(server, "nats", "tls", "opentls", "ws", "wss")) {
+                throw notAServer(server);
+            }
         }
         options.connectionTimeout(connectTimeout)
                 .reconnectWait(reconnectWait)
@@ -131,6 +134,11 @@ record NatsSettings(List<String> servers, String username, String password, Stri
             options.sslContext(PemTls.context(caCertFile, certFile, keyFile, "msight.nats.tls"));
         }
         return options;
+    }
+
+    private static IllegalArgumentException notAServer(String server) {
+        return new IllegalArgumentException("servers: " + LogSafe.text(Secrets.redactUrl(server)) + " is not a"
+                + " server URL such as nats://host:4222: check its scheme (nats, tls, ws or wss), host and port");
     }
 
     /** The servers, for messages, with any user-info in their URLs masked. */

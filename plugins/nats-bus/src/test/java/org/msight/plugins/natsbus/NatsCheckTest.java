@@ -38,6 +38,10 @@ class NatsCheckTest {
         "servers = \"['nats://h:4222', 'nats://127.0.0.1:notaport']\" | 3: msight.nats.servers:"
                 + " nats://127.0.0.1:notaport is not a server URL such as nats://host:4222: check its scheme (nats, tls,"
                 + " ws or wss), host and port",
+        // the client takes it, and fails only as it connects
+        "servers = \"['nats://h:4222', 'nats://alice:s3cret@127.0.0.1:99999']\" | 3: msight.nats.servers:"
+                + " nats://***@127.0.0.1:99999 is not a server URL such as nats://host:4222: check its scheme (nats,"
+                + " tls, ws or wss), host and port",
     })
     void settingsTheClientCannotUseAreOneLineAtTheirKey(String settings, String problem) throws Exception {
         Path file = dir.resolve("p.conf");
