@@ -42,6 +42,9 @@ class NatsCheckTest {
         "servers = \"['nats://h:4222', 'nats://alice:s3cret@127.0.0.1:99999']\" | 3: msight.nats.servers:"
                 + " nats://***@127.0.0.1:99999 is not a server URL such as nats://host:4222: check its scheme (nats,"
                 + " tls, ws or wss), host and port",
+        // without a scheme, the client's nats:// is meant (MSight's client takes that too): the port is still checked
+        "servers = \"['localhost', '127.0.0.1:4222', 'h:99999']\" | 3: msight.nats.servers: nats://h:99999 is not a server"
+                + " URL such as nats://host:4222: check its scheme (nats, tls, ws or wss), host and port",
     })
     void settingsTheClientCannotUseAreOneLineAtTheirKey(String settings, String problem) throws Exception {
         Path file = dir.resolve("p.conf");
