@@ -2,6 +2,7 @@ package org.msight.api;
 
 import java.io.EOFException;
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.net.UnknownHostException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.DirectoryNotEmptyException;
@@ -24,8 +25,8 @@ public final class IoFailures {
      * What went wrong, without the file it concerns: {@code permission denied}, {@code a file is
      * in the way}, {@code no such file or folder}, the system's reason ({@code Read-only file
      * system}, {@code Is a directory}), {@code unknown host db.example}, else the failure's message
-     * ({@code Connection reset}, {@code No space left on device}); without one, what kind of failure
-     * it is.
+     * ({@code Connection reset}, {@code No space left on device}); without one, {@code the
+     * connection or file ended early}, {@code interrupted or timed out}, or what kind of failure it is.
      */
     public static String reason(IOException failure) {
         String message = failure.getMessage();
@@ -50,6 +51,8 @@ public final class IoFailures {
             return "unknown host " + message;
         } else if (failure instanceof EOFException && message == null) {
             return "the connection or file ended early";
+        } else if (failure instanceof InterruptedIOException && message == null) {
+            return "interrupted or timed out";
         }
         return message != null ? message : "an I/O error (" + failure.getClass().getSimpleName() + ")";
     }

@@ -41,6 +41,7 @@ class IoFailuresTest {
         assertThat(IoFailures.describe(new IOException("No space left on device"))).isEqualTo("No space left on device");
         assertThat(IoFailures.describe(new UnknownHostException("db.example"))).isEqualTo("unknown host db.example");
         assertThat(IoFailures.describe(new EOFException())).isEqualTo("the connection or file ended early");
-        assertThat(IoFailures.describe(new InterruptedIOException())).isEqualTo("an I/O error (InterruptedIOException)");
+        assertThat(IoFailures.describe(new InterruptedIOException())).isEqualTo("interrupted or timed out");
+        assertThat(IoFailures.describe(new java.io.CharConversionException())).isEqualTo("an I/O error (CharConversionException)");
     }
 }

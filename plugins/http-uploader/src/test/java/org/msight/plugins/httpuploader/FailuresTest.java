@@ -18,7 +18,7 @@ class FailuresTest {
     @Test
     void aFailureIsSaidInWordsAndOneWithoutAMessageByItsKind() {
         assertThat(Failures.describe(new InterruptedIOException(), settings, false))
-                .isEqualTo("an I/O error (InterruptedIOException)");
+                .isEqualTo("interrupted or timed out");
         assertThat(Failures.describe(new SocketException("Connection reset"), settings, false))
                 .isEqualTo("Connection reset");
         assertThat(Failures.describe(new SocketException("Broken pipe"), settings, false)).isEqualTo("Broken pipe");
