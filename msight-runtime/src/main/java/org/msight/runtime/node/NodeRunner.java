@@ -1,7 +1,6 @@
 package org.msight.runtime.node;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
@@ -330,11 +329,15 @@ public abstract class NodeRunner {
      * A failure in one line, with credentials in URLs masked, and escaped and bounded: its message
      * may quote a value from a message. Its message alone says it, in words for an I/O failure
      * ({@link IoFailures}); a failure without one, or a programming error ({@link #isBug}), is
-     * named by its class too, for the plugin's developer.
+     * named by its class too, for the plugin's developer. A wrapper with nothing of its own to say
+     * ({@code new UncheckedIOException(cause)}, whose message is its cause's class and message) is
+     * said by what it wraps; one with a message of its own by that message.
      */
     protected static String describe(Throwable failure) {
-        Throwable shown = failure instanceof UncheckedIOException && failure.getCause() != null
-                ? failure.getCause() : failure;
+        Throwable shown = failure;
+        while (shown.getCause() != null && shown.getCause().toString().equals(shown.getMessage())) {
+            shown = shown.getCause();
+        }
         String message = shown.getMessage();
         String text = shown instanceof IOException io ? IoFailures.describe(io)
                 : message != null && !isBug(shown) ? message

@@ -114,6 +114,12 @@ class SourceRunnerTest {
                 .isEqualTo("/data/cam.mp4: permission denied");
         assertThat(lastErrorAfter(new java.io.UncheckedIOException(new java.net.SocketException("Connection reset"))))
                 .isEqualTo("Connection reset");
+        // a wrapper's own message says what was being done: kept, not replaced by its cause's
+        assertThat(lastErrorAfter(new java.io.UncheckedIOException("cannot write frame 7 as MessagePack",
+                new java.io.IOException("no serializer for class Foo"))))
+                .isEqualTo("cannot write frame 7 as MessagePack");
+        assertThat(lastErrorAfter(new RuntimeException(new java.nio.file.AccessDeniedException("/data/cam.mp4"))))
+                .isEqualTo("/data/cam.mp4: permission denied");
         assertThat(lastErrorAfter(new NullPointerException("Cannot invoke \"String.length()\" because \"s\" is null")))
                 .isEqualTo("NullPointerException: Cannot invoke \"String.length()\" because \"s\" is null");
         assertThat(lastErrorAfter(new NumberFormatException("For input string: \"x\"")))
