@@ -3,6 +3,7 @@ package org.msight.api;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InterruptedIOException;
+import java.net.ConnectException;
 import java.net.UnknownHostException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.DirectoryNotEmptyException;
@@ -26,7 +27,8 @@ public final class IoFailures {
      * in the way}, {@code no such file or folder}, the system's reason ({@code Read-only file
      * system}, {@code Is a directory}), {@code unknown host db.example}, else the failure's message
      * ({@code Connection reset}, {@code No space left on device}); without one, {@code the
-     * connection or file ended early}, {@code interrupted or timed out}, or what kind of failure it is.
+     * connection or file ended early}, {@code interrupted or timed out}, {@code cannot connect}, or
+     * what kind of failure it is.
      */
     public static String reason(IOException failure) {
         String message = failure.getMessage();
@@ -53,6 +55,8 @@ public final class IoFailures {
             return "the connection or file ended early";
         } else if (failure instanceof InterruptedIOException && message == null) {
             return "interrupted or timed out";
+        } else if (failure instanceof ConnectException && message == null) { // the JDK's HttpClient: refused, unreachable...
+            return "cannot connect";
         }
         return message != null ? message : "an I/O error (" + failure.getClass().getSimpleName() + ")";
     }

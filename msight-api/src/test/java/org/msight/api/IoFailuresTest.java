@@ -42,6 +42,9 @@ class IoFailuresTest {
         assertThat(IoFailures.describe(new UnknownHostException("db.example"))).isEqualTo("unknown host db.example");
         assertThat(IoFailures.describe(new EOFException())).isEqualTo("the connection or file ended early");
         assertThat(IoFailures.describe(new InterruptedIOException())).isEqualTo("interrupted or timed out");
+        // the JDK's HttpClient says neither a refused connection nor an unknown host in its ConnectException
+        assertThat(IoFailures.describe(new java.net.ConnectException())).isEqualTo("cannot connect");
+        assertThat(IoFailures.describe(new java.net.ConnectException("Connection refused"))).isEqualTo("Connection refused");
         assertThat(IoFailures.describe(new java.io.CharConversionException())).isEqualTo("an I/O error (CharConversionException)");
     }
 }
