@@ -11,6 +11,7 @@ import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystemException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.NotDirectoryException;
+import javax.net.ssl.SSLException;
 
 /**
  * Why an I/O operation failed, in words for an operator: the JDK says it with the name of an
@@ -25,10 +26,10 @@ public final class IoFailures {
     /**
      * What went wrong, without the file it concerns: {@code permission denied}, {@code a file is
      * in the way}, {@code no such file or folder}, the system's reason ({@code Read-only file
-     * system}, {@code Is a directory}), {@code unknown host db.example}, else the failure's message
-     * ({@code Connection reset}, {@code No space left on device}); without one, {@code the
-     * connection or file ended early}, {@code interrupted or timed out}, {@code cannot connect}, or
-     * what kind of failure it is.
+     * system}, {@code Is a directory}), {@code unknown host db.example}, a TLS failure's message
+     * after {@code TLS: }, else the failure's message ({@code Connection reset}, {@code No space
+     * left on device}); without one, {@code the connection or file ended early}, {@code interrupted
+     * or timed out}, {@code cannot connect}, or what kind of failure it is.
      */
     public static String reason(IOException failure) {
         String message = failure.getMessage();
@@ -57,6 +58,8 @@ public final class IoFailures {
             return "interrupted or timed out";
         } else if (failure instanceof ConnectException && message == null) { // the JDK's HttpClient: refused, unreachable...
             return "cannot connect";
+        } else if (failure instanceof SSLException) { // its message may not say it is TLS's
+            return "TLS: " + (message != null ? message : "failed");
         }
         return message != null ? message : "an I/O error (" + failure.getClass().getSimpleName() + ")";
     }

@@ -45,6 +45,8 @@ class IoFailuresTest {
         // the JDK's HttpClient says neither a refused connection nor an unknown host in its ConnectException
         assertThat(IoFailures.describe(new java.net.ConnectException())).isEqualTo("cannot connect");
         assertThat(IoFailures.describe(new java.net.ConnectException("Connection refused"))).isEqualTo("Connection refused");
+        assertThat(IoFailures.describe(new javax.net.ssl.SSLHandshakeException("No subject alternative names present")))
+                .isEqualTo("TLS: No subject alternative names present");
         assertThat(IoFailures.describe(new java.io.CharConversionException())).isEqualTo("an I/O error (CharConversionException)");
     }
 }

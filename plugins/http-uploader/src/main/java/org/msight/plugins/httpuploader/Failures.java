@@ -38,10 +38,8 @@ final class Failures {
                 || message.contains("bad_certificate") || message.contains("unknown_ca"))) {
             text = "TLS: the server wants a client certificate it trusts (" + message + "); set tls.cert-file"
                     + " and tls.key-file, or tls.key-store";
-        } else if (failure instanceof SSLException) {
-            text = "TLS: " + message;
         } else {
-            text = IoFailures.describe(failure); // Connection reset, Broken pipe...: the JDK's words without its class
+            text = IoFailures.describe(failure); // Connection reset, TLS: ...: the JDK's words without its class
         }
         return LogSafe.text(text);
     }
