@@ -13,8 +13,8 @@ public interface Receiver {
 
     /**
      * How many messages the queue takes now before it drops its oldest: none while its messages'
-     * {@linkplain Delivery#size() sizes} add up to its byte budget (a message larger than the room
-     * left still drops the oldest).
+     * {@linkplain Delivery#size() sizes} add up to its byte budget. While it is above 0, the next
+     * message drops none, however large.
      */
     int remainingCapacity();
 

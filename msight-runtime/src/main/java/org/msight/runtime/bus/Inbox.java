@@ -12,8 +12,9 @@ import org.msight.runtime.node.LongCounter;
 /**
  * The bounded queue in front of one subscribing node, by count and by the payloads' bytes
  * ({@link Delivery#size()}). Live sensor data loses value with age, so a full inbox drops its
- * oldest messages to take the new one; drops are counted. A message larger than the whole byte
- * budget is kept alone, so large messages still flow, one at a time. Messages a
+ * oldest messages to take the new one; drops are counted. A message that comes while the bytes
+ * are under the budget is taken without a drop, so the queue holds at most its budget and the
+ * message last come, and a message larger than the budget still flows. Messages a
  * bus could not decode are counted through it too, both in the node's stats. Once its node stops,
  * it is closed: what arrives later is dropped, so a drain ends with what was queued when the
  * stop came. A delivery dropped for a newer one is {@linkplain Delivery#done() done} at once; one
@@ -43,7 +44,7 @@ public final class Inbox implements Receiver {
 
     /**
      * @param capacity how many messages wait at most
-     * @param maxBytes how many bytes of payload wait at most, unless one message alone is more
+     * @param maxBytes how many bytes of payload wait at most, besides the message last come
      * @param dropped counts the messages dropped
      * @param malformed counts the messages that could not be decoded
      */
@@ -85,9 +86,14 @@ public final class Inbox implements Receiver {
         }
     }
 
-    /** The oldest message, taken off when the queue holds too many or too many bytes; else {@code null}. */
+    /**
+     * The oldest message, taken off when the queue holds too many, or when those before the newest
+     * reach the byte budget; else {@code null}. A message that came while there was room (which
+     * {@link #remainingCapacity()} told a bus that promises delivery) drops nothing.
+     */
     private Delivery overflow() {
-        return queue.size() > capacity || bytes > maxBytes && queue.size() > 1 ? takeOldest() : null;
+        return queue.size() > capacity || queue.size() > 1 && bytes - queue.peekLast().size() >= maxBytes
+                ? takeOldest() : null;
     }
 
     private Delivery dropOverflow() {
