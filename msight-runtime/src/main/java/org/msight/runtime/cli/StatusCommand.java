@@ -5,10 +5,12 @@ import java.io.IOException;
 import java.net.ConnectException;
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.net.UnknownHostException;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
+import java.nio.channels.UnresolvedAddressException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
@@ -85,6 +87,11 @@ final class StatusCommand implements Callable<Integer> {
 
     /** Why the request failed, in words: the JDK's exceptions say little, or nothing, for themselves. */
     private static String failure(IOException e) {
+        for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+            if (cause instanceof UnresolvedAddressException || cause instanceof UnknownHostException) {
+                return "no host is known by that name"; // a ConnectException too, to the JDK's client
+            }
+        }
         if (e instanceof ConnectException) {
             return "nothing listens on that port";
         }

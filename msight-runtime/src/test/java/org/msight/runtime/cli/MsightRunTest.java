@@ -434,6 +434,11 @@ class MsightRunTest {
                 + " that port): is msight-run running, with msight.http enabled on that port? Ask another endpoint with"
                 + " --url\n");
 
+        Result unknownHost = run("status", "--url", "http://no-such-host.invalid:" + port);
+        assertThat(unknownHost.exitCode()).isEqualTo(1);
+        assertThat(unknownHost.err()).startsWith("error: nothing answers at http://no-such-host.invalid:" + port
+                + " (no host is known by that name): ");
+
         Result withPassword = run("status", "--url", "http://user:hunter2@127.0.0.1:" + FreePorts.next());
         assertThat(withPassword.exitCode()).isEqualTo(1);
         assertThat(withPassword.err()).contains("nothing answers at http://***@127.0.0.1:").doesNotContain("hunter2");
