@@ -251,6 +251,10 @@ final class JetStreamTopics implements AutoCloseable {
                         Message message = arriving.next();
                         if (left) {
                             message.nak(); // to another member of the group, now
+                        } else if (receiver.remainingCapacity() == 0) {
+                            // the batch's bytes filled the queue: again soon, rather than the queue dropping
+                            // (and so acknowledging) a message its node never had
+                            message.nak();
                         } else {
                             receiver.deliver(acknowledgedOnDone(message));
                         }

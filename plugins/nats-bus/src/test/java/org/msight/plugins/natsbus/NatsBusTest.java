@@ -29,6 +29,7 @@ import org.msight.api.data.ImageData;
 import org.msight.api.data.Metadata;
 import org.msight.api.data.SensorData;
 import org.msight.runtime.bus.Inbox;
+import org.msight.runtime.node.LongCounter;
 import org.msight.testkit.NatsTestServer;
 import org.msight.testkit.TestBusContext;
 import org.msight.testkit.Waits;
@@ -636,6 +637,35 @@ class NatsBusTest {
         });
         assertThat(received).as("what the group acknowledged before is not delivered again").doesNotContain(0L, 99L);
         assertThat(contextB.count("reconnects")).isEqualTo(1);
+    }
+
+    /**
+     * With JetStream, a batch whose bytes fill the node's queue (queue-max-bytes) hands over no
+     * more: the rest come again, none is dropped and so acknowledged unhandled.
+     */
+    @Test
+    void withJetStreamAQueueFullOfBytesDropsNothingAndGetsTheRestAgain() throws Exception {
+        server = server(new NatsTestServer(true).start());
+        NatsBus publisher = bus(context("jetstream.enabled = true"));
+        publisher.start();
+        Inbox oneByOne = subscriber("uploader", "uploaders", context("jetstream.enabled = true"),
+                new Inbox(10_000, 1, new LongCounter(), new LongCounter())); // each message fills its byte budget
+        publishUntilReceived(publisher, oneByOne);
+        for (long id = 1; id <= 5; id++) {
+            publisher.publish(TOPIC, image(id));
+        }
+        String stream = JetStreamTopics.streamOf(TOPIC);
+        try (Connection admin = Nats.connect(server.url())) {
+            JetStreamManagement management = admin.jetStreamManagement();
+            await().atMost(Waits.GENEROUS).until(() -> management.getConsumerInfo(stream, "uploaders").getDelivered()
+                    .getStreamSequence() == management.getStreamInfo(stream).getStreamState().getLastSequence());
+        } // every frame has been sent to the member at least once, while its node took none
+        List<Long> handled = new ArrayList<>();
+        await().atMost(Waits.GENEROUS).until(() -> {
+            handled.addAll(drain(oneByOne));
+            return handled.containsAll(List.of(1L, 2L, 3L, 4L, 5L));
+        });
+        assertThat(oneByOne.dropped()).isZero();
     }
 
     /** A member whose ack-wait is not its group's consumer's sets its own on it, and says so. */
