@@ -23,7 +23,7 @@ public final class CommonSettings {
     private static final Setting QUEUE_CAPACITY = Setting.optional("queue-capacity", SettingType.INT,
             "messages waiting for this node at most; when full the oldest is dropped").between(1, MAX_QUEUE_CAPACITY);
     private static final Setting QUEUE_MAX_BYTES = Setting.optional("queue-max-bytes", SettingType.STRING,
-            "payload bytes waiting at most; then the oldest are dropped").size(MIN_QUEUE_BYTES, "64MiB");
+            "payload bytes waiting at most; then the oldest are dropped").size(MIN_QUEUE_BYTES, "32MiB");
     private static final Setting REGISTRY_TYPE = Setting.optional("registry-type", SettingType.STRING,
             "the type in MSight's node registry (empty: the node type; launchers: RTSPSourceNode...)");
     private static final Setting GROUP_ID = Setting.optional("group-id", SettingType.STRING,

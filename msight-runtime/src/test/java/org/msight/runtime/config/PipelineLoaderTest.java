@@ -90,7 +90,7 @@ class PipelineLoaderTest {
                 p -> assertThat(p).startsWith(file() + ":6: nodes.src.interval: ").contains("soon"),
                 p -> assertThat(p).isEqualTo(file() + ":8: nodes.sink.queue-capacity: must be 1 to 100000, not 0"),
                 p -> assertThat(p).isEqualTo(file() + ":8: nodes.sink.queue-max-bytes: must be a size of at least 1MiB,"
-                        + " such as 64MiB, not '10kB'"));
+                        + " such as 32MiB, not '10kB'"));
     }
 
     @Test
@@ -199,7 +199,7 @@ class PipelineLoaderTest {
         assertThat(src.config().getDuration("interval")).isZero();
         assertThat(src.sensorName()).contains("src");
         assertThat(spec.nodes().get(1).queueCapacity()).isEqualTo(16);
-        assertThat(spec.nodes().get(1).queueMaxBytes()).isEqualTo(64L << 20);
+        assertThat(spec.nodes().get(1).queueMaxBytes()).isEqualTo(32L << 20);
     }
 
     /**
