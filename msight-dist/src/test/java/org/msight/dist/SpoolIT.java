@@ -87,7 +87,7 @@ class SpoolIT {
                 try (RunningCommand second = run("second.log", server, conf)) {
                     assertThat(second.awaitExit(LIMIT)).as(second.output()).isEqualTo(2);
                     assertThat(second.output()).contains("nodes.http_uploader_node.spool.path: cannot use "
-                            + dir.resolve("spool") + ": java.io.IOException: the spool " + dir.resolve("spool")
+                            + dir.resolve("spool") + ": the spool " + dir.resolve("spool")
                             + " is in use by another node or process").doesNotContain("\tat ");
                 }
                 run.stopCleanly(LIMIT);
