@@ -30,7 +30,8 @@ public final class WritablePath {
             return Optional.of(LogSafe.whole("cannot write " + path + " (" + e.getReason() + ")"));
         }
         Path existing = absolute;
-        while (!Files.exists(existing)) {
+        // a link to nothing where a folder goes stops here: no folder can be made through it (a file can)
+        while (!Files.exists(existing) && !(folder && Files.isSymbolicLink(existing))) {
             existing = existing.getParent();
         }
         boolean isFile = !folder && existing.equals(absolute);

@@ -109,6 +109,11 @@ class BadPipelineFilesTest {
         assertThat(refused("msight.node-defaults.spool.path = \"" + notAFolder.resolve("spool") + "\"\nnodes {\n"
                 + SOURCE + "}\n}\n")).containsExactly(at(1) + "msight.node-defaults.spool.path: cannot write "
                         + notAFolder.resolve("spool") + " (" + notAFolder + " is not a writable folder)");
+        Path linkToNothing = Files.createSymbolicLink(dir.resolve("gone"), dir.resolve("unmounted/spool"));
+        assertThat(refused("msight.node-defaults.spool.path = \"" + linkToNothing + "\"\nnodes {\n" + SOURCE + "}\n}\n"))
+                .as("no folder can be made through a link to nothing").containsExactly(at(1)
+                        + "msight.node-defaults.spool.path: cannot write " + linkToNothing + " (" + linkToNothing
+                        + " is not a writable folder)");
         Path missing = dir.resolve("spools/one");
         assertThat(check("msight.node-defaults.spool.path = \"" + missing + "\"\nnodes {\n" + SOURCE + "}\n}\n")
                 .exitCode()).as("a folder that can be made").isZero();
