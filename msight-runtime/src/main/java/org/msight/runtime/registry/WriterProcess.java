@@ -26,7 +26,7 @@ final class WriterProcess {
     /** A new {@code instance_id} for a registry of this process: unique, and naming the process where it can. */
     static String newInstanceId() {
         long pid = ProcessHandle.current().pid();
-        String start = startTicks(pid);
+        String start = HERE == null ? null : startTicks(pid);
         return start == null ? UUID.randomUUID().toString() : instanceIdOf(pid, start);
     }
 
@@ -41,13 +41,15 @@ final class WriterProcess {
      * longer runs: its PID is free, or taken by a process started at another time.
      */
     static boolean deadHere(String instanceId) {
-        String[] parts = instanceId == null ? new String[0] : instanceId.split("/");
-        if (HERE == null || parts.length != 6 || !HERE.equals(parts[0] + "/" + parts[1] + "/" + parts[2])
-                || !parts[3].matches("[0-9]{1,10}")) {
+        if (HERE == null || instanceId == null || !instanceId.startsWith(HERE + "/")) {
+            return false;
+        }
+        String[] parts = instanceId.substring(HERE.length() + 1).split("/"); // pid, start, random
+        if (parts.length != 3 || !parts[0].matches("[0-9]{1,10}")) {
             return false;
         }
         try {
-            return !parts[4].equals(startTicksOrThrow(Long.parseLong(parts[3])));
+            return !parts[1].equals(startTicksOrThrow(Long.parseLong(parts[0])));
         } catch (NoSuchFileException e) {
             return true; // no such process
         } catch (IOException | RuntimeException e) {

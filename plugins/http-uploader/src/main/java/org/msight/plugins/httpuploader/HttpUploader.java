@@ -177,12 +177,12 @@ final class HttpUploader implements AsyncSinkNode {
 
     /** @param length the bytes of the body the server answered, counted when it took them */
     private void answered(Response response, long length, CompletableFuture<Void> outcome) {
-        // the body is masked and escaped only when the line is logged (log-uploads-at = debug on a busy box)
         int status = response.status();
         boolean delivered = status >= 200 && status < 300;
         if (delivered) {
             failing = false; // its Status line, and the next uploads' lines, at the upload level again
         }
+        // the body is masked and escaped only when the line is logged (log-uploads-at = debug on a busy box)
         log.atLevel(uploadLineLevel()).setMessage("Status: {}, {}").addArgument(status)
                 .addArgument(() -> LogSafe.text(sentCredentials.hide(response.body()))).log();
         if (delivered) {

@@ -33,11 +33,11 @@ import org.msight.api.data.SensorData;
  */
 final class KafkaBus implements Bus {
 
-    private final BusContext context;
-    private final KafkaSettings settings;
     /** How often each subscriber's heartbeats are looked at. */
     private static final long WATCH_SECONDS = 1;
 
+    private final BusContext context;
+    private final KafkaSettings settings;
     private final KafkaPublisher publisher;
     private final List<KafkaSubscriber> subscribers = new ArrayList<>();
     /** Watches the subscribers' heartbeats, apart from their poll loops; {@code null} without subscribers. */

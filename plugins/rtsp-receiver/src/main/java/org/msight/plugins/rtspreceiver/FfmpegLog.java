@@ -134,8 +134,7 @@ final class FfmpegLog extends LogCallback {
             return;
         }
         // the thread that ends a line may not be the one that began it: one with a context of its own keeps it
-        Map<String, String> own = MDC.getCopyOfContextMap();
-        boolean adopted = owner != null && (own == null || own.isEmpty());
+        boolean adopted = owner != null && !hasOwnContext();
         if (adopted) {
             MDC.setContextMap(owner);
         }
@@ -166,9 +165,8 @@ final class FfmpegLog extends LogCallback {
         if (DECODER_OWNERS.isEmpty()) {
             return null;
         }
-        Map<String, String> own = MDC.getCopyOfContextMap();
         Matcher prefix = CONTEXT_PREFIX.matcher(text);
-        if (own != null && !own.isEmpty() || !prefix.find()) {
+        if (hasOwnContext() || !prefix.find()) {
             return null;
         }
         long context = Long.parseUnsignedLong(prefix.group(1), 16);
@@ -177,6 +175,12 @@ final class FfmpegLog extends LogCallback {
         OptionalLong opaque = contextClass.isPresent() && contextClass.getAsLong() == CODEC_CONTEXT_CLASS
                 ? ProcessMemory.pointerAt(context + OPAQUE_OFFSET) : OptionalLong.empty();
         return opaque.isPresent() ? DECODER_OWNERS.get(opaque.getAsLong()) : null;
+    }
+
+    /** Whether the calling thread has a logging context of its own (a camera's), unlike FFmpeg's threads. */
+    private static boolean hasOwnContext() {
+        Map<String, String> own = MDC.getCopyOfContextMap();
+        return own != null && !own.isEmpty();
     }
 
     /** A message safe to log: one line, URL passwords and Authorization header values masked. */
