@@ -12,7 +12,6 @@ import org.msight.api.Counter;
 import org.msight.api.LogSafe;
 import org.msight.api.bus.Bus;
 import org.msight.api.bus.BusContext;
-import org.msight.api.bus.BusProvider;
 import org.msight.api.bus.Subscription;
 import org.msight.api.data.MsightFormats;
 import org.msight.runtime.config.BusSpec;
