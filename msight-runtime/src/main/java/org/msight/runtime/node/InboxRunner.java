@@ -260,11 +260,11 @@ public final class InboxRunner extends NodeRunner {
         }
         if (lost > 0) {
             lostAtStop = lost;
+            String notHandled = lost == 1 ? "1 queued message was not handled" : lost + " queued messages were not handled";
             if (forGood) {
-                log.warn("{} queued messages were not handled", lost);
+                log.warn(notHandled);
             } else {
-                log.warn("drain time of {} ran out; {} queued messages were not handled", Setting.written(drainTimeout),
-                        lost);
+                log.warn("drain time of {} ran out; {}", Setting.written(drainTimeout), notHandled);
             }
         }
         if (delivery != null) {
