@@ -88,6 +88,8 @@ public final class AsyncDelivery {
     private final KeyedLogThrottle givenUpLines = new KeyedLogThrottle(Duration.ofMinutes(1), 16);
     /** One line a minute at most for spooled messages dropped as the spool outgrew max-size. */
     private final LogThrottle spoolDroppedLines = new LogThrottle(Duration.ofMinutes(1));
+    /** One line a minute at most for a cursor that cannot be written (a full disk): it fails at every delivery. */
+    private final LogThrottle cursorLines = new LogThrottle(Duration.ofMinutes(1));
     /** Whether deliveries fail now; since when, and how many were given up before. Guarded by this. */
     private boolean inOutage;
     /** Messages given up since the latest delivery, and when the first of them was sent. Guarded by this. */
@@ -536,8 +538,13 @@ public final class AsyncDelivery {
             boolean live = true;
             try {
                 live = spool.acknowledge(entry);
-            } catch (IOException e) {
-                log.warn("spool: cannot move its cursor: {}", NodeRunner.describe(e));
+            } catch (IOException e) { // at every delivery while it lasts
+                long times = cursorLines.occurred();
+                if (times > 0) {
+                    log.warn("spool: cannot move its cursor: {}; a restart sends the messages delivered since it last"
+                            + " moved again (at least once){}", NodeRunner.describe(e),
+                            times == 1 ? "" : " (" + times + " deliveries could not move it since the last such line)");
+                }
             }
             if (!live) {
                 return; // dropped with its segment meanwhile, and counted so

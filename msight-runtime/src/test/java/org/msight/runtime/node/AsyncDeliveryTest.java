@@ -480,6 +480,35 @@ class AsyncDeliveryTest {
                         + " up (counted as 'failed')");
     }
 
+    /**
+     * A spool an earlier version left without a cursor, started on a full disk: every message is
+     * sent, and the cursor, which has no room for its line, is said once a minute, not once a delivery.
+     */
+    @Test
+    void aCursorWithNoRoomForItsLineIsSaidOnceAMinute(@TempDir Path dir) throws Exception {
+        Path disk = Files.createDirectories(dir.resolve("small-disk"));
+        SpoolTest.mountTmpfs(disk, "64k");
+        Path spool = disk.resolve("spool");
+        try {
+            AsyncDelivery earlier = delivery(AWAY, 3, Optional.of(spool));
+            for (long n = 1; n <= 20; n++) {
+                earlier.submit(frame(n), () -> { });
+            }
+            await().atMost(Waits.GENEROUS).until(() -> stats.counter("spooled").count() == 20);
+            earlier.flush(Waits.GENEROUS);
+            earlier.close();
+            Files.delete(spool.resolve("cursor")); // as versions before 4ffdd55 left a spool nothing was sent from
+            SpoolTest.fill(disk);
+            assertThat(sentByTheNextRun(spool, 20)).containsExactlyInAnyOrderElementsOf(
+                    LongStream.rangeClosed(1, 20).boxed().toList());
+        } finally {
+            SpoolTest.unmount(disk);
+        }
+        assertThat(log.messages(Level.WARN)).filteredOn(line -> line.contains("cursor")).containsExactly(
+                "spool: cannot move its cursor: No space left on device; a restart sends the messages delivered since"
+                        + " it last moved again (at least once)");
+    }
+
     /** What a test does with a delivery to a destination away and the disk of its spool. */
     private interface Outage {
         void run(AsyncDelivery delivery, Path disk) throws Exception;
