@@ -90,6 +90,8 @@ public final class AsyncDelivery {
     private final LogThrottle spoolDroppedLines = new LogThrottle(Duration.ofMinutes(1));
     /** One line a minute at most for a cursor that cannot be written (a full disk): it fails at every delivery. */
     private final LogThrottle cursorLines = new LogThrottle(Duration.ofMinutes(1));
+    /** Messages the spool could not store since it last stored one; guarded by the spool. */
+    private long notSpooled;
     /** Whether deliveries fail now; since when, and how many were given up before. Guarded by this. */
     private boolean inOutage;
     /** Messages given up since the latest delivery, and when the first of them was sent. Guarded by this. */
@@ -461,13 +463,14 @@ public final class AsyncDelivery {
 
     /**
      * Appends {@code data} to the spool, which drops its oldest messages when it outgrows max-size
-     * (said once a minute at most).
+     * (said once a minute at most). The first message stored after some could not be says so.
      *
      * @return whether {@code data} is in the spool; if not (a full disk), it is given up
      */
     private boolean spool(SensorData data) {
         Exception notStored = null;
         long dropped = 0;
+        long notSpooledBefore = 0;
         synchronized (spool) {
             try {
                 long droppedBefore = spool.dropped();
@@ -475,14 +478,21 @@ public final class AsyncDelivery {
                 spooled.increment();
                 dropped = spool.dropped() - droppedBefore;
                 spoolDropped.increment(dropped);
+                notSpooledBefore = notSpooled;
+                notSpooled = 0;
             } catch (IOException | UncheckedIOException e) {
                 failed.increment();
+                notSpooled++;
                 notStored = e;
             }
         }
         // logged outside the spool's lock
         if (notStored != null) { // a full disk: every message
             logGivenUp(data.metadata().frameId(), "", "spool: cannot store it: " + NodeRunner.describe(notStored));
+        }
+        if (notSpooledBefore > 0) {
+            log.info("spool: writing works again after {} message{} could not be spooled (counted as 'failed')",
+                    notSpooledBefore, notSpooledBefore == 1 ? "" : "s");
         }
         if (dropped > 0 && spoolDroppedLines.occurred() > 0) {
             log.warn("spool {} outgrew max-size ({} bytes): its oldest messages are dropped for room, {} so far"

@@ -464,20 +464,31 @@ class AsyncDeliveryTest {
                 .singleElement().asString().matches("gave up on frame \\d+: spool: cannot store it: No space left on device");
     }
 
-    /** An outage whose messages the spool cannot store (its disk is full) is not said to keep them there. */
+    /**
+     * An outage whose messages the spool cannot store (its disk is full) is not said to keep them
+     * there; once the disk has room, the first message stored says how many could not be.
+     */
     @Test
-    void anOutageOnAFullSpoolDiskSaysItsMessagesAreGivenUp(@TempDir Path dir) throws Exception {
+    void anOutageOnAFullSpoolDiskSaysItsMessagesAreGivenUpAndWhenTheSpoolWritesAgain(@TempDir Path dir)
+            throws Exception {
         outageWithASpoolOn64KiB(dir, (delivery, disk) -> {
             SpoolTest.fill(disk);
             for (long n = 1; n <= 3; n++) {
                 delivery.submit(frame(n), () -> { });
             }
             await().atMost(Waits.GENEROUS).until(() -> stats.counter("failed").count() == 3);
+            assertThat(stats.counter("spooled").count()).isZero();
+            Files.delete(disk.resolve("filler"));
+            for (long n = 4; n <= 5; n++) {
+                delivery.submit(frame(n), () -> { });
+            }
+            await().atMost(Waits.GENEROUS).until(() -> stats.counter("spooled").count() == 2);
         });
-        assertThat(stats.counter("spooled").count()).isZero();
         assertThat(log.messages(Level.WARN)).filteredOn(line -> line.startsWith("delivery failing")).containsExactly(
                 "delivery failing: destination away (on purpose); the spool cannot store messages: they are given"
                         + " up (counted as 'failed')");
+        assertThat(log.messages(Level.INFO)).filteredOn(line -> line.startsWith("spool: writing")).containsExactly(
+                "spool: writing works again after 3 messages could not be spooled (counted as 'failed')");
     }
 
     /**
