@@ -273,6 +273,39 @@ class SpoolTest {
         }
     }
 
+    /**
+     * A spool an earlier version left without a cursor (none was written before a delivery), on a
+     * full disk: it opens and reads as any; a delivery cannot give the cursor its line, and a restart
+     * sends the whole spool again, skipping nothing.
+     */
+    @Test
+    void aSpoolLeftWithoutACursorOnAFullDiskOpensAndARestartSkipsNothing() throws Exception {
+        Path disk = Files.createDirectories(dir.resolve("small-disk"));
+        mountTmpfs(disk, "256k");
+        Path folder = disk.resolve("spool");
+        try {
+            try (Spool spool = Spool.open(folder, ONE_MIB, log)) {
+                for (int n = 0; n < 5; n++) {
+                    spool.append(record(n, 100));
+                }
+            }
+            Files.delete(folder.resolve("cursor"));
+            fill(disk);
+            Spool spool = Spool.open(folder, ONE_MIB, log);
+            assertThat(spool.records()).isEqualTo(5);
+            Spool.Entry first = spool.read();
+            assertThatThrownBy(() -> spool.acknowledge(first)).hasMessage("No space left on device");
+            assertThatThrownBy(spool::close).hasMessage("No space left on device");
+            try (Spool again = Spool.open(folder, ONE_MIB, log)) {
+                assertThat(takeAll(again, 5)).containsExactly(0, 1, 2, 3, 4);
+            }
+        } finally {
+            unmount(disk);
+        }
+        assertThat(log.messages(Level.WARN)).containsExactly("spool cursor " + folder.resolve("cursor")
+                + " is unreadable (it does not hold a segment and a position); sending the whole spool again");
+    }
+
     @Test
     void aCursorWhoseChecksumDoesNotMatchSendsTheWholeSpoolAgain() throws Exception {
         try (Spool spool = Spool.open(dir, ONE_MIB, log)) {
