@@ -27,7 +27,6 @@ import org.msight.api.Backoff;
 import org.msight.api.Counter;
 import org.msight.api.DaemonThreads;
 import org.msight.api.OutageLog;
-import org.msight.api.bus.Delivery;
 import org.msight.api.bus.Receiver;
 import org.msight.api.bus.Subscription;
 import org.msight.api.data.MsightFormats;
@@ -139,7 +138,7 @@ final class KafkaSubscriber implements AutoCloseable {
                 continue; // revoked since it was fetched: the next owner handles it
             }
             partition.handedOver(record.offset());
-            receiver.deliver(new KafkaDelivery(record.value(), record.offset(), partition));
+            receiver.deliver(new KafkaDelivery(record.value(), formats, record.offset(), partition));
         }
         Set<TopicPartition> paused = consumer.paused();
         if (fetched.isEmpty() && !paused.isEmpty()) {
@@ -418,32 +417,6 @@ final class KafkaSubscriber implements AutoCloseable {
                         + " closing, left behind; offsets it had not committed are delivered"
                         + " again at the next start", groupId, subscription.topic(), wait);
             }
-        }
-    }
-
-    /** A fetched message: decoded when the runtime first reads it, its offset done when the runtime is. */
-    private final class KafkaDelivery extends Delivery {
-
-        private final byte[] payload;
-        private final long offset;
-        private final PartitionOffsets partition;
-
-        /** @param payload the record's value; {@code null} for a tombstone, which is not an MSight message */
-        KafkaDelivery(byte[] payload, long offset, PartitionOffsets partition) {
-            super(payload == null ? 0 : payload.length);
-            this.payload = payload;
-            this.offset = offset;
-            this.partition = partition;
-        }
-
-        @Override
-        protected SensorData decode() {
-            return formats.fromMessagePack(payload);
-        }
-
-        @Override
-        public void done() {
-            partition.done(offset);
         }
     }
 }
