@@ -21,6 +21,17 @@ public final class RedisFailures {
     }
 
     /**
+     * Throws {@code failure} as a {@link RedisAccessException} in one line when retrying cannot
+     * help: Redis refused the credentials (or their absence), or the TLS files cannot be used. For
+     * a start, which such a failure stops; any other failure returns, to be retried.
+     */
+    public static void throwIfRefused(RedisSettings settings, RuntimeException failure) {
+        if (failure instanceof RedisAccessException || isCredentialProblem(failure)) {
+            throw new RedisAccessException(describe(settings, failure));
+        }
+    }
+
+    /**
      * What went wrong, for example {@code Redis unreachable at localhost:6379 (Connection refused)} or
      * {@code Redis at localhost:6379 requires a password: set msight.redis.password or
      * MSIGHT_REDIS_MESSAGE_BROKER_PASSWORD}.

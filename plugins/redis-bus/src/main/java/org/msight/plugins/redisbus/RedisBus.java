@@ -12,14 +12,16 @@ import org.msight.api.bus.Subscription;
 import org.msight.api.data.MsightFormats;
 import org.msight.api.data.SensorData;
 import org.msight.redis.RedisAccessException;
+import org.msight.redis.RedisFailures;
 import org.msight.redis.RedisSettings;
 import org.slf4j.LoggerFactory;
 
 /**
  * Topics on Redis pub/sub in MSight's wire format ({@code PUBLISH <topic> <MessagePack map>}), so
  * nodes in other processes or machines, and Python MSight nodes, share them. One connection
- * publishes for every node of the process; another, on its own thread, subscribes to every topic
- * with a receiver. Both reconnect with backoff and resubscribe by themselves; what is published
+ * publishes for every node of the process (none in a process whose nodes only subscribe:
+ * {@link BusContext#publishes()}); another, on its own thread, subscribes to every topic with a
+ * receiver. Both reconnect with backoff and resubscribe by themselves; what is published
  * while Redis is away is lost (pub/sub keeps nothing): {@link #publish} says so. Every subscriber
  * gets every message: Redis pub/sub has no groups. On a Redis Cluster each connection is to one
  * node, the first seed that answers (a cluster carries every message to every node, whatever the
@@ -27,16 +29,30 @@ import org.slf4j.LoggerFactory;
  */
 public final class RedisBus implements Bus {
 
+    private final RedisSettings settings;
+    private final boolean publishes;
     private final RedisPublisher publisher;
     private final RedisSubscriber subscriber;
     /** The outages of both connections. */
     private final OutageLog outages;
 
     /**
+     * A bus on which nodes of the process publish.
+     *
      * @param formats the wire format, with every data type the subscribers may receive
      * @param reconnects counts the Redis outages that ended (the bus's {@code reconnects})
      */
     public RedisBus(RedisSettings settings, MsightFormats formats, Counter reconnects) {
+        this(settings, formats, reconnects, true);
+    }
+
+    /**
+     * As {@link #RedisBus(RedisSettings, MsightFormats, Counter)}; without {@code publishes} (no node
+     * of the process publishes on the bus) it opens no publishing connection.
+     */
+    public RedisBus(RedisSettings settings, MsightFormats formats, Counter reconnects, boolean publishes) {
+        this.settings = settings;
+        this.publishes = publishes;
         this.outages = new OutageLog(LoggerFactory.getLogger(RedisBus.class), "Redis connection restored", reconnects);
         this.publisher = new RedisPublisher(settings, formats, outages);
         this.subscriber = new RedisSubscriber(settings, formats, outages);
@@ -54,16 +70,33 @@ public final class RedisBus implements Bus {
     }
 
     /**
-     * Connects the publisher and starts the subscriber. When Redis is unreachable both keep
-     * trying in the background.
+     * Connects the publisher, or without one checks Redis as its first connection would, and
+     * starts the subscriber. When Redis is unreachable the connections keep trying in the background.
      *
      * @throws RedisAccessException when Redis refuses the credentials, or the TLS files cannot be
      *     used (a one-line message)
      */
     @Override
     public void start() {
-        publisher.start();
+        if (publishes) {
+            publisher.start();
+        } else {
+            checkAccess();
+        }
         subscriber.start();
+    }
+
+    /**
+     * What the publisher's first connection checks at start, for a bus without one: a connection
+     * opened and closed at once, so that credentials Redis refuses, or TLS files that cannot be
+     * used, stop the start in one line instead of the subscriber retrying them for ever.
+     */
+    private void checkAccess() {
+        try {
+            settings.connect(settings.socketTimeout()).close(); // it authenticated, chose its db and answered a PING
+        } catch (RuntimeException e) {
+            RedisFailures.throwIfRefused(settings, e); // Redis unreachable: the subscriber says so, and retries
+        }
     }
 
     @Override
@@ -71,10 +104,13 @@ public final class RedisBus implements Bus {
         return publisher.connected();
     }
 
-    /** Whether neither connection is in an outage: the subscriber's shows when nothing is published. */
+    /**
+     * Whether neither connection is in an outage: the subscriber's shows when nothing is published;
+     * without a publisher, the subscriber's alone.
+     */
     @Override
     public boolean connected() {
-        return publisher.connected() && !outages.inOutage();
+        return (!publishes || publisher.connected()) && !outages.inOutage();
     }
 
     @Override
@@ -82,7 +118,10 @@ public final class RedisBus implements Bus {
         return outages.reason();
     }
 
-    /** Publishes; {@code false} when Redis is away or slower than the publish timeout. */
+    /**
+     * Publishes; {@code false} when Redis is away or slower than the publish timeout, and always
+     * on a bus made without a publisher.
+     */
     @Override
     public boolean publish(String topic, SensorData data) {
         return publisher.publish(topic, data);
@@ -115,7 +154,7 @@ public final class RedisBus implements Bus {
         @Override
         public Bus create(BusContext context) {
             return new RedisBus(RedisSettings.from(context.config()), context.formats(),
-                    context.counter("reconnects"));
+                    context.counter("reconnects"), context.publishes());
         }
     }
 }

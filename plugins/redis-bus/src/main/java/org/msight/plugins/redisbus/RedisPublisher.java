@@ -65,9 +65,7 @@ final class RedisPublisher implements AutoCloseable {
         try {
             attach(connect());
         } catch (RuntimeException e) {
-            if (e instanceof RedisAccessException || RedisFailures.isCredentialProblem(e)) {
-                throw new RedisAccessException(RedisFailures.describe(settings, e));
-            }
+            RedisFailures.throwIfRefused(settings, e);
             lostConnection(e);
         }
         long interval = Math.max(1, settings.publishTimeout().toNanos() / 2);

@@ -548,4 +548,50 @@ class RedisBusTest {
                 .hasMessage("Redis at 127.0.0.1:" + server.port() + " has no password, but msight.redis.password is set:"
                         + " clear it");
     }
+
+    /** A bus as the runtime makes it on the test server: for a process whose nodes publish on it, or only subscribe. */
+    private static RedisBus created(int port, String password, boolean publishes) {
+        TestBusContext context = TestBusContext.of("redis", "host = \"127.0.0.1\"\nport = " + port
+                + (password == null ? "" : "\npassword = " + password));
+        return (RedisBus) new RedisBus.Provider().create(publishes ? context : context.subscribeOnly());
+    }
+
+    /**
+     * A process whose nodes only subscribe (an uploader alone) opens no publishing connection:
+     * besides this test's own, Redis has one client, the subscribing one (flag P), once the
+     * connection that checked Redis at start has gone.
+     */
+    @Test
+    void aBusNoNodePublishesOnOpensNoPublishingConnection() throws Exception {
+        server = new RedisTestServer().start();
+        RedisSettings settings = settings(server.port(), null);
+        subscriber = created(server.port(), null, false);
+        Inbox inbox = new Inbox(10);
+        subscriber.subscribe(new Subscription(TOPIC, "uploader", Optional.empty(), inbox));
+        subscriber.start();
+        awaitSubscribed(settings);
+        try (Jedis raw = settings.connect(settings.socketTimeout())) {
+            String own = "id=" + raw.clientId() + " ";
+            await("only the subscribing connection", () -> raw.clientList().lines()
+                    .filter(client -> !client.startsWith(own))
+                    .map(client -> client.replaceFirst(".* flags=(\\S+) .*", "$1")).toList().equals(List.of("P")));
+            raw.publish(TOPIC.getBytes(StandardCharsets.UTF_8), MsightVectors.bytesData());
+        }
+        assertThat(inbox.poll(Waits.GENEROUS.toSeconds(), TimeUnit.SECONDS)).isNotNull();
+        assertThat(subscriber.connected()).isTrue();
+    }
+
+    /** Without a publishing connection, the start still checks the credentials, and refuses them in the same line. */
+    @Test
+    void aBusNoNodePublishesOnRefusesAWrongPasswordAtStartInTheSameLine() {
+        server = RedisTestServer.withPassword("s3cret-pw").start();
+        publisher = created(server.port(), "wrong-pw", true);
+        subscriber = created(server.port(), "wrong-pw", false);
+        subscriber.subscribe(new Subscription(TOPIC, "uploader", Optional.empty(), new Inbox(10)));
+        String refused = "Redis at 127.0.0.1:" + server.port() + " rejected the user name or password: check"
+                + " msight.redis.username and msight.redis.password (MSIGHT_REDIS_MESSAGE_BROKER_USERNAME,"
+                + " MSIGHT_REDIS_MESSAGE_BROKER_PASSWORD)";
+        assertThatThrownBy(publisher::start).isInstanceOf(RedisAccessException.class).hasMessage(refused);
+        assertThatThrownBy(subscriber::start).isInstanceOf(RedisAccessException.class).hasMessage(refused);
+    }
 }
