@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.Iterator;
@@ -17,6 +18,8 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Stream;
 import java.util.zip.CRC32C;
+import org.msight.api.IoFailures;
+import org.msight.api.LogThrottle;
 import org.slf4j.Logger;
 
 /**
@@ -73,6 +76,8 @@ final class Spool implements AutoCloseable {
     private final Deque<Entry> reading = new ArrayDeque<>();
     private final ByteBuffer recordHeader = ByteBuffer.allocate(RECORD_HEADER);
     private final CRC32C crc = new CRC32C();
+    /** One line a minute at most for segments that cannot be deleted: in a read-only folder, none can. */
+    private final LogThrottle undeletedLines = new LogThrottle(Duration.ofMinutes(1));
     private FileChannel tail;
     /** The cursor file, open from its first write on. */
     private FileChannel cursor;
@@ -488,18 +493,31 @@ final class Spool implements AutoCloseable {
         }
     }
 
-    /** Deletes the head segment; the next one, if any, becomes the head. */
+    /**
+     * Deletes the head segment; the next one, if any, becomes the head. A file that cannot be
+     * deleted (a folder made read-only) is said, once a minute at most, and left for the next run
+     * to delete: the spool goes on without it.
+     */
     private void deleteHead() throws IOException {
         Segment done = segments.removeFirst();
         bytes -= done.bytes;
-        if (segments.isEmpty()) {
-            closeTail();
-        }
-        Files.deleteIfExists(done.path);
         headPosition = MAGIC.length;
         headDone = 0;
         if (readSegment == done) {
             moveReaderTo(segments.peekFirst());
+        }
+        if (segments.isEmpty()) {
+            closeTail();
+        }
+        try {
+            Files.deleteIfExists(done.path);
+        } catch (IOException e) {
+            long times = undeletedLines.occurred();
+            if (times > 0) {
+                log.warn("spool segment {} cannot be deleted ({}), though none of its messages is left to send; it"
+                        + " takes room on the disk until the next run deletes it{}", done.path, IoFailures.reason(e),
+                        times == 1 ? "" : " (" + times + " segments could not be deleted since the last such line)");
+            }
         }
     }
 

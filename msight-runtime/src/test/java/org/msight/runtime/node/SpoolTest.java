@@ -382,6 +382,40 @@ class SpoolTest {
         assertThat(log.messages(Level.WARN)).isEmpty();
     }
 
+    /**
+     * Sent segments that cannot be deleted (their folder made read-only) are said once a minute
+     * and left behind: the spool reads on from the next one, and the next run deletes them,
+     * skipping no message and sending none again.
+     */
+    @Test
+    void aSentSegmentThatCannotBeDeletedIsSaidAndTheSpoolGoesOn() throws Exception {
+        try (Spool spool = Spool.open(dir, 256 << 10, log)) { // 64 KiB segments: 12 records each
+            for (int i = 0; i < 30; i++) {
+                spool.append(record(i, 5000));
+            }
+            mountReadOnly(dir);
+            try {
+                assertThat(takeAll(spool, 12)).containsExactlyElementsOf(range(0, 12));
+                assertThat(takeAll(spool, 13)).containsExactlyElementsOf(range(12, 25));
+                assertThat(spool.records()).isEqualTo(5);
+            } finally {
+                unmount(dir);
+            }
+        }
+        assertThat(dir.resolve("00000000000000000001.seg")).as("left behind").exists();
+        try (Spool spool = Spool.open(dir, 256 << 10, log)) {
+            assertThat(takeAll(spool, 5)).containsExactlyElementsOf(range(25, 30));
+            assertThat(spool.read()).isNull();
+        }
+        try (var segments = Files.list(dir)) {
+            assertThat(segments.filter(file -> file.toString().endsWith(".seg"))).as("deleted by the next run")
+                    .isEmpty();
+        }
+        assertThat(log.messages(Level.WARN)).containsExactly("spool segment " + dir.resolve("00000000000000000001.seg")
+                + " cannot be deleted (Read-only file system), though none of its messages is left to send; it takes"
+                + " room on the disk until the next run deletes it");
+    }
+
     /** Fills {@code disk}, a tmpfs of 256 KiB at most, to its last byte. */
     static void fill(Path disk) throws IOException {
         try (var filler = Files.newOutputStream(disk.resolve("filler"))) {
@@ -404,7 +438,22 @@ class SpoolTest {
                 mounted.text()).isZero();
     }
 
-    /** Unmounts what {@link #mountTmpfs} mounted, lazily: a file a failed test left open does not keep it. */
+    /**
+     * Mounts {@code folder} on itself read-only: files open already are written as before, but none
+     * is created or deleted there.
+     */
+    static void mountReadOnly(Path folder) {
+        for (String options : List.of("bind", "remount,bind,ro")) {
+            Tools.Output mounted = Tools.run(new ProcessBuilder("mount", "-o", options, folder.toString(),
+                    folder.toString()).redirectErrorStream(true), Waits.GENEROUS);
+            assertThat(mounted.exitCode()).as("mount -o %s needs root: %s", options, mounted.text()).isZero();
+        }
+    }
+
+    /**
+     * Unmounts what {@link #mountTmpfs} or {@link #mountReadOnly} mounted, lazily: a file a failed
+     * test left open does not keep it.
+     */
     static void unmount(Path folder) {
         Tools.Output unmounted = Tools.run(new ProcessBuilder("umount", "--lazy", folder.toString())
                 .redirectErrorStream(true), Waits.GENEROUS);
