@@ -199,7 +199,8 @@ public final class AsyncDelivery {
                 try {
                     spool.close();
                 } catch (IOException e) {
-                    log.warn("spool: closing failed: {}", NodeRunner.describe(e));
+                    log.warn("spool: closing failed: {}; a restart sends the messages delivered since the cursor last"
+                            + " moved again (at least once)", NodeRunner.describe(e));
                 }
             }
         }

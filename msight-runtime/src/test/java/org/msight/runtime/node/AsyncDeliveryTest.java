@@ -24,6 +24,7 @@ import java.util.function.Function;
 import java.util.function.Predicate;
 import java.util.stream.LongStream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.function.ThrowingConsumer;
 import org.junit.jupiter.api.io.TempDir;
 import org.msight.api.AsyncSinkNode;
 import org.msight.api.Backoff;
@@ -496,28 +497,50 @@ class AsyncDeliveryTest {
      * sent, and the cursor, which has no room for its line, is said once a minute, not once a delivery.
      */
     @Test
-    void aCursorWithNoRoomForItsLineIsSaidOnceAMinute(@TempDir Path dir) throws Exception {
+    void aCursorWithNoRoomForItsLineIsSaidOnceAMinute(@TempDir Path dir) throws Throwable {
+        onAFullDiskWithoutACursor(dir, 20, spool -> assertThat(sentByTheNextRun(spool, 20))
+                .containsExactlyInAnyOrderElementsOf(LongStream.rangeClosed(1, 20).boxed().toList()));
+        assertThat(log.messages(Level.WARN)).filteredOn(line -> line.contains("cursor")).containsExactly(
+                "spool: cannot move its cursor: No space left on device; a restart sends the messages delivered since"
+                        + " it last moved again (at least once)");
+    }
+
+    /** A stop that cannot write the cursor (it has no room for its line) says what that means for the next run. */
+    @Test
+    void aStopThatCannotWriteTheCursorSaysARestartSendsMessagesAgain(@TempDir Path dir) throws Throwable {
+        onAFullDiskWithoutACursor(dir, 3, spool -> {
+            AsyncDelivery next = delivery(AWAY, 3, Optional.of(spool));
+            assertThat(next.flush(Waits.GENEROUS)).isTrue();
+            next.close();
+        });
+        assertThat(log.messages(Level.WARN)).filteredOn(line -> line.startsWith("spool: closing")).containsExactly(
+                "spool: closing failed: No space left on device; a restart sends the messages delivered since the"
+                        + " cursor last moved again (at least once)");
+    }
+
+    /**
+     * Runs {@code nextRun} on a spool of {@code count} frames left without a cursor (as versions
+     * before 4ffdd55 left a spool nothing was sent from) on a 64 KiB disk under {@code dir}, filled
+     * to its last byte.
+     */
+    private void onAFullDiskWithoutACursor(Path dir, int count, ThrowingConsumer<Path> nextRun) throws Throwable {
         Path disk = Files.createDirectories(dir.resolve("small-disk"));
         SpoolTest.mountTmpfs(disk, "64k");
         Path spool = disk.resolve("spool");
         try {
             AsyncDelivery earlier = delivery(AWAY, 3, Optional.of(spool));
-            for (long n = 1; n <= 20; n++) {
+            for (long n = 1; n <= count; n++) {
                 earlier.submit(frame(n), () -> { });
             }
-            await().atMost(Waits.GENEROUS).until(() -> stats.counter("spooled").count() == 20);
+            await().atMost(Waits.GENEROUS).until(() -> stats.counter("spooled").count() == count);
             earlier.flush(Waits.GENEROUS);
             earlier.close();
-            Files.delete(spool.resolve("cursor")); // as versions before 4ffdd55 left a spool nothing was sent from
+            Files.delete(spool.resolve("cursor"));
             SpoolTest.fill(disk);
-            assertThat(sentByTheNextRun(spool, 20)).containsExactlyInAnyOrderElementsOf(
-                    LongStream.rangeClosed(1, 20).boxed().toList());
+            nextRun.accept(spool);
         } finally {
             SpoolTest.unmount(disk);
         }
-        assertThat(log.messages(Level.WARN)).filteredOn(line -> line.contains("cursor")).containsExactly(
-                "spool: cannot move its cursor: No space left on device; a restart sends the messages delivered since"
-                        + " it last moved again (at least once)");
     }
 
     /** What a test does with a delivery to a destination away and the disk of its spool. */
