@@ -359,8 +359,12 @@ final class Spool implements AutoCloseable {
             return;
         }
         try {
+            byte[] line = Files.readAllBytes(file);
+            if (line.length == 0) { // made, but its line had no room (a full disk) or a power cut came first
+                throw new IllegalStateException("it is empty");
+            }
             // bytes a power cut left are no characters: read as Latin-1, they fail the checks below
-            String[] parts = new String(Files.readAllBytes(file), StandardCharsets.ISO_8859_1).trim().split(" ");
+            String[] parts = new String(line, StandardCharsets.ISO_8859_1).trim().split(" ");
             // versions before the checksum wrote two numbers
             if (parts.length == 3 && Integer.parseUnsignedInt(parts[2], 16) != checksum(parts[0] + " " + parts[1])) {
                 throw new IllegalStateException("its checksum does not match");

@@ -303,7 +303,7 @@ class SpoolTest {
             unmount(disk);
         }
         assertThat(log.messages(Level.WARN)).containsExactly("spool cursor " + folder.resolve("cursor")
-                + " is unreadable (it does not hold a segment and a position); sending the whole spool again");
+                + " is unreadable (it is empty); sending the whole spool again");
     }
 
     @Test
@@ -345,6 +345,22 @@ class SpoolTest {
                         + " sending the whole spool again",
                 "spool cursor " + dir.resolve("cursor") + " is unreadable (it names segment 7, past the newest);"
                         + " sending the whole spool again");
+    }
+
+    @Test
+    void anEmptyCursorIsSaidToBeEmptyAndTheWholeSpoolIsSentAgain() throws Exception {
+        try (Spool spool = Spool.open(dir, ONE_MIB, log)) {
+            for (int n = 0; n < 3; n++) {
+                spool.append(record(n, 100));
+            }
+            assertThat(takeAll(spool, 1)).containsExactly(0);
+        }
+        Files.write(dir.resolve("cursor"), new byte[0]);
+        try (Spool spool = Spool.open(dir, ONE_MIB, log)) {
+            assertThat(takeAll(spool, 3)).containsExactly(0, 1, 2);
+        }
+        assertThat(log.messages(Level.WARN)).containsExactly("spool cursor " + dir.resolve("cursor")
+                + " is unreadable (it is empty); sending the whole spool again");
     }
 
     @Test
