@@ -47,6 +47,7 @@ public final class PipelineLoader {
             "the bus that carries the topic (default: msight.bus)");
     private static final Pattern MERGED_LINES = Pattern.compile("^(.*): (\\d+)-(\\d+)$");
     private static final List<String> TOP_LEVEL_KEYS = List.of("msight", "nodes");
+    private static final List<String> TOPIC_KEYS = List.of("publish-topic", "subscribe-topic");
 
     private static final Pattern VARIABLE = Pattern.compile("\\$\\{\\??([A-Za-z_][A-Za-z0-9_]*)}");
 
@@ -164,6 +165,7 @@ public final class PipelineLoader {
         boolean runtimeValid = msight != null && problems.size() == before;
         Function<String, Optional<String>> variableOf = variables(source, plugins);
         List<NodeSpec> specs = new ArrayList<>();
+        Set<String> topics = new LinkedHashSet<>(); // of every node block, with problems or not: their buses are checked too
         ConfigValue nodesValue = root.root().get("nodes");
         if (nodesValue == null || nodesValue.valueType() != ConfigValueType.OBJECT) {
             problems.add(ConfigProblem.at(userOrigin(nodesValue), file, "nodes",
@@ -188,7 +190,7 @@ public final class PipelineLoader {
                     continue; // two blocks merged into one: its other problems would only confuse
                 }
                 NodeSpec spec = validateNode(file, node.getKey(), node.getValue(), commonDefaults, plugins, problems,
-                        variableOf);
+                        variableOf, topics);
                 if (spec != null) {
                     specs.add(spec);
                 }
@@ -198,7 +200,7 @@ public final class PipelineLoader {
         Map<String, BusSpec> buses = new TreeMap<>();
         if (msight != null) { // checked even when other keys of the block are wrong: every problem at once
             SettingsCheck check = new SettingsCheck(file, problems, variableOf);
-            topicBuses = topicBuses(file, msight, specs, plugins, problems, check);
+            topicBuses = topicBuses(file, msight, topics, plugins, problems, check);
             for (BusType type : plugins.busTypes().values()) {
                 boolean declared = runtimeKeys().contains(type.name()); // msight.redis: checked with the block
                 if (topicBuses.containsValue(type.name()) && (runtimeValid || !declared)) {
@@ -226,10 +228,10 @@ public final class PipelineLoader {
     }
 
     /**
-     * The bus of every topic the nodes use: its own {@code msight.topics.<topic>.bus}, else
+     * The bus of every topic of {@code topics}: its own {@code msight.topics.<topic>.bus}, else
      * {@code msight.bus}. Unknown bus names are problems.
      */
-    private static Map<String, String> topicBuses(String file, Config msight, List<NodeSpec> nodes, Plugins plugins,
+    private static Map<String, String> topicBuses(String file, Config msight, Set<String> topics, Plugins plugins,
             List<ConfigProblem> problems, SettingsCheck check) {
         ConfigValue busValue = msight.root().get("bus");
         String defaultBus = busValue != null && busValue.valueType() == ConfigValueType.STRING
@@ -242,8 +244,8 @@ public final class PipelineLoader {
             defaultBus = null;
         }
         Map<String, String> own = new TreeMap<>();
-        ConfigValue topics = msight.root().get("topics");
-        Set<Map.Entry<String, ConfigValue>> topicBlocks = topics instanceof ConfigObject object ? object.entrySet()
+        ConfigValue topicsValue = msight.root().get("topics");
+        Set<Map.Entry<String, ConfigValue>> topicBlocks = topicsValue instanceof ConfigObject object ? object.entrySet()
                 : Set.of(); // not a block: the msight block's check reports it
         for (Map.Entry<String, ConfigValue> topic : topicBlocks) {
             String path = "msight.topics." + ConfigProblem.quoted(topic.getKey());
@@ -264,12 +266,10 @@ public final class PipelineLoader {
             }
         }
         Map<String, String> buses = new TreeMap<>();
-        for (NodeSpec node : nodes) {
-            for (String topic : node.topics()) {
-                String bus = own.getOrDefault(topic, defaultBus);
-                if (bus != null) {
-                    buses.put(topic, bus);
-                }
+        for (String topic : topics) {
+            String bus = own.getOrDefault(topic, defaultBus);
+            if (bus != null) {
+                buses.put(topic, bus);
             }
         }
         return buses;
@@ -367,8 +367,10 @@ public final class PipelineLoader {
         return value == null || value.origin().resource() != null ? null : value.origin();
     }
 
+    /** Checks a node block; adds the topics it names to {@code topics}, whether it is valid or not. */
     private static NodeSpec validateNode(String file, String name, ConfigValue value, Config commonDefaults,
-            Plugins plugins, List<ConfigProblem> problems, Function<String, Optional<String>> variableOf) {
+            Plugins plugins, List<ConfigProblem> problems, Function<String, Optional<String>> variableOf,
+            Set<String> topics) {
         String path = "nodes." + ConfigProblem.quoted(name);
         if (name.isBlank()) {
             problems.add(ConfigProblem.at(value.origin(), file, path, "a node needs a name: nodes { camera { ... } }"));
@@ -398,8 +400,15 @@ public final class PipelineLoader {
         if (type.provider().kind() == NodeKind.SOURCE) {
             effective = effective.withFallback(ConfigFactory.parseMap(Map.of("sensor-name", name), "the node's name"));
         }
+        List<Setting> settings = settingsOf(type);
+        for (Setting setting : settings) {
+            if (TOPIC_KEYS.contains(setting.key()) && effective.hasPath(setting.key())
+                    && effective.getValue(setting.key()).valueType() == ConfigValueType.STRING) {
+                topics.add(effective.getString(setting.key()));
+            }
+        }
         boolean valid = new SettingsCheck(file, problems, variableOf).check(path, "node type '" + type.name() + "'", userBlock,
-                effective, value.origin(), settingsOf(type));
+                effective, value.origin(), settings);
         return valid ? new NodeSpec(name, type, effective, ConfigProblem.location(value.origin(), file)) : null;
     }
 

@@ -262,6 +262,16 @@ class BadPipelineFilesTest {
                 .containsExactly(at(1) + "msight.loopback.port: must be 1 or more, was 0");
     }
 
+    /** A node with problems of its own still uses its topic's bus: a check after fixing it finds nothing new there. */
+    @Test
+    void theBusOfATopicWhoseEveryNodeHasProblemsIsCheckedWithThem() throws Exception {
+        assertThat(refused("msight { bus = memory, topics.t.bus = loopback, loopback.port = x }\nnodes {\n" + SOURCE
+                + ", count = x }\n" + SINK + ", delay = abc }\n}\n")).containsExactly(
+                at(1) + "msight.loopback.port: must be a whole number from -2147483648 to 2147483647, not 'x'",
+                at(3) + "nodes.src.count: must be a whole number from -2147483648 to 2147483647, not 'x'",
+                at(4) + "nodes.out.delay: must be a duration such as 500ms, 10s or 5m, not 'abc'");
+    }
+
     @Test
     void aMisspeltKeyInTheBlockOfABusNoTopicUses() throws Exception {
         assertThat(refused("msight { bus = memory, loopback { prot = 1 } }\nnodes {\n" + SOURCE + "}\n}\n"))
