@@ -133,9 +133,16 @@ public final class Pipeline {
                             stopRequested);
                     String path = "nodes." + ConfigProblem.quoted(node.name());
                     try {
-                        runners.add(runnerFor(node, createNode(node, context), context, nodeStats, buses,
-                                spec.drainTimeout(), latestImages, spoolOwners, checkOnly));
-                        stats.add(nodeStats);
+                        // claimed before the plugin creates the node: one it fails to create still has its spool
+                        Optional<String> sharedSpool = sharedSpool(node, spoolOwners);
+                        sharedSpool.ifPresent(problem -> problems.add(
+                                ConfigProblem.reported(node.config(), path, node.location(), problem)));
+                        Node created = createNode(node, context);
+                        if (sharedSpool.isEmpty()) {
+                            runners.add(runnerFor(node, created, context, nodeStats, buses, spec.drainTimeout(),
+                                    latestImages, checkOnly));
+                            stats.add(nodeStats);
+                        }
                     } catch (IllegalArgumentException | com.typesafe.config.ConfigException e) {
                         problems.add(ConfigProblem.reported(node.config(), path, node.location(), e.getMessage()));
                     } catch (RuntimeException | LinkageError e) {
@@ -195,9 +202,21 @@ public final class Pipeline {
         }
     }
 
+    /**
+     * Claims the spool of an asynchronous sink for {@code node}, from its settings alone: the
+     * problem when a node before it has that folder.
+     */
+    private static Optional<String> sharedSpool(NodeSpec node, Map<Path, String> spoolOwners) {
+        if (!node.type().provider().asynchronous()) {
+            return Optional.empty();
+        }
+        return DeliverySettings.from(node.config()).spool().flatMap(spool -> Optional.ofNullable(
+                spoolOwners.putIfAbsent(spool.toAbsolutePath().normalize(), node.name())).map(owner -> "spool.path: "
+                        + spool + " is node " + owner + "'s spool too; give each node a directory of its own"));
+    }
+
     private static NodeRunner runnerFor(NodeSpec spec, Node node, RuntimeNodeContext context, NodeStats stats,
-            Buses buses, Duration drainTimeout, LatestImages latestImages, Map<Path, String> spoolOwners,
-            boolean checkOnly) {
+            Buses buses, Duration drainTimeout, LatestImages latestImages, boolean checkOnly) {
         Backoff backoff = new Backoff(spec.restartBackoffInitial(), spec.restartBackoffMax());
         ClassLoader loader = spec.type().classLoader();
         if (node instanceof SourceNode source) {
@@ -210,13 +229,6 @@ public final class Pipeline {
         AsyncDelivery delivery = null;
         if (node instanceof AsyncSinkNode asyncSink) {
             DeliverySettings settings = DeliverySettings.from(spec.config());
-            settings.spool().ifPresent(spool -> {
-                String owner = spoolOwners.putIfAbsent(spool.toAbsolutePath().normalize(), spec.name());
-                if (owner != null) {
-                    throw new IllegalArgumentException("spool.path: " + spool + " is node " + owner
-                            + "'s spool too; give each node a directory of its own");
-                }
-            });
             delivery = new AsyncDelivery(spec.name(), asyncSink, checkOnly ? settings.withoutSpool() : settings,
                     context.formats(), context.logger(), data -> {
                         stats.out().increment();

@@ -57,6 +57,27 @@ class CheckCommandTest {
                 + why + "\n");
     }
 
+    /**
+     * A spool two nodes name is told with what the uploader refuses in their blocks: a node it fails
+     * to create still has its spool, and a node both are wrong with is told both.
+     */
+    @Test
+    void aSharedSpoolIsToldWithWhatTheUploaderRefusesInEitherNode() throws Exception {
+        Path spool = dir.resolve("spool");
+        String printed = check("""
+                nodes {
+                  first { type = http-uploader, subscribe-topic = f, url = "http://127.0.0.1/in", tls.ca-file = ca.pem, spool.path = "%1$s" }
+                  second { type = http-uploader, subscribe-topic = f, url = "http://127.0.0.1/in", spool.path = "%1$s" }
+                  third { type = http-uploader, subscribe-topic = f, url = "http://127.0.0.1/in", tls.ca-file = ca.pem, spool.path = "%1$s" }
+                }
+                """.formatted(spool));
+        String at = "error: " + dir.resolve("p.conf") + ":";
+        String tls = "tls: set for an http:// url; use https:// or remove the tls block\n";
+        String shared = "spool.path: " + spool + " is node first's spool too; give each node a directory of its own\n";
+        assertThat(printed).isEqualTo(at + "2: nodes.first." + tls + at + "3: nodes.second." + shared
+                + at + "4: nodes.third." + shared + at + "4: nodes.third." + tls);
+    }
+
     @Test
     void pluginsShowsTheUploadersEmptyHeadersDefaultAsEmptyNotAsASecret() throws Exception {
         assertThat(msightRun(0, "plugins", "http-uploader")).contains("  headers = {}    object\n");
