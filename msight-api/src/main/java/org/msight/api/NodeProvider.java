@@ -25,7 +25,8 @@ public interface NodeProvider {
 
     /**
      * Every setting of this type's own, beyond the common ones the runtime handles
-     * ({@code type}, {@code gap}, topics, {@code sensor-name}, queue and restart settings).
+     * ({@code type}, {@code gap}, topics, {@code sensor-name}, queue and restart settings): a
+     * type that declares one of those is not loaded.
      */
     List<Setting> settings();
 

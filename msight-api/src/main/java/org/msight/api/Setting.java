@@ -21,10 +21,10 @@ import java.util.function.Predicate;
  *
  * <p>Settings are immutable; the builder-style methods return a copy:
  * <pre>{@code
- * Setting.optional("max-in-flight", SettingType.INT, "uploads under way at most").between(1, 256)
+ * Setting.optional("max-connections", SettingType.INT, "connections open at most").between(1, 256)
  * Setting.required("url", SettingType.STRING, "where to POST").url("http", "https")
  * Setting.optional("token", SettingType.STRING, "API token").secret()
- * Setting.backoff("retry-backoff", "wait before a retry")
+ * Setting.backoff("reconnect-backoff", "wait before reconnecting")
  * }</pre>
  *
  * @param key the HOCON key, in kebab-case

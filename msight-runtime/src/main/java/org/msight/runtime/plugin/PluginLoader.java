@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.ServiceLoader;
 import java.util.jar.JarFile;
@@ -20,6 +21,7 @@ import org.msight.api.NodeProvider;
 import org.msight.api.Setting;
 import org.msight.api.bus.BusProvider;
 import org.msight.api.data.DataType;
+import org.msight.runtime.config.CommonSettings;
 
 /**
  * Finds node types, buses and data types: on the runtime's class path, and in plugins on the
@@ -101,6 +103,14 @@ public final class PluginLoader {
                         + previous.plugin() + " and by " + origin + "; remove one of them");
             }
             String path = NodeProvider.DEFAULTS_PATH + ".\"" + provider.type() + "\"";
+            String common = commonSettingDeclared(provider);
+            if (common != null) { // its nodes could never have a value both the runtime's rule and its own accept
+                throw new BrokenTypeException(provider.type(), "plugin " + origin + ": node type '" + provider.type()
+                        + "' declares a setting '" + common + "', which the runtime takes for every "
+                        + (provider.asynchronous() ? "asynchronous " : "") + provider.kind().name().toLowerCase(Locale.ROOT)
+                        + "; give the plugin's own another name (a default of the runtime's for this type goes in its"
+                        + " reference.conf, under " + path + ")");
+            }
             Config defaults = defaultsOf(provider.settings(), reference, path, "node type", provider.type(), origin);
             types.put(provider.type(), new NodeType(provider, origin, versionOf(provider), defaults, loader));
         }
@@ -136,6 +146,12 @@ public final class PluginLoader {
             }
         }
         return found;
+    }
+
+    /** The first setting {@code provider} declares that the runtime takes for its nodes itself, or {@code null}. */
+    private static String commonSettingDeclared(NodeProvider provider) {
+        List<String> common = CommonSettings.of(provider).stream().map(Setting::key).toList();
+        return provider.settings().stream().map(Setting::key).filter(common::contains).findFirst().orElse(null);
     }
 
     private static Config defaultsOf(List<Setting> settings, Config reference, String path, String kind, String name,

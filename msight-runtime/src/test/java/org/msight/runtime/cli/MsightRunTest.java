@@ -14,6 +14,8 @@ import org.msight.runtime.cli.Commands.Result;
 import org.msight.runtime.http.HttpEndpoint;
 import org.msight.runtime.http.PipelineStatus;
 import org.msight.runtime.testnodes.LoopbackBus;
+import org.msight.runtime.testplugins.ClashingSink;
+import org.msight.runtime.testplugins.PluginJar;
 import org.msight.testkit.FreePorts;
 import org.msight.testkit.Waits;
 
@@ -268,6 +270,28 @@ class MsightRunTest {
         assertThat(result.err()).startsWith("error: " + file + ":2: nodes.cam.type: unknown node type 'example-camera';"
                 + " known types: test-collector, test-images, test-negate, test-sequence; it may come from a plugin that did not"
                 + " load: plugin " + plugins.resolve("cam.jar") + " not loaded: ");
+    }
+
+    /**
+     * A plugin whose node type declares a setting the runtime takes for every node of its kind is
+     * refused as it loads, naming the plugin and the setting: the type's nodes could never take a
+     * value that both rules accept.
+     */
+    @Test
+    void aPluginThatDeclaresASettingEveryNodeTakesIsRefusedNamingIt() throws Exception {
+        Path jar = PluginJar.write(dir.resolve("plugins/clash.jar"), ClashingSink.class,
+                "msight.node-types.clashing-sink.queue-max-bytes = 1000\n");
+        Path file = TestPipelines.write(dir, "p.conf", "nodes {\n  src { type = test-sequence, publish-topic = t }\n"
+                + "  out { type = clashing-sink, subscribe-topic = t }\n}\n");
+        String refused = "plugin " + jar + " not loaded: plugin " + jar + ": node type 'clashing-sink' declares a"
+                + " setting 'queue-max-bytes', which the runtime takes for every sink; give the plugin's own another"
+                + " name (a default of the runtime's for this type goes in its reference.conf, under"
+                + " msight.node-types.\"clashing-sink\")";
+        Result result = run("--plugin-path", jar.getParent().toString(), "--check", file.toString());
+        assertThat(result.exitCode()).isEqualTo(2);
+        assertThat(result.err()).isEqualTo("error: " + file + ":3: nodes.out.type: unknown node"
+                + " type 'clashing-sink'; known types: test-collector, test-images, test-negate, test-sequence; it comes"
+                + " from a plugin that did not load: " + refused + "\n");
     }
 
     @Test
