@@ -8,6 +8,7 @@ import com.typesafe.config.ConfigRenderOptions;
 import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueType;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
@@ -26,7 +27,7 @@ import org.msight.api.Suggestions;
  * mean"), missing and null values, types, allowed values, each setting's checks, and nested
  * blocks with their own keys. Every problem is added to a list; nothing is thrown.
  */
-final class SettingsCheck {
+public final class SettingsCheck {
 
     /** Typesafe Config's origin of a value substituted from the environment. */
     private static final String ENV_ORIGIN = "env variables";
@@ -34,15 +35,39 @@ final class SettingsCheck {
     private final String file;
     private final List<ConfigProblem> problems;
     private final Function<String, Optional<String>> variableOf;
+    /** Whether the block is a plugin's defaults ({@link #ofDefaults}). */
+    private final boolean defaults;
 
     /**
      * @param variableOf the environment variable a key's value came from through
      *     {@code ${?VARIABLE}}, when it did: problems with such a value name the variable
      */
     SettingsCheck(String file, List<ConfigProblem> problems, Function<String, Optional<String>> variableOf) {
+        this(file, problems, variableOf, false);
+    }
+
+    private SettingsCheck(String file, List<ConfigProblem> problems, Function<String, Optional<String>> variableOf,
+            boolean defaults) {
         this.file = file;
         this.problems = problems;
         this.variableOf = variableOf;
+        this.defaults = defaults;
+    }
+
+    /**
+     * The problems of the defaults a plugin's {@code reference.conf} gives {@code settings} (those
+     * it gives: a required setting has none), each at its line there: the plugin author's
+     * mistakes, told as the plugin loads rather than in the block of a user who took them. A value
+     * from the environment ({@code ${?VARIABLE}}) is the user's, and whether a folder can be
+     * written depends on the machine: both are left to the check of the blocks that take them.
+     *
+     * @param path where the defaults are in the {@code reference.conf}, for messages
+     */
+    public static List<ConfigProblem> ofDefaults(Config defaults, String path, List<Setting> settings) {
+        List<ConfigProblem> problems = new ArrayList<>();
+        new SettingsCheck("reference.conf", problems, key -> Optional.empty(), true).check(path, "its reference.conf",
+                null, defaults, defaults.origin(), settings);
+        return problems;
     }
 
     /**
@@ -107,12 +132,18 @@ final class SettingsCheck {
         String key = setting.key();
         String keyPath = path + "." + key;
         if (!effective.hasPathOrNull(key)) {
+            if (defaults) {
+                return;
+            }
             add(blockOrigin, blockOrigin, keyPath, setting.required()
                     ? "missing required setting (" + setting.doc() + ")" : "missing, and no default (" + setting.doc() + ")");
             return;
         }
         ConfigValue own = userBlock == null ? null : userBlock.get(key);
         ConfigOrigin origin = own != null ? own.origin() : ConfigProblem.located(effective.getValue(key));
+        if (defaults && isEnvironment(origin)) {
+            return;
+        }
         if (!effective.hasPath(key)) {
             add(origin, blockOrigin, keyPath, "must not be null (" + setting.doc() + ")");
             return;
@@ -162,7 +193,7 @@ final class SettingsCheck {
                 return;
             }
         }
-        if (setting.type() == SettingType.FOLDER && !((String) value).isBlank()) {
+        if (setting.type() == SettingType.FOLDER && !defaults && !((String) value).isBlank()) {
             WritablePath.problem(((String) value).trim(), true)
                     .ifPresent(problem -> add(origin, blockOrigin, keyPath, problem));
         }
@@ -206,15 +237,19 @@ final class SettingsCheck {
     }
 
     private void add(ConfigOrigin origin, ConfigOrigin blockOrigin, String key, String message) {
-        Optional<String> variable = origin != null && ENV_ORIGIN.equals(origin.description())
-                ? variableOf.apply(key) : Optional.empty();
+        Optional<String> variable = isEnvironment(origin) ? variableOf.apply(key) : Optional.empty();
         if (variable.isPresent()) {
             problems.add(new ConfigProblem("environment variable " + variable.get(), key, message));
             return;
         }
-        // a value from a jar's reference.conf is reported at the user's block, which took the default
-        ConfigOrigin where = origin != null && origin.resource() == null ? origin : blockOrigin;
+        // a value from a jar's reference.conf is reported at the user's block, which took the default;
+        // a plugin's defaults checked as it loads, at their own lines
+        ConfigOrigin where = origin != null && (origin.resource() == null || defaults) ? origin : blockOrigin;
         problems.add(ConfigProblem.at(where, file, key, message));
+    }
+
+    private static boolean isEnvironment(ConfigOrigin origin) {
+        return origin != null && ENV_ORIGIN.equals(origin.description());
     }
 
     static BiFunction<Config, String, Object> getter(Setting setting) {

@@ -22,6 +22,8 @@ import org.msight.api.Setting;
 import org.msight.api.bus.BusProvider;
 import org.msight.api.data.DataType;
 import org.msight.runtime.config.CommonSettings;
+import org.msight.runtime.config.ConfigProblem;
+import org.msight.runtime.config.SettingsCheck;
 
 /**
  * Finds node types, buses and data types: on the runtime's class path, and in plugins on the
@@ -102,7 +104,7 @@ public final class PluginLoader {
                 throw new PluginException("node type '" + provider.type() + "' is provided twice: by "
                         + previous.plugin() + " and by " + origin + "; remove one of them");
             }
-            String path = NodeProvider.DEFAULTS_PATH + ".\"" + provider.type() + "\"";
+            String path = NodeProvider.DEFAULTS_PATH + "." + ConfigProblem.quoted(provider.type());
             String common = commonSettingDeclared(provider);
             if (common != null) { // its nodes could never have a value both the runtime's rule and its own accept
                 throw new BrokenTypeException(provider.type(), "plugin " + origin + ": node type '" + provider.type()
@@ -111,7 +113,8 @@ public final class PluginLoader {
                         + "; give the plugin's own another name (a default of the runtime's for this type goes in its"
                         + " reference.conf, under " + path + ")");
             }
-            Config defaults = defaultsOf(provider.settings(), reference, path, "node type", provider.type(), origin);
+            Config defaults = defaultsOf(CommonSettings.of(provider), provider.settings(), reference, path, "node type",
+                    provider.type(), origin);
             types.put(provider.type(), new NodeType(provider, origin, versionOf(provider), defaults, loader));
         }
         for (BusProvider provider : providers(BusProvider.class, loader, origin)) {
@@ -120,8 +123,8 @@ public final class PluginLoader {
                 throw new PluginException("bus '" + provider.name() + "' is provided twice: by "
                         + previous.plugin() + " and by " + origin + "; remove one of them");
             }
-            String path = "msight.\"" + provider.name() + "\"";
-            Config defaults = defaultsOf(provider.settings(), reference, path, "bus", provider.name(), origin);
+            String path = "msight." + ConfigProblem.quoted(provider.name());
+            Config defaults = defaultsOf(List.of(), provider.settings(), reference, path, "bus", provider.name(), origin);
             buses.put(provider.name(), new BusType(provider, origin, versionOf(provider), defaults, loader));
         }
         for (ServiceLoader.Provider<DataType> candidate : ServiceLoader.load(DataType.class, loader).stream().toList()) {
@@ -154,13 +157,26 @@ public final class PluginLoader {
         return provider.settings().stream().map(Setting::key).filter(common::contains).findFirst().orElse(null);
     }
 
-    private static Config defaultsOf(List<Setting> settings, Config reference, String path, String kind, String name,
-            String origin) throws PluginException {
+    /**
+     * The defaults of a node type's or bus's settings in its plugin's {@code reference.conf} at
+     * {@code path}: one for each of its {@code own} optional settings, each of the right type and
+     * passing the checks of its setting, as those of {@code common} settings it gives.
+     */
+    private static Config defaultsOf(List<Setting> common, List<Setting> own, Config reference, String path,
+            String kind, String name, String origin) throws PluginException {
         Config defaults = reference.hasPath(path) ? reference.getConfig(path) : ConfigFactory.empty();
-        String missing = missingDefault(settings, defaults, "");
+        String missing = missingDefault(own, defaults, "");
         if (missing != null) {
             throw new BrokenTypeException(name, "plugin " + origin + ": optional setting '" + missing + "' of " + kind
                     + " '" + name + "' has no default in its reference.conf under " + path);
+        }
+        List<Setting> taken = new ArrayList<>(common);
+        taken.addAll(own);
+        List<ConfigProblem> problems = SettingsCheck.ofDefaults(defaults, path, taken);
+        if (!problems.isEmpty()) {
+            throw new BrokenTypeException(name, "plugin " + origin + ": a default of " + kind + " '" + name
+                    + "' in its reference.conf is wrong: " + String.join("; ", problems.stream()
+                            .map(ConfigProblem::toString).toList()));
         }
         return defaults;
     }

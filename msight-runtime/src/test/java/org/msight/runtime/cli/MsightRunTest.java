@@ -14,6 +14,7 @@ import org.msight.runtime.cli.Commands.Result;
 import org.msight.runtime.http.HttpEndpoint;
 import org.msight.runtime.http.PipelineStatus;
 import org.msight.runtime.testnodes.LoopbackBus;
+import org.msight.runtime.testplugins.BatchSink;
 import org.msight.runtime.testplugins.ClashingSink;
 import org.msight.runtime.testplugins.PluginJar;
 import org.msight.testkit.FreePorts;
@@ -286,12 +287,34 @@ class MsightRunTest {
         String refused = "plugin " + jar + " not loaded: plugin " + jar + ": node type 'clashing-sink' declares a"
                 + " setting 'queue-max-bytes', which the runtime takes for every sink; give the plugin's own another"
                 + " name (a default of the runtime's for this type goes in its reference.conf, under"
-                + " msight.node-types.\"clashing-sink\")";
+                + " msight.node-types.clashing-sink)";
         Result result = run("--plugin-path", jar.getParent().toString(), "--check", file.toString());
         assertThat(result.exitCode()).isEqualTo(2);
         assertThat(result.err()).isEqualTo("error: " + file + ":3: nodes.out.type: unknown node"
                 + " type 'clashing-sink'; known types: test-collector, test-images, test-negate, test-sequence; it comes"
                 + " from a plugin that did not load: " + refused + "\n");
+    }
+
+    /**
+     * A default of the wrong type in a plugin's reference.conf is its author's mistake: the plugin is
+     * refused as it loads, at that line and key, not when a node block happens to take the default.
+     */
+    @Test
+    void aPluginWhoseReferenceConfHasADefaultOfTheWrongTypeIsRefusedAtThatLine() throws Exception {
+        Path jar = PluginJar.write(dir.resolve("plugins/batch.jar"), BatchSink.class,
+                "msight.node-types.batch-sink {\n  batch = lots\n}\n");
+        String refused = "plugin " + jar + " not loaded: plugin " + jar + ": a default of node type 'batch-sink' in its"
+                + " reference.conf is wrong: jar:file:" + jar + "!/reference.conf:2: msight.node-types.batch-sink.batch:"
+                + " must be a whole number from -2147483648 to 2147483647, not 'lots'";
+        Result plugins = run("--plugin-path", jar.getParent().toString(), "plugins");
+        assertThat(plugins.err()).isEqualTo("warning: " + refused + "\n");
+        Path file = TestPipelines.write(dir, "p.conf", "nodes {\n  src { type = test-sequence, publish-topic = t }\n"
+                + "  out { type = batch-sink, subscribe-topic = t }\n}\n");
+        Result result = run("--plugin-path", jar.getParent().toString(), "--check", file.toString());
+        assertThat(result.exitCode()).isEqualTo(2);
+        assertThat(result.err()).isEqualTo("error: " + file + ":3: nodes.out.type: unknown node type 'batch-sink';"
+                + " known types: test-collector, test-images, test-negate, test-sequence; it comes from a plugin that did"
+                + " not load: " + refused + "\n");
     }
 
     @Test

@@ -10,7 +10,7 @@ import java.util.jar.JarOutputStream;
 import org.msight.api.NodeProvider;
 
 /**
- * Writes a plugin jar of a provider compiled with the tests, as a third party ships one: its class,
+ * Writes a plugin jar of a provider compiled with the tests, as a third party ships one: its classes,
  * its services file and a {@code reference.conf}. The providers of this package are never listed
  * on the tests' class path, where a type the runtime refuses would stop every test's loading.
  */
@@ -19,13 +19,19 @@ public final class PluginJar {
     private PluginJar() {
     }
 
-    /** Writes {@code jar} (and its folder) with {@code provider}, a class without nested ones, and {@code reference}. */
+    /**
+     * Writes {@code jar} (and its folder) with {@code provider}, the classes of this package it
+     * extends, and {@code reference}.
+     */
     public static Path write(Path jar, Class<? extends NodeProvider> provider, String reference) throws IOException {
-        String classFile = provider.getName().replace('.', '/') + ".class";
         Files.createDirectories(jar.getParent());
-        try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(jar));
-                InputStream bytes = provider.getClassLoader().getResourceAsStream(classFile)) {
-            put(out, classFile, bytes.readAllBytes());
+        try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(jar))) {
+            for (Class<?> type = provider; type.getPackage() == PluginJar.class.getPackage(); type = type.getSuperclass()) {
+                String classFile = type.getName().replace('.', '/') + ".class";
+                try (InputStream bytes = type.getClassLoader().getResourceAsStream(classFile)) {
+                    put(out, classFile, bytes.readAllBytes());
+                }
+            }
             put(out, "META-INF/services/" + NodeProvider.class.getName(), provider.getName().getBytes(StandardCharsets.UTF_8));
             put(out, "reference.conf", reference.getBytes(StandardCharsets.UTF_8));
         }
