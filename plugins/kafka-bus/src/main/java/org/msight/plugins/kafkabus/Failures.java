@@ -40,8 +40,7 @@ final class Failures {
         if (cause instanceof TimeoutException || cause instanceof java.util.concurrent.TimeoutException) {
             String detail = cause.getMessage() == null ? "no answer within " + settings.connectTimeout().toSeconds()
                     + " s" : firstLine(cause);
-            return brokers + " does not answer (" + detail + "): check msight.kafka.servers (MSIGHT_KAFKA_SERVERS)"
-                    + " and that the brokers run";
+            return doesNotAnswer(settings, detail);
         }
         if (cause instanceof RetriableException) { // a coordinator or leader away or moving: a broker outage
             return brokers + " is unavailable (" + rootCause(cause) + ")";
@@ -50,6 +49,26 @@ final class Failures {
             return brokers + ": " + LogSafe.text(IoFailures.describe(io));
         }
         return brokers + ": " + cause.getClass().getSimpleName() + ": " + firstLine(cause);
+    }
+
+    /** No broker answered at start: {@code failure} is why the last server tried could not be connected to. */
+    static String unreachable(KafkaSettings settings, IOException failure) {
+        return doesNotAnswer(settings, LogSafe.text(IoFailures.reason(failure)));
+    }
+
+    private static String doesNotAnswer(KafkaSettings settings, String detail) {
+        return "Kafka at " + settings.describe() + " does not answer (" + detail + "): check msight.kafka.servers"
+                + " (MSIGHT_KAFKA_SERVERS) and that the brokers run";
+    }
+
+    /**
+     * A server at a bootstrap address that does not answer a Kafka request as a broker does
+     * ({@code detail}): another kind of server at a mistyped port, or a broker's TLS listener.
+     */
+    static String notABroker(String server, String detail) {
+        return "The server at " + server + " does not answer as a Kafka broker (" + detail + "): check the port in"
+                + " msight.kafka.servers (MSIGHT_KAFKA_SERVERS), or set msight.kafka.tls.enabled"
+                + " (MSIGHT_KAFKA_USE_TLS) if it is a broker's TLS listener";
     }
 
     /**

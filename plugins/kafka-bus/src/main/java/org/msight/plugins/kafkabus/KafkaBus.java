@@ -69,8 +69,9 @@ final class KafkaBus implements Bus {
      * which Kafka loads the classes its properties name (assignors, partitioners, JAAS login
      * modules).
      *
-     * @throws IllegalStateException when the brokers do not answer within {@code connect-timeout}
-     *     or refuse the login, in one line naming the setting to check
+     * @throws IllegalStateException when the brokers do not answer within {@code connect-timeout},
+     *     a server answers as no broker does ({@link BrokerProbe}), or the brokers refuse the login,
+     *     in one line naming the setting to check
      * @throws IllegalArgumentException when a client refuses its properties (such as acks = 0 with
      *     the idempotent producer), which it checks as a whole only when created
      */
@@ -101,9 +102,13 @@ final class KafkaBus implements Bus {
     }
 
     private void checkBrokers() {
+        String client = "msight-" + context.deviceName() + "-check";
+        if (!settings.tls()) { // with TLS, a handshake refuses what answers otherwise before a Kafka client reads it
+            BrokerProbe.awaitBroker(settings, client);
+        }
         Admin admin;
         try {
-            admin = Admin.create(settings.adminProperties("msight-" + context.deviceName() + "-check"));
+            admin = Admin.create(settings.adminProperties(client));
         } catch (KafkaException e) { // such as no server's name resolving, checked before anything connects
             boolean servers = e.getCause() instanceof ConfigException cause
                     && String.valueOf(cause.getMessage()).contains(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG);

@@ -5,6 +5,12 @@ import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -43,6 +49,7 @@ import org.msight.api.data.SensorData;
 import org.msight.testkit.FreePorts;
 import org.msight.testkit.KafkaTestServer;
 import org.msight.testkit.MsightVectors;
+import org.msight.testkit.RedisTestServer;
 import org.msight.testkit.TestBusContext;
 import org.msight.testkit.TestReceiver;
 import org.msight.testkit.Waits;
@@ -373,10 +380,14 @@ class KafkaBusTest {
         assertThat(subscriber.connected()).isTrue();
     }
 
-    /** The Kafka client's sender threads started since {@code before}. */
     private static List<String> producerThreadsSince(Set<Thread> before) {
+        return threadsSince(before, "kafka-producer-network-thread");
+    }
+
+    /** The threads started since {@code before} whose names start with {@code prefix}. */
+    private static List<String> threadsSince(Set<Thread> before, String prefix) {
         return Thread.getAllStackTraces().keySet().stream().filter(thread -> !before.contains(thread))
-                .map(Thread::getName).filter(name -> name.startsWith("kafka-producer-network-thread")).toList();
+                .map(Thread::getName).filter(name -> name.startsWith(prefix)).toList();
     }
 
     /** A publish the runtime never makes (no node publishes on the bus) fails in words, not deep in the producer. */
@@ -712,6 +723,90 @@ class KafkaBusTest {
         assertThatThrownBy(bus::start).isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("Kafka at [127.0.0.1:" + nothing + "] does not answer")
                 .hasMessageContaining("MSIGHT_KAFKA_SERVERS").hasMessageNotContaining("\n");
+    }
+
+    /**
+     * A mistyped port where another kind of server listens. Kafka's client reads the first 4 bytes
+     * of any answer as its size and allocates that much: an HTTP server's "HTTP/1.1 400" made it
+     * take 1.2 GB of heap and wait for the bytes (on the launchers' 256 MB heap: an
+     * OutOfMemoryError that ended its thread), and the start failed as "does not answer", as it did
+     * for servers that never answer a Kafka request (HTTP, Redis) or close the connection. No Kafka
+     * client is made now: the start fails in one line naming the server.
+     */
+    @Test
+    void aServerThatIsNoKafkaBrokerStopsTheStartBeforeAnyKafkaClientIsMade() throws Exception {
+        HttpServer http = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        http.start();
+        try (RedisTestServer redis = new RedisTestServer().start();
+                AnsweringServer httpAtOnce = new AnsweringServer("HTTP/1.1 400 Bad Request\r\n\r\n");
+                AnsweringServer closing = new AnsweringServer("")) {
+            String silent = "it takes connections but answers no Kafka request within 2 s";
+            assertRefusedAsNoBroker(http.getAddress().getPort(), silent);
+            assertRefusedAsNoBroker(redis.port(), silent);
+            assertRefusedAsNoBroker(httpAtOnce.port(), "it answers with something else");
+            assertRefusedAsNoBroker(closing.port(), "it closes the connection at a Kafka request");
+        } finally {
+            http.stop(0);
+        }
+    }
+
+    private void assertRefusedAsNoBroker(int port, String detail) {
+        TestBusContext context = TestBusContext.of("kafka", "servers = \"['127.0.0.1:" + port + "']\"\n"
+                + "connect-timeout = 2s");
+        Bus bus = new KafkaBusProvider().create(context);
+        buses.add(bus);
+        bus.subscribe(new Subscription(topic(), "uploader", Optional.empty(), TestReceiver.handling()));
+        Set<Thread> before = Thread.getAllStackTraces().keySet();
+        assertThatThrownBy(bus::start).isInstanceOf(IllegalStateException.class).hasMessage("The server at 127.0.0.1:"
+                + port + " does not answer as a Kafka broker (" + detail + "): check the port in msight.kafka.servers"
+                + " (MSIGHT_KAFKA_SERVERS), or set msight.kafka.tls.enabled (MSIGHT_KAFKA_USE_TLS) if it is a"
+                + " broker's TLS listener");
+        assertThat(threadsSince(before, "kafka-")).as("Kafka clients' threads").isEmpty();
+        assertThat(context.log().all()).isEmpty();
+    }
+
+    /** A TCP server that answers each connection's first bytes with {@code answer} and closes it. */
+    private static final class AnsweringServer implements AutoCloseable {
+
+        private final ServerSocket server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+
+        AnsweringServer(String answer) throws IOException {
+            Thread thread = new Thread(() -> {
+                while (!server.isClosed()) {
+                    try (Socket connection = server.accept()) {
+                        connection.getInputStream().read(new byte[256]);
+                        connection.getOutputStream().write(answer.getBytes(StandardCharsets.US_ASCII));
+                    } catch (IOException e) {
+                        // closed, or a client gone
+                    }
+                }
+            }, "answering-server");
+            thread.setDaemon(true);
+            thread.start();
+        }
+
+        int port() {
+            return server.getLocalPort();
+        }
+
+        @Override
+        public void close() throws IOException {
+            server.close();
+        }
+    }
+
+    /** A broker starting with the machine, after the pipeline: the start waits for it, up to connect-timeout. */
+    @Test
+    void theStartWaitsForABrokerThatComesUpWithinConnectTimeout() throws Exception {
+        try (KafkaTestServer late = new KafkaTestServer().start()) {
+            late.stop();
+            Bus bus = new KafkaBusProvider().create(context(late, "connect-timeout = " + WAIT.toSeconds() + "s"));
+            buses.add(bus);
+            CompletableFuture<Void> start = CompletableFuture.runAsync(bus::start);
+            late.start();
+            assertThatCode(() -> start.get(WAIT.multipliedBy(2).toSeconds(), TimeUnit.SECONDS))
+                    .doesNotThrowAnyException();
+        }
     }
 
     @Test

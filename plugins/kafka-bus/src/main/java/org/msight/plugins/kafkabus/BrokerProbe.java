@@ -1,0 +1,128 @@
+package org.msight.plugins.kafkabus;
+
+import java.io.DataInputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.common.utils.Utils;
+import org.msight.api.Backoff;
+
+/**
+ * Asks each bootstrap server, over a plain socket and before any Kafka client connects, what a
+ * Kafka client asks first (ApiVersions), and bounds the answer's size before reading it. Kafka's
+ * clients read the first 4 bytes of any answer as its size and allocate that much, without a
+ * bound (KAFKA-4090): "HTTP" is 1.2 GB, Redis's "-ERR" 760 MB, a TLS alert 350 MB. On the
+ * launchers' 256 MB heap that kills the client's thread (OutOfMemoryError) and the start fails as
+ * "does not answer"; on a larger heap the client takes the memory and waits for the bytes.
+ */
+final class BrokerProbe {
+
+    /** ApiVersions, in its version 0: every broker answers it, before any SASL login. */
+    private static final short API_VERSIONS = 18;
+    private static final int CORRELATION_ID = 0x6d736774;
+    /** A broker's answer is about 6 bytes for each of its 90 or so APIs: 64 KiB is far above any. */
+    private static final int MAX_ANSWER = 64 * 1024;
+    /** The longest wait for one server's answer in a round, so that one that never answers holds up no other. */
+    private static final Duration ANSWER_WAIT = Duration.ofSeconds(5);
+
+    /** What a server said to the request; {@code NOT_KAFKA} and {@code CLOSES} are what no broker says. */
+    private enum Answer {
+        BROKER(""), SILENT(""), NOT_KAFKA("it answers with something else"),
+        CLOSES("it closes the connection at a Kafka request");
+
+        final String detail;
+
+        Answer(String detail) {
+            this.detail = detail;
+        }
+    }
+
+    private BrokerProbe() {
+    }
+
+    /**
+     * Returns once a server answers as a broker, each asked once a round, rounds retried with
+     * backoff (brokers starting with the machine) for {@code connect-timeout}. Servers whose
+     * names do not resolve are left out: the Kafka clients refuse those, in words of their own.
+     *
+     * @throws IllegalStateException at once when a server answers, or closes the connection, as no
+     *     broker does; when no server answered as a broker within {@code connect-timeout}
+     */
+    static void awaitBroker(KafkaSettings settings, String clientId) {
+        List<InetSocketAddress> servers = new ArrayList<>();
+        for (String server : settings.servers()) {
+            InetSocketAddress address = new InetSocketAddress(Utils.getHost(server), Utils.getPort(server));
+            if (!address.isUnresolved()) {
+                servers.add(address);
+            }
+        }
+        long deadline = System.nanoTime() + settings.connectTimeout().toNanos();
+        Backoff backoff = new Backoff(Duration.ofMillis(100), Duration.ofSeconds(1));
+        while (!servers.isEmpty()) {
+            boolean broker = false;
+            String silent = null; // why the start fails if no server answers in time
+            IOException unreachable = null;
+            for (InetSocketAddress server : servers) {
+                int wait = (int) Math.max(1, Math.min(ANSWER_WAIT.toMillis(),
+                        TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
+                try {
+                    Answer answer = ask(server, clientId, wait);
+                    broker |= answer == Answer.BROKER;
+                    if (answer == Answer.SILENT) {
+                        silent = Failures.notABroker(address(server), "it takes connections but answers no Kafka"
+                                + " request within " + settings.connectTimeout().toSeconds() + " s");
+                    } else if (answer != Answer.BROKER) {
+                        throw new IllegalStateException(Failures.notABroker(address(server), answer.detail));
+                    }
+                } catch (IOException e) {
+                    unreachable = e;
+                }
+            }
+            if (broker) {
+                return;
+            }
+            if (System.nanoTime() - deadline >= 0 || !backoff.pause()) {
+                throw new IllegalStateException(silent != null ? silent : Failures.unreachable(settings, unreachable));
+            }
+        }
+    }
+
+    /** @throws IOException when the server cannot be connected to */
+    private static Answer ask(InetSocketAddress server, String clientId, int waitMillis) throws IOException {
+        try (Socket socket = new Socket()) {
+            socket.connect(server, waitMillis);
+            socket.setSoTimeout(waitMillis);
+            socket.getOutputStream().write(request(clientId));
+            DataInputStream answer = new DataInputStream(socket.getInputStream());
+            try {
+                int size = answer.readInt();
+                return size >= 4 && size <= MAX_ANSWER && answer.readInt() == CORRELATION_ID ? Answer.BROKER
+                        : Answer.NOT_KAFKA;
+            } catch (EOFException e) {
+                return Answer.CLOSES;
+            } catch (SocketTimeoutException e) {
+                return Answer.SILENT;
+            }
+        }
+    }
+
+    /** An ApiVersions request, version 0: its size, then header version 1 (key, version, correlation id, client id). */
+    private static byte[] request(String clientId) {
+        byte[] id = clientId.getBytes(StandardCharsets.UTF_8);
+        int size = 2 + 2 + 4 + 2 + id.length;
+        return ByteBuffer.allocate(4 + size).putInt(size).putShort(API_VERSIONS).putShort((short) 0)
+                .putInt(CORRELATION_ID).putShort((short) id.length).put(id).array();
+    }
+
+    private static String address(InetSocketAddress server) {
+        return server.getHostString() + ":" + server.getPort();
+    }
+}
