@@ -86,6 +86,8 @@ public final class AsyncDelivery {
      * gives up every message); the line of an outage's end says how many it gave up.
      */
     private final KeyedLogThrottle givenUpLines = new KeyedLogThrottle(Duration.ofMinutes(1), 16);
+    /** One line a minute at most for requests the heap had no room to make. */
+    private final LogThrottle outOfMemoryLines = new LogThrottle(Duration.ofMinutes(1));
     /** One line a minute at most for spooled messages dropped as the spool outgrew max-size. */
     private final LogThrottle spoolDroppedLines = new LogThrottle(Duration.ofMinutes(1));
     /** One line a minute at most for a cursor that cannot be written (a full disk): it fails at every delivery. */
@@ -211,18 +213,19 @@ public final class AsyncDelivery {
             slots.release();
             return;
         }
-        delivery.attempts++;
-        delivery.timedOut = false;
         long start = System.nanoTime();
         CompletableFuture<Void> outcome;
         try {
             outcome = sink.send(delivery.data).toCompletableFuture();
         } catch (RuntimeException e) {
             outcome = CompletableFuture.failedFuture(e);
-        } catch (OutOfMemoryError e) { // making the request: retried as memory comes back, its slot not lost
-            outcome = CompletableFuture.failedFuture(new RetriableException("no memory left to make the request: give"
-                    + " the process a larger heap (MSIGHT_JAVA_OPTS=-Xmx512m), or lower queue-max-bytes or max-in-flight"));
+        } catch (OutOfMemoryError e) { // making the request: no attempt of the destination's
+            shortOfMemory(delivery);
+            return;
         }
+        delivery.shortOfMemoryTries = 0;
+        delivery.attempts++;
+        delivery.timedOut = false;
         CompletableFuture<Void> attempt = outcome;
         AttemptDeadlines.Watched deadline = deadlines.watch(() -> {
             delivery.timedOut = true;
@@ -237,6 +240,43 @@ public final class AsyncDelivery {
                 slots.release(); // closed: set aside
             }
         });
+    }
+
+    /**
+     * The heap had no room for the sink to make its request (a large image's body while others
+     * are under way): this process's memory, not the destination's fault, so neither one of the
+     * destination's {@code retries} nor an outage of it. The request is made again after the
+     * backoff, keeping the slot, until memory is back or for {@code attempt-timeout} at most: a
+     * message that never fits is then given up, rather than holding its slot while newer ones
+     * are dropped. Said once a minute at most.
+     */
+    private void shortOfMemory(Delivery delivery) {
+        long now = System.nanoTime();
+        if (delivery.shortOfMemoryTries++ == 0) {
+            delivery.shortOfMemorySince = now;
+        }
+        long times = outOfMemoryLines.occurred();
+        if (times > 0) {
+            log.warn("No memory left in this process to make a request ({} time{} since the last such line), not the"
+                    + " destination's fault: each is made again with backoff, for up to attempt-timeout ({} ms), then"
+                    + " its message is given up. {}", times, times == 1 ? "" : "s", settings.attemptTimeout().toMillis(),
+                    NodeRunner.memoryAdvice(true));
+        }
+        if (now - delivery.shortOfMemorySince < settings.attemptTimeout().toNanos()) {
+            if (!schedule(() -> attempt(delivery), settings.backoff().afterFailures(delivery.shortOfMemoryTries))) {
+                slots.release();
+            }
+            return;
+        }
+        String reason = "no memory left in this process to make its request within attempt-timeout ("
+                + settings.attemptTimeout().toMillis() + " ms). " + NodeRunner.memoryAdvice(true);
+        failed.increment();
+        NodeStats stats = health;
+        if (stats != null) {
+            stats.error(reason);
+        }
+        logGivenUp(delivery.frameId(), "", reason);
+        done(delivery, false);
     }
 
     /** @param attemptStart when the attempt was sent ({@link System#nanoTime()}) */
@@ -616,8 +656,12 @@ public final class AsyncDelivery {
         final Spool.Entry spooled;
         /** Told once the message is delivered, given up or safe in the spool; not when abandoned at close. */
         final Runnable finished;
+        /** Attempts of the destination's: requests made. */
         int attempts;
         volatile boolean timedOut;
+        /** How many times in a row, and since when, the heap has had no room to make its request. */
+        int shortOfMemoryTries;
+        long shortOfMemorySince;
 
         Delivery(SensorData data, Spool.Entry spooled, Runnable finished) {
             this.data = data;

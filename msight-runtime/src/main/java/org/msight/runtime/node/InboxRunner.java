@@ -194,10 +194,9 @@ public final class InboxRunner extends NodeRunner {
         finishPending();
         long times = outOfMemoryLines.occurred();
         if (times > 0) {
-            log.warn("Dropped {} message(s) on topic '{}' for want of memory{} (counted as 'dropped'). Give the"
-                    + " process a larger heap (MSIGHT_JAVA_OPTS=-Xmx512m), or lower this node's queue-max-bytes{}",
+            log.warn("Dropped {} message(s) on topic '{}' for want of memory{} (counted as 'dropped'). {}",
                     times, topic, size > 0 ? ", the latest of " + megabytes(size) : "",
-                    delivery != null ? ", queue-capacity or max-in-flight" : " or queue-capacity");
+                    NodeRunner.memoryAdvice(delivery != null));
         }
     }
 

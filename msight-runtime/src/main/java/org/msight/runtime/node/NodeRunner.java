@@ -326,6 +326,15 @@ public abstract class NodeRunner {
     }
 
     /**
+     * What to do when the heap has no room for a node's messages, as a sentence:
+     * {@code delivers} for a node whose deliveries the runtime makes (an asynchronous sink).
+     */
+    static String memoryAdvice(boolean delivers) {
+        return "Give the process a larger heap (MSIGHT_JAVA_OPTS=-Xmx512m), or lower this node's queue-max-bytes"
+                + (delivers ? ", queue-capacity or max-in-flight" : " or queue-capacity");
+    }
+
+    /**
      * A failure in one line, with credentials in URLs masked, and escaped and bounded: its message
      * may quote a value from a message. Its message alone says it, in words for an I/O failure
      * ({@link IoFailures}); a failure without one, or a programming error ({@link #isBug}), is

@@ -143,9 +143,9 @@ final class HttpUploader implements AsyncSinkNode {
         if (current == null) {
             return CompletableFuture.failedFuture(new RetriableException("the uploader is not open"));
         }
+        JsonBody body = JsonBody.of(formats, data, buffers); // first: no "Sending" line for a body the heap has no room for
         log.atLevel(uploadLineLevel()).log("Sending data to {}... waiting for response", settings.target().loggable());
         CompletableFuture<Void> outcome = new CompletableFuture<>();
-        JsonBody body = JsonBody.of(formats, data, buffers);
         long length = body.getContentLength();
         Future<Response> exchange = current.execute(request(data, body), new ResponseReader(), new FutureCallback<>() {
             @Override

@@ -3,6 +3,7 @@ package org.msight.plugins.httpuploader;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import java.io.IOException;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -11,6 +12,9 @@ import org.assertj.core.data.Index;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.msight.api.bus.Delivery;
+import org.msight.api.data.FieldWriter;
+import org.msight.api.data.Metadata;
+import org.msight.api.data.SensorData;
 import org.msight.runtime.bus.Inbox;
 import org.msight.testkit.RecordingLogger;
 import org.msight.testkit.TestNodeContext;
@@ -228,6 +232,73 @@ class UploadFaultsTest {
         assertThat(Duration.ofNanos(System.nanoTime() - start)).as("not waiting for the stall").isLessThan(LIMIT);
         assertThat(log.messages(Level.WARN)).singleElement().asString()
                 .isEqualTo("1 deliveries still under way when the drain time ran out; they are abandoned");
+    }
+
+    /**
+     * The heap out of room as the uploader makes a request (a large image's JSON body): this
+     * process's memory, not the destination. The request is made again with backoff once memory is
+     * back, however many tries that takes, none counted against retries, and the line says what to
+     * do about the memory, not that the destination fails.
+     */
+    @Test
+    void aRequestTheHeapHasNoRoomForIsMadeOnceMemoryIsBackAndNotTakenForTheDestinationsOutage() throws Exception {
+        TestNodeContext context = open(FAST_RETRIES + "retries = 1");
+        uploader.put(new NoRoomForNow(4));
+        uploader.flush(LIMIT);
+
+        assertThat(server.requests()).hasSize(1);
+        assertThat(context.count("uploads")).isEqualTo(1);
+        assertThat(context.count("failed")).isZero();
+        assertThat(log.messages(Level.WARN)).singleElement().asString().isEqualTo("No memory left in this process to"
+                + " make a request (1 time since the last such line), not the destination's fault: each is made again"
+                + " with backoff, for up to attempt-timeout (30000 ms), then its message is given up. Give the process a"
+                + " larger heap (MSIGHT_JAVA_OPTS=-Xmx512m), or lower this node's queue-max-bytes, queue-capacity or"
+                + " max-in-flight");
+        assertThat(log.messages(Level.INFO)).as("one upload's lines, no outage's end").containsExactly(
+                "Sending data to " + server.url("/") + "... waiting for response", "Status: 200, {\"status_code\":"
+                        + " \"ok\", \"text\": \"Server received " + server.requests().get(0).body().length + " bytes\"}");
+        assertThat(context.count("retries")).as("the destination's").isZero();
+    }
+
+    /**
+     * A message the heap never has room to make a request for is given up after attempt-timeout,
+     * in one line, and its slot goes to the next message.
+     */
+    @Test
+    void aRequestTheHeapNeverHasRoomForIsGivenUpAfterAttemptTimeout() throws Exception {
+        TestNodeContext context = open(FAST_RETRIES + "attempt-timeout = 300ms, max-in-flight = 1");
+        NoRoomForNow never = new NoRoomForNow(Integer.MAX_VALUE);
+        uploader.put(never);
+        uploader.put(Frames.next("cam")); // waits for the only slot
+        uploader.flush(LIMIT);
+
+        assertThat(context.count("failed")).isEqualTo(1);
+        assertThat(context.count("uploads")).isEqualTo(1);
+        assertThat(log.messages(Level.WARN)).filteredOn(line -> line.startsWith("gave up")).singleElement()
+                .isEqualTo("gave up on frame " + never.metadata().frameId() + ": no memory left in this process to make"
+                        + " its request within attempt-timeout (300 ms). Give the process a larger heap"
+                        + " (MSIGHT_JAVA_OPTS=-Xmx512m), or lower this node's queue-max-bytes, queue-capacity or"
+                        + " max-in-flight");
+        assertThat(log.messages(Level.WARN)).noneMatch(line -> line.startsWith("delivery failing"));
+    }
+
+    /** A message whose JSON the heap has no room for its first {@code times} tries, as a large image's may not. */
+    private static final class NoRoomForNow extends SensorData {
+
+        private final AtomicInteger times;
+
+        NoRoomForNow(int times) {
+            super(Metadata.create("cam", "edge-01", Metadata.now()));
+            this.times = new AtomicInteger(times);
+        }
+
+        @Override
+        public void writeFields(FieldWriter out) throws IOException {
+            if (times.getAndDecrement() > 0) {
+                throw new OutOfMemoryError("Java heap space (on purpose)");
+            }
+            out.writeString("note", "made at last");
+        }
     }
 
     /** The uploader's own two lines of each upload (MSight's), at {@code level}. */
