@@ -26,10 +26,14 @@ public final class IoFailures {
     /**
      * What went wrong, without the file it concerns: {@code permission denied}, {@code a file is
      * in the way}, {@code no such file or folder}, the system's reason ({@code Read-only file
-     * system}, {@code Is a directory}), {@code unknown host db.example}, a TLS failure's message
-     * after {@code TLS: }, else the failure's message ({@code Connection reset}, {@code No space
-     * left on device}); without one, {@code the connection or file ended early}, {@code interrupted
-     * or timed out}, {@code cannot connect}, or what kind of failure it is.
+     * system}, {@code Is a directory}), {@code unknown host db.example}, a TLS failure after
+     * {@code TLS: }, else the failure's message ({@code Connection reset}, {@code No space left on
+     * device}); without one, {@code the connection or file ended early}, {@code interrupted or timed
+     * out}, {@code cannot connect}, or what kind of failure it is. A TLS failure that an operator's
+     * setting or a server's causes is a sentence with what to do: a server certificate not signed by
+     * a trusted CA, not naming the host connected to, expired or not yet valid by this machine's
+     * clock; a server refusing this client's certificate, or its lack of one; a server that does not
+     * speak TLS. Any other is the JDK's message without the names of classes in it.
      */
     public static String reason(IOException failure) {
         String message = failure.getMessage();
@@ -58,8 +62,8 @@ public final class IoFailures {
             return "interrupted or timed out";
         } else if (failure instanceof ConnectException && message == null) { // the JDK's HttpClient: refused, unreachable...
             return "cannot connect";
-        } else if (failure instanceof SSLException) { // its message may not say it is TLS's
-            return "TLS: " + (message != null ? message : "failed");
+        } else if (failure instanceof SSLException tls) { // its message may not say it is TLS's
+            return "TLS: " + TlsFailures.reason(tls);
         }
         return message != null ? message : "an I/O error (" + failure.getClass().getSimpleName() + ")";
     }

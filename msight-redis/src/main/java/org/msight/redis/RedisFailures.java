@@ -3,7 +3,10 @@ package org.msight.redis;
 import java.security.cert.CertificateException;
 import java.util.Map;
 import java.util.Optional;
+import javax.net.ssl.SSLException;
+import org.msight.api.IoFailures;
 import org.msight.api.LogSafe;
+import org.msight.api.PemTls;
 import redis.clients.jedis.HostAndPort;
 import redis.clients.jedis.exceptions.JedisBroadcastException;
 
@@ -32,9 +35,10 @@ public final class RedisFailures {
     }
 
     /**
-     * What went wrong, for example {@code Redis unreachable at localhost:6379 (Connection refused)} or
+     * What went wrong, for example {@code Redis unreachable at localhost:6379 (Connection refused)},
      * {@code Redis at localhost:6379 requires a password: set msight.redis.password or
-     * MSIGHT_REDIS_MESSAGE_BROKER_PASSWORD}.
+     * MSIGHT_REDIS_MESSAGE_BROKER_PASSWORD}, or a TLS failure as {@link IoFailures} words it:
+     * {@code Redis at localhost:6379: TLS: the server's certificate is not signed by a CA ...}.
      */
     public static String describe(RedisSettings settings, Throwable failure) {
         if (failure instanceof RedisAccessException described) {
@@ -77,17 +81,20 @@ public final class RedisFailures {
         }
         Throwable root = rootCause(failure);
         String rootMessage = root.getMessage() != null ? root.getMessage() : root.getClass().getSimpleName();
-        String unreachable = "Redis unreachable at " + address + " (" + rootMessage + ")";
+        Optional<SSLException> tls = PemTls.handshakeFailure(failure);
+        if (tls.isEmpty()) {
+            return "Redis unreachable at " + address + " (" + rootMessage + ")";
+        }
+        String tlsFailure = "Redis at " + address + ": " + IoFailures.reason(tls.get());
         // The JDK's hostname check: "No subject alternative names matching IP address ... found",
         // "No subject alternative names present", "No name matching ... found".
         if (root instanceof CertificateException && (rootMessage.contains("subject alternative")
                 || rootMessage.startsWith("No name matching"))) {
-            return unreachable + ": the server's certificate does not name the address connected to. Name it in the"
-                    + " certificate's subjectAltName (in a cluster, every node as CLUSTER SLOTS gives it; nodes can"
-                    + " give host names: cluster-announce-hostname, cluster-preferred-endpoint-type hostname), or set"
-                    + " msight.redis.tls.verify-hostname = false";
+            return tlsFailure + "; in a cluster, every node's certificate must name the node as CLUSTER SLOTS gives"
+                    + " it (nodes can give host names: cluster-announce-hostname, cluster-preferred-endpoint-type"
+                    + " hostname); or set msight.redis.tls.verify-hostname = false";
         }
-        return unreachable;
+        return tlsFailure;
     }
 
     private static Throwable rootCause(Throwable failure) {

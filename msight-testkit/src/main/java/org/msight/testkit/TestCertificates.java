@@ -89,10 +89,14 @@ public final class TestCertificates {
 
     /** TLS that serves the server certificate and trusts the CA's client certificates. */
     public SSLContext serverContext() throws IOException, GeneralSecurityException {
+        return serverContext(new Signed(serverCert, serverKey));
+    }
+
+    /** TLS that serves {@code certificate} and trusts the CA's client certificates. */
+    public SSLContext serverContext(Signed certificate) throws IOException, GeneralSecurityException {
         char[] password = "server".toCharArray();
         KeyManagerFactory keys = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-        keys.init(KeyStore.getInstance(keyStore(new Signed(serverCert, serverKey), "server").toFile(), password),
-                password);
+        keys.init(KeyStore.getInstance(keyStore(certificate, "server").toFile(), password), password);
         TrustManagerFactory trust = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
         trust.init(caStore());
         SSLContext context = SSLContext.getInstance("TLS");

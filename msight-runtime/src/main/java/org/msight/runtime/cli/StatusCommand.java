@@ -14,8 +14,11 @@ import java.nio.channels.UnresolvedAddressException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
+import javax.net.ssl.SSLException;
+import org.msight.api.IoFailures;
 import org.msight.api.LogSafe;
 import org.msight.api.PemTls;
 import org.msight.runtime.http.PipelineStatus;
@@ -64,8 +67,10 @@ final class StatusCommand implements Callable<Integer> {
             response = HttpClient.newBuilder().connectTimeout(TIMEOUT).build()
                     .send(request.build(), HttpResponse.BodyHandlers.ofString());
         } catch (IOException e) {
-            System.err.println("error: nothing answers at " + shown + " (" + LogSafe.text(failure(e))
-                    + "): is msight-run running, with msight.http enabled on that port? Ask another endpoint with --url");
+            Optional<SSLException> tls = PemTls.handshakeFailure(e); // something answers, but not over TLS we take
+            System.err.println(tls.isPresent() ? "error: " + shown + ": " + LogSafe.text(IoFailures.reason(tls.get()))
+                    : "error: nothing answers at " + shown + " (" + LogSafe.text(failure(e)) + "): is msight-run"
+                    + " running, with msight.http enabled on that port? Ask another endpoint with --url");
             return 1;
         }
         if (response.statusCode() != 200) {
@@ -98,8 +103,7 @@ final class StatusCommand implements Callable<Integer> {
         if (e instanceof HttpTimeoutException) {
             return "no answer within " + TIMEOUT.toSeconds() + " s";
         }
-        return PemTls.handshakeFailure(e).map(tls -> "TLS failed: " + tls.getMessage())
-                .orElse(e.getMessage() != null ? e.getMessage() : "the connection failed");
+        return e.getMessage() != null ? e.getMessage() : "the connection failed";
     }
 
     /** What to do about a 401: give the token, or the right one. */

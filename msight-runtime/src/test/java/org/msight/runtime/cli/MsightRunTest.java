@@ -18,6 +18,7 @@ import org.msight.runtime.testplugins.BatchSink;
 import org.msight.runtime.testplugins.ClashingSink;
 import org.msight.runtime.testplugins.PluginJar;
 import org.msight.testkit.FreePorts;
+import org.msight.testkit.TestCertificates;
 import org.msight.testkit.Waits;
 
 class MsightRunTest {
@@ -27,6 +28,22 @@ class MsightRunTest {
 
     private static Result run(String... args) {
         return Commands.run(new MsightRun(), args);
+    }
+
+    /** Runs the pipeline of {@code file} and its HTTP endpoint while {@code check} runs, given the endpoint's port. */
+    private static void withEndpoint(Path file, PortCheck check) throws Exception {
+        PipelineFactory.Loaded loaded = TestPipelines.load(file);
+        Pipeline pipeline = loaded.create();
+        pipeline.start();
+        try (HttpEndpoint endpoint = HttpEndpoint.start(loaded.httpSettings(), pipeline)) {
+            check.run(endpoint.port());
+        } finally {
+            pipeline.stop();
+        }
+    }
+
+    private interface PortCheck {
+        void run(int port) throws Exception;
     }
 
     @Test
@@ -387,11 +404,8 @@ class MsightRunTest {
                   sink { type = test-collector, subscribe-topic = t }
                 }
                 """);
-        PipelineFactory.Loaded loaded = TestPipelines.load(file);
-        Pipeline pipeline = loaded.create();
-        pipeline.start();
-        try (HttpEndpoint endpoint = HttpEndpoint.start(loaded.httpSettings(), pipeline)) {
-            String url = "http://127.0.0.1:" + endpoint.port();
+        withEndpoint(file, port -> {
+            String url = "http://127.0.0.1:" + port;
             await().atMost(Waits.GENEROUS).until(() -> run("status", "--url", url).out().contains("RUNNING"));
             Result table = run("status", "--url", url);
             assertThat(table.exitCode()).isZero();
@@ -402,9 +416,7 @@ class MsightRunTest {
             Result json = run("status", "--url", url, "--json");
             assertThat(PipelineStatus.JSON.readValue(json.out(), PipelineStatus.class).nodes())
                     .extracting(PipelineStatus.Node::name).containsExactly("src", "sink");
-        } finally {
-            pipeline.stop();
-        }
+        });
     }
 
     @Test
@@ -413,11 +425,8 @@ class MsightRunTest {
                 msight { drain-timeout = 1s, http { port = 0, token = s3cret-t0ken } }
                 nodes.src { type = test-sequence, publish-topic = t, count = 5 }
                 """);
-        PipelineFactory.Loaded loaded = TestPipelines.load(file);
-        Pipeline pipeline = loaded.create();
-        pipeline.start();
-        try (HttpEndpoint endpoint = HttpEndpoint.start(loaded.httpSettings(), pipeline)) {
-            String url = "http://127.0.0.1:" + endpoint.port();
+        withEndpoint(file, port -> {
+            String url = "http://127.0.0.1:" + port;
             Result without = run("status", "--url", url);
             assertThat(without.exitCode()).isOne();
             assertThat(without.err()).contains(" answered 401: ")
@@ -425,9 +434,7 @@ class MsightRunTest {
             Result wrong = run("status", "--url", url, "--token", "not-it");
             assertThat(wrong.err()).endsWith("; the token given (--token or MSIGHT_HTTP_TOKEN) is not msight.http.token\n");
             assertThat(run("status", "--url", url, "--token", "s3cret-t0ken").exitCode()).isZero();
-        } finally {
-            pipeline.stop();
-        }
+        });
     }
 
     @Test
@@ -470,6 +477,25 @@ class MsightRunTest {
             System.clearProperty("msight.node-types.test-sequence.unrecoverable");
             com.typesafe.config.ConfigFactory.invalidateCaches();
         }
+    }
+
+    /** The JDK's words for an untrusted certificate name its classes (PKIX path building failed: sun.security...). */
+    @Test
+    void statusAgainstAnHttpsEndpointOfAnUntrustedCaSaysSoInWords() throws Exception {
+        TestCertificates certificates = new TestCertificates(dir);
+        Path keyStore = certificates.keyStore(new TestCertificates.Signed(certificates.serverCert,
+                certificates.serverKey), "changeit");
+        Path file = TestPipelines.write(dir, "p.conf", "msight { http.port = 0, http.tls { key-store = \""
+                + keyStore + "\", key-store-password = changeit } }\n"
+                + "nodes {\n src { type = test-sequence, publish-topic = t, count = 5 }\n}\n");
+        withEndpoint(file, port -> {
+            String url = "https://127.0.0.1:" + port;
+            Result untrusted = run("status", "--url", url);
+            assertThat(untrusted.exitCode()).isEqualTo(1);
+            assertThat(untrusted.err()).isEqualTo("error: " + url + ": TLS: the server's certificate is not signed by"
+                    + " a CA this client trusts: trust that CA (ca-cert-file or ca-file in the TLS settings, else the"
+                    + " JVM's trust store)\n");
+        });
     }
 
     @Test

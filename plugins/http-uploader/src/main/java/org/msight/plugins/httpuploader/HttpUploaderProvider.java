@@ -3,6 +3,9 @@ package org.msight.plugins.httpuploader;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.SSLParameters;
 import org.apache.hc.client5.http.ssl.DefaultClientTlsStrategy;
 import org.apache.hc.core5.http.nio.ssl.TlsStrategy;
 import org.msight.api.Node;
@@ -83,9 +86,31 @@ public final class HttpUploaderProvider implements NodeProvider {
             throw new IllegalArgumentException("tls: set for an http:// url; use https:// or remove the tls block");
         }
         UnansweredCertificateRequests certificateRequests = new UnansweredCertificateRequests();
-        TlsStrategy tls = settings.target().https()
-                ? new DefaultClientTlsStrategy(settings.tls().sslContext(certificateRequests)) : NO_TLS;
+        TlsStrategy tls = settings.target().https() ? new JdkCheckedNames(settings.tls().sslContext(certificateRequests))
+                : NO_TLS;
         return new HttpUploader(settings, context, tls, certificateRequests,
                 new PartitionKeys(settings.partitionKeyMode(), settings.shards(), Clock.systemUTC(), context.formats()));
+    }
+
+    /**
+     * HttpClient's TLS, with the JDK checking the server's name in the handshake too, as it does
+     * for every other TLS client of MSight: its failure is one {@code IoFailures} words, where
+     * HttpClient's own check, which still follows, says {@code Certificate for <10.0.0.5> doesn't
+     * match any of the subject alternative names: []}. (HttpClient 5.4.1's own switch for it,
+     * {@code HostnameVerificationPolicy.BOTH}, sets it on parameters it has already given the
+     * engine of an asynchronous client: tested, it checks nothing.)
+     */
+    private static final class JdkCheckedNames extends DefaultClientTlsStrategy {
+
+        JdkCheckedNames(SSLContext context) {
+            super(context);
+        }
+
+        @Override
+        protected void initializeEngine(SSLEngine engine) {
+            SSLParameters parameters = engine.getSSLParameters();
+            parameters.setEndpointIdentificationAlgorithm("HTTPS");
+            engine.setSSLParameters(parameters);
+        }
     }
 }

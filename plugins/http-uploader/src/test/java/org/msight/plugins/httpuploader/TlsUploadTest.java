@@ -27,6 +27,7 @@ class TlsUploadTest {
     private static Path clientKeyStore;
     private static Path caTrustStore;
     private static Signed rsaClient;
+    private static Signed elsewhere;
 
     private final RecordingLogger log = new RecordingLogger("uploader");
     private RecordingServer server;
@@ -39,6 +40,7 @@ class TlsUploadTest {
         clientKeyStore = certificates.keyStore(new Signed(certificates.clientCert, certificates.clientKey), PASSWORD);
         caTrustStore = certificates.trustStore(PASSWORD);
         rsaClient = certificates.signWithPkcs1RsaKey("client-rsa", "DNS:uploader");
+        elsewhere = certificates.sign("elsewhere", "DNS:elsewhere.example");
     }
 
     @AfterEach
@@ -60,6 +62,7 @@ class TlsUploadTest {
         assertThat(server.requests()).hasSize(1);
     }
 
+    /** The JDK's words for it name its classes (PKIX path building failed: sun.security...Exception: ...). */
     @Test
     void anUntrustedServerFailsWithAClearMessage() throws Exception {
         server = RecordingServer.https(serverTls, false);
@@ -67,7 +70,19 @@ class TlsUploadTest {
 
         assertThat(context.count("failed")).isEqualTo(1);
         assertThat(log.messages(Level.WARN)).singleElement().asString()
-                .contains("TLS: the server's certificate is not trusted").contains("set tls.ca-file (PEM)");
+                .contains("TLS: the server's certificate is not signed by a CA this client trusts: trust that CA"
+                        + " (ca-cert-file or ca-file in the TLS settings, else the JVM's trust store)")
+                .doesNotContain("sun.security", "Exception");
+    }
+
+    @Test
+    void aServerCertificateForAnotherHostFailsNamingTheHost() throws Exception {
+        server = RecordingServer.https(certificates.serverContext(elsewhere), false);
+        TestNodeContext context = upload("tls.ca-file = \"" + certificates.ca + "\"");
+
+        assertThat(context.count("failed")).isEqualTo(1);
+        assertThat(log.messages(Level.WARN)).singleElement().asString()
+                .contains("TLS: the server's certificate does not name 127.0.0.1, the host connected to");
     }
 
     @Test

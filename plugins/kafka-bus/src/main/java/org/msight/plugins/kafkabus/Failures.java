@@ -28,9 +28,9 @@ final class Failures {
                     + " MSIGHT_KAFKA_SASL_PASSWORD, MSIGHT_KAFKA_SASL_OAUTH_TOKEN)";
         }
         if (cause instanceof SslAuthenticationException) {
-            return "TLS with " + brokers + " failed (" + PemTls.handshakeFailure(cause).map(Failures::firstLine)
-                    .orElse(firstLine(cause))
-                    + "): check msight.kafka.tls (MSIGHT_KAFKA_USE_TLS, MSIGHT_KAFKA_TLS_*)";
+            return brokers + ": " + PemTls.handshakeFailure(cause).map(tls -> LogSafe.text(IoFailures.reason(tls)))
+                    .orElse("TLS: " + firstLine(cause))
+                    + "; check msight.kafka.tls (MSIGHT_KAFKA_USE_TLS, MSIGHT_KAFKA_TLS_*)";
         }
         if (cause instanceof UnknownTopicOrPartitionException || cause instanceof TimeoutException
                 && String.valueOf(cause.getMessage()).contains("not present in metadata")) {

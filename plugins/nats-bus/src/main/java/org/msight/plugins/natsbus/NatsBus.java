@@ -21,6 +21,7 @@ import javax.net.ssl.SSLException;
 import org.msight.api.Backoff;
 import org.msight.api.Counter;
 import org.msight.api.DaemonThreads;
+import org.msight.api.IoFailures;
 import org.msight.api.KeyedLogThrottle;
 import org.msight.api.LogSafe;
 import org.msight.api.LogThrottle;
@@ -390,7 +391,7 @@ public final class NatsBus implements Bus {
         String tlsSettings = "msight.nats.tls (MSIGHT_NATS_TLS_CA_CERT_FILE, MSIGHT_NATS_TLS_CERT_FILE,"
                 + " MSIGHT_NATS_TLS_KEY_FILE)";
         if (tls.isPresent()) {
-            return "TLS with NATS at " + settings.address() + " failed (" + LogSafe.text(tls.get().getMessage()) + "): check "
+            return "NATS at " + settings.address() + ": " + LogSafe.text(IoFailures.reason(tls.get())) + "; check "
                     + tlsSettings;
         }
         return "NATS unreachable at " + settings.address() + " (" + LogSafe.text(message) + "): start the server, or point"

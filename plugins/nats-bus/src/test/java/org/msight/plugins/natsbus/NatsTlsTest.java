@@ -109,7 +109,8 @@ class NatsTlsTest {
         TestBusContext context = context(server, "ca-cert-file = \"" + other.ca + "\"");
         NatsBus bus = bus(context);
         assertThatThrownBy(bus::start).isInstanceOf(IllegalStateException.class)
-                .hasMessageStartingWith("TLS with NATS at " + server.url() + " failed")
+                .hasMessageStartingWith("NATS at " + server.url() + ": TLS: the server's certificate is not signed by a"
+                        + " CA this client trusts")
                 .hasMessageContaining("MSIGHT_NATS_TLS_CA_CERT_FILE")
                 .hasMessageNotContaining("\n").hasMessageNotContaining(PASSWORD);
         assertThat(context.log().all()).doesNotContain(PASSWORD);
