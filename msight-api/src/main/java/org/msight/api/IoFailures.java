@@ -68,6 +68,25 @@ public final class IoFailures {
         return message != null ? message : "an I/O error (" + failure.getClass().getSimpleName() + ")";
     }
 
+    /**
+     * Why a failure happened, from its causes, where a client library (Jedis, Kafka's) wraps the
+     * JDK's failure in exceptions of its own whose messages say little ({@code Failed to construct
+     * kafka producer}): a TLS failure among them as {@link #reason} words it, else the innermost
+     * cause, in words if it is an {@link IOException}, else by its message, else by its class's
+     * simple name ({@code DisconnectException}).
+     */
+    public static String rootReason(Throwable failure) {
+        Throwable root = failure;
+        for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+            if (cause instanceof SSLException tls) {
+                return reason(tls);
+            }
+            root = cause;
+        }
+        return root instanceof IOException io ? reason(io)
+                : root.getMessage() != null ? root.getMessage() : root.getClass().getSimpleName();
+    }
+
     /** {@link #reason} after the file it concerns, if the failure names one: {@code /data/spool/lock: permission denied}. */
     public static String describe(IOException failure) {
         String file = failure instanceof FileSystemException system ? system.getFile() : null;

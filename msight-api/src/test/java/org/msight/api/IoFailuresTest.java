@@ -52,6 +52,21 @@ class IoFailuresTest {
         assertThat(IoFailures.describe(new java.io.CharConversionException())).isEqualTo("an I/O error (CharConversionException)");
     }
 
+    /** A library's exception that wraps the JDK's failure is said by its innermost cause, in words where it is the JDK's. */
+    @Test
+    void aWrappedFailureIsSaidByItsInnermostCause() {
+        assertThat(IoFailures.rootReason(new IllegalStateException("Failed to connect", new RuntimeException(
+                "wrapped", new SocketException("Connection refused"))))).isEqualTo("Connection refused");
+        assertThat(IoFailures.rootReason(new RuntimeException("wrapped", new UnknownHostException("db.example"))))
+                .isEqualTo("unknown host db.example");
+        assertThat(IoFailures.rootReason(new RuntimeException("Failed to construct kafka producer",
+                new IllegalArgumentException("No resolvable bootstrap urls")))).isEqualTo("No resolvable bootstrap urls");
+        assertThat(IoFailures.rootReason(new RuntimeException("commit failed", new IllegalStateException())))
+                .isEqualTo("IllegalStateException");
+        assertThat(IoFailures.rootReason(new IllegalStateException("no connection", new SSLHandshakeException(
+                "Received fatal alert: certificate_required")))).startsWith("TLS: the server refused this client's");
+    }
+
     /** Another TLS failure says what the JDK says, without the names of its classes. */
     @Test
     void anotherTlsFailureIsTheJdksMessageWithoutClassNames() {

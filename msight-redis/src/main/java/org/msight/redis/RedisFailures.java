@@ -79,29 +79,21 @@ public final class RedisFailures {
         if (message.contains("without any password configured")) {
             return at + " has no password, but msight.redis.password is set: clear it";
         }
-        Throwable root = rootCause(failure);
-        String rootMessage = root.getMessage() != null ? root.getMessage() : root.getClass().getSimpleName();
         Optional<SSLException> tls = PemTls.handshakeFailure(failure);
         if (tls.isEmpty()) {
-            return "Redis unreachable at " + address + " (" + rootMessage + ")";
+            return "Redis unreachable at " + address + " (" + IoFailures.rootReason(failure) + ")";
         }
-        String tlsFailure = "Redis at " + address + ": " + IoFailures.reason(tls.get());
-        // The JDK's hostname check: "No subject alternative names matching IP address ... found",
-        // "No subject alternative names present", "No name matching ... found".
-        if (root instanceof CertificateException && (rootMessage.contains("subject alternative")
-                || rootMessage.startsWith("No name matching"))) {
+        String tlsFailure = at + ": " + IoFailures.reason(tls.get());
+        // The JDK's hostname check, the cause of its handshake failure: "No subject alternative
+        // names matching IP address ... found", "No subject alternative names present", "No name
+        // matching ... found".
+        String check = tls.get().getCause() instanceof CertificateException names
+                ? String.valueOf(names.getMessage()) : "";
+        if (check.contains("subject alternative") || check.startsWith("No name matching")) {
             return tlsFailure + "; in a cluster, every node's certificate must name the node as CLUSTER SLOTS gives"
                     + " it (nodes can give host names: cluster-announce-hostname, cluster-preferred-endpoint-type"
                     + " hostname); or set msight.redis.tls.verify-hostname = false";
         }
         return tlsFailure;
-    }
-
-    private static Throwable rootCause(Throwable failure) {
-        Throwable root = failure;
-        while (root.getCause() != null && root.getCause() != root) {
-            root = root.getCause();
-        }
-        return root;
     }
 }

@@ -82,19 +82,21 @@ final class Failures {
                 + " such messages are lost and counted as too-large";
     }
 
-    /** Why a client could not be created: the innermost cause, one line. */
+    /**
+     * Why a client could not be created, or the brokers are away: the innermost cause, one line
+     * ({@link IoFailures#rootReason}).
+     */
     static String rootCause(Throwable failure) {
-        Throwable cause = failure;
-        while (cause.getCause() != null) {
-            cause = cause.getCause();
-        }
-        return firstLine(cause);
+        return firstLine(IoFailures.rootReason(failure));
     }
 
     /** The first line of a failure's message, fit to be logged ({@link LogSafe}); its class's name when it has none. */
     private static String firstLine(Throwable failure) {
-        String message = failure.getMessage() != null ? failure.getMessage() : failure.getClass().getSimpleName();
-        int end = message.indexOf('\n');
-        return LogSafe.text(end < 0 ? message : message.substring(0, end));
+        return firstLine(failure.getMessage() != null ? failure.getMessage() : failure.getClass().getSimpleName());
+    }
+
+    private static String firstLine(String text) {
+        int end = text.indexOf('\n');
+        return LogSafe.text(end < 0 ? text : text.substring(0, end));
     }
 }
