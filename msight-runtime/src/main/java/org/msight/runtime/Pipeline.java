@@ -315,11 +315,13 @@ public final class Pipeline {
                 // a node that ended after the stop gave up on it: its entry was removed at close
             }
         }
-        List<NodeStats> all = nodeStats();
-        List<NodeStats> sources = all.stream().filter(s -> s.kind() == NodeKind.SOURCE).toList();
+        // each node's state read once: judged on states read at different times, a source finishing
+        // meanwhile made a sink's end "no node left running" where the source's own says "every source"
+        List<NodeState> all = states();
+        List<NodeState> sources = all.stream().filter(node -> node.stats().kind() == NodeKind.SOURCE).toList();
         List<String> failed = failedAmong(all);
         String stoppedForGood = " (" + String.join(", ", failed) + " stopped for good)";
-        if (stopWhenSourcesFinish && !sources.isEmpty() && sources.stream().allMatch(Pipeline::ended)) {
+        if (stopWhenSourcesFinish && !sources.isEmpty() && sources.stream().allMatch(NodeState::ended)) {
             if (failed.isEmpty()) {
                 LOG.info("every source has finished: stopping once the sinks have drained");
                 requestStop();
@@ -327,17 +329,27 @@ public final class Pipeline {
                 fail((failedAmong(sources).isEmpty() ? "every source has finished" : "no source left running")
                         + stoppedForGood);
             }
-        } else if (!failed.isEmpty() && all.stream().allMatch(Pipeline::ended)) {
+        } else if (!failed.isEmpty() && all.stream().allMatch(NodeState::ended)) {
             fail("no node left running" + stoppedForGood);
         }
     }
 
-    private static boolean ended(NodeStats node) {
-        return node.state() == NodeStats.State.FINISHED || node.state() == NodeStats.State.FAILED;
+    /** Each node's state, read once. */
+    private List<NodeState> states() {
+        return nodeStats().stream().map(node -> new NodeState(node, node.state())).toList();
     }
 
-    private static List<String> failedAmong(List<NodeStats> nodes) {
-        return nodes.stream().filter(s -> s.state() == NodeStats.State.FAILED).map(NodeStats::node).toList();
+    /** A node's state as read once. */
+    private record NodeState(NodeStats stats, NodeStats.State state) {
+
+        boolean ended() {
+            return state == NodeStats.State.FINISHED || state == NodeStats.State.FAILED;
+        }
+    }
+
+    private static List<String> failedAmong(List<NodeState> nodes) {
+        return nodes.stream().filter(node -> node.state() == NodeStats.State.FAILED).map(node -> node.stats().node())
+                .toList();
     }
 
     /** What the HTTP endpoint shows: the stats of every node, in pipeline order (sources first). */
@@ -449,7 +461,7 @@ public final class Pipeline {
         reporter.close();
         closeConnections();
         meters.close();
-        List<String> stoppedForGood = failedAmong(nodeStats());
+        List<String> stoppedForGood = failedAmong(states());
         String before = stoppedForGood.isEmpty() ? "" : "; " + String.join(", ", stoppedForGood)
                 + " had stopped for good";
         String failed = failure.get() == null ? "" : "; the pipeline failed: " + failure.get();
