@@ -89,13 +89,15 @@ public final class RedisBus implements Bus {
     /**
      * What the publisher's first connection checks at start, for a bus without one: a connection
      * opened and closed at once, so that credentials Redis refuses, or TLS files that cannot be
-     * used, stop the start in one line instead of the subscriber retrying them for ever.
+     * used, stop the start in one line instead of the subscriber retrying them for ever. Redis
+     * unreachable is the subscriber's outage from the start, which its first subscription ends.
      */
     private void checkAccess() {
         try {
             settings.connect(settings.socketTimeout()).close(); // it authenticated, chose its db and answered a PING
         } catch (RuntimeException e) {
-            RedisFailures.throwIfRefused(settings, e); // Redis unreachable: the subscriber says so, and retries
+            RedisFailures.throwIfRefused(settings, e);
+            subscriber.down(RedisFailures.describe(settings, e));
         }
     }
 

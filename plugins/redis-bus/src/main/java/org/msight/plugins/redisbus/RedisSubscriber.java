@@ -184,8 +184,8 @@ final class RedisSubscriber implements AutoCloseable {
         }
     }
 
-    /** An outage of this connection, while a topic needs it. */
-    private void down(String reason) {
+    /** An outage of this connection, while a topic needs it; also the start's, before it first connects. */
+    void down(String reason) {
         synchronized (lifecycle) {
             if (!receivers.isEmpty()) {
                 outages.down(NAME, reason);

@@ -11,11 +11,15 @@ import static org.msight.redis.RedisTests.await;
 import static org.msight.redis.RedisTests.settings;
 
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -579,6 +583,43 @@ class RedisBusTest {
         }
         assertThat(inbox.poll(Waits.GENEROUS.toSeconds(), TimeUnit.SECONDS)).isNotNull();
         assertThat(subscriber.connected()).isTrue();
+    }
+
+    /**
+     * A process whose nodes only subscribe, started while Redis does not answer (here a server that
+     * drops the start's check and never answers the subscriber, which waits socket-timeout): the bus
+     * shows as not connected from its start, with why, as it did when its publishing connection
+     * failed there; not only once the subscriber's first connection has failed.
+     */
+    @Test
+    void aBusNoNodePublishesOnIsNotConnectedFromAStartThatFoundRedisAway() throws Exception {
+        List<Socket> held = new CopyOnWriteArrayList<>();
+        try (ServerSocket away = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            Thread acceptor = new Thread(() -> {
+                try {
+                    away.accept().close();
+                    while (true) {
+                        held.add(away.accept());
+                    }
+                } catch (IOException e) {
+                    // closed
+                }
+            }, "redis-away");
+            acceptor.setDaemon(true);
+            acceptor.start();
+            RedisSettings settings = new RedisSettings("127.0.0.1", away.getLocalPort(), null, 0, null, null, null,
+                    Duration.ofSeconds(1), Waits.GENEROUS, Duration.ofMillis(300), Duration.ofMillis(50),
+                    Duration.ofMillis(300), List.of());
+            subscriber = new RedisBus(settings, codec, reconnects, false);
+            subscriber.subscribe(new Subscription(TOPIC, "uploader", Optional.empty(), new Inbox(10)));
+            subscriber.start();
+
+            assertThat(subscriber.connected()).isFalse();
+            assertThat(subscriber.outage()).hasValueSatisfying(reason -> assertThat(reason)
+                    .startsWith("Redis unreachable at 127.0.0.1:" + away.getLocalPort() + " ("));
+        } finally {
+            closeAll(held.toArray(AutoCloseable[]::new));
+        }
     }
 
     /** Without a publishing connection, the start still checks the credentials, and refuses them in the same line. */
