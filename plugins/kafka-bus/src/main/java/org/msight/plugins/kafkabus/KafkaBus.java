@@ -103,7 +103,7 @@ final class KafkaBus implements Bus {
 
     private void checkBrokers() {
         String client = "msight-" + context.deviceName() + "-check";
-        if (!settings.tls()) { // with TLS, a handshake refuses what answers otherwise before a Kafka client reads it
+        if (settings.plainText()) { // over TLS, a handshake refuses what answers otherwise before a Kafka client reads it
             BrokerProbe.awaitBroker(settings, client);
         }
         Admin admin;

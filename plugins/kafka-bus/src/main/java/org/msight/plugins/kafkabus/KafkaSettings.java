@@ -147,6 +147,15 @@ record KafkaSettings(List<String> servers, String saslMechanism, String saslUser
         return admin;
     }
 
+    /**
+     * Whether the clients reach the brokers in plain text (PLAINTEXT, SASL_PLAINTEXT), as
+     * {@code tls.enabled} or a {@code security.protocol} in {@code properties} says.
+     */
+    boolean plainText() {
+        return String.valueOf(clientProperties.get(CommonClientConfigs.SECURITY_PROTOCOL_CONFIG))
+                .toUpperCase(Locale.ROOT).endsWith("PLAINTEXT");
+    }
+
     /** The brokers and security, without secrets, for messages: {@code [h1:9092] (SASL PLAIN as alice, TLS)}. */
     String describe() {
         String security = (saslMechanism.isEmpty() ? "" : "SASL " + saslMechanism

@@ -113,6 +113,19 @@ class KafkaBusTlsTest {
         RoundTrip.carriesAMessage(context("SSL", "verify = false"));
     }
 
+    /**
+     * TLS set in the Kafka clients' own properties instead of tls.enabled (a PEM trust store they
+     * read themselves): the check at start asks the broker over TLS, as the clients do, not in
+     * plain text, which a TLS listener answers as no broker does.
+     */
+    @Test
+    void tlsSetInTheClientsOwnPropertiesIsUsedAtStart() {
+        RoundTrip.carriesAMessage(TestBusContext.of("kafka", "servers = \"['" + broker.bootstrapServers("SSL") + "']\"\n"
+                + "start-position = earliest, max-block = 30s, connect-timeout = 30s\n"
+                + "properties { \"security.protocol\" = ssl, \"ssl.truststore.type\" = PEM, \"ssl.truststore.location\""
+                + " = \"" + certificates.ca + "\" }"));
+    }
+
     @Test
     void theHostNameIsCheckedUnlessCheckHostnameIsFalse() {
         startFails(context("ELSEWHERE", ca(certificates.ca)))
