@@ -9,8 +9,8 @@ import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.common.utils.Utils;
 import org.msight.api.Backoff;
@@ -50,20 +50,16 @@ final class BrokerProbe {
 
     /**
      * Returns once a server answers as a broker, each asked once a round, rounds retried with
-     * backoff (brokers starting with the machine) for {@code connect-timeout}. Servers whose
-     * names do not resolve are left out: the Kafka clients refuse those, in words of their own.
+     * backoff (brokers starting with the machine) for {@code connect-timeout}. Servers without a
+     * port, with one out of range, or whose names do not resolve are left out: the Kafka clients
+     * refuse those, in words of their own.
      *
      * @throws IllegalStateException at once when a server answers, or closes the connection, as no
      *     broker does; when no server answered as a broker within {@code connect-timeout}
      */
     static void awaitBroker(KafkaSettings settings, String clientId) {
-        List<InetSocketAddress> servers = new ArrayList<>();
-        for (String server : settings.servers()) {
-            InetSocketAddress address = new InetSocketAddress(Utils.getHost(server), Utils.getPort(server));
-            if (!address.isUnresolved()) {
-                servers.add(address);
-            }
-        }
+        List<InetSocketAddress> servers = settings.servers().stream().map(BrokerProbe::address)
+                .flatMap(Optional::stream).toList();
         long deadline = System.nanoTime() + settings.connectTimeout().toNanos();
         Backoff backoff = new Backoff(Duration.ofMillis(100), Duration.ofSeconds(1));
         while (!servers.isEmpty()) {
@@ -92,6 +88,17 @@ final class BrokerProbe {
             if (System.nanoTime() - deadline >= 0 || !backoff.pause()) {
                 throw new IllegalStateException(silent != null ? silent : Failures.unreachable(settings, unreachable));
             }
+        }
+    }
+
+    /** {@code server}'s address, unless it has no port, one out of range, or a name that does not resolve. */
+    private static Optional<InetSocketAddress> address(String server) {
+        try {
+            Integer port = Utils.getPort(server); // null without one; then Utils.getHost(server) is null too
+            return port == null ? Optional.empty() : Optional.of(new InetSocketAddress(Utils.getHost(server), port))
+                    .filter(address -> !address.isUnresolved());
+        } catch (IllegalArgumentException e) { // a port out of range, or too long for an int
+            return Optional.empty();
         }
     }
 

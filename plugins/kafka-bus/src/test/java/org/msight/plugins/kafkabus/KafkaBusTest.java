@@ -873,6 +873,17 @@ class KafkaBusTest {
                 .hasMessage("servers: No resolvable bootstrap urls given in bootstrap.servers");
     }
 
+    /** A server without a port, or with one out of range: refused in the clients' words at the servers key. */
+    @Test
+    void serversWithoutAUsablePortAreRefusedAtTheServersKey() {
+        for (String server : List.of("127.0.0.1", "127.0.0.1:99999", "127.0.0.1:99999999999")) {
+            Bus bus = new KafkaBusProvider().create(context("servers = \"" + server + "\""));
+            buses.add(bus);
+            assertThatThrownBy(bus::start).as(server).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageStartingWith("servers: ").hasMessageContaining(server);
+        }
+    }
+
     /** What the clients check only as a whole, when created at start, is one line naming the properties. */
     @Test
     void propertiesAClientRefusesOnlyWhenCreatedAreOneLineAtStart() {
