@@ -45,6 +45,10 @@ final class BrokerProbe {
         }
     }
 
+    /** A bootstrap server as msight.kafka.servers writes it, and its address. */
+    private record Server(String written, InetSocketAddress address) {
+    }
+
     private BrokerProbe() {
     }
 
@@ -58,25 +62,25 @@ final class BrokerProbe {
      *     broker does; when no server answered as a broker within {@code connect-timeout}
      */
     static void awaitBroker(KafkaSettings settings, String clientId) {
-        List<InetSocketAddress> servers = settings.servers().stream().map(BrokerProbe::address)
-                .flatMap(Optional::stream).toList();
+        List<Server> servers = settings.servers().stream().map(BrokerProbe::server).flatMap(Optional::stream)
+                .toList();
         long deadline = System.nanoTime() + settings.connectTimeout().toNanos();
         Backoff backoff = new Backoff(Duration.ofMillis(100), Duration.ofSeconds(1));
         while (!servers.isEmpty()) {
             boolean broker = false;
             String silent = null; // why the start fails if no server answers in time
             IOException unreachable = null;
-            for (InetSocketAddress server : servers) {
+            for (Server server : servers) {
                 int wait = (int) Math.max(1, Math.min(ANSWER_WAIT.toMillis(),
                         TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
                 try {
-                    Answer answer = ask(server, clientId, wait);
+                    Answer answer = ask(server.address(), clientId, wait);
                     broker |= answer == Answer.BROKER;
                     if (answer == Answer.SILENT) {
-                        silent = Failures.notABroker(address(server), "it takes connections but answers no Kafka"
+                        silent = Failures.notABroker(server.written(), "it takes connections but answers no Kafka"
                                 + " request within " + settings.connectTimeout().toSeconds() + " s");
                     } else if (answer != Answer.BROKER) {
-                        throw new IllegalStateException(Failures.notABroker(address(server), answer.detail));
+                        throw new IllegalStateException(Failures.notABroker(server.written(), answer.detail));
                     }
                 } catch (IOException e) {
                     unreachable = e;
@@ -91,12 +95,12 @@ final class BrokerProbe {
         }
     }
 
-    /** {@code server}'s address, unless it has no port, one out of range, or a name that does not resolve. */
-    private static Optional<InetSocketAddress> address(String server) {
+    /** {@code server} with its address, unless it has no port, one out of range, or a name that does not resolve. */
+    private static Optional<Server> server(String server) {
         try {
             Integer port = Utils.getPort(server); // null without one; then Utils.getHost(server) is null too
-            return port == null ? Optional.empty() : Optional.of(new InetSocketAddress(Utils.getHost(server), port))
-                    .filter(address -> !address.isUnresolved());
+            InetSocketAddress address = port == null ? null : new InetSocketAddress(Utils.getHost(server), port);
+            return address == null || address.isUnresolved() ? Optional.empty() : Optional.of(new Server(server, address));
         } catch (IllegalArgumentException e) { // a port out of range, or too long for an int
             return Optional.empty();
         }
@@ -129,7 +133,4 @@ final class BrokerProbe {
                 .putInt(CORRELATION_ID).putShort((short) id.length).put(id).array();
     }
 
-    private static String address(InetSocketAddress server) {
-        return server.getHostString() + ":" + server.getPort();
-    }
 }

@@ -741,24 +741,32 @@ class KafkaBusTest {
                 AnsweringServer httpAtOnce = new AnsweringServer("HTTP/1.1 400 Bad Request\r\n\r\n");
                 AnsweringServer closing = new AnsweringServer("")) {
             String silent = "it takes connections but answers no Kafka request within 2 s";
-            assertRefusedAsNoBroker(http.getAddress().getPort(), silent);
-            assertRefusedAsNoBroker(redis.port(), silent);
-            assertRefusedAsNoBroker(httpAtOnce.port(), "it answers with something else");
-            assertRefusedAsNoBroker(closing.port(), "it closes the connection at a Kafka request");
+            assertRefusedAsNoBroker("127.0.0.1:" + http.getAddress().getPort(), silent);
+            assertRefusedAsNoBroker("127.0.0.1:" + redis.port(), silent);
+            assertRefusedAsNoBroker("127.0.0.1:" + httpAtOnce.port(), "it answers with something else");
+            assertRefusedAsNoBroker("127.0.0.1:" + closing.port(), "it closes the connection at a Kafka request");
         } finally {
             http.stop(0);
         }
     }
 
-    private void assertRefusedAsNoBroker(int port, String detail) {
-        TestBusContext context = TestBusContext.of("kafka", "servers = \"['127.0.0.1:" + port + "']\"\n"
+    /** An IPv6 address is named as it is written, in brackets, not as {@code ::1:port}. */
+    @Test
+    void aServerThatIsNoKafkaBrokerAtAnIpv6AddressIsNamedInBrackets() throws Exception {
+        try (AnsweringServer closing = new AnsweringServer(InetAddress.getByName("::1"), "")) {
+            assertRefusedAsNoBroker("[::1]:" + closing.port(), "it closes the connection at a Kafka request");
+        }
+    }
+
+    private void assertRefusedAsNoBroker(String server, String detail) {
+        TestBusContext context = TestBusContext.of("kafka", "servers = \"['" + server + "']\"\n"
                 + "connect-timeout = 2s");
         Bus bus = new KafkaBusProvider().create(context);
         buses.add(bus);
         bus.subscribe(new Subscription(topic(), "uploader", Optional.empty(), TestReceiver.handling()));
         Set<Thread> before = Thread.getAllStackTraces().keySet();
-        assertThatThrownBy(bus::start).isInstanceOf(IllegalStateException.class).hasMessage("The server at 127.0.0.1:"
-                + port + " does not answer as a Kafka broker (" + detail + "): check the port in msight.kafka.servers"
+        assertThatThrownBy(bus::start).isInstanceOf(IllegalStateException.class).hasMessage("The server at "
+                + server + " does not answer as a Kafka broker (" + detail + "): check the port in msight.kafka.servers"
                 + " (MSIGHT_KAFKA_SERVERS), or set msight.kafka.tls.enabled (MSIGHT_KAFKA_USE_TLS) if it is a"
                 + " broker's TLS listener");
         assertThat(threadsSince(before, "kafka-")).as("Kafka clients' threads").isEmpty();
@@ -768,9 +776,14 @@ class KafkaBusTest {
     /** A TCP server that answers each connection's first bytes with {@code answer} and closes it. */
     private static final class AnsweringServer implements AutoCloseable {
 
-        private final ServerSocket server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        private final ServerSocket server;
 
         AnsweringServer(String answer) throws IOException {
+            this(InetAddress.getLoopbackAddress(), answer);
+        }
+
+        AnsweringServer(InetAddress address, String answer) throws IOException {
+            server = new ServerSocket(0, 50, address);
             Thread thread = new Thread(() -> {
                 while (!server.isClosed()) {
                     try (Socket connection = server.accept()) {
