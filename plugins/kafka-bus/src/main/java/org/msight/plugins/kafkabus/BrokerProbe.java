@@ -14,6 +14,7 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.common.utils.Utils;
 import org.msight.api.Backoff;
+import org.msight.api.Setting;
 
 /**
  * Asks each bootstrap server, over a plain socket and before any Kafka client connects, what a
@@ -78,7 +79,7 @@ final class BrokerProbe {
                     broker |= answer == Answer.BROKER;
                     if (answer == Answer.SILENT) {
                         silent = Failures.notABroker(server.written(), "it takes connections but answers no Kafka"
-                                + " request within " + settings.connectTimeout().toSeconds() + " s");
+                                + " request within " + Setting.written(settings.connectTimeout()));
                     } else if (answer != Answer.BROKER) {
                         throw new IllegalStateException(Failures.notABroker(server.written(), answer.detail));
                     }

@@ -10,6 +10,7 @@ import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.msight.api.IoFailures;
 import org.msight.api.LogSafe;
 import org.msight.api.PemTls;
+import org.msight.api.Setting;
 
 /** Kafka client failures as one line each, naming the setting that fixes them. */
 final class Failures {
@@ -38,8 +39,8 @@ final class Failures {
                     + " or do not have the topic and do not create it (auto.create.topics.enable)";
         }
         if (cause instanceof TimeoutException || cause instanceof java.util.concurrent.TimeoutException) {
-            String detail = cause.getMessage() == null ? "no answer within " + settings.connectTimeout().toSeconds()
-                    + " s" : firstLine(cause);
+            String detail = cause.getMessage() == null ? "no answer within "
+                    + Setting.written(settings.connectTimeout()) : firstLine(cause);
             return doesNotAnswer(settings, detail);
         }
         if (cause instanceof RetriableException) { // a coordinator or leader away or moving: a broker outage

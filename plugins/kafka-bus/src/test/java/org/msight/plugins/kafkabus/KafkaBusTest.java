@@ -740,7 +740,7 @@ class KafkaBusTest {
         try (RedisTestServer redis = new RedisTestServer().start();
                 AnsweringServer httpAtOnce = new AnsweringServer("HTTP/1.1 400 Bad Request\r\n\r\n");
                 AnsweringServer closing = new AnsweringServer("")) {
-            String silent = "it takes connections but answers no Kafka request within 2 s";
+            String silent = "it takes connections but answers no Kafka request within 2s";
             assertRefusedAsNoBroker("127.0.0.1:" + http.getAddress().getPort(), silent);
             assertRefusedAsNoBroker("127.0.0.1:" + redis.port(), silent);
             assertRefusedAsNoBroker("127.0.0.1:" + httpAtOnce.port(), "it answers with something else");
