@@ -95,7 +95,8 @@ public final class Pipeline {
      *
      * @param formats MSight's formats with the data types of the pipeline's plugins
      * @param registry MSight's node registry, or {@code null} for none
-     * @throws PipelineConfigException when a node or a bus rejects its settings
+     * @throws PipelineConfigException when a node or a bus rejects its settings; what was made by
+     *     then is closed (the spools of the nodes made before are free)
      */
     public static Pipeline create(PipelineSpec spec, MsightFormats formats, NodeRegistry registry)
             throws PipelineConfigException {
@@ -154,6 +155,7 @@ public final class Pipeline {
             }
         }
         if (!problems.isEmpty()) {
+            runners.forEach(NodeRunner::discard); // a program that goes on (a test run) may open their spools again
             buses.close();
             throw new PipelineConfigException(problems);
         }

@@ -271,6 +271,14 @@ public final class InboxRunner extends NodeRunner {
         }
     }
 
+    /** Closes an asynchronous sink's delivery, and with it its spool: another start in this process may take it. */
+    @Override
+    public void discard() {
+        if (delivery != null) {
+            delivery.close();
+        }
+    }
+
     private boolean pastDeadline() {
         return System.nanoTime() - drainDeadlineNanos > 0;
     }

@@ -109,6 +109,10 @@ public abstract class NodeRunner {
         return outage().orElse("busy in its current step");
     }
 
+    /** Lets go of what the runner holds though it never started: its pipeline failed to start. */
+    public void discard() {
+    }
+
     /** Whether the node stopped without losing work; false when it ran out of drain time. */
     public boolean stoppedCleanly() {
         return true;
