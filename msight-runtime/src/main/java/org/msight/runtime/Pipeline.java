@@ -262,6 +262,7 @@ public final class Pipeline {
             buses.start();
         } catch (RuntimeException e) {
             closeConnections();
+            runners.forEach(NodeRunner::discard);
             throw e;
         }
         boolean stopWhenSourcesFinish = spec.msight().getBoolean("stop-when-sources-finish");

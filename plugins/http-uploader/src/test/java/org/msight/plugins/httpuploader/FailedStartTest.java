@@ -6,7 +6,9 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.msight.runtime.config.PipelineConfigException;
+import org.msight.runtime.registry.DuplicateNodeException;
 import org.msight.testdriver.PipelineTestDriver;
+import org.msight.testkit.RedisTestServer;
 
 /** A start that fails in a program that goes on (a test run) lets go of what it opened. */
 class FailedStartTest {
@@ -29,6 +31,23 @@ class FailedStartTest {
         }
         try (PipelineTestDriver again = PipelineTestDriver.start(UPLOADER.formatted("a", first))) {
             // started: node a's spool was free
+        }
+    }
+
+    /** So are those of a pipeline whose start fails once its nodes are made: a node name a live one has. */
+    @Test
+    void theSpoolsOfAPipelineWhoseStartFailsAreFreeAgain(@TempDir Path dir) throws Exception {
+        Path spool = dir.resolve("spool");
+        try (RedisTestServer redis = new RedisTestServer().start()) {
+            String registry = "msight { registry.enabled = true, redis.port = %d }\n".formatted(redis.port());
+            try (PipelineTestDriver holder = PipelineTestDriver.start(registry
+                    + UPLOADER.formatted("a", dir.resolve("other")))) {
+                assertThatThrownBy(() -> PipelineTestDriver.start(registry + UPLOADER.formatted("a", spool)))
+                        .isInstanceOf(DuplicateNodeException.class);
+            }
+        }
+        try (PipelineTestDriver again = PipelineTestDriver.start(UPLOADER.formatted("b", spool))) {
+            // started: the spool was free
         }
     }
 }
