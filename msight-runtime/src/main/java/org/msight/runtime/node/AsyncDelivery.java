@@ -92,8 +92,13 @@ public final class AsyncDelivery {
     private final LogThrottle spoolDroppedLines = new LogThrottle(Duration.ofMinutes(1));
     /** One line a minute at most for a cursor that cannot be written (a full disk): it fails at every delivery. */
     private final LogThrottle cursorLines = new LogThrottle(Duration.ofMinutes(1));
-    /** Messages the spool could not store since it last stored one; guarded by the spool. */
+    /** Messages the spool could not store since the line that says it writes again; guarded by the spool. */
     private long notSpooled;
+    /**
+     * Whether a line said the spool could not store a message since then: the line that it writes
+     * again answers one, so it comes no more often than they do (once a minute at most).
+     */
+    private volatile boolean notSpooledSaid;
     /** Whether deliveries fail now; since when, and how many were given up before. Guarded by this. */
     private boolean inOutage;
     /** Messages given up since the latest delivery, and when the first of them was sent. Guarded by this. */
@@ -320,13 +325,18 @@ public final class AsyncDelivery {
         }
     }
 
-    /** Logs a message given up (counted as failed already), once a minute at most for each reason. */
-    private void logGivenUp(long frameId, String after, String reason) {
+    /**
+     * Logs a message given up (counted as failed already), once a minute at most for each reason.
+     *
+     * @return whether a line was logged
+     */
+    private boolean logGivenUp(long frameId, String after, String reason) {
         long times = givenUpLines.occurred(reason);
         if (times > 0) {
             log.warn("gave up on frame {}{}: {}{}", frameId, after, reason, times == 1 ? "" : " (" + times
                     + " frames given up for this reason since its last line, counted as 'failed')");
         }
+        return times > 0;
     }
 
     /**
@@ -504,7 +514,8 @@ public final class AsyncDelivery {
 
     /**
      * Appends {@code data} to the spool, which drops its oldest messages when it outgrows max-size
-     * (said once a minute at most). The first message stored after some could not be says so.
+     * (said once a minute at most). The first message stored after a line said one could not be
+     * says so.
      *
      * @return whether {@code data} is in the spool; if not (a full disk), it is given up
      */
@@ -519,8 +530,11 @@ public final class AsyncDelivery {
                 spooled.increment();
                 dropped = spool.dropped() - droppedBefore;
                 spoolDropped.increment(dropped);
-                notSpooledBefore = notSpooled;
-                notSpooled = 0;
+                if (notSpooledSaid) {
+                    notSpooledSaid = false;
+                    notSpooledBefore = notSpooled;
+                    notSpooled = 0;
+                }
             } catch (IOException | UncheckedIOException e) {
                 failed.increment();
                 notSpooled++;
@@ -528,8 +542,9 @@ public final class AsyncDelivery {
             }
         }
         // logged outside the spool's lock
-        if (notStored != null) { // a full disk: every message
-            logGivenUp(data.metadata().frameId(), "", "spool: cannot store it: " + NodeRunner.describe(notStored));
+        if (notStored != null // a full disk: every message
+                && logGivenUp(data.metadata().frameId(), "", "spool: cannot store it: " + NodeRunner.describe(notStored))) {
+            notSpooledSaid = true;
         }
         if (notSpooledBefore > 0) {
             log.info("spool: writing works again after {} message{} could not be spooled (counted as 'failed')",

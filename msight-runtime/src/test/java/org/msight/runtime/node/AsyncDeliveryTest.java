@@ -495,6 +495,30 @@ class AsyncDeliveryTest {
     }
 
     /**
+     * A spool disk whose room comes and goes (another program writes and deletes there) says the
+     * spool writes again as often as a line said it could not: not at every message stored after
+     * one that could not be.
+     */
+    @Test
+    void aSpoolDiskWhoseRoomComesAndGoesSaysItWritesAgainNoMoreOftenThanItSaidItCouldNot(@TempDir Path dir)
+            throws Exception {
+        outageWithASpoolOn64KiB(dir, (delivery, disk) -> {
+            for (long n = 1; n <= 3; n++) { // 8 KB frames: more than the room left in the pages the spool has
+                long round = n;
+                SpoolTest.fill(disk);
+                delivery.submit(new BytesData(new Metadata("s", 1, 1, 2 * n - 1, "d"), new byte[8_000]), () -> { });
+                await().atMost(Waits.GENEROUS).until(() -> stats.counter("failed").count() == round);
+                Files.delete(disk.resolve("filler"));
+                delivery.submit(new BytesData(new Metadata("s", 1, 1, 2 * n, "d"), new byte[8_000]), () -> { });
+                await().atMost(Waits.GENEROUS).until(() -> stats.counter("spooled").count() == round);
+            }
+        });
+        assertThat(log.messages(Level.WARN)).filteredOn(line -> line.contains("cannot store it")).hasSize(1);
+        assertThat(log.messages(Level.INFO)).filteredOn(line -> line.startsWith("spool: writing")).containsExactly(
+                "spool: writing works again after 1 message could not be spooled (counted as 'failed')");
+    }
+
+    /**
      * A spool an earlier version left without a cursor, started on a full disk: every message is
      * sent, and the cursor, which has no room for its line, is said once a minute, not once a delivery.
      */
