@@ -25,8 +25,9 @@ public interface NodeProvider {
 
     /**
      * Every setting of this type's own, beyond the common ones the runtime handles
-     * ({@code type}, {@code gap}, topics, {@code sensor-name}, queue and restart settings): a
-     * type that declares one of those is not loaded.
+     * ({@code type}, {@code gap}, topics, {@code sensor-name}, {@code group-id},
+     * {@code registry-type}, queue and restart settings, and the delivery settings of an
+     * {@link #asynchronous()} type): a type that declares one its nodes take is not loaded.
      */
     List<Setting> settings();
 
