@@ -3,12 +3,15 @@ package org.msight.plugins.kafkabus;
 import java.io.DataInputStream;
 import java.io.EOFException;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
+import java.net.UnknownHostException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -46,8 +49,18 @@ final class BrokerProbe {
         }
     }
 
-    /** A bootstrap server as msight.kafka.servers writes it, and its address. */
-    private record Server(String written, InetSocketAddress address) {
+    /**
+     * A bootstrap server as msight.kafka.servers writes it, and each of its addresses: a name may
+     * have several (round-robin DNS), and Kafka's clients try them all ({@code client.dns.lookup =
+     * use_all_dns_ips}).
+     */
+    private record Server(String written, List<InetSocketAddress> addresses) {
+    }
+
+    /** Every address of a host name ({@link InetAddress#getAllByName}); tests give their own. */
+    @FunctionalInterface
+    interface Resolver {
+        InetAddress[] addresses(String host) throws UnknownHostException;
     }
 
     private BrokerProbe() {
@@ -63,8 +76,13 @@ final class BrokerProbe {
      *     broker does; when no server answered as a broker within {@code connect-timeout}
      */
     static void awaitBroker(KafkaSettings settings, String clientId) {
-        List<Server> servers = settings.servers().stream().map(BrokerProbe::server).flatMap(Optional::stream)
-                .toList();
+        awaitBroker(settings, clientId, InetAddress::getAllByName);
+    }
+
+    /** As {@link #awaitBroker(KafkaSettings, String)}, with host names resolved by {@code resolver}. */
+    static void awaitBroker(KafkaSettings settings, String clientId, Resolver resolver) {
+        List<Server> servers = settings.servers().stream().map(server -> server(server, resolver))
+                .flatMap(Optional::stream).toList();
         long deadline = System.nanoTime() + settings.connectTimeout().toNanos();
         Backoff backoff = new Backoff(Duration.ofMillis(100), Duration.ofSeconds(1));
         while (!servers.isEmpty()) {
@@ -72,19 +90,21 @@ final class BrokerProbe {
             String silent = null; // why the start fails if no server answers in time
             IOException unreachable = null;
             for (Server server : servers) {
-                int wait = (int) Math.max(1, Math.min(ANSWER_WAIT.toMillis(),
-                        TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
-                try {
-                    Answer answer = ask(server.address(), clientId, wait);
-                    broker |= answer == Answer.BROKER;
-                    if (answer == Answer.SILENT) {
-                        silent = Failures.notABroker(server.written(), "it takes connections but answers no Kafka"
-                                + " request within " + Setting.written(settings.connectTimeout()));
-                    } else if (answer != Answer.BROKER) {
-                        throw new IllegalStateException(Failures.notABroker(server.written(), answer.detail));
+                for (InetSocketAddress address : server.addresses()) {
+                    int wait = (int) Math.max(1, Math.min(ANSWER_WAIT.toMillis(),
+                            TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
+                    try {
+                        Answer answer = ask(address, clientId, wait);
+                        broker |= answer == Answer.BROKER;
+                        if (answer == Answer.SILENT) {
+                            silent = Failures.notABroker(server.written(), "it takes connections but answers no"
+                                    + " Kafka request within " + Setting.written(settings.connectTimeout()));
+                        } else if (answer != Answer.BROKER) {
+                            throw new IllegalStateException(Failures.notABroker(server.written(), answer.detail));
+                        }
+                    } catch (IOException e) {
+                        unreachable = e;
                     }
-                } catch (IOException e) {
-                    unreachable = e;
                 }
             }
             if (broker) {
@@ -96,13 +116,19 @@ final class BrokerProbe {
         }
     }
 
-    /** {@code server} with its address, unless it has no port, one out of range, or a name that does not resolve. */
-    private static Optional<Server> server(String server) {
+    /**
+     * {@code server} with its addresses, unless it has no port, one out of range, or a name that
+     * does not resolve.
+     */
+    private static Optional<Server> server(String server, Resolver resolver) {
         try {
             Integer port = Utils.getPort(server); // null without one; then Utils.getHost(server) is null too
-            InetSocketAddress address = port == null ? null : new InetSocketAddress(Utils.getHost(server), port);
-            return address == null || address.isUnresolved() ? Optional.empty() : Optional.of(new Server(server, address));
-        } catch (IllegalArgumentException e) { // a port out of range, or too long for an int
+            if (port == null || port < 0 || port > 65535) {
+                return Optional.empty();
+            }
+            return Optional.of(new Server(server, Arrays.stream(resolver.addresses(Utils.getHost(server)))
+                    .map(address -> new InetSocketAddress(address, port)).toList()));
+        } catch (IllegalArgumentException | UnknownHostException e) { // a port too long for an int; an unknown name
             return Optional.empty();
         }
     }

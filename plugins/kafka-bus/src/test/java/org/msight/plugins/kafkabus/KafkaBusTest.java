@@ -758,6 +758,34 @@ class KafkaBusTest {
         }
     }
 
+    /**
+     * A name with several addresses (round-robin DNS) is a broker when any of them answers as one,
+     * as Kafka's clients try them all: the probe asked the first alone, so one that takes
+     * connections and never answers failed the start at connect-timeout.
+     */
+    @Test
+    void aServerNameIsABrokerWhenAnyOfItsAddressesAnswersAsOne() throws Exception {
+        InetAddress v4 = InetAddress.getByName("127.0.0.1");
+        InetAddress v6 = InetAddress.getByName("::1");
+        String brokersAnswer = "\0\0\0\u0004msgt"; // 4 bytes follow: the probe's correlation id
+        AnsweringServer broker = null;
+        ServerSocket silent = null; // takes connections (the kernel's backlog) and never answers
+        while (silent == null) { // one port on both addresses
+            broker = new AnsweringServer(v6, brokersAnswer);
+            try {
+                silent = new ServerSocket(broker.port(), 50, v4);
+            } catch (java.net.BindException e) {
+                broker.close();
+            }
+        }
+        try (AnsweringServer answering = broker; ServerSocket neverAnswering = silent) {
+            KafkaSettings settings = KafkaSettings.from(TestBusContext.of("kafka", "servers = \"['kafka.test:"
+                    + answering.port() + "']\"\nconnect-timeout = 20s").config());
+            assertThatCode(() -> BrokerProbe.awaitBroker(settings, "test", host -> new InetAddress[] {v4, v6}))
+                    .doesNotThrowAnyException();
+        }
+    }
+
     private void assertRefusedAsNoBroker(String server, String detail) {
         TestBusContext context = TestBusContext.of("kafka", "servers = \"['" + server + "']\"\n"
                 + "connect-timeout = 2s");
