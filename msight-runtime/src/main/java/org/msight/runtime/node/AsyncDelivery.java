@@ -24,6 +24,7 @@ import org.msight.api.KeyedLogThrottle;
 import org.msight.api.LogSafe;
 import org.msight.api.LogThrottle;
 import org.msight.api.RetriableException;
+import org.msight.api.Setting;
 import org.msight.api.data.MalformedDataException;
 import org.msight.api.data.MsightFormats;
 import org.msight.api.data.SensorData;
@@ -262,10 +263,10 @@ public final class AsyncDelivery {
         }
         long times = outOfMemoryLines.occurred();
         if (times > 0) {
-            log.warn("No memory left in this process to make a request ({} time{} since the last such line), not the"
-                    + " destination's fault: each is made again with backoff, for up to attempt-timeout ({} ms), then"
-                    + " its message is given up. {}", times, times == 1 ? "" : "s", settings.attemptTimeout().toMillis(),
-                    NodeRunner.memoryAdvice(true));
+            log.warn("No memory left in this process to make a request{}, not the destination's fault: each is made"
+                    + " again with backoff, for up to attempt-timeout ({}), then its message is given up. {}",
+                    times == 1 ? "" : " (" + times + " times since the last such line)",
+                    Setting.written(settings.attemptTimeout()), NodeRunner.memoryAdvice(true));
         }
         if (now - delivery.shortOfMemorySince < settings.attemptTimeout().toNanos()) {
             if (!schedule(() -> attempt(delivery), settings.backoff().afterFailures(delivery.shortOfMemoryTries))) {
@@ -274,7 +275,7 @@ public final class AsyncDelivery {
             return;
         }
         String reason = "no memory left in this process to make its request within attempt-timeout ("
-                + settings.attemptTimeout().toMillis() + " ms). " + NodeRunner.memoryAdvice(true);
+                + Setting.written(settings.attemptTimeout()) + "). " + NodeRunner.memoryAdvice(true);
         failed.increment();
         NodeStats stats = health;
         if (stats != null) {

@@ -250,8 +250,8 @@ class UploadFaultsTest {
         assertThat(context.count("uploads")).isEqualTo(1);
         assertThat(context.count("failed")).isZero();
         assertThat(log.messages(Level.WARN)).singleElement().asString().isEqualTo("No memory left in this process to"
-                + " make a request (1 time since the last such line), not the destination's fault: each is made again"
-                + " with backoff, for up to attempt-timeout (30000 ms), then its message is given up. Give the process a"
+                + " make a request, not the destination's fault: each is made again"
+                + " with backoff, for up to attempt-timeout (30s), then its message is given up. Give the process a"
                 + " larger heap (MSIGHT_JAVA_OPTS=-Xmx512m), or lower this node's queue-max-bytes, queue-capacity or"
                 + " max-in-flight");
         assertThat(log.messages(Level.INFO)).as("one upload's lines, no outage's end").containsExactly(
@@ -276,7 +276,7 @@ class UploadFaultsTest {
         assertThat(context.count("uploads")).isEqualTo(1);
         assertThat(log.messages(Level.WARN)).filteredOn(line -> line.startsWith("gave up")).singleElement()
                 .isEqualTo("gave up on frame " + never.metadata().frameId() + ": no memory left in this process to make"
-                        + " its request within attempt-timeout (300 ms). Give the process a larger heap"
+                        + " its request within attempt-timeout (300ms). Give the process a larger heap"
                         + " (MSIGHT_JAVA_OPTS=-Xmx512m), or lower this node's queue-max-bytes, queue-capacity or"
                         + " max-in-flight");
         assertThat(log.messages(Level.WARN)).noneMatch(line -> line.startsWith("delivery failing"));
