@@ -91,6 +91,11 @@ public final class AsyncDelivery {
     private final LogThrottle outOfMemoryLines = new LogThrottle(Duration.ofMinutes(1));
     /** One line a minute at most for spooled messages dropped as the spool outgrew max-size. */
     private final LogThrottle spoolDroppedLines = new LogThrottle(Duration.ofMinutes(1));
+    /**
+     * One line a minute at most for each spool failure that can come at every read or every
+     * second: reading (a failing device), messages it cannot decode, fsync.
+     */
+    private final KeyedLogThrottle spoolFailureLines = new KeyedLogThrottle(Duration.ofMinutes(1), 3);
     /** One line a minute at most for a cursor that cannot be written (a full disk): it fails at every delivery. */
     private final LogThrottle cursorLines = new LogThrottle(Duration.ofMinutes(1));
     /** Messages the spool could not store since the line that says it writes again; guarded by the spool. */
@@ -576,7 +581,7 @@ public final class AsyncDelivery {
                 try {
                     entry = spool.read();
                 } catch (IOException | RuntimeException e) {
-                    log.warn("spool: cannot read: {}", NodeRunner.describe(e));
+                    spoolFailed("cannot read", NodeRunner.describe(e));
                     entry = null;
                 }
                 if (entry == null) {
@@ -586,7 +591,7 @@ public final class AsyncDelivery {
                 try {
                     starting.add(new Delivery(formats.fromMessagePack(entry.record), entry, () -> { }));
                 } catch (MalformedDataException e) {
-                    log.warn("spool: skipping an unreadable message: {}", e.getMessage());
+                    spoolFailed("skipping an unreadable message (counted as 'failed')", NodeRunner.describe(e));
                     failed.increment();
                     slots.release();
                     acknowledge(entry, false);
@@ -644,8 +649,16 @@ public final class AsyncDelivery {
             try {
                 spool.sync();
             } catch (IOException e) {
-                log.warn("spool: fsync failed: {}", NodeRunner.describe(e));
+                spoolFailed("fsync failed", NodeRunner.describe(e));
             }
+        }
+    }
+
+    /** Says that the spool failed at {@code what}, once a minute at most, with how often since the last line. */
+    private void spoolFailed(String what, String reason) {
+        long times = spoolFailureLines.occurred(what);
+        if (times > 0) {
+            log.warn("spool: {}: {}{}", what, reason, times == 1 ? "" : " (" + times + " times since the last such line)");
         }
     }
 

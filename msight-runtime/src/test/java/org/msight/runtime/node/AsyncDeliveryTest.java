@@ -139,6 +139,26 @@ class AsyncDeliveryTest {
     }
 
     /**
+     * Spooled messages it cannot decode (a data type whose plugin is gone) are skipped and counted
+     * as failed, said once a minute at most: it was one line per message.
+     */
+    @Test
+    void unreadableSpooledMessagesAreSaidOnceAMinute(@TempDir Path spool) throws Exception {
+        try (Spool written = Spool.open(spool, DeliverySettings.MIN_SPOOL_BYTES, log)) {
+            for (int n = 0; n < 5; n++) {
+                written.append(new byte[] {(byte) 0xc1}); // a byte MessagePack never uses
+            }
+        }
+        AsyncDelivery next = delivery(data -> CompletableFuture.completedFuture(null), 3, Optional.of(spool));
+        await().atMost(Waits.GENEROUS).until(() -> stats.counter("failed").count() == 5);
+        assertThat(next.flush(Waits.GENEROUS)).isTrue();
+        next.close();
+        assertThat(log.messages(Level.WARN)).filteredOn(line -> line.startsWith("spool: skipping"))
+                .containsExactly("spool: skipping an unreadable message (counted as 'failed'): not a valid MessagePack"
+                        + " message (1 bytes): byte 0xc1 at 0 is not a MessagePack header");
+    }
+
+    /**
      * Spooled messages under way at a stop, which closing the sink then fails (an aborted
      * request), stay in the spool: they are neither given up nor removed, and the next run sends them.
      */
