@@ -2,14 +2,12 @@ package org.msight.plugins.redisbus;
 
 import java.util.List;
 import java.util.Optional;
-import org.msight.api.Counter;
 import org.msight.api.OutageLog;
 import org.msight.api.Setting;
 import org.msight.api.bus.Bus;
 import org.msight.api.bus.BusContext;
 import org.msight.api.bus.BusProvider;
 import org.msight.api.bus.Subscription;
-import org.msight.api.data.MsightFormats;
 import org.msight.api.data.SensorData;
 import org.msight.redis.RedisAccessException;
 import org.msight.redis.RedisFailures;
@@ -37,25 +35,17 @@ public final class RedisBus implements Bus {
     private final OutageLog outages;
 
     /**
-     * A bus on which nodes of the process publish.
-     *
-     * @param formats the wire format, with every data type the subscribers may receive
-     * @param reconnects counts the Redis outages that ended (the bus's {@code reconnects})
+     * A bus reaching Redis as {@code settings} say, with the context's wire format and counter
+     * ({@code reconnects}: the Redis outages that ended). When no node of the process publishes on
+     * it ({@link BusContext#publishes()}) it opens no publishing connection.
      */
-    public RedisBus(RedisSettings settings, MsightFormats formats, Counter reconnects) {
-        this(settings, formats, reconnects, true);
-    }
-
-    /**
-     * As {@link #RedisBus(RedisSettings, MsightFormats, Counter)}; without {@code publishes} (no node
-     * of the process publishes on the bus) it opens no publishing connection.
-     */
-    public RedisBus(RedisSettings settings, MsightFormats formats, Counter reconnects, boolean publishes) {
+    public RedisBus(RedisSettings settings, BusContext context) {
         this.settings = settings;
-        this.publishes = publishes;
-        this.outages = new OutageLog(LoggerFactory.getLogger(RedisBus.class), "Redis connection restored", reconnects);
-        this.publisher = new RedisPublisher(settings, formats, outages);
-        this.subscriber = new RedisSubscriber(settings, formats, outages);
+        this.publishes = context.publishes();
+        this.outages = new OutageLog(LoggerFactory.getLogger(RedisBus.class), "Redis connection restored",
+                context.counter("reconnects"));
+        this.publisher = new RedisPublisher(settings, context.formats(), outages);
+        this.subscriber = new RedisSubscriber(settings, context.formats(), outages);
     }
 
     @Override
@@ -155,8 +145,7 @@ public final class RedisBus implements Bus {
 
         @Override
         public Bus create(BusContext context) {
-            return new RedisBus(RedisSettings.from(context.config()), context.formats(),
-                    context.counter("reconnects"), context.publishes());
+            return new RedisBus(RedisSettings.from(context.config()), context);
         }
     }
 }

@@ -25,7 +25,6 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.msight.api.Counter;
 import org.msight.api.bus.Delivery;
 import org.msight.api.bus.Receiver;
 import org.msight.api.bus.Subscription;
@@ -48,7 +47,7 @@ import redis.clients.jedis.Jedis;
 class RedisBusTest {
 
     private final MsightCodec codec = MsightCodec.withBuiltInTypes();
-    private final Counter reconnects = TestBusContext.of("redis", "").counter("reconnects");
+    private final TestBusContext context = TestBusContext.of("redis", "");
     private RedisTestServer server;
     private RedisBus publisher;
     private RedisBus subscriber;
@@ -62,14 +61,13 @@ class RedisBusTest {
 
     /** Two buses, as in two processes: one publishing, one subscribed with the returned inbox. */
     private Inbox connectTwoBuses(RedisSettings settings) {
-        return connectTwoBuses(settings, settings, codec);
+        return connectTwoBuses(settings, settings);
     }
 
-    /** The same, the subscriber reaching Redis as {@code subscriberSettings} say, reading with its own codec. */
-    private Inbox connectTwoBuses(RedisSettings settings, RedisSettings subscriberSettings,
-            MsightCodec subscriberCodec) {
-        publisher = new RedisBus(settings, codec, reconnects);
-        subscriber = new RedisBus(subscriberSettings, subscriberCodec, reconnects);
+    /** The same, the subscriber reaching Redis as {@code subscriberSettings} say. */
+    private Inbox connectTwoBuses(RedisSettings settings, RedisSettings subscriberSettings) {
+        publisher = new RedisBus(settings, context);
+        subscriber = new RedisBus(subscriberSettings, context);
         Inbox inbox = new Inbox(100);
         subscriber.subscribe(new Subscription(TOPIC, "uploader", Optional.empty(), inbox));
         subscriber.start();
@@ -82,7 +80,7 @@ class RedisBusTest {
     private Inbox connectTwoBusesThroughAProxy() throws IOException {
         server = new RedisTestServer().start();
         proxy = new TcpProxy(server.port());
-        return connectTwoBuses(settings(server.port(), null), settings(proxy.port(), null), codec);
+        return connectTwoBuses(settings(server.port(), null), settings(proxy.port(), null));
     }
 
     private void awaitSubscribed(RedisSettings settings) {
@@ -143,8 +141,8 @@ class RedisBusTest {
     void anEndedSubscriptionGetsNothingMoreAndTheConnectionGoesWithTheLastTopic() throws Exception {
         server = new RedisTestServer().start();
         RedisSettings settings = settings(server.port(), null);
-        publisher = new RedisBus(settings, codec, reconnects);
-        subscriber = new RedisBus(settings, codec, reconnects);
+        publisher = new RedisBus(settings, context);
+        subscriber = new RedisBus(settings, context);
         Inbox stopped = new Inbox(100);
         Inbox running = new Inbox(100);
         Subscription ended = new Subscription(TOPIC, "stopped", Optional.empty(), stopped);
@@ -177,7 +175,7 @@ class RedisBusTest {
     void aSubscriberThatEndsDuringAnOutageLetsTheNextOutageBeLogged() {
         server = new RedisTestServer().start();
         RedisSettings settings = settings(server.port(), null);
-        subscriber = new RedisBus(settings, codec, reconnects);
+        subscriber = new RedisBus(settings, context);
         Subscription only = new Subscription(TOPIC, "stopped", Optional.empty(), new Inbox(100));
         subscriber.subscribe(only);
         subscriber.start();
@@ -244,8 +242,8 @@ class RedisBusTest {
                 inbox.countMalformed();
             }
         };
-        publisher = new RedisBus(settings, codec, reconnects);
-        subscriber = new RedisBus(settings, codec, reconnects);
+        publisher = new RedisBus(settings, context);
+        subscriber = new RedisBus(settings, context);
         subscriber.subscribe(new Subscription(TOPIC, "uploader", Optional.empty(), slow));
         subscriber.start();
         publisher.start();
@@ -318,8 +316,8 @@ class RedisBusTest {
                 base.backoffMax(), List.of());
         CountDownLatch entered = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
-        publisher = new RedisBus(quick, codec, reconnects);
-        subscriber = new RedisBus(quick, codec, reconnects);
+        publisher = new RedisBus(quick, context);
+        subscriber = new RedisBus(quick, context);
         subscriber.subscribe(new Subscription(TOPIC, "uploader", Optional.empty(), new Receiver() {
             @Override
             public void deliver(Delivery delivery) {
@@ -382,7 +380,7 @@ class RedisBusTest {
                 .hasSize(2).allMatch(m -> m.endsWith("; retrying"));
         await("the restored line", () -> log.messages().stream().anyMatch(m -> m.matches(
                 "Redis connection restored after [0-9.]+ s")));
-        assertThat(reconnects.count()).as("the buses' reconnects").isPositive();
+        assertThat(context.count("reconnects")).as("the buses' reconnects").isPositive();
     }
 
     /**
@@ -394,7 +392,7 @@ class RedisBusTest {
     void aRedisBackWithAPasswordDuringAnOutageSaysSoOnce() throws Exception {
         server = new RedisTestServer().start();
         RedisSettings settings = settings(server.port(), null);
-        subscriber = new RedisBus(settings, codec, reconnects);
+        subscriber = new RedisBus(settings, context);
         Inbox inbox = new Inbox(100);
         subscriber.subscribe(new Subscription(TOPIC, "uploader", Optional.empty(), inbox));
         subscriber.start();
@@ -490,8 +488,8 @@ class RedisBusTest {
     void aBusStartedBeforeRedisAndBeforeItsFirstTopicCatchesUp() throws Exception {
         server = new RedisTestServer();
         RedisSettings settings = settings(server.port(), null);
-        publisher = new RedisBus(settings, codec, reconnects);
-        subscriber = new RedisBus(settings, codec, reconnects);
+        publisher = new RedisBus(settings, context);
+        subscriber = new RedisBus(settings, context);
         publisher.start();
         subscriber.start();
         assertThat(publisher.publish(TOPIC, image(7))).isFalse();
@@ -522,7 +520,7 @@ class RedisBusTest {
         RedisSettings limited = new RedisSettings("127.0.0.1", server.port(), null, 0, "camera", "s3cret-pw", null,
                 admin.connectTimeout(), admin.socketTimeout(), admin.publishTimeout(), admin.backoffInitial(),
                 admin.backoffMax(), List.of());
-        subscriber = new RedisBus(limited, codec, reconnects);
+        subscriber = new RedisBus(limited, context);
         subscriber.subscribe(new Subscription(TOPIC, "uploader", Optional.empty(), new Inbox(10)));
         subscriber.start();
         String refused = log.await("the refusal", line -> line.contains("NOPERM"));
@@ -534,11 +532,11 @@ class RedisBusTest {
     @Test
     void aPasswordProtectedRedisWithoutThePasswordGivesOneClearLine() {
         server = RedisTestServer.withPassword("s3cret-pw").start();
-        publisher = new RedisBus(settings(server.port(), null), codec, reconnects);
+        publisher = new RedisBus(settings(server.port(), null), context);
         assertThatThrownBy(publisher::start).isInstanceOf(RedisAccessException.class)
                 .hasMessage("Redis at 127.0.0.1:" + server.port() + " requires a password: set msight.redis.password"
                         + " or MSIGHT_REDIS_MESSAGE_BROKER_PASSWORD");
-        subscriber = new RedisBus(settings(server.port(), "wrong-pw"), codec, reconnects);
+        subscriber = new RedisBus(settings(server.port(), "wrong-pw"), context);
         assertThatThrownBy(subscriber::start).isInstanceOf(RedisAccessException.class)
                 .hasMessageStartingWith("Redis at 127.0.0.1:" + server.port() + " rejected the user name or password")
                 .hasMessageNotContaining("wrong-pw");
@@ -547,7 +545,7 @@ class RedisBusTest {
     @Test
     void aPasswordForARedisWithoutOneGivesOneClearLine() {
         server = new RedisTestServer().start();
-        publisher = new RedisBus(settings(server.port(), "needless-pw"), codec, reconnects);
+        publisher = new RedisBus(settings(server.port(), "needless-pw"), context);
         assertThatThrownBy(publisher::start).isInstanceOf(RedisAccessException.class)
                 .hasMessage("Redis at 127.0.0.1:" + server.port() + " has no password, but msight.redis.password is set:"
                         + " clear it");
@@ -610,7 +608,7 @@ class RedisBusTest {
             RedisSettings settings = new RedisSettings("127.0.0.1", away.getLocalPort(), null, 0, null, null, null,
                     Duration.ofSeconds(1), Waits.GENEROUS, Duration.ofMillis(300), Duration.ofMillis(50),
                     Duration.ofMillis(300), List.of());
-            subscriber = new RedisBus(settings, codec, reconnects, false);
+            subscriber = new RedisBus(settings, context.subscribeOnly());
             subscriber.subscribe(new Subscription(TOPIC, "uploader", Optional.empty(), new Inbox(10)));
             subscriber.start();
 

@@ -14,7 +14,6 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.msight.api.Counter;
 import org.msight.api.bus.Subscription;
 import org.msight.api.data.ImageData;
 import org.msight.codec.MsightCodec;
@@ -34,7 +33,7 @@ import redis.clients.jedis.Jedis;
 class RedisClusterBusTest {
 
     private final MsightCodec codec = MsightCodec.withBuiltInTypes();
-    private final Counter reconnects = TestBusContext.of("redis", "").counter("reconnects");
+    private final TestBusContext context = TestBusContext.of("redis", "");
     private final RedisClusterTestServer cluster = new RedisClusterTestServer().start();
     private final LogCapture log = LogCapture.of(RedisBus.class);
     private RedisBus publisher;
@@ -52,8 +51,8 @@ class RedisClusterBusTest {
 
     /** A subscribing bus on the first of {@code subscriberSeeds}, a publishing bus on the first of its own. */
     private Inbox connect(RedisSettings subscriberSeeds, RedisSettings publisherSeeds) {
-        subscriber = new RedisBus(subscriberSeeds, codec, reconnects);
-        publisher = new RedisBus(publisherSeeds, codec, reconnects);
+        subscriber = new RedisBus(subscriberSeeds, context);
+        publisher = new RedisBus(publisherSeeds, context);
         Inbox inbox = new Inbox(100);
         subscriber.subscribe(new Subscription(TOPIC, "uploader", Optional.empty(), inbox));
         subscriber.start();
@@ -104,7 +103,7 @@ class RedisClusterBusTest {
                 .hasSize(1).allMatch(m -> m.endsWith("; retrying"));
         await("the restored line", () -> log.messages().stream().anyMatch(m -> m.matches(
                 "Redis connection restored after [0-9.]+ s")));
-        assertThat(reconnects.count()).isEqualTo(1);
+        assertThat(context.count("reconnects")).isEqualTo(1);
 
         try (Jedis raw = node(1)) {
             await("the cluster to notice the node is gone", () -> raw.clusterInfo().contains("cluster_state:fail"));

@@ -130,8 +130,7 @@ class RedisTlsTest {
         TestCertificates certificates = new TestCertificates(dir);
         server = RedisTestServer.withTls(certificates.serverCert, certificates.serverKey, certificates.ca).start();
         RedisBus bus = new RedisBus(settings(new RedisSettings.Tls(certificates.ca, certificates.clientCert, encrypted,
-                true)), org.msight.codec.MsightCodec.withBuiltInTypes(),
-                TestBusContext.of("redis", "").counter("reconnects"));
+                true)), TestBusContext.of("redis", ""));
         try (bus) {
             assertThatThrownBy(bus::start).isInstanceOf(RedisAccessException.class)
                     .hasMessageContaining("msight.redis.tls.key-file: " + encrypted + ": the key is encrypted")
