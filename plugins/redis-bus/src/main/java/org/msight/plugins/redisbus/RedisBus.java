@@ -35,9 +35,10 @@ public final class RedisBus implements Bus {
     private final OutageLog outages;
 
     /**
-     * A bus reaching Redis as {@code settings} say, with the context's wire format and counter
-     * ({@code reconnects}: the Redis outages that ended). When no node of the process publishes on
-     * it ({@link BusContext#publishes()}) it opens no publishing connection.
+     * A bus reaching Redis as {@code settings} say, with the context's wire format and counters
+     * ({@code reconnects}: the Redis outages that ended; {@code lost}: the reads the subscriber had
+     * no memory for). When no node of the process publishes on it ({@link BusContext#publishes()})
+     * it opens no publishing connection.
      */
     public RedisBus(RedisSettings settings, BusContext context) {
         this.settings = settings;
@@ -45,7 +46,7 @@ public final class RedisBus implements Bus {
         this.outages = new OutageLog(LoggerFactory.getLogger(RedisBus.class), "Redis connection restored",
                 context.counter("reconnects"));
         this.publisher = new RedisPublisher(settings, context.formats(), outages);
-        this.subscriber = new RedisSubscriber(settings, context.formats(), outages);
+        this.subscriber = new RedisSubscriber(settings, context.formats(), outages, context.counter("lost"));
     }
 
     @Override

@@ -10,6 +10,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.msight.api.Backoff;
+import org.msight.api.Counter;
 import org.msight.api.DaemonThreads;
 import org.msight.api.LogThrottle;
 import org.msight.api.OutageLog;
@@ -45,6 +46,8 @@ final class RedisSubscriber implements AutoCloseable {
     private final RedisSettings settings;
     private final MsightFormats formats;
     private final OutageLog outages;
+    /** The reads the heap had no room for: each lost a message, and what Redis held with the connection. */
+    private final Counter lost;
     private final Map<String, List<Receiver>> receivers = new ConcurrentHashMap<>();
     private final ScheduledExecutorService keepAlive;
     private final Object lifecycle = new Object();
@@ -57,10 +60,11 @@ final class RedisSubscriber implements AutoCloseable {
     private final LogThrottle slowClosingLines = new LogThrottle(Duration.ofMinutes(1));
     private final LogThrottle outOfMemoryLines = new LogThrottle(Duration.ofMinutes(1));
 
-    RedisSubscriber(RedisSettings settings, MsightFormats formats, OutageLog outages) {
+    RedisSubscriber(RedisSettings settings, MsightFormats formats, OutageLog outages, Counter lost) {
         this.settings = settings;
         this.formats = formats;
         this.outages = outages;
+        this.lost = lost;
         this.keepAlive = DaemonThreads.scheduler("msight-redis-keepalive");
     }
 
@@ -169,12 +173,17 @@ final class RedisSubscriber implements AutoCloseable {
         }
     }
 
-    /** Says why the connection failed for an error, at most once a minute when the heap ran out. */
+    /**
+     * Says why the connection failed for an error, at most once a minute when the heap ran out;
+     * that is counted as {@code lost}, once: how many messages Redis dropped with the connection
+     * is not known.
+     */
     private void failed(Error e) {
         if (!(e instanceof OutOfMemoryError)) {
             LOG.error("Redis subscriber failed; reconnecting", e);
             return;
         }
+        lost.increment();
         long times = outOfMemoryLines.occurred();
         if (times > 0) {
             LOG.warn("Redis subscriber at {} ran out of memory reading a message ({} time{} since the last such line);"
