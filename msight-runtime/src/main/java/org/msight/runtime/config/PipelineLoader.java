@@ -386,11 +386,13 @@ public final class PipelineLoader {
         if (!block.hasPath("type") || block.getValue("type").valueType() != ConfigValueType.STRING) {
             problems.add(ConfigProblem.at(block.hasPathOrNull("type") ? block.getValue("type").origin() : value.origin(),
                     file, path + ".type", "missing; " + known));
+            addTopics(block, TOPIC_KEYS, topics);
             return null;
         }
         String typeName = block.getString("type");
         NodeType type = plugins.nodeType(typeName).orElse(null);
         if (type == null) {
+            addTopics(block, TOPIC_KEYS, topics); // its kind unknown, the topic keys it has are taken as written
             problems.add(ConfigProblem.at(block.getValue("type").origin(), file, path + ".type", "unknown node type '"
                     + typeName + "'" + Suggestions.didYouMean(typeName, plugins.typeNames()) + "; " + known
                     + plugins.brokenPluginOf(typeName, NodeProvider.class)));
@@ -401,15 +403,19 @@ public final class PipelineLoader {
             effective = effective.withFallback(ConfigFactory.parseMap(Map.of("sensor-name", name), "the node's name"));
         }
         List<Setting> settings = settingsOf(type);
-        for (Setting setting : settings) {
-            if (TOPIC_KEYS.contains(setting.key()) && effective.hasPath(setting.key())
-                    && effective.getValue(setting.key()).valueType() == ConfigValueType.STRING) {
-                topics.add(effective.getString(setting.key()));
-            }
-        }
+        addTopics(effective, settings.stream().map(Setting::key).filter(TOPIC_KEYS::contains).toList(), topics);
         boolean valid = new SettingsCheck(file, problems, variableOf).check(path, "node type '" + type.name() + "'", userBlock,
                 effective, value.origin(), settings);
         return valid ? new NodeSpec(name, type, effective, ConfigProblem.location(value.origin(), file)) : null;
+    }
+
+    /** Adds to {@code topics} the value of each of {@code keys} that {@code block} sets to a string. */
+    private static void addTopics(Config block, List<String> keys, Set<String> topics) {
+        for (String key : keys) {
+            if (block.hasPath(key) && block.getValue(key).valueType() == ConfigValueType.STRING) {
+                topics.add(block.getString(key));
+            }
+        }
     }
 
     /** The settings a node of {@code type} takes: the common ones, then the type's own. */

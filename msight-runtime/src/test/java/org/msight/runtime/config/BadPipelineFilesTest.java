@@ -272,6 +272,19 @@ class BadPipelineFilesTest {
                 at(4) + "nodes.out.delay: must be a duration such as 500ms, 10s or 5m, not 'abc'");
     }
 
+    /** A node block of an unknown or missing type still uses the topics it names: its bus is checked in the same run. */
+    @Test
+    void theBusOfATopicWhoseNodeHasAnUnknownTypeIsCheckedWithIt() throws Exception {
+        String bus = "msight { bus = memory, topics.t.bus = loopback, loopback.port = x }\nnodes {\n";
+        String badPort = at(1) + "msight.loopback.port: must be a whole number from -2147483648 to 2147483647, not 'x'";
+        assertThat(refused(bus + "src { type = test-sequense, publish-topic = t }\n}\n"))
+                .extracting(line -> line.replaceFirst("(unknown node type '[^']*').*", "$1"))
+                .containsExactly(badPort, at(3) + "nodes.src.type: unknown node type 'test-sequense'");
+        assertThat(refused(bus + "out { subscribe-topic = t }\n}\n"))
+                .extracting(line -> line.replaceFirst("(type: missing).*", "$1"))
+                .containsExactly(badPort, at(3) + "nodes.out.type: missing");
+    }
+
     @Test
     void aMisspeltKeyInTheBlockOfABusNoTopicUses() throws Exception {
         assertThat(refused("msight { bus = memory, loopback { prot = 1 } }\nnodes {\n" + SOURCE + "}\n}\n"))
