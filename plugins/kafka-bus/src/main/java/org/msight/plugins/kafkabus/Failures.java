@@ -28,8 +28,9 @@ final class Failures {
                     + "): check msight.kafka.sasl (MSIGHT_KAFKA_SASL_MECHANISM, MSIGHT_KAFKA_SASL_USERNAME,"
                     + " MSIGHT_KAFKA_SASL_PASSWORD, MSIGHT_KAFKA_SASL_OAUTH_TOKEN)";
         }
-        if (cause instanceof SslAuthenticationException) {
-            return brokers + ": " + PemTls.handshakeFailure(cause).map(tls -> LogSafe.text(IoFailures.reason(tls)))
+        if (cause instanceof SslAuthenticationException) { // its reason starts "TLS: ": the servers alone, as NATS and Redis
+            return "Kafka at " + settings.servers() + ": "
+                    + PemTls.handshakeFailure(cause).map(tls -> LogSafe.text(IoFailures.reason(tls)))
                     .orElse("TLS: " + firstLine(cause))
                     + "; check msight.kafka.tls (MSIGHT_KAFKA_USE_TLS, MSIGHT_KAFKA_TLS_*)";
         }
