@@ -72,8 +72,11 @@ final class BrokerProbe {
      * port, with one out of range, or whose names do not resolve are left out: the Kafka clients
      * refuse those, in words of their own.
      *
-     * @throws IllegalStateException at once when a server answers, or closes the connection, as no
-     *     broker does; when no server answered as a broker within {@code connect-timeout}
+     * @throws IllegalStateException at once when a server answers as no broker does; after a round
+     *     in which none answered as a broker and one closed the connection at the request (a
+     *     client that meets such a server only loses the connection, so another answering as a
+     *     broker, at another address of a round-robin name say, lets the start go on); when no
+     *     server answered as a broker within {@code connect-timeout}
      */
     static void awaitBroker(KafkaSettings settings, String clientId) {
         awaitBroker(settings, clientId, InetAddress::getAllByName);
@@ -88,6 +91,7 @@ final class BrokerProbe {
         while (!servers.isEmpty()) {
             boolean broker = false;
             String silent = null; // why the start fails if no server answers in time
+            String closes = null; // why it fails after this round if no server answers as a broker
             IOException unreachable = null;
             for (Server server : servers) {
                 for (InetSocketAddress address : server.addresses()) {
@@ -99,7 +103,9 @@ final class BrokerProbe {
                         if (answer == Answer.SILENT) {
                             silent = Failures.notABroker(server.written(), "it takes connections but answers no"
                                     + " Kafka request within " + Setting.written(settings.connectTimeout()));
-                        } else if (answer != Answer.BROKER) {
+                        } else if (answer == Answer.CLOSES) {
+                            closes = Failures.notABroker(server.written(), answer.detail);
+                        } else if (answer == Answer.NOT_KAFKA) { // a Kafka client would take it for a size to allocate
                             throw new IllegalStateException(Failures.notABroker(server.written(), answer.detail));
                         }
                     } catch (IOException e) {
@@ -109,6 +115,9 @@ final class BrokerProbe {
             }
             if (broker) {
                 return;
+            }
+            if (closes != null) {
+                throw new IllegalStateException(closes);
             }
             if (System.nanoTime() - deadline >= 0 || !backoff.pause()) {
                 throw new IllegalStateException(silent != null ? silent : Failures.unreachable(settings, unreachable));

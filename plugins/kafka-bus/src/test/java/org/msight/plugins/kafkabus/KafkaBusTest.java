@@ -765,23 +765,49 @@ class KafkaBusTest {
      */
     @Test
     void aServerNameIsABrokerWhenAnyOfItsAddressesAnswersAsOne() throws Exception {
-        InetAddress v4 = InetAddress.getByName("127.0.0.1");
+        // its first address takes connections (the kernel's backlog) and never answers
+        assertTheProbeFindsTheBrokerAtTheSecondAddress(port -> new ServerSocket(port, 50, InetAddress.getByName(
+                "127.0.0.1")));
+    }
+
+    /**
+     * An address of a name that closes the connection at the request does not stop the start when
+     * another address answers as a broker: a Kafka client meeting it only loses that connection.
+     * It stopped the start at once, whatever the other addresses said.
+     */
+    @Test
+    void anAddressThatClosesTheConnectionDoesNotStopTheStartWhenAnotherIsABroker() throws Exception {
+        assertTheProbeFindsTheBrokerAtTheSecondAddress(port -> new AnsweringServer(InetAddress.getByName("127.0.0.1"),
+                port, ""));
+    }
+
+    /** A server made at a port: {@link ServerSocket}, {@link AnsweringServer}. */
+    @FunctionalInterface
+    private interface AtPort {
+        AutoCloseable make(int port) throws IOException;
+    }
+
+    /**
+     * The probe of a name whose addresses are 127.0.0.1, where {@code first} makes a server, and
+     * ::1, where a broker answers, on one port: it takes the name for a broker.
+     */
+    private static void assertTheProbeFindsTheBrokerAtTheSecondAddress(AtPort first) throws Exception {
         InetAddress v6 = InetAddress.getByName("::1");
-        String brokersAnswer = "\0\0\0\u0004msgt"; // 4 bytes follow: the probe's correlation id
         AnsweringServer broker = null;
-        ServerSocket silent = null; // takes connections (the kernel's backlog) and never answers
-        while (silent == null) { // one port on both addresses
-            broker = new AnsweringServer(v6, brokersAnswer);
+        AutoCloseable other = null;
+        while (other == null) { // one port free on both addresses
+            broker = new AnsweringServer(v6, BROKERS_ANSWER);
             try {
-                silent = new ServerSocket(broker.port(), 50, v4);
+                other = first.make(broker.port());
             } catch (java.net.BindException e) {
                 broker.close();
             }
         }
-        try (AnsweringServer answering = broker; ServerSocket neverAnswering = silent) {
+        try (AnsweringServer answering = broker; AutoCloseable firstAddress = other) {
             KafkaSettings settings = KafkaSettings.from(TestBusContext.of("kafka", "servers = \"['kafka.test:"
                     + answering.port() + "']\"\nconnect-timeout = 20s").config());
-            assertThatCode(() -> BrokerProbe.awaitBroker(settings, "test", host -> new InetAddress[] {v4, v6}))
+            InetAddress[] addresses = {InetAddress.getByName("127.0.0.1"), v6};
+            assertThatCode(() -> BrokerProbe.awaitBroker(settings, "test", host -> addresses))
                     .doesNotThrowAnyException();
         }
     }
@@ -802,6 +828,9 @@ class KafkaBusTest {
     }
 
     /** A TCP server that answers each connection's first bytes with {@code answer} and closes it. */
+    /** What a broker answers the probe, as far as the probe reads: 4 bytes follow, its correlation id. */
+    private static final String BROKERS_ANSWER = "\0\0\0\u0004msgt";
+
     private static final class AnsweringServer implements AutoCloseable {
 
         private final ServerSocket server;
@@ -811,7 +840,11 @@ class KafkaBusTest {
         }
 
         AnsweringServer(InetAddress address, String answer) throws IOException {
-            server = new ServerSocket(0, 50, address);
+            this(address, 0, answer);
+        }
+
+        AnsweringServer(InetAddress address, int port, String answer) throws IOException {
+            server = new ServerSocket(port, 50, address);
             Thread thread = new Thread(() -> {
                 while (!server.isClosed()) {
                     try (Socket connection = server.accept()) {
