@@ -75,7 +75,8 @@ public final class PluginLoader {
                     List<String> declared = new ArrayList<>(own.keySet().stream().filter(t -> !types.containsKey(t))
                             .toList());
                     ownBuses.keySet().stream().filter(b -> !buses.containsKey(b)).forEach(declared::add);
-                    String problem = e instanceof PluginException ? e.getMessage() : e.toString();
+                    String problem = e instanceof BrokenTypeException typed ? typed.problem
+                            : e instanceof PluginException ? e.getMessage() : e.toString();
                     broken.add(new Plugins.BrokenPlugin(plugin.toString(), problem,
                             e instanceof BrokenTypeException typed ? List.of(typed.typeName) : declared,
                             providersListedIn(plugin)));
@@ -89,10 +90,13 @@ public final class PluginLoader {
     private static final class BrokenTypeException extends PluginException {
 
         private final String typeName;
+        /** What is wrong, without the plugin: a plugin on the plugin path is named by the line that lists it. */
+        private final String problem;
 
-        BrokenTypeException(String typeName, String message) {
-            super(message);
+        BrokenTypeException(String typeName, String origin, String problem) {
+            super("plugin " + origin + ": " + problem);
             this.typeName = typeName;
+            this.problem = problem;
         }
     }
 
@@ -107,7 +111,7 @@ public final class PluginLoader {
             String path = NodeProvider.DEFAULTS_PATH + "." + ConfigProblem.quoted(provider.type());
             String common = commonSettingDeclared(provider);
             if (common != null) { // its nodes could never have a value both the runtime's rule and its own accept
-                throw new BrokenTypeException(provider.type(), "plugin " + origin + ": node type '" + provider.type()
+                throw new BrokenTypeException(provider.type(), origin, "node type '" + provider.type()
                         + "' declares a setting '" + common + "', which the runtime takes for every "
                         + (provider.asynchronous() ? "asynchronous " : "") + provider.kind().name().toLowerCase(Locale.ROOT)
                         + "; give the plugin's own another name (a default of the runtime's for this type goes in its"
@@ -167,14 +171,14 @@ public final class PluginLoader {
         Config defaults = reference.hasPath(path) ? reference.getConfig(path) : ConfigFactory.empty();
         String missing = missingDefault(own, defaults, "");
         if (missing != null) {
-            throw new BrokenTypeException(name, "plugin " + origin + ": optional setting '" + missing + "' of " + kind
+            throw new BrokenTypeException(name, origin, "optional setting '" + missing + "' of " + kind
                     + " '" + name + "' has no default in its reference.conf under " + path);
         }
         List<Setting> taken = new ArrayList<>(common);
         taken.addAll(own);
         List<ConfigProblem> problems = SettingsCheck.ofDefaults(defaults, path, taken);
         if (!problems.isEmpty()) {
-            throw new BrokenTypeException(name, "plugin " + origin + ": a default of " + kind + " '" + name
+            throw new BrokenTypeException(name, origin, "a default of " + kind + " '" + name
                     + "' in its reference.conf is wrong: " + String.join("; ", problems.stream()
                             .map(ConfigProblem::toString).toList()));
         }

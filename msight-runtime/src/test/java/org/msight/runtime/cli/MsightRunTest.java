@@ -301,7 +301,7 @@ class MsightRunTest {
                 "msight.node-types.clashing-sink.queue-max-bytes = 1000\n");
         Path file = TestPipelines.write(dir, "p.conf", "nodes {\n  src { type = test-sequence, publish-topic = t }\n"
                 + "  out { type = clashing-sink, subscribe-topic = t }\n}\n");
-        String refused = "plugin " + jar + " not loaded: plugin " + jar + ": node type 'clashing-sink' declares a"
+        String refused = "plugin " + jar + " not loaded: node type 'clashing-sink' declares a"
                 + " setting 'queue-max-bytes', which the runtime takes for every sink; give the plugin's own another"
                 + " name (a default of the runtime's for this type goes in its reference.conf, under"
                 + " msight.node-types.clashing-sink)";
@@ -320,7 +320,7 @@ class MsightRunTest {
     void aPluginWhoseReferenceConfHasADefaultOfTheWrongTypeIsRefusedAtThatLine() throws Exception {
         Path jar = PluginJar.write(dir.resolve("plugins/batch.jar"), BatchSink.class,
                 "msight.node-types.batch-sink {\n  batch = lots\n}\n");
-        String refused = "plugin " + jar + " not loaded: plugin " + jar + ": a default of node type 'batch-sink' in its"
+        String refused = "plugin " + jar + " not loaded: a default of node type 'batch-sink' in its"
                 + " reference.conf is wrong: jar:file:" + jar + "!/reference.conf:2: msight.node-types.batch-sink.batch:"
                 + " must be a whole number from -2147483648 to 2147483647, not 'lots'";
         Result plugins = run("--plugin-path", jar.getParent().toString(), "plugins");
