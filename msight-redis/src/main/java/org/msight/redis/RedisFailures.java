@@ -1,5 +1,6 @@
 package org.msight.redis;
 
+import java.net.SocketTimeoutException;
 import java.security.cert.CertificateException;
 import java.util.Map;
 import java.util.Optional;
@@ -47,8 +48,9 @@ public final class RedisFailures {
         // a client's own message may quote what it was given, a URL with its password, and a
         // server's error its own text, which reaches a terminal through msight status
         return LogSafe.whole(nodeFailure(failure)
-                .map(node -> describe(node.getKey() + ", a node of the " + settings.address(), node.getValue()))
-                .orElseGet(() -> describe(settings.address(), failure)));
+                .map(node -> describe(node.getKey() + ", a node of the " + settings.address(), settings.tls() != null,
+                        node.getValue()))
+                .orElseGet(() -> describe(settings.address(), settings.tls() != null, failure)));
     }
 
     /** A node's failure inside the failure of a command sent to every node of a cluster (a PING at start). */
@@ -63,7 +65,8 @@ public final class RedisFailures {
         return Optional.empty();
     }
 
-    private static String describe(String address, Throwable failure) {
+    /** @param overTls whether the connection is made with TLS */
+    private static String describe(String address, boolean overTls, Throwable failure) {
         String message = String.valueOf(failure.getMessage());
         String at = "Redis at " + address;
         if (message.startsWith("NOAUTH")) {
@@ -80,6 +83,10 @@ public final class RedisFailures {
             return at + " has no password, but msight.redis.password is set: clear it";
         }
         Optional<SSLException> tls = PemTls.handshakeFailure(failure);
+        if (tls.isEmpty() && overTls && timedOut(failure)) { // a Redis without TLS on the port waits for a command
+            return at + " does not answer over TLS (" + IoFailures.rootReason(failure) + "): a port without TLS does"
+                    + " not answer a TLS handshake; check msight.redis.tls.enabled and the port";
+        }
         if (tls.isEmpty()) {
             return "Redis unreachable at " + address + " (" + IoFailures.rootReason(failure) + ")";
         }
@@ -95,5 +102,14 @@ public final class RedisFailures {
                     + " hostname); or set msight.redis.tls.verify-hostname = false";
         }
         return tlsFailure;
+    }
+
+    private static boolean timedOut(Throwable failure) {
+        for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+            if (cause instanceof SocketTimeoutException) {
+                return true;
+            }
+        }
+        return false;
     }
 }

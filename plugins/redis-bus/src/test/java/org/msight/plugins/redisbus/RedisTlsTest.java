@@ -3,6 +3,8 @@ package org.msight.plugins.redisbus;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -66,6 +68,26 @@ class RedisTlsTest {
                         .isEqualTo("Redis at 127.0.0.1:" + server.port() + ": TLS: the server's certificate is not"
                                 + " signed by a CA this client trusts: trust that CA (ca-cert-file or ca-file in the"
                                 + " TLS settings, else the JVM's trust store)"));
+    }
+
+    /**
+     * TLS on, at a port where the server takes the connection and waits for a command, as a Redis
+     * without TLS does for a handshake without a line's end: the handshake times out. It was said as
+     * "Redis unreachable at ... (Read timed out)", though the server was there.
+     */
+    @Test
+    void aPortThatDoesNotAnswerTheHandshakeIsSaidToNotAnswerOverTls() throws Exception {
+        TestCertificates certificates = new TestCertificates(dir);
+        try (ServerSocket waiting = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            RedisSettings tls = new RedisSettings("127.0.0.1", waiting.getLocalPort(), null, 0, null, null,
+                    new RedisSettings.Tls(certificates.ca, null, null, true), Duration.ofSeconds(2),
+                    Duration.ofMillis(300), Duration.ofMillis(300), Duration.ofMillis(50), Duration.ofMillis(300),
+                    List.of());
+            assertThatThrownBy(() -> tls.connect(tls.socketTimeout()))
+                    .satisfies(e -> assertThat(RedisFailures.describe(tls, e)).isEqualTo("Redis at 127.0.0.1:"
+                            + waiting.getLocalPort() + " does not answer over TLS (Read timed out): a port without TLS"
+                            + " does not answer a TLS handshake; check msight.redis.tls.enabled and the port"));
+        }
     }
 
     @Test
