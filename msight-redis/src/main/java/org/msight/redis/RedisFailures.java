@@ -2,9 +2,11 @@ package org.msight.redis;
 
 import java.net.SocketTimeoutException;
 import java.security.cert.CertificateException;
+import java.util.Arrays;
 import java.util.Map;
 import java.util.Optional;
 import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLSocket;
 import org.msight.api.IoFailures;
 import org.msight.api.LogSafe;
 import org.msight.api.PemTls;
@@ -83,7 +85,7 @@ public final class RedisFailures {
             return at + " has no password, but msight.redis.password is set: clear it";
         }
         Optional<SSLException> tls = PemTls.handshakeFailure(failure);
-        if (tls.isEmpty() && overTls && timedOut(failure)) { // a Redis without TLS on the port waits for a command
+        if (tls.isEmpty() && overTls && handshakeTimedOut(failure)) { // a Redis without TLS on the port waits for a command
             return at + " does not answer over TLS (" + IoFailures.rootReason(failure) + "): a port without TLS does"
                     + " not answer a TLS handshake; check msight.redis.tls.enabled and the port";
         }
@@ -104,9 +106,15 @@ public final class RedisFailures {
         return tlsFailure;
     }
 
-    private static boolean timedOut(Throwable failure) {
+    /**
+     * Whether a read timed out in the TLS handshake ({@link SSLSocket#startHandshake}, which the
+     * first command's write starts), not in a command's reply after it: a Redis with TLS stalled
+     * by a long command or a save is no TLS matter.
+     */
+    private static boolean handshakeTimedOut(Throwable failure) {
         for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
-            if (cause instanceof SocketTimeoutException) {
+            if (cause instanceof SocketTimeoutException && Arrays.stream(cause.getStackTrace())
+                    .anyMatch(frame -> frame.getMethodName().equals("startHandshake"))) {
                 return true;
             }
         }

@@ -90,6 +90,27 @@ class RedisTlsTest {
         }
     }
 
+    /**
+     * TLS on, at a Redis with TLS that answers the handshake but no command in time (all its
+     * clients paused, as a Redis stalled by a long command or a save is): the read that times out
+     * is no TLS matter, and is said as Redis that does not answer.
+     */
+    @Test
+    void aTlsRedisThatAnswersNoCommandInTimeIsSaidAsUnreachable() throws Exception {
+        TestCertificates certificates = new TestCertificates(dir);
+        server = RedisTestServer.withTls(certificates.serverCert, certificates.serverKey, certificates.ca).start();
+        RedisSettings tls = new RedisSettings("127.0.0.1", server.port(), null, 0, null, null,
+                new RedisSettings.Tls(certificates.ca, certificates.clientCert, certificates.clientKey, true),
+                Duration.ofSeconds(2), Duration.ofMillis(300), Duration.ofMillis(300), Duration.ofMillis(50),
+                Duration.ofMillis(300), List.of());
+        try (Jedis admin = settings(tls.tls()).connect(Duration.ofSeconds(2))) {
+            admin.clientPause(60_000); // longer than the connection below takes; the server is stopped after
+        }
+        assertThatThrownBy(() -> tls.connect(tls.socketTimeout()))
+                .satisfies(e -> assertThat(RedisFailures.describe(tls, e))
+                        .isEqualTo("Redis unreachable at 127.0.0.1:" + server.port() + " (Read timed out)"));
+    }
+
     @Test
     void aClusterOverTlsWithHostnameVerificationReachesEveryNode() throws Exception {
         TestCertificates certificates = new TestCertificates(dir);
