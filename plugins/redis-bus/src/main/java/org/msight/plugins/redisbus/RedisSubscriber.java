@@ -186,10 +186,10 @@ final class RedisSubscriber implements AutoCloseable {
         lost.increment();
         long times = outOfMemoryLines.occurred();
         if (times > 0) {
-            LOG.warn("Redis subscriber at {} ran out of memory reading a message ({} time{} since the last such line);"
-                    + " the messages Redis held for it are lost. Give the process a larger heap"
-                    + " (MSIGHT_JAVA_OPTS=-Xmx512m), or lower the subscribing nodes' queue-max-bytes, queue-capacity"
-                    + " or max-in-flight; reconnecting", settings.address(), times, times == 1 ? "" : "s");
+            LOG.warn("Redis subscriber at {} ran out of memory reading a message{}; the messages Redis held for it"
+                    + " are lost. Give the process a larger heap (MSIGHT_JAVA_OPTS=-Xmx512m), or lower the subscribing"
+                    + " nodes' queue-max-bytes, queue-capacity or max-in-flight; reconnecting", settings.address(),
+                    times == 1 ? "" : " (" + times + " times since the last such line)");
         }
     }
 

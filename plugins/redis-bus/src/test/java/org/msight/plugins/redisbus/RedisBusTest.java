@@ -297,7 +297,7 @@ class RedisBusTest {
         assertThat(proxy.connections()).isEqualTo(connected + 1);
         // said as what it is, with what to do, and no stack trace of the error
         assertThat(log.messages()).contains("Redis subscriber at 127.0.0.1:" + proxy.port() + " ran out of memory"
-                + " reading a message (1 time since the last such line); the messages Redis held for it are lost."
+                + " reading a message; the messages Redis held for it are lost."
                 + " Give the process a larger heap (MSIGHT_JAVA_OPTS=-Xmx512m), or lower the subscribing nodes'"
                 + " queue-max-bytes, queue-capacity or max-in-flight; reconnecting");
         // the message was lost before its topic was known: the bus counts it (msight_bus_lost_total), no node does
