@@ -827,12 +827,15 @@ class NatsBusTest {
             publisher.publish(TOPIC, image(9));
             return publisher.outage().isEmpty();
         });
-        assertThat(context.log().messages(Level.WARN)).as("the room's outage, then the connection's: no line of the"
-                + " unconfirmed messages' own").satisfiesExactly(
-                        room -> assertThat(room).contains(" fails: 4 acknowledgement(s) are awaited"),
-                        connection -> assertThat(connection).startsWith("NATS connection to").endsWith(" lost"
-                                + " (messages published here meanwhile are lost; the streams keep what others"
-                                + " publish); retrying"));
+        // the room's outage, then the connection's (again if, on a loaded machine, the connection to the
+        // restarted server was lost too: run r6 of 2026-12-05 saw it twice): no line of the unconfirmed messages' own
+        List<String> warnings = context.log().messages(Level.WARN);
+        assertThat(warnings).as("the room's outage first").first().asString()
+                .contains(" fails: 4 acknowledgement(s) are awaited");
+        assertThat(warnings.subList(1, warnings.size())).as("then the connection's, and nothing else").isNotEmpty()
+                .allSatisfy(connection -> assertThat(connection).startsWith("NATS connection to").endsWith(" lost"
+                        + " (messages published here meanwhile are lost; the streams keep what others publish);"
+                        + " retrying"));
         assertThat(context.log().messages(Level.INFO)).filteredOn(m -> m.startsWith("Publishing to JetStream"))
                 .as("the room's outage ends once a message is stored").singleElement().asString()
                 .matches("Publishing to JetStream at .* works again after [0-9.]+ s");
