@@ -109,16 +109,17 @@ public final class PluginLoader {
                         + previous.plugin() + " and by " + origin + "; remove one of them");
             }
             String path = NodeProvider.DEFAULTS_PATH + "." + ConfigProblem.quoted(provider.type());
-            String common = commonSettingDeclared(provider);
-            if (common != null) { // its nodes could never have a value both the runtime's rule and its own accept
+            List<Setting> common = CommonSettings.of(provider);
+            String declared = commonSettingDeclared(provider, common);
+            if (declared != null) { // its nodes could never have a value both the runtime's rule and its own accept
                 throw new BrokenTypeException(provider.type(), origin, "node type '" + provider.type()
-                        + "' declares a setting '" + common + "', which the runtime takes for every "
+                        + "' declares a setting '" + declared + "', which the runtime takes for every "
                         + (provider.asynchronous() ? "asynchronous " : "") + provider.kind().name().toLowerCase(Locale.ROOT)
                         + "; give the plugin's own another name (a default of the runtime's for this type goes in its"
                         + " reference.conf, under " + path + ")");
             }
-            Config defaults = defaultsOf(CommonSettings.of(provider), provider.settings(), reference, path, "node type",
-                    provider.type(), origin);
+            Config defaults = defaultsOf(common, provider.settings(), reference, path, "node type", provider.type(),
+                    origin);
             types.put(provider.type(), new NodeType(provider, origin, versionOf(provider), defaults, loader));
         }
         for (BusProvider provider : providers(BusProvider.class, loader, origin)) {
@@ -155,10 +156,13 @@ public final class PluginLoader {
         return found;
     }
 
-    /** The first setting {@code provider} declares that the runtime takes for its nodes itself, or {@code null}. */
-    private static String commonSettingDeclared(NodeProvider provider) {
-        List<String> common = CommonSettings.of(provider).stream().map(Setting::key).toList();
-        return provider.settings().stream().map(Setting::key).filter(common::contains).findFirst().orElse(null);
+    /**
+     * The first setting {@code provider} declares that the runtime takes for its nodes itself
+     * ({@code common}), or {@code null}.
+     */
+    private static String commonSettingDeclared(NodeProvider provider, List<Setting> common) {
+        List<String> keys = common.stream().map(Setting::key).toList();
+        return provider.settings().stream().map(Setting::key).filter(keys::contains).findFirst().orElse(null);
     }
 
     /**

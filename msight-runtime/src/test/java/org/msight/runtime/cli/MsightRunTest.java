@@ -299,17 +299,10 @@ class MsightRunTest {
     void aPluginThatDeclaresASettingEveryNodeTakesIsRefusedNamingIt() throws Exception {
         Path jar = PluginJar.write(dir.resolve("plugins/clash.jar"), ClashingSink.class,
                 "msight.node-types.clashing-sink.queue-max-bytes = 1000\n");
-        Path file = TestPipelines.write(dir, "p.conf", "nodes {\n  src { type = test-sequence, publish-topic = t }\n"
-                + "  out { type = clashing-sink, subscribe-topic = t }\n}\n");
-        String refused = "plugin " + jar + " not loaded: node type 'clashing-sink' declares a"
-                + " setting 'queue-max-bytes', which the runtime takes for every sink; give the plugin's own another"
-                + " name (a default of the runtime's for this type goes in its reference.conf, under"
-                + " msight.node-types.clashing-sink)";
-        Result result = run("--plugin-path", jar.getParent().toString(), "--check", file.toString());
-        assertThat(result.exitCode()).isEqualTo(2);
-        assertThat(result.err()).isEqualTo("error: " + file + ":3: nodes.out.type: unknown node"
-                + " type 'clashing-sink'; known types: test-collector, test-images, test-negate, test-sequence; it comes"
-                + " from a plugin that did not load: " + refused + "\n");
+        assertCheckSaysTheSinkTypeDidNotLoad(jar, "clashing-sink", "plugin " + jar + " not loaded: node type"
+                + " 'clashing-sink' declares a setting 'queue-max-bytes', which the runtime takes for every sink; give"
+                + " the plugin's own another name (a default of the runtime's for this type goes in its reference.conf,"
+                + " under msight.node-types.clashing-sink)");
     }
 
     /**
@@ -325,13 +318,21 @@ class MsightRunTest {
                 + " must be a whole number from -2147483648 to 2147483647, not 'lots'";
         Result plugins = run("--plugin-path", jar.getParent().toString(), "plugins");
         assertThat(plugins.err()).isEqualTo("warning: " + refused + "\n");
+        assertCheckSaysTheSinkTypeDidNotLoad(jar, "batch-sink", refused);
+    }
+
+    /**
+     * {@code --check} of a pipeline whose sink is of {@code type}, from the plugin {@code jar} that
+     * was refused as {@code refused} says: exit code 2, and the type unknown with why.
+     */
+    private void assertCheckSaysTheSinkTypeDidNotLoad(Path jar, String type, String refused) throws Exception {
         Path file = TestPipelines.write(dir, "p.conf", "nodes {\n  src { type = test-sequence, publish-topic = t }\n"
-                + "  out { type = batch-sink, subscribe-topic = t }\n}\n");
+                + "  out { type = " + type + ", subscribe-topic = t }\n}\n");
         Result result = run("--plugin-path", jar.getParent().toString(), "--check", file.toString());
         assertThat(result.exitCode()).isEqualTo(2);
-        assertThat(result.err()).isEqualTo("error: " + file + ":3: nodes.out.type: unknown node type 'batch-sink';"
-                + " known types: test-collector, test-images, test-negate, test-sequence; it comes from a plugin that did"
-                + " not load: " + refused + "\n");
+        assertThat(result.err()).isEqualTo("error: " + file + ":3: nodes.out.type: unknown node type '" + type
+                + "'; known types: test-collector, test-images, test-negate, test-sequence; it comes from a plugin"
+                + " that did not load: " + refused + "\n");
     }
 
     @Test
