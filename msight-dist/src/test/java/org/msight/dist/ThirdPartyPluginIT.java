@@ -366,10 +366,10 @@ class ThirdPartyPluginIT {
                 "--plugin-path", extra.toString(), "image-dumper")) {
             assertThat(run.awaitExit(Waits.GENEROUS)).isZero();
             assertThat(run.output()).contains("plugin: " + shipped,
-                    "plugin " + copy + " not loaded: node type 'image-dumper' is provided twice: by " + shipped
-                            + " and by " + copy + "; remove one of them",
-                    "plugin " + noServices + " not loaded: plugin " + noServices + " declares no node type, bus or"
-                            + " data type: does its jar list its providers in META-INF/services/");
+                    "plugin " + copy + " not loaded: node type 'image-dumper' is provided by " + shipped
+                            + " too; remove one of the two",
+                    "plugin " + noServices + " not loaded: it provides no node type, bus or data type; its jar must"
+                            + " list its providers in META-INF/services/");
         }
     }
 

@@ -17,6 +17,7 @@ import java.util.Map;
 import java.util.ServiceLoader;
 import java.util.jar.JarFile;
 import java.util.stream.Stream;
+import org.msight.api.IoFailures;
 import org.msight.api.NodeProvider;
 import org.msight.api.Setting;
 import org.msight.api.bus.BusProvider;
@@ -52,7 +53,11 @@ public final class PluginLoader {
         Map<String, BusType> buses = new LinkedHashMap<>();
         List<DataType> dataTypes = new ArrayList<>();
         List<Plugins.BrokenPlugin> broken = new ArrayList<>();
-        addAll(parent, "class path", types, buses, dataTypes, defaultsOn(parent, List.of()));
+        try {
+            addAll(parent, "class path", types, buses, dataTypes, defaultsOn(parent, List.of()));
+        } catch (PluginException e) {
+            throw new PluginException("class path: " + e.getMessage(), e);
+        }
         for (Path folder : pluginPath) {
             for (Path plugin : pluginsIn(folder)) {
                 Map<String, NodeType> own = new LinkedHashMap<>(types);
@@ -64,9 +69,9 @@ public final class PluginLoader {
                     addAll(loader, plugin.toString(), own, ownBuses, ownDataTypes,
                             defaultsOn(loader, ownReferences(loader)));
                     if (own.size() == types.size() && ownBuses.size() == buses.size() && ownDataTypes.isEmpty()) {
-                        throw new PluginException("plugin " + plugin + " declares no node type, bus or data type:"
-                                + " does its jar list its providers in META-INF/services/" + NodeProvider.class.getName()
-                                + " (or " + BusProvider.class.getName() + ")?");
+                        throw new PluginException("it provides no node type, bus or data type; its jar must list its"
+                                + " providers in META-INF/services/" + NodeProvider.class.getName() + " (or "
+                                + BusProvider.class.getName() + ")");
                     }
                     types.putAll(own);
                     buses.putAll(ownBuses);
@@ -75,8 +80,7 @@ public final class PluginLoader {
                     List<String> declared = new ArrayList<>(own.keySet().stream().filter(t -> !types.containsKey(t))
                             .toList());
                     ownBuses.keySet().stream().filter(b -> !buses.containsKey(b)).forEach(declared::add);
-                    String problem = e instanceof BrokenTypeException typed ? typed.problem
-                            : e instanceof PluginException ? e.getMessage() : e.toString();
+                    String problem = e instanceof PluginException ? e.getMessage() : e.toString();
                     broken.add(new Plugins.BrokenPlugin(plugin.toString(), problem,
                             e instanceof BrokenTypeException typed ? List.of(typed.typeName) : declared,
                             providersListedIn(plugin)));
@@ -90,46 +94,42 @@ public final class PluginLoader {
     private static final class BrokenTypeException extends PluginException {
 
         private final String typeName;
-        /** What is wrong, without the plugin: a plugin on the plugin path is named by the line that lists it. */
-        private final String problem;
 
-        BrokenTypeException(String typeName, String origin, String problem) {
-            super("plugin " + origin + ": " + problem);
+        BrokenTypeException(String typeName, String problem) {
+            super(problem);
             this.typeName = typeName;
-            this.problem = problem;
         }
     }
 
     private void addAll(ClassLoader loader, String origin, Map<String, NodeType> types, Map<String, BusType> buses,
             List<DataType> dataTypes, Config reference) throws PluginException {
-        for (NodeProvider provider : providers(NodeProvider.class, loader, origin)) {
+        for (NodeProvider provider : providers(NodeProvider.class, loader)) {
             NodeType previous = types.get(provider.type());
             if (previous != null) {
-                throw new PluginException("node type '" + provider.type() + "' is provided twice: by "
-                        + previous.plugin() + " and by " + origin + "; remove one of them");
+                throw new PluginException("node type '" + provider.type() + "' is provided by " + previous.plugin()
+                        + " too; remove one of the two");
             }
             String path = NodeProvider.DEFAULTS_PATH + "." + ConfigProblem.quoted(provider.type());
             List<Setting> common = CommonSettings.of(provider);
             String declared = commonSettingDeclared(provider, common);
             if (declared != null) { // its nodes could never have a value both the runtime's rule and its own accept
-                throw new BrokenTypeException(provider.type(), origin, "node type '" + provider.type()
+                throw new BrokenTypeException(provider.type(), "node type '" + provider.type()
                         + "' declares a setting '" + declared + "', which the runtime takes for every "
                         + (provider.asynchronous() ? "asynchronous " : "") + provider.kind().name().toLowerCase(Locale.ROOT)
                         + "; give the plugin's own another name (a default of the runtime's for this type goes in its"
                         + " reference.conf, under " + path + ")");
             }
-            Config defaults = defaultsOf(common, provider.settings(), reference, path, "node type", provider.type(),
-                    origin);
+            Config defaults = defaultsOf(common, provider.settings(), reference, path, "node type", provider.type());
             types.put(provider.type(), new NodeType(provider, origin, versionOf(provider), defaults, loader));
         }
-        for (BusProvider provider : providers(BusProvider.class, loader, origin)) {
+        for (BusProvider provider : providers(BusProvider.class, loader)) {
             BusType previous = buses.get(provider.name());
             if (previous != null) {
-                throw new PluginException("bus '" + provider.name() + "' is provided twice: by "
-                        + previous.plugin() + " and by " + origin + "; remove one of them");
+                throw new PluginException("bus '" + provider.name() + "' is provided by " + previous.plugin()
+                        + " too; remove one of the two");
             }
             String path = "msight." + ConfigProblem.quoted(provider.name());
-            Config defaults = defaultsOf(List.of(), provider.settings(), reference, path, "bus", provider.name(), origin);
+            Config defaults = defaultsOf(List.of(), provider.settings(), reference, path, "bus", provider.name());
             buses.put(provider.name(), new BusType(provider, origin, versionOf(provider), defaults, loader));
         }
         for (ServiceLoader.Provider<DataType> candidate : ServiceLoader.load(DataType.class, loader).stream().toList()) {
@@ -140,7 +140,7 @@ public final class PluginLoader {
     }
 
     /** The providers of {@code service} that {@code loader} itself holds (a plugin's parent's are skipped). */
-    private static <T> List<T> providers(Class<T> service, ClassLoader loader, String origin) throws PluginException {
+    private static <T> List<T> providers(Class<T> service, ClassLoader loader) throws PluginException {
         List<T> found = new ArrayList<>();
         for (ServiceLoader.Provider<T> candidate : ServiceLoader.load(service, loader).stream().toList()) {
             if (candidate.type().getClassLoader() != loader && loader instanceof PluginClassLoader) {
@@ -149,8 +149,7 @@ public final class PluginLoader {
             try {
                 found.add(candidate.get());
             } catch (RuntimeException | LinkageError e) {
-                throw new PluginException("plugin " + origin + ": cannot create " + candidate.type().getName() + ": " + e,
-                        e);
+                throw new PluginException("cannot create " + candidate.type().getName() + ": " + e, e);
             }
         }
         return found;
@@ -171,18 +170,18 @@ public final class PluginLoader {
      * passing the checks of its setting, as those of {@code common} settings it gives.
      */
     private static Config defaultsOf(List<Setting> common, List<Setting> own, Config reference, String path,
-            String kind, String name, String origin) throws PluginException {
+            String kind, String name) throws PluginException {
         Config defaults = reference.hasPath(path) ? reference.getConfig(path) : ConfigFactory.empty();
         String missing = missingDefault(own, defaults, "");
         if (missing != null) {
-            throw new BrokenTypeException(name, origin, "optional setting '" + missing + "' of " + kind
+            throw new BrokenTypeException(name, "optional setting '" + missing + "' of " + kind
                     + " '" + name + "' has no default in its reference.conf under " + path);
         }
         List<Setting> taken = new ArrayList<>(common);
         taken.addAll(own);
         List<ConfigProblem> problems = SettingsCheck.ofDefaults(defaults, path, taken);
         if (!problems.isEmpty()) {
-            throw new BrokenTypeException(name, origin, "a default of " + kind + " '" + name
+            throw new BrokenTypeException(name, "a default of " + kind + " '" + name
                     + "' in its reference.conf is wrong: " + String.join("; ", problems.stream()
                             .map(ConfigProblem::toString).toList()));
         }
@@ -265,25 +264,26 @@ public final class PluginLoader {
     private static URL[] jarsOf(Path plugin) throws PluginException {
         try {
             if (!Files.isDirectory(plugin)) {
-                return new URL[] {checkedJar(plugin)};
+                return new URL[] {checkedJar(plugin, "it is")};
             }
             try (Stream<Path> entries = Files.list(plugin)) {
                 List<URL> jars = new ArrayList<>();
                 for (Path jar : entries.filter(p -> p.toString().endsWith(".jar")).sorted().toList()) {
-                    jars.add(checkedJar(jar));
+                    jars.add(checkedJar(jar, "its " + jar.getFileName() + " is"));
                 }
                 return jars.toArray(URL[]::new);
             }
         } catch (IOException e) {
-            throw new PluginException("cannot read plugin " + plugin + ": " + e.getMessage(), e);
+            throw new PluginException("cannot list its jars: " + IoFailures.reason(e), e);
         }
     }
 
-    private static URL checkedJar(Path jar) throws PluginException, MalformedURLException {
+    /** @param subject what the message says is not a readable jar: {@code it is}, or {@code its b.jar is} in a folder */
+    private static URL checkedJar(Path jar, String subject) throws PluginException, MalformedURLException {
         try (JarFile ignored = new JarFile(jar.toFile())) {
             return jar.toUri().toURL();
         } catch (IOException e) {
-            throw new PluginException("plugin " + jar + " is not a readable jar: " + e.getMessage(), e);
+            throw new PluginException(subject + " not a readable jar: " + IoFailures.reason(e), e);
         }
     }
 }

@@ -22,7 +22,7 @@ public record Plugins(Map<String, NodeType> nodeTypes, Map<String, BusType> busT
      * A plugin that could not be loaded.
      *
      * @param plugin its jar or folder
-     * @param problem what is wrong with it, in one line
+     * @param problem what is wrong with it, in one line that does not name it
      * @param names the node types and buses it would provide, as far as known
      * @param providers the provider interfaces its service files list ({@code NodeProvider}, {@code BusProvider})
      */
@@ -60,14 +60,15 @@ public record Plugins(Map<String, NodeType> nodeTypes, Map<String, BusType> busT
     public String brokenPluginOf(String name, Class<?> provider) {
         List<BrokenPlugin> declaring = broken.stream().filter(b -> b.names().contains(name)).toList();
         if (!declaring.isEmpty()) {
-            return "; it comes from a plugin that did not load: " + joined(declaring);
+            return "; it comes from " + joined(declaring);
         }
         List<BrokenPlugin> possible = broken.stream()
                 .filter(b -> b.names().isEmpty() && b.providers().contains(provider)).toList();
-        return possible.isEmpty() ? "" : "; it may come from a plugin that did not load: " + joined(possible);
+        return possible.isEmpty() ? "" : "; it may come from " + joined(possible);
     }
 
     private static String joined(List<BrokenPlugin> plugins) {
-        return String.join("; ", plugins.stream().map(BrokenPlugin::toString).toList());
+        return String.join("; or from ", plugins.stream()
+                .map(b -> "plugin " + b.plugin() + ", which did not load: " + b.problem()).toList());
     }
 }

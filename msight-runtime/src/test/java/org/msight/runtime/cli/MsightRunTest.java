@@ -286,8 +286,8 @@ class MsightRunTest {
         result = run("--plugin-path", plugins.toString(), "--check", file.toString());
         assertThat(result.exitCode()).isEqualTo(2);
         assertThat(result.err()).startsWith("error: " + file + ":2: nodes.cam.type: unknown node type 'example-camera';"
-                + " known types: test-collector, test-images, test-negate, test-sequence; it may come from a plugin that did not"
-                + " load: plugin " + plugins.resolve("cam.jar") + " not loaded: ");
+                + " known types: test-collector, test-images, test-negate, test-sequence; it may come from plugin "
+                + plugins.resolve("cam.jar") + ", which did not load: ");
     }
 
     /**
@@ -299,7 +299,7 @@ class MsightRunTest {
     void aPluginThatDeclaresASettingEveryNodeTakesIsRefusedNamingIt() throws Exception {
         Path jar = PluginJar.write(dir.resolve("plugins/clash.jar"), ClashingSink.class,
                 "msight.node-types.clashing-sink.queue-max-bytes = 1000\n");
-        assertCheckSaysTheSinkTypeDidNotLoad(jar, "clashing-sink", "plugin " + jar + " not loaded: node type"
+        assertCheckSaysTheSinkTypeDidNotLoad(jar, "clashing-sink", "node type"
                 + " 'clashing-sink' declares a setting 'queue-max-bytes', which the runtime takes for every sink; give"
                 + " the plugin's own another name (a default of the runtime's for this type goes in its reference.conf,"
                 + " under msight.node-types.clashing-sink)");
@@ -313,26 +313,26 @@ class MsightRunTest {
     void aPluginWhoseReferenceConfHasADefaultOfTheWrongTypeIsRefusedAtThatLine() throws Exception {
         Path jar = PluginJar.write(dir.resolve("plugins/batch.jar"), BatchSink.class,
                 "msight.node-types.batch-sink {\n  batch = lots\n}\n");
-        String refused = "plugin " + jar + " not loaded: a default of node type 'batch-sink' in its"
+        String problem = "a default of node type 'batch-sink' in its"
                 + " reference.conf is wrong: jar:file:" + jar + "!/reference.conf:2: msight.node-types.batch-sink.batch:"
                 + " must be a whole number from -2147483648 to 2147483647, not 'lots'";
         Result plugins = run("--plugin-path", jar.getParent().toString(), "plugins");
-        assertThat(plugins.err()).isEqualTo("warning: " + refused + "\n");
-        assertCheckSaysTheSinkTypeDidNotLoad(jar, "batch-sink", refused);
+        assertThat(plugins.err()).isEqualTo("warning: plugin " + jar + " not loaded: " + problem + "\n");
+        assertCheckSaysTheSinkTypeDidNotLoad(jar, "batch-sink", problem);
     }
 
     /**
      * {@code --check} of a pipeline whose sink is of {@code type}, from the plugin {@code jar} that
-     * was refused as {@code refused} says: exit code 2, and the type unknown with why.
+     * was refused for {@code problem} says: exit code 2, and the type unknown with why.
      */
-    private void assertCheckSaysTheSinkTypeDidNotLoad(Path jar, String type, String refused) throws Exception {
+    private void assertCheckSaysTheSinkTypeDidNotLoad(Path jar, String type, String problem) throws Exception {
         Path file = TestPipelines.write(dir, "p.conf", "nodes {\n  src { type = test-sequence, publish-topic = t }\n"
                 + "  out { type = " + type + ", subscribe-topic = t }\n}\n");
         Result result = run("--plugin-path", jar.getParent().toString(), "--check", file.toString());
         assertThat(result.exitCode()).isEqualTo(2);
         assertThat(result.err()).isEqualTo("error: " + file + ":3: nodes.out.type: unknown node type '" + type
-                + "'; known types: test-collector, test-images, test-negate, test-sequence; it comes from a plugin"
-                + " that did not load: " + refused + "\n");
+                + "'; known types: test-collector, test-images, test-negate, test-sequence; it comes from plugin " + jar
+                + ", which did not load: " + problem + "\n");
     }
 
     @Test
@@ -344,8 +344,8 @@ class MsightRunTest {
         assertThat(result.exitCode()).isEqualTo(2);
         assertThat(result.err()).startsWith("error: " + file + ":1: msight.bus: unknown bus 'filebus'; known buses:"
                 + " loopback, memory (msight-run plugins lists them; a bus plugin goes in the plugins/ folder, or in a"
-                + " folder given with --plugin-path or msight.plugin-path); it may come from a plugin that did not load:"
-                + " plugin " + plugins.resolve("bus.jar") + " not loaded: ").contains("com.example.MissingBus");
+                + " folder given with --plugin-path or msight.plugin-path); it may come from plugin "
+                + plugins.resolve("bus.jar") + ", which did not load: ").contains("com.example.MissingBus");
     }
 
     /** A plugin bus turns the registry on (auto): without Redis, the line says why Redis was asked and how not to. */

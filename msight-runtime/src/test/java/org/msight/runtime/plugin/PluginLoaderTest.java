@@ -16,6 +16,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.msight.api.NodeProvider;
 import org.msight.api.bus.BusProvider;
+import org.msight.runtime.testplugins.BatchSink;
+import org.msight.runtime.testplugins.PluginJar;
 import org.slf4j.Logger;
 
 class PluginLoaderTest {
@@ -58,13 +60,29 @@ class PluginLoaderTest {
                     .contains("SequenceSource$Provider");
         });
         assertThat(plugins.broken().get(1).toString()).isEqualTo("plugin " + folder.resolve("b-empty.jar")
-                + " not loaded: plugin " + folder.resolve("b-empty.jar") + " declares no node type, bus or data type:"
-                + " does its jar list its providers in META-INF/services/org.msight.api.NodeProvider"
-                + " (or org.msight.api.bus.BusProvider)?");
+                + " not loaded: it provides no node type, bus or data type; its jar must list its providers in"
+                + " META-INF/services/org.msight.api.NodeProvider (or org.msight.api.bus.BusProvider)");
         assertThat(plugins.brokenPluginOf("camera-of-the-broken-plugin", NodeProvider.class))
-                .isEqualTo("; it may come from a plugin that did not load: " + plugins.broken().get(0) + "; "
-                        + plugins.broken().get(1));
+                .isEqualTo("; it may come from plugin " + folder.resolve("a-broken.jar") + ", which did not load: "
+                        + plugins.broken().get(0).problem() + "; or from plugin " + folder.resolve("b-empty.jar")
+                        + ", which did not load: " + plugins.broken().get(1).problem());
         assertThat(plugins.brokenPluginOf("lopback", BusProvider.class)).as("it provides no bus").isEmpty();
+    }
+
+    @Test
+    void aRefusedPluginIsNamedOnceInItsLine() throws Exception {
+        Path folder = Files.createDirectories(dir.resolve("plugins"));
+        PluginJar.write(folder.resolve("a.jar"), BatchSink.class, "msight.node-types.batch-sink.batch = 1\n");
+        PluginJar.write(folder.resolve("b.jar"), BatchSink.class, "msight.node-types.batch-sink.batch = 1\n");
+        Files.writeString(folder.resolve("c.jar"), "not a jar");
+        Files.writeString(Files.createDirectories(folder.resolve("d")).resolve("e.jar"), "not a jar");
+        assertThat(new PluginLoader(runtime).load(List.of(folder)).broken()).map(Plugins.BrokenPlugin::toString)
+                .containsExactly("plugin " + folder.resolve("b.jar") + " not loaded: node type 'batch-sink' is"
+                        + " provided by " + folder.resolve("a.jar") + " too; remove one of the two",
+                        "plugin " + folder.resolve("c.jar") + " not loaded: it is not a readable jar: zip END header"
+                                + " not found",
+                        "plugin " + folder.resolve("d") + " not loaded: its e.jar is not a readable jar: zip END header"
+                                + " not found");
     }
 
     @Test
