@@ -346,7 +346,7 @@ public abstract class NodeRunner {
      * ({@code new UncheckedIOException(cause)}, whose message is its cause's class and message) is
      * said by what it wraps; one with a message of its own by that message.
      */
-    protected static String describe(Throwable failure) {
+    public static String describe(Throwable failure) {
         Throwable shown = failure;
         while (shown.getCause() != null && shown.getCause().toString().equals(shown.getMessage())) {
             shown = shown.getCause();

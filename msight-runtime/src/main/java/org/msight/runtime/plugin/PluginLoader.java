@@ -14,6 +14,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.ServiceConfigurationError;
 import java.util.ServiceLoader;
 import java.util.jar.JarFile;
 import java.util.stream.Stream;
@@ -25,6 +26,7 @@ import org.msight.api.data.DataType;
 import org.msight.runtime.config.CommonSettings;
 import org.msight.runtime.config.ConfigProblem;
 import org.msight.runtime.config.SettingsCheck;
+import org.msight.runtime.node.NodeRunner;
 
 /**
  * Finds node types, buses and data types: on the runtime's class path, and in plugins on the
@@ -76,7 +78,7 @@ public final class PluginLoader {
                     types.putAll(own);
                     buses.putAll(ownBuses);
                     dataTypes.addAll(ownDataTypes);
-                } catch (PluginException | RuntimeException | LinkageError | java.util.ServiceConfigurationError e) {
+                } catch (PluginException | RuntimeException | LinkageError | ServiceConfigurationError e) {
                     List<String> declared = new ArrayList<>(own.keySet().stream().filter(t -> !types.containsKey(t))
                             .toList());
                     ownBuses.keySet().stream().filter(b -> !buses.containsKey(b)).forEach(declared::add);
@@ -141,18 +143,38 @@ public final class PluginLoader {
 
     /** The providers of {@code service} that {@code loader} itself holds (a plugin's parent's are skipped). */
     private static <T> List<T> providers(Class<T> service, ClassLoader loader) throws PluginException {
+        String kind = service == NodeProvider.class ? "node type provider" : "bus provider";
         List<T> found = new ArrayList<>();
-        for (ServiceLoader.Provider<T> candidate : ServiceLoader.load(service, loader).stream().toList()) {
-            if (candidate.type().getClassLoader() != loader && loader instanceof PluginClassLoader) {
-                continue; // found through the parent; registered from the class path already
+        try {
+            for (ServiceLoader.Provider<T> candidate : ServiceLoader.load(service, loader).stream().toList()) {
+                if (candidate.type().getClassLoader() != loader && loader instanceof PluginClassLoader) {
+                    continue; // found through the parent; registered from the class path already
+                }
+                try {
+                    found.add(candidate.get());
+                } catch (ServiceConfigurationError e) { // its constructor, or its class's initialisation, failed
+                    Throwable cause = e.getCause() != null ? e.getCause() : e;
+                    throw new PluginException("a " + kind + " failed as it was created: " + NodeRunner.describe(cause)
+                            + " (class " + candidate.type().getName() + ")", e);
+                }
             }
-            try {
-                found.add(candidate.get());
-            } catch (RuntimeException | LinkageError e) {
-                throw new PluginException("cannot create " + candidate.type().getName() + ": " + e, e);
-            }
+        } catch (ServiceConfigurationError e) { // as the services file is read: a class missing or unusable
+            throw new PluginException(unusable(service, kind, e), e);
         }
         return found;
+    }
+
+    /**
+     * Why a provider that {@code service}'s services file lists cannot be used, from the
+     * ServiceLoader's error: its class's name is in words for its author, who can fix it.
+     */
+    private static String unusable(Class<?> service, String kind, ServiceConfigurationError e) {
+        if (e.getCause() instanceof NoSuchMethodException missing) { // its message: com.x.Foo.<init>()
+            return kind + " " + missing.getMessage().replace(".<init>()", "")
+                    + " has no public constructor without arguments";
+        }
+        return "META-INF/services/" + service.getName() + " is wrong: "
+                + e.getMessage().replace(service.getName() + ": ", "");
     }
 
     /**

@@ -16,8 +16,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.msight.api.NodeProvider;
 import org.msight.api.bus.BusProvider;
+import org.msight.runtime.testplugins.ArgumentSink;
 import org.msight.runtime.testplugins.BatchSink;
 import org.msight.runtime.testplugins.PluginJar;
+import org.msight.runtime.testplugins.UnlicensedSink;
 import org.slf4j.Logger;
 
 class PluginLoaderTest {
@@ -83,6 +85,19 @@ class PluginLoaderTest {
                                 + " not found",
                         "plugin " + folder.resolve("d") + " not loaded: its e.jar is not a readable jar: zip END header"
                                 + " not found");
+    }
+
+    @Test
+    void aProviderThatCannotBeCreatedIsSaidInWordsWithItsClassForItsAuthor() throws Exception {
+        Path folder = Files.createDirectories(dir.resolve("plugins"));
+        PluginJar.write(folder.resolve("argument.jar"), ArgumentSink.class, "");
+        PluginJar.write(folder.resolve("unlicensed.jar"), UnlicensedSink.class, "");
+        assertThat(new PluginLoader(runtime).load(List.of(folder)).broken()).map(Plugins.BrokenPlugin::toString)
+                .containsExactly("plugin " + folder.resolve("argument.jar") + " not loaded: node type provider "
+                        + ArgumentSink.class.getName() + " has no public constructor without arguments",
+                        "plugin " + folder.resolve("unlicensed.jar") + " not loaded: a node type provider failed as"
+                                + " it was created: no licence file at /etc/unlicensed.lic (class "
+                                + UnlicensedSink.class.getName() + ")");
     }
 
     @Test
