@@ -18,6 +18,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import org.msight.api.AsyncSinkNode;
 import org.msight.api.Node;
@@ -76,6 +77,9 @@ public final class Pipeline {
     /** Counted down once a stop is requested; the nodes' contexts end their pauses then. */
     private final CountDownLatch stopRequested;
     private final AtomicReference<String> failure = new AtomicReference<>();
+    /** Whether {@link #start()} started the nodes: not before it, nor when it failed. */
+    private volatile boolean started;
+    private final AtomicBoolean closedUnstarted = new AtomicBoolean();
 
     private Pipeline(PipelineSpec spec, Buses buses, PrometheusMeterRegistry meters, LatestImages latestImages,
             List<NodeRunner> runners, ThroughputReporter reporter, NodeRegistry registry,
@@ -261,10 +265,10 @@ public final class Pipeline {
             }
             buses.start();
         } catch (RuntimeException e) {
-            closeConnections();
-            runners.forEach(NodeRunner::discard);
+            closeUnstarted();
             throw e;
         }
+        started = true;
         boolean stopWhenSourcesFinish = spec.msight().getBoolean("stop-when-sources-finish");
         if (registry != null) { // before they run: a node that stops for good at once then shows ERROR
             spec.nodes().forEach(node -> registry.status(node.name(), NodeStatus.RUNNING));
@@ -277,6 +281,14 @@ public final class Pipeline {
         reporter.start();
         LOG.info("started {} node{} of {} on the {} bus{}", runners.size(), runners.size() == 1 ? "" : "s", spec.file(),
                 String.join(" and ", spec.buses().keySet()), spec.buses().size() == 1 ? "" : "es");
+    }
+
+    /** Closes, once, what {@link #create} opened for nodes that never ran: the connections and the spools. */
+    private void closeUnstarted() {
+        if (closedUnstarted.compareAndSet(false, true)) {
+            closeConnections();
+            runners.forEach(NodeRunner::discard);
+        }
     }
 
     /** Closes the buses and the registry, which removes the entries of our nodes. */
@@ -435,13 +447,18 @@ public final class Pipeline {
 
     /**
      * Stops sources first, then processors and sinks once they have drained their inboxes (within
-     * {@code msight.drain-timeout}), and closes the buses.
+     * {@code msight.drain-timeout}), and closes the buses. Before {@link #start()}, or after one
+     * that failed, no node runs: this closes what is still open and returns at once.
      *
      * @return whether every node stopped in time, having handled what it had queued, and nothing failed
-     *     (no node had stopped for good either)
+     *     (no node had stopped for good either); true when no node ever ran
      */
     public boolean stop() throws InterruptedException {
         requestStop(); // when not requested before: the nodes' pauses end
+        if (!started) { // none to wait for, and nothing queued was lost
+            closeUnstarted();
+            return true;
+        }
         boolean inTime = true;
         for (NodeKind kind : List.of(NodeKind.SOURCE, NodeKind.PROCESSOR, NodeKind.SINK)) {
             Duration limit = kind == NodeKind.SOURCE ? SOURCE_STOP_LIMIT : spec.drainTimeout().plusSeconds(1);

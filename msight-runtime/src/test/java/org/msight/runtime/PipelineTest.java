@@ -1,6 +1,7 @@
 package org.msight.runtime;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import java.nio.file.Path;
@@ -12,10 +13,12 @@ import java.util.stream.LongStream;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.msight.runtime.bus.BusStartException;
 import org.msight.runtime.bus.Buses;
 import org.msight.runtime.node.NodeStats;
 import org.msight.runtime.registry.NodeRegistry;
 import org.msight.runtime.testnodes.CollectingSink;
+import org.msight.runtime.testnodes.LoopbackBus;
 import org.msight.testkit.LogCapture;
 import org.msight.testkit.RedisTestServer;
 import org.msight.testkit.Waits;
@@ -155,6 +158,24 @@ class PipelineTest {
                   negate { type = test-negate, subscribe-topic = local, publish-topic = out }
                 }
                 """)).isEqualTo("started; a node of this process publishes on it: true");
+    }
+
+    /** A start that failed closed what it opened and started no node: a stop then has nothing to wait for. */
+    @Test
+    void aPipelineWhoseStartFailedStopsAtOnceWithNothingToSay() throws Exception {
+        Path file = TestPipelines.write(dir, "pipeline.conf", """
+                msight { bus = loopback, loopback.port = %d, registry.enabled = false }
+                nodes {
+                  src { type = test-sequence, publish-topic = t }
+                  out { type = test-collector, subscribe-topic = t }
+                }
+                """.formatted(LoopbackBus.TAKEN));
+        Pipeline pipeline = TestPipelines.load(file).create();
+        assertThatThrownBy(pipeline::start).isInstanceOf(BusStartException.class);
+        try (LogCapture log = LogCapture.all()) {
+            assertThat(pipeline.stop()).isTrue();
+            assertThat(log.messages()).isEmpty();
+        }
     }
 
     /** The line the loopback bus logs as the pipeline of {@code hocon} starts. */
