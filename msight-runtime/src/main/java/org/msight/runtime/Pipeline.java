@@ -138,14 +138,18 @@ public final class Pipeline {
                             stopRequested);
                     String path = "nodes." + ConfigProblem.quoted(node.name());
                     try {
+                        Optional<DeliverySettings> deliverySettings = node.type().provider().asynchronous()
+                                ? Optional.of(DeliverySettings.from(node.config())) : Optional.empty();
                         // claimed before the plugin creates the node: one it fails to create still has its spool
-                        Optional<String> sharedSpool = sharedSpool(node, spoolOwners);
+                        Optional<String> sharedSpool = deliverySettings.flatMap(settings -> sharedSpool(node, settings,
+                                spoolOwners));
                         sharedSpool.ifPresent(problem -> problems.add(
                                 ConfigProblem.reported(node.config(), path, node.location(), problem)));
                         Node created = createNode(node, context);
                         if (sharedSpool.isEmpty()) {
                             runners.add(runnerFor(node, created, context, nodeStats, buses, spec.drainTimeout(),
-                                    latestImages, checkOnly));
+                                    latestImages, checkOnly ? deliverySettings.map(DeliverySettings::withoutSpool)
+                                            : deliverySettings));
                             stats.add(nodeStats);
                         }
                     } catch (IllegalArgumentException | com.typesafe.config.ConfigException e) {
@@ -212,17 +216,17 @@ public final class Pipeline {
      * Claims the spool of an asynchronous sink for {@code node}, from its settings alone: the
      * problem when a node before it has that folder.
      */
-    private static Optional<String> sharedSpool(NodeSpec node, Map<Path, String> spoolOwners) {
-        if (!node.type().provider().asynchronous()) {
-            return Optional.empty();
-        }
-        return DeliverySettings.from(node.config()).spool().flatMap(spool -> Optional.ofNullable(
+    private static Optional<String> sharedSpool(NodeSpec node, DeliverySettings settings,
+            Map<Path, String> spoolOwners) {
+        return settings.spool().flatMap(spool -> Optional.ofNullable(
                 spoolOwners.putIfAbsent(spool.toAbsolutePath().normalize(), node.name())).map(owner -> "spool.path: "
                         + spool + " is node " + owner + "'s spool too; give each node a directory of its own"));
     }
 
+    /** @param deliverySettings an asynchronous sink's, without its spool for a pipeline only checked */
     private static NodeRunner runnerFor(NodeSpec spec, Node node, RuntimeNodeContext context, NodeStats stats,
-            Buses buses, Duration drainTimeout, LatestImages latestImages, boolean checkOnly) {
+            Buses buses, Duration drainTimeout, LatestImages latestImages,
+            Optional<DeliverySettings> deliverySettings) {
         Backoff backoff = new Backoff(spec.restartBackoffInitial(), spec.restartBackoffMax());
         ClassLoader loader = spec.type().classLoader();
         if (node instanceof SourceNode source) {
@@ -234,9 +238,8 @@ public final class Pipeline {
         buses.subscribe(subscription);
         AsyncDelivery delivery = null;
         if (node instanceof AsyncSinkNode asyncSink) {
-            DeliverySettings settings = DeliverySettings.from(spec.config());
-            delivery = new AsyncDelivery(spec.name(), asyncSink, checkOnly ? settings.withoutSpool() : settings,
-                    context.formats(), context.logger(), data -> {
+            delivery = new AsyncDelivery(spec.name(), asyncSink, deliverySettings.orElseThrow(), context.formats(),
+                    context.logger(), data -> {
                         stats.out().increment();
                         stats.handled(data);
                     }, stats::attemptTook, stats::counter);
