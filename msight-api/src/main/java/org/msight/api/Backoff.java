@@ -44,8 +44,16 @@ public final class Backoff {
      *     the caller should stop
      */
     public boolean pause() {
+        return pause(max);
+    }
+
+    /**
+     * As {@link #pause()}, waiting {@code atMost} if {@link #next()} is longer: for a thread that
+     * retries until a deadline.
+     */
+    public boolean pause(Duration atMost) {
         try {
-            Thread.sleep(next().toMillis());
+            Thread.sleep(Math.min(next().toMillis(), atMost.toMillis()));
             return true;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
