@@ -14,7 +14,6 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 import org.apache.kafka.common.utils.Utils;
 import org.msight.api.Backoff;
 import org.msight.api.Setting;
@@ -34,7 +33,10 @@ final class BrokerProbe {
     private static final int CORRELATION_ID = 0x6d736774;
     /** A broker's answer is about 6 bytes for each of its 90 or so APIs: 64 KiB is far above any. */
     private static final int MAX_ANSWER = 64 * 1024;
-    /** The longest wait for one server's answer in a round, so that one that never answers holds up no other. */
+    /**
+     * The longest wait for one address's connection and answer in a round, so that one that never
+     * answers holds up no other.
+     */
     private static final Duration ANSWER_WAIT = Duration.ofSeconds(5);
 
     /** What a server said to the request; {@code NOT_KAFKA} and {@code CLOSES} are what no broker says. */
@@ -68,25 +70,26 @@ final class BrokerProbe {
 
     /**
      * Returns once a server answers as a broker, each asked once a round, rounds retried with
-     * backoff (brokers starting with the machine) for {@code connect-timeout}. Servers without a
-     * port, with one out of range, or whose names do not resolve are left out: the Kafka clients
-     * refuse those, in words of their own.
+     * backoff (brokers starting with the machine) until {@code deadline} ({@code connect-timeout}
+     * from the start of the check): no round starts after it, and a connection's waits end at it,
+     * so a round under way when it passes asks its remaining addresses a millisecond each. Servers
+     * without a port, with one out of range, or whose names do not resolve are left out: the Kafka
+     * clients refuse those, in words of their own.
      *
      * @throws IllegalStateException at once when a server answers as no broker does; after a round
      *     in which none answered as a broker and one closed the connection at the request (a
      *     client that meets such a server only loses the connection, so another answering as a
      *     broker, at another address of a round-robin name say, lets the start go on); when no
-     *     server answered as a broker within {@code connect-timeout}
+     *     server answered as a broker by {@code deadline}
      */
-    static void awaitBroker(KafkaSettings settings, String clientId) {
-        awaitBroker(settings, clientId, InetAddress::getAllByName);
+    static void awaitBroker(KafkaSettings settings, String clientId, Deadline deadline) {
+        awaitBroker(settings, clientId, deadline, InetAddress::getAllByName);
     }
 
-    /** As {@link #awaitBroker(KafkaSettings, String)}, with host names resolved by {@code resolver}. */
-    static void awaitBroker(KafkaSettings settings, String clientId, Resolver resolver) {
+    /** As {@link #awaitBroker(KafkaSettings, String, Deadline)}, with host names resolved by {@code resolver}. */
+    static void awaitBroker(KafkaSettings settings, String clientId, Deadline deadline, Resolver resolver) {
         List<Server> servers = settings.servers().stream().map(server -> server(server, resolver))
                 .flatMap(Optional::stream).toList();
-        long deadline = System.nanoTime() + settings.connectTimeout().toNanos();
         Backoff backoff = new Backoff(Duration.ofMillis(100), Duration.ofSeconds(1));
         while (!servers.isEmpty()) {
             boolean broker = false;
@@ -95,10 +98,8 @@ final class BrokerProbe {
             IOException unreachable = null;
             for (Server server : servers) {
                 for (InetSocketAddress address : server.addresses()) {
-                    int wait = (int) Math.max(1, Math.min(ANSWER_WAIT.toMillis(),
-                            TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
                     try {
-                        Answer answer = ask(address, clientId, wait);
+                        Answer answer = ask(address, clientId, deadline.within(ANSWER_WAIT));
                         broker |= answer == Answer.BROKER;
                         if (answer == Answer.SILENT) {
                             silent = Failures.notABroker(server.written(), "it takes connections but answers no"
@@ -119,7 +120,7 @@ final class BrokerProbe {
             if (closes != null) {
                 throw new IllegalStateException(closes);
             }
-            if (System.nanoTime() - deadline >= 0 || !backoff.pause()) {
+            if (!backoff.pause(deadline.left()) || deadline.left().isZero()) { // no round starts after the deadline
                 throw new IllegalStateException(silent != null ? silent : Failures.unreachable(settings, unreachable));
             }
         }
@@ -142,11 +143,16 @@ final class BrokerProbe {
         }
     }
 
-    /** @throws IOException when the server cannot be connected to */
-    private static Answer ask(InetSocketAddress server, String clientId, int waitMillis) throws IOException {
+    /**
+     * What {@code server} answers by {@code deadline}: its connection and its answer each wait what
+     * is left, a millisecond at least (a socket's timeout of 0 waits for ever).
+     *
+     * @throws IOException when the server cannot be connected to
+     */
+    private static Answer ask(InetSocketAddress server, String clientId, Deadline deadline) throws IOException {
         try (Socket socket = new Socket()) {
-            socket.connect(server, waitMillis);
-            socket.setSoTimeout(waitMillis);
+            socket.connect(server, timeoutMillis(deadline));
+            socket.setSoTimeout(timeoutMillis(deadline));
             socket.getOutputStream().write(request(clientId));
             DataInputStream answer = new DataInputStream(socket.getInputStream());
             try {
@@ -159,6 +165,10 @@ final class BrokerProbe {
                 return Answer.SILENT;
             }
         }
+    }
+
+    private static int timeoutMillis(Deadline deadline) {
+        return (int) Math.max(1, deadline.left().toMillis());
     }
 
     /** An ApiVersions request, version 0: its size, then header version 1 (key, version, correlation id, client id). */

@@ -8,6 +8,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.LongSupplier;
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.common.KafkaException;
@@ -35,17 +36,31 @@ final class KafkaBus implements Bus {
 
     /** How often each subscriber's heartbeats are looked at. */
     private static final long WATCH_SECONDS = 1;
+    /**
+     * The least the admin client's check at start waits ({@code connect-timeout} if shorter), however
+     * little the probe left of {@code connect-timeout}: a broker that has just answered the probe
+     * answers it well within this.
+     */
+    private static final Duration LEAST_CHECK_WAIT = Duration.ofSeconds(2);
 
     private final BusContext context;
     private final KafkaSettings settings;
     private final KafkaPublisher publisher;
     private final List<KafkaSubscriber> subscribers = new ArrayList<>();
+    /** The clock of the check's deadline, in nanoseconds. */
+    private final LongSupplier clock;
     /** Watches the subscribers' heartbeats, apart from their poll loops; {@code null} without subscribers. */
     private ScheduledExecutorService watch;
 
     KafkaBus(BusContext context, KafkaSettings settings) {
+        this(context, settings, System::nanoTime);
+    }
+
+    /** A bus whose check at start reads {@code nanoClock}, as tests set it. */
+    KafkaBus(BusContext context, KafkaSettings settings, LongSupplier nanoClock) {
         this.context = context;
         this.settings = settings;
+        this.clock = nanoClock;
         this.publisher = new KafkaPublisher(settings, context.formats(), context.logger(), context.counter("lost"),
                 context.counter("too-large"), context.counter("reconnects"));
     }
@@ -69,7 +84,8 @@ final class KafkaBus implements Bus {
      * which Kafka loads the classes its properties name (assignors, partitioners, JAAS login
      * modules).
      *
-     * @throws IllegalStateException when the brokers do not answer within {@code connect-timeout},
+     * @throws IllegalStateException when the brokers do not answer within {@code connect-timeout}
+     *     (which the probe and the admin client's check share, the check waiting 2 s at least),
      *     a server answers as no broker does ({@link BrokerProbe}), or the brokers refuse the login,
      *     in one line naming the setting to check
      * @throws IllegalArgumentException when a client refuses its properties (such as acks = 0 with
@@ -102,10 +118,16 @@ final class KafkaBus implements Bus {
     }
 
     private void checkBrokers() {
+        Deadline deadline = Deadline.after(settings.connectTimeout(), clock);
         String client = "msight-" + context.deviceName() + "-check";
         if (settings.plainText()) { // over TLS, a handshake refuses what answers otherwise before a Kafka client reads it
-            BrokerProbe.awaitBroker(settings, client);
+            BrokerProbe.awaitBroker(settings, client, deadline);
         }
+        // What the probe left of the deadline, reckoned before the admin client is made: its own
+        // timeouts (connect-timeout from its request) end after this wait, which fails as "no answer
+        // within" connect-timeout.
+        long waitMillis = Math.max(deadline.left().toMillis(),
+                Math.min(settings.connectTimeout().toMillis(), LEAST_CHECK_WAIT.toMillis()));
         Admin admin;
         try {
             admin = Admin.create(settings.adminProperties(client));
@@ -115,7 +137,7 @@ final class KafkaBus implements Bus {
             throw new IllegalArgumentException((servers ? "servers: " : "properties: ") + Failures.rootCause(e));
         }
         try {
-            admin.describeCluster().clusterId().get(settings.connectTimeout().toMillis(), TimeUnit.MILLISECONDS);
+            admin.describeCluster().clusterId().get(waitMillis, TimeUnit.MILLISECONDS);
         } catch (ExecutionException | TimeoutException | KafkaException e) {
             throw new IllegalStateException(Failures.describe(settings, e));
         } catch (InterruptedException e) {

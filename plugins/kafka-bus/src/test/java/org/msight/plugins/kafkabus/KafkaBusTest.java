@@ -25,7 +25,9 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -807,7 +809,8 @@ class KafkaBusTest {
             KafkaSettings settings = KafkaSettings.from(TestBusContext.of("kafka", "servers = \"['kafka.test:"
                     + answering.port() + "']\"\nconnect-timeout = 20s").config());
             InetAddress[] addresses = {InetAddress.getByName("127.0.0.1"), v6};
-            assertThatCode(() -> BrokerProbe.awaitBroker(settings, "test", host -> addresses))
+            Deadline deadline = Deadline.after(settings.connectTimeout(), System::nanoTime);
+            assertThatCode(() -> BrokerProbe.awaitBroker(settings, "test", deadline, host -> addresses))
                     .doesNotThrowAnyException();
         }
     }
@@ -866,6 +869,39 @@ class KafkaBusTest {
         @Override
         public void close() throws IOException {
             server.close();
+        }
+    }
+
+    /**
+     * The probe and the admin client's check share connect-timeout: the check waits what the probe
+     * left, 2 s at least. It waited connect-timeout again, so a server that answered the probe as
+     * connect-timeout ran out (a broker starting) and then answered no Kafka client held the start
+     * up to twice connect-timeout. Here the test's clock says that the probe took all of an hour's
+     * connect-timeout: the start fails within the test's wait, not an hour later.
+     */
+    @Test
+    void theAdminClientsCheckWaitsOnlyWhatTheProbeLeftOfConnectTimeout() throws Exception {
+        AtomicLong probeTook = new AtomicLong();
+        try (ServerSocket server = new ServerSocket(0, 50, InetAddress.getByName("127.0.0.1"))) {
+            String address = "127.0.0.1:" + server.getLocalPort();
+            TestBusContext context = TestBusContext.of("kafka", "servers = \"['" + address + "']\"\n"
+                    + "connect-timeout = 1h");
+            Bus bus = new KafkaBus(context, KafkaSettings.from(context.config()),
+                    () -> System.nanoTime() + probeTook.get());
+            buses.add(bus);
+            CompletableFuture<Void> start = CompletableFuture.runAsync(bus::start);
+            server.setSoTimeout((int) Waits.GENEROUS.toMillis());
+            try (Socket probe = server.accept()) { // answered as by a broker, an hour later on the test's clock
+                probe.getInputStream().read(new byte[256]);
+                probeTook.set(Duration.ofHours(1).toNanos());
+                probe.getOutputStream().write(BROKERS_ANSWER.getBytes(StandardCharsets.US_ASCII));
+            }
+            // the admin client's connection waits in the kernel's backlog, never answered
+            assertThatThrownBy(() -> start.get(Waits.GENEROUS.toSeconds(), TimeUnit.SECONDS))
+                    .as("the start, failed within the test's wait").isInstanceOf(ExecutionException.class)
+                    .cause().isInstanceOf(IllegalStateException.class)
+                    .hasMessage("Kafka at [" + address + "] does not answer (no answer within 1h): check"
+                            + " msight.kafka.servers (MSIGHT_KAFKA_SERVERS) and that the brokers run");
         }
     }
 
