@@ -16,6 +16,10 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.stream.Collectors;
 import javax.net.ssl.SSLException;
 import org.msight.api.IoFailures;
@@ -33,6 +37,8 @@ final class StatusCommand implements Callable<Integer> {
 
     /** How long connecting, and then the answer, may take each. */
     private static final Duration TIMEOUT = Duration.ofSeconds(5);
+    /** How long the whole answer may take, connecting included. */
+    private static final Duration ANSWER_LIMIT = TIMEOUT.multipliedBy(2);
 
     @Option(names = "--url", defaultValue = "http://127.0.0.1:9464",
             description = "The endpoint of the msight-run to ask (default: ${DEFAULT-VALUE}).")
@@ -64,8 +70,11 @@ final class StatusCommand implements Callable<Integer> {
         }
         HttpResponse<String> response;
         try {
-            response = HttpClient.newBuilder().connectTimeout(TIMEOUT).build()
-                    .send(request.build(), HttpResponse.BodyHandlers.ofString());
+            response = send(request.build());
+        } catch (TimeoutException e) {
+            System.err.println("error: " + shown + " did not send its whole answer within " + ANSWER_LIMIT.toSeconds()
+                    + " s: is msight-run there stuck? Ask again, or look at its log");
+            return 1;
         } catch (IOException e) {
             Optional<SSLException> tls = PemTls.handshakeFailure(e); // something answers, but not over TLS we take
             System.err.println(tls.isPresent() ? "error: " + shown + ": " + LogSafe.text(IoFailures.reason(tls.get()))
@@ -88,6 +97,23 @@ final class StatusCommand implements Callable<Integer> {
         }
         System.out.print(json ? toJson(status) : render(status));
         return 0;
+    }
+
+    /**
+     * The answer, body included, within {@link #ANSWER_LIMIT}: the request's own timeout ends once
+     * the head has come, and an endpoint that stopped in the middle of its body was waited for forever.
+     */
+    private static HttpResponse<String> send(HttpRequest request)
+            throws IOException, InterruptedException, TimeoutException {
+        CompletableFuture<HttpResponse<String>> answer = HttpClient.newBuilder().connectTimeout(TIMEOUT).build()
+                .sendAsync(request, HttpResponse.BodyHandlers.ofString());
+        try {
+            return answer.get(ANSWER_LIMIT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
+        } finally {
+            answer.cancel(true);
+        }
     }
 
     /** Why the request failed, in words: the JDK's exceptions say little, or nothing, for themselves. */

@@ -2,7 +2,12 @@ package org.msight.runtime.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -497,6 +502,29 @@ class MsightRunTest {
                     + " a CA this client trusts: trust that CA (ca-cert-file or ca-file in the TLS settings, else the"
                     + " JVM's trust store)\n");
         });
+    }
+
+    /** The request's timeout ends with the answer's head: a body that stops coming was waited for forever. */
+    @Test
+    void statusGivesUpOnAnEndpointThatStopsInTheMiddleOfItsAnswer() throws Exception {
+        try (ServerSocket stalled = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            Thread server = new Thread(() -> {
+                try (Socket accepted = stalled.accept()) {
+                    accepted.getInputStream().read(new byte[4096]);
+                    accepted.getOutputStream().write(("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                            + "Content-Length: 1000\r\n\r\n{\"device\":").getBytes(StandardCharsets.US_ASCII));
+                    accepted.getInputStream().read(); // holds the connection open, sending nothing more
+                } catch (IOException e) {
+                    // the test ended
+                }
+            });
+            server.start();
+            String url = "http://127.0.0.1:" + stalled.getLocalPort();
+            Result result = assertTimeoutPreemptively(Waits.GENEROUS, () -> run("status", "--url", url));
+            assertThat(result.exitCode()).isEqualTo(1);
+            assertThat(result.err()).isEqualTo("error: " + url + " did not send its whole answer within 10 s: is"
+                    + " msight-run there stuck? Ask again, or look at its log\n");
+        }
     }
 
     @Test
