@@ -117,13 +117,13 @@ public final class NodeStats {
         return out;
     }
 
-    /** Notes that the node's put or process begins ({@code true}) or has returned. */
+    /** Notes that the node's poll, put or process begins ({@code true}) or has returned. */
     void handling(boolean begins) {
         long now = begins ? System.nanoTime() : 0;
         handlingSince = begins && now == 0 ? 1 : now; // 0 means between messages
     }
 
-    /** How long the node has been in the put or process under way, or zero when it is in none. */
+    /** How long the node has been in the poll, put or process under way, or zero when it is in none. */
     public Duration handlingFor() {
         long since = handlingSince;
         return since == 0 ? Duration.ZERO : Duration.ofNanos(System.nanoTime() - since);

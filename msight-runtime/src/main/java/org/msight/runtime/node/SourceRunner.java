@@ -34,7 +34,12 @@ public final class SourceRunner extends NodeRunner {
 
     @Override
     protected boolean step() throws Exception {
-        source.poll();
+        stats().handling(true);
+        try {
+            source.poll();
+        } finally {
+            stats().handling(false);
+        }
         return true;
     }
 }

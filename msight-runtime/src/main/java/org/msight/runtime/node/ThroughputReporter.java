@@ -16,12 +16,20 @@ import org.slf4j.LoggerFactory;
  * Logs one throughput line per node every interval: messages in and out per second over the
  * interval, then the node's other totals ({@link NodeStats#totals()}); and the totals of each
  * node when the pipeline stops. The rates are kept in the node's stats for the HTTP endpoint. A
- * node whose put or process has not returned for longer than an interval is said to be stuck,
- * at most once a minute (a node slow at every message too), and once more when it has returned.
+ * node whose put or process has not returned for longer than an interval (a source's poll: six
+ * intervals) is said to be stuck, at most once a minute (a node slow at every message too), and
+ * once more when it has returned.
  */
 public final class ThroughputReporter implements AutoCloseable {
 
     private static final Duration STUCK_REMINDER = Duration.ofMinutes(1);
+    /**
+     * A source's poll waits up to its read timeout by design (a slow camera's, tens of seconds):
+     * it is stuck after this many intervals, a minute at the default interval. A read its timeout
+     * cannot reach (a FIFO whose writer stalled: FFmpeg's read of it cannot be interrupted) was
+     * otherwise never said.
+     */
+    private static final int SOURCE_STUCK_INTERVALS = 6;
 
     private final List<NodeStats> nodes;
     private final Duration interval;
@@ -61,14 +69,17 @@ public final class ThroughputReporter implements AutoCloseable {
         Duration handling = node.handlingFor();
         Duration said = stuck.get(node);
         long now = System.nanoTime();
-        if (handling.compareTo(interval) > 0) {
+        boolean source = node.kind() == NodeKind.SOURCE;
+        if (handling.compareTo(source ? interval.multipliedBy(SOURCE_STUCK_INTERVALS) : interval) > 0) {
             Long last = stuckLineAt.get(node);
             if (last == null || now - last >= STUCK_REMINDER.toNanos()) {
                 stuck.put(node, handling);
                 stuckLineAt.put(node, now);
-                logOf(node).warn("stuck: its {} has not returned for {} (one message); {} queued behind it, the"
-                        + " oldest dropped when the queue is full", call(node), NodeRunner.seconds(handling.toNanos()),
-                        node.queueDepth());
+                logOf(node).warn("stuck: its {} has not returned for {}{}", call(node),
+                        NodeRunner.seconds(handling.toNanos()), source ? "; it publishes nothing until it does: its"
+                                + " input may have stalled where the source's own timeouts cannot reach it (a pipe or"
+                                + " device that stopped sending)" : " (one message); " + node.queueDepth() + " queued"
+                                + " behind it, the oldest dropped when the queue is full");
             }
         } else if (said != null) {
             stuck.remove(node);
@@ -77,7 +88,11 @@ public final class ThroughputReporter implements AutoCloseable {
     }
 
     private static String call(NodeStats node) {
-        return node.kind() == NodeKind.SINK ? "put" : "process";
+        return switch (node.kind()) {
+            case SOURCE -> "poll";
+            case PROCESSOR -> "process";
+            case SINK -> "put";
+        };
     }
 
     /** In and out as given, then the other totals. */

@@ -117,6 +117,50 @@ class LocalInputTest {
         }
     }
 
+    /**
+     * A FIFO whose writer stalls (here stopped with SIGSTOP) blocks FFmpeg in a read that neither
+     * read-timeout nor a stop can cut short: the runtime says the source is stuck.
+     */
+    @Test
+    void aFifoWhoseWriterStallsIsSaidToBeStuck(@TempDir Path dir) throws Exception {
+        Path fifo = dir.resolve("camera.ts");
+        assertThat(Tools.run(new ProcessBuilder("mkfifo", fifo.toString()), WAIT).exitCode()).isZero();
+        Process writer = fifoWriter(fifo);
+        Process next = null;
+        try (LogCapture log = LogCapture.of("msight.node.camera")) {
+            try (PipelineTestDriver driver = PipelineTestDriver.start("msight.stats-interval = 200ms\n"
+                    + camera("url = \"" + fifo + "\", format = mpegts, read-timeout = 1s"), "frames")) {
+                driver.await("frames", ImageData.class, 5, WAIT);
+                signal("STOP", writer);
+                log.await("the stuck line", m -> m.matches("stuck: its poll has not returned for [0-9.]+ s; it"
+                        + " publishes nothing until it does: its input may have stalled where the source's own"
+                        + " timeouts cannot reach it \\(a pipe or device that stopped sending\\)"));
+                writer.destroyForcibly(); // the FIFO ends: the read returns
+                signal("CONT", writer);
+                log.await("the line of its return", m -> m.matches("its poll returned, after more than [0-9.]+ s"));
+                next = fifoWriter(fifo); // the camera opens the FIFO again, which waits for a writer as long as it takes
+            }
+        } finally {
+            for (Process process : new Process[] {writer, next}) {
+                if (process != null) {
+                    process.destroyForcibly();
+                    signal("CONT", process);
+                }
+            }
+        }
+    }
+
+    /** FFmpeg writing a 10 fps MPEG-TS stream into {@code fifo}, until destroyed. */
+    private static Process fifoWriter(Path fifo) throws Exception {
+        return new ProcessBuilder(Tools.require("ffmpeg", "ffmpeg").toString(), "-v", "error", "-re", "-f", "lavfi",
+                "-i", "testsrc2=size=320x240:rate=10", "-c:v", "mpeg2video", "-f", "mpegts", "-y", fifo.toString())
+                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+    }
+
+    private static void signal(String signal, Process process) {
+        Tools.run(new ProcessBuilder("kill", "-" + signal, Long.toString(process.pid())), WAIT);
+    }
+
     /** Settings for a lavfi source of limited-range yuv420p: black on the left half, white on the right. */
     private static String blackAndWhite(String size) {
         return "url = \"color=c=black:size=" + size + ":rate=30,drawbox=x=iw/2:w=iw/2:h=ih:color=white:t=fill,"
