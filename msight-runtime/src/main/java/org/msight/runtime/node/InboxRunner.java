@@ -156,11 +156,11 @@ public final class InboxRunner extends NodeRunner {
             return true;
         }
         try {
-            stats.handling(true);
+            stats.handling(sink ? "put" : "process");
             try {
                 handler.handle(data);
             } finally {
-                stats.handling(false);
+                stats.handled();
             }
             if (sink) {
                 stats.out().increment();

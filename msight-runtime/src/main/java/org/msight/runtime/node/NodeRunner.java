@@ -251,7 +251,7 @@ public abstract class NodeRunner {
 
     private boolean tryOpen() throws InterruptedException, UnrecoverableException {
         try {
-            node.open();
+            openNode();
             open = true;
             stats.opened(outageStartNanos >= 0);
             opened();
@@ -267,6 +267,20 @@ public abstract class NodeRunner {
                 restartAfter(e);
             }
             return false;
+        }
+    }
+
+    /** Opens the node; a source's open is watched as its polls are, a sink's may wait by design (a start delay). */
+    private void openNode() throws Exception {
+        if (kind() != NodeKind.SOURCE) {
+            node.open();
+            return;
+        }
+        stats.handling("open");
+        try {
+            node.open();
+        } finally {
+            stats.handled();
         }
     }
 

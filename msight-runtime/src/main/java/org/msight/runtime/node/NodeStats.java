@@ -67,8 +67,10 @@ public final class NodeStats {
     private volatile String lastError;
     private volatile double inRate;
     private volatile double outRate;
-    /** {@link System#nanoTime()} when the node began to handle its current message; 0 between messages. */
+    /** {@link System#nanoTime()} when the node's current call began; 0 between calls. */
     private volatile long handlingSince;
+    /** The node's current call, or its last: a source's open or poll, a put or a process. */
+    private volatile String handlingCall = "";
 
     public NodeStats(String node, NodeKind kind, MeterRegistry registry) {
         this.node = node;
@@ -117,13 +119,24 @@ public final class NodeStats {
         return out;
     }
 
-    /** Notes that the node's poll, put or process begins ({@code true}) or has returned. */
-    void handling(boolean begins) {
-        long now = begins ? System.nanoTime() : 0;
-        handlingSince = begins && now == 0 ? 1 : now; // 0 means between messages
+    /** Notes that the node's {@code call} begins: a source's open or poll, a put or a process. */
+    void handling(String call) {
+        handlingCall = call;
+        long now = System.nanoTime();
+        handlingSince = now == 0 ? 1 : now; // 0 means between calls
     }
 
-    /** How long the node has been in the poll, put or process under way, or zero when it is in none. */
+    /** Notes that the call under way has returned. */
+    void handled() {
+        handlingSince = 0;
+    }
+
+    /** The call under way ({@link #handlingFor()}), or the last one. */
+    public String handlingCall() {
+        return handlingCall;
+    }
+
+    /** How long the node has been in the call under way, or zero when it is in none. */
     public Duration handlingFor() {
         long since = handlingSince;
         return since == 0 ? Duration.ZERO : Duration.ofNanos(System.nanoTime() - since);

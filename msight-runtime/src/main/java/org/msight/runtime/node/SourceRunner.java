@@ -34,11 +34,11 @@ public final class SourceRunner extends NodeRunner {
 
     @Override
     protected boolean step() throws Exception {
-        stats().handling(true);
+        stats().handling("poll");
         try {
             source.poll();
         } finally {
-            stats().handling(false);
+            stats().handled();
         }
         return true;
     }

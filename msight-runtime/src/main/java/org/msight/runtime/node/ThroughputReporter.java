@@ -16,28 +16,28 @@ import org.slf4j.LoggerFactory;
  * Logs one throughput line per node every interval: messages in and out per second over the
  * interval, then the node's other totals ({@link NodeStats#totals()}); and the totals of each
  * node when the pipeline stops. The rates are kept in the node's stats for the HTTP endpoint. A
- * node whose put or process has not returned for longer than an interval (a source's poll: six
- * intervals) is said to be stuck, at most once a minute (a node slow at every message too), and
- * once more when it has returned.
+ * node whose put or process has not returned for longer than an interval (a source's open or
+ * poll: six intervals) is said to be stuck, at most once a minute for each call (a node slow at
+ * every message too), and once more when it has returned.
  */
 public final class ThroughputReporter implements AutoCloseable {
 
     private static final Duration STUCK_REMINDER = Duration.ofMinutes(1);
     /**
-     * A source's poll waits up to its read timeout by design (a slow camera's, tens of seconds):
-     * it is stuck after this many intervals, a minute at the default interval. A read its timeout
-     * cannot reach (a FIFO whose writer stalled: FFmpeg's read of it cannot be interrupted) was
-     * otherwise never said.
+     * A source's open or poll waits up to its connect or read timeout by design (a slow camera's,
+     * tens of seconds): it is stuck after this many intervals, a minute at the default interval.
+     * A wait its timeouts cannot reach (a FIFO whose writer stalled or went: FFmpeg's read and
+     * open of it cannot be interrupted) was otherwise never said.
      */
     private static final int SOURCE_STUCK_INTERVALS = 6;
 
     private final List<NodeStats> nodes;
     private final Duration interval;
     private final Map<NodeStats, long[]> previous = new HashMap<>();
-    /** The nodes said to be stuck, with how long they had been at the latest line about it. */
-    private final Map<NodeStats, Duration> stuck = new HashMap<>();
-    /** When each node was last said to be stuck ({@link System#nanoTime()}). */
-    private final Map<NodeStats, Long> stuckLineAt = new HashMap<>();
+    /** The nodes said to be stuck, with their call and how long it had been at the latest line about it. */
+    private final Map<NodeStats, Said> stuck = new HashMap<>();
+    /** When each node was last said to be stuck in each of its calls ({@link System#nanoTime()}). */
+    private final Map<Stuck, Long> stuckLineAt = new HashMap<>();
     private final ScheduledExecutorService timer = DaemonThreads.scheduler("throughput-reporter");
 
     /** @param nodes the stats of each node, their loggers named after them */
@@ -67,15 +67,17 @@ public final class ThroughputReporter implements AutoCloseable {
 
     private void noteStuck(NodeStats node) {
         Duration handling = node.handlingFor();
-        Duration said = stuck.get(node);
+        String call = node.handlingCall();
+        Said said = stuck.get(node);
         long now = System.nanoTime();
         boolean source = node.kind() == NodeKind.SOURCE;
         if (handling.compareTo(source ? interval.multipliedBy(SOURCE_STUCK_INTERVALS) : interval) > 0) {
-            Long last = stuckLineAt.get(node);
+            Stuck stuckIn = new Stuck(node, call);
+            Long last = stuckLineAt.get(stuckIn);
             if (last == null || now - last >= STUCK_REMINDER.toNanos()) {
-                stuck.put(node, handling);
-                stuckLineAt.put(node, now);
-                logOf(node).warn("stuck: its {} has not returned for {}{}", call(node),
+                stuck.put(node, new Said(call, handling));
+                stuckLineAt.put(stuckIn, now);
+                logOf(node).warn("stuck: its {} has not returned for {}{}", call,
                         NodeRunner.seconds(handling.toNanos()), source ? "; it publishes nothing until it does: its"
                                 + " input may have stalled where the source's own timeouts cannot reach it (a pipe or"
                                 + " device that stopped sending)" : " (one message); " + node.queueDepth() + " queued"
@@ -83,16 +85,17 @@ public final class ThroughputReporter implements AutoCloseable {
             }
         } else if (said != null) {
             stuck.remove(node);
-            logOf(node).info("its {} returned, after more than {}", call(node), NodeRunner.seconds(said.toNanos()));
+            logOf(node).info("its {} returned, after more than {}", said.call(), NodeRunner.seconds(said.handling()
+                    .toNanos()));
         }
     }
 
-    private static String call(NodeStats node) {
-        return switch (node.kind()) {
-            case SOURCE -> "poll";
-            case PROCESSOR -> "process";
-            case SINK -> "put";
-        };
+    /** A node's call (open, poll, put, process). */
+    private record Stuck(NodeStats node, String call) {
+    }
+
+    /** A call said to be stuck, and how long it had been at the latest line about it. */
+    private record Said(String call, Duration handling) {
     }
 
     /** In and out as given, then the other totals. */

@@ -123,31 +123,51 @@ class LocalInputTest {
      */
     @Test
     void aFifoWhoseWriterStallsIsSaidToBeStuck(@TempDir Path dir) throws Exception {
-        Path fifo = dir.resolve("camera.ts");
-        assertThat(Tools.run(new ProcessBuilder("mkfifo", fifo.toString()), WAIT).exitCode()).isZero();
+        Path fifo = fifo(dir);
         Process writer = fifoWriter(fifo);
         Process next = null;
         try (LogCapture log = LogCapture.of("msight.node.camera")) {
-            try (PipelineTestDriver driver = PipelineTestDriver.start("msight.stats-interval = 200ms\n"
-                    + camera("url = \"" + fifo + "\", format = mpegts, read-timeout = 1s"), "frames")) {
+            try (PipelineTestDriver driver = PipelineTestDriver.start(fifoCamera(fifo), "frames")) {
                 driver.await("frames", ImageData.class, 5, WAIT);
                 signal("STOP", writer);
                 log.await("the stuck line", m -> m.matches("stuck: its poll has not returned for [0-9.]+ s; it"
                         + " publishes nothing until it does: its input may have stalled where the source's own"
                         + " timeouts cannot reach it \\(a pipe or device that stopped sending\\)"));
-                writer.destroyForcibly(); // the FIFO ends: the read returns
-                signal("CONT", writer);
+                stop(writer); // the FIFO ends: the read returns
                 log.await("the line of its return", m -> m.matches("its poll returned, after more than [0-9.]+ s"));
-                next = fifoWriter(fifo); // the camera opens the FIFO again, which waits for a writer as long as it takes
+                next = fifoWriter(fifo); // for the camera's next open, which waits for a writer
             }
         } finally {
-            for (Process process : new Process[] {writer, next}) {
-                if (process != null) {
-                    process.destroyForcibly();
-                    signal("CONT", process);
-                }
-            }
+            stop(writer);
+            stop(next);
         }
+    }
+
+    /** A FIFO without a writer blocks FFmpeg's open of it, which no timeout reaches either. */
+    @Test
+    void aFifoWithoutAWriterIsSaidToBeStuckInItsOpen(@TempDir Path dir) throws Exception {
+        Path fifo = fifo(dir);
+        Process writer = null;
+        try (LogCapture log = LogCapture.of("msight.node.camera");
+                PipelineTestDriver driver = PipelineTestDriver.start(fifoCamera(fifo), "frames")) {
+            log.await("the stuck line", m -> m.startsWith("stuck: its open has not returned for "));
+            writer = fifoWriter(fifo);
+            log.await("the line of its return", m -> m.matches("its open returned, after more than [0-9.]+ s"));
+            driver.await("frames", ImageData.class, 1, WAIT);
+        } finally {
+            stop(writer);
+        }
+    }
+
+    private static Path fifo(Path dir) {
+        Path fifo = dir.resolve("camera.ts");
+        assertThat(Tools.run(new ProcessBuilder("mkfifo", fifo.toString()), WAIT).exitCode()).isZero();
+        return fifo;
+    }
+
+    /** A camera reading {@code fifo}, said stuck after 1.2 s (six stats intervals). */
+    private static String fifoCamera(Path fifo) {
+        return "msight.stats-interval = 200ms\n" + camera("url = \"" + fifo + "\", format = mpegts, read-timeout = 1s");
     }
 
     /** FFmpeg writing a 10 fps MPEG-TS stream into {@code fifo}, until destroyed. */
@@ -159,6 +179,14 @@ class LocalInputTest {
 
     private static void signal(String signal, Process process) {
         Tools.run(new ProcessBuilder("kill", "-" + signal, Long.toString(process.pid())), WAIT);
+    }
+
+    /** Ends {@code process}, stopped or not; nothing when {@code null}. */
+    private static void stop(Process process) {
+        if (process != null) {
+            process.destroyForcibly();
+            signal("CONT", process);
+        }
     }
 
     /** Settings for a lavfi source of limited-range yuv420p: black on the left half, white on the right. */
