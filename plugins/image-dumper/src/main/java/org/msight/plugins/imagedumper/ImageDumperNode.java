@@ -30,9 +30,9 @@ import org.msight.api.data.SensorData;
  * Writes each JPEG {@link ImageData} it receives to a file in a folder, named by a
  * {@link FileNamePattern}; with {@code max-files}, deletes the oldest of its files beyond that
  * many. A file appears whole or not at all (written aside, then renamed; what a failed write or a
- * power cut left aside is deleted). Other messages, and
+ * power cut left aside is deleted). Other messages, encoded images that are not JPEG, and
  * images whose file name would be too long (a long sensor name), are counted as {@code skipped};
- * the long names with a warning at most once a minute.
+ * the last two with a warning at most once a minute.
  */
 final class ImageDumperNode implements SinkNode {
 
@@ -55,6 +55,7 @@ final class ImageDumperNode implements SinkNode {
     private final Counter skipped;
     private final Deque<Path> kept = new ArrayDeque<>();
     private final LogThrottle nameWarnings = new LogThrottle(Duration.ofMinutes(1));
+    private final LogThrottle notJpegWarnings = new LogThrottle(Duration.ofMinutes(1));
 
     ImageDumperNode(NodeContext context, Path folder, FileNamePattern fileName, int maxFiles) {
         this.context = context;
@@ -102,6 +103,11 @@ final class ImageDumperNode implements SinkNode {
             skipped.increment();
             return;
         }
+        if (!isJpeg(image.image())) {
+            skipped.increment();
+            warnNotJpeg(image.metadata());
+            return;
+        }
         String name = fileName.nameFor(image.metadata());
         if (name.getBytes(StandardCharsets.UTF_8).length > MAX_NAME_BYTES) {
             skipped.increment();
@@ -147,6 +153,20 @@ final class ImageDumperNode implements SinkNode {
             context.logger().warn("skipped {} image(s) whose file name would be longer than {} bytes; the latest from"
                     + " sensor_name '{}': use a shorter sensor name, or a file-name without {sensor}",
                     longNamesSinceWarning, MAX_NAME_BYTES, LogSafe.text(metadata.sensorName()));
+        }
+    }
+
+    /** Whether {@code bytes} begin as every JPEG does, with its start-of-image marker FF D8. */
+    private static boolean isJpeg(byte[] bytes) {
+        return bytes.length >= 2 && bytes[0] == (byte) 0xff && bytes[1] == (byte) 0xd8;
+    }
+
+    private void warnNotJpeg(Metadata metadata) {
+        long notJpegSinceWarning = notJpegWarnings.occurred();
+        if (notJpegSinceWarning > 0) {
+            context.logger().warn("skipped {} encoded image(s) that are not JPEG (no FF D8 start marker; PNG or"
+                    + " another format, or empty); the latest from sensor_name '{}': have its publisher encode JPEG",
+                    notJpegSinceWarning, LogSafe.text(metadata.sensorName()));
         }
     }
 

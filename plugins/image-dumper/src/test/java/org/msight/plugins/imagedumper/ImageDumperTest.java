@@ -151,12 +151,27 @@ class ImageDumperTest {
         assertThat(files(dir)).isEmpty();
     }
 
+    /** A publisher's PNG (or an empty image) marked encoded would otherwise be written as a .jpg no viewer opens. */
+    @Test
+    void encodedImagesThatAreNotJpegAreSkippedWithOneWarning() throws Exception {
+        RecordingLogger log = new RecordingLogger("dumper");
+        SinkNode node = openedInDir(log);
+        byte[] png = {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+        node.put(ImageData.jpeg(metadata(1), png, 1, 1));
+        node.put(ImageData.jpeg(metadata(2), new byte[0], 1, 1));
+        node.close();
+        assertThat(context.count("skipped")).isEqualTo(2);
+        assertThat(context.count("written")).isZero();
+        assertThat(files(dir)).isEmpty();
+        assertThat(log.messages(Level.WARN)).containsExactly("skipped 1 encoded image(s) that are not JPEG (no FF D8"
+                + " start marker; PNG or another format, or empty); the latest from sensor_name 'cam': have its"
+                + " publisher encode JPEG");
+    }
+
     @Test
     void aSensorNameTooLongForAFileNameIsSkippedWithOneWarning() throws Exception {
         RecordingLogger log = new RecordingLogger("dumper");
-        SinkNode node = dumper("folder = \"" + dir + "\"");
-        context.withLogger(log);
-        node.open();
+        SinkNode node = openedInDir(log);
         String longName = "cam\n" + "x".repeat(1000);
         for (long frame = 1; frame <= 12; frame++) {
             node.put(ImageData.jpeg(new Metadata(longName, 1763335395.0, 1763335396.0, frame, "edge-01"), JPEG, 1, 1));
@@ -233,6 +248,14 @@ class ImageDumperTest {
         try (Stream<Path> files = Files.list(folder)) {
             return files.toList();
         }
+    }
+
+    /** A dumper writing to {@link #dir}, opened, logging to {@code log}. */
+    private SinkNode openedInDir(RecordingLogger log) throws Exception {
+        SinkNode node = dumper("folder = \"" + dir + "\"");
+        context.withLogger(log);
+        node.open();
+        return node;
     }
 
     private SinkNode dumper(String block) {
