@@ -44,6 +44,8 @@ final class ImageDumperNode implements SinkNode {
      * left; one written since may be another process's write under way, in a folder they share.
      */
     private static final Instant PROCESS_START = ProcessHandle.current().info().startInstant().orElseGet(Instant::now);
+    /** Linux's words for ENOSPC, as the JDK gives them. */
+    private static final String NO_SPACE = "No space left on device";
     /** NAME_MAX of Linux file systems, less what the name of the file written aside adds. */
     static final int MAX_NAME_BYTES = 255 - PARTIAL_PREFIX.length() - PARTIAL_SUFFIX.length();
 
@@ -127,7 +129,7 @@ final class ImageDumperNode implements SinkNode {
             }
             // a full or read-only disk, a folder taken away: the runtime retries the image with backoff
             throw new RetriableException("cannot write images to " + folder.toAbsolutePath() + ": "
-                    + (e instanceof NoSuchFileException ? makeFolderAgain() : IoFailures.reason(e)), e);
+                    + (e instanceof NoSuchFileException ? makeFolderAgain() : withAdvice(IoFailures.reason(e))), e);
         }
         written.increment();
         if (maxFiles > 0) {
@@ -145,6 +147,11 @@ final class ImageDumperNode implements SinkNode {
         } catch (IOException notMade) {
             return "the folder is gone and cannot be made again: " + IoFailures.reason(notMade);
         }
+    }
+
+    /** A full disk's reason, with what to do: it does not end by itself, unlike a disk mounted late. */
+    private static String withAdvice(String reason) {
+        return reason.equals(NO_SPACE) ? reason + " (free some space there, or keep fewer images with max-files)" : reason;
     }
 
     private void warnNameTooLong(Metadata metadata) {

@@ -87,7 +87,8 @@ class ImageDumperTest {
         // a full disk: the file written aside is /dev/full, where every write fails with ENOSPC
         Files.createSymbolicLink(dir.resolve(".img-2.jpg.part"), Path.of("/dev/full"));
         assertThatThrownBy(() -> node.put(image(2))).isInstanceOf(RetriableException.class)
-                .hasMessage("cannot write images to " + dir.toAbsolutePath() + ": No space left on device");
+                .hasMessage("cannot write images to " + dir.toAbsolutePath() + ": No space left on device (free some"
+                        + " space there, or keep fewer images with max-files)");
         assertThat(names()).containsExactly(".notes.txt.part");
         node.put(image(3));
         node.close();
