@@ -19,7 +19,9 @@ import static org.bytedeco.ffmpeg.global.avformat.avformat_network_init;
 import static org.bytedeco.ffmpeg.global.avformat.avformat_open_input;
 import static org.bytedeco.ffmpeg.global.avutil.AVERROR_EAGAIN;
 import static org.bytedeco.ffmpeg.global.avutil.AVERROR_EOF;
+import static org.bytedeco.ffmpeg.global.avutil.AVERROR_HTTP_NOT_FOUND;
 import static org.bytedeco.ffmpeg.global.avutil.AVERROR_HTTP_UNAUTHORIZED;
+import static org.bytedeco.ffmpeg.global.avutil.AVERROR_INVALIDDATA;
 import static org.bytedeco.ffmpeg.global.avutil.AVMEDIA_TYPE_VIDEO;
 import static org.bytedeco.ffmpeg.global.avutil.AV_NOPTS_VALUE;
 import static org.bytedeco.ffmpeg.global.avutil.av_dict_free;
@@ -144,11 +146,8 @@ final class VideoInput implements AutoCloseable {
             throw refused(settings);
         }
         if (result < 0) {
-            // a camera answering 461 Unsupported transport: FFmpeg falls back to TCP only when none is forced
-            String hint = settings.isRtsp() && result == -EPROTONOSUPPORT ? " (does the camera carry rtsp-transport = "
-                    + settings.rtspTransport() + "? try " + (settings.rtspTransport().equals("tcp") ? "udp" : "tcp")
-                    + ")" : "";
-            throw new RetriableException("cannot open " + safeUrl + ": " + reasonFor(result) + hint);
+            throw new RetriableException("cannot open " + safeUrl + ": " + reasonFor(result)
+                    + (settings.isRtsp() ? rtspAdvice(result, settings.rtspTransport()) : ""));
         }
         // The probe waits for the first frames: as long as a frame may take (read-timeout), when that
         // is longer, so that a camera sending one frame in 3 s is not cut off while it is probed.
@@ -161,6 +160,25 @@ final class VideoInput implements AutoCloseable {
         if (videoStream < 0) {
             throw new RetriableException(safeUrl + " has no video stream");
         }
+    }
+
+    /** What to do about an RTSP camera that could not be opened, in brackets; empty when there is nothing to say. */
+    private String rtspAdvice(int result, String transport) {
+        if (woken) {
+            return "";
+        }
+        if (timedOut) {
+            return " (connect-timeout: check that the url's host and port are the camera's RTSP ones)";
+        }
+        if (result == AVERROR_HTTP_NOT_FOUND) {
+            return " (the camera has no stream at that path: check the url's path)";
+        }
+        if (result == AVERROR_INVALIDDATA) {
+            return " (what answers there does not speak RTSP: check the url's host and port)";
+        }
+        // a camera answering 461 Unsupported transport: FFmpeg falls back to TCP only when none is forced
+        return result == -EPROTONOSUPPORT ? " (does the camera carry rtsp-transport = " + transport + "? try "
+                + (transport.equals("tcp") ? "udp" : "tcp") + ")" : "";
     }
 
     private RetryAfterException refused(ReceiverSettings settings) {

@@ -4,7 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import com.sun.net.httpserver.HttpServer;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
@@ -15,6 +17,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.assertj.core.api.AbstractThrowableAssert;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -250,6 +253,46 @@ class RtspReceiverTest {
         // A connect timeout no test waits for: an open that ends was ended by wakeup().
         return (SourceNode) new RtspReceiverProvider().create(TestNodeContext.of("rtsp-receiver",
                 "url = \"rtsp://127.0.0.1:" + server.getLocalPort() + "/live\", connect-timeout = 1h"));
+    }
+
+    /** FFmpeg's words alone named the cause, not what to check: a wrong path, a wrong port. */
+    @Test
+    void aPathWithoutAStreamSaysToCheckThePath() throws Exception {
+        String url = server.url().replace("/live.stream", "/wrong.stream");
+        assertOpenFails(url, "").hasMessage("cannot open " + url + ": Server returned 404 Not Found (the camera has no"
+                + " stream at that path: check the url's path)");
+    }
+
+    @Test
+    void anHttpServerAtTheAddressDoesNotSpeakRtsp() throws Exception {
+        HttpServer http = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        http.start();
+        try {
+            String url = "rtsp://127.0.0.1:" + http.getAddress().getPort() + "/live.stream";
+            assertOpenFails(url, "").hasMessage("cannot open " + url + ": Invalid data found when processing input"
+                    + " (what answers there does not speak RTSP: check the url's host and port)");
+        } finally {
+            http.stop(0);
+        }
+    }
+
+    @Test
+    void aServerThatNeverAnswersNamesConnectTimeout() throws Exception {
+        try (ServerSocket silent = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            String url = "rtsp://127.0.0.1:" + silent.getLocalPort() + "/live.stream";
+            assertOpenFails(url, "connect-timeout = 1s").hasMessage("cannot open " + url + ": no answer within the"
+                    + " timeout (connect-timeout: check that the url's host and port are the camera's RTSP ones)");
+        }
+    }
+
+    private static AbstractThrowableAssert<?, ?> assertOpenFails(String url, String settings) throws Exception {
+        SourceNode node = (SourceNode) new RtspReceiverProvider()
+                .create(TestNodeContext.of("rtsp-receiver", "url = \"" + url + "\"\n" + settings));
+        try {
+            return assertThatThrownBy(node::open).isInstanceOf(RetriableException.class);
+        } finally {
+            node.close();
+        }
     }
 
     @ParameterizedTest
