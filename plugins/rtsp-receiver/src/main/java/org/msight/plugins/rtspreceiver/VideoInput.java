@@ -29,7 +29,10 @@ import static org.bytedeco.ffmpeg.global.avutil.av_dict_set;
 import static org.bytedeco.ffmpeg.global.avutil.av_frame_alloc;
 import static org.bytedeco.ffmpeg.global.avutil.av_frame_free;
 
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import org.bytedeco.ffmpeg.avcodec.AVCodec;
 import org.bytedeco.ffmpeg.avcodec.AVCodecContext;
@@ -57,6 +60,8 @@ final class VideoInput implements AutoCloseable {
 
     /** RTSP describes the stream in its SDP: probe one packet, not a second of video. */
     private static final String RTSP_PROBE_BYTES = "32";
+    /** Linux's errno of "Input/output error": FFmpeg returns it negated for a host it cannot resolve, among others. */
+    private static final int EIO = 5;
     /** Linux's errno of "Protocol not supported", which FFmpeg returns negated for an RTSP 461 Unsupported transport. */
     private static final int EPROTONOSUPPORT = 93;
 
@@ -146,7 +151,9 @@ final class VideoInput implements AutoCloseable {
             throw refused(settings);
         }
         if (result < 0) {
-            throw new RetriableException("cannot open " + safeUrl + ": " + reasonFor(result)
+            String reason = result == -EIO && settings.isNetwork() && !timedOut && !woken
+                    ? unknownHost(settings.host()).orElse(reasonFor(result)) : reasonFor(result);
+            throw new RetriableException("cannot open " + safeUrl + ": " + reason
                     + (settings.isRtsp() ? rtspAdvice(result, settings.rtspTransport()) : ""));
         }
         // The probe waits for the first frames: as long as a frame may take (read-timeout), when that
@@ -159,6 +166,19 @@ final class VideoInput implements AutoCloseable {
         videoStream = av_find_best_stream(format, AVMEDIA_TYPE_VIDEO, -1, -1, (AVCodec) null, 0);
         if (videoStream < 0) {
             throw new RetriableException(safeUrl + " has no video stream");
+        }
+    }
+
+    /**
+     * Why FFmpeg, which says a name it cannot resolve as "Input/output error" alone (its line saying
+     * which comes once in ten minutes), could not reach {@code host}, when its name is unknown.
+     */
+    private static Optional<String> unknownHost(String host) {
+        try {
+            InetAddress.getAllByName(host);
+            return Optional.empty();
+        } catch (UnknownHostException e) {
+            return Optional.of("unknown host " + host + " (check the url's host, or this machine's DNS)");
         }
     }
 

@@ -263,6 +263,14 @@ class RtspReceiverTest {
                 + " stream at that path: check the url's path)");
     }
 
+    /** FFmpeg says "Input/output error" alone, and which host it could not resolve once in ten minutes. */
+    @Test
+    void aHostNameThatDoesNotResolveIsNamed() throws Exception {
+        assertOpenFails("rtsp://admin:s3cret@nosuchhost.invalid/live.stream", "").hasMessage("cannot open"
+                + " rtsp://***@nosuchhost.invalid/live.stream: unknown host nosuchhost.invalid (check the url's host,"
+                + " or this machine's DNS)");
+    }
+
     @Test
     void anHttpServerAtTheAddressDoesNotSpeakRtsp() throws Exception {
         HttpServer http = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
