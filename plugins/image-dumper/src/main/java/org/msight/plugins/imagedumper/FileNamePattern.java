@@ -55,6 +55,11 @@ final class FileNamePattern {
         return name.toString();
     }
 
+    /** Whether every image gets a name of its own: the pattern holds {@code {frame}}, unique per image. */
+    boolean uniquePerImage() {
+        return pattern.contains("{frame}");
+    }
+
     /** Whether a file name is one this pattern makes. */
     boolean matches(String fileName) {
         return written.matcher(fileName).matches();

@@ -32,7 +32,9 @@ import org.msight.api.data.SensorData;
  * many. A file appears whole or not at all (written aside, then renamed; what a failed write or a
  * power cut left aside is deleted). Other messages, encoded images that are not JPEG, and
  * images whose file name would be too long (a long sensor name), are counted as {@code skipped};
- * the last two with a warning at most once a minute.
+ * the last two with a warning at most once a minute. With a {@code file-name} without
+ * {@code {frame}}, an image that replaces an earlier file of the same name is counted as
+ * {@code replaced}, also with a warning at most once a minute.
  */
 final class ImageDumperNode implements SinkNode {
 
@@ -55,9 +57,11 @@ final class ImageDumperNode implements SinkNode {
     private final int maxFiles;
     private final Counter written;
     private final Counter skipped;
+    private final Counter replaced;
     private final Deque<Path> kept = new ArrayDeque<>();
     private final LogThrottle nameWarnings = new LogThrottle(Duration.ofMinutes(1));
     private final LogThrottle notJpegWarnings = new LogThrottle(Duration.ofMinutes(1));
+    private final LogThrottle replacedWarnings = new LogThrottle(Duration.ofMinutes(1));
 
     ImageDumperNode(NodeContext context, Path folder, FileNamePattern fileName, int maxFiles) {
         this.context = context;
@@ -66,6 +70,7 @@ final class ImageDumperNode implements SinkNode {
         this.maxFiles = maxFiles;
         this.written = context.counter("written");
         this.skipped = context.counter("skipped");
+        this.replaced = context.counter("replaced");
     }
 
     /**
@@ -118,6 +123,8 @@ final class ImageDumperNode implements SinkNode {
         }
         Path file = folder.resolve(name);
         Path partial = folder.resolve(PARTIAL_PREFIX + file.getFileName() + PARTIAL_SUFFIX);
+        // without {frame}, two images may get one name ({time} alone, cameras of one sensor name)
+        boolean replacing = !fileName.uniquePerImage() && Files.exists(file);
         try {
             Files.write(partial, image.image());
             Files.move(partial, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
@@ -132,6 +139,10 @@ final class ImageDumperNode implements SinkNode {
                     + (e instanceof NoSuchFileException ? makeFolderAgain() : withAdvice(IoFailures.reason(e))), e);
         }
         written.increment();
+        if (replacing) {
+            replaced.increment();
+            warnReplaced(name);
+        }
         if (maxFiles > 0) {
             kept.remove(file);
             kept.addLast(file);
@@ -152,6 +163,15 @@ final class ImageDumperNode implements SinkNode {
     /** A full disk's reason, with what to do: it does not end by itself, unlike a disk mounted late. */
     private static String withAdvice(String reason) {
         return reason.equals(NO_SPACE) ? reason + " (free some space there, or keep fewer images with max-files)" : reason;
+    }
+
+    private void warnReplaced(String name) {
+        long replacedSinceWarning = replacedWarnings.occurred();
+        if (replacedSinceWarning > 0) {
+            context.logger().warn("{} image(s) replaced an earlier file of the same name, the latest {}: put {frame}"
+                    + " in file-name, so that each image gets a name of its own", replacedSinceWarning,
+                    LogSafe.text(name));
+        }
     }
 
     private void warnNameTooLong(Metadata metadata) {

@@ -156,7 +156,7 @@ class ImageDumperTest {
     @Test
     void encodedImagesThatAreNotJpegAreSkippedWithOneWarning() throws Exception {
         RecordingLogger log = new RecordingLogger("dumper");
-        SinkNode node = openedInDir(log);
+        SinkNode node = openedInDir("", log);
         byte[] png = {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
         node.put(ImageData.jpeg(metadata(1), png, 1, 1));
         node.put(ImageData.jpeg(metadata(2), new byte[0], 1, 1));
@@ -169,10 +169,27 @@ class ImageDumperTest {
                 + " publisher encode JPEG");
     }
 
+    /** {@code {time}} alone names two cameras' images of one millisecond alike: the later replaced the earlier unseen. */
+    @Test
+    void anImageThatReplacesAFileOfTheSameNameIsCountedWithOneWarning() throws Exception {
+        RecordingLogger log = new RecordingLogger("dumper");
+        SinkNode node = openedInDir(", file-name = \"img-{time}.jpg\"", log);
+        for (String sensor : List.of("north", "south", "east")) {
+            node.put(ImageData.jpeg(new Metadata(sensor, 1763335395.913, 1763335396.0, 1L, "edge-01"), JPEG, 1, 1));
+        }
+        node.close();
+        assertThat(names()).containsExactly("img-20251116-232315.913.jpg");
+        assertThat(context.count("written")).isEqualTo(3);
+        assertThat(context.count("replaced")).isEqualTo(2);
+        assertThat(log.messages(Level.WARN)).containsExactly("1 image(s) replaced an earlier file of the same name,"
+                + " the latest img-20251116-232315.913.jpg: put {frame} in file-name, so that each image gets a name"
+                + " of its own");
+    }
+
     @Test
     void aSensorNameTooLongForAFileNameIsSkippedWithOneWarning() throws Exception {
         RecordingLogger log = new RecordingLogger("dumper");
-        SinkNode node = openedInDir(log);
+        SinkNode node = openedInDir("", log);
         String longName = "cam\n" + "x".repeat(1000);
         for (long frame = 1; frame <= 12; frame++) {
             node.put(ImageData.jpeg(new Metadata(longName, 1763335395.0, 1763335396.0, frame, "edge-01"), JPEG, 1, 1));
@@ -251,9 +268,9 @@ class ImageDumperTest {
         }
     }
 
-    /** A dumper writing to {@link #dir}, opened, logging to {@code log}. */
-    private SinkNode openedInDir(RecordingLogger log) throws Exception {
-        SinkNode node = dumper("folder = \"" + dir + "\"");
+    /** A dumper writing to {@link #dir} with further {@code settings}, opened, logging to {@code log}. */
+    private SinkNode openedInDir(String settings, RecordingLogger log) throws Exception {
+        SinkNode node = dumper("folder = \"" + dir + "\"" + settings);
         context.withLogger(log);
         node.open();
         return node;
