@@ -165,7 +165,8 @@ final class VideoInput implements AutoCloseable {
         }
         videoStream = av_find_best_stream(format, AVMEDIA_TYPE_VIDEO, -1, -1, (AVCodec) null, 0);
         if (videoStream < 0) {
-            throw new RetriableException(safeUrl + " has no video stream");
+            throw new RetriableException(safeUrl + " has no video stream, only audio or data: check the url (a camera may"
+                    + " serve its video at another path)");
         }
     }
 

@@ -12,9 +12,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.msight.api.SourceNode;
 import org.msight.api.data.ImageData;
 import org.msight.testdriver.PipelineTestDriver;
 import org.msight.testkit.LogCapture;
+import org.msight.testkit.TestNodeContext;
 import org.msight.testkit.Tools;
 import org.msight.testkit.Waits;
 
@@ -98,6 +100,19 @@ class LocalInputTest {
         assertThatThrownBy(() -> PipelineTestDriver.start(camera("url = testsrc2, format = lavfii"), "frames"))
                 .hasMessageContaining("format: FFmpeg has no input format 'lavfii' ('ffmpeg -formats' and"
                         + " 'ffmpeg -devices' list them)");
+    }
+
+    /** It said only "has no video stream", retried every second for a camera. */
+    @Test
+    void anInputWithoutVideoSaysWhatToCheck() throws Exception {
+        SourceNode node = (SourceNode) new RtspReceiverProvider().create(TestNodeContext.of("rtsp-receiver",
+                "url = \"sine=frequency=440\", format = lavfi"));
+        try {
+            assertThatThrownBy(node::open).hasMessage("sine=frequency=440 has no video stream, only audio or data:"
+                    + " check the url (a camera may serve its video at another path)");
+        } finally {
+            node.close();
+        }
     }
 
     @Test
