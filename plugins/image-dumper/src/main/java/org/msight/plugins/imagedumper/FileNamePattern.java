@@ -26,6 +26,9 @@ final class FileNamePattern {
         if (pattern.isBlank() || pattern.contains("/") || pattern.contains("\\") || pattern.startsWith(".")) {
             throw new IllegalArgumentException("file-name: must be a plain file name, not '" + pattern + "'");
         }
+        if (pattern.indexOf('\0') >= 0) { // besides '/', the one character a Linux file name cannot hold
+            throw new IllegalArgumentException("file-name: must not hold a NUL character (\\u0000)");
+        }
         if (!pattern.contains("{frame}") && !pattern.contains("{time}")) {
             throw new IllegalArgumentException("file-name: must hold {frame} or {time} so files get distinct names, not '"
                     + pattern + "'");

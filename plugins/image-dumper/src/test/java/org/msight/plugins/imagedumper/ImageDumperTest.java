@@ -215,6 +215,9 @@ class ImageDumperTest {
                 .hasMessageStartingWith("file-name: must hold {frame} or {time}");
         assertThatThrownBy(() -> dumper("folder = \"" + dir + "\", file-name = \"{camera}-{frame}.jpg\""))
                 .hasMessageStartingWith("file-name: knows only {sensor}, {time} and {frame}");
+        // it failed every image with a stack trace, restarting the node each time
+        assertThatThrownBy(() -> dumper("folder = \"" + dir + "\", file-name = \"img\\u0000{frame}.jpg\""))
+                .hasMessage("file-name: must not hold a NUL character (\\u0000)");
     }
 
     @Test
