@@ -8,6 +8,7 @@ import ch.qos.logback.core.LayoutBase;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
+import org.msight.api.LogSafe;
 import org.msight.api.Secrets;
 import org.msight.runtime.node.RuntimeNodeContext;
 
@@ -15,7 +16,10 @@ import org.msight.runtime.node.RuntimeNodeContext;
  * MSight's log line: {@code 2025-11-16 23:23:15,913 - <device> - <node> - INFO :: <message>}.
  * The node is taken from a node logger's name, else from the thread's {@code node} MDC entry
  * (set on node threads), else {@code msight}. Credentials in URLs are masked in the whole line,
- * stack traces included.
+ * stack traces included. Control characters are escaped as {@link LogSafe#whole} escapes them, in
+ * the message (one line, whatever a caller or a library put in it) and in each line of a stack
+ * trace (its lines' tabs kept), so that a value quoted without {@link LogSafe} still cannot write
+ * a NUL, move the cursor or colour a terminal.
  */
 public final class MsightLayout extends LayoutBase<ILoggingEvent> {
 
@@ -39,10 +43,13 @@ public final class MsightLayout extends LayoutBase<ILoggingEvent> {
                 .append(" - ").append(deviceName)
                 .append(" - ").append(nodeOf(event))
                 .append(" - ").append(levelName(event.getLevel()))
-                .append(" :: ").append(event.getFormattedMessage())
+                .append(" :: ").append(LogSafe.whole(event.getFormattedMessage()))
                 .append(CoreConstants.LINE_SEPARATOR);
         if (event.getThrowableProxy() != null) {
-            line.append(ThrowableProxyUtil.asString(event.getThrowableProxy())).append(CoreConstants.LINE_SEPARATOR);
+            ThrowableProxyUtil.asString(event.getThrowableProxy()).lines().forEach(traceLine -> line
+                    .append(traceLine.startsWith("\t") ? "\t" + LogSafe.whole(traceLine.substring(1))
+                            : LogSafe.whole(traceLine))
+                    .append(CoreConstants.LINE_SEPARATOR));
         }
         return Secrets.redactUrl(line.toString());
     }

@@ -1,0 +1,36 @@
+package org.msight.runtime.logging;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.LoggerContext;
+import ch.qos.logback.classic.spi.LoggingEvent;
+import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
+
+class MsightLayoutTest {
+
+    private final LoggerContext context = (LoggerContext) LoggerFactory.getILoggerFactory();
+
+    private String line(String message, Throwable failure) {
+        return new MsightLayout().doLayout(new LoggingEvent(getClass().getName(), context.getLogger("org.example.Lib"),
+                Level.ERROR, message, failure, null));
+    }
+
+    @Test
+    void aMessageIsOneLineWhateverItHolds() {
+        String line = line("sensor 'cam\u001b[31m\u0000'\nINFO :: forged", null);
+
+        assertThat(line).endsWith(" - msight - ERROR :: sensor 'cam\\u001b[31m\\u0000'\\nINFO :: forged"
+                + System.lineSeparator());
+    }
+
+    @Test
+    void aStackTraceKeepsItsLinesAndTabsButNoOtherControlCharacter() {
+        String line = line("failed", new IllegalStateException("bad name 'a\u0000b\u001b[2J'"));
+
+        assertThat(line).contains(System.lineSeparator() + "java.lang.IllegalStateException: bad name"
+                + " 'a\\u0000b\\u001b[2J'" + System.lineSeparator() + "\tat org.msight.runtime.logging.MsightLayoutTest.")
+                .doesNotContain("\u0000", "\u001b");
+    }
+}
