@@ -2,6 +2,7 @@ package org.msight.plugins.httpuploader;
 
 import java.io.IOException;
 import java.net.ConnectException;
+import java.net.UnknownHostException;
 import org.apache.hc.client5.http.ConnectTimeoutException;
 import org.msight.api.IoFailures;
 import org.msight.api.LogSafe;
@@ -20,6 +21,8 @@ final class Failures {
         String text;
         if (failure instanceof ConnectTimeoutException) {
             text = "no connection within connect-timeout (" + settings.connectTimeout().toMillis() + " ms): " + message;
+        } else if (failure instanceof UnknownHostException) { // LastKnownDnsResolver's: says the host and why
+            text = message;
         } else if (failure instanceof ConnectException) {
             text = "cannot connect: " + message;
         } else if (certificateRequested) {

@@ -79,6 +79,7 @@ final class HttpUploader implements AsyncSinkNode {
     private final PartitionKeys partitionKeys;
     private final SentCredentials sentCredentials;
     private final BodyBuffers buffers = new BodyBuffers();
+    private final LastKnownDnsResolver dns;
     private final Counter uploads;
     private final Counter bytes;
     private boolean waited;
@@ -95,6 +96,7 @@ final class HttpUploader implements AsyncSinkNode {
         this.formats = context.formats();
         this.partitionKeys = partitionKeys;
         this.sentCredentials = new SentCredentials(settings);
+        this.dns = new LastKnownDnsResolver(settings.connectTimeout(), "node-" + context.nodeName() + "-dns", log);
         this.uploads = context.counter("uploads");
         this.bytes = context.counter("bytes");
     }
@@ -117,6 +119,7 @@ final class HttpUploader implements AsyncSinkNode {
                         .setDefaultConnectionConfig(ConnectionConfig.custom().setConnectTimeout(connectTimeout).build())
                         .setDefaultTlsConfig(TlsConfig.custom().setHandshakeTimeout(connectTimeout).build())
                         .setTlsStrategy(tls)
+                        .setDnsResolver(dns)
                         .build())
                 // One I/O thread: an upload costs it microseconds, and a second core is the camera's.
                 // The socket's send buffer is left to the kernel, whose autotuning takes a whole body

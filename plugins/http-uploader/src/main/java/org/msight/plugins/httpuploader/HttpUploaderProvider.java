@@ -62,7 +62,8 @@ public final class HttpUploaderProvider implements NodeProvider {
                 Setting.optional("wait", SettingType.DURATION, "delay before the first upload")
                         .between(Duration.ZERO, Duration.ofDays(1)),
                 Setting.oneOf("log-uploads-at", "level of the two log lines per upload", "info", "debug"),
-                Setting.optional("connect-timeout", SettingType.DURATION, "time to establish a connection")
+                Setting.optional("connect-timeout", SettingType.DURATION,
+                        "time to establish a connection, and to wait for a DNS lookup")
                         .between(Duration.ofMillis(1), Duration.ofHours(1)),
                 Setting.optional("retry-statuses", SettingType.STRING_LIST,
                         "retried response statuses: codes or classes (5xx); only 408 and 429 of the 4xx"),
