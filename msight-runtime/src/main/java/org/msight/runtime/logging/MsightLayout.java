@@ -18,8 +18,8 @@ import org.msight.runtime.node.RuntimeNodeContext;
  * (set on node threads), else {@code msight}. Credentials in URLs are masked in the whole line,
  * stack traces included. Control characters are escaped as {@link LogSafe#whole} escapes them, in
  * the message (one line, whatever a caller or a library put in it) and in each line of a stack
- * trace (its lines' tabs kept), so that a value quoted without {@link LogSafe} still cannot write
- * a NUL, move the cursor or colour a terminal.
+ * trace (its leading tabs kept), so that a value quoted without {@link LogSafe} still cannot
+ * write a NUL, move the cursor or colour a terminal.
  */
 public final class MsightLayout extends LayoutBase<ILoggingEvent> {
 
@@ -47,11 +47,18 @@ public final class MsightLayout extends LayoutBase<ILoggingEvent> {
                 .append(CoreConstants.LINE_SEPARATOR);
         if (event.getThrowableProxy() != null) {
             ThrowableProxyUtil.asString(event.getThrowableProxy()).lines().forEach(traceLine -> line
-                    .append(traceLine.startsWith("\t") ? "\t" + LogSafe.whole(traceLine.substring(1))
-                            : LogSafe.whole(traceLine))
-                    .append(CoreConstants.LINE_SEPARATOR));
+                    .append(escapedAfterIndent(traceLine)).append(CoreConstants.LINE_SEPARATOR));
         }
         return Secrets.redactUrl(line.toString());
+    }
+
+    /** A stack trace's line with its leading tabs kept (two for a suppressed exception's frames), the rest escaped. */
+    private static String escapedAfterIndent(String traceLine) {
+        int indent = 0;
+        while (indent < traceLine.length() && traceLine.charAt(indent) == '\t') {
+            indent++;
+        }
+        return traceLine.substring(0, indent) + LogSafe.whole(traceLine.substring(indent));
     }
 
     static String nodeOf(ILoggingEvent event) {

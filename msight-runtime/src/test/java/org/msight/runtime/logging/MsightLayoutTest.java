@@ -33,4 +33,16 @@ class MsightLayoutTest {
                 + " 'a\\u0000b\\u001b[2J'" + System.lineSeparator() + "\tat org.msight.runtime.logging.MsightLayoutTest.")
                 .doesNotContain("\u0000", "\u001b");
     }
+
+    /** A suppressed exception's frames are indented with two tabs: the second was written as the text \t. */
+    @Test
+    void aSuppressedExceptionKeepsItsIndentation() {
+        IllegalStateException failure = new IllegalStateException("upload failed");
+        failure.addSuppressed(new IllegalArgumentException("close failed"));
+        String line = line("failed", failure);
+
+        assertThat(line).contains(System.lineSeparator() + "\tSuppressed: java.lang.IllegalArgumentException: close"
+                + " failed" + System.lineSeparator() + "\t\tat org.msight.runtime.logging.MsightLayoutTest.")
+                .doesNotContain("\\t");
+    }
 }
