@@ -9,8 +9,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.stream.Collectors;
@@ -25,7 +24,7 @@ import org.slf4j.Logger;
  * Resolves host names for HttpClient, which looks them up on the thread that starts a connection
  * (the node's, or the runtime's delivery timer for a retry): a DNS server that does not answer (an
  * uplink down) holds the system's resolver 10 s or more, past connect-timeout and silently. Each
- * lookup runs on one daemon thread of the node's and is waited for {@code timeout} at most; one
+ * lookup runs on a daemon thread of its own and is waited for {@code timeout} at most; one
  * under way is shared by whoever asks for its host meanwhile. A lookup that fails or takes longer
  * uses the addresses the host last resolved to, said once a minute at most, so uploads go on while
  * the network works without DNS; a host never resolved fails the attempt as a connection failure
@@ -35,8 +34,12 @@ final class LastKnownDnsResolver implements DnsResolver {
 
     private final Duration timeout;
     private final Logger log;
-    /** One thread, ended after a minute idle (connections are kept alive: lookups are rare). */
-    private final ThreadPoolExecutor lookups;
+    /**
+     * Runs each lookup on a daemon thread of its own, which ends with it: lookups are rare
+     * (connections are kept alive, the JDK keeps an address 30 s), and none is left idle once the
+     * node has closed.
+     */
+    private final Executor lookups;
     private final Map<String, CompletableFuture<InetAddress[]>> underWay = new ConcurrentHashMap<>();
     private final Map<String, InetAddress[]> lastKnown = new ConcurrentHashMap<>();
     private final LogThrottle fallbackLines = new LogThrottle(Duration.ofMinutes(1));
@@ -44,9 +47,7 @@ final class LastKnownDnsResolver implements DnsResolver {
     LastKnownDnsResolver(Duration timeout, String threadName, Logger log) {
         this.timeout = timeout;
         this.log = log;
-        this.lookups = new ThreadPoolExecutor(1, 1, 1, TimeUnit.MINUTES, new LinkedBlockingQueue<>(),
-                DaemonThreads.factory(threadName));
-        lookups.allowCoreThreadTimeOut(true);
+        this.lookups = lookup -> DaemonThreads.start(threadName, lookup);
     }
 
     @Override

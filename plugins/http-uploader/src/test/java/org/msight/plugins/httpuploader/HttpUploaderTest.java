@@ -262,6 +262,16 @@ class HttpUploaderTest {
         assertThat(server.requests()).hasSize(1);
     }
 
+    /** A pool's idle lookup thread stayed a minute after the uploader closed: each lookup's now ends with it. */
+    @Test
+    void noLookupThreadOutlivesTheUploadersClose() throws Exception {
+        uploadAll(context("url = \"" + server.url("/") + "\"").withNodeName("looked-up"), 1);
+        uploader.close();
+        uploader = null;
+        await("the lookup thread's end").atMost(Waits.GENEROUS.dividedBy(2)).until(() -> Thread.getAllStackTraces()
+                .keySet().stream().noneMatch(thread -> thread.getName().startsWith("node-looked-up-dns")));
+    }
+
     private List<ImageData> uploadAll(TestNodeContext context, int frames) throws Exception {
         uploader = Uploading.open(context);
         List<ImageData> sent = new ArrayList<>();
