@@ -4,7 +4,10 @@ import java.net.DatagramPacket;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.SocketException;
 import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.concurrent.Callable;
 import org.awaitility.Awaitility;
@@ -17,8 +20,9 @@ import org.slf4j.event.Level;
 
 /**
  * The uploader while DNS stops answering, run by {@link SilentDnsTest} in a JVM whose
- * {@code /etc/resolv.conf} names the DNS server this starts at the address given, and whose JVM
- * keeps no lookups (as once its 30 s cache ran out). It prints what happened, one fact a line.
+ * {@code /etc/resolv.conf} is the file given, bound over the box's, and whose JVM keeps no lookups
+ * (as once its 30 s cache ran out). It starts a DNS server on a free loopback address and names it
+ * in that file, then prints what happened, one fact a line.
  */
 final class SilentDnsRun {
 
@@ -26,7 +30,7 @@ final class SilentDnsRun {
     }
 
     public static void main(String[] args) throws Exception {
-        try (FakeDns dns = new FakeDns(args[0]); RecordingServer server = RecordingServer.http()) {
+        try (FakeDns dns = new FakeDns(Path.of(args[0])); RecordingServer server = RecordingServer.http()) {
             RecordingLogger log = new RecordingLogger("uploader");
             TestNodeContext known = context(server, "collector.test", log);
             try (Uploading uploader = Uploading.open(known)) {
@@ -74,9 +78,25 @@ final class SilentDnsRun {
         volatile boolean answering = true;
         private final DatagramSocket socket;
 
-        FakeDns(String address) throws Exception {
-            socket = new DatagramSocket(new InetSocketAddress(InetAddress.getByName(address), 53));
+        /**
+         * On the first of 127.0.53.100 to 127.0.53.199 whose port 53 is free (not a local
+         * resolver's, nor another test run's at the same time), named in {@code resolvConf}.
+         */
+        FakeDns(Path resolvConf) throws Exception {
+            socket = freeSocket();
+            Files.writeString(resolvConf, "nameserver " + socket.getLocalAddress().getHostAddress() + "\n");
             DaemonThreads.start("fake-dns", this::serve);
+        }
+
+        private static DatagramSocket freeSocket() throws Exception {
+            for (int last = 100; last < 200; last++) {
+                try {
+                    return new DatagramSocket(new InetSocketAddress(InetAddress.getByName("127.0.53." + last), 53));
+                } catch (SocketException taken) {
+                    // the next one
+                }
+            }
+            throw new IllegalStateException("no free UDP port 53 on 127.0.53.100 to 127.0.53.199");
         }
 
         private void serve() {

@@ -3,10 +3,6 @@ package org.msight.plugins.httpuploader;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.security.auth.module.UnixSystem;
-import java.net.DatagramSocket;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.SocketException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -31,8 +27,9 @@ class SilentDnsTest {
     void uploadsGoOnToTheLastKnownAddressesAndAHostNeverResolvedFailsWithItsReason() throws Exception {
         assertThat(new UnixSystem().getUid()).as("SilentDnsTest needs root: it mounts its own /etc/resolv.conf"
                 + " under unshare and serves DNS on port 53; run it as root, as CI does").isZero();
-        String dnsAddress = freeDnsAddress();
-        Path resolvConf = Files.writeString(dir.resolve("resolv.conf"), "nameserver " + dnsAddress + "\n");
+        // SilentDnsRun names its DNS server here once it has one: an address it has taken, which no
+        // other run (another suite's at the same time) can take between a check and the bind
+        Path resolvConf = Files.writeString(dir.resolve("resolv.conf"), "");
         // as once the JVM's cache (30 s for an address, 10 s for a failure) has run out: each lookup asks DNS
         Path noLookupCache = Files.writeString(dir.resolve("java.security"),
                 "networkaddress.cache.ttl=0\nnetworkaddress.cache.negative.ttl=0\n");
@@ -41,7 +38,7 @@ class SilentDnsTest {
                 "sh", "-c", "mount --bind \"$0\" /etc/resolv.conf && exec \"$@\"",
                 resolvConf.toString(), Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Djava.security.properties=" + noLookupCache, "-cp", System.getProperty("java.class.path"),
-                SilentDnsRun.class.getName(), dnsAddress)
+                SilentDnsRun.class.getName(), resolvConf.toString())
                 .redirectErrorStream(true).redirectOutput(output.toFile()).start();
         if (!run.waitFor(5, TimeUnit.MINUTES)) {
             run.destroyForcibly();
@@ -55,18 +52,5 @@ class SilentDnsTest {
                 "WARN delivery failing: cannot resolve host other.test: DNS did not answer within connect-timeout"
                         + " (1000 ms); retrying with backoff",
                 "uploads once DNS answered again: 1");
-    }
-
-    /** A loopback address whose UDP port 53 is free (not a local resolver's, such as systemd's 127.0.0.53). */
-    private static String freeDnsAddress() throws Exception {
-        for (int last = 100; last < 200; last++) {
-            String address = "127.0.53." + last;
-            try (DatagramSocket probe = new DatagramSocket(new InetSocketAddress(InetAddress.getByName(address), 53))) {
-                return address;
-            } catch (SocketException taken) {
-                // the next one
-            }
-        }
-        throw new IllegalStateException("no free UDP port 53 on 127.0.53.100 to 127.0.53.199");
     }
 }
