@@ -49,11 +49,11 @@ public final class Backoff {
 
     /**
      * As {@link #pause()}, waiting {@code atMost} if {@link #next()} is longer: for a thread that
-     * retries until a deadline.
+     * retries until a deadline. Zero or less does not wait.
      */
     public boolean pause(Duration atMost) {
         try {
-            Thread.sleep(Math.min(next().toMillis(), atMost.toMillis()));
+            Thread.sleep(Math.max(0, Math.min(next().toMillis(), atMost.toMillis())));
             return true;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -14,4 +14,12 @@ class BackoffTest {
         Backoff backoff = new Backoff(Duration.ofHours(1), Duration.ofHours(1)); // no test waits an hour
         assertTimeoutPreemptively(Duration.ofMinutes(1), () -> assertThat(backoff.pause(Duration.ZERO)).isTrue());
     }
+
+    /** A deadline already past, reckoned as what is left of it: Thread.sleep refused the negative wait. */
+    @Test
+    void aPauseWithALimitAlreadyPastDoesNotWait() {
+        Backoff backoff = new Backoff(Duration.ofHours(1), Duration.ofHours(1));
+        assertTimeoutPreemptively(Duration.ofMinutes(1),
+                () -> assertThat(backoff.pause(Duration.ofSeconds(-1))).isTrue());
+    }
 }
