@@ -37,6 +37,9 @@ public final class PluginLoader {
 
     private static final String REFERENCE = "reference.conf";
 
+    /** Where the node types and buses of the runtime's class path come from, as {@link NodeType#plugin()} says. */
+    private static final String CLASS_PATH = "class path";
+
     private final ClassLoader parent;
 
     public PluginLoader(ClassLoader parent) {
@@ -56,9 +59,9 @@ public final class PluginLoader {
         List<DataType> dataTypes = new ArrayList<>();
         List<Plugins.BrokenPlugin> broken = new ArrayList<>();
         try {
-            addAll(parent, "class path", types, buses, dataTypes, defaultsOn(parent, List.of()));
+            addAll(parent, CLASS_PATH, types, buses, dataTypes, defaultsOn(parent, List.of()));
         } catch (PluginException e) {
-            throw new PluginException("class path: " + e.getMessage(), e);
+            throw new PluginException(CLASS_PATH + ": " + e.getMessage(), e);
         }
         for (Path folder : pluginPath) {
             for (Path plugin : pluginsIn(folder)) {
@@ -108,8 +111,7 @@ public final class PluginLoader {
         for (NodeProvider provider : providers(NodeProvider.class, loader)) {
             NodeType previous = types.get(provider.type());
             if (previous != null) {
-                throw new PluginException("node type '" + provider.type() + "' is provided by " + previous.plugin()
-                        + " too; remove one of the two");
+                throw providedAlready("node type '" + provider.type() + "'", previous.plugin());
             }
             String path = NodeProvider.DEFAULTS_PATH + "." + ConfigProblem.quoted(provider.type());
             List<Setting> common = CommonSettings.of(provider);
@@ -127,8 +129,7 @@ public final class PluginLoader {
         for (BusProvider provider : providers(BusProvider.class, loader)) {
             BusType previous = buses.get(provider.name());
             if (previous != null) {
-                throw new PluginException("bus '" + provider.name() + "' is provided by " + previous.plugin()
-                        + " too; remove one of the two");
+                throw providedAlready("bus '" + provider.name() + "'", previous.plugin());
             }
             String path = "msight." + ConfigProblem.quoted(provider.name());
             Config defaults = defaultsOf(List.of(), provider.settings(), reference, path, "bus", provider.name());
@@ -139,6 +140,16 @@ public final class PluginLoader {
                 dataTypes.add(candidate.get());
             }
         }
+    }
+
+    /**
+     * Why a plugin's {@code what} ({@code node type 'x'}, {@code bus 'y'}) is refused, {@code plugin}
+     * providing it already: one on the class path (the runtime's own) cannot be removed.
+     */
+    private static PluginException providedAlready(String what, String plugin) {
+        return new PluginException(what + (plugin.equals(CLASS_PATH)
+                ? " is on the runtime's class path already; give the plugin's another name"
+                : " is provided by " + plugin + " too; remove one of the two"));
     }
 
     /** The providers of {@code service} that {@code loader} itself holds (a plugin's parent's are skipped). */

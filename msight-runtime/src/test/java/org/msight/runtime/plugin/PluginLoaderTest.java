@@ -18,6 +18,7 @@ import org.msight.api.NodeProvider;
 import org.msight.api.bus.BusProvider;
 import org.msight.runtime.testplugins.ArgumentSink;
 import org.msight.runtime.testplugins.BatchSink;
+import org.msight.runtime.testplugins.CollectorTwinSink;
 import org.msight.runtime.testplugins.PluginJar;
 import org.msight.runtime.testplugins.UnlicensedSink;
 import org.slf4j.Logger;
@@ -85,6 +86,16 @@ class PluginLoaderTest {
                                 + " not found",
                         "plugin " + folder.resolve("d") + " not loaded: its e.jar is not a readable jar: zip END header"
                                 + " not found");
+    }
+
+    /** It said to remove one of the two, the class path's one too, which a user cannot remove. */
+    @Test
+    void aPluginTypeNamedAsOneOnTheClassPathIsToldToTakeAnotherName() throws Exception {
+        Path folder = Files.createDirectories(dir.resolve("plugins"));
+        PluginJar.write(folder.resolve("twin.jar"), CollectorTwinSink.class, "");
+        assertThat(new PluginLoader(runtime).load(List.of(folder)).broken()).map(Plugins.BrokenPlugin::toString)
+                .containsExactly("plugin " + folder.resolve("twin.jar") + " not loaded: node type 'test-collector' is"
+                        + " on the runtime's class path already; give the plugin's another name");
     }
 
     @Test
