@@ -66,6 +66,11 @@ record UploaderSettings(
                 throw new IllegalArgumentException("headers." + name + ": '" + text.trim() + "' with no credentials"
                         + " after it: is the environment variable it takes set?");
             }
+            if (text.chars().anyMatch(c -> c < ' ' && c != '\t' || c == 0x7f)) { // sent as they are: a forged header
+                throw new IllegalArgumentException("headers." + name + ": holds a line break or another control"
+                        + " character, which a header cannot carry (one at the end of an environment variable, too);"
+                        + " remove it");
+            }
             headers.put(name, Secret.of(text));
         }
         return Map.copyOf(headers);

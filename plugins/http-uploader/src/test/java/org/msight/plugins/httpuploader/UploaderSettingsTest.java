@@ -80,6 +80,12 @@ class UploaderSettingsTest {
         assertThatThrownBy(() -> settings(URL + "headers { Authorization = \"Bearer \"${?UNSET_UPLOAD_TOKEN} }"))
                 .hasMessage("headers.Authorization: 'Bearer' with no credentials after it: is the environment"
                         + " variable it takes set?");
+        // HttpClient sends a line break as it is: a forged header, and the value a server echoes is no longer masked
+        assertThatThrownBy(() -> settings(URL + "headers { Authorization = \"Bearer t0ken\\nX-Forged: 1\" }"))
+                .hasMessage("headers.Authorization: holds a line break or another control character, which a header"
+                        + " cannot carry (one at the end of an environment variable, too); remove it");
+        assertThatThrownBy(() -> settings(URL + "headers { X-Token = \"t0ken\\u0001\" }"))
+                .hasMessageStartingWith("headers.X-Token: holds a line break");
         assertThat(settings(URL + "headers { X-Auth-Scheme = Basic }").headers()).containsKey("X-Auth-Scheme");
         assertThatThrownBy(() -> settings(URL + "tls { ca-file = a, trust-store = b }"))
                 .hasMessage("tls.ca-file: set either tls.ca-file or tls.trust-store, not both");
