@@ -57,7 +57,8 @@ final class StatusCommand implements Callable<Integer> {
         HttpRequest.Builder request;
         try {
             URI endpoint = new URI(url.replaceAll("/+$", "") + "/nodes");
-            if (!"http".equals(endpoint.getScheme()) && !"https".equals(endpoint.getScheme())) {
+            if (!"http".equals(endpoint.getScheme()) && !"https".equals(endpoint.getScheme())
+                    || endpoint.getPort() > 65535) { // the JDK's client throws it at send, with a stack trace
                 throw new URISyntaxException(url, "not http:// or https://");
             }
             request = HttpRequest.newBuilder(endpoint).timeout(TIMEOUT);
@@ -66,7 +67,13 @@ final class StatusCommand implements Callable<Integer> {
             return 2;
         }
         if (token != null && !token.isEmpty()) {
-            request.header("Authorization", "Bearer " + token);
+            try {
+                request.header("Authorization", "Bearer " + token);
+            } catch (IllegalArgumentException e) { // the JDK's message holds the token
+                System.err.println("error: --token (or MSIGHT_HTTP_TOKEN) holds a line break or another character"
+                        + " a header cannot carry (a line end of a file it was read from?); remove it");
+                return 2;
+            }
         }
         HttpResponse<String> response;
         try {

@@ -544,12 +544,22 @@ class MsightRunTest {
         Result withPassword = run("status", "--url", "http://user:hunter2@127.0.0.1:" + FreePorts.next());
         assertThat(withPassword.exitCode()).isEqualTo(1);
         assertThat(withPassword.err()).contains("nothing answers at http://***@127.0.0.1:").doesNotContain("hunter2");
-        for (String bad : new String[] {"localhost:9464", "http://[bad", "ftp://127.0.0.1:9464", ""}) {
+        for (String bad : new String[] {"localhost:9464", "http://[bad", "ftp://127.0.0.1:9464", "",
+                "http://user:hunter2@127.0.0.1:99999"}) {
             Result refused = run("status", "--url", bad);
             assertThat(refused.exitCode()).as(bad).isEqualTo(2);
             assertThat(refused.err()).as(bad).startsWith("error: --url: not an http:// or https:// URL")
-                    .doesNotContain("\tat ");
+                    .doesNotContain("\tat ", "hunter2");
         }
+    }
+
+    /** The JDK refuses such a header with a message and a stack trace that hold the token. */
+    @Test
+    void statusRefusesATokenNoHeaderCanCarryWithoutShowingIt() {
+        Result result = run("status", "--url", "http://127.0.0.1:" + FreePorts.next(), "--token", "s3cret-t0ken\r");
+        assertThat(result.exitCode()).isEqualTo(2);
+        assertThat(result.err()).isEqualTo("error: --token (or MSIGHT_HTTP_TOKEN) holds a line break or another"
+                + " character a header cannot carry (a line end of a file it was read from?); remove it\n");
     }
 
     @Test
