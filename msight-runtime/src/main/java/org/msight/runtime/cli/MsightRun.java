@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import org.msight.api.LogSafe;
 import org.msight.runtime.PipelineFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -71,7 +72,7 @@ public final class MsightRun implements Callable<Integer> {
         line.setExitCodeExceptionMapper(e -> 1);
         return line.setParameterExceptionHandler((e, args) -> {
             CommandLine failed = e.getCommandLine();
-            failed.getErr().println("error: " + e.getMessage());
+            failed.getErr().println("error: " + LogSafe.text(e.getMessage())); // quotes arguments: a camera's url
             CommandLine.UnmatchedArgumentException.printSuggestions(e, failed.getErr());
             failed.getErr().println("Try '" + failed.getCommandSpec().qualifiedName() + " --help' for the options.");
             return 2;

@@ -553,6 +553,15 @@ class MsightRunTest {
         }
     }
 
+    /** Picocli quotes an argument it cannot place: a url given without its option. */
+    @Test
+    void anArgumentRefusedIsShownWithItsPasswordMasked() {
+        Result result = run("status", "http://user:hunter2@127.0.0.1:1/");
+        assertThat(result.exitCode()).isEqualTo(2);
+        assertThat(result.err()).startsWith("error: Unmatched argument at index 1: 'http://***@127.0.0.1:1/'")
+                .doesNotContain("hunter2");
+    }
+
     /** The JDK refuses such a header with a message and a stack trace that hold the token. */
     @Test
     void statusRefusesATokenNoHeaderCanCarryWithoutShowingIt() {
