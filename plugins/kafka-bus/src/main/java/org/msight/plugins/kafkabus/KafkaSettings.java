@@ -2,6 +2,10 @@ package org.msight.plugins.kafkabus;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigValue;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
@@ -18,6 +22,7 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.SaslConfigs;
 import org.apache.kafka.common.config.SslConfigs;
+import org.msight.api.IoFailures;
 import org.msight.api.LogSafe;
 import org.msight.api.PemTls;
 import org.msight.api.Setting;
@@ -209,6 +214,25 @@ record KafkaSettings(List<String> servers, String saslMechanism, String saslUser
                             + LogSafe.text(value.errorMessages().get(0)));
                 }
             }
+        }
+        for (String store : List.of(SslConfigs.SSL_TRUSTSTORE_LOCATION_CONFIG, SslConfigs.SSL_KEYSTORE_LOCATION_CONFIG)) {
+            checkReadable(store, properties.get(store));
+        }
+    }
+
+    /**
+     * A key or trust store's file, read once: the Kafka client that cannot read it logs an ERROR
+     * with a stack trace before failing, and its failure names no file.
+     */
+    private static void checkReadable(String name, String file) {
+        if (file == null || file.isEmpty()) {
+            return;
+        }
+        try (InputStream store = Files.newInputStream(Path.of(file))) {
+            store.read(); // a folder opens, and fails only here
+        } catch (IOException | InvalidPathException e) {
+            throw new IllegalArgumentException("properties.\"" + name + "\": " + LogSafe.text(file) + ": "
+                    + (e instanceof IOException io ? IoFailures.reason(io) : "not a file name"));
         }
     }
 

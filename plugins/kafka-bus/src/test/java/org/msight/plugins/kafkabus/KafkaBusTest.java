@@ -13,6 +13,7 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -40,6 +41,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.msight.api.Setting;
 import org.msight.api.bus.Bus;
 import org.msight.api.bus.Delivery;
@@ -992,6 +994,24 @@ class KafkaBusTest {
             assertThatThrownBy(bus::start).as(server).isInstanceOf(IllegalArgumentException.class)
                     .hasMessageStartingWith("servers: ").hasMessageContaining(server);
         }
+    }
+
+    /**
+     * A key or trust store the clients cannot read is refused as the bus is made (by --check), naming
+     * the property and the file; a client made with it logged an ERROR with a stack trace, and the
+     * start's line named no file.
+     */
+    @Test
+    void aStoreFileThatCannotBeReadIsRefusedWithItsPropertyAndFile(@TempDir Path dir) {
+        Path missing = dir.resolve("truststore.jks");
+        assertThatThrownBy(() -> new KafkaBusProvider().create(context("properties { \"security.protocol\" = ssl,"
+                + " \"ssl.truststore.location\" = \"" + missing + "\" }")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("properties.\"ssl.truststore.location\": " + missing + ": no such file or folder");
+        assertThatThrownBy(() -> new KafkaBusProvider().create(context("properties { \"security.protocol\" = ssl,"
+                + " \"ssl.keystore.location\" = \"" + dir + "\" }")))
+                .as("a folder").isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("properties.\"ssl.keystore.location\": " + dir + ": ");
     }
 
     /** What the clients check only as a whole, when created at start, is one line naming the properties. */
