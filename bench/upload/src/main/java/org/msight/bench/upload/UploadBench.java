@@ -16,6 +16,7 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.msight.api.Counter;
@@ -175,13 +176,14 @@ public final class UploadBench {
         AsyncDelivery delivery = new AsyncDelivery("bench_uploader", timed, DeliverySettings.from(context.config()
                 .withFallback(ConfigFactory.defaultReference().getConfig("msight.node-defaults"))), context.formats(),
                 log, data -> { }, nanos -> { }, context::counter);
+        // Stopped by a flag, not an interrupt: an interrupt inside the HTTP client's request making
+        // fails that request ("interrupted or timed out") and the delivery retries it.
+        AtomicBoolean feeding = new AtomicBoolean(true);
         Thread feeder = new Thread(() -> {
             try {
-                while (true) {
+                while (feeding.get()) {
                     delivery.submit(frame, () -> { });
                 }
-            } catch (InterruptedException e) {
-                // measured
             } catch (Exception e) {
                 e.printStackTrace();
             }
@@ -201,7 +203,7 @@ public final class UploadBench {
         long serverCpu = cpuNanos(server) - startServerCpu;
         long elapsed = System.nanoTime() - start;
         long[] latencies = log.stop();
-        feeder.interrupt();
+        feeding.set(false);
         feeder.join();
         delivery.flush(Duration.ofSeconds(10));
         delivery.close();
