@@ -2,12 +2,15 @@ package org.msight.runtime.logging;
 
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.classic.spi.IThrowableProxy;
+import ch.qos.logback.classic.spi.StackTraceElementProxy;
 import ch.qos.logback.classic.spi.ThrowableProxyUtil;
 import ch.qos.logback.core.CoreConstants;
 import ch.qos.logback.core.LayoutBase;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
+import java.util.Arrays;
 import org.msight.api.LogSafe;
 import org.msight.api.Secrets;
 import org.msight.runtime.node.RuntimeNodeContext;
@@ -17,9 +20,9 @@ import org.msight.runtime.node.RuntimeNodeContext;
  * The node is taken from a node logger's name, else from the thread's {@code node} MDC entry
  * (set on node threads), else {@code msight}. Credentials in URLs are masked in the whole line,
  * stack traces included. Control characters are escaped as {@link LogSafe#whole} escapes them, in
- * the message (one line, whatever a caller or a library put in it) and in each line of a stack
- * trace (its leading tabs kept), so that a value quoted without {@link LogSafe} still cannot
- * write a NUL, move the cursor or colour a terminal.
+ * the message and in the messages of a stack trace's exceptions (each one line, whatever a caller
+ * or a library put in it), so that a value quoted without {@link LogSafe} can neither forge a log
+ * line nor write a NUL, move the cursor or colour a terminal.
  */
 public final class MsightLayout extends LayoutBase<ILoggingEvent> {
 
@@ -46,19 +49,54 @@ public final class MsightLayout extends LayoutBase<ILoggingEvent> {
                 .append(" :: ").append(LogSafe.whole(event.getFormattedMessage()))
                 .append(CoreConstants.LINE_SEPARATOR);
         if (event.getThrowableProxy() != null) {
-            ThrowableProxyUtil.asString(event.getThrowableProxy()).lines().forEach(traceLine -> line
-                    .append(escapedAfterIndent(traceLine)).append(CoreConstants.LINE_SEPARATOR));
+            line.append(ThrowableProxyUtil.asString(new Escaped(event.getThrowableProxy())))
+                    .append(CoreConstants.LINE_SEPARATOR);
         }
         return Secrets.redactUrl(line.toString());
     }
 
-    /** A stack trace's line with its leading tabs kept (two for a suppressed exception's frames), the rest escaped. */
-    private static String escapedAfterIndent(String traceLine) {
-        int indent = 0;
-        while (indent < traceLine.length() && traceLine.charAt(indent) == '\t') {
-            indent++;
+    /**
+     * A stack trace's exception, its causes and suppressed ones with their messages escaped: a
+     * message is one line of the trace, whatever it holds. Class and frame names hold no control
+     * characters.
+     */
+    private record Escaped(IThrowableProxy proxy) implements IThrowableProxy {
+
+        @Override
+        public String getMessage() {
+            return proxy.getMessage() == null ? null : LogSafe.whole(proxy.getMessage());
         }
-        return traceLine.substring(0, indent) + LogSafe.whole(traceLine.substring(indent));
+
+        @Override
+        public String getClassName() {
+            return proxy.getClassName();
+        }
+
+        @Override
+        public StackTraceElementProxy[] getStackTraceElementProxyArray() {
+            return proxy.getStackTraceElementProxyArray();
+        }
+
+        @Override
+        public int getCommonFrames() {
+            return proxy.getCommonFrames();
+        }
+
+        @Override
+        public IThrowableProxy getCause() { // a cycle is cut by logback: the proxy of its repeat has no cause
+            return proxy.getCause() == null ? null : new Escaped(proxy.getCause());
+        }
+
+        @Override
+        public IThrowableProxy[] getSuppressed() {
+            return proxy.getSuppressed() == null ? null
+                    : Arrays.stream(proxy.getSuppressed()).map(Escaped::new).toArray(IThrowableProxy[]::new);
+        }
+
+        @Override
+        public boolean isCyclic() {
+            return proxy.isCyclic();
+        }
     }
 
     static String nodeOf(ILoggingEvent event) {

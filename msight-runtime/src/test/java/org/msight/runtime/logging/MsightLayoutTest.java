@@ -45,4 +45,15 @@ class MsightLayoutTest {
                 + " failed" + System.lineSeparator() + "\t\tat org.msight.runtime.logging.MsightLayoutTest.")
                 .doesNotContain("\\t");
     }
+
+    /** An exception's message is one line of the trace: a line break in it could forge a log line. */
+    @Test
+    void anExceptionsMessageIsOneLineOfTheTraceItsCausesToo() {
+        String forged = "\n2025-11-16 23:23:15,913 - local - msight - INFO :: all is well";
+        String line = line("failed", new IllegalStateException("outer" + forged, new RuntimeException("inner" + forged)));
+
+        assertThat(line.lines()).noneMatch(traceLine -> traceLine.startsWith("2025-11-16"));
+        assertThat(line).contains("java.lang.IllegalStateException: outer\\n2025-11-16",
+                "Caused by: java.lang.RuntimeException: inner\\n2025-11-16");
+    }
 }
