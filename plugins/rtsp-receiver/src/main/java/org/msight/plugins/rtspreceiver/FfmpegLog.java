@@ -63,6 +63,11 @@ final class FfmpegLog extends LogCallback {
     private static final Pattern AUTHORIZATION = Pattern.compile("(?i)(authorization:\\s*)[^\\r\\n]+");
 
     private static FfmpegLog installed;
+    /**
+     * The last error FFmpeg said on each thread (a camera's): a call's failure code may say less
+     * ({@code Input/output error} for a host name that does not resolve).
+     */
+    private static final ThreadLocal<String> LAST_ERROR = new ThreadLocal<>();
 
     private final StringBuilder partialLine = new StringBuilder();
     /** The logging context of the line being collected, found at its first part; null for the thread's own. */
@@ -96,6 +101,13 @@ final class FfmpegLog extends LogCallback {
             decoder.opaque(decoder);
             DECODER_OWNERS.put(decoder.address(), context);
         }
+    }
+
+    /** The last error FFmpeg said on this thread since the last call of this, or null. */
+    static String takeLastError() {
+        String line = LAST_ERROR.get();
+        LAST_ERROR.remove();
+        return line;
     }
 
     /** Ends {@link #speakFor}, before the decoder is freed. */
@@ -134,6 +146,9 @@ final class FfmpegLog extends LogCallback {
             return;
         }
         // the thread that ends a line may not be the one that began it: one with a context of its own keeps it
+        if (level <= AV_LOG_ERROR) {
+            LAST_ERROR.set(line);
+        }
         boolean adopted = owner != null && !hasOwnContext();
         if (adopted) {
             MDC.setContextMap(owner);

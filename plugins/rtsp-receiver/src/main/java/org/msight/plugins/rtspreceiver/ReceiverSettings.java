@@ -73,9 +73,11 @@ record ReceiverSettings(String url, String format, String rtspTransport, double 
             return url;
         }
         int userInfo = url.indexOf("://") + 3;
-        int authorityEnd = authorityEnd(url);
+        Matcher end = AUTHORITY_END.matcher(url);
+        int authorityEnd = end.find(userInfo) ? end.start() : url.length();
+        String hostAndPort = url.substring(Math.max(userInfo, url.lastIndexOf('@', authorityEnd) + 1), authorityEnd);
         int at = url.lastIndexOf('@');
-        if (at < authorityEnd || HOST_AND_PORT.matcher(hostAndPort(url)).matches()
+        if (at < authorityEnd || HOST_AND_PORT.matcher(hostAndPort).matches()
                 || !HOST_AND_PATH.matcher(url.substring(at + 1)).matches()) {
             return url;
         }
@@ -83,28 +85,6 @@ record ReceiverSettings(String url, String format, String rtspTransport, double 
         return url.substring(0, userInfo) + encoded + url.substring(at);
     }
 
-    /**
-     * The host of a network url as FFmpeg reads it ({@link #ffmpegUrl()}), without port or
-     * brackets: {@code cam.local}, {@code 10.0.0.5}, {@code fe80::1}.
-     */
-    String host() {
-        String hostAndPort = hostAndPort(ffmpegUrl());
-        int portColon = hostAndPort.lastIndexOf(':');
-        String host = portColon > hostAndPort.lastIndexOf(']') ? hostAndPort.substring(0, portColon) : hostAndPort;
-        return host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
-    }
-
-    /** What FFmpeg takes for the host and port of a network url: after its authority's last {@code @}. */
-    private static String hostAndPort(String url) {
-        int authorityEnd = authorityEnd(url);
-        return url.substring(Math.max(url.indexOf("://") + 3, url.lastIndexOf('@', authorityEnd) + 1), authorityEnd);
-    }
-
-    /** Where a network url's authority ends: at the first {@code / ? #} after its {@code ://}, else at its end. */
-    private static int authorityEnd(String url) {
-        Matcher end = AUTHORITY_END.matcher(url);
-        return end.find(url.indexOf("://") + 3) ? end.start() : url.length();
-    }
 
     /**
      * Whether the url holds a user (and password) before its host: after its {@code ://}, an

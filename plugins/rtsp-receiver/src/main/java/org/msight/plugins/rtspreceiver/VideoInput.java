@@ -29,11 +29,11 @@ import static org.bytedeco.ffmpeg.global.avutil.av_dict_set;
 import static org.bytedeco.ffmpeg.global.avutil.av_frame_alloc;
 import static org.bytedeco.ffmpeg.global.avutil.av_frame_free;
 
-import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.bytedeco.ffmpeg.avcodec.AVCodec;
 import org.bytedeco.ffmpeg.avcodec.AVCodecContext;
 import org.bytedeco.ffmpeg.avcodec.AVPacket;
@@ -62,6 +62,7 @@ final class VideoInput implements AutoCloseable {
     private static final String RTSP_PROBE_BYTES = "32";
     /** Linux's errno of "Input/output error": FFmpeg returns it negated for a host it cannot resolve, among others. */
     private static final int EIO = 5;
+    private static final Pattern UNRESOLVED_HOST = Pattern.compile("Failed to resolve hostname (\\S+): (.+)$");
     /** Linux's errno of "Protocol not supported", which FFmpeg returns negated for an RTSP 461 Unsupported transport. */
     private static final int EPROTONOSUPPORT = 93;
 
@@ -145,14 +146,15 @@ final class VideoInput implements AutoCloseable {
             av_dict_set(options, "rtsp_transport", settings.rtspTransport(), 0);
             av_dict_set(options, "probesize", RTSP_PROBE_BYTES, 0);
         }
+        FfmpegLog.takeLastError(); // an earlier call's
         int result = avformat_open_input(format, settings.ffmpegUrl(), inputFormat, options);
         av_dict_free(options);
         if (result == AVERROR_HTTP_UNAUTHORIZED) {
             throw refused(settings);
         }
         if (result < 0) {
-            String reason = result == -EIO && settings.isNetwork() && !timedOut && !woken
-                    ? unknownHost(settings.host()).orElse(reasonFor(result)) : reasonFor(result);
+            String reason = result == -EIO ? unresolvedHost(FfmpegLog.takeLastError()).orElse(reasonFor(result))
+                    : reasonFor(result);
             throw new RetriableException("cannot open " + safeUrl + ": " + reason
                     + (settings.isRtsp() ? rtspAdvice(result, settings.rtspTransport()) : ""));
         }
@@ -171,16 +173,13 @@ final class VideoInput implements AutoCloseable {
     }
 
     /**
-     * Why FFmpeg, which says a name it cannot resolve as "Input/output error" alone (its line saying
-     * which comes once in ten minutes), could not reach {@code host}, when its name is unknown.
+     * A host name that did not resolve, from FFmpeg's error line ({@code Failed to resolve hostname
+     * cam-3.local: Name or service not known}): its failure code says only {@code Input/output error}.
      */
-    private static Optional<String> unknownHost(String host) {
-        try {
-            InetAddress.getAllByName(host);
-            return Optional.empty();
-        } catch (UnknownHostException e) {
-            return Optional.of("unknown host " + host + " (check the url's host, or this machine's DNS)");
-        }
+    private static Optional<String> unresolvedHost(String ffmpegError) {
+        Matcher failed = ffmpegError == null ? null : UNRESOLVED_HOST.matcher(ffmpegError);
+        return failed != null && failed.find() ? Optional.of("cannot resolve host " + failed.group(1) + ": "
+                + failed.group(2) + " (check the url's host, or this machine's DNS)") : Optional.empty();
     }
 
     /** What to do about an RTSP camera that could not be opened, in brackets; empty when there is nothing to say. */

@@ -120,14 +120,6 @@ class ReceiverSettingsTest {
         assertThat(settings(url).ffmpegUrl()).isEqualTo(forFfmpeg);
     }
 
-    @Test
-    void theHostIsTheOneFfmpegConnectsTo() {
-        assertThat(settings("rtsp://admin:pa/ss?w#rd@cam.local:554/live").host()).isEqualTo("cam.local");
-        assertThat(settings("rtsp://me@corp.example:a/b@[::1]:8554/live").host()).isEqualTo("::1");
-        assertThat(settings("rtsp://admin:pw@nvr/live?user=a@b.c/x").host()).isEqualTo("nvr");
-        assertThat(settings("rtsp://10.0.0.2").host()).isEqualTo("10.0.0.2");
-    }
-
     private ReceiverSettings settings(String url) {
         return ReceiverSettings.from(ConfigFactory.parseString("url = \"" + url + "\"").withFallback(defaults));
     }
