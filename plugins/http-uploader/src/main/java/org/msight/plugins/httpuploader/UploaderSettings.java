@@ -10,6 +10,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.BiFunction;
+import java.util.regex.Pattern;
+import org.msight.api.LogSafe;
 import org.msight.api.Secret;
 import org.msight.api.Secrets;
 
@@ -32,6 +34,8 @@ record UploaderSettings(
     /** Headers the uploader sets itself; a block may not set them. */
     private static final Set<String> RESERVED_HEADERS =
             Set.of("content-type", "content-length", "transfer-encoding", "host", "x-partition-key");
+    /** A header's name: a token of RFC 9110. */
+    private static final Pattern HEADER_NAME = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]+");
 
     static UploaderSettings from(Config config) {
         UploadTarget target = UploadTarget.parse(get(config, "url", Config::getString));
@@ -52,6 +56,10 @@ record UploaderSettings(
         for (Map.Entry<String, ConfigValue> header : get(config, "headers", Config::getObject).entrySet()) {
             String name = header.getKey();
             ConfigValue value = header.getValue();
+            if (!HEADER_NAME.matcher(name).matches()) { // HttpClient sends any name as it is
+                throw new IllegalArgumentException("headers." + LogSafe.text(name) + ": not a header name, which"
+                        + " holds only letters, digits and !#$%&'*+-.^_`|~ (no spaces)");
+            }
             if (RESERVED_HEADERS.contains(name.toLowerCase(Locale.ROOT))) {
                 throw new IllegalArgumentException("headers." + name + ": set by the uploader itself; remove it");
             }

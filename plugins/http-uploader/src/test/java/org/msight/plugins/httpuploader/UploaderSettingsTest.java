@@ -73,6 +73,11 @@ class UploaderSettingsTest {
         assertThatThrownBy(() -> settings(URL + "retry-statuses = [\"4xx\"]")).hasMessageStartingWith("retry-statuses: '4xx'");
         assertThatThrownBy(() -> settings(URL + "retry-statuses = [\"50x\"]")).hasMessage("retry-statuses: '50x' is"
                 + " neither a status code (503) nor a class (5xx)");
+        assertThatThrownBy(() -> settings(URL + "headers { \"X Token\" = a }"))
+                .hasMessage("headers.X Token: not a header name, which holds only letters, digits and"
+                        + " !#$%&'*+-.^_`|~ (no spaces)");
+        assertThatThrownBy(() -> settings(URL + "headers { \"X-Token:\" = a }")).hasMessageStartingWith(
+                "headers.X-Token:: not a header name");
         assertThatThrownBy(() -> settings(URL + "headers { X-Partition-Key = a }"))
                 .hasMessage("headers.X-Partition-Key: set by the uploader itself; remove it");
         assertThatThrownBy(() -> settings(URL + "headers { X-Token { a = b } }"))
