@@ -333,6 +333,14 @@ class BadPipelineFilesTest {
                 .containsExactly(at(1) + "msight.redis.socket-timeout: must be 1ms to 1h, not '0s'");
     }
 
+    /** A token read from a file written on Windows ends in a \\r: no client could send it; it is never shown. */
+    @Test
+    void anHttpTokenNoHeaderCanCarryIsRefusedWithoutShowingIt() throws Exception {
+        assertThat(refused("msight.http.token = \"s3cret\\r\"\nnodes {\n" + SOURCE + "}\n}\n"))
+                .containsExactly(at(1) + "msight.http.token: must hold no line break or other control character, which"
+                        + " no request's header can carry, not ***");
+    }
+
     /** A device name goes into every log line: a line break or an escape in it would forge lines or colour them. */
     @Test
     void controlCharactersInTheDeviceNameAreRefusedAndNoValueShownReachesTheTerminalRaw() throws Exception {
