@@ -119,7 +119,7 @@ class PipelineTest {
     @Test
     void aSourceBuildsNoMessageForATopicItsBusCannotCarry() throws Exception {
         Path file = TestPipelines.write(dir, "pipeline.conf", """
-                msight { bus = loopback, loopback.full-topic = stuck }
+                msight { bus = loopback, loopback.full-topic = stuck, registry.enabled = false }
                 nodes {
                   blocked { type = test-sequence, publish-topic = stuck, count = 5 }
                   src { type = test-sequence, publish-topic = t, count = 5 }
@@ -181,7 +181,8 @@ class PipelineTest {
     /** The line the loopback bus logs as the pipeline of {@code hocon} starts. */
     private String loopbackStart(String hocon) throws Exception {
         try (LogCapture log = LogCapture.of(Buses.LOGGER_PREFIX + "loopback")) {
-            Pipeline pipeline = TestPipelines.load(TestPipelines.write(dir, "pipeline.conf", hocon)).create();
+            Pipeline pipeline = TestPipelines.load(TestPipelines.write(dir, "pipeline.conf",
+                    "msight.registry.enabled = false\n" + hocon)).create();
             pipeline.start();
             pipeline.stop();
             return log.messages().stream().filter(line -> line.startsWith("started;")).findFirst().orElseThrow();
@@ -370,7 +371,7 @@ class PipelineTest {
     void aSinkStoppedForGoodEndsItsSubscriptionTakesNoMoreMessagesAndTheOtherNodesGoOn() throws Exception {
         // the loopback bus logs a subscription ended and goes on delivering to it, as a bus without unsubscribe does
         Path file = TestPipelines.write(dir, "pipeline.conf", """
-                msight.bus = loopback
+                msight { bus = loopback, registry.enabled = false }
                 nodes {
                   src { type = test-sequence, publish-topic = t, count = 100000, interval = 2ms }
                   broken { type = test-collector, subscribe-topic = t, unrecoverable = "the token was revoked" }

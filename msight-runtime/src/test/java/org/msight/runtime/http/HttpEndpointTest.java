@@ -152,7 +152,7 @@ class HttpEndpointTest {
 
     @Test
     void readyIsServiceUnavailableWhileABusIsDisconnectedAndSaysWhichAsItsMetricDoes() throws Exception {
-        start("msight { bus = loopback, loopback.connected = false }", "", """
+        start("msight { bus = loopback, loopback.connected = false, registry.enabled = false }", "", """
                 src { type = test-sequence, publish-topic = t, count = 1 }
                 sink { type = test-collector, subscribe-topic = t }
                 """);
