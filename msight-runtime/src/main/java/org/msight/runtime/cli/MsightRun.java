@@ -72,10 +72,25 @@ public final class MsightRun implements Callable<Integer> {
         line.setExitCodeExceptionMapper(e -> 1);
         return line.setParameterExceptionHandler((e, args) -> {
             CommandLine failed = e.getCommandLine();
-            failed.getErr().println("error: " + LogSafe.text(e.getMessage())); // quotes arguments: a camera's url
+            failed.getErr().println("error: " + LogSafe.text(message(e))); // quotes arguments: a camera's url
             CommandLine.UnmatchedArgumentException.printSuggestions(e, failed.getErr());
             failed.getErr().println("Try '" + failed.getCommandSpec().qualifiedName() + " --help' for the options.");
             return 2;
         });
+    }
+
+    /**
+     * Picocli's message, but for unknown options, which are named without what follows them:
+     * picocli quotes {@code --tokn SECRET} and {@code --tokn=SECRET} whole, and the value of a
+     * misspelt option is as likely a token as anything.
+     */
+    private static String message(CommandLine.ParameterException e) {
+        if (!(e instanceof CommandLine.UnmatchedArgumentException unmatched) || !unmatched.isUnknownOption()) {
+            return e.getMessage();
+        }
+        List<String> options = unmatched.getUnmatched().stream().filter(argument -> argument.startsWith("-"))
+                .map(option -> option.replaceFirst("=.*", "")).toList();
+        return (options.size() == 1 ? "Unknown option: '" : "Unknown options: '") + String.join("', '", options) + "'"
+                + (options.equals(unmatched.getUnmatched()) ? "" : " (the values given are not shown)");
     }
 }

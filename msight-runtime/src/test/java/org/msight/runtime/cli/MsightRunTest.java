@@ -562,6 +562,20 @@ class MsightRunTest {
                 .doesNotContain("hunter2");
     }
 
+    /** Picocli quotes a misspelt option with what follows it, which may be the token it was to take. */
+    @Test
+    void aMisspeltOptionIsNamedWithoutItsValue() {
+        Result apart = run("status", "--tokn", "hunter2");
+        assertThat(apart.exitCode()).isEqualTo(2);
+        assertThat(apart.err()).startsWith("error: Unknown option: '--tokn' (the values given are not shown)")
+                .contains("Possible solutions: --token").doesNotContain("hunter2");
+        Result joined = run("status", "--tokn=hunter2", "--urll=x");
+        assertThat(joined.exitCode()).isEqualTo(2);
+        assertThat(joined.err()).startsWith("error: Unknown options: '--tokn', '--urll' (the values given are not shown)")
+                .doesNotContain("hunter2");
+        assertThat(run("--chek").err()).startsWith("error: Unknown option: '--chek'\n");
+    }
+
     /** The JDK refuses such a header with a message and a stack trace that hold the token. */
     @Test
     void statusRefusesATokenNoHeaderCanCarryWithoutShowingIt() {
