@@ -2,6 +2,7 @@ package org.msight.runtime.node;
 
 import java.io.IOException;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -358,9 +359,13 @@ public abstract class NodeRunner {
      * ({@link IoFailures}); a failure without one, or a programming error ({@link #isBug}), is
      * named by its class too, for the plugin's developer. A wrapper with nothing of its own to say
      * ({@code new UncheckedIOException(cause)}, whose message is its cause's class and message) is
-     * said by what it wraps; one with a message of its own by that message.
+     * said by what it wraps; one with a message of its own by that message. A class whose static
+     * initializer threw is named, with what it threw ({@link ExceptionInInitializerError} says neither).
      */
     public static String describe(Throwable failure) {
+        if (failure instanceof ExceptionInInitializerError && failure.getCause() != null) {
+            return staticInitializer(failure.getCause()) + " failed: " + describe(failure.getCause());
+        }
         Throwable shown = failure;
         while (shown.getCause() != null && shown.getCause().toString().equals(shown.getMessage())) {
             shown = shown.getCause();
@@ -370,6 +375,13 @@ public abstract class NodeRunner {
                 : message != null && !isBug(shown) ? message
                 : shown.getClass().getSimpleName() + (message != null ? ": " + message : "");
         return LogSafe.text(text);
+    }
+
+    /** Whose static initializer threw {@code thrown}: the class of the first {@code <clinit>} frame. */
+    private static String staticInitializer(Throwable thrown) {
+        return Arrays.stream(thrown.getStackTrace()).filter(frame -> frame.getMethodName().equals("<clinit>"))
+                .findFirst().map(frame -> "the static initializer of " + LogSafe.text(frame.getClassName()))
+                .orElse("a static initializer");
     }
 
     /**
