@@ -12,6 +12,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.LongSupplier;
 import java.util.stream.Collectors;
 import org.apache.hc.client5.http.DnsResolver;
 import org.apache.hc.client5.http.SystemDefaultDnsResolver;
@@ -28,35 +29,59 @@ import org.slf4j.Logger;
  * under way is shared by whoever asks for its host meanwhile. A lookup that fails or takes longer
  * uses the addresses the host last resolved to, said once a minute at most, so uploads go on while
  * the network works without DNS; a host never resolved fails the attempt as a connection failure
- * does ({@code cannot resolve host ...}), and it is retried with backoff.
+ * does ({@code cannot resolve host ...}), and it is retried with backoff. Whoever asks while a
+ * lookup has taken longer than {@code timeout} already takes the last known addresses at once,
+ * without waiting for it, so that a thread is held once a lookup while DNS does not answer, not at
+ * each new connection; whoever asks once that lookup has ended starts the next.
  */
 final class LastKnownDnsResolver implements DnsResolver {
 
+    /** Looks a host's addresses up: {@link InetAddress#getAllByName}, or a test's. */
+    @FunctionalInterface
+    interface HostLookup {
+        InetAddress[] addresses(String host) throws UnknownHostException;
+    }
+
+    /** A lookup, and when it started ({@code nanoClock}'s time). */
+    private record Lookup(long started, CompletableFuture<InetAddress[]> addresses) {
+    }
+
     private final Duration timeout;
     private final Logger log;
+    private final HostLookup dns;
+    private final LongSupplier nanoClock;
     /**
      * Runs each lookup on a daemon thread of its own, which ends with it: lookups are rare
      * (connections are kept alive, the JDK keeps an address 30 s), and none is left idle once the
      * node has closed.
      */
     private final Executor lookups;
-    private final Map<String, CompletableFuture<InetAddress[]>> underWay = new ConcurrentHashMap<>();
+    /** Each host's latest lookup, under way or ended. */
+    private final Map<String, Lookup> latest = new ConcurrentHashMap<>();
     private final Map<String, InetAddress[]> lastKnown = new ConcurrentHashMap<>();
     private final LogThrottle fallbackLines = new LogThrottle(Duration.ofMinutes(1));
 
     LastKnownDnsResolver(Duration timeout, String threadName, Logger log) {
+        this(timeout, threadName, log, InetAddress::getAllByName, System::nanoTime);
+    }
+
+    LastKnownDnsResolver(Duration timeout, String threadName, Logger log, HostLookup dns, LongSupplier nanoClock) {
         this.timeout = timeout;
         this.log = log;
+        this.dns = dns;
+        this.nanoClock = nanoClock;
         this.lookups = lookup -> DaemonThreads.start(threadName, lookup);
     }
 
     @Override
     public InetAddress[] resolve(String host) throws UnknownHostException {
-        CompletableFuture<InetAddress[]> lookup = underWay.computeIfAbsent(host, this::lookUp);
-        lookup.whenComplete((addresses, failure) -> underWay.remove(host, lookup));
+        Lookup lookup = latest.compute(host, (name, last) -> last == null || last.addresses().isDone() ? lookUp(name) : last);
+        InetAddress[] known = lastKnown.get(host);
+        // a lookup past the timeout already is not waited for again while there are addresses to use meanwhile
+        boolean atOnce = known != null && nanoClock.getAsLong() - lookup.started() > timeout.toNanos();
         String reason;
         try {
-            return lookup.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+            return lookup.addresses().get(atOnce ? 0 : timeout.toNanos(), TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {
             reason = "DNS did not answer within connect-timeout (" + timeout.toMillis() + " ms)";
         } catch (ExecutionException e) {
@@ -68,7 +93,6 @@ final class LastKnownDnsResolver implements DnsResolver {
             reason = "interrupted";
         }
         String failure = "cannot resolve host " + host + ": " + reason;
-        InetAddress[] known = lastKnown.get(host);
         if (known == null) {
             throw new UnknownHostException(failure);
         }
@@ -81,16 +105,16 @@ final class LastKnownDnsResolver implements DnsResolver {
         return known;
     }
 
-    private CompletableFuture<InetAddress[]> lookUp(String host) {
-        return CompletableFuture.supplyAsync(() -> {
+    private Lookup lookUp(String host) {
+        return new Lookup(nanoClock.getAsLong(), CompletableFuture.supplyAsync(() -> {
             try {
-                InetAddress[] addresses = InetAddress.getAllByName(host);
+                InetAddress[] addresses = dns.addresses(host);
                 lastKnown.put(host, addresses);
                 return addresses;
             } catch (UnknownHostException e) {
                 throw new CompletionException(e);
             }
-        }, lookups);
+        }, lookups));
     }
 
     @Override

@@ -1,0 +1,92 @@
+package org.msight.plugins.httpuploader;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.msight.api.DaemonThreads;
+import org.msight.testkit.RecordingLogger;
+import org.msight.testkit.Waits;
+import org.slf4j.event.Level;
+
+/**
+ * The resolver with a DNS of the test's: its first lookup answers 127.0.0.1, and the next wait
+ * until the test lets DNS answer again, the n-th then answering 127.0.0.n. The resolver's clock is
+ * the test's, and connect-timeout an hour: a lookup is past it when the test says so.
+ */
+class LastKnownDnsResolverTest {
+
+    private static final String HOST = "collector.test";
+    private static final Duration CONNECT_TIMEOUT = Duration.ofHours(1);
+
+    private final RecordingLogger log = new RecordingLogger("uploader");
+    private final AtomicInteger asked = new AtomicInteger();
+    private final CountDownLatch dnsSilent = new CountDownLatch(1);
+    private final AtomicLong clock = new AtomicLong();
+    private final LastKnownDnsResolver resolver = new LastKnownDnsResolver(CONNECT_TIMEOUT, "test-dns", log, host -> {
+        int lookup = asked.incrementAndGet();
+        if (lookup > 1) {
+            try {
+                dnsSilent.await();
+            } catch (InterruptedException e) {
+                throw new UnknownHostException("interrupted");
+            }
+        }
+        return new InetAddress[] {address(lookup)};
+    }, clock::get);
+
+    @AfterEach
+    void dnsAnswers() {
+        dnsSilent.countDown(); // ends the lookups still waiting
+    }
+
+    /**
+     * A new connection waited connect-timeout for a lookup that had taken longer already, each one
+     * holding its thread (the node's, the delivery timer's) that long while DNS did not answer.
+     */
+    @Test
+    void whileALookupIsPastConnectTimeoutANewConnectionTakesTheLastKnownAddressesWithoutWaitingForIt()
+            throws Exception {
+        assertThat(resolver.resolve(HOST)).containsExactly(address(1));
+        CompletableFuture<InetAddress[]> first = resolving(); // waits for the lookup DNS does not answer
+        await().atMost(Waits.GENEROUS).until(() -> asked.get() == 2);
+        clock.addAndGet(CONNECT_TIMEOUT.toNanos() + 1);
+
+        assertThat(resolving()).as("a connection while the lookup is past connect-timeout").succeedsWithin(Waits.GENEROUS)
+                .isEqualTo(new InetAddress[] {address(1)});
+        assertThat(first).as("the caller waiting for the lookup DNS does not answer").isNotDone();
+        assertThat(log.messages(Level.WARN)).containsExactly("cannot resolve host collector.test: DNS did not answer"
+                + " within connect-timeout (3600000 ms); using its last known addresses 127.0.0.1");
+
+        dnsSilent.countDown(); // the late lookup ends: the next connection asks DNS again
+        assertThat(first).succeedsWithin(Waits.GENEROUS).isEqualTo(new InetAddress[] {address(2)});
+        assertThat(resolver.resolve(HOST)).containsExactly(address(3));
+    }
+
+    private CompletableFuture<InetAddress[]> resolving() {
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                return resolver.resolve(HOST);
+            } catch (UnknownHostException e) {
+                throw new CompletionException(e);
+            }
+        }, task -> DaemonThreads.start("test-connection", task));
+    }
+
+    private static InetAddress address(int last) {
+        try {
+            return InetAddress.getByAddress(new byte[] {127, 0, 0, (byte) last});
+        } catch (UnknownHostException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
