@@ -88,9 +88,9 @@ final class LastKnownDnsResolver implements DnsResolver {
             String message = String.valueOf(e.getCause().getMessage()); // the JDK's: "host: reason", or the host alone
             reason = message.startsWith(host + ": ") ? message.substring(host.length() + 2)
                     : message.equals(host) ? "unknown to DNS" : message;
-        } catch (InterruptedException e) {
+        } catch (InterruptedException e) { // the node stops: the connection attempt ends, with no line of its own
             Thread.currentThread().interrupt();
-            reason = "interrupted";
+            throw new UnknownHostException("cannot resolve host " + host + ": interrupted, as the node stops");
         }
         String failure = "cannot resolve host " + host + ": " + reason;
         if (known == null) {

@@ -1,6 +1,7 @@
 package org.msight.plugins.httpuploader;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
 import static org.awaitility.Awaitility.await;
 
 import java.net.InetAddress;
@@ -70,6 +71,25 @@ class LastKnownDnsResolverTest {
         dnsSilent.countDown(); // the late lookup ends: the next connection asks DNS again
         assertThat(first).succeedsWithin(Waits.GENEROUS).isEqualTo(new InetAddress[] {address(2)});
         assertThat(resolver.resolve(HOST)).containsExactly(address(3));
+    }
+
+    /**
+     * A stop interrupts the thread starting a connection (the node's, the delivery timer's): its
+     * lookup was said in a WARN ('interrupted; using its last known addresses') and the connection
+     * went on to them.
+     */
+    @Test
+    void aLookupInterruptedByTheStopEndsTheConnectionAttemptWithoutAWarning() throws Exception {
+        assertThat(resolver.resolve(HOST)).containsExactly(address(1));
+
+        Thread.currentThread().interrupt();
+        Throwable failure = catchThrowable(() -> resolver.resolve(HOST));
+        boolean interrupted = Thread.interrupted();
+
+        assertThat(log.lines()).isEmpty();
+        assertThat(failure).as("the connection attempt's end").isInstanceOf(UnknownHostException.class)
+                .hasMessage("cannot resolve host collector.test: interrupted, as the node stops");
+        assertThat(interrupted).as("the thread's interrupt kept").isTrue();
     }
 
     private CompletableFuture<InetAddress[]> resolving() {
