@@ -85,9 +85,10 @@ public final class RedisFailures {
             return at + " has no password, but msight.redis.password is set: clear it";
         }
         Optional<SSLException> tls = PemTls.handshakeFailure(failure);
-        if (tls.isEmpty() && overTls && handshakeTimedOut(failure)) { // a Redis without TLS on the port waits for a command
-            return at + " does not answer over TLS (" + IoFailures.rootReason(failure) + "): a port without TLS does"
-                    + " not answer a TLS handshake; check msight.redis.tls.enabled and the port";
+        if (tls.isEmpty() && overTls && handshakeTimedOut(failure)) { // frozen, or a Redis without TLS waiting for a command
+            return at + " accepted the connection but did not answer the TLS handshake in time ("
+                    + IoFailures.rootReason(failure) + "): check that it is up, not frozen, and that it serves TLS on"
+                    + " that port (a Redis without TLS waits for a command instead; msight.redis.tls.enabled)";
         }
         if (tls.isEmpty()) {
             return "Redis unreachable at " + address + " (" + IoFailures.rootReason(failure) + ")";

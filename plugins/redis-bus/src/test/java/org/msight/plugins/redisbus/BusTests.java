@@ -2,6 +2,9 @@ package org.msight.plugins.redisbus;
 
 import static org.msight.redis.RedisTests.await;
 
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.Socket;
 import java.util.concurrent.TimeUnit;
 import org.msight.api.bus.Delivery;
 import org.msight.api.data.ImageData;
@@ -39,6 +42,26 @@ final class BusTests {
                 throw new IllegalStateException(e);
             }
         });
+    }
+
+    /** What a test server does with a connection it accepted. */
+    interface Connection {
+        void handle(Socket client) throws IOException;
+    }
+
+    /** Hands each connection {@code server} accepts to {@code handler}, on a daemon thread, until it closes. */
+    static void acceptEach(ServerSocket server, Connection handler) {
+        Thread acceptor = new Thread(() -> {
+            try {
+                while (true) {
+                    handler.handle(server.accept());
+                }
+            } catch (IOException e) {
+                // closed
+            }
+        }, "test-server");
+        acceptor.setDaemon(true);
+        acceptor.start();
     }
 
     /** Closes each of {@code closeables} that is there, whatever the others do. */

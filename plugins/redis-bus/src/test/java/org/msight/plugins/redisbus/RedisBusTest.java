@@ -22,6 +22,7 @@ import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -595,18 +596,14 @@ class RedisBusTest {
     void aBusNoNodePublishesOnIsNotConnectedFromAStartThatFoundRedisAway() throws Exception {
         List<Socket> held = new CopyOnWriteArrayList<>();
         try (ServerSocket away = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
-            Thread acceptor = new Thread(() -> {
-                try {
-                    away.accept().close();
-                    while (true) {
-                        held.add(away.accept());
-                    }
-                } catch (IOException e) {
-                    // closed
+            AtomicBoolean first = new AtomicBoolean(true);
+            BusTests.acceptEach(away, client -> {
+                if (first.getAndSet(false)) {
+                    client.close();
+                } else {
+                    held.add(client);
                 }
-            }, "redis-away");
-            acceptor.setDaemon(true);
-            acceptor.start();
+            });
             RedisSettings settings = new RedisSettings("127.0.0.1", away.getLocalPort(), null, 0, null, null, null,
                     Duration.ofSeconds(1), Waits.GENEROUS, Duration.ofMillis(300), Duration.ofMillis(50),
                     Duration.ofMillis(300), List.of());

@@ -5,15 +5,19 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.msight.redis.RedisAccessException;
 import org.msight.redis.RedisFailures;
 import org.msight.redis.RedisSettings;
+import org.msight.testkit.LogCapture;
 import org.msight.testkit.RedisClusterTestServer;
 import org.msight.testkit.RedisTestServer;
 import org.msight.testkit.TestBusContext;
@@ -30,9 +34,11 @@ class RedisTlsTest {
     @TempDir
     Path dir;
     private RedisTestServer server;
+    private final LogCapture log = LogCapture.of(RedisBus.class);
 
     @AfterEach
     void stop() {
+        BusTests.closeAll(log);
         if (server != null) {
             server.stop();
         }
@@ -71,23 +77,51 @@ class RedisTlsTest {
     }
 
     /**
-     * TLS on, at a port where the server takes the connection and waits for a command, as a Redis
-     * without TLS does for a handshake without a line's end: the handshake times out. It was said as
-     * "Redis unreachable at ... (Read timed out)", though the server was there.
+     * TLS on, at a server that takes the connection and never answers (frozen; a Redis without TLS
+     * waiting for a command's line end does the same): the handshake times out, and the bus says
+     * the server took the connection but did not answer the handshake. It said "a port without TLS
+     * does not answer a TLS handshake", as if the server surely did not speak TLS.
      */
     @Test
-    void aPortThatDoesNotAnswerTheHandshakeIsSaidToNotAnswerOverTls() throws Exception {
-        TestCertificates certificates = new TestCertificates(dir);
-        try (ServerSocket waiting = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
-            RedisSettings tls = new RedisSettings("127.0.0.1", waiting.getLocalPort(), null, 0, null, null,
-                    new RedisSettings.Tls(certificates.ca, null, null, true), Duration.ofSeconds(2),
-                    Duration.ofMillis(300), Duration.ofMillis(300), Duration.ofMillis(50), Duration.ofMillis(300),
-                    List.of());
-            assertThatThrownBy(() -> tls.connect(tls.socketTimeout()))
-                    .satisfies(e -> assertThat(RedisFailures.describe(tls, e)).isEqualTo("Redis at 127.0.0.1:"
-                            + waiting.getLocalPort() + " does not answer over TLS (Read timed out): a port without TLS"
-                            + " does not answer a TLS handshake; check msight.redis.tls.enabled and the port"));
+    void aServerThatTakesTheConnectionButNeverAnswersTheHandshakeIsSaidSo() throws Exception {
+        try (ServerSocket frozen = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+                RedisBus bus = startBusOverTls(frozen.getLocalPort())) {
+            assertThat(log.await("the outage", line -> line.endsWith("; retrying"))).isEqualTo("Redis at 127.0.0.1:"
+                    + frozen.getLocalPort() + " accepted the connection but did not answer the TLS handshake in time"
+                    + " (Read timed out): check that it is up, not frozen, and that it serves TLS on that port (a Redis"
+                    + " without TLS waits for a command instead; msight.redis.tls.enabled); retrying");
         }
+    }
+
+    /** TLS on, at a server that answers the handshake in plain text (a Redis without TLS's error): said as before. */
+    @Test
+    void aServerThatAnswersTheHandshakeInPlainTextIsSaidToNotSpeakTls() throws Exception {
+        List<Socket> accepted = new CopyOnWriteArrayList<>();
+        try (ServerSocket plain = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            BusTests.acceptEach(plain, client -> {
+                accepted.add(client);
+                client.getInputStream().read(new byte[1024]);
+                client.getOutputStream().write("-ERR unknown command\r\n".getBytes(StandardCharsets.US_ASCII));
+            });
+            try (RedisBus bus = startBusOverTls(plain.getLocalPort())) {
+                assertThat(log.await("the outage", line -> line.endsWith("; retrying"))).isEqualTo("Redis at 127.0.0.1:"
+                        + plain.getLocalPort() + ": TLS: the server does not speak TLS on this port: turn TLS off for"
+                        + " it (http://, tls.enabled = false), or use its TLS port; retrying");
+            }
+        } finally {
+            BusTests.closeAll(accepted.toArray(Socket[]::new));
+        }
+    }
+
+    /** A bus started with TLS on, to {@code port} on this machine, with short timeouts. */
+    private RedisBus startBusOverTls(int port) throws Exception {
+        TestCertificates certificates = new TestCertificates(dir);
+        RedisBus bus = new RedisBus(new RedisSettings("127.0.0.1", port, null, 0, null, null,
+                new RedisSettings.Tls(certificates.ca, null, null, true), Duration.ofSeconds(2), Duration.ofMillis(300),
+                Duration.ofMillis(300), Duration.ofMillis(50), Duration.ofMillis(300), List.of()),
+                TestBusContext.of("redis", ""));
+        bus.start();
+        return bus;
     }
 
     /**
