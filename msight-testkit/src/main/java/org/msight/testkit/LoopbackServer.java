@@ -200,6 +200,11 @@ abstract class LoopbackServer implements AutoCloseable {
         return ports[0];
     }
 
+    /** The file the server's output goes to, across its restarts. */
+    public Path log() {
+        return log;
+    }
+
     /** The server's port number {@code index}, as {@code portCount} in the constructor counts them. */
     int port(int index) {
         return ports[index];

@@ -36,9 +36,10 @@ public final class RedisBus implements Bus {
 
     /**
      * A bus reaching Redis as {@code settings} say, with the context's wire format and counters
-     * ({@code reconnects}: the Redis outages that ended; {@code lost}: the reads the subscriber had
-     * no memory for). When no node of the process publishes on it ({@link BusContext#publishes()})
-     * it opens no publishing connection.
+     * ({@code reconnects}: the Redis outages that ended; {@code lost}: the subscriber's connections
+     * that went with what Redis held for them, for a read it had no memory for or closed by Redis).
+     * When no node of the process publishes on it ({@link BusContext#publishes()}) it opens no
+     * publishing connection.
      */
     public RedisBus(RedisSettings settings, BusContext context) {
         this.settings = settings;

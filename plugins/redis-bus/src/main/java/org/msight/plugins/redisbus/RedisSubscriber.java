@@ -1,5 +1,7 @@
 package org.msight.plugins.redisbus;
 
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
@@ -33,9 +35,10 @@ import redis.clients.jedis.exceptions.JedisDataException;
  * messages without a time limit, so a keep-alive thread pings Redis every socket timeout and
  * drops the connection when nothing has come for two of them: a network path that died without
  * a reset is noticed in seconds, not hours. A connection closed while Redis kept running (the
- * same {@code run_id} before and after) is not reported as Redis unreachable but as what Redis
- * does to a subscriber that reads too slowly, with the setting that governs it: Redis 7.0 does
- * not count these closings, so this is what can be told from the outside.
+ * same {@code run_id} before and after) is not reported as Redis unreachable but as lost messages,
+ * with the likely cause (a subscriber that reads too slowly for Redis's client-output-buffer-limit)
+ * and the line Redis's own log then holds for the connection: Redis 7.0 does not count these
+ * closings, so the cause cannot be told for certain from the outside.
  */
 final class RedisSubscriber implements AutoCloseable {
 
@@ -46,7 +49,10 @@ final class RedisSubscriber implements AutoCloseable {
     private final RedisSettings settings;
     private final MsightFormats formats;
     private final OutageLog outages;
-    /** The reads the heap had no room for: each lost a message, and what Redis held with the connection. */
+    /**
+     * The connections that went with what Redis held for them: a read the heap had no room for,
+     * or Redis closing the connection while it kept running.
+     */
     private final Counter lost;
     private final Map<String, List<Receiver>> receivers = new ConcurrentHashMap<>();
     private final ScheduledExecutorService keepAlive;
@@ -55,6 +61,8 @@ final class RedisSubscriber implements AutoCloseable {
     private Thread thread; // guarded by lifecycle; null until there is a topic, and again once none is left
     private boolean keepingAlive; // guarded by lifecycle: the keep-alive is scheduled with the first thread
     private volatile Jedis jedis;
+    /** The connection's local address, as Redis's log names it; kept as the socket gives it only while open. */
+    private volatile SocketAddress localAddress;
     private volatile Listener listener;
     private volatile boolean closed;
     private final LogThrottle slowClosingLines = new LogThrottle(Duration.ofMinutes(1));
@@ -136,7 +144,8 @@ final class RedisSubscriber implements AutoCloseable {
                 }
             }
             String runId = null;
-            try (Jedis connection = settings.connect(settings.socketTimeout())) {
+            try (Jedis connection = settings.connect(settings.socketTimeout(),
+                    opened -> localAddress = opened.getLocalSocketAddress())) {
                 jedis = connection;
                 runId = runId(connection);
                 Listener subscription = new Listener(connection, backoff, topics);
@@ -169,6 +178,7 @@ final class RedisSubscriber implements AutoCloseable {
             } finally {
                 listener = null;
                 jedis = null;
+                localAddress = null;
             }
         }
     }
@@ -203,18 +213,24 @@ final class RedisSubscriber implements AutoCloseable {
     }
 
     /**
-     * Not an outage (Redis is there; the subscriber reconnects at once) but lost messages: said
-     * at most once a minute, with how many times it happened.
+     * Not an outage (Redis is there; the subscriber reconnects at once) but lost messages, counted
+     * as {@code lost} once a closing (how many, Redis does not say): said at most once a minute,
+     * with how many times it happened, and the connection's address as Redis's log shows it.
      */
     private void closedWhileRedisRuns() {
-        long slowClosings = slowClosingLines.occurred();
-        if (slowClosings > 0) {
-            LOG.warn("Redis at {} closed this subscriber ({} time{} since the last such line) while it kept running,"
-                    + " as it does when a subscriber reads more slowly than messages are published and its pub/sub"
-                    + " output buffer passes client-output-buffer-limit (pubsub: 32mb, or 8mb for 60 s, by default);"
-                    + " the messages in that buffer are lost. Raise the limit on the Redis server, or lighten what the"
-                    + " subscribing nodes decode; reconnecting", settings.address(), slowClosings,
-                    slowClosings == 1 ? "" : "s");
+        lost.increment();
+        long times = slowClosingLines.occurred();
+        if (times > 0) {
+            String client = localAddress instanceof InetSocketAddress local // none for a unix socket
+                    ? "addr=" + local.getAddress().getHostAddress() + ":" + local.getPort() + " ... " : "";
+            LOG.warn("Redis at {} closed this subscriber's connection while it kept running{}: what Redis held for it,"
+                    + " and what is published until it subscribes again, is lost. The likely cause: it read more slowly"
+                    + " than messages were published, and its output buffer passed client-output-buffer-limit pubsub"
+                    + " (32mb, or 8mb for 60 s, by default; a message larger than that always does); Redis's log then"
+                    + " says '{}scheduled to be closed ASAP for overcoming of output buffer limits'. Raise the limit on"
+                    + " the Redis server, or check that this machine's network to Redis carries what is published and"
+                    + " its CPU keeps up; reconnecting", settings.address(),
+                    times == 1 ? "" : " (" + times + " times since the last such line)", client);
         }
     }
 
