@@ -14,7 +14,7 @@ import java.util.List;
  * serving an H.264 1280x720 30 fps test pattern at {@code /live.stream} on a free loopback port.
  * It can be killed and started again on the same port, and frozen (SIGSTOP) to simulate a
  * stream that stalls without closing its connection. It may ask for a user and password, as
- * cameras do.
+ * cameras do, and forbid its stream (403).
  */
 public final class RtspTestServer extends LoopbackServer {
 
@@ -71,6 +71,20 @@ public final class RtspTestServer extends LoopbackServer {
      */
     public static RtspTestServer tcpOnly() {
         return start(null, "30/1", List.of("--tcp-only"));
+    }
+
+    /**
+     * Starts a server that takes this user and password (Basic authentication) but answers 403
+     * Forbidden when they ask for the stream, as a camera does to a user without the right to see
+     * it; a wrong or missing password still gets 401 Unauthorized. See {@link #start()}.
+     */
+    public static RtspTestServer forbidding(String user, String password) {
+        return start(user + ":" + password, "30/1", List.of("--forbidden"));
+    }
+
+    /** Starts a server that asks for no user and answers 403 Forbidden to every client; see {@link #start()}. */
+    public static RtspTestServer forbidding() {
+        return start(null, "30/1", List.of("--forbidden"));
     }
 
     private static RtspTestServer start(String credentials, String frameRate, List<String> options) {

@@ -19,7 +19,8 @@ import org.msight.api.data.Metadata;
  * sources are read at their own frame rate unless {@code realtime = false}. A camera that
  * cannot be opened, ends, or sends nothing for the read timeout is reported with a
  * {@link RetriableException}: the runtime reconnects with the node's {@code restart-backoff};
- * one that refuses the credentials, after {@code auth-retry-after} (a {@code RetryAfterException}).
+ * one that refuses the credentials or forbids the stream (401, 403), after {@code auth-retry-after}
+ * (a {@code RetryAfterException}).
  * A file that ends is read again with {@code loop}, else the node finishes
  * ({@link EndOfInputException}). Natives that cannot load stop the node for good.
  */

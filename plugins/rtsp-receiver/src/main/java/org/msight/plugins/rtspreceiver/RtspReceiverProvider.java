@@ -38,7 +38,7 @@ public final class RtspReceiverProvider implements NodeProvider {
                     .between(Duration.ofMillis(1), Duration.ofHours(1)),
             Setting.optional("auth-retry-after", SettingType.DURATION,
                     "Wait before trying again a camera that refused the user and password (401): cameras lock an"
-                            + " account after a few failed logins").between(Duration.ofSeconds(1), Duration.ofHours(1)),
+                            + " account after a few failed logins; or that forbids the stream (403)").between(Duration.ofSeconds(1), Duration.ofHours(1)),
             Setting.optional("read-timeout", SettingType.DURATION,
                     "A stream that sends no frame for this long is an outage: reconnect")
                     .between(Duration.ofMillis(1), Duration.ofHours(1)),

@@ -19,6 +19,7 @@ import static org.bytedeco.ffmpeg.global.avformat.avformat_network_init;
 import static org.bytedeco.ffmpeg.global.avformat.avformat_open_input;
 import static org.bytedeco.ffmpeg.global.avutil.AVERROR_EAGAIN;
 import static org.bytedeco.ffmpeg.global.avutil.AVERROR_EOF;
+import static org.bytedeco.ffmpeg.global.avutil.AVERROR_HTTP_FORBIDDEN;
 import static org.bytedeco.ffmpeg.global.avutil.AVERROR_HTTP_NOT_FOUND;
 import static org.bytedeco.ffmpeg.global.avutil.AVERROR_HTTP_UNAUTHORIZED;
 import static org.bytedeco.ffmpeg.global.avutil.AVERROR_INVALIDDATA;
@@ -121,7 +122,7 @@ final class VideoInput implements AutoCloseable {
      * @throws RetriableException when it cannot be opened now (camera down, file missing, woken
      *     up), with FFmpeg's reason and the URL without its password; a
      *     {@link RetryAfterException} of {@code auth-retry-after} when the camera refuses the
-     *     credentials, so that retries do not lock the camera's account
+     *     credentials, so that retries do not lock the camera's account, or forbids the stream
      * @throws UnrecoverableException when a device input's natives cannot load
      */
     void open(ReceiverSettings settings) throws RetriableException, UnrecoverableException {
@@ -149,8 +150,8 @@ final class VideoInput implements AutoCloseable {
         FfmpegLog.takeLastError(); // an earlier call's
         int result = avformat_open_input(format, settings.ffmpegUrl(), inputFormat, options);
         av_dict_free(options);
-        if (result == AVERROR_HTTP_UNAUTHORIZED) {
-            throw refused(settings);
+        if (result == AVERROR_HTTP_UNAUTHORIZED || result == AVERROR_HTTP_FORBIDDEN) {
+            throw refused(settings, result == AVERROR_HTTP_FORBIDDEN);
         }
         if (result < 0) {
             String reason = result == -EIO ? unresolvedHost(FfmpegLog.takeLastError()).orElse(reasonFor(result))
@@ -201,11 +202,24 @@ final class VideoInput implements AutoCloseable {
                 + (transport.equals("tcp") ? "udp" : "tcp") + ")" : "";
     }
 
-    private RetryAfterException refused(ReceiverSettings settings) {
-        String what = settings.hasUserInfo() ? "refused the user and password in the url"
-                : "asks for a user and password, and the url has none";
-        return new RetryAfterException(safeUrl + " " + what + " (401 Unauthorized); the next attempt waits"
-                + " auth-retry-after, as cameras lock an account after a few failed logins", settings.authRetryAfter());
+    /**
+     * A camera that refused the credentials (401), which cameras count towards locking the
+     * account, or that forbids the stream to them (403), which no retry changes until the camera's
+     * permissions or the url do: either is tried again after {@code auth-retry-after}.
+     */
+    private RetryAfterException refused(ReceiverSettings settings, boolean forbidden) {
+        boolean user = settings.hasUserInfo();
+        String what = forbidden
+                ? user ? "does not let the url's user see that stream (403 Forbidden): check the user's permissions"
+                        + " in the camera, and the url's path"
+                        : "forbids that stream to a client without a user (403 Forbidden): check the url's path, or"
+                        + " give the url a user allowed to see it"
+                : user ? "refused the user and password in the url (401 Unauthorized)"
+                        : "asks for a user and password, and the url has none (401 Unauthorized)";
+        String why = forbidden ? "retrying changes nothing until the camera's permissions or the url do"
+                : "cameras lock an account after a few failed logins";
+        return new RetryAfterException(safeUrl + " " + what + "; the next attempt waits auth-retry-after, as " + why,
+                settings.authRetryAfter());
     }
 
     private void openDecoder(int threads) throws RetriableException {

@@ -22,7 +22,8 @@ import org.slf4j.event.Level;
 /**
  * The receiver against a real RTSP server that asks for a user and password, as cameras do: a
  * refused login is tried again only after {@code auth-retry-after}, since cameras lock an account
- * after a few failed logins, and the password is never shown.
+ * after a few failed logins, as is a stream the camera forbids (403), and the password is never
+ * shown.
  */
 class CameraCredentialsTest {
 
@@ -74,6 +75,33 @@ class CameraCredentialsTest {
                         e -> assertThat(e.retryAfter()).isEqualTo(Duration.ofMinutes(10)))
                 .hasMessageStartingWith(server.url() + " asks for a user and password, and the url has none"
                         + " (401 Unauthorized)");
+    }
+
+    /** A 403 was retried every second, with FFmpeg's words alone. */
+    @Test
+    void aUserWithoutTheRightToTheStreamIsToldToCheckItsPermissionsAndWaitsAuthRetryAfter() throws Exception {
+        try (LogCapture log = LogCapture.all(); RtspTestServer forbidding = RtspTestServer.forbidding(USER, PASSWORD)) {
+            assertThatThrownBy(() -> open(forbidding.url(USER, PASSWORD), "auth-retry-after = 7m"))
+                    .isInstanceOfSatisfying(RetryAfterException.class,
+                            e -> assertThat(e.retryAfter()).isEqualTo(Duration.ofMinutes(7)))
+                    .hasMessage("rtsp://***@127.0.0.1:" + forbidding.port() + "/live.stream does not let the url's"
+                            + " user see that stream (403 Forbidden): check the user's permissions in the camera, and"
+                            + " the url's path; the next attempt waits auth-retry-after, as retrying changes nothing"
+                            + " until the camera's permissions or the url do");
+            assertThat(log.text()).doesNotContain("cr?t");
+        }
+    }
+
+    @Test
+    void aStreamForbiddenToAClientWithoutAUserSaysToGiveOne() {
+        try (RtspTestServer forbidding = RtspTestServer.forbidding()) {
+            assertThatThrownBy(() -> open(forbidding.url(), ""))
+                    .isInstanceOfSatisfying(RetryAfterException.class,
+                            e -> assertThat(e.retryAfter()).isEqualTo(Duration.ofMinutes(10)))
+                    .hasMessageStartingWith(forbidding.url() + " forbids that stream to a client without a user"
+                            + " (403 Forbidden): check the url's path, or give the url a user allowed to see it; the"
+                            + " next attempt waits auth-retry-after");
+        }
     }
 
     @Test
