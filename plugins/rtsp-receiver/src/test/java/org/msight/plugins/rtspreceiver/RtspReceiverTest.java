@@ -5,18 +5,23 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.FutureTask;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.Stream;
 import org.assertj.core.api.AbstractThrowableAssert;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -196,16 +201,16 @@ class RtspReceiverTest {
             node.poll();
             server.freeze();
             // Polls until one blocks: frames already received are consumed first.
-            CompletableFuture<Void> polling = CompletableFuture.runAsync(() -> {
-                try {
-                    while (!wakeupCalled.get()) {
-                        node.poll();
-                    }
-                } catch (Exception e) {
-                    throw new AssertionError(e);
+            FutureTask<Void> polling = new FutureTask<>(() -> {
+                while (!wakeupCalled.get()) {
+                    node.poll();
                 }
+                return null;
             });
-            Thread.sleep(1_000); // time to consume what was on its way, so the poll blocks
+            Thread poller = new Thread(polling, "frozen-poll");
+            poller.start();
+            await("a poll waiting in FFmpeg's read of the frozen stream").atMost(WAIT)
+                    .until(() -> waitsInFfmpegRead(poller));
             assertThat(polling).as("a poll blocked on the frozen stream").isNotDone();
             wakeupCalled.set(true);
             node.wakeup();
@@ -213,6 +218,36 @@ class RtspReceiverTest {
         } finally {
             server.thaw();
             node.close();
+        }
+    }
+
+    /**
+     * Whether {@code thread} sleeps in FFmpeg's read, waiting for input: its {@link Thread.State}
+     * says RUNNABLE in native code, so Linux is asked whether the thread's task (named after the
+     * thread, 15 characters at most) sleeps, between two looks at the thread's stack.
+     */
+    private static boolean waitsInFfmpegRead(Thread thread) throws IOException {
+        if (!inFfmpegRead(thread)) {
+            return false;
+        }
+        try (Stream<Path> tasks = Files.list(Path.of("/proc/self/task"))) {
+            List<Path> named = tasks.filter(task -> read(task.resolve("comm")).equals(thread.getName())).toList();
+            // stat: pid (comm) state ...
+            return named.size() == 1 && read(named.get(0).resolve("stat")).replaceFirst(".*\\) ", "").startsWith("S")
+                    && inFfmpegRead(thread);
+        }
+    }
+
+    private static boolean inFfmpegRead(Thread thread) {
+        StackTraceElement[] stack = thread.getStackTrace();
+        return stack.length > 0 && stack[0].getMethodName().equals("av_read_frame");
+    }
+
+    private static String read(Path file) {
+        try {
+            return Files.readString(file).strip();
+        } catch (IOException e) {
+            return ""; // a task that ended
         }
     }
 
