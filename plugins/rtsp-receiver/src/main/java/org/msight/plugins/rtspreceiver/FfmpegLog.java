@@ -94,13 +94,17 @@ final class FfmpegLog extends LogCallback {
      * Logs what the threads of {@code decoder} say with the calling thread's logging context,
      * until {@link #forget}: marks the decoder as its own {@code opaque}, which FFmpeg copies to
      * the contexts of its frame threads.
+     *
+     * @return the context, for {@link #forget}; null when the thread has none
      */
-    static void speakFor(AVCodecContext decoder) {
+    static Map<String, String> speakFor(AVCodecContext decoder) {
         Map<String, String> context = MDC.getCopyOfContextMap();
-        if (context != null && !context.isEmpty()) {
-            decoder.opaque(decoder);
-            DECODER_OWNERS.put(decoder.address(), context);
+        if (context == null || context.isEmpty()) {
+            return null;
         }
+        decoder.opaque(decoder);
+        DECODER_OWNERS.put(decoder.address(), context);
+        return context;
     }
 
     /** The last error FFmpeg said on this thread since the last call of this, or null. */
@@ -110,9 +114,15 @@ final class FfmpegLog extends LogCallback {
         return line;
     }
 
-    /** Ends {@link #speakFor}, before the decoder is freed. */
-    static void forget(AVCodecContext decoder) {
-        DECODER_OWNERS.remove(decoder.address());
+    /**
+     * Ends {@link #speakFor} once the decoder that was at {@code decoderAddress} is freed (its
+     * threads may log until they end, in the free). A decoder made meanwhile at the same address
+     * keeps its own {@code context}.
+     */
+    static void forget(long decoderAddress, Map<String, String> context) {
+        if (context != null) {
+            DECODER_OWNERS.remove(decoderAddress, context);
+        }
     }
 
     @Override

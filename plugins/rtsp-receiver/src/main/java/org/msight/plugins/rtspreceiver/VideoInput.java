@@ -86,6 +86,8 @@ final class VideoInput implements AutoCloseable {
     private final AVPacket packet = av_packet_alloc();
     private final AVFrame frame = av_frame_alloc();
     private AVCodecContext decoder;
+    /** The logging context the decoder's threads log with ({@link FfmpegLog#speakFor}), or null. */
+    private Map<String, String> decoderContext;
     /** The decoder's name and the picture's size, such as {@code h264, 1920x1080}. */
     private String stream = "";
     private int videoStream = -1;
@@ -232,7 +234,7 @@ final class VideoInput implements AutoCloseable {
         String codecName = codec.name().getString();
         stream = codecName + ", " + parameters.width() + "x" + parameters.height();
         decoder = avcodec_alloc_context3(codec);
-        FfmpegLog.speakFor(decoder); // before the decoder's threads are made
+        decoderContext = FfmpegLog.speakFor(decoder); // before the decoder's threads are made
         int result = avcodec_parameters_to_context(decoder, parameters);
         if (result >= 0) {
             decoder.thread_count(threads);
@@ -379,8 +381,9 @@ final class VideoInput implements AutoCloseable {
             return;
         }
         if (decoder != null) {
-            FfmpegLog.forget(decoder);
-            avcodec_free_context(decoder);
+            long address = decoder.address();
+            avcodec_free_context(decoder); // ends its threads, which may still log the frame they decode
+            FfmpegLog.forget(address, decoderContext);
             decoder = null;
         }
         // A failed avformat_open_input has freed the context already and nulled our pointer.
