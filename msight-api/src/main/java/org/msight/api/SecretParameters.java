@@ -14,8 +14,8 @@ import java.util.List;
  * {@code admin_password}, {@code passphrase}, {@code JSESSIONID}, {@code password2}; not
  * {@code partition_key}, {@code keyframe} or {@code session.timeout.ms}. A value runs to the
  * next {@code & ;} {@code #}, quote, angle bracket or white space; a quoted one
- * ({@code password="p w"}) to its closing quote; an authorization scheme's
- * ({@code Authorization=Bearer t}) over its credentials too.
+ * ({@code password="p w"}) to its closing quote, which a backslash escapes ({@code password="p\"w"});
+ * an authorization scheme's ({@code Authorization=Bearer t}) over its credentials too.
  */
 final class SecretParameters {
 
@@ -46,7 +46,7 @@ final class SecretParameters {
                 char first = valueStart < text.length() ? text.charAt(valueStart) : 0;
                 if (first == '"' || first == '\'') { // password="p w", or a quote never closed
                     valueStart++;
-                    int closing = text.indexOf(first, valueStart);
+                    int closing = closingQuote(text, first, valueStart);
                     end = closing >= 0 ? closing : valueEnd(text, valueStart);
                 } else if (end < text.length() && text.charAt(end) == ' '
                         && Secrets.isAuthorizationScheme(text.substring(valueStart, end))) {
@@ -64,6 +64,22 @@ final class SecretParameters {
             equals = text.indexOf('=', next);
         }
         return out == null ? text : out.append(text, copied, text.length()).toString();
+    }
+
+    /**
+     * The quote {@code quote} that closes a value starting at {@code from}, or -1: a quote after a
+     * backslash is part of the value, as in a JAAS option ({@code password="a\"b"}).
+     */
+    private static int closingQuote(String text, char quote, int from) {
+        for (int i = from; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c == '\\') {
+                i++;
+            } else if (c == quote) {
+                return i;
+            }
+        }
+        return -1;
     }
 
     /** Where a value that starts at {@code from} ends. */

@@ -85,6 +85,9 @@ class SecretsTest {
                 .isEqualTo("http://h/x?pw=***&apiKey=***&X-Amz-Credential=***#access_token=***");
         assertThat(Secrets.redactUrl("...PlainLoginModule required username=\"u\" password=\"p w\";"))
                 .isEqualTo("...PlainLoginModule required username=\"u\" password=\"***\";");
+        // a JAAS value escapes its quotes: the first one does not end it (--check showed properties = "..." so)
+        assertThat(Secrets.redactUrl("sasl.jaas.config=...PlainLoginModule required password=\"pa\\\"ss-tail\\\\\";"))
+                .isEqualTo("sasl.jaas.config=...PlainLoginModule required password=\"***\";");
     }
 
     /** Names that only look like secrets' keep their values: what the operator needs to see. */
