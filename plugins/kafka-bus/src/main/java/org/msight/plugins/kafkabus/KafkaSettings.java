@@ -19,9 +19,12 @@ import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.CooperativeStickyAssignor;
 import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.SaslConfigs;
 import org.apache.kafka.common.config.SslConfigs;
+import org.apache.kafka.common.config.types.Password;
+import org.apache.kafka.common.security.JaasContext;
 import org.msight.api.IoFailures;
 import org.msight.api.LogSafe;
 import org.msight.api.PemTls;
@@ -191,7 +194,8 @@ record KafkaSettings(List<String> servers, String saslMechanism, String saslUser
      * loader) with Kafka's own definitions of the producer's, consumer's and admin client's
      * settings, without connecting. A name no client knows is refused when it is one or two letters
      * from one they know (a misspelling the clients would ignore); any other is left for the
-     * pluggable classes the properties name, which read their own.
+     * pluggable classes the properties name, which read their own. A {@code sasl.jaas.config} is
+     * read as the clients read it.
      *
      * @throws IllegalArgumentException naming the first property a client would refuse
      */
@@ -217,6 +221,25 @@ record KafkaSettings(List<String> servers, String saslMechanism, String saslUser
         }
         for (String store : List.of(SslConfigs.SSL_TRUSTSTORE_LOCATION_CONFIG, SslConfigs.SSL_KEYSTORE_LOCATION_CONFIG)) {
             checkReadable(store, properties.get(store));
+        }
+        if (properties.containsKey(SaslConfigs.SASL_JAAS_CONFIG)) {
+            checkJaas(properties.get(SaslConfigs.SASL_JAAS_CONFIG));
+        }
+    }
+
+    /**
+     * A {@code sasl.jaas.config} read as the clients read it when created. Kafka's reason is shown
+     * without the word it quotes, which may be a part of the password: {@code password=two words;}
+     * is "Value not specified for key 'words'".
+     */
+    private static void checkJaas(String jaas) {
+        try {
+            JaasContext.loadClientContext(Map.of(SaslConfigs.SASL_JAAS_CONFIG, new Password(jaas)));
+        } catch (IllegalArgumentException | KafkaException e) {
+            throw new IllegalArgumentException("properties.\"" + SaslConfigs.SASL_JAAS_CONFIG + "\": Kafka cannot read"
+                    + " it (" + LogSafe.text(String.valueOf(e.getMessage()).replaceAll(" '.*'", "")) + "): write it as"
+                    + " <login module class> required name=\"value\" ...; with each value in double quotes, \\\" for a"
+                    + " quote in one");
         }
     }
 
