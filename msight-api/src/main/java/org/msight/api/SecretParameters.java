@@ -4,7 +4,8 @@ import java.util.List;
 
 /**
  * Masks the value of every {@code name=value} whose name says it is a secret, in one pass over
- * the text: each {@code =} is looked at once, its name read back from it. A name, in lower case
+ * the text: each {@code =} is looked at once, its name read back from it. Spaces and tabs around
+ * the {@code =} are allowed, as JAAS options take them ({@code password = "p"}). A name, in lower case
  * without its {@code _ . -} and its trailing digits, is a secret's when it holds {@code pass},
  * {@code pwd}, {@code token}, {@code secret}, {@code credential}, {@code signature}, {@code jwt}
  * or {@code auth} (not {@code author}, {@code authority}); when it ends in {@code pw},
@@ -35,13 +36,20 @@ final class SecretParameters {
         StringBuilder out = null;
         int copied = 0;
         while (equals >= 0) {
-            int start = equals; // names hold no '=': reading back never passes the previous one
+            int nameEnd = equals; // password = "p": JAAS takes blanks around '='
+            while (nameEnd > 0 && isBlank(text.charAt(nameEnd - 1))) {
+                nameEnd--;
+            }
+            int start = nameEnd; // names hold no '=': reading back never passes the previous one
             while (start > 0 && isNameChar(text.charAt(start - 1))) {
                 start--;
             }
             int next = equals + 1;
-            if (start < equals && isSecret(text.substring(start, equals))) {
+            if (start < nameEnd && isSecret(text.substring(start, nameEnd))) {
                 int valueStart = equals + 1;
+                while (valueStart < text.length() && isBlank(text.charAt(valueStart))) {
+                    valueStart++;
+                }
                 int end = valueEnd(text, valueStart);
                 char first = valueStart < text.length() ? text.charAt(valueStart) : 0;
                 if (first == '"' || first == '\'') { // password="p w", or a quote never closed
@@ -80,6 +88,10 @@ final class SecretParameters {
             }
         }
         return -1;
+    }
+
+    private static boolean isBlank(char c) {
+        return c == ' ' || c == '\t';
     }
 
     /** Where a value that starts at {@code from} ends. */

@@ -88,6 +88,9 @@ class SecretsTest {
         // a JAAS value escapes its quotes: the first one does not end it (--check showed properties = "..." so)
         assertThat(Secrets.redactUrl("sasl.jaas.config=...PlainLoginModule required password=\"pa\\\"ss-tail\\\\\";"))
                 .isEqualTo("sasl.jaas.config=...PlainLoginModule required password=\"***\";");
+        // JAAS takes blanks around '=' (--check showed properties = "... password = \"p\";" so, unmasked)
+        assertThat(Secrets.redactUrl("...PlainLoginModule required username = \"u\" password = \"p w\"; token\t=\tt1"))
+                .isEqualTo("...PlainLoginModule required username = \"u\" password = \"***\"; token\t=\t***");
     }
 
     /** Names that only look like secrets' keep their values: what the operator needs to see. */
