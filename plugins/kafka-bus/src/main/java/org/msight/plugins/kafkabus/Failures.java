@@ -23,10 +23,11 @@ final class Failures {
         Throwable cause = failure instanceof ExecutionException && failure.getCause() != null
                 ? failure.getCause() : failure;
         String brokers = "Kafka at " + settings.describe();
-        if (cause instanceof SaslAuthenticationException) {
-            return brokers + " refused the SASL login (" + firstLine(cause)
-                    + "): check msight.kafka.sasl (MSIGHT_KAFKA_SASL_MECHANISM, MSIGHT_KAFKA_SASL_USERNAME,"
-                    + " MSIGHT_KAFKA_SASL_PASSWORD, MSIGHT_KAFKA_SASL_OAUTH_TOKEN)";
+        if (cause instanceof SaslAuthenticationException) { // without msight.kafka.sasl, the login is the properties'
+            return brokers + " refused the SASL login (" + firstLine(cause) + "): check " + (settings.saslMechanism()
+                    .isEmpty() ? "sasl.jaas.config and sasl.mechanism in msight.kafka.properties"
+                    : "msight.kafka.sasl (MSIGHT_KAFKA_SASL_MECHANISM, MSIGHT_KAFKA_SASL_USERNAME,"
+                    + " MSIGHT_KAFKA_SASL_PASSWORD, MSIGHT_KAFKA_SASL_OAUTH_TOKEN)");
         }
         if (cause instanceof SslAuthenticationException) { // its reason starts "TLS: ": the servers alone, as NATS and Redis
             return "Kafka at " + settings.servers() + ": "

@@ -87,6 +87,20 @@ class KafkaBusSaslTest {
         assertThat(context.log().all()).doesNotContain(PASSWORD);
     }
 
+    @Test
+    void aWrongPasswordOfTheirJaasConfigNamesTheProperties() {
+        Bus bus = new KafkaBusProvider().create(jaas("org.apache.kafka.common.security.plain.PlainLoginModule required"
+                + " username=\"alice\" password=\"wrong-pw\";"));
+        try {
+            assertThatThrownBy(bus::start).isInstanceOf(IllegalStateException.class)
+                    .hasMessageEndingWith("refused the SASL login (Authentication failed: Invalid username or password):"
+                            + " check sasl.jaas.config and sasl.mechanism in msight.kafka.properties")
+                    .hasMessageNotContaining("wrong-pw");
+        } finally {
+            bus.close();
+        }
+    }
+
     /**
      * A {@code sasl.jaas.config} Kafka cannot read is refused as the bus is made (so by --check),
      * without a part of its password: the clients' reason at start quoted one ("Value not specified
