@@ -42,9 +42,14 @@ final class Sasl {
         }
     }
 
-    /** A JAAS string value: in double quotes, with backslashes and quotes escaped. */
+    /**
+     * A JAAS string value: in double quotes, with backslashes, quotes and line breaks escaped. A
+     * line break (the {@code \r} of a file written on Windows) ended Kafka's JAAS value, and its
+     * reason at start quoted the rest of the password.
+     */
     private static String quoted(String value) {
-        return "\"" + value.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
+        return "\"" + value.replace("\\", "\\\\").replace("\"", "\\\"").replace("\r", "\\r").replace("\n", "\\n")
+                + "\"";
     }
 
     /**

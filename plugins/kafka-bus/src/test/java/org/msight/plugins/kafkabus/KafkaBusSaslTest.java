@@ -7,6 +7,10 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Base64;
 import java.util.List;
+import java.util.Map;
+import org.apache.kafka.common.config.SaslConfigs;
+import org.apache.kafka.common.config.types.Password;
+import org.apache.kafka.common.security.JaasContext;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -122,6 +126,27 @@ class KafkaBusSaslTest {
                     .hasMessageStartingWith("properties.\"sasl.jaas.config\": Kafka cannot read it (")
                     .hasMessageNotContaining("tail");
         }
+    }
+
+    /**
+     * A password holding line breaks (the {@code \r} of a file written on Windows), a quote and a
+     * backslash reaches Kafka as it is; a line break ended Kafka's JAAS value, and its reason at
+     * start quoted the rest of the password ("Value not specified for key 'pw-tail'").
+     */
+    @Test
+    void aPasswordWithALineBreakIsSentAsItIsAndNeverShown() {
+        Bus bus = new KafkaBusProvider().create(plain("wrong\\r\\npw-tail\\\"\\\\"));
+        try {
+            assertThatThrownBy(bus::start).hasMessageNotContaining("pw-tail").isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("refused the SASL login");
+        } finally {
+            bus.close();
+        }
+        String password = "wrong\r\npw-tail\"\\";
+        Map<String, Object> jaas = Sasl.properties("PLAIN", "alice", password, "");
+        assertThat(JaasContext.loadClientContext(Map.of(SaslConfigs.SASL_JAAS_CONFIG,
+                new Password((String) jaas.get(SaslConfigs.SASL_JAAS_CONFIG)))).configurationEntries().get(0)
+                .getOptions().get("password")).isEqualTo(password);
     }
 
     @Test
