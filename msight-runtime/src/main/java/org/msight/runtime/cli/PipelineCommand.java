@@ -56,7 +56,12 @@ public final class PipelineCommand {
                 System.out.print(mode == Mode.CHECK_JSON ? topology.toJson() : topology.toText());
                 return 0;
             }
-            return runUntilSignal(loaded);
+            Logging.writeInBackground(); // an output that stops taking lines must not stall the nodes
+            try {
+                return runUntilSignal(loaded);
+            } finally {
+                Logging.writeInForeground();
+            }
         } catch (PipelineConfigException e) {
             e.problems().forEach(p -> System.err.println("error: " + p));
             return USAGE;

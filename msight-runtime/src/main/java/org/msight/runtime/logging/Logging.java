@@ -2,7 +2,12 @@ package org.msight.runtime.logging;
 
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.LoggerContext;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.Appender;
 import ch.qos.logback.core.ConsoleAppender;
+import ch.qos.logback.core.OutputStreamAppender;
+import ch.qos.logback.core.rolling.RollingFileAppender;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -81,5 +86,63 @@ public final class Logging {
                 }
             });
         }
+    }
+
+    /**
+     * Hands the lines of each output, the console and the log file, to a thread of its own until
+     * {@link #writeInForeground()}: while a pipeline runs, an output that stops taking lines
+     * (journald stuck, a pipe nobody reads) must not stall the threads that log. A full queue
+     * drops lines and says how many once the output takes lines again ({@link BackgroundOutput}).
+     */
+    public static void writeInBackground() {
+        if (LoggerFactory.getILoggerFactory() instanceof LoggerContext context) {
+            ch.qos.logback.classic.Logger root = context.getLogger(Logger.ROOT_LOGGER_NAME);
+            for (Appender<ILoggingEvent> output : appenders(root)) {
+                if (output instanceof OutputStreamAppender<ILoggingEvent>) {
+                    BackgroundOutput background = new BackgroundOutput(output, BackgroundOutput.QUEUE_SIZE);
+                    background.start();
+                    root.addAppender(background); // before the output leaves: a line of that moment is not lost
+                    root.detachAppender(output);
+                }
+            }
+        }
+    }
+
+    /**
+     * Writes the lines still queued, for at most a second for each output, and lets the threads
+     * that log write their lines themselves again: what a pipeline logged is out when its command
+     * returns, and an output that takes nothing does not hold the process's exit.
+     */
+    public static void writeInForeground() {
+        if (LoggerFactory.getILoggerFactory() instanceof LoggerContext context) {
+            ch.qos.logback.classic.Logger root = context.getLogger(Logger.ROOT_LOGGER_NAME);
+            for (Appender<ILoggingEvent> appender : appenders(root)) {
+                if (appender instanceof BackgroundOutput background) {
+                    root.detachAppender(background);
+                    background.stop();
+                    // Still started: its thread is held in a write the output does not take, and a
+                    // line written now would wait as long. The process is exiting: it is left out.
+                    if (!background.output().isStarted()) {
+                        restart(background.output());
+                        root.addAppender(background.output());
+                    }
+                }
+            }
+        }
+    }
+
+    private static List<Appender<ILoggingEvent>> appenders(ch.qos.logback.classic.Logger logger) {
+        List<Appender<ILoggingEvent>> appenders = new ArrayList<>();
+        logger.iteratorForAppenders().forEachRemaining(appenders::add);
+        return appenders;
+    }
+
+    /** Starts an output again that its background thread stopped once it had written every line. */
+    private static void restart(Appender<ILoggingEvent> output) {
+        if (output instanceof RollingFileAppender<ILoggingEvent> file) { // stopped with its policies
+            file.getRollingPolicy().start();
+            file.getTriggeringPolicy().start();
+        }
+        output.start();
     }
 }

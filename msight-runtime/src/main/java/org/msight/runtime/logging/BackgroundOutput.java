@@ -1,0 +1,91 @@
+package org.msight.runtime.logging;
+
+import ch.qos.logback.classic.AsyncAppender;
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.LoggerContext;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.classic.spi.LoggingEvent;
+import ch.qos.logback.core.Appender;
+import ch.qos.logback.core.FileAppender;
+import java.util.Map;
+import org.msight.api.LogSafe;
+
+/**
+ * One log output (the console, the log file) written by a thread of its own, so that an output
+ * that stops taking lines (journald stuck, a pipe nobody reads) cannot stall the threads that log:
+ * they only queue their lines. When the queue is full a line is dropped and counted, exactly; the
+ * first line queued after such lines is a warning that says how many and what to check.
+ *
+ * <p>Logback's AsyncAppender, with two changes: its check of the queue's room and its offer are
+ * one step under a lock, against the other threads that log (only its writer takes from the
+ * queue, so the room seen is there), which makes the count exact where AsyncAppender drops without
+ * a word; and it never discards lines of INFO and below while the queue is nearly full.
+ */
+final class BackgroundOutput extends AsyncAppender {
+
+    /** Lines queued at most for each output. */
+    static final int QUEUE_SIZE = 4096;
+
+    /** How long the lines still queued are written for at {@link #stop()}, in milliseconds. */
+    private static final int DRAIN_MILLIS = 1000;
+
+    private final Appender<ILoggingEvent> output;
+    private final String whatDidNotTakeThem;
+    private final Object lock = new Object();
+    private long dropped; // guarded by lock
+
+    BackgroundOutput(Appender<ILoggingEvent> output, int queueSize) {
+        this.output = output;
+        this.whatDidNotTakeThem = output instanceof FileAppender<?> file
+                ? "the log file " + LogSafe.text(file.getFile()) + " did not take them (is its disk stuck or very slow?)"
+                : "the console did not take them (is journald, or whatever reads this process's output, stuck?)";
+        setName(output.getName());
+        setContext(output.getContext());
+        setQueueSize(queueSize);
+        setDiscardingThreshold(0);
+        setNeverBlock(true); // a line is offered only when there is room for it
+        setMaxFlushTime(DRAIN_MILLIS);
+        addAppender(output);
+    }
+
+    /** The output this writes to. */
+    Appender<ILoggingEvent> output() {
+        return output;
+    }
+
+    @Override
+    protected void append(ILoggingEvent event) {
+        synchronized (lock) {
+            queueDroppedWarning();
+            if (getRemainingCapacity() == 0) {
+                dropped++;
+            } else {
+                super.append(event);
+            }
+        }
+    }
+
+    private void queueDroppedWarning() {
+        if (dropped > 0 && getRemainingCapacity() > 0) {
+            LoggingEvent warning = new LoggingEvent(BackgroundOutput.class.getName(),
+                    ((LoggerContext) getContext()).getLogger("msight.runtime"), Level.WARN,
+                    dropped + " log lines were dropped: " + whatDidNotTakeThem, null, null);
+            warning.setMDCPropertyMap(Map.of()); // the runtime's line, whichever node's thread queues it
+            super.append(warning);
+            dropped = 0;
+        }
+    }
+
+    /**
+     * Queues the warning for lines dropped and not yet reported, then writes the lines queued
+     * for at most a second (an output that takes none must not hold the process's exit) and
+     * stops the output.
+     */
+    @Override
+    public void stop() {
+        synchronized (lock) {
+            queueDroppedWarning();
+        }
+        super.stop();
+    }
+}
