@@ -43,7 +43,7 @@ class StuckOutputIT {
         Path conf = Files.writeString(dir.resolve("stuck.conf"), """
                 msight { http.enabled = false, registry.enabled = false }
                 nodes {
-                  camera { type = rtsp-receiver, format = lavfi, url = "testsrc2=size=64x48:rate=200,realtime",
+                  camera { type = rtsp-receiver, format = lavfi, url = "testsrc2=size=64x48:rate=1000,realtime",
                            sensor-name = cam, publish-topic = frames }
                   http_uploader_node { type = http-uploader, subscribe-topic = frames, url = "%s", queue-capacity = 1000 }
                 }
