@@ -12,6 +12,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.msight.api.DaemonThreads;
@@ -33,6 +34,8 @@ class LastKnownDnsResolverTest {
     private final AtomicInteger asked = new AtomicInteger();
     private final CountDownLatch dnsSilent = new CountDownLatch(1);
     private final AtomicLong clock = new AtomicLong();
+    /** The thread of the latest {@link #resolving()}. */
+    private final AtomicReference<Thread> connecting = new AtomicReference<>();
     private final LastKnownDnsResolver resolver = new LastKnownDnsResolver(CONNECT_TIMEOUT, "test-dns", log, host -> {
         int lookup = asked.incrementAndGet();
         if (lookup > 1) {
@@ -59,7 +62,9 @@ class LastKnownDnsResolverTest {
             throws Exception {
         assertThat(resolver.resolve(HOST)).containsExactly(address(1));
         CompletableFuture<InetAddress[]> first = resolving(); // waits for the lookup DNS does not answer
-        await().atMost(Waits.GENEROUS).until(() -> asked.get() == 2);
+        // the caller waits for the lookup: it looked at the clock before the time moves on
+        await().atMost(Waits.GENEROUS).until(() -> asked.get() == 2
+                && connecting.get().getState() == Thread.State.TIMED_WAITING);
         clock.addAndGet(CONNECT_TIMEOUT.toNanos() + 1);
 
         assertThat(resolving()).as("a connection while the lookup is past connect-timeout").succeedsWithin(Waits.GENEROUS)
@@ -99,7 +104,7 @@ class LastKnownDnsResolverTest {
             } catch (UnknownHostException e) {
                 throw new CompletionException(e);
             }
-        }, task -> DaemonThreads.start("test-connection", task));
+        }, task -> connecting.set(DaemonThreads.start("test-connection", task)));
     }
 
     private static InetAddress address(int last) {
