@@ -7,7 +7,9 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.classic.spi.LoggingEvent;
 import ch.qos.logback.core.Appender;
 import ch.qos.logback.core.FileAppender;
+import ch.qos.logback.core.UnsynchronizedAppenderBase;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import org.msight.api.LogSafe;
 
 /**
@@ -26,13 +28,40 @@ final class BackgroundOutput extends AsyncAppender {
     /** Lines queued at most for each output. */
     static final int QUEUE_SIZE = 4096;
 
-    /** How long the lines still queued are written for at {@link #stop()}, in milliseconds. */
+    /** How long the lines queued are waited for ({@link #awaitWritten}) or written for ({@link #stop()}), in ms. */
     private static final int DRAIN_MILLIS = 1000;
 
+    /** Writes the queued lines to the output, counting them; the output stays started when this is stopped. */
+    private static final class Writer extends UnsynchronizedAppenderBase<ILoggingEvent> {
+        private final Appender<ILoggingEvent> output;
+        private long written; // guarded by this
+
+        Writer(Appender<ILoggingEvent> output) {
+            this.output = output;
+            setContext(output.getContext());
+            setName(output.getName());
+            start();
+        }
+
+        @Override
+        protected void append(ILoggingEvent event) {
+            try {
+                output.doAppend(event);
+            } finally {
+                synchronized (this) {
+                    written++;
+                    notifyAll();
+                }
+            }
+        }
+    }
+
     private final Appender<ILoggingEvent> output;
+    private final Writer writer;
     private final String whatDidNotTakeThem;
     private final Object lock = new Object();
     private long dropped; // guarded by lock
+    private long queued; // guarded by lock
 
     BackgroundOutput(Appender<ILoggingEvent> output, int queueSize) {
         this.output = output;
@@ -45,7 +74,8 @@ final class BackgroundOutput extends AsyncAppender {
         setDiscardingThreshold(0);
         setNeverBlock(true); // a line is offered only when there is room for it
         setMaxFlushTime(DRAIN_MILLIS);
-        addAppender(output);
+        writer = new Writer(output);
+        addAppender(writer);
     }
 
     /** The output this writes to. */
@@ -61,6 +91,41 @@ final class BackgroundOutput extends AsyncAppender {
                 dropped++;
             } else {
                 super.append(event);
+                queued++;
+            }
+        }
+    }
+
+    /**
+     * Waits until the lines queued so far are written, a second at most (an interrupt is kept for
+     * after), while the threads that log go on queueing theirs: false when the output did not take
+     * them in time.
+     */
+    boolean awaitWritten() {
+        long lines;
+        synchronized (lock) {
+            lines = queued;
+        }
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(DRAIN_MILLIS);
+        boolean interrupted = Thread.interrupted(); // an interrupted pipeline's lines are written too
+        try {
+            synchronized (writer) {
+                while (writer.written < lines) {
+                    long left = deadline - System.nanoTime();
+                    if (left <= 0) {
+                        return false;
+                    }
+                    try {
+                        TimeUnit.NANOSECONDS.timedWait(writer, left);
+                    } catch (InterruptedException e) {
+                        interrupted = true;
+                    }
+                }
+            }
+            return true;
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
             }
         }
     }
@@ -72,6 +137,7 @@ final class BackgroundOutput extends AsyncAppender {
                     dropped + " log lines were dropped: " + whatDidNotTakeThem, null, null);
             warning.setMDCPropertyMap(Map.of()); // the runtime's line, whichever node's thread queues it
             super.append(warning);
+            queued++;
             dropped = 0;
         }
     }
@@ -79,7 +145,7 @@ final class BackgroundOutput extends AsyncAppender {
     /**
      * Queues the warning for lines dropped and not yet reported, then writes the lines queued
      * for at most a second (an output that takes none must not hold the process's exit) and
-     * stops the output.
+     * ends the writer. The output stays started.
      */
     @Override
     public void stop() {

@@ -6,7 +6,6 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.Appender;
 import ch.qos.logback.core.ConsoleAppender;
 import ch.qos.logback.core.OutputStreamAppender;
-import ch.qos.logback.core.rolling.RollingFileAppender;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -118,13 +117,15 @@ public final class Logging {
             ch.qos.logback.classic.Logger root = context.getLogger(Logger.ROOT_LOGGER_NAME);
             for (Appender<ILoggingEvent> appender : appenders(root)) {
                 if (appender instanceof BackgroundOutput background) {
-                    root.detachAppender(background);
-                    background.stop();
-                    // Still started: its thread is held in a write the output does not take, and a
-                    // line written now would wait as long. The process is exiting: it is left out.
-                    if (!background.output().isStarted()) {
-                        restart(background.output());
-                        root.addAppender(background.output());
+                    // Still attached while its lines are written: what other threads log meanwhile is queued, not lost.
+                    if (background.awaitWritten()) {
+                        root.addAppender(background.output()); // first: a line of that instant may come twice, not never
+                        root.detachAppender(background);
+                        background.stop(); // writes the lines queued since
+                    } else {
+                        // Its writer is held in a write the output does not take, and a line written now
+                        // would wait as long. The process is exiting: the output is left out.
+                        root.detachAppender(background);
                     }
                 }
             }
@@ -135,14 +136,5 @@ public final class Logging {
         List<Appender<ILoggingEvent>> appenders = new ArrayList<>();
         logger.iteratorForAppenders().forEachRemaining(appenders::add);
         return appenders;
-    }
-
-    /** Starts an output again that its background thread stopped once it had written every line. */
-    private static void restart(Appender<ILoggingEvent> output) {
-        if (output instanceof RollingFileAppender<ILoggingEvent> file) { // stopped with its policies
-            file.getRollingPolicy().start();
-            file.getTriggeringPolicy().start();
-        }
-        output.start();
     }
 }
