@@ -82,13 +82,15 @@ public final class MsightRun implements Callable<Integer> {
     /**
      * Picocli's message, but for unknown options, which are named without what follows them:
      * picocli quotes {@code --tokn SECRET} and {@code --tokn=SECRET} whole, and the value of a
-     * misspelt option is as likely a token as anything.
+     * misspelt option is as likely a token as anything. An option is named by {@code --} or is
+     * {@code -x}: a longer word after a single dash ({@code --tokn -Xy7...}) may be a token too.
      */
     private static String message(CommandLine.ParameterException e) {
         if (!(e instanceof CommandLine.UnmatchedArgumentException unmatched) || !unmatched.isUnknownOption()) {
             return e.getMessage();
         }
-        List<String> options = unmatched.getUnmatched().stream().filter(argument -> argument.startsWith("-"))
+        List<String> options = unmatched.getUnmatched().stream()
+                .filter(argument -> argument.startsWith("--") || argument.length() == 2 && argument.startsWith("-"))
                 .map(option -> option.replaceFirst("=.*", "")).toList();
         return (options.size() == 1 ? "Unknown option: '" : "Unknown options: '") + String.join("', '", options) + "'"
                 + (options.equals(unmatched.getUnmatched()) ? "" : " (the values given are not shown)");

@@ -574,6 +574,10 @@ class MsightRunTest {
         assertThat(joined.err()).startsWith("error: Unknown options: '--tokn', '--urll' (the values given are not shown)")
                 .doesNotContain("hunter2");
         assertThat(run("--chek").err()).startsWith("error: Unknown option: '--chek'\n");
+        // a token may begin with a dash: taken for a second unknown option, it was named
+        Result dashed = run("status", "--tokn", "-Xhunter2");
+        assertThat(dashed.err()).startsWith("error: Unknown option: '--tokn' (the values given are not shown)")
+                .doesNotContain("hunter2");
     }
 
     /** The JDK refuses such a header with a message and a stack trace that hold the token. */
