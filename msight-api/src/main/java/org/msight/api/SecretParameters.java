@@ -4,8 +4,9 @@ import java.util.List;
 
 /**
  * Masks the value of every {@code name=value} whose name says it is a secret, in one pass over
- * the text: each {@code =} is looked at once, its name read back from it. Spaces and tabs around
- * the {@code =} are allowed, as JAAS options take them ({@code password = "p"}). A name, in lower case
+ * the text: each {@code =} is looked at once, its name read back from it. Spaces, tabs and line
+ * breaks around the {@code =} are allowed, escaped ({@code \n}) or not, as JAAS options take them
+ * ({@code password = "p"}). A name, in lower case
  * without its {@code _ . -} and its trailing digits, is a secret's when it holds {@code pass},
  * {@code pwd}, {@code token}, {@code secret}, {@code credential}, {@code signature}, {@code jwt}
  * or {@code auth} (not {@code author}, {@code authority}); when it ends in {@code pw},
@@ -27,6 +28,8 @@ final class SecretParameters {
             "streamkey", "authkey", "clientkey", "appkey", "subscriptionkey", "masterkey", "signingkey",
             "encryptionkey");
     private static final String VALUE_ENDS = "&;#\"'<>";
+    /** The blanks {@link LogSafe} escapes, after their backslash. */
+    private static final String ESCAPED_BLANKS = "trn";
 
     private SecretParameters() {
     }
@@ -37,8 +40,8 @@ final class SecretParameters {
         int copied = 0;
         while (equals >= 0) {
             int nameEnd = equals; // password = "p": JAAS takes blanks around '='
-            while (nameEnd > 0 && isBlank(text.charAt(nameEnd - 1))) {
-                nameEnd--;
+            for (int blank; (blank = blankBefore(text, nameEnd)) > 0; ) {
+                nameEnd -= blank;
             }
             int start = nameEnd; // names hold no '=': reading back never passes the previous one
             while (start > 0 && isNameChar(text.charAt(start - 1))) {
@@ -50,14 +53,18 @@ final class SecretParameters {
                 while (valueStart < text.length() && isBlank(text.charAt(valueStart))) {
                     valueStart++;
                 }
-                int end = valueEnd(text, valueStart);
-                char first = valueStart < text.length() ? text.charAt(valueStart) : 0;
+                int word = valueStart; // after escaped blanks too, which are masked with an unquoted value:
+                for (int blank; (blank = blankAt(text, word)) > 0; ) { // password=\topsecret may be one
+                    word += blank;
+                }
+                int end = valueEnd(text, word);
+                char first = word < text.length() ? text.charAt(word) : 0;
                 if (first == '"' || first == '\'') { // password="p w", or a quote never closed
-                    valueStart++;
+                    valueStart = word + 1;
                     int closing = closingQuote(text, first, valueStart);
                     end = closing >= 0 ? closing : valueEnd(text, valueStart);
                 } else if (end < text.length() && text.charAt(end) == ' '
-                        && Secrets.isAuthorizationScheme(text.substring(valueStart, end))) {
+                        && Secrets.isAuthorizationScheme(text.substring(word, end))) {
                     end = valueEnd(text, end + 1); // Authorization=Bearer t: the credentials after the scheme
                 }
                 if (end > valueStart) {
@@ -90,8 +97,28 @@ final class SecretParameters {
         return -1;
     }
 
+    /**
+     * The length of the blank that ends at {@code end}: a space, tab or line break (JAAS takes any),
+     * 1; one escaped as {@link LogSafe} escapes it ({@code \n}), 2; else 0.
+     */
+    private static int blankBefore(String text, int end) {
+        if (end > 0 && isBlank(text.charAt(end - 1))) {
+            return 1;
+        }
+        return end > 1 && text.charAt(end - 2) == '\\' && ESCAPED_BLANKS.indexOf(text.charAt(end - 1)) >= 0 ? 2 : 0;
+    }
+
+    /** The length of the blank that starts at {@code start}, as {@link #blankBefore} reads them. */
+    private static int blankAt(String text, int start) {
+        if (start < text.length() && isBlank(text.charAt(start))) {
+            return 1;
+        }
+        return start + 1 < text.length() && text.charAt(start) == '\\'
+                && ESCAPED_BLANKS.indexOf(text.charAt(start + 1)) >= 0 ? 2 : 0;
+    }
+
     private static boolean isBlank(char c) {
-        return c == ' ' || c == '\t';
+        return c == ' ' || c == '\t' || c == '\r' || c == '\n';
     }
 
     /** Where a value that starts at {@code from} ends. */

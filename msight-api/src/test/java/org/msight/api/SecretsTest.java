@@ -91,6 +91,12 @@ class SecretsTest {
         // JAAS takes blanks around '=' (--check showed properties = "... password = \"p\";" so, unmasked)
         assertThat(Secrets.redactUrl("...PlainLoginModule required username = \"u\" password = \"p w\"; token\t=\tt1"))
                 .isEqualTo("...PlainLoginModule required username = \"u\" password = \"***\"; token\t=\t***");
+        // and line breaks, as they are or as LogSafe escapes them (a JAAS value on lines of its own)
+        assertThat(Secrets.redactUrl("required password =\n  \"p w\"; token\r\n= t1"))
+                .isEqualTo("required password =\n  \"***\"; token\r\n= ***");
+        assertThat(Secrets.redactUrl(LogSafe.text("required password =\n  \"p w\"; token\r\n= t1")))
+                .isEqualTo("required password =\\n  \"***\"; token\\r\\n= ***");
+        assertThat(Secrets.redactUrl("password=\\topsecret token = \\n t1")).isEqualTo("password=*** token = ***");
     }
 
     /** Names that only look like secrets' keep their values: what the operator needs to see. */
