@@ -8,6 +8,7 @@ import ch.qos.logback.classic.spi.LoggingEvent;
 import ch.qos.logback.core.Appender;
 import ch.qos.logback.core.FileAppender;
 import ch.qos.logback.core.UnsynchronizedAppenderBase;
+import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.msight.api.LogSafe;
@@ -28,8 +29,8 @@ final class BackgroundOutput extends AsyncAppender {
     /** Lines queued at most for each output. */
     static final int QUEUE_SIZE = 4096;
 
-    /** How long the lines queued are waited for ({@link #awaitWritten}) or written for ({@link #stop()}), in ms. */
-    private static final int DRAIN_MILLIS = 1000;
+    /** How long an output may take no line before it is given up as stuck when a pipeline ends. */
+    static final Duration STUCK_AFTER = Duration.ofSeconds(1);
 
     /** Writes the queued lines to the output, counting them; the output stays started when this is stopped. */
     private static final class Writer extends UnsynchronizedAppenderBase<ILoggingEvent> {
@@ -73,7 +74,7 @@ final class BackgroundOutput extends AsyncAppender {
         setQueueSize(queueSize);
         setDiscardingThreshold(0);
         setNeverBlock(true); // a line is offered only when there is room for it
-        setMaxFlushTime(DRAIN_MILLIS);
+        setMaxFlushTime((int) STUCK_AFTER.toMillis());
         writer = new Writer(output);
         addAppender(writer);
     }
@@ -97,20 +98,25 @@ final class BackgroundOutput extends AsyncAppender {
     }
 
     /**
-     * Waits until the lines queued so far are written, a second at most (an interrupt is kept for
-     * after), while the threads that log go on queueing theirs: false when the output did not take
-     * them in time.
+     * Waits until the lines queued so far are written, while the threads that log go on queueing
+     * theirs (an interrupt is kept for after): false once the output has taken no line for
+     * {@code stuckAfter}. A slow output that takes lines is waited for.
      */
-    boolean awaitWritten() {
+    boolean awaitWritten(Duration stuckAfter) {
         long lines;
         synchronized (lock) {
             lines = queued;
         }
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(DRAIN_MILLIS);
         boolean interrupted = Thread.interrupted(); // an interrupted pipeline's lines are written too
         try {
             synchronized (writer) {
+                long written = writer.written;
+                long deadline = System.nanoTime() + stuckAfter.toNanos();
                 while (writer.written < lines) {
+                    if (writer.written > written) { // it takes lines: not stuck
+                        written = writer.written;
+                        deadline = System.nanoTime() + stuckAfter.toNanos();
+                    }
                     long left = deadline - System.nanoTime();
                     if (left <= 0) {
                         return false;
@@ -144,8 +150,8 @@ final class BackgroundOutput extends AsyncAppender {
 
     /**
      * Queues the warning for lines dropped and not yet reported, then writes the lines queued
-     * for at most a second (an output that takes none must not hold the process's exit) and
-     * ends the writer. The output stays started.
+     * for at most {@link #getMaxFlushTime()} (an output that takes none must not hold the
+     * process's exit) and ends the writer. The output stays started.
      */
     @Override
     public void stop() {

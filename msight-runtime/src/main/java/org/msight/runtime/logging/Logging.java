@@ -6,6 +6,7 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.Appender;
 import ch.qos.logback.core.ConsoleAppender;
 import ch.qos.logback.core.OutputStreamAppender;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -108,19 +109,25 @@ public final class Logging {
     }
 
     /**
-     * Writes the lines still queued, for at most a second for each output, and lets the threads
-     * that log write their lines themselves again: what a pipeline logged is out when its command
-     * returns, and an output that takes nothing does not hold the process's exit.
+     * Writes the lines still queued and lets the threads that log write their lines themselves
+     * again: what a pipeline logged is out when its command returns, and an output that has taken
+     * no line for a second is given up, so that it does not hold the process's exit.
      */
     public static void writeInForeground() {
+        writeInForeground(BackgroundOutput.STUCK_AFTER);
+    }
+
+    /** {@link #writeInForeground()}, giving an output up once it has taken no line for {@code stuckAfter}. */
+    static void writeInForeground(Duration stuckAfter) {
         if (LoggerFactory.getILoggerFactory() instanceof LoggerContext context) {
             ch.qos.logback.classic.Logger root = context.getLogger(Logger.ROOT_LOGGER_NAME);
             for (Appender<ILoggingEvent> appender : appenders(root)) {
                 if (appender instanceof BackgroundOutput background) {
                     // Still attached while its lines are written: what other threads log meanwhile is queued, not lost.
-                    if (background.awaitWritten()) {
+                    if (background.awaitWritten(stuckAfter)) {
                         root.addAppender(background.output()); // first: a line of that instant may come twice, not never
                         root.detachAppender(background);
+                        background.setMaxFlushTime((int) stuckAfter.toMillis());
                         background.stop(); // writes the lines queued since
                     } else {
                         // Its writer is held in a write the output does not take, and a line written now

@@ -69,7 +69,7 @@ class LoggingTest {
             assertThat(root.getAppender("FILE")).isInstanceOf(BackgroundOutput.class);
             assertThat(root.getAppender("CONSOLE")).isInstanceOf(BackgroundOutput.class);
             log.info("while the pipeline runs");
-            Logging.writeInForeground();
+            Logging.writeInForeground(Waits.GENEROUS);
             assertThat(Files.readString(file)).contains("while the pipeline runs");
             log.info("once it has stopped");
 
@@ -134,7 +134,7 @@ class LoggingTest {
         try {
             Logging.writeInBackground();
             log.info("the pipeline's last line");
-            Thread ending = new Thread(Logging::writeInForeground);
+            Thread ending = new Thread(() -> Logging.writeInForeground(Waits.GENEROUS));
             foreground.set(ending);
             ending.start();
             ending.join(Waits.GENEROUS.toMillis());
