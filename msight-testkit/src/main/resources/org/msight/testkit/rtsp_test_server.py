@@ -38,7 +38,7 @@ def require_credentials(server, factory, user, password):
 
 
 def forbid(server, credentials):
-    """Answers 403 Forbidden to a DESCRIBE that gives credentials' USER:PASSWORD (Basic); to every DESCRIBE without.
+    """Answers 403 Forbidden to a DESCRIBE that gives credentials' USER:PASSWORD (Basic); without credentials, to one that gives none.
 
     GStreamer's own permissions answer 404 (no media.factory.access) or 401 (no construct) to a
     user who logged in, never 403: its pre-describe-request hook answers before them.
