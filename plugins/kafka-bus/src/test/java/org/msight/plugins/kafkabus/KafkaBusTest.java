@@ -127,6 +127,15 @@ class KafkaBusTest {
         return new BytesData(Metadata.create(sensor, "edge-01", Metadata.now()), ByteBuffer.allocate(size).putInt(n).array());
     }
 
+    /**
+     * Message {@code n} of 100 KB (a camera frame), keyed to partition {@code n % 2} of a
+     * two-partition topic under {@code record-key = sensor_name}: Kafka's partitioner puts records
+     * without a key where it likes, all of them on one partition at times.
+     */
+    private static BytesData onBothPartitions(int n) {
+        return message(sensorOfEachPartition()[n % 2], n, 100_000);
+    }
+
     private static int number(SensorData data) {
         return ByteBuffer.wrap(((BytesData) data).data()).getInt();
     }
@@ -224,11 +233,10 @@ class KafkaBusTest {
         await().atMost(WAIT).until(() -> consumesOnePartition(firstContext, topic)
                 && consumesOnePartition(secondContext, topic));
 
-        Bus publisher = bus(context(""));
+        Bus publisher = bus(context("record-key = sensor_name"));
         int count = 60;
         for (int n = 0; n < count; n++) {
-            // 100 KB, as camera frames: the producer fills a batch in a few and moves to the other partition
-            assertThat(publisher.publish(topic, message(n, 100_000))).isTrue();
+            assertThat(publisher.publish(topic, onBothPartitions(n))).isTrue();
         }
         await().atMost(WAIT).until(() -> first.handled().size() + second.handled().size() >= count
                 && other.handled().size() >= count);
@@ -257,16 +265,16 @@ class KafkaBusTest {
         bus(stayingContext, new Subscription(topic, "uploader", Optional.of("uploaders"), staying));
         await().atMost(WAIT).until(() -> consumesOnePartition(leavingContext, topic)
                 && consumesOnePartition(stayingContext, topic));
-        Bus publisher = bus(context(""));
+        Bus publisher = bus(context("record-key = sensor_name"));
         for (int n = 0; n < 40; n++) {
-            assertThat(publisher.publish(topic, message(n, 100_000))).isTrue();
+            assertThat(publisher.publish(topic, onBothPartitions(n))).isTrue();
         }
         await().atMost(WAIT).until(() -> leaving.queued() + staying.handled().size() == 40);
         assertThat(leaving.queued()).as("both partitions have messages").isPositive();
 
         leavingBus.unsubscribe(left); // its node took these and finished none
         for (int n = 40; n < 80; n++) {
-            assertThat(publisher.publish(topic, message(n, 100_000))).isTrue();
+            assertThat(publisher.publish(topic, onBothPartitions(n))).isTrue();
         }
         await().atMost(WAIT).until(() -> staying.handled().size() >= 80);
         assertThat(numbers(staying)).containsExactlyInAnyOrderElementsOf(range(80));
