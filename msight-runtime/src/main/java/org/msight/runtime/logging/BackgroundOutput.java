@@ -57,7 +57,6 @@ final class BackgroundOutput extends AsyncAppender {
         }
     }
 
-    private final Appender<ILoggingEvent> output;
     private final Writer writer;
     private final String whatDidNotTakeThem;
     private final Object lock = new Object();
@@ -65,7 +64,6 @@ final class BackgroundOutput extends AsyncAppender {
     private long queued; // guarded by lock
 
     BackgroundOutput(Appender<ILoggingEvent> output, int queueSize) {
-        this.output = output;
         this.whatDidNotTakeThem = output instanceof FileAppender<?> file
                 ? "the log file " + LogSafe.text(file.getFile()) + " did not take them (is its disk stuck or very slow?)"
                 : "the console did not take them (is journald, or whatever reads this process's output, stuck?)";
@@ -81,7 +79,7 @@ final class BackgroundOutput extends AsyncAppender {
 
     /** The output this writes to. */
     Appender<ILoggingEvent> output() {
-        return output;
+        return writer.output;
     }
 
     @Override
