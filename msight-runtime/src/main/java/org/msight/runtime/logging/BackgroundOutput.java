@@ -14,17 +14,23 @@ import java.util.concurrent.TimeUnit;
 import org.msight.api.LogSafe;
 
 /**
- * One log output (the console, the log file) written by a thread of its own, so that an output
- * that stops taking lines (journald stuck, a pipe nobody reads) cannot stall the threads that log:
- * they only queue their lines. When the queue is full a line is dropped and counted, exactly; the
- * first line queued after such lines is a warning that says how many and what to check.
+ * One log output (the console, the log file), kept by the root logger for the whole process: the
+ * threads that log write their lines themselves, and while a pipeline runs (from
+ * {@link #writeInBackground()} to {@link #writeInForeground(Duration)}) only queue them for a
+ * thread of its own, so that an output that stops taking lines (journald stuck, a pipe nobody
+ * reads) cannot stall them. Whether a line is written or queued is decided under the lock that the
+ * switch takes, so each line is written once, whatever the instant. When the queue is full a line
+ * is dropped and counted, exactly; the first line queued after such lines is a warning that says
+ * how many and what to check.
  *
- * <p>Logback's AsyncAppender, with two changes: its check of the queue's room and its offer are
- * one step under a lock, against the other threads that log (only its writer takes from the
- * queue, so the room seen is there), which makes the count exact where AsyncAppender drops without
- * a word; and it never discards lines of INFO and below while the queue is nearly full.
+ * <p>Logback's AsyncAppender, with three changes: it writes through until it is switched to the
+ * background; its check of the queue's room and its offer are one step under that lock, against
+ * the other threads that log (only its writer takes from the queue, so the room seen is there),
+ * which makes the count exact where AsyncAppender drops without a word; and it never discards
+ * lines of INFO and below while the queue is nearly full. In logback.xml its output is a nested
+ * {@code <output class="...">}.
  */
-final class BackgroundOutput extends AsyncAppender {
+public final class BackgroundOutput extends AsyncAppender {
 
     /** Lines queued at most for each output. */
     static final int QUEUE_SIZE = 4096;
@@ -32,9 +38,9 @@ final class BackgroundOutput extends AsyncAppender {
     /** How long an output may take no line before it is given up as stuck when a pipeline ends. */
     static final Duration STUCK_AFTER = Duration.ofSeconds(1);
 
-    /** Writes the queued lines to the output, counting them; the output stays started when this is stopped. */
+    /** Writes the queued lines to the output, counting them. */
     private static final class Writer extends UnsynchronizedAppenderBase<ILoggingEvent> {
-        private final Appender<ILoggingEvent> output;
+        private volatile Appender<ILoggingEvent> output;
         private long written; // guarded by this
 
         Writer(Appender<ILoggingEvent> output) {
@@ -55,26 +61,47 @@ final class BackgroundOutput extends AsyncAppender {
                 }
             }
         }
+
+        @Override
+        public void stop() { // when its writer ends, with this: the output is the writer's alone
+            super.stop();
+            output.stop();
+        }
     }
 
-    private final Writer writer;
-    private final String whatDidNotTakeThem;
+    private Writer writer; // set before start
     private final Object lock = new Object();
+    private boolean background; // guarded by lock
     private long dropped; // guarded by lock
     private long queued; // guarded by lock
 
-    BackgroundOutput(Appender<ILoggingEvent> output, int queueSize) {
-        this.whatDidNotTakeThem = output instanceof FileAppender<?> file
-                ? "the log file " + LogSafe.text(file.getFile()) + " did not take them (is its disk stuck or very slow?)"
-                : "the console did not take them (is journald, or whatever reads this process's output, stuck?)";
-        setName(output.getName());
-        setContext(output.getContext());
-        setQueueSize(queueSize);
+    /** An output written by the threads that log until {@link #writeInBackground()}; Logback's configuration sets its output. */
+    public BackgroundOutput() {
+        setQueueSize(QUEUE_SIZE);
         setDiscardingThreshold(0);
         setNeverBlock(true); // a line is offered only when there is room for it
         setMaxFlushTime((int) STUCK_AFTER.toMillis());
-        writer = new Writer(output);
-        addAppender(writer);
+    }
+
+    BackgroundOutput(Appender<ILoggingEvent> output, int queueSize) {
+        this();
+        setName(output.getName());
+        setContext(output.getContext());
+        setQueueSize(queueSize);
+        setOutput(output);
+    }
+
+    /**
+     * Sets the output written, started. Replacing it later is one step: each line goes to the
+     * one output or to the other; the one replaced is left as it is.
+     */
+    public void setOutput(Appender<ILoggingEvent> output) {
+        if (writer == null) {
+            writer = new Writer(output);
+            addAppender(writer);
+        } else {
+            writer.output = output;
+        }
     }
 
     /** The output this writes to. */
@@ -85,13 +112,40 @@ final class BackgroundOutput extends AsyncAppender {
     @Override
     protected void append(ILoggingEvent event) {
         synchronized (lock) {
-            queueDroppedWarning();
-            if (getRemainingCapacity() == 0) {
-                dropped++;
-            } else {
-                super.append(event);
-                queued++;
+            if (background) {
+                queueDroppedWarning();
+                if (getRemainingCapacity() == 0) {
+                    dropped++;
+                } else {
+                    super.append(event);
+                    queued++;
+                }
+                return;
             }
+        }
+        writer.output.doAppend(event); // outside the lock: an output slow to take it holds this thread only
+    }
+
+    /** Lets the threads that log only queue their lines from now on. */
+    void writeInBackground() {
+        synchronized (lock) {
+            background = true;
+        }
+    }
+
+    /**
+     * Writes the lines queued, and the warning for lines dropped and not yet reported, and lets
+     * the threads that log write their lines themselves again: they queue theirs while it waits.
+     * An output that has taken no line for {@code stuckAfter} meanwhile is given up: it stays in
+     * the background, its queue full, so that a line logged later does not wait for it either.
+     */
+    void writeInForeground(Duration stuckAfter) {
+        if (awaitWritten(stuckAfter)) {
+            synchronized (lock) {
+                queueDroppedWarning();
+                background = false;
+            }
+            awaitWritten(stuckAfter); // the lines queued while it waited
         }
     }
 
@@ -100,7 +154,7 @@ final class BackgroundOutput extends AsyncAppender {
      * theirs (an interrupt is kept for after): false once the output has taken no line for
      * {@code stuckAfter}. A slow output that takes lines is waited for.
      */
-    boolean awaitWritten(Duration stuckAfter) {
+    private boolean awaitWritten(Duration stuckAfter) {
         long lines;
         synchronized (lock) {
             lines = queued;
@@ -138,7 +192,7 @@ final class BackgroundOutput extends AsyncAppender {
         if (dropped > 0 && getRemainingCapacity() > 0) {
             LoggingEvent warning = new LoggingEvent(BackgroundOutput.class.getName(),
                     ((LoggerContext) getContext()).getLogger("msight.runtime"), Level.WARN,
-                    dropped + " log lines were dropped: " + whatDidNotTakeThem, null, null);
+                    dropped + " log lines were dropped: " + whatDidNotTakeThem(), null, null);
             warning.setMDCPropertyMap(Map.of()); // the runtime's line, whichever node's thread queues it
             super.append(warning);
             queued++;
@@ -146,10 +200,16 @@ final class BackgroundOutput extends AsyncAppender {
         }
     }
 
+    private String whatDidNotTakeThem() {
+        return writer.output instanceof FileAppender<?> file
+                ? "the log file " + LogSafe.text(file.getFile()) + " did not take them (is its disk stuck or very slow?)"
+                : "the console did not take them (is journald, or whatever reads this process's output, stuck?)";
+    }
+
     /**
      * Queues the warning for lines dropped and not yet reported, then writes the lines queued
      * for at most {@link #getMaxFlushTime()} (an output that takes none must not hold the
-     * process's exit) and ends the writer. The output stays started.
+     * process's exit) and ends the writer, which stops the output.
      */
     @Override
     public void stop() {

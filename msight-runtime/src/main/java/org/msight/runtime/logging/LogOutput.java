@@ -70,9 +70,16 @@ public record LogOutput(boolean json, String file, FileSize maxFileSize, int max
         }
     }
 
+    /** Gives the root's output of that name (a {@link BackgroundOutput}) this appender, or adds one with it. */
     private static void replace(ch.qos.logback.classic.Logger root, Appender<ILoggingEvent> appender) {
-        root.detachAppender(appender.getName());
-        root.addAppender(appender);
+        if (root.getAppender(appender.getName()) instanceof BackgroundOutput output) {
+            output.setOutput(appender); // one step: a line of that instant goes to one appender or the other
+        } else {
+            BackgroundOutput output = new BackgroundOutput(appender, BackgroundOutput.QUEUE_SIZE);
+            output.start();
+            root.detachAppender(appender.getName());
+            root.addAppender(output);
+        }
     }
 
     private Appender<ILoggingEvent> console(LoggerContext context) {

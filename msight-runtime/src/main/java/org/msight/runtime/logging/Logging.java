@@ -5,7 +5,6 @@ import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.Appender;
 import ch.qos.logback.core.ConsoleAppender;
-import ch.qos.logback.core.OutputStreamAppender;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -13,6 +12,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -77,15 +78,14 @@ public final class Logging {
      * that logs while it is built must not break that output.
      */
     public static void consoleToStandardError() {
-        if (LoggerFactory.getILoggerFactory() instanceof LoggerContext context) {
-            context.getLogger(Logger.ROOT_LOGGER_NAME).iteratorForAppenders().forEachRemaining(appender -> {
-                if (appender instanceof ConsoleAppender<?> console) {
-                    console.stop();
-                    console.setTarget("System.err");
-                    console.start();
-                }
-            });
-        }
+        root().ifPresent(root -> appenders(root).forEach(appender -> {
+            if ((appender instanceof BackgroundOutput background ? background.output() : appender)
+                    instanceof ConsoleAppender<?> console) {
+                console.stop();
+                console.setTarget("System.err");
+                console.start();
+            }
+        }));
     }
 
     /**
@@ -93,19 +93,11 @@ public final class Logging {
      * {@link #writeInForeground()}: while a pipeline runs, an output that stops taking lines
      * (journald stuck, a pipe nobody reads) must not stall the threads that log. A full queue
      * drops lines and says how many once the output takes lines again ({@link BackgroundOutput}).
+     * Each output switches in one step, and back in {@link #writeInForeground()}: a line logged
+     * meanwhile is written once.
      */
     public static void writeInBackground() {
-        if (LoggerFactory.getILoggerFactory() instanceof LoggerContext context) {
-            ch.qos.logback.classic.Logger root = context.getLogger(Logger.ROOT_LOGGER_NAME);
-            for (Appender<ILoggingEvent> output : appenders(root)) {
-                if (output instanceof OutputStreamAppender<ILoggingEvent>) {
-                    BackgroundOutput background = new BackgroundOutput(output, BackgroundOutput.QUEUE_SIZE);
-                    background.start();
-                    root.addAppender(background); // before the output leaves: a line of that moment is not lost
-                    root.detachAppender(output);
-                }
-            }
-        }
+        backgroundOutputs().forEach(BackgroundOutput::writeInBackground);
     }
 
     /**
@@ -119,24 +111,17 @@ public final class Logging {
 
     /** {@link #writeInForeground()}, giving an output up once it has taken no line for {@code stuckAfter}. */
     static void writeInForeground(Duration stuckAfter) {
-        if (LoggerFactory.getILoggerFactory() instanceof LoggerContext context) {
-            ch.qos.logback.classic.Logger root = context.getLogger(Logger.ROOT_LOGGER_NAME);
-            for (Appender<ILoggingEvent> appender : appenders(root)) {
-                if (appender instanceof BackgroundOutput background) {
-                    // Still attached while its lines are written: what other threads log meanwhile is queued, not lost.
-                    if (background.awaitWritten(stuckAfter)) {
-                        root.addAppender(background.output()); // first: a line of that instant may come twice, not never
-                        root.detachAppender(background);
-                        background.setMaxFlushTime((int) stuckAfter.toMillis());
-                        background.stop(); // writes the lines queued since
-                    } else {
-                        // Its writer is held in a write the output does not take, and a line written now
-                        // would wait as long. The process is exiting: the output is left out.
-                        root.detachAppender(background);
-                    }
-                }
-            }
-        }
+        backgroundOutputs().forEach(output -> output.writeInForeground(stuckAfter));
+    }
+
+    private static Optional<ch.qos.logback.classic.Logger> root() {
+        return LoggerFactory.getILoggerFactory() instanceof LoggerContext context
+                ? Optional.of(context.getLogger(Logger.ROOT_LOGGER_NAME)) : Optional.empty();
+    }
+
+    private static Stream<BackgroundOutput> backgroundOutputs() {
+        return root().stream().flatMap(root -> appenders(root).stream())
+                .flatMap(appender -> appender instanceof BackgroundOutput output ? Stream.of(output) : Stream.empty());
     }
 
     private static List<Appender<ILoggingEvent>> appenders(ch.qos.logback.classic.Logger logger) {

@@ -9,6 +9,7 @@ import ch.qos.logback.classic.encoder.PatternLayoutEncoder;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.ConsoleAppender;
 import ch.qos.logback.core.OutputStreamAppender;
+import ch.qos.logback.core.rolling.RollingFileAppender;
 import com.typesafe.config.ConfigFactory;
 import java.io.ByteArrayOutputStream;
 import java.io.OutputStream;
@@ -16,8 +17,13 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BooleanSupplier;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -65,17 +71,17 @@ class LoggingTest {
                 + file + "\", max-file-size = 10MB, max-files = 2")));
         Logger log = LoggerFactory.getLogger("msight.runtime");
         try {
+            assertThat(root.getAppender("FILE")).isInstanceOfSatisfying(BackgroundOutput.class,
+                    output -> assertThat(output.output()).isInstanceOf(RollingFileAppender.class));
+            assertThat(root.getAppender("CONSOLE")).isInstanceOfSatisfying(BackgroundOutput.class,
+                    output -> assertThat(output.output()).isInstanceOf(ConsoleAppender.class));
             Logging.writeInBackground();
-            assertThat(root.getAppender("FILE")).isInstanceOf(BackgroundOutput.class);
-            assertThat(root.getAppender("CONSOLE")).isInstanceOf(BackgroundOutput.class);
             log.info("while the pipeline runs");
             Logging.writeInForeground(Waits.GENEROUS);
             assertThat(Files.readString(file)).contains("while the pipeline runs");
             log.info("once it has stopped");
 
-            assertThat(root.getAppender("CONSOLE")).isInstanceOf(ConsoleAppender.class).matches(Appender::isStarted);
-            assertThat(root.getAppender("FILE")).isNotInstanceOf(BackgroundOutput.class).matches(Appender::isStarted);
-            assertThat(Files.readString(file)).contains("once it has stopped");
+            assertThat(Files.readString(file)).as("written by the thread that logged it").contains("once it has stopped");
         } finally {
             Logging.writeInForeground(); // when an assertion failed before
             root.detachAppender("FILE");
@@ -116,16 +122,7 @@ class LoggingTest {
                 taken.write(bytes, offset, length);
             }
         };
-        OutputStreamAppender<ILoggingEvent> output = new OutputStreamAppender<>();
-        output.setName("SLOW");
-        output.setContext(root.getLoggerContext());
-        PatternLayoutEncoder lines = new PatternLayoutEncoder();
-        lines.setPattern("%msg%n");
-        lines.setContext(root.getLoggerContext());
-        lines.start();
-        output.setEncoder(lines);
-        output.setOutputStream(slow);
-        output.start();
+        BackgroundOutput output = output("SLOW", slow);
         List<Appender<ILoggingEvent>> others = new ArrayList<>();
         root.iteratorForAppenders().forEachRemaining(others::add);
         others.forEach(root::detachAppender);
@@ -143,6 +140,151 @@ class LoggingTest {
         } finally {
             Logging.writeInForeground(); // when an assertion failed before
             root.detachAppender("SLOW");
+        }
+    }
+
+    /** The console of logback.xml, behind its BackgroundOutput, is found while its lines are queued too. */
+    @Test
+    void theConsoleGoesToStandardErrorWhileItIsWrittenInTheBackground() {
+        ConsoleAppender<?> console = (ConsoleAppender<?>) ((BackgroundOutput) root.getAppender("CONSOLE")).output();
+        try {
+            Logging.writeInBackground();
+            Logging.consoleToStandardError();
+            assertThat(console.getTarget()).isEqualTo("System.err");
+        } finally {
+            Logging.writeInForeground(Waits.GENEROUS);
+            console.stop();
+            console.setTarget("System.out");
+            console.start();
+        }
+    }
+
+    /**
+     * A line logged while the outputs switch between the threads that log and their own threads
+     * is written once: not twice (the output attached both directly and behind its thread for an
+     * instant), nor never (queued to a thread that was ending). A thread logs numbered lines,
+     * never more than a thousand ahead of what the output took (its queue holds 4096: none is
+     * dropped), while the outputs switch back and forth; each switch is followed by lines logged
+     * in the new mode. Before the switch was one step, every run of this test wrote some lines
+     * twice (from a few to thousands in 500 cycles).
+     */
+    @Test
+    void everyLineIsWrittenExactlyOnceWhileTheOutputsSwitchBackAndForth() throws Exception {
+        Logger log = LoggerFactory.getLogger("msight.runtime");
+        Numbers numbers = new Numbers();
+        BackgroundOutput output = output("NUMBERS", numbers);
+        List<Appender<ILoggingEvent>> others = new ArrayList<>();
+        root.iteratorForAppenders().forEachRemaining(others::add);
+        others.forEach(root::detachAppender); // a hundred thousand lines on the console would be noise
+        root.addAppender(output);
+        Thread logging = new Thread(() -> {
+            for (int i = 0; !Thread.currentThread().isInterrupted(); i++) {
+                if (!numbers.await(() -> numbers.written >= numbers.logged - 1000)) {
+                    return;
+                }
+                log.info("{}", i);
+                numbers.loggedOne();
+            }
+        });
+        logging.start();
+        try {
+            for (int cycle = 0; cycle < 500; cycle++) {
+                Logging.writeInBackground();
+                assertThat(numbers.awaitOneMoreLogged()).isTrue();
+                Logging.writeInForeground(Waits.GENEROUS);
+                assertThat(numbers.awaitOneMoreLogged()).isTrue();
+            }
+        } finally {
+            logging.interrupt();
+            logging.join(Waits.GENEROUS.toMillis());
+            Logging.writeInForeground(Waits.GENEROUS);
+            root.detachAppender(output);
+            others.forEach(root::addAppender);
+        }
+
+        long logged = numbers.logged;
+        BitSet once = new BitSet();
+        BitSet twice = new BitSet();
+        Map<Boolean, List<String>> lines = numbers.text().lines()
+                .collect(Collectors.partitioningBy(line -> line.matches("\\d+")));
+        assertThat(lines.get(false)).as("lines other than the numbers logged").isEmpty();
+        lines.get(true).stream().mapToInt(Integer::parseInt).forEach(n -> (once.get(n) ? twice : once).set(n));
+        assertThat(twice.stream().limit(10)).as("lines written more than once (%d of %d)", twice.cardinality(), logged)
+                .isEmpty();
+        assertThat(once.nextClearBit(0)).as("the first line never written, of %d", logged).isEqualTo(logged);
+        assertThat(once.length()).as("the last number written, plus one").isEqualTo(logged);
+    }
+
+    /** An output of one message a line, as the root logger holds its outputs, started. */
+    private BackgroundOutput output(String name, OutputStream stream) {
+        OutputStreamAppender<ILoggingEvent> output = new OutputStreamAppender<>();
+        output.setName(name);
+        output.setContext(root.getLoggerContext());
+        PatternLayoutEncoder lines = new PatternLayoutEncoder();
+        lines.setPattern("%msg%n");
+        lines.setContext(root.getLoggerContext());
+        lines.start();
+        output.setEncoder(lines);
+        output.setOutputStream(stream);
+        output.start();
+        BackgroundOutput background = new BackgroundOutput(output, BackgroundOutput.QUEUE_SIZE);
+        background.start();
+        return background;
+    }
+
+    /** What an output took, and the lines logged: a thread waits on it for either to grow. */
+    private static final class Numbers extends OutputStream {
+
+        private final ByteArrayOutputStream taken = new ByteArrayOutputStream();
+        long written; // guarded by this
+        long logged; // guarded by this
+
+        @Override
+        public void write(int b) {
+            write(new byte[] {(byte) b}, 0, 1);
+        }
+
+        @Override
+        public synchronized void write(byte[] bytes, int offset, int length) {
+            taken.write(bytes, offset, length);
+            for (int i = offset; i < offset + length; i++) {
+                written += bytes[i] == '\n' ? 1 : 0;
+            }
+            notifyAll();
+        }
+
+        synchronized void loggedOne() {
+            logged++;
+            notifyAll();
+        }
+
+        boolean awaitOneMoreLogged() throws InterruptedException {
+            long before;
+            synchronized (this) {
+                before = logged;
+            }
+            return await(() -> logged > before);
+        }
+
+        /** Waits for {@code condition}, read under this lock: false when it did not come, or on an interrupt. */
+        synchronized boolean await(BooleanSupplier condition) {
+            long deadline = System.nanoTime() + Waits.GENEROUS.toNanos();
+            try {
+                while (!condition.getAsBoolean()) {
+                    long left = deadline - System.nanoTime();
+                    if (left <= 0) {
+                        return false;
+                    }
+                    TimeUnit.NANOSECONDS.timedWait(this, left);
+                }
+                return true;
+            } catch (InterruptedException e) {
+                return false;
+            }
+        }
+
+        synchronized String text() {
+            return taken.toString(StandardCharsets.UTF_8);
         }
     }
 }
