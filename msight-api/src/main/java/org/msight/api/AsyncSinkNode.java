@@ -18,7 +18,9 @@ import org.msight.api.data.SensorData;
  *       {@code max-in-flight} attempts under way at once. It starts the attempt and returns at
  *       once, without blocking on the network. One that throws {@link OutOfMemoryError} (no room
  *       for the request's body) made no attempt: it is called again after the backoff, spending
- *       none of the {@code retries}, and the message is given up after {@code attempt-timeout}.</li>
+ *       none of the {@code retries}, and the message is given up after {@code attempt-timeout}.
+ *       Any other exception it throws, or error of a bug (an {@link AssertionError}), fails the
+ *       attempt as if its stage had completed with it.</li>
  *   <li>The stage completes normally when the destination holds the message. It completes
  *       exceptionally with a {@link RetriableException} when the destination is unavailable or
  *       busy (a connection error, a 503), with a {@link RetryAfterException} when it said when to

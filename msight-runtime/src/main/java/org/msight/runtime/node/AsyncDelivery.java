@@ -228,11 +228,13 @@ public final class AsyncDelivery {
         CompletableFuture<Void> outcome;
         try {
             outcome = sink.send(delivery.data).toCompletableFuture();
-        } catch (RuntimeException e) {
-            outcome = CompletableFuture.failedFuture(e);
         } catch (OutOfMemoryError e) { // making the request: no attempt of the destination's
             shortOfMemory(delivery);
             return;
+        } catch (LinkageError e) {
+            throw e; // the plugin does not match this runtime: on the node's thread, its node stops for good
+        } catch (RuntimeException | Error e) { // a bug of the sink's (an AssertionError) fails its attempt, keeping no slot
+            outcome = CompletableFuture.failedFuture(e);
         }
         delivery.shortOfMemoryTries = 0;
         delivery.attempts++;

@@ -474,6 +474,31 @@ class AsyncDeliveryTest {
                 .startsWith("No memory left in this process to make a request");
     }
 
+    /**
+     * A sink whose send throws an Error (a bug of its own) fails that attempt as if it threw an
+     * exception: the message is given up and said, and its slot and the flush's wait are freed,
+     * on the node's thread as on a retry's. An Error out of submit left both taken for good.
+     */
+    @Test
+    void anErrorTheSinkThrowsGivesItsMessageUpAndKeepsNoSlot() throws Exception {
+        AtomicInteger attemptsOfFrame2 = new AtomicInteger();
+        AsyncDelivery delivery = delivery(data -> {
+            if (data.metadata().frameId() == 2 && attemptsOfFrame2.incrementAndGet() == 1) {
+                return AWAY.send(data);
+            }
+            throw new AssertionError("a bug (on purpose)");
+        }, 3, Optional.empty());
+        List<String> finished = new CopyOnWriteArrayList<>();
+        delivery.submit(frame(1), () -> finished.add("frame 1")); // thrown on the node's thread
+        delivery.submit(frame(2), () -> finished.add("frame 2")); // thrown on its retry, on the timer's
+
+        assertThat(delivery.flush(Waits.GENEROUS)).isTrue();
+        delivery.close();
+        assertThat(finished).containsExactlyInAnyOrder("frame 1", "frame 2");
+        assertThat(stats.counter("failed").count()).isEqualTo(2);
+        assertThat(log.messages(Level.WARN)).contains("gave up on frame 1 after 1 attempt: AssertionError: a bug (on purpose)");
+    }
+
     /** A spool on a full disk gives up every failed message: one line for them all, and each is counted. */
     @Test
     void aSpoolOnAFullDiskGivesUpMessagesWithOneLine(@TempDir Path dir) throws Exception {
