@@ -525,10 +525,10 @@ public final class AsyncDelivery {
      * (said once a minute at most). The first message stored after a line said one could not be
      * says so.
      *
-     * @return whether {@code data} is in the spool; if not (a full disk), it is given up
+     * @return whether {@code data} is in the spool; if not (a full disk, no memory for its record), it is given up
      */
     private boolean spool(SensorData data) {
-        Exception notStored = null;
+        Throwable notStored = null;
         long dropped = 0;
         long notSpooledBefore = 0;
         synchronized (spool) {
@@ -543,7 +543,7 @@ public final class AsyncDelivery {
                     notSpooledBefore = notSpooled;
                     notSpooled = 0;
                 }
-            } catch (IOException | UncheckedIOException e) {
+            } catch (IOException | UncheckedIOException | OutOfMemoryError e) { // no room on the disk, or for its record
                 failed.increment();
                 notSpooled++;
                 notStored = e;
@@ -551,7 +551,9 @@ public final class AsyncDelivery {
         }
         // logged outside the spool's lock
         if (notStored != null // a full disk: every message
-                && logGivenUp(data.metadata().frameId(), "", "spool: cannot store it: " + NodeRunner.describe(notStored))) {
+                && logGivenUp(data.metadata().frameId(), "", notStored instanceof OutOfMemoryError
+                        ? "spool: no memory left in this process to store it. " + NodeRunner.memoryAdvice(true)
+                        : "spool: cannot store it: " + NodeRunner.describe(notStored))) {
             notSpooledSaid = true;
         }
         if (notSpooledBefore > 0) {

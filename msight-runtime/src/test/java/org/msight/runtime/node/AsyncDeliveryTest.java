@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.io.IOException;
+import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -34,6 +36,7 @@ import org.msight.api.RetriableException;
 import org.msight.api.RetryAfterException;
 import org.msight.api.data.BytesData;
 import org.msight.api.data.Metadata;
+import org.msight.api.data.MsightFormats;
 import org.msight.api.data.SensorData;
 import org.msight.codec.MsightCodec;
 import org.msight.testkit.RecordingLogger;
@@ -61,17 +64,18 @@ class AsyncDeliveryTest {
 
     private static AsyncDelivery delivery(AsyncSinkNode sink, int retries, Optional<Path> spool, NodeStats stats,
             RecordingLogger log, Function<String, Counter> counters, Duration attemptTimeout) {
-        AsyncDelivery delivery = unopened(sink, retries, spool, stats, log, counters, attemptTimeout);
+        AsyncDelivery delivery = unopened(sink, retries, spool, stats, log, counters, attemptTimeout,
+                MsightCodec.withBuiltInTypes());
         delivery.sinkOpened();
         return delivery;
     }
 
     /** A delivery whose sink has not told it opened yet. */
     private static AsyncDelivery unopened(AsyncSinkNode sink, int retries, Optional<Path> spool, NodeStats stats,
-            RecordingLogger log, Function<String, Counter> counters, Duration attemptTimeout) {
+            RecordingLogger log, Function<String, Counter> counters, Duration attemptTimeout, MsightFormats formats) {
         return new AsyncDelivery("upload", sink, new DeliverySettings(4, retries,
                 new Backoff(Duration.ofMillis(10), Duration.ofMillis(10)), attemptTimeout, spool,
-                DeliverySettings.MIN_SPOOL_BYTES), MsightCodec.withBuiltInTypes(), log,
+                DeliverySettings.MIN_SPOOL_BYTES), formats, log,
                 data -> stats.out().increment(), stats::attemptTook, counters);
     }
 
@@ -499,6 +503,60 @@ class AsyncDeliveryTest {
         assertThat(log.messages(Level.WARN)).contains("gave up on frame 1 after 1 attempt: AssertionError: a bug (on purpose)");
     }
 
+    /**
+     * A failed message the heap has no room to write to the spool (its record is as large as its
+     * image) is given up, said and finished, as one the disk has no room for: the timer thread's
+     * OutOfMemoryError left it never finished (an at-least-once bus's commits stuck behind it) and
+     * the flush waiting for it its whole drain time.
+     */
+    @Test
+    void aFailedMessageTheHeapHasNoRoomToSpoolIsGivenUp(@TempDir Path spool) throws Exception {
+        MsightFormats codec = MsightCodec.withBuiltInTypes();
+        MsightFormats noRoomForARecord = new MsightFormats() {
+            @Override
+            public byte[] toMessagePack(SensorData data) {
+                throw new OutOfMemoryError("Java heap space (on purpose)");
+            }
+
+            @Override
+            public void writeMessagePack(SensorData data, OutputStream out) throws IOException {
+                codec.writeMessagePack(data, out);
+            }
+
+            @Override
+            public void writeJson(SensorData data, OutputStream out) throws IOException {
+                codec.writeJson(data, out);
+            }
+
+            @Override
+            public long jsonLength(SensorData data) {
+                return codec.jsonLength(data);
+            }
+
+            @Override
+            public String pythonFloat(double value) {
+                return codec.pythonFloat(value);
+            }
+
+            @Override
+            public SensorData fromMessagePack(byte[] payload) {
+                return codec.fromMessagePack(payload);
+            }
+        };
+        AsyncDelivery delivery = unopened(AWAY, 3, Optional.of(spool), stats, log, stats::counter, Duration.ofHours(1),
+                noRoomForARecord);
+        delivery.sinkOpened();
+        List<String> finished = new CopyOnWriteArrayList<>();
+        delivery.submit(frame(1), () -> finished.add("frame 1"));
+
+        assertThat(delivery.flush(Waits.GENEROUS)).isTrue();
+        delivery.close();
+        assertThat(finished).containsExactly("frame 1");
+        assertThat(stats.counter("failed").count()).isOne();
+        assertThat(log.messages(Level.WARN)).anyMatch(line -> line.startsWith(
+                "gave up on frame 1: spool: no memory left in this process to store it. Give the process a larger heap"));
+    }
+
     /** A spool on a full disk gives up every failed message: one line for them all, and each is counted. */
     @Test
     void aSpoolOnAFullDiskGivesUpMessagesWithOneLine(@TempDir Path dir) throws Exception {
@@ -648,7 +706,8 @@ class AsyncDeliveryTest {
         AsyncDelivery next = unopened(data -> {
             sent.add(data.metadata().frameId());
             return CompletableFuture.completedFuture(null);
-        }, 3, Optional.of(spool), stats, log, stats::counter, Duration.ofHours(1));
+        }, 3, Optional.of(spool), stats, log, stats::counter, Duration.ofHours(1),
+                MsightCodec.withBuiltInTypes());
         await().during(Duration.ofSeconds(1)).atMost(Waits.GENEROUS).until(sent::isEmpty);
         next.sinkOpened();
         await().atMost(Waits.GENEROUS).until(() -> sent.equals(List.of(1L)));
