@@ -188,6 +188,7 @@ public final class AsyncDelivery {
      * (one under way whose answer comes in time is removed), and the next run sends them.
      *
      * @return whether nothing was left unsettled; if something was, a warning says how much
+     * @throws InterruptedException when interrupted, having abandoned what is still under way
      */
     public boolean flush(Duration timeout) throws InterruptedException {
         stopping = true;
@@ -200,6 +201,9 @@ public final class AsyncDelivery {
             log.warn("{} deliveries still under way when the drain time ran out; they are abandoned",
                     unsettled.getUnarrivedParties());
             return false;
+        } catch (InterruptedException e) { // a stop out of time
+            abandoned = true;
+            throw e;
         }
     }
 

@@ -752,6 +752,26 @@ class AsyncDeliveryTest {
         delivery.close();
     }
 
+    /**
+     * A flush the stop interrupts (the node's thread not done within the drain time and a second)
+     * abandons what is under way, as one that ran out of time: the sink, closing, aborts it, and
+     * it was given up and finished, so an at-least-once bus committed messages never delivered.
+     */
+    @Test
+    void anInterruptedFlushAbandonsWhatIsStillUnderWay() throws Exception {
+        List<CompletableFuture<Void>> underWay = new CopyOnWriteArrayList<>();
+        AsyncDelivery delivery = delivery(keepingAnswers(underWay), 3, Optional.empty());
+        List<String> finished = new CopyOnWriteArrayList<>();
+        delivery.submit(frame(1), () -> finished.add("frame 1"));
+
+        Thread.currentThread().interrupt(); // the stop's, come while the node's thread was busy
+        assertThatThrownBy(() -> delivery.flush(Waits.GENEROUS)).isInstanceOf(InterruptedException.class);
+        underWay.forEach(answer -> answer.cancel(true)); // the sink, closing, aborts its requests
+        delivery.close();
+        assertThat(finished).as("an at-least-once bus must not commit it").isEmpty();
+        assertThat(stats.counter("failed").count()).as("abandoned, not given up").isZero();
+    }
+
     @Test
     void aFlushAbandonsWhatIsStillUnderWayAtItsDeadlineAndSaysHowMuch() throws Exception {
         List<CompletableFuture<Void>> underWay = new CopyOnWriteArrayList<>();
