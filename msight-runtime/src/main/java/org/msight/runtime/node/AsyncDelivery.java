@@ -93,9 +93,9 @@ public final class AsyncDelivery {
     private final LogThrottle spoolDroppedLines = new LogThrottle(Duration.ofMinutes(1));
     /**
      * One line a minute at most for each spool failure that can come at every read or every
-     * second: reading (a failing device), messages it cannot decode, fsync.
+     * second: reading (a failing device), messages it cannot decode, no memory to read them, fsync.
      */
-    private final KeyedLogThrottle spoolFailureLines = new KeyedLogThrottle(Duration.ofMinutes(1), 3);
+    private final KeyedLogThrottle spoolFailureLines = new KeyedLogThrottle(Duration.ofMinutes(1), 4);
     /** One line a minute at most for a cursor that cannot be written (a full disk): it fails at every delivery. */
     private final LogThrottle cursorLines = new LogThrottle(Duration.ofMinutes(1));
     /** Messages the spool could not store since the line that says it writes again; guarded by the spool. */
@@ -591,6 +591,9 @@ public final class AsyncDelivery {
                 } catch (IOException | RuntimeException e) {
                     spoolFailed("cannot read", NodeRunner.describe(e));
                     entry = null;
+                } catch (OutOfMemoryError e) {
+                    noRoomToRead(null);
+                    break;
                 }
                 if (entry == null) {
                     slots.release();
@@ -603,10 +606,29 @@ public final class AsyncDelivery {
                     failed.increment();
                     slots.release();
                     acknowledge(entry, false);
+                } catch (OutOfMemoryError e) {
+                    noRoomToRead(entry);
+                    break;
                 }
             }
         }
         starting.forEach(this::attempt);
+    }
+
+    /**
+     * The heap had no room to read the oldest unread message back (a large image): it is put
+     * back, its slot freed, and read again after the backoff, in its turn. Under the spool's lock.
+     *
+     * @param read the message if it was read, not decoded; {@code null} if it was not read
+     */
+    private void noRoomToRead(Spool.Entry read) {
+        if (read != null) {
+            spool.unread(read);
+        }
+        slots.release();
+        spoolFailed("no memory left in this process to read a message back, read again after the backoff",
+                NodeRunner.memoryAdvice(true));
+        schedule(this::fillFromSpool, settings.backoff().afterFailures(1));
     }
 
     /** Moves the spool past a message delivered or given up; once it is empty, says what became of what it held. */

@@ -208,6 +208,13 @@ final class Spool implements AutoCloseable {
         return entry;
     }
 
+    /** Puts back the record {@link #read} returned last, not yet acknowledged: the next read returns it again. */
+    void unread(Entry entry) {
+        reading.removeLast();
+        readPosition -= RECORD_HEADER + entry.record.length;
+        readDone--;
+    }
+
     /**
      * Marks a record read by {@link #read} as done with (delivered, or never deliverable); the
      * cursor moves over every done record that has no older one still under way.

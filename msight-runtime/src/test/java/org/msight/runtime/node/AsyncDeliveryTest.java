@@ -46,6 +46,7 @@ import org.slf4j.event.Level;
 /** What a flush at shutdown waits for, with and without a spool. */
 class AsyncDeliveryTest {
 
+    private static final MsightFormats CODEC = MsightCodec.withBuiltInTypes();
     private static final AsyncSinkNode AWAY = data -> CompletableFuture.failedFuture(
             new RetriableException("destination away (on purpose)"));
 
@@ -64,8 +65,7 @@ class AsyncDeliveryTest {
 
     private static AsyncDelivery delivery(AsyncSinkNode sink, int retries, Optional<Path> spool, NodeStats stats,
             RecordingLogger log, Function<String, Counter> counters, Duration attemptTimeout) {
-        AsyncDelivery delivery = unopened(sink, retries, spool, stats, log, counters, attemptTimeout,
-                MsightCodec.withBuiltInTypes());
+        AsyncDelivery delivery = unopened(sink, retries, spool, stats, log, counters, attemptTimeout, CODEC);
         delivery.sinkOpened();
         return delivery;
     }
@@ -77,6 +77,42 @@ class AsyncDeliveryTest {
                 new Backoff(Duration.ofMillis(10), Duration.ofMillis(10)), attemptTimeout, spool,
                 DeliverySettings.MIN_SPOOL_BYTES), formats, log,
                 data -> stats.out().increment(), stats::attemptTook, counters);
+    }
+
+    /** The built-in codec, but for how it writes and reads MessagePack. */
+    private static MsightFormats codec(Function<SensorData, byte[]> toMessagePack,
+            Function<byte[], SensorData> fromMessagePack) {
+        return new MsightFormats() {
+            @Override
+            public byte[] toMessagePack(SensorData data) {
+                return toMessagePack.apply(data);
+            }
+
+            @Override
+            public void writeMessagePack(SensorData data, OutputStream out) throws IOException {
+                CODEC.writeMessagePack(data, out);
+            }
+
+            @Override
+            public void writeJson(SensorData data, OutputStream out) throws IOException {
+                CODEC.writeJson(data, out);
+            }
+
+            @Override
+            public long jsonLength(SensorData data) {
+                return CODEC.jsonLength(data);
+            }
+
+            @Override
+            public String pythonFloat(double value) {
+                return CODEC.pythonFloat(value);
+            }
+
+            @Override
+            public SensorData fromMessagePack(byte[] payload) {
+                return fromMessagePack.apply(payload);
+            }
+        };
     }
 
     /** A destination that never answers by itself: its answers wait in {@code answers}. */
@@ -511,38 +547,9 @@ class AsyncDeliveryTest {
      */
     @Test
     void aFailedMessageTheHeapHasNoRoomToSpoolIsGivenUp(@TempDir Path spool) throws Exception {
-        MsightFormats codec = MsightCodec.withBuiltInTypes();
-        MsightFormats noRoomForARecord = new MsightFormats() {
-            @Override
-            public byte[] toMessagePack(SensorData data) {
-                throw new OutOfMemoryError("Java heap space (on purpose)");
-            }
-
-            @Override
-            public void writeMessagePack(SensorData data, OutputStream out) throws IOException {
-                codec.writeMessagePack(data, out);
-            }
-
-            @Override
-            public void writeJson(SensorData data, OutputStream out) throws IOException {
-                codec.writeJson(data, out);
-            }
-
-            @Override
-            public long jsonLength(SensorData data) {
-                return codec.jsonLength(data);
-            }
-
-            @Override
-            public String pythonFloat(double value) {
-                return codec.pythonFloat(value);
-            }
-
-            @Override
-            public SensorData fromMessagePack(byte[] payload) {
-                return codec.fromMessagePack(payload);
-            }
-        };
+        MsightFormats noRoomForARecord = codec(data -> {
+            throw new OutOfMemoryError("Java heap space (on purpose)");
+        }, CODEC::fromMessagePack);
         AsyncDelivery delivery = unopened(AWAY, 3, Optional.of(spool), stats, log, stats::counter, Duration.ofHours(1),
                 noRoomForARecord);
         delivery.sinkOpened();
@@ -555,6 +562,43 @@ class AsyncDeliveryTest {
         assertThat(stats.counter("failed").count()).isOne();
         assertThat(log.messages(Level.WARN)).anyMatch(line -> line.startsWith(
                 "gave up on frame 1: spool: no memory left in this process to store it. Give the process a larger heap"));
+    }
+
+    /**
+     * A spooled message the heap has no room to read back (decoding a large image) is read again
+     * after the backoff, in its turn, and sent: the timer thread's OutOfMemoryError kept its slot
+     * and left it unacknowledged for good, so nothing more was sent from the spool, which never
+     * emptied.
+     */
+    @Test
+    void aSpooledMessageTheHeapHasNoRoomToReadIsReadAgainAndSent(@TempDir Path spool) throws Exception {
+        AsyncDelivery away = delivery(AWAY, 3, Optional.of(spool));
+        for (long n = 1; n <= 3; n++) {
+            away.submit(frame(n), () -> { });
+        }
+        assertThat(away.flush(Waits.GENEROUS)).isTrue();
+        away.close();
+
+        AtomicLong noRoomFor = new AtomicLong(-1);
+        List<Long> sent = new CopyOnWriteArrayList<>();
+        AsyncDelivery next = unopened(data -> {
+            sent.add(data.metadata().frameId());
+            return CompletableFuture.completedFuture(null);
+        }, 3, Optional.of(spool), stats, log, stats::counter, Duration.ofHours(1), codec(CODEC::toMessagePack, record -> {
+            SensorData data = CODEC.fromMessagePack(record);
+            if (noRoomFor.compareAndSet(-1, data.metadata().frameId())) {
+                throw new OutOfMemoryError("Java heap space (on purpose)");
+            }
+            return data;
+        }));
+        next.sinkOpened();
+        await().atMost(Waits.GENEROUS).until(() -> sent.size() == 3);
+        assertThat(next.flush(Waits.GENEROUS)).isTrue();
+        next.close();
+        assertThat(sent).containsExactlyInAnyOrder(1L, 2L, 3L);
+        assertThat(sent.get(0)).as("the oldest, in its turn").isEqualTo(noRoomFor.get());
+        assertThat(stats.counter("failed").count()).isZero();
+        assertThat(log.messages(Level.INFO)).anyMatch(line -> line.startsWith("spool emptied: 3 spooled messages sent"));
     }
 
     /** A spool on a full disk gives up every failed message: one line for them all, and each is counted. */
@@ -706,8 +750,7 @@ class AsyncDeliveryTest {
         AsyncDelivery next = unopened(data -> {
             sent.add(data.metadata().frameId());
             return CompletableFuture.completedFuture(null);
-        }, 3, Optional.of(spool), stats, log, stats::counter, Duration.ofHours(1),
-                MsightCodec.withBuiltInTypes());
+        }, 3, Optional.of(spool), stats, log, stats::counter, Duration.ofHours(1), CODEC);
         await().during(Duration.ofSeconds(1)).atMost(Waits.GENEROUS).until(sent::isEmpty);
         next.sinkOpened();
         await().atMost(Waits.GENEROUS).until(() -> sent.equals(List.of(1L)));
