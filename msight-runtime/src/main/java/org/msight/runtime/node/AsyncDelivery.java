@@ -386,8 +386,8 @@ public final class AsyncDelivery {
 
     /** The delivery is over, whatever came of it: frees its slot and, for a spooled one, its record. */
     private void done(Delivery delivery, boolean delivered) {
+        slots.release(); // first: a finished callback that throws keeps none
         settled(delivery);
-        slots.release();
         if (delivery.spooled != null) {
             acknowledge(delivery.spooled, delivered);
             fillFromSpoolSoon();

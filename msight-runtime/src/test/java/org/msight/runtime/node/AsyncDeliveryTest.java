@@ -601,6 +601,33 @@ class AsyncDeliveryTest {
         assertThat(log.messages(Level.INFO)).anyMatch(line -> line.startsWith("spool emptied: 3 spooled messages sent"));
     }
 
+    /**
+     * A bus whose acknowledgement throws (a plugin's bug; an at-least-once bus's done() on a
+     * closed connection) costs no slot: thrown in the callback of the attempt's outcome, it was
+     * swallowed there with the slot kept, and once max-in-flight such messages went, the node's
+     * thread waited for a slot for good.
+     */
+    @Test
+    void aFinishedCallbackThatThrowsKeepsNoSlot() throws Exception {
+        AsyncDelivery delivery = delivery(data -> CompletableFuture.completedFuture(null), 3, Optional.empty());
+        CompletableFuture<Void> moreThanMaxInFlight = CompletableFuture.runAsync(() -> {
+            for (long n = 1; n <= 5; n++) {
+                try {
+                    delivery.submit(frame(n), () -> {
+                        throw new IllegalStateException("acknowledging failed (on purpose)");
+                    });
+                } catch (InterruptedException e) {
+                    throw new IllegalStateException(e);
+                }
+            }
+        });
+
+        moreThanMaxInFlight.get(Waits.GENEROUS.toMillis(), TimeUnit.MILLISECONDS);
+        assertThat(delivery.flush(Waits.GENEROUS)).isTrue();
+        delivery.close();
+        assertThat(stats.out().count()).isEqualTo(5);
+    }
+
     /** A spool on a full disk gives up every failed message: one line for them all, and each is counted. */
     @Test
     void aSpoolOnAFullDiskGivesUpMessagesWithOneLine(@TempDir Path dir) throws Exception {
