@@ -60,6 +60,15 @@ final class AttemptDeadlines {
     }
 
     private void check() {
+        try {
+            checkDue();
+        } catch (RuntimeException | Error e) { // no memory left: no check is scheduled, so the next watch schedules one
+            checkScheduled.set(false);
+            throw e;
+        }
+    }
+
+    private void checkDue() {
         while (true) {
             Watched oldest = underway.peek();
             if (oldest == null) {

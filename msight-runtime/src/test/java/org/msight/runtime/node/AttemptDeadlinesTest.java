@@ -2,6 +2,7 @@ package org.msight.runtime.node;
 
 import static java.util.concurrent.TimeUnit.SECONDS;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -87,6 +88,27 @@ class AttemptDeadlinesTest {
             Thread.currentThread().setUncaughtExceptionHandler(before);
         }
         assertThat(reported).extracting(Throwable::getMessage).containsExactly("broken");
+        assertThat(due).containsExactly("later");
+    }
+
+    /**
+     * A check an Error ends (no memory left to cancel an attempt or to schedule the next check)
+     * leaves the later attempts watched: the check still counted as scheduled, so none was
+     * scheduled again and no attempt fell due for the rest of the run, stuck ones keeping their
+     * slots for good.
+     */
+    @Test
+    void aCheckThatAnErrorEndsLeavesTheLaterAttemptsWatched() {
+        ManualTimer timer = new ManualTimer();
+        AttemptDeadlines deadlines = new AttemptDeadlines(timer, Duration.ZERO);
+        List<String> due = new ArrayList<>();
+        deadlines.watch(() -> {
+            throw new OutOfMemoryError("Java heap space (on purpose)");
+        });
+        assertThatThrownBy(timer::runChecks).isInstanceOf(OutOfMemoryError.class); // the timer's to say
+
+        deadlines.watch(() -> due.add("later"));
+        timer.runChecks();
         assertThat(due).containsExactly("later");
     }
 
