@@ -137,6 +137,7 @@ public final class AsyncDelivery {
         this.log = log;
         this.slots = new Semaphore(settings.maxInFlight());
         this.timer = new ScheduledThreadPoolExecutor(1, DaemonThreads.factory("node-" + nodeName + "-delivery"));
+        timer.setExecuteExistingDelayedTasksAfterShutdownPolicy(false); // close() drops the retries waiting
         this.deadlines = new AttemptDeadlines(this::schedule, settings.attemptTimeout());
         this.delivered = delivered;
         this.attemptTimes = attemptTimes;
@@ -207,10 +208,15 @@ public final class AsyncDelivery {
         }
     }
 
-    /** Stops retries and the spool's sending; messages left in the spool are sent by the next run. */
+    /**
+     * Stops retries and the spool's sending; messages left in the spool are sent by the next run.
+     * The timer's task under way is not interrupted: the JDK closes a {@code FileChannel} whose
+     * thread is interrupted in it, so a spool file being written would be closed, the cursor not
+     * written at close, and what was delivered since it last moved sent again by the next run.
+     */
     public void close() {
         closed = true;
-        timer.shutdownNow();
+        timer.shutdown();
         if (spool != null) {
             synchronized (spool) {
                 try {

@@ -16,6 +16,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -856,5 +857,38 @@ class AsyncDeliveryTest {
         assertThat(finished).as("an at-least-once bus must not commit them").isEmpty();
         assertThat(stats.counter("failed").count()).as("abandoned, not given up").isZero();
         assertThat(log.messages(Level.WARN)).containsExactly("2 deliveries still under way when the drain time ran out; they are abandoned");
+    }
+
+    /**
+     * Closing does not interrupt the timer's task under way: the JDK closes a {@code FileChannel}
+     * whose thread is interrupted in it, so a spool write or the cursor's would be cut, the cursor
+     * then not written at close, and what was delivered since it last moved sent again.
+     */
+    @Test
+    void closingLetsTheTimersTaskUnderWayEndUninterrupted() throws Exception {
+        CountDownLatch retrying = new CountDownLatch(1);
+        CountDownLatch closed = new CountDownLatch(1);
+        CompletableFuture<Boolean> interruptedThen = new CompletableFuture<>();
+        AtomicInteger attempts = new AtomicInteger();
+        AsyncDelivery delivery = delivery(data -> {
+            if (attempts.incrementAndGet() == 1) {
+                return AWAY.send(data);
+            }
+            retrying.countDown(); // the retry, on the timer's thread
+            try {
+                closed.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            interruptedThen.complete(Thread.currentThread().isInterrupted());
+            return CompletableFuture.completedFuture(null);
+        }, 3, Optional.empty());
+        delivery.submit(frame(1), () -> { });
+        assertThat(retrying.await(Waits.GENEROUS.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
+
+        delivery.close();
+        closed.countDown();
+        assertThat(interruptedThen.get(Waits.GENEROUS.toMillis(), TimeUnit.MILLISECONDS))
+                .as("the timer's thread interrupted by close").isFalse();
     }
 }
