@@ -222,9 +222,14 @@ public final class PipelineLoader {
     /** Why {@code bus} is unknown: the buses there are, and the plugin that would have provided it, if one did not load. */
     private static String unknownBus(String bus, Plugins plugins) {
         return "unknown bus '" + bus + "'" + Suggestions.didYouMean(bus, plugins.busNames()) + "; known buses: "
-                + String.join(", ", plugins.busNames()) + " (msight-run plugins lists them; a bus plugin goes in the"
-                + " plugins/ folder, or in a folder given with --plugin-path or msight.plugin-path)"
+                + String.join(", ", plugins.busNames()) + whereToInstall("a bus plugin")
                 + plugins.brokenPluginOf(bus, BusProvider.class);
+    }
+
+    /** After a list of the known names: where {@code plugin}, the one that would provide another, is looked for. */
+    private static String whereToInstall(String plugin) {
+        return " (msight-run plugins lists them; " + plugin + " goes in the plugins/ folder, or in a folder given with"
+                + " --plugin-path or msight.plugin-path)";
     }
 
     /**
@@ -395,7 +400,7 @@ public final class PipelineLoader {
             addTopics(block, TOPIC_KEYS, topics); // its kind unknown, the topic keys it has are taken as written
             problems.add(ConfigProblem.at(block.getValue("type").origin(), file, path + ".type", "unknown node type '"
                     + typeName + "'" + Suggestions.didYouMean(typeName, plugins.typeNames()) + "; " + known
-                    + plugins.brokenPluginOf(typeName, NodeProvider.class)));
+                    + whereToInstall("a third-party plugin's jar") + plugins.brokenPluginOf(typeName, NodeProvider.class)));
             return null;
         }
         Config effective = block.withFallback(type.defaults()).withFallback(commonDefaults);

@@ -28,6 +28,10 @@ import org.msight.testkit.Waits;
 
 class MsightRunTest {
 
+    /** What an unknown node type's line says after the known types: where a plugin's jar is looked for. */
+    private static final String WHERE_PLUGINS_GO = " (msight-run plugins lists them; a third-party plugin's jar goes"
+            + " in the plugins/ folder, or in a folder given with --plugin-path or msight.plugin-path)";
+
     @TempDir
     Path dir;
 
@@ -73,8 +77,8 @@ class MsightRunTest {
         Path file = TestPipelines.write(dir, "p.conf", "nodes {\n  src { type = no-such-type }\n}\n");
         Result result = run(file.toString());
         assertThat(result.exitCode()).isEqualTo(2);
-        assertThat(result.err()).startsWith("error: " + file + ":2: nodes.src.type: unknown node type 'no-such-type';"
-                + " known types: test-collector, test-images, test-negate, test-sequence");
+        assertThat(result.err()).isEqualTo("error: " + file + ":2: nodes.src.type: unknown node type 'no-such-type';"
+                + " known types: test-collector, test-images, test-negate, test-sequence" + WHERE_PLUGINS_GO + "\n");
     }
 
     @Test
@@ -291,7 +295,8 @@ class MsightRunTest {
         result = run("--plugin-path", plugins.toString(), "--check", file.toString());
         assertThat(result.exitCode()).isEqualTo(2);
         assertThat(result.err()).startsWith("error: " + file + ":2: nodes.cam.type: unknown node type 'example-camera';"
-                + " known types: test-collector, test-images, test-negate, test-sequence; it may come from plugin "
+                + " known types: test-collector, test-images, test-negate, test-sequence" + WHERE_PLUGINS_GO
+                + "; it may come from plugin "
                 + plugins.resolve("cam.jar") + ", which did not load: ");
     }
 
@@ -336,7 +341,8 @@ class MsightRunTest {
         Result result = run("--plugin-path", jar.getParent().toString(), "--check", file.toString());
         assertThat(result.exitCode()).isEqualTo(2);
         assertThat(result.err()).isEqualTo("error: " + file + ":3: nodes.out.type: unknown node type '" + type
-                + "'; known types: test-collector, test-images, test-negate, test-sequence; it comes from plugin " + jar
+                + "'; known types: test-collector, test-images, test-negate, test-sequence" + WHERE_PLUGINS_GO
+                + "; it comes from plugin " + jar
                 + ", which did not load: " + problem + "\n");
     }
 

@@ -40,7 +40,9 @@ class PipelineLoaderTest {
                   }
                 }
                 """)).containsExactly(file() + ":3: nodes.src.type: unknown node type 'test-sequense'"
-                + " (did you mean 'test-sequence'?); known types: test-collector, test-images, test-negate, test-sequence");
+                + " (did you mean 'test-sequence'?); known types: test-collector, test-images, test-negate, test-sequence"
+                + " (msight-run plugins lists them; a third-party plugin's jar goes in the plugins/ folder, or in a folder"
+                + " given with --plugin-path or msight.plugin-path)");
     }
 
     @Test
