@@ -99,10 +99,12 @@ public final class HttpEndpoint implements AutoCloseable {
             server.start();
         } catch (Exception e) {
             stopQuietly(server);
-            String why = e instanceof IOException && e.getCause() instanceof BindException || e instanceof BindException
-                    ? "the port is taken" : e.toString();
-            LOG.warn("HTTP endpoint not started on {}:{}: {}; the pipeline runs without it", settings.host(),
-                    settings.port(), why);
+            boolean taken = e instanceof IOException && e.getCause() instanceof BindException || e instanceof BindException;
+            LOG.warn("HTTP endpoint not started on {}:{}: {}; the pipeline runs without it{}", settings.host(),
+                    settings.port(), taken ? "the port is taken" : e.toString(), taken
+                            ? "; set msight.http.port (a launcher's --http-port) to serve it on another port (msight-run"
+                                    + " status on this one reads the other process's endpoint, not this pipeline's)"
+                            : "");
             return null;
         }
         LOG.info("HTTP endpoint on {}://{}:{}/ (metrics, health, ready, nodes, topic previews)",

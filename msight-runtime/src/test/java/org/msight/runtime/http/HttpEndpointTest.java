@@ -342,7 +342,9 @@ class HttpEndpointTest {
             pipeline.start();
             assertThat(HttpEndpoint.start(loaded.httpSettings(), pipeline)).isNull();
             assertThat(log.messages()).filteredOn(m -> m.contains("HTTP endpoint")).containsExactly("HTTP endpoint not started on"
-                    + " 127.0.0.1:" + taken.getLocalPort() + ": the port is taken; the pipeline runs without it");
+                    + " 127.0.0.1:" + taken.getLocalPort() + ": the port is taken; the pipeline runs without it; set"
+                    + " msight.http.port (a launcher's --http-port) to serve it on another port (msight-run status on"
+                    + " this one reads the other process's endpoint, not this pipeline's)");
             await().atMost(Waits.GENEROUS).until(() -> CollectingSink.RECEIVED.get("sink").size() == 5);
         }
     }
