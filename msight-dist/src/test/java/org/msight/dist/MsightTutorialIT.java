@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Base64;
@@ -16,6 +17,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.msight.testkit.FreePorts;
 import org.msight.testkit.RedisTestServer;
 import org.msight.testkit.RtspTestServer;
 import org.msight.testkit.Waits;
@@ -63,8 +65,12 @@ class MsightTutorialIT {
     }
 
     private RunningCommand uploader(String log) throws Exception {
+        return uploader(log, server.url());
+    }
+
+    private RunningCommand uploader(String log, String url) throws Exception {
         return Distribution.start(dir.resolve(log), env(), "msight_launch_http", "-st", "rtsp_topic", "-n",
-                "http_uploader_node", "-g", "9", "-w", "0", "--partition-key-mode", "random", "--url", server.url());
+                "http_uploader_node", "-g", "9", "-w", "0", "--partition-key-mode", "random", "--url", url);
     }
 
     private String status() throws Exception {
@@ -114,6 +120,34 @@ class MsightTutorialIT {
             assertThat(registeredNodes()).doesNotContain("rtsp_node");
             // frames published while Redis was down are counted as lost in the receiver's totals
             assertThat(rtsp.output()).containsPattern(" - rtsp_node - INFO :: totals: in \\d+, out \\d+, errors 0, .*lost [1-9]");
+        }
+    }
+
+    /**
+     * README's step 3: the repository's stand-in for the tutorial's server, run by Debian's Python
+     * as a user would, answers the uploader as MSight's does and saves the camera's JPEG frames.
+     */
+    @Test
+    void theReadmesTutorialServerAnswersTheUploaderAndSavesTheFrames() throws Exception {
+        int port = FreePorts.next();
+        Path script = Distribution.home().getParent().getParent().resolve("scripts/tutorial_http_server.py");
+        Path serverDir = Files.createDirectories(dir.resolve("server"));
+        Path serverLog = serverDir.resolve("server.log");
+        Process python = new ProcessBuilder("/usr/bin/python3", script.toString(), String.valueOf(port))
+                .directory(serverDir.toFile()).redirectErrorStream(true).redirectOutput(serverLog.toFile()).start();
+        try (RunningCommand tutorialServer = new RunningCommand(python, serverLog)) {
+            tutorialServer.awaitOutput("Serving on http://127.0.0.1:" + port + "/", STARTUP);
+            try (RunningCommand rtsp = receiver(); RunningCommand http = uploader("http.log", "http://localhost:" + port)) {
+                http.awaitOutput(" - http_uploader_node - INFO :: Status: 200, {\"status_code\": \"ok\", \"text\":"
+                        + " \"Server received ", STARTUP);
+                byte[] saved = Files.readAllBytes(serverDir.resolve("received_images/received_image_0.jpg"));
+                assertThat(saved).startsWith((byte) 0xFF, (byte) 0xD8).endsWith((byte) 0xFF, (byte) 0xD9);
+                BufferedImage image = ImageIO.read(new ByteArrayInputStream(saved));
+                assertThat(List.of(image.getWidth(), image.getHeight())).containsExactly(1280, 720);
+                http.stopCleanly(STARTUP);
+                assertThat(http.output()).containsPattern(" - http_uploader_node - INFO :: totals: in \\d+, out [1-9]");
+                rtsp.stopCleanly(STARTUP);
+            }
         }
     }
 
