@@ -141,11 +141,17 @@ public final class BackgroundOutput extends AsyncAppender {
      */
     void writeInForeground(Duration stuckAfter) {
         if (awaitWritten(stuckAfter)) {
+            ILoggingEvent unsaid = null;
             synchronized (lock) {
                 queueDroppedWarning();
+                if (dropped > 0) { // the queue full at this instant: no line queued later would say them
+                    unsaid = droppedWarning();
+                }
                 background = false;
             }
-            awaitWritten(stuckAfter); // the lines queued while it waited
+            if (awaitWritten(stuckAfter) && unsaid != null) { // the lines queued while it waited, then the warning
+                writer.output.doAppend(unsaid);
+            }
         }
     }
 
@@ -190,14 +196,19 @@ public final class BackgroundOutput extends AsyncAppender {
 
     private void queueDroppedWarning() {
         if (dropped > 0 && getRemainingCapacity() > 0) {
-            LoggingEvent warning = new LoggingEvent(BackgroundOutput.class.getName(),
-                    ((LoggerContext) getContext()).getLogger("msight.runtime"), Level.WARN,
-                    dropped + " log lines were dropped: " + whatDidNotTakeThem(), null, null);
-            warning.setMDCPropertyMap(Map.of()); // the runtime's line, whichever node's thread queues it
-            super.append(warning);
+            super.append(droppedWarning());
             queued++;
-            dropped = 0;
         }
+    }
+
+    /** The warning for the lines dropped and not yet reported, which now count as reported. */
+    private ILoggingEvent droppedWarning() {
+        LoggingEvent warning = new LoggingEvent(BackgroundOutput.class.getName(),
+                ((LoggerContext) getContext()).getLogger("msight.runtime"), Level.WARN,
+                dropped + " log lines were dropped: " + whatDidNotTakeThem(), null, null);
+        warning.setMDCPropertyMap(Map.of()); // the runtime's line, whichever node's thread queues it
+        dropped = 0;
+        return warning;
     }
 
     private String whatDidNotTakeThem() {
