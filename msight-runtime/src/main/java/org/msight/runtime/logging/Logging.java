@@ -5,6 +5,7 @@ import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.Appender;
 import ch.qos.logback.core.ConsoleAppender;
+import ch.qos.logback.core.OutputStreamAppender;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -94,9 +95,18 @@ public final class Logging {
      * (journald stuck, a pipe nobody reads) must not stall the threads that log. A full queue
      * drops lines and says how many once the output takes lines again ({@link BackgroundOutput}).
      * Each output switches in one step, and back in {@link #writeInForeground()}: a line logged
-     * meanwhile is written once.
+     * meanwhile is written once. A plain output (a logback.xml of the user's own) is first put
+     * behind a BackgroundOutput for good: a line logged at that instant may come twice.
      */
     public static void writeInBackground() {
+        root().ifPresent(root -> appenders(root).forEach(appender -> {
+            if (appender instanceof OutputStreamAppender<ILoggingEvent> plain) {
+                BackgroundOutput output = new BackgroundOutput(plain, BackgroundOutput.QUEUE_SIZE);
+                output.start();
+                root.addAppender(output); // before the plain one leaves: a line of that instant comes twice, not never
+                root.detachAppender(plain);
+            }
+        }));
         backgroundOutputs().forEach(BackgroundOutput::writeInBackground);
     }
 

@@ -20,6 +20,7 @@ import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
@@ -215,8 +216,60 @@ class LoggingTest {
         assertThat(once.length()).as("the last number written, plus one").isEqualTo(logged);
     }
 
-    /** An output of one message a line, as the root logger holds its outputs, started. */
-    private BackgroundOutput output(String name, OutputStream stream) {
+    /**
+     * A logback.xml of the user's own (-Dlogback.configurationFile) whose console is a plain
+     * ConsoleAppender: while a pipeline runs, a thread that logs does not wait for an output that
+     * takes no line either, and what it logged is written once the output takes lines again.
+     */
+    @Test
+    void aPlainOutputOfTheUsersOwnLogbackXmlDoesNotStallTheThreadsThatLog() throws Exception {
+        CountDownLatch opened = new CountDownLatch(1);
+        ByteArrayOutputStream taken = new ByteArrayOutputStream();
+        OutputStream stuck = new OutputStream() {
+            @Override
+            public void write(int b) {
+                write(new byte[] {(byte) b}, 0, 1);
+            }
+
+            @Override
+            public void write(byte[] bytes, int offset, int length) {
+                try {
+                    opened.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                synchronized (taken) {
+                    taken.write(bytes, offset, length);
+                }
+            }
+        };
+        OutputStreamAppender<ILoggingEvent> plain = plain("PLAIN", stuck);
+        List<Appender<ILoggingEvent>> others = new ArrayList<>();
+        root.iteratorForAppenders().forEachRemaining(others::add);
+        others.forEach(root::detachAppender);
+        root.addAppender(plain);
+        try {
+            Logging.writeInBackground();
+            Thread node = new Thread(() -> LoggerFactory.getLogger("msight.node.camera").info("while journald is stuck"));
+            node.start();
+            node.join(Waits.GENEROUS.toMillis());
+            assertThat(node.isAlive()).as("the node's thread waits for the stuck output").isFalse();
+            opened.countDown();
+            Logging.writeInForeground(Waits.GENEROUS);
+            synchronized (taken) {
+                assertThat(taken.toString(StandardCharsets.UTF_8)).isEqualTo("while journald is stuck\n");
+            }
+        } finally {
+            opened.countDown();
+            Logging.writeInForeground(Waits.GENEROUS);
+            root.getAppender("PLAIN").stop();
+            root.detachAppender("PLAIN");
+            others.forEach(root::addAppender);
+        }
+    }
+
+    /** An output of one message a line, started. */
+    private OutputStreamAppender<ILoggingEvent> plain(String name, OutputStream stream) {
         OutputStreamAppender<ILoggingEvent> output = new OutputStreamAppender<>();
         output.setName(name);
         output.setContext(root.getLoggerContext());
@@ -227,7 +280,12 @@ class LoggingTest {
         output.setEncoder(lines);
         output.setOutputStream(stream);
         output.start();
-        BackgroundOutput background = new BackgroundOutput(output, BackgroundOutput.QUEUE_SIZE);
+        return output;
+    }
+
+    /** An output of one message a line, as the root logger holds its outputs, started. */
+    private BackgroundOutput output(String name, OutputStream stream) {
+        BackgroundOutput background = new BackgroundOutput(plain(name, stream), BackgroundOutput.QUEUE_SIZE);
         background.start();
         return background;
     }
