@@ -329,8 +329,11 @@ public final class AsyncDelivery {
             slots.release();
             // the outage starts before the spool's write, which may take an fsync: an answer meanwhile ends it
             boolean started = outage(reason, attemptStart, 0);
-            boolean stored = spool(delivery.data);
-            logFailing(started && !delivery.timedOut, reason, stored);
+            Spooled spooledAs = spool(delivery.data);
+            if (spooledAs == Spooled.SET_ASIDE) {
+                return;
+            }
+            logFailing(started && !delivery.timedOut, reason, spooledAs == Spooled.STORED);
             settled(delivery);
         } else if (retriable && (delivery.spooled != null || delivery.attempts <= settings.retries())) {
             logFailing(outage(reason, attemptStart, 0) && !delivery.timedOut, reason, true);
@@ -535,13 +538,17 @@ public final class AsyncDelivery {
      * (said once a minute at most). The first message stored after a line said one could not be
      * says so.
      *
-     * @return whether {@code data} is in the spool; if not (a full disk, no memory for its record), it is given up
+     * @return whether {@code data} is in the spool; given up (a full disk, no memory for its record); or
+     *     set aside, the delivery closed meanwhile (the spool with it), to be neither given up nor finished
      */
-    private boolean spool(SensorData data) {
+    private Spooled spool(SensorData data) {
         Throwable notStored = null;
         long dropped = 0;
         long notSpooledBefore = 0;
         synchronized (spool) {
+            if (closed) {
+                return Spooled.SET_ASIDE;
+            }
             try {
                 long droppedBefore = spool.dropped();
                 spool.append(formats.toMessagePack(data));
@@ -576,8 +583,11 @@ public final class AsyncDelivery {
                     settings.spoolMaxBytes(), spoolDropped.count());
         }
         fillFromSpoolSoon();
-        return notStored == null;
+        return notStored == null ? Spooled.STORED : Spooled.GIVEN_UP;
     }
+
+    /** What became of a message given to the spool. */
+    private enum Spooled { STORED, GIVEN_UP, SET_ASIDE }
 
     private void fillFromSpoolSoon() {
         if (fillScheduled.compareAndSet(false, true) && !schedule(this::fillFromSpool, Duration.ZERO)) {

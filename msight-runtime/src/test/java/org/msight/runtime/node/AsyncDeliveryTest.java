@@ -891,4 +891,30 @@ class AsyncDeliveryTest {
         assertThat(interruptedThen.get(Waits.GENEROUS.toMillis(), TimeUnit.MILLISECONDS))
                 .as("the timer's thread interrupted by close").isFalse();
     }
+
+    /**
+     * A failed message on its way to the spool when the delivery closes (a node's restart) is set
+     * aside, as one whose outcome comes after the close: not given up, nor finished, so an
+     * at-least-once bus delivers it again. It was written to the closed spool, which failed, and
+     * counted as 'failed' and finished: committed, never delivered.
+     */
+    @Test
+    void aFailedMessageOnItsWayToTheSpoolWhenTheDeliveryClosesIsSetAside(@TempDir Path spool) throws Exception {
+        List<CompletableFuture<Void>> underWay = new CopyOnWriteArrayList<>();
+        AsyncDelivery delivery = delivery(keepingAnswers(underWay), 3, Optional.of(spool));
+        List<String> finished = new CopyOnWriteArrayList<>();
+        delivery.submit(frame(1), () -> finished.add("frame 1"));
+        await().atMost(Waits.GENEROUS).until(() -> underWay.size() == 1);
+        Thread timer = Thread.getAllStackTraces().keySet().stream()
+                .filter(thread -> thread.getName().equals("node-upload-delivery")).findFirst().orElseThrow();
+        synchronized (delivery) { // the outage's lock: the failure's way to the spool waits there, after its check of close
+            underWay.get(0).completeExceptionally(new RetriableException("destination away (on purpose)"));
+            await().atMost(Waits.GENEROUS).until(() -> timer.getState() == Thread.State.BLOCKED);
+            delivery.close();
+        }
+        await().atMost(Waits.GENEROUS).until(() -> timer.getState() != Thread.State.BLOCKED
+                && timer.getState() != Thread.State.RUNNABLE);
+        assertThat(finished).as("an at-least-once bus must not commit it").isEmpty();
+        assertThat(stats.counter("failed").count()).as("set aside, not given up").isZero();
+    }
 }
