@@ -120,6 +120,8 @@ public final class AsyncDelivery {
     /** Set when a flush ran out of time: what is still under way is abandoned, whatever becomes of it. */
     private volatile boolean abandoned;
     private volatile boolean closed;
+    /** What the sink's {@code send} threw as it does not match this runtime, if it did. */
+    private volatile LinkageError sinkMismatch;
     /** Where the deliveries' outages show, as the node's state and last error; {@code null} for nowhere. */
     private volatile NodeStats health;
 
@@ -172,6 +174,10 @@ public final class AsyncDelivery {
      *     at-least-once bus commits only then; not run for a message abandoned at stop
      */
     public void submit(SensorData data, Runnable finished) throws InterruptedException {
+        LinkageError mismatch = sinkMismatch;
+        if (mismatch != null) { // found by a retry on the timer's thread: the node stops for good now
+            throw mismatch;
+        }
         if (spool != null && spoolUnlessSentStraight(data)) {
             finished.run();
             return;
@@ -241,8 +247,13 @@ public final class AsyncDelivery {
         } catch (OutOfMemoryError e) { // making the request: no attempt of the destination's
             shortOfMemory(delivery);
             return;
-        } catch (LinkageError e) {
-            throw e; // the plugin does not match this runtime: on the node's thread, its node stops for good
+        } catch (LinkageError e) { // the plugin does not match this runtime: its node stops for good
+            sinkMismatch = e; // for the node's next message when this is a retry, on the timer's thread
+            slots.release(); // set aside, unfinished: an at-least-once bus delivers it again
+            if (delivery.spooled == null) {
+                unsettled.arriveAndDeregister();
+            }
+            throw e;
         } catch (RuntimeException | Error e) { // a bug of the sink's (an AssertionError) fails its attempt, keeping no slot
             outcome = CompletableFuture.failedFuture(e);
         }

@@ -917,4 +917,34 @@ class AsyncDeliveryTest {
         assertThat(finished).as("an at-least-once bus must not commit it").isEmpty();
         assertThat(stats.counter("failed").count()).as("set aside, not given up").isZero();
     }
+
+    /**
+     * A sink that does not match this runtime (a {@link LinkageError} from its send) found by a
+     * retry, on the timer's thread, stops the node at its next message, keeping no slot and no
+     * party of the flush, and the message is not finished (an at-least-once bus delivers it
+     * again): it was logged on the timer's thread, its slot and party kept for good.
+     */
+    @Test
+    void aSinkThatDoesNotMatchFoundByARetryStopsTheNodeAtItsNextMessage() throws Exception {
+        AtomicInteger attempts = new AtomicInteger();
+        AsyncDelivery delivery = delivery(data -> {
+            int attempt = attempts.incrementAndGet();
+            if (attempt == 1) {
+                return AWAY.send(data);
+            }
+            if (attempt == 2) { // the retry
+                throw new NoClassDefFoundError("org/example/Gone (on purpose)");
+            }
+            return CompletableFuture.completedFuture(null);
+        }, 3, Optional.empty());
+        List<String> finished = new CopyOnWriteArrayList<>();
+        delivery.submit(frame(1), () -> finished.add("frame 1"));
+        await().atMost(Waits.GENEROUS).until(() -> attempts.get() == 2);
+
+        await().atMost(Waits.GENEROUS).untilAsserted(() -> assertThatThrownBy(() -> delivery.submit(frame(2), () -> { }))
+                .isInstanceOf(NoClassDefFoundError.class));
+        assertThat(delivery.flush(Waits.GENEROUS)).as("no party of the flush kept").isTrue();
+        delivery.close();
+        assertThat(finished).as("an at-least-once bus must not commit it").isEmpty();
+    }
 }
