@@ -126,6 +126,11 @@ record KafkaSettings(List<String> servers, String saslMechanism, String saslUser
         return (int) Math.min(Math.min(maxRequestSize, 256 * 1024), Math.max(16 * 1024, bufferSize / 8));
     }
 
+    /** Kafka's own {@code max.poll.interval.ms}, kept unless {@code revoke-timeout} needs more. */
+    static final Duration DEFAULT_MAX_POLL_INTERVAL = Duration.ofMinutes(5);
+    /** What {@code max.poll.interval.ms} leaves beyond {@code revoke-timeout} for the rest of a poll. */
+    static final Duration POLL_INTERVAL_MARGIN = Duration.ofMinutes(1);
+
     /** A consumer's properties: its group, committing only what the bus commits, bounded fetches. */
     Map<String, Object> consumerProperties(String clientId, String groupId) {
         Map<String, Object> consumer = new HashMap<>();
@@ -142,6 +147,11 @@ record KafkaSettings(List<String> servers, String saslMechanism, String saslUser
         consumer.put(ConsumerConfig.FETCH_MAX_BYTES_CONFIG, 4 * maxRequestSize);
         consumer.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, maxRequestSize);
         consumer.put(ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) connectTimeout.toMillis());
+        // A member giving up partitions waits for its node inside poll(), up to revoke-timeout: a wait
+        // past max.poll.interval.ms (5 min by default) would put it out of its group, its commit refused.
+        consumer.put(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG,
+                (int) Math.min(Integer.MAX_VALUE, Math.max(DEFAULT_MAX_POLL_INTERVAL.toMillis(),
+                        revokeTimeout.plus(POLL_INTERVAL_MARGIN).toMillis())));
         consumer.putAll(clientProperties);
         return consumer;
     }
