@@ -250,9 +250,7 @@ public final class AsyncDelivery {
         } catch (LinkageError e) { // the plugin does not match this runtime: its node stops for good
             sinkMismatch = e; // for the node's next message when this is a retry, on the timer's thread
             slots.release(); // set aside, unfinished: an at-least-once bus delivers it again
-            if (delivery.spooled == null) {
-                unsettled.arriveAndDeregister();
-            }
+            flushWaitsNoMoreFor(delivery);
             throw e;
         } catch (RuntimeException | Error e) { // a bug of the sink's (an AssertionError) fails its attempt, keeping no slot
             outcome = CompletableFuture.failedFuture(e);
@@ -385,9 +383,14 @@ public final class AsyncDelivery {
         try {
             delivery.finished.run();
         } finally {
-            if (delivery.spooled == null) {
-                unsettled.arriveAndDeregister();
-            }
+            flushWaitsNoMoreFor(delivery);
+        }
+    }
+
+    /** A flush waits for the messages sent straight only: one of them is over. */
+    private void flushWaitsNoMoreFor(Delivery delivery) {
+        if (delivery.spooled == null) {
+            unsettled.arriveAndDeregister();
         }
     }
 
