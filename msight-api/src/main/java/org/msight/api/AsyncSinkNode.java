@@ -34,8 +34,9 @@ import org.msight.api.data.SensorData;
  *   <li>Retriable failures are tried again after a jittered backoff, up to {@code retries};
  *       then the message is given up ({@code failed}), or with a {@code spool} stored on disk and
  *       sent in order when the destination is back.</li>
- *   <li>At shutdown the runtime waits, within the drain time, for attempts under way, then
- *       calls {@link #close()}, which must also end attempts still under way.</li>
+ *   <li>At shutdown the runtime waits, within the drain time, for attempts under way (not for
+ *       a retry due after it, whose message is abandoned at once), then calls {@link #close()},
+ *       which must also end attempts still under way.</li>
  * </ol>
  */
 public interface AsyncSinkNode extends Node {

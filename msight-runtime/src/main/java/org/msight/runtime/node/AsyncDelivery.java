@@ -5,8 +5,10 @@ import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Phaser;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
@@ -14,6 +16,7 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.LongConsumer;
@@ -119,6 +122,17 @@ public final class AsyncDelivery {
     private volatile boolean stopping;
     /** Set when a flush ran out of time: what is still under way is abandoned, whatever becomes of it. */
     private volatile boolean abandoned;
+    /**
+     * Messages sent straight that wait for a retry, and when it is due ({@link System#nanoTime()}):
+     * once a stop has begun, those due after its drain time are abandoned. Removing one claims it,
+     * for its retry or to abandon it.
+     */
+    private final Map<Delivery, Long> retriesDue = new ConcurrentHashMap<>();
+    /** Set by {@link #drainBy}; when the stop's drain time runs out ({@link System#nanoTime()}). */
+    private volatile boolean draining;
+    private volatile long drainDeadline;
+    /** Messages abandoned as their retry was due after the drain time. */
+    private final AtomicInteger retriesAbandoned = new AtomicInteger();
     private volatile boolean closed;
     /** What the sink's {@code send} threw as it does not match this runtime, if it did. */
     private volatile LinkageError sinkMismatch;
@@ -190,28 +204,48 @@ public final class AsyncDelivery {
     }
 
     /**
+     * Tells that a stop has begun, whose drain time runs out at {@code deadline}
+     * ({@link System#nanoTime()}): a message sent straight whose retry is due later (a long
+     * {@code Retry-After}) is abandoned now, as a flush would abandon it then, unfinished (an
+     * at-least-once bus delivers it again), and its slot freed, so neither the node's next
+     * message nor the flush waits for it.
+     */
+    public void drainBy(long deadline) {
+        drainDeadline = deadline;
+        draining = true;
+        retriesDue.forEach(this::abandonIfDueAfterTheDrain);
+    }
+
+    /**
      * Waits, at most {@code timeout}, until every message sent straight is delivered, given up or
-     * spooled. Spooled messages are not waited for, and no more are sent: they stay in the spool
-     * (one under way whose answer comes in time is removed), and the next run sends them.
+     * spooled; one whose retry is due after that is not waited for ({@link #drainBy}). Spooled
+     * messages are not waited for, and no more are sent: they stay in the spool (one under way
+     * whose answer comes in time is removed), and the next run sends them.
      *
-     * @return whether nothing was left unsettled; if something was, a warning says how much
+     * @return whether nothing was left unsettled, nor abandoned for its retry; if something was, a warning says how much
      * @throws InterruptedException when interrupted, having abandoned what is still under way
      */
     public boolean flush(Duration timeout) throws InterruptedException {
+        drainBy(System.nanoTime() + timeout.toNanos());
         stopping = true;
         int phase = unsettled.arrive();
+        boolean settled = true;
         try {
             unsettled.awaitAdvanceInterruptibly(phase, timeout.toNanos(), TimeUnit.NANOSECONDS);
-            return true;
         } catch (TimeoutException e) {
             abandoned = true;
+            settled = false;
             log.warn("{} deliveries still under way when the drain time ran out; they are abandoned",
                     unsettled.getUnarrivedParties());
-            return false;
         } catch (InterruptedException e) { // a stop out of time
             abandoned = true;
             throw e;
         }
+        int notRetried = retriesAbandoned.get();
+        if (notRetried > 0) {
+            log.warn("{} deliveries waited for a retry due after the drain time; they are abandoned", notRetried);
+        }
+        return settled && notRetried == 0;
     }
 
     /**
@@ -400,11 +434,44 @@ public final class AsyncDelivery {
      */
     private void retry(Delivery delivery, String reason, Throwable cause) {
         Duration wait = RetryWait.after(settings.backoff().afterFailures(delivery.attempts), cause, MAX_RETRY_AFTER);
+        if (delivery.spooled == null) { // a stop's flush waits for it: noted first, so a stop beginning meanwhile sees it
+            long due = System.nanoTime() + wait.toNanos();
+            retriesDue.put(delivery, due);
+            if (abandonIfDueAfterTheDrain(delivery, due)) {
+                return;
+            }
+        }
         retries.increment();
         log.debug("delivery of frame {} failed ({}); retry after {} ms", delivery.frameId(), reason, wait.toMillis());
-        if (!schedule(() -> attempt(delivery), wait)) {
+        if (!schedule(() -> {
+            if (claimRetry(delivery)) {
+                attempt(delivery);
+            }
+        }, wait) && claimRetry(delivery)) {
             slots.release();
         }
+    }
+
+    /** @return whether the retry of {@code delivery} is still to be made (or set aside): not abandoned at a stop */
+    private boolean claimRetry(Delivery delivery) {
+        return delivery.spooled != null || retriesDue.remove(delivery) != null;
+    }
+
+    /**
+     * Abandons a message sent straight whose retry is due after the drain time of a stop begun,
+     * unless its retry or another call claimed it: set aside, unfinished, as one under way when the
+     * flush runs out of time.
+     *
+     * @return whether it was abandoned
+     */
+    private boolean abandonIfDueAfterTheDrain(Delivery delivery, long due) {
+        if (!draining || due - drainDeadline <= 0 || retriesDue.remove(delivery) == null) {
+            return false;
+        }
+        retriesAbandoned.incrementAndGet();
+        slots.release();
+        flushWaitsNoMoreFor(delivery);
+        return true;
     }
 
     /** The delivery is over, whatever came of it: frees its slot and, for a spooled one, its record. */

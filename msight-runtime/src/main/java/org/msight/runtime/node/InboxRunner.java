@@ -89,6 +89,9 @@ public final class InboxRunner extends NodeRunner {
     @Override
     public void requestStop() {
         drainDeadlineNanos = System.nanoTime() + drainTimeout.toNanos();
+        if (delivery != null) {
+            delivery.drainBy(drainDeadlineNanos); // frees the slots of retries due after it, which the node may wait for
+        }
         inbox.close();
         super.requestStop();
     }

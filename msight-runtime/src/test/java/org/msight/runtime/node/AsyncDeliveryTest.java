@@ -804,8 +804,36 @@ class AsyncDeliveryTest {
                 .anyMatch(line -> line.contains("retry after")));
         assertThat(log.messages(Level.DEBUG)).filteredOn(line -> line.contains("retry after")).singleElement()
                 .asString().endsWith("retry after " + AsyncDelivery.MAX_RETRY_AFTER.toMillis() + " ms");
-        assertThat(delivery.flush(Duration.ofMillis(100))).as("the retry waits its five minutes").isFalse();
+        assertThat(delivery.flush(Duration.ofMillis(100))).as("the retry, due in five minutes, is abandoned").isFalse();
         delivery.close();
+    }
+
+    /**
+     * A flush does not wait for a message whose retry is due after its drain time (a long
+     * Retry-After): it is abandoned at once, unfinished, as one the drain time ran out on. The
+     * flush waited its drain time out for it.
+     */
+    @Test
+    void aFlushDoesNotWaitForARetryDueAfterItsDrainTime() throws Exception {
+        AsyncDelivery delivery = delivery(data -> CompletableFuture.failedFuture(new RetryAfterException(
+                "503 (Retry-After: 600 s)", Duration.ofMinutes(10))), 3, Optional.empty());
+        List<String> finished = new CopyOnWriteArrayList<>();
+        delivery.submit(frame(1), () -> finished.add("frame 1"));
+        await().atMost(Waits.GENEROUS).until(() -> stats.counter("retries").count() == 1);
+
+        CompletableFuture<Boolean> flushed = CompletableFuture.supplyAsync(() -> {
+            try { // a drain time longer than the test waits: waited out, the flush would not return in time
+                return delivery.flush(Waits.GENEROUS.multipliedBy(2));
+            } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        assertThat(flushed.get(Waits.GENEROUS.toMillis(), TimeUnit.MILLISECONDS)).isFalse();
+        delivery.close();
+        assertThat(finished).as("an at-least-once bus must not commit it").isEmpty();
+        assertThat(stats.counter("failed").count()).as("abandoned, not given up").isZero();
+        assertThat(log.messages(Level.WARN)).contains(
+                "1 deliveries waited for a retry due after the drain time; they are abandoned");
     }
 
     @Test

@@ -223,11 +223,19 @@ class InboxRunnerTest {
 
     /** The runner of an asynchronous sink (no retries, no spool), with message "sent" (frame 1) in its inbox. */
     private InboxRunner asyncRunner(AsyncSinkNode sink, NodeStats stats, RecordingLogger log, Duration drainTimeout) {
+        return asyncRunner(sink, 0, 1, stats, log, drainTimeout);
+    }
+
+    /** The runner of an asynchronous sink (no spool), with {@code count} messages "sent" (frames 1 on) in its inbox. */
+    private InboxRunner asyncRunner(AsyncSinkNode sink, int retries, int count, NodeStats stats, RecordingLogger log,
+            Duration drainTimeout) {
         Inbox inbox = new Inbox(10);
-        inbox.deliver(delivery("sent", 1, null));
+        for (long n = 1; n <= count; n++) {
+            inbox.deliver(delivery("sent", n, null));
+        }
         return new InboxRunner("upload", sink, log, stats, getClass().getClassLoader(),
                 new Backoff(Duration.ofMillis(10), Duration.ofMillis(10)), inbox, "topic", 0, drainTimeout, data -> { },
-                AsyncDeliveryTest.delivery(sink, 0, Optional.empty(), stats, log), unsubscribed::incrementAndGet);
+                AsyncDeliveryTest.delivery(sink, retries, Optional.empty(), stats, log), unsubscribed::incrementAndGet);
     }
 
     @Test
@@ -272,5 +280,32 @@ class InboxRunnerTest {
         assertThat(runner.stoppedCleanly()).isFalse();
         assertThat(done).isEmpty();
         assertThat(log.messages(Level.WARN)).singleElement().asString().endsWith("they are abandoned");
+    }
+
+    /**
+     * A stop while every slot waits for a retry due after the drain time (a long Retry-After)
+     * abandons those at once, and the messages queued behind them as their retries come due too
+     * late: the node stops without waiting its drain time out. It waited for a slot until
+     * interrupted, a second after the drain time, with the runtime's "did not stop within" line.
+     */
+    @Test
+    void aStopWhileEverySlotWaitsForARetryDueAfterTheDrainTimeDoesNotWaitForIt() throws Exception {
+        AsyncSinkNode retryAfterTenMinutes = data -> CompletableFuture.failedFuture(
+                new RetryAfterException("503 (Retry-After: 600 s)", Duration.ofMinutes(10)));
+        NodeStats stats = new NodeStats("upload", NodeKind.SINK, new SimpleMeterRegistry());
+        RecordingLogger log = new RecordingLogger("upload");
+        // a drain time longer than the test waits: waited out, the runner would not finish in time
+        InboxRunner runner = asyncRunner(retryAfterTenMinutes, 3, 6, stats, log, Waits.GENEROUS.multipliedBy(2));
+        runner.start();
+        // every slot (max-in-flight 4) waits for a retry; the node's thread waits for a slot
+        await().atMost(Waits.GENEROUS).until(() -> stats.counter("retries").count() == 4);
+        runner.requestStop();
+
+        assertThat(runner.awaitFinished(Waits.GENEROUS)).isTrue();
+        assertThat(runner.stoppedCleanly()).isFalse();
+        assertThat(done).as("an at-least-once bus delivers them again").isEmpty();
+        assertThat(stats.counter("failed").count()).as("abandoned, not given up").isZero();
+        assertThat(log.messages(Level.WARN)).contains(
+                "6 deliveries waited for a retry due after the drain time; they are abandoned");
     }
 }
