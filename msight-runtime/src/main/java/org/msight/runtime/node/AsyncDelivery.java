@@ -45,7 +45,8 @@ import org.slf4j.Logger;
  * runs deadlines, retries and the spool, and takes over the outcomes that touch the spool's
  * disk, so a slow disk never holds up the sink's threads. Counters: {@code retries},
  * {@code timeouts}, {@code failed} (given up), {@code spooled}, {@code unspooled},
- * {@code spool-dropped}.
+ * {@code spool-dropped} (dropped unsent as the spool outgrew max-size); each message counts
+ * once: one being sent from a segment dropped meanwhile counts as what becomes of it.
  */
 public final class AsyncDelivery {
 
@@ -259,12 +260,14 @@ public final class AsyncDelivery {
         timer.shutdown();
         if (spool != null) {
             synchronized (spool) {
+                long droppedBefore = spool.dropped();
                 try {
                     spool.close();
                 } catch (IOException e) {
                     log.warn("spool: closing failed: {}; a restart sends the messages delivered since the cursor last"
                             + " moved again (at least once)", NodeRunner.describe(e));
                 }
+                spoolDropped.increment(spool.dropped() - droppedBefore); // under way from a dropped segment at the stop
             }
         }
     }
@@ -734,9 +737,8 @@ public final class AsyncDelivery {
             if (closed) {
                 return; // an answer after close: the spool's files are no longer ours to change
             }
-            boolean live = true;
             try {
-                live = spool.acknowledge(entry);
+                spool.acknowledge(entry);
             } catch (IOException e) { // at every delivery while it lasts
                 long times = cursorLines.occurred();
                 if (times > 0) {
@@ -745,15 +747,12 @@ public final class AsyncDelivery {
                             times == 1 ? "" : " (" + times + " deliveries could not move it since the last such line)");
                 }
             }
-            if (!live) {
-                return; // dropped with its segment meanwhile, and counted so
-            }
             if (delivered) {
                 sentSinceSpoolEmpty++;
             } else {
                 givenUpSinceSpoolEmpty++;
             }
-            if (spool.records() == 0) {
+            if (spool.emptied()) {
                 spoolEmptied();
             }
         }

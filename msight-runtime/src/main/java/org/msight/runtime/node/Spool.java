@@ -94,6 +94,8 @@ final class Spool implements AutoCloseable {
     private long records;
     private long bytes;
     private long dropped;
+    /** Records under way when their segment was dropped, not acknowledged since. */
+    private long droppedUnderWay;
 
     private Spool(Path dir, Path held, FileChannel lockFile, long maxBytes, Logger log) {
         this.dir = dir;
@@ -145,9 +147,18 @@ final class Spool implements AutoCloseable {
         return records - reading.size();
     }
 
-    /** Records dropped so far (oldest first) because the spool was full. */
+    /**
+     * Records dropped so far (oldest first) because the spool was full: those not read yet when
+     * their segment was deleted. One under way then is counted by its outcome, once acknowledged
+     * (delivered, or never deliverable), or dropped at {@link #close} if it was not.
+     */
     long dropped() {
         return dropped;
+    }
+
+    /** Whether no record is left, nor one under way when its segment was dropped. */
+    boolean emptied() {
+        return records == 0 && droppedUnderWay == 0;
     }
 
     /**
@@ -217,15 +228,14 @@ final class Spool implements AutoCloseable {
 
     /**
      * Marks a record read by {@link #read} as done with (delivered, or never deliverable); the
-     * cursor moves over every done record that has no older one still under way.
-     *
-     * @return whether the record was still in the spool: not dropped meanwhile, as its segment was
-     *     when the spool outgrew its limit (counted in {@link #dropped()} then)
+     * cursor moves over every done record that has no older one still under way. A record whose
+     * segment was dropped meanwhile is no longer in the spool: it is only done with.
      */
-    boolean acknowledge(Entry entry) throws IOException {
+    void acknowledge(Entry entry) throws IOException {
         entry.done = true;
         if (entry.dropped) {
-            return false;
+            droppedUnderWay--;
+            return;
         }
         boolean moved = false;
         while (!reading.isEmpty() && reading.getFirst().done) {
@@ -239,7 +249,6 @@ final class Spool implements AutoCloseable {
         if (moved) {
             writeCursor();
         }
-        return true;
     }
 
     /** Flushes the tail segment to the device. */
@@ -251,10 +260,13 @@ final class Spool implements AutoCloseable {
 
     /**
      * Writes the cursor and flushes; the files are closed even when that fails (a full disk). Says
-     * how many records stay for the next run, if any.
+     * how many records stay for the next run, if any. Records under way when their segment was
+     * dropped, and not acknowledged, count as dropped now: the next run does not have them.
      */
     @Override
     public void close() throws IOException {
+        dropped += droppedUnderWay;
+        droppedUnderWay = 0;
         if (records > 0) {
             log.info("{} message(s) remain in spool {}: the next run sends them", records, dir);
         }
@@ -479,17 +491,23 @@ final class Spool implements AutoCloseable {
     }
 
     /**
-     * Deletes the oldest segment of a full spool; its records, under way or not, count as dropped.
-     * The cursor needs no update: one naming a deleted segment starts the next run at the head.
+     * Deletes the oldest segment of a full spool; its records not read yet count as dropped, those
+     * under way by their outcome ({@link #dropped()}), those done already as they were. The cursor
+     * needs no update: one naming a deleted segment starts the next run at the head.
      */
     private void dropOldest() throws IOException {
         Segment oldest = segments.getFirst();
         int left = oldest.records - headDone;
-        dropped += left;
-        records -= left;
+        int read = 0;
         for (Entry entry : reading) {
             entry.dropped = entry.segment == oldest;
+            if (entry.dropped) {
+                read++;
+                droppedUnderWay += entry.done ? 0 : 1;
+            }
         }
+        dropped += left - read;
+        records -= left;
         reading.removeIf(entry -> entry.dropped);
         deleteHead();
     }

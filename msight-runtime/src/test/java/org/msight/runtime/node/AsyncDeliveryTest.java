@@ -399,6 +399,71 @@ class AsyncDeliveryTest {
         assertThat(stats.counter("spool-dropped").count()).as("dropped after the line too").isGreaterThan(saidDropped);
     }
 
+    /**
+     * Messages being sent from the spool when it drops their segment for room count once, as what
+     * becomes of them: delivered, in 'out' only. They were counted in 'spool-dropped' too, so that
+     * 'out' and 'spool-dropped' added up to more messages than the spool held.
+     */
+    @Test
+    void messagesDeliveredFromASegmentTheSpoolDroppedMeanwhileCountOnce(@TempDir Path spool) throws Exception {
+        List<CompletableFuture<Void>> held = new CopyOnWriteArrayList<>();
+        AtomicBoolean holding = new AtomicBoolean(true);
+        AsyncDelivery delivery = overflowingWhileUnderWay(spool, data -> holding.get()
+                ? keepingAnswers(held).send(data) : CompletableFuture.completedFuture(null), held);
+        holding.set(false);
+        held.forEach(answer -> answer.complete(null));
+        await().atMost(Waits.GENEROUS).until(() -> spoolEmptiedLines().size() == 1);
+        delivery.close();
+        long spooled = EARLIER_RUN_SPOOLED + stats.counter("spooled").count();
+        assertThat(stats.out().count() + stats.counter("spool-dropped").count()).isEqualTo(spooled);
+        assertThat(stats.counter("unspooled").count()).isEqualTo(stats.out().count());
+        assertThat(spoolEmptiedLines()).containsExactly("spool emptied: " + stats.out().count()
+                + " spooled messages sent, " + stats.counter("spool-dropped").count()
+                + " dropped as it outgrew max-size (counted as 'spool-dropped')");
+    }
+
+    /**
+     * Messages being sent from a segment the spool dropped, still under way at the stop, count as
+     * dropped then: the next run does not have them, and sends the rest.
+     */
+    @Test
+    void messagesStillUnderWayAtTheStopFromASegmentTheSpoolDroppedCountAsDropped(@TempDir Path spool)
+            throws Exception {
+        List<CompletableFuture<Void>> held = new CopyOnWriteArrayList<>();
+        AsyncDelivery delivery = overflowingWhileUnderWay(spool, keepingAnswers(held), held);
+        assertThat(delivery.flush(Waits.GENEROUS)).isTrue();
+        held.forEach(answer -> answer.cancel(true)); // the sink, closing, aborts its requests
+        delivery.close();
+        assertThat(stats.out().count()).isZero();
+        int left = (int) (EARLIER_RUN_SPOOLED + stats.counter("spooled").count() - stats.counter("spool-dropped").count());
+        assertThat(sentByTheNextRun(spool, left)).hasSize(left).doesNotContain(1L, 2L, 3L, 4L);
+    }
+
+    /** Frames an earlier run left in the spool, 10 kB each, from frame 1. */
+    private static final int EARLIER_RUN_SPOOLED = 5;
+
+    /**
+     * A delivery to {@code sink} on {@code spool}, which an earlier run left {@value #EARLIER_RUN_SPOOLED}
+     * frames in: with the four oldest under way (their answers in {@code held}), messages are
+     * spooled behind them until the spool outgrows max-size and drops the segment they are in.
+     */
+    private AsyncDelivery overflowingWhileUnderWay(Path spool, AsyncSinkNode sink, List<CompletableFuture<Void>> held)
+            throws Exception {
+        try (Spool earlier = Spool.open(spool, DeliverySettings.MIN_SPOOL_BYTES, log)) {
+            for (long n = 1; n <= EARLIER_RUN_SPOOLED; n++) {
+                earlier.append(CODEC.toMessagePack(new BytesData(new Metadata("s", 1, 1, n, "d"), new byte[10_000])));
+            }
+        }
+        AsyncDelivery delivery = delivery(sink, 3, Optional.of(spool));
+        await().atMost(Waits.GENEROUS).until(() -> held.size() == 4); // max-in-flight
+        for (long n = EARLIER_RUN_SPOOLED + 1; stats.counter("spool-dropped").count() == 0; n++) {
+            assertThat(n).as("1 MiB outgrown").isLessThan(200);
+            delivery.submit(new BytesData(new Metadata("s", 1, 1, n, "d"), new byte[10_000]), () -> { });
+        }
+        assertThat(held).hasSize(4);
+        return delivery;
+    }
+
     private List<String> spoolEmptiedLines() {
         return log.messages(Level.INFO).stream().filter(line -> line.startsWith("spool emptied")).toList();
     }
