@@ -86,6 +86,9 @@ public final class AsyncDelivery {
     private long spoolDroppedBefore;
     /** Whether a fill from the spool is waiting for the timer thread. */
     private final AtomicBoolean fillScheduled = new AtomicBoolean();
+    /** Reads in a row of the oldest unread message the heap had no room for, and since when; guarded by the spool. */
+    private int noRoomToReadTries;
+    private long noRoomToReadSince;
     /**
      * One line a minute at most for messages given up for one reason (without a spool, an outage
      * gives up every message); the line of an outage's end says how many it gave up.
@@ -710,6 +713,7 @@ public final class AsyncDelivery {
                     noRoomToRead(entry);
                     break;
                 }
+                noRoomToReadTries = 0; // read, and sent or skipped
             }
         }
         starting.forEach(this::attempt);
@@ -717,7 +721,9 @@ public final class AsyncDelivery {
 
     /**
      * The heap had no room to read the oldest unread message back (a large image): it is put
-     * back, its slot freed, and read again after the backoff, in its turn. Under the spool's lock.
+     * back, its slot freed, and read again after the backoff, in its turn, for up to
+     * {@code attempt-timeout}, as a request the heap has no room to make; one that never fits is
+     * then given up, so the messages behind it are sent. Under the spool's lock.
      *
      * @param read the message if it was read, not decoded; {@code null} if it was not read
      */
@@ -726,9 +732,29 @@ public final class AsyncDelivery {
             spool.unread(read);
         }
         slots.release();
-        spoolFailed("no memory left in this process to read a message back, read again after the backoff",
-                NodeRunner.memoryAdvice(true));
-        schedule(this::fillFromSpool, settings.backoff().afterFailures(1));
+        long now = System.nanoTime();
+        if (noRoomToReadTries++ == 0) {
+            noRoomToReadSince = now;
+        }
+        if (now - noRoomToReadSince < settings.attemptTimeout().toNanos()) {
+            spoolFailed("no memory left in this process to read a message back, read again after the backoff for up"
+                    + " to attempt-timeout (" + Setting.written(settings.attemptTimeout()) + ")",
+                    NodeRunner.memoryAdvice(true));
+            schedule(this::fillFromSpool, settings.backoff().afterFailures(1));
+            return;
+        }
+        noRoomToReadTries = 0;
+        try {
+            Spool.Entry skipped = spool.skip();
+            failed.increment();
+            spoolFailed("gave up on a message the heap had no room to read back within attempt-timeout ("
+                    + Setting.written(settings.attemptTimeout()) + "), counted as 'failed'; the messages behind it"
+                    + " are sent", NodeRunner.memoryAdvice(true));
+            acknowledge(skipped, false);
+        } catch (IOException | RuntimeException e) {
+            spoolFailed("cannot read", NodeRunner.describe(e));
+        }
+        fillFromSpoolSoon();
     }
 
     /** Moves the spool past a message delivered or given up; once it is empty, says what became of what it held. */

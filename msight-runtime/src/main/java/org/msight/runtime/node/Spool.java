@@ -199,6 +199,18 @@ final class Spool implements AutoCloseable {
 
     /** The oldest record not read yet, or {@code null}; it stays in the spool until {@link #acknowledge}d. */
     Entry read() throws IOException {
+        return next(true);
+    }
+
+    /**
+     * As {@link #read}, without the record's bytes: one never to be sent (the heap has no room
+     * for it), to {@link #acknowledge}.
+     */
+    Entry skip() throws IOException {
+        return next(false);
+    }
+
+    private Entry next(boolean withBytes) throws IOException {
         if (unread() == 0) {
             return null;
         }
@@ -210,11 +222,12 @@ final class Spool implements AutoCloseable {
         }
         recordHeader.clear();
         readFully(reader, recordHeader, readPosition);
-        byte[] record = new byte[recordHeader.getInt(0)];
+        int length = recordHeader.getInt(0);
+        byte[] record = new byte[withBytes ? length : 0];
         readFully(reader, ByteBuffer.wrap(record), readPosition + RECORD_HEADER);
-        Entry entry = new Entry(record);
+        Entry entry = new Entry(record, length);
         reading.add(entry);
-        readPosition += RECORD_HEADER + record.length;
+        readPosition += RECORD_HEADER + length;
         readDone++;
         return entry;
     }
@@ -222,7 +235,7 @@ final class Spool implements AutoCloseable {
     /** Puts back the record {@link #read} returned last, not yet acknowledged: the next read returns it again. */
     void unread(Entry entry) {
         reading.removeLast();
-        readPosition -= RECORD_HEADER + entry.record.length;
+        readPosition -= RECORD_HEADER + entry.length;
         readDone--;
     }
 
@@ -240,7 +253,7 @@ final class Spool implements AutoCloseable {
         boolean moved = false;
         while (!reading.isEmpty() && reading.getFirst().done) {
             Entry done = reading.removeFirst();
-            headPosition += RECORD_HEADER + done.record.length;
+            headPosition += RECORD_HEADER + done.length;
             headDone++;
             records--;
             moved = true;
@@ -586,13 +599,16 @@ final class Spool implements AutoCloseable {
 
     /** One record read from the spool, until it is acknowledged. */
     final class Entry {
+        /** Its bytes; none when {@link #skip skipped}. */
         final byte[] record;
+        private final int length;
         private final Segment segment = readSegment;
         private boolean done;
         private boolean dropped;
 
-        private Entry(byte[] record) {
+        private Entry(byte[] record, int length) {
             this.record = record;
+            this.length = length;
         }
     }
 
