@@ -137,8 +137,14 @@ final class KafkaSubscriber implements AutoCloseable {
             if (partition == null) {
                 continue; // revoked since it was fetched: the next owner handles it
             }
-            partition.handedOver(record.offset());
-            receiver.deliver(new KafkaDelivery(record.value(), formats, record.offset(), partition));
+            partition.handedOver(record.offset()); // before the node can be done with it
+            try {
+                receiver.deliver(new KafkaDelivery(record.value(), formats, record.offset(), partition));
+            } catch (RuntimeException | Error e) { // not taken (no memory left): handed over again after the backoff
+                partition.takenBack(record.offset());
+                fetched.addFirst(record);
+                throw e;
+            }
         }
         Set<TopicPartition> paused = consumer.paused();
         if (fetched.isEmpty() && !paused.isEmpty()) {

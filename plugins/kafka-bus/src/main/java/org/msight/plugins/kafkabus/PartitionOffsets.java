@@ -21,6 +21,12 @@ final class PartitionOffsets {
         next = offset + 1;
     }
 
+    /** Notes that the message last handed over, at {@code offset}, was not taken: it is the next to hand over. */
+    synchronized void takenBack(long offset) {
+        outstanding.remove(offset);
+        next = offset;
+    }
+
     /** Notes a message the node is done with. */
     synchronized void done(long offset) {
         if (outstanding.remove(offset) && outstanding.isEmpty()) {

@@ -319,6 +319,62 @@ class KafkaBusTest {
         return subscriber;
     }
 
+    /** Waits until {@code group} has committed offsets on {@code topic} adding up to {@code sum}: its messages' count. */
+    private static void awaitCommitted(String group, String topic, long sum) {
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()))) {
+            await().atMost(WAIT).until(() -> admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata()
+                    .get().entrySet().stream().filter(offset -> offset.getKey().topic().equals(topic))
+                    .mapToLong(offset -> offset.getValue().offset()).sum() == sum);
+        }
+    }
+
+    /** A receiver whose first deliver runs {@code failure}, which throws: that message is not taken. It handles the others. */
+    private static final class FailingFirst implements Receiver {
+        final TestReceiver handling = TestReceiver.handling();
+        private final Runnable failure;
+        private boolean failed;
+
+        FailingFirst(Runnable failure) {
+            this.failure = failure;
+        }
+
+        @Override
+        public void deliver(Delivery delivery) {
+            if (!failed) {
+                failed = true;
+                failure.run();
+            }
+            handling.deliver(delivery);
+        }
+
+        @Override
+        public int remainingCapacity() {
+            return handling.remainingCapacity();
+        }
+
+        @Override
+        public void countMalformed() {
+            handling.countMalformed();
+        }
+    }
+
+    /**
+     * A message whose deliver throws is handed over again after the loop's backoff, and its offset
+     * committed once it is handled. It was taken out of the fetched ones with its offset outstanding
+     * for good: never handled, and its partition never committed again until a restart.
+     */
+    @Test
+    void aMessageTheReceiverDidNotTakeIsHandedOverAgainAndCommitted() {
+        String topic = topic();
+        FailingFirst receiver = new FailingFirst(() -> {
+            throw new IllegalStateException("not taken");
+        });
+        bus(context(""), new Subscription(topic, "retaken", Optional.empty(), receiver));
+        assertThat(bus(context("")).publish(topic, message(0, 64))).isTrue();
+        await().atMost(WAIT).until(() -> numbers(receiver.handling).equals(List.of(0)));
+        awaitCommitted("retaken_group", topic, 1);
+    }
+
     /** A subscriber thread stuck in its receiver is logged at close, and left behind. */
     @Test
     void aSubscriberStuckAtCloseIsLoggedAndLeftBehind() throws Exception {
@@ -426,11 +482,7 @@ class KafkaBusTest {
         assertThat(publisher.publish(topic, message(0, 64))).isTrue();
         await().atMost(WAIT).until(() -> receiver.handled().size() == 1);
         assertThat(subscriber.connected()).isTrue();
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()))) {
-            await().atMost(WAIT).until(() -> admin.listConsumerGroupOffsets("idle_group").partitionsToOffsetAndMetadata()
-                    .get().entrySet().stream().filter(offset -> offset.getKey().topic().equals(topic))
-                    .mapToLong(offset -> offset.getValue().offset()).sum() == 1);
-        } // committed: the member is idle, with nothing to commit
+        awaitCommitted("idle_group", topic, 1); // the member is idle now, with nothing to commit
         broker.freeze();
         try {
             await().atMost(WAIT).until(() -> !context.log().messages(Level.WARN).isEmpty());
