@@ -26,6 +26,7 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.msight.api.Backoff;
 import org.msight.api.Counter;
 import org.msight.api.DaemonThreads;
+import org.msight.api.LogSafe;
 import org.msight.api.OutageLog;
 import org.msight.api.bus.Receiver;
 import org.msight.api.bus.Subscription;
@@ -61,11 +62,14 @@ final class KafkaSubscriber implements AutoCloseable {
     private final Map<TopicPartition, PartitionOffsets> offsets = new ConcurrentHashMap<>();
     private final ArrayDeque<ConsumerRecord<byte[], byte[]>> fetched = new ArrayDeque<>();
     private final Backoff backoff = new Backoff(Duration.ofMillis(100), Duration.ofSeconds(5));
+    private String clientId;
     private KafkaConsumer<byte[], byte[]> consumer;
     /** Seconds since this member last sent the coordinator a heartbeat (-1 before the first); null if the client has none. */
-    private Metric lastHeartbeat;
+    private volatile Metric lastHeartbeat;
     /** When the consumer was created: the silence before its first heartbeat counts from then. */
-    private long startNanos;
+    private volatile long startNanos;
+    /** Whether an Error came out of the poll loop: the consumer is made again, see {@link #renew()}. */
+    private boolean broken;
     private Thread thread;
     private long nextCommit;
     /** When the commits of a closing member give up: see {@link #closing()}. */
@@ -87,19 +91,29 @@ final class KafkaSubscriber implements AutoCloseable {
 
     /** Creates the consumer and starts its thread; it joins the group in the background. */
     void start(String clientId) {
+        this.clientId = clientId;
+        connect();
+        thread = DaemonThreads.start("msight-kafka-" + subscription.nodeName() + "-" + subscription.topic(), this::run);
+    }
+
+    /** Makes the consumer; it joins the group once subscribed. */
+    private void connect() {
         consumer = new KafkaConsumer<>(settings.consumerProperties(clientId, groupId), new ByteArrayDeserializer(),
                 new ByteArrayDeserializer());
         lastHeartbeat = ClientMetrics.find(consumer.metrics(), "consumer-coordinator-metrics",
                 "last-heartbeat-seconds-ago").orElse(null);
         startNanos = System.nanoTime();
-        thread = DaemonThreads.start("msight-kafka-" + subscription.nodeName() + "-" + subscription.topic(), this::run);
     }
 
     private void run() {
         try {
-            consumer.subscribe(List.of(subscription.topic()), new Rebalances());
+            subscribe();
             while (!closed) {
                 try {
+                    if (broken) {
+                        renew();
+                        continue; // a stop meanwhile ends the loop here
+                    }
                     handOver();
                     ConsumerRecords<byte[], byte[]> records = consumer.poll(POLL);
                     if (closed) {
@@ -112,8 +126,10 @@ final class KafkaSubscriber implements AutoCloseable {
                     backoff.reset();
                 } catch (WakeupException e) {
                     // close() wakes the poll
-                } catch (RuntimeException e) { // the client's failures, and any it did not expect: retried
-                    outage.down(POLLING, side + " fails: " + Failures.describe(settings, e));
+                } catch (RuntimeException | Error e) { // the client's failures, any it did not expect, the heap
+                    // running out (a burst of large messages): retried, this thread lives on
+                    broken |= e instanceof Error;
+                    outage.down(POLLING, side + " fails: " + describe(e));
                     if (!backoff.pause()) { // interrupted: close() is under way
                         closing();
                     }
@@ -126,6 +142,47 @@ final class KafkaSubscriber implements AutoCloseable {
         } finally {
             consumer.close(LEAVE);
         }
+    }
+
+    /**
+     * Closes the consumer and makes a new one, after an Error. One thrown inside {@code poll} may
+     * come after the client advanced the positions of partitions whose records it then never
+     * returned (and may leave more of its state half done): polling on would skip those records,
+     * and a later commit would go past them. Seeking each partition back to the first offset not
+     * handed over would need that offset kept for every partition, also one nothing was handed
+     * over of yet (its position at assignment, which may not have been found), and would trust the
+     * client's state after the Error; a new consumer needs neither, so it is the simpler of the two
+     * that is correct. The old one's close gives its partitions up as in a rebalance (its node's
+     * messages waited for up to revoke-timeout, what it finished committed), and the new one
+     * resumes from the group's commits: nothing is skipped, a message may come again.
+     */
+    private void renew() {
+        consumer.close(LEAVE); // nothing when an earlier try closed it
+        fetched.clear();
+        offsets.clear();
+        synchronized (this) { // as stop(): it wakes the new consumer, or the loop ends without one
+            if (closed) {
+                return;
+            }
+            connect();
+        }
+        subscribe();
+        broken = false;
+    }
+
+    private void subscribe() {
+        consumer.subscribe(List.of(subscription.topic()), new Rebalances());
+    }
+
+    /** A failure of the poll loop in one line: when the heap ran out, what to change. */
+    private String describe(Throwable e) {
+        if (!(e instanceof OutOfMemoryError)) {
+            return Failures.describe(settings, e);
+        }
+        return "this process ran out of memory (" + LogSafe.text(e.getMessage()) + "): give it a larger"
+                + " heap (MSIGHT_JAVA_OPTS=-Xmx512m), or lower msight.kafka.max-poll-records or max-request-size (which"
+                + " bounds a fetch), or node " + subscription.nodeName() + "'s queue-max-bytes, queue-capacity or"
+                + " max-in-flight; its consumer is made again, resuming after what the node finished";
     }
 
     /** Hands fetched messages to the receiver while its queue has room; pauses fetching while they wait. */

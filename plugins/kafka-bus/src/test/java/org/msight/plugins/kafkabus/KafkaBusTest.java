@@ -375,6 +375,34 @@ class KafkaBusTest {
         awaitCommitted("retaken_group", topic, 1);
     }
 
+    /**
+     * The heap running out in the poll loop (a burst of large messages on the launchers' small heap;
+     * thrown here by the receiver) is an outage the subscriber lives through, with a line on what to
+     * change: its consumer is made again and resumes after what the node finished, so the message
+     * is handled and committed. The subscriber's thread ended, and consumption stopped until a restart.
+     */
+    @Test
+    void aSubscriberThatRanOutOfMemoryLivesOnAndSaysWhatToChange() {
+        String topic = topic();
+        FailingFirst receiver = new FailingFirst(() -> {
+            throw new OutOfMemoryError("Java heap space");
+        });
+        TestBusContext context = context("");
+        Bus subscriber = bus(context, new Subscription(topic, "short", Optional.empty(), receiver));
+        assertThat(bus(context("")).publish(topic, message(0, 64))).isTrue();
+        await().atMost(WAIT).until(() -> numbers(receiver.handling).equals(List.of(0)));
+        awaitCommitted("short_group", topic, 1);
+        String side = "Consuming topic '" + topic + "' in group 'short_group'";
+        await().atMost(WAIT).until(() -> context.log().messages(Level.INFO).stream()
+                .anyMatch(line -> line.matches(side + " works again after [0-9.]+ s")));
+        await().atMost(WAIT).until(subscriber::connected);
+        assertThat(context.log().messages(Level.WARN)).contains(side + " fails: this process ran out of memory"
+                + " (Java heap space): give it a larger heap (MSIGHT_JAVA_OPTS=-Xmx512m), or lower"
+                + " msight.kafka.max-poll-records or max-request-size (which bounds a fetch), or node short's"
+                + " queue-max-bytes, queue-capacity or max-in-flight; its consumer is made again, resuming after"
+                + " what the node finished; retrying");
+    }
+
     /** A subscriber thread stuck in its receiver is logged at close, and left behind. */
     @Test
     void aSubscriberStuckAtCloseIsLoggedAndLeftBehind() throws Exception {
