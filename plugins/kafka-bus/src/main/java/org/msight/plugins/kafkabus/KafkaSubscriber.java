@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -21,6 +22,7 @@ import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.Metric;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.RebalanceInProgressException;
+import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.msight.api.Backoff;
@@ -45,12 +47,16 @@ import org.slf4j.Logger;
 final class KafkaSubscriber implements AutoCloseable {
 
     private static final Duration POLL = Duration.ofMillis(100);
-    /** The parts of an outage besides commits: the poll loop failing, and the group's coordinator out of touch. */
+    /**
+     * The parts of an outage besides commits: the poll loop failing, the group's coordinator out of
+     * touch, and partitions whose position could not be found at assignment.
+     */
     private static final String POLLING = "polling";
+    private static final String COORDINATOR = "coordinator";
+    private static final String POSITIONS = "positions";
     private static final Duration CLOSE_COMMIT_MAX = Duration.ofSeconds(5);
     /** How long leaving the group may take at close. */
     private static final Duration LEAVE = Duration.ofSeconds(5);
-    private static final String COORDINATOR = "coordinator";
 
     private final KafkaSettings settings;
     private final Subscription subscription;
@@ -61,6 +67,8 @@ final class KafkaSubscriber implements AutoCloseable {
     private final OutageLog outage;
     private final Map<TopicPartition, PartitionOffsets> offsets = new ConcurrentHashMap<>();
     private final ArrayDeque<ConsumerRecord<byte[], byte[]>> fetched = new ArrayDeque<>();
+    /** Partitions whose position could not be found at assignment: an outage until the client knows it. */
+    private final Set<TopicPartition> unplaced = new HashSet<>();
     private final Backoff backoff = new Backoff(Duration.ofMillis(100), Duration.ofSeconds(5));
     private String clientId;
     private KafkaConsumer<byte[], byte[]> consumer;
@@ -122,6 +130,10 @@ final class KafkaSubscriber implements AutoCloseable {
                     records.forEach(fetched::add);
                     handOver();
                     commitIfDue();
+                    unplaced.removeIf(this::placed);
+                    if (unplaced.isEmpty()) {
+                        outage.up(POSITIONS);
+                    }
                     outage.up(POLLING);
                     backoff.reset();
                 } catch (WakeupException e) {
@@ -160,6 +172,7 @@ final class KafkaSubscriber implements AutoCloseable {
         consumer.close(LEAVE); // nothing when an earlier try closed it
         fetched.clear();
         offsets.clear();
+        unplaced.clear();
         synchronized (this) { // as stop(): it wakes the new consumer, or the loop ends without one
             if (closed) {
                 return;
@@ -230,6 +243,19 @@ final class KafkaSubscriber implements AutoCloseable {
                     + " s (the brokers are away, or a rebalance waits for a member): no message arrives meanwhile");
         } else {
             outage.up(COORDINATOR);
+        }
+    }
+
+    /** Whether the client knows where {@code partition} is read from, or no longer has it. */
+    private boolean placed(TopicPartition partition) {
+        if (!consumer.assignment().contains(partition)) {
+            return true;
+        }
+        try {
+            consumer.position(partition, Duration.ZERO);
+            return true;
+        } catch (TimeoutException e) { // not found yet: the fetches look for it
+            return false;
         }
     }
 
@@ -383,8 +409,9 @@ final class KafkaSubscriber implements AutoCloseable {
                 } catch (WakeupException e) {
                     // stop() woke the consumer: closing
                 } catch (KafkaException e) {
-                    outage.down(side + " fails: finding where partition " + partition.partition() + " starts: "
-                            + Failures.describe(settings, e)); // the next fetch finds it
+                    unplaced.add(partition); // the fetches find it
+                    outage.down(POSITIONS, side + " fails: finding where partition " + partition.partition()
+                            + " starts: " + Failures.describe(settings, e));
                 }
             }
             Set<TopicPartition> now = offsets.keySet();

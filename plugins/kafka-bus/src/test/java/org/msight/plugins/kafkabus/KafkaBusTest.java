@@ -33,9 +33,15 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerGroupMetadata;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.utils.Utils;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -401,6 +407,40 @@ class KafkaBusTest {
                 + " msight.kafka.max-poll-records or max-request-size (which bounds a fetch), or node short's"
                 + " queue-max-bytes, queue-capacity or max-in-flight; its consumer is made again, resuming after"
                 + " what the node finished; retrying");
+    }
+
+    /**
+     * A member that cannot find where a partition starts is in an outage until its client knows,
+     * and no longer: the outage ended only with a commit, so a member with nothing to commit (a
+     * quiet topic) showed its bus not connected while it worked. Here a transaction holds the
+     * group's offsets: a read_committed member cannot find them until it ends.
+     */
+    @Test
+    void aMemberThatCouldNotFindWhereItsPartitionsStartIsConnectedOnceItKnows() throws Exception {
+        String topic = topic();
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()));
+                KafkaProducer<byte[], byte[]> transaction = new KafkaProducer<>(Map.of(
+                        ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
+                        ProducerConfig.TRANSACTIONAL_ID_CONFIG, "holding-" + topic), new ByteArraySerializer(),
+                        new ByteArraySerializer())) {
+            admin.createTopics(List.of(new NewTopic(topic, 2, (short) 1))).all().get(WAIT.toSeconds(), TimeUnit.SECONDS);
+            transaction.initTransactions();
+            transaction.beginTransaction();
+            transaction.sendOffsetsToTransaction(Map.of(new TopicPartition(topic, 0), new OffsetAndMetadata(0)),
+                    new ConsumerGroupMetadata("pending_group"));
+            TestBusContext context = context("connect-timeout = 2s\nproperties { \"isolation.level\" = read_committed }");
+            TestReceiver receiver = TestReceiver.handling();
+            Bus subscriber = bus(context, new Subscription(topic, "pending", Optional.empty(), receiver));
+            String side = "Consuming topic '" + topic + "' in group 'pending_group'";
+            await().atMost(WAIT).until(() -> context.log().messages(Level.WARN).stream()
+                    .anyMatch(line -> line.startsWith(side + " fails: finding where partition 0 starts: ")));
+            transaction.abortTransaction();
+            await().atMost(WAIT).until(subscriber::connected);
+            assertThat(context.log().messages(Level.INFO)).anySatisfy(line -> assertThat(line)
+                    .matches(side + " works again after [0-9.]+ s"));
+            assertThat(bus(context("")).publish(topic, message(0, 64))).isTrue();
+            await().atMost(WAIT).until(() -> numbers(receiver).equals(List.of(0)));
+        }
     }
 
     /** A subscriber thread stuck in its receiver is logged at close, and left behind. */
