@@ -48,12 +48,13 @@ final class KafkaSubscriber implements AutoCloseable {
 
     private static final Duration POLL = Duration.ofMillis(100);
     /**
-     * The parts of an outage besides commits: the poll loop failing, the group's coordinator out of
-     * touch, and partitions whose position could not be found at assignment.
+     * The parts of an outage: the poll loop failing, the group's coordinator out of touch,
+     * partitions whose position could not be found at assignment, and commits failing.
      */
     private static final String POLLING = "polling";
     private static final String COORDINATOR = "coordinator";
     private static final String POSITIONS = "positions";
+    private static final String COMMITS = "commits";
     private static final Duration CLOSE_COMMIT_MAX = Duration.ofSeconds(5);
     /** How long leaving the group may take at close. */
     private static final Duration LEAVE = Duration.ofSeconds(5);
@@ -263,7 +264,11 @@ final class KafkaSubscriber implements AutoCloseable {
         long now = System.nanoTime();
         if (now - nextCommit >= 0) {
             nextCommit = now + settings.commitInterval().toNanos();
-            commit(offsets.keySet(), false);
+            if (!commit(offsets.keySet(), false)) {
+                // what a failed commit was for went through since, or went to another member: a
+                // member with nothing more to commit (a quiet topic) would else stay in the outage
+                outage.up(COMMITS);
+            }
         }
     }
 
@@ -314,8 +319,12 @@ final class KafkaSubscriber implements AutoCloseable {
         }
     }
 
-    /** Commits the offsets of {@code partitions} done since the last commit; {@code sync} waits for the answer. */
-    private void commit(Collection<TopicPartition> partitions, boolean sync) {
+    /**
+     * Commits the offsets of {@code partitions} done since the last commit; {@code sync} waits for the answer.
+     *
+     * @return whether there was any to commit
+     */
+    private boolean commit(Collection<TopicPartition> partitions, boolean sync) {
         Map<TopicPartition, OffsetAndMetadata> commits = new HashMap<>();
         Map<TopicPartition, Long> committing = new HashMap<>();
         for (TopicPartition partition : partitions) {
@@ -327,7 +336,7 @@ final class KafkaSubscriber implements AutoCloseable {
             }
         }
         if (commits.isEmpty()) {
-            return;
+            return false;
         }
         if (sync) {
             consumer.commitSync(commits, closed ? Duration.ofNanos(Math.max(0, closeDeadline - System.nanoTime()))
@@ -342,10 +351,11 @@ final class KafkaSubscriber implements AutoCloseable {
                     // again at the next round (or was revoked with its commit): no outage
                     log.debug("{}: a commit waits for the group's rebalance: {}", side, failure.getClass().getSimpleName());
                 } else {
-                    outage.down(side + " fails: committing offsets: " + Failures.describe(settings, failure));
+                    outage.down(COMMITS, side + " fails: committing offsets: " + Failures.describe(settings, failure));
                 }
             });
         }
+        return true;
     }
 
     private void committed(Map<TopicPartition, Long> committing) {
@@ -355,7 +365,7 @@ final class KafkaSubscriber implements AutoCloseable {
                 state.committed(offset);
             }
         });
-        outage.up();
+        outage.up(COMMITS);
     }
 
     /**
