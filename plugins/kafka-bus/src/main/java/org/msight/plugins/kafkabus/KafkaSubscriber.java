@@ -408,14 +408,15 @@ final class KafkaSubscriber implements AutoCloseable {
         public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
             Set<TopicPartition> previous = before == null ? Set.copyOf(offsets.keySet()) : before;
             for (TopicPartition partition : partitions) {
-                offsets.putIfAbsent(partition, new PartitionOffsets());
+                PartitionOffsets state = offsets.computeIfAbsent(partition, p -> new PartitionOffsets());
                 if (closed) {
                     continue; // where to start is for the next owner to find
                 }
                 try {
                     // where consumption starts, found now rather than at the next fetch: what is
-                    // published after this line is consumed, even by a new group starting at latest
-                    consumer.position(partition, settings.connectTimeout());
+                    // published after this line is consumed, even by a new group starting at latest;
+                    // committed, so a consumer made again (renew) or the next owner starts there too
+                    state.startsAt(consumer.position(partition, settings.connectTimeout()));
                 } catch (WakeupException e) {
                     // stop() woke the consumer: closing
                 } catch (KafkaException e) {

@@ -5,8 +5,8 @@ import java.util.TreeSet;
 /**
  * The offsets of one partition handed to a node and not yet done, so that only what the node has
  * finished is committed: the committable offset is the lowest one still outstanding, or the one
- * after the last handed over. Thread-safe: the consumer thread hands over and commits, node
- * threads call {@link #done}.
+ * after the last handed over (before any, where the partition started). Thread-safe: the
+ * consumer thread hands over and commits, node threads call {@link #done}.
  */
 final class PartitionOffsets {
 
@@ -19,6 +19,17 @@ final class PartitionOffsets {
     synchronized void handedOver(long offset) {
         outstanding.add(offset);
         next = offset + 1;
+    }
+
+    /**
+     * Notes where the partition's messages start (its position as it was assigned): the offset to
+     * commit until one is handed over, so a group that has committed nothing does not start again
+     * at the latest message, past those published meanwhile.
+     */
+    synchronized void startsAt(long position) {
+        if (next < 0) {
+            next = position;
+        }
     }
 
     /** Notes that the message last handed over, at {@code offset}, was not taken: it is the next to hand over. */

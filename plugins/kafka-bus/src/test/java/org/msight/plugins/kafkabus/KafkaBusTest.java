@@ -24,6 +24,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
@@ -334,27 +335,46 @@ class KafkaBusTest {
         }
     }
 
-    /** A receiver whose first deliver runs {@code failure}, which throws: that message is not taken. It handles the others. */
+    /**
+     * A receiver whose first deliver runs {@code failure}, which throws: that message is not taken. It
+     * handles the others. When {@code asked}, the failure comes instead as it is first asked for room,
+     * before any message is handed over.
+     */
     private static final class FailingFirst implements Receiver {
         final TestReceiver handling = TestReceiver.handling();
         private final Runnable failure;
+        private final boolean asked;
         private boolean failed;
 
         FailingFirst(Runnable failure) {
+            this(failure, false);
+        }
+
+        FailingFirst(Runnable failure, boolean asked) {
             this.failure = failure;
+            this.asked = asked;
+        }
+
+        private void failOnce() {
+            if (!failed) {
+                failed = true;
+                failure.run();
+            }
         }
 
         @Override
         public void deliver(Delivery delivery) {
-            if (!failed) {
-                failed = true;
-                failure.run();
+            if (!asked) {
+                failOnce();
             }
             handling.deliver(delivery);
         }
 
         @Override
         public int remainingCapacity() {
+            if (asked) {
+                failOnce();
+            }
             return handling.remainingCapacity();
         }
 
@@ -410,6 +430,34 @@ class KafkaBusTest {
     }
 
     /**
+     * A subscriber that runs out of memory before it handed over any message of a group that has
+     * committed nothing (start-position latest) resumes where it started, not at the latest message:
+     * its new consumer had no commit to resume from, and skipped what was published meanwhile.
+     */
+    @Test
+    void aSubscriberThatRanOutOfMemoryBeforeItsFirstMessageSkipsNothing() throws Exception {
+        String topic = topic();
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()))) {
+            admin.createTopics(List.of(new NewTopic(topic, 1, (short) 1))).all().get(WAIT.toSeconds(), TimeUnit.SECONDS);
+        }
+        FailingFirst receiver = new FailingFirst(() -> {
+            throw new OutOfMemoryError("Java heap space");
+        }, true);
+        TestBusContext context = context("start-position = latest");
+        bus(context, new Subscription(topic, "fresh", Optional.empty(), receiver));
+        String assigned = "Kafka group 'fresh_group' on topic '" + topic + "' rebalanced: consumes partitions [0]";
+        Callable<Long> assignments = () -> context.log().messages(Level.INFO).stream()
+                .filter(line -> line.startsWith(assigned)).count();
+        await().atMost(WAIT).until(() -> assignments.call() == 1); // what is published from now on is consumed
+        Bus publisher = bus(context(""));
+        assertThat(publisher.publish(topic, message(0, 64))).isTrue();
+        await().atMost(WAIT).until(() -> assignments.call() == 2); // the consumer made again after the Error
+        assertThat(publisher.publish(topic, message(1, 64))).isTrue();
+        await().atMost(WAIT).until(() -> numbers(receiver.handling).contains(1));
+        assertThat(numbers(receiver.handling)).containsExactly(0, 1);
+    }
+
+    /**
      * A member that cannot find where a partition starts is in an outage until its client knows,
      * and no longer: the outage ended only with a commit, so a member with nothing to commit (a
      * quiet topic) showed its bus not connected while it worked. Here a transaction holds the
@@ -423,7 +471,8 @@ class KafkaBusTest {
                         ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
                         ProducerConfig.TRANSACTIONAL_ID_CONFIG, "holding-" + topic), new ByteArraySerializer(),
                         new ByteArraySerializer())) {
-            admin.createTopics(List.of(new NewTopic(topic, 2, (short) 1))).all().get(WAIT.toSeconds(), TimeUnit.SECONDS);
+            // one partition: no commit of another one's start comes meanwhile
+            admin.createTopics(List.of(new NewTopic(topic, 1, (short) 1))).all().get(WAIT.toSeconds(), TimeUnit.SECONDS);
             transaction.initTransactions();
             transaction.beginTransaction();
             transaction.sendOffsetsToTransaction(Map.of(new TopicPartition(topic, 0), new OffsetAndMetadata(0)),
