@@ -109,9 +109,9 @@ final class KafkaSubscriber implements AutoCloseable {
     private void connect() {
         consumer = new KafkaConsumer<>(settings.consumerProperties(clientId, groupId), new ByteArrayDeserializer(),
                 new ByteArrayDeserializer());
+        startNanos = System.nanoTime(); // first: watchCoordinator reads the new metric with its own start only
         lastHeartbeat = ClientMetrics.find(consumer.metrics(), "consumer-coordinator-metrics",
                 "last-heartbeat-seconds-ago").orElse(null);
-        startNanos = System.nanoTime();
     }
 
     private void run() {
