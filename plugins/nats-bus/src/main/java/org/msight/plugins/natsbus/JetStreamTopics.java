@@ -59,18 +59,20 @@ final class JetStreamTopics implements AutoCloseable {
     private final MsightFormats formats;
     private final Logger log;
     private final Counter resubscribed;
+    private final OutOfMemoryLines outOfMemoryLines;
     private final Map<Subscription, Fetcher> fetchers = new ConcurrentHashMap<>();
     private volatile boolean closed;
 
     /** @param resubscribed counts the outages of a consumer that ended: subscribed again */
     JetStreamTopics(Connection connection, NatsSettings settings, MsightFormats formats, Logger log,
-            Counter resubscribed) throws IOException {
+            Counter resubscribed, OutOfMemoryLines outOfMemoryLines) throws IOException {
         this.jetStream = connection.jetStream();
         this.management = connection.jetStreamManagement();
         this.settings = settings;
         this.formats = formats;
         this.log = log;
         this.resubscribed = resubscribed;
+        this.outOfMemoryLines = outOfMemoryLines;
     }
 
     /** The stream name of a topic: JetStream allows letters, digits, {@code -} and {@code _}. */
@@ -227,6 +229,9 @@ final class JetStreamTopics implements AutoCloseable {
          * Pulls while the node's queue has room; the client resubscribes by itself after a reconnect.
          * A consumer the server no longer has (deleted, or with its stream) is subscribed again
          * ({@link #subscribe}): an outage, logged once with the server's reason, until that succeeds.
+         * After an Error (the heap running out: a burst of large messages) the subscription is
+         * dropped and made again after the backoff too, trusting no client state it left half done;
+         * what the node did not take is delivered again, being unacknowledged.
          */
         @Override
         public void run() {
@@ -256,7 +261,7 @@ final class JetStreamTopics implements AutoCloseable {
                             // (and so acknowledging) a message its node never had
                             message.nak();
                         } else {
-                            receiver.deliver(acknowledgedOnDone(message));
+                            handOver(receiver, message);
                         }
                     }
                     if (System.nanoTime() - askedAt >= ASK_EVERY.toNanos()) {
@@ -265,12 +270,17 @@ final class JetStreamTopics implements AutoCloseable {
                     backoff.reset();
                 } catch (InterruptedException e) {
                     break;
-                } catch (JetStreamStatusException | IOException | JetStreamApiException e) { // the server refuses
+                } catch (JetStreamStatusException | IOException | JetStreamApiException | Error e) {
+                    // the server refuses; or this process failed, as when its heap ran out (a burst of large messages)
                     if (closed || left) {
                         break; // an interrupted call's failure
                     }
-                    outage.down(name + " fails (" + LogSafe.text(e.getMessage()) + "): no message arrives until"
-                            + " it is subscribed again, from the first message its group had not acknowledged");
+                    if (e instanceof Error error) {
+                        failed(error);
+                    } else {
+                        outage.down(name + " fails (" + LogSafe.text(e.getMessage()) + "): no message arrives until"
+                                + " it is subscribed again, from the first message its group had not acknowledged");
+                    }
                     pull = dropped(pull);
                     if (!backoff.pause()) {
                         break; // interrupted: closing, or unsubscribed
@@ -288,6 +298,35 @@ final class JetStreamTopics implements AutoCloseable {
             }
             if (left) {
                 pull = dropped(pull);
+            }
+        }
+
+        /**
+         * Hands a message over. One the node did not take (no memory left) is delivered again at
+         * once, to a subscription made anew: this one is dropped first, else the server would send
+         * it again to this one's pull, which waits on, and it would come again only after ack-wait.
+         */
+        private void handOver(Receiver receiver, Message message) {
+            try {
+                receiver.deliver(acknowledgedOnDone(message));
+            } catch (RuntimeException | Error e) {
+                pull = dropped(pull);
+                try {
+                    message.nak();
+                } catch (RuntimeException away) { // disconnected: it is delivered again after ack-wait
+                    log.debug("a negative acknowledgement failed: {}", LogSafe.text(away));
+                }
+                throw e;
+            }
+        }
+
+        /** Says why the fetcher failed for an Error; the heap running out at most once a minute. */
+        private void failed(Error e) {
+            if (e instanceof OutOfMemoryError outOfMemory) {
+                outOfMemoryLines.occurred(subscription, outOfMemory, "what it did not take is delivered again; "
+                        + name + " is subscribed again");
+            } else {
+                log.error("{} failed; it is subscribed again", name, e);
             }
         }
 

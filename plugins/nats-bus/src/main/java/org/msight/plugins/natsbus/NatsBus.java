@@ -65,6 +65,9 @@ public final class NatsBus implements Bus {
     private final OutageLog outages;
     private final Counter tooLarge;
     private final Counter discarded;
+    /** Messages the server refused (JetStream), or a subscriber had no memory to take (core NATS). */
+    private final Counter lost;
+    private final OutOfMemoryLines outOfMemoryLines;
     /** With JetStream, what publishes; else {@code null}. */
     private final JetStreamPublisher jetStreamPublisher;
     private final List<Subscription> subscriptions = new ArrayList<>();
@@ -91,8 +94,10 @@ public final class NatsBus implements Bus {
         this.outages = new OutageLog(log, "NATS connection restored", reconnects);
         this.tooLarge = context.counter("too-large");
         this.discarded = context.counter("discarded");
+        this.lost = context.counter("lost");
+        this.outOfMemoryLines = new OutOfMemoryLines(log);
         this.jetStreamPublisher = settings.jetStream()
-                ? new JetStreamPublisher(settings, log, context.counter("lost"), context.counter("unconfirmed"),
+                ? new JetStreamPublisher(settings, log, lost, context.counter("unconfirmed"),
                         reconnects, this::liveConnection) : null;
     }
 
@@ -182,7 +187,7 @@ public final class NatsBus implements Bus {
             if (jetStream != null) {
                 jetStream.close();
             }
-            jetStream = new JetStreamTopics(fresh, settings, formats, log, reconnects);
+            jetStream = new JetStreamTopics(fresh, settings, formats, log, reconnects, outOfMemoryLines);
             subscriptions.forEach(jetStream::subscribe);
         } else {
             Dispatcher dispatcher = fresh.createDispatcher();
@@ -192,9 +197,20 @@ public final class NatsBus implements Bus {
         }
     }
 
+    /**
+     * Subscribes on the dispatcher. A message the process has no memory to take (a burst of large
+     * messages) is lost, counted and said; the client would only log it at debug level.
+     */
     private io.nats.client.Subscription subscribeCore(Dispatcher dispatcher, Subscription subscription) {
-        io.nats.client.MessageHandler handler = message -> subscription.receiver()
-                .deliver(Delivery.ofMessagePack(message.getData(), formats));
+        io.nats.client.MessageHandler handler = message -> {
+            try {
+                subscription.receiver().deliver(Delivery.ofMessagePack(message.getData(), formats));
+            } catch (OutOfMemoryError e) {
+                lost.increment();
+                outOfMemoryLines.occurred(subscription, e, "it is lost (counted as the bus's lost), and the"
+                        + " subscription goes on");
+            }
+        };
         return subscription.group().isPresent()
                 ? dispatcher.subscribe(subscription.topic(), subscription.group().get(), handler)
                 : dispatcher.subscribe(subscription.topic(), handler);

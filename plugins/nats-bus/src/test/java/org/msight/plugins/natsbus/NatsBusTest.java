@@ -446,6 +446,103 @@ class NatsBusTest {
         await().atMost(Waits.GENEROUS).until(() -> subscriberContext.count("reconnects") >= 1);
     }
 
+    /**
+     * A receiver whose first delivery throws OutOfMemoryError, as the heap running out in the bus's
+     * thread would (a burst of large messages on the launchers' small heap); then it handles each
+     * message as it arrives.
+     */
+    private static final class OutOfMemoryFirst implements Receiver {
+
+        /** The frame id of each message delivered, taken or not. */
+        private final List<Long> delivered = new CopyOnWriteArrayList<>();
+        /** The frame id of each message taken, and done. */
+        private final List<Long> handled = new CopyOnWriteArrayList<>();
+
+        @Override
+        public void deliver(Delivery delivery) {
+            long frameId = delivery.data().metadata().frameId();
+            delivered.add(frameId);
+            if (delivered.size() == 1) {
+                throw new OutOfMemoryError("Java heap space");
+            }
+            handled.add(frameId);
+            delivery.done();
+        }
+
+        @Override
+        public int remainingCapacity() {
+            return Integer.MAX_VALUE;
+        }
+
+        @Override
+        public void countMalformed() {
+            throw new AssertionError("only MSight messages are published");
+        }
+    }
+
+    /** The line that says the heap ran out once, handing a message of the topic to node uploader. */
+    private static String outOfMemoryLine(String outcome) {
+        return "this process ran out of memory (Java heap space) handing a message of topic 'rtsp_topic' to node"
+                + " uploader: " + outcome + ". Give the process a larger heap (MSIGHT_JAVA_OPTS=-Xmx512m), or lower"
+                + " node uploader's queue-max-bytes, queue-capacity or max-in-flight";
+    }
+
+    /**
+     * On core NATS a message the process has no memory to take (thrown here by the receiver) is
+     * lost: counted, with a line on what to change, and the next ones are taken. The client only
+     * logged it at debug level.
+     */
+    @Test
+    void aMessageTheSubscriberHadNoMemoryForIsCountedAsLostWithALineAndTheNextOnesAreTaken() throws Exception {
+        server = server(new NatsTestServer().start());
+        TestBusContext context = context("");
+        OutOfMemoryFirst receiver = new OutOfMemoryFirst();
+        NatsBus subscriber = bus(context);
+        subscriber.subscribe(new org.msight.api.bus.Subscription(TOPIC, "uploader", Optional.empty(), receiver));
+        subscriber.start();
+        NatsBus publisher = publisher();
+        await().atMost(Waits.GENEROUS).until(() -> { // until the interest reached the server and one was taken
+            publisher.publish(TOPIC, image(0));
+            return !receiver.handled.isEmpty();
+        });
+        for (long id = 1; id <= 3; id++) {
+            assertThat(publisher.publish(TOPIC, image(id))).isTrue();
+        }
+        await().atMost(Waits.GENEROUS).until(() -> receiver.handled.contains(3L));
+        assertThat(receiver.handled).filteredOn(id -> id > 0).containsExactly(1L, 2L, 3L);
+        assertThat(receiver.delivered).first().isEqualTo(0L);
+        assertThat(context.count("lost")).isOne();
+        assertThat(context.log().messages(Level.WARN)).containsExactly(outOfMemoryLine("it is lost (counted as the"
+                + " bus's lost), and the subscription goes on"));
+    }
+
+    /**
+     * With JetStream, a message the process has no memory to take (thrown here by the receiver) is
+     * delivered again at once (ack-wait is far longer than the wait), and handled, as are the next
+     * ones, with a line on what to change: the subscriber's thread ended, and its node received
+     * nothing more until a restart.
+     */
+    @Test
+    void withJetStreamAMessageTheSubscriberHadNoMemoryForIsDeliveredAgainAndItGoesOn() throws Exception {
+        server = server(new NatsTestServer(true).start());
+        NatsBus publisher = storingPublisher(context("jetstream.enabled = true")); // frame 0, before the consumer
+        TestBusContext context = context("jetstream { enabled = true, ack-wait = 10m }");
+        OutOfMemoryFirst receiver = new OutOfMemoryFirst();
+        NatsBus subscriber = bus(context);
+        subscriber.subscribe(new org.msight.api.bus.Subscription(TOPIC, "uploader", Optional.empty(), receiver));
+        subscriber.start(); // its consumer starts with new messages
+        assertThat(publisher.publish(TOPIC, image(1))).isTrue();
+        await().atMost(Waits.GENEROUS).until(() -> receiver.handled.contains(1L));
+        for (long id = 2; id <= 3; id++) {
+            assertThat(publisher.publish(TOPIC, image(id))).isTrue();
+        }
+        await().atMost(Waits.GENEROUS).until(() -> receiver.handled.contains(3L));
+        assertThat(receiver.handled).containsExactly(1L, 2L, 3L);
+        assertThat(receiver.delivered).containsExactly(1L, 1L, 2L, 3L);
+        assertThat(context.log().messages(Level.WARN)).containsExactly(outOfMemoryLine("what it did not take is"
+                + " delivered again; JetStream consumer 'uploader' of topic 'rtsp_topic' is subscribed again"));
+    }
+
     @Test
     void withJetStreamAGroupResumesWhereItStoodAfterARestart() throws Exception {
         server = server(new NatsTestServer(true).start());
