@@ -86,8 +86,8 @@ public final class AsyncDelivery {
     private long spoolDroppedBefore;
     /** Whether a fill from the spool is waiting for the timer thread. */
     private final AtomicBoolean fillScheduled = new AtomicBoolean();
-    /** Reads in a row of the oldest unread message the heap had no room for, and since when; guarded by the spool. */
-    private int noRoomToReadTries;
+    /** Whether the oldest unread message is being read again as the heap had no room for it, and since when; guarded by the spool. */
+    private boolean readingAgain;
     private long noRoomToReadSince;
     /**
      * One line a minute at most for messages given up for one reason (without a spool, an outage
@@ -713,7 +713,7 @@ public final class AsyncDelivery {
                     noRoomToRead(entry);
                     break;
                 }
-                noRoomToReadTries = 0; // read, and sent or skipped
+                readingAgain = false; // read, and sent or skipped
             }
         }
         starting.forEach(this::attempt);
@@ -733,7 +733,8 @@ public final class AsyncDelivery {
         }
         slots.release();
         long now = System.nanoTime();
-        if (noRoomToReadTries++ == 0) {
+        if (!readingAgain) {
+            readingAgain = true;
             noRoomToReadSince = now;
         }
         if (now - noRoomToReadSince < settings.attemptTimeout().toNanos()) {
@@ -743,7 +744,7 @@ public final class AsyncDelivery {
             schedule(this::fillFromSpool, settings.backoff().afterFailures(1));
             return;
         }
-        noRoomToReadTries = 0;
+        readingAgain = false;
         try {
             Spool.Entry skipped = spool.skip();
             failed.increment();
