@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import java.util.stream.Collectors;
 import javax.net.ssl.SSLParameters;
@@ -25,6 +26,7 @@ import redis.clients.jedis.JedisClientConfig;
 import redis.clients.jedis.JedisCluster;
 import redis.clients.jedis.JedisSocketFactory;
 import redis.clients.jedis.UnifiedJedis;
+import redis.clients.jedis.exceptions.JedisConnectionException;
 import redis.clients.jedis.exceptions.JedisException;
 import redis.clients.jedis.providers.PooledConnectionProvider;
 
@@ -173,9 +175,11 @@ public record RedisSettings(String host, int port, Path unixSocket, int db, Stri
     }
 
     /**
-     * As {@link #connect(Duration)}, handing each socket it opens to {@code opened}. Closing the
-     * socket from another thread ends at once a write that Redis no longer reads (a socket write
-     * has no time limit), which {@link Jedis#disconnect()} cannot: it flushes first.
+     * As {@link #connect(Duration)}, handing its socket to {@code opened}. Closing the socket from
+     * another thread ends at once a write that Redis no longer reads (a socket write has no time
+     * limit), which {@link Jedis#disconnect()} cannot: it flushes first. A connection has one
+     * socket: once it is closed, every command fails (Jedis would open another one silently, and a
+     * command sent as the socket was being closed would write into a socket no one can close).
      */
     public Jedis connect(Duration replyTimeout, Consumer<Socket> opened) {
         DefaultJedisClientConfig config = clientConfig(replyTimeout);
@@ -200,7 +204,11 @@ public record RedisSettings(String host, int port, Path unixSocket, int db, Stri
     }
 
     private static Jedis connect(JedisSocketFactory sockets, JedisClientConfig config, Consumer<Socket> opened) {
+        AtomicBoolean socketMade = new AtomicBoolean();
         return pinged(new Jedis(() -> {
+            if (socketMade.getAndSet(true)) {
+                throw new JedisConnectionException("the connection was closed");
+            }
             Socket socket = sockets.createSocket();
             opened.accept(socket);
             return socket;

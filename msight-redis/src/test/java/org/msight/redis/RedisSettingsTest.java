@@ -6,9 +6,15 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import java.nio.file.Path;
+import java.net.Socket;
 import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
+import org.msight.testkit.RedisTestServer;
 import redis.clients.jedis.HostAndPort;
+import redis.clients.jedis.Jedis;
+import redis.clients.jedis.exceptions.JedisConnectionException;
 
 class RedisSettingsTest {
 
@@ -16,6 +22,26 @@ class RedisSettingsTest {
     static Config block(String hocon) {
         return ConfigFactory.parseString(hocon).withFallback(ConfigFactory.parseResources("reference.conf")
                 .getConfig("msight.redis")).resolve();
+    }
+
+    /**
+     * A command sent after its socket was closed fails: Jedis would otherwise open a socket of its
+     * own, which a publisher cutting off a frozen Redis does not know of and cannot close.
+     */
+    @Test
+    void aConnectionWhoseSocketWasClosedFailsInsteadOfOpeningAnother() throws Exception {
+        List<Socket> opened = new CopyOnWriteArrayList<>();
+        try (RedisTestServer server = new RedisTestServer().start()) {
+            RedisSettings settings = RedisTests.settings(server.port(), null);
+            try (Jedis connection = settings.connect(settings.socketTimeout(), opened::add)) {
+                assertThat(connection.ping()).isEqualTo("PONG");
+                opened.get(0).close();
+                assertThatThrownBy(connection::ping).isInstanceOf(JedisConnectionException.class)
+                        .satisfies(e -> assertThat(RedisFailures.describe(settings, e)).isEqualTo(
+                                "Redis unreachable at 127.0.0.1:" + server.port() + " (the connection was closed)"));
+                assertThat(opened).as("sockets opened").hasSize(1);
+            }
+        }
     }
 
     @Test
