@@ -1,6 +1,7 @@
 package org.msight.plugins.redisbus;
 
 import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.net.SocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -26,6 +27,7 @@ import org.slf4j.LoggerFactory;
 import redis.clients.jedis.BinaryJedisPubSub;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.exceptions.JedisDataException;
+import redis.clients.jedis.util.IOUtils;
 
 /**
  * The subscribing connection of a bus, on its own thread: subscribed to every topic with a
@@ -60,7 +62,8 @@ final class RedisSubscriber implements AutoCloseable {
     private boolean started; // guarded by lifecycle
     private Thread thread; // guarded by lifecycle; null until there is a topic, and again once none is left
     private boolean keepingAlive; // guarded by lifecycle: the keep-alive is scheduled with the first thread
-    private volatile Jedis jedis;
+    /** The socket of the connection made or being made: close() closes it, ending a wait for Redis at once. */
+    private volatile Socket socket;
     /** The connection's local address, as Redis's log names it; kept as the socket gives it only while open. */
     private volatile SocketAddress localAddress;
     private volatile Listener listener;
@@ -144,9 +147,7 @@ final class RedisSubscriber implements AutoCloseable {
                 }
             }
             String runId = null;
-            try (Jedis connection = settings.connect(settings.socketTimeout(),
-                    opened -> localAddress = opened.getLocalSocketAddress())) {
-                jedis = connection;
+            try (Jedis connection = settings.connect(settings.socketTimeout(), this::opened)) {
                 runId = runId(connection);
                 Listener subscription = new Listener(connection, backoff, topics);
                 listener = subscription;
@@ -177,9 +178,18 @@ final class RedisSubscriber implements AutoCloseable {
                 }
             } finally {
                 listener = null;
-                jedis = null;
+                socket = null;
                 localAddress = null;
             }
+        }
+    }
+
+    /** Notes a connection's socket; closes it at once when the subscriber closed meanwhile (close() found none). */
+    private void opened(Socket opened) {
+        socket = opened;
+        localAddress = opened.getLocalSocketAddress();
+        if (closed) {
+            IOUtils.closeQuietly(opened);
         }
     }
 
@@ -296,10 +306,11 @@ final class RedisSubscriber implements AutoCloseable {
     }
 
     /**
-     * Stops the thread: closing the connection ends its blocking read. What that cannot cut short
-     * (a new connection and the probe that checks Redis after a loss: each a connect, then AUTH,
-     * SELECT and PING or INFO) ends within two connect timeouts and six socket timeouts, so closing
-     * waits that long; a thread still running then (stuck in a receiver) is logged and left behind.
+     * Stops the thread: closing the socket of the connection, made or being made (its AUTH, SELECT
+     * or PING waiting for Redis), ends its blocking read at once. What that cannot cut short (a TCP
+     * connect under way, and the probe that checks Redis after a loss: a connect, then AUTH, SELECT
+     * and INFO) ends within two connect timeouts and six socket timeouts, so closing waits that long
+     * at most; a thread still running then (stuck in a receiver) is logged and left behind.
      */
     @Override
     public void close() {
@@ -313,14 +324,7 @@ final class RedisSubscriber implements AutoCloseable {
             return;
         }
         running.interrupt();
-        Jedis connection = jedis;
-        if (connection != null) {
-            try {
-                connection.disconnect();
-            } catch (RuntimeException ignored) {
-                // closing anyway
-            }
-        }
+        IOUtils.closeQuietly(socket);
         Duration wait = settings.connectTimeout().plus(settings.socketTimeout().multipliedBy(3)).multipliedBy(2);
         try {
             running.join(wait.toMillis());

@@ -14,6 +14,7 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.net.SocketException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -633,6 +634,42 @@ class RedisBusTest {
             assertThat(subscriber.connected()).isFalse();
             assertThat(subscriber.outage()).hasValueSatisfying(reason -> assertThat(reason)
                     .startsWith("Redis unreachable at 127.0.0.1:" + away.getLocalPort() + " ("));
+        } finally {
+            closeAll(held.toArray(AutoCloseable[]::new));
+        }
+    }
+
+    /**
+     * A bus closed while its subscriber waits for a server that accepted its connection and never
+     * answers (its PING waits socket-timeout, two minutes here) stops at once: close() closes the
+     * socket of a connection still being made too, not only of one made.
+     */
+    @Test
+    void aSubscriberClosedWhileItsConnectionWaitsForRedisStopsAtOnce() throws Exception {
+        List<Socket> held = new CopyOnWriteArrayList<>();
+        try (ServerSocket silent = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            AtomicBoolean first = new AtomicBoolean(true);
+            BusTests.acceptEach(silent, client -> {
+                if (first.getAndSet(false)) {
+                    client.close(); // the start's check fails at once; the subscriber's thread connects next
+                } else {
+                    held.add(client);
+                }
+            });
+            RedisSettings settings = new RedisSettings("127.0.0.1", silent.getLocalPort(), null, 0, null, null, null,
+                    Duration.ofSeconds(1), Waits.GENEROUS.multipliedBy(2), Duration.ofMillis(300),
+                    Duration.ofMillis(50), Duration.ofMillis(300), List.of());
+            subscriber = new RedisBus(settings, context.subscribeOnly());
+            subscriber.subscribe(new Subscription(TOPIC, "uploader", Optional.empty(), new Inbox(10)));
+            subscriber.start();
+            await("the subscriber's connection accepted", () -> !held.isEmpty());
+
+            assertTimeoutPreemptively(Waits.GENEROUS, subscriber::close);
+            Socket connection = held.get(0);
+            connection.setSoTimeout((int) Waits.GENEROUS.toMillis());
+            assertThatThrownBy(() -> connection.getInputStream().readAllBytes())
+                    .as("the subscriber's socket closed (a reset: Jedis's sockets linger 0 s), not a read timing out")
+                    .isInstanceOf(SocketException.class).hasMessage("Connection reset");
         } finally {
             closeAll(held.toArray(AutoCloseable[]::new));
         }
