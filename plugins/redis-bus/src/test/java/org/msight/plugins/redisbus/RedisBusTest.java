@@ -616,20 +616,7 @@ class RedisBusTest {
     void aBusNoNodePublishesOnIsNotConnectedFromAStartThatFoundRedisAway() throws Exception {
         List<Socket> held = new CopyOnWriteArrayList<>();
         try (ServerSocket away = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
-            AtomicBoolean first = new AtomicBoolean(true);
-            BusTests.acceptEach(away, client -> {
-                if (first.getAndSet(false)) {
-                    client.close();
-                } else {
-                    held.add(client);
-                }
-            });
-            RedisSettings settings = new RedisSettings("127.0.0.1", away.getLocalPort(), null, 0, null, null, null,
-                    Duration.ofSeconds(1), Waits.GENEROUS, Duration.ofMillis(300), Duration.ofMillis(50),
-                    Duration.ofMillis(300), List.of());
-            subscriber = new RedisBus(settings, context.subscribeOnly());
-            subscriber.subscribe(new Subscription(TOPIC, "uploader", Optional.empty(), new Inbox(10)));
-            subscriber.start();
+            startSubscriberOfASilentServer(away, held);
 
             assertThat(subscriber.connected()).isFalse();
             assertThat(subscriber.outage()).hasValueSatisfying(reason -> assertThat(reason)
@@ -648,20 +635,7 @@ class RedisBusTest {
     void aSubscriberClosedWhileItsConnectionWaitsForRedisStopsAtOnce() throws Exception {
         List<Socket> held = new CopyOnWriteArrayList<>();
         try (ServerSocket silent = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
-            AtomicBoolean first = new AtomicBoolean(true);
-            BusTests.acceptEach(silent, client -> {
-                if (first.getAndSet(false)) {
-                    client.close(); // the start's check fails at once; the subscriber's thread connects next
-                } else {
-                    held.add(client);
-                }
-            });
-            RedisSettings settings = new RedisSettings("127.0.0.1", silent.getLocalPort(), null, 0, null, null, null,
-                    Duration.ofSeconds(1), Waits.GENEROUS.multipliedBy(2), Duration.ofMillis(300),
-                    Duration.ofMillis(50), Duration.ofMillis(300), List.of());
-            subscriber = new RedisBus(settings, context.subscribeOnly());
-            subscriber.subscribe(new Subscription(TOPIC, "uploader", Optional.empty(), new Inbox(10)));
-            subscriber.start();
+            startSubscriberOfASilentServer(silent, held);
             await("the subscriber's connection accepted", () -> !held.isEmpty());
 
             assertTimeoutPreemptively(Waits.GENEROUS, subscriber::close);
@@ -673,6 +647,27 @@ class RedisBusTest {
         } finally {
             closeAll(held.toArray(AutoCloseable[]::new));
         }
+    }
+
+    /**
+     * Starts a subscribe-only bus on {@code server}, which closes the start's check at once and
+     * then holds each connection, into {@code held}, without a word (socket-timeout: two minutes).
+     */
+    private void startSubscriberOfASilentServer(ServerSocket server, List<Socket> held) {
+        AtomicBoolean first = new AtomicBoolean(true);
+        BusTests.acceptEach(server, client -> {
+            if (first.getAndSet(false)) {
+                client.close();
+            } else {
+                held.add(client);
+            }
+        });
+        RedisSettings settings = new RedisSettings("127.0.0.1", server.getLocalPort(), null, 0, null, null, null,
+                Duration.ofSeconds(1), Waits.GENEROUS.multipliedBy(2), Duration.ofMillis(300), Duration.ofMillis(50),
+                Duration.ofMillis(300), List.of());
+        subscriber = new RedisBus(settings, context.subscribeOnly());
+        subscriber.subscribe(new Subscription(TOPIC, "uploader", Optional.empty(), new Inbox(10)));
+        subscriber.start();
     }
 
     /** Without a publishing connection, the start still checks the credentials, and refuses them in the same line. */
