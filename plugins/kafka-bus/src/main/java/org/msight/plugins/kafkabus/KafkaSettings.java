@@ -131,6 +131,13 @@ record KafkaSettings(List<String> servers, String saslMechanism, String saslUser
     /** What {@code max.poll.interval.ms} leaves beyond {@code revoke-timeout} for the rest of a poll. */
     static final Duration POLL_INTERVAL_MARGIN = Duration.ofMinutes(1);
 
+    /**
+     * The longest between a member's heartbeats: Kafka's own default. A rebalance waits for each
+     * member's next heartbeat, so a third of a long session would hold it up past the 5 s that a
+     * member stopping during it may spend committing.
+     */
+    static final Duration MAX_HEARTBEAT_INTERVAL = Duration.ofSeconds(3);
+
     /** A consumer's properties: its group, committing only what the bus commits, bounded fetches. */
     Map<String, Object> consumerProperties(String clientId, String groupId) {
         Map<String, Object> consumer = new HashMap<>();
@@ -139,7 +146,8 @@ record KafkaSettings(List<String> servers, String saslMechanism, String saslUser
         consumer.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         consumer.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, startPosition);
         consumer.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, (int) sessionTimeout.toMillis());
-        consumer.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, (int) Math.max(1, sessionTimeout.toMillis() / 3));
+        consumer.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG,
+                (int) Math.max(1, Math.min(sessionTimeout.toMillis() / 3, MAX_HEARTBEAT_INTERVAL.toMillis())));
         consumer.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, maxPollRecords);
         // Partitions a rebalance does not move stay with their member, which goes on consuming them.
         consumer.put(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, List.of(CooperativeStickyAssignor.class));

@@ -741,6 +741,12 @@ class KafkaBusTest {
     }
 
     /**
+     * Members whose heartbeats a busy machine may hold up for longer than the 6 s session of the
+     * other tests: one session is 30 s, ten heartbeat intervals at Kafka's 3 s.
+     */
+    private static final String LONG_SESSION = "session-timeout = 30s\n";
+
+    /**
      * A member stopped while it gives up a partition in a rebalance, waiting for its node to finish
      * that partition's messages, stops waiting (its nodes have stopped) and still commits what the
      * node finished, with nothing logged: the wakeup that stops it is spent on the commit's first
@@ -751,7 +757,7 @@ class KafkaBusTest {
         String topic = topic();
         String[] sensors = sensorOfEachPartition();
         TestReceiver slow = TestReceiver.holding(20);
-        TestBusContext firstContext = context("record-key = sensor_name\ncommit-interval = 1h\nrevoke-timeout = 10m\n");
+        TestBusContext firstContext = context(LONG_SESSION + "record-key = sensor_name\ncommit-interval = 1h\nrevoke-timeout = 10m\n");
         Bus first = bus(firstContext, new Subscription(topic, "uploader", Optional.of("uploaders"), slow));
         Bus publisher = bus(context("record-key = sensor_name\n"));
         for (int n = 0; n < 20; n++) {
@@ -762,7 +768,7 @@ class KafkaBusTest {
         List<Integer> finished = numbers(slow);
 
         TestReceiver next = TestReceiver.handling();
-        bus(context(""), new Subscription(topic, "uploader", Optional.of("uploaders"), next));
+        bus(context(LONG_SESSION), new Subscription(topic, "uploader", Optional.of("uploaders"), next));
         await().atMost(WAIT).until(() -> inStack("msight-kafka-uploader-" + topic, "awaitDone"));
         first.close(); // the runtime stops the nodes first: the 14 others are never finished
 
