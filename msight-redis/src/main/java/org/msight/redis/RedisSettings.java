@@ -162,7 +162,10 @@ public record RedisSettings(String host, int port, Path unixSocket, int db, Stri
     /**
      * A new connection to one server, authenticated and on the configured database: in a cluster,
      * the first seed node that answers, for pub/sub (a message published on any node of a cluster
-     * reaches the subscribers of every node).
+     * reaches the subscribers of every node). It has one socket: once that is closed, every command
+     * fails ("the connection was closed") and its owner makes a new connection; Jedis would open
+     * another socket silently, which a command sent as the socket was being closed would write
+     * into where no one can close it.
      *
      * @param replyTimeout how long commands on it wait for a reply
      * @throws JedisException when Redis is unreachable or refuses the credentials
@@ -177,9 +180,7 @@ public record RedisSettings(String host, int port, Path unixSocket, int db, Stri
     /**
      * As {@link #connect(Duration)}, handing its socket to {@code opened}. Closing the socket from
      * another thread ends at once a write that Redis no longer reads (a socket write has no time
-     * limit), which {@link Jedis#disconnect()} cannot: it flushes first. A connection has one
-     * socket: once it is closed, every command fails (Jedis would open another one silently, and a
-     * command sent as the socket was being closed would write into a socket no one can close).
+     * limit), which {@link Jedis#disconnect()} cannot: it flushes first.
      */
     public Jedis connect(Duration replyTimeout, Consumer<Socket> opened) {
         DefaultJedisClientConfig config = clientConfig(replyTimeout);
