@@ -86,8 +86,9 @@ public final class AsyncDelivery {
     private long spoolDroppedBefore;
     /** Whether a fill from the spool is waiting for the timer thread. */
     private final AtomicBoolean fillScheduled = new AtomicBoolean();
-    /** Whether the oldest unread message is being read again as the heap had no room for it, and since when; guarded by the spool. */
+    /** Whether the oldest unread message is being read again, the heap having had no room for it; guarded by the spool. */
     private boolean readingAgain;
+    /** Since when the heap has had no room to read it (System.nanoTime()), while readingAgain; guarded by the spool. */
     private long noRoomToReadSince;
     /**
      * One line a minute at most for messages given up for one reason (without a spool, an outage

@@ -757,7 +757,8 @@ class KafkaBusTest {
         String topic = topic();
         String[] sensors = sensorOfEachPartition();
         TestReceiver slow = TestReceiver.holding(20);
-        TestBusContext firstContext = context(LONG_SESSION + "record-key = sensor_name\ncommit-interval = 1h\nrevoke-timeout = 10m\n");
+        TestBusContext firstContext = context(LONG_SESSION
+                + "record-key = sensor_name\ncommit-interval = 1h\nrevoke-timeout = 10m\n");
         Bus first = bus(firstContext, new Subscription(topic, "uploader", Optional.of("uploaders"), slow));
         Bus publisher = bus(context("record-key = sensor_name\n"));
         for (int n = 0; n < 20; n++) {
