@@ -189,8 +189,9 @@ final class TlsHandshakes {
     }
 
     private void keytool(String... arguments) throws IOException, InterruptedException {
+        // a short-lived JVM: the first compiler alone and the serial collector halve its start's CPU
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "keytool")
-                .toString()));
+                .toString(), "-J-XX:TieredStopAtLevel=1", "-J-XX:+UseSerialGC"));
         command.addAll(List.of(arguments));
         command.addAll(List.of("-storetype", "PKCS12", "-storepass", PASSWORD));
         Process keytool = new ProcessBuilder(command).redirectErrorStream(true).start();
