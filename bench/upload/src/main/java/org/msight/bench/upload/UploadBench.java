@@ -1,5 +1,6 @@
 package org.msight.bench.upload;
 
+import com.sun.management.HotSpotDiagnosticMXBean;
 import com.sun.management.OperatingSystemMXBean;
 import com.typesafe.config.ConfigFactory;
 import java.io.BufferedReader;
@@ -83,9 +84,12 @@ public final class UploadBench {
                     """.formatted(body));
             String url = "http://127.0.0.1:" + port + "/upload";
             System.out.printf(Locale.ROOT, "HTTP upload: %d-byte JPEG (%dx%d) -> %d-byte JSON body, %d s per run, best of %d,"
-                    + " %d cores, Java %s%n%n", frame.image().length, BenchFrame.WIDTH, BenchFrame.HEIGHT,
-                    Files.size(body), measure.toSeconds(), ROUNDS, Runtime.getRuntime().availableProcessors(),
-                    System.getProperty("java.version"));
+                    + " %d cores, Java %s, the JDK's Base64 intrinsic %s%n%n", frame.image().length, BenchFrame.WIDTH,
+                    BenchFrame.HEIGHT, Files.size(body), measure.toSeconds(), ROUNDS,
+                    Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"),
+                    // without it (JDK 17 on x86 without AVX-512) the uploader's Base64 costs several times more
+                    ManagementFactory.getPlatformMXBean(HotSpotDiagnosticMXBean.class)
+                            .getVMOption("UseBASE64Intrinsics").getValue().equals("true") ? "on" : "off");
             // Both JVMs (client and server) compile their hot paths first, so that the first row is not charged
             // for it: on a slow host C2 still compiled for 15 s, so the uploader warms up until its JIT is quiet.
             int most = concurrencies.stream().max(Integer::compare).orElseThrow();
