@@ -1,11 +1,11 @@
 package org.msight.codec;
 
+import com.sun.management.HotSpotDiagnosticMXBean;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.lang.management.ManagementFactory;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
-import com.sun.management.HotSpotDiagnosticMXBean;
 
 /**
  * Standard Base64 text (RFC 4648's alphabet, padded, no line breaks), as {@link java.util.Base64}

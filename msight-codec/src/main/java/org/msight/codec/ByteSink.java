@@ -7,7 +7,7 @@ import java.util.Base64;
 /**
  * What a generator writes a message to. In JSON, the writer hands the Base64 text of byte fields
  * here directly instead of through the generator (the JDK's encoder, where it is a CPU intrinsic,
- * is over ten times faster than Jackson's; {@link Base64Text} twice as fast where it is not).
+ * is over ten times faster than Jackson's; where it is not, {@link Base64Text} is twice as fast as it).
  * Flushes stop here: the JSON generator flushes before each byte field, and that must not push a
  * half-written body onto a socket.
  */
