@@ -228,7 +228,7 @@ public final class AsyncDelivery {
      * whose answer comes in time is removed), and the next run sends them.
      *
      * @return whether nothing was left unsettled, nor abandoned for its retry; if something was, a warning says how much
-     * @throws InterruptedException when interrupted, having abandoned what is still under way
+     * @throws InterruptedException when interrupted, having abandoned what is still under way and said how much
      */
     public boolean flush(Duration timeout) throws InterruptedException {
         drainBy(System.nanoTime() + timeout.toNanos());
@@ -244,13 +244,16 @@ public final class AsyncDelivery {
                     unsettled.getUnarrivedParties());
         } catch (InterruptedException e) { // a stop out of time
             abandoned = true;
+            log.warn("{} deliveries still under way when the stop cut the drain short; they are abandoned",
+                    unsettled.getUnarrivedParties());
             throw e;
+        } finally {
+            int notRetried = retriesAbandoned.get();
+            if (notRetried > 0) {
+                log.warn("{} deliveries waited for a retry due after the drain time; they are abandoned", notRetried);
+            }
         }
-        int notRetried = retriesAbandoned.get();
-        if (notRetried > 0) {
-            log.warn("{} deliveries waited for a retry due after the drain time; they are abandoned", notRetried);
-        }
-        return settled && notRetried == 0;
+        return settled && retriesAbandoned.get() == 0;
     }
 
     /**

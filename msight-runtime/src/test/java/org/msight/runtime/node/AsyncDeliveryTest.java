@@ -951,8 +951,9 @@ class AsyncDeliveryTest {
 
     /**
      * A flush the stop interrupts (the node's thread not done within the drain time and a second)
-     * abandons what is under way, as one that ran out of time: the sink, closing, aborts it, and
-     * it was given up and finished, so an at-least-once bus committed messages never delivered.
+     * abandons what is under way, as one that ran out of time, and says how much: the sink,
+     * closing, aborts it, and it was given up and finished, so an at-least-once bus committed
+     * messages never delivered; and no line said so.
      */
     @Test
     void anInterruptedFlushAbandonsWhatIsStillUnderWay() throws Exception {
@@ -967,6 +968,8 @@ class AsyncDeliveryTest {
         delivery.close();
         assertThat(finished).as("an at-least-once bus must not commit it").isEmpty();
         assertThat(stats.counter("failed").count()).as("abandoned, not given up").isZero();
+        assertThat(log.messages(Level.WARN)).containsExactly(
+                "1 deliveries still under way when the stop cut the drain short; they are abandoned");
     }
 
     @Test
