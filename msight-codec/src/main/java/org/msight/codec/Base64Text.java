@@ -53,11 +53,12 @@ final class Base64Text {
             int bits = (src[from] & 0xff) << 16 | (src[from + 1] & 0xff) << 8 | src[from + 2] & 0xff;
             INTS.set(dst, at, PAIRS[bits >>> 12] << 16 | PAIRS[bits & 0xfff]);
         }
-        if (end < off + len) { // 1 or 2 bytes left: 2 or 3 characters, and padding
-            int bits = (src[end] & 0xff) << 16 | (end + 1 < off + len ? (src[end + 1] & 0xff) << 8 : 0);
+        int left = len % 3;
+        if (left > 0) { // 2 or 3 characters, and padding
+            int bits = (src[end] & 0xff) << 16 | (left == 2 ? (src[end + 1] & 0xff) << 8 : 0);
             dst[at] = ALPHABET[bits >>> 18];
             dst[at + 1] = ALPHABET[bits >>> 12 & 0x3f];
-            dst[at + 2] = end + 1 < off + len ? ALPHABET[bits >>> 6 & 0x3f] : (byte) '=';
+            dst[at + 2] = left == 2 ? ALPHABET[bits >>> 6 & 0x3f] : (byte) '=';
             dst[at + 3] = '=';
             at += 4;
         }

@@ -234,26 +234,33 @@ public final class AsyncDelivery {
         drainBy(System.nanoTime() + timeout.toNanos());
         stopping = true;
         int phase = unsettled.arrive();
-        boolean settled = true;
         try {
             unsettled.awaitAdvanceInterruptibly(phase, timeout.toNanos(), TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {
-            abandoned = true;
-            settled = false;
-            log.warn("{} deliveries still under way when the drain time ran out; they are abandoned",
-                    unsettled.getUnarrivedParties());
+            abandonUnderWay("the drain time ran out");
+            sayRetriesAbandoned();
+            return false;
         } catch (InterruptedException e) { // a stop out of time
-            abandoned = true;
-            log.warn("{} deliveries still under way when the stop cut the drain short; they are abandoned",
-                    unsettled.getUnarrivedParties());
+            abandonUnderWay("the stop cut the drain short");
+            sayRetriesAbandoned();
             throw e;
-        } finally {
-            int notRetried = retriesAbandoned.get();
-            if (notRetried > 0) {
-                log.warn("{} deliveries waited for a retry due after the drain time; they are abandoned", notRetried);
-            }
         }
-        return settled && retriesAbandoned.get() == 0;
+        return sayRetriesAbandoned() == 0;
+    }
+
+    /** Abandons the deliveries a flush did not see settle, and says how many. */
+    private void abandonUnderWay(String when) {
+        abandoned = true;
+        log.warn("{} deliveries still under way when {}; they are abandoned", unsettled.getUnarrivedParties(), when);
+    }
+
+    /** @return how many deliveries were abandoned as their retry was due after the drain time; said if any */
+    private int sayRetriesAbandoned() {
+        int notRetried = retriesAbandoned.get();
+        if (notRetried > 0) {
+            log.warn("{} deliveries waited for a retry due after the drain time; they are abandoned", notRetried);
+        }
+        return notRetried;
     }
 
     /**
