@@ -247,13 +247,21 @@ final class KafkaSubscriber implements AutoCloseable {
         }
     }
 
-    /** Whether the client knows where {@code partition} is read from, or no longer has it. */
+    /**
+     * Whether the client knows where {@code partition} is read from, or no longer has it. Once it
+     * knows, that is the partition's start to commit, as at assignment: the first of its messages
+     * fetched and not handed over yet, else its position.
+     */
     private boolean placed(TopicPartition partition) {
-        if (!consumer.assignment().contains(partition)) {
+        PartitionOffsets state = offsets.get(partition);
+        if (state == null || !consumer.assignment().contains(partition)) {
             return true;
         }
         try {
-            consumer.position(partition, Duration.ZERO);
+            long position = consumer.position(partition, Duration.ZERO);
+            state.startsAt(fetched.stream()
+                    .filter(record -> partition.equals(new TopicPartition(record.topic(), record.partition())))
+                    .mapToLong(ConsumerRecord::offset).findFirst().orElse(position));
             return true;
         } catch (TimeoutException e) { // not found yet: the fetches look for it
             return false;

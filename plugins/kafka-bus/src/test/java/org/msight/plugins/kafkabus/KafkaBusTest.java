@@ -466,17 +466,7 @@ class KafkaBusTest {
     @Test
     void aMemberThatCouldNotFindWhereItsPartitionsStartIsConnectedOnceItKnows() throws Exception {
         String topic = topic();
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()));
-                KafkaProducer<byte[], byte[]> transaction = new KafkaProducer<>(Map.of(
-                        ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
-                        ProducerConfig.TRANSACTIONAL_ID_CONFIG, "holding-" + topic), new ByteArraySerializer(),
-                        new ByteArraySerializer())) {
-            // one partition: no commit of another one's start comes meanwhile
-            admin.createTopics(List.of(new NewTopic(topic, 1, (short) 1))).all().get(WAIT.toSeconds(), TimeUnit.SECONDS);
-            transaction.initTransactions();
-            transaction.beginTransaction();
-            transaction.sendOffsetsToTransaction(Map.of(new TopicPartition(topic, 0), new OffsetAndMetadata(0)),
-                    new ConsumerGroupMetadata("pending_group"));
+        try (KafkaProducer<byte[], byte[]> transaction = holdingOffsets(topic, "pending_group")) {
             TestBusContext context = context("connect-timeout = 2s\nproperties { \"isolation.level\" = read_committed }");
             TestReceiver receiver = TestReceiver.handling();
             Bus subscriber = bus(context, new Subscription(topic, "pending", Optional.empty(), receiver));
@@ -490,6 +480,58 @@ class KafkaBusTest {
             assertThat(bus(context("")).publish(topic, message(0, 64))).isTrue();
             await().atMost(WAIT).until(() -> numbers(receiver).equals(List.of(0)));
         }
+    }
+
+    /**
+     * As {@link #aSubscriberThatRanOutOfMemoryBeforeItsFirstMessageSkipsNothing}, for a member
+     * that could not find where its partition starts at assignment (a transaction holds the
+     * group's offsets, as above) and found it later through its fetches: that start is committed
+     * too. It was not, so the consumer made again after the Error started at the latest message.
+     */
+    @Test
+    void aSubscriberThatFoundItsStartLateAndRanOutOfMemoryBeforeItsFirstMessageSkipsNothing() throws Exception {
+        String topic = topic();
+        try (KafkaProducer<byte[], byte[]> transaction = holdingOffsets(topic, "late_group")) {
+            FailingFirst receiver = new FailingFirst(() -> {
+                throw new OutOfMemoryError("Java heap space");
+            }, true);
+            TestBusContext context = context("start-position = latest\nconnect-timeout = 2s\n"
+                    + "properties { \"isolation.level\" = read_committed }");
+            Bus subscriber = bus(context, new Subscription(topic, "late", Optional.empty(), receiver));
+            String side = "Consuming topic '" + topic + "' in group 'late_group'";
+            await().atMost(WAIT).until(() -> context.log().messages(Level.WARN).stream()
+                    .anyMatch(line -> line.startsWith(side + " fails: finding where partition 0 starts: ")));
+            transaction.abortTransaction();
+            await().atMost(WAIT).until(subscriber::connected); // it knows where it starts: from now on is consumed
+            Bus publisher = bus(context(""));
+            assertThat(publisher.publish(topic, message(0, 64))).isTrue();
+            String assigned = "Kafka group 'late_group' on topic '" + topic + "' rebalanced: consumes partitions [0]";
+            await().atMost(WAIT).until(() -> context.log().messages(Level.INFO).stream()
+                    .filter(line -> line.startsWith(assigned)).count() == 2); // made again after the Error
+            assertThat(publisher.publish(topic, message(1, 64))).isTrue();
+            await().atMost(WAIT).until(() -> numbers(receiver.handling).contains(1));
+            assertThat(numbers(receiver.handling)).containsExactly(0, 1);
+        }
+    }
+
+    /**
+     * Makes {@code topic} with one partition (no commit of another one's start comes meanwhile) and
+     * a transaction holding {@code group}'s offsets there: a read_committed member cannot find
+     * where the partition starts until the returned producer aborts it.
+     */
+    private KafkaProducer<byte[], byte[]> holdingOffsets(String topic, String group) throws Exception {
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()))) {
+            admin.createTopics(List.of(new NewTopic(topic, 1, (short) 1))).all().get(WAIT.toSeconds(), TimeUnit.SECONDS);
+        }
+        KafkaProducer<byte[], byte[]> transaction = new KafkaProducer<>(Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
+                ProducerConfig.TRANSACTIONAL_ID_CONFIG, "holding-" + topic), new ByteArraySerializer(),
+                new ByteArraySerializer());
+        transaction.initTransactions();
+        transaction.beginTransaction();
+        transaction.sendOffsetsToTransaction(Map.of(new TopicPartition(topic, 0), new OffsetAndMetadata(0)),
+                new ConsumerGroupMetadata(group));
+        return transaction;
     }
 
     /** A subscriber thread stuck in its receiver is logged at close, and left behind. */
