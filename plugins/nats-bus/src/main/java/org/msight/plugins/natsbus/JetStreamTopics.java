@@ -18,7 +18,9 @@ import io.nats.client.support.NatsJetStreamConstants;
 import java.io.IOException;
 import java.time.Duration;
 import java.time.ZonedDateTime;
+import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -261,7 +263,7 @@ final class JetStreamTopics implements AutoCloseable {
                             // (and so acknowledging) a message its node never had
                             message.nak();
                         } else {
-                            handOver(receiver, message);
+                            handOver(receiver, message, arriving);
                         }
                     }
                     if (System.nanoTime() - askedAt >= ASK_EVERY.toNanos()) {
@@ -303,18 +305,28 @@ final class JetStreamTopics implements AutoCloseable {
 
         /**
          * Hands a message over. One the node did not take (no memory left) is delivered again at
-         * once, to a subscription made anew: this one is dropped first, else the server would send
-         * it again to this one's pull, which waits on, and it would come again only after ack-wait.
+         * once with the rest of its batch, to a subscription made anew: the batch is read to its
+         * end first (at most the pull's wait) and this subscription dropped, and only then are they
+         * given back; given back before, the server would send them again to this one's pull,
+         * which waits on, and dropped under them, they would come again only after ack-wait.
          */
-        private void handOver(Receiver receiver, Message message) {
+        private void handOver(Receiver receiver, Message message, Iterator<Message> rest) {
             try {
                 receiver.deliver(acknowledgedOnDone(message));
             } catch (RuntimeException | Error e) {
-                pull = dropped(pull);
+                List<Message> back = new ArrayList<>(List.of(message));
                 try {
-                    message.nak();
-                } catch (RuntimeException away) { // disconnected: it is delivered again after ack-wait
-                    log.debug("a negative acknowledgement failed: {}", LogSafe.text(away));
+                    rest.forEachRemaining(back::add);
+                } catch (RuntimeException | Error again) { // what was not read comes again after ack-wait
+                    log.debug("reading the rest of a batch failed: {}", LogSafe.text(again));
+                }
+                pull = dropped(pull);
+                for (Message unread : back) {
+                    try {
+                        unread.nak();
+                    } catch (RuntimeException away) { // disconnected: it is delivered again after ack-wait
+                        log.debug("a negative acknowledgement failed: {}", LogSafe.text(away));
+                    }
                 }
                 throw e;
             }

@@ -576,6 +576,35 @@ class NatsBusTest {
     }
 
     /**
+     * With JetStream, the rest of the batch whose message the process had no memory to take comes
+     * again at once too, not after ack-wait (far longer than the wait here): the subscription was
+     * dropped under the messages the server had already sent it. The group's first member is
+     * closed before they are published, so the next one's first pull brings them all.
+     */
+    @Test
+    void withJetStreamTheRestOfABatchTheSubscriberHadNoMemoryForIsDeliveredAgainAtOnce() throws Exception {
+        server = server(new NatsTestServer(true).start());
+        String jetStream = "jetstream { enabled = true, ack-wait = 10m }";
+        NatsBus publisher = bus(context(jetStream));
+        publisher.start();
+        NatsBus firstBus = bus(context(jetStream));
+        Inbox first = new Inbox(10_000);
+        firstBus.subscribe(new org.msight.api.bus.Subscription(TOPIC, "uploader", Optional.empty(), first));
+        firstBus.start();
+        publishUntilReceived(publisher, first); // the group's consumer is on the server
+        firstBus.close();
+        for (long id = 1; id <= 4; id++) {
+            assertThat(publisher.publish(TOPIC, image(id))).isTrue();
+        }
+        OutOfMemoryFirst receiver = new OutOfMemoryFirst();
+        NatsBus subscriber = bus(context(jetStream));
+        subscriber.subscribe(new org.msight.api.bus.Subscription(TOPIC, "uploader", Optional.empty(), receiver));
+        subscriber.start();
+        await().atMost(Waits.GENEROUS).until(() -> receiver.handled.containsAll(List.of(1L, 2L, 3L, 4L)));
+        assertThat(receiver.handled).filteredOn(id -> id > 0).containsExactlyInAnyOrder(1L, 2L, 3L, 4L);
+    }
+
+    /**
      * With JetStream, a member whose node stopped for good stops fetching: the other member gets
      * what comes next and, after ack-wait, what the first had fetched and not finished.
      */
