@@ -46,7 +46,8 @@ import org.slf4j.Logger;
  * disk, so a slow disk never holds up the sink's threads. Counters: {@code retries},
  * {@code timeouts}, {@code failed} (given up), {@code spooled}, {@code unspooled},
  * {@code spool-dropped} (dropped unsent as the spool outgrew max-size); each message counts
- * once: one being sent from a segment dropped meanwhile counts as what becomes of it.
+ * once: one being sent from a segment dropped meanwhile counts as what becomes of it before the
+ * delivery closes, else as dropped.
  */
 public final class AsyncDelivery {
 
@@ -364,13 +365,19 @@ public final class AsyncDelivery {
 
     /** @param attemptStart when the attempt was sent ({@link System#nanoTime()}) */
     private void finished(Delivery delivery, Throwable failure, long attemptStart) {
+        if (failure == null && delivery.spooled == null) {
+            succeeded(delivery);
+            return;
+        }
         if (failure == null) {
-            delivered.accept(delivery.data);
-            recovered();
-            if (delivery.spooled != null) {
-                unspooled.increment();
+            synchronized (spool) { // counted here or, its segment dropped, by close() as dropped: never both
+                if (closed) {
+                    slots.release(); // answered as the delivery closed: set aside, as an answer after close is
+                } else {
+                    unspooled.increment();
+                    succeeded(delivery);
+                }
             }
-            done(delivery, true);
             return;
         }
         if (setAside(delivery)) { // closing the sink aborted it: not given up (an at-least-once bus would commit it)
@@ -418,6 +425,13 @@ public final class AsyncDelivery {
                     + " frames given up for this reason since its last line, counted as 'failed')");
         }
         return times > 0;
+    }
+
+    /** Counts a delivered message (the node's out), ends an outage, and finishes it. */
+    private void succeeded(Delivery delivery) {
+        delivered.accept(delivery.data);
+        recovered();
+        done(delivery, true);
     }
 
     /**

@@ -23,6 +23,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 import java.util.function.Predicate;
 import java.util.stream.LongStream;
@@ -437,6 +438,40 @@ class AsyncDeliveryTest {
         assertThat(stats.out().count()).isZero();
         int left = (int) (EARLIER_RUN_SPOOLED + stats.counter("spooled").count() - stats.counter("spool-dropped").count());
         assertThat(sentByTheNextRun(spool, left)).hasSize(left).doesNotContain(1L, 2L, 3L, 4L);
+    }
+
+    /**
+     * A spooled message whose answer comes as the delivery closes (its outcome waiting for the
+     * timer thread, which sends the next one) counts once: close() counts it as dropped, its
+     * segment being gone, and the answer then counts nothing. It counted in 'out' too.
+     */
+    @Test
+    void aSpooledMessageAnsweredAsTheDeliveryClosesCountsOnce(@TempDir Path spool) throws Exception {
+        List<CompletableFuture<Void>> held = new CopyOnWriteArrayList<>();
+        AsyncSinkNode keeping = keepingAnswers(held);
+        AtomicReference<Thread> timer = new AtomicReference<>();
+        CountDownLatch release = new CountDownLatch(1);
+        AsyncDelivery delivery = overflowingWhileUnderWay(spool, data -> {
+            if (held.size() < 4) {
+                return keeping.send(data);
+            }
+            timer.set(Thread.currentThread()); // the timer thread, sending the next spooled message, is held
+            try {
+                assertThat(release.await(Waits.GENEROUS.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return CompletableFuture.completedFuture(null);
+        }, held);
+        held.get(0).complete(null); // delivered: its slot goes to the next spooled message
+        await().atMost(Waits.GENEROUS).until(() -> timer.get() != null);
+        held.get(1).complete(null); // its outcome waits for the timer thread
+        delivery.close(); // counts what is under way from the dropped segment as dropped: frame 2 too
+        release.countDown();
+        timer.get().join(Waits.GENEROUS.toMillis());
+        assertThat(timer.get().isAlive()).as("the timer thread ran what it had, and ended").isFalse();
+        assertThat(stats.out().count()).isOne();
+        assertThat(stats.counter("unspooled").count()).isOne();
     }
 
     /** Frames an earlier run left in the spool, 10 kB each, from frame 1. */
