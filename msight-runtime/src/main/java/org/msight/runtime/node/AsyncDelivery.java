@@ -140,6 +140,8 @@ public final class AsyncDelivery {
     /** Messages abandoned as their retry was due after the drain time. */
     private final AtomicInteger retriesAbandoned = new AtomicInteger();
     private volatile boolean closed;
+    /** Whether close() closed the spool: what it counted then stands. Guarded by the spool. */
+    private boolean spoolClosed;
     /** What the sink's {@code send} threw as it does not match this runtime, if it did. */
     private volatile LinkageError sinkMismatch;
     /** Where the deliveries' outages show, as the node's state and last error; {@code null} for nowhere. */
@@ -275,6 +277,7 @@ public final class AsyncDelivery {
         timer.shutdown();
         if (spool != null) {
             synchronized (spool) {
+                spoolClosed = true;
                 long droppedBefore = spool.dropped();
                 try {
                     spool.close();
@@ -354,29 +357,27 @@ public final class AsyncDelivery {
         }
         String reason = "no memory left in this process to make its request within attempt-timeout ("
                 + Setting.written(settings.attemptTimeout()) + "). " + NodeRunner.memoryAdvice(true);
-        failed.increment();
-        NodeStats stats = health;
-        if (stats != null) {
-            stats.error(reason);
-        }
-        logGivenUp(delivery.frameId(), "", reason);
-        done(delivery, false);
+        settle(delivery, () -> {
+            failed.increment();
+            NodeStats stats = health;
+            if (stats != null) {
+                stats.error(reason);
+            }
+            logGivenUp(delivery.frameId(), "", reason);
+            done(delivery, false);
+        });
     }
 
     /** @param attemptStart when the attempt was sent ({@link System#nanoTime()}) */
     private void finished(Delivery delivery, Throwable failure, long attemptStart) {
-        if (failure == null && delivery.spooled == null) {
-            succeeded(delivery);
-            return;
-        }
         if (failure == null) {
-            synchronized (spool) { // counted here or, its segment dropped, by close() as dropped: never both
-                if (closed) {
-                    slots.release(); // answered as the delivery closed: set aside, as an answer after close is
-                } else {
+            if (delivery.spooled == null) {
+                succeeded(delivery);
+            } else {
+                settle(delivery, () -> {
                     unspooled.increment();
                     succeeded(delivery);
-                }
+                });
             }
             return;
         }
@@ -406,10 +407,32 @@ public final class AsyncDelivery {
             logFailing(outage(reason, attemptStart, 0) && !delivery.timedOut, reason, true);
             retry(delivery, reason, cause);
         } else {
-            countGivenUp(reason, attemptStart);
-            logGivenUp(delivery.frameId(), " after " + delivery.attempts + " attempt"
-                    + (delivery.attempts == 1 ? "" : "s"), reason);
-            done(delivery, false);
+            settle(delivery, () -> {
+                countGivenUp(reason, attemptStart);
+                logGivenUp(delivery.frameId(), " after " + delivery.attempts + " attempt"
+                        + (delivery.attempts == 1 ? "" : "s"), reason);
+                done(delivery, false);
+            });
+        }
+    }
+
+    /**
+     * Runs {@code outcome}, which counts what became of a message and finishes it; for a message
+     * from the spool, under the spool's lock and only until close() closes the spool. From then
+     * on, close() has counted the message as dropped (its segment gone) or the next run sends it:
+     * it is set aside, as an answer arriving after close is, so that it counts once.
+     */
+    private void settle(Delivery delivery, Runnable outcome) {
+        if (delivery.spooled == null) {
+            outcome.run();
+            return;
+        }
+        synchronized (spool) {
+            if (spoolClosed) {
+                slots.release();
+            } else {
+                outcome.run();
+            }
         }
     }
 
@@ -786,7 +809,7 @@ public final class AsyncDelivery {
     /** Moves the spool past a message delivered or given up; once it is empty, says what became of what it held. */
     private void acknowledge(Spool.Entry entry, boolean delivered) {
         synchronized (spool) {
-            if (closed) {
+            if (spoolClosed) {
                 return; // an answer after close: the spool's files are no longer ours to change
             }
             try {

@@ -410,7 +410,7 @@ class AsyncDeliveryTest {
         List<CompletableFuture<Void>> held = new CopyOnWriteArrayList<>();
         AtomicBoolean holding = new AtomicBoolean(true);
         AsyncDelivery delivery = overflowingWhileUnderWay(spool, data -> holding.get()
-                ? keepingAnswers(held).send(data) : CompletableFuture.completedFuture(null), held);
+                ? keepingAnswers(held).send(data) : CompletableFuture.completedFuture(null), held, stats::counter);
         holding.set(false);
         held.forEach(answer -> answer.complete(null));
         await().atMost(Waits.GENEROUS).until(() -> spoolEmptiedLines().size() == 1);
@@ -431,7 +431,7 @@ class AsyncDeliveryTest {
     void messagesStillUnderWayAtTheStopFromASegmentTheSpoolDroppedCountAsDropped(@TempDir Path spool)
             throws Exception {
         List<CompletableFuture<Void>> held = new CopyOnWriteArrayList<>();
-        AsyncDelivery delivery = overflowingWhileUnderWay(spool, keepingAnswers(held), held);
+        AsyncDelivery delivery = overflowingWhileUnderWay(spool, keepingAnswers(held), held, stats::counter);
         assertThat(delivery.flush(Waits.GENEROUS)).isTrue();
         held.forEach(answer -> answer.cancel(true)); // the sink, closing, aborts its requests
         delivery.close();
@@ -441,12 +441,12 @@ class AsyncDeliveryTest {
     }
 
     /**
-     * A spooled message whose answer comes as the delivery closes (its outcome waiting for the
-     * timer thread, which sends the next one) counts once: close() counts it as dropped, its
-     * segment being gone, and the answer then counts nothing. It counted in 'out' too.
+     * A spooled message delivered as the delivery closes (its outcome waiting for the timer
+     * thread, held in a send of the next spooled message) counts once: close() counts it as
+     * dropped, its segment being gone, and its answer then counts nothing. It counted in 'out' too.
      */
     @Test
-    void aSpooledMessageAnsweredAsTheDeliveryClosesCountsOnce(@TempDir Path spool) throws Exception {
+    void aSpooledMessageDeliveredAsTheDeliveryClosesCountsOnce(@TempDir Path spool) throws Exception {
         List<CompletableFuture<Void>> held = new CopyOnWriteArrayList<>();
         AsyncSinkNode keeping = keepingAnswers(held);
         AtomicReference<Thread> timer = new AtomicReference<>();
@@ -455,23 +455,68 @@ class AsyncDeliveryTest {
             if (held.size() < 4) {
                 return keeping.send(data);
             }
-            timer.set(Thread.currentThread()); // the timer thread, sending the next spooled message, is held
-            try {
-                assertThat(release.await(Waits.GENEROUS.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+            timer.set(Thread.currentThread());
+            awaitOrFail(release);
             return CompletableFuture.completedFuture(null);
-        }, held);
-        held.get(0).complete(null); // delivered: its slot goes to the next spooled message
+        }, held, stats::counter);
+        held.get(0).complete(null); // delivered: its slot goes to the next spooled message, whose send holds the timer
         await().atMost(Waits.GENEROUS).until(() -> timer.get() != null);
         held.get(1).complete(null); // its outcome waits for the timer thread
-        delivery.close(); // counts what is under way from the dropped segment as dropped: frame 2 too
+        delivery.close();
         release.countDown();
         timer.get().join(Waits.GENEROUS.toMillis());
         assertThat(timer.get().isAlive()).as("the timer thread ran what it had, and ended").isFalse();
-        assertThat(stats.out().count()).isOne();
+        assertThat(stats.out().count()).as("the one delivered before").isOne();
         assertThat(stats.counter("unspooled").count()).isOne();
+    }
+
+    /**
+     * A spooled message refused for good while the delivery closes (its outcome under way as
+     * close() begins, held here in the count of 'failed') counts once: close() waits for it, and
+     * counts as dropped only the others under way from the dropped segment. It counted in
+     * 'failed' and in 'spool-dropped'.
+     */
+    @Test
+    void aSpooledMessageRefusedAsTheDeliveryClosesCountsOnce(@TempDir Path spool) throws Exception {
+        CountDownLatch counting = new CountDownLatch(1);
+        CountDownLatch counted = new CountDownLatch(1);
+        Counter failed = stats.counter("failed");
+        Counter heldInTheCount = new Counter() {
+            @Override
+            public void increment(long amount) {
+                failed.increment(amount);
+                counting.countDown();
+                awaitOrFail(counted);
+            }
+
+            @Override
+            public long count() {
+                return failed.count();
+            }
+        };
+        List<CompletableFuture<Void>> held = new CopyOnWriteArrayList<>();
+        AsyncDelivery delivery = overflowingWhileUnderWay(spool, keepingAnswers(held), held,
+                name -> name.equals("failed") ? heldInTheCount : stats.counter(name));
+        held.get(0).completeExceptionally(new IllegalStateException("the server answered status 400"));
+        awaitOrFail(counting);
+        long droppedBefore = stats.counter("spool-dropped").count();
+        Thread closing = new Thread(delivery::close, "closing");
+        closing.start();
+        await().atMost(Waits.GENEROUS).until(() -> closing.getState() == Thread.State.BLOCKED || !closing.isAlive());
+        counted.countDown();
+        closing.join(Waits.GENEROUS.toMillis());
+        assertThat(closing.isAlive()).isFalse();
+        assertThat(stats.counter("failed").count()).isOne();
+        assertThat(stats.counter("spool-dropped").count() - droppedBefore).as("the three others under way").isEqualTo(3);
+    }
+
+    private static void awaitOrFail(CountDownLatch latch) {
+        try {
+            assertThat(latch.await(Waits.GENEROUS.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
     }
 
     /** Frames an earlier run left in the spool, 10 kB each, from frame 1. */
@@ -482,14 +527,14 @@ class AsyncDeliveryTest {
      * frames in: with the four oldest under way (their answers in {@code held}), messages are
      * spooled behind them until the spool outgrows max-size and drops the segment they are in.
      */
-    private AsyncDelivery overflowingWhileUnderWay(Path spool, AsyncSinkNode sink, List<CompletableFuture<Void>> held)
-            throws Exception {
+    private AsyncDelivery overflowingWhileUnderWay(Path spool, AsyncSinkNode sink, List<CompletableFuture<Void>> held,
+            Function<String, Counter> counters) throws Exception {
         try (Spool earlier = Spool.open(spool, DeliverySettings.MIN_SPOOL_BYTES, log)) {
             for (long n = 1; n <= EARLIER_RUN_SPOOLED; n++) {
                 earlier.append(CODEC.toMessagePack(new BytesData(new Metadata("s", 1, 1, n, "d"), new byte[10_000])));
             }
         }
-        AsyncDelivery delivery = delivery(sink, 3, Optional.of(spool));
+        AsyncDelivery delivery = delivery(sink, 3, Optional.of(spool), stats, log, counters, Duration.ofHours(1));
         await().atMost(Waits.GENEROUS).until(() -> held.size() == 4); // max-in-flight
         for (long n = EARLIER_RUN_SPOOLED + 1; stats.counter("spool-dropped").count() == 0; n++) {
             assertThat(n).as("1 MiB outgrown").isLessThan(200);
