@@ -579,7 +579,7 @@ class NatsBusTest {
      * With JetStream, the rest of the batch whose message the process had no memory to take comes
      * again at once too, not after ack-wait (far longer than the wait here): the subscription was
      * dropped under the messages the server had already sent it. The group's first member is
-     * closed before they are published, so the next one's first pull brings them all.
+     * closed, and its pull gone, before they are published, so the next one's first pull brings them all.
      */
     @Test
     void withJetStreamTheRestOfABatchTheSubscriberHadNoMemoryForIsDeliveredAgainAtOnce() throws Exception {
@@ -593,6 +593,11 @@ class NatsBusTest {
         firstBus.start();
         publishUntilReceived(publisher, first); // the group's consumer is on the server
         firstBus.close();
+        try (Connection admin = Nats.connect(server.url())) { // its pull gone, the server keeps what comes next
+            JetStreamManagement management = admin.jetStreamManagement();
+            await().atMost(Waits.GENEROUS).until(() -> management.getConsumerInfo(JetStreamTopics.streamOf(TOPIC),
+                    "uploader").getNumWaiting() == 0);
+        }
         for (long id = 1; id <= 4; id++) {
             assertThat(publisher.publish(TOPIC, image(id))).isTrue();
         }
