@@ -306,9 +306,10 @@ final class JetStreamTopics implements AutoCloseable {
         /**
          * Hands a message over. One the node did not take (no memory left) is delivered again at
          * once with the rest of its batch, to a subscription made anew: the batch is read to its
-         * end first (at most the pull's wait) and this subscription dropped, and only then are they
-         * given back; given back before, the server would send them again to this one's pull,
-         * which waits on, and dropped under them, they would come again only after ack-wait.
+         * end first (the pull's wait; up to twice that if the server's end of the pull never comes)
+         * and this subscription dropped, and only then are they given back; given back before, the
+         * server would send them again to this one's pull, which waits on, and dropped under them,
+         * they would come again only after ack-wait.
          */
         private void handOver(Receiver receiver, Message message, Iterator<Message> rest) {
             try {
