@@ -371,7 +371,7 @@ public final class AsyncDelivery {
     /** @param attemptStart when the attempt was sent ({@link System#nanoTime()}) */
     private void finished(Delivery delivery, Throwable failure, long attemptStart) {
         if (failure == null) {
-            if (delivery.spooled == null) {
+            if (delivery.spooled == null) { // as settle() would, without a lambda per message sent straight
                 succeeded(delivery);
             } else {
                 settle(delivery, () -> {

@@ -587,12 +587,9 @@ class NatsBusTest {
         String jetStream = "jetstream { enabled = true, ack-wait = 10m }";
         NatsBus publisher = bus(context(jetStream));
         publisher.start();
-        NatsBus firstBus = bus(context(jetStream));
-        Inbox first = new Inbox(10_000);
-        firstBus.subscribe(new org.msight.api.bus.Subscription(TOPIC, "uploader", Optional.empty(), first));
-        firstBus.start();
+        Inbox first = subscriber("uploader", null, context(jetStream));
         publishUntilReceived(publisher, first); // the group's consumer is on the server
-        firstBus.close();
+        closeables.get(closeables.size() - 1).close(); // the first member's process ends
         try (Connection admin = Nats.connect(server.url())) { // its pull gone, the server keeps what comes next
             JetStreamManagement management = admin.jetStreamManagement();
             await().atMost(Waits.GENEROUS).until(() -> management.getConsumerInfo(JetStreamTopics.streamOf(TOPIC),
