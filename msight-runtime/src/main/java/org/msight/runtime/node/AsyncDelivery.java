@@ -20,6 +20,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.LongConsumer;
+import java.util.function.LongSupplier;
 import org.msight.api.AsyncSinkNode;
 import org.msight.api.Counter;
 import org.msight.api.DaemonThreads;
@@ -64,6 +65,8 @@ public final class AsyncDelivery {
     private final DeliverySettings settings;
     private final MsightFormats formats;
     private final Logger log;
+    /** The clock of every time here: {@link System#nanoTime()}, but in a test that moves it on. */
+    private final LongSupplier nanoTime;
     private final Semaphore slots;
     private final ScheduledThreadPoolExecutor timer;
     private final AttemptDeadlines deadlines;
@@ -87,9 +90,11 @@ public final class AsyncDelivery {
     private long spoolDroppedBefore;
     /** Whether a fill from the spool is waiting for the timer thread. */
     private final AtomicBoolean fillScheduled = new AtomicBoolean();
-    /** Whether the oldest unread message is being read again, the heap having had no room for it; guarded by the spool. */
-    private boolean readingAgain;
-    /** Since when the heap has had no room to read it (System.nanoTime()), while readingAgain; guarded by the spool. */
+    /**
+     * The oldest unread message the heap last had no room to read ({@link Spool#oldestUnread()}),
+     * and since when ({@link #nanoTime}); guarded by the spool.
+     */
+    private long noRoomToReadFor = -1;
     private long noRoomToReadSince;
     /**
      * One line a minute at most for messages given up for one reason (without a spool, an outage
@@ -122,7 +127,7 @@ public final class AsyncDelivery {
     private long outageStartNanos;
     private long failedBeforeOutage;
     /** When the latest message was delivered, or this was made ({@link System#nanoTime()}). Guarded by this. */
-    private long lastDeliveredNanos = System.nanoTime();
+    private long lastDeliveredNanos;
     private boolean timeoutLogged;
     /** Set by {@link #flush}: spooled messages are no longer sent, nor given up; they stay for the next run. */
     private volatile boolean stopping;
@@ -155,6 +160,15 @@ public final class AsyncDelivery {
      */
     public AsyncDelivery(String nodeName, AsyncSinkNode sink, DeliverySettings settings, MsightFormats formats,
             Logger log, Consumer<SensorData> delivered, LongConsumer attemptTimes, Function<String, Counter> counters) {
+        this(nodeName, sink, settings, formats, log, delivered, attemptTimes, counters, System::nanoTime);
+    }
+
+    /** As the public constructor, telling time by {@code nanoTime} (a test's, which it moves on) rather than the JDK's. */
+    AsyncDelivery(String nodeName, AsyncSinkNode sink, DeliverySettings settings, MsightFormats formats, Logger log,
+            Consumer<SensorData> delivered, LongConsumer attemptTimes, Function<String, Counter> counters,
+            LongSupplier nanoTime) {
+        this.nanoTime = nanoTime;
+        this.lastDeliveredNanos = nanoTime.getAsLong();
         this.sink = sink;
         this.settings = settings;
         this.formats = formats;
@@ -234,7 +248,7 @@ public final class AsyncDelivery {
      * @throws InterruptedException when interrupted, having abandoned what is still under way and said how much
      */
     public boolean flush(Duration timeout) throws InterruptedException {
-        drainBy(System.nanoTime() + timeout.toNanos());
+        drainBy(nanoTime.getAsLong() + timeout.toNanos());
         stopping = true;
         int phase = unsettled.arrive();
         try {
@@ -295,7 +309,7 @@ public final class AsyncDelivery {
             slots.release();
             return;
         }
-        long start = System.nanoTime();
+        long start = nanoTime.getAsLong();
         CompletableFuture<Void> outcome;
         try {
             outcome = sink.send(delivery.data).toCompletableFuture();
@@ -319,7 +333,7 @@ public final class AsyncDelivery {
             attempt.cancel(true);
         });
         attempt.whenComplete((ignored, failure) -> {
-            attemptTimes.accept(System.nanoTime() - start);
+            attemptTimes.accept(nanoTime.getAsLong() - start);
             deadline.end();
             if (spool == null || failure == null && delivery.spooled == null) {
                 finished(delivery, failure, start);
@@ -338,7 +352,7 @@ public final class AsyncDelivery {
      * are dropped. Said once a minute at most.
      */
     private void shortOfMemory(Delivery delivery) {
-        long now = System.nanoTime();
+        long now = nanoTime.getAsLong();
         if (delivery.shortOfMemoryTries++ == 0) {
             delivery.shortOfMemorySince = now;
         }
@@ -489,7 +503,7 @@ public final class AsyncDelivery {
     private void retry(Delivery delivery, String reason, Throwable cause) {
         Duration wait = RetryWait.after(settings.backoff().afterFailures(delivery.attempts), cause, MAX_RETRY_AFTER);
         if (delivery.spooled == null) { // a stop's flush waits for it: noted first, so a stop beginning meanwhile sees it
-            long due = System.nanoTime() + wait.toNanos();
+            long due = nanoTime.getAsLong() + wait.toNanos();
             retriesDue.put(delivery, due);
             if (abandonIfDueAfterTheDrain(delivery, due)) {
                 return;
@@ -567,7 +581,8 @@ public final class AsyncDelivery {
         if (givenUpInARow++ == 0) {
             firstGivenUpStart = attemptStart;
         }
-        if (givenUpInARow >= GIVEN_UP_FOR_OUTAGE && System.nanoTime() - lastDeliveredNanos >= GIVEN_UP_SPAN.toNanos()) {
+        if (givenUpInARow >= GIVEN_UP_FOR_OUTAGE
+                && nanoTime.getAsLong() - lastDeliveredNanos >= GIVEN_UP_SPAN.toNanos()) {
             if (outage(reason, firstGivenUpStart, givenUpInARow)) {
                 log.warn("delivery failing: {} messages in a row given up, the last: {}", givenUpInARow, reason);
             }
@@ -613,7 +628,7 @@ public final class AsyncDelivery {
     }
 
     private synchronized void recovered() {
-        lastDeliveredNanos = System.nanoTime();
+        lastDeliveredNanos = nanoTime.getAsLong();
         timeoutLogged = false;
         givenUpInARow = 0;
         if (inOutage) {
@@ -761,7 +776,6 @@ public final class AsyncDelivery {
                     noRoomToRead(entry);
                     break;
                 }
-                readingAgain = false; // read, and sent or skipped
             }
         }
         starting.forEach(this::attempt);
@@ -780,9 +794,9 @@ public final class AsyncDelivery {
             spool.unread(read);
         }
         slots.release();
-        long now = System.nanoTime();
-        if (!readingAgain) {
-            readingAgain = true;
+        long now = nanoTime.getAsLong();
+        if (noRoomToReadFor != spool.oldestUnread()) { // a new one: the one before was read, or dropped for room
+            noRoomToReadFor = spool.oldestUnread();
             noRoomToReadSince = now;
         }
         if (now - noRoomToReadSince < settings.attemptTimeout().toNanos()) {
@@ -792,7 +806,6 @@ public final class AsyncDelivery {
             schedule(this::fillFromSpool, settings.backoff().afterFailures(1));
             return;
         }
-        readingAgain = false;
         try {
             Spool.Entry skipped = spool.skip();
             failed.increment();

@@ -94,6 +94,8 @@ final class Spool implements AutoCloseable {
     private long records;
     private long bytes;
     private long dropped;
+    /** Records of this run read (or skipped) and not put back. */
+    private long readCount;
     /** Records under way when their segment was dropped, not acknowledged since. */
     private long droppedUnderWay;
 
@@ -154,6 +156,14 @@ final class Spool implements AutoCloseable {
      */
     long dropped() {
         return dropped;
+    }
+
+    /**
+     * The number of the oldest record not read yet: records of this run read past or dropped unread
+     * before it. It changes only when that record is read, skipped or dropped.
+     */
+    long oldestUnread() {
+        return readCount + dropped;
     }
 
     /** Whether no record is left, nor one under way when its segment was dropped. */
@@ -229,6 +239,7 @@ final class Spool implements AutoCloseable {
         reading.add(entry);
         readPosition += RECORD_HEADER + length;
         readDone++;
+        readCount++;
         return entry;
     }
 
@@ -237,6 +248,7 @@ final class Spool implements AutoCloseable {
         reading.removeLast();
         readPosition -= RECORD_HEADER + entry.length;
         readDone--;
+        readCount--;
     }
 
     /**

@@ -25,6 +25,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
+import java.util.function.LongSupplier;
 import java.util.function.Predicate;
 import java.util.stream.LongStream;
 import org.junit.jupiter.api.Test;
@@ -75,10 +76,17 @@ class AsyncDeliveryTest {
     /** A delivery whose sink has not told it opened yet. */
     private static AsyncDelivery unopened(AsyncSinkNode sink, int retries, Optional<Path> spool, NodeStats stats,
             RecordingLogger log, Function<String, Counter> counters, Duration attemptTimeout, MsightFormats formats) {
+        return unopened(sink, retries, spool, stats, log, counters, attemptTimeout, formats, System::nanoTime);
+    }
+
+    /** As above, telling time by {@code nanoTime}. */
+    private static AsyncDelivery unopened(AsyncSinkNode sink, int retries, Optional<Path> spool, NodeStats stats,
+            RecordingLogger log, Function<String, Counter> counters, Duration attemptTimeout, MsightFormats formats,
+            LongSupplier nanoTime) {
         return new AsyncDelivery("upload", sink, new DeliverySettings(4, retries,
                 new Backoff(Duration.ofMillis(10), Duration.ofMillis(10)), attemptTimeout, spool,
                 DeliverySettings.MIN_SPOOL_BYTES), formats, log,
-                data -> stats.out().increment(), stats::attemptTook, counters);
+                data -> stats.out().increment(), stats::attemptTook, counters, nanoTime);
     }
 
     /** The built-in codec, but for how it writes and reads MessagePack. */
@@ -128,6 +136,10 @@ class AsyncDeliveryTest {
 
     private static SensorData frame(long n) {
         return new BytesData(new Metadata("s", 1, 1, n, "d"), new byte[] {1, 2, 3});
+    }
+
+    private static SensorData tenKilobytes(long n) {
+        return new BytesData(new Metadata("s", 1, 1, n, "d"), new byte[10_000]);
     }
 
     /** The frames a run on {@code spool} with a destination that takes everything sends, once it has sent {@code count}. */
@@ -388,7 +400,7 @@ class AsyncDeliveryTest {
     void messagesDroppedAsTheSpoolOutgrowsItsLimitAreSaidOnceAMinute(@TempDir Path spool) throws Exception {
         AsyncDelivery delivery = delivery(AWAY, 3, Optional.of(spool));
         for (long n = 1; n <= 200; n++) { // 2 MB for a 1 MiB spool: 256 KiB segments dropped several times
-            delivery.submit(new BytesData(new Metadata("s", 1, 1, n, "d"), new byte[10_000]), () -> { });
+            delivery.submit(tenKilobytes(n), () -> { });
         }
         await().atMost(Waits.GENEROUS).until(() -> stats.counter("spooled").count() == 200);
         delivery.close();
@@ -531,14 +543,14 @@ class AsyncDeliveryTest {
             Function<String, Counter> counters) throws Exception {
         try (Spool earlier = Spool.open(spool, DeliverySettings.MIN_SPOOL_BYTES, log)) {
             for (long n = 1; n <= EARLIER_RUN_SPOOLED; n++) {
-                earlier.append(CODEC.toMessagePack(new BytesData(new Metadata("s", 1, 1, n, "d"), new byte[10_000])));
+                earlier.append(CODEC.toMessagePack(tenKilobytes(n)));
             }
         }
         AsyncDelivery delivery = delivery(sink, 3, Optional.of(spool), stats, log, counters, Duration.ofHours(1));
         await().atMost(Waits.GENEROUS).until(() -> held.size() == 4); // max-in-flight
         for (long n = EARLIER_RUN_SPOOLED + 1; stats.counter("spool-dropped").count() == 0; n++) {
             assertThat(n).as("1 MiB outgrown").isLessThan(200);
-            delivery.submit(new BytesData(new Metadata("s", 1, 1, n, "d"), new byte[10_000]), () -> { });
+            delivery.submit(tenKilobytes(n), () -> { });
         }
         assertThat(held).hasSize(4);
         return delivery;
@@ -745,6 +757,56 @@ class AsyncDeliveryTest {
     }
 
     /**
+     * A spooled message the heap has no room to read back has all of attempt-timeout from its own
+     * first try: when the one before it, which the heap had no room for either, is dropped for room,
+     * the clock starts anew. It went on with the dropped one's, and was given up once that ran out.
+     */
+    @Test
+    void aSpooledMessageTheHeapHasNoRoomToReadHasItsOwnAttemptTimeoutWhenTheOneBeforeIsDropped(@TempDir Path spool)
+            throws Exception {
+        try (Spool earlier = Spool.open(spool, DeliverySettings.MIN_SPOOL_BYTES, log)) {
+            earlier.append(CODEC.toMessagePack(tenKilobytes(1)));
+        }
+        AtomicBoolean noRoom = new AtomicBoolean(true);
+        List<Long> noRoomFor = new CopyOnWriteArrayList<>();
+        List<Long> sent = new CopyOnWriteArrayList<>();
+        AtomicLong movedOn = new AtomicLong();
+        AsyncDelivery delivery = unopened(data -> {
+            sent.add(data.metadata().frameId());
+            return CompletableFuture.completedFuture(null);
+        }, 3, Optional.of(spool), stats, log, stats::counter, Duration.ofHours(1), codec(CODEC::toMessagePack, record -> {
+            SensorData data = CODEC.fromMessagePack(record);
+            if (noRoom.get()) {
+                noRoomFor.add(data.metadata().frameId());
+                throw new OutOfMemoryError("Java heap space (on purpose)");
+            }
+            return data;
+        }), () -> System.nanoTime() + movedOn.get());
+        delivery.sinkOpened();
+        await().atMost(Waits.GENEROUS).until(() -> noRoomFor.contains(1L));
+        movedOn.addAndGet(Duration.ofMinutes(59).toNanos()); // frame 1 has had no room for 59 minutes of its hour
+        long last = 1;
+        while (stats.counter("spool-dropped").count() == 0) {
+            assertThat(last).as("1 MiB outgrown").isLessThan(200);
+            delivery.submit(tenKilobytes(++last), () -> { });
+        }
+        long oldest = stats.counter("spool-dropped").count() + 1; // the first segment's, frame 1's, were dropped
+        await().atMost(Waits.GENEROUS).until(() -> noRoomFor.contains(oldest));
+        movedOn.addAndGet(Duration.ofMinutes(2).toNanos()); // frame 1's hour is over, the oldest has had 2 minutes
+        int triedBefore = noRoomFor.size();
+        await().atMost(Waits.GENEROUS).until(() -> noRoomFor.size() >= triedBefore + 2); // one try wholly after
+        assertThat(stats.counter("failed").count()).as("given up").isZero();
+        List<Long> tried = List.copyOf(noRoomFor); // a view of a list still growing would throw
+        assertThat(tried.subList(triedBefore, tried.size())).as("tried again").containsOnly(oldest);
+
+        noRoom.set(false);
+        await().atMost(Waits.GENEROUS).until(() -> !spoolEmptiedLines().isEmpty());
+        assertThat(sent).containsExactlyElementsOf(LongStream.rangeClosed(oldest, last).boxed().toList());
+        assertThat(stats.counter("failed").count()).isZero();
+        delivery.close();
+    }
+
+    /**
      * Sends frames 1 to 3, which an earlier run left in {@code spool}, with {@code attemptTimeout},
      * to a destination that takes everything, until the spool empties saying {@code emptied}; the
      * heap has no room to read back the first message read (its frame then in {@code noRoomFor}):
@@ -812,7 +874,7 @@ class AsyncDeliveryTest {
     void aSpoolOnAFullDiskGivesUpMessagesWithOneLine(@TempDir Path dir) throws Exception {
         outageWithASpoolOn64KiB(dir, (delivery, disk) -> {
             for (long n = 1; n <= 20; n++) { // 200 KB for a 64 KiB disk
-                delivery.submit(new BytesData(new Metadata("s", 1, 1, n, "d"), new byte[10_000]), () -> { });
+                delivery.submit(tenKilobytes(n), () -> { });
             }
             await().atMost(Waits.GENEROUS).until(() -> stats.counter("failed").count() >= 2);
         });
