@@ -65,8 +65,11 @@ public final class AsyncDelivery {
     private final DeliverySettings settings;
     private final MsightFormats formats;
     private final Logger log;
-    /** The clock of every time here: {@link System#nanoTime()}, but in a test that moves it on. */
-    private final LongSupplier nanoTime;
+    /**
+     * The clock of how long a message has waited for memory (to make its request, or to be read
+     * back from the spool): {@link System#nanoTime()}, but in a test that moves it on.
+     */
+    private final LongSupplier memoryClock;
     private final Semaphore slots;
     private final ScheduledThreadPoolExecutor timer;
     private final AttemptDeadlines deadlines;
@@ -92,7 +95,7 @@ public final class AsyncDelivery {
     private final AtomicBoolean fillScheduled = new AtomicBoolean();
     /**
      * The oldest unread message the heap last had no room to read ({@link Spool#oldestUnread()}),
-     * and since when ({@link #nanoTime}); guarded by the spool.
+     * and since when ({@link #memoryClock}); guarded by the spool.
      */
     private long noRoomToReadFor = -1;
     private long noRoomToReadSince;
@@ -127,7 +130,7 @@ public final class AsyncDelivery {
     private long outageStartNanos;
     private long failedBeforeOutage;
     /** When the latest message was delivered, or this was made ({@link System#nanoTime()}). Guarded by this. */
-    private long lastDeliveredNanos;
+    private long lastDeliveredNanos = System.nanoTime();
     private boolean timeoutLogged;
     /** Set by {@link #flush}: spooled messages are no longer sent, nor given up; they stay for the next run. */
     private volatile boolean stopping;
@@ -163,12 +166,11 @@ public final class AsyncDelivery {
         this(nodeName, sink, settings, formats, log, delivered, attemptTimes, counters, System::nanoTime);
     }
 
-    /** As the public constructor, telling time by {@code nanoTime} (a test's, which it moves on) rather than the JDK's. */
+    /** As the public constructor, timing the waits for memory by {@code memoryClock} (a test's, which it moves on). */
     AsyncDelivery(String nodeName, AsyncSinkNode sink, DeliverySettings settings, MsightFormats formats, Logger log,
             Consumer<SensorData> delivered, LongConsumer attemptTimes, Function<String, Counter> counters,
-            LongSupplier nanoTime) {
-        this.nanoTime = nanoTime;
-        this.lastDeliveredNanos = nanoTime.getAsLong();
+            LongSupplier memoryClock) {
+        this.memoryClock = memoryClock;
         this.sink = sink;
         this.settings = settings;
         this.formats = formats;
@@ -248,7 +250,7 @@ public final class AsyncDelivery {
      * @throws InterruptedException when interrupted, having abandoned what is still under way and said how much
      */
     public boolean flush(Duration timeout) throws InterruptedException {
-        drainBy(nanoTime.getAsLong() + timeout.toNanos());
+        drainBy(System.nanoTime() + timeout.toNanos());
         stopping = true;
         int phase = unsettled.arrive();
         try {
@@ -309,7 +311,7 @@ public final class AsyncDelivery {
             slots.release();
             return;
         }
-        long start = nanoTime.getAsLong();
+        long start = System.nanoTime();
         CompletableFuture<Void> outcome;
         try {
             outcome = sink.send(delivery.data).toCompletableFuture();
@@ -333,7 +335,7 @@ public final class AsyncDelivery {
             attempt.cancel(true);
         });
         attempt.whenComplete((ignored, failure) -> {
-            attemptTimes.accept(nanoTime.getAsLong() - start);
+            attemptTimes.accept(System.nanoTime() - start);
             deadline.end();
             if (spool == null || failure == null && delivery.spooled == null) {
                 finished(delivery, failure, start);
@@ -352,7 +354,7 @@ public final class AsyncDelivery {
      * are dropped. Said once a minute at most.
      */
     private void shortOfMemory(Delivery delivery) {
-        long now = nanoTime.getAsLong();
+        long now = memoryClock.getAsLong();
         if (delivery.shortOfMemoryTries++ == 0) {
             delivery.shortOfMemorySince = now;
         }
@@ -503,7 +505,7 @@ public final class AsyncDelivery {
     private void retry(Delivery delivery, String reason, Throwable cause) {
         Duration wait = RetryWait.after(settings.backoff().afterFailures(delivery.attempts), cause, MAX_RETRY_AFTER);
         if (delivery.spooled == null) { // a stop's flush waits for it: noted first, so a stop beginning meanwhile sees it
-            long due = nanoTime.getAsLong() + wait.toNanos();
+            long due = System.nanoTime() + wait.toNanos();
             retriesDue.put(delivery, due);
             if (abandonIfDueAfterTheDrain(delivery, due)) {
                 return;
@@ -581,8 +583,7 @@ public final class AsyncDelivery {
         if (givenUpInARow++ == 0) {
             firstGivenUpStart = attemptStart;
         }
-        if (givenUpInARow >= GIVEN_UP_FOR_OUTAGE
-                && nanoTime.getAsLong() - lastDeliveredNanos >= GIVEN_UP_SPAN.toNanos()) {
+        if (givenUpInARow >= GIVEN_UP_FOR_OUTAGE && System.nanoTime() - lastDeliveredNanos >= GIVEN_UP_SPAN.toNanos()) {
             if (outage(reason, firstGivenUpStart, givenUpInARow)) {
                 log.warn("delivery failing: {} messages in a row given up, the last: {}", givenUpInARow, reason);
             }
@@ -628,7 +629,7 @@ public final class AsyncDelivery {
     }
 
     private synchronized void recovered() {
-        lastDeliveredNanos = nanoTime.getAsLong();
+        lastDeliveredNanos = System.nanoTime();
         timeoutLogged = false;
         givenUpInARow = 0;
         if (inOutage) {
@@ -740,7 +741,12 @@ public final class AsyncDelivery {
     private enum Spooled { STORED, GIVEN_UP, SET_ASIDE }
 
     private void fillFromSpoolSoon() {
-        if (fillScheduled.compareAndSet(false, true) && !schedule(this::fillFromSpool, Duration.ZERO)) {
+        fillFromSpoolAfter(Duration.ZERO);
+    }
+
+    /** Schedules a fill from the spool after {@code wait}, unless one is waiting already: one at a time. */
+    private void fillFromSpoolAfter(Duration wait) {
+        if (fillScheduled.compareAndSet(false, true) && !schedule(this::fillFromSpool, wait)) {
             fillScheduled.set(false);
         }
     }
@@ -794,8 +800,8 @@ public final class AsyncDelivery {
             spool.unread(read);
         }
         slots.release();
-        long now = nanoTime.getAsLong();
-        if (noRoomToReadFor != spool.oldestUnread()) { // a new one: the one before was read, or dropped for room
+        long now = memoryClock.getAsLong();
+        if (noRoomToReadFor != spool.oldestUnread()) { // a new one: the one before was read, given up or dropped
             noRoomToReadFor = spool.oldestUnread();
             noRoomToReadSince = now;
         }
@@ -803,7 +809,7 @@ public final class AsyncDelivery {
             spoolFailed("no memory left in this process to read a message back, read again after the backoff for up"
                     + " to attempt-timeout (" + Setting.written(settings.attemptTimeout()) + ")",
                     NodeRunner.memoryAdvice(true));
-            schedule(this::fillFromSpool, settings.backoff().afterFailures(1));
+            fillFromSpoolAfter(settings.backoff().afterFailures(1)); // the messages spooled meanwhile wait for it
             return;
         }
         try {

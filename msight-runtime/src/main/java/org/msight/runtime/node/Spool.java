@@ -95,7 +95,7 @@ final class Spool implements AutoCloseable {
     private long bytes;
     private long dropped;
     /** Records of this run read (or skipped) and not put back. */
-    private long readCount;
+    private long readPast;
     /** Records under way when their segment was dropped, not acknowledged since. */
     private long droppedUnderWay;
 
@@ -160,10 +160,11 @@ final class Spool implements AutoCloseable {
 
     /**
      * The number of the oldest record not read yet: records of this run read past or dropped unread
-     * before it. It changes only when that record is read, skipped or dropped.
+     * before it. It changes only when that record is read, skipped or dropped (under the caller's
+     * lock on the spool, until {@link #close}).
      */
     long oldestUnread() {
-        return readCount + dropped;
+        return readPast + dropped;
     }
 
     /** Whether no record is left, nor one under way when its segment was dropped. */
@@ -239,7 +240,7 @@ final class Spool implements AutoCloseable {
         reading.add(entry);
         readPosition += RECORD_HEADER + length;
         readDone++;
-        readCount++;
+        readPast++;
         return entry;
     }
 
@@ -248,7 +249,7 @@ final class Spool implements AutoCloseable {
         reading.removeLast();
         readPosition -= RECORD_HEADER + entry.length;
         readDone--;
-        readCount--;
+        readPast--;
     }
 
     /**

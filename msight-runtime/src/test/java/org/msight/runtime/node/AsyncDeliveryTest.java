@@ -76,17 +76,17 @@ class AsyncDeliveryTest {
     /** A delivery whose sink has not told it opened yet. */
     private static AsyncDelivery unopened(AsyncSinkNode sink, int retries, Optional<Path> spool, NodeStats stats,
             RecordingLogger log, Function<String, Counter> counters, Duration attemptTimeout, MsightFormats formats) {
-        return unopened(sink, retries, spool, stats, log, counters, attemptTimeout, formats, System::nanoTime);
+        return unopened(sink, retries, spool, stats, log, counters, attemptTimeout, formats, Duration.ofMillis(10),
+                System::nanoTime);
     }
 
-    /** As above, telling time by {@code nanoTime}. */
+    /** As above, with retries {@code backoff} apart, timing the waits for memory by {@code memoryClock}. */
     private static AsyncDelivery unopened(AsyncSinkNode sink, int retries, Optional<Path> spool, NodeStats stats,
             RecordingLogger log, Function<String, Counter> counters, Duration attemptTimeout, MsightFormats formats,
-            LongSupplier nanoTime) {
-        return new AsyncDelivery("upload", sink, new DeliverySettings(4, retries,
-                new Backoff(Duration.ofMillis(10), Duration.ofMillis(10)), attemptTimeout, spool,
-                DeliverySettings.MIN_SPOOL_BYTES), formats, log,
-                data -> stats.out().increment(), stats::attemptTook, counters, nanoTime);
+            Duration backoff, LongSupplier memoryClock) {
+        return new AsyncDelivery("upload", sink, new DeliverySettings(4, retries, new Backoff(backoff, backoff),
+                attemptTimeout, spool, DeliverySettings.MIN_SPOOL_BYTES), formats, log,
+                data -> stats.out().increment(), stats::attemptTook, counters, memoryClock);
     }
 
     /** The built-in codec, but for how it writes and reads MessagePack. */
@@ -764,13 +764,68 @@ class AsyncDeliveryTest {
     @Test
     void aSpooledMessageTheHeapHasNoRoomToReadHasItsOwnAttemptTimeoutWhenTheOneBeforeIsDropped(@TempDir Path spool)
             throws Exception {
-        try (Spool earlier = Spool.open(spool, DeliverySettings.MIN_SPOOL_BYTES, log)) {
-            earlier.append(CODEC.toMessagePack(tenKilobytes(1)));
-        }
         AtomicBoolean noRoom = new AtomicBoolean(true);
         List<Long> noRoomFor = new CopyOnWriteArrayList<>();
         List<Long> sent = new CopyOnWriteArrayList<>();
         AtomicLong movedOn = new AtomicLong();
+        AsyncDelivery delivery = noRoomToReadWhile(noRoom, noRoomFor, sent, spool, Duration.ofMillis(10),
+                () -> System.nanoTime() + movedOn.get());
+        await().atMost(Waits.GENEROUS).until(() -> noRoomFor.contains(1L));
+        movedOn.addAndGet(Duration.ofMinutes(30).toNanos()); // frame 1 has had no room for half of its hour
+        long last = 1;
+        while (stats.counter("spool-dropped").count() == 0) {
+            assertThat(last).as("1 MiB outgrown").isLessThan(200);
+            delivery.submit(tenKilobytes(++last), () -> { });
+        }
+        long oldest = stats.counter("spool-dropped").count() + 1; // the first segment's, frame 1's, were dropped
+        await().atMost(Waits.GENEROUS).until(() -> noRoomFor.contains(oldest));
+        movedOn.addAndGet(Duration.ofMinutes(31).toNanos()); // frame 1's hour is over, the oldest has had 31 minutes
+        awaitTriesWhollyAfterNow(noRoomFor);
+        assertThat(stats.counter("failed").count()).as("given up").isZero();
+        List<Long> tried = List.copyOf(noRoomFor); // a view of a list still growing would throw
+        assertThat(tried.subList(tried.indexOf(oldest), tried.size())).as("tried again").containsOnly(oldest);
+
+        movedOn.addAndGet(Duration.ofMinutes(30).toNanos()); // the oldest's own hour is over
+        await().atMost(Waits.GENEROUS).until(() -> noRoomFor.contains(oldest + 1));
+        assertThat(stats.counter("failed").count()).as("the oldest given up").isOne();
+        noRoom.set(false);
+        await().atMost(Waits.GENEROUS).until(() -> !spoolEmptiedLines().isEmpty());
+        assertThat(sent).containsExactlyElementsOf(LongStream.rangeClosed(oldest + 1, last).boxed().toList());
+        delivery.close();
+    }
+
+    /**
+     * While the heap has no room to read the oldest spooled message back, it is read again once a
+     * backoff, however many messages are spooled behind it meanwhile. Each message spooled started
+     * another read of it, each repeated after the backoff for good: reads of a large image, and the
+     * heap they ask for, grew with every message spooled.
+     */
+    @Test
+    void aSpooledMessageTheHeapHasNoRoomToReadIsReadAgainOnceABackoffHoweverManyAreSpooledBehind(@TempDir Path spool)
+            throws Exception {
+        List<Long> noRoomFor = new CopyOnWriteArrayList<>();
+        AsyncDelivery delivery = noRoomToReadWhile(new AtomicBoolean(true), noRoomFor, new CopyOnWriteArrayList<>(),
+                spool, Duration.ofHours(1), System::nanoTime);
+        await().atMost(Waits.GENEROUS).until(() -> noRoomFor.size() == 1);
+        for (long n = 2; n <= 4; n++) {
+            delivery.submit(tenKilobytes(n), () -> { });
+        }
+        assertThat(stats.counter("spooled").count()).isEqualTo(3);
+        await().during(Duration.ofSeconds(1)).atMost(Waits.GENEROUS).until(() -> noRoomFor.size() == 1);
+        delivery.close();
+    }
+
+    /**
+     * An opened delivery with attempt-timeout 1 hour and retries {@code backoff} apart on {@code spool},
+     * where an earlier run left frame 1 (10 kB), to a destination that takes everything ({@code sent});
+     * the heap has no room to read a spooled message back while {@code noRoom} (the frames it had no
+     * room for in {@code noRoomFor}). It times the waits for memory by {@code memoryClock}.
+     */
+    private AsyncDelivery noRoomToReadWhile(AtomicBoolean noRoom, List<Long> noRoomFor, List<Long> sent, Path spool,
+            Duration backoff, LongSupplier memoryClock) throws IOException {
+        try (Spool earlier = Spool.open(spool, DeliverySettings.MIN_SPOOL_BYTES, log)) {
+            earlier.append(CODEC.toMessagePack(tenKilobytes(1)));
+        }
         AsyncDelivery delivery = unopened(data -> {
             sent.add(data.metadata().frameId());
             return CompletableFuture.completedFuture(null);
@@ -781,29 +836,15 @@ class AsyncDeliveryTest {
                 throw new OutOfMemoryError("Java heap space (on purpose)");
             }
             return data;
-        }), () -> System.nanoTime() + movedOn.get());
+        }), backoff, memoryClock);
         delivery.sinkOpened();
-        await().atMost(Waits.GENEROUS).until(() -> noRoomFor.contains(1L));
-        movedOn.addAndGet(Duration.ofMinutes(59).toNanos()); // frame 1 has had no room for 59 minutes of its hour
-        long last = 1;
-        while (stats.counter("spool-dropped").count() == 0) {
-            assertThat(last).as("1 MiB outgrown").isLessThan(200);
-            delivery.submit(tenKilobytes(++last), () -> { });
-        }
-        long oldest = stats.counter("spool-dropped").count() + 1; // the first segment's, frame 1's, were dropped
-        await().atMost(Waits.GENEROUS).until(() -> noRoomFor.contains(oldest));
-        movedOn.addAndGet(Duration.ofMinutes(2).toNanos()); // frame 1's hour is over, the oldest has had 2 minutes
-        int triedBefore = noRoomFor.size();
-        await().atMost(Waits.GENEROUS).until(() -> noRoomFor.size() >= triedBefore + 2); // one try wholly after
-        assertThat(stats.counter("failed").count()).as("given up").isZero();
-        List<Long> tried = List.copyOf(noRoomFor); // a view of a list still growing would throw
-        assertThat(tried.subList(triedBefore, tried.size())).as("tried again").containsOnly(oldest);
+        return delivery;
+    }
 
-        noRoom.set(false);
-        await().atMost(Waits.GENEROUS).until(() -> !spoolEmptiedLines().isEmpty());
-        assertThat(sent).containsExactlyElementsOf(LongStream.rangeClosed(oldest, last).boxed().toList());
-        assertThat(stats.counter("failed").count()).isZero();
-        delivery.close();
+    /** Waits until a read begun after this call has ended: the timer, one thread, began the second one after it. */
+    private static void awaitTriesWhollyAfterNow(List<Long> noRoomFor) {
+        int before = noRoomFor.size();
+        await().atMost(Waits.GENEROUS).until(() -> noRoomFor.size() >= before + 2);
     }
 
     /**
