@@ -12,8 +12,9 @@
 #   WARMUP=seconds at 100/s before the measured rates (default 180: the JIT compiler is still busy
 #   for minutes at these rates, and on 2 cores it takes the CPU the uploads wait for: p99 was 15-17
 #   ms after 30 s, 8 ms after 150 s; the warm-up table below measures the first seconds on their
-#   own); JVM_OPTIONS="opts|opts..." measures the rates once per set of uploader JVM options, each
-#   added to the launcher's defaults (default: the defaults alone).
+#   own); JVM_OPTIONS="opts|opts..." measures the rates and the warm-up once per set of uploader JVM
+#   options, each added to the launcher's defaults (default: the defaults alone; "|--add-modules
+#   jdk.incubator.vector" adds the vector Base64's rows beside them).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
@@ -132,7 +133,7 @@ kill "$uploader"; wait "$uploader" 2>/dev/null || true
 stats mark >/dev/null
 start_uploader "" off
 warm_up_row "msight-run, MSIGHT_CDS=off (the JDK archive only)"
-for opts in "" "-XX:TieredStopAtLevel=1"; do
+for opts in "${option_sets[@]}" "-XX:TieredStopAtLevel=1"; do
   stats mark >/dev/null
   start_uploader "$opts"
   warm_up_row "msight-run ${opts:-(defaults, with the class data archive)}"

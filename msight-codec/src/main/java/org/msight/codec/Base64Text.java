@@ -1,9 +1,7 @@
 package org.msight.codec;
 
-import com.sun.management.HotSpotDiagnosticMXBean;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
-import java.lang.management.ManagementFactory;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 
@@ -13,12 +11,9 @@ import java.nio.charset.StandardCharsets;
  * aarch64 and, on x86, with AVX-512 only: on an x86 box without it (most edge boxes' CPUs) the
  * JDK encodes a character at a time, about 100 us for a 110 KB JPEG. This looks up 12 bits at a
  * time and stores 4 characters at once: half that. Where the intrinsic is on, the JDK's is
- * several times faster than either, and {@link #JDK_INTRINSIC} says to use it.
+ * several times faster than either; {@link Base64Encoder#CHOSEN} says which to use.
  */
 final class Base64Text {
-
-    /** Whether {@link java.util.Base64}'s encoder is HotSpot's intrinsic on this JVM ({@code UseBASE64Intrinsics}). */
-    static final boolean JDK_INTRINSIC = jdkIntrinsic();
 
     private static final byte[] ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
             .getBytes(StandardCharsets.US_ASCII);
@@ -41,14 +36,14 @@ final class Base64Text {
     }
 
     /**
-     * Writes the text of {@code src[off, off + len)} to {@code dst} from index 0, which must hold
-     * {@link #length}{@code (len)} bytes.
+     * Writes the text of {@code src[off, off + len)} to {@code dst} from index {@code start}, where
+     * it must have room for {@link #length}{@code (len)} bytes.
      *
      * @return the length of the text
      */
-    static int encode(byte[] src, int off, int len, byte[] dst) {
+    static int encode(byte[] src, int off, int len, byte[] dst, int start) {
         int end = off + len - len % 3;
-        int at = 0;
+        int at = start;
         for (int from = off; from < end; from += 3, at += 4) {
             int bits = (src[from] & 0xff) << 16 | (src[from + 1] & 0xff) << 8 | src[from + 2] & 0xff;
             INTS.set(dst, at, PAIRS[bits >>> 12] << 16 | PAIRS[bits & 0xfff]);
@@ -62,15 +57,6 @@ final class Base64Text {
             dst[at + 3] = '=';
             at += 4;
         }
-        return at;
-    }
-
-    private static boolean jdkIntrinsic() {
-        try {
-            HotSpotDiagnosticMXBean hotSpot = ManagementFactory.getPlatformMXBean(HotSpotDiagnosticMXBean.class);
-            return hotSpot != null && Boolean.parseBoolean(hotSpot.getVMOption("UseBASE64Intrinsics").getValue());
-        } catch (IllegalArgumentException | LinkageError e) { // not HotSpot, or without jdk.management
-            return false;
-        }
+        return at - start;
     }
 }

@@ -7,7 +7,8 @@ import java.util.Base64;
 /**
  * What a generator writes a message to. In JSON, the writer hands the Base64 text of byte fields
  * here directly instead of through the generator (the JDK's encoder, where it is a CPU intrinsic,
- * is over ten times faster than Jackson's; where it is not, {@link Base64Text} is twice as fast as it).
+ * is over ten times faster than Jackson's; where it is not, {@link VectorBase64} or
+ * {@link Base64Text} is several times as fast as it: {@link Base64Encoder}).
  * Flushes stop here: the JSON generator flushes before each byte field, and that must not push a
  * half-written body onto a socket.
  */
@@ -39,16 +40,15 @@ abstract class ByteSink extends OutputStream {
         private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
         private final OutputStream out;
-        /** Whether the JDK's encoder writes the text, else {@link Base64Text}. */
-        private final boolean jdkEncoder;
+        private final Base64Encoder encoder;
 
         Streaming(OutputStream out) {
-            this(out, Base64Text.JDK_INTRINSIC);
+            this(out, Base64Encoder.CHOSEN);
         }
 
-        Streaming(OutputStream out, boolean jdkEncoder) {
+        Streaming(OutputStream out, Base64Encoder encoder) {
             this.out = out;
-            this.jdkEncoder = jdkEncoder;
+            this.encoder = encoder;
         }
 
         @Override
@@ -85,8 +85,11 @@ abstract class ByteSink extends OutputStream {
          * @return the length of the text
          */
         private int encode(byte[] value, int off, int len, byte[] chunk, byte[] text) {
-            if (!jdkEncoder) {
-                return Base64Text.encode(value, off, len, text);
+            if (encoder == Base64Encoder.VECTOR && VectorBase64.warm()) {
+                return VectorBase64.encode(value, off, len, text);
+            }
+            if (encoder != Base64Encoder.JDK) {
+                return Base64Text.encode(value, off, len, text, 0);
             }
             if (len == value.length) {
                 return JDK_BASE64.encode(value, text);
