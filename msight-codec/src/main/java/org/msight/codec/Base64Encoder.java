@@ -34,7 +34,8 @@ enum Base64Encoder {
         } catch (LinkageError e) { // the module is not resolved
             log.info("Base64 of JSON bodies: {} (x86 without AVX-512); add --add-modules jdk.incubator.vector to"
                     + " MSIGHT_JAVA_OPTS for one about three times as fast on a CPU with AVX2 (Java then warns at"
-                    + " start that it uses an incubator module)", NO_INTRINSIC);
+                    + " start that it uses an incubator module), or run a newer Java (JAVA_HOME: Java 25's own is an"
+                    + " AVX2 intrinsic)", NO_INTRINSIC);
             return TABLE;
         }
         if (!wide) {
