@@ -22,7 +22,10 @@ final class VectorBase64 {
     private static final VectorSpecies<Byte> BYTES = ByteVector.SPECIES_256;
     /** Input bytes per step: 3 of each 4 lanes' bytes. */
     private static final int STEP = BYTES.length() / 4 * 3;
-    /** Each 3 bytes as the lane {@code 0 a b c}, its bytes little-endian: {@code c b a a}. */
+    /**
+     * Each 3 bytes {@code a b c} into an int lane as the bytes {@code c b a a}, little-endian: the
+     * value {@code a << 16 | b << 8 | c}, its top byte a spare copy of {@code a}, masked off.
+     */
     private static final VectorShuffle<Byte> SPREAD = VectorShuffle.fromOp(BYTES,
             lane -> 3 * (lane / 4) + new int[] {2, 1, 0, 0}[lane % 4]);
 
@@ -79,7 +82,7 @@ final class VectorBase64 {
                     .or(lanes.lanewise(VectorOperators.LSHL, 10).and(0x3f0000))
                     .or(lanes.lanewise(VectorOperators.LSHL, 24).and(0x3f000000))
                     .reinterpretAsBytes();
-            ByteVector offsets = ByteVector.broadcast(BYTES, (byte) ('A' - 0))
+            ByteVector offsets = ByteVector.broadcast(BYTES, (byte) 'A')
                     .blend((byte) ('a' - 26), indices.compare(VectorOperators.GE, (byte) 26))
                     .blend((byte) ('0' - 52), indices.compare(VectorOperators.GE, (byte) 52))
                     .blend((byte) ('+' - 62), indices.compare(VectorOperators.EQ, (byte) 62))
