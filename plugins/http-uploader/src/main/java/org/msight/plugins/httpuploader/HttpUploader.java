@@ -153,6 +153,7 @@ final class HttpUploader implements AsyncSinkNode {
         Future<Response> exchange = current.execute(request(data, body), new ResponseReader(), new FutureCallback<>() {
             @Override
             public void completed(Response response) {
+                certificateRequests.answered();
                 answered(response, length, outcome);
             }
 

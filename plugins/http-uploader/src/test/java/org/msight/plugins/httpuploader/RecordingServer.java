@@ -58,7 +58,7 @@ final class RecordingServer implements AutoCloseable {
 
     private final int port;
     private final SSLContext tls;
-    private final boolean needClientCertificate;
+    private final ClientCertificate clientCertificate;
     private final List<Request> requests = new CopyOnWriteArrayList<>();
     private final AtomicInteger received = new AtomicInteger();
     private final AtomicInteger handling = new AtomicInteger();
@@ -69,20 +69,28 @@ final class RecordingServer implements AutoCloseable {
     private HttpServer server;
     private ExecutorService threads;
 
-    private RecordingServer(int port, SSLContext tls, boolean needClientCertificate) {
+    /** What an HTTPS server asks of the client's certificate. */
+    enum ClientCertificate { NONE, WANTED, NEEDED }
+
+    private RecordingServer(int port, SSLContext tls, ClientCertificate clientCertificate) {
         this.port = port;
         this.tls = tls;
-        this.needClientCertificate = needClientCertificate;
+        this.clientCertificate = clientCertificate;
     }
 
     /** A plain HTTP server, started. */
     static RecordingServer http() {
-        return new RecordingServer(FreePorts.next(), null, false).start();
+        return new RecordingServer(FreePorts.next(), null, ClientCertificate.NONE).start();
     }
 
-    /** An HTTPS server with the given certificate, asking for a client certificate if {@code mutual}, started. */
+    /** An HTTPS server with the given certificate, needing a client certificate if {@code mutual}, started. */
     static RecordingServer https(SSLContext tls, boolean mutual) {
-        return new RecordingServer(FreePorts.next(), tls, mutual).start();
+        return https(tls, mutual ? ClientCertificate.NEEDED : ClientCertificate.NONE, FreePorts.next());
+    }
+
+    /** An HTTPS server on {@code port} with the given certificate, asking for a client's as said, started. */
+    static RecordingServer https(SSLContext tls, ClientCertificate clientCertificate, int port) {
+        return new RecordingServer(port, tls, clientCertificate).start();
     }
 
     /** Starts (again) on the same port. */
@@ -95,7 +103,11 @@ final class RecordingServer implements AutoCloseable {
                     @Override
                     public void configure(HttpsParameters parameters) {
                         SSLParameters ssl = getSSLContext().getDefaultSSLParameters();
-                        ssl.setNeedClientAuth(needClientCertificate);
+                        if (clientCertificate == ClientCertificate.NEEDED) { // each setter clears the other
+                            ssl.setNeedClientAuth(true);
+                        } else {
+                            ssl.setWantClientAuth(clientCertificate == ClientCertificate.WANTED);
+                        }
                         parameters.setSSLParameters(ssl);
                     }
                 });

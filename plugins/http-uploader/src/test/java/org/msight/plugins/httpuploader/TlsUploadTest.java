@@ -9,6 +9,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.msight.testkit.FreePorts;
 import org.msight.testkit.RecordingLogger;
 import org.msight.testkit.TestCertificates;
 import org.msight.testkit.TestCertificates.Signed;
@@ -121,6 +122,30 @@ class TlsUploadTest {
         assertThat(context.count("failed")).as(log.all()).isEqualTo(1);
         assertThat(log.messages(Level.WARN)).singleElement().asString()
                 .contains("TLS: the server asks for a client certificate").contains("set tls.cert-file and tls.key-file");
+    }
+
+    /**
+     * A server that asks for a client certificate and takes uploads without one (it only wants
+     * one) is not blamed for a later failure: once it had asked, every failure not of connecting
+     * said that it asks for a client certificate and closed the connection without one.
+     */
+    @Test
+    void aFailureAfterAServerThatOnlyWantsAClientCertificateAnsweredIsNotBlamedOnIt() throws Exception {
+        int port = FreePorts.next();
+        server = RecordingServer.https(serverTls, RecordingServer.ClientCertificate.WANTED, port);
+        TestNodeContext context = upload("tls.ca-file = \"" + certificates.ca + "\"");
+        assertThat(context.count("uploads")).as(log.all()).isEqualTo(1);
+
+        server.close(); // the collector restarts with another host's certificate
+        server = RecordingServer.https(certificates.serverContext(elsewhere), RecordingServer.ClientCertificate.NONE,
+                port);
+        uploader.put(Frames.next("cam"));
+        uploader.flush(Waits.GENEROUS);
+
+        assertThat(context.count("failed")).as(log.all()).isEqualTo(1);
+        assertThat(log.messages(Level.WARN)).singleElement().asString()
+                .contains("TLS: the server's certificate does not name 127.0.0.1, the host connected to")
+                .doesNotContain("client certificate");
     }
 
     @Test
