@@ -13,7 +13,6 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Future;
-import org.apache.hc.client5.http.async.methods.AbstractBinResponseConsumer;
 import org.apache.hc.client5.http.config.ConnectionConfig;
 import org.apache.hc.client5.http.config.RequestConfig;
 import org.apache.hc.client5.http.config.TlsConfig;
@@ -22,13 +21,17 @@ import org.apache.hc.client5.http.impl.async.HttpAsyncClients;
 import org.apache.hc.client5.http.impl.nio.PoolingAsyncClientConnectionManagerBuilder;
 import org.apache.hc.core5.concurrent.FutureCallback;
 import org.apache.hc.core5.http.ContentType;
+import org.apache.hc.core5.http.EntityDetails;
 import org.apache.hc.core5.http.Header;
 import org.apache.hc.core5.http.HttpHeaders;
 import org.apache.hc.core5.http.HttpResponse;
 import org.apache.hc.core5.http.config.Http1Config;
 import org.apache.hc.core5.http.nio.AsyncRequestProducer;
+import org.apache.hc.core5.http.nio.AsyncResponseConsumer;
+import org.apache.hc.core5.http.nio.entity.AbstractBinDataConsumer;
 import org.apache.hc.core5.http.nio.ssl.TlsStrategy;
 import org.apache.hc.core5.http.nio.support.AsyncRequestBuilder;
+import org.apache.hc.core5.http.protocol.HttpContext;
 import org.apache.hc.core5.io.CloseMode;
 import org.apache.hc.core5.reactor.IOReactorConfig;
 import org.apache.hc.core5.util.TimeValue;
@@ -251,23 +254,34 @@ final class HttpUploader implements AsyncSinkNode {
 
     /**
      * Reads the status, the {@code Retry-After} and, when the {@code Status:} line is logged,
-     * the start of the body; the rest is read and dropped, keeping the connection alive.
+     * the start of the body; the rest is read and dropped, keeping the connection alive. Not
+     * HttpClient's AbstractBinResponseConsumer: it fails the exchange, before its status is read,
+     * on a Content-Type whose charset Java does not know ({@code charset=None}), so a delivered
+     * upload was retried and counted as failed.
      */
-    private final class ResponseReader extends AbstractBinResponseConsumer<Response> {
+    private final class ResponseReader extends AbstractBinDataConsumer implements AsyncResponseConsumer<Response> {
         private final boolean keepBody = log.isEnabledForLevel(uploadLogLevel);
+        private volatile FutureCallback<Response> result;
         private int status;
         private Duration retryAfter;
-        private Charset charset = StandardCharsets.UTF_8;
+        private Charset charset;
         private ByteBuffer body;
 
         @Override
-        protected void start(HttpResponse response, ContentType contentType) {
+        public void consumeResponse(HttpResponse response, EntityDetails entity, HttpContext context,
+                FutureCallback<Response> result) {
+            this.result = result;
             status = response.getCode();
             retryAfter = retryAfter(response.getFirstHeader(HttpHeaders.RETRY_AFTER));
-            if (contentType != null && contentType.getCharset() != null) {
-                charset = contentType.getCharset();
-            }
+            charset = charset(entity);
             body = keepBody ? ByteBuffer.allocate(LOGGED_BODY_BYTES) : null;
+            if (entity == null) {
+                completed();
+            }
+        }
+
+        @Override
+        public void informationResponse(HttpResponse response, HttpContext context) {
         }
 
         @Override
@@ -285,13 +299,30 @@ final class HttpUploader implements AsyncSinkNode {
         }
 
         @Override
-        protected Response buildResult() {
+        protected void completed() {
             String text = body == null ? "" : new String(body.array(), 0, body.position(), charset);
-            return new Response(status, text, retryAfter);
+            result.completed(new Response(status, text, retryAfter));
+        }
+
+        @Override
+        public void failed(Exception cause) {
         }
 
         @Override
         public void releaseResources() {
+        }
+    }
+
+    /**
+     * The charset of an answer's Content-Type; UTF-8 where it names none, or one Java does not
+     * know: it only decodes the start of the body for the {@code Status:} line.
+     */
+    private static Charset charset(EntityDetails entity) {
+        try {
+            ContentType type = entity == null ? null : ContentType.parseLenient(entity.getContentType());
+            return type != null && type.getCharset() != null ? type.getCharset() : StandardCharsets.UTF_8;
+        } catch (RuntimeException e) { // an unsupported or illegal charset name
+            return StandardCharsets.UTF_8;
         }
     }
 

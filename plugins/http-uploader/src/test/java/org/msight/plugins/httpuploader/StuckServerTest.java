@@ -86,6 +86,24 @@ class StuckServerTest {
                 .containsExactly("the HTTP client's I/O thread did not stop within 1 s; closing it anyway");
     }
 
+    /**
+     * A 200 whose charset Java does not know ({@code charset=None}, as a Python server writes one
+     * it left unset) is the upload it says it is: it failed the exchange before its status was read,
+     * and the frame was uploaded again, and again, then counted as failed.
+     */
+    @Test
+    void anAnswerInACharsetJavaDoesNotKnowIsAnUpload() throws Exception {
+        server.behaviour.set(Behaviour.UNKNOWN_CHARSET);
+        TestNodeContext context = open("retries = 2, retry-backoff { initial = 10ms, max = 20ms }");
+
+        uploader.put(Frames.next("cam"));
+        Awaitility.await().atMost(LIMIT).until(() -> context.count("uploads") + context.count("failed") == 1);
+
+        assertThat(context.count("uploads")).as(log.all()).isOne();
+        assertThat(context.count("retries")).isZero();
+        assertThat(server.requests.get()).isOne();
+    }
+
     /** A close with nothing under way says nothing: the line above is for a wait that ran out. */
     @Test
     void aCloseAfterEveryUploadWasAnsweredIsSilent() throws Exception {
@@ -127,7 +145,7 @@ class StuckServerTest {
         return context;
     }
 
-    private enum Behaviour { DRIP, UNFINISHED, SILENT, RETRY_AFTER_1S, HEALTHY }
+    private enum Behaviour { DRIP, UNFINISHED, SILENT, RETRY_AFTER_1S, UNKNOWN_CHARSET, HEALTHY }
 
     /** An HTTP/1.1 server on a raw socket that reads each request whole, then answers as told. */
     private static final class RawServer implements AutoCloseable {
@@ -170,6 +188,8 @@ class StuckServerTest {
                     int number = requests.incrementAndGet();
                     switch (behaviour.get()) {
                         case HEALTHY -> out.write(OK.getBytes(StandardCharsets.US_ASCII));
+                        case UNKNOWN_CHARSET -> out.write(OK.replace("json", "json; charset=None")
+                                .getBytes(StandardCharsets.US_ASCII));
                         case RETRY_AFTER_1S -> out.write((number == 1
                                 ? "HTTP/1.1 503 Service Unavailable\r\nRetry-After: 1\r\nContent-Length: 0\r\n\r\n" : OK)
                                 .getBytes(StandardCharsets.US_ASCII));
