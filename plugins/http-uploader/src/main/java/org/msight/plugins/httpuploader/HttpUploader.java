@@ -34,6 +34,8 @@ import org.apache.hc.core5.http.nio.support.AsyncRequestBuilder;
 import org.apache.hc.core5.http.protocol.HttpContext;
 import org.apache.hc.core5.io.CloseMode;
 import org.apache.hc.core5.reactor.IOReactorConfig;
+import org.apache.hc.core5.reactor.IOReactorShutdownException;
+import org.apache.hc.core5.reactor.IOReactorStatus;
 import org.apache.hc.core5.util.TimeValue;
 import org.apache.hc.core5.util.Timeout;
 import org.msight.api.AsyncSinkNode;
@@ -113,6 +115,11 @@ final class HttpUploader implements AsyncSinkNode {
             }
         }
         waited = true;
+        client = started();
+    }
+
+    /** A new client, started: its I/O thread runs. */
+    private CloseableHttpAsyncClient started() {
         Timeout connectTimeout = Timeout.of(settings.connectTimeout());
         CloseableHttpAsyncClient opened = HttpAsyncClients.custom()
                 .setConnectionManager(PoolingAsyncClientConnectionManagerBuilder.create()
@@ -140,12 +147,42 @@ final class HttpUploader implements AsyncSinkNode {
                 .disableConnectionState()
                 .build();
         opened.start();
-        client = opened;
+        return opened;
+    }
+
+    /** Whether an I/O reactor has stopped, or is stopping (not INACTIVE: a new one's thread may not have begun yet). */
+    private static boolean stopped(IOReactorStatus status) {
+        return status == IOReactorStatus.SHUTTING_DOWN || status == IOReactorStatus.SHUT_DOWN;
+    }
+
+    /** The client sending now, {@code null} when closed: for tests, which stop its I/O thread. */
+    CloseableHttpAsyncClient client() {
+        return client;
+    }
+
+    /**
+     * A new client in the place of {@code stopped}, whose I/O thread has ended on an error it did
+     * not expect (HttpCore stops the I/O reactor on an {@link Error}, such as no direct memory left
+     * for a connection's buffer): each later exchange failed at once, as refused, so every message
+     * was given up until the node restarted. Said once for each; none after {@link #close()}.
+     *
+     * @return the client to send with, {@code null} once closed
+     */
+    private synchronized CloseableHttpAsyncClient replacing(CloseableHttpAsyncClient stopped) {
+        if (client == stopped) {
+            log.warn("the HTTP client's I/O thread has stopped ({}); starting a new one", stopped.getStatus());
+            stopped.close(CloseMode.IMMEDIATE);
+            client = started();
+        }
+        return client;
     }
 
     @Override
     public CompletionStage<Void> send(SensorData data) {
         CloseableHttpAsyncClient current = client;
+        if (current != null && stopped(current.getStatus())) {
+            current = replacing(current);
+        }
         if (current == null) {
             return CompletableFuture.failedFuture(new RetriableException("the uploader is not open"));
         }
@@ -165,7 +202,8 @@ final class HttpUploader implements AsyncSinkNode {
                 failing = true;
                 outcome.completeExceptionally(failure instanceof IOException io
                         ? new RetriableException(Failures.describe(io, settings, certificateRequests.seen()), io)
-                        : failure);
+                        : failure instanceof IOReactorShutdownException // an I/O thread that stopped: not the message's fault
+                        ? new RetriableException("the HTTP client's I/O thread had stopped", failure) : failure);
             }
 
             @Override
@@ -232,8 +270,11 @@ final class HttpUploader implements AsyncSinkNode {
 
     @Override
     public void close() {
-        CloseableHttpAsyncClient current = client;
-        client = null;
+        CloseableHttpAsyncClient current;
+        synchronized (this) { // no client replaced after this
+            current = client;
+            client = null;
+        }
         if (current != null) {
             // Closing IMMEDIATE from outside while the I/O thread runs makes it fail with a
             // ConcurrentModificationException: ask it to stop first, then close what is left.

@@ -8,6 +8,8 @@ import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.hc.client5.http.impl.async.CloseableHttpAsyncClient;
+import org.apache.hc.core5.util.TimeValue;
 import org.assertj.core.data.Index;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -305,6 +307,29 @@ class UploadFaultsTest {
     private java.util.List<String> uploadLines(Level level) {
         return log.messages(level).stream().filter(line -> line.startsWith("Sending data") || line.startsWith("Status: "))
                 .toList();
+    }
+
+    /**
+     * An I/O thread that stopped (HttpCore stops it on an Error, such as no direct memory for a
+     * connection's buffer) is replaced at the next upload, said once: each later upload failed at
+     * once, as refused ('I/O reactor has been shut down'), and every message was given up.
+     */
+    @Test
+    void anUploaderWhoseIoThreadStoppedStartsANewOneAndUploads() throws Exception {
+        TestNodeContext context = open(FAST_RETRIES);
+        uploader.put(Frames.next("cam"));
+        await().atMost(Waits.GENEROUS).until(() -> context.count("uploads") == 1);
+
+        CloseableHttpAsyncClient stopped = uploader.node.client();
+        stopped.initiateShutdown();
+        stopped.awaitShutdown(TimeValue.ofMinutes(1));
+        uploader.put(Frames.next("cam"));
+        await().atMost(Waits.GENEROUS).until(() -> context.count("uploads") + context.count("failed") == 2);
+
+        assertThat(context.count("uploads")).as(log.all()).isEqualTo(2);
+        assertThat(uploader.node.client()).isNotSameAs(stopped);
+        assertThat(log.messages(Level.WARN)).singleElement().asString()
+                .startsWith("the HTTP client's I/O thread has stopped (").endsWith("); starting a new one");
     }
 
     private TestNodeContext open(String settings) throws Exception {
