@@ -150,6 +150,12 @@ final class HttpUploader implements AsyncSinkNode {
         return opened;
     }
 
+    /** The client to send with: a new one where its I/O thread has stopped; {@code null} once closed. */
+    private CloseableHttpAsyncClient sendingClient() {
+        CloseableHttpAsyncClient current = client;
+        return current != null && stopped(current.getStatus()) ? replacing(current) : current;
+    }
+
     /** Whether an I/O reactor has stopped, or is stopping (not INACTIVE: a new one's thread may not have begun yet). */
     private static boolean stopped(IOReactorStatus status) {
         return status == IOReactorStatus.SHUTTING_DOWN || status == IOReactorStatus.SHUT_DOWN;
@@ -179,10 +185,7 @@ final class HttpUploader implements AsyncSinkNode {
 
     @Override
     public CompletionStage<Void> send(SensorData data) {
-        CloseableHttpAsyncClient current = client;
-        if (current != null && stopped(current.getStatus())) {
-            current = replacing(current);
-        }
+        CloseableHttpAsyncClient current = sendingClient();
         if (current == null) {
             return CompletableFuture.failedFuture(new RetriableException("the uploader is not open"));
         }
@@ -202,8 +205,10 @@ final class HttpUploader implements AsyncSinkNode {
                 failing = true;
                 outcome.completeExceptionally(failure instanceof IOException io
                         ? new RetriableException(Failures.describe(io, settings, certificateRequests.seen()), io)
-                        : failure instanceof IOReactorShutdownException // an I/O thread that stopped: not the message's fault
-                        ? new RetriableException("the HTTP client's I/O thread had stopped", failure) : failure);
+                        // a client stopped, or replaced or closed since (its pool shut down): not the message's fault
+                        : failure instanceof IOReactorShutdownException || current != client
+                        ? new RetriableException("the HTTP client it was sent with has stopped (" + failure.getMessage()
+                                + ")", failure) : failure);
             }
 
             @Override

@@ -9,35 +9,37 @@ import javax.net.ssl.X509ExtendedKeyManager;
 
 /**
  * The key manager of a node without a client certificate: it has no keys, and notes when a
- * server asked for one, so a failed upload can say that the server wants mutual TLS (with TLS
- * 1.3 the client only sees the connection close). An answer forgets it: that server takes
- * connections without one (it only wants one), so a later failure is not for want of it.
+ * server asked for one, so a failed upload can say that the server needs mutual TLS (with TLS
+ * 1.3 the client only sees the connection close). A server that asked and then answered takes
+ * connections without one (it only wants one, and asks again at each): no failure is put down
+ * to it from then on.
  */
 final class UnansweredCertificateRequests extends X509ExtendedKeyManager {
 
-    private volatile boolean seen;
+    private volatile boolean asked;
+    private volatile boolean answeredWithout;
 
-    /** Whether a server has asked for a client certificate and none has answered since. */
+    /** Whether a server has asked for a client certificate, and none has answered an upload without one. */
     boolean seen() {
-        return seen;
+        return asked && !answeredWithout;
     }
 
     /** A server answered an upload. */
     void answered() {
-        if (seen) { // a read per answer, not a write
-            seen = false;
+        if (asked && !answeredWithout) { // reads per answer; a write once
+            answeredWithout = true;
         }
     }
 
     @Override
     public String chooseClientAlias(String[] keyTypes, Principal[] issuers, Socket socket) {
-        seen = true;
+        asked = true;
         return null;
     }
 
     @Override
     public String chooseEngineClientAlias(String[] keyTypes, Principal[] issuers, SSLEngine engine) {
-        seen = true;
+        asked = true;
         return null;
     }
 
