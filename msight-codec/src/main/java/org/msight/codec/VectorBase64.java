@@ -6,6 +6,7 @@ import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
+import org.msight.api.DaemonThreads;
 
 /**
  * Standard Base64 text through JDK 17's Vector API (the incubator module
@@ -47,7 +48,7 @@ final class VectorBase64 {
      * uncompiled; {@link #warm()} says when it is done. About a second of CPU.
      */
     static void warmUp() {
-        Thread thread = new Thread(() -> {
+        DaemonThreads.start("msight-base64-warm-up", () -> {
             byte[] src = new byte[WARM_UP_BYTES];
             ThreadLocalRandom.current().nextBytes(src);
             byte[] dst = new byte[(int) Base64Text.length(src.length)];
@@ -55,9 +56,7 @@ final class VectorBase64 {
                 encode(src, 0, src.length, dst);
             }
             warm = true;
-        }, "msight-base64-warm-up");
-        thread.setDaemon(true);
-        thread.start();
+        });
     }
 
     /** Whether {@link #warmUp()} is done: until then, the table encodes. */

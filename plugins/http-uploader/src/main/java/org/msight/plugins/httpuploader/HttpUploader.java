@@ -150,6 +150,22 @@ final class HttpUploader implements AsyncSinkNode {
         return opened;
     }
 
+    /**
+     * What a failed exchange sent with {@code sentWith} tells the runtime: a transport failure or a
+     * client stopped, replaced or closed since (its pool shut down) is retriable, not the message's
+     * fault; anything else refuses the message.
+     */
+    private Exception attemptFailure(Exception failure, CloseableHttpAsyncClient sentWith) {
+        if (failure instanceof IOException io) {
+            return new RetriableException(Failures.describe(io, settings, certificateRequests.seen()), io);
+        }
+        if (failure instanceof IOReactorShutdownException || sentWith != client) {
+            return new RetriableException("the HTTP client it was sent with has stopped (" + failure.getMessage() + ")",
+                    failure);
+        }
+        return failure;
+    }
+
     /** The client to send with: a new one where its I/O thread has stopped; {@code null} once closed. */
     private CloseableHttpAsyncClient sendingClient() {
         CloseableHttpAsyncClient current = client;
@@ -203,12 +219,7 @@ final class HttpUploader implements AsyncSinkNode {
             @Override
             public void failed(Exception failure) {
                 failing = true;
-                outcome.completeExceptionally(failure instanceof IOException io
-                        ? new RetriableException(Failures.describe(io, settings, certificateRequests.seen()), io)
-                        // a client stopped, or replaced or closed since (its pool shut down): not the message's fault
-                        : failure instanceof IOReactorShutdownException || current != client
-                        ? new RetriableException("the HTTP client it was sent with has stopped (" + failure.getMessage()
-                                + ")", failure) : failure);
+                outcome.completeExceptionally(attemptFailure(failure, current));
             }
 
             @Override
