@@ -1,6 +1,7 @@
 package org.msight.plugins.httpuploader;
 
 import java.io.IOException;
+import java.net.URI;
 import java.nio.ByteBuffer;
 import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
@@ -85,13 +86,15 @@ final class HttpUploader implements AsyncSinkNode {
     private final SentCredentials sentCredentials;
     private final BodyBuffers buffers = new BodyBuffers();
     private final LastKnownDnsResolver dns;
+    /** The URL's host as HttpClient gives it to {@link #dns} ({@code [::1]} with its brackets). */
+    private final String host;
     private final Counter uploads;
     private final Counter bytes;
     private boolean waited;
     private volatile CloseableHttpAsyncClient client;
 
     HttpUploader(UploaderSettings settings, NodeContext context, TlsStrategy tls,
-            UnansweredCertificateRequests certificateRequests, PartitionKeys partitionKeys) {
+            UnansweredCertificateRequests certificateRequests, PartitionKeys partitionKeys, LastKnownDnsResolver dns) {
         this.settings = settings;
         this.context = context;
         this.log = context.logger();
@@ -101,7 +104,8 @@ final class HttpUploader implements AsyncSinkNode {
         this.formats = context.formats();
         this.partitionKeys = partitionKeys;
         this.sentCredentials = new SentCredentials(settings);
-        this.dns = new LastKnownDnsResolver(settings.connectTimeout(), "node-" + context.nodeName() + "-dns", log);
+        this.dns = dns;
+        this.host = URI.create(settings.target().base()).getHost();
         this.uploads = context.counter("uploads");
         this.bytes = context.counter("bytes");
     }
@@ -208,6 +212,23 @@ final class HttpUploader implements AsyncSinkNode {
         JsonBody body = JsonBody.of(formats, data, buffers); // first: no "Sending" line for a body the heap has no room for
         log.atLevel(uploadLineLevel()).log("Sending data to {}... waiting for response", settings.target().loggable());
         CompletableFuture<Void> outcome = new CompletableFuture<>();
+        // at once but before the first connection to the host: then on the DNS lookup's thread, not this one
+        dns.addressesKnown(host).whenComplete((known, unresolved) -> {
+            if (unresolved == null && !outcome.isDone()) {
+                exchange(current, data, body, outcome);
+                return;
+            }
+            body.releaseResources(); // not sent: cancelled past its deadline meanwhile, or no address
+            if (unresolved != null) {
+                failing = true;
+                outcome.completeExceptionally(attemptFailure((Exception) unresolved.getCause(), current));
+            }
+        });
+        return outcome;
+    }
+
+    private void exchange(CloseableHttpAsyncClient current, SensorData data, JsonBody body,
+            CompletableFuture<Void> outcome) {
         long length = body.getContentLength();
         Future<Response> exchange = current.execute(request(data, body), new ResponseReader(), new FutureCallback<>() {
             @Override
@@ -233,7 +254,6 @@ final class HttpUploader implements AsyncSinkNode {
                 exchange.cancel(true);
             }
         });
-        return outcome;
     }
 
     /** @param length the bytes of the body the server answered, counted when it took them */

@@ -1,5 +1,6 @@
 package org.msight.plugins.httpuploader;
 
+import java.net.InetAddress;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -82,6 +83,11 @@ public final class HttpUploaderProvider implements NodeProvider {
 
     @Override
     public Node create(NodeContext context) {
+        return create(context, InetAddress::getAllByName);
+    }
+
+    /** The node, looking host names up with {@code dns}: the system's, or a test's. */
+    HttpUploader create(NodeContext context, LastKnownDnsResolver.HostLookup dns) {
         UploaderSettings settings = UploaderSettings.from(context.config());
         if (settings.tls().configured() && !settings.target().https()) {
             throw new IllegalArgumentException("tls: set for an http:// url; use https:// or remove the tls block");
@@ -90,7 +96,9 @@ public final class HttpUploaderProvider implements NodeProvider {
         TlsStrategy tls = settings.target().https() ? new JdkCheckedNames(settings.tls().sslContext(certificateRequests))
                 : NO_TLS;
         return new HttpUploader(settings, context, tls, certificateRequests,
-                new PartitionKeys(settings.partitionKeyMode(), settings.shards(), Clock.systemUTC(), context.formats()));
+                new PartitionKeys(settings.partitionKeyMode(), settings.shards(), Clock.systemUTC(), context.formats()),
+                new LastKnownDnsResolver(settings.connectTimeout(), "node-" + context.nodeName() + "-dns",
+                        context.logger(), dns, System::nanoTime));
     }
 
     /**

@@ -32,7 +32,9 @@ import org.slf4j.Logger;
  * does ({@code cannot resolve host ...}), and it is retried with backoff. Whoever asks while a
  * lookup has taken longer than {@code timeout} already takes the last known addresses at once,
  * without waiting for it, so that a thread is held once a lookup while DNS does not answer, not at
- * each new connection; whoever asks once that lookup has ended starts the next.
+ * each new connection; whoever asks once that lookup has ended starts the next. Before the first
+ * connection to a host never resolved, the uploader waits for {@link #addressesKnown} instead,
+ * holding no thread.
  */
 final class LastKnownDnsResolver implements DnsResolver {
 
@@ -45,6 +47,8 @@ final class LastKnownDnsResolver implements DnsResolver {
     /** A lookup, and when it started ({@code nanoClock}'s time). */
     private record Lookup(long started, CompletableFuture<InetAddress[]> addresses) {
     }
+
+    private static final CompletableFuture<Void> KNOWN = CompletableFuture.completedFuture(null);
 
     private final Duration timeout;
     private final Logger log;
@@ -61,10 +65,6 @@ final class LastKnownDnsResolver implements DnsResolver {
     private final Map<String, InetAddress[]> lastKnown = new ConcurrentHashMap<>();
     private final LogThrottle fallbackLines = new LogThrottle(Duration.ofMinutes(1));
 
-    LastKnownDnsResolver(Duration timeout, String threadName, Logger log) {
-        this(timeout, threadName, log, InetAddress::getAllByName, System::nanoTime);
-    }
-
     LastKnownDnsResolver(Duration timeout, String threadName, Logger log, HostLookup dns, LongSupplier nanoClock) {
         this.timeout = timeout;
         this.log = log;
@@ -75,24 +75,21 @@ final class LastKnownDnsResolver implements DnsResolver {
 
     @Override
     public InetAddress[] resolve(String host) throws UnknownHostException {
-        Lookup lookup = latest.compute(host, (name, last) -> last == null || last.addresses().isDone() ? lookUp(name) : last);
+        Lookup lookup = latest(host);
         InetAddress[] known = lastKnown.get(host);
         // a lookup past the timeout already is not waited for again while there are addresses to use meanwhile
         boolean atOnce = known != null && nanoClock.getAsLong() - lookup.started() > timeout.toNanos();
-        String reason;
+        String failure;
         try {
             return lookup.addresses().get(atOnce ? 0 : timeout.toNanos(), TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {
-            reason = "DNS did not answer within connect-timeout (" + timeout.toMillis() + " ms)";
+            failure = unresolved(host, e);
         } catch (ExecutionException e) {
-            String message = String.valueOf(e.getCause().getMessage()); // the JDK's: "host: reason", or the host alone
-            reason = message.startsWith(host + ": ") ? message.substring(host.length() + 2)
-                    : message.equals(host) ? "unknown to DNS" : message;
+            failure = unresolved(host, e.getCause());
         } catch (InterruptedException e) { // the node stops: the connection attempt ends, with no line of its own
             Thread.currentThread().interrupt();
             throw new UnknownHostException("cannot resolve host " + host + ": interrupted, as the node stops");
         }
-        String failure = "cannot resolve host " + host + ": " + reason;
         if (known == null) {
             throw new UnknownHostException(failure);
         }
@@ -103,6 +100,47 @@ final class LastKnownDnsResolver implements DnsResolver {
                     times == 1 ? "" : " (" + times + " times since the last such line)");
         }
         return known;
+    }
+
+    /**
+     * Completes once a connection to {@code host} can start without waiting for DNS: at once
+     * where the host has resolved before (its connections then wait as {@link #resolve} says);
+     * otherwise when its lookup under way, or a new one, ends, or {@code timeout} after this call,
+     * exceptionally with the {@link UnknownHostException} {@code resolve} would throw. It holds no
+     * thread meanwhile: HttpClient resolves on the thread starting the connection, which for a
+     * retry is the delivery's timer, the one running the deadlines of the other attempts.
+     */
+    CompletableFuture<Void> addressesKnown(String host) {
+        if (lastKnown.containsKey(host)) {
+            return KNOWN;
+        }
+        return latest(host).addresses().copy().orTimeout(timeout.toNanos(), TimeUnit.NANOSECONDS)
+                .handle((addresses, failure) -> {
+                    if (failure != null) {
+                        Throwable cause = failure instanceof CompletionException && failure.getCause() != null
+                                ? failure.getCause() : failure;
+                        throw new CompletionException(new UnknownHostException(unresolved(host, cause)));
+                    }
+                    return null;
+                });
+    }
+
+    /** The host's lookup under way, or a new one where the latest has ended. */
+    private Lookup latest(String host) {
+        return latest.compute(host, (name, last) -> last == null || last.addresses().isDone() ? lookUp(name) : last);
+    }
+
+    /** What a lookup of {@code host} that failed with {@code cause} says: "cannot resolve host ...: why". */
+    private String unresolved(String host, Throwable cause) {
+        String reason;
+        if (cause instanceof TimeoutException) {
+            reason = "DNS did not answer within connect-timeout (" + timeout.toMillis() + " ms)";
+        } else {
+            String message = String.valueOf(cause.getMessage()); // the JDK's: "host: reason", or the host alone
+            reason = message.startsWith(host + ": ") ? message.substring(host.length() + 2)
+                    : message.equals(host) ? "unknown to DNS" : message;
+        }
+        return "cannot resolve host " + host + ": " + reason;
     }
 
     private Lookup lookUp(String host) {

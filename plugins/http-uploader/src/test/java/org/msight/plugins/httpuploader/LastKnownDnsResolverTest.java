@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
@@ -36,17 +37,7 @@ class LastKnownDnsResolverTest {
     private final AtomicLong clock = new AtomicLong();
     /** The thread of the latest {@link #resolving()}. */
     private final AtomicReference<Thread> connecting = new AtomicReference<>();
-    private final LastKnownDnsResolver resolver = new LastKnownDnsResolver(CONNECT_TIMEOUT, "test-dns", log, host -> {
-        int lookup = asked.incrementAndGet();
-        if (lookup > 1) {
-            try {
-                dnsSilent.await();
-            } catch (InterruptedException e) {
-                throw new UnknownHostException("interrupted");
-            }
-        }
-        return new InetAddress[] {address(lookup)};
-    }, clock::get);
+    private final LastKnownDnsResolver resolver = resolver(CONNECT_TIMEOUT);
 
     @AfterEach
     void dnsAnswers() {
@@ -95,6 +86,53 @@ class LastKnownDnsResolverTest {
         assertThat(failure).as("the connection attempt's end").isInstanceOf(UnknownHostException.class)
                 .hasMessage("cannot resolve host collector.test: interrupted, as the node stops");
         assertThat(interrupted).as("the thread's interrupt kept").isTrue();
+    }
+
+    @Test
+    void aHostResolvedBeforeHasItsAddressesKnownAtOnceWithoutALookup() throws Exception {
+        resolver.resolve(HOST);
+
+        assertThat(resolver.addressesKnown(HOST)).isDone().isNotCompletedExceptionally();
+        assertThat(asked).as("lookups").hasValue(1);
+    }
+
+    @Test
+    void aHostNeverResolvedHasItsAddressesKnownOnceDnsAnswers() throws Exception {
+        resolver.resolve("other.test"); // DNS's first answer, at once
+
+        CompletableFuture<Void> known = resolver.addressesKnown(HOST);
+        await().atMost(Waits.GENEROUS).until(() -> asked.get() == 2);
+        assertThat(known).as("while DNS does not answer").isNotDone();
+
+        dnsSilent.countDown();
+        assertThat(known).succeedsWithin(Waits.GENEROUS);
+        assertThat(resolver.addressesKnown(HOST)).as("as its connection starts").isDone();
+        assertThat(log.lines()).isEmpty();
+    }
+
+    @Test
+    void aHostNeverResolvedHasNoAddressesKnownWhenDnsDoesNotAnswerWithinConnectTimeout() throws Exception {
+        LastKnownDnsResolver quick = resolver(Duration.ofMillis(100));
+        quick.resolve("other.test");
+
+        assertThat(quick.addressesKnown(HOST)).failsWithin(Waits.GENEROUS).withThrowableOfType(ExecutionException.class)
+                .havingCause().isInstanceOf(UnknownHostException.class)
+                .withMessage("cannot resolve host collector.test: DNS did not answer within connect-timeout (100 ms)");
+    }
+
+    /** A resolver asking the test's DNS, on the test's clock. */
+    private LastKnownDnsResolver resolver(Duration connectTimeout) {
+        return new LastKnownDnsResolver(connectTimeout, "test-dns", log, host -> {
+            int lookup = asked.incrementAndGet();
+            if (lookup > 1) {
+                try {
+                    dnsSilent.await();
+                } catch (InterruptedException e) {
+                    throw new UnknownHostException("interrupted");
+                }
+            }
+            return new InetAddress[] {address(lookup)};
+        }, clock::get);
     }
 
     private CompletableFuture<InetAddress[]> resolving() {
