@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.hc.client5.http.config.ConnectionConfig;
 import org.apache.hc.client5.http.config.RequestConfig;
 import org.apache.hc.client5.http.config.TlsConfig;
@@ -24,6 +25,7 @@ import org.apache.hc.core5.concurrent.FutureCallback;
 import org.apache.hc.core5.http.ContentType;
 import org.apache.hc.core5.http.EntityDetails;
 import org.apache.hc.core5.http.Header;
+import org.apache.hc.core5.http.HttpHost;
 import org.apache.hc.core5.http.HttpHeaders;
 import org.apache.hc.core5.http.HttpResponse;
 import org.apache.hc.core5.http.config.Http1Config;
@@ -86,7 +88,7 @@ final class HttpUploader implements AsyncSinkNode {
     private final SentCredentials sentCredentials;
     private final BodyBuffers buffers = new BodyBuffers();
     private final LastKnownDnsResolver dns;
-    /** The URL's host as HttpClient gives it to {@link #dns} ({@code [::1]} with its brackets). */
+    /** The URL's host as HttpClient gives it to {@link #dns}: {@code [::1]} with its brackets, IDN in Unicode. */
     private final String host;
     private final Counter uploads;
     private final Counter bytes;
@@ -105,7 +107,7 @@ final class HttpUploader implements AsyncSinkNode {
         this.partitionKeys = partitionKeys;
         this.sentCredentials = new SentCredentials(settings);
         this.dns = dns;
-        this.host = URI.create(settings.target().base()).getHost();
+        this.host = HttpHost.create(URI.create(settings.target().base())).getHostName();
         this.uploads = context.counter("uploads");
         this.bytes = context.counter("bytes");
     }
@@ -212,19 +214,44 @@ final class HttpUploader implements AsyncSinkNode {
         JsonBody body = JsonBody.of(formats, data, buffers); // first: no "Sending" line for a body the heap has no room for
         log.atLevel(uploadLineLevel()).log("Sending data to {}... waiting for response", settings.target().loggable());
         CompletableFuture<Void> outcome = new CompletableFuture<>();
-        // at once but before the first connection to the host: then on the DNS lookup's thread, not this one
-        dns.addressesKnown(host).whenComplete((known, unresolved) -> {
-            if (unresolved == null && !outcome.isDone()) {
-                exchange(current, data, body, outcome);
-                return;
-            }
-            body.releaseResources(); // not sent: cancelled past its deadline meanwhile, or no address
-            if (unresolved != null) {
-                failing = true;
-                outcome.completeExceptionally(attemptFailure((Exception) unresolved.getCause(), current));
+        if (dns.knows(host)) {
+            exchange(current, data, body, outcome);
+        } else {
+            exchangeOnceLookedUp(current, data, body, outcome);
+        }
+        return outcome;
+    }
+
+    /**
+     * Starts the exchange of an upload to a host never resolved once its DNS lookup ends, on the
+     * lookup's thread: HttpClient would wait for it on this one (the delivery's timer, for a retry).
+     * The body goes back to its pool at once where the attempt is cancelled meanwhile (past its
+     * deadline), or the host does not resolve.
+     */
+    private void exchangeOnceLookedUp(CloseableHttpAsyncClient current, SensorData data, JsonBody body,
+            CompletableFuture<Void> outcome) {
+        AtomicBoolean bodyTaken = new AtomicBoolean(); // by the exchange, or back to the pool
+        outcome.whenComplete((ignored, failure) -> {
+            if (bodyTaken.compareAndSet(false, true)) {
+                body.releaseResources();
             }
         });
-        return outcome;
+        dns.lookedUp(host).whenComplete((ignored, unresolved) -> {
+            if (!bodyTaken.compareAndSet(false, true)) {
+                return; // cancelled meanwhile: not sent
+            }
+            if (unresolved != null) {
+                body.releaseResources();
+                failing = true;
+                outcome.completeExceptionally(attemptFailure((Exception) unresolved, current));
+                return;
+            }
+            try {
+                exchange(current, data, body, outcome);
+            } catch (RuntimeException | Error e) { // as send() would have thrown it
+                outcome.completeExceptionally(e);
+            }
+        });
     }
 
     private void exchange(CloseableHttpAsyncClient current, SensorData data, JsonBody body,

@@ -1,5 +1,6 @@
 package org.msight.plugins.httpuploader;
 
+import java.net.IDN;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.time.Duration;
@@ -33,7 +34,7 @@ import org.slf4j.Logger;
  * lookup has taken longer than {@code timeout} already takes the last known addresses at once,
  * without waiting for it, so that a thread is held once a lookup while DNS does not answer, not at
  * each new connection; whoever asks once that lookup has ended starts the next. Before the first
- * connection to a host never resolved, the uploader waits for {@link #addressesKnown} instead,
+ * connection to a host never resolved, the uploader waits for {@link #lookedUp} instead,
  * holding no thread.
  */
 final class LastKnownDnsResolver implements DnsResolver {
@@ -47,8 +48,6 @@ final class LastKnownDnsResolver implements DnsResolver {
     /** A lookup, and when it started ({@code nanoClock}'s time). */
     private record Lookup(long started, CompletableFuture<InetAddress[]> addresses) {
     }
-
-    private static final CompletableFuture<Void> KNOWN = CompletableFuture.completedFuture(null);
 
     private final Duration timeout;
     private final Logger log;
@@ -102,27 +101,38 @@ final class LastKnownDnsResolver implements DnsResolver {
         return known;
     }
 
+    /** Whether {@code host} has resolved before: its connections then wait for DNS as {@link #resolve} says. */
+    boolean knows(String host) {
+        return lastKnown.containsKey(host);
+    }
+
     /**
-     * Completes once a connection to {@code host} can start without waiting for DNS: at once
-     * where the host has resolved before (its connections then wait as {@link #resolve} says);
-     * otherwise when its lookup under way, or a new one, ends, or {@code timeout} after this call,
-     * exceptionally with the {@link UnknownHostException} {@code resolve} would throw. It holds no
-     * thread meanwhile: HttpClient resolves on the thread starting the connection, which for a
-     * retry is the delivery's timer, the one running the deadlines of the other attempts.
+     * Completes when a lookup of {@code host} ends, the one under way or a new one, or
+     * {@code timeout} after this call: normally where the host has addresses then, else
+     * exceptionally with the {@link UnknownHostException} {@code resolve} would throw. For a
+     * host never resolved, whose first connection would otherwise wait on the thread starting
+     * it, which for a retry is the delivery's timer, running the other attempts' deadlines.
+     * Completes on a thread of the lookups', never the caller's.
      */
-    CompletableFuture<Void> addressesKnown(String host) {
-        if (lastKnown.containsKey(host)) {
-            return KNOWN;
-        }
-        return latest(host).addresses().copy().orTimeout(timeout.toNanos(), TimeUnit.NANOSECONDS)
-                .handle((addresses, failure) -> {
-                    if (failure != null) {
-                        Throwable cause = failure instanceof CompletionException && failure.getCause() != null
-                                ? failure.getCause() : failure;
-                        throw new CompletionException(new UnknownHostException(unresolved(host, cause)));
+    CompletableFuture<Void> lookedUp(String host) {
+        CompletableFuture<Void> lookedUp = new CompletableFuture<>();
+        latest(host).addresses().copy().orTimeout(timeout.toNanos(), TimeUnit.NANOSECONDS)
+                .whenComplete((addresses, failure) -> {
+                    if (failure instanceof TimeoutException) { // on the JVM's timer for every CompletableFuture: off it
+                        lookups.execute(() -> settle(lookedUp, host, failure));
+                    } else {
+                        settle(lookedUp, host, failure == null ? null : failure.getCause());
                     }
-                    return null;
                 });
+        return lookedUp;
+    }
+
+    private void settle(CompletableFuture<Void> lookedUp, String host, Throwable failure) {
+        if (failure == null || knows(host)) { // resolved by another lookup meanwhile: resolve() falls back to it
+            lookedUp.complete(null);
+        } else {
+            lookedUp.completeExceptionally(new UnknownHostException(unresolved(host, failure)));
+        }
     }
 
     /** The host's lookup under way, or a new one where the latest has ended. */
@@ -132,25 +142,29 @@ final class LastKnownDnsResolver implements DnsResolver {
 
     /** What a lookup of {@code host} that failed with {@code cause} says: "cannot resolve host ...: why". */
     private String unresolved(String host, Throwable cause) {
-        String reason;
-        if (cause instanceof TimeoutException) {
-            reason = "DNS did not answer within connect-timeout (" + timeout.toMillis() + " ms)";
-        } else {
-            String message = String.valueOf(cause.getMessage()); // the JDK's: "host: reason", or the host alone
-            reason = message.startsWith(host + ": ") ? message.substring(host.length() + 2)
-                    : message.equals(host) ? "unknown to DNS" : message;
-        }
+        String reason = cause instanceof TimeoutException
+                ? "DNS did not answer within connect-timeout (" + timeout.toMillis() + " ms)" : cause.getMessage();
         return "cannot resolve host " + host + ": " + reason;
     }
 
+    /**
+     * Looks {@code host} up in DNS by its ASCII name: HttpClient gives an internationalised one
+     * ({@code xn--bcher-kva.example}) in Unicode, which the system's resolver does not find.
+     */
     private Lookup lookUp(String host) {
         return new Lookup(nanoClock.getAsLong(), CompletableFuture.supplyAsync(() -> {
+            String asked = host;
             try {
-                InetAddress[] addresses = dns.addresses(host);
+                asked = IDN.toASCII(host);
+                InetAddress[] addresses = dns.addresses(asked);
                 lastKnown.put(host, addresses);
                 return addresses;
             } catch (UnknownHostException e) {
-                throw new CompletionException(e);
+                String message = String.valueOf(e.getMessage()); // the JDK's: "host: reason", or the host alone
+                throw new CompletionException(new UnknownHostException(message.startsWith(asked + ": ")
+                        ? message.substring(asked.length() + 2) : message.equals(asked) ? "unknown to DNS" : message));
+            } catch (IllegalArgumentException e) { // a label longer than 63 characters
+                throw new CompletionException(new UnknownHostException("not a valid host name (" + e.getMessage() + ")"));
             }
         }, lookups));
     }

@@ -7,8 +7,10 @@ import static org.awaitility.Awaitility.await;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -89,35 +91,58 @@ class LastKnownDnsResolverTest {
     }
 
     @Test
-    void aHostResolvedBeforeHasItsAddressesKnownAtOnceWithoutALookup() throws Exception {
+    void aHostResolvedBeforeIsKnownWithoutALookup() throws Exception {
+        assertThat(resolver.knows(HOST)).as("before").isFalse();
         resolver.resolve(HOST);
 
-        assertThat(resolver.addressesKnown(HOST)).isDone().isNotCompletedExceptionally();
+        assertThat(resolver.knows(HOST)).isTrue();
         assertThat(asked).as("lookups").hasValue(1);
     }
 
     @Test
-    void aHostNeverResolvedHasItsAddressesKnownOnceDnsAnswers() throws Exception {
+    void aHostNeverResolvedIsLookedUpOnceDnsAnswers() throws Exception {
         resolver.resolve("other.test"); // DNS's first answer, at once
 
-        CompletableFuture<Void> known = resolver.addressesKnown(HOST);
+        CompletableFuture<Void> lookedUp = resolver.lookedUp(HOST);
         await().atMost(Waits.GENEROUS).until(() -> asked.get() == 2);
-        assertThat(known).as("while DNS does not answer").isNotDone();
+        assertThat(lookedUp).as("while DNS does not answer").isNotDone();
 
         dnsSilent.countDown();
-        assertThat(known).succeedsWithin(Waits.GENEROUS);
-        assertThat(resolver.addressesKnown(HOST)).as("as its connection starts").isDone();
+        assertThat(lookedUp).succeedsWithin(Waits.GENEROUS);
+        assertThat(resolver.knows(HOST)).as("as its connection starts").isTrue();
         assertThat(log.lines()).isEmpty();
     }
 
     @Test
-    void aHostNeverResolvedHasNoAddressesKnownWhenDnsDoesNotAnswerWithinConnectTimeout() throws Exception {
+    void aHostNeverResolvedIsNotLookedUpWhenDnsDoesNotAnswerWithinConnectTimeout() throws Exception {
         LastKnownDnsResolver quick = resolver(Duration.ofMillis(100));
         quick.resolve("other.test");
 
-        assertThat(quick.addressesKnown(HOST)).failsWithin(Waits.GENEROUS).withThrowableOfType(ExecutionException.class)
+        assertThat(quick.lookedUp(HOST)).failsWithin(Waits.GENEROUS).withThrowableOfType(ExecutionException.class)
                 .havingCause().isInstanceOf(UnknownHostException.class)
                 .withMessage("cannot resolve host collector.test: DNS did not answer within connect-timeout (100 ms)");
+        assertThat(quick.knows(HOST)).isFalse();
+    }
+
+    /**
+     * HttpClient gives the resolver an internationalised host in Unicode, which the system's
+     * resolver does not find ({@code bücher.test: Name or service not known}).
+     */
+    @Test
+    void anInternationalisedHostIsAskedOfDnsByItsAsciiName() throws Exception {
+        List<String> names = new CopyOnWriteArrayList<>();
+        LastKnownDnsResolver recording = new LastKnownDnsResolver(CONNECT_TIMEOUT, "test-dns", log, host -> {
+            names.add(host);
+            if (!host.equals("xn--bcher-kva.test")) {
+                throw new UnknownHostException(host + ": Name or service not known");
+            }
+            return new InetAddress[] {address(1)};
+        }, clock::get);
+
+        assertThat(recording.resolve("bücher.test")).containsExactly(address(1));
+        assertThat(catchThrowable(() -> recording.resolve("unknown.test"))).isInstanceOf(UnknownHostException.class)
+                .hasMessage("cannot resolve host unknown.test: Name or service not known");
+        assertThat(names).containsExactly("xn--bcher-kva.test", "unknown.test");
     }
 
     /** A resolver asking the test's DNS, on the test's clock. */

@@ -9,6 +9,7 @@ import java.net.UnknownHostException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.msight.api.DaemonThreads;
@@ -31,7 +32,9 @@ class NeverResolvedHostTest {
     private final CountDownLatch dnsSilent = new CountDownLatch(1);
     private final TestNodeContext context = TestNodeContext.of("http-uploader",
             "url = \"" + server.url("/up").replace("127.0.0.1", "collector.test") + "\", connect-timeout = 1h");
+    private final AtomicInteger lookups = new AtomicInteger();
     private final HttpUploader node = new HttpUploaderProvider().create(context, host -> {
+        lookups.incrementAndGet();
         try {
             dnsSilent.await();
         } catch (InterruptedException e) {
@@ -74,6 +77,8 @@ class NeverResolvedHostTest {
         assertThat(node.send(next).toCompletableFuture()).succeedsWithin(Waits.GENEROUS);
         node.close(); // waits for the exchanges under way
 
+        // the gate's, then the connection's for the next: an exchange for the cancelled one would look up too
+        assertThat(lookups).as("DNS lookups").hasValue(2);
         assertThat(server.requests()).as("the requests the server took").hasSize(1);
         assertThat(JSON.readTree(server.requests().get(0).body()).get("frame_id").asLong())
                 .isEqualTo(next.metadata().frameId());
