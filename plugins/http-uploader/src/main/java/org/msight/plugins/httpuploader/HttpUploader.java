@@ -231,12 +231,14 @@ final class HttpUploader implements AsyncSinkNode {
     private void exchangeOnceLookedUp(CloseableHttpAsyncClient current, SensorData data, JsonBody body,
             CompletableFuture<Void> outcome) {
         AtomicBoolean bodyTaken = new AtomicBoolean(); // by the exchange, or back to the pool
+        CompletableFuture<Void> lookedUp = dns.lookedUp(host);
         outcome.whenComplete((ignored, failure) -> {
             if (bodyTaken.compareAndSet(false, true)) {
                 body.releaseResources();
+                lookedUp.cancel(false); // nor waits for DNS any longer
             }
         });
-        dns.lookedUp(host).whenComplete((ignored, unresolved) -> {
+        lookedUp.whenComplete((ignored, unresolved) -> {
             if (!bodyTaken.compareAndSet(false, true)) {
                 return; // cancelled meanwhile: not sent
             }
@@ -248,8 +250,10 @@ final class HttpUploader implements AsyncSinkNode {
             }
             try {
                 exchange(current, data, body, outcome);
-            } catch (RuntimeException | Error e) { // as send() would have thrown it
-                outcome.completeExceptionally(e);
+            } catch (RuntimeException | Error e) { // HttpClient did not take the request
+                body.releaseResources();
+                outcome.completeExceptionally(e instanceof OutOfMemoryError // no attempt, not the message refused
+                        ? new RetriableException("no memory left in this process to make the request", e) : e);
             }
         });
     }

@@ -112,18 +112,21 @@ final class LastKnownDnsResolver implements DnsResolver {
      * exceptionally with the {@link UnknownHostException} {@code resolve} would throw. For a
      * host never resolved, whose first connection would otherwise wait on the thread starting
      * it, which for a retry is the delivery's timer, running the other attempts' deadlines.
-     * Completes on a thread of the lookups', never the caller's.
+     * Completes on a lookup's thread, or on the caller's where the lookup has ended already;
+     * cancelling it ends the wait.
      */
     CompletableFuture<Void> lookedUp(String host) {
         CompletableFuture<Void> lookedUp = new CompletableFuture<>();
-        latest(host).addresses().copy().orTimeout(timeout.toNanos(), TimeUnit.NANOSECONDS)
-                .whenComplete((addresses, failure) -> {
-                    if (failure instanceof TimeoutException) { // on the JVM's timer for every CompletableFuture: off it
-                        lookups.execute(() -> settle(lookedUp, host, failure));
-                    } else {
-                        settle(lookedUp, host, failure == null ? null : failure.getCause());
-                    }
-                });
+        CompletableFuture<InetAddress[]> waited = latest(host).addresses().copy()
+                .orTimeout(timeout.toNanos(), TimeUnit.NANOSECONDS);
+        waited.whenComplete((addresses, failure) -> {
+            if (failure instanceof TimeoutException) { // on the JVM's timer for every CompletableFuture: off it
+                lookups.execute(() -> settle(lookedUp, host, failure));
+            } else {
+                settle(lookedUp, host, failure == null ? null : failure.getCause());
+            }
+        });
+        lookedUp.whenComplete((ignored, failure) -> waited.cancel(false)); // cancelled: its timer too
         return lookedUp;
     }
 
@@ -153,9 +156,8 @@ final class LastKnownDnsResolver implements DnsResolver {
      */
     private Lookup lookUp(String host) {
         return new Lookup(nanoClock.getAsLong(), CompletableFuture.supplyAsync(() -> {
-            String asked = host;
+            String asked = ascii(host);
             try {
-                asked = IDN.toASCII(host);
                 InetAddress[] addresses = dns.addresses(asked);
                 lastKnown.put(host, addresses);
                 return addresses;
@@ -163,10 +165,17 @@ final class LastKnownDnsResolver implements DnsResolver {
                 String message = String.valueOf(e.getMessage()); // the JDK's: "host: reason", or the host alone
                 throw new CompletionException(new UnknownHostException(message.startsWith(asked + ": ")
                         ? message.substring(asked.length() + 2) : message.equals(asked) ? "unknown to DNS" : message));
-            } catch (IllegalArgumentException e) { // a label longer than 63 characters
-                throw new CompletionException(new UnknownHostException("not a valid host name (" + e.getMessage() + ")"));
             }
         }, lookups));
+    }
+
+    /** The ASCII name of {@code host}; as it is where IDN refuses it (a label longer than 63 characters). */
+    private static String ascii(String host) {
+        try {
+            return IDN.toASCII(host);
+        } catch (IllegalArgumentException e) {
+            return host;
+        }
     }
 
     @Override
