@@ -135,7 +135,7 @@ public final class Pipeline {
                     NodeStats nodeStats = new NodeStats(node.name(), node.kind(), meters);
                     RuntimeNodeContext context = new RuntimeNodeContext(node, spec.deviceName(),
                             node.publishTopic().map(buses::of).orElse(null), formats, nodeStats, latestImages,
-                            stopRequested);
+                            stopRequested, nodesOfType(spec, node));
                     String path = "nodes." + ConfigProblem.quoted(node.name());
                     try {
                         Optional<DeliverySettings> deliverySettings = node.type().provider().asynchronous()
@@ -180,6 +180,10 @@ public final class Pipeline {
         new JvmThreadMetrics().bindTo(meters);
         return new Pipeline(spec, buses, meters, latestImages, runners, new ThroughputReporter(stats,
                 spec.statsInterval()), registry, stopRequested);
+    }
+
+    private static int nodesOfType(PipelineSpec spec, NodeSpec node) {
+        return (int) spec.nodes().stream().filter(other -> other.type().name().equals(node.type().name())).count();
     }
 
     private static Set<String> topicsOf(PipelineSpec spec) {

@@ -2,6 +2,7 @@ package org.msight.runtime;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.entry;
 import static org.awaitility.Awaitility.await;
 
 import java.nio.file.Path;
@@ -34,6 +35,7 @@ class PipelineTest {
     void forgetEarlierRuns() {
         CollectingSink.RECEIVED.clear();
         CollectingSink.ATTEMPTS.clear();
+        CollectingSink.NODES_OF_TYPE.clear();
     }
 
     private Pipeline start(String nodes) throws Exception {
@@ -65,6 +67,19 @@ class PipelineTest {
         await().atMost(Waits.GENEROUS).until(() -> received("sink").size() == 10);
         assertThat(pipeline.stop()).isTrue();
         assertThat(received("sink")).containsExactlyElementsOf(range(10, 100, 10));
+    }
+
+    /** What a node type's nodes size their shares of the machine by, such as a camera's decoder threads. */
+    @Test
+    void eachNodeIsToldHowManyNodesOfItsTypeThePipelineRuns() throws Exception {
+        Pipeline pipeline = start("""
+                src { type = test-sequence, publish-topic = t, count = 0 }
+                a { type = test-collector, subscribe-topic = t }
+                b { type = test-collector, subscribe-topic = t }
+                c { type = test-collector, subscribe-topic = t }
+                """);
+        assertThat(pipeline.stop()).isTrue();
+        assertThat(CollectingSink.NODES_OF_TYPE).containsOnly(entry("a", 3), entry("b", 3), entry("c", 3));
     }
 
     @Test

@@ -47,6 +47,7 @@ public final class TestNodeContext implements NodeContext {
     private String nodeName = "test-node";
     private String deviceName = "test-device";
     private String sensorName = "test-sensor";
+    private int nodesOfType = 1;
     private Logger logger;
     private final CountDownLatch stopping = new CountDownLatch(1);
 
@@ -78,6 +79,12 @@ public final class TestNodeContext implements NodeContext {
     /** Sets the sensor's name; {@code null} for none, as for sinks. */
     public TestNodeContext withSensorName(String name) {
         this.sensorName = name;
+        return this;
+    }
+
+    /** Sets how many nodes of the node's type the pipeline runs, as {@link #nodesOfType()} tells; 1 unless set. */
+    public TestNodeContext withNodesOfType(int count) {
+        this.nodesOfType = count;
         return this;
     }
 
@@ -158,6 +165,11 @@ public final class TestNodeContext implements NodeContext {
     @Override
     public Optional<String> sensorName() {
         return Optional.ofNullable(sensorName);
+    }
+
+    @Override
+    public int nodesOfType() {
+        return nodesOfType;
     }
 
     @Override

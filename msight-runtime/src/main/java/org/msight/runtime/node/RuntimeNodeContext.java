@@ -33,14 +33,16 @@ public final class RuntimeNodeContext implements NodeContext {
     private final String publishTopic;
     private final LatestImages latestImages;
     private final CountDownLatch stopping;
+    private final int nodesOfType;
 
     /**
      * @param bus the bus of the node's publish topic; {@code null} for sinks
      * @param latestImages where the latest image of each topic is kept for previews
      * @param stopping counted down once the pipeline is stopping
+     * @param nodesOfType how many nodes of the node's type the pipeline runs, the node included
      */
     public RuntimeNodeContext(NodeSpec spec, String deviceName, Bus bus, MsightFormats formats, NodeStats stats,
-            LatestImages latestImages, CountDownLatch stopping) {
+            LatestImages latestImages, CountDownLatch stopping, int nodesOfType) {
         this.spec = spec;
         this.deviceName = deviceName;
         this.bus = bus;
@@ -51,6 +53,7 @@ public final class RuntimeNodeContext implements NodeContext {
         this.publishTopic = spec.publishTopic().orElse(null);
         this.latestImages = latestImages;
         this.stopping = stopping;
+        this.nodesOfType = nodesOfType;
     }
 
     @Override
@@ -81,6 +84,11 @@ public final class RuntimeNodeContext implements NodeContext {
     @Override
     public MsightFormats formats() {
         return formats;
+    }
+
+    @Override
+    public int nodesOfType() {
+        return nodesOfType;
     }
 
     @Override

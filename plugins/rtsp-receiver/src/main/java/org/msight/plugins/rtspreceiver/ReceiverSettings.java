@@ -24,7 +24,7 @@ import org.msight.api.Secrets;
  * @param maxFrameRate frames per second offered for publishing at most; 0 for no limit
  * @param loop whether an input that ends (a file) is opened again at once
  * @param realtime whether files and test sources are read at their own frame rate
- * @param threads video decoder threads; 0 lets FFmpeg choose
+ * @param threads video decoder threads; 0 chooses ({@link #decoderThreads})
  * @param jpegEncoder the library that compresses the JPEGs
  */
 record ReceiverSettings(String url, String format, String rtspTransport, double resizeRatio, int jpegQuality,
@@ -49,6 +49,22 @@ record ReceiverSettings(String url, String format, String rtspTransport, double 
                 config.getDuration("auth-retry-after"), config.getDuration("read-timeout"),
                 config.getDouble("max-frame-rate"), config.getBoolean("loop"), config.getBoolean("realtime"),
                 config.getInt("threads"), JpegLibrary.forSetting(config.getString("jpeg-encoder").trim()));
+    }
+
+    /**
+     * The decoder threads to ask FFmpeg for: {@code threads} when set. Else one when the pipeline
+     * decodes at least as many cameras as there are cores: FFmpeg's frame threads (a core's worth
+     * plus one, each camera) then only contend for them, each holding a frame more of memory and
+     * delay. Else 0, FFmpeg's own choice, which uses the cores a few cameras leave idle.
+     *
+     * @param cameras the pipeline's rtsp-receiver nodes
+     * @param cores the processors this process may use
+     */
+    int decoderThreads(int cameras, int cores) {
+        if (threads > 0) {
+            return threads;
+        }
+        return cameras >= cores ? 1 : 0;
     }
 
     /** The settings as they may be logged: the URL's password masked. */

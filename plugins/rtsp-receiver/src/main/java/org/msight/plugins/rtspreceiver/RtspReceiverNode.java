@@ -32,6 +32,7 @@ final class RtspReceiverNode implements SourceNode {
     private final Counter encoded;
     private final Counter damaged;
     private final FramePacer pacer;
+    private final int decoderThreads;
     private boolean warnedDamaged;
 
     private volatile VideoInput input;
@@ -46,6 +47,7 @@ final class RtspReceiverNode implements SourceNode {
         this.encoded = context.counter("encoded");
         this.damaged = context.counter("damaged");
         this.pacer = settings.realtime() && !settings.isNetwork() ? new FramePacer() : null;
+        this.decoderThreads = settings.decoderThreads(context.nodesOfType(), Runtime.getRuntime().availableProcessors());
     }
 
     @Override
@@ -99,7 +101,7 @@ final class RtspReceiverNode implements SourceNode {
             opening.wakeup();
         }
         try {
-            opening.open(settings);
+            opening.open(settings, decoderThreads);
         } catch (RetriableException | UnrecoverableException | RuntimeException e) {
             input = null;
             if (e instanceof RetriableException && settings.isFile() && !opening.wokenUp() && !opening.timedOut()) {

@@ -121,17 +121,18 @@ final class VideoInput implements AutoCloseable {
      * Opens the input and its video decoder within the connect timeout, or until
      * {@link #wakeup()}; closes it on failure.
      *
+     * @param decoderThreads the decoder's threads; 0 lets FFmpeg choose
      * @throws RetriableException when it cannot be opened now (camera down, file missing, woken
      *     up), with FFmpeg's reason and the URL without its password; a
      *     {@link RetryAfterException} of {@code auth-retry-after} when the camera refuses the
      *     credentials, so that retries do not lock the camera's account, or forbids the stream
      * @throws UnrecoverableException when a device input's natives cannot load
      */
-    void open(ReceiverSettings settings) throws RetriableException, UnrecoverableException {
+    void open(ReceiverSettings settings, int decoderThreads) throws RetriableException, UnrecoverableException {
         try {
             deadlineNanos = System.nanoTime() + settings.connectTimeout().toNanos();
             openDemuxer(settings);
-            openDecoder(settings.threads());
+            openDecoder(decoderThreads);
             // a probe that the deadline cut short but that found the video leaves no stale timeout
             timedOut = false;
         } catch (RetriableException | UnrecoverableException | RuntimeException e) {
@@ -232,7 +233,6 @@ final class VideoInput implements AutoCloseable {
                     + parameters.codec_id() + ")");
         }
         String codecName = codec.name().getString();
-        stream = codecName + ", " + parameters.width() + "x" + parameters.height();
         decoder = avcodec_alloc_context3(codec);
         decoderContext = FfmpegLog.speakFor(decoder); // before the decoder's threads are made
         int result = avcodec_parameters_to_context(decoder, parameters);
@@ -243,6 +243,9 @@ final class VideoInput implements AutoCloseable {
         if (result < 0) {
             throw new IllegalStateException("cannot open the " + codecName + " decoder: " + FfmpegErrors.describe(result));
         }
+        int chosen = decoder.thread_count(); // FFmpeg's choice for 0; 0 still where the codec threads itself
+        stream = codecName + ", " + parameters.width() + "x" + parameters.height()
+                + (chosen > 0 ? ", " + chosen + " decoder thread" + (chosen == 1 ? "" : "s") : "");
     }
 
     /**
@@ -364,7 +367,10 @@ final class VideoInput implements AutoCloseable {
         return timedOut;
     }
 
-    /** The decoder's name and the picture's size as the stream declares them, such as {@code h264, 1920x1080}. */
+    /**
+     * The decoder's name, the picture's size as the stream declares it and the decoder's threads,
+     * such as {@code h264, 1920x1080, 1 decoder thread}.
+     */
     String stream() {
         return stream;
     }

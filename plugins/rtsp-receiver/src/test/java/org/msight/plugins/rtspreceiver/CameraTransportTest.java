@@ -42,7 +42,7 @@ class CameraTransportTest {
         ReceiverSettings settings = ReceiverSettings.from(TestNodeContext.of("rtsp-receiver",
                 "url = \"" + server.url() + "\", rtsp-transport = udp").config());
         try (VideoInput input = VideoInput.prepare(settings)) {
-            assertThatThrownBy(() -> input.open(settings)).isInstanceOf(RetriableException.class)
+            assertThatThrownBy(() -> input.open(settings, settings.threads())).isInstanceOf(RetriableException.class)
                     .hasMessage("cannot open " + server.url() + ": Protocol not supported (does the camera carry"
                             + " rtsp-transport = udp? try tcp)");
         }

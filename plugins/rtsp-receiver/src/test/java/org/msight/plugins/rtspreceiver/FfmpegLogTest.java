@@ -193,7 +193,7 @@ class FfmpegLogTest {
             FutureTask<Void> reading = new FutureTask<>(() -> {
                 MDC.put("node", "camera-freed");
                 try (VideoInput input = VideoInput.prepare(settings)) {
-                    input.open(settings);
+                    input.open(settings, settings.threads());
                     while (input.grab() != null) {
                         // up to the damaged frame
                     }

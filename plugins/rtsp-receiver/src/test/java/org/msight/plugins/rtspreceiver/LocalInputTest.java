@@ -16,9 +16,11 @@ import org.msight.api.SourceNode;
 import org.msight.api.data.ImageData;
 import org.msight.testdriver.PipelineTestDriver;
 import org.msight.testkit.LogCapture;
+import org.msight.testkit.RecordingLogger;
 import org.msight.testkit.TestNodeContext;
 import org.msight.testkit.Tools;
 import org.msight.testkit.Waits;
+import org.slf4j.event.Level;
 
 /** The receiver on inputs without a server: FFmpeg's lavfi test sources and files. */
 class LocalInputTest {
@@ -110,6 +112,31 @@ class LocalInputTest {
         try {
             assertThatThrownBy(node::open).hasMessage("sine=frequency=440 has no video stream, only audio or data:"
                     + " check the url (a camera may serve its video at another path)");
+        } finally {
+            node.close();
+        }
+    }
+
+    /**
+     * With as many cameras as cores, FFmpeg's frame threads (a core's worth plus one, each camera)
+     * would only contend for the cores: each camera decodes on one thread, unless told otherwise.
+     */
+    @ParameterizedTest
+    @CsvSource({"'', 1 decoder thread", "'threads = 2', 2 decoder threads"})
+    void asManyCamerasAsCoresDecodeOnOneThreadEachUnlessTold(String threads, String expected, @TempDir Path dir)
+            throws Exception {
+        Path clip = dir.resolve("clip.mp4");
+        Tools.Output ffmpeg = Tools.run(new ProcessBuilder(Tools.require("ffmpeg", "ffmpeg").toString(), "-v", "error",
+                "-f", "lavfi", "-i", "testsrc2=size=160x120:rate=30", "-frames:v", "10", "-c:v", "libx264",
+                "-pix_fmt", "yuv420p", clip.toString()).redirectErrorStream(true), Waits.GENEROUS);
+        assertThat(ffmpeg.exitCode()).as(ffmpeg.text()).isZero();
+        RecordingLogger log = new RecordingLogger("camera");
+        SourceNode node = (SourceNode) new RtspReceiverProvider().create(TestNodeContext.of("rtsp-receiver",
+                "url = \"" + clip + "\", " + threads).withLogger(log)
+                .withNodesOfType(Runtime.getRuntime().availableProcessors()));
+        try {
+            node.open();
+            assertThat(log.messages(Level.INFO)).containsExactly("Reading " + clip + " (h264, 160x120, " + expected + ")");
         } finally {
             node.close();
         }

@@ -120,6 +120,15 @@ class ReceiverSettingsTest {
         assertThat(settings(url).ffmpegUrl()).isEqualTo(forFfmpeg);
     }
 
+    /** threads = 0: one thread each from as many cameras as cores on, FFmpeg's own choice below; a number set is kept. */
+    @ParameterizedTest
+    @CsvSource({"0, 1, 2, 0", "0, 2, 2, 1", "0, 7, 2, 1", "0, 3, 4, 0", "0, 1, 1, 1", "2, 7, 2, 2", "3, 1, 8, 3"})
+    void decoderThreadsAreOneEachWhenTheCamerasAreAsManyAsTheCores(int threads, int cameras, int cores, int expected) {
+        ReceiverSettings settings = ReceiverSettings.from(ConfigFactory.parseString("url = x, threads = " + threads)
+                .withFallback(defaults));
+        assertThat(settings.decoderThreads(cameras, cores)).isEqualTo(expected);
+    }
+
     private ReceiverSettings settings(String url) {
         return ReceiverSettings.from(ConfigFactory.parseString("url = \"" + url + "\"").withFallback(defaults));
     }

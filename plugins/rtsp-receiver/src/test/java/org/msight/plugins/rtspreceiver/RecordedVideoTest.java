@@ -67,7 +67,7 @@ class RecordedVideoTest {
         assertThat(span(images)).isGreaterThan(0.8);
         assertThat(log.messages()).filteredOn(line -> line.contains("finished")).containsExactly(
                 "finished: " + clip + " ended", "every source has finished: stopping once the sinks have drained");
-        assertThat(log.messages()).contains("Reading " + clip + " (mpeg4, 160x120)");
+        assertThat(log.messages()).anyMatch(line -> line.startsWith("Reading " + clip + " (mpeg4, 160x120, "));
     }
 
     /** A file cut short (a copy interrupted, a card pulled) ends where it breaks, instead of being read again and again. */

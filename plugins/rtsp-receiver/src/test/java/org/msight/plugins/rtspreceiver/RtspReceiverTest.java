@@ -167,7 +167,7 @@ class RtspReceiverTest {
         ReceiverSettings settings = ReceiverSettings.from(cameraContext("read-timeout = 1s, rtsp-transport = " + transport)
                 .config());
         try (VideoInput input = VideoInput.prepare(settings)) {
-            input.open(settings);
+            input.open(settings, settings.threads());
             assertThat(input.grab()).isNotNull();
             CompletableFuture<Void> reading = CompletableFuture.runAsync(() -> {
                 while (input.grab() != null) {
