@@ -38,9 +38,9 @@ public interface NodeContext {
     MsightFormats formats();
 
     /**
-     * How many nodes of this node's type the pipeline runs, this one included: for nodes that share
-     * the machine's cores with their peers, such as video decoders choosing their threads. This
-     * default, for a context of one node alone, is 1.
+     * How many nodes of this node's type the pipeline runs in this process, this one included: for
+     * nodes that share the machine's cores with their peers, such as video decoders choosing their
+     * threads. This default, for a context of one node alone, is 1.
      */
     default int nodesOfType() {
         return 1;

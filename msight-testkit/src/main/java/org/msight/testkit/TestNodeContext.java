@@ -82,8 +82,16 @@ public final class TestNodeContext implements NodeContext {
         return this;
     }
 
-    /** Sets how many nodes of the node's type the pipeline runs, as {@link #nodesOfType()} tells; 1 unless set. */
+    /**
+     * Sets how many nodes of the node's type the pipeline runs, as {@link #nodesOfType()} tells; 1
+     * unless set.
+     *
+     * @throws IllegalArgumentException when {@code count} is below 1: the node is one of them
+     */
     public TestNodeContext withNodesOfType(int count) {
+        if (count < 1) {
+            throw new IllegalArgumentException("nodesOfType: at least 1, the node itself; was " + count);
+        }
         this.nodesOfType = count;
         return this;
     }

@@ -25,8 +25,6 @@ public final class CollectingSink implements SinkNode {
     public static final Map<String, List<Long>> RECEIVED = new ConcurrentHashMap<>();
     /** How often each sink's put was called, by node name. */
     public static final Map<String, AtomicLong> ATTEMPTS = new ConcurrentHashMap<>();
-    /** What each sink's context said of {@code nodesOfType()}, by node name. */
-    public static final Map<String, Integer> NODES_OF_TYPE = new ConcurrentHashMap<>();
 
     private final List<Long> received;
     private final long delayMillis;
@@ -45,7 +43,6 @@ public final class CollectingSink implements SinkNode {
         this.unrecoverable = context.config().getString("unrecoverable");
         this.context = context;
         this.attempts = ATTEMPTS.computeIfAbsent(context.nodeName(), n -> new AtomicLong());
-        NODES_OF_TYPE.put(context.nodeName(), context.nodesOfType());
     }
 
     @Override

@@ -2,6 +2,8 @@ package org.msight.runtime.testnodes;
 
 import java.nio.ByteBuffer;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import org.msight.api.EndOfInputException;
 import org.msight.api.Node;
 import org.msight.api.NodeContext;
@@ -20,6 +22,9 @@ import org.msight.api.data.Metadata;
  */
 public final class SequenceSource implements SourceNode {
 
+    /** What each source's context said of {@code nodesOfType()}, by node name. */
+    public static final Map<String, Integer> NODES_OF_TYPE = new ConcurrentHashMap<>();
+
     private final NodeContext context;
     private final long count;
     private final long intervalNanos;
@@ -36,6 +41,7 @@ public final class SequenceSource implements SourceNode {
         this.intervalNanos = context.config().getDuration("interval").toNanos();
         this.finish = context.config().getBoolean("finish");
         this.unrecoverable = context.config().getString("unrecoverable");
+        NODES_OF_TYPE.put(context.nodeName(), context.nodesOfType());
     }
 
     @Override

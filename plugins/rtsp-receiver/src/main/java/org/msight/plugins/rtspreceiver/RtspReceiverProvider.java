@@ -48,7 +48,8 @@ public final class RtspReceiverProvider implements NodeProvider {
                     "Read a file again when it ends; false finishes the node (the pipeline stops once every source has)"),
             Setting.optional("realtime", SettingType.BOOLEAN,
                     "Read files and test sources at their own frame rate; false reads them as fast as they decode"),
-            Setting.optional("threads", SettingType.INT, "Video decoder threads; 0 chooses: one when the pipeline has as many cameras as cores, else FFmpeg's choice").between(0, 64));
+            Setting.optional("threads", SettingType.INT, "Video decoder threads; 0 chooses: one when the pipeline has at least as many"
+                    + " rtsp-receiver nodes as cores, else FFmpeg's choice").between(0, 64));
 
     @Override
     public String type() {

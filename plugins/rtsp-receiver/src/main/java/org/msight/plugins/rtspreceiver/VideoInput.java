@@ -88,7 +88,7 @@ final class VideoInput implements AutoCloseable {
     private AVCodecContext decoder;
     /** The logging context the decoder's threads log with ({@link FfmpegLog#speakFor}), or null. */
     private Map<String, String> decoderContext;
-    /** The decoder's name and the picture's size, such as {@code h264, 1920x1080}. */
+    /** What {@link #stream()} says. */
     private String stream = "";
     private int videoStream = -1;
     private volatile long deadlineNanos = Long.MAX_VALUE;
