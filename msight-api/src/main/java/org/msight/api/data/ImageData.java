@@ -2,6 +2,7 @@ package org.msight.api.data;
 
 import java.io.IOException;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * An image: MSight's {@code ImageData}. The bytes are a JPEG when {@link #encoded()}, else raw
@@ -41,6 +42,15 @@ public final class ImageData extends SensorData {
     /** A JPEG image of three channels without detection results. */
     public static ImageData jpeg(Metadata metadata, byte[] jpeg, int height, int width) {
         return new ImageData(metadata, jpeg, true, height, width, 3, null);
+    }
+
+    /**
+     * The image {@code data} is: itself, or the typed reading of a {@link GenericData} (MSight's
+     * grayscale images and those with integer timestamps arrive generic); empty when it is none.
+     */
+    public static Optional<ImageData> in(SensorData data) {
+        SensorData typed = data instanceof GenericData generic ? generic.typed().orElse(data) : data;
+        return typed instanceof ImageData image ? Optional.of(image) : Optional.empty();
     }
 
     /** The image bytes; shared, do not modify. */

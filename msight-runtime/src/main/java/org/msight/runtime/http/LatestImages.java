@@ -32,8 +32,8 @@ public final class LatestImages {
         }
         if (slot.idle()) {
             watched.remove(topic, slot);
-        } else if (data instanceof ImageData image && image.encoded()) {
-            slot.put(image);
+        } else {
+            ImageData.in(data).filter(ImageData::encoded).ifPresent(slot::put);
         }
     }
 
