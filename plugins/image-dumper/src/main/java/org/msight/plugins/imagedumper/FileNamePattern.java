@@ -38,8 +38,19 @@ final class FileNamePattern {
             throw new IllegalArgumentException("file-name: knows only {sensor}, {time} and {frame}: '" + pattern + "'");
         }
         this.pattern = pattern;
-        this.written = Pattern.compile(PLACEHOLDER.splitAsStream(pattern).map(Pattern::quote)
-                .reduce((a, b) -> a + ".+?" + b).orElse("") + (pattern.endsWith("}") ? ".+?" : ""));
+        Matcher placeholder = PLACEHOLDER.matcher(pattern);
+        StringBuilder written = new StringBuilder();
+        int end = 0;
+        while (placeholder.find()) {
+            written.append(Pattern.quote(pattern.substring(end, placeholder.start())));
+            written.append(switch (placeholder.group(1)) {
+                case "sensor" -> "[A-Za-z0-9._-]*"; // what UNSAFE leaves
+                case "time" -> "\\d{8,}-\\d{6}\\.\\d{3}"; // TIME's
+                default -> "-?\\d+";
+            });
+            end = placeholder.end();
+        }
+        this.written = Pattern.compile(written.append(Pattern.quote(pattern.substring(end))).toString());
     }
 
     /** The file name of a message with {@code metadata}. */
@@ -63,7 +74,11 @@ final class FileNamePattern {
         return pattern.contains("{frame}");
     }
 
-    /** Whether a file name is one this pattern makes. */
+    /**
+     * Whether a file name is one this pattern makes: each placeholder stands for what it is
+     * written as (a frame id for digits only), so that a cap deletes none of the folder's other
+     * files, such as a camera's {@code IMG_20240101_123456.jpg}.
+     */
     boolean matches(String fileName) {
         return written.matcher(fileName).matches();
     }

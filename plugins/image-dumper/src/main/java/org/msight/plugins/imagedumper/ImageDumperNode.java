@@ -3,6 +3,7 @@ package org.msight.plugins.imagedumper;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -21,7 +22,6 @@ import org.msight.api.LogThrottle;
 import org.msight.api.NodeContext;
 import org.msight.api.RetriableException;
 import org.msight.api.SinkNode;
-import org.msight.api.data.GenericData;
 import org.msight.api.data.ImageData;
 import org.msight.api.data.Metadata;
 import org.msight.api.data.SensorData;
@@ -62,6 +62,7 @@ final class ImageDumperNode implements SinkNode {
     private final LogThrottle nameWarnings = new LogThrottle(Duration.ofMinutes(1));
     private final LogThrottle notJpegWarnings = new LogThrottle(Duration.ofMinutes(1));
     private final LogThrottle replacedWarnings = new LogThrottle(Duration.ofMinutes(1));
+    private final LogThrottle undeletedWarnings = new LogThrottle(Duration.ofMinutes(1));
 
     ImageDumperNode(NodeContext context, Path folder, FileNamePattern fileName, int maxFiles) {
         this.context = context;
@@ -93,7 +94,8 @@ final class ImageDumperNode implements SinkNode {
         kept.clear();
         if (maxFiles > 0) {
             try (Stream<Path> files = Files.list(folder)) {
-                files.filter(file -> fileName.matches(file.getFileName().toString()))
+                files.filter(file -> fileName.matches(file.getFileName().toString())
+                                && Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS))
                         .sorted(Comparator.comparing(ImageDumperNode::modified).thenComparing(Path::getFileName))
                         .forEach(kept::addLast);
             }
@@ -104,9 +106,8 @@ final class ImageDumperNode implements SinkNode {
 
     @Override
     public void put(SensorData data) throws IOException, RetriableException {
-        // an image MSight's ImageData would write otherwise (grayscale, integer timestamps) arrives generic
-        SensorData typed = data instanceof GenericData generic ? generic.typed().orElse(data) : data;
-        if (!(typed instanceof ImageData image) || !image.encoded()) {
+        ImageData image = ImageData.in(data).filter(ImageData::encoded).orElse(null);
+        if (image == null) {
             skipped.increment();
             return;
         }
@@ -219,9 +220,24 @@ final class ImageDumperNode implements SinkNode {
                 && fileName.matches(name.substring(PARTIAL_PREFIX.length(), end));
     }
 
-    private void deleteBeyondCap() throws IOException {
+    /**
+     * Deletes the oldest files beyond the cap. One that cannot be deleted (another user's, in a
+     * folder whose sticky bit keeps it) is left in place, no longer counted, with a warning at most
+     * once a minute: writing goes on.
+     */
+    private void deleteBeyondCap() {
         while (kept.size() > maxFiles) {
-            Files.deleteIfExists(kept.removeFirst());
+            Path oldest = kept.removeFirst();
+            try {
+                Files.deleteIfExists(oldest);
+            } catch (IOException e) {
+                long undeletedSinceWarning = undeletedWarnings.occurred();
+                if (undeletedSinceWarning > 0) {
+                    context.logger().warn("{} file(s) beyond max-files could not be deleted, left in place and no"
+                            + " longer counted; the latest {}: {}", undeletedSinceWarning,
+                            LogSafe.text(oldest.getFileName().toString()), IoFailures.reason(e));
+                }
+            }
         }
     }
 

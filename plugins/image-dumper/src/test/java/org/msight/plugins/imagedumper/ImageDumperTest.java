@@ -70,6 +70,52 @@ class ImageDumperTest {
         assertThat(names()).containsExactlyInAnyOrder("img-4.jpg", "img-5.jpg", "img-6.jpg", "notes.txt");
     }
 
+    /** A placeholder matched any text: the default pattern took a camera's IMG_20240101_123456.jpg for one of its files. */
+    @Test
+    void aCapDeletesOnlyFilesThePatternWrites() throws Exception {
+        for (String other : List.of("IMG_20240101_123456.jpg", "my_trip_photo.jpg", "cam_20251116-232315.913_x.jpg")) {
+            Files.write(dir.resolve(other), JPEG);
+        }
+        Path ours = Files.write(dir.resolve("cam_20251116-232315.913_-7.jpg"), JPEG);
+        Files.setLastModifiedTime(ours, FileTime.fromMillis(0));
+        SinkNode node = dumper("folder = \"" + dir + "\", max-files = 1");
+        node.open();
+        node.put(image(8));
+        node.close();
+        assertThat(names()).containsExactlyInAnyOrder("IMG_20240101_123456.jpg", "my_trip_photo.jpg",
+                "cam_20251116-232315.913_x.jpg", "cam_20251116-232323.000_8.jpg");
+    }
+
+    /** A folder of the pattern's name is not counted: deleting it failed at every open, and nothing was written. */
+    @Test
+    void aFolderNamedAsTheFilesIsNeitherCountedNorDeleted() throws Exception {
+        Files.writeString(Files.createDirectory(dir.resolve("img-0.jpg")).resolve("keep.txt"), "a user's");
+        SinkNode node = dumper("folder = \"" + dir + "\", file-name = \"img-{frame}.jpg\", max-files = 1");
+        node.open();
+        node.put(image(1));
+        node.put(image(2));
+        node.close();
+        assertThat(names()).containsExactlyInAnyOrder("img-0.jpg", "img-2.jpg");
+    }
+
+    /** One file the cap could not delete failed every image after it, and every open: nothing more was written. */
+    @Test
+    void aFileTheCapCannotDeleteIsLeftWithAWarningAndWritingGoesOn() throws Exception {
+        RecordingLogger log = new RecordingLogger("dumper");
+        SinkNode node = openedInDir(", file-name = \"img-{frame}.jpg\", max-files = 1", log);
+        node.put(image(1));
+        // what the cap will find no longer deletable: here a folder a user put in its place
+        Files.delete(dir.resolve("img-1.jpg"));
+        Files.writeString(Files.createDirectory(dir.resolve("img-1.jpg")).resolve("keep.txt"), "a user's");
+        node.put(image(2));
+        node.put(image(3));
+        node.close();
+        assertThat(names()).containsExactlyInAnyOrder("img-1.jpg", "img-3.jpg");
+        assertThat(context.count("written")).isEqualTo(3);
+        assertThat(log.messages(Level.WARN)).containsExactly("1 file(s) beyond max-files could not be deleted, left in"
+                + " place and no longer counted; the latest img-1.jpg: the folder is not empty");
+    }
+
     @Test
     void aWriteTheDiskRefusesLeavesNoPartialFileAndThePartialsOfAnEarlierRunAreDeleted() throws Exception {
         SinkNode node = dumper("folder = \"" + dir + "\", file-name = \"img-{frame}.jpg\"");
