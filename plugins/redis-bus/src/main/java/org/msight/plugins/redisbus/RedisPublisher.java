@@ -2,12 +2,15 @@ package org.msight.plugins.redisbus;
 
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 import org.msight.api.Backoff;
 import org.msight.api.DaemonThreads;
+import org.msight.api.KeyedLogThrottle;
+import org.msight.api.LogSafe;
 import org.msight.api.OutageLog;
 import org.msight.api.data.MsightFormats;
 import org.msight.api.data.SensorData;
@@ -17,6 +20,7 @@ import org.msight.redis.RedisSettings;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import redis.clients.jedis.Jedis;
+import redis.clients.jedis.exceptions.JedisDataException;
 import redis.clients.jedis.util.IOUtils;
 
 /**
@@ -41,6 +45,7 @@ final class RedisPublisher implements AutoCloseable {
     private final ReentrantLock lock = new ReentrantLock();
     private final ScheduledExecutorService timer;
     private final Backoff backoff;
+    private final KeyedLogThrottle refusals = new KeyedLogThrottle(Duration.ofMinutes(1), 100);
     private Jedis jedis; // guarded by lock; null while disconnected
     private volatile Socket socket; // the last connection's, for the watchdog and close
     /** System.nanoTime() when the publish under way began; {@link #IDLE}, or {@link #CUT} by the watchdog. */
@@ -105,6 +110,9 @@ final class RedisPublisher implements AutoCloseable {
             publishing.set(System.nanoTime());
             jedis.publish(channel, payload);
             return true;
+        } catch (JedisDataException e) { // an error reply (NOPERM for the topic's channel): the connection is fine
+            refused(topic, e);
+            return false;
         } catch (RuntimeException e) {
             failure = e;
             return false;
@@ -116,6 +124,15 @@ final class RedisPublisher implements AutoCloseable {
                 lostConnection(failure);
             }
             lock.unlock();
+        }
+    }
+
+    /** Logs a message Redis refused, lost, at most once a minute for each topic. */
+    private void refused(String topic, JedisDataException e) {
+        long times = refusals.occurred(topic);
+        if (times > 0) {
+            LOG.warn("{} ({} message(s) for topic {} refused, and lost, since the last such line)",
+                    RedisFailures.describe(settings, e), times, LogSafe.text(topic));
         }
     }
 

@@ -535,21 +535,42 @@ class RedisBusTest {
     /** Redis refusing the subscription (an ACL without the topic's channel) is an outage that says why. */
     @Test
     void aSubscriptionRedisRefusesIsAnOutageNamingWhy() {
-        server = new RedisTestServer().start();
-        RedisSettings admin = settings(server.port(), null);
-        try (Jedis raw = admin.connect(admin.socketTimeout())) {
-            raw.aclSetUser("camera", "on", ">s3cret-pw", "~*", "resetchannels", "&other", "+@all");
-        }
-        RedisSettings limited = new RedisSettings("127.0.0.1", server.port(), null, 0, "camera", "s3cret-pw", null,
-                admin.connectTimeout(), admin.socketTimeout(), admin.publishTimeout(), admin.backoffInitial(),
-                admin.backoffMax(), List.of());
-        subscriber = new RedisBus(limited, context);
+        subscriber = new RedisBus(userOfChannelOtherOnly(), context);
         subscriber.subscribe(new Subscription(TOPIC, "uploader", Optional.empty(), new Inbox(10)));
         subscriber.start();
         String refused = log.await("the refusal", line -> line.contains("NOPERM"));
         assertThat(refused).startsWith("Redis at 127.0.0.1:" + server.port() + " does not let this user do what MSight"
                 + " needs").doesNotContain("s3cret-pw");
         assertThat(log.messages()).noneMatch(line -> line.contains("client-output-buffer-limit"));
+    }
+
+    /** Starts a Redis with user {@code camera} (password {@code s3cret-pw}) let use channel {@code other} alone; its settings. */
+    private RedisSettings userOfChannelOtherOnly() {
+        server = new RedisTestServer().start();
+        RedisSettings admin = settings(server.port(), null);
+        try (Jedis raw = admin.connect(admin.socketTimeout())) {
+            raw.aclSetUser("camera", "on", ">s3cret-pw", "~*", "resetchannels", "&other", "+@all");
+        }
+        return new RedisSettings("127.0.0.1", server.port(), null, 0, "camera", "s3cret-pw", null,
+                admin.connectTimeout(), admin.socketTimeout(), admin.publishTimeout(), admin.backoffInitial(),
+                admin.backoffMax(), List.of());
+    }
+
+    /** Each refusal dropped the connection: a reconnection and two log lines a message, the topics allowed lost meanwhile. */
+    @Test
+    void aMessageRedisRefusesIsLostWithOneLineAndTheConnectionKept() {
+        publisher = new RedisBus(userOfChannelOtherOnly(), context);
+        publisher.start();
+        for (int i = 0; i < 30; i++) {
+            assertThat(publisher.publish(TOPIC, image(i))).as("refused").isFalse();
+            assertThat(publisher.publish("other", image(i))).as("allowed, on the same connection").isTrue();
+        }
+        assertThat(log.messages()).filteredOn(line -> line.contains("NOPERM")).singleElement().asString()
+                .startsWith("Redis at 127.0.0.1:" + server.port() + " does not let this user do what MSight needs")
+                .endsWith("(1 message(s) for topic " + TOPIC + " refused, and lost, since the last such line)")
+                .doesNotContain("s3cret-pw");
+        assertThat(context.counter("reconnects").count()).isZero();
+        assertThat(log.messages()).noneMatch(line -> line.contains("restored") || line.contains("retrying"));
     }
 
     @Test
