@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
+import java.net.SocketAddress;
 import java.net.SocketTimeoutException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
@@ -178,6 +179,16 @@ final class UnixSockets implements JedisSocketFactory {
         @Override
         public boolean isBound() {
             return true;
+        }
+
+        /** The channel's address; {@link Socket}'s own would open a TCP socket, never closed, to ask. */
+        @Override
+        public SocketAddress getLocalSocketAddress() {
+            try {
+                return channel.getLocalAddress();
+            } catch (IOException e) { // closed
+                return null;
+            }
         }
 
         @Override

@@ -4,9 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
+import java.net.Socket;
 import java.net.SocketTimeoutException;
+import java.net.UnixDomainSocketAddress;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.msight.testkit.RedisTestServer;
@@ -44,6 +47,22 @@ class UnixSocketsTest {
             try (Jedis again = settings.connect(settings.socketTimeout())) {
                 assertThat(again.get("greeting")).isEqualTo("over a unix socket");
             }
+        }
+    }
+
+    /**
+     * A unix connection's local address is its channel's: {@code Socket}'s own (which the subscriber
+     * asks for its hint) opened a TCP socket, left open until collected, at every connection.
+     */
+    @Test
+    void aConnectionsLocalAddressIsItsChannelsNotATcpSocketsOfItsOwn(@TempDir Path dir) {
+        Path socket = dir.resolve("redis.sock");
+        RedisSettings settings = RedisTests.unixSettings(socket);
+        AtomicReference<Socket> opened = new AtomicReference<>();
+        try (RedisTestServer server = new RedisTestServer(List.of("--unixsocket", socket.toString(),
+                "--unixsocketperm", "700")).start();
+                Jedis connection = settings.connect(settings.socketTimeout(), opened::set)) {
+            assertThat(opened.get().getLocalSocketAddress()).isInstanceOf(UnixDomainSocketAddress.class);
         }
     }
 }
