@@ -277,8 +277,10 @@ final class RedisSubscriber implements AutoCloseable {
         }
         long silentNanos = System.nanoTime() - current.lastHeard;
         if (silentNanos > 2 * settings.socketTimeout().toNanos()) {
+            // a message still arriving counts as nothing: Jedis says only when one has come whole
             down("Redis at " + settings.address() + " stopped answering (nothing for "
-                    + TimeUnit.NANOSECONDS.toMillis(silentNanos) + " ms)");
+                    + TimeUnit.NANOSECONDS.toMillis(silentNanos) + " ms; a message that takes longer than two"
+                    + " socket-timeouts to arrive, a large one over a slow link, is cut so too: raise socket-timeout)");
             current.silent = true;
             try {
                 current.connection.disconnect();

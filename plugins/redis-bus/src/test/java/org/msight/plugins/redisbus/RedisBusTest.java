@@ -302,7 +302,9 @@ class RedisBusTest {
         publishUntilReceived(publisher, inbox, image(12));
         assertThat(proxy.connections()).isEqualTo(connected + 1);
         assertThat(log.messages()).anyMatch(m -> m.startsWith("Redis at 127.0.0.1:" + proxy.port()
-                + " stopped answering (nothing for ") && m.endsWith(" ms); retrying"))
+                + " stopped answering (nothing for ") && m.endsWith(" ms; a message that takes longer than two"
+                + " socket-timeouts to arrive, a large one over a slow link, is cut so too: raise socket-timeout);"
+                + " retrying"))
                 .noneMatch(m -> m.contains("closed this subscriber"))
                 .as("the socket the bus closed itself is no news").noneMatch(m -> m.endsWith("; still retrying"));
     }
