@@ -42,6 +42,7 @@ import org.msight.api.data.Metadata;
 import org.msight.api.data.MsightFormats;
 import org.msight.api.data.SensorData;
 import org.msight.codec.MsightCodec;
+import org.msight.testkit.Mounts;
 import org.msight.testkit.RecordingLogger;
 import org.msight.testkit.Waits;
 import org.slf4j.event.Level;
@@ -1007,7 +1008,7 @@ class AsyncDeliveryTest {
      */
     private void onAFullDiskWithoutACursor(Path dir, int count, ThrowingConsumer<Path> nextRun) throws Throwable {
         Path disk = Files.createDirectories(dir.resolve("small-disk"));
-        SpoolTest.mountTmpfs(disk, "64k");
+        Mounts.tmpfs(disk, "64k");
         Path spool = disk.resolve("spool");
         try {
             AsyncDelivery earlier = delivery(AWAY, 3, Optional.of(spool));
@@ -1021,7 +1022,7 @@ class AsyncDeliveryTest {
             SpoolTest.fill(disk);
             nextRun.accept(spool);
         } finally {
-            SpoolTest.unmount(disk);
+            Mounts.unmount(disk);
         }
     }
 
@@ -1033,7 +1034,7 @@ class AsyncDeliveryTest {
     /** Runs {@code outage} with its spool on a 64 KiB disk under {@code dir}; closes the delivery before the disk goes. */
     private void outageWithASpoolOn64KiB(Path dir, Outage outage) throws Exception {
         Path disk = Files.createDirectories(dir.resolve("small-disk"));
-        SpoolTest.mountTmpfs(disk, "64k");
+        Mounts.tmpfs(disk, "64k");
         try {
             AsyncDelivery delivery = delivery(AWAY, 3, Optional.of(disk.resolve("spool")));
             try {
@@ -1042,7 +1043,7 @@ class AsyncDeliveryTest {
                 delivery.close();
             }
         } finally {
-            SpoolTest.unmount(disk);
+            Mounts.unmount(disk);
         }
     }
 

@@ -13,9 +13,9 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.msight.testkit.Mounts;
 import org.msight.testkit.RecordingLogger;
 import org.msight.testkit.Tools;
-import org.msight.testkit.Waits;
 import org.slf4j.event.Level;
 
 /** The spool's segment log on a real folder: order, restart, size limit, damaged files. */
@@ -179,7 +179,7 @@ class SpoolTest {
     @Test
     void aRecordAFullDiskCutShortLeavesNoBytesBehind() throws Exception {
         Path disk = Files.createDirectories(dir.resolve("small-disk"));
-        mountTmpfs(disk, "256k");
+        Mounts.tmpfs(disk, "256k");
         try {
             Path filler = Files.write(disk.resolve("filler"), new byte[64 << 10]);
             List<Integer> stored = new ArrayList<>();
@@ -207,7 +207,7 @@ class SpoolTest {
             }
             assertThat(log.messages(Level.WARN)).as("no torn record found at the restart").isEmpty();
         } finally {
-            unmount(disk);
+            Mounts.unmount(disk);
         }
     }
 
@@ -218,7 +218,7 @@ class SpoolTest {
     @Test
     void aSegmentIsDeletedOnceAllItsRecordsAreSentSoAFullDiskTakesRecordsAgain() throws Exception {
         Path disk = Files.createDirectories(dir.resolve("small-disk"));
-        mountTmpfs(disk, "256k");
+        Mounts.tmpfs(disk, "256k");
         try {
             try (Spool spool = Spool.open(disk.resolve("spool"), 100 * ONE_MIB, log)) { // 16 MiB segments
                 int first = appendUntilFull(spool, 0);
@@ -232,7 +232,7 @@ class SpoolTest {
                 assertThat(number(again.read().record)).isEqualTo(1000);
             }
         } finally {
-            unmount(disk);
+            Mounts.unmount(disk);
         }
     }
 
@@ -253,7 +253,7 @@ class SpoolTest {
     @Test
     void theCursorMovesOnAFullDisk() throws Exception {
         Path disk = Files.createDirectories(dir.resolve("small-disk"));
-        mountTmpfs(disk, "256k");
+        Mounts.tmpfs(disk, "256k");
         try {
             try (Spool spool = Spool.open(disk.resolve("spool"), ONE_MIB, log)) {
                 for (int n = 0; n < 5; n++) {
@@ -269,7 +269,7 @@ class SpoolTest {
             }
             assertThat(log.messages(Level.WARN)).isEmpty();
         } finally {
-            unmount(disk);
+            Mounts.unmount(disk);
         }
     }
 
@@ -281,7 +281,7 @@ class SpoolTest {
     @Test
     void aSpoolLeftWithoutACursorOnAFullDiskOpensAndARestartSkipsNothing() throws Exception {
         Path disk = Files.createDirectories(dir.resolve("small-disk"));
-        mountTmpfs(disk, "256k");
+        Mounts.tmpfs(disk, "256k");
         Path folder = disk.resolve("spool");
         try {
             try (Spool spool = Spool.open(folder, ONE_MIB, log)) {
@@ -300,7 +300,7 @@ class SpoolTest {
                 assertThat(takeAll(again, 5)).containsExactly(0, 1, 2, 3, 4);
             }
         } finally {
-            unmount(disk);
+            Mounts.unmount(disk);
         }
         assertThat(log.messages(Level.WARN)).containsExactly("spool cursor " + folder.resolve("cursor")
                 + " is unreadable (it is empty); sending the whole spool again");
@@ -418,13 +418,13 @@ class SpoolTest {
             for (int i = 0; i < 30; i++) {
                 spool.append(record(i, 5000));
             }
-            mountReadOnly(dir);
+            Mounts.readOnly(dir);
             try {
                 assertThat(takeAll(spool, 12)).containsExactlyElementsOf(range(0, 12));
                 assertThat(takeAll(spool, 13)).containsExactlyElementsOf(range(12, 25));
                 assertThat(spool.records()).isEqualTo(5);
             } finally {
-                unmount(dir);
+                Mounts.unmount(dir);
             }
         }
         assertThat(dir.resolve("00000000000000000001.seg")).as("left behind").exists();
@@ -453,36 +453,6 @@ class SpoolTest {
         } catch (IOException e) {
             assertThat(e).hasMessageContaining("No space left on device");
         }
-    }
-
-    /** Mounts a tmpfs of {@code size} on {@code folder}: a disk that fills for real (the tests run as root). */
-    static void mountTmpfs(Path folder, String size) {
-        Tools.Output mounted = Tools.run(new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=" + size, "tmpfs",
-                folder.toString()).redirectErrorStream(true), Waits.GENEROUS);
-        assertThat(mounted.exitCode()).as("mount -t tmpfs needs root, as the test command runs on CI: %s",
-                mounted.text()).isZero();
-    }
-
-    /**
-     * Mounts {@code folder} on itself read-only: files open already are written as before, but none
-     * is created or deleted there.
-     */
-    static void mountReadOnly(Path folder) {
-        for (String options : List.of("bind", "remount,bind,ro")) {
-            Tools.Output mounted = Tools.run(new ProcessBuilder("mount", "-o", options, folder.toString(),
-                    folder.toString()).redirectErrorStream(true), Waits.GENEROUS);
-            assertThat(mounted.exitCode()).as("mount -o %s needs root: %s", options, mounted.text()).isZero();
-        }
-    }
-
-    /**
-     * Unmounts what {@link #mountTmpfs} or {@link #mountReadOnly} mounted, lazily: a file a failed
-     * test left open does not keep it.
-     */
-    static void unmount(Path folder) {
-        Tools.Output unmounted = Tools.run(new ProcessBuilder("umount", "--lazy", folder.toString())
-                .redirectErrorStream(true), Waits.GENEROUS);
-        assertThat(unmounted.exitCode()).as("umount %s: %s", folder, unmounted.text()).isZero();
     }
 
     private static byte[] record(int number, int size) {
