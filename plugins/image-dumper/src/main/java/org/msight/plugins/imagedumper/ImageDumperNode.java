@@ -2,11 +2,13 @@ package org.msight.plugins.imagedumper;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileTime;
 import java.time.Duration;
 import java.time.Instant;
@@ -63,6 +65,7 @@ final class ImageDumperNode implements SinkNode {
     private final LogThrottle notJpegWarnings = new LogThrottle(Duration.ofMinutes(1));
     private final LogThrottle replacedWarnings = new LogThrottle(Duration.ofMinutes(1));
     private final LogThrottle undeletedWarnings = new LogThrottle(Duration.ofMinutes(1));
+    private final LogThrottle partInTheWayWarnings = new LogThrottle(Duration.ofMinutes(1));
 
     ImageDumperNode(NodeContext context, Path folder, FileNamePattern fileName, int maxFiles) {
         this.context = context;
@@ -127,17 +130,19 @@ final class ImageDumperNode implements SinkNode {
         // without {frame}, two images may get one name ({time} alone, cameras of one sensor name)
         boolean replacing = !fileName.uniquePerImage() && Files.exists(file);
         try {
-            Files.write(partial, image.image());
+            // a new file, never one that is there: another dumper's write of this image, or a link put there
+            Files.write(partial, image.image(), StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+        } catch (FileAlreadyExistsException inTheWay) {
+            skipped.increment();
+            warnPartInTheWay(partial);
+            return;
+        } catch (IOException e) {
+            throw cannotWrite(partial, e);
+        }
+        try {
             Files.move(partial, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
-            try {
-                Files.deleteIfExists(partial); // a full disk keeps no hidden remains
-            } catch (IOException notDeleted) {
-                e.addSuppressed(notDeleted);
-            }
-            // a full or read-only disk, a folder taken away: the runtime retries the image with backoff
-            throw new RetriableException("cannot write images to " + folder.toAbsolutePath() + ": "
-                    + (e instanceof NoSuchFileException ? makeFolderAgain() : withAdvice(IoFailures.reason(e))), e);
+            throw cannotWrite(partial, e);
         }
         written.increment();
         if (replacing) {
@@ -148,6 +153,29 @@ final class ImageDumperNode implements SinkNode {
             kept.remove(file);
             kept.addLast(file);
             deleteBeyondCap();
+        }
+    }
+
+    /**
+     * A write that failed, for the runtime to retry with backoff (a full or read-only disk, a
+     * folder taken away), once its part file is deleted: a full disk keeps no hidden remains.
+     */
+    private RetriableException cannotWrite(Path partial, IOException e) {
+        try {
+            Files.deleteIfExists(partial);
+        } catch (IOException notDeleted) {
+            e.addSuppressed(notDeleted);
+        }
+        return new RetriableException("cannot write images to " + folder.toAbsolutePath() + ": "
+                + (e instanceof NoSuchFileException ? makeFolderAgain() : withAdvice(IoFailures.reason(e))), e);
+    }
+
+    private void warnPartInTheWay(Path partial) {
+        long inTheWaySinceWarning = partInTheWayWarnings.occurred();
+        if (inTheWaySinceWarning > 0) {
+            context.logger().warn("skipped {} image(s) whose part file was in the way, the latest {}: another dumper"
+                    + " writing the same images to this folder, or a file put there", inTheWaySinceWarning,
+                    LogSafe.text(partial.getFileName().toString()));
         }
     }
 

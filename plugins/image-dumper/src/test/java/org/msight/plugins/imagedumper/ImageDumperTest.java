@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
@@ -25,6 +26,7 @@ import org.msight.api.data.ImageData;
 import org.msight.api.data.Metadata;
 import org.msight.api.data.SensorData;
 import org.msight.runtime.PipelineFactory;
+import org.msight.testkit.Mounts;
 import org.msight.testkit.RecordingLogger;
 import org.msight.testkit.TestNodeContext;
 import org.slf4j.event.Level;
@@ -116,8 +118,32 @@ class ImageDumperTest {
                 + " place and no longer counted; the latest img-1.jpg: the folder is not empty");
     }
 
+    /**
+     * The part file was opened as it was: through a link put in its place, an image was written
+     * outside the folder; over another dumper's part file of the same image, half of it was shown.
+     */
     @Test
-    void aWriteTheDiskRefusesLeavesNoPartialFileAndThePartialsOfAnEarlierRunAreDeleted() throws Exception {
+    void aPartFileInTheWayIsNeitherFollowedNorWrittenOver() throws Exception {
+        Path outside = Files.createDirectory(dir.resolve("outside")).resolve("target");
+        Path images = Files.createDirectory(dir.resolve("images"));
+        RecordingLogger log = new RecordingLogger("dumper");
+        SinkNode node = dumper("folder = \"" + images + "\", file-name = \"img-{frame}.jpg\"");
+        context.withLogger(log);
+        node.open();
+        Files.createSymbolicLink(images.resolve(".img-1.jpg.part"), outside);
+        node.put(image(1));
+        node.put(image(2));
+        node.close();
+        assertThat(outside).doesNotExist();
+        assertThat(images.resolve("img-1.jpg")).doesNotExist();
+        assertThat(images.resolve("img-2.jpg")).hasBinaryContent(JPEG);
+        assertThat(context.count("skipped")).isEqualTo(1);
+        assertThat(log.messages(Level.WARN)).containsExactly("skipped 1 image(s) whose part file was in the way, the"
+                + " latest .img-1.jpg.part: another dumper writing the same images to this folder, or a file put there");
+    }
+
+    @Test
+    void thePartialFilesOfAnEarlierRunAreDeleted() throws Exception {
         SinkNode node = dumper("folder = \"" + dir + "\", file-name = \"img-{frame}.jpg\"");
         FileTime beforeThisProcess = FileTime.from(ProcessHandle.current().info().startInstant().orElseThrow()
                 .minus(Duration.ofMinutes(1)));
@@ -128,17 +154,33 @@ class ImageDumperTest {
         // written since this process started: another process's image-dumper writing to the same folder
         Files.writeString(dir.resolve(".img-7.jpg.part"), "being written by another process");
         node.open();
-        assertThat(names()).containsExactlyInAnyOrder(".notes.txt.part", ".img-7.jpg.part");
-        Files.delete(dir.resolve(".img-7.jpg.part")); // that write ends
-        // a full disk: the file written aside is /dev/full, where every write fails with ENOSPC
-        Files.createSymbolicLink(dir.resolve(".img-2.jpg.part"), Path.of("/dev/full"));
-        assertThatThrownBy(() -> node.put(image(2))).isInstanceOf(RetriableException.class)
-                .hasMessage("cannot write images to " + dir.toAbsolutePath() + ": No space left on device (free some"
-                        + " space there, or keep fewer images with max-files)");
-        assertThat(names()).containsExactly(".notes.txt.part");
-        node.put(image(3));
         node.close();
-        assertThat(names()).containsExactlyInAnyOrder(".notes.txt.part", "img-3.jpg");
+        assertThat(names()).containsExactlyInAnyOrder(".notes.txt.part", ".img-7.jpg.part");
+    }
+
+    @Test
+    void aWriteAFullDiskRefusesLeavesNoPartialFileAndIsRetried() throws Exception {
+        Path disk = Files.createDirectory(dir.resolve("disk"));
+        Mounts.tmpfs(disk, "64k");
+        try {
+            SinkNode node = dumper("folder = \"" + disk + "\", file-name = \"img-{frame}.jpg\"");
+            node.open();
+            Path filler = disk.resolve("filler");
+            try (OutputStream out = Files.newOutputStream(filler)) {
+                assertThatThrownBy(() -> out.write(new byte[1 << 20])).hasMessage("No space left on device");
+            }
+            assertThatThrownBy(() -> node.put(image(2))).isInstanceOf(RetriableException.class)
+                    .hasMessage("cannot write images to " + disk.toAbsolutePath() + ": No space left on device (free"
+                            + " some space there, or keep fewer images with max-files)");
+            assertThat(files(disk)).containsExactly(filler);
+            Files.delete(filler);
+            node.put(image(2)); // the runtime's retry
+            node.close();
+            assertThat(disk.resolve("img-2.jpg")).hasBinaryContent(JPEG);
+            assertThat(files(disk)).hasSize(1);
+        } finally {
+            Mounts.unmount(disk);
+        }
     }
 
     /** A folder that cannot be made is an outage, in one line without a trace, retried with backoff. */
