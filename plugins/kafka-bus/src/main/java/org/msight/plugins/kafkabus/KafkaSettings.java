@@ -18,6 +18,7 @@ import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.CooperativeStickyAssignor;
+import org.apache.kafka.clients.consumer.RangeAssignor;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.config.ConfigDef;
@@ -149,8 +150,11 @@ record KafkaSettings(List<String> servers, String saslMechanism, String saslUser
         consumer.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG,
                 (int) Math.max(1, Math.min(sessionTimeout.toMillis() / 3, MAX_HEARTBEAT_INTERVAL.toMillis())));
         consumer.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, maxPollRecords);
-        // Partitions a rebalance does not move stay with their member, which goes on consuming them.
-        consumer.put(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, List.of(CooperativeStickyAssignor.class));
+        // Sticky among this runtime's members; range too, which Python MSight's (librdkafka's) offer: a
+        // group with no strategy common to its members refuses the one joining. Having range makes
+        // every rebalance take all partitions back before it hands them out (Kafka's eager protocol).
+        consumer.put(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, List.of(CooperativeStickyAssignor.class,
+                RangeAssignor.class));
         // Fetch little ahead of what a node handles: a few requests' worth, not the 50 MB default.
         consumer.put(ConsumerConfig.FETCH_MAX_BYTES_CONFIG, 4 * maxRequestSize);
         consumer.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, maxRequestSize);

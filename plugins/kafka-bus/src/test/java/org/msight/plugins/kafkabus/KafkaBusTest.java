@@ -38,6 +38,8 @@ import org.apache.kafka.clients.consumer.ConsumerGroupMetadata;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.consumer.RangeAssignor;
+import org.apache.kafka.clients.consumer.RoundRobinAssignor;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.TopicPartition;
@@ -199,6 +201,38 @@ class KafkaBusTest {
         assertThat(context.log().messages(Level.INFO))
                 .anyMatch(line -> line.matches("Kafka group 'uploader_group' on topic '" + topic
                         + "' rebalanced: consumes partitions \\[0, 1] \\(got \\[0, 1], gave up \\[]\\)"));
+    }
+
+    /**
+     * Python MSight's consumers (librdkafka) offer range and roundrobin assignment: a group with no
+     * strategy common to its members refused the one joining (INCONSISTENT_GROUP_PROTOCOL), so a
+     * Java uploader got nothing while a Python one of its group ran.
+     */
+    @Test
+    void aGroupSharedWithPythonMsightConsumersSplitsThePartitions() {
+        String topic = topic();
+        Map<String, Object> properties = new HashMap<>();
+        properties.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
+        properties.put(ConsumerConfig.GROUP_ID_CONFIG, "mixed");
+        properties.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        // librdkafka's default, range and roundrobin
+        properties.put(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, List.of(RangeAssignor.class,
+                RoundRobinAssignor.class));
+        try (KafkaConsumer<byte[], byte[]> python = new KafkaConsumer<>(properties, new ByteArrayDeserializer(),
+                new ByteArrayDeserializer())) {
+            python.subscribe(List.of(topic));
+            assertThat(bus(context("")).publish(topic, message(0, 64))).as("makes the topic").isTrue();
+            await().atMost(WAIT).until(() -> {
+                python.poll(Duration.ofMillis(200));
+                return python.assignment().size() == 2;
+            });
+            TestBusContext context = context("");
+            bus(context, new Subscription(topic, "uploader", Optional.of("mixed"), TestReceiver.handling()));
+            await().atMost(WAIT).until(() -> {
+                python.poll(Duration.ofMillis(200));
+                return python.assignment().size() == 1 && consumesOnePartition(context, topic);
+            });
+        }
     }
 
     @Test
