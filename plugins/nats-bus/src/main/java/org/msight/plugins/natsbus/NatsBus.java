@@ -52,8 +52,8 @@ import org.slf4j.Logger;
 public final class NatsBus implements Bus {
 
     private static final ThreadLocal<Publishing> PUBLISHING = ThreadLocal.withInitial(Publishing::new);
-    private static final String CHECK_CREDENTIALS = "check msight.nats username and password, token, nkey-seed or"
-            + " user-credentials (MSIGHT_NATS_*)";
+    private static final String CHECK_CREDENTIALS = "check msight.nats username and password, token, nkey-seed (with"
+            + " user-jwt) or user-credentials (MSIGHT_NATS_*)";
     /** The longest wait between attempts at a new connection, once the client gave one up. */
     private static final Duration MAX_CONNECT_WAIT = Duration.ofSeconds(30);
 

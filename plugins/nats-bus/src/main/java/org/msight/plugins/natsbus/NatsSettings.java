@@ -23,12 +23,13 @@ import io.nats.client.Options;
  * @param password password, or {@code null}; never logged
  * @param token token, or {@code null}; never logged
  * @param nkeySeed NKey seed, or {@code null}; never logged
+ * @param userJwt a user JWT issued to the NKey of {@code nkeySeed}, which signs for it; or {@code null}
  * @param userCredentials a {@code .creds} file, or {@code null}
  * @param tls whether to connect with TLS
  * @param jetStream whether topics are JetStream streams (at least once) rather than core subjects
  */
 record NatsSettings(List<String> servers, String username, String password, String token, String nkeySeed,
-        Path userCredentials, boolean tls, Path caCertFile, Path certFile, Path keyFile, Duration connectTimeout,
+        String userJwt, Path userCredentials, boolean tls, Path caCertFile, Path certFile, Path keyFile, Duration connectTimeout,
         Duration reconnectWait, Duration pingInterval, int maxPendingMessages, boolean jetStream, Duration maxAge,
         Duration ackWait) {
 
@@ -39,6 +40,8 @@ record NatsSettings(List<String> servers, String username, String password, Stri
             Setting.optional("password", SettingType.STRING, "password (MSIGHT_NATS_PASSWORD)").secret(),
             Setting.optional("token", SettingType.STRING, "token (MSIGHT_NATS_TOKEN)").secret(),
             Setting.optional("nkey-seed", SettingType.STRING, "NKey seed (MSIGHT_NATS_NKEY_SEED)").secret(),
+            Setting.optional("user-jwt", SettingType.STRING,
+                    "user JWT, issued to the NKey of nkey-seed (MSIGHT_NATS_USER_JWT)").secret(),
             Setting.optional("user-credentials", SettingType.STRING,
                     "a .creds file (MSIGHT_NATS_USER_CREDENTIALS)"),
             Setting.block("tls", "TLS (MSIGHT_NATS_USE_TLS, MSIGHT_NATS_TLS_*)",
@@ -79,8 +82,13 @@ record NatsSettings(List<String> servers, String username, String password, Stri
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("servers: " + e.getMessage());
         }
+        String userJwt = text(nats, "user-jwt");
+        if (userJwt != null && text(nats, "nkey-seed") == null) {
+            throw new IllegalArgumentException("user-jwt: needs nkey-seed (MSIGHT_NATS_NKEY_SEED), the seed of the NKey"
+                    + " it was issued to, which signs the server's challenge; or give both in user-credentials");
+        }
         return new NatsSettings(servers, text(nats, "username"), text(nats, "password"), text(nats, "token"),
-                text(nats, "nkey-seed"), path(nats, "user-credentials"), Setting.isOn(nats.getString("tls.enabled")),
+                text(nats, "nkey-seed"), userJwt, path(nats, "user-credentials"), Setting.isOn(nats.getString("tls.enabled")),
                 path(nats, "tls.ca-cert-file"), path(nats, "tls.cert-file"), path(nats, "tls.key-file"),
                 nats.getDuration("connect-timeout"), nats.getDuration("reconnect-wait"),
                 nats.getDuration("ping-interval"), nats.getInt("max-pending-messages"),
@@ -128,7 +136,8 @@ record NatsSettings(List<String> servers, String username, String password, Stri
         if (userCredentials != null) {
             options.authHandler(Nats.credentials(userCredentials.toString()));
         } else if (nkeySeed != null) {
-            options.authHandler(Nats.staticCredentials(null, nkeySeed.toCharArray()));
+            options.authHandler(Nats.staticCredentials(userJwt == null ? null : userJwt.toCharArray(),
+                    nkeySeed.toCharArray()));
         }
         if (tls) {
             options.sslContext(PemTls.context(caCertFile, certFile, keyFile, "msight.nats.tls"));
@@ -150,7 +159,7 @@ record NatsSettings(List<String> servers, String username, String password, Stri
     public String toString() {
         return "NatsSettings[" + address() + (username == null ? "" : ", user " + username)
                 + (password == null ? "" : ", password set") + (token == null ? "" : ", token set")
-                + (nkeySeed == null ? "" : ", nkey set") + (tls ? ", tls" : "") + (jetStream ? ", jetstream" : "")
+                + (nkeySeed == null ? "" : ", nkey set") + (userJwt == null ? "" : ", jwt set") + (tls ? ", tls" : "") + (jetStream ? ", jetstream" : "")
                 + "]";
     }
 

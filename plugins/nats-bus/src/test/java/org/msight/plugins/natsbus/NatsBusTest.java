@@ -7,8 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import io.nats.client.Connection;
 import io.nats.client.JetStreamManagement;
+import io.nats.client.NKey;
 import io.nats.client.Nats;
 import io.nats.client.Subscription;
+import io.nats.client.support.JwtUtils;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -384,6 +386,33 @@ class NatsBusTest {
     }
 
     /**
+     * MSight's MSIGHT_NATS_USER_JWT, with the seed of the NKey it was issued to: a server in operator
+     * mode lets the bus in (the JWT was not sent: the server refused the seed alone).
+     */
+    @Test
+    void aUserJwtWithItsNkeySeedIsLetInByAServerInOperatorMode() throws Exception {
+        NKey operator = NKey.createOperator(null);
+        NKey account = NKey.createAccount(null);
+        NKey user = NKey.createUser(null);
+        long now = JwtUtils.currentTimeSeconds();
+        String operatorKey = new String(operator.getPublicKey());
+        String operatorJwt = JwtUtils.issueJWT(operator, operatorKey, "operator", null, now, operatorKey,
+                () -> "{\"type\":\"operator\",\"version\":2}");
+        String accountJwt = JwtUtils.issueJWT(operator, new String(account.getPublicKey()), "account", null, now,
+                operatorKey, () -> "{\"limits\":{\"subs\":-1,\"data\":-1,\"payload\":-1,\"imports\":-1,\"exports\":-1,"
+                        + "\"wildcards\":true,\"conn\":-1,\"leaf\":-1},\"type\":\"account\",\"version\":2}");
+        String userJwt = JwtUtils.issueUserJWT(account, new String(account.getPublicKey()),
+                new String(user.getPublicKey()));
+        server = server(new NatsTestServer(false, "operator: " + operatorJwt, "resolver: MEMORY",
+                "resolver_preload: { " + new String(account.getPublicKey()) + ": " + accountJwt + " }").start());
+        String credentials = "nkey-seed = \"" + new String(user.getSeed()) + "\", user-jwt = \"" + userJwt + "\"";
+        Inbox inbox = subscriber("uploader", null, context(credentials));
+        NatsBus publisher = bus(context(credentials));
+        publisher.start();
+        publishUntilReceived(publisher, inbox);
+    }
+
+    /**
      * The client gives a connection up when the server refuses the credentials twice while it
      * reconnects (a password rotated on the server first): the bus connects anew, with backoff,
      * and both sides resume once the server takes the credentials again.
@@ -419,7 +448,7 @@ class NatsBusTest {
             assertThat(context.log().messages(Level.WARN)).as("refused twice or more: logged once")
                     .filteredOn(m -> m.startsWith("NATS server error")).singleElement().asString()
                     .isEqualTo("NATS server error: Authorization Violation: check msight.nats username and password,"
-                            + " token, nkey-seed or user-credentials (MSIGHT_NATS_*)");
+                            + " token, nkey-seed (with user-jwt) or user-credentials (MSIGHT_NATS_*)");
             assertThat(context.log().messages(Level.INFO)).filteredOn(m -> m.startsWith("NATS connection restored"))
                     .singleElement();
             assertThat(context.log().all()).doesNotContain("s3cret-pw");
