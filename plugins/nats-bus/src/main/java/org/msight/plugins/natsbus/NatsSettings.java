@@ -119,6 +119,9 @@ record NatsSettings(List<String> servers, String username, String password, Stri
             }
         }
         options.connectionTimeout(connectTimeout)
+                // a write stalled this long drops the connection; the client wants it past the connect timeout
+                .socketWriteTimeout(max(Options.DEFAULT_SOCKET_WRITE_TIMEOUT, connectTimeout.plusMillis(
+                        Options.MINIMUM_SOCKET_WRITE_TIMEOUT_GT_CONNECTION_TIMEOUT + 1)))
                 .reconnectWait(reconnectWait)
                 .pingInterval(pingInterval)
                 .maxPingsOut(2)
@@ -161,6 +164,10 @@ record NatsSettings(List<String> servers, String username, String password, Stri
                 + (password == null ? "" : ", password set") + (token == null ? "" : ", token set")
                 + (nkeySeed == null ? "" : ", nkey set") + (userJwt == null ? "" : ", jwt set") + (tls ? ", tls" : "") + (jetStream ? ", jetstream" : "")
                 + "]";
+    }
+
+    private static Duration max(Duration a, Duration b) {
+        return a.compareTo(b) >= 0 ? a : b;
     }
 
     private static String text(Config config, String key) {

@@ -310,6 +310,15 @@ class NatsBusTest {
         assertThat(context.count("reconnects")).isZero();
     }
 
+    /** The client refused a connect timeout past its socket write timeout (a minute): the bus failed to start. */
+    @Test
+    void aConnectTimeoutOfMinutesIsTaken() {
+        server = server(new NatsTestServer().start());
+        NatsBus bus = bus(context("connect-timeout = 10m"));
+        bus.start();
+        assertThat(bus.canCarry()).isTrue();
+    }
+
     @Test
     void aStalledServerNeverBlocksThePublisherMessagesBeyondMaxPendingAreDiscardedCountedAndLoggedOnce() {
         server = server(new NatsTestServer().start());
