@@ -15,8 +15,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.function.BooleanSupplier;
 import java.util.concurrent.TimeoutException;
+import java.util.function.BooleanSupplier;
 import javax.net.ssl.SSLException;
 import org.msight.api.Backoff;
 import org.msight.api.Counter;
@@ -419,7 +419,11 @@ public final class NatsBus implements Bus {
         return message.toLowerCase(Locale.ROOT).contains("authorization");
     }
 
-    /** With JetStream, first waits for the acknowledgements still awaited (up to {@code ACK_WAIT}, 5 s). */
+    /**
+     * With JetStream, first waits for the acknowledgements still awaited (up to {@code ACK_WAIT},
+     * 5 s); then sends what is still queued (messages published, acknowledgements of messages
+     * handled), up to {@code connect-timeout}: the client's close drops it.
+     */
     @Override
     public void close() {
         if (jetStreamPublisher != null && !closed && liveConnection() != null) {
@@ -446,7 +450,24 @@ public final class NatsBus implements Bus {
         if (stopping != null) {
             stopping.interrupt();
         }
+        if (current != null) {
+            sendQueued(current);
+        }
         closeQuietly(current);
+    }
+
+    private void sendQueued(Connection current) {
+        if (current.getStatus() != Connection.Status.CONNECTED) {
+            return;
+        }
+        try {
+            current.flush(settings.connectTimeout());
+        } catch (TimeoutException e) {
+            log.warn("closing: NATS at {} did not take what was still queued to send within connect-timeout ({} ms):"
+                    + " it is lost", settings.address(), settings.connectTimeout().toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /**

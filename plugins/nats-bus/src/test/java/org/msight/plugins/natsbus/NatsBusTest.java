@@ -15,6 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
@@ -317,6 +318,38 @@ class NatsBusTest {
         NatsBus bus = bus(context("connect-timeout = 10m"));
         bus.start();
         assertThat(bus.canCarry()).isTrue();
+    }
+
+    /**
+     * The client's close drops what is still queued to send: messages the bus had published (and
+     * the node counted as sent) were lost at every stop while the server was slow to take them.
+     */
+    @Test
+    void whatIsStillQueuedToSendAtCloseIsSentFirst() throws Exception {
+        server = server(new NatsTestServer().start());
+        try (Connection raw = Nats.connect(server.url())) {
+            Subscription python = raw.subscribe(TOPIC);
+            raw.flush(Duration.ofSeconds(5));
+            NatsBus publisher = bus(context("connect-timeout = 50s"));
+            publisher.start();
+            ImageData image = ImageData.jpeg(new Metadata("cam", 1, 1, 1, "edge-01"), new byte[900 * 1024], 8, 16);
+            Thread closing = new Thread(publisher::close, "closing");
+            server.freeze(); // 36 MB: more than the sockets' buffers take, the rest queued in the client
+            try {
+                for (int n = 0; n < 40; n++) {
+                    assertThat(publisher.publish(TOPIC, image)).isTrue();
+                }
+                closing.start();
+                await().atMost(Waits.GENEROUS).until(() -> !closing.isAlive() || Arrays.stream(closing.getStackTrace())
+                        .anyMatch(frame -> frame.getMethodName().equals("flush")));
+            } finally {
+                server.thaw();
+            }
+            closing.join(Waits.GENEROUS.toMillis());
+            for (int n = 0; n < 40; n++) {
+                assertThat(python.nextMessage(Waits.GENEROUS)).as("message %d", n).isNotNull();
+            }
+        }
     }
 
     @Test
@@ -967,8 +1000,10 @@ class NatsBusTest {
             publisher.close(); // 5 s, until they time out
             assertThat(context.count("unconfirmed")).as("these, and the first one if it was still awaited").isBetween(
                     (long) accepted, 4L);
-            assertThat(context.log().messages(Level.WARN)).last().asString()
-                    .contains(" fails for topic 'rtsp_topic': no acknowledgement within 5 s");
+            assertThat(context.log().messages(Level.WARN)).anyMatch(line -> line.contains(" fails for topic"
+                    + " 'rtsp_topic': no acknowledgement within 5 s")).last().asString().isEqualTo("closing: NATS at "
+                    + server.url() + " did not take what was still queued to send within connect-timeout (2000 ms):"
+                    + " it is lost");
         } finally {
             server.thaw();
         }
