@@ -22,6 +22,7 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import org.msight.api.Backoff;
@@ -42,9 +43,11 @@ import org.slf4j.Logger;
  * publisher or subscriber, kept for {@code max-age}), which {@link JetStreamPublisher} fills; each
  * subscription reads through a durable pull consumer named after its group (else its node), so
  * the members of a group share the messages and a restarted one resumes where its group stood. A
- * message is acknowledged when the runtime is done with it ({@link Delivery#done()}); one not
- * acknowledged within {@code ack-wait} is delivered again. One thread per subscription pulls
- * only as many messages as its node's queue has room for, and hands each on as it arrives.
+ * message is acknowledged when the runtime is done with it ({@link Delivery#done()}); until then
+ * the server is told every third of {@code ack-wait} that it is in progress, so one is delivered
+ * again only when its subscriber stopped holding it (it left its group, or its process died). One
+ * thread per subscription pulls only as many messages as its node's queue has room for, and hands
+ * each on as it arrives.
  */
 final class JetStreamTopics implements AutoCloseable {
 
@@ -139,6 +142,9 @@ final class JetStreamTopics implements AutoCloseable {
         private Thread thread;
         /** Set when its node stopped for good: the fetcher ends. */
         private volatile boolean left;
+        /** Messages handed to the node and not done with: queued, or being handled (an upload retried). */
+        private final Set<Message> held = ConcurrentHashMap.newKeySet();
+        private long progressSaidAt = System.nanoTime();
 
         Fetcher(Subscription subscription) {
             this.subscription = subscription;
@@ -246,6 +252,7 @@ final class JetStreamTopics implements AutoCloseable {
                         subscribe(true);
                         outage.up();
                     }
+                    keepHeldInProgress();
                     int room = Math.min(MAX_BATCH, receiver.remainingCapacity());
                     if (room == 0) {
                         TimeUnit.MILLISECONDS.sleep(10);
@@ -300,7 +307,49 @@ final class JetStreamTopics implements AutoCloseable {
             }
             if (left) {
                 pull = dropped(pull);
+                held.forEach(JetStreamTopics.this::giveBack); // to another member of the group, now
+                held.clear();
             }
+        }
+
+        /**
+         * Tells the server, every third of ack-wait, that the messages the node holds are in
+         * progress: ack-wait counts from the last such word, so they are not delivered again, to be
+         * handled twice, while the node still has them. One whose process dies comes again after ack-wait.
+         */
+        private void keepHeldInProgress() {
+            long now = System.nanoTime();
+            if (now - progressSaidAt < settings.ackWait().toNanos() / 3) {
+                return;
+            }
+            progressSaidAt = now;
+            for (Message message : held) {
+                try {
+                    message.inProgress();
+                } catch (RuntimeException e) { // disconnected: it is delivered again after ack-wait
+                    log.debug("telling a message in progress failed: {}", LogSafe.text(e));
+                }
+            }
+        }
+
+        /** The message for the node: acknowledged, and no longer held, once the runtime is done with it. */
+        private Delivery acknowledgedOnDone(Message message) {
+            return new Delivery(message.getData().length) {
+                @Override
+                protected SensorData decode() {
+                    return formats.fromMessagePack(message.getData());
+                }
+
+                @Override
+                public void done() {
+                    held.remove(message);
+                    try {
+                        message.ack();
+                    } catch (RuntimeException e) { // disconnected: it is delivered again after ack-wait
+                        log.debug("acknowledgement failed: {}", LogSafe.text(e));
+                    }
+                }
+            };
         }
 
         /**
@@ -312,9 +361,11 @@ final class JetStreamTopics implements AutoCloseable {
          * they would come again only after ack-wait.
          */
         private void handOver(Receiver receiver, Message message, Iterator<Message> rest) {
+            held.add(message);
             try {
                 receiver.deliver(acknowledgedOnDone(message));
             } catch (RuntimeException | Error e) {
+                held.remove(message);
                 List<Message> back = new ArrayList<>(List.of(message));
                 try {
                     rest.forEachRemaining(back::add);
@@ -322,13 +373,7 @@ final class JetStreamTopics implements AutoCloseable {
                     log.debug("reading the rest of a batch failed: {}", LogSafe.text(again));
                 }
                 pull = dropped(pull);
-                for (Message unread : back) {
-                    try {
-                        unread.nak();
-                    } catch (RuntimeException away) { // disconnected: it is delivered again after ack-wait
-                        log.debug("a negative acknowledgement failed: {}", LogSafe.text(away));
-                    }
-                }
+                back.forEach(JetStreamTopics.this::giveBack);
                 throw e;
             }
         }
@@ -375,22 +420,13 @@ final class JetStreamTopics implements AutoCloseable {
         return null;
     }
 
-    private Delivery acknowledgedOnDone(Message message) {
-        return new Delivery(message.getData().length) {
-            @Override
-            protected SensorData decode() {
-                return formats.fromMessagePack(message.getData());
-            }
-
-            @Override
-            public void done() {
-                try {
-                    message.ack();
-                } catch (RuntimeException e) { // disconnected: it is delivered again after ack-wait
-                    log.debug("acknowledgement failed: {}", LogSafe.text(e));
-                }
-            }
-        };
+    /** Gives a message back to the consumer at once (a negative acknowledgement), for another pull to take. */
+    private void giveBack(Message message) {
+        try {
+            message.nak();
+        } catch (RuntimeException away) { // disconnected: it is delivered again after ack-wait
+            log.debug("a negative acknowledgement failed: {}", LogSafe.text(away));
+        }
     }
 
     @Override

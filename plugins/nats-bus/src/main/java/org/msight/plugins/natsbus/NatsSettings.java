@@ -65,7 +65,8 @@ record NatsSettings(List<String> servers, String username, String password, Stri
                     Setting.optional("enabled", SettingType.BOOLEAN, "JetStream instead of core NATS"),
                     Setting.optional("max-age", SettingType.DURATION, "how long a stream keeps messages; 0s: no limit")
                             .between(Duration.ZERO, Duration.ofDays(3650)),
-                    Setting.optional("ack-wait", SettingType.DURATION, "redelivery after this without acknowledgement")
+                    Setting.optional("ack-wait", SettingType.DURATION,
+                            "redelivery after this without acknowledgement or word of progress")
                             .between(Duration.ofMillis(1), Duration.ofHours(1))));
 
     /**

@@ -678,8 +678,28 @@ class NatsBusTest {
     }
 
     /**
+     * With JetStream, messages a node holds longer than ack-wait (queued behind slow uploads, an
+     * upload retried) are not delivered again meanwhile, to be handled twice: they are in progress.
+     */
+    @Test
+    void withJetStreamWhatANodeHoldsPastAckWaitIsNotDeliveredAgain() throws Exception {
+        server = server(new NatsTestServer(true).start());
+        String jetStream = "jetstream { enabled = true, ack-wait = 5s }";
+        NatsBus publisher = bus(context(jetStream));
+        publisher.start();
+        Inbox inbox = subscriber("uploader", null, context(jetStream), new Inbox(16));
+        publishUntilReceived(publisher, inbox);
+        for (long id = 1; id <= 3; id++) {
+            assertThat(publisher.publish(TOPIC, image(id))).isTrue();
+        }
+        await().atMost(Waits.GENEROUS).until(() -> inbox.size() >= 3);
+        Thread.sleep(12_000); // the stimulus: held past two ack-waits, none done, as by a slow node
+        assertThat(drain(inbox)).filteredOn(id -> id > 0).containsExactlyInAnyOrder(1L, 2L, 3L);
+    }
+
+    /**
      * With JetStream, a member whose node stopped for good stops fetching: the other member gets
-     * what comes next and, after ack-wait, what the first had fetched and not finished.
+     * what comes next and what the first had fetched and not finished, given back.
      */
     @Test
     void withJetStreamAMemberWhoseNodeStoppedForGoodLeavesWhatItDidNotFinishToTheOther() throws Exception {
