@@ -112,7 +112,11 @@ record KafkaSettings(List<String> servers, String saslMechanism, String saslUser
         producer.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG,
                 (int) Math.max(deliveryTimeout.toMillis(), requestTimeout + linger.toMillis()));
         producer.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, maxRequestSize);
-        producer.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, acks.equals("all") || acks.equals("-1"));
+        boolean idempotent = acks.equals("all") || acks.equals("-1");
+        producer.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, idempotent);
+        if (!idempotent) { // a retried batch would otherwise land after a later one: a sensor's frames out of order
+            producer.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 1);
+        }
         producer.putAll(clientProperties);
         return producer;
     }

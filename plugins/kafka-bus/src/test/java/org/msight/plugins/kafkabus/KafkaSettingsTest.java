@@ -3,10 +3,13 @@ package org.msight.plugins.kafkabus;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.msight.testkit.TestBusContext;
 
-/** The consumer's properties the bus's settings make. */
+/** The client properties the bus's settings make. */
 class KafkaSettingsTest {
 
     /**
@@ -22,6 +25,17 @@ class KafkaSettingsTest {
                 .isEqualTo(5 * 60_000);
         assertThat(consumer("revoke-timeout = 10m, properties { \"max.poll.interval.ms\" = 900000 }")
                 .get(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG)).as("the user's own").isEqualTo("900000");
+    }
+
+    /**
+     * Without the idempotent producer (acks 1 or 0), a batch retried after a later one was sent
+     * lands after it: with one request in flight, each partition's messages keep their order.
+     */
+    @ParameterizedTest
+    @CsvSource({"1, 1", "0, 1", "all, "})
+    void withoutAcksFromAllOneRequestIsInFlightSoThatRetriesKeepTheOrder(String acks, Integer inFlight) {
+        assertThat(KafkaSettings.from(TestBusContext.of("kafka", "acks = \"" + acks + "\"").config())
+                .producerProperties("p").get(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION)).isEqualTo(inFlight);
     }
 
     private static java.util.Map<String, Object> consumer(String settings) {
