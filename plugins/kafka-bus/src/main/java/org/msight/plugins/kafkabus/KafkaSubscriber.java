@@ -460,9 +460,12 @@ final class KafkaSubscriber implements AutoCloseable {
         return partitions.stream().map(TopicPartition::partition).collect(Collectors.toCollection(TreeSet::new));
     }
 
-    /** Why polling, committing or the group's coordinator fails now, if it does. */
+    /**
+     * Why polling, committing or the group's coordinator fails now, if it does; nothing once it
+     * stopped: an outage it left in is no longer the bus's, and nothing would end it.
+     */
     Optional<String> outage() {
-        return outage.reason();
+        return closed ? Optional.empty() : outage.reason();
     }
 
     boolean serves(Subscription other) {

@@ -693,6 +693,31 @@ class KafkaBusTest {
                 + topic + "' in group 'idle_group' works again after [0-9.]+ s"));
     }
 
+    /** A subscriber that left in an outage kept it for good: /ready 503 and msight_bus_connected 0 ever after. */
+    @Test
+    void aSubscriberThatLeftInAnOutageNoLongerKeepsTheBusDisconnected() {
+        String topic = topic();
+        String other = topic();
+        TestBusContext context = context("session-timeout = 2s").subscribeOnly();
+        Subscription leaving = new Subscription(topic, "leaving", Optional.empty(), TestReceiver.handling());
+        TestReceiver staying = TestReceiver.handling();
+        Bus subscriber = bus(context, leaving, new Subscription(other, "staying", Optional.empty(), staying));
+        Bus publisher = bus(context(""));
+        assertThat(publisher.publish(other, message(0, 64))).isTrue();
+        await().atMost(WAIT).until(() -> staying.handled().size() == 1);
+        broker.freeze();
+        try {
+            await().atMost(WAIT).until(() -> context.log().messages(Level.WARN).stream()
+                    .anyMatch(line -> line.contains("' in group 'leaving_group' fails: ")));
+            subscriber.unsubscribe(leaving);
+        } finally {
+            broker.thaw();
+        }
+        assertThat(publisher.publish(other, message(1, 64))).isTrue();
+        await().atMost(WAIT).until(() -> numbers(staying).contains(1));
+        await().atMost(WAIT).until(subscriber::connected);
+    }
+
     /** Brokers gone right after the start, before the member's first heartbeat, are an outage too. */
     @Test
     void aSubscriberLogsAnOutageThatStartsBeforeItsFirstHeartbeat() {
