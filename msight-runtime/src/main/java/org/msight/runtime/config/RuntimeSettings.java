@@ -80,8 +80,10 @@ public final class RuntimeSettings {
                 Setting.optional("host", SettingType.STRING, "address to listen on").nonEmpty(),
                 Setting.optional("port", SettingType.INT, "TCP port; 0 picks a free one").between(0, 65535),
                 Setting.optional("token", SettingType.STRING, "bearer token requests must carry; empty for none")
-                        .check("must hold no line break or other control character, which no request's header can carry",
-                                token -> ((String) token).chars().noneMatch(c -> c < ' ' || c == 0x7f))
+                        .check("must hold no line break or other control character, nor begin or end with a space,"
+                                + " which no request's header can carry", token -> ((String) token).chars()
+                                        .noneMatch(c -> c < ' ' || c == 0x7f) && !((String) token).startsWith(" ")
+                                        && !((String) token).endsWith(" "))
                         .secret(),
                 Setting.block("tls", "HTTPS",
                         Setting.optional("key-store", SettingType.STRING, "PKCS#12 or JKS key store; empty for HTTP"),
