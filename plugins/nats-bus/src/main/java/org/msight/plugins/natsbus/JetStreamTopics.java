@@ -22,7 +22,6 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import org.msight.api.Backoff;
@@ -115,14 +114,16 @@ final class JetStreamTopics implements AutoCloseable {
     }
 
     /**
-     * Stops the subscription's fetcher, shortly after this returns; it hands what it still fetches
-     * back to the group and unsubscribes. Its durable consumer stays, for its group and the next run.
+     * Stops the subscription's fetcher once its pull under way has ended (within a pull's wait, or
+     * a backoff's); it hands what it still fetches, and what its node held, back to the group and
+     * unsubscribes. The pull is not cut short: the server would go on sending it messages until it
+     * expired, which would come again only after ack-wait. Its durable consumer stays, for its
+     * group and the next run.
      */
     void unsubscribe(Subscription subscription) {
         Fetcher fetcher = fetchers.remove(subscription);
         if (fetcher != null) {
             fetcher.left = true;
-            fetcher.thread.interrupt();
         }
     }
 
@@ -142,9 +143,18 @@ final class JetStreamTopics implements AutoCloseable {
         private Thread thread;
         /** Set when its node stopped for good: the fetcher ends. */
         private volatile boolean left;
-        /** Messages handed to the node and not done with: queued, or being handled (an upload retried). */
-        private final Set<Message> held = ConcurrentHashMap.newKeySet();
-        private long progressSaidAt = System.nanoTime();
+        /**
+         * Messages handed to the node and not done with (queued, or being handled: an upload
+         * retried), with when the server last heard of each: System.nanoTime() of the hand-over or
+         * of its last word of progress.
+         */
+        private final Map<Message, Long> held = new ConcurrentHashMap<>();
+        private long heldLookedAt = System.nanoTime();
+        /** How long a pull waits for messages: at most a sixth of ack-wait, so that words of progress keep pace. */
+        private final Duration pullWait = PULL_WAIT.compareTo(settings.ackWait().dividedBy(6)) <= 0 ? PULL_WAIT
+                : Duration.ofMillis(Math.max(10, settings.ackWait().dividedBy(6).toMillis()));
+        /** When the pull under way has surely ended on the server, which would send it what is given back. */
+        private final Duration afterThisPull = pullWait.multipliedBy(2);
 
         Fetcher(Subscription subscription) {
             this.subscription = subscription;
@@ -248,11 +258,11 @@ final class JetStreamTopics implements AutoCloseable {
             OutageLog outage = new OutageLog(log, name + " works again", resubscribed);
             while (!closed && !left) {
                 try {
+                    keepHeldInProgress();
                     if (pull == null) {
                         subscribe(true);
                         outage.up();
                     }
-                    keepHeldInProgress();
                     int room = Math.min(MAX_BATCH, receiver.remainingCapacity());
                     if (room == 0) {
                         TimeUnit.MILLISECONDS.sleep(10);
@@ -260,15 +270,15 @@ final class JetStreamTopics implements AutoCloseable {
                     }
                     // each message as it arrives (a fetch would hold them until the batch is full or expires);
                     // an interrupted wait ends the iteration
-                    Iterator<Message> arriving = pull.iterate(room, PULL_WAIT);
+                    Iterator<Message> arriving = pull.iterate(room, pullWait);
                     while (arriving.hasNext()) {
                         Message message = arriving.next();
                         if (left) {
-                            message.nak(); // to another member of the group, now
+                            giveBack(message, afterThisPull); // to another member of the group
                         } else if (receiver.remainingCapacity() == 0) {
                             // the batch's bytes filled the queue: again soon, rather than the queue dropping
                             // (and so acknowledging) a message its node never had
-                            message.nak();
+                            giveBack(message);
                         } else {
                             handOver(receiver, message, arriving);
                         }
@@ -307,29 +317,35 @@ final class JetStreamTopics implements AutoCloseable {
             }
             if (left) {
                 pull = dropped(pull);
-                held.forEach(JetStreamTopics.this::giveBack); // to another member of the group, now
+                held.keySet().forEach(JetStreamTopics.this::giveBack); // to another member of the group, now
                 held.clear();
             }
         }
 
         /**
-         * Tells the server, every third of ack-wait, that the messages the node holds are in
-         * progress: ack-wait counts from the last such word, so they are not delivered again, to be
-         * handled twice, while the node still has them. One whose process dies comes again after ack-wait.
+         * Tells the server that each message the node has held for a third of ack-wait is in
+         * progress: ack-wait counts from the last such word, so it is not delivered again, to be
+         * handled twice, while the node still has it. One whose process dies comes again after
+         * ack-wait. Looked at every sixth of ack-wait: the words are spread as the messages came.
          */
         private void keepHeldInProgress() {
             long now = System.nanoTime();
-            if (now - progressSaidAt < settings.ackWait().toNanos() / 3) {
+            long ackWait = settings.ackWait().toNanos();
+            if (now - heldLookedAt < ackWait / 6) {
                 return;
             }
-            progressSaidAt = now;
-            for (Message message : held) {
-                try {
-                    message.inProgress();
-                } catch (RuntimeException e) { // disconnected: it is delivered again after ack-wait
-                    log.debug("telling a message in progress failed: {}", LogSafe.text(e));
-                }
+            heldLookedAt = now;
+            held.replaceAll((message, heard) -> now - heard < ackWait / 3 ? heard : saidInProgress(message, now));
+        }
+
+        /** @return {@code now}, when the server was told; that is when it last heard of the message */
+        private long saidInProgress(Message message, long now) {
+            try {
+                message.inProgress();
+            } catch (RuntimeException e) { // disconnected: it is delivered again after ack-wait
+                log.debug("telling a message in progress failed: {}", LogSafe.text(e));
             }
+            return now;
         }
 
         /** The message for the node: acknowledged, and no longer held, once the runtime is done with it. */
@@ -361,7 +377,7 @@ final class JetStreamTopics implements AutoCloseable {
          * they would come again only after ack-wait.
          */
         private void handOver(Receiver receiver, Message message, Iterator<Message> rest) {
-            held.add(message);
+            held.put(message, System.nanoTime());
             try {
                 receiver.deliver(acknowledgedOnDone(message));
             } catch (RuntimeException | Error e) {
@@ -422,8 +438,17 @@ final class JetStreamTopics implements AutoCloseable {
 
     /** Gives a message back to the consumer at once (a negative acknowledgement), for another pull to take. */
     private void giveBack(Message message) {
+        giveBack(message, Duration.ZERO);
+    }
+
+    /** Gives a message back to the consumer, for another pull to take after {@code delay}. */
+    private void giveBack(Message message, Duration delay) {
         try {
-            message.nak();
+            if (delay.isZero()) {
+                message.nak();
+            } else {
+                message.nakWithDelay(delay);
+            }
         } catch (RuntimeException away) { // disconnected: it is delivered again after ack-wait
             log.debug("a negative acknowledgement failed: {}", LogSafe.text(away));
         }

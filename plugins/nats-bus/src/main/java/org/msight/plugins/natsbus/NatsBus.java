@@ -109,8 +109,8 @@ public final class NatsBus implements Bus {
     /**
      * Unsubscribes, so a queue group's other members get its messages: without JetStream from the
      * moment this returns, if connected (the server has the unsubscription then); with JetStream
-     * its fetcher ends shortly after, and what it fetched and did not finish goes to the others
-     * after {@code ack-wait}. A new connection does not subscribe it again.
+     * its fetcher ends shortly after, and what it fetched and did not finish is given back to the
+     * others at once. A new connection does not subscribe it again.
      */
     @Override
     public void unsubscribe(Subscription subscription) {
@@ -462,7 +462,7 @@ public final class NatsBus implements Bus {
         }
         try {
             current.flush(settings.connectTimeout());
-        } catch (TimeoutException e) {
+        } catch (TimeoutException | RuntimeException e) { // or closed meanwhile (the client gave it up): it fails so
             log.warn("closing: NATS at {} did not take what was still queued to send within connect-timeout ({} ms):"
                     + " it is lost", settings.address(), settings.connectTimeout().toMillis());
         } catch (InterruptedException e) {

@@ -684,7 +684,7 @@ class NatsBusTest {
     @Test
     void withJetStreamWhatANodeHoldsPastAckWaitIsNotDeliveredAgain() throws Exception {
         server = server(new NatsTestServer(true).start());
-        String jetStream = "jetstream { enabled = true, ack-wait = 5s }";
+        String jetStream = "jetstream { enabled = true, ack-wait = 10s }";
         NatsBus publisher = bus(context(jetStream));
         publisher.start();
         Inbox inbox = subscriber("uploader", null, context(jetStream), new Inbox(16));
@@ -693,18 +693,19 @@ class NatsBusTest {
             assertThat(publisher.publish(TOPIC, image(id))).isTrue();
         }
         await().atMost(Waits.GENEROUS).until(() -> inbox.size() >= 3);
-        Thread.sleep(12_000); // the stimulus: held past two ack-waits, none done, as by a slow node
+        Thread.sleep(22_000); // the stimulus: held past two ack-waits, none done, as by a slow node
         assertThat(drain(inbox)).filteredOn(id -> id > 0).containsExactlyInAnyOrder(1L, 2L, 3L);
     }
 
     /**
      * With JetStream, a member whose node stopped for good stops fetching: the other member gets
-     * what comes next and what the first had fetched and not finished, given back.
+     * what comes next and what the first had fetched and not finished, given back at once (ack-wait
+     * is far longer than the wait here).
      */
     @Test
     void withJetStreamAMemberWhoseNodeStoppedForGoodLeavesWhatItDidNotFinishToTheOther() throws Exception {
         server = server(new NatsTestServer(true).start());
-        String jetStream = "jetstream { enabled = true, ack-wait = 5s }";
+        String jetStream = "jetstream { enabled = true, ack-wait = 10m }";
         NatsBus publisher = bus(context(jetStream));
         publisher.start();
         NatsBus leavingBus = bus(context(jetStream));
