@@ -84,6 +84,9 @@ record NatsSettings(List<String> servers, String username, String password, Stri
             throw new IllegalArgumentException("servers: " + e.getMessage());
         }
         String userJwt = text(nats, "user-jwt");
+        if (userJwt != null && text(nats, "user-credentials") != null) {
+            throw new IllegalArgumentException("user-jwt: user-credentials holds a JWT already: set one of the two");
+        }
         if (userJwt != null && text(nats, "nkey-seed") == null) {
             throw new IllegalArgumentException("user-jwt: needs nkey-seed (MSIGHT_NATS_NKEY_SEED), the seed of the NKey"
                     + " it was issued to, which signs the server's challenge; or give both in user-credentials");
@@ -163,8 +166,8 @@ record NatsSettings(List<String> servers, String username, String password, Stri
     public String toString() {
         return "NatsSettings[" + address() + (username == null ? "" : ", user " + username)
                 + (password == null ? "" : ", password set") + (token == null ? "" : ", token set")
-                + (nkeySeed == null ? "" : ", nkey set") + (userJwt == null ? "" : ", jwt set") + (tls ? ", tls" : "") + (jetStream ? ", jetstream" : "")
-                + "]";
+                + (nkeySeed == null ? "" : ", nkey set") + (userJwt == null ? "" : ", jwt set") + (tls ? ", tls" : "")
+                + (jetStream ? ", jetstream" : "") + "]";
     }
 
     private static Duration max(Duration a, Duration b) {

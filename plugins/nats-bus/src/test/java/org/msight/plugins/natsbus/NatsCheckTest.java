@@ -31,6 +31,8 @@ class NatsCheckTest {
         "tls { enabled = yes, ca-cert-file = MISSING } | 3: msight.nats.tls.ca-cert-file: MISSING: no such file",
         "user-jwt = eyJ0eXAiOiJKV1QifQ | 3: msight.nats.user-jwt: needs nkey-seed (MSIGHT_NATS_NKEY_SEED), the seed"
                 + " of the NKey it was issued to, which signs the server's challenge; or give both in user-credentials",
+        "user-jwt = eyJ0eXAiOiJKV1QifQ, user-credentials = x.creds | 3: msight.nats.user-jwt: user-credentials holds a"
+                + " JWT already: set one of the two",
         "tls { enabled = yes, cert-file = DIR, key-file = DIR } | 3: msight.nats.tls.key-file: DIR: a folder, not a"
                 + " file: give the path of the file in it",
         "servers = \"['nats://alice:s3cret@h:4222'\" | 3: msight.nats.servers: unbalanced brackets in server list"
