@@ -440,7 +440,7 @@ final class KafkaSubscriber implements AutoCloseable {
                 log.info("Kafka group '{}' on topic '{}' rebalanced: consumes partitions {} (got {}, gave up {}){}",
                         groupId, subscription.topic(), numbers(now), got, gaveUp, unfinished == 0 ? ""
                                 : "; " + unfinished + " message(s) not finished within revoke-timeout may be handled"
-                                        + " again by the next owner");
+                                        + " again, fetched anew from the last commit");
             }
             before = null;
             unfinished = 0;

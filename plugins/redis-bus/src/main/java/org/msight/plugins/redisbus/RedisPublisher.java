@@ -131,7 +131,7 @@ final class RedisPublisher implements AutoCloseable {
     private void refused(String topic, JedisDataException e) {
         long times = refusals.occurred(topic);
         if (times > 0) {
-            LOG.warn("{} ({} message(s) for topic {} refused, and lost, since the last such line)",
+            LOG.warn("{} ({} message(s) for topic '{}' refused, and lost, since the last such line)",
                     RedisFailures.describe(settings, e), times, LogSafe.text(topic));
         }
     }

@@ -546,7 +546,10 @@ class RedisBusTest {
         assertThat(log.messages()).noneMatch(line -> line.contains("client-output-buffer-limit"));
     }
 
-    /** Starts a Redis with user {@code camera} (password {@code s3cret-pw}) let use channel {@code other} alone; its settings. */
+    /**
+     * Starts a Redis with user {@code camera} (password {@code s3cret-pw}) let use channel
+     * {@code other} alone; its settings, with a publish-timeout no loaded machine reaches.
+     */
     private RedisSettings userOfChannelOtherOnly() {
         server = new RedisTestServer().start();
         RedisSettings admin = settings(server.port(), null);
@@ -554,7 +557,7 @@ class RedisBusTest {
             raw.aclSetUser("camera", "on", ">s3cret-pw", "~*", "resetchannels", "&other", "+@all");
         }
         return new RedisSettings("127.0.0.1", server.port(), null, 0, "camera", "s3cret-pw", null,
-                admin.connectTimeout(), admin.socketTimeout(), admin.publishTimeout(), admin.backoffInitial(),
+                admin.connectTimeout(), admin.socketTimeout(), Duration.ofSeconds(30), admin.backoffInitial(),
                 admin.backoffMax(), List.of());
     }
 
@@ -569,7 +572,7 @@ class RedisBusTest {
         }
         assertThat(log.messages()).filteredOn(line -> line.contains("NOPERM")).singleElement().asString()
                 .startsWith("Redis at 127.0.0.1:" + server.port() + " does not let this user do what MSight needs")
-                .endsWith("(1 message(s) for topic " + TOPIC + " refused, and lost, since the last such line)")
+                .endsWith("(1 message(s) for topic '" + TOPIC + "' refused, and lost, since the last such line)")
                 .doesNotContain("s3cret-pw");
         assertThat(context.counter("reconnects").count()).isZero();
         assertThat(log.messages()).noneMatch(line -> line.contains("restored") || line.contains("retrying"));
