@@ -153,7 +153,7 @@ final class JetStreamTopics implements AutoCloseable {
         /** How long a pull waits for messages: at most a sixth of ack-wait, so that words of progress keep pace. */
         private final Duration pullWait = PULL_WAIT.compareTo(settings.ackWait().dividedBy(6)) <= 0 ? PULL_WAIT
                 : Duration.ofMillis(Math.max(10, settings.ackWait().dividedBy(6).toMillis()));
-        /** When the pull under way has surely ended on the server, which would send it what is given back. */
+        /** When a pull of this fetcher's has surely ended on the server, which would send it what is given back. */
         private final Duration afterThisPull = pullWait.multipliedBy(2);
 
         Fetcher(Subscription subscription) {
@@ -317,7 +317,9 @@ final class JetStreamTopics implements AutoCloseable {
             }
             if (left) {
                 pull = dropped(pull);
-                held.keySet().forEach(JetStreamTopics.this::giveBack); // to another member of the group, now
+                // to another member of the group, once the server has surely ended the last pull, which it
+                // would otherwise send them to: they would come again only after ack-wait
+                held.keySet().forEach(message -> giveBack(message, afterThisPull));
                 held.clear();
             }
         }
