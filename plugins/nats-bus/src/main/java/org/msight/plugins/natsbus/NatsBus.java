@@ -109,8 +109,8 @@ public final class NatsBus implements Bus {
     /**
      * Unsubscribes, so a queue group's other members get its messages: without JetStream from the
      * moment this returns, if connected (the server has the unsubscription then); with JetStream
-     * its fetcher ends shortly after, and what it fetched and did not finish is given back to the
-     * others at once. A new connection does not subscribe it again.
+     * its fetcher ends once its pull under way has (within a second or two), and what it fetched and
+     * did not finish is given back to the others. A new connection does not subscribe it again.
      */
     @Override
     public void unsubscribe(Subscription subscription) {
