@@ -22,6 +22,7 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import org.msight.api.Backoff;
@@ -44,7 +45,8 @@ import org.slf4j.Logger;
  * the members of a group share the messages and a restarted one resumes where its group stood. A
  * message is acknowledged when the runtime is done with it ({@link Delivery#done()}); until then
  * the server is told every third of {@code ack-wait} that it is in progress, so one is delivered
- * again only when its subscriber stopped holding it (it left its group, or its process died). One
+ * again only when its subscriber stopped holding it (it left its group, its process died, or its
+ * connection was made anew: acknowledgements go by the connection that fetched). One
  * thread per subscription pulls only as many messages as its node's queue has room for, and hands
  * each on as it arrives.
  */
@@ -65,6 +67,8 @@ final class JetStreamTopics implements AutoCloseable {
     private final Counter resubscribed;
     private final OutOfMemoryLines outOfMemoryLines;
     private final Map<Subscription, Fetcher> fetchers = new ConcurrentHashMap<>();
+    /** Fetchers of nodes that stopped for good, still handing back what they had. */
+    private final Set<Fetcher> leaving = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
 
     /** @param resubscribed counts the outages of a consumer that ended: subscribed again */
@@ -115,7 +119,7 @@ final class JetStreamTopics implements AutoCloseable {
 
     /**
      * Stops the subscription's fetcher once its pull under way has ended (within a pull's wait, or
-     * a backoff's); it hands what it still fetches, and what its node held, back to the group and
+     * a backoff's, or a JetStream request's timeout: connect-timeout); it hands what it still fetches, and what its node held, back to the group and
      * unsubscribes. The pull is not cut short: the server would go on sending it messages until it
      * expired, which would come again only after ack-wait. Its durable consumer stays, for its
      * group and the next run.
@@ -123,6 +127,7 @@ final class JetStreamTopics implements AutoCloseable {
     void unsubscribe(Subscription subscription) {
         Fetcher fetcher = fetchers.remove(subscription);
         if (fetcher != null) {
+            leaving.add(fetcher);
             fetcher.left = true;
         }
     }
@@ -321,6 +326,7 @@ final class JetStreamTopics implements AutoCloseable {
                 // would otherwise send them to: they would come again only after ack-wait
                 held.keySet().forEach(message -> giveBack(message, afterThisPull));
                 held.clear();
+                leaving.remove(this);
             }
         }
 
@@ -456,9 +462,23 @@ final class JetStreamTopics implements AutoCloseable {
         }
     }
 
+    /**
+     * Stops the fetchers, and waits for those of nodes that stopped for good to have handed back
+     * what they had (their pull's end, or a JetStream request's timeout, at most): the connection,
+     * closed next, would drop it. What the others' nodes held comes again after ack-wait.
+     */
     @Override
     public void close() {
         closed = true;
         fetchers.values().forEach(fetcher -> fetcher.thread.interrupt());
+        long deadline = System.nanoTime() + settings.connectTimeout().toNanos() + PULL_WAIT.multipliedBy(2).toNanos();
+        for (Fetcher fetcher : leaving) {
+            try {
+                fetcher.thread.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
     }
 }

@@ -67,7 +67,7 @@ record NatsSettings(List<String> servers, String username, String password, Stri
                             .between(Duration.ZERO, Duration.ofDays(3650)),
                     Setting.optional("ack-wait", SettingType.DURATION,
                             "redelivery after this without acknowledgement or word of progress")
-                            .between(Duration.ofMillis(1), Duration.ofHours(1))));
+                            .between(Duration.ofSeconds(1), Duration.ofHours(1))));
 
     /**
      * Settings from a {@code msight.nats} block.

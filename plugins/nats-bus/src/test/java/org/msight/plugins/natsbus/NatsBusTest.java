@@ -26,6 +26,8 @@ import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.msight.api.bus.Delivery;
 import org.msight.api.bus.Receiver;
 import org.msight.api.data.ImageData;
@@ -699,11 +701,14 @@ class NatsBusTest {
 
     /**
      * With JetStream, a member whose node stopped for good stops fetching: the other member gets
-     * what comes next and what the first had fetched and not finished, given back at once (ack-wait
-     * is far longer than the wait here).
+     * what comes next and what the first had fetched and not finished, given back (ack-wait is far
+     * longer than the wait here), also when its bus closes right away (a process whose last node
+     * stopped: the close waited for nothing, and what was given back went with the connection).
      */
-    @Test
-    void withJetStreamAMemberWhoseNodeStoppedForGoodLeavesWhatItDidNotFinishToTheOther() throws Exception {
+    @ParameterizedTest
+    @ValueSource(booleans = {false, true})
+    void withJetStreamAMemberWhoseNodeStoppedForGoodLeavesWhatItDidNotFinishToTheOther(boolean busClosesAtOnce)
+            throws Exception {
         server = server(new NatsTestServer(true).start());
         String jetStream = "jetstream { enabled = true, ack-wait = 10m }";
         NatsBus publisher = bus(context(jetStream));
@@ -732,6 +737,9 @@ class NatsBusTest {
         });
         leaving.close();
         leavingBus.unsubscribe(left);
+        if (busClosesAtOnce) {
+            leavingBus.close();
+        }
         await().atMost(Waits.GENEROUS).until(() -> Thread.getAllStackTraces().keySet().stream()
                 .noneMatch(thread -> thread.getName().equals("msight-nats-fetch-uploader-1")));
 

@@ -83,7 +83,8 @@ class NatsCheckTest {
         "connect-timeout = 0s       | connect-timeout: must be 1ms to 1h, not '0s'",
         "reconnect-wait = -5s       | reconnect-wait: must be 1ms to 1h, not '-5s'",
         "jetstream.max-age = -1s    | jetstream.max-age: must be 0s to 87600h, not '-1s'",
-        "jetstream.ack-wait = 0s    | jetstream.ack-wait: must be 1ms to 1h, not '0s'",
+        "jetstream.ack-wait = 0s    | jetstream.ack-wait: must be 1s to 1h, not '0s'",
+        "jetstream.ack-wait = 100ms | jetstream.ack-wait: must be 1s to 1h, not '100ms'",
     })
     void durationsOutOfTheirRangeAreRefusedAtTheirKey(String setting, String problem) {
         var pipeline = ConfigFactory.parseString("msight { bus = nats, nats { " + setting + " } }, nodes.out {"
