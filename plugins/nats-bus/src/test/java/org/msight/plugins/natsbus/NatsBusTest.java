@@ -11,6 +11,7 @@ import io.nats.client.NKey;
 import io.nats.client.Nats;
 import io.nats.client.Subscription;
 import io.nats.client.support.JwtUtils;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -18,8 +19,10 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
@@ -689,14 +692,26 @@ class NatsBusTest {
         String jetStream = "jetstream { enabled = true, ack-wait = 10s }";
         NatsBus publisher = bus(context(jetStream));
         publisher.start();
-        Inbox inbox = subscriber("uploader", null, context(jetStream), new Inbox(16));
-        publishUntilReceived(publisher, inbox);
-        for (long id = 1; id <= 3; id++) {
-            assertThat(publisher.publish(TOPIC, image(id))).isTrue();
+        try (Connection raw = Nats.connect(server.url())) {
+            // the words of progress each delivery gets, on its acknowledgement subject
+            Map<String, Integer> words = new ConcurrentHashMap<>();
+            raw.createDispatcher(word -> {
+                if (new String(word.getData(), StandardCharsets.US_ASCII).equals("+WPI")) {
+                    words.merge(word.getSubject(), 1, Integer::sum);
+                }
+            }).subscribe("$JS.ACK.>");
+            raw.flush(Duration.ofSeconds(5));
+            Inbox inbox = subscriber("uploader", null, context(jetStream), new Inbox(16)); // its consumer made
+            await().atMost(Waits.GENEROUS).until(() -> publisher.canCarry(TOPIC));
+            for (long id = 1; id <= 3; id++) {
+                assertThat(publisher.publish(TOPIC, image(id))).isTrue();
+            }
+            // held, none done, as by a slow node, until each message had four words: a third of ack-wait
+            // apart at least, so past ack-wait
+            await().atMost(Waits.GENEROUS.multipliedBy(2)).until(() -> words.size() >= 3
+                    && words.values().stream().filter(count -> count >= 4).count() >= 3);
+            assertThat(drain(inbox)).filteredOn(id -> id > 0).containsExactlyInAnyOrder(1L, 2L, 3L);
         }
-        await().atMost(Waits.GENEROUS).until(() -> inbox.size() >= 3);
-        Thread.sleep(22_000); // the stimulus: held past two ack-waits, none done, as by a slow node
-        assertThat(drain(inbox)).filteredOn(id -> id > 0).containsExactlyInAnyOrder(1L, 2L, 3L);
     }
 
     /**
