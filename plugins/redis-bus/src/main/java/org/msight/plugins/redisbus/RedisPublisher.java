@@ -1,6 +1,8 @@
 package org.msight.plugins.redisbus;
 
+import java.io.IOException;
 import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.ScheduledExecutorService;
@@ -29,7 +31,9 @@ import redis.clients.jedis.util.IOUtils;
  * reconnects with backoff. A socket write has no time limit, so the same thread checks every half
  * publish timeout whether a publish has been writing for longer than the publish timeout (Redis
  * frozen, or a network path that died without a reset) and then closes the connection's socket:
- * that publish fails, which starts an outage as any lost connection does.
+ * that publish fails, which starts an outage as any lost connection does. A connection idle for a
+ * second or more is looked at before use, as redis-py does: one Redis closed (its {@code timeout}
+ * setting) is replaced at once, without an outage, so the publish is not lost.
  */
 final class RedisPublisher implements AutoCloseable {
 
@@ -38,6 +42,8 @@ final class RedisPublisher implements AutoCloseable {
     private static final long IDLE = Long.MIN_VALUE;
     /** Set by the watchdog when it closed the socket under the publish under way, which then owns the loss. */
     private static final long CUT = Long.MIN_VALUE + 1;
+    /** Redis closes a connection idle for its {@code timeout}, in whole seconds: one used more recently is open. */
+    private static final long IDLE_CLOSE_NANOS = TimeUnit.SECONDS.toNanos(1);
 
     private final RedisSettings settings;
     private final MsightFormats formats;
@@ -47,6 +53,7 @@ final class RedisPublisher implements AutoCloseable {
     private final Backoff backoff;
     private final KeyedLogThrottle refusals = new KeyedLogThrottle(Duration.ofMinutes(1), 100);
     private Jedis jedis; // guarded by lock; null while disconnected
+    private long lastUsed; // guarded by lock: System.nanoTime() when jedis was last connected or published on
     private volatile Socket socket; // the last connection's, for the watchdog and close
     /** System.nanoTime() when the publish under way began; {@link #IDLE}, or {@link #CUT} by the watchdog. */
     private final AtomicLong publishing = new AtomicLong(IDLE);
@@ -104,10 +111,11 @@ final class RedisPublisher implements AutoCloseable {
         }
         RuntimeException failure = null;
         try {
-            if (jedis == null) {
+            if (jedis == null || !reopenedIfRedisClosedIt()) {
                 return false;
             }
-            publishing.set(System.nanoTime());
+            lastUsed = System.nanoTime();
+            publishing.set(lastUsed);
             jedis.publish(channel, payload);
             return true;
         } catch (JedisDataException e) { // an error reply (NOPERM for the topic's channel): the connection is fine
@@ -124,6 +132,51 @@ final class RedisPublisher implements AutoCloseable {
                 lostConnection(failure);
             }
             lock.unlock();
+        }
+    }
+
+    /**
+     * Replaces a connection that has been idle long enough for Redis to close it, if it did: the
+     * publish would write into it and be lost. Takes at most connect-timeout plus publish-timeout.
+     * Called with the lock held.
+     *
+     * @return false when the new connection failed (an outage begins)
+     */
+    private boolean reopenedIfRedisClosedIt() {
+        if (System.nanoTime() - lastUsed < IDLE_CLOSE_NANOS || !closedByRedis(socket)) {
+            return true;
+        }
+        LOG.debug("Redis at {} closed the idle publishing connection (its timeout setting): connecting anew",
+                settings.address());
+        closeQuietly();
+        try {
+            jedis = connect();
+            lastUsed = System.nanoTime();
+            return true;
+        } catch (RuntimeException e) {
+            lostConnection(e);
+            return false;
+        }
+    }
+
+    /**
+     * Whether Redis closed {@code idle}: it can be read from (the end of the stream, or bytes no
+     * command asked for) within a millisecond, or fails.
+     */
+    private static boolean closedByRedis(Socket idle) {
+        try {
+            int timeout = idle.getSoTimeout();
+            idle.setSoTimeout(1);
+            try {
+                idle.getInputStream().read();
+                return true;
+            } finally {
+                idle.setSoTimeout(timeout);
+            }
+        } catch (SocketTimeoutException e) {
+            return false; // nothing came: open
+        } catch (IOException e) {
+            return true;
         }
     }
 
@@ -166,6 +219,7 @@ final class RedisPublisher implements AutoCloseable {
                 return;
             }
             jedis = connection;
+            lastUsed = System.nanoTime();
             connected = true;
         } finally {
             lock.unlock();

@@ -504,6 +504,28 @@ class RedisBusTest {
         log.await("the restored line", m -> m.matches("Redis connection restored after [0-9.]+ s"));
     }
 
+    /**
+     * A Redis with {@code timeout} set closes a connection idle that long; the next publish wrote
+     * into it and was lost. redis-py, which Python MSight publishes with, looks first, and so does the bus.
+     */
+    @Test
+    void aPublishAfterRedisClosedTheIdleConnectionGetsThrough() throws Exception {
+        server = new RedisTestServer(List.of("--timeout", "1")).start();
+        RedisSettings settings = settings(server.port(), null);
+        Inbox inbox = connectTwoBuses(settings);
+        assertThat(publisher.publish(TOPIC, image(1))).isTrue();
+        assertThat(inbox.poll(Waits.GENEROUS.toSeconds(), TimeUnit.SECONDS)).isNotNull();
+        try (Jedis raw = settings.connect(settings.socketTimeout())) {
+            await("Redis to close the idle publishing connection", () -> {
+                raw.ping(); // this connection is not idle
+                return !raw.clientList().contains("cmd=publish");
+            });
+        }
+        assertThat(publisher.publish(TOPIC, image(2))).as("the first publish after the close").isTrue();
+        assertThat(inbox.poll(Waits.GENEROUS.toSeconds(), TimeUnit.SECONDS).data().metadata().frameId()).isEqualTo(1002);
+        assertThat(log.messages()).as("no outage").noneMatch(line -> line.contains("retrying"));
+    }
+
     /** A message of 32 MB: more than the socket buffers between a bus and Redis hold. */
     private static BytesData bigMessage() {
         return new BytesData(image(0).metadata(), new byte[32 * 1024 * 1024]);

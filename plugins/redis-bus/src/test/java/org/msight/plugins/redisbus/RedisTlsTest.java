@@ -56,12 +56,16 @@ class RedisTlsTest {
                 Duration.ofSeconds(2), Duration.ofMillis(300), Duration.ofMillis(50), Duration.ofMillis(300), List.of());
     }
 
+    /** Starts a server that requires client certificates; returns settings with the CA and one. */
+    private RedisSettings serverWithClientCertificates(TestCertificates certificates) {
+        server = RedisTestServer.withTls(certificates.serverCert, certificates.serverKey, certificates.ca).start();
+        return settings(new RedisSettings.Tls(certificates.ca, certificates.clientCert, certificates.clientKey, true));
+    }
+
     @Test
     void connectsWithTheCaAndAClientCertificateFromPemFiles() throws Exception {
         TestCertificates certificates = new TestCertificates(dir);
-        server = RedisTestServer.withTls(certificates.serverCert, certificates.serverKey, certificates.ca).start();
-        RedisSettings tls = settings(new RedisSettings.Tls(certificates.ca, certificates.clientCert,
-                certificates.clientKey, true));
+        RedisSettings tls = serverWithClientCertificates(certificates);
         try (Jedis jedis = tls.connect(tls.socketTimeout())) {
             jedis.set("greeting", "over tls");
             assertThat(jedis.get("greeting")).isEqualTo("over tls");
@@ -213,5 +217,35 @@ class RedisTlsTest {
                     .hasMessageContaining("msight.redis.tls.key-file: " + encrypted + ": the key is encrypted")
                     .hasMessageContaining("openssl pkcs8 -topk8 -nocrypt");
         }
+    }
+
+    /**
+     * The publisher looks at a connection idle for a second before using it (a TLS socket whose
+     * read timed out must stay usable), and replaces one Redis closed without losing the publish.
+     */
+    @Test
+    void anIdleTlsPublishingConnectionIsKeptWhileOpenAndReplacedOnceRedisClosedIt() throws Exception {
+        RedisSettings tls = serverWithClientCertificates(new TestCertificates(dir));
+        RedisBus bus = new RedisBus(tls, TestBusContext.of("redis", ""));
+        try (bus; Jedis raw = tls.connect(tls.socketTimeout())) {
+            bus.start();
+            assertThat(bus.publish(BusTests.TOPIC, BusTests.image(1))).isTrue();
+            String connection = publishingConnection(raw);
+            Thread.sleep(1200); // idle for more than a second: looked at before the next publish
+            assertThat(bus.publish(BusTests.TOPIC, BusTests.image(2))).isTrue();
+            assertThat(publishingConnection(raw)).as("the same connection").isEqualTo(connection);
+            raw.clientKill(redis.clients.jedis.params.ClientKillParams.clientKillParams()
+                    .id(connection.substring("id=".length())));
+            Thread.sleep(1200); // idle again
+            assertThat(bus.publish(BusTests.TOPIC, BusTests.image(3))).as("after Redis closed it").isTrue();
+            assertThat(publishingConnection(raw)).as("a new connection").isNotEqualTo(connection);
+        }
+        assertThat(log.messages()).noneMatch(line -> line.contains("retrying"));
+    }
+
+    /** The {@code id=} of the connection whose last command was a publish, from Redis's client list. */
+    private static String publishingConnection(Jedis raw) {
+        return raw.clientList().lines().filter(line -> line.contains("cmd=publish")).map(line -> line.split(" ")[0])
+                .findFirst().orElseThrow();
     }
 }
