@@ -2,6 +2,7 @@ package org.msight.plugins.natsbus;
 
 import io.nats.client.Connection;
 import io.nats.client.ConnectionListener;
+import io.nats.client.Consumer;
 import io.nats.client.Dispatcher;
 import io.nats.client.ErrorListener;
 import io.nats.client.Message;
@@ -16,6 +17,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
 import javax.net.ssl.SSLException;
 import org.msight.api.Backoff;
@@ -43,7 +45,8 @@ import org.slf4j.Logger;
  * goes to one member of the group; without one it gets every message. One connection per process
  * publishes and, on one dispatcher thread, delivers. The client reconnects by itself: an outage is
  * logged once when it starts and once with its duration; what is published meanwhile is lost
- * (counted by the publishing node), as is a message above the server's {@code max_payload}. A
+ * (counted by the publishing node), as is a message above the server's {@code max_payload}, and
+ * on core NATS what the client drops for a process that falls behind (counted as lost). A
  * connection the client gives up on (a server that refused the credentials twice while it
  * reconnected) is replaced by a new one, subscribed again, tried with backoff until it works.
  * With {@code jetstream.enabled}, see {@link JetStreamTopics} and {@link JetStreamPublisher}: a
@@ -65,7 +68,7 @@ public final class NatsBus implements Bus {
     private final OutageLog outages;
     private final Counter tooLarge;
     private final Counter discarded;
-    /** Messages the server refused (JetStream), or a subscriber had no memory to take (core NATS). */
+    /** Messages the server refused (JetStream), or (core NATS) the client dropped or a subscriber had no memory to take. */
     private final Counter lost;
     private final OutOfMemoryLines outOfMemoryLines;
     /** With JetStream, what publishes; else {@code null}. */
@@ -74,6 +77,8 @@ public final class NatsBus implements Bus {
     /** The client's subscription of each of {@link #subscriptions}, on the current connection, without JetStream. Guarded by this. */
     private final Map<Subscription, io.nats.client.Subscription> coreSubscriptions = new HashMap<>();
     private final Errors errors = new Errors();
+    /** What the client dropped on the current connection's dispatcher, without JetStream; else {@code null}. */
+    private volatile Drops drops;
     private volatile Connection connection;
     /** Whether the client has connected once: only then is a disconnection an outage. Written under this. */
     private volatile boolean connected;
@@ -191,18 +196,22 @@ public final class NatsBus implements Bus {
             subscriptions.forEach(jetStream::subscribe);
         } else {
             Dispatcher dispatcher = fresh.createDispatcher();
+            Drops dispatcherDrops = new Drops(dispatcher);
+            drops = dispatcherDrops;
             coreSubscriptions.clear();
-            subscriptions.forEach(s -> coreSubscriptions.put(s, subscribeCore(dispatcher, s)));
+            subscriptions.forEach(s -> coreSubscriptions.put(s, subscribeCore(dispatcher, dispatcherDrops, s)));
             fresh.flush(settings.connectTimeout());
         }
     }
 
     /**
      * Subscribes on the dispatcher. A message the process has no memory to take (a burst of large
-     * messages) is lost, counted and said; the client would only log it at debug level.
+     * messages) is lost, counted and said; the client would only log it at debug level. So is what
+     * the client dropped before it, counted at each message.
      */
-    private io.nats.client.Subscription subscribeCore(Dispatcher dispatcher, Subscription subscription) {
+    private io.nats.client.Subscription subscribeCore(Dispatcher dispatcher, Drops drops, Subscription subscription) {
         io.nats.client.MessageHandler handler = message -> {
+            drops.count();
             try {
                 subscription.receiver().deliver(Delivery.ofMessagePack(message.getData(), formats));
             } catch (OutOfMemoryError e) {
@@ -308,6 +317,37 @@ public final class NatsBus implements Bus {
             log.warn("a message of {} bytes on topic '{}' is above the NATS server's max_payload of {} bytes: not"
                     + " published ({} so far); raise max_payload in the server's configuration (up to 64 MB), or"
                     + " lower the image size (rtsp-receiver resize-ratio)", size, topic, limit, tooLarge.count());
+        }
+    }
+
+    /**
+     * Counts as lost what the client dropped for a dispatcher that fell behind, its pending limits
+     * (64 MB, or 512Ki messages) full: the process too busy, or short of memory, to take messages as
+     * fast as they come. The client says so once for each time it falls behind
+     * ({@link Errors#slowConsumerDetected}), so each message handed on counts what it dropped since.
+     */
+    private final class Drops {
+        private final Dispatcher dispatcher;
+        private final AtomicLong counted = new AtomicLong();
+        private final LogThrottle lines = new LogThrottle(Duration.ofMinutes(1));
+
+        Drops(Dispatcher dispatcher) {
+            this.dispatcher = dispatcher;
+        }
+
+        void count() {
+            long dropped = dispatcher.getDroppedCount();
+            long before = counted.getAndAccumulate(dropped, Math::max);
+            if (dropped > before) {
+                lost.increment(dropped - before);
+                if (lines.occurred() > 0) {
+                    log.warn("this process takes messages from NATS at {} slower than they come: the client"
+                            + " dropped {} so far on this connection (counted as the bus's lost), holding at most {} MB"
+                            + " or {} messages waiting; give the process more CPU or memory, or run fewer nodes in it",
+                            settings.address(), dropped, dispatcher.getPendingByteLimit() >> 20,
+                            dispatcher.getPendingMessageLimit());
+                }
+            }
         }
     }
 
@@ -506,6 +546,15 @@ public final class NatsBus implements Bus {
         public void exceptionOccurred(Connection source, Exception exception) {
             last = exception;
             log.debug("NATS client: {}", LogSafe.text(exception));
+        }
+
+        /** The client began to drop messages for the dispatcher: counted now, and from then on at each message. */
+        @Override
+        public void slowConsumerDetected(Connection source, Consumer consumer) {
+            Drops current = drops;
+            if (current != null && current.dispatcher == consumer) {
+                current.count();
+            }
         }
 
         /**

@@ -522,25 +522,23 @@ class NatsBusTest {
         await().atMost(Waits.GENEROUS).until(() -> subscriberContext.count("reconnects") >= 1);
     }
 
-    /**
-     * A receiver whose first delivery throws OutOfMemoryError, as the heap running out in the bus's
-     * thread would (a burst of large messages on the launchers' small heap); then it handles each
-     * message as it arrives.
-     */
-    private static final class OutOfMemoryFirst implements Receiver {
+    /** Handles each message as it arrives, once {@link #arriving} let it; keeps the frame ids. */
+    private static class HandlingReceiver implements Receiver {
 
         /** The frame id of each message delivered, taken or not. */
-        private final List<Long> delivered = new CopyOnWriteArrayList<>();
+        final List<Long> delivered = new CopyOnWriteArrayList<>();
         /** The frame id of each message taken, and done. */
-        private final List<Long> handled = new CopyOnWriteArrayList<>();
+        final List<Long> handled = new CopyOnWriteArrayList<>();
+
+        /** Sees each message's frame id before it is taken (after {@link #delivered} has it). */
+        void arriving(long frameId) {
+        }
 
         @Override
         public void deliver(Delivery delivery) {
             long frameId = delivery.data().metadata().frameId();
             delivered.add(frameId);
-            if (delivered.size() == 1) {
-                throw new OutOfMemoryError("Java heap space");
-            }
+            arriving(frameId);
             handled.add(frameId);
             delivery.done();
         }
@@ -553,6 +551,21 @@ class NatsBusTest {
         @Override
         public void countMalformed() {
             throw new AssertionError("only MSight messages are published");
+        }
+    }
+
+    /**
+     * A receiver whose first delivery throws OutOfMemoryError, as the heap running out in the bus's
+     * thread would (a burst of large messages on the launchers' small heap); then it handles each
+     * message as it arrives.
+     */
+    private static final class OutOfMemoryFirst extends HandlingReceiver {
+
+        @Override
+        void arriving(long frameId) {
+            if (delivered.size() == 1) {
+                throw new OutOfMemoryError("Java heap space");
+            }
         }
     }
 
@@ -590,6 +603,63 @@ class NatsBusTest {
         assertThat(context.count("lost")).isOne();
         assertThat(context.log().messages(Level.WARN)).containsExactly(outOfMemoryLine("it is lost (counted as the"
                 + " bus's lost), and the subscription goes on"));
+    }
+
+    /**
+     * On core NATS, what the client drops for a process that falls behind (its dispatcher held up
+     * here by the receiver, while 96 MB come: above the client's 64 MB of messages waiting) is lost:
+     * counted, with a line, so every message published is either handled or counted. The client
+     * dropped it silently.
+     */
+    @Test
+    void whatTheClientDropsForAProcessThatFallsBehindIsCountedAsLostWithALine() throws Exception {
+        server = server(new NatsTestServer().start());
+        TestBusContext context = context("");
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        HandlingReceiver receiver = new HandlingReceiver() {
+            @Override
+            void arriving(long frameId) {
+                if (frameId == 1) {
+                    try {
+                        release.await();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+            }
+        };
+        List<Long> handled = receiver.handled;
+        NatsBus subscriber = bus(context);
+        subscriber.subscribe(new org.msight.api.bus.Subscription(TOPIC, "uploader", Optional.empty(), receiver));
+        subscriber.start();
+        NatsBus publisher = publisher();
+        await().atMost(Waits.GENEROUS).until(() -> { // until the interest reached the server
+            publisher.publish(TOPIC, image(0));
+            return handled.contains(0L);
+        });
+        int published = 120;
+        for (long id = 1; id <= published; id++) {
+            assertThat(publisher.publish(TOPIC, frameOfSize(id, 800 * 1024))).isTrue();
+        }
+        await().atMost(Waits.GENEROUS).until(() -> context.count("lost") > 0);
+        release.countDown();
+        // a drop happens with messages waiting, and the next one handed on counts it
+        await().atMost(Waits.GENEROUS).until(() -> handled.stream().filter(id -> id > 0).count()
+                + context.count("lost") >= published);
+        assertThat(handled.stream().filter(id -> id > 0).count() + context.count("lost"))
+                .as("each one handled or counted once").isEqualTo(published);
+        assertThat(context.log().messages(Level.WARN)).singleElement().asString()
+                .startsWith("this process takes messages from NATS at " + server.url() + " slower than they come:"
+                        + " the client dropped ")
+                .endsWith("(counted as the bus's lost), holding at most 64 MB or 524288 messages waiting; give the"
+                        + " process more CPU or memory, or run fewer nodes in it");
+    }
+
+    private static ImageData frameOfSize(long frameId, int size) {
+        byte[] jpeg = new byte[size];
+        jpeg[0] = (byte) 0xff;
+        jpeg[1] = (byte) 0xd8;
+        return ImageData.jpeg(image(frameId).metadata(), jpeg, 8, 16);
     }
 
     /**
