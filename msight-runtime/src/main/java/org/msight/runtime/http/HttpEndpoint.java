@@ -9,6 +9,7 @@ import java.net.BindException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Semaphore;
@@ -16,9 +17,11 @@ import java.util.concurrent.TimeUnit;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpStatus;
 import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.server.Connector;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.NetworkConnectionLimit;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.server.SecureRequestCustomizer;
@@ -29,6 +32,7 @@ import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.URIUtil;
 import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
+import org.msight.api.LogThrottle;
 import org.msight.runtime.Pipeline;
 import org.msight.runtime.node.NodeStats;
 import org.slf4j.Logger;
@@ -38,7 +42,7 @@ import org.slf4j.LoggerFactory;
  * The process's HTTP endpoint, on Jetty's core {@link Handler} API (no servlets): Prometheus
  * {@code /metrics}, {@code /health}, {@code /ready}, {@code /nodes}, the newest image of a topic
  * and its MJPEG preview, and the dashboard. Jetty's thread pool is bounded; each preview viewer
- * holds one of its threads, and their number is capped.
+ * holds one of its threads, and their number is capped. So is the number of connections.
  */
 public final class HttpEndpoint implements AutoCloseable {
 
@@ -58,6 +62,10 @@ public final class HttpEndpoint implements AutoCloseable {
      */
     private static final long PREVIEW_KEEPALIVE_NANOS = TimeUnit.SECONDS.toNanos(5);
     private static final byte[] CRLF = "\r\n".getBytes(StandardCharsets.US_ASCII);
+    /** Connections taken at once beside the previews' (scrapes, status, a dashboard's few). */
+    static final int MAX_CONNECTIONS_BESIDE_PREVIEWS = 64;
+    /** How long a connection may be idle while the endpoint has all the connections it takes. */
+    private static final Duration IDLE_WHEN_FULL = Duration.ofSeconds(5);
 
     private final Server server;
     private final ServerConnector connector;
@@ -93,6 +101,7 @@ public final class HttpEndpoint implements AutoCloseable {
         connector.setHost(settings.host());
         connector.setPort(settings.port());
         server.addConnector(connector);
+        server.addBean(new ConnectionLimit(MAX_CONNECTIONS_BESIDE_PREVIEWS + settings.maxPreviewViewers(), connector));
         HttpEndpoint endpoint = new HttpEndpoint(server, connector);
         server.setHandler(endpoint.new Routes(settings, pipeline));
         try {
@@ -114,6 +123,31 @@ public final class HttpEndpoint implements AutoCloseable {
                     settings.host());
         }
         return endpoint;
+    }
+
+    /**
+     * Jetty's bound on connections (past it, it accepts none until one closes, and closes idle
+     * ones sooner), saying when it is reached, at most once a minute.
+     */
+    private static final class ConnectionLimit extends NetworkConnectionLimit {
+
+        private final int max;
+        private final LogThrottle lines = new LogThrottle(Duration.ofMinutes(1));
+
+        ConnectionLimit(int max, Connector connector) {
+            super(max, connector);
+            this.max = max;
+            setEndPointIdleTimeout(IDLE_WHEN_FULL.toMillis());
+        }
+
+        @Override
+        protected void limit() {
+            super.limit();
+            if (lines.occurred() > 0) {
+                LOG.warn("HTTP endpoint: {} connections open, the most it takes: new ones wait until one closes (idle"
+                        + " ones are closed after {} s meanwhile)", max, IDLE_WHEN_FULL.toSeconds());
+            }
+        }
     }
 
     /** The port listened on (the one picked, when the settings said 0). */

@@ -288,6 +288,32 @@ class HttpEndpointTest {
         return pipeline.nodeStats().stream().filter(s -> s.node().equals(node)).findFirst().orElseThrow().out().count();
     }
 
+    /**
+     * Connections are bounded (each holds a file descriptor and buffers, idle or not): past the
+     * most it takes, the endpoint stops accepting, says so, and serves again once one closes.
+     */
+    @Test
+    void connectionsAreBoundedWithALineAndServedAgainOnceOneCloses() throws Exception {
+        try (LogCapture log = LogCapture.all()) {
+            start("max-preview-viewers = 1", "src { type = test-images, publish-topic = images }");
+            List<Socket> idle = new ArrayList<>();
+            try {
+                for (int i = 0; i < HttpEndpoint.MAX_CONNECTIONS_BESIDE_PREVIEWS + 1; i++) {
+                    idle.add(new Socket("127.0.0.1", endpoint.port()));
+                }
+                assertThat(log.await("the limit's line", line -> line.contains("connections open")))
+                        .isEqualTo("HTTP endpoint: " + (HttpEndpoint.MAX_CONNECTIONS_BESIDE_PREVIEWS + 1)
+                                + " connections open, the most it takes: new ones wait until one closes (idle ones"
+                                + " are closed after 5 s meanwhile)");
+            } finally {
+                for (Socket socket : idle) {
+                    socket.close();
+                }
+            }
+            assertThat(get("/health").statusCode()).isEqualTo(200);
+        }
+    }
+
     @Test
     void aTokenIsRequiredWhenSetAndNeverShown() throws Exception {
         try (LogCapture log = LogCapture.all()) {
