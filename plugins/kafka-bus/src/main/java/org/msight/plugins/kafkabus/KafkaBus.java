@@ -68,7 +68,7 @@ final class KafkaBus implements Bus {
     @Override
     public void subscribe(Subscription subscription) {
         subscribers.add(new KafkaSubscriber(settings, subscription, context.formats(), context.logger(),
-                context.counter("reconnects")));
+                context.counter("reconnects"), context.counter("lost")));
     }
 
     /** Its consumer commits what the node finished and leaves the group: the other members take its partitions. */

@@ -149,7 +149,8 @@ record KafkaSettings(List<String> servers, String saslMechanism, String saslUser
         consumer.put(ConsumerConfig.CLIENT_ID_CONFIG, clientId);
         consumer.put(ConsumerConfig.GROUP_ID_CONFIG, groupId);
         consumer.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        consumer.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, startPosition);
+        // start-position is applied by StartPositions, which says what the topic deleted unconsumed
+        consumer.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "none");
         consumer.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, (int) sessionTimeout.toMillis());
         consumer.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG,
                 (int) Math.max(1, Math.min(sessionTimeout.toMillis() / 3, MAX_HEARTBEAT_INTERVAL.toMillis())));

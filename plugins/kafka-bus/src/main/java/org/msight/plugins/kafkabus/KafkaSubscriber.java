@@ -16,6 +16,7 @@ import org.apache.kafka.clients.consumer.CommitFailedException;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.InvalidOffsetException;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.KafkaException;
@@ -66,6 +67,7 @@ final class KafkaSubscriber implements AutoCloseable {
     private final Logger log;
     private final String side;
     private final OutageLog outage;
+    private final StartPositions startPositions;
     private final Map<TopicPartition, PartitionOffsets> offsets = new ConcurrentHashMap<>();
     private final ArrayDeque<ConsumerRecord<byte[], byte[]>> fetched = new ArrayDeque<>();
     /** Partitions whose position could not be found at assignment: an outage until the client knows it. */
@@ -88,7 +90,7 @@ final class KafkaSubscriber implements AutoCloseable {
     private volatile boolean closedInOutage;
 
     KafkaSubscriber(KafkaSettings settings, Subscription subscription, MsightFormats formats, Logger log,
-            Counter reconnects) {
+            Counter reconnects, Counter lost) {
         this.settings = settings;
         this.subscription = subscription;
         this.groupId = subscription.group().orElse(subscription.nodeName() + "_group");
@@ -96,6 +98,7 @@ final class KafkaSubscriber implements AutoCloseable {
         this.log = log;
         this.side = "Consuming topic '" + subscription.topic() + "' in group '" + groupId + "'";
         this.outage = new OutageLog(log, side + " works again", reconnects);
+        this.startPositions = new StartPositions(settings, log, side, lost);
     }
 
     /** Creates the consumer and starts its thread; it joins the group in the background. */
@@ -124,7 +127,13 @@ final class KafkaSubscriber implements AutoCloseable {
                         continue; // a stop meanwhile ends the loop here
                     }
                     handOver();
-                    ConsumerRecords<byte[], byte[]> records = consumer.poll(POLL);
+                    ConsumerRecords<byte[], byte[]> records;
+                    try {
+                        records = consumer.poll(POLL);
+                    } catch (InvalidOffsetException e) { // no commit and no start found yet, or deleted unconsumed
+                        startsAt(startPositions.replace(consumer, e));
+                        continue;
+                    }
                     if (closed) {
                         break; // stopped during the poll (in a rebalance): nothing more for the nodes
                     }
@@ -263,7 +272,7 @@ final class KafkaSubscriber implements AutoCloseable {
                     .filter(record -> partition.equals(new TopicPartition(record.topic(), record.partition())))
                     .mapToLong(ConsumerRecord::offset).findFirst().orElse(position));
             return true;
-        } catch (TimeoutException e) { // not found yet: the fetches look for it
+        } catch (TimeoutException | InvalidOffsetException e) { // not found yet: the fetches look for it, or the poll places it
             return false;
         }
     }
@@ -415,22 +424,21 @@ final class KafkaSubscriber implements AutoCloseable {
         @Override
         public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
             Set<TopicPartition> previous = before == null ? Set.copyOf(offsets.keySet()) : before;
-            for (TopicPartition partition : partitions) {
-                PartitionOffsets state = offsets.computeIfAbsent(partition, p -> new PartitionOffsets());
-                if (closed) {
-                    continue; // where to start is for the next owner to find
-                }
+            partitions.forEach(partition -> offsets.computeIfAbsent(partition, p -> new PartitionOffsets()));
+            if (!closed && !partitions.isEmpty()) { // when closing, where to start is for the next owner to find
                 try {
                     // where consumption starts, found now rather than at the next fetch: what is
                     // published after this line is consumed, even by a new group starting at latest;
                     // committed, so a consumer made again (renew) or the next owner starts there too
-                    state.startsAt(consumer.position(partition, settings.connectTimeout()));
+                    startsAt(startPositions.place(consumer, partitions));
                 } catch (WakeupException e) {
                     // stop() woke the consumer: closing
                 } catch (KafkaException e) {
-                    unplaced.add(partition); // the fetches find it
-                    outage.down(POSITIONS, side + " fails: finding where partition " + partition.partition()
-                            + " starts: " + Failures.describe(settings, e));
+                    unplaced.addAll(partitions); // the fetches find them
+                    String which = partitions.size() == 1 ? "partition " + partitions.iterator().next().partition()
+                            + " starts" : "partitions " + numbers(partitions) + " start";
+                    outage.down(POSITIONS, side + " fails: finding where " + which + ": "
+                            + Failures.describe(settings, e));
                 }
             }
             Set<TopicPartition> now = offsets.keySet();
@@ -454,6 +462,16 @@ final class KafkaSubscriber implements AutoCloseable {
                     + " session-timeout); their unfinished messages may be handled again", groupId,
                     subscription.topic(), numbers(partitions));
         }
+    }
+
+    /** Notes where partitions start, for what is committed until the node is done with a message of theirs. */
+    private void startsAt(Map<TopicPartition, Long> starts) {
+        starts.forEach((partition, start) -> {
+            PartitionOffsets state = offsets.get(partition);
+            if (state != null) {
+                state.startsAt(start);
+            }
+        });
     }
 
     private static Set<Integer> numbers(Collection<TopicPartition> partitions) {

@@ -15,21 +15,20 @@ final class PartitionOffsets {
     private long committed = -1;
     private boolean stopWaiting;
 
-    /** Notes a message handed to the node. */
+    /** Notes a message handed to the node (fetched before a later start, it does not move the next one back). */
     synchronized void handedOver(long offset) {
         outstanding.add(offset);
-        next = offset + 1;
+        next = Math.max(next, offset + 1);
     }
 
     /**
-     * Notes where the partition's messages start (its position as it was assigned): the offset to
-     * commit until one is handed over, so a group that has committed nothing does not start again
-     * at the latest message, past those published meanwhile.
+     * Notes where the partition's messages start (its position as it was assigned, or the oldest
+     * the topic keeps when it no longer had the position): the offset to commit until one is handed
+     * over, so a group that has committed nothing does not start again at the latest message, past
+     * those published meanwhile. An earlier start than the one noted is not taken.
      */
     synchronized void startsAt(long position) {
-        if (next < 0) {
-            next = position;
-        }
+        next = Math.max(next, position);
     }
 
     /** Notes that the message last handed over, at {@code offset}, was not taken: it is the next to hand over. */

@@ -33,6 +33,8 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.admin.RecordsToDelete;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerGroupMetadata;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -839,6 +841,46 @@ class KafkaBusTest {
         List<Integer> all = new ArrayList<>(finished);
         all.addAll(numbers(next));
         assertThat(all).containsExactlyInAnyOrderElementsOf(range(20));
+    }
+
+    /**
+     * A group whose next message the topic deleted while it was stopped (retention; deleteRecords
+     * here) resumes at the oldest message kept, the deleted ones counted as lost with a line. With
+     * start-position latest the consumer's own reset went to the end: everything kept was skipped.
+     */
+    @Test
+    void aGroupWhoseNextMessagesWereDeletedResumesAtTheOldestKeptAndCountsTheRestLost() throws Exception {
+        String topic = topic();
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()))) {
+            admin.createTopics(List.of(new NewTopic(topic, 1, (short) 1))).all().get(WAIT.toSeconds(), TimeUnit.SECONDS);
+            Bus publisher = bus(context(""));
+            TestReceiver first = TestReceiver.handling();
+            Bus subscriber = bus(context(""), new Subscription(topic, "behind", Optional.empty(), first));
+            assertThat(publisher.publish(topic, message(0, 64))).isTrue();
+            await().atMost(WAIT).until(() -> numbers(first).equals(List.of(0)));
+            subscriber.close(); // commits offset 1
+
+            for (int n = 1; n < 10; n++) {
+                assertThat(publisher.publish(topic, message(n, 64))).isTrue();
+            }
+            TopicPartition partition = new TopicPartition(topic, 0);
+            await().atMost(WAIT).until(() -> admin.listOffsets(Map.of(partition, OffsetSpec.latest())).all()
+                    .get().get(partition).offset() == 10);
+            admin.deleteRecords(Map.of(partition, RecordsToDelete.beforeOffset(6))).all()
+                    .get(WAIT.toSeconds(), TimeUnit.SECONDS);
+
+            TestBusContext context = context("start-position = latest");
+            TestReceiver next = TestReceiver.handling();
+            bus(context, new Subscription(topic, "behind", Optional.empty(), next));
+            await().atMost(WAIT).until(() -> numbers(next).contains(9));
+            assertThat(numbers(next)).containsExactly(6, 7, 8, 9);
+            assertThat(context.count("lost")).isEqualTo(5);
+            assertThat(context.log().messages(Level.WARN)).containsExactly("Consuming topic '" + topic + "' in group"
+                    + " 'behind_group': the topic no longer keeps partition 0's messages from offset 1 on, deleted"
+                    + " (its retention) before this group consumed them: 5 lost (counted as the bus's lost); it"
+                    + " resumes at the oldest kept, offset 6. Keep the topic longer (retention.ms, retention.bytes)"
+                    + " than its consumers may be stopped or behind");
+        }
     }
 
     /**
