@@ -14,6 +14,7 @@ import io.nats.client.api.ConsumerInfo;
 import io.nats.client.api.DeliverPolicy;
 import io.nats.client.api.StorageType;
 import io.nats.client.api.StreamConfiguration;
+import io.nats.client.api.StreamInfo;
 import io.nats.client.support.NatsJetStreamConstants;
 import java.io.IOException;
 import java.time.Duration;
@@ -90,19 +91,36 @@ final class JetStreamTopics implements AutoCloseable {
 
     /**
      * The creation time of the topic's stream, which is created when missing: the one way
-     * publishers and subscribers make streams.
+     * publishers and subscribers make streams. An existing stream takes this process's
+     * {@code max-age}.
+     *
+     * @throws IllegalStateException when the stream of the topic's name carries another topic
+     *     ({@code a.b} and {@code a_b} are both {@code MSIGHT_a_b})
      */
     static ZonedDateTime ensureStream(JetStreamManagement management, String topic, NatsSettings settings, Logger log)
             throws IOException, JetStreamApiException {
         String stream = streamOf(topic);
+        StreamInfo existing;
         try {
-            return management.getStreamInfo(stream).getCreateTime();
+            existing = management.getStreamInfo(stream);
         } catch (JetStreamApiException missing) {
             ZonedDateTime created = management.addStream(StreamConfiguration.builder().name(stream).subjects(topic)
                     .storageType(StorageType.File).maxAge(settings.maxAge()).build()).getCreateTime();
             log.info("created JetStream stream {} for topic '{}'", stream, LogSafe.text(topic));
             return created;
         }
+        StreamConfiguration config = existing.getConfiguration();
+        if (!config.getSubjects().contains(topic)) {
+            throw new IllegalStateException("topic '" + LogSafe.text(topic) + "' has JetStream stream " + stream
+                    + ", which carries topic(s) " + LogSafe.text(String.join(", ", config.getSubjects()))
+                    + " (a stream's name has '_' for what a topic's may have else): rename one of the topics");
+        }
+        if (!config.getMaxAge().equals(settings.maxAge())) {
+            management.updateStream(StreamConfiguration.builder(config).maxAge(settings.maxAge()).build());
+            log.info("JetStream stream {} of topic '{}': max-age set to {} s (was {} s)", stream, LogSafe.text(topic),
+                    settings.maxAge().toSeconds(), config.getMaxAge().toSeconds());
+        }
+        return existing.getCreateTime();
     }
 
     /** Creates the topic's stream when missing, subscribes a durable consumer and starts its fetcher. */

@@ -753,6 +753,43 @@ class NatsBusTest {
     }
 
     /**
+     * With JetStream, topics {@code a.b} and {@code a_b} have the same stream name: the second's
+     * subscriber was given a consumer of the first's stream, and so the first topic's messages.
+     * Its start now fails, naming both.
+     */
+    @Test
+    void withJetStreamATopicWhoseStreamNameCarriesAnotherTopicFailsTheStart() {
+        server = server(new NatsTestServer(true).start());
+        subscriberOf("cameras.front", context("jetstream { enabled = true }"));
+        assertThatThrownBy(() -> subscriberOf("cameras_front", context("jetstream { enabled = true }")))
+                .isInstanceOf(IllegalStateException.class).hasMessageEndingWith("topic 'cameras_front' has JetStream"
+                        + " stream MSIGHT_cameras_front, which carries topic(s) cameras.front (a stream's name has '_'"
+                        + " for what a topic's may have else): rename one of the topics");
+    }
+
+    /** A process started with another {@code max-age} sets it on the topic's stream: it was kept as its maker had it. */
+    @Test
+    void withJetStreamTheMaxAgeOfAStreamIsTheLatestStartsOwn() throws Exception {
+        server = server(new NatsTestServer(true).start());
+        subscriberOf("cameras.front", context("jetstream { enabled = true, max-age = 1h }"));
+        TestBusContext later = context("jetstream { enabled = true, max-age = 2h }");
+        subscriberOf("cameras.front", later);
+        try (Connection admin = Nats.connect(server.url())) {
+            assertThat(admin.jetStreamManagement().getStreamInfo("MSIGHT_cameras_front").getConfiguration().getMaxAge())
+                    .isEqualTo(Duration.ofHours(2));
+        }
+        assertThat(later.log().messages(Level.INFO)).contains("JetStream stream MSIGHT_cameras_front of topic"
+                + " 'cameras.front': max-age set to 7200 s (was 3600 s)");
+    }
+
+    /** Starts a bus whose node uploader subscribes to {@code topic}. */
+    private void subscriberOf(String topic, TestBusContext context) {
+        NatsBus bus = bus(context);
+        bus.subscribe(new org.msight.api.bus.Subscription(topic, "uploader", Optional.empty(), new Inbox(10)));
+        bus.start();
+    }
+
+    /**
      * With JetStream, messages a node holds longer than ack-wait (queued behind slow uploads, an
      * upload retried) are not delivered again meanwhile, to be handled twice: they are in progress.
      */
