@@ -4,6 +4,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
 import org.msight.api.data.ImageData;
 import org.msight.api.data.SensorData;
 
@@ -17,11 +18,18 @@ public final class LatestImages {
     private static final long FORGET_AFTER_NANOS = TimeUnit.MINUTES.toNanos(1);
 
     private final Set<String> topics;
+    private final LongSupplier nanoClock;
     private final Map<String, Slot> watched = new ConcurrentHashMap<>();
 
     /** @param topics the topics of the pipeline; others are never watched */
     public LatestImages(Set<String> topics) {
+        this(topics, System::nanoTime);
+    }
+
+    /** As {@link #LatestImages(Set)}, on a clock of nanoseconds that tests set. */
+    LatestImages(Set<String> topics, LongSupplier nanoClock) {
         this.topics = Set.copyOf(topics);
+        this.nanoClock = nanoClock;
     }
 
     /** Keeps {@code data} when its topic is watched and it is a JPEG image; called for every message. */
@@ -30,31 +38,41 @@ public final class LatestImages {
         if (slot == null) {
             return;
         }
-        if (slot.idle()) {
+        if (slot.forgetIfIdle()) {
             watched.remove(topic, slot);
         } else {
             ImageData.in(data).filter(ImageData::encoded).ifPresent(slot::put);
         }
     }
 
-    /** The slot of a topic of the pipeline, watched from now on; {@code null} for unknown topics. */
+    /**
+     * The slot of a topic of the pipeline, watched from now on; {@code null} for unknown topics.
+     * Never one forgotten meanwhile (which would get no image more).
+     */
     Slot watch(String topic) {
         if (!topics.contains(topic)) {
             return null;
         }
-        Slot slot = watched.computeIfAbsent(topic, t -> new Slot());
-        slot.asked();
-        return slot;
+        while (true) {
+            Slot slot = watched.computeIfAbsent(topic, t -> new Slot(nanoClock.getAsLong(), nanoClock));
+            if (slot.asked()) {
+                return slot;
+            }
+            watched.remove(topic, slot);
+        }
     }
 
     /** The newest image of one topic, and viewers waiting for the next. */
     static final class Slot {
 
         private final long createdNanos;
+        private final LongSupplier nanoClock;
         private ImageData latest;
         private long version;
         private int viewers;
-        private long lastAskedNanos = System.nanoTime();
+        private long lastAskedNanos;
+        /** Set once nobody looked at the topic for a while: it is taken out of the map, and never handed out again. */
+        private boolean forgotten;
 
         Slot() {
             this(System.nanoTime());
@@ -62,7 +80,13 @@ public final class LatestImages {
 
         /** @param createdNanos when the topic began to be watched, as {@link System#nanoTime()} */
         Slot(long createdNanos) {
+            this(createdNanos, System::nanoTime);
+        }
+
+        private Slot(long createdNanos, LongSupplier nanoClock) {
             this.createdNanos = createdNanos;
+            this.nanoClock = nanoClock;
+            this.lastAskedNanos = nanoClock.getAsLong();
         }
 
         synchronized void put(ImageData image) {
@@ -73,13 +97,18 @@ public final class LatestImages {
             }
         }
 
-        synchronized void asked() {
-            lastAskedNanos = System.nanoTime();
+        /** Notes that someone asked about the topic; {@code false} when the slot was forgotten already. */
+        synchronized boolean asked() {
+            if (!forgotten) {
+                lastAskedNanos = nanoClock.getAsLong();
+            }
+            return !forgotten;
         }
 
-        /** Whether nobody looks at the topic any more. */
-        synchronized boolean idle() {
-            return viewers == 0 && System.nanoTime() - lastAskedNanos > FORGET_AFTER_NANOS;
+        /** Forgets the slot when nobody looks at the topic any more; whether it is forgotten. */
+        synchronized boolean forgetIfIdle() {
+            forgotten |= viewers == 0 && nanoClock.getAsLong() - lastAskedNanos > FORGET_AFTER_NANOS;
+            return forgotten;
         }
 
         synchronized void viewerJoined() {
@@ -88,7 +117,7 @@ public final class LatestImages {
 
         synchronized void viewerLeft() {
             viewers--;
-            lastAskedNanos = System.nanoTime();
+            lastAskedNanos = nanoClock.getAsLong();
         }
 
         /**
