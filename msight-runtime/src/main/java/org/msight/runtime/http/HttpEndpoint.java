@@ -62,10 +62,13 @@ public final class HttpEndpoint implements AutoCloseable {
      */
     private static final long PREVIEW_KEEPALIVE_NANOS = TimeUnit.SECONDS.toNanos(5);
     private static final byte[] CRLF = "\r\n".getBytes(StandardCharsets.US_ASCII);
-    /** Connections taken at once beside the previews' (scrapes, status, a dashboard's few). */
-    static final int MAX_CONNECTIONS_BESIDE_PREVIEWS = 64;
-    /** How long a connection may be idle while the endpoint has all the connections it takes. */
-    private static final Duration IDLE_WHEN_FULL = Duration.ofSeconds(5);
+    /** Connections taken at once beside the previews' (scrapes, probes, status, a dashboard's few). */
+    static final int MAX_CONNECTIONS_BESIDE_PREVIEWS = 128;
+    /**
+     * How long a connection may be idle while the endpoint has all the connections it takes: well
+     * past a preview's longest silence (its keep-alive), so that no preview is cut.
+     */
+    private static final Duration IDLE_WHEN_FULL = Duration.ofNanos(PREVIEW_KEEPALIVE_NANOS).multipliedBy(3);
 
     private final Server server;
     private final ServerConnector connector;

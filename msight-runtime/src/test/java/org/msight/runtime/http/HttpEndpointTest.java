@@ -304,7 +304,7 @@ class HttpEndpointTest {
                 assertThat(log.await("the limit's line", line -> line.contains("connections open")))
                         .isEqualTo("HTTP endpoint: " + (HttpEndpoint.MAX_CONNECTIONS_BESIDE_PREVIEWS + 1)
                                 + " connections open, the most it takes: new ones wait until one closes (idle ones"
-                                + " are closed after 5 s meanwhile)");
+                                + " are closed after 15 s meanwhile)");
             } finally {
                 for (Socket socket : idle) {
                     socket.close();
