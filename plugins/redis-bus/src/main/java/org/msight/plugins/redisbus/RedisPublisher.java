@@ -137,7 +137,9 @@ final class RedisPublisher implements AutoCloseable {
 
     /**
      * Replaces a connection that has been idle long enough for Redis to close it, if it did: the
-     * publish would write into it and be lost. Takes at most connect-timeout plus publish-timeout.
+     * publish would write into it and be lost. Takes what a connection takes (connect-timeout, and
+     * publish-timeout for each reply of the TLS handshake, AUTH, SELECT and PING; for each seed node
+     * of a cluster that fails), while the other publishers' messages wait up to publish-timeout.
      * Called with the lock held.
      *
      * @return false when the new connection failed (an outage begins)
