@@ -337,6 +337,9 @@ public final class NatsBus implements Bus {
 
         void count() {
             long dropped = dispatcher.getDroppedCount();
+            if (dropped <= counted.get()) {
+                return; // no write for each message
+            }
             long before = counted.getAndAccumulate(dropped, Math::max);
             if (dropped > before) {
                 lost.increment(dropped - before);
