@@ -229,6 +229,11 @@ record KafkaSettings(List<String> servers, String saslMechanism, String saslUser
     private static void checkProperties(Map<String, String> properties) {
         List<ConfigDef> clients = List.of(ProducerConfig.configDef(), ConsumerConfig.configDef(),
                 AdminClientConfig.configDef());
+        if (properties.containsKey(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG)) {
+            throw new IllegalArgumentException("properties.\"" + ConsumerConfig.AUTO_OFFSET_RESET_CONFIG + "\": the bus"
+                    + " places its consumers itself, saying what a topic deleted before its group consumed it: set"
+                    + " start-position instead");
+        }
         Set<String> known = new HashSet<>();
         clients.forEach(definitions -> known.addAll(definitions.names()));
         for (String name : properties.keySet()) {

@@ -18,6 +18,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.InvalidOffsetException;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.NoOffsetForPartitionException;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.Metric;
@@ -98,7 +99,7 @@ final class KafkaSubscriber implements AutoCloseable {
         this.log = log;
         this.side = "Consuming topic '" + subscription.topic() + "' in group '" + groupId + "'";
         this.outage = new OutageLog(log, side + " works again", reconnects);
-        this.startPositions = new StartPositions(settings, log, side, lost);
+        this.startPositions = new StartPositions(settings, log, side, lost, offsets);
     }
 
     /** Creates the consumer and starts its thread; it joins the group in the background. */
@@ -131,7 +132,7 @@ final class KafkaSubscriber implements AutoCloseable {
                     try {
                         records = consumer.poll(POLL);
                     } catch (InvalidOffsetException e) { // no commit and no start found yet, or deleted unconsumed
-                        startsAt(startPositions.replace(consumer, e));
+                        startPositions.replace(consumer, e);
                         continue;
                     }
                     if (closed) {
@@ -272,7 +273,7 @@ final class KafkaSubscriber implements AutoCloseable {
                     .filter(record -> partition.equals(new TopicPartition(record.topic(), record.partition())))
                     .mapToLong(ConsumerRecord::offset).findFirst().orElse(position));
             return true;
-        } catch (TimeoutException | InvalidOffsetException e) { // not found yet: the fetches look for it, or the poll places it
+        } catch (TimeoutException | NoOffsetForPartitionException e) { // not found yet: the fetches look, or the poll places it
             return false;
         }
     }
@@ -316,6 +317,8 @@ final class KafkaSubscriber implements AutoCloseable {
                         consumer.poll(POLL);
                     } catch (WakeupException spent) {
                         // the stop's wakeup, not spent by the refused commit
+                    } catch (InvalidOffsetException unplaced) {
+                        // a partition got in the rebalance, where to start left for its next owner to find
                     }
                 }
             }
@@ -430,7 +433,7 @@ final class KafkaSubscriber implements AutoCloseable {
                     // where consumption starts, found now rather than at the next fetch: what is
                     // published after this line is consumed, even by a new group starting at latest;
                     // committed, so a consumer made again (renew) or the next owner starts there too
-                    startsAt(startPositions.place(consumer, partitions));
+                    startPositions.place(consumer, partitions);
                 } catch (WakeupException e) {
                     // stop() woke the consumer: closing
                 } catch (KafkaException e) {
@@ -462,16 +465,6 @@ final class KafkaSubscriber implements AutoCloseable {
                     + " session-timeout); their unfinished messages may be handled again", groupId,
                     subscription.topic(), numbers(partitions));
         }
-    }
-
-    /** Notes where partitions start, for what is committed until the node is done with a message of theirs. */
-    private void startsAt(Map<TopicPartition, Long> starts) {
-        starts.forEach((partition, start) -> {
-            PartitionOffsets state = offsets.get(partition);
-            if (state != null) {
-                state.startsAt(start);
-            }
-        });
     }
 
     private static Set<Integer> numbers(Collection<TopicPartition> partitions) {

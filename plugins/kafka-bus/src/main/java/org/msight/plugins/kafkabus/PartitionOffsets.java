@@ -31,6 +31,18 @@ final class PartitionOffsets {
         next = Math.max(next, position);
     }
 
+    /**
+     * Notes that the partition starts anew at {@code position}, before what was handed over and
+     * committed (its log was cut back, or its topic made again): what was outstanding belongs to
+     * the old log, and {@code position} is the next commit.
+     */
+    synchronized void restartsAt(long position) {
+        outstanding.clear();
+        next = position;
+        committed = -1;
+        notifyAll();
+    }
+
     /** Notes that the message last handed over, at {@code offset}, was not taken: it is the next to hand over. */
     synchronized void takenBack(long offset) {
         outstanding.remove(offset);

@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.Set;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.InvalidOffsetException;
+import org.apache.kafka.clients.consumer.LogTruncationException;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.consumer.OffsetOutOfRangeException;
 import org.apache.kafka.common.TopicPartition;
@@ -16,13 +17,16 @@ import org.msight.api.Counter;
 import org.slf4j.Logger;
 
 /**
- * Where a member reads each of its partitions from. Its consumer moves no position by itself
- * ({@code auto.offset.reset = none}), so that none is skipped unsaid: a partition is read from its
- * group's commit, else from {@code start-position}. One whose next message the topic no longer
- * keeps (its retention deleted what the group had not consumed, while the member was stopped or its
- * node behind) is read from the oldest message kept, the ones deleted counted as lost, with a line;
- * with {@code start-position = latest}, the consumer's own reset, it would skip all that is kept.
- * Runs on the consumer's thread.
+ * Where a member reads each of its partitions from, noted in the partitions' {@link
+ * PartitionOffsets} as what to commit until a message is handed over. Its consumer moves no
+ * position by itself ({@code auto.offset.reset = none}), so that none is skipped unsaid: a
+ * partition is read from its group's commit, else from {@code start-position}. One whose next
+ * message the topic no longer keeps (its retention deleted what the group had not consumed, while
+ * the member was stopped or its node behind) is read from the oldest message kept, the ones
+ * deleted counted as lost, with a line; with {@code start-position = latest}, the consumer's own
+ * reset, it would skip all that is kept. One whose log was cut back (an unclean leader election)
+ * resumes where it diverged, as the consumer's own reset does; one past the end of its log (a topic
+ * made again) starts anew at {@code start-position}. Runs on the consumer's thread.
  */
 final class StartPositions {
 
@@ -31,82 +35,112 @@ final class StartPositions {
     private final Logger log;
     private final String side;
     private final Counter lost;
+    private final Map<TopicPartition, PartitionOffsets> offsets;
 
     /**
      * @param side the subscription, as its lines name it
      * @param lost counts the messages deleted before the group consumed them
+     * @param offsets the state of each partition the member has
      */
-    StartPositions(KafkaSettings settings, Logger log, String side, Counter lost) {
+    StartPositions(KafkaSettings settings, Logger log, String side, Counter lost,
+            Map<TopicPartition, PartitionOffsets> offsets) {
         this.latest = settings.startPosition().equals("latest");
         this.timeout = settings.connectTimeout();
         this.log = log;
         this.side = side;
         this.lost = lost;
+        this.offsets = offsets;
     }
 
     /**
      * Places each partition at its group's commit, else at {@code start-position}: one request for
      * the commits, one for the others' offsets, whatever the number of partitions.
      *
-     * @return where each partition starts
-     * @throws org.apache.kafka.common.KafkaException when the brokers do not say in connect-timeout
+     * @throws org.apache.kafka.common.KafkaException when the brokers do not say, each request
+     *     waiting up to connect-timeout
      */
-    Map<TopicPartition, Long> place(Consumer<?, ?> consumer, Collection<TopicPartition> partitions) {
+    void place(Consumer<?, ?> consumer, Collection<TopicPartition> partitions) {
         Map<TopicPartition, OffsetAndMetadata> commits = consumer.committed(Set.copyOf(partitions), timeout);
-        Map<TopicPartition, Long> starts = new HashMap<>();
         List<TopicPartition> uncommitted = new ArrayList<>();
         for (TopicPartition partition : partitions) {
             OffsetAndMetadata commit = commits.get(partition);
             if (commit == null) {
                 uncommitted.add(partition);
             } else {
-                starts.put(partition, commit.offset());
+                consumer.seek(partition, commit); // with its leader epoch, by which the consumer finds a log cut back
+                startsAt(partition, commit.offset());
             }
         }
-        starts.putAll(startPosition(consumer, uncommitted));
-        return seek(consumer, starts);
+        startPosition(consumer, uncommitted).forEach((partition, start) -> {
+            consumer.seek(partition, start);
+            startsAt(partition, start);
+        });
     }
 
     /**
-     * Places again the partitions the consumer could not read from: those without a commit whose
-     * start was not found at assignment, at {@code start-position}; those whose position the topic
-     * no longer has, at its oldest message kept, or at {@code start-position} when the position is
-     * past its end (a topic deleted and made again).
-     *
-     * @return where each starts now
+     * Places again the partitions the consumer could not read from: those with no commit whose
+     * start was not found at assignment, at {@code start-position}; the others as the class says.
      */
-    Map<TopicPartition, Long> replace(Consumer<?, ?> consumer, InvalidOffsetException e) {
+    void replace(Consumer<?, ?> consumer, InvalidOffsetException e) {
         if (!(e instanceof OffsetOutOfRangeException outOfRange)) {
-            return seek(consumer, startPosition(consumer, e.partitions()));
+            startPosition(consumer, e.partitions()).forEach((partition, start) -> {
+                consumer.seek(partition, start);
+                startsAt(partition, start);
+            });
+            return;
         }
-        Map<TopicPartition, Long> positions = outOfRange.offsetOutOfRangePartitions();
+        Map<TopicPartition, Long> positions = new HashMap<>(outOfRange.offsetOutOfRangePartitions());
+        if (e instanceof LogTruncationException truncation) {
+            truncation.divergentOffsets().forEach((partition, diverged) -> {
+                Long position = positions.remove(partition);
+                log.warn("{}: partition {}'s log was cut back (an unclean leader election): it resumes at offset {},"
+                        + " where it diverged from what this group read up to offset {}; what was between is lost,"
+                        + " or comes again", side, partition.partition(), diverged.offset(), position);
+                consumer.seek(partition, diverged);
+                restartsAt(partition, diverged.offset());
+            });
+        }
+        if (positions.isEmpty()) {
+            return;
+        }
         Map<TopicPartition, Long> kept = consumer.beginningOffsets(positions.keySet(), timeout);
-        Map<TopicPartition, Long> starts = new HashMap<>();
         List<TopicPartition> pastTheEnd = new ArrayList<>();
         positions.forEach((partition, position) -> {
             long oldest = kept.get(partition);
-            if (position < oldest) {
-                starts.put(partition, oldest);
-                lost.increment(oldest - position);
-                log.warn("{}: the topic no longer keeps partition {}'s messages from offset {} on, deleted (its"
-                        + " retention) before this group consumed them: {} lost (counted as the bus's lost); it"
-                        + " resumes at the oldest kept, offset {}. Keep the topic longer (retention.ms,"
-                        + " retention.bytes) than its consumers may be stopped or behind", side, partition.partition(),
-                        position, oldest - position, oldest);
-            } else {
+            if (position >= oldest) {
                 pastTheEnd.add(partition);
-                log.warn("{}: partition {}'s position {} is past the topic's last message (the topic was deleted and"
-                        + " made again?): it starts anew at the {} message (start-position)", side,
-                        partition.partition(), position, latest ? "latest" : "earliest");
+                return;
             }
+            lost.increment(oldest - position);
+            log.warn("{}: the topic no longer keeps partition {}'s messages from offset {} on, deleted (its"
+                    + " retention) before this group consumed them: {} lost (counted as the bus's lost); it"
+                    + " resumes at the oldest kept, offset {}. Keep the topic longer (retention.ms,"
+                    + " retention.bytes) than its consumers may be stopped or behind", side, partition.partition(),
+                    position, oldest - position, oldest);
+            consumer.seek(partition, oldest);
+            startsAt(partition, oldest);
         });
-        starts.putAll(startPosition(consumer, pastTheEnd));
-        return seek(consumer, starts);
+        startPosition(consumer, pastTheEnd).forEach((partition, start) -> {
+            log.warn("{}: partition {}'s position {} is past the end of its log (the topic was deleted and made"
+                    + " again?): it starts anew at the {} message, offset {} (start-position)", side,
+                    partition.partition(), positions.get(partition), latest ? "latest" : "earliest", start);
+            consumer.seek(partition, start);
+            restartsAt(partition, start);
+        });
     }
 
-    private static Map<TopicPartition, Long> seek(Consumer<?, ?> consumer, Map<TopicPartition, Long> starts) {
-        starts.forEach(consumer::seek);
-        return starts;
+    private void startsAt(TopicPartition partition, long start) {
+        PartitionOffsets state = offsets.get(partition);
+        if (state != null) {
+            state.startsAt(start);
+        }
+    }
+
+    private void restartsAt(TopicPartition partition, long start) {
+        PartitionOffsets state = offsets.get(partition);
+        if (state != null) {
+            state.restartsAt(start);
+        }
     }
 
     private Map<TopicPartition, Long> startPosition(Consumer<?, ?> consumer, Collection<TopicPartition> partitions) {

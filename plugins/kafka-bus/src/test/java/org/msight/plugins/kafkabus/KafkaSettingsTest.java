@@ -1,6 +1,7 @@
 package org.msight.plugins.kafkabus;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -36,6 +37,15 @@ class KafkaSettingsTest {
     void withoutAcksFromAllOneRequestIsInFlightSoThatRetriesKeepTheOrder(String acks, Integer inFlight) {
         assertThat(KafkaSettings.from(TestBusContext.of("kafka", "acks = \"" + acks + "\"").config())
                 .producerProperties("p").get(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION)).isEqualTo(inFlight);
+    }
+
+    /** Kafka's own reset would skip, unsaid, what a topic deleted before the group consumed it. */
+    @Test
+    void theConsumersResetNothingThemselvesAndAResetPropertyIsRefused() {
+        assertThat(consumer("start-position = latest").get(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG)).isEqualTo("none");
+        assertThatThrownBy(() -> consumer("properties { \"auto.offset.reset\" = earliest }"))
+                .hasMessageContaining("properties.\"auto.offset.reset\": the bus places its consumers itself, saying"
+                        + " what a topic deleted before its group consumed it: set start-position instead");
     }
 
     private static java.util.Map<String, Object> consumer(String settings) {
