@@ -259,6 +259,7 @@ final class Spool implements AutoCloseable {
      */
     void acknowledge(Entry entry) throws IOException {
         entry.done = true;
+        entry.record = null;
         if (entry.dropped) {
             droppedUnderWay--;
             return;
@@ -612,8 +613,8 @@ final class Spool implements AutoCloseable {
 
     /** One record read from the spool, until it is acknowledged. */
     final class Entry {
-        /** Its bytes; none when {@link #skip skipped}. */
-        final byte[] record;
+        /** Its bytes; none when {@link #skip skipped}, nor once acknowledged (it may wait for an older one). */
+        byte[] record;
         private final int length;
         private final Segment segment = readSegment;
         private boolean done;

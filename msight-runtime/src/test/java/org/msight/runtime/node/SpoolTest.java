@@ -47,6 +47,25 @@ class SpoolTest {
         assertThat(log.messages(Level.WARN)).isEmpty();
     }
 
+    /**
+     * A record acknowledged while an older one is still under way keeps no bytes: behind a message
+     * the destination kept refusing, every one sent after it kept its bytes in memory until the heap
+     * ran out.
+     */
+    @Test
+    void aRecordDoneBehindOneStillUnderWayKeepsNoBytes() throws Exception {
+        try (Spool spool = Spool.open(dir, ONE_MIB, log)) {
+            spool.append(record(0, 5000));
+            spool.append(record(1, 5000));
+            Spool.Entry stillUnderWay = spool.read();
+            Spool.Entry done = spool.read();
+            spool.acknowledge(done);
+            assertThat(done.record).isNull();
+            assertThat(stillUnderWay.record).hasSize(5000);
+            assertThat(spool.records()).as("the cursor waits for the older one").isEqualTo(2);
+        }
+    }
+
     @Test
     void aSpoolInUseIsRefusedUntilItsUserClosesIt() throws Exception {
         try (Spool spool = Spool.open(dir, ONE_MIB, log)) {
