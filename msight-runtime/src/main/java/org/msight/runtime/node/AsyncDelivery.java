@@ -17,6 +17,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.LongConsumer;
@@ -81,6 +82,8 @@ public final class AsyncDelivery {
     private final Counter spooled;
     private final Counter unspooled;
     private final Counter spoolDropped;
+    /** Messages delivered, whatever their way: a spooled message failing while this grows is refused, not in an outage. */
+    private final LongAdder successes = new LongAdder();
     private final Spool spool;
     /**
      * One party for each message sent straight (not from the spool) until it is delivered, given
@@ -409,7 +412,7 @@ public final class AsyncDelivery {
             timedOut(delivery, reason);
         }
         if (retriable && spool != null && delivery.spooled == null) {
-            // To the spool: it keeps the order and retries without limit.
+            // To the spool: it keeps the order, and retries without limit while the destination takes nothing.
             slots.release();
             // the outage starts before the spool's write, which may take an fsync: an answer meanwhile ends it
             boolean started = outage(reason, attemptStart, 0);
@@ -419,7 +422,8 @@ public final class AsyncDelivery {
             }
             logFailing(started && !delivery.timedOut, reason, spooledAs == Spooled.STORED);
             settled(delivery);
-        } else if (retriable && (delivery.spooled != null || delivery.attempts <= settings.retries())) {
+        } else if (retriable && (delivery.spooled == null ? delivery.attempts <= settings.retries()
+                : !refusedPastItsRetries(delivery))) {
             logFailing(outage(reason, attemptStart, 0) && !delivery.timedOut, reason, true);
             retry(delivery, reason, cause);
         } else {
@@ -430,6 +434,22 @@ public final class AsyncDelivery {
                 done(delivery, false);
             });
         }
+    }
+
+    /**
+     * Whether a spooled message has now failed more than {@code retries} times while the
+     * destination took others (one delivered since its failure before, each time): refused (a
+     * server failing on that one image, or never answering it in time), not kept out by an outage,
+     * it is given up as one sent straight is. Retried without limit, it held the spool's cursor:
+     * every message sent after it was kept, and sent again by the next run.
+     */
+    private boolean refusedPastItsRetries(Delivery delivery) {
+        long now = successes.sum();
+        if (now > delivery.successesAtLastFailure) {
+            delivery.refusedWhileOthersWent++;
+        }
+        delivery.successesAtLastFailure = now;
+        return delivery.refusedWhileOthersWent > settings.retries();
     }
 
     /**
@@ -468,6 +488,7 @@ public final class AsyncDelivery {
 
     /** Counts a delivered message (the node's out), ends an outage, and finishes it. */
     private void succeeded(Delivery delivery) {
+        successes.increment();
         delivered.accept(delivery.data);
         recovered();
         done(delivery, true);
@@ -772,7 +793,9 @@ public final class AsyncDelivery {
                     break;
                 }
                 try {
-                    starting.add(new Delivery(formats.fromMessagePack(entry.record), entry, () -> { }));
+                    Delivery spooledOne = new Delivery(formats.fromMessagePack(entry.record), entry, () -> { });
+                    spooledOne.successesAtLastFailure = successes.sum();
+                    starting.add(spooledOne);
                 } catch (MalformedDataException e) {
                     spoolFailed("skipping an unreadable message (counted as 'failed')", NodeRunner.describe(e));
                     failed.increment();
@@ -911,6 +934,10 @@ public final class AsyncDelivery {
         /** How many times in a row, and since when, the heap has had no room to make its request. */
         int shortOfMemoryTries;
         long shortOfMemorySince;
+        /** For a spooled one: the deliveries counted at its start, then at its last failure. */
+        long successesAtLastFailure;
+        /** For a spooled one: its failures with a message delivered since the one before. */
+        int refusedWhileOthersWent;
 
         Delivery(SensorData data, Spool.Entry spooled, Runnable finished) {
             this.data = data;

@@ -396,6 +396,33 @@ class AsyncDeliveryTest {
                 "spool emptied: 3 spooled messages sent");
     }
 
+    /**
+     * A spooled message the destination keeps refusing in a retriable way (a server failing on
+     * that one image) while it takes the others is given up after its retries, as one sent straight
+     * is, and the spool empties. Retried without limit, it held the spool's cursor for good, and
+     * every message sent after it stayed in the spool (and in memory).
+     */
+    @Test
+    void aSpooledMessageRefusedWhileOthersAreDeliveredIsGivenUpAfterItsRetries(@TempDir Path spool) throws Exception {
+        AtomicBoolean away = new AtomicBoolean(true);
+        AsyncDelivery delivery = delivery(data -> away.get() || data.metadata().frameId() == 3 ? AWAY.send(data)
+                : CompletableFuture.completedFuture(null), 3, Optional.of(spool));
+        for (long n = 1; n <= 6; n++) {
+            delivery.submit(frame(n), () -> { });
+        }
+        await().atMost(Waits.GENEROUS).until(() -> stats.counter("spooled").count() == 6);
+        away.set(false);
+        AtomicLong next = new AtomicLong(7);
+        await().atMost(Waits.GENEROUS).until(() -> { // a camera's frames go on coming, spooled behind it
+            delivery.submit(frame(next.getAndIncrement()), () -> { });
+            return spoolEmptiedLines().size() == 1;
+        });
+        delivery.close();
+        assertThat(spoolEmptiedLines()).singleElement().asString()
+                .matches("spool emptied: [0-9]+ spooled messages sent, 1 given up \\(counted as 'failed'\\)");
+        assertThat(stats.counter("failed").count()).isOne();
+    }
+
     /** Messages dropped as the spool outgrows max-size are said when it happens, once a minute at most. */
     @Test
     void messagesDroppedAsTheSpoolOutgrowsItsLimitAreSaidOnceAMinute(@TempDir Path spool) throws Exception {
