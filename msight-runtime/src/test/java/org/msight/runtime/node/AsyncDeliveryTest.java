@@ -1241,12 +1241,13 @@ class AsyncDeliveryTest {
     @Test
     void aFailedMessageOnItsWayToTheSpoolWhenTheDeliveryClosesIsSetAside(@TempDir Path spool) throws Exception {
         List<CompletableFuture<Void>> underWay = new CopyOnWriteArrayList<>();
+        List<Thread> timersBefore = timerThreads(); // of deliveries of earlier tests, maybe ending still
         AsyncDelivery delivery = delivery(keepingAnswers(underWay), 3, Optional.of(spool));
         List<String> finished = new CopyOnWriteArrayList<>();
         delivery.submit(frame(1), () -> finished.add("frame 1"));
         await().atMost(Waits.GENEROUS).until(() -> underWay.size() == 1);
-        Thread timer = Thread.getAllStackTraces().keySet().stream()
-                .filter(thread -> thread.getName().equals("node-upload-delivery")).findFirst().orElseThrow();
+        Thread timer = timerThreads().stream().filter(thread -> !timersBefore.contains(thread)).findFirst()
+                .orElseThrow();
         synchronized (delivery) { // the outage's lock: the failure's way to the spool waits there, after its check of close
             underWay.get(0).completeExceptionally(new RetriableException("destination away (on purpose)"));
             await().atMost(Waits.GENEROUS).until(() -> timer.getState() == Thread.State.BLOCKED);
@@ -1256,6 +1257,12 @@ class AsyncDeliveryTest {
                 && timer.getState() != Thread.State.RUNNABLE);
         assertThat(finished).as("an at-least-once bus must not commit it").isEmpty();
         assertThat(stats.counter("failed").count()).as("set aside, not given up").isZero();
+    }
+
+    /** The timer threads of node upload's deliveries. */
+    private static List<Thread> timerThreads() {
+        return Thread.getAllStackTraces().keySet().stream()
+                .filter(thread -> thread.getName().equals("node-upload-delivery")).toList();
     }
 
     /**
