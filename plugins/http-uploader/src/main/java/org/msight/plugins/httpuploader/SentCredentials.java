@@ -18,7 +18,7 @@ import org.msight.api.Secrets;
 final class SentCredentials {
 
     /** Shorter values are left as they are: no credentials, and masking them would garble the text. */
-    private static final int SHORTEST = 6;
+    private static final int SHORTEST = 4;
 
     /**
      * Characters around a value that make it part of a longer word (letters, digits and those of
