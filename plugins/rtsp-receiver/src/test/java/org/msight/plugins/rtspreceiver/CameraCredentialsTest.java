@@ -51,7 +51,7 @@ class CameraCredentialsTest {
                     """.formatted(server.url(USER, PASSWORD)), "frames")) {
                 Jpegs.decode(driver.await("frames", ImageData.class, 1, Waits.GENEROUS).get(0));
             }
-            assertThat(log.text()).contains("rtsp://***@127.0.0.1:" + server.port()).doesNotContain("cr?t");
+            assertThat(log.text()).contains("rtsp://***@127.0.0.1:" + server.port()).doesNotContain("cr?t", "cr%3Ft");
         }
     }
 
@@ -88,7 +88,7 @@ class CameraCredentialsTest {
                             + " user see that stream (403 Forbidden): check the user's permissions in the camera, and"
                             + " the url's path; the next attempt waits auth-retry-after, as retrying changes nothing"
                             + " until the camera's permissions or the url do");
-            assertThat(log.text()).doesNotContain("cr?t");
+            assertThat(log.text()).doesNotContain("cr?t", "cr%3Ft");
         }
     }
 
