@@ -55,10 +55,14 @@ import org.msight.api.UnrecoverableException;
  * in the decoder's own pixel format, never converted, so a frame that will not be published
  * costs only its decoding. Every blocking step is bounded through FFmpeg's interrupt callback,
  * installed before the input is opened so it reaches every socket: opening by the connect
- * timeout, each {@link #grab()} by the read timeout, and both by {@link #wakeup()}.
+ * timeout, each {@link #grab()} by the read timeout from its last video packet (a decoder's frame
+ * threads hand out a frame only once each has a packet: a frame a second, eight threads, is 7 s)
+ * and by ten read timeouts in all, and both by {@link #wakeup()}.
  */
 final class VideoInput implements AutoCloseable {
 
+    /** How many read timeouts a {@link #grab()} takes at most, however often video packets come. */
+    private static final long GRAB_LIMIT_IN_READ_TIMEOUTS = 10;
     /** RTSP describes the stream in its SDP: probe one packet, not a second of video. */
     private static final String RTSP_PROBE_BYTES = "32";
     /** Linux's errno of "Input/output error": FFmpeg returns it negated for a host it cannot resolve, among others. */
@@ -92,6 +96,8 @@ final class VideoInput implements AutoCloseable {
     private String stream = "";
     private int videoStream = -1;
     private volatile long deadlineNanos = Long.MAX_VALUE;
+    /** The latest the {@link #grab()} under way may end: video that decodes to no frame for this long stalls. */
+    private long grabLimitNanos;
     private volatile boolean woken;
     private volatile boolean timedOut;
     private boolean draining;
@@ -255,7 +261,9 @@ final class VideoInput implements AutoCloseable {
      *     timeout or was woken up; {@link #endReason()} says which
      */
     AVFrame grab() {
-        deadlineNanos = System.nanoTime() + readTimeoutNanos;
+        long now = System.nanoTime();
+        grabLimitNanos = now + GRAB_LIMIT_IN_READ_TIMEOUTS * readTimeoutNanos;
+        deadlineNanos = now + readTimeoutNanos;
         try {
             while (true) {
                 int received = avcodec_receive_frame(decoder, frame);
@@ -303,6 +311,7 @@ final class VideoInput implements AutoCloseable {
         if (packet.stream_index() == videoStream) {
             // A damaged packet is FFmpeg's to log and conceal; the next keyframe repairs the picture.
             avcodec_send_packet(decoder, packet);
+            deadlineNanos = Math.min(System.nanoTime() + readTimeoutNanos, grabLimitNanos); // not silent
         }
         av_packet_unref(packet);
         return true;
@@ -337,7 +346,9 @@ final class VideoInput implements AutoCloseable {
     /** Whether the read timeout or {@link #wakeup()} ended reading; sets {@link #endReason()} then. */
     private boolean interrupted() {
         if (woken || timedOut) {
-            endReason = woken ? "woken up" : "sent nothing for " + readTimeoutNanos / 1_000_000
+            endReason = woken ? "woken up" : System.nanoTime() >= grabLimitNanos ? "sent video that decoded to no"
+                    + " frame for " + GRAB_LIMIT_IN_READ_TIMEOUTS * readTimeoutNanos / 1_000_000 + " ms (ten"
+                    + " read-timeouts)" : "sent nothing for " + readTimeoutNanos / 1_000_000
                     + " ms (read-timeout: a camera that sends fewer frames needs a longer one)";
             return true;
         }

@@ -47,4 +47,26 @@ class SlowCameraTest {
             assertThat(log.messages(Level.WARN)).noneMatch(line -> line.contains("sent nothing"));
         }
     }
+
+    /**
+     * A decoder's frame threads hand out a frame once each has a packet: eight threads need
+     * about eight packets, 7 s at one frame a second, with read-timeout 2 s. The read timeout
+     * covered the whole wait for a frame, so such a camera (FFmpeg picks cores + 1 threads) was cut
+     * at every try and never published: it now counts from the last packet that arrived.
+     */
+    @Test
+    void aSlowCameraIsReadThoughItsDecoderHoldsFramesLongerThanTheReadTimeout() throws Exception {
+        try (RtspTestServer onePerSecond = RtspTestServer.atFrameRate("1/1"); LogCapture log = LogCapture.all()) {
+            try (PipelineTestDriver driver = PipelineTestDriver.start("""
+                    nodes.camera {
+                      type = rtsp-receiver, publish-topic = frames, url = "%s"
+                      read-timeout = 2s, threads = 8
+                    }
+                    """.formatted(onePerSecond.url()), "frames")) {
+                List<ImageData> frames = driver.await("frames", ImageData.class, 2, Waits.GENEROUS);
+                Jpegs.decode(frames.get(1));
+            }
+            assertThat(log.messages(Level.WARN)).noneMatch(line -> line.contains("sent nothing"));
+        }
+    }
 }
