@@ -389,8 +389,9 @@ public final class PipelineLoader {
         Config block = userBlock.toConfig();
         String known = "known types: " + String.join(", ", plugins.typeNames());
         if (!block.hasPath("type") || block.getValue("type").valueType() != ConfigValueType.STRING) {
-            problems.add(ConfigProblem.at(block.hasPathOrNull("type") ? block.getValue("type").origin() : value.origin(),
-                    file, path + ".type", "missing; " + known));
+            ConfigValue type = userBlock.get("type"); // with its origin also when null, which getValue refuses
+            problems.add(ConfigProblem.at(type != null ? type.origin() : value.origin(), file, path + ".type",
+                    "missing; " + known));
             addTopics(block, TOPIC_KEYS, topics);
             return null;
         }

@@ -174,6 +174,13 @@ class BadPipelineFilesTest {
                 + "msight: must be a block: msight { device-name = ..., bus = ... }");
     }
 
+    /** A null type was read as a value, which Typesafe Config refuses: a stack trace and exit code 1. */
+    @Test
+    void aNodeWhoseTypeIsNull() throws Exception {
+        assertThat(refused("nodes {\n src { type = null, publish-topic = t }\n}\n")).singleElement().asString()
+                .startsWith(at(2) + "nodes.src.type: missing; known types: ");
+    }
+
     @Test
     void aBooleanThatIsNot() throws Exception {
         assertThat(refused("msight.registry.enabled = maybe\nnodes {\n" + SOURCE + "}\n}\n")).containsExactly(at(1)
