@@ -72,6 +72,18 @@ class BadInputIT {
                 "error: JAVA_HOME is " + empty + ", which has no bin/java: point it at a Java 17 or newer, or unset it\n");
     }
 
+    /** A Java older than 17 (Debian 11's default) failed each start on a JVM option, exit code 1: a restart loop. */
+    @Test
+    void aJavaOlderThan17IsNamed() throws Exception {
+        Path old = Files.createDirectories(dir.resolve("jdk-11/bin"));
+        Path java = Files.writeString(old.resolve("java"), "#!/bin/sh\necho 'Unrecognized option' >&2\nexit 1\n");
+        java.toFile().setExecutable(true);
+        Files.writeString(old.resolveSibling("release"), "JAVA_VERSION=\"11.0.22\"\n");
+        assertThat(refused(Map.of("JAVA_HOME", old.getParent().toString()), "msight-run", "--version")).isEqualTo(
+                "error: JAVA_HOME is " + old.getParent() + ", a Java 11: MSight needs Java 17 or newer (apt-get install"
+                        + " openjdk-17-jre-headless, then point JAVA_HOME at it)\n");
+    }
+
     /** A URL with its password given as the host: refused, and the password never printed. */
     @Test
     void aRedisUrlGivenAsTheHostIsRefusedWithoutItsPassword() throws Exception {
