@@ -22,7 +22,8 @@ import org.slf4j.MDC;
 /**
  * Runs one node on its own thread through the lifecycle of {@link Node}: open, work step by
  * step, and on failure close, wait with backoff (or as long as a {@link RetryAfterException}
- * asks, up to an hour) and open again. An outage is logged once when
+ * asks, up to an hour) and open again; the backoff starts over once the node has worked for
+ * {@link #SETTLED} after an outage. An outage is logged once when
  * it starts (a stack trace only for unexpected exceptions), at most once a minute while it
  * lasts, and once with its duration when the node works again. A source whose input ended, or a
  * node failing with an {@link UnrecoverableException}, ends for good, logged once. Its
@@ -31,6 +32,12 @@ import org.slf4j.MDC;
 public abstract class NodeRunner {
 
     private static final Duration REMINDER_PERIOD = Duration.ofMinutes(1);
+    /**
+     * How long a node must work after an outage before its backoff starts over: one failing again
+     * sooner (a camera that sends a frame and then drops the session) waits longer each time,
+     * rather than reconnecting, and logging it, a few times a second for good.
+     */
+    static final Duration SETTLED = Duration.ofSeconds(10);
     /** The longest wait a {@link RetryAfterException} gets before the node is opened or stepped again. */
     static final Duration MAX_RETRY_AFTER = Duration.ofHours(1);
     private static final long PAUSE_SLICE_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
@@ -50,6 +57,8 @@ public abstract class NodeRunner {
     private long lastOutageLogNanos;
     private volatile int failedAttempts;
     private volatile String lastFailure;
+    /** When the last outage ended, until the next failure; -1 when none ended since. On the node's thread. */
+    private long recoveredNanos = -1;
 
     protected NodeRunner(String name, Node node, Logger log, NodeStats stats, ClassLoader pluginLoader,
             Backoff backoff) {
@@ -247,6 +256,10 @@ public abstract class NodeRunner {
     }
 
     private Duration nextWait(Throwable failure) {
+        if (recoveredNanos >= 0 && System.nanoTime() - recoveredNanos >= SETTLED.toNanos()) {
+            backoff.reset();
+        }
+        recoveredNanos = -1;
         return RetryWait.after(backoff.next(), failure, MAX_RETRY_AFTER);
     }
 
@@ -324,7 +337,7 @@ public abstract class NodeRunner {
         outageStartNanos = -1;
         failedAttempts = 0;
         stats.running();
-        backoff.reset();
+        recoveredNanos = System.nanoTime(); // the backoff starts over only once the node has settled
     }
 
     private void closeNode() {

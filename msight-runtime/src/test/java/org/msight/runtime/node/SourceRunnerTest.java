@@ -64,6 +64,44 @@ class SourceRunnerTest {
         }
     }
 
+    /**
+     * A camera that sends a frame and then drops the session (one kicking out the older of two)
+     * recovers for a moment at each try: the backoff started over each time, so the node reconnected,
+     * and logged it, every 200 ms for good. It now starts over only once the node has worked for
+     * a while: here it doubles through eight such tries.
+     */
+    @Test
+    void aSourceThatFailsRightAfterEachRecoveryWaitsLongerEachTime() throws Exception {
+        AtomicInteger opens = new AtomicInteger();
+        SourceNode flapping = new SourceNode() {
+            private boolean polled;
+
+            @Override
+            public void open() {
+                opens.incrementAndGet();
+                polled = false;
+            }
+
+            @Override
+            public void poll() throws RetriableException {
+                if (polled) {
+                    throw new RetriableException("the camera dropped the session");
+                }
+                polled = true; // one frame, which ends the outage
+            }
+        };
+        Backoff backoff = new Backoff(Duration.ofMillis(1), Duration.ofHours(1));
+        SourceRunner runner = new SourceRunner("camera", flapping, new RecordingLogger("camera"),
+                new NodeStats("camera", NodeKind.SOURCE, new SimpleMeterRegistry()), getClass().getClassLoader(),
+                backoff);
+        runner.start();
+        await().atMost(Waits.GENEROUS).until(() -> opens.get() >= 9);
+        runner.requestStop();
+        assertThat(runner.awaitFinished(Waits.GENEROUS)).isTrue();
+        assertThat(backoff.next()).as("the wait after eight tries, doubling from 1 ms")
+                .isGreaterThanOrEqualTo(Duration.ofMillis(256));
+    }
+
     /** A failure the stop itself causes is no outage: nothing says "retrying" while the node stops. */
     @Test
     void anOpenThatTheStopCutsShortIsNotLoggedAsAnOutage() throws Exception {
