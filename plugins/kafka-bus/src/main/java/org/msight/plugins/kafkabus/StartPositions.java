@@ -71,10 +71,7 @@ final class StartPositions {
                 startsAt(partition, commit.offset());
             }
         }
-        startPosition(consumer, uncommitted).forEach((partition, start) -> {
-            consumer.seek(partition, start);
-            startsAt(partition, start);
-        });
+        seekToStartPosition(consumer, uncommitted);
     }
 
     /**
@@ -83,10 +80,7 @@ final class StartPositions {
      */
     void replace(Consumer<?, ?> consumer, InvalidOffsetException e) {
         if (!(e instanceof OffsetOutOfRangeException outOfRange)) {
-            startPosition(consumer, e.partitions()).forEach((partition, start) -> {
-                consumer.seek(partition, start);
-                startsAt(partition, start);
-            });
+            seekToStartPosition(consumer, e.partitions());
             return;
         }
         Map<TopicPartition, Long> positions = new HashMap<>(outOfRange.offsetOutOfRangePartitions());
@@ -126,6 +120,14 @@ final class StartPositions {
                     partition.partition(), positions.get(partition), latest ? "latest" : "earliest", start);
             consumer.seek(partition, start);
             restartsAt(partition, start);
+        });
+    }
+
+    /** Seeks partitions with no commit to {@code start-position}, noting where each starts. */
+    private void seekToStartPosition(Consumer<?, ?> consumer, Collection<TopicPartition> partitions) {
+        startPosition(consumer, partitions).forEach((partition, start) -> {
+            consumer.seek(partition, start);
+            startsAt(partition, start);
         });
     }
 

@@ -231,16 +231,26 @@ class RedisTlsTest {
             bus.start();
             assertThat(bus.publish(BusTests.TOPIC, BusTests.image(1))).isTrue();
             String connection = publishingConnection(raw);
-            Thread.sleep(1200); // idle for more than a second: looked at before the next publish
+            awaitIdleForASecond(raw); // looked at before the next publish
             assertThat(bus.publish(BusTests.TOPIC, BusTests.image(2))).isTrue();
             assertThat(publishingConnection(raw)).as("the same connection").isEqualTo(connection);
+            awaitIdleForASecond(raw);
             raw.clientKill(redis.clients.jedis.params.ClientKillParams.clientKillParams()
                     .id(connection.substring("id=".length())));
-            Thread.sleep(1200); // idle again
             assertThat(bus.publish(BusTests.TOPIC, BusTests.image(3))).as("after Redis closed it").isTrue();
             assertThat(publishingConnection(raw)).as("a new connection").isNotEqualTo(connection);
         }
         assertThat(log.messages()).noneMatch(line -> line.contains("retrying"));
+    }
+
+    /**
+     * Waits until Redis says the publishing connection has been idle a second: Redis notes a
+     * command after the publisher does, so the publisher's idle time is at least as long.
+     */
+    private static void awaitIdleForASecond(Jedis raw) {
+        org.msight.redis.RedisTests.await("the publishing connection to be idle a second", () -> raw.clientList()
+                .lines().filter(line -> line.contains("cmd=publish"))
+                .anyMatch(line -> !line.matches(".* idle=0 .*")));
     }
 
     /** The {@code id=} of the connection whose last command was a publish, from Redis's client list. */
