@@ -11,6 +11,8 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.function.Predicate;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * One setting a node type takes in its HOCON block, in the spirit of Kafka Connect's
@@ -59,6 +61,9 @@ public record Setting(String key, SettingType type, boolean required, String doc
     private static final Set<String> ON = Set.of("true", "yes", "on", "1");
     private static final Set<String> OFF = Set.of("false", "no", "off", "0", "");
     private static final String SWITCH_RULE = "must be true, yes, on or 1, or false, no, off, 0 or empty";
+    /** {@code [user-info@]host[:port]}, the host's labels of letters, digits, {@code -} and {@code _}; the port in group 1. */
+    private static final Pattern HOST_NAME_WITH_UNDERSCORES =
+            Pattern.compile("(?:[^@]*@)?[A-Za-z0-9_-]+(?:\\.[A-Za-z0-9_-]+)*\\.?(?::([0-9]{0,5}))?");
 
     public Setting {
         Objects.requireNonNull(key, "key");
@@ -208,16 +213,30 @@ public record Setting(String key, SettingType type, boolean required, String doc
 
     /**
      * Whether {@code value} is a URL with one of {@code schemes}, a host, and a port, if any, of 1
-     * to 65535: what {@link #url} accepts, for a plugin that checks URLs it reads from a list.
+     * to 65535: what {@link #url} accepts, for a plugin that checks URLs it reads from a list. A
+     * host name may hold {@code _} (Docker Compose's service names), as DNS and Python's requests
+     * allow; {@link URI} then gives no host, user info or port, only {@link URI#getRawAuthority()}.
      */
     public static boolean isUrl(String value, String... schemes) {
         try {
             URI uri = new URI(value.trim());
-            return uri.getScheme() != null && List.of(schemes).contains(uri.getScheme().toLowerCase(Locale.ROOT))
-                    && uri.getHost() != null && (uri.getPort() == -1 || uri.getPort() >= 1 && uri.getPort() <= 65535);
+            if (uri.getScheme() == null || !List.of(schemes).contains(uri.getScheme().toLowerCase(Locale.ROOT))) {
+                return false;
+            }
+            if (uri.getHost() != null) {
+                return uri.getPort() == -1 || isPort(uri.getPort());
+            }
+            Matcher name = uri.getRawAuthority() == null ? null
+                    : HOST_NAME_WITH_UNDERSCORES.matcher(uri.getRawAuthority());
+            return name != null && name.matches()
+                    && (name.group(1) == null || name.group(1).isEmpty() || isPort(Integer.parseInt(name.group(1))));
         } catch (java.net.URISyntaxException e) {
             return false;
         }
+    }
+
+    private static boolean isPort(int port) {
+        return port >= 1 && port <= 65535;
     }
 
     private static String bytesWritten(long bytes) {

@@ -30,4 +30,19 @@ class SettingTest {
         assertThat(rule.accepts().test("Yes")).isTrue();
         assertThat(rule.accepts().test("maybe")).isFalse();
     }
+
+    @Test
+    void aUrlsHostNameMayHoldAnUnderscoreAsDockerComposesServiceNamesDo() {
+        assertThat(Setting.isUrl("http://upload_server:8080/in?a=1", "http")).isTrue();
+        assertThat(Setting.isUrl("https://lab:p%40ss@edge_1.lab.example./", "https")).isTrue();
+        assertThat(Setting.isUrl("http://upload_server", "http")).isTrue();
+        assertThat(Setting.isUrl("http://upload_server:", "http")).isTrue();
+        assertThat(Setting.isUrl("http://upload_server:65536/", "http")).isFalse();
+        assertThat(Setting.isUrl("http://upload_server:0/", "http")).isFalse();
+        assertThat(Setting.isUrl("http://upload_server/", "https")).isFalse();
+        assertThat(Setting.isUrl("http://up$load/", "http")).isFalse();
+        assertThat(Setting.isUrl("http://a..b/", "http")).isFalse();
+        assertThat(Setting.isUrl("http://john@corp:pw@upload_server/", "http")).as("an '@' not escaped").isFalse();
+        assertThat(Setting.isUrl("http:///in", "http")).isFalse();
+    }
 }

@@ -21,14 +21,17 @@ import org.apache.hc.client5.http.config.TlsConfig;
 import org.apache.hc.client5.http.impl.async.CloseableHttpAsyncClient;
 import org.apache.hc.client5.http.impl.async.HttpAsyncClients;
 import org.apache.hc.client5.http.impl.nio.PoolingAsyncClientConnectionManagerBuilder;
+import org.apache.hc.client5.http.routing.RoutingSupport;
 import org.apache.hc.core5.concurrent.FutureCallback;
 import org.apache.hc.core5.http.ContentType;
 import org.apache.hc.core5.http.EntityDetails;
 import org.apache.hc.core5.http.Header;
-import org.apache.hc.core5.http.HttpHost;
+import org.apache.hc.core5.http.HttpException;
+import org.apache.hc.core5.http.Method;
 import org.apache.hc.core5.http.HttpHeaders;
 import org.apache.hc.core5.http.HttpResponse;
 import org.apache.hc.core5.http.config.Http1Config;
+import org.apache.hc.core5.http.message.BasicHttpRequest;
 import org.apache.hc.core5.http.nio.AsyncRequestProducer;
 import org.apache.hc.core5.http.nio.AsyncResponseConsumer;
 import org.apache.hc.core5.http.nio.entity.AbstractBinDataConsumer;
@@ -107,9 +110,18 @@ final class HttpUploader implements AsyncSinkNode {
         this.partitionKeys = partitionKeys;
         this.sentCredentials = new SentCredentials(settings);
         this.dns = dns;
-        this.host = HttpHost.create(URI.create(settings.target().base())).getHostName();
+        this.host = hostOf(settings.target().base());
         this.uploads = context.counter("uploads");
         this.bytes = context.counter("bytes");
+    }
+
+    /** The host of {@code url} as HttpClient routes a request to it, with a name {@link URI} finds none in ({@code my_server}). */
+    private static String hostOf(String url) {
+        try {
+            return RoutingSupport.determineHost(new BasicHttpRequest(Method.POST, URI.create(url))).getHostName();
+        } catch (HttpException e) {
+            throw new IllegalArgumentException("url: " + e.getMessage(), e);
+        }
     }
 
     @Override

@@ -6,6 +6,7 @@ import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 import org.msight.api.Secrets;
+import org.msight.api.Setting;
 
 /**
  * Where uploads go: the URL without its credentials (HttpClient takes none in the URL; like
@@ -25,19 +26,30 @@ record UploadTarget(String base, String loggable, String basicCredentials) {
         } catch (URISyntaxException e) {
             throw new IllegalArgumentException("url: not a valid URL (" + e.getReason() + "): " + shown(trimmed));
         }
-        String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
-        if (!scheme.equals("http") && !scheme.equals("https") || uri.getHost() == null) {
+        if (!Setting.isUrl(trimmed, "http", "https")) {
             throw new IllegalArgumentException("url: must be http://host[:port][/path] or https://..., was "
                     + shown(trimmed));
         }
         if (uri.getRawFragment() != null) {
             throw new IllegalArgumentException("url: must not have a #fragment");
         }
-        String authority = uri.getPort() < 0 ? uri.getHost() : uri.getHost() + ":" + uri.getPort();
+        String scheme = uri.getScheme().toLowerCase(Locale.ROOT);
         String path = uri.getRawPath() == null ? "" : uri.getRawPath();
         String query = uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery();
+        if (uri.getHost() == null) { // a host name with '_', which URI does not take apart: HttpClient reads the authority
+            String authority = uri.getRawAuthority();
+            int at = authority.lastIndexOf('@');
+            return new UploadTarget(scheme + "://" + authority.substring(at + 1) + path + query,
+                    Secrets.redactUrl(trimmed), at < 0 ? null : userInfo(authority.substring(0, at)));
+        }
+        String authority = uri.getPort() < 0 ? uri.getHost() : uri.getHost() + ":" + uri.getPort();
         return new UploadTarget(scheme + "://" + authority + path + query, Secrets.redactUrl(trimmed),
                 uri.getUserInfo());
+    }
+
+    /** {@code rawUserInfo} of a valid URL, its %-escapes decoded as {@link URI#getUserInfo()} does. */
+    private static String userInfo(String rawUserInfo) {
+        return URI.create("http://" + rawUserInfo + "@host").getUserInfo();
     }
 
     /** A URL for an error message: masked, and not shown at all when credentials may be in it unrecognised. */

@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpServer;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -16,6 +17,7 @@ import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -204,6 +206,33 @@ class HttpUploaderTest {
 
         assertThat(server.requests().get(0).header("Authorization"))
                 .isEqualTo("Basic " + Base64.getEncoder().encodeToString("lab:s3cret".getBytes()));
+    }
+
+    /**
+     * Docker Compose names services with {@code _}, which DNS and Python's requests take but
+     * {@link java.net.URI} finds no host in: such a url was refused at config.
+     */
+    @Test
+    void aHostNameWithAnUnderscoreIsLookedUpAndUploadedToWithTheUrlsCredentials() throws Exception {
+        List<String> lookedUp = new CopyOnWriteArrayList<>();
+        String url = server.url("/in?site=a").replace("127.0.0.1", "lab:s3cret@upload_server");
+        uploader = Uploading.open(context("url = \"" + url + "\""), host -> {
+            lookedUp.add(host);
+            return new InetAddress[] {InetAddress.getLoopbackAddress()};
+        });
+        uploader.put(Frames.next("cam"));
+        uploader.flush(Waits.GENEROUS);
+
+        assertThat(lookedUp).containsOnly("upload_server");
+        RecordingServer.Request request = server.requests().get(0);
+        assertThat(request.header("Host")).isEqualTo("upload_server:" + URI.create(server.url("/")).getPort());
+        assertThat(request.uri().getRawPath()).isEqualTo("/in");
+        assertThat(request.query("site")).isEqualTo("a");
+        assertThat(request.header("Authorization"))
+                .isEqualTo("Basic " + Base64.getEncoder().encodeToString("lab:s3cret".getBytes()));
+        assertThat(log.messages(Level.INFO)).contains("Sending data to "
+                + url.replace("lab:s3cret", "***") + "... waiting for response");
+        assertThat(log.all()).doesNotContain("s3cret");
     }
 
     @Test

@@ -135,6 +135,10 @@ class UploaderSettingsTest {
         // as Python's quote_plus: urllib.parse.quote_plus("cam 1/a&b=c+d~_.-*2") == "cam+1%2Fa%26b%3Dc%2Bd~_.-%2A2"
         assertThat(target.uploadUrl("cam 1/a&b=c+d~_.-*2")).endsWith("&partition_key=cam+1%2Fa%26b%3Dc%2Bd~_.-%2A2");
         assertThat(UploadTarget.parse("http://[::1]:8080").uploadUrl("k")).isEqualTo("http://[::1]:8080?partition_key=k");
+        UploadTarget underscored = UploadTarget.parse("HTTP://lab:p%40ss@upload_server:8080/in?x=1"); // Docker Compose's names
+        assertThat(underscored.base()).isEqualTo("http://upload_server:8080/in?x=1");
+        assertThat(underscored.loggable()).isEqualTo("HTTP://***@upload_server:8080/in?x=1");
+        assertThat(underscored.basicCredentials()).isEqualTo("lab:p@ss");
     }
 
     private static UploaderSettings settings(String hocon) {

@@ -22,7 +22,15 @@ final class Uploading implements AutoCloseable {
     }
 
     static Uploading open(TestNodeContext context) throws Exception {
-        HttpUploader node = (HttpUploader) new HttpUploaderProvider().create(context);
+        return open(context, (HttpUploader) new HttpUploaderProvider().create(context));
+    }
+
+    /** One whose host names are looked up by {@code dns}. */
+    static Uploading open(TestNodeContext context, LastKnownDnsResolver.HostLookup dns) throws Exception {
+        return open(context, new HttpUploaderProvider().create(context, dns));
+    }
+
+    private static Uploading open(TestNodeContext context, HttpUploader node) throws Exception {
         node.open();
         DeliverySettings settings = DeliverySettings.from(context.config()
                 .withFallback(ConfigFactory.defaultReference().getConfig("msight.node-defaults")));
