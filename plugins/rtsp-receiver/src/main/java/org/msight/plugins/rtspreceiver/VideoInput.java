@@ -1,5 +1,6 @@
 package org.msight.plugins.rtspreceiver;
 
+import static org.bytedeco.ffmpeg.global.avcodec.AV_CODEC_FLAG_COPY_OPAQUE;
 import static org.bytedeco.ffmpeg.global.avcodec.av_packet_alloc;
 import static org.bytedeco.ffmpeg.global.avcodec.av_packet_free;
 import static org.bytedeco.ffmpeg.global.avcodec.av_packet_unref;
@@ -89,6 +90,8 @@ final class VideoInput implements AutoCloseable {
     private final long formatAddress;
     private final AVPacket packet = av_packet_alloc();
     private final AVFrame frame = av_frame_alloc();
+    private final PacketArrivals arrivals = new PacketArrivals();
+    private final Tag packetTag = new Tag();
     private AVCodecContext decoder;
     /** The logging context the decoder's threads log with ({@link FfmpegLog#speakFor}), or null. */
     private Map<String, String> decoderContext;
@@ -244,6 +247,7 @@ final class VideoInput implements AutoCloseable {
         int result = avcodec_parameters_to_context(decoder, parameters);
         if (result >= 0) {
             decoder.thread_count(threads);
+            decoder.flags(decoder.flags() | AV_CODEC_FLAG_COPY_OPAQUE); // a packet's arrival reaches its frame
             result = avcodec_open2(decoder, codec, (AVDictionary) null);
         }
         if (result < 0) {
@@ -310,6 +314,7 @@ final class VideoInput implements AutoCloseable {
         }
         if (packet.stream_index() == videoStream) {
             // A damaged packet is FFmpeg's to log and conceal; the next keyframe repairs the picture.
+            packet.opaque(packetTag.number(arrivals.arrived())); // the decoder copies it to the packet's frame
             avcodec_send_packet(decoder, packet);
             deadlineNanos = Math.min(System.nanoTime() + readTimeoutNanos, grabLimitNanos); // not silent
         }
@@ -341,6 +346,26 @@ final class VideoInput implements AutoCloseable {
         }
         AVRational base = format.streams(videoStream).time_base();
         return timestamp * (double) base.num() / base.den();
+    }
+
+    /**
+     * When the video of {@code frame} arrived, in POSIX seconds: its capture time, however long
+     * the decoder held it; now where that is not known.
+     */
+    double arrivalSeconds(AVFrame frame) {
+        Pointer tag = frame.opaque();
+        return arrivals.arrivalOf(tag == null ? 0 : tag.address());
+    }
+
+    /**
+     * A packet's number in its {@code opaque} pointer, which the decoder copies to the packet's
+     * frame ({@code AV_CODEC_FLAG_COPY_OPAQUE}), across its threads and reordering; one, reused.
+     */
+    private static final class Tag extends Pointer {
+        Tag number(long number) {
+            address = number;
+            return this;
+        }
     }
 
     /** Whether the read timeout or {@link #wakeup()} ended reading; sets {@link #endReason()} then. */

@@ -52,7 +52,9 @@ class SlowCameraTest {
      * A decoder's frame threads hand out a frame once each has a packet: eight threads need
      * about eight packets, 7 s at one frame a second, with read-timeout 2 s. The read timeout
      * covered the whole wait for a frame, so such a camera (FFmpeg picks cores + 1 threads) was cut
-     * at every try and never published: it now counts from the last packet that arrived.
+     * at every try and never published: it now counts from the last packet that arrived. And a
+     * frame's capture_timestamp is when its video arrived, not when the decoder handed it out,
+     * packets later: it was stamped seven seconds late.
      */
     @Test
     void aSlowCameraIsReadThoughItsDecoderHoldsFramesLongerThanTheReadTimeout() throws Exception {
@@ -65,6 +67,13 @@ class SlowCameraTest {
                     """.formatted(onePerSecond.url()), "frames")) {
                 List<ImageData> frames = driver.await("frames", ImageData.class, 2, Waits.GENEROUS);
                 Jpegs.decode(frames.get(1));
+                for (ImageData frame : frames) {
+                    // handed out seven packets (seconds) after its own arrived; 3 s leaves room for any timing
+                    assertThat(frame.metadata().creationTimestamp() - frame.metadata().captureTimestamp())
+                            .as("seconds from capture to publication").isGreaterThan(3);
+                }
+                assertThat(frames.get(1).metadata().captureTimestamp() - frames.get(0).metadata().captureTimestamp())
+                        .as("seconds between the two frames' captures, at one frame a second").isBetween(0.5, 1.5);
             }
             assertThat(log.messages(Level.WARN)).noneMatch(line -> line.contains("sent nothing"));
         }

@@ -1,0 +1,34 @@
+package org.msight.plugins.rtspreceiver;
+
+import org.msight.api.data.Metadata;
+
+/**
+ * When the latest video packets arrived, by a number each is tagged with: a frame's capture time
+ * is its packet's arrival, not when the decoder hands it out. A decoder's frame threads hand a
+ * frame out packets later (threads - 1, and B-frames' reordering): at 5 fps with 9 threads that
+ * is 1.6 s. A fixed ring, nothing allocated per packet; one thread's.
+ */
+final class PacketArrivals {
+
+    /** More than a decoder holds: FFmpeg's most frame threads (64), and reordering (16). */
+    private static final int KEPT = 128;
+
+    private final long[] numbers = new long[KEPT];
+    private final double[] seconds = new double[KEPT];
+    private long count;
+
+    /** Notes that a packet arrives now; returns the number to tag it with, never 0. */
+    long arrived() {
+        long number = ++count;
+        int slot = (int) (number % KEPT);
+        numbers[slot] = number;
+        seconds[slot] = Metadata.now();
+        return number;
+    }
+
+    /** When the packet tagged {@code number} arrived, in POSIX seconds; now for 0 (no tag) or one no longer kept. */
+    double arrivalOf(long number) {
+        int slot = (int) (number % KEPT);
+        return number > 0 && numbers[slot] == number ? seconds[slot] : Metadata.now();
+    }
+}
