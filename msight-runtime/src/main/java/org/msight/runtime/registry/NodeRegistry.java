@@ -396,7 +396,7 @@ public final class NodeRegistry implements AutoCloseable {
                     registered.values().forEach(node -> node.inError = node.lost && node.inError);
                 }
             }
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) { // an Error too (no memory for a reply): one escaping ends the beats for good
             dropConnection();
             failing = true;
             outage.down("Heartbeat failed: " + RedisFailures.describe(settings, e));
@@ -433,7 +433,11 @@ public final class NodeRegistry implements AutoCloseable {
             // written by the next heartbeat that reaches Redis; with continue the status stays
             node.node = node.node.beat(node.node.lastHeartbeat(), NodeStatus.ERROR);
             LOG.error("{} Stopping it (action on error: stop)", message);
-            node.onHeartbeatError.accept(reason);
+            try {
+                node.onHeartbeatError.accept(reason);
+            } catch (RuntimeException | Error e) { // the other nodes' beats go on: one escaping would end them for good
+                LOG.error("Node {}: stopping it failed: {}", node.node.name(), e.toString());
+            }
         } else {
             LOG.warn("{} It keeps running (action on error: continue)", message);
         }

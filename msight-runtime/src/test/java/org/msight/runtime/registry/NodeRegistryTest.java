@@ -229,6 +229,35 @@ class NodeRegistryTest {
         assertPythonUploaderWouldLive();
     }
 
+    /**
+     * An exception or error escaping on the heartbeat thread (a node's stop that fails, no memory
+     * for a reply) ended the scheduled beats for good, silently: every other node's entry went
+     * stale, to be taken over as dead.
+     */
+    @Test
+    void theBeatsGoOnAfterAnErrorOnTheHeartbeatThread() {
+        LogCapture log = capture();
+        NodeRegistry registry = open(QUICK);
+        registry.register(RTSP, RTSP_TOPICS, NodeRegistryTest::ignore);
+        List<Double> errorsAt = new CopyOnWriteArrayList<>();
+        registry.register(HTTP, List.of(), error -> {
+            errorsAt.add(Metadata.now());
+            throw new OutOfMemoryError("test: no memory left to stop it");
+        });
+        raw.hset(NodeRegistry.NODES, "http_uploader_node", PYTHON_UPLOADER); // its stop is called, and fails
+
+        await("the failing stop", () -> !errorsAt.isEmpty());
+        await("a heartbeat after the error", () -> rtspHeartbeat() > errorsAt.get(0));
+        assertThat(log.messages(Level.ERROR)).contains("Node http_uploader_node: stopping it failed:"
+                + " java.lang.OutOfMemoryError: test: no memory left to stop it");
+        assertPythonUploaderWouldLive();
+    }
+
+    private double rtspHeartbeat() {
+        return registries.get(0).nodes().stream().filter(node -> node.name().equals("rtsp_node")).findFirst()
+                .orElseThrow().lastHeartbeat();
+    }
+
     @Test
     void publishersAndSubscribersAddTopicsOnlyWhenMissingAndBothComeBackAfterFlushall() {
         raw.hset(NodeRegistry.TOPICS, "rtsp_topic", PYTHON_TOPIC);
