@@ -792,15 +792,17 @@ public final class AsyncDelivery {
                     slots.release();
                     break;
                 }
+                if (!entry.intact) {
+                    skipUnreadable(entry, "skipping a message whose bytes on disk are not those written (a bad"
+                            + " block?), counted as 'failed'", "its checksum does not match");
+                    continue;
+                }
                 try {
                     Delivery spooledOne = new Delivery(formats.fromMessagePack(entry.record), entry, () -> { });
                     spooledOne.successesAtLastFailure = successes.sum();
                     starting.add(spooledOne);
                 } catch (MalformedDataException e) {
-                    spoolFailed("skipping an unreadable message (counted as 'failed')", NodeRunner.describe(e));
-                    failed.increment();
-                    slots.release();
-                    acknowledge(entry, false);
+                    skipUnreadable(entry, "skipping an unreadable message (counted as 'failed')", NodeRunner.describe(e));
                 } catch (OutOfMemoryError e) {
                     noRoomToRead(entry);
                     break;
@@ -808,6 +810,14 @@ public final class AsyncDelivery {
             }
         }
         starting.forEach(this::attempt);
+    }
+
+    /** Gives a spooled message up that cannot be sent as it was written, with its slot; under the spool's lock. */
+    private void skipUnreadable(Spool.Entry entry, String what, String reason) {
+        spoolFailed(what, reason);
+        failed.increment();
+        slots.release();
+        acknowledge(entry, false);
     }
 
     /**

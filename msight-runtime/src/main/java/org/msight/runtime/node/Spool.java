@@ -39,9 +39,12 @@ import org.slf4j.Logger;
  * carries a checksum, so a cursor a power cut tore sends the whole spool again rather than
  * skipping records.
  *
- * <p>At start every segment is read through: a torn or corrupt tail (a cut power supply) is
- * reported in one line and cut off; a file that is no segment is renamed to {@code *.corrupt},
- * reported and skipped.
+ * <p>At start the newest segment is read through: a torn or corrupt tail (a cut power supply) is
+ * reported in one line and cut off. Older ones, flushed to the device as the next began, are
+ * walked by their record headers only, so a full spool opens without reading all of it (on an
+ * SD card, reading 1 GiB takes most of a minute); a record whose checksum does not match when it is read (a
+ * bad block) is handed out as not {@link Entry#intact}, to be skipped. A file that is no segment
+ * is renamed to {@code *.corrupt}, reported and skipped.
  *
  * <p>One spool has one user: the directory's {@code lock} file is locked while it is open, so a
  * second node or process given the same directory is refused instead of deleting the first's
@@ -236,7 +239,7 @@ final class Spool implements AutoCloseable {
         int length = recordHeader.getInt(0);
         byte[] record = new byte[withBytes ? length : 0];
         readFully(reader, ByteBuffer.wrap(record), readPosition + RECORD_HEADER);
-        Entry entry = new Entry(record, length);
+        Entry entry = new Entry(record, length, !withBytes || checksum(record) == recordHeader.getInt(4));
         reading.add(entry);
         readPosition += RECORD_HEADER + length;
         readDone++;
@@ -312,7 +315,7 @@ final class Spool implements AutoCloseable {
             files = listing.filter(file -> file.getFileName().toString().endsWith(SUFFIX)).sorted().toList();
         }
         for (Path file : files) {
-            Segment segment = check(file);
+            Segment segment = check(file, file.equals(files.get(files.size() - 1)));
             if (segment != null) {
                 segments.add(segment);
                 records += segment.records;
@@ -339,8 +342,12 @@ final class Spool implements AutoCloseable {
         }
     }
 
-    /** Reads a segment through; cuts a corrupt tail off, sets a file that is no segment aside. */
-    private Segment check(Path file) throws IOException {
+    /**
+     * Walks a segment's records; cuts a corrupt tail off, sets a file that is no segment aside.
+     *
+     * @param newest whether it may have been torn: its records are read and their checksums checked
+     */
+    private Segment check(Path file, boolean newest) throws IOException {
         long number;
         try {
             number = Long.parseLong(file.getFileName().toString().replace(SUFFIX, ""));
@@ -357,6 +364,7 @@ final class Spool implements AutoCloseable {
             Segment segment = new Segment(number, file);
             long position = MAGIC.length;
             ByteBuffer header = ByteBuffer.allocate(RECORD_HEADER);
+            ByteBuffer block = newest ? ByteBuffer.allocate(64 << 10) : null; // records are read only where a power cut may have torn them
             String problem = null;
             while (position < size) {
                 header.clear();
@@ -370,11 +378,7 @@ final class Spool implements AutoCloseable {
                     problem = "a record length (" + length + ") runs past the end";
                     break;
                 }
-                byte[] record = new byte[length];
-                readFully(channel, ByteBuffer.wrap(record), position + RECORD_HEADER);
-                crc.reset();
-                crc.update(record);
-                if ((int) crc.getValue() != header.getInt(4)) {
+                if (block != null && !intact(channel, position + RECORD_HEADER, length, header.getInt(4), block)) {
                     problem = "a record's checksum does not match";
                     break;
                 }
@@ -601,6 +605,24 @@ final class Spool implements AutoCloseable {
         readDone = 0;
     }
 
+    /** Whether the {@code length} bytes at {@code position} have the checksum {@code expected}, read {@code block} by block. */
+    private boolean intact(FileChannel channel, long position, int length, int expected, ByteBuffer block)
+            throws IOException {
+        crc.reset();
+        for (long end = position + length; position < end; position += block.limit()) {
+            block.clear().limit((int) Math.min(block.capacity(), end - position));
+            readFully(channel, block, position);
+            crc.update(block.flip());
+        }
+        return (int) crc.getValue() == expected;
+    }
+
+    private int checksum(byte[] record) {
+        crc.reset();
+        crc.update(record);
+        return (int) crc.getValue();
+    }
+
     private static void readFully(FileChannel channel, ByteBuffer buffer, long position) throws IOException {
         while (buffer.hasRemaining()) {
             int read = channel.read(buffer, position);
@@ -615,14 +637,17 @@ final class Spool implements AutoCloseable {
     final class Entry {
         /** Its bytes; none when {@link #skip skipped}, nor once acknowledged (it may wait for an older one). */
         byte[] record;
+        /** Whether its bytes are those written: their checksum matches (a bad block changes them). */
+        final boolean intact;
         private final int length;
         private final Segment segment = readSegment;
         private boolean done;
         private boolean dropped;
 
-        private Entry(byte[] record, int length) {
+        private Entry(byte[] record, int length, boolean intact) {
             this.record = record;
             this.length = length;
+            this.intact = intact;
         }
     }
 

@@ -7,8 +7,11 @@ import static org.awaitility.Awaitility.await;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -211,6 +214,37 @@ class AsyncDeliveryTest {
         assertThat(log.messages(Level.WARN)).filteredOn(line -> line.startsWith("spool: skipping"))
                 .containsExactly("spool: skipping an unreadable message (counted as 'failed'): not a valid MessagePack"
                         + " message (1 bytes): byte 0xc1 at 0 is not a MessagePack header");
+    }
+
+    /**
+     * A spooled message a bad block changed on disk: the spool was read through at start, all of it
+     * (a minute for a full one on an SD card, before any node started), and cut at the changed
+     * record, so the messages after it in its segment were lost. Only the newest segment, which a
+     * power cut may have torn, is read through at start now; a changed message is skipped in its turn.
+     */
+    @Test
+    void aSpooledMessageChangedOnDiskIsSkippedAndTheRestOfItsSegmentSent(@TempDir Path spool) throws Exception {
+        try (Spool written = Spool.open(spool, DeliverySettings.MIN_SPOOL_BYTES, log)) {
+            for (long n = 1; n <= 40; n++) {
+                written.append(CODEC.toMessagePack(tenKilobytes(n))); // 400 KB: two segments of 256 KiB
+            }
+        }
+        try (FileChannel oldest = FileChannel.open(spool.resolve("00000000000000000001.seg"), StandardOpenOption.WRITE)) {
+            oldest.write(ByteBuffer.wrap(new byte[] {7}), 8 + 8 + 5_000); // in the first message's zero bytes
+        }
+        List<Long> sent = new CopyOnWriteArrayList<>();
+        AsyncDelivery next = delivery(data -> {
+            sent.add(data.metadata().frameId());
+            return CompletableFuture.completedFuture(null);
+        }, 3, Optional.of(spool));
+        await().atMost(Waits.GENEROUS).until(() -> sent.size() + stats.counter("failed").count() == 40);
+        assertThat(next.flush(Waits.GENEROUS)).isTrue();
+        next.close();
+
+        assertThat(sent).containsExactlyElementsOf(LongStream.rangeClosed(2, 40).boxed().toList());
+        assertThat(stats.counter("failed").count()).isOne();
+        assertThat(log.messages(Level.WARN)).containsExactly("spool: skipping a message whose bytes on disk are not"
+                + " those written (a bad block?), counted as 'failed': its checksum does not match");
     }
 
     /**
