@@ -18,6 +18,7 @@ import org.msight.api.Setting;
 import org.msight.api.UnrecoverableException;
 import org.slf4j.Logger;
 import org.slf4j.MDC;
+import org.slf4j.event.Level;
 
 /**
  * Runs one node on its own thread through the lifecycle of {@link Node}: open, work step by
@@ -25,7 +26,10 @@ import org.slf4j.MDC;
  * asks, up to an hour) and open again; the backoff starts over once the node has worked for
  * {@link #SETTLED} after an outage. An outage is logged once when
  * it starts (a stack trace only for unexpected exceptions), at most once a minute while it
- * lasts, and once with its duration when the node works again. A source whose input ended, or a
+ * lasts, and once with its duration when the node works again. A node that fails again within
+ * {@link #SETTLED} of each recovery (a camera that sends a frame, then drops the session) is
+ * flapping: such outages and their ends are said once a minute at most, and once more when it
+ * has worked {@link #SETTLED} on end. A source whose input ended, or a
  * node failing with an {@link UnrecoverableException}, ends for good, logged once. Its
  * {@link NodeStats} follow every step.
  */
@@ -57,8 +61,10 @@ public abstract class NodeRunner {
     private long lastOutageLogNanos;
     private volatile int failedAttempts;
     private volatile String lastFailure;
-    /** When the last outage ended, until the next failure; -1 when none ended since. On the node's thread. */
+    /** When the last outage ended, until the node settled or failed again; -1 when none ended since. On the node's thread. */
     private long recoveredNanos = -1;
+    /** Outages that began within {@link #SETTLED} of a recovery since the node last settled: flapping. On the node's thread. */
+    private int flaps;
 
     protected NodeRunner(String name, Node node, Logger log, NodeStats stats, ClassLoader pluginLoader,
             Backoff backoff) {
@@ -149,6 +155,8 @@ public abstract class NodeRunner {
                 try {
                     if (step() && outageStartNanos >= 0) {
                         recovered();
+                    } else if (recoveredNanos >= 0) {
+                        settleIfDue();
                     }
                 } catch (InterruptedException e) {
                     break;
@@ -256,11 +264,29 @@ public abstract class NodeRunner {
     }
 
     private Duration nextWait(Throwable failure) {
-        if (recoveredNanos >= 0 && System.nanoTime() - recoveredNanos >= SETTLED.toNanos()) {
-            backoff.reset();
+        settleIfDue();
+        if (recoveredNanos >= 0) { // failing again soon after a recovery: flapping
+            flaps++;
+            recoveredNanos = -1;
+        }
+        return RetryWait.after(backoff.next(), failure, MAX_RETRY_AFTER);
+    }
+
+    /**
+     * Once the node has worked {@link #SETTLED} since its last recovery, its backoff starts over,
+     * and the end of its flapping, if it was, is said.
+     */
+    private void settleIfDue() {
+        if (recoveredNanos < 0 || System.nanoTime() - recoveredNanos < SETTLED.toNanos()) {
+            return;
         }
         recoveredNanos = -1;
-        return RetryWait.after(backoff.next(), failure, MAX_RETRY_AFTER);
+        backoff.reset();
+        if (flaps > 0) {
+            log.info("works steadily again: {} without failing, after {} outage{} that began within {} of a recovery",
+                    Setting.written(SETTLED), flaps, flaps == 1 ? "" : "s", Setting.written(SETTLED));
+            flaps = 0;
+        }
     }
 
     private boolean tryOpen() throws InterruptedException, UnrecoverableException {
@@ -312,7 +338,17 @@ public abstract class NodeRunner {
         failedAttempts++;
         long now = System.nanoTime();
         stats.outage(described);
-        if (outageStartNanos < 0) {
+        if (outageStartNanos < 0 && flaps > 0) { // said with its reason once a minute: the first, then reminders
+            outageStartNanos = now;
+            if (flaps == 1 || now - lastOutageLogNanos >= REMINDER_PERIOD.toNanos()) {
+                lastOutageLogNanos = now;
+                log.warn("failing again within {} of a recovery ({} time{} since it last worked steadily): {};"
+                        + " retrying with backoff, said once a minute while it goes on", Setting.written(SETTLED), flaps,
+                        flaps == 1 ? "" : "s", described);
+            } else {
+                log.debug("failing again soon after a recovery: {}", described);
+            }
+        } else if (outageStartNanos < 0) {
             outageStartNanos = now;
             lastOutageLogNanos = now;
             if (failure instanceof RetryAfterException) {
@@ -332,8 +368,10 @@ public abstract class NodeRunner {
     }
 
     private void recovered() {
-        log.info("recovered after {} ({} failed attempts)", seconds(System.nanoTime() - outageStartNanos),
-                failedAttempts);
+        long lasted = System.nanoTime() - outageStartNanos;
+        // a flapping node's short outages end unsaid: its steady work is said once it has settled
+        log.atLevel(flaps > 0 && lasted < REMINDER_PERIOD.toNanos() ? Level.DEBUG : Level.INFO)
+                .log("recovered after {} ({} failed attempts)", seconds(lasted), failedAttempts);
         outageStartNanos = -1;
         failedAttempts = 0;
         stats.running();

@@ -5,8 +5,10 @@ import static org.awaitility.Awaitility.await;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -43,6 +45,28 @@ class SourceRunnerTest {
     }
 
     /** A source whose open waits until the stop wakes it, and then fails as a woken camera does. */
+    /** A camera that sends a frame, then drops the session, at each open; until it is made steady. */
+    private static final class FlappingSource implements SourceNode {
+        final AtomicInteger opens = new AtomicInteger();
+        final AtomicBoolean steady = new AtomicBoolean();
+        private boolean polled;
+
+        @Override
+        public void open() {
+            opens.incrementAndGet();
+            polled = false;
+        }
+
+        @Override
+        public void poll() throws RetriableException, InterruptedException {
+            if (polled && !steady.get()) {
+                throw new RetriableException("the camera dropped the session");
+            }
+            polled = true; // a frame, which ends an outage
+            TimeUnit.MILLISECONDS.sleep(1);
+        }
+    }
+
     private static final class SlowOpeningSource implements SourceNode {
         final CountDownLatch opening = new CountDownLatch(1);
         final CountDownLatch woken = new CountDownLatch(1);
@@ -72,24 +96,8 @@ class SourceRunnerTest {
      */
     @Test
     void aSourceThatFailsRightAfterEachRecoveryWaitsLongerEachTime() throws Exception {
-        AtomicInteger opens = new AtomicInteger();
-        SourceNode flapping = new SourceNode() {
-            private boolean polled;
-
-            @Override
-            public void open() {
-                opens.incrementAndGet();
-                polled = false;
-            }
-
-            @Override
-            public void poll() throws RetriableException {
-                if (polled) {
-                    throw new RetriableException("the camera dropped the session");
-                }
-                polled = true; // one frame, which ends the outage
-            }
-        };
+        FlappingSource flapping = new FlappingSource();
+        AtomicInteger opens = flapping.opens;
         Backoff backoff = new Backoff(Duration.ofMillis(1), Duration.ofHours(1));
         SourceRunner runner = new SourceRunner("camera", flapping, new RecordingLogger("camera"),
                 new NodeStats("camera", NodeKind.SOURCE, new SimpleMeterRegistry()), getClass().getClassLoader(),
@@ -100,6 +108,38 @@ class SourceRunnerTest {
         assertThat(runner.awaitFinished(Waits.GENEROUS)).isTrue();
         assertThat(backoff.next()).as("the wait after eight tries, doubling from 1 ms")
                 .isGreaterThanOrEqualTo(Duration.ofMillis(256));
+    }
+
+    /**
+     * A node failing again right after each recovery logged an outage and its end at each try:
+     * two lines a second for good at a camera's backoff of 1 s. Its first outage is said as any
+     * is; the next ones once a minute at most; and once it has worked 10 s on end, that.
+     */
+    @Test
+    void aFlappingSourceIsSaidOnceAMinuteAndOnceMoreWhenItWorksSteadilyAgain() throws Exception {
+        long start = System.nanoTime();
+        FlappingSource flapping = new FlappingSource();
+        RecordingLogger log = new RecordingLogger("camera");
+        SourceRunner runner = new SourceRunner("camera", flapping, log,
+                new NodeStats("camera", NodeKind.SOURCE, new SimpleMeterRegistry()), getClass().getClassLoader(),
+                new Backoff(Duration.ofMillis(1), Duration.ofMillis(1)));
+        runner.start();
+        await().atMost(Waits.GENEROUS).until(() -> flapping.opens.get() >= 20);
+        flapping.steady.set(true);
+        await().atMost(Waits.GENEROUS).until(() -> log.messages(Level.INFO).stream()
+                .anyMatch(line -> line.startsWith("works steadily again")));
+        runner.requestStop();
+        assertThat(runner.awaitFinished(Waits.GENEROUS)).isTrue();
+        long minutes = TimeUnit.NANOSECONDS.toMinutes(System.nanoTime() - start);
+
+        List<String> warnings = log.messages(Level.WARN);
+        assertThat(warnings).startsWith("the camera dropped the session; retrying with backoff",
+                "failing again within 10s of a recovery (1 time since it last worked steadily): the camera dropped the"
+                        + " session; retrying with backoff, said once a minute while it goes on");
+        assertThat(warnings).as("a line a minute at most after the first two").hasSizeLessThanOrEqualTo(2 + (int) minutes);
+        assertThat(log.messages(Level.INFO)).filteredOn(line -> line.startsWith("recovered after")).hasSize(1);
+        assertThat(log.messages(Level.INFO)).anyMatch(line -> line.matches("works steadily again: 10s without failing,"
+                + " after (1[89]|[2-9][0-9]|[0-9]{3,}) outages that began within 10s of a recovery"));
     }
 
     /** A failure the stop itself causes is no outage: nothing says "retrying" while the node stops. */
