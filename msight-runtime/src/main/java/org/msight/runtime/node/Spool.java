@@ -42,9 +42,10 @@ import org.slf4j.Logger;
  * <p>At start the newest segment is read through: a torn or corrupt tail (a cut power supply) is
  * reported in one line and cut off. Older ones, flushed to the device as the next began, are
  * walked by their record headers only, so a full spool opens without reading all of it (on an
- * SD card, reading 1 GiB takes most of a minute); a record whose checksum does not match when it is read (a
- * bad block) is handed out as not {@link Entry#intact}, to be skipped. A file that is no segment
- * is renamed to {@code *.corrupt}, reported and skipped.
+ * SD card, reading 1 GiB takes most of a minute), and read through too where their headers do not
+ * add up; a record whose checksum does not match when it is read (a bad block) is handed out as
+ * not {@link Entry#intact}, to be skipped. A file that is no segment is renamed to
+ * {@code *.corrupt}, reported and skipped.
  *
  * <p>One spool has one user: the directory's {@code lock} file is locked while it is open, so a
  * second node or process given the same directory is refused instead of deleting the first's
@@ -314,10 +315,11 @@ final class Spool implements AutoCloseable {
         try (Stream<Path> listing = Files.list(dir)) {
             files = listing.filter(file -> file.getFileName().toString().endsWith(SUFFIX)).sorted().toList();
         }
-        for (Path file : files) {
-            Segment segment = check(file, file.equals(files.get(files.size() - 1)));
+        // newest first: the newest segment is the last that is one, not a file set aside after it
+        for (int i = files.size() - 1; i >= 0; i--) {
+            Segment segment = check(files.get(i), segments.isEmpty());
             if (segment != null) {
-                segments.add(segment);
+                segments.addFirst(segment);
                 records += segment.records;
                 bytes += segment.bytes;
             }
@@ -345,7 +347,9 @@ final class Spool implements AutoCloseable {
     /**
      * Walks a segment's records; cuts a corrupt tail off, sets a file that is no segment aside.
      *
-     * @param newest whether it may have been torn: its records are read and their checksums checked
+     * @param newest whether it may have been torn: its records are read and their checksums checked;
+     *     an older one's are where its headers do not add up (a write the device lost), to keep
+     *     every record up to the first damaged one
      */
     private Segment check(Path file, boolean newest) throws IOException {
         long number;
@@ -374,8 +378,8 @@ final class Spool implements AutoCloseable {
                 }
                 readFully(channel, header, position);
                 int length = header.getInt(0);
-                if (length < 0 || length > size - position - RECORD_HEADER) {
-                    problem = "a record length (" + length + ") runs past the end";
+                if (length <= 0 || length > size - position - RECORD_HEADER) { // none is empty: zeros are no record
+                    problem = "a record length (" + length + ") " + (length <= 0 ? "is no length" : "runs past the end");
                     break;
                 }
                 if (block != null && !intact(channel, position + RECORD_HEADER, length, header.getInt(4), block)) {
@@ -384,6 +388,9 @@ final class Spool implements AutoCloseable {
                 }
                 position += RECORD_HEADER + length;
                 segment.records++;
+            }
+            if (problem != null && !newest) {
+                return check(file, true);
             }
             if (problem != null) {
                 log.warn("spool segment {} is corrupt at byte {} ({}): its last {} bytes are skipped, {} messages"

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -192,6 +194,58 @@ class SpoolTest {
             assertThat(again.records()).isZero();
         }
         assertThat(log.messages(Level.WARN)).hasSize(2);
+    }
+
+    /**
+     * The newest segment, which a power cut may have left with stale bytes, has its records'
+     * checksums checked at start: the newest that is one, not an empty file the cut left after it.
+     */
+    @Test
+    void theNewestSegmentsRecordsAreCheckedAtStart() throws Exception {
+        try (Spool spool = Spool.open(dir, ONE_MIB, log)) {
+            for (int i = 0; i < 10; i++) {
+                spool.append(record(i, 100));
+            }
+        }
+        try (FileChannel segment = FileChannel.open(dir.resolve("00000000000000000001.seg"), StandardOpenOption.WRITE)) {
+            segment.write(ByteBuffer.wrap(new byte[] {7}), 8 + 5 * 108 + 8 + 50); // in the sixth record's bytes
+        }
+        Files.createFile(dir.resolve("00000000000000000002.seg")); // the next segment, begun as the power went
+
+        try (Spool spool = Spool.open(dir, ONE_MIB, log)) {
+            assertThat(takeAll(spool, 5)).containsExactlyElementsOf(range(0, 5));
+            assertThat(spool.read()).isNull();
+        }
+        assertThat(log.messages(Level.WARN)).hasSize(2)
+                .anyMatch(line -> line.contains("00000000000000000002.seg skipped (it does not start as a spool segment)"))
+                .anyMatch(line -> line.contains("00000000000000000001.seg is corrupt at byte 548 (a record's checksum does"
+                        + " not match): its last 540 bytes are skipped, 5 messages before them kept"));
+    }
+
+    /**
+     * An older segment is walked by its record headers only; where they do not add up (a length a
+     * bad block changed), it is read through as the newest is, and keeps its records up to the
+     * damaged one: the walk would otherwise take the zeros inside a record for empty records.
+     */
+    @Test
+    void anOlderSegmentWhoseHeadersDoNotAddUpKeepsItsRecordsUpToTheDamagedOne() throws Exception {
+        try (Spool spool = Spool.open(dir, ONE_MIB, log)) {
+            for (int i = 0; i < 100; i++) {
+                spool.append(record(i, 5000)); // records 0-51 in the first 256 KiB segment, 52-99 in the second
+            }
+        }
+        try (FileChannel oldest = FileChannel.open(dir.resolve("00000000000000000001.seg"), StandardOpenOption.WRITE)) {
+            oldest.write(ByteBuffer.allocate(4).putInt(0, 1000), 8 + 3 * 5008); // the fourth record's length, within its bytes
+        }
+
+        try (Spool spool = Spool.open(dir, ONE_MIB, log)) {
+            assertThat(spool.records()).isEqualTo(3 + 48);
+            List<Integer> kept = takeAll(spool, 51);
+            assertThat(kept.subList(0, 3)).containsExactly(0, 1, 2);
+            assertThat(kept.subList(3, 51)).containsExactlyElementsOf(range(52, 100));
+        }
+        assertThat(log.messages(Level.WARN)).singleElement().asString().contains("00000000000000000001.seg is corrupt at"
+                + " byte 15032 (a record's checksum does not match)");
     }
 
     /** A full disk writes part of a record, then fails: the part is cut off, and records appended later read back whole. */
