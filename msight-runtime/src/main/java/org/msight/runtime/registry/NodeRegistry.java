@@ -155,7 +155,7 @@ public final class NodeRegistry implements AutoCloseable {
             registry.connection();
         }
         long interval = heartbeat.updateInterval().toNanos();
-        registry.heartbeatThread.scheduleWithFixedDelay(registry::beat, interval, interval, TimeUnit.NANOSECONDS);
+        registry.heartbeatThread.scheduleWithFixedDelay(registry::beatOn, interval, interval, TimeUnit.NANOSECONDS);
         return registry;
     }
 
@@ -371,6 +371,15 @@ public final class NodeRegistry implements AutoCloseable {
     }
 
     /** One heartbeat: rewrites every registered node's entry still ours, adds missing topics, then checks. */
+    /** The heartbeat thread's task: anything escaping it would end the beats for good, silently. */
+    private void beatOn() {
+        try {
+            beat();
+        } catch (RuntimeException | Error e) {
+            LOG.error("Heartbeat failed: {}; the next one comes as due", e.toString());
+        }
+    }
+
     private synchronized void beat() {
         if (registered.isEmpty()) {
             return;
@@ -396,7 +405,7 @@ public final class NodeRegistry implements AutoCloseable {
                     registered.values().forEach(node -> node.inError = node.lost && node.inError);
                 }
             }
-        } catch (RuntimeException | Error e) { // an Error too (no memory for a reply): one escaping ends the beats for good
+        } catch (RuntimeException | Error e) { // an Error too (no memory for a reply): the connection may be mid-reply
             dropConnection();
             failing = true;
             outage.down("Heartbeat failed: " + RedisFailures.describe(settings, e));
@@ -435,7 +444,8 @@ public final class NodeRegistry implements AutoCloseable {
             LOG.error("{} Stopping it (action on error: stop)", message);
             try {
                 node.onHeartbeatError.accept(reason);
-            } catch (RuntimeException | Error e) { // the other nodes' beats go on: one escaping would end them for good
+            } catch (RuntimeException | Error e) { // the other nodes are checked still; this one again at the next check
+                node.inError = false;
                 LOG.error("Node {}: stopping it failed: {}", node.node.name(), e.toString());
             }
         } else {
