@@ -39,6 +39,11 @@ record UploadTarget(String base, String loggable, String basicCredentials) {
         if (uri.getHost() == null) { // a host name with '_', which URI does not take apart: HttpClient reads the authority
             String authority = uri.getRawAuthority();
             int at = authority.lastIndexOf('@');
+            if (scheme.equals("https")) { // the JDK's host name check throws "Illegal given domain name"
+                throw new IllegalArgumentException("url: a host name with '_' works over http:// only: Java's TLS"
+                        + " cannot check a certificate's name against it; give the server a name without '_' (a"
+                        + " network alias), was " + shown(trimmed));
+            }
             return new UploadTarget(scheme + "://" + authority.substring(at + 1) + path + query,
                     Secrets.redactUrl(trimmed), at < 0 ? null : userInfo(authority.substring(0, at)));
         }

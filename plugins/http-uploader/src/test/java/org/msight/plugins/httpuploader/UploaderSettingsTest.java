@@ -139,6 +139,9 @@ class UploaderSettingsTest {
         assertThat(underscored.base()).isEqualTo("http://upload_server:8080/in?x=1");
         assertThat(underscored.loggable()).isEqualTo("HTTP://***@upload_server:8080/in?x=1");
         assertThat(underscored.basicCredentials()).isEqualTo("lab:p@ss");
+        assertThatThrownBy(() -> UploadTarget.parse("https://lab:s3cret@upload_server/in")).hasMessage("url: a host"
+                + " name with '_' works over http:// only: Java's TLS cannot check a certificate's name against it; give"
+                + " the server a name without '_' (a network alias), was 'https://***@upload_server/in'");
     }
 
     private static UploaderSettings settings(String hocon) {
