@@ -26,10 +26,10 @@ import org.slf4j.event.Level;
  * asks, up to an hour) and open again; the backoff starts over once the node has worked for
  * {@link #SETTLED} after an outage. An outage is logged once when
  * it starts (a stack trace only for unexpected exceptions), at most once a minute while it
- * lasts, and once with its duration when the node works again. A node that fails again within
- * {@link #SETTLED} of each recovery (a camera that sends a frame, then drops the session) is
- * flapping: such outages and their ends are said once a minute at most, and once more when it
- * has worked {@link #SETTLED} on end. A source whose input ended, or a
+ * lasts, and once with its duration when the node works again. A node that fails again, in a
+ * retriable way, before it has worked {@link #SETTLED} after each recovery (a camera that sends a
+ * frame, then drops the session) is flapping: such outages and their ends are said once a minute
+ * at most, and once more when it has worked {@link #SETTLED} on end. A source whose input ended, or a
  * node failing with an {@link UnrecoverableException}, ends for good, logged once. Its
  * {@link NodeStats} follow every step.
  */
@@ -264,8 +264,7 @@ public abstract class NodeRunner {
     }
 
     private Duration nextWait(Throwable failure) {
-        settleIfDue();
-        if (recoveredNanos >= 0) { // failing again soon after a recovery: flapping
+        if (recoveredNanos >= 0) { // failing again before a step ended SETTLED after the recovery: flapping
             flaps++;
             recoveredNanos = -1;
         }
@@ -273,8 +272,9 @@ public abstract class NodeRunner {
     }
 
     /**
-     * Once the node has worked {@link #SETTLED} since its last recovery, its backoff starts over,
-     * and the end of its flapping, if it was, is said.
+     * After a step: once the node has worked {@link #SETTLED} since its last recovery, its backoff
+     * starts over, and the end of its flapping, if it was, is said. (A step that fails after
+     * blocking that long has not worked: a camera silent for a long read-timeout.)
      */
     private void settleIfDue() {
         if (recoveredNanos < 0 || System.nanoTime() - recoveredNanos < SETTLED.toNanos()) {
@@ -283,8 +283,8 @@ public abstract class NodeRunner {
         recoveredNanos = -1;
         backoff.reset();
         if (flaps > 0) {
-            log.info("works steadily again: {} without failing, after {} outage{} that began within {} of a recovery",
-                    Setting.written(SETTLED), flaps, flaps == 1 ? "" : "s", Setting.written(SETTLED));
+            log.info("works steadily again: {} without failing, after {} outage{} that began before it had worked"
+                    + " {} after a recovery", Setting.written(SETTLED), flaps, flaps == 1 ? "" : "s", Setting.written(SETTLED));
             flaps = 0;
         }
     }
@@ -338,13 +338,14 @@ public abstract class NodeRunner {
         failedAttempts++;
         long now = System.nanoTime();
         stats.outage(described);
-        if (outageStartNanos < 0 && flaps > 0) { // said with its reason once a minute: the first, then reminders
+        if (outageStartNanos < 0 && flaps > 0 && failure instanceof RetriableException
+                && !(failure instanceof RetryAfterException)) { // said once a minute: the first, then reminders
             outageStartNanos = now;
             if (flaps == 1 || now - lastOutageLogNanos >= REMINDER_PERIOD.toNanos()) {
                 lastOutageLogNanos = now;
-                log.warn("failing again within {} of a recovery ({} time{} since it last worked steadily): {};"
-                        + " retrying with backoff, said once a minute while it goes on", Setting.written(SETTLED), flaps,
-                        flaps == 1 ? "" : "s", described);
+                log.warn("failing again before it worked {} after a recovery ({} time{} since it last worked"
+                        + " steadily): {}; retrying with backoff, said once a minute while it goes on",
+                        Setting.written(SETTLED), flaps, flaps == 1 ? "" : "s", described);
             } else {
                 log.debug("failing again soon after a recovery: {}", described);
             }

@@ -370,7 +370,6 @@ public final class NodeRegistry implements AutoCloseable {
         }
     }
 
-    /** One heartbeat: rewrites every registered node's entry still ours, adds missing topics, then checks. */
     /** The heartbeat thread's task: anything escaping it would end the beats for good, silently. */
     private void beatOn() {
         try {
@@ -380,6 +379,7 @@ public final class NodeRegistry implements AutoCloseable {
         }
     }
 
+    /** One heartbeat: rewrites every registered node's entry still ours, adds missing topics, then checks. */
     private synchronized void beat() {
         if (registered.isEmpty()) {
             return;

@@ -44,11 +44,12 @@ class SourceRunnerTest {
         }
     }
 
-    /** A source whose open waits until the stop wakes it, and then fails as a woken camera does. */
     /** A camera that sends a frame, then drops the session, at each open; until it is made steady. */
     private static final class FlappingSource implements SourceNode {
         final AtomicInteger opens = new AtomicInteger();
         final AtomicBoolean steady = new AtomicBoolean();
+        /** Thrown instead of the retriable failure, once set. */
+        volatile RuntimeException bug;
         private boolean polled;
 
         @Override
@@ -59,6 +60,9 @@ class SourceRunnerTest {
 
         @Override
         public void poll() throws RetriableException, InterruptedException {
+            if (polled && bug != null) {
+                throw bug;
+            }
             if (polled && !steady.get()) {
                 throw new RetriableException("the camera dropped the session");
             }
@@ -67,6 +71,7 @@ class SourceRunnerTest {
         }
     }
 
+    /** A source whose open waits until the stop wakes it, and then fails as a woken camera does. */
     private static final class SlowOpeningSource implements SourceNode {
         final CountDownLatch opening = new CountDownLatch(1);
         final CountDownLatch woken = new CountDownLatch(1);
@@ -134,12 +139,73 @@ class SourceRunnerTest {
 
         List<String> warnings = log.messages(Level.WARN);
         assertThat(warnings).startsWith("the camera dropped the session; retrying with backoff",
-                "failing again within 10s of a recovery (1 time since it last worked steadily): the camera dropped the"
-                        + " session; retrying with backoff, said once a minute while it goes on");
+                "failing again before it worked 10s after a recovery (1 time since it last worked steadily): the camera"
+                        + " dropped the session; retrying with backoff, said once a minute while it goes on");
         assertThat(warnings).as("a line a minute at most after the first two").hasSizeLessThanOrEqualTo(2 + (int) minutes);
         assertThat(log.messages(Level.INFO)).filteredOn(line -> line.startsWith("recovered after")).hasSize(1);
         assertThat(log.messages(Level.INFO)).anyMatch(line -> line.matches("works steadily again: 10s without failing,"
-                + " after (1[89]|[2-9][0-9]|[0-9]{3,}) outages that began within 10s of a recovery"));
+                + " after (1[89]|[2-9][0-9]|[0-9]{3,}) outages that began before it had worked 10s after a recovery"));
+    }
+
+    /** A failure of another kind while a node flaps (a bug) is said at once, with its stack trace, as any is. */
+    @Test
+    void aBugWhileFlappingIsSaidAtOnceWithItsStackTrace() throws Exception {
+        FlappingSource flapping = new FlappingSource();
+        RecordingLogger log = new RecordingLogger("camera");
+        SourceRunner runner = new SourceRunner("camera", flapping, log,
+                new NodeStats("camera", NodeKind.SOURCE, new SimpleMeterRegistry()), getClass().getClassLoader(),
+                new Backoff(Duration.ofMillis(1), Duration.ofMillis(1)));
+        runner.start();
+        await().atMost(Waits.GENEROUS).until(() -> flapping.opens.get() >= 5);
+        flapping.bug = new IllegalStateException("a bug");
+        await().atMost(Waits.GENEROUS).until(() -> !log.messages(Level.ERROR).isEmpty());
+        runner.requestStop();
+        assertThat(runner.awaitFinished(Waits.GENEROUS)).isTrue();
+
+        // the recording logger puts the throwable logged with a line after it
+        assertThat(log.messages(Level.ERROR).get(0)).endsWith("; restarting with backoff"
+                + " java.lang.IllegalStateException: a bug");
+    }
+
+    /**
+     * A source that fails only after blocking longer than 10 s after its recovery (a camera silent
+     * for a long read-timeout) has not worked 10 s: it flaps, rather than having settled.
+     */
+    @Test
+    void aSourceThatFailsAfterBlockingLongerThanTheSettlingTimeHasNotSettled() throws Exception {
+        AtomicInteger opens = new AtomicInteger();
+        SourceNode silent = new SourceNode() {
+            private boolean polled;
+
+            @Override
+            public void open() {
+                opens.incrementAndGet();
+                polled = false;
+            }
+
+            @Override
+            public void poll() throws RetriableException, InterruptedException {
+                if (polled && opens.get() >= 2) {
+                    TimeUnit.MILLISECONDS.sleep(NodeRunner.SETTLED.toMillis() + 500); // then the read timeout
+                }
+                if (polled) {
+                    throw new RetriableException("the camera sent nothing");
+                }
+                polled = true;
+            }
+        };
+        RecordingLogger log = new RecordingLogger("camera");
+        SourceRunner runner = new SourceRunner("camera", silent, log,
+                new NodeStats("camera", NodeKind.SOURCE, new SimpleMeterRegistry()), getClass().getClassLoader(),
+                new Backoff(Duration.ofMillis(1), Duration.ofMillis(1)));
+        runner.start();
+        await().atMost(Waits.GENEROUS).until(() -> log.messages(Level.WARN).size() >= 2);
+        runner.requestStop();
+        assertThat(runner.awaitFinished(Waits.GENEROUS)).isTrue();
+
+        assertThat(log.messages(Level.WARN)).startsWith("the camera sent nothing; retrying with backoff")
+                .element(1).asString().startsWith("failing again before it worked 10s after a recovery");
+        assertThat(log.messages(Level.INFO)).noneMatch(line -> line.startsWith("works steadily again"));
     }
 
     /** A failure the stop itself causes is no outage: nothing says "retrying" while the node stops. */
