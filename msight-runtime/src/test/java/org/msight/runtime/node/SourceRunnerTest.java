@@ -44,12 +44,20 @@ class SourceRunnerTest {
         }
     }
 
+    /** A runner of {@code source} that retries 1 ms after each failure. */
+    private SourceRunner quicklyRetrying(SourceNode source, RecordingLogger log) {
+        return new SourceRunner("camera", source, log, new NodeStats("camera", NodeKind.SOURCE, new SimpleMeterRegistry()),
+                getClass().getClassLoader(), new Backoff(Duration.ofMillis(1), Duration.ofMillis(1)));
+    }
+
     /** A camera that sends a frame, then drops the session, at each open; until it is made steady. */
     private static final class FlappingSource implements SourceNode {
         final AtomicInteger opens = new AtomicInteger();
         final AtomicBoolean steady = new AtomicBoolean();
         /** Thrown instead of the retriable failure, once set. */
         volatile RuntimeException bug;
+        /** How long it sends nothing before it drops the session, after its first open. */
+        volatile Duration silenceAfterARecovery = Duration.ZERO;
         private boolean polled;
 
         @Override
@@ -60,6 +68,9 @@ class SourceRunnerTest {
 
         @Override
         public void poll() throws RetriableException, InterruptedException {
+            if (polled && opens.get() >= 2) {
+                TimeUnit.NANOSECONDS.sleep(silenceAfterARecovery.toNanos());
+            }
             if (polled && bug != null) {
                 throw bug;
             }
@@ -125,9 +136,7 @@ class SourceRunnerTest {
         long start = System.nanoTime();
         FlappingSource flapping = new FlappingSource();
         RecordingLogger log = new RecordingLogger("camera");
-        SourceRunner runner = new SourceRunner("camera", flapping, log,
-                new NodeStats("camera", NodeKind.SOURCE, new SimpleMeterRegistry()), getClass().getClassLoader(),
-                new Backoff(Duration.ofMillis(1), Duration.ofMillis(1)));
+        SourceRunner runner = quicklyRetrying(flapping, log);
         runner.start();
         await().atMost(Waits.GENEROUS).until(() -> flapping.opens.get() >= 20);
         flapping.steady.set(true);
@@ -152,9 +161,7 @@ class SourceRunnerTest {
     void aBugWhileFlappingIsSaidAtOnceWithItsStackTrace() throws Exception {
         FlappingSource flapping = new FlappingSource();
         RecordingLogger log = new RecordingLogger("camera");
-        SourceRunner runner = new SourceRunner("camera", flapping, log,
-                new NodeStats("camera", NodeKind.SOURCE, new SimpleMeterRegistry()), getClass().getClassLoader(),
-                new Backoff(Duration.ofMillis(1), Duration.ofMillis(1)));
+        SourceRunner runner = quicklyRetrying(flapping, log);
         runner.start();
         await().atMost(Waits.GENEROUS).until(() -> flapping.opens.get() >= 5);
         flapping.bug = new IllegalStateException("a bug");
@@ -173,37 +180,16 @@ class SourceRunnerTest {
      */
     @Test
     void aSourceThatFailsAfterBlockingLongerThanTheSettlingTimeHasNotSettled() throws Exception {
-        AtomicInteger opens = new AtomicInteger();
-        SourceNode silent = new SourceNode() {
-            private boolean polled;
-
-            @Override
-            public void open() {
-                opens.incrementAndGet();
-                polled = false;
-            }
-
-            @Override
-            public void poll() throws RetriableException, InterruptedException {
-                if (polled && opens.get() >= 2) {
-                    TimeUnit.MILLISECONDS.sleep(NodeRunner.SETTLED.toMillis() + 500); // then the read timeout
-                }
-                if (polled) {
-                    throw new RetriableException("the camera sent nothing");
-                }
-                polled = true;
-            }
-        };
+        FlappingSource silent = new FlappingSource();
+        silent.silenceAfterARecovery = NodeRunner.SETTLED.plusMillis(500); // then the read timeout
         RecordingLogger log = new RecordingLogger("camera");
-        SourceRunner runner = new SourceRunner("camera", silent, log,
-                new NodeStats("camera", NodeKind.SOURCE, new SimpleMeterRegistry()), getClass().getClassLoader(),
-                new Backoff(Duration.ofMillis(1), Duration.ofMillis(1)));
+        SourceRunner runner = quicklyRetrying(silent, log);
         runner.start();
         await().atMost(Waits.GENEROUS).until(() -> log.messages(Level.WARN).size() >= 2);
         runner.requestStop();
         assertThat(runner.awaitFinished(Waits.GENEROUS)).isTrue();
 
-        assertThat(log.messages(Level.WARN)).startsWith("the camera sent nothing; retrying with backoff")
+        assertThat(log.messages(Level.WARN)).startsWith("the camera dropped the session; retrying with backoff")
                 .element(1).asString().startsWith("failing again before it worked 10s after a recovery");
         assertThat(log.messages(Level.INFO)).noneMatch(line -> line.startsWith("works steadily again"));
     }
