@@ -349,7 +349,7 @@ final class Spool implements AutoCloseable {
      *
      * @param newest whether it may have been torn: its records are read and their checksums checked;
      *     an older one's are where its headers do not add up (a write the device lost), to keep
-     *     every record up to the first damaged one
+     *     every record up to the damaged one
      */
     private Segment check(Path file, boolean newest) throws IOException {
         long number;
@@ -358,48 +358,72 @@ final class Spool implements AutoCloseable {
         } catch (NumberFormatException e) {
             return setAside(file, "its name is not a segment number");
         }
-        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
-            long size = channel.size();
-            ByteBuffer magic = ByteBuffer.allocate(MAGIC.length);
-            if (size < MAGIC.length || channel.read(magic, 0) < MAGIC.length
-                    || !java.util.Arrays.equals(magic.array(), MAGIC)) {
-                return setAside(file, "it does not start as a spool segment");
-            }
-            Segment segment = new Segment(number, file);
-            long position = MAGIC.length;
-            ByteBuffer header = ByteBuffer.allocate(RECORD_HEADER);
-            ByteBuffer block = newest ? ByteBuffer.allocate(64 << 10) : null; // records are read only where a power cut may have torn them
-            String problem = null;
-            while (position < size) {
-                header.clear();
-                if (size - position < RECORD_HEADER) {
-                    problem = "a record header is cut short";
-                    break;
+        for (boolean readThrough = newest; ; readThrough = true) {
+            try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+                long size = channel.size();
+                ByteBuffer magic = ByteBuffer.allocate(MAGIC.length);
+                if (size < MAGIC.length || channel.read(magic, 0) < MAGIC.length
+                        || !java.util.Arrays.equals(magic.array(), MAGIC)) {
+                    return setAside(file, "it does not start as a spool segment");
                 }
-                readFully(channel, header, position);
-                int length = header.getInt(0);
-                if (length <= 0 || length > size - position - RECORD_HEADER) { // none is empty: zeros are no record
-                    problem = "a record length (" + length + ") " + (length <= 0 ? "is no length" : "runs past the end");
-                    break;
+                Segment segment = new Segment(number, file);
+                String problem = walk(channel, size, readThrough ? ByteBuffer.allocate(64 << 10) : null, segment);
+                if (problem == null) {
+                    return segment;
                 }
-                if (block != null && !intact(channel, position + RECORD_HEADER, length, header.getInt(4), block)) {
-                    problem = "a record's checksum does not match";
-                    break;
+                if (readThrough) {
+                    log.warn("spool segment {} is corrupt at byte {} ({}): its last {} bytes are skipped, {} messages"
+                            + " before them kept", file, segment.bytes, problem, size - segment.bytes, segment.records);
+                    channel.truncate(segment.bytes);
+                    return segment;
                 }
-                position += RECORD_HEADER + length;
-                segment.records++;
             }
-            if (problem != null && !newest) {
-                return check(file, true);
-            }
-            if (problem != null) {
-                log.warn("spool segment {} is corrupt at byte {} ({}): its last {} bytes are skipped, {} messages"
-                        + " before them kept", file, position, problem, size - position, segment.records);
-                channel.truncate(position);
-            }
-            segment.bytes = position;
-            return segment;
         }
+    }
+
+    /**
+     * Counts a segment's records into {@code segment}, and their bytes, up to the first that is
+     * none; returns why that one is none, or {@code null}. With {@code block}, records are read and
+     * their checksums checked: one whose bytes changed is still counted where a whole record follows
+     * it (a bad block, skipped when read), not where the segment ends or breaks (a torn write).
+     */
+    private String walk(FileChannel channel, long size, ByteBuffer block, Segment segment) throws IOException {
+        ByteBuffer header = ByteBuffer.allocate(RECORD_HEADER);
+        long position = MAGIC.length;
+        String problem = null;
+        while (position < size) {
+            problem = headerProblem(channel, position, size, header);
+            if (problem != null) {
+                break;
+            }
+            int length = header.getInt(0);
+            long next = position + RECORD_HEADER + length;
+            if (block != null && !intact(channel, position + RECORD_HEADER, length, header.getInt(4), block)
+                    && !(next < size && headerProblem(channel, next, size, header) == null
+                            && intact(channel, next + RECORD_HEADER, header.getInt(0), header.getInt(4), block))) {
+                problem = "a record's checksum does not match";
+                break;
+            }
+            position = next;
+            segment.records++;
+        }
+        segment.bytes = position;
+        return problem;
+    }
+
+    /** Why the record header at {@code position} is none, having read it into {@code header}; {@code null} if it is one. */
+    private static String headerProblem(FileChannel channel, long position, long size, ByteBuffer header)
+            throws IOException {
+        if (size - position < RECORD_HEADER) {
+            return "a record header is cut short";
+        }
+        header.clear();
+        readFully(channel, header, position);
+        int length = header.getInt(0);
+        if (length <= 0 || length > size - position - RECORD_HEADER) { // none is written empty: zeros are no record
+            return "a record length (" + length + ") " + (length <= 0 ? "is no length" : "runs past the end");
+        }
+        return null;
     }
 
     private Segment setAside(Path file, String why) throws IOException {

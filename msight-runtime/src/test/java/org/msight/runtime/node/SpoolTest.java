@@ -208,18 +208,18 @@ class SpoolTest {
             }
         }
         try (FileChannel segment = FileChannel.open(dir.resolve("00000000000000000001.seg"), StandardOpenOption.WRITE)) {
-            segment.write(ByteBuffer.wrap(new byte[] {7}), 8 + 5 * 108 + 8 + 50); // in the sixth record's bytes
+            segment.write(ByteBuffer.wrap(new byte[] {7}), 8 + 9 * 108 + 8 + 50); // in the last record's bytes: torn
         }
         Files.createFile(dir.resolve("00000000000000000002.seg")); // the next segment, begun as the power went
 
         try (Spool spool = Spool.open(dir, ONE_MIB, log)) {
-            assertThat(takeAll(spool, 5)).containsExactlyElementsOf(range(0, 5));
+            assertThat(takeAll(spool, 9)).containsExactlyElementsOf(range(0, 9));
             assertThat(spool.read()).isNull();
         }
         assertThat(log.messages(Level.WARN)).hasSize(2)
                 .anyMatch(line -> line.contains("00000000000000000002.seg skipped (it does not start as a spool segment)"))
-                .anyMatch(line -> line.contains("00000000000000000001.seg is corrupt at byte 548 (a record's checksum does"
-                        + " not match): its last 540 bytes are skipped, 5 messages before them kept"));
+                .anyMatch(line -> line.contains("00000000000000000001.seg is corrupt at byte 980 (a record's checksum does"
+                        + " not match): its last 108 bytes are skipped, 9 messages before them kept"));
     }
 
     /**
@@ -246,6 +246,41 @@ class SpoolTest {
         }
         assertThat(log.messages(Level.WARN)).singleElement().asString().contains("00000000000000000001.seg is corrupt at"
                 + " byte 15032 (a record's checksum does not match)");
+    }
+
+    /**
+     * A record whose bytes changed (a bad block) with a whole record after it is kept, to be
+     * skipped when read, though its segment is read through: only where the records break (a
+     * length changed, a torn write) is the rest of a segment cut off.
+     */
+    @Test
+    void aRecordWhoseBytesChangedBeforeAWholeOneIsKeptToBeSkippedWhenRead() throws Exception {
+        try (Spool spool = Spool.open(dir, ONE_MIB, log)) {
+            for (int i = 0; i < 100; i++) {
+                spool.append(record(i, 5000));
+            }
+        }
+        try (FileChannel oldest = FileChannel.open(dir.resolve("00000000000000000001.seg"), StandardOpenOption.WRITE)) {
+            oldest.write(ByteBuffer.wrap(new byte[] {7}), 8 + 5 * 5008 + 8 + 50); // in the sixth record's bytes
+            oldest.write(ByteBuffer.allocate(4).putInt(0, 1000), 8 + 40 * 5008); // the 41st record's length
+        }
+
+        try (Spool spool = Spool.open(dir, ONE_MIB, log)) {
+            assertThat(spool.records()).isEqualTo(40 + 48);
+            List<Spool.Entry> first = new ArrayList<>();
+            for (int i = 0; i < 40; i++) {
+                first.add(spool.read());
+            }
+            assertThat(first).filteredOn(entry -> !entry.intact).containsExactly(first.get(5));
+            assertThat(first).filteredOn(entry -> entry.intact).extracting(entry -> number(entry.record))
+                    .containsExactlyElementsOf(range(0, 40).stream().filter(n -> n != 5).toList());
+            for (Spool.Entry entry : first) {
+                spool.acknowledge(entry);
+            }
+            assertThat(takeAll(spool, 48)).containsExactlyElementsOf(range(52, 100));
+        }
+        assertThat(log.messages(Level.WARN)).singleElement().asString().contains("00000000000000000001.seg is corrupt at"
+                + " byte " + (8 + 40 * 5008) + " (a record's checksum does not match)");
     }
 
     /** A full disk writes part of a record, then fails: the part is cut off, and records appended later read back whole. */
