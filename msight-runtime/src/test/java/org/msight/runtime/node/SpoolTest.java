@@ -202,14 +202,8 @@ class SpoolTest {
      */
     @Test
     void theNewestSegmentsRecordsAreCheckedAtStart() throws Exception {
-        try (Spool spool = Spool.open(dir, ONE_MIB, log)) {
-            for (int i = 0; i < 10; i++) {
-                spool.append(record(i, 100));
-            }
-        }
-        try (FileChannel segment = FileChannel.open(dir.resolve("00000000000000000001.seg"), StandardOpenOption.WRITE)) {
-            segment.write(ByteBuffer.wrap(new byte[] {7}), 8 + 9 * 108 + 8 + 50); // in the last record's bytes: torn
-        }
+        spoolOf(10, 100);
+        damageTheFirstSegment(8 + 9 * 108 + 8 + 50, new byte[] {7}); // in the last record's bytes: torn
         Files.createFile(dir.resolve("00000000000000000002.seg")); // the next segment, begun as the power went
 
         try (Spool spool = Spool.open(dir, ONE_MIB, log)) {
@@ -229,14 +223,8 @@ class SpoolTest {
      */
     @Test
     void anOlderSegmentWhoseHeadersDoNotAddUpKeepsItsRecordsUpToTheDamagedOne() throws Exception {
-        try (Spool spool = Spool.open(dir, ONE_MIB, log)) {
-            for (int i = 0; i < 100; i++) {
-                spool.append(record(i, 5000)); // records 0-51 in the first 256 KiB segment, 52-99 in the second
-            }
-        }
-        try (FileChannel oldest = FileChannel.open(dir.resolve("00000000000000000001.seg"), StandardOpenOption.WRITE)) {
-            oldest.write(ByteBuffer.allocate(4).putInt(0, 1000), 8 + 3 * 5008); // the fourth record's length, within its bytes
-        }
+        spoolOf(100, 5000); // records 0-51 in the first 256 KiB segment, 52-99 in the second
+        damageTheFirstSegment(8 + 3 * 5008, lengthOf(1000)); // the fourth record's length, within its bytes
 
         try (Spool spool = Spool.open(dir, ONE_MIB, log)) {
             assertThat(spool.records()).isEqualTo(3 + 48);
@@ -255,15 +243,9 @@ class SpoolTest {
      */
     @Test
     void aRecordWhoseBytesChangedBeforeAWholeOneIsKeptToBeSkippedWhenRead() throws Exception {
-        try (Spool spool = Spool.open(dir, ONE_MIB, log)) {
-            for (int i = 0; i < 100; i++) {
-                spool.append(record(i, 5000));
-            }
-        }
-        try (FileChannel oldest = FileChannel.open(dir.resolve("00000000000000000001.seg"), StandardOpenOption.WRITE)) {
-            oldest.write(ByteBuffer.wrap(new byte[] {7}), 8 + 5 * 5008 + 8 + 50); // in the sixth record's bytes
-            oldest.write(ByteBuffer.allocate(4).putInt(0, 1000), 8 + 40 * 5008); // the 41st record's length
-        }
+        spoolOf(100, 5000);
+        damageTheFirstSegment(8 + 5 * 5008 + 8 + 50, new byte[] {7}); // in the sixth record's bytes
+        damageTheFirstSegment(8 + 40 * 5008, lengthOf(1000)); // the 41st record's length
 
         try (Spool spool = Spool.open(dir, ONE_MIB, log)) {
             assertThat(spool.records()).isEqualTo(40 + 48);
@@ -581,6 +563,26 @@ class SpoolTest {
             spool.acknowledge(entries.get(i));
         }
         return numbers;
+    }
+
+    /** A spool of {@code count} records of {@code size} bytes, numbered from 0, closed. */
+    private void spoolOf(int count, int size) throws IOException {
+        try (Spool spool = Spool.open(dir, ONE_MIB, log)) {
+            for (int i = 0; i < count; i++) {
+                spool.append(record(i, size));
+            }
+        }
+    }
+
+    /** Writes {@code bytes} over the first segment's at {@code position}, as a bad block would change them. */
+    private void damageTheFirstSegment(long position, byte[] bytes) throws IOException {
+        try (FileChannel segment = FileChannel.open(dir.resolve("00000000000000000001.seg"), StandardOpenOption.WRITE)) {
+            segment.write(ByteBuffer.wrap(bytes), position);
+        }
+    }
+
+    private static byte[] lengthOf(int length) {
+        return ByteBuffer.allocate(4).putInt(length).array();
     }
 
     private static int number(byte[] record) {
