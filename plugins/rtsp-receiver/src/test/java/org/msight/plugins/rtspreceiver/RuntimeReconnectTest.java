@@ -50,23 +50,24 @@ class RuntimeReconnectTest {
                 driver.await("frames", ImageData.class, 1, WAIT);
                 for (int outage = 1; outage <= 3; outage++) {
                     server.stop();
-                    int outages = outage;
+                    long outages = outage;
                     await("outage " + outage + " noticed").atMost(WAIT)
-                            .until(() -> outageLines(log).size() == outages);
+                            .until(() -> driver.totals("camera").get("restarts") == outages);
                     server.restart();
                     driver.await("frames", ImageData.class, driver.messages("frames").size() + 1, WAIT);
                 }
                 received = driver.messages("frames", ImageData.class);
             }
-            // One outage line and one recovery line each time, from the runtime's node runner.
-            assertThat(outageLines(log)).hasSize(3);
-            assertThat(log.messages()).filteredOn(m -> m.startsWith("recovered after")).hasSize(3);
+            // The first outage is said, and its end; the next ones, each soon after a recovery, at
+            // most once more (flapping: said once a minute), unless the machine stalled 10 s between
+            assertThat(outageLines(log)).hasSizeBetween(1, 3).first().asString().startsWith("rtsp://");
+            assertThat(log.messages()).filteredOn(m -> m.startsWith("recovered after")).hasSizeBetween(1, 3);
         }
         received.forEach(Jpegs::decode);
     }
 
     private static List<String> outageLines(LogCapture log) {
-        return log.messages(Level.WARN).stream().filter(m -> m.endsWith(OUTAGE)).toList();
+        return log.messages(Level.WARN).stream().filter(m -> m.contains(OUTAGE)).toList();
     }
 
 }
