@@ -39,7 +39,7 @@ record UploadTarget(String base, String loggable, String basicCredentials) {
         if (uri.getHost() == null) { // a host name with '_', which URI does not take apart: HttpClient reads the authority
             String authority = uri.getRawAuthority();
             int at = authority.lastIndexOf('@');
-            if (scheme.equals("https")) { // the JDK's host name check throws "Illegal given domain name"
+            if (scheme.equals("https") && authority.substring(at + 1).contains("_")) { // the JDK's check throws "Illegal given domain name"
                 throw new IllegalArgumentException("url: a host name with '_' works over http:// only: Java's TLS"
                         + " cannot check a certificate's name against it; give the server a name without '_' (a"
                         + " network alias), was " + shown(trimmed));

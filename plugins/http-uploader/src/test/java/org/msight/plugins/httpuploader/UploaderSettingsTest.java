@@ -142,6 +142,8 @@ class UploaderSettingsTest {
         assertThatThrownBy(() -> UploadTarget.parse("https://lab:s3cret@upload_server/in")).hasMessage("url: a host"
                 + " name with '_' works over http:// only: Java's TLS cannot check a certificate's name against it; give"
                 + " the server a name without '_' (a network alias), was 'https://***@upload_server/in'");
+        // URI finds no host in a name whose last label starts with a digit either: that one works over TLS
+        assertThat(UploadTarget.parse("https://cam.1lan:8443/in").base()).isEqualTo("https://cam.1lan:8443/in");
     }
 
     private static UploaderSettings settings(String hocon) {
