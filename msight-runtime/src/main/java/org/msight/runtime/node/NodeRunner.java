@@ -63,7 +63,10 @@ public abstract class NodeRunner {
     private volatile String lastFailure;
     /** When the last outage ended, until the node settled or failed again; -1 when none ended since. On the node's thread. */
     private long recoveredNanos = -1;
-    /** Outages that began within {@link #SETTLED} of a recovery since the node last settled: flapping. On the node's thread. */
+    /**
+     * Outages that began before the node had worked {@link #SETTLED} after a recovery, since it
+     * last settled: flapping. On the node's thread.
+     */
     private int flaps;
 
     protected NodeRunner(String name, Node node, Logger log, NodeStats stats, ClassLoader pluginLoader,
