@@ -70,7 +70,7 @@ public final class AsyncDelivery {
      * The clock of how long a message has waited for memory (to make its request, or to be read
      * back from the spool): {@link System#nanoTime()}, but in a test that moves it on.
      */
-    private final LongSupplier memoryClock;
+    private final LongSupplier readBackClock;
     private final Semaphore slots;
     private final ScheduledThreadPoolExecutor timer;
     private final AttemptDeadlines deadlines;
@@ -98,10 +98,17 @@ public final class AsyncDelivery {
     private final AtomicBoolean fillScheduled = new AtomicBoolean();
     /**
      * The oldest unread message the heap last had no room to read ({@link Spool#oldestUnread()}),
-     * and since when ({@link #memoryClock}); guarded by the spool.
+     * and since when ({@link #readBackClock}); guarded by the spool.
      */
     private long noRoomToReadFor = -1;
     private long noRoomToReadSince;
+    /**
+     * The oldest unread message last found unreadable ({@link Spool#oldestUnread()}), since when
+     * ({@link #readBackClock}) and how often; guarded by the spool.
+     */
+    private long unreadableFor = -1;
+    private long unreadableSince;
+    private int unreadableTries;
     /**
      * One line a minute at most for messages given up for one reason (without a spool, an outage
      * gives up every message); the line of an outage's end says how many it gave up.
@@ -169,11 +176,14 @@ public final class AsyncDelivery {
         this(nodeName, sink, settings, formats, log, delivered, attemptTimes, counters, System::nanoTime);
     }
 
-    /** As the public constructor, timing the waits for memory by {@code memoryClock} (a test's, which it moves on). */
+    /**
+     * As the public constructor, timing the waits to read a spooled message back (no memory for it,
+     * an I/O error) by {@code readBackClock} (a test's, which it moves on).
+     */
     AsyncDelivery(String nodeName, AsyncSinkNode sink, DeliverySettings settings, MsightFormats formats, Logger log,
             Consumer<SensorData> delivered, LongConsumer attemptTimes, Function<String, Counter> counters,
-            LongSupplier memoryClock) {
-        this.memoryClock = memoryClock;
+            LongSupplier readBackClock) {
+        this.readBackClock = readBackClock;
         this.sink = sink;
         this.settings = settings;
         this.formats = formats;
@@ -357,7 +367,7 @@ public final class AsyncDelivery {
      * are dropped. Said once a minute at most.
      */
     private void shortOfMemory(Delivery delivery) {
-        long now = memoryClock.getAsLong();
+        long now = readBackClock.getAsLong();
         if (delivery.shortOfMemoryTries++ == 0) {
             delivery.shortOfMemorySince = now;
         }
@@ -782,7 +792,7 @@ public final class AsyncDelivery {
                 try {
                     entry = spool.read();
                 } catch (IOException | RuntimeException e) {
-                    spoolFailed("cannot read", NodeRunner.describe(e));
+                    cannotRead(e);
                     entry = null;
                 } catch (OutOfMemoryError e) {
                     noRoomToRead(null);
@@ -812,6 +822,40 @@ public final class AsyncDelivery {
         starting.forEach(this::attempt);
     }
 
+    /**
+     * The oldest unread message cannot be read (an I/O error: a bad block, a file cut short): it is
+     * read again after the backoff, {@code retries} times and for {@code attempt-timeout} at least;
+     * then the rest of its segment is dropped as a full spool drops one (counted as
+     * 'spool-dropped'), so the messages behind it are sent, where they waited until max-size
+     * dropped it. Under the spool's lock.
+     */
+    private void cannotRead(Exception failure) {
+        long now = readBackClock.getAsLong();
+        if (unreadableFor != spool.oldestUnread()) { // a new one
+            unreadableFor = spool.oldestUnread();
+            unreadableSince = now;
+            unreadableTries = 0;
+        }
+        unreadableTries++;
+        if (unreadableTries > settings.retries() && now - unreadableSince >= settings.attemptTimeout().toNanos()) {
+            try {
+                long droppedBefore = spool.dropped();
+                if (spool.dropUnreadable()) {
+                    spoolDropped.increment(spool.dropped() - droppedBefore);
+                    log.warn("spool: gave up the rest of a segment that cannot be read ({}): {} message(s) dropped"
+                            + " (counted as 'spool-dropped'); the messages behind them are sent",
+                            NodeRunner.describe(failure), spool.dropped() - droppedBefore);
+                    fillFromSpoolSoon();
+                    return;
+                }
+            } catch (IOException e) {
+                failure = e;
+            }
+        }
+        spoolFailed("cannot read", NodeRunner.describe(failure) + "; read again after the backoff");
+        fillFromSpoolAfter(settings.backoff().afterFailures(unreadableTries));
+    }
+
     /** Gives a spooled message up that cannot be sent as it was written, with its slot; under the spool's lock. */
     private void skipUnreadable(Spool.Entry entry, String what, String reason) {
         spoolFailed(what, reason);
@@ -833,7 +877,7 @@ public final class AsyncDelivery {
             spool.unread(read);
         }
         slots.release();
-        long now = memoryClock.getAsLong();
+        long now = readBackClock.getAsLong();
         if (noRoomToReadFor != spool.oldestUnread()) { // a new one: the one before was read, given up or dropped
             noRoomToReadFor = spool.oldestUnread();
             noRoomToReadSince = now;

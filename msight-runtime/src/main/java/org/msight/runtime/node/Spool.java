@@ -248,6 +248,21 @@ final class Spool implements AutoCloseable {
         return entry;
     }
 
+    /**
+     * Drops the rest of the segment being read, which cannot be read (an I/O error: a bad block, a
+     * file cut short), as a full spool drops its oldest, its unread records counted as
+     * {@link #dropped}: only once it is the oldest, every segment before it done with.
+     *
+     * @return whether it was dropped; not while an older segment has records under way
+     */
+    boolean dropUnreadable() throws IOException {
+        if (unread() == 0 || readSegment != segments.peekFirst()) {
+            return false;
+        }
+        dropOldest();
+        return true;
+    }
+
     /** Puts back the record {@link #read} returned last, not yet acknowledged: the next read returns it again. */
     void unread(Entry entry) {
         reading.removeLast();

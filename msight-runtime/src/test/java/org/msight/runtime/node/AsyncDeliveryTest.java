@@ -84,13 +84,13 @@ class AsyncDeliveryTest {
                 System::nanoTime);
     }
 
-    /** As above, with retries {@code backoff} apart, timing the waits for memory by {@code memoryClock}. */
+    /** As above, with retries {@code backoff} apart, timing the waits for memory by {@code readBackClock}. */
     private static AsyncDelivery unopened(AsyncSinkNode sink, int retries, Optional<Path> spool, NodeStats stats,
             RecordingLogger log, Function<String, Counter> counters, Duration attemptTimeout, MsightFormats formats,
-            Duration backoff, LongSupplier memoryClock) {
+            Duration backoff, LongSupplier readBackClock) {
         return new AsyncDelivery("upload", sink, new DeliverySettings(4, retries, new Backoff(backoff, backoff),
                 attemptTimeout, spool, DeliverySettings.MIN_SPOOL_BYTES), formats, log,
-                data -> stats.out().increment(), stats::attemptTook, counters, memoryClock);
+                data -> stats.out().increment(), stats::attemptTook, counters, readBackClock);
     }
 
     /** The built-in codec, but for how it writes and reads MessagePack. */
@@ -245,6 +245,47 @@ class AsyncDeliveryTest {
         assertThat(stats.counter("failed").count()).isOne();
         assertThat(log.messages(Level.WARN)).containsExactly("spool: skipping a message whose bytes on disk are not"
                 + " those written (a bad block?), counted as 'failed': its checksum does not match");
+    }
+
+    /**
+     * A spool segment that cannot be read on (a bad block, a file cut short under the spool): the
+     * delivery stopped at the first message it could not read, and every message behind it waited
+     * (hours, on a large spool) until max-size dropped that segment. It is read again after the
+     * backoff, retries times and for attempt-timeout (here 1 ms); then the rest of the segment is
+     * dropped and the rest sent.
+     */
+    @Test
+    void aSpoolSegmentThatCannotBeReadOnIsDroppedAfterTheRetriesAndTheMessagesBehindItSent(@TempDir Path spool)
+            throws Exception {
+        try (Spool written = Spool.open(spool, DeliverySettings.MIN_SPOOL_BYTES, log)) {
+            for (long n = 0; n < 40; n++) {
+                written.append(CODEC.toMessagePack(tenKilobytes(n))); // 0-24 in the first 256 KiB segment
+            }
+        }
+        List<Long> sent = new CopyOnWriteArrayList<>();
+        AsyncDelivery next = unopened(data -> {
+            sent.add(data.metadata().frameId());
+            return CompletableFuture.completedFuture(null);
+        }, 3, Optional.of(spool), stats, log, stats::counter, Duration.ofMillis(1), CODEC);
+        Path first = spool.resolve("00000000000000000001.seg");
+        try (FileChannel cut = FileChannel.open(first, StandardOpenOption.WRITE)) {
+            cut.truncate(Files.size(first) / 2); // after the spool opened: in the middle of a message
+        }
+        next.sinkOpened();
+        await().atMost(Waits.GENEROUS).until(() -> sent.size() + stats.counter("spool-dropped").count() == 40);
+        assertThat(next.flush(Waits.GENEROUS)).isTrue();
+        next.close();
+
+        int readable = sent.indexOf(sent.stream().filter(n -> n > 24).findFirst().orElseThrow());
+        assertThat(sent.subList(0, readable)).containsExactlyElementsOf(LongStream.range(0, readable).boxed().toList());
+        assertThat(sent.subList(readable, sent.size())).as("the second segment")
+                .containsExactlyElementsOf(LongStream.range(25, 40).boxed().toList());
+        assertThat(stats.counter("spool-dropped").count()).isEqualTo(25 - readable);
+        assertThat(log.messages(Level.WARN)).filteredOn(line -> line.startsWith("spool: "))
+                .containsExactly("spool: cannot read: spool segment ends early; read again after the backoff",
+                        "spool: gave up the rest of a segment that cannot be read (spool segment ends early): "
+                                + (25 - readable) + " message(s) dropped (counted as 'spool-dropped'); the messages"
+                                + " behind them are sent");
     }
 
     /**
@@ -881,10 +922,10 @@ class AsyncDeliveryTest {
      * An opened delivery with attempt-timeout 1 hour and retries {@code backoff} apart on {@code spool},
      * where an earlier run left frame 1 (10 kB), to a destination that takes everything ({@code sent});
      * the heap has no room to read a spooled message back while {@code noRoom} (the frames it had no
-     * room for in {@code noRoomFor}). It times the waits for memory by {@code memoryClock}.
+     * room for in {@code noRoomFor}). It times the waits for memory by {@code readBackClock}.
      */
     private AsyncDelivery noRoomToReadWhile(AtomicBoolean noRoom, List<Long> noRoomFor, List<Long> sent, Path spool,
-            Duration backoff, LongSupplier memoryClock) throws IOException {
+            Duration backoff, LongSupplier readBackClock) throws IOException {
         try (Spool earlier = Spool.open(spool, DeliverySettings.MIN_SPOOL_BYTES, log)) {
             earlier.append(CODEC.toMessagePack(tenKilobytes(1)));
         }
@@ -898,7 +939,7 @@ class AsyncDeliveryTest {
                 throw new OutOfMemoryError("Java heap space (on purpose)");
             }
             return data;
-        }), backoff, memoryClock);
+        }), backoff, readBackClock);
         delivery.sinkOpened();
         return delivery;
     }
