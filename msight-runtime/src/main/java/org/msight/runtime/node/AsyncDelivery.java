@@ -837,19 +837,25 @@ public final class AsyncDelivery {
             unreadableTries = 0;
         }
         unreadableTries++;
-        if (unreadableTries > settings.retries() && now - unreadableSince >= settings.attemptTimeout().toNanos()) {
+        if (failure instanceof IOException && unreadableTries > settings.retries()
+                && now - unreadableSince >= settings.attemptTimeout().toNanos()) {
+            long droppedBefore = spool.dropped();
+            boolean droppedIt = false;
             try {
-                long droppedBefore = spool.dropped();
-                if (spool.dropUnreadable()) {
-                    spoolDropped.increment(spool.dropped() - droppedBefore);
-                    log.warn("spool: gave up the rest of a segment that cannot be read ({}): {} message(s) dropped"
-                            + " (counted as 'spool-dropped'); the messages behind them are sent",
-                            NodeRunner.describe(failure), spool.dropped() - droppedBefore);
-                    fillFromSpoolSoon();
-                    return;
-                }
+                droppedIt = spool.dropUnreadable();
             } catch (IOException e) {
                 failure = e;
+            }
+            spoolDropped.increment(spool.dropped() - droppedBefore); // counted though closing a file failed after
+            if (droppedIt) {
+                log.warn("spool: gave up the rest of a segment that cannot be read ({}): {} message(s) dropped"
+                        + " (counted as 'spool-dropped'); the messages behind them are sent",
+                        NodeRunner.describe(failure), spool.dropped() - droppedBefore);
+                if (spool.emptied()) {
+                    spoolEmptied();
+                }
+                fillFromSpoolSoon();
+                return;
             }
         }
         spoolFailed("cannot read", NodeRunner.describe(failure) + "; read again after the backoff");
@@ -935,7 +941,8 @@ public final class AsyncDelivery {
         log.info("spool emptied: {} spooled message{} sent{}{}", sentSinceSpoolEmpty,
                 sentSinceSpoolEmpty == 1 ? "" : "s",
                 givenUpSinceSpoolEmpty == 0 ? "" : ", " + givenUpSinceSpoolEmpty + " given up (counted as 'failed')",
-                dropped == 0 ? "" : ", " + dropped + " dropped as it outgrew max-size (counted as 'spool-dropped')");
+                dropped == 0 ? "" : ", " + dropped + " dropped as it outgrew max-size or could not be read (counted as"
+                        + " 'spool-dropped')");
         sentSinceSpoolEmpty = 0;
         givenUpSinceSpoolEmpty = 0;
         spoolDroppedBefore = spoolDropped.count();

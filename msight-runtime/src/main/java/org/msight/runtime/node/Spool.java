@@ -232,14 +232,30 @@ final class Spool implements AutoCloseable {
         while (readDone == readSegment.records) {
             moveReaderTo(following(readSegment));
         }
-        if (reader == null) {
-            reader = FileChannel.open(readSegment.path, StandardOpenOption.READ);
+        int length;
+        byte[] record;
+        try {
+            if (reader == null) {
+                reader = FileChannel.open(readSegment.path, StandardOpenOption.READ);
+            }
+            recordHeader.clear();
+            readFully(reader, recordHeader, readPosition);
+            length = recordHeader.getInt(0);
+            if (length <= 0 || readPosition + RECORD_HEADER + length > readSegment.bytes) {
+                throw new IOException("a spooled record's length (" + length + ") changed on disk");
+            }
+            record = new byte[withBytes ? length : 0];
+            readFully(reader, ByteBuffer.wrap(record), readPosition + RECORD_HEADER);
+        } catch (IOException e) {
+            if (readSegment == segments.getLast()) { // appends go to a new segment, which a drop of this one keeps
+                try {
+                    closeTail();
+                } catch (IOException notClosed) {
+                    e.addSuppressed(notClosed);
+                }
+            }
+            throw e;
         }
-        recordHeader.clear();
-        readFully(reader, recordHeader, readPosition);
-        int length = recordHeader.getInt(0);
-        byte[] record = new byte[withBytes ? length : 0];
-        readFully(reader, ByteBuffer.wrap(record), readPosition + RECORD_HEADER);
         Entry entry = new Entry(record, length, !withBytes || checksum(record) == recordHeader.getInt(4));
         reading.add(entry);
         readPosition += RECORD_HEADER + length;
@@ -642,8 +658,7 @@ final class Spool implements AutoCloseable {
     }
 
     private void moveReaderTo(Segment segment) throws IOException {
-        if (reader != null) {
-            reader.close();
+        try (FileChannel closing = reader) {
             reader = null;
         }
         readSegment = segment;

@@ -286,6 +286,8 @@ class AsyncDeliveryTest {
                         "spool: gave up the rest of a segment that cannot be read (spool segment ends early): "
                                 + (25 - readable) + " message(s) dropped (counted as 'spool-dropped'); the messages"
                                 + " behind them are sent");
+        assertThat(log.messages(Level.INFO)).contains("spool emptied: " + sent.size() + " spooled messages sent, "
+                + (25 - readable) + " dropped as it outgrew max-size or could not be read (counted as 'spool-dropped')");
     }
 
     /**
@@ -535,7 +537,7 @@ class AsyncDeliveryTest {
         assertThat(stats.counter("unspooled").count()).isEqualTo(stats.out().count());
         assertThat(spoolEmptiedLines()).containsExactly("spool emptied: " + stats.out().count()
                 + " spooled messages sent, " + stats.counter("spool-dropped").count()
-                + " dropped as it outgrew max-size (counted as 'spool-dropped')");
+                + " dropped as it outgrew max-size or could not be read (counted as 'spool-dropped')");
     }
 
     /**

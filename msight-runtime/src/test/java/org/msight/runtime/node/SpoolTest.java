@@ -265,6 +265,46 @@ class SpoolTest {
                 + " byte " + (8 + 40 * 5008) + " (a record's checksum does not match)");
     }
 
+    /**
+     * Records appended while the segment being read cannot be read (cut short under the spool) go
+     * to a new segment, which dropping the unreadable one keeps: they went to its end, and were
+     * dropped with it.
+     */
+    @Test
+    void recordsAppendedWhileTheTailCannotBeReadGoToANewSegmentThatItsDropKeeps() throws Exception {
+        try (Spool spool = Spool.open(dir, ONE_MIB, log)) {
+            for (int i = 0; i < 10; i++) {
+                spool.append(record(i, 100));
+            }
+            try (FileChannel cut = FileChannel.open(dir.resolve("00000000000000000001.seg"), StandardOpenOption.WRITE)) {
+                cut.truncate(8 + 5 * 108 + 50); // in the sixth record
+            }
+            assertThat(takeAll(spool, 5)).containsExactlyElementsOf(range(0, 5));
+            assertThatThrownBy(spool::read).isInstanceOf(IOException.class).hasMessage("spool segment ends early");
+            spool.append(record(10, 100));
+
+            assertThat(spool.dropUnreadable()).isTrue();
+            assertThat(spool.dropped()).isEqualTo(5);
+            assertThat(takeAll(spool, 1)).containsExactly(10);
+            assertThat(spool.read()).isNull();
+        }
+    }
+
+    /** A record length a bad block changed after the spool opened fails the read: it was an allocation of up to 2 GiB. */
+    @Test
+    void aRecordLengthChangedOnDiskAfterTheSpoolOpenedFailsTheRead() throws Exception {
+        try (Spool spool = Spool.open(dir, ONE_MIB, log)) {
+            for (int i = 0; i < 3; i++) {
+                spool.append(record(i, 100));
+            }
+            damageTheFirstSegment(8 + 108, lengthOf(Integer.MAX_VALUE - 8));
+
+            assertThat(takeAll(spool, 1)).containsExactly(0);
+            assertThatThrownBy(spool::read).isInstanceOf(IOException.class)
+                    .hasMessage("a spooled record's length (2147483639) changed on disk");
+        }
+    }
+
     /** A full disk writes part of a record, then fails: the part is cut off, and records appended later read back whole. */
     @Test
     void aRecordAFullDiskCutShortLeavesNoBytesBehind() throws Exception {
