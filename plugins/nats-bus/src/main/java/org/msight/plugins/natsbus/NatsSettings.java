@@ -153,7 +153,13 @@ record NatsSettings(List<String> servers, String username, String password, Stri
     }
 
     private static IllegalArgumentException notAServer(String server) {
-        return new IllegalArgumentException("servers: " + LogSafe.text(Secrets.redactUrl(server)) + " is not a"
+        String shown = LogSafe.text(Secrets.redactUrl(server));
+        String host = server.substring(server.indexOf("//") + 2).replaceFirst("^[^@/]*@", "");
+        if (host.matches("[^:/]*_[^:/]*(:.*)?")) { // Docker Compose's service names
+            return new IllegalArgumentException("servers: " + shown + ": the NATS client (jnats) takes no host name"
+                    + " with '_'; give the server a name without it (a network alias), or its address");
+        }
+        return new IllegalArgumentException("servers: " + shown + " is not a"
                 + " server URL such as nats://host:4222: check its scheme (nats, tls, ws or wss), host and port");
     }
 

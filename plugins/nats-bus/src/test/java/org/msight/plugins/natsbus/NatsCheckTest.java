@@ -46,6 +46,10 @@ class NatsCheckTest {
         "servers = \"['nats://h:4222', 'nats://alice:s3cret@127.0.0.1:99999']\" | 3: msight.nats.servers:"
                 + " nats://***@127.0.0.1:99999 is not a server URL such as nats://host:4222: check its scheme (nats,"
                 + " tls, ws or wss), host and port",
+        // Docker Compose's service names: Python's nats-py takes them, jnats does not
+        "servers = \"['nats://h:4222', 'nats://alice:s3cret@nats_server:4222']\" | 3: msight.nats.servers:"
+                + " nats://***@nats_server:4222: the NATS client (jnats) takes no host name with '_'; give the server a"
+                + " name without it (a network alias), or its address",
         // without a scheme, the client's nats:// is meant (MSight's client takes that too): the port is still checked
         "servers = \"['localhost', '127.0.0.1:4222', 'h:99999']\" | 3: msight.nats.servers: nats://h:99999 is not a server"
                 + " URL such as nats://host:4222: check its scheme (nats, tls, ws or wss), host and port",
