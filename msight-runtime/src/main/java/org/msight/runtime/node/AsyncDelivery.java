@@ -96,19 +96,10 @@ public final class AsyncDelivery {
     private long spoolDroppedBefore;
     /** Whether a fill from the spool is waiting for the timer thread. */
     private final AtomicBoolean fillScheduled = new AtomicBoolean();
-    /**
-     * The oldest unread message the heap last had no room to read ({@link Spool#oldestUnread()}),
-     * and since when ({@link #readBackClock}); guarded by the spool.
-     */
-    private long noRoomToReadFor = -1;
-    private long noRoomToReadSince;
-    /**
-     * The oldest unread message last found unreadable ({@link Spool#oldestUnread()}), since when
-     * ({@link #readBackClock}) and how often; guarded by the spool.
-     */
-    private long unreadableFor = -1;
-    private long unreadableSince;
-    private int unreadableTries;
+    /** Reading the oldest unread message back with no room for it in the heap; guarded by the spool. */
+    private final ReadBackFailures noRoomToRead = new ReadBackFailures();
+    /** Reading the oldest unread message back failing (an I/O error); guarded by the spool. */
+    private final ReadBackFailures unreadable = new ReadBackFailures();
     /**
      * One line a minute at most for messages given up for one reason (without a spool, an outage
      * gives up every message); the line of an outage's end says how many it gave up.
@@ -831,14 +822,9 @@ public final class AsyncDelivery {
      */
     private void cannotRead(Exception failure) {
         long now = readBackClock.getAsLong();
-        if (unreadableFor != spool.oldestUnread()) { // a new one
-            unreadableFor = spool.oldestUnread();
-            unreadableSince = now;
-            unreadableTries = 0;
-        }
-        unreadableTries++;
-        if (failure instanceof IOException && unreadableTries > settings.retries()
-                && now - unreadableSince >= settings.attemptTimeout().toNanos()) {
+        unreadable.failed(spool.oldestUnread(), now);
+        if (failure instanceof IOException && unreadable.times > settings.retries()
+                && now - unreadable.since >= settings.attemptTimeout().toNanos()) {
             long droppedBefore = spool.dropped();
             boolean droppedIt = false;
             try {
@@ -859,7 +845,7 @@ public final class AsyncDelivery {
             }
         }
         spoolFailed("cannot read", NodeRunner.describe(failure) + "; read again after the backoff");
-        fillFromSpoolAfter(settings.backoff().afterFailures(unreadableTries));
+        fillFromSpoolAfter(settings.backoff().afterFailures(unreadable.times));
     }
 
     /** Gives a spooled message up that cannot be sent as it was written, with its slot; under the spool's lock. */
@@ -884,11 +870,8 @@ public final class AsyncDelivery {
         }
         slots.release();
         long now = readBackClock.getAsLong();
-        if (noRoomToReadFor != spool.oldestUnread()) { // a new one: the one before was read, given up or dropped
-            noRoomToReadFor = spool.oldestUnread();
-            noRoomToReadSince = now;
-        }
-        if (now - noRoomToReadSince < settings.attemptTimeout().toNanos()) {
+        noRoomToRead.failed(spool.oldestUnread(), now);
+        if (now - noRoomToRead.since < settings.attemptTimeout().toNanos()) {
             spoolFailed("no memory left in this process to read a message back, read again after the backoff for up"
                     + " to attempt-timeout (" + Setting.written(settings.attemptTimeout()) + ")",
                     NodeRunner.memoryAdvice(true));
@@ -979,6 +962,27 @@ public final class AsyncDelivery {
             return true;
         } catch (RejectedExecutionException e) {
             return false;
+        }
+    }
+
+    /**
+     * Since when ({@link #readBackClock}), and how often, reading one spooled message back has
+     * failed for one reason: they start anew with another message (the one before was read, given
+     * up or dropped).
+     */
+    private static final class ReadBackFailures {
+        private long message = -1;
+        long since;
+        int times;
+
+        /** Notes a failure to read {@code oldestUnread} ({@link Spool#oldestUnread()}) back, at {@code now}. */
+        void failed(long oldestUnread, long now) {
+            if (message != oldestUnread) {
+                message = oldestUnread;
+                since = now;
+                times = 0;
+            }
+            times++;
         }
     }
 

@@ -185,10 +185,8 @@ final class Spool implements AutoCloseable {
         if (tail == null || segments.getLast().bytes + RECORD_HEADER + record.length > segmentBytes) {
             roll();
         }
-        crc.reset();
-        crc.update(record);
         recordHeader.clear();
-        recordHeader.putInt(record.length).putInt((int) crc.getValue()).flip();
+        recordHeader.putInt(record.length).putInt(checksum(record)).flip();
         ByteBuffer[] parts = {recordHeader, ByteBuffer.wrap(record)};
         Segment last = segments.getLast();
         try {

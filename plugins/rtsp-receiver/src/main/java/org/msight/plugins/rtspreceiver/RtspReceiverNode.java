@@ -75,11 +75,11 @@ final class RtspReceiverNode implements SourceNode {
         if (pacer != null) {
             pacer.await(current.presentationSeconds(frame), () -> stopping);
         }
-        // a file's frames are captured as the pacer lets them out; a camera's as their video arrived
-        double capture = pacer != null ? Metadata.now() : current.arrivalSeconds(frame);
         if (offerAllowed(System.nanoTime())) {
             // The supplier runs only for frames that will be published, while the frame is valid.
             context.publish(() -> {
+                // a file's frames are captured as the pacer lets them out; a camera's as their video arrived
+                double capture = pacer != null ? Metadata.now() : current.arrivalSeconds(frame);
                 encoded.increment();
                 return ImageData.jpeg(context.newMetadata(capture), encoder.encode(frame), encoder.height(),
                         encoder.width());
