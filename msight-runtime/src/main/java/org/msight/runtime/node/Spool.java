@@ -45,7 +45,8 @@ import org.slf4j.Logger;
  * SD card, reading 1 GiB takes most of a minute), and read through too where their headers do not
  * add up; a record whose checksum does not match when it is read (a bad block) is handed out as
  * not {@link Entry#intact}, to be skipped. A file that is no segment is renamed to
- * {@code *.corrupt}, reported and skipped.
+ * {@code *.corrupt}, reported and skipped; one that cannot be read on (an I/O error) keeps its
+ * records before the error, reported, and the spool opens all the same.
  *
  * <p>One spool has one user: the directory's {@code lock} file is locked while it is open, so a
  * second node or process given the same directory is refused instead of deleting the first's
@@ -60,6 +61,8 @@ final class Spool implements AutoCloseable {
     private static final byte[] MAGIC = "MSPOOL1\n".getBytes(StandardCharsets.US_ASCII);
     private static final int RECORD_HEADER = 8;
     private static final String SUFFIX = ".seg";
+    /** Why a file is no segment: {@link #walk} found no segment's first bytes in it. */
+    private static final String NO_SEGMENT = "it does not start as a spool segment";
     /** Segments are at most 16 MiB, and at most a quarter of the limit, so dropping one frees little of a small spool. */
     private static final long MAX_SEGMENT_BYTES = 16 << 20;
 
@@ -365,7 +368,7 @@ final class Spool implements AutoCloseable {
             readDone = headDone;
         }
         deleteDoneHeads(); // an earlier version, or a stop before a sent segment was deleted, left some
-        if (!segments.isEmpty()) {
+        if (!segments.isEmpty() && !segments.getLast().unreadablePast) { // or the first append begins a new one
             tail = FileChannel.open(segments.getLast().path, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
         }
         if (records > 0) {
@@ -375,6 +378,8 @@ final class Spool implements AutoCloseable {
 
     /**
      * Walks a segment's records; cuts a corrupt tail off, sets a file that is no segment aside.
+     * One that cannot be read on (an I/O error: a bad block) keeps its records before the failure,
+     * and takes no appends.
      *
      * @param newest whether it may have been torn: its records are read and their checksums checked;
      *     an older one's are where its headers do not add up (a write the device lost), to keep
@@ -388,56 +393,72 @@ final class Spool implements AutoCloseable {
             return setAside(file, "its name is not a segment number");
         }
         for (boolean readThrough = newest; ; readThrough = true) {
-            try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
-                long size = channel.size();
-                ByteBuffer magic = ByteBuffer.allocate(MAGIC.length);
-                if (size < MAGIC.length || channel.read(magic, 0) < MAGIC.length
-                        || !java.util.Arrays.equals(magic.array(), MAGIC)) {
-                    return setAside(file, "it does not start as a spool segment");
-                }
-                Segment segment = new Segment(number, file);
-                String problem = walk(channel, size, readThrough ? ByteBuffer.allocate(64 << 10) : null, segment);
-                if (problem == null) {
+            Segment segment = new Segment(number, file);
+            long size;
+            String problem;
+            try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+                size = channel.size();
+                try {
+                    problem = walk(channel, size, readThrough ? ByteBuffer.allocate(64 << 10) : null, segment);
+                } catch (IOException e) {
+                    log.warn("spool segment {} cannot be read past byte {} ({}): its last {} bytes are skipped, {}"
+                            + " messages before them kept", file, segment.bytes, IoFailures.reason(e),
+                            size - segment.bytes, segment.records);
+                    segment.unreadablePast = true;
                     return segment;
                 }
-                if (readThrough) {
-                    log.warn("spool segment {} is corrupt at byte {} ({}): its last {} bytes are skipped, {} messages"
-                            + " before them kept", file, segment.bytes, problem, size - segment.bytes, segment.records);
+            }
+            if (problem == null) {
+                return segment;
+            }
+            if (segment.bytes == 0) {
+                return setAside(file, problem);
+            }
+            if (readThrough) {
+                log.warn("spool segment {} is corrupt at byte {} ({}): its last {} bytes are skipped, {} messages"
+                        + " before them kept", file, segment.bytes, problem, size - segment.bytes, segment.records);
+                try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE)) {
                     channel.truncate(segment.bytes);
-                    return segment;
                 }
+                return segment;
             }
         }
     }
 
     /**
-     * Counts a segment's records into {@code segment}, and their bytes, up to the first that is
-     * none; returns why that one is none, or {@code null}. With {@code block}, records are read and
+     * Counts a segment's records into {@code segment}, and their bytes, as far as they go; returns
+     * why the walk stopped before the end, or {@code null}. With {@code block}, records are read and
      * their checksums checked: one whose bytes changed is still counted where a whole record follows
      * it (a bad block, skipped when read), not where the segment ends or breaks (a torn write).
      */
     private String walk(FileChannel channel, long size, ByteBuffer block, Segment segment) throws IOException {
+        ByteBuffer magic = ByteBuffer.allocate(MAGIC.length);
+        if (size < MAGIC.length) {
+            return NO_SEGMENT;
+        }
+        readFully(channel, magic, 0);
+        if (!java.util.Arrays.equals(magic.array(), MAGIC)) {
+            return NO_SEGMENT;
+        }
         ByteBuffer header = ByteBuffer.allocate(RECORD_HEADER);
-        long position = MAGIC.length;
-        String problem = null;
-        while (position < size) {
-            problem = headerProblem(channel, position, size, header);
+        segment.bytes = MAGIC.length;
+        while (segment.bytes < size) {
+            long position = segment.bytes;
+            String problem = headerProblem(channel, position, size, header);
             if (problem != null) {
-                break;
+                return problem;
             }
             int length = header.getInt(0);
             long next = position + RECORD_HEADER + length;
             if (block != null && !intact(channel, position + RECORD_HEADER, length, header.getInt(4), block)
                     && !(next < size && headerProblem(channel, next, size, header) == null
                             && intact(channel, next + RECORD_HEADER, header.getInt(0), header.getInt(4), block))) {
-                problem = "a record's checksum does not match";
-                break;
+                return "a record's checksum does not match";
             }
-            position = next;
+            segment.bytes = next;
             segment.records++;
         }
-        segment.bytes = position;
-        return problem;
+        return null;
     }
 
     /** Why the record header at {@code position} is none, having read it into {@code header}; {@code null} if it is one. */
@@ -713,8 +734,11 @@ final class Spool implements AutoCloseable {
     private static final class Segment {
         final long number;
         final Path path;
+        /** Its records' bytes, from its first; its file may be longer, past an I/O error at start. */
         long bytes;
         int records;
+        /** Whether its file could not be read on at start: appends go to a new segment. */
+        boolean unreadablePast;
 
         Segment(long number, Path path) {
             this.number = number;

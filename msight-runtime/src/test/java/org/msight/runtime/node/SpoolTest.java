@@ -237,6 +237,35 @@ class SpoolTest {
     }
 
     /**
+     * A segment that cannot be read at start (an I/O error: a bad block under its headers) keeps
+     * the spool from opening no more, so the node starts and sends the rest; appends go to a new
+     * segment. A symbolic link to a folder stands in for the bad block: reading it fails with EISDIR.
+     */
+    @Test
+    void aSegmentThatCannotBeReadAtStartIsSaidAndTheOthersAreSent() throws Exception {
+        spoolOf(60, 5000); // records 0-51 in the first 256 KiB segment, 52-59 in the second
+        Path unreadable = dir.resolve("00000000000000000002.seg");
+        Path folder = Files.createDirectories(dir.resolveSibling(dir.getFileName() + "-folder"));
+        Files.writeString(folder.resolve("file"), "a folder's size is never under 8 bytes then");
+        Files.delete(unreadable);
+        Files.createSymbolicLink(unreadable, folder);
+
+        try (Spool spool = Spool.open(dir, ONE_MIB, log)) {
+            assertThat(spool.records()).isEqualTo(52);
+            spool.append(record(60, 5000));
+            assertThat(takeAll(spool, 53)).containsExactlyElementsOf(
+                    java.util.stream.IntStream.concat(java.util.stream.IntStream.range(0, 52),
+                            java.util.stream.IntStream.of(60)).boxed().toList());
+            assertThat(spool.read()).isNull();
+        }
+        assertThat(log.messages(Level.WARN)).singleElement().asString().startsWith("spool segment " + unreadable
+                + " cannot be read past byte 0 (").endsWith("): its last " + Files.size(folder) + " bytes are skipped,"
+                + " 0 messages before them kept");
+        assertThat(unreadable).as("deleted once the segment before it was sent").doesNotExist();
+        assertThat(folder.resolve("file")).exists();
+    }
+
+    /**
      * A record whose bytes changed (a bad block) with a whole record after it is kept, to be
      * skipped when read, though its segment is read through: only where the records break (a
      * length changed, a torn write) is the rest of a segment cut off.
