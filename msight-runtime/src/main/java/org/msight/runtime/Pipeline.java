@@ -66,6 +66,8 @@ public final class Pipeline {
     private static final Duration SOURCE_STOP_LIMIT = Duration.ofSeconds(5);
     /** How long a node may take to stop before a line says what holds it up. */
     private static final Duration HOLD_UP_NOTICE = Duration.ofSeconds(1);
+    /** How long nodes interrupted at their kind's deadline get to end, together. */
+    private static final Duration INTERRUPTED_STOP_LIMIT = Duration.ofSeconds(2);
 
     private final PipelineSpec spec;
     private final Buses buses;
@@ -406,14 +408,38 @@ public final class Pipeline {
         return spec;
     }
 
-    /** Waits up to {@code limit} for a node to stop, saying once what holds it up when it takes long. */
-    private static boolean awaitStopped(NodeRunner runner, Duration limit) throws InterruptedException {
-        if (runner.awaitFinished(HOLD_UP_NOTICE)) {
-            return true;
-        }
+    /**
+     * Waits for nodes asked to stop at {@code askedAt} ({@link System#nanoTime}) until {@code limit}
+     * after that, their shared deadline; says what holds up each one still running a second after
+     * it was asked.
+     *
+     * @return those still running at the deadline
+     */
+    private static List<NodeRunner> awaitStopped(List<NodeRunner> asked, long askedAt, Duration limit)
+            throws InterruptedException {
         Duration left = limit.minus(HOLD_UP_NOTICE);
-        LOG.info("waiting up to {} for node {} to stop: {}", Setting.written(left), runner.name(), runner.stopState());
-        return runner.awaitFinished(left);
+        List<NodeRunner> running = new ArrayList<>();
+        for (NodeRunner runner : asked) {
+            if (!runner.awaitFinished(left(askedAt, HOLD_UP_NOTICE))) {
+                running.add(runner);
+                if (!left.isNegative() && !left.isZero()) {
+                    LOG.info("waiting up to {} for node {} to stop: {}", Setting.written(left), runner.name(),
+                            runner.stopState());
+                }
+            }
+        }
+        List<NodeRunner> late = new ArrayList<>();
+        for (NodeRunner runner : running) {
+            if (!runner.awaitFinished(left(askedAt, limit))) {
+                late.add(runner);
+            }
+        }
+        return late;
+    }
+
+    /** What is left of {@code limit} after {@code since} ({@link System#nanoTime}); zero once it passed. */
+    private static Duration left(long since, Duration limit) {
+        return Duration.ofNanos(Math.max(0, limit.toNanos() - (System.nanoTime() - since)));
     }
 
     /** Asks for the pipeline to be stopped, as SIGINT and SIGTERM do. */
@@ -471,15 +497,22 @@ public final class Pipeline {
             Duration limit = kind == NodeKind.SOURCE ? SOURCE_STOP_LIMIT : spec.drainTimeout().plusSeconds(1);
             List<NodeRunner> ofKind = runners.stream().filter(r -> r.kind() == kind).toList();
             ofKind.forEach(NodeRunner::requestStop);
-            for (NodeRunner runner : ofKind) {
-                if (!awaitStopped(runner, limit)) {
-                    LOG.warn("node {} did not stop within {}{}; interrupting it", runner.name(), Setting.written(limit),
-                            kind == NodeKind.SOURCE ? "" : " (drain-timeout " + Setting.written(spec.drainTimeout())
-                                    + ", and 1s to finish)");
-                    runner.interrupt();
-                    runner.awaitFinished(Duration.ofSeconds(2));
-                    inTime = false;
+            List<NodeRunner> late = awaitStopped(ofKind, System.nanoTime(), limit);
+            for (NodeRunner runner : late) { // all at the deadline: a stuck node does not push back the next one's
+                LOG.warn("node {} did not stop within {}{}; interrupting it", runner.name(), Setting.written(limit),
+                        kind == NodeKind.SOURCE ? "" : " (drain-timeout " + Setting.written(spec.drainTimeout())
+                                + ", and 1s to finish)");
+                runner.interrupt();
+            }
+            long interruptedAt = System.nanoTime();
+            for (NodeRunner runner : late) {
+                if (!runner.awaitFinished(left(interruptedAt, INTERRUPTED_STOP_LIMIT))) {
+                    LOG.warn("node {} did not end within {} of its interrupt; the stop goes on without it",
+                            runner.name(), Setting.written(INTERRUPTED_STOP_LIMIT));
                 }
+            }
+            inTime &= late.isEmpty();
+            for (NodeRunner runner : ofKind) {
                 if (runner.stats().state() != NodeStats.State.FAILED) { // its losses were said when it stopped
                     inTime &= runner.stoppedCleanly();
                 }

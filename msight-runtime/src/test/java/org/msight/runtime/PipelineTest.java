@@ -256,6 +256,47 @@ class PipelineTest {
         }
     }
 
+    /**
+     * Nodes of one kind share their deadline: two stuck sinks are both interrupted at it, where the
+     * second got its whole drain time again after the first's (a stop past the systemd unit's 30 s,
+     * and a SIGKILL, with three stuck sinks).
+     */
+    @Test
+    void stuckSinksAreInterruptedTogetherAtTheirSharedDeadline() throws Exception {
+        try (LogCapture log = LogCapture.of("msight")) {
+            Pipeline pipeline = start(Duration.ofSeconds(2), """
+                    src { type = test-sequence, publish-topic = t, count = 3 }
+                    first { type = test-collector, subscribe-topic = t, delay = 1h }
+                    second { type = test-collector, subscribe-topic = t, delay = 1h }
+                    """);
+            await().atMost(Waits.GENEROUS).until(() -> CollectingSink.ATTEMPTS.get("first").get() >= 1
+                    && CollectingSink.ATTEMPTS.get("second").get() >= 1);
+            assertThat(pipeline.stop()).isFalse();
+            assertThat(log.messages().stream().filter(m -> m.startsWith("waiting up to ") || m.contains("interrupting")))
+                    .as("the stopping thread's lines, in order").satisfiesExactly(
+                            m -> assertThat(m).startsWith("waiting up to 2s for node first to stop: "),
+                            m -> assertThat(m).startsWith("waiting up to 2s for node second to stop: "),
+                            m -> assertThat(m).startsWith("node first did not stop within 3s"),
+                            m -> assertThat(m).startsWith("node second did not stop within 3s"));
+        }
+    }
+
+    /** A node that does not end when interrupted is said to, and the stop goes on without it. */
+    @Test
+    void aSinkThatDoesNotEndWhenInterruptedIsSaidToAndTheStopGoesOn() throws Exception {
+        try (LogCapture log = LogCapture.of("msight")) {
+            Pipeline pipeline = start(Duration.ZERO, """
+                    src { type = test-sequence, publish-topic = t, count = 1 }
+                    sink { type = test-collector, subscribe-topic = t, delay = 5s, deaf-to-interrupts = true }
+                    """);
+            await().atMost(Waits.GENEROUS).until(() -> CollectingSink.ATTEMPTS.get("sink").get() >= 1);
+            assertThat(pipeline.stop()).isFalse();
+            assertThat(log.messages()).containsSubsequence(
+                    "node sink did not stop within 1s (drain-timeout 0s, and 1s to finish); interrupting it",
+                    "node sink did not end within 2s of its interrupt; the stop goes on without it");
+        }
+    }
+
     @Test
     void aSinkThatThrowsIsRestartedAndGoesOn() throws Exception {
         Pipeline pipeline = start("""

@@ -28,6 +28,7 @@ public final class CollectingSink implements SinkNode {
 
     private final List<Long> received;
     private final long delayMillis;
+    private final boolean deafToInterrupts;
     private final long failEvery;
     private final boolean unavailable;
     private final String unrecoverable;
@@ -38,6 +39,7 @@ public final class CollectingSink implements SinkNode {
     CollectingSink(NodeContext context) {
         this.received = RECEIVED.computeIfAbsent(context.nodeName(), n -> new CopyOnWriteArrayList<>());
         this.delayMillis = context.config().getDuration("delay").toMillis();
+        this.deafToInterrupts = context.config().getBoolean("deaf-to-interrupts");
         this.failEvery = context.config().getLong("fail-every");
         this.unavailable = context.config().getBoolean("unavailable");
         this.unrecoverable = context.config().getString("unrecoverable");
@@ -71,9 +73,29 @@ public final class CollectingSink implements SinkNode {
             throw new IllegalStateException("failing on purpose (call " + calls + ")");
         }
         if (delayMillis > 0) {
-            Thread.sleep(delayMillis);
+            if (deafToInterrupts) {
+                sleepThroughInterrupts();
+            } else {
+                Thread.sleep(delayMillis);
+            }
         }
         received.add(SequenceSource.sequenceOf((BytesData) data));
+    }
+
+    /** Spends the delay whole, as a node stuck in a call that takes no interrupt; keeps the interrupt. */
+    private void sleepThroughInterrupts() {
+        long end = System.nanoTime() + delayMillis * 1_000_000;
+        boolean interrupted = false;
+        for (long left; (left = end - System.nanoTime()) > 0; ) {
+            try {
+                Thread.sleep(Math.max(1, left / 1_000_000));
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /** Its provider, type {@code test-collector}. */
@@ -96,6 +118,7 @@ public final class CollectingSink implements SinkNode {
         @Override
         public List<Setting> settings() {
             return List.of(Setting.optional("delay", SettingType.DURATION, "time spent on each message"),
+                    Setting.optional("deaf-to-interrupts", SettingType.BOOLEAN, "spend the delay whole though interrupted"),
                     Setting.optional("fail-every", SettingType.INT, "throw on every n-th message; 0 never"),
                     Setting.optional("unavailable", SettingType.BOOLEAN, "throw RetriableException on every message"),
                     Setting.optional("open-delay", SettingType.DURATION, "wait in open(), less when stopping"),
