@@ -17,11 +17,13 @@ import io.nats.client.api.StreamConfiguration;
 import io.nats.client.api.StreamInfo;
 import io.nats.client.support.NatsJetStreamConstants;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.ZonedDateTime;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -82,6 +84,25 @@ final class JetStreamTopics implements AutoCloseable {
         this.log = log;
         this.resubscribed = resubscribed;
         this.outOfMemoryLines = outOfMemoryLines;
+    }
+
+    /**
+     * The durable consumer of a group (else of a node): its name where JetStream takes it; each
+     * byte it does not ({@code . * > / \}, spaces, other than printable ASCII) written as
+     * {@code _} and two hex digits, so group {@code team.uploaders} has consumer
+     * {@code team_2Euploaders}.
+     */
+    static String consumerOf(String group) {
+        StringBuilder consumer = new StringBuilder(group.length());
+        for (byte b : group.getBytes(StandardCharsets.UTF_8)) {
+            int c = b & 0xff;
+            if (c > ' ' && c < 0x7f && ".*>/\\".indexOf(c) < 0) {
+                consumer.append((char) c);
+            } else {
+                consumer.append(String.format(Locale.ROOT, "_%02X", c));
+            }
+        }
+        return consumer.toString();
     }
 
     /** The stream name of a topic: JetStream allows letters, digits, {@code -} and {@code _}. */
@@ -182,7 +203,7 @@ final class JetStreamTopics implements AutoCloseable {
         Fetcher(Subscription subscription) {
             this.subscription = subscription;
             this.stream = streamOf(subscription.topic());
-            this.durable = subscription.group().orElse(subscription.nodeName());
+            this.durable = consumerOf(subscription.group().orElse(subscription.nodeName()));
             this.name = "JetStream consumer '" + LogSafe.text(durable) + "' of topic '"
                     + LogSafe.text(subscription.topic()) + "'";
         }

@@ -1,6 +1,7 @@
 package org.msight.plugins.natsbus;
 
 import com.typesafe.config.Config;
+import java.io.IOException;
 import java.net.URISyntaxException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -11,6 +12,8 @@ import org.msight.api.Secrets;
 import org.msight.api.Setting;
 import org.msight.api.SettingType;
 import org.msight.api.bus.ServerList;
+import io.nats.client.AuthHandler;
+import io.nats.client.NKey;
 import io.nats.client.Nats;
 import io.nats.client.Options;
 
@@ -135,14 +138,24 @@ record NatsSettings(List<String> servers, String username, String password, Stri
                 .maxMessagesInOutgoingQueue(maxPendingMessages)
                 .discardMessagesWhenOutgoingQueueFull();
         if (username != null) {
+            if (password == null) {
+                throw new IllegalArgumentException("username: set (MSIGHT_NATS_USERNAME) without a password: set"
+                        + " password (MSIGHT_NATS_PASSWORD) too");
+            }
             options.userInfo(username, password);
         }
         if (token != null) {
             options.token(token.toCharArray());
         }
         if (userCredentials != null) {
-            options.authHandler(Nats.credentials(userCredentials.toString()));
+            options.authHandler(PemTls.read("user-credentials", userCredentials, NatsSettings::credentials));
         } else if (nkeySeed != null) {
+            try {
+                NKey.fromSeed(nkeySeed.toCharArray()).clear();
+            } catch (RuntimeException e) { // the seed is not shown: a secret, with a character mistyped
+                throw new IllegalArgumentException("nkey-seed: not an NKey seed (MSIGHT_NATS_NKEY_SEED: a user's seed"
+                        + " starts with SU)");
+            }
             options.authHandler(Nats.staticCredentials(userJwt == null ? null : userJwt.toCharArray(),
                     nkeySeed.toCharArray()));
         }
@@ -150,6 +163,26 @@ record NatsSettings(List<String> servers, String username, String password, Stri
             options.sslContext(PemTls.context(caCertFile, certFile, keyFile, "msight.nats.tls"));
         }
         return options;
+    }
+
+    /**
+     * The client's handler of a {@code .creds} file, which reads it at each connection: read once
+     * here, so a file that holds no user JWT and NKey seed is named at start, not taken for a server
+     * that cannot be reached.
+     */
+    private static AuthHandler credentials(Path file) throws IOException {
+        AuthHandler handler = Nats.credentials(file.toString());
+        try {
+            char[] jwt = handler.getJWT();
+            handler.getID();
+            if (jwt == null || jwt.length == 0) {
+                throw new IllegalStateException("no JWT");
+            }
+        } catch (IllegalStateException e) {
+            throw new IOException("not a .creds file: it holds a user JWT and an NKey seed, each between the -----BEGIN"
+                    + " and ------END lines that nsc writes (MSIGHT_NATS_USER_CREDENTIALS)");
+        }
+        return handler;
     }
 
     private static IllegalArgumentException notAServer(String server) {

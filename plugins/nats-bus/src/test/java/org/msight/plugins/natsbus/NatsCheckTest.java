@@ -33,6 +33,16 @@ class NatsCheckTest {
                 + " of the NKey it was issued to, which signs the server's challenge; or give both in user-credentials",
         "user-jwt = eyJ0eXAiOiJKV1QifQ, user-credentials = x.creds | 3: msight.nats.user-jwt: user-credentials holds a"
                 + " JWT already: set one of the two",
+        // jnats took a username without a password for a NullPointerException's stack trace
+        "username = alice | 3: msight.nats.username: set (MSIGHT_NATS_USERNAME) without a password: set password"
+                + " (MSIGHT_NATS_PASSWORD) too",
+        // jnats reads these as it connects, and said only that the server could not be reached
+        "user-credentials = MISSING | 3: msight.nats.user-credentials: MISSING: no such file",
+        "user-credentials = JUNK | 3: msight.nats.user-credentials: JUNK: not a .creds file: it holds a user JWT and an"
+                + " NKey seed, each between the -----BEGIN and ------END lines that nsc writes"
+                + " (MSIGHT_NATS_USER_CREDENTIALS)",
+        "nkey-seed = SUs3cret | 3: msight.nats.nkey-seed: not an NKey seed (MSIGHT_NATS_NKEY_SEED: a user's seed starts"
+                + " with SU)",
         "tls { enabled = yes, cert-file = DIR, key-file = DIR } | 3: msight.nats.tls.key-file: DIR: a folder, not a"
                 + " file: give the path of the file in it",
         "servers = \"['nats://alice:s3cret@h:4222'\" | 3: msight.nats.servers: unbalanced brackets in server list"
@@ -56,8 +66,9 @@ class NatsCheckTest {
     })
     void settingsTheClientCannotUseAreOneLineAtTheirKey(String settings, String problem) throws Exception {
         Path file = dir.resolve("p.conf");
+        Path junk = Files.writeString(dir.resolve("junk.creds"), "-----BEGIN NATS USER JWT-----\nnot one\n");
         String block = settings.replace("MISSING", dir.resolve("missing.pem").toString())
-                .replace("DIR", dir.toString());
+                .replace("DIR", dir.toString()).replace("JUNK", junk.toString());
         Files.writeString(file, "msight {\n  bus = nats\n  nats { " + block + " }\n}\n"
                 + "nodes { out { type = test-topic-listener, subscribe-topic = t, listener = none } }\n");
         PrintStream out = System.out;
@@ -73,7 +84,7 @@ class NatsCheckTest {
             System.setErr(err);
         }
         String expected = "error: " + file + ":" + problem.replace("MISSING", dir.resolve("missing.pem").toString())
-                .replace("DIR", dir.toString());
+                .replace("DIR", dir.toString()).replace("JUNK", junk.toString());
         assertThat(exitCode).as(printed.toString(StandardCharsets.UTF_8)).isEqualTo(2);
         // the node's own problem comes in the same round, on a line of its own
         assertThat(printed.toString(StandardCharsets.UTF_8)).startsWith(expected).doesNotContain("s3cret")
