@@ -216,6 +216,19 @@ record KafkaSettings(List<String> servers, String saslMechanism, String saslUser
         return properties;
     }
 
+    /** Properties the bus's own work rests on, which {@code properties} may not change: why, and what to set instead. */
+    private static final Map<String, String> SET_BY_THE_BUS = Map.of(
+            ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "the bus places its consumers itself, saying what a topic deleted"
+                    + " before its group consumed it: set start-position instead",
+            ConsumerConfig.GROUP_ID_CONFIG, "each subscribing node is a member of its own group: set the node's"
+                    + " group-id instead",
+            ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "the bus commits a message once its node is done with it (at"
+                    + " least once); the client's own commits would skip what was fetched but not handled",
+            ProducerConfig.BUFFER_MEMORY_CONFIG, "the bus hands messages over only while they fit in it: set"
+                    + " buffer-size instead",
+            ProducerConfig.BATCH_SIZE_CONFIG, "the bus sizes batches from buffer-size and max-request-size, and"
+                    + " hands messages over only while a batch fits: set those instead");
+
     /**
      * Checks each extra property as the clients read it (type, range, a class on the plugin's
      * loader) with Kafka's own definitions of the producer's, consumer's and admin client's
@@ -229,10 +242,10 @@ record KafkaSettings(List<String> servers, String saslMechanism, String saslUser
     private static void checkProperties(Map<String, String> properties) {
         List<ConfigDef> clients = List.of(ProducerConfig.configDef(), ConsumerConfig.configDef(),
                 AdminClientConfig.configDef());
-        if (properties.containsKey(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG)) {
-            throw new IllegalArgumentException("properties.\"" + ConsumerConfig.AUTO_OFFSET_RESET_CONFIG + "\": the bus"
-                    + " places its consumers itself, saying what a topic deleted before its group consumed it: set"
-                    + " start-position instead");
+        for (Map.Entry<String, String> own : SET_BY_THE_BUS.entrySet()) {
+            if (properties.containsKey(own.getKey())) {
+                throw new IllegalArgumentException("properties.\"" + own.getKey() + "\": " + own.getValue());
+            }
         }
         Set<String> known = new HashSet<>();
         clients.forEach(definitions -> known.addAll(definitions.names()));

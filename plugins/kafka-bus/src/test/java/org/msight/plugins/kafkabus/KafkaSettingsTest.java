@@ -48,6 +48,26 @@ class KafkaSettingsTest {
                         + " what a topic deleted before its group consumed it: set start-position instead");
     }
 
+    /**
+     * Properties the bus's own work rests on are refused, naming what to set instead: a group.id
+     * made all nodes one group, enable.auto.commit gave up at least once, and a buffer.memory smaller
+     * than buffer-size kept the bus "not connected" after its buffer first filled.
+     */
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "group.id = shared | each subscribing node is a member of its own group: set the node's group-id instead",
+        "enable.auto.commit = true | the bus commits a message once its node is done with it (at least once); the"
+                + " client's own commits would skip what was fetched but not handled",
+        "buffer.memory = 8388608 | the bus hands messages over only while they fit in it: set buffer-size instead",
+        "batch.size = 1000000 | the bus sizes batches from buffer-size and max-request-size, and hands messages over"
+                + " only while a batch fits: set those instead"})
+    void aPropertyTheBusSetsItselfIsRefusedWithWhatToSetInstead(String property, String why) {
+        String[] nameAndValue = property.split(" = ");
+        assertThatThrownBy(() -> consumer("properties { \"" + nameAndValue[0] + "\" = " + nameAndValue[1] + " }"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("properties.\"" + nameAndValue[0] + "\": " + why);
+    }
+
     private static java.util.Map<String, Object> consumer(String settings) {
         return KafkaSettings.from(TestBusContext.of("kafka", settings).config()).consumerProperties("c", "g");
     }
