@@ -2,6 +2,7 @@ package org.msight.plugins.kafkabus;
 
 import java.io.IOException;
 import java.util.concurrent.ExecutionException;
+import org.apache.kafka.common.errors.InvalidSessionTimeoutException;
 import org.apache.kafka.common.errors.RetriableException;
 import org.apache.kafka.common.errors.SaslAuthenticationException;
 import org.apache.kafka.common.errors.SslAuthenticationException;
@@ -34,6 +35,11 @@ final class Failures {
                     + PemTls.handshakeFailure(cause).map(tls -> LogSafe.text(IoFailures.reason(tls)))
                     .orElse("TLS: " + firstLine(cause))
                     + "; check msight.kafka.tls (MSIGHT_KAFKA_USE_TLS, MSIGHT_KAFKA_TLS_*)";
+        }
+        if (cause instanceof InvalidSessionTimeoutException) { // the brokers' range, 6 s to 30 min unless set otherwise
+            return brokers + " refuses session-timeout " + Setting.written(settings.sessionTimeout()) + " ("
+                    + firstLine(cause) + "): set msight.kafka.session-timeout within the brokers' range (6s to 30m by"
+                    + " default)";
         }
         if (cause instanceof UnknownTopicOrPartitionException || cause instanceof TimeoutException
                 && String.valueOf(cause.getMessage()).contains("not present in metadata")) {

@@ -494,6 +494,26 @@ class KafkaBusTest {
     }
 
     /**
+     * A session-timeout outside the brokers' range (the test broker's starts at 1 s; a stock
+     * broker's at 6 s) is refused at each try to join the group: the outage line names the setting.
+     */
+    @Test
+    void aSessionTimeoutTheBrokersRefuseIsNamedInTheOutageLine() {
+        String topic = topic();
+        TestBusContext context = context("session-timeout = 500ms");
+        Bus subscriber = bus(context, new Subscription(topic, "short", Optional.empty(), TestReceiver.handling()));
+        String side = "Consuming topic '" + topic + "' in group 'short_group'";
+        await().atMost(WAIT).until(() -> context.log().messages(Level.WARN).stream()
+                .anyMatch(line -> line.startsWith(side + " fails: Kafka at ")));
+        assertThat(context.log().messages(Level.WARN)).filteredOn(line -> line.startsWith(side + " fails: "))
+                .first().asString().endsWith(" refuses session-timeout 500ms (The session timeout is not within the"
+                        + " range allowed by the broker (as configured by group.min.session.timeout.ms and"
+                        + " group.max.session.timeout.ms).): set msight.kafka.session-timeout within the brokers' range"
+                        + " (6s to 30m by default); retrying");
+        assertThat(subscriber.connected()).isFalse();
+    }
+
+    /**
      * A member that cannot find where a partition starts is in an outage until its client knows,
      * and no longer: the outage ended only with a commit, so a member with nothing to commit (a
      * quiet topic) showed its bus not connected while it worked. Here a transaction holds the
