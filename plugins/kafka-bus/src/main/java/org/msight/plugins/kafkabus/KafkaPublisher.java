@@ -10,6 +10,7 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -58,6 +59,10 @@ final class KafkaPublisher implements AutoCloseable {
     private final Map<String, TopicSender> senders = new ConcurrentHashMap<>();
     private volatile Producer<byte[], byte[]> producer;
     private volatile Metric bufferAvailable;
+    /** Seconds since the producer last had the cluster's metadata from a broker. */
+    private volatile Metric metadataAge;
+    /** When the buffer was last found full (System.currentTimeMillis()). */
+    private volatile long bufferFullAt;
 
     KafkaPublisher(KafkaSettings settings, MsightFormats formats, Logger log, Counter lost, Counter tooLarge,
             Counter reconnects) {
@@ -77,6 +82,8 @@ final class KafkaPublisher implements AutoCloseable {
                 new ByteArraySerializer(), new ByteArraySerializer());
         bufferAvailable = ClientMetrics.find(created.metrics(), "producer-metrics", "buffer-available-bytes")
                 .orElseThrow(() -> new IllegalStateException("the Kafka producer has no buffer-available-bytes"));
+        metadataAge = ClientMetrics.find(created.metrics(), "producer-metrics", "metadata-age")
+                .orElseThrow(() -> new IllegalStateException("the Kafka producer has no metadata-age"));
         producer = created;
     }
 
@@ -92,6 +99,7 @@ final class KafkaPublisher implements AutoCloseable {
         if (available() >= settings.batchSize()) {
             return true;
         }
+        bufferFullAt = System.currentTimeMillis();
         outage.down(side + " fails: its buffer of " + settings.bufferSize() + " bytes is full: the brokers are away"
                 + " or slower than the sources; messages are lost until it catches up");
         return false;
@@ -105,8 +113,31 @@ final class KafkaPublisher implements AutoCloseable {
 
     /** Why the buffer, or else a topic, is in an outage. */
     Optional<String> outage() {
+        endOutagesNoMessageWillEnd();
         return outage.reason().or(() -> senders.values().stream().map(sender -> sender.outage.reason())
                 .flatMap(Optional::stream).findFirst());
+    }
+
+    /**
+     * Ends the outages that only a message's success would end, where none is coming: a topic's
+     * whose messages all failed (given up after delivery-timeout while the brokers were away) and
+     * that nothing was published to since (an events topic, a node stopped), and the buffer's,
+     * emptied by messages given up; once the producer has heard from the brokers since.
+     */
+    private void endOutagesNoMessageWillEnd() {
+        if (producer == null) {
+            return;
+        }
+        long heardFromBrokersAt = System.currentTimeMillis()
+                - (long) (((Number) metadataAge.metricValue()).doubleValue() * 1000);
+        for (TopicSender sender : senders.values()) {
+            if (sender.queue.isEmpty() && sender.unfinished.get() == 0 && heardFromBrokersAt > sender.failedAt) {
+                sender.outage.up();
+            }
+        }
+        if (available() > settings.bufferSize() / 2 && heardFromBrokersAt > bufferFullAt) {
+            outage.up();
+        }
     }
 
     private long available() {
@@ -147,6 +178,7 @@ final class KafkaPublisher implements AutoCloseable {
      * are the topic's outage; a buffer no longer full ends the buffer's.
      */
     private void completed(TopicSender sender, int bytes, Exception failure) {
+        sender.unfinished.decrementAndGet();
         if (failure == null) {
             sender.outage.up();
             if (available() > settings.bufferSize() / 2) { // not at every acknowledgement of a buffer that stays full
@@ -159,6 +191,7 @@ final class KafkaPublisher implements AutoCloseable {
             }
         } else {
             lost.increment();
+            sender.failedAt = System.currentTimeMillis();
             sender.outage.down(side + " fails for topic '" + sender.topic + "': "
                     + Failures.describe(settings, failure));
         }
@@ -224,6 +257,10 @@ final class KafkaPublisher implements AutoCloseable {
         final Thread thread;
         /** Set when closing stopped the thread with a message in hand, which the producer never took. */
         volatile boolean dropped;
+        /** Messages handed to the producer without an outcome yet. */
+        final AtomicInteger unfinished = new AtomicInteger();
+        /** When a message last failed, or the queue was last full (System.currentTimeMillis()). */
+        volatile long failedAt;
 
         TopicSender(String topic, Producer<byte[], byte[]> producer) {
             this.topic = topic;
@@ -242,6 +279,7 @@ final class KafkaPublisher implements AutoCloseable {
          * @return {@code false}: the message is refused
          */
         boolean full() {
+            failedAt = System.currentTimeMillis();
             outage.down(side + " fails for topic '" + topic + "': its queue of " + QUEUE + " messages is full: the"
                     + " producer waits (up to max-block) for the topic's partitions (a topic the brokers do not have"
                     + " and do not create?) or for room; messages to it are lost until it catches up");
@@ -253,6 +291,7 @@ final class KafkaPublisher implements AutoCloseable {
                 while (true) {
                     ProducerRecord<byte[], byte[]> record = queue.take();
                     int bytes = record.value().length;
+                    unfinished.incrementAndGet(); // completed() counts it off, whatever becomes of it
                     try {
                         producer.send(record, (metadata, failure) -> completed(this, bytes, failure));
                     } catch (KafkaException | IllegalStateException e) {

@@ -802,6 +802,30 @@ class KafkaBusTest {
     }
 
     /**
+     * A topic whose messages failed while the brokers were away, and that nothing is published to
+     * since (an events topic, a node stopped), is connected again once the brokers answer: its
+     * outage ended only with a later message's success, so /ready said 503 until one came.
+     */
+    @Test
+    void aTopicNothingIsPublishedToAfterItsMessagesFailedIsConnectedOnceTheBrokersAnswer() {
+        TestBusContext context = context("max-block = 1s");
+        Bus publisher = bus(context);
+        String topic = topic();
+        broker.freeze();
+        try {
+            assertThat(publisher.publish(topic, message(1, 64))).isTrue();
+            await().atMost(WAIT).until(() -> !publisher.connected());
+            assertThat(publisher.outage()).get().asString().contains("fails for topic '" + topic + "'");
+        } finally {
+            broker.thaw();
+        }
+        await().atMost(WAIT).until(publisher::connected); // nothing published since
+        assertThat(context.log().messages(Level.INFO)).anySatisfy(line -> assertThat(line)
+                .matches("Publishing to Kafka at \\[.*\\] works again for topic '" + topic + "' after [0-9.]+ s"));
+        assertThat(context.count("lost")).isEqualTo(1);
+    }
+
+    /**
      * A stop while the brokers are away does not wait connect-timeout for a commit that cannot
      * come (it took 35 s with the default 30 s, past systemd's stop timeout): what was not
      * committed is delivered again.
