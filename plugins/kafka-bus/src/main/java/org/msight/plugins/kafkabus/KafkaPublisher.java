@@ -177,7 +177,7 @@ final class KafkaPublisher implements AutoCloseable {
      * A message's outcome, on the producer's I/O thread: keep it short. Failures and successes
      * are the topic's outage; a buffer no longer full ends the buffer's.
      */
-    private void completed(TopicSender sender, int bytes, Exception failure) {
+    private void completed(TopicSender sender, int bytes, Throwable failure) {
         sender.unfinished.decrementAndGet();
         if (failure == null) {
             sender.outage.up();
@@ -294,12 +294,12 @@ final class KafkaPublisher implements AutoCloseable {
                     unfinished.incrementAndGet(); // completed() counts it off, whatever becomes of it
                     try {
                         producer.send(record, (metadata, failure) -> completed(this, bytes, failure));
-                    } catch (KafkaException | IllegalStateException e) {
+                    } catch (RuntimeException | Error e) { // the producer's refusals, the heap running out
                         if (KafkaPublisher.this.producer == null) { // closed (or interrupted) meanwhile
                             dropped = true;
                             return;
                         }
-                        completed(this, bytes, e); // refused by the producer itself: lost, and the sender goes on
+                        completed(this, bytes, e); // lost, and the sender goes on: this topic's only thread
                     }
                 }
             } catch (InterruptedException e) {

@@ -826,6 +826,31 @@ class KafkaBusTest {
     }
 
     /**
+     * The heap running out inside the producer's send ended the topic's sending thread, the only
+     * one to hand its messages over: every later message to the topic was refused until a restart.
+     * The message is lost and counted, with a line, and the next ones go.
+     */
+    @Test
+    void aTopicsSenderLivesOnAfterTheHeapRanOutInASend() {
+        TestBusContext context = context("properties { \"interceptor.classes\" = \""
+                + OutOfMemoryOnceInterceptor.class.getName() + "\" }");
+        Bus publisher = bus(context);
+        String topic = topic();
+        OutOfMemoryOnceInterceptor.ARMED.set(true);
+        assertThat(publisher.publish(topic, message(1, 64))).isTrue();
+        await().atMost(WAIT).until(() -> context.count("lost") == 1);
+        assertThat(context.log().messages(Level.WARN)).singleElement().asString().endsWith("fails for topic '" + topic
+                + "': Kafka at [" + broker.bootstrapServers() + "]: OutOfMemoryError: Java heap space (on purpose, in a"
+                + " test); retrying");
+        for (int n = 2; n <= 3; n++) {
+            assertThat(publisher.publish(topic, message(n, 64))).isTrue();
+        }
+        assertThat(records(topic, 2)).extracting(record -> number(context.formats().fromMessagePack(record.value())))
+                .containsExactly(2, 3);
+        await().atMost(WAIT).until(publisher::connected);
+    }
+
+    /**
      * A stop while the brokers are away does not wait connect-timeout for a commit that cannot
      * come (it took 35 s with the default 30 s, past systemd's stop timeout): what was not
      * committed is delivered again.
