@@ -18,6 +18,14 @@ public interface Receiver {
      */
     int remainingCapacity();
 
+    /**
+     * How many payload bytes the queue takes now before it drops its oldest: for a bus that fetches
+     * in batches, to size them by bytes too. {@link Long#MAX_VALUE} when it has no byte budget.
+     */
+    default long remainingBytes() {
+        return Long.MAX_VALUE;
+    }
+
     /** Counts a message that arrived but is not an MSight message (not valid MessagePack). */
     void countMalformed();
 }

@@ -121,6 +121,16 @@ public final class Inbox implements Receiver {
         }
     }
 
+    @Override
+    public long remainingBytes() {
+        lock.lock();
+        try {
+            return closed ? 0 : Math.max(0, maxBytes - bytes);
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** The oldest message, waiting up to {@code timeout}; {@code null} when none came. */
     public Delivery poll(long timeout, TimeUnit unit) throws InterruptedException {
         long nanos = unit.toNanos(timeout);

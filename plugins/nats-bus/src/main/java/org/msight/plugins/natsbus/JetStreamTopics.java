@@ -194,6 +194,8 @@ final class JetStreamTopics implements AutoCloseable {
          */
         private final Map<Message, Long> held = new ConcurrentHashMap<>();
         private long heldLookedAt = System.nanoTime();
+        /** The payload bytes of the last message handed over; 0 before the first. */
+        private int lastSize;
         /** How long a pull waits for messages: at most a sixth of ack-wait, so that words of progress keep pace. */
         private final Duration pullWait = PULL_WAIT.compareTo(settings.ackWait().dividedBy(6)) <= 0 ? PULL_WAIT
                 : Duration.ofMillis(Math.max(10, settings.ackWait().dividedBy(6).toMillis()));
@@ -307,7 +309,7 @@ final class JetStreamTopics implements AutoCloseable {
                         subscribe(true);
                         outage.up();
                     }
-                    int room = Math.min(MAX_BATCH, receiver.remainingCapacity());
+                    int room = batchFor(receiver);
                     if (room == 0) {
                         TimeUnit.MILLISECONDS.sleep(10);
                         continue;
@@ -423,7 +425,19 @@ final class JetStreamTopics implements AutoCloseable {
          * server would send them again to this one's pull, which waits on, and dropped under them,
          * they would come again only after ack-wait.
          */
+        /**
+         * How many messages to pull: what the node's queue takes by count, and by bytes at the size
+         * of the last message; a batch it cannot take whole is given back, and sent again by the
+         * server: large frames pulled by count alone crossed the network several times each.
+         */
+        private int batchFor(Receiver receiver) {
+            int room = Math.min(MAX_BATCH, receiver.remainingCapacity());
+            return room == 0 || lastSize == 0 ? room
+                    : (int) Math.min(room, Math.max(1, receiver.remainingBytes() / lastSize));
+        }
+
         private void handOver(Receiver receiver, Message message, Iterator<Message> rest) {
+            lastSize = message.getData() == null ? 0 : message.getData().length;
             held.put(message, System.nanoTime());
             try {
                 receiver.deliver(acknowledgedOnDone(message));
