@@ -256,6 +256,11 @@ public final class KafkaTestServer extends LoopbackServer {
     }
 
     /** {@code 127.0.0.1:<port>}, the same across restarts. */
+    /** The broker's log folder: a folder per partition ({@code <topic>-<n>}), of segment files. */
+    public Path dataDir() {
+        return dir.resolve("data");
+    }
+
     public String bootstrapServers() {
         return "127.0.0.1:" + port();
     }

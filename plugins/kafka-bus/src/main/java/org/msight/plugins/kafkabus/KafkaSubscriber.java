@@ -31,6 +31,7 @@ import org.msight.api.Backoff;
 import org.msight.api.Counter;
 import org.msight.api.DaemonThreads;
 import org.msight.api.LogSafe;
+import org.msight.api.LogThrottle;
 import org.msight.api.OutageLog;
 import org.msight.api.bus.Receiver;
 import org.msight.api.bus.Subscription;
@@ -60,6 +61,8 @@ final class KafkaSubscriber implements AutoCloseable {
     private static final Duration CLOSE_COMMIT_MAX = Duration.ofSeconds(5);
     /** How long leaving the group may take at close. */
     private static final Duration LEAVE = Duration.ofSeconds(5);
+    /** How the client's message for a record it cannot read begins, the partition next (Kafka 4.1). */
+    private static final String UNREADABLE_RECORD = "Received exception when fetching the next record from ";
 
     private final KafkaSettings settings;
     private final Subscription subscription;
@@ -74,6 +77,8 @@ final class KafkaSubscriber implements AutoCloseable {
     /** Partitions whose position could not be found at assignment: an outage until the client knows it. */
     private final Set<TopicPartition> unplaced = new HashSet<>();
     private final Backoff backoff = new Backoff(Duration.ofMillis(100), Duration.ofSeconds(5));
+    /** One line a minute at most for records skipped because they cannot be read. */
+    private final LogThrottle unreadableLines = new LogThrottle(Duration.ofMinutes(1));
     private String clientId;
     private KafkaConsumer<byte[], byte[]> consumer;
     /** Seconds since this member last sent the coordinator a heartbeat (-1 before the first); null if the client has none. */
@@ -134,6 +139,11 @@ final class KafkaSubscriber implements AutoCloseable {
                     } catch (InvalidOffsetException e) { // no commit and no start found yet, or deleted unconsumed
                         startPositions.replace(consumer, e);
                         continue;
+                    } catch (KafkaException e) {
+                        if (skippedUnreadable(e)) {
+                            continue;
+                        }
+                        throw e;
                     }
                     if (closed) {
                         break; // stopped during the poll (in a rebalance): nothing more for the nodes
@@ -165,6 +175,38 @@ final class KafkaSubscriber implements AutoCloseable {
         } finally {
             consumer.close(LEAVE);
         }
+    }
+
+    /**
+     * Skips the record the client cannot read (its batch's checksum no longer matches: bytes a bad
+     * block changed on a broker's disk), which every poll would fail on, for good: counted as
+     * malformed, said once a minute at most, and the partition's position, and its next commit,
+     * moved past it. A batch whose checksum fails is skipped a record at a time.
+     *
+     * @return whether {@code e} was such a failure, and the record skipped
+     */
+    private boolean skippedUnreadable(KafkaException e) {
+        String text = String.valueOf(e.getMessage());
+        for (TopicPartition partition : consumer.assignment()) {
+            if (text.startsWith(UNREADABLE_RECORD + partition + ".")) {
+                long offset = consumer.position(partition);
+                consumer.seek(partition, offset + 1);
+                PartitionOffsets state = offsets.get(partition);
+                if (state != null) {
+                    state.startsAt(offset + 1);
+                }
+                subscription.receiver().countMalformed();
+                long times = unreadableLines.occurred();
+                if (times > 0) {
+                    log.warn("{}: skipping the record at offset {} of partition {}, which cannot be read ({}), counted"
+                            + " as malformed{}", side, offset, partition.partition(),
+                            LogSafe.text(e.getCause() == null ? text : e.getCause().getMessage()),
+                            times == 1 ? "" : " (" + times + " records skipped since the last such line)");
+                }
+                return true;
+            }
+        }
+        return false;
     }
 
     /**

@@ -13,6 +13,7 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -44,6 +45,7 @@ import org.apache.kafka.clients.consumer.RangeAssignor;
 import org.apache.kafka.clients.consumer.RoundRobinAssignor;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -60,6 +62,7 @@ import org.msight.api.bus.Receiver;
 import org.msight.api.bus.Subscription;
 import org.msight.api.data.BytesData;
 import org.msight.api.data.Metadata;
+import org.msight.api.data.MsightFormats;
 import org.msight.api.data.SensorData;
 import org.msight.testkit.FreePorts;
 import org.msight.testkit.KafkaTestServer;
@@ -364,7 +367,11 @@ class KafkaBusTest {
 
     /** Waits until {@code group} has committed offsets on {@code topic} adding up to {@code sum}: its messages' count. */
     private static void awaitCommitted(String group, String topic, long sum) {
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()))) {
+        awaitCommitted(broker, group, topic, sum);
+    }
+
+    private static void awaitCommitted(KafkaTestServer server, String group, String topic, long sum) {
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, server.bootstrapServers()))) {
             await().atMost(WAIT).until(() -> admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata()
                     .get().entrySet().stream().filter(offset -> offset.getKey().topic().equals(topic))
                     .mapToLong(offset -> offset.getValue().offset()).sum() == sum);
@@ -848,6 +855,62 @@ class KafkaBusTest {
         assertThat(records(topic, 2)).extracting(record -> number(context.formats().fromMessagePack(record.value())))
                 .containsExactly(2, 3);
         await().atMost(WAIT).until(publisher::connected);
+    }
+
+    /**
+     * A record whose bytes changed on the broker's disk (a bad block: its batch's checksum no longer
+     * matches) failed every poll, an outage for good, the partition stuck at it. It is counted as
+     * malformed and skipped, with a line, and the records after it are handled and committed past it.
+     */
+    @Test
+    void aRecordChangedOnTheBrokersDiskIsCountedAsMalformedAndSkipped() throws Exception {
+        try (KafkaTestServer own = new KafkaTestServer().start()) {
+            String topic = topic();
+            MsightFormats formats = context(own, "").formats();
+            try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of(
+                    ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, own.bootstrapServers()), new ByteArraySerializer(),
+                    new ByteArraySerializer())) {
+                for (int n = 1; n <= 5; n++) { // a batch each, on one partition
+                    byte[] data = ByteBuffer.allocate(64).putInt(n).array();
+                    Arrays.fill(data, 4, 64, (byte) (0x40 + n)); // found in the segment by these
+                    producer.send(new ProducerRecord<>(topic, 0, null, formats.toMessagePack(new BytesData(
+                            Metadata.create("cam", "edge-01", Metadata.now()), data)))).get();
+                }
+            }
+            own.stop();
+            Path segment = own.dataDir().resolve(topic + "-0").resolve("00000000000000000000.log");
+            byte[] log = Files.readAllBytes(segment);
+            byte[] third = new byte[60];
+            Arrays.fill(third, (byte) 0x43);
+            int at = indexOf(log, third);
+            assertThat(at).as("record 3's bytes in the segment").isPositive();
+            log[at + 30] = 0x00;
+            Files.write(segment, log);
+            own.start();
+
+            TestBusContext context = context(own, "start-position = earliest");
+            TestReceiver receiver = TestReceiver.handling();
+            Bus subscriber = bus(context, new Subscription(topic, "reader", Optional.empty(), receiver));
+            await().atMost(WAIT).until(() -> numbers(receiver).contains(5));
+            assertThat(numbers(receiver)).containsExactly(1, 2, 4, 5);
+            assertThat(receiver.malformed()).isOne();
+            assertThat(context.log().messages(Level.WARN)).singleElement().asString().startsWith("Consuming topic '"
+                    + topic + "' in group 'reader_group': skipping the record at offset 2 of partition 0, which cannot"
+                    + " be read (Record batch for partition " + topic + "-0 at offset 2 is invalid, cause: Record is"
+                    + " corrupt").endsWith("counted as malformed");
+            awaitCommitted(own, "reader_group", topic, 5); // past the skipped one
+            assertThat(subscriber.connected()).isTrue();
+        }
+    }
+
+    /** Where {@code part} starts in {@code bytes}, or -1. */
+    private static int indexOf(byte[] bytes, byte[] part) {
+        for (int i = 0; i + part.length <= bytes.length; i++) {
+            if (Arrays.equals(bytes, i, i + part.length, part, 0, part.length)) {
+                return i;
+            }
+        }
+        return -1;
     }
 
     /**
