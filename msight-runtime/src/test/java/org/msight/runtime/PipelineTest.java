@@ -294,6 +294,13 @@ class PipelineTest {
             assertThat(log.messages()).containsSubsequence(
                     "node sink did not stop within 1s (drain-timeout 0s, and 1s to finish); interrupting it",
                     "node sink did not end within 2s of its interrupt; the stop goes on without it");
+            // its thread ends with its delay: not into a later test's lines
+            Thread sink = Thread.getAllStackTraces().keySet().stream()
+                    .filter(thread -> thread.getName().equals("node-sink")).findFirst().orElse(null);
+            if (sink != null) {
+                sink.join(Waits.GENEROUS.toMillis());
+                assertThat(sink.isAlive()).as("the sink's thread, once its delay is over").isFalse();
+            }
         }
     }
 
