@@ -41,8 +41,7 @@ final class Failures {
                     + firstLine(cause) + "): set msight.kafka.session-timeout within the brokers' range (6s to 30m by"
                     + " default)";
         }
-        if (cause instanceof UnknownTopicOrPartitionException || cause instanceof TimeoutException
-                && String.valueOf(cause.getMessage()).contains("not present in metadata")) {
+        if (noPartitions(cause)) {
             return brokers + " gives no partitions for the topic (" + firstLine(cause) + "): the brokers are away,"
                     + " or do not have the topic and do not create it (auto.create.topics.enable)";
         }
@@ -58,6 +57,12 @@ final class Failures {
             return brokers + ": " + LogSafe.text(IoFailures.describe(io));
         }
         return brokers + ": " + cause.getClass().getSimpleName() + ": " + firstLine(cause);
+    }
+
+    /** Whether a message failed for want of its topic's partitions: the brokers away, or without the topic. */
+    static boolean noPartitions(Throwable failure) {
+        return failure instanceof UnknownTopicOrPartitionException || failure instanceof TimeoutException
+                && String.valueOf(failure.getMessage()).contains("not present in metadata");
     }
 
     /** No broker answered at start: {@code failure} is why the last server tried could not be connected to. */

@@ -102,10 +102,12 @@ final class KafkaBus implements Bus {
             for (int i = 0; i < subscribers.size(); i++) {
                 subscribers.get(i).start(client + "-" + i);
             }
-            if (!subscribers.isEmpty()) {
+            if (context.publishes() || !subscribers.isEmpty()) {
                 watch = DaemonThreads.scheduler("msight-kafka-watch");
-                watch.scheduleWithFixedDelay(() -> subscribers.forEach(KafkaSubscriber::watchCoordinator),
-                        WATCH_SECONDS, WATCH_SECONDS, TimeUnit.SECONDS);
+                watch.scheduleWithFixedDelay(() -> {
+                    publisher.endOutagesNoMessageWillEnd();
+                    subscribers.forEach(KafkaSubscriber::watchCoordinator);
+                }, WATCH_SECONDS, WATCH_SECONDS, TimeUnit.SECONDS);
             }
         } catch (KafkaException e) { // creating a client: it connects only later
             close();

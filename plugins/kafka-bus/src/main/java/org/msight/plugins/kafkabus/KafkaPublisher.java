@@ -10,13 +10,17 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.kafka.clients.producer.Callback;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.Metric;
 import org.apache.kafka.common.errors.RecordTooLargeException;
+import org.apache.kafka.common.errors.RetriableException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.msight.api.Counter;
 import org.msight.api.DaemonThreads;
@@ -61,7 +65,7 @@ final class KafkaPublisher implements AutoCloseable {
     private volatile Metric bufferAvailable;
     /** Seconds since the producer last had the cluster's metadata from a broker. */
     private volatile Metric metadataAge;
-    /** When the buffer was last found full (System.currentTimeMillis()). */
+    /** When the buffer was last found full (System.nanoTime()). */
     private volatile long bufferFullAt;
 
     KafkaPublisher(KafkaSettings settings, MsightFormats formats, Logger log, Counter lost, Counter tooLarge,
@@ -99,7 +103,7 @@ final class KafkaPublisher implements AutoCloseable {
         if (available() >= settings.batchSize()) {
             return true;
         }
-        bufferFullAt = System.currentTimeMillis();
+        bufferFullAt = System.nanoTime();
         outage.down(side + " fails: its buffer of " + settings.bufferSize() + " bytes is full: the brokers are away"
                 + " or slower than the sources; messages are lost until it catches up");
         return false;
@@ -113,29 +117,30 @@ final class KafkaPublisher implements AutoCloseable {
 
     /** Why the buffer, or else a topic, is in an outage. */
     Optional<String> outage() {
-        endOutagesNoMessageWillEnd();
         return outage.reason().or(() -> senders.values().stream().map(sender -> sender.outage.reason())
                 .flatMap(Optional::stream).findFirst());
     }
 
     /**
      * Ends the outages that only a message's success would end, where none is coming: a topic's
-     * whose messages all failed (given up after delivery-timeout while the brokers were away) and
-     * that nothing was published to since (an events topic, a node stopped), and the buffer's,
-     * emptied by messages given up; once the producer has heard from the brokers since.
+     * whose messages failed for the brokers' absence (given up after delivery-timeout) and that
+     * nothing was published to since (an events topic, a node stopped), and the buffer's, emptied
+     * by messages given up; once the producer has heard from the brokers since. A topic whose
+     * messages failed otherwise (the brokers do not have it, or refuse it) stays in its outage
+     * until one succeeds. Called by the bus every second.
      */
-    private void endOutagesNoMessageWillEnd() {
+    void endOutagesNoMessageWillEnd() {
         if (producer == null) {
             return;
         }
-        long heardFromBrokersAt = System.currentTimeMillis()
-                - (long) (((Number) metadataAge.metricValue()).doubleValue() * 1000);
+        long heardFromBrokersAt = System.nanoTime()
+                - (long) (((Number) metadataAge.metricValue()).doubleValue() * 1e9);
         for (TopicSender sender : senders.values()) {
-            if (sender.queue.isEmpty() && sender.unfinished.get() == 0 && heardFromBrokersAt > sender.failedAt) {
+            if (sender.unfinished.get() == 0 && sender.awaitsBrokers && heardFromBrokersAt - sender.failedAt > 0) {
                 sender.outage.up();
             }
         }
-        if (available() > settings.bufferSize() / 2 && heardFromBrokersAt > bufferFullAt) {
+        if (available() > settings.bufferSize() / 2 && heardFromBrokersAt - bufferFullAt > 0) {
             outage.up();
         }
     }
@@ -160,7 +165,9 @@ final class KafkaPublisher implements AutoCloseable {
         String sensor = data.metadata().sensorName();
         byte[] key = settings.sensorNameKey() && sensor != null ? sensor.getBytes(StandardCharsets.UTF_8) : null;
         ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(topic, key, value);
+        sender.unfinished.incrementAndGet(); // counted off by its outcome
         if (!sender.queue.offer(record)) { // filled by another node meanwhile
+            sender.unfinished.decrementAndGet();
             return sender.full();
         }
         // closed meanwhile, after its queue was emptied: refused, not silently left there
@@ -178,6 +185,10 @@ final class KafkaPublisher implements AutoCloseable {
      * are the topic's outage; a buffer no longer full ends the buffer's.
      */
     private void completed(TopicSender sender, int bytes, Throwable failure) {
+        if (failure != null && !(failure instanceof RecordTooLargeException)) { // before the count: then it is idle
+            sender.awaitsBrokers = failure instanceof RetriableException && !Failures.noPartitions(failure);
+            sender.failedAt = System.nanoTime();
+        }
         sender.unfinished.decrementAndGet();
         if (failure == null) {
             sender.outage.up();
@@ -191,7 +202,6 @@ final class KafkaPublisher implements AutoCloseable {
             }
         } else {
             lost.increment();
-            sender.failedAt = System.currentTimeMillis();
             sender.outage.down(side + " fails for topic '" + sender.topic + "': "
                     + Failures.describe(settings, failure));
         }
@@ -241,6 +251,31 @@ final class KafkaPublisher implements AutoCloseable {
     }
 
     /**
+     * A message's outcome, told once: by the producer, or by its sender when the send threw (it
+     * may have told the producer's callback first).
+     */
+    private final class Outcome extends AtomicBoolean implements Callback {
+        private final TopicSender sender;
+        private final int bytes;
+
+        Outcome(TopicSender sender, int bytes) {
+            this.sender = sender;
+            this.bytes = bytes;
+        }
+
+        @Override
+        public void onCompletion(RecordMetadata metadata, Exception failure) {
+            told(failure);
+        }
+
+        void told(Throwable failure) {
+            if (compareAndSet(false, true)) {
+                completed(sender, bytes, failure);
+            }
+        }
+    }
+
+    /**
      * One topic's queue, and the thread that hands its messages to the producer and alone waits
      * when the producer does.
      */
@@ -257,10 +292,12 @@ final class KafkaPublisher implements AutoCloseable {
         final Thread thread;
         /** Set when closing stopped the thread with a message in hand, which the producer never took. */
         volatile boolean dropped;
-        /** Messages handed to the producer without an outcome yet. */
+        /** Messages queued or handed to the producer, without an outcome yet. */
         final AtomicInteger unfinished = new AtomicInteger();
-        /** When a message last failed, or the queue was last full (System.currentTimeMillis()). */
+        /** When a message last failed, or the queue was last full (System.nanoTime()). */
         volatile long failedAt;
+        /** Whether the last failure was the brokers' absence, which their answering again ends. */
+        volatile boolean awaitsBrokers;
 
         TopicSender(String topic, Producer<byte[], byte[]> producer) {
             this.topic = topic;
@@ -279,7 +316,8 @@ final class KafkaPublisher implements AutoCloseable {
          * @return {@code false}: the message is refused
          */
         boolean full() {
-            failedAt = System.currentTimeMillis();
+            awaitsBrokers = false; // the producer waits for the topic's partitions: its messages say how that ends
+            failedAt = System.nanoTime();
             outage.down(side + " fails for topic '" + topic + "': its queue of " + QUEUE + " messages is full: the"
                     + " producer waits (up to max-block) for the topic's partitions (a topic the brokers do not have"
                     + " and do not create?) or for room; messages to it are lost until it catches up");
@@ -290,16 +328,15 @@ final class KafkaPublisher implements AutoCloseable {
             try {
                 while (true) {
                     ProducerRecord<byte[], byte[]> record = queue.take();
-                    int bytes = record.value().length;
-                    unfinished.incrementAndGet(); // completed() counts it off, whatever becomes of it
+                    Outcome outcome = new Outcome(this, record.value().length);
                     try {
-                        producer.send(record, (metadata, failure) -> completed(this, bytes, failure));
+                        producer.send(record, outcome);
                     } catch (RuntimeException | Error e) { // the producer's refusals, the heap running out
                         if (KafkaPublisher.this.producer == null) { // closed (or interrupted) meanwhile
                             dropped = true;
                             return;
                         }
-                        completed(this, bytes, e); // lost, and the sender goes on: this topic's only thread
+                        outcome.told(e); // lost, and the sender goes on: this topic's only thread
                     }
                 }
             } catch (InterruptedException e) {

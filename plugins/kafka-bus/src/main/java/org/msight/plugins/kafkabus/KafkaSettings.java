@@ -227,7 +227,11 @@ record KafkaSettings(List<String> servers, String saslMechanism, String saslUser
             ProducerConfig.BUFFER_MEMORY_CONFIG, "the bus hands messages over only while they fit in it: set"
                     + " buffer-size instead",
             ProducerConfig.BATCH_SIZE_CONFIG, "the bus sizes batches from buffer-size and max-request-size, and"
-                    + " hands messages over only while a batch fits: set those instead");
+                    + " hands messages over only while a batch fits: set those instead",
+            ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, "the bus times its members' heartbeats from it, and names it"
+                    + " when the brokers refuse it: set session-timeout instead",
+            ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, "the bus sets it from session-timeout (a third of it, 3 s"
+                    + " at most): set session-timeout instead");
 
     /**
      * Checks each extra property as the clients read it (type, range, a class on the plugin's

@@ -187,6 +187,10 @@ final class KafkaSubscriber implements AutoCloseable {
      */
     private boolean skippedUnreadable(KafkaException e) {
         String text = String.valueOf(e.getMessage());
+        String cause = e.getCause() == null ? "" : String.valueOf(e.getCause().getMessage());
+        if (!cause.startsWith("Record batch for partition ") && !cause.startsWith("Record for partition ")) {
+            return false; // not a record found corrupt: a decompression that failed, say, which would skip them all
+        }
         for (TopicPartition partition : consumer.assignment()) {
             if (text.startsWith(UNREADABLE_RECORD + partition + ".")) {
                 long offset = consumer.position(partition);
@@ -200,7 +204,7 @@ final class KafkaSubscriber implements AutoCloseable {
                 if (times > 0) {
                     log.warn("{}: skipping the record at offset {} of partition {}, which cannot be read ({}), counted"
                             + " as malformed{}", side, offset, partition.partition(),
-                            LogSafe.text(e.getCause() == null ? text : e.getCause().getMessage()),
+                            LogSafe.text(cause),
                             times == 1 ? "" : " (" + times + " records skipped since the last such line)");
                 }
                 return true;

@@ -60,7 +60,9 @@ class KafkaSettingsTest {
                 + " client's own commits would skip what was fetched but not handled",
         "buffer.memory = 8388608 | the bus hands messages over only while they fit in it: set buffer-size instead",
         "batch.size = 1000000 | the bus sizes batches from buffer-size and max-request-size, and hands messages over"
-                + " only while a batch fits: set those instead"})
+                + " only while a batch fits: set those instead",
+        "session.timeout.ms = 3000 | the bus times its members' heartbeats from it, and names it when the brokers"
+                + " refuse it: set session-timeout instead"})
     void aPropertyTheBusSetsItselfIsRefusedWithWhatToSetInstead(String property, String why) {
         String[] nameAndValue = property.split(" = ");
         assertThatThrownBy(() -> consumer("properties { \"" + nameAndValue[0] + "\" = " + nameAndValue[1] + " }"))
