@@ -816,15 +816,30 @@ public final class AsyncDelivery {
     /**
      * The oldest unread message cannot be read (an I/O error: a bad block, a file cut short): it is
      * read again after the backoff, {@code retries} times and for {@code attempt-timeout} at least;
-     * then the rest of its segment is dropped as a full spool drops one (counted as
-     * 'spool-dropped'), so the messages behind it are sent, where they waited until max-size
-     * dropped it. Under the spool's lock.
+     * then it is given up (counted as 'failed') where its length still can be read, so a bad block
+     * in its bytes costs it alone; else the rest of its segment is dropped as a full spool drops one
+     * (counted as 'spool-dropped'). Either way the messages behind it are sent, where they waited
+     * until max-size dropped the segment. Under the spool's lock.
      */
     private void cannotRead(Exception failure) {
         long now = readBackClock.getAsLong();
         unreadable.failed(spool.oldestUnread(), now);
         if (failure instanceof IOException && unreadable.times > settings.retries()
                 && now - unreadable.since >= settings.attemptTimeout().toNanos()) {
+            Spool.Entry skipped;
+            try {
+                skipped = spool.skip(); // its header only
+            } catch (IOException | RuntimeException headerToo) {
+                skipped = null;
+            }
+            if (skipped != null) {
+                failed.increment();
+                spoolFailed("gave up on a message whose bytes cannot be read (a bad block?), counted as 'failed'; the"
+                        + " messages behind it are sent", NodeRunner.describe(failure));
+                acknowledge(skipped, false);
+                fillFromSpoolSoon();
+                return;
+            }
             long droppedBefore = spool.dropped();
             boolean droppedIt = false;
             try {

@@ -251,11 +251,12 @@ class AsyncDeliveryTest {
      * A spool segment that cannot be read on (a bad block, a file cut short under the spool): the
      * delivery stopped at the first message it could not read, and every message behind it waited
      * (hours, on a large spool) until max-size dropped that segment. It is read again after the
-     * backoff, retries times and for attempt-timeout (here 1 ms); then the rest of the segment is
-     * dropped and the rest sent.
+     * backoff, retries times and for attempt-timeout (here 1 ms); then it is given up alone where
+     * its length can still be read (the rest of its segment was dropped with it), and the rest of
+     * the segment is dropped where no length can be read; the rest is sent.
      */
     @Test
-    void aSpoolSegmentThatCannotBeReadOnIsDroppedAfterTheRetriesAndTheMessagesBehindItSent(@TempDir Path spool)
+    void aSpooledMessageThatCannotBeReadIsGivenUpAfterTheRetriesAndTheRestOfItsSegmentWhereNoLengthCanBeRead(@TempDir Path spool)
             throws Exception {
         try (Spool written = Spool.open(spool, DeliverySettings.MIN_SPOOL_BYTES, log)) {
             for (long n = 0; n < 40; n++) {
@@ -272,7 +273,8 @@ class AsyncDeliveryTest {
             cut.truncate(Files.size(first) / 2); // after the spool opened: in the middle of a message
         }
         next.sinkOpened();
-        await().atMost(Waits.GENEROUS).until(() -> sent.size() + stats.counter("spool-dropped").count() == 40);
+        await().atMost(Waits.GENEROUS).until(() -> sent.size() + stats.counter("failed").count()
+                + stats.counter("spool-dropped").count() == 40);
         assertThat(next.flush(Waits.GENEROUS)).isTrue();
         next.close();
 
@@ -280,14 +282,20 @@ class AsyncDeliveryTest {
         assertThat(sent.subList(0, readable)).containsExactlyElementsOf(LongStream.range(0, readable).boxed().toList());
         assertThat(sent.subList(readable, sent.size())).as("the second segment")
                 .containsExactlyElementsOf(LongStream.range(25, 40).boxed().toList());
-        assertThat(stats.counter("spool-dropped").count()).isEqualTo(25 - readable);
+        // the message cut in its bytes is given up alone; those past the cut, whose lengths are gone too, with
+        // the rest of the segment
+        assertThat(stats.counter("failed").count()).isOne();
+        assertThat(stats.counter("spool-dropped").count()).isEqualTo(25 - readable - 1);
         assertThat(log.messages(Level.WARN)).filteredOn(line -> line.startsWith("spool: "))
                 .containsExactly("spool: cannot read: spool segment ends early; read again after the backoff",
+                        "spool: gave up on a message whose bytes cannot be read (a bad block?), counted as 'failed';"
+                                + " the messages behind it are sent: spool segment ends early",
                         "spool: gave up the rest of a segment that cannot be read (spool segment ends early): "
-                                + (25 - readable) + " message(s) dropped (counted as 'spool-dropped'); the messages"
-                                + " behind them are sent");
-        assertThat(log.messages(Level.INFO)).contains("spool emptied: " + sent.size() + " spooled messages sent, "
-                + (25 - readable) + " dropped as it outgrew max-size or could not be read (counted as 'spool-dropped')");
+                                + (25 - readable - 1) + " message(s) dropped (counted as 'spool-dropped'); the"
+                                + " messages behind them are sent");
+        assertThat(log.messages(Level.INFO)).contains("spool emptied: " + sent.size() + " spooled messages sent, 1"
+                + " given up (counted as 'failed'), " + (25 - readable - 1) + " dropped as it outgrew max-size or could"
+                + " not be read (counted as 'spool-dropped')");
     }
 
     /**
