@@ -12,6 +12,7 @@ import org.msight.api.LogSafe;
 import org.msight.api.PemTls;
 import redis.clients.jedis.HostAndPort;
 import redis.clients.jedis.exceptions.JedisBroadcastException;
+import redis.clients.jedis.exceptions.JedisDataException;
 
 /** One-line descriptions of Redis failures, for logs and users; never with the password. */
 public final class RedisFailures {
@@ -24,6 +25,15 @@ public final class RedisFailures {
         String message = String.valueOf(nodeFailure(failure).map(Map.Entry::getValue).orElse(failure).getMessage());
         return message.startsWith("NOAUTH") || message.startsWith("WRONGPASS") || message.startsWith("NOPERM")
                 || message.contains("without any password configured");
+    }
+
+    /**
+     * Whether Redis refused a command because it cannot save to its disk ({@code MISCONF}: full or
+     * gone, with {@code stop-writes-on-bgsave-error}, the default): it refuses writes and PING, and
+     * still carries pub/sub.
+     */
+    public static boolean cannotSave(Throwable failure) {
+        return String.valueOf(failure.getMessage()).startsWith("MISCONF");
     }
 
     /**
@@ -83,6 +93,9 @@ public final class RedisFailures {
         }
         if (message.contains("without any password configured")) {
             return at + " has no password, but msight.redis.password is set: clear it";
+        }
+        if (failure instanceof JedisDataException) { // an error reply: Redis is there, and refuses (READONLY, OOM...)
+            return at + " refused the command: " + message;
         }
         Optional<SSLException> tls = PemTls.handshakeFailure(failure);
         if (tls.isEmpty() && overTls && handshakeTimedOut(failure)) { // frozen, or a Redis without TLS waiting for a command

@@ -237,12 +237,19 @@ public record RedisSettings(String host, int port, Path unixSocket, int db, Stri
                 : new ConnectionFactory(new HostAndPort(host, port), config))), UnifiedJedis::ping);
     }
 
-    /** The client once it answers a PING: without a password, a server that wants one says so only then. */
+    /**
+     * The client once it answers a PING: without a password, a server that wants one says so only
+     * then. A Redis that refuses PING because it cannot save answers all the same: it still
+     * carries pub/sub, and its refusals of writes say why.
+     */
     private static <T extends AutoCloseable> T pinged(T client, Consumer<T> ping) {
         try {
             ping.accept(client);
             return client;
         } catch (RuntimeException e) {
+            if (RedisFailures.cannotSave(e)) {
+                return client;
+            }
             try {
                 client.close();
             } catch (Exception ignored) {

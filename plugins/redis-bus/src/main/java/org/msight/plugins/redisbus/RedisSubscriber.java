@@ -34,8 +34,10 @@ import redis.clients.jedis.util.IOUtils;
  * receiver, it hands each message, undecoded, to the topic's receivers (the runtime decodes it
  * once, when a node first reads it). It reconnects with
  * backoff and resubscribes when the connection drops. A subscribed connection waits for
- * messages without a time limit, so a keep-alive thread pings Redis every socket timeout and
- * drops the connection when nothing has come for two of them: a network path that died without
+ * messages without a time limit, so a keep-alive thread asks Redis a question every socket timeout
+ * (an UNSUBSCRIBE of a channel never subscribed: Redis answers it also when it refuses PING, unable
+ * to save to its disk, while pub/sub goes on) and drops the connection when nothing has come for
+ * two of them: a network path that died without
  * a reset is noticed in seconds, not hours. A connection closed while Redis kept running (the
  * same {@code run_id} before and after) is not reported as Redis unreachable but as lost messages,
  * with the likely cause (a subscriber that reads too slowly for Redis's client-output-buffer-limit)
@@ -47,6 +49,8 @@ final class RedisSubscriber implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(RedisBus.class);
     private static final String NAME = "subscriber";
     private static final String RUN_ID = "run_id:";
+    /** The channel the keep-alive unsubscribes, never subscribed: an answer that changes nothing. */
+    private static final byte[] KEEP_ALIVE = "msight:keep-alive".getBytes(StandardCharsets.UTF_8);
 
     private final RedisSettings settings;
     private final MsightFormats formats;
@@ -288,7 +292,7 @@ final class RedisSubscriber implements AutoCloseable {
                 // closed already
             }
         } else if (current.isSubscribed()) {
-            current.send(current::ping);
+            current.send(() -> current.unsubscribe(KEEP_ALIVE));
         }
     }
 
@@ -386,7 +390,7 @@ final class RedisSubscriber implements AutoCloseable {
         }
 
         @Override
-        public void onPong(byte[] pattern) {
+        public void onUnsubscribe(byte[] channel, int subscribedChannels) { // the keep-alive's answer among others
             lastHeard = System.nanoTime();
         }
 

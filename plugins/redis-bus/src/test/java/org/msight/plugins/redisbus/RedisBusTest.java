@@ -94,10 +94,10 @@ class RedisBusTest {
         }
     }
 
-    /** How many PINGs Redis has answered, from its command statistics. */
-    private static long pingsAnswered(Jedis raw) {
-        return raw.info("commandstats").lines().filter(line -> line.startsWith("cmdstat_ping:calls="))
-                .mapToLong(line -> Long.parseLong(line.replaceFirst("cmdstat_ping:calls=([0-9]+),.*", "$1")))
+    /** How many keep-alives (UNSUBSCRIBEs) Redis has answered, from its command statistics. */
+    private static long keepAlivesAnswered(Jedis raw) {
+        return raw.info("commandstats").lines().filter(line -> line.startsWith("cmdstat_unsubscribe:calls="))
+                .mapToLong(line -> Long.parseLong(line.replaceFirst("cmdstat_unsubscribe:calls=([0-9]+),.*", "$1")))
                 .sum();
     }
 
@@ -209,9 +209,9 @@ class RedisBusTest {
         assertThat(inbox.poll(Waits.GENEROUS.toSeconds(), TimeUnit.SECONDS).data().metadata().frameId())
                 .isEqualTo(1020);
         try (Jedis raw = settings(server.port(), null).connect(Duration.ofSeconds(2))) {
-            long before = pingsAnswered(raw);
-            // the keep-alive pings the subscribed connection while its read waits for messages
-            await("three keep-alive pings over the socket", () -> pingsAnswered(raw) >= before + 3);
+            long before = keepAlivesAnswered(raw);
+            // the keep-alive asks on the subscribed connection while its read waits for messages
+            await("three keep-alives over the socket", () -> keepAlivesAnswered(raw) >= before + 3);
         }
         assertThat(publisher.publish(TOPIC, image(21))).isTrue();
         assertThat(inbox.poll(Waits.GENEROUS.toSeconds(), TimeUnit.SECONDS).data().metadata().frameId())
@@ -286,15 +286,62 @@ class RedisBusTest {
         assertThat(log.messages()).noneMatch(m -> m.startsWith("Redis unreachable") || m.contains("restored"));
     }
 
+    /**
+     * A Redis that cannot save to its disk (full, or gone; stop-writes-on-bgsave-error, the
+     * default) refuses PING and writes with MISCONF while it still carries pub/sub for Python's
+     * subscribers: the keep-alive's PING cut this subscriber off, and every reconnect's PING
+     * failed, for as long as the disk did. The subscriber keeps its connection, a new publisher
+     * connects, and messages go on.
+     */
+    @Test
+    void aRedisThatCannotSaveToItsDiskKeepsCarryingMessages(@TempDir Path dir) throws Exception {
+        Path saves = Files.createDirectories(dir.resolve("saves"));
+        server = new RedisTestServer(List.of("--save", "3600 1", "--dir", saves.toString())).start();
+        RedisSettings settings = settings(server.port(), null);
+        Inbox inbox = connectTwoBuses(settings);
+        try (Jedis raw = settings.connect(settings.socketTimeout())) {
+            try {
+                Files.delete(saves); // the disk gone
+                raw.bgsave();
+                await("Redis to fail its save", () -> raw.info("persistence").contains("rdb_last_bgsave_status:err"));
+                assertThatThrownBy(raw::ping).hasMessageStartingWith("MISCONF");
+                String subscriberAt = subscriberConnection(raw);
+                long age = Long.parseLong(subscriberAt.replaceFirst(".* age=([0-9]+) .*", "$1"));
+                String id = subscriberAt.replaceFirst("^id=([0-9]+) .*", "$1");
+                // four keep-alive intervals and more on the same connection: two silent ones drop it
+                await("the subscriber's connection to live on", () -> subscriberConnection(raw)
+                        .matches("^id=" + id + " .*") && Long.parseLong(subscriberConnection(raw)
+                        .replaceFirst(".* age=([0-9]+) .*", "$1")) >= age + 5);
+                publishUntilReceived(publisher, inbox, image(30));
+                RedisBus later = new RedisBus(settings, context); // a new connection, its check refused PING
+                try {
+                    later.start();
+                    publishUntilReceived(later, inbox, image(31));
+                } finally {
+                    later.close();
+                }
+            } finally {
+                raw.configSet("save", ""); // else Redis refuses to stop, unable to save
+            }
+        }
+        assertThat(log.messages(Level.WARN)).isEmpty();
+    }
+
+    /** The CLIENT LIST line of the connection subscribed to {@link BusTests#TOPIC}. */
+    private static String subscriberConnection(Jedis raw) {
+        return raw.clientList().lines().filter(line -> line.contains(" sub=1 ")).findFirst().orElse("");
+    }
+
     @Test
     void aConnectionThatGoesSilentIsDroppedAndTheSubscriberReconnects() throws Exception {
         Inbox inbox = connectTwoBusesThroughAProxy();
         int connected = proxy.connections(); // the subscribing bus's publisher and subscriber
-        // three keep-alive pings: longer than the two silent intervals after which a connection is dropped
+        // three keep-alives: longer than the two silent intervals after which a connection is dropped
         try (Jedis raw = settings(server.port(), null).connect(settings(server.port(), null).socketTimeout())) {
-            await("three keep-alive pings", () -> pingsAnswered(raw) >= 3);
+            await("three keep-alives", () -> keepAlivesAnswered(raw) >= 3);
         }
-        assertThat(proxy.connections()).as("an idle connection that answers its pings is kept").isEqualTo(connected);
+        assertThat(proxy.connections()).as("an idle connection that answers its keep-alives is kept")
+                .isEqualTo(connected);
         publisher.publish(TOPIC, image(11));
         assertThat(inbox.poll(Waits.GENEROUS.toSeconds(), TimeUnit.SECONDS)).isNotNull();
 
