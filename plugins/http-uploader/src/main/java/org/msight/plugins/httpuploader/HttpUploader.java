@@ -133,6 +133,7 @@ final class HttpUploader implements AsyncSinkNode {
             }
         }
         waited = true;
+        dns.open();
         client = started();
     }
 
@@ -349,6 +350,7 @@ final class HttpUploader implements AsyncSinkNode {
 
     @Override
     public void close() {
+        dns.close(); // its lookup threads end, none idle after the node
         CloseableHttpAsyncClient current;
         synchronized (this) { // no client replaced after this
             current = client;

@@ -10,7 +10,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Executor;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.LongSupplier;
@@ -26,7 +27,7 @@ import org.slf4j.Logger;
  * Resolves host names for HttpClient, which looks them up on the thread that starts a connection
  * (the node's, or the runtime's delivery timer for a retry): a DNS server that does not answer (an
  * uplink down) holds the system's resolver 10 s or more, past connect-timeout and silently. Each
- * lookup runs on a daemon thread of its own and is waited for {@code timeout} at most; one
+ * lookup runs on a daemon thread (kept for the next 30 s) and is waited for {@code timeout} at most; one
  * under way is shared by whoever asks for its host meanwhile. A lookup that fails or takes longer
  * uses the addresses the host last resolved to, said once a minute at most, so uploads go on while
  * the network works without DNS; a host never resolved fails the attempt as a connection failure
@@ -49,16 +50,21 @@ final class LastKnownDnsResolver implements DnsResolver {
     private record Lookup(long started, CompletableFuture<InetAddress[]> addresses) {
     }
 
+    /** How long a lookup thread waits for the next lookup while the node is open. */
+    private static final Duration KEEP_THREADS = Duration.ofSeconds(30);
+
     private final Duration timeout;
     private final Logger log;
     private final HostLookup dns;
     private final LongSupplier nanoClock;
     /**
-     * Runs each lookup on a daemon thread of its own, which ends with it: lookups are rare
-     * (connections are kept alive, the JDK keeps an address 30 s), and none is left idle once the
-     * node has closed.
+     * Runs lookups on daemon threads, kept for the next lookup up to {@link #KEEP_THREADS} while the
+     * node is open ({@link #open}, {@link #close}): a server that closes each connection (an
+     * HTTP/1.0 server, Flask's or Python's own, or a short keep-alive) brings a lookup at each
+     * upload, which started a thread each. One lookup of a host at a time, so a thread a host while
+     * DNS does not answer.
      */
-    private final Executor lookups;
+    private final ThreadPoolExecutor lookups;
     /** Each host's latest lookup, under way or ended. */
     private final Map<String, Lookup> latest = new ConcurrentHashMap<>();
     private final Map<String, InetAddress[]> lastKnown = new ConcurrentHashMap<>();
@@ -69,7 +75,8 @@ final class LastKnownDnsResolver implements DnsResolver {
         this.log = log;
         this.dns = dns;
         this.nanoClock = nanoClock;
-        this.lookups = lookup -> DaemonThreads.start(threadName, lookup);
+        this.lookups = new ThreadPoolExecutor(0, Integer.MAX_VALUE, KEEP_THREADS.toNanos(), TimeUnit.NANOSECONDS,
+                new SynchronousQueue<>(), DaemonThreads.factory(threadName));
     }
 
     @Override
@@ -99,6 +106,16 @@ final class LastKnownDnsResolver implements DnsResolver {
                     times == 1 ? "" : " (" + times + " times since the last such line)");
         }
         return known;
+    }
+
+    /** Keeps lookup threads for the next lookup: the node is open. */
+    void open() {
+        lookups.setKeepAliveTime(KEEP_THREADS.toNanos(), TimeUnit.NANOSECONDS);
+    }
+
+    /** Ends the lookup threads waiting for the next lookup, and each later one with its lookup: the node has closed. */
+    void close() {
+        lookups.setKeepAliveTime(1, TimeUnit.NANOSECONDS);
     }
 
     /** Whether {@code host} has resolved before: its connections then wait for DNS as {@link #resolve} says. */

@@ -292,7 +292,7 @@ class HttpUploaderTest {
         assertThat(server.requests()).hasSize(1);
     }
 
-    /** A pool's idle lookup thread stayed a minute after the uploader closed: each lookup's now ends with it. */
+    /** A lookup thread waiting for the next lookup (30 s while the node is open) ends with the uploader's close. */
     @Test
     void noLookupThreadOutlivesTheUploadersClose() throws Exception {
         uploadAll(context("url = \"" + server.url("/") + "\"").withNodeName("looked-up"), 1);

@@ -7,12 +7,16 @@ import static org.awaitility.Awaitility.await;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
@@ -88,6 +92,31 @@ class LastKnownDnsResolverTest {
         assertThat(failure).as("the connection attempt's end").isInstanceOf(UnknownHostException.class)
                 .hasMessage("cannot resolve host collector.test: interrupted, as the node stops");
         assertThat(interrupted).as("the thread's interrupt kept").isTrue();
+    }
+
+    /**
+     * A server that closes each connection (an HTTP/1.0 server) brings a lookup at each upload:
+     * one after another they share a thread, where each started a thread of its own.
+     */
+    @Test
+    void lookupsOneAfterAnotherShareTheirThread() throws Exception {
+        Set<Thread> threads = ConcurrentHashMap.newKeySet();
+        LastKnownDnsResolver recording = new LastKnownDnsResolver(CONNECT_TIMEOUT, "test-dns", log, host -> {
+            threads.add(Thread.currentThread());
+            return new InetAddress[] {address(1)};
+        }, clock::get);
+        for (int i = 0; i < 5; i++) {
+            assertThat(recording.resolve(HOST)).containsExactly(address(1));
+            await().atMost(Waits.GENEROUS).until(() -> threads.stream() // waiting for the next lookup, or ended
+                    .allMatch(thread -> idle(thread) || thread.getState() == Thread.State.TERMINATED));
+        }
+        assertThat(threads).hasSize(1);
+    }
+
+    /** Whether a lookup thread waits for the next lookup. */
+    static boolean idle(Thread thread) {
+        return thread.getState() == Thread.State.TIMED_WAITING && Arrays.stream(thread.getStackTrace())
+                .anyMatch(frame -> frame.getClassName().startsWith(SynchronousQueue.class.getName()));
     }
 
     @Test

@@ -70,9 +70,10 @@ class NeverResolvedHostTest {
         late.cancel(true); // as the runtime does at attempt-timeout
 
         dnsSilent.countDown();
-        // the lookup's thread, which went on to the uploads waiting for it, has ended
+        // the lookup's thread, which went on to the uploads waiting for it, waits for the next lookup
         await().atMost(Waits.GENEROUS).until(() -> Thread.getAllStackTraces().keySet().stream()
-                .noneMatch(thread -> thread.getName().equals("node-" + context.nodeName() + "-dns")));
+                .filter(thread -> thread.getName().equals("node-" + context.nodeName() + "-dns"))
+                .allMatch(LastKnownDnsResolverTest::idle));
         ImageData next = Frames.next("cam");
         assertThat(node.send(next).toCompletableFuture()).succeedsWithin(Waits.GENEROUS);
         node.close(); // waits for the exchanges under way
