@@ -340,7 +340,7 @@ final class HttpUploader implements AsyncSinkNode {
         String credentials = settings.target().basicCredentials();
         if (credentials != null) {
             post.setHeader(HttpHeaders.AUTHORIZATION,
-                    "Basic " + Base64.getEncoder().encodeToString(credentials.getBytes(StandardCharsets.UTF_8)));
+                    "Basic " + Base64.getEncoder().encodeToString(credentials.getBytes(StandardCharsets.ISO_8859_1)));
         }
         for (Map.Entry<String, Secret> header : settings.headers().entrySet()) {
             post.setHeader(header.getKey(), header.getValue().value());

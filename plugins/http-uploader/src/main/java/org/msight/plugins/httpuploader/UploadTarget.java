@@ -14,7 +14,8 @@ import org.msight.api.Setting;
  *
  * @param base the URL without user info, with its path and query
  * @param loggable the URL with its user info masked
- * @param basicCredentials {@code user:password} from the URL, or {@code null}
+ * @param basicCredentials {@code user:password} from the URL, or {@code null}: none either where the
+ *     URL names a user without a password, which requests sends no Authorization for
  */
 record UploadTarget(String base, String loggable, String basicCredentials) {
 
@@ -45,11 +46,26 @@ record UploadTarget(String base, String loggable, String basicCredentials) {
                         + " network alias), was " + shown(trimmed));
             }
             return new UploadTarget(scheme + "://" + authority.substring(at + 1) + path + query,
-                    Secrets.redactUrl(trimmed), at < 0 ? null : userInfo(authority.substring(0, at)));
+                    Secrets.redactUrl(trimmed), at < 0 ? null : basic(userInfo(authority.substring(0, at))));
         }
         String authority = uri.getPort() < 0 ? uri.getHost() : uri.getHost() + ":" + uri.getPort();
         return new UploadTarget(scheme + "://" + authority + path + query, Secrets.redactUrl(trimmed),
-                uri.getUserInfo());
+                uri.getUserInfo() == null ? null : basic(uri.getUserInfo()));
+    }
+
+    /**
+     * The Basic credentials of decoded user info, as Python's requests takes them: none for a user
+     * without a password (no {@code :}), and only characters Latin-1 has, which it encodes them in.
+     */
+    private static String basic(String userInfo) {
+        if (userInfo.indexOf(':') < 0) {
+            return null;
+        }
+        if (!StandardCharsets.ISO_8859_1.newEncoder().canEncode(userInfo)) {
+            throw new IllegalArgumentException("url: its user name or password holds a character HTTP Basic"
+                    + " credentials cannot carry (they are sent in Latin-1, as MSight's requests sends them)");
+        }
+        return userInfo;
     }
 
     /** {@code rawUserInfo} of a valid URL, its %-escapes decoded as {@link URI#getUserInfo()} does. */

@@ -199,13 +199,17 @@ class HttpUploaderTest {
         assertThat(log.all()).doesNotContain(TOKEN);
     }
 
+    /** As Python's requests: the user and password in Latin-1 (it was UTF-8), and none for a user alone. */
     @Test
     void urlCredentialsBecomeBasicAuthorization() throws Exception {
-        TestNodeContext context = context("url = \"" + server.url("/").replace("://", "://lab:s3cret@") + "\"");
+        TestNodeContext context = context("url = \"" + server.url("/").replace("://", "://lab:s3cr%C3%A9t@") + "\"");
         uploadAll(context, 1);
+        uploader.close();
+        uploadAll(context("url = \"" + server.url("/").replace("://", "://TOKEN@") + "\""), 1);
 
-        assertThat(server.requests().get(0).header("Authorization"))
-                .isEqualTo("Basic " + Base64.getEncoder().encodeToString("lab:s3cret".getBytes()));
+        assertThat(server.requests().get(0).header("Authorization")).isEqualTo("Basic "
+                + Base64.getEncoder().encodeToString("lab:s3cr\u00e9t".getBytes(StandardCharsets.ISO_8859_1)));
+        assertThat(server.requests().get(1).header("Authorization")).as("a user without a password").isNull();
     }
 
     /**

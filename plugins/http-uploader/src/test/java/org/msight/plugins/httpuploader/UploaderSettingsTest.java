@@ -142,6 +142,13 @@ class UploaderSettingsTest {
         assertThatThrownBy(() -> UploadTarget.parse("https://lab:s3cret@upload_server/in")).hasMessage("url: a host"
                 + " name with '_' works over http:// only: Java's TLS cannot check a certificate's name against it; give"
                 + " the server a name without '_' (a network alias), was 'https://***@upload_server/in'");
+        // as Python's requests: a user without a password sends no credentials; an empty password does
+        assertThat(UploadTarget.parse("http://TOKEN@example.org/in").basicCredentials()).isNull();
+        assertThat(UploadTarget.parse("http://lab:@example.org/in").basicCredentials()).isEqualTo("lab:");
+        assertThat(UploadTarget.parse("http://lab:p%C3%A4ss@example.org/in").basicCredentials()).isEqualTo("lab:p\u00e4ss");
+        assertThatThrownBy(() -> UploadTarget.parse("http://lab:%E2%82%AC@example.org/in")).hasMessage("url: its user"
+                + " name or password holds a character HTTP Basic credentials cannot carry (they are sent in Latin-1,"
+                + " as MSight's requests sends them)");
         // URI finds no host in a name whose last label starts with a digit either: that one works over TLS
         assertThat(UploadTarget.parse("https://cam.1lan:8443/in").base()).isEqualTo("https://cam.1lan:8443/in");
     }
