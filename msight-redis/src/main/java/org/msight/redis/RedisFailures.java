@@ -33,7 +33,8 @@ public final class RedisFailures {
      * still carries pub/sub.
      */
     public static boolean cannotSave(Throwable failure) {
-        return String.valueOf(failure.getMessage()).startsWith("MISCONF");
+        return String.valueOf(nodeFailure(failure).map(Map.Entry::getValue).orElse(failure).getMessage())
+                .startsWith("MISCONF");
     }
 
     /**
@@ -89,7 +90,8 @@ public final class RedisFailures {
                     + " (MSIGHT_REDIS_MESSAGE_BROKER_USERNAME, MSIGHT_REDIS_MESSAGE_BROKER_PASSWORD)";
         }
         if (message.startsWith("NOPERM")) {
-            return at + " does not let this user do what MSight needs (PUBLISH, SUBSCRIBE, HSET, EVAL): " + message;
+            return at + " does not let this user do what MSight needs (PUBLISH, SUBSCRIBE, UNSUBSCRIBE, HSET, EVAL): "
+                    + message;
         }
         if (message.contains("without any password configured")) {
             return at + " has no password, but msight.redis.password is set: clear it";

@@ -39,7 +39,7 @@ final class SentCredentials {
         }
         String userInfo = settings.target().basicCredentials();
         if (userInfo != null) {
-            found.add(Base64.getEncoder().encodeToString(userInfo.getBytes(StandardCharsets.UTF_8)));
+            found.add(Base64.getEncoder().encodeToString(userInfo.getBytes(StandardCharsets.ISO_8859_1))); // as sent
             int colon = userInfo.indexOf(':');
             found.add(colon < 0 ? userInfo : userInfo.substring(colon + 1)); // a token alone, or the password
         }

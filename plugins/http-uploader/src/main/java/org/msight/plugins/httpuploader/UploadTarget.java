@@ -46,31 +46,28 @@ record UploadTarget(String base, String loggable, String basicCredentials) {
                         + " network alias), was " + shown(trimmed));
             }
             return new UploadTarget(scheme + "://" + authority.substring(at + 1) + path + query,
-                    Secrets.redactUrl(trimmed), at < 0 ? null : basic(userInfo(authority.substring(0, at))));
+                    Secrets.redactUrl(trimmed), at < 0 ? null : basic(authority.substring(0, at)));
         }
         String authority = uri.getPort() < 0 ? uri.getHost() : uri.getHost() + ":" + uri.getPort();
         return new UploadTarget(scheme + "://" + authority + path + query, Secrets.redactUrl(trimmed),
-                uri.getUserInfo() == null ? null : basic(uri.getUserInfo()));
+                uri.getRawUserInfo() == null ? null : basic(uri.getRawUserInfo()));
     }
 
     /**
-     * The Basic credentials of decoded user info, as Python's requests takes them: none for a user
-     * without a password (no {@code :}), and only characters Latin-1 has, which it encodes them in.
+     * The Basic credentials of a URL's raw user info, %-escapes decoded, as Python's requests takes
+     * them: none for a user without a password (no {@code :} before decoding: {@code %3A} is part of
+     * the name), and only characters Latin-1 has, which it encodes them in.
      */
-    private static String basic(String userInfo) {
-        if (userInfo.indexOf(':') < 0) {
+    private static String basic(String rawUserInfo) {
+        if (rawUserInfo.indexOf(':') < 0) {
             return null;
         }
+        String userInfo = URI.create("http://" + rawUserInfo + "@host").getUserInfo();
         if (!StandardCharsets.ISO_8859_1.newEncoder().canEncode(userInfo)) {
             throw new IllegalArgumentException("url: its user name or password holds a character HTTP Basic"
                     + " credentials cannot carry (they are sent in Latin-1, as MSight's requests sends them)");
         }
         return userInfo;
-    }
-
-    /** {@code rawUserInfo} of a valid URL, its %-escapes decoded as {@link URI#getUserInfo()} does. */
-    private static String userInfo(String rawUserInfo) {
-        return URI.create("http://" + rawUserInfo + "@host").getUserInfo();
     }
 
     /** A URL for an error message: masked, and not shown at all when credentials may be in it unrecognised. */

@@ -165,7 +165,7 @@ class HttpUploaderTest {
                 headers.append(' ').append(name).append(": ").append(exchange.getRequestHeaders().getFirst(name))
                         .append(';');
             }
-            byte[] answer = (headers + " user lab, password s3cP; api_key=XApiK3ySecret; the front doorbell")
+            byte[] answer = (headers + " user lab, password s3cP\u00e9; api_key=XApiK3ySecret; the front doorbell")
                     .getBytes(StandardCharsets.UTF_8);
             exchange.sendResponseHeaders(200, answer.length);
             exchange.getResponseBody().write(answer);
@@ -173,12 +173,12 @@ class HttpUploaderTest {
         });
         echo.start();
         try {
-            TestNodeContext context = context("url = \"http://lab:s3cP@127.0.0.1:" + echo.getAddress().getPort()
+            TestNodeContext context = context("url = \"http://lab:s3cP%C3%A9@127.0.0.1:" + echo.getAddress().getPort()
                     + "/\", headers { X-Api-Key = XApiK3ySecret, X-Token = \"Bearer HdrTok3nSecret\", X-Camera = 7,"
                     + " X-Place = \"front door\" }");
             uploadAll(context, 1);
             assertThat(context.count("uploads")).isOne();
-            String basic = Base64.getEncoder().encodeToString("lab:s3cP".getBytes(StandardCharsets.UTF_8));
+            String basic = Base64.getEncoder().encodeToString("lab:s3cP\u00e9".getBytes(StandardCharsets.ISO_8859_1));
             assertThat(log.messages(Level.INFO)).filteredOn(line -> line.startsWith("Status: 200, you sent:"))
                     .singleElement().asString()
                     .isEqualTo("Status: 200, you sent: Authorization: Basic ***; X-Api-Key: ***; X-Token: Bearer ***;"

@@ -144,6 +144,8 @@ class UploaderSettingsTest {
                 + " the server a name without '_' (a network alias), was 'https://***@upload_server/in'");
         // as Python's requests: a user without a password sends no credentials; an empty password does
         assertThat(UploadTarget.parse("http://TOKEN@example.org/in").basicCredentials()).isNull();
+        assertThat(UploadTarget.parse("http://us%3Aer@example.org/in").basicCredentials()).as("a colon in the name")
+                .isNull();
         assertThat(UploadTarget.parse("http://lab:@example.org/in").basicCredentials()).isEqualTo("lab:");
         assertThat(UploadTarget.parse("http://lab:p%C3%A4ss@example.org/in").basicCredentials()).isEqualTo("lab:p\u00e4ss");
         assertThatThrownBy(() -> UploadTarget.parse("http://lab:%E2%82%AC@example.org/in")).hasMessage("url: its user"

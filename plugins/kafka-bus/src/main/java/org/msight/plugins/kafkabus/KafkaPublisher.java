@@ -123,11 +123,13 @@ final class KafkaPublisher implements AutoCloseable {
 
     /**
      * Ends the outages that only a message's success would end, where none is coming: a topic's
-     * whose messages failed for the brokers' absence (given up after delivery-timeout) and that
-     * nothing was published to since (an events topic, a node stopped), and the buffer's, emptied
-     * by messages given up; once the producer has heard from the brokers since. A topic whose
-     * messages failed otherwise (the brokers do not have it, or refuse it) stays in its outage
-     * until one succeeds. Called by the bus every second.
+     * whose messages failed in a way the brokers' return may end (given up after delivery-timeout,
+     * or max-block without its partitions) and that nothing was published to since (an events
+     * topic, a node stopped), and the buffer's, emptied by messages given up; once the producer has
+     * heard from the brokers since (a full metadata refresh). A topic the brokers refuse stays in
+     * its outage until a message to it succeeds; one they do not have may end its outage at the
+     * producer's next refresh, and begin another with its next message. Called by the bus every
+     * second.
      */
     void endOutagesNoMessageWillEnd() {
         if (producer == null) {
@@ -186,7 +188,9 @@ final class KafkaPublisher implements AutoCloseable {
      */
     private void completed(TopicSender sender, int bytes, Throwable failure) {
         if (failure != null && !(failure instanceof RecordTooLargeException)) { // before the count: then it is idle
-            sender.awaitsBrokers = failure instanceof RetriableException && !Failures.noPartitions(failure);
+            // the brokers away, or a topic whose partitions are not known (unknown to the brokers, or
+            // forgotten by the producer after 5 min idle while they were away: the two look alike)
+            sender.awaitsBrokers = failure instanceof RetriableException;
             sender.failedAt = System.nanoTime();
         }
         sender.unfinished.decrementAndGet();
