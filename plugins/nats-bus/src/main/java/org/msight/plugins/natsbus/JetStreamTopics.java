@@ -418,14 +418,6 @@ final class JetStreamTopics implements AutoCloseable {
         }
 
         /**
-         * Hands a message over. One the node did not take (no memory left) is delivered again at
-         * once with the rest of its batch, to a subscription made anew: the batch is read to its
-         * end first (the pull's wait; up to twice that if the server's end of the pull never comes)
-         * and this subscription dropped, and only then are they given back; given back before, the
-         * server would send them again to this one's pull, which waits on, and dropped under them,
-         * they would come again only after ack-wait.
-         */
-        /**
          * How many messages to pull: what the node's queue takes by count, and by bytes at the size
          * of the last message; a batch it cannot take whole is given back, and sent again by the
          * server: large frames pulled by count alone crossed the network several times each.
@@ -436,6 +428,14 @@ final class JetStreamTopics implements AutoCloseable {
                     : (int) Math.min(room, Math.max(1, receiver.remainingBytes() / lastSize));
         }
 
+        /**
+         * Hands a message over. One the node did not take (no memory left) is delivered again at
+         * once with the rest of its batch, to a subscription made anew: the batch is read to its
+         * end first (the pull's wait; up to twice that if the server's end of the pull never comes)
+         * and this subscription dropped, and only then are they given back; given back before, the
+         * server would send them again to this one's pull, which waits on, and dropped under them,
+         * they would come again only after ack-wait.
+         */
         private void handOver(Receiver receiver, Message message, Iterator<Message> rest) {
             lastSize = message.getData() == null ? 0 : message.getData().length;
             held.put(message, System.nanoTime());

@@ -172,13 +172,14 @@ record NatsSettings(List<String> servers, String username, String password, Stri
      */
     private static AuthHandler credentials(Path file) throws IOException {
         AuthHandler handler = Nats.credentials(file.toString());
+        char[] jwt;
         try {
-            char[] jwt = handler.getJWT();
-            handler.getID();
-            if (jwt == null || jwt.length == 0) {
-                throw new IllegalStateException("no JWT");
-            }
-        } catch (IllegalStateException e) {
+            jwt = handler.getJWT();
+            handler.getID(); // the public key of its seed
+        } catch (IllegalStateException e) { // the client's, for a file it cannot read or take apart
+            jwt = null;
+        }
+        if (jwt == null || jwt.length == 0) {
             throw new IOException("not a .creds file: it holds a user JWT and an NKey seed, each between the -----BEGIN"
                     + " and ------END lines that nsc writes (MSIGHT_NATS_USER_CREDENTIALS)");
         }
