@@ -63,10 +63,10 @@ final class KafkaPublisher implements AutoCloseable {
     private final Map<String, TopicSender> senders = new ConcurrentHashMap<>();
     private volatile Producer<byte[], byte[]> producer;
     private volatile Metric bufferAvailable;
-    /** Seconds since the producer last had the cluster's metadata from a broker. */
-    private volatile Metric metadataAge;
-    /** When the buffer was last found full (System.nanoTime()). */
-    private volatile long bufferFullAt;
+    /** The answers the producer has had from the brokers, of any request. */
+    private volatile Metric responses;
+    /** {@link #responses()} when the buffer was last found full. */
+    private volatile long responsesWhenFull;
 
     KafkaPublisher(KafkaSettings settings, MsightFormats formats, Logger log, Counter lost, Counter tooLarge,
             Counter reconnects) {
@@ -86,8 +86,8 @@ final class KafkaPublisher implements AutoCloseable {
                 new ByteArraySerializer(), new ByteArraySerializer());
         bufferAvailable = ClientMetrics.find(created.metrics(), "producer-metrics", "buffer-available-bytes")
                 .orElseThrow(() -> new IllegalStateException("the Kafka producer has no buffer-available-bytes"));
-        metadataAge = ClientMetrics.find(created.metrics(), "producer-metrics", "metadata-age")
-                .orElseThrow(() -> new IllegalStateException("the Kafka producer has no metadata-age"));
+        responses = ClientMetrics.find(created.metrics(), "producer-metrics", "response-total")
+                .orElseThrow(() -> new IllegalStateException("the Kafka producer has no response-total"));
         producer = created;
     }
 
@@ -103,7 +103,7 @@ final class KafkaPublisher implements AutoCloseable {
         if (available() >= settings.batchSize()) {
             return true;
         }
-        bufferFullAt = System.nanoTime();
+        responsesWhenFull = responses();
         outage.down(side + " fails: its buffer of " + settings.bufferSize() + " bytes is full: the brokers are away"
                 + " or slower than the sources; messages are lost until it catches up");
         return false;
@@ -126,25 +126,28 @@ final class KafkaPublisher implements AutoCloseable {
      * whose messages failed in a way the brokers' return may end (given up after delivery-timeout,
      * or max-block without its partitions) and that nothing was published to since (an events
      * topic, a node stopped), and the buffer's, emptied by messages given up; once the producer has
-     * heard from the brokers since (a full metadata refresh). A topic the brokers refuse stays in
-     * its outage until a message to it succeeds; one they do not have may end its outage at the
-     * producer's next refresh, and begin another with its next message. Called by the bus every
-     * second.
+     * heard from the brokers since (an answer to any request: its metadata's after a reconnection).
+     * A topic the brokers refuse, or do not have, stays in its outage until a message to it
+     * succeeds. Called by the bus every second.
      */
     void endOutagesNoMessageWillEnd() {
         if (producer == null) {
             return;
         }
-        long heardFromBrokersAt = System.nanoTime()
-                - (long) (((Number) metadataAge.metricValue()).doubleValue() * 1e9);
+        long answered = responses();
         for (TopicSender sender : senders.values()) {
-            if (sender.unfinished.get() == 0 && sender.awaitsBrokers && heardFromBrokersAt - sender.failedAt > 0) {
+            if (sender.unfinished.get() == 0 && sender.awaitsBrokers && answered > sender.responsesWhenFailed) {
                 sender.outage.up();
             }
         }
-        if (available() > settings.bufferSize() / 2 && heardFromBrokersAt - bufferFullAt > 0) {
+        if (available() > settings.bufferSize() / 2 && answered > responsesWhenFull) {
             outage.up();
         }
+    }
+
+    /** How many answers the producer has had from the brokers so far (its metadata's, its sends'). */
+    private long responses() {
+        return ((Number) responses.metricValue()).longValue();
     }
 
     private long available() {
@@ -186,12 +189,14 @@ final class KafkaPublisher implements AutoCloseable {
      * A message's outcome, on the producer's I/O thread: keep it short. Failures and successes
      * are the topic's outage; a buffer no longer full ends the buffer's.
      */
-    private void completed(TopicSender sender, int bytes, Throwable failure) {
+    private void completed(TopicSender sender, int bytes, long responsesAtSend, Throwable failure) {
         if (failure != null && !(failure instanceof RecordTooLargeException)) { // before the count: then it is idle
-            // the brokers away, or a topic whose partitions are not known (unknown to the brokers, or
-            // forgotten by the producer after 5 min idle while they were away: the two look alike)
-            sender.awaitsBrokers = failure instanceof RetriableException;
-            sender.failedAt = System.nanoTime();
+            long answered = responses();
+            // the brokers away; not a topic whose partitions they did not give while they answered (a
+            // topic they lack), but one the producer forgot (idle 5 min) while they answered nothing
+            sender.awaitsBrokers = failure instanceof RetriableException
+                    && !(Failures.noPartitions(failure) && answered > responsesAtSend);
+            sender.responsesWhenFailed = answered;
         }
         sender.unfinished.decrementAndGet();
         if (failure == null) {
@@ -261,6 +266,8 @@ final class KafkaPublisher implements AutoCloseable {
     private final class Outcome extends AtomicBoolean implements Callback {
         private final TopicSender sender;
         private final int bytes;
+        /** {@link #responses()} as the message was handed to the producer. */
+        private final long responsesAtSend = responses();
 
         Outcome(TopicSender sender, int bytes) {
             this.sender = sender;
@@ -274,7 +281,7 @@ final class KafkaPublisher implements AutoCloseable {
 
         void told(Throwable failure) {
             if (compareAndSet(false, true)) {
-                completed(sender, bytes, failure);
+                completed(sender, bytes, responsesAtSend, failure);
             }
         }
     }
@@ -298,8 +305,8 @@ final class KafkaPublisher implements AutoCloseable {
         volatile boolean dropped;
         /** Messages queued or handed to the producer, without an outcome yet. */
         final AtomicInteger unfinished = new AtomicInteger();
-        /** When a message last failed, or the queue was last full (System.nanoTime()). */
-        volatile long failedAt;
+        /** {@link #responses()} when a message last failed, or the queue was last full. */
+        volatile long responsesWhenFailed;
         /** Whether the last failure was the brokers' absence, which their answering again ends. */
         volatile boolean awaitsBrokers;
 
@@ -321,7 +328,7 @@ final class KafkaPublisher implements AutoCloseable {
          */
         boolean full() {
             awaitsBrokers = false; // the producer waits for the topic's partitions: its messages say how that ends
-            failedAt = System.nanoTime();
+            responsesWhenFailed = responses();
             outage.down(side + " fails for topic '" + topic + "': its queue of " + QUEUE + " messages is full: the"
                     + " producer waits (up to max-block) for the topic's partitions (a topic the brokers do not have"
                     + " and do not create?) or for room; messages to it are lost until it catches up");

@@ -1153,7 +1153,8 @@ class KafkaBusTest {
                 assertThat(second.publish("present", message(number, 64))).isTrue();
                 await().atMost(WAIT).until(() -> numbers(receiver).contains(number));
             }
-            assertThat(shortBlock.count("reconnects")).isZero();
+            // nor do the brokers' answers to the other topic's messages end it, through ticks of the bus's watcher
+            await().during(Duration.ofSeconds(3)).atMost(WAIT).until(() -> shortBlock.count("reconnects") == 0);
             assertThat(shortBlock.log().messages(Level.WARN)).singleElement().asString()
                     .contains("fails for topic 'missing': ", "Topic missing not present in metadata");
             second.close();
