@@ -826,19 +826,13 @@ public final class AsyncDelivery {
         unreadable.failed(spool.oldestUnread(), now);
         if (failure instanceof IOException && unreadable.times > settings.retries()
                 && now - unreadable.since >= settings.attemptTimeout().toNanos()) {
-            Spool.Entry skipped;
             try {
-                skipped = spool.skip(); // its header only
-            } catch (IOException | RuntimeException headerToo) {
-                skipped = null;
-            }
-            if (skipped != null) {
-                failed.increment();
-                spoolFailed("gave up on a message whose bytes cannot be read (a bad block?), counted as 'failed'; the"
-                        + " messages behind it are sent", NodeRunner.describe(failure));
-                acknowledge(skipped, false);
+                giveUpOldestUnread("gave up on a message whose bytes cannot be read (a bad block?), counted as"
+                        + " 'failed'; the messages behind it are sent", NodeRunner.describe(failure));
                 fillFromSpoolSoon();
                 return;
+            } catch (IOException | RuntimeException headerToo) {
+                // its length cannot be read either: the rest of its segment goes
             }
             long droppedBefore = spool.dropped();
             boolean droppedIt = false;
@@ -861,6 +855,19 @@ public final class AsyncDelivery {
         }
         spoolFailed("cannot read", NodeRunner.describe(failure) + "; read again after the backoff");
         fillFromSpoolAfter(settings.backoff().afterFailures(unreadable.times));
+    }
+
+    /**
+     * Gives the oldest unread message up without reading its bytes (its header only), counted as
+     * 'failed' and said; under the spool's lock.
+     *
+     * @throws IOException when its header cannot be read either
+     */
+    private void giveUpOldestUnread(String what, String reason) throws IOException {
+        Spool.Entry skipped = spool.skip();
+        failed.increment();
+        spoolFailed(what, reason);
+        acknowledge(skipped, false);
     }
 
     /** Gives a spooled message up that cannot be sent as it was written, with its slot; under the spool's lock. */
@@ -894,12 +901,9 @@ public final class AsyncDelivery {
             return;
         }
         try {
-            Spool.Entry skipped = spool.skip();
-            failed.increment();
-            spoolFailed("gave up on a message the heap had no room to read back within attempt-timeout ("
+            giveUpOldestUnread("gave up on a message the heap had no room to read back within attempt-timeout ("
                     + Setting.written(settings.attemptTimeout()) + "), counted as 'failed'; the messages behind it"
                     + " are sent", NodeRunner.memoryAdvice(true));
-            acknowledge(skipped, false);
         } catch (IOException | RuntimeException e) {
             spoolFailed("cannot read", NodeRunner.describe(e));
         }

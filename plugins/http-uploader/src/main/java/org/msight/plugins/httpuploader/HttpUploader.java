@@ -9,7 +9,6 @@ import java.time.Duration;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
-import java.util.Base64;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -91,6 +90,8 @@ final class HttpUploader implements AsyncSinkNode {
     private final SentCredentials sentCredentials;
     private final BodyBuffers buffers = new BodyBuffers();
     private final LastKnownDnsResolver dns;
+    /** The Authorization header of the url's credentials, made once; {@code null} without them. */
+    private final String basicAuthorization;
     /** The URL's host as HttpClient gives it to {@link #dns}: {@code [::1]} with its brackets, IDN in Unicode. */
     private final String host;
     private final Counter uploads;
@@ -110,6 +111,8 @@ final class HttpUploader implements AsyncSinkNode {
         this.partitionKeys = partitionKeys;
         this.sentCredentials = new SentCredentials(settings);
         this.dns = dns;
+        String token = settings.target().basicToken();
+        this.basicAuthorization = token == null ? null : "Basic " + token;
         this.host = hostOf(settings.target().base());
         this.uploads = context.counter("uploads");
         this.bytes = context.counter("bytes");
@@ -337,10 +340,8 @@ final class HttpUploader implements AsyncSinkNode {
         String partitionKey = partitionKeys.next(data);
         AsyncRequestBuilder post = AsyncRequestBuilder.post(settings.target().uploadUrl(partitionKey))
                 .setHeader("X-Partition-Key", partitionKey);
-        String credentials = settings.target().basicCredentials();
-        if (credentials != null) {
-            post.setHeader(HttpHeaders.AUTHORIZATION,
-                    "Basic " + Base64.getEncoder().encodeToString(credentials.getBytes(StandardCharsets.ISO_8859_1)));
+        if (basicAuthorization != null) {
+            post.setHeader(HttpHeaders.AUTHORIZATION, basicAuthorization);
         }
         for (Map.Entry<String, Secret> header : settings.headers().entrySet()) {
             post.setHeader(header.getKey(), header.getValue().value());

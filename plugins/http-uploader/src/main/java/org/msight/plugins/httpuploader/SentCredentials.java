@@ -1,8 +1,6 @@
 package org.msight.plugins.httpuploader;
 
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.Comparator;
 import java.util.List;
 import java.util.regex.Matcher;
@@ -39,9 +37,8 @@ final class SentCredentials {
         }
         String userInfo = settings.target().basicCredentials();
         if (userInfo != null) {
-            found.add(Base64.getEncoder().encodeToString(userInfo.getBytes(StandardCharsets.ISO_8859_1))); // as sent
-            int colon = userInfo.indexOf(':');
-            found.add(colon < 0 ? userInfo : userInfo.substring(colon + 1)); // a token alone, or the password
+            found.add(settings.target().basicToken());
+            found.add(userInfo.substring(userInfo.indexOf(':') + 1)); // the password
         }
         this.values = found.stream().filter(value -> value.length() >= SHORTEST).distinct()
                 .sorted(Comparator.comparingInt(String::length).reversed())

@@ -4,6 +4,7 @@ import java.net.URI;
 import java.net.URISyntaxException;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
+import java.util.Base64;
 import java.util.Locale;
 import org.msight.api.Secrets;
 import org.msight.api.Setting;
@@ -81,6 +82,12 @@ record UploadTarget(String base, String loggable, String basicCredentials) {
     @Override
     public String toString() {
         return loggable;
+    }
+
+    /** The Basic token of {@link #basicCredentials}, as it is sent: Base64 of Latin-1; {@code null} without credentials. */
+    String basicToken() {
+        return basicCredentials == null ? null
+                : Base64.getEncoder().encodeToString(basicCredentials.getBytes(StandardCharsets.ISO_8859_1));
     }
 
     /** Whether uploads go over TLS. */
