@@ -19,10 +19,12 @@ final class SentCredentials {
     private static final int SHORTEST = 4;
 
     /**
-     * Characters around a value that make it part of a longer word (letters, digits and those of
-     * tokens), where it is left as it is.
+     * What beside a value makes it part of a longer word, where it is left as it is: a letter or a
+     * digit, or a token's joining punctuation with a letter or digit beyond it. Punctuation alone
+     * (the end of a sentence) and a path's slash do not.
      */
-    private static final String WORD = "[\\p{L}\\p{N}\\-._~+/]";
+    private static final String WORD_BEFORE = "[\\p{L}\\p{N}]|[\\p{L}\\p{N}][\\-._~+]{1,8}";
+    private static final String WORD_AFTER = "[\\p{L}\\p{N}]|[\\-._~+]+[\\p{L}\\p{N}]";
 
     /** One per value, longest first, so that none is left half masked by a shorter one inside it. */
     private final List<Pattern> values;
@@ -42,7 +44,7 @@ final class SentCredentials {
         }
         this.values = found.stream().filter(value -> value.length() >= SHORTEST).distinct()
                 .sorted(Comparator.comparingInt(String::length).reversed())
-                .map(value -> Pattern.compile("(?<!" + WORD + ")" + Pattern.quote(value) + "(?!" + WORD + ")"))
+                .map(value -> Pattern.compile("(?<!" + WORD_BEFORE + ")" + Pattern.quote(value) + "(?!" + WORD_AFTER + ")"))
                 .toList();
     }
 

@@ -165,7 +165,8 @@ class HttpUploaderTest {
                 headers.append(' ').append(name).append(": ").append(exchange.getRequestHeaders().getFirst(name))
                         .append(';');
             }
-            byte[] answer = (headers + " user lab, password s3cP\u00e9; api_key=XApiK3ySecret; the front doorbell")
+            byte[] answer = (headers + " user lab, password s3cP\u00e9. api_key=XApiK3ySecret; path /k/HdrTok3nSecret/;"
+                    + " the front doorbell, the front door.step")
                     .getBytes(StandardCharsets.UTF_8);
             exchange.sendResponseHeaders(200, answer.length);
             exchange.getResponseBody().write(answer);
@@ -182,7 +183,8 @@ class HttpUploaderTest {
             assertThat(log.messages(Level.INFO)).filteredOn(line -> line.startsWith("Status: 200, you sent:"))
                     .singleElement().asString()
                     .isEqualTo("Status: 200, you sent: Authorization: Basic ***; X-Api-Key: ***; X-Token: Bearer ***;"
-                            + " X-Camera: 7; user lab, password ***; api_key=***; the front doorbell");
+                            + " X-Camera: 7; user lab, password ***. api_key=***; path /k/***/;"
+                            + " the front doorbell, the front door.step");
             assertThat(log.all()).doesNotContain("XApiK3ySecret", "HdrTok3nSecret", "s3cP", basic);
         } finally {
             echo.stop(0);
