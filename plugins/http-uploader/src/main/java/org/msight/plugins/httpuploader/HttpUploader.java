@@ -267,17 +267,34 @@ final class HttpUploader implements AsyncSinkNode {
             try {
                 exchange(current, data, body, outcome);
             } catch (RuntimeException | Error e) { // HttpClient did not take the request
-                body.releaseResources();
                 outcome.completeExceptionally(e instanceof OutOfMemoryError // no attempt, not the message refused
                         ? new RetriableException("no memory left in this process to make the request", e) : e);
             }
         });
     }
 
+    /** Starts the exchange; where HttpClient does not take the request, its body goes back to the pool. */
     private void exchange(CloseableHttpAsyncClient current, SensorData data, JsonBody body,
             CompletableFuture<Void> outcome) {
+        Future<Response> exchange;
+        try {
+            exchange = execute(current, data, body, outcome);
+        } catch (RuntimeException | Error e) { // closed meanwhile, or no heap left to make the request
+            body.releaseResources();
+            throw e;
+        }
+        // The runtime cancels an attempt past its deadline: abort the exchange, freeing its connection.
+        outcome.whenComplete((ignored, failure) -> {
+            if (outcome.isCancelled()) {
+                exchange.cancel(true);
+            }
+        });
+    }
+
+    private Future<Response> execute(CloseableHttpAsyncClient current, SensorData data, JsonBody body,
+            CompletableFuture<Void> outcome) {
         long length = body.getContentLength();
-        Future<Response> exchange = current.execute(request(data, body), new ResponseReader(), new FutureCallback<>() {
+        return current.execute(request(data, body), new ResponseReader(), new FutureCallback<>() {
             @Override
             public void completed(Response response) {
                 certificateRequests.answered();
@@ -293,12 +310,6 @@ final class HttpUploader implements AsyncSinkNode {
             @Override
             public void cancelled() {
                 outcome.cancel(false);
-            }
-        });
-        // The runtime cancels an attempt past its deadline: abort the exchange, freeing its connection.
-        outcome.whenComplete((ignored, failure) -> {
-            if (outcome.isCancelled()) {
-                exchange.cancel(true);
             }
         });
     }
