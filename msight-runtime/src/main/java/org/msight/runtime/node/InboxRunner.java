@@ -41,10 +41,7 @@ public final class InboxRunner extends NodeRunner {
     private final LogThrottle outOfMemoryLines = new LogThrottle(Duration.ofMinutes(1));
     private final Gap gap;
     private final MessageHandler handler;
-    /**
-     * Sinks get a message again after a RetriableException, processors are restarted; a sink's
-     * out counts handled messages, a processor's its published results.
-     */
+    /** A sink's out counts handled messages, a processor's its published results. */
     private final boolean sink;
     private final Duration drainTimeout;
     private final Consumer<SensorData> received;
@@ -108,7 +105,7 @@ public final class InboxRunner extends NodeRunner {
 
     @Override
     public boolean stoppedCleanly() {
-        return lostAtStop == 0 && !abandonedAtStop;
+        return super.stoppedCleanly() && lostAtStop == 0 && !abandonedAtStop;
     }
 
     private int queued() {
@@ -171,18 +168,15 @@ public final class InboxRunner extends NodeRunner {
             }
             finishPending();
             return true;
-        } catch (RetriableException e) {
-            if (!sink) {
-                finishPending();
-            }
-            throw e;
-        } catch (UnrecoverableException | LinkageError e) {
-            throw e; // left pending, not done: an at-least-once bus delivers it again to the next run
+        } catch (RetriableException | UnrecoverableException | LinkageError e) {
+            throw e; // left pending, not done: handed over again, or an at-least-once bus delivers it to the next run
         } catch (OutOfMemoryError e) {
             droppedForMemory();
             return false;
         } catch (Exception | Error e) {
-            finishPending();
+            if (!(e instanceof InterruptedException || Thread.currentThread().isInterrupted())) {
+                finishPending(); // given up; one cut short by an interrupt is not handled: left pending, not done
+            }
             throw e;
         }
     }
@@ -222,7 +216,7 @@ public final class InboxRunner extends NodeRunner {
 
     @Override
     protected void handleFailure(Throwable failure) throws InterruptedException {
-        if (failure instanceof RetriableException && sink) {
+        if (failure instanceof RetriableException) {
             retryAfter(failure);
         } else {
             restartAfter(failure);
@@ -233,12 +227,15 @@ public final class InboxRunner extends NodeRunner {
     protected void finish() throws Exception {
         long left = Math.max(0, drainDeadlineNanos - System.nanoTime());
         flushing = true;
-        if (delivery != null) {
-            abandonedAtStop = !delivery.flush(Duration.ofNanos(left));
-        } else if (node instanceof SinkNode sink) {
-            sink.flush(Duration.ofNanos(left));
+        try {
+            if (delivery != null) {
+                abandonedAtStop = !delivery.flush(Duration.ofNanos(left));
+            } else if (node instanceof SinkNode sink) {
+                sink.flush(Duration.ofNanos(left));
+            }
+        } finally {
+            flushing = false;
         }
-        flushing = false;
     }
 
     /**

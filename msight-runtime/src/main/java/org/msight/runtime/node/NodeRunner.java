@@ -60,6 +60,8 @@ public abstract class NodeRunner {
     private volatile long outageStartNanos = -1;
     private long lastOutageLogNanos;
     private volatile int failedAttempts;
+    /** Whether the stop itself failed (a sink's flush threw): not a clean stop, so the process exits 1. */
+    private volatile boolean stopFailed;
     private volatile String lastFailure;
     /** When the last outage ended, until the node settled or failed again; -1 when none ended since. On the node's thread. */
     private long recoveredNanos = -1;
@@ -132,9 +134,9 @@ public abstract class NodeRunner {
     public void discard() {
     }
 
-    /** Whether the node stopped without losing work; false when it ran out of drain time. */
+    /** Whether the node stopped without losing work; false when it ran out of drain time or its stop failed. */
     public boolean stoppedCleanly() {
-        return true;
+        return !stopFailed;
     }
 
     /** The outage under way, if any: how long, how many attempts, and the latest failure. */
@@ -161,8 +163,6 @@ public abstract class NodeRunner {
                     } else if (recoveredNanos >= 0) {
                         settleIfDue();
                     }
-                } catch (InterruptedException e) {
-                    break;
                 } catch (EndOfInputException | UnrecoverableException e) {
                     endForGood(e);
                     return;
@@ -170,7 +170,11 @@ public abstract class NodeRunner {
                     endForGood(mismatch(e));
                     return;
                 } catch (Exception | Error e) {
-                    handleFailure(e);
+                    if (stopRequested() && (e instanceof InterruptedException || Thread.interrupted())) {
+                        break; // cut short by the stop's interrupt, past the drain time: no failure of the node's
+                    }
+                    handleFailure(e instanceof InterruptedException // from a library, say: the node is restarted
+                            ? new IllegalStateException("interrupted, not by a stop (" + describe(e) + ")", e) : e);
                 }
             }
             if (open) {
@@ -179,14 +183,20 @@ public abstract class NodeRunner {
             stats.ended(NodeStats.State.STOPPED, null);
         } catch (UnrecoverableException e) {
             endForGood(e);
-        } catch (InterruptedException e) {
+        } catch (InterruptedException e) { // what it held is counted as lost by stopped()
             log.warn("interrupted while stopping; queued messages are lost");
-        } catch (Throwable e) {
+            stats.ended(NodeStats.State.STOPPED, null);
+        } catch (Throwable e) { // a flush that failed: what it held may be lost
+            stopFailed = true;
             log.error("failed while stopping: {}", describe(e), e);
+            stats.ended(NodeStats.State.STOPPED, null);
         } finally {
-            closeNode();
-            stopped();
-            finished.countDown();
+            try {
+                closeNode();
+                stopped();
+            } finally {
+                finished.countDown();
+            }
         }
     }
 
@@ -389,7 +399,7 @@ public abstract class NodeRunner {
         open = false;
         try {
             node.close();
-        } catch (Exception | LinkageError e) { // a plugin that does not match fails here too, often
+        } catch (Exception | Error e) { // a plugin that does not match fails here too, often; a bug's Error is said too
             log.warn("close failed: {}", describe(e));
         }
     }

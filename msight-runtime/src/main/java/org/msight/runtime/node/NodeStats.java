@@ -273,7 +273,7 @@ public final class NodeStats {
     }
 
     /** The node opened; it is running unless an outage goes on until it works. */
-    void opened(boolean inOutage) {
+    synchronized void opened(boolean inOutage) {
         opened = true;
         if (!inOutage) {
             state = State.RUNNING;
@@ -281,7 +281,7 @@ public final class NodeStats {
     }
 
     /** The node works (again); a node that has ended stays so. */
-    void running() {
+    synchronized void running() {
         if (ended()) {
             return;
         }
@@ -290,14 +290,17 @@ public final class NodeStats {
     }
 
     /** A failure that is no outage (one message refused): shown as the last error; a node that has ended keeps its own. */
-    void error(String error) {
+    synchronized void error(String error) {
         if (!ended()) {
             lastError = error;
         }
     }
 
-    /** The node fails and retries; a node that has ended stays so. */
-    void outage(String error) {
+    /**
+     * The node fails and retries; a node that has ended stays so. (Synchronized with its end: an
+     * asynchronous sink's deliveries call this and {@link #running} from their own threads.)
+     */
+    synchronized void outage(String error) {
         if (ended()) {
             return;
         }
@@ -313,7 +316,7 @@ public final class NodeStats {
         return now == State.FINISHED || now == State.FAILED || now == State.STOPPED;
     }
 
-    void ended(State end, String error) {
+    synchronized void ended(State end, String error) {
         if (error != null) {
             lastError = error;
         }

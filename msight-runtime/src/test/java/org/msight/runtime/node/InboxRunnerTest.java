@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -15,7 +16,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.msight.api.AsyncSinkNode;
 import org.msight.api.Backoff;
+import org.msight.api.Node;
 import org.msight.api.NodeKind;
+import org.msight.api.ProcessorNode;
 import org.msight.api.RetriableException;
 import org.msight.api.RetryAfterException;
 import org.msight.api.SinkNode;
@@ -62,7 +65,12 @@ class InboxRunnerTest {
     }
 
     private InboxRunner runner(Inbox inbox, RecordingLogger log, int gap, SinkNode sink, Duration drainTimeout) {
-        return new InboxRunner("sink", sink, log, new NodeStats("sink", NodeKind.SINK, new SimpleMeterRegistry()),
+        return runner(inbox, log, gap, (Node) sink, drainTimeout);
+    }
+
+    /** The runner of a sink or a processor. */
+    private InboxRunner runner(Inbox inbox, RecordingLogger log, int gap, Node node, Duration drainTimeout) {
+        return new InboxRunner("sink", node, log, new NodeStats("sink", NodeKind.SINK, new SimpleMeterRegistry()),
                 getClass().getClassLoader(), new Backoff(Duration.ofMillis(10), Duration.ofMillis(10)), inbox, "topic",
                 gap, drainTimeout, data -> { }, null, unsubscribed::incrementAndGet);
     }
@@ -179,6 +187,133 @@ class InboxRunnerTest {
         assertThat(done).as("an at-least-once bus must not commit what was not handled").isEmpty();
         assertThat(log.messages(Level.WARN)).contains("drain time of 300ms ran out; 3 queued messages were not handled");
         assertThat(unsubscribed).as("a stopping pipeline's buses end their subscriptions when they close").hasValue(0);
+    }
+
+    /** A put the stop interrupts past the drain time has not handled its message: not done, so that it comes again. */
+    @Test
+    void aMessageWhosePutTheStopInterruptedIsNotDone() throws Exception {
+        Inbox inbox = new Inbox(10);
+        RecordingLogger log = new RecordingLogger("sink");
+        inbox.deliver(delivery("first", 1, null));
+        SinkNode stuck = data -> {
+            handled.add(data.metadata().frameId());
+            Thread.sleep(Long.MAX_VALUE); // a destination that never answers; the interrupt ends it
+        };
+        InboxRunner runner = runner(inbox, log, 0, stuck, Duration.ofMillis(100));
+        runner.start();
+        await().atMost(Waits.GENEROUS).until(() -> handled.size() == 1);
+        runner.requestStop();
+        runner.interrupt(); // as the pipeline does once the drain time has run out
+        assertThat(runner.awaitFinished(Waits.GENEROUS)).isTrue();
+        assertThat(done).as("an at-least-once bus must not commit what was not handled").isEmpty();
+        assertThat(runner.stoppedCleanly()).isFalse();
+        assertThat(log.messages(Level.WARN)).containsExactly("drain time of 100ms ran out; 1 queued message was not"
+                + " handled");
+        assertThat(log.messages(Level.ERROR)).as("no failure of the node's").isEmpty();
+    }
+
+    /** An interrupt that is no stop's (a library's) is a failure: the node is restarted and handed the same message. */
+    @Test
+    void anInterruptThatIsNoStopsRestartsTheNodeWithTheSameMessage() throws Exception {
+        Inbox inbox = new Inbox(10);
+        RecordingLogger log = new RecordingLogger("sink");
+        inbox.deliver(delivery("first", 1, null));
+        SinkNode stuckOnce = data -> {
+            handled.add(data.metadata().frameId());
+            if (handled.size() == 1) {
+                Thread.sleep(Long.MAX_VALUE);
+            }
+        };
+        InboxRunner runner = runner(inbox, log, 0, stuckOnce, Duration.ofSeconds(5));
+        runner.start();
+        await().atMost(Waits.GENEROUS).until(() -> handled.size() == 1);
+        runner.interrupt();
+        await().atMost(Waits.GENEROUS).until(() -> done.size() == 1);
+        assertThat(handled).containsExactly(1L, 1L);
+        assertThat(log.messages(Level.ERROR)).singleElement().asString()
+                .startsWith("failed: interrupted, not by a stop (sleep interrupted); restarting with backoff");
+        assertThat(runner.stats().state()).isEqualTo(NodeStats.State.RUNNING);
+        runner.requestStop();
+        assertThat(runner.awaitFinished(Waits.GENEROUS)).isTrue();
+        assertThat(runner.stoppedCleanly()).isTrue();
+    }
+
+    /** A processor's RetriableException hands it the same message again, as a sink's does: none is lost uncounted. */
+    @Test
+    void aProcessorsRetriableFailureHandsItTheSameMessageAgain() throws Exception {
+        Inbox inbox = new Inbox(10);
+        RecordingLogger log = new RecordingLogger("sink");
+        inbox.deliver(delivery("first", 1, null));
+        inbox.deliver(delivery("second", 2, null));
+        ProcessorNode failingOnce = data -> {
+            handled.add(data.metadata().frameId());
+            if (handled.size() == 1) {
+                throw new RetriableException("the model server is away (on purpose)");
+            }
+        };
+        InboxRunner runner = runner(inbox, log, 0, failingOnce, Duration.ofSeconds(5));
+        runner.start();
+        await().atMost(Waits.GENEROUS).until(() -> done.size() == 2);
+        assertThat(handled).containsExactly(1L, 1L, 2L);
+        assertThat(done).containsExactly("first", "second");
+        assertThat(log.messages(Level.WARN)).containsExactly("the model server is away (on purpose); retrying with"
+                + " backoff");
+        runner.requestStop();
+        assertThat(runner.awaitFinished(Waits.GENEROUS)).isTrue();
+    }
+
+    /** A sink whose flush fails at the stop may have lost what it held: said, and no clean stop (exit 1). */
+    @Test
+    void aSinkWhoseFlushFailsHasNotStoppedCleanly() throws Exception {
+        Inbox inbox = new Inbox(10);
+        RecordingLogger log = new RecordingLogger("sink");
+        SinkNode buffering = new SinkNode() {
+            @Override
+            public void put(SensorData data) {
+            }
+
+            @Override
+            public void flush(Duration timeout) throws IOException {
+                throw new IOException("/data/out: no space left on device (on purpose)");
+            }
+        };
+        InboxRunner runner = runner(inbox, log, 0, buffering, Duration.ofSeconds(5));
+        runner.start();
+        await().atMost(Waits.GENEROUS).until(() -> runner.stats().state() == NodeStats.State.RUNNING);
+        runner.requestStop();
+        assertThat(runner.awaitFinished(Waits.GENEROUS)).isTrue();
+        assertThat(runner.stoppedCleanly()).isFalse();
+        assertThat(runner.stats().state()).isEqualTo(NodeStats.State.STOPPED);
+        assertThat(log.messages(Level.ERROR)).singleElement().asString().startsWith("failed while stopping:"
+                + " /data/out: no space left on device (on purpose)");
+        assertThat(runner.stopState()).doesNotContain("flushing");
+    }
+
+    /** A close that throws an Error (a plugin's bug) still lets the node end, with its line: the stop does not wait for it. */
+    @Test
+    void aSinkWhoseCloseThrowsAnErrorStillEnds() throws Exception {
+        Inbox inbox = new Inbox(10);
+        RecordingLogger log = new RecordingLogger("sink");
+        inbox.deliver(delivery("first", 1, null));
+        SinkNode buggy = new SinkNode() {
+            @Override
+            public void put(SensorData data) {
+                handled.add(data.metadata().frameId());
+            }
+
+            @Override
+            public void close() {
+                throw new AssertionError("a plugin's bug (on purpose)");
+            }
+        };
+        InboxRunner runner = runner(inbox, log, 0, buggy, Duration.ofSeconds(5));
+        runner.start();
+        await().atMost(Waits.GENEROUS).until(() -> done.size() == 1);
+        runner.requestStop();
+        assertThat(runner.awaitFinished(Waits.GENEROUS)).isTrue();
+        assertThat(log.messages(Level.WARN)).containsExactly("close failed: AssertionError: a plugin's bug (on purpose)");
+        assertThat(runner.stats().state()).isEqualTo(NodeStats.State.STOPPED);
+        assertThat(runner.stoppedCleanly()).isTrue();
     }
 
     /** A sink asking to be given the message again later is, after that wait, not its backoff; a stop ends the wait. */
