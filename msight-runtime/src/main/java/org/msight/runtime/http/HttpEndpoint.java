@@ -32,6 +32,7 @@ import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.URIUtil;
 import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
+import org.msight.api.LogSafe;
 import org.msight.api.LogThrottle;
 import org.msight.runtime.Pipeline;
 import org.msight.runtime.node.NodeStats;
@@ -111,12 +112,15 @@ public final class HttpEndpoint implements AutoCloseable {
             server.start();
         } catch (Exception e) {
             stopQuietly(server);
-            boolean taken = e instanceof IOException && e.getCause() instanceof BindException || e instanceof BindException;
+            BindException bind = e instanceof BindException b ? b : e.getCause() instanceof BindException b ? b : null;
+            boolean taken = bind != null && String.valueOf(bind.getMessage()).contains("already in use");
             LOG.warn("HTTP endpoint not started on {}:{}: {}; the pipeline runs without it{}", settings.host(),
-                    settings.port(), taken ? "the port is taken" : e.toString(), taken
+                    settings.port(), taken ? "the port is taken" : bind != null ? LogSafe.text(bind.getMessage())
+                            : LogSafe.text(e.toString()), taken
                             ? "; set msight.http.port (a launcher's --http-port) to serve it on another port (msight-run"
                                     + " status on this one reads the other process's endpoint, not this pipeline's)"
-                            : "");
+                            : bind != null ? "; check msight.http.host (an address of this machine's, or 0.0.0.0 for all)"
+                                    + " and msight.http.port (below 1024 only for root)" : "");
             return null;
         }
         LOG.info("HTTP endpoint on {}://{}:{}/ (metrics, health, ready, nodes, topic previews)",
