@@ -365,38 +365,38 @@ class HttpEndpointTest {
     /** An address that is no interface's of this machine is not a taken port: the line says what the system said. */
     @Test
     void anAddressNotOfThisMachineIsSaidToBeOneAndThePipelineRunsOn() throws Exception {
-        try (LogCapture log = LogCapture.all()) {
-            // TEST-NET-1 (RFC 5737): no machine has it; binding it fails before any packet is sent
-            Path file = TestPipelines.write(dir, "p.conf", "msight.http { host = 192.0.2.1, port = 0 }"
-                    + "\nnodes {\n src { type = test-sequence, publish-topic = t, count = 5 }\n"
-                    + " sink { type = test-collector, subscribe-topic = t }\n}\n");
-            PipelineFactory.Loaded loaded = TestPipelines.load(file);
-            pipeline = loaded.create();
-            pipeline.start();
-            assertThat(HttpEndpoint.start(loaded.httpSettings(), pipeline)).isNull();
-            assertThat(log.messages()).filteredOn(m -> m.contains("HTTP endpoint")).containsExactly("HTTP endpoint not started on"
-                    + " 192.0.2.1:0: Cannot assign requested address; the pipeline runs without it; check msight.http.host"
-                    + " (an address of this machine's, or 0.0.0.0 for all) and msight.http.port (below 1024 only for root)");
-            await().atMost(Waits.GENEROUS).until(() -> CollectingSink.RECEIVED.get("sink").size() == 5);
-        }
+        // TEST-NET-1 (RFC 5737): no machine has it; binding it fails before any packet is sent
+        assertThat(endpointLinesOfAPipelineWith("msight.http { host = 192.0.2.1, port = 0 }")).containsExactly(
+                "HTTP endpoint not started on 192.0.2.1:0: Cannot assign requested address; the pipeline runs without"
+                        + " it; check msight.http.host (an address of this machine's, or 0.0.0.0 for all) and"
+                        + " msight.http.port (below 1024 only for root)");
     }
 
     @Test
     void aTakenPortGivesOneWarningAndThePipelineRunsOn() throws Exception {
-        try (ServerSocket taken = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress());
-                LogCapture log = LogCapture.all()) {
-            Path file = TestPipelines.write(dir, "p.conf", "msight.http.port = " + taken.getLocalPort()
-                    + "\nnodes {\n src { type = test-sequence, publish-topic = t, count = 5 }\n"
-                    + " sink { type = test-collector, subscribe-topic = t }\n}\n");
+        try (ServerSocket taken = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            assertThat(endpointLinesOfAPipelineWith("msight.http.port = " + taken.getLocalPort())).containsExactly(
+                    "HTTP endpoint not started on 127.0.0.1:" + taken.getLocalPort() + ": the port is taken; the"
+                            + " pipeline runs without it; set msight.http.port (a launcher's --http-port) to serve it on"
+                            + " another port (msight-run status on this one reads the other process's endpoint, not this"
+                            + " pipeline's)");
+        }
+    }
+
+    /**
+     * The lines about the HTTP endpoint of a pipeline with {@code http} whose endpoint cannot
+     * start, once the pipeline has run on without it.
+     */
+    private List<String> endpointLinesOfAPipelineWith(String http) throws Exception {
+        try (LogCapture log = LogCapture.all()) {
+            Path file = TestPipelines.write(dir, "p.conf", http + "\nnodes {\n src { type = test-sequence,"
+                    + " publish-topic = t, count = 5 }\n sink { type = test-collector, subscribe-topic = t }\n}\n");
             PipelineFactory.Loaded loaded = TestPipelines.load(file);
             pipeline = loaded.create();
             pipeline.start();
             assertThat(HttpEndpoint.start(loaded.httpSettings(), pipeline)).isNull();
-            assertThat(log.messages()).filteredOn(m -> m.contains("HTTP endpoint")).containsExactly("HTTP endpoint not started on"
-                    + " 127.0.0.1:" + taken.getLocalPort() + ": the port is taken; the pipeline runs without it; set"
-                    + " msight.http.port (a launcher's --http-port) to serve it on another port (msight-run status on"
-                    + " this one reads the other process's endpoint, not this pipeline's)");
             await().atMost(Waits.GENEROUS).until(() -> CollectingSink.RECEIVED.get("sink").size() == 5);
+            return log.messages().stream().filter(m -> m.contains("HTTP endpoint")).toList();
         }
     }
 }
