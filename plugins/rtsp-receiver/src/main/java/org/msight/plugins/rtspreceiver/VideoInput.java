@@ -34,6 +34,7 @@ import static org.bytedeco.ffmpeg.global.avutil.av_frame_free;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.bytedeco.ffmpeg.avcodec.AVCodec;
@@ -74,8 +75,14 @@ final class VideoInput implements AutoCloseable {
 
     /** {@code AV_FRAME_FLAG_CORRUPT} of FFmpeg's frame.h, which the binding does not carry. */
     private static final int FRAME_FLAG_CORRUPT = 1;
-    /** Inputs by the address of their format context, for the one shared interrupt callback. */
+    /**
+     * Inputs by their number, for the one shared interrupt callback. Not by their format context's
+     * address: a failed open frees the context before {@link #close()} forgets it, and another
+     * camera's new context may take that address meanwhile.
+     */
     private static final Map<Long, VideoInput> OPEN = new ConcurrentHashMap<>();
+    /** The next input's number, from 1: the callback's opaque pointer, which must not be null. */
+    private static final AtomicLong NEXT_NUMBER = new AtomicLong(1);
     private static final Interrupter INTERRUPTER;
 
     static {
@@ -87,7 +94,7 @@ final class VideoInput implements AutoCloseable {
     private final String safeUrl;
     private final long readTimeoutNanos;
     private final AVFormatContext format;
-    private final long formatAddress;
+    private final long number = NEXT_NUMBER.getAndIncrement();
     private final AVPacket packet = av_packet_alloc();
     private final AVFrame frame = av_frame_alloc();
     private final PacketArrivals arrivals = new PacketArrivals();
@@ -111,11 +118,10 @@ final class VideoInput implements AutoCloseable {
         this.safeUrl = Secrets.redactUrl(settings.url());
         this.readTimeoutNanos = settings.readTimeout().toNanos();
         this.format = avformat_alloc_context();
-        this.formatAddress = format.address();
-        OPEN.put(formatAddress, this);
+        OPEN.put(number, this);
         AVIOInterruptCB interrupt = format.interrupt_callback();
         interrupt.callback(INTERRUPTER);
-        interrupt.opaque(format);
+        interrupt.opaque(new Tag().number(number));
     }
 
     /**
@@ -358,8 +364,9 @@ final class VideoInput implements AutoCloseable {
     }
 
     /**
-     * A packet's number in its {@code opaque} pointer, which the decoder copies to the packet's
-     * frame ({@code AV_CODEC_FLAG_COPY_OPAQUE}), across its threads and reordering; one, reused.
+     * A number in an {@code opaque} pointer, which FFmpeg hands back and never reads: a packet's,
+     * which the decoder copies to the packet's frame ({@code AV_CODEC_FLAG_COPY_OPAQUE}), across
+     * its threads and reordering (one, reused); an input's, for its interrupt callback.
      */
     private static final class Tag extends Pointer {
         Tag number(long number) {
@@ -419,7 +426,7 @@ final class VideoInput implements AutoCloseable {
     /** Frees everything; later calls do nothing. */
     @Override
     public void close() {
-        if (OPEN.remove(formatAddress) == null) {
+        if (OPEN.remove(number) == null) {
             return;
         }
         if (decoder != null) {
