@@ -9,6 +9,7 @@ import org.msight.api.SourceNode;
 import org.msight.api.UnrecoverableException;
 import org.msight.api.data.ImageData;
 import org.msight.api.data.Metadata;
+import org.slf4j.event.Level;
 
 /**
  * Reads a camera (or file, or FFmpeg test source) and publishes its frames as JPEG
@@ -34,6 +35,8 @@ final class RtspReceiverNode implements SourceNode {
     private final FramePacer pacer;
     private final int decoderThreads;
     private boolean warnedDamaged;
+    /** What the last open read ({@link VideoInput#stream()}), or {@code null} before the first. */
+    private String lastStream;
 
     private volatile VideoInput input;
     private volatile boolean stopping;
@@ -55,7 +58,12 @@ final class RtspReceiverNode implements SourceNode {
         FfmpegNatives.requireCore();
         openInput();
         encoder = new JpegEncoder(settings.jpegEncoder(), settings.jpegQuality(), settings.resizeRatio(), settings.fullRange());
-        context.logger().info("Reading {} ({})", input.safeUrl(), input.stream()); // a camera back at a new size shows
+        // at each open; at INFO the first time and when the stream changed (a camera back at a new size),
+        // not at each reconnection of a camera that drops its session every few seconds
+        String stream = input.stream();
+        context.logger().atLevel(stream.equals(lastStream) ? Level.DEBUG : Level.INFO)
+                .log("Reading {} ({})", input.safeUrl(), stream);
+        lastStream = stream;
     }
 
     @Override

@@ -62,6 +62,8 @@ class RuntimeReconnectTest {
             // most once more (flapping: said once a minute), unless the machine stalled 10 s between
             assertThat(outageLines(log)).hasSizeBetween(1, 3).first().asString().startsWith("rtsp://");
             assertThat(log.messages()).filteredOn(m -> m.startsWith("recovered after")).hasSizeBetween(1, 3);
+            assertThat(log.messages(Level.INFO)).as("the same stream at each reconnection: said once")
+                    .filteredOn(m -> m.startsWith("Reading ")).hasSize(1);
         }
         received.forEach(Jpegs::decode);
     }
