@@ -164,7 +164,9 @@ public final class PemTls {
      * @throws IllegalArgumentException for an encrypted or other key, saying how to convert it
      */
     public static PrivateKey privateKey(Path pem) throws IOException, GeneralSecurityException {
-        Matcher block = BLOCK.matcher(Files.readString(pem, StandardCharsets.US_ASCII));
+        // Latin-1 reads any byte: text around the blocks may not be ASCII (a byte order mark, openssl's
+        // Bag Attributes with a friendlyName in UTF-8), and the blocks' Base64 reads the same
+        Matcher block = BLOCK.matcher(Files.readString(pem, StandardCharsets.ISO_8859_1));
         while (block.find()) {
             String content = block.group(2);
             if (content.contains("Proc-Type: 4,ENCRYPTED")) { // a traditional key encrypted by openssl genrsa -aes256

@@ -1,9 +1,14 @@
 package org.msight.api;
 
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.util.Base64;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -28,6 +33,18 @@ class PemTlsTest {
             assertThatThrownBy(() -> PemTls.privateKey(key)).isInstanceOf(IllegalArgumentException.class)
                     .hasMessageStartingWith("the key is encrypted").hasMessageContaining("openssl pkcs8 -topk8 -nocrypt");
         }
+    }
+
+    /** Text that is not ASCII around the key's block (a byte order mark, openssl's Bag Attributes) is no obstacle. */
+    @Test
+    void aKeyFileWithTextThatIsNotAsciiAroundItsBlockIsRead() throws Exception {
+        KeyPair pair = KeyPairGenerator.getInstance("EC").generateKeyPair();
+        String pem = "\uFEFFBag Attributes\n    friendlyName: cam\u00e9ra \u2014 entr\u00e9e\nKey Attributes: <No Attributes>\n"
+                + "-----BEGIN PRIVATE KEY-----\n"
+                + Base64.getMimeEncoder(64, new byte[] {'\n'}).encodeToString(pair.getPrivate().getEncoded())
+                + "\n-----END PRIVATE KEY-----\n";
+        Path key = Files.writeString(dir.resolve("key.pem"), pem, StandardCharsets.UTF_8);
+        assertThat(PemTls.privateKey(key).getEncoded()).isEqualTo(pair.getPrivate().getEncoded());
     }
 
     @Test
