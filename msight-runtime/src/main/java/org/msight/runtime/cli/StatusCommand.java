@@ -102,6 +102,11 @@ final class StatusCommand implements Callable<Integer> {
                 + LogSafe.text(e.getOriginalMessage()));
             return 1;
         }
+        if (status == null || status.nodes() == null || status.nodes().contains(null)) { // JSON, but another service's
+            System.err.println("error: " + shown + " did not answer with a node status: its JSON has no list of nodes"
+                    + " (is it an msight-run endpoint?)");
+            return 1;
+        }
         System.out.print(json ? toJson(status) : render(status));
         return 0;
     }

@@ -4,12 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
+import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.msight.runtime.Pipeline;
@@ -451,11 +454,11 @@ class MsightRunTest {
 
     @Test
     void statusWidensTheStateColumnForAnOutageWithItsTime() {
-        PipelineStatus status = new PipelineStatus("edge", java.util.List.of(
+        PipelineStatus status = new PipelineStatus("edge", List.of(
                 new PipelineStatus.Node("cam", "rtsp-receiver", "source", "OUTAGE", "2026-12-03T03:49:46.861959272Z",
                         "t", null, 0.0, 0.0, null, null, "refused", null, null, null, null),
                 new PipelineStatus.Node("up", "http-uploader", "sink", "RUNNING", null, null, "t", 1.0, 1.0, null,
-                        null, null, null, null, null, null)), java.util.List.of(), null);
+                        null, null, null, null, null, null)), List.of(), null);
         java.util.List<String> lines = StatusCommand.render(status).lines().skip(1).toList();
         assertThat(lines).hasSize(3);
         assertThat(lines).extracting(line -> line.indexOf("IN/S") >= 0 ? line.indexOf("IN/S") + 4
@@ -466,9 +469,9 @@ class MsightRunTest {
     @Test
     void statusShowsTheEndpointsFieldsEscaped() {
         String hostile = "x\u001b[31m\r\nforged";
-        PipelineStatus status = new PipelineStatus(hostile, java.util.List.of(
+        PipelineStatus status = new PipelineStatus(hostile, List.of(
                 new PipelineStatus.Node(hostile, hostile, hostile, hostile, hostile, "t", null, 0.0, 0.0, null, null,
-                        hostile, null, null, null, null)), java.util.List.of(), null);
+                        hostile, null, null, null, null)), List.of(), null);
         String text = StatusCommand.render(status);
         assertThat(text).doesNotContain("\u001b", "\r").hasLineCount(3)
                 .startsWith("Device x\\u001b[31m\\r\\nforged\n")
@@ -530,6 +533,31 @@ class MsightRunTest {
             assertThat(result.exitCode()).isEqualTo(1);
             assertThat(result.err()).isEqualTo("error: " + url + " did not send its whole answer within 10 s: is"
                     + " msight-run there stuck? Ask again, or look at its log\n");
+        }
+    }
+
+    /** Another service's JSON (no list of nodes) is said to be no node status, not a stack trace. */
+    @Test
+    void statusSaysWhenTheAnswerIsJsonButNoNodeStatus() throws Exception {
+        HttpServer other = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 4);
+        other.createContext("/", exchange -> {
+            byte[] body = exchange.getRequestURI().getPath().equals("/null/nodes") ? "null".getBytes(StandardCharsets.UTF_8)
+                    : "{}".getBytes(StandardCharsets.UTF_8);
+            exchange.sendResponseHeaders(200, body.length);
+            exchange.getResponseBody().write(body);
+            exchange.close();
+        });
+        other.start();
+        try {
+            for (String url : List.of("http://127.0.0.1:" + other.getAddress().getPort(),
+                    "http://127.0.0.1:" + other.getAddress().getPort() + "/null")) {
+                Result result = run("status", "--url", url);
+                assertThat(result.exitCode()).isEqualTo(1);
+                assertThat(result.err()).isEqualTo("error: " + url + " did not answer with a node status: its JSON has"
+                        + " no list of nodes (is it an msight-run endpoint?)\n");
+            }
+        } finally {
+            other.stop(0);
         }
     }
 
@@ -598,9 +626,9 @@ class MsightRunTest {
     @Test
     void statusShowsWhatOtherProgramsWroteInTheRegistryEscaped() {
         String table = Msight.Status.render(
-                java.util.List.of(org.msight.runtime.registry.NodeRecord.of("cam\u001b]0;owned\u0007", "edge", "t",
+                List.of(org.msight.runtime.registry.NodeRecord.of("cam\u001b]0;owned\u0007", "edge", "t",
                         null, "Evil\nNode")),
-                java.util.List.of(new org.msight.runtime.registry.TopicRecord("t", "frames\u001b[2J", "ImageData")),
+                List.of(new org.msight.runtime.registry.TopicRecord("t", "frames\u001b[2J", "ImageData")),
                 org.msight.api.data.Metadata.now());
         assertThat(table).doesNotContain("\u001b", "\u0007").contains("cam\\u001b]0;owned\\u0007", "Evil\\nNode",
                 "frames\\u001b[2J");
@@ -610,11 +638,11 @@ class MsightRunTest {
     @Test
     void statusKeepsItsColumnsAlignedForOldHeartbeats() {
         double now = org.msight.api.data.Metadata.now();
-        String table = Msight.Status.render(java.util.List.of(
+        String table = Msight.Status.render(List.of(
                 org.msight.runtime.registry.NodeRecord.of("fresh", "edge", "t", null, "RTSPSourceNode").beat(now - 2,
                         org.msight.runtime.registry.NodeStatus.RUNNING),
                 org.msight.runtime.registry.NodeRecord.of("gone", "edge", "t", null, "RTSPSourceNode").beat(now - 123456,
-                        org.msight.runtime.registry.NodeStatus.RUNNING)), java.util.List.of(), now);
+                        org.msight.runtime.registry.NodeStatus.RUNNING)), List.of(), now);
         java.util.List<String> rows = table.lines().skip(1).limit(3).toList();
         assertThat(rows.get(2)).contains("(123456 s ago) RUNNING (stale)");
         assertThat(rows).extracting(row -> row.lastIndexOf("RUNNING") >= 0 ? row.lastIndexOf("RUNNING")
@@ -625,8 +653,8 @@ class MsightRunTest {
     @Test
     void statusShowsAHeartbeatNoClockCouldWriteAndAnUnknownStatusPlainly() {
         double now = org.msight.api.data.Metadata.now();
-        String table = Msight.Status.render(java.util.List.of(new org.msight.runtime.registry.NodeRecord("odd", "edge",
-                "t", null, "RTSPSourceNode", -1e300, null, null, Double.NaN)), java.util.List.of(), now);
+        String table = Msight.Status.render(List.of(new org.msight.runtime.registry.NodeRecord("odd", "edge",
+                "t", null, "RTSPSourceNode", -1e300, null, null, Double.NaN)), List.of(), now);
         java.util.List<String> rows = table.lines().skip(1).limit(2).toList();
         assertThat(rows.get(1)).endsWith("? (stale)").doesNotContain("null", "ago");
         assertThat(rows.get(1).indexOf("? (stale)")).as("in the status column").isEqualTo(rows.get(0).indexOf("STATUS"));
@@ -635,7 +663,7 @@ class MsightRunTest {
     @Test
     void statusSaysWhyABusIsDisconnected() {
         org.msight.runtime.http.PipelineStatus status = new org.msight.runtime.http.PipelineStatus("edge",
-                java.util.List.of(), java.util.List.of(), java.util.List.of(
+                List.of(), List.of(), List.of(
                         new org.msight.runtime.http.PipelineStatus.BusStatus("redis", false,
                                 "Redis unreachable at 127.0.0.1:6390 (Connection refused)"),
                         new org.msight.runtime.http.PipelineStatus.BusStatus("memory", true, null)));
