@@ -2,6 +2,9 @@ package org.msight.runtime;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
+import com.typesafe.config.ConfigValue;
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -50,14 +53,33 @@ public final class PipelineFactory {
     }
 
     private Loaded load(PipelineLoader.Source source) throws PipelineConfigException, PluginException {
-        List<String> pluginPath;
+        List<String> pluginPath = new ArrayList<>();
+        List<ConfigProblem> pathProblems = new ArrayList<>();
         try {
-            pluginPath = source.root().getStringList("msight.plugin-path");
-        } catch (ConfigException e) {
-            pluginPath = List.of(); // validate() reports it with every other problem of the file
+            for (ConfigValue folder : source.root().getList("msight.plugin-path")) {
+                String named = String.valueOf(folder.unwrapped());
+                if (Files.isDirectory(Path.of(named))) {
+                    pluginPath.add(named);
+                } else { // said at its line with the file's other problems, and left out
+                    pathProblems.add(ConfigProblem.at(folder.origin(), source.file(), "msight.plugin-path", named
+                            + (Files.exists(Path.of(named)) ? ": not a folder" : ": no such folder")));
+                }
+            }
+        } catch (ConfigException | InvalidPathException e) {
+            pluginPath.clear(); // validate() reports it with every other problem of the file
         }
         Plugins plugins = loadPlugins(pluginPath);
-        return new Loaded(loader.validate(source, plugins), plugins);
+        PipelineSpec spec;
+        try {
+            spec = loader.validate(source, plugins);
+        } catch (PipelineConfigException e) {
+            pathProblems.addAll(e.problems());
+            throw new PipelineConfigException(pathProblems);
+        }
+        if (!pathProblems.isEmpty()) {
+            throw new PipelineConfigException(pathProblems);
+        }
+        return new Loaded(spec, plugins);
     }
 
     /** The plugins on the class path and on the plugin path (without a pipeline file). */

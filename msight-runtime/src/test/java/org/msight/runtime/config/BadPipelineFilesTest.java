@@ -131,6 +131,20 @@ class BadPipelineFilesTest {
                         at(3) + "nodes.out.delay: must be a duration such as 500ms, 10s or 5m, not 'abc'");
     }
 
+    /** A plugin folder that is not there is named at its line, with the file's other problems, not alone. */
+    @Test
+    void aPluginFolderThatIsNotThereIsNamedAtItsLineWithTheFilesOtherProblems() throws Exception {
+        Path file = Files.writeString(dir.resolve("a-file"), "x");
+        assertThat(refused("msight {\n"
+                + "  plugin-path = [\"" + dir.resolve("no-plugins") + "\",\n"
+                + "    \"" + file + "\"]\n"
+                + "}\n"
+                + "nodes {\n" + SOURCE + ", count = x }\n}\n")).containsExactly(
+                at(2) + "msight.plugin-path: " + dir.resolve("no-plugins") + ": no such folder",
+                at(3) + "msight.plugin-path: " + file + ": not a folder",
+                at(6) + "nodes.src.count: must be a whole number from -2147483648 to 2147483647, not 'x'");
+    }
+
     /** The second round (after the declared settings): every block's problem at once, the runtime's blocks' too. */
     @Test
     void whatOnlyTheNodesBusesAndRuntimeCanCheckIsReportedForEveryBlockAtOnce() throws Exception {
