@@ -3,6 +3,10 @@ package org.msight.plugins.imagedumper;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeFormatterBuilder;
+import java.time.format.SignStyle;
+import java.time.temporal.ChronoField;
+import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.msight.api.data.Metadata;
@@ -16,7 +20,13 @@ final class FileNamePattern {
 
     private static final Pattern PLACEHOLDER = Pattern.compile("\\{(sensor|time|frame)}");
     private static final Pattern UNSAFE = Pattern.compile("[^A-Za-z0-9._-]");
-    private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss.SSS").withZone(ZoneOffset.UTC);
+    /**
+     * {@code 20251116-232315.913}; a year past 9999 (a timestamp in milliseconds taken for seconds)
+     * in more digits, without the {@code +} that {@code yyyy} would put before it.
+     */
+    private static final DateTimeFormatter TIME = new DateTimeFormatterBuilder()
+            .appendValue(ChronoField.YEAR, 4, 10, SignStyle.NORMAL).appendPattern("MMdd-HHmmss.SSS")
+            .toFormatter(Locale.ROOT).withZone(ZoneOffset.UTC);
 
     private final String pattern;
     private final Pattern written;
@@ -45,7 +55,7 @@ final class FileNamePattern {
             written.append(Pattern.quote(pattern.substring(end, placeholder.start())));
             written.append(switch (placeholder.group(1)) {
                 case "sensor" -> "[A-Za-z0-9._-]*"; // what UNSAFE leaves
-                case "time" -> "\\d{8,}-\\d{6}\\.\\d{3}"; // TIME's
+                case "time" -> "-?\\d{8,}-\\d{6}\\.\\d{3}"; // TIME's
                 default -> "-?\\d+";
             });
             end = placeholder.end();

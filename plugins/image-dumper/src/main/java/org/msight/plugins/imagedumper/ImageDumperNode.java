@@ -1,6 +1,8 @@
 package org.msight.plugins.imagedumper;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
@@ -13,9 +15,9 @@ import java.nio.file.attribute.FileTime;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
-import java.util.Comparator;
 import java.util.Deque;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 import org.msight.api.Counter;
 import org.msight.api.IoFailures;
@@ -31,8 +33,8 @@ import org.msight.api.data.SensorData;
 /**
  * Writes each JPEG {@link ImageData} it receives to a file in a folder, named by a
  * {@link FileNamePattern}; with {@code max-files}, deletes the oldest of its files beyond that
- * many. A file appears whole or not at all (written aside, then renamed; what a failed write or a
- * power cut left aside is deleted). Other messages, encoded images that are not JPEG, and
+ * many. A file appears whole or not at all (written aside and synced to the device, then renamed;
+ * what a failed write or a power cut left aside is deleted). Other messages, encoded images that are not JPEG, and
  * images whose file name would be too long (a long sensor name), are counted as {@code skipped};
  * the last two with a warning at most once a minute. With a {@code file-name} without
  * {@code {frame}}, an image that replaces an earlier file of the same name is counted as
@@ -97,10 +99,12 @@ final class ImageDumperNode implements SinkNode {
         kept.clear();
         if (maxFiles > 0) {
             try (Stream<Path> files = Files.list(folder)) {
+                // each file's time read once: a file gone meanwhile must not change its place in the sort
                 files.filter(file -> fileName.matches(file.getFileName().toString())
                                 && Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS))
-                        .sorted(Comparator.comparing(ImageDumperNode::modified).thenComparing(Path::getFileName))
-                        .forEach(kept::addLast);
+                        .map(file -> Map.entry(file, modified(file)))
+                        .sorted(Map.Entry.<Path, FileTime>comparingByValue().thenComparing(Map.Entry.comparingByKey()))
+                        .forEach(file -> kept.addLast(file.getKey()));
             }
             deleteBeyondCap();
         }
@@ -130,8 +134,7 @@ final class ImageDumperNode implements SinkNode {
         // without {frame}, two images may get one name ({time} alone, cameras of one sensor name)
         boolean replacing = !fileName.uniquePerImage() && Files.exists(file);
         try {
-            // a new file, never one that is there: another dumper's write of this image, or a link put there
-            Files.write(partial, image.image(), StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+            writeToDevice(partial, image.image());
         } catch (FileAlreadyExistsException inTheWay) {
             skipped.increment();
             warnPartInTheWay(partial);
@@ -153,6 +156,21 @@ final class ImageDumperNode implements SinkNode {
             kept.remove(file);
             kept.addLast(file);
             deleteBeyondCap();
+        }
+    }
+
+    /**
+     * Writes a new file, never one that is there (another dumper's write of this image, or a link put
+     * there), and waits until its bytes are on the device: renamed before, it could be left empty by
+     * a power cut (ext4 commits a rename seconds before the data it delays).
+     */
+    private static void writeToDevice(Path partial, byte[] bytes) throws IOException {
+        try (FileChannel file = FileChannel.open(partial, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            ByteBuffer left = ByteBuffer.wrap(bytes);
+            while (left.hasRemaining()) {
+                file.write(left);
+            }
+            file.force(false);
         }
     }
 

@@ -65,11 +65,32 @@ class ImageDumperTest {
         node.close();
         assertThat(names()).containsExactlyInAnyOrder("img-3.jpg", "img-4.jpg", "img-5.jpg", "notes.txt");
 
+        // by their times, not their names (written within a millisecond, they may have one time): img-4 is the oldest
+        Files.setLastModifiedTime(dir.resolve("img-4.jpg"), FileTime.fromMillis(0));
+        Files.setLastModifiedTime(dir.resolve("img-5.jpg"), FileTime.fromMillis(1000));
+        Files.setLastModifiedTime(dir.resolve("img-3.jpg"), FileTime.fromMillis(2000));
         SinkNode restarted = dumper("folder = \"" + dir + "\", file-name = \"img-{frame}.jpg\", max-files = 3");
         restarted.open();
         restarted.put(image(6));
         restarted.close();
-        assertThat(names()).containsExactlyInAnyOrder("img-4.jpg", "img-5.jpg", "img-6.jpg", "notes.txt");
+        assertThat(names()).containsExactlyInAnyOrder("img-3.jpg", "img-5.jpg", "img-6.jpg", "notes.txt");
+    }
+
+    /**
+     * A capture time in milliseconds, taken for seconds, is a year past 9999: its files are named
+     * with it in more digits, and counted by the cap after a restart (a {@code +} before the year
+     * made them no files of the pattern's, left for ever).
+     */
+    @Test
+    void imagesWithATimeFarInTheFutureAreNamedAndCountedAcrossRestarts() throws Exception {
+        for (long frame = 1; frame <= 2; frame++) {
+            SinkNode node = dumper("folder = \"" + dir + "\", max-files = 1");
+            node.open();
+            node.put(ImageData.jpeg(new Metadata("cam", 1763335395913.0 + frame, 1763335396.0, frame, "edge-01"), JPEG,
+                    1, 1));
+            node.close();
+        }
+        assertThat(names()).containsExactly("cam_578471116-114515.000_2.jpg");
     }
 
     /** A placeholder matched any text: the default pattern took a camera's IMG_20240101_123456.jpg for one of its files. */
