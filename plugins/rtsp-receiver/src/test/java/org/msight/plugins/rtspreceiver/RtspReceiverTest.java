@@ -197,6 +197,7 @@ class RtspReceiverTest {
         SourceNode node = (SourceNode) new RtspReceiverProvider().create(cameraContext("read-timeout = 1h"));
         node.open();
         AtomicBoolean wakeupCalled = new AtomicBoolean();
+        Thread poller = null;
         try {
             node.poll();
             server.freeze();
@@ -207,17 +208,24 @@ class RtspReceiverTest {
                 }
                 return null;
             });
-            Thread poller = new Thread(polling, "frozen-poll");
-            poller.start();
+            Thread started = new Thread(polling, "frozen-poll");
+            poller = started;
+            started.start();
             await("a poll waiting in FFmpeg's read of the frozen stream").atMost(WAIT)
-                    .until(() -> waitsInFfmpegRead(poller));
+                    .until(() -> waitsInFfmpegRead(started));
             assertThat(polling).as("a poll blocked on the frozen stream").isNotDone();
             wakeupCalled.set(true);
             node.wakeup();
             polling.get(WAIT.toSeconds(), TimeUnit.SECONDS);
         } finally {
-            server.thaw();
-            node.close();
+            server.thaw(); // a poll wakeup did not end ends with the stream's next frames
+            wakeupCalled.set(true);
+            if (poller != null) {
+                poller.join(WAIT.toMillis());
+            }
+            if (poller == null || !poller.isAlive()) { // closed under a poll in FFmpeg, the JVM would crash, not fail
+                node.close();
+            }
         }
     }
 
