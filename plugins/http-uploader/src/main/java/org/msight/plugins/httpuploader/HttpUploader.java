@@ -49,6 +49,7 @@ import org.msight.api.LogSafe;
 import org.msight.api.NodeContext;
 import org.msight.api.RetriableException;
 import org.msight.api.Secret;
+import org.msight.api.Secrets;
 import org.msight.api.RetryAfterException;
 import org.msight.api.data.MsightFormats;
 import org.msight.api.data.SensorData;
@@ -97,6 +98,8 @@ final class HttpUploader implements AsyncSinkNode {
     private final Counter uploads;
     private final Counter bytes;
     private boolean waited;
+    /** Whether a redirect was followed and said: once a node. */
+    private final AtomicBoolean redirectSaid = new AtomicBoolean();
     private volatile CloseableHttpAsyncClient client;
 
     HttpUploader(UploaderSettings settings, NodeContext context, TlsStrategy tls,
@@ -229,13 +232,28 @@ final class HttpUploader implements AsyncSinkNode {
         }
         JsonBody body = JsonBody.of(formats, data, buffers); // first: no "Sending" line for a body the heap has no room for
         log.atLevel(uploadLineLevel()).log("Sending data to {}... waiting for response", settings.target().loggable());
-        CompletableFuture<Void> outcome = new CompletableFuture<>();
+        String partitionKey = partitionKeys.next(data);
+        Upload upload = new Upload(current, data, partitionKey, new CompletableFuture<>());
+        start(upload, Redirects.Post.first(settings.target().uploadUrl(partitionKey)), host, body);
+        return upload.outcome();
+    }
+
+    /**
+     * One upload: one attempt of the runtime's to deliver a message, maybe redirected.
+     *
+     * @param partitionKey the same for every POST of the upload
+     */
+    private record Upload(CloseableHttpAsyncClient client, SensorData data, String partitionKey,
+            CompletableFuture<Void> outcome) {
+    }
+
+    /** Starts a POST of {@code upload} to {@code host}, at once where it has resolved before. */
+    private void start(Upload upload, Redirects.Post post, String host, JsonBody body) {
         if (dns.knows(host)) {
-            exchange(current, data, body, outcome);
+            exchange(upload, post, body);
         } else {
-            exchangeOnceLookedUp(current, data, body, outcome);
+            exchangeOnceLookedUp(upload, post, host, body);
         }
-        return outcome;
     }
 
     /**
@@ -244,8 +262,8 @@ final class HttpUploader implements AsyncSinkNode {
      * The body goes back to its pool at once where the attempt is cancelled meanwhile (past its
      * deadline), or the host does not resolve.
      */
-    private void exchangeOnceLookedUp(CloseableHttpAsyncClient current, SensorData data, JsonBody body,
-            CompletableFuture<Void> outcome) {
+    private void exchangeOnceLookedUp(Upload upload, Redirects.Post post, String host, JsonBody body) {
+        CompletableFuture<Void> outcome = upload.outcome();
         AtomicBoolean bodyTaken = new AtomicBoolean(); // by the exchange, or back to the pool
         CompletableFuture<Void> lookedUp = dns.lookedUp(host);
         outcome.whenComplete((ignored, failure) -> {
@@ -261,29 +279,34 @@ final class HttpUploader implements AsyncSinkNode {
             if (unresolved != null) {
                 body.releaseResources();
                 failing = true;
-                outcome.completeExceptionally(attemptFailure((Exception) unresolved, current));
+                outcome.completeExceptionally(attemptFailure((Exception) unresolved, upload.client()));
                 return;
             }
             try {
-                exchange(current, data, body, outcome);
-            } catch (RuntimeException | Error e) { // HttpClient did not take the request
-                outcome.completeExceptionally(e instanceof OutOfMemoryError // no attempt, not the message refused
-                        ? new RetriableException("no memory left in this process to make the request", e) : e);
+                exchange(upload, post, body);
+            } catch (RuntimeException | Error e) {
+                notTaken(e, outcome);
             }
         });
     }
 
+    /** Fails an attempt whose request HttpClient did not take, off the caller's thread. */
+    private static void notTaken(Throwable e, CompletableFuture<Void> outcome) {
+        outcome.completeExceptionally(e instanceof OutOfMemoryError // no attempt, not the message refused
+                ? new RetriableException("no memory left in this process to make the request", e) : e);
+    }
+
     /** Starts the exchange; where HttpClient does not take the request, its body goes back to the pool. */
-    private void exchange(CloseableHttpAsyncClient current, SensorData data, JsonBody body,
-            CompletableFuture<Void> outcome) {
+    private void exchange(Upload upload, Redirects.Post post, JsonBody body) {
         Future<Response> exchange;
         try {
-            exchange = execute(current, data, body, outcome);
+            exchange = execute(upload, post, body);
         } catch (RuntimeException | Error e) { // closed meanwhile, or no heap left to make the request
             body.releaseResources();
             throw e;
         }
         // The runtime cancels an attempt past its deadline: abort the exchange, freeing its connection.
+        CompletableFuture<Void> outcome = upload.outcome();
         outcome.whenComplete((ignored, failure) -> {
             if (outcome.isCancelled()) {
                 exchange.cancel(true);
@@ -291,32 +314,36 @@ final class HttpUploader implements AsyncSinkNode {
         });
     }
 
-    private Future<Response> execute(CloseableHttpAsyncClient current, SensorData data, JsonBody body,
-            CompletableFuture<Void> outcome) {
+    private Future<Response> execute(Upload upload, Redirects.Post post, JsonBody body) {
         long length = body.getContentLength();
-        return current.execute(request(data, body), new ResponseReader(), new FutureCallback<>() {
+        return upload.client().execute(request(upload, post, body), new ResponseReader(), new FutureCallback<>() {
             @Override
             public void completed(Response response) {
                 certificateRequests.answered();
-                answered(response, length, outcome);
+                answered(upload, post, response, length);
             }
 
             @Override
             public void failed(Exception failure) {
                 failing = true;
-                outcome.completeExceptionally(attemptFailure(failure, current));
+                upload.outcome().completeExceptionally(attemptFailure(failure, upload.client()));
             }
 
             @Override
             public void cancelled() {
-                outcome.cancel(false);
+                upload.outcome().cancel(false);
             }
         });
     }
 
     /** @param length the bytes of the body the server answered, counted when it took them */
-    private void answered(Response response, long length, CompletableFuture<Void> outcome) {
+    private void answered(Upload upload, Redirects.Post post, Response response, long length) {
+        CompletableFuture<Void> outcome = upload.outcome();
         int status = response.status();
+        if (Redirects.isRedirect(status)) { // no Status line: MSight's requests logs only the last answer's
+            redirect(upload, post, response);
+            return;
+        }
         boolean delivered = status >= 200 && status < 300;
         if (delivered) {
             failing = false; // its Status line, and the next uploads' lines, at the upload level again
@@ -343,21 +370,53 @@ final class HttpUploader implements AsyncSinkNode {
                         response.retryAfter()));
     }
 
+    /**
+     * Follows a redirect as {@link Redirects} says, with a body made again (the last one's went
+     * back to its pool with its exchange); on the I/O thread, rare enough to make it there. The
+     * first one followed is said once: each upload crosses the network twice until url is changed.
+     */
+    private void redirect(Upload upload, Redirects.Post post, Response response) {
+        CompletableFuture<Void> outcome = upload.outcome();
+        if (outcome.isDone()) {
+            return; // given up meanwhile (past its deadline)
+        }
+        try {
+            Redirects.Post next = Redirects.follow(post, response.status(), response.location(),
+                    settings.target().https());
+            String nextHost = hostOf(next.url());
+            if (redirectSaid.compareAndSet(false, true)) {
+                log.warn("uploads to {} are redirected (status {}) to '{}': each crosses the network twice; set url"
+                        + " to where it points (said once)", settings.target().loggable(), response.status(),
+                        LogSafe.text(Secrets.redactUrl(next.url())));
+            }
+            start(upload, next, nextHost, JsonBody.of(formats, upload.data(), buffers));
+        } catch (IllegalArgumentException | IllegalStateException refused) { // a Location not to follow
+            outcome.completeExceptionally(refused);
+        } catch (RuntimeException | Error e) {
+            notTaken(e, outcome);
+        }
+    }
+
     private Level uploadLineLevel() {
         return failing ? Level.DEBUG : uploadLogLevel;
     }
 
-    private AsyncRequestProducer request(SensorData data, JsonBody body) {
-        String partitionKey = partitionKeys.next(data);
-        AsyncRequestBuilder post = AsyncRequestBuilder.post(settings.target().uploadUrl(partitionKey))
-                .setHeader("X-Partition-Key", partitionKey);
-        if (basicAuthorization != null) {
-            post.setHeader(HttpHeaders.AUTHORIZATION, basicAuthorization);
+    /**
+     * The request of one POST; without the url's Basic credentials and a configured
+     * {@code Authorization} header where a redirect went elsewhere, as requests drops them.
+     */
+    private AsyncRequestProducer request(Upload upload, Redirects.Post post, JsonBody body) {
+        AsyncRequestBuilder request = AsyncRequestBuilder.post(post.url())
+                .setHeader("X-Partition-Key", upload.partitionKey());
+        if (basicAuthorization != null && post.authorized()) {
+            request.setHeader(HttpHeaders.AUTHORIZATION, basicAuthorization);
         }
         for (Map.Entry<String, Secret> header : settings.headers().entrySet()) {
-            post.setHeader(header.getKey(), header.getValue().value());
+            if (post.authorized() || !header.getKey().equalsIgnoreCase(HttpHeaders.AUTHORIZATION)) {
+                request.setHeader(header.getKey(), header.getValue().value());
+            }
         }
-        return post.setEntity(body).build();
+        return request.setEntity(body).build();
     }
 
     @Override
@@ -398,6 +457,7 @@ final class HttpUploader implements AsyncSinkNode {
         private volatile FutureCallback<Response> result;
         private int status;
         private Duration retryAfter;
+        private String location;
         private Charset charset;
         private ByteBuffer body;
 
@@ -407,6 +467,8 @@ final class HttpUploader implements AsyncSinkNode {
             this.result = result;
             status = response.getCode();
             retryAfter = retryAfter(response.getFirstHeader(HttpHeaders.RETRY_AFTER));
+            Header redirectedTo = Redirects.isRedirect(status) ? response.getFirstHeader(HttpHeaders.LOCATION) : null;
+            location = redirectedTo == null ? null : redirectedTo.getValue();
             charset = charset(entity);
             body = keepBody ? ByteBuffer.allocate(LOGGED_BODY_BYTES) : null;
             if (entity == null) {
@@ -435,7 +497,7 @@ final class HttpUploader implements AsyncSinkNode {
         @Override
         protected void completed() {
             String text = body == null ? "" : new String(body.array(), 0, body.position(), charset);
-            result.completed(new Response(status, text, retryAfter));
+            result.completed(new Response(status, text, retryAfter, location));
         }
 
         @Override
@@ -479,6 +541,7 @@ final class HttpUploader implements AsyncSinkNode {
         }
     }
 
-    private record Response(int status, String body, Duration retryAfter) {
+    /** @param location a redirect's {@code Location}, else {@code null} */
+    private record Response(int status, String body, Duration retryAfter, String location) {
     }
 }

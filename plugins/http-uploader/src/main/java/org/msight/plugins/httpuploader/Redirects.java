@@ -1,0 +1,110 @@
+package org.msight.plugins.httpuploader;
+
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.util.Locale;
+import org.msight.api.LogSafe;
+import org.msight.api.Secrets;
+
+/**
+ * Where a redirect sends an upload, as MSight's requests follows one: a 307 or 308 sends the same
+ * POST, body and headers to its {@code Location}, resolved against the URL that answered, up to
+ * {@link #MOST} times; the url's Basic credentials (and a configured {@code Authorization} header)
+ * go only where the host, scheme and port stay the same, or for http on port 80 to https on 443.
+ * A 301, 302 or 303 is not followed: requests turns it into a GET without the body, which loses
+ * the upload while it seems delivered; the message is refused with where to point {@code url}.
+ */
+final class Redirects {
+
+    /** Redirects one upload follows at most, as requests does. */
+    static final int MOST = 30;
+
+    private Redirects() {
+    }
+
+    /**
+     * One POST of an upload.
+     *
+     * @param url where it goes, with its {@code partition_key}
+     * @param authorized whether the credentials go with it
+     * @param redirects how many redirects led to it
+     */
+    record Post(String url, boolean authorized, int redirects) {
+
+        /** The first POST of an upload, to the url. */
+        static Post first(String url) {
+            return new Post(url, true, 0);
+        }
+    }
+
+    /** Whether a status is a redirect: one that is followed, or refused with where it points. */
+    static boolean isRedirect(int status) {
+        return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
+    }
+
+    /**
+     * The POST a redirect of {@code post} leads to.
+     *
+     * @param tls whether the uploader has TLS settings (its url is https://): an http:// url has
+     *     none to reach an https:// Location with
+     * @throws IllegalStateException a refusal of the message, saying why and what to set instead
+     */
+    static Post follow(Post post, int status, String location, boolean tls) {
+        String refused = "the server answered status " + status;
+        if (location == null) {
+            throw new IllegalStateException(refused + " without a Location to go to");
+        }
+        URI next;
+        try {
+            URI resolved = new URI(post.url()).resolve(new URI(location.strip()));
+            next = resolved.getHost() == null ? resolved // refused below
+                    : new URI(resolved.getScheme() + "://" + resolved.getHost() // without user info or fragment
+                            + (resolved.getPort() >= 0 ? ":" + resolved.getPort() : "")
+                            + (resolved.getRawPath().isEmpty() ? "/" : resolved.getRawPath())
+                            + (resolved.getRawQuery() != null ? "?" + resolved.getRawQuery() : ""));
+        } catch (URISyntaxException | IllegalArgumentException e) {
+            throw new IllegalStateException(refused + " with a Location that is not a URL: " + shown(location));
+        }
+        String scheme = String.valueOf(next.getScheme()).toLowerCase(Locale.ROOT);
+        if (next.getHost() == null || !scheme.equals("http") && !scheme.equals("https")) {
+            throw new IllegalStateException(refused + " with a Location that is not an http(s) URL: " + shown(location));
+        }
+        if (status != 307 && status != 308) {
+            throw new IllegalStateException(refused + " (moved to " + shown(next.toString()) + "): only 307 and 308"
+                    + " are followed, as they keep the POST and its body (MSight's requests turns a " + status
+                    + " into a GET without it); set url to where it points");
+        }
+        if (scheme.equals("https") && !tls) {
+            throw new IllegalStateException(refused + " (moved to " + shown(next.toString()) + "): an http:// url"
+                    + " has no TLS settings to follow it to https:// with; set url to where it points");
+        }
+        if (post.redirects() >= MOST) {
+            throw new IllegalStateException(refused + " after " + MOST + " redirects already (a loop?), the latest"
+                    + " to " + shown(next.toString()));
+        }
+        return new Post(next.toASCIIString(), post.authorized() && keepsCredentials(URI.create(post.url()), next),
+                post.redirects() + 1);
+    }
+
+    /** requests' rule: the same host, scheme and port (a default one written or not), or http:80 to https:443. */
+    private static boolean keepsCredentials(URI from, URI to) {
+        if (!from.getHost().equalsIgnoreCase(to.getHost())) {
+            return false;
+        }
+        String fromScheme = from.getScheme().toLowerCase(Locale.ROOT);
+        String toScheme = to.getScheme().toLowerCase(Locale.ROOT);
+        if (fromScheme.equals("http") && toScheme.equals("https")) {
+            return port(from) == 80 && port(to) == 443;
+        }
+        return fromScheme.equals(toScheme) && port(from) == port(to);
+    }
+
+    private static int port(URI url) {
+        return url.getPort() >= 0 ? url.getPort() : url.getScheme().equalsIgnoreCase("https") ? 443 : 80;
+    }
+
+    /** A URL from a server's answer, for a log line: user info masked, escaped, quoted. */
+    private static String shown(String url) {
+        return "'" + LogSafe.text(Secrets.redactUrl(url)) + "'";
+    }
+}

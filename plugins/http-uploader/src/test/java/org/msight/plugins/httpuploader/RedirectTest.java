@@ -1,0 +1,166 @@
+package org.msight.plugins.httpuploader;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.sun.net.httpserver.Headers;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.msight.api.data.ImageData;
+import org.msight.testkit.RecordingLogger;
+import org.msight.testkit.TestNodeContext;
+import org.msight.testkit.Waits;
+import org.slf4j.event.Level;
+
+/**
+ * Redirects as MSight's requests follows them: a 307 or 308 sends the same POST to its Location,
+ * the credentials only to the same host; others are refused, as following them loses the body.
+ */
+class RedirectTest {
+
+    /** A name of the test's own DNS for the loopback address: another host than 127.0.0.1 to requests' rule. */
+    private static final String OTHER_HOST = "uploads.test";
+
+    private final RecordingLogger log = new RecordingLogger("uploader");
+    private final List<Received> received = new CopyOnWriteArrayList<>();
+    private final HttpServer server;
+    private Uploading uploader;
+
+    /** A request that reached {@code /final}. */
+    private record Received(String query, Headers headers, byte[] body) {
+    }
+
+    RedirectTest() throws IOException {
+        server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 16);
+        server.createContext("/final", exchange -> {
+            byte[] body = exchange.getRequestBody().readAllBytes();
+            received.add(new Received(exchange.getRequestURI().getRawQuery(), exchange.getRequestHeaders(), body));
+            answer(exchange, 200, null);
+        });
+        server.createContext("/307", exchange -> answer(exchange, 307, "/final?" + query(exchange)));
+        server.createContext("/308", exchange -> answer(exchange, 308, "/final?" + query(exchange)));
+        server.createContext("/elsewhere", exchange -> answer(exchange, 307, "http://" + OTHER_HOST + ":" + port()
+                + "/final?" + query(exchange)));
+        server.createContext("/301", exchange -> answer(exchange, 301, "/final"));
+        server.createContext("/loop", exchange -> answer(exchange, 307, "/loop"));
+        server.createContext("/https", exchange -> answer(exchange, 308, "https://127.0.0.1:" + port() + "/final"));
+        server.start();
+    }
+
+    @AfterEach
+    void stop() {
+        if (uploader != null) {
+            uploader.close();
+        }
+        server.stop(0);
+    }
+
+    private int port() {
+        return server.getAddress().getPort();
+    }
+
+    private static String query(HttpExchange exchange) throws IOException {
+        exchange.getRequestBody().readAllBytes();
+        return exchange.getRequestURI().getRawQuery();
+    }
+
+    private static void answer(HttpExchange exchange, int status, String location) throws IOException {
+        exchange.getRequestBody().readAllBytes();
+        if (location != null) {
+            exchange.getResponseHeaders().set("Location", location);
+        }
+        byte[] body = ("{\"status\": " + status + "}").getBytes(StandardCharsets.UTF_8);
+        exchange.sendResponseHeaders(status, body.length);
+        exchange.getResponseBody().write(body);
+        exchange.close();
+    }
+
+    /** Opens an uploader to {@code path} of the server, with the url's credentials and an API key header. */
+    private TestNodeContext open(String path, String more) throws Exception {
+        TestNodeContext context = TestNodeContext.of("http-uploader", "url = \"http://lab:s3cret@127.0.0.1:" + port()
+                + path + "\", headers { X-Api-Key = k3y-k3y }, retry { initial = 10ms, max = 10ms }" + more)
+                .withLogger(log);
+        uploader = Uploading.open(context, host -> host.equals(OTHER_HOST)
+                ? new InetAddress[] {InetAddress.getLoopbackAddress()} : InetAddress.getAllByName(host));
+        return context;
+    }
+
+    private void upload(int frames) throws InterruptedException {
+        for (int i = 0; i < frames; i++) {
+            uploader.put(Frames.next("cam"));
+        }
+        uploader.flush(Waits.GENEROUS);
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {307, 308})
+    void aTemporaryOrPermanentRedirectSendsTheSamePostToItsLocationSaidOnce(int status) throws Exception {
+        TestNodeContext context = open("/" + status, "");
+        ImageData frame = Frames.next("cam");
+        uploader.put(frame);
+        upload(1);
+
+        assertThat(received).hasSize(2);
+        assertThat(context.count("uploads")).isEqualTo(2);
+        assertThat(context.count("failed")).isZero();
+        ByteArrayOutputStream json = new ByteArrayOutputStream();
+        context.formats().writeJson(frame, json);
+        Received first = received.stream().filter(request -> Arrays.equals(request.body(), json.toByteArray()))
+                .findFirst().orElseThrow(() -> new AssertionError("no request with the frame's JSON as its body"));
+        assertThat(first.query()).isEqualTo("partition_key=" + first.headers().getFirst("X-Partition-Key"));
+        assertThat(first.headers().getFirst("Authorization")).as("the same host and port")
+                .isEqualTo("Basic " + Base64.getEncoder().encodeToString("lab:s3cret".getBytes(StandardCharsets.UTF_8)));
+        assertThat(first.headers().getFirst("X-Api-Key")).isEqualTo("k3y-k3y");
+        assertThat(first.headers().getFirst("Content-Type")).isEqualTo("application/json");
+        assertThat(log.messages(Level.WARN)).singleElement().asString().startsWith("uploads to http://***@127.0.0.1:"
+                + port() + "/" + status + " are redirected (status " + status + ") to 'http://127.0.0.1:" + port()
+                + "/final?partition_key=").endsWith("': each crosses the network twice; set url to where it points"
+                + " (said once)");
+        assertThat(log.messages(Level.INFO)).as("MSight's two lines an upload, the last answer's status")
+                .filteredOn(line -> line.startsWith("Status: ")).containsOnly("Status: 200, {\"status\": 200}")
+                .hasSize(2);
+    }
+
+    /** requests drops the credentials where a redirect leads to another host, and keeps the other headers. */
+    @Test
+    void aRedirectToAnotherHostSendsNoCredentials() throws Exception {
+        TestNodeContext context = open("/elsewhere", "");
+        upload(1);
+
+        assertThat(context.count("uploads")).isEqualTo(1);
+        assertThat(received).singleElement().satisfies(request -> {
+            assertThat(request.headers().getFirst("Authorization")).isNull();
+            assertThat(request.headers().getFirst("X-Api-Key")).isEqualTo("k3y-k3y");
+            assertThat(request.headers().getFirst("Host")).isEqualTo(OTHER_HOST + ":" + port());
+        });
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', textBlock = """
+            /301   | the server answered status 301 (moved to 'http://127.0.0.1:PORT/final'): only 307 and 308 are followed, as they keep the POST and its body (MSight's requests turns a 301 into a GET without it); set url to where it points
+            /loop  | the server answered status 307 after 30 redirects already (a loop?), the latest to 'http://127.0.0.1:PORT/loop'
+            /https | the server answered status 308 (moved to 'https://127.0.0.1:PORT/final'): an http:// url has no TLS settings to follow it to https:// with; set url to where it points
+            """)
+    void aRedirectThatCannotBeFollowedRefusesTheMessageSayingWhy(String path, String why) throws Exception {
+        TestNodeContext context = open(path, "");
+        upload(1);
+
+        assertThat(received).isEmpty();
+        assertThat(context.count("failed")).isEqualTo(1);
+        assertThat(log.messages(Level.WARN)).filteredOn(line -> line.startsWith("gave up")).singleElement().asString()
+                .endsWith(": " + why.replace("PORT", Integer.toString(port())));
+    }
+}
