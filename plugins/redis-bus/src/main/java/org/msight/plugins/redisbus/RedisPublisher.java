@@ -244,7 +244,7 @@ final class RedisPublisher implements AutoCloseable {
     }
 
     /** Notes the outage (unless {@code e} is null: noted already) and schedules a reconnection, unless closing. */
-    private synchronized void retryLater(RuntimeException e) {
+    private synchronized void retryLater(Throwable e) {
         if (!closed) {
             if (e != null) {
                 outages.down(NAME, RedisFailures.describe(settings, e));
@@ -259,7 +259,7 @@ final class RedisPublisher implements AutoCloseable {
         }
         try {
             attach(connect());
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) { // an Error too (no heap left for a handshake): reconnecting goes on
             retryLater(e);
         }
     }
