@@ -174,7 +174,8 @@ public final class InboxRunner extends NodeRunner {
             droppedForMemory();
             return false;
         } catch (Exception | Error e) {
-            if (!(e instanceof InterruptedException || Thread.currentThread().isInterrupted())) {
+            if (!(e instanceof InterruptedException || Thread.currentThread().isInterrupted()
+                    || stopRequested() && pastDeadline())) { // a library may clear the flag, wrapping the interrupt
                 finishPending(); // given up; one cut short by an interrupt is not handled: left pending, not done
             }
             throw e;
@@ -214,9 +215,10 @@ public final class InboxRunner extends NodeRunner {
         }
     }
 
+    /** A sink is handed the same message again after a RetriableException; a processor is reopened first. */
     @Override
     protected void handleFailure(Throwable failure) throws InterruptedException {
-        if (failure instanceof RetriableException) {
+        if (failure instanceof RetriableException && sink) {
             retryAfter(failure);
         } else {
             restartAfter(failure);

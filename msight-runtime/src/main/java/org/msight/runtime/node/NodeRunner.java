@@ -170,11 +170,11 @@ public abstract class NodeRunner {
                     endForGood(mismatch(e));
                     return;
                 } catch (Exception | Error e) {
-                    if (stopRequested() && (e instanceof InterruptedException || Thread.interrupted())) {
+                    boolean interrupted = Thread.interrupted() | e instanceof InterruptedException; // the flag cleared
+                    if (interrupted && stopRequested()) {
                         break; // cut short by the stop's interrupt, past the drain time: no failure of the node's
                     }
-                    handleFailure(e instanceof InterruptedException // from a library, say: the node is restarted
-                            ? new IllegalStateException("interrupted, not by a stop (" + describe(e) + ")", e) : e);
+                    handleFailure(interrupted ? notByAStop(e) : e); // from a library, say: the node is restarted
                 }
             }
             if (open) {
@@ -198,6 +198,11 @@ public abstract class NodeRunner {
                 finished.countDown();
             }
         }
+    }
+
+    /** An interrupt that is no stop's, as the failure it is: the node is restarted. */
+    private static IllegalStateException notByAStop(Throwable interrupt) {
+        return new IllegalStateException("interrupted, not by a stop (" + describe(interrupt) + ")", interrupt);
     }
 
     /**
@@ -309,15 +314,19 @@ public abstract class NodeRunner {
             stats.opened(outageStartNanos >= 0);
             opened();
             return true;
-        } catch (InterruptedException | UnrecoverableException e) {
+        } catch (UnrecoverableException e) {
             throw e;
         } catch (LinkageError e) {
             throw mismatch(e);
         } catch (Exception | Error e) {
+            boolean interrupted = Thread.interrupted() | e instanceof InterruptedException; // the flag cleared
+            if (interrupted && stopRequested()) {
+                throw new InterruptedException("opening cut short by the stop's interrupt");
+            }
             if (e instanceof RetriableException && isDone()) { // the stop woke a node still opening: no outage
                 log.debug("opening cut short by the stop: {}", describe(e));
             } else {
-                restartAfter(e);
+                restartAfter(interrupted ? notByAStop(e) : e);
             }
             return false;
         }

@@ -5,6 +5,8 @@ import static org.awaitility.Awaitility.await;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.nio.channels.ClosedByInterruptException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -228,14 +230,63 @@ class InboxRunnerTest {
         runner.start();
         await().atMost(Waits.GENEROUS).until(() -> handled.size() == 1);
         runner.interrupt();
-        await().atMost(Waits.GENEROUS).until(() -> done.size() == 1);
+        await().atMost(Waits.GENEROUS).until(() -> done.size() == 1
+                && runner.stats().state() == NodeStats.State.RUNNING);
         assertThat(handled).containsExactly(1L, 1L);
         assertThat(log.messages(Level.ERROR)).singleElement().asString()
                 .startsWith("failed: interrupted, not by a stop (sleep interrupted); restarting with backoff");
-        assertThat(runner.stats().state()).isEqualTo(NodeStats.State.RUNNING);
         runner.requestStop();
         assertThat(runner.awaitFinished(Waits.GENEROUS)).isTrue();
         assertThat(runner.stoppedCleanly()).isTrue();
+    }
+
+    /** A call that ends on an interrupt leaving the thread's flag set (a channel's I/O) and no stop asked: a restart too. */
+    @Test
+    void aFailureThatLeavesTheInterruptFlagSetWithoutAStopRestartsTheNode() throws Exception {
+        Inbox inbox = new Inbox(10);
+        RecordingLogger log = new RecordingLogger("sink");
+        inbox.deliver(delivery("first", 1, null));
+        SinkNode cutOnce = data -> {
+            handled.add(data.metadata().frameId());
+            if (handled.size() == 1) {
+                Thread.currentThread().interrupt(); // as a FileChannel's write does, before it throws
+                throw new ClosedByInterruptException();
+            }
+        };
+        InboxRunner runner = runner(inbox, log, 0, cutOnce, Duration.ofSeconds(5));
+        runner.start();
+        await().atMost(Waits.GENEROUS).until(() -> done.size() == 1
+                && runner.stats().state() == NodeStats.State.RUNNING);
+        assertThat(handled).containsExactly(1L, 1L);
+        assertThat(log.messages(Level.ERROR)).singleElement().asString()
+                .startsWith("failed: interrupted, not by a stop (");
+        runner.requestStop();
+        assertThat(runner.awaitFinished(Waits.GENEROUS)).isTrue();
+        assertThat(runner.stoppedCleanly()).isTrue();
+    }
+
+    /** A put that wraps the stop's interrupt in another exception, clearing the flag, has not handled its message either. */
+    @Test
+    void aMessageWhosePutWrapsTheStopsInterruptIsNotDone() throws Exception {
+        Inbox inbox = new Inbox(10);
+        RecordingLogger log = new RecordingLogger("sink");
+        inbox.deliver(delivery("first", 1, null));
+        SinkNode wrapping = data -> {
+            handled.add(data.metadata().frameId());
+            try {
+                Thread.sleep(Long.MAX_VALUE);
+            } catch (InterruptedException e) {
+                throw new InterruptedIOException("the upload was cut short"); // the flag cleared, as OkHttp does
+            }
+        };
+        InboxRunner runner = runner(inbox, log, 0, wrapping, Duration.ZERO);
+        runner.start();
+        await().atMost(Waits.GENEROUS).until(() -> handled.size() == 1);
+        runner.requestStop(); // no drain time: past its deadline at once, when the pipeline interrupts
+        runner.interrupt();
+        assertThat(runner.awaitFinished(Waits.GENEROUS)).isTrue();
+        assertThat(done).as("an at-least-once bus must not commit what was not handled").isEmpty();
+        assertThat(runner.stoppedCleanly()).isFalse();
     }
 
     /** A processor's RetriableException hands it the same message again, as a sink's does: none is lost uncounted. */
