@@ -325,6 +325,9 @@ final class HttpUploader implements AsyncSinkNode {
 
             @Override
             public void failed(Exception failure) {
+                // the body back to its pool: HttpClient does not give it back where it refused the request
+                // (a client closed meanwhile); not at cancelled(), which may come while the I/O thread writes it
+                body.releaseResources();
                 failing = true;
                 upload.outcome().completeExceptionally(attemptFailure(failure, upload.client()));
             }

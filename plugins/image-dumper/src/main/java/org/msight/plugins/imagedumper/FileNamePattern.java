@@ -55,7 +55,7 @@ final class FileNamePattern {
             written.append(Pattern.quote(pattern.substring(end, placeholder.start())));
             written.append(switch (placeholder.group(1)) {
                 case "sensor" -> "[A-Za-z0-9._-]*"; // what UNSAFE leaves
-                case "time" -> "-?\\d{8,}-\\d{6}\\.\\d{3}"; // TIME's
+                case "time" -> "[+-]?\\d{8,}-\\d{6}\\.\\d{3}"; // TIME's; '+' as earlier versions wrote a year past 9999
                 default -> "-?\\d+";
             });
             end = placeholder.end();

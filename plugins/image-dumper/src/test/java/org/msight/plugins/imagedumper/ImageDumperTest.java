@@ -83,6 +83,8 @@ class ImageDumperTest {
      */
     @Test
     void imagesWithATimeFarInTheFutureAreNamedAndCountedAcrossRestarts() throws Exception {
+        Path earlier = Files.write(dir.resolve("cam_+578471116-114515.000_0.jpg"), JPEG); // as earlier versions named it
+        Files.setLastModifiedTime(earlier, FileTime.fromMillis(0));
         for (long frame = 1; frame <= 2; frame++) {
             SinkNode node = dumper("folder = \"" + dir + "\", max-files = 1");
             node.open();
