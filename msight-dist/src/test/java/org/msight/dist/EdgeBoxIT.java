@@ -92,7 +92,7 @@ class EdgeBoxIT {
         assertThat(verify.exitCode()).isZero();
         assertThat(Files.readString(units.resolve("msight@.service")))
                 .contains("ExecStart=/opt/msight/bin/msight-run /etc/msight/%i.conf", "User=msight",
-                        "Restart=on-failure");
+                        "Restart=on-failure", "SuccessExitStatus=143", "SupplementaryGroups=video");
     }
 
     @Test

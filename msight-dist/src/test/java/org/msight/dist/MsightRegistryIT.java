@@ -88,7 +88,7 @@ class MsightRegistryIT {
         try (RunningCommand refused = uploader("py_uploader", "refused.log")) {
             assertThat(refused.awaitExit(LIMIT)).isEqualTo(2);
             assertThat(refused.output()).contains("A node named 'py_uploader' is registered by another program")
-                    .contains("--replace").doesNotContain("\tat ");
+                    .contains("--take-over").doesNotContain("\tat ");
         }
         // MSight's sink defaults (tolerance -1) and MSight's iteration count are accepted
         try (RunningCommand java = uploader("java_uploader", "java.log", "--heartbeat-tolerance", "-1",
