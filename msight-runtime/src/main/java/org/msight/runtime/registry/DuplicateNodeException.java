@@ -19,7 +19,7 @@ public final class DuplicateNodeException extends RuntimeException {
     }
 
     private static String message(String name, NodeRecord existing, double now) {
-        String replace = " or replace its entry with --replace (msight.registry.replace = true) if you know it is dead";
+        String replace = " or replace its entry with --take-over (msight.registry.replace = true) if you know it is dead";
         if (existing == null) {
             return "The name '" + name + "' is held in " + NodeRegistry.NODES + " by an entry that is not MSight's JSON:"
                     + " give this node another name," + replace;

@@ -139,7 +139,7 @@ class NodeRegistryTest {
                         + " Python MSight (type HttpSinkNode, device edge-01, status RUNNING, last heartbeat ")
                 .hasMessageMatching(".*last heartbeat [0-9]{3,}\\.[0-9] s ago\\).*")
                 .hasMessageContaining("an old one does not prove it dead")
-                .hasMessageEndingWith("or replace its entry with --replace (msight.registry.replace = true) if you"
+                .hasMessageEndingWith("or replace its entry with --take-over (msight.registry.replace = true) if you"
                         + " know it is dead"));
 
         assertThat(raw.hget(NodeRegistry.TOPICS, "rtsp_topic")).isEqualTo(PYTHON_TOPIC);

@@ -46,7 +46,8 @@ final class LauncherOptions {
                     + " tolerance: stop the node (exit 1), or continue (default: ${DEFAULT-VALUE}).")
     String actionOnError;
 
-    @Option(names = "--replace",
+    // not --replace: a prefix of MSight's own --resize-ratio ("--re 0.5", as argparse takes it) must stay one option's
+    @Option(names = "--take-over",
             description = "Take the node's name even from a live or another program's registry entry.")
     boolean replace;
 
@@ -62,7 +63,7 @@ final class LauncherOptions {
     static final List<String> BACKENDS = List.of("redis", "nats", "kafka");
 
     /**
-     * The msight block: the bus {@code backend}, the level, the heartbeat flags and --replace. The
+     * The msight block: the bus {@code backend}, the level, the heartbeat flags and --take-over. The
      * nodes register in MSight's registry in Redis whatever the bus, as MSight's do.
      *
      * @param defaultTolerance MSight's default heartbeat tolerance for this kind of node, in seconds
@@ -109,7 +110,7 @@ final class LauncherOptions {
         flags.put(heartbeat + "tolerance", "--heartbeat-tolerance");
         flags.put(heartbeat + "checking-duration", "--heartbeat-checking-duration");
         flags.put(heartbeat + "action-on-error", "--action-on-error");
-        flags.put("msight.registry.replace", "--replace");
+        flags.put("msight.registry.replace", "--take-over");
         flags.put("msight.http.port", "--http-port");
         return flags;
     }

@@ -47,7 +47,7 @@ class LauncherOptionsTest {
     @Test
     void msightsFlagsAreTakenAndTheIterationCountIsAcceptedNotMadeATimer() {
         Map<String, Object> registry = registry(http("--heartbeat-tolerance", "0", "--heartbeat-update-interval", "10",
-                "--action-on-error", "continue", "--replace", "--logging-level", "FATAL").options.runtimeBlock("redis", -1));
+                "--action-on-error", "continue", "--take-over", "--logging-level", "FATAL").options.runtimeBlock("redis", -1));
         assertThat(registry).containsEntry("replace", true);
         assertThat(heartbeat(registry)).containsEntry("tolerance", "0.0s")
                 .containsEntry("action-on-error", "continue").doesNotContainKey("update-interval");
@@ -74,7 +74,7 @@ class LauncherOptionsTest {
         assertThat(http.url).isEqualTo("http://127.0.0.1:1/b");
         LaunchRtsp rtsp = new LaunchRtsp();
         Launcher.commandLine(rtsp).parseArgs("-n", "cam", "-u", "rtsp://127.0.0.1:1/x", "-pt", "t", "-sn", "s",
-                "--sensor-name=q", "--rtsp-trans", "udp", "--resize", "0.5");
+                "--sensor-name=q", "--rtsp-trans", "udp", "--re", "0.5");
         assertThat(rtsp.sensorName).isEqualTo("q");
         assertThat(rtsp.rtspTransport).isEqualTo("udp");
         assertThat(rtsp.resizeRatio).isEqualTo(0.5);
