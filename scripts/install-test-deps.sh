@@ -27,6 +27,11 @@ packages=(
   systemd           # systemd-analyze verify checks the msight@.service unit
 )
 
+# The build itself, where a fresh machine has none on PATH (a JDK from elsewhere is kept):
+# Debian's default JDK is 17 or newer, which builds the Java 17 sources.
+command -v javac >/dev/null || packages+=(default-jdk-headless)
+command -v mvn >/dev/null || packages+=(maven)
+
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
