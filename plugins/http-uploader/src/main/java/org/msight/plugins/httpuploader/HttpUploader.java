@@ -383,18 +383,22 @@ final class HttpUploader implements AsyncSinkNode {
         if (outcome.isDone()) {
             return; // given up meanwhile (past its deadline)
         }
+        Redirects.Post next;
+        String nextHost;
         try {
-            Redirects.Post next = Redirects.follow(post, response.status(), response.location(),
-                    settings.target().https());
-            String nextHost = hostOf(next.url());
-            if (redirectSaid.compareAndSet(false, true)) {
-                log.warn("uploads to {} are redirected (status {}) to '{}': each crosses the network twice; set url"
-                        + " to where it points (said once)", settings.target().loggable(), response.status(),
-                        LogSafe.text(Secrets.redactUrl(next.url())));
-            }
-            start(upload, next, nextHost, JsonBody.of(formats, upload.data(), buffers));
+            next = Redirects.follow(post, response.status(), response.location(), settings.target().https());
+            nextHost = hostOf(next.url());
         } catch (IllegalArgumentException | IllegalStateException refused) { // a Location not to follow
             outcome.completeExceptionally(refused);
+            return;
+        }
+        if (redirectSaid.compareAndSet(false, true)) {
+            log.warn("uploads to {} are redirected (status {}) to '{}': each crosses the network twice; set url to"
+                    + " where it points (said once)", settings.target().loggable(), response.status(),
+                    LogSafe.text(Secrets.redactUrl(next.url())));
+        }
+        try {
+            start(upload, next, nextHost, JsonBody.of(formats, upload.data(), buffers));
         } catch (RuntimeException | Error e) {
             notTaken(e, outcome);
         }
