@@ -6,16 +6,26 @@ import org.msight.api.data.MalformedDataException;
  * Walks the headers of a MessagePack payload before the parser sees it: every length and count
  * must fit in the bytes left, nesting must stay within {@link MessageReader#MAX_DEPTH}, and one
  * value must fill the payload. The parser allocates what a header claims before reading it, so
- * without this walk eight bytes claiming 2 GiB would exhaust the heap. Nothing is allocated or
- * decoded here: lengths are skipped by arithmetic.
+ * without this walk eight bytes claiming 2 GiB would exhaust the heap. Each map, array and string
+ * becomes an object of tens of bytes, so they are counted too: at most {@link #OBJECTS_BESIDE_BYTES}
+ * plus one per {@link #BYTES_PER_OBJECT} bytes (a payload of one-byte empty maps would make 60
+ * times its size). Strings must be UTF-8, as Python's msgpack requires them (the parser would put
+ * U+FFFD in place of what is not). Nothing is allocated or decoded here: lengths are skipped by
+ * arithmetic.
  */
 final class MessagePackCheck {
 
+    static final int OBJECTS_BESIDE_BYTES = 256;
+    static final int BYTES_PER_OBJECT = 4;
+
     private final byte[] payload;
+    private final long mostObjects;
     private int position;
+    private long objects;
 
     private MessagePackCheck(byte[] payload) {
         this.payload = payload;
+        this.mostObjects = OBJECTS_BESIDE_BYTES + payload.length / BYTES_PER_OBJECT;
     }
 
     /** @throws MalformedDataException when the payload is not one value that fits in it */
@@ -47,13 +57,16 @@ final class MessagePackCheck {
         } else if (header <= 0x9f) {
             elements(header & 0x0f, depth, at);
         } else if (header <= 0xbf) {
-            skip(header & 0x1f, at);
+            string(header & 0x1f, at);
         } else {
             switch (header) {
                 case 0xc0, 0xc2, 0xc3 -> { } // nil, false, true
-                case 0xc4, 0xd9 -> skip(unsigned(1), at); // bin 8, str 8
-                case 0xc5, 0xda -> skip(unsigned(2), at);
-                case 0xc6, 0xdb -> skip(unsigned(4), at);
+                case 0xc4 -> skip(unsigned(1), at); // bin 8
+                case 0xc5 -> skip(unsigned(2), at);
+                case 0xc6 -> skip(unsigned(4), at);
+                case 0xd9 -> string(unsigned(1), at); // str 8
+                case 0xda -> string(unsigned(2), at);
+                case 0xdb -> string(unsigned(4), at);
                 case 0xc7 -> skip(unsigned(1) + 1, at); // ext 8: length, then type and data
                 case 0xc8 -> skip(unsigned(2) + 1, at);
                 case 0xc9 -> skip(unsigned(4) + 1, at);
@@ -89,8 +102,60 @@ final class MessagePackCheck {
         position += (int) bytes;
     }
 
-    /** Checks {@code count} values, each of at least one byte. */
+    /** Skips a string of {@code bytes}, which must be UTF-8. */
+    private void string(long bytes, int header) {
+        counted(header);
+        requireLeft(bytes, "bytes", header);
+        if (!utf8(position, position + (int) bytes)) {
+            throw malformed("the string at byte " + header + " is not UTF-8");
+        }
+        position += (int) bytes;
+    }
+
+    /**
+     * Whether {@code payload[from, to)} is UTF-8 as Python decodes it: no overlong form, no
+     * surrogate, nothing past U+10FFFF.
+     */
+    private boolean utf8(int from, int to) {
+        for (int i = from; i < to; ) {
+            int lead = payload[i] & 0xff;
+            if (lead < 0x80) {
+                i++;
+                continue;
+            }
+            int following = lead >= 0xc2 && lead <= 0xdf ? 1 : lead >= 0xe0 && lead <= 0xef ? 2
+                    : lead >= 0xf0 && lead <= 0xf4 ? 3 : 0;
+            if (following == 0 || to - i <= following) {
+                return false;
+            }
+            int codePoint = lead & 0x3f >> following;
+            for (int k = 1; k <= following; k++) {
+                int next = payload[i + k] & 0xff;
+                if ((next & 0xc0) != 0x80) {
+                    return false;
+                }
+                codePoint = codePoint << 6 | next & 0x3f;
+            }
+            int least = following == 1 ? 0x80 : following == 2 ? 0x800 : 0x10000;
+            if (codePoint < least || codePoint > 0x10ffff || codePoint >= 0xd800 && codePoint <= 0xdfff) {
+                return false;
+            }
+            i += following + 1;
+        }
+        return true;
+    }
+
+    /** Counts one map, array or string against the payload's budget. */
+    private void counted(int header) {
+        if (++objects > mostObjects) {
+            throw malformed("it holds more than " + mostObjects + " maps, arrays and strings for its size (at byte "
+                    + header + "): at most " + OBJECTS_BESIDE_BYTES + " and one per " + BYTES_PER_OBJECT + " bytes");
+        }
+    }
+
+    /** Checks {@code count} values, each of at least one byte, of a map or an array. */
     private void elements(long count, int depth, int header) {
+        counted(header);
         requireLeft(count, "values", header);
         for (long i = 0; i < count; i++) {
             value(depth + 1);

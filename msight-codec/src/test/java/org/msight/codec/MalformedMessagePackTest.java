@@ -46,6 +46,54 @@ class MalformedMessagePackTest {
         assertThat(allocatedBytes() - before).as("bytes allocated").isLessThan(1 << 20);
     }
 
+    /** Python's msgpack refuses a string that is not UTF-8; the parser would put U+FFFD in its place. */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({
+        "a byte no UTF-8 has, 81 a1 61 a1 ff",
+        "a lone surrogate, 81 a1 61 a3 ed a0 80",
+        "an overlong form of NUL, 81 a1 61 a2 c0 80",
+        "past U+10FFFF, 81 a1 61 a4 f4 90 80 80",
+        "a sequence cut short, 81 a1 61 a2 e2 82",
+        "in a key, 81 a2 61 ff c0",
+    })
+    void stringsThatAreNotUtf8AreMalformed(String what, String hex) {
+        byte[] payload = HexFormat.ofDelimiter(" ").parseHex(hex);
+        assertThatThrownBy(() -> codec.fromMessagePack(payload)).isInstanceOf(MalformedDataException.class)
+                .hasMessageEndingWith("is not UTF-8");
+    }
+
+    @Test
+    void stringsOfEveryUtf8LengthPassTheCheck() {
+        // {"a": "é€😀"}: two, three and four bytes
+        MessagePackCheck.requireWellFormed(HexFormat.ofDelimiter(" ").parseHex("81 a1 61 a9 c3 a9 e2 82 ac f0 9f 98 80"));
+    }
+
+    /**
+     * A payload of one-byte empty maps would become some 60 times its size on the heap: past one
+     * map, array or string per four bytes (beside 256), it is malformed, before anything is made.
+     */
+    @Test
+    void aPayloadOfMoreMapsArraysAndStringsThanItsSizeAllowsIsMalformedAndAllocatesNothing() {
+        int maps = 4_000_000;
+        byte[] payload = new byte[8 + maps];
+        System.arraycopy(HexFormat.ofDelimiter(" ").parseHex("81 a1 61 dd"), 0, payload, 0, 4);
+        payload[4] = (byte) (maps >>> 24);
+        payload[5] = (byte) (maps >>> 16);
+        payload[6] = (byte) (maps >>> 8);
+        payload[7] = (byte) maps;
+        Arrays.fill(payload, 8, payload.length, (byte) 0x80);
+        long before = allocatedBytes();
+        assertThatThrownBy(() -> codec.fromMessagePack(payload)).isInstanceOf(MalformedDataException.class)
+                .hasMessageContaining("maps, arrays and strings for its size");
+        assertThat(allocatedBytes() - before).as("bytes allocated").isLessThan(1 << 20);
+        byte[] fewer = Arrays.copyOf(payload, 8 + 200); // within the budget: an array of 200 empty maps
+        fewer[4] = 0;
+        fewer[5] = 0;
+        fewer[6] = 0;
+        fewer[7] = (byte) 200;
+        MessagePackCheck.requireWellFormed(fewer);
+    }
+
     @Test
     void everyKindOfHeaderPassesTheCheck() throws IOException {
         MessageBufferPacker packer = MessagePack.newDefaultBufferPacker();
