@@ -126,10 +126,7 @@ public final class NodeRegistry implements AutoCloseable {
         NodeRecord node;
         final List<TopicRecord> topics;
         final Consumer<String> onHeartbeatError;
-        /**
-         * Another process holds the name now: its entry is left alone. The heartbeat writes it again
-         * only once that entry is gone (with action-on-error continue, the node runs on meanwhile).
-         */
+        /** Another process holds the name now: nothing is written for this node any more. */
         boolean lost;
         /** The action on error was applied; with {@code continue}, cleared when the heartbeat works again. */
         boolean inError;
@@ -390,22 +387,16 @@ public final class NodeRegistry implements AutoCloseable {
         try (PipelineBase pipeline = connection().pipelined()) {
             double now = Metadata.now();
             Map<Registered, Response<Object>> writes = new LinkedHashMap<>();
-            for (Registered node : registered.values()) { // a lost node's too: written where the entry is gone
-                node.node = node.node.beat(now, node.node.status());
-                writes.put(node, pipeline.eval(WRITE_IF_OURS, List.of(NODES), List.of(node.node.name(), instanceId,
-                        RegistryJson.write(node.node))));
-                addMissingTopics(pipeline, node.topics);
+            for (Registered node : registered.values()) {
+                if (!node.lost) {
+                    node.node = node.node.beat(now, node.node.status());
+                    writes.put(node, pipeline.eval(WRITE_IF_OURS, List.of(NODES), List.of(node.node.name(), instanceId,
+                            RegistryJson.write(node.node))));
+                    addMissingTopics(pipeline, node.topics);
+                }
             }
             pipeline.sync();
-            writes.forEach((node, written) -> {
-                boolean ours = Long.valueOf(1).equals(written.get());
-                if (node.lost && ours) {
-                    LOG.info("Node {} is registered again: the entry that held its name in {} is gone",
-                            node.node.name(), NODES);
-                    node.inError = false; // its check applies again
-                }
-                node.lost = !ours;
-            });
+            writes.forEach((node, written) -> node.lost = !Long.valueOf(1).equals(written.get()));
             lastBeat = System.nanoTime();
             outage.up();
             if (failing) {

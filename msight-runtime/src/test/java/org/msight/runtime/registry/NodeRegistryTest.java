@@ -321,49 +321,18 @@ class NodeRegistryTest {
         assertThat(errors).as("the handler is called once").hasSize(1);
     }
 
-    /**
-     * With continue, a node whose name another process took runs on, and is registered again once
-     * that entry is gone (its process stopped and removed it): it stayed unregistered for good.
-     */
-    @Test
-    void withActionContinueANodeWhoseNameWasTakenIsRegisteredAgainOnceTheEntryIsGone() {
-        LogCapture log = continuingRtspNode();
-        String python = PYTHON_UPLOADER.replace("http_uploader_node", "rtsp_node");
-        raw.hset(NodeRegistry.NODES, "rtsp_node", python);
-        awaitContinuing(log, "Node rtsp_node is not registered, it may be dead");
-        assertThat(raw.hget(NodeRegistry.NODES, "rtsp_node")).as("the other process's entry, left alone")
-                .isEqualTo(python);
-        raw.hdel(NodeRegistry.NODES, "rtsp_node"); // that process stopped
-        awaitRunningEntry();
-        assertThat(log.messages()).contains("Node rtsp_node is registered again: the entry that held its name in"
-                + " MSIGHT:NODES is gone");
-    }
-
     @Test
     void withActionContinueANodeInErrorForAStaleHeartbeatShowsRunningOnceTheHeartbeatIsBack() {
-        LogCapture log = continuingRtspNode();
-        raw.close();
-        server.stop();
-        awaitContinuing(log, "Node rtsp_node is not sending heartbeat");
-        server.start();
-        raw = settings.connect(settings.socketTimeout());
-        awaitRunningEntry();
-    }
-
-    /** {@link #RTSP} registered and running with action-on-error continue; the registry's log from then on. */
-    private LogCapture continuingRtspNode() {
         NodeRegistry registry = open(new HeartbeatSettings(Duration.ofMillis(100), Duration.ofMillis(300),
                 Duration.ofMillis(100), Duration.ofSeconds(10), ActionOnError.CONTINUE));
         registerAndRunRtsp(registry, raw);
-        return capture();
-    }
-
-    private static void awaitContinuing(LogCapture log, String error) {
-        await("the node in error", () -> log.messages().stream().anyMatch(m -> m.startsWith(error)
-                && m.endsWith("It keeps running (action on error: continue)")));
-    }
-
-    private void awaitRunningEntry() {
+        LogCapture log = capture();
+        raw.close();
+        server.stop();
+        await("the node in error", () -> log.messages().stream().anyMatch(m -> m.startsWith(
+                "Node rtsp_node is not sending heartbeat") && m.endsWith("It keeps running (action on error: continue)")));
+        server.start();
+        raw = settings.connect(settings.socketTimeout());
         await("the entry to say RUNNING again", () -> {
             String entry = raw.hget(NodeRegistry.NODES, "rtsp_node");
             return entry != null && entry.matches(String.format(NODE_JSON, "RUNNING"));
