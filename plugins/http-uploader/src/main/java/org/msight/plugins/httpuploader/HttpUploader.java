@@ -388,8 +388,10 @@ final class HttpUploader implements AsyncSinkNode {
         try {
             next = Redirects.follow(post, response.status(), response.location(), settings.target().https());
             nextHost = hostOf(next.url());
-        } catch (IllegalArgumentException | IllegalStateException refused) { // a Location not to follow
-            outcome.completeExceptionally(refused);
+        } catch (RuntimeException refused) { // a Location not to follow, or one this code did not foresee
+            outcome.completeExceptionally(refused instanceof IllegalStateException ? refused
+                    : new IllegalStateException("the server answered status " + response.status() + " with a"
+                            + " Location that cannot be followed: " + refused, refused));
             return;
         }
         if (redirectSaid.compareAndSet(false, true)) {

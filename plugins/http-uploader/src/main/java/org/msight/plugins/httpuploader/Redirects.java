@@ -3,6 +3,8 @@ package org.msight.plugins.httpuploader;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.msight.api.LogSafe;
 import org.msight.api.Secrets;
 
@@ -18,6 +20,8 @@ final class Redirects {
 
     /** Redirects one upload follows at most, as requests does. */
     static final int MOST = 30;
+    /** The port at the end of an authority {@link URI} does not take apart (a host with '_'). */
+    private static final Pattern PORT = Pattern.compile(":(\\d+)$");
 
     private Redirects() {
     }
@@ -56,17 +60,20 @@ final class Redirects {
         }
         URI next;
         try {
-            URI resolved = new URI(post.url()).resolve(new URI(location.strip()));
-            next = resolved.getHost() == null ? resolved // refused below
-                    : new URI(resolved.getScheme() + "://" + resolved.getHost() // without user info or fragment
-                            + (resolved.getPort() >= 0 ? ":" + resolved.getPort() : "")
-                            + (resolved.getRawPath().isEmpty() ? "/" : resolved.getRawPath())
-                            + (resolved.getRawQuery() != null ? "?" + resolved.getRawQuery() : ""));
+            String reference = location.strip();
+            URI resolved = reference.startsWith("?") // RFC 3986 keeps the path for a query alone; URI.resolve does not
+                    ? new URI(post.url().replaceFirst("[?#].*$", "") + reference)
+                    : new URI(post.url()).resolve(new URI(reference));
+            String authority = resolved.getRawAuthority(); // a host with '_' has one, and no getHost()
+            next = authority == null ? resolved // refused below
+                    : new URI(resolved.getScheme() + "://" + authority.substring(authority.lastIndexOf('@') + 1)
+                            + (resolved.getRawPath().isEmpty() ? "/" : resolved.getRawPath()) // without user info
+                            + (resolved.getRawQuery() != null ? "?" + resolved.getRawQuery() : "")); // or fragment
         } catch (URISyntaxException | IllegalArgumentException e) {
             throw new IllegalStateException(refused + " with a Location that is not a URL: " + shown(location));
         }
         String scheme = String.valueOf(next.getScheme()).toLowerCase(Locale.ROOT);
-        if (next.getHost() == null || !scheme.equals("http") && !scheme.equals("https")) {
+        if (next.getRawAuthority() == null || !scheme.equals("http") && !scheme.equals("https")) {
             throw new IllegalStateException(refused + " with a Location that is not an http(s) URL: " + shown(location));
         }
         if (status != 307 && status != 308) {
@@ -88,7 +95,7 @@ final class Redirects {
 
     /** requests' rule: the same host, scheme and port (a default one written or not), or http:80 to https:443. */
     private static boolean keepsCredentials(URI from, URI to) {
-        if (!from.getHost().equalsIgnoreCase(to.getHost())) {
+        if (!host(from).equalsIgnoreCase(host(to))) {
             return false;
         }
         String fromScheme = from.getScheme().toLowerCase(Locale.ROOT);
@@ -99,8 +106,15 @@ final class Redirects {
         return fromScheme.equals(toScheme) && port(from) == port(to);
     }
 
+    /** The host of a URL, one with '_' too, which {@link URI} reads as an authority alone. */
+    private static String host(URI url) {
+        return url.getHost() != null ? url.getHost() : url.getRawAuthority().replaceFirst(":\\d*$", "");
+    }
+
     private static int port(URI url) {
-        return url.getPort() >= 0 ? url.getPort() : url.getScheme().equalsIgnoreCase("https") ? 443 : 80;
+        Matcher written = PORT.matcher(url.getRawAuthority());
+        return url.getPort() >= 0 ? url.getPort() : url.getHost() == null && written.find()
+                ? Integer.parseInt(written.group(1)) : url.getScheme().equalsIgnoreCase("https") ? 443 : 80;
     }
 
     /** A URL from a server's answer, for a log line: user info masked, escaped, quoted. */

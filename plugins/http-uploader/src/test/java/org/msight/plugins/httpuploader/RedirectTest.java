@@ -33,6 +33,8 @@ class RedirectTest {
 
     /** A name of the test's own DNS for the loopback address: another host than 127.0.0.1 to requests' rule. */
     private static final String OTHER_HOST = "uploads.test";
+    /** Another, with a '_', which Java's URI finds no host in: the uploader takes such a url. */
+    private static final String UNDERSCORED_HOST = "msight_server";
 
     private final RecordingLogger log = new RecordingLogger("uploader");
     private final List<Received> received = new CopyOnWriteArrayList<>();
@@ -54,6 +56,15 @@ class RedirectTest {
         server.createContext("/308", exchange -> answer(exchange, 308, "/final?" + query(exchange)));
         server.createContext("/elsewhere", exchange -> answer(exchange, 307, "http://" + OTHER_HOST + ":" + port()
                 + "/final?" + query(exchange)));
+        server.createContext("/query", exchange -> {
+            if (query(exchange).endsWith("&moved=1")) {
+                received.add(new Received(exchange.getRequestURI().getRawQuery(), exchange.getRequestHeaders(),
+                        new byte[0]));
+                answer(exchange, 200, null);
+            } else {
+                answer(exchange, 307, "?" + exchange.getRequestURI().getRawQuery() + "&moved=1");
+            }
+        });
         server.createContext("/301", exchange -> answer(exchange, 301, "/final"));
         server.createContext("/loop", exchange -> answer(exchange, 307, "/loop"));
         server.createContext("/https", exchange -> answer(exchange, 308, "https://127.0.0.1:" + port() + "/final"));
@@ -90,11 +101,16 @@ class RedirectTest {
 
     /** Opens an uploader to {@code path} of the server, with the url's credentials and an API key header. */
     private TestNodeContext open(String path, String more) throws Exception {
-        TestNodeContext context = TestNodeContext.of("http-uploader", "url = \"http://lab:s3cret@127.0.0.1:" + port()
+        return openAt("127.0.0.1", path, more);
+    }
+
+    /** Opens an uploader to {@code path} of the server as {@code host} names it. */
+    private TestNodeContext openAt(String host, String path, String more) throws Exception {
+        TestNodeContext context = TestNodeContext.of("http-uploader", "url = \"http://lab:s3cret@" + host + ":" + port()
                 + path + "\", headers { X-Api-Key = k3y-k3y }, retry { initial = 10ms, max = 10ms }" + more)
                 .withLogger(log);
-        uploader = Uploading.open(context, host -> host.equals(OTHER_HOST)
-                ? new InetAddress[] {InetAddress.getLoopbackAddress()} : InetAddress.getAllByName(host));
+        uploader = Uploading.open(context, name -> name.equals(OTHER_HOST) || name.equals(UNDERSCORED_HOST)
+                ? new InetAddress[] {InetAddress.getLoopbackAddress()} : InetAddress.getAllByName(name));
         return context;
     }
 
@@ -145,6 +161,29 @@ class RedirectTest {
             assertThat(request.headers().getFirst("Authorization")).isNull();
             assertThat(request.headers().getFirst("X-Api-Key")).isEqualTo("k3y-k3y");
             assertThat(request.headers().getFirst("Host")).isEqualTo(OTHER_HOST + ":" + port());
+        });
+    }
+
+    /** A Location of a query alone keeps the path, as RFC 3986 and requests resolve it (Java's URI drops its last segment). */
+    @Test
+    void aLocationOfAQueryAloneKeepsThePath() throws Exception {
+        TestNodeContext context = open("/query", "");
+        upload(1);
+
+        assertThat(context.count("uploads")).isEqualTo(1);
+        assertThat(received).singleElement().satisfies(request -> assertThat(request.query()).endsWith("&moved=1"));
+    }
+
+    /** A url whose host has a '_' (a container's name) is redirected on the same host, credentials kept. */
+    @Test
+    void aRedirectOnAHostWithAnUnderscoreKeepsItsCredentials() throws Exception {
+        TestNodeContext context = openAt(UNDERSCORED_HOST, "/307", "");
+        upload(1);
+
+        assertThat(context.count("uploads")).isEqualTo(1);
+        assertThat(received).singleElement().satisfies(request -> {
+            assertThat(request.headers().getFirst("Authorization")).startsWith("Basic ");
+            assertThat(request.headers().getFirst("Host")).isEqualTo(UNDERSCORED_HOST + ":" + port());
         });
     }
 
