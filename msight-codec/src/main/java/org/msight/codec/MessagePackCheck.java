@@ -15,7 +15,8 @@ import org.msight.api.data.MalformedDataException;
  */
 final class MessagePackCheck {
 
-    static final int OBJECTS_BESIDE_BYTES = 256;
+    /** A few MB of heap at most: a message without an image may hold many short strings (ids, labels). */
+    static final int OBJECTS_BESIDE_BYTES = 65_536;
     static final int BYTES_PER_OBJECT = 4;
 
     private final byte[] payload;

@@ -70,7 +70,7 @@ class MalformedMessagePackTest {
 
     /**
      * A payload of one-byte empty maps would become some 60 times its size on the heap: past one
-     * map, array or string per four bytes (beside 256), it is malformed, before anything is made.
+     * map, array or string per four bytes (beside 65,536), it is malformed, before anything is made.
      */
     @Test
     void aPayloadOfMoreMapsArraysAndStringsThanItsSizeAllowsIsMalformedAndAllocatesNothing() {
@@ -86,11 +86,12 @@ class MalformedMessagePackTest {
         assertThatThrownBy(() -> codec.fromMessagePack(payload)).isInstanceOf(MalformedDataException.class)
                 .hasMessageContaining("maps, arrays and strings for its size");
         assertThat(allocatedBytes() - before).as("bytes allocated").isLessThan(1 << 20);
-        byte[] fewer = Arrays.copyOf(payload, 8 + 200); // within the budget: an array of 200 empty maps
+        int within = 65_000; // within the budget: as many empty maps, or short strings (labels, ids)
+        byte[] fewer = Arrays.copyOf(payload, 8 + within);
         fewer[4] = 0;
-        fewer[5] = 0;
-        fewer[6] = 0;
-        fewer[7] = (byte) 200;
+        fewer[5] = (byte) (within >>> 16);
+        fewer[6] = (byte) (within >>> 8);
+        fewer[7] = (byte) within;
         MessagePackCheck.requireWellFormed(fewer);
     }
 
