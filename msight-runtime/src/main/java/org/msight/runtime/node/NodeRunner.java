@@ -171,8 +171,8 @@ public abstract class NodeRunner {
                     return;
                 } catch (Exception | Error e) {
                     boolean interrupted = Thread.interrupted() | e instanceof InterruptedException; // the flag cleared
-                    if (interrupted && stopRequested()) {
-                        break; // cut short by the stop's interrupt, past the drain time: no failure of the node's
+                    if (stopRequested() && (interrupted || isDone())) {
+                        break; // cut short by the stop (its interrupt may come wrapped): no failure of the node's
                     }
                     handleFailure(interrupted ? notByAStop(e) : e); // from a library, say: the node is restarted
                 }

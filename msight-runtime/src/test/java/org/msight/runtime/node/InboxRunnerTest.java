@@ -287,6 +287,9 @@ class InboxRunnerTest {
         assertThat(runner.awaitFinished(Waits.GENEROUS)).isTrue();
         assertThat(done).as("an at-least-once bus must not commit what was not handled").isEmpty();
         assertThat(runner.stoppedCleanly()).isFalse();
+        assertThat(log.messages(Level.ERROR)).as("the stop's doing, no failure of the node's").isEmpty();
+        assertThat(log.messages(Level.WARN)).containsExactly("drain time of 0s ran out; 1 queued message was not"
+                + " handled");
     }
 
     /** A processor's RetriableException hands it the same message again, as a sink's does: none is lost uncounted. */
