@@ -49,6 +49,6 @@ public final class LaunchHttp implements Callable<Integer> {
     }
 
     public static void main(String[] args) {
-        System.exit(Launcher.commandLine(new LaunchHttp()).execute(args));
+        System.exit(Launcher.commandLine(new LaunchHttp()).execute(Launcher.withRenamedFlags(args)));
     }
 }

@@ -49,6 +49,6 @@ public final class LaunchRtsp implements Callable<Integer> {
     }
 
     public static void main(String[] args) {
-        System.exit(Launcher.commandLine(new LaunchRtsp()).execute(args));
+        System.exit(Launcher.commandLine(new LaunchRtsp()).execute(Launcher.withRenamedFlags(args)));
     }
 }

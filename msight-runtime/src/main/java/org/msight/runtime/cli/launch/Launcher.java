@@ -33,6 +33,15 @@ final class Launcher {
     }
 
     /**
+     * The arguments with {@code --replace}, as earlier versions called {@code --take-over}, renamed:
+     * a unit written for them runs on. Not an alias, which would make {@code --re} ambiguous again.
+     */
+    static String[] withRenamedFlags(String[] args) {
+        return java.util.Arrays.stream(args).map(arg -> arg.equals("--replace") ? "--take-over" : arg)
+                .toArray(String[]::new);
+    }
+
+    /**
      * Runs node {@code name} from {@code node}'s settings until SIGINT or SIGTERM. The settings
      * are checked as a pipeline file's are, before Redis is reached; a problem names its flag.
      *

@@ -78,6 +78,8 @@ class LauncherOptionsTest {
         assertThat(rtsp.sensorName).isEqualTo("q");
         assertThat(rtsp.rtspTransport).isEqualTo("udp");
         assertThat(rtsp.resizeRatio).isEqualTo(0.5);
+        assertThat(Launcher.withRenamedFlags(new String[] {"-n", "cam", "--replace", "--re", "0.5"}))
+                .as("--take-over's earlier name, kept working").containsExactly("-n", "cam", "--take-over", "--re", "0.5");
     }
 
     @Test
