@@ -1,5 +1,8 @@
 package org.msight.codec;
 
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.StandardCharsets;
 import org.msight.api.data.MalformedDataException;
 
 /**
@@ -10,8 +13,8 @@ import org.msight.api.data.MalformedDataException;
  * becomes an object of tens of bytes, so they are counted too: at most {@link #OBJECTS_BESIDE_BYTES}
  * plus one per {@link #BYTES_PER_OBJECT} bytes (a payload of one-byte empty maps would make 60
  * times its size). Strings must be UTF-8, as Python's msgpack requires them (the parser would put
- * U+FFFD in place of what is not). Nothing is allocated or decoded here: lengths are skipped by
- * arithmetic.
+ * U+FFFD in place of what is not). Nothing is allocated or decoded here but a string that is not
+ * ASCII, read by the JDK's strict decoder: lengths are skipped by arithmetic.
  */
 final class MessagePackCheck {
 
@@ -107,41 +110,27 @@ final class MessagePackCheck {
     private void string(long bytes, int header) {
         counted(header);
         requireLeft(bytes, "bytes", header);
-        if (!utf8(position, position + (int) bytes)) {
+        if (!utf8(position, (int) bytes)) {
             throw malformed("the string at byte " + header + " is not UTF-8");
         }
         position += (int) bytes;
     }
 
     /**
-     * Whether {@code payload[from, to)} is UTF-8 as Python decodes it: no overlong form, no
-     * surrogate, nothing past U+10FFFF.
+     * Whether {@code length} bytes from {@code offset} are UTF-8, as the JDK's strict decoder and
+     * Python read it (no overlong form, surrogate or code point past U+10FFFF); the decoder is
+     * made only for a string that is not ASCII, as keys and names are.
      */
-    private boolean utf8(int from, int to) {
-        for (int i = from; i < to; ) {
-            int lead = payload[i] & 0xff;
-            if (lead < 0x80) {
-                i++;
-                continue;
-            }
-            int following = lead >= 0xc2 && lead <= 0xdf ? 1 : lead >= 0xe0 && lead <= 0xef ? 2
-                    : lead >= 0xf0 && lead <= 0xf4 ? 3 : 0;
-            if (following == 0 || to - i <= following) {
-                return false;
-            }
-            int codePoint = lead & 0x3f >> following;
-            for (int k = 1; k <= following; k++) {
-                int next = payload[i + k] & 0xff;
-                if ((next & 0xc0) != 0x80) {
+    private boolean utf8(int offset, int length) {
+        for (int i = offset; i < offset + length; i++) {
+            if (payload[i] < 0) {
+                try {
+                    StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(payload, offset, length));
+                    return true;
+                } catch (CharacterCodingException e) {
                     return false;
                 }
-                codePoint = codePoint << 6 | next & 0x3f;
             }
-            int least = following == 1 ? 0x80 : following == 2 ? 0x800 : 0x10000;
-            if (codePoint < least || codePoint > 0x10ffff || codePoint >= 0xd800 && codePoint <= 0xdfff) {
-                return false;
-            }
-            i += following + 1;
         }
         return true;
     }

@@ -230,14 +230,8 @@ class InboxRunnerTest {
         runner.start();
         await().atMost(Waits.GENEROUS).until(() -> handled.size() == 1);
         runner.interrupt();
-        await().atMost(Waits.GENEROUS).until(() -> done.size() == 1
-                && runner.stats().state() == NodeStats.State.RUNNING);
-        assertThat(handled).containsExactly(1L, 1L);
-        assertThat(log.messages(Level.ERROR)).singleElement().asString()
-                .startsWith("failed: interrupted, not by a stop (sleep interrupted); restarting with backoff");
-        runner.requestStop();
-        assertThat(runner.awaitFinished(Waits.GENEROUS)).isTrue();
-        assertThat(runner.stoppedCleanly()).isTrue();
+        assertRestartedWithItsMessage(runner, log,
+                "failed: interrupted, not by a stop (sleep interrupted); restarting with backoff");
     }
 
     /** A call that ends on an interrupt leaving the thread's flag set (a channel's I/O) and no stop asked: a restart too. */
@@ -255,11 +249,19 @@ class InboxRunnerTest {
         };
         InboxRunner runner = runner(inbox, log, 0, cutOnce, Duration.ofSeconds(5));
         runner.start();
+        assertRestartedWithItsMessage(runner, log, "failed: interrupted, not by a stop (");
+    }
+
+    /**
+     * Checks that a node interrupted by something other than a stop said so in one ERROR line
+     * starting with {@code line}, was handed its message again and runs on, then stops it cleanly.
+     */
+    private void assertRestartedWithItsMessage(InboxRunner runner, RecordingLogger log, String line)
+            throws InterruptedException {
         await().atMost(Waits.GENEROUS).until(() -> done.size() == 1
                 && runner.stats().state() == NodeStats.State.RUNNING);
         assertThat(handled).containsExactly(1L, 1L);
-        assertThat(log.messages(Level.ERROR)).singleElement().asString()
-                .startsWith("failed: interrupted, not by a stop (");
+        assertThat(log.messages(Level.ERROR)).singleElement().asString().startsWith(line);
         runner.requestStop();
         assertThat(runner.awaitFinished(Waits.GENEROUS)).isTrue();
         assertThat(runner.stoppedCleanly()).isTrue();

@@ -2,6 +2,7 @@ package org.msight.runtime.cli.launch;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigValueFactory;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -37,7 +38,7 @@ final class Launcher {
      * a unit written for them runs on. Not an alias, which would make {@code --re} ambiguous again.
      */
     static String[] withRenamedFlags(String[] args) {
-        return java.util.Arrays.stream(args).map(arg -> arg.equals("--replace") ? "--take-over" : arg)
+        return Arrays.stream(args).map(arg -> arg.equals("--replace") ? "--take-over" : arg)
                 .toArray(String[]::new);
     }
 
