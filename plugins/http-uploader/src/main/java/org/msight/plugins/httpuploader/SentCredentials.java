@@ -17,6 +17,12 @@ final class SentCredentials {
 
     /** Shorter values are left as they are: no credentials, and masking them would garble the text. */
     private static final int SHORTEST = 4;
+    /**
+     * From this length a value is masked wherever it stands, inside a longer word too: a token
+     * echoed as a file name ({@code TOKEN.json}) or with a suffix ({@code TOKEN-x}). Shorter ones
+     * could be plain words ({@code door} in {@code doorbell}), so only whole words are masked.
+     */
+    private static final int ANYWHERE = 12;
 
     /**
      * What beside a value makes it part of a longer word, where it is left as it is: a letter or a
@@ -44,11 +50,12 @@ final class SentCredentials {
         }
         this.values = found.stream().filter(value -> value.length() >= SHORTEST).distinct()
                 .sorted(Comparator.comparingInt(String::length).reversed())
-                .map(value -> Pattern.compile("(?<!" + WORD_BEFORE + ")" + Pattern.quote(value) + "(?!" + WORD_AFTER + ")"))
+                .map(value -> Pattern.compile(value.length() >= ANYWHERE ? Pattern.quote(value)
+                        : "(?<!" + WORD_BEFORE + ")" + Pattern.quote(value) + "(?!" + WORD_AFTER + ")"))
                 .toList();
     }
 
-    /** {@code text} with every credential sent masked where it stands as a whole word, not inside a longer one. */
+    /** {@code text} with every credential sent masked: a long one anywhere, a short one where it is a whole word. */
     String hide(String text) {
         String hidden = text;
         for (Pattern value : values) {
