@@ -2,6 +2,9 @@ package org.msight.plugins.httpuploader;
 
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -10,7 +13,8 @@ import org.msight.api.Secrets;
 
 /**
  * Where a redirect sends an upload, as MSight's requests follows one: a 307 or 308 sends the same
- * POST, body and headers to its {@code Location}, resolved against the URL that answered, up to
+ * POST, body and headers to its {@code Location} (percent-encoded where it must be, as requests
+ * does), resolved against the URL that answered, up to
  * {@link #MOST} times; the url's Basic credentials (and a configured {@code Authorization} header)
  * go only where the host, scheme and port stay the same, or for http on port 80 to https on 443.
  * A 301, 302 or 303 is not followed: requests turns it into a GET without the body, which loses
@@ -22,6 +26,12 @@ final class Redirects {
     static final int MOST = 30;
     /** The port at the end of an authority {@link URI} does not take apart (a host with '_'). */
     private static final Pattern PORT = Pattern.compile(":(\\d+)$");
+    /** What requests leaves as it is in a Location: RFC 3986's unreserved characters and its delimiters. */
+    private static final String UNRESERVED = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~";
+    private static final String KEPT = UNRESERVED + "!#$&'()*+,/:;=?@[]";
+    private static final String HEX = "0123456789ABCDEF";
+    /** A '%' and two characters that are no escape, which makes requests quote every '%' of the Location. */
+    private static final Pattern NOT_AN_ESCAPE = Pattern.compile("%(?![0-9A-Fa-f]{2})[\\p{Alnum}]{2}");
 
     private Redirects() {
     }
@@ -60,7 +70,7 @@ final class Redirects {
         }
         URI next;
         try {
-            String reference = location.strip();
+            String reference = requoted(location.strip());
             URI resolved = reference.startsWith("?") // RFC 3986 keeps the path for a query alone; URI.resolve does not
                     ? new URI(post.url().replaceFirst("[?#].*$", "") + reference)
                     : new URI(post.url()).resolve(new URI(reference));
@@ -91,6 +101,58 @@ final class Redirects {
         }
         return new Post(next.toASCIIString(), post.authorized() && keepsCredentials(URI.create(post.url()), next),
                 post.redirects() + 1);
+    }
+
+    /**
+     * A Location as requests reads it ({@code requote_uri}): its bytes, which HTTP hands over as
+     * Latin-1, taken as UTF-8 where they are that, and every character a URL cannot hold (a space,
+     * a letter beyond ASCII) percent-encoded as UTF-8; escapes of unreserved characters decoded.
+     */
+    static String requoted(String location) {
+        String text = asUtf8(location);
+        boolean percentKept = !NOT_AN_ESCAPE.matcher(text).find();
+        StringBuilder quoted = new StringBuilder(text.length() + 16);
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c == '%' && percentKept) {
+                int code = i + 2 < text.length() ? hex(text.charAt(i + 1), text.charAt(i + 2)) : -1;
+                if (code >= 0 && UNRESERVED.indexOf(code) >= 0) {
+                    quoted.append((char) code);
+                    i += 2;
+                } else {
+                    quoted.append(c);
+                }
+            } else if (c < 0x80 && KEPT.indexOf(c) >= 0) {
+                quoted.append(c);
+            } else {
+                int end = Character.isHighSurrogate(c) && i + 1 < text.length() ? i + 2 : i + 1;
+                for (byte b : text.substring(i, end).getBytes(StandardCharsets.UTF_8)) {
+                    quoted.append('%').append(HEX.charAt((b >> 4) & 0xF)).append(HEX.charAt(b & 0xF));
+                }
+                i = end - 1;
+            }
+        }
+        return quoted.toString();
+    }
+
+    /** The header's Latin-1 characters as the UTF-8 they hold, or as they are where they are not UTF-8. */
+    private static String asUtf8(String header) {
+        byte[] bytes = header.getBytes(StandardCharsets.ISO_8859_1);
+        if (!new String(bytes, StandardCharsets.ISO_8859_1).equals(header)) {
+            return header; // already beyond Latin-1: decoded by other means
+        }
+        try {
+            return StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(bytes)).toString();
+        } catch (CharacterCodingException notUtf8) {
+            return header;
+        }
+    }
+
+    /** The byte two ASCII hex digits make, or -1. */
+    private static int hex(char high, char low) {
+        int h = HEX.indexOf(Character.toUpperCase(high));
+        int l = HEX.indexOf(Character.toUpperCase(low));
+        return h < 0 || l < 0 ? -1 : h * 16 + l;
     }
 
     /** requests' rule: the same host, scheme and port (a default one written or not), or http:80 to https:443. */

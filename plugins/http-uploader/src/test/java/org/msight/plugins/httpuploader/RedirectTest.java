@@ -65,6 +65,9 @@ class RedirectTest {
                 answer(exchange, 307, "?" + exchange.getRequestURI().getRawQuery() + "&moved=1");
             }
         });
+        server.createContext("/unquoted", exchange -> answer(exchange, 307, new String(("/final?" + query(exchange)
+                + "&place=front door&name=caf\u00e9&kept=%7e%2F%zz").getBytes(StandardCharsets.UTF_8),
+                StandardCharsets.ISO_8859_1))); // UTF-8 bytes, as a server sends them
         server.createContext("/301", exchange -> answer(exchange, 301, "/final"));
         server.createContext("/loop", exchange -> answer(exchange, 307, "/loop"));
         server.createContext("/https", exchange -> answer(exchange, 308, "https://127.0.0.1:" + port() + "/final"));
@@ -172,6 +175,36 @@ class RedirectTest {
 
         assertThat(context.count("uploads")).isEqualTo(1);
         assertThat(received).singleElement().satisfies(request -> assertThat(request.query()).endsWith("&moved=1"));
+    }
+
+    /**
+     * A Location with a space and a letter beyond ASCII (UTF-8 bytes) is requoted as requests does:
+     * both percent-encoded; a stray '%' makes every '%' quoted, escapes included.
+     */
+    @Test
+    void aLocationWithCharactersAUrlCannotHoldIsPercentEncoded() throws Exception {
+        TestNodeContext context = open("/unquoted", "");
+        upload(1);
+
+        assertThat(context.count("uploads")).isEqualTo(1);
+        assertThat(received).singleElement().satisfies(request -> assertThat(request.query())
+                .endsWith("&place=front%20door&name=caf%C3%A9&kept=%257e%252F%25zz"));
+    }
+
+    /** requests' requote_uri, case by case (the bytes of the first cases are what python3's requests makes of them). */
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', textBlock = """
+            /a b?c=d e#f            | /a%20b?c=d%20e#f
+            /%7e%2F%41%2541         | /~%2FA%2541
+            /%zz%41                 | /%25zz%2541
+            /50% off                | /50%%20off
+            /x<y>{z}^`\\            | /x%3Cy%3E%7Bz%7D%5E%60%5C
+            /caf\u00c3\u00a9         | /caf%C3%A9
+            /caf\u00e9               | /caf%C3%A9
+            /\ud83d\ude00            | /%F0%9F%98%80
+            """)
+    void aLocationIsRequotedAsRequestsDoes(String location, String requoted) {
+        assertThat(Redirects.requoted(location)).isEqualTo(requoted);
     }
 
     /** A url whose host has a '_' (a container's name) is redirected on the same host, credentials kept. */
