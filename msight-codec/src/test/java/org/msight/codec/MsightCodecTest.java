@@ -34,7 +34,7 @@ class MsightCodecTest {
         return out.toString(StandardCharsets.UTF_8);
     }
 
-    /** A MessagePack map of string keys to strings, doubles, longs, booleans, bytes or int arrays. */
+    /** A MessagePack map of string keys to strings, doubles, longs, booleans, bytes or int or long arrays. */
     private static byte[] pack(Map<String, Object> map) throws IOException {
         MessageBufferPacker packer = MessagePack.newDefaultBufferPacker();
         packer.packMapHeader(map.size());
@@ -53,6 +53,11 @@ class MsightCodecTest {
                 packer.packBoolean(b);
             } else if (value instanceof byte[] bytes) {
                 packer.packBinaryHeader(bytes.length).writePayload(bytes);
+            } else if (value instanceof long[] longs) {
+                packer.packArrayHeader(longs.length);
+                for (long l : longs) {
+                    packer.packLong(l);
+                }
             } else if (value instanceof int[] ints) {
                 packer.packArrayHeader(ints.length);
                 for (int i : ints) {
@@ -189,6 +194,24 @@ class MsightCodecTest {
         assertThat(json(data)).contains("\"sensor_name\": " + python + ",");
         assertThat(codec.fromJson(json(data).getBytes(StandardCharsets.UTF_8)).metadata())
                 .isEqualTo(data.metadata());
+    }
+
+    /** An image size past 32 bits would be cut by the typed reading: the message has none, and goes on as it came. */
+    @Test
+    void anImageSizePast32BitsHasNoTypedReading() throws IOException {
+        Map<String, Object> map = new LinkedHashMap<>(bytesMessage());
+        map.put("data_type", ImageData.TAG);
+        map.remove("data");
+        map.put("image", new byte[] {1, 2, 3});
+        map.put("is_encoded", true);
+        map.put("detection_results", null);
+        map.put("size", new long[] {(1L << 32) + 1080, 1920, 3});
+        GenericData generic = (GenericData) codec.fromMessagePack(pack(map));
+        assertThat(generic.typed()).isEmpty();
+        assertThat(codec.toMessagePack(generic)).isEqualTo(pack(map));
+        map.put("size", new long[] {1080, 1920, 3});
+        assertThat(codec.fromMessagePack(pack(map))).isInstanceOfSatisfying(ImageData.class,
+                image -> assertThat(image.height()).isEqualTo(1080));
     }
 
     @Test

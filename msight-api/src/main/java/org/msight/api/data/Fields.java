@@ -86,16 +86,18 @@ public final class Fields {
         throw wrongType(name, "bytes", value);
     }
 
-    /** An array of integers. */
+    /** An array of integers of 32 bits (a larger one would be cut, and the reading no longer the message's). */
     public int[] intArray(String name) {
         Object value = present(name);
         if (value instanceof List<?> list) {
             int[] ints = new int[list.size()];
             for (int i = 0; i < ints.length; i++) {
-                if (!(list.get(i) instanceof Number n) || n instanceof Double || n instanceof Float) {
-                    throw wrongType(name, "an array of integers", value);
+                Object element = list.get(i);
+                if (!(element instanceof Long || element instanceof Integer)
+                        || ((Number) element).longValue() != ((Number) element).intValue()) {
+                    throw wrongType(name, "an array of integers of 32 bits", value);
                 }
-                ints[i] = n.intValue();
+                ints[i] = ((Number) element).intValue();
             }
             return ints;
         }
