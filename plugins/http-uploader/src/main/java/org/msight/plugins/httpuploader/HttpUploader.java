@@ -1,7 +1,6 @@
 package org.msight.plugins.httpuploader;
 
 import java.io.IOException;
-import java.net.URI;
 import java.nio.ByteBuffer;
 import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
@@ -20,17 +19,13 @@ import org.apache.hc.client5.http.config.TlsConfig;
 import org.apache.hc.client5.http.impl.async.CloseableHttpAsyncClient;
 import org.apache.hc.client5.http.impl.async.HttpAsyncClients;
 import org.apache.hc.client5.http.impl.nio.PoolingAsyncClientConnectionManagerBuilder;
-import org.apache.hc.client5.http.routing.RoutingSupport;
 import org.apache.hc.core5.concurrent.FutureCallback;
 import org.apache.hc.core5.http.ContentType;
 import org.apache.hc.core5.http.EntityDetails;
 import org.apache.hc.core5.http.Header;
-import org.apache.hc.core5.http.HttpException;
-import org.apache.hc.core5.http.Method;
 import org.apache.hc.core5.http.HttpHeaders;
 import org.apache.hc.core5.http.HttpResponse;
 import org.apache.hc.core5.http.config.Http1Config;
-import org.apache.hc.core5.http.message.BasicHttpRequest;
 import org.apache.hc.core5.http.nio.AsyncRequestProducer;
 import org.apache.hc.core5.http.nio.AsyncResponseConsumer;
 import org.apache.hc.core5.http.nio.entity.AbstractBinDataConsumer;
@@ -101,9 +96,12 @@ final class HttpUploader implements AsyncSinkNode {
     /** Whether a redirect was followed and said: once a node. */
     private final AtomicBoolean redirectSaid = new AtomicBoolean();
     private volatile CloseableHttpAsyncClient client;
+    /** The proxy of each request, from the environment as requests reads it; none in most places. */
+    private final ProxyRoutes proxies;
 
     HttpUploader(UploaderSettings settings, NodeContext context, TlsStrategy tls,
-            UnansweredCertificateRequests certificateRequests, PartitionKeys partitionKeys, LastKnownDnsResolver dns) {
+            UnansweredCertificateRequests certificateRequests, PartitionKeys partitionKeys, LastKnownDnsResolver dns,
+            EnvironmentProxies proxies) {
         this.settings = settings;
         this.context = context;
         this.log = context.logger();
@@ -116,18 +114,10 @@ final class HttpUploader implements AsyncSinkNode {
         this.dns = dns;
         String token = settings.target().basicToken();
         this.basicAuthorization = token == null ? null : "Basic " + token;
-        this.host = hostOf(settings.target().base());
+        this.proxies = new ProxyRoutes(proxies);
+        this.host = this.proxies.connectHost(settings.target().base());
         this.uploads = context.counter("uploads");
         this.bytes = context.counter("bytes");
-    }
-
-    /** The host of {@code url} as HttpClient routes a request to it, with a name {@link URI} finds none in ({@code my_server}). */
-    private static String hostOf(String url) {
-        try {
-            return RoutingSupport.determineHost(new BasicHttpRequest(Method.POST, URI.create(url))).getHostName();
-        } catch (HttpException e) {
-            throw new IllegalArgumentException("url: " + e.getMessage(), e);
-        }
     }
 
     @Override
@@ -139,6 +129,10 @@ final class HttpUploader implements AsyncSinkNode {
             }
         }
         waited = true;
+        EnvironmentProxies.Proxy proxy = proxies.proxyFor(settings.target().base());
+        if (proxy != null) {
+            log.info("uploads go through the proxy {} (from {})", proxy.loggable(), proxy.variable());
+        }
         dns.open();
         client = started();
     }
@@ -156,6 +150,7 @@ final class HttpUploader implements AsyncSinkNode {
                         .setTlsStrategy(tls)
                         .setDnsResolver(dns)
                         .build())
+                .setRoutePlanner(proxies)
                 // One I/O thread: an upload costs it microseconds, and a second core is the camera's.
                 // The socket's send buffer is left to the kernel, whose autotuning takes a whole body
                 // in fewer writes than a fixed 64 KB (bench/upload: 20% less CPU per upload at c16).
@@ -316,7 +311,9 @@ final class HttpUploader implements AsyncSinkNode {
 
     private Future<Response> execute(Upload upload, Redirects.Post post, JsonBody body) {
         long length = body.getContentLength();
-        return upload.client().execute(request(upload, post, body), new ResponseReader(), new FutureCallback<>() {
+        HttpContext proxyCredentials = proxies.newContext();
+        return upload.client().execute(request(upload, post, body), new ResponseReader(), proxyCredentials,
+                new FutureCallback<>() {
             @Override
             public void completed(Response response) {
                 certificateRequests.answered();
@@ -362,7 +359,8 @@ final class HttpUploader implements AsyncSinkNode {
             }
             return;
         }
-        String failure = "the server answered status " + status;
+        String failure = status != 407 ? "the server answered status " + status // 407: the proxy's, a tunnel's too
+                : "the proxy answered status 407: it wants a user and password in the URL of the proxy's variable";
         if (!settings.retry().retriesStatus(status)) { // a refused message (a 400) is no outage
             outcome.completeExceptionally(new IllegalStateException(failure));
             return;
@@ -387,7 +385,7 @@ final class HttpUploader implements AsyncSinkNode {
         String nextHost;
         try {
             next = Redirects.follow(post, response.status(), response.location(), settings.target().https());
-            nextHost = hostOf(next.url());
+            nextHost = proxies.connectHost(next.url());
         } catch (RuntimeException refused) { // a Location not to follow, or one this code did not foresee
             outcome.completeExceptionally(refused instanceof IllegalStateException ? refused
                     : new IllegalStateException("the server answered status " + response.status() + " with a"

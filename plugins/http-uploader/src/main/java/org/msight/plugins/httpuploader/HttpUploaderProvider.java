@@ -83,11 +83,11 @@ public final class HttpUploaderProvider implements NodeProvider {
 
     @Override
     public Node create(NodeContext context) {
-        return create(context, InetAddress::getAllByName);
+        return create(context, InetAddress::getAllByName, EnvironmentProxies.from(System.getenv()));
     }
 
-    /** The node, looking host names up with {@code dns}: the system's, or a test's. */
-    HttpUploader create(NodeContext context, LastKnownDnsResolver.HostLookup dns) {
+    /** The node, looking host names up with {@code dns} and going through {@code proxies}: the system's, or a test's. */
+    HttpUploader create(NodeContext context, LastKnownDnsResolver.HostLookup dns, EnvironmentProxies proxies) {
         UploaderSettings settings = UploaderSettings.from(context.config());
         if (settings.tls().configured() && !settings.target().https()) {
             throw new IllegalArgumentException("tls: set for an http:// url; use https:// or remove the tls block");
@@ -98,7 +98,7 @@ public final class HttpUploaderProvider implements NodeProvider {
         return new HttpUploader(settings, context, tls, certificateRequests,
                 new PartitionKeys(settings.partitionKeyMode(), settings.shards(), Clock.systemUTC(), context.formats()),
                 new LastKnownDnsResolver(settings.connectTimeout(), "node-" + context.nodeName() + "-dns",
-                        context.logger(), dns, System::nanoTime));
+                        context.logger(), dns, System::nanoTime), proxies);
     }
 
     /**

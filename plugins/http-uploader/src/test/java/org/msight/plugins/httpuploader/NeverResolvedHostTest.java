@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.concurrent.CompletableFuture;
+import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -41,7 +42,7 @@ class NeverResolvedHostTest {
             throw new UnknownHostException("interrupted");
         }
         return new InetAddress[] {InetAddress.getLoopbackAddress()};
-    });
+    }, EnvironmentProxies.from(Map.of()));
 
     @AfterEach
     void stop() {

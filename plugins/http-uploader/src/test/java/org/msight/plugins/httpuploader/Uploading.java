@@ -1,7 +1,9 @@
 package org.msight.plugins.httpuploader;
 
 import com.typesafe.config.ConfigFactory;
+import java.net.InetAddress;
 import java.time.Duration;
+import java.util.Map;
 import org.msight.api.data.SensorData;
 import org.msight.runtime.node.AsyncDelivery;
 import org.msight.runtime.node.DeliverySettings;
@@ -27,7 +29,13 @@ final class Uploading implements AutoCloseable {
 
     /** One whose host names are looked up by {@code dns}. */
     static Uploading open(TestNodeContext context, LastKnownDnsResolver.HostLookup dns) throws Exception {
-        return open(context, new HttpUploaderProvider().create(context, dns));
+        return open(context, new HttpUploaderProvider().create(context, dns, EnvironmentProxies.from(Map.of())));
+    }
+
+    /** One with {@code environment}'s proxies. */
+    static Uploading open(TestNodeContext context, Map<String, String> environment) throws Exception {
+        return open(context, new HttpUploaderProvider().create(context, InetAddress::getAllByName,
+                EnvironmentProxies.from(environment)));
     }
 
     private static Uploading open(TestNodeContext context, HttpUploader node) throws Exception {
