@@ -8,6 +8,7 @@ import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.net.UnixDomainSocketAddress;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
@@ -24,7 +25,8 @@ class UnixSocketsTest {
     @Test
     void aFrozenRedisFailsCommandsOverAUnixSocketAsOverTcp(@TempDir Path dir) {
         Path socket = dir.resolve("redis.sock");
-        RedisSettings settings = RedisTests.unixSettings(socket);
+        RedisSettings settings = RedisTests.withTimeouts(RedisTests.unixSettings(socket), Duration.ofSeconds(1),
+                Duration.ofMillis(300));
         try (RedisTestServer server = new RedisTestServer(List.of("--unixsocket", socket.toString(),
                 "--unixsocketperm", "700")).start();
                 Jedis connection = settings.connect(settings.socketTimeout());

@@ -51,6 +51,8 @@ import redis.clients.jedis.Jedis;
 
 class RedisBusTest {
 
+    /** The subscriber's keep-alive interval (its socket timeout) in the tests of keep-alives. */
+    private static final Duration KEEP_ALIVE_INTERVAL = Duration.ofSeconds(3);
     private final MsightCodec codec = MsightCodec.withBuiltInTypes();
     private final TestBusContext context = TestBusContext.of("redis", "");
     private RedisTestServer server;
@@ -85,7 +87,9 @@ class RedisBusTest {
     private Inbox connectTwoBusesThroughAProxy() throws IOException {
         server = new RedisTestServer().start();
         proxy = new TcpProxy(server.port());
-        return connectTwoBuses(settings(server.port(), null), settings(proxy.port(), null));
+        // keep-alives every 3 s: a silent connection is found in 6 to 9 s, and no stall under 6 s drops one that answers
+        return connectTwoBuses(settings(server.port(), null),
+                RedisTests.withTimeouts(settings(proxy.port(), null), KEEP_ALIVE_INTERVAL, RedisTests.UNREACHED));
     }
 
     private void awaitSubscribed(RedisSettings settings) {
@@ -204,7 +208,8 @@ class RedisBusTest {
     void bothSidesReachRedisOverAUnixSocketAndTheSubscriberKeepsItsConnection(@TempDir Path dir) throws Exception {
         Path socket = dir.resolve("redis.sock");
         server = new RedisTestServer(List.of("--unixsocket", socket.toString(), "--unixsocketperm", "700")).start();
-        Inbox inbox = connectTwoBuses(RedisTests.unixSettings(socket));
+        Inbox inbox = connectTwoBuses(RedisTests.withTimeouts(RedisTests.unixSettings(socket), KEEP_ALIVE_INTERVAL,
+                RedisTests.UNREACHED));
         assertThat(publisher.publish(TOPIC, image(20))).isTrue();
         assertThat(inbox.poll(Waits.GENEROUS.toSeconds(), TimeUnit.SECONDS).data().metadata().frameId())
                 .isEqualTo(1020);
@@ -517,7 +522,7 @@ class RedisBusTest {
     @Test
     void aPublishRedisStopsReadingIsLostAndStartsAnOutageAndTheBusStillCloses() {
         server = new RedisTestServer().start();
-        connectTwoBuses(settings(server.port(), null));
+        connectTwoBuses(RedisTests.withTimeouts(settings(server.port(), null), Duration.ofSeconds(1), Duration.ofMillis(300)));
         server.freeze();
         try {
             assertTimeoutPreemptively(Waits.GENEROUS, () -> {
@@ -539,7 +544,7 @@ class RedisBusTest {
     @Test
     void aPublisherCutOffByAFrozenRedisResumesOnceRedisReadsAgain() {
         server = new RedisTestServer().start();
-        Inbox inbox = connectTwoBuses(settings(server.port(), null));
+        Inbox inbox = connectTwoBuses(RedisTests.withTimeouts(settings(server.port(), null), Duration.ofSeconds(1), Duration.ofMillis(300)));
         server.freeze();
         try {
             assertTimeoutPreemptively(Waits.GENEROUS,

@@ -17,6 +17,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.msight.redis.RedisAccessException;
 import org.msight.redis.RedisFailures;
 import org.msight.redis.RedisSettings;
+import org.msight.redis.RedisTests;
 import org.msight.testkit.LogCapture;
 import org.msight.testkit.RedisClusterTestServer;
 import org.msight.testkit.RedisTestServer;
@@ -46,14 +47,14 @@ class RedisTlsTest {
 
     /** Settings for a cluster whose nodes are given as {@code host} and their ports. */
     private static RedisSettings cluster(RedisClusterTestServer cluster, String host, RedisSettings.Tls tls) {
-        return new RedisSettings("127.0.0.1", 6379, null, 0, null, null, tls, Duration.ofSeconds(2),
-                Duration.ofSeconds(2), Duration.ofMillis(300), Duration.ofMillis(50), Duration.ofMillis(300),
+        return new RedisSettings("127.0.0.1", 6379, null, 0, null, null, tls, RedisTests.UNREACHED,
+                RedisTests.UNREACHED, RedisTests.UNREACHED, Duration.ofMillis(50), Duration.ofMillis(300),
                 cluster.ports().stream().map(port -> new HostAndPort(host, port)).toList());
     }
 
     private RedisSettings settings(RedisSettings.Tls tls) {
-        return new RedisSettings("127.0.0.1", server.port(), null, 0, null, null, tls, Duration.ofSeconds(2),
-                Duration.ofSeconds(2), Duration.ofMillis(300), Duration.ofMillis(50), Duration.ofMillis(300), List.of());
+        return new RedisSettings("127.0.0.1", server.port(), null, 0, null, null, tls, RedisTests.UNREACHED,
+                RedisTests.UNREACHED, RedisTests.UNREACHED, Duration.ofMillis(50), Duration.ofMillis(300), List.of());
     }
 
     /** Starts a server that requires client certificates; returns settings with the CA and one. */
