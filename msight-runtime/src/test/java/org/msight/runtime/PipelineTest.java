@@ -7,6 +7,7 @@ import static org.awaitility.Awaitility.await;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -121,9 +122,10 @@ class PipelineTest {
 
     @Test
     void aSlowSinkLosesTheOldestMessagesAndKeepsTheNewest() throws Exception {
-        Pipeline pipeline = start("""
+        // 500 ms a message: the slow sink takes 50 only where the source takes 25 s for its 200
+        Pipeline pipeline = start(Waits.GENEROUS, """
                 src { type = test-sequence, publish-topic = t, count = 200 }
-                slow { type = test-collector, subscribe-topic = t, queue-capacity = 4, delay = 100ms }
+                slow { type = test-collector, subscribe-topic = t, queue-capacity = 4, delay = 500ms }
                 fast { type = test-collector, subscribe-topic = t, queue-capacity = 400 }
                 """);
         await().atMost(Waits.GENEROUS).until(() -> received("fast").size() == 200);
@@ -208,7 +210,7 @@ class PipelineTest {
 
     @Test
     void stoppingDrainsWhatSinksHaveQueued() throws Exception {
-        Pipeline pipeline = start("""
+        Pipeline pipeline = start(Waits.GENEROUS, """
                 src { type = test-sequence, publish-topic = t, count = 30 }
                 sink { type = test-collector, subscribe-topic = t, queue-capacity = 100, delay = 20ms }
                 """);
@@ -284,23 +286,25 @@ class PipelineTest {
     /** A node that does not end when interrupted is said to, and the stop goes on without it. */
     @Test
     void aSinkThatDoesNotEndWhenInterruptedIsSaidToAndTheStopGoesOn() throws Exception {
+        CollectingSink.deafUntil = new CountDownLatch(1);
         try (LogCapture log = LogCapture.of("msight")) {
             Pipeline pipeline = start(Duration.ZERO, """
                     src { type = test-sequence, publish-topic = t, count = 1 }
-                    sink { type = test-collector, subscribe-topic = t, delay = 5s, deaf-to-interrupts = true }
+                    sink { type = test-collector, subscribe-topic = t, deaf-to-interrupts = true }
                     """);
             await().atMost(Waits.GENEROUS).until(() -> CollectingSink.ATTEMPTS.get("sink").get() >= 1);
             assertThat(pipeline.stop()).isFalse();
             assertThat(log.messages()).containsSubsequence(
                     "node sink did not stop within 1s (drain-timeout 0s, and 1s to finish); interrupting it",
                     "node sink did not end within 2s of its interrupt; the stop goes on without it");
-            // its thread ends with its delay: not into a later test's lines
-            Thread sink = Thread.getAllStackTraces().keySet().stream()
-                    .filter(thread -> thread.getName().equals("node-sink")).findFirst().orElse(null);
-            if (sink != null) {
-                sink.join(Waits.GENEROUS.toMillis());
-                assertThat(sink.isAlive()).as("the sink's thread, once its delay is over").isFalse();
-            }
+        } finally {
+            CollectingSink.deafUntil.countDown(); // its thread ends: not into a later test's lines
+        }
+        Thread sink = Thread.getAllStackTraces().keySet().stream()
+                .filter(thread -> thread.getName().equals("node-sink")).findFirst().orElse(null);
+        if (sink != null) {
+            sink.join(Waits.GENEROUS.toMillis());
+            assertThat(sink.isAlive()).as("the sink's thread, once let go").isFalse();
         }
     }
 
@@ -333,7 +337,7 @@ class PipelineTest {
                 } catch (InterruptedException e) {
                     throw new IllegalStateException(e);
                 }
-            }).get(10, TimeUnit.SECONDS);
+            }).get(Waits.GENEROUS.toSeconds(), TimeUnit.SECONDS);
             assertThat(pipeline.stop()).isTrue();
             assertThat(received("sink")).isEqualTo(range(1, 30, 1));
             assertThat(log.messages()).filteredOn(m -> m.contains("finished")).containsExactly(
@@ -359,7 +363,7 @@ class PipelineTest {
                 } catch (InterruptedException e) {
                     throw new IllegalStateException(e);
                 }
-            }).get(10, TimeUnit.SECONDS);
+            }).get(Waits.GENEROUS.toSeconds(), TimeUnit.SECONDS);
             // no source left: the pipeline stops, and says it did not go well
             assertThat(pipeline.stop()).isFalse();
             assertThat(log.messages()).filteredOn(m -> m.contains("libva")).containsExactly(

@@ -39,7 +39,7 @@ class TestNodeContextTest {
         TestNodeContext context = TestNodeContext.of("test-type", "");
         Thread publisher = new Thread(() -> context.publish(() -> message(1)));
         publisher.start();
-        assertThat(context.awaitPublished(SensorData.class, 1, Duration.ofSeconds(5))).hasSize(1);
+        assertThat(context.awaitPublished(SensorData.class, 1, Waits.GENEROUS)).hasSize(1);
         publisher.join();
         assertThatThrownBy(() -> context.awaitPublished(SensorData.class, 2, Duration.ofMillis(50)))
                 .isInstanceOf(AssertionError.class)

@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
 import org.msight.api.Node;
@@ -25,6 +26,8 @@ public final class CollectingSink implements SinkNode {
     public static final Map<String, List<Long>> RECEIVED = new ConcurrentHashMap<>();
     /** How often each sink's put was called, by node name. */
     public static final Map<String, AtomicLong> ATTEMPTS = new ConcurrentHashMap<>();
+    /** What a sink deaf to interrupts waits for in its put: a test counts it down once it has seen the stop. */
+    public static volatile CountDownLatch deafUntil = new CountDownLatch(0);
 
     private final List<Long> received;
     private final long delayMillis;
@@ -72,23 +75,21 @@ public final class CollectingSink implements SinkNode {
         if (failEvery > 0 && calls % failEvery == 0) {
             throw new IllegalStateException("failing on purpose (call " + calls + ")");
         }
-        if (delayMillis > 0) {
-            if (deafToInterrupts) {
-                sleepThroughInterrupts();
-            } else {
-                Thread.sleep(delayMillis);
-            }
+        if (deafToInterrupts) {
+            waitThroughInterrupts();
+        } else if (delayMillis > 0) {
+            Thread.sleep(delayMillis);
         }
         received.add(SequenceSource.sequenceOf((BytesData) data));
     }
 
-    /** Spends the delay whole, as a node stuck in a call that takes no interrupt; keeps the interrupt. */
-    private void sleepThroughInterrupts() {
-        long end = System.nanoTime() + delayMillis * 1_000_000;
+    /** Waits for {@link #deafUntil}, as a node stuck in a call that takes no interrupt; keeps the interrupt. */
+    private static void waitThroughInterrupts() {
         boolean interrupted = false;
-        for (long left; (left = end - System.nanoTime()) > 0; ) {
+        while (true) {
             try {
-                Thread.sleep(Math.max(1, left / 1_000_000));
+                deafUntil.await();
+                break;
             } catch (InterruptedException e) {
                 interrupted = true;
             }
@@ -118,7 +119,7 @@ public final class CollectingSink implements SinkNode {
         @Override
         public List<Setting> settings() {
             return List.of(Setting.optional("delay", SettingType.DURATION, "time spent on each message"),
-                    Setting.optional("deaf-to-interrupts", SettingType.BOOLEAN, "spend the delay whole though interrupted"),
+                    Setting.optional("deaf-to-interrupts", SettingType.BOOLEAN, "wait, though interrupted, until the test counts deafUntil down"),
                     Setting.optional("fail-every", SettingType.INT, "throw on every n-th message; 0 never"),
                     Setting.optional("unavailable", SettingType.BOOLEAN, "throw RetriableException on every message"),
                     Setting.optional("open-delay", SettingType.DURATION, "wait in open(), less when stopping"),
