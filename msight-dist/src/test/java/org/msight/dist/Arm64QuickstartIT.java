@@ -109,15 +109,23 @@ class Arm64QuickstartIT {
         return new RunningCommand(builder.start(), log);
     }
 
-    /** The root without one library, made once next to it with hard links. */
+    /**
+     * The root without one library, made once next to it with hard links, in a folder of its own
+     * first: another suite on this machine may be making it at the same time.
+     */
     private static Path withoutLibrary(String library) throws Exception {
         Path without = root.resolveSibling(root.getFileName() + "-without-" + library);
         if (!Files.isDirectory(without)) {
-            Path partial = root.resolveSibling(without.getFileName() + ".partial");
-            run("rm", "-rf", partial.toString());
+            Path work = Files.createTempDirectory(root.getParent(), without.getFileName() + ".partial.");
+            Path partial = work.resolve("root");
             run("cp", "-al", root.toString(), partial.toString());
             run("sh", "-c", "rm -f '" + partial + "'/usr/lib/aarch64-linux-gnu/" + library + "*");
-            Files.move(partial, without);
+            try {
+                Files.move(partial, without);
+            } catch (IOException madeMeanwhile) {
+                assertThat(without).as("made by another suite meanwhile").isDirectory();
+            }
+            run("rm", "-rf", work.toString());
         }
         return without;
     }
