@@ -25,7 +25,7 @@ public interface BusContext {
      */
     Logger logger();
 
-    /** A counter of the bus's own ({@code reconnects}, {@code too-large}), in its metrics. */
+    /** A counter of the bus's own ({@code reconnects}, {@code too-large}), in its metrics; the same one for a name asked again. */
     Counter counter(String name);
 
     /**

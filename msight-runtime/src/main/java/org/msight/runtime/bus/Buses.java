@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentHashMap;
 import org.msight.api.Counter;
 import org.msight.api.LogSafe;
 import org.msight.api.bus.Bus;
@@ -48,7 +49,8 @@ public final class Buses implements AutoCloseable {
             List<ConfigProblem> problems) {
         Map<String, Bus> buses = new LinkedHashMap<>();
         for (BusSpec bus : spec.buses().values()) {
-            Context context = new Context(bus, spec.deviceName(), formats, meters, publishesOn(spec, bus.name()));
+            Context context = new Context(bus, spec.deviceName(), formats, meters, publishesOn(spec, bus.name()),
+                    new ConcurrentHashMap<>());
             try {
                 buses.put(bus.name(), withLoaderOf(bus, () -> bus.type().provider().create(context)));
             } catch (IllegalArgumentException | com.typesafe.config.ConfigException e) {
@@ -158,9 +160,14 @@ public final class Buses implements AutoCloseable {
         }
     }
 
-    /** What a bus gets from the runtime. */
+    /**
+     * What a bus gets from the runtime.
+     *
+     * @param counters the bus's own, by name: one for each name however often it is asked for
+     *     (Micrometer keeps the meter registered first, so a second counter of a name went unread)
+     */
     private record Context(BusSpec bus, String deviceName, MsightFormats formats, MeterRegistry meters,
-            boolean publishes) implements BusContext {
+            boolean publishes, Map<String, Counter> counters) implements BusContext {
 
         @Override
         public Config config() {
@@ -174,10 +181,12 @@ public final class Buses implements AutoCloseable {
 
         @Override
         public Counter counter(String name) {
-            LongCounter counter = new LongCounter();
-            FunctionCounter.builder("msight.bus." + name, counter, LongCounter::count).tag("bus", bus.name())
-                    .description("counted by the bus").register(meters);
-            return counter;
+            return counters.computeIfAbsent(name, n -> {
+                LongCounter counter = new LongCounter();
+                FunctionCounter.builder("msight.bus." + n, counter, LongCounter::count).tag("bus", bus.name())
+                        .description("counted by the bus").register(meters);
+                return counter;
+            });
         }
     }
 }

@@ -15,7 +15,7 @@ import org.msight.runtime.bus.MemoryBus;
  * (refused when created below 1, and at start when {@link #TAKEN}), {@code full-topic}, a topic
  * it says it cannot carry, and fails to publish on, and {@code connected}, what it says of its
  * connections. It logs its start, saying whether a node publishes on it, and each subscription
- * ended, and goes on delivering to it.
+ * ended, and goes on delivering to it. It counts what it publishes ({@code published}).
  */
 public final class LoopbackBus implements BusProvider {
 
@@ -88,6 +88,7 @@ public final class LoopbackBus implements BusProvider {
                 if (topic.equals(full)) {
                     throw new IllegalStateException("published on '" + full + "', which the bus cannot carry");
                 }
+                context.counter("published").increment(); // asked for each time, as a bus asks per subscriber
                 return memory.publish(topic, data);
             }
 
