@@ -202,9 +202,12 @@ final class RedisPublisher implements AutoCloseable {
         }
         long waited = System.nanoTime() - started;
         if (waited > settings.publishTimeout().toNanos() && publishing.compareAndSet(started, CUT)) {
-            outages.down(NAME, "Redis at " + settings.address() + " stopped taking messages (a publish waited "
-                    + TimeUnit.NANOSECONDS.toMillis(waited) + " ms, past publish-timeout)");
-            IOUtils.closeQuietly(socket);
+            try { // said before the publish ends, so the reconnection's "restored" comes after it
+                outages.down(NAME, "Redis at " + settings.address() + " stopped taking messages (a publish waited "
+                        + TimeUnit.NANOSECONDS.toMillis(waited) + " ms, past publish-timeout)");
+            } finally { // cut though the line failed (no heap left): else the publish would hold the lock for good
+                IOUtils.closeQuietly(socket);
+            }
         }
     }
 

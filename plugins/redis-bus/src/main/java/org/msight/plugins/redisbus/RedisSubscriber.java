@@ -142,50 +142,72 @@ final class RedisSubscriber implements AutoCloseable {
     private void run() {
         Backoff backoff = new Backoff(settings.backoffInitial(), settings.backoffMax());
         while (!closed) {
-            Set<String> topics;
-            synchronized (lifecycle) {
-                topics = Set.copyOf(receivers.keySet()); // those removed or added meanwhile: see Listener
-                if (topics.isEmpty()) { // every topic unsubscribed: a topic added later starts a new thread
-                    thread = null;
+            try {
+                if (!subscribedUntilItEnds(backoff)) {
                     return;
                 }
-            }
-            String runId = null;
-            try (Jedis connection = settings.connect(settings.socketTimeout(), this::opened)) {
-                runId = runId(connection);
-                Listener subscription = new Listener(connection, backoff, topics);
-                listener = subscription;
+            } catch (Throwable unhandled) { // while a failure was handled (no heap left to say it): this thread lives on
                 if (!closed) {
-                    connection.subscribe(subscription, topics.stream().map(RedisSubscriber::bytes).toArray(byte[][]::new));
+                    pause(backoff);
                 }
-            } catch (RuntimeException e) {
-                if (!closed) {
-                    Listener dropped = listener;
-                    if (dropped != null && dropped.silent) {
-                        // dropped by keepAlive(), which said why: its failure is only the closed socket
-                    } else if (!(e instanceof JedisDataException) && stillRunning(runId)) {
-                        // an error reply (NOPERM for the topic's channel, say) is Redis refusing, not closing us
-                        closedWhileRedisRuns();
-                    } else {
-                        down(RedisFailures.describe(settings, e));
-                    }
-                    if (!backoff.pause()) { // interrupted: close() is under way
-                        closed = true;
-                    }
-                }
-            } catch (Error e) { // such as a message too large for the heap left: this thread must live on
-                if (!closed) {
-                    failed(e);
-                    if (!backoff.pause()) { // interrupted: close() is under way
-                        closed = true;
-                    }
-                }
-            } finally {
-                listener = null;
-                socket = null;
-                localAddress = null;
             }
         }
+    }
+
+    /** Waits the backoff before the next connection; an interrupt is close() under way. */
+    private void pause(Backoff backoff) {
+        if (!backoff.pause()) {
+            closed = true;
+        }
+    }
+
+    /**
+     * Connects, subscribes and hands messages over until the connection ends, then says why and
+     * waits its backoff.
+     *
+     * @return {@code false} when no topic is left: the thread ends, and a topic added later starts a new one
+     */
+    private boolean subscribedUntilItEnds(Backoff backoff) {
+        Set<String> topics;
+        synchronized (lifecycle) {
+            topics = Set.copyOf(receivers.keySet()); // those removed or added meanwhile: see Listener
+            if (topics.isEmpty()) {
+                thread = null;
+                return false;
+            }
+        }
+        String runId = null;
+        try (Jedis connection = settings.connect(settings.socketTimeout(), this::opened)) {
+            runId = runId(connection);
+            Listener subscription = new Listener(connection, backoff, topics);
+            listener = subscription;
+            if (!closed) {
+                connection.subscribe(subscription, topics.stream().map(RedisSubscriber::bytes).toArray(byte[][]::new));
+            }
+        } catch (RuntimeException e) {
+            if (!closed) {
+                Listener dropped = listener;
+                if (dropped != null && dropped.silent) {
+                    // dropped by keepAlive(), which said why: its failure is only the closed socket
+                } else if (!(e instanceof JedisDataException) && stillRunning(runId)) {
+                    // an error reply (NOPERM for the topic's channel, say) is Redis refusing, not closing us
+                    closedWhileRedisRuns();
+                } else {
+                    down(RedisFailures.describe(settings, e));
+                }
+                pause(backoff);
+            }
+        } catch (Error e) { // such as a message too large for the heap left: this thread must live on
+            if (!closed) {
+                failed(e);
+                pause(backoff);
+            }
+        } finally {
+            listener = null;
+            socket = null;
+            localAddress = null;
+        }
+        return true;
     }
 
     /** Notes a connection's socket; closes it at once when the subscriber closed meanwhile (close() found none). */
@@ -281,15 +303,19 @@ final class RedisSubscriber implements AutoCloseable {
         }
         long silentNanos = System.nanoTime() - current.lastHeard;
         if (silentNanos > 2 * settings.socketTimeout().toNanos()) {
-            // a message still arriving counts as nothing: Jedis says only when one has come whole
-            down("Redis at " + settings.address() + " stopped answering (nothing for "
-                    + TimeUnit.NANOSECONDS.toMillis(silentNanos) + " ms; a message that takes longer than two"
-                    + " socket-timeouts to arrive, a large one over a slow link, is cut so too: raise socket-timeout)");
-            current.silent = true;
-            try {
-                current.connection.disconnect();
-            } catch (RuntimeException ignored) {
-                // closed already
+            try { // said before it is dropped, so the reconnection's "restored" comes after it
+                // a message still arriving counts as nothing: Jedis says only when one has come whole
+                down("Redis at " + settings.address() + " stopped answering (nothing for "
+                        + TimeUnit.NANOSECONDS.toMillis(silentNanos) + " ms; a message that takes longer than two"
+                        + " socket-timeouts to arrive, a large one over a slow link, is cut so too: raise"
+                        + " socket-timeout)");
+            } finally { // dropped though the line failed (no heap left)
+                current.silent = true;
+                try {
+                    current.connection.disconnect();
+                } catch (RuntimeException ignored) {
+                    // closed already
+                }
             }
         } else if (current.isSubscribed()) {
             current.send(() -> current.unsubscribe(KEEP_ALIVE));
