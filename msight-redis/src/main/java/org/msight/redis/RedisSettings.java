@@ -49,6 +49,9 @@ public record RedisSettings(String host, int port, Path unixSocket, int db, Stri
         Duration connectTimeout, Duration socketTimeout, Duration publishTimeout, Duration backoffInitial,
         Duration backoffMax, List<HostAndPort> clusterNodes) {
 
+    /** The block that names the TLS files, for their problems. */
+    private static final String TLS_SETTINGS = "msight.redis.tls";
+
     /**
      * TLS settings; files are PEM.
      *
@@ -112,12 +115,22 @@ public record RedisSettings(String host, int port, Path unixSocket, int db, Stri
         }
     }
 
-    /** Settings from a {@code msight.redis} block (resolved, with the reference defaults). */
+    /**
+     * Settings from a {@code msight.redis} block (resolved, with the reference defaults). The TLS
+     * files are read now too, so that one that cannot be used is a problem of the file's, found by
+     * {@code --check}; each connection reads them again (a certificate renewed meanwhile).
+     *
+     * @throws IllegalArgumentException naming the key, for a TLS file that cannot be used or settings
+     *     that contradict each other
+     */
     public static RedisSettings from(Config redis) {
         Tls tls = Setting.isOn(redis.getString("tls.enabled"))
                 ? new Tls(path(redis, "tls.ca-cert-file"), path(redis, "tls.cert-file"), path(redis, "tls.key-file"),
                         redis.getBoolean("tls.verify-hostname"))
                 : null;
+        if (tls != null) {
+            PemTls.context(tls.caCertFile(), tls.certFile(), tls.keyFile(), TLS_SETTINGS);
+        }
         return new RedisSettings(redis.getString("host"), redis.getInt("port"), path(redis, "unix-socket-path"),
                 redis.getInt("db"),
                 text(redis, "username"), text(redis, "password"), tls, redis.getDuration("connect-timeout"),
@@ -275,7 +288,7 @@ public record RedisSettings(String host, int port, Path unixSocket, int db, Stri
             }
             try {
                 config.ssl(true).sslSocketFactory(PemTls.context(tls.caCertFile(), tls.certFile(), tls.keyFile(),
-                        "msight.redis.tls").getSocketFactory()).sslParameters(parameters);
+                        TLS_SETTINGS).getSocketFactory()).sslParameters(parameters);
             } catch (IllegalArgumentException e) {
                 throw new RedisAccessException(e.getMessage());
             }

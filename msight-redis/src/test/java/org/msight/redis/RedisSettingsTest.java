@@ -11,7 +11,9 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.msight.testkit.RedisTestServer;
+import org.msight.testkit.TestCertificates;
 import redis.clients.jedis.HostAndPort;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.exceptions.JedisConnectionException;
@@ -58,15 +60,25 @@ class RedisSettingsTest {
     }
 
     @Test
-    void tlsAndCredentialsAreReadAndThePasswordStaysOutOfToString() {
+    void tlsAndCredentialsAreReadAndThePasswordStaysOutOfToString(@TempDir Path dir) throws Exception {
+        Path ca = new TestCertificates(dir).ca;
         RedisSettings settings = RedisSettings.from(block("host = redis.lab, port = \"6380\", db = \"2\""
-                + ", username = edge, password = hunter2, tls { enabled = \"True\", ca-cert-file = /etc/ca.pem }"));
+                + ", username = edge, password = hunter2, tls { enabled = \"True\", ca-cert-file = \"" + ca + "\" }"));
         assertThat(settings.port()).isEqualTo(6380);
         assertThat(settings.db()).isEqualTo(2);
         assertThat(settings.password()).isEqualTo("hunter2");
-        assertThat(settings.tls()).isEqualTo(new RedisSettings.Tls(Path.of("/etc/ca.pem"), null, null, true));
+        assertThat(settings.tls()).isEqualTo(new RedisSettings.Tls(ca, null, null, true));
         assertThat(settings.toString()).contains("redis.lab:6380", "user edge", "password set")
                 .doesNotContain("hunter2");
+    }
+
+    /** Read with the settings, so that --check finds it at its line, not the first connection. */
+    @Test
+    void aTlsFileThatCannotBeUsedIsAProblemOfItsKey(@TempDir Path dir) {
+        Path missing = dir.resolve("ca.pm");
+        assertThatThrownBy(() -> RedisSettings.from(block("tls { enabled = yes, ca-cert-file = \"" + missing + "\" }")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("msight.redis.tls.ca-cert-file: " + missing + ": no such file");
     }
 
     @Test

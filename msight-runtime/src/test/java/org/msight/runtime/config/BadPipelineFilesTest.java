@@ -317,6 +317,15 @@ class BadPipelineFilesTest {
                 .as("only its keys are checked: its values are its business once a topic uses it").isZero();
     }
 
+    /** A Redis TLS file that cannot be used is found by the check, at its line, not by the first connection. */
+    @Test
+    void aRedisTlsFileThatCannotBeUsed() throws Exception {
+        Path missing = dir.resolve("ca.pm");
+        assertThat(refused("msight.registry.enabled = true\nmsight.redis.tls {\n  enabled = yes\n  ca-cert-file = \""
+                + missing + "\"\n}\nnodes {\n" + SOURCE + "}\n}\n"))
+                .containsExactly(at(4) + "msight.redis.tls.ca-cert-file: " + missing + ": no such file");
+    }
+
     @Test
     void aSwitchThatIsNeitherOnNorOff() throws Exception {
         assertThat(refused("msight.redis.tls.enabled = ture\nnodes {\n" + SOURCE + "}\n}\n")).containsExactly(at(1)
