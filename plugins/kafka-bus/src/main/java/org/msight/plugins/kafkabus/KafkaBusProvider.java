@@ -1,7 +1,9 @@
 package org.msight.plugins.kafkabus;
 
+import com.typesafe.config.ConfigFactory;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import org.msight.api.Setting;
 import org.msight.api.SettingType;
 import org.msight.api.bus.Bus;
@@ -10,6 +12,9 @@ import org.msight.api.bus.BusProvider;
 
 /** The {@code kafka} bus: MSight's Kafka backend, with consumer groups and at-least-once delivery. */
 public final class KafkaBusProvider implements BusProvider {
+
+    /** The largest {@code max-request-size}: Kafka's properties made of it are ints (a fetch's, 4 times it, is cut to fit). */
+    private static final long MAX_REQUEST_SIZE = 1L << 30;
 
     @Override
     public String name() {
@@ -57,7 +62,9 @@ public final class KafkaBusProvider implements BusProvider {
                         "a message not acknowledged within this is lost and counted")
                         .between(Duration.ofMillis(1), Duration.ofDays(1)),
                 Setting.optional("max-request-size", SettingType.STRING,
-                        "largest message (1MiB); the brokers' message.max.bytes must allow it too").size(1, "2MiB"),
+                        "largest message (1MiB); the brokers' message.max.bytes must allow it too").size(1, "2MiB")
+                        .check("must be a size of at most 1GiB", size -> ConfigFactory.parseMap(Map.of("size", size))
+                                .getBytes("size") <= MAX_REQUEST_SIZE),
                 Setting.optional("max-block", SettingType.DURATION,
                         "longest a message waits for its topic's partitions to be known before it is lost")
                         .between(Duration.ofMillis(1), Duration.ofHours(1)),

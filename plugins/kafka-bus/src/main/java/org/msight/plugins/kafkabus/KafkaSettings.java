@@ -161,7 +161,7 @@ record KafkaSettings(List<String> servers, String saslMechanism, String saslUser
         consumer.put(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, List.of(CooperativeStickyAssignor.class,
                 RangeAssignor.class));
         // Fetch little ahead of what a node handles: a few requests' worth, not the 50 MB default.
-        consumer.put(ConsumerConfig.FETCH_MAX_BYTES_CONFIG, 4 * maxRequestSize);
+        consumer.put(ConsumerConfig.FETCH_MAX_BYTES_CONFIG, (int) Math.min(Integer.MAX_VALUE, 4L * maxRequestSize));
         consumer.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, maxRequestSize);
         consumer.put(ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) connectTimeout.toMillis());
         // A member giving up partitions waits for its node inside poll(), up to revoke-timeout: a wait

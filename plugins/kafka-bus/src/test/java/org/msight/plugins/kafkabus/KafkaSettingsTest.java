@@ -1,13 +1,20 @@
 package org.msight.plugins.kafkabus;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.typesafe.config.ConfigFactory;
+import java.util.List;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.msight.runtime.PipelineFactory;
+import org.msight.runtime.config.PipelineConfigException;
 import org.msight.testkit.TestBusContext;
 
 /** The client properties the bus's settings make. */
@@ -68,6 +75,41 @@ class KafkaSettingsTest {
         assertThatThrownBy(() -> consumer("properties { \"" + nameAndValue[0] + "\" = " + nameAndValue[1] + " }"))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("properties.\"" + nameAndValue[0] + "\": " + why);
+    }
+
+    /**
+     * The fetches take 4 times max-request-size: from 512MiB on, that overflowed an int, and the start
+     * failed on a negative fetch.max.bytes, a property the user never set, while --check passed. Up to
+     * the largest max-request-size, 1GiB, the clients take their properties.
+     */
+    @ParameterizedTest
+    @CsvSource({"1MiB, 4194304", "512MiB, 2147483647", "1GiB, 2147483647"})
+    void theFetchOfALargeMaxRequestSizeIsCutToWhatKafkaTakes(String maxRequestSize, int fetchMaxBytes) {
+        KafkaSettings settings = KafkaSettings.from(TestBusContext.of("kafka", "max-request-size = " + maxRequestSize)
+                .config());
+        java.util.Map<String, Object> consumer = new java.util.HashMap<>(settings.consumerProperties("c", "g"));
+        assertThat(consumer.get(ConsumerConfig.FETCH_MAX_BYTES_CONFIG)).isEqualTo(fetchMaxBytes);
+        consumer.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+        consumer.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+        assertThatCode(() -> new ConsumerConfig(consumer)).doesNotThrowAnyException();
+        java.util.Map<String, Object> producer = new java.util.HashMap<>(settings.producerProperties("p"));
+        producer.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
+        producer.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
+        assertThatCode(() -> new ProducerConfig(producer)).doesNotThrowAnyException();
+    }
+
+    /** A max-request-size past 1GiB is refused at its key, by --check too: Kafka's properties are ints. */
+    @Test
+    void aMaxRequestSizePastOneGibibyteIsRefusedAtItsKey() {
+        assertThatThrownBy(() -> load("2GiB")).isInstanceOf(PipelineConfigException.class)
+                .hasMessage("test:1: msight.kafka.max-request-size: must be a size of at most 1GiB, not '2GiB'");
+        assertThatCode(() -> load("1GiB")).doesNotThrowAnyException();
+    }
+
+    private static void load(String maxRequestSize) throws Exception {
+        new PipelineFactory(List.of()).load("test", ConfigFactory.parseString("msight { bus = kafka, kafka {"
+                + " max-request-size = " + maxRequestSize + " } }, nodes.out { type = test-topic-listener,"
+                + " subscribe-topic = t, listener = none }"));
     }
 
     private static java.util.Map<String, Object> consumer(String settings) {
