@@ -48,6 +48,8 @@ final class KafkaPublisher implements AutoCloseable {
     private static final int QUEUE = 64;
     /** The least time close gives the senders to stop, all together, even past its timeout: they only have to notice the interrupt. */
     private static final long SENDER_STOP_MILLIS = 500;
+    /** How long a topic's sender pauses after a failure its handling did not survive: the heap a moment to empty. */
+    private static final long LAST_RESORT_PAUSE_MILLIS = 1000;
 
     private final KafkaSettings settings;
     private final MsightFormats formats;
@@ -301,6 +303,7 @@ final class KafkaPublisher implements AutoCloseable {
         /** This topic's outage: its queue full, or its messages failing. */
         final OutageLog outage;
         final Thread thread;
+        private final LastResort lastResort;
         /** Set when closing stopped the thread with a message in hand, which the producer never took. */
         volatile boolean dropped;
         /** Messages queued or handed to the producer, without an outcome yet. */
@@ -313,6 +316,9 @@ final class KafkaPublisher implements AutoCloseable {
         TopicSender(String topic, Producer<byte[], byte[]> producer) {
             this.topic = topic;
             this.outage = new OutageLog(log, side + " works again for topic '" + topic + "'", reconnects);
+            String lastLine = side + " fails for topic '" + topic + "': a message is lost, its sender failing as it"
+                    + " handled it (the heap running out?)";
+            this.lastResort = new LastResort(() -> outage.down(lastLine));
             this.thread = DaemonThreads.start("msight-kafka-producer-" + topic, () -> sendQueued(producer));
         }
 
@@ -336,8 +342,8 @@ final class KafkaPublisher implements AutoCloseable {
         }
 
         private void sendQueued(Producer<byte[], byte[]> producer) {
-            try {
-                while (true) {
+            while (true) {
+                try {
                     ProducerRecord<byte[], byte[]> record = queue.take();
                     Outcome outcome = new Outcome(this, record.value().length);
                     try {
@@ -349,9 +355,16 @@ final class KafkaPublisher implements AutoCloseable {
                         }
                         outcome.told(e); // lost, and the sender goes on: this topic's only thread
                     }
+                } catch (InterruptedException e) {
+                    return; // closing
+                } catch (Throwable e) { // making the outcome or telling it failed (the heap running out again): lost
+                    lastResort.failed();
+                    try {
+                        Thread.sleep(LAST_RESORT_PAUSE_MILLIS);
+                    } catch (InterruptedException closing) {
+                        return;
+                    }
                 }
-            } catch (InterruptedException e) {
-                // closing
             }
         }
     }

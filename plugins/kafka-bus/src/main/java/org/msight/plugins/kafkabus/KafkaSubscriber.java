@@ -11,6 +11,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.consumer.CommitFailedException;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
@@ -76,7 +77,9 @@ final class KafkaSubscriber implements AutoCloseable {
     private final ArrayDeque<ConsumerRecord<byte[], byte[]>> fetched = new ArrayDeque<>();
     /** Partitions whose position could not be found at assignment: an outage until the client knows it. */
     private final Set<TopicPartition> unplaced = new HashSet<>();
-    private final Backoff backoff = new Backoff(Duration.ofMillis(100), Duration.ofSeconds(5));
+    /** The poll loop's pause after a failure. */
+    private final Backoff backoff;
+    private final LastResort lastResort;
     /** One line a minute at most for records skipped because they cannot be read. */
     private final LogThrottle unreadableLines = new LogThrottle(Duration.ofMinutes(1));
     private String clientId;
@@ -97,6 +100,13 @@ final class KafkaSubscriber implements AutoCloseable {
 
     KafkaSubscriber(KafkaSettings settings, Subscription subscription, MsightFormats formats, Logger log,
             Counter reconnects, Counter lost) {
+        this(settings, subscription, formats, log, reconnects, lost, new Backoff(Duration.ofMillis(100),
+                Duration.ofSeconds(5)));
+    }
+
+    /** A subscriber whose poll loop pauses after a failure as {@code backoff} says, as tests set it. */
+    KafkaSubscriber(KafkaSettings settings, Subscription subscription, MsightFormats formats, Logger log,
+            Counter reconnects, Counter lost, Backoff backoff) {
         this.settings = settings;
         this.subscription = subscription;
         this.groupId = subscription.group().orElse(subscription.nodeName() + "_group");
@@ -105,6 +115,9 @@ final class KafkaSubscriber implements AutoCloseable {
         this.side = "Consuming topic '" + subscription.topic() + "' in group '" + groupId + "'";
         this.outage = new OutageLog(log, side + " works again", reconnects);
         this.startPositions = new StartPositions(settings, log, side, lost, offsets);
+        this.backoff = backoff;
+        String lastLine = side + " fails: its poll loop failed as it handled a failure (the heap running out?)";
+        this.lastResort = new LastResort(() -> outage.down(POLLING, lastLine));
     }
 
     /** Creates the consumer and starts its thread; it joins the group in the background. */
@@ -128,42 +141,10 @@ final class KafkaSubscriber implements AutoCloseable {
             subscribe();
             while (!closed) {
                 try {
-                    if (broken) {
-                        renew();
-                        continue; // a stop meanwhile ends the loop here
-                    }
-                    handOver();
-                    ConsumerRecords<byte[], byte[]> records;
-                    try {
-                        records = consumer.poll(POLL);
-                    } catch (InvalidOffsetException e) { // no commit and no start found yet, or deleted unconsumed
-                        startPositions.replace(consumer, e);
-                        continue;
-                    } catch (KafkaException e) {
-                        if (skippedUnreadable(e)) {
-                            continue;
-                        }
-                        throw e;
-                    }
-                    if (closed) {
-                        break; // stopped during the poll (in a rebalance): nothing more for the nodes
-                    }
-                    records.forEach(fetched::add);
-                    handOver();
-                    commitIfDue();
-                    unplaced.removeIf(this::placed);
-                    if (unplaced.isEmpty()) {
-                        outage.up(POSITIONS);
-                    }
-                    outage.up(POLLING);
-                    backoff.reset();
-                } catch (WakeupException e) {
-                    // close() wakes the poll
-                } catch (RuntimeException | Error e) { // the client's failures, any it did not expect, the heap
-                    // running out (a burst of large messages): retried, this thread lives on
-                    broken |= e instanceof Error;
-                    outage.down(POLLING, side + " fails: " + describe(e));
-                    if (!backoff.pause()) { // interrupted: close() is under way
+                    pollOnce();
+                } catch (Throwable e) { // handling a failure failed (the heap running out again): this thread lives on
+                    lastResort.failed();
+                    if (!pause()) { // interrupted: taken for a stop
                         closing();
                     }
                 }
@@ -174,6 +155,70 @@ final class KafkaSubscriber implements AutoCloseable {
                     Failures.describe(settings, e));
         } finally {
             consumer.close(LEAVE);
+        }
+    }
+
+    /** One round of the poll loop; a failure is an outage, retried after the backoff. */
+    private void pollOnce() {
+        try {
+            if (broken) {
+                renew();
+                return; // a stop meanwhile ends the loop here
+            }
+            handOver();
+            ConsumerRecords<byte[], byte[]> records;
+            try {
+                records = consumer.poll(POLL);
+            } catch (InvalidOffsetException e) { // no commit and no start found yet, or deleted unconsumed
+                startPositions.replace(consumer, e);
+                return;
+            } catch (KafkaException e) {
+                if (skippedUnreadable(e)) {
+                    return;
+                }
+                throw e;
+            }
+            if (closed) {
+                return; // stopped during the poll (in a rebalance): nothing more for the nodes
+            }
+            records.forEach(fetched::add);
+            handOver();
+            commitIfDue();
+            unplaced.removeIf(this::placed);
+            if (unplaced.isEmpty()) {
+                outage.up(POSITIONS);
+            }
+            outage.up(POLLING);
+            backoff.reset();
+        } catch (WakeupException e) {
+            // close() wakes the poll
+        } catch (RuntimeException | Error e) { // the client's failures, any it did not expect, the heap
+            // running out (a burst of large messages): retried, this thread lives on
+            broken |= e instanceof Error;
+            outage.down(POLLING, side + " fails: " + describe(e));
+            if (!pause()) { // interrupted: taken for a stop
+                closing();
+            }
+        }
+    }
+
+    /**
+     * Waits the backoff's next wait, ended at once by {@link #stop()}; not by an interrupt, which
+     * would also fail the commits and the leaving of the group after it (Kafka's client throws on an
+     * interrupted thread).
+     *
+     * @return {@code false} when interrupted meanwhile
+     */
+    private synchronized boolean pause() {
+        long end = System.nanoTime() + backoff.next().toNanos();
+        try {
+            for (long left = end - System.nanoTime(); !closed && left > 0; left = end - System.nanoTime()) {
+                TimeUnit.NANOSECONDS.timedWait(this, left);
+            }
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
         }
     }
 
@@ -545,6 +590,7 @@ final class KafkaSubscriber implements AutoCloseable {
     synchronized void stop() {
         if (!closed) { // one wakeup: a second one would land in the commits at close
             closing();
+            notifyAll(); // ends the poll loop's pause
             if (consumer != null) {
                 consumer.wakeup();
             }

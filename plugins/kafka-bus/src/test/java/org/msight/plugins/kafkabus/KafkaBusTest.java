@@ -7,6 +7,8 @@ import static org.awaitility.Awaitility.await;
 
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -30,6 +32,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -55,6 +58,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.msight.api.Backoff;
 import org.msight.api.Setting;
 import org.msight.api.bus.Bus;
 import org.msight.api.bus.Delivery;
@@ -71,6 +75,7 @@ import org.msight.testkit.RedisTestServer;
 import org.msight.testkit.TestBusContext;
 import org.msight.testkit.TestReceiver;
 import org.msight.testkit.Waits;
+import org.slf4j.Logger;
 import org.slf4j.event.Level;
 
 /**
@@ -129,6 +134,41 @@ class KafkaBusTest {
         }
         bus.start();
         return bus;
+    }
+
+    /**
+     * A started subscriber of its own, outside a bus: its lines go to {@code log}, and its poll loop
+     * pauses after a failure as {@code backoff} says.
+     */
+    private static KafkaSubscriber subscriber(TestBusContext context, Subscription subscription, Logger log,
+            Backoff backoff) {
+        KafkaSubscriber subscriber = new KafkaSubscriber(KafkaSettings.from(context.config()), subscription,
+                context.formats(), log, context.counter("reconnects"), context.counter("lost"), backoff);
+        subscriber.start("msight-test-device-0");
+        return subscriber;
+    }
+
+    /**
+     * {@code log}, but its first warning once {@code armed} throws an OutOfMemoryError instead (and
+     * disarms it): the heap running out again as a failure's line is made.
+     */
+    private static Logger outOfMemoryAtWarning(Logger log, AtomicBoolean armed) {
+        return (Logger) Proxy.newProxyInstance(Logger.class.getClassLoader(), new Class<?>[] {Logger.class},
+                (proxy, method, arguments) -> {
+                    if (method.getName().equals("warn") && armed.compareAndSet(true, false)) {
+                        throw new OutOfMemoryError("Java heap space (on purpose, in a test)");
+                    }
+                    try {
+                        return method.invoke(log, arguments);
+                    } catch (InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+    }
+
+    /** Whether a thread called {@code name} runs: a subscriber's is {@code msight-kafka-<node>-<topic>}. */
+    private static boolean running(String name) {
+        return Thread.getAllStackTraces().keySet().stream().anyMatch(thread -> thread.getName().equals(name));
     }
 
     /** Message {@code n} of a test: its number in the first 4 bytes of {@code size} bytes. */
@@ -473,6 +513,33 @@ class KafkaBusTest {
     }
 
     /**
+     * The heap running out again as the poll loop handles a failure (here as it logs the outage's
+     * line, the receiver having run out) ended the subscriber's thread: consumption stopped until a
+     * restart. The loop lives on after its backoff, its consumer made again, and the message is handled.
+     */
+    @Test
+    void aSubscriberLivesOnWhenTheHeapRunsOutAgainAsItHandlesAFailure() {
+        String topic = topic();
+        AtomicBoolean armed = new AtomicBoolean();
+        FailingFirst receiver = new FailingFirst(() -> {
+            armed.set(true);
+            throw new OutOfMemoryError("Java heap space");
+        });
+        TestBusContext context = context("");
+        try (KafkaSubscriber subscriber = subscriber(context, new Subscription(topic, "again", Optional.empty(),
+                receiver), outOfMemoryAtWarning(context.log(), armed), new Backoff(Duration.ofMillis(100),
+                Duration.ofSeconds(5)))) {
+            assertThat(bus(context("")).publish(topic, message(0, 64))).isTrue();
+            await().atMost(WAIT).until(() -> numbers(receiver.handling).equals(List.of(0)));
+            assertThat(armed).as("the outage's line failed").isFalse();
+            assertThat(context.log().messages(Level.WARN)).contains("Consuming topic '" + topic + "' in group"
+                    + " 'again_group' fails: its poll loop failed as it handled a failure (the heap running out?);"
+                    + " retrying");
+            await().atMost(WAIT).until(() -> subscriber.outage().isEmpty());
+        }
+    }
+
+    /**
      * A subscriber that runs out of memory before it handed over any message of a group that has
      * committed nothing (start-position latest) resumes where it started, not at the latest message:
      * its new consumer had no commit to resume from, and skipped what was published meanwhile.
@@ -611,6 +678,34 @@ class KafkaBusTest {
                     + " left behind; offsets it had not committed are delivered again at the next start");
         } finally {
             stuck.release.countDown();
+        }
+    }
+
+    /**
+     * A stop ends the poll loop's pause after a failure at once: the loop slept it out (up to 5 s),
+     * and close(), which waits for the thread the commits' limit and 5 s more, could give up before
+     * the consumer was closed and had left its group; with a pause of minutes here, it always did.
+     */
+    @Test
+    void aStopEndsThePollLoopsPauseAtOnceAndTheMemberLeavesItsGroup() throws Exception {
+        String topic = topic();
+        FailingFirst receiver = new FailingFirst(() -> {
+            throw new IllegalStateException("not taken");
+        });
+        TestBusContext context = context("");
+        Backoff minutes = new Backoff(Duration.ofMinutes(10), Duration.ofMinutes(10));
+        try (KafkaSubscriber subscriber = subscriber(context, new Subscription(topic, "pausing", Optional.empty(),
+                receiver), context.log(), minutes);
+                Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()))) {
+            assertThat(bus(context("")).publish(topic, message(0, 64))).isTrue();
+            await().atMost(WAIT).until(() -> context.log().messages(Level.WARN).stream().anyMatch(line -> line
+                    .startsWith("Consuming topic '" + topic + "' in group 'pausing_group' fails: ")));
+            assertThat(admin.describeConsumerGroups(List.of("pausing_group")).all().get().get("pausing_group")
+                    .members()).as("a member of its group, pausing").hasSize(1);
+            subscriber.stop();
+            await().atMost(WAIT).until(() -> !running("msight-kafka-pausing-" + topic));
+            await().atMost(WAIT).until(() -> admin.describeConsumerGroups(List.of("pausing_group")).all().get()
+                    .get("pausing_group").members().isEmpty());
         }
     }
 
@@ -861,6 +956,37 @@ class KafkaBusTest {
     }
 
     /**
+     * The heap running out again as a topic's sender tells a failed send's outcome (here as it logs
+     * the line) ended the sender, the topic's only thread: every later message to the topic was lost
+     * until a restart. It lives on after a pause, with a line made beforehand, and the next messages go.
+     */
+    @Test
+    void aTopicsSenderLivesOnWhenTheHeapRunsOutAgainAsItTellsAFailedSend() {
+        TestBusContext context = context("properties { \"interceptor.classes\" = \""
+                + OutOfMemoryOnceInterceptor.class.getName() + "\" }");
+        AtomicBoolean armed = new AtomicBoolean();
+        try (KafkaPublisher publisher = new KafkaPublisher(KafkaSettings.from(context.config()), context.formats(),
+                outOfMemoryAtWarning(context.log(), armed), context.counter("lost"), context.counter("too-large"),
+                context.counter("reconnects"))) {
+            publisher.start("msight-test-device");
+            String topic = topic();
+            armed.set(true);
+            OutOfMemoryOnceInterceptor.ARMED.set(true);
+            assertThat(publisher.publish(topic, message(1, 64))).isTrue();
+            await().atMost(WAIT).until(() -> !armed.get()); // the failed send's line failed
+            for (int n = 2; n <= 3; n++) {
+                assertThat(publisher.publish(topic, message(n, 64))).isTrue();
+            }
+            assertThat(records(topic, 2)).extracting(record -> number(context.formats().fromMessagePack(record.value())))
+                    .containsExactly(2, 3);
+            assertThat(context.log().messages(Level.WARN)).containsExactly("Publishing to Kafka at ["
+                    + broker.bootstrapServers() + "] fails for topic '" + topic + "': a message is lost, its sender"
+                    + " failing as it handled it (the heap running out?); retrying");
+            await().atMost(WAIT).until(() -> publisher.outage().isEmpty());
+        }
+    }
+
+    /**
      * A record whose bytes changed on the broker's disk (a bad block: its batch's checksum no longer
      * matches) failed every poll, an outage for good, the partition stuck at it. It is counted as
      * malformed and skipped, with a line, and the records after it are handled and committed past it.
@@ -919,14 +1045,15 @@ class KafkaBusTest {
     /**
      * A stop while the brokers are away does not wait connect-timeout for a commit that cannot
      * come (it took 35 s with the default 30 s, past systemd's stop timeout): what was not
-     * committed is delivered again.
+     * committed is delivered again. A commit tried would fail after the commits' limit at close,
+     * with a line, or hold the thread for connect-timeout, an hour here.
      */
     @Test
     void aSubscriberClosedInAnOutageDoesNotWaitForTheCommit() throws Exception {
         String topic = topic();
         TestReceiver receiver = TestReceiver.handling();
         // no commit after the first poll's: what the node handled is still to commit when the brokers freeze
-        TestBusContext context = context("connect-timeout = 20s\ncommit-interval = 1h");
+        TestBusContext context = context("connect-timeout = 1h\ncommit-interval = 1h");
         Bus subscriber = bus(context, new Subscription(topic, "closing", Optional.empty(), receiver));
         Bus publisher = bus(context(""));
         await().atMost(WAIT).until(() -> {
@@ -936,12 +1063,9 @@ class KafkaBusTest {
         broker.freeze();
         try {
             await().atMost(WAIT).until(() -> !subscriber.connected());
-            long start = System.nanoTime();
             subscriber.close();
-            assertThat(Duration.ofNanos(System.nanoTime() - start)).as("well within connect-timeout")
-                    .isLessThan(Duration.ofSeconds(20));
-            assertThat(context.log().messages(Level.WARN)).noneMatch(line -> line.contains("did not leave the group")
-                    || line.contains("could not commit at close"));
+            await().atMost(WAIT).until(() -> !running("msight-kafka-closing-" + topic)); // its close is over
+            assertThat(context.log().messages(Level.WARN)).noneMatch(line -> line.contains("could not commit at close"));
             assertThat(context.log().messages(Level.INFO)).contains("Kafka group 'closing_group' on topic '" + topic
                     + "': offsets not committed at close, the brokers being away; those messages come again at the"
                     + " next start");
