@@ -89,10 +89,13 @@ public final class NatsBus implements Bus {
     private final LogThrottle tooLargeLines = new LogThrottle(Duration.ofMinutes(1));
     private final LogThrottle discardedLines = new LogThrottle(Duration.ofMinutes(1));
 
-    /** @throws IllegalArgumentException naming the key, for settings the client cannot use (a TLS file) */
+    /**
+     * @throws IllegalArgumentException naming the key, for settings the client cannot use (a TLS file);
+     *     with the client's own message, for options it refuses to build
+     */
     NatsBus(NatsSettings settings, BusContext context) {
         this.settings = settings;
-        this.options = settings.options().connectionListener(this::connectionEvent).errorListener(errors).build();
+        this.options = built(settings.options().connectionListener(this::connectionEvent).errorListener(errors));
         this.formats = context.formats();
         this.log = context.logger();
         this.reconnects = context.counter("reconnects");
@@ -104,6 +107,15 @@ public final class NatsBus implements Bus {
         this.jetStreamPublisher = settings.jetStream()
                 ? new JetStreamPublisher(settings, log, lost, context.counter("unconfirmed"),
                         reconnects, this::liveConnection) : null;
+    }
+
+    /** The client's options; its refusal of them (an IllegalStateException) is a problem of the settings. */
+    private static Options built(Options.Builder options) {
+        try {
+            return options.build();
+        } catch (IllegalStateException e) {
+            throw new IllegalArgumentException(e.getMessage(), e);
+        }
     }
 
     @Override

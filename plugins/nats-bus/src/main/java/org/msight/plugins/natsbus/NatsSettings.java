@@ -75,7 +75,8 @@ record NatsSettings(List<String> servers, String username, String password, Stri
     /**
      * Settings from a {@code msight.nats} block.
      *
-     * @throws IllegalArgumentException for a server list that cannot be read
+     * @throws IllegalArgumentException naming the key, for a server list that cannot be read or
+     *     credentials that do not go together
      */
     static NatsSettings from(Config nats) {
         List<String> servers;
@@ -93,6 +94,10 @@ record NatsSettings(List<String> servers, String username, String password, Stri
         if (userJwt != null && text(nats, "nkey-seed") == null) {
             throw new IllegalArgumentException("user-jwt: needs nkey-seed (MSIGHT_NATS_NKEY_SEED), the seed of the NKey"
                     + " it was issued to, which signs the server's challenge; or give both in user-credentials");
+        }
+        if (text(nats, "token") != null && text(nats, "username") != null) { // the client refuses the pair
+            throw new IllegalArgumentException("token: set (MSIGHT_NATS_TOKEN) with username (MSIGHT_NATS_USERNAME):"
+                    + " the NATS client (jnats) takes one or the other: set one of the two");
         }
         return new NatsSettings(servers, text(nats, "username"), text(nats, "password"), text(nats, "token"),
                 text(nats, "nkey-seed"), userJwt, path(nats, "user-credentials"), Setting.isOn(nats.getString("tls.enabled")),

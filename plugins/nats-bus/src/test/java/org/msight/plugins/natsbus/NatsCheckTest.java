@@ -36,6 +36,10 @@ class NatsCheckTest {
         // jnats took a username without a password for a NullPointerException's stack trace
         "username = alice | 3: msight.nats.username: set (MSIGHT_NATS_USERNAME) without a password: set password"
                 + " (MSIGHT_NATS_PASSWORD) too",
+        // jnats refused the pair as the bus was made: a stack trace, exit 1
+        "username = alice, password = s3cret, token = s3cret-token | 3: msight.nats.token: set (MSIGHT_NATS_TOKEN)"
+                + " with username (MSIGHT_NATS_USERNAME): the NATS client (jnats) takes one or the other: set one of"
+                + " the two",
         // jnats reads these as it connects, and said only that the server could not be reached
         "user-credentials = MISSING | 3: msight.nats.user-credentials: MISSING: no such file",
         "user-credentials = JUNK | 3: msight.nats.user-credentials: JUNK: not a .creds file: it holds a user JWT and an"

@@ -1,0 +1,31 @@
+package org.msight.plugins.natsbus;
+
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import org.junit.jupiter.api.Test;
+import org.msight.testkit.TestBusContext;
+
+/** Settings the NATS client (jnats) refuses: a problem of the settings, not a stack trace. */
+class NatsSettingsTest {
+
+    /** jnats refused the pair with an IllegalStateException as the bus was made. */
+    @Test
+    void aTokenWithAUsernameIsRefusedNamingBoth() {
+        TestBusContext both = TestBusContext.of("nats", "username = alice, password = s3cret, token = s3cret-token");
+        assertThatThrownBy(() -> NatsSettings.from(both.config())).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("token: set (MSIGHT_NATS_TOKEN) with username (MSIGHT_NATS_USERNAME): the NATS client"
+                        + " (jnats) takes one or the other: set one of the two");
+    }
+
+    /** Options the client refuses to build (an IllegalStateException) are refused with its message. */
+    @Test
+    void optionsTheClientRefusesToBuildAreAProblemOfTheSettings() {
+        TestBusContext context = TestBusContext.of("nats", "");
+        NatsSettings valid = NatsSettings.from(context.config());
+        NatsSettings both = new NatsSettings(valid.servers(), "alice", "s3cret", "s3cret-token", null, null, null,
+                false, null, null, null, valid.connectTimeout(), valid.reconnectWait(), valid.pingInterval(),
+                valid.maxPendingMessages(), false, valid.maxAge(), valid.ackWait());
+        assertThatThrownBy(() -> new NatsBus(both, context)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("Options can't have token and username");
+    }
+}
