@@ -8,9 +8,12 @@ public final class PipelineConfigException extends Exception {
 
     private final List<ConfigProblem> problems;
 
-    /** @param problems in any order; they are kept in file and line order */
+    /**
+     * @param problems in any order; they are kept in file and line order, each once (a block two
+     *     parts read, such as msight.redis for a Redis bus and the registry, finds its problem twice)
+     */
     public PipelineConfigException(List<ConfigProblem> problems) {
-        this(problems.stream().sorted(ConfigProblem.IN_FILE_ORDER).toList(), true);
+        this(problems.stream().distinct().sorted(ConfigProblem.IN_FILE_ORDER).toList(), true);
     }
 
     private PipelineConfigException(List<ConfigProblem> sorted, boolean unused) {
