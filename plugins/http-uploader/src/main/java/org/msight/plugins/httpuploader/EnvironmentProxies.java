@@ -1,8 +1,7 @@
 package org.msight.plugins.httpuploader;
 
-import java.net.URI;
-import java.net.URISyntaxException;
-import java.util.Collection;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -15,18 +14,21 @@ import org.msight.api.Secrets;
  * The proxy MSight's requests takes for a URL, from the environment as it reads it:
  * {@code http_proxy}, {@code https_proxy} and {@code all_proxy} (lower case before upper case; an
  * empty lower-case one unsets it), and {@code no_proxy}'s hosts, domain suffixes and IPv4 networks
- * ({@code 10.0.0.0/8}), or {@code *}, which go direct. A proxy's user info becomes its Basic
- * {@code Proxy-Authorization}, sent with the first request, as requests sends it.
+ * ({@code 10.0.0.0/8}), or {@code *}, which go direct. A proxy's user and password become its
+ * Basic {@code Proxy-Authorization}, sent with the first request, as requests sends them. A proxy
+ * is read only where a URL takes it, so a variable no upload uses stops nothing.
  */
 final class EnvironmentProxies {
 
     private static final Pattern IPV4 = Pattern.compile("(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})");
     private static final Pattern CIDR = Pattern.compile("(\\d{1,3}(?:\\.\\d{1,3}){3})/(\\d{1,2})");
+    /** A proxy's host and port, as urllib3 reads them: {@code host}, {@code host:port}, {@code [v6]:port}. */
+    private static final Pattern HOST_PORT = Pattern.compile("(\\[[^\\]]*\\]|[^:\\[\\]]+)(?::(\\d{1,5}))?");
 
     /**
      * A proxy to go through.
      *
-     * @param user its user, {@code null} for none
+     * @param user its user, {@code null} where requests sends no credentials (none, or an empty one)
      * @param variable the environment variable that names it
      * @param loggable its URL with the password masked
      */
@@ -38,97 +40,94 @@ final class EnvironmentProxies {
         }
     }
 
-    /** By scheme ({@code http}, {@code https}, {@code all}): the proxy. */
-    private final Map<String, Proxy> proxies;
+    /** By scheme ({@code http}, {@code https}, {@code all}, and {@code no} for urllib's no_proxy): the value. */
+    private final Map<String, String> values;
+    private final Map<String, String> variables;
+    /** {@code no_proxy} as requests reads it: the lower-case variable, else the upper-case one. */
     private final String noProxy;
 
-    private EnvironmentProxies(Map<String, Proxy> proxies, String noProxy) {
-        this.proxies = proxies;
+    private EnvironmentProxies(Map<String, String> values, Map<String, String> variables, String noProxy) {
+        this.values = values;
+        this.variables = variables;
         this.noProxy = noProxy;
     }
 
-    /**
-     * The proxies {@code environment} names.
-     *
-     * @throws IllegalArgumentException for a proxy that is not an http:// URL, naming its variable
-     */
+    /** The proxies {@code environment} names, read where a URL takes one. */
     static EnvironmentProxies from(Map<String, String> environment) {
-        Map<String, String> urls = new HashMap<>();
+        Map<String, String> values = new HashMap<>();
         Map<String, String> variables = new HashMap<>();
         for (Map.Entry<String, String> variable : environment.entrySet()) { // any case first ...
             String name = variable.getKey().toLowerCase(Locale.ROOT);
             if (name.endsWith("_proxy") && !variable.getValue().isEmpty()) {
-                put(urls, variables, name, variable);
+                values.put(name.substring(0, name.length() - 6), variable.getValue());
+                variables.put(name.substring(0, name.length() - 6), variable.getKey());
             }
         }
         if (environment.containsKey("REQUEST_METHOD")) { // urllib's guard against a CGI request's Proxy header
-            urls.remove("http");
+            values.remove("http");
         }
         for (Map.Entry<String, String> variable : environment.entrySet()) { // ... then lower case over it
-            String name = variable.getKey().toLowerCase(Locale.ROOT);
             if (variable.getKey().endsWith("_proxy")) {
+                String scheme = variable.getKey().toLowerCase(Locale.ROOT).replaceFirst("_proxy$", "");
                 if (variable.getValue().isEmpty()) {
-                    urls.remove(name.substring(0, name.length() - 6));
+                    values.remove(scheme);
                 } else {
-                    put(urls, variables, name, variable);
+                    values.put(scheme, variable.getValue());
+                    variables.put(scheme, variable.getKey());
                 }
             }
         }
-        Map<String, Proxy> proxies = new HashMap<>();
-        for (String scheme : new String[] {"http", "https", "all"}) {
-            String url = urls.get(scheme);
-            if (url != null) {
-                proxies.put(scheme, parse(url, variables.get(scheme)));
-            }
-        }
         String noProxy = environment.get("no_proxy");
-        if (noProxy == null || noProxy.isEmpty()) {
-            noProxy = environment.getOrDefault("NO_PROXY", "");
-        }
-        return new EnvironmentProxies(proxies, noProxy);
+        return new EnvironmentProxies(values, variables,
+                noProxy == null || noProxy.isEmpty() ? environment.getOrDefault("NO_PROXY", "") : noProxy);
     }
 
-    private static void put(Map<String, String> urls, Map<String, String> variables, String lowerName,
-            Map.Entry<String, String> variable) {
-        String scheme = lowerName.substring(0, lowerName.length() - 6);
-        urls.put(scheme, variable.getValue());
-        variables.put(scheme, variable.getKey());
+    /** Whether a proxy is named with user info: a request's context then carries its credentials. */
+    boolean anyWithUser() {
+        return values.entrySet().stream().anyMatch(value -> !value.getKey().equals("no") && value.getValue().contains("@"));
     }
 
+    /**
+     * The proxy for a request to {@code scheme://host[:port]}, or {@code null} to go direct.
+     *
+     * @param port as the URL writes it, -1 where it writes none
+     * @throws IllegalArgumentException for a proxy the uploader cannot go through, naming its variable
+     */
+    Proxy forTarget(String scheme, String host, int port) {
+        String selected = values.containsKey(scheme.toLowerCase(Locale.ROOT)) ? scheme.toLowerCase(Locale.ROOT) : "all";
+        String url = values.get(selected);
+        return url == null || bypassed(host.toLowerCase(Locale.ROOT), port) ? null : parse(url, variables.get(selected));
+    }
+
+    /** A proxy's URL as requests reads it: {@code http://} when it names no scheme, user info up to the last '@'. */
     private static Proxy parse(String url, String variable) {
-        String written = url.contains("://") ? url.strip() : "http://" + url.strip(); // requests' default scheme
+        String written = url.strip().contains("://") ? url.strip() : "http://" + url.strip();
         String refused = variable + ": the uploader goes through http:// proxies only, as host:port or"
                 + " http://[user:password@]host[:port]; was '" + Secrets.redactUrl(written) + "'";
-        URI uri;
-        try {
-            uri = new URI(written);
-        } catch (URISyntaxException e) {
+        int schemeEnd = written.indexOf("://");
+        String rest = written.substring(schemeEnd + 3);
+        String authority = rest.split("[/?#]", 2)[0];
+        int at = authority.lastIndexOf('@');
+        Matcher hostPort = HOST_PORT.matcher(authority.substring(at + 1));
+        if (!written.substring(0, schemeEnd).equalsIgnoreCase("http") || !hostPort.matches()) {
             throw new IllegalArgumentException(refused);
         }
-        if (!"http".equalsIgnoreCase(uri.getScheme()) || uri.getHost() == null) {
-            throw new IllegalArgumentException(refused);
-        }
+        String host = hostPort.group(1).replaceAll("^\\[|\\]$", "");
+        int port = hostPort.group(2) == null ? 80 : Integer.parseInt(hostPort.group(2));
         String user = null;
         String password = null;
-        if (uri.getRawUserInfo() != null) {
-            String userInfo = uri.getUserInfo(); // %-escapes decoded, as requests' get_auth_from_url
-            int colon = userInfo.indexOf(':');
-            user = colon < 0 ? userInfo : userInfo.substring(0, colon);
-            password = colon < 0 ? "" : userInfo.substring(colon + 1);
+        String userInfo = at < 0 ? "" : authority.substring(0, at);
+        int colon = userInfo.indexOf(':');
+        if (colon > 0) { // requests sends no credentials for a user alone, or an empty one
+            user = decoded(userInfo.substring(0, colon));
+            password = decoded(userInfo.substring(colon + 1));
         }
-        return new Proxy(new HttpHost("http", uri.getHost(), uri.getPort() < 0 ? 80 : uri.getPort()), user, password,
-                variable, Secrets.redactUrl(written));
+        return new Proxy(new HttpHost("http", host, port), user, password, variable, Secrets.redactUrl(written));
     }
 
-    /** Every proxy named. */
-    Collection<Proxy> all() {
-        return proxies.values();
-    }
-
-    /** The proxy for a request to {@code scheme://host:port}, or {@code null} to go direct. */
-    Proxy forTarget(String scheme, String host, int port) {
-        Proxy proxy = proxies.getOrDefault(scheme.toLowerCase(Locale.ROOT), proxies.get("all"));
-        return proxy == null || bypassed(host.toLowerCase(Locale.ROOT), port) ? null : proxy;
+    /** %-escapes decoded as UTF-8, a '+' kept: urllib's unquote. */
+    private static String decoded(String text) {
+        return URLDecoder.decode(text.replace("+", "%2B"), StandardCharsets.UTF_8);
     }
 
     /** {@code no_proxy} as requests reads it, then as urllib does. */
@@ -136,18 +135,19 @@ final class EnvironmentProxies {
         String bare = host.startsWith("[") ? host.substring(1, host.length() - 1) : host;
         boolean ipv4 = IPV4.matcher(bare).matches();
         for (String entry : noProxy.replace(" ", "").split(",")) {
-            if (entry.isEmpty()) {
-                continue;
-            }
-            if (ipv4 ? entry.equals(bare) || inNetwork(bare, entry)
-                    : bare.endsWith(entry) || (bare + ":" + port).endsWith(entry)) {
+            if (!entry.isEmpty() && (ipv4 ? entry.equals(bare) || inNetwork(bare, entry)
+                    : bare.endsWith(entry) || port >= 0 && (bare + ":" + port).endsWith(entry))) {
                 return true;
             }
         }
-        if (noProxy.equals("*")) {
+        String urllibNoProxy = values.get("no"); // the two-pass reading of the proxies
+        if (urllibNoProxy == null) {
+            return false;
+        }
+        if (urllibNoProxy.equals("*")) {
             return true;
         }
-        for (String entry : noProxy.split(",")) { // urllib: case aside, a dot-separated suffix
+        for (String entry : urllibNoProxy.split(",")) { // case aside, a dot-separated suffix
             String name = entry.strip().replaceFirst("^\\.+", "").toLowerCase(Locale.ROOT);
             if (!name.isEmpty() && (bare.equals(name) || bare.endsWith("." + name))) {
                 return true;

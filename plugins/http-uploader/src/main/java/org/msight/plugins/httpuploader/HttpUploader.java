@@ -110,12 +110,12 @@ final class HttpUploader implements AsyncSinkNode {
         this.certificateRequests = certificateRequests;
         this.formats = context.formats();
         this.partitionKeys = partitionKeys;
-        this.sentCredentials = new SentCredentials(settings);
         this.dns = dns;
         String token = settings.target().basicToken();
         this.basicAuthorization = token == null ? null : "Basic " + token;
         this.proxies = new ProxyRoutes(proxies);
         this.host = this.proxies.connectHost(settings.target().base());
+        this.sentCredentials = new SentCredentials(settings, this.proxies.proxyFor(settings.target().base()));
         this.uploads = context.counter("uploads");
         this.bytes = context.counter("bytes");
     }
@@ -311,7 +311,7 @@ final class HttpUploader implements AsyncSinkNode {
 
     private Future<Response> execute(Upload upload, Redirects.Post post, JsonBody body) {
         long length = body.getContentLength();
-        HttpContext proxyCredentials = proxies.newContext();
+        HttpContext proxyCredentials = proxies.newContext(post.url());
         return upload.client().execute(request(upload, post, body), new ResponseReader(), proxyCredentials,
                 new FutureCallback<>() {
             @Override

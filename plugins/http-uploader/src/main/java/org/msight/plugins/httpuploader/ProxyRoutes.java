@@ -23,8 +23,8 @@ import org.apache.hc.core5.http.protocol.HttpContext;
 final class ProxyRoutes extends DefaultRoutePlanner {
 
     private final EnvironmentProxies proxies;
-    /** The credentials of every proxy with a user, for HttpClient to send at once; {@code null} for none. */
-    private final BasicAuthCache credentials;
+    /** Whether a proxy has credentials to send: else no request needs a context. */
+    private final boolean credentials;
     /** The last route asked for and its proxy (the url's, nearly always): no-proxy rules read once. */
     private volatile Route last;
 
@@ -34,17 +34,7 @@ final class ProxyRoutes extends DefaultRoutePlanner {
     ProxyRoutes(EnvironmentProxies proxies) {
         super(DefaultSchemePortResolver.INSTANCE);
         this.proxies = proxies;
-        BasicAuthCache cache = new BasicAuthCache();
-        boolean any = false;
-        for (EnvironmentProxies.Proxy proxy : proxies.all()) {
-            if (proxy.user() != null) {
-                BasicScheme basic = new BasicScheme(StandardCharsets.ISO_8859_1); // requests' encoding
-                basic.initPreemptive(new UsernamePasswordCredentials(proxy.user(), proxy.password().toCharArray()));
-                cache.put(proxy.host(), basic);
-                any = true;
-            }
-        }
-        this.credentials = any ? cache : null;
+        this.credentials = proxies.anyWithUser();
     }
 
     @Override
@@ -64,21 +54,29 @@ final class ProxyRoutes extends DefaultRoutePlanner {
         return proxy != null ? proxy.host().getHostName() : target(url).getHostName();
     }
 
-    /** A request's context: the proxies' credentials, sent at once; {@code null} where no proxy has any. */
-    HttpContext newContext() {
-        if (credentials == null) {
+    /**
+     * The context of a request to {@code url}: its proxy's credentials, sent at once; {@code null}
+     * where it goes through none with credentials. Each request has a cache of its own: HttpClient
+     * empties one at a 407, and no later request would send them again.
+     */
+    HttpContext newContext(String url) {
+        EnvironmentProxies.Proxy proxy = credentials ? proxyFor(url) : null;
+        if (proxy == null || proxy.user() == null) {
             return null;
         }
+        BasicScheme basic = new BasicScheme(StandardCharsets.ISO_8859_1); // requests' encoding
+        basic.initPreemptive(new UsernamePasswordCredentials(proxy.user(), proxy.password().toCharArray()));
+        BasicAuthCache cache = new BasicAuthCache();
+        cache.put(proxy.host(), basic);
         HttpClientContext context = HttpClientContext.create();
-        context.setAuthCache(credentials);
+        context.setAuthCache(cache);
         return context;
     }
 
     private EnvironmentProxies.Proxy proxyOf(HttpHost target) {
         Route route = last;
         if (route == null || !route.target().equals(target)) {
-            int port = DefaultSchemePortResolver.INSTANCE.resolve(target);
-            route = new Route(target, proxies.forTarget(target.getSchemeName(), target.getHostName(), port));
+            route = new Route(target, proxies.forTarget(target.getSchemeName(), target.getHostName(), target.getPort()));
             last = route;
         }
         return route.proxy();

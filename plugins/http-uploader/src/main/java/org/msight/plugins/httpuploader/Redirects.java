@@ -31,7 +31,8 @@ final class Redirects {
     private static final String KEPT = UNRESERVED + "!#$&'()*+,/:;=?@[]";
     private static final String HEX = "0123456789ABCDEF";
     /** A '%' and two characters that are no escape, which makes requests quote every '%' of the Location. */
-    private static final Pattern NOT_AN_ESCAPE = Pattern.compile("%(?![0-9A-Fa-f]{2})[\\p{Alnum}]{2}");
+    private static final Pattern NOT_AN_ESCAPE = Pattern.compile("%(?![0-9A-Fa-f]{2})[\\p{Alnum}]{2}",
+            Pattern.UNICODE_CHARACTER_CLASS); // as Python's isalnum(): letters and digits of any script
 
     private Redirects() {
     }

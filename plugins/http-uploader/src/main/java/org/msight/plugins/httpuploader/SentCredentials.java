@@ -1,6 +1,8 @@
 package org.msight.plugins.httpuploader;
 
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.Comparator;
 import java.util.List;
 import java.util.regex.Matcher;
@@ -35,7 +37,8 @@ final class SentCredentials {
     /** One per value, longest first, so that none is left half masked by a shorter one inside it. */
     private final List<Pattern> values;
 
-    SentCredentials(UploaderSettings settings) {
+    /** @param proxy the url's proxy, whose credentials are sent too (a proxy may echo them), or {@code null} */
+    SentCredentials(UploaderSettings settings, EnvironmentProxies.Proxy proxy) {
         List<String> found = new ArrayList<>();
         for (Secret header : settings.headers().values()) {
             String value = header.value().strip();
@@ -47,6 +50,11 @@ final class SentCredentials {
         if (userInfo != null) {
             found.add(settings.target().basicToken());
             found.add(userInfo.substring(userInfo.indexOf(':') + 1)); // the password
+        }
+        if (proxy != null && proxy.user() != null) {
+            found.add(Base64.getEncoder().encodeToString((proxy.user() + ":" + proxy.password())
+                    .getBytes(StandardCharsets.ISO_8859_1)));
+            found.add(proxy.password());
         }
         this.values = found.stream().filter(value -> value.length() >= SHORTEST).distinct()
                 .sorted(Comparator.comparingInt(String::length).reversed())

@@ -13,12 +13,14 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A forward HTTP proxy on a loopback port, as an edge box's network has one: a request in
  * absolute form goes to its host, a {@code CONNECT} opens a tunnel; past each connection's first
  * head, bytes are relayed as they are. It keeps the heads it was sent, and may ask for Basic
- * credentials with a 407.
+ * credentials with a 407, and refuse the first requests with one whatever they carry (an
+ * authentication backend that failed a moment).
  */
 final class ForwardProxy implements AutoCloseable {
 
@@ -27,10 +29,17 @@ final class ForwardProxy implements AutoCloseable {
     private final List<String> heads = new CopyOnWriteArrayList<>();
     private final List<Socket> open = new CopyOnWriteArrayList<>();
     private final String requiredAuthorization;
+    private final AtomicInteger refusedFirst;
 
     /** @param requiredAuthorization the {@code Proxy-Authorization} value to ask for, or {@code null} for none */
     ForwardProxy(String requiredAuthorization) throws IOException {
+        this(requiredAuthorization, 0);
+    }
+
+    /** @param refusedFirst how many requests, first, get a 407 though they carry the credentials */
+    ForwardProxy(String requiredAuthorization, int refusedFirst) throws IOException {
         this.requiredAuthorization = requiredAuthorization;
+        this.refusedFirst = new AtomicInteger(refusedFirst);
         listener = new ServerSocket(0, 16, InetAddress.getLoopbackAddress());
         relays.execute(this::accept);
     }
@@ -62,7 +71,8 @@ final class ForwardProxy implements AutoCloseable {
             OutputStream out = client.getOutputStream();
             String head = readHead(in);
             while (head != null && requiredAuthorization != null
-                    && !head.contains("\r\nProxy-Authorization: " + requiredAuthorization + "\r\n")) {
+                    && (!head.contains("\r\nProxy-Authorization: " + requiredAuthorization + "\r\n")
+                            || refusedFirst.getAndDecrement() > 0)) {
                 heads.add(head);
                 out.write(("HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic realm=\"edge\"\r\n"
                         + "Content-Length: 0\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));

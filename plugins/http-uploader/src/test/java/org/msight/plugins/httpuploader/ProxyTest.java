@@ -3,6 +3,9 @@ package org.msight.plugins.httpuploader;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.sun.net.httpserver.HttpServer;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Base64;
@@ -14,6 +17,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.msight.testkit.RecordingLogger;
 import org.msight.testkit.TestCertificates;
 import org.msight.testkit.TestNodeContext;
@@ -111,6 +115,64 @@ class ProxyTest {
                         + " variable");
     }
 
+    /** User info as requests reads it: up to the last '@', %-escapes decoded; none sent for a user alone or an empty one. */
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', nullValues = "null", textBlock = """
+            http://user:p@ss@gate:3128       | user | p@ss
+            http://u%40x:p%2Bw+@gate:3128    | u@x  | p+w+
+            http://user@gate:3128            | null | null
+            http://:pw@gate:3128             | null | null
+            """)
+    void theCredentialsOfAProxyAreRequests(String url, String user, String password) {
+        EnvironmentProxies.Proxy proxy = new ProxyRoutes(EnvironmentProxies.from(Map.of("HTTP_PROXY", url)))
+                .proxyFor("http://up.example/u");
+        assertThat(proxy.host().toURI()).isEqualTo("http://gate:3128");
+        assertThat(proxy.user()).isEqualTo(user);
+        assertThat(proxy.password()).isEqualTo(password);
+        assertThat(proxy.toString()).doesNotContain("ss", "pw", "p%2Bw");
+    }
+
+    /** A 407 of a moment does not stop the credentials: HttpClient forgets them where it was told them once for all. */
+    @ParameterizedTest
+    @ValueSource(booleans = {false, true})
+    void theCredentialsGoWithEveryRequestAfterA407(boolean https) throws Exception {
+        TestCertificates certificates = new TestCertificates(dir);
+        server = https ? RecordingServer.https(certificates.serverContext(), false) : RecordingServer.http();
+        proxy = new ForwardProxy(PROXY_AUTHORIZATION, 1);
+        TestNodeContext context = upload("url = \"" + server.url("/u") + "\"" + (https ? ", tls.ca-file = \""
+                + certificates.ca + "\"" : ""), Map.of(https ? "HTTPS_PROXY" : "HTTP_PROXY",
+                proxy.url().replace("://", "://edge:pr0xy-S3cret@")));
+
+        assertThat(context.count("failed")).as("the one refused").isEqualTo(1);
+        assertThat(context.count("uploads")).isEqualTo(1);
+        assertThat(proxy.heads()).hasSizeGreaterThanOrEqualTo(2).allSatisfy(head -> assertThat(head)
+                .contains("\r\nProxy-Authorization: " + PROXY_AUTHORIZATION + "\r\n"));
+    }
+
+    /** A proxy's credentials, echoed by a server it passed them to, are masked in the Status line. */
+    @Test
+    void aProxysCredentialsEchoedAreMasked() throws Exception {
+        HttpServer echo = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 8);
+        echo.createContext("/", exchange -> {
+            exchange.getRequestBody().readAllBytes();
+            byte[] answer = ("you sent " + exchange.getRequestHeaders().getFirst("Proxy-Authorization"))
+                    .getBytes(StandardCharsets.UTF_8);
+            exchange.sendResponseHeaders(200, answer.length);
+            exchange.getResponseBody().write(answer);
+            exchange.close();
+        });
+        echo.start();
+        try {
+            proxy = new ForwardProxy(null);
+            upload("url = \"http://127.0.0.1:" + echo.getAddress().getPort() + "/u\"",
+                    Map.of("HTTP_PROXY", proxy.url().replace("://", "://edge:pr0xy-S3cret@")));
+            assertThat(log.messages(Level.INFO)).contains("Status: 200, you sent Basic ***");
+            assertThat(log.all()).doesNotContain("pr0xy-S3cret", PROXY_AUTHORIZATION.substring(6));
+        } finally {
+            echo.stop(0);
+        }
+    }
+
     /** no_proxy's hosts go direct: the proxy, which would refuse them, sees nothing. */
     @Test
     void aHostInNoProxyGoesDirect() throws Exception {
@@ -147,6 +209,12 @@ class ProxyTest {
             HTTP_PROXY=http://p:3128;NO_PROXY=::1                   | http://[::1]:8000/u      | direct
             HTTP_PROXY=http://p:3128;REQUEST_METHOD=GET             | http://up.example/u      | direct
             HTTP_PROXY=http://p:3128;no_proxy=;NO_PROXY=up.example  | http://up.example/u      | direct
+            HTTP_PROXY=http://p:3128;ALL_PROXY=socks5://s:1080      | http://up.example/u      | http://p:3128
+            HTTP_PROXY=http://p:3128;NO_PROXY=example:80            | http://up.example/u      | http://p:3128
+            HTTP_PROXY=http://p:3128;NO_PROXY=example:80            | http://up.example:80/u   | direct
+            HTTP_PROXY=http://p:3128;no_proxy=;NO_PROXY=*           | http://up.example/u      | http://p:3128
+            HTTP_PROXY=http://p:3128;No_Proxy=up.example            | http://up.example/u      | direct
+            HTTP_PROXY=http://squid_proxy:3128                      | http://up.example/u      | http://squid_proxy:3128
             """)
     void theProxyOfAUrlIsRequests(String environment, String url, String expected) {
         Map<String, String> variables = new HashMap<>();
@@ -157,10 +225,12 @@ class ProxyTest {
         assertThat(proxy == null ? "direct" : proxy.host().toURI()).isEqualTo(expected);
     }
 
-    /** A proxy the uploader cannot go through stops the node at its start, naming the variable, password masked. */
+    /** A proxy the uploader cannot go through stops the node that takes it at its start, naming the variable, password masked. */
     @Test
     void aProxyThatIsNotHttpIsRefusedNamingItsVariable() {
-        assertThatThrownBy(() -> EnvironmentProxies.from(Map.of("HTTPS_PROXY", "socks5://edge:s3cret@gate:1080")))
+        ProxyRoutes routes = new ProxyRoutes(EnvironmentProxies.from(Map.of("HTTPS_PROXY", "socks5://edge:s3cret@gate:1080")));
+        assertThat(routes.proxyFor("http://up.example/u")).as("a url that does not take it").isNull();
+        assertThatThrownBy(() -> routes.proxyFor("https://up.example/u"))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("HTTPS_PROXY: the uploader goes through http:// proxies only, as host:port or"
                         + " http://[user:password@]host[:port]; was 'socks5://***@gate:1080'");

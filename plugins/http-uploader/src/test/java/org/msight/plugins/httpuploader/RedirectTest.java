@@ -197,6 +197,7 @@ class RedirectTest {
             /a b?c=d e#f            | /a%20b?c=d%20e#f
             /%7e%2F%41%2541         | /~%2FA%2541
             /%zz%41                 | /%25zz%2541
+            /x%2\u00e9               | /x%252%C3%A9
             /50% off                | /50%%20off
             /x<y>{z}^`\\            | /x%3Cy%3E%7Bz%7D%5E%60%5C
             /caf\u00c3\u00a9         | /caf%C3%A9
