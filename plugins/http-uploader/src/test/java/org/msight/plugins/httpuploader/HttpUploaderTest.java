@@ -6,9 +6,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.sun.net.httpserver.HttpServer;
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -133,24 +131,13 @@ class HttpUploaderTest {
 
     @Test
     void aServersAnswerCannotForgeALogLine() throws Exception {
-        HttpServer forger = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 8);
-        byte[] answer = "ok\n2026-12-01 10:00:00,000 - edge-01 - msight - ERROR :: forged\u001b[2J"
-                .getBytes(StandardCharsets.UTF_8);
-        forger.createContext("/", exchange -> {
-            exchange.getRequestBody().readAllBytes();
-            exchange.sendResponseHeaders(200, answer.length);
-            exchange.getResponseBody().write(answer);
-            exchange.close();
-        });
-        forger.start();
-        try {
-            TestNodeContext context = context("url = \"http://127.0.0.1:" + forger.getAddress().getPort() + "/\"");
+        try (AnsweringServer forger = new AnsweringServer(
+                headers -> "ok\n2026-12-01 10:00:00,000 - edge-01 - msight - ERROR :: forged\u001b[2J")) {
+            TestNodeContext context = context("url = \"" + forger.url("/") + "\"");
             uploadAll(context, 1);
             assertThat(context.count("uploads")).isOne();
             assertThat(log.messages(Level.INFO)).contains(
                     "Status: 200, ok\\n2026-12-01 10:00:00,000 - edge-01 - msight - ERROR :: forged\\u001b[2J");
-        } finally {
-            forger.stop(0);
         }
     }
 
@@ -160,26 +147,17 @@ class HttpUploaderTest {
      */
     @Test
     void credentialsAServerEchoesInItsAnswerAreMaskedInTheLog() throws Exception {
-        HttpServer echo = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 8);
-        echo.createContext("/", exchange -> {
-            exchange.getRequestBody().readAllBytes();
+        try (AnsweringServer echo = new AnsweringServer(sent -> {
             StringBuilder headers = new StringBuilder("you sent:");
             for (String name : List.of("Authorization", "X-Api-Key", "X-Token", "X-Camera")) {
-                headers.append(' ').append(name).append(": ").append(exchange.getRequestHeaders().getFirst(name))
-                        .append(';');
+                headers.append(' ').append(name).append(": ").append(sent.getFirst(name)).append(';');
             }
-            byte[] answer = (headers + " user lab, password s3cP\u00e9. api_key=XApiK3ySecret; path /k/HdrTok3nSecret/;"
+            return headers + " user lab, password s3cP\u00e9. api_key=XApiK3ySecret; path /k/HdrTok3nSecret/;"
                     + " files XApiK3ySecret.json, HdrTok3nSecret-x; short s3cP\u00e9s;"
-                    + " the front doorbell, the front door.step")
-                    .getBytes(StandardCharsets.UTF_8);
-            exchange.sendResponseHeaders(200, answer.length);
-            exchange.getResponseBody().write(answer);
-            exchange.close();
-        });
-        echo.start();
-        try {
-            TestNodeContext context = context("url = \"http://lab:s3cP%C3%A9@127.0.0.1:" + echo.getAddress().getPort()
-                    + "/\", headers { X-Api-Key = XApiK3ySecret, X-Token = \"Bearer HdrTok3nSecret\", X-Camera = 7,"
+                    + " the front doorbell, the front door.step";
+        })) {
+            TestNodeContext context = context("url = \"" + echo.url("/").replace("://", "://lab:s3cP%C3%A9@")
+                    + "\", headers { X-Api-Key = XApiK3ySecret, X-Token = \"Bearer HdrTok3nSecret\", X-Camera = 7,"
                     + " X-Place = \"front door\" }");
             uploadAll(context, 1);
             assertThat(context.count("uploads")).isOne();
@@ -192,8 +170,6 @@ class HttpUploaderTest {
                             + " the front doorbell, the front door.step");
             assertThat(log.all().replace("short s3cP\u00e9s", "")) // a short one inside a word stays
                     .doesNotContain("XApiK3ySecret", "HdrTok3nSecret", "s3cP", basic);
-        } finally {
-            echo.stop(0);
         }
     }
 

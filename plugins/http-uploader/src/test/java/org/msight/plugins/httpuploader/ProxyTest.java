@@ -3,9 +3,6 @@ package org.msight.plugins.httpuploader;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.sun.net.httpserver.HttpServer;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Base64;
@@ -152,24 +149,12 @@ class ProxyTest {
     /** A proxy's credentials, echoed by a server it passed them to, are masked in the Status line. */
     @Test
     void aProxysCredentialsEchoedAreMasked() throws Exception {
-        HttpServer echo = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 8);
-        echo.createContext("/", exchange -> {
-            exchange.getRequestBody().readAllBytes();
-            byte[] answer = ("you sent " + exchange.getRequestHeaders().getFirst("Proxy-Authorization"))
-                    .getBytes(StandardCharsets.UTF_8);
-            exchange.sendResponseHeaders(200, answer.length);
-            exchange.getResponseBody().write(answer);
-            exchange.close();
-        });
-        echo.start();
-        try {
+        try (AnsweringServer echo = new AnsweringServer(headers -> "you sent " + headers.getFirst("Proxy-Authorization"))) {
             proxy = new ForwardProxy(null);
-            upload("url = \"http://127.0.0.1:" + echo.getAddress().getPort() + "/u\"",
+            upload("url = \"" + echo.url("/u") + "\"",
                     Map.of("HTTP_PROXY", proxy.url().replace("://", "://edge:pr0xy-S3cret@")));
             assertThat(log.messages(Level.INFO)).contains("Status: 200, you sent Basic ***");
             assertThat(log.all()).doesNotContain("pr0xy-S3cret", PROXY_AUTHORIZATION.substring(6));
-        } finally {
-            echo.stop(0);
         }
     }
 
