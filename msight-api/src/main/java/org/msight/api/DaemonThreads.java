@@ -51,8 +51,7 @@ public final class DaemonThreads {
                         future.get();
                     } catch (ExecutionException e) {
                         LoggerFactory.getLogger("msight.threads").error("a task of thread {} failed in a way it did not"
-                                + " expect, and, if it repeats, has stopped: {}", Thread.currentThread().getName(),
-                                LogSafe.text(e.getCause()), e.getCause());
+                                + " expect: {}", Thread.currentThread().getName(), LogSafe.text(e.getCause()), e.getCause());
                     } catch (InterruptedException e) {
                         Thread.currentThread().interrupt();
                     }
@@ -80,8 +79,9 @@ public final class DaemonThreads {
                     long times = lines.occurred();
                     if (times > 0) {
                         LoggerFactory.getLogger("msight.threads").error("a periodic task of thread {} failed in a way"
-                                + " it did not expect ({} times since the last such line); it runs again as planned: {}",
-                                Thread.currentThread().getName(), times, LogSafe.text(failure), failure);
+                                + " it did not expect{}; it runs again as planned: {}", Thread.currentThread().getName(),
+                                times == 1 ? "" : " (" + times + " times since the last such line)",
+                                LogSafe.text(failure), failure);
                     }
                 } catch (Throwable unsaid) {
                     // no heap left even for the line: the task runs again as planned
