@@ -98,6 +98,8 @@ final class HttpUploader implements AsyncSinkNode {
     private volatile CloseableHttpAsyncClient client;
     /** The proxy of each request, from the environment as requests reads it; none in most places. */
     private final ProxyRoutes proxies;
+    /** The url's proxy, {@code null} for none. */
+    private final EnvironmentProxies.Proxy proxy;
 
     HttpUploader(UploaderSettings settings, NodeContext context, TlsStrategy tls,
             UnansweredCertificateRequests certificateRequests, PartitionKeys partitionKeys, LastKnownDnsResolver dns,
@@ -115,7 +117,8 @@ final class HttpUploader implements AsyncSinkNode {
         this.basicAuthorization = token == null ? null : "Basic " + token;
         this.proxies = new ProxyRoutes(proxies);
         this.host = this.proxies.connectHost(settings.target().base());
-        this.sentCredentials = new SentCredentials(settings, this.proxies.proxyFor(settings.target().base()));
+        this.proxy = this.proxies.proxyFor(settings.target().base());
+        this.sentCredentials = new SentCredentials(settings, proxy);
         this.uploads = context.counter("uploads");
         this.bytes = context.counter("bytes");
     }
@@ -129,7 +132,6 @@ final class HttpUploader implements AsyncSinkNode {
             }
         }
         waited = true;
-        EnvironmentProxies.Proxy proxy = proxies.proxyFor(settings.target().base());
         if (proxy != null) {
             log.info("uploads go through the proxy {} (from {})", proxy.loggable(), proxy.variable());
         }

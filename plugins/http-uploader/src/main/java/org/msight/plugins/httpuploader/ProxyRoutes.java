@@ -18,7 +18,7 @@ import org.apache.hc.core5.http.protocol.HttpContext;
 /**
  * HttpClient's routes through the {@link EnvironmentProxies}: an http:// request goes to the
  * proxy whole, an https:// one through a {@code CONNECT} tunnel; a proxy's credentials go with
- * the first request, as requests sends them (HttpClient would wait for a 407 first).
+ * each request at once, as requests sends them (HttpClient would wait for a 407 first).
  */
 final class ProxyRoutes extends DefaultRoutePlanner {
 
@@ -83,7 +83,7 @@ final class ProxyRoutes extends DefaultRoutePlanner {
     }
 
     /** The host of {@code url} as HttpClient routes a request to it, with a name {@link URI} finds none in ({@code my_server}). */
-    static HttpHost target(String url) {
+    private static HttpHost target(String url) {
         try {
             return RoutingSupport.determineHost(new BasicHttpRequest(Method.POST, URI.create(url)));
         } catch (HttpException e) {
