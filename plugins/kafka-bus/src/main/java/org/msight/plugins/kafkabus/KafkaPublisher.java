@@ -192,27 +192,31 @@ final class KafkaPublisher implements AutoCloseable {
      * are the topic's outage; a buffer no longer full ends the buffer's.
      */
     private void completed(TopicSender sender, int bytes, long responsesAtSend, Throwable failure) {
-        if (failure != null && !(failure instanceof RecordTooLargeException)) { // before the count: then it is idle
-            long answered = responses();
-            // the brokers away; not a topic whose partitions they did not give while they answered (a
-            // topic they lack), but one the producer forgot (idle 5 min) while they answered nothing
-            sender.awaitsBrokers = failure instanceof RetriableException
-                    && !(Failures.noPartitions(failure) && answered > responsesAtSend);
-            sender.responsesWhenFailed = answered;
+        try {
+            if (failure != null && !(failure instanceof RecordTooLargeException)) { // before the count: then it is idle
+                long answered = responses();
+                // the brokers away; not a topic whose partitions they did not give while they answered (a
+                // topic they lack), but one the producer forgot (idle 5 min) while they answered nothing
+                sender.awaitsBrokers = failure instanceof RetriableException
+                        && !(Failures.noPartitions(failure) && answered > responsesAtSend);
+                sender.responsesWhenFailed = answered;
+            }
+        } finally { // counted though the heap ran out above: a message never counted kept its topic's outage for good
+            sender.unfinished.decrementAndGet();
+            if (failure != null) {
+                (failure instanceof RecordTooLargeException ? tooLarge : lost).increment();
+            }
         }
-        sender.unfinished.decrementAndGet();
         if (failure == null) {
             sender.outage.up();
             if (available() > settings.bufferSize() / 2) { // not at every acknowledgement of a buffer that stays full
                 outage.up();
             }
         } else if (failure instanceof RecordTooLargeException) {
-            tooLarge.increment();
             if (tooLargeLogged.add(sender.topic)) {
                 log.warn(Failures.tooLarge(sender.topic, bytes, settings.maxRequestSize()));
             }
         } else {
-            lost.increment();
             sender.outage.down(side + " fails for topic '" + sender.topic + "': "
                     + Failures.describe(settings, failure));
         }
@@ -343,9 +347,11 @@ final class KafkaPublisher implements AutoCloseable {
 
         private void sendQueued(Producer<byte[], byte[]> producer) {
             while (true) {
+                ProducerRecord<byte[], byte[]> record = null;
+                Outcome outcome = null;
                 try {
-                    ProducerRecord<byte[], byte[]> record = queue.take();
-                    Outcome outcome = new Outcome(this, record.value().length);
+                    record = queue.take();
+                    outcome = new Outcome(this, record.value().length);
                     try {
                         producer.send(record, outcome);
                     } catch (RuntimeException | Error e) { // the producer's refusals, the heap running out
@@ -358,6 +364,10 @@ final class KafkaPublisher implements AutoCloseable {
                 } catch (InterruptedException e) {
                     return; // closing
                 } catch (Throwable e) { // making the outcome or telling it failed (the heap running out again): lost
+                    if (record != null && outcome == null) { // no outcome to count it: counted here
+                        unfinished.decrementAndGet();
+                        lost.increment();
+                    }
                     lastResort.failed();
                     try {
                         Thread.sleep(LAST_RESORT_PAUSE_MILLIS);

@@ -78,6 +78,8 @@ final class KafkaSubscriber implements AutoCloseable {
     /** Partitions whose position could not be found at assignment: an outage until the client knows it. */
     private final Set<TopicPartition> unplaced = new HashSet<>();
     /** The poll loop's pause after a failure. */
+    /** The poll loop's pause after a failure its handling did not survive. */
+    private static final long LAST_RESORT_PAUSE_MILLIS = 1000;
     private final Backoff backoff;
     private final LastResort lastResort;
     /** One line a minute at most for records skipped because they cannot be read. */
@@ -144,7 +146,7 @@ final class KafkaSubscriber implements AutoCloseable {
                     pollOnce();
                 } catch (Throwable e) { // handling a failure failed (the heap running out again): this thread lives on
                     lastResort.failed();
-                    if (!pause()) { // interrupted: taken for a stop
+                    if (!lastResortPause()) { // interrupted: taken for a stop
                         closing();
                     }
                 }
@@ -199,6 +201,19 @@ final class KafkaSubscriber implements AutoCloseable {
             if (!pause()) { // interrupted: taken for a stop
                 closing();
             }
+        }
+    }
+
+    /** A second's pause that makes nothing (the heap may still be full), ended at once by {@link #stop()}. */
+    private synchronized boolean lastResortPause() {
+        try {
+            if (!closed) {
+                wait(LAST_RESORT_PAUSE_MILLIS);
+            }
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
         }
     }
 

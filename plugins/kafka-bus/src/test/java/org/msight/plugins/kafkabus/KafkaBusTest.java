@@ -699,7 +699,8 @@ class KafkaBusTest {
                 Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()))) {
             assertThat(bus(context("")).publish(topic, message(0, 64))).isTrue();
             await().atMost(WAIT).until(() -> context.log().messages(Level.WARN).stream().anyMatch(line -> line
-                    .startsWith("Consuming topic '" + topic + "' in group 'pausing_group' fails: ")));
+                    .startsWith("Consuming topic '" + topic + "' in group 'pausing_group' fails: ")
+                    && line.contains("not taken"))); // the receiver's failure: the loop in its pause
             assertThat(admin.describeConsumerGroups(List.of("pausing_group")).all().get().get("pausing_group")
                     .members()).as("a member of its group, pausing").hasSize(1);
             subscriber.stop();
