@@ -92,12 +92,11 @@ public final class Fields {
         if (value instanceof List<?> list) {
             int[] ints = new int[list.size()];
             for (int i = 0; i < ints.length; i++) {
-                Object element = list.get(i);
-                if (!(element instanceof Long || element instanceof Integer)
-                        || ((Number) element).longValue() != ((Number) element).intValue()) {
+                if (!(list.get(i) instanceof Number n) || !(n instanceof Long || n instanceof Integer)
+                        || n.longValue() != n.intValue()) {
                     throw wrongType(name, "an array of integers of 32 bits", value);
                 }
-                ints[i] = ((Number) element).intValue();
+                ints[i] = n.intValue();
             }
             return ints;
         }

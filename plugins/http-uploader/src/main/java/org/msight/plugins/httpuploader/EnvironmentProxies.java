@@ -59,8 +59,7 @@ final class EnvironmentProxies {
         for (Map.Entry<String, String> variable : environment.entrySet()) { // any case first ...
             String name = variable.getKey().toLowerCase(Locale.ROOT);
             if (name.endsWith("_proxy") && !variable.getValue().isEmpty()) {
-                values.put(name.substring(0, name.length() - 6), variable.getValue());
-                variables.put(name.substring(0, name.length() - 6), variable.getKey());
+                put(values, variables, name, variable);
             }
         }
         if (environment.containsKey("REQUEST_METHOD")) { // urllib's guard against a CGI request's Proxy header
@@ -68,18 +67,25 @@ final class EnvironmentProxies {
         }
         for (Map.Entry<String, String> variable : environment.entrySet()) { // ... then lower case over it
             if (variable.getKey().endsWith("_proxy")) {
-                String scheme = variable.getKey().toLowerCase(Locale.ROOT).replaceFirst("_proxy$", "");
+                String name = variable.getKey().toLowerCase(Locale.ROOT);
                 if (variable.getValue().isEmpty()) {
-                    values.remove(scheme);
+                    values.remove(name.substring(0, name.length() - 6));
                 } else {
-                    values.put(scheme, variable.getValue());
-                    variables.put(scheme, variable.getKey());
+                    put(values, variables, name, variable);
                 }
             }
         }
         String noProxy = environment.get("no_proxy");
         return new EnvironmentProxies(values, variables,
                 noProxy == null || noProxy.isEmpty() ? environment.getOrDefault("NO_PROXY", "") : noProxy);
+    }
+
+    /** Takes {@code variable}, lower-cased to {@code name} ({@code https_proxy}), as its scheme's. */
+    private static void put(Map<String, String> values, Map<String, String> variables, String name,
+            Map.Entry<String, String> variable) {
+        String scheme = name.substring(0, name.length() - "_proxy".length());
+        values.put(scheme, variable.getValue());
+        variables.put(scheme, variable.getKey());
     }
 
     /** Whether a proxy is named with user info: a request's context then carries its credentials. */

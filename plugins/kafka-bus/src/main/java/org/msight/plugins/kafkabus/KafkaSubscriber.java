@@ -205,16 +205,8 @@ final class KafkaSubscriber implements AutoCloseable {
     }
 
     /** A second's pause that makes nothing (the heap may still be full), ended at once by {@link #stop()}. */
-    private synchronized boolean lastResortPause() {
-        try {
-            if (!closed) {
-                wait(LAST_RESORT_PAUSE_MILLIS);
-            }
-            return true;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
-        }
+    private boolean lastResortPause() {
+        return pauseFor(TimeUnit.MILLISECONDS.toNanos(LAST_RESORT_PAUSE_MILLIS));
     }
 
     /**
@@ -224,8 +216,13 @@ final class KafkaSubscriber implements AutoCloseable {
      *
      * @return {@code false} when interrupted meanwhile
      */
-    private synchronized boolean pause() {
-        long end = System.nanoTime() + backoff.next().toNanos();
+    private boolean pause() {
+        return pauseFor(backoff.next().toNanos());
+    }
+
+    /** Waits {@code nanos}, making nothing, ended at once by {@link #stop()}; {@code false} when interrupted. */
+    private synchronized boolean pauseFor(long nanos) {
+        long end = System.nanoTime() + nanos;
         try {
             for (long left = end - System.nanoTime(); !closed && left > 0; left = end - System.nanoTime()) {
                 TimeUnit.NANOSECONDS.timedWait(this, left);
