@@ -7,14 +7,18 @@ import static org.bytedeco.ffmpeg.global.avutil.av_frame_alloc;
 import static org.bytedeco.ffmpeg.global.avutil.av_frame_free;
 import static org.bytedeco.ffmpeg.global.avutil.av_frame_get_buffer;
 import static org.bytedeco.ffmpeg.global.swscale.SWS_BILINEAR;
+import static org.bytedeco.ffmpeg.global.swscale.SWS_CS_DEFAULT;
 import static org.bytedeco.ffmpeg.global.swscale.sws_freeContext;
+import static org.bytedeco.ffmpeg.global.swscale.sws_getCoefficients;
 import static org.bytedeco.ffmpeg.global.swscale.sws_getContext;
 import static org.bytedeco.ffmpeg.global.swscale.sws_scale_frame;
+import static org.bytedeco.ffmpeg.global.swscale.sws_setColorspaceDetails;
 import static org.msight.plugins.rtspreceiver.FfmpegErrors.check;
 
 import org.bytedeco.ffmpeg.avutil.AVFrame;
 import org.bytedeco.ffmpeg.swscale.SwsContext;
 import org.bytedeco.javacpp.DoublePointer;
+import org.bytedeco.javacpp.IntPointer;
 
 /**
  * Encodes decoded frames to JPEG straight from the decoder's YUV 4:2:0 planes, with TurboJPEG or
@@ -25,7 +29,8 @@ import org.bytedeco.javacpp.DoublePointer;
  * <p>Limited-range (TV) YUV, what most H.264 encoders produce, is expanded to full range with
  * {@code full-range} on (the default), as OpenCV shows it, by a {@link RangeExpander}; with it
  * off, it is encoded as is: the JPEG then carries values 16-235, so viewers show blacks as dark
- * grey and whites as light grey. Full-range cameras (yuvj420p) are exact either way. swscale
+ * grey and whites as light grey. Full-range video (yuvj420p, or any format tagged full range:
+ * VP9, AV1, 10-bit streams) keeps its levels either way. swscale
  * runs only for what the range expander does not do: a size change ({@code resize-ratio}, range
  * included), a pixel format other than YUV 4:2:0, or an odd size.
  */
@@ -110,14 +115,17 @@ final class JpegEncoder implements AutoCloseable {
         boolean outputFullRange = outputFormat == AV_PIX_FMT_YUVJ420P || sourceFullRange;
 
         if (resize || outputFormat != inputFormat) {
-            // swscale tells ranges apart by pixel format only: name full-range 4:2:0 yuvj420p.
-            int sourceFormat = inputFormat == AV_PIX_FMT_YUV420P && sourceFullRange ? AV_PIX_FMT_YUVJ420P : inputFormat;
-            scaler = sws_getContext(inputWidth, inputHeight, sourceFormat, width, height, outputFormat,
+            scaler = sws_getContext(inputWidth, inputHeight, inputFormat, width, height, outputFormat,
                     SWS_BILINEAR, null, null, (DoublePointer) null);
             if (scaler == null) {
                 throw new IllegalStateException("swscale cannot convert pixel format " + inputFormat + " at "
                         + inputWidth + "x" + inputHeight + " to " + width + "x" + height);
             }
+            // swscale takes a range from the pixel format's name alone (yuvj is full, the rest
+            // limited): give it the frame's own, and the one the JPEG is told it has.
+            IntPointer matrix = sws_getCoefficients(SWS_CS_DEFAULT);
+            check(sws_setColorspaceDetails(scaler, matrix, sourceFullRange ? 1 : 0, matrix, outputFullRange ? 1 : 0,
+                    0, 1 << 16, 1 << 16), "setting the ranges of the scaler");
             scaled = av_frame_alloc();
             scaled.width(width).height(height).format(outputFormat);
             check(av_frame_get_buffer(scaled, 0), "allocating the scaled frame");
