@@ -13,8 +13,10 @@ import org.msight.api.data.MalformedDataException;
  * becomes an object of tens of bytes, so they are counted too: at most {@link #OBJECTS_BESIDE_BYTES}
  * plus one per {@link #BYTES_PER_OBJECT} bytes (a payload of one-byte empty maps would make 60
  * times its size). Strings must be UTF-8, as Python's msgpack requires them (the parser would put
- * U+FFFD in place of what is not). Nothing is allocated or decoded here but a string that is not
- * ASCII, read by the JDK's strict decoder: lengths are skipped by arithmetic.
+ * U+FFFD in place of what is not). Map keys must be strings: the parser would make any other key
+ * one (1 as "1"), where Python's msgpack refuses all but str and bin keys, and reads a bin key as
+ * bytes, which a map of names cannot carry. Nothing is allocated or decoded here but a string that
+ * is not ASCII, read by the JDK's strict decoder: lengths are skipped by arithmetic.
  */
 final class MessagePackCheck {
 
@@ -57,7 +59,7 @@ final class MessagePackCheck {
             return; // fixint
         }
         if (header <= 0x8f) {
-            elements(2L * (header & 0x0f), depth, at);
+            entries(header & 0x0f, depth, at);
         } else if (header <= 0x9f) {
             elements(header & 0x0f, depth, at);
         } else if (header <= 0xbf) {
@@ -81,8 +83,8 @@ final class MessagePackCheck {
                 case 0xd4, 0xd5, 0xd6, 0xd7, 0xd8 -> skip(1 + (1L << (header - 0xd4)), at); // fixext: type, data
                 case 0xdc -> elements(unsigned(2), depth, at); // array 16
                 case 0xdd -> elements(unsigned(4), depth, at);
-                case 0xde -> elements(2 * unsigned(2), depth, at); // map 16
-                case 0xdf -> elements(2 * unsigned(4), depth, at);
+                case 0xde -> entries(unsigned(2), depth, at); // map 16
+                case 0xdf -> entries(unsigned(4), depth, at);
                 default -> throw malformed("byte 0x" + Integer.toHexString(header) + " at " + at
                         + " is not a MessagePack header");
             }
@@ -143,13 +145,58 @@ final class MessagePackCheck {
         }
     }
 
-    /** Checks {@code count} values, each of at least one byte, of a map or an array. */
+    /** Checks {@code count} values, each of at least one byte, of an array. */
     private void elements(long count, int depth, int header) {
         counted(header);
         requireLeft(count, "values", header);
         for (long i = 0; i < count; i++) {
             value(depth + 1);
         }
+    }
+
+    /** Checks the {@code count} entries of a map, each a string key and a value. */
+    private void entries(long count, int depth, int header) {
+        counted(header);
+        requireLeft(2 * count, "values", header);
+        for (long i = 0; i < count; i++) {
+            key(header);
+            value(depth + 1);
+        }
+    }
+
+    /** Checks a key of the map at byte {@code map}, which must be a string. */
+    private void key(int map) {
+        int at = position;
+        int header = (int) unsigned(1);
+        if (header >= 0xa0 && header <= 0xbf) {
+            string(header & 0x1f, at); // fixstr
+        } else if (header >= 0xd9 && header <= 0xdb) {
+            string(unsigned(1 << (header - 0xd9)), at); // str 8, 16, 32
+        } else {
+            throw malformed("the key at byte " + at + " (of the map at byte " + map + ") is " + typeOf(header)
+                    + ", not a string");
+        }
+    }
+
+    /** The type of the value a header byte begins, but a string's. */
+    private static String typeOf(int header) {
+        if (header <= 0x7f || header >= 0xe0) {
+            return "int";
+        }
+        if (header <= 0x9f) {
+            return header <= 0x8f ? "map" : "array";
+        }
+        return switch (header) {
+            case 0xc0 -> "nil";
+            case 0xc2, 0xc3 -> "bool";
+            case 0xc4, 0xc5, 0xc6 -> "bin";
+            case 0xca, 0xcb -> "float";
+            case 0xcc, 0xcd, 0xce, 0xcf, 0xd0, 0xd1, 0xd2, 0xd3 -> "int";
+            case 0xdc, 0xdd -> "array";
+            case 0xde, 0xdf -> "map";
+            case 0xc7, 0xc8, 0xc9, 0xd4, 0xd5, 0xd6, 0xd7, 0xd8 -> "ext";
+            default -> "the never-used byte 0xc1";
+        };
     }
 
     private void requireLeft(long needed, String what, int header) {

@@ -74,7 +74,7 @@ final class MessageReader {
             case START_OBJECT -> {
                 Map<String, Object> map = new LinkedHashMap<>();
                 for (JsonToken next = in.nextToken(); next != JsonToken.END_OBJECT; next = in.nextToken()) {
-                    String name = in.currentName();
+                    String name = in.currentName(); // a string key: MessagePackCheck refuses others, JSON has none
                     map.put(name, readValue(in, in.nextToken(), depth + 1));
                 }
                 return map;

@@ -62,6 +62,48 @@ class MalformedMessagePackTest {
                 .hasMessageEndingWith("is not UTF-8");
     }
 
+    /**
+     * Python's msgpack reads str and bin keys only, and a bin key as bytes, which a map of names
+     * cannot hold: the parser made any key a name ({1: "x"} read as {"1": "x"}), so a message
+     * Python cannot read was taken as valid and passed on with a str key. From Python's
+     * {@code msgpack.packb({"a": {key: "x"}})}; the last, {@code {1: "x"}} at the top.
+     */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({
+        "int, 81 a1 61 81 01 a1 78, 4",
+        "float, 81 a1 61 81 cb 43 41 c3 79 37 e0 80 00 a1 78, 4",
+        "bool, 81 a1 61 81 c3 a1 78, 4",
+        "nil, 81 a1 61 81 c0 a1 78, 4",
+        "bin, 81 a1 61 81 c4 01 6b a1 78, 4",
+        "array, 81 a1 61 81 91 01 a1 78, 4",
+        "int, 81 01 a1 78, 1",
+    })
+    void mapKeysThatAreNotStringsAreMalformed(String type, String hex, int at) {
+        byte[] payload = HexFormat.ofDelimiter(" ").parseHex(hex);
+        assertThatThrownBy(() -> codec.fromMessagePack(payload)).isInstanceOf(MalformedDataException.class)
+                .hasMessage("not a valid MessagePack message (" + payload.length + " bytes): the key at byte " + at
+                        + " (of the map at byte " + (at - 1) + ") is " + type + ", not a string");
+    }
+
+    /** MSight's ImageData whose detection results Python packed with an int key: it passed as the typed image. */
+    @Test
+    void aTypedImageWithAnIntKeyNestedIsMalformed() {
+        byte[] payload = HexFormat.of().parseHex("8aa9646174615f74797065d9206d73696768745f636f72652e646174612e696d61"
+                + "67652e496d61676544617461ab73656e736f725f6e616d65a363616db1636170747572655f74696d657374616d70cb3ff800"
+                + "0000000000b26372656174696f6e5f74696d657374616d70cb4004000000000000a86672616d655f696407ab646576696365"
+                + "5f6e616d65a7656467652d3031a5696d616765c402ffd8aa69735f656e636f646564c3b1646574656374696f6e5f726573"
+                + "756c74738101a3636172a473697a6593010103");
+        assertThatThrownBy(() -> codec.fromMessagePack(payload)).isInstanceOf(MalformedDataException.class)
+                .hasMessageEndingWith("is int, not a string");
+    }
+
+    @Test
+    void keysOfEveryStringHeaderPassTheCheck() {
+        // {"a": nil, "b": nil, "c": nil, "d": nil}: fixstr, str 8, str 16 and str 32 keys
+        MessagePackCheck.requireWellFormed(HexFormat.ofDelimiter(" ").parseHex(
+                "84 a1 61 c0 d9 01 62 c0 da 00 01 63 c0 db 00 00 00 01 64 c0"));
+    }
+
     @Test
     void stringsOfEveryUtf8LengthPassTheCheck() {
         // {"a": "é€😀"}: two, three and four bytes
@@ -111,7 +153,7 @@ class MalformedMessagePackTest {
             }
             packer.packMapHeader(size);
             for (int i = 0; i < size; i++) {
-                packer.packInt(i).packNil();
+                packer.packString(String.valueOf(i)).packNil();
             }
         }
         for (int size : new int[] {1, 2, 4, 8, 16, 3, 256, 65536}) { // fixext, then ext 8, 16 and 32
