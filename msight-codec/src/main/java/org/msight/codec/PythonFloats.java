@@ -45,22 +45,32 @@ public final class PythonFloats {
         // Where the decimal point falls, counted from the first significant digit.
         int point = dot - first + (e < 0 ? 0 : Integer.parseInt(java, e + 1, java.length(), 10));
         if (digits.length() == 2) {
-            // Java picks the closest 2-digit decimal where 1 digit would do (4.9E-324); Python the 1 digit (5e-324).
-            digits = shortestOneDigit(Math.abs(value), digits, point);
+            // Java picks the closest 2-digit decimal where 1 digit would do (4.9E-324, 9.9E-324); Python the 1 digit
+            // (5e-324, 1e-323).
+            int digit = oneDigit(Math.abs(value), digits, point);
+            if (digit == 10) {
+                digits = "1";
+                point++;
+            } else if (digit > 0) {
+                digits = String.valueOf(digit);
+            }
         }
         return sign + (point <= -4 || point > 16 ? scientific(digits, point - 1) : positional(digits, point));
     }
 
-    /** The 1-digit neighbour of a 2-digit decimal that reads back as {@code value}, the closer one first. */
-    private static String shortestOneDigit(double value, String twoDigits, int point) {
+    /**
+     * The 1-digit neighbour of a 2-digit decimal that reads back as {@code value}, the closer one
+     * first: 1 to 9, or 10 (a 1 at the next power of ten) above 9.x; 0 when neither reads back.
+     */
+    private static int oneDigit(double value, String twoDigits, int point) {
         int tens = twoDigits.charAt(0) - '0';
         boolean roundUp = twoDigits.charAt(1) >= '5';
         for (int candidate : roundUp ? new int[] {tens + 1, tens} : new int[] {tens, tens + 1}) {
-            if (candidate <= 9 && Double.parseDouble(candidate + "E" + (point - 1)) == value) {
-                return String.valueOf(candidate);
+            if (Double.parseDouble(candidate + "E" + (point - 1)) == value) {
+                return candidate;
             }
         }
-        return twoDigits;
+        return 0;
     }
 
     private static String positional(String digits, int point) {
