@@ -14,10 +14,11 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileTime;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayDeque;
-import java.util.Deque;
+import java.util.Iterator;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.stream.Stream;
 import org.msight.api.Counter;
 import org.msight.api.IoFailures;
@@ -62,7 +63,8 @@ final class ImageDumperNode implements SinkNode {
     private final Counter written;
     private final Counter skipped;
     private final Counter replaced;
-    private final Deque<Path> kept = new ArrayDeque<>();
+    /** With a cap, its files oldest first: a hash set, so that a name written again is found without a walk. */
+    private final Set<Path> kept = new LinkedHashSet<>();
     private final LogThrottle nameWarnings = new LogThrottle(Duration.ofMinutes(1));
     private final LogThrottle notJpegWarnings = new LogThrottle(Duration.ofMinutes(1));
     private final LogThrottle replacedWarnings = new LogThrottle(Duration.ofMinutes(1));
@@ -104,7 +106,7 @@ final class ImageDumperNode implements SinkNode {
                                 && Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS))
                         .map(file -> Map.entry(file, modified(file)))
                         .sorted(Map.Entry.<Path, FileTime>comparingByValue().thenComparing(Map.Entry.comparingByKey()))
-                        .forEach(file -> kept.addLast(file.getKey()));
+                        .forEach(file -> kept.add(file.getKey()));
             }
             deleteBeyondCap();
         }
@@ -153,8 +155,8 @@ final class ImageDumperNode implements SinkNode {
             warnReplaced(name);
         }
         if (maxFiles > 0) {
-            kept.remove(file);
-            kept.addLast(file);
+            kept.remove(file); // written again (a frame sent twice), it is the newest
+            kept.add(file);
             deleteBeyondCap();
         }
     }
@@ -272,8 +274,9 @@ final class ImageDumperNode implements SinkNode {
      * once a minute: writing goes on.
      */
     private void deleteBeyondCap() {
-        while (kept.size() > maxFiles) {
-            Path oldest = kept.removeFirst();
+        for (Iterator<Path> oldestFirst = kept.iterator(); kept.size() > maxFiles; ) {
+            Path oldest = oldestFirst.next();
+            oldestFirst.remove();
             try {
                 Files.deleteIfExists(oldest);
             } catch (IOException e) {

@@ -76,6 +76,23 @@ class ImageDumperTest {
         assertThat(names()).containsExactlyInAnyOrder("img-3.jpg", "img-5.jpg", "img-6.jpg", "notes.txt");
     }
 
+    /** An image written again under a name it had (a frame sent twice) is the newest file, not the oldest. */
+    @Test
+    void theCapDeletesTheOldestFirstWhenANameIsNewAndWhenItRepeats() throws Exception {
+        SinkNode node = dumper("folder = \"" + dir + "\", file-name = \"img-{frame}.jpg\", max-files = 3");
+        node.open();
+        for (long frame : new long[] {1, 2, 3, 1, 4}) {
+            node.put(image(frame));
+        }
+        assertThat(names()).containsExactlyInAnyOrder("img-1.jpg", "img-3.jpg", "img-4.jpg");
+        node.put(image(4));
+        node.put(image(5));
+        node.put(image(6));
+        node.close();
+        assertThat(names()).containsExactlyInAnyOrder("img-4.jpg", "img-5.jpg", "img-6.jpg");
+        assertThat(context.count("written")).isEqualTo(8);
+    }
+
     /**
      * A capture time in milliseconds, taken for seconds, is a year past 9999: its files are named
      * with it in more digits, and counted by the cap after a restart (a {@code +} before the year
