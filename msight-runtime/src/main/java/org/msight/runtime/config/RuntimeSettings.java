@@ -80,15 +80,16 @@ public final class RuntimeSettings {
                 Setting.optional("host", SettingType.STRING, "address to listen on").nonEmpty(),
                 Setting.optional("port", SettingType.INT, "TCP port; 0 picks a free one").between(0, 65535),
                 Setting.optional("token", SettingType.STRING, "bearer token requests must carry; empty for none")
-                        .check("must hold no line break or other control character, nor begin or end with a space,"
-                                + " which no request's header can carry", token -> ((String) token).chars()
-                                        .noneMatch(c -> c < ' ' || c == 0x7f) && !((String) token).startsWith(" ")
+                        .check("must hold only ASCII letters, digits, punctuation and inner spaces, which a"
+                                + " request's header can carry", token -> ((String) token).chars()
+                                        .allMatch(c -> c >= ' ' && c < 0x7f) && !((String) token).startsWith(" ")
                                         && !((String) token).endsWith(" "))
                         .secret(),
                 Setting.block("tls", "HTTPS",
                         Setting.optional("key-store", SettingType.STRING, "PKCS#12 or JKS key store; empty for HTTP"),
                         Setting.optional("key-store-password", SettingType.STRING, "its password").secret()),
-                Setting.optional("max-preview-viewers", SettingType.INT, "MJPEG previews open at once").atLeast(1),
+                Setting.optional("max-preview-viewers", SettingType.INT, "MJPEG previews open at once, a thread each")
+                        .between(1, 256),
                 Setting.optional("max-preview-rate", SettingType.DOUBLE, "frames per second a preview sends at most")
                         .above(0, 1000));
     }
