@@ -3,6 +3,7 @@ package org.msight.runtime.config;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigObject;
 import com.typesafe.config.ConfigOrigin;
+import com.typesafe.config.ConfigUtil;
 import com.typesafe.config.ConfigValue;
 import java.util.Comparator;
 import java.util.regex.Matcher;
@@ -85,19 +86,19 @@ public record ConfigProblem(String location, String key, String message) {
         return location(origin.resource() == null ? origin : null, fallbackFile);
     }
 
-    /** {@code file:line} of an origin; the fallback file when the origin has none. */
+    /** {@code file:line} of an origin (an included url's user info masked); the fallback file when the origin has none. */
     public static String location(ConfigOrigin origin, String fallbackFile) {
         if (origin == null) {
             return fallbackFile;
         }
         String file = origin.filename() != null ? origin.filename()
-                : origin.url() != null ? origin.url().toString() : fallbackFile;
+                : origin.url() != null ? Secrets.redactUrl(origin.url().toString()) : fallbackFile;
         return origin.lineNumber() > 0 ? file + ":" + origin.lineNumber() : file;
     }
 
-    /** A key as it appears in a HOCON path: quoted unless plain. */
+    /** A key as it appears in a HOCON path: quoted (a '"' or '\\' in it escaped) unless plain. */
     public static String quoted(String key) {
-        return key.matches("[A-Za-z0-9_-]+") ? key : "\"" + key + "\"";
+        return key.matches("[A-Za-z0-9_-]+") ? key : ConfigUtil.quoteString(key);
     }
 
     private String file() {

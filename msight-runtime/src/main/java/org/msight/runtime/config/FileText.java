@@ -57,13 +57,18 @@ final class FileText {
     /** {@code file:line} of the first line naming what a "not found" message names; the file alone when none does. */
     static String lineNaming(Path file, String fallback, String message) {
         Matcher name = MISSING_NAME.matcher(message);
-        if (file == null || !name.find()) {
+        return name.find() ? lineContaining(file, fallback, name.group(1)) : fallback;
+    }
+
+    /** {@code file:line} of the first line that holds {@code text}; the file alone when none does. */
+    static String lineContaining(Path file, String fallback, String text) {
+        if (file == null) {
             return fallback;
         }
         try {
             List<String> lines = Files.readAllLines(file);
             for (int i = 0; i < lines.size(); i++) {
-                if (lines.get(i).contains(name.group(1))) {
+                if (lines.get(i).contains(text)) {
                     return file + ":" + (i + 1);
                 }
             }

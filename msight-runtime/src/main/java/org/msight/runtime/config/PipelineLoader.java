@@ -381,6 +381,12 @@ public final class PipelineLoader {
             problems.add(ConfigProblem.at(value.origin(), file, path, "a node needs a name: nodes { camera { ... } }"));
             return null;
         }
+        if (!LogSafe.text(name).equals(name)) { // it begins the node's log lines, unescaped
+            problems.add(ConfigProblem.at(value.origin(), file, path, "a node's name must show in a log line as"
+                    + " written: no control or format characters (line breaks, tabs, escapes), at most "
+                    + LogSafe.MAX_LENGTH + " characters"));
+            return null;
+        }
         if (value.valueType() != ConfigValueType.OBJECT) {
             problems.add(ConfigProblem.at(value.origin(), file, path, "must be a node block { type = ..., ... }"));
             return null;
@@ -484,8 +490,14 @@ public final class PipelineLoader {
             message = "the file ends inside a block: a closing '}' is missing";
         }
         if (e instanceof ConfigException.IO) { // such as a file it may not read: "... (Permission denied)"
-            return ConfigProblem.at(e.origin(), name, "(file)", "cannot be read: "
-                    + message.replaceFirst("^.*java\\.io\\.(FileNotFound|IO)Exception: ", ""));
+            String why = "cannot be read: " + message.replaceFirst("^.*java\\.io\\.(FileNotFound|IO)Exception: ", "");
+            String included = e.origin() != null ? e.origin().filename() : null;
+            if (included != null && file != null && !Path.of(included).equals(file)) { // include file("...")
+                Path named = Path.of(included).getFileName();
+                return new ConfigProblem(FileText.lineContaining(file, name, named != null ? named.toString() : included),
+                        "(include)", why);
+            }
+            return ConfigProblem.at(e.origin(), name, "(file)", why);
         }
         return ConfigProblem.at(e.origin(), name, "(syntax)", LogSafe.whole(message));
     }

@@ -2,8 +2,11 @@ package org.msight.runtime.config;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.sun.net.httpserver.HttpServer;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -373,8 +376,8 @@ class BadPipelineFilesTest {
     @ValueSource(strings = {"s3cret\\r", "s3cret ", " s3cret"})
     void anHttpTokenNoHeaderCanCarryIsRefusedWithoutShowingIt(String token) throws Exception {
         assertThat(refused("msight.http.token = \"" + token + "\"\nnodes {\n" + SOURCE + "}\n}\n"))
-                .containsExactly(at(1) + "msight.http.token: must hold no line break or other control character, nor"
-                        + " begin or end with a space, which no request's header can carry, not ***");
+                .containsExactly(at(1) + "msight.http.token: must hold only ASCII letters, digits, punctuation and"
+                        + " inner spaces, which a request's header can carry, not ***");
     }
 
     /** A device name goes into every log line: a line break or an escape in it would forge lines or colour them. */
@@ -451,6 +454,64 @@ class BadPipelineFilesTest {
     void aMissingIncludeNamesTheLineOfTheInclude() throws Exception {
         assertThat(refused("nodes {\n" + SOURCE + "}\n}\ninclude required(\"missing.conf\")\n")).containsExactly(
                 at(4) + "(include): resource not found on classpath: missing.conf");
+    }
+
+    /** {@code file(...)} names the file to include, without a line of its own: the line naming it is where to look. */
+    @Test
+    void aMissingIncludedFileNamesTheLineOfTheInclude() throws Exception {
+        Path missing = dir.resolve("missing.conf");
+        assertThat(refused("nodes {\n" + SOURCE + "}\n}\ninclude required(file(\"" + missing + "\"))\n"))
+                .containsExactly(at(4) + "(include): cannot be read: " + missing + " (No such file or directory)");
+    }
+
+    /** A node's name that HOCON must quote (a '"', a '\\') is a node like any other, not a syntax error. */
+    @Test
+    void aNodeNameWithAQuoteOrABackslashIsQuotedWhereItIsNamed() throws Exception {
+        assertThat(refused("nodes {\n\"cam\\\"x\\\\\" { type = test-sequence, publish-topic = t, gap = -1 }\n}\n"))
+                .containsExactly(at(2) + "nodes.\"cam\\\"x\\\\\".gap: must be 0 or more, not -1");
+    }
+
+    /** A node's name begins each of its log lines: a line break or an escape in it would forge lines or colour them. */
+    @Test
+    void aNodeNameWithControlCharactersIsRefused() throws Exception {
+        assertThat(refused("nodes {\n\"cam\\u001b[31m\\nforged\" { type = test-sequence, publish-topic = t }\n}\n"))
+                .containsExactly(at(2) + "nodes.\"cam\\u001b[31m\\nforged\": a node's name must show in a log line as"
+                        + " written: no control or format characters (line breaks, tabs, escapes), at most 256 characters");
+    }
+
+    /**
+     * A token beyond ASCII is sent as UTF-8 by curl and read as Latin-1 by the endpoint; no client
+     * could send it in a header. Too many preview viewers would be as many threads.
+     */
+    @Test
+    void anHttpTokenBeyondAsciiAndPreviewViewersPastTheLimitAreRefused() throws Exception {
+        assertThat(refused("msight.http.token = \"p\u00e4ssw\u00f6rd\"\nmsight.http.max-preview-viewers = 2147483647\n"
+                + "nodes {\n" + SOURCE + "}\n}\n")).containsExactly(
+                at(1) + "msight.http.token: must hold only ASCII letters, digits, punctuation and inner spaces, which"
+                        + " a request's header can carry, not ***",
+                at(2) + "msight.http.max-preview-viewers: must be 1 to 256, not 2147483647");
+    }
+
+    /** The user and password of an included url are masked where a problem in what it gives is shown. */
+    @Test
+    void theCredentialsOfAnIncludedUrlAreMaskedInItsProblems() throws Exception {
+        HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        server.createContext("/inc.conf", exchange -> {
+            byte[] body = "msight.http.prot = 1\n".getBytes(StandardCharsets.UTF_8);
+            exchange.sendResponseHeaders(200, body.length);
+            exchange.getResponseBody().write(body);
+            exchange.close();
+        });
+        server.start();
+        try {
+            String url = "http://user:s3cret@127.0.0.1:" + server.getAddress().getPort() + "/inc.conf";
+            assertThat(refused("include required(url(\"" + url + "\"))\nnodes {\n" + SOURCE + "}\n}\n"))
+                    .singleElement().asString().startsWith("error: http://***@127.0.0.1:"
+                            + server.getAddress().getPort() + "/inc.conf:1: msight.http.prot: unknown setting")
+                    .doesNotContain("s3cret");
+        } finally {
+            server.stop(0);
+        }
     }
 
     @Test
