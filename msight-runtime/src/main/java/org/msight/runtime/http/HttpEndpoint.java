@@ -16,6 +16,7 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpStatus;
+import org.eclipse.jetty.http.UriCompliance;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Connector;
 import org.eclipse.jetty.server.Handler;
@@ -70,6 +71,14 @@ public final class HttpEndpoint implements AutoCloseable {
      * past a preview's longest silence (its keep-alive), so that no preview is cut.
      */
     private static final Duration IDLE_WHEN_FULL = Duration.ofNanos(PREVIEW_KEEPALIVE_NANOS).multipliedBy(3);
+    /**
+     * Paths Jetty refuses by default as ambiguous, which a topic's name makes: an empty part
+     * ({@code /cam/front}, {@code a//b}), an encoded '%' ({@code cam 100%}), '\\' or '/' (a name
+     * encoded whole). No file is served, so nothing is reached by them but the topic they name.
+     */
+    private static final UriCompliance TOPIC_NAMES = UriCompliance.DEFAULT.with("msight topic names",
+            UriCompliance.Violation.AMBIGUOUS_EMPTY_SEGMENT, UriCompliance.Violation.AMBIGUOUS_PATH_ENCODING,
+            UriCompliance.Violation.SUSPICIOUS_PATH_CHARACTERS, UriCompliance.Violation.AMBIGUOUS_PATH_SEPARATOR);
 
     private final Server server;
     private final ServerConnector connector;
@@ -91,6 +100,7 @@ public final class HttpEndpoint implements AutoCloseable {
         Server server = new Server(threads);
         HttpConfiguration config = new HttpConfiguration();
         config.setSendServerVersion(false);
+        config.setUriCompliance(TOPIC_NAMES);
         ServerConnector connector;
         if (settings.keyStore() != null) {
             SslContextFactory.Server tls = new SslContextFactory.Server();

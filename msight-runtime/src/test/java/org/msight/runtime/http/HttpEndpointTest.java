@@ -12,6 +12,7 @@ import java.io.OutputStream;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
+import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -19,7 +20,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.stream.Collectors;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -217,6 +220,34 @@ class HttpEndpointTest {
         assertThat(get("/topics/other/latest.jpg").statusCode()).isEqualTo(404);
         assertThat(get("/topics/cameras/latest.jpg").statusCode()).isEqualTo(404);
         assertThat(get("/topics/cameras/front%201/nothing").statusCode()).isEqualTo(404);
+    }
+
+    /**
+     * A topic's name may begin or end with a '/', hold two in a row, a '%' or a '\\': its path, each
+     * part percent-encoded as the dashboard writes it, or the name encoded whole, names it still
+     * (Jetty's default refused such paths with a 400).
+     */
+    @Test
+    void latestJpgOfTopicsWhoseNamesMakeOddPaths() throws Exception {
+        List<String> topics = List.of("/cam/front", "rear/", "a//b", "cam 100%", "lane\\2");
+        StringBuilder nodes = new StringBuilder();
+        for (int i = 0; i < topics.size(); i++) {
+            nodes.append("src").append(i).append(" { type = test-images, width = 80, height = 60, publish-topic = \"")
+                    .append(topics.get(i).replace("\\", "\\\\")).append("\" }\n");
+        }
+        start("", nodes.toString());
+        for (String topic : topics) {
+            String path = "/topics/" + Arrays.stream(topic.split("/", -1))
+                    .map(part -> URLEncoder.encode(part, StandardCharsets.UTF_8).replace("+", "%20"))
+                    .collect(Collectors.joining("/")) + "/latest.jpg";
+            HttpResponse<byte[]> latest = await().atMost(Waits.GENEROUS).until(() -> client.send(
+                    HttpRequest.newBuilder(uri(path)).build(), HttpResponse.BodyHandlers.ofByteArray()),
+                    answer -> answer.statusCode() != 404);
+            assertThat(latest.statusCode()).as(path).isEqualTo(200);
+            assertThat(latest.body()).as(path).isEqualTo(ImageSource.jpeg(80, 60));
+        }
+        assertThat(get("/topics/%2Fcam%2Ffront/latest.jpg").statusCode()).as("the name encoded whole").isEqualTo(200);
+        assertThat(get("/topics/cam/front/latest.jpg").statusCode()).as("not the topic /cam/front").isEqualTo(404);
     }
 
     @Test
