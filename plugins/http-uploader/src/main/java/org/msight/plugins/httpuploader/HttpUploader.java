@@ -386,7 +386,7 @@ final class HttpUploader implements AsyncSinkNode {
         Redirects.Post next;
         String nextHost;
         try {
-            next = Redirects.follow(post, response.status(), response.location(), settings.target().https());
+            next = Redirects.follow(post, response.status(), response.location());
             nextHost = proxies.connectHost(next.url());
         } catch (RuntimeException refused) { // a Location not to follow, or one this code did not foresee
             outcome.completeExceptionally(refused instanceof IllegalStateException ? refused

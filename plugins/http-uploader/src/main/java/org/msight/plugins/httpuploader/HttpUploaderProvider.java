@@ -1,14 +1,21 @@
 package org.msight.plugins.httpuploader;
 
 import java.net.InetAddress;
+import java.net.SocketAddress;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.function.Supplier;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLParameters;
 import org.apache.hc.client5.http.ssl.DefaultClientTlsStrategy;
+import org.apache.hc.core5.concurrent.FutureCallback;
+import org.apache.hc.core5.http.HttpHost;
 import org.apache.hc.core5.http.nio.ssl.TlsStrategy;
+import org.apache.hc.core5.net.NamedEndpoint;
+import org.apache.hc.core5.reactor.ssl.TransportSecurityLayer;
+import org.apache.hc.core5.util.Timeout;
 import org.msight.api.Node;
 import org.msight.api.NodeContext;
 import org.msight.api.NodeKind;
@@ -21,14 +28,6 @@ import org.msight.api.SettingType;
  * comment per setting are in this plugin's {@code reference.conf}.
  */
 public final class HttpUploaderProvider implements NodeProvider {
-
-    /**
-     * The TLS of an http:// url: none. No TLS context is made for it, as reading the JVM's trust
-     * store would cost every start about 0.1 s of CPU; HttpClient asks for TLS for https only.
-     */
-    private static final TlsStrategy NO_TLS = (session, host, local, remote, attachment, timeout) -> {
-        throw new IllegalStateException("TLS asked for on an http:// url");
-    };
 
     @Override
     public String type() {
@@ -93,12 +92,47 @@ public final class HttpUploaderProvider implements NodeProvider {
             throw new IllegalArgumentException("tls: set for an http:// url; use https:// or remove the tls block");
         }
         UnansweredCertificateRequests certificateRequests = new UnansweredCertificateRequests();
-        TlsStrategy tls = settings.target().https() ? new JdkCheckedNames(settings.tls().sslContext(certificateRequests))
-                : NO_TLS;
-        return new HttpUploader(settings, context, tls, certificateRequests,
+        Supplier<TlsStrategy> tls = () -> new JdkCheckedNames(settings.tls().sslContext(certificateRequests));
+        return new HttpUploader(settings, context, settings.target().https() ? tls.get() : new FirstUseTls(tls),
+                certificateRequests,
                 new PartitionKeys(settings.partitionKeyMode(), settings.shards(), Clock.systemUTC(), context.formats()),
                 new LastKnownDnsResolver(settings.connectTimeout(), "node-" + context.nodeName() + "-dns",
                         context.logger(), dns, System::nanoTime), proxies);
+    }
+
+    /**
+     * The TLS of an http:// url, for a redirect to https:// (as requests follows one, trusting what
+     * the JVM trusts): made at its first use, as reading the JVM's trust store would cost every
+     * start about 0.1 s of CPU.
+     */
+    private static final class FirstUseTls implements TlsStrategy {
+
+        private final Supplier<TlsStrategy> made;
+        private TlsStrategy tls;
+
+        FirstUseTls(Supplier<TlsStrategy> made) {
+            this.made = made;
+        }
+
+        private synchronized TlsStrategy tls() {
+            if (tls == null) {
+                tls = made.get();
+            }
+            return tls;
+        }
+
+        @Override
+        public void upgrade(TransportSecurityLayer session, NamedEndpoint endpoint, Object attachment,
+                Timeout handshakeTimeout, FutureCallback<TransportSecurityLayer> callback) {
+            tls().upgrade(session, endpoint, attachment, handshakeTimeout, callback);
+        }
+
+        @Deprecated
+        @Override
+        public boolean upgrade(TransportSecurityLayer session, HttpHost host, SocketAddress localAddress,
+                SocketAddress remoteAddress, Object attachment, Timeout handshakeTimeout) {
+            return tls().upgrade(session, host, localAddress, remoteAddress, attachment, handshakeTimeout);
+        }
     }
 
     /**

@@ -60,11 +60,9 @@ final class Redirects {
     /**
      * The POST a redirect of {@code post} leads to.
      *
-     * @param tls whether the uploader has TLS settings (its url is https://): an http:// url has
-     *     none to reach an https:// Location with
      * @throws IllegalStateException a refusal of the message, saying why and what to set instead
      */
-    static Post follow(Post post, int status, String location, boolean tls) {
+    static Post follow(Post post, int status, String location) {
         String refused = "the server answered status " + status;
         if (location == null) {
             throw new IllegalStateException(refused + " without a Location to go to");
@@ -91,10 +89,6 @@ final class Redirects {
             throw new IllegalStateException(refused + " (moved to " + shown(next.toString()) + "): only 307 and 308"
                     + " are followed, as they keep the POST and its body (MSight's requests turns a " + status
                     + " into a GET without it); set url to where it points");
-        }
-        if (scheme.equals("https") && !tls) {
-            throw new IllegalStateException(refused + " (moved to " + shown(next.toString()) + "): an http:// url"
-                    + " has no TLS settings to follow it to https:// with; set url to where it points");
         }
         if (post.redirects() >= MOST) {
             throw new IllegalStateException(refused + " after " + MOST + " redirects already (a loop?), the latest"

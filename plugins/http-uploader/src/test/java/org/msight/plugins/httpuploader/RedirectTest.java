@@ -70,7 +70,6 @@ class RedirectTest {
                 StandardCharsets.ISO_8859_1))); // UTF-8 bytes, as a server sends them
         server.createContext("/301", exchange -> answer(exchange, 301, "/final"));
         server.createContext("/loop", exchange -> answer(exchange, 307, "/loop"));
-        server.createContext("/https", exchange -> answer(exchange, 308, "https://127.0.0.1:" + port() + "/final"));
         server.start();
     }
 
@@ -225,7 +224,6 @@ class RedirectTest {
     @CsvSource(delimiter = '|', textBlock = """
             /301   | the server answered status 301 (moved to 'http://127.0.0.1:PORT/final'): only 307 and 308 are followed, as they keep the POST and its body (MSight's requests turns a 301 into a GET without it); set url to where it points
             /loop  | the server answered status 307 after 30 redirects already (a loop?), the latest to 'http://127.0.0.1:PORT/loop'
-            /https | the server answered status 308 (moved to 'https://127.0.0.1:PORT/final'): an http:// url has no TLS settings to follow it to https:// with; set url to where it points
             """)
     void aRedirectThatCannotBeFollowedRefusesTheMessageSayingWhy(String path, String why) throws Exception {
         TestNodeContext context = open(path, "");

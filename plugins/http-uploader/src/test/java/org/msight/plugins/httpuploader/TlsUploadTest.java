@@ -3,7 +3,11 @@ package org.msight.plugins.httpuploader;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.sun.net.httpserver.HttpServer;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.nio.file.Path;
+import java.util.Map;
 import javax.net.ssl.SSLContext;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -173,6 +177,40 @@ class TlsUploadTest {
     /** Creates an uploader through its provider, as the runtime does; for settings that fail there. */
     private static void createNode(String block) {
         new HttpUploaderProvider().create(TestNodeContext.of("http-uploader", block));
+    }
+
+    /**
+     * A 308 from an http:// url to https:// is followed as requests follows it, trusting what the
+     * JVM trusts: here the test's CA, named by the JDK's own properties for the test.
+     */
+    @Test
+    void aRedirectFromAnHttpUrlToHttpsIsFollowedTrustingWhatTheJvmTrusts() throws Exception {
+        server = RecordingServer.https(serverTls, false);
+        HttpServer redirecting = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        redirecting.createContext("/", exchange -> {
+            exchange.getRequestBody().readAllBytes();
+            exchange.getResponseHeaders().set("Location", server.url("/moved"));
+            exchange.sendResponseHeaders(308, -1);
+            exchange.close();
+        });
+        redirecting.start();
+        Map<String, String> trust = Map.of("javax.net.ssl.trustStore", caTrustStore.toString(),
+                "javax.net.ssl.trustStorePassword", PASSWORD, "javax.net.ssl.trustStoreType", "PKCS12");
+        trust.forEach(System::setProperty);
+        try {
+            TestNodeContext context = TestNodeContext.of("http-uploader", "url = \"http://127.0.0.1:"
+                    + redirecting.getAddress().getPort() + "/up\", retries = 0").withLogger(log);
+            uploader = Uploading.open(context);
+            uploader.put(Frames.next("cam"));
+            uploader.flush(Waits.GENEROUS);
+
+            assertThat(context.count("uploads")).as(log.messages(Level.WARN).toString()).isEqualTo(1);
+            assertThat(server.requests()).singleElement().satisfies(request -> assertThat(request.uri().getPath())
+                    .startsWith("/moved"));
+        } finally {
+            trust.keySet().forEach(System::clearProperty);
+            redirecting.stop(0);
+        }
     }
 
     private TestNodeContext upload(String tls) throws Exception {
