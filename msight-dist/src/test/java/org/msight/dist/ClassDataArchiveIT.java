@@ -2,11 +2,15 @@ package org.msight.dist;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.IOException;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -26,10 +30,7 @@ class ClassDataArchiveIT {
     void aPipelineRunRecordsItsClassesAndTheNextStartBuildsAnArchiveThatTheJvmMaps() throws Exception {
         Path cds = dir.resolve("cds");
         Map<String, String> on = Map.of("MSIGHT_CDS", "on", "MSIGHT_CDS_DIR", cds.toString());
-        Path conf = Files.writeString(dir.resolve("quickstart.conf"), """
-                include file("%s")
-                msight.http.enabled = false
-                """.formatted(Distribution.home().resolve("configs/quickstart.conf")));
+        Path conf = quickstartConf();
 
         // --check runs no pipeline: what it recorded is dropped at the next start.
         try (RunningCommand check = Distribution.start(dir.resolve("check.log"), on, "msight-run", "--check",
@@ -59,6 +60,35 @@ class ClassDataArchiveIT {
         }
     }
 
+    /**
+     * An archive cut short (a damaged SD card, a write lost at a power cut) made every start die of
+     * SIGBUS (exit code 134) as the JVM read past its end: a restart loop. It is deleted, with one
+     * line saying so, and built again as when it was missing.
+     */
+    @Test
+    void anArchiveCutShortIsDeletedAndBuiltAgainRatherThanCrashingEveryStart() throws Exception {
+        Path cds = dir.resolve("cds");
+        Map<String, String> on = Map.of("MSIGHT_CDS", "on", "MSIGHT_CDS_DIR", cds.toString());
+        Path conf = quickstartConf();
+        runQuickstart("first", on, conf);
+        assertThat(version("build", on)).contains("msight: building the class data archive " + cds);
+        Path archive = Distribution.files(cds, ".jsa").get(0);
+        archive.toFile().setWritable(true);
+        try (FileChannel file = FileChannel.open(archive, StandardOpenOption.WRITE)) {
+            file.truncate(1000);
+        }
+
+        assertThat(version("cut", on)).matches(Pattern.quote("msight: the class data archive " + archive
+                + " is cut short (not its size when built): deleted, to be built again\n") + "MSight runtime \\S+\n");
+        assertThat(Distribution.files(cds, ".jsa")).isEmpty();
+
+        runQuickstart("again", on, conf);
+        // -Xshare:on: the JVM refuses to start unless it maps the archive.
+        assertThat(version("rebuild", Map.of("MSIGHT_CDS", "on", "MSIGHT_CDS_DIR", cds.toString(),
+                "MSIGHT_JAVA_OPTS", "-Xshare:on"))).contains("msight: building the class data archive " + cds);
+        assertThat(Distribution.files(cds, ".jsa")).hasSize(1);
+    }
+
     @Test
     void offRecordsAndBuildsNothing() throws Exception {
         Path cds = dir.resolve("cds");
@@ -68,6 +98,21 @@ class ClassDataArchiveIT {
             assertThat(run.output()).startsWith("MSight runtime");
         }
         assertThat(cds).doesNotExist();
+    }
+
+    private Path quickstartConf() throws IOException {
+        return Files.writeString(dir.resolve("quickstart.conf"), """
+                include file("%s")
+                msight.http.enabled = false
+                """.formatted(Distribution.home().resolve("configs/quickstart.conf")));
+    }
+
+    /** Runs {@code msight-run --version}, which must exit with code 0, and returns its output. */
+    private String version(String name, Map<String, String> env) throws Exception {
+        try (RunningCommand run = Distribution.start(dir.resolve(name + ".log"), env, "msight-run", "--version")) {
+            assertThat(run.awaitExit(LIMIT)).as(run.output()).isZero();
+            return run.output();
+        }
     }
 
     /**
