@@ -27,19 +27,28 @@ packages=(
   systemd           # systemd-analyze verify checks the msight@.service unit
 )
 
-# The build itself, where a fresh machine has none on PATH (a JDK from elsewhere is kept):
-# Debian's default JDK is 17 or newer, which builds the Java 17 sources.
-command -v javac >/dev/null || packages+=(default-jdk-headless)
+# The build itself, where a fresh machine has none on PATH: Maven, and a JDK unless javac on PATH
+# is 17 or newer (one from elsewhere is kept), as the sources are Java 17 (release 17).
 command -v mvn >/dev/null || packages+=(maven)
+javac_major=$({ javac -version 2>&1 || true; } | sed -n 's/^javac \([0-9]*\).*/\1/p')
+jdk_needed=true
+[ "${javac_major:-0}" -lt 17 ] || jdk_needed=false
 
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
 done
-[ ${#missing[@]} -eq 0 ] && exit 0
+[ ${#missing[@]} -eq 0 ] && ! $jdk_needed && exit 0
 
-echo "Installing Debian packages needed by the tests: ${missing[*]}"
 sudo_cmd=()
 [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
 "${sudo_cmd[@]}" apt-get update -q
+if $jdk_needed; then
+  # Debian's default JDK where it is 17 or newer (Debian 12: 17; Debian 13, which has no 17: 21),
+  # else the 17 (the default of Debian 11 and Ubuntu 22.04 is 11): known once the lists are updated.
+  default_jdk=$(apt-cache show --no-all-versions default-jdk-headless 2>/dev/null \
+    | sed -n 's/^Version: [0-9]*:1\.\([0-9]*\).*/\1/p' || true)
+  if [ "${default_jdk:-0}" -ge 17 ]; then missing+=(default-jdk-headless); else missing+=(openjdk-17-jdk-headless); fi
+fi
+echo "Installing Debian packages needed by the tests: ${missing[*]}"
 "${sudo_cmd[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
