@@ -1,7 +1,7 @@
 package org.msight.api;
 
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
@@ -19,8 +19,9 @@ import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.security.spec.InvalidKeySpecException;
 import java.security.spec.PKCS8EncodedKeySpec;
+import java.util.ArrayList;
 import java.util.Base64;
-import java.util.Collection;
+import java.util.List;
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -102,7 +103,7 @@ public final class PemTls {
     }
 
     /**
-     * A trust store of every certificate in a PEM file.
+     * A trust store of every certificate in a PEM file; other blocks (a key, a CRL) may share it.
      *
      * @throws IllegalArgumentException when the file holds no certificate
      */
@@ -123,7 +124,8 @@ public final class PemTls {
     }
 
     /**
-     * The key managers of a client certificate: {@code key} with the certificate chain of a PEM file.
+     * The key managers of a client certificate: {@code key} with the certificate chain of a PEM file,
+     * which may hold the key too.
      *
      * @throws IllegalArgumentException when the file holds no certificate
      */
@@ -164,9 +166,7 @@ public final class PemTls {
      * @throws IllegalArgumentException for an encrypted or other key, saying how to convert it
      */
     public static PrivateKey privateKey(Path pem) throws IOException, GeneralSecurityException {
-        // Latin-1 reads any byte: text around the blocks may not be ASCII (a byte order mark, openssl's
-        // Bag Attributes with a friendlyName in UTF-8), and the blocks' Base64 reads the same
-        Matcher block = BLOCK.matcher(Files.readString(pem, StandardCharsets.ISO_8859_1));
+        Matcher block = blocks(pem);
         while (block.find()) {
             String content = block.group(2);
             if (content.contains("Proc-Type: 4,ENCRYPTED")) { // a traditional key encrypted by openssl genrsa -aes256
@@ -244,16 +244,31 @@ public final class PemTls {
         return store;
     }
 
-    private static Collection<? extends Certificate> certificates(Path pem) throws GeneralSecurityException,
-            IOException {
-        try (InputStream in = Files.newInputStream(pem)) {
-            Collection<? extends Certificate> certificates = CertificateFactory.getInstance("X.509")
-                    .generateCertificates(in);
-            if (certificates.isEmpty()) {
-                throw new IllegalArgumentException("no PEM certificate (-----BEGIN CERTIFICATE-----) in it");
+    /**
+     * The certificates of a PEM file, in order. As Python's ssl reads it, other blocks (the
+     * certificate's key, a CRL) and text around the blocks (a byte order mark) are passed over.
+     */
+    private static List<Certificate> certificates(Path pem) throws GeneralSecurityException, IOException {
+        CertificateFactory factory = CertificateFactory.getInstance("X.509");
+        List<Certificate> certificates = new ArrayList<>();
+        Matcher block = blocks(pem);
+        while (block.find()) {
+            if (block.group(1).equals("CERTIFICATE")) {
+                byte[] der = Base64.getMimeDecoder().decode(block.group(2).strip());
+                certificates.add(factory.generateCertificate(new ByteArrayInputStream(der)));
             }
-            return certificates;
         }
+        if (certificates.isEmpty()) {
+            throw new IllegalArgumentException("no PEM certificate (-----BEGIN CERTIFICATE-----) in it");
+        }
+        return certificates;
+    }
+
+    /** The PEM blocks of a file, for {@link Matcher#find}. */
+    private static Matcher blocks(Path pem) throws IOException {
+        // Latin-1 reads any byte: text around the blocks may not be ASCII (a byte order mark, openssl's
+        // Bag Attributes with a friendlyName in UTF-8), and the blocks' Base64 reads the same
+        return BLOCK.matcher(Files.readString(pem, StandardCharsets.ISO_8859_1));
     }
 
     private static PrivateKey pkcs8(byte[] der) throws GeneralSecurityException {

@@ -1,6 +1,7 @@
 package org.msight.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.charset.StandardCharsets;
@@ -9,13 +10,34 @@ import java.nio.file.Path;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.util.Base64;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class PemTlsTest {
 
+    /** A CRL openssl made (another CA's: what matters is that Python's ssl reads it). */
+    private static final String CRL = """
+            -----BEGIN X509 CRL-----
+            MIGkMEwCAQEwCgYIKoZIzj0EAwIwDTELMAkGA1UEAwwCY2EXDTI2MTIwNzExMDIx
+            MloXDTI2MTIwOTExMDIxMlqgDjAMMAoGA1UdFAQDAgEBMAoGCCqGSM49BAMCA0gA
+            MEUCICb1G6S1au+QbJhs5ywxqoM8DazVw8J84y3ael5aCIcPAiEAt0yqiIlMOpLO
+            rhrKfuaD+U81gtkRkg8lRpXrhusTn4Q=
+            -----END X509 CRL-----
+            """;
+    private static String certificate;
+    private static String key;
+
     @TempDir
     Path dir;
+
+    @BeforeAll
+    static void makeCertificate(@TempDir Path keytoolDir) throws Exception {
+        TlsHandshakes keytool = new TlsHandshakes(keytoolDir);
+        keytool.ca("ca", "msight-test-ca");
+        certificate = keytool.certificatePem("ca");
+        key = keytool.keyPem("ca");
+    }
 
     @Test
     void encryptedKeysOfBothStylesAreRefusedSayingHowToDecryptThem() throws Exception {
@@ -53,6 +75,32 @@ class PemTlsTest {
         assertThatThrownBy(() -> PemTls.privateKey(empty)).hasMessage("no PEM private key (-----BEGIN PRIVATE KEY-----) in it");
         assertThatThrownBy(() -> PemTls.context(empty, null, null, "msight.redis.tls"))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("msight.redis.tls.ca-cert-file: " + empty + ": ");
+    }
+
+    /** As Python's ssl takes it (load_cert_chain, load_verify_locations): one file for the certificate and its key. */
+    @Test
+    void aCertificateFileMayHoldItsKeyBeforeOrAfterIt() throws Exception {
+        for (String pem : new String[] {certificate + key, key + certificate}) {
+            Path both = Files.writeString(dir.resolve("both.pem"), pem);
+            assertThat(PemTls.trustStore(both).size()).isEqualTo(1);
+            assertThatCode(() -> PemTls.context(both, both, both, "msight.nats.tls")).doesNotThrowAnyException();
+        }
+    }
+
+    /** As Python's ssl reads a CA file: a byte order mark before it, a CRL after its certificate. */
+    @Test
+    void aCaFileMayStartWithAByteOrderMarkOrHoldACrl() throws Exception {
+        for (String pem : new String[] {"\uFEFF" + certificate, certificate + CRL}) {
+            Path ca = Files.writeString(dir.resolve("ca.pem"), pem, StandardCharsets.UTF_8);
+            assertThat(PemTls.trustStore(ca).size()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void aFileWithAKeyButNoCertificateSaysSo() throws Exception {
+        Path keyOnly = Files.writeString(dir.resolve("key.pem"), key);
+        assertThatThrownBy(() -> PemTls.context(null, keyOnly, keyOnly, "msight.nats.tls"))
+                .hasMessage("msight.nats.tls.cert-file: " + keyOnly + ": no PEM certificate (-----BEGIN CERTIFICATE-----) in it");
     }
 
     @Test

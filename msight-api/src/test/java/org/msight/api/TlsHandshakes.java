@@ -17,6 +17,7 @@ import java.security.KeyStore;
 import java.security.cert.Certificate;
 import java.security.cert.CertificateFactory;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.KeyManagerFactory;
@@ -176,6 +177,22 @@ final class TlsHandshakes {
             return e;
         }
         return fail("the handshake went through");
+    }
+
+    /** The certificate of {@code name} as a PEM block. */
+    String certificatePem(String name) throws IOException, GeneralSecurityException {
+        return pem("CERTIFICATE", certificate(name).getEncoded());
+    }
+
+    /** The key of {@code name} as a PEM block, unencrypted PKCS#8. */
+    String keyPem(String name) throws IOException, GeneralSecurityException {
+        KeyStore keys = KeyStore.getInstance(dir.resolve(name + ".p12").toFile(), PASSWORD.toCharArray());
+        return pem("PRIVATE KEY", keys.getKey(name, PASSWORD.toCharArray()).getEncoded());
+    }
+
+    private static String pem(String label, byte[] der) {
+        return "-----BEGIN " + label + "-----\n" + Base64.getMimeEncoder(64, new byte[] {'\n'}).encodeToString(der)
+                + "\n-----END " + label + "-----\n";
     }
 
     private Certificate certificate(String name) throws IOException, GeneralSecurityException {
