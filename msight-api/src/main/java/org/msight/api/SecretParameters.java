@@ -10,11 +10,12 @@ import java.util.List;
  * without its {@code _ . -} and its trailing digits, is a secret's when it holds {@code pass},
  * {@code pwd}, {@code token}, {@code secret}, {@code credential}, {@code signature}, {@code jwt}
  * or {@code auth} (not {@code author}, {@code authority}); when it ends in {@code pw},
- * {@code sig}, {@code session} or {@code sessionid}; or when it is {@code key} or ends in one of
- * {@link #SECRET_KEYS}:
+ * {@code psw}, {@code pas}, {@code sig}, {@code session} or {@code sessionid}; or when it is
+ * {@code key} or ends in one of {@link #SECRET_KEYS}:
  * {@code api_key}, {@code streamKey}, {@code access_token}, {@code X-Amz-Signature},
- * {@code admin_password}, {@code passphrase}, {@code JSESSIONID}, {@code password2}; not
- * {@code partition_key}, {@code keyframe} or {@code session.timeout.ms}. A value runs to the
+ * {@code admin_password}, {@code passphrase}, {@code JSESSIONID}, {@code password2}, IP cameras'
+ * {@code loginpas} and {@code psw}; not {@code partition_key}, {@code keyframe},
+ * {@code session.timeout.ms} or {@code gpsweek}. A value runs to the
  * next {@code & ;} {@code #}, quote, angle bracket or white space; a quoted one
  * ({@code password="p w"}) to its closing quote, which a backslash escapes ({@code password="p\"w"});
  * an authorization scheme's ({@code Authorization=Bearer t}) over its credentials too.
@@ -23,7 +24,7 @@ final class SecretParameters {
 
     private static final List<String> SECRET_PARTS = List.of("pass", "pwd", "token", "secret", "credential",
             "signature", "jwt");
-    private static final List<String> SECRET_ENDINGS = List.of("pw", "sig", "session", "sessionid");
+    private static final List<String> SECRET_ENDINGS = List.of("pw", "psw", "pas", "sig", "session", "sessionid");
     private static final List<String> SECRET_KEYS = List.of("apikey", "accesskey", "secretkey", "privatekey",
             "streamkey", "authkey", "clientkey", "appkey", "subscriptionkey", "masterkey", "signingkey",
             "encryptionkey");

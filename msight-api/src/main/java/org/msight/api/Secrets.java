@@ -25,9 +25,12 @@ public final class Secrets {
      * {@code http://TOKEN@host/x} becomes {@code http://***@host/x}. A URL's user info runs from
      * its {@code ://} to its last {@code @} before white space, a character no URL holds
      * ({@code " < >}) or the next URL: a user name may hold {@code @}, a password {@code / ? # '}.
-     * A server written without a scheme ({@code user:pass@host:4222}, as NATS takes it) is masked
-     * the same way. A text that is one URL (a setting's value) is masked up to its last {@code @},
-     * so a password holding white space or quotes is masked too. As a password may hold
+     * A server written without a scheme ({@code user:pass@host:4222}, or {@code token@host:4222}
+     * as NATS takes a token) is masked the same way; an address without a port
+     * ({@code me@example.org}) is not. A text that is one URL (a setting's value) is masked up to
+     * its last {@code @}, so a password holding white space or quotes is masked too; one without
+     * white space from its first {@code ://}, so a password holding {@code ://} is masked too
+     * (and a list of URLs written together shows only its last host). As a password may hold
      * {@code /}, an {@code @} in a path is taken for the end of user info:
      * {@code http://host/me@example.org} shows as {@code http://***@example.org}. Text that holds
      * no user info is returned unchanged. Linear in the length of the text.
@@ -57,7 +60,7 @@ public final class Secrets {
             return text;
         }
         Matcher scheme = SCHEME.matcher(text);
-        if (scheme.lookingAt() && text.indexOf("://", scheme.end()) < 0) {
+        if (scheme.lookingAt() && (text.indexOf("://", scheme.end()) < 0 || isOneToken(text))) {
             int at = text.lastIndexOf('@');
             return at < scheme.end() ? text : text.substring(0, scheme.end()) + MASK + text.substring(at);
         }
@@ -93,7 +96,19 @@ public final class Secrets {
         return Character.isWhitespace(c) || c == '"' || c == '<' || c == '>';
     }
 
-    /** For a token without a scheme that holds {@code user:pass@}, where it starts (after quotes and brackets); else -1. */
+    private static boolean isOneToken(String text) {
+        for (int i = 0; i < text.length(); i++) {
+            if (endsToken(text.charAt(i))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * For a token without a scheme that holds {@code user:pass@}, or {@code token@} before a host
+     * and port, where it starts (after quotes and brackets); else -1.
+     */
     private static int schemelessUserInfo(String text, int from, int to) {
         int start = from;
         while (start < to && "'[(,".indexOf(text.charAt(start)) >= 0) {
@@ -105,10 +120,26 @@ public final class Secrets {
             if (c == ':' && colon < 0) {
                 colon = i;
             } else if (c == '@') {
-                return colon >= 0 ? start : -1;
+                return colon >= 0 || endsInPort(text, lastIndexOf(text, '@', i, to) + 1, to) ? start : -1;
             }
         }
         return -1;
+    }
+
+    /**
+     * Whether [from, to) of {@code text}, less closing quotes, brackets and punctuation, is a host
+     * and a port: ends in {@code :} and digits ({@code nats1:4222'}, {@code [::1]:4222,}).
+     */
+    private static boolean endsInPort(String text, int from, int to) {
+        int end = to;
+        while (end > from && "')],.;:".indexOf(text.charAt(end - 1)) >= 0) {
+            end--;
+        }
+        int digits = end;
+        while (digits > from && text.charAt(digits - 1) >= '0' && text.charAt(digits - 1) <= '9') {
+            digits--;
+        }
+        return digits < end && digits - 1 > from && text.charAt(digits - 1) == ':';
     }
 
     /** Where {@code part} starts within [from, to) of {@code text}, or -1. */

@@ -48,6 +48,22 @@ class SecretsTest {
         assertThat(Secrets.redactUrl("msight:s3cret-pw@127.0.0.1:4222")).isEqualTo("***@127.0.0.1:4222");
     }
 
+    /** jnats takes a token as user info without a scheme; an address without a port is not a server's. */
+    @Test
+    void aTokenWrittenWithoutASchemeIsMaskedBeforeAHostAndPort() {
+        assertThat(Secrets.redactUrl("s3cret@nats1:4222")).isEqualTo("***@nats1:4222");
+        assertThat(Secrets.redactUrl("servers ['s3cret@nats1:4222', 'h2:4222']")).isEqualTo("servers ['***@nats1:4222', 'h2:4222']");
+        assertThat(Secrets.redactUrl("cannot reach s3cret@[::1]:4222: refused")).isEqualTo("cannot reach ***@[::1]:4222: refused");
+        assertThat(Secrets.redactUrl("mail bob@example.com: sent")).isEqualTo("mail bob@example.com: sent");
+    }
+
+    @Test
+    void aPasswordHoldingASchemeSeparatorIsMaskedWhole() {
+        assertThat(Secrets.redactUrl("rtsp://admin:ab://cd@cam/live")).isEqualTo("rtsp://***@cam/live");
+        // a setting's value that is URLs written together is one URL too: the safe side
+        assertThat(Secrets.redactUrl("nats://a:p@h1:4222,nats://b:q@h2:4222")).isEqualTo("nats://***@h2:4222");
+    }
+
     @Test
     void urlsWrittenTogetherAreMaskedEachOnItsOwn() {
         assertThat(Secrets.redactUrl("x nats://h1:4222,nats://u:p@h2:4222")).isEqualTo("x nats://h1:4222,nats://***@h2:4222");
@@ -57,8 +73,8 @@ class SecretsTest {
 
     @Test
     void aTokenOfManyUrlsHasTheUserInfoOfEachMasked() {
-        String many = "x" + "a://".repeat(1000) + "u:p@h";
-        assertThat(Secrets.redactUrl(many)).isEqualTo("x" + "a://".repeat(1000) + "***@h");
+        String many = "x " + "a://".repeat(1000) + "u:p@h";
+        assertThat(Secrets.redactUrl(many)).isEqualTo("x " + "a://".repeat(1000) + "***@h");
     }
 
     @Test
@@ -99,12 +115,20 @@ class SecretsTest {
         assertThat(Secrets.redactUrl("password=\\topsecret token = \\n t1")).isEqualTo("password=*** token = ***");
     }
 
+    /** Cheap IP cameras take the password as loginpas= (P2P cameras' videostream.cgi) or psw=. */
+    @Test
+    void camerasPasswordParametersAreMasked() {
+        assertThat(Secrets.redactUrl("http://cam/videostream.cgi?loginuse=admin&loginpas=12345&resolution=32"))
+                .isEqualTo("http://cam/videostream.cgi?loginuse=admin&loginpas=***&resolution=32");
+        assertThat(Secrets.redactUrl("http://cam/snapshot.cgi?usr=admin&psw=12345")).isEqualTo("http://cam/snapshot.cgi?usr=admin&psw=***");
+    }
+
     /** Names that only look like secrets' keep their values: what the operator needs to see. */
     @Test
     void parametersNotNamedAsSecretsAreLeftAlone() {
         for (String text : List.of("https://h/in?x=1&partition_key=cam-7", "rtsp://cam/media.amp?videokeyframeinterval=32",
                 "[Consumer clientId=msight-edge-0, groupId=up_group] session.timeout.ms=30000",
-                "keyframe=1 designation=north author=lab", "a=b=c==d")) {
+                "keyframe=1 designation=north author=lab", "a=b=c==d", "fix gpsweek=2210")) {
             assertThat(Secrets.redactUrl(text)).isEqualTo(text);
         }
     }

@@ -16,7 +16,8 @@ public final class ServerList {
     }
 
     /**
-     * The addresses in {@code text}, in order, without quotes or blanks.
+     * The addresses in {@code text}, in order, without quotes or blanks. A quoted address may
+     * hold commas ({@code ['nats://u:pa,ss@h:4222']}), as in Python.
      *
      * @throws IllegalArgumentException when there is none, or the brackets or quotes do not match;
      *     the message quotes what was read, with the user info of its URLs masked ({@link LogSafe})
@@ -31,16 +32,33 @@ public final class ServerList {
             body = body.substring(1, body.length() - 1);
         }
         List<String> servers = new ArrayList<>();
-        for (String item : body.split(",", -1)) {
-            String server = unquoted(item.strip(), text);
+        for (int start = 0; start <= body.length(); ) {
+            int end = itemEnd(body, start);
+            String server = unquoted(body.substring(start, end).strip(), text);
             if (!server.isEmpty()) {
                 servers.add(server);
             }
+            start = end + 1;
         }
         if (servers.isEmpty()) {
             throw new IllegalArgumentException("no server in " + quoted(text) + "; write ['host:port']");
         }
         return List.copyOf(servers);
+    }
+
+    /**
+     * Where the item that starts at {@code from} ends: at the next comma, or the end; for a quoted
+     * item, the next comma after its closing quote, as a password may hold a comma.
+     */
+    private static int itemEnd(String body, int from) {
+        int start = from;
+        while (start < body.length() && Character.isWhitespace(body.charAt(start))) {
+            start++;
+        }
+        int closing = start < body.length() && (body.charAt(start) == '\'' || body.charAt(start) == '"')
+                ? body.indexOf(body.charAt(start), start + 1) : -1;
+        int comma = body.indexOf(',', Math.max(start, closing));
+        return comma < 0 ? body.length() : comma;
     }
 
     private static String unquoted(String item, String text) {

@@ -14,6 +14,15 @@ class ServerListTest {
                 .containsExactly("h1:9092", "h2:9092", "h3:9092");
     }
 
+    /** As Python's ast.literal_eval reads it: a comma in quotes is the address's. */
+    @Test
+    void aQuotedAddressMayHoldACommaWhichABrokenListDoesNotShow() {
+        assertThat(ServerList.parse("['nats://u:pa,ss@h:4222']")).containsExactly("nats://u:pa,ss@h:4222");
+        assertThat(ServerList.parse("[\"u:p,w@h1:4222\" , 'h2:4222']")).containsExactly("u:p,w@h1:4222", "h2:4222");
+        assertThatThrownBy(() -> ServerList.parse("['nats://u:pa,ss@h:4222]"))
+                .hasMessage("unmatched quote in server list \"['nats://***@h:4222]\"");
+    }
+
     @Test
     void readsPlainListsAndSingleAddresses() {
         assertThat(ServerList.parse("h1:9092,h2:9092")).containsExactly("h1:9092", "h2:9092");
@@ -35,5 +44,14 @@ class ServerListTest {
         assertThatThrownBy(() -> ServerList.parse("['nats://alice:s3cret@h:4222]")).hasMessageNotContaining("s3cret");
         assertThatThrownBy(() -> ServerList.parse("nats://alice:s3cret@h:4222'")).hasMessageNotContaining("s3cret");
         assertThatThrownBy(() -> ServerList.parse(" , \n")).hasMessage("no server in \" , \\n\"; write ['host:port']");
+    }
+
+    /** A NATS token without a scheme, as jnats takes it. */
+    @Test
+    void whatItQuotesShowsNoToken() {
+        assertThatThrownBy(() -> ServerList.parse("['s3cret@nats1:4222'"))
+                .hasMessage("unbalanced brackets in server list \"['***@nats1:4222'\"; write it as ['host1:port',"
+                        + " 'host2:port']");
+        assertThatThrownBy(() -> ServerList.parse("['s3cret@nats1:4222]")).hasMessageNotContaining("s3cret");
     }
 }
