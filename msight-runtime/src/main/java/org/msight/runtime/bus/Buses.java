@@ -134,8 +134,8 @@ public final class Buses implements AutoCloseable {
         for (Map.Entry<String, Bus> bus : byName.entrySet()) {
             try {
                 bus.getValue().close();
-            } catch (RuntimeException e) {
-                LoggerFactory.getLogger(LOGGER_PREFIX + bus.getKey()).warn("close failed: {}", e.toString());
+            } catch (RuntimeException | LinkageError e) { // a plugin's bug, or a class it misses: the others are closed
+                LoggerFactory.getLogger(LOGGER_PREFIX + bus.getKey()).warn("close failed: {}", LogSafe.text(e));
             }
         }
     }

@@ -186,10 +186,14 @@ public abstract class NodeRunner {
         } catch (InterruptedException e) { // what it held is counted as lost by stopped()
             log.warn("interrupted while stopping; queued messages are lost");
             stats.ended(NodeStats.State.STOPPED, null);
-        } catch (Throwable e) { // a flush that failed: what it held may be lost
-            stopFailed = true;
-            log.error("failed while stopping: {}", describe(e), e);
-            stats.ended(NodeStats.State.STOPPED, null);
+        } catch (Throwable e) {
+            if (stopRequested()) { // a flush that failed: what it held may be lost
+                stopFailed = true;
+                log.error("failed while stopping: {}", describe(e), e);
+                stats.ended(NodeStats.State.STOPPED, null);
+            } else { // handling a failure failed (no heap left to say it): the node ends for good, the pipeline told
+                endForGood(new UnrecoverableException("handling a failure failed: " + describe(e), e));
+            }
         } finally {
             try {
                 closeNode();

@@ -21,10 +21,15 @@ public final class SourceRunner extends NodeRunner {
         return NodeKind.SOURCE;
     }
 
+    /** Also wakes a blocking poll; a wakeup that throws (a plugin's bug) is said, and the stop goes on. */
     @Override
     public void requestStop() {
         super.requestStop();
-        source.wakeup();
+        try {
+            source.wakeup();
+        } catch (Exception | Error e) { // a plugin's bug (its socket still null during an outage): the stop goes on
+            log.warn("wakeup failed: {}; the source stops once its current poll returns", describe(e));
+        }
     }
 
     @Override

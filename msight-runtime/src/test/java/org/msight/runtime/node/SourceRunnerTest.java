@@ -257,6 +257,62 @@ class SourceRunnerTest {
         assertThat(lastErrorAfter(new IllegalStateException())).isEqualTo("IllegalStateException");
     }
 
+    /**
+     * A source whose wakeup throws (its socket still null during an outage) is said, and the stop
+     * goes on: the exception came out of requestStop(), and the pipeline's stop ended there, the
+     * other sources not asked to stop, the sinks not drained, the buses not closed.
+     */
+    @Test
+    void aWakeupThatThrowsIsSaidAndTheSourceStops() throws Exception {
+        RecordingLogger log = new RecordingLogger("camera");
+        SourceRunner runner = quicklyRetrying(new SourceNode() {
+            @Override
+            public void poll() throws InterruptedException {
+                TimeUnit.MILLISECONDS.sleep(1);
+            }
+
+            @Override
+            public void wakeup() {
+                throw new NullPointerException("Cannot invoke \"java.net.Socket.close()\" (on purpose)");
+            }
+        }, log);
+        runner.start();
+        runner.requestStop();
+        assertThat(runner.awaitFinished(Waits.GENEROUS)).isTrue();
+        assertThat(runner.stats().state()).isEqualTo(NodeStats.State.STOPPED);
+        assertThat(log.messages(Level.WARN)).containsExactly("wakeup failed: NullPointerException: Cannot invoke"
+                + " \"java.net.Socket.close()\" (on purpose); the source stops once its current poll returns");
+    }
+
+    /**
+     * A failure that cannot be said (its message throws; or no heap is left to log it) ends the
+     * node for good, and the pipeline is told: it ended the node's thread as if stopped, though
+     * no stop was asked for, and the pipeline never learnt that the node was gone.
+     */
+    @Test
+    void aFailureThatCannotBeSaidEndsTheNodeForGoodAndTellsThePipeline() throws Exception {
+        RecordingLogger log = new RecordingLogger("camera");
+        SourceRunner runner = quicklyRetrying(new SourceNode() {
+            @Override
+            public void poll() {
+                throw new IllegalStateException() {
+                    @Override
+                    public String getMessage() {
+                        throw new NullPointerException("a plugin's getMessage() (on purpose)");
+                    }
+                };
+            }
+        }, log);
+        CountDownLatch ended = new CountDownLatch(1);
+        runner.onEnd(ended::countDown);
+        runner.start();
+        assertThat(runner.awaitFinished(Waits.GENEROUS)).isTrue();
+        assertThat(ended.getCount()).as("the pipeline told, before the node's thread ended").isZero();
+        assertThat(runner.stats().state()).isEqualTo(NodeStats.State.FAILED);
+        assertThat(log.messages(Level.ERROR)).containsExactly("stopped for good: handling a failure failed:"
+                + " NullPointerException: a plugin's getMessage() (on purpose)");
+    }
+
     @ParameterizedTest
     @CsvSource({"PT30M, 30m", "PT3H, 1h"})
     void aRetryAfterIsWaitedInsteadOfTheBackoffUpToAnHourAndAStopEndsTheWait(Duration asked, String waited)

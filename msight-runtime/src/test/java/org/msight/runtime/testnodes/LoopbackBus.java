@@ -12,15 +12,17 @@ import org.msight.runtime.bus.MemoryBus;
 
 /**
  * Test bus {@code loopback}: the memory bus behind a provider with settings of its own: {@code port}
- * (refused when created below 1, and at start when {@link #TAKEN}), {@code full-topic}, a topic
- * it says it cannot carry, and fails to publish on, and {@code connected}, what it says of its
- * connections. It logs its start, saying whether a node publishes on it, and each subscription
+ * (refused when created below 1, and at start when {@link #TAKEN}; its bus fails to close when
+ * {@link #CLOSE_FAILS}), {@code full-topic}, a topic it says it cannot carry, and fails to publish
+ * on, and {@code connected}, what it says of its connections. It logs its start, saying whether a node publishes on it, and each subscription
  * ended, and goes on delivering to it. It counts what it publishes ({@code published}).
  */
 public final class LoopbackBus implements BusProvider {
 
     /** A port the bus refuses only when it starts, as a bus finds some settings unusable. */
     public static final int TAKEN = 2;
+    /** A port whose bus fails to close as a plugin missing a class does (a NoClassDefFoundError). */
+    public static final int CLOSE_FAILS = 3;
 
     @Override
     public String name() {
@@ -95,6 +97,9 @@ public final class LoopbackBus implements BusProvider {
             @Override
             public void close() {
                 memory.close();
+                if (port == CLOSE_FAILS) {
+                    throw new NoClassDefFoundError("org/example/Gone (on purpose)");
+                }
             }
         };
     }
