@@ -31,7 +31,11 @@ public final class DaemonThreads {
         return thread;
     }
 
-    /** A scheduler on one daemon thread called {@code name}; a task's uncaught failure is logged, a periodic one's runs go on. */
+    /**
+     * A scheduler on one daemon thread called {@code name}; a task's uncaught failure is logged, a
+     * periodic one's runs go on. It is a {@link ScheduledThreadPoolExecutor}, whose policies the
+     * caller may set.
+     */
     public static ScheduledExecutorService scheduler(String name) {
         return new ScheduledThreadPoolExecutor(1, factory(name)) {
             @Override

@@ -1,7 +1,6 @@
 package org.msight.runtime.node;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -30,7 +29,6 @@ import org.msight.api.LogSafe;
 import org.msight.api.LogThrottle;
 import org.msight.api.RetriableException;
 import org.msight.api.Setting;
-import org.msight.api.data.MalformedDataException;
 import org.msight.api.data.MsightFormats;
 import org.msight.api.data.SensorData;
 import org.slf4j.Logger;
@@ -180,7 +178,8 @@ public final class AsyncDelivery {
         this.formats = formats;
         this.log = log;
         this.slots = new Semaphore(settings.maxInFlight());
-        this.timer = new ScheduledThreadPoolExecutor(1, DaemonThreads.factory("node-" + nodeName + "-delivery"));
+        // DaemonThreads' scheduler: the spool's fsync runs on past a run that failed, a task's failure is said
+        this.timer = (ScheduledThreadPoolExecutor) DaemonThreads.scheduler("node-" + nodeName + "-delivery");
         timer.setExecuteExistingDelayedTasksAfterShutdownPolicy(false); // close() drops the retries waiting
         this.deadlines = new AttemptDeadlines(this::schedule, settings.attemptTimeout());
         this.delivered = delivered;
@@ -414,10 +413,14 @@ public final class AsyncDelivery {
         }
         if (retriable && spool != null && delivery.spooled == null) {
             // To the spool: it keeps the order, and retries without limit while the destination takes nothing.
-            slots.release();
             // the outage starts before the spool's write, which may take an fsync: an answer meanwhile ends it
             boolean started = outage(reason, attemptStart, 0);
-            Spooled spooledAs = spool(delivery.data);
+            Spooled spooledAs;
+            try {
+                spooledAs = spool(delivery.data);
+            } finally { // only once it is in the spool: a message waiting for the slot then goes behind it
+                slots.release();
+            }
             if (spooledAs == Spooled.SET_ASIDE) {
                 return;
             }
@@ -688,21 +691,26 @@ public final class AsyncDelivery {
      * @return whether {@code data} was spooled; if not, a slot was taken for it
      */
     private boolean spoolUnlessSentStraight(SensorData data) throws InterruptedException {
+        boolean slotTaken = false;
         while (true) {
             synchronized (spool) {
                 if (spool.records() > 0) {
-                    if (spool.unread() == 0 && slots.tryAcquire()) {
+                    if (spool.unread() == 0 && (slotTaken || slots.tryAcquire())) {
                         return false;
+                    }
+                    if (slotTaken) { // freed by a message that failed into the spool: this one goes behind it
+                        slots.release();
                     }
                     spool(data);
                     return true;
                 }
+                if (slotTaken) {
+                    return false;
+                }
             }
             // The messages under way may fail meanwhile and fill the spool, their retries keeping
             // every slot: from then on this one belongs in the spool, behind them.
-            if (slots.tryAcquire(SPOOL_RECHECK.toNanos(), TimeUnit.NANOSECONDS)) {
-                return false;
-            }
+            slotTaken = slots.tryAcquire(SPOOL_RECHECK.toNanos(), TimeUnit.NANOSECONDS);
         }
     }
 
@@ -711,8 +719,9 @@ public final class AsyncDelivery {
      * (said once a minute at most). The first message stored after a line said one could not be
      * says so.
      *
-     * @return whether {@code data} is in the spool; given up (a full disk, no memory for its record); or
-     *     set aside, the delivery closed meanwhile (the spool with it), to be neither given up nor finished
+     * @return whether {@code data} is in the spool; given up (a full disk, no memory for its record, a data
+     *     type that cannot be written); or set aside, the delivery closed meanwhile (the spool with it), to be
+     *     neither given up nor finished
      */
     private Spooled spool(SensorData data) {
         Throwable notStored = null;
@@ -733,7 +742,8 @@ public final class AsyncDelivery {
                     notSpooledBefore = notSpooled;
                     notSpooled = 0;
                 }
-            } catch (IOException | UncheckedIOException | OutOfMemoryError e) { // no room on the disk, or for its record
+            } catch (IOException | RuntimeException | OutOfMemoryError e) { // no room on the disk or for its record,
+                // or a data type that cannot be written (a plugin's, whose two passes differ: "wrote X of Y bytes")
                 failed.increment();
                 notSpooled++;
                 notStored = e;
@@ -802,11 +812,11 @@ public final class AsyncDelivery {
                     Delivery spooledOne = new Delivery(formats.fromMessagePack(entry.record), entry, () -> { });
                     spooledOne.successesAtLastFailure = successes.sum();
                     starting.add(spooledOne);
-                } catch (MalformedDataException e) {
-                    skipUnreadable(entry, "skipping an unreadable message (counted as 'failed')", NodeRunner.describe(e));
                 } catch (OutOfMemoryError e) {
                     noRoomToRead(entry);
                     break;
+                } catch (RuntimeException | Error e) { // malformed, or a data type's plugin that fails to read it
+                    skipUnreadable(entry, "skipping an unreadable message (counted as 'failed')", NodeRunner.describe(e));
                 }
             }
         }

@@ -1,5 +1,6 @@
 package org.msight.runtime.node;
 
+import java.io.Closeable;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -96,7 +97,10 @@ final class Spool implements AutoCloseable {
     private FileChannel reader;
     private long readPosition;
     private int readDone;
-    /** The newest segment's number: a new one never takes that of one deleted, which the cursor may name. */
+    /**
+     * The newest segment's number, or that of a cursor refused at start, if higher: a new one never
+     * takes that of one deleted, which the cursor may name.
+     */
     private long newest;
     private long records;
     private long bytes;
@@ -333,8 +337,9 @@ final class Spool implements AutoCloseable {
         if (records > 0) {
             log.info("{} message(s) remain in spool {}: the next run sends them", records, dir);
         }
+        // the cursor as it is at the end: writeCursor() opens it in a run that delivered nothing
         try (lockFile; FileChannel closingTail = tail; FileChannel closingReader = reader;
-                FileChannel closingCursor = cursor) {
+                Closeable closingCursor = this::closeCursor) {
             writeCursor();
             sync();
         } finally {
@@ -362,7 +367,7 @@ final class Spool implements AutoCloseable {
         }
         readCursor();
         if (!segments.isEmpty()) {
-            newest = segments.getLast().number;
+            newest = Math.max(newest, segments.getLast().number);
             readSegment = segments.getFirst();
             readPosition = headPosition;
             readDone = headDone;
@@ -503,6 +508,7 @@ final class Spool implements AutoCloseable {
             long number = Long.parseLong(parts[0]);
             long position = Long.parseLong(parts[1]);
             if (number > segments.getLast().number) {
+                newest = number; // no new segment takes it: this cursor, left on disk, would skip its first records
                 throw new IllegalStateException("it names segment " + number + ", past the newest");
             }
             while (segments.size() > 1 && segments.getFirst().number < number) {
@@ -526,6 +532,12 @@ final class Spool implements AutoCloseable {
             // ours say why; the parsing's (NumberFormatException...) only that it is no cursor's line
             log.warn("spool cursor {} is unreadable ({}); sending the whole spool again", file,
                     e instanceof IllegalStateException ? e.getMessage() : "it does not hold a segment and a position");
+        }
+    }
+
+    private void closeCursor() throws IOException {
+        if (cursor != null) {
+            cursor.close();
         }
     }
 

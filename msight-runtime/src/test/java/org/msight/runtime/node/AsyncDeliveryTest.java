@@ -7,6 +7,8 @@ import static org.awaitility.Awaitility.await;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadInfo;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
@@ -217,6 +219,49 @@ class AsyncDeliveryTest {
     }
 
     /**
+     * Spooled messages their data type fails to read back (a plugin's AssertionError, a class it
+     * misses, a bug's exception) are skipped as unreadable, counted and said, and the rest is sent:
+     * the error ended the timer's task, its slot kept for good and the message never acknowledged,
+     * and nothing more was sent from the spool, nor said.
+     */
+    @Test
+    void spooledMessagesTheirDataTypeFailsToReadAreSkippedAsUnreadable(@TempDir Path spool) throws Exception {
+        List<Runnable> failingReads = List.of(() -> {
+            throw new AssertionError("a data type's bug (on purpose)");
+        }, () -> {
+            throw new NoClassDefFoundError("org/example/Gone (on purpose)");
+        }, () -> {
+            throw new IllegalStateException("a bug (on purpose)");
+        });
+        try (Spool written = Spool.open(spool, DeliverySettings.MIN_SPOOL_BYTES, log)) {
+            for (long n = 0; n <= failingReads.size(); n++) {
+                written.append(CODEC.toMessagePack(frame(n)));
+            }
+        }
+        List<Long> sent = new CopyOnWriteArrayList<>();
+        AsyncDelivery next = unopened(data -> {
+            sent.add(data.metadata().frameId());
+            return CompletableFuture.completedFuture(null);
+        }, 3, Optional.of(spool), stats, log, stats::counter, Duration.ofHours(1), codec(CODEC::toMessagePack, record -> {
+            SensorData data = CODEC.fromMessagePack(record);
+            int frame = (int) data.metadata().frameId();
+            if (frame < failingReads.size()) {
+                failingReads.get(frame).run();
+            }
+            return data;
+        }));
+        next.sinkOpened();
+        await().atMost(Waits.GENEROUS).until(() -> !spoolEmptiedLines().isEmpty());
+        assertThat(next.flush(Waits.GENEROUS)).isTrue();
+        next.close();
+
+        assertThat(sent).containsExactly((long) failingReads.size());
+        assertThat(stats.counter("failed").count()).isEqualTo(failingReads.size());
+        assertThat(log.messages(Level.WARN)).containsExactly("spool: skipping an unreadable message (counted as"
+                + " 'failed'): AssertionError: a data type's bug (on purpose)");
+    }
+
+    /**
      * A spooled message a bad block changed on disk: the spool was read through at start, all of it
      * (a minute for a full one on an SD card, before any node started), and cut at the changed
      * record, so the messages after it in its segment were lost. Only the newest segment, which a
@@ -399,6 +444,68 @@ class AsyncDeliveryTest {
         underWay.forEach(answer -> answer.complete(null)); // the fifth, if it went straight, is answered
         assertThat(delivery.flush(Waits.GENEROUS)).isTrue();
         delivery.close();
+    }
+
+    /**
+     * With one message in flight, a message waiting for the slot when the one under way fails goes
+     * to the spool behind it, and the failed one is sent again first. The slot was freed before the
+     * failed one was in the spool: the waiting one took it and went straight, the failed one then
+     * found no free slot, and waited in the spool until another message came (none, at the end of
+     * the traffic or of a run that stops when its sources finish).
+     */
+    @Test
+    void aMessageWaitingForTheOnlySlotGoesBehindTheFailedMessageThatFreesIt(@TempDir Path spool) throws Exception {
+        List<Long> sent = new CopyOnWriteArrayList<>();
+        List<CompletableFuture<Void>> answers = new CopyOnWriteArrayList<>();
+        AsyncSinkNode keeping = keepingAnswers(answers);
+        List<Thread> timersBefore = timerThreads(); // of deliveries of earlier tests, maybe ending still
+        AsyncDelivery delivery = oneInFlight(data -> {
+            sent.add(data.metadata().frameId());
+            return keeping.send(data);
+        }, spool);
+        Thread timer = timerThreads().stream().filter(thread -> !timersBefore.contains(thread)).findFirst()
+                .orElseThrow();
+        delivery.submit(frame(1), () -> { });
+        CompletableFuture<Void> second = CompletableFuture.runAsync(() -> {
+            try {
+                delivery.submit(frame(2), () -> { }); // waits for the slot
+            } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        synchronized (delivery) { // the outage's lock: frame 1's way to the spool waits there
+            answers.get(0).completeExceptionally(new RetriableException("destination away (on purpose)"));
+            await().atMost(Waits.GENEROUS).until(() -> blockedOn(timer, delivery));
+        }
+        second.get(Waits.GENEROUS.toMillis(), TimeUnit.MILLISECONDS);
+        // frame 1 in the spool, and the fill that followed done: the timer waits for its next fsync
+        await().atMost(Waits.GENEROUS).until(() -> stats.counter("spooled").count() >= 1
+                && timer.getState() == Thread.State.TIMED_WAITING);
+        answers.forEach(answer -> answer.complete(null)); // frame 2's, had it gone straight
+
+        await().atMost(Waits.GENEROUS).until(() -> sent.stream().filter(frame -> frame == 1).count() == 2);
+        answers.forEach(answer -> answer.complete(null)); // frame 1's second attempt
+        await().atMost(Waits.GENEROUS).until(() -> sent.size() == 3);
+        assertThat(delivery.flush(Waits.GENEROUS)).isTrue();
+        delivery.close();
+        assertThat(sent).containsExactly(1L, 1L, 2L);
+    }
+
+    /** Whether {@code thread} waits to enter the monitor of {@code lock}. */
+    private static boolean blockedOn(Thread thread, Object lock) {
+        ThreadInfo info = ManagementFactory.getThreadMXBean().getThreadInfo(thread.getId());
+        return info != null && info.getThreadState() == Thread.State.BLOCKED && info.getLockInfo() != null
+                && info.getLockInfo().getIdentityHashCode() == System.identityHashCode(lock);
+    }
+
+    /** A delivery as {@link #delivery} makes one on {@code spool}, with one message in flight at most. */
+    private AsyncDelivery oneInFlight(AsyncSinkNode sink, Path spool) {
+        AsyncDelivery delivery = new AsyncDelivery("upload", sink, new DeliverySettings(1, 3,
+                new Backoff(Duration.ofMillis(10), Duration.ofMillis(10)), Duration.ofHours(1), Optional.of(spool),
+                DeliverySettings.MIN_SPOOL_BYTES), CODEC, log, data -> stats.out().increment(), stats::attemptTook,
+                stats::counter);
+        delivery.sinkOpened();
+        return delivery;
     }
 
     /** Failing deliveries put the node in an outage with their last error; the first one delivered ends it. */
@@ -833,6 +940,41 @@ class AsyncDeliveryTest {
         assertThat(stats.counter("failed").count()).isOne();
         assertThat(log.messages(Level.WARN)).anyMatch(line -> line.startsWith(
                 "gave up on frame 1: spool: no memory left in this process to store it. Give the process a larger heap"));
+    }
+
+    /**
+     * A message whose data type cannot be written to the spool (a plugin's type whose two encoding
+     * passes differ) is given up, counted, said and finished, on the node's thread (spooled behind
+     * others) as on the timer's (failed into the spool). On the node's thread the exception came out
+     * of submit, the node restarting to hit the same message for good; on the timer's, the flush
+     * waited its whole drain time for it.
+     */
+    @Test
+    void aMessageItsDataTypeCannotWriteToTheSpoolIsGivenUp(@TempDir Path spool) throws Exception {
+        try (Spool earlier = Spool.open(spool, DeliverySettings.MIN_SPOOL_BYTES, log)) {
+            earlier.append(CODEC.toMessagePack(frame(1)));
+        }
+        MsightFormats unwritable = codec(data -> {
+            if (data.metadata().frameId() > 1) {
+                throw new IllegalStateException("wrote 10 of 12 bytes (on purpose)");
+            }
+            return CODEC.toMessagePack(data);
+        }, CODEC::fromMessagePack);
+        AsyncDelivery delivery = unopened(AWAY, 3, Optional.of(spool), stats, log, stats::counter, Duration.ofHours(1),
+                unwritable);
+        List<String> finished = new CopyOnWriteArrayList<>();
+        delivery.submit(frame(2), () -> finished.add("frame 2")); // behind frame 1, unsent: spooled on the node's thread
+        assertThat(finished).containsExactly("frame 2");
+
+        delivery.sinkOpened();
+        await().atMost(Waits.GENEROUS).until(() -> stats.counter("retries").count() >= 1); // frame 1 under way
+        delivery.submit(frame(3), () -> finished.add("frame 3")); // straight, then failed into the spool on the timer's
+        assertThat(delivery.flush(Waits.GENEROUS)).isTrue();
+        delivery.close();
+        assertThat(finished).containsExactly("frame 2", "frame 3");
+        assertThat(stats.counter("failed").count()).isEqualTo(2);
+        assertThat(log.messages(Level.WARN)).filteredOn(line -> line.startsWith("gave up")).containsExactly(
+                "gave up on frame 2: spool: cannot store it: wrote 10 of 12 bytes (on purpose)");
     }
 
     /**

@@ -506,6 +506,58 @@ class SpoolTest {
                         + " sending the whole spool again");
     }
 
+    /**
+     * A cursor naming a segment gone while an older one is left is refused, and the whole spool
+     * sent again; the next segment begun must not take the number it names. It did: left on disk
+     * by a run killed before it moved the cursor, the cursor then skipped that segment's first
+     * records, never sent.
+     */
+    @Test
+    void aNewSegmentNeverTakesTheNumberOfTheSegmentARefusedCursorNames(@TempDir Path killed) throws Exception {
+        try (Spool spool = Spool.open(dir, 256 << 10, log)) { // 64 KiB segments: 13 records of 5000 bytes each
+            for (int i = 0; i < 13; i++) {
+                spool.append(record(i, 5000));
+            }
+        }
+        Files.writeString(dir.resolve("cursor"), "2 " + (8 + 2 * (8 + 5000)) + "\n"); // segment 2, sent and deleted
+        try (Spool spool = Spool.open(dir, 256 << 10, log)) {
+            assertThat(spool.records()).isEqualTo(13);
+            for (int i = 13; i < 16; i++) {
+                spool.append(record(i, 5000)); // in a new segment
+            }
+            try (var files = Files.list(dir)) { // what a kill now leaves: every record written, the cursor unmoved
+                for (Path file : files.toList()) {
+                    Files.copy(file, killed.resolve(file.getFileName()));
+                }
+            }
+        }
+        try (Spool spool = Spool.open(killed, 256 << 10, log)) {
+            List<Integer> sent = takeAll(spool, (int) spool.records());
+            assertThat(sent).as("the new segment's records").endsWith(13, 14, 15);
+        }
+    }
+
+    /** A close with no acknowledgement in its run writes the cursor, and closes its file too. */
+    @Test
+    void aCloseWithNoAcknowledgementInItsRunLeavesNoFileOpen() throws Exception {
+        spoolOf(3, 100);
+        Spool.open(dir, ONE_MIB, log).close();
+        Path cursor = dir.resolve("cursor").toRealPath();
+        try (var descriptors = Files.list(Path.of("/proc/self/fd"))) { // of this process, on Linux
+            List<Path> open = descriptors.filter(fd -> cursor.equals(target(fd))).toList();
+            assertThat(open).as("descriptors open on the cursor").isEmpty();
+        }
+    }
+
+    /** What the file descriptor {@code fd} of /proc/self/fd is open on, or {@code null} when it closed meanwhile. */
+    private static Path target(Path fd) {
+        try {
+            return Files.readSymbolicLink(fd);
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
     @Test
     void anEmptyCursorIsSaidToBeEmptyAndTheWholeSpoolIsSentAgain() throws Exception {
         try (Spool spool = Spool.open(dir, ONE_MIB, log)) {
