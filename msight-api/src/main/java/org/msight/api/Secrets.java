@@ -29,8 +29,8 @@ public final class Secrets {
      * as NATS takes a token) is masked the same way; an address without a port
      * ({@code me@example.org}) is not. A text that is one URL (a setting's value) is masked up to
      * its last {@code @}, so a password holding white space or quotes is masked too; one without
-     * white space from its first {@code ://}, so a password holding {@code ://} is masked too
-     * (and a list of URLs written together shows only its last host). As a password may hold
+     * white space from its first {@code ://} when a second one follows in its user info (no
+     * {@code , / @} before it), so a password holding {@code ://} is masked too. As a password may hold
      * {@code /}, an {@code @} in a path is taken for the end of user info:
      * {@code http://host/me@example.org} shows as {@code http://***@example.org}. Text that holds
      * no user info is returned unchanged. Linear in the length of the text.
@@ -60,9 +60,12 @@ public final class Secrets {
             return text;
         }
         Matcher scheme = SCHEME.matcher(text);
-        if (scheme.lookingAt() && (text.indexOf("://", scheme.end()) < 0 || isOneToken(text))) {
-            int at = text.lastIndexOf('@');
-            return at < scheme.end() ? text : text.substring(0, scheme.end()) + MASK + text.substring(at);
+        if (scheme.lookingAt()) {
+            int second = text.indexOf("://", scheme.end());
+            if (second < 0 || isOneToken(text) && isUserInfo(text, scheme.end(), second)) {
+                int at = text.lastIndexOf('@');
+                return at < scheme.end() ? text : text.substring(0, scheme.end()) + MASK + text.substring(at);
+            }
         }
         StringBuilder out = null;
         int copied = 0;
@@ -94,6 +97,16 @@ public final class Secrets {
 
     private static boolean endsToken(char c) {
         return Character.isWhitespace(c) || c == '"' || c == '<' || c == '>';
+    }
+
+    /** Whether [from, to) of a URL, before a second {@code ://}, may be user info: no {@code , / @} in it. */
+    private static boolean isUserInfo(String text, int from, int to) {
+        for (int i = from; i < to; i++) {
+            if (",/@".indexOf(text.charAt(i)) >= 0) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static boolean isOneToken(String text) {

@@ -60,8 +60,10 @@ class SecretsTest {
     @Test
     void aPasswordHoldingASchemeSeparatorIsMaskedWhole() {
         assertThat(Secrets.redactUrl("rtsp://admin:ab://cd@cam/live")).isEqualTo("rtsp://***@cam/live");
-        // a setting's value that is URLs written together is one URL too: the safe side
-        assertThat(Secrets.redactUrl("nats://a:p@h1:4222,nats://b:q@h2:4222")).isEqualTo("nats://***@h2:4222");
+        // URLs written together, or one in another's query, are masked each on its own, their hosts shown
+        assertThat(Secrets.redactUrl("nats://a:p@h1:4222,nats://b:q@h2:4222"))
+                .isEqualTo("nats://***@h1:4222,nats://***@h2:4222");
+        assertThat(Secrets.redactUrl("https://host/a?r=https://b/c@2x.jpg")).isEqualTo("https://host/a?r=https://***@2x.jpg");
     }
 
     @Test
