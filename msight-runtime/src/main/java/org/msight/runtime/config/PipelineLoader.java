@@ -382,9 +382,7 @@ public final class PipelineLoader {
             return null;
         }
         if (!LogSafe.text(name).equals(name)) { // it begins the node's log lines, unescaped
-            problems.add(ConfigProblem.at(value.origin(), file, path, "a node's name must show in a log line as"
-                    + " written: no control or format characters (line breaks, tabs, escapes), at most "
-                    + LogSafe.MAX_LENGTH + " characters"));
+            problems.add(ConfigProblem.at(value.origin(), file, path, "a node's name " + RuntimeSettings.SHOWN_AS_WRITTEN));
             return null;
         }
         if (value.valueType() != ConfigValueType.OBJECT) {

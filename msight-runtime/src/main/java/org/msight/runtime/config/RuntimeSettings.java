@@ -24,13 +24,16 @@ public final class RuntimeSettings {
     private RuntimeSettings() {
     }
 
+    /** The rule of a name that begins log lines (the device's, a node's): {@link LogSafe#text} leaves it as it is. */
+    static final String SHOWN_AS_WRITTEN = "must show in a log line as written: no control or format characters"
+            + " (line breaks, tabs, escapes), nothing a URL's user info could be (user:pass@), at most "
+            + LogSafe.MAX_LENGTH + " characters";
+
     /** Every key of the {@code msight} block. */
     public static List<Setting> all() {
         return List.of(
                 Setting.optional("device-name", SettingType.STRING, "name of this edge device, in every message")
-                        .nonEmpty().check("must show in a log line as written: no control or format characters"
-                                + " (line breaks, tabs, escapes), at most " + LogSafe.MAX_LENGTH + " characters",
-                                value -> LogSafe.text(value).equals(value)),
+                        .nonEmpty().check(SHOWN_AS_WRITTEN, value -> LogSafe.text(value).equals(value)),
                 Setting.optional("bus", SettingType.STRING,
                         "what carries topics between nodes: memory, or a bus plugin (redis, nats, kafka)").nonEmpty(),
                 Setting.optional("topics", SettingType.OBJECT,

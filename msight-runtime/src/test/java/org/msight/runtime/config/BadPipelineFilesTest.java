@@ -386,7 +386,8 @@ class BadPipelineFilesTest {
         assertThat(refused("msight.device-name = \"edge\\u001b[31m\\r\\nforged\"\nnodes {\n" + SOURCE
                 + ", gap = \"\\u001b]0;title\\u0007\" }\n}\n")).containsExactly(
                 at(1) + "msight.device-name: must show in a log line as written: no control or format characters"
-                        + " (line breaks, tabs, escapes), at most 256 characters, not 'edge\\u001b[31m\\r\\nforged'",
+                        + " (line breaks, tabs, escapes), nothing a URL's user info could be (user:pass@), at most 256"
+                        + " characters, not 'edge\\u001b[31m\\r\\nforged'",
                 at(3) + "nodes.src.gap: must be a whole number, 0 or more, not '\\u001b]0;title\\u0007'");
     }
 
@@ -476,7 +477,8 @@ class BadPipelineFilesTest {
     void aNodeNameWithControlCharactersIsRefused() throws Exception {
         assertThat(refused("nodes {\n\"cam\\u001b[31m\\nforged\" { type = test-sequence, publish-topic = t }\n}\n"))
                 .containsExactly(at(2) + "nodes.\"cam\\u001b[31m\\nforged\": a node's name must show in a log line as"
-                        + " written: no control or format characters (line breaks, tabs, escapes), at most 256 characters");
+                        + " written: no control or format characters (line breaks, tabs, escapes), nothing a URL's user"
+                        + " info could be (user:pass@), at most 256 characters");
     }
 
     /**
