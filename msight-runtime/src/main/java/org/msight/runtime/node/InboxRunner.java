@@ -39,6 +39,7 @@ public final class InboxRunner extends NodeRunner {
     private final String topic;
     private final LogThrottle malformedLines = new LogThrottle(Duration.ofSeconds(10));
     private final LogThrottle outOfMemoryLines = new LogThrottle(Duration.ofMinutes(1));
+    private final LogThrottle unacknowledgedLines = new LogThrottle(Duration.ofMinutes(1));
     private final Gap gap;
     private final MessageHandler handler;
     /** A sink's out counts handled messages, a processor's its published results. */
@@ -126,7 +127,7 @@ public final class InboxRunner extends NodeRunner {
             }
             stats.in().increment();
             if (!gap.admit()) {
-                next.done();
+                done(next);
                 return false;
             }
             pending = next;
@@ -151,7 +152,8 @@ public final class InboxRunner extends NodeRunner {
         received.accept(data);
         if (delivery != null) {
             // done once the delivery finishes, not now: an at-least-once bus commits after the upload
-            delivery.submit(data, pending::done);
+            Delivery submitted = pending;
+            delivery.submit(data, () -> done(submitted));
             pending = null;
             return true;
         }
@@ -166,8 +168,6 @@ public final class InboxRunner extends NodeRunner {
                 stats.out().increment();
                 stats.handled(data);
             }
-            finishPending();
-            return true;
         } catch (RetriableException | UnrecoverableException | LinkageError e) {
             throw e; // left pending, not done: handed over again, or an at-least-once bus delivers it to the next run
         } catch (OutOfMemoryError e) {
@@ -180,6 +180,8 @@ public final class InboxRunner extends NodeRunner {
             }
             throw e;
         }
+        finishPending();
+        return true;
     }
 
     /**
@@ -203,9 +205,25 @@ public final class InboxRunner extends NodeRunner {
     }
 
     private void finishPending() {
-        Delivery done = pending;
+        Delivery finished = pending;
         pending = null;
-        done.done();
+        done(finished);
+    }
+
+    /**
+     * Tells the bus that {@code finished} is done with; an acknowledgement that fails (on a
+     * connection the bus lost) is said, and the node goes on: the bus may deliver it again.
+     */
+    private void done(Delivery finished) {
+        try {
+            finished.done();
+        } catch (RuntimeException | LinkageError e) {
+            long times = unacknowledgedLines.occurred();
+            if (times > 0) {
+                log.warn("Failed to acknowledge {} message(s) to the bus of topic '{}', which may deliver them again;"
+                        + " latest: {}", times, topic, NodeRunner.describe(e));
+            }
+        }
     }
 
     @Override

@@ -98,6 +98,50 @@ class InboxRunnerTest {
                         + " an array");
     }
 
+    /** As {@link #delivery}, but its done() fails once noted, as a bus's acknowledgement on a closed connection does. */
+    private Delivery unacknowledged(String name, long n, Throwable failure) {
+        Delivery noted = delivery(name, n, failure);
+        return new Delivery() {
+            @Override
+            protected SensorData decode() {
+                return noted.data();
+            }
+
+            @Override
+            public void done() {
+                noted.done();
+                throw new IllegalStateException("connection closed");
+            }
+        };
+    }
+
+    /**
+     * A bus whose acknowledgements fail is said, once a minute at most, and the node goes on: the
+     * failure was retried as a NullPointerException of the runner's, the node restarting at every
+     * message, handled, skipped by gap or malformed alike.
+     */
+    @Test
+    void aDeliveryWhoseDoneThrowsIsSaidAndTheNodeGoesOn() throws Exception {
+        Inbox inbox = new Inbox(10);
+        RecordingLogger log = new RecordingLogger("sink");
+        for (long n = 1; n <= 7; n++) {
+            inbox.deliver(unacknowledged("m" + n, n, null));
+        }
+        inbox.deliver(unacknowledged("bad", 0, new MalformedDataException("not a map")));
+        InboxRunner runner = runner(inbox, log, 1); // one in two handled (or malformed), the other skipped
+        runner.start();
+        await().atMost(Waits.GENEROUS).until(() -> done.size() == 8);
+        runner.requestStop();
+        assertThat(runner.awaitFinished(Waits.GENEROUS)).isTrue();
+        assertThat(handled).containsExactly(2L, 4L, 6L);
+        assertThat(done).containsExactly("m1", "m2", "m3", "m4", "m5", "m6", "m7", "bad");
+        assertThat(runner.stats().restarts().count()).isZero();
+        assertThat(log.messages(Level.WARN)).filteredOn(m -> !m.contains("malformed")).singleElement().asString()
+                .isEqualTo("Failed to acknowledge 1 message(s) to the bus of topic 'topic', which may deliver them"
+                        + " again; latest: connection closed");
+        assertThat(log.all()).doesNotContain("NullPointerException");
+    }
+
     /** A legal message the heap has no room for, to decode or to handle, is no malformed one, nor the node's failure. */
     @Test
     void aMessageTheHeapHasNoRoomForIsDroppedWithALineSayingWhatToDoAndTheNodeGoesOn() throws Exception {
