@@ -273,7 +273,7 @@ public final class Pipeline {
                 }
             }
             buses.start();
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) { // an Error too: a bus may have started a thread that keeps the JVM up
             closeUnstarted();
             throw e;
         }
@@ -300,12 +300,17 @@ public final class Pipeline {
         }
     }
 
-    /** Closes the buses and the registry, which removes the entries of our nodes. */
-    private void closeConnections() {
-        buses.close();
+    /**
+     * Closes the buses and the registry, which removes the entries of our nodes.
+     *
+     * @return whether every bus closed in time
+     */
+    private boolean closeConnections() {
+        boolean busesClosed = buses.close();
         if (registry != null) {
             registry.close();
         }
+        return busesClosed;
     }
 
     private NodeRecord recordOf(NodeSpec node) {
@@ -483,8 +488,8 @@ public final class Pipeline {
      * {@code msight.drain-timeout}), and closes the buses. Before {@link #start()}, or after one
      * that failed, no node runs: this closes what is still open and returns at once.
      *
-     * @return whether every node stopped in time, having handled what it had queued, and nothing failed
-     *     (no node had stopped for good either); true when no node ever ran
+     * @return whether every node stopped in time, having handled what it had queued, every bus closed
+     *     in time, and nothing failed (no node had stopped for good either); true when no node ever ran
      */
     public boolean stop() throws InterruptedException {
         requestStop(); // when not requested before: the nodes' pauses end
@@ -519,7 +524,7 @@ public final class Pipeline {
             }
         }
         reporter.close();
-        closeConnections();
+        boolean busesClosed = closeConnections();
         meters.close();
         List<String> stoppedForGood = failedAmong(states());
         String before = stoppedForGood.isEmpty() ? "" : "; " + String.join(", ", stoppedForGood)
@@ -533,6 +538,6 @@ public final class Pipeline {
         } else {
             LOG.info("stopped the nodes of {}", spec.file());
         }
-        return inTime && stoppedForGood.isEmpty() && failure.get() == null;
+        return inTime && busesClosed && stoppedForGood.isEmpty() && failure.get() == null;
     }
 }

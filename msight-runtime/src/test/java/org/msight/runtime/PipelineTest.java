@@ -197,6 +197,32 @@ class PipelineTest {
         }
     }
 
+    /** A bus whose close blocks holds the stop up for its bound only: a line names it, and the stop is unclean. */
+    @Test
+    void aBusThatDoesNotCloseIsSaidAndTheStopGoesOnUnclean() throws Exception {
+        LoopbackBus.closeReleased = new CountDownLatch(1);
+        try (LogCapture log = LogCapture.of(Buses.LOGGER_PREFIX + "loopback")) {
+            Path file = TestPipelines.write(dir, "pipeline.conf", """
+                    msight { bus = loopback, loopback.port = %d, registry.enabled = false }
+                    nodes { src { type = test-sequence, publish-topic = t, count = 1 } }
+                    """.formatted(LoopbackBus.CLOSE_BLOCKS));
+            Pipeline pipeline = TestPipelines.load(file).create();
+            pipeline.start();
+            CompletableFuture<Boolean> stop = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return pipeline.stop();
+                } catch (InterruptedException e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            assertThat(stop.get(Waits.GENEROUS.toSeconds(), TimeUnit.SECONDS)).as("a clean stop").isFalse();
+            assertThat(log.messages(Level.WARN)).containsExactly("bus 'loopback' did not close within 10s; the stop"
+                    + " goes on");
+        } finally {
+            LoopbackBus.closeReleased.countDown(); // its closing thread ends: not into a later test's lines
+        }
+    }
+
     /** The line the loopback bus logs as the pipeline of {@code hocon} starts. */
     private String loopbackStart(String hocon) throws Exception {
         try (LogCapture log = LogCapture.of(Buses.LOGGER_PREFIX + "loopback")) {

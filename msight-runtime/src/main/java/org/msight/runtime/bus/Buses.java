@@ -3,6 +3,7 @@ package org.msight.runtime.bus;
 import com.typesafe.config.Config;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -10,7 +11,9 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
 import org.msight.api.Counter;
+import org.msight.api.DaemonThreads;
 import org.msight.api.LogSafe;
+import org.msight.api.Setting;
 import org.msight.api.bus.Bus;
 import org.msight.api.bus.BusContext;
 import org.msight.api.bus.Subscription;
@@ -19,6 +22,8 @@ import org.msight.runtime.config.BusSpec;
 import org.msight.runtime.config.ConfigProblem;
 import org.msight.runtime.config.PipelineSpec;
 import org.msight.runtime.node.LongCounter;
+import org.msight.runtime.node.NodeRunner;
+import org.msight.runtime.plugin.PluginLoader;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,10 +31,15 @@ import org.slf4j.LoggerFactory;
  * The buses of one pipeline, one per bus name its topics use, and which topic is on which. Each
  * bus is created and started with its plugin's class loader as the thread's context loader.
  */
-public final class Buses implements AutoCloseable {
+public final class Buses {
 
     /** Prefix of bus loggers, followed by the bus name. */
     public static final String LOGGER_PREFIX = "msight.bus.";
+    /**
+     * How long a bus may take to close at the stop: Kafka's takes 5 s at most, NATS's its
+     * connect-timeout; with the nodes' stop, within the systemd unit's TimeoutStopSec=45.
+     */
+    private static final Duration CLOSE_LIMIT = Duration.ofSeconds(10);
 
     private final PipelineSpec spec;
     private final Map<String, Bus> byName;
@@ -55,6 +65,9 @@ public final class Buses implements AutoCloseable {
                 buses.put(bus.name(), withLoaderOf(bus, () -> bus.type().provider().create(context)));
             } catch (IllegalArgumentException | com.typesafe.config.ConfigException e) {
                 problems.add(problem(spec.file(), bus, e.getMessage()));
+            } catch (RuntimeException | LinkageError e) { // a plugin's bug, not the file's: still one line
+                problems.add(problem(spec.file(), bus, "bus '" + bus.name() + "' (" + bus.type().plugin()
+                        + ") failed to create the bus: " + failure(e)));
             }
         }
         return new Buses(spec, buses);
@@ -111,33 +124,62 @@ public final class Buses implements AutoCloseable {
     /**
      * Starts every bus.
      *
-     * @throws BusStartException when a server refuses a bus's settings, or a bus finds one it
-     *     cannot use only now (a one-line message)
+     * @throws BusStartException when a server refuses a bus's settings, a bus finds one it cannot
+     *     use only now, or its plugin fails (a bug, a class missing from its jar): a one-line message
      */
     public void start() {
         for (Map.Entry<String, Bus> bus : byName.entrySet()) {
+            BusSpec busSpec = spec.buses().get(bus.getKey());
             try {
-                withLoaderOf(spec.buses().get(bus.getKey()), () -> {
+                withLoaderOf(busSpec, () -> {
                     bus.getValue().start();
                     return null;
                 });
             } catch (IllegalStateException e) {
                 throw new BusStartException(bus.getKey(), e.getMessage());
             } catch (IllegalArgumentException e) {
-                throw new BusStartException(problem(spec.file(), spec.buses().get(bus.getKey()), e.getMessage()));
+                throw new BusStartException(problem(spec.file(), busSpec, e.getMessage()));
+            } catch (RuntimeException | LinkageError e) {
+                throw new BusStartException(bus.getKey(), "failed to start (plugin " + busSpec.type().plugin() + "): "
+                        + failure(e));
             }
         }
     }
 
-    @Override
-    public void close() {
+    /**
+     * Closes every bus, each within {@link #CLOSE_LIMIT}: the stop goes on past a bus that takes
+     * longer (its close goes on meanwhile, on a daemon thread) or fails, said.
+     *
+     * @return whether every bus closed in time
+     */
+    public boolean close() {
+        boolean inTime = true;
         for (Map.Entry<String, Bus> bus : byName.entrySet()) {
+            Logger log = LoggerFactory.getLogger(LOGGER_PREFIX + bus.getKey());
+            Thread closing = DaemonThreads.start("bus-close-" + bus.getKey(), () -> {
+                try {
+                    bus.getValue().close();
+                } catch (RuntimeException | LinkageError e) { // a plugin's bug, or a class it misses
+                    log.warn("close failed: {}", LogSafe.text(e));
+                }
+            });
             try {
-                bus.getValue().close();
-            } catch (RuntimeException | LinkageError e) { // a plugin's bug, or a class it misses: the others are closed
-                LoggerFactory.getLogger(LOGGER_PREFIX + bus.getKey()).warn("close failed: {}", LogSafe.text(e));
+                closing.join(CLOSE_LIMIT.toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt(); // the others are closed all the same, without waiting
+            }
+            if (closing.isAlive()) {
+                log.warn("bus '{}' did not close within {}; the stop goes on", bus.getKey(),
+                        Setting.written(CLOSE_LIMIT));
+                inTime = false;
             }
         }
+        return inTime;
+    }
+
+    /** A plugin's failure in one line, with what to do when the runtime knows. */
+    private static String failure(Throwable e) {
+        return NodeRunner.describe(e) + PluginLoader.advice(e);
     }
 
     /** A bus's problem with its settings, at the line of the key it names (see {@link ConfigProblem#reported}). */

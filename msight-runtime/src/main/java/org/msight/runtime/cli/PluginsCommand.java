@@ -88,7 +88,7 @@ final class PluginsCommand implements Callable<Integer> {
         StringBuilder out = new StringBuilder();
         for (NodeType type : types) {
             out.append(type.name()).append(" (").append(kind(type.provider().kind())).append("): ")
-                    .append(type.provider().description()).append('\n');
+                    .append(type.description()).append('\n');
             out.append("  plugin: ").append(type.plugin()).append(", version ").append(type.version()).append('\n');
             appendSettings(out, type.provider().settings(), type.defaults(), "");
             List<Setting> ownDefaults = CommonSettings.of(type.provider()).stream()
@@ -100,7 +100,7 @@ final class PluginsCommand implements Callable<Integer> {
             out.append('\n');
         }
         for (BusType bus : buses) {
-            out.append(bus.name()).append(" (bus): ").append(bus.provider().description()).append('\n');
+            out.append(bus.name()).append(" (bus): ").append(bus.description()).append('\n');
             out.append("  plugin: ").append(bus.plugin()).append(", version ").append(bus.version())
                     .append(bus.provider().settings().isEmpty() ? "; no settings\n"
                             : "; settings in msight." + bus.name() + " { }\n");
@@ -174,7 +174,7 @@ final class PluginsCommand implements Callable<Integer> {
         Map<String, Object> entry = new LinkedHashMap<>();
         entry.put("type", type.name());
         entry.put("kind", kind(type.provider().kind()));
-        entry.put("description", type.provider().description());
+        entry.put("description", type.description());
         entry.put("plugin", type.plugin());
         entry.put("version", type.version());
         List<Object> settings = new ArrayList<>();
@@ -191,7 +191,7 @@ final class PluginsCommand implements Callable<Integer> {
         Map<String, Object> entry = new LinkedHashMap<>();
         entry.put("type", bus.name());
         entry.put("kind", "bus");
-        entry.put("description", bus.provider().description());
+        entry.put("description", bus.description());
         entry.put("plugin", bus.plugin());
         entry.put("version", bus.version());
         entry.put("block", "msight." + bus.name());

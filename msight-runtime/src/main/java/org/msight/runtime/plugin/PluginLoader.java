@@ -19,6 +19,7 @@ import java.util.ServiceLoader;
 import java.util.jar.JarFile;
 import java.util.stream.Stream;
 import org.msight.api.IoFailures;
+import org.msight.api.LogSafe;
 import org.msight.api.NodeProvider;
 import org.msight.api.Setting;
 import org.msight.api.bus.BusProvider;
@@ -81,11 +82,13 @@ public final class PluginLoader {
                     types.putAll(own);
                     buses.putAll(ownBuses);
                     dataTypes.addAll(ownDataTypes);
-                } catch (PluginException | RuntimeException | LinkageError | ServiceConfigurationError e) {
+                } catch (OutOfMemoryError e) { // the process's trouble, not the plugin's
+                    throw e;
+                } catch (PluginException | RuntimeException | Error e) { // a bug, a class it misses, a recursion
                     List<String> declared = new ArrayList<>(own.keySet().stream().filter(t -> !types.containsKey(t))
                             .toList());
                     ownBuses.keySet().stream().filter(b -> !buses.containsKey(b)).forEach(declared::add);
-                    String problem = e instanceof PluginException ? e.getMessage() : e.toString();
+                    String problem = e instanceof PluginException ? e.getMessage() : LogSafe.text(e) + advice(e);
                     broken.add(new Plugins.BrokenPlugin(plugin.toString(), problem,
                             e instanceof BrokenTypeException typed ? List.of(typed.typeName) : declared,
                             providersListedIn(plugin)));
@@ -93,6 +96,18 @@ public final class PluginLoader {
             }
         }
         return new Plugins(types, buses, dataTypes, List.copyOf(broken));
+    }
+
+    /**
+     * What to do about a plugin's class that cannot be loaded, for the end of a line: built for a
+     * newer Java, or missing a class; empty for other failures.
+     */
+    public static String advice(Throwable failure) {
+        if (failure instanceof UnsupportedClassVersionError) {
+            return "; built for a newer Java: rebuild it with --release 17";
+        }
+        return failure instanceof NoClassDefFoundError
+                ? "; a class it needs is missing: put the jar that has it in the plugin's folder" : "";
     }
 
     /** A plugin whose node type or bus is known but unusable. */
@@ -124,7 +139,8 @@ public final class PluginLoader {
                         + " reference.conf, under " + path + ")");
             }
             Config defaults = defaultsOf(common, provider.settings(), reference, path, "node type", provider.type());
-            types.put(provider.type(), new NodeType(provider, origin, versionOf(provider), defaults, loader));
+            types.put(provider.type(), new NodeType(provider, origin, versionOf(provider), provider.description(),
+                    defaults, loader));
         }
         for (BusProvider provider : providers(BusProvider.class, loader)) {
             BusType previous = buses.get(provider.name());
@@ -133,7 +149,8 @@ public final class PluginLoader {
             }
             String path = "msight." + ConfigProblem.quoted(provider.name());
             Config defaults = defaultsOf(List.of(), provider.settings(), reference, path, "bus", provider.name());
-            buses.put(provider.name(), new BusType(provider, origin, versionOf(provider), defaults, loader));
+            buses.put(provider.name(), new BusType(provider, origin, versionOf(provider), provider.description(),
+                    defaults, loader));
         }
         for (ServiceLoader.Provider<DataType> candidate : ServiceLoader.load(DataType.class, loader).stream().toList()) {
             if (candidate.type().getClassLoader() == loader || !(loader instanceof PluginClassLoader)) {

@@ -37,7 +37,8 @@ class BusesTest {
                 """)).spec();
         SimpleMeterRegistry meters = new SimpleMeterRegistry();
         List<ConfigProblem> problems = new ArrayList<>();
-        try (Buses buses = Buses.create(spec, MsightCodec.withBuiltInTypes(), meters, problems)) {
+        Buses buses = Buses.create(spec, MsightCodec.withBuiltInTypes(), meters, problems);
+        try {
             assertThat(problems).isEmpty();
             for (int i = 0; i < 3; i++) {
                 buses.of("t").publish("t", new SensorData(Metadata.create("cam", "edge", Metadata.now())));
@@ -45,6 +46,8 @@ class BusesTest {
             // while the bus holds its counters: the meter holds them weakly
             assertThat(meters.get("msight.bus.published").tag("bus", "loopback").functionCounter().count())
                     .isEqualTo(3);
+        } finally {
+            buses.close();
         }
     }
 

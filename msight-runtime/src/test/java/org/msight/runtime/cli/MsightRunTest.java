@@ -25,6 +25,8 @@ import org.msight.runtime.testnodes.LoopbackBus;
 import org.msight.runtime.testplugins.BatchSink;
 import org.msight.runtime.testplugins.ClashingSink;
 import org.msight.runtime.testplugins.PluginJar;
+import org.msight.runtime.testplugins.RecursiveSink;
+import org.msight.runtime.testplugins.UndescribedSink;
 import org.msight.testkit.FreePorts;
 import org.msight.testkit.TestCertificates;
 import org.msight.testkit.Waits;
@@ -162,9 +164,9 @@ class MsightRunTest {
                 .isEqualTo("error: " + file + ":3: msight.loopback.port: must be 1 or more, was 0\n");
     }
 
-    @Test
-    void aSettingABusRefusesOnlyAtStartIsOneLineAtItsKeyWithExitCodeTwo() throws Exception {
-        Path file = TestPipelines.write(dir, "p.conf", """
+    /** A pipeline file on the loopback bus at {@code port} (line 3), without endpoint or registry. */
+    private Path onLoopbackPort(int port) throws IOException {
+        return TestPipelines.write(dir, "p.conf", """
                 msight {
                   bus = loopback
                   loopback.port = %d
@@ -172,12 +174,45 @@ class MsightRunTest {
                   registry.enabled = false
                 }
                 nodes { src { type = test-sequence, publish-topic = frames } }
-                """.formatted(LoopbackBus.TAKEN));
+                """.formatted(port));
+    }
+
+    @Test
+    void aSettingABusRefusesOnlyAtStartIsOneLineAtItsKeyWithExitCodeTwo() throws Exception {
+        Path file = onLoopbackPort(LoopbackBus.TAKEN);
         assertThat(run("--check", file.toString()).exitCode()).isZero();
         Result result = run(file.toString());
         assertThat(result.exitCode()).isEqualTo(2);
         assertThat(result.out() + result.err()).contains(file + ":3: msight.loopback.port: 2 is taken")
                 .doesNotContain("\tat ");
+    }
+
+    /**
+     * A bus whose start throws an Error (a class missing from its jar) is closed, ending what it
+     * started, and the run ends as for any bus that cannot start: one line, exit code 2.
+     */
+    @Test
+    void aBusWhoseStartThrowsAnErrorIsClosedAndTheRunEndsWithOneLineAndExitCodeTwo() throws Exception {
+        Path file = onLoopbackPort(LoopbackBus.START_FAILS);
+        Result result = run(file.toString());
+        assertThat(result.exitCode()).isEqualTo(2);
+        assertThat(result.out() + result.err()).contains("bus 'loopback': failed to start (plugin class path):"
+                        + " NoClassDefFoundError: org/example/Gone (on purpose); a class it needs is missing: put the jar"
+                        + " that has it in the plugin's folder")
+                .contains("closing").doesNotContain("\tat ");
+    }
+
+    /** A bus that its provider fails to create, as a bug does, is an error of the file's, in --check too: exit code 2. */
+    @Test
+    void aBusThatFailsToBeCreatedIsOneErrorLineWithExitCodeTwo() throws Exception {
+        Path file = TestPipelines.write(dir, "p.conf", """
+                msight { bus = loopback, loopback.port = %d, registry.enabled = false }
+                nodes { src { type = test-sequence, publish-topic = frames } }
+                """.formatted(LoopbackBus.CREATE_FAILS));
+        Result result = run("--check", file.toString());
+        assertThat(result.exitCode()).isEqualTo(2);
+        assertThat(result.err()).isEqualTo("error: " + file + ": msight.loopback: bus 'loopback' (class path) failed"
+                + " to create the bus: NullPointerException: test: a bus plugin's bug\n");
     }
 
     @Test
@@ -273,6 +308,32 @@ class MsightRunTest {
                 + run("plugins", "--json", "test-images").out()).getConfigList("types").get(0);
         assertThat(json.getConfigList("common-settings")).filteredOn(s -> s.getString("key").startsWith("restart"))
                 .extracting(s -> s.getString("default")).containsExactly("100ms", "1s");
+    }
+
+    /**
+     * A plugin whose provider throws, a bug's exception from its description or an Error from its
+     * type (an endless recursion), is a warning naming its jar: the others are listed, and a
+     * pipeline that does not use it is checked.
+     */
+    @Test
+    void aPluginWhoseProviderThrowsIsAWarningAndTheOthersAreListed() throws Exception {
+        Path plugins = dir.resolve("plugins");
+        PluginJar.write(plugins.resolve("batch.jar"), BatchSink.class, "msight.node-types.batch-sink.batch = 1\n");
+        PluginJar.write(plugins.resolve("recursive.jar"), RecursiveSink.class, "");
+        PluginJar.write(plugins.resolve("undescribed.jar"), UndescribedSink.class, "");
+        String warnings = "warning: plugin " + plugins.resolve("recursive.jar") + " not loaded:"
+                + " java.lang.StackOverflowError\n"
+                + "warning: plugin " + plugins.resolve("undescribed.jar") + " not loaded:"
+                + " java.lang.IllegalStateException: test: no description\n";
+        Result result = run("--plugin-path", plugins.toString(), "plugins");
+        assertThat(result.exitCode()).as(result.err()).isZero();
+        assertThat(result.err()).isEqualTo(warnings);
+        assertThat(result.out()).contains("batch-sink (sink): test sink of a plugin jar\n  plugin: "
+                + plugins.resolve("batch.jar"));
+        Path file = TestPipelines.write(dir, "p.conf", "nodes { src { type = test-sequence, publish-topic = t } }");
+        Result check = run("--plugin-path", plugins.toString(), "--check", file.toString());
+        assertThat(check.exitCode()).as(check.err()).isZero();
+        assertThat(check.err()).isEqualTo(warnings);
     }
 
     /** A folder {@code plugins} with the jar {@code name}, whose services file lists a {@code service} class it lacks. */

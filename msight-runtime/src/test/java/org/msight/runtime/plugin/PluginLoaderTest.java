@@ -5,11 +5,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.typesafe.config.Config;
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.URL;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.jar.JarEntry;
 import java.util.jar.JarOutputStream;
 import org.junit.jupiter.api.Test;
@@ -111,6 +113,27 @@ class PluginLoaderTest {
                                 + UnlicensedSink.class.getName() + ")");
     }
 
+    /** A plugin built for a newer Java, or missing a class it needs, is told what to do in its line. */
+    @Test
+    void aPluginBuiltForANewerJavaOrMissingAClassIsToldWhatToDo() throws Exception {
+        Path folder = Files.createDirectories(dir.resolve("plugins"));
+        byte[] sink = classFile(BatchSink.class);
+        byte[] newer = sink.clone();
+        newer[6] = 0; // the major version, 2 bytes after the magic number and the minor version
+        newer[7] = (byte) 200;
+        Class<?> base = BatchSink.class.getSuperclass();
+        jar(folder.resolve("a-newer.jar"), BatchSink.class.getName(), Map.of(BatchSink.class, newer, base,
+                classFile(base)));
+        jar(folder.resolve("b-missing.jar"), BatchSink.class.getName(), Map.of(BatchSink.class, sink));
+        List<Plugins.BrokenPlugin> broken = new PluginLoader(runtime).load(List.of(folder)).broken();
+        assertThat(broken).map(Plugins.BrokenPlugin::problem).satisfiesExactly(
+                newerJava -> assertThat(newerJava).startsWith("java.lang.UnsupportedClassVersionError: ")
+                        .endsWith("; built for a newer Java: rebuild it with --release 17"),
+                missing -> assertThat(missing).isEqualTo("java.lang.NoClassDefFoundError: "
+                        + base.getName().replace('.', '/') + "; a class it needs is missing: put the jar that has it"
+                        + " in the plugin's folder"));
+    }
+
     @Test
     void aPluginFolderThatDoesNotExistIsAnError() {
         Path missing = dir.resolve("no-such-folder");
@@ -120,10 +143,26 @@ class PluginLoaderTest {
     }
 
     private static void jar(Path jar, String provider) throws IOException {
+        jar(jar, provider, Map.of());
+    }
+
+    /** A jar whose services file lists {@code provider}, with {@code classes}, each of the class file given. */
+    private static void jar(Path jar, String provider, Map<Class<?>, byte[]> classes) throws IOException {
         try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(jar))) {
             out.putNextEntry(new JarEntry("META-INF/services/org.msight.api.NodeProvider"));
             out.write(provider.getBytes(StandardCharsets.UTF_8));
             out.closeEntry();
+            for (Map.Entry<Class<?>, byte[]> type : classes.entrySet()) {
+                out.putNextEntry(new JarEntry(type.getKey().getName().replace('.', '/') + ".class"));
+                out.write(type.getValue());
+                out.closeEntry();
+            }
+        }
+    }
+
+    private static byte[] classFile(Class<?> type) throws IOException {
+        try (InputStream bytes = type.getResourceAsStream(type.getSimpleName() + ".class")) {
+            return bytes.readAllBytes();
         }
     }
 }

@@ -1,6 +1,7 @@
 package org.msight.runtime.testnodes;
 
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
 import org.msight.api.Setting;
 import org.msight.api.SettingType;
 import org.msight.api.bus.Bus;
@@ -12,10 +13,12 @@ import org.msight.runtime.bus.MemoryBus;
 
 /**
  * Test bus {@code loopback}: the memory bus behind a provider with settings of its own: {@code port}
- * (refused when created below 1, and at start when {@link #TAKEN}; its bus fails to close when
- * {@link #CLOSE_FAILS}), {@code full-topic}, a topic it says it cannot carry, and fails to publish
- * on, and {@code connected}, what it says of its connections. It logs its start, saying whether a node publishes on it, and each subscription
- * ended, and goes on delivering to it. It counts what it publishes ({@code published}).
+ * (refused when created below 1, and at start when {@link #TAKEN}; a plugin's bug or missing class
+ * at {@link #CREATE_FAILS}, {@link #START_FAILS}, {@link #CLOSE_FAILS}; its close blocks at
+ * {@link #CLOSE_BLOCKS}), {@code full-topic}, a topic it says it cannot carry, and fails to publish
+ * on, and {@code connected}, what it says of its connections. It logs its start, saying whether a
+ * node publishes on it, its close, and each subscription ended, and goes on delivering to it. It
+ * counts what it publishes ({@code published}).
  */
 public final class LoopbackBus implements BusProvider {
 
@@ -23,6 +26,15 @@ public final class LoopbackBus implements BusProvider {
     public static final int TAKEN = 2;
     /** A port whose bus fails to close as a plugin missing a class does (a NoClassDefFoundError). */
     public static final int CLOSE_FAILS = 3;
+    /** A port whose bus fails to start as a plugin missing a class does (a NoClassDefFoundError). */
+    public static final int START_FAILS = 4;
+    /** A port whose bus fails to be created as a plugin's bug does (a NullPointerException). */
+    public static final int CREATE_FAILS = 5;
+    /** A port whose bus's close blocks until {@link #closeReleased} is counted down. */
+    public static final int CLOSE_BLOCKS = 6;
+
+    /** What a bus on {@link #CLOSE_BLOCKS} waits for as it closes; a test sets its own. */
+    public static volatile CountDownLatch closeReleased = new CountDownLatch(0);
 
     @Override
     public String name() {
@@ -47,6 +59,9 @@ public final class LoopbackBus implements BusProvider {
         if (port < 1) {
             throw new IllegalArgumentException("port: must be 1 or more, was " + port);
         }
+        if (port == CREATE_FAILS) {
+            throw new NullPointerException("test: a bus plugin's bug");
+        }
         String full = context.config().getString("full-topic");
         boolean connected = context.config().getBoolean("connected");
         MemoryBus memory = new MemoryBus();
@@ -66,6 +81,9 @@ public final class LoopbackBus implements BusProvider {
             public void start() {
                 if (port == TAKEN) { // found taken only when it starts
                     throw new IllegalArgumentException("port: " + TAKEN + " is taken");
+                }
+                if (port == START_FAILS) {
+                    throw new NoClassDefFoundError("org/example/Gone (on purpose)");
                 }
                 context.logger().info("started; a node of this process publishes on it: {}", context.publishes());
             }
@@ -96,7 +114,15 @@ public final class LoopbackBus implements BusProvider {
 
             @Override
             public void close() {
+                context.logger().info("closing");
                 memory.close();
+                if (port == CLOSE_BLOCKS) {
+                    try {
+                        closeReleased.await();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
                 if (port == CLOSE_FAILS) {
                     throw new NoClassDefFoundError("org/example/Gone (on purpose)");
                 }
