@@ -20,6 +20,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Collectors;
 import org.msight.api.AsyncSinkNode;
 import org.msight.api.Node;
 import org.msight.api.NodeKind;
@@ -442,6 +443,59 @@ public final class Pipeline {
         return late;
     }
 
+    /**
+     * {@code nodes} in groups to stop one after the other, each group before the nodes its nodes
+     * publish to: a processor that drains into another finds its inbox open. Nodes whose topics
+     * make a loop are stopped together, last.
+     */
+    private List<List<NodeRunner>> upstreamFirst(List<NodeRunner> nodes) {
+        Map<String, NodeSpec> specs = new HashMap<>();
+        spec.nodes().forEach(node -> specs.put(node.name(), node));
+        List<List<NodeRunner>> groups = new ArrayList<>();
+        List<NodeRunner> left = new ArrayList<>(nodes);
+        while (!left.isEmpty()) {
+            Set<String> fed = left.stream().flatMap(r -> specs.get(r.name()).publishTopic().stream())
+                    .collect(Collectors.toSet());
+            List<NodeRunner> unfed = left.stream()
+                    .filter(r -> specs.get(r.name()).subscribeTopic().filter(fed::contains).isEmpty()).toList();
+            List<NodeRunner> group = unfed.isEmpty() ? List.copyOf(left) : unfed;
+            groups.add(group);
+            left.removeAll(group);
+        }
+        return groups;
+    }
+
+    /**
+     * Stops {@code nodes} together, within the stop limit of their kind, interrupting those late.
+     *
+     * @return whether every one stopped in time, having handled what it had queued
+     */
+    private boolean stopTogether(List<NodeRunner> nodes, NodeKind kind) throws InterruptedException {
+        Duration limit = kind == NodeKind.SOURCE ? SOURCE_STOP_LIMIT : spec.drainTimeout().plusSeconds(1);
+        nodes.forEach(NodeRunner::requestStop);
+        List<NodeRunner> late = awaitStopped(nodes, System.nanoTime(), limit);
+        for (NodeRunner runner : late) { // all at the deadline: a stuck node does not push back the next one's
+            LOG.warn("node {} did not stop within {}{}; interrupting it", runner.name(), Setting.written(limit),
+                    kind == NodeKind.SOURCE ? "" : " (drain-timeout " + Setting.written(spec.drainTimeout())
+                            + ", and 1s to finish)");
+            runner.interrupt();
+        }
+        long interruptedAt = System.nanoTime();
+        for (NodeRunner runner : late) {
+            if (!runner.awaitFinished(left(interruptedAt, INTERRUPTED_STOP_LIMIT))) {
+                LOG.warn("node {} did not end within {} of its interrupt; the stop goes on without it",
+                        runner.name(), Setting.written(INTERRUPTED_STOP_LIMIT));
+            }
+        }
+        boolean inTime = late.isEmpty();
+        for (NodeRunner runner : nodes) {
+            if (runner.stats().state() != NodeStats.State.FAILED) { // its losses were said when it stopped
+                inTime &= runner.stoppedCleanly();
+            }
+        }
+        return inTime;
+    }
+
     /** What is left of {@code limit} after {@code since} ({@link System#nanoTime}); zero once it passed. */
     private static Duration left(long since, Duration limit) {
         return Duration.ofNanos(Math.max(0, limit.toNanos() - (System.nanoTime() - since)));
@@ -499,28 +553,8 @@ public final class Pipeline {
         }
         boolean inTime = true;
         for (NodeKind kind : List.of(NodeKind.SOURCE, NodeKind.PROCESSOR, NodeKind.SINK)) {
-            Duration limit = kind == NodeKind.SOURCE ? SOURCE_STOP_LIMIT : spec.drainTimeout().plusSeconds(1);
-            List<NodeRunner> ofKind = runners.stream().filter(r -> r.kind() == kind).toList();
-            ofKind.forEach(NodeRunner::requestStop);
-            List<NodeRunner> late = awaitStopped(ofKind, System.nanoTime(), limit);
-            for (NodeRunner runner : late) { // all at the deadline: a stuck node does not push back the next one's
-                LOG.warn("node {} did not stop within {}{}; interrupting it", runner.name(), Setting.written(limit),
-                        kind == NodeKind.SOURCE ? "" : " (drain-timeout " + Setting.written(spec.drainTimeout())
-                                + ", and 1s to finish)");
-                runner.interrupt();
-            }
-            long interruptedAt = System.nanoTime();
-            for (NodeRunner runner : late) {
-                if (!runner.awaitFinished(left(interruptedAt, INTERRUPTED_STOP_LIMIT))) {
-                    LOG.warn("node {} did not end within {} of its interrupt; the stop goes on without it",
-                            runner.name(), Setting.written(INTERRUPTED_STOP_LIMIT));
-                }
-            }
-            inTime &= late.isEmpty();
-            for (NodeRunner runner : ofKind) {
-                if (runner.stats().state() != NodeStats.State.FAILED) { // its losses were said when it stopped
-                    inTime &= runner.stoppedCleanly();
-                }
+            for (List<NodeRunner> together : upstreamFirst(runners.stream().filter(r -> r.kind() == kind).toList())) {
+                inTime &= stopTogether(together, kind);
             }
         }
         reporter.close();

@@ -245,6 +245,23 @@ class PipelineTest {
         assertThat(received("sink")).isEqualTo(range(1, 30, 1));
     }
 
+    /**
+     * A processor drains into the next one, which is stopped after it: all processors were stopped
+     * at once, and what the first drained at the stop was dropped at the second's closed inbox.
+     */
+    @Test
+    void stoppingDrainsAChainOfProcessorsUpstreamFirst() throws Exception {
+        Pipeline pipeline = start(Waits.GENEROUS, """
+                src { type = test-sequence, publish-topic = t, count = 30 }
+                first { type = test-negate, subscribe-topic = t, publish-topic = u, queue-capacity = 100, delay = 20ms }
+                second { type = test-negate, subscribe-topic = u, publish-topic = v, queue-capacity = 100 }
+                sink { type = test-collector, subscribe-topic = v, queue-capacity = 100 }
+                """);
+        await().atMost(Waits.GENEROUS).until(() -> received("sink").size() >= 1);
+        assertThat(pipeline.stop()).isTrue();
+        assertThat(received("sink")).isEqualTo(range(1, 30, 1));
+    }
+
     @Test
     void aSinkThatCannotDeliverKeepsItsBackoffAndGivesUpAtTheDrainDeadline() throws Exception {
         try (LogCapture log = LogCapture.of("msight")) {

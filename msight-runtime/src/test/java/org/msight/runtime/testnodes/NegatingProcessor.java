@@ -16,13 +16,16 @@ import org.msight.api.data.SensorData;
 public final class NegatingProcessor implements ProcessorNode {
 
     private final NodeContext context;
+    private final long delayMillis;
 
     NegatingProcessor(NodeContext context) {
         this.context = context;
+        this.delayMillis = context.config().getDuration("delay").toMillis();
     }
 
     @Override
-    public void process(SensorData data) {
+    public void process(SensorData data) throws InterruptedException {
+        Thread.sleep(delayMillis);
         long negated = -SequenceSource.sequenceOf((BytesData) data);
         context.publish(() -> new BytesData(data.metadata(), ByteBuffer.allocate(8).putLong(negated).array()));
     }
@@ -47,7 +50,8 @@ public final class NegatingProcessor implements ProcessorNode {
         @Override
         public List<Setting> settings() {
             return List.of(Setting.optional("fail-to-create", SettingType.BOOLEAN,
-                    "throw an unexpected exception from create, as a buggy plugin would"));
+                    "throw an unexpected exception from create, as a buggy plugin would"),
+                    Setting.optional("delay", SettingType.DURATION, "time spent on each message"));
         }
 
         @Override
