@@ -5,6 +5,7 @@ import java.net.URL;
 import java.net.URLClassLoader;
 import java.util.Collections;
 import java.util.List;
+import java.util.Set;
 
 /**
  * The class loader of one plugin. As in Trino, its parent is the platform class loader: a
@@ -16,8 +17,14 @@ import java.util.List;
  */
 public final class PluginClassLoader extends URLClassLoader {
 
-    /** The packages a plugin gets from the runtime. */
-    static final List<String> API_PACKAGES = List.of("org.msight.api.", "com.typesafe.config.", "org.slf4j.");
+    /** The packages a plugin gets from the runtime, with those under them. */
+    private static final List<String> API_PACKAGES = List.of("org.msight.api.", "com.typesafe.config.");
+    /**
+     * The packages of the SLF4J API a plugin gets from the runtime: not those of SLF4J's add-ons
+     * (jul-to-slf4j's {@code org.slf4j.bridge}...), which a plugin that uses one bundles.
+     */
+    private static final Set<String> SLF4J_API_PACKAGES = Set.of("org.slf4j", "org.slf4j.event", "org.slf4j.helpers",
+            "org.slf4j.spi");
 
     static {
         ClassLoader.registerAsParallelCapable();
@@ -53,6 +60,7 @@ public final class PluginClassLoader extends URLClassLoader {
                 return true;
             }
         }
-        return false;
+        int dot = className.lastIndexOf('.');
+        return className.startsWith("org.slf4j.") && SLF4J_API_PACKAGES.contains(className.substring(0, dot));
     }
 }

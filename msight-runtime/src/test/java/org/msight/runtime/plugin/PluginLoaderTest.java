@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.jar.JarEntry;
 import java.util.jar.JarOutputStream;
+import javax.tools.ToolProvider;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.msight.api.NodeProvider;
@@ -24,6 +25,9 @@ import org.msight.runtime.testplugins.CollectorTwinSink;
 import org.msight.runtime.testplugins.PluginJar;
 import org.msight.runtime.testplugins.UnlicensedSink;
 import org.slf4j.Logger;
+import org.slf4j.event.Level;
+import org.slf4j.helpers.MessageFormatter;
+import org.slf4j.spi.LoggingEventBuilder;
 
 class PluginLoaderTest {
 
@@ -48,6 +52,28 @@ class PluginLoaderTest {
                         .isInstanceOf(ClassNotFoundException.class);
             }
             assertThat(plugin.getResource("reference.conf")).as("the runtime's defaults are its own").isNull();
+        }
+    }
+
+    /** A plugin that uses one of SLF4J's add-ons (jul-to-slf4j) bundles it: the runtime has the API only. */
+    @Test
+    void aPluginGetsItsOwnSlf4jAddOnsBesideTheRuntimesSlf4jApi() throws Exception {
+        Path source = Files.createDirectories(dir.resolve("src/org/slf4j/bridge")).resolve("Bundled.java");
+        Files.writeString(source, "package org.slf4j.bridge; public class Bundled {}\n");
+        Path classes = Files.createDirectories(dir.resolve("classes"));
+        assertThat(ToolProvider.getSystemJavaCompiler().run(null, null, null, "-d", classes.toString(),
+                source.toString())).isZero();
+        Path jar = dir.resolve("addon.jar");
+        try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(jar))) {
+            out.putNextEntry(new JarEntry("org/slf4j/bridge/Bundled.class"));
+            out.write(Files.readAllBytes(classes.resolve("org/slf4j/bridge/Bundled.class")));
+            out.closeEntry();
+        }
+        try (PluginClassLoader plugin = new PluginClassLoader("addon", new URL[] {jar.toUri().toURL()}, runtime)) {
+            assertThat(plugin.loadClass("org.slf4j.bridge.Bundled").getClassLoader()).isSameAs(plugin);
+            for (Class<?> api : List.of(Logger.class, LoggingEventBuilder.class, Level.class, MessageFormatter.class)) {
+                assertThat(plugin.loadClass(api.getName())).isSameAs(api);
+            }
         }
     }
 
