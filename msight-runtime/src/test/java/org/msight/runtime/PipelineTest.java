@@ -135,6 +135,32 @@ class PipelineTest {
         assertThat(received("fast")).isEqualTo(range(1, 200, 1));
     }
 
+    /**
+     * A bus that fails a publish (its plugin misses a class) loses the message, said once a minute
+     * naming the topic: the source, not at fault, goes on. It stopped for good, told that its own
+     * plugin could not run here, or restarted with backoff for a bus's exception.
+     */
+    @Test
+    void aPublishTheBusFailsIsLostAndSaidAndTheSourceGoesOn() throws Exception {
+        try (LogCapture log = LogCapture.of("msight")) {
+            Path file = TestPipelines.write(dir, "pipeline.conf", """
+                    msight { bus = loopback, loopback.port = %d, registry.enabled = false }
+                    nodes { src { type = test-sequence, publish-topic = t, count = 5 } }
+                    """.formatted(LoopbackBus.PUBLISH_FAILS));
+            Pipeline pipeline = TestPipelines.load(file).create();
+            pipeline.start();
+            NodeStats src = pipeline.nodeStats().get(0);
+            await().atMost(Waits.GENEROUS).until(() -> src.lost().count() == 5);
+            assertThat(pipeline.stop()).isTrue();
+            assertThat(src.state()).isNotEqualTo(NodeStats.State.FAILED);
+            assertThat(src.restarts().count()).isZero();
+            assertThat(src.errors().count()).isZero();
+            assertThat(log.messages()).containsOnlyOnce("the bus of topic 't' failed to take a message: NoClassDefFoundError:"
+                    + " org/example/Gone (on purpose); a class it needs is missing: put the jar that has it in the"
+                    + " plugin's folder; it is counted as lost (1 since the last line)");
+        }
+    }
+
     @Test
     void aSourceBuildsNoMessageForATopicItsBusCannotCarry() throws Exception {
         Path file = TestPipelines.write(dir, "pipeline.conf", """

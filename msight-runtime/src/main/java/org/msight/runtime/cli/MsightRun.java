@@ -20,7 +20,8 @@ import picocli.CommandLine.Parameters;
         subcommands = {PluginsCommand.class, StatusCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:stopped cleanly (or --check passed, or every source finished)",
-                "1:a node did not stop in time (queued messages not handled), a node stopped for good (at once"
+                "1:a node did not stop in time (queued messages not handled), a bus did not close within 10 s,"
+                        + " a node stopped for good (at once"
                         + " when no node is left running or every source has ended, else at the stop), the"
                         + " registry's heartbeat failed, or an internal error",
                 "2:bad command line, pipeline file or plugin, or a server that cannot take the nodes at start"})

@@ -7,6 +7,8 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.msight.api.Counter;
+import org.msight.api.LogSafe;
+import org.msight.api.LogThrottle;
 import org.msight.api.NodeContext;
 import org.msight.api.NodeKind;
 import org.msight.api.bus.Bus;
@@ -14,6 +16,7 @@ import org.msight.api.data.MsightFormats;
 import org.msight.api.data.SensorData;
 import org.msight.runtime.config.NodeSpec;
 import org.msight.runtime.http.LatestImages;
+import org.msight.runtime.plugin.PluginLoader;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,6 +37,7 @@ public final class RuntimeNodeContext implements NodeContext {
     private final LatestImages latestImages;
     private final CountDownLatch stopping;
     private final int nodesOfType;
+    private final LogThrottle busFailureLines = new LogThrottle(Duration.ofMinutes(1));
 
     /**
      * @param bus the bus of the node's publish topic; {@code null} for sinks
@@ -112,21 +116,45 @@ public final class RuntimeNodeContext implements NodeContext {
                 return false;
             }
         }
-        if (!bus.canCarry(publishTopic)) {
-            stats.lost().increment();
-            return false;
+        try {
+            if (!bus.canCarry(publishTopic)) {
+                stats.lost().increment();
+                return false;
+            }
+        } catch (RuntimeException | LinkageError e) {
+            return busFailed(e);
         }
         SensorData data = message.get();
         if (data == null) {
             return false;
         }
-        if (!bus.publish(publishTopic, data)) {
-            stats.lost().increment();
-            return false;
+        try {
+            if (!bus.publish(publishTopic, data)) {
+                stats.lost().increment();
+                return false;
+            }
+        } catch (RuntimeException | LinkageError e) {
+            return busFailed(e);
         }
         stats.out().increment();
         stats.published(data);
         latestImages.offer(publishTopic, data);
         return true;
+    }
+
+    /**
+     * A failure of the bus's plugin (a bug, a class missing from its jar), not the node's: the
+     * message is lost, said once a minute at most, and the node goes on.
+     *
+     * @return false: not published
+     */
+    private boolean busFailed(Throwable e) {
+        stats.lost().increment();
+        long since = busFailureLines.occurred();
+        if (since > 0) {
+            logger.warn("the bus of topic '{}' failed to take a message: {}{}; it is counted as lost ({} since the"
+                    + " last line)", LogSafe.text(publishTopic), NodeRunner.describe(e), PluginLoader.advice(e), since);
+        }
+        return false;
     }
 }

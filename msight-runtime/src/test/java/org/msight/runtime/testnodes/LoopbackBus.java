@@ -14,7 +14,7 @@ import org.msight.runtime.bus.MemoryBus;
 /**
  * Test bus {@code loopback}: the memory bus behind a provider with settings of its own: {@code port}
  * (refused when created below 1, and at start when {@link #TAKEN}; a plugin's bug or missing class
- * at {@link #CREATE_FAILS}, {@link #START_FAILS}, {@link #CLOSE_FAILS}; its close blocks at
+ * at {@link #CREATE_FAILS}, {@link #START_FAILS}, {@link #PUBLISH_FAILS}, {@link #CLOSE_FAILS}; its close blocks at
  * {@link #CLOSE_BLOCKS}), {@code full-topic}, a topic it says it cannot carry, and fails to publish
  * on, and {@code connected}, what it says of its connections. It logs its start, saying whether a
  * node publishes on it, its close, and each subscription ended, and goes on delivering to it. It
@@ -32,6 +32,9 @@ public final class LoopbackBus implements BusProvider {
     public static final int CREATE_FAILS = 5;
     /** A port whose bus's close blocks until {@link #closeReleased} is counted down. */
     public static final int CLOSE_BLOCKS = 6;
+
+    /** A port whose bus fails every publish as a plugin missing a class does (a NoClassDefFoundError). */
+    public static final int PUBLISH_FAILS = 7;
 
     /** What a bus on {@link #CLOSE_BLOCKS} waits for as it closes; a test sets its own. */
     public static volatile CountDownLatch closeReleased = new CountDownLatch(0);
@@ -107,6 +110,9 @@ public final class LoopbackBus implements BusProvider {
             public boolean publish(String topic, SensorData data) {
                 if (topic.equals(full)) {
                     throw new IllegalStateException("published on '" + full + "', which the bus cannot carry");
+                }
+                if (port == PUBLISH_FAILS) {
+                    throw new NoClassDefFoundError("org/example/Gone (on purpose)");
                 }
                 context.counter("published").increment(); // asked for each time, as a bus asks per subscriber
                 return memory.publish(topic, data);
