@@ -29,8 +29,8 @@ public final class Secrets {
      * as NATS takes a token) is masked the same way; an address without a port
      * ({@code me@example.org}) is not. A text that is one URL (a setting's value) is masked up to
      * its last {@code @}, so a password holding white space or quotes is masked too; one without
-     * white space from its first {@code ://} when a second one follows in its user info (no
-     * {@code , / @} before it), so a password holding {@code ://} is masked too. As a password may hold
+     * white space from its first {@code ://}, so a password holding {@code ://} is masked too, but
+     * for a list of URLs ({@code nats://a:p@h1:4222,nats://b:q@h2:4222}), each masked on its own. As a password may hold
      * {@code /}, an {@code @} in a path is taken for the end of user info:
      * {@code http://host/me@example.org} shows as {@code http://***@example.org}. Text that holds
      * no user info is returned unchanged. Linear in the length of the text.
@@ -99,14 +99,14 @@ public final class Secrets {
         return Character.isWhitespace(c) || c == '"' || c == '<' || c == '>';
     }
 
-    /** Whether [from, to) of a URL, before a second {@code ://}, may be user info: no {@code , / @} in it. */
+    /**
+     * Whether [from, to) of a URL, before a second {@code ://}, may be user info: unless it is a
+     * whole URL with user info, then a list's comma ({@code a:p@h1:4222,nats}), it may be a
+     * password's start ({@code u:p/a}, {@code u:p,a}).
+     */
     private static boolean isUserInfo(String text, int from, int to) {
-        for (int i = from; i < to; i++) {
-            if (",/@".indexOf(text.charAt(i)) >= 0) {
-                return false;
-            }
-        }
-        return true;
+        int at = lastIndexOf(text, '@', from, to);
+        return at < 0 || text.indexOf(',', at) < 0 || text.indexOf(',', at) >= to;
     }
 
     private static boolean isOneToken(String text) {

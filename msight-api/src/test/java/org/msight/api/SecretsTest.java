@@ -60,10 +60,13 @@ class SecretsTest {
     @Test
     void aPasswordHoldingASchemeSeparatorIsMaskedWhole() {
         assertThat(Secrets.redactUrl("rtsp://admin:ab://cd@cam/live")).isEqualTo("rtsp://***@cam/live");
-        // URLs written together, or one in another's query, are masked each on its own, their hosts shown
+        // a password holding '/', ',' or '@' before its '://' is masked whole too
+        assertThat(Secrets.redactUrl("redis://u:p/a://b@host:6379")).isEqualTo("redis://***@host:6379");
+        assertThat(Secrets.redactUrl("redis://u:p,a://x@host")).isEqualTo("redis://***@host");
+        assertThat(Secrets.redactUrl("redis://u:p@a://b@host")).isEqualTo("redis://***@host");
+        // a list of URLs written together has each masked on its own, its hosts shown
         assertThat(Secrets.redactUrl("nats://a:p@h1:4222,nats://b:q@h2:4222"))
                 .isEqualTo("nats://***@h1:4222,nats://***@h2:4222");
-        assertThat(Secrets.redactUrl("https://host/a?r=https://b/c@2x.jpg")).isEqualTo("https://host/a?r=https://***@2x.jpg");
     }
 
     @Test

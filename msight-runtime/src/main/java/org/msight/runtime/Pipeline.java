@@ -466,14 +466,15 @@ public final class Pipeline {
     }
 
     /**
-     * Stops {@code nodes} together, within the stop limit of their kind, interrupting those late.
+     * Stops {@code nodes} together, within the stop limit of their kind counted from {@code since},
+     * interrupting those late.
      *
      * @return whether every one stopped in time, having handled what it had queued
      */
-    private boolean stopTogether(List<NodeRunner> nodes, NodeKind kind) throws InterruptedException {
+    private boolean stopTogether(List<NodeRunner> nodes, NodeKind kind, long since) throws InterruptedException {
         Duration limit = kind == NodeKind.SOURCE ? SOURCE_STOP_LIMIT : spec.drainTimeout().plusSeconds(1);
         nodes.forEach(NodeRunner::requestStop);
-        List<NodeRunner> late = awaitStopped(nodes, System.nanoTime(), limit);
+        List<NodeRunner> late = awaitStopped(nodes, since, limit);
         for (NodeRunner runner : late) { // all at the deadline: a stuck node does not push back the next one's
             LOG.warn("node {} did not stop within {}{}; interrupting it", runner.name(), Setting.written(limit),
                     kind == NodeKind.SOURCE ? "" : " (drain-timeout " + Setting.written(spec.drainTimeout())
@@ -553,8 +554,9 @@ public final class Pipeline {
         }
         boolean inTime = true;
         for (NodeKind kind : List.of(NodeKind.SOURCE, NodeKind.PROCESSOR, NodeKind.SINK)) {
+            long since = System.nanoTime(); // one stop limit for the nodes of a kind: later groups take what is left
             for (List<NodeRunner> together : upstreamFirst(runners.stream().filter(r -> r.kind() == kind).toList())) {
-                inTime &= stopTogether(together, kind);
+                inTime &= stopTogether(together, kind, since);
             }
         }
         reporter.close();

@@ -147,30 +147,36 @@ public final class Buses {
     }
 
     /**
-     * Closes every bus, each within {@link #CLOSE_LIMIT}: the stop goes on past a bus that takes
-     * longer (its close goes on meanwhile, on a daemon thread) or fails, said.
+     * Closes every bus at once, all within {@link #CLOSE_LIMIT}: the stop goes on past a bus that
+     * takes longer (its close goes on meanwhile, on a daemon thread) or fails, said.
      *
      * @return whether every bus closed in time
      */
     public boolean close() {
-        boolean inTime = true;
-        for (Map.Entry<String, Bus> bus : byName.entrySet()) {
-            Logger log = LoggerFactory.getLogger(LOGGER_PREFIX + bus.getKey());
-            Thread closing = DaemonThreads.start("bus-close-" + bus.getKey(), () -> {
-                try {
-                    bus.getValue().close();
-                } catch (RuntimeException | LinkageError e) { // a plugin's bug, or a class it misses
-                    log.warn("close failed: {}", LogSafe.text(e));
-                }
-            });
+        Map<String, Thread> closing = new LinkedHashMap<>();
+        byName.forEach((name, bus) -> closing.put(name, DaemonThreads.start("bus-close-" + name, () -> {
             try {
-                closing.join(CLOSE_LIMIT.toMillis());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt(); // the others are closed all the same, without waiting
+                bus.close();
+            } catch (RuntimeException | LinkageError e) { // a plugin's bug, or a class it misses
+                LoggerFactory.getLogger(LOGGER_PREFIX + name).warn("close failed: {}", LogSafe.text(e));
             }
-            if (closing.isAlive()) {
-                log.warn("bus '{}' did not close within {}; the stop goes on", bus.getKey(),
-                        Setting.written(CLOSE_LIMIT));
+        })));
+        long deadline = System.nanoTime() + CLOSE_LIMIT.toNanos();
+        boolean interrupted = false;
+        boolean inTime = true;
+        for (Map.Entry<String, Thread> bus : closing.entrySet()) {
+            try {
+                if (!interrupted) {
+                    bus.getValue().join(Math.max(1, (deadline - System.nanoTime()) / 1_000_000));
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                interrupted = true; // no more waiting
+            }
+            if (bus.getValue().isAlive()) {
+                LoggerFactory.getLogger(LOGGER_PREFIX + bus.getKey()).warn(interrupted
+                        ? "bus '{}' is still closing; the stop, interrupted, goes on"
+                        : "bus '{}' did not close within {}; the stop goes on", bus.getKey(), Setting.written(CLOSE_LIMIT));
                 inTime = false;
             }
         }

@@ -143,8 +143,9 @@ public final class RuntimeNodeContext implements NodeContext {
     }
 
     /**
-     * A failure of the bus's plugin (a bug, a class missing from its jar), not the node's: the
-     * message is lost, said once a minute at most, and the node goes on.
+     * A failure inside the bus's publish: its plugin's (a bug, a class missing from its jar), or the
+     * message's data type's as the bus encodes it. The message is lost, said once a minute at most,
+     * and the node goes on: a source does not reconnect its camera for it.
      *
      * @return false: not published
      */
@@ -152,8 +153,9 @@ public final class RuntimeNodeContext implements NodeContext {
         stats.lost().increment();
         long since = busFailureLines.occurred();
         if (since > 0) {
-            logger.warn("the bus of topic '{}' failed to take a message: {}{}; it is counted as lost ({} since the"
-                    + " last line)", LogSafe.text(publishTopic), NodeRunner.describe(e), PluginLoader.advice(e), since);
+            logger.warn("a message could not be published on topic '{}' (by its bus, or as its data type was"
+                    + " encoded): {}{}; it is counted as lost ({} since the last line)", LogSafe.text(publishTopic),
+                    NodeRunner.describe(e), PluginLoader.advice(e), since);
         }
         return false;
     }
