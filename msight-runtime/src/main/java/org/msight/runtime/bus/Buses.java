@@ -174,9 +174,9 @@ public final class Buses {
                 interrupted = true; // no more waiting
             }
             if (bus.getValue().isAlive()) {
-                LoggerFactory.getLogger(LOGGER_PREFIX + bus.getKey()).warn(interrupted
-                        ? "bus '{}' is still closing; the stop, interrupted, goes on"
-                        : "bus '{}' did not close within {}; the stop goes on", bus.getKey(), Setting.written(CLOSE_LIMIT));
+                String waited = interrupted ? "(the stop was interrupted)" : "within " + Setting.written(CLOSE_LIMIT);
+                LoggerFactory.getLogger(LOGGER_PREFIX + bus.getKey()).warn("bus '{}' did not close {}; the stop goes on",
+                        bus.getKey(), waited);
                 inTime = false;
             }
         }
