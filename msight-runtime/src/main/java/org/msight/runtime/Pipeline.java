@@ -137,7 +137,8 @@ public final class Pipeline {
                 if (node.kind() == kind) {
                     NodeStats nodeStats = new NodeStats(node.name(), node.kind(), meters);
                     RuntimeNodeContext context = new RuntimeNodeContext(node, spec.deviceName(),
-                            node.publishTopic().map(buses::of).orElse(null), formats, nodeStats, latestImages,
+                            node.publishTopic().map(buses::of).orElse(null),
+                            node.publishTopic().map(buses::describe).orElse(null), formats, nodeStats, latestImages,
                             stopRequested, nodesOfType(spec, node));
                     String path = "nodes." + ConfigProblem.quoted(node.name());
                     try {

@@ -155,7 +155,8 @@ class PipelineTest {
             assertThat(src.state()).isNotEqualTo(NodeStats.State.FAILED);
             assertThat(src.restarts().count()).isZero();
             assertThat(src.errors().count()).isZero();
-            assertThat(log.messages()).containsOnlyOnce("a message could not be published on topic 't' (by its bus, or"
+            assertThat(log.messages()).containsOnlyOnce("a message could not be published on topic 't' (by its bus"
+                    + " 'loopback' (class path), or"
                     + " as its data type was encoded): NoClassDefFoundError: org/example/Gone (on purpose); a class it"
                     + " needs is missing: put the jar that has it in the plugin's folder; it is counted as lost (1 since"
                     + " the last line)");

@@ -84,6 +84,12 @@ public final class Buses {
         return byName.get(spec.topicBuses().get(topic));
     }
 
+    /** How log lines name the bus that carries {@code topic}: its name, then its plugin in brackets. */
+    public String describe(String topic) {
+        BusSpec bus = spec.buses().get(spec.topicBuses().get(topic));
+        return "bus '" + bus.name() + "' (" + bus.type().plugin() + ")";
+    }
+
     /** Whether the connections of the bus named {@code bus} work now ({@link Bus#connected()}). */
     public boolean connected(String bus) {
         Bus named = byName.get(bus);

@@ -29,6 +29,7 @@ public final class RuntimeNodeContext implements NodeContext {
     private final NodeSpec spec;
     private final String deviceName;
     private final Bus bus;
+    private final String busDescription;
     private final MsightFormats formats;
     private final NodeStats stats;
     private final Logger logger;
@@ -41,15 +42,17 @@ public final class RuntimeNodeContext implements NodeContext {
 
     /**
      * @param bus the bus of the node's publish topic; {@code null} for sinks
+     * @param busDescription how log lines name that bus ({@link org.msight.runtime.bus.Buses#describe})
      * @param latestImages where the latest image of each topic is kept for previews
      * @param stopping counted down once the pipeline is stopping
      * @param nodesOfType how many nodes of the node's type the pipeline runs, the node included
      */
-    public RuntimeNodeContext(NodeSpec spec, String deviceName, Bus bus, MsightFormats formats, NodeStats stats,
+    public RuntimeNodeContext(NodeSpec spec, String deviceName, Bus bus, String busDescription, MsightFormats formats, NodeStats stats,
             LatestImages latestImages, CountDownLatch stopping, int nodesOfType) {
         this.spec = spec;
         this.deviceName = deviceName;
         this.bus = bus;
+        this.busDescription = busDescription;
         this.formats = formats;
         this.stats = stats;
         this.logger = LoggerFactory.getLogger(LOGGER_PREFIX + spec.name());
@@ -153,9 +156,9 @@ public final class RuntimeNodeContext implements NodeContext {
         stats.lost().increment();
         long since = busFailureLines.occurred();
         if (since > 0) {
-            logger.warn("a message could not be published on topic '{}' (by its bus, or as its data type was"
+            logger.warn("a message could not be published on topic '{}' (by its {}, or as its data type was"
                     + " encoded): {}{}; it is counted as lost ({} since the last line)", LogSafe.text(publishTopic),
-                    NodeRunner.describe(e), PluginLoader.advice(e), since);
+                    busDescription, NodeRunner.describe(e), PluginLoader.advice(e), since);
         }
         return false;
     }
