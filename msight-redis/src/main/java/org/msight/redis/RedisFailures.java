@@ -5,6 +5,7 @@ import java.security.cert.CertificateException;
 import java.util.Arrays;
 import java.util.Map;
 import java.util.Optional;
+import java.util.stream.Stream;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLSocket;
 import org.msight.api.IoFailures;
@@ -22,7 +23,7 @@ public final class RedisFailures {
 
     /** Whether Redis refused the credentials (or their absence): retrying will not help. */
     public static boolean isCredentialProblem(Throwable failure) {
-        String message = String.valueOf(nodeFailure(failure).map(Map.Entry::getValue).orElse(failure).getMessage());
+        String message = message(failure);
         return message.startsWith("NOAUTH") || message.startsWith("WRONGPASS") || message.startsWith("NOPERM")
                 || message.contains("without any password configured");
     }
@@ -33,8 +34,27 @@ public final class RedisFailures {
      * still carries pub/sub.
      */
     public static boolean cannotSave(Throwable failure) {
-        return String.valueOf(nodeFailure(failure).map(Map.Entry::getValue).orElse(failure).getMessage())
-                .startsWith("MISCONF");
+        return message(failure).startsWith("MISCONF");
+    }
+
+    /** Whether Redis refused a command that the user's ACL does not allow ({@code NOPERM}): it took the credentials. */
+    static boolean notPermitted(Throwable failure) {
+        return message(failure).startsWith("NOPERM");
+    }
+
+    /**
+     * Whether Redis refused AUTH with a user name for its number of arguments: a Redis older than 6,
+     * without ACL users, which takes the password alone (for a cluster, as its first seed node that
+     * failed said).
+     */
+    static boolean wantsPasswordAlone(Throwable failure) {
+        return Stream.concat(Stream.of(failure), Arrays.stream(failure.getSuppressed()))
+                .anyMatch(e -> "ERR wrong number of arguments for 'auth' command".equals(e.getMessage()));
+    }
+
+    /** The failure's message; in a cluster, a node's. */
+    private static String message(Throwable failure) {
+        return String.valueOf(nodeFailure(failure).map(Map.Entry::getValue).orElse(failure).getMessage());
     }
 
     /**

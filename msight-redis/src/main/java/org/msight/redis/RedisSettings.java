@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.stream.Collectors;
 import javax.net.ssl.SSLParameters;
 import org.msight.api.PemTls;
@@ -36,7 +37,7 @@ import redis.clients.jedis.providers.PooledConnectionProvider;
  * password out. With a Redis Cluster ({@code cluster.enabled}), host, port and unix socket give way
  * to the cluster's seed nodes, and the database is 0, the only one a cluster has.
  *
- * @param username ACL user, or {@code null}
+ * @param username ACL user, or {@code null}; a Redis older than 6, which has none, is given the password alone
  * @param password password, or {@code null}; never logged
  * @param unixSocket a unix socket to connect to instead of host and port, or {@code null}
  * @param tls TLS settings, or {@code null} for a plain connection
@@ -196,7 +197,10 @@ public record RedisSettings(String host, int port, Path unixSocket, int db, Stri
      * limit), which {@link Jedis#disconnect()} cannot: it flushes first.
      */
     public Jedis connect(Duration replyTimeout, Consumer<Socket> opened) {
-        DefaultJedisClientConfig config = clientConfig(replyTimeout);
+        return authenticated(replyTimeout, config -> connect(config, opened));
+    }
+
+    private Jedis connect(DefaultJedisClientConfig config, Consumer<Socket> opened) {
         if (unixSocket != null) {
             return connect(new UnixSockets(unixSocket, config), config, opened);
         }
@@ -239,7 +243,10 @@ public record RedisSettings(String host, int port, Path unixSocket, int db, Stri
      * @throws RedisAccessException when the TLS files cannot be used
      */
     public UnifiedJedis client(Duration replyTimeout) {
-        DefaultJedisClientConfig config = clientConfig(replyTimeout);
+        return authenticated(replyTimeout, config -> client(config, replyTimeout));
+    }
+
+    private UnifiedJedis client(DefaultJedisClientConfig config, Duration replyTimeout) {
         if (cluster()) {
             // two attempts within about one reply timeout: a heartbeat never waits on a dead master for long
             return pinged(new JedisCluster(Set.copyOf(clusterNodes), config, 2, replyTimeout.multipliedBy(2)),
@@ -251,16 +258,33 @@ public record RedisSettings(String host, int port, Path unixSocket, int db, Stri
     }
 
     /**
+     * What {@code open} makes with the credentials; when Redis is older than 6, again without the
+     * user name, as redis-py retries: such a Redis has no ACL users, and takes AUTH with the password
+     * alone (a user name is a wrong number of arguments).
+     */
+    private <T> T authenticated(Duration replyTimeout, Function<DefaultJedisClientConfig, T> open) {
+        try {
+            return open.apply(clientConfig(replyTimeout, username));
+        } catch (JedisException e) {
+            if (!RedisFailures.wantsPasswordAlone(e)) {
+                throw e;
+            }
+            return open.apply(clientConfig(replyTimeout, null));
+        }
+    }
+
+    /**
      * The client once it answers a PING: without a password, a server that wants one says so only
-     * then. A Redis that refuses PING because it cannot save answers all the same: it still
-     * carries pub/sub, and its refusals of writes say why.
+     * then. A refusal answers all the same when it comes from a Redis that cannot save (it still
+     * carries pub/sub, and its refusals of writes say why), or from an ACL without PING (Redis
+     * took the credentials; Python MSight sends no PING, so its users may lack it).
      */
     private static <T extends AutoCloseable> T pinged(T client, Consumer<T> ping) {
         try {
             ping.accept(client);
             return client;
         } catch (RuntimeException e) {
-            if (RedisFailures.cannotSave(e)) {
+            if (RedisFailures.cannotSave(e) || RedisFailures.notPermitted(e)) {
                 return client;
             }
             try {
@@ -272,13 +296,17 @@ public record RedisSettings(String host, int port, Path unixSocket, int db, Stri
         }
     }
 
-    /** Credentials, TLS and timeouts, the same for every kind of connection. */
-    private DefaultJedisClientConfig clientConfig(Duration replyTimeout) {
+    /**
+     * Credentials, TLS and timeouts, the same for every kind of connection.
+     *
+     * @param user the ACL user to authenticate as, or {@code null} for the password alone
+     */
+    private DefaultJedisClientConfig clientConfig(Duration replyTimeout, String user) {
         DefaultJedisClientConfig.Builder config = DefaultJedisClientConfig.builder()
                 .connectionTimeoutMillis(millis(connectTimeout))
                 .socketTimeoutMillis(millis(replyTimeout))
                 .database(db)
-                .user(username)
+                .user(user)
                 .password(password)
                 .clientSetInfoConfig(ClientSetInfoConfig.DISABLED);
         if (tls != null) {

@@ -5,17 +5,28 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.msight.testkit.FreePorts;
 import org.msight.testkit.RedisTestServer;
 import org.msight.testkit.TestCertificates;
 import redis.clients.jedis.HostAndPort;
 import redis.clients.jedis.Jedis;
+import redis.clients.jedis.UnifiedJedis;
 import redis.clients.jedis.exceptions.JedisConnectionException;
 
 class RedisSettingsTest {
@@ -42,6 +53,104 @@ class RedisSettingsTest {
                         .satisfies(e -> assertThat(RedisFailures.describe(settings, e)).isEqualTo(
                                 "Redis unreachable at 127.0.0.1:" + server.port() + " (the connection was closed)"));
                 assertThat(opened).as("sockets opened").hasSize(1);
+            }
+        }
+    }
+
+    /**
+     * A Redis older than 6 has no ACL users: it takes AUTH with the password alone, and refuses
+     * one with a user name (MSIGHT_REDIS_MESSAGE_BROKER_USERNAME set) for its number of arguments.
+     * redis-py then authenticates again with the password alone, and so do both kinds of connection.
+     */
+    @Test
+    void aRedisOlderThan6IsGivenThePasswordAloneAsRedisPyDoes() throws Exception {
+        List<List<String>> auths = new CopyOnWriteArrayList<>();
+        try (ServerSocket redis5 = new ServerSocket(FreePorts.next(), 50, InetAddress.getLoopbackAddress())) {
+            Thread acceptor = new Thread(() -> {
+                try {
+                    while (true) {
+                        Socket client = redis5.accept();
+                        Thread connection = new Thread(() -> answerAsRedis5(client, auths), "redis-5-connection");
+                        connection.setDaemon(true);
+                        connection.start();
+                    }
+                } catch (IOException e) {
+                    // closed
+                }
+            }, "redis-5");
+            acceptor.setDaemon(true);
+            acceptor.start();
+            RedisSettings base = RedisTests.settings(redis5.getLocalPort(), "s3cret-pw");
+            RedisSettings settings = new RedisSettings(base.host(), base.port(), null, 0, "camera", base.password(),
+                    null, base.connectTimeout(), base.socketTimeout(), base.publishTimeout(), base.backoffInitial(),
+                    base.backoffMax(), List.of());
+
+            List<String> withUser = List.of("camera", "s3cret-pw");
+            List<String> passwordAlone = List.of("s3cret-pw");
+            try (Jedis connection = settings.connect(settings.socketTimeout())) {
+                assertThat(connection.ping()).isEqualTo("PONG");
+            }
+            assertThat(auths).as("connect's").startsWith(withUser).endsWith(passwordAlone);
+            auths.clear();
+            try (UnifiedJedis client = settings.client(settings.socketTimeout())) {
+                assertThat(client.ping()).isEqualTo("PONG");
+            }
+            assertThat(auths).as("client's").startsWith(withUser).endsWith(passwordAlone);
+        }
+    }
+
+    /**
+     * Answers one connection as Redis 5 does: AUTH with the password alone, an error for AUTH with a
+     * user name; PONG to PING, OK to anything else. Notes the arguments of each AUTH.
+     */
+    private static void answerAsRedis5(Socket client, List<List<String>> auths) {
+        try (client) {
+            BufferedReader in = new BufferedReader(new InputStreamReader(client.getInputStream(),
+                    StandardCharsets.UTF_8));
+            OutputStream out = client.getOutputStream();
+            for (String array = in.readLine(); array != null; array = in.readLine()) {
+                List<String> command = new ArrayList<>();
+                for (int n = Integer.parseInt(array.substring(1)); n > 0; n--) {
+                    in.readLine(); // the bulk string's length
+                    command.add(in.readLine());
+                }
+                String name = command.get(0).toUpperCase(Locale.ROOT);
+                if (name.equals("AUTH")) {
+                    auths.add(command.subList(1, command.size()));
+                }
+                String reply = name.equals("AUTH") && command.size() != 2
+                        ? "-ERR wrong number of arguments for 'auth' command"
+                        : name.equals("PING") ? "+PONG" : "+OK";
+                out.write((reply + "\r\n").getBytes(StandardCharsets.UTF_8));
+            }
+        } catch (IOException e) {
+            // the client went
+        }
+    }
+
+    /**
+     * A user with the rights MSight uses (pub/sub; hashes and EVAL for the registry; INFO), not
+     * PING, which Python MSight never sends: the PING that checks a new connection is refused
+     * (NOPERM) once Redis took the credentials, and the connection is good.
+     */
+    @Test
+    void aUserWithoutTheRightToPingConnects() {
+        try (RedisTestServer server = new RedisTestServer().start()) {
+            RedisSettings admin = RedisTests.settings(server.port(), null);
+            try (Jedis raw = admin.connect(admin.socketTimeout())) {
+                raw.aclSetUser("camera", "on", ">s3cret-pw", "~MSIGHT*", "&*", "+@pubsub", "+@hash", "+eval", "+info");
+            }
+            RedisSettings camera = new RedisSettings(admin.host(), admin.port(), null, 0, "camera", "s3cret-pw", null,
+                    admin.connectTimeout(), admin.socketTimeout(), admin.publishTimeout(), admin.backoffInitial(),
+                    admin.backoffMax(), List.of());
+
+            try (Jedis connection = camera.connect(camera.socketTimeout())) {
+                assertThatThrownBy(connection::ping).hasMessageStartingWith("NOPERM");
+                assertThat(connection.publish("rtsp_topic", "frame")).isZero();
+            }
+            try (UnifiedJedis registry = camera.client(camera.socketTimeout())) {
+                assertThat(registry.eval("return redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])",
+                        List.of("MSIGHT:NODES"), List.of("rtsp_node", "{}"))).isEqualTo(1L);
             }
         }
     }

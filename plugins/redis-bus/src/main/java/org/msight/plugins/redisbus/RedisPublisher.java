@@ -140,9 +140,10 @@ final class RedisPublisher implements AutoCloseable {
      * publish would write into it and be lost. Takes what a connection takes (connect-timeout, and
      * publish-timeout for each reply of the TLS handshake, AUTH, SELECT and PING; for each seed node
      * of a cluster that fails), while the other publishers' messages wait up to publish-timeout.
-     * Called with the lock held.
+     * Called with the lock held. A close() meanwhile, which gave up waiting for the lock, closed the
+     * socket it knew of, not the one being made: the connection made is closed here.
      *
-     * @return false when the new connection failed (an outage begins)
+     * @return false when the new connection failed (an outage begins), or the publisher closed
      */
     private boolean reopenedIfRedisClosedIt() {
         if (System.nanoTime() - lastUsed < IDLE_CLOSE_NANOS || !closedByRedis(socket)) {
@@ -151,8 +152,16 @@ final class RedisPublisher implements AutoCloseable {
         LOG.debug("Redis at {} closed the idle publishing connection (its timeout setting): connecting anew",
                 settings.address());
         closeQuietly();
+        if (closed) {
+            return false;
+        }
         try {
-            jedis = connect();
+            Jedis connection = connect();
+            if (closed) {
+                connection.close();
+                return false;
+            }
+            jedis = connection;
             lastUsed = System.nanoTime();
             return true;
         } catch (RuntimeException e) {

@@ -92,7 +92,7 @@ final class RedisSubscriber implements AutoCloseable {
         }
         Listener current = listener;
         if (newTopic && current != null && current.isSubscribed()) {
-            current.send(() -> current.subscribe(bytes(topic)));
+            current.follow(topic);
         }
         launchIfStarted();
     }
@@ -114,7 +114,7 @@ final class RedisSubscriber implements AutoCloseable {
         }
         Listener current = listener;
         if (left == null && current != null && current.isSubscribed()) {
-            current.send(() -> current.unsubscribe(bytes(topic)));
+            current.follow(topic);
         }
     }
 
@@ -179,7 +179,7 @@ final class RedisSubscriber implements AutoCloseable {
         String runId = null;
         try (Jedis connection = settings.connect(settings.socketTimeout(), this::opened)) {
             runId = runId(connection);
-            Listener subscription = new Listener(connection, backoff, topics);
+            Listener subscription = new Listener(socket, backoff, topics);
             listener = subscription;
             if (!closed) {
                 connection.subscribe(subscription, topics.stream().map(RedisSubscriber::bytes).toArray(byte[][]::new));
@@ -311,11 +311,7 @@ final class RedisSubscriber implements AutoCloseable {
                         + " socket-timeout)");
             } finally { // dropped though the line failed (no heap left)
                 current.silent = true;
-                try {
-                    current.connection.disconnect();
-                } catch (RuntimeException ignored) {
-                    // closed already
-                }
+                IOUtils.closeQuietly(current.socket); // not disconnect(): its flush can wait for good on a stuck write
             }
         } else if (current.isSubscribed()) {
             current.send(() -> current.unsubscribe(KEEP_ALIVE));
@@ -371,11 +367,13 @@ final class RedisSubscriber implements AutoCloseable {
 
     /**
      * Callbacks of one subscribed connection. Its commands are sent from several threads (the
-     * subscriber's, the keep-alive's, those adding topics), one at a time through {@link #send}.
+     * subscriber's, the keep-alive's, those adding and removing topics), one at a time through
+     * {@link #send}.
      */
     private final class Listener extends BinaryJedisPubSub {
 
-        final Jedis connection;
+        /** The connection's socket, which the keep-alive closes to drop it. */
+        final Socket socket;
         private final Backoff backoff;
         private final Set<String> topics;
         private boolean confirmed;
@@ -384,8 +382,8 @@ final class RedisSubscriber implements AutoCloseable {
         /** Whether the keep-alive dropped this connection for its silence. */
         volatile boolean silent;
 
-        Listener(Jedis connection, Backoff backoff, Set<String> topics) {
-            this.connection = connection;
+        Listener(Socket socket, Backoff backoff, Set<String> topics) {
+            this.socket = socket;
             this.backoff = backoff;
             this.topics = topics;
         }
@@ -399,6 +397,21 @@ final class RedisSubscriber implements AutoCloseable {
             }
         }
 
+        /**
+         * Subscribes {@code topic} if it has a receiver when the command is sent, else unsubscribes
+         * it: of an add() and a remove() of one topic that race, the command sent last follows the
+         * receivers as they are then.
+         */
+        void follow(String topic) {
+            send(() -> {
+                if (receivers.containsKey(topic)) {
+                    subscribe(bytes(topic));
+                } else {
+                    unsubscribe(bytes(topic));
+                }
+            });
+        }
+
         @Override
         public void onSubscribe(byte[] channel, int subscribedChannels) {
             lastHeard = System.nanoTime();
@@ -407,11 +420,9 @@ final class RedisSubscriber implements AutoCloseable {
                 backoff.reset();
                 outages.up(NAME);
                 // topics added while this connection was connecting or subscribing
-                receivers.keySet().stream().filter(topic -> !topics.contains(topic))
-                        .forEach(topic -> send(() -> subscribe(bytes(topic))));
+                receivers.keySet().stream().filter(topic -> !topics.contains(topic)).forEach(this::follow);
                 // and those removed meanwhile
-                topics.stream().filter(topic -> !receivers.containsKey(topic))
-                        .forEach(topic -> send(() -> unsubscribe(bytes(topic))));
+                topics.stream().filter(topic -> !receivers.containsKey(topic)).forEach(this::follow);
             }
         }
 

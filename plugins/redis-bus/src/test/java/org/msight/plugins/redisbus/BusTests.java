@@ -5,12 +5,17 @@ import static org.msight.redis.RedisTests.await;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.msight.api.bus.Delivery;
 import org.msight.api.data.ImageData;
 import org.msight.api.data.Metadata;
 import org.msight.api.data.SensorData;
 import org.msight.runtime.bus.Inbox;
+import redis.clients.jedis.BinaryJedisPubSub;
+import redis.clients.jedis.Jedis;
 
 /** What the redis bus's tests share. */
 final class BusTests {
@@ -42,6 +47,30 @@ final class BusTests {
                 throw new IllegalStateException(e);
             }
         });
+    }
+
+    /**
+     * What a Python MSight subscriber reads of {@code topic}: subscribes {@code raw} to it, runs
+     * {@code publish} once subscribed, and returns the first {@code count} payloads as Redis
+     * delivered them (waiting for each at most the connection's reply timeout).
+     */
+    static List<byte[]> rawPayloads(Jedis raw, String topic, int count, Runnable publish) {
+        List<byte[]> payloads = new ArrayList<>();
+        raw.subscribe(new BinaryJedisPubSub() {
+            @Override
+            public void onSubscribe(byte[] channel, int subscribedChannels) {
+                publish.run();
+            }
+
+            @Override
+            public void onMessage(byte[] channel, byte[] message) {
+                payloads.add(message);
+                if (payloads.size() == count) {
+                    unsubscribe();
+                }
+            }
+        }, topic.getBytes(StandardCharsets.UTF_8));
+        return payloads;
     }
 
     /** What a test server does with a connection it accepted. */

@@ -7,6 +7,7 @@ import static org.msight.plugins.redisbus.BusTests.TOPIC;
 import static org.msight.plugins.redisbus.BusTests.closeAll;
 import static org.msight.plugins.redisbus.BusTests.image;
 import static org.msight.plugins.redisbus.BusTests.publishUntilReceived;
+import static org.msight.plugins.redisbus.BusTests.rawPayloads;
 import static org.msight.redis.RedisTests.await;
 import static org.msight.redis.RedisTests.settings;
 
@@ -19,12 +20,15 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
@@ -123,6 +127,14 @@ class RedisBusTest {
         assertThat(received).isNotNull();
         assertThat(received.metadata()).isEqualTo(image(1).metadata());
         assertThat(received.image()).isEqualTo(image(1).image());
+        // and what a Python MSight node reads of the bus's publish: MSight's own bytes
+        Map<String, byte[]> vectors = org.msight.testkit.MsightVectors.messagePack();
+        List<byte[]> msight = List.of(vectors.get("bytes_data"), vectors.get("image_data"));
+        try (Jedis raw = settings.connect(settings.socketTimeout())) {
+            assertThat(rawPayloads(raw, TOPIC, msight.size(), () -> msight.forEach(vector ->
+                    assertThat(publisher.publish(TOPIC, codec.fromMessagePack(vector))).isTrue())))
+                    .containsExactlyElementsOf(msight);
+        }
     }
 
     @Test
@@ -505,8 +517,11 @@ class RedisBusTest {
     void aBusThatOnlySubscribesIsNotConnectedWhileRedisIsAway() throws Exception {
         server = new RedisTestServer().start();
         RedisSettings settings = settings(server.port(), null);
-        connectTwoBuses(settings);
-        assertThat(subscriber.connected()).isTrue();
+        subscriber = created(server.port(), null, false);
+        subscriber.subscribe(new Subscription(TOPIC, "uploader", Optional.empty(), new Inbox(10)));
+        subscriber.start();
+        awaitSubscribed(settings);
+        await("the subscriber to be connected", () -> subscriber.connected());
 
         server.stop();
         await("the subscriber to see Redis away", () -> !subscriber.connected());
@@ -578,6 +593,43 @@ class RedisBusTest {
         assertThat(log.messages()).as("no outage").noneMatch(line -> line.contains("retrying"));
     }
 
+    /**
+     * A publish replacing a connection Redis closed as idle while the bus closes: close() waits
+     * publish-timeout for it, then closes the socket it knows, the old one, while the new one is
+     * still in its TCP connect (here to a proxy whose accept queue is full). Once made, that
+     * connection is closed, its message not published: the bus leaves no connection behind.
+     */
+    @Test
+    void aPublishReconnectingWhileTheBusClosesLeavesNoConnectionBehind() throws Exception {
+        server = new RedisTestServer(List.of("--timeout", "1")).start();
+        proxy = new TcpProxy(server.port());
+        RedisSettings settings = settings(server.port(), null);
+        publisher = new RedisBus(RedisTests.withTimeouts(settings(proxy.port(), null), RedisTests.UNREACHED,
+                Duration.ofSeconds(2)), context);
+        publisher.start();
+        assertThat(publisher.publish(TOPIC, image(1))).isTrue();
+        try (Jedis raw = settings.connect(settings.socketTimeout())) {
+            await("Redis to close the idle publishing connection", () -> {
+                raw.ping(); // this connection is not idle
+                return !raw.clientList().contains("cmd=publish") && proxy.openConnections() == 0;
+            });
+            raw.configSet("timeout", "0"); // a connection left behind stays
+            proxy.fillAcceptQueue();
+            AtomicReference<Boolean> published = new AtomicReference<>();
+            Thread publishing = new Thread(() -> published.set(publisher.publish(TOPIC, image(2))));
+            publishing.start();
+            await("the publish to wait in its TCP connect", () -> Arrays.stream(publishing.getStackTrace())
+                    .anyMatch(frame -> frame.getClassName().equals("java.net.Socket")
+                            && frame.getMethodName().equals("connect")));
+
+            publisher.close();
+            proxy.acceptAgain();
+            publishing.join(Waits.GENEROUS.toMillis());
+            assertThat(published.get()).as("published after the bus closed").isFalse();
+            assertThat(raw.clientList()).doesNotContain("cmd=publish");
+        }
+    }
+
     /** A message of 32 MB: more than the socket buffers between a bus and Redis hold. */
     private static BytesData bigMessage() {
         return new BytesData(image(0).metadata(), new byte[32 * 1024 * 1024]);
@@ -620,19 +672,45 @@ class RedisBusTest {
         assertThat(log.messages()).noneMatch(line -> line.contains("client-output-buffer-limit"));
     }
 
-    /**
-     * Starts a Redis with user {@code camera} (password {@code s3cret-pw}) let use channel
-     * {@code other} alone; its settings, with a publish-timeout no loaded machine reaches.
-     */
+    /** Starts a Redis with user {@code camera} let use channel {@code other} alone: {@link #camera}. */
     private RedisSettings userOfChannelOtherOnly() {
+        return camera("~*", "resetchannels", "&other", "+@all");
+    }
+
+    /**
+     * Starts a Redis with user {@code camera} (password {@code s3cret-pw}) under the ACL
+     * {@code rules}; its settings, with a publish-timeout no loaded machine reaches.
+     */
+    private RedisSettings camera(String... rules) {
         server = new RedisTestServer().start();
         RedisSettings admin = settings(server.port(), null);
         try (Jedis raw = admin.connect(admin.socketTimeout())) {
-            raw.aclSetUser("camera", "on", ">s3cret-pw", "~*", "resetchannels", "&other", "+@all");
+            raw.aclSetUser("camera", "on", ">s3cret-pw");
+            raw.aclSetUser("camera", rules);
         }
         return new RedisSettings("127.0.0.1", server.port(), null, 0, "camera", "s3cret-pw", null,
                 admin.connectTimeout(), admin.socketTimeout(), Duration.ofSeconds(30), admin.backoffInitial(),
                 admin.backoffMax(), List.of());
+    }
+
+    /**
+     * A user with the rights MSight uses (pub/sub; hashes and EVAL for the registry; INFO), not
+     * PING, which Python MSight never sends: buses that publish, and that only subscribe, start
+     * (the PING that checks a connection is refused once Redis took the credentials), and carry
+     * messages.
+     */
+    @Test
+    void aUserWithoutTheRightToPingStartsBusesThatCarryMessages() {
+        RedisSettings camera = camera("~MSIGHT*", "&*", "+@pubsub", "+@hash", "+eval", "+info");
+        publisher = new RedisBus(camera, context);
+        subscriber = new RedisBus(camera, context.subscribeOnly());
+        Inbox inbox = new Inbox(10);
+        subscriber.subscribe(new Subscription(TOPIC, "uploader", Optional.empty(), inbox));
+        subscriber.start();
+        publisher.start();
+        awaitSubscribed(camera);
+        publishUntilReceived(publisher, inbox, image(60));
+        assertThat(log.messages(Level.WARN)).isEmpty();
     }
 
     /** Each refusal dropped the connection: a reconnection and two log lines a message, the topics allowed lost meanwhile. */

@@ -5,6 +5,7 @@ import static org.msight.plugins.redisbus.BusTests.TOPIC;
 import static org.msight.plugins.redisbus.BusTests.closeAll;
 import static org.msight.plugins.redisbus.BusTests.image;
 import static org.msight.plugins.redisbus.BusTests.publishUntilReceived;
+import static org.msight.plugins.redisbus.BusTests.rawPayloads;
 import static org.msight.redis.RedisTests.await;
 
 import java.nio.charset.StandardCharsets;
@@ -84,6 +85,12 @@ class RedisClusterBusTest {
         assertThat(publisher.publish(TOPIC, image(1))).isTrue();
         ImageData received = (ImageData) inbox.poll(Waits.GENEROUS.toSeconds(), TimeUnit.SECONDS).data();
         assertThat(codec.toMessagePack(received)).isEqualTo(codec.toMessagePack(image(1)));
+        // what a Python MSight node on the third node reads of the bus's publish: MSight's own bytes
+        byte[] vector = org.msight.testkit.MsightVectors.messagePack().get("image_data");
+        try (Jedis raw = RedisTests.settings(cluster.ports().get(2), null).connect(RedisTests.UNREACHED)) {
+            assertThat(rawPayloads(raw, TOPIC, 1, () -> assertThat(publisher.publish(TOPIC,
+                    codec.fromMessagePack(vector))).isTrue())).singleElement().isEqualTo(vector);
+        }
     }
 
     /**

@@ -4,21 +4,28 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * A loopback TCP proxy to a local server, for network faults a real server cannot show: open
  * connections can go silent (nothing moves either way, nothing is closed, as when a network
- * path dies without a reset), and bytes can be sent to clients as if the server had sent them.
+ * path dies without a reset), bytes can be sent to clients as if the server had sent them, and
+ * new connections can wait in their TCP connect (a server too busy to accept them).
  */
 final class TcpProxy implements AutoCloseable {
 
     private final int targetPort;
     private final ServerSocket server;
     private final List<Link> links = new CopyOnWriteArrayList<>();
+    /** The connections that fill the queue of those waiting to be accepted. */
+    private final List<Socket> fillers = new CopyOnWriteArrayList<>();
+    private final Object acceptance = new Object();
+    private boolean accepting = true; // guarded by acceptance
 
     TcpProxy(int targetPort) throws IOException {
         this.targetPort = targetPort;
@@ -38,6 +45,40 @@ final class TcpProxy implements AutoCloseable {
         return links.size();
     }
 
+    /** How many of the connections accepted are open still: neither side closed it. */
+    int openConnections() {
+        return (int) links.stream().filter(link -> !link.client.isClosed()).count();
+    }
+
+    /**
+     * Stops accepting connections (but the one being accepted now) and fills the queue of those
+     * the kernel holds for accepting: a new connection's TCP connect then waits, its SYN unanswered,
+     * until {@link #acceptAgain()}.
+     */
+    void fillAcceptQueue() throws IOException {
+        synchronized (acceptance) {
+            accepting = false;
+        }
+        while (true) {
+            Socket filler = new Socket();
+            try {
+                filler.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port()), 1000);
+                fillers.add(filler);
+            } catch (SocketTimeoutException full) {
+                filler.close();
+                return;
+            }
+        }
+    }
+
+    /** Accepts connections again, the queued ones first: a connect that waited then gets through. */
+    void acceptAgain() {
+        synchronized (acceptance) {
+            accepting = true;
+            acceptance.notifyAll();
+        }
+    }
+
     /** The connections open now stop passing bytes for good, without closing; later ones work. */
     void silenceOpenConnections() {
         links.forEach(link -> link.silent = true);
@@ -55,12 +96,19 @@ final class TcpProxy implements AutoCloseable {
     private void accept() {
         while (!server.isClosed()) {
             try {
+                synchronized (acceptance) {
+                    while (!accepting) {
+                        acceptance.wait();
+                    }
+                }
                 Socket client = server.accept();
                 Link link = new Link(client, new Socket(InetAddress.getLoopbackAddress(), targetPort));
                 links.add(link);
                 link.start();
             } catch (IOException e) {
                 // closed, or the server refused: the client sees its connection end
+            } catch (InterruptedException e) {
+                return;
             }
         }
     }
@@ -68,8 +116,12 @@ final class TcpProxy implements AutoCloseable {
     @Override
     public void close() throws IOException {
         server.close();
+        acceptAgain(); // the acceptor sees the server closed
         for (Link link : links) {
             link.close();
+        }
+        for (Socket filler : fillers) {
+            filler.close();
         }
     }
 
