@@ -9,8 +9,11 @@ import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.hc.client5.http.config.ConnectionConfig;
@@ -86,6 +89,8 @@ final class HttpUploader implements AsyncSinkNode {
     private final SentCredentials sentCredentials;
     private final BodyBuffers buffers = new BodyBuffers();
     private final LastKnownDnsResolver dns;
+    /** The outcomes of the uploads waiting for a host's first lookup: {@link #close()} ends them. */
+    private final Set<CompletableFuture<Void>> waitingForDns = ConcurrentHashMap.newKeySet();
     /** The Authorization header of the url's credentials, made once; {@code null} without them. */
     private final String basicAuthorization;
     /** The URL's host as HttpClient gives it to {@link #dns}: {@code [::1]} with its brackets, IDN in Unicode. */
@@ -227,10 +232,23 @@ final class HttpUploader implements AsyncSinkNode {
         if (current == null) {
             return CompletableFuture.failedFuture(new RetriableException("the uploader is not open"));
         }
-        JsonBody body = JsonBody.of(formats, data, buffers); // first: no "Sending" line for a body the heap has no room for
+        String partitionKey = partitionKeys.of(data);
+        String unsendable = PartitionKeys.unsendable(partitionKey);
+        if (unsendable != null) {
+            partitionKeys.ended(data);
+            return CompletableFuture.failedFuture(new IllegalStateException("its partition key '"
+                    + LogSafe.text(partitionKey) + "' cannot be sent as the X-Partition-Key header: it has "
+                    + unsendable + " (MSight's requests refuses it too); give the sensor another name, or set"
+                    + " partition-key-mode = random"));
+        }
+        JsonBody body = JsonBody.of(formats, data, buffers); // no "Sending" line for a body the heap has no room for
         log.atLevel(uploadLineLevel()).log("Sending data to {}... waiting for response", settings.target().loggable());
-        String partitionKey = partitionKeys.next(data);
         Upload upload = new Upload(current, data, partitionKey, new CompletableFuture<>());
+        upload.outcome().whenComplete((ignored, failure) -> {
+            if (!(failure instanceof RetriableException || failure instanceof CancellationException)) {
+                partitionKeys.ended(data); // delivered or refused: not retried
+            }
+        });
         start(upload, Redirects.Post.first(settings.target().uploadUrl(partitionKey)), host, body);
         return upload.outcome();
     }
@@ -238,7 +256,7 @@ final class HttpUploader implements AsyncSinkNode {
     /**
      * One upload: one attempt of the runtime's to deliver a message, maybe redirected.
      *
-     * @param partitionKey the same for every POST of the upload
+     * @param partitionKey its message's: the same for every POST of the upload, and at each retry
      */
     private record Upload(CloseableHttpAsyncClient client, SensorData data, String partitionKey,
             CompletableFuture<Void> outcome) {
@@ -257,12 +275,13 @@ final class HttpUploader implements AsyncSinkNode {
      * Starts the exchange of an upload to a host never resolved once its DNS lookup ends, on the
      * lookup's thread: HttpClient would wait for it on this one (the delivery's timer, for a retry).
      * The body goes back to its pool at once where the attempt is cancelled meanwhile (past its
-     * deadline), or the host does not resolve.
+     * deadline), ended by {@link #close()}, or the host does not resolve.
      */
     private void exchangeOnceLookedUp(Upload upload, Redirects.Post post, String host, JsonBody body) {
         CompletableFuture<Void> outcome = upload.outcome();
         AtomicBoolean bodyTaken = new AtomicBoolean(); // by the exchange, or back to the pool
         CompletableFuture<Void> lookedUp = dns.lookedUp(host);
+        waitingForDns.add(outcome);
         outcome.whenComplete((ignored, failure) -> {
             if (bodyTaken.compareAndSet(false, true)) {
                 body.releaseResources();
@@ -270,6 +289,7 @@ final class HttpUploader implements AsyncSinkNode {
             }
         });
         lookedUp.whenComplete((ignored, unresolved) -> {
+            waitingForDns.remove(outcome);
             if (!bodyTaken.compareAndSet(false, true)) {
                 return; // cancelled meanwhile: not sent
             }
@@ -285,6 +305,13 @@ final class HttpUploader implements AsyncSinkNode {
                 notTaken(e, outcome);
             }
         });
+        if (client == null) { // closed meanwhile, maybe after close() ended those waiting
+            outcome.completeExceptionally(closedWhileLookingUp());
+        }
+    }
+
+    private static RetriableException closedWhileLookingUp() {
+        return new RetriableException("the uploader closed while the host was being looked up");
     }
 
     /** Fails an attempt whose request HttpClient did not take, off the caller's thread. */
@@ -411,19 +438,23 @@ final class HttpUploader implements AsyncSinkNode {
     }
 
     /**
-     * The request of one POST; without the url's Basic credentials and a configured
-     * {@code Authorization} header where a redirect went elsewhere, as requests drops them.
+     * The request of one POST, with requests' {@code Accept: *}{@code /*} unless a header says
+     * otherwise (not its {@code Accept-Encoding: gzip, deflate}: answers are not decompressed). The
+     * url's Basic credentials take the place of a configured {@code Authorization} header, as
+     * requests sets them after the headers; neither goes where a redirect went elsewhere, as
+     * requests drops them.
      */
     private AsyncRequestProducer request(Upload upload, Redirects.Post post, JsonBody body) {
         AsyncRequestBuilder request = AsyncRequestBuilder.post(post.url())
+                .setHeader(HttpHeaders.ACCEPT, "*/*")
                 .setHeader("X-Partition-Key", upload.partitionKey());
-        if (basicAuthorization != null && post.authorized()) {
-            request.setHeader(HttpHeaders.AUTHORIZATION, basicAuthorization);
-        }
         for (Map.Entry<String, Secret> header : settings.headers().entrySet()) {
             if (post.authorized() || !header.getKey().equalsIgnoreCase(HttpHeaders.AUTHORIZATION)) {
                 request.setHeader(header.getKey(), header.getValue().value());
             }
+        }
+        if (basicAuthorization != null && post.authorized()) {
+            request.setHeader(HttpHeaders.AUTHORIZATION, basicAuthorization);
         }
         return request.setEntity(body).build();
     }
@@ -436,6 +467,8 @@ final class HttpUploader implements AsyncSinkNode {
             current = client;
             client = null;
         }
+        // an upload waiting for DNS is no exchange of the client's: it waited up to connect-timeout
+        waitingForDns.forEach(outcome -> outcome.completeExceptionally(closedWhileLookingUp()));
         if (current != null) {
             // Closing IMMEDIATE from outside while the I/O thread runs makes it fail with a
             // ConcurrentModificationException: ask it to stop first, then close what is left.

@@ -96,12 +96,14 @@ record UploadTarget(String base, String loggable, String basicCredentials) {
     }
 
     /**
-     * The URL of one upload: the base with {@code partition_key} added to its query, escaped as
-     * Python's {@code quote_plus} does it for MSight's requests ({@code ~} kept, {@code *} escaped:
-     * the JDK's encoder does the reverse).
+     * The URL of one upload: the base with {@code partition_key} added to its query as MSight's
+     * requests adds it, after an {@code &} unless the query is empty ({@code ?a=1&} gives
+     * {@code ?a=1&&partition_key=...}), escaped as Python's {@code quote_plus} does it ({@code ~}
+     * kept, {@code *} escaped: the JDK's encoder does the reverse).
      */
     String uploadUrl(String partitionKey) {
-        String separator = !base.contains("?") ? "?" : base.endsWith("?") || base.endsWith("&") ? "" : "&";
+        int query = base.indexOf('?');
+        String separator = query < 0 ? "?" : query == base.length() - 1 ? "" : "&";
         return base + separator + "partition_key=" + URLEncoder.encode(partitionKey, StandardCharsets.UTF_8)
                 .replace("*", "%2A").replace("%7E", "~");
     }

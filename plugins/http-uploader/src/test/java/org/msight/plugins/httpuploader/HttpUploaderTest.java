@@ -13,6 +13,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -89,11 +90,14 @@ class HttpUploaderTest {
 
     /**
      * MSight's own messages (shared/msight-compat/vectors, written by MSight_Core's classes) read
-     * from their MessagePack as a bus reads them: the body is exactly the {@code to_json()} MSight's
-     * HttpSinkNode posts, whatever the data type, image shape or timestamp kind.
+     * from their MessagePack as a bus reads them: the body is byte for byte the {@code to_json()}
+     * MSight's HttpSinkNode posts, whatever the data type, image shape or timestamp kind. MSight
+     * wrote no JSON of image_data_raw: its {@code .json} is Python's {@code json.dumps} with MSight's
+     * {@code BytesEncoder} of the vector's values, which gives MSight's own JSON of the other vectors.
      */
     @ParameterizedTest
-    @ValueSource(strings = {"image_data", "image_gray", "image_raw_int_ts", "weather_data"})
+    @ValueSource(strings = {"image_data", "image_data_raw", "image_gray", "image_raw_int_ts", "bytes_data",
+            "weather_data"})
     void postsMsightsJsonOfWhateverArrives(String vector) throws Exception {
         TestNodeContext context = context("url = \"" + server.url("/") + "\"");
         byte[] payload = Frames.load("/" + vector + ".msgpack");
@@ -104,9 +108,8 @@ class HttpUploaderTest {
         uploader.put(message);
         uploader.flush(Waits.GENEROUS);
 
-        assertThat(server.requests()).singleElement().satisfies(request -> assertThat(
-                new String(request.body(), StandardCharsets.UTF_8)).isEqualTo(
-                        new String(Frames.load("/" + vector + ".json"), StandardCharsets.UTF_8)));
+        assertThat(server.requests()).singleElement().satisfies(request -> assertThat(request.body())
+                .isEqualTo(Frames.load("/" + vector + ".json")));
         assertThat(context.count("uploads")).isEqualTo(1);
         assertThat(context.count("bytes")).as("bytes uploaded").isEqualTo(Frames.load("/" + vector + ".json").length);
         assertThat(context.count("attempt-nanos")).as("the attempt was timed").isPositive();
@@ -125,8 +128,26 @@ class HttpUploaderTest {
                 "Status: 200, {\"status_code\": \"ok\", \"text\": \"Server received "
                         + server.requests().get(0).body().length + " bytes\"}");
         assertThat(log.all()).doesNotContain("s3cret-pass").doesNotContain(TOKEN);
-        // Credentials in the URL go to the server as HTTP Basic, as Python's requests sends them.
-        assertThat(server.requests().get(0).header("Authorization")).isEqualTo("Bearer " + TOKEN);
+        // Credentials in the URL go to the server as HTTP Basic, as Python's requests sends them: in the place
+        // of an Authorization header, as requests sets them after the headers.
+        assertThat(server.requests().get(0).header("Authorization")).isEqualTo("Basic "
+                + Base64.getEncoder().encodeToString("lab:s3cret-pass".getBytes(StandardCharsets.ISO_8859_1)));
+    }
+
+    /**
+     * requests' default headers but its {@code Accept-Encoding: gzip, deflate} (answers are not
+     * decompressed) and its User-Agent ({@code python-requests/2.34.2}): HttpClient's is sent.
+     */
+    @Test
+    void sendsRequestsDefaultHeadersButItsEncodingsAndUserAgent() throws Exception {
+        uploadAll(context("url = \"" + server.url("/") + "\""), 1);
+
+        RecordingServer.Request request = server.requests().get(0);
+        assertThat(request.headers().keySet()).map(name -> name.toLowerCase(Locale.ROOT)).containsExactlyInAnyOrder(
+                "host", "user-agent", "accept", "connection", "content-type", "x-partition-key", "content-length");
+        assertThat(request.header("Accept")).isEqualTo("*/*");
+        assertThat(request.header("Connection")).isEqualTo("keep-alive");
+        assertThat(request.header("User-Agent")).startsWith("Apache-HttpAsyncClient/");
     }
 
     @Test
@@ -249,6 +270,67 @@ class HttpUploaderTest {
         RecordingServer.Request first = server.requests().get(0);
         assertThat(first.uri().getRawQuery()).isEqualTo("site=a%20b&partition_key=cam+11");
         assertThat(first.query("partition_key")).isEqualTo("cam 11");
+    }
+
+    /**
+     * A retry goes with its message's key, as MSight sends each message once: it was given the
+     * next key, moving the message to another shard and every later one off MSight's cycle.
+     */
+    @Test
+    void aRetryKeepsItsMessagesKeyAndTheShardsCycleAsMsights() throws Exception {
+        server.answer(n -> n == 1 ? 503 : 200);
+        uploader = Uploading.open(context("url = \"" + server.url("/") + "\"\n"
+                + "partition-key-mode = sensor_name, shards = 3, max-in-flight = 1, retries = 1\n"
+                + "retry-backoff { initial = 20ms, max = 100ms }"));
+        for (int i = 0; i < 3; i++) {
+            uploader.put(Frames.next("cam"));
+        }
+        uploader.flush(Waits.GENEROUS);
+
+        assertThat(server.everyRequest()).map(request -> request.header("X-Partition-Key"))
+                .containsExactly("cam1", "cam1", "cam2", "cam0");
+        assertThat(server.everyRequest()).map(request -> request.query("partition_key"))
+                .containsExactly("cam1", "cam1", "cam2", "cam0");
+    }
+
+    /** The time of a random key is its message's first attempt's. */
+    @Test
+    void aRetryKeepsTheTimeOfItsFirstAttempt() throws Exception {
+        server.answer(n -> n == 1 ? 503 : 200);
+        uploader = Uploading.open(context("url = \"" + server.url("/") + "\", retries = 1,"
+                + " retry-backoff { initial = 20ms, max = 100ms }"));
+        uploader.put(Frames.next("cam"));
+        uploader.flush(Waits.GENEROUS);
+
+        assertThat(server.everyRequest()).hasSize(2).map(request -> request.header("X-Partition-Key"))
+                .containsOnly(server.requests().get(0).query("partition_key"));
+    }
+
+    /**
+     * A sensor name beyond Latin-1 makes a key no header can carry: MSight's requests raises
+     * (UnicodeEncodeError) and uploads nothing, having counted the message in the shards' cycle.
+     * HttpCore sent '?' for each such character, a key the query did not have. A Latin-1 name goes
+     * in Latin-1, as requests sends it.
+     */
+    @Test
+    void aKeyNoHeaderCanCarryIsRefusedAsMsightsRequestsRefusesIt() throws Exception {
+        TestNodeContext context = context("url = \"" + server.url("/") + "\"\n"
+                + "partition-key-mode = sensor_name, shards = 3, max-in-flight = 1");
+        uploader = Uploading.open(context);
+        uploader.put(Frames.next("\u6444\u50cf\u5934"));
+        uploader.put(Frames.next("caf\u00e9"));
+        uploader.flush(Waits.GENEROUS);
+
+        assertThat(server.everyRequest()).singleElement().satisfies(request -> {
+            assertThat(request.header("X-Partition-Key")).isEqualTo("caf\u00e92");
+            assertThat(request.uri().getRawQuery()).isEqualTo("partition_key=caf%C3%A92");
+        });
+        assertThat(context.count("failed")).isOne();
+        assertThat(log.messages(Level.WARN)).filteredOn(line -> line.startsWith("gave up")).singleElement().asString()
+                .endsWith(" after 1 attempt: its partition key '\u6444\u50cf\u59341' cannot be sent as the"
+                        + " X-Partition-Key header: it has a character beyond Latin-1, which a header cannot carry"
+                        + " (MSight's requests refuses it too); give the sensor another name, or set"
+                        + " partition-key-mode = random");
     }
 
     @Test

@@ -9,11 +9,13 @@ import java.net.UnknownHostException;
 import java.util.concurrent.CompletableFuture;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.msight.api.DaemonThreads;
+import org.msight.api.RetriableException;
 import org.msight.api.data.ImageData;
 import org.msight.testkit.TestNodeContext;
 import org.msight.testkit.Waits;
@@ -84,6 +86,18 @@ class NeverResolvedHostTest {
         assertThat(server.requests()).as("the requests the server took").hasSize(1);
         assertThat(JSON.readTree(server.requests().get(0).body()).get("frame_id").asLong())
                 .isEqualTo(next.metadata().frameId());
+    }
+
+    /** close() ends the attempts under way, as AsyncSinkNode says: one waiting for DNS waited for connect-timeout. */
+    @Test
+    void closeEndsAnUploadWaitingForDns() throws Exception {
+        node.open();
+        CompletableFuture<Void> upload = node.send(Frames.next("cam")).toCompletableFuture();
+
+        node.close();
+        assertThat(upload).failsWithin(Waits.GENEROUS).withThrowableOfType(ExecutionException.class)
+                .withCauseInstanceOf(RetriableException.class)
+                .withMessageContaining("the uploader closed while the host was being looked up");
     }
 
     /** Calls send() on a thread of its own: the stage it returns, once it has returned. */

@@ -60,6 +60,7 @@ final class RecordingServer implements AutoCloseable {
     private final SSLContext tls;
     private final ClientCertificate clientCertificate;
     private final List<Request> requests = new CopyOnWriteArrayList<>();
+    private final List<Request> everyRequest = new CopyOnWriteArrayList<>();
     private final AtomicInteger received = new AtomicInteger();
     private final AtomicInteger handling = new AtomicInteger();
     private final AtomicInteger mostHandledAtOnce = new AtomicInteger();
@@ -163,6 +164,11 @@ final class RecordingServer implements AutoCloseable {
         return List.copyOf(requests);
     }
 
+    /** Every request received, whatever its answer, in the order they were read. */
+    List<Request> everyRequest() {
+        return List.copyOf(everyRequest);
+    }
+
     int received() {
         return received.get();
     }
@@ -183,6 +189,9 @@ final class RecordingServer implements AutoCloseable {
             try (InputStream in = exchange.getRequestBody()) {
                 body = in.readAllBytes();
             }
+            Request request = new Request(exchange.getRequestMethod(), exchange.getRequestURI(),
+                    Map.copyOf(exchange.getRequestHeaders()), body);
+            everyRequest.add(request);
             int number = received.incrementAndGet();
             if (!stall.isZero()) {
                 release.await(stall.toMillis(), TimeUnit.MILLISECONDS);
@@ -191,8 +200,7 @@ final class RecordingServer implements AutoCloseable {
             byte[] answer = ("{\"status_code\": \"" + (status < 300 ? "ok" : "error") + "\", \"text\": \"Server received "
                     + body.length + " bytes\"}").getBytes(StandardCharsets.UTF_8);
             if (status < 300) {
-                requests.add(new Request(exchange.getRequestMethod(), exchange.getRequestURI(),
-                        Map.copyOf(exchange.getRequestHeaders()), body));
+                requests.add(request);
             }
             exchange.getResponseHeaders().set("Content-Type", "application/json");
             exchange.sendResponseHeaders(status, answer.length);

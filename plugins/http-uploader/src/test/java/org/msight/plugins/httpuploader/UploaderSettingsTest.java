@@ -2,6 +2,7 @@ package org.msight.plugins.httpuploader;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
@@ -11,10 +12,13 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.msight.api.NodeProvider;
 import org.msight.api.Setting;
 import org.msight.api.data.ImageData;
 import org.msight.testkit.TestNodeContext;
+import org.msight.testkit.Waits;
 
 /** The settings: defaults documented in reference.conf, bad values named by key, keys and retries as MSight. */
 class UploaderSettingsTest {
@@ -122,6 +126,57 @@ class UploaderSettingsTest {
 
         assertThat(List.of(keys.next(anonymous), keys.next(anonymous), keys.next(anonymous)))
                 .containsExactly("None1", "None0", "None1");
+    }
+
+    /**
+     * A message's key is the same at each of its attempts, until its upload ends; a message the
+     * runtime lets go of (given up after its retries) is not kept for its key, nor is its key.
+     */
+    @Test
+    void aMessageKeepsItsKeyUntilItsUploadEndsOrTheRuntimeLetsGoOfIt() {
+        PartitionKeys keys = new PartitionKeys(PartitionKeys.Mode.SENSOR_NAME, 3, Clock.systemUTC(), FORMATS);
+        ImageData retried = Frames.next("cam");
+
+        assertThat(List.of(keys.of(retried), keys.of(Frames.next("cam")), keys.of(retried)))
+                .containsExactly("cam1", "cam2", "cam1");
+        keys.ended(retried);
+        assertThat(keys.of(retried)).as("sent again once ended: a message of its own").isEqualTo("cam0");
+        for (int i = 0; i < 1000; i++) {
+            keys.of(Frames.next("cam"));
+        }
+        await("the keys of the messages let go of gone").atMost(Waits.GENEROUS).until(() -> {
+            System.gc();
+            return keys.of(retried).equals("cam0") && keys.held() == 1;
+        });
+    }
+
+    /** As requests 2.34.2 takes them: a header value in Latin-1, with no line break nor whitespace at its start. */
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', nullValues = "-", textBlock = """
+            \u6444\u50cf\u59340 | a character beyond Latin-1, which a header cannot carry
+            caf\u00e90          | -
+            a\u00850            | -
+            ca\u0001m0          | -
+            ' cam0'             | whitespace at its start
+            '\u00a0cam0'        | whitespace at its start
+            cam\\n0             | a line break
+            """)
+    void aKeyIsSentAsAHeaderWhereRequestsSendsIt(String key, String unsendable) {
+        assertThat(PartitionKeys.unsendable(key.replace("\\n", "\n"))).isEqualTo(unsendable);
+    }
+
+    /** requests 2.34.2 adds partition_key after an '&' unless the query is empty, whatever ends it. */
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', textBlock = """
+            http://127.0.0.1/in       | http://127.0.0.1/in?partition_key=k
+            http://127.0.0.1/in?      | http://127.0.0.1/in?partition_key=k
+            http://127.0.0.1/in?a=1   | http://127.0.0.1/in?a=1&partition_key=k
+            http://127.0.0.1/in?a=1&  | http://127.0.0.1/in?a=1&&partition_key=k
+            http://127.0.0.1/in?&     | http://127.0.0.1/in?&&partition_key=k
+            http://127.0.0.1/in??     | http://127.0.0.1/in??&partition_key=k
+            """)
+    void thePartitionKeyJoinsTheQueryAsRequestsJoinsIt(String url, String uploadUrl) {
+        assertThat(UploadTarget.parse(url).uploadUrl("k")).isEqualTo(uploadUrl);
     }
 
     @Test
