@@ -6,7 +6,8 @@ import java.util.function.LongSupplier;
 /**
  * A point in time on a clock of nanoseconds ({@link System#nanoTime()}, or a test's): the check at
  * start has one, {@code connect-timeout} from its start, which the probe ({@link BrokerProbe}) and
- * the admin client's check share.
+ * the admin client's check share; so has the close, which the producer and the subscribers share
+ * ({@link KafkaBus#CLOSE_LIMIT}).
  */
 record Deadline(long nanos, LongSupplier clock) {
 
@@ -19,6 +20,11 @@ record Deadline(long nanos, LongSupplier clock) {
     Deadline within(Duration timeout) {
         Deadline sooner = after(timeout, clock);
         return sooner.nanos - nanos < 0 ? sooner : this;
+    }
+
+    /** {@code margin} before this deadline. */
+    Deadline before(Duration margin) {
+        return new Deadline(nanos - margin.toNanos(), clock);
     }
 
     /** What is left until it: zero once it has passed. */

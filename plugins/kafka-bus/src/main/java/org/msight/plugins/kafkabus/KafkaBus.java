@@ -13,6 +13,8 @@ import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.config.ConfigException;
+import org.apache.kafka.common.errors.InvalidTopicException;
+import org.apache.kafka.common.internals.Topic;
 import org.msight.api.DaemonThreads;
 import org.msight.api.LogSafe;
 import org.msight.api.bus.Bus;
@@ -34,6 +36,11 @@ import org.msight.api.data.SensorData;
  */
 final class KafkaBus implements Bus {
 
+    /**
+     * How long closing may take: the producer sending what it holds and the subscribers committing
+     * and leaving their groups, all at once; well within the 10 s the runtime gives a bus to close.
+     */
+    static final Duration CLOSE_LIMIT = Duration.ofSeconds(8);
     /** How often each subscriber's heartbeats are looked at. */
     private static final long WATCH_SECONDS = 1;
     /**
@@ -65,8 +72,10 @@ final class KafkaBus implements Bus {
                 context.counter("too-large"), context.counter("reconnects"));
     }
 
+    /** @throws IllegalArgumentException for a topic Kafka cannot have, at the node's {@code subscribe-topic} */
     @Override
     public void subscribe(Subscription subscription) {
+        checkTopic("subscribe-topic", subscription.topic());
         subscribers.add(new KafkaSubscriber(settings, subscription, context.formats(), context.logger(),
                 context.counter("reconnects"), context.counter("lost")));
     }
@@ -186,13 +195,36 @@ final class KafkaBus implements Bus {
         return publisher.publish(topic, data);
     }
 
+    /** Closes the producer and the subscribers at once, all within {@link #CLOSE_LIMIT}. */
     @Override
     public void close() {
+        Deadline end = closeDeadline();
         if (watch != null) {
             watch.shutdownNow();
         }
-        subscribers.forEach(KafkaSubscriber::stop); // all leave their groups at once, not one after another
+        subscribers.forEach(subscriber -> subscriber.stop(end)); // all leave their groups at once, on their threads
+        publisher.close(end);
         subscribers.forEach(KafkaSubscriber::close);
-        publisher.close();
+    }
+
+    /** {@link #CLOSE_LIMIT} from now. */
+    static Deadline closeDeadline() {
+        return Deadline.after(CLOSE_LIMIT, System::nanoTime);
+    }
+
+    /**
+     * Refuses a topic name Kafka refuses (ASCII letters, digits, '.', '_' and '-' only, at most 249,
+     * not '.' or '..'), on which the subscriber would fail for good. Python MSight's Kafka topic is
+     * the topic's name, unchanged: there is no other name to map it to.
+     *
+     * @param key the node's setting that names it
+     */
+    private static void checkTopic(String key, String topic) {
+        try {
+            Topic.validate(topic);
+        } catch (InvalidTopicException e) {
+            throw new IllegalArgumentException(key + ": Kafka cannot have this topic (" + LogSafe.text(e.getMessage())
+                    + "): rename it");
+        }
     }
 }

@@ -9,7 +9,6 @@ import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.producer.Callback;
@@ -46,8 +45,13 @@ import org.slf4j.Logger;
 final class KafkaPublisher implements AutoCloseable {
 
     private static final int QUEUE = 64;
-    /** The least time close gives the senders to stop, all together, even past its timeout: they only have to notice the interrupt. */
-    private static final long SENDER_STOP_MILLIS = 500;
+    /** Queued by close behind a topic's messages: its sender ends once it has handed them to the producer. */
+    private static final ProducerRecord<byte[], byte[]> END = new ProducerRecord<>("", new byte[0]);
+    /**
+     * What close keeps for the producer to send what the senders handed it, after they stop (a
+     * topic's sender may wait for its partitions until then) and they notice the interrupt.
+     */
+    private static final Duration SEND_AT_CLOSE = Duration.ofSeconds(3);
     /** How long a topic's sender pauses after a failure its handling did not survive: the heap a moment to empty. */
     private static final long LAST_RESORT_PAUSE_MILLIS = 1000;
 
@@ -223,10 +227,12 @@ final class KafkaPublisher implements AutoCloseable {
     }
 
     /**
-     * Sends what waits in the producer, within {@code timeout} in all, then closes; what is left
-     * is lost, and what never reached the producer is counted as lost, with a line.
+     * Refuses new messages, lets each topic's sender hand what its queue holds to the producer
+     * until {@link #SEND_AT_CLOSE} before {@code end}, then stops those still at it, and the
+     * producer sends what it holds until {@code end} and closes: what it could not send is lost,
+     * and what never reached it is counted as lost, with a line.
      */
-    void close(Duration timeout) {
+    void close(Deadline end) {
         Producer<byte[], byte[]> current;
         List<TopicSender> stopping;
         synchronized (this) {
@@ -237,19 +243,14 @@ final class KafkaPublisher implements AutoCloseable {
         if (current == null) {
             return;
         }
-        long deadline = System.nanoTime() + timeout.toNanos();
-        long stopDeadline = Math.max(deadline, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(SENDER_STOP_MILLIS));
-        stopping.forEach(sender -> sender.thread.interrupt());
-        for (TopicSender sender : stopping) {
-            try {
-                sender.thread.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(stopDeadline - System.nanoTime())));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
-        current.close(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+        stopping.forEach(sender -> sender.queue.offer(END)); // a full queue: its sender sees the producer gone
+        joinAll(stopping, end.before(SEND_AT_CLOSE));
+        stopping.forEach(sender -> sender.thread.interrupt()); // still waiting for a topic's partitions, or for room
+        joinAll(stopping, end);
+        current.close(end.left());
         int unsent = 0;
         for (TopicSender sender : stopping) { // counted once the producer is closed: a send it refused has said so
+            sender.queue.remove(END); // left by a sender that ended on its queue emptied first
             unsent += sender.queue.size() + (sender.dropped ? 1 : 0);
             sender.queue.clear();
         }
@@ -260,9 +261,21 @@ final class KafkaPublisher implements AutoCloseable {
         }
     }
 
+    /** Waits for the senders' threads to end, until {@code end}. */
+    private static void joinAll(List<TopicSender> senders, Deadline end) {
+        for (TopicSender sender : senders) {
+            try {
+                sender.thread.join(Math.max(1, end.left().toMillis()));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
     @Override
     public void close() {
-        close(Duration.ofSeconds(5));
+        close(KafkaBus.closeDeadline());
     }
 
     /**
@@ -308,7 +321,7 @@ final class KafkaPublisher implements AutoCloseable {
         final OutageLog outage;
         final Thread thread;
         private final LastResort lastResort;
-        /** Set when closing stopped the thread with a message in hand, which the producer never took. */
+        /** Set when closing interrupted the thread with a message in hand, which the producer never took. */
         volatile boolean dropped;
         /** Messages queued or handed to the producer, without an outcome yet. */
         final AtomicInteger unfinished = new AtomicInteger();
@@ -350,12 +363,16 @@ final class KafkaPublisher implements AutoCloseable {
                 ProducerRecord<byte[], byte[]> record = null;
                 Outcome outcome = null;
                 try {
-                    record = queue.take();
+                    // closing: what is queued, then it ends, at END or at a queue emptied first
+                    record = KafkaPublisher.this.producer == null ? queue.poll() : queue.take();
+                    if (record == null || record == END) {
+                        return;
+                    }
                     outcome = new Outcome(this, record.value().length);
                     try {
                         producer.send(record, outcome);
                     } catch (RuntimeException | Error e) { // the producer's refusals, the heap running out
-                        if (KafkaPublisher.this.producer == null) { // closed (or interrupted) meanwhile
+                        if (Thread.currentThread().isInterrupted()) { // stopped by close: counted there
                             dropped = true;
                             return;
                         }

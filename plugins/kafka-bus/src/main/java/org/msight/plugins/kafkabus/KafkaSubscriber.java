@@ -12,8 +12,10 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.consumer.CommitFailedException;
+import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
@@ -34,6 +36,7 @@ import org.msight.api.DaemonThreads;
 import org.msight.api.LogSafe;
 import org.msight.api.LogThrottle;
 import org.msight.api.OutageLog;
+import org.msight.api.Setting;
 import org.msight.api.bus.Receiver;
 import org.msight.api.bus.Subscription;
 import org.msight.api.data.MsightFormats;
@@ -60,7 +63,7 @@ final class KafkaSubscriber implements AutoCloseable {
     private static final String POSITIONS = "positions";
     private static final String COMMITS = "commits";
     private static final Duration CLOSE_COMMIT_MAX = Duration.ofSeconds(5);
-    /** How long leaving the group may take at close. */
+    /** How long leaving the group may take outside a stop (a consumer made again after an Error). */
     private static final Duration LEAVE = Duration.ofSeconds(5);
     /** How the client's message for a record it cannot read begins, the partition next (Kafka 4.1). */
     private static final String UNREADABLE_RECORD = "Received exception when fetching the next record from ";
@@ -84,8 +87,10 @@ final class KafkaSubscriber implements AutoCloseable {
     private final LastResort lastResort;
     /** One line a minute at most for records skipped because they cannot be read. */
     private final LogThrottle unreadableLines = new LogThrottle(Duration.ofMinutes(1));
+    /** Makes the consumer of the given properties: Kafka's, or a test's. */
+    private final Function<Map<String, Object>, Consumer<byte[], byte[]>> consumers;
     private String clientId;
-    private KafkaConsumer<byte[], byte[]> consumer;
+    private Consumer<byte[], byte[]> consumer;
     /** Seconds since this member last sent the coordinator a heartbeat (-1 before the first); null if the client has none. */
     private volatile Metric lastHeartbeat;
     /** When the consumer was created: the silence before its first heartbeat counts from then. */
@@ -93,9 +98,11 @@ final class KafkaSubscriber implements AutoCloseable {
     /** Whether an Error came out of the poll loop: the consumer is made again, see {@link #renew()}. */
     private boolean broken;
     private Thread thread;
-    private long nextCommit;
-    /** When the commits of a closing member give up: see {@link #closing()}. */
-    private volatile long closeDeadline;
+    private long nextCommit = System.nanoTime();
+    /** When the commits of a closing member give up: see {@link #closing}. */
+    private volatile Deadline commitsEnd;
+    /** When a closing member gives up leaving its group, and {@link #close()} waiting for it. */
+    private volatile Deadline closeEnd;
     private volatile boolean closed;
     /** Whether the stop came while the brokers were away: nothing is committed at close then. */
     private volatile boolean closedInOutage;
@@ -103,12 +110,16 @@ final class KafkaSubscriber implements AutoCloseable {
     KafkaSubscriber(KafkaSettings settings, Subscription subscription, MsightFormats formats, Logger log,
             Counter reconnects, Counter lost) {
         this(settings, subscription, formats, log, reconnects, lost, new Backoff(Duration.ofMillis(100),
-                Duration.ofSeconds(5)));
+                Duration.ofSeconds(5)), KafkaSubscriber::kafkaConsumer);
     }
 
-    /** A subscriber whose poll loop pauses after a failure as {@code backoff} says, as tests set it. */
+    /**
+     * A subscriber whose poll loop pauses after a failure as {@code backoff} says, and whose
+     * consumer {@code consumers} makes, as tests set them.
+     */
     KafkaSubscriber(KafkaSettings settings, Subscription subscription, MsightFormats formats, Logger log,
-            Counter reconnects, Counter lost, Backoff backoff) {
+            Counter reconnects, Counter lost, Backoff backoff,
+            Function<Map<String, Object>, Consumer<byte[], byte[]>> consumers) {
         this.settings = settings;
         this.subscription = subscription;
         this.groupId = subscription.group().orElse(subscription.nodeName() + "_group");
@@ -118,6 +129,7 @@ final class KafkaSubscriber implements AutoCloseable {
         this.outage = new OutageLog(log, side + " works again", reconnects);
         this.startPositions = new StartPositions(settings, log, side, lost, offsets);
         this.backoff = backoff;
+        this.consumers = consumers;
         String lastLine = side + " fails: its poll loop failed as it handled a failure (the heap running out?)";
         this.lastResort = new LastResort(() -> outage.down(POLLING, lastLine));
     }
@@ -129,10 +141,14 @@ final class KafkaSubscriber implements AutoCloseable {
         thread = DaemonThreads.start("msight-kafka-" + subscription.nodeName() + "-" + subscription.topic(), this::run);
     }
 
+    /** Kafka's consumer of {@code properties}, reading keys and values as bytes. */
+    static Consumer<byte[], byte[]> kafkaConsumer(Map<String, Object> properties) {
+        return new KafkaConsumer<>(properties, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    }
+
     /** Makes the consumer; it joins the group once subscribed. */
     private void connect() {
-        consumer = new KafkaConsumer<>(settings.consumerProperties(clientId, groupId), new ByteArrayDeserializer(),
-                new ByteArrayDeserializer());
+        consumer = consumers.apply(settings.consumerProperties(clientId, groupId));
         startNanos = System.nanoTime(); // first: watchCoordinator reads the new metric with its own start only
         lastHeartbeat = ClientMetrics.find(consumer.metrics(), "consumer-coordinator-metrics",
                 "last-heartbeat-seconds-ago").orElse(null);
@@ -147,7 +163,7 @@ final class KafkaSubscriber implements AutoCloseable {
                 } catch (Throwable e) { // handling a failure failed (the heap running out again): this thread lives on
                     lastResort.failed();
                     if (!lastResortPause()) { // interrupted: taken for a stop
-                        closing();
+                        closing(KafkaBus.closeDeadline());
                     }
                 }
             }
@@ -156,7 +172,7 @@ final class KafkaSubscriber implements AutoCloseable {
             log.warn("Kafka group '{}' on topic '{}' could not commit at close: {}", groupId, subscription.topic(),
                     Failures.describe(settings, e));
         } finally {
-            consumer.close(LEAVE);
+            consumer.close(closed ? closeEnd.left() : LEAVE);
         }
     }
 
@@ -171,8 +187,8 @@ final class KafkaSubscriber implements AutoCloseable {
             ConsumerRecords<byte[], byte[]> records;
             try {
                 records = consumer.poll(POLL);
-            } catch (InvalidOffsetException e) { // no commit and no start found yet, or deleted unconsumed
-                startPositions.replace(consumer, e);
+            } catch (InvalidOffsetException e) { // no commit and no start found yet, deleted unconsumed, or cut back
+                startPositions.replace(consumer, e).forEach(this::dropFetchedFrom);
                 return;
             } catch (KafkaException e) {
                 if (skippedUnreadable(e)) {
@@ -199,7 +215,7 @@ final class KafkaSubscriber implements AutoCloseable {
             broken |= e instanceof Error;
             outage.down(POLLING, side + " fails: " + describe(e));
             if (!pause()) { // interrupted: taken for a stop
-                closing();
+                closing(KafkaBus.closeDeadline());
             }
         }
     }
@@ -339,6 +355,16 @@ final class KafkaSubscriber implements AutoCloseable {
     }
 
     /**
+     * Drops the fetched records of {@code partition} from {@code offset} on, where it starts anew:
+     * they are of its old log (cut back there, or of a topic made again), and handed over they
+     * would move its next commit past the new log's records.
+     */
+    private void dropFetchedFrom(TopicPartition partition, long offset) {
+        fetched.removeIf(record -> record.offset() >= offset
+                && partition.equals(new TopicPartition(record.topic(), record.partition())));
+    }
+
+    /**
      * An outage while this member has sent its group's coordinator no heartbeat for longer than
      * session-timeout: the brokers are away (an idle member commits nothing, and its polls come
      * back empty, so nothing else would tell), or a rebalance waits for a member. Before its first
@@ -411,7 +437,7 @@ final class KafkaSubscriber implements AutoCloseable {
                     commitNow(offsets.keySet());
                     return;
                 } catch (RebalanceInProgressException e) {
-                    if (System.nanoTime() - closeDeadline > 0) {
+                    if (commitsEnd.left().isZero()) {
                         throw e;
                     }
                     // a rebalance under way (a second round, cooperative): polling completes it, and
@@ -449,21 +475,21 @@ final class KafkaSubscriber implements AutoCloseable {
      */
     private boolean commit(Collection<TopicPartition> partitions, boolean sync) {
         Map<TopicPartition, OffsetAndMetadata> commits = new HashMap<>();
-        Map<TopicPartition, Long> committing = new HashMap<>();
+        // by state, not partition: one that started anew before the answer came has new offsets, which it is not about
+        Map<PartitionOffsets, Long> committing = new HashMap<>();
         for (TopicPartition partition : partitions) {
             PartitionOffsets state = offsets.get(partition);
             long offset = state == null ? -1 : state.toCommit();
             if (offset >= 0) {
                 commits.put(partition, new OffsetAndMetadata(offset));
-                committing.put(partition, offset);
+                committing.put(state, offset);
             }
         }
         if (commits.isEmpty()) {
             return false;
         }
         if (sync) {
-            consumer.commitSync(commits, closed ? Duration.ofNanos(Math.max(0, closeDeadline - System.nanoTime()))
-                    : settings.connectTimeout());
+            consumer.commitSync(commits, closed ? commitsEnd.left() : settings.connectTimeout());
             committed(committing);
         } else {
             consumer.commitAsync(commits, (done, failure) -> {
@@ -481,13 +507,8 @@ final class KafkaSubscriber implements AutoCloseable {
         return true;
     }
 
-    private void committed(Map<TopicPartition, Long> committing) {
-        committing.forEach((partition, offset) -> {
-            PartitionOffsets state = offsets.get(partition);
-            if (state != null) {
-                state.committed(offset);
-            }
-        });
+    private void committed(Map<PartitionOffsets, Long> committing) {
+        committing.forEach(PartitionOffsets::committed);
         outage.up(COMMITS);
     }
 
@@ -595,13 +616,19 @@ final class KafkaSubscriber implements AutoCloseable {
         stop();
     }
 
+    /** {@link #stop(Deadline)} within {@link KafkaBus#CLOSE_LIMIT}. */
+    void stop() {
+        stop(KafkaBus.closeDeadline());
+    }
+
     /**
-     * Tells the thread to stop fetching, commit what is done and leave the group; returns at once,
-     * and what the thread is handing over already may still reach the receiver.
+     * Tells the thread to stop fetching, commit what is done and leave the group, all by
+     * {@code end}; returns at once, and what the thread is handing over already may still reach
+     * the receiver.
      */
-    synchronized void stop() {
+    synchronized void stop(Deadline end) {
         if (!closed) { // one wakeup: a second one would land in the commits at close
-            closing();
+            closing(end);
             notifyAll(); // ends the poll loop's pause
             if (consumer != null) {
                 consumer.wakeup();
@@ -611,11 +638,13 @@ final class KafkaSubscriber implements AutoCloseable {
 
     /**
      * From now on commits keep to {@link #closeCommitLimit()} in all, none at all in an outage
-     * (what is not committed is delivered again), and nothing waits for the nodes, which have stopped.
+     * (what is not committed is delivered again), leaving the group to {@code end}, and nothing
+     * waits for the nodes, which have stopped.
      */
-    private void closing() {
+    private void closing(Deadline end) {
         closedInOutage = outage.inOutage();
-        closeDeadline = System.nanoTime() + (closedInOutage ? 0 : closeCommitLimit().toNanos());
+        closeEnd = end;
+        commitsEnd = end.within(closedInOutage ? Duration.ZERO : closeCommitLimit());
         closed = true;
         offsets.values().forEach(PartitionOffsets::stopWaiting);
     }
@@ -628,21 +657,20 @@ final class KafkaSubscriber implements AutoCloseable {
         return settings.connectTimeout().compareTo(CLOSE_COMMIT_MAX) < 0 ? settings.connectTimeout() : CLOSE_COMMIT_MAX;
     }
 
-    /** {@link #stop()}, then waits for the thread to have left the group: the commits' limit + 5 s at most. */
+    /** {@link #stop()}, then waits for the thread to have left the group, until the stop's deadline. */
     @Override
     public void close() {
         stop();
         if (thread != null) {
-            long wait = closeCommitLimit().toMillis() + LEAVE.toMillis();
             try {
-                thread.join(wait);
+                thread.join(Math.max(1, closeEnd.left().toMillis()));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
             if (thread.isAlive()) {
-                log.warn("Kafka group '{}' on topic '{}': the subscriber did not leave the group within {} ms of"
+                log.warn("Kafka group '{}' on topic '{}': the subscriber did not leave the group within {} of"
                         + " closing, left behind; offsets it had not committed are delivered"
-                        + " again at the next start", groupId, subscription.topic(), wait);
+                        + " again at the next start", groupId, subscription.topic(), Setting.written(KafkaBus.CLOSE_LIMIT));
             }
         }
     }

@@ -6,7 +6,9 @@ import java.util.TreeSet;
  * The offsets of one partition handed to a node and not yet done, so that only what the node has
  * finished is committed: the committable offset is the lowest one still outstanding, or the one
  * after the last handed over (before any, where the partition started). Thread-safe: the
- * consumer thread hands over and commits, node threads call {@link #done}.
+ * consumer thread hands over and commits, node threads call {@link #done}. A partition that starts
+ * anew (its log cut back, its topic made again) gets a new one: the old log's messages still in
+ * the node, and commits of them still answered, then change only the old one.
  */
 final class PartitionOffsets {
 
@@ -29,18 +31,6 @@ final class PartitionOffsets {
      */
     synchronized void startsAt(long position) {
         next = Math.max(next, position);
-    }
-
-    /**
-     * Notes that the partition starts anew at {@code position}, before what was handed over and
-     * committed (its log was cut back, or its topic made again): what was outstanding belongs to
-     * the old log, and {@code position} is the next commit.
-     */
-    synchronized void restartsAt(long position) {
-        outstanding.clear();
-        next = position;
-        committed = -1;
-        notifyAll();
     }
 
     /** Notes that the message last handed over, at {@code offset}, was not taken: it is the next to hand over. */

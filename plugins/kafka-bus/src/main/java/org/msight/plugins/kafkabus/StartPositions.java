@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -77,33 +78,39 @@ final class StartPositions {
     /**
      * Places again the partitions the consumer could not read from: those with no commit whose
      * start was not found at assignment, at {@code start-position}; the others as the class says.
+     * The brokers are asked first: when they do not answer, no partition has moved.
+     *
+     * @return the partitions that start anew, each with its new position: their records fetched
+     *     from there on are of the old log, and their {@link PartitionOffsets} are new ones
      */
-    void replace(Consumer<?, ?> consumer, InvalidOffsetException e) {
+    Map<TopicPartition, Long> replace(Consumer<?, ?> consumer, InvalidOffsetException e) {
         if (!(e instanceof OffsetOutOfRangeException outOfRange)) {
             seekToStartPosition(consumer, e.partitions());
-            return;
+            return Map.of();
         }
-        Map<TopicPartition, Long> positions = new HashMap<>(outOfRange.offsetOutOfRangePartitions());
-        if (e instanceof LogTruncationException truncation) {
-            truncation.divergentOffsets().forEach((partition, diverged) -> {
-                Long position = positions.remove(partition);
-                log.warn("{}: partition {}'s log was cut back (an unclean leader election): it resumes at offset {},"
-                        + " where it diverged from what this group read up to offset {}; what was between is lost,"
-                        + " or comes again", side, partition.partition(), diverged.offset(), position);
-                consumer.seek(partition, diverged);
-                restartsAt(partition, diverged.offset());
-            });
-        }
-        if (positions.isEmpty()) {
-            return;
-        }
-        Map<TopicPartition, Long> kept = consumer.beginningOffsets(positions.keySet(), timeout);
-        List<TopicPartition> pastTheEnd = new ArrayList<>();
-        positions.forEach((partition, position) -> {
-            long oldest = kept.get(partition);
+        Map<TopicPartition, Long> positions = outOfRange.offsetOutOfRangePartitions();
+        Map<TopicPartition, OffsetAndMetadata> diverged = e instanceof LogTruncationException truncation
+                ? truncation.divergentOffsets() : Map.of();
+        Set<TopicPartition> others = new HashSet<>(positions.keySet());
+        others.removeAll(diverged.keySet());
+        Map<TopicPartition, Long> kept = others.isEmpty() ? Map.of() : consumer.beginningOffsets(others, timeout);
+        List<TopicPartition> pastTheEnd = kept.keySet().stream()
+                .filter(partition -> positions.get(partition) >= kept.get(partition)).toList();
+        Map<TopicPartition, Long> anew = startPosition(consumer, pastTheEnd);
+
+        Map<TopicPartition, Long> restarted = new HashMap<>();
+        diverged.forEach((partition, offset) -> {
+            log.warn("{}: partition {}'s log was cut back (an unclean leader election): it resumes at offset {},"
+                    + " where it diverged from what this group read up to offset {}; what was between is lost,"
+                    + " or comes again", side, partition.partition(), offset.offset(), positions.get(partition));
+            consumer.seek(partition, offset);
+            restartsAt(partition, offset.offset());
+            restarted.put(partition, offset.offset());
+        });
+        kept.forEach((partition, oldest) -> {
+            long position = positions.get(partition);
             if (position >= oldest) {
-                pastTheEnd.add(partition);
-                return;
+                return; // past the end
             }
             lost.increment(oldest - position);
             log.warn("{}: the topic no longer keeps partition {}'s messages from offset {} on, deleted (its"
@@ -114,13 +121,15 @@ final class StartPositions {
             consumer.seek(partition, oldest);
             startsAt(partition, oldest);
         });
-        startPosition(consumer, pastTheEnd).forEach((partition, start) -> {
+        anew.forEach((partition, start) -> {
             log.warn("{}: partition {}'s position {} is past the end of its log (the topic was deleted and made"
                     + " again?): it starts anew at the {} message, offset {} (start-position)", side,
                     partition.partition(), positions.get(partition), latest ? "latest" : "earliest", start);
             consumer.seek(partition, start);
             restartsAt(partition, start);
+            restarted.put(partition, start);
         });
+        return restarted;
     }
 
     /** Seeks partitions with no commit to {@code start-position}, noting where each starts. */
@@ -138,11 +147,16 @@ final class StartPositions {
         }
     }
 
+    /**
+     * Gives {@code partition} new offsets that start at {@code start}, as the partition starts anew
+     * before what was handed over and committed: the old ones keep what belongs to the old log.
+     */
     private void restartsAt(TopicPartition partition, long start) {
-        PartitionOffsets state = offsets.get(partition);
-        if (state != null) {
-            state.restartsAt(start);
-        }
+        offsets.computeIfPresent(partition, (p, old) -> {
+            PartitionOffsets anew = new PartitionOffsets();
+            anew.startsAt(start);
+            return anew;
+        });
     }
 
     private Map<TopicPartition, Long> startPosition(Consumer<?, ?> consumer, Collection<TopicPartition> partitions) {

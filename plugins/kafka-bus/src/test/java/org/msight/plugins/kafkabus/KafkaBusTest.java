@@ -143,7 +143,8 @@ class KafkaBusTest {
     private static KafkaSubscriber subscriber(TestBusContext context, Subscription subscription, Logger log,
             Backoff backoff) {
         KafkaSubscriber subscriber = new KafkaSubscriber(KafkaSettings.from(context.config()), subscription,
-                context.formats(), log, context.counter("reconnects"), context.counter("lost"), backoff);
+                context.formats(), log, context.counter("reconnects"), context.counter("lost"), backoff,
+                KafkaSubscriber::kafkaConsumer);
         subscriber.start("msight-test-device-0");
         return subscriber;
     }
@@ -303,7 +304,8 @@ class KafkaBusTest {
 
     /**
      * Two members of one group (two processes, in effect) share the topic's two partitions, each
-     * message reaching one of them; a second group gets every message.
+     * message reaching one of them; a second group gets every message. A late rebalance may hand a
+     * member messages another had not committed yet: at least once, so none missing, some maybe twice.
      */
     @Test
     void oneGroupSharesTheMessagesAndAnotherGroupGetsThemAll() {
@@ -324,14 +326,17 @@ class KafkaBusTest {
         for (int n = 0; n < count; n++) {
             assertThat(publisher.publish(topic, onBothPartitions(n))).isTrue();
         }
-        await().atMost(WAIT).until(() -> first.handled().size() + second.handled().size() >= count
-                && other.handled().size() >= count);
-        List<Integer> shared = new ArrayList<>(numbers(first));
+        await().atMost(WAIT).until(() -> {
+            Set<Integer> shared = new HashSet<>(numbers(first));
+            shared.addAll(numbers(second));
+            return shared.size() == count && Set.copyOf(numbers(other)).size() == count;
+        });
+        Set<Integer> shared = new HashSet<>(numbers(first));
         shared.addAll(numbers(second));
         assertThat(shared).containsExactlyInAnyOrderElementsOf(range(count));
         assertThat(numbers(first)).isNotEmpty();
         assertThat(numbers(second)).isNotEmpty();
-        assertThat(numbers(other)).containsExactlyInAnyOrderElementsOf(range(count));
+        assertThat(Set.copyOf(numbers(other))).containsExactlyInAnyOrderElementsOf(range(count));
     }
 
     /**
@@ -674,7 +679,7 @@ class KafkaBusTest {
         try {
             subscriber.close();
             assertThat(context.log().messages(Level.WARN)).contains("Kafka group 'uploader_group' on topic '" + topic
-                    + "': the subscriber did not leave the group within 6000 ms of closing,"
+                    + "': the subscriber did not leave the group within 8s of closing,"
                     + " left behind; offsets it had not committed are delivered again at the next start");
         } finally {
             stuck.release.countDown();
@@ -683,7 +688,7 @@ class KafkaBusTest {
 
     /**
      * A stop ends the poll loop's pause after a failure at once: the loop slept it out (up to 5 s),
-     * and close(), which waits for the thread the commits' limit and 5 s more, could give up before
+     * and close(), which waits for the thread 8 s at most (the bus's close limit), could give up before
      * the consumer was closed and had left its group; with a pause of minutes here, it always did.
      */
     @Test
@@ -951,8 +956,9 @@ class KafkaBusTest {
         for (int n = 2; n <= 3; n++) {
             assertThat(publisher.publish(topic, message(n, 64))).isTrue();
         }
+        // unkeyed, on either of the topic's partitions: in any order
         assertThat(records(topic, 2)).extracting(record -> number(context.formats().fromMessagePack(record.value())))
-                .containsExactly(2, 3);
+                .containsExactlyInAnyOrder(2, 3);
         await().atMost(WAIT).until(publisher::connected);
     }
 
@@ -979,7 +985,7 @@ class KafkaBusTest {
                 assertThat(publisher.publish(topic, message(n, 64))).isTrue();
             }
             assertThat(records(topic, 2)).extracting(record -> number(context.formats().fromMessagePack(record.value())))
-                    .containsExactly(2, 3);
+                    .containsExactlyInAnyOrder(2, 3); // unkeyed, on either of the topic's partitions
             assertThat(context.log().messages(Level.WARN)).containsExactly("Publishing to Kafka at ["
                     + broker.bootstrapServers() + "] fails for topic '" + topic + "': a message is lost, its sender"
                     + " failing as it handled it (the heap running out?); retrying");
@@ -1335,6 +1341,49 @@ class KafkaBusTest {
                 .isEqualTo("5 message(s) still queued for the Kafka producer at close were not sent (counted as lost)");
     }
 
+    /**
+     * Messages published to a new topic just before the close are all sent: the close interrupted
+     * the topic's sender as it waited for the partitions the producer asked for (the topic made as
+     * it asked), and its message and the queued ones were lost, counted, with the broker up.
+     */
+    @Test
+    void messagesPublishedToANewTopicJustBeforeTheCloseAreAllSent() {
+        TestBusContext context = context("");
+        Bus bus = bus(context);
+        String topic = topic();
+        for (int n = 0; n < 20; n++) {
+            assertThat(bus.publish(topic, message(n, 64))).isTrue();
+        }
+        bus.close();
+        assertThat(context.count("lost")).isZero();
+        assertThat(records(topic, 20)).extracting(record -> number(context.formats().fromMessagePack(record.value())))
+                .containsExactlyInAnyOrderElementsOf(range(20));
+    }
+
+    /**
+     * A close while the broker froze, with a subscriber's commit to make and a message waiting for
+     * its topic's partitions, ends within the runtime's 10 s for a bus: the subscribers' commits
+     * and leaving (up to 10 s) came before the producer's close (5.5 s).
+     */
+    @Test
+    void aCloseWhileTheBrokerFrozeEndsWithinTheRuntimesLimit() {
+        String topic = topic();
+        TestReceiver receiver = TestReceiver.handling();
+        TestBusContext context = context("commit-interval = 1h"); // what the node finishes waits for the close
+        Bus bus = bus(context, new Subscription(topic, "uploader", Optional.empty(), receiver));
+        assertThat(bus.publish(topic, message(0, 64))).isTrue();
+        await().atMost(WAIT).until(() -> receiver.handled().size() == 1);
+        broker.freeze();
+        try {
+            assertThat(bus.publish(topic(), message(1, 64))).isTrue(); // a new topic: its partitions never come
+            long start = System.nanoTime();
+            bus.close();
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(10));
+        } finally {
+            broker.thaw();
+        }
+    }
+
     @Test
     void unreachableBrokersAtStartAreOneClearLine() {
         int nothing = FreePorts.next();
@@ -1549,6 +1598,40 @@ class KafkaBusTest {
                 .hasMessageStartingWith("servers: ");
         assertThatThrownBy(() -> new KafkaBusProvider().create(context("tls { enabled = yes, cert-file = c.pem }")))
                 .hasMessageStartingWith("msight.kafka.tls: cert-file and key-file go together");
+    }
+
+    /**
+     * A topic Kafka cannot have is refused at the node's subscribe-topic, so by --check: its
+     * subscriber failed for good at run time. Python MSight's Kafka topic is the name unchanged.
+     */
+    @Test
+    void aTopicKafkaCannotHaveIsRefusedAtSubscribeTopic() {
+        Bus bus = new KafkaBusProvider().create(context(""));
+        for (String topic : List.of("cam/front", "a b", ".", "..", "t".repeat(250))) {
+            assertThatThrownBy(() -> bus.subscribe(new Subscription(topic, "uploader", Optional.empty(),
+                    TestReceiver.handling()))).as(topic).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageStartingWith("subscribe-topic: Kafka cannot have this topic (Topic name is invalid: ")
+                    .hasMessageEndingWith("): rename it");
+        }
+        assertThatCode(() -> bus.subscribe(new Subscription("cam_front.v-2", "uploader", Optional.empty(),
+                TestReceiver.handling()))).doesNotThrowAnyException();
+        bus.close();
+    }
+
+    /**
+     * A publish-topic Kafka cannot have, which the bus learns only as a node publishes to it: the
+     * topic's outage says to rename it, where it named the client's exception alone.
+     */
+    @Test
+    void aPublishTopicKafkaCannotHaveIsAnOutageSayingToRenameIt() {
+        TestBusContext context = context("");
+        Bus publisher = bus(context);
+        assertThat(publisher.publish("cam/front", message(0, 64))).isTrue();
+        await().atMost(WAIT).until(() -> context.count("lost") == 1);
+        assertThat(publisher.outage()).get().asString().isEqualTo("Publishing to Kafka at [" + broker.bootstrapServers()
+                + "] fails for topic 'cam/front': Kafka at [" + broker.bootstrapServers() + "] refuses the topic's name"
+                + " (Invalid topics: [cam/front]): Kafka takes topic names of up to 249 ASCII letters, digits, '.', '_'"
+                + " and '-'; rename it");
     }
 
     /** Durations and counts out of their range are refused by the loader at their key, before any bus is made. */

@@ -1,0 +1,128 @@
+package org.msight.plugins.kafkabus;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.LogTruncationException;
+import org.apache.kafka.clients.consumer.MockConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.junit.jupiter.api.Test;
+import org.msight.api.Backoff;
+import org.msight.api.bus.Subscription;
+import org.msight.api.data.BytesData;
+import org.msight.api.data.Metadata;
+import org.msight.testkit.TestBusContext;
+import org.msight.testkit.TestReceiver;
+import org.msight.testkit.Waits;
+import org.slf4j.event.Level;
+
+/**
+ * A partition whose log was cut back (an unclean leader election) starts anew where it diverged,
+ * and nothing of its old log moves its commits past the new log's records. The consumer is
+ * Kafka's {@link MockConsumer}, only to raise a {@link LogTruncationException}: a real single
+ * broker cannot produce one (it takes a leader elected among replicas that had not all the log).
+ */
+class LogTruncationTest {
+
+    private static final String TOPIC = "images";
+    private static final TopicPartition PARTITION = new TopicPartition(TOPIC, 0);
+    private final TestBusContext context = TestBusContext.of("kafka", "start-position = earliest\n"
+            + "commit-interval = 10ms");
+
+    /** The log cut back at offset 5, which this group read up to offset 10. */
+    private static LogTruncationException cutBackAt5() {
+        return new LogTruncationException(Map.of(PARTITION, 10L), Map.of(PARTITION, new OffsetAndMetadata(5)));
+    }
+
+    /**
+     * The old log's messages the node finishes after the restart (and a commit of them answered
+     * late) change offsets the partition no longer has: they marked the new log's record at the
+     * same offset done, and its commit went past it, unfinished.
+     */
+    @Test
+    void theOldLogsDeliveriesCannotMoveTheNewLogsCommitPastAnUnfinishedRecord() {
+        Map<TopicPartition, PartitionOffsets> offsets = new ConcurrentHashMap<>();
+        PartitionOffsets old = new PartitionOffsets();
+        offsets.put(PARTITION, old);
+        for (long offset = 0; offset < 10; offset++) {
+            old.handedOver(offset); // the old log's, with the node
+        }
+        MockConsumer<byte[], byte[]> consumer = new MockConsumer<>("none");
+        consumer.assign(List.of(PARTITION));
+        new StartPositions(KafkaSettings.from(context.config()), context.log(), "side", context.counter("lost"),
+                offsets).replace(consumer, cutBackAt5());
+
+        assertThat(consumer.position(PARTITION)).isEqualTo(5);
+        PartitionOffsets anew = offsets.get(PARTITION);
+        anew.handedOver(5); // the new log's record 5, with the node
+        for (long offset = 0; offset < 10; offset++) {
+            old.done(offset);
+        }
+        assertThat(anew.toCommit()).as("the new log's record 5 unfinished").isEqualTo(5);
+        old.committed(10);
+        assertThat(anew.toCommit()).as("a commit of the old log answered late").isEqualTo(5);
+    }
+
+    /**
+     * Records of the old log fetched past where it was cut back, waiting while the node's queue
+     * was full, were handed over after the restart: the node handled messages the log no longer
+     * has, and the commit went past the new log's records (to 10 here, the new log ending at 8).
+     */
+    @Test
+    void fetchedRecordsOfTheOldLogPastTheCutAreDropped() {
+        MockConsumer<byte[], byte[]> consumer = new MockConsumer<>("none");
+        consumer.updateBeginningOffsets(Map.of(PARTITION, 0L));
+        consumer.schedulePollTask(() -> { // records 0 to 9 of the old log: 3 handed over, 7 wait
+            consumer.rebalance(List.of(PARTITION));
+            for (int offset = 0; offset < 10; offset++) {
+                consumer.addRecord(record(offset, offset));
+            }
+        });
+        TestReceiver node = TestReceiver.holding(3);
+        try (KafkaSubscriber subscriber = new KafkaSubscriber(KafkaSettings.from(context.config()),
+                new Subscription(TOPIC, "uploader", Optional.empty(), node), context.formats(), context.log(),
+                context.counter("reconnects"), context.counter("lost"), new Backoff(Duration.ofMillis(10),
+                Duration.ofMillis(10)), properties -> consumer)) {
+            subscriber.start("msight-test-device-0");
+            await().atMost(Waits.GENEROUS).until(() -> node.queued() == 3);
+            consumer.schedulePollTask(() -> { // the log cut back at 5; the new log's 5 to 7 wait to be fetched
+                consumer.setPollException(cutBackAt5());
+                for (int offset = 5; offset < 8; offset++) {
+                    consumer.addRecord(record(offset, 100 + offset));
+                }
+            });
+            await().atMost(Waits.GENEROUS).until(() -> !context.log().messages(Level.WARN).isEmpty());
+            await().atMost(Waits.GENEROUS).until(() -> {
+                node.handle(3);
+                return numbers(node).contains(107);
+            });
+            assertThat(numbers(node)).containsExactly(0, 1, 2, 3, 4, 105, 106, 107);
+            await().atMost(Waits.GENEROUS).until(() -> committed(consumer) == 8);
+        }
+    }
+
+    /** A record of the topic at {@code offset} whose message carries {@code number}. */
+    private ConsumerRecord<byte[], byte[]> record(long offset, int number) {
+        BytesData message = new BytesData(Metadata.create("cam", "edge-01", Metadata.now()),
+                ByteBuffer.allocate(4).putInt(number).array());
+        return new ConsumerRecord<>(TOPIC, 0, offset, null, context.formats().toMessagePack(message));
+    }
+
+    private static List<Integer> numbers(TestReceiver node) {
+        return node.handled().stream().map(data -> ByteBuffer.wrap(((BytesData) data).data()).getInt()).toList();
+    }
+
+    private static long committed(MockConsumer<byte[], byte[]> consumer) {
+        OffsetAndMetadata commit = consumer.committed(Set.of(PARTITION)).get(PARTITION);
+        return commit == null ? -1 : commit.offset();
+    }
+}
