@@ -44,14 +44,14 @@ import org.slf4j.Logger;
  * Topics as JetStream streams, for at-least-once delivery across a subscriber restart: each
  * topic is stored in a stream {@code MSIGHT_<topic>} (created when missing, by its first
  * publisher or subscriber, kept for {@code max-age}), which {@link JetStreamPublisher} fills; each
- * subscription reads through a durable pull consumer named after its group (else its node), so
- * the members of a group share the messages and a restarted one resumes where its group stood. A
- * message is acknowledged when the runtime is done with it ({@link Delivery#done()}); until then
- * the server is told every third of {@code ack-wait} that it is in progress, so one is delivered
- * again only when its subscriber stopped holding it (it left its group, its process died, or its
- * connection was made anew: acknowledgements go by the connection that fetched). One
- * thread per subscription pulls only as many messages as its node's queue has room for, and hands
- * each on as it arrives.
+ * subscription reads through a durable pull consumer named after its group (else its node and
+ * device), so the members of a group share the messages and a restarted one resumes where its
+ * group stood. A message is acknowledged when the runtime is done with it
+ * ({@link Delivery#done()}); until then the server is told every third of {@code ack-wait} that
+ * it is in progress, so one is delivered again only when its subscriber stopped holding it (it
+ * left its group, its process died, or its connection was made anew: acknowledgements go by the
+ * connection that fetched). One thread per subscription pulls only as many messages as its node's
+ * queue has room for, and hands each on as it arrives.
  */
 final class JetStreamTopics implements AutoCloseable {
 
@@ -67,6 +67,7 @@ final class JetStreamTopics implements AutoCloseable {
     private final NatsSettings settings;
     private final MsightFormats formats;
     private final Logger log;
+    private final String deviceName;
     private final Counter resubscribed;
     private final OutOfMemoryLines outOfMemoryLines;
     private final Map<Subscription, Fetcher> fetchers = new ConcurrentHashMap<>();
@@ -74,35 +75,56 @@ final class JetStreamTopics implements AutoCloseable {
     private final Set<Fetcher> leaving = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
 
-    /** @param resubscribed counts the outages of a consumer that ended: subscribed again */
+    /**
+     * @param deviceName names the consumers of nodes without a group
+     * @param resubscribed counts the outages of a consumer that ended: subscribed again
+     */
     JetStreamTopics(Connection connection, NatsSettings settings, MsightFormats formats, Logger log,
-            Counter resubscribed, OutOfMemoryLines outOfMemoryLines) throws IOException {
+            String deviceName, Counter resubscribed, OutOfMemoryLines outOfMemoryLines) throws IOException {
         this.jetStream = connection.jetStream();
         this.management = connection.jetStreamManagement();
         this.settings = settings;
         this.formats = formats;
         this.log = log;
+        this.deviceName = deviceName;
         this.resubscribed = resubscribed;
         this.outOfMemoryLines = outOfMemoryLines;
     }
 
     /**
-     * The durable consumer of a group (else of a node): its name where JetStream takes it; each
-     * byte it does not ({@code . * > / \}, spaces, other than printable ASCII) written as
-     * {@code _} and two hex digits, so group {@code team.uploaders} has consumer
+     * The durable consumer of a group (and, before nodes had their own, of a node): its name where
+     * JetStream takes it; each byte it does not ({@code . * > / \}, spaces, other than printable
+     * ASCII) written as {@code _} and two hex digits, so group {@code team.uploaders} has consumer
      * {@code team_2Euploaders}.
      */
     static String consumerOf(String group) {
-        StringBuilder consumer = new StringBuilder(group.length());
-        for (byte b : group.getBytes(StandardCharsets.UTF_8)) {
+        return escaped(group, '_', "");
+    }
+
+    /**
+     * The durable consumer of a node without a group, {@code <node>@<device>}: its own, where one
+     * named after the node alone was shared with a group of that name and with the node of that
+     * name on every other device. In each part a byte JetStream takes in no name, {@code %} and
+     * {@code @} are written as {@code %} and two hex digits, so no two nodes or devices share one;
+     * a group has it only if its name is of that form (a group's escaping keeps every character the
+     * client takes in a name: none is left to set nodes apart).
+     */
+    static String consumerOf(String node, String device) {
+        return escaped(node, '%', "%@") + "@" + escaped(device, '%', "%@");
+    }
+
+    /** {@code name} with each byte JetStream takes in no consumer's name, and each of {@code reserved}, escaped. */
+    private static String escaped(String name, char escape, String reserved) {
+        StringBuilder escaped = new StringBuilder(name.length());
+        for (byte b : name.getBytes(StandardCharsets.UTF_8)) {
             int c = b & 0xff;
-            if (c > ' ' && c < 0x7f && ".*>/\\".indexOf(c) < 0) {
-                consumer.append((char) c);
+            if (c > ' ' && c < 0x7f && ".*>/\\".indexOf(c) < 0 && reserved.indexOf(c) < 0) {
+                escaped.append((char) c);
             } else {
-                consumer.append(String.format(Locale.ROOT, "_%02X", c));
+                escaped.append(escape).append(String.format(Locale.ROOT, "%02X", c));
             }
         }
-        return consumer.toString();
+        return escaped.toString();
     }
 
     /** The stream name of a topic: JetStream allows letters, digits, {@code -} and {@code _}. */
@@ -115,8 +137,8 @@ final class JetStreamTopics implements AutoCloseable {
      * publishers and subscribers make streams. An existing stream takes this process's
      * {@code max-age}.
      *
-     * @throws IllegalStateException when the stream of the topic's name carries another topic
-     *     ({@code a.b} and {@code a_b} are both {@code MSIGHT_a_b})
+     * @throws StreamClash when the stream of the topic's name carries another topic ({@code a.b}
+     *     and {@code a_b} are both {@code MSIGHT_a_b})
      */
     static ZonedDateTime ensureStream(JetStreamManagement management, String topic, NatsSettings settings, Logger log)
             throws IOException, JetStreamApiException {
@@ -132,7 +154,7 @@ final class JetStreamTopics implements AutoCloseable {
         }
         StreamConfiguration config = existing.getConfiguration();
         if (!config.getSubjects().contains(topic)) {
-            throw new IllegalStateException("topic '" + LogSafe.text(topic) + "' has JetStream stream " + stream
+            throw new StreamClash("topic '" + LogSafe.text(topic) + "' has JetStream stream " + stream
                     + ", which carries topic(s) " + LogSafe.text(String.join(", ", config.getSubjects()))
                     + " (a stream's name has '_' for what a topic's may have else): rename one of the topics");
         }
@@ -142,6 +164,23 @@ final class JetStreamTopics implements AutoCloseable {
                     settings.maxAge().toSeconds(), config.getMaxAge().toSeconds());
         }
         return existing.getCreateTime();
+    }
+
+    /**
+     * The stream sequence up to which the consumer's messages are all acknowledged: what it
+     * delivered, when none awaits its acknowledgement (the server's floor stays 0 until the first).
+     */
+    private static long acknowledgedUpTo(ConsumerInfo consumer) {
+        return consumer.getNumAckPending() == 0 ? consumer.getDelivered().getStreamSequence()
+                : consumer.getAckFloor().getStreamSequence();
+    }
+
+    /** A topic whose stream, by its name, is another topic's: the settings' problem, not the server's. */
+    static final class StreamClash extends IllegalStateException {
+
+        StreamClash(String message) {
+            super(message);
+        }
     }
 
     /** Creates the topic's stream when missing, subscribes a durable consumer and starts its fetcher. */
@@ -205,14 +244,17 @@ final class JetStreamTopics implements AutoCloseable {
         Fetcher(Subscription subscription) {
             this.subscription = subscription;
             this.stream = streamOf(subscription.topic());
-            this.durable = consumerOf(subscription.group().orElse(subscription.nodeName()));
+            this.durable = subscription.group().map(JetStreamTopics::consumerOf)
+                    .orElseGet(() -> consumerOf(subscription.nodeName(), deviceName));
             this.name = "JetStream consumer '" + LogSafe.text(durable) + "' of topic '"
                     + LogSafe.text(subscription.topic()) + "'";
         }
 
         /**
          * Subscribes the durable consumer, created (with the stream) when missing: at start for new
-         * messages; {@code again}, after an outage, from the first message the group had not
+         * messages, but for a node whose consumer had its name alone (its group's name) after the
+         * first message that one had not acknowledged, so that what was stored during the upgrade
+         * arrives; {@code again}, after an outage, from the first message the group had not
          * acknowledged (all of the stream, when the stream is new), so that what was stored while the
          * consumer was gone arrives, and what was delivered but not done arrives again. A consumer that
          * exists is used as it is (another member of the group may have created it, and its start
@@ -220,11 +262,21 @@ final class JetStreamTopics implements AutoCloseable {
          */
         void subscribe(boolean again) throws IOException, JetStreamApiException {
             ZonedDateTime created = ensureStream(management, subscription.topic(), settings, log);
-            ConsumerInfo existing = consumer();
+            ConsumerInfo existing = consumer(durable);
             if (existing == null) {
                 ConsumerConfiguration.Builder consumer = settled().ackWait(settings.ackWait());
+                ConsumerInfo before = again || subscription.group().isPresent() ? null
+                        : consumer(consumerOf(subscription.nodeName()));
                 String start;
-                if (!again) {
+                if (before != null) {
+                    long first = acknowledgedUpTo(before) + 1;
+                    consumer.deliverPolicy(DeliverPolicy.ByStartSequence).startSequence(first);
+                    start = "at stream sequence " + first + ", after what its node acknowledged through consumer '"
+                            + LogSafe.text(before.getName()) + "'; that one can be deleted once no group '"
+                            + LogSafe.text(subscription.nodeName()) + "', and no node " + subscription.nodeName()
+                            + " of an older version on another device, reads it: nats consumer rm " + stream + " "
+                            + LogSafe.text(before.getName());
+                } else if (!again) {
                     consumer.deliverPolicy(DeliverPolicy.New);
                     start = "with new messages (what the stream holds already is not delivered to it)";
                 } else if (created.equals(streamCreated)) {
@@ -238,7 +290,7 @@ final class JetStreamTopics implements AutoCloseable {
                     management.createConsumer(stream, consumer.build());
                     log.info("created {}: it starts {}", name, start);
                 } catch (JetStreamApiException e) {
-                    if (consumer() == null) {
+                    if (consumer(durable) == null) {
                         throw e;
                     } // else another member created it first
                 }
@@ -263,10 +315,10 @@ final class JetStreamTopics implements AutoCloseable {
                     .ackPolicy(AckPolicy.Explicit);
         }
 
-        /** The consumer on the server; {@code null} when it has none. */
-        private ConsumerInfo consumer() throws IOException, JetStreamApiException {
+        /** The stream's consumer {@code name} on the server; {@code null} when it has none. */
+        private ConsumerInfo consumer(String name) throws IOException, JetStreamApiException {
             try {
-                return management.getConsumerInfo(stream, durable);
+                return management.getConsumerInfo(stream, name);
             } catch (JetStreamApiException e) {
                 if (e.getApiErrorCode() == NatsJetStreamConstants.JS_CONSUMER_NOT_FOUND_ERR) {
                     return null;
@@ -284,7 +336,7 @@ final class JetStreamTopics implements AutoCloseable {
         private void ask() throws IOException, JetStreamApiException {
             // the stream first: a floor read after it is of this stream or of a newer one, never of an older one
             ZonedDateTime created = management.getStreamInfo(stream).getCreateTime();
-            ackFloor = management.getConsumerInfo(stream, durable).getAckFloor().getStreamSequence();
+            ackFloor = acknowledgedUpTo(management.getConsumerInfo(stream, durable));
             streamCreated = created;
             askedAt = System.nanoTime();
         }
@@ -335,16 +387,21 @@ final class JetStreamTopics implements AutoCloseable {
                     backoff.reset();
                 } catch (InterruptedException e) {
                     break;
-                } catch (JetStreamStatusException | IOException | JetStreamApiException | Error e) {
-                    // the server refuses; or this process failed, as when its heap ran out (a burst of large messages)
+                } catch (JetStreamStatusException | IOException | JetStreamApiException | StreamClash | Error e) {
+                    // the server refuses, or its stream is another topic's; or this process failed, as when its
+                    // heap ran out (a burst of large messages)
                     if (closed || left) {
                         break; // an interrupted call's failure
                     }
                     if (e instanceof Error error) {
                         failed(error);
                     } else {
-                        outage.down(name + " fails (" + LogSafe.text(e.getMessage()) + "): no message arrives until"
-                                + " it is subscribed again, from the first message its group had not acknowledged");
+                        // a clash is said outside parentheses, which hold a reason's details of the moment: it is a
+                        // reason of its own, as after the stream not found that comes before it
+                        String why = e instanceof StreamClash ? ": " + e.getMessage()
+                                : " (" + LogSafe.text(e.getMessage()) + ")";
+                        outage.down(name + " fails" + why + ": no message arrives until it is subscribed again, from"
+                                + " the first message its group had not acknowledged");
                     }
                     pull = dropped(pull);
                     if (!backoff.pause()) {

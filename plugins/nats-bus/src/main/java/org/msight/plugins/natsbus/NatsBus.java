@@ -63,6 +63,7 @@ public final class NatsBus implements Bus {
     private final NatsSettings settings;
     private final MsightFormats formats;
     private final Logger log;
+    private final String deviceName;
     private final Options options;
     private final Counter reconnects;
     private final OutageLog outages;
@@ -70,6 +71,8 @@ public final class NatsBus implements Bus {
     private final Counter discarded;
     /** Messages the server refused (JetStream), or (core NATS) the client dropped or a subscriber had no memory to take. */
     private final Counter lost;
+    /** With JetStream, acknowledgements (and words of progress) the client discarded; else {@code null}. */
+    private final Counter discardedAcks;
     private final OutOfMemoryLines outOfMemoryLines;
     /** With JetStream, what publishes; else {@code null}. */
     private final JetStreamPublisher jetStreamPublisher;
@@ -88,6 +91,7 @@ public final class NatsBus implements Bus {
     private JetStreamTopics jetStream;
     private final LogThrottle tooLargeLines = new LogThrottle(Duration.ofMinutes(1));
     private final LogThrottle discardedLines = new LogThrottle(Duration.ofMinutes(1));
+    private final LogThrottle discardedAckLines = new LogThrottle(Duration.ofMinutes(1));
 
     /**
      * @throws IllegalArgumentException naming the key, for settings the client cannot use (a TLS file);
@@ -98,11 +102,13 @@ public final class NatsBus implements Bus {
         this.options = built(settings.options().connectionListener(this::connectionEvent).errorListener(errors));
         this.formats = context.formats();
         this.log = context.logger();
+        this.deviceName = context.deviceName();
         this.reconnects = context.counter("reconnects");
         this.outages = new OutageLog(log, "NATS connection restored", reconnects);
         this.tooLarge = context.counter("too-large");
         this.discarded = context.counter("discarded");
         this.lost = context.counter("lost");
+        this.discardedAcks = settings.jetStream() ? context.counter("discarded-acks") : null;
         this.outOfMemoryLines = new OutOfMemoryLines(log);
         this.jetStreamPublisher = settings.jetStream()
                 ? new JetStreamPublisher(settings, log, lost, context.counter("unconfirmed"),
@@ -204,7 +210,7 @@ public final class NatsBus implements Bus {
             if (jetStream != null) {
                 jetStream.close();
             }
-            jetStream = new JetStreamTopics(fresh, settings, formats, log, reconnects, outOfMemoryLines);
+            jetStream = new JetStreamTopics(fresh, settings, formats, log, deviceName, reconnects, outOfMemoryLines);
             subscriptions.forEach(jetStream::subscribe);
         } else {
             Dispatcher dispatcher = fresh.createDispatcher();
@@ -320,6 +326,21 @@ public final class NatsBus implements Bus {
             log.warn("NATS at {} takes messages slower than they are published: a message on topic '{}' was"
                     + " discarded ({} so far), {} were waiting to be written (max-pending-messages)",
                     settings.address(), LogSafe.text(topic), discarded.count(), settings.maxPendingMessages());
+        }
+    }
+
+    /**
+     * A JetStream acknowledgement, or word of progress, the client dropped as its queue of messages
+     * to write was full: the server delivers the message again after ack-wait, to be handled twice
+     * (and one still held, to another member of its group).
+     */
+    private void discardedAck() {
+        discardedAcks.increment();
+        if (discardedAckLines.occurred() > 0) {
+            log.warn("NATS at {} takes messages slower than this process writes them: the acknowledgement of a"
+                    + " JetStream message, or its word of progress, was discarded ({} so far), {} were waiting to be"
+                    + " written (max-pending-messages); the server delivers such a message again after ack-wait, to be"
+                    + " handled twice", settings.address(), discardedAcks.count(), settings.maxPendingMessages());
         }
     }
 
@@ -574,14 +595,16 @@ public final class NatsBus implements Bus {
 
         /**
          * The client's queue to the server was full: a publish of ours (this thread is in
-         * {@link #publish}), or the client's own traffic (JetStream acknowledgements and fetches,
-         * which come again after ack-wait).
+         * {@link #publish}), a JetStream acknowledgement (a reply to its message's {@code $JS.ACK}
+         * subject), or the client's own traffic (fetches, which are sent again).
          */
         @Override
         public void messageDiscarded(Connection source, Message message) {
             Publishing publishing = PUBLISHING.get();
             if (publishing.active) {
                 publishing.discarded = true;
+            } else if (discardedAcks != null && message.getSubject().startsWith("$JS.ACK.")) {
+                discardedAck();
             } else {
                 log.debug("NATS client discarded a message on '{}': its queue to the server is full",
                         LogSafe.text(message.getSubject()));
