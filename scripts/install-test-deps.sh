@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the tests and benchmarks need, when missing.
 # Tests start real servers: GStreamer's RTSP server (through Debian's /usr/bin/python3),
-# redis-server, nats-server, and use the ffmpeg CLI to make test inputs; benchmarks also use wrk.
-# The dashboard runs in chromium, the arm64 distribution under qemu-user.
+# redis-server, nats-server, and use the ffmpeg CLI to make test inputs; benchmarks also use wrk,
+# bc and curl. The dashboard runs in chromium, the arm64 distribution under qemu-user.
 set -euo pipefail
 
 packages=(
   redis-server
   ffmpeg
   wrk
+  bc curl  # the benchmark scripts' arithmetic and HTTP requests (bench/*/run.sh)
   python3-gi
   python3-redis python3-msgpack python3-requests  # bench/latency's Python uploader
   gir1.2-gst-rtsp-server-1.0

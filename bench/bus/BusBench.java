@@ -10,6 +10,7 @@ import java.util.Locale;
 import java.util.Optional;
 import java.util.ServiceLoader;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.msight.api.bus.Bus;
 import org.msight.api.bus.BusProvider;
@@ -31,18 +32,24 @@ import org.msight.testkit.TestBusContext;
  * BusBench subscribe BUS "SETTINGS" TOPIC DIR
  * BusBench both      BUS "SETTINGS" TOPIC RATE|max SECONDS DIR      (in one process: the memory bus)
  * </pre>
- * Warm-up messages (sequence -1) flow until the subscriber has received one (file DIR/ready);
- * then the publisher measures for SECONDS and writes DIR/published; the subscriber ends when it
- * has them all or 10 s after. Each side prints one line: its messages and CPU ms per message over
- * the measured window; the subscriber adds messages/s and latency p50/p99.
+ * Warm-up messages (sequence -1) flow until the subscriber has received one (file DIR/ready),
+ * {@value #READY_MINUTES} minutes at most; then the publisher measures for SECONDS and writes
+ * DIR/published; the subscriber ends when it has them all or 10 s after (5 minutes at most when no
+ * count comes). Each side prints one line: its messages and CPU ms per message over the measured
+ * window; the subscriber adds messages/s and latency p50/p99.
  */
 public final class BusBench {
 
     private static final int SIZE = 110 * 1024;
+    /** How long the publisher's warm-up waits for the subscriber's first message (a JVM start, a group join). */
+    static final int READY_MINUTES = 3;
 
     public static void main(String[] args) {
         try {
             run(args);
+        } catch (TimeoutException e) {
+            System.out.println("bus bench " + args[0] + " on " + args[1] + ": " + e.getMessage());
+            System.exit(1);
         } catch (Throwable e) { // the other side must not wait for a count file that never comes
             e.printStackTrace();
             System.exit(1);
@@ -93,7 +100,12 @@ public final class BusBench {
 
     private static void publish(Bus bus, String topic, int rate, int seconds, Path dir) throws Exception {
         byte[] image = new byte[SIZE];
+        long readyBy = System.nanoTime() + TimeUnit.MINUTES.toNanos(READY_MINUTES);
         while (!Files.exists(dir.resolve("ready"))) {
+            if (System.nanoTime() > readyBy) {
+                throw new TimeoutException("no warm-up message reached the subscriber within " + READY_MINUTES
+                        + " minutes (it wrote no " + dir.resolve("ready") + "): not measured");
+            }
             bus.publish(topic, message(-1, image));
             Thread.sleep(100);
         }

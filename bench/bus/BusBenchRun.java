@@ -1,13 +1,20 @@
+import java.io.File;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.ServiceLoader;
+import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.msight.api.bus.BusProvider;
@@ -18,7 +25,9 @@ import org.msight.testkit.RedisTestServer;
 /**
  * Runs bench/bus: for each bus, a subscriber process and a publisher process (one process for
  * the memory bus) at 30 messages/s and at saturation, each on a server of its own on loopback,
- * beside the server's own load tool where one exists, and prints one table.
+ * beside the server's own load tool where one exists, and prints one table. Every process it starts
+ * has a deadline: one past it is killed, with a line saying so (on standard error, and in its row);
+ * those still running when this JVM exits (Ctrl-C, an exception) are killed by a shutdown hook.
  *
  * <pre>BusBenchRun SECONDS BUS,BUS,...</pre>
  */
@@ -29,6 +38,27 @@ public final class BusBenchRun {
     private static final Pattern SUBSCRIBER = Pattern.compile("subscriber received (\\d+): ([\\d.]+)/s, latency p50"
             + " ([\\d.]+|NaN) ms p99 ([\\d.]+|NaN) ms, CPU ([\\d.]+) ms/message");
     private static final String SIZE = String.valueOf(110 * 1024);
+    /** How long the subscriber may take to report once the publisher has ended: it waits 10 s for the last messages. */
+    private static final Duration SUBSCRIBER_AFTER_PUBLISHER = Duration.ofSeconds(60);
+    /** How long redis-benchmark or one of Kafka's perf tools may run (3000 messages of 110 KB). */
+    private static final Duration TOOL = Duration.ofMinutes(5);
+    /** The processes started and not yet ended, killed by the shutdown hook. */
+    private static final Set<Process> RUNNING = ConcurrentHashMap.newKeySet();
+    /** The phases' folders not yet deleted, deleted by the shutdown hook after those processes have gone. */
+    private static final Set<Path> FOLDERS = ConcurrentHashMap.newKeySet();
+
+    static {
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            RUNNING.forEach(process -> {
+                try {
+                    process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            FOLDERS.forEach(BusBenchRun::delete);
+        }, "bench-processes-kill"));
+    }
 
     private final int seconds;
     private final List<String> rows = new ArrayList<>();
@@ -99,28 +129,55 @@ public final class BusBenchRun {
         phase(bus, bus, settings, rate, reference);
     }
 
-    /** {@link #phase(String, String, String, String)} in a row called {@code label}. */
+    /** {@link #phase(String, String, String, String)} in a row called {@code label}; its folder deleted after. */
     private void phase(String label, String bus, String settings, String rate, String reference) throws Exception {
         Path dir = Files.createTempDirectory("bus-bench-");
-        String topic = "bench-" + UUID.randomUUID();
-        String output;
-        Matcher pub;
-        Matcher sub;
-        if (bus.equals("memory")) {
-            output = run(List.of("both", bus, settings, topic, rate, String.valueOf(seconds), dir.toString()));
-            pub = find(PUBLISHER, output);
-            sub = find(SUBSCRIBER, output);
-        } else {
-            Process subscriber = start(List.of("subscribe", bus, settings, topic, dir.toString()));
-            String publisherOutput = run(List.of("publish", bus, settings, topic, rate, String.valueOf(seconds),
-                    dir.toString()));
-            subscriber.waitFor(seconds + 120L, TimeUnit.SECONDS);
-            output = publisherOutput + new String(subscriber.getInputStream().readAllBytes());
-            pub = find(PUBLISHER, output);
-            sub = find(SUBSCRIBER, output);
+        FOLDERS.add(dir);
+        try {
+            phase(label, bus, settings, rate, reference, dir);
+        } finally {
+            delete(dir);
+            FOLDERS.remove(dir);
         }
+    }
+
+    /** Deletes a phase's folder and what it holds; a file that cannot be deleted is named on standard error. */
+    private static void delete(Path dir) {
+        try (Stream<Path> files = Files.walk(dir)) {
+            for (Path file : files.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(file);
+            }
+        } catch (IOException e) {
+            System.err.println("bus bench: could not delete " + dir + ": " + e);
+        }
+    }
+
+    private void phase(String label, String bus, String settings, String rate, String reference, Path dir)
+            throws Exception {
+        String topic = "bench-" + UUID.randomUUID();
+        // The publisher waits for the subscriber's first message, then publishes for the measured seconds.
+        Duration publisherLimit = Duration.ofMinutes(BusBench.READY_MINUTES).plusSeconds(seconds + 60L);
+        String output;
+        if (bus.equals("memory")) {
+            output = run("the memory bus's publisher and subscriber", List.of("both", bus, settings, topic, rate,
+                    String.valueOf(seconds), dir.toString()), dir.resolve("both.out"), publisherLimit);
+        } else {
+            Path subscriberOutput = dir.resolve("subscriber.out");
+            Process subscriber = start(List.of("subscribe", bus, settings, topic, dir.toString()), subscriberOutput);
+            try {
+                String publisherOutput = run("the " + bus + " publisher", List.of("publish", bus, settings, topic, rate,
+                        String.valueOf(seconds), dir.toString()), dir.resolve("publisher.out"), publisherLimit);
+                output = publisherOutput + finish(subscriber, "the " + bus + " subscriber", subscriberOutput,
+                        SUBSCRIBER_AFTER_PUBLISHER);
+            } finally {
+                kill(subscriber);
+            }
+        }
+        Matcher pub = find(PUBLISHER, output);
+        Matcher sub = find(SUBSCRIBER, output);
         if (pub == null || sub == null) {
-            rows.add(String.format("%-7s %-5s failed: %s", label, rate.equals("max") ? "max" : rate + "/s", output));
+            rows.add(String.format("%-7s %-5s failed: %s", label, rate.equals("max") ? "max" : rate + "/s",
+                    output.strip()));
             return;
         }
         double rateOurs = Double.parseDouble(sub.group(2));
@@ -149,18 +206,55 @@ public final class BusBenchRun {
         return matcher.find() ? matcher : null;
     }
 
-    private static Process start(List<String> args) throws IOException {
+    /** Starts a side of the bench (BusBench ARGS), its output to {@code output}. */
+    private static Process start(List<String> args, Path output) throws IOException {
         List<String> command = new ArrayList<>(List.of(java(), "-Xmx512m", "-cp", System.getProperty("java.class.path"),
                 "BusBench"));
         command.addAll(args);
-        return new ProcessBuilder(command).redirectErrorStream(true).start();
+        return start(new ProcessBuilder(command), output);
     }
 
-    private static String run(List<String> args) throws Exception {
-        Process process = start(args);
-        String output = new String(process.getInputStream().readAllBytes());
-        process.waitFor();
-        return output;
+    /**
+     * Starts {@code builder}'s program, standard output and error to the file {@code output}: no
+     * pipe to read, that a process still running (or its child) would hold open.
+     */
+    private static Process start(ProcessBuilder builder, Path output) throws IOException {
+        Process process = builder.redirectErrorStream(true).redirectOutput(output.toFile())
+                .redirectInput(new File("/dev/null")).start();
+        RUNNING.add(process);
+        return process;
+    }
+
+    /** Runs a side of the bench (BusBench ARGS) to its end, {@code limit} at most; returns its output. */
+    private static String run(String what, List<String> args, Path output, Duration limit) throws Exception {
+        return finish(start(args, output), what, output, limit);
+    }
+
+    /**
+     * Waits until {@code process} ends, {@code limit} at most, and returns its output; past the
+     * limit it is killed (SIGKILL), and the output ends with a line saying so, also printed on
+     * standard error at once.
+     */
+    private static String finish(Process process, String what, Path output, Duration limit) throws Exception {
+        String timedOut = "";
+        try {
+            if (!process.waitFor(limit.toMillis(), TimeUnit.MILLISECONDS)) {
+                timedOut = what + " did not end within " + limit.toSeconds() + " s: killed";
+                System.err.println("bus bench: " + timedOut);
+            }
+        } finally {
+            kill(process);
+        }
+        String text = Files.readString(output, StandardCharsets.UTF_8);
+        return timedOut.isEmpty() ? text : text + (text.endsWith("\n") || text.isEmpty() ? "" : "\n") + timedOut + "\n";
+    }
+
+    /** Kills {@code process} if it still runs, and waits (5 s at most) until it has gone. */
+    private static void kill(Process process) throws InterruptedException {
+        if (process.isAlive()) {
+            process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+        }
+        RUNNING.remove(process);
     }
 
     private static String java() {
@@ -204,12 +298,16 @@ public final class BusBenchRun {
                 : "kafka-consumer-perf-test failed: " + out;
     }
 
+    /** Runs a load tool to its end, {@link #TOOL} at most (killed after, with a line saying so); returns its output. */
     private static String tool(List<String> command, Map<String, String> env) throws Exception {
-        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+        ProcessBuilder builder = new ProcessBuilder(command);
         builder.environment().putAll(env);
-        Process process = builder.start();
-        String output = new String(process.getInputStream().readAllBytes());
-        process.waitFor();
-        return output;
+        Path output = Files.createTempFile("bus-bench-tool-", ".out");
+        try {
+            String name = command.contains("-cp") ? command.get(command.indexOf("-cp") + 2) : command.get(0);
+            return finish(start(builder, output), name, output, TOOL);
+        } finally {
+            Files.deleteIfExists(output);
+        }
     }
 }

@@ -48,17 +48,14 @@ for n in $camera_counts; do [ "$n" -gt "$max_cameras" ] && max_cameras=$n; done
 camera_urls=()
 camera_pids=()
 for ((c = 0; c < max_cameras; c++)); do
-  port="$(free_port)"
-  start "camera$c" "$python" "$rtsp_script" "$port"
-  await_port "$port" "$last" "camera$c"
+  start_listening "camera$c" "$python" "$rtsp_script" '{port}'
   camera_urls+=("rtsp://127.0.0.1:$port/live.stream")
   camera_pids+=("$last")
 done
 
-redis_port="$(free_port)"
-start redis-server redis-server --bind 127.0.0.1 --port "$redis_port" --save "" --appendonly no --daemonize no
+start_listening redis-server redis-server --bind 127.0.0.1 --port '{port}' --save "" --appendonly no --daemonize no
+redis_port=$port
 redis_pid=$last
-await_port "$redis_port" "$redis_pid" redis-server
 
 pipeline() {  # pipeline FILE BUS CAMERAS NODES(receivers|uploaders|both)
   {

@@ -15,6 +15,7 @@
 #   own); JVM_OPTIONS="opts|opts..." measures the rates and the warm-up once per set of uploader JVM
 #   options, each added to the launcher's defaults (default: the defaults alone; "|--add-modules
 #   jdk.incubator.vector" adds the vector Base64's rows beside them).
+# Both tables end with the ratios of each row's figures to the Python uploader's (at the same rate).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
@@ -22,29 +23,26 @@ measure="${1:-30}"
 rates="${2:-100 300}"
 dist="${DIST:-$root/target/msight}"
 python=/usr/bin/python3
-for tool in redis-server curl java "$python"; do
-  command -v "$tool" >/dev/null || { echo "$tool is missing: run scripts/install-test-deps.sh" >&2; exit 1; }
-done
+work="$(mktemp -d)"
+# shellcheck source=../lib/common.sh
+source "$here/../lib/common.sh"
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+require_tools redis-server curl java "$python"
 "$python" -c "import redis, msgpack, requests" 2>/dev/null \
   || { echo "python3-redis, python3-msgpack or python3-requests is missing: run scripts/install-test-deps.sh" >&2; exit 1; }
 if [ "${SKIP_BUILD:-0}" != 1 ]; then
   echo "building the distribution (reactor package, nothing installed)..." >&2
   (cd "$root" && mvn -q -B -pl msight-dist -am package -DskipTests)
 fi
-work="$(mktemp -d)"
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
-trap cleanup EXIT
-free_port() { "$python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-cpu_ticks() { sed 's/^.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'; }
 hz="$(getconf CLK_TCK)"
 
-java -XX:+UseSerialGC -Xmx256m "$root/bench/e2e/UploadReceiver.java" >"$work/receiver.log" 2>&1 & pids+=($!)
+start receiver java -XX:+UseSerialGC -Xmx256m "$root/bench/e2e/UploadReceiver.java"
 for _ in $(seq 300); do [ -s "$work/receiver.log" ] && break; sleep 0.1; done
 http_port="$(head -1 "$work/receiver.log")"
-redis_port="$(free_port)"
-redis-server --bind 127.0.0.1 --port "$redis_port" --save "" --appendonly no >"$work/redis.log" 2>&1 & pids+=($!)
-sleep 0.5
+await_port "$http_port" "$last" receiver
+start_listening redis-server redis-server --bind 127.0.0.1 --port '{port}' --save "" --appendonly no --daemonize no
+redis_port=$port
 cat >"$work/uploader.conf" <<CONF
 msight { device-name = bench, bus = redis, redis { host = 127.0.0.1, port = $redis_port }, registry.enabled = false }
 nodes.upload { type = http-uploader, subscribe-topic = images, url = "http://127.0.0.1:$http_port/", gap = 0, log-uploads-at = debug }
@@ -65,17 +63,25 @@ export MSIGHT_CDS_DIR="$work/cds"
 
 # start_uploader [JVM options] [MSIGHT_CDS]: the uploader, ready once it has subscribed
 start_uploader() {
-  MSIGHT_JAVA_OPTS="${1:-}" MSIGHT_CDS="${2:-}" "$dist/bin/msight-run" "$work/uploader.conf" >"$work/uploader.log" 2>&1 &
-  uploader=$!; pids+=($uploader)
+  start uploader env MSIGHT_JAVA_OPTS="${1:-}" MSIGHT_CDS="${2:-}" "$dist/bin/msight-run" "$work/uploader.conf"
+  uploader=$last
   await_started "$work/uploader.log"
 }
 
 # start_python: the Python uploader, ready once it has subscribed
 start_python() {
-  "$python" "$here/python_uploader.py" "$redis_port" images "http://127.0.0.1:$http_port/" "$work/python.log" \
-    >"$work/python.out" 2>&1 & uploader=$!; pids+=($uploader)
-  await_started "$work/python.out"
+  start python-uploader "$python" "$here/python_uploader.py" "$redis_port" images "http://127.0.0.1:$http_port/" \
+    "$work/python.log"
+  uploader=$last
+  await_started "$work/python-uploader.log"
 }
+
+# Rows are printed once the Python uploader, measured last, gives the figures they are compared with.
+python_label="Python (redis-py, msgpack, requests)"
+rate_rows=()        # label|rate|uploads|p50|p99|max|CPU us|collections
+warm_up_rows=()     # label|CPU ms|p99
+# ratio OURS REFERENCE: OURS / REFERENCE to 2 places, or - where there is none
+ratio() { awk -v a="$1" -v b="${2:-}" 'BEGIN { if (b + 0 > 0 && a != "-") printf "%.2f", a / b; else printf "-" }'; }
 
 # warm_up_row label: the first 10 s at 30/s of the uploader started after the last mark, then stops it
 warm_up_row() {
@@ -83,8 +89,9 @@ warm_up_row() {
   sleep 1
   read -r uploads _ _ p99 _ _ <<<"$(stats stats)"
   cpu=$(cpu_ticks "$uploader")
-  kill "$uploader"; wait "$uploader" 2>/dev/null || true
-  echo "| $1 | $(awk -v t="$cpu" -v n="$uploads" -v hz="$hz" 'BEGIN { printf "%.1f", t / hz * 1e3 / n }') | $p99 |" | sed "s#$work/##g"
+  stop_pid "$uploader"
+  warm_up_rows+=("$(sed "s#$work/##g" <<<"$1")|$(awk -v t="$cpu" -v n="$uploads" -v hz="$hz" 'BEGIN { printf "%.1f", t / hz * 1e3 / n }')|$p99")
+  echo "measured warm-up: ${warm_up_rows[-1]}" >&2
 }
 
 # measure_rates label [gc log]: one row per rate for the uploader running now
@@ -100,35 +107,59 @@ measure_rates() {
     collections="-"
     [ -n "${2:-}" ] && collections=$(awk -v c="$(( $(grep -c "Pause Young" "$2" || true) - collections_before ))" \
       -v s="$measure" 'BEGIN { printf "%.1f", c / s }')
-    echo "| $1 | $rate | $uploads | $p50 | $p99 | $max | $(awk -v t="$cpu" -v n="$uploads" -v hz="$hz" 'BEGIN { printf "%.0f", t / hz * 1e6 / n }') | $collections |"
+    rate_rows+=("$1|$rate|$uploads|$p50|$p99|$max|$(awk -v t="$cpu" -v n="$uploads" -v hz="$hz" 'BEGIN { printf "%.0f", t / hz * 1e6 / n }')|$collections")
+    echo "measured: ${rate_rows[-1]}" >&2
+  done
+}
+
+# The rate table, each row with its p50, p99 and CPU per upload over the Python uploader's at its rate.
+print_rates() {
+  local row label rate uploads p50 p99 max cpu collections reference py_p50 py_p99 py_cpu
+  echo "| uploader | rate /s | uploads | p50 ms | p99 ms | max ms | uploader CPU us/upload | young collections /s | to Python: p50 / p99 / CPU |"
+  echo "|---|---|---|---|---|---|---|---|---|"
+  for row in "${rate_rows[@]}"; do
+    IFS='|' read -r label rate uploads p50 p99 max cpu collections <<<"$row"
+    reference="(the reference)"
+    if [ "$label" != "$python_label" ]; then
+      IFS='|' read -r _ _ _ py_p50 py_p99 _ py_cpu _ <<<"$(printf '%s\n' "${rate_rows[@]}" | grep -F "$python_label|$rate|" || true)"
+      reference="$(ratio "$p50" "$py_p50") / $(ratio "$p99" "$py_p99") / $(ratio "$cpu" "$py_cpu")"
+    fi
+    echo "| $label | $rate | $uploads | $p50 | $p99 | $max | $cpu | $collections | $reference |"
+  done
+}
+
+# The warm-up table, each row with its CPU per upload and p99 over the Python uploader's.
+print_warm_up() {
+  local row label cpu p99 py_cpu py_p99 reference
+  IFS='|' read -r _ py_cpu py_p99 <<<"$(printf '%s\n' "${warm_up_rows[@]}" | grep -F "$python_label|" || true)"
+  echo "| uploader | CPU ms/upload | p99 ms | to Python: CPU / p99 |"
+  echo "|---|---|---|---|"
+  for row in "${warm_up_rows[@]}"; do
+    IFS='|' read -r label cpu p99 <<<"$row"
+    reference="(the reference)"
+    [ "$label" = "$python_label" ] || reference="$(ratio "$cpu" "$py_cpu") / $(ratio "$p99" "$py_p99")"
+    echo "| $label | $cpu | $p99 | $reference |"
   done
 }
 
 echo "load before: $(uptime)"
-echo
-echo "| uploader | rate /s | uploads | p50 ms | p99 ms | max ms | uploader CPU us/upload | young collections /s |"
-echo "|---|---|---|---|---|---|---|---|"
 IFS="|" read -r -a option_sets <<<"${JVM_OPTIONS:-}"
 [ "${#option_sets[@]}" -gt 0 ] || option_sets=("")
 for opts in "${option_sets[@]}"; do
   start_uploader "$opts -Xlog:gc:file=$work/gc.log"
   publish 100 "${WARMUP:-180}" >/dev/null   # warm-up
   measure_rates "msight-run ${opts:-(defaults)}" "$work/gc.log"
-  kill "$uploader"; wait "$uploader" 2>/dev/null || true
+  stop_pid "$uploader"
 done
 # The Python uploader, on the same Redis, server and publisher; it has no compiler to warm up.
 start_python
 publish 100 10 >/dev/null
-measure_rates "Python (redis-py, msgpack, requests)"
-kill "$uploader"; wait "$uploader" 2>/dev/null || true
+measure_rates "$python_label"
+stop_pid "$uploader"
 
-echo
-echo "Warm-up: CPU of the uploader process per upload over its first 10 s at 30/s (start-up included)"
-echo "| uploader | CPU ms/upload | p99 ms |"
-echo "|---|---|---|"
 # This start builds the archive (once; its build is not in the rows).
 start_uploader
-kill "$uploader"; wait "$uploader" 2>/dev/null || true
+stop_pid "$uploader"
 [ -s "$(ls "$MSIGHT_CDS_DIR"/*.jsa 2>/dev/null | head -1)" ] || { echo "the launcher built no class data archive:" >&2; cat "$work/uploader.log" >&2; exit 1; }
 stats mark >/dev/null
 start_uploader "" off
@@ -140,6 +171,12 @@ for opts in "${option_sets[@]}" "-XX:TieredStopAtLevel=1"; do
 done
 stats mark >/dev/null
 start_python
-warm_up_row "Python (redis-py, msgpack, requests)"
+warm_up_row "$python_label"
+
+echo
+print_rates
+echo
+echo "Warm-up: CPU of the uploader process per upload over its first 10 s at 30/s (start-up included)"
+print_warm_up
 echo
 echo "load after: $(uptime)"

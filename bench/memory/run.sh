@@ -33,9 +33,8 @@ if [ ! -s "$media/frame-110k.jpg" ]; then  # a 1280x720 camera-like JPEG of abou
 fi
 
 start_servers
-rtsp_port="$(free_port)"
-start rtsp-server "$python" "$here/../lib/rtsp_file_server.py" "$rtsp_port" "$camera" 1
-await_port "$rtsp_port" "$last" rtsp-server
+start_listening rtsp-server "$python" "$here/../lib/rtsp_file_server.py" '{port}' "$camera" 1
+rtsp_port=$port
 
 bus="bus = redis, redis { host = 127.0.0.1, port = $redis_port }"
 cat >"$work/uploader.conf" <<CONF

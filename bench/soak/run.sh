@@ -7,7 +7,8 @@
 # minutes (the heap grows to its size in the first few), and counts the frame ids at the server.
 # Usage: bench/soak/run.sh [DURATION s, default 1800] [PERIOD s, default 240] [DOWN s, default 60]
 # Environment: DIST=folder of a distribution (default target/msight, built when missing); copy it
-# elsewhere first if you will rebuild while the soak runs.
+# elsewhere first if you will rebuild while the soak runs. The upload server's output goes to
+# server.log in the work folder.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
@@ -20,7 +21,30 @@ if [ ! -x "$dist/bin/msight-run" ]; then
   (cd "$root" && mvn -q -pl msight-dist -am package -DskipTests)
 fi
 work=$(mktemp -d /tmp/msight-soak.XXXXXX)
-port=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+python=/usr/bin/python3
+# shellcheck source=../lib/common.sh
+source "$here/../lib/common.sh"   # free_port, await_listening
+server_pid=
+# start_server: the upload server on $port, true once it listens there itself
+start_server() {
+  "$python" "$here/server.py" "$port" "$work/ids" >>"$work/server.log" 2>&1 & server_pid=$!
+  await_listening "$port" "$server_pid"
+}
+stop_server() { [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null || true; server_pid=; }
+# server_failed WHAT: the soak cannot go on without its server: says so and exits (the trap stops the rest)
+server_failed() {
+  echo "soak: the upload server $1; the end of its log ($work/server.log):" >&2
+  tail -5 "$work/server.log" >&2
+  exit 1
+}
+# The port is outside the ephemeral range, as the test kit's: no connection made while the server is
+# away (the uploader's own, retrying) takes it as its local port, so the server gets it back each time.
+for attempt in 1 2 3; do
+  port=$(free_port)
+  start_server && break
+  stop_server   # exited: another program took the port after its pick
+done
+[ -n "$server_pid" ] || server_failed "did not listen on 127.0.0.1:$port (3 ports tried)"
 cat > "$work/soak.conf" <<CONF
 msight.stats-interval = 10s
 nodes {
@@ -36,10 +60,6 @@ nodes {
   dumper { type = image-dumper, subscribe-topic = frames, folder = "$work/frames", max-files = 200 }
 }
 CONF
-server_pid=
-start_server() { /usr/bin/python3 "$here/server.py" "$port" "$work/ids" & server_pid=$!; }
-stop_server() { [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null || true; server_pid=; }
-start_server
 "$dist/bin/msight-run" "$work/soak.conf" > "$work/run.log" 2>&1 &
 run_pid=$!
 trap 'kill $run_pid 2>/dev/null || true; stop_server' EXIT
@@ -54,7 +74,10 @@ while :; do
   now=$(( $(date +%s) - start ))
   [ "$now" -ge "$duration" ] && break
   if [ "$now" -ge "$next_outage" ] && [ -n "$server_pid" ]; then stop_server; back_at=$((now + down)); fi
-  if [ -z "$server_pid" ] && [ "$now" -ge "${back_at:-0}" ]; then start_server; next_outage=$((next_outage + period)); fi
+  if [ -z "$server_pid" ] && [ "$now" -ge "${back_at:-0}" ]; then
+    start_server || server_failed "did not listen on 127.0.0.1:$port again: the outage would not end; soak stopped"
+    next_outage=$((next_outage + period))
+  fi
   rss=$(awk '/VmRSS/ {printf "%.0f", $2/1024}' /proc/$run_pid/status)
   threads=$(awk '/Threads/ {print $2}' /proc/$run_pid/status)
   fds=$(ls /proc/$run_pid/fd | wc -l)
@@ -63,7 +86,9 @@ while :; do
   echo "$now,$rss,$threads,$fds,$published,$(last uploader uploads),$(last uploader spooled),$(last uploader unspooled),$lost,$(wc -l < "$work/ids")" >> "$work/samples.csv"
   sleep 10
 done
-[ -z "$server_pid" ] && start_server
+if [ -z "$server_pid" ]; then
+  start_server || server_failed "did not listen on 127.0.0.1:$port again: the spool could not empty; soak stopped"
+fi
 sleep 30 # the spool empties
 kill -TERM $run_pid; wait $run_pid || true
 stop_server
@@ -96,4 +121,4 @@ ids = [l.strip() for l in open(work + "/ids") if l.strip()]
 print("server: %d uploads, %d distinct frames, %d doubled (at least once)" % (len(ids), len(set(ids)), len(ids) - len(set(ids))))
 PY
 grep " - uploader - INFO :: totals" "$work/run.log" || true
-grep -c "ERROR" "$work/run.log" | sed 's/^/ERROR lines in the log: /'
+{ grep -c "ERROR" "$work/run.log" || true; } | sed 's/^/ERROR lines in the log: /'

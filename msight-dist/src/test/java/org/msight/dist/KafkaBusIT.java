@@ -24,6 +24,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.CleanupMode;
 import org.junit.jupiter.api.io.TempDir;
+import org.msight.testkit.Closeables;
 import org.msight.testkit.FreePorts;
 import org.msight.testkit.KafkaTestServer;
 import org.msight.testkit.RedisTestServer;
@@ -62,9 +63,7 @@ class KafkaBusIT {
 
     @AfterAll
     static void stopServers() {
-        camera.close();
-        redis.close();
-        kafka.close();
+        Closeables.closeAll(camera, redis, kafka);
     }
 
     @BeforeEach

@@ -14,6 +14,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.msight.testkit.Closeables;
 import org.msight.testkit.NatsTestServer;
 import org.msight.testkit.RedisTestServer;
 import org.msight.testkit.RtspTestServer;
@@ -46,10 +47,7 @@ class MsightNatsIT {
 
     @AfterEach
     void stopServers() {
-        server.close();
-        camera.close();
-        nats.close();
-        redis.close();
+        Closeables.closeAll(server, camera, nats, redis);
     }
 
     private Map<String, String> env() {

@@ -13,6 +13,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.msight.testkit.Closeables;
 import org.msight.testkit.RedisTestServer;
 import redis.clients.jedis.Jedis;
 
@@ -47,9 +48,7 @@ class MsightRegistryIT {
 
     @AfterEach
     void stop() {
-        server.close();
-        raw.close();
-        redis.close();
+        Closeables.closeAll(server, raw, redis);
     }
 
     private Map<String, String> env() {

@@ -17,6 +17,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.msight.testkit.Closeables;
 import org.msight.testkit.FreePorts;
 import org.msight.testkit.RedisTestServer;
 import org.msight.testkit.RtspTestServer;
@@ -47,9 +48,7 @@ class MsightTutorialIT {
 
     @AfterEach
     void stopServers() {
-        server.close();
-        camera.close();
-        redis.close();
+        Closeables.closeAll(server, camera, redis);
     }
 
     private Map<String, String> env() {

@@ -11,12 +11,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.stream.Stream;
 
 /**
  * A real single-node Kafka broker (KRaft: broker and controller in one JVM) of the test's own, on
@@ -107,7 +105,7 @@ public final class KafkaTestServer extends LoopbackServer {
 
     /** Ports: the broker's, the controller's, then one for each of {@code listeners}. */
     private KafkaTestServer(Path dir, Map<String, String> overrides, Map<String, String> listeners) {
-        super("the Kafka broker", dir.resolve("server.log"), true, START_TIMEOUT, 2 + listeners.size());
+        super("the Kafka broker", dir.resolve("server.log"), dir, true, START_TIMEOUT, 2 + listeners.size());
         this.classpath = brokerClasspath();
         this.dir = dir;
         this.properties = dir.resolve("server.properties");
@@ -255,12 +253,12 @@ public final class KafkaTestServer extends LoopbackServer {
         return command;
     }
 
-    /** {@code 127.0.0.1:<port>}, the same across restarts. */
     /** The broker's log folder: a folder per partition ({@code <topic>-<n>}), of segment files. */
     public Path dataDir() {
         return dir.resolve("data");
     }
 
+    /** {@code 127.0.0.1:<port>}, the same across restarts. */
     public String bootstrapServers() {
         return "127.0.0.1:" + port();
     }
@@ -277,17 +275,6 @@ public final class KafkaTestServer extends LoopbackServer {
     /** The class path of the broker's JVM, for Kafka's own tools run against it (its perf tests). */
     public String classpath() {
         return classpath;
-    }
-
-    /** Stops the broker and deletes its folder. */
-    @Override
-    public void close() {
-        super.close();
-        try (Stream<Path> paths = Files.walk(dir)) {
-            paths.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 
     /** @throws IllegalStateException when the build did not write the class path file */

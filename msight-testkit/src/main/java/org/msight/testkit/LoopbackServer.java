@@ -43,6 +43,7 @@ abstract class LoopbackServer implements AutoCloseable {
 
     private final String name;
     private final Path log;
+    private final Path scratch;
     private final boolean stopPolitely;
     private final Duration startTimeout;
     private final int[] ports;
@@ -54,13 +55,16 @@ abstract class LoopbackServer implements AutoCloseable {
     /**
      * @param name the server's program, for messages
      * @param log where its output goes (appended across restarts)
+     * @param scratch the temporary file or folder the server owns (its log, or a folder holding
+     *     the log and its data), deleted by {@link #close()}
      * @param stopPolitely SIGTERM then SIGKILL after 5 s, or SIGKILL at once (a crash)
      * @param startTimeout how long a start may take on a loaded machine
      * @param portCount how many ports the server listens on, the first the one it answers on
      */
-    LoopbackServer(String name, Path log, boolean stopPolitely, Duration startTimeout, int portCount) {
+    LoopbackServer(String name, Path log, Path scratch, boolean stopPolitely, Duration startTimeout, int portCount) {
         this.name = name;
         this.log = log;
+        this.scratch = scratch;
         this.stopPolitely = stopPolitely;
         this.startTimeout = startTimeout;
         this.ports = new int[portCount];
@@ -73,17 +77,28 @@ abstract class LoopbackServer implements AutoCloseable {
     /** Whether the server on the other end of {@code socket} (just connected to {@link #port()}) is ready. */
     abstract boolean answers(Socket socket) throws IOException;
 
-    /** Starts the server and waits until it is ready; again after {@link #stop()}, on the same ports. */
+    /**
+     * Starts the server and waits until it is ready; again after {@link #stop()}, on the same ports.
+     * A first start that fails deletes the server's temporary files, as {@link #close()} does: a
+     * caller of {@code new ...().start()} has no server to close, and the exception holds the log's text.
+     */
     synchronized void launch() {
         if (process != null) {
             throw new IllegalStateException(name + " already runs on port " + port());
         }
-        for (int attempt = 1; !tryLaunch(); attempt++) {
-            if (startedBefore || attempt == FIRST_START_ATTEMPTS) {
-                throw new IllegalStateException(name + " exited with code " + lastExitCode + " on port(s) " + Arrays.toString(ports) + ": "
-                        + ServerProcesses.logText(log));
+        try {
+            for (int attempt = 1; !tryLaunch(); attempt++) {
+                if (startedBefore || attempt == FIRST_START_ATTEMPTS) {
+                    throw new IllegalStateException(name + " exited with code " + lastExitCode + " on port(s) "
+                            + Arrays.toString(ports) + ": " + ServerProcesses.logText(log));
+                }
+                Arrays.setAll(ports, i -> FreePorts.next()); // one may have been taken since it was picked
             }
-            Arrays.setAll(ports, i -> FreePorts.next()); // one may have been taken since it was picked
+        } catch (RuntimeException e) {
+            if (!startedBefore) {
+                ServerProcesses.delete(scratch);
+            }
+            throw e;
         }
         startedBefore = true;
     }
@@ -200,7 +215,10 @@ abstract class LoopbackServer implements AutoCloseable {
         return ports[0];
     }
 
-    /** The file the server's output goes to, across its restarts. */
+    /**
+     * The file the server's output goes to, across its restarts, until {@link #close()} deletes it
+     * (a start that fails puts the log's text in its exception).
+     */
     public Path log() {
         return log;
     }
@@ -210,8 +228,10 @@ abstract class LoopbackServer implements AutoCloseable {
         return ports[index];
     }
 
+    /** Stops the server and deletes its temporary files: its log, and its data when it has some. */
     @Override
     public void close() {
         stop();
+        ServerProcesses.delete(scratch);
     }
 }

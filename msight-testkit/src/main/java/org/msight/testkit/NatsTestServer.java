@@ -23,6 +23,7 @@ public final class NatsTestServer extends LoopbackServer {
 
     /**
      * @param jetStream whether to enable JetStream, stored in a temporary folder that survives restarts
+     *     ({@link #close()} deletes it, with the log and the configuration file)
      * @param extraConfig more lines of nats-server configuration, such as {@code max_payload: 1024}
      */
     public NatsTestServer(boolean jetStream, String... extraConfig) {
@@ -30,7 +31,7 @@ public final class NatsTestServer extends LoopbackServer {
     }
 
     private NatsTestServer(Path dir, boolean jetStream, String... extraConfig) {
-        super("nats-server", dir.resolve("nats.log"), false, Waits.GENEROUS, 1);
+        super("nats-server", dir.resolve("nats.log"), dir, false, Waits.GENEROUS, 1);
         this.dir = dir;
         this.jetStream = jetStream;
         this.extraConfig = List.of(extraConfig);

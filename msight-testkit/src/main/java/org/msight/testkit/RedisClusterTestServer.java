@@ -26,6 +26,8 @@ public final class RedisClusterTestServer implements AutoCloseable {
     /** {@code redis-cli}'s TLS options, or none. */
     private final List<String> cliTls;
     private final List<RedisTestServer> nodes = new ArrayList<>();
+    /** The nodes' folders ({@code --dir}: their {@code nodes.conf}), deleted by {@link #close()}. */
+    private final List<Path> directories = new ArrayList<>();
 
     /** Three masters, not started. */
     public RedisClusterTestServer() {
@@ -41,8 +43,10 @@ public final class RedisClusterTestServer implements AutoCloseable {
         this.cliTls = certificates == null ? List.of() : List.of("--tls", "--cacert", certificates.ca.toString(),
                 "--cert", certificates.clientCert.toString(), "--key", certificates.clientKey.toString());
         for (int i = 0; i < MASTERS * (1 + replicas); i++) {
+            Path directory = directory();
+            directories.add(directory);
             List<String> arguments = new ArrayList<>(List.of("--cluster-config-file", "nodes.conf", "--dir",
-                    directory().toString()));
+                    directory.toString()));
             if (replicas > 0) {
                 // A replica takes over after its master has been silent this long: short enough for a test to
                 // wait for; left at Redis's 15 s without replicas, where a slow node could only stop the cluster.
@@ -154,9 +158,11 @@ public final class RedisClusterTestServer implements AutoCloseable {
         return nodes.get(index);
     }
 
+    /** Stops the nodes and deletes their folders and logs. */
     @Override
     public void close() {
-        nodes.forEach(RedisTestServer::stop);
+        nodes.forEach(RedisTestServer::close);
+        directories.forEach(ServerProcesses::delete);
     }
 
     private static Path directory() {

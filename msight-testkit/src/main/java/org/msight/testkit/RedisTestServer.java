@@ -32,7 +32,12 @@ public final class RedisTestServer extends LoopbackServer {
 
     /** @param cluster a node of a Redis Cluster, its cluster bus on a free port of its own too */
     RedisTestServer(List<String> extraArguments, boolean tls, boolean cluster) {
-        super("redis-server", logFile(), true, Waits.GENEROUS, cluster ? 2 : 1);
+        this(logFile(), extraArguments, tls, cluster);
+    }
+
+    /** @param log a temporary file of its own, deleted by {@link #close()} */
+    private RedisTestServer(Path log, List<String> extraArguments, boolean tls, boolean cluster) {
+        super("redis-server", log, log, true, Waits.GENEROUS, cluster ? 2 : 1);
         this.extraArguments = List.copyOf(extraArguments);
         this.tls = tls;
         this.cluster = cluster;

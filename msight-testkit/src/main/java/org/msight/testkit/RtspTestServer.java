@@ -33,7 +33,7 @@ public final class RtspTestServer extends LoopbackServer {
     private final List<String> options;
 
     private RtspTestServer(Path log, String credentials, String frameRate, List<String> options) {
-        super("the RTSP test server", log, false, Waits.GENEROUS, 1);
+        super("the RTSP test server", log, log, false, Waits.GENEROUS, 1);
         this.credentials = credentials;
         this.frameRate = frameRate;
         this.options = options;

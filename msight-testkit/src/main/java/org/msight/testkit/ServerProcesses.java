@@ -3,7 +3,9 @@ package org.msight.testkit;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -12,7 +14,7 @@ import java.util.stream.Stream;
 
 /**
  * What the test servers share: stopping their process, telling whether it listens on its port,
- * pausing between readiness checks, their log.
+ * pausing between readiness checks, their log and temporary files.
  */
 final class ServerProcesses {
 
@@ -125,6 +127,23 @@ final class ServerProcesses {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while starting " + server);
+        }
+    }
+
+    /**
+     * Deletes a temporary file, or a folder and all it holds; nothing when it is gone. A file that
+     * cannot be deleted is left with a line on standard error: a test does not fail for it.
+     */
+    static void delete(Path path) {
+        if (!Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        try (Stream<Path> paths = Files.walk(path)) { // never into a symbolic link's target
+            for (Path file : paths.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(file);
+            }
+        } catch (IOException e) {
+            System.err.println("could not delete the test server's " + path + ": " + e);
         }
     }
 

@@ -1,6 +1,7 @@
 package org.msight.testkit;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
 import java.net.InetAddress;
@@ -101,6 +102,42 @@ class LoopbackServerTest {
             redis.thaw();
             assertThat(answer(redis.port(), "PING\r\n", 5)).isEqualTo("+PONG");
         }
+    }
+
+    @Test
+    void closeDeletesTheServersTemporaryFilesAndDataAndClosingAgainDoesNothing() {
+        NatsTestServer nats = new NatsTestServer(true).start();
+        RedisTestServer redis = new RedisTestServer().start();
+        Path natsFolder = nats.log().getParent();
+        assertThat(natsFolder.resolve("store")).as("JetStream's store").isDirectory();
+        assertThat(redis.log()).exists();
+        redis.close();
+        nats.close();
+        assertThat(natsFolder).doesNotExist();
+        assertThat(redis.log()).doesNotExist();
+        redis.close();
+        assertThat(redis.running()).isFalse();
+    }
+
+    @Test
+    void aFailedFirstStartDeletesTheServersFilesAndSaysWhatItsLogSaid() {
+        NatsTestServer nats = new NatsTestServer(false, "authorization {");
+        Path folder = nats.log().getParent();
+        assertThatThrownBy(nats::start).hasMessageContaining("nats-server exited with code 1")
+                .hasMessageContaining("Parse error");
+        assertThat(folder).doesNotExist();
+    }
+
+    @Test
+    void closeAllClosesWhatStartedSkippingNullsAndThrowsTheFirstFailureAfterClosingTheRest() {
+        List<String> closed = new ArrayList<>();
+        AutoCloseable failing = () -> {
+            closed.add("failing");
+            throw new IOException("cannot");
+        };
+        assertThatThrownBy(() -> Closeables.closeAll(null, failing, () -> closed.add("last"), null))
+                .isInstanceOf(IllegalStateException.class).hasRootCauseMessage("cannot");
+        assertThat(closed).containsExactly("failing", "last");
     }
 
     /** The first {@code count} bytes the server on {@code port} sends after {@code request}. */

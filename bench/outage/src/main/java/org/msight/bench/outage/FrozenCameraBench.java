@@ -18,7 +18,9 @@ import org.msight.testkit.TestNodeContext;
 /**
  * Freezes a GStreamer RTSP camera (SIGSTOP) while it streams, and measures the seconds until
  * the reader gives up: the rtsp-receiver (its poll throws the outage) and the ffmpeg CLI with
- * the same timeout (it exits). Each trial starts a fresh connection on a thawed camera.
+ * the same timeout (it exits), the reference. Each trial starts a fresh connection on a thawed
+ * camera. Each row gives the median over the timeout, and the receiver's row its median over
+ * ffmpeg's on the same transport.
  */
 public final class FrozenCameraBench {
 
@@ -27,12 +29,14 @@ public final class FrozenCameraBench {
 
     public static void main(String[] args) throws Exception {
         int trials = Integer.parseInt(args[0]);
-        System.out.printf("%-9s %-10s %12s %8s %8s %8s %14s%n", "transport", "reader", "read-timeout", "min s",
-                "median s", "max s", "median/timeout");
+        System.out.printf("%-9s %-10s %12s %8s %8s %8s %14s %14s%n", "transport", "reader", "read-timeout", "min s",
+                "median s", "max s", "median/timeout", "to ffmpeg CLI");
         try (RtspTestServer camera = RtspTestServer.start()) {
             for (String transport : List.of("tcp", "udp")) {
-                print(transport, "msight", measure(trials, () -> receiver(camera, transport)));
-                print(transport, "ffmpeg CLI", measure(trials, () -> ffmpeg(camera, transport)));
+                List<Double> ours = measure(trials, () -> receiver(camera, transport));
+                List<Double> reference = measure(trials, () -> ffmpeg(camera, transport));
+                print(transport, "msight", ours, String.format(Locale.ROOT, "%.2f", median(ours) / median(reference)));
+                print(transport, "ffmpeg CLI", reference, "(reference)");
             }
         }
     }
@@ -52,11 +56,16 @@ public final class FrozenCameraBench {
         return seconds;
     }
 
-    private static void print(String transport, String reader, List<Double> seconds) {
-        double median = seconds.get(seconds.size() / 2);
+    private static double median(List<Double> sorted) {
+        return sorted.get(sorted.size() / 2);
+    }
+
+    /** A row: the reader's seconds from the freeze to the outage, over the timeout, and {@code toReference}. */
+    private static void print(String transport, String reader, List<Double> seconds, String toReference) {
         double timeout = READ_TIMEOUT.toMillis() / 1e3;
-        System.out.printf(Locale.ROOT, "%-9s %-10s %11.1fs %8.2f %8.2f %8.2f %14.2f%n", transport, reader, timeout,
-                seconds.get(0), median, seconds.get(seconds.size() - 1), median / timeout);
+        System.out.printf(Locale.ROOT, "%-9s %-10s %11.1fs %8.2f %8.2f %8.2f %14.2f %14s%n", transport, reader, timeout,
+                seconds.get(0), median(seconds), seconds.get(seconds.size() - 1), median(seconds) / timeout,
+                toReference);
     }
 
     private static double receiver(RtspTestServer camera, String transport) throws Exception {

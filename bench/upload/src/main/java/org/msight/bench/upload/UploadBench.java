@@ -8,8 +8,6 @@ import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.lang.management.CompilationMXBean;
 import java.lang.management.ManagementFactory;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,6 +25,7 @@ import org.msight.codec.MsightCodec;
 import org.msight.plugins.httpuploader.HttpUploaderProvider;
 import org.msight.runtime.node.AsyncDelivery;
 import org.msight.runtime.node.DeliverySettings;
+import org.msight.testkit.FreePorts;
 import org.msight.testkit.TestNodeContext;
 
 /**
@@ -62,9 +61,10 @@ public final class UploadBench {
         List<Integer> concurrencies = Arrays.stream((args.length > 1 ? args[1] : CONCURRENCY).split(","))
                 .map(Integer::valueOf).toList();
         boolean floor = "1".equals(System.getenv("FLOOR"));
-        int port = freePort();
         Path work = Files.createTempDirectory("upload-bench");
-        Process server = startServer(port);
+        Server started = startServer();
+        Process server = started.process();
+        int port = started.port();
         // A bench stopped with Ctrl-C or kill runs no finally block: the hook stops the server then.
         Runtime.getRuntime().addShutdownHook(new Thread(server::destroy, "server-stop"));
         try {
@@ -281,22 +281,32 @@ public final class UploadBench {
         return sorted.length == 0 ? Double.NaN : sorted[(int) Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
     }
 
-    private static Process startServer(int port) throws Exception {
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        Process server = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
-                DiscardServer.class.getName(), Integer.toString(port))
-                .redirectError(ProcessBuilder.Redirect.INHERIT).start();
-        BufferedReader out = new BufferedReader(new InputStreamReader(server.getInputStream(), StandardCharsets.UTF_8));
-        if (!"listening".equals(out.readLine())) {
-            server.destroy();
-            throw new IllegalStateException("the benchmark server did not start");
-        }
-        return server;
+    /** The benchmark server's process, and the port it listens on. */
+    private record Server(Process process, int port) {
     }
 
-    private static int freePort() throws Exception {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
+    /**
+     * The benchmark server, on a port the test kit's {@link FreePorts} picks (outside the ephemeral
+     * range, reserved against test JVMs); ready once it says it listens, which it does after its
+     * bind. One that exits instead (another program took the port after its pick) is started again
+     * on another port, 3 times in all.
+     */
+    private static Server startServer() throws Exception {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        for (int attempt = 1; ; attempt++) {
+            int port = FreePorts.next();
+            Process server = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
+                    DiscardServer.class.getName(), Integer.toString(port))
+                    .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+            BufferedReader out = new BufferedReader(new InputStreamReader(server.getInputStream(),
+                    StandardCharsets.UTF_8));
+            if ("listening".equals(out.readLine())) {
+                return new Server(server, port);
+            }
+            server.destroyForcibly().waitFor();
+            if (attempt == 3) {
+                throw new IllegalStateException("the benchmark server did not start (on 3 ports; its error is above)");
+            }
         }
     }
 }
