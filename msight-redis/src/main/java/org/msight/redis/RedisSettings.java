@@ -266,7 +266,7 @@ public record RedisSettings(String host, int port, Path unixSocket, int db, Stri
         try {
             return open.apply(clientConfig(replyTimeout, username));
         } catch (JedisException e) {
-            if (!RedisFailures.wantsPasswordAlone(e)) {
+            if (username == null || !RedisFailures.wantsPasswordAlone(e)) {
                 throw e;
             }
             return open.apply(clientConfig(replyTimeout, null));

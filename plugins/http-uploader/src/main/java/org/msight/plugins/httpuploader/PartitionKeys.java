@@ -86,7 +86,9 @@ final class PartitionKeys {
      * Why {@code key} cannot be the {@code X-Partition-Key} header, or {@code null}: MSight's
      * requests refuses a character beyond Latin-1 (UnicodeEncodeError), a line break, and
      * whitespace at the start (InvalidHeader), so it uploads no such message; HttpCore would send
-     * a '?' for the first and a space for a line break, a key its query does not have.
+     * a '?' for the first and a space for a line break, a key its query does not have. It also
+     * writes '?' for the other control characters but the tab (C0, DEL and C1), which requests
+     * sends as they are: such a key is refused too, rather than sent other than its query's.
      */
     static String unsendable(String key) {
         for (int i = 0; i < key.length(); i++) {
@@ -96,6 +98,9 @@ final class PartitionKeys {
             }
             if (c == '\r' || c == '\n') {
                 return "a line break";
+            }
+            if (c < ' ' && c != '\t' || c >= 0x7F && c <= 0x9F) {
+                return "a control character, which HttpClient cannot send as it is";
             }
         }
         char first = key.charAt(0); // Python's isspace() within Latin-1: Java's, with NEL and a no-break space

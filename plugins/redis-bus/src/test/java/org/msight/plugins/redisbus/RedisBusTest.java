@@ -625,8 +625,11 @@ class RedisBusTest {
             publisher.close();
             proxy.acceptAgain();
             publishing.join(Waits.GENEROUS.toMillis());
+            assertThat(publishing.isAlive()).as("the publish still waits").isFalse();
             assertThat(published.get()).as("published after the bus closed").isFalse();
             assertThat(raw.clientList()).doesNotContain("cmd=publish");
+            // the connection the publish made got through its AUTH and PING: closed, it leaves Redis's list
+            await("no connection of the publisher's left", () -> !raw.clientList().contains("cmd=ping"));
         }
     }
 
