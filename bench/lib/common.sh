@@ -76,7 +76,8 @@ listens_on() {  # listens_on PORT PID: PID, or a child of it, holds the socket l
     print "socket:[" $10 "]" }' /proc/net/tcp /proc/net/tcp6 2>/dev/null)"
   [ -n "$sockets" ] || return 1
   for pid in "$2" $(ps -o pid= --ppid "$2" 2>/dev/null); do
-    ls -l "/proc/$pid/fd" 2>/dev/null | grep -qF "$sockets" && return 0
+    # not "ls | grep -q": under pipefail, ls killed by SIGPIPE once grep found it would read as not found
+    grep -qF "$sockets" < <(ls -l "/proc/$pid/fd" 2>/dev/null) && return 0
   done
   return 1
 }

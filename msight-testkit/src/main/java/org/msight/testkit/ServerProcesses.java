@@ -1,6 +1,7 @@
 package org.msight.testkit;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -142,7 +143,7 @@ final class ServerProcesses {
             for (Path file : paths.sorted(Comparator.reverseOrder()).toList()) {
                 Files.deleteIfExists(file);
             }
-        } catch (IOException e) {
+        } catch (IOException | UncheckedIOException e) { // the walk's own failures come unchecked
             System.err.println("could not delete the test server's " + path + ": " + e);
         }
     }
