@@ -12,6 +12,7 @@ import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import org.eclipse.jetty.http.HttpHeader;
@@ -53,9 +54,9 @@ public final class HttpEndpoint implements AutoCloseable {
     private static final String TOPICS = "/topics/";
     /**
      * How long latest.jpg waits for the first image of a topic just asked about (a topic nobody
-     * watched keeps none); past that, a topic without images is answered at once.
+     * watched keeps none), holding no thread; past that, a topic without images is answered at once.
      */
-    private static final long FIRST_IMAGE_WAIT_NANOS = TimeUnit.SECONDS.toNanos(3);
+    private static final Duration FIRST_IMAGE_WAIT = Duration.ofSeconds(3);
     /** How long a preview waits for a frame before it checks whether it should end. */
     private static final long PREVIEW_WAIT_NANOS = TimeUnit.SECONDS.toNanos(1);
     /**
@@ -94,6 +95,11 @@ public final class HttpEndpoint implements AutoCloseable {
      * and returns {@code null}: the pipeline runs on without the endpoint.
      */
     public static HttpEndpoint start(HttpSettings settings, Pipeline pipeline) {
+        return start(settings, pipeline, FIRST_IMAGE_WAIT);
+    }
+
+    /** As {@link #start(HttpSettings, Pipeline)}, with latest.jpg's wait for a topic's first image that tests set. */
+    static HttpEndpoint start(HttpSettings settings, Pipeline pipeline, Duration firstImageWait) {
         QueuedThreadPool threads = new QueuedThreadPool(8 + settings.maxPreviewViewers(), 2);
         threads.setName("msight-http");
         threads.setDaemon(true);
@@ -117,7 +123,7 @@ public final class HttpEndpoint implements AutoCloseable {
         server.addConnector(connector);
         server.addBean(new ConnectionLimit(MAX_CONNECTIONS_BESIDE_PREVIEWS + settings.maxPreviewViewers(), connector));
         HttpEndpoint endpoint = new HttpEndpoint(server, connector);
-        server.setHandler(endpoint.new Routes(settings, pipeline));
+        server.setHandler(endpoint.new Routes(settings, pipeline, firstImageWait.toNanos()));
         try {
             server.start();
         } catch (Exception e) {
@@ -194,11 +200,13 @@ public final class HttpEndpoint implements AutoCloseable {
         private final byte[] token;
         private final Semaphore viewers;
         private final long previewIntervalNanos;
+        private final long firstImageWaitNanos;
         private final String dashboard;
 
-        Routes(HttpSettings settings, Pipeline pipeline) {
+        Routes(HttpSettings settings, Pipeline pipeline, long firstImageWaitNanos) {
             this.settings = settings;
             this.pipeline = pipeline;
+            this.firstImageWaitNanos = firstImageWaitNanos;
             this.token = settings.token().value().getBytes(StandardCharsets.UTF_8);
             this.viewers = new Semaphore(settings.maxPreviewViewers());
             this.previewIntervalNanos = (long) (1e9 / settings.maxPreviewRate());
@@ -277,18 +285,26 @@ public final class HttpEndpoint implements AutoCloseable {
             if (slot == null) {
                 send(response, callback, 404, "application/json", "{\"error\":\"not found\"}");
             } else if (view.equals("latest.jpg")) {
-                LatestImages.Versioned latest = slot.awaitFirst(FIRST_IMAGE_WAIT_NANOS);
-                if (latest == null) {
-                    send(response, callback, 404, "application/json", "{\"error\":\"no image on this topic yet\"}");
-                } else {
-                    response.getHeaders().put(HttpHeader.CACHE_CONTROL, "no-store");
-                    response.getHeaders().put(HttpHeader.CONTENT_TYPE, "image/jpeg");
-                    response.write(true, ByteBuffer.wrap(latest.image().image()), callback);
+                CompletableFuture<LatestImages.Versioned> latest = slot.first(firstImageWaitNanos);
+                if (latest.isDone()) {
+                    sendLatest(latest.join(), response, callback);
+                } else { // answered on Jetty's threads, none held meanwhile: a dashboard's many topics starve no probe
+                    latest.thenAcceptAsync(image -> sendLatest(image, response, callback), server.getThreadPool());
                 }
             } else if (view.equals("stream.mjpeg")) {
                 preview(slot, response, callback);
             } else {
                 send(response, callback, 404, "application/json", "{\"error\":\"not found\"}");
+            }
+        }
+
+        private void sendLatest(LatestImages.Versioned latest, Response response, Callback callback) {
+            if (latest == null) {
+                send(response, callback, 404, "application/json", "{\"error\":\"no image on this topic yet\"}");
+            } else {
+                response.getHeaders().put(HttpHeader.CACHE_CONTROL, "no-store");
+                response.getHeaders().put(HttpHeader.CONTENT_TYPE, "image/jpeg");
+                response.write(true, ByteBuffer.wrap(latest.image().image()), callback);
             }
         }
 

@@ -2,6 +2,7 @@ package org.msight.runtime.http;
 
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
@@ -73,6 +74,8 @@ public final class LatestImages {
         private long lastAskedNanos;
         /** Set once nobody looked at the topic for a while: it is taken out of the map, and never handed out again. */
         private boolean forgotten;
+        /** Ended by the first image. */
+        private final CompletableFuture<Void> first = new CompletableFuture<>();
 
         Slot() {
             this(System.nanoTime());
@@ -89,12 +92,16 @@ public final class LatestImages {
             this.lastAskedNanos = nanoClock.getAsLong();
         }
 
-        synchronized void put(ImageData image) {
-            if (image != latest) {
+        void put(ImageData image) {
+            synchronized (this) {
+                if (image == latest) {
+                    return;
+                }
                 latest = image;
                 version++;
                 notifyAll();
             }
+            first.complete(null); // once: the callers of first() read the newest themselves
         }
 
         /** Notes that someone asked about the topic; {@code false} when the slot was forgotten already. */
@@ -121,11 +128,27 @@ public final class LatestImages {
         }
 
         /**
-         * The newest image, waiting for the first one only until {@code timeoutNanos} after the
-         * topic began to be watched (before, it kept none); {@code null} when there is none.
+         * The newest image, at once when there is one; before the first, once it comes, but only
+         * until {@code timeoutNanos} after the topic began to be watched (before, it kept none):
+         * {@code null} then. No thread waits meanwhile: what the caller does next runs where the
+         * future ends it (on the publisher's thread, or a timer's).
          */
-        synchronized Versioned awaitFirst(long timeoutNanos) throws InterruptedException {
-            return awaitNewer(-1, timeoutNanos - (System.nanoTime() - createdNanos));
+        CompletableFuture<Versioned> first(long timeoutNanos) {
+            Versioned now = newest();
+            long left = timeoutNanos - (nanoClock.getAsLong() - createdNanos);
+            if (now != null || left <= 0) {
+                return CompletableFuture.completedFuture(now);
+            }
+            return first.thenApply(ignored -> newest()).completeOnTimeout(null, left, TimeUnit.NANOSECONDS);
+        }
+
+        /** How many callers of {@link #first} wait for the first image now (an estimate): for tests. */
+        int waitingForTheFirst() {
+            return first.getNumberOfDependents();
+        }
+
+        private synchronized Versioned newest() {
+            return latest == null ? null : new Versioned(latest, version);
         }
 
         /**

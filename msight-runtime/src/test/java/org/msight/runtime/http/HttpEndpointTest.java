@@ -22,12 +22,16 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.msight.api.data.ImageData;
+import org.msight.api.data.Metadata;
 import org.msight.runtime.Pipeline;
 import org.msight.runtime.PipelineFactory;
 import org.msight.runtime.TestPipelines;
@@ -220,6 +224,42 @@ class HttpEndpointTest {
         assertThat(get("/topics/other/latest.jpg").statusCode()).isEqualTo(404);
         assertThat(get("/topics/cameras/latest.jpg").statusCode()).isEqualTo(404);
         assertThat(get("/topics/cameras/front%201/nothing").statusCode()).isEqualTo(404);
+    }
+
+    /**
+     * Many asking at once for a topic's first image (a dashboard of many cameras, at start) hold
+     * none of the endpoint's few threads while they wait: a probe is answered meanwhile, and each
+     * gets the image once it comes. Each held a thread before, for up to 3 s: probes waited.
+     */
+    @Test
+    void requestsWaitingForATopicsFirstImageHoldNoThread() throws Exception {
+        Path file = TestPipelines.write(dir, "p.conf", """
+                msight.http.port = 0
+                nodes { sink { type = test-collector, subscribe-topic = quiet } }
+                """);
+        PipelineFactory.Loaded loaded = TestPipelines.load(file);
+        pipeline = loaded.create();
+        pipeline.start();
+        // waits longer than the test: each ends only with the image
+        endpoint = HttpEndpoint.start(loaded.httpSettings(), pipeline, Duration.ofHours(1));
+        int waiting = 40; // the endpoint's threads: 8, and 4 for the previews
+        List<CompletableFuture<HttpResponse<byte[]>>> answers = new ArrayList<>();
+        for (int i = 0; i < waiting; i++) {
+            answers.add(client.sendAsync(HttpRequest.newBuilder(uri("/topics/quiet/latest.jpg"))
+                    .timeout(Waits.GENEROUS).build(), HttpResponse.BodyHandlers.ofByteArray()));
+        }
+        LatestImages.Slot slot = pipeline.latestImages().watch("quiet");
+        await().atMost(Waits.GENEROUS).until(() -> slot.waitingForTheFirst() == waiting);
+
+        assertThat(get("/health").statusCode()).isEqualTo(200);
+        assertThat(answers).noneMatch(CompletableFuture::isDone);
+        byte[] jpeg = ImageSource.jpeg(80, 60);
+        pipeline.latestImages().offer("quiet", ImageData.jpeg(new Metadata("s", 1, 1, 1, "d"), jpeg, 80, 60));
+        for (CompletableFuture<HttpResponse<byte[]>> answer : answers) {
+            HttpResponse<byte[]> latest = answer.get(Waits.GENEROUS.toSeconds(), TimeUnit.SECONDS);
+            assertThat(latest.statusCode()).isEqualTo(200);
+            assertThat(latest.body()).isEqualTo(jpeg);
+        }
     }
 
     /**

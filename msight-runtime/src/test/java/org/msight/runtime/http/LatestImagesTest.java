@@ -1,10 +1,10 @@
 package org.msight.runtime.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
@@ -28,18 +28,19 @@ class LatestImagesTest {
     void aTopicWatchedLongerThanTheFirstImageWaitIsAnsweredAtOnceWhenItHasNoImage() {
         LatestImages.Slot watchedForTwoHours = new LatestImages.Slot(System.nanoTime() - 2 * AN_HOUR);
         // waiting for the first image would take an hour here
-        LatestImages.Versioned none = assertTimeoutPreemptively(Waits.GENEROUS,
-                () -> watchedForTwoHours.awaitFirst(AN_HOUR));
-        assertThat(none).isNull();
+        CompletableFuture<LatestImages.Versioned> none = watchedForTwoHours.first(AN_HOUR);
+        assertThat(none).isCompletedWithValue(null);
     }
 
     @Test
     void theFirstImageIsAwaitedOnlyWhileTheTopicIsNewlyWatched() throws Exception {
         LatestImages.Slot justWatched = new LatestImages.Slot();
-        Thread publisher = new Thread(() -> justWatched.put(IMAGE));
-        publisher.start();
-        assertThat(justWatched.awaitFirst(AN_HOUR).image()).isSameAs(IMAGE);
-        publisher.join();
+        CompletableFuture<LatestImages.Versioned> first = justWatched.first(AN_HOUR);
+        assertThat(first).isNotDone();
+        assertThat(justWatched.waitingForTheFirst()).isEqualTo(1);
+        justWatched.put(IMAGE);
+        assertThat(first.get(Waits.GENEROUS.toSeconds(), TimeUnit.SECONDS).image()).isSameAs(IMAGE);
+        assertThat(justWatched.first(AN_HOUR)).as("after the first, at once").isDone();
     }
 
     /** MSight's grayscale images, and those with integer timestamps, arrive generic: they are previewed too. */
@@ -49,7 +50,7 @@ class LatestImagesTest {
         ImageData gray = new ImageData(new Metadata("s", 1, 1, 1, "d"), new byte[] {(byte) 0xff, (byte) 0xd8}, true,
                 2, 2, 1, null);
         latest.offer("frames", new GenericData(new Fields(Map.of("data_type", ImageData.TAG)), gray));
-        assertThat(slot.awaitFirst(0)).extracting(LatestImages.Versioned::image).isSameAs(gray);
+        assertThat(slot.first(0).join()).extracting(LatestImages.Versioned::image).isSameAs(gray);
     }
 
     /**
