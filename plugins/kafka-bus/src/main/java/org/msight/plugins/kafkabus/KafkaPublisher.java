@@ -52,6 +52,11 @@ final class KafkaPublisher implements AutoCloseable {
      * topic's sender may wait for its partitions until then) and they notice the interrupt.
      */
     private static final Duration SEND_AT_CLOSE = Duration.ofSeconds(3);
+    /**
+     * What close keeps for the producer alone, however long a sender takes to notice the interrupt
+     * (one may never: a send held up in an interceptor the properties name that ignores it).
+     */
+    private static final Duration PRODUCER_AT_CLOSE = Duration.ofSeconds(1);
     /** How long a topic's sender pauses after a failure its handling did not survive: the heap a moment to empty. */
     private static final long LAST_RESORT_PAUSE_MILLIS = 1000;
 
@@ -228,9 +233,10 @@ final class KafkaPublisher implements AutoCloseable {
 
     /**
      * Refuses new messages, lets each topic's sender hand what its queue holds to the producer
-     * until {@link #SEND_AT_CLOSE} before {@code end}, then stops those still at it, and the
-     * producer sends what it holds until {@code end} and closes: what it could not send is lost,
-     * and what never reached it is counted as lost, with a line.
+     * until {@link #SEND_AT_CLOSE} before {@code end}, then stops those still at it, waiting for
+     * them until {@link #PRODUCER_AT_CLOSE} before {@code end} at most, and the producer sends what
+     * it holds until {@code end} and closes: what it could not send is lost, and what never reached
+     * it is counted as lost, with a line.
      */
     void close(Deadline end) {
         Producer<byte[], byte[]> current;
@@ -246,7 +252,7 @@ final class KafkaPublisher implements AutoCloseable {
         stopping.forEach(sender -> sender.queue.offer(END)); // a full queue: its sender sees the producer gone
         joinAll(stopping, end.before(SEND_AT_CLOSE));
         stopping.forEach(sender -> sender.thread.interrupt()); // still waiting for a topic's partitions, or for room
-        joinAll(stopping, end);
+        joinAll(stopping, end.before(PRODUCER_AT_CLOSE));
         current.close(end.left());
         int unsent = 0;
         for (TopicSender sender : stopping) { // counted once the producer is closed: a send it refused has said so

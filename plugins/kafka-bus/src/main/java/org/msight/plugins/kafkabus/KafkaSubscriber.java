@@ -355,9 +355,10 @@ final class KafkaSubscriber implements AutoCloseable {
     }
 
     /**
-     * Drops the fetched records of {@code partition} from {@code offset} on, where it starts anew:
-     * they are of its old log (cut back there, or of a topic made again), and handed over they
-     * would move its next commit past the new log's records.
+     * Drops the fetched records of {@code partition} from {@code offset} on, as it starts anew:
+     * they are of its old log only (cut back there; all of them, from {@link Long#MIN_VALUE}, of a
+     * topic made again), and handed over they would move its next commit past the new log's
+     * records, or back into them.
      */
     private void dropFetchedFrom(TopicPartition partition, long offset) {
         fetched.removeIf(record -> record.offset() >= offset

@@ -7,8 +7,9 @@ import java.util.TreeSet;
  * finished is committed: the committable offset is the lowest one still outstanding, or the one
  * after the last handed over (before any, where the partition started). Thread-safe: the
  * consumer thread hands over and commits, node threads call {@link #done}. A partition that starts
- * anew (its log cut back, its topic made again) gets a new one: the old log's messages still in
- * the node, and commits of them still answered, then change only the old one.
+ * anew (its log cut back, its topic made again) gets a new one ({@link #restartAt}), which takes
+ * over the messages still in the node that both logs have: those of the old log only, and commits
+ * still answered, then change only the old one.
  */
 final class PartitionOffsets {
 
@@ -16,6 +17,9 @@ final class PartitionOffsets {
     private long next = -1;
     private long committed = -1;
     private boolean stopWaiting;
+    /** Once the partition started anew: its new offsets, to which {@link #done} passes those below passedBelow. */
+    private PartitionOffsets successor;
+    private long passedBelow = Long.MIN_VALUE;
 
     /** Notes a message handed to the node (fetched before a later start, it does not move the next one back). */
     synchronized void handedOver(long offset) {
@@ -39,9 +43,28 @@ final class PartitionOffsets {
         next = offset;
     }
 
+    /**
+     * New offsets for the partition, which starts anew at {@code start}. They take over what is
+     * outstanding here below {@code keptBelow}, records the old log and the new one both have (up to
+     * where a log cut back diverged; none, {@link Long#MIN_VALUE}, for a topic made again), and this
+     * one passes them the node's {@link #done} of those; the rest, of the old log only, stays here.
+     */
+    synchronized PartitionOffsets restartAt(long start, long keptBelow) {
+        PartitionOffsets anew = new PartitionOffsets();
+        anew.outstanding.addAll(outstanding.headSet(keptBelow));
+        anew.next = start;
+        anew.stopWaiting = stopWaiting;
+        outstanding.headSet(keptBelow).clear();
+        successor = anew;
+        passedBelow = keptBelow;
+        return anew;
+    }
+
     /** Notes a message the node is done with. */
     synchronized void done(long offset) {
-        if (outstanding.remove(offset) && outstanding.isEmpty()) {
+        if (offset < passedBelow) { // locks the successor within this one: never the other way round
+            successor.done(offset);
+        } else if (outstanding.remove(offset) && outstanding.isEmpty()) {
             notifyAll();
         }
     }

@@ -80,8 +80,9 @@ final class StartPositions {
      * start was not found at assignment, at {@code start-position}; the others as the class says.
      * The brokers are asked first: when they do not answer, no partition has moved.
      *
-     * @return the partitions that start anew, each with its new position: their records fetched
-     *     from there on are of the old log, and their {@link PartitionOffsets} are new ones
+     * @return the partitions that start anew, which get new {@link PartitionOffsets}, each with the
+     *     offset from which its records fetched are of the old log only: where its log cut back
+     *     diverged, {@link Long#MIN_VALUE} (all of them) when it starts at start-position
      */
     Map<TopicPartition, Long> replace(Consumer<?, ?> consumer, InvalidOffsetException e) {
         if (!(e instanceof OffsetOutOfRangeException outOfRange)) {
@@ -104,7 +105,7 @@ final class StartPositions {
                     + " where it diverged from what this group read up to offset {}; what was between is lost,"
                     + " or comes again", side, partition.partition(), offset.offset(), positions.get(partition));
             consumer.seek(partition, offset);
-            restartsAt(partition, offset.offset());
+            restartsAt(partition, offset.offset(), offset.offset());
             restarted.put(partition, offset.offset());
         });
         kept.forEach((partition, oldest) -> {
@@ -126,8 +127,8 @@ final class StartPositions {
                     + " again?): it starts anew at the {} message, offset {} (start-position)", side,
                     partition.partition(), positions.get(partition), latest ? "latest" : "earliest", start);
             consumer.seek(partition, start);
-            restartsAt(partition, start);
-            restarted.put(partition, start);
+            restartsAt(partition, start, Long.MIN_VALUE); // a log of its own, though it may reuse the old one's offsets
+            restarted.put(partition, Long.MIN_VALUE);
         });
         return restarted;
     }
@@ -149,14 +150,11 @@ final class StartPositions {
 
     /**
      * Gives {@code partition} new offsets that start at {@code start}, as the partition starts anew
-     * before what was handed over and committed: the old ones keep what belongs to the old log.
+     * before what was handed over and committed: the old ones keep what belongs to the old log
+     * only, from {@code keptBelow} on (see {@link PartitionOffsets#restartAt}).
      */
-    private void restartsAt(TopicPartition partition, long start) {
-        offsets.computeIfPresent(partition, (p, old) -> {
-            PartitionOffsets anew = new PartitionOffsets();
-            anew.startsAt(start);
-            return anew;
-        });
+    private void restartsAt(TopicPartition partition, long start, long keptBelow) {
+        offsets.computeIfPresent(partition, (p, old) -> old.restartAt(start, keptBelow));
     }
 
     private Map<TopicPartition, Long> startPosition(Consumer<?, ?> consumer, Collection<TopicPartition> partitions) {

@@ -10,10 +10,13 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.LogTruncationException;
 import org.apache.kafka.clients.consumer.MockConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.consumer.OffsetCommitCallback;
+import org.apache.kafka.clients.consumer.OffsetOutOfRangeException;
 import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.Test;
 import org.msight.api.Backoff;
@@ -27,9 +30,10 @@ import org.slf4j.event.Level;
 
 /**
  * A partition whose log was cut back (an unclean leader election) starts anew where it diverged,
- * and nothing of its old log moves its commits past the new log's records. The consumer is
- * Kafka's {@link MockConsumer}, only to raise a {@link LogTruncationException}: a real single
- * broker cannot produce one (it takes a leader elected among replicas that had not all the log).
+ * one past the end of its log (a topic made again) at start-position, and nothing of its old log
+ * moves its commits past the new log's records. The consumer is Kafka's {@link MockConsumer}, only
+ * to raise a {@link LogTruncationException} (a real single broker cannot produce one: it takes a
+ * leader elected among replicas that had not all the log) and to make a topic again at once.
  */
 class LogTruncationTest {
 
@@ -73,6 +77,36 @@ class LogTruncationTest {
     }
 
     /**
+     * The old log's records before where it was cut back, which the new log has too, still with
+     * the node at the restart: the new offsets forgot them, and committed past them, unfinished.
+     */
+    @Test
+    void theRecordsBeforeTheCutStillWithTheNodeHoldTheNewLogsCommit() {
+        Map<TopicPartition, PartitionOffsets> offsets = new ConcurrentHashMap<>();
+        PartitionOffsets old = new PartitionOffsets();
+        offsets.put(PARTITION, old);
+        for (long offset = 0; offset < 10; offset++) {
+            old.handedOver(offset);
+        }
+        MockConsumer<byte[], byte[]> consumer = new MockConsumer<>("none");
+        consumer.assign(List.of(PARTITION));
+        new StartPositions(KafkaSettings.from(context.config()), context.log(), "side", context.counter("lost"),
+                offsets).replace(consumer, cutBackAt5());
+
+        PartitionOffsets anew = offsets.get(PARTITION);
+        assertThat(anew.toCommit()).as("0 to 4 with the node").isEqualTo(0);
+        anew.handedOver(5); // the new log's record 5
+        for (long offset = 0; offset < 4; offset++) {
+            old.done(offset); // delivered before the restart: done through the old offsets
+        }
+        assertThat(anew.toCommit()).as("4 with the node").isEqualTo(4);
+        old.done(4);
+        assertThat(anew.toCommit()).as("the new log's record 5 unfinished").isEqualTo(5);
+        anew.done(5);
+        assertThat(anew.toCommit()).isEqualTo(6);
+    }
+
+    /**
      * Records of the old log fetched past where it was cut back, waiting while the node's queue
      * was full, were handed over after the restart: the node handled messages the log no longer
      * has, and the commit went past the new log's records (to 10 here, the new log ending at 8).
@@ -107,6 +141,65 @@ class LogTruncationTest {
             });
             assertThat(numbers(node)).containsExactly(0, 1, 2, 3, 4, 105, 106, 107);
             await().atMost(Waits.GENEROUS).until(() -> committed(consumer) == 8);
+        }
+    }
+
+    /**
+     * A partition restarted at start-position, its position past the end of its log (the topic
+     * made again): every record fetched of the old log is dropped, also those below the restart.
+     * The old log's 990 to 999 fetched (990 to 992 with the node), the new log ending at 995: the
+     * old log's 993 and 994 were handed over after the restart, and the commit went back to 993.
+     */
+    @Test
+    void fetchedRecordsOfATopicMadeAgainAreAllDropped() {
+        TestBusContext latest = TestBusContext.of("kafka", "start-position = latest\ncommit-interval = 10ms");
+        List<Long> commits = new CopyOnWriteArrayList<>();
+        MockConsumer<byte[], byte[]> consumer = new MockConsumer<>("none") {
+            @Override
+            public synchronized void commitAsync(Map<TopicPartition, OffsetAndMetadata> offsets,
+                    OffsetCommitCallback callback) {
+                commits.add(offsets.get(PARTITION).offset());
+                super.commitAsync(offsets, callback);
+            }
+
+            @Override
+            public synchronized void commitSync(Map<TopicPartition, OffsetAndMetadata> offsets) {
+                commits.add(offsets.get(PARTITION).offset());
+                super.commitSync(offsets);
+            }
+        };
+        consumer.updateBeginningOffsets(Map.of(PARTITION, 0L));
+        consumer.updateEndOffsets(Map.of(PARTITION, 990L));
+        consumer.schedulePollTask(() -> { // records 990 to 999 of the old log: 3 handed over, 7 wait
+            consumer.rebalance(List.of(PARTITION));
+            for (int offset = 990; offset < 1000; offset++) {
+                consumer.addRecord(record(offset, offset));
+            }
+        });
+        TestReceiver node = TestReceiver.holding(3);
+        try (KafkaSubscriber subscriber = new KafkaSubscriber(KafkaSettings.from(latest.config()),
+                new Subscription(TOPIC, "uploader", Optional.empty(), node), latest.formats(), latest.log(),
+                latest.counter("reconnects"), latest.counter("lost"), new Backoff(Duration.ofMillis(10),
+                Duration.ofMillis(10)), properties -> consumer)) {
+            subscriber.start("msight-test-device-0");
+            await().atMost(Waits.GENEROUS).until(() -> node.queued() == 3 && !commits.isEmpty());
+            int before = commits.size();
+            consumer.schedulePollTask(() -> { // the topic made again, its log ending at 995 whose 995 to 997 wait
+                node.handle(3); // meanwhile: the node has room as the partition restarts
+                consumer.updateEndOffsets(Map.of(PARTITION, 995L));
+                consumer.setPollException(new OffsetOutOfRangeException("out of range", Map.of(PARTITION, 1000L)));
+                for (int offset = 995; offset < 998; offset++) {
+                    consumer.addRecord(record(offset, 10_000 + offset));
+                }
+            });
+            await().atMost(Waits.GENEROUS).until(() -> !latest.log().messages(Level.WARN).isEmpty());
+            await().atMost(Waits.GENEROUS).until(() -> {
+                node.handle(3);
+                return numbers(node).contains(10_997);
+            });
+            assertThat(numbers(node)).containsExactly(990, 991, 992, 10_995, 10_996, 10_997);
+            await().atMost(Waits.GENEROUS).until(() -> committed(consumer) == 998);
+            assertThat(commits.subList(before, commits.size())).allMatch(offset -> offset >= 995);
         }
     }
 

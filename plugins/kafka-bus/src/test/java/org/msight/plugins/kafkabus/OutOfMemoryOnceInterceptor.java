@@ -1,17 +1,14 @@
 package org.msight.plugins.kafkabus;
 
-import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
-import org.apache.kafka.clients.producer.ProducerInterceptor;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.clients.producer.RecordMetadata;
 
 /**
  * A producer interceptor that throws an {@link OutOfMemoryError} at the first send once
  * {@link #ARMED}, as the heap running out inside the producer's send does: the producer's own
  * wrapper of interceptors catches exceptions only, so the error reaches the caller of send.
  */
-public final class OutOfMemoryOnceInterceptor implements ProducerInterceptor<byte[], byte[]> {
+public final class OutOfMemoryOnceInterceptor extends SendInterceptor {
 
     /** Whether the next send throws. */
     static final AtomicBoolean ARMED = new AtomicBoolean();
@@ -22,17 +19,5 @@ public final class OutOfMemoryOnceInterceptor implements ProducerInterceptor<byt
             throw new OutOfMemoryError("Java heap space (on purpose, in a test)");
         }
         return record;
-    }
-
-    @Override
-    public void onAcknowledgement(RecordMetadata metadata, Exception exception) {
-    }
-
-    @Override
-    public void close() {
-    }
-
-    @Override
-    public void configure(Map<String, ?> configs) {
     }
 }
