@@ -12,6 +12,7 @@ import io.nats.client.api.AckPolicy;
 import io.nats.client.api.ConsumerConfiguration;
 import io.nats.client.api.ConsumerInfo;
 import io.nats.client.api.DeliverPolicy;
+import io.nats.client.api.SequenceInfo;
 import io.nats.client.api.StorageType;
 import io.nats.client.api.StreamConfiguration;
 import io.nats.client.api.StreamInfo;
@@ -61,6 +62,8 @@ final class JetStreamTopics implements AutoCloseable {
     private static final Duration ASK_EVERY = Duration.ofSeconds(1);
     /** JetStream's API error code for "stream not found" (jnats names only the consumer's). */
     private static final int STREAM_NOT_FOUND = 10059;
+    /** The longest name of a consumer JetStream takes. */
+    private static final int MAX_CONSUMER_NAME = 255;
 
     private final JetStream jetStream;
     private final JetStreamManagement management;
@@ -110,7 +113,25 @@ final class JetStreamTopics implements AutoCloseable {
      * client takes in a name: none is left to set nodes apart).
      */
     static String consumerOf(String node, String device) {
-        return escaped(node, '%', "%@") + "@" + escaped(device, '%', "%@");
+        String consumer = escaped(node, '%', "%@") + "@" + escaped(device, '%', "%@");
+        if (consumer.length() > MAX_CONSUMER_NAME) {
+            throw new IllegalArgumentException("node " + LogSafe.text(node) + " has no group, so with JetStream its"
+                    + " consumer is named after it and msight.device-name '" + LogSafe.text(device) + "': "
+                    + consumer.length() + " characters (a space, '.', '%', '@', and a byte past ASCII, among others,"
+                    + " written as 3 each), past the " + MAX_CONSUMER_NAME + " JetStream takes; give the node a"
+                    + " group-id, or the device a shorter msight.device-name (MSIGHT_EDGE_DEVICE_NAME)");
+        }
+        return consumer;
+    }
+
+    /**
+     * The durable consumer of the subscription: its group's, else its node's on {@code device}.
+     *
+     * @throws IllegalArgumentException when a node's is past the length JetStream takes
+     */
+    static String consumerOf(Subscription subscription, String device) {
+        return subscription.group().map(JetStreamTopics::consumerOf)
+                .orElseGet(() -> consumerOf(subscription.nodeName(), device));
     }
 
     /** {@code name} with each byte JetStream takes in no consumer's name, and each of {@code reserved}, escaped. */
@@ -168,11 +189,19 @@ final class JetStreamTopics implements AutoCloseable {
 
     /**
      * The stream sequence up to which the consumer's messages are all acknowledged: what it
-     * delivered, when none awaits its acknowledgement (the server's floor stays 0 until the first).
+     * delivered, when none awaits its acknowledgement; else its floor, once it has one. Until the
+     * acknowledgement of its first delivery the server's floor is 0: then the stream sequence
+     * before its first delivery, at most, which is what it delivered less its deliveries (each of
+     * a later message of the topic's stream, or again of one: a redelivery makes it lower, so a
+     * message comes again, and none is skipped).
      */
     private static long acknowledgedUpTo(ConsumerInfo consumer) {
-        return consumer.getNumAckPending() == 0 ? consumer.getDelivered().getStreamSequence()
-                : consumer.getAckFloor().getStreamSequence();
+        SequenceInfo delivered = consumer.getDelivered();
+        if (consumer.getNumAckPending() == 0) {
+            return delivered.getStreamSequence();
+        }
+        return consumer.getAckFloor().getConsumerSequence() > 0 ? consumer.getAckFloor().getStreamSequence()
+                : Math.max(0, delivered.getStreamSequence() - delivered.getConsumerSequence());
     }
 
     /** A topic whose stream, by its name, is another topic's: the settings' problem, not the server's. */
@@ -244,8 +273,7 @@ final class JetStreamTopics implements AutoCloseable {
         Fetcher(Subscription subscription) {
             this.subscription = subscription;
             this.stream = streamOf(subscription.topic());
-            this.durable = subscription.group().map(JetStreamTopics::consumerOf)
-                    .orElseGet(() -> consumerOf(subscription.nodeName(), deviceName));
+            this.durable = consumerOf(subscription, deviceName);
             this.name = "JetStream consumer '" + LogSafe.text(durable) + "' of topic '"
                     + LogSafe.text(subscription.topic()) + "'";
         }
@@ -254,11 +282,12 @@ final class JetStreamTopics implements AutoCloseable {
          * Subscribes the durable consumer, created (with the stream) when missing: at start for new
          * messages, but for a node whose consumer had its name alone (its group's name) after the
          * first message that one had not acknowledged, so that what was stored during the upgrade
-         * arrives; {@code again}, after an outage, from the first message the group had not
-         * acknowledged (all of the stream, when the stream is new), so that what was stored while the
-         * consumer was gone arrives, and what was delivered but not done arrives again. A consumer that
-         * exists is used as it is (another member of the group may have created it, and its start
-         * holds), with this member's {@code ack-wait}.
+         * arrives (whenever that one is there: also on a device added later, or renamed, which so
+         * gets again what was stored since it was last read); {@code again}, after an outage, from
+         * the first message the group had not acknowledged (all of the stream, when the stream is
+         * new), so that what was stored while the consumer was gone arrives, and what was delivered
+         * but not done arrives again. A consumer that exists is used as it is (another member of the
+         * group may have created it, and its start holds), with this member's {@code ack-wait}.
          */
         void subscribe(boolean again) throws IOException, JetStreamApiException {
             ZonedDateTime created = ensureStream(management, subscription.topic(), settings, log);
@@ -271,10 +300,13 @@ final class JetStreamTopics implements AutoCloseable {
                 if (before != null) {
                     long first = acknowledgedUpTo(before) + 1;
                     consumer.deliverPolicy(DeliverPolicy.ByStartSequence).startSequence(first);
+                    String node = LogSafe.text(subscription.nodeName());
                     start = "at stream sequence " + first + ", after what its node acknowledged through consumer '"
-                            + LogSafe.text(before.getName()) + "'; that one can be deleted once no group '"
-                            + LogSafe.text(subscription.nodeName()) + "', and no node " + subscription.nodeName()
-                            + " of an older version on another device, reads it: nats consumer rm " + stream + " "
+                            + LogSafe.text(before.getName()) + "'; so does each consumer of a node " + node
+                            + " made while that one is there (on a device added later, or after a change of"
+                            + " device-name), which then gets again what was stored since that one was last read"
+                            + " (up to max-age): delete it once node " + node + " runs this version on every device"
+                            + " and no group '" + node + "' reads it: nats consumer rm " + stream + " "
                             + LogSafe.text(before.getName());
                 } else if (!again) {
                     consumer.deliverPolicy(DeliverPolicy.New);

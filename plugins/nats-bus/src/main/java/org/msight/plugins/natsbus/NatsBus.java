@@ -59,6 +59,11 @@ public final class NatsBus implements Bus {
             + " user-jwt) or user-credentials (MSIGHT_NATS_*)";
     /** The longest wait between attempts at a new connection, once the client gave one up. */
     private static final Duration MAX_CONNECT_WAIT = Duration.ofSeconds(30);
+    /**
+     * msight.device-name's default in the runtime's reference.conf, which the bus's context does not
+     * tell (its {@code config()} is the bus's block alone).
+     */
+    private static final String DEFAULT_DEVICE_NAME = "local";
 
     private final NatsSettings settings;
     private final MsightFormats formats;
@@ -124,8 +129,23 @@ public final class NatsBus implements Bus {
         }
     }
 
+    /**
+     * @throws IllegalArgumentException with JetStream, for a node without a group whose consumer's
+     *     name, of the node and the device, is past the length JetStream takes
+     */
     @Override
     public synchronized void subscribe(Subscription subscription) {
+        if (settings.jetStream() && subscription.group().isEmpty()) {
+            String consumer = JetStreamTopics.consumerOf(subscription, deviceName);
+            if (deviceName.equals(DEFAULT_DEVICE_NAME)) {
+                String node = LogSafe.text(subscription.nodeName());
+                log.warn("node {} has no group, so with JetStream its consumer is '{}', after msight.device-name,"
+                        + " which is left at its default '{}': a node {} on another device left so shares that"
+                        + " consumer, and each gets only part of the messages; set msight.device-name"
+                        + " (MSIGHT_EDGE_DEVICE_NAME) on each device", node, LogSafe.text(consumer),
+                        DEFAULT_DEVICE_NAME, node);
+            }
+        }
         subscriptions.add(subscription);
     }
 

@@ -1,6 +1,7 @@
 package org.msight.plugins.natsbus;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.msight.plugins.natsbus.JetStreamTopics.consumerOf;
 
 import java.util.Set;
@@ -24,5 +25,23 @@ class JetStreamTopicsTest {
         assertThat(consumerOf("team uploader", "edge.01")).isEqualTo("team%20uploader@edge%2E01");
         assertThat(Set.of(consumerOf("a.b", "d"), consumerOf("a_2Eb", "d"), consumerOf("a%2Eb", "d"),
                 consumerOf("a@b", "c"), consumerOf("a", "b@c"), consumerOf("a"))).hasSize(6);
+    }
+
+    /**
+     * A node's consumer past the 255 characters JetStream takes (device-name may have 256, each
+     * escaped byte 3) is refused where it is named, saying whose it is and what to do: the server
+     * refused it only at start, naming neither.
+     */
+    @Test
+    void aNodesConsumerPastTheLengthJetStreamTakesIsRefusedNamingTheNodeAndTheDevice() {
+        assertThat(consumerOf("n", "d".repeat(253))).hasSize(255);
+        assertThatThrownBy(() -> consumerOf("n", "d".repeat(254))).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining(": 256 characters (");
+        String device = "\u00e9dge".repeat(30); // é is 2 bytes, each written as 3 characters
+        assertThatThrownBy(() -> consumerOf("uploader", device)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("node uploader has no group, so with JetStream its consumer is named after it and"
+                        + " msight.device-name '" + device + "': 279 characters (a space, '.', '%', '@', and a byte past"
+                        + " ASCII, among others, written as 3 each), past the 255 JetStream takes; give the node a"
+                        + " group-id, or the device a shorter msight.device-name (MSIGHT_EDGE_DEVICE_NAME)");
     }
 }

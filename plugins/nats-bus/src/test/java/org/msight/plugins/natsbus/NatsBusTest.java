@@ -935,15 +935,44 @@ class NatsBusTest {
     }
 
     /**
+     * With JetStream, a node without a group on a device whose device-name is left at the default
+     * gets one warning as it subscribes: two devices left so share its consumer, and split the
+     * messages, as all did before. None for a group, another device-name, or core NATS.
+     */
+    @Test
+    void withJetStreamANodeWithoutAGroupOnTheDefaultDeviceNameIsWarnedOf() {
+        TestBusContext context = TestBusContext.of("nats", "jetstream.enabled = true");
+        NatsBus bus = bus(onDevice("local", context));
+        bus.subscribe(new org.msight.api.bus.Subscription(TOPIC, "uploader", Optional.empty(), new Inbox(10)));
+        bus.subscribe(new org.msight.api.bus.Subscription(TOPIC, "member", Optional.of("uploaders"), new Inbox(10)));
+        assertThat(context.log().messages(Level.WARN)).containsExactly("node uploader has no group, so with JetStream"
+                + " its consumer is 'uploader@local', after msight.device-name, which is left at its default 'local':"
+                + " a node uploader on another device left so shares that consumer, and each gets only part of the"
+                + " messages; set msight.device-name (MSIGHT_EDGE_DEVICE_NAME) on each device");
+
+        TestBusContext core = TestBusContext.of("nats", "");
+        bus(onDevice("local", core)).subscribe(new org.msight.api.bus.Subscription(TOPIC, "uploader",
+                Optional.empty(), new Inbox(10)));
+        TestBusContext named = TestBusContext.of("nats", "jetstream.enabled = true");
+        bus(named).subscribe(new org.msight.api.bus.Subscription(TOPIC, "uploader", Optional.empty(), new Inbox(10)));
+        assertThat(core.log().messages(Level.WARN)).as("core NATS").isEmpty();
+        assertThat(named.log().messages(Level.WARN)).as("device-name test-device").isEmpty();
+    }
+
+    /**
      * A node without a group whose consumer had the node's name alone (the versions before) starts
      * its own after the first message that one had not acknowledged, so what was stored during the
-     * upgrade arrives; one line says the old one can be deleted, and how. One that acknowledged
-     * nothing (its floor on the server is 0) is resumed after what it was delivered, not from the
-     * stream's first message.
+     * upgrade arrives; one line says the old one can be deleted, when, and how. One that
+     * acknowledged nothing, or not the first it delivered (its floor on the server is 0), is resumed
+     * before what it delivered: neither from the stream's first message, stored before it existed,
+     * nor skipping one.
+     *
+     * @param taken how many messages the old consumer delivered before the process ended for the upgrade
+     * @param done which of them (frame ids) its node had acknowledged
      */
     @ParameterizedTest
-    @ValueSource(booleans = {true, false})
-    void withJetStreamANodeWithoutAGroupResumesWhereItsConsumerOfTheVersionBeforeStood(boolean acknowledgedSome)
+    @CsvSource({"0, ''", "3, 1 2", "3, ''", "3, 2"})
+    void withJetStreamANodeWithoutAGroupResumesWhereItsConsumerOfTheVersionBeforeStood(int taken, String done)
             throws Exception {
         server = server(new NatsTestServer(true).start());
         NatsBus publisher = storingPublisher(context("jetstream.enabled = true")); // frame 0, before the consumer
@@ -954,13 +983,16 @@ class NatsBusTest {
             for (long id = 1; id <= 3; id++) {
                 assertThat(publisher.publish(TOPIC, image(id))).isTrue();
             }
-            if (acknowledgedSome) { // 1 and 2 done; 3 taken when the process ended for the upgrade
+            if (taken > 0) {
                 JetStreamSubscription before = admin.jetStream().subscribe(TOPIC,
                         PullSubscribeOptions.bind(stream, "uploader"));
-                List<Message> taken = before.fetch(3, Waits.GENEROUS);
-                assertThat(taken).hasSize(3);
-                taken.get(0).ackSync(Waits.GENEROUS);
-                taken.get(1).ackSync(Waits.GENEROUS);
+                List<Message> fetched = before.fetch(taken, Waits.GENEROUS);
+                assertThat(fetched).hasSize(taken);
+                for (Message message : fetched) {
+                    if (List.of(done.split(" ")).contains(String.valueOf(message.metaData().streamSequence() - 1))) {
+                        message.ackSync(Waits.GENEROUS); // frame n is at stream sequence n + 1
+                    }
+                }
             }
         }
         for (long id = 4; id <= 5; id++) {
@@ -968,18 +1000,21 @@ class NatsBusTest {
         }
         TestBusContext context = context("jetstream.enabled = true");
         Inbox inbox = subscriber("uploader", null, context);
-        List<Long> expected = acknowledgedSome ? List.of(3L, 4L, 5L) : List.of(1L, 2L, 3L, 4L, 5L);
+        boolean firstDone = done.equals("1 2");
+        List<Long> expected = firstDone ? List.of(3L, 4L, 5L) : List.of(1L, 2L, 3L, 4L, 5L);
         List<Long> received = new ArrayList<>();
         await().atMost(Waits.GENEROUS).until(() -> {
             received.addAll(drain(inbox));
             return received.containsAll(expected);
         });
-        assertThat(received).containsExactlyElementsOf(expected);
+        assertThat(received).as("none stored before the old consumer, none skipped").containsExactlyElementsOf(expected);
         assertThat(context.log().messages(Level.INFO)).contains("created JetStream consumer 'uploader@test-device' of"
-                + " topic 'rtsp_topic': it starts at stream sequence " + (acknowledgedSome ? 4 : 2) + ", after what"
-                + " its node acknowledged through consumer 'uploader'; that one can be deleted once no group"
-                + " 'uploader', and no node uploader of an older version on another device, reads it: nats consumer rm"
-                + " MSIGHT_rtsp_topic uploader");
+                + " topic 'rtsp_topic': it starts at stream sequence " + (firstDone ? 4 : 2) + ", after what its node"
+                + " acknowledged through consumer 'uploader'; so does each consumer of a node uploader made while that"
+                + " one is there (on a device added later, or after a change of device-name), which then gets again"
+                + " what was stored since that one was last read (up to max-age): delete it once node uploader runs"
+                + " this version on every device and no group 'uploader' reads it: nats consumer rm MSIGHT_rtsp_topic"
+                + " uploader");
     }
 
     /**
@@ -1229,6 +1264,44 @@ class NatsBusTest {
         assertThat(context.count("reconnects")).isEqualTo(1);
         assertThat(context.log().messages(Level.WARN)).singleElement().asString().startsWith("JetStream consumer"
                 + " 'uploaders' of topic 'rtsp_topic' fails (consumer not found [10014])");
+    }
+
+    /**
+     * A group's consumer deleted while the first messages it delivered are held, none acknowledged
+     * (the server's floor is 0: here a member that took 1 and 2 ended, and another runs), is
+     * created again before them: neither from the stream's first message, stored before the
+     * consumer existed, nor skipping one.
+     */
+    @Test
+    void withJetStreamAConsumerThatAcknowledgedNothingIsCreatedAgainBeforeWhatItDelivered() throws Exception {
+        server = server(new NatsTestServer(true).start());
+        NatsBus publisher = storingPublisher(context("jetstream.enabled = true")); // frame 0, before the consumer
+        String stream = JetStreamTopics.streamOf(TOPIC);
+        try (Connection admin = Nats.connect(server.url())) { // a member takes 1 and 2, and its process ends
+            admin.jetStreamManagement().addOrUpdateConsumer(stream, ConsumerConfiguration.builder().durable("uploaders")
+                    .filterSubject(TOPIC).ackPolicy(AckPolicy.Explicit).deliverPolicy(DeliverPolicy.New).build());
+            for (long id = 1; id <= 2; id++) {
+                assertThat(publisher.publish(TOPIC, image(id))).isTrue();
+            }
+            assertThat(admin.jetStream().subscribe(TOPIC, PullSubscribeOptions.bind(stream, "uploaders"))
+                    .fetch(2, Waits.GENEROUS)).hasSize(2);
+        }
+        TestBusContext context = context("jetstream.enabled = true");
+        Inbox inbox = subscriber("uploader", "uploaders", context); // it asked for the consumer: floor 0, 2 pending
+        try (Connection admin = Nats.connect(server.url())) {
+            admin.jetStreamManagement().deleteConsumer(stream, "uploaders");
+        }
+        for (long id = 3; id <= 4; id++) {
+            assertThat(publisher.publish(TOPIC, image(id))).isTrue(); // stored with no consumer to read it
+        }
+        List<Long> received = new ArrayList<>();
+        await().atMost(Waits.GENEROUS).until(() -> {
+            received.addAll(drain(inbox));
+            return received.containsAll(List.of(1L, 2L, 3L, 4L));
+        });
+        assertThat(received).as("none stored before the consumer, none skipped").containsExactly(1L, 2L, 3L, 4L);
+        assertThat(context.log().messages(Level.INFO)).contains("created JetStream consumer 'uploaders' of topic"
+                + " 'rtsp_topic': it starts at stream sequence 2, the first its group had not acknowledged");
     }
 
     /**

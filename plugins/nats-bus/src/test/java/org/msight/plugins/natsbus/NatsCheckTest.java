@@ -10,12 +10,15 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import com.typesafe.config.ConfigFactory;
 import java.util.List;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.msight.runtime.PipelineFactory;
 import org.msight.runtime.cli.MsightRun;
 import org.msight.runtime.config.PipelineConfigException;
+import org.msight.testdriver.PipelineTestDriver;
+import org.msight.testkit.NatsTestServer;
 
 /**
  * {@code msight-run --check} on nats settings the client cannot use: one line naming the file,
@@ -110,5 +113,24 @@ class NatsCheckTest {
                 + " type = test-topic-listener, subscribe-topic = t, listener = none }");
         assertThatThrownBy(() -> new PipelineFactory(List.of()).load("test", pipeline))
                 .isInstanceOf(PipelineConfigException.class).hasMessage("test:1: msight.nats." + problem);
+    }
+
+    /**
+     * With JetStream, a node without a group whose consumer's name, of the node and the device, is
+     * past what JetStream takes is a problem of the file, named, found as the pipeline is made
+     * (exit code 2, --check too): the server refused it only at start, naming neither.
+     */
+    @Test
+    void aNodesConsumerNamePastWhatJetStreamTakesIsAProblemOfTheFile() {
+        String device = "d".repeat(256);
+        int deadPort = new NatsTestServer().port(); // never started: the bus must not connect
+        String pipeline = "msight { bus = nats, device-name = " + device + ", nats { servers = \"['nats://127.0.0.1:"
+                + deadPort + "']\", jetstream.enabled = true } }";
+        assertThatThrownBy(() -> PipelineTestDriver.start(pipeline, "t")).isInstanceOf(PipelineConfigException.class)
+                .hasMessageEndingWith(": nodes.test-listener-0: node test-listener-0 has no group, so with JetStream"
+                        + " its consumer is named after it and msight.device-name '" + device + "': 272 characters (a"
+                        + " space, '.', '%', '@', and a byte past ASCII, among others, written as 3 each), past the 255"
+                        + " JetStream takes; give the node a group-id, or the device a shorter msight.device-name"
+                        + " (MSIGHT_EDGE_DEVICE_NAME)");
     }
 }
