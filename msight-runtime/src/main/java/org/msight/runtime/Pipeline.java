@@ -149,6 +149,7 @@ public final class Pipeline {
                                 spoolOwners));
                         sharedSpool.ifPresent(problem -> problems.add(
                                 ConfigProblem.reported(node.config(), path, node.location(), problem)));
+                        buses.checkTopics(node);
                         Node created = createNode(node, context);
                         if (sharedSpool.isEmpty()) {
                             runners.add(runnerFor(node, created, context, nodeStats, buses, spec.drainTimeout(),

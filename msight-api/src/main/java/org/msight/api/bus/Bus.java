@@ -8,6 +8,7 @@ import org.msight.api.data.SensorData;
  * Carries messages from publishers to subscribers by topic name. The runtime makes one per bus
  * kind a pipeline uses ({@code msight.bus}, or a topic's own {@code bus}) and drives it so:
  * <ol>
+ *   <li>{@link #checkTopic} for each topic of its nodes, as the pipeline is made (and checked);</li>
  *   <li>{@link #subscribe} once per subscribing node, before anything starts;</li>
  *   <li>{@link #start()} connects: a server that does not answer within the bus's connect timeout,
  *       or refuses the settings (credentials, TLS files), fails here, and the runtime stops with
@@ -21,6 +22,17 @@ import org.msight.api.data.SensorData;
  * again with its duration when it ends.
  */
 public interface Bus extends AutoCloseable {
+
+    /**
+     * Refuses a topic whose name the bus's server cannot carry (Kafka takes ASCII letters, digits,
+     * {@code .}, {@code _} and {@code -} only), before anything connects: the runtime shows the
+     * message at the line of the node's {@code publish-topic} or {@code subscribe-topic}, and stops
+     * with exit code 2, as {@code msight-run --check} does. Every name is taken by default.
+     *
+     * @throws IllegalArgumentException saying why and what to do; the runtime names the key
+     */
+    default void checkTopic(String topic) {
+    }
 
     /** Registers a subscription for every message published on its topic from {@link #start()} on. */
     void subscribe(Subscription subscription);

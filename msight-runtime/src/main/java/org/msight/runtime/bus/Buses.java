@@ -20,6 +20,7 @@ import org.msight.api.bus.Subscription;
 import org.msight.api.data.MsightFormats;
 import org.msight.runtime.config.BusSpec;
 import org.msight.runtime.config.ConfigProblem;
+import org.msight.runtime.config.NodeSpec;
 import org.msight.runtime.config.PipelineSpec;
 import org.msight.runtime.node.LongCounter;
 import org.msight.runtime.node.NodeRunner;
@@ -82,6 +83,35 @@ public final class Buses {
     /** The bus that carries {@code topic}. */
     public Bus of(String topic) {
         return byName.get(spec.topicBuses().get(topic));
+    }
+
+    /**
+     * Has the bus of each topic of {@code node} check the topic's name ({@link Bus#checkTopic}); a
+     * topic on a bus that refused its settings is not checked (that bus's problem is reported).
+     *
+     * @throws IllegalArgumentException starting with the node's key that names a topic refused
+     */
+    public void checkTopics(NodeSpec node) {
+        node.publishTopic().ifPresent(topic -> checkTopic("publish-topic", topic));
+        node.subscribeTopic().ifPresent(topic -> checkTopic("subscribe-topic", topic));
+    }
+
+    private void checkTopic(String key, String topic) {
+        Bus bus = of(topic);
+        if (bus == null) {
+            return;
+        }
+        try {
+            withLoaderOf(spec.buses().get(spec.topicBuses().get(topic)), () -> {
+                bus.checkTopic(topic);
+                return null;
+            });
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(key + ": " + e.getMessage());
+        } catch (RuntimeException | LinkageError e) { // a plugin's bug: still the file's one line
+            throw new IllegalArgumentException(key + ": the " + describe(topic) + " failed to check the topic: "
+                    + failure(e));
+        }
     }
 
     /** How log lines name the bus that carries {@code topic}: its name, then its plugin in brackets. */

@@ -282,6 +282,22 @@ class BadPipelineFilesTest {
                 at(4) + "nodes.other.count: must be 0 or more, was -2");
     }
 
+    /**
+     * A topic whose name its bus's server cannot carry (Kafka's rules) is refused at the line of
+     * the node's key that names it, a publisher's as a subscriber's, before anything connects.
+     */
+    @Test
+    void aTopicItsBusCannotCarryIsToldAtTheNodesKey() throws Exception {
+        assertThat(refused("msight { bus = loopback }\nnodes {\n"
+                + "src { type = test-sequence,\n publish-topic = \"bad/name\" }\n"
+                + "out { type = test-collector,\n subscribe-topic = \"bad/name\" }\n"
+                + "fine { type = test-collector, subscribe-topic = t }\n}\n"))
+                .filteredOn(line -> line.startsWith("error: ")).as("beside the loopback bus's line as it closes")
+                .containsExactly(
+                at(4) + "nodes.src.publish-topic: the loopback bus takes no topic under bad/: rename it",
+                at(6) + "nodes.out.subscribe-topic: the loopback bus takes no topic under bad/: rename it");
+    }
+
     @Test
     void aBusThatRejectsItsSettingsIsToldAloneWhateverSubscribesToIt() throws Exception {
         assertThat(refused("msight { bus = loopback, loopback.port = 0 }\nnodes {\n" + SOURCE + "}\n" + SINK + "}\n}\n"))

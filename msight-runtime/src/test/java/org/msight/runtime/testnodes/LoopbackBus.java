@@ -18,7 +18,8 @@ import org.msight.runtime.bus.MemoryBus;
  * {@link #CLOSE_BLOCKS}), {@code full-topic}, a topic it says it cannot carry, and fails to publish
  * on, and {@code connected}, what it says of its connections. It logs its start, saying whether a
  * node publishes on it, its close, and each subscription ended, and goes on delivering to it. It
- * counts what it publishes ({@code published}).
+ * counts what it publishes ({@code published}). It takes no topic whose name starts with
+ * {@code bad/} ({@link Bus#checkTopic}).
  */
 public final class LoopbackBus implements BusProvider {
 
@@ -89,6 +90,13 @@ public final class LoopbackBus implements BusProvider {
                     throw new NoClassDefFoundError("org/example/Gone (on purpose)");
                 }
                 context.logger().info("started; a node of this process publishes on it: {}", context.publishes());
+            }
+
+            @Override
+            public void checkTopic(String topic) {
+                if (topic.startsWith("bad/")) {
+                    throw new IllegalArgumentException("the loopback bus takes no topic under bad/: rename it");
+                }
             }
 
             @Override

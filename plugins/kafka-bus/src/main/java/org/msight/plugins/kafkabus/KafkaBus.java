@@ -72,10 +72,8 @@ final class KafkaBus implements Bus {
                 context.counter("too-large"), context.counter("reconnects"));
     }
 
-    /** @throws IllegalArgumentException for a topic Kafka cannot have, at the node's {@code subscribe-topic} */
     @Override
     public void subscribe(Subscription subscription) {
-        checkTopic("subscribe-topic", subscription.topic());
         subscribers.add(new KafkaSubscriber(settings, subscription, context.formats(), context.logger(),
                 context.counter("reconnects"), context.counter("lost")));
     }
@@ -214,16 +212,15 @@ final class KafkaBus implements Bus {
 
     /**
      * Refuses a topic name Kafka refuses (ASCII letters, digits, '.', '_' and '-' only, at most 249,
-     * not '.' or '..'), on which the subscriber would fail for good. Python MSight's Kafka topic is
-     * the topic's name, unchanged: there is no other name to map it to.
-     *
-     * @param key the node's setting that names it
+     * not '.' or '..'), on which a subscriber would fail for good, and every publish. Python
+     * MSight's Kafka topic is the topic's name, unchanged: there is no other name to map it to.
      */
-    private static void checkTopic(String key, String topic) {
+    @Override
+    public void checkTopic(String topic) {
         try {
             Topic.validate(topic);
         } catch (InvalidTopicException e) {
-            throw new IllegalArgumentException(key + ": Kafka cannot have this topic (" + LogSafe.text(e.getMessage())
+            throw new IllegalArgumentException("Kafka cannot have this topic (" + LogSafe.text(e.getMessage())
                     + "): rename it");
         }
     }

@@ -1632,21 +1632,31 @@ class KafkaBusTest {
     }
 
     /**
-     * A topic Kafka cannot have is refused at the node's subscribe-topic, so by --check: its
+     * A topic Kafka cannot have is refused before anything connects, so by --check: its
      * subscriber failed for good at run time. Python MSight's Kafka topic is the name unchanged.
      */
     @Test
-    void aTopicKafkaCannotHaveIsRefusedAtSubscribeTopic() {
+    void aTopicKafkaCannotHaveIsRefusedBeforeAnythingConnects() {
         Bus bus = new KafkaBusProvider().create(context(""));
         for (String topic : List.of("cam/front", "a b", ".", "..", "t".repeat(250))) {
-            assertThatThrownBy(() -> bus.subscribe(new Subscription(topic, "uploader", Optional.empty(),
-                    TestReceiver.handling()))).as(topic).isInstanceOf(IllegalArgumentException.class)
-                    .hasMessageStartingWith("subscribe-topic: Kafka cannot have this topic (Topic name is invalid: ")
+            assertThatThrownBy(() -> bus.checkTopic(topic)).as(topic).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageStartingWith("Kafka cannot have this topic (Topic name is invalid: ")
                     .hasMessageEndingWith("): rename it");
         }
-        assertThatCode(() -> bus.subscribe(new Subscription("cam_front.v-2", "uploader", Optional.empty(),
-                TestReceiver.handling()))).doesNotThrowAnyException();
+        assertThatCode(() -> bus.checkTopic("cam_front.v-2")).doesNotThrowAnyException();
         bus.close();
+    }
+
+    /** The runtime has the bus check each node's topics: a bad one is a problem at its key's line, exit 2. */
+    @Test
+    void aPipelineWithATopicKafkaCannotHaveIsRefusedAtTheNodesKey() {
+        var pipeline = com.typesafe.config.ConfigFactory.parseString("msight { bus = kafka }\nnodes.out {"
+                + " type = test-topic-listener,\nsubscribe-topic = \"cam/front\", listener = none }");
+        assertThatThrownBy(() -> new org.msight.runtime.PipelineFactory(List.of()).load("test", pipeline).create())
+                .isInstanceOf(org.msight.runtime.config.PipelineConfigException.class).hasMessageEndingWith(
+                        ":3: nodes.out.subscribe-topic: Kafka cannot have this topic (Topic name is invalid:"
+                        + " 'cam/front' contains one or more characters other than ASCII alphanumerics, '.', '_'"
+                        + " and '-'): rename it");
     }
 
     /**

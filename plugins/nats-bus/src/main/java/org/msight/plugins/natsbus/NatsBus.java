@@ -8,6 +8,7 @@ import io.nats.client.ErrorListener;
 import io.nats.client.Message;
 import io.nats.client.Nats;
 import io.nats.client.Options;
+import io.nats.client.support.Validator;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -126,6 +127,20 @@ public final class NatsBus implements Bus {
             return options.build();
         } catch (IllegalStateException e) {
             throw new IllegalArgumentException(e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Refuses a topic that is no NATS subject (a space, an empty part between dots, a dot at
+     * either end): the client's own check, which every publish and subscription on it would fail.
+     */
+    @Override
+    public void checkTopic(String topic) {
+        try {
+            Validator.validateSubject(topic, true);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("NATS cannot have this topic as a subject (" + LogSafe.text(e.getMessage())
+                    + "): rename it");
         }
     }
 

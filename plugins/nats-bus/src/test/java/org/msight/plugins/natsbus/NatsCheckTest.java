@@ -1,6 +1,7 @@
 package org.msight.plugins.natsbus;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.ByteArrayOutputStream;
@@ -14,11 +15,13 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.msight.api.bus.Bus;
 import org.msight.runtime.PipelineFactory;
 import org.msight.runtime.cli.MsightRun;
 import org.msight.runtime.config.PipelineConfigException;
 import org.msight.testdriver.PipelineTestDriver;
 import org.msight.testkit.NatsTestServer;
+import org.msight.testkit.TestBusContext;
 
 /**
  * {@code msight-run --check} on nats settings the client cannot use: one line naming the file,
@@ -123,14 +126,40 @@ class NatsCheckTest {
     @Test
     void aNodesConsumerNamePastWhatJetStreamTakesIsAProblemOfTheFile() {
         String device = "d".repeat(256);
-        int deadPort = new NatsTestServer().port(); // never started: the bus must not connect
-        String pipeline = "msight { bus = nats, device-name = " + device + ", nats { servers = \"['nats://127.0.0.1:"
-                + deadPort + "']\", jetstream.enabled = true } }";
-        assertThatThrownBy(() -> PipelineTestDriver.start(pipeline, "t")).isInstanceOf(PipelineConfigException.class)
-                .hasMessageEndingWith(": nodes.test-listener-0: node test-listener-0 has no group, so with JetStream"
-                        + " its consumer is named after it and msight.device-name '" + device + "': 272 characters (a"
-                        + " space, '.', '%', '@', and a byte past ASCII, among others, written as 3 each), past the 255"
-                        + " JetStream takes; give the node a group-id, or the device a shorter msight.device-name"
-                        + " (MSIGHT_EDGE_DEVICE_NAME)");
+        try (NatsTestServer dead = new NatsTestServer()) { // never started: the bus must not connect
+            String pipeline = "msight { bus = nats, device-name = " + device + ", nats { servers = \"['nats://127.0.0.1:"
+                    + dead.port() + "']\", jetstream.enabled = true } }";
+            assertThatThrownBy(() -> PipelineTestDriver.start(pipeline, "t")).isInstanceOf(PipelineConfigException.class)
+                    .hasMessageEndingWith(": nodes.test-listener-0: node test-listener-0 has no group, so with"
+                            + " JetStream its consumer is named after it and msight.device-name '" + device + "': 272"
+                            + " characters (a space, '.', '%', '@', and a byte past ASCII, among others, written as 3"
+                            + " each), past the 255 JetStream takes; give the node a group-id, or the device a shorter"
+                            + " msight.device-name (MSIGHT_EDGE_DEVICE_NAME)");
+        }
+    }
+
+    /**
+     * A topic that is no NATS subject is refused at its node's key, before anything connects (the
+     * client refused every publish and subscription on it, an outage for good); '/', wildcards and
+     * letters past ASCII are subjects.
+     */
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "'cam front' | Subject cannot contain space, tab, carriage return or linefeed character",
+        "cam..front  | Subject segment cannot be empty",
+        ".cam        | Subject cannot start with '.'",
+        "cam.        | Subject cannot end with '.'",
+    })
+    void aTopicThatIsNoSubjectIsRefusedAtItsNodesKey(String topic, String why) {
+        var pipeline = ConfigFactory.parseString("msight { bus = nats }\nnodes.out { type = test-topic-listener,\n"
+                + "subscribe-topic = \"" + topic + "\", listener = none }");
+        assertThatThrownBy(() -> new PipelineFactory(List.of()).load("test", pipeline).create())
+                .isInstanceOf(PipelineConfigException.class).hasMessageEndingWith(":3: nodes.out.subscribe-topic:"
+                        + " NATS cannot have this topic as a subject (" + why + "): rename it");
+        try (Bus bus = new NatsBus.Provider().create(TestBusContext.of("nats", ""))) {
+            for (String subject : List.of("cam/front", "cam.*", "caméra")) {
+                assertThatCode(() -> bus.checkTopic(subject)).as(subject).doesNotThrowAnyException();
+            }
+        }
     }
 }
