@@ -3,7 +3,6 @@ package org.msight.plugins.kafkabus;
 import java.io.IOException;
 import java.util.concurrent.ExecutionException;
 import org.apache.kafka.common.errors.InvalidSessionTimeoutException;
-import org.apache.kafka.common.errors.InvalidTopicException;
 import org.apache.kafka.common.errors.RetriableException;
 import org.apache.kafka.common.errors.SaslAuthenticationException;
 import org.apache.kafka.common.errors.SslAuthenticationException;
@@ -41,10 +40,6 @@ final class Failures {
             return brokers + " refuses session-timeout " + Setting.written(settings.sessionTimeout()) + " ("
                     + firstLine(cause) + "): set msight.kafka.session-timeout within the brokers' range (6s to 30m by"
                     + " default)";
-        }
-        if (cause instanceof InvalidTopicException) { // a publish-topic: the bus learns those only as they are published to
-            return brokers + " refuses the topic's name (" + firstLine(cause) + "): Kafka takes topic names of up to 249"
-                    + " ASCII letters, digits, '.', '_' and '-'; rename it";
         }
         if (noPartitions(cause)) {
             return brokers + " gives no partitions for the topic (" + firstLine(cause) + "): the brokers are away,"

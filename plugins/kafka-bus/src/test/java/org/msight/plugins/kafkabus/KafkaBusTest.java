@@ -1659,22 +1659,6 @@ class KafkaBusTest {
                         + " and '-'): rename it");
     }
 
-    /**
-     * A publish-topic Kafka cannot have, which the bus learns only as a node publishes to it: the
-     * topic's outage says to rename it, where it named the client's exception alone.
-     */
-    @Test
-    void aPublishTopicKafkaCannotHaveIsAnOutageSayingToRenameIt() {
-        TestBusContext context = context("");
-        Bus publisher = bus(context);
-        assertThat(publisher.publish("cam/front", message(0, 64))).isTrue();
-        await().atMost(WAIT).until(() -> context.count("lost") == 1);
-        assertThat(publisher.outage()).get().asString().isEqualTo("Publishing to Kafka at [" + broker.bootstrapServers()
-                + "] fails for topic 'cam/front': Kafka at [" + broker.bootstrapServers() + "] refuses the topic's name"
-                + " (Invalid topics: [cam/front]): Kafka takes topic names of up to 249 ASCII letters, digits, '.', '_'"
-                + " and '-'; rename it");
-    }
-
     /** Durations and counts out of their range are refused by the loader at their key, before any bus is made. */
     @Test
     void valuesOutOfTheirRangeAreRefusedAtTheirKey() {
