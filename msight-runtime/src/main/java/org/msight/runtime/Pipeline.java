@@ -149,9 +149,11 @@ public final class Pipeline {
                                 spoolOwners));
                         sharedSpool.ifPresent(problem -> problems.add(
                                 ConfigProblem.reported(node.config(), path, node.location(), problem)));
-                        buses.checkTopics(node);
-                        Node created = createNode(node, context);
-                        if (sharedSpool.isEmpty()) {
+                        List<String> topicProblems = buses.topicProblems(node);
+                        topicProblems.forEach(problem -> problems.add(
+                                ConfigProblem.reported(node.config(), path, node.location(), problem)));
+                        Node created = createNode(node, context); // its own problems are told with the topics'
+                        if (sharedSpool.isEmpty() && topicProblems.isEmpty()) {
                             runners.add(runnerFor(node, created, context, nodeStats, buses, spec.drainTimeout(),
                                     latestImages, checkOnly ? deliverySettings.map(DeliverySettings::withoutSpool)
                                             : deliverySettings));

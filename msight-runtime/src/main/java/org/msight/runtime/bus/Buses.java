@@ -4,6 +4,7 @@ import com.typesafe.config.Config;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -86,31 +87,32 @@ public final class Buses {
     }
 
     /**
-     * Has the bus of each topic of {@code node} check the topic's name ({@link Bus#checkTopic}); a
+     * What the bus of each topic of {@code node} finds wrong with the topic's name
+     * ({@link Bus#checkTopic}), each problem starting with the node's key that names the topic; a
      * topic on a bus that refused its settings is not checked (that bus's problem is reported).
-     *
-     * @throws IllegalArgumentException starting with the node's key that names a topic refused
      */
-    public void checkTopics(NodeSpec node) {
-        node.publishTopic().ifPresent(topic -> checkTopic("publish-topic", topic));
-        node.subscribeTopic().ifPresent(topic -> checkTopic("subscribe-topic", topic));
+    public List<String> topicProblems(NodeSpec node) {
+        List<String> problems = new ArrayList<>();
+        node.publishTopic().flatMap(topic -> topicProblem(topic)).ifPresent(p -> problems.add("publish-topic: " + p));
+        node.subscribeTopic().flatMap(topic -> topicProblem(topic)).ifPresent(p -> problems.add("subscribe-topic: " + p));
+        return problems;
     }
 
-    private void checkTopic(String key, String topic) {
+    private Optional<String> topicProblem(String topic) {
         Bus bus = of(topic);
         if (bus == null) {
-            return;
+            return Optional.empty();
         }
         try {
             withLoaderOf(spec.buses().get(spec.topicBuses().get(topic)), () -> {
                 bus.checkTopic(topic);
                 return null;
             });
+            return Optional.empty();
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(key + ": " + e.getMessage());
+            return Optional.of(String.valueOf(e.getMessage()));
         } catch (RuntimeException | LinkageError e) { // a plugin's bug: still the file's one line
-            throw new IllegalArgumentException(key + ": the " + describe(topic) + " failed to check the topic: "
-                    + failure(e));
+            return Optional.of("the " + describe(topic) + " failed to check the topic: " + failure(e));
         }
     }
 

@@ -289,7 +289,11 @@ public final class HttpEndpoint implements AutoCloseable {
                 if (latest.isDone()) {
                     sendLatest(latest.join(), response, callback);
                 } else { // answered on Jetty's threads, none held meanwhile: a dashboard's many topics starve no probe
-                    latest.thenAcceptAsync(image -> sendLatest(image, response, callback), server.getThreadPool());
+                    latest.thenAcceptAsync(image -> sendLatest(image, response, callback), server.getThreadPool())
+                            .exceptionally(failure -> { // a pool stopping refuses it: the request ends all the same
+                                callback.failed(failure);
+                                return null;
+                            });
                 }
             } else if (view.equals("stream.mjpeg")) {
                 preview(slot, response, callback);

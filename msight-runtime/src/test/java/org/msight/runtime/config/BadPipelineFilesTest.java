@@ -284,18 +284,20 @@ class BadPipelineFilesTest {
 
     /**
      * A topic whose name its bus's server cannot carry (Kafka's rules) is refused at the line of
-     * the node's key that names it, a publisher's as a subscriber's, before anything connects.
+     * the node's key that names it, a publisher's as a subscriber's, before anything connects; the
+     * node's other problems are told with it.
      */
     @Test
     void aTopicItsBusCannotCarryIsToldAtTheNodesKey() throws Exception {
         assertThat(refused("msight { bus = loopback }\nnodes {\n"
-                + "src { type = test-sequence,\n publish-topic = \"bad/name\" }\n"
+                + "src { type = test-sequence,\n publish-topic = \"bad/name\",\n count = -1 }\n"
                 + "out { type = test-collector,\n subscribe-topic = \"bad/name\" }\n"
                 + "fine { type = test-collector, subscribe-topic = t }\n}\n"))
                 .filteredOn(line -> line.startsWith("error: ")).as("beside the loopback bus's line as it closes")
                 .containsExactly(
                 at(4) + "nodes.src.publish-topic: the loopback bus takes no topic under bad/: rename it",
-                at(6) + "nodes.out.subscribe-topic: the loopback bus takes no topic under bad/: rename it");
+                at(5) + "nodes.src.count: must be 0 or more, was -1",
+                at(7) + "nodes.out.subscribe-topic: the loopback bus takes no topic under bad/: rename it");
     }
 
     @Test
