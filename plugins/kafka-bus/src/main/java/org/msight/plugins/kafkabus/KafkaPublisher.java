@@ -257,7 +257,9 @@ final class KafkaPublisher implements AutoCloseable {
         int unsent = 0;
         for (TopicSender sender : stopping) { // counted once the producer is closed: a send it refused has said so
             sender.queue.remove(END); // left by a sender that ended on its queue emptied first
-            unsent += sender.queue.size() + (sender.dropped ? 1 : 0);
+            Outcome inHand = sender.inHand;
+            // the message a sender held as it stopped, or holds still (past the interrupt), unless it was told
+            unsent += sender.queue.size() + (inHand != null && inHand.claim() ? 1 : 0);
             sender.queue.clear();
         }
         if (unsent > 0) {
@@ -286,7 +288,8 @@ final class KafkaPublisher implements AutoCloseable {
 
     /**
      * A message's outcome, told once: by the producer, or by its sender when the send threw (it
-     * may have told the producer's callback first).
+     * may have told the producer's callback first), or counted as lost by close when the producer
+     * never took the message.
      */
     private final class Outcome extends AtomicBoolean implements Callback {
         private final TopicSender sender;
@@ -305,9 +308,14 @@ final class KafkaPublisher implements AutoCloseable {
         }
 
         void told(Throwable failure) {
-            if (compareAndSet(false, true)) {
+            if (claim()) {
                 completed(sender, bytes, responsesAtSend, failure);
             }
+        }
+
+        /** Whether the caller is the one to tell the outcome: the first to ask, the producer, its sender or close. */
+        boolean claim() {
+            return compareAndSet(false, true);
         }
     }
 
@@ -327,8 +335,12 @@ final class KafkaPublisher implements AutoCloseable {
         final OutageLog outage;
         final Thread thread;
         private final LastResort lastResort;
-        /** Set when closing interrupted the thread with a message in hand, which the producer never took. */
-        volatile boolean dropped;
+        /**
+         * The outcome of the message last taken from the queue. Not told yet once the producer is
+         * closed, the producer never took it (the close interrupted its send, or the send is held
+         * up still): close counts it as lost, and told later it counts nothing more.
+         */
+        volatile Outcome inHand;
         /** Messages queued or handed to the producer, without an outcome yet. */
         final AtomicInteger unfinished = new AtomicInteger();
         /** {@link #responses()} when a message last failed, or the queue was last full. */
@@ -375,11 +387,11 @@ final class KafkaPublisher implements AutoCloseable {
                         return;
                     }
                     outcome = new Outcome(this, record.value().length);
+                    inHand = outcome;
                     try {
                         producer.send(record, outcome);
                     } catch (RuntimeException | Error e) { // the producer's refusals, the heap running out
-                        if (Thread.currentThread().isInterrupted()) { // stopped by close: counted there
-                            dropped = true;
+                        if (Thread.currentThread().isInterrupted()) { // stopped by close: counted there, as inHand
                             return;
                         }
                         outcome.told(e); // lost, and the sender goes on: this topic's only thread

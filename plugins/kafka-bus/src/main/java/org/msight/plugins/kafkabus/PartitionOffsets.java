@@ -48,11 +48,13 @@ final class PartitionOffsets {
      * outstanding here below {@code keptBelow}, records the old log and the new one both have (up to
      * where a log cut back diverged; none, {@link Long#MIN_VALUE}, for a topic made again), and this
      * one passes them the node's {@link #done} of those; the rest, of the old log only, stays here.
+     * A log cut back commits no further than the first record not handed over yet, when it is below
+     * {@code start}: fetched while the node had no room, it is handed over still (in order).
      */
     synchronized PartitionOffsets restartAt(long start, long keptBelow) {
         PartitionOffsets anew = new PartitionOffsets();
         anew.outstanding.addAll(outstanding.headSet(keptBelow));
-        anew.next = start;
+        anew.next = keptBelow == Long.MIN_VALUE || next < 0 ? start : Math.min(start, next);
         anew.stopWaiting = stopWaiting;
         outstanding.headSet(keptBelow).clear();
         successor = anew;

@@ -11,6 +11,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.LogTruncationException;
 import org.apache.kafka.clients.consumer.MockConsumer;
@@ -20,6 +21,8 @@ import org.apache.kafka.clients.consumer.OffsetOutOfRangeException;
 import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.Test;
 import org.msight.api.Backoff;
+import org.msight.api.bus.Delivery;
+import org.msight.api.bus.Receiver;
 import org.msight.api.bus.Subscription;
 import org.msight.api.data.BytesData;
 import org.msight.api.data.Metadata;
@@ -107,6 +110,37 @@ class LogTruncationTest {
     }
 
     /**
+     * The old log's records before where it was cut back that were fetched but not handed over yet
+     * (the node had no room): the new offsets started at the cut, so once the node finished what
+     * it held the commit went past them (to 5 here, 3 and 4 not handed over).
+     */
+    @Test
+    void theRecordsBeforeTheCutNotHandedOverYetHoldTheNewLogsCommit() {
+        Map<TopicPartition, PartitionOffsets> offsets = new ConcurrentHashMap<>();
+        PartitionOffsets old = new PartitionOffsets();
+        offsets.put(PARTITION, old);
+        for (long offset = 0; offset < 3; offset++) {
+            old.handedOver(offset); // 3 to 9 fetched, waiting for room in the node
+        }
+        for (long offset = 0; offset < 3; offset++) {
+            old.done(offset);
+        }
+        MockConsumer<byte[], byte[]> consumer = new MockConsumer<>("none");
+        consumer.assign(List.of(PARTITION));
+        new StartPositions(KafkaSettings.from(context.config()), context.log(), "side", context.counter("lost"),
+                offsets).replace(consumer, cutBackAt5());
+
+        PartitionOffsets anew = offsets.get(PARTITION);
+        assertThat(anew.toCommit()).as("3 and 4 not handed over yet").isEqualTo(3);
+        anew.handedOver(3);
+        anew.handedOver(4);
+        anew.done(3);
+        assertThat(anew.toCommit()).isEqualTo(4);
+        anew.done(4);
+        assertThat(anew.toCommit()).isEqualTo(5);
+    }
+
+    /**
      * Records of the old log fetched past where it was cut back, waiting while the node's queue
      * was full, were handed over after the restart: the node handled messages the log no longer
      * has, and the commit went past the new log's records (to 10 here, the new log ending at 8).
@@ -135,6 +169,68 @@ class LogTruncationTest {
                 }
             });
             await().atMost(Waits.GENEROUS).until(() -> !context.log().messages(Level.WARN).isEmpty());
+            await().atMost(Waits.GENEROUS).until(() -> {
+                node.handle(3);
+                return numbers(node).contains(107);
+            });
+            assertThat(numbers(node)).containsExactly(0, 1, 2, 3, 4, 105, 106, 107);
+            await().atMost(Waits.GENEROUS).until(() -> committed(consumer) == 8);
+        }
+    }
+
+    /**
+     * The old log's records before where it was cut back, fetched and waiting for room in the node
+     * as it came (its queue full of another topic's messages), are handed over, and the commit
+     * passes none of them before the node finished it: it went to 5 once the node finished 0 to 2,
+     * 3 and 4 still waiting.
+     */
+    @Test
+    void fetchedRecordsOfTheOldLogBeforeTheCutAreDeliveredAndHoldTheCommit() {
+        MockConsumer<byte[], byte[]> consumer = new MockConsumer<>("none");
+        consumer.updateBeginningOffsets(Map.of(PARTITION, 0L));
+        consumer.schedulePollTask(() -> { // records 0 to 9 of the old log: 3 handed over, 7 wait
+            consumer.rebalance(List.of(PARTITION));
+            for (int offset = 0; offset < 10; offset++) {
+                consumer.addRecord(record(offset, offset));
+            }
+        });
+        TestReceiver node = TestReceiver.holding(3);
+        AtomicBoolean room = new AtomicBoolean(true);
+        Receiver queue = new Receiver() { // the node's queue, full of another topic's messages while there is no room
+            @Override
+            public void deliver(Delivery delivery) {
+                node.deliver(delivery);
+            }
+
+            @Override
+            public int remainingCapacity() {
+                return room.get() ? node.remainingCapacity() : 0;
+            }
+
+            @Override
+            public void countMalformed() {
+                node.countMalformed();
+            }
+        };
+        try (KafkaSubscriber subscriber = new KafkaSubscriber(KafkaSettings.from(context.config()),
+                new Subscription(TOPIC, "uploader", Optional.empty(), queue), context.formats(), context.log(),
+                context.counter("reconnects"), context.counter("lost"), new Backoff(Duration.ofMillis(10),
+                Duration.ofMillis(10)), properties -> consumer)) {
+            subscriber.start("msight-test-device-0");
+            await().atMost(Waits.GENEROUS).until(() -> node.queued() == 3);
+            room.set(false);
+            consumer.schedulePollTask(() -> { // the log cut back at 5; the new log's 5 to 7 wait to be fetched
+                consumer.setPollException(cutBackAt5());
+                for (int offset = 5; offset < 8; offset++) {
+                    consumer.addRecord(record(offset, 100 + offset));
+                }
+            });
+            await().atMost(Waits.GENEROUS).until(() -> !context.log().messages(Level.WARN).isEmpty());
+            node.handle(3); // 0 to 2 done; 3 and 4 still wait for room
+            await().atMost(Waits.GENEROUS).until(() -> committed(consumer) >= 3);
+            assertThat(committed(consumer)).as("3 and 4 not handed over yet").isEqualTo(3);
+
+            room.set(true);
             await().atMost(Waits.GENEROUS).until(() -> {
                 node.handle(3);
                 return numbers(node).contains(107);
