@@ -12,7 +12,6 @@ import io.nats.client.api.AckPolicy;
 import io.nats.client.api.ConsumerConfiguration;
 import io.nats.client.api.ConsumerInfo;
 import io.nats.client.api.DeliverPolicy;
-import io.nats.client.api.SequenceInfo;
 import io.nats.client.api.StorageType;
 import io.nats.client.api.StreamConfiguration;
 import io.nats.client.api.StreamInfo;
@@ -99,9 +98,18 @@ final class JetStreamTopics implements AutoCloseable {
      * JetStream takes it; each byte it does not ({@code . * > / \}, spaces, other than printable
      * ASCII) written as {@code _} and two hex digits, so group {@code team.uploaders} has consumer
      * {@code team_2Euploaders}.
+     *
+     * @throws IllegalArgumentException when it is past the length JetStream takes
      */
     static String consumerOf(String group) {
-        return escaped(group, '_', "");
+        String consumer = escaped(group, '_', "");
+        if (consumer.length() > MAX_CONSUMER_NAME) {
+            throw new IllegalArgumentException("group-id '" + LogSafe.text(group) + "' names the group's JetStream"
+                    + " consumer: " + consumer.length() + " characters (a space, '.', and a byte past ASCII, among"
+                    + " others, written as 3 each), past the " + MAX_CONSUMER_NAME + " JetStream takes; give the"
+                    + " group a shorter group-id, on each of its nodes");
+        }
+        return consumer;
     }
 
     /**
@@ -127,7 +135,7 @@ final class JetStreamTopics implements AutoCloseable {
     /**
      * The durable consumer of the subscription: its group's, else its node's on {@code device}.
      *
-     * @throws IllegalArgumentException when a node's is past the length JetStream takes
+     * @throws IllegalArgumentException when it is past the length JetStream takes
      */
     static String consumerOf(Subscription subscription, String device) {
         return subscription.group().map(JetStreamTopics::consumerOf)
@@ -187,22 +195,8 @@ final class JetStreamTopics implements AutoCloseable {
         return existing.getCreateTime();
     }
 
-    /**
-     * The stream sequence up to which the consumer's messages are all acknowledged: what it
-     * delivered, when none awaits its acknowledgement; else its floor, once it has one. Until the
-     * acknowledgement of its first delivery the server's floor is 0: then the stream sequence
-     * before its first delivery, at most, which is what it delivered less its deliveries (each of
-     * a later message of the topic's stream, or again of one: a redelivery makes it lower, so a
-     * message comes again, and none is skipped).
-     */
-    private static long acknowledgedUpTo(ConsumerInfo consumer) {
-        SequenceInfo delivered = consumer.getDelivered();
-        if (consumer.getNumAckPending() == 0) {
-            return delivered.getStreamSequence();
-        }
-        return consumer.getAckFloor().getConsumerSequence() > 0 ? consumer.getAckFloor().getStreamSequence()
-                : Math.max(0, delivered.getStreamSequence() - delivered.getConsumerSequence());
-    }
+    /** Where a consumer started: the stream sequence before its first message. */
+    private record Start(String consumer, ZonedDateTime created, long after) {}
 
     /** A topic whose stream, by its name, is another topic's: the settings' problem, not the server's. */
     static final class StreamClash extends IllegalStateException {
@@ -264,6 +258,8 @@ final class JetStreamTopics implements AutoCloseable {
         private long heldLookedAt = System.nanoTime();
         /** The payload bytes of the last message handed over; 0 before the first. */
         private int lastSize;
+        /** Where the consumer last asked for by {@link #startedAfter} started, which holds while it is there. */
+        private Start lastStart;
         /** How long a pull waits for messages: at most a sixth of ack-wait, so that words of progress keep pace. */
         private final Duration pullWait = PULL_WAIT.compareTo(settings.ackWait().dividedBy(6)) <= 0 ? PULL_WAIT
                 : Duration.ofMillis(Math.max(10, settings.ackWait().dividedBy(6).toMillis()));
@@ -357,6 +353,75 @@ final class JetStreamTopics implements AutoCloseable {
                 }
                 throw e;
             }
+        }
+
+        /**
+         * The stream sequence up to which the consumer's messages are all acknowledged: what it
+         * delivered, when none awaits its acknowledgement; else its floor, once it has one. Until the
+         * acknowledgement of its first delivery the server's floor is 0, and what it delivered tells
+         * nothing of where it started (a redelivery raises its own sequence, not the stream's): then
+         * the stream sequence before its start.
+         */
+        private long acknowledgedUpTo(ConsumerInfo consumer) throws IOException, JetStreamApiException {
+            if (consumer.getNumAckPending() == 0) {
+                return consumer.getDelivered().getStreamSequence();
+            }
+            return consumer.getAckFloor().getConsumerSequence() > 0 ? consumer.getAckFloor().getStreamSequence()
+                    : startedAfter(consumer);
+        }
+
+        /**
+         * The stream sequence before the consumer's first message, by how it was made: before its
+         * start sequence; before the first message stored at or after its creation (new messages) or
+         * its start time; 0 for the whole stream (and for the last message, or each subject's, which
+         * the bus never makes: it started there or later). Asked of the server once for each consumer.
+         */
+        private long startedAfter(ConsumerInfo consumer) throws IOException, JetStreamApiException {
+            if (lastStart != null && lastStart.consumer().equals(consumer.getName())
+                    && lastStart.created().isEqual(consumer.getCreationTime())) {
+                return lastStart.after();
+            }
+            ConsumerConfiguration made = consumer.getConsumerConfiguration();
+            long after = switch (made.getDeliverPolicy()) {
+                case ByStartSequence -> made.getStartSequence() - 1;
+                case New -> storedBefore(consumer, consumer.getCreationTime());
+                case ByStartTime -> storedBefore(consumer, made.getStartTime());
+                default -> 0;
+            };
+            lastStart = new Start(consumer.getName(), consumer.getCreationTime(), after);
+            return after;
+        }
+
+        /**
+         * The stream sequence before the first message stored at or after {@code time}, by the
+         * server's clock (as its messages' timestamps); the stream's last when there is none. Asked as
+         * the start of a consumer of {@code filter} made for the question (a server may skip on to
+         * the first message of the filter: no other is delivered to the consumer asked about) and
+         * deleted at once (nats-server 2.9 refuses a request for the first message at a time); one
+         * left behind (the connection lost) the server deletes after a minute unused. A server that
+         * refuses that consumer (a user allowed only durable ones) is answered by an estimate from
+         * what {@code consumer} delivered, which may be lower (redeliveries), never higher: messages
+         * may come again, none is skipped.
+         */
+        private long storedBefore(ConsumerInfo consumer, ZonedDateTime time) throws IOException {
+            ConsumerInfo asked;
+            try {
+                asked = management.addOrUpdateConsumer(stream, ConsumerConfiguration.builder()
+                        .deliverPolicy(DeliverPolicy.ByStartTime).startTime(time)
+                        .filterSubject(consumer.getConsumerConfiguration().getFilterSubject())
+                        .ackPolicy(AckPolicy.None).inactiveThreshold(Duration.ofMinutes(1)).build());
+            } catch (JetStreamApiException e) {
+                log.debug("{}: making a consumer to ask where it started was refused ({}): estimated from what it"
+                        + " delivered", name, LogSafe.text(e.getMessage()));
+                return Math.max(0, consumer.getDelivered().getStreamSequence()
+                        - consumer.getDelivered().getConsumerSequence());
+            }
+            try {
+                management.deleteConsumer(stream, asked.getName());
+            } catch (IOException | JetStreamApiException e) {
+                log.debug("deleting a consumer made to ask where {} started failed: {}", name, LogSafe.text(e));
+            }
+            return asked.getDelivered().getStreamSequence();
         }
 
         /**

@@ -133,6 +133,8 @@ public final class NatsBus implements Bus {
     /**
      * Refuses a topic that is no NATS subject (a space, an empty part between dots, a dot at
      * either end): the client's own check, which every publish and subscription on it would fail.
+     * With JetStream, also one with a wildcard part ({@code *} or {@code >}): its stream's subjects
+     * would overlap other topics' streams, which the server refuses as the second starts.
      */
     @Override
     public void checkTopic(String topic) {
@@ -142,17 +144,23 @@ public final class NatsBus implements Bus {
             throw new IllegalArgumentException("NATS cannot have this topic as a subject (" + LogSafe.text(e.getMessage())
                     + "): rename it");
         }
+        List<String> parts = List.of(topic.split("\\."));
+        if (settings.jetStream() && (parts.contains("*") || parts.contains(">"))) {
+            throw new IllegalArgumentException("with JetStream a topic cannot have a wildcard ('*' or '>' as a part"
+                    + " between dots): the subjects of its stream would overlap those of the topics it matches, and"
+                    + " the server refuses the second of two such streams; rename it");
+        }
     }
 
     /**
-     * @throws IllegalArgumentException with JetStream, for a node without a group whose consumer's
-     *     name, of the node and the device, is past the length JetStream takes
+     * @throws IllegalArgumentException with JetStream, for a subscription whose consumer's name (its
+     *     group's, else its node's and device's) is past the length JetStream takes
      */
     @Override
     public synchronized void subscribe(Subscription subscription) {
-        if (settings.jetStream() && subscription.group().isEmpty()) {
+        if (settings.jetStream()) {
             String consumer = JetStreamTopics.consumerOf(subscription, deviceName);
-            if (deviceName.equals(DEFAULT_DEVICE_NAME)) {
+            if (subscription.group().isEmpty() && deviceName.equals(DEFAULT_DEVICE_NAME)) {
                 String node = LogSafe.text(subscription.nodeName());
                 log.warn("node {} has no group, so with JetStream its consumer is '{}', after msight.device-name,"
                         + " which is left at its default '{}': a node {} on another device left so shares that"

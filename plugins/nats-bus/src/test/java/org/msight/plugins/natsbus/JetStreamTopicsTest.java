@@ -4,8 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.msight.plugins.natsbus.JetStreamTopics.consumerOf;
 
+import java.util.Optional;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
+import org.msight.api.bus.Subscription;
+import org.msight.runtime.bus.Inbox;
 
 /** The names of JetStream's durable consumers. */
 class JetStreamTopicsTest {
@@ -43,5 +46,22 @@ class JetStreamTopicsTest {
                         + " msight.device-name '" + device + "': 279 characters (a space, '.', '%', '@', and a byte past"
                         + " ASCII, among others, written as 3 each), past the 255 JetStream takes; give the node a"
                         + " group-id, or the device a shorter msight.device-name (MSIGHT_EDGE_DEVICE_NAME)");
+    }
+
+    /**
+     * A group's consumer past the 255 characters JetStream takes is refused where it is named,
+     * saying which group-id and what to do: the server refused it only at start, naming no group.
+     */
+    @Test
+    void aGroupsConsumerPastTheLengthJetStreamTakesIsRefusedNamingTheGroupId() {
+        assertThat(consumerOf("g".repeat(255))).hasSize(255);
+        String group = "team." + "g".repeat(250); // 255 characters, '.' written as 3
+        assertThatThrownBy(() -> consumerOf(group)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("group-id '" + group + "' names the group's JetStream consumer: 257 characters (a space,"
+                        + " '.', and a byte past ASCII, among others, written as 3 each), past the 255 JetStream takes;"
+                        + " give the group a shorter group-id, on each of its nodes");
+        Subscription member = new Subscription("t", "uploader", Optional.of(group), new Inbox(1));
+        assertThatThrownBy(() -> consumerOf(member, "d")).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("group-id '" + group + "'");
     }
 }

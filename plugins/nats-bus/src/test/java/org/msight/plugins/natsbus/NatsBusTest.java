@@ -67,6 +67,8 @@ class NatsBusTest {
     private static final String LONG_CONNECT_TIMEOUT = "connect-timeout = 60s";
     /** With JetStream, the consumer of node uploader without a group, on the test contexts' device. */
     private static final String UPLOADERS_OWN = JetStreamTopics.consumerOf("uploader", "test-device");
+    /** The ack-wait of a consumer whose messages are redelivered here: long enough to acknowledge some first. */
+    private static final Duration SHORT_ACK_WAIT = Duration.ofSeconds(2);
 
     private final List<AutoCloseable> closeables = new ArrayList<>();
     private NatsTestServer server;
@@ -169,6 +171,16 @@ class NatsBusTest {
             next.done();
         }
         return ids;
+    }
+
+    /**
+     * Takes {@code count} messages again, {@code times} times, as they come after ack-wait
+     * ({@link #SHORT_ACK_WAIT}) unacknowledged: a process that ends with them, again and again.
+     */
+    private static void takenAgain(JetStreamSubscription taking, int count, int times) {
+        for (int time = 0; time < times; time++) {
+            assertThat(taking.fetch(count, Waits.GENEROUS)).hasSize(count);
+        }
     }
 
     /** Publishes until the subscribers' interest has reached the server and one message arrived; done with each. */
@@ -964,22 +976,25 @@ class NatsBusTest {
      * its own after the first message that one had not acknowledged, so what was stored during the
      * upgrade arrives; one line says the old one can be deleted, when, and how. One that
      * acknowledged nothing, or not the first it delivered (its floor on the server is 0), is resumed
-     * before what it delivered: neither from the stream's first message, stored before it existed,
-     * nor skipping one.
+     * where it started: neither from the stream's first message, stored before it existed, nor
+     * skipping one; also when what it delivered came again (its node's process ended with it, again
+     * and again), which raised its count of deliveries past the stream sequence.
      *
      * @param taken how many messages the old consumer delivered before the process ended for the upgrade
      * @param done which of them (frame ids) its node had acknowledged
+     * @param redelivered how many times the others came again, after ack-wait, before the upgrade
      */
     @ParameterizedTest
-    @CsvSource({"0, ''", "3, 1 2", "3, ''", "3, 2"})
-    void withJetStreamANodeWithoutAGroupResumesWhereItsConsumerOfTheVersionBeforeStood(int taken, String done)
-            throws Exception {
+    @CsvSource({"0, '', 0", "3, 1 2, 0", "3, '', 0", "3, 2, 0", "3, '', 2", "3, 2, 2"})
+    void withJetStreamANodeWithoutAGroupResumesWhereItsConsumerOfTheVersionBeforeStood(int taken, String done,
+            int redelivered) throws Exception {
         server = server(new NatsTestServer(true).start());
         NatsBus publisher = storingPublisher(context("jetstream.enabled = true")); // frame 0, before the consumer
         String stream = JetStreamTopics.streamOf(TOPIC);
         try (Connection admin = Nats.connect(server.url())) { // node uploader's consumer, as versions before made it
             admin.jetStreamManagement().addOrUpdateConsumer(stream, ConsumerConfiguration.builder().durable("uploader")
-                    .filterSubject(TOPIC).ackPolicy(AckPolicy.Explicit).deliverPolicy(DeliverPolicy.New).build());
+                    .filterSubject(TOPIC).ackPolicy(AckPolicy.Explicit).deliverPolicy(DeliverPolicy.New)
+                    .ackWait(SHORT_ACK_WAIT).build());
             for (long id = 1; id <= 3; id++) {
                 assertThat(publisher.publish(TOPIC, image(id))).isTrue();
             }
@@ -988,11 +1003,14 @@ class NatsBusTest {
                         PullSubscribeOptions.bind(stream, "uploader"));
                 List<Message> fetched = before.fetch(taken, Waits.GENEROUS);
                 assertThat(fetched).hasSize(taken);
+                int acknowledged = 0;
                 for (Message message : fetched) {
                     if (List.of(done.split(" ")).contains(String.valueOf(message.metaData().streamSequence() - 1))) {
                         message.ackSync(Waits.GENEROUS); // frame n is at stream sequence n + 1
+                        acknowledged++;
                     }
                 }
+                takenAgain(before, taken - acknowledged, redelivered);
             }
         }
         for (long id = 4; id <= 5; id++) {
@@ -1269,22 +1287,38 @@ class NatsBusTest {
     /**
      * A group's consumer deleted while the first messages it delivered are held, none acknowledged
      * (the server's floor is 0: here a member that took 1 and 2 ended, and another runs), is
-     * created again before them: neither from the stream's first message, stored before the
-     * consumer existed, nor skipping one.
+     * created again where it started: neither from the stream's first message, stored before the
+     * consumer existed, nor skipping one; also when they came again (a member's process ended with
+     * them, again and again), which raised its count of deliveries past the stream sequence, and
+     * when it was itself made again so (at a start sequence).
+     *
+     * @param redelivered how many times 1 and 2 came again, after ack-wait, before the deletion
      */
-    @Test
-    void withJetStreamAConsumerThatAcknowledgedNothingIsCreatedAgainBeforeWhatItDelivered() throws Exception {
+    @ParameterizedTest
+    @CsvSource({"New, 0", "New, 2", "ByStartSequence, 2"})
+    void withJetStreamAConsumerThatAcknowledgedNothingIsCreatedAgainBeforeWhatItDelivered(DeliverPolicy start,
+            int redelivered) throws Exception {
         server = server(new NatsTestServer(true).start());
         NatsBus publisher = storingPublisher(context("jetstream.enabled = true")); // frame 0, before the consumer
         String stream = JetStreamTopics.streamOf(TOPIC);
         try (Connection admin = Nats.connect(server.url())) { // a member takes 1 and 2, and its process ends
-            admin.jetStreamManagement().addOrUpdateConsumer(stream, ConsumerConfiguration.builder().durable("uploaders")
-                    .filterSubject(TOPIC).ackPolicy(AckPolicy.Explicit).deliverPolicy(DeliverPolicy.New).build());
+            JetStreamManagement management = admin.jetStreamManagement();
+            ConsumerConfiguration consumer = ConsumerConfiguration.builder().durable("uploaders").filterSubject(TOPIC)
+                    .ackPolicy(AckPolicy.Explicit).deliverPolicy(start).ackWait(SHORT_ACK_WAIT).build();
+            if (start == DeliverPolicy.ByStartSequence) { // at frame 1, as a subscriber makes it again
+                consumer = ConsumerConfiguration.builder(consumer).startSequence(2).build();
+            }
+            management.addOrUpdateConsumer(stream, consumer);
             for (long id = 1; id <= 2; id++) {
                 assertThat(publisher.publish(TOPIC, image(id))).isTrue();
             }
-            assertThat(admin.jetStream().subscribe(TOPIC, PullSubscribeOptions.bind(stream, "uploaders"))
-                    .fetch(2, Waits.GENEROUS)).hasSize(2);
+            JetStreamSubscription member = admin.jetStream().subscribe(TOPIC,
+                    PullSubscribeOptions.bind(stream, "uploaders"));
+            assertThat(member.fetch(2, Waits.GENEROUS)).hasSize(2);
+            takenAgain(member, 2, redelivered);
+            // the subscribers' default again: not delivered again to the member that starts next
+            management.updateConsumer(stream, ConsumerConfiguration.builder(consumer).ackWait(Duration.ofSeconds(30))
+                    .build());
         }
         TestBusContext context = context("jetstream.enabled = true");
         Inbox inbox = subscriber("uploader", "uploaders", context); // it asked for the consumer: floor 0, 2 pending

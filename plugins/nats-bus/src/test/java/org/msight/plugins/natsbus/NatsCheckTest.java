@@ -11,12 +11,16 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import com.typesafe.config.ConfigFactory;
 import java.util.List;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.msight.api.bus.Bus;
+import org.msight.api.bus.Subscription;
 import org.msight.runtime.PipelineFactory;
+import org.msight.runtime.bus.Inbox;
 import org.msight.runtime.cli.MsightRun;
 import org.msight.runtime.config.PipelineConfigException;
 import org.msight.testdriver.PipelineTestDriver;
@@ -135,6 +139,46 @@ class NatsCheckTest {
                             + " characters (a space, '.', '%', '@', and a byte past ASCII, among others, written as 3"
                             + " each), past the 255 JetStream takes; give the node a group-id, or the device a shorter"
                             + " msight.device-name (MSIGHT_EDGE_DEVICE_NAME)");
+        }
+    }
+
+    /**
+     * With JetStream, a group whose consumer's name, its group-id, is past what JetStream takes is
+     * refused as its node subscribes, naming the group-id, as a node's is (the runtime makes that a
+     * problem of the file: exit code 2, --check too); the server refused it only at start, naming
+     * no group. Core NATS takes it, as a queue group.
+     */
+    @Test
+    void aGroupsConsumerNamePastWhatJetStreamTakesIsRefusedAsItsNodeSubscribes() {
+        String group = "g".repeat(256);
+        Subscription member = new Subscription("t", "out", Optional.of(group), new Inbox(1));
+        try (Bus jetStream = new NatsBus.Provider().create(TestBusContext.of("nats", "jetstream.enabled = true"));
+                Bus core = new NatsBus.Provider().create(TestBusContext.of("nats", ""))) {
+            assertThatThrownBy(() -> jetStream.subscribe(member)).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessage("group-id '" + group + "' names the group's JetStream consumer: 256 characters (a"
+                            + " space, '.', and a byte past ASCII, among others, written as 3 each), past the 255"
+                            + " JetStream takes; give the group a shorter group-id, on each of its nodes");
+            assertThatCode(() -> core.subscribe(member)).doesNotThrowAnyException();
+        }
+    }
+
+    /**
+     * With JetStream, a topic with a wildcard part is refused at its node's key, before anything
+     * connects: its stream would overlap the streams of the topics it matches, which the server
+     * refused at start. Core NATS takes it (a subscriber of {@code cam.*} gets each camera's).
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"cam.*", "cam.>", "*.front", ">"})
+    void withJetStreamATopicWithAWildcardIsRefusedAtItsNodesKey(String topic) {
+        var pipeline = ConfigFactory.parseString("msight { bus = nats, nats.jetstream.enabled = true }\n"
+                + "nodes.out { type = test-topic-listener,\nsubscribe-topic = \"" + topic + "\", listener = none }");
+        assertThatThrownBy(() -> new PipelineFactory(List.of()).load("test", pipeline).create())
+                .isInstanceOf(PipelineConfigException.class).hasMessageEndingWith(":3: nodes.out.subscribe-topic:"
+                        + " with JetStream a topic cannot have a wildcard ('*' or '>' as a part between dots): the"
+                        + " subjects of its stream would overlap those of the topics it matches, and the server refuses"
+                        + " the second of two such streams; rename it");
+        try (Bus core = new NatsBus.Provider().create(TestBusContext.of("nats", ""))) {
+            assertThatCode(() -> core.checkTopic(topic)).doesNotThrowAnyException();
         }
     }
 
