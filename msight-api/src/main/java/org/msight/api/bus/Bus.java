@@ -34,7 +34,13 @@ public interface Bus extends AutoCloseable {
     default void checkTopic(String topic) {
     }
 
-    /** Registers a subscription for every message published on its topic from {@link #start()} on. */
+    /**
+     * Registers a subscription for every message published on its topic from {@link #start()} on.
+     *
+     * @throws IllegalArgumentException for a subscription the bus cannot carry by its settings (its
+     *     group's name too long for the server, say), saying why: the runtime shows it at the node's
+     *     line, and stops with exit code 2
+     */
     void subscribe(Subscription subscription);
 
     /**

@@ -2,6 +2,7 @@ package org.msight.plugins.kafkabus;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -256,11 +257,12 @@ final class KafkaPublisher implements AutoCloseable {
         current.close(end.left());
         int unsent = 0;
         for (TopicSender sender : stopping) { // counted once the producer is closed: a send it refused has said so
-            sender.queue.remove(END); // left by a sender that ended on its queue emptied first
+            List<ProducerRecord<byte[], byte[]>> left = new ArrayList<>();
+            sender.queue.drainTo(left); // taken at once: a sender released meanwhile finds none of them to send
+            left.remove(END); // left by a sender that ended on its queue emptied first
             Outcome inHand = sender.inHand;
             // the message a sender held as it stopped, or holds still (past the interrupt), unless it was told
-            unsent += sender.queue.size() + (inHand != null && inHand.claim() ? 1 : 0);
-            sender.queue.clear();
+            unsent += left.size() + (inHand != null && inHand.claim() ? 1 : 0);
         }
         if (unsent > 0) {
             lost.increment(unsent);

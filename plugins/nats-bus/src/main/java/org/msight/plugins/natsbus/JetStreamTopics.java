@@ -374,7 +374,7 @@ final class JetStreamTopics implements AutoCloseable {
          * The stream sequence before the consumer's first message, by how it was made: before its
          * start sequence; before the first message stored at or after its creation (new messages) or
          * its start time; 0 for the whole stream (and for the last message, or each subject's, which
-         * the bus never makes: it started there or later). Asked of the server once for each consumer.
+         * the bus never makes: it started there or later). Known once for each consumer.
          */
         private long startedAfter(ConsumerInfo consumer) throws IOException, JetStreamApiException {
             if (lastStart != null && lastStart.consumer().equals(consumer.getName())
@@ -399,18 +399,18 @@ final class JetStreamTopics implements AutoCloseable {
          * the first message of the filter: no other is delivered to the consumer asked about) and
          * deleted at once (nats-server 2.9 refuses a request for the first message at a time); one
          * left behind (the connection lost) the server deletes after a minute unused. A server that
-         * refuses that consumer (a user allowed only durable ones) is answered by an estimate from
-         * what {@code consumer} delivered, which may be lower (redeliveries), never higher: messages
-         * may come again, none is skipped.
+         * makes no such consumer (a user allowed only durable ones: refused, or no answer within the
+         * request timeout) is answered by an estimate from what {@code consumer} delivered, which may
+         * be lower (redeliveries), never higher: messages may come again, none is skipped.
          */
-        private long storedBefore(ConsumerInfo consumer, ZonedDateTime time) throws IOException {
+        private long storedBefore(ConsumerInfo consumer, ZonedDateTime time) {
             ConsumerInfo asked;
             try {
                 asked = management.addOrUpdateConsumer(stream, ConsumerConfiguration.builder()
                         .deliverPolicy(DeliverPolicy.ByStartTime).startTime(time)
                         .filterSubject(consumer.getConsumerConfiguration().getFilterSubject())
                         .ackPolicy(AckPolicy.None).inactiveThreshold(Duration.ofMinutes(1)).build());
-            } catch (JetStreamApiException e) {
+            } catch (IOException | JetStreamApiException | RuntimeException e) {
                 log.debug("{}: making a consumer to ask where it started was refused ({}): estimated from what it"
                         + " delivered", name, LogSafe.text(e.getMessage()));
                 return Math.max(0, consumer.getDelivered().getStreamSequence()
