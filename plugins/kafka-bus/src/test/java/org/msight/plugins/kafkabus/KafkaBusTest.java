@@ -1656,7 +1656,7 @@ class KafkaBusTest {
     /** The runtime has the bus check each node's topics: a bad one is a problem at its key's line, exit 2. */
     @Test
     void aPipelineWithATopicKafkaCannotHaveIsRefusedAtTheNodesKey() {
-        var pipeline = com.typesafe.config.ConfigFactory.parseString("msight { bus = kafka }\nnodes.out {"
+        var pipeline = com.typesafe.config.ConfigFactory.parseString("msight { bus = kafka, registry.enabled = false }\nnodes.out {"
                 + " type = test-topic-listener,\nsubscribe-topic = \"cam/front\", listener = none }");
         assertThatThrownBy(() -> new org.msight.runtime.PipelineFactory(List.of()).load("test", pipeline).create())
                 .isInstanceOf(org.msight.runtime.config.PipelineConfigException.class).hasMessageEndingWith(

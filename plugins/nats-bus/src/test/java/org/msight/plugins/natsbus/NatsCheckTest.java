@@ -131,7 +131,7 @@ class NatsCheckTest {
     void aNodesConsumerNamePastWhatJetStreamTakesIsAProblemOfTheFile() {
         String device = "d".repeat(256);
         try (NatsTestServer dead = new NatsTestServer()) { // never started: the bus must not connect
-            String pipeline = "msight { bus = nats, device-name = " + device + ", nats { servers = \"['nats://127.0.0.1:"
+            String pipeline = "msight { bus = nats, registry.enabled = false, device-name = " + device + ", nats { servers = \"['nats://127.0.0.1:"
                     + dead.port() + "']\", jetstream.enabled = true } }";
             assertThatThrownBy(() -> PipelineTestDriver.start(pipeline, "t")).isInstanceOf(PipelineConfigException.class)
                     .hasMessageEndingWith(": nodes.test-listener-0: node test-listener-0 has no group, so with"
@@ -170,7 +170,7 @@ class NatsCheckTest {
     @ParameterizedTest
     @ValueSource(strings = {"cam.*", "cam.>", "*.front", ">"})
     void withJetStreamATopicWithAWildcardIsRefusedAtItsNodesKey(String topic) {
-        var pipeline = ConfigFactory.parseString("msight { bus = nats, nats.jetstream.enabled = true }\n"
+        var pipeline = ConfigFactory.parseString("msight { bus = nats, nats.jetstream.enabled = true, registry.enabled = false }\n"
                 + "nodes.out { type = test-topic-listener,\nsubscribe-topic = \"" + topic + "\", listener = none }");
         assertThatThrownBy(() -> new PipelineFactory(List.of()).load("test", pipeline).create())
                 .isInstanceOf(PipelineConfigException.class).hasMessageEndingWith(":3: nodes.out.subscribe-topic:"
@@ -195,7 +195,7 @@ class NatsCheckTest {
         "cam.        | Subject cannot end with '.'",
     })
     void aTopicThatIsNoSubjectIsRefusedAtItsNodesKey(String topic, String why) {
-        var pipeline = ConfigFactory.parseString("msight { bus = nats }\nnodes.out { type = test-topic-listener,\n"
+        var pipeline = ConfigFactory.parseString("msight { bus = nats, registry.enabled = false }\nnodes.out { type = test-topic-listener,\n"
                 + "subscribe-topic = \"" + topic + "\", listener = none }");
         assertThatThrownBy(() -> new PipelineFactory(List.of()).load("test", pipeline).create())
                 .isInstanceOf(PipelineConfigException.class).hasMessageEndingWith(":3: nodes.out.subscribe-topic:"
