@@ -93,8 +93,8 @@ public final class Buses {
      */
     public List<String> topicProblems(NodeSpec node) {
         List<String> problems = new ArrayList<>();
-        node.publishTopic().flatMap(topic -> topicProblem(topic)).ifPresent(p -> problems.add("publish-topic: " + p));
-        node.subscribeTopic().flatMap(topic -> topicProblem(topic)).ifPresent(p -> problems.add("subscribe-topic: " + p));
+        node.publishTopic().flatMap(this::topicProblem).ifPresent(p -> problems.add("publish-topic: " + p));
+        node.subscribeTopic().flatMap(this::topicProblem).ifPresent(p -> problems.add("subscribe-topic: " + p));
         return problems;
     }
 
@@ -104,7 +104,7 @@ public final class Buses {
             return Optional.empty();
         }
         try {
-            withLoaderOf(spec.buses().get(spec.topicBuses().get(topic)), () -> {
+            withLoaderOf(specOf(topic), () -> {
                 bus.checkTopic(topic);
                 return null;
             });
@@ -118,8 +118,13 @@ public final class Buses {
 
     /** How log lines name the bus that carries {@code topic}: its name, then its plugin in brackets. */
     public String describe(String topic) {
-        BusSpec bus = spec.buses().get(spec.topicBuses().get(topic));
+        BusSpec bus = specOf(topic);
         return "bus '" + bus.name() + "' (" + bus.type().plugin() + ")";
+    }
+
+    /** The settings of the bus that carries {@code topic}. */
+    private BusSpec specOf(String topic) {
+        return spec.buses().get(spec.topicBuses().get(topic));
     }
 
     /** Whether the connections of the bus named {@code bus} work now ({@link Bus#connected()}). */

@@ -47,8 +47,8 @@ public final class RuntimeNodeContext implements NodeContext {
      * @param stopping counted down once the pipeline is stopping
      * @param nodesOfType how many nodes of the node's type the pipeline runs, the node included
      */
-    public RuntimeNodeContext(NodeSpec spec, String deviceName, Bus bus, String busDescription, MsightFormats formats, NodeStats stats,
-            LatestImages latestImages, CountDownLatch stopping, int nodesOfType) {
+    public RuntimeNodeContext(NodeSpec spec, String deviceName, Bus bus, String busDescription, MsightFormats formats,
+            NodeStats stats, LatestImages latestImages, CountDownLatch stopping, int nodesOfType) {
         this.spec = spec;
         this.deviceName = deviceName;
         this.bus = bus;

@@ -65,8 +65,7 @@ class LogTruncationTest {
         }
         MockConsumer<byte[], byte[]> consumer = new MockConsumer<>("none");
         consumer.assign(List.of(PARTITION));
-        new StartPositions(KafkaSettings.from(context.config()), context.log(), "side", context.counter("lost"),
-                offsets).replace(consumer, cutBackAt5());
+        startPositions(offsets).replace(consumer, cutBackAt5());
 
         assertThat(consumer.position(PARTITION)).isEqualTo(5);
         PartitionOffsets anew = offsets.get(PARTITION);
@@ -93,8 +92,7 @@ class LogTruncationTest {
         }
         MockConsumer<byte[], byte[]> consumer = new MockConsumer<>("none");
         consumer.assign(List.of(PARTITION));
-        new StartPositions(KafkaSettings.from(context.config()), context.log(), "side", context.counter("lost"),
-                offsets).replace(consumer, cutBackAt5());
+        startPositions(offsets).replace(consumer, cutBackAt5());
 
         PartitionOffsets anew = offsets.get(PARTITION);
         assertThat(anew.toCommit()).as("0 to 4 with the node").isEqualTo(0);
@@ -127,8 +125,7 @@ class LogTruncationTest {
         }
         MockConsumer<byte[], byte[]> consumer = new MockConsumer<>("none");
         consumer.assign(List.of(PARTITION));
-        new StartPositions(KafkaSettings.from(context.config()), context.log(), "side", context.counter("lost"),
-                offsets).replace(consumer, cutBackAt5());
+        startPositions(offsets).replace(consumer, cutBackAt5());
 
         PartitionOffsets anew = offsets.get(PARTITION);
         assertThat(anew.toCommit()).as("3 and 4 not handed over yet").isEqualTo(3);
@@ -156,11 +153,7 @@ class LogTruncationTest {
             }
         });
         TestReceiver node = TestReceiver.holding(3);
-        try (KafkaSubscriber subscriber = new KafkaSubscriber(KafkaSettings.from(context.config()),
-                new Subscription(TOPIC, "uploader", Optional.empty(), node), context.formats(), context.log(),
-                context.counter("reconnects"), context.counter("lost"), new Backoff(Duration.ofMillis(10),
-                Duration.ofMillis(10)), properties -> consumer)) {
-            subscriber.start("msight-test-device-0");
+        try (KafkaSubscriber subscriber = started(context, node, consumer)) {
             await().atMost(Waits.GENEROUS).until(() -> node.queued() == 3);
             consumer.schedulePollTask(() -> { // the log cut back at 5; the new log's 5 to 7 wait to be fetched
                 consumer.setPollException(cutBackAt5());
@@ -212,11 +205,7 @@ class LogTruncationTest {
                 node.countMalformed();
             }
         };
-        try (KafkaSubscriber subscriber = new KafkaSubscriber(KafkaSettings.from(context.config()),
-                new Subscription(TOPIC, "uploader", Optional.empty(), queue), context.formats(), context.log(),
-                context.counter("reconnects"), context.counter("lost"), new Backoff(Duration.ofMillis(10),
-                Duration.ofMillis(10)), properties -> consumer)) {
-            subscriber.start("msight-test-device-0");
+        try (KafkaSubscriber subscriber = started(context, queue, consumer)) {
             await().atMost(Waits.GENEROUS).until(() -> node.queued() == 3);
             room.set(false);
             consumer.schedulePollTask(() -> { // the log cut back at 5; the new log's 5 to 7 wait to be fetched
@@ -273,11 +262,7 @@ class LogTruncationTest {
             }
         });
         TestReceiver node = TestReceiver.holding(3);
-        try (KafkaSubscriber subscriber = new KafkaSubscriber(KafkaSettings.from(latest.config()),
-                new Subscription(TOPIC, "uploader", Optional.empty(), node), latest.formats(), latest.log(),
-                latest.counter("reconnects"), latest.counter("lost"), new Backoff(Duration.ofMillis(10),
-                Duration.ofMillis(10)), properties -> consumer)) {
-            subscriber.start("msight-test-device-0");
+        try (KafkaSubscriber subscriber = started(latest, node, consumer)) {
             await().atMost(Waits.GENEROUS).until(() -> node.queued() == 3 && !commits.isEmpty());
             int before = commits.size();
             consumer.schedulePollTask(() -> { // the topic made again, its log ending at 995 whose 995 to 997 wait
@@ -297,6 +282,23 @@ class LogTruncationTest {
             await().atMost(Waits.GENEROUS).until(() -> committed(consumer) == 998);
             assertThat(commits.subList(before, commits.size())).allMatch(offset -> offset >= 995);
         }
+    }
+
+    /** A subscriber of the topic for {@code node}, on {@code context}'s settings, reading {@code consumer}: started. */
+    private static KafkaSubscriber started(TestBusContext context, Receiver node,
+            MockConsumer<byte[], byte[]> consumer) {
+        KafkaSubscriber subscriber = new KafkaSubscriber(KafkaSettings.from(context.config()),
+                new Subscription(TOPIC, "uploader", Optional.empty(), node), context.formats(), context.log(),
+                context.counter("reconnects"), context.counter("lost"), new Backoff(Duration.ofMillis(10),
+                Duration.ofMillis(10)), properties -> consumer);
+        subscriber.start("msight-test-device-0");
+        return subscriber;
+    }
+
+    /** The start positions of the subscriber whose partitions have {@code offsets}. */
+    private StartPositions startPositions(Map<TopicPartition, PartitionOffsets> offsets) {
+        return new StartPositions(KafkaSettings.from(context.config()), context.log(), "side", context.counter("lost"),
+                offsets);
     }
 
     /** A record of the topic at {@code offset} whose message carries {@code number}. */
