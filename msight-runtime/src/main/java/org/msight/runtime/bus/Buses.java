@@ -218,8 +218,8 @@ public final class Buses {
             }
             if (bus.getValue().isAlive()) {
                 String waited = interrupted ? "(the stop was interrupted)" : "within " + Setting.written(CLOSE_LIMIT);
-                LoggerFactory.getLogger(LOGGER_PREFIX + bus.getKey()).warn("bus '{}' did not close {}; the stop goes on",
-                        bus.getKey(), waited);
+                LoggerFactory.getLogger(LOGGER_PREFIX + bus.getKey()).warn(
+                        "bus '{}' did not close {}; the stop goes on", bus.getKey(), waited);
                 inTime = false;
             }
         }

@@ -144,30 +144,12 @@ class LogTruncationTest {
      */
     @Test
     void fetchedRecordsOfTheOldLogPastTheCutAreDropped() {
-        MockConsumer<byte[], byte[]> consumer = new MockConsumer<>("none");
-        consumer.updateBeginningOffsets(Map.of(PARTITION, 0L));
-        consumer.schedulePollTask(() -> { // records 0 to 9 of the old log: 3 handed over, 7 wait
-            consumer.rebalance(List.of(PARTITION));
-            for (int offset = 0; offset < 10; offset++) {
-                consumer.addRecord(record(offset, offset));
-            }
-        });
+        MockConsumer<byte[], byte[]> consumer = withTheOldLog();
         TestReceiver node = TestReceiver.holding(3);
         try (KafkaSubscriber subscriber = started(context, node, consumer)) {
             await().atMost(Waits.GENEROUS).until(() -> node.queued() == 3);
-            consumer.schedulePollTask(() -> { // the log cut back at 5; the new log's 5 to 7 wait to be fetched
-                consumer.setPollException(cutBackAt5());
-                for (int offset = 5; offset < 8; offset++) {
-                    consumer.addRecord(record(offset, 100 + offset));
-                }
-            });
-            await().atMost(Waits.GENEROUS).until(() -> !context.log().messages(Level.WARN).isEmpty());
-            await().atMost(Waits.GENEROUS).until(() -> {
-                node.handle(3);
-                return numbers(node).contains(107);
-            });
-            assertThat(numbers(node)).containsExactly(0, 1, 2, 3, 4, 105, 106, 107);
-            await().atMost(Waits.GENEROUS).until(() -> committed(consumer) == 8);
+            cutBackAt5WithTheNewLog(consumer);
+            handleAllOfTheNewLog(node, consumer);
         }
     }
 
@@ -179,14 +161,7 @@ class LogTruncationTest {
      */
     @Test
     void fetchedRecordsOfTheOldLogBeforeTheCutAreDeliveredAndHoldTheCommit() {
-        MockConsumer<byte[], byte[]> consumer = new MockConsumer<>("none");
-        consumer.updateBeginningOffsets(Map.of(PARTITION, 0L));
-        consumer.schedulePollTask(() -> { // records 0 to 9 of the old log: 3 handed over, 7 wait
-            consumer.rebalance(List.of(PARTITION));
-            for (int offset = 0; offset < 10; offset++) {
-                consumer.addRecord(record(offset, offset));
-            }
-        });
+        MockConsumer<byte[], byte[]> consumer = withTheOldLog();
         TestReceiver node = TestReceiver.holding(3);
         AtomicBoolean room = new AtomicBoolean(true);
         Receiver queue = new Receiver() { // the node's queue, full of another topic's messages while there is no room
@@ -208,24 +183,13 @@ class LogTruncationTest {
         try (KafkaSubscriber subscriber = started(context, queue, consumer)) {
             await().atMost(Waits.GENEROUS).until(() -> node.queued() == 3);
             room.set(false);
-            consumer.schedulePollTask(() -> { // the log cut back at 5; the new log's 5 to 7 wait to be fetched
-                consumer.setPollException(cutBackAt5());
-                for (int offset = 5; offset < 8; offset++) {
-                    consumer.addRecord(record(offset, 100 + offset));
-                }
-            });
-            await().atMost(Waits.GENEROUS).until(() -> !context.log().messages(Level.WARN).isEmpty());
+            cutBackAt5WithTheNewLog(consumer);
             node.handle(3); // 0 to 2 done; 3 and 4 still wait for room
             await().atMost(Waits.GENEROUS).until(() -> committed(consumer) >= 3);
             assertThat(committed(consumer)).as("3 and 4 not handed over yet").isEqualTo(3);
 
             room.set(true);
-            await().atMost(Waits.GENEROUS).until(() -> {
-                node.handle(3);
-                return numbers(node).contains(107);
-            });
-            assertThat(numbers(node)).containsExactly(0, 1, 2, 3, 4, 105, 106, 107);
-            await().atMost(Waits.GENEROUS).until(() -> committed(consumer) == 8);
+            handleAllOfTheNewLog(node, consumer);
         }
     }
 
@@ -282,6 +246,43 @@ class LogTruncationTest {
             await().atMost(Waits.GENEROUS).until(() -> committed(consumer) == 998);
             assertThat(commits.subList(before, commits.size())).allMatch(offset -> offset >= 995);
         }
+    }
+
+    /** A consumer whose first poll assigns the partition and fetches records 0 to 9 of its old log. */
+    private MockConsumer<byte[], byte[]> withTheOldLog() {
+        MockConsumer<byte[], byte[]> consumer = new MockConsumer<>("none");
+        consumer.updateBeginningOffsets(Map.of(PARTITION, 0L));
+        consumer.schedulePollTask(() -> {
+            consumer.rebalance(List.of(PARTITION));
+            for (int offset = 0; offset < 10; offset++) {
+                consumer.addRecord(record(offset, offset));
+            }
+        });
+        return consumer;
+    }
+
+    /** At the next poll the log is cut back at 5, the new log's 5 to 7 to be fetched; until the bus says so. */
+    private void cutBackAt5WithTheNewLog(MockConsumer<byte[], byte[]> consumer) {
+        consumer.schedulePollTask(() -> {
+            consumer.setPollException(cutBackAt5());
+            for (int offset = 5; offset < 8; offset++) {
+                consumer.addRecord(record(offset, 100 + offset));
+            }
+        });
+        await().atMost(Waits.GENEROUS).until(() -> !context.log().messages(Level.WARN).isEmpty());
+    }
+
+    /**
+     * The node handles all it gets until the new log's last record: it got the old log's 0 to 4
+     * and the new log's 5 to 7, and the commit ends after them.
+     */
+    private static void handleAllOfTheNewLog(TestReceiver node, MockConsumer<byte[], byte[]> consumer) {
+        await().atMost(Waits.GENEROUS).until(() -> {
+            node.handle(3);
+            return numbers(node).contains(107);
+        });
+        assertThat(numbers(node)).containsExactly(0, 1, 2, 3, 4, 105, 106, 107);
+        await().atMost(Waits.GENEROUS).until(() -> committed(consumer) == 8);
     }
 
     /** A subscriber of the topic for {@code node}, on {@code context}'s settings, reading {@code consumer}: started. */
