@@ -37,7 +37,8 @@ import javax.net.ssl.X509ExtendedTrustManager;
 /**
  * TLS from PEM files as MSight's settings name them ({@code *_TLS_CA_CERT_FILE},
  * {@code *_TLS_CERT_FILE}, {@code *_TLS_KEY_FILE}): a CA to trust, and a client certificate with
- * its key. The one PEM reader of every plugin that reaches a server over TLS (the redis, nats and
+ * its key, in a file of its own or, as Python's {@code ssl.load_cert_chain} reads it without a key
+ * file, in the certificate's file. The one PEM reader of every plugin that reaches a server over TLS (the redis, nats and
  * kafka buses, the http-uploader), so a key that works for one works for all: unencrypted
  * PKCS#8 ({@code BEGIN PRIVATE KEY}: RSA, EC, Ed25519) or PKCS#1 ({@code BEGIN RSA PRIVATE KEY}).
  * Also the one reader of every TLS file a setting names, PEM or key store ({@link #read}), so
@@ -49,6 +50,7 @@ public final class PemTls {
     /** A PEM block: its label, and its content (base64, after any RFC 1421 headers such as Proc-Type). */
     private static final Pattern BLOCK = Pattern.compile("-----BEGIN ([A-Z ]+)-----(.*?)-----END \\1-----",
             Pattern.DOTALL);
+    private static final String NO_KEY = "no PEM private key (-----BEGIN PRIVATE KEY-----) in it";
     private static final String ENCRYPTED_KEY = "the key is encrypted; give an unencrypted one"
             + " (openssl pkcs8 -topk8 -nocrypt -in key.pem -out key-plain.pem)";
     /** DER of PKCS#8's algorithm identifier for RSA keys: SEQUENCE { OID 1.2.840.113549.1.1.1, NULL }. */
@@ -63,7 +65,7 @@ public final class PemTls {
      *
      * @param caCertFile CA certificates to trust, or {@code null} for the JVM's trust store
      * @param certFile client certificate chain, or {@code null} for none
-     * @param keyFile the client certificate's private key, or {@code null}
+     * @param keyFile the client certificate's private key, or {@code null} when {@code certFile} holds it
      * @param settings the settings block, such as {@code msight.redis.tls}, whose {@code ca-cert-file},
      *     {@code cert-file} and {@code key-file} name the files
      * @throws IllegalArgumentException naming the setting, the file that cannot be used, and why
@@ -81,19 +83,15 @@ public final class PemTls {
      * @see #context(Path, Path, Path, String)
      */
     public static SSLContext context(Path caCertFile, Path certFile, Path keyFile, boolean verify, String settings) {
-        if ((certFile == null) != (keyFile == null)) {
-            throw new IllegalArgumentException(settings + ": cert-file and key-file go together");
+        if (certFile == null && keyFile != null) {
+            throw new IllegalArgumentException(settings + ".key-file: needs cert-file, the certificate it is the key of");
         }
         try {
             TrustManager[] trust = verify ? null : new TrustManager[] {new AnyServer()};
             if (verify && caCertFile != null) {
                 trust = trustManagers(read(settings + ".ca-cert-file", caCertFile, PemTls::trustStore));
             }
-            KeyManager[] keys = null;
-            if (certFile != null) {
-                PrivateKey key = read(settings + ".key-file", keyFile, PemTls::privateKey);
-                keys = read(settings + ".cert-file", certFile, path -> keyManagers(key, path));
-            }
+            KeyManager[] keys = certFile == null ? null : clientKeyManagers(certFile, keyFile, settings);
             SSLContext context = SSLContext.getInstance("TLS");
             context.init(keys, trust, null);
             return context;
@@ -124,12 +122,23 @@ public final class PemTls {
     }
 
     /**
-     * The key managers of a client certificate: {@code key} with the certificate chain of a PEM file,
-     * which may hold the key too.
+     * The key managers of a client certificate: the chain of {@code certFile} with the key of
+     * {@code keyFile}, or when that is {@code null}, the key {@code certFile} holds too.
      *
-     * @throws IllegalArgumentException when the file holds no certificate
+     * @param settings the settings block, such as {@code tls}, whose {@code cert-file} and
+     *     {@code key-file} name the files
+     * @throws IllegalArgumentException naming the setting, the file that cannot be used, and why:
+     *     {@code cert-file holds no private key: set key-file} without {@code keyFile}
      */
-    public static KeyManager[] keyManagers(PrivateKey key, Path certFile) throws IOException, GeneralSecurityException {
+    public static KeyManager[] clientKeyManagers(Path certFile, Path keyFile, String settings) {
+        PrivateKey key = keyFile != null ? read(settings + ".key-file", keyFile, PemTls::privateKey)
+                : read(settings + ".cert-file", certFile, path -> privateKey(path, "cert-file holds no private key:"
+                        + " set key-file"));
+        return read(settings + ".cert-file", certFile, path -> keyManagers(key, path));
+    }
+
+    /** The key managers of {@code key} with the certificate chain of a PEM file, which may hold the key too. */
+    private static KeyManager[] keyManagers(PrivateKey key, Path certFile) throws IOException, GeneralSecurityException {
         KeyStore store = emptyStore();
         store.setKeyEntry("client", key, NO_PASSWORD, certificates(certFile).toArray(Certificate[]::new));
         return keyManagers(store, NO_PASSWORD);
@@ -166,6 +175,11 @@ public final class PemTls {
      * @throws IllegalArgumentException for an encrypted or other key, saying how to convert it
      */
     public static PrivateKey privateKey(Path pem) throws IOException, GeneralSecurityException {
+        return privateKey(pem, NO_KEY);
+    }
+
+    /** {@link #privateKey(Path)}, saying {@code none} when the file holds no key. */
+    private static PrivateKey privateKey(Path pem, String none) throws IOException, GeneralSecurityException {
         Matcher block = blocks(pem);
         while (block.find()) {
             String content = block.group(2);
@@ -188,7 +202,7 @@ public final class PemTls {
                     // another block
             }
         }
-        throw new IllegalArgumentException("no PEM private key (-----BEGIN PRIVATE KEY-----) in it");
+        throw new IllegalArgumentException(none);
     }
 
     /**

@@ -9,7 +9,7 @@ import java.util.regex.Pattern;
 public final class Secrets {
 
     /** A scheme at the start of a text. */
-    private static final Pattern SCHEME = Pattern.compile("[A-Za-z][A-Za-z0-9+.-]*://");
+    static final Pattern SCHEME = Pattern.compile("[A-Za-z][A-Za-z0-9+.-]*://");
     /** What a secret is shown as. */
     public static final String MASK = "***";
 
@@ -30,8 +30,11 @@ public final class Secrets {
      * ({@code me@example.org}) is not. A text that is one URL (a setting's value) is masked up to
      * its last {@code @}, so a password holding white space or quotes is masked too; one without
      * white space from its first {@code ://}, so a password holding {@code ://} is masked too, but
-     * for a list of URLs ({@code nats://a:p@h1:4222,nats://b:q@h2:4222}), each masked on its own. As a password may hold
-     * {@code /}, an {@code @} in a path is taken for the end of user info:
+     * for a list of URLs ({@code nats://a:p@h1:4222,nats://b:q@h2:4222}), each masked on its own. In
+     * longer text, user info with a {@code :} and no {@code /} that a blank interrupts
+     * ({@code not 'rediss://:p w@h'}, {@code servers u:p w@h:9092}) is masked up to the {@code @}
+     * before a host (and a port, without a scheme) in a later word, before the next URL, quote or line
+     * break. As a password may hold {@code /}, an {@code @} in a path is taken for the end of user info:
      * {@code http://host/me@example.org} shows as {@code http://***@example.org}. Text that holds
      * no user info is returned unchanged. Linear in the length of the text.
      *
@@ -40,10 +43,19 @@ public final class Secrets {
      * so) is masked too, in a URL or not:
      * {@code https://host/frames?api_key=K&cam=3} becomes {@code https://host/frames?api_key=***&cam=3},
      * {@code rtsp://cam/user=admin&password=P&channel=1} becomes
-     * {@code rtsp://cam/user=admin&password=***&channel=1}.
+     * {@code rtsp://cam/user=admin&password=***&channel=1}; a query's value that holds a blank
+     * ({@code ?password=p w}) as far as the URL can be told from the text around it.
      */
     public static String redactUrl(String text) {
         return text == null ? null : SecretParameters.mask(maskUserInfo(text));
+    }
+
+    /**
+     * Whether a parameter named {@code name} holds a secret ({@code password}, {@code api_key},
+     * {@code access_token}...): one whose value {@link #redactUrl} masks.
+     */
+    public static boolean isSecretParameter(String name) {
+        return SecretParameters.isSecret(name);
     }
 
     /**
@@ -70,29 +82,88 @@ public final class Secrets {
         StringBuilder out = null;
         int copied = 0;
         int tokenStart = 0;
+        Ahead ahead = null; // what follows the last token that a blank ended, for user info holding a blank
         for (int i = 0; i <= text.length(); i++) {
             if (i < text.length() && !endsToken(text.charAt(i))) {
                 continue;
             }
             // one token, [tokenStart, i): each URL in it, or the token itself, has its user info masked
-            int separator = find(text, "://", tokenStart, i);
-            int userInfo = separator >= 0 ? separator + 3 : schemelessUserInfo(text, tokenStart, i);
+            int tokenEnd = i;
+            int separator = find(text, "://", tokenStart, tokenEnd);
+            int userInfo = separator >= 0 ? separator + 3 : schemelessUserInfo(text, tokenStart, tokenEnd);
             while (userInfo >= 0) {
-                int next = find(text, "://", userInfo, i);
-                int end = next < 0 ? i : schemeStart(text, userInfo, next);
+                int next = find(text, "://", userInfo, tokenEnd);
+                int end = next < 0 ? tokenEnd : schemeStart(text, userInfo, next);
                 int at = lastIndexOf(text, '@', userInfo, end);
+                if (at < 0 && next < 0 && mayGoOnAfterBlank(text, userInfo, tokenEnd, separator >= 0)) {
+                    ahead = ahead != null && ahead.stop() >= tokenEnd ? ahead : Ahead.of(text, tokenEnd);
+                    at = ahead.userInfoEnd(text, separator >= 0);
+                }
                 if (at >= 0) {
                     if (out == null) {
                         out = new StringBuilder(text.length());
                     }
                     out.append(text, copied, userInfo).append(MASK);
                     copied = at;
+                    i = Math.max(i, at); // the words up to an '@' after a blank are masked, not read again
                 }
                 userInfo = next < 0 ? -1 : next + 3;
             }
             tokenStart = i + 1;
         }
         return out == null ? text : out.append(text, copied, text.length()).toString();
+    }
+
+    /**
+     * Whether user info that starts at {@code from} may go on after the blank at {@code to}
+     * ({@code rediss://:p w@h}, {@code u:p w@h:9092}): it holds a {@code :} (user and password),
+     * no {@code /} (a path: its user info is over) and does not end in punctuation
+     * ({@code servers:}, a list's {@code ,}); without a scheme, it is no host and port ({@code h1:9092}).
+     */
+    private static boolean mayGoOnAfterBlank(String text, int from, int to, boolean schemed) {
+        if (to >= text.length() || text.charAt(to) != ' ' && text.charAt(to) != '\t' || to == from) {
+            return false;
+        }
+        return lastIndexOf(text, ':', from, to) >= 0 && lastIndexOf(text, '/', from, to) < 0
+                && ",;:.'\")]".indexOf(text.charAt(to - 1)) < 0 && (schemed || !endsInPort(text, from, to));
+    }
+
+    /**
+     * What follows a blank, for user info that goes on after it: the first line break, quote,
+     * angle bracket, {@code @} or {@code ://} ({@code stop}), and when that is an {@code @}, the
+     * last {@code @} of its word ({@code at}), the word running to a blank or the next URL ({@code wordEnd}).
+     */
+    private record Ahead(int stop, int at, int wordEnd) {
+
+        static Ahead of(String text, int from) {
+            int stop = from;
+            while (stop < text.length() && "\r\n\"'<>@".indexOf(text.charAt(stop)) < 0
+                    && !text.startsWith("://", stop)) {
+                stop++;
+            }
+            if (stop == text.length() || text.charAt(stop) != '@') {
+                return new Ahead(stop, -1, -1);
+            }
+            int wordEnd = stop;
+            while (wordEnd < text.length() && !endsToken(text.charAt(wordEnd)) && !text.startsWith("://", wordEnd)) {
+                wordEnd++;
+            }
+            wordEnd = wordEnd < text.length() && text.charAt(wordEnd) == ':' ? schemeStart(text, stop, wordEnd) : wordEnd;
+            return new Ahead(stop, lastIndexOf(text, '@', stop, wordEnd), wordEnd);
+        }
+
+        /**
+         * The {@code @} that ends the user info, or -1: {@link #at} when a host follows it, and,
+         * without a scheme, a port after the host ({@code w@127.0.0.1:2}).
+         */
+        int userInfoEnd(String text, boolean schemed) {
+            if (at < 0 || at + 1 >= wordEnd) {
+                return -1;
+            }
+            char first = text.charAt(at + 1);
+            boolean host = first < 128 && Character.isLetterOrDigit(first) || first == '[';
+            return host && (schemed || endsInPort(text, at + 1, wordEnd)) ? at : -1;
+        }
     }
 
     private static boolean endsToken(char c) {
@@ -120,7 +191,8 @@ public final class Secrets {
 
     /**
      * For a token without a scheme that holds {@code user:pass@}, or {@code token@} before a host
-     * and port, where it starts (after quotes and brackets); else -1.
+     * and port, or {@code user:} and no {@code @} (whose password may go on after a blank), where
+     * it starts (after quotes and brackets); else -1.
      */
     private static int schemelessUserInfo(String text, int from, int to) {
         int start = from;
@@ -136,7 +208,7 @@ public final class Secrets {
                 return colon >= 0 || endsInPort(text, lastIndexOf(text, '@', i, to) + 1, to) ? start : -1;
             }
         }
-        return -1;
+        return colon >= 0 ? start : -1;
     }
 
     /**
@@ -176,7 +248,7 @@ public final class Secrets {
     }
 
     /** The start of the scheme whose {@code ://} is at {@code separator}, not before {@code floor}. */
-    private static int schemeStart(String text, int floor, int separator) {
+    static int schemeStart(String text, int floor, int separator) {
         int start = separator;
         while (start > floor && isSchemeChar(text.charAt(start - 1))) {
             start--;

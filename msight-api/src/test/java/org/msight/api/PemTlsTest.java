@@ -84,7 +84,19 @@ class PemTlsTest {
             Path both = Files.writeString(dir.resolve("both.pem"), pem);
             assertThat(PemTls.trustStore(both).size()).isEqualTo(1);
             assertThatCode(() -> PemTls.context(both, both, both, "msight.nats.tls")).doesNotThrowAnyException();
+            assertThatCode(() -> PemTls.context(both, both, null, "msight.nats.tls")).doesNotThrowAnyException();
         }
+    }
+
+    /** Without key-file, the key is read from cert-file, which must hold it; key-file alone has no certificate. */
+    @Test
+    void withoutAKeyFileTheCertificateFileMustHoldTheKey() throws Exception {
+        Path certificateOnly = Files.writeString(dir.resolve("cert.pem"), certificate);
+        assertThatThrownBy(() -> PemTls.context(null, certificateOnly, null, "msight.redis.tls")).hasMessage(
+                "msight.redis.tls.cert-file: " + certificateOnly + ": cert-file holds no private key: set key-file");
+        Path keyOnly = Files.writeString(dir.resolve("key.pem"), key);
+        assertThatThrownBy(() -> PemTls.context(null, null, keyOnly, "msight.redis.tls"))
+                .hasMessage("msight.redis.tls.key-file: needs cert-file, the certificate it is the key of");
     }
 
     /** As Python's ssl reads a CA file: a byte order mark before it, a CRL after its certificate. */

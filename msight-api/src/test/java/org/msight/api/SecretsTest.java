@@ -41,6 +41,33 @@ class SecretsTest {
                 .isEqualTo("http://***@127.0.0.1:8080/x");
     }
 
+    /** Up to the '@' after the blank, before the next URL, in a longer text or a list. */
+    @Test
+    void aPasswordHoldingABlankIsMaskedWholeInAnyText() {
+        assertThat(Secrets.redactUrl("redis.host: not 'rediss://:p w@h': no such host"))
+                .isEqualTo("redis.host: not 'rediss://***@h': no such host");
+        assertThat(Secrets.redactUrl("url = \"https://bob:p w@collector/x?a=1, https://h2\""))
+                .isEqualTo("url = \"https://***@collector/x?a=1, https://h2\"");
+        assertThat(Secrets.redactUrl("cannot open rtsp://admin:pa ss@127.0.0.1:1/live,rtsp://127.0.0.1:2/: refused"))
+                .isEqualTo("cannot open rtsp://***@127.0.0.1:1/live,rtsp://127.0.0.1:2/: refused");
+        assertThat(Secrets.redactUrl("servers: 127.0.0.1:1, u:p w@127.0.0.1:2")).isEqualTo("servers: 127.0.0.1:1, ***@127.0.0.1:2");
+        assertThat(Secrets.redactUrl("Invalid url in bootstrap.servers: u:se cret@127.0.0.1:2"))
+                .isEqualTo("Invalid url in bootstrap.servers: ***@127.0.0.1:2");
+        assertThat(Secrets.redactUrl("servers = \"['nats://bob:x y@h1:4222', nats://h2:4222']\""))
+                .isEqualTo("servers = \"['nats://***@h1:4222', nats://h2:4222']\"");
+        assertThat(Secrets.redactUrl("nats://bob:x y@h1,nats://h2")).isEqualTo("nats://***@h1,nats://h2");
+        assertThat(Secrets.redactUrl("x nats://bob:my very secret pw@h1:4222 y")).isEqualTo("x nats://***@h1:4222 y");
+    }
+
+    /** Words after an URL that only look like user info are left as they are. */
+    @Test
+    void wordsAfterAUrlAreNotTakenForItsPassword() {
+        for (String text : List.of("'http://host/x' by me@corp", "servers: h1:9092 and mail bob@corp",
+                "at 10:30 sent to bob@corp", "status:ok for bob@corp", "\"http://host:80\" by me@corp", "x http://host:80\nme@corp")) {
+            assertThat(Secrets.redactUrl(text)).isEqualTo(text);
+        }
+    }
+
     @Test
     void aServerWithoutASchemeIsMaskedAsAUrl() {
         assertThat(Secrets.redactUrl("servers = \"['msight:s3cret-pw@127.0.0.1:4222', 'h2:4222']\""))
@@ -97,7 +124,7 @@ class SecretsTest {
                 .isEqualTo("https://h/up?cam=3&access_token=***&Signature=***");
         assertThat(Secrets.redactUrl("Reading rtsp://cam/user=admin&password=s3cret&channel=1&stream=0.sdp (h264)"))
                 .isEqualTo("Reading rtsp://cam/user=admin&password=***&channel=1&stream=0.sdp (h264)");
-        assertThat(Secrets.redactUrl("'http://h/x?PWD=a b'")).isEqualTo("'http://h/x?PWD=*** b'");
+        assertThat(Secrets.redactUrl("'http://h/x?PWD=a b'")).isEqualTo("'http://h/x?PWD=***'");
         assertThat(Secrets.redactUrl("rtsp://cam/live?channel=1&subtype=0"))
                 .isEqualTo("rtsp://cam/live?channel=1&subtype=0");
         assertThat(Secrets.redactUrl("rtsp://10.0.0.9/user=admin_password=XXX_channel=1_stream=0.sdp"))
@@ -118,6 +145,19 @@ class SecretsTest {
         assertThat(Secrets.redactUrl(LogSafe.text("required password =\n  \"p w\"; token\r\n= t1")))
                 .isEqualTo("required password =\\n  \"***\"; token\\r\\n= ***");
         assertThat(Secrets.redactUrl("password=\\topsecret token = \\n t1")).isEqualTo("password=*** token = ***");
+    }
+
+    /** As far as a value can be told from the message around it: the URL's next parameter, its quote or its end. */
+    @Test
+    void aQueryValueHoldingABlankIsMaskedWhole() {
+        assertThat(Secrets.redactUrl("http://h/x?password=p w")).isEqualTo("http://h/x?password=***");
+        assertThat(Secrets.redactUrl("http://h/x?password=p w&cam=1")).isEqualTo("http://h/x?password=***&cam=1");
+        assertThat(Secrets.redactUrl("cannot open http://h/x?password=p w&cam=1: refused"))
+                .isEqualTo("cannot open http://h/x?password=***&cam=1: refused");
+        assertThat(Secrets.redactUrl("redis.host: not 'rediss://h/?password=p w'")).isEqualTo("redis.host: not 'rediss://h/?password=***'");
+        assertThat(Secrets.redactUrl("https://h/x?api_key=a b c, https://h2/")).isEqualTo("https://h/x?api_key=***, https://h2/");
+        // an unquoted URL in a message: what follows the blank is the message's
+        assertThat(Secrets.redactUrl("Reading http://h/x?api_key=k (h264)")).isEqualTo("Reading http://h/x?api_key=*** (h264)");
     }
 
     /** Cheap IP cameras take the password as loginpas= (P2P cameras' videostream.cgi) or psw=. */
@@ -151,6 +191,10 @@ class SecretsTest {
         String digits = "?" + "1".repeat(200_000) + "x=1";
         assertThat(Secrets.redactUrl(digits).equals(digits)).isTrue();
         assertThat(Secrets.redactUrl("?token=t&".repeat(50_000)).equals("?token=***&".repeat(50_000))).isTrue();
+        String blanks = "x " + "?token=t ".repeat(50_000) + "'";
+        assertThat(Secrets.redactUrl(blanks).equals(blanks.replace("=t", "=***"))).isTrue();
+        String colons = "a:b ".repeat(100_000) + "@";
+        assertThat(Secrets.redactUrl(colons).equals(colons)).isTrue();
     }
 
     /** Names the first masker (a regex of parts) hid: none may show now. */

@@ -58,7 +58,8 @@ public record RedisSettings(String host, int port, Path unixSocket, int db, Stri
      *
      * @param caCertFile CA of the server's certificate, or {@code null} for the JVM's trust store
      * @param certFile client certificate, or {@code null} for none
-     * @param keyFile the client certificate's private key (PEM: PKCS#8, or PKCS#1 RSA), or {@code null}
+     * @param keyFile the client certificate's private key (PEM: PKCS#8, or PKCS#1 RSA), or {@code null} when
+     *     {@code certFile} holds it
      */
     public record Tls(Path caCertFile, Path certFile, Path keyFile, boolean verifyHostname) {
     }
@@ -78,7 +79,8 @@ public record RedisSettings(String host, int port, Path unixSocket, int db, Stri
                     Setting.onOff("enabled", "connect with TLS: true, 1 or yes"),
                     Setting.optional("ca-cert-file", SettingType.STRING, "PEM CA; empty for the JVM's trust store"),
                     Setting.optional("cert-file", SettingType.STRING, "PEM client certificate; empty for none"),
-                    Setting.optional("key-file", SettingType.STRING, "its PEM key (PKCS#8, or PKCS#1 RSA); empty for none"),
+                    Setting.optional("key-file", SettingType.STRING,
+                            "its PEM key (PKCS#8, or PKCS#1 RSA); empty: in cert-file"),
                     Setting.optional("verify-hostname", SettingType.BOOLEAN, "check the certificate names the host")),
             Setting.optional("connect-timeout", SettingType.DURATION, "time to establish a connection")
                     .between(Duration.ofMillis(1), Duration.ofHours(1)),

@@ -74,7 +74,8 @@ public final class HttpUploaderProvider implements NodeProvider {
                         Setting.optional("trust-store-password", SettingType.STRING, "the trust store's password")
                                 .secret(),
                         Setting.optional("cert-file", SettingType.STRING, "PEM client certificate (chain)"),
-                        Setting.optional("key-file", SettingType.STRING, "unencrypted PEM key of the client certificate"),
+                        Setting.optional("key-file", SettingType.STRING,
+                                "unencrypted PEM key of the client certificate; empty: in cert-file"),
                         Setting.optional("key-store", SettingType.STRING, "PKCS12 or JKS key store file"),
                         Setting.optional("key-store-password", SettingType.STRING, "the key store's password")
                                 .secret()));

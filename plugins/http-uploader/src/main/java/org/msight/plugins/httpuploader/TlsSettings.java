@@ -4,7 +4,6 @@ import com.typesafe.config.Config;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
-import java.security.PrivateKey;
 import javax.net.ssl.KeyManager;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManager;
@@ -13,8 +12,8 @@ import org.msight.api.Secret;
 
 /**
  * The {@code tls} block: which CA certificates to trust (a PEM file or a trust store; the JVM's
- * by default) and the client certificate for mutual TLS (PEM files or a key store; none by
- * default). Empty strings mean "not set".
+ * by default) and the client certificate for mutual TLS (PEM files, its key in {@code key-file} or
+ * in {@code cert-file}, or a key store; none by default). Empty strings mean "not set".
  */
 record TlsSettings(String caFile, String trustStore, Secret trustStorePassword, String certFile, String keyFile,
         String keyStore, Secret keyStorePassword) {
@@ -35,12 +34,11 @@ record TlsSettings(String caFile, String trustStore, Secret trustStorePassword, 
         if (!caFile.isEmpty() && !trustStore.isEmpty()) {
             throw new IllegalArgumentException("tls.ca-file: set either tls.ca-file or tls.trust-store, not both");
         }
-        if (certFile.isEmpty() != keyFile.isEmpty()) {
-            throw new IllegalArgumentException(certFile.isEmpty() ? "tls.cert-file: needed with tls.key-file"
-                    : "tls.key-file: needed with tls.cert-file");
+        if (certFile.isEmpty() && !keyFile.isEmpty()) {
+            throw new IllegalArgumentException("tls.cert-file: needed with tls.key-file");
         }
         if (!certFile.isEmpty() && !keyStore.isEmpty()) {
-            throw new IllegalArgumentException("tls.key-store: set either tls.cert-file and tls.key-file, or"
+            throw new IllegalArgumentException("tls.key-store: set either tls.cert-file (and tls.key-file), or"
                     + " tls.key-store, not both");
         }
     }
@@ -88,8 +86,7 @@ record TlsSettings(String caFile, String trustStore, Secret trustStorePassword, 
     /** The key managers of the client certificate, which is set. */
     private KeyManager[] keyManagers() throws GeneralSecurityException {
         if (!certFile.isEmpty()) {
-            PrivateKey key = PemTls.read("tls.key-file", Path.of(keyFile), PemTls::privateKey);
-            return PemTls.read("tls.cert-file", Path.of(certFile), path -> PemTls.keyManagers(key, path));
+            return PemTls.clientKeyManagers(Path.of(certFile), keyFile.isEmpty() ? null : Path.of(keyFile), "tls");
         }
         return PemTls.read("tls.key-store", Path.of(keyStore), path -> PemTls.keyManagers(PemTls.keyStore(path,
                 keyStorePassword, "tls.key-store-password"), keyStorePassword.value().toCharArray()));

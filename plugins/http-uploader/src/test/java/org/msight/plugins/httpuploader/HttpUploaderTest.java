@@ -194,6 +194,19 @@ class HttpUploaderTest {
         }
     }
 
+    /** A server naming the wrong key it got: the url's query values named secrets, as written and decoded. */
+    @Test
+    void secretsOfTheUrlsQueryAServerEchoesAreMaskedInTheLog() throws Exception {
+        try (AnsweringServer echo = new AnsweringServer(sent -> "invalid api key K3yS3cr3tValue99, token t0k/3n"
+                + " (t0k%2F3n) for cam 3")) {
+            String url = echo.url("/frames?api_key=K3yS3cr3tValue99&cam=3&token=t0k%2F3n");
+            TestNodeContext context = context("url = \"" + url + "\"");
+            uploadAll(context, 1);
+            assertThat(log.messages(Level.INFO)).contains("Status: 200, invalid api key ***, token *** (***) for cam 3");
+            assertThat(log.all()).doesNotContain("K3yS3cr3tValue99", "t0k");
+        }
+    }
+
     @Test
     void aTokenAsTheUrlsUserNameIsNeverLogged() throws Exception {
         TestNodeContext context = context("url = \"" + server.url("/upload").replace("://", "://" + TOKEN + "@") + "\"");

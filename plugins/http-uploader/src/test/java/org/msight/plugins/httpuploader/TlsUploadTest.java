@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.sun.net.httpserver.HttpServer;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import javax.net.ssl.SSLContext;
@@ -99,6 +100,17 @@ class TlsUploadTest {
         assertThat(context.count("uploads")).isEqualTo(1);
     }
 
+    /** As Python's requests takes cert=file: the key in the certificate's file, key-file not set. */
+    @Test
+    void mutualTlsWorksWithTheKeyInTheCertificateFile() throws Exception {
+        Path both = Files.writeString(dir.resolve("client-and-key.pem"), Files.readString(certificates.clientCert)
+                + Files.readString(certificates.clientKey));
+        server = RecordingServer.https(serverTls, true);
+        TestNodeContext context = upload("tls { ca-file = \"" + certificates.ca + "\", cert-file = \"" + both + "\" }");
+
+        assertThat(context.count("uploads")).isEqualTo(1);
+    }
+
     @Test
     void mutualTlsWorksWithAnRsaKeyAndATrustStore() throws Exception {
         server = RecordingServer.https(serverTls, true);
@@ -168,7 +180,9 @@ class TlsUploadTest {
                 .hasMessageStartingWith("tls.key-file: ").hasMessageEndingWith("no PEM private key"
                         + " (-----BEGIN PRIVATE KEY-----) in it");
         assertThatThrownBy(() -> createNode(url + "tls.cert-file = \"" + certificates.clientCert + "\""))
-                .hasMessage("tls.key-file: needed with tls.cert-file");
+                .hasMessage("tls.cert-file: " + certificates.clientCert + ": cert-file holds no private key: set key-file");
+        assertThatThrownBy(() -> createNode(url + "tls.key-file = \"" + certificates.clientKey + "\""))
+                .hasMessage("tls.cert-file: needed with tls.key-file");
         assertThatThrownBy(() -> createNode("url = \"http://127.0.0.1:1/\", tls.ca-file = \""
                 + certificates.ca + "\""))
                 .hasMessage("tls: set for an http:// url; use https:// or remove the tls block");

@@ -26,6 +26,7 @@ import org.apache.kafka.common.config.SaslConfigs;
 import org.apache.kafka.common.config.SslConfigs;
 import org.apache.kafka.common.config.types.Password;
 import org.apache.kafka.common.security.JaasContext;
+import org.apache.kafka.common.utils.Utils;
 import org.msight.api.IoFailures;
 import org.msight.api.LogSafe;
 import org.msight.api.PemTls;
@@ -59,6 +60,7 @@ record KafkaSettings(List<String> servers, String saslMechanism, String saslUser
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("servers: " + e.getMessage());
         }
+        servers.forEach(KafkaSettings::checkServer);
         Map<String, Object> client = new HashMap<>();
         client.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, String.join(",", servers));
         String mechanism = kafka.getString("sasl.mechanism").trim().toUpperCase(Locale.ROOT);
@@ -94,6 +96,28 @@ record KafkaSettings(List<String> servers, String saslMechanism, String saslUser
                 kafka.getDuration("session-timeout"), kafka.getDuration("commit-interval"),
                 kafka.getInt("max-poll-records"), kafka.getDuration("revoke-timeout"),
                 kafka.getDuration("connect-timeout"), Map.copyOf(client));
+    }
+
+    /**
+     * Checks a server as the clients read {@code bootstrap.servers} (ClientUtils.parseAndValidateAddresses),
+     * short of resolving its host: Kafka's host and port pattern, a port in range.
+     *
+     * @throws IllegalArgumentException at {@code servers}, the server masked: the clients refused it at start
+     */
+    private static void checkServer(String server) {
+        Integer port;
+        try {
+            port = Utils.getHost(server) == null ? null : Utils.getPort(server);
+        } catch (NumberFormatException tooLong) {
+            port = -1;
+        }
+        if (port == null) {
+            throw new IllegalArgumentException("servers: '" + LogSafe.text(server) + "' is not a broker's host:port,"
+                    + " such as kafka1:9092 (Kafka takes no user or password in it: set sasl.username and sasl.password)");
+        }
+        if (port > 65_535 || port < 0) {
+            throw new IllegalArgumentException("servers: '" + LogSafe.text(server) + "': the port is not in 0-65535");
+        }
     }
 
     /** The producer's properties: asynchronous, batched, bounded in memory and in blocking. */

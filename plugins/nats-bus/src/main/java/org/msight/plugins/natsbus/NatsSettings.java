@@ -51,7 +51,8 @@ record NatsSettings(List<String> servers, String username, String password, Stri
                     Setting.onOff("enabled", "connect with TLS: true, 1 or yes"),
                     Setting.optional("ca-cert-file", SettingType.STRING, "PEM CA; empty for the JVM's trust store"),
                     Setting.optional("cert-file", SettingType.STRING, "PEM client certificate; empty for none"),
-                    Setting.optional("key-file", SettingType.STRING, "its PEM key (PKCS#8, or PKCS#1 RSA); empty for none")),
+                    Setting.optional("key-file", SettingType.STRING,
+                            "its PEM key (PKCS#8, or PKCS#1 RSA); empty: in cert-file")),
             Setting.optional("connect-timeout", SettingType.DURATION,
                     "time to connect; a server unreachable at start is an error")
                     .between(Duration.ofMillis(1), Duration.ofHours(1)),
@@ -204,7 +205,7 @@ record NatsSettings(List<String> servers, String username, String password, Stri
 
     /** The servers, for messages, with any user-info in their URLs masked. */
     String address() {
-        return Secrets.redactUrl(String.join(", ", servers));
+        return String.join(", ", servers.stream().map(Secrets::redactUrl).toList());
     }
 
     @Override

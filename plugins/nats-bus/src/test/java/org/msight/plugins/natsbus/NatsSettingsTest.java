@@ -1,5 +1,6 @@
 package org.msight.plugins.natsbus;
 
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import org.junit.jupiter.api.Test;
@@ -27,5 +28,12 @@ class NatsSettingsTest {
                 valid.maxPendingMessages(), false, valid.maxAge(), valid.ackWait());
         assertThatThrownBy(() -> new NatsBus(both, context)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("Options can't have token and username");
+    }
+
+    /** Each server masked on its own: a password holding ", " showed its start in the servers joined. */
+    @Test
+    void theServersShownHaveEachItsUserInfoMasked() {
+        TestBusContext context = TestBusContext.of("nats", "servers = \"['nats://bob:x, y@h1:4222', 'nats://h2:4222']\"");
+        assertThat(NatsSettings.from(context.config()).address()).isEqualTo("nats://***@h1:4222, nats://h2:4222");
     }
 }
