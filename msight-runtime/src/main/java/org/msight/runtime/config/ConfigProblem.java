@@ -6,6 +6,7 @@ import com.typesafe.config.ConfigOrigin;
 import com.typesafe.config.ConfigUtil;
 import com.typesafe.config.ConfigValue;
 import java.util.Comparator;
+import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.msight.api.Secrets;
@@ -34,13 +35,28 @@ public record ConfigProblem(String location, String key, String message) {
 
     /**
      * A problem with the value at {@code key} of a block merged with its defaults, at the line the
-     * user's file gives it when it does, else at the file (a default, or a value from the environment).
+     * user's file gives it when it does; for a default, at the nearest block around it that the file
+     * gives ({@code tls} for {@code tls.key-file}); else at the file (a value from the environment).
      *
      * @param path the block's HOCON path, such as {@code msight.nats}
      */
     public static ConfigProblem ofValue(Config block, String path, String key, String fallbackFile, String message) {
-        ConfigOrigin origin = located(block.getValue(key));
-        return at(origin.resource() == null ? origin : null, fallbackFile, path + "." + key, message);
+        List<String> parts = ConfigUtil.splitPath(key);
+        for (int depth = parts.size(); depth > 0; depth--) {
+            ConfigOrigin origin = located(block.getValue(ConfigUtil.joinPath(parts.subList(0, depth))));
+            if (!isDefault(origin)) {
+                return at(origin, fallbackFile, path + "." + key, message);
+            }
+        }
+        return new ConfigProblem(fallbackFile, path + "." + key, message);
+    }
+
+    /**
+     * Whether a value is a default of a jar's {@code reference.conf} (the runtime's or a plugin's),
+     * rather than the user's: from the pipeline file, its includes, the environment or a launcher's flags.
+     */
+    static boolean isDefault(ConfigOrigin origin) {
+        return origin.resource() != null || origin.url() != null && origin.url().getProtocol().equals("jar");
     }
 
     /**
@@ -76,14 +92,14 @@ public record ConfigProblem(String location, String key, String message) {
             return value.origin();
         }
         return block.values().stream().map(ConfigProblem::located)
-                .filter(origin -> origin.lineNumber() > 0 && origin.resource() == null)
+                .filter(origin -> origin.lineNumber() > 0 && !isDefault(origin))
                 .min(Comparator.comparingInt(ConfigOrigin::lineNumber)).orElse(value.origin());
     }
 
     /** {@code file:line} of the first value the file gives a block merged with its defaults; the file when none. */
     public static String locationOf(Config block, String fallbackFile) {
         ConfigOrigin origin = located(block.root());
-        return location(origin.resource() == null ? origin : null, fallbackFile);
+        return location(isDefault(origin) ? null : origin, fallbackFile);
     }
 
     /** {@code file:line} of an origin (an included url's user info masked); the fallback file when the origin has none. */

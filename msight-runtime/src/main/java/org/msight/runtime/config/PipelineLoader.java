@@ -369,7 +369,7 @@ public final class PipelineLoader {
 
     /** An origin in the user's file, or none: a default from a jar's reference.conf is no place to point at. */
     private static ConfigOrigin userOrigin(ConfigValue value) {
-        return value == null || value.origin().resource() != null ? null : value.origin();
+        return value == null || ConfigProblem.isDefault(value.origin()) ? null : value.origin();
     }
 
     /** Checks a node block; adds the topics it names to {@code topics}, whether it is valid or not. */
@@ -468,14 +468,23 @@ public final class PipelineLoader {
 
     /** The variable a substitution Typesafe could not resolve names: {@code ${NAME}} or {@code ${?NAME}}. */
     private static final Pattern SUBSTITUTION = Pattern.compile("\\$\\{\\??([^}]+)}");
+    /** Typesafe's words for a relative include found neither beside the including file nor on its class path. */
+    private static final Pattern NOT_ON_CLASS_PATH = Pattern.compile("resource not found on classpath: (.+)");
     /** What Typesafe Config says of a file that ends with a block left open. */
     private static final String UNCLOSED_BLOCK = "expecting a close parentheses ')' here, not: end of file";
 
     private static ConfigProblem problemOf(ConfigException e, String name, Path file) {
         if ((e.origin() == null || e.origin().lineNumber() < 1) && e.getMessage().contains("not found")) {
             // a missing include comes without a line: the line naming it is where to look
-            return new ConfigProblem(FileText.lineNaming(file, name, e.getMessage()), "(include)",
-                    SettingsCheck.withoutOrigin(e.getMessage()).replaceFirst("^java\\.io\\.(FileNotFound|IO)Exception: ", ""));
+            String location = FileText.lineNaming(file, name, e.getMessage());
+            String message = SettingsCheck.withoutOrigin(e.getMessage())
+                    .replaceFirst("^java\\.io\\.(FileNotFound|IO)Exception: ", "");
+            Matcher relative = NOT_ON_CLASS_PATH.matcher(message);
+            if (relative.matches()) { // Typesafe looks beside the including file first, then on its class path
+                message = "no such file " + relative.group(1) + (location.equals(name) ? " beside the file that includes it"
+                        : " in " + file.getParent() + ", the folder of this file");
+            }
+            return new ConfigProblem(location, "(include)", message);
         }
         Matcher variable = SUBSTITUTION.matcher(e.getMessage());
         if (e instanceof ConfigException.UnresolvedSubstitution && variable.find()) {

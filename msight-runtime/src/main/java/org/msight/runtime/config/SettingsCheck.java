@@ -244,7 +244,7 @@ public final class SettingsCheck {
         }
         // a value from a jar's reference.conf is reported at the user's block, which took the default;
         // a plugin's defaults checked as it loads, at their own lines
-        ConfigOrigin where = origin != null && (origin.resource() == null || defaults) ? origin : blockOrigin;
+        ConfigOrigin where = origin != null && (!ConfigProblem.isDefault(origin) || defaults) ? origin : blockOrigin;
         problems.add(ConfigProblem.at(where, file, key, message));
     }
 

@@ -13,11 +13,14 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpStatus;
 import org.eclipse.jetty.http.UriCompliance;
+import org.eclipse.jetty.io.Connection;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Connector;
 import org.eclipse.jetty.server.Handler;
@@ -34,6 +37,7 @@ import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.URIUtil;
 import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
+import org.eclipse.jetty.util.thread.Scheduler;
 import org.msight.api.LogSafe;
 import org.msight.api.LogThrottle;
 import org.msight.runtime.Pipeline;
@@ -68,10 +72,15 @@ public final class HttpEndpoint implements AutoCloseable {
     /** Connections taken at once beside the previews' (scrapes, probes, status, a dashboard's few). */
     static final int MAX_CONNECTIONS_BESIDE_PREVIEWS = 128;
     /**
-     * How long a connection may be idle while the endpoint has all the connections it takes: well
-     * past a preview's longest silence (its keep-alive), so that no preview is cut.
+     * How long a connection may be idle (a viewer reading nothing, say): well past a preview's
+     * longest silence (its keep-alive), so that no preview is cut.
      */
-    private static final Duration IDLE_WHEN_FULL = Duration.ofNanos(PREVIEW_KEEPALIVE_NANOS).multipliedBy(3);
+    private static final Duration IDLE_TIMEOUT = Duration.ofNanos(PREVIEW_KEEPALIVE_NANOS).multipliedBy(3);
+    /**
+     * How long a connection has to send a whole request head, from its opening or its last answer:
+     * one trickling bytes keeps no connection the limit counts for longer, and probes get in.
+     */
+    static final Duration HEAD_DEADLINE = Duration.ofSeconds(5);
     /**
      * Paths Jetty refuses by default as ambiguous, which a topic's name makes: an empty part
      * ({@code /cam/front}, {@code a//b}), an encoded '%' ({@code cam 100%}), '\\' or '/' (a name
@@ -107,23 +116,27 @@ public final class HttpEndpoint implements AutoCloseable {
         HttpConfiguration config = new HttpConfiguration();
         config.setSendServerVersion(false);
         config.setUriCompliance(TOPIC_NAMES);
+        HttpConnectionFactory http = new HttpConnectionFactory(config);
         ServerConnector connector;
         if (settings.keyStore() != null) {
             SslContextFactory.Server tls = new SslContextFactory.Server();
             tls.setKeyStorePath(settings.keyStore().toString());
             tls.setKeyStorePassword(settings.keyStorePassword().value());
             config.addCustomizer(new SecureRequestCustomizer(false));
-            connector = new ServerConnector(server, 1, 1, new SslConnectionFactory(tls, "http/1.1"),
-                    new HttpConnectionFactory(config));
+            connector = new ServerConnector(server, 1, 1, new SslConnectionFactory(tls, "http/1.1"), http);
         } else {
-            connector = new ServerConnector(server, 1, 1, new HttpConnectionFactory(config));
+            connector = new ServerConnector(server, 1, 1, http);
         }
         connector.setHost(settings.host());
         connector.setPort(settings.port());
+        connector.setIdleTimeout(IDLE_TIMEOUT.toMillis());
         server.addConnector(connector);
         server.addBean(new ConnectionLimit(MAX_CONNECTIONS_BESIDE_PREVIEWS + settings.maxPreviewViewers(), connector));
         HttpEndpoint endpoint = new HttpEndpoint(server, connector);
-        server.setHandler(endpoint.new Routes(settings, pipeline, firstImageWait.toNanos()));
+        RequestHeadDeadline deadline = new RequestHeadDeadline(connector.getScheduler());
+        http.addEventListener(deadline);
+        deadline.setHandler(endpoint.new Routes(settings, pipeline, firstImageWait.toNanos()));
+        server.setHandler(deadline);
         try {
             server.start();
         } catch (Exception e) {
@@ -149,8 +162,8 @@ public final class HttpEndpoint implements AutoCloseable {
     }
 
     /**
-     * Jetty's bound on connections (past it, it accepts none until one closes, and closes idle
-     * ones sooner), saying when it is reached, at most once a minute.
+     * Jetty's bound on connections (past it, it accepts none until one closes), saying when it is
+     * reached, at most once a minute.
      */
     private static final class ConnectionLimit extends NetworkConnectionLimit {
 
@@ -160,16 +173,63 @@ public final class HttpEndpoint implements AutoCloseable {
         ConnectionLimit(int max, Connector connector) {
             super(max, connector);
             this.max = max;
-            setEndPointIdleTimeout(IDLE_WHEN_FULL.toMillis());
         }
 
         @Override
         protected void limit() {
             super.limit();
             if (lines.occurred() > 0) {
-                LOG.warn("HTTP endpoint: {} connections open, the most it takes: new ones wait until one closes (idle"
-                        + " ones are closed after {} s meanwhile)", max, IDLE_WHEN_FULL.toSeconds());
+                LOG.warn("HTTP endpoint: {} connections open, the most it takes: new ones wait until one closes (one"
+                        + " without a whole request is closed after {} s)", max, HEAD_DEADLINE.toSeconds());
             }
+        }
+    }
+
+    /**
+     * Closes an HTTP connection that has not sent a whole request head within {@link #HEAD_DEADLINE}
+     * of its opening or of its last answer; Jetty's idle timeout restarts with each byte, so a
+     * client sending one now and then would hold its connection for good. A request being answered
+     * (a preview, for as long as it is watched) is never cut.
+     */
+    private static final class RequestHeadDeadline extends Handler.Wrapper implements Connection.Listener {
+
+        private final Scheduler scheduler;
+        /** The request heads each open connection has sent. */
+        private final Map<Connection, AtomicLong> heads = new ConcurrentHashMap<>();
+
+        RequestHeadDeadline(Scheduler scheduler) {
+            this.scheduler = scheduler;
+        }
+
+        @Override
+        public void onOpened(Connection connection) {
+            AtomicLong sent = new AtomicLong();
+            heads.put(connection, sent);
+            closeWithoutAnotherHead(connection, sent, 0);
+        }
+
+        @Override
+        public void onClosed(Connection connection) {
+            heads.remove(connection);
+        }
+
+        @Override
+        public boolean handle(Request request, Response response, Callback callback) throws Exception {
+            Connection connection = request.getConnectionMetaData().getConnection();
+            AtomicLong sent = heads.get(connection);
+            if (sent != null) {
+                long head = sent.incrementAndGet();
+                Request.addCompletionListener(request, failure -> closeWithoutAnotherHead(connection, sent, head));
+            }
+            return super.handle(request, response, callback);
+        }
+
+        private void closeWithoutAnotherHead(Connection connection, AtomicLong sent, long seen) {
+            scheduler.schedule(() -> {
+                if (sent.get() == seen) {
+                    connection.close();
+                }
+            }, HEAD_DEADLINE);
         }
     }
 
@@ -273,14 +333,17 @@ public final class HttpEndpoint implements AutoCloseable {
         }
 
         /**
-         * {@code /topics/<topic>/<view>}, the path as sent (still percent-encoded): the topic is all
-         * between, so a topic's name may hold '/', spaces and any other character.
+         * {@code /topics/<view>?topic=<topic>}, which names any topic, or {@code /topics/<topic>/<view>},
+         * the path as sent (still percent-encoded): the topic is all between, so its name may hold '/',
+         * spaces and any other character, but no part '.' or '..', which clients and Jetty fold away.
          */
         private void topic(String path, Request request, Response response, Callback callback) throws Exception {
             String under = path.startsWith(TOPICS) ? path.substring(TOPICS.length()) : "";
             int slash = under.lastIndexOf('/');
-            LatestImages.Slot slot = slash > 0
-                    ? pipeline.latestImages().watch(URIUtil.decodePath(under.substring(0, slash))) : null;
+            String named = Request.extractQueryParameters(request).getValue("topic");
+            String topic = named != null ? (slash < 0 ? named : null)
+                    : slash > 0 ? URIUtil.decodePath(under.substring(0, slash)) : null;
+            LatestImages.Slot slot = topic != null ? pipeline.latestImages().watch(topic) : null;
             String view = under.substring(slash + 1);
             if (slot == null) {
                 send(response, callback, 404, "application/json", "{\"error\":\"not found\"}");

@@ -24,6 +24,7 @@ import org.msight.runtime.http.PipelineStatus;
 import org.msight.runtime.testnodes.LoopbackBus;
 import org.msight.runtime.testplugins.BatchSink;
 import org.msight.runtime.testplugins.ClashingSink;
+import org.msight.runtime.testplugins.OutputSink;
 import org.msight.runtime.testplugins.PluginJar;
 import org.msight.runtime.testplugins.RecursiveSink;
 import org.msight.runtime.testplugins.UndescribedSink;
@@ -393,6 +394,32 @@ class MsightRunTest {
         Result plugins = run("--plugin-path", jar.getParent().toString(), "plugins");
         assertThat(plugins.err()).isEqualTo("warning: plugin " + jar + " not loaded: " + problem + "\n");
         assertCheckSaysTheSinkTypeDidNotLoad(jar, "batch-sink", problem);
+    }
+
+    /**
+     * A problem with a default of a plugin's reference.conf that a node took is told at the block of
+     * the user's file that took it, not at a line in the plugin's jar: one the runtime's checks find
+     * (a folder it cannot write) and one the plugin's own do (a value it refuses).
+     */
+    @Test
+    void aProblemWithAPluginsDefaultIsToldAtTheUsersBlockThatTookIt() throws Exception {
+        Path notAFolder = java.nio.file.Files.writeString(dir.resolve("a-file"), "");
+        Path unwritable = PluginJar.write(dir.resolve("unwritable/output.jar"), OutputSink.class,
+                "msight.node-types.output-sink.output {\n  folder = \"" + notAFolder + "/images\"\n  format = png\n}\n");
+        Path file = TestPipelines.write(dir, "p.conf", "nodes {\n  src { type = test-sequence, publish-topic = t }\n"
+                + "  out {\n    type = output-sink, subscribe-topic = t\n    output { format = png }\n  }\n}\n");
+        Result folder = run("--plugin-path", unwritable.getParent().toString(), "--check", file.toString());
+        assertThat(folder.exitCode()).isEqualTo(2);
+        assertThat(folder.err()).isEqualTo("error: " + file + ":5: nodes.out.output.folder: cannot write " + notAFolder
+                + "/images (" + notAFolder + " is not a writable folder)\n");
+
+        Path refusing = PluginJar.write(dir.resolve("refusing/output.jar"), OutputSink.class,
+                "msight.node-types.output-sink.output {\n  folder = \"" + dir + "\"\n  format = png\n}\n");
+        TestPipelines.write(dir, "p.conf", "nodes {\n  src { type = test-sequence, publish-topic = t }\n"
+                + "  out {\n    type = output-sink, subscribe-topic = t\n    output { folder = \"" + dir + "/out\" }\n  }\n}\n");
+        Result format = run("--plugin-path", refusing.getParent().toString(), "--check", file.toString());
+        assertThat(format.exitCode()).isEqualTo(2);
+        assertThat(format.err()).isEqualTo("error: " + file + ":5: nodes.out.output.format: 'png' is not one it writes\n");
     }
 
     /**

@@ -472,7 +472,7 @@ class BadPipelineFilesTest {
     @Test
     void aMissingIncludeNamesTheLineOfTheInclude() throws Exception {
         assertThat(refused("nodes {\n" + SOURCE + "}\n}\ninclude required(\"missing.conf\")\n")).containsExactly(
-                at(4) + "(include): resource not found on classpath: missing.conf");
+                at(4) + "(include): no such file missing.conf in " + dir + ", the folder of this file");
     }
 
     /** {@code file(...)} names the file to include, without a line of its own: the line naming it is where to look. */

@@ -42,6 +42,7 @@ class DashboardTest {
                 msight { device-name = edge-07, drain-timeout = 1s, http.port = 0 }
                 nodes {
                   camera { type = test-images, publish-topic = "cameras/front 1", width = 640, height = 360, interval = 50ms }
+                  other { type = test-images, publish-topic = "x/../cameras/front 1", width = 320, height = 180, interval = 50ms }
                   sink { type = test-collector, subscribe-topic = numbers }
                 }
                 """);
@@ -55,9 +56,12 @@ class DashboardTest {
         assertThat(dom).contains("device edge-07").contains("<span class=\"connected\"> · bus memory connected</span>")
                 .containsPattern("<tr data-node=\"camera\"><td>camera</td><td>test-images</td><td class=\"RUNNING\">RUNNING</td>")
                 .contains("<tr data-node=\"sink\"><td>sink</td><td>test-collector</td>")
-                // a '/' in a topic's name too (its thumbnail's path keeps it; the space is encoded)
+                // a '/' in a topic's name too (its thumbnail names it in the query, encoded)
                 .containsPattern("<figure data-topic=\"cameras/front 1\"><img alt=\"cameras/front 1\""
-                        + " src=\"topics/cameras/front%201/latest.jpg[^\"]*\" data-loaded=\"640x360\">")
+                        + " src=\"topics/latest.jpg\\?topic=cameras%2Ffront%201[^\"]*\" data-loaded=\"640x360\">")
+                // a topic whose name has a part '..' shows its own images, not those of the topic it would fold to
+                .containsPattern("<figure data-topic=\"x/../cameras/front 1\"><img alt=\"x/../cameras/front 1\""
+                        + " src=\"[^\"]*\" data-loaded=\"320x180\">")
                 // a topic only subscribed to here shows once an image comes, which none does
                 .contains("<figure data-topic=\"numbers\" hidden=\"\"><img alt=\"numbers\"");
 

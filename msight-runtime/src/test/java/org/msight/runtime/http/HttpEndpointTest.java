@@ -23,6 +23,8 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import javax.imageio.ImageIO;
@@ -290,6 +292,36 @@ class HttpEndpointTest {
         assertThat(get("/topics/cam/front/latest.jpg").statusCode()).as("not the topic /cam/front").isEqualTo(404);
     }
 
+    /**
+     * A topic's name with a part '.' or '..' has no path of its own ({@code a/../b/latest.jpg} is
+     * topic b's, for Jetty and for clients alike): the query form names every topic, and only it.
+     */
+    @Test
+    void theQueryFormNamesTopicsWithDotParts() throws Exception {
+        List<String> topics = List.of("b", "a/../b", "..", ".", "./b");
+        StringBuilder nodes = new StringBuilder();
+        for (int i = 0; i < topics.size(); i++) {
+            nodes.append("src").append(i).append(" { type = test-images, width = ").append(16 * (i + 1))
+                    .append(", height = 16, publish-topic = \"").append(topics.get(i)).append("\" }\n");
+        }
+        start("max-preview-rate = 50", nodes.toString());
+        for (int i = 0; i < topics.size(); i++) {
+            String query = "?topic=" + URLEncoder.encode(topics.get(i), StandardCharsets.UTF_8);
+            HttpResponse<byte[]> latest = await().atMost(Waits.GENEROUS).until(() -> client.send(
+                    HttpRequest.newBuilder(uri("/topics/latest.jpg" + query)).build(),
+                    HttpResponse.BodyHandlers.ofByteArray()), answer -> answer.statusCode() != 404);
+            assertThat(latest.statusCode()).as(query).isEqualTo(200);
+            assertThat(latest.body()).as(query).isEqualTo(ImageSource.jpeg(16 * (i + 1), 16));
+        }
+        HttpResponse<InputStream> stream = client.send(HttpRequest.newBuilder(uri("/topics/stream.mjpeg?topic=a%2F..%2Fb"))
+                .build(), HttpResponse.BodyHandlers.ofInputStream());
+        try (InputStream body = stream.body()) {
+            assertThat(readPart(body)).isEqualTo(ImageSource.jpeg(32, 16));
+        }
+        assertThat(get("/topics/latest.jpg?topic=c").statusCode()).isEqualTo(404);
+        assertThat(get("/topics/b/latest.jpg?topic=b").statusCode()).as("a topic named twice").isEqualTo(404);
+    }
+
     @Test
     void previewStreamsMjpegToABoundedNumberOfViewers() throws Exception {
         start("max-preview-viewers = 1, max-preview-rate = 50", "src { type = test-images, publish-topic = images }");
@@ -383,14 +415,84 @@ class HttpEndpointTest {
                 }
                 assertThat(log.await("the limit's line", line -> line.contains("connections open")))
                         .isEqualTo("HTTP endpoint: " + (HttpEndpoint.MAX_CONNECTIONS_BESIDE_PREVIEWS + 1)
-                                + " connections open, the most it takes: new ones wait until one closes (idle ones"
-                                + " are closed after 15 s meanwhile)");
+                                + " connections open, the most it takes: new ones wait until one closes (one without"
+                                + " a whole request is closed after 5 s)");
             } finally {
                 for (Socket socket : idle) {
                     socket.close();
                 }
             }
             assertThat(get("/health").statusCode()).isEqualTo(200);
+        }
+    }
+
+    /**
+     * Clients that send a request's head a byte now and then, as many as the endpoint takes
+     * connections, are closed once {@link HttpEndpoint#HEAD_DEADLINE} has passed: a health probe
+     * waiting behind them is answered. Before, each byte restarted their idle time, and they held
+     * every connection for good: the probe was never answered.
+     */
+    @Test
+    void clientsTricklingRequestHeadsKeepNoProbeOut() throws Exception {
+        start("max-preview-viewers = 1", "src { type = test-sequence, publish-topic = numbers, count = 1 }");
+        List<Socket> trickling = new ArrayList<>();
+        for (int i = 0; i < HttpEndpoint.MAX_CONNECTIONS_BESIDE_PREVIEWS + 1; i++) {
+            Socket socket = new Socket("127.0.0.1", endpoint.port());
+            running.add(socket);
+            socket.getOutputStream().write("GET /health HTTP/1.1\r\nX-Slow: ".getBytes(StandardCharsets.US_ASCII));
+            trickling.add(socket);
+        }
+        trickle(trickling);
+        try (Socket probe = new Socket("127.0.0.1", endpoint.port())) {
+            probe.setSoTimeout((int) Waits.GENEROUS.toMillis());
+            probe.getOutputStream().write("GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+                    .getBytes(StandardCharsets.US_ASCII));
+            assertThat(new String(probe.getInputStream().readAllBytes(), StandardCharsets.US_ASCII))
+                    .startsWith("HTTP/1.1 200").endsWith("{\"status\":\"UP\"}");
+        }
+    }
+
+    /** A kept-alive connection has the same time for its next request's head from its last answer. */
+    @Test
+    void aKeptAliveConnectionTricklingItsNextRequestIsClosed() throws Exception {
+        start("", "src { type = test-sequence, publish-topic = numbers, count = 1 }");
+        Socket client = new Socket("127.0.0.1", endpoint.port());
+        running.add(client);
+        client.setSoTimeout((int) Waits.GENEROUS.toMillis());
+        client.getOutputStream().write("GET /health HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+        String answer = new String(client.getInputStream().readNBytes(12), StandardCharsets.US_ASCII);
+        assertThat(answer).isEqualTo("HTTP/1.1 200");
+        client.getOutputStream().write("GET /health HTTP/1.1\r\nX-Slow: ".getBytes(StandardCharsets.US_ASCII));
+        trickle(List.of(client));
+        client.getInputStream().readAllBytes(); // the rest of the first answer, then the end: closed by the endpoint
+    }
+
+    /** Sends a byte of a header's value on each of {@code sockets} every 200 ms while the test runs. */
+    private void trickle(List<Socket> sockets) {
+        ScheduledExecutorService trickle = Executors.newSingleThreadScheduledExecutor();
+        running.add(0, trickle::shutdownNow);
+        trickle.scheduleWithFixedDelay(() -> {
+            for (Socket socket : sockets) {
+                try {
+                    socket.getOutputStream().write('a');
+                } catch (IOException closed) {
+                    // by the endpoint: what the test waits for
+                }
+            }
+        }, 0, 200, TimeUnit.MILLISECONDS);
+    }
+
+    /** A preview is a request being answered: it outlives the time a connection has for a request's head. */
+    @Test
+    void aPreviewOutlivesTheDeadlineOfRequestHeads() throws Exception {
+        start("max-preview-rate = 50", "src { type = test-images, publish-topic = images }");
+        HttpResponse<InputStream> stream = client.send(HttpRequest.newBuilder(uri("/topics/images/stream.mjpeg"))
+                .build(), HttpResponse.BodyHandlers.ofInputStream());
+        try (InputStream body = stream.body()) {
+            long until = System.nanoTime() + HttpEndpoint.HEAD_DEADLINE.multipliedBy(2).toNanos();
+            while (System.nanoTime() < until) {
+                assertThat(readPart(body)).isEqualTo(ImageSource.jpeg(64, 48));
+            }
         }
     }
 
