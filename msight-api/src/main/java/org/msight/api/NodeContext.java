@@ -53,9 +53,14 @@ public interface NodeContext {
      * Offers one message to the node's publish topic. For sources the offer counts against
      * {@code gap}: {@code message} is called, and its result published, only for the offers gap
      * lets through, so expensive work (JPEG encoding) is done only for published messages.
-     * Processors publish every result.
+     * Processors publish every result. A message the bus cannot take now (its server away, its
+     * buffer full) is lost for a source; for a processor, the runtime keeps the input being handled,
+     * unacknowledged, and hands it over again after a backoff until the bus takes its results, so
+     * the results published before that one are published again: at least once. A message the bus
+     * refuses alone (too large for its server) is lost, counted, either way.
      *
-     * @return whether the message was built and published
+     * @return whether the message was built and published; for a processor, {@code false} without
+     *     trying for every later result of an input once one found the bus unable to take it
      */
     boolean publish(Supplier<? extends SensorData> message);
 

@@ -257,7 +257,8 @@ public final class Pipeline {
             delivery.reportOutagesTo(stats);
         }
         return new InboxRunner(spec.name(), node, context.logger(), stats, loader, backoff, inbox, topic, spec.gap(),
-                drainTimeout, data -> latestImages.offer(topic, data), delivery, () -> buses.unsubscribe(subscription));
+                drainTimeout, data -> latestImages.offer(topic, data), context::takeOutputOutage, delivery,
+                () -> buses.unsubscribe(subscription));
     }
 
     /**

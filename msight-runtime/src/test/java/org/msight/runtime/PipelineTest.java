@@ -38,6 +38,9 @@ class PipelineTest {
         CollectingSink.RECEIVED.clear();
         CollectingSink.ATTEMPTS.clear();
         SequenceSource.NODES_OF_TYPE.clear();
+        LoopbackBus.TOPICS_AWAY.clear();
+        LoopbackBus.TOPICS_REFUSED.clear();
+        LoopbackBus.ACKNOWLEDGED.clear();
     }
 
     private Pipeline start(String nodes) throws Exception {
@@ -183,6 +186,77 @@ class PipelineTest {
         assertThat(blocked.node()).isEqualTo("blocked");
         assertThat(blocked.errors().count()).isZero();
         assertThat(blocked.out().count()).isZero();
+    }
+
+    /**
+     * A processor whose results its output's bus cannot take, in an outage, keeps its input
+     * unacknowledged and is handed it again after a backoff: once the bus is back, every message
+     * published meanwhile reaches the sink, none counted as lost, and only then is acknowledged.
+     */
+    @Test
+    void aProcessorKeepsItsInputUnacknowledgedWhileItsOutputsBusIsAwayAndCatchesUpAfter() throws Exception {
+        LoopbackBus.TOPICS_AWAY.add("negated");
+        try (LogCapture log = LogCapture.of("msight")) {
+            Pipeline pipeline = startOnLoopback(20);
+            NodeStats negate = pipeline.nodeStats().get(1);
+            assertThat(negate.node()).isEqualTo("negate");
+            await().atMost(Waits.GENEROUS).until(() -> negate.state() == NodeStats.State.OUTAGE
+                    && negate.in().count() + negate.queueDepth() == 20);
+            assertThat(LoopbackBus.ACKNOWLEDGED).as("no input acknowledged while its result is unpublished").isEmpty();
+            assertThat(negate.lost().count()).isZero();
+            assertThat(received("sink")).isEmpty();
+
+            LoopbackBus.TOPICS_AWAY.remove("negated");
+            await().atMost(Waits.GENEROUS).until(() -> received("sink").size() == 20 && acknowledged("numbers") == 20);
+            assertThat(received("sink")).isEqualTo(range(1, 20, 1).stream().map(n -> -n).toList());
+            assertThat(negate.out().count()).isEqualTo(20);
+            assertThat(negate.lost().count()).isZero();
+            assertThat(negate.errors().count()).isZero();
+            assertThat(negate.restarts().count()).as("retried, not reopened").isZero();
+            assertThat(negate.state()).isEqualTo(NodeStats.State.RUNNING);
+            assertThat(pipeline.stop()).isTrue();
+            assertThat(log.messages(Level.WARN)).containsOnlyOnce("its bus 'loopback' (class path) cannot take messages"
+                    + " on topic 'negated' now: topics away (on purpose): [negated]; the input is kept, not"
+                    + " acknowledged; retrying with backoff");
+            assertThat(log.messages()).anyMatch(line -> line.startsWith("recovered after "));
+        }
+    }
+
+    /** A result the bus refuses alone (too large), still carrying the topic, is lost and counted: its input is done. */
+    @Test
+    void aProcessorsResultTheBusRefusesAloneIsCountedAsLostAndItsInputIsDone() throws Exception {
+        LoopbackBus.TOPICS_REFUSED.add("negated");
+        Pipeline pipeline = startOnLoopback(5);
+        NodeStats negate = pipeline.nodeStats().get(1);
+        await().atMost(Waits.GENEROUS).until(() -> acknowledged("numbers") == 5 && negate.lost().count() == 5);
+        assertThat(pipeline.stop()).isTrue();
+        assertThat(received("sink")).isEmpty();
+        assertThat(negate.out().count()).isZero();
+        assertThat(negate.errors().count()).isZero();
+        assertThat(negate.outageSince()).as("no outage").isNull();
+    }
+
+    /** Source, processor and sink on the loopback bus: {@code count} numbers, negated on topic {@code negated}. */
+    private Pipeline startOnLoopback(int count) throws Exception {
+        Path file = TestPipelines.write(dir, "pipeline.conf", """
+                msight { bus = loopback, registry.enabled = false }
+                nodes {
+                  src { type = test-sequence, publish-topic = numbers, count = %d }
+                  negate {
+                    type = test-negate, subscribe-topic = numbers, publish-topic = negated, queue-capacity = 100
+                    restart-backoff { initial = 10ms, max = 100ms }
+                  }
+                  sink { type = test-collector, subscribe-topic = negated, queue-capacity = 100 }
+                }
+                """.formatted(count));
+        Pipeline pipeline = TestPipelines.load(file).create();
+        pipeline.start();
+        return pipeline;
+    }
+
+    private static int acknowledged(String topic) {
+        java.util.concurrent.atomic.AtomicInteger done = LoopbackBus.ACKNOWLEDGED.get(topic);
+        return done == null ? 0 : done.get();
     }
 
     /**

@@ -96,7 +96,8 @@ public interface Bus extends AutoCloseable {
 
     /**
      * Whether a message published now on {@code topic} can be carried: {@link #canCarry()}, and for
-     * a bus that holds each topic's messages apart, room for this topic's. Sources ask this one.
+     * a bus that holds each topic's messages apart, room for this topic's. The runtime asks this one
+     * before a source or processor builds a message, and again after a {@link #publish} that failed.
      */
     default boolean canCarry(String topic) {
         return canCarry();
@@ -105,7 +106,10 @@ public interface Bus extends AutoCloseable {
     /**
      * Hands {@code data} to the subscribers of {@code topic}, without blocking for long.
      *
-     * @return whether the bus took the message; {@code false} means it is lost
+     * @return whether the bus took the message; {@code false} means it did not: while
+     *     {@link #canCarry(String)} then says no (an outage: disconnected, a buffer or queue full), a
+     *     processor's input is handed to it again after a backoff, a source's message is lost; while
+     *     it says yes, this message alone was refused (too large, not allowed) and is lost
      */
     boolean publish(String topic, SensorData data);
 

@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 import org.msight.api.Backoff;
 import org.msight.api.LogSafe;
 import org.msight.api.LogThrottle;
@@ -27,9 +28,11 @@ import org.slf4j.Logger;
  * counted as dropped. Each delivery is {@linkplain Delivery#done() done} at most
  * once: handled (by an asynchronous sink: delivered, given up or spooled, so an at-least-once bus
  * commits only then), skipped by gap, malformed, dropped, or given up after a failure; what is left when the
- * drain time runs out or the node stops for good is not done, so such a bus delivers it again. At
- * shutdown it keeps going until the inbox is empty or the drain deadline passes, then a sink flushes
- * what is in flight with the time left. A node that stops for good ends its subscription.
+ * drain time runs out or the node stops for good is not done, so such a bus delivers it again. A
+ * processor's input with a result its bus could not take, in an outage, is not done either: it is
+ * handed over again after a backoff until the bus takes its results (those taken before published
+ * again). At shutdown it keeps going until the inbox is empty or the drain deadline passes, then a
+ * sink flushes what is in flight with the time left. A node that stops for good ends its subscription.
  */
 public final class InboxRunner extends NodeRunner {
 
@@ -46,6 +49,8 @@ public final class InboxRunner extends NodeRunner {
     private final boolean sink;
     private final Duration drainTimeout;
     private final Consumer<SensorData> received;
+    /** {@link RuntimeNodeContext#takeOutputOutage}: why a processor's results could not all be published. */
+    private final Supplier<String> outputOutages;
     private final Runnable unsubscribe;
     /** The delivery of an asynchronous sink, which counts out itself when a message arrives; otherwise null. */
     private final AsyncDelivery delivery;
@@ -59,12 +64,14 @@ public final class InboxRunner extends NodeRunner {
     /**
      * @param topic the topic the inbox is subscribed to, for log lines
      * @param received sees each message gap admitted, once decoded (the latest one per topic)
+     * @param outputOutages after each message handled, why a result of it found its bus unable to take
+     *     it, in an outage ({@link RuntimeNodeContext#takeOutputOutage}); {@code null} when none did
      * @param delivery the delivery of an asynchronous sink, its messages' way; {@code null} for others
      * @param unsubscribe ends the inbox's subscription on its bus, once the node has stopped for good
      */
     public InboxRunner(String name, Node node, Logger log, NodeStats stats, ClassLoader loader, Backoff backoff,
             Inbox inbox, String topic, int gap, Duration drainTimeout, Consumer<SensorData> received,
-            AsyncDelivery delivery, Runnable unsubscribe) {
+            Supplier<String> outputOutages, AsyncDelivery delivery, Runnable unsubscribe) {
         super(name, node, log, stats, loader, backoff);
         this.inbox = inbox;
         this.topic = topic;
@@ -75,6 +82,7 @@ public final class InboxRunner extends NodeRunner {
         this.sink = !(node instanceof ProcessorNode);
         this.drainTimeout = drainTimeout;
         this.received = received;
+        this.outputOutages = outputOutages;
         this.unsubscribe = unsubscribe;
         stats.queueDepth(inbox::size);
     }
@@ -159,10 +167,15 @@ public final class InboxRunner extends NodeRunner {
         }
         try {
             stats.handling(sink ? "put" : "process");
+            String outputOutage;
             try {
                 handler.handle(data);
             } finally {
                 stats.handled();
+                outputOutage = outputOutages.get(); // taken though it threw: the next message starts afresh
+            }
+            if (outputOutage != null) {
+                throw new OutputOutage(outputOutage);
             }
             if (sink) {
                 stats.out().increment();
@@ -233,10 +246,13 @@ public final class InboxRunner extends NodeRunner {
         }
     }
 
-    /** A sink is handed the same message again after a RetriableException; a processor is reopened first. */
+    /**
+     * A sink is handed the same message again after a RetriableException, as a processor is after
+     * an outage of its output's bus; a processor is reopened first after its own RetriableException.
+     */
     @Override
     protected void handleFailure(Throwable failure) throws InterruptedException {
-        if (failure instanceof RetriableException && sink) {
+        if (failure instanceof RetriableException && (sink || failure instanceof OutputOutage)) {
             retryAfter(failure);
         } else {
             restartAfter(failure);
@@ -301,6 +317,13 @@ public final class InboxRunner extends NodeRunner {
 
     private boolean pastDeadline() {
         return System.nanoTime() - drainDeadlineNanos > 0;
+    }
+
+    /** A processor's result its bus could not take, in an outage: its input is kept, and handed over again. */
+    private static final class OutputOutage extends RetriableException {
+        OutputOutage(String message) {
+            super(message);
+        }
     }
 
     @FunctionalInterface

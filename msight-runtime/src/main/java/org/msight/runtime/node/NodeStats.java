@@ -80,7 +80,8 @@ public final class NodeStats {
         meter("out", out, "messages a source published, a sink handled, or a processor published");
         meter("dropped", dropped, "messages dropped by a full inbox (count or bytes), or for want of memory");
         meter("malformed", malformed, "messages that could not be decoded, skipped");
-        meter("lost", lost, "messages the bus could not carry (disconnected)");
+        meter("lost", lost, "messages the bus could not carry: a source's while disconnected, or refused alone"
+                + " (too large)");
         meter("errors", errors, "failures of the node");
         meter("restarts", restarts, "times the node was closed and opened again");
         Gauge.builder("msight.node.queue.depth", this, stats -> stats.queueDepth.getAsInt()).tag("node", node)

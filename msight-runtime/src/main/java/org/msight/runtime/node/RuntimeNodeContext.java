@@ -39,6 +39,10 @@ public final class RuntimeNodeContext implements NodeContext {
     private final CountDownLatch stopping;
     private final int nodesOfType;
     private final LogThrottle busFailureLines = new LogThrottle(Duration.ofMinutes(1));
+    /** Whether the node is a processor: its input is kept, not lost, while its bus cannot take its results. */
+    private final boolean keepsInput;
+    /** Whether a result of the processor's input found its bus unable to take it; see {@link #takeOutputOutage}. */
+    private volatile boolean outputOutage;
 
     /**
      * @param bus the bus of the node's publish topic; {@code null} for sinks
@@ -61,6 +65,7 @@ public final class RuntimeNodeContext implements NodeContext {
         this.latestImages = latestImages;
         this.stopping = stopping;
         this.nodesOfType = nodesOfType;
+        this.keepsInput = spec.kind() == NodeKind.PROCESSOR;
     }
 
     @Override
@@ -119,10 +124,12 @@ public final class RuntimeNodeContext implements NodeContext {
                 return false;
             }
         }
+        if (outputOutage) { // an earlier result of this input was not taken: the input is handled again, whole
+            return false;
+        }
         try {
             if (!bus.canCarry(publishTopic)) {
-                stats.lost().increment();
-                return false;
+                return notCarried();
             }
         } catch (RuntimeException | LinkageError e) {
             return busFailed(e);
@@ -133,8 +140,8 @@ public final class RuntimeNodeContext implements NodeContext {
         }
         try {
             if (!bus.publish(publishTopic, data)) {
-                stats.lost().increment();
-                return false;
+                // still able to carry the topic: this message alone was refused (too large, not allowed), lost
+                return bus.canCarry(publishTopic) ? lost() : notCarried();
             }
         } catch (RuntimeException | LinkageError e) {
             return busFailed(e);
@@ -146,6 +153,48 @@ public final class RuntimeNodeContext implements NodeContext {
     }
 
     /**
+     * A message the bus cannot take now, in an outage (disconnected, its buffer or the topic's queue
+     * full): a source's is lost, while a processor's input is kept and handled again (see
+     * {@link #takeOutputOutage}).
+     *
+     * @return false: not published
+     */
+    private boolean notCarried() {
+        if (!keepsInput) {
+            return lost();
+        }
+        outputOutage = true;
+        return false;
+    }
+
+    private boolean lost() {
+        stats.lost().increment();
+        return false;
+    }
+
+    /**
+     * Whether a result of the processor's input handled last found its bus unable to take it, in
+     * an outage, and if so why, in a line; the runner then keeps the input, unacknowledged, and
+     * hands it over again after a backoff. Cleared by the call. Not escaped: the runner's line escapes it.
+     *
+     * @return {@code null} when every result was taken or refused alone (counted as lost)
+     */
+    public String takeOutputOutage() {
+        if (!outputOutage) {
+            return null;
+        }
+        outputOutage = false;
+        String why;
+        try {
+            why = bus.outage().map(reason -> ": " + reason).orElse("");
+        } catch (RuntimeException | LinkageError e) {
+            why = "";
+        }
+        return "its " + busDescription + " cannot take messages on topic '" + publishTopic + "' now"
+                + why + "; the input is kept, not acknowledged";
+    }
+
+    /**
      * A failure inside the bus's publish: its plugin's (a bug, a class missing from its jar), or the
      * message's data type's as the bus encodes it. The message is lost, said once a minute at most,
      * and the node goes on: a source does not reconnect its camera for it.
@@ -153,7 +202,7 @@ public final class RuntimeNodeContext implements NodeContext {
      * @return false: not published
      */
     private boolean busFailed(Throwable e) {
-        stats.lost().increment();
+        lost();
         long since = busFailureLines.occurred();
         if (since > 0) {
             logger.warn("a message could not be published on topic '{}' (by its {}, or as its data type was"

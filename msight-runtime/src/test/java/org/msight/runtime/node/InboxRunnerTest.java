@@ -74,7 +74,7 @@ class InboxRunnerTest {
     private InboxRunner runner(Inbox inbox, RecordingLogger log, int gap, Node node, Duration drainTimeout) {
         return new InboxRunner("sink", node, log, new NodeStats("sink", NodeKind.SINK, new SimpleMeterRegistry()),
                 getClass().getClassLoader(), new Backoff(Duration.ofMillis(10), Duration.ofMillis(10)), inbox, "topic",
-                gap, drainTimeout, data -> { }, null, unsubscribed::incrementAndGet);
+                gap, drainTimeout, data -> { }, () -> null, null, unsubscribed::incrementAndGet);
     }
 
     @Test
@@ -470,7 +470,8 @@ class InboxRunnerTest {
         }
         return new InboxRunner("upload", sink, log, stats, getClass().getClassLoader(),
                 new Backoff(Duration.ofMillis(10), Duration.ofMillis(10)), inbox, "topic", 0, drainTimeout, data -> { },
-                AsyncDeliveryTest.delivery(sink, retries, Optional.empty(), stats, log), unsubscribed::incrementAndGet);
+                () -> null, AsyncDeliveryTest.delivery(sink, retries, Optional.empty(), stats, log),
+                unsubscribed::incrementAndGet);
     }
 
     @Test

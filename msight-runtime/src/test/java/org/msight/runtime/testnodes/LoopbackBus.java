@@ -1,12 +1,18 @@
 package org.msight.runtime.testnodes;
 
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.CountDownLatch;
 import org.msight.api.Setting;
 import org.msight.api.SettingType;
 import org.msight.api.bus.Bus;
 import org.msight.api.bus.BusContext;
 import org.msight.api.bus.BusProvider;
+import org.msight.api.bus.Delivery;
+import org.msight.api.bus.Receiver;
 import org.msight.api.bus.Subscription;
 import org.msight.api.data.SensorData;
 import org.msight.runtime.bus.MemoryBus;
@@ -19,7 +25,9 @@ import org.msight.runtime.bus.MemoryBus;
  * on, and {@code connected}, what it says of its connections. It logs its start, saying whether a
  * node publishes on it, its close, and each subscription ended, and goes on delivering to it. It
  * counts what it publishes ({@code published}). It takes no topic whose name starts with
- * {@code bad/} ({@link Bus#checkTopic}).
+ * {@code bad/} ({@link Bus#checkTopic}). A test puts a topic in {@link #TOPICS_AWAY} for an outage of
+ * it, in {@link #TOPICS_REFUSED} to have its messages refused one by one, and reads what its
+ * subscribers acknowledged in {@link #ACKNOWLEDGED}, as an at-least-once bus learns it.
  */
 public final class LoopbackBus implements BusProvider {
 
@@ -36,6 +44,15 @@ public final class LoopbackBus implements BusProvider {
 
     /** A port whose bus fails every publish as a plugin missing a class does (a NoClassDefFoundError). */
     public static final int PUBLISH_FAILS = 7;
+
+    /** Topics in an outage, as on a bus disconnected: it says it cannot carry them, and a publish returns false. */
+    public static final Set<String> TOPICS_AWAY = ConcurrentHashMap.newKeySet();
+
+    /** Topics whose each message is refused, as one too large: a publish returns false, the topic still carried. */
+    public static final Set<String> TOPICS_REFUSED = ConcurrentHashMap.newKeySet();
+
+    /** How many messages of each topic its subscribers acknowledged ({@link Delivery#done()}); a test clears it. */
+    public static final Map<String, AtomicInteger> ACKNOWLEDGED = new ConcurrentHashMap<>();
 
     /** What a bus on {@link #CLOSE_BLOCKS} waits for as it closes; a test sets its own. */
     public static volatile CountDownLatch closeReleased = new CountDownLatch(0);
@@ -72,7 +89,8 @@ public final class LoopbackBus implements BusProvider {
         return new Bus() {
             @Override
             public void subscribe(Subscription subscription) {
-                memory.subscribe(subscription);
+                memory.subscribe(new Subscription(subscription.topic(), subscription.nodeName(), subscription.group(),
+                        acknowledging(subscription.topic(), subscription.receiver())));
             }
 
             @Override
@@ -101,7 +119,7 @@ public final class LoopbackBus implements BusProvider {
 
             @Override
             public boolean canCarry(String topic) {
-                return !topic.equals(full);
+                return !topic.equals(full) && !TOPICS_AWAY.contains(topic);
             }
 
             @Override
@@ -111,7 +129,11 @@ public final class LoopbackBus implements BusProvider {
 
             @Override
             public java.util.Optional<String> outage() {
-                return connected ? java.util.Optional.empty() : java.util.Optional.of("loopback.connected is false");
+                if (!connected) {
+                    return java.util.Optional.of("loopback.connected is false");
+                }
+                return TOPICS_AWAY.isEmpty() ? java.util.Optional.empty()
+                        : java.util.Optional.of("topics away (on purpose): " + TOPICS_AWAY);
             }
 
             @Override
@@ -121,6 +143,9 @@ public final class LoopbackBus implements BusProvider {
                 }
                 if (port == PUBLISH_FAILS) {
                     throw new NoClassDefFoundError("org/example/Gone (on purpose)");
+                }
+                if (TOPICS_AWAY.contains(topic) || TOPICS_REFUSED.contains(topic)) {
+                    return false;
                 }
                 context.counter("published").increment(); // asked for each time, as a bus asks per subscriber
                 return memory.publish(topic, data);
@@ -140,6 +165,41 @@ public final class LoopbackBus implements BusProvider {
                 if (port == CLOSE_FAILS) {
                     throw new NoClassDefFoundError("org/example/Gone (on purpose)");
                 }
+            }
+        };
+    }
+
+    /** {@code inbox}, its deliveries counted in {@link #ACKNOWLEDGED} when done. */
+    private static Receiver acknowledging(String topic, Receiver inbox) {
+        return new Receiver() {
+            @Override
+            public void deliver(Delivery delivery) {
+                inbox.deliver(new Delivery() {
+                    @Override
+                    protected SensorData decode() {
+                        return delivery.data();
+                    }
+
+                    @Override
+                    public void done() {
+                        ACKNOWLEDGED.computeIfAbsent(topic, t -> new AtomicInteger()).incrementAndGet();
+                    }
+                });
+            }
+
+            @Override
+            public int remainingCapacity() {
+                return inbox.remainingCapacity();
+            }
+
+            @Override
+            public long remainingBytes() {
+                return inbox.remainingBytes();
+            }
+
+            @Override
+            public void countMalformed() {
+                inbox.countMalformed();
             }
         };
     }
