@@ -1,8 +1,11 @@
 package org.msight.plugins.rtspreceiver;
 
 import com.typesafe.config.Config;
+import java.net.Inet6Address;
+import java.net.InetAddress;
 import java.time.Duration;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -40,6 +43,8 @@ record ReceiverSettings(String url, String format, String rtspTransport, double 
             "fbdev", "kmsgrab", "decklink", "oss", "jack", "dshow", "avfoundation", "gdigrab");
     /** What ends a url's authority (user info, host and port), as FFmpeg reads it. */
     private static final Pattern AUTHORITY_END = Pattern.compile("[/?#]");
+    /** A host given as an address, which FFmpeg does not look up: IPv4 (digits and dots) or bracketed IPv6. */
+    private static final Pattern ADDRESS = Pattern.compile("[0-9.]+|\\[.*\\]");
 
     /** Reads a node's block, which the runtime has checked against the provider's declared settings. */
     static ReceiverSettings from(Config config) {
@@ -101,6 +106,49 @@ record ReceiverSettings(String url, String format, String rtspTransport, double 
         return url.substring(0, userInfo) + encoded + url.substring(at);
     }
 
+    /**
+     * The host name FFmpeg would look up for the url: empty for a file, a device, a url given by
+     * address or without a host ({@code udp://@:1234}).
+     */
+    Optional<String> hostName() {
+        return hostIn(ffmpegUrl()).map(host -> ffmpegUrl().substring(host[0], host[1]))
+                .filter(host -> !host.isEmpty() && !ADDRESS.matcher(host).matches());
+    }
+
+    /**
+     * {@link #ffmpegUrl()} reaching its host at {@code address}, for an {@code rtsp://} url, which
+     * FFmpeg then connects to without a lookup of its own; any other keeps its host name, which
+     * counts there: TLS ({@code rtsps://}, {@code https://}) checks the server's certificate
+     * against it, HTTP sends it.
+     */
+    String ffmpegUrl(InetAddress address) {
+        String url = ffmpegUrl();
+        Optional<int[]> host = hostIn(url);
+        if (host.isEmpty() || !url.toLowerCase(Locale.ROOT).startsWith("rtsp://")) {
+            return url;
+        }
+        String literal = address.getHostAddress();
+        if (address instanceof Inet6Address) {
+            literal = "[" + literal + "]";
+        }
+        return url.substring(0, host.get()[0]) + literal + url.substring(host.get()[1]);
+    }
+
+    /**
+     * Where a network url's host is, start and end, as FFmpeg reads it (av_url_split): after the
+     * authority's last {@code @}, up to its port or its end, an IPv6 address with its brackets.
+     */
+    private Optional<int[]> hostIn(String url) {
+        if (!isNetwork()) {
+            return Optional.empty();
+        }
+        int authority = url.indexOf("://") + 3;
+        Matcher end = AUTHORITY_END.matcher(url);
+        int authorityEnd = end.find(authority) ? end.start() : url.length();
+        int start = Math.max(authority, url.lastIndexOf('@', authorityEnd - 1) + 1);
+        int hostEnd = url.startsWith("[", start) ? url.indexOf(']', start) + 1 : url.indexOf(':', start);
+        return Optional.of(new int[] {start, hostEnd < start || hostEnd > authorityEnd ? authorityEnd : hostEnd});
+    }
 
     /**
      * Whether the url holds a user (and password) before its host: after its {@code ://}, an

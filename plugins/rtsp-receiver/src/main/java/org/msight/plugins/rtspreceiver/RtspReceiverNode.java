@@ -1,8 +1,10 @@
 package org.msight.plugins.rtspreceiver;
 
+import java.time.Duration;
 import org.bytedeco.ffmpeg.avutil.AVFrame;
 import org.msight.api.Counter;
 import org.msight.api.EndOfInputException;
+import org.msight.api.LogThrottle;
 import org.msight.api.NodeContext;
 import org.msight.api.RetriableException;
 import org.msight.api.SourceNode;
@@ -16,7 +18,8 @@ import org.slf4j.event.Level;
  * {@link ImageData}. Every frame is decoded, but only the frames the runtime will publish (gap,
  * {@code max-frame-rate}) are scaled and encoded, counted as {@code encoded}; frames decoded from
  * damaged video (lost packets: the decoder concealed what was missing) are counted as
- * {@code damaged}, published or not. Files and test
+ * {@code damaged}, published or not; video packets the decoder cannot decode at all are skipped and
+ * counted as {@code undecodable}, with a warning at most every ten seconds. Files and test
  * sources are read at their own frame rate unless {@code realtime = false}. A camera that
  * cannot be opened, ends, or sends nothing for the read timeout is reported with a
  * {@link RetriableException}: the runtime reconnects with the node's {@code restart-backoff};
@@ -32,8 +35,11 @@ final class RtspReceiverNode implements SourceNode {
     private final long minOfferIntervalNanos;
     private final Counter encoded;
     private final Counter damaged;
+    private final Counter undecodable;
+    private final LogThrottle undecodableLines = new LogThrottle(Duration.ofSeconds(10));
     private final FramePacer pacer;
     private final int decoderThreads;
+    private final HostLookup hostLookup = new HostLookup();
     private boolean warnedDamaged;
     /** What the last open read ({@link VideoInput#stream()}), or {@code null} before the first. */
     private String lastStream;
@@ -49,6 +55,7 @@ final class RtspReceiverNode implements SourceNode {
         this.minOfferIntervalNanos = settings.maxFrameRate() > 0 ? (long) (1e9 / settings.maxFrameRate()) : 0;
         this.encoded = context.counter("encoded");
         this.damaged = context.counter("damaged");
+        this.undecodable = context.counter("undecodable");
         this.pacer = settings.realtime() && !settings.isNetwork() ? new FramePacer() : null;
         this.decoderThreads = settings.decoderThreads(context.nodesOfType(), Runtime.getRuntime().availableProcessors());
     }
@@ -102,7 +109,7 @@ final class RtspReceiverNode implements SourceNode {
      * does not come back by itself.
      */
     private void openInput() throws RetriableException, UnrecoverableException {
-        VideoInput opening = VideoInput.prepare(settings);
+        VideoInput opening = VideoInput.prepare(settings, hostLookup, this::skippedUndecodable);
         input = opening;
         // wakeup() sets stopping before it reads input; this reads them the other way round, so
         // one of the two always sees the other.
@@ -168,6 +175,15 @@ final class RtspReceiverNode implements SourceNode {
         input = null;
         current.close();
         openInput();
+    }
+
+    /** Counts a video packet the decoder could not decode, which the input skipped; said every ten seconds at most. */
+    private void skippedUndecodable(String reason) {
+        undecodable.increment();
+        long skipped = undecodableLines.occurred();
+        if (skipped > 0) {
+            context.logger().warn("skipped {} video packet(s) that cannot be decoded; the latest: {}", skipped, reason);
+        }
     }
 
     /** {@code max-frame-rate}: whether a frame arriving now may be offered for publishing. */

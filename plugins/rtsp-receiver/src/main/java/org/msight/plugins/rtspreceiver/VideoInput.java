@@ -31,10 +31,17 @@ import static org.bytedeco.ffmpeg.global.avutil.av_dict_set;
 import static org.bytedeco.ffmpeg.global.avutil.av_frame_alloc;
 import static org.bytedeco.ffmpeg.global.avutil.av_frame_free;
 
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.bytedeco.ffmpeg.avcodec.AVCodec;
@@ -65,6 +72,16 @@ final class VideoInput implements AutoCloseable {
 
     /** How many read timeouts a {@link #grab()} takes at most, however often video packets come. */
     private static final long GRAB_LIMIT_IN_READ_TIMEOUTS = 10;
+    /**
+     * How many packets in a row the decoder may fail to decode before the input is taken as broken:
+     * ten seconds of 30 fps video, longer than a camera's keyframe interval, whose next keyframe
+     * repairs a damaged stream; a decoder failing longer has video it will not decode (a file
+     * damaged from there on, a stream not the one it was opened for). A camera's run also ends at
+     * ten read timeouts without a frame, whichever comes first.
+     */
+    static final int UNDECODABLE_IN_A_ROW_LIMIT = 300;
+    /** How long closing the input may take: a TEARDOWN to a camera that no longer reads is not waited for longer. */
+    private static final Duration CLOSE_LIMIT = Duration.ofSeconds(1);
     /** RTSP describes the stream in its SDP: probe one packet, not a second of video. */
     private static final String RTSP_PROBE_BYTES = "32";
     /** Linux's errno of "Input/output error": FFmpeg returns it negated for a host it cannot resolve, among others. */
@@ -72,6 +89,8 @@ final class VideoInput implements AutoCloseable {
     private static final Pattern UNRESOLVED_HOST = Pattern.compile("Failed to resolve hostname (\\S+): (.+)$");
     /** Linux's errno of "Protocol not supported", which FFmpeg returns negated for an RTSP 461 Unsupported transport. */
     private static final int EPROTONOSUPPORT = 93;
+    /** Linux's errno of "Cannot allocate memory": a decoder failing so does not recover by going on. */
+    private static final int ENOMEM = 12;
 
     /** {@code AV_FRAME_FLAG_CORRUPT} of FFmpeg's frame.h, which the binding does not carry. */
     private static final int FRAME_FLAG_CORRUPT = 1;
@@ -99,6 +118,9 @@ final class VideoInput implements AutoCloseable {
     private final AVFrame frame = av_frame_alloc();
     private final PacketArrivals arrivals = new PacketArrivals();
     private final Tag packetTag = new Tag();
+    private final HostLookup hostLookup;
+    private final Consumer<String> undecodable;
+    private int undecodableInARow;
     private AVCodecContext decoder;
     /** The logging context the decoder's threads log with ({@link FfmpegLog#speakFor}), or null. */
     private Map<String, String> decoderContext;
@@ -108,14 +130,19 @@ final class VideoInput implements AutoCloseable {
     private volatile long deadlineNanos = Long.MAX_VALUE;
     /** The latest the {@link #grab()} under way may end: video that decodes to no frame for this long stalls. */
     private long grabLimitNanos;
-    private volatile boolean woken;
+    /** Completed by {@link #wakeup()}. */
+    private final CompletableFuture<Void> woken = new CompletableFuture<>();
     private volatile boolean timedOut;
     private boolean draining;
     private boolean ended;
+    /** Set by the first {@link #close()}: later calls do nothing, whichever thread makes them. */
+    private final AtomicBoolean closed = new AtomicBoolean();
     private String endReason = "";
 
-    private VideoInput(ReceiverSettings settings) {
+    private VideoInput(ReceiverSettings settings, HostLookup hostLookup, Consumer<String> undecodable) {
         this.safeUrl = Secrets.redactUrl(settings.url());
+        this.hostLookup = hostLookup;
+        this.undecodable = undecodable;
         this.readTimeoutNanos = settings.readTimeout().toNanos();
         this.format = avformat_alloc_context();
         OPEN.put(number, this);
@@ -127,9 +154,13 @@ final class VideoInput implements AutoCloseable {
     /**
      * An input not yet opened, whose {@link #wakeup()} already works: hand it to the thread that
      * may stop it, then {@link #open(ReceiverSettings)} it.
+     *
+     * @param hostLookup the camera's, which looks its host name up
+     * @param undecodable told FFmpeg's reason for each video packet the decoder fails to decode,
+     *     which the input skips, as FFmpeg's own tool does
      */
-    static VideoInput prepare(ReceiverSettings settings) {
-        return new VideoInput(settings);
+    static VideoInput prepare(ReceiverSettings settings, HostLookup hostLookup, Consumer<String> undecodable) {
+        return new VideoInput(settings, hostLookup, undecodable);
     }
 
     /**
@@ -165,8 +196,9 @@ final class VideoInput implements AutoCloseable {
             av_dict_set(options, "rtsp_transport", settings.rtspTransport(), 0);
             av_dict_set(options, "probesize", RTSP_PROBE_BYTES, 0);
         }
+        String url = urlToOpen(settings);
         FfmpegLog.takeLastError(); // an earlier call's
-        int result = avformat_open_input(format, settings.ffmpegUrl(), inputFormat, options);
+        int result = avformat_open_input(format, url, inputFormat, options);
         av_dict_free(options);
         if (result == AVERROR_HTTP_UNAUTHORIZED || result == AVERROR_HTTP_FORBIDDEN) {
             throw refused(settings, result == AVERROR_HTTP_FORBIDDEN);
@@ -192,18 +224,50 @@ final class VideoInput implements AutoCloseable {
     }
 
     /**
+     * The url for FFmpeg, once its host name resolved ({@link HostLookup}) by the connect
+     * timeout: an {@code rtsp://} camera's by the address found, any other's as it is
+     * ({@link ReceiverSettings#ffmpegUrl(InetAddress)}).
+     */
+    private String urlToOpen(ReceiverSettings settings) throws RetriableException {
+        Optional<String> host = settings.hostName();
+        if (host.isEmpty()) {
+            return settings.ffmpegUrl();
+        }
+        try {
+            InetAddress address = hostLookup.firstAddress(host.get(), woken, deadlineNanos);
+            if (address != null) {
+                return settings.ffmpegUrl(address);
+            }
+        } catch (TimeoutException e) {
+            throw new RetriableException("cannot open " + safeUrl + ": cannot resolve host " + host.get()
+                    + " within connect-timeout (" + settings.connectTimeout().toMillis() + " ms): DNS did not answer"
+                    + " (check this machine's DNS, or give the camera by IP address)");
+        } catch (UnknownHostException e) { // "cam-3.local: Name or service not known"
+            String reason = e.getMessage().substring(e.getMessage().indexOf(':') + 1).trim();
+            throw new RetriableException("cannot open " + safeUrl + ": " + cannotResolve(host.get(), reason));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        throw new RetriableException("cannot open " + safeUrl + ": woken up");
+    }
+
+    /**
      * A host name that did not resolve, from FFmpeg's error line ({@code Failed to resolve hostname
      * cam-3.local: Name or service not known}): its failure code says only {@code Input/output error}.
      */
     private static Optional<String> unresolvedHost(String ffmpegError) {
         Matcher failed = ffmpegError == null ? null : UNRESOLVED_HOST.matcher(ffmpegError);
-        return failed != null && failed.find() ? Optional.of("cannot resolve host " + failed.group(1) + ": "
-                + failed.group(2) + " (check the url's host, or this machine's DNS)") : Optional.empty();
+        return failed != null && failed.find() ? Optional.of(cannotResolve(failed.group(1), failed.group(2)))
+                : Optional.empty();
+    }
+
+    private static String cannotResolve(String host, String reason) {
+        return "cannot resolve host " + host + ": " + reason + " (check the url's host, or this machine's DNS)";
     }
 
     /** What to do about an RTSP camera that could not be opened, in brackets; empty when there is nothing to say. */
     private String rtspAdvice(int result, String transport) {
-        if (woken) {
+        if (woken.isDone()) {
             return "";
         }
         if (timedOut) {
@@ -278,14 +342,16 @@ final class VideoInput implements AutoCloseable {
             while (true) {
                 int received = avcodec_receive_frame(decoder, frame);
                 if (received >= 0) {
+                    undecodableInARow = 0;
                     return frame;
                 }
-                if (received != AVERROR_EAGAIN()) {
-                    ended = received == AVERROR_EOF;
-                    endReason = ended ? "ended" : "cannot be decoded: " + FfmpegErrors.describe(received);
+                if (received == AVERROR_EOF) {
+                    ended = true;
+                    endReason = "ended";
                     return null;
                 }
-                if (!readPacketIntoDecoder()) {
+                boolean goesOn = received == AVERROR_EAGAIN() ? readPacketIntoDecoder() : decodingGoesOn(received);
+                if (!goesOn) {
                     return null;
                 }
             }
@@ -315,16 +381,40 @@ final class VideoInput implements AutoCloseable {
             }
             // The end: let the decoder hand out the frames it still holds.
             draining = true;
-            avcodec_send_packet(decoder, null);
-            return true;
+            return decodingGoesOn(avcodec_send_packet(decoder, null));
         }
+        boolean goesOn = true;
         if (packet.stream_index() == videoStream) {
             // A damaged packet is FFmpeg's to log and conceal; the next keyframe repairs the picture.
             packet.opaque(packetTag.number(arrivals.arrived())); // the decoder copies it to the packet's frame
-            avcodec_send_packet(decoder, packet);
+            goesOn = decodingGoesOn(avcodec_send_packet(decoder, packet));
             deadlineNanos = Math.min(System.nanoTime() + readTimeoutNanos, grabLimitNanos); // not silent
         }
         av_packet_unref(packet);
+        return goesOn;
+    }
+
+    /**
+     * Whether decoding goes on after the decoder's {@code result}, of taking a packet or handing
+     * out a frame (FFmpeg decodes at either): a packet it fails to decode is skipped and told to
+     * {@link #undecodable}, as FFmpeg's own tool does, unless memory ran out or
+     * {@link #UNDECODABLE_IN_A_ROW_LIMIT} packets in a row failed; {@link #endReason()} says so then.
+     */
+    private boolean decodingGoesOn(int result) {
+        if (result >= 0 || result == AVERROR_EAGAIN() || result == AVERROR_EOF) {
+            return true; // EAGAIN, EOF: frames to take out first, or none left; avcodec_receive_frame says which
+        }
+        String reason = FfmpegErrors.describe(result);
+        if (result == -ENOMEM) {
+            endReason = "cannot be decoded: " + reason;
+            return false;
+        }
+        undecodable.accept(reason);
+        if (++undecodableInARow >= UNDECODABLE_IN_A_ROW_LIMIT) {
+            endReason = "sent " + undecodableInARow + " video packets in a row that cannot be decoded, the last: "
+                    + reason;
+            return false;
+        }
         return true;
     }
 
@@ -377,8 +467,9 @@ final class VideoInput implements AutoCloseable {
 
     /** Whether the read timeout or {@link #wakeup()} ended reading; sets {@link #endReason()} then. */
     private boolean interrupted() {
-        if (woken || timedOut) {
-            endReason = woken ? "woken up" : System.nanoTime() >= grabLimitNanos ? "sent video that decoded to no"
+        boolean wokenUp = woken.isDone();
+        if (wokenUp || timedOut) {
+            endReason = wokenUp ? "woken up" : System.nanoTime() >= grabLimitNanos ? "sent video that decoded to no"
                     + " frame for " + GRAB_LIMIT_IN_READ_TIMEOUTS * readTimeoutNanos / 1_000_000 + " ms (ten"
                     + " read-timeouts)" : "sent nothing for " + readTimeoutNanos / 1_000_000
                     + " ms (read-timeout: a camera that sends fewer frames needs a longer one)";
@@ -397,12 +488,12 @@ final class VideoInput implements AutoCloseable {
      * promptly, now or when they start; callable from any thread.
      */
     void wakeup() {
-        woken = true;
+        woken.complete(null);
     }
 
     /** Whether {@link #wakeup()} was called. */
     boolean wokenUp() {
-        return woken;
+        return woken.isDone();
     }
 
     /** Whether the input stopped because it sent nothing for the read timeout. */
@@ -423,12 +514,16 @@ final class VideoInput implements AutoCloseable {
         return safeUrl;
     }
 
-    /** Frees everything; later calls do nothing. */
+    /**
+     * Frees everything, within {@link #CLOSE_LIMIT} for what closing the input sends (an RTSP
+     * TEARDOWN, a TLS close) to a peer that may no longer read; later calls do nothing.
+     */
     @Override
     public void close() {
-        if (OPEN.remove(number) == null) {
+        if (!closed.compareAndSet(false, true)) {
             return;
         }
+        deadlineNanos = System.nanoTime() + CLOSE_LIMIT.toNanos(); // the interrupt callback stays on until the end
         if (decoder != null) {
             long address = decoder.address();
             avcodec_free_context(decoder); // ends its threads, which may still log the frame they decode
@@ -441,10 +536,11 @@ final class VideoInput implements AutoCloseable {
         }
         av_frame_free(frame);
         av_packet_free(packet);
+        OPEN.remove(number);
     }
 
     private String reasonFor(int error) {
-        return timedOut ? "no answer within the timeout" : woken ? "woken up" : FfmpegErrors.describe(error);
+        return timedOut ? "no answer within the timeout" : woken.isDone() ? "woken up" : FfmpegErrors.describe(error);
     }
 
     /** FFmpeg's interrupt callback: non-zero ends the blocking I/O call under way. */
@@ -460,7 +556,7 @@ final class VideoInput implements AutoCloseable {
             if (input == null) {
                 return 0;
             }
-            if (input.woken) {
+            if (input.woken.isDone()) {
                 return 1;
             }
             if (System.nanoTime() > input.deadlineNanos) {

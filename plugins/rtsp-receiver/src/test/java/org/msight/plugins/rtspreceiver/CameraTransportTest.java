@@ -41,7 +41,7 @@ class CameraTransportTest {
     void udpRefusedNamesTheSetting() {
         ReceiverSettings settings = ReceiverSettings.from(TestNodeContext.of("rtsp-receiver",
                 "url = \"" + server.url() + "\", rtsp-transport = udp").config());
-        try (VideoInput input = VideoInput.prepare(settings)) {
+        try (VideoInput input = VideoInput.prepare(settings, new HostLookup(), reason -> { })) {
             assertThatThrownBy(() -> input.open(settings, settings.threads())).isInstanceOf(RetriableException.class)
                     .hasMessage("cannot open " + server.url() + ": Protocol not supported (does the camera carry"
                             + " rtsp-transport = udp? try tcp)");

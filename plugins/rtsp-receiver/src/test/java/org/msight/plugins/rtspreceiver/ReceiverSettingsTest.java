@@ -5,7 +5,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import java.net.InetAddress;
 import java.util.List;
+import java.util.Optional;
 import java.util.ServiceLoader;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
@@ -118,6 +120,28 @@ class ReceiverSettingsTest {
     })
     void ffmpegGetsTheUserInfoWithItsSlashesAndQuestionMarksEncoded(String url, String forFfmpeg) {
         assertThat(settings(url).ffmpegUrl()).isEqualTo(forFfmpeg);
+    }
+
+    /**
+     * An rtsp:// camera's host name, looked up in Java within connect-timeout, reaches FFmpeg as
+     * the address found (user info kept, IPv6 bracketed); rtsps:// keeps the name, which its TLS
+     * checks the certificate against; an address or no host is not looked up ("-").
+     */
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "rtsp://admin:pa/ss@cam.local:554/live | cam.local | 192.0.2.7 | rtsp://admin:pa%2Fss@192.0.2.7:554/live",
+        "rtsp://me@corp:x@cam-2/live?a=b@c     | cam-2     | ::2       | rtsp://me@corp:x@[0:0:0:0:0:0:0:2]/live?a=b@c",
+        "RTSP://cam                            | cam       | 192.0.2.7 | RTSP://192.0.2.7",
+        "rtsps://admin:pw@cam.local/live       | cam.local | 192.0.2.7 | rtsps://admin:pw@cam.local/live",
+        "rtsp://admin:pw@10.0.0.2:554/live     | -         | 192.0.2.7 | rtsp://admin:pw@192.0.2.7:554/live",
+        "rtsp://[fe80::1]:554/live             | -         | 192.0.2.7 | rtsp://192.0.2.7:554/live",
+        "udp://@:1234                          | -         | 192.0.2.7 | udp://@:1234",
+        "/videos/cam@gate.mp4                  | -         | 192.0.2.7 | /videos/cam@gate.mp4",
+    })
+    void anRtspCamerasHostNameIsGivenToFfmpegAsItsAddress(String url, String hostName, String address,
+            String forFfmpeg) throws Exception {
+        assertThat(settings(url).hostName()).isEqualTo(hostName.equals("-") ? Optional.empty() : Optional.of(hostName));
+        assertThat(settings(url).ffmpegUrl(InetAddress.getByName(address))).isEqualTo(forFfmpeg);
     }
 
     /** threads = 0: one thread each from as many cameras as cores on, FFmpeg's own choice below; a number set is kept. */

@@ -9,6 +9,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.msight.api.data.ImageData;
 import org.msight.testdriver.PipelineTestDriver;
 import org.msight.testkit.LogCapture;
@@ -70,7 +72,10 @@ class RecordedVideoTest {
         assertThat(log.messages()).anyMatch(line -> line.startsWith("Reading " + clip + " (mpeg4, 160x120, "));
     }
 
-    /** A file cut short (a copy interrupted, a card pulled) ends where it breaks, instead of being read again and again. */
+    /**
+     * A file cut short (a copy interrupted, a card pulled) ends where it breaks, instead of being
+     * read again and again; the frame cut in two is skipped as undecodable.
+     */
     @Test
     void aFileCutShortEndsWhereItBreaks() throws Exception {
         Path whole = dir.resolve("whole.mp4");
@@ -84,7 +89,8 @@ class RecordedVideoTest {
         List<ImageData> images = runToTheEnd(cut, "realtime = false");
 
         assertThat(images).isNotEmpty().hasSizeLessThan(60);
-        assertThat(log.messages()).contains("finished: " + cut + " ended where it cannot be read on")
+        assertThat(log.messages()).contains("finished: " + cut + " ended")
+                .anyMatch(line -> line.startsWith("skipped 1 video packet(s) that cannot be decoded"))
                 .noneMatch(line -> line.contains("retrying"));
     }
 
@@ -132,6 +138,53 @@ class RecordedVideoTest {
         assertThat(decoderLines).as("the decoder's complaints, from its frame threads").isNotEmpty()
                 .anyMatch(event -> !event.getThreadName().equals(nodeThread))
                 .allMatch(event -> "camera".equals(event.getMDCPropertyMap().get("node")));
+    }
+
+    /**
+     * A frame the decoder cannot decode (its data zeroed) is counted as {@code undecodable} and
+     * skipped, as FFmpeg's own tool does, whether the decoder says so when given the frame (one
+     * thread) or when asked for it (frame threads, at the end of the file): the file is read on to
+     * its end, rather than ending there. PNG's parser joins the zeroed data to the next frame's,
+     * one packet the decoder fails: 28 images, as FFmpeg's own tool makes.
+     */
+    @ParameterizedTest
+    @CsvSource({"mjpeg, 1, 15, 29", "png, 4, 27, 28"})
+    void aFrameThatCannotBeDecodedIsCountedAndSkipped(String codec, int threads, int zeroed, int images)
+            throws Exception {
+        Path whole = dir.resolve("whole.avi");
+        Tools.Output ffmpeg = Tools.run(new ProcessBuilder(Tools.require("ffmpeg", "ffmpeg").toString(), "-v", "error",
+                "-f", "lavfi", "-i", "testsrc2=size=160x120:rate=30", "-frames:v", "30", "-c:v", codec,
+                whole.toString()).redirectErrorStream(true), Waits.GENEROUS);
+        assertThat(ffmpeg.exitCode()).as(ffmpeg.text()).isZero();
+        Path damaged = java.nio.file.Files.write(dir.resolve("damaged.avi"),
+                withVideoChunkZeroed(java.nio.file.Files.readAllBytes(whole), zeroed));
+
+        try (PipelineTestDriver driver = PipelineTestDriver.start("""
+                nodes.camera { type = rtsp-receiver, publish-topic = frames, url = "%s", realtime = false,
+                  threads = %d }
+                """.formatted(damaged, threads), "frames")) {
+            driver.awaitSourcesFinished(Waits.GENEROUS);
+            assertThat(driver.totals("camera").get("undecodable")).isEqualTo(1);
+            driver.close();
+            assertThat(driver.messages("frames")).hasSize(images);
+        }
+        assertThat(log.messages()).filteredOn(line -> line.contains("finished: ")).containsExactly(
+                "finished: " + damaged + " ended", "every source has finished: stopping once the sinks have drained");
+        assertThat(log.messages()).anyMatch(line -> line.startsWith("skipped 1 video packet(s) that cannot be decoded"))
+                .noneMatch(line -> line.contains("retrying"));
+    }
+
+    /** {@code avi} with the data of its video chunk {@code index} (from 0) zeroed. */
+    private static byte[] withVideoChunkZeroed(byte[] avi, int index) {
+        java.nio.ByteBuffer bytes = java.nio.ByteBuffer.wrap(avi).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        int movi = new String(avi, java.nio.charset.StandardCharsets.ISO_8859_1).indexOf("movi") + 4;
+        for (int chunk = movi, seen = 0; chunk + 8 <= avi.length; chunk += 8 + ((bytes.getInt(chunk + 4) + 1) & ~1)) {
+            if (avi[chunk + 2] == 'd' && seen++ == index) { // "00dc": video
+                java.util.Arrays.fill(avi, chunk + 8, chunk + 8 + bytes.getInt(chunk + 4), (byte) 0);
+                return avi;
+            }
+        }
+        throw new IllegalArgumentException("no video chunk " + index);
     }
 
     /** A mistyped path is not retried forever, as a camera away is: the node stops for good, and says why. */

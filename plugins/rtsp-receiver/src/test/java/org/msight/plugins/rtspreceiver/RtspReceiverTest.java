@@ -166,7 +166,7 @@ class RtspReceiverTest {
         // first timeout fired tells the two apart without timing anything: reading must not resume.
         ReceiverSettings settings = ReceiverSettings.from(cameraContext("read-timeout = 1s, rtsp-transport = " + transport)
                 .config());
-        try (VideoInput input = VideoInput.prepare(settings)) {
+        try (VideoInput input = VideoInput.prepare(settings, new HostLookup(), reason -> { })) {
             input.open(settings, settings.threads());
             assertThat(input.grab()).isNotNull();
             CompletableFuture<Void> reading = CompletableFuture.runAsync(() -> {
