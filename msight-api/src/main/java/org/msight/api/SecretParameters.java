@@ -17,7 +17,7 @@ import java.util.List;
  * {@code loginpas} and {@code psw}; not {@code partition_key}, {@code keyframe},
  * {@code session.timeout.ms} or {@code gpsweek}. A value runs to the
  * next {@code & ;} {@code #}, quote, angle bracket or white space (a URL query's value, past its
- * blanks as {@link QueryValueEnds} tells); a quoted one
+ * blanks as {@link #queryValueEnd} tells); a quoted one
  * ({@code password="p w"}) to its closing quote, which a backslash escapes ({@code password="p\"w"});
  * an authorization scheme's ({@code Authorization=Bearer t}) over its credentials too.
  */
@@ -38,7 +38,7 @@ final class SecretParameters {
 
     static String mask(String text) {
         int equals = text.indexOf('=');
-        QueryValueEnds queryValueEnds = new QueryValueEnds(text);
+        boolean value = equals >= 0 && Secrets.startsWithUrl(text);
         StringBuilder out = null;
         int copied = 0;
         while (equals >= 0) {
@@ -70,7 +70,7 @@ final class SecretParameters {
                         && Secrets.isAuthorizationScheme(text.substring(word, end))) {
                     end = valueEnd(text, end + 1); // Authorization=Bearer t: the credentials after the scheme
                 } else if (end < text.length() && (text.charAt(end) == ' ' || text.charAt(end) == '\t')) {
-                    end = queryValueEnds.after(start, end); // ?password=p w
+                    end = queryValueEnd(text, start, end, value); // ?password=p w
                 }
                 if (end > valueStart) {
                     if (out == null) {
@@ -88,60 +88,31 @@ final class SecretParameters {
 
     /**
      * Where a secret value of a URL's query (its name after {@code ?} or {@code &}) that a blank
-     * interrupts ends: at the URL's next {@code &} or {@code #}, at the quote that closes a quoted
-     * URL ({@code 'http://h/x?password=p w'}), or, in a text that starts with a URL (a setting's
-     * value), at its end or the next URL of a list. Otherwise, in a message that holds the URL
-     * unquoted, at the blank: what follows is taken for the message. Linear over all the values of a text.
+     * interrupts ends: at the URL's next {@code &} or {@code #}, or the end of its
+     * {@linkplain Secrets#knownEnd known extent} ({@code 'http://h/x?password=p w'}, a setting's
+     * value); in running text, at the blank.
      */
-    private static final class QueryValueEnds {
-
-        private static final String STOPS = "&#\"'<>\r\n";
-        private final String text;
-        private final boolean startsWithUrl;
-        /** The first of {@link #STOPS} or {@code ://} after the last blank looked at. */
-        private int stop = -1;
-        /** How far the text was read for {@link #opener}: the last quote or line break before there. */
-        private int read;
-        private char opener;
-
-        QueryValueEnds(String text) {
-            this.text = text;
-            int start = 0;
-            while (start < text.length() && "'\"[(".indexOf(text.charAt(start)) >= 0) {
-                start++;
-            }
-            this.startsWithUrl = Secrets.SCHEME.matcher(text).region(start, text.length()).lookingAt();
-        }
-
-        /** The end of the value whose name starts at {@code name}, which a blank interrupts at {@code blank}. */
-        int after(int name, int blank) {
-            if (name == 0 || "?&".indexOf(text.charAt(name - 1)) < 0) {
-                return blank;
-            }
-            for (; read < name; read++) {
-                if ("\"'\r\n".indexOf(text.charAt(read)) >= 0) {
-                    opener = text.charAt(read);
-                }
-            }
-            if (stop < blank) {
-                stop = blank;
-                while (stop < text.length() && STOPS.indexOf(text.charAt(stop)) < 0 && !text.startsWith("://", stop)) {
-                    stop++;
-                }
-            }
-            char at = stop < text.length() ? text.charAt(stop) : 0;
-            if (at == '&' || at == '#' || at == opener && (at == '"' || at == '\'')) {
-                return stop;
-            }
-            if (startsWithUrl && (at == 0 || at == ':')) { // its end, or the next URL's ://
-                int end = at == ':' ? Secrets.schemeStart(text, blank, stop) : stop;
-                while (end > blank && (Character.isWhitespace(text.charAt(end - 1)) || text.charAt(end - 1) == ',')) {
-                    end--;
-                }
-                return end;
-            }
+    private static int queryValueEnd(String text, int name, int blank, boolean value) {
+        if (name == 0 || "?&".indexOf(text.charAt(name - 1)) < 0) {
             return blank;
         }
+        int separator = name; // of the URL holding the query: the last :// of the word
+        while (separator > 0 && !text.startsWith("://", separator)
+                && !Character.isWhitespace(text.charAt(separator - 1))) {
+            separator--;
+        }
+        int end = text.startsWith("://", separator)
+                ? Secrets.knownEnd(text, Secrets.schemeStart(text, 0, separator), blank, value, "&#") : -1;
+        if (end < 0) {
+            return blank;
+        }
+        if (end < text.length() && (text.charAt(end) == '&' || text.charAt(end) == '#')) {
+            return end;
+        }
+        while (end > blank && (Character.isWhitespace(text.charAt(end - 1)) || text.charAt(end - 1) == ',')) {
+            end--;
+        }
+        return end;
     }
 
     /**

@@ -2,14 +2,10 @@ package org.msight.api;
 
 import java.util.Locale;
 import java.util.Set;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /** Keeps secrets out of logs, status output and error messages. */
 public final class Secrets {
 
-    /** A scheme at the start of a text. */
-    static final Pattern SCHEME = Pattern.compile("[A-Za-z][A-Za-z0-9+.-]*://");
     /** What a secret is shown as. */
     public static final String MASK = "***";
 
@@ -30,11 +26,14 @@ public final class Secrets {
      * ({@code me@example.org}) is not. A text that is one URL (a setting's value) is masked up to
      * its last {@code @}, so a password holding white space or quotes is masked too; one without
      * white space from its first {@code ://}, so a password holding {@code ://} is masked too, but
-     * for a list of URLs ({@code nats://a:p@h1:4222,nats://b:q@h2:4222}), each masked on its own. In
-     * longer text, user info with a {@code :} and no {@code /} that a blank interrupts
-     * ({@code not 'rediss://:p w@h'}, {@code servers u:p w@h:9092}) is masked up to the {@code @}
-     * before a host (and a port, without a scheme) in a later word, before the next URL, quote or line
-     * break. As a password may hold {@code /}, an {@code @} in a path is taken for the end of user info:
+     * for a list of URLs ({@code nats://a:p@h1:4222,nats://b:q@h2:4222}), each masked on its own.
+     * User info with a {@code :} that a blank interrupts is masked up to the last {@code @} before a
+     * host (and a port, without a scheme) only where the URL's extent is known: in a text that starts
+     * with URLs (a setting's value: {@code nats://bob:x y@h1,nats://h2}), up to the next URL; in a
+     * quoted URL ({@code not 'rediss://:p w@h'}, {@code ['u:p w@h:9092']}), up to its closing quote.
+     * In running text it ends at the blank: what follows is the message's, so a value is masked on
+     * its own before it is put in one. As a password may hold {@code /}, an {@code @} in a path is
+     * taken for the end of user info:
      * {@code http://host/me@example.org} shows as {@code http://***@example.org}. Text that holds
      * no user info is returned unchanged. Linear in the length of the text.
      *
@@ -44,7 +43,8 @@ public final class Secrets {
      * {@code https://host/frames?api_key=K&cam=3} becomes {@code https://host/frames?api_key=***&cam=3},
      * {@code rtsp://cam/user=admin&password=P&channel=1} becomes
      * {@code rtsp://cam/user=admin&password=***&channel=1}; a query's value that holds a blank
-     * ({@code ?password=p w}) as far as the URL can be told from the text around it.
+     * ({@code ?password=p w}) up to its URL's next {@code &} or {@code #}, where the URL's extent
+     * is known as above.
      */
     public static String redactUrl(String text) {
         return text == null ? null : SecretParameters.mask(maskUserInfo(text));
@@ -71,18 +71,18 @@ public final class Secrets {
         if (text.indexOf('@') < 0) {
             return text;
         }
-        Matcher scheme = SCHEME.matcher(text);
-        if (scheme.lookingAt()) {
-            int second = text.indexOf("://", scheme.end());
-            if (second < 0 || isOneToken(text) && isUserInfo(text, scheme.end(), second)) {
+        int schemeEnd = schemeEnd(text, 0);
+        if (schemeEnd >= 0) {
+            int second = text.indexOf("://", schemeEnd);
+            if (second < 0 || isOneToken(text) && isUserInfo(text, schemeEnd, second)) {
                 int at = text.lastIndexOf('@');
-                return at < scheme.end() ? text : text.substring(0, scheme.end()) + MASK + text.substring(at);
+                return at < schemeEnd ? text : text.substring(0, schemeEnd) + MASK + text.substring(at);
             }
         }
+        boolean value = startsWithUrl(text);
         StringBuilder out = null;
         int copied = 0;
         int tokenStart = 0;
-        Ahead ahead = null; // what follows the last token that a blank ended, for user info holding a blank
         for (int i = 0; i <= text.length(); i++) {
             if (i < text.length() && !endsToken(text.charAt(i))) {
                 continue;
@@ -95,9 +95,9 @@ public final class Secrets {
                 int next = find(text, "://", userInfo, tokenEnd);
                 int end = next < 0 ? tokenEnd : schemeStart(text, userInfo, next);
                 int at = lastIndexOf(text, '@', userInfo, end);
-                if (at < 0 && next < 0 && mayGoOnAfterBlank(text, userInfo, tokenEnd, separator >= 0)) {
-                    ahead = ahead != null && ahead.stop() >= tokenEnd ? ahead : Ahead.of(text, tokenEnd);
-                    at = ahead.userInfoEnd(text, separator >= 0);
+                if (at < 0 && next < 0 && isBlank(text, tokenEnd) && lastIndexOf(text, ':', userInfo, tokenEnd) >= 0) {
+                    at = separator >= 0 ? userInfoEndPastBlank(text, schemeStart(text, tokenStart, userInfo - 3),
+                            tokenEnd, value, true) : schemelessUserInfoEndPastBlank(text, userInfo, tokenEnd);
                 }
                 if (at >= 0) {
                     if (out == null) {
@@ -115,55 +115,99 @@ public final class Secrets {
     }
 
     /**
-     * Whether user info that starts at {@code from} may go on after the blank at {@code to}
-     * ({@code rediss://:p w@h}, {@code u:p w@h:9092}): it holds a {@code :} (user and password),
-     * no {@code /} (a path: its user info is over) and does not end in punctuation
-     * ({@code servers:}, a list's {@code ,}); without a scheme, it is no host and port ({@code h1:9092}).
+     * The {@code @} that ends user info a blank at {@code blank} interrupts ({@code 'rediss://:p w@h'}),
+     * within the URL's {@linkplain #knownEnd known extent} that starts at {@code url}, before a host
+     * (and, without a scheme, a port); else -1.
      */
-    private static boolean mayGoOnAfterBlank(String text, int from, int to, boolean schemed) {
-        if (to >= text.length() || text.charAt(to) != ' ' && text.charAt(to) != '\t' || to == from) {
-            return false;
+    private static int userInfoEndPastBlank(String text, int url, int blank, boolean value, boolean schemed) {
+        int end = knownEnd(text, url, blank, value, "");
+        int at = end < 0 ? -1 : lastIndexOf(text, '@', blank, end);
+        if (at < 0 || at + 1 >= end) {
+            return -1;
         }
-        return lastIndexOf(text, ':', from, to) >= 0 && lastIndexOf(text, '/', from, to) < 0
-                && ",;:.'\")]".indexOf(text.charAt(to - 1)) < 0 && (schemed || !endsInPort(text, from, to));
+        char first = text.charAt(at + 1);
+        if (!(first < 128 && Character.isLetterOrDigit(first) || first == '[')) {
+            return -1;
+        }
+        int hostEnd = at + 1;
+        while (hostEnd < end && !Character.isWhitespace(text.charAt(hostEnd))) {
+            hostEnd++;
+        }
+        return schemed || endsInPort(text, at + 1, hostEnd) ? at : -1;
     }
 
     /**
-     * What follows a blank, for user info that goes on after it: the first line break, quote,
-     * angle bracket, {@code @} or {@code ://} ({@code stop}), and when that is an {@code @}, the
-     * last {@code @} of its word ({@code at}), the word running to a blank or the next URL ({@code wordEnd}).
+     * {@link #userInfoEndPastBlank} for user info without a scheme, which only a quoted server has
+     * ({@code 'u:p w@h:9092'}): in running text, or made of digits and {@code : , .} (a time,
+     * {@code 17:05:04,913}), it is no user info.
      */
-    private record Ahead(int stop, int at, int wordEnd) {
-
-        static Ahead of(String text, int from) {
-            int stop = from;
-            while (stop < text.length() && "\r\n\"'<>@".indexOf(text.charAt(stop)) < 0
-                    && !text.startsWith("://", stop)) {
-                stop++;
+    private static int schemelessUserInfoEndPastBlank(String text, int from, int blank) {
+        for (int i = from; i < blank; i++) {
+            if ("0123456789:,.".indexOf(text.charAt(i)) < 0) {
+                return userInfoEndPastBlank(text, from, blank, false, false);
             }
-            if (stop == text.length() || text.charAt(stop) != '@') {
-                return new Ahead(stop, -1, -1);
-            }
-            int wordEnd = stop;
-            while (wordEnd < text.length() && !endsToken(text.charAt(wordEnd)) && !text.startsWith("://", wordEnd)) {
-                wordEnd++;
-            }
-            wordEnd = wordEnd < text.length() && text.charAt(wordEnd) == ':' ? schemeStart(text, stop, wordEnd) : wordEnd;
-            return new Ahead(stop, lastIndexOf(text, '@', stop, wordEnd), wordEnd);
         }
+        return -1;
+    }
 
-        /**
-         * The {@code @} that ends the user info, or -1: {@link #at} when a host follows it, and,
-         * without a scheme, a port after the host ({@code w@127.0.0.1:2}).
-         */
-        int userInfoEnd(String text, boolean schemed) {
-            if (at < 0 || at + 1 >= wordEnd) {
-                return -1;
-            }
-            char first = text.charAt(at + 1);
-            boolean host = first < 128 && Character.isLetterOrDigit(first) || first == '[';
-            return host && (schemed || endsInPort(text, at + 1, wordEnd)) ? at : -1;
+    /**
+     * Where a secret of the URL that starts at {@code url}, which a blank at {@code blank} interrupts,
+     * may run to, or -1 when the URL's extent cannot be told: for a quoted URL ({@code 'rediss://:p w@h'},
+     * after {@code [} or {@code (} too), its closing quote; in a {@code value} ({@link #startsWithUrl},
+     * a setting's value shown on its own), the end of the text. Either way no further than a line break,
+     * the next URL (where its scheme starts) or the first of {@code stops}. In running text an unquoted
+     * URL ends at its first blank: what follows is the message's.
+     */
+    static int knownEnd(String text, int url, int blank, boolean value, String stops) {
+        char quote = openingQuote(text, url);
+        if (quote == 0 && !value || quote != 0 && lastIndexOf(text, quote, url, blank) >= 0) {
+            return -1; // running text, or a quote closed before the blank
         }
+        for (int end = blank; end < text.length(); end++) {
+            char c = text.charAt(end);
+            if (c == quote && quote != 0 || c == '\r' || c == '\n' || stops.indexOf(c) >= 0) {
+                return end;
+            }
+            if (text.startsWith("://", end)) {
+                return schemeStart(text, blank, end);
+            }
+        }
+        return value ? text.length() : -1;
+    }
+
+    /** The quote before {@code url} and any {@code [} or {@code (} there ({@code ['nats://}), or 0. */
+    private static char openingQuote(String text, int url) {
+        int before = url;
+        while (before > 0 && (text.charAt(before - 1) == '[' || text.charAt(before - 1) == '(')) {
+            before--;
+        }
+        char c = before > 0 ? text.charAt(before - 1) : 0;
+        return c == '\'' || c == '"' ? c : 0;
+    }
+
+    /** Whether the text starts with a URL, after any quotes and brackets: a setting's value, a URL or a list. */
+    static boolean startsWithUrl(String text) {
+        int start = 0;
+        while (start < text.length() && "'\"[(".indexOf(text.charAt(start)) >= 0) {
+            start++;
+        }
+        return schemeEnd(text, start) >= 0;
+    }
+
+    /** Where the {@code scheme://} that starts at {@code from} ends, or -1. */
+    private static int schemeEnd(String text, int from) {
+        if (from >= text.length() || !Character.isLetter(text.charAt(from)) || text.charAt(from) >= 128) {
+            return -1;
+        }
+        int end = from;
+        while (end < text.length() && isSchemeChar(text.charAt(end))) {
+            end++;
+        }
+        return text.startsWith("://", end) ? end + 3 : -1;
+    }
+
+    private static boolean isBlank(String text, int at) {
+        return at < text.length() && (text.charAt(at) == ' ' || text.charAt(at) == '\t');
     }
 
     private static boolean endsToken(char c) {

@@ -60,7 +60,7 @@ record KafkaSettings(List<String> servers, String saslMechanism, String saslUser
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("servers: " + e.getMessage());
         }
-        servers.forEach(KafkaSettings::checkServer);
+        checkServers(servers);
         Map<String, Object> client = new HashMap<>();
         client.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, String.join(",", servers));
         String mechanism = kafka.getString("sasl.mechanism").trim().toUpperCase(Locale.ROOT);
@@ -99,24 +99,33 @@ record KafkaSettings(List<String> servers, String saslMechanism, String saslUser
     }
 
     /**
-     * Checks a server as the clients read {@code bootstrap.servers} (ClientUtils.parseAndValidateAddresses),
-     * short of resolving its host: Kafka's host and port pattern, a port in range.
+     * Checks the servers as the clients read {@code bootstrap.servers} (ClientUtils.parseAndValidateAddresses),
+     * short of resolving their hosts: Kafka's host and port pattern, a port in range.
      *
-     * @throws IllegalArgumentException at {@code servers}, the server masked: the clients refused it at start
+     * @throws IllegalArgumentException at {@code servers}, naming a server the clients refused at start
+     *     by its place in the list (and its host, when only its port is wrong), never showing it: a
+     *     list unquoted is split at a comma a password may hold ({@code u:s3cr3t,part@kafka1:9092})
      */
-    private static void checkServer(String server) {
-        Integer port;
-        try {
-            port = Utils.getHost(server) == null ? null : Utils.getPort(server);
-        } catch (NumberFormatException tooLong) {
-            port = -1;
-        }
-        if (port == null) {
-            throw new IllegalArgumentException("servers: '" + LogSafe.text(server) + "' is not a broker's host:port,"
-                    + " such as kafka1:9092 (Kafka takes no user or password in it: set sasl.username and sasl.password)");
-        }
-        if (port > 65_535 || port < 0) {
-            throw new IllegalArgumentException("servers: '" + LogSafe.text(server) + "': the port is not in 0-65535");
+    private static void checkServers(List<String> servers) {
+        for (int i = 0; i < servers.size(); i++) {
+            String server = servers.get(i);
+            String host = Utils.getHost(server);
+            String which = "servers: server " + (i + 1) + " of " + servers.size();
+            if (host == null) {
+                throw new IllegalArgumentException(which + " is not a broker's host:port, such as kafka1:9092 (Kafka"
+                        + " takes no user or password in it: set sasl.username and sasl.password); not shown, as it"
+                        + " may hold one");
+            }
+            int port;
+            try {
+                port = Utils.getPort(server);
+            } catch (NumberFormatException tooLong) {
+                port = -1;
+            }
+            if (port > 65_535 || port < 0) {
+                throw new IllegalArgumentException(which + (host.contains(":") ? "" : " (" + LogSafe.text(host) + ")")
+                        + ": the port is not in 0-65535");
+            }
         }
     }
 

@@ -2,11 +2,11 @@ package org.msight.plugins.natsbus;
 
 import com.typesafe.config.Config;
 import java.io.IOException;
-import java.net.URISyntaxException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import org.msight.api.LogSafe;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.msight.api.PemTls;
 import org.msight.api.Secrets;
 import org.msight.api.Setting;
@@ -35,6 +35,9 @@ record NatsSettings(List<String> servers, String username, String password, Stri
         String userJwt, Path userCredentials, boolean tls, Path caCertFile, Path certFile, Path keyFile, Duration connectTimeout,
         Duration reconnectWait, Duration pingInterval, int maxPendingMessages, boolean jetStream, Duration maxAge,
         Duration ackWait) {
+
+    /** A host, with a port or not, that a refused server clearly has after its scheme and user info. */
+    private static final Pattern HOST = Pattern.compile("(\\[[0-9A-Fa-f:.]+]|[A-Za-z0-9._-]+)(?::[0-9]+)?/?");
 
     static final List<Setting> SETTINGS = List.of(
             Setting.optional("servers", SettingType.STRING,
@@ -121,14 +124,15 @@ record NatsSettings(List<String> servers, String username, String password, Stri
      */
     Options.Builder options() {
         Options.Builder options = new Options.Builder();
-        try {
-            options.servers(servers.toArray(String[]::new));
-        } catch (IllegalArgumentException e) {
-            throw notAServer(e.getCause() instanceof URISyntaxException bad ? bad.getInput() : String.join(", ", servers));
-        }
-        for (String server : servers) { // the client takes a port past 65535, to fail only as it connects
-            if (!Setting.isUrl(server, "nats", "tls", "opentls", "ws", "wss")) {
-                throw notAServer(server);
+        for (int i = 0; i < servers.size(); i++) {
+            try {
+                options.servers(new String[] {servers.get(i)});
+            } catch (IllegalArgumentException e) {
+                throw notAServer(i);
+            }
+            // the client takes a port past 65535, to fail only as it connects
+            if (!Setting.isUrl(servers.get(i), "nats", "tls", "opentls", "ws", "wss")) {
+                throw notAServer(i);
             }
         }
         options.connectionTimeout(connectTimeout)
@@ -192,14 +196,21 @@ record NatsSettings(List<String> servers, String username, String password, Stri
         return handler;
     }
 
-    private static IllegalArgumentException notAServer(String server) {
-        String shown = LogSafe.text(Secrets.redactUrl(server));
-        String host = server.substring(server.indexOf("//") + 2).replaceFirst("^[^@/]*@", "");
-        if (host.matches("[^:/]*_[^:/]*(:.*)?")) { // Docker Compose's service names
-            return new IllegalArgumentException("servers: " + shown + ": the NATS client (jnats) takes no host name"
+    /**
+     * The server at {@code index} refused, named by its place in the list and its host when it
+     * clearly has one, never shown: a list unquoted is split at a comma a password may hold
+     * ({@code nats://bob:x,y@h:4222} gives {@code nats://bob:x}).
+     */
+    private IllegalArgumentException notAServer(int index) {
+        String server = servers.get(index);
+        Matcher host = HOST.matcher(server.substring(Math.max(server.indexOf("://") + 3, server.lastIndexOf('@') + 1)));
+        String which = "servers: server " + (index + 1) + " of " + servers.size()
+                + (host.matches() ? " (" + host.group(1) + ")" : "");
+        if (host.matches() && host.group(1).contains("_")) { // Docker Compose's service names
+            return new IllegalArgumentException(which + ": the NATS client (jnats) takes no host name"
                     + " with '_'; give the server a name without it (a network alias), or its address");
         }
-        return new IllegalArgumentException("servers: " + shown + " is not a"
+        return new IllegalArgumentException(which + " is not a"
                 + " server URL such as nats://host:4222: check its scheme (nats, tls, ws or wss), host and port");
     }
 

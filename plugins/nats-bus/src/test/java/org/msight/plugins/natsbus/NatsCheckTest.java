@@ -61,22 +61,26 @@ class NatsCheckTest {
                 + " file: give the path of the file in it",
         "servers = \"['nats://alice:s3cret@h:4222'\" | 3: msight.nats.servers: unbalanced brackets in server list"
                 + " \"['nats://***@h:4222'\"",
-        "servers = \"nats://alice:s3cret@h:4222:x\" | 3: msight.nats.servers: nats://***@h:4222:x is not a server URL"
+        // a refused server is named by its place, and its host when it clearly has one, never shown
+        "servers = \"nats://alice:s3cret@h:4222:x\" | 3: msight.nats.servers: server 1 of 1 is not a server URL"
+                + " such as nats://host:4222: check its scheme (nats, tls, ws or wss), host and port",
+        // a list unquoted is split at a password's comma: 'nats://bob:x' showed
+        "servers = \"nats://bob:x,y@h:4222\" | 3: msight.nats.servers: server 1 of 2 is not a server URL"
                 + " such as nats://host:4222: check its scheme (nats, tls, ws or wss), host and port",
         "servers = \"['nats://h:4222', 'nats://127.0.0.1:notaport']\" | 3: msight.nats.servers:"
-                + " nats://127.0.0.1:notaport is not a server URL such as nats://host:4222: check its scheme (nats, tls,"
+                + " server 2 of 2 is not a server URL such as nats://host:4222: check its scheme (nats, tls,"
                 + " ws or wss), host and port",
         // the client takes it, and fails only as it connects
         "servers = \"['nats://h:4222', 'nats://alice:s3cret@127.0.0.1:99999']\" | 3: msight.nats.servers:"
-                + " nats://***@127.0.0.1:99999 is not a server URL such as nats://host:4222: check its scheme (nats,"
+                + " server 2 of 2 (127.0.0.1) is not a server URL such as nats://host:4222: check its scheme (nats,"
                 + " tls, ws or wss), host and port",
         // Docker Compose's service names: Python's nats-py takes them, jnats does not
         "servers = \"['nats://h:4222', 'nats://alice:s3cret@nats_server:4222']\" | 3: msight.nats.servers:"
-                + " nats://***@nats_server:4222: the NATS client (jnats) takes no host name with '_'; give the server a"
+                + " server 2 of 2 (nats_server): the NATS client (jnats) takes no host name with '_'; give the server a"
                 + " name without it (a network alias), or its address",
         // without a scheme, the client's nats:// is meant (MSight's client takes that too): the port is still checked
-        "servers = \"['localhost', '127.0.0.1:4222', 'h:99999']\" | 3: msight.nats.servers: nats://h:99999 is not a server"
-                + " URL such as nats://host:4222: check its scheme (nats, tls, ws or wss), host and port",
+        "servers = \"['localhost', '127.0.0.1:4222', 'h:99999']\" | 3: msight.nats.servers: server 3 of 3 (h) is not a"
+                + " server URL such as nats://host:4222: check its scheme (nats, tls, ws or wss), host and port",
     })
     void settingsTheClientCannotUseAreOneLineAtTheirKey(String settings, String problem) throws Exception {
         Path file = dir.resolve("p.conf");
