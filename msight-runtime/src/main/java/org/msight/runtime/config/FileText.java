@@ -60,6 +60,16 @@ final class FileText {
         return name.find() ? lineContaining(file, fallback, name.group(1)) : fallback;
     }
 
+    /** Whether {@code file} includes {@code name} with {@code classpath("name")}, which is not looked for beside it. */
+    static boolean includesFromClassPath(Path file, String name) {
+        try {
+            return file != null && Pattern.compile("classpath\\(\\s*\"" + Pattern.quote(name) + "\"\\s*\\)")
+                    .matcher(Files.readString(file)).find();
+        } catch (IOException e) {
+            return false; // the file was just read; if it is gone now, it names nothing
+        }
+    }
+
     /** {@code file:line} of the first line that holds {@code text}; the file alone when none does. */
     static String lineContaining(Path file, String fallback, String text) {
         if (file == null) {

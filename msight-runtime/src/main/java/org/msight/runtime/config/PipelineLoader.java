@@ -468,7 +468,10 @@ public final class PipelineLoader {
 
     /** The variable a substitution Typesafe could not resolve names: {@code ${NAME}} or {@code ${?NAME}}. */
     private static final Pattern SUBSTITUTION = Pattern.compile("\\$\\{\\??([^}]+)}");
-    /** Typesafe's words for a relative include found neither beside the including file nor on its class path. */
+    /**
+     * Typesafe's words for an include not found: a relative one, looked for beside the including
+     * file, then on the class path, or a {@code classpath(...)} one, looked for there only.
+     */
     private static final Pattern NOT_ON_CLASS_PATH = Pattern.compile("resource not found on classpath: (.+)");
     /** What Typesafe Config says of a file that ends with a block left open. */
     private static final String UNCLOSED_BLOCK = "expecting a close parentheses ')' here, not: end of file";
@@ -480,7 +483,7 @@ public final class PipelineLoader {
             String message = SettingsCheck.withoutOrigin(e.getMessage())
                     .replaceFirst("^java\\.io\\.(FileNotFound|IO)Exception: ", "");
             Matcher relative = NOT_ON_CLASS_PATH.matcher(message);
-            if (relative.matches()) { // Typesafe looks beside the including file first, then on its class path
+            if (relative.matches() && !FileText.includesFromClassPath(file, relative.group(1))) {
                 message = "no such file " + relative.group(1) + (location.equals(name) ? " beside the file that includes it"
                         : " in " + file.getParent() + ", the folder of this file");
             }

@@ -16,12 +16,13 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpStatus;
 import org.eclipse.jetty.http.UriCompliance;
 import org.eclipse.jetty.io.Connection;
 import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.io.ssl.SslConnection;
+import org.eclipse.jetty.io.ssl.SslHandshakeListener;
 import org.eclipse.jetty.server.Connector;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.HttpConfiguration;
@@ -60,7 +61,7 @@ public final class HttpEndpoint implements AutoCloseable {
      * How long latest.jpg waits for the first image of a topic just asked about (a topic nobody
      * watched keeps none), holding no thread; past that, a topic without images is answered at once.
      */
-    private static final Duration FIRST_IMAGE_WAIT = Duration.ofSeconds(3);
+    static final Duration FIRST_IMAGE_WAIT = Duration.ofSeconds(3);
     /** How long a preview waits for a frame before it checks whether it should end. */
     private static final long PREVIEW_WAIT_NANOS = TimeUnit.SECONDS.toNanos(1);
     /**
@@ -77,8 +78,9 @@ public final class HttpEndpoint implements AutoCloseable {
      */
     private static final Duration IDLE_TIMEOUT = Duration.ofNanos(PREVIEW_KEEPALIVE_NANOS).multipliedBy(3);
     /**
-     * How long a connection has to send a whole request head, from its opening or its last answer:
-     * one trickling bytes keeps no connection the limit counts for longer, and probes get in.
+     * How long a connection has to send a whole request head, from its opening (over TLS: to end its
+     * handshake, then as long again from there) or its last answer: one trickling bytes keeps no
+     * connection the limit counts for longer, and probes get in.
      */
     static final Duration HEAD_DEADLINE = Duration.ofSeconds(5);
     /**
@@ -104,11 +106,15 @@ public final class HttpEndpoint implements AutoCloseable {
      * and returns {@code null}: the pipeline runs on without the endpoint.
      */
     public static HttpEndpoint start(HttpSettings settings, Pipeline pipeline) {
-        return start(settings, pipeline, FIRST_IMAGE_WAIT);
+        return start(settings, pipeline, FIRST_IMAGE_WAIT, HEAD_DEADLINE);
     }
 
-    /** As {@link #start(HttpSettings, Pipeline)}, with latest.jpg's wait for a topic's first image that tests set. */
-    static HttpEndpoint start(HttpSettings settings, Pipeline pipeline, Duration firstImageWait) {
+    /**
+     * As {@link #start(HttpSettings, Pipeline)}, with latest.jpg's wait for a topic's first image and
+     * the time a connection has for a request head, which tests set.
+     */
+    static HttpEndpoint start(HttpSettings settings, Pipeline pipeline, Duration firstImageWait,
+            Duration headDeadline) {
         QueuedThreadPool threads = new QueuedThreadPool(8 + settings.maxPreviewViewers(), 2);
         threads.setName("msight-http");
         threads.setDaemon(true);
@@ -131,9 +137,10 @@ public final class HttpEndpoint implements AutoCloseable {
         connector.setPort(settings.port());
         connector.setIdleTimeout(IDLE_TIMEOUT.toMillis());
         server.addConnector(connector);
-        server.addBean(new ConnectionLimit(MAX_CONNECTIONS_BESIDE_PREVIEWS + settings.maxPreviewViewers(), connector));
+        server.addBean(new ConnectionLimit(MAX_CONNECTIONS_BESIDE_PREVIEWS + settings.maxPreviewViewers(), connector,
+                headDeadline));
         HttpEndpoint endpoint = new HttpEndpoint(server, connector);
-        RequestHeadDeadline deadline = new RequestHeadDeadline(connector.getScheduler());
+        RequestHeadDeadline deadline = new RequestHeadDeadline(connector.getScheduler(), headDeadline);
         http.addEventListener(deadline);
         deadline.setHandler(endpoint.new Routes(settings, pipeline, firstImageWait.toNanos()));
         server.setHandler(deadline);
@@ -168,11 +175,13 @@ public final class HttpEndpoint implements AutoCloseable {
     private static final class ConnectionLimit extends NetworkConnectionLimit {
 
         private final int max;
+        private final Duration headDeadline;
         private final LogThrottle lines = new LogThrottle(Duration.ofMinutes(1));
 
-        ConnectionLimit(int max, Connector connector) {
+        ConnectionLimit(int max, Connector connector, Duration headDeadline) {
             super(max, connector);
             this.max = max;
+            this.headDeadline = headDeadline;
         }
 
         @Override
@@ -180,62 +189,84 @@ public final class HttpEndpoint implements AutoCloseable {
             super.limit();
             if (lines.occurred() > 0) {
                 LOG.warn("HTTP endpoint: {} connections open, the most it takes: new ones wait until one closes (one"
-                        + " without a whole request is closed after {} s)", max, HEAD_DEADLINE.toSeconds());
+                        + " without a whole request is closed after {} s)", max, headDeadline.toSeconds());
             }
         }
     }
 
     /**
-     * Closes an HTTP connection that has not sent a whole request head within {@link #HEAD_DEADLINE}
-     * of its opening or of its last answer; Jetty's idle timeout restarts with each byte, so a
-     * client sending one now and then would hold its connection for good. A request being answered
-     * (a preview, for as long as it is watched) is never cut.
+     * Closes an HTTP connection that has not sent a whole request head within its deadline ({@link
+     * #HEAD_DEADLINE}) of its opening or of its last answer; Jetty's idle timeout restarts with each byte, so a
+     * client sending one now and then would hold its connection for good. Over TLS the time from
+     * the opening bounds the handshake, and the head's time begins once it is done. A request being
+     * answered (a preview, for as long as it is watched) is never cut.
      */
     private static final class RequestHeadDeadline extends Handler.Wrapper implements Connection.Listener {
 
         private final Scheduler scheduler;
-        /** The request heads each open connection has sent. */
-        private final Map<Connection, AtomicLong> heads = new ConcurrentHashMap<>();
+        private final Duration deadline;
+        /** The closing each open connection has pending while it answers no request. */
+        private final Map<Connection, Scheduler.Task> closings = new ConcurrentHashMap<>();
 
-        RequestHeadDeadline(Scheduler scheduler) {
+        RequestHeadDeadline(Scheduler scheduler, Duration deadline) {
             this.scheduler = scheduler;
+            this.deadline = deadline;
         }
 
         @Override
         public void onOpened(Connection connection) {
-            AtomicLong sent = new AtomicLong();
-            heads.put(connection, sent);
-            closeWithoutAnotherHead(connection, sent, 0);
+            closings.put(connection, closeLater(connection));
+            if (connection.getEndPoint() instanceof SslConnection.SslEndPoint tls) {
+                tls.getSslConnection().addHandshakeListener(new SslHandshakeListener() {
+                    @Override
+                    public void handshakeSucceeded(Event event) {
+                        restart(connection);
+                    }
+                });
+            }
         }
 
         @Override
         public void onClosed(Connection connection) {
-            heads.remove(connection);
+            Scheduler.Task closing = closings.remove(connection);
+            if (closing != null) {
+                closing.cancel();
+            }
         }
 
         @Override
         public boolean handle(Request request, Response response, Callback callback) throws Exception {
             Connection connection = request.getConnectionMetaData().getConnection();
-            AtomicLong sent = heads.get(connection);
-            if (sent != null) {
-                long head = sent.incrementAndGet();
-                Request.addCompletionListener(request, failure -> closeWithoutAnotherHead(connection, sent, head));
+            Scheduler.Task closing = closings.get(connection);
+            if (closing != null) {
+                closing.cancel();
+                // runs before the connection reads on: its next request cannot be handled first
+                Request.addCompletionListener(request, failure -> restart(connection));
             }
             return super.handle(request, response, callback);
         }
 
-        private void closeWithoutAnotherHead(Connection connection, AtomicLong sent, long seen) {
-            scheduler.schedule(() -> {
-                if (sent.get() == seen) {
-                    connection.close();
-                }
-            }, HEAD_DEADLINE);
+        /** Gives {@code connection}, unless closed, the deadline's time anew for its next request head. */
+        private void restart(Connection connection) {
+            closings.computeIfPresent(connection, (open, closing) -> {
+                closing.cancel();
+                return closeLater(open);
+            });
+        }
+
+        private Scheduler.Task closeLater(Connection connection) {
+            return scheduler.schedule(connection::close, deadline);
         }
     }
 
     /** The port listened on (the one picked, when the settings said 0). */
     public int port() {
         return connector.getLocalPort();
+    }
+
+    /** The scheduler of the endpoint's timeouts, which tests look into. */
+    Scheduler scheduler() {
+        return connector.getScheduler();
     }
 
     @Override

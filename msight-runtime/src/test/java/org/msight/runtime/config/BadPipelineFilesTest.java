@@ -475,6 +475,13 @@ class BadPipelineFilesTest {
                 at(4) + "(include): no such file missing.conf in " + dir + ", the folder of this file");
     }
 
+    /** {@code classpath(...)} is looked for on the class path only: the message says so, not that a folder lacks it. */
+    @Test
+    void aMissingClassPathIncludeIsSaidMissingFromTheClassPath() throws Exception {
+        assertThat(refused("nodes {\n" + SOURCE + "}\n}\ninclude required( classpath(\"missing.conf\") )\n"))
+                .containsExactly(at(4) + "(include): resource not found on classpath: missing.conf");
+    }
+
     /** {@code file(...)} names the file to include, without a line of its own: the line naming it is where to look. */
     @Test
     void aMissingIncludedFileNamesTheLineOfTheInclude() throws Exception {

@@ -9,8 +9,10 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.lang.reflect.Field;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.net.SocketException;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -25,9 +27,14 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import javax.imageio.ImageIO;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.TrustManagerFactory;
+import org.eclipse.jetty.util.thread.ScheduledExecutorScheduler;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -54,6 +61,8 @@ class HttpEndpointTest {
     private final List<AutoCloseable> running = new ArrayList<>();
     private Pipeline pipeline;
     private HttpEndpoint endpoint;
+    /** The time a connection has for a request head, in the endpoints {@link #start} starts. */
+    private Duration headDeadline = HttpEndpoint.HEAD_DEADLINE;
 
     @BeforeEach
     void forgetEarlierRuns() {
@@ -86,7 +95,7 @@ class HttpEndpointTest {
         PipelineFactory.Loaded loaded = TestPipelines.load(file);
         pipeline = loaded.create();
         pipeline.start();
-        endpoint = HttpEndpoint.start(loaded.httpSettings(), pipeline);
+        endpoint = HttpEndpoint.start(loaded.httpSettings(), pipeline, HttpEndpoint.FIRST_IMAGE_WAIT, headDeadline);
         assertThat(endpoint).isNotNull();
     }
 
@@ -243,7 +252,7 @@ class HttpEndpointTest {
         pipeline = loaded.create();
         pipeline.start();
         // waits longer than the test: each ends only with the image
-        endpoint = HttpEndpoint.start(loaded.httpSettings(), pipeline, Duration.ofHours(1));
+        endpoint = HttpEndpoint.start(loaded.httpSettings(), pipeline, Duration.ofHours(1), HttpEndpoint.HEAD_DEADLINE);
         int waiting = 40; // the endpoint's threads: 8, and 4 for the previews
         List<CompletableFuture<HttpResponse<byte[]>>> answers = new ArrayList<>();
         for (int i = 0; i < waiting; i++) {
@@ -406,6 +415,7 @@ class HttpEndpointTest {
      */
     @Test
     void connectionsAreBoundedWithALineAndServedAgainOnceOneCloses() throws Exception {
+        headDeadline = Duration.ofHours(1); // all are taken before the first's time is up, however slow the machine
         try (LogCapture log = LogCapture.all()) {
             start("max-preview-viewers = 1", "src { type = test-images, publish-topic = images }");
             List<Socket> idle = new ArrayList<>();
@@ -416,7 +426,7 @@ class HttpEndpointTest {
                 assertThat(log.await("the limit's line", line -> line.contains("connections open")))
                         .isEqualTo("HTTP endpoint: " + (HttpEndpoint.MAX_CONNECTIONS_BESIDE_PREVIEWS + 1)
                                 + " connections open, the most it takes: new ones wait until one closes (one without"
-                                + " a whole request is closed after 5 s)");
+                                + " a whole request is closed after " + headDeadline.toSeconds() + " s)");
             } finally {
                 for (Socket socket : idle) {
                     socket.close();
@@ -464,7 +474,43 @@ class HttpEndpointTest {
         assertThat(answer).isEqualTo("HTTP/1.1 200");
         client.getOutputStream().write("GET /health HTTP/1.1\r\nX-Slow: ".getBytes(StandardCharsets.US_ASCII));
         trickle(List.of(client));
-        client.getInputStream().readAllBytes(); // the rest of the first answer, then the end: closed by the endpoint
+        readUntilClosedByTheEndpoint(client);
+    }
+
+    /**
+     * A connection's time for a request head is one task, which its request or its closing ends:
+     * connections that closed leave none waiting. Before, each opening and each answer left one for
+     * the whole time, the connection with it (5 s: some 3.6 kB a connection, more work each).
+     */
+    @Test
+    void closedConnectionsLeaveNoTaskWaiting() throws Exception {
+        headDeadline = Duration.ofHours(1);
+        start("", "src { type = test-sequence, publish-topic = numbers, count = 1 }");
+        int connections = 20;
+        for (int i = 0; i < connections; i++) {
+            try (Socket client = new Socket("127.0.0.1", endpoint.port())) {
+                client.setSoTimeout((int) Waits.GENEROUS.toMillis());
+                client.getOutputStream().write("GET /health HTTP/1.1\r\nHost: x\r\n\r\n"
+                        .getBytes(StandardCharsets.US_ASCII));
+                assertThat(new String(client.getInputStream().readNBytes(12), StandardCharsets.US_ASCII))
+                        .isEqualTo("HTTP/1.1 200");
+            }
+        }
+        Field executor = ScheduledExecutorScheduler.class.getDeclaredField("scheduler");
+        executor.setAccessible(true);
+        ScheduledThreadPoolExecutor tasks = (ScheduledThreadPoolExecutor) executor.get(endpoint.scheduler());
+        // Jetty's own timeouts end with their connections too
+        await().atMost(Waits.GENEROUS).until(() -> tasks.getQueue().size() < connections);
+    }
+
+    /** Reads {@code socket} until the endpoint closes it (a reset: it closed with bytes of the client's unread). */
+    private static void readUntilClosedByTheEndpoint(Socket socket) throws IOException {
+        socket.setSoTimeout((int) Waits.GENEROUS.toMillis());
+        try {
+            socket.getInputStream().readAllBytes();
+        } catch (SocketException reset) {
+            // closed too
+        }
     }
 
     /** Sends a byte of a header's value on each of {@code sockets} every 200 ms while the test runs. */
@@ -513,32 +559,77 @@ class HttpEndpointTest {
 
     @Test
     void tlsServesHttpsFromAKeyStore() throws Exception {
+        Path keyStore = keyStore();
+        Path wrongPassword = TestPipelines.write(dir, "wrong.conf", "msight.http.tls { key-store = \"" + keyStore
+                + "\", key-store-password = chnageit }\nnodes {\n src { type = test-images, publish-topic = images }\n}\n");
+        assertThatThrownBy(() -> TestPipelines.load(wrongPassword).httpSettings()).hasMessage(wrongPassword + ":1:"
+                + " msight.http.tls.key-store: " + keyStore + ": keystore password was incorrect (check tls.key-store-password)");
+        HttpClient https = HttpClient.newBuilder().sslContext(startOverTls(keyStore)).build();
+        HttpResponse<String> health = https.send(HttpRequest.newBuilder(
+                URI.create("https://127.0.0.1:" + endpoint.port() + "/health")).timeout(Waits.GENEROUS).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(health.statusCode()).isEqualTo(200);
+        assertThat(health.body()).isEqualTo("{\"status\":\"UP\"}");
+    }
+
+    /**
+     * Over TLS a connection has the time for a request head from the end of its handshake: a client
+     * slow to begin it, then slow to ask, each within that time, is answered. Its time ran from the
+     * opening before, handshake included: the connection was closed before its request came.
+     */
+    @Test
+    void aSlowTlsClientHasTheTimeForItsRequestHeadFromItsHandshake() throws Exception {
+        SSLContext tls = startOverTls(keyStore());
+        long slow = HttpEndpoint.HEAD_DEADLINE.toMillis() * 3 / 5;
+        try (Socket tcp = new Socket("127.0.0.1", endpoint.port())) {
+            Thread.sleep(slow);
+            SSLSocket client = (SSLSocket) tls.getSocketFactory().createSocket(tcp, "127.0.0.1", endpoint.port(), true);
+            client.setSoTimeout((int) Waits.GENEROUS.toMillis());
+            client.startHandshake();
+            Thread.sleep(slow);
+            client.getOutputStream().write("GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+                    .getBytes(StandardCharsets.US_ASCII));
+            assertThat(new String(client.getInputStream().readAllBytes(), StandardCharsets.US_ASCII))
+                    .startsWith("HTTP/1.1 200").endsWith("{\"status\":\"UP\"}");
+        }
+    }
+
+    /** A TLS handshake that never ends, its bytes trickling in, holds its connection no longer than a request head. */
+    @Test
+    void aTlsHandshakeThatDoesNotEndIsClosed() throws Exception {
+        startOverTls(keyStore());
+        Socket client = new Socket("127.0.0.1", endpoint.port());
+        running.add(client);
+        // a handshake record's header, announcing 16 kB, whose bytes then come one by one
+        client.getOutputStream().write(new byte[] {0x16, 0x03, 0x01, 0x40, 0x00});
+        trickle(List.of(client));
+        readUntilClosedByTheEndpoint(client);
+    }
+
+    /** A key store in the test's folder, password changeit, with a certificate for 127.0.0.1. */
+    private Path keyStore() throws Exception {
         Path keyStore = dir.resolve("endpoint.p12");
         Tools.Output keytool = Tools.run(new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "keytool")
                 .toString(), "-genkeypair", "-keystore", keyStore.toString(), "-storetype", "PKCS12", "-storepass",
                 "changeit", "-keyalg", "EC", "-alias", "msight", "-dname", "CN=127.0.0.1", "-ext", "san=ip:127.0.0.1",
                 "-validity", "2").redirectErrorStream(true), Waits.GENEROUS);
         assertThat(keytool.exitCode()).as(keytool.text()).isZero();
-        Path wrongPassword = TestPipelines.write(dir, "wrong.conf", "msight.http.tls { key-store = \"" + keyStore
-                + "\", key-store-password = chnageit }\nnodes {\n src { type = test-images, publish-topic = images }\n}\n");
-        assertThatThrownBy(() -> TestPipelines.load(wrongPassword).httpSettings()).hasMessage(wrongPassword + ":1:"
-                + " msight.http.tls.key-store: " + keyStore + ": keystore password was incorrect (check tls.key-store-password)");
+        return keyStore;
+    }
+
+    /** Starts an endpoint serving HTTPS from {@code keyStore}; returns a TLS context that trusts it. */
+    private SSLContext startOverTls(Path keyStore) throws Exception {
         start("tls { key-store = \"" + keyStore + "\", key-store-password = changeit }",
                 "src { type = test-images, publish-topic = images }");
         java.security.KeyStore trusted = java.security.KeyStore.getInstance("PKCS12");
         try (InputStream in = java.nio.file.Files.newInputStream(keyStore)) {
             trusted.load(in, "changeit".toCharArray());
         }
-        javax.net.ssl.TrustManagerFactory trust = javax.net.ssl.TrustManagerFactory.getInstance("PKIX");
+        TrustManagerFactory trust = TrustManagerFactory.getInstance("PKIX");
         trust.init(trusted);
-        javax.net.ssl.SSLContext tls = javax.net.ssl.SSLContext.getInstance("TLS");
+        SSLContext tls = SSLContext.getInstance("TLS");
         tls.init(null, trust.getTrustManagers(), null);
-        HttpClient https = HttpClient.newBuilder().sslContext(tls).build();
-        HttpResponse<String> health = https.send(HttpRequest.newBuilder(
-                URI.create("https://127.0.0.1:" + endpoint.port() + "/health")).timeout(Waits.GENEROUS).build(),
-                HttpResponse.BodyHandlers.ofString());
-        assertThat(health.statusCode()).isEqualTo(200);
-        assertThat(health.body()).isEqualTo("{\"status\":\"UP\"}");
+        return tls;
     }
 
     /** An address that is no interface's of this machine is not a taken port: the line says what the system said. */
