@@ -56,4 +56,16 @@ class MsightLayoutTest {
         assertThat(line).contains("java.lang.IllegalStateException: outer\\n2025-11-16",
                 "Caused by: java.lang.RuntimeException: inner\\n2025-11-16");
     }
+
+    /** Credentials are masked in the message and the trace's messages; the line's time is never taken for them. */
+    @Test
+    void credentialsAreMaskedInTheMessageAndTheTraceNotInTheTime() {
+        String line = line("connected to NATS at bob:s3cret@nats1:4222", new IllegalStateException(
+                "refused by redis://:s3cret@cache:6379", new RuntimeException("at rtsp://admin:s3cret@cam/live")));
+
+        assertThat(line).matches("(?s)\\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2}:\\d{2},\\d{3} - \\S+ - msight - ERROR"
+                + " :: connected to NATS at \\*\\*\\*@nats1:4222\\R.*").doesNotContain("s3cret")
+                .contains("IllegalStateException: refused by redis://***@cache:6379",
+                        "Caused by: java.lang.RuntimeException: at rtsp://***@cam/live");
+    }
 }
