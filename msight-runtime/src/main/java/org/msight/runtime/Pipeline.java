@@ -256,9 +256,9 @@ public final class Pipeline {
                     }, stats::attemptTook, stats::counter);
             delivery.reportOutagesTo(stats);
         }
-        return new InboxRunner(spec.name(), node, context.logger(), stats, loader, backoff, inbox, topic, spec.gap(),
-                drainTimeout, data -> latestImages.offer(topic, data), context::takeOutputOutage, delivery,
-                () -> buses.unsubscribe(subscription));
+        return new InboxRunner(spec.name(), node, context.logger(), stats, loader, backoff, inbox, topic,
+                buses.describe(topic), spec.gap(), drainTimeout, data -> latestImages.offer(topic, data),
+                context::takeOutputOutage, delivery, () -> buses.unsubscribe(subscription));
     }
 
     /**

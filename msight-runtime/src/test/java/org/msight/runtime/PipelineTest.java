@@ -15,6 +15,8 @@ import java.util.stream.LongStream;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.msight.runtime.bus.BusStartException;
 import org.msight.runtime.bus.Buses;
 import org.msight.runtime.node.NodeStats;
@@ -40,6 +42,7 @@ class PipelineTest {
         SequenceSource.NODES_OF_TYPE.clear();
         LoopbackBus.TOPICS_AWAY.clear();
         LoopbackBus.TOPICS_REFUSED.clear();
+        LoopbackBus.TOPICS_DELIVERED_AGAIN.clear();
         LoopbackBus.ACKNOWLEDGED.clear();
     }
 
@@ -387,6 +390,45 @@ class PipelineTest {
             assertThat(CollectingSink.ATTEMPTS.get("sink").get() - before).isBetween(1L, 30L);
         }
         assertThat(received("sink")).isEmpty();
+    }
+
+    /**
+     * Messages still queued when the drain time runs out are not acknowledged: a bus that delivers
+     * them again at the next start has lost none, so they are said in a line, not counted as dropped,
+     * and the stop is clean (exit code 0); on one that does not, they are lost and the stop is not.
+     */
+    @ParameterizedTest
+    @ValueSource(booleans = {true, false})
+    void messagesLeftAtTheDrainDeadlineAreLostOnlyOnABusThatDoesNotDeliverThemAgain(boolean deliversAgain)
+            throws Exception {
+        if (deliversAgain) {
+            LoopbackBus.TOPICS_DELIVERED_AGAIN.add("t");
+        }
+        try (LogCapture log = LogCapture.of("msight")) {
+            Path file = TestPipelines.write(dir, "pipeline.conf", """
+                    msight { bus = loopback, registry.enabled = false, drain-timeout = 500ms }
+                    nodes {
+                      src { type = test-sequence, publish-topic = t, count = 3 }
+                      sink { type = test-collector, subscribe-topic = t, unavailable = true }
+                    }
+                    """);
+            Pipeline pipeline = TestPipelines.load(file).create();
+            pipeline.start();
+            NodeStats sink = pipeline.nodeStats().get(1);
+            await().atMost(Waits.GENEROUS).until(() -> CollectingSink.ATTEMPTS.get("sink") != null
+                    && sink.in().count() + sink.queueDepth() == 3);
+            assertThat(pipeline.stop()).as("a clean stop").isEqualTo(deliversAgain);
+            assertThat(acknowledged("t")).as("none is acknowledged: they come again").isZero();
+            assertThat(sink.dropped().count()).isZero();
+            String left = "left 3 message(s) unacknowledged: bus 'loopback' (class path) delivers them again at the"
+                    + " next start";
+            String lost = "drain time of 500ms ran out; 3 queued messages were not handled";
+            assertThat(log.messages(deliversAgain ? Level.INFO : Level.WARN)).contains(deliversAgain ? left : lost);
+            assertThat(log.messages()).doesNotContain(deliversAgain ? lost : left)
+                    .filteredOn(m -> m.startsWith("stopped the nodes of ")).singleElement().isEqualTo(deliversAgain
+                            ? "stopped the nodes of " + file : "stopped the nodes of " + file + ", not all in time:"
+                            + " queued messages were lost");
+        }
     }
 
     @Test

@@ -65,6 +65,15 @@ public abstract class Delivery {
     public void done() {
     }
 
+    /**
+     * Whether the bus delivers the message again (at the next start, or to another member of the
+     * group) when the runtime leaves it not {@linkplain #done() done} at a stop: then a stop that
+     * leaves it queued loses nothing. True for an at-least-once bus; the default is false.
+     */
+    public boolean redeliveredUnlessDone() {
+        return false;
+    }
+
     /** A message already in memory (the memory bus; tests). */
     public static Delivery of(SensorData data) {
         Objects.requireNonNull(data, "data");

@@ -16,10 +16,11 @@ import org.msight.runtime.node.LongCounter;
  * are under the budget is taken without a drop, so the queue holds at most its budget and the
  * message last come, and a message larger than the budget still flows. Messages a
  * bus could not decode are counted through it too, both in the node's stats. Once its node stops,
- * it is closed: what arrives later is dropped, so a drain ends with what was queued when the
+ * it is closed: what arrives later is refused, so a drain ends with what was queued when the
  * stop came. A delivery dropped for a newer one is {@linkplain Delivery#done() done} at once; one
- * dropped because the node stopped is not, so an at-least-once bus delivers it again to the next
- * run, as what {@link #clear()} drops. Those it hands out are the taker's to finish.
+ * refused because the node stopped is not, so an at-least-once bus delivers it again to the next
+ * run, as what {@link #clear()} drops: such ones are not counted as dropped, the others are.
+ * Those it hands out are the taker's to finish.
  */
 public final class Inbox implements Receiver {
 
@@ -31,6 +32,8 @@ public final class Inbox implements Receiver {
     private final Counter dropped;
     private final Counter malformed;
     private boolean closed;
+    /** Messages refused since the close whose bus delivers them again ({@link Delivery#redeliveredUnlessDone()}). */
+    private int refusedRedelivered;
     /** The sizes of the queued messages, added up. */
     private long bytes;
 
@@ -68,8 +71,12 @@ public final class Inbox implements Receiver {
         Delivery older;
         lock.lock();
         try {
-            if (closed) {
-                dropped.increment(); // not done: its node never had it
+            if (closed) { // not done: its node never had it
+                if (delivery.redeliveredUnlessDone()) {
+                    refusedRedelivered++;
+                } else {
+                    dropped.increment();
+                }
                 return;
             }
             queue.addLast(delivery);
@@ -159,18 +166,35 @@ public final class Inbox implements Receiver {
     }
 
     /**
-     * Drops what is still queued (a drain that ran out of time) and returns how many. They are not
-     * {@linkplain Delivery#done() done}: an at-least-once bus delivers them again to the next run.
+     * Drops what is still queued (a drain that ran out of time) without making it
+     * {@linkplain Delivery#done() done}, and says what the stop left: those and the messages refused
+     * since the close whose bus delivers them again.
      */
-    public int clear() {
+    public Left clear() {
         lock.lock();
         try {
-            int left = queue.size();
+            Left left = new Left(0, refusedRedelivered);
+            for (Delivery queued : queue) {
+                left = left.and(queued);
+            }
             queue.clear();
             bytes = 0;
+            refusedRedelivered = 0;
             return left;
         } finally {
             lock.unlock();
+        }
+    }
+
+    /**
+     * Messages a stop left not done: {@code lost} ones, and {@code redelivered} ones, which their bus
+     * delivers again ({@link Delivery#redeliveredUnlessDone()}).
+     */
+    public record Left(int lost, int redelivered) {
+
+        /** These and {@code delivery}, left not done too. */
+        public Left and(Delivery delivery) {
+            return delivery.redeliveredUnlessDone() ? new Left(lost, redelivered + 1) : new Left(lost + 1, redelivered);
         }
     }
 
@@ -194,7 +218,7 @@ public final class Inbox implements Receiver {
         }
     }
 
-    /** Messages dropped because the inbox was full (of messages or bytes) or closed. */
+    /** Messages dropped because the inbox was full (of messages or bytes), or closed and they do not come again. */
     public long dropped() {
         return dropped.count();
     }

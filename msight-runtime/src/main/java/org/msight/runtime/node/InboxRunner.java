@@ -40,6 +40,8 @@ public final class InboxRunner extends NodeRunner {
 
     private final Inbox inbox;
     private final String topic;
+    /** How log lines name the bus of {@link #topic}. */
+    private final String bus;
     private final LogThrottle malformedLines = new LogThrottle(Duration.ofSeconds(10));
     private final LogThrottle outOfMemoryLines = new LogThrottle(Duration.ofMinutes(1));
     private final LogThrottle unacknowledgedLines = new LogThrottle(Duration.ofMinutes(1));
@@ -63,6 +65,7 @@ public final class InboxRunner extends NodeRunner {
 
     /**
      * @param topic the topic the inbox is subscribed to, for log lines
+     * @param bus how log lines name the topic's bus ({@code bus 'kafka' (kafka-bus)})
      * @param received sees each message gap admitted, once decoded (the latest one per topic)
      * @param outputOutages after each message handled, why a result of it found its bus unable to take
      *     it, in an outage ({@link RuntimeNodeContext#takeOutputOutage}); {@code null} when none did
@@ -70,11 +73,12 @@ public final class InboxRunner extends NodeRunner {
      * @param unsubscribe ends the inbox's subscription on its bus, once the node has stopped for good
      */
     public InboxRunner(String name, Node node, Logger log, NodeStats stats, ClassLoader loader, Backoff backoff,
-            Inbox inbox, String topic, int gap, Duration drainTimeout, Consumer<SensorData> received,
+            Inbox inbox, String topic, String bus, int gap, Duration drainTimeout, Consumer<SensorData> received,
             Supplier<String> outputOutages, AsyncDelivery delivery, Runnable unsubscribe) {
         super(name, node, log, stats, loader, backoff);
         this.inbox = inbox;
         this.topic = topic;
+        this.bus = bus;
         this.gap = new Gap(gap);
         this.delivery = delivery;
         this.handler = delivery != null ? null
@@ -278,8 +282,8 @@ public final class InboxRunner extends NodeRunner {
      * Closes the inbox, which takes no more messages, and drops what was not handled, left in the
      * inbox when the drain ran out or the node stopped for good, or pending, without acknowledging
      * it (an at-least-once bus delivers it again, to the next run or to another member of the
-     * node's group). A node that stopped for good also ends its subscription, so that its group's
-     * other members take its share.
+     * node's group: said in a line, it is not lost). A node that stopped for good also ends its
+     * subscription, so that its group's other members take its share.
      */
     @Override
     protected void stopped() {
@@ -288,11 +292,12 @@ public final class InboxRunner extends NodeRunner {
         if (forGood) {
             unsubscribe.run();
         }
-        int lost = inbox.clear();
+        Inbox.Left left = inbox.clear();
         if (pending != null) {
+            left = left.and(pending);
             pending = null;
-            lost++;
         }
+        int lost = left.lost();
         if (lost > 0) {
             lostAtStop = lost;
             String notHandled = lost == 1 ? "1 queued message was not handled" : lost + " queued messages were not handled";
@@ -301,6 +306,10 @@ public final class InboxRunner extends NodeRunner {
             } else {
                 log.warn("drain time of {} ran out; {}", Setting.written(drainTimeout), notHandled);
             }
+        }
+        if (left.redelivered() > 0) {
+            log.info("left {} message(s) unacknowledged: {} delivers them again {}", left.redelivered(), bus,
+                    forGood ? "to another member of its group, or at the next start" : "at the next start");
         }
         if (delivery != null) {
             delivery.close();

@@ -134,7 +134,10 @@ public abstract class NodeRunner {
     public void discard() {
     }
 
-    /** Whether the node stopped without losing work; false when it ran out of drain time or its stop failed. */
+    /**
+     * Whether the node stopped without losing work; false when it ran out of drain time with messages
+     * their bus does not deliver again, or its stop failed.
+     */
     public boolean stoppedCleanly() {
         return !stopFailed;
     }
@@ -183,8 +186,8 @@ public abstract class NodeRunner {
             stats.ended(NodeStats.State.STOPPED, null);
         } catch (UnrecoverableException e) {
             endForGood(e);
-        } catch (InterruptedException e) { // what it held is counted as lost by stopped()
-            log.warn("interrupted while stopping; queued messages are lost");
+        } catch (InterruptedException e) { // stopped() says what it held: lost, or delivered again by its bus
+            log.warn("interrupted while stopping");
             stats.ended(NodeStats.State.STOPPED, null);
         } catch (Throwable e) {
             if (stopRequested()) { // a flush that failed: what it held may be lost

@@ -23,6 +23,14 @@ class InboxTest {
 
     /** A delivery of message {@code n}, of {@code size} bytes on the bus, that notes when it is done. */
     private Delivery message(int n, long size) {
+        return message(n, size, false);
+    }
+
+    /**
+     * A delivery of message {@code n}, of {@code size} bytes on the bus, that notes when it is done;
+     * {@code redelivered}: its bus delivers it again unless it is done.
+     */
+    private Delivery message(int n, long size, boolean redelivered) {
         return new Delivery(size) {
             @Override
             protected SensorData decode() {
@@ -32,6 +40,11 @@ class InboxTest {
             @Override
             public void done() {
                 done.add(n);
+            }
+
+            @Override
+            public boolean redeliveredUnlessDone() {
+                return redelivered;
             }
         };
     }
@@ -118,8 +131,28 @@ class InboxTest {
                 .isEmpty();
         assertThat(inbox.remainingCapacity()).isZero();
         assertThat(next(inbox)).containsExactly(1);
-        assertThat(inbox.clear()).isOne();
+        assertThat(inbox.clear()).isEqualTo(new Inbox.Left(1, 0));
         assertThat(done).as("what is left is not done either").isEmpty();
         assertThat(inbox.poll(0, TimeUnit.MILLISECONDS)).isNull();
+    }
+
+    /**
+     * What its bus delivers again is not lost at a stop: refused once the inbox is closed, it is not
+     * counted as dropped, and it is left, as what is cleared; what does not come again is dropped and lost.
+     */
+    @Test
+    void whatItsBusDeliversAgainIsLeftAtAStopNotDroppedNorLost() throws Exception {
+        Inbox inbox = new Inbox(3);
+        inbox.deliver(message(1, 0, true));
+        inbox.deliver(message(2, 0, true));
+        inbox.deliver(message(3, 0, false));
+        inbox.close();
+        inbox.deliver(message(4, 0, true));
+        inbox.deliver(message(5, 0, false));
+        assertThat(inbox.dropped()).as("only the one refused that does not come again").isOne();
+        assertThat(next(inbox)).containsExactly(1);
+        assertThat(inbox.clear()).isEqualTo(new Inbox.Left(1, 2));
+        assertThat(inbox.clear()).as("said once").isEqualTo(new Inbox.Left(0, 0));
+        assertThat(done).isEmpty();
     }
 }

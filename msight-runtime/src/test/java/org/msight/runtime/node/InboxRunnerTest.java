@@ -16,6 +16,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.msight.api.AsyncSinkNode;
 import org.msight.api.Backoff;
 import org.msight.api.Node;
@@ -43,6 +45,11 @@ class InboxRunnerTest {
 
     /** A delivery that decodes to frame {@code n}, or fails as {@code failure} says, and notes when it is done. */
     private Delivery delivery(String name, long n, Throwable failure) {
+        return delivery(name, n, failure, false);
+    }
+
+    /** As {@link #delivery(String, long, Throwable)}; {@code redelivered}: its bus delivers it again unless done. */
+    private Delivery delivery(String name, long n, Throwable failure, boolean redelivered) {
         return new Delivery() {
             @Override
             protected SensorData decode() {
@@ -59,6 +66,11 @@ class InboxRunnerTest {
             public void done() {
                 done.add(name);
             }
+
+            @Override
+            public boolean redeliveredUnlessDone() {
+                return redelivered;
+            }
         };
     }
 
@@ -74,7 +86,7 @@ class InboxRunnerTest {
     private InboxRunner runner(Inbox inbox, RecordingLogger log, int gap, Node node, Duration drainTimeout) {
         return new InboxRunner("sink", node, log, new NodeStats("sink", NodeKind.SINK, new SimpleMeterRegistry()),
                 getClass().getClassLoader(), new Backoff(Duration.ofMillis(10), Duration.ofMillis(10)), inbox, "topic",
-                gap, drainTimeout, data -> { }, () -> null, null, unsubscribed::incrementAndGet);
+                "bus 'test' (test)", gap, drainTimeout, data -> { }, () -> null, null, unsubscribed::incrementAndGet);
     }
 
     @Test
@@ -213,13 +225,19 @@ class InboxRunnerTest {
         assertThat(done).containsExactly("m1", "m2", "m3", "m4");
     }
 
-    @Test
-    void messagesLeftUnhandledWhenTheDrainTimeRunsOutAreNotDoneSoThatTheyComeAgain() throws Exception {
+    /**
+     * Messages left unhandled when the drain time runs out, one pending and two queued, are not done, so that an
+     * at-least-once bus delivers them again: then they are not lost, and the stop is clean; otherwise they are.
+     */
+    @ParameterizedTest
+    @ValueSource(booleans = {true, false})
+    void messagesLeftUnhandledWhenTheDrainTimeRunsOutAreNotDoneSoThatTheyComeAgain(boolean redelivered)
+            throws Exception {
         Inbox inbox = new Inbox(10);
         RecordingLogger log = new RecordingLogger("sink");
-        inbox.deliver(delivery("first", 1, null));
-        inbox.deliver(delivery("second", 2, null));
-        inbox.deliver(delivery("third", 3, null));
+        inbox.deliver(delivery("first", 1, null, redelivered));
+        inbox.deliver(delivery("second", 2, null, redelivered));
+        inbox.deliver(delivery("third", 3, null, redelivered));
         SinkNode unavailable = data -> {
             handled.add(data.metadata().frameId());
             throw new RetriableException("destination unavailable (on purpose)");
@@ -231,7 +249,16 @@ class InboxRunnerTest {
         assertThat(runner.awaitFinished(Waits.GENEROUS)).isTrue();
         assertThat(handled).containsOnly(1L);
         assertThat(done).as("an at-least-once bus must not commit what was not handled").isEmpty();
-        assertThat(log.messages(Level.WARN)).contains("drain time of 300ms ran out; 3 queued messages were not handled");
+        if (redelivered) {
+            assertThat(log.messages(Level.INFO)).contains("left 3 message(s) unacknowledged: bus 'test' (test)"
+                    + " delivers them again at the next start");
+            assertThat(log.messages(Level.WARN)).noneMatch(m -> m.contains("not handled"));
+        } else {
+            assertThat(log.messages(Level.WARN)).contains("drain time of 300ms ran out; 3 queued messages were not"
+                    + " handled");
+            assertThat(log.messages(Level.INFO)).noneMatch(m -> m.contains("unacknowledged"));
+        }
+        assertThat(runner.stoppedCleanly()).isEqualTo(redelivered);
         assertThat(unsubscribed).as("a stopping pipeline's buses end their subscriptions when they close").hasValue(0);
     }
 
@@ -469,9 +496,9 @@ class InboxRunnerTest {
             inbox.deliver(delivery("sent", n, null));
         }
         return new InboxRunner("upload", sink, log, stats, getClass().getClassLoader(),
-                new Backoff(Duration.ofMillis(10), Duration.ofMillis(10)), inbox, "topic", 0, drainTimeout, data -> { },
-                () -> null, AsyncDeliveryTest.delivery(sink, retries, Optional.empty(), stats, log),
-                unsubscribed::incrementAndGet);
+                new Backoff(Duration.ofMillis(10), Duration.ofMillis(10)), inbox, "topic", "bus 'test' (test)", 0,
+                drainTimeout, data -> { }, () -> null, AsyncDeliveryTest.delivery(sink, retries, Optional.empty(),
+                        stats, log), unsubscribed::incrementAndGet);
     }
 
     @Test

@@ -26,7 +26,8 @@ import org.msight.runtime.bus.MemoryBus;
  * node publishes on it, its close, and each subscription ended, and goes on delivering to it. It
  * counts what it publishes ({@code published}). It takes no topic whose name starts with
  * {@code bad/} ({@link Bus#checkTopic}). A test puts a topic in {@link #TOPICS_AWAY} for an outage of
- * it, in {@link #TOPICS_REFUSED} to have its messages refused one by one, and reads what its
+ * it, in {@link #TOPICS_REFUSED} to have its messages refused one by one, in {@link #TOPICS_DELIVERED_AGAIN}
+ * to have them say they come again unless done, as an at-least-once bus's do, and reads what its
  * subscribers acknowledged in {@link #ACKNOWLEDGED}, as an at-least-once bus learns it.
  */
 public final class LoopbackBus implements BusProvider {
@@ -50,6 +51,9 @@ public final class LoopbackBus implements BusProvider {
 
     /** Topics whose each message is refused, as one too large: a publish returns false, the topic still carried. */
     public static final Set<String> TOPICS_REFUSED = ConcurrentHashMap.newKeySet();
+
+    /** Topics whose deliveries say that the bus delivers them again unless they are done, as an at-least-once bus. */
+    public static final Set<String> TOPICS_DELIVERED_AGAIN = ConcurrentHashMap.newKeySet();
 
     /** How many messages of each topic its subscribers acknowledged ({@link Delivery#done()}); a test clears it. */
     public static final Map<String, AtomicInteger> ACKNOWLEDGED = new ConcurrentHashMap<>();
@@ -169,7 +173,10 @@ public final class LoopbackBus implements BusProvider {
         };
     }
 
-    /** {@code inbox}, its deliveries counted in {@link #ACKNOWLEDGED} when done. */
+    /**
+     * {@code inbox}, its deliveries counted in {@link #ACKNOWLEDGED} when done, and delivered again unless done
+     * ({@link Delivery#redeliveredUnlessDone()}) when their topic is in {@link #TOPICS_DELIVERED_AGAIN}.
+     */
     private static Receiver acknowledging(String topic, Receiver inbox) {
         return new Receiver() {
             @Override
@@ -183,6 +190,11 @@ public final class LoopbackBus implements BusProvider {
                     @Override
                     public void done() {
                         ACKNOWLEDGED.computeIfAbsent(topic, t -> new AtomicInteger()).incrementAndGet();
+                    }
+
+                    @Override
+                    public boolean redeliveredUnlessDone() {
+                        return TOPICS_DELIVERED_AGAIN.contains(topic);
                     }
                 });
             }

@@ -39,4 +39,10 @@ final class KafkaDelivery extends Delivery {
     public void done() {
         partition.done(offset);
     }
+
+    /** An offset not committed is fetched again, by the next start or the member its partition goes to. */
+    @Override
+    public boolean redeliveredUnlessDone() {
+        return true;
+    }
 }

@@ -55,6 +55,12 @@ class KafkaDeliveryTest {
         assertThatThrownBy(delivery::data).isInstanceOf(MalformedDataException.class);
     }
 
+    /** An offset not committed is fetched again: a stop that leaves its message queued loses nothing. */
+    @Test
+    void itSaysItIsDeliveredAgainUnlessDone() {
+        assertThat(new KafkaDelivery(new byte[0], FORMATS, 0, new PartitionOffsets()).redeliveredUnlessDone()).isTrue();
+    }
+
     /** Whether {@code reference}'s object is gone after a collection: never while anything holds it. */
     private static boolean collected(WeakReference<?> reference) {
         System.gc();

@@ -568,6 +568,12 @@ final class JetStreamTopics implements AutoCloseable {
                         log.debug("acknowledgement failed: {}", LogSafe.text(e));
                     }
                 }
+
+                /** One not acknowledged is delivered again, to the next start or another member of the group. */
+                @Override
+                public boolean redeliveredUnlessDone() {
+                    return true;
+                }
             };
         }
 

@@ -209,6 +209,7 @@ class NatsBusTest {
                 raw.publish(TOPIC, msight); // as a Python MSight node publishes
                 Delivery received = inbox.poll(Waits.GENEROUS.toSeconds(), TimeUnit.SECONDS);
                 SensorData data = received.data();
+                assertThat(received.redeliveredUnlessDone()).as("core NATS does not deliver it again").isFalse();
                 assertThat(python.nextMessage(Waits.GENEROUS).getData()).isEqualTo(msight);
                 // and back: what the bus publishes is MSight's bytes again
                 assertThat(publisher.publish(TOPIC, data)).isTrue();
@@ -1666,6 +1667,7 @@ class NatsBusTest {
         await().atMost(Waits.GENEROUS).until(() -> bus.canCarry(TOPIC));
         assertThat(bus.publish(TOPIC, image(1))).isTrue();
         Delivery held = inbox.poll(Waits.GENEROUS.toSeconds(), TimeUnit.SECONDS);
+        assertThat(held.redeliveredUnlessDone()).as("JetStream delivers it again unless acknowledged").isTrue();
         ImageData large = image(2, 6 << 20);
         server.freeze();
         try {
