@@ -58,9 +58,12 @@ public record Setting(String key, SettingType type, boolean required, String doc
         }
     }
 
-    private static final Set<String> ON = Set.of("true", "yes", "on", "1");
-    private static final Set<String> OFF = Set.of("false", "no", "off", "0", "");
-    private static final String SWITCH_RULE = "must be true, yes, on or 1, or false, no, off, 0 or empty";
+    /** Python MSight's words for on, after {@code lower()}: {@code value.lower() in ["true", "1", "yes"]}. */
+    private static final Set<String> ON = Set.of("true", "1", "yes");
+    /** Words Python MSight reads as off and that mean off; after {@code lower()}, blanks aside. */
+    private static final Set<String> OFF = Set.of("false", "0", "no", "off", "n", "");
+    private static final String SWITCH_RULE = "must be true, 1 or yes (in any case) for on, or false, 0, no, off or"
+            + " empty for off: Python MSight reads any other word as off";
     /** {@code [user-info@]host[:port]}, the host's labels of letters, digits, {@code -} and {@code _}; the port in group 1. */
     private static final Pattern HOST_NAME_WITH_UNDERSCORES =
             Pattern.compile("(?:[^@]*@)?[A-Za-z0-9_-]+(?:\\.[A-Za-z0-9_-]+)*\\.?(?::([0-9]{0,5}))?");
@@ -99,30 +102,22 @@ public record Setting(String key, SettingType type, boolean required, String doc
 
     /**
      * An optional on/off setting written as text, as MSight's environment variables write it
-     * ({@code MSIGHT_REDIS_MESSAGE_BROKER_USE_TLS=1}): {@code true}, {@code yes}, {@code on} or
-     * {@code 1}; {@code false}, {@code no}, {@code off}, {@code 0} or empty; in any case. Any other
-     * value is a problem, so that a typo never turns a switch off. Read it with {@link #isOn}.
+     * ({@code MSIGHT_REDIS_MESSAGE_BROKER_USE_TLS=1}), read as MSight reads them: {@code true},
+     * {@code 1} or {@code yes}, in any case, is on. Python MSight reads any other word as off; of
+     * those only plain words for off are taken ({@code false}, {@code 0}, {@code no}, {@code off},
+     * {@code n}, empty), so that a word meant as on ({@code on}, {@code y}, a typo) never turns TLS
+     * off, nor reads otherwise than a Python node beside. Read it with {@link #isOn}.
      */
     public static Setting onOff(String key, String doc) {
-        return optional(key, SettingType.STRING, doc).check(SWITCH_RULE,
-                value -> ON.contains(normal(value)) || OFF.contains(normal(value)));
+        return optional(key, SettingType.STRING, doc).check(SWITCH_RULE, value -> {
+            String word = ((String) value).toLowerCase(Locale.ROOT);
+            return ON.contains(word) || OFF.contains(word.strip());
+        });
     }
 
-    /**
-     * The value of an {@link #onOff} setting.
-     *
-     * @throws IllegalArgumentException for a value that is neither on nor off
-     */
+    /** The value of an {@link #onOff} setting, by MSight's rule: {@code true}, {@code 1} or {@code yes}, in any case. */
     public static boolean isOn(String value) {
-        String word = normal(value);
-        if (!ON.contains(word) && !OFF.contains(word)) {
-            throw new IllegalArgumentException(SWITCH_RULE + ", not '" + value + "'");
-        }
-        return ON.contains(word);
-    }
-
-    private static String normal(Object value) {
-        return ((String) value).trim().toLowerCase(Locale.ROOT);
+        return ON.contains(value.toLowerCase(Locale.ROOT));
     }
 
     /** An optional block whose keys are declared: {@code key { ... }}, each key checked on its own. */

@@ -1,7 +1,6 @@
 package org.msight.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Duration;
 import java.util.stream.Stream;
@@ -16,19 +15,22 @@ class SettingTest {
                 .containsExactly("0s", "1500ns", "-500us", "1500ms", "90s", "10m", "2h");
     }
 
+    /** Python MSight: {@code os.getenv(...).lower() in ["true", "1", "yes"]}; anything else is off. */
     @Test
-    void aSwitchTakesMsightsWordsForOnAndOffInAnyCaseAndNothingElse() {
-        for (String on : new String[] {"true", "YES", " on ", "1"}) {
+    void aSwitchIsOnExactlyWhenMsightTakesItForOn() {
+        for (String on : new String[] {"true", "YES", "True", "1"}) {
             assertThat(Setting.isOn(on)).as(on).isTrue();
         }
-        for (String off : new String[] {"false", "No", "off", "0", "", " "}) {
+        for (String off : new String[] {"false", "No", "off", "0", "", " ", "n"}) {
             assertThat(Setting.isOn(off)).as(off).isFalse();
         }
-        assertThatThrownBy(() -> Setting.isOn("ture")).isInstanceOf(IllegalArgumentException.class)
-                .hasMessage("must be true, yes, on or 1, or false, no, off, 0 or empty, not 'ture'");
         Setting.Check rule = Setting.onOff("enabled", "connect with TLS").checks().get(0);
-        assertThat(rule.accepts().test("Yes")).isTrue();
-        assertThat(rule.accepts().test("maybe")).isFalse();
+        for (String taken : new String[] {"Yes", "TRUE", "1", "N", "off", " "}) {
+            assertThat(rule.accepts().test(taken)).as(taken).isTrue();
+        }
+        for (String unclear : new String[] {"on", "y", " true", "ture", "enabled"}) { // Python reads them as off
+            assertThat(rule.accepts().test(unclear)).as(unclear).isFalse();
+        }
     }
 
     @Test

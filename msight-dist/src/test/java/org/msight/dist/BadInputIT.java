@@ -106,8 +106,9 @@ class BadInputIT {
                         + " empty, not ''\n");
         assertThat(refused(Map.of("MSIGHT_REDIS_MESSAGE_BROKER_USE_TLS", "ture"), "msight_launch_rtsp", "-n", "cam",
                 "-pt", "t", "-sn", "cam", "-u", "rtsp://127.0.0.1:9/x")).isEqualTo("error: environment variable"
-                        + " MSIGHT_REDIS_MESSAGE_BROKER_USE_TLS: msight.redis.tls.enabled: must be true, yes, on or 1, or"
-                        + " false, no, off, 0 or empty, not 'ture'\n");
+                        + " MSIGHT_REDIS_MESSAGE_BROKER_USE_TLS: msight.redis.tls.enabled: must be true, 1 or yes (in any"
+                        + " case) for on, or false, 0, no, off or empty for off: Python MSight reads any other word as"
+                        + " off, not 'ture'\n");
     }
 
     @Test

@@ -76,7 +76,7 @@ public record RedisSettings(String host, int port, Path unixSocket, int db, Stri
             Setting.optional("username", SettingType.STRING, "ACL user; empty for none (..._USERNAME)"),
             Setting.optional("password", SettingType.STRING, "password; empty for none (..._PASSWORD)").secret(),
             Setting.block("tls", "TLS (MSIGHT_REDIS_MESSAGE_BROKER_USE_TLS, ..._TLS_*)",
-                    Setting.onOff("enabled", "connect with TLS: true, 1 or yes"),
+                    Setting.onOff("enabled", "connect with TLS: true, 1 or yes (any case)"),
                     Setting.optional("ca-cert-file", SettingType.STRING, "PEM CA; empty for the JVM's trust store"),
                     Setting.optional("cert-file", SettingType.STRING, "PEM client certificate; empty for none"),
                     Setting.optional("key-file", SettingType.STRING,
@@ -92,16 +92,11 @@ public record RedisSettings(String host, int port, Path unixSocket, int db, Stri
                     .between(Duration.ofMillis(1), Duration.ofHours(1)),
             Setting.backoff("reconnect-backoff", "wait between reconnection attempts, doubling"),
             Setting.block("cluster", "a Redis Cluster (MSIGHT_REDIS_MESSAGE_BROKER_USE_CLUSTER, ..._CLUSTER_NODES)",
-                    Setting.onOff("enabled", "connect to a Redis Cluster: true, 1 or yes"),
+                    Setting.onOff("enabled", "connect to a Redis Cluster: true, 1 or yes (any case)"),
                     Setting.optional("nodes", SettingType.STRING,
-                            "seed nodes, ['host:port', 'host:port'] or host:port,host:port; empty for none")
+                            "seed nodes, ['host:port', 'host:port'] or host:port,host:port; empty for host:port")
                             .check("must be seed nodes such as ['127.0.0.1:7000', '127.0.0.1:7001']",
-                                    nodes -> ((String) nodes).isBlank() || !clusterNodes((String) nodes).isEmpty()))
-                    .check("enabled needs at least one seed in nodes (MSIGHT_REDIS_MESSAGE_BROKER_CLUSTER_NODES),"
-                            + " such as ['127.0.0.1:7000', '127.0.0.1:7001']", block -> {
-                                Config cluster = (Config) block;
-                                return !Setting.isOn(cluster.getString("enabled")) || !cluster.getString("nodes").isBlank();
-                            }));
+                                    nodes -> ((String) nodes).isBlank() || !clusterNodes((String) nodes).isEmpty())));
 
     /**
      * @throws IllegalArgumentException for a cluster with a unix socket or a database other than 0
@@ -139,7 +134,14 @@ public record RedisSettings(String host, int port, Path unixSocket, int db, Stri
                 text(redis, "username"), text(redis, "password"), tls, redis.getDuration("connect-timeout"),
                 redis.getDuration("socket-timeout"), redis.getDuration("publish-timeout"),
                 redis.getDuration("reconnect-backoff.initial"), redis.getDuration("reconnect-backoff.max"),
-                Setting.isOn(redis.getString("cluster.enabled")) ? clusterNodes(redis.getString("cluster.nodes")) : List.of());
+                Setting.isOn(redis.getString("cluster.enabled")) ? clusterSeeds(redis) : List.of());
+    }
+
+    /** The cluster's seed nodes; without any, host and port, as MSight takes them. */
+    private static List<HostAndPort> clusterSeeds(Config redis) {
+        String nodes = redis.getString("cluster.nodes");
+        return nodes.isBlank() ? List.of(new HostAndPort(redis.getString("host"), redis.getInt("port")))
+                : clusterNodes(nodes);
     }
 
     /**

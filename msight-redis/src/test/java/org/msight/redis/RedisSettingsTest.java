@@ -203,6 +203,22 @@ class RedisSettingsTest {
         assertThatThrownBy(() -> RedisSettings.clusterNodes("['h1']")).hasMessage("cluster node 'h1' is not host:port");
     }
 
+    /** MSight's get_redis_client(): "Use single host:port as cluster entry point". */
+    @Test
+    void aClusterWithoutNodesIsReachedAtHostAndPortAsMsightReachesIt() {
+        assertThat(RedisSettings.from(block("host = redis-a, port = 7005, cluster.enabled = \"TRUE\"")).clusterNodes())
+                .containsExactly(new HostAndPort("redis-a", 7005));
+    }
+
+    /** As MSight reads them: true, 1 or yes in any case is on (the settings check refuses words unclear for off). */
+    @Test
+    void aSwitchIsOnAsMsightReadsIt() {
+        assertThat(RedisSettings.from(block("cluster { enabled = \"Yes\", nodes = \"h1:1\" }")).cluster()).isTrue();
+        assertThat(RedisSettings.from(block("cluster { enabled = 1, nodes = \"h1:1\" }")).cluster()).isTrue();
+        assertThat(RedisSettings.from(block("cluster { enabled = \"no\", nodes = \"h1:1\" }")).cluster()).isFalse();
+        assertThat(RedisSettings.from(block("cluster { enabled = \"n\", nodes = \"h1:1\" }")).cluster()).isFalse();
+    }
+
     @Test
     void aClusterHasNeitherAUnixSocketNorADatabaseOtherThanZero() {
         String cluster = "cluster { enabled = true, nodes = \"h1:7000\" }, ";
