@@ -145,4 +145,39 @@ class MsightRegistryIT {
         }
         assertThat(raw.hexists("MSIGHT:NODES", "up")).isFalse();
     }
+
+    /** A Python camera's entry, its heartbeat {@code age} seconds old now. */
+    private static String pythonCamera(double age) {
+        return "{\"name\": \"py_camera\", \"device\": \"edge-py\", \"publish_topic\": \"rtsp_topic\","
+                + " \"subscribe_topic\": null, \"type\": \"RTSPSourceNode\", \"last_heartbeat\": "
+                + (System.currentTimeMillis() / 1000.0 - age) + ", \"status\": \"RUNNING\"}";
+    }
+
+    /**
+     * A Python source stopped by its own monitor deletes its entry: one left behind, silent for
+     * 300 s, is a crashed process, whose name a node takes over; silent for 30 s, it may be live.
+     */
+    @Test
+    void aCrashedPythonSourcesNameIsTakenOverOnlyOnceItIsLongSilent() throws Exception {
+        Path pipeline = Files.writeString(dir.resolve("camera.conf"), """
+                msight { bus = redis, http.enabled = false }
+                nodes.py_camera { type = rtsp-receiver, url = testsrc2, format = lavfi, publish-topic = rtsp_topic }
+                """);
+        raw.hset("MSIGHT:NODES", "py_camera", pythonCamera(30));
+        try (RunningCommand refused = Distribution.start(dir.resolve("refused.log"), env(), "msight-run",
+                pipeline.toString())) {
+            assertThat(refused.awaitExit(LIMIT)).isEqualTo(2);
+            assertThat(refused.output()).contains("A node named 'py_camera' is registered by another program");
+        }
+        raw.hset("MSIGHT:NODES", "py_camera", pythonCamera(300));
+        try (RunningCommand java = Distribution.start(dir.resolve("java.log"), env(), "msight-run",
+                pipeline.toString())) {
+            java.awaitOutput("takes over its name from another program's source whose heartbeat is older than 135 s",
+                    LIMIT);
+            await().atMost(LIMIT).until(() -> String.valueOf(raw.hget("MSIGHT:NODES", "py_camera"))
+                    .contains("\"instance_id\""));
+            java.stopCleanly(LIMIT);
+        }
+        assertThat(raw.hexists("MSIGHT:NODES", "py_camera")).isFalse();
+    }
 }

@@ -5,6 +5,7 @@ import java.security.cert.CertificateException;
 import java.util.Arrays;
 import java.util.Map;
 import java.util.Optional;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLSocket;
@@ -17,6 +18,10 @@ import redis.clients.jedis.exceptions.JedisDataException;
 
 /** One-line descriptions of Redis failures, for logs and users; never with the password. */
 public final class RedisFailures {
+
+    /** Redis 6 and 7 words, such as {@code NOPERM User camera has no permissions to run the 'eval' command}. */
+    private static final Pattern SCRIPTS_REFUSED = Pattern.compile(
+            "(?is)(NOPERM .*'eval'|ERR unknown command ['`]eval['`]).*");
 
     private RedisFailures() {
     }
@@ -40,6 +45,14 @@ public final class RedisFailures {
     /** Whether Redis refused a command that the user's ACL does not allow ({@code NOPERM}): it took the credentials. */
     static boolean notPermitted(Throwable failure) {
         return message(failure).startsWith("NOPERM");
+    }
+
+    /**
+     * Whether Redis refused to run a script: the user's ACL does not allow {@code EVAL}
+     * ({@code NOPERM}), or the command is unknown (renamed or disabled).
+     */
+    public static boolean refusesScripts(Throwable failure) {
+        return SCRIPTS_REFUSED.matcher(message(failure)).matches();
     }
 
     /**
@@ -110,8 +123,8 @@ public final class RedisFailures {
                     + " (MSIGHT_REDIS_MESSAGE_BROKER_USERNAME, MSIGHT_REDIS_MESSAGE_BROKER_PASSWORD)";
         }
         if (message.startsWith("NOPERM")) {
-            return at + " does not let this user do what MSight needs (PUBLISH, SUBSCRIBE, UNSUBSCRIBE, HSET, EVAL): "
-                    + message;
+            return at + " does not let this user do what MSight needs (PUBLISH, SUBSCRIBE, UNSUBSCRIBE; HGET, HSET,"
+                    + " HSETNX, HDEL on MSIGHT*): " + message;
         }
         if (message.contains("without any password configured")) {
             return at + " has no password, but msight.redis.password is set: clear it";

@@ -11,6 +11,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import org.msight.api.DaemonThreads;
 import org.msight.api.LogSafe;
 import org.msight.api.OutageLog;
@@ -29,12 +30,17 @@ import redis.clients.jedis.UnifiedJedis;
 /**
  * MSight's node registry in Redis, for the nodes of one process. It never harms another
  * process's entry: each entry it writes carries this registry's random {@code instance_id}, and
- * every later write or delete is a script that checks that id atomically. Lifecycle:
+ * every later write or delete is a script that checks that id atomically. A Redis user who may
+ * not run scripts ({@code EVAL} refused or unknown, found at the first write that needs it, or
+ * later) gets one warning, and MSight's own commands from then on: {@code HGET}, the same check
+ * in Java, then {@code HSET} or {@code HDEL}, not atomic, as MSight's. Every reply is read: an
+ * error reply is a failed write or heartbeat. Lifecycle:
  * <ol>
  * <li>{@link #open} connects.</li>
  * <li>{@link #register} adds a node to {@code MSIGHT:NODES} unless its name is held; a held name
  *     is taken only from an entry of this runtime whose heartbeat is older than its
  *     {@code stale_after} or whose process on this machine no longer runs ({@link WriterProcess}),
+ *     from another program's source that crashed ({@link NodeRecord#crashedSourceOfAnotherProgram}),
  *     or when the caller asks to replace it. On success the node's topics
  *     are added to {@code MSIGHT:TOPICS} when missing (never rewritten); a refused node writes
  *     nothing.</li>
@@ -65,10 +71,11 @@ public final class NodeRegistry implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(NodeRegistry.class);
 
     /**
-     * Registers a node unless its name is held: ARGV = name, entry, now, replace ("1" or "0"), and
-     * the instance id of a writer known to be dead ("" for none). Returns {'registered'},
-     * {'taken', old} (a stale entry of this runtime), {'dead', old} (an entry of the dead writer),
-     * {'replaced', old}, or {'refused', old} after writing nothing.
+     * Registers a node unless its name is held: ARGV = name, entry, now, replace ("1" or "0"), the
+     * instance id of a writer known to be dead ("" for none), and {@link NodeRecord#CRASHED_SOURCE_AGE}.
+     * Returns {'registered', ''}, {'taken', old} (a stale entry of this runtime), {'dead', old} (an
+     * entry of the dead writer), {'crashed', old} (another program's crashed source), {'replaced', old},
+     * or {'refused', old} after writing nothing. {@link #outcome} is the same rule in Java.
      */
     private static final String REGISTER = """
             local current = redis.call('HGET', KEYS[1], ARGV[1])
@@ -77,13 +84,25 @@ public final class NodeRegistry implements AutoCloseable {
               outcome = 'replaced'
               if ARGV[4] ~= '1' then
                 local ok, node = pcall(cjson.decode, current)
-                local dead = ARGV[5] ~= '' and ok and type(node) == 'table' and node.instance_id == ARGV[5]
-                if not dead and not (ok and type(node) == 'table' and type(node.instance_id) == 'string'
-                    and tonumber(node.stale_after) and tonumber(node.last_heartbeat)
-                    and tonumber(node.last_heartbeat) < tonumber(ARGV[3]) - tonumber(node.stale_after)) then
+                if not (ok and type(node) == 'table') then
                   return {'refused', current}
                 end
-                outcome = dead and 'dead' or 'taken'
+                local function given(value)
+                  return value ~= nil and value ~= cjson.null and value ~= ''
+                end
+                local heartbeat, now = tonumber(node.last_heartbeat), tonumber(ARGV[3])
+                local ours = node.instance_id ~= nil and node.instance_id ~= cjson.null
+                if ARGV[5] ~= '' and node.instance_id == ARGV[5] then
+                  outcome = 'dead'
+                elseif ours and tonumber(node.stale_after) and heartbeat
+                    and heartbeat < now - tonumber(node.stale_after) then
+                  outcome = 'taken'
+                elseif not ours and given(node.publish_topic) and not given(node.subscribe_topic) and heartbeat
+                    and heartbeat < now - tonumber(ARGV[6]) then
+                  outcome = 'crashed'
+                else
+                  return {'refused', current}
+                end
               end
             end
             redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
@@ -121,6 +140,8 @@ public final class NodeRegistry implements AutoCloseable {
     private final LongCounter heartbeatOutages = new LongCounter();
     private final OutageLog outage = new OutageLog(LOG, "Heartbeat restored", heartbeatOutages);
     private long lastCheck = System.nanoTime();
+    /** Whether the Redis user may run scripts, until Redis refuses one. */
+    private boolean scripts = true; // guarded by this
 
     private static final class Registered {
         NodeRecord node;
@@ -179,14 +200,14 @@ public final class NodeRegistry implements AutoCloseable {
         double now = Metadata.now();
         NodeRecord entry = node.beat(now, NodeStatus.REGISTERED).writtenBy(instanceId,
                 seconds(heartbeat.staleAfter()));
-        List<?> result = register(entry, now, replace, "");
-        String outcome = result.get(0).toString();
-        NodeRecord previous = outcome.equals("registered") ? null : readable(node.name(), result.get(1).toString());
+        List<String> result = register(entry, now, replace, "");
+        String outcome = result.get(0);
+        NodeRecord previous = outcome.equals("registered") ? null : readable(node.name(), result.get(1));
         if (outcome.equals("refused") && previous != null && WriterProcess.deadHere(previous.instanceId())) {
             // killed or crashed on this machine: taken back at once, if no one else took it meanwhile
             result = register(entry, now, false, previous.instanceId());
-            outcome = result.get(0).toString();
-            previous = readable(node.name(), result.get(1).toString());
+            outcome = result.get(0);
+            previous = readable(node.name(), result.get(1));
         }
         switch (outcome) {
             case "refused" -> throw new DuplicateNodeException(node.name(), previous, now);
@@ -194,29 +215,63 @@ public final class NodeRegistry implements AutoCloseable {
                     + " {} s ago)", node.name(), age(previous, now));
             case "dead" -> LOG.info("Node {} takes over its name from an entry of this runtime whose process on this"
                     + " machine no longer runs (last heartbeat {} s ago)", node.name(), age(previous, now));
+            case "crashed" -> LOG.warn("Node {} takes over its name from another program's source whose heartbeat is"
+                    + " older than {} s, so it crashed (a source stopped by MSight's monitor deletes its entry): {}",
+                    node.name(), Math.round(NodeRecord.CRASHED_SOURCE_AGE), described(previous, now));
             case "replaced" -> LOG.warn("Node {} replaces the entry of its name, as asked: {}", node.name(),
-                    previous == null ? "unreadable" : "type " + LogSafe.text(previous.type()) + ", device "
-                            + LogSafe.text(previous.device())
-                            + ", last heartbeat " + age(previous, now) + " s ago");
+                    previous == null ? "unreadable" : described(previous, now));
             default -> { }
         }
         registered.put(node.name(), new Registered(entry, List.copyOf(topics), onHeartbeatError));
-        try (PipelineBase pipeline = connection().pipelined()) { // closing gives its connection back
-            addMissingTopics(pipeline, topics);
-            pipeline.sync();
+        try {
+            writeEntries(List.of(), topics);
         } catch (RuntimeException e) {
             dropConnection();
             LOG.debug("topics of {} not written now, the heartbeat will: {}", node.name(), e.toString());
         }
     }
 
-    private List<?> register(NodeRecord entry, double now, boolean replace, String deadWriter) {
+    /** The {@link #REGISTER} script's outcome and the entry it found ("" for none). */
+    private List<String> register(NodeRecord entry, double now, boolean replace, String deadWriter) {
+        String name = entry.name();
+        String json = RegistryJson.write(entry);
         try {
-            return (List<?>) connection().eval(REGISTER, List.of(NODES), List.of(entry.name(), RegistryJson.write(entry),
-                    String.valueOf(now), replace ? "1" : "0", deadWriter));
+            return withScripts(() -> {
+                List<String> args = List.of(name, json, String.valueOf(now), replace ? "1" : "0", deadWriter,
+                        String.valueOf(NodeRecord.CRASHED_SOURCE_AGE));
+                List<?> reply = (List<?>) connection().eval(REGISTER, List.of(NODES), args);
+                return List.of(reply.get(0).toString(), reply.get(1).toString());
+            }, () -> {
+                String current = connection().hget(NODES, name);
+                String outcome = current == null ? "registered"
+                        : replace ? "replaced" : outcome(readable(name, current), now, deadWriter);
+                if (!outcome.equals("refused")) {
+                    connection().hset(NODES, name, json);
+                }
+                return List.of(outcome, current == null ? "" : current);
+            });
         } catch (RuntimeException e) {
             throw failure(e);
         }
+    }
+
+    /** The {@link #REGISTER} script's rule for a held name, in Java: for MSight's own commands. */
+    private static String outcome(NodeRecord held, double now, String deadWriter) {
+        if (held == null) {
+            return "refused";
+        }
+        if (!deadWriter.isEmpty() && deadWriter.equals(held.instanceId())) {
+            return "dead";
+        }
+        if (held.writtenByThisRuntime()) {
+            return now - held.lastHeartbeat() > held.staleAfter() ? "taken" : "refused";
+        }
+        return held.crashedSourceOfAnotherProgram(now) ? "crashed" : "refused";
+    }
+
+    private static String described(NodeRecord node, double now) {
+        return "type " + LogSafe.text(node.type()) + ", device " + LogSafe.text(node.device()) + ", status "
+                + node.status() + ", last heartbeat " + age(node, now) + " s ago";
     }
 
     private static NodeRecord readable(String name, String json) {
@@ -242,9 +297,7 @@ public final class NodeRegistry implements AutoCloseable {
             return;
         }
         try {
-            if (!writeIfOurs(connection(), name, RegistryJson.write(node.node))) {
-                node.lost = true;
-            }
+            node.lost = !writeIfOurs(name, RegistryJson.write(node.node));
         } catch (RuntimeException e) {
             dropConnection();
             LOG.debug("status of {} not written now: {}", name, e.toString());
@@ -269,7 +322,7 @@ public final class NodeRegistry implements AutoCloseable {
             return;
         }
         try {
-            if (!writeIfOurs(connection(), name, "")) {
+            if (!writeIfOurs(name, "")) {
                 LOG.info("Node {} leaves its name's entry in {}: another process holds it now", name, NODES);
             }
         } catch (RuntimeException e) {
@@ -277,8 +330,26 @@ public final class NodeRegistry implements AutoCloseable {
         }
     }
 
-    private boolean writeIfOurs(UnifiedJedis redis, String name, String json) {
-        return Long.valueOf(1).equals(redis.eval(WRITE_IF_OURS, List.of(NODES), List.of(name, instanceId, json)));
+    /** Writes node {@code name}'s entry as {@code json} (deletes it when empty) if absent or ours; whether it did. */
+    private boolean writeIfOurs(String name, String json) {
+        return withScripts(() -> Long.valueOf(1).equals(connection().eval(WRITE_IF_OURS, List.of(NODES),
+                List.of(name, instanceId, json))), () -> {
+            if (!ours(name, connection().hget(NODES, name))) {
+                return false;
+            }
+            if (json.isEmpty()) {
+                connection().hdel(NODES, name);
+            } else {
+                connection().hset(NODES, name, json);
+            }
+            return true;
+        });
+    }
+
+    /** The {@link #WRITE_IF_OURS} script's rule, in Java: whether an entry ({@code null}: none) is absent or ours. */
+    private boolean ours(String name, String entry) {
+        NodeRecord node = entry == null ? null : readable(name, entry);
+        return entry == null || node != null && instanceId.equals(node.instanceId());
     }
 
     /**
@@ -384,19 +455,11 @@ public final class NodeRegistry implements AutoCloseable {
         if (registered.isEmpty()) {
             return;
         }
-        try (PipelineBase pipeline = connection().pipelined()) {
+        try {
             double now = Metadata.now();
-            Map<Registered, Response<Object>> writes = new LinkedHashMap<>();
-            for (Registered node : registered.values()) {
-                if (!node.lost) {
-                    node.node = node.node.beat(now, node.node.status());
-                    writes.put(node, pipeline.eval(WRITE_IF_OURS, List.of(NODES), List.of(node.node.name(), instanceId,
-                            RegistryJson.write(node.node))));
-                    addMissingTopics(pipeline, node.topics);
-                }
-            }
-            pipeline.sync();
-            writes.forEach((node, written) -> node.lost = !Long.valueOf(1).equals(written.get()));
+            List<Registered> live = registered.values().stream().filter(node -> !node.lost).toList();
+            live.forEach(node -> node.node = node.node.beat(now, node.node.status()));
+            writeEntries(live, live.stream().flatMap(node -> node.topics.stream()).toList());
             lastBeat = System.nanoTime();
             outage.up();
             if (failing) {
@@ -453,10 +516,73 @@ public final class NodeRegistry implements AutoCloseable {
         }
     }
 
-    private static void addMissingTopics(PipelineBase pipeline, List<TopicRecord> topics) {
-        for (TopicRecord topic : topics) {
-            pipeline.hsetnx(TOPICS, topic.name(), RegistryJson.write(topic));
+    /**
+     * Writes the entries of {@code nodes} that are absent or ours, marking the others lost, and
+     * adds the {@code topics} missing: one pipeline of scripts and {@code HSETNX}, or, with
+     * MSight's own commands, one pipeline of {@code HGET}, then one of {@code HSET}. An error
+     * reply throws.
+     */
+    private void writeEntries(List<Registered> nodes, List<TopicRecord> topics) {
+        withScripts(() -> {
+            try (PipelineBase pipeline = connection().pipelined()) { // closing gives its connection back
+                Map<Registered, Response<Object>> writes = new LinkedHashMap<>();
+                nodes.forEach(node -> writes.put(node, pipeline.eval(WRITE_IF_OURS, List.of(NODES),
+                        List.of(node.node.name(), instanceId, RegistryJson.write(node.node)))));
+                List<Response<Long>> added = topics.stream()
+                        .map(topic -> pipeline.hsetnx(TOPICS, topic.name(), RegistryJson.write(topic))).toList();
+                pipeline.sync();
+                writes.forEach((node, written) -> node.lost = !Long.valueOf(1).equals(written.get()));
+                added.forEach(Response::get);
+            }
+            return null;
+        }, () -> {
+            Map<Registered, Response<String>> entries = new LinkedHashMap<>();
+            Map<TopicRecord, Response<String>> topicEntries = new LinkedHashMap<>();
+            try (PipelineBase pipeline = connection().pipelined()) {
+                nodes.forEach(node -> entries.put(node, pipeline.hget(NODES, node.node.name())));
+                topics.forEach(topic -> topicEntries.put(topic, pipeline.hget(TOPICS, topic.name())));
+                pipeline.sync();
+            }
+            try (PipelineBase pipeline = connection().pipelined()) {
+                List<Response<Long>> writes = new ArrayList<>();
+                entries.forEach((node, entry) -> {
+                    node.lost = !ours(node.node.name(), entry.get());
+                    if (!node.lost) {
+                        writes.add(pipeline.hset(NODES, node.node.name(), RegistryJson.write(node.node)));
+                    }
+                });
+                topicEntries.forEach((topic, entry) -> {
+                    if (entry.get() == null) {
+                        writes.add(pipeline.hset(TOPICS, topic.name(), RegistryJson.write(topic)));
+                    }
+                });
+                pipeline.sync();
+                writes.forEach(Response::get);
+            }
+            return null;
+        });
+    }
+
+    /**
+     * {@code scripted} while Redis runs this user's scripts, else {@code ownCommands}: the first
+     * script Redis refuses switches to MSight's own commands for good, with one warning.
+     */
+    private <T> T withScripts(Supplier<T> scripted, Supplier<T> ownCommands) {
+        if (scripts) {
+            try {
+                return scripted.get();
+            } catch (RuntimeException e) {
+                if (!RedisFailures.refusesScripts(e)) {
+                    throw e;
+                }
+                scripts = false;
+                LOG.warn("Redis at {} runs no scripts for this user ({}): the registry writes {} with MSight's own"
+                        + " commands (HGET, then HSET or HDEL), not atomically, as Python MSight: two nodes that take"
+                        + " one name at the same instant may both start", settings.address(),
+                        LogSafe.text(e.getMessage()), NODES);
+            }
         }
+        return ownCommands.get();
     }
 
     /** The connection, made anew after a failure. */

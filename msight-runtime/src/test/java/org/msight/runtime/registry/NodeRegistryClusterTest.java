@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.msight.redis.RedisTests.await;
 import static org.msight.runtime.registry.NodeRegistryTest.HTTP;
-import static org.msight.runtime.registry.NodeRegistryTest.PYTHON_UPLOADER;
 import static org.msight.runtime.registry.NodeRegistryTest.QUICK;
 import static org.msight.runtime.registry.NodeRegistryTest.RTSP;
 import static org.msight.runtime.registry.NodeRegistryTest.RTSP_TOPICS;
@@ -19,6 +18,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.msight.api.data.Metadata;
 import org.msight.redis.RedisSettings;
 import org.msight.redis.RedisTests;
 import org.msight.runtime.TestPipelines;
@@ -88,11 +88,12 @@ class NodeRegistryClusterTest {
 
     @Test
     void aHeldNameIsRefusedAndNothingIsWritten() {
-        raw.hset(NodeRegistry.NODES, "http_uploader_node", PYTHON_UPLOADER);
+        String pythonUploader = NodeRegistryTest.pythonUploader(Metadata.now() - 30, "RUNNING");
+        raw.hset(NodeRegistry.NODES, "http_uploader_node", pythonUploader);
         assertThatThrownBy(() -> registry.register(HTTP, List.of(new TopicRecord("other_topic", "subscribed",
                 "msight_core.data.base.SensorData")), NodeRegistryTest::ignore))
                 .isInstanceOf(DuplicateNodeException.class);
-        assertThat(raw.hget(NodeRegistry.NODES, "http_uploader_node")).isEqualTo(PYTHON_UPLOADER);
+        assertThat(raw.hget(NodeRegistry.NODES, "http_uploader_node")).isEqualTo(pythonUploader);
         assertThat(raw.hexists(NodeRegistry.TOPICS, "other_topic")).isFalse();
 
         registry.register(RTSP, RTSP_TOPICS, NodeRegistryTest::ignore);

@@ -1,10 +1,14 @@
 package org.msight.runtime.registry;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.msight.redis.RedisTests.await;
 import static org.msight.redis.RedisTests.withDefaultLocale;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
@@ -47,15 +51,20 @@ class NodeRegistryTest {
             + "\"last_heartbeat\": [0-9]{10}\\.[0-9]+, \"status\": \"%s\", \"instance_id\": \"[0-9a-f-]{36}/[0-9]+/[0-9]+/[0-9]+/[0-9]+/[0-9a-f-]{36}\", "
             + "\"stale_after\": 10\\.0}";
     /**
-     * A Python MSight uploader's entry, byte for byte as MSight's register() writes it: its heartbeat
-     * is minutes old because an idle MSight sink never refreshes it, and it is live.
+     * A live Python MSight uploader's entry, byte for byte as MSight's register() writes it: its
+     * heartbeat is 30 s old because an idle MSight sink does not refresh it (made anew for each test).
      */
-    static final String PYTHON_UPLOADER = "{\"name\": \"http_uploader_node\", \"device\": \"edge-01\", "
-            + "\"publish_topic\": null, \"subscribe_topic\": \"rtsp_topic\", \"type\": \"HttpSinkNode\", "
-            + "\"last_heartbeat\": " + (Metadata.now() - 300) + ", \"status\": \"RUNNING\"}";
+    final String pythonUploader = pythonUploader(Metadata.now() - 30, "RUNNING");
     /** The topic a Python subscriber registers when it is missing. */
     private static final String PYTHON_TOPIC = "{\"name\": \"rtsp_topic\", \"description\": \"\", "
             + "\"data_type\": \"msight_core.data.base.SensorData\"}";
+
+    /** A Python MSight uploader's entry with this heartbeat and status. */
+    static String pythonUploader(double lastHeartbeat, String status) {
+        return "{\"name\": \"http_uploader_node\", \"device\": \"edge-01\", \"publish_topic\": null,"
+                + " \"subscribe_topic\": \"rtsp_topic\", \"type\": \"HttpSinkNode\", \"last_heartbeat\": "
+                + lastHeartbeat + ", \"status\": \"" + status + "\"}";
+    }
 
     private RedisTestServer server;
     private RedisSettings settings;
@@ -95,7 +104,7 @@ class NodeRegistryTest {
 
     /** MSight's monitor rule for the Python node: its own field must be there, or it kills itself. */
     private void assertPythonUploaderWouldLive() {
-        assertThat(raw.hget(NodeRegistry.NODES, "http_uploader_node")).isEqualTo(PYTHON_UPLOADER);
+        assertThat(raw.hget(NodeRegistry.NODES, "http_uploader_node")).isEqualTo(pythonUploader);
     }
 
     /** Registers {@link #RTSP} and sets it running, checking its entry and topic are MSight's bytes. */
@@ -127,8 +136,8 @@ class NodeRegistryTest {
     }
 
     @Test
-    void anIdlePythonNodeKeepsItsNameAndItsEntryAndTheRefusedNodeWritesNothing() throws Throwable {
-        raw.hset(NodeRegistry.NODES, "http_uploader_node", PYTHON_UPLOADER);
+    void aLivePythonNodeKeepsItsNameAndItsEntryAndTheRefusedNodeWritesNothing() throws Throwable {
+        raw.hset(NodeRegistry.NODES, "http_uploader_node", pythonUploader);
         raw.hset(NodeRegistry.TOPICS, "rtsp_topic", PYTHON_TOPIC);
         NodeRegistry registry = open(QUICK);
         withDefaultLocale(Locale.GERMANY, () -> assertThatThrownBy(() -> registry.register(HTTP,
@@ -137,8 +146,12 @@ class NodeRegistryTest {
                 .isInstanceOf(DuplicateNodeException.class)
                 .hasMessageStartingWith("A node named 'http_uploader_node' is registered by another program, such as"
                         + " Python MSight (type HttpSinkNode, device edge-01, status RUNNING, last heartbeat ")
-                .hasMessageMatching(".*last heartbeat [0-9]{3,}\\.[0-9] s ago\\).*")
-                .hasMessageContaining("an old one does not prove it dead")
+                .hasMessageMatching(".*last heartbeat [0-9]{2,}\\.[0-9] s ago\\).*")
+                .hasMessageContaining("which may be live: the entry of an MSight sink or processor, which refreshes"
+                        + " its heartbeat only as messages flow, is never taken for its age, and a source's only once"
+                        + " its heartbeat is older than 135 s (MSight's tolerance, 60 s, and checking, 15 s, after"
+                        + " which its monitor stops it and deletes its entry, and 60 s for the clocks of different"
+                        + " devices). Stop it, give this node another name,")
                 .hasMessageEndingWith("or replace its entry with --take-over (msight.registry.replace = true) if you"
                         + " know it is dead"));
 
@@ -150,16 +163,187 @@ class NodeRegistryTest {
 
     @Test
     void aPythonNodesEntryIsTakenOnlyWhenReplaceIsAsked() {
-        raw.hset(NodeRegistry.NODES, "http_uploader_node", PYTHON_UPLOADER);
+        raw.hset(NodeRegistry.NODES, "http_uploader_node", pythonUploader);
         NodeRegistry registry = open(QUICK);
         LogCapture log = capture();
         registry.register(HTTP, List.of(), true, NodeRegistryTest::ignore);
 
         assertThat(registry.nodes()).singleElement().satisfies(node -> assertThat(node.writtenByThisRuntime()).isTrue());
         assertThat(log.messages()).anyMatch(m -> m.matches("Node http_uploader_node replaces the entry of its name,"
-                + " as asked: type HttpSinkNode, device edge-01, last heartbeat [0-9]{3,}\\.[0-9] s ago"));
+                + " as asked: type HttpSinkNode, device edge-01, status RUNNING, last heartbeat [0-9]{2,}\\.[0-9] s"
+                + " ago"));
         registry.close();
         assertThat(raw.hexists(NodeRegistry.NODES, "http_uploader_node")).isFalse();
+    }
+
+    /** A Python MSight source's entry with this heartbeat, as MSight's register() writes it. */
+    private static String pythonSource(double lastHeartbeat) {
+        return "{\"name\": \"rtsp_node\", \"device\": \"edge-py\", \"publish_topic\": \"rtsp_topic\","
+                + " \"subscribe_topic\": null, \"type\": \"RTSPSourceNode\", \"last_heartbeat\": " + lastHeartbeat
+                + ", \"status\": \"RUNNING\"}";
+    }
+
+    /**
+     * A Python source stopped by its own monitor deletes its entry: one left 300 s old is a crashed
+     * process, taken over with a warning, by the script and by MSight's own commands alike. A young
+     * one, and a Python sink or processor of any age or status (an idle one refreshes its heartbeat
+     * only as messages flow; with action_on_error=continue it writes ERROR and runs on), are refused.
+     */
+    @Test
+    void onlyAPythonSourceLongSilentIsTakenOverByItsAge() {
+        for (RedisSettings user : List.of(settings, userDeniedScripts())) {
+            NodeRegistry registry = NodeRegistry.open(user, QUICK);
+            registries.add(registry);
+            LogCapture log = capture();
+            double now = Metadata.now();
+            raw.hset(NodeRegistry.NODES, "rtsp_node", pythonSource(now - 300));
+            registry.register(RTSP, RTSP_TOPICS, NodeRegistryTest::ignore);
+            assertThat(raw.hget(NodeRegistry.NODES, "rtsp_node")).matches(String.format(NODE_JSON, "REGISTERED"));
+            assertThat(log.messages(Level.WARN)).filteredOn(m -> m.startsWith("Node ")).singleElement().asString()
+                    .matches("Node rtsp_node takes over its name from another program's source whose heartbeat is"
+                            + " older than 135 s, so it crashed \\(a source stopped by MSight's monitor deletes its"
+                            + " entry\\): type RTSPSourceNode, device edge-py, status RUNNING, last heartbeat"
+                            + " 3[0-9]{2}\\.[0-9] s ago");
+            registry.remove("rtsp_node");
+
+            Map<String, NodeRecord> refused = Map.of(pythonSource(now - 30), RTSP,
+                    pythonSource(now - 300).replace("\"subscribe_topic\": null", "\"subscribe_topic\": \"raw\""), RTSP,
+                    pythonUploader(now - 300, "RUNNING"), HTTP, pythonUploader(now - 300, "ERROR"), HTTP);
+            refused.forEach((entry, node) -> {
+                raw.hset(NodeRegistry.NODES, node.name(), entry);
+                assertThatThrownBy(() -> registry.register(node, List.of(), NodeRegistryTest::ignore))
+                        .isInstanceOf(DuplicateNodeException.class);
+                assertThat(raw.hget(NodeRegistry.NODES, node.name())).isEqualTo(entry);
+                raw.del(NodeRegistry.NODES);
+            });
+        }
+    }
+
+    /** Its bytes are no UTF-8 (nor MSight's JSON): it holds its name, which only replace takes, in either mode. */
+    @Test
+    void anEntryThatIsNoUtf8IsRefusedAndTakenOnlyWhenReplaceIsAsked() {
+        for (RedisSettings user : List.of(settings, userDeniedScripts())) {
+            NodeRegistry registry = NodeRegistry.open(user, QUICK);
+            registries.add(registry);
+            raw.hset(NodeRegistry.NODES.getBytes(UTF_8), "rtsp_node".getBytes(UTF_8), new byte[] {(byte) 0xff, '{'});
+            assertThatThrownBy(() -> registry.register(RTSP, RTSP_TOPICS, NodeRegistryTest::ignore))
+                    .isInstanceOf(DuplicateNodeException.class)
+                    .hasMessageStartingWith("The name 'rtsp_node' is held in MSIGHT:NODES by an entry that is not");
+            assertTimeoutPreemptively(Waits.GENEROUS, () -> registry.register(RTSP, RTSP_TOPICS, true,
+                    NodeRegistryTest::ignore));
+            assertThat(raw.hget(NodeRegistry.NODES, "rtsp_node")).matches(String.format(NODE_JSON, "REGISTERED"));
+            registry.remove("rtsp_node");
+        }
+    }
+
+    /**
+     * Python MSight sends no EVAL: a user whose ACL refuses scripts gets one warning, at the first
+     * write (msight status and reset-redis, which only read and delete, none), and a registry that works.
+     */
+    @Test
+    void aUserDeniedScriptsRegistersWithMsightsOwnCommands() {
+        LogCapture log = capture();
+        NodeRegistry registry = NodeRegistry.open(userDeniedScripts(), QUICK);
+        registries.add(registry);
+        assertThat(registry.nodes()).isEmpty();
+        assertThat(registry.topics()).isEmpty();
+        assertThat(registry.reset()).isZero();
+        assertThat(log.messages(Level.WARN)).as("reading and deleting need no script").isEmpty();
+        registersWithMsightsOwnCommands(registry, log);
+    }
+
+    @Test
+    void aUserAllowedOnlyTheCommandsPythonMsightSendsRegistersItsNodesAndTopics() {
+        LogCapture log = capture();
+        NodeRegistry registry = NodeRegistry.open(user("~MSIGHT*", "&*", "+hget", "+hset", "+hexists", "+hdel",
+                "+publish", "+subscribe", "+unsubscribe"), QUICK);
+        registries.add(registry);
+        registersWithMsightsOwnCommands(registry, log);
+    }
+
+    private void registersWithMsightsOwnCommands(NodeRegistry registry, LogCapture log) {
+        registerAndRunRtsp(registry, raw);
+        assertThat(log.messages(Level.WARN)).singleElement().asString().startsWith("Redis at 127.0.0.1:"
+                + server.port() + " runs no scripts for this user (NOPERM").contains(" the registry writes"
+                + " MSIGHT:NODES with MSight's own commands (HGET, then HSET or HDEL), not atomically");
+        double first = heartbeatOf("rtsp_node");
+        await("the heartbeat to advance", () -> heartbeatOf("rtsp_node") > first);
+        raw.hdel(NodeRegistry.NODES, "rtsp_node");
+        raw.hdel(NodeRegistry.TOPICS, "rtsp_topic");
+        await("the entry and topic to come back", () -> raw.hexists(NodeRegistry.NODES, "rtsp_node")
+                && raw.hexists(NodeRegistry.TOPICS, "rtsp_topic"));
+        assertThatThrownBy(() -> open(QUICK).register(RTSP, RTSP_TOPICS, NodeRegistryTest::ignore))
+                .as("another process").isInstanceOf(DuplicateNodeException.class);
+        registry.remove("rtsp_node");
+        assertThat(raw.hexists(NodeRegistry.NODES, "rtsp_node")).isFalse();
+        assertThat(log.messages(Level.WARN)).hasSize(1);
+    }
+
+    /** An ACL changed at run time: the first script Redis refuses switches the registry, which beats on. */
+    @Test
+    void scriptsRefusedLaterSwitchTheRegistryToMsightsOwnCommands() {
+        List<String> errors = new CopyOnWriteArrayList<>();
+        LogCapture log = capture();
+        NodeRegistry registry = NodeRegistry.open(user("~*", "&*", "+@all"), QUICK);
+        registries.add(registry);
+        registry.register(RTSP, RTSP_TOPICS, errors::add);
+        assertThat(log.messages(Level.WARN)).isEmpty();
+
+        raw.aclSetUser("camera", "-@scripting");
+        await("the warning", () -> !log.messages(Level.WARN).isEmpty());
+        double switched = heartbeatOf("rtsp_node");
+        await("the heartbeat to advance", () -> heartbeatOf("rtsp_node") > switched);
+        registry.status("rtsp_node", NodeStatus.STOPPED);
+        assertThat(raw.hget(NodeRegistry.NODES, "rtsp_node")).matches(String.format(NODE_JSON, "STOPPED"));
+        assertThat(log.messages(Level.WARN)).singleElement().asString().startsWith("Redis at 127.0.0.1:"
+                + server.port() + " runs no scripts for this user (NOPERM");
+        assertThat(errors).isEmpty();
+    }
+
+    /**
+     * An error reply (NOREPLICAS: this Redis refuses writes without a replica) is a failed heartbeat,
+     * with scripts and with MSight's own commands alike: an outage line, and past the tolerance the
+     * node's error handler; the beats were frozen silently when a reply went unread.
+     */
+    @Test
+    void aHeartbeatRedisAnswersWithAnErrorReplyFails() {
+        HeartbeatSettings shortTolerance = new HeartbeatSettings(Duration.ofMillis(100), Duration.ofMillis(300),
+                Duration.ofMillis(100), Duration.ofSeconds(2), ActionOnError.STOP);
+        for (RedisSettings user : List.of(settings, userDeniedScripts())) {
+            List<String> errors = new CopyOnWriteArrayList<>();
+            LogCapture log = capture();
+            NodeRegistry registry = NodeRegistry.open(user, shortTolerance);
+            registries.add(registry);
+            registry.register(RTSP, RTSP_TOPICS, errors::add);
+            raw.configSet("min-replicas-to-write", "1");
+            await("the error handler", () -> !errors.isEmpty());
+            assertThat(errors).singleElement().asString().startsWith("is not sending heartbeat");
+            assertThat(log.messages()).anyMatch(m -> m.startsWith("Heartbeat failed: ") && m.contains("NOREPLICAS"));
+            raw.configSet("min-replicas-to-write", "0");
+            registry.close();
+        }
+    }
+
+    private double heartbeatOf(String name) {
+        try {
+            return RegistryJson.node(name, raw.hget(NodeRegistry.NODES, name)).lastHeartbeat();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** {@link #user} let do anything but run scripts. */
+    private RedisSettings userDeniedScripts() {
+        return user("~*", "&*", "+@all", "-@scripting");
+    }
+
+    /** Settings of user {@code camera} (password {@code s3cret-pw}), let do what its ACL {@code rules} say. */
+    private RedisSettings user(String... rules) {
+        raw.aclSetUser("camera", "reset", "on", ">s3cret-pw");
+        raw.aclSetUser("camera", rules);
+        return new RedisSettings("127.0.0.1", server.port(), null, 0, "camera", "s3cret-pw", null,
+                settings.connectTimeout(), settings.socketTimeout(), RedisTests.UNREACHED, settings.backoffInitial(),
+                settings.backoffMax(), List.of());
     }
 
     @Test
@@ -219,7 +403,7 @@ class NodeRegistryTest {
         NodeRegistry registry = open(QUICK);
         registry.register(HTTP, List.of(), errors::add);
         // a Python node of the same name starts: MSight's register() only warns, then overwrites
-        raw.hset(NodeRegistry.NODES, "http_uploader_node", PYTHON_UPLOADER);
+        raw.hset(NodeRegistry.NODES, "http_uploader_node", pythonUploader);
 
         await("the error handler", () -> !errors.isEmpty());
         assertThat(errors).singleElement().asString().isEqualTo("is not registered, it may be dead (another process"
@@ -244,7 +428,7 @@ class NodeRegistryTest {
             errorsAt.add(Metadata.now());
             throw new OutOfMemoryError("test: no memory left to stop it");
         });
-        raw.hset(NodeRegistry.NODES, "http_uploader_node", PYTHON_UPLOADER); // its stop is called, and fails
+        raw.hset(NodeRegistry.NODES, "http_uploader_node", pythonUploader); // its stop is called, and fails
 
         await("the failing stop", () -> !errorsAt.isEmpty());
         await("a heartbeat after the error", () -> rtspHeartbeat() > errorsAt.get(0));
