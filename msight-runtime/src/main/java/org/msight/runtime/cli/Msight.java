@@ -163,8 +163,22 @@ public final class Msight implements Callable<Integer> {
         @ParentCommand
         Msight parent;
 
+        @Option(names = "--host", paramLabel = "HOST", description = "Accepted and ignored, as MSight's"
+                + " msight_reset_redis ignores it: Redis is found as for status (MSIGHT_REDIS_MESSAGE_BROKER_*).")
+        String host;
+
+        @Option(names = {"-p", "--port"}, paramLabel = "PORT", description = "Accepted and ignored, as --host.")
+        Integer port;
+
+        @Option(names = {"-d", "--db"}, paramLabel = "DB", description = "Accepted and ignored, as --host.")
+        Integer db;
+
         @Override
         public Integer call() {
+            if (host != null || port != null || db != null) {
+                System.err.println("note: --host, --port and --db are ignored, as MSight's msight_reset_redis ignores"
+                        + " them: the Redis of MSIGHT_REDIS_MESSAGE_BROKER_* (or --config) is reset");
+            }
             return parent.withRegistry(registry -> System.out.println("deleted " + registry.reset() + " MSIGHT* keys"));
         }
     }

@@ -55,4 +55,17 @@ class MsightTest {
                 .endsWith(") (this command finds Redis through the MSIGHT_REDIS_MESSAGE_BROKER_* variables, or the"
                         + " msight.redis block of --config)\n");
     }
+
+    /** MSight's msight_reset_redis parses --host, -p/--port and -d/--db, then ignores them: so does this one. */
+    @Test
+    void resetRedisTakesMsightsOptionsAndSaysTheyAreIgnored() throws Exception {
+        Path file = TestPipelines.write(dir, "p.conf", "msight.redis { host = \"127.0.0.1\", port = " + redis.port()
+                + ", password = s3cret-pw }\nnodes { src { type = test-sequence, publish-topic = t } }\n");
+        Commands.Result result = Commands.run(new Msight(), "reset-redis", "--host", "localhost", "-p", "23791", "-d",
+                "0", "--config", file.toString());
+        assertThat(result.exitCode()).as(result.err()).isZero();
+        assertThat(result.out()).isEqualTo("deleted 0 MSIGHT* keys\n");
+        assertThat(result.err()).startsWith("note: --host, --port and --db are ignored, as MSight's msight_reset_redis"
+                + " ignores them");
+    }
 }

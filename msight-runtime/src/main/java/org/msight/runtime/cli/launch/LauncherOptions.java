@@ -28,8 +28,9 @@ final class LauncherOptions {
     String loggingLevel;
 
     @Option(names = "--heartbeat-update-interval", paramLabel = "N",
-            description = "MSight's count of messages between heartbeats; accepted, while the heartbeat here is"
-                    + " written every second whether or not messages flow (msight.registry.heartbeat.update-interval).")
+            description = "MSight's count of messages between heartbeats (0: every message, negative: never);"
+                    + " accepted, any number, while the heartbeat here is written every second whether or not"
+                    + " messages flow (msight.registry.heartbeat.update-interval).")
     Double heartbeatUpdateInterval;
 
     @Option(names = "--heartbeat-tolerance", paramLabel = "SECONDS",
@@ -38,7 +39,8 @@ final class LauncherOptions {
     Double heartbeatTolerance;
 
     @Option(names = "--heartbeat-checking-duration", paramLabel = "SECONDS", defaultValue = "15",
-            description = "Seconds between checks of this node's own registry entry (default: ${DEFAULT-VALUE}).")
+            description = "Seconds between checks of this node's own registry entry; 0 checks at every heartbeat"
+                    + " (default: ${DEFAULT-VALUE}).")
     double heartbeatCheckingDuration;
 
     @Option(names = "--action-on-error", paramLabel = "stop|continue", defaultValue = "stop",
@@ -69,13 +71,9 @@ final class LauncherOptions {
      * @param defaultTolerance MSight's default heartbeat tolerance for this kind of node, in seconds
      */
     Map<String, Object> runtimeBlock(String backend, double defaultTolerance) {
-        if (heartbeatUpdateInterval != null && !(heartbeatUpdateInterval > 0)) {
-            throw new ParameterException(spec.commandLine(), "--heartbeat-update-interval must be positive, was "
-                    + heartbeatUpdateInterval);
-        }
-        if (!(heartbeatCheckingDuration > 0)) {
-            throw new ParameterException(spec.commandLine(), "--heartbeat-checking-duration must be positive, was "
-                    + heartbeatCheckingDuration);
+        if (!(heartbeatCheckingDuration >= 0)) {
+            throw new ParameterException(spec.commandLine(), "--heartbeat-checking-duration must be 0 or more seconds,"
+                    + " was " + heartbeatCheckingDuration);
         }
         Map<String, Object> heartbeat = new LinkedHashMap<>();
         double tolerance = heartbeatTolerance != null ? heartbeatTolerance : defaultTolerance;
@@ -83,7 +81,8 @@ final class LauncherOptions {
             throw new ParameterException(spec.commandLine(), "--heartbeat-tolerance must be a number of seconds, was NaN");
         }
         putSeconds(heartbeat, "tolerance", tolerance > 0 ? tolerance : 0); // MSight: 0 or less, no check
-        putSeconds(heartbeat, "checking-duration", heartbeatCheckingDuration);
+        // MSight's monitor sleeps this long between checks: 0 checks without pause, here at every heartbeat
+        putSeconds(heartbeat, "checking-duration", Math.max(heartbeatCheckingDuration, 0.001));
         heartbeat.put("action-on-error", actionOnError);
         Map<String, Object> msight = new LinkedHashMap<>();
         msight.put("bus", backend);

@@ -82,13 +82,22 @@ class LauncherOptionsTest {
                 .as("--take-over's earlier name, kept working").containsExactly("-n", "cam", "--take-over", "--re", "0.5");
     }
 
+    /**
+     * MSight's heartbeat Counter beats at every message for an interval of 0 and never for a
+     * negative one, and its monitor checks without pause for a checking duration of 0: all taken.
+     */
     @Test
-    void aNonPositiveIterationCountExitsWithTwoAndSaysWhy() {
+    void msightsEdgeValuesOfTheHeartbeatFlagsAreTaken() {
+        for (String interval : new String[] {"0", "-1"}) {
+            assertThat(heartbeat(registry(http("--heartbeat-update-interval", interval, "--heartbeat-checking-duration",
+                    "0").options.runtimeBlock("redis", 60)))).as(interval).containsEntry("checking-duration", "0.001s");
+        }
         StringWriter err = new StringWriter();
         CommandLine line = MsightRun.commandLine(new LaunchHttp());
         line.setErr(new PrintWriter(err, true));
-        int code = line.execute("-st", "t", "-n", "up", "-u", "http://127.0.0.1:1/", "--heartbeat-update-interval", "0");
+        int code = line.execute("-st", "t", "-n", "up", "-u", "http://127.0.0.1:1/", "--heartbeat-checking-duration",
+                "-1");
         assertThat(code).isEqualTo(2);
-        assertThat(err.toString()).startsWith("error: --heartbeat-update-interval must be positive, was 0.0");
+        assertThat(err.toString()).startsWith("error: --heartbeat-checking-duration must be 0 or more seconds, was -1.0");
     }
 }
