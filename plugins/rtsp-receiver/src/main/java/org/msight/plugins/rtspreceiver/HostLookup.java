@@ -2,8 +2,12 @@ package org.msight.plugins.rtspreceiver;
 
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.time.Duration;
+import java.util.Collections;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -15,19 +19,51 @@ import org.msight.api.DaemonThreads;
  * system's getaddrinfo(), which never asks the interrupt callback: a DNS server that does not
  * answer would hold the node's thread for the resolver's own timeouts (10 s to 90 s), past
  * connect-timeout and past a stop. Here the lookup runs on a daemon thread and is waited for until
- * a deadline or a stop. A camera has one lookup under way at most: an open while the last one is
- * still under way waits for that one, so lookup threads never outnumber the cameras.
+ * a deadline or a stop. An open while the last lookup is still under way waits for that one, so
+ * lookup threads do not outnumber the cameras; one under way for ten connect-timeouts and a minute
+ * at least (a resolver that hangs for good) is given up for a new one, two at most a camera. An
+ * address found in the last ten seconds is taken without a new lookup: an answer that came just
+ * after the last deadline (a first nameserver down: glibc asks the second after 5 s) is not lost.
  */
 final class HostLookup {
 
     private static final ExecutorService THREADS = Executors.newCachedThreadPool(DaemonThreads.factory("rtsp-dns"));
+    /** How long an address found stays the answer to a new lookup: one that came just after the last deadline. */
+    private static final long RECENT_NANOS = Duration.ofSeconds(10).toNanos();
+    /** The least a lookup under way is waited for before a new one starts beside it. */
+    private static final Duration MIN_ABANDON_AFTER = Duration.ofSeconds(60);
 
+    /** Looks a name up: {@link InetAddress#getAllByName}'s first address, or a test's. */
+    interface Resolver {
+        InetAddress firstAddress(String host) throws UnknownHostException;
+    }
+
+    private final Resolver resolver;
+    private final Executor threads;
+    private final long abandonAfterNanos;
     /** The latest lookup, under way or ended. */
-    private CompletableFuture<InetAddress> latest;
+    private Lookup latest;
+    /** The lookup given up for {@link #latest}, which may still be under way. */
+    private Lookup abandoned;
 
     /**
-     * The first of {@code host}'s addresses in the JVM's order ({@link InetAddress#getAllByName}:
+     * Looks up with the system's resolver, in the JVM's order ({@link InetAddress#getAllByName}:
      * IPv4 before IPv6, unless {@code java.net.preferIPv6Addresses} says otherwise).
+     */
+    HostLookup(Duration connectTimeout) {
+        this(Collections.max(List.of(connectTimeout.multipliedBy(10), MIN_ABANDON_AFTER)),
+                host -> InetAddress.getAllByName(host)[0], THREADS);
+    }
+
+    /** Looks up with {@code resolver} on {@code threads}, giving a lookup under way up after {@code abandonAfter}. */
+    HostLookup(Duration abandonAfter, Resolver resolver, Executor threads) {
+        this.resolver = resolver;
+        this.threads = threads;
+        this.abandonAfterNanos = abandonAfter.toNanos();
+    }
+
+    /**
+     * The first of {@code host}'s addresses.
      *
      * @param stop completed to end the wait at once
      * @param deadlineNanos the latest to wait until, on {@link System#nanoTime()}'s clock
@@ -57,17 +93,39 @@ final class HostLookup {
     }
 
     private synchronized CompletableFuture<InetAddress> lookUp(String host) {
-        if (latest == null || latest.isDone()) {
-            CompletableFuture<InetAddress> lookup = new CompletableFuture<>();
-            THREADS.execute(() -> {
-                try {
-                    lookup.complete(InetAddress.getAllByName(host)[0]);
-                } catch (UnknownHostException | RuntimeException e) {
-                    lookup.completeExceptionally(e);
-                }
-            });
-            latest = lookup;
+        long now = System.nanoTime();
+        if (latest != null && !latest.address.isDone()) {
+            boolean hangs = now - latest.startedNanos >= abandonAfterNanos;
+            if (!hangs || abandoned != null && !abandoned.address.isDone()) {
+                return latest.address;
+            }
+            abandoned = latest;
+        } else if (latest != null && !latest.address.isCompletedExceptionally()
+                && now - latest.answeredNanos < RECENT_NANOS) {
+            return latest.address;
         }
-        return latest;
+        Lookup lookup = new Lookup(now);
+        threads.execute(() -> {
+            try {
+                InetAddress found = resolver.firstAddress(host);
+                lookup.answeredNanos = System.nanoTime();
+                lookup.address.complete(found);
+            } catch (Throwable e) { // an Error too: a lookup left under way would be waited for by every open
+                lookup.address.completeExceptionally(e);
+            }
+        });
+        latest = lookup;
+        return lookup.address;
+    }
+
+    /** One lookup: when it started and, once it found the address, when. */
+    private static final class Lookup {
+        final CompletableFuture<InetAddress> address = new CompletableFuture<>();
+        final long startedNanos;
+        volatile long answeredNanos;
+
+        Lookup(long startedNanos) {
+            this.startedNanos = startedNanos;
+        }
     }
 }

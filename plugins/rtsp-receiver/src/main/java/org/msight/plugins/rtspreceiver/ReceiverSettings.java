@@ -119,12 +119,13 @@ record ReceiverSettings(String url, String format, String rtspTransport, double 
      * {@link #ffmpegUrl()} reaching its host at {@code address}, for an {@code rtsp://} url, which
      * FFmpeg then connects to without a lookup of its own; any other keeps its host name, which
      * counts there: TLS ({@code rtsps://}, {@code https://}) checks the server's certificate
-     * against it, HTTP sends it.
+     * against it, HTTP sends it. A link-local IPv6 address keeps the name too: its zone would be
+     * written {@code [fe80::1%252]} (RFC 6874), which strict cameras refuse (400 Bad Request).
      */
     String ffmpegUrl(InetAddress address) {
         String url = ffmpegUrl();
         Optional<int[]> host = hostIn(url);
-        if (host.isEmpty() || !url.toLowerCase(Locale.ROOT).startsWith("rtsp://")) {
+        if (host.isEmpty() || !url.toLowerCase(Locale.ROOT).startsWith("rtsp://") || scoped(address)) {
             return url;
         }
         String literal = address.getHostAddress();
@@ -132,6 +133,12 @@ record ReceiverSettings(String url, String format, String rtspTransport, double 
             literal = "[" + literal + "]";
         }
         return url.substring(0, host.get()[0]) + literal + url.substring(host.get()[1]);
+    }
+
+    /** Whether {@code address} is an IPv6 address of one link only, which needs its zone (interface) in a url. */
+    private static boolean scoped(InetAddress address) {
+        return address instanceof Inet6Address ipv6 && (ipv6.isLinkLocalAddress() || ipv6.getScopeId() != 0
+                || ipv6.getScopedInterface() != null);
     }
 
     /**

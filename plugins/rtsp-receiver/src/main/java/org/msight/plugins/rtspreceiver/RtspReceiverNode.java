@@ -39,7 +39,7 @@ final class RtspReceiverNode implements SourceNode {
     private final LogThrottle undecodableLines = new LogThrottle(Duration.ofSeconds(10));
     private final FramePacer pacer;
     private final int decoderThreads;
-    private final HostLookup hostLookup = new HostLookup();
+    private final HostLookup hostLookup;
     private boolean warnedDamaged;
     /** What the last open read ({@link VideoInput#stream()}), or {@code null} before the first. */
     private String lastStream;
@@ -52,6 +52,7 @@ final class RtspReceiverNode implements SourceNode {
     RtspReceiverNode(NodeContext context, ReceiverSettings settings) {
         this.context = context;
         this.settings = settings;
+        this.hostLookup = new HostLookup(settings.connectTimeout());
         this.minOfferIntervalNanos = settings.maxFrameRate() > 0 ? (long) (1e9 / settings.maxFrameRate()) : 0;
         this.encoded = context.counter("encoded");
         this.damaged = context.counter("damaged");

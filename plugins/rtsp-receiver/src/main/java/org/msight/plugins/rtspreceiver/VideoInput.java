@@ -137,6 +137,12 @@ final class VideoInput implements AutoCloseable {
     private boolean ended;
     /** Set by the first {@link #close()}: later calls do nothing, whichever thread makes them. */
     private final AtomicBoolean closed = new AtomicBoolean();
+    /**
+     * Set by {@link #close()} as it closes the input: the interrupt callback heeds only the close
+     * deadline then, not {@link #wakeup()}, so that what closing sends (an RTSP TEARDOWN) goes out
+     * after a stop too.
+     */
+    private volatile boolean closing;
     private String endReason = "";
 
     private VideoInput(ReceiverSettings settings, HostLookup hostLookup, Consumer<String> undecodable) {
@@ -523,7 +529,6 @@ final class VideoInput implements AutoCloseable {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
-        deadlineNanos = System.nanoTime() + CLOSE_LIMIT.toNanos(); // the interrupt callback stays on until the end
         if (decoder != null) {
             long address = decoder.address();
             avcodec_free_context(decoder); // ends its threads, which may still log the frame they decode
@@ -532,6 +537,8 @@ final class VideoInput implements AutoCloseable {
         }
         // A failed avformat_open_input has freed the context already and nulled our pointer.
         if (!format.isNull()) {
+            deadlineNanos = System.nanoTime() + CLOSE_LIMIT.toNanos();
+            closing = true;
             avformat_close_input(format);
         }
         av_frame_free(frame);
@@ -556,7 +563,7 @@ final class VideoInput implements AutoCloseable {
             if (input == null) {
                 return 0;
             }
-            if (input.woken.isDone()) {
+            if (input.woken.isDone() && !input.closing) {
                 return 1;
             }
             if (System.nanoTime() > input.deadlineNanos) {

@@ -41,7 +41,8 @@ class CameraTransportTest {
     void udpRefusedNamesTheSetting() {
         ReceiverSettings settings = ReceiverSettings.from(TestNodeContext.of("rtsp-receiver",
                 "url = \"" + server.url() + "\", rtsp-transport = udp").config());
-        try (VideoInput input = VideoInput.prepare(settings, new HostLookup(), reason -> { })) {
+        HostLookup lookup = new HostLookup(settings.connectTimeout());
+        try (VideoInput input = VideoInput.prepare(settings, lookup, reason -> { })) {
             assertThatThrownBy(() -> input.open(settings, settings.threads())).isInstanceOf(RetriableException.class)
                     .hasMessage("cannot open " + server.url() + ": Protocol not supported (does the camera carry"
                             + " rtsp-transport = udp? try tcp)");

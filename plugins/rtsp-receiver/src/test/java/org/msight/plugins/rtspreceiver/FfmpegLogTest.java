@@ -192,7 +192,8 @@ class FfmpegLogTest {
                     + camera.getLocalPort() + "\", format = h264, threads = 2, read-timeout = 3s").config());
             FutureTask<Void> reading = new FutureTask<>(() -> {
                 MDC.put("node", "camera-freed");
-                try (VideoInput input = VideoInput.prepare(settings, new HostLookup(), reason -> { })) {
+                HostLookup lookup = new HostLookup(settings.connectTimeout());
+                try (VideoInput input = VideoInput.prepare(settings, lookup, reason -> { })) {
                     input.open(settings, settings.threads());
                     while (input.grab() != null) {
                         // up to the damaged frame

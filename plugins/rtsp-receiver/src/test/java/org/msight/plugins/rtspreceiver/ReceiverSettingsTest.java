@@ -125,7 +125,9 @@ class ReceiverSettingsTest {
     /**
      * An rtsp:// camera's host name, looked up in Java within connect-timeout, reaches FFmpeg as
      * the address found (user info kept, IPv6 bracketed); rtsps:// keeps the name, which its TLS
-     * checks the certificate against; an address or no host is not looked up ("-").
+     * checks the certificate against; so does a link-local IPv6 address, whose zone a url would
+     * have to write as %25 (fe80::1%252), which strict cameras refuse; an address or no host is not
+     * looked up ("-").
      */
     @ParameterizedTest
     @CsvSource(delimiter = '|', value = {
@@ -133,6 +135,9 @@ class ReceiverSettingsTest {
         "rtsp://me@corp:x@cam-2/live?a=b@c     | cam-2     | ::2       | rtsp://me@corp:x@[0:0:0:0:0:0:0:2]/live?a=b@c",
         "RTSP://cam                            | cam       | 192.0.2.7 | RTSP://192.0.2.7",
         "rtsps://admin:pw@cam.local/live       | cam.local | 192.0.2.7 | rtsps://admin:pw@cam.local/live",
+        "rtsp://admin:pw@cam.local/live        | cam.local | fe80::1%2 | rtsp://admin:pw@cam.local/live",
+        "rtsp://admin:pw@cam.local/live        | cam.local | fe80::1   | rtsp://admin:pw@cam.local/live",
+        "rtsp://admin:pw@cam.local/live        | cam.local | ::2%2     | rtsp://admin:pw@cam.local/live",
         "rtsp://admin:pw@10.0.0.2:554/live     | -         | 192.0.2.7 | rtsp://admin:pw@192.0.2.7:554/live",
         "rtsp://[fe80::1]:554/live             | -         | 192.0.2.7 | rtsp://192.0.2.7:554/live",
         "udp://@:1234                          | -         | 192.0.2.7 | udp://@:1234",
