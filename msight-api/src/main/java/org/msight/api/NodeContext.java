@@ -54,12 +54,16 @@ public interface NodeContext {
      * {@code gap}: {@code message} is called, and its result published, only for the offers gap
      * lets through, so expensive work (JPEG encoding) is done only for published messages.
      * Processors publish every result. A message the bus cannot take now (its server away, its
-     * buffer full) is lost for a source; for a processor, the runtime keeps the input being handled,
-     * unacknowledged, and hands it over again after a backoff until the bus takes its results, so
-     * the results published before that one are published again: at least once. A message the bus
-     * refuses alone (too large for its server) is lost, counted, either way.
+     * buffer full) is lost, counted, for a source; for a processor publishing in {@code process}, on
+     * its thread, the runtime keeps the input, unacknowledged whatever {@code process} then does, and
+     * hands it over again once the bus can take messages (after a backoff if it cannot for a second),
+     * so the results published before that one are published again: at least once. A message the bus
+     * refuses alone (too large for its server), or one a processor publishes from {@code open},
+     * {@code close} or another thread, is lost, counted. The input is kept only while the bus says
+     * it cannot take more: a result it took into its buffer and lost later, or whose publish failed
+     * for a reason it does not report so, is counted as lost, its input done.
      *
-     * @return whether the message was built and published; for a processor, {@code false} without
+     * @return whether the message was built and published; in {@code process}, {@code false} without
      *     trying for every later result of an input once one found the bus unable to take it
      */
     boolean publish(Supplier<? extends SensorData> message);

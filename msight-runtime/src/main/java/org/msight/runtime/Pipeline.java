@@ -258,7 +258,7 @@ public final class Pipeline {
         }
         return new InboxRunner(spec.name(), node, context.logger(), stats, loader, backoff, inbox, topic,
                 buses.describe(topic), spec.gap(), drainTimeout, data -> latestImages.offer(topic, data),
-                context::takeOutputOutage, delivery, () -> buses.unsubscribe(subscription));
+                context, delivery, () -> buses.unsubscribe(subscription));
     }
 
     /**

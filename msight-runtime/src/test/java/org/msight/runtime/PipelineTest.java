@@ -11,6 +11,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.LongStream;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -41,6 +42,7 @@ class PipelineTest {
         CollectingSink.ATTEMPTS.clear();
         SequenceSource.NODES_OF_TYPE.clear();
         LoopbackBus.TOPICS_AWAY.clear();
+        LoopbackBus.TOPICS_AWAY_FOR_CALLS.clear();
         LoopbackBus.TOPICS_REFUSED.clear();
         LoopbackBus.TOPICS_DELIVERED_AGAIN.clear();
         LoopbackBus.ACKNOWLEDGED.clear();
@@ -195,12 +197,15 @@ class PipelineTest {
      * A processor whose results its output's bus cannot take, in an outage, keeps its input
      * unacknowledged and is handed it again after a backoff: once the bus is back, every message
      * published meanwhile reaches the sink, none counted as lost, and only then is acknowledged.
+     * So it is when the processor throws as its result was not published: not restarted, nor its input done.
      */
-    @Test
-    void aProcessorKeepsItsInputUnacknowledgedWhileItsOutputsBusIsAwayAndCatchesUpAfter() throws Exception {
+    @ParameterizedTest
+    @ValueSource(booleans = {false, true})
+    void aProcessorKeepsItsInputUnacknowledgedWhileItsOutputsBusIsAwayAndCatchesUpAfter(boolean failUnpublished)
+            throws Exception {
         LoopbackBus.TOPICS_AWAY.add("negated");
         try (LogCapture log = LogCapture.of("msight")) {
-            Pipeline pipeline = startOnLoopback(20);
+            Pipeline pipeline = startOnLoopback(20, "fail-unpublished = " + failUnpublished);
             NodeStats negate = pipeline.nodeStats().get(1);
             assertThat(negate.node()).isEqualTo("negate");
             await().atMost(Waits.GENEROUS).until(() -> negate.state() == NodeStats.State.OUTAGE
@@ -219,9 +224,55 @@ class PipelineTest {
             assertThat(negate.state()).isEqualTo(NodeStats.State.RUNNING);
             assertThat(pipeline.stop()).isTrue();
             assertThat(log.messages(Level.WARN)).containsOnlyOnce("its bus 'loopback' (class path) cannot take messages"
-                    + " on topic 'negated' now: topics away (on purpose): [negated]; the input is kept, not"
-                    + " acknowledged; retrying with backoff");
+                    + " on topic 'negated' now (the bus says: topics away (on purpose): [negated]); the input is kept,"
+                    + " not acknowledged; retrying with backoff");
             assertThat(log.messages()).anyMatch(line -> line.startsWith("recovered after "));
+        }
+    }
+
+    /**
+     * A bus unable to take a processor's result for a moment (a full buffer under load, a stream
+     * still looked up) is no outage: the input is handed over again as soon as the bus can take it,
+     * without a line, a backoff or a loss.
+     */
+    @Test
+    void aProcessorsOutputBusAwayForAMomentIsNoOutage() throws Exception {
+        AtomicInteger awayFor = new AtomicInteger(1);
+        LoopbackBus.TOPICS_AWAY_FOR_CALLS.put("negated", awayFor); // back at the runner's first question
+        try (LogCapture log = LogCapture.of("msight")) {
+            Pipeline pipeline = startOnLoopback(5, "");
+            NodeStats negate = pipeline.nodeStats().get(1);
+            await().atMost(Waits.GENEROUS).until(() -> received("sink").size() == 5 && acknowledged("numbers") == 5);
+            assertThat(awayFor.get()).as("the first result found the bus away").isNegative();
+            assertThat(received("sink")).isEqualTo(range(1, 5, 1).stream().map(n -> -n).toList());
+            assertThat(negate.lost().count()).isZero();
+            assertThat(negate.restarts().count()).isZero();
+            assertThat(negate.outageSince()).as("no outage").isNull();
+            assertThat(pipeline.stop()).isTrue();
+            assertThat(log.messages(Level.WARN)).isEmpty();
+            assertThat(log.messages()).noneMatch(line -> line.contains("cannot take") || line.contains("recovered"));
+        }
+    }
+
+    /**
+     * A processor's publish from its open or close (a batching processor flushing at a stop) that
+     * the bus cannot take is lost and counted, as a source's: it keeps no input, nor makes the next
+     * input's publish fail.
+     */
+    @Test
+    void aProcessorsPublishOutsideProcessTheBusCannotTakeIsCountedAsLost() throws Exception {
+        LoopbackBus.TOPICS_AWAY_FOR_CALLS.put("negated", new AtomicInteger(1)); // open's
+        try (LogCapture log = LogCapture.of("msight")) {
+            Pipeline pipeline = startOnLoopback(5, "publish-at-open-and-close = true");
+            NodeStats negate = pipeline.nodeStats().get(1);
+            await().atMost(Waits.GENEROUS).until(() -> received("sink").size() == 5 && acknowledged("numbers") == 5);
+            assertThat(received("sink")).isEqualTo(range(1, 5, 1).stream().map(n -> -n).toList());
+            assertThat(negate.lost().count()).as("the open's").isEqualTo(1);
+            assertThat(negate.outageSince()).as("no outage").isNull();
+            LoopbackBus.TOPICS_AWAY.add("negated");
+            assertThat(pipeline.stop()).isTrue();
+            assertThat(negate.lost().count()).as("the open's and the close's").isEqualTo(2);
+            assertThat(log.messages()).noneMatch(line -> line.contains("cannot take"));
         }
     }
 
@@ -229,7 +280,7 @@ class PipelineTest {
     @Test
     void aProcessorsResultTheBusRefusesAloneIsCountedAsLostAndItsInputIsDone() throws Exception {
         LoopbackBus.TOPICS_REFUSED.add("negated");
-        Pipeline pipeline = startOnLoopback(5);
+        Pipeline pipeline = startOnLoopback(5, "");
         NodeStats negate = pipeline.nodeStats().get(1);
         await().atMost(Waits.GENEROUS).until(() -> acknowledged("numbers") == 5 && negate.lost().count() == 5);
         assertThat(pipeline.stop()).isTrue();
@@ -239,8 +290,11 @@ class PipelineTest {
         assertThat(negate.outageSince()).as("no outage").isNull();
     }
 
-    /** Source, processor and sink on the loopback bus: {@code count} numbers, negated on topic {@code negated}. */
-    private Pipeline startOnLoopback(int count) throws Exception {
+    /**
+     * Source, processor and sink on the loopback bus: {@code count} numbers, negated on topic
+     * {@code negated} by a processor with {@code negateSettings} too.
+     */
+    private Pipeline startOnLoopback(int count, String negateSettings) throws Exception {
         Path file = TestPipelines.write(dir, "pipeline.conf", """
                 msight { bus = loopback, registry.enabled = false }
                 nodes {
@@ -248,17 +302,18 @@ class PipelineTest {
                   negate {
                     type = test-negate, subscribe-topic = numbers, publish-topic = negated, queue-capacity = 100
                     restart-backoff { initial = 10ms, max = 100ms }
+                    %s
                   }
                   sink { type = test-collector, subscribe-topic = negated, queue-capacity = 100 }
                 }
-                """.formatted(count));
+                """.formatted(count, negateSettings));
         Pipeline pipeline = TestPipelines.load(file).create();
         pipeline.start();
         return pipeline;
     }
 
     private static int acknowledged(String topic) {
-        java.util.concurrent.atomic.AtomicInteger done = LoopbackBus.ACKNOWLEDGED.get(topic);
+        AtomicInteger done = LoopbackBus.ACKNOWLEDGED.get(topic);
         return done == null ? 0 : done.get();
     }
 

@@ -107,9 +107,11 @@ public interface Bus extends AutoCloseable {
      * Hands {@code data} to the subscribers of {@code topic}, without blocking for long.
      *
      * @return whether the bus took the message; {@code false} means it did not: while
-     *     {@link #canCarry(String)} then says no (an outage: disconnected, a buffer or queue full), a
-     *     processor's input is handed to it again after a backoff, a source's message is lost; while
-     *     it says yes, this message alone was refused (too large, not allowed) and is lost
+     *     {@link #canCarry(String)} then says no (disconnected, a buffer or queue full), the input of
+     *     a processor publishing in {@code process} is handed to it again once it says yes, a source's
+     *     message is lost; while it says yes, this message alone was refused (too large, not allowed)
+     *     and is lost. A message taken ({@code true}) and lost later is the bus's to count as lost:
+     *     its input may have been acknowledged already
      */
     boolean publish(String topic, SensorData data);
 

@@ -4,7 +4,6 @@ import java.time.Duration;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
-import java.util.function.Supplier;
 import org.msight.api.Backoff;
 import org.msight.api.LogSafe;
 import org.msight.api.LogThrottle;
@@ -30,13 +29,20 @@ import org.slf4j.Logger;
  * commits only then), skipped by gap, malformed, dropped, or given up after a failure; what is left when the
  * drain time runs out or the node stops for good is not done, so such a bus delivers it again. A
  * processor's input with a result its bus could not take, in an outage, is not done either: it is
- * handed over again after a backoff until the bus takes its results (those taken before published
- * again). At shutdown it keeps going until the inbox is empty or the drain deadline passes, then a
- * sink flushes what is in flight with the time left. A node that stops for good ends its subscription.
+ * handed over again as soon as the bus can take messages, its results taken before published again;
+ * the node is in an outage, after a backoff, only when the bus cannot for {@link #OUTPUT_GRACE}. At
+ * shutdown it keeps going until the inbox is empty or the drain deadline passes, then a sink flushes
+ * what is in flight with the time left. A node that stops for good ends its subscription.
  */
 public final class InboxRunner extends NodeRunner {
 
     private static final long POLL_MILLIS = 100;
+    /**
+     * How long a processor's output bus may be unable to take its results (a buffer or queue full
+     * under load, a stream still looked up) before it is an outage: until then the input is handed
+     * over again as soon as the bus can take them, without a line or a longer backoff.
+     */
+    static final Duration OUTPUT_GRACE = Duration.ofSeconds(1);
 
     private final Inbox inbox;
     private final String topic;
@@ -51,8 +57,7 @@ public final class InboxRunner extends NodeRunner {
     private final boolean sink;
     private final Duration drainTimeout;
     private final Consumer<SensorData> received;
-    /** {@link RuntimeNodeContext#takeOutputOutage}: why a processor's results could not all be published. */
-    private final Supplier<String> outputOutages;
+    private final Output output;
     private final Runnable unsubscribe;
     /** The delivery of an asynchronous sink, which counts out itself when a message arrives; otherwise null. */
     private final AsyncDelivery delivery;
@@ -62,19 +67,20 @@ public final class InboxRunner extends NodeRunner {
     private volatile int lostAtStop;
     /** Whether an asynchronous sink's flush ran out of drain time with deliveries under way. */
     private volatile boolean abandonedAtStop;
+    /** Since when the pending input's results have found their bus unable to take them; -1 when not. */
+    private long outputStalledNanos = -1;
 
     /**
      * @param topic the topic the inbox is subscribed to, for log lines
      * @param bus how log lines name the topic's bus ({@code bus 'kafka' (kafka-bus)})
      * @param received sees each message gap admitted, once decoded (the latest one per topic)
-     * @param outputOutages after each message handled, why a result of it found its bus unable to take
-     *     it, in an outage ({@link RuntimeNodeContext#takeOutputOutage}); {@code null} when none did
+     * @param output the publishing of a processor's results, told of each input it handles
      * @param delivery the delivery of an asynchronous sink, its messages' way; {@code null} for others
      * @param unsubscribe ends the inbox's subscription on its bus, once the node has stopped for good
      */
     public InboxRunner(String name, Node node, Logger log, NodeStats stats, ClassLoader loader, Backoff backoff,
             Inbox inbox, String topic, String bus, int gap, Duration drainTimeout, Consumer<SensorData> received,
-            Supplier<String> outputOutages, AsyncDelivery delivery, Runnable unsubscribe) {
+            Output output, AsyncDelivery delivery, Runnable unsubscribe) {
         super(name, node, log, stats, loader, backoff);
         this.inbox = inbox;
         this.topic = topic;
@@ -86,7 +92,7 @@ public final class InboxRunner extends NodeRunner {
         this.sink = !(node instanceof ProcessorNode);
         this.drainTimeout = drainTimeout;
         this.received = received;
-        this.outputOutages = outputOutages;
+        this.output = output;
         this.unsubscribe = unsubscribe;
         stats.queueDepth(inbox::size);
     }
@@ -170,17 +176,7 @@ public final class InboxRunner extends NodeRunner {
             return true;
         }
         try {
-            stats.handling(sink ? "put" : "process");
-            String outputOutage;
-            try {
-                handler.handle(data);
-            } finally {
-                stats.handled();
-                outputOutage = outputOutages.get(); // taken though it threw: the next message starts afresh
-            }
-            if (outputOutage != null) {
-                throw new OutputOutage(outputOutage);
-            }
+            handle(data);
             if (sink) {
                 stats.out().increment();
                 stats.handled(data);
@@ -199,6 +195,37 @@ public final class InboxRunner extends NodeRunner {
         }
         finishPending();
         return true;
+    }
+
+    /**
+     * Hands {@code data} to the node. An input a result of which found its bus unable to take it is
+     * kept, an {@link OutputOutage}, whatever the processor did then (threw, as it was not published).
+     */
+    private void handle(SensorData data) throws Exception {
+        stats.handling(sink ? "put" : "process");
+        output.inputStarted();
+        try {
+            handler.handle(data);
+        } catch (Exception | Error e) {
+            throwIfOutputOutage(e);
+            throw e;
+        } finally {
+            stats.handled();
+        }
+        throwIfOutputOutage(null);
+    }
+
+    /** Ends the input's handling: an {@link OutputOutage} if a result was not taken, what was thrown said at DEBUG. */
+    private void throwIfOutputOutage(Throwable thrown) throws OutputOutage {
+        String outage = output.inputEnded();
+        if (outage == null) {
+            return;
+        }
+        if (thrown != null) {
+            log.debug("its process threw after a result was not taken, the input kept all the same: {}",
+                    NodeRunner.describe(thrown));
+        }
+        throw new OutputOutage(outage);
     }
 
     /**
@@ -224,6 +251,7 @@ public final class InboxRunner extends NodeRunner {
     private void finishPending() {
         Delivery finished = pending;
         pending = null;
+        outputStalledNanos = -1;
         done(finished);
     }
 
@@ -251,15 +279,32 @@ public final class InboxRunner extends NodeRunner {
     }
 
     /**
-     * A sink is handed the same message again after a RetriableException, as a processor is after
-     * an outage of its output's bus; a processor is reopened first after its own RetriableException.
+     * A sink is handed the same message again after a RetriableException, as a processor is when its
+     * output's bus can take results again; a processor is reopened first after its own RetriableException.
      */
     @Override
     protected void handleFailure(Throwable failure) throws InterruptedException {
-        if (failure instanceof RetriableException && (sink || failure instanceof OutputOutage)) {
+        if (failure instanceof OutputOutage) {
+            awaitOutput(failure);
+        } else if (failure instanceof RetriableException && sink) {
             retryAfter(failure);
         } else {
             restartAfter(failure);
+        }
+    }
+
+    /**
+     * Waits for the output's bus to take results again, asking it every few ms: a stall shorter than
+     * {@link #OUTPUT_GRACE} since the input's first is said nowhere, nor counts towards the backoff
+     * or flapping; a longer one is an outage, its wait ended as soon as the bus can take them.
+     */
+    private void awaitOutput(Throwable outage) throws InterruptedException {
+        if (outputStalledNanos < 0) {
+            outputStalledNanos = System.nanoTime();
+        }
+        Duration graceLeft = OUTPUT_GRACE.minusNanos(System.nanoTime() - outputStalledNanos);
+        if (!pause(graceLeft, output::canTakeResults) && !isDone()) {
+            retryAfter(outage, output::canTakeResults);
         }
     }
 
@@ -333,6 +378,24 @@ public final class InboxRunner extends NodeRunner {
         OutputOutage(String message) {
             super(message);
         }
+    }
+
+    /** The publishing of a processor's results, as its runner sees it ({@link RuntimeNodeContext}). */
+    public interface Output {
+
+        /** The node's thread starts handling an input: from now on, a result its bus cannot take keeps it. */
+        void inputStarted();
+
+        /**
+         * The input is handled: why a result of it found its bus unable to take it, in an outage, in a
+         * line; the runner then keeps the input, unacknowledged, and hands it over again.
+         *
+         * @return {@code null} when every result was taken or refused alone (counted as lost)
+         */
+        String inputEnded();
+
+        /** Whether the bus can take a result now. */
+        boolean canTakeResults();
     }
 
     @FunctionalInterface

@@ -6,6 +6,7 @@ import java.util.Arrays;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import org.msight.api.Backoff;
 import org.msight.api.EndOfInputException;
 import org.msight.api.IoFailures;
@@ -45,6 +46,8 @@ public abstract class NodeRunner {
     /** The longest wait a {@link RetryAfterException} gets before the node is opened or stepped again. */
     static final Duration MAX_RETRY_AFTER = Duration.ofHours(1);
     private static final long PAUSE_SLICE_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
+    /** How often a pause that ends once something is ready asks whether it is. */
+    private static final long READY_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
 
     protected final String name;
     protected final Node node;
@@ -278,14 +281,22 @@ public abstract class NodeRunner {
             stats.restarts().increment();
         }
         closeNode();
-        pause(wait);
+        pause(wait, null);
     }
 
     /** Logs the failure as part of an outage and waits, leaving the node open. */
     protected final void retryAfter(Throwable failure) throws InterruptedException {
+        retryAfter(failure, null);
+    }
+
+    /**
+     * Logs the failure as part of an outage and waits, leaving the node open, less when {@code ready}
+     * says yes (see {@link #pause}).
+     */
+    protected final void retryAfter(Throwable failure, BooleanSupplier ready) throws InterruptedException {
         Duration wait = nextWait(failure);
         noteFailure(failure, wait);
-        pause(wait);
+        pause(wait, ready);
     }
 
     private Duration nextWait(Throwable failure) {
@@ -353,11 +364,24 @@ public abstract class NodeRunner {
         }
     }
 
-    /** Waits {@code wait}, or less when the node is done meanwhile (stopped, or out of drain time). */
-    private void pause(Duration wait) throws InterruptedException {
+    /**
+     * Waits {@code wait}, or less when the node is done meanwhile (stopped, or out of drain time) or
+     * when {@code ready}, unless {@code null}, says yes: it is asked at once and every 5 ms.
+     *
+     * @return whether {@code ready} said yes
+     */
+    protected final boolean pause(Duration wait, BooleanSupplier ready) throws InterruptedException {
         long end = System.nanoTime() + wait.toNanos();
-        for (long left = end - System.nanoTime(); left > 0 && !isDone(); left = end - System.nanoTime()) {
-            TimeUnit.NANOSECONDS.sleep(Math.min(left, PAUSE_SLICE_NANOS));
+        long slice = ready == null ? PAUSE_SLICE_NANOS : READY_POLL_NANOS;
+        while (true) {
+            if (ready != null && ready.getAsBoolean()) {
+                return true;
+            }
+            long left = end - System.nanoTime();
+            if (left <= 0 || isDone()) {
+                return false;
+            }
+            TimeUnit.NANOSECONDS.sleep(Math.min(left, slice));
         }
     }
 

@@ -20,8 +20,11 @@ import org.msight.runtime.plugin.PluginLoader;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** The context the runtime hands each node: its settings, logger, counters and publishing. */
-public final class RuntimeNodeContext implements NodeContext {
+/**
+ * The context the runtime hands each node: its settings, logger, counters and publishing; for a
+ * processor's runner, the {@link InboxRunner.Output} of the inputs it hands over.
+ */
+public final class RuntimeNodeContext implements NodeContext, InboxRunner.Output {
 
     /** Prefix of node loggers; the log layout shows the rest as the node name. */
     public static final String LOGGER_PREFIX = "msight.node.";
@@ -39,10 +42,14 @@ public final class RuntimeNodeContext implements NodeContext {
     private final CountDownLatch stopping;
     private final int nodesOfType;
     private final LogThrottle busFailureLines = new LogThrottle(Duration.ofMinutes(1));
-    /** Whether the node is a processor: its input is kept, not lost, while its bus cannot take its results. */
-    private final boolean keepsInput;
-    /** Whether a result of the processor's input found its bus unable to take it; see {@link #takeOutputOutage}. */
-    private volatile boolean outputOutage;
+    /**
+     * The node's thread while it handles an input ({@link #inputStarted}), whose publishes alone keep
+     * the input when the bus cannot take them; {@code null} between inputs. Another thread reads
+     * either value, never its own thread: its publishes are a source's.
+     */
+    private Thread handlingThread;
+    /** Whether a result of the input being handled found its bus unable to take it. On the node's thread. */
+    private boolean outputOutage;
 
     /**
      * @param bus the bus of the node's publish topic; {@code null} for sinks
@@ -65,7 +72,6 @@ public final class RuntimeNodeContext implements NodeContext {
         this.latestImages = latestImages;
         this.stopping = stopping;
         this.nodesOfType = nodesOfType;
-        this.keepsInput = spec.kind() == NodeKind.PROCESSOR;
     }
 
     @Override
@@ -124,12 +130,13 @@ public final class RuntimeNodeContext implements NodeContext {
                 return false;
             }
         }
-        if (outputOutage) { // an earlier result of this input was not taken: the input is handled again, whole
+        boolean keepsInput = handlingThread == Thread.currentThread(); // a processor's, in process()
+        if (keepsInput && outputOutage) { // an earlier result of this input was not taken: handled again, whole
             return false;
         }
         try {
             if (!bus.canCarry(publishTopic)) {
-                return notCarried();
+                return notCarried(keepsInput);
             }
         } catch (RuntimeException | LinkageError e) {
             return busFailed(e);
@@ -141,7 +148,7 @@ public final class RuntimeNodeContext implements NodeContext {
         try {
             if (!bus.publish(publishTopic, data)) {
                 // still able to carry the topic: this message alone was refused (too large, not allowed), lost
-                return bus.canCarry(publishTopic) ? lost() : notCarried();
+                return bus.canCarry(publishTopic) ? lost() : notCarried(keepsInput);
             }
         } catch (RuntimeException | LinkageError e) {
             return busFailed(e);
@@ -154,12 +161,12 @@ public final class RuntimeNodeContext implements NodeContext {
 
     /**
      * A message the bus cannot take now, in an outage (disconnected, its buffer or the topic's queue
-     * full): a source's is lost, while a processor's input is kept and handled again (see
-     * {@link #takeOutputOutage}).
+     * full): lost, unless published while a processor's input is handled on the node's thread, whose
+     * input is then kept and handed over again (see {@link #inputEnded}).
      *
      * @return false: not published
      */
-    private boolean notCarried() {
+    private boolean notCarried(boolean keepsInput) {
         if (!keepsInput) {
             return lost();
         }
@@ -172,26 +179,38 @@ public final class RuntimeNodeContext implements NodeContext {
         return false;
     }
 
-    /**
-     * Whether a result of the processor's input handled last found its bus unable to take it, in
-     * an outage, and if so why, in a line; the runner then keeps the input, unacknowledged, and
-     * hands it over again after a backoff. Cleared by the call. Not escaped: the runner's line escapes it.
-     *
-     * @return {@code null} when every result was taken or refused alone (counted as lost)
-     */
-    public String takeOutputOutage() {
+    @Override
+    public void inputStarted() {
+        outputOutage = false;
+        handlingThread = Thread.currentThread();
+    }
+
+    /** Not escaped: the runner's line escapes it. */
+    @Override
+    public String inputEnded() {
+        handlingThread = null;
         if (!outputOutage) {
             return null;
         }
         outputOutage = false;
-        String why;
+        String says;
         try {
-            why = bus.outage().map(reason -> ": " + reason).orElse("");
+            says = bus.outage().map(reason -> " (the bus says: " + reason + ")").orElse("");
         } catch (RuntimeException | LinkageError e) {
-            why = "";
+            says = "";
         }
-        return "its " + busDescription + " cannot take messages on topic '" + publishTopic + "' now"
-                + why + "; the input is kept, not acknowledged";
+        return "its " + busDescription + " cannot take messages on topic '" + publishTopic + "' now" + says
+                + "; the input is kept, not acknowledged";
+    }
+
+    /** Whether the bus can take a message on the publish topic now; not when it fails to say. */
+    @Override
+    public boolean canTakeResults() {
+        try {
+            return bus.canCarry(publishTopic);
+        } catch (RuntimeException | LinkageError e) {
+            return false;
+        }
     }
 
     /**

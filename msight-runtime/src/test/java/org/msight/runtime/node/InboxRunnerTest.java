@@ -74,6 +74,23 @@ class InboxRunnerTest {
         };
     }
 
+    /** The output of a node that publishes nothing. */
+    private static final InboxRunner.Output NO_OUTPUT = new InboxRunner.Output() {
+        @Override
+        public void inputStarted() {
+        }
+
+        @Override
+        public String inputEnded() {
+            return null;
+        }
+
+        @Override
+        public boolean canTakeResults() {
+            return true;
+        }
+    };
+
     private InboxRunner runner(Inbox inbox, RecordingLogger log, int gap) {
         return runner(inbox, log, gap, data -> handled.add(data.metadata().frameId()), Duration.ofSeconds(5));
     }
@@ -86,7 +103,7 @@ class InboxRunnerTest {
     private InboxRunner runner(Inbox inbox, RecordingLogger log, int gap, Node node, Duration drainTimeout) {
         return new InboxRunner("sink", node, log, new NodeStats("sink", NodeKind.SINK, new SimpleMeterRegistry()),
                 getClass().getClassLoader(), new Backoff(Duration.ofMillis(10), Duration.ofMillis(10)), inbox, "topic",
-                "bus 'test' (test)", gap, drainTimeout, data -> { }, () -> null, null, unsubscribed::incrementAndGet);
+                "bus 'test' (test)", gap, drainTimeout, data -> { }, NO_OUTPUT, null, unsubscribed::incrementAndGet);
     }
 
     @Test
@@ -497,7 +514,7 @@ class InboxRunnerTest {
         }
         return new InboxRunner("upload", sink, log, stats, getClass().getClassLoader(),
                 new Backoff(Duration.ofMillis(10), Duration.ofMillis(10)), inbox, "topic", "bus 'test' (test)", 0,
-                drainTimeout, data -> { }, () -> null, AsyncDeliveryTest.delivery(sink, retries, Optional.empty(),
+                drainTimeout, data -> { }, NO_OUTPUT, AsyncDeliveryTest.delivery(sink, retries, Optional.empty(),
                         stats, log), unsubscribed::incrementAndGet);
     }
 

@@ -49,6 +49,12 @@ public final class LoopbackBus implements BusProvider {
     /** Topics in an outage, as on a bus disconnected: it says it cannot carry them, and a publish returns false. */
     public static final Set<String> TOPICS_AWAY = ConcurrentHashMap.newKeySet();
 
+    /**
+     * Topics away for as many more {@link Bus#canCarry(String)} calls as counted, then back, as a
+     * buffer full for a moment: it says it cannot carry them, and a publish returns false, meanwhile.
+     */
+    public static final Map<String, AtomicInteger> TOPICS_AWAY_FOR_CALLS = new ConcurrentHashMap<>();
+
     /** Topics whose each message is refused, as one too large: a publish returns false, the topic still carried. */
     public static final Set<String> TOPICS_REFUSED = ConcurrentHashMap.newKeySet();
 
@@ -123,7 +129,9 @@ public final class LoopbackBus implements BusProvider {
 
             @Override
             public boolean canCarry(String topic) {
-                return !topic.equals(full) && !TOPICS_AWAY.contains(topic);
+                AtomicInteger awayFor = TOPICS_AWAY_FOR_CALLS.get(topic);
+                return !topic.equals(full) && !TOPICS_AWAY.contains(topic)
+                        && (awayFor == null || awayFor.getAndDecrement() <= 0);
             }
 
             @Override
@@ -148,7 +156,9 @@ public final class LoopbackBus implements BusProvider {
                 if (port == PUBLISH_FAILS) {
                     throw new NoClassDefFoundError("org/example/Gone (on purpose)");
                 }
-                if (TOPICS_AWAY.contains(topic) || TOPICS_REFUSED.contains(topic)) {
+                AtomicInteger awayFor = TOPICS_AWAY_FOR_CALLS.get(topic);
+                if (TOPICS_AWAY.contains(topic) || TOPICS_REFUSED.contains(topic)
+                        || awayFor != null && awayFor.get() > 0) {
                     return false;
                 }
                 context.counter("published").increment(); // asked for each time, as a bus asks per subscriber
