@@ -43,6 +43,7 @@ public final class InboxRunner extends NodeRunner {
      * over again as soon as the bus can take them, without a line or a longer backoff.
      */
     static final Duration OUTPUT_GRACE = Duration.ofSeconds(1);
+    private static final long FIRST_OUTPUT_RETRY = TimeUnit.MILLISECONDS.toNanos(5);
 
     private final Inbox inbox;
     private final String topic;
@@ -69,6 +70,13 @@ public final class InboxRunner extends NodeRunner {
     private volatile boolean abandonedAtStop;
     /** Since when the pending input's results have found their bus unable to take them; -1 when not. */
     private long outputStalledNanos = -1;
+    /**
+     * The least wait before the pending input is handed over again after its results were not all
+     * taken, doubling from {@link #FIRST_OUTPUT_RETRY} to {@link #OUTPUT_GRACE} with each retry: a bus
+     * that frees room one message at a time would otherwise have a processor of several results
+     * publish its first again and again, and re-run its work for each message's room.
+     */
+    private long outputRetryNanos;
 
     /**
      * @param topic the topic the inbox is subscribed to, for log lines
@@ -206,6 +214,9 @@ public final class InboxRunner extends NodeRunner {
         output.inputStarted();
         try {
             handler.handle(data);
+        } catch (UnrecoverableException | LinkageError e) {
+            output.inputEnded(); // the node ends, or its plugin cannot run: kept pending, not retried here
+            throw e;
         } catch (Exception | Error e) {
             throwIfOutputOutage(e);
             throw e;
@@ -252,6 +263,7 @@ public final class InboxRunner extends NodeRunner {
         Delivery finished = pending;
         pending = null;
         outputStalledNanos = -1;
+        outputRetryNanos = 0;
         done(finished);
     }
 
@@ -294,7 +306,8 @@ public final class InboxRunner extends NodeRunner {
     }
 
     /**
-     * Waits for the output's bus to take results again, asking it every few ms: a stall shorter than
+     * Waits for the output's bus to take results again, at least {@link #outputRetryNanos}, then asking
+     * it every few ms: a stall shorter than
      * {@link #OUTPUT_GRACE} since the input's first is said nowhere, nor counts towards the backoff
      * or flapping; a longer one is an outage, its wait ended as soon as the bus can take them.
      */
@@ -302,8 +315,10 @@ public final class InboxRunner extends NodeRunner {
         if (outputStalledNanos < 0) {
             outputStalledNanos = System.nanoTime();
         }
+        outputRetryNanos = Math.min(Math.max(FIRST_OUTPUT_RETRY, 2 * outputRetryNanos), OUTPUT_GRACE.toNanos());
+        pause(Duration.ofNanos(outputRetryNanos), null);
         Duration graceLeft = OUTPUT_GRACE.minusNanos(System.nanoTime() - outputStalledNanos);
-        if (!pause(graceLeft, output::canTakeResults) && !isDone()) {
+        if (!isDone() && !pause(graceLeft, output::canTakeResults) && !isDone()) {
             retryAfter(outage, output::canTakeResults);
         }
     }
