@@ -62,8 +62,8 @@ public record Setting(String key, SettingType type, boolean required, String doc
     private static final Set<String> ON = Set.of("true", "1", "yes");
     /** Words Python MSight reads as off and that mean off; after {@code lower()}, blanks aside. */
     private static final Set<String> OFF = Set.of("false", "0", "no", "off", "n", "");
-    private static final String SWITCH_RULE = "must be true, 1 or yes (in any case) for on, or false, 0, no, off or"
-            + " empty for off: Python MSight reads any other word as off";
+    private static final String SWITCH_RULE = "must be true, 1 or yes (any case) for on, or false, 0, no, n, off or"
+            + " empty for off (Python MSight reads any other word as off)";
     /** {@code [user-info@]host[:port]}, the host's labels of letters, digits, {@code -} and {@code _}; the port in group 1. */
     private static final Pattern HOST_NAME_WITH_UNDERSCORES =
             Pattern.compile("(?:[^@]*@)?[A-Za-z0-9_-]+(?:\\.[A-Za-z0-9_-]+)*\\.?(?::([0-9]{0,5}))?");

@@ -25,6 +25,8 @@ class SettingTest {
             assertThat(Setting.isOn(off)).as(off).isFalse();
         }
         Setting.Check rule = Setting.onOff("enabled", "connect with TLS").checks().get(0);
+        assertThat(rule.rule()).isEqualTo("must be true, 1 or yes (any case) for on, or false, 0, no, n, off or empty"
+                + " for off (Python MSight reads any other word as off)");
         for (String taken : new String[] {"Yes", "TRUE", "1", "N", "off", " "}) {
             assertThat(rule.accepts().test(taken)).as(taken).isTrue();
         }

@@ -32,11 +32,8 @@ public final class DuplicateNodeException extends RuntimeException {
                     + " every interval, so it is live until its heartbeat is %.0f s old): stop it, give this node"
                     + " another name,%s", name, seen, existing.staleAfter(), replace);
         }
-        return String.format(Locale.ROOT, "A node named '%s' is registered by another program, such as Python"
-                + " MSight (%s), which may be live: the entry of an MSight sink or processor, which refreshes its"
-                + " heartbeat only as messages flow, is never taken for its age, and a source's only once its"
-                + " heartbeat is older than %.0f s (MSight's tolerance, 60 s, and checking, 15 s, after which its"
-                + " monitor stops it and deletes its entry, and 60 s for the clocks of different devices). Stop it,"
-                + " give this node another name,%s", name, seen, NodeRecord.CRASHED_SOURCE_AGE, replace);
+        return "A node named '" + name + "' is registered by another program, such as Python MSight (" + seen
+                + "). MSight refreshes its heartbeat only as messages flow, so an old one does not prove it dead,"
+                + " and taking its name would make it stop itself: stop it, give this node another name," + replace;
     }
 }

@@ -25,15 +25,9 @@ public record NodeRecord(String name, String device, String publishTopic, String
     /**
      * How old a heartbeat of another program's entry must be for {@code msight status} to call it
      * stale: MSight's default tolerance of sources. MSight refreshes it only as messages flow, so
-     * an idle Python node may be live with an older one.
+     * an idle Python node may be live with an older one; it is never taken over for that.
      */
     public static final double MSIGHT_DEFAULT_TOLERANCE = 60;
-    /**
-     * How old the heartbeat of another program's source must be to prove its process crashed, in
-     * seconds: MSight's default tolerance (60 s) and checking duration (15 s), after which its own
-     * monitor stops it and deletes its entry, and 60 s for the clocks of different devices.
-     */
-    public static final double CRASHED_SOURCE_AGE = MSIGHT_DEFAULT_TOLERANCE + 15 + 60;
 
     /** A node about to register: {@link NodeStatus#REGISTERED}, heartbeat now, no writer yet. */
     public static NodeRecord of(String name, String device, String publishTopic, String subscribeTopic,
@@ -61,16 +55,6 @@ public record NodeRecord(String name, String device, String publishTopic, String
     /** Whether this runtime wrote the entry. */
     public boolean writtenByThisRuntime() {
         return instanceId != null;
-    }
-
-    /**
-     * Whether it is another program's (such as Python MSight's) source, a {@code publish_topic}
-     * and no {@code subscribe_topic}, whose heartbeat is older than {@link #CRASHED_SOURCE_AGE} at
-     * {@code now}. Never a sink or processor: MSight refreshes their heartbeat only as messages flow.
-     */
-    public boolean crashedSourceOfAnotherProgram(double now) {
-        return !writtenByThisRuntime() && publishTopic != null && !publishTopic.isEmpty()
-                && (subscribeTopic == null || subscribeTopic.isEmpty()) && now - lastHeartbeat > CRASHED_SOURCE_AGE;
     }
 
     /**

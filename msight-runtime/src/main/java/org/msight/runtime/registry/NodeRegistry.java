@@ -14,6 +14,7 @@ import java.util.function.Function;
 import java.util.function.Supplier;
 import org.msight.api.DaemonThreads;
 import org.msight.api.LogSafe;
+import org.msight.api.LogThrottle;
 import org.msight.api.OutageLog;
 import org.msight.api.data.Metadata;
 import org.msight.redis.RedisAccessException;
@@ -26,6 +27,7 @@ import redis.clients.jedis.PipelineBase;
 import redis.clients.jedis.Response;
 import redis.clients.jedis.ScanIteration;
 import redis.clients.jedis.UnifiedJedis;
+import redis.clients.jedis.exceptions.JedisDataException;
 
 /**
  * MSight's node registry in Redis, for the nodes of one process. It never harms another
@@ -40,7 +42,6 @@ import redis.clients.jedis.UnifiedJedis;
  * <li>{@link #register} adds a node to {@code MSIGHT:NODES} unless its name is held; a held name
  *     is taken only from an entry of this runtime whose heartbeat is older than its
  *     {@code stale_after} or whose process on this machine no longer runs ({@link WriterProcess}),
- *     from another program's source that crashed ({@link NodeRecord#crashedSourceOfAnotherProgram}),
  *     or when the caller asks to replace it. On success the node's topics
  *     are added to {@code MSIGHT:TOPICS} when missing (never rewritten); a refused node writes
  *     nothing.</li>
@@ -71,11 +72,11 @@ public final class NodeRegistry implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(NodeRegistry.class);
 
     /**
-     * Registers a node unless its name is held: ARGV = name, entry, now, replace ("1" or "0"), the
-     * instance id of a writer known to be dead ("" for none), and {@link NodeRecord#CRASHED_SOURCE_AGE}.
-     * Returns {'registered', ''}, {'taken', old} (a stale entry of this runtime), {'dead', old} (an
-     * entry of the dead writer), {'crashed', old} (another program's crashed source), {'replaced', old},
-     * or {'refused', old} after writing nothing. {@link #outcome} is the same rule in Java.
+     * Registers a node unless its name is held: ARGV = name, entry, now, replace ("1" or "0"), and
+     * the instance id of a writer known to be dead ("" for none). Returns {'registered', ''},
+     * {'taken', old} (a stale entry of this runtime), {'dead', old} (an entry of the dead writer),
+     * {'replaced', old}, or {'refused', old} after writing nothing: another program's entry is taken
+     * only when replacing. {@link #outcome} is the same rule in Java.
      */
     private static final String REGISTER = """
             local current = redis.call('HGET', KEYS[1], ARGV[1])
@@ -87,9 +88,6 @@ public final class NodeRegistry implements AutoCloseable {
                 if not (ok and type(node) == 'table') then
                   return {'refused', current}
                 end
-                local function given(value)
-                  return value ~= nil and value ~= cjson.null and value ~= ''
-                end
                 local heartbeat, now = tonumber(node.last_heartbeat), tonumber(ARGV[3])
                 local ours = node.instance_id ~= nil and node.instance_id ~= cjson.null
                 if ARGV[5] ~= '' and node.instance_id == ARGV[5] then
@@ -97,9 +95,6 @@ public final class NodeRegistry implements AutoCloseable {
                 elseif ours and tonumber(node.stale_after) and heartbeat
                     and heartbeat < now - tonumber(node.stale_after) then
                   outcome = 'taken'
-                elseif not ours and given(node.publish_topic) and not given(node.subscribe_topic) and heartbeat
-                    and heartbeat < now - tonumber(ARGV[6]) then
-                  outcome = 'crashed'
                 else
                   return {'refused', current}
                 end
@@ -140,6 +135,7 @@ public final class NodeRegistry implements AutoCloseable {
     private final LongCounter heartbeatOutages = new LongCounter();
     private final OutageLog outage = new OutageLog(LOG, "Heartbeat restored", heartbeatOutages);
     private long lastCheck = System.nanoTime();
+    private final LogThrottle topicRefusals = new LogThrottle(Duration.ofMinutes(1));
     /** Whether the Redis user may run scripts, until Redis refuses one. */
     private boolean scripts = true; // guarded by this
 
@@ -215,9 +211,6 @@ public final class NodeRegistry implements AutoCloseable {
                     + " {} s ago)", node.name(), age(previous, now));
             case "dead" -> LOG.info("Node {} takes over its name from an entry of this runtime whose process on this"
                     + " machine no longer runs (last heartbeat {} s ago)", node.name(), age(previous, now));
-            case "crashed" -> LOG.warn("Node {} takes over its name from another program's source whose heartbeat is"
-                    + " older than {} s, so it crashed (a source stopped by MSight's monitor deletes its entry): {}",
-                    node.name(), Math.round(NodeRecord.CRASHED_SOURCE_AGE), described(previous, now));
             case "replaced" -> LOG.warn("Node {} replaces the entry of its name, as asked: {}", node.name(),
                     previous == null ? "unreadable" : described(previous, now));
             default -> { }
@@ -237,8 +230,7 @@ public final class NodeRegistry implements AutoCloseable {
         String json = RegistryJson.write(entry);
         try {
             return withScripts(() -> {
-                List<String> args = List.of(name, json, String.valueOf(now), replace ? "1" : "0", deadWriter,
-                        String.valueOf(NodeRecord.CRASHED_SOURCE_AGE));
+                List<String> args = List.of(name, json, String.valueOf(now), replace ? "1" : "0", deadWriter);
                 List<?> reply = (List<?>) connection().eval(REGISTER, List.of(NODES), args);
                 return List.of(reply.get(0).toString(), reply.get(1).toString());
             }, () -> {
@@ -263,10 +255,7 @@ public final class NodeRegistry implements AutoCloseable {
         if (!deadWriter.isEmpty() && deadWriter.equals(held.instanceId())) {
             return "dead";
         }
-        if (held.writtenByThisRuntime()) {
-            return now - held.lastHeartbeat() > held.staleAfter() ? "taken" : "refused";
-        }
-        return held.crashedSourceOfAnotherProgram(now) ? "crashed" : "refused";
+        return held.writtenByThisRuntime() && now - held.lastHeartbeat() > held.staleAfter() ? "taken" : "refused";
     }
 
     private static String described(NodeRecord node, double now) {
@@ -520,7 +509,7 @@ public final class NodeRegistry implements AutoCloseable {
      * Writes the entries of {@code nodes} that are absent or ours, marking the others lost, and
      * adds the {@code topics} missing: one pipeline of scripts and {@code HSETNX}, or, with
      * MSight's own commands, one pipeline of {@code HGET}, then one of {@code HSET}. An error
-     * reply throws.
+     * reply for a node's entry throws; one for a topic never does ({@link #topicReply}).
      */
     private void writeEntries(List<Registered> nodes, List<TopicRecord> topics) {
         withScripts(() -> {
@@ -532,7 +521,7 @@ public final class NodeRegistry implements AutoCloseable {
                         .map(topic -> pipeline.hsetnx(TOPICS, topic.name(), RegistryJson.write(topic))).toList();
                 pipeline.sync();
                 writes.forEach((node, written) -> node.lost = !Long.valueOf(1).equals(written.get()));
-                added.forEach(Response::get);
+                added.forEach(reply -> topicReply(reply, null));
             }
             return null;
         }, () -> {
@@ -545,6 +534,7 @@ public final class NodeRegistry implements AutoCloseable {
             }
             try (PipelineBase pipeline = connection().pipelined()) {
                 List<Response<Long>> writes = new ArrayList<>();
+                List<Response<Long>> topicWrites = new ArrayList<>();
                 entries.forEach((node, entry) -> {
                     node.lost = !ours(node.node.name(), entry.get());
                     if (!node.lost) {
@@ -552,15 +542,34 @@ public final class NodeRegistry implements AutoCloseable {
                     }
                 });
                 topicEntries.forEach((topic, entry) -> {
-                    if (entry.get() == null) {
-                        writes.add(pipeline.hset(TOPICS, topic.name(), RegistryJson.write(topic)));
+                    if (topicReply(entry, "") == null) { // missing ("" when the read was refused: left alone)
+                        topicWrites.add(pipeline.hset(TOPICS, topic.name(), RegistryJson.write(topic)));
                     }
                 });
                 pipeline.sync();
                 writes.forEach(Response::get);
+                topicWrites.forEach(reply -> topicReply(reply, null));
             }
             return null;
         });
+    }
+
+    /**
+     * The reply to a command on {@link #TOPICS}, or {@code refused} for an error reply (a user whose
+     * ACL lets it write only {@link #NODES}, or read only the topics): never a failed heartbeat, as
+     * Python MSight, which only reads an existing topic, runs on; said at most once a minute.
+     */
+    private <T> T topicReply(Response<T> reply, T refused) {
+        try {
+            return reply.get();
+        } catch (JedisDataException e) {
+            long refusals = topicRefusals.occurred();
+            if (refusals > 0) {
+                LOG.warn("Topics not written to {} ({} refusal(s) since the last line), the nodes run on: {}", TOPICS,
+                        refusals, RedisFailures.describe(settings, e));
+            }
+            return refused;
+        }
     }
 
     /**

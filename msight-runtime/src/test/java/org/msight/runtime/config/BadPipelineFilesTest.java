@@ -349,8 +349,8 @@ class BadPipelineFilesTest {
 
     @Test
     void aSwitchPythonMsightReadsAsOffThatIsNoPlainOffIsRefused() throws Exception {
-        String rule = "must be true, 1 or yes (in any case) for on, or false, 0, no, off or empty for off: Python"
-                + " MSight reads any other word as off";
+        String rule = "must be true, 1 or yes (any case) for on, or false, 0, no, n, off or empty for off (Python"
+                + " MSight reads any other word as off)";
         for (String unclear : new String[] {"ture", "on", "y", "\" true\""}) {
             assertThat(refused("msight.redis.tls.enabled = " + unclear + "\nnodes {\n" + SOURCE + "}\n}\n"))
                     .as(unclear).containsExactly(at(1) + "msight.redis.tls.enabled: " + rule + ", not '"
