@@ -69,8 +69,9 @@ final class SecretParameters {
                 } else if (end < text.length() && text.charAt(end) == ' '
                         && Secrets.isAuthorizationScheme(text.substring(word, end))) {
                     end = valueEnd(text, end + 1); // Authorization=Bearer t: the credentials after the scheme
-                } else if (end < text.length() && (text.charAt(end) == ' ' || text.charAt(end) == '\t')) {
-                    end = queryValueEnd(text, start, end, value); // ?password=p w
+                } else if (end < text.length() && (text.charAt(end) == ' ' || text.charAt(end) == '\t')
+                        && !(end - word == Secrets.MASK.length() && text.startsWith(Secrets.MASK, word))) {
+                    end = queryValueEnd(text, start, end, value); // ?password=p w; one masked already ends there
                 }
                 if (end > valueStart) {
                     if (out == null) {

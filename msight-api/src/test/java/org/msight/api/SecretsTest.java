@@ -185,6 +185,17 @@ class SecretsTest {
         assertThat(Secrets.redactUrl("Reading http://h/x?api_key=k (h264)")).isEqualTo("Reading http://h/x?api_key=*** (h264)");
     }
 
+    /** A message made from a URL masked already (a camera's, an uploader's) keeps its reason, masked again. */
+    @Test
+    void aMessageThatStartsWithAUrlMaskedAlreadyKeepsItsWords() {
+        for (String message : new String[] {
+            "rtsp://cam/live?password=*** has no video stream, only audio or data: check the url",
+            "http://h/u?api_key=*** answered 500 Internal Server Error; retrying in 2 s"}) {
+            assertThat(Secrets.redactUrl(message)).isEqualTo(message);
+            assertThat(LogSafe.text(message)).isEqualTo(message);
+        }
+    }
+
     /** Cheap IP cameras take the password as loginpas= (P2P cameras' videostream.cgi) or psw=. */
     @Test
     void camerasPasswordParametersAreMasked() {

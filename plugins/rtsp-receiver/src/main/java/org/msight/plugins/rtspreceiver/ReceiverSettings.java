@@ -107,10 +107,14 @@ record ReceiverSettings(String url, String format, String rtspTransport, double 
     }
 
     /**
-     * The host name FFmpeg would look up for the url: empty for a file, a device, a url given by
-     * address or without a host ({@code udp://@:1234}).
+     * The host name FFmpeg would look up for an RTSP camera: empty for other inputs (an http(s)://
+     * one may reach its host through a proxy that alone resolves it), a url given by address or
+     * without a host.
      */
     Optional<String> hostName() {
+        if (!isRtsp()) {
+            return Optional.empty();
+        }
         return hostIn(ffmpegUrl()).map(host -> ffmpegUrl().substring(host[0], host[1]))
                 .filter(host -> !host.isEmpty() && !ADDRESS.matcher(host).matches());
     }

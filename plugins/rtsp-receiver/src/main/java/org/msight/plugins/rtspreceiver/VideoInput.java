@@ -197,12 +197,12 @@ final class VideoInput implements AutoCloseable {
 
     private void openDemuxer(ReceiverSettings settings) throws RetriableException, UnrecoverableException {
         AVInputFormat inputFormat = settings.format().isEmpty() ? null : FfmpegNatives.inputFormat(settings.format());
+        String url = urlToOpen(settings); // before the options are made: a lookup that fails leaks nothing
         AVDictionary options = new AVDictionary(null);
         if (settings.isRtsp()) {
             av_dict_set(options, "rtsp_transport", settings.rtspTransport(), 0);
             av_dict_set(options, "probesize", RTSP_PROBE_BYTES, 0);
         }
-        String url = urlToOpen(settings);
         FfmpegLog.takeLastError(); // an earlier call's
         int result = avformat_open_input(format, url, inputFormat, options);
         av_dict_free(options);

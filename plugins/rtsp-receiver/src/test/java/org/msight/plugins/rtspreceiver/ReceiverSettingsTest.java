@@ -126,7 +126,8 @@ class ReceiverSettingsTest {
      * An rtsp:// camera's host name, looked up in Java within connect-timeout, reaches FFmpeg as
      * the address found (user info kept, IPv6 bracketed); rtsps:// keeps the name, which its TLS
      * checks the certificate against; so does a link-local IPv6 address, whose zone a url would
-     * have to write as %25 (fe80::1%252), which strict cameras refuse; an address or no host is not
+     * have to write as %25 (fe80::1%252), which strict cameras refuse; an address, no host, or an
+     * input other than RTSP (http:// may go through a proxy that alone resolves the name) is not
      * looked up ("-").
      */
     @ParameterizedTest
@@ -141,6 +142,7 @@ class ReceiverSettingsTest {
         "rtsp://admin:pw@10.0.0.2:554/live     | -         | 192.0.2.7 | rtsp://admin:pw@192.0.2.7:554/live",
         "rtsp://[fe80::1]:554/live             | -         | 192.0.2.7 | rtsp://192.0.2.7:554/live",
         "udp://@:1234                          | -         | 192.0.2.7 | udp://@:1234",
+        "http://cam.local/video.mjpg           | -         | 192.0.2.7 | http://cam.local/video.mjpg",
         "/videos/cam@gate.mp4                  | -         | 192.0.2.7 | /videos/cam@gate.mp4",
     })
     void anRtspCamerasHostNameIsGivenToFfmpegAsItsAddress(String url, String hostName, String address,
