@@ -192,7 +192,6 @@ public final class RuntimeNodeContext implements NodeContext, InboxRunner.Output
         if (!outputOutage) {
             return null;
         }
-        outputOutage = false;
         String says;
         try {
             says = bus.outage().map(reason -> " (the bus says: " + reason + ")").orElse("");

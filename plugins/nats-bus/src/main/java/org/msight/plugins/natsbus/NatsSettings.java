@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 import org.msight.api.PemTls;
 import org.msight.api.Secrets;
 import org.msight.api.Setting;
@@ -204,9 +205,10 @@ record NatsSettings(List<String> servers, String username, String password, Stri
     private IllegalArgumentException notAServer(int index) {
         String server = servers.get(index);
         Matcher host = HOST.matcher(server.substring(Math.max(server.indexOf("://") + 3, server.lastIndexOf('@') + 1)));
+        boolean named = host.matches();
         String which = "servers: server " + (index + 1) + " of " + servers.size()
-                + (host.matches() ? " (" + host.group(1) + ")" : "");
-        if (host.matches() && host.group(1).contains("_")) { // Docker Compose's service names
+                + (named ? " (" + host.group(1) + ")" : "");
+        if (named && host.group(1).contains("_")) { // Docker Compose's service names
             return new IllegalArgumentException(which + ": the NATS client (jnats) takes no host name"
                     + " with '_'; give the server a name without it (a network alias), or its address");
         }
@@ -216,7 +218,7 @@ record NatsSettings(List<String> servers, String username, String password, Stri
 
     /** The servers, for messages, with any user-info in their URLs masked. */
     String address() {
-        return String.join(", ", servers.stream().map(Secrets::redactUrl).toList());
+        return servers.stream().map(Secrets::redactUrl).collect(Collectors.joining(", "));
     }
 
     @Override

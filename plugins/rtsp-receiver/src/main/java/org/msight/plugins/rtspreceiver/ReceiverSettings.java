@@ -115,7 +115,8 @@ record ReceiverSettings(String url, String format, String rtspTransport, double 
         if (!isRtsp()) {
             return Optional.empty();
         }
-        return hostIn(ffmpegUrl()).map(host -> ffmpegUrl().substring(host[0], host[1]))
+        String url = ffmpegUrl();
+        return hostIn(url).map(host -> url.substring(host[0], host[1]))
                 .filter(host -> !host.isEmpty() && !ADDRESS.matcher(host).matches());
     }
 
