@@ -66,8 +66,13 @@ public final class InboxRunner extends NodeRunner {
     private volatile Delivery pending;
     private volatile boolean flushing;
     private volatile int lostAtStop;
-    /** Whether an asynchronous sink's flush ran out of drain time with deliveries under way. */
+    /**
+     * Whether an asynchronous sink's flush ran out of drain time with deliveries under way, whose
+     * messages' bus does not deliver them again: lost.
+     */
     private volatile boolean abandonedAtStop;
+    /** Whether every message handed to {@link #delivery} came from a bus that delivers it again unless done. */
+    private volatile boolean everySubmittedRedelivered = true;
     /** Since when the pending input's results have found their bus unable to take them; -1 when not. */
     private long outputStalledNanos = -1;
     /**
@@ -179,6 +184,7 @@ public final class InboxRunner extends NodeRunner {
         if (delivery != null) {
             // done once the delivery finishes, not now: an at-least-once bus commits after the upload
             Delivery submitted = pending;
+            everySubmittedRedelivered &= submitted.redeliveredUnlessDone();
             delivery.submit(data, () -> done(submitted));
             pending = null;
             return true;
@@ -329,7 +335,12 @@ public final class InboxRunner extends NodeRunner {
         flushing = true;
         try {
             if (delivery != null) {
-                abandonedAtStop = !delivery.flush(Duration.ofNanos(left));
+                boolean abandoned = !delivery.flush(Duration.ofNanos(left));
+                if (abandoned && everySubmittedRedelivered) {
+                    log.info("left the deliveries abandoned unacknowledged: {} delivers them again at the next start",
+                            bus);
+                }
+                abandonedAtStop = abandoned && !everySubmittedRedelivered;
             } else if (node instanceof SinkNode sink) {
                 sink.flush(Duration.ofNanos(left));
             }

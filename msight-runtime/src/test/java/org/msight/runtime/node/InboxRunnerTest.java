@@ -502,15 +502,18 @@ class InboxRunnerTest {
 
     /** The runner of an asynchronous sink (no retries, no spool), with message "sent" (frame 1) in its inbox. */
     private InboxRunner asyncRunner(AsyncSinkNode sink, NodeStats stats, RecordingLogger log, Duration drainTimeout) {
-        return asyncRunner(sink, 0, 1, stats, log, drainTimeout);
+        return asyncRunner(sink, 0, 1, false, stats, log, drainTimeout);
     }
 
-    /** The runner of an asynchronous sink (no spool), with {@code count} messages "sent" (frames 1 on) in its inbox. */
-    private InboxRunner asyncRunner(AsyncSinkNode sink, int retries, int count, NodeStats stats, RecordingLogger log,
-            Duration drainTimeout) {
+    /**
+     * The runner of an asynchronous sink (no spool), with {@code count} messages "sent" (frames 1 on) in its
+     * inbox; {@code redelivered}: their bus delivers them again unless done.
+     */
+    private InboxRunner asyncRunner(AsyncSinkNode sink, int retries, int count, boolean redelivered, NodeStats stats,
+            RecordingLogger log, Duration drainTimeout) {
         Inbox inbox = new Inbox(10);
         for (long n = 1; n <= count; n++) {
-            inbox.deliver(delivery("sent", n, null));
+            inbox.deliver(delivery("sent", n, null, redelivered));
         }
         return new InboxRunner("upload", sink, log, stats, getClass().getClassLoader(),
                 new Backoff(Duration.ofMillis(10), Duration.ofMillis(10)), inbox, "topic", "bus 'test' (test)", 0,
@@ -541,9 +544,14 @@ class InboxRunnerTest {
         assertThat(runner.stoppedCleanly()).isTrue();
     }
 
-    /** A send still under way when the drain time runs out is abandoned: not done, and not a clean stop (exit 1). */
-    @Test
-    void anAsynchronousSinksSendAbandonedAtTheDrainDeadlineIsNotACleanStop() throws Exception {
+    /**
+     * A send still under way when the drain time runs out is abandoned: not done, and not a clean stop
+     * (exit 1), unless its bus delivers it again (Kafka, JetStream): then it is not lost, and said so.
+     */
+    @ParameterizedTest
+    @ValueSource(booleans = {true, false})
+    void anAsynchronousSinksSendAbandonedAtTheDrainDeadlineIsACleanStopOnlyIfItsBusDeliversItAgain(
+            boolean redelivered) throws Exception {
         CountDownLatch sent = new CountDownLatch(1);
         AsyncSinkNode neverAnswers = data -> {
             sent.countDown();
@@ -551,15 +559,21 @@ class InboxRunnerTest {
         };
         NodeStats stats = new NodeStats("upload", NodeKind.SINK, new SimpleMeterRegistry());
         RecordingLogger log = new RecordingLogger("upload");
-        InboxRunner runner = asyncRunner(neverAnswers, stats, log, Duration.ofMillis(300));
+        InboxRunner runner = asyncRunner(neverAnswers, 0, 1, redelivered, stats, log, Duration.ofMillis(300));
         runner.start();
         assertThat(sent.await(10, TimeUnit.SECONDS)).isTrue();
         runner.requestStop();
         assertThat(runner.awaitFinished(Waits.GENEROUS)).isTrue();
 
-        assertThat(runner.stoppedCleanly()).isFalse();
+        assertThat(runner.stoppedCleanly()).isEqualTo(redelivered);
         assertThat(done).isEmpty();
         assertThat(log.messages(Level.WARN)).singleElement().asString().endsWith("they are abandoned");
+        if (redelivered) {
+            assertThat(log.messages(Level.INFO)).contains("left the deliveries abandoned unacknowledged:"
+                    + " bus 'test' (test) delivers them again at the next start");
+        } else {
+            assertThat(log.messages(Level.INFO)).noneMatch(m -> m.contains("unacknowledged"));
+        }
     }
 
     /**
@@ -575,7 +589,7 @@ class InboxRunnerTest {
         NodeStats stats = new NodeStats("upload", NodeKind.SINK, new SimpleMeterRegistry());
         RecordingLogger log = new RecordingLogger("upload");
         // a drain time longer than the test waits: waited out, the runner would not finish in time
-        InboxRunner runner = asyncRunner(retryAfterTenMinutes, 3, 6, stats, log, Waits.GENEROUS.multipliedBy(2));
+        InboxRunner runner = asyncRunner(retryAfterTenMinutes, 3, 6, false, stats, log, Waits.GENEROUS.multipliedBy(2));
         runner.start();
         // every slot (max-in-flight 4) waits for a retry; the node's thread waits for a slot
         await().atMost(Waits.GENEROUS).until(() -> stats.counter("retries").count() == 4);
