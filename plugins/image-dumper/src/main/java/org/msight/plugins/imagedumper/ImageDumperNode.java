@@ -35,7 +35,8 @@ import org.msight.api.data.SensorData;
  * Writes each JPEG {@link ImageData} it receives to a file in a folder, named by a
  * {@link FileNamePattern}; with {@code max-files}, deletes the oldest of its files beyond that
  * many. A file appears whole or not at all (written aside and synced to the device, then renamed;
- * what a failed write or a power cut left aside is deleted). Other messages, encoded images that are not JPEG, and
+ * what a failed write or a power cut left aside is deleted), and is on the device under its name,
+ * the folder synced, when {@link #put} returns. Other messages, encoded images that are not JPEG, and
  * images whose file name would be too long (a long sensor name), are counted as {@code skipped};
  * the last two with a warning at most once a minute. With a {@code file-name} without
  * {@code {frame}}, an image that replaces an earlier file of the same name is counted as
@@ -146,6 +147,7 @@ final class ImageDumperNode implements SinkNode {
         }
         try {
             Files.move(partial, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            syncFolder();
         } catch (IOException e) {
             throw cannotWrite(partial, e);
         }
@@ -173,6 +175,19 @@ final class ImageDumperNode implements SinkNode {
                 file.write(left);
             }
             file.force(false);
+        }
+    }
+
+    /**
+     * Waits until the folder's entries are on the device, the rename among them, before the bus
+     * (Kafka, NATS with JetStream) is told the image is done: until then a power cut can leave only
+     * its part file, which the next start deletes. The cap's deletions are not synced by
+     * themselves: the next image's sync takes them along, and one a power cut undoes, the next start
+     * does again.
+     */
+    private void syncFolder() throws IOException {
+        try (FileChannel entries = FileChannel.open(folder, StandardOpenOption.READ)) {
+            entries.force(true);
         }
     }
 
@@ -246,6 +261,11 @@ final class ImageDumperNode implements SinkNode {
         }
     }
 
+    /**
+     * None of these is of an image {@link #put} returned for (its rename was synced first): a bus that
+     * keeps unacknowledged messages (Kafka, NATS with JetStream) delivers it again. None is renamed
+     * instead: nothing shows it was written whole.
+     */
     private void deletePartialFiles() throws IOException {
         List<Path> partials;
         try (Stream<Path> files = Files.list(folder)) {
