@@ -42,6 +42,17 @@ public final class RedisFailures {
         return message(failure).startsWith("MISCONF");
     }
 
+    /**
+     * Whether Redis refused a command for want of its data: while it loads its dataset after a
+     * start ({@code LOADING}), or as a replica cut off from its master with
+     * {@code replica-serve-stale-data no} ({@code MASTERDOWN}). It refuses PING and keys
+     * meanwhile, and carries pub/sub.
+     */
+    static boolean lacksItsData(Throwable failure) {
+        String message = message(failure);
+        return message.startsWith("LOADING") || message.startsWith("MASTERDOWN");
+    }
+
     /** Whether Redis refused a command that the user's ACL does not allow ({@code NOPERM}): it took the credentials. */
     static boolean notPermitted(Throwable failure) {
         return message(failure).startsWith("NOPERM");

@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.stream.Collectors;
@@ -192,29 +193,31 @@ public record RedisSettings(String host, int port, Path unixSocket, int db, Stri
      * @throws RedisAccessException when the TLS files cannot be used
      */
     public Jedis connect(Duration replyTimeout) {
-        return connect(replyTimeout, socket -> { });
+        return connect(replyTimeout, (server, socket) -> { });
     }
 
     /**
-     * As {@link #connect(Duration)}, handing its socket to {@code opened}. Closing the socket from
-     * another thread ends at once a write that Redis no longer reads (a socket write has no time
-     * limit), which {@link Jedis#disconnect()} cannot: it flushes first.
+     * As {@link #connect(Duration)}, handing {@code opened} settings that reach the same server
+     * alone (in a cluster, the seed node that answered; else these settings) and the socket.
+     * Closing the socket from another thread ends at once a write that Redis no longer reads (a
+     * socket write has no time limit), which {@link Jedis#disconnect()} cannot: it flushes first.
      */
-    public Jedis connect(Duration replyTimeout, Consumer<Socket> opened) {
+    public Jedis connect(Duration replyTimeout, BiConsumer<RedisSettings, Socket> opened) {
         return authenticated(replyTimeout, config -> connect(config, opened));
     }
 
-    private Jedis connect(DefaultJedisClientConfig config, Consumer<Socket> opened) {
-        if (unixSocket != null) {
-            return connect(new UnixSockets(unixSocket, config), config, opened);
-        }
+    private Jedis connect(DefaultJedisClientConfig config, BiConsumer<RedisSettings, Socket> opened) {
         if (!cluster()) {
-            return connect(new DefaultJedisSocketFactory(new HostAndPort(host, port), config), config, opened);
+            JedisSocketFactory sockets = unixSocket != null ? new UnixSockets(unixSocket, config)
+                    : new DefaultJedisSocketFactory(new HostAndPort(host, port), config);
+            return connect(sockets, config, socket -> opened.accept(this, socket));
         }
         RuntimeException failure = null;
         for (HostAndPort node : clusterNodes) {
+            RedisSettings server = onlyNode(node);
             try {
-                return connect(new DefaultJedisSocketFactory(node, config), config, opened);
+                return connect(new DefaultJedisSocketFactory(node, config), config,
+                        socket -> opened.accept(server, socket));
             } catch (RuntimeException e) {
                 if (RedisFailures.isCredentialProblem(e)) {
                     throw e;
@@ -223,6 +226,12 @@ public record RedisSettings(String host, int port, Path unixSocket, int db, Stri
             }
         }
         throw failure;
+    }
+
+    /** These settings for one node of the cluster alone, as for a single server. */
+    private RedisSettings onlyNode(HostAndPort node) {
+        return new RedisSettings(node.getHost(), node.getPort(), null, 0, username, password, tls, connectTimeout,
+                socketTimeout, publishTimeout, backoffInitial, backoffMax, List.of());
     }
 
     private static Jedis connect(JedisSocketFactory sockets, JedisClientConfig config, Consumer<Socket> opened) {
@@ -279,16 +288,17 @@ public record RedisSettings(String host, int port, Path unixSocket, int db, Stri
 
     /**
      * The client once it answers a PING: without a password, a server that wants one says so only
-     * then. A refusal answers all the same when it comes from a Redis that cannot save (it still
-     * carries pub/sub, and its refusals of writes say why), or from an ACL without PING (Redis
-     * took the credentials; Python MSight sends no PING, so its users may lack it).
+     * then. A refusal answers all the same when it comes from a Redis that cannot save, or that is
+     * loading its dataset or a replica cut off from its master (each still carries pub/sub, as for
+     * Python MSight, which sends no PING; its refusals of keys say why), or from an ACL without
+     * PING (Redis took the credentials; Python MSight's users may lack it).
      */
     private static <T extends AutoCloseable> T pinged(T client, Consumer<T> ping) {
         try {
             ping.accept(client);
             return client;
         } catch (RuntimeException e) {
-            if (RedisFailures.cannotSave(e) || RedisFailures.notPermitted(e)) {
+            if (RedisFailures.cannotSave(e) || RedisFailures.lacksItsData(e) || RedisFailures.notPermitted(e)) {
                 return client;
             }
             try {

@@ -46,13 +46,37 @@ class RedisSettingsTest {
         List<Socket> opened = new CopyOnWriteArrayList<>();
         try (RedisTestServer server = new RedisTestServer().start()) {
             RedisSettings settings = RedisTests.settings(server.port(), null);
-            try (Jedis connection = settings.connect(settings.socketTimeout(), opened::add)) {
+            try (Jedis connection = settings.connect(settings.socketTimeout(),
+                    (reached, socket) -> opened.add(socket))) {
                 assertThat(connection.ping()).isEqualTo("PONG");
                 opened.get(0).close();
                 assertThatThrownBy(connection::ping).isInstanceOf(JedisConnectionException.class)
                         .satisfies(e -> assertThat(RedisFailures.describe(settings, e)).isEqualTo(
                                 "Redis unreachable at 127.0.0.1:" + server.port() + " (the connection was closed)"));
                 assertThat(opened).as("sockets opened").hasSize(1);
+            }
+        }
+    }
+
+    /**
+     * A replica cut off from its master with replica-serve-stale-data no refuses PING, as a Redis
+     * loading its dataset does, and carries pub/sub: both kinds of connection are made, and the
+     * registry's client is refused its keys in Redis's words, as Python MSight's is.
+     */
+    @Test
+    void aRedisWithoutItsDataGivesConnectionsThatCarryPubSubAndAreRefusedKeys() throws Exception {
+        try (ServerSocket silentMaster = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+                RedisTestServer server = new RedisTestServer(List.of("--replicaof", "127.0.0.1",
+                        String.valueOf(silentMaster.getLocalPort()), "--replica-serve-stale-data", "no")).start()) {
+            RedisSettings settings = RedisTests.settings(server.port(), null);
+            try (Jedis connection = settings.connect(settings.socketTimeout());
+                    UnifiedJedis client = settings.client(settings.socketTimeout())) {
+                assertThatThrownBy(connection::ping).hasMessageStartingWith("MASTERDOWN");
+                assertThat(connection.publish("topic", "message")).as("subscribers reached").isZero();
+                assertThatThrownBy(() -> client.hget("MSIGHT:NODES", "camera")).satisfies(refused -> assertThat(
+                        RedisFailures.describe(settings, refused)).isEqualTo("Redis at 127.0.0.1:" + server.port()
+                        + " refused the command: MASTERDOWN Link with MASTER is down and replica-serve-stale-data is"
+                        + " set to 'no'."));
             }
         }
     }

@@ -63,7 +63,7 @@ class UnixSocketsTest {
         AtomicReference<Socket> opened = new AtomicReference<>();
         try (RedisTestServer server = new RedisTestServer(List.of("--unixsocket", socket.toString(),
                 "--unixsocketperm", "700")).start();
-                Jedis connection = settings.connect(settings.socketTimeout(), opened::set)) {
+                Jedis connection = settings.connect(settings.socketTimeout(), (reached, unix) -> opened.set(unix))) {
             assertThat(opened.get().getLocalSocketAddress()).isInstanceOf(UnixDomainSocketAddress.class);
         }
     }

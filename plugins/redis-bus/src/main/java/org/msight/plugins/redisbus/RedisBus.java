@@ -86,7 +86,7 @@ public final class RedisBus implements Bus {
      */
     private void checkAccess() {
         try {
-            settings.connect(settings.socketTimeout()).close(); // it authenticated, chose its db and answered a PING
+            settings.connect(settings.socketTimeout()).close(); // authenticated, chose its db; PING not refused for it
         } catch (RuntimeException e) {
             RedisFailures.throwIfRefused(settings, e);
             subscriber.down(RedisFailures.describe(settings, e));

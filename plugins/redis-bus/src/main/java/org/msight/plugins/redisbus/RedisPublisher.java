@@ -221,7 +221,7 @@ final class RedisPublisher implements AutoCloseable {
     }
 
     private Jedis connect() {
-        return settings.connect(settings.publishTimeout(), opened -> socket = opened);
+        return settings.connect(settings.publishTimeout(), (server, opened) -> socket = opened);
     }
 
     /** Takes a new connection into use, or closes it when the publisher closed meanwhile. */

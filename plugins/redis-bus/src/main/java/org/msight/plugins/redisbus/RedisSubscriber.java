@@ -36,9 +36,9 @@ import redis.clients.jedis.util.IOUtils;
  * backoff and resubscribes when the connection drops. A subscribed connection waits for
  * messages without a time limit, so a keep-alive thread asks Redis a question every socket timeout
  * (an UNSUBSCRIBE of a channel never subscribed: Redis answers it also when it refuses PING, unable
- * to save to its disk, while pub/sub goes on) and drops the connection when nothing has come for
- * two of them: a network path that died without
- * a reset is noticed in seconds, not hours. A connection closed while Redis kept running (the
+ * to save to its disk or loading its dataset, while pub/sub goes on) and drops the connection when
+ * nothing has come for two of them: a network path that died without a reset is noticed in
+ * seconds, not hours. A connection closed while Redis kept running (the
  * same {@code run_id} before and after) is not reported as Redis unreachable but as lost messages,
  * with the likely cause (a subscriber that reads too slowly for Redis's client-output-buffer-limit)
  * and the line Redis's own log then holds for the connection: Redis 7.0 does not count these
@@ -70,6 +70,8 @@ final class RedisSubscriber implements AutoCloseable {
     private volatile Socket socket;
     /** The connection's local address, as Redis's log names it; kept as the socket gives it only while open. */
     private volatile SocketAddress localAddress;
+    /** The server the connection reached (in a cluster, its node alone), which a probe after a loss asks. */
+    private volatile RedisSettings server;
     private volatile Listener listener;
     private volatile boolean closed;
     private final LogThrottle slowClosingLines = new LogThrottle(Duration.ofMinutes(1));
@@ -206,12 +208,17 @@ final class RedisSubscriber implements AutoCloseable {
             listener = null;
             socket = null;
             localAddress = null;
+            server = null;
         }
         return true;
     }
 
-    /** Notes a connection's socket; closes it at once when the subscriber closed meanwhile (close() found none). */
-    private void opened(Socket opened) {
+    /**
+     * Notes a connection's server and socket; closes the socket at once when the subscriber closed
+     * meanwhile (close() found none).
+     */
+    private void opened(RedisSettings reached, Socket opened) {
+        server = reached;
         socket = opened;
         localAddress = opened.getLocalSocketAddress();
         if (closed) {
@@ -280,12 +287,15 @@ final class RedisSubscriber implements AutoCloseable {
         }
     }
 
-    /** Whether the Redis server that had {@code runId} is reachable and has not restarted since. */
+    /**
+     * Whether the Redis server that had {@code runId} is reachable and has not restarted since: in
+     * a cluster the node the connection was on, not the first seed that answers now.
+     */
     private boolean stillRunning(String runId) {
         if (runId == null) {
             return false;
         }
-        try (Jedis probe = settings.connect(settings.socketTimeout())) {
+        try (Jedis probe = server.connect(settings.socketTimeout())) {
             return runId.equals(runId(probe));
         } catch (RuntimeException e) {
             return false; // Redis is away: that is the failure

@@ -26,6 +26,8 @@ import org.msight.testkit.RedisClusterTestServer;
 import org.msight.testkit.TestBusContext;
 import org.msight.testkit.Waits;
 import redis.clients.jedis.Jedis;
+import redis.clients.jedis.args.ClientType;
+import redis.clients.jedis.params.ClientKillParams;
 
 /**
  * The redis bus on a real three-node Redis Cluster: publisher and subscriber on different nodes,
@@ -116,5 +118,29 @@ class RedisClusterBusTest {
             await("the cluster to notice the node is gone", () -> raw.clusterInfo().contains("cluster_state:fail"));
         }
         publishUntilReceived(publisher, inbox, image(3));
+    }
+
+    /**
+     * A subscriber its node closes while it keeps running (for client-output-buffer-limit, say) is
+     * a loss, not an outage, though the first seed, down when the subscriber connected, is back:
+     * the node the subscriber was on is asked whether it kept running, not that seed, whose
+     * {@code run_id} is another.
+     */
+    @Test
+    void aSubscriberItsNodeClosesIsALossThoughAnEarlierSeedIsBack() {
+        cluster.node(0).stop();
+        Inbox inbox = connect(seeds(0, 1, 2), seeds(1, 2, 0));
+        awaitSubscribedOn(1);
+        cluster.node(0).start();
+
+        try (Jedis raw = node(1)) {
+            raw.clientKill(ClientKillParams.clientKillParams().type(ClientType.PUBSUB));
+        }
+        awaitSubscribedOn(0); // the first seed that answers
+        assertThat(context.count("lost")).isEqualTo(1);
+        assertThat(log.messages()).filteredOn(m -> m.contains("closed this subscriber's connection while it kept"
+                + " running")).hasSize(1);
+        assertThat(log.messages()).noneMatch(m -> m.contains("unreachable") || m.contains("restored"));
+        publishUntilReceived(publisher, inbox, image(1));
     }
 }
