@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.stream.Collectors;
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -266,26 +267,28 @@ record KafkaSettings(List<String> servers, String saslMechanism, String saslUser
             ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, "the bus sets it from session-timeout (a third of it, 3 s"
                     + " at most): set session-timeout instead");
 
+    /** The producer's, consumer's and admin client's definitions of their properties. */
+    private static final List<ConfigDef> CLIENTS = List.of(ProducerConfig.configDef(), ConsumerConfig.configDef(),
+            AdminClientConfig.configDef());
+
     /**
      * Checks each extra property as the clients read it (type, range, a class on the plugin's
-     * loader) with Kafka's own definitions of the producer's, consumer's and admin client's
-     * settings, without connecting. A name no client knows is refused when it is one or two letters
-     * from one they know (a misspelling the clients would ignore); any other is left for the
-     * pluggable classes the properties name, which read their own. A {@code sasl.jaas.config} is
-     * read as the clients read it.
+     * loader, each of a list of classes too) with Kafka's own definitions of the producer's,
+     * consumer's and admin client's settings, without connecting. A name no client knows is refused
+     * when it is one or two letters from one they know (a misspelling the clients would ignore);
+     * any other is left for the pluggable classes the properties name, which read their own. A
+     * {@code sasl.jaas.config} is read as the clients read it.
      *
      * @throws IllegalArgumentException naming the first property a client would refuse
      */
     private static void checkProperties(Map<String, String> properties) {
-        List<ConfigDef> clients = List.of(ProducerConfig.configDef(), ConsumerConfig.configDef(),
-                AdminClientConfig.configDef());
         for (Map.Entry<String, String> own : SET_BY_THE_BUS.entrySet()) {
             if (properties.containsKey(own.getKey())) {
                 throw new IllegalArgumentException("properties.\"" + own.getKey() + "\": " + own.getValue());
             }
         }
         Set<String> known = new HashSet<>();
-        clients.forEach(definitions -> known.addAll(definitions.names()));
+        CLIENTS.forEach(definitions -> known.addAll(definitions.names()));
         for (String name : properties.keySet()) {
             String meant = known.contains(name) ? "" : Suggestions.didYouMean(name, known, 2);
             if (!meant.isEmpty()) {
@@ -293,7 +296,7 @@ record KafkaSettings(List<String> servers, String saslMechanism, String saslUser
                         + "\": no Kafka client has this property" + meant);
             }
         }
-        for (ConfigDef definitions : clients) {
+        for (ConfigDef definitions : CLIENTS) {
             for (org.apache.kafka.common.config.ConfigValue value : definitions.validate(properties)) {
                 if (properties.containsKey(value.name()) && !value.errorMessages().isEmpty()) {
                     throw new IllegalArgumentException("properties.\"" + value.name() + "\": "
@@ -301,11 +304,42 @@ record KafkaSettings(List<String> servers, String saslMechanism, String saslUser
                 }
             }
         }
+        for (String classes : classLists()) {
+            if (properties.containsKey(classes)) {
+                checkClasses(classes, properties.get(classes));
+            }
+        }
         for (String store : List.of(SslConfigs.SSL_TRUSTSTORE_LOCATION_CONFIG, SslConfigs.SSL_KEYSTORE_LOCATION_CONFIG)) {
             checkReadable(store, properties.get(store));
         }
         if (properties.containsKey(SaslConfigs.SASL_JAAS_CONFIG)) {
             checkJaas(properties.get(SaslConfigs.SASL_JAAS_CONFIG));
+        }
+    }
+
+    /**
+     * The properties whose values are lists of classes ({@code interceptor.classes}, {@code
+     * metric.reporters}, {@code partition.assignment.strategy}), as Kafka's definitions describe
+     * them. Typed as plain lists, they pass its validation whatever they name: the clients load the
+     * classes only when created.
+     */
+    static Set<String> classLists() {
+        return CLIENTS.stream().flatMap(client -> client.configKeys().values().stream())
+                .filter(key -> key.type == ConfigDef.Type.LIST && key.documentation != null
+                        && key.documentation.startsWith("A list of class"))
+                .map(key -> key.name).collect(Collectors.toSet());
+    }
+
+    /** Loads each class of the list {@code name} as the clients do when created: with the plugin's loader. */
+    private static void checkClasses(String name, String classes) {
+        for (Object each : (List<?>) ConfigDef.parseType(name, classes, ConfigDef.Type.LIST)) {
+            try {
+                Class.forName((String) each, true, Utils.getContextOrKafkaClassLoader());
+            } catch (ClassNotFoundException | LinkageError e) {
+                String why = e instanceof ClassNotFoundException ? "not found" : e.toString();
+                throw new IllegalArgumentException("properties.\"" + name + "\": class '" + LogSafe.text((String) each)
+                        + "' cannot be loaded (" + LogSafe.text(why) + "): each of its values is a class name");
+            }
         }
     }
 

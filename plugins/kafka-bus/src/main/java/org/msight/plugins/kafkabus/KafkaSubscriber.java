@@ -80,7 +80,6 @@ final class KafkaSubscriber implements AutoCloseable {
     private final ArrayDeque<ConsumerRecord<byte[], byte[]>> fetched = new ArrayDeque<>();
     /** Partitions whose position could not be found at assignment: an outage until the client knows it. */
     private final Set<TopicPartition> unplaced = new HashSet<>();
-    /** The poll loop's pause after a failure. */
     /** The poll loop's pause after a failure its handling did not survive. */
     private static final long LAST_RESORT_PAUSE_MILLIS = 1000;
     private final Backoff backoff;

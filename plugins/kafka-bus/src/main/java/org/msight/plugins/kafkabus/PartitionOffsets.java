@@ -5,16 +5,20 @@ import java.util.TreeSet;
 /**
  * The offsets of one partition handed to a node and not yet done, so that only what the node has
  * finished is committed: the committable offset is the lowest one still outstanding, or the one
- * after the last handed over (before any, where the partition started). Thread-safe: the
- * consumer thread hands over and commits, node threads call {@link #done}. A partition that starts
- * anew (its log cut back, its topic made again) gets a new one ({@link #restartAt}), which takes
- * over the messages still in the node that both logs have: those of the old log only, and commits
- * still answered, then change only the old one.
+ * after the last handed over (before any, where the partition started), past those the topic
+ * deleted before they were fetched ({@link #skips}). Thread-safe: the consumer thread hands over
+ * and commits, node threads call {@link #done}. A partition that starts anew (its log cut back,
+ * its topic made again) gets a new one ({@link #restartAt}), which takes over the messages still in
+ * the node that both logs have: those of the old log only, and commits still answered, then change
+ * only the old one.
  */
 final class PartitionOffsets {
 
     private final TreeSet<Long> outstanding = new TreeSet<>();
     private long next = -1;
+    /** The offsets last deleted before they were fetched, [skippedFrom, skippedTo): passed by {@link #next}. */
+    private long skippedFrom;
+    private long skippedTo;
     private long committed = -1;
     private boolean stopWaiting;
     /** Once the partition started anew: its new offsets, to which {@link #done} passes those below passedBelow. */
@@ -25,16 +29,40 @@ final class PartitionOffsets {
     synchronized void handedOver(long offset) {
         outstanding.add(offset);
         next = Math.max(next, offset + 1);
+        passSkipped();
     }
 
     /**
-     * Notes where the partition's messages start (its position as it was assigned, or the oldest
-     * the topic keeps when it no longer had the position): the offset to commit until one is handed
-     * over, so a group that has committed nothing does not start again at the latest message, past
-     * those published meanwhile. An earlier start than the one noted is not taken.
+     * Notes where the partition's messages start (its position as it was assigned, or past a
+     * record that cannot be read): the offset to commit until one is handed over, so a group that
+     * has committed nothing does not start again at the latest message, past those published
+     * meanwhile. An earlier start than the one noted is not taken.
      */
     synchronized void startsAt(long position) {
         next = Math.max(next, position);
+    }
+
+    /**
+     * Notes that the topic deleted the partition's messages from {@code position} (the consumer's)
+     * up to {@code oldest} (the oldest it keeps) before they were fetched: the next to hand over
+     * is {@code oldest} once the records fetched before {@code position} are, which still wait for
+     * room in the node, so that no commit passes them first.
+     */
+    synchronized void skips(long position, long oldest) {
+        if (position != skippedTo) { // else the topic deleted more past the range skipped before
+            skippedFrom = position;
+        }
+        skippedTo = oldest;
+        if (next < 0) { // no start noted (the client found it): nothing fetched waits
+            next = position;
+        }
+        passSkipped();
+    }
+
+    private void passSkipped() {
+        if (next >= skippedFrom && next < skippedTo) {
+            next = skippedTo;
+        }
     }
 
     /** Notes that the message last handed over, at {@code offset}, was not taken: it is the next to hand over. */

@@ -7,6 +7,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.InvalidOffsetException;
@@ -23,11 +24,12 @@ import org.slf4j.Logger;
  * position by itself ({@code auto.offset.reset = none}), so that none is skipped unsaid: a
  * partition is read from its group's commit, else from {@code start-position}. One whose next
  * message the topic no longer keeps (its retention deleted what the group had not consumed, while
- * the member was stopped or its node behind) is read from the oldest message kept, the ones
- * deleted counted as lost, with a line; with {@code start-position = latest}, the consumer's own
- * reset, it would skip all that is kept. One whose log was cut back (an unclean leader election)
- * resumes where it diverged, as the consumer's own reset does; one past the end of its log (a topic
- * made again) starts anew at {@code start-position}. Runs on the consumer's thread.
+ * the member was stopped or its node behind) is read from the oldest message kept, after those
+ * fetched already, the ones deleted counted as lost, with a line; with {@code start-position =
+ * latest}, the consumer's own reset, it would skip all that is kept. One whose log was cut back (an
+ * unclean leader election) resumes where it diverged, as the consumer's own reset does; one past
+ * the end of its log (a topic made again) starts anew at {@code start-position}. Runs on the
+ * consumer's thread.
  */
 final class StartPositions {
 
@@ -120,7 +122,8 @@ final class StartPositions {
                     + " retention.bytes) than its consumers may be stopped or behind", side, partition.partition(),
                     position, oldest - position, oldest);
             consumer.seek(partition, oldest);
-            startsAt(partition, oldest);
+            // what was fetched before the position still waits for room in the node, and goes first
+            Optional.ofNullable(offsets.get(partition)).ifPresent(state -> state.skips(position, oldest));
         });
         anew.forEach((partition, start) -> {
             log.warn("{}: partition {}'s position {} is past the end of its log (the topic was deleted and made"

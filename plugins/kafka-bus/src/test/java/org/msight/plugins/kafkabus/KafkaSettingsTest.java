@@ -106,6 +106,42 @@ class KafkaSettingsTest {
         assertThatCode(() -> load("1GiB")).doesNotThrowAnyException();
     }
 
+    /**
+     * Each class a class-list property names is loaded as the bus is made, so by --check: Kafka's
+     * definitions take any list, and the clients refused one naming no class only at start (a
+     * strategy written as librdkafka's, "range", stopped the pipeline after --check passed).
+     */
+    @ParameterizedTest
+    @CsvSource({"partition.assignment.strategy, range, range",
+        "interceptor.classes, no.Such, no.Such",
+        "metric.reporters, '\"org.apache.kafka.common.metrics.JmxReporter, no.Such\"', no.Such"})
+    void aClassListPropertyNamingNoClassIsRefusedAtItsKey(String name, String value, String missing) {
+        assertThatThrownBy(() -> consumer("properties { \"" + name + "\" = " + value + " }"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessage("properties.\"" + name + "\": class '"
+                        + missing + "' cannot be loaded (not found): each of its values is a class name");
+    }
+
+    /**
+     * The class-list properties are found in Kafka's definitions; classes they name that load
+     * pass, and one that does not is a problem at its line, as the pipeline is made (--check).
+     */
+    @Test
+    void classListPropertiesAreFoundAndAClassThatDoesNotLoadIsAProblemAtItsLine() {
+        assertThat(KafkaSettings.classLists()).containsExactlyInAnyOrder(
+                ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, ConsumerConfig.INTERCEPTOR_CLASSES_CONFIG,
+                ConsumerConfig.METRIC_REPORTER_CLASSES_CONFIG);
+        assertThatCode(() -> consumer("properties { \"partition.assignment.strategy\" = \""
+                + "org.apache.kafka.clients.consumer.RangeAssignor, org.apache.kafka.clients.consumer.StickyAssignor\""
+                + ", \"metric.reporters\" = org.apache.kafka.common.metrics.JmxReporter }"))
+                .doesNotThrowAnyException();
+        assertThatThrownBy(() -> new PipelineFactory(List.of()).load("test", ConfigFactory.parseString("msight {"
+                + " bus = kafka, registry.enabled = false,\nkafka.properties { \"interceptor.classes\" = no.Such } }"
+                + ", nodes.out { type = test-topic-listener, subscribe-topic = t, listener = none }")).create())
+                .isInstanceOf(PipelineConfigException.class).satisfies(e -> assertThat(e.getMessage().lines())
+                        .contains("test:2: msight.kafka.properties.\"interceptor.classes\": class 'no.Such' cannot be"
+                                + " loaded (not found): each of its values is a class name"));
+    }
+
     private static void load(String maxRequestSize) throws Exception {
         new PipelineFactory(List.of()).load("test", ConfigFactory.parseString("msight { bus = kafka, kafka {"
                 + " max-request-size = " + maxRequestSize + " } }, nodes.out { type = test-topic-listener,"

@@ -34,9 +34,11 @@ import org.slf4j.event.Level;
 /**
  * A partition whose log was cut back (an unclean leader election) starts anew where it diverged,
  * one past the end of its log (a topic made again) at start-position, and nothing of its old log
- * moves its commits past the new log's records. The consumer is Kafka's {@link MockConsumer}, only
- * to raise a {@link LogTruncationException} (a real single broker cannot produce one: it takes a
- * leader elected among replicas that had not all the log) and to make a topic again at once.
+ * moves its commits past the new log's records; one whose position the topic deleted commits past
+ * no record fetched before it. The consumer is Kafka's {@link MockConsumer}, only to raise a {@link
+ * LogTruncationException} (a real single broker cannot produce one: it takes a leader elected among
+ * replicas that had not all the log), to make a topic again at once, and to delete what a paused
+ * partition's fetched records are followed by.
  */
 class LogTruncationTest {
 
@@ -48,6 +50,11 @@ class LogTruncationTest {
     /** The log cut back at offset 5, which this group read up to offset 10. */
     private static LogTruncationException cutBackAt5() {
         return new LogTruncationException(Map.of(PARTITION, 10L), Map.of(PARTITION, new OffsetAndMetadata(5)));
+    }
+
+    /** The client's word that the topic no longer keeps the partition's message at {@code position}. */
+    private static OffsetOutOfRangeException positionDeleted(long position) {
+        return new OffsetOutOfRangeException("out of range", Map.of(PARTITION, position));
     }
 
     /**
@@ -164,23 +171,7 @@ class LogTruncationTest {
         MockConsumer<byte[], byte[]> consumer = withTheOldLog();
         TestReceiver node = TestReceiver.holding(3);
         AtomicBoolean room = new AtomicBoolean(true);
-        Receiver queue = new Receiver() { // the node's queue, full of another topic's messages while there is no room
-            @Override
-            public void deliver(Delivery delivery) {
-                node.deliver(delivery);
-            }
-
-            @Override
-            public int remainingCapacity() {
-                return room.get() ? node.remainingCapacity() : 0;
-            }
-
-            @Override
-            public void countMalformed() {
-                node.countMalformed();
-            }
-        };
-        try (KafkaSubscriber subscriber = started(context, queue, consumer)) {
+        try (KafkaSubscriber subscriber = started(context, withRoomWhile(room, node), consumer)) {
             await().atMost(Waits.GENEROUS).until(() -> node.queued() == 3);
             room.set(false);
             cutBackAt5WithTheNewLog(consumer);
@@ -194,6 +185,99 @@ class LogTruncationTest {
     }
 
     /**
+     * The records fetched and waiting for room in the node as the topic deleted those after them
+     * unconsumed (its retention; the client says so of a paused partition too) are handed over,
+     * and the commit passes none of them before the node finished it: it went to 15, the oldest
+     * kept, once the node finished 0 to 2, 3 to 9 still waiting. Only 10 to 14 are lost.
+     */
+    @Test
+    void fetchedRecordsBeforeWhatTheTopicDeletedAreDeliveredAndHoldTheCommit() {
+        CommitsKept consumer = withTheOldLog();
+        TestReceiver node = TestReceiver.holding(3);
+        AtomicBoolean room = new AtomicBoolean(true);
+        try (KafkaSubscriber subscriber = started(context, withRoomWhile(room, node), consumer)) {
+            await().atMost(Waits.GENEROUS).until(() -> node.queued() == 3);
+            room.set(false);
+            deletedBefore15(consumer);
+            node.handle(3); // 0 to 2 done; 3 to 9 still wait for room
+            await().atMost(Waits.GENEROUS).until(() -> committed(consumer) >= 3);
+            assertThat(committed(consumer)).as("3 to 9 not handed over yet").isEqualTo(3);
+
+            room.set(true);
+            await().atMost(Waits.GENEROUS).until(() -> {
+                node.handle(3);
+                return numbers(node).contains(117);
+            });
+            assertThat(numbers(node)).containsExactly(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 115, 116, 117);
+            await().atMost(Waits.GENEROUS).until(() -> committed(consumer) == 18);
+            assertThat(context.count("lost")).isEqualTo(5);
+        }
+    }
+
+    /**
+     * The topic deleted more as records fetched before the first deletion still waited for room in
+     * the node: once they are handed over, the commit goes past both deletions, not back into them
+     * (a next start would count them lost again).
+     */
+    @Test
+    void recordsWaitingThroughTwoDeletionsCommitPastBoth() {
+        Map<TopicPartition, PartitionOffsets> offsets = new ConcurrentHashMap<>();
+        PartitionOffsets state = new PartitionOffsets();
+        offsets.put(PARTITION, state);
+        state.startsAt(3); // 3 to 9 fetched, waiting for room in the node
+        MockConsumer<byte[], byte[]> consumer = new MockConsumer<>("none");
+        consumer.assign(List.of(PARTITION));
+        consumer.updateBeginningOffsets(Map.of(PARTITION, 15L));
+        startPositions(offsets).replace(consumer, positionDeleted(10));
+        consumer.updateBeginningOffsets(Map.of(PARTITION, 20L));
+        startPositions(offsets).replace(consumer, positionDeleted(15));
+
+        assertThat(state.toCommit()).isEqualTo(3);
+        for (long offset = 3; offset < 10; offset++) {
+            state.handedOver(offset);
+            state.done(offset);
+        }
+        assertThat(state.toCommit()).isEqualTo(20);
+        assertThat(context.count("lost")).isEqualTo(10);
+    }
+
+    /**
+     * A partition the client placed itself (the brokers did not say where it starts as it was
+     * assigned), whose position the topic then deleted, commits the oldest kept: nothing it fetched
+     * waits.
+     */
+    @Test
+    void aPartitionTheClientPlacedCommitsTheOldestKeptOnceThePositionIsDeleted() {
+        Map<TopicPartition, PartitionOffsets> offsets = new ConcurrentHashMap<>();
+        offsets.put(PARTITION, new PartitionOffsets());
+        MockConsumer<byte[], byte[]> consumer = new MockConsumer<>("none");
+        consumer.assign(List.of(PARTITION));
+        consumer.updateBeginningOffsets(Map.of(PARTITION, 15L));
+        startPositions(offsets).replace(consumer, positionDeleted(10));
+
+        assertThat(offsets.get(PARTITION).toCommit()).isEqualTo(15);
+    }
+
+    /**
+     * A stop right after the topic deleted what followed the records waiting for room in the node
+     * commits the first of them: it committed 15, the oldest kept, and the next start skipped 3 to 9.
+     */
+    @Test
+    void aStopAfterTheTopicDeletedWhatFollowedTheWaitingRecordsCommitsTheFirstOfThem() {
+        TestBusContext rarely = TestBusContext.of("kafka", "start-position = earliest\ncommit-interval = 1h");
+        CommitsKept consumer = withTheOldLog();
+        TestReceiver node = TestReceiver.holding(3);
+        AtomicBoolean room = new AtomicBoolean(true);
+        try (KafkaSubscriber subscriber = started(rarely, withRoomWhile(room, node), consumer)) {
+            await().atMost(Waits.GENEROUS).until(() -> node.queued() == 3);
+            room.set(false);
+            deletedBefore15(consumer);
+            node.handle(3); // 0 to 2 done; 3 to 9 still wait for room
+        }
+        assertThat(consumer.commits).as("the first commit, then the close's").containsExactly(0L, 3L);
+    }
+
+    /**
      * A partition restarted at start-position, its position past the end of its log (the topic
      * made again): every record fetched of the old log is dropped, also those below the restart.
      * The old log's 990 to 999 fetched (990 to 992 with the node), the new log ending at 995: the
@@ -202,21 +286,8 @@ class LogTruncationTest {
     @Test
     void fetchedRecordsOfATopicMadeAgainAreAllDropped() {
         TestBusContext latest = TestBusContext.of("kafka", "start-position = latest\ncommit-interval = 10ms");
-        List<Long> commits = new CopyOnWriteArrayList<>();
-        MockConsumer<byte[], byte[]> consumer = new MockConsumer<>("none") {
-            @Override
-            public synchronized void commitAsync(Map<TopicPartition, OffsetAndMetadata> offsets,
-                    OffsetCommitCallback callback) {
-                commits.add(offsets.get(PARTITION).offset());
-                super.commitAsync(offsets, callback);
-            }
-
-            @Override
-            public synchronized void commitSync(Map<TopicPartition, OffsetAndMetadata> offsets) {
-                commits.add(offsets.get(PARTITION).offset());
-                super.commitSync(offsets);
-            }
-        };
+        CommitsKept consumer = new CommitsKept();
+        List<Long> commits = consumer.commits;
         consumer.updateBeginningOffsets(Map.of(PARTITION, 0L));
         consumer.updateEndOffsets(Map.of(PARTITION, 990L));
         consumer.schedulePollTask(() -> { // records 990 to 999 of the old log: 3 handed over, 7 wait
@@ -249,8 +320,8 @@ class LogTruncationTest {
     }
 
     /** A consumer whose first poll assigns the partition and fetches records 0 to 9 of its old log. */
-    private MockConsumer<byte[], byte[]> withTheOldLog() {
-        MockConsumer<byte[], byte[]> consumer = new MockConsumer<>("none");
+    private CommitsKept withTheOldLog() {
+        CommitsKept consumer = new CommitsKept();
         consumer.updateBeginningOffsets(Map.of(PARTITION, 0L));
         consumer.schedulePollTask(() -> {
             consumer.rebalance(List.of(PARTITION));
@@ -270,6 +341,24 @@ class LogTruncationTest {
             }
         });
         await().atMost(Waits.GENEROUS).until(() -> !context.log().messages(Level.WARN).isEmpty());
+    }
+
+    /**
+     * At the next poll the topic keeps the partition's log from offset 15 on only (its retention
+     * deleted 10 to 14, which this group had not fetched yet), its 15 to 17 to be fetched; until
+     * the bus placed the partition again.
+     */
+    private void deletedBefore15(MockConsumer<byte[], byte[]> consumer) {
+        AtomicBoolean placed = new AtomicBoolean();
+        consumer.schedulePollTask(() -> {
+            consumer.updateBeginningOffsets(Map.of(PARTITION, 15L));
+            consumer.setPollException(positionDeleted(10));
+            for (int offset = 15; offset < 18; offset++) {
+                consumer.addRecord(record(offset, 100 + offset));
+            }
+        });
+        consumer.schedulePollTask(() -> placed.set(true)); // the poll after the one that failed
+        await().atMost(Waits.GENEROUS).untilTrue(placed);
     }
 
     /**
@@ -296,6 +385,26 @@ class LogTruncationTest {
         return subscriber;
     }
 
+    /** {@code node}, as a queue full of another topic's messages while there is no {@code room}. */
+    private static Receiver withRoomWhile(AtomicBoolean room, TestReceiver node) {
+        return new Receiver() {
+            @Override
+            public void deliver(Delivery delivery) {
+                node.deliver(delivery);
+            }
+
+            @Override
+            public int remainingCapacity() {
+                return room.get() ? node.remainingCapacity() : 0;
+            }
+
+            @Override
+            public void countMalformed() {
+                node.countMalformed();
+            }
+        };
+    }
+
     /** The start positions of the subscriber whose partitions have {@code offsets}. */
     private StartPositions startPositions(Map<TopicPartition, PartitionOffsets> offsets) {
         return new StartPositions(KafkaSettings.from(context.config()), context.log(), "side", context.counter("lost"),
@@ -316,5 +425,22 @@ class LogTruncationTest {
     private static long committed(MockConsumer<byte[], byte[]> consumer) {
         OffsetAndMetadata commit = consumer.committed(Set.of(PARTITION)).get(PARTITION);
         return commit == null ? -1 : commit.offset();
+    }
+
+    /** Kafka's mock consumer, keeping each offset of the partition it committed: also once closed, unlike its own. */
+    private static final class CommitsKept extends MockConsumer<byte[], byte[]> {
+
+        final List<Long> commits = new CopyOnWriteArrayList<>();
+
+        CommitsKept() {
+            super("none");
+        }
+
+        @Override // commitSync too
+        public synchronized void commitAsync(Map<TopicPartition, OffsetAndMetadata> offsets,
+                OffsetCommitCallback callback) {
+            commits.add(offsets.get(PARTITION).offset());
+            super.commitAsync(offsets, callback);
+        }
     }
 }
