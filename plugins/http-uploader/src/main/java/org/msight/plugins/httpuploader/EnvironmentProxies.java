@@ -1,7 +1,5 @@
 package org.msight.plugins.httpuploader;
 
-import java.net.URLDecoder;
-import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -115,25 +113,20 @@ final class EnvironmentProxies {
         String authority = rest.split("[/?#]", 2)[0];
         int at = authority.lastIndexOf('@');
         Matcher hostPort = HOST_PORT.matcher(authority.substring(at + 1));
-        if (!written.substring(0, schemeEnd).equalsIgnoreCase("http") || !hostPort.matches()) {
+        int port = hostPort.matches() && hostPort.group(2) != null ? Integer.parseInt(hostPort.group(2)) : 80;
+        if (!written.substring(0, schemeEnd).equalsIgnoreCase("http") || !hostPort.matches() || port > 65535) {
             throw new IllegalArgumentException(refused);
         }
         String host = hostPort.group(1).replaceAll("^\\[|\\]$", "");
-        int port = hostPort.group(2) == null ? 80 : Integer.parseInt(hostPort.group(2));
         String user = null;
         String password = null;
         String userInfo = at < 0 ? "" : authority.substring(0, at);
         int colon = userInfo.indexOf(':');
         if (colon > 0) { // requests sends no credentials for a user alone, or an empty one
-            user = decoded(userInfo.substring(0, colon));
-            password = decoded(userInfo.substring(colon + 1));
+            user = UrlQuoting.unquoted(userInfo.substring(0, colon));
+            password = UrlQuoting.unquoted(userInfo.substring(colon + 1));
         }
         return new Proxy(new HttpHost("http", host, port), user, password, variable, Secrets.redactUrl(written));
-    }
-
-    /** %-escapes decoded as UTF-8, a '+' kept: urllib's unquote. */
-    private static String decoded(String text) {
-        return URLDecoder.decode(text.replace("+", "%2B"), StandardCharsets.UTF_8);
     }
 
     /** {@code no_proxy} as requests reads it, then as urllib does. */

@@ -416,15 +416,16 @@ final class HttpUploader implements AsyncSinkNode {
             next = Redirects.follow(post, response.status(), response.location());
             nextHost = proxies.connectHost(next.url());
         } catch (RuntimeException refused) { // a Location not to follow, or one this code did not foresee
-            outcome.completeExceptionally(refused instanceof IllegalStateException ? refused
-                    : new IllegalStateException("the server answered status " + response.status() + " with a"
-                            + " Location that cannot be followed: " + refused, refused));
+            // the Location may hold the url's query, any value of which may be a key: masked, and not kept as a cause
+            outcome.completeExceptionally(new IllegalStateException(sentCredentials.hide(
+                    refused instanceof IllegalStateException ? refused.getMessage() : "the server answered status "
+                            + response.status() + " with a Location that cannot be followed: " + refused)));
             return;
         }
         if (redirectSaid.compareAndSet(false, true)) {
             log.warn("uploads to {} are redirected (status {}) to '{}': each crosses the network twice; set url to"
                     + " where it points (said once)", settings.target().loggable(), response.status(),
-                    LogSafe.text(Secrets.redactUrl(next.url())));
+                    LogSafe.text(sentCredentials.hide(Secrets.redactUrl(next.url()))));
         }
         try {
             start(upload, next, nextHost, JsonBody.of(formats, upload.data(), buffers));

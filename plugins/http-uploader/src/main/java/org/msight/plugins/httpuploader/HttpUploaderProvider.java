@@ -93,7 +93,8 @@ public final class HttpUploaderProvider implements NodeProvider {
             throw new IllegalArgumentException("tls: set for an http:// url; use https:// or remove the tls block");
         }
         UnansweredCertificateRequests certificateRequests = new UnansweredCertificateRequests();
-        Supplier<TlsStrategy> tls = () -> new JdkCheckedNames(settings.tls().sslContext(certificateRequests));
+        Supplier<TlsStrategy> tls = () -> new RenewedTls(settings.tls(),
+                () -> new JdkCheckedNames(settings.tls().sslContext(certificateRequests)), context.logger());
         return new HttpUploader(settings, context, settings.target().https() ? tls.get() : new FirstUseTls(tls),
                 certificateRequests,
                 new PartitionKeys(settings.partitionKeyMode(), settings.shards(), Clock.systemUTC(), context.formats()),

@@ -26,13 +26,6 @@ final class Redirects {
     static final int MOST = 30;
     /** The port at the end of an authority {@link URI} does not take apart (a host with '_'). */
     private static final Pattern PORT = Pattern.compile(":(\\d+)$");
-    /** What requests leaves as it is in a Location: RFC 3986's unreserved characters and its delimiters. */
-    private static final String UNRESERVED = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~";
-    private static final String KEPT = UNRESERVED + "!#$&'()*+,/:;=?@[]";
-    private static final String HEX = "0123456789ABCDEF";
-    /** A '%' and two characters that are no escape, which makes requests quote every '%' of the Location. */
-    private static final Pattern NOT_AN_ESCAPE = Pattern.compile("%(?![0-9A-Fa-f]{2})[\\p{Alnum}]{2}",
-            Pattern.UNICODE_CHARACTER_CLASS); // as Python's isalnum(): letters and digits of any script
 
     private Redirects() {
     }
@@ -100,34 +93,10 @@ final class Redirects {
 
     /**
      * A Location as requests reads it ({@code requote_uri}): its bytes, which HTTP hands over as
-     * Latin-1, taken as UTF-8 where they are that, and every character a URL cannot hold (a space,
-     * a letter beyond ASCII) percent-encoded as UTF-8; escapes of unreserved characters decoded.
+     * Latin-1, taken as UTF-8 where they are that, then {@linkplain UrlQuoting#requoted requoted}.
      */
     static String requoted(String location) {
-        String text = asUtf8(location);
-        boolean percentKept = !NOT_AN_ESCAPE.matcher(text).find();
-        StringBuilder quoted = new StringBuilder(text.length() + 16);
-        for (int i = 0; i < text.length(); i++) {
-            char c = text.charAt(i);
-            if (c == '%' && percentKept) {
-                int code = i + 2 < text.length() ? hex(text.charAt(i + 1), text.charAt(i + 2)) : -1;
-                if (code >= 0 && UNRESERVED.indexOf(code) >= 0) {
-                    quoted.append((char) code);
-                    i += 2;
-                } else {
-                    quoted.append(c);
-                }
-            } else if (c < 0x80 && KEPT.indexOf(c) >= 0) {
-                quoted.append(c);
-            } else {
-                int end = Character.isHighSurrogate(c) && i + 1 < text.length() ? i + 2 : i + 1;
-                for (byte b : text.substring(i, end).getBytes(StandardCharsets.UTF_8)) {
-                    quoted.append('%').append(HEX.charAt((b >> 4) & 0xF)).append(HEX.charAt(b & 0xF));
-                }
-                i = end - 1;
-            }
-        }
-        return quoted.toString();
+        return UrlQuoting.requoted(asUtf8(location));
     }
 
     /** The header's Latin-1 characters as the UTF-8 they hold, or as they are where they are not UTF-8. */
@@ -141,13 +110,6 @@ final class Redirects {
         } catch (CharacterCodingException notUtf8) {
             return header;
         }
-    }
-
-    /** The byte two ASCII hex digits make, or -1. */
-    private static int hex(char high, char low) {
-        int h = HEX.indexOf(Character.toUpperCase(high));
-        int l = HEX.indexOf(Character.toUpperCase(low));
-        return h < 0 || l < 0 ? -1 : h * 16 + l;
     }
 
     /** requests' rule: the same host, scheme and port (a default one written or not), or http:80 to https:443. */

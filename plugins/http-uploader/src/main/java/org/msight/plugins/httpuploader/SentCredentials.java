@@ -1,6 +1,5 @@
 package org.msight.plugins.httpuploader;
 
-import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -14,8 +13,9 @@ import org.msight.api.Secrets;
 /**
  * What the uploader sends that may be secret: its headers' values (the credentials after an
  * authorization scheme such as {@code Bearer}), the url's user info as HTTP Basic credentials,
- * and the values of the url's query parameters named as secrets ({@code api_key}), as written
- * and %-decoded. A server that echoes a request in its answer must not bring them into the log.
+ * and the values of the url's query parameters, any of which may be a key ({@code ?code=} of
+ * Azure Functions), as sent and %-decoded; not the {@code partition_key} the uploader adds. A
+ * server that echoes a request in its answer must not bring them into the log.
  */
 final class SentCredentials {
 
@@ -53,15 +53,9 @@ final class SentCredentials {
             found.add(settings.target().basicToken());
             found.add(userInfo.substring(userInfo.indexOf(':') + 1)); // the password
         }
-        String url = settings.target().base();
-        int query = url.indexOf('?');
-        for (String parameter : query < 0 ? new String[0] : url.substring(query + 1).split("&")) {
-            int equals = parameter.indexOf('=');
-            if (equals > 0 && Secrets.isSecretParameter(parameter.substring(0, equals))) {
-                String value = parameter.substring(equals + 1);
-                found.add(value);
-                found.add(decoded(value));
-            }
+        for (String value : settings.target().queryValues()) {
+            found.add(value);
+            found.add(UrlQuoting.unquoted(value.replace('+', ' '))); // as a server reads it
         }
         if (proxy != null && proxy.user() != null) {
             found.add(Base64.getEncoder().encodeToString((proxy.user() + ":" + proxy.password())
@@ -73,15 +67,6 @@ final class SentCredentials {
                 .map(value -> Pattern.compile(value.length() >= ANYWHERE ? Pattern.quote(value)
                         : "(?<!" + WORD_BEFORE + ")" + Pattern.quote(value) + "(?!" + WORD_AFTER + ")"))
                 .toList();
-    }
-
-    /** A query's value as a server reads it: %-escapes and {@code +} decoded; as it is when it cannot be. */
-    private static String decoded(String value) {
-        try {
-            return URLDecoder.decode(value, StandardCharsets.UTF_8);
-        } catch (IllegalArgumentException malformed) {
-            return value;
-        }
     }
 
     /** {@code text} with every credential sent masked: a long one anywhere, a short one where it is a whole word. */

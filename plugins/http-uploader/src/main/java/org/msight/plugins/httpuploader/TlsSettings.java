@@ -4,6 +4,8 @@ import com.typesafe.config.Config;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
+import java.util.List;
+import java.util.stream.Stream;
 import javax.net.ssl.KeyManager;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManager;
@@ -46,6 +48,12 @@ record TlsSettings(String caFile, String trustStore, Secret trustStorePassword, 
     /** Whether anything is set. */
     boolean configured() {
         return !(caFile + trustStore + certFile + keyStore).isEmpty();
+    }
+
+    /** The files set, which {@link #sslContext} reads. */
+    List<Path> files() {
+        return Stream.of(caFile, trustStore, certFile, keyFile, keyStore).filter(file -> !file.isEmpty())
+                .map(Path::of).toList();
     }
 
     /** Whether a client certificate is set. */

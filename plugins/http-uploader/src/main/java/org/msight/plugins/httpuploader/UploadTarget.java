@@ -4,8 +4,11 @@ import java.net.URI;
 import java.net.URISyntaxException;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.Base64;
+import java.util.List;
 import java.util.Locale;
+import java.util.stream.Collectors;
 import org.msight.api.Secrets;
 import org.msight.api.Setting;
 
@@ -13,8 +16,10 @@ import org.msight.api.Setting;
  * Where uploads go: the URL without its credentials (HttpClient takes none in the URL; like
  * Python's requests they become HTTP Basic credentials), and the URL as it may be logged.
  *
- * @param base the URL without user info, with its path and query
- * @param loggable the URL with its user info masked
+ * @param base the URL without user info, with its path and query as requests sends them:
+ *     {@linkplain UrlQuoting#requoted requoted} ({@code /上传} as {@code /%E4%B8%8A%E4%BC%A0})
+ * @param loggable the URL with its user info and the value of each query parameter masked: any may
+ *     be a key ({@code ?code=} of Azure Functions)
  * @param basicCredentials {@code user:password} from the URL, or {@code null}: none either where the
  *     URL names a user without a password, which requests sends no Authorization for
  */
@@ -36,8 +41,8 @@ record UploadTarget(String base, String loggable, String basicCredentials) {
             throw new IllegalArgumentException("url: must not have a #fragment");
         }
         String scheme = uri.getScheme().toLowerCase(Locale.ROOT);
-        String path = uri.getRawPath() == null ? "" : uri.getRawPath();
-        String query = uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery();
+        String pathAndQuery = UrlQuoting.requoted((uri.getRawPath() == null ? "" : uri.getRawPath())
+                + (uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery()));
         if (uri.getHost() == null) { // a host name with '_', which URI does not take apart: HttpClient reads the authority
             String authority = uri.getRawAuthority();
             int at = authority.lastIndexOf('@');
@@ -46,12 +51,33 @@ record UploadTarget(String base, String loggable, String basicCredentials) {
                         + " cannot check a certificate's name against it; give the server a name without '_' (a"
                         + " network alias), was " + shown(trimmed));
             }
-            return new UploadTarget(scheme + "://" + authority.substring(at + 1) + path + query,
-                    Secrets.redactUrl(trimmed), at < 0 ? null : basic(authority.substring(0, at)));
+            return new UploadTarget(scheme + "://" + authority.substring(at + 1) + pathAndQuery,
+                    loggable(trimmed), at < 0 ? null : basic(authority.substring(0, at)));
         }
         String authority = uri.getPort() < 0 ? uri.getHost() : uri.getHost() + ":" + uri.getPort();
-        return new UploadTarget(scheme + "://" + authority + path + query, Secrets.redactUrl(trimmed),
+        return new UploadTarget(scheme + "://" + authority + pathAndQuery, loggable(trimmed),
                 uri.getRawUserInfo() == null ? null : basic(uri.getRawUserInfo()));
+    }
+
+    /** {@code url} with its user info and the value of each query parameter (or a parameter without one) masked. */
+    private static String loggable(String url) {
+        String masked = Secrets.redactUrl(url);
+        int query = masked.indexOf('?');
+        return query < 0 ? masked : masked.substring(0, query + 1) + Arrays.stream(masked.substring(query + 1)
+                .split("&", -1)).map(UploadTarget::valueMasked).collect(Collectors.joining("&"));
+    }
+
+    /** A query's parameter with its value masked, one without {@code =} whole; as it is with nothing to mask. */
+    private static String valueMasked(String parameter) {
+        int equals = parameter.indexOf('=');
+        return equals == parameter.length() - 1 ? parameter : parameter.substring(0, equals + 1) + Secrets.MASK;
+    }
+
+    /** The value of each parameter of the url's query as it is sent, and a parameter without {@code =} whole. */
+    List<String> queryValues() {
+        int query = base.indexOf('?');
+        return query < 0 ? List.of() : Arrays.stream(base.substring(query + 1).split("&"))
+                .map(parameter -> parameter.substring(parameter.indexOf('=') + 1)).toList();
     }
 
     /**
@@ -73,7 +99,7 @@ record UploadTarget(String base, String loggable, String basicCredentials) {
 
     /** A URL for an error message: masked, and not shown at all when credentials may be in it unrecognised. */
     private static String shown(String url) {
-        String masked = Secrets.redactUrl(url);
+        String masked = loggable(url);
         return masked.contains("@") && !masked.contains("***@") ? "(not shown: it may hold credentials)"
                 : "'" + masked + "'";
     }

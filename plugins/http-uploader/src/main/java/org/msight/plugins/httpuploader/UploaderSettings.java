@@ -79,6 +79,11 @@ record UploaderSettings(
                         + " character, which a header cannot carry (one at the end of an environment variable, too);"
                         + " remove it");
             }
+            if (text.chars().anyMatch(c -> c > 0xFF || c >= 0x80 && c <= 0x9F)) { // HttpCore sends each as '?'
+                throw new IllegalArgumentException("headers." + name + ": holds a character beyond Latin-1 (MSight's"
+                        + " requests refuses it) or a control character from U+0080 to U+009F, which HttpClient would"
+                        + " send as '?'; remove it");
+            }
             headers.put(name, Secret.of(text));
         }
         return Map.copyOf(headers);

@@ -57,6 +57,22 @@ class CheckCommandTest {
                 + why + "\n");
     }
 
+    /** A header value no header can carry (requests refuses it; HttpClient sent '?'): told at its key's line. */
+    @Test
+    void aHeaderValueBeyondLatin1IsToldAtItsKeysLine() throws Exception {
+        String printed = check("""
+                nodes {
+                  up {
+                    type = http-uploader, subscribe-topic = frames, url = "http://127.0.0.1:8080/in"
+                    headers { X-Site = "\u5317\u95e8" }
+                  }
+                }
+                """);
+        assertThat(printed).isEqualTo("error: " + dir.resolve("p.conf") + ":4: nodes.up.headers.X-Site: holds a"
+                + " character beyond Latin-1 (MSight's requests refuses it) or a control character from U+0080 to"
+                + " U+009F, which HttpClient would send as '?'; remove it\n");
+    }
+
     /**
      * A spool two nodes name is told with what the uploader refuses in their blocks: a node it fails
      * to create still has its spool, and a node both are wrong with is told both.

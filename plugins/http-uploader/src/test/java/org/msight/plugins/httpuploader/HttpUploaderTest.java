@@ -6,7 +6,9 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.net.httpserver.HttpServer;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -18,6 +20,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -253,8 +256,66 @@ class HttpUploaderTest {
         assertThat(request.header("Authorization"))
                 .isEqualTo("Basic " + Base64.getEncoder().encodeToString("lab:s3cret".getBytes()));
         assertThat(log.messages(Level.INFO)).contains("Sending data to "
-                + url.replace("lab:s3cret", "***") + "... waiting for response");
+                + url.replace("lab:s3cret", "***").replace("site=a", "site=***") + "... waiting for response");
         assertThat(log.all()).doesNotContain("s3cret");
+    }
+
+    /**
+     * Letters beyond ASCII in the url's path and query go out as requests sends them, UTF-8
+     * percent-encoded: HttpCore sent each as '?' ({@code POST /???partition_key=...}, to path
+     * {@code /}), and every upload counted as delivered.
+     */
+    @Test
+    void aUrlWithLettersBeyondAsciiIsSentPercentEncodedAsRequestsSendsIt() throws Exception {
+        TestNodeContext context = context("url = \"" + server.url("/\u4e0a\u4f20?cam=\u5317\u95e8") + "\"");
+        uploadAll(context, 1);
+
+        RecordingServer.Request request = server.requests().get(0);
+        assertThat(request.uri().toString()).as("the request's target as it came") // URI keeps the text it read
+                .isEqualTo("/%E4%B8%8A%E4%BC%A0?cam=%E5%8C%97%E9%97%A8&partition_key="
+                        + request.header("X-Partition-Key"));
+        assertThat(log.messages(Level.INFO)).contains("Sending data to " + server.url("/\u4e0a\u4f20?cam=***")
+                + "... waiting for response");
+    }
+
+    /**
+     * Every value of the url's query may be a key (Azure Functions' {@code ?code=}, which no secret's
+     * name tells): masked in the Sending line, and wherever a server echoes it, in a body or a Location;
+     * the partition_key the uploader adds is no secret of the url and stays.
+     */
+    @Test
+    void noValueOfTheUrlsQueryIsLoggedWhereverItIsEchoed() throws Exception {
+        AtomicInteger uploads = new AtomicInteger();
+        HttpServer echo = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 8);
+        echo.createContext("/", exchange -> { // the first upload moved for good (301), the next redirected to a 400
+            exchange.getRequestBody().readAllBytes();
+            String query = exchange.getRequestURI().getRawQuery();
+            int status = exchange.getRequestURI().getPath().equals("/api/in") ? 400
+                    : uploads.incrementAndGet() == 1 ? 301 : 308;
+            exchange.getResponseHeaders().set("Location", (status == 301 ? "/api/gone?" : "/api/in?") + query);
+            byte[] body = ("no function answers /api/in?" + query).getBytes(StandardCharsets.UTF_8);
+            exchange.sendResponseHeaders(status, body.length);
+            exchange.getResponseBody().write(body);
+            exchange.close();
+        });
+        echo.start();
+        try {
+            String url = "http://127.0.0.1:" + echo.getAddress().getPort() + "/api/upload?code=K3yK3yK3yK3y";
+            TestNodeContext context = context("url = \"" + url + "\", max-in-flight = 1");
+            uploadAll(context, 2);
+
+            assertThat(context.count("failed")).isEqualTo(2);
+            assertThat(log.messages(Level.INFO)).contains("Sending data to " + url.replace("K3yK3yK3yK3y", "***")
+                    + "... waiting for response").anyMatch(line -> line.startsWith("Status: 400, no function answers"
+                    + " /api/in?code=***&partition_key="));
+            assertThat(log.messages(Level.WARN)).anyMatch(line -> line.contains(" (moved to 'http://127.0.0.1:"
+                    + echo.getAddress().getPort() + "/api/gone?code=***&partition_key="))
+                    .anyMatch(line -> line.contains("are redirected (status 308) to 'http://127.0.0.1:"
+                            + echo.getAddress().getPort() + "/api/in?code=***&partition_key="));
+            assertThat(log.all()).doesNotContain("K3yK3yK3yK3y");
+        } finally {
+            echo.stop(0);
+        }
     }
 
     @Test

@@ -112,13 +112,19 @@ class ProxyTest {
                         + " variable");
     }
 
-    /** User info as requests reads it: up to the last '@', %-escapes decoded; none sent for a user alone or an empty one. */
+    /**
+     * User info as requests reads it: up to the last '@', %-escapes decoded as urllib's unquote does
+     * (one that is none kept as written, bytes that are no UTF-8 as U+FFFD); none sent for a user
+     * alone or an empty one.
+     */
     @ParameterizedTest
     @CsvSource(delimiter = '|', nullValues = "null", textBlock = """
             http://user:p@ss@gate:3128       | user | p@ss
             http://u%40x:p%2Bw+@gate:3128    | u@x  | p+w+
             http://user@gate:3128            | null | null
             http://:pw@gate:3128             | null | null
+            http://edge:ab%zzS3cret@gate:3128 | edge | ab%zzS3cret
+            http://edge:%FFx%e2%82%ac@gate:3128 | edge | \uFFFDx\u20AC
             """)
     void theCredentialsOfAProxyAreRequests(String url, String user, String password) {
         EnvironmentProxies.Proxy proxy = new ProxyRoutes(EnvironmentProxies.from(Map.of("HTTP_PROXY", url)))
@@ -210,6 +216,26 @@ class ProxyTest {
         assertThat(proxy == null ? "direct" : proxy.host().toURI()).isEqualTo(expected);
     }
 
+    /**
+     * A password with a '%' that starts no escape, as urllib takes it: the node starts and goes
+     * through the proxy with it, never showing it. (URLDecoder's refusal stopped the node at its
+     * start with two of its characters, not naming the variable.)
+     */
+    @Test
+    void aProxyPasswordWithAStrayPercentIsSentAsWrittenAndNeverShown() throws Exception {
+        server = RecordingServer.http();
+        proxy = new ForwardProxy("Basic " + Base64.getEncoder().encodeToString("edge:50%off!".getBytes(
+                StandardCharsets.ISO_8859_1)));
+
+        TestNodeContext context = upload("url = \"" + server.url("/u") + "\"",
+                Map.of("HTTP_PROXY", proxy.url().replace("://", "://edge:50%off!@")));
+
+        assertThat(context.count("uploads")).isEqualTo(2);
+        assertThat(log.messages(Level.INFO)).contains("uploads go through the proxy "
+                + proxy.url().replace("://", "://***@") + " (from HTTP_PROXY)");
+        assertThat(log.all()).doesNotContain("50%", "off!");
+    }
+
     /** A proxy the uploader cannot go through stops the node that takes it at its start, naming the variable, password masked. */
     @Test
     void aProxyThatIsNotHttpIsRefusedNamingItsVariable() {
@@ -219,5 +245,9 @@ class ProxyTest {
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("HTTPS_PROXY: the uploader goes through http:// proxies only, as host:port or"
                         + " http://[user:password@]host[:port]; was 'socks5://***@gate:1080'");
+        assertThatThrownBy(() -> new ProxyRoutes(EnvironmentProxies.from(Map.of("HTTPS_PROXY",
+                "http://edge:50%off!@gate:99999"))).proxyFor("https://up.example/u")).as("a port beyond 65535")
+                .hasMessage("HTTPS_PROXY: the uploader goes through http:// proxies only, as host:port or"
+                        + " http://[user:password@]host[:port]; was 'http://***@gate:99999'");
     }
 }

@@ -8,6 +8,10 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.FileTime;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.Map;
 import javax.net.ssl.SSLContext;
 import org.junit.jupiter.api.AfterEach;
@@ -155,13 +159,83 @@ class TlsUploadTest {
         server.close(); // the collector restarts with another host's certificate
         server = RecordingServer.https(certificates.serverContext(elsewhere), RecordingServer.ClientCertificate.NONE,
                 port);
-        uploader.put(Frames.next("cam"));
-        uploader.flush(Waits.GENEROUS);
+        uploadAgain();
 
         assertThat(context.count("failed")).as(log.all()).isEqualTo(1);
         assertThat(log.messages(Level.WARN)).singleElement().asString()
                 .contains("TLS: the server's certificate does not name 127.0.0.1, the host connected to")
                 .doesNotContain("client certificate");
+    }
+
+    /**
+     * A client certificate renewed on disk (step-ca, Vault, cert-manager) is used without a restart:
+     * the collector, restarted, trusts only the renewed certificate's CA, and uploads go on. The
+     * TLS made at the node's creation served every connection until the process restarted.
+     */
+    @Test
+    void aRenewedClientCertificateIsUsedWithoutARestart(@TempDir Path renewal) throws Exception {
+        TestCertificates renewedCa = new TestCertificates(renewal);
+        Path cert = issued(certificates.clientCert, renewal.resolve("tls.crt"));
+        Path key = issued(certificates.clientKey, renewal.resolve("tls.key"));
+        int port = FreePorts.next();
+        server = RecordingServer.https(serverTls, RecordingServer.ClientCertificate.NEEDED, port);
+        TestNodeContext context = upload(renewable(cert, key));
+
+        server.close();
+        server = RecordingServer.https(renewedCa.serverContext(new Signed(certificates.serverCert,
+                certificates.serverKey)), RecordingServer.ClientCertificate.NEEDED, port); // trusts the renewed CA only
+        Files.copy(renewedCa.clientCert, cert, StandardCopyOption.REPLACE_EXISTING);
+        Files.copy(renewedCa.clientKey, key, StandardCopyOption.REPLACE_EXISTING);
+        uploadAgain();
+
+        assertThat(context.count("uploads")).as(log.all()).isEqualTo(2);
+        assertThat(log.messages(Level.INFO)).contains("the TLS files changed: new connections use them");
+    }
+
+    /**
+     * A renewal caught half written keeps the TLS read before in use, said once, not at each
+     * connection; once it is whole, it is read.
+     */
+    @Test
+    void aHalfWrittenRenewalKeepsTheFilesReadBeforeUntilItIsWhole(@TempDir Path renewal) throws Exception {
+        TestCertificates renewedCa = new TestCertificates(renewal);
+        Path cert = issued(certificates.clientCert, renewal.resolve("tls.crt"));
+        Path key = issued(certificates.clientKey, renewal.resolve("tls.key"));
+        int port = FreePorts.next();
+        server = RecordingServer.https(serverTls, RecordingServer.ClientCertificate.NEEDED, port);
+        TestNodeContext context = upload(renewable(cert, key));
+
+        Files.writeString(cert, Files.readString(renewedCa.clientCert).substring(0, 200));
+        for (int i = 0; i < 2; i++) { // a new connection each time: the collector restarts
+            server.close();
+            server = RecordingServer.https(serverTls, RecordingServer.ClientCertificate.NEEDED, port);
+            uploadAgain();
+        }
+        assertThat(context.count("uploads")).as(log.all()).isEqualTo(3);
+        assertThat(log.messages(Level.WARN)).filteredOn(line -> line.startsWith("tls.")).containsExactly(
+                "tls.cert-file: " + cert + ": no PEM certificate (-----BEGIN CERTIFICATE-----) in it; new connections"
+                        + " use the TLS files read before until these change again");
+
+        server.close();
+        server = RecordingServer.https(renewedCa.serverContext(new Signed(certificates.serverCert,
+                certificates.serverKey)), RecordingServer.ClientCertificate.NEEDED, port);
+        Files.copy(renewedCa.clientCert, cert, StandardCopyOption.REPLACE_EXISTING);
+        Files.copy(renewedCa.clientKey, key, StandardCopyOption.REPLACE_EXISTING);
+        uploadAgain();
+        assertThat(context.count("uploads")).as(log.all()).isEqualTo(4);
+    }
+
+    /** {@code file} copied to {@code to}, written an hour ago: as issued before its renewal. */
+    private static Path issued(Path file, Path to) throws Exception {
+        Files.copy(file, to);
+        Files.setLastModifiedTime(to, FileTime.from(Instant.now().minus(Duration.ofHours(1))));
+        return to;
+    }
+
+    /** A tls block with the client certificate in {@code cert} and {@code key}; a retry: a connection closed since. */
+    private String renewable(Path cert, Path key) {
+        return "tls { ca-file = \"" + certificates.ca + "\", cert-file = \"" + cert + "\", key-file = \"" + key
+                + "\" }\nretries = 1, retry-backoff { initial = 10ms, max = 10ms }";
     }
 
     @Test
@@ -231,8 +305,13 @@ class TlsUploadTest {
         TestNodeContext context = TestNodeContext.of("http-uploader",
                 "url = \"" + server.url("/") + "\", retries = 0\n" + tls).withLogger(log);
         uploader = Uploading.open(context);
+        uploadAgain();
+        return context;
+    }
+
+    /** One more upload with the uploader open. */
+    private void uploadAgain() throws Exception {
         uploader.put(Frames.next("cam"));
         uploader.flush(Waits.GENEROUS);
-        return context;
     }
 }

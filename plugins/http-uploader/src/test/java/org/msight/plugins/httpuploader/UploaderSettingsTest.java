@@ -96,6 +96,14 @@ class UploaderSettingsTest {
         assertThatThrownBy(() -> settings(URL + "headers { X-Token = \"t0ken\\u0001\" }"))
                 .hasMessageStartingWith("headers.X-Token: holds a line break");
         assertThat(settings(URL + "headers { X-Auth-Scheme = Basic }").headers()).containsKey("X-Auth-Scheme");
+        // HttpCore sends each character beyond Latin-1, and each of its C1 controls, as '?'; requests refuses the first
+        assertThatThrownBy(() -> settings(URL + "headers { X-Site = \"\u5317\u95e8\" }"))
+                .hasMessage("headers.X-Site: holds a character beyond Latin-1 (MSight's requests refuses it) or a"
+                        + " control character from U+0080 to U+009F, which HttpClient would send as '?'; remove it");
+        assertThatThrownBy(() -> settings(URL + "headers { X-Site = \"a\u0085b\" }"))
+                .hasMessageStartingWith("headers.X-Site: holds a character beyond Latin-1");
+        assertThat(settings(URL + "headers { X-Site = \"caf\u00e9\" }").headers()).as("Latin-1, sent as it is")
+                .containsKey("X-Site");
         assertThatThrownBy(() -> settings(URL + "tls { ca-file = a, trust-store = b }"))
                 .hasMessage("tls.ca-file: set either tls.ca-file or tls.trust-store, not both");
     }
@@ -189,7 +197,7 @@ class UploaderSettingsTest {
         UploadTarget target = UploadTarget.parse("https://lab:p%40ss@example.org:8443/in?x=1");
 
         assertThat(target.base()).isEqualTo("https://example.org:8443/in?x=1");
-        assertThat(target.loggable()).isEqualTo("https://***@example.org:8443/in?x=1");
+        assertThat(target.loggable()).isEqualTo("https://***@example.org:8443/in?x=***");
         assertThat(target.basicCredentials()).isEqualTo("lab:p@ss");
         assertThat(target.uploadUrl("a b&c")).isEqualTo("https://example.org:8443/in?x=1&partition_key=a+b%26c");
         // as Python's quote_plus: urllib.parse.quote_plus("cam 1/a&b=c+d~_.-*2") == "cam+1%2Fa%26b%3Dc%2Bd~_.-%2A2"
@@ -197,7 +205,7 @@ class UploaderSettingsTest {
         assertThat(UploadTarget.parse("http://[::1]:8080").uploadUrl("k")).isEqualTo("http://[::1]:8080?partition_key=k");
         UploadTarget underscored = UploadTarget.parse("HTTP://lab:p%40ss@upload_server:8080/in?x=1"); // Docker Compose's names
         assertThat(underscored.base()).isEqualTo("http://upload_server:8080/in?x=1");
-        assertThat(underscored.loggable()).isEqualTo("HTTP://***@upload_server:8080/in?x=1");
+        assertThat(underscored.loggable()).isEqualTo("HTTP://***@upload_server:8080/in?x=***");
         assertThat(underscored.basicCredentials()).isEqualTo("lab:p@ss");
         assertThatThrownBy(() -> UploadTarget.parse("https://lab:s3cret@upload_server/in")).hasMessage("url: a host"
                 + " name with '_' works over http:// only: Java's TLS cannot check a certificate's name against it; give"
@@ -211,6 +219,12 @@ class UploaderSettingsTest {
         assertThatThrownBy(() -> UploadTarget.parse("http://lab:%E2%82%AC@example.org/in")).hasMessage("url: its user"
                 + " name or password holds a character HTTP Basic credentials cannot carry (they are sent in Latin-1,"
                 + " as MSight's requests sends them)");
+        // as requests sends it (requote_uri): letters beyond ASCII as UTF-8, escapes of unreserved characters decoded;
+        // the partition key then quote_plus'd as before
+        UploadTarget unicode = UploadTarget.parse("http://h:8080/\u4e0a\u4f20%7e?cam=\u5317\u95e8&n=%41%2F");
+        assertThat(unicode.uploadUrl("cam 1/\u00e9")).isEqualTo("http://h:8080/%E4%B8%8A%E4%BC%A0~"
+                + "?cam=%E5%8C%97%E9%97%A8&n=A%2F&partition_key=cam+1%2F%C3%A9");
+        assertThat(unicode.loggable()).isEqualTo("http://h:8080/\u4e0a\u4f20%7e?cam=***&n=***");
         // URI finds no host in a name whose last label starts with a digit either: that one works over TLS
         assertThat(UploadTarget.parse("https://cam.1lan:8443/in").base()).isEqualTo("https://cam.1lan:8443/in");
     }
