@@ -1,7 +1,6 @@
 package org.msight.plugins.httpuploader;
 
 import java.net.InetAddress;
-import java.net.SocketAddress;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -10,12 +9,7 @@ import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLParameters;
 import org.apache.hc.client5.http.ssl.DefaultClientTlsStrategy;
-import org.apache.hc.core5.concurrent.FutureCallback;
-import org.apache.hc.core5.http.HttpHost;
 import org.apache.hc.core5.http.nio.ssl.TlsStrategy;
-import org.apache.hc.core5.net.NamedEndpoint;
-import org.apache.hc.core5.reactor.ssl.TransportSecurityLayer;
-import org.apache.hc.core5.util.Timeout;
 import org.msight.api.Node;
 import org.msight.api.NodeContext;
 import org.msight.api.NodeKind;
@@ -107,7 +101,7 @@ public final class HttpUploaderProvider implements NodeProvider {
      * the JVM trusts): made at its first use, as reading the JVM's trust store would cost every
      * start about 0.1 s of CPU.
      */
-    private static final class FirstUseTls implements TlsStrategy {
+    private static final class FirstUseTls extends DelegatedTls {
 
         private final Supplier<TlsStrategy> made;
         private TlsStrategy tls;
@@ -116,24 +110,12 @@ public final class HttpUploaderProvider implements NodeProvider {
             this.made = made;
         }
 
-        private synchronized TlsStrategy tls() {
+        @Override
+        synchronized TlsStrategy tls() {
             if (tls == null) {
                 tls = made.get();
             }
             return tls;
-        }
-
-        @Override
-        public void upgrade(TransportSecurityLayer session, NamedEndpoint endpoint, Object attachment,
-                Timeout handshakeTimeout, FutureCallback<TransportSecurityLayer> callback) {
-            tls().upgrade(session, endpoint, attachment, handshakeTimeout, callback);
-        }
-
-        @Deprecated
-        @Override
-        public boolean upgrade(TransportSecurityLayer session, HttpHost host, SocketAddress localAddress,
-                SocketAddress remoteAddress, Object attachment, Timeout handshakeTimeout) {
-            return tls().upgrade(session, host, localAddress, remoteAddress, attachment, handshakeTimeout);
         }
     }
 

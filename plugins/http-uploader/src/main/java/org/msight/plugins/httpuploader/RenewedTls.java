@@ -1,19 +1,13 @@
 package org.msight.plugins.httpuploader;
 
 import java.io.IOException;
-import java.net.SocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
 import java.util.List;
 import java.util.function.Supplier;
-import org.apache.hc.core5.concurrent.FutureCallback;
-import org.apache.hc.core5.http.HttpHost;
 import org.apache.hc.core5.http.nio.ssl.TlsStrategy;
-import org.apache.hc.core5.net.NamedEndpoint;
-import org.apache.hc.core5.reactor.ssl.TransportSecurityLayer;
-import org.apache.hc.core5.util.Timeout;
 import org.msight.api.LogSafe;
 import org.slf4j.Logger;
 
@@ -26,7 +20,7 @@ import org.slf4j.Logger;
  * fail (a server that refuses an expired certificate may only reset the connection). Files that
  * cannot be used (half written) leave the TLS made before in use, said once, until they change again.
  */
-final class RenewedTls implements TlsStrategy {
+final class RenewedTls extends DelegatedTls {
 
     private final List<Path> files;
     private final Supplier<TlsStrategy> made;
@@ -63,7 +57,8 @@ final class RenewedTls implements TlsStrategy {
     }
 
     /** The TLS of the files as they are, made again where they changed. */
-    private synchronized TlsStrategy current() {
+    @Override
+    synchronized TlsStrategy tls() {
         List<FileStamp> now = stamps();
         if (!now.equals(read)) {
             read = now;
@@ -77,18 +72,5 @@ final class RenewedTls implements TlsStrategy {
             }
         }
         return current;
-    }
-
-    @Override
-    public void upgrade(TransportSecurityLayer session, NamedEndpoint endpoint, Object attachment,
-            Timeout handshakeTimeout, FutureCallback<TransportSecurityLayer> callback) {
-        current().upgrade(session, endpoint, attachment, handshakeTimeout, callback);
-    }
-
-    @Deprecated
-    @Override
-    public boolean upgrade(TransportSecurityLayer session, HttpHost host, SocketAddress localAddress,
-            SocketAddress remoteAddress, Object attachment, Timeout handshakeTimeout) {
-        return current().upgrade(session, host, localAddress, remoteAddress, attachment, handshakeTimeout);
     }
 }
