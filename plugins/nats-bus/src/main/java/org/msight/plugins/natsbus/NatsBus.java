@@ -154,7 +154,8 @@ public final class NatsBus implements Bus {
 
     /**
      * @throws IllegalArgumentException with JetStream, for a subscription whose consumer's name (its
-     *     group's, else its node's and device's) is past the length JetStream takes
+     *     group's, else its node's and device's) is past the length JetStream takes; on core NATS, for
+     *     a group that is no queue group's name (a space, a wildcard), which the client refuses
      */
     @Override
     public synchronized void subscribe(Subscription subscription) {
@@ -168,8 +169,20 @@ public final class NatsBus implements Bus {
                         + " (MSIGHT_EDGE_DEVICE_NAME) on each device", node, LogSafe.text(consumer),
                         DEFAULT_DEVICE_NAME, node);
             }
+        } else {
+            subscription.group().ifPresent(NatsBus::checkQueueGroup);
         }
         subscriptions.add(subscription);
+    }
+
+    /** Refuses a group that is no queue group's name: the client's own check, which it makes as it subscribes. */
+    private static void checkQueueGroup(String group) {
+        try {
+            Validator.validateQueueName(group, true);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("NATS cannot have group-id '" + LogSafe.text(group) + "' as a queue"
+                    + " group (" + LogSafe.text(e.getMessage()) + "): give the group another, on each of its nodes");
+        }
     }
 
     /**

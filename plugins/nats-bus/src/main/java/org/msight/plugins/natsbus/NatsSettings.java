@@ -2,12 +2,17 @@ package org.msight.plugins.natsbus;
 
 import com.typesafe.config.Config;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
+import javax.net.ssl.SSLContext;
 import org.msight.api.PemTls;
 import org.msight.api.Secrets;
 import org.msight.api.Setting;
@@ -26,7 +31,7 @@ import io.nats.client.Options;
  * @param username user, or {@code null}
  * @param password password, or {@code null}; never logged
  * @param token token, or {@code null}; never logged
- * @param nkeySeed NKey seed, or {@code null}; never logged
+ * @param nkeySeed NKey seed, or the path of a file holding it, or {@code null}; never logged
  * @param userJwt a user JWT issued to the NKey of {@code nkeySeed}, which signs for it; or {@code null}
  * @param userCredentials a {@code .creds} file, or {@code null}
  * @param tls whether to connect with TLS
@@ -46,7 +51,8 @@ record NatsSettings(List<String> servers, String username, String password, Stri
             Setting.optional("username", SettingType.STRING, "user; empty for none (MSIGHT_NATS_USERNAME)"),
             Setting.optional("password", SettingType.STRING, "password (MSIGHT_NATS_PASSWORD)").secret(),
             Setting.optional("token", SettingType.STRING, "token (MSIGHT_NATS_TOKEN)").secret(),
-            Setting.optional("nkey-seed", SettingType.STRING, "NKey seed (MSIGHT_NATS_NKEY_SEED)").secret(),
+            Setting.optional("nkey-seed", SettingType.STRING,
+                    "NKey seed, or a file holding it (MSIGHT_NATS_NKEY_SEED)").secret(),
             Setting.optional("user-jwt", SettingType.STRING,
                     "user JWT, issued to the NKey of nkey-seed (MSIGHT_NATS_USER_JWT)").secret(),
             Setting.optional("user-credentials", SettingType.STRING,
@@ -161,19 +167,56 @@ record NatsSettings(List<String> servers, String username, String password, Stri
         if (userCredentials != null) {
             options.authHandler(PemTls.read("user-credentials", userCredentials, NatsSettings::credentials));
         } else if (nkeySeed != null) {
-            try {
-                NKey.fromSeed(nkeySeed.toCharArray()).clear();
-            } catch (RuntimeException e) { // the seed is not shown: a secret, with a character mistyped
-                throw new IllegalArgumentException("nkey-seed: not an NKey seed (MSIGHT_NATS_NKEY_SEED: a user's seed"
-                        + " starts with SU)");
-            }
-            options.authHandler(Nats.staticCredentials(userJwt == null ? null : userJwt.toCharArray(),
-                    nkeySeed.toCharArray()));
+            options.authHandler(nkeySeedHandler());
         }
         if (tls) {
-            options.sslContext(PemTls.context(caCertFile, certFile, keyFile, "msight.nats.tls"));
+            options.sslContext(HostCheckedTls.of(PemTls.context(caCertFile, certFile, keyFile, "msight.nats.tls")));
+        } else if (servers.stream().anyMatch(server -> server.toLowerCase(Locale.ROOT).matches("(tls|wss)://.*"))) {
+            options.sslContext(HostCheckedTls.of(jvmDefaultTls())); // the client's own choice, checked
         }
         return options;
+    }
+
+    /**
+     * The client's handler of {@code nkey-seed}: the seed itself, or, as Python MSight gives it to
+     * nats-py ({@code nkeys_seed}), the path of a file that holds it, read at each connection.
+     */
+    private AuthHandler nkeySeedHandler() {
+        char[] jwt = userJwt == null ? null : userJwt.toCharArray();
+        if (isSeed(nkeySeed)) {
+            return Nats.staticCredentials(jwt, nkeySeed.toCharArray());
+        }
+        Path file = Path.of(nkeySeed);
+        // no seed has '/' or '.': a value without either that names no file is a mistyped seed, never shown
+        if (!nkeySeed.contains("/") && !nkeySeed.contains(".") && !Files.exists(file)) {
+            throw new IllegalArgumentException("nkey-seed: not an NKey seed (MSIGHT_NATS_NKEY_SEED: a user's seed,"
+                    + " which starts with SU, or the path of a file holding one)");
+        }
+        return PemTls.read("nkey-seed", file, path -> {
+            if (!isSeed(SeedFile.seedIn(path))) {
+                throw new IOException("holds no NKey seed (MSIGHT_NATS_NKEY_SEED: the file's text is a user's seed,"
+                        + " which starts with SU, as nk -gen user writes it)");
+            }
+            return new SeedFile(path, jwt);
+        });
+    }
+
+    private static boolean isSeed(String text) {
+        try {
+            NKey.fromSeed(text.toCharArray()).clear();
+            return true;
+        } catch (RuntimeException e) { // not one: the client's message may hold the text, a secret
+            return false;
+        }
+    }
+
+    private static SSLContext jvmDefaultTls() {
+        try {
+            return SSLContext.getDefault();
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalArgumentException("servers: the JVM has no default TLS for tls:// or wss:// (" + e
+                    + ")", e);
+        }
     }
 
     /**
@@ -195,6 +238,50 @@ record NatsSettings(List<String> servers, String username, String password, Stri
                     + " and ------END lines that nsc writes (MSIGHT_NATS_USER_CREDENTIALS)");
         }
         return handler;
+    }
+
+    /**
+     * The client's handler of an NKey seed file, which reads it at each connection as nats-py does:
+     * its text, stripped, is the seed; a seed replaced in the file is used from the next connection on.
+     */
+    private static final class SeedFile implements AuthHandler {
+
+        private final Path file;
+        private final char[] userJwt;
+
+        SeedFile(Path file, char[] userJwt) {
+            this.file = file;
+            this.userJwt = userJwt;
+        }
+
+        static String seedIn(Path file) throws IOException {
+            return Files.readString(file, StandardCharsets.ISO_8859_1).strip();
+        }
+
+        @Override
+        public byte[] sign(byte[] nonce) {
+            return seeded().sign(nonce);
+        }
+
+        @Override
+        public char[] getID() {
+            return seeded().getID();
+        }
+
+        @Override
+        public char[] getJWT() {
+            return userJwt;
+        }
+
+        /** The handler of the seed the file holds now. */
+        private AuthHandler seeded() {
+            try {
+                return Nats.staticCredentials(userJwt, seedIn(file).toCharArray());
+            } catch (IOException e) { // as the client's own handler of a .creds file fails
+                throw new IllegalStateException("nkey-seed: cannot read " + file.toAbsolutePath() + " ("
+                        + e.getClass().getSimpleName() + ")", e);
+            }
+        }
     }
 
     /**

@@ -608,6 +608,40 @@ class NatsBusTest {
     }
 
     /**
+     * MSIGHT_NATS_NKEY_SEED as Python MSight gives it to nats-py: the path of a file holding the
+     * seed (as {@code nk -gen user} writes it, with a line end), read at each connection, so a seed
+     * rotated in the file is used at the next; it was taken for the seed itself, and refused.
+     */
+    @Test
+    void anNkeySeedFileIsReadAtEachConnection(@TempDir Path dir) throws Exception {
+        NKey user = NKey.createUser(null);
+        NKey rotated = NKey.createUser(null);
+        server = server(new NatsTestServer(false, nkeyUser(user)).start());
+        Path seedFile = Files.writeString(dir.resolve("user.nk"), new String(user.getSeed()) + "\n");
+        TestBusContext subscriberContext = context("nkey-seed = \"" + seedFile + "\"");
+        Inbox inbox = subscriber("uploader", null, subscriberContext);
+        TestBusContext publisherContext = context("nkey-seed = \"" + seedFile + "\"");
+        NatsBus publisher = bus(publisherContext);
+        publisher.start();
+        publishUntilReceived(publisher, inbox);
+
+        Files.writeString(seedFile, new String(rotated.getSeed()) + "\n");
+        server.stop();
+        server.configure(nkeyUser(rotated));
+        server.start();
+        publishUntilReceived(publisher, inbox);
+        for (TestBusContext context : List.of(subscriberContext, publisherContext)) {
+            assertThat(context.log().all()).doesNotContain(new String(user.getSeed()))
+                    .doesNotContain(new String(rotated.getSeed()));
+        }
+    }
+
+    /** The server's configuration line of one user, who authenticates with {@code key}. */
+    private static String nkeyUser(NKey key) throws Exception {
+        return "authorization { users = [ { nkey: " + new String(key.getPublicKey()) + " } ] }";
+    }
+
+    /**
      * The client gives a connection up when the server refuses the credentials twice while it
      * reconnects (a password rotated on the server first): the bus connects anew, with backoff,
      * and both sides resume once the server takes the credentials again.

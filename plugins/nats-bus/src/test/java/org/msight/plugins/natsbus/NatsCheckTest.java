@@ -55,8 +55,12 @@ class NatsCheckTest {
         "user-credentials = JUNK | 3: msight.nats.user-credentials: JUNK: not a .creds file: it holds a user JWT and an"
                 + " NKey seed, each between the -----BEGIN and ------END lines that nsc writes"
                 + " (MSIGHT_NATS_USER_CREDENTIALS)",
-        "nkey-seed = SUs3cret | 3: msight.nats.nkey-seed: not an NKey seed (MSIGHT_NATS_NKEY_SEED: a user's seed starts"
-                + " with SU)",
+        "nkey-seed = SUs3cret | 3: msight.nats.nkey-seed: not an NKey seed (MSIGHT_NATS_NKEY_SEED: a user's seed,"
+                + " which starts with SU, or the path of a file holding one)",
+        // Python MSight's nats-py takes the path of a file holding the seed
+        "nkey-seed = MISSING | 3: msight.nats.nkey-seed: MISSING: no such file",
+        "nkey-seed = JUNK | 3: msight.nats.nkey-seed: JUNK: holds no NKey seed (MSIGHT_NATS_NKEY_SEED: the file's text"
+                + " is a user's seed, which starts with SU, as nk -gen user writes it)",
         "tls { enabled = yes, cert-file = DIR, key-file = DIR } | 3: msight.nats.tls.key-file: DIR: a folder, not a"
                 + " file: give the path of the file in it",
         "servers = \"['nats://alice:s3cret@h:4222'\" | 3: msight.nats.servers: unbalanced brackets in server list"
@@ -89,25 +93,33 @@ class NatsCheckTest {
                 .replace("DIR", dir.toString()).replace("JUNK", junk.toString());
         Files.writeString(file, "msight {\n  bus = nats\n  nats { " + block + " }\n}\n"
                 + "nodes { out { type = test-topic-listener, subscribe-topic = t, listener = none } }\n");
+        Checked checked = check(file);
+        String expected = "error: " + file + ":" + problem.replace("MISSING", dir.resolve("missing.pem").toString())
+                .replace("DIR", dir.toString()).replace("JUNK", junk.toString());
+        assertThat(checked.exitCode()).as(checked.printed()).isEqualTo(2);
+        // the node's own problem comes in the same round, on a line of its own
+        assertThat(checked.printed()).startsWith(expected).doesNotContain("s3cret")
+                .doesNotContain("\tat ").hasLineCount(2)
+                .endsWith("\nerror: " + file + ":5: nodes.out: no listener 'none' is registered\n");
+    }
+
+    /** What {@code msight-run --check} printed on its standard error, and its exit code. */
+    private record Checked(int exitCode, String printed) {
+    }
+
+    private static Checked check(Path file) {
         PrintStream out = System.out;
         PrintStream err = System.err;
         ByteArrayOutputStream printed = new ByteArrayOutputStream();
-        int exitCode;
         try {
             System.setOut(new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
             System.setErr(new PrintStream(printed, true, StandardCharsets.UTF_8));
-            exitCode = MsightRun.commandLine(new MsightRun()).execute("--check", file.toString());
+            int exitCode = MsightRun.commandLine(new MsightRun()).execute("--check", file.toString());
+            return new Checked(exitCode, printed.toString(StandardCharsets.UTF_8));
         } finally {
             System.setOut(out);
             System.setErr(err);
         }
-        String expected = "error: " + file + ":" + problem.replace("MISSING", dir.resolve("missing.pem").toString())
-                .replace("DIR", dir.toString()).replace("JUNK", junk.toString());
-        assertThat(exitCode).as(printed.toString(StandardCharsets.UTF_8)).isEqualTo(2);
-        // the node's own problem comes in the same round, on a line of its own
-        assertThat(printed.toString(StandardCharsets.UTF_8)).startsWith(expected).doesNotContain("s3cret")
-                .doesNotContain("\tat ").hasLineCount(2)
-                .endsWith("\nerror: " + file + ":5: nodes.out: no listener 'none' is registered\n");
     }
 
     /** Durations out of their range are refused by the loader at their key, with the rest of the file. */
@@ -163,6 +175,31 @@ class NatsCheckTest {
                             + " space, '.', and a byte past ASCII, among others, written as 3 each), past the 255"
                             + " JetStream takes; give the group a shorter group-id, on each of its nodes");
             assertThatCode(() -> core.subscribe(member)).doesNotThrowAnyException();
+        }
+    }
+
+    /**
+     * On core NATS, a group-id that is no queue group's name is a problem of the file at its node's
+     * line, before anything connects (exit code 2): it passed --check, and the start failed as a
+     * server's refusal of a subscription, naming no line. JetStream takes it: its group's consumer
+     * has the name escaped.
+     */
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "team uploaders | QueueName cannot contain space, tab, carriage return or linefeed character",
+        "a>b            | QueueName wildcard improperly placed.",
+        "x*             | QueueName wildcard improperly placed.",
+        "team..a        | QueueName segment cannot be empty",
+    })
+    void aGroupIdThatIsNoQueueGroupNameIsAProblemOfTheFileAtItsNode(String group, String why) throws Exception {
+        Path file = dir.resolve("p.conf");
+        Files.writeString(file, "msight { bus = nats, registry.enabled = false }\nnodes {\n  up {\n"
+                + "    type = test-dropping-sink, subscribe-topic = t\n    group-id = \"" + group + "\"\n  }\n}\n");
+        assertThat(check(file)).isEqualTo(new Checked(2, "error: " + file + ":3: nodes.up: NATS cannot have group-id '"
+                + group + "' as a queue group (" + why + "): give the group another, on each of its nodes\n"));
+        Subscription member = new Subscription("t", "up", Optional.of(group), new Inbox(1));
+        try (Bus jetStream = new NatsBus.Provider().create(TestBusContext.of("nats", "jetstream.enabled = true"))) {
+            assertThatCode(() -> jetStream.subscribe(member)).doesNotThrowAnyException();
         }
     }
 

@@ -3,7 +3,14 @@ package org.msight.plugins.natsbus;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocket;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.msight.testkit.TestBusContext;
 
 /** Settings the NATS client (jnats) refuses: a problem of the settings, not a stack trace. */
@@ -28,6 +35,27 @@ class NatsSettingsTest {
                 valid.maxPendingMessages(), false, valid.maxAge(), valid.ackWait());
         assertThatThrownBy(() -> new NatsBus(both, context)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("Options can't have token and username");
+    }
+
+    /**
+     * The TLS the client makes, with the JVM's trust store for a tls:// or wss:// server without
+     * msight.nats.tls, and with its files, checks that the server's certificate names the host
+     * connected to, as Python's ssl does: the client's sockets checked no name.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"servers = \"['tls://h:4443']\"", "servers = \"['nats://h:4222', 'wss://h:443']\"",
+        "tls.enabled = true"})
+    void tlsSocketsAndEnginesCheckTheServersHostName(String settings) throws Exception {
+        SSLContext tls = NatsSettings.from(TestBusContext.of("nats", settings).config()).options().build()
+                .getSslContext();
+        // over a connected socket, with the URL's host: as the client makes them
+        try (ServerSocket listening = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+                Socket connected = new Socket(listening.getInetAddress(), listening.getLocalPort());
+                SSLSocket socket = (SSLSocket) tls.getSocketFactory().createSocket(connected, "h", 4443, true)) {
+            assertThat(socket.getSSLParameters().getEndpointIdentificationAlgorithm()).isEqualTo("HTTPS");
+        }
+        assertThat(tls.createSSLEngine("h", 4443).getSSLParameters().getEndpointIdentificationAlgorithm())
+                .isEqualTo("HTTPS");
     }
 
     /** Each server masked on its own: a password holding ", " showed its start in the servers joined. */

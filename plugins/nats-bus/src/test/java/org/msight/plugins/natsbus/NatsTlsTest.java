@@ -47,8 +47,12 @@ class NatsTlsTest {
 
     /** A server that requires TLS with the test's certificate and, with {@code verify}, a client certificate. */
     private NatsTestServer server(boolean verify) {
-        NatsTestServer server = new NatsTestServer(false, "tls { cert_file: \"" + certificates.serverCert
-                + "\", key_file: \"" + certificates.serverKey + "\", ca_file: \"" + certificates.ca + "\", verify: "
+        return server(new TestCertificates.Signed(certificates.serverCert, certificates.serverKey), verify);
+    }
+
+    private NatsTestServer server(TestCertificates.Signed certificate, boolean verify) {
+        NatsTestServer server = new NatsTestServer(false, "tls { cert_file: \"" + certificate.cert()
+                + "\", key_file: \"" + certificate.key() + "\", ca_file: \"" + certificates.ca + "\", verify: "
                 + verify + " }", "authorization { user: msight, password: " + PASSWORD + " }");
         closeables.add(server);
         return server.start();
@@ -108,6 +112,24 @@ class NatsTlsTest {
         assertThatThrownBy(withoutCertificate::start).isInstanceOf(IllegalStateException.class)
                 .hasMessageStartingWith("NATS unreachable at " + server.url())
                 .hasMessageContaining("MSIGHT_NATS_TLS_CERT_FILE").hasMessageNotContaining("\n");
+    }
+
+    /**
+     * A server whose certificate, of a trusted CA, does not name the host connected to is refused,
+     * as Python's ssl refuses it (a man in the middle with any certificate of that CA): the client
+     * connected to it. The certificate naming it connects ({@link #publishesAndSubscribesOverTlsTrustingTheCaFile}).
+     */
+    @Test
+    void aServerCertificateNotNamingTheHostIsRefusedNamingTheHost() throws Exception {
+        NatsTestServer server = server(certificates.sign("elsewhere", "DNS:elsewhere.example"), false);
+        TestBusContext context = context(server, "ca-cert-file = \"" + certificates.ca + "\"");
+        NatsBus bus = bus(context);
+        assertThatThrownBy(bus::start).isInstanceOf(IllegalStateException.class)
+                .hasMessage("NATS at " + server.url() + ": TLS: the server's certificate does not name 127.0.0.1, the"
+                        + " host connected to: connect by a name in it, or add this one to its subjectAltName; check"
+                        + " msight.nats.tls (MSIGHT_NATS_TLS_CA_CERT_FILE, MSIGHT_NATS_TLS_CERT_FILE,"
+                        + " MSIGHT_NATS_TLS_KEY_FILE)");
+        assertThat(context.log().all()).doesNotContain(PASSWORD);
     }
 
     @Test
