@@ -25,6 +25,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -265,6 +266,8 @@ final class JetStreamTopics implements AutoCloseable {
                 : Duration.ofMillis(Math.max(10, settings.ackWait().dividedBy(6).toMillis()));
         /** When a pull of this fetcher's has surely ended on the server, which would send it what is given back. */
         private final Duration afterThisPull = pullWait.multipliedBy(2);
+        /** Down while the consumer fails, until it is subscribed again. */
+        private final OutageLog outage;
 
         Fetcher(Subscription subscription) {
             this.subscription = subscription;
@@ -272,6 +275,7 @@ final class JetStreamTopics implements AutoCloseable {
             this.durable = consumerOf(subscription, deviceName);
             this.name = "JetStream consumer '" + LogSafe.text(durable) + "' of topic '"
                     + LogSafe.text(subscription.topic()) + "'";
+            this.outage = new OutageLog(log, name + " works again", resubscribed);
         }
 
         /**
@@ -450,7 +454,6 @@ final class JetStreamTopics implements AutoCloseable {
         public void run() {
             Receiver receiver = subscription.receiver();
             Backoff backoff = new Backoff(Duration.ofMillis(100), Duration.ofSeconds(2));
-            OutageLog outage = new OutageLog(log, name + " works again", resubscribed);
             while (!closed && !left) {
                 try {
                     keepHeldInProgress();
@@ -645,6 +648,12 @@ final class JetStreamTopics implements AutoCloseable {
         }
     }
 
+    /** Why a subscription's consumer fails, while one does: the first such one's outage. */
+    Optional<String> outage() {
+        return fetchers.values().stream().map(fetcher -> fetcher.outage.reason()).flatMap(Optional::stream)
+                .findFirst();
+    }
+
     /** Drops a subscription whose consumer is gone (a durable consumer stays on the server); {@code null}. */
     private JetStreamSubscription dropped(JetStreamSubscription pull) {
         if (pull != null) {
@@ -675,16 +684,21 @@ final class JetStreamTopics implements AutoCloseable {
         }
     }
 
-    /**
-     * Stops the fetchers, and waits for those of nodes that stopped for good to have handed back
-     * what they had (their pull's end, or a JetStream request's timeout, at most): the connection,
-     * closed next, would drop it. What the others' nodes held comes again after ack-wait.
-     */
+    /** {@link #close(long)}, waiting at most until a JetStream request's timeout and a pull's end have passed. */
     @Override
     public void close() {
+        close(System.nanoTime() + settings.connectTimeout().toNanos() + PULL_WAIT.multipliedBy(2).toNanos());
+    }
+
+    /**
+     * Stops the fetchers, and waits, until {@code deadline} ({@link System#nanoTime()}) at most, for
+     * those of nodes that stopped for good to have handed back what they had (their pull's end, or a
+     * JetStream request's timeout): the connection, closed next, would drop it. What the others'
+     * nodes held comes again after ack-wait.
+     */
+    void close(long deadline) {
         closed = true;
         fetchers.values().forEach(fetcher -> fetcher.thread.interrupt());
-        long deadline = System.nanoTime() + settings.connectTimeout().toNanos() + PULL_WAIT.multipliedBy(2).toNanos();
         for (Fetcher fetcher : leaving) {
             try {
                 fetcher.thread.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));

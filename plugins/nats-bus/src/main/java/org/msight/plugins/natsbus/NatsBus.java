@@ -61,6 +61,13 @@ public final class NatsBus implements Bus {
     /** The longest wait between attempts at a new connection, once the client gave one up. */
     private static final Duration MAX_CONNECT_WAIT = Duration.ofSeconds(30);
     /**
+     * How long closing waits at most, all told, for what is awaited and queued: long enough for an
+     * acknowledgement awaited to come or time out (the timeouts' own thread may lag). The client's
+     * own close takes up to 2 s more (on a frozen server, 1 s for each of its threads to stop): 8 s
+     * in all, within the 10 s the runtime gives a bus to close.
+     */
+    static final Duration CLOSE_WAIT = JetStreamPublisher.ACK_WAIT.plusSeconds(1);
+    /**
      * msight.device-name's default in the runtime's reference.conf, which the bus's context does not
      * tell (its {@code config()} is the bus's block alone).
      */
@@ -86,6 +93,9 @@ public final class NatsBus implements Bus {
     /** The client's subscription of each of {@link #subscriptions}, on the current connection, without JetStream. Guarded by this. */
     private final Map<Subscription, io.nats.client.Subscription> coreSubscriptions = new HashMap<>();
     private final Errors errors = new Errors();
+    private final Duration closeWait;
+    /** The queue of messages to write when the client last discarded one for it being full; {@code null} before. */
+    private volatile FullQueue fullQueue;
     /** What the client dropped on the current connection's dispatcher, without JetStream; else {@code null}. */
     private volatile Drops drops;
     private volatile Connection connection;
@@ -94,7 +104,8 @@ public final class NatsBus implements Bus {
     private volatile boolean closed;
     /** Makes a new connection after the client gave one up; {@code null} when none is needed. Guarded by this. */
     private Thread connecting;
-    private JetStreamTopics jetStream;
+    /** With JetStream, the subscriptions' fetchers on the current connection. Written under this. */
+    private volatile JetStreamTopics jetStream;
     private final LogThrottle tooLargeLines = new LogThrottle(Duration.ofMinutes(1));
     private final LogThrottle discardedLines = new LogThrottle(Duration.ofMinutes(1));
     private final LogThrottle discardedAckLines = new LogThrottle(Duration.ofMinutes(1));
@@ -104,7 +115,13 @@ public final class NatsBus implements Bus {
      *     with the client's own message, for options it refuses to build
      */
     NatsBus(NatsSettings settings, BusContext context) {
+        this(settings, context, CLOSE_WAIT);
+    }
+
+    /** As {@link #NatsBus(NatsSettings, BusContext)}, closing within {@code closeWait} (a test's wait). */
+    NatsBus(NatsSettings settings, BusContext context, Duration closeWait) {
         this.settings = settings;
+        this.closeWait = closeWait;
         this.options = built(settings.options().connectionListener(this::connectionEvent).errorListener(errors));
         this.formats = context.formats();
         this.log = context.logger();
@@ -299,23 +316,31 @@ public final class NatsBus implements Bus {
                 : dispatcher.subscribe(subscription.topic(), handler);
     }
 
-    /** Connected, and with JetStream fewer than {@code max-pending-messages} acknowledgements awaited. */
+    /**
+     * Connected, the client's queue of messages to write not known to be full, and with JetStream
+     * fewer than {@code max-pending-messages} acknowledgements awaited.
+     */
     @Override
     public boolean canCarry() {
-        return liveConnection() != null && (jetStreamPublisher == null || jetStreamPublisher.hasRoom());
+        return writableConnection() != null && (jetStreamPublisher == null || jetStreamPublisher.hasRoom());
     }
 
     /** {@link #canCarry()}, and with JetStream the topic's stream known. */
     @Override
     public boolean canCarry(String topic) {
-        return liveConnection() != null && (jetStreamPublisher == null || jetStreamPublisher.canCarry(topic));
+        return writableConnection() != null && (jetStreamPublisher == null || jetStreamPublisher.canCarry(topic));
     }
 
-    /** The connection's outage, else with JetStream publishing's: so a topic failing is not {@link #connected()}. */
+    /**
+     * The connection's outage, else with JetStream publishing's, else a subscription's consumer's: so
+     * a topic failing, or a consumer, is not {@link #connected()}.
+     */
     @Override
     public Optional<String> outage() {
         Optional<String> connection = outages.reason();
-        return jetStreamPublisher == null ? connection : connection.or(jetStreamPublisher::outage);
+        JetStreamTopics subscribing = jetStream;
+        return jetStreamPublisher == null ? connection : connection.or(jetStreamPublisher::outage)
+                .or(() -> subscribing == null ? Optional.empty() : subscribing.outage());
     }
 
     /** The connection, when connected now; else {@code null}. */
@@ -325,10 +350,30 @@ public final class NatsBus implements Bus {
     }
 
     /**
+     * {@link #liveConnection()}, but {@code null} while its queue of messages to write is full: from
+     * a message the client discarded until it writes one, so a publish now would be discarded too.
+     */
+    private Connection writableConnection() {
+        Connection live = liveConnection();
+        FullQueue full = fullQueue;
+        return live == null || full != null && full.stillOf(live) ? null : live;
+    }
+
+    /** A connection's queue of messages to write as the client found it full, and what it had written then. */
+    private record FullQueue(Connection connection, long written) {
+
+        /** Whether {@code live} is that connection and the client has written no message since. */
+        boolean stillOf(Connection live) {
+            return live == connection && live.getStatistics().getOutMsgs() == written;
+        }
+    }
+
+    /**
      * Publishes; {@code false} (lost) while the server is away, for a message above its max_payload,
      * or when the client's queue of messages to write is full (it calls {@link Errors#messageDiscarded}
-     * on this thread, inside {@code publish}); with JetStream also while {@code max-pending-messages}
-     * acknowledgements are awaited, or while the topic's stream is not known.
+     * on this thread, inside {@code publish}: {@link #canCarry} then says no, so a processor's input is
+     * kept); with JetStream also while {@code max-pending-messages} acknowledgements are awaited, or
+     * while the topic's stream is not known.
      */
     @Override
     public boolean publish(String topic, SensorData data) {
@@ -553,14 +598,16 @@ public final class NatsBus implements Bus {
 
     /**
      * With JetStream, first waits for the acknowledgements still awaited (up to {@code ACK_WAIT},
-     * 5 s); then sends what is still queued (messages published, acknowledgements of messages
-     * handled), up to {@code connect-timeout}: the client's close drops it.
+     * 5 s), and for the fetchers of nodes that stopped for good to hand back what they had; then
+     * sends what is still queued (messages published, acknowledgements of messages handled), up to
+     * {@code connect-timeout}: the client's close drops it. All within {@link #CLOSE_WAIT} (a test's own wait).
      */
     @Override
     public void close() {
+        long deadline = System.nanoTime() + closeWait.toNanos();
         if (jetStreamPublisher != null && !closed && liveConnection() != null) {
             try {
-                jetStreamPublisher.finish();
+                jetStreamPublisher.finish(deadline);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
@@ -573,7 +620,7 @@ public final class NatsBus implements Bus {
             connection = null;
             stopping = connecting;
             if (jetStream != null) {
-                jetStream.close();
+                jetStream.close(deadline);
             }
             if (jetStreamPublisher != null) {
                 jetStreamPublisher.close();
@@ -583,20 +630,25 @@ public final class NatsBus implements Bus {
             stopping.interrupt();
         }
         if (current != null) {
-            sendQueued(current);
+            sendQueued(current, deadline);
         }
         closeQuietly(current);
     }
 
-    private void sendQueued(Connection current) {
+    /** Sends what is queued on {@code current}, for up to {@code connect-timeout} and until {@code deadline}. */
+    private void sendQueued(Connection current, long deadline) {
         if (current.getStatus() != Connection.Status.CONNECTED) {
             return;
         }
+        // at least 1 ms: the client's flush waits for ever for 0
+        Duration wait = Duration.ofNanos(Math.max(Duration.ofMillis(1).toNanos(),
+                Math.min(settings.connectTimeout().toNanos(), deadline - System.nanoTime())));
         try {
-            current.flush(settings.connectTimeout());
+            current.flush(wait);
         } catch (TimeoutException | RuntimeException e) { // or closed meanwhile (the client gave it up): it fails so
-            log.warn("closing: NATS at {} did not take what was still queued to send within connect-timeout ({} ms):"
-                    + " it is lost", settings.address(), settings.connectTimeout().toMillis());
+            log.warn("closing: NATS at {} did not take what was still queued to send within {} ms (connect-timeout,"
+                    + " within the {} s closing waits in all): it is lost", settings.address(), wait.toMillis(),
+                    closeWait.toSeconds());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
@@ -650,12 +702,14 @@ public final class NatsBus implements Bus {
         }
 
         /**
-         * The client's queue to the server was full: a publish of ours (this thread is in
-         * {@link #publish}), a JetStream acknowledgement (a reply to its message's {@code $JS.ACK}
-         * subject), or the client's own traffic (fetches, which are sent again).
+         * The client's queue to the server was full, so the bus cannot carry messages until the client
+         * writes one: a publish of ours (this thread is in {@link #publish}), a JetStream
+         * acknowledgement (a reply to its message's {@code $JS.ACK} subject), or the client's own
+         * traffic (fetches, which are sent again).
          */
         @Override
         public void messageDiscarded(Connection source, Message message) {
+            fullQueue = new FullQueue(source, source.getStatistics().getOutMsgs());
             Publishing publishing = PUBLISHING.get();
             if (publishing.active) {
                 publishing.discarded = true;
