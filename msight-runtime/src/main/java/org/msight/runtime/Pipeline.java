@@ -22,6 +22,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
 import org.msight.api.AsyncSinkNode;
+import org.msight.api.LogSafe;
 import org.msight.api.Node;
 import org.msight.api.NodeKind;
 import org.msight.api.ProcessorNode;
@@ -80,8 +81,12 @@ public final class Pipeline {
     /** Counted down once a stop is requested; the nodes' contexts end their pauses then. */
     private final CountDownLatch stopRequested;
     private final AtomicReference<String> failure = new AtomicReference<>();
-    /** Whether {@link #start()} started the nodes: not before it, nor when it failed. */
+    /** Whether {@link #start()} started the nodes: not before it, nor when it failed or a stop cut it short. */
     private volatile boolean started;
+    /** The thread in {@link #start()} while it registers and starts the buses, which a stop interrupts; or null. */
+    private Thread connecting; // guarded by this
+    /** Whether a stop interrupted {@link #connecting}. */
+    private boolean connectingInterrupted; // guarded by this
     private final AtomicBoolean closedUnstarted = new AtomicBoolean();
 
     private Pipeline(PipelineSpec spec, Buses buses, PrometheusMeterRegistry meters, LatestImages latestImages,
@@ -263,7 +268,10 @@ public final class Pipeline {
 
     /**
      * Registers the nodes, then starts them, sinks first so no early message is missed, and the
-     * throughput lines.
+     * throughput lines. A stop requested before or while the nodes register and the buses start
+     * ({@link #requestStop()}, as on SIGINT and SIGTERM) interrupts that thread, ending such waits as
+     * a bus's for its server: what they opened is closed, a line says so, and this returns without
+     * starting the nodes, leaving {@link #stop()} nothing to stop.
      *
      * @throws org.msight.runtime.registry.DuplicateNodeException when a live node has a name of ours
      * @throws org.msight.redis.RedisAccessException when the registry's Redis cannot be used
@@ -271,17 +279,27 @@ public final class Pipeline {
      */
     public void start() {
         try {
-            if (registry != null) {
-                boolean replace = spec.msight().getBoolean("registry.replace");
-                for (NodeSpec node : spec.nodes()) {
-                    registry.register(recordOf(node), topicsOf(node), replace, reason -> failLoggedAlready("node "
-                            + node.name() + " " + reason));
+            if (beginConnecting()) {
+                if (registry != null) {
+                    boolean replace = spec.msight().getBoolean("registry.replace");
+                    for (NodeSpec node : spec.nodes()) {
+                        registry.register(recordOf(node), topicsOf(node), replace, reason -> failLoggedAlready("node "
+                                + node.name() + " " + reason));
+                    }
                 }
+                buses.start();
             }
-            buses.start();
         } catch (RuntimeException | Error e) { // an Error too: a bus may have started a thread that keeps the JVM up
-            closeUnstarted();
-            throw e;
+            if (!endConnecting() || e instanceof Error) {
+                closeUnstarted();
+                throw e;
+            }
+            LOG.debug("the start ended on the stop: {}", LogSafe.text(e)); // such as "interrupted while connecting"
+        }
+        if (endConnecting()) {
+            LOG.info("the stop came during the start: the nodes of {} did not run", spec.file());
+            closeUnstarted(); // the buses' closes are waited for: this thread's interrupt was the stop's, and is spent
+            return;
         }
         started = true;
         boolean stopWhenSourcesFinish = spec.msight().getBoolean("stop-when-sources-finish");
@@ -296,6 +314,38 @@ public final class Pipeline {
         reporter.start();
         LOG.info("started {} node{} of {} on the {} bus{}", runners.size(), runners.size() == 1 ? "" : "s", spec.file(),
                 String.join(" and ", spec.buses().keySet()), spec.buses().size() == 1 ? "" : "es");
+    }
+
+    /** Lets a stop interrupt this thread from now on; whether to go on registering and connecting: no stop yet. */
+    private synchronized boolean beginConnecting() {
+        if (stopRequested.getCount() == 0) {
+            return false;
+        }
+        connecting = Thread.currentThread();
+        return true;
+    }
+
+    /**
+     * Ends what {@link #beginConnecting()} began, if it did: no stop interrupts this thread any more,
+     * and the interrupt a stop gave it is cleared, so no wait of the run after it takes it for one.
+     *
+     * @return whether a stop was requested by now
+     */
+    private synchronized boolean endConnecting() {
+        connecting = null;
+        if (connectingInterrupted) {
+            connectingInterrupted = false;
+            Thread.interrupted();
+        }
+        return stopRequested.getCount() == 0;
+    }
+
+    /** Interrupts the thread in {@link #start()} while it registers and starts the buses. */
+    private synchronized void interruptConnecting() {
+        if (connecting != null && !connectingInterrupted) {
+            connectingInterrupted = true;
+            connecting.interrupt();
+        }
     }
 
     /** Closes, once, what {@link #create} opened for nodes that never ran: the connections and the spools. */
@@ -507,9 +557,13 @@ public final class Pipeline {
         return Duration.ofNanos(Math.max(0, limit.toNanos() - (System.nanoTime() - since)));
     }
 
-    /** Asks for the pipeline to be stopped, as SIGINT and SIGTERM do. */
+    /**
+     * Asks for the pipeline to be stopped, as SIGINT and SIGTERM do; during {@link #start()}, ends
+     * its waits for the registry and the buses.
+     */
     public void requestStop() {
         stopRequested.countDown();
+        interruptConnecting();
     }
 
     /** Stops the pipeline because something went wrong that the nodes cannot recover from. */
@@ -546,16 +600,18 @@ public final class Pipeline {
     /**
      * Stops sources first, then processors and sinks once they have drained their inboxes (within
      * {@code msight.drain-timeout}), and closes the buses. Before {@link #start()}, or after one
-     * that failed, no node runs: this closes what is still open and returns at once.
+     * that failed or that a stop cut short, no node runs: this closes what is still open and returns
+     * at once.
      *
      * @return whether every node stopped in time, having handled what it had queued, every bus closed
-     *     in time, and nothing failed (no node had stopped for good either); true when no node ever ran
+     *     in time, and nothing failed (no node had stopped for good either); when no node ever ran,
+     *     whether nothing failed (the registry's heartbeat during the start)
      */
     public boolean stop() throws InterruptedException {
         requestStop(); // when not requested before: the nodes' pauses end
         if (!started) { // none to wait for, and nothing queued was lost
             closeUnstarted();
-            return true;
+            return failure.get() == null;
         }
         boolean inTime = true;
         for (NodeKind kind : List.of(NodeKind.SOURCE, NodeKind.PROCESSOR, NodeKind.SINK)) {

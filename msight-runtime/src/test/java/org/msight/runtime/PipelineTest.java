@@ -357,6 +357,130 @@ class PipelineTest {
         }
     }
 
+    /**
+     * A stop requested while a bus waits at start for its server (the Kafka bus's probe, up to its
+     * connect-timeout) interrupts the wait: the start closes the bus and returns without running the
+     * nodes, its thread's interrupt spent, and a line says so; the stop then has nothing to stop.
+     */
+    @Test
+    void aStopWhileABusWaitsAtStartEndsTheStartAndClosesTheBus() throws Exception {
+        Pipeline pipeline = onABusWhoseStartWaits();
+        try (LogCapture log = LogCapture.all()) {
+            CompletableFuture<StartEnd> ended = new CompletableFuture<>();
+            startOnItsOwnThread(pipeline, ended);
+            assertThat(LoopbackBus.startWaiting.await(Waits.GENEROUS.toSeconds(), TimeUnit.SECONDS)).isTrue();
+            pipeline.requestStop(); // as SIGINT and SIGTERM do
+            assertThat(ended.get(Waits.GENEROUS.toSeconds(), TimeUnit.SECONDS)).as("returned, interrupt spent")
+                    .isEqualTo(new StartEnd(null, false));
+            assertThat(log.messages()).contains("closing", "the stop came during the start: the nodes of "
+                    + pipeline.spec().file() + " did not run").noneMatch(line -> line.startsWith("started "));
+            assertThat(pipeline.stop()).isTrue();
+        } finally {
+            LoopbackBus.startReleased.countDown();
+        }
+    }
+
+    /** A stop requested before the start (a signal as the pipeline was made) leaves the buses unstarted. */
+    @Test
+    void aStopBeforeTheStartStartsNoBus() throws Exception {
+        Pipeline pipeline = onABusWhoseStartWaits();
+        try (LogCapture log = LogCapture.all()) {
+            pipeline.requestStop();
+            CompletableFuture<StartEnd> ended = new CompletableFuture<>();
+            startOnItsOwnThread(pipeline, ended);
+            assertThat(ended.get(Waits.GENEROUS.toSeconds(), TimeUnit.SECONDS)).isEqualTo(new StartEnd(null, false));
+            assertThat(LoopbackBus.startWaiting.getCount()).as("the bus's start never began").isOne();
+            assertThat(log.messages()).contains("closing", "the stop came during the start: the nodes of "
+                    + pipeline.spec().file() + " did not run");
+        } finally {
+            LoopbackBus.startReleased.countDown();
+        }
+    }
+
+    /** An interrupt that no stop requested fails the start as the bus says, and stays for the caller to see. */
+    @Test
+    void anInterruptWithoutAStopFailsTheStartAndStays() throws Exception {
+        Pipeline pipeline = onABusWhoseStartWaits();
+        try {
+            CompletableFuture<StartEnd> ended = new CompletableFuture<>();
+            Thread starting = startOnItsOwnThread(pipeline, ended);
+            assertThat(LoopbackBus.startWaiting.await(Waits.GENEROUS.toSeconds(), TimeUnit.SECONDS)).isTrue();
+            starting.interrupt();
+            StartEnd end = ended.get(Waits.GENEROUS.toSeconds(), TimeUnit.SECONDS);
+            assertThat(end.thrown()).isInstanceOf(BusStartException.class)
+                    .hasMessage("bus 'loopback': interrupted while connecting (on purpose)");
+            assertThat(end.interrupted()).isTrue();
+        } finally {
+            LoopbackBus.startReleased.countDown();
+        }
+    }
+
+    /**
+     * The registry's heartbeat failing while a bus waits at start ends the start as a stop does, and
+     * the pipeline fails: its stop says so (exit code 1), though no node ran.
+     */
+    @Test
+    void aHeartbeatFailingWhileABusWaitsAtStartEndsTheStartAndThePipelineFails() throws Exception {
+        try (RedisTestServer redis = new RedisTestServer().start()) {
+            Pipeline pipeline = onABusWhoseStartWaits("""
+                    msight.redis.port = %d
+                    msight.registry {
+                      enabled = true
+                      heartbeat { update-interval = 100ms, stale-after = 1s, tolerance = 300ms }
+                      heartbeat.checking-duration = 100ms
+                    }
+                    """.formatted(redis.port()));
+            try {
+                CompletableFuture<StartEnd> ended = new CompletableFuture<>();
+                startOnItsOwnThread(pipeline, ended);
+                assertThat(LoopbackBus.startWaiting.await(Waits.GENEROUS.toSeconds(), TimeUnit.SECONDS)).isTrue();
+                redis.stop();
+                assertThat(ended.get(Waits.GENEROUS.toSeconds(), TimeUnit.SECONDS))
+                        .isEqualTo(new StartEnd(null, false));
+                assertThat(pipeline.stop()).as("a clean stop").isFalse();
+                assertThat(pipeline.failure()).hasValueSatisfying(reason -> assertThat(reason)
+                        .startsWith("node src is not sending heartbeat"));
+            } finally {
+                LoopbackBus.startReleased.countDown();
+            }
+        }
+    }
+
+    /** A pipeline on a loopback bus whose start waits until {@link LoopbackBus#startReleased}, not yet released. */
+    private Pipeline onABusWhoseStartWaits() throws Exception {
+        return onABusWhoseStartWaits("msight.registry.enabled = false\n");
+    }
+
+    /** As {@link #onABusWhoseStartWaits()}, with {@code settings} instead of no registry. */
+    private Pipeline onABusWhoseStartWaits(String settings) throws Exception {
+        LoopbackBus.startReleased = new CountDownLatch(1);
+        LoopbackBus.startWaiting = new CountDownLatch(1);
+        return TestPipelines.load(TestPipelines.write(dir, "pipeline.conf", """
+                msight { bus = loopback, loopback.port = %d }
+                %snodes { src { type = test-sequence, publish-topic = t } }
+                """.formatted(LoopbackBus.START_BLOCKS, settings))).create();
+    }
+
+    /** How {@link Pipeline#start()} ended: what it threw, if anything, and whether its thread was left interrupted. */
+    private record StartEnd(RuntimeException thrown, boolean interrupted) {
+    }
+
+    /** Starts {@code pipeline} on a thread of its own, which completes {@code ended} as the start returns. */
+    private static Thread startOnItsOwnThread(Pipeline pipeline, CompletableFuture<StartEnd> ended) {
+        Thread starting = new Thread(() -> {
+            RuntimeException thrown = null;
+            try {
+                pipeline.start();
+            } catch (RuntimeException e) {
+                thrown = e;
+            }
+            ended.complete(new StartEnd(thrown, Thread.currentThread().isInterrupted()));
+        }, "test-start");
+        starting.setDaemon(true); // one a test left waiting does not hold the JVM up
+        starting.start();
+        return starting;
+    }
+
     /** A bus whose close blocks holds the stop up for its bound only: a line names it, and the stop is unclean. */
     @Test
     void aBusThatDoesNotCloseIsSaidAndTheStopGoesOnUnclean() throws Exception {

@@ -38,8 +38,8 @@ public final class Buses {
     /** Prefix of bus loggers, followed by the bus name. */
     public static final String LOGGER_PREFIX = "msight.bus.";
     /**
-     * How long a bus may take to close at the stop: Kafka's takes 8 s at most, NATS's its
-     * connect-timeout; with the nodes' stop, within the systemd unit's TimeoutStopSec=45.
+     * How long a bus may take to close at the stop: Kafka's and NATS's take 8 s at
+     * most; with the nodes' stop, within the systemd unit's TimeoutStopSec=45.
      */
     private static final Duration CLOSE_LIMIT = Duration.ofSeconds(10);
 

@@ -80,7 +80,8 @@ public final class PipelineCommand {
 
     /**
      * Creates and starts the pipeline, then waits for SIGINT, SIGTERM or a failure and stops it.
-     * The signal handlers come first, so a signal during start still stops the pipeline in order.
+     * The signal handlers come first, so a signal during start still stops the pipeline in order:
+     * it ends the start's waits (a bus's for its server), and the run, with exit code 0.
      */
     private static int runUntilSignal(PipelineFactory.Loaded loaded) throws PipelineConfigException {
         Logger log = LoggerFactory.getLogger("msight.runtime");

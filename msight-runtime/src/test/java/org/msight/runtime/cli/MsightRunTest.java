@@ -13,6 +13,9 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.msight.runtime.Pipeline;
@@ -31,6 +34,7 @@ import org.msight.runtime.testplugins.UndescribedSink;
 import org.msight.testkit.FreePorts;
 import org.msight.testkit.TestCertificates;
 import org.msight.testkit.Waits;
+import sun.misc.Signal;
 
 class MsightRunTest {
 
@@ -201,6 +205,29 @@ class MsightRunTest {
                         + " NoClassDefFoundError: org/example/Gone (on purpose); a class it needs is missing: put the jar"
                         + " that has it in the plugin's folder")
                 .contains("closing").doesNotContain("\tat ");
+    }
+
+    /**
+     * SIGTERM while a bus waits at start for its server, as {@code systemctl stop} sends it to a
+     * pipeline whose Kafka brokers are not up yet, ends the wait: the run closes the bus, says the
+     * stop came during the start, and ends with exit code 0, a stop asked for.
+     */
+    @Test
+    void aSignalWhileABusWaitsAtStartEndsTheRunWithExitCodeZero() throws Exception {
+        Path file = onLoopbackPort(LoopbackBus.START_BLOCKS);
+        LoopbackBus.startReleased = new CountDownLatch(1);
+        LoopbackBus.startWaiting = new CountDownLatch(1);
+        try {
+            CompletableFuture<Result> run = CompletableFuture.supplyAsync(() -> run(file.toString()));
+            assertThat(LoopbackBus.startWaiting.await(Waits.GENEROUS.toSeconds(), TimeUnit.SECONDS)).isTrue();
+            Signal.raise(new Signal("TERM")); // the run's own handler takes it: it was set before the bus started
+            Result result = run.get(Waits.GENEROUS.toSeconds(), TimeUnit.SECONDS);
+            assertThat(result.exitCode()).isZero();
+            assertThat(result.out() + result.err()).contains("SIGTERM received: stopping", "closing",
+                    "the stop came during the start: the nodes of " + file + " did not run").doesNotContain("ERROR");
+        } finally {
+            LoopbackBus.startReleased.countDown();
+        }
     }
 
     /** A bus that its provider fails to create, as a bug does, is an error of the file's, in --check too: exit code 2. */

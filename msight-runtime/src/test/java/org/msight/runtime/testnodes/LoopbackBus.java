@@ -6,6 +6,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.msight.api.Setting;
 import org.msight.api.SettingType;
 import org.msight.api.bus.Bus;
@@ -18,17 +19,19 @@ import org.msight.api.data.SensorData;
 import org.msight.runtime.bus.MemoryBus;
 
 /**
- * Test bus {@code loopback}: the memory bus behind a provider with settings of its own: {@code port}
- * (refused when created below 1, and at start when {@link #TAKEN}; a plugin's bug or missing class
- * at {@link #CREATE_FAILS}, {@link #START_FAILS}, {@link #PUBLISH_FAILS}, {@link #CLOSE_FAILS}; its close blocks at
- * {@link #CLOSE_BLOCKS}), {@code full-topic}, a topic it says it cannot carry, and fails to publish
+ * Test bus {@code loopback}: the memory bus behind a provider with settings of its own:
+ * {@code port} (refused when created below 1, and at start when {@link #TAKEN}; a plugin's bug or
+ * missing class at {@link #CREATE_FAILS}, {@link #START_FAILS}, {@link #PUBLISH_FAILS},
+ * {@link #CLOSE_FAILS}; its close blocks at {@link #CLOSE_BLOCKS}, its start at
+ * {@link #START_BLOCKS}), {@code full-topic}, a topic it says it cannot carry, and fails to publish
  * on, and {@code connected}, what it says of its connections. It logs its start, saying whether a
  * node publishes on it, its close, and each subscription ended, and goes on delivering to it. It
  * counts what it publishes ({@code published}). It takes no topic whose name starts with
- * {@code bad/} ({@link Bus#checkTopic}). A test puts a topic in {@link #TOPICS_AWAY} for an outage of
- * it, in {@link #TOPICS_REFUSED} to have its messages refused one by one, in {@link #TOPICS_DELIVERED_AGAIN}
- * to have them say they come again unless done, as an at-least-once bus's do, and reads what its
- * subscribers acknowledged in {@link #ACKNOWLEDGED}, as an at-least-once bus learns it.
+ * {@code bad/} ({@link Bus#checkTopic}). A test puts a topic in {@link #TOPICS_AWAY} for an outage
+ * of it, in {@link #TOPICS_REFUSED} to have its messages refused one by one, in
+ * {@link #TOPICS_DELIVERED_AGAIN} to have them say they come again unless done, as an at-least-once
+ * bus's do, and reads what its subscribers acknowledged in {@link #ACKNOWLEDGED}, as an
+ * at-least-once bus learns it.
  */
 public final class LoopbackBus implements BusProvider {
 
@@ -45,6 +48,13 @@ public final class LoopbackBus implements BusProvider {
 
     /** A port whose bus fails every publish as a plugin missing a class does (a NoClassDefFoundError). */
     public static final int PUBLISH_FAILS = 7;
+
+    /**
+     * A port whose bus's start waits, as a bus for a server that does not answer, until
+     * {@link #startReleased} is counted down, for an hour at most; an interrupt ends the wait and
+     * fails the start, as the buses' waits do.
+     */
+    public static final int START_BLOCKS = 8;
 
     /** Topics in an outage, as on a bus disconnected: it says it cannot carry them, and a publish returns false. */
     public static final Set<String> TOPICS_AWAY = ConcurrentHashMap.newKeySet();
@@ -66,6 +76,12 @@ public final class LoopbackBus implements BusProvider {
 
     /** What a bus on {@link #CLOSE_BLOCKS} waits for as it closes; a test sets its own. */
     public static volatile CountDownLatch closeReleased = new CountDownLatch(0);
+
+    /** What a bus on {@link #START_BLOCKS} waits for as it starts; a test sets its own. */
+    public static volatile CountDownLatch startReleased = new CountDownLatch(0);
+
+    /** Counted down as a bus on {@link #START_BLOCKS} begins to wait; a test sets its own. */
+    public static volatile CountDownLatch startWaiting = new CountDownLatch(1);
 
     @Override
     public String name() {
@@ -116,6 +132,9 @@ public final class LoopbackBus implements BusProvider {
                 }
                 if (port == START_FAILS) {
                     throw new NoClassDefFoundError("org/example/Gone (on purpose)");
+                }
+                if (port == START_BLOCKS) {
+                    awaitRelease();
                 }
                 context.logger().info("started; a node of this process publishes on it: {}", context.publishes());
             }
@@ -181,6 +200,19 @@ public final class LoopbackBus implements BusProvider {
                 }
             }
         };
+    }
+
+    /** What a bus on {@link #START_BLOCKS} does as it starts. */
+    private static void awaitRelease() {
+        startWaiting.countDown();
+        try {
+            if (!startReleased.await(1, TimeUnit.HOURS)) {
+                throw new IllegalStateException("port " + START_BLOCKS + " does not answer within 1h");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while connecting (on purpose)");
+        }
     }
 
     /**
