@@ -36,7 +36,8 @@ import org.msight.api.data.SensorData;
  * {@link FileNamePattern}; with {@code max-files}, deletes the oldest of its files beyond that
  * many. A file appears whole or not at all (written aside and synced to the device, then renamed;
  * what a failed write or a power cut left aside is deleted), and is on the device under its name,
- * the folder synced, when {@link #put} returns. Other messages, encoded images that are not JPEG, and
+ * the folder synced, when {@link #put} returns (on a file system that cannot sync folders, with one
+ * warning, without). Other messages, encoded images that are not JPEG, and
  * images whose file name would be too long (a long sensor name), are counted as {@code skipped};
  * the last two with a warning at most once a minute. With a {@code file-name} without
  * {@code {frame}}, an image that replaces an earlier file of the same name is counted as
@@ -56,6 +57,19 @@ final class ImageDumperNode implements SinkNode {
     private static final String NO_SPACE = "No space left on device";
     /** NAME_MAX of Linux file systems, less what the name of the file written aside adds. */
     static final int MAX_NAME_BYTES = 255 - PARTIAL_PREFIX.length() - PARTIAL_SUFFIX.length();
+    /** Linux's words for EINVAL and ENOTSUP, as the JDK gives them in English. */
+    private static final Set<String> CANNOT_SYNC_FOLDERS = Set.of("Invalid argument", "Operation not supported");
+    /** A folder Linux cannot sync, as it cannot vboxsf's: its sync fails with EINVAL. */
+    private static final Path UNSYNCABLE_FOLDER = Path.of("/proc/self");
+
+    /** Waits until a folder's entries are on the device: {@link #syncToDevice}, or a test's. */
+    interface FolderSync {
+        void sync(Path folder) throws IOException;
+    }
+
+    /** An image renamed into place whose folder's sync failed, and whether it replaced a file of its name. */
+    private record UnsyncedRename(Path file, boolean replacing) {
+    }
 
     private final NodeContext context;
     private final Path folder;
@@ -64,6 +78,7 @@ final class ImageDumperNode implements SinkNode {
     private final Counter written;
     private final Counter skipped;
     private final Counter replaced;
+    private final FolderSync folderSync;
     /** With a cap, its files oldest first: a hash set, so that a name written again is found without a walk. */
     private final Set<Path> kept = new LinkedHashSet<>();
     private final LogThrottle nameWarnings = new LogThrottle(Duration.ofMinutes(1));
@@ -71,8 +86,17 @@ final class ImageDumperNode implements SinkNode {
     private final LogThrottle replacedWarnings = new LogThrottle(Duration.ofMinutes(1));
     private final LogThrottle undeletedWarnings = new LogThrottle(Duration.ofMinutes(1));
     private final LogThrottle partInTheWayWarnings = new LogThrottle(Duration.ofMinutes(1));
+    /** Whether the folder's file system was found unable to sync folders: it is no longer synced, until reopened. */
+    private boolean folderSyncUnsupported;
+    /** The image renamed whose sync failed, for its retry: it finds the file it renamed itself, not an earlier one. */
+    private UnsyncedRename unsyncedRename;
 
     ImageDumperNode(NodeContext context, Path folder, FileNamePattern fileName, int maxFiles) {
+        this(context, folder, fileName, maxFiles, ImageDumperNode::syncToDevice);
+    }
+
+    /** A dumper whose folder is synced by {@code folderSync}. */
+    ImageDumperNode(NodeContext context, Path folder, FileNamePattern fileName, int maxFiles, FolderSync folderSync) {
         this.context = context;
         this.folder = folder;
         this.fileName = fileName;
@@ -80,6 +104,7 @@ final class ImageDumperNode implements SinkNode {
         this.written = context.counter("written");
         this.skipped = context.counter("skipped");
         this.replaced = context.counter("replaced");
+        this.folderSync = folderSync;
     }
 
     /**
@@ -99,6 +124,8 @@ final class ImageDumperNode implements SinkNode {
                     + IoFailures.reason(e), e);
         }
         deletePartialFiles();
+        folderSyncUnsupported = false;
+        unsyncedRename = null;
         kept.clear();
         if (maxFiles > 0) {
             try (Stream<Path> files = Files.list(folder)) {
@@ -134,8 +161,10 @@ final class ImageDumperNode implements SinkNode {
         }
         Path file = folder.resolve(name);
         Path partial = folder.resolve(PARTIAL_PREFIX + file.getFileName() + PARTIAL_SUFFIX);
-        // without {frame}, two images may get one name ({time} alone, cameras of one sensor name)
-        boolean replacing = !fileName.uniquePerImage() && Files.exists(file);
+        // without {frame}, two images may get one name ({time} alone, cameras of one sensor name); the retry of
+        // an image renamed whose sync failed finds the file it renamed itself
+        boolean replacing = unsyncedRename != null && unsyncedRename.file().equals(file) ? unsyncedRename.replacing()
+                : !fileName.uniquePerImage() && Files.exists(file);
         try {
             writeToDevice(partial, image.image());
         } catch (FileAlreadyExistsException inTheWay) {
@@ -147,7 +176,9 @@ final class ImageDumperNode implements SinkNode {
         }
         try {
             Files.move(partial, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            unsyncedRename = new UnsyncedRename(file, replacing);
             syncFolder();
+            unsyncedRename = null;
         } catch (IOException e) {
             throw cannotWrite(partial, e);
         }
@@ -183,11 +214,50 @@ final class ImageDumperNode implements SinkNode {
      * (Kafka, NATS with JetStream) is told the image is done: until then a power cut can leave only
      * its part file, which the next start deletes. The cap's deletions are not synced by
      * themselves: the next image's sync takes them along, and one a power cut undoes, the next start
-     * does again.
+     * does again. A file system that cannot sync folders (VirtualBox's vboxsf, some FUSE ones, older
+     * hostfs) is warned of once, and its folder no longer synced: the image is written all the same.
      */
     private void syncFolder() throws IOException {
+        if (folderSyncUnsupported) {
+            return;
+        }
+        try {
+            folderSync.sync(folder);
+        } catch (IOException e) {
+            if (!cannotSyncFolders(e)) {
+                throw e;
+            }
+            folderSyncUnsupported = true;
+            context.logger().warn("{} is on a file system that cannot sync folders ({}): images are written there,"
+                    + " but a power cut may lose the latest of them", folder.toAbsolutePath(), IoFailures.reason(e));
+        }
+    }
+
+    /** Waits until {@code folder}'s entries are on the device (its fsync). */
+    static void syncToDevice(Path folder) throws IOException {
         try (FileChannel entries = FileChannel.open(folder, StandardOpenOption.READ)) {
             entries.force(true);
+        }
+    }
+
+    /**
+     * Whether a folder's sync failed as its file system cannot sync folders: EINVAL (Linux's, where a
+     * file system has no sync of folders; PostgreSQL ignores it for folders too), or ENOTSUP. The JDK
+     * gives no errno, only its words, in the system's language (with a German LANG, {@code Das
+     * Argument ist ungültig}): EINVAL's are taken from a folder that cannot be synced.
+     */
+    private static boolean cannotSyncFolders(IOException failure) {
+        String reason = failure.getMessage();
+        return reason != null && (CANNOT_SYNC_FOLDERS.contains(reason) || reason.equals(invalidArgumentWords()));
+    }
+
+    /** EINVAL's words in this process's language: a folder of /proc's sync fails with them; null if it does not. */
+    private static String invalidArgumentWords() {
+        try {
+            syncToDevice(UNSYNCABLE_FOLDER);
+            return null;
+        } catch (IOException e) {
+            return e.getMessage();
         }
     }
 

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,6 +14,7 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -250,6 +252,56 @@ class ImageDumperTest {
         }
     }
 
+    /**
+     * A folder on a file system that cannot sync folders (vboxsf, some FUSE ones: EINVAL) failed each
+     * image after its rename, retried for ever while the node's queue dropped every newer one.
+     */
+    @Test
+    void aFolderItsFileSystemCannotSyncIsWarnedOfOnceAndWritingGoesOn() throws Exception {
+        RecordingLogger log = new RecordingLogger("dumper");
+        AtomicInteger syncs = new AtomicInteger();
+        // the JDK's own failure, from a folder Linux cannot sync as it cannot vboxsf's
+        SinkNode node = openedSyncingWith("img-{frame}.jpg", folder -> {
+            syncs.incrementAndGet();
+            ImageDumperNode.syncToDevice(Path.of("/proc"));
+        }, log);
+        for (long frame = 1; frame <= 3; frame++) {
+            node.put(image(frame));
+        }
+        node.close();
+        assertThat(names()).containsExactlyInAnyOrder("img-1.jpg", "img-2.jpg", "img-3.jpg");
+        assertThat(context.count("written")).isEqualTo(3);
+        assertThat(syncs).hasValue(1);
+        assertThat(log.messages(Level.WARN)).containsExactly(dir.toAbsolutePath() + " is on a file system that cannot"
+                + " sync folders (Invalid argument): images are written there, but a power cut may lose the latest"
+                + " of them");
+        node.open();
+        node.put(image(4));
+        node.close();
+        assertThat(syncs).as("tried again once reopened").hasValue(2);
+    }
+
+    /** The retry of an image renamed whose folder's sync failed found its own file, counted as replaced. */
+    @Test
+    void anImageRetriedAfterItsFolderSyncFailedIsWrittenOnceAndReplacesNothing() throws Exception {
+        RecordingLogger log = new RecordingLogger("dumper");
+        AtomicInteger syncs = new AtomicInteger();
+        SinkNode node = openedSyncingWith("img-{time}.jpg", folder -> {
+            if (syncs.incrementAndGet() == 1) {
+                throw new IOException("Input/output error");
+            }
+            ImageDumperNode.syncToDevice(folder);
+        }, log);
+        assertThatThrownBy(() -> node.put(image(1))).isInstanceOf(RetriableException.class)
+                .hasMessage("cannot write images to " + dir.toAbsolutePath() + ": Input/output error");
+        node.put(image(1)); // the runtime's retry
+        node.close();
+        assertThat(names()).containsExactly("img-20251116-232316.000.jpg");
+        assertThat(context.count("written")).isEqualTo(1);
+        assertThat(context.count("replaced")).isZero();
+        assertThat(log.messages(Level.WARN)).isEmpty();
+    }
+
     @Test
     void aGenericMessageIsWrittenWhenItsTypedReadingIsAJpegImage() throws Exception {
         SinkNode node = dumper("folder = \"" + dir + "\", file-name = \"img-{frame}.jpg\"");
@@ -403,6 +455,15 @@ class ImageDumperTest {
     private SinkNode openedInDir(String settings, RecordingLogger log) throws Exception {
         SinkNode node = dumper("folder = \"" + dir + "\"" + settings);
         context.withLogger(log);
+        node.open();
+        return node;
+    }
+
+    /** A dumper writing to {@link #dir}, named by {@code fileName}, its folder synced by {@code folderSync}, opened. */
+    private SinkNode openedSyncingWith(String fileName, ImageDumperNode.FolderSync folderSync, RecordingLogger log)
+            throws Exception {
+        context = TestNodeContext.of("image-dumper", "folder = \"" + dir + "\"").withLogger(log);
+        SinkNode node = new ImageDumperNode(context, dir, new FileNamePattern(fileName), 0, folderSync);
         node.open();
         return node;
     }
