@@ -187,7 +187,7 @@ final class KafkaSubscriber implements AutoCloseable {
             try {
                 records = consumer.poll(POLL);
             } catch (InvalidOffsetException e) { // no commit and no start found yet, deleted unconsumed, or cut back
-                startPositions.replace(consumer, e).forEach(this::dropFetchedFrom);
+                startPositions.replace(consumer, e, waitingEnds()).forEach(this::dropFetchedFrom);
                 return;
             } catch (KafkaException e) {
                 if (skippedUnreadable(e)) {
@@ -351,6 +351,12 @@ final class KafkaSubscriber implements AutoCloseable {
         } else if (!fetched.isEmpty() && paused.size() < consumer.assignment().size()) {
             consumer.pause(consumer.assignment());
         }
+    }
+
+    /** The offset after the last record fetched and not handed over yet, of each partition that has one. */
+    private Map<TopicPartition, Long> waitingEnds() {
+        return fetched.stream().collect(Collectors.toMap(record -> new TopicPartition(record.topic(),
+                record.partition()), record -> record.offset() + 1, Math::max));
     }
 
     /**

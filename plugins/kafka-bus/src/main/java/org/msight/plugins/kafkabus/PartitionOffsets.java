@@ -16,7 +16,10 @@ final class PartitionOffsets {
 
     private final TreeSet<Long> outstanding = new TreeSet<>();
     private long next = -1;
-    /** The offsets last deleted before they were fetched, [skippedFrom, skippedTo): passed by {@link #next}. */
+    /**
+     * The offsets last skipped, [skippedFrom, skippedTo): from the first not fetched (deleted, or
+     * holding no record) to the oldest the topic keeps; passed once {@link #next} reaches them.
+     */
     private long skippedFrom;
     private long skippedTo;
     private long committed = -1;
@@ -43,19 +46,16 @@ final class PartitionOffsets {
     }
 
     /**
-     * Notes that the topic deleted the partition's messages from {@code position} (the consumer's)
-     * up to {@code oldest} (the oldest it keeps) before they were fetched: the next to hand over
-     * is {@code oldest} once the records fetched before {@code position} are, which still wait for
-     * room in the node, so that no commit passes them first.
+     * Notes that the topic deleted the partition's messages after those fetched up to {@code oldest}
+     * (the oldest it keeps) before they were fetched: the next to hand over is {@code oldest} once
+     * the records fetched and still waiting for room in the node, up to {@code waitingEnd} (-1 when
+     * none waits), are handed over, so that no commit passes them first; at once when none waits,
+     * also when the consumer's position was further on than the last record handed over (past a
+     * transaction's markers, or records compacted away).
      */
-    synchronized void skips(long position, long oldest) {
-        if (position != skippedTo) { // else the topic deleted more past the range skipped before
-            skippedFrom = position;
-        }
+    synchronized void skips(long waitingEnd, long oldest) {
+        skippedFrom = Math.max(next, waitingEnd); // the first offset not fetched; -1 with no start noted
         skippedTo = oldest;
-        if (next < 0) { // no start noted (the client found it): nothing fetched waits
-            next = position;
-        }
         passSkipped();
     }
 

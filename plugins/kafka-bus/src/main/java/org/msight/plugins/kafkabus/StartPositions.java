@@ -82,11 +82,14 @@ final class StartPositions {
      * start was not found at assignment, at {@code start-position}; the others as the class says.
      * The brokers are asked first: when they do not answer, no partition has moved.
      *
+     * @param waitingEnds the offset after the last record fetched and not handed over yet, of each
+     *     partition that has one
      * @return the partitions that start anew, which get new {@link PartitionOffsets}, each with the
      *     offset from which its records fetched are of the old log only: where its log cut back
      *     diverged, {@link Long#MIN_VALUE} (all of them) when it starts at start-position
      */
-    Map<TopicPartition, Long> replace(Consumer<?, ?> consumer, InvalidOffsetException e) {
+    Map<TopicPartition, Long> replace(Consumer<?, ?> consumer, InvalidOffsetException e,
+            Map<TopicPartition, Long> waitingEnds) {
         if (!(e instanceof OffsetOutOfRangeException outOfRange)) {
             seekToStartPosition(consumer, e.partitions());
             return Map.of();
@@ -123,7 +126,8 @@ final class StartPositions {
                     position, oldest - position, oldest);
             consumer.seek(partition, oldest);
             // what was fetched before the position still waits for room in the node, and goes first
-            Optional.ofNullable(offsets.get(partition)).ifPresent(state -> state.skips(position, oldest));
+            Optional.ofNullable(offsets.get(partition))
+                    .ifPresent(state -> state.skips(waitingEnds.getOrDefault(partition, -1L), oldest));
         });
         anew.forEach((partition, start) -> {
             log.warn("{}: partition {}'s position {} is past the end of its log (the topic was deleted and made"

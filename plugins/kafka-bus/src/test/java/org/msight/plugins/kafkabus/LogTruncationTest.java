@@ -72,7 +72,7 @@ class LogTruncationTest {
         }
         MockConsumer<byte[], byte[]> consumer = new MockConsumer<>("none");
         consumer.assign(List.of(PARTITION));
-        startPositions(offsets).replace(consumer, cutBackAt5());
+        startPositions(offsets).replace(consumer, cutBackAt5(), Map.of());
 
         assertThat(consumer.position(PARTITION)).isEqualTo(5);
         PartitionOffsets anew = offsets.get(PARTITION);
@@ -99,7 +99,7 @@ class LogTruncationTest {
         }
         MockConsumer<byte[], byte[]> consumer = new MockConsumer<>("none");
         consumer.assign(List.of(PARTITION));
-        startPositions(offsets).replace(consumer, cutBackAt5());
+        startPositions(offsets).replace(consumer, cutBackAt5(), Map.of());
 
         PartitionOffsets anew = offsets.get(PARTITION);
         assertThat(anew.toCommit()).as("0 to 4 with the node").isEqualTo(0);
@@ -132,7 +132,7 @@ class LogTruncationTest {
         }
         MockConsumer<byte[], byte[]> consumer = new MockConsumer<>("none");
         consumer.assign(List.of(PARTITION));
-        startPositions(offsets).replace(consumer, cutBackAt5());
+        startPositions(offsets).replace(consumer, cutBackAt5(), Map.of());
 
         PartitionOffsets anew = offsets.get(PARTITION);
         assertThat(anew.toCommit()).as("3 and 4 not handed over yet").isEqualTo(3);
@@ -151,7 +151,7 @@ class LogTruncationTest {
      */
     @Test
     void fetchedRecordsOfTheOldLogPastTheCutAreDropped() {
-        MockConsumer<byte[], byte[]> consumer = withTheOldLog();
+        MockConsumer<byte[], byte[]> consumer = withTheOldLog(10);
         TestReceiver node = TestReceiver.holding(3);
         try (KafkaSubscriber subscriber = started(context, node, consumer)) {
             await().atMost(Waits.GENEROUS).until(() -> node.queued() == 3);
@@ -168,7 +168,7 @@ class LogTruncationTest {
      */
     @Test
     void fetchedRecordsOfTheOldLogBeforeTheCutAreDeliveredAndHoldTheCommit() {
-        MockConsumer<byte[], byte[]> consumer = withTheOldLog();
+        MockConsumer<byte[], byte[]> consumer = withTheOldLog(10);
         TestReceiver node = TestReceiver.holding(3);
         AtomicBoolean room = new AtomicBoolean(true);
         try (KafkaSubscriber subscriber = started(context, withRoomWhile(room, node), consumer)) {
@@ -192,13 +192,13 @@ class LogTruncationTest {
      */
     @Test
     void fetchedRecordsBeforeWhatTheTopicDeletedAreDeliveredAndHoldTheCommit() {
-        CommitsKept consumer = withTheOldLog();
+        CommitsKept consumer = withTheOldLog(10);
         TestReceiver node = TestReceiver.holding(3);
         AtomicBoolean room = new AtomicBoolean(true);
         try (KafkaSubscriber subscriber = started(context, withRoomWhile(room, node), consumer)) {
             await().atMost(Waits.GENEROUS).until(() -> node.queued() == 3);
             room.set(false);
-            deletedBefore15(consumer);
+            deletedBefore15(consumer, 3);
             node.handle(3); // 0 to 2 done; 3 to 9 still wait for room
             await().atMost(Waits.GENEROUS).until(() -> committed(consumer) >= 3);
             assertThat(committed(consumer)).as("3 to 9 not handed over yet").isEqualTo(3);
@@ -228,9 +228,9 @@ class LogTruncationTest {
         MockConsumer<byte[], byte[]> consumer = new MockConsumer<>("none");
         consumer.assign(List.of(PARTITION));
         consumer.updateBeginningOffsets(Map.of(PARTITION, 15L));
-        startPositions(offsets).replace(consumer, positionDeleted(10));
+        startPositions(offsets).replace(consumer, positionDeleted(10), Map.of(PARTITION, 10L));
         consumer.updateBeginningOffsets(Map.of(PARTITION, 20L));
-        startPositions(offsets).replace(consumer, positionDeleted(15));
+        startPositions(offsets).replace(consumer, positionDeleted(15), Map.of(PARTITION, 10L));
 
         assertThat(state.toCommit()).isEqualTo(3);
         for (long offset = 3; offset < 10; offset++) {
@@ -253,9 +253,63 @@ class LogTruncationTest {
         MockConsumer<byte[], byte[]> consumer = new MockConsumer<>("none");
         consumer.assign(List.of(PARTITION));
         consumer.updateBeginningOffsets(Map.of(PARTITION, 15L));
-        startPositions(offsets).replace(consumer, positionDeleted(10));
+        startPositions(offsets).replace(consumer, positionDeleted(10), Map.of());
 
         assertThat(offsets.get(PARTITION).toCommit()).isEqualTo(15);
+    }
+
+    /**
+     * The last record handed over, 7, not just before the consumer's position, 10 (a transaction's
+     * markers at 8 and 9, or records compacted away), as the topic deleted 10 to 14: nothing waits,
+     * so the commit goes to 15 at once. It stayed at 8 until a record was handed over: a stop or a
+     * rebalance meanwhile committed 8, and the next start counted 8 to 14 lost again.
+     */
+    @Test
+    void theCommitPassesWhatTheTopicDeletedAtOnceAfterAGapBeforeThePosition() {
+        Map<TopicPartition, PartitionOffsets> offsets = new ConcurrentHashMap<>();
+        PartitionOffsets state = new PartitionOffsets();
+        offsets.put(PARTITION, state);
+        for (long offset = 0; offset < 8; offset++) {
+            state.handedOver(offset);
+            state.done(offset);
+        }
+        MockConsumer<byte[], byte[]> consumer = new MockConsumer<>("none");
+        consumer.assign(List.of(PARTITION));
+        consumer.updateBeginningOffsets(Map.of(PARTITION, 15L));
+        startPositions(offsets).replace(consumer, positionDeleted(10), Map.of());
+
+        assertThat(state.toCommit()).isEqualTo(15);
+    }
+
+    /**
+     * Records 3 to 7 waiting for room in the node, the consumer's position 10 past them (a
+     * transaction's markers at 8 and 9), as the topic deleted 10 to 14: they are handed over, and
+     * the commit goes to 15 once the node finished them. It stayed at 8, which the next start would
+     * find deleted, counting 8 to 14 lost again.
+     */
+    @Test
+    void recordsWaitingBeforeAGapAndWhatTheTopicDeletedAreDeliveredThenCommittedPast() {
+        CommitsKept consumer = withTheOldLog(8);
+        TestReceiver node = TestReceiver.holding(3);
+        AtomicBoolean room = new AtomicBoolean(true);
+        try (KafkaSubscriber subscriber = started(context, withRoomWhile(room, node), consumer)) {
+            await().atMost(Waits.GENEROUS).until(() -> node.queued() == 3);
+            room.set(false);
+            deletedBefore15(consumer, 0);
+            node.handle(3); // 0 to 2 done; 3 to 7 still wait for room
+            await().atMost(Waits.GENEROUS).until(() -> committed(consumer) >= 3);
+            assertThat(committed(consumer)).as("3 to 7 not handed over yet").isEqualTo(3);
+
+            room.set(true);
+            await().atMost(Waits.GENEROUS).until(() -> {
+                node.handle(3);
+                return numbers(node).contains(7);
+            });
+            assertThat(numbers(node)).containsExactly(0, 1, 2, 3, 4, 5, 6, 7);
+            await().atMost(Waits.GENEROUS).until(() -> committed(consumer) >= 8);
+            assertThat(committed(consumer)).isEqualTo(15);
+            assertThat(context.count("lost")).isEqualTo(5);
+        }
     }
 
     /**
@@ -265,13 +319,13 @@ class LogTruncationTest {
     @Test
     void aStopAfterTheTopicDeletedWhatFollowedTheWaitingRecordsCommitsTheFirstOfThem() {
         TestBusContext rarely = TestBusContext.of("kafka", "start-position = earliest\ncommit-interval = 1h");
-        CommitsKept consumer = withTheOldLog();
+        CommitsKept consumer = withTheOldLog(10);
         TestReceiver node = TestReceiver.holding(3);
         AtomicBoolean room = new AtomicBoolean(true);
         try (KafkaSubscriber subscriber = started(rarely, withRoomWhile(room, node), consumer)) {
             await().atMost(Waits.GENEROUS).until(() -> node.queued() == 3);
             room.set(false);
-            deletedBefore15(consumer);
+            deletedBefore15(consumer, 3);
             node.handle(3); // 0 to 2 done; 3 to 9 still wait for room
         }
         assertThat(consumer.commits).as("the first commit, then the close's").containsExactly(0L, 3L);
@@ -319,13 +373,13 @@ class LogTruncationTest {
         }
     }
 
-    /** A consumer whose first poll assigns the partition and fetches records 0 to 9 of its old log. */
-    private CommitsKept withTheOldLog() {
+    /** A consumer whose first poll assigns the partition and fetches records 0 to {@code end} - 1 of its old log. */
+    private CommitsKept withTheOldLog(int end) {
         CommitsKept consumer = new CommitsKept();
         consumer.updateBeginningOffsets(Map.of(PARTITION, 0L));
         consumer.schedulePollTask(() -> {
             consumer.rebalance(List.of(PARTITION));
-            for (int offset = 0; offset < 10; offset++) {
+            for (int offset = 0; offset < end; offset++) {
                 consumer.addRecord(record(offset, offset));
             }
         });
@@ -345,15 +399,16 @@ class LogTruncationTest {
 
     /**
      * At the next poll the topic keeps the partition's log from offset 15 on only (its retention
-     * deleted 10 to 14, which this group had not fetched yet), its 15 to 17 to be fetched; until
-     * the bus placed the partition again.
+     * deleted 10 to 14, which this group had not fetched yet, the consumer's position 10), the
+     * first {@code kept} of it to be fetched; until the bus placed the partition again.
      */
-    private void deletedBefore15(MockConsumer<byte[], byte[]> consumer) {
+    private void deletedBefore15(MockConsumer<byte[], byte[]> consumer, int kept) {
         AtomicBoolean placed = new AtomicBoolean();
         consumer.schedulePollTask(() -> {
+            consumer.seek(PARTITION, 10); // past the last record fetched, or a transaction's markers after it
             consumer.updateBeginningOffsets(Map.of(PARTITION, 15L));
             consumer.setPollException(positionDeleted(10));
-            for (int offset = 15; offset < 18; offset++) {
+            for (int offset = 15; offset < 15 + kept; offset++) {
                 consumer.addRecord(record(offset, 100 + offset));
             }
         });
