@@ -62,15 +62,15 @@ final class Redirects {
         }
         URI next;
         try {
-            String reference = requoted(location.strip());
-            URI resolved = reference.startsWith("?") // RFC 3986 keeps the path for a query alone; URI.resolve does not
-                    ? new URI(post.url().replaceFirst("[?#].*$", "") + reference)
-                    : new URI(post.url()).resolve(new URI(reference));
+            String requoted = requoted(location.strip());
+            URI reference = new URI(requoted);
+            URI resolved = requoted.startsWith("?") // RFC 3986 keeps the path for a query alone; URI.resolve does not
+                    ? new URI(post.url().replaceFirst("[?#].*$", "") + requoted)
+                    : new URI(post.url()).resolve(reference);
             String authority = resolved.getRawAuthority(); // a host with '_' has one, and no getHost()
             next = authority == null ? resolved // refused below
                     : new URI(resolved.getScheme() + "://" + authority.substring(authority.lastIndexOf('@') + 1)
-                            + (resolved.getRawPath().isEmpty() ? "/" : resolved.getRawPath()) // without user info
-                            + (resolved.getRawQuery() != null ? "?" + resolved.getRawQuery() : "")); // or fragment
+                            + sentTarget(resolved, reference.getRawAuthority() == null)); // no user info or fragment
         } catch (URISyntaxException | IllegalArgumentException e) {
             throw new IllegalStateException(refused + " with a Location that is not a URL: " + shown(location));
         }
@@ -92,11 +92,24 @@ final class Redirects {
     }
 
     /**
-     * A Location as requests reads it ({@code requote_uri}): its bytes, which HTTP hands over as
-     * Latin-1, taken as UTF-8 where they are that, then {@linkplain UrlQuoting#requoted requoted}.
+     * A Location as requests reads it: its bytes, which HTTP hands over as Latin-1, taken as UTF-8
+     * where they are that, {@linkplain UrlQuoting#requoted requoted} ({@code requote_uri}), then
+     * with its path and query encoded as urllib3 sends them ({@link UrlQuoting#targetEncoded}).
      */
     static String requoted(String location) {
-        return UrlQuoting.requoted(asUtf8(location));
+        return UrlQuoting.targetEncoded(UrlQuoting.requoted(asUtf8(location)));
+    }
+
+    /**
+     * The path and query requests sends a redirect to: those of a Location without a host, resolved
+     * against the URL that answered, without dot segments as Python's {@code urljoin} leaves them
+     * ({@link URI#resolve} keeps {@code /a/./b} and {@code /../b}); a Location's with a host as they
+     * are; {@code /} for an empty path, an empty query left out.
+     */
+    private static String sentTarget(URI resolved, boolean joined) {
+        String path = joined ? UrlQuoting.withoutDotSegments(resolved.getRawPath()) : resolved.getRawPath();
+        String query = resolved.getRawQuery();
+        return (path.isEmpty() ? "/" : path) + (query == null || query.isEmpty() ? "" : "?" + query);
     }
 
     /** The header's Latin-1 characters as the UTF-8 they hold, or as they are where they are not UTF-8. */

@@ -16,8 +16,9 @@ import org.msight.api.Setting;
  * Where uploads go: the URL without its credentials (HttpClient takes none in the URL; like
  * Python's requests they become HTTP Basic credentials), and the URL as it may be logged.
  *
- * @param base the URL without user info, with its path and query as requests sends them:
- *     {@linkplain UrlQuoting#requoted requoted} ({@code /上传} as {@code /%E4%B8%8A%E4%BC%A0})
+ * @param base the URL without user info, with its path and query as requests sends them
+ *     ({@link UrlQuoting#sentPathAndQuery}: {@code /上传} as {@code /%E4%B8%8A%E4%BC%A0},
+ *     {@code ?ids[]=1} as {@code ?ids%5B%5D=1})
  * @param loggable the URL with its user info and the value of each query parameter masked: any may
  *     be a key ({@code ?code=} of Azure Functions)
  * @param basicCredentials {@code user:password} from the URL, or {@code null}: none either where the
@@ -41,8 +42,8 @@ record UploadTarget(String base, String loggable, String basicCredentials) {
             throw new IllegalArgumentException("url: must not have a #fragment");
         }
         String scheme = uri.getScheme().toLowerCase(Locale.ROOT);
-        String pathAndQuery = UrlQuoting.requoted((uri.getRawPath() == null ? "" : uri.getRawPath())
-                + (uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery()));
+        String pathAndQuery = UrlQuoting.sentPathAndQuery(uri.getRawPath() == null ? "" : uri.getRawPath(),
+                uri.getRawQuery());
         if (uri.getHost() == null) { // a host name with '_', which URI does not take apart: HttpClient reads the authority
             String authority = uri.getRawAuthority();
             int at = authority.lastIndexOf('@');

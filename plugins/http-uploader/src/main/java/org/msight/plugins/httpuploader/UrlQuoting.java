@@ -2,24 +2,105 @@ package org.msight.plugins.httpuploader;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** URLs quoted and unquoted as MSight's requests and Python's urllib do it. */
+/** URLs quoted and unquoted as MSight's requests (with its urllib3) and Python's urllib do it. */
 final class UrlQuoting {
 
     /** What requests leaves as it is: RFC 3986's unreserved characters and its delimiters. */
     private static final String UNRESERVED = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~";
     private static final String KEPT = UNRESERVED + "!#$&'()*+,/:;=?@[]";
+    /** What urllib3 leaves as it is in a path: the unreserved characters, RFC 3986's sub-delims, ':', '@', '/'. */
+    private static final String PATH_KEPT = UNRESERVED + "!$&'()*+,;=:@/";
+    /** What urllib3 leaves as it is in a query: a path's characters and '?'. */
+    private static final String QUERY_KEPT = PATH_KEPT + "?";
     private static final String HEX = "0123456789ABCDEF";
     /** A '%' and two characters that are no escape, which makes requests quote every '%' of the URL. */
     private static final Pattern NOT_AN_ESCAPE = Pattern.compile("%(?![0-9A-Fa-f]{2})[\\p{Alnum}]{2}",
             Pattern.UNICODE_CHARACTER_CLASS); // as Python's isalnum(): letters and digits of any script
+    private static final Pattern ESCAPE = Pattern.compile("%[0-9A-Fa-f]{2}");
+    /** A URL's parts as urllib3 takes it apart: scheme and authority, path, query; any fragment after them. */
+    private static final Pattern PARTS = Pattern.compile(
+            "((?:[a-zA-Z][a-zA-Z0-9+.-]*:)?(?://[^\\\\/?#]*)?)([^?#]*)(?:\\?([^#]*))?(?:#.*)?", Pattern.DOTALL);
 
     private UrlQuoting() {
     }
 
     /**
-     * A URL as requests sends it ({@code requote_uri}): every character a URL cannot hold (a
+     * A url's path and query as requests sends them: taken apart by urllib3's {@code parse_url}
+     * (dot segments removed from the path: {@code /a/./b/../c} as {@code /a/c}; each part
+     * {@linkplain #encoded encoded}), then {@linkplain #requoted requoted}.
+     *
+     * @param rawQuery the query without its {@code ?}, or {@code null} for none
+     */
+    static String sentPathAndQuery(String rawPath, String rawQuery) {
+        String path = encoded(withoutDotSegments(rawPath), PATH_KEPT);
+        return requoted(rawQuery == null ? path : path + "?" + encoded(rawQuery, QUERY_KEPT));
+    }
+
+    /**
+     * A URL with its path and query {@linkplain #encoded encoded} as urllib3 encodes a request's
+     * target ({@code _encode_target}), its dot segments left; its fragment, never sent, left out.
+     */
+    static String targetEncoded(String url) {
+        Matcher parts = PARTS.matcher(url);
+        if (!parts.matches()) { // every text matches: each part may be empty
+            throw new IllegalStateException("no parts in " + url);
+        }
+        String path = parts.group(1) + encoded(parts.group(2), PATH_KEPT);
+        return parts.group(3) == null ? path : path + "?" + encoded(parts.group(3), QUERY_KEPT);
+    }
+
+    /**
+     * A path without its {@code .} and {@code ..} segments, as urllib3 removes them
+     * ({@code _remove_path_dot_segments}, after RFC 3986 5.2.4): {@code /a/./b/../c} as {@code /a/c}.
+     */
+    static String withoutDotSegments(String path) {
+        List<String> kept = new ArrayList<>();
+        for (String segment : path.split("/", -1)) {
+            if (segment.equals("..")) {
+                if (!kept.isEmpty()) {
+                    kept.remove(kept.size() - 1);
+                }
+            } else if (!segment.equals(".")) {
+                kept.add(segment);
+            }
+        }
+        if (path.startsWith("/") && (kept.isEmpty() || !kept.get(0).isEmpty())) {
+            kept.add(0, "");
+        }
+        if (path.endsWith("/.") || path.endsWith("/..")) {
+            kept.add("");
+        }
+        return String.join("/", kept);
+    }
+
+    /**
+     * A path or query with what it may not hold percent-encoded as urllib3 encodes it
+     * ({@code _encode_invalid_chars}): escapes in upper case ({@code %2f} as {@code %2F}), each
+     * character not {@code kept} as its UTF-8 bytes ({@code [} as {@code %5B}), and each {@code %}
+     * too where one of them starts no escape ({@code 50%} as {@code 50%25}).
+     */
+    private static String encoded(String component, String kept) {
+        String upper = ESCAPE.matcher(component).replaceAll(escape -> escape.group().toUpperCase(Locale.ROOT));
+        boolean escaped = ESCAPE.matcher(upper).results().count() == upper.chars().filter(c -> c == '%').count();
+        StringBuilder encoded = new StringBuilder(upper.length() + 16);
+        for (byte b : upper.getBytes(StandardCharsets.UTF_8)) {
+            if (b == '%' && escaped || b >= 0 && kept.indexOf(b) >= 0) {
+                encoded.append((char) b);
+            } else {
+                appendEscape(encoded, b);
+            }
+        }
+        return encoded.toString();
+    }
+
+    /**
+     * A URL as requests requotes it ({@code requote_uri}): every character a URL cannot hold (a
      * space, a letter beyond ASCII) percent-encoded as UTF-8, escapes of unreserved characters
      * decoded, others kept.
      */
@@ -41,12 +122,16 @@ final class UrlQuoting {
             } else {
                 int end = Character.isHighSurrogate(c) && i + 1 < url.length() ? i + 2 : i + 1;
                 for (byte b : url.substring(i, end).getBytes(StandardCharsets.UTF_8)) {
-                    quoted.append('%').append(HEX.charAt((b >> 4) & 0xF)).append(HEX.charAt(b & 0xF));
+                    appendEscape(quoted, b);
                 }
                 i = end - 1;
             }
         }
         return quoted.toString();
+    }
+
+    private static void appendEscape(StringBuilder text, byte b) {
+        text.append('%').append(HEX.charAt((b >> 4) & 0xF)).append(HEX.charAt(b & 0xF));
     }
 
     /**

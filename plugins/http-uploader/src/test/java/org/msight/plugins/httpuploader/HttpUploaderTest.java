@@ -279,6 +279,21 @@ class HttpUploaderTest {
     }
 
     /**
+     * Brackets in the url's query ({@code ?ids[]=1}, PHP's and Rails' arrays) go out percent-encoded,
+     * and dot segments out of its path, as requests prepares the url (urllib3's parse_url): sent raw,
+     * Tomcat and Spring Boot answered each upload 400, where Python MSight's went through.
+     */
+    @Test
+    void aUrlIsSentWithItsPathAndQueryAsRequestsPreparesThem() throws Exception {
+        TestNodeContext context = context("url = \"" + server.url("/api/./v1/../in?ids[]=1&f[site]=n") + "\"");
+        uploadAll(context, 1);
+
+        RecordingServer.Request request = server.requests().get(0);
+        assertThat(request.uri().toString()).as("the request's target as it came")
+                .isEqualTo("/api/in?ids%5B%5D=1&f%5Bsite%5D=n&partition_key=" + request.header("X-Partition-Key"));
+    }
+
+    /**
      * Every value of the url's query may be a key (Azure Functions' {@code ?code=}, which no secret's
      * name tells): masked in the Sending line, and wherever a server echoes it, in a body or a Location;
      * the partition_key the uploader adds is no secret of the url and stays.

@@ -192,6 +192,42 @@ class UploaderSettingsTest {
         assertThat(UploadTarget.parse(url).uploadUrl("k")).isEqualTo(uploadUrl);
     }
 
+    /**
+     * The url's path and query as requests prepares them (urllib3's parse_url, then requote_uri):
+     * what a path or query may not hold percent-encoded ({@code []}, which Tomcat and Spring Boot
+     * refuse raw with a 400), escapes in upper case, dot segments removed from the path. Each
+     * target is what requests 2.28.1 with urllib3 1.26.12 prepared of the url with its key (their
+     * parse_url encodes a path and query as urllib3 2.x does); no url has an empty path, which
+     * requests writes as {@code /} where HttpClient sends the same.
+     */
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', quoteCharacter = '"', textBlock = """
+            http://h/in?ids[]=1                       | http://h/in?ids%5B%5D=1&partition_key=k
+            http://h:8080/in?ids[]=1&f[site]=n        | http://h:8080/in?ids%5B%5D=1&f%5Bsite%5D=n&partition_key=k
+            http://h/%2f                              | http://h/%2F?partition_key=k
+            http://h/a/./b/../c                       | http://h/a/c?partition_key=k
+            http://h/a%20b?q=%20+%2F&r=a+b            | http://h/a%20b?q=%20+%2F&r=a+b&partition_key=k
+            http://[::1]:8080/in?ids[]=1              | http://[::1]:8080/in?ids%5B%5D=1&partition_key=k
+            http://[2001:db8::1]/a/../in?x=%2f        | http://[2001:db8::1]/in?x=%2F&partition_key=k
+            http://h/in?                              | http://h/in?partition_key=k
+            http://h/in?a=1?b=/c&d=e/f?               | http://h/in?a=1?b=/c&d=e/f?&partition_key=k
+            http://h/in?next=/a/./b/../c              | http://h/in?next=/a/./b/../c&partition_key=k
+            http://h/\u4e0a\u4f20?cam=\u5317          | http://h/%E4%B8%8A%E4%BC%A0?cam=%E5%8C%97&partition_key=k
+            http://h/caf%c3%a9/\u00e9                 | http://h/caf%C3%A9/%C3%A9?partition_key=k
+            http://h/in?\u00e9=%c3%a9&q=%e2%82%ac     | http://h/in?%C3%A9=%C3%A9&q=%E2%82%AC&partition_key=k
+            http://h/%7e%41/%2E%2E/x?%7e=%41          | http://h/~A/../x?~=A&partition_key=k
+            http://h/p;x=1/(a)*!'$,@:?q=$&r=(x)*!'@:/ | http://h/p;x=1/(a)*!'$,@:?q=$&r=(x)*!'@:/&partition_key=k
+            http://h/..                               | http://h/?partition_key=k
+            http://h/a/.                              | http://h/a/?partition_key=k
+            http://h/a/..                             | http://h/?partition_key=k
+            http://h/a//./b/                          | http://h/a//b/?partition_key=k
+            http://h/./a/../../b                      | http://h/b?partition_key=k
+            http://h/a/.b/..c/...                     | http://h/a/.b/..c/...?partition_key=k
+            """)
+    void theUrlsPathAndQueryAreSentAsRequestsPreparesThem(String url, String uploadUrl) {
+        assertThat(UploadTarget.parse(url).uploadUrl("k")).isEqualTo(uploadUrl);
+    }
+
     @Test
     void theUrlKeepsItsQueryAndLosesItsCredentials() {
         UploadTarget target = UploadTarget.parse("https://lab:p%40ss@example.org:8443/in?x=1");
