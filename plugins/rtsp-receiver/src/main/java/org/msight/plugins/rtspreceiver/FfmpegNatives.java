@@ -26,6 +26,11 @@ final class FfmpegNatives {
     /** "libva-drm.so.2: cannot open shared object file", as the dynamic linker says it. */
     private static final Pattern MISSING = Pattern.compile("([\\w.+-]+\\.so(?:\\.\\d+)*): cannot open shared object file");
 
+    /** What the dynamic linker says of a library on a file system mounted noexec. */
+    private static final String NOT_EXECUTABLE = "failed to map segment from shared object";
+    /** The library's path the JVM writes before the dynamic linker's message, which starts with it too. */
+    private static final Pattern REPEATED_PATH = Pattern.compile("^(.+?): \\1: ");
+
     /** The description of each library that failed to load. */
     private static final Map<Class<?>, String> FAILED = new ConcurrentHashMap<>();
     private static boolean devicesRegistered;
@@ -109,8 +114,14 @@ final class FfmpegNatives {
         }
     }
 
-    /** One line: which library is missing and the apt command that installs it. */
+    /**
+     * One line: which library is missing and the apt command that installs it; else the innermost
+     * cause, the dynamic linker's words ("no jniavutil in java.library.path" alone hides them), and
+     * what to do when JavaCPP's cache is on a file system mounted noexec. What matters comes first,
+     * as the log cuts a long message.
+     */
     static String describe(Throwable failure) {
+        Throwable innermost = failure;
         for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
             Matcher missing = MISSING.matcher(String.valueOf(cause.getMessage()));
             if (missing.find()) {
@@ -118,8 +129,15 @@ final class FfmpegNatives {
                 return "FFmpeg's native libraries cannot load: the system library " + library + " is missing;"
                         + " install it with: sudo apt-get install " + debianPackage(library);
             }
+            innermost = cause;
         }
-        return "FFmpeg's native libraries cannot load on " + Loader.getPlatform() + ": " + failure;
+        String cause = REPEATED_PATH.matcher(String.valueOf(innermost.getMessage())).replaceFirst("$1: ");
+        if (cause.contains(NOT_EXECUTABLE)) {
+            return "FFmpeg's native libraries cannot load: JavaCPP's cache is on a file system mounted noexec; set"
+                    + " MSIGHT_JAVA_OPTS=-Dorg.bytedeco.javacpp.cachedir=<a folder without noexec> (" + cause + ")";
+        }
+        return "FFmpeg's native libraries cannot load on " + Loader.getPlatform() + ": "
+                + innermost.getClass().getName() + ": " + cause + (innermost == failure ? "" : "; " + failure);
     }
 
     /**
