@@ -95,6 +95,25 @@ class EdgeBoxIT {
                         "Restart=on-failure", "SuccessExitStatus=143", "SupplementaryGroups=video");
     }
 
+    /**
+     * The README's --check runs the pipeline file as the unit does: a plain one ran as the operator,
+     * outside the unit's sandbox, and passed folders the unit could not write.
+     */
+    @Test
+    void theReadmesCheckRunsAsTheUnitDoes() throws Exception {
+        String readme = Files.readString(Distribution.home().resolve("README.md")).replace("\\\n", "");
+        Matcher check = Pattern.compile("sudo systemd-run (.*) /opt/msight/bin/msight-run --check "
+                + "/etc/msight/camera-north.conf").matcher(readme);
+        assertThat(check.find()).as("the README's check").isTrue();
+        String unit = Files.readString(Distribution.home().resolve("systemd/msight@.service"));
+        for (String key : List.of("User", "Group", "SupplementaryGroups", "WorkingDirectory", "EnvironmentFile",
+                "ProtectSystem", "ProtectHome", "PrivateTmp", "ReadWritePaths")) {
+            Matcher set = Pattern.compile("(?m)^" + key + "=(.*)$").matcher(unit);
+            assertThat(set.find()).as("the unit's " + key).isTrue();
+            assertThat(check.group(1)).contains("-p " + key + "=" + set.group(1).replace("%i", "camera-north"));
+        }
+    }
+
     @Test
     void theQuickstartServesMetricsHealthReadinessAndAPreview() throws Exception {
         Path conf = Files.writeString(dir.resolve("quickstart-http.conf"), """
