@@ -55,7 +55,6 @@ import org.slf4j.Logger;
  */
 public final class NatsBus implements Bus {
 
-    private static final ThreadLocal<Publishing> PUBLISHING = ThreadLocal.withInitial(Publishing::new);
     private static final String CHECK_CREDENTIALS = "check msight.nats username and password, token, nkey-seed (with"
             + " user-jwt) or user-credentials (MSIGHT_NATS_*)";
     /** The longest wait between attempts at a new connection, once the client gave one up. */
@@ -93,8 +92,10 @@ public final class NatsBus implements Bus {
     /** The client's subscription of each of {@link #subscriptions}, on the current connection, without JetStream. Guarded by this. */
     private final Map<Subscription, io.nats.client.Subscription> coreSubscriptions = new HashMap<>();
     private final Errors errors = new Errors();
+    /** Each thread's publishing on this bus. */
+    private final ThreadLocal<Publishing> threadsPublishing = ThreadLocal.withInitial(Publishing::new);
     private final Duration closeWait;
-    /** The queue of messages to write when the client last discarded one for it being full; {@code null} before. */
+    /** The queue of messages to write as the client last discarded a publish for it being full; else {@code null}. */
     private volatile FullQueue fullQueue;
     /** What the client dropped on the current connection's dispatcher, without JetStream; else {@code null}. */
     private volatile Drops drops;
@@ -351,15 +352,23 @@ public final class NatsBus implements Bus {
 
     /**
      * {@link #liveConnection()}, but {@code null} while its queue of messages to write is full: from
-     * a message the client discarded until it writes one, so a publish now would be discarded too.
+     * a publish the client discarded until it writes a message, so a publish now would be discarded
+     * too. On the thread whose publish was discarded, also the first time it asks after that (the
+     * runtime's question after the failed publish), however soon the client wrote again: the message
+     * was not refused alone, the bus could not carry it.
      */
     private Connection writableConnection() {
+        boolean discardedHere = threadsPublishing.get().toldDiscard();
         Connection live = liveConnection();
         FullQueue full = fullQueue;
-        return live == null || full != null && full.stillOf(live) ? null : live;
+        return discardedHere || live == null || full != null && full.stillOf(live) ? null : live;
     }
 
-    /** A connection's queue of messages to write as the client found it full, and what it had written then. */
+    /**
+     * A connection's queue of messages to write as a publish found it full, and how many messages the
+     * client had written before that publish. Each message then in the queue is written after it, so
+     * the count moves once the client writes: it cannot stay full for a queue that emptied.
+     */
     private record FullQueue(Connection connection, long written) {
 
         /** Whether {@code live} is that connection and the client has written no message since. */
@@ -387,8 +396,9 @@ public final class NatsBus implements Bus {
             tooLarge(topic, payload.length, limit);
             return false;
         }
-        Publishing publishing = PUBLISHING.get();
+        Publishing publishing = threadsPublishing.get();
         publishing.discarded = false;
+        long written = current.getStatistics().getOutMsgs();
         publishing.active = true;
         try {
             if (jetStreamPublisher == null) {
@@ -402,13 +412,17 @@ public final class NatsBus implements Bus {
             publishing.active = false;
         }
         if (publishing.discarded) {
+            fullQueue = new FullQueue(current, written);
             discarded(topic);
             return false;
         }
         return true;
     }
 
-    /** Whether this thread is inside {@link #publish}, and whether the client discarded its message. */
+    /**
+     * Whether this thread is inside {@link #publish}, and whether the client discarded the message of
+     * its last publish, until {@link #canCarry} told it.
+     */
     private static final class Publishing implements BooleanSupplier {
         boolean active;
         boolean discarded;
@@ -417,6 +431,13 @@ public final class NatsBus implements Bus {
         @Override
         public boolean getAsBoolean() {
             return discarded;
+        }
+
+        /** Whether the client discarded the message of this thread's last publish, told once. */
+        boolean toldDiscard() {
+            boolean told = discarded;
+            discarded = false;
+            return told;
         }
     }
 
@@ -702,15 +723,14 @@ public final class NatsBus implements Bus {
         }
 
         /**
-         * The client's queue to the server was full, so the bus cannot carry messages until the client
-         * writes one: a publish of ours (this thread is in {@link #publish}), a JetStream
-         * acknowledgement (a reply to its message's {@code $JS.ACK} subject), or the client's own
-         * traffic (fetches, which are sent again).
+         * The client's queue to the server was full: a publish of ours (this thread is in
+         * {@link #publish}, which makes the bus unable to carry messages until the client writes one),
+         * a JetStream acknowledgement (a reply to its message's {@code $JS.ACK} subject), or the
+         * client's own traffic (fetches, which are sent again).
          */
         @Override
         public void messageDiscarded(Connection source, Message message) {
-            fullQueue = new FullQueue(source, source.getStatistics().getOutMsgs());
-            Publishing publishing = PUBLISHING.get();
+            Publishing publishing = threadsPublishing.get();
             if (publishing.active) {
                 publishing.discarded = true;
             } else if (discardedAcks != null && message.getSubject().startsWith("$JS.ACK.")) {

@@ -171,10 +171,20 @@ record NatsSettings(List<String> servers, String username, String password, Stri
         }
         if (tls) {
             options.sslContext(HostCheckedTls.of(PemTls.context(caCertFile, certFile, keyFile, "msight.nats.tls")));
-        } else if (servers.stream().anyMatch(server -> server.toLowerCase(Locale.ROOT).matches("(tls|wss)://.*"))) {
+        } else if (anyServer("tls|wss")) {
             options.sslContext(HostCheckedTls.of(jvmDefaultTls())); // the client's own choice, checked
         }
+        if (tls || anyServer("tls|wss|opentls")) {
+            // TLS to the URL's host, which the certificate must name (and SNI tells), as nats-py: the client would
+            // connect to an address it resolved the name to, and check the certificate against that address
+            options.noResolveHostnames();
+        }
         return options;
+    }
+
+    /** Whether a server's URL has one of {@code schemes}, a regex's alternatives. */
+    private boolean anyServer(String schemes) {
+        return servers.stream().anyMatch(server -> server.toLowerCase(Locale.ROOT).matches("(" + schemes + ")://.*"));
     }
 
     /**

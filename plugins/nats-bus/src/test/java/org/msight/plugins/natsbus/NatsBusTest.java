@@ -30,6 +30,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -495,6 +496,8 @@ class NatsBusTest {
      * A publish the client discarded, its queue of messages to write full (the server stalled),
      * leaves the bus unable to carry messages until the client writes one, so a processor keeps its
      * input: the runtime took it for a refusal of that message alone, and acknowledged the input.
+     * The publishing thread is answered so when it asks right after, even if the client wrote
+     * meanwhile (here the server thawed first): the count of messages written had moved, and said yes.
      */
     @Test
     void aFullQueueOfMessagesToWriteCarriesNothingUntilTheClientWritesAgain() {
@@ -506,15 +509,22 @@ class NatsBusTest {
         ImageData image = ImageData.jpeg(new Metadata("cam", 1, 1, 1, "edge-01"), new byte[110 * 1024], 8, 16);
         server.freeze(); // the socket's buffers fill, then the client's queue of 4
         try {
-            // until a discard no write follows: one while the client still writes (the sockets' buffers not full
-            // yet) lets the bus carry messages again at once
-            await().atMost(Waits.GENEROUS).until(() -> !publisher.publish(TOPIC, image)
-                    && !publisher.canCarry(TOPIC) && !publisher.canCarry());
+            // published on this thread, as a node's: until a discard after which the client wrote nothing (one while
+            // it still wrote, the sockets' buffers not full yet, lets the bus carry messages again at once)
+            await().pollInSameThread().atMost(Waits.GENEROUS).until(() -> !publisher.publish(TOPIC, image)
+                    && !carriesOnAnotherThread(publisher));
             assertThat(context.count("discarded")).isPositive();
         } finally {
             server.thaw();
         }
-        await().atMost(Waits.GENEROUS).until(() -> publisher.canCarry(TOPIC) && publisher.canCarry());
+        await().atMost(Waits.GENEROUS).until(() -> carriesOnAnotherThread(publisher));
+        assertThat(publisher.canCarry(TOPIC)).as("the runtime's question after the discarded publish").isFalse();
+        assertThat(publisher.canCarry(TOPIC) && publisher.canCarry()).as("asked again").isTrue();
+    }
+
+    /** Whether {@code bus} can carry messages on {@link #TOPIC}, asked on a thread that did not publish. */
+    private static boolean carriesOnAnotherThread(NatsBus bus) {
+        return CompletableFuture.supplyAsync(() -> bus.canCarry(TOPIC) && bus.canCarry()).join();
     }
 
     @Test
@@ -1752,8 +1762,7 @@ class NatsBusTest {
         server.freeze();
         try {
             // the sockets' buffers fill, then the client's queue of 4 (with pulls too); the acknowledgements of
-            // publishes awaited time out after 5 s, and give their room back. Published without asking canCarry: a
-            // pull the client discarded first leaves the bus saying it cannot carry messages
+            // publishes awaited time out after 5 s, and give their room back
             await().atMost(Waits.GENEROUS).until(() -> {
                 bus.publish(TOPIC, large);
                 return context.count("discarded") > 0;

@@ -58,6 +58,22 @@ class NatsSettingsTest {
                 .isEqualTo("HTTPS");
     }
 
+    /**
+     * With TLS the client connects by the URL's host name, which the server's certificate must name:
+     * it put an address it resolved the name to in its place, which a certificate for the name does
+     * not name (NatsTlsTest connects so). Without TLS it still tries each address of the name.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"servers = \"['tls://h:4443']\"", "servers = \"['nats://h:4222', 'wss://h:443']\"",
+        "servers = \"['opentls://h:4443']\"", "tls.enabled = true"})
+    void withTlsTheClientConnectsByTheUrlsHostName(String settings) {
+        assertThat(NatsSettings.from(TestBusContext.of("nats", settings).config()).options().build()
+                .isNoResolveHostnames()).isTrue();
+        String plain = "servers = \"['nats://h:4222', 'ws://h:80']\"";
+        assertThat(NatsSettings.from(TestBusContext.of("nats", plain).config()).options().build()
+                .isNoResolveHostnames()).isFalse();
+    }
+
     /** Each server masked on its own: a password holding ", " showed its start in the servers joined. */
     @Test
     void theServersShownHaveEachItsUserInfoMasked() {

@@ -13,6 +13,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.msight.api.bus.Subscription;
 import org.msight.api.data.BytesData;
 import org.msight.api.data.Metadata;
@@ -69,22 +71,27 @@ class NatsTlsTest {
      * loaded machine reaches: the client tries once to connect at start.
      */
     private static TestBusContext context(NatsTestServer server, String tls) {
-        return context(server, tls, "60s");
+        return context(server.url(), tls, "60s");
     }
 
-    private static TestBusContext context(NatsTestServer server, String tls, String connectTimeout) {
-        return TestBusContext.of("nats", "servers = \"['" + server.url() + "']\", username = msight, password = "
+    private static TestBusContext context(String url, String tls, String connectTimeout) {
+        return TestBusContext.of("nats", "servers = \"['" + url + "']\", username = msight, password = "
                 + PASSWORD + ", connect-timeout = " + connectTimeout + "\ntls { enabled = \"true\", " + tls + " }");
     }
 
     /** Publishes until the subscriber got one message: the subscription has reached the server by then. */
     private void carries(NatsTestServer server, String tls) {
+        carries(server.url(), tls);
+    }
+
+    /** As {@link #carries(NatsTestServer, String)}, with the server at {@code url}. */
+    private void carries(String url, String tls) {
         TestReceiver receiver = TestReceiver.handling();
-        TestBusContext subscriberContext = context(server, tls);
+        TestBusContext subscriberContext = context(url, tls, "60s");
         NatsBus subscriber = bus(subscriberContext);
         subscriber.subscribe(new Subscription("tls_topic", "uploader", Optional.empty(), receiver));
         subscriber.start();
-        TestBusContext publisherContext = context(server, tls);
+        TestBusContext publisherContext = context(url, tls, "60s");
         NatsBus publisher = bus(publisherContext);
         publisher.start();
         await().atMost(Waits.GENEROUS).until(() -> {
@@ -108,24 +115,38 @@ class NatsTlsTest {
                 + "\", key-file = \"" + certificates.clientKey + "\"");
 
         // the server ends the connection after the handshake: the client sees a timeout (a short one), not a TLS error
-        NatsBus withoutCertificate = bus(context(server, "ca-cert-file = \"" + certificates.ca + "\"", "2s"));
+        NatsBus withoutCertificate = bus(context(server.url(), "ca-cert-file = \"" + certificates.ca + "\"", "2s"));
         assertThatThrownBy(withoutCertificate::start).isInstanceOf(IllegalStateException.class)
                 .hasMessageStartingWith("NATS unreachable at " + server.url())
                 .hasMessageContaining("MSIGHT_NATS_TLS_CERT_FILE").hasMessageNotContaining("\n");
     }
 
     /**
-     * A server whose certificate, of a trusted CA, does not name the host connected to is refused,
-     * as Python's ssl refuses it (a man in the middle with any certificate of that CA): the client
-     * connected to it. The certificate naming it connects ({@link #publishesAndSubscribesOverTlsTrustingTheCaFile}).
+     * A server named by a host name that its certificate names, and not its address, is reached by
+     * tls:// or with tls.enabled, as by nats-py: the client connected to the address it resolved
+     * the name to, and refused every such certificate for not naming that address.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"tls", "nats"})
+    void aServerCertificateNamingTheUrlsHostNameAloneIsTaken(String scheme) throws Exception {
+        NatsTestServer server = server(certificates.sign("named", "DNS:localhost"), false);
+        carries(scheme + "://localhost:" + server.port(), "ca-cert-file = \"" + certificates.ca + "\"");
+    }
+
+    /**
+     * A server whose certificate, of a trusted CA, does not name the URL's host is refused, as
+     * Python's ssl refuses it (a man in the middle with any certificate of that CA): the client
+     * connected to it. The certificate naming it connects
+     * ({@link #aServerCertificateNamingTheUrlsHostNameAloneIsTaken}).
      */
     @Test
     void aServerCertificateNotNamingTheHostIsRefusedNamingTheHost() throws Exception {
         NatsTestServer server = server(certificates.sign("elsewhere", "DNS:elsewhere.example"), false);
-        TestBusContext context = context(server, "ca-cert-file = \"" + certificates.ca + "\"");
+        String url = "tls://localhost:" + server.port();
+        TestBusContext context = context(url, "ca-cert-file = \"" + certificates.ca + "\"", "60s");
         NatsBus bus = bus(context);
         assertThatThrownBy(bus::start).isInstanceOf(IllegalStateException.class)
-                .hasMessage("NATS at " + server.url() + ": TLS: the server's certificate does not name 127.0.0.1, the"
+                .hasMessage("NATS at " + url + ": TLS: the server's certificate does not name localhost, the"
                         + " host connected to: connect by a name in it, or add this one to its subjectAltName; check"
                         + " msight.nats.tls (MSIGHT_NATS_TLS_CA_CERT_FILE, MSIGHT_NATS_TLS_CERT_FILE,"
                         + " MSIGHT_NATS_TLS_KEY_FILE)");
