@@ -267,9 +267,15 @@ record KafkaSettings(List<String> servers, String saslMechanism, String saslUser
             ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, "the bus sets it from session-timeout (a third of it, 3 s"
                     + " at most): set session-timeout instead");
 
-    /** The producer's, consumer's and admin client's definitions of their properties. */
-    private static final List<ConfigDef> CLIENTS = List.of(ProducerConfig.configDef(), ConsumerConfig.configDef(),
-            AdminClientConfig.configDef());
+    /**
+     * The producer's, consumer's and admin client's definitions of their properties: made when asked,
+     * under the plugin's class loader (the runtime's while the bus is made), as making them loads the
+     * clients' default classes through the thread's loader; in a static field they were made as the
+     * plugin loaded, under another loader, and the plugin did not load.
+     */
+    private static List<ConfigDef> clients() {
+        return List.of(ProducerConfig.configDef(), ConsumerConfig.configDef(), AdminClientConfig.configDef());
+    }
 
     /**
      * Checks each extra property as the clients read it (type, range, a class on the plugin's
@@ -287,8 +293,9 @@ record KafkaSettings(List<String> servers, String saslMechanism, String saslUser
                 throw new IllegalArgumentException("properties.\"" + own.getKey() + "\": " + own.getValue());
             }
         }
+        List<ConfigDef> clients = clients();
         Set<String> known = new HashSet<>();
-        CLIENTS.forEach(definitions -> known.addAll(definitions.names()));
+        clients.forEach(definitions -> known.addAll(definitions.names()));
         for (String name : properties.keySet()) {
             String meant = known.contains(name) ? "" : Suggestions.didYouMean(name, known, 2);
             if (!meant.isEmpty()) {
@@ -296,7 +303,7 @@ record KafkaSettings(List<String> servers, String saslMechanism, String saslUser
                         + "\": no Kafka client has this property" + meant);
             }
         }
-        for (ConfigDef definitions : CLIENTS) {
+        for (ConfigDef definitions : clients) {
             for (org.apache.kafka.common.config.ConfigValue value : definitions.validate(properties)) {
                 if (properties.containsKey(value.name()) && !value.errorMessages().isEmpty()) {
                     throw new IllegalArgumentException("properties.\"" + value.name() + "\": "
@@ -324,7 +331,7 @@ record KafkaSettings(List<String> servers, String saslMechanism, String saslUser
      * classes only when created.
      */
     static Set<String> classLists() {
-        return CLIENTS.stream().flatMap(client -> client.configKeys().values().stream())
+        return clients().stream().flatMap(client -> client.configKeys().values().stream())
                 .filter(key -> key.type == ConfigDef.Type.LIST && key.documentation != null
                         && key.documentation.startsWith("A list of class"))
                 .map(key -> key.name).collect(Collectors.toSet());
