@@ -22,6 +22,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
 import org.msight.api.AsyncSinkNode;
+import org.msight.api.DaemonThreads;
 import org.msight.api.LogSafe;
 import org.msight.api.Node;
 import org.msight.api.NodeKind;
@@ -70,6 +71,8 @@ public final class Pipeline {
     private static final Duration HOLD_UP_NOTICE = Duration.ofSeconds(1);
     /** How long nodes interrupted at their kind's deadline get to end, together. */
     private static final Duration INTERRUPTED_STOP_LIMIT = Duration.ofSeconds(2);
+    /** How often a stop during the start interrupts its thread again, ending a wait whose client swallowed one. */
+    private static final long REINTERRUPT_MILLIS = 100;
 
     private final PipelineSpec spec;
     private final Buses buses;
@@ -85,7 +88,7 @@ public final class Pipeline {
     private volatile boolean started;
     /** The thread in {@link #start()} while it registers and starts the buses, which a stop interrupts; or null. */
     private Thread connecting; // guarded by this
-    /** Whether a stop interrupted {@link #connecting}. */
+    /** Whether a stop interrupts {@link #connecting}, from a thread of its own until {@link #endConnecting()}. */
     private boolean connectingInterrupted; // guarded by this
     private final AtomicBoolean closedUnstarted = new AtomicBoolean();
 
@@ -269,9 +272,10 @@ public final class Pipeline {
     /**
      * Registers the nodes, then starts them, sinks first so no early message is missed, and the
      * throughput lines. A stop requested before or while the nodes register and the buses start
-     * ({@link #requestStop()}, as on SIGINT and SIGTERM) interrupts that thread, ending such waits as
-     * a bus's for its server: what they opened is closed, a line says so, and this returns without
-     * starting the nodes, leaving {@link #stop()} nothing to stop.
+     * ({@link #requestStop()}, as on SIGINT and SIGTERM) interrupts that thread until that stretch
+     * ends, ending such waits as a bus's for its server, a client's that swallowed an interrupt too:
+     * what they opened is closed, a line says so, and this returns without starting the nodes,
+     * leaving {@link #stop()} nothing to stop.
      *
      * @throws org.msight.runtime.registry.DuplicateNodeException when a live node has a name of ours
      * @throws org.msight.redis.RedisAccessException when the registry's Redis cannot be used
@@ -332,7 +336,8 @@ public final class Pipeline {
      * @return whether a stop was requested by now
      */
     private synchronized boolean endConnecting() {
-        connecting = null;
+        connecting = null; // first: no interrupt comes after the one cleared below
+        notifyAll(); // the interrupting thread ends
         if (connectingInterrupted) {
             connectingInterrupted = false;
             Thread.interrupted();
@@ -340,11 +345,27 @@ public final class Pipeline {
         return stopRequested.getCount() == 0;
     }
 
-    /** Interrupts the thread in {@link #start()} while it registers and starts the buses. */
+    /** Interrupts the thread in {@link #start()} while it registers and starts the buses, on a thread of its own. */
     private synchronized void interruptConnecting() {
         if (connecting != null && !connectingInterrupted) {
             connectingInterrupted = true;
-            connecting.interrupt();
+            DaemonThreads.start("msight-stop-during-start", this::interruptUntilConnectingEnds);
+        }
+    }
+
+    /**
+     * Interrupts {@link #connecting} now and every {@link #REINTERRUPT_MILLIS} until {@link #endConnecting()}:
+     * a client that takes an interrupt for a failure, clearing it (jnats, which then tries its next
+     * server), has the next one at its next wait.
+     */
+    private synchronized void interruptUntilConnectingEnds() {
+        try {
+            while (connecting != null) {
+                connecting.interrupt();
+                wait(REINTERRUPT_MILLIS); // notified by endConnecting
+            }
+        } catch (InterruptedException e) { // nothing interrupts this thread: it ends
+            Thread.currentThread().interrupt();
         }
     }
 
