@@ -57,20 +57,14 @@ final class Redirects {
      */
     static Post follow(Post post, int status, String location) {
         String refused = "the server answered status " + status;
-        if (location == null) {
+        if (location == null || location.isBlank()) { // requests follows no empty Location
             throw new IllegalStateException(refused + " without a Location to go to");
         }
         URI next;
         try {
             String requoted = requoted(location.strip());
-            URI reference = new URI(requoted);
-            URI resolved = requoted.startsWith("?") // RFC 3986 keeps the path for a query alone; URI.resolve does not
-                    ? new URI(post.url().replaceFirst("[?#].*$", "") + requoted)
-                    : new URI(post.url()).resolve(reference);
-            String authority = resolved.getRawAuthority(); // a host with '_' has one, and no getHost()
-            next = authority == null ? resolved // refused below
-                    : new URI(resolved.getScheme() + "://" + authority.substring(authority.lastIndexOf('@') + 1)
-                            + sentTarget(resolved, reference.getRawAuthority() == null)); // no user info or fragment
+            next = requoted.isEmpty() || requoted.equals("?") // a fragment or '?' alone: urljoin keeps the url
+                    ? new URI(post.url()) : resolved(post.url(), requoted);
         } catch (URISyntaxException | IllegalArgumentException e) {
             throw new IllegalStateException(refused + " with a Location that is not a URL: " + shown(location));
         }
@@ -98,6 +92,18 @@ final class Redirects {
      */
     static String requoted(String location) {
         return UrlQuoting.targetEncoded(UrlQuoting.requoted(asUtf8(location)));
+    }
+
+    /** Where a {@linkplain #requoted requoted} Location leads from {@code url}, without user info or fragment. */
+    private static URI resolved(String url, String requoted) throws URISyntaxException {
+        URI reference = new URI(requoted);
+        URI resolved = requoted.startsWith("?") // RFC 3986 keeps the path for a query alone; URI.resolve does not
+                ? new URI(url.replaceFirst("[?#].*$", "") + requoted)
+                : new URI(url).resolve(reference);
+        String authority = resolved.getRawAuthority(); // a host with '_' has one, and no getHost()
+        return authority == null ? resolved // refused by the caller
+                : new URI(resolved.getScheme() + "://" + authority.substring(authority.lastIndexOf('@') + 1)
+                        + sentTarget(resolved, reference.getRawAuthority() == null));
     }
 
     /**

@@ -28,17 +28,18 @@ record UploadTarget(String base, String loggable, String basicCredentials) {
 
     static UploadTarget parse(String url) {
         String trimmed = url.trim();
+        String encoded = UrlQuoting.targetEncoded(trimmed); // ?f={"a":1}, /a b, as requests takes them: URI does not
         URI uri;
         try {
-            uri = new URI(trimmed);
+            uri = new URI(encoded);
         } catch (URISyntaxException e) {
             throw new IllegalArgumentException("url: not a valid URL (" + e.getReason() + "): " + shown(trimmed));
         }
-        if (!Setting.isUrl(trimmed, "http", "https")) {
+        if (!Setting.isUrl(encoded, "http", "https")) {
             throw new IllegalArgumentException("url: must be http://host[:port][/path] or https://..., was "
                     + shown(trimmed));
         }
-        if (uri.getRawFragment() != null) {
+        if (trimmed.contains("#")) { // the encoded url has none: never sent
             throw new IllegalArgumentException("url: must not have a #fragment");
         }
         String scheme = uri.getScheme().toLowerCase(Locale.ROOT);

@@ -1,6 +1,7 @@
 package org.msight.plugins.httpuploader;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.sun.net.httpserver.Headers;
 import com.sun.net.httpserver.HttpExchange;
@@ -224,6 +225,34 @@ class RedirectTest {
             """)
     void aLocationIsRequotedAsRequestsDoes(String location, String requoted) {
         assertThat(Redirects.requoted(location)).isEqualTo(requoted);
+    }
+
+    /**
+     * A Location of a fragment or an empty query alone leads where python3's requests 2.28.1 re-POSTed
+     * (urljoin): to the url that answered, its query and partition_key kept; an empty one is not followed.
+     * A '#' Location is quoted: a line of a CsvSource starting with '#' is a comment.
+     */
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', textBlock = """
+            '#frag'  | http://h/b1/b2/start?x=1&partition_key=k
+            '#'      | http://h/b1/b2/start?x=1&partition_key=k
+            ?        | http://h/b1/b2/start?x=1&partition_key=k
+            ?#frag   | http://h/b1/b2/start?x=1&partition_key=k
+            ?a=1#x   | http://h/b1/b2/start?a=1
+            """)
+    void aLocationOfAFragmentOrAnEmptyQueryAloneLeadsWhereRequestsGoes(String location, String next) {
+        Redirects.Post post = Redirects.Post.first("http://h/b1/b2/start?x=1&partition_key=k");
+
+        assertThat(Redirects.follow(post, 307, location)).isEqualTo(new Redirects.Post(next, true, 1));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"", " "})
+    void anEmptyLocationIsNotFollowed(String location) {
+        Redirects.Post post = Redirects.Post.first("http://h/b1/b2/start?partition_key=k");
+
+        assertThatThrownBy(() -> Redirects.follow(post, 307, location))
+                .hasMessage("the server answered status 307 without a Location to go to");
     }
 
     /** A url whose host has a '_' (a container's name) is redirected on the same host, credentials kept. */

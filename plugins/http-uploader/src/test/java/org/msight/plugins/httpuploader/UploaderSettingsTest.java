@@ -223,6 +223,11 @@ class UploaderSettingsTest {
             http://h/a//./b/                          | http://h/a//b/?partition_key=k
             http://h/./a/../../b                      | http://h/b?partition_key=k
             http://h/a/.b/..c/...                     | http://h/a/.b/..c/...?partition_key=k
+            "http://h/p?x={a}|b"                      | http://h/p?x=%7Ba%7D%7Cb&partition_key=k
+            http://h/a b                              | http://h/a%20b?partition_key=k
+            http://h/a[b]/c                           | http://h/a%5Bb%5D/c?partition_key=k
+            http://h/p?q=a%20b%zz                     | http://h/p?q=a%2520b%25zz&partition_key=k
+            http://h/p?x=50%                          | http://h/p?x=50%25&partition_key=k
             """)
     void theUrlsPathAndQueryAreSentAsRequestsPreparesThem(String url, String uploadUrl) {
         assertThat(UploadTarget.parse(url).uploadUrl("k")).isEqualTo(uploadUrl);
@@ -243,6 +248,8 @@ class UploaderSettingsTest {
         assertThat(underscored.base()).isEqualTo("http://upload_server:8080/in?x=1");
         assertThat(underscored.loggable()).isEqualTo("HTTP://***@upload_server:8080/in?x=***");
         assertThat(underscored.basicCredentials()).isEqualTo("lab:p@ss");
+        assertThat(UploadTarget.parse("http://lab:p%40ss@upload_server:8080/a b?f={x}").uploadUrl("k"))
+                .isEqualTo("http://upload_server:8080/a%20b?f=%7Bx%7D&partition_key=k");
         assertThatThrownBy(() -> UploadTarget.parse("https://lab:s3cret@upload_server/in")).hasMessage("url: a host"
                 + " name with '_' works over http:// only: Java's TLS cannot check a certificate's name against it; give"
                 + " the server a name without '_' (a network alias), was 'https://***@upload_server/in'");
