@@ -17,10 +17,24 @@ import org.msight.api.LogSafe;
  */
 public final class WritablePath {
 
-    /** Every mount of this process, with its own options: systemd's unit sandboxes are mounts of their own. */
-    private static final Path MOUNTS = Path.of("/proc/self/mounts");
-    /** A space, tab, newline or backslash in a mount's folder, as /proc/self/mounts writes it: {@code \040}. */
+    /**
+     * Every mount of this process, with its own options and its file system's: systemd's unit
+     * sandboxes are read-only mounts of a file system that is not.
+     */
+    private static final Path MOUNT_INFO = Path.of("/proc/self/mountinfo");
+    /** A space, tab, newline or backslash in a mount's folder, as /proc/self/mountinfo writes it: {@code \040}. */
     private static final Pattern OCTAL_ESCAPE = Pattern.compile("\\\\([0-7]{3})");
+    /** What ends or starts quoting a word of a systemd unit's setting. */
+    private static final Pattern SYSTEMD_QUOTED = Pattern.compile("[\\s\"'\\\\]");
+
+    /** How the mount a folder is on refuses writes, if it does. */
+    private enum ReadOnly {
+        NO,
+        /** Only this mount: a bind mount such as systemd's ProtectSystem=strict, the file system writable. */
+        MOUNT,
+        /** The file system itself: mounted so, or remounted so by the kernel after disk errors. */
+        FILE_SYSTEM
+    }
 
     private WritablePath() {
     }
@@ -55,41 +69,63 @@ public final class WritablePath {
             return Optional.empty();
         }
         String why = existing + " is not a writable " + (isFile ? "file" : "folder");
-        if (rightKind && onReadOnlyMount(existing)) {
+        ReadOnly readOnly = rightKind ? readOnly(existing) : ReadOnly.NO;
+        if (readOnly != ReadOnly.NO) {
             why = "a read-only file system: " + existing;
-            if (underSystemd) { // ProtectSystem=strict: the unit's sandbox, not the disk
-                why += "; a systemd unit with ProtectSystem=strict, as msight@NAME, writes only in its ReadWritePaths:"
-                        + " add it with systemctl edit msight@NAME: [Service] ReadWritePaths="
-                        + (isFile ? existing.getParent() : existing);
-            }
+        }
+        if (readOnly == ReadOnly.FILE_SYSTEM) {
+            why += "; the file system is mounted read-only (or was remounted so after disk errors: see dmesg)";
+        } else if (readOnly == ReadOnly.MOUNT && underSystemd) { // ProtectSystem=strict: the unit's sandbox
+            why += "; a systemd unit with ProtectSystem=strict, as msight@NAME, writes only in its ReadWritePaths:"
+                    + " add it with systemctl edit msight@NAME: [Service] ReadWritePaths="
+                    + systemdPath(isFile ? existing.getParent() : existing);
         }
         return Optional.of(LogSafe.whole("cannot write " + path + " (" + why + ")"));
     }
 
     /**
-     * Whether the mount {@code existing} is on is read-only, as /proc/self/mounts says: the JDK's
-     * {@code FileStore.isReadOnly()} looks past a read-only bind mount of a folder of the same file
-     * system (systemd's ReadOnlyPaths=, a container's volume) to the file system's own mount. False
-     * where there is no /proc (not Linux).
+     * Whether the mount {@code existing} is on is read-only, and whether its file system is too, as
+     * /proc/self/mountinfo says: the JDK's {@code FileStore.isReadOnly()} looks past a read-only bind
+     * mount of a folder of the same file system (systemd's ReadOnlyPaths=, a container's volume) to
+     * the file system's own mount. {@link ReadOnly#NO} where there is no /proc (not Linux).
      */
-    private static boolean onReadOnlyMount(Path existing) {
+    private static ReadOnly readOnly(Path existing) {
         try {
             Path real = existing.toRealPath();
             int deepest = -1;
-            boolean readOnly = false;
-            for (String line : Files.readAllLines(MOUNTS)) {
-                String[] fields = line.split(" "); // device, folder, type, options, ...
-                Path mountPoint = Path.of(unescaped(fields[1]));
+            ReadOnly readOnly = ReadOnly.NO;
+            for (String line : Files.readAllLines(MOUNT_INFO)) {
+                // id, parent, device, root, folder, mount options, optional fields..., "-", type, source, super options
+                String[] fields = line.split(" ");
+                String[] fileSystem = line.substring(line.indexOf(" - ") + 3).split(" ");
+                Path mountPoint = Path.of(unescaped(fields[4]));
                 // of the mounts on one folder, the last listed is the one on top
                 if (real.startsWith(mountPoint) && mountPoint.getNameCount() >= deepest) {
                     deepest = mountPoint.getNameCount();
-                    readOnly = List.of(fields[3].split(",")).contains("ro");
+                    readOnly = !isReadOnly(fields[5]) ? ReadOnly.NO
+                            : isReadOnly(fileSystem[2]) ? ReadOnly.FILE_SYSTEM : ReadOnly.MOUNT;
                 }
             }
             return readOnly;
         } catch (IOException | RuntimeException e) {
-            return false;
+            return ReadOnly.NO;
         }
+    }
+
+    private static boolean isReadOnly(String options) {
+        return List.of(options.split(",")).contains("ro");
+    }
+
+    /**
+     * {@code path} as a word of a systemd unit's setting: in double quotes when it has a space or a
+     * quote (systemd splits a setting's words there), {@code %} doubled (a specifier otherwise).
+     */
+    private static String systemdPath(Path path) {
+        String word = path.toString().replace("%", "%%");
+        if (!SYSTEMD_QUOTED.matcher(word).find()) {
+            return word;
+        }
+        return '"' + word.replace("\\", "\\\\").replace("\"", "\\\"") + '"';
     }
 
     private static String unescaped(String field) {

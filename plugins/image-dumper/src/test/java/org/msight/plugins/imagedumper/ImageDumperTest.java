@@ -2,6 +2,7 @@ package org.msight.plugins.imagedumper;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
@@ -260,10 +261,13 @@ class ImageDumperTest {
     void aFolderItsFileSystemCannotSyncIsWarnedOfOnceAndWritingGoesOn() throws Exception {
         RecordingLogger log = new RecordingLogger("dumper");
         AtomicInteger syncs = new AtomicInteger();
-        // the JDK's own failure, from a folder Linux cannot sync as it cannot vboxsf's
+        // the JDK's own failure, from a folder Linux cannot sync as it cannot vboxsf's, in this machine's language
+        Path unsyncable = Path.of("/proc/self");
+        String invalidArgument = catchThrowableOfType(IOException.class, () -> ImageDumperNode.syncToDevice(unsyncable))
+                .getMessage();
         SinkNode node = openedSyncingWith("img-{frame}.jpg", folder -> {
             syncs.incrementAndGet();
-            ImageDumperNode.syncToDevice(Path.of("/proc"));
+            ImageDumperNode.syncToDevice(unsyncable);
         }, log);
         for (long frame = 1; frame <= 3; frame++) {
             node.put(image(frame));
@@ -273,8 +277,8 @@ class ImageDumperTest {
         assertThat(context.count("written")).isEqualTo(3);
         assertThat(syncs).hasValue(1);
         assertThat(log.messages(Level.WARN)).containsExactly(dir.toAbsolutePath() + " is on a file system that cannot"
-                + " sync folders (Invalid argument): images are written there, but a power cut may lose the latest"
-                + " of them");
+                + " sync folders (" + invalidArgument + "): images are written there, but a power cut may lose"
+                + " the latest of them");
         node.open();
         node.put(image(4));
         node.close();

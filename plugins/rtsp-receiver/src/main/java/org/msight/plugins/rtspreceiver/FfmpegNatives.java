@@ -26,7 +26,10 @@ final class FfmpegNatives {
     /** "libva-drm.so.2: cannot open shared object file", as the dynamic linker says it. */
     private static final Pattern MISSING = Pattern.compile("([\\w.+-]+\\.so(?:\\.\\d+)*): cannot open shared object file");
 
-    /** What the dynamic linker says of a library on a file system mounted noexec. */
+    /**
+     * What the dynamic linker says of a library on a file system mounted noexec, but also, as glibc
+     * words ENOMEM and EACCES alike, where a memory limit (LimitAS=) or SELinux refuses the mapping.
+     */
     private static final String NOT_EXECUTABLE = "failed to map segment from shared object";
     /** The library's path the JVM writes before the dynamic linker's message, which starts with it too. */
     private static final Pattern REPEATED_PATH = Pattern.compile("^(.+?): \\1: ");
@@ -117,7 +120,7 @@ final class FfmpegNatives {
     /**
      * One line: which library is missing and the apt command that installs it; else the innermost
      * cause, the dynamic linker's words ("no jniavutil in java.library.path" alone hides them), and
-     * what to do when JavaCPP's cache is on a file system mounted noexec. What matters comes first,
+     * what to do when JavaCPP's cache is likely on a file system mounted noexec. What matters comes first,
      * as the log cuts a long message.
      */
     static String describe(Throwable failure) {
@@ -133,7 +136,8 @@ final class FfmpegNatives {
         }
         String cause = REPEATED_PATH.matcher(String.valueOf(innermost.getMessage())).replaceFirst("$1: ");
         if (cause.contains(NOT_EXECUTABLE)) {
-            return "FFmpeg's native libraries cannot load: JavaCPP's cache is on a file system mounted noexec; set"
+            return "FFmpeg's native libraries cannot load: JavaCPP's cache is likely on a file system mounted noexec"
+                    + " (else a memory limit or SELinux); set"
                     + " MSIGHT_JAVA_OPTS=-Dorg.bytedeco.javacpp.cachedir=<a folder without noexec> (" + cause + ")";
         }
         return "FFmpeg's native libraries cannot load on " + Loader.getPlatform() + ": "

@@ -27,7 +27,8 @@ class FfmpegNativesTest {
     /**
      * /var mounted noexec: JavaCPP's cache in the unit's home, /var/lib/msight/.javacpp/cache, cannot
      * be mapped. The log cuts a message at {@link LogSafe#MAX_LENGTH}: what to do and the cache's
-     * folder come within it.
+     * folder come within it. The dynamic linker says the same where a memory limit (LimitAS=) or
+     * SELinux refuses the mapping: the message says so.
      */
     @org.junit.jupiter.api.Test
     void aCacheOnANoexecMountIsNamedWithWhatToDoAndItsCause() {
@@ -37,10 +38,11 @@ class FfmpegNativesTest {
         error.initCause(new UnsatisfiedLinkError(library + ": " + library
                 + ": failed to map segment from shared object"));
         assertThat(FfmpegNatives.describe(error)).isEqualTo("FFmpeg's native libraries cannot load: JavaCPP's cache is"
-                + " on a file system mounted noexec; set MSIGHT_JAVA_OPTS=-Dorg.bytedeco.javacpp.cachedir=<a folder"
-                + " without noexec> (" + library + ": failed to map segment from shared object)");
+                + " likely on a file system mounted noexec (else a memory limit or SELinux); set"
+                + " MSIGHT_JAVA_OPTS=-Dorg.bytedeco.javacpp.cachedir=<a folder without noexec> (" + library
+                + ": failed to map segment from shared object)");
         assertThat(LogSafe.text(FfmpegNatives.describe(error)))
-                .contains("cachedir=", "/var/lib/msight/.javacpp/cache/");
+                .contains("likely", "SELinux", "cachedir=", "/var/lib/msight/.javacpp/cache/");
     }
 
     @org.junit.jupiter.api.Test
