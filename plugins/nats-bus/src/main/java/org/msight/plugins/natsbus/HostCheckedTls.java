@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.Socket;
 import java.security.SecureRandom;
+import java.util.List;
+import java.util.regex.Pattern;
 import javax.net.ssl.KeyManager;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLContextSpi;
@@ -21,19 +23,61 @@ import javax.net.ssl.TrustManager;
  * the other buses do. The NATS client (jnats) makes its TLS sockets from
  * {@link SSLContext#getSocketFactory()} with the server URL's host and sets no such check: any
  * certificate of a trusted CA would be taken, a man in the middle's too.
+ *
+ * <p>A server the cluster announces, which the client adds by its address alone (nats-server's
+ * default {@code connect_urls}), is checked, and told by SNI, by the name of the first configured
+ * server given by name, as nats-py checks it by the name of the server that announced it: its
+ * certificate, made for that name, would never name the address.
  */
 final class HostCheckedTls extends SSLContextSpi {
 
-    private final SSLContext context;
+    /** An IPv4 address, or an IPv6 one (with ':', in brackets in a URL), as jnats tells a URL's host is one. */
+    private static final Pattern ADDRESS = Pattern.compile("\\d{1,3}(\\.\\d{1,3}){3}|.*:.*");
 
-    private HostCheckedTls(SSLContext context) {
+    private final SSLContext context;
+    private final List<String> configuredHosts;
+    /** The name announced servers are checked by; null when every configured server is given by address. */
+    private final String clusterName;
+    private volatile String lastServer;
+
+    private HostCheckedTls(SSLContext context, List<String> configuredHosts) {
         this.context = context;
+        this.configuredHosts = List.copyOf(configuredHosts);
+        this.clusterName = configuredHosts.stream().filter(host -> !isAddress(host)).findFirst().orElse(null);
     }
 
-    /** {@code context}, initialized already, with the host name check on everything it makes. */
-    static SSLContext of(SSLContext context) {
-        return new SSLContext(new HostCheckedTls(context), context.getProvider(), context.getProtocol()) {
-        };
+    /**
+     * {@code context}, initialized already, with the host name check on everything it makes.
+     *
+     * @param configuredHosts the hosts of the configured servers' URLs
+     */
+    static Context of(SSLContext context, List<String> configuredHosts) {
+        return new Context(new HostCheckedTls(context, configuredHosts), context);
+    }
+
+    /** The context jnats is given, which tells the server it last began TLS with. */
+    static final class Context extends SSLContext {
+
+        private final HostCheckedTls checked;
+
+        private Context(HostCheckedTls checked, SSLContext context) {
+            super(checked, context.getProvider(), context.getProtocol());
+            this.checked = checked;
+        }
+
+        /** {@code host:port} of the server the last TLS socket was made for, and the name checked if not its host. */
+        String lastServer() {
+            return checked.lastServer;
+        }
+    }
+
+    /** The name to check {@code host}'s certificate by: {@link #clusterName} for an address not configured. */
+    private String nameToCheck(String host) {
+        return clusterName != null && isAddress(host) && !configuredHosts.contains(host) ? clusterName : host;
+    }
+
+    private static boolean isAddress(String host) {
+        return ADDRESS.matcher(host).matches();
     }
 
     @Override
@@ -98,7 +142,7 @@ final class HostCheckedTls extends SSLContextSpi {
     }
 
     /** The context's socket factory, with the host name check on each socket. */
-    private static final class CheckingSockets extends SSLSocketFactory {
+    private final class CheckingSockets extends SSLSocketFactory {
 
         private final SSLSocketFactory sockets;
 
@@ -116,10 +160,12 @@ final class HostCheckedTls extends SSLContextSpi {
             return sockets.getSupportedCipherSuites();
         }
 
-        /** TLS over {@code socket}, connected to {@code host}: the one jnats makes. */
+        /** TLS over {@code socket}, connected to {@code host}: the one jnats makes, with the URL's host. */
         @Override
         public Socket createSocket(Socket socket, String host, int port, boolean autoClose) throws IOException {
-            return checked(sockets.createSocket(socket, host, port, autoClose));
+            String name = nameToCheck(host);
+            lastServer = host + ":" + port + (name.equals(host) ? "" : " (checked as " + name + ")");
+            return checked(sockets.createSocket(socket, name, port, autoClose));
         }
 
         @Override

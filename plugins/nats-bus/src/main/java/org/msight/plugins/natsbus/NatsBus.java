@@ -677,7 +677,9 @@ public final class NatsBus implements Bus {
 
     /**
      * Logs what the client reports asynchronously: server errors as warnings; client exceptions at
-     * debug level (failed reconnection attempts come this way, and the outage is logged already).
+     * debug level (failed reconnection attempts come this way, and the outage is logged already), but
+     * a failed TLS after the first connection, which no outage line explains: a reconnection refused
+     * so goes on failing, to the end of the outage.
      */
     private final class Errors implements ErrorListener {
 
@@ -703,14 +705,34 @@ public final class NatsBus implements Bus {
             long times = lines.occurred(error);
             if (times > 0) {
                 log.warn("NATS server error: {}{}{}", LogSafe.text(error), isAuthorization(error) ? ": "
-                        + CHECK_CREDENTIALS : "", times == 1 ? "" : " (" + times + " times since the last such line)");
+                        + CHECK_CREDENTIALS : "", timesSince(times));
             }
         }
 
         @Override
         public void exceptionOccurred(Connection source, Exception exception) {
             last = exception;
-            log.debug("NATS client: {}", LogSafe.text(exception));
+            Optional<SSLException> tls = connected ? PemTls.handshakeFailure(exception) : Optional.empty();
+            if (tls.isEmpty()) {
+                log.debug("NATS client: {}", LogSafe.text(exception));
+                return;
+            }
+            String reason = LogSafe.text(IoFailures.reason(tls.get()));
+            long times = lines.occurred(reason);
+            if (times > 0) {
+                log.warn("NATS: a connection to {} failed: {}{}", LogSafe.text(lastTlsServer()), reason,
+                        timesSince(times));
+            }
+        }
+
+        /** The server TLS was last begun with, as the client tries one at a time, else the configured ones. */
+        private String lastTlsServer() {
+            String server = options.getSslContext() instanceof HostCheckedTls.Context tls ? tls.lastServer() : null;
+            return server != null ? server : settings.address();
+        }
+
+        private static String timesSince(long times) {
+            return times == 1 ? "" : " (" + times + " times since the last such line)";
         }
 
         /** The client began to drop messages for the dispatcher: counted now, and from then on at each message. */

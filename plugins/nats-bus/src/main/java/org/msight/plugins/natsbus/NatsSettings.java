@@ -2,11 +2,13 @@ package org.msight.plugins.natsbus;
 
 import com.typesafe.config.Config;
 import java.io.IOException;
+import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.regex.Matcher;
@@ -22,6 +24,7 @@ import io.nats.client.AuthHandler;
 import io.nats.client.NKey;
 import io.nats.client.Nats;
 import io.nats.client.Options;
+import io.nats.client.support.NatsUri;
 
 /**
  * How to reach NATS: the {@code msight.nats} block, whose defaults are MSight's
@@ -131,10 +134,12 @@ record NatsSettings(List<String> servers, String username, String password, Stri
      */
     Options.Builder options() {
         Options.Builder options = new Options.Builder();
+        List<String> hosts = new ArrayList<>();
         for (int i = 0; i < servers.size(); i++) {
             try {
                 options.servers(new String[] {servers.get(i)});
-            } catch (IllegalArgumentException e) {
+                hosts.add(new NatsUri(servers.get(i)).getHost());
+            } catch (IllegalArgumentException | URISyntaxException e) {
                 throw notAServer(i);
             }
             // the client takes a port past 65535, to fail only as it connects
@@ -170,13 +175,15 @@ record NatsSettings(List<String> servers, String username, String password, Stri
             options.authHandler(nkeySeedHandler());
         }
         if (tls) {
-            options.sslContext(HostCheckedTls.of(PemTls.context(caCertFile, certFile, keyFile, "msight.nats.tls")));
+            options.sslContext(HostCheckedTls.of(PemTls.context(caCertFile, certFile, keyFile, "msight.nats.tls"),
+                    hosts));
         } else if (anyServer("tls|wss")) {
-            options.sslContext(HostCheckedTls.of(jvmDefaultTls())); // the client's own choice, checked
+            options.sslContext(HostCheckedTls.of(jvmDefaultTls(), hosts)); // the client's own choice, checked
         }
-        if (tls || anyServer("tls|wss|opentls")) {
-            // TLS to the URL's host, which the certificate must name (and SNI tells), as nats-py: the client would
-            // connect to an address it resolved the name to, and check the certificate against that address
+        if (tls || anyServer("tls|wss|opentls|ws")) {
+            // TLS to the URL's host, which the certificate must name (and SNI tells), as nats-py, and a WebSocket's
+            // Host header with it, for proxies that route by it: the client would connect to an address it resolved
+            // the name to, check the certificate against that address, and send it as the Host
             options.noResolveHostnames();
         }
         return options;

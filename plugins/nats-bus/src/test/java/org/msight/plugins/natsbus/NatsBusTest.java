@@ -20,6 +20,13 @@ import io.nats.client.api.ConsumerInfo;
 import io.nats.client.api.DeliverPolicy;
 import io.nats.client.api.StreamConfiguration;
 import io.nats.client.support.JwtUtils;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -196,6 +203,37 @@ class NatsBusTest {
             return arrived != null;
         });
         drain(inbox);
+    }
+
+    /**
+     * A ws:// server is asked for by the URL's host name (the request's Host header), by which a
+     * proxy in front of servers tells them apart: it was the address the client resolved the name to.
+     */
+    @Test
+    void aWebSocketServerIsAskedForByTheUrlsHostName() throws Exception {
+        try (ServerSocket listening = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            CompletableFuture<String> request = CompletableFuture.supplyAsync(() -> firstRequestHead(listening));
+            NatsBus bus = bus(TestBusContext.of("nats", "servers = \"['ws://localhost:" + listening.getLocalPort()
+                    + "']\", " + LONG_CONNECT_TIMEOUT));
+            assertThatThrownBy(bus::start).isInstanceOf(IllegalStateException.class);
+            assertThat(request.get(Waits.GENEROUS.toSeconds(), TimeUnit.SECONDS)).contains("\nHost: localhost");
+        }
+    }
+
+    /** The head of the first request to {@code listening}, whose connection is then closed. */
+    private static String firstRequestHead(ServerSocket listening) {
+        try (Socket socket = listening.accept()) {
+            socket.setSoTimeout((int) Waits.GENEROUS.toMillis());
+            BufferedReader lines = new BufferedReader(new InputStreamReader(socket.getInputStream(),
+                    StandardCharsets.US_ASCII));
+            StringBuilder head = new StringBuilder();
+            for (String line = lines.readLine(); line != null && !line.isEmpty(); line = lines.readLine()) {
+                head.append(line).append('\n');
+            }
+            return head.toString();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     @Test

@@ -6,10 +6,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.util.List;
+import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocket;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.msight.testkit.TestBusContext;
 
@@ -61,17 +64,42 @@ class NatsSettingsTest {
     /**
      * With TLS the client connects by the URL's host name, which the server's certificate must name:
      * it put an address it resolved the name to in its place, which a certificate for the name does
-     * not name (NatsTlsTest connects so). Without TLS it still tries each address of the name.
+     * not name (NatsTlsTest connects so). A ws:// server is so asked for by that name (its Host
+     * header), which proxies route by: it was the address. Else it still tries each address of the name.
      */
     @ParameterizedTest
     @ValueSource(strings = {"servers = \"['tls://h:4443']\"", "servers = \"['nats://h:4222', 'wss://h:443']\"",
-        "servers = \"['opentls://h:4443']\"", "tls.enabled = true"})
-    void withTlsTheClientConnectsByTheUrlsHostName(String settings) {
+        "servers = \"['opentls://h:4443']\"", "tls.enabled = true", "servers = \"['nats://h:4222', 'ws://h:80']\""})
+    void withTlsOrWebSocketsTheClientConnectsByTheUrlsHostName(String settings) {
         assertThat(NatsSettings.from(TestBusContext.of("nats", settings).config()).options().build()
                 .isNoResolveHostnames()).isTrue();
-        String plain = "servers = \"['nats://h:4222', 'ws://h:80']\"";
+        String plain = "servers = \"['nats://h:4222', 'nats://h2:4222']\"";
         assertThat(NatsSettings.from(TestBusContext.of("nats", plain).config()).options().build()
                 .isNoResolveHostnames()).isFalse();
+    }
+
+    /**
+     * A server the cluster announces by its address alone is checked, and told by SNI, by the first
+     * configured server's host name, as nats-py checks it by its announcer's: its certificate names
+     * that name, not the address. An address configured itself, or with no name configured, is kept.
+     */
+    @ParameterizedTest
+    @CsvSource({"'tls://10.0.0.9:4443', 10.0.0.5, ''", "'tls://10.0.0.5:4443', 10.0.0.5, ''",
+        "'tls://10.0.0.5:4443'; 'tls://nats.example:4443', 10.0.0.9, nats.example",
+        "'tls://nats.example:4443', other.example, other.example", "'tls://nats.example:4443', 10.0.0.5, nats.example",
+        "'tls://nats.example:4443', '[::1]', nats.example",
+        "'tls://10.0.0.5:4443'; 'tls://nats.example:4443', 10.0.0.5, ''"})
+    void anAnnouncedAddressIsCheckedByTheFirstConfiguredName(String servers, String host, String sni)
+            throws Exception {
+        SSLContext tls = NatsSettings.from(TestBusContext.of("nats", "servers = \"[" + servers.replace(';', ',')
+                + "]\"").config()).options().build().getSslContext();
+        try (ServerSocket listening = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+                Socket connected = new Socket(listening.getInetAddress(), listening.getLocalPort());
+                SSLSocket socket = (SSLSocket) tls.getSocketFactory().createSocket(connected, host, 4443, true)) {
+            assertThat(socket.getSSLParameters().getServerNames()).isEqualTo(sni.isEmpty() ? null
+                    : List.of(new SNIHostName(sni)));
+            assertThat(socket.getSSLParameters().getEndpointIdentificationAlgorithm()).isEqualTo("HTTPS");
+        }
     }
 
     /** Each server masked on its own: a password holding ", " showed its start in the servers joined. */

@@ -18,6 +18,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 import org.msight.api.bus.Subscription;
 import org.msight.api.data.BytesData;
 import org.msight.api.data.Metadata;
+import org.msight.testkit.FreePorts;
 import org.msight.testkit.NatsTestServer;
 import org.msight.testkit.TestBusContext;
 import org.msight.testkit.TestCertificates;
@@ -53,11 +54,33 @@ class NatsTlsTest {
     }
 
     private NatsTestServer server(TestCertificates.Signed certificate, boolean verify) {
+        return server(certificate, verify, "");
+    }
+
+    /** As {@link #server(TestCertificates.Signed, boolean)}, with more lines of configuration. */
+    private NatsTestServer server(TestCertificates.Signed certificate, boolean verify, String more) {
         NatsTestServer server = new NatsTestServer(false, "tls { cert_file: \"" + certificate.cert()
                 + "\", key_file: \"" + certificate.key() + "\", ca_file: \"" + certificates.ca + "\", verify: "
-                + verify + " }", "authorization { user: msight, password: " + PASSWORD + " }");
+                + verify + " }", "authorization { user: msight, password: " + PASSWORD + " }", more);
         closeables.add(server);
         return server.start();
+    }
+
+    /**
+     * Two servers routed into one cluster, with {@code first}'s and {@code second}'s certificates,
+     * each announcing the other to its clients by its address (tls://127.0.0.1:port), as nats-server
+     * does by default.
+     */
+    private List<NatsTestServer> cluster(TestCertificates.Signed first, TestCertificates.Signed second) {
+        int firstRoutes = FreePorts.next();
+        int secondRoutes = FreePorts.next();
+        return List.of(server(first, false, clusterConfig(firstRoutes, secondRoutes)),
+                server(second, false, clusterConfig(secondRoutes, firstRoutes)));
+    }
+
+    private static String clusterConfig(int routesPort, int otherRoutesPort) {
+        return "cluster { name: msight, listen: \"127.0.0.1:" + routesPort + "\", routes: [\"nats-route://127.0.0.1:"
+                + otherRoutesPort + "\"] }";
     }
 
     private NatsBus bus(TestBusContext context) {
@@ -151,6 +174,80 @@ class NatsTlsTest {
                         + " msight.nats.tls (MSIGHT_NATS_TLS_CA_CERT_FILE, MSIGHT_NATS_TLS_CERT_FILE,"
                         + " MSIGHT_NATS_TLS_KEY_FILE)");
         assertThat(context.log().all()).doesNotContain(PASSWORD);
+    }
+
+    /**
+     * The cluster announces its other server by its address; its certificate names the host name
+     * only. When the server the bus was given by that name dies, the bus goes on to the other one,
+     * checked by that name, as nats-py: it was refused for not naming the address, and the bus
+     * stayed in the outage.
+     */
+    @Test
+    void aServerTheClusterAnnouncesByItsAddressIsCheckedByTheConfiguredName() throws Exception {
+        TestCertificates.Signed named = certificates.sign("cluster-named", "DNS:localhost");
+        List<NatsTestServer> cluster = cluster(named, named);
+        String tls = "ca-cert-file = \"" + certificates.ca + "\"";
+        TestReceiver receiver = TestReceiver.handling();
+        NatsBus subscriber = bus(context("tls://localhost:" + cluster.get(1).port(), tls, "60s"));
+        subscriber.subscribe(new Subscription("tls_topic", "uploader", Optional.empty(), receiver));
+        subscriber.start();
+        // the route is up, and the first server knows the second's address, once a message crosses it
+        publishUntilReceived(startedBus("tls://localhost:" + cluster.get(0).port(), tls), "routed", receiver);
+        TestBusContext publisherContext = context("tls://localhost:" + cluster.get(0).port(), tls, "60s");
+        NatsBus publisher = startedBus(publisherContext);
+
+        cluster.get(0).stop();
+        publishUntilReceived(publisher, "after", receiver);
+        assertThat(publisherContext.log().all()).doesNotContain(PASSWORD);
+    }
+
+    /**
+     * A server of the cluster whose certificate does not name the configured host refuses every
+     * reconnection: said at WARN, naming it and why, once a minute at most (it was at debug level).
+     * Its certificate names its address, by which its own subscriber reaches it.
+     */
+    @Test
+    void aRefusedReconnectionIsAWarningNamingTheServerAndWhy() throws Exception {
+        List<NatsTestServer> cluster = cluster(certificates.sign("cluster-first", "DNS:localhost"),
+                certificates.sign("cluster-second", "IP:127.0.0.1"));
+        String tls = "ca-cert-file = \"" + certificates.ca + "\"";
+        String first = "tls://localhost:" + cluster.get(0).port();
+        TestReceiver receiver = TestReceiver.handling();
+        NatsBus subscriber = bus(context("tls://127.0.0.1:" + cluster.get(1).port(), tls, "60s"));
+        subscriber.subscribe(new Subscription("tls_topic", "uploader", Optional.empty(), receiver));
+        subscriber.start();
+        publishUntilReceived(startedBus(first, tls), "routed", receiver);
+        TestBusContext publisherContext = context(first, tls, "60s");
+        startedBus(publisherContext);
+
+        cluster.get(0).stop();
+        await().atMost(Waits.GENEROUS).until(() -> publisherContext.log().messages(Level.WARN).stream()
+                .anyMatch(line -> line.startsWith("NATS: a connection to")));
+        assertThat(publisherContext.log().messages(Level.WARN))
+                .filteredOn(line -> line.startsWith("NATS: a connection"))
+                .singleElement().asString().isEqualTo("NATS: a connection to 127.0.0.1:" + cluster.get(1).port()
+                        + " (checked as localhost) failed: TLS: the server's certificate does not name localhost, the"
+                        + " host connected to: connect by a name in it, or add this one to its subjectAltName");
+        assertThat(publisherContext.log().all()).doesNotContain(PASSWORD);
+    }
+
+    private NatsBus startedBus(String url, String tls) {
+        return startedBus(context(url, tls, "60s"));
+    }
+
+    private NatsBus startedBus(TestBusContext context) {
+        NatsBus bus = bus(context);
+        bus.start();
+        return bus;
+    }
+
+    /** Publishes as sensor {@code sensor} until {@code receiver} handled one of its messages. */
+    private static void publishUntilReceived(NatsBus publisher, String sensor, TestReceiver receiver) {
+        await().atMost(Waits.GENEROUS).until(() -> {
+            publisher.publish("tls_topic", new BytesData(Metadata.create(sensor, "edge-01", Metadata.now()),
+                    new byte[] {1, 2, 3}));
+            return receiver.handled().stream().anyMatch(data -> data.metadata().sensorName().equals(sensor));
+        });
     }
 
     @Test
