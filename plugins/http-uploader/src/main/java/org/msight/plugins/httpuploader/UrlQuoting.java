@@ -18,14 +18,16 @@ final class UrlQuoting {
     private static final String PATH_KEPT = UNRESERVED + "!$&'()*+,;=:@/";
     /** What urllib3 leaves as it is in a query: a path's characters and '?'. */
     private static final String QUERY_KEPT = PATH_KEPT + "?";
+    /** What urllib3 leaves as it is in user info: the unreserved characters, RFC 3986's sub-delims, ':'. */
+    private static final String USER_INFO_KEPT = UNRESERVED + "!$&'()*+,;=:";
     private static final String HEX = "0123456789ABCDEF";
     /** A '%' and two characters that are no escape, which makes requests quote every '%' of the URL. */
     private static final Pattern NOT_AN_ESCAPE = Pattern.compile("%(?![0-9A-Fa-f]{2})[\\p{Alnum}]{2}",
             Pattern.UNICODE_CHARACTER_CLASS); // as Python's isalnum(): letters and digits of any script
     private static final Pattern ESCAPE = Pattern.compile("%[0-9A-Fa-f]{2}");
-    /** A URL's parts as urllib3 takes it apart: scheme and authority, path, query; any fragment after them. */
+    /** A URL's parts as urllib3 takes it apart: scheme, authority, path, query; any fragment after them. */
     private static final Pattern PARTS = Pattern.compile(
-            "((?:[a-zA-Z][a-zA-Z0-9+.-]*:)?(?://[^\\\\/?#]*)?)([^?#]*)(?:\\?([^#]*))?(?:#.*)?", Pattern.DOTALL);
+            "((?:[a-zA-Z][a-zA-Z0-9+.-]*:)?)(?://([^\\\\/?#]*))?([^?#]*)(?:\\?([^#]*))?(?:#.*)?", Pattern.DOTALL);
 
     private UrlQuoting() {
     }
@@ -43,16 +45,24 @@ final class UrlQuoting {
     }
 
     /**
-     * A URL with its path and query {@linkplain #encoded encoded} as urllib3 encodes a request's
-     * target ({@code _encode_target}), its dot segments left; its fragment, never sent, left out.
+     * A URL with its user info, path and query {@linkplain #encoded encoded} as urllib3's {@code parse_url}
+     * and {@code _encode_target} encode them (the user info ending at the authority's last {@code @}:
+     * {@code //cam:p@ss@h} as {@code //cam:p%40ss@h}), its dot segments left; its fragment, never sent, left out.
      */
     static String targetEncoded(String url) {
         Matcher parts = PARTS.matcher(url);
         if (!parts.matches()) { // every text matches: each part may be empty
             throw new IllegalStateException("no parts in " + url);
         }
-        String path = parts.group(1) + encoded(parts.group(2), PATH_KEPT);
-        return parts.group(3) == null ? path : path + "?" + encoded(parts.group(3), QUERY_KEPT);
+        String authority = parts.group(2) == null ? "" : "//" + userInfoEncoded(parts.group(2));
+        String path = parts.group(1) + authority + encoded(parts.group(3), PATH_KEPT);
+        return parts.group(4) == null ? path : path + "?" + encoded(parts.group(4), QUERY_KEPT);
+    }
+
+    /** An authority with the user info before its last {@code @} {@linkplain #encoded encoded}, as urllib3's. */
+    private static String userInfoEncoded(String authority) {
+        int at = authority.lastIndexOf('@');
+        return at < 0 ? authority : encoded(authority.substring(0, at), USER_INFO_KEPT) + authority.substring(at);
     }
 
     /**

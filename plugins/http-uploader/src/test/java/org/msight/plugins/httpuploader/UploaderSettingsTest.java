@@ -67,9 +67,6 @@ class UploaderSettingsTest {
                 + " http://host[:port][/path] or https://..., was '***@host'");
         assertThatThrownBy(() -> settings("url = \"http://u:pw@host:80 80/\"")).hasMessageStartingWith("url: not a valid URL")
                 .hasMessageEndingWith("'http://***@host:80 80/'");
-        // a user name holding '@': not a URL java.net.URI reads, and shown without its user info
-        assertThatThrownBy(() -> settings("url = \"http://john@corp.example:s3cret@127.0.0.1:8080/x\""))
-                .hasMessage("url: must be http://host[:port][/path] or https://..., was 'http://***@127.0.0.1:8080/x'");
         assertThatThrownBy(() -> settings(URL + "partition-key-mode = sensor"))
                 .hasMessage("partition-key-mode: use random or sensor_name, was 'sensor'");
         assertThatThrownBy(() -> settings(URL + "retry-statuses = [\"404\"]")).hasMessage("retry-statuses: '404' cannot"
@@ -258,6 +255,9 @@ class UploaderSettingsTest {
         assertThat(UploadTarget.parse("http://us%3Aer@example.org/in").basicCredentials()).as("a colon in the name")
                 .isNull();
         assertThat(UploadTarget.parse("http://lab:@example.org/in").basicCredentials()).isEqualTo("lab:");
+        UploadTarget atInName = UploadTarget.parse("http://john@corp.example:s3cret@127.0.0.1:8080/x");
+        assertThat(atInName.basicCredentials()).as("up to the last '@'").isEqualTo("john@corp.example:s3cret");
+        assertThat(atInName.loggable()).isEqualTo("http://***@127.0.0.1:8080/x");
         assertThat(UploadTarget.parse("http://lab:p%C3%A4ss@example.org/in").basicCredentials()).isEqualTo("lab:p\u00e4ss");
         assertThatThrownBy(() -> UploadTarget.parse("http://lab:%E2%82%AC@example.org/in")).hasMessage("url: its user"
                 + " name or password holds a character HTTP Basic credentials cannot carry (they are sent in Latin-1,"
@@ -270,6 +270,22 @@ class UploaderSettingsTest {
         assertThat(unicode.loggable()).isEqualTo("http://h:8080/\u4e0a\u4f20%7e?cam=***&n=***");
         // URI finds no host in a name whose last label starts with a digit either: that one works over TLS
         assertThat(UploadTarget.parse("https://cam.1lan:8443/in").base()).isEqualTo("https://cam.1lan:8443/in");
+    }
+
+    /** As requests (urllib3's parse_url): the user info ends at the authority's last '@', and is sent as written. */
+    @ParameterizedTest
+    @CsvSource(delimiterString = " -> ", value = {"50%off -> 50%off", "p@ss -> p@ss", "p^ss{1 -> p^ss{1",
+        "'a b|c' -> 'a b|c'", "p%40ss -> p@ss"})
+    void aPasswordIsTakenAsRequestsTakesItAndNeverShown(String written, String sent) {
+        UploadTarget target = UploadTarget.parse("http://cam:" + written + "@h/up");
+
+        assertThat(target.basicCredentials()).isEqualTo("cam:" + sent);
+        assertThat(target.base()).isEqualTo("http://h/up");
+        assertThat(target.loggable()).isEqualTo("http://***@h/up");
+        assertThatThrownBy(() -> UploadTarget.parse("https://cam:" + written + "@up_host/up"))
+                .hasMessageEndingWith("was 'https://***@up_host/up'");
+        assertThatThrownBy(() -> UploadTarget.parse("http://cam:" + written + "@h:99999/up"))
+                .message().doesNotContain(written).doesNotContain(sent);
     }
 
     private static UploaderSettings settings(String hocon) {
