@@ -31,7 +31,7 @@ import org.bytedeco.javacpp.ShortPointer;
  * FFmpeg's MJPEG encoder, the fallback when TurboJPEG is not installed: one encoder context and
  * packet reused. Its quantization tables follow libjpeg's quality scale, but it quantizes with a
  * dead zone and optimizes its Huffman tables, so its JPEGs are smaller than libjpeg's at the same
- * PSNR. They start with a JFIF APP0 segment (a 1:1 pixel aspect), as libjpeg's do, and carry no
+ * PSNR, close to Python MSight's in size. They start with a JFIF APP0 segment (a 1:1 pixel aspect), as libjpeg's do, and carry no
  * encoder comment.
  */
 final class FfmpegJpegCompressor implements JpegCompressor {

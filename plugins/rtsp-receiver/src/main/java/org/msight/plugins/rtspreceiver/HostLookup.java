@@ -21,21 +21,21 @@ import org.msight.api.DaemonThreads;
  * connect-timeout and past a stop. Here the lookup runs on a daemon thread and is waited for until
  * a deadline or a stop. An open while the last lookup is still under way waits for that one, so
  * lookup threads do not outnumber the cameras; one under way for ten connect-timeouts and a minute
- * at least (a resolver that hangs for good) is given up for a new one, two at most a camera. An
- * address found in the last ten seconds is taken without a new lookup: an answer that came just
+ * at least (a resolver that hangs for good) is given up for a new one, two at most a camera.
+ * Addresses found in the last ten seconds are taken without a new lookup: an answer that came just
  * after the last deadline (a first nameserver down: glibc asks the second after 5 s) is not lost.
  */
 final class HostLookup {
 
     private static final ExecutorService THREADS = Executors.newCachedThreadPool(DaemonThreads.factory("rtsp-dns"));
-    /** How long an address found stays the answer to a new lookup: one that came just after the last deadline. */
+    /** How long addresses found stay the answer to a new lookup: one that came just after the last deadline. */
     private static final long RECENT_NANOS = Duration.ofSeconds(10).toNanos();
     /** The least a lookup under way is waited for before a new one starts beside it. */
     private static final Duration MIN_ABANDON_AFTER = Duration.ofSeconds(60);
 
-    /** Looks a name up: {@link InetAddress#getAllByName}'s first address, or a test's. */
+    /** Looks a name up: {@link InetAddress#getAllByName}'s addresses, or a test's. */
     interface Resolver {
-        InetAddress firstAddress(String host) throws UnknownHostException;
+        List<InetAddress> addresses(String host) throws UnknownHostException;
     }
 
     private final Resolver resolver;
@@ -52,7 +52,7 @@ final class HostLookup {
      */
     HostLookup(Duration connectTimeout) {
         this(Collections.max(List.of(connectTimeout.multipliedBy(10), MIN_ABANDON_AFTER)),
-                host -> InetAddress.getAllByName(host)[0], THREADS);
+                host -> List.of(InetAddress.getAllByName(host)), THREADS);
     }
 
     /** Looks up with {@code resolver} on {@code threads}, giving a lookup under way up after {@code abandonAfter}. */
@@ -63,17 +63,17 @@ final class HostLookup {
     }
 
     /**
-     * The first of {@code host}'s addresses.
+     * {@code host}'s addresses, in the resolver's order.
      *
      * @param stop completed to end the wait at once
      * @param deadlineNanos the latest to wait until, on {@link System#nanoTime()}'s clock
-     * @return the address, or {@code null} when {@code stop} ended the wait
+     * @return the addresses, at least one, or {@code null} when {@code stop} ended the wait
      * @throws UnknownHostException when the host does not resolve
      * @throws TimeoutException when it did not resolve by the deadline; the lookup goes on for the next call
      */
-    InetAddress firstAddress(String host, CompletableFuture<?> stop, long deadlineNanos)
+    List<InetAddress> addresses(String host, CompletableFuture<?> stop, long deadlineNanos)
             throws UnknownHostException, TimeoutException, InterruptedException {
-        CompletableFuture<InetAddress> lookup = lookUp(host);
+        CompletableFuture<List<InetAddress>> lookup = lookUp(host);
         try {
             CompletableFuture.anyOf(lookup, stop).get(deadlineNanos - System.nanoTime(), TimeUnit.NANOSECONDS);
         } catch (ExecutionException e) {
@@ -92,35 +92,35 @@ final class HostLookup {
         }
     }
 
-    private synchronized CompletableFuture<InetAddress> lookUp(String host) {
+    private synchronized CompletableFuture<List<InetAddress>> lookUp(String host) {
         long now = System.nanoTime();
-        if (latest != null && !latest.address.isDone()) {
+        if (latest != null && !latest.addresses.isDone()) {
             boolean hangs = now - latest.startedNanos >= abandonAfterNanos;
-            if (!hangs || abandoned != null && !abandoned.address.isDone()) {
-                return latest.address;
+            if (!hangs || abandoned != null && !abandoned.addresses.isDone()) {
+                return latest.addresses;
             }
             abandoned = latest;
-        } else if (latest != null && !latest.address.isCompletedExceptionally()
+        } else if (latest != null && !latest.addresses.isCompletedExceptionally()
                 && now - latest.answeredNanos < RECENT_NANOS) {
-            return latest.address;
+            return latest.addresses;
         }
         Lookup lookup = new Lookup(now);
         threads.execute(() -> {
             try {
-                InetAddress found = resolver.firstAddress(host);
+                List<InetAddress> found = resolver.addresses(host);
                 lookup.answeredNanos = System.nanoTime();
-                lookup.address.complete(found);
+                lookup.addresses.complete(found);
             } catch (Throwable e) { // an Error too: a lookup left under way would be waited for by every open
-                lookup.address.completeExceptionally(e);
+                lookup.addresses.completeExceptionally(e);
             }
         });
         latest = lookup;
-        return lookup.address;
+        return lookup.addresses;
     }
 
-    /** One lookup: when it started and, once it found the address, when. */
+    /** One lookup: when it started and, once it found the addresses, when. */
     private static final class Lookup {
-        final CompletableFuture<InetAddress> address = new CompletableFuture<>();
+        final CompletableFuture<List<InetAddress>> addresses = new CompletableFuture<>();
         final long startedNanos;
         volatile long answeredNanos;
 

@@ -101,8 +101,8 @@ final class JpegEncoder implements AutoCloseable {
 
         boolean yuv420 = inputFormat == AV_PIX_FMT_YUV420P || inputFormat == AV_PIX_FMT_YUVJ420P;
         boolean sourceFullRange = inputFormat == AV_PIX_FMT_YUVJ420P || range == AVCOL_RANGE_JPEG;
-        width = Math.max(1, (int) Math.round(inputWidth * resizeRatio));
-        height = Math.max(1, (int) Math.round(inputHeight * resizeRatio));
+        width = resized(inputWidth, resizeRatio);
+        height = resized(inputHeight, resizeRatio);
         boolean resize = width != inputWidth || height != inputHeight;
         boolean expandRange = fullRange && !sourceFullRange;
         if (expandRange && yuv420 && !resize && RangeExpander.takes(width, height)) {
@@ -131,6 +131,14 @@ final class JpegEncoder implements AutoCloseable {
             check(av_frame_get_buffer(scaled, 0), "allocating the scaled frame");
         }
         compressor = library.open(width, height, outputFormat, outputFullRange, quality);
+    }
+
+    /**
+     * A side of the picture scaled by {@code ratio}, as OpenCV's {@code cv2.resize(fx, fy)}, which
+     * MSight uses, computes it: rounded half to even (cvRound), so 1366 at 0.75 is 1024; at least 1.
+     */
+    static int resized(int size, double ratio) {
+        return Math.max(1, (int) Math.rint(size * ratio));
     }
 
     private void freeEncoder() {

@@ -1,29 +1,25 @@
 package org.msight.plugins.rtspreceiver;
 
-import java.util.concurrent.atomic.AtomicBoolean;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 /** The library that compresses the receiver's JPEGs: the {@code jpeg-encoder} setting. */
 enum JpegLibrary {
 
-    /** libjpeg-turbo's TurboJPEG: OpenCV's JPEGs, about two thirds of the CPU of FFmpeg's encoder. */
+    /**
+     * libjpeg-turbo's TurboJPEG: about two thirds of the CPU of FFmpeg's encoder, but libjpeg's
+     * standard Huffman tables, so JPEGs about 1.4 times the size of Python MSight's.
+     */
     TURBOJPEG,
-    /** FFmpeg's MJPEG encoder, always there: the fallback; smaller JPEGs at the same PSNR. */
+    /** FFmpeg's MJPEG encoder, always there: the fallback; optimized Huffman tables, JPEGs close to Python MSight's in size. */
     FFMPEG;
-
-    private static final Logger LOG = LoggerFactory.getLogger(JpegLibrary.class);
-    private static final AtomicBoolean LOGGED = new AtomicBoolean();
 
     /**
      * The library for a {@code jpeg-encoder} setting: {@code auto} takes TurboJPEG when it is
-     * installed and FFmpeg's encoder otherwise. The first choice made in a process is logged.
+     * installed and FFmpeg's encoder otherwise.
      *
      * @throws IllegalArgumentException for an unknown setting, or {@code turbojpeg} when the
      *     library is not installed
      */
     static JpegLibrary forSetting(String setting) {
-        JpegLibrary library = switch (setting) {
+        return switch (setting) {
             case "auto" -> TurboJpeg.LOADED ? TURBOJPEG : FFMPEG;
             case "turbojpeg" -> {
                 if (!TurboJpeg.LOADED) {
@@ -37,15 +33,16 @@ enum JpegLibrary {
             default -> throw new IllegalArgumentException(
                     "jpeg-encoder: must be auto, turbojpeg or ffmpeg, not '" + setting + "'");
         };
-        if (LOGGED.compareAndSet(false, true)) {
-            if (library == TURBOJPEG) {
-                LOG.info("JPEG encoder: TurboJPEG ({})", TurboJpeg.LIBRARY);
-            } else {
-                LOG.info("JPEG encoder: FFmpeg's MJPEG encoder ({})", setting.equals("ffmpeg")
-                        ? "jpeg-encoder = ffmpeg" : TurboJpeg.LIBRARY + " not found: " + TurboJpeg.LOAD_FAILURE);
-            }
+    }
+
+    /** What the start-up line says of this library, chosen for the {@code jpeg-encoder} {@code setting}. */
+    String describe(String setting) {
+        if (this == TURBOJPEG) {
+            return "TurboJPEG (" + TurboJpeg.LIBRARY + "); its JPEGs are larger than Python MSight's (standard"
+                    + " Huffman tables): jpeg-encoder = ffmpeg makes smaller ones, at more CPU";
         }
-        return library;
+        return "FFmpeg's MJPEG encoder (" + (setting.equals("ffmpeg") ? "jpeg-encoder = ffmpeg"
+                : TurboJpeg.LIBRARY + " not found: " + TurboJpeg.LOAD_FAILURE) + ")";
     }
 
     /** A compressor for YUV 4:2:0 frames ({@code yuv420p} or {@code yuvj420p}) of this size. */

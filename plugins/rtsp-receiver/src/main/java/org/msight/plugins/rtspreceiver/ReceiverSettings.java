@@ -34,6 +34,8 @@ record ReceiverSettings(String url, String format, String rtspTransport, double 
         boolean fullRange, Duration connectTimeout, Duration authRetryAfter, Duration readTimeout,
         double maxFrameRate, boolean loop, boolean realtime, int threads, JpegLibrary jpegEncoder) {
 
+    /** The most video a decoder's frame threads hold, in seconds, when the threads are chosen ({@code threads = 0}). */
+    private static final double MOST_VIDEO_HELD_SECONDS = 0.2;
     /** A host (a name, an IPv4 or bracketed IPv6 address) and maybe a port. */
     private static final String HOST = "(?:[A-Za-z0-9._-]+|\\[[0-9A-Fa-f:.]+\\])(?::[0-9]+)?";
     private static final Pattern HOST_AND_PORT = Pattern.compile(HOST);
@@ -60,16 +62,26 @@ record ReceiverSettings(String url, String format, String rtspTransport, double 
      * The decoder threads to ask FFmpeg for: {@code threads} when set. Else one when the pipeline
      * decodes at least as many cameras as there are cores: FFmpeg's frame threads (a core's worth
      * plus one, each camera) then only contend for them, each holding a frame more of memory and
-     * delay. Else 0, FFmpeg's own choice, which uses the cores a few cameras leave idle.
+     * delay. Else one per core plus one, as FFmpeg's own choice, which uses the cores a few cameras
+     * leave idle, but no more than hold {@value #MOST_VIDEO_HELD_SECONDS} s of video: frame threads
+     * hand out a frame once each but one has a packet, so threads - 1 frame intervals late (three
+     * threads at 2 fps: 1 s). FFmpeg's own choice (0) where the frame rate is unknown, or for a
+     * file or test source read as fast as it decodes ({@code realtime = false}): its frames wait
+     * for no frame interval.
      *
      * @param cameras the pipeline's rtsp-receiver nodes
      * @param cores the processors this process may use
+     * @param frameRate the stream's declared frames per second; 0 when unknown
      */
-    int decoderThreads(int cameras, int cores) {
+    int decoderThreads(int cameras, int cores, double frameRate) {
         if (threads > 0) {
             return threads;
         }
-        return cameras >= cores ? 1 : 0;
+        if (cameras >= cores) {
+            return 1;
+        }
+        boolean paced = realtime || !isFile(); // a camera, a device: each sends at its own pace
+        return paced && frameRate > 0 ? Math.min(cores + 1, 1 + (int) (MOST_VIDEO_HELD_SECONDS * frameRate)) : 0;
     }
 
     /** The settings as they may be logged: the URL's password masked. */

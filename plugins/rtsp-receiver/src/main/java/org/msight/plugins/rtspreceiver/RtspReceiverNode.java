@@ -38,7 +38,8 @@ final class RtspReceiverNode implements SourceNode {
     private final Counter undecodable;
     private final LogThrottle undecodableLines = new LogThrottle(Duration.ofSeconds(10));
     private final FramePacer pacer;
-    private final int decoderThreads;
+    /** The pipeline's rtsp-receiver nodes. */
+    private final int cameras;
     private final HostLookup hostLookup;
     private boolean warnedDamaged;
     /** What the last open read ({@link VideoInput#stream()}), or {@code null} before the first. */
@@ -58,7 +59,7 @@ final class RtspReceiverNode implements SourceNode {
         this.damaged = context.counter("damaged");
         this.undecodable = context.counter("undecodable");
         this.pacer = settings.realtime() && !settings.isNetwork() ? new FramePacer() : null;
-        this.decoderThreads = settings.decoderThreads(context.nodesOfType(), Runtime.getRuntime().availableProcessors());
+        this.cameras = context.nodesOfType();
     }
 
     @Override
@@ -118,7 +119,8 @@ final class RtspReceiverNode implements SourceNode {
             opening.wakeup();
         }
         try {
-            opening.open(settings, decoderThreads);
+            int cores = Runtime.getRuntime().availableProcessors();
+            opening.open(settings, frameRate -> settings.decoderThreads(cameras, cores, frameRate));
         } catch (RetriableException | UnrecoverableException | RuntimeException e) {
             input = null;
             if (e instanceof RetriableException && settings.isFile() && !opening.wokenUp() && !opening.timedOut()) {

@@ -2,6 +2,8 @@ package org.msight.plugins.rtspreceiver;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import org.msight.api.Node;
 import org.msight.api.NodeContext;
 import org.msight.api.NodeKind;
@@ -9,6 +11,8 @@ import org.msight.api.NodeProvider;
 import org.msight.api.Setting;
 import org.msight.api.SettingType;
 import org.msight.api.data.ImageData;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** The {@code rtsp-receiver} node type: camera frames to JPEG {@code ImageData}, MSight's {@code msight_launch_rtsp}. */
 public final class RtspReceiverProvider implements NodeProvider {
@@ -19,6 +23,8 @@ public final class RtspReceiverProvider implements NodeProvider {
             System.setProperty("org.bytedeco.javacpp.logger", "slf4j");
         }
     }
+
+    private static final Logger ENCODER_LOG = LoggerFactory.getLogger(JpegLibrary.class);
 
     private static final List<Setting> SETTINGS = List.of(
             Setting.required("url", SettingType.STRING,
@@ -49,7 +55,11 @@ public final class RtspReceiverProvider implements NodeProvider {
             Setting.optional("realtime", SettingType.BOOLEAN,
                     "Read files and test sources at their own frame rate; false reads them as fast as they decode"),
             Setting.optional("threads", SettingType.INT, "Video decoder threads; 0 chooses: one when the pipeline has at least as many"
-                    + " rtsp-receiver nodes as cores, else FFmpeg's choice").between(0, 64));
+                    + " rtsp-receiver nodes as cores, else one per core plus one, but no more than hold 0.2 s of video")
+                    .between(0, 64));
+
+    /** The JPEG encoders said at start: each one the pipeline's nodes use once, by the first node to choose it. */
+    private final Set<String> encodersSaid = ConcurrentHashMap.newKeySet();
 
     @Override
     public String type() {
@@ -81,6 +91,10 @@ public final class RtspReceiverProvider implements NodeProvider {
     public Node create(NodeContext context) {
         ReceiverSettings settings = ReceiverSettings.from(context.config());
         FfmpegNatives.checkFormat(settings.format()); // before any class whose loading needs the natives
+        String encoder = settings.jpegEncoder().describe(context.config().getString("jpeg-encoder").trim());
+        if (encodersSaid.add(encoder)) {
+            ENCODER_LOG.info("JPEG encoder: {}", encoder);
+        }
         return new RtspReceiverNode(context, settings);
     }
 }

@@ -34,6 +34,7 @@ import static org.bytedeco.ffmpeg.global.avutil.av_frame_free;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -42,6 +43,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
+import java.util.function.DoubleToIntFunction;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.bytedeco.ffmpeg.avcodec.AVCodec;
@@ -50,6 +52,7 @@ import org.bytedeco.ffmpeg.avcodec.AVPacket;
 import org.bytedeco.ffmpeg.avformat.AVFormatContext;
 import org.bytedeco.ffmpeg.avformat.AVIOInterruptCB;
 import org.bytedeco.ffmpeg.avformat.AVInputFormat;
+import org.bytedeco.ffmpeg.avformat.AVStream;
 import org.bytedeco.ffmpeg.avutil.AVDictionary;
 import org.bytedeco.ffmpeg.avutil.AVFrame;
 import org.bytedeco.ffmpeg.avutil.AVRational;
@@ -91,6 +94,11 @@ final class VideoInput implements AutoCloseable {
     private static final int EPROTONOSUPPORT = 93;
     /** Linux's errno of "Cannot allocate memory": a decoder failing so does not recover by going on. */
     private static final int ENOMEM = 12;
+    /** Linux's errnos of a connection that nothing took: refused, host or network unreachable, timed out. */
+    private static final int ECONNREFUSED = 111;
+    private static final int EHOSTUNREACH = 113;
+    private static final int ENETUNREACH = 101;
+    private static final int ETIMEDOUT = 110;
 
     /** {@code AV_FRAME_FLAG_CORRUPT} of FFmpeg's frame.h, which the binding does not carry. */
     private static final int FRAME_FLAG_CORRUPT = 1;
@@ -112,7 +120,8 @@ final class VideoInput implements AutoCloseable {
 
     private final String safeUrl;
     private final long readTimeoutNanos;
-    private final AVFormatContext format;
+    /** The input's context: a new one for each address tried, as a failed open frees it. */
+    private AVFormatContext format;
     private final long number = NEXT_NUMBER.getAndIncrement();
     private final AVPacket packet = av_packet_alloc();
     private final AVFrame frame = av_frame_alloc();
@@ -150,11 +159,17 @@ final class VideoInput implements AutoCloseable {
         this.hostLookup = hostLookup;
         this.undecodable = undecodable;
         this.readTimeoutNanos = settings.readTimeout().toNanos();
-        this.format = avformat_alloc_context();
         OPEN.put(number, this);
-        AVIOInterruptCB interrupt = format.interrupt_callback();
+        this.format = newFormatContext();
+    }
+
+    /** A format context whose blocking calls ask this input's interrupt callback. */
+    private AVFormatContext newFormatContext() {
+        AVFormatContext context = avformat_alloc_context();
+        AVIOInterruptCB interrupt = context.interrupt_callback();
         interrupt.callback(INTERRUPTER);
         interrupt.opaque(new Tag().number(number));
+        return context;
     }
 
     /**
@@ -173,18 +188,20 @@ final class VideoInput implements AutoCloseable {
      * Opens the input and its video decoder within the connect timeout, or until
      * {@link #wakeup()}; closes it on failure.
      *
-     * @param decoderThreads the decoder's threads; 0 lets FFmpeg choose
+     * @param decoderThreads the decoder's threads for the stream's declared frame rate (0 when
+     *     unknown); 0 lets FFmpeg choose
      * @throws RetriableException when it cannot be opened now (camera down, file missing, woken
      *     up), with FFmpeg's reason and the URL without its password; a
      *     {@link RetryAfterException} of {@code auth-retry-after} when the camera refuses the
      *     credentials, so that retries do not lock the camera's account, or forbids the stream
      * @throws UnrecoverableException when a device input's natives cannot load
      */
-    void open(ReceiverSettings settings, int decoderThreads) throws RetriableException, UnrecoverableException {
+    void open(ReceiverSettings settings, DoubleToIntFunction decoderThreads)
+            throws RetriableException, UnrecoverableException {
         try {
             deadlineNanos = System.nanoTime() + settings.connectTimeout().toNanos();
             openDemuxer(settings);
-            openDecoder(decoderThreads);
+            openDecoder(decoderThreads.applyAsInt(declaredFrameRate()));
             // a probe that the deadline cut short but that found the video leaves no stale timeout
             timedOut = false;
         } catch (RetriableException | UnrecoverableException | RuntimeException e) {
@@ -197,15 +214,15 @@ final class VideoInput implements AutoCloseable {
 
     private void openDemuxer(ReceiverSettings settings) throws RetriableException, UnrecoverableException {
         AVInputFormat inputFormat = settings.format().isEmpty() ? null : FfmpegNatives.inputFormat(settings.format());
-        String url = urlToOpen(settings); // before the options are made: a lookup that fails leaks nothing
-        AVDictionary options = new AVDictionary(null);
-        if (settings.isRtsp()) {
-            av_dict_set(options, "rtsp_transport", settings.rtspTransport(), 0);
-            av_dict_set(options, "probesize", RTSP_PROBE_BYTES, 0);
+        List<String> urls = urlsToOpen(settings);
+        int result = openInput(urls.get(0), inputFormat, settings);
+        for (int next = 1; next < urls.size() && unreached(result); next++) {
+            // FFmpeg freed the context: a new one, and a connect-timeout of the next address's own
+            format = newFormatContext();
+            deadlineNanos = System.nanoTime() + settings.connectTimeout().toNanos();
+            timedOut = false;
+            result = openInput(urls.get(next), inputFormat, settings);
         }
-        FfmpegLog.takeLastError(); // an earlier call's
-        int result = avformat_open_input(format, url, inputFormat, options);
-        av_dict_free(options);
         if (result == AVERROR_HTTP_UNAUTHORIZED || result == AVERROR_HTTP_FORBIDDEN) {
             throw refused(settings, result == AVERROR_HTTP_FORBIDDEN);
         }
@@ -229,20 +246,43 @@ final class VideoInput implements AutoCloseable {
         }
     }
 
+    /** Opens {@code url} into {@link #format}: avformat_open_input's result. */
+    private int openInput(String url, AVInputFormat inputFormat, ReceiverSettings settings) {
+        AVDictionary options = new AVDictionary(null);
+        if (settings.isRtsp()) {
+            av_dict_set(options, "rtsp_transport", settings.rtspTransport(), 0);
+            av_dict_set(options, "probesize", RTSP_PROBE_BYTES, 0);
+        }
+        FfmpegLog.takeLastError(); // an earlier call's
+        int result = avformat_open_input(format, url, inputFormat, options);
+        av_dict_free(options);
+        return result;
+    }
+
     /**
-     * The url for FFmpeg, once its host name resolved ({@link HostLookup}) by the connect
-     * timeout: an {@code rtsp://} camera's by the address found, any other's as it is
-     * ({@link ReceiverSettings#ffmpegUrl(InetAddress)}).
+     * Whether an open failed with nothing answering at the address: the connection refused, the
+     * host or network unreachable, no answer within the connect timeout. Not an answer (401,
+     * 404), which the camera's other addresses would give too, nor a {@link #wakeup()}.
      */
-    private String urlToOpen(ReceiverSettings settings) throws RetriableException {
+    private boolean unreached(int result) {
+        return result < 0 && !woken.isDone() && (timedOut || result == -ECONNREFUSED || result == -EHOSTUNREACH
+                || result == -ENETUNREACH || result == -ETIMEDOUT);
+    }
+
+    /**
+     * The urls for FFmpeg, once their host name resolved ({@link HostLookup}) by the connect
+     * timeout: an {@code rtsp://} camera's at each address found, in the lookup's order, any
+     * other's as it is ({@link ReceiverSettings#ffmpegUrl(InetAddress)}).
+     */
+    private List<String> urlsToOpen(ReceiverSettings settings) throws RetriableException {
         Optional<String> host = settings.hostName();
         if (host.isEmpty()) {
-            return settings.ffmpegUrl();
+            return List.of(settings.ffmpegUrl());
         }
         try {
-            InetAddress address = hostLookup.firstAddress(host.get(), woken, deadlineNanos);
-            if (address != null) {
-                return settings.ffmpegUrl(address);
+            List<InetAddress> addresses = hostLookup.addresses(host.get(), woken, deadlineNanos);
+            if (addresses != null) {
+                return addresses.stream().map(settings::ffmpegUrl).distinct().toList();
             }
         } catch (TimeoutException e) {
             throw new RetriableException("cannot open " + safeUrl + ": cannot resolve host " + host.get()
@@ -308,6 +348,14 @@ final class VideoInput implements AutoCloseable {
                 : "cameras lock an account after a few failed logins";
         return new RetryAfterException(safeUrl + " " + what + "; the next attempt waits auth-retry-after, as " + why,
                 settings.authRetryAfter());
+    }
+
+    /** The video's frames per second as the stream declares them (its average, else its base rate); 0 when unknown. */
+    private double declaredFrameRate() {
+        AVStream video = format.streams(videoStream);
+        AVRational average = video.avg_frame_rate();
+        AVRational rate = average.num() > 0 && average.den() > 0 ? average : video.r_frame_rate();
+        return rate.num() > 0 && rate.den() > 0 ? (double) rate.num() / rate.den() : 0;
     }
 
     private void openDecoder(int threads) throws RetriableException {

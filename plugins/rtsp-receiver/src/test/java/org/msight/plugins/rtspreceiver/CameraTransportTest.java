@@ -43,7 +43,7 @@ class CameraTransportTest {
                 "url = \"" + server.url() + "\", rtsp-transport = udp").config());
         HostLookup lookup = new HostLookup(settings.connectTimeout());
         try (VideoInput input = VideoInput.prepare(settings, lookup, reason -> { })) {
-            assertThatThrownBy(() -> input.open(settings, settings.threads())).isInstanceOf(RetriableException.class)
+            assertThatThrownBy(() -> input.open(settings, frameRate -> settings.threads())).isInstanceOf(RetriableException.class)
                     .hasMessage("cannot open " + server.url() + ": Protocol not supported (does the camera carry"
                             + " rtsp-transport = udp? try tcp)");
         }

@@ -194,7 +194,7 @@ class FfmpegLogTest {
                 MDC.put("node", "camera-freed");
                 HostLookup lookup = new HostLookup(settings.connectTimeout());
                 try (VideoInput input = VideoInput.prepare(settings, lookup, reason -> { })) {
-                    input.open(settings, settings.threads());
+                    input.open(settings, frameRate -> settings.threads());
                     while (input.grab() != null) {
                         // up to the damaged frame
                     }

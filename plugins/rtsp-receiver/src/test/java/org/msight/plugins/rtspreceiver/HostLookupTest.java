@@ -27,7 +27,7 @@ import org.msight.testkit.Waits;
  */
 class HostLookupTest {
 
-    private static final InetAddress CAMERA = InetAddress.getLoopbackAddress();
+    private static final List<InetAddress> CAMERA = List.of(InetAddress.getLoopbackAddress());
     private static final Duration NEVER = Duration.ofDays(1);
 
     private final CompletableFuture<Void> noStop = new CompletableFuture<>();
@@ -56,8 +56,8 @@ class HostLookupTest {
         return System.nanoTime() + Waits.GENEROUS.toNanos();
     }
 
-    /** The camera's address once {@link #answer} is counted down. */
-    private InetAddress answerLate(String host) {
+    /** The camera's addresses once {@link #answer} is counted down. */
+    private List<InetAddress> answerLate(String host) {
         try {
             answer.await();
         } catch (InterruptedException e) {
@@ -74,16 +74,16 @@ class HostLookupTest {
             }
             return CAMERA;
         });
-        assertThatThrownBy(() -> lookup.firstAddress("cam.test", noStop, generously()))
+        assertThatThrownBy(() -> lookup.addresses("cam.test", noStop, generously()))
                 .isInstanceOf(IllegalStateException.class).hasRootCauseInstanceOf(StackOverflowError.class);
-        assertThat(lookup.firstAddress("cam.test", noStop, generously())).isEqualTo(CAMERA);
+        assertThat(lookup.addresses("cam.test", noStop, generously())).isEqualTo(CAMERA);
     }
 
     @Test
     void aLookupThatHangsIsGivenUpForANewOneTwoAtMost() throws Exception {
         HostLookup lookup = lookup(Duration.ZERO, this::answerLate);
         for (int attempt = 1; attempt <= 3; attempt++) {
-            assertThatThrownBy(() -> lookup.firstAddress("cam.test", noStop, soon()))
+            assertThatThrownBy(() -> lookup.addresses("cam.test", noStop, soon()))
                     .isInstanceOf(TimeoutException.class);
         }
         assertThat(lookups).as("lookups started").hasSize(2);
@@ -98,11 +98,11 @@ class HostLookupTest {
             }
             throw new UnknownHostException(host + ": Temporary failure in name resolution");
         });
-        assertThatThrownBy(() -> lookup.firstAddress("cam.test", noStop, soon())).isInstanceOf(TimeoutException.class);
+        assertThatThrownBy(() -> lookup.addresses("cam.test", noStop, soon())).isInstanceOf(TimeoutException.class);
         answer.countDown();
         lookups.get(0).get(Waits.GENEROUS.toSeconds(), TimeUnit.SECONDS);
 
-        assertThat(lookup.firstAddress("cam.test", noStop, generously())).isEqualTo(CAMERA);
+        assertThat(lookup.addresses("cam.test", noStop, generously())).isEqualTo(CAMERA);
         assertThat(lookups).as("lookups started").hasSize(1);
     }
 }

@@ -70,6 +70,26 @@ class LocalInputTest {
         assertThat(luma(image, 0.75)).as("white").isBetween(233, 237);
     }
 
+    /**
+     * Each JPEG encoder the pipeline's cameras use is said once at start: the line was said once a
+     * process, for the first camera's, so a second camera on another encoder went unsaid.
+     */
+    @Test
+    void eachJpegEncoderUsedIsSaidOnce() throws Exception {
+        String source = "url = \"testsrc2=size=64x64:rate=5\", format = lavfi";
+        try (LogCapture log = LogCapture.of(JpegLibrary.class);
+                PipelineTestDriver driver = PipelineTestDriver.start("""
+                        nodes.cam1 { type = rtsp-receiver, publish-topic = frames, %1$s, jpeg-encoder = ffmpeg }
+                        nodes.cam2 { type = rtsp-receiver, publish-topic = frames, %1$s }
+                        nodes.cam3 { type = rtsp-receiver, publish-topic = frames, %1$s, jpeg-encoder = turbojpeg }
+                        """.formatted(source), "frames")) {
+            assertThat(log.messages(Level.INFO)).as("auto: TurboJPEG, installed (scripts/install-test-deps.sh)")
+                    .containsExactlyInAnyOrder("JPEG encoder: FFmpeg's MJPEG encoder (jpeg-encoder = ffmpeg)",
+                            "JPEG encoder: TurboJPEG (libturbojpeg.so.0); its JPEGs are larger than Python MSight's"
+                                    + " (standard Huffman tables): jpeg-encoder = ffmpeg makes smaller ones, at more CPU");
+        }
+    }
+
     @Test
     void higherJpegQualityMakesLargerImages() throws Exception {
         String pattern = "url = \"testsrc2=size=640x360:rate=30\", format = lavfi, jpeg-quality = ";

@@ -170,7 +170,7 @@ class RtspReceiverTest {
                 .config());
         HostLookup lookup = new HostLookup(settings.connectTimeout());
         try (VideoInput input = VideoInput.prepare(settings, lookup, reason -> { })) {
-            input.open(settings, settings.threads());
+            input.open(settings, frameRate -> settings.threads());
             assertThat(input.grab()).isNotNull();
             CompletableFuture<Void> reading = CompletableFuture.runAsync(() -> {
                 while (input.grab() != null) {
