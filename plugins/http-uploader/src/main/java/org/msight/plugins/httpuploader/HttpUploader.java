@@ -140,6 +140,10 @@ final class HttpUploader implements AsyncSinkNode {
         if (proxy != null) {
             log.info("uploads go through the proxy {} (from {})", proxy.loggable(), proxy.variable());
         }
+        if (settings.target().https() && !settings.tls().caFileVariable().isEmpty()) {
+            log.info("uploads trust the CAs of {} (from {}), not the JVM's", LogSafe.text(settings.tls().caFile()),
+                    settings.tls().caFileVariable());
+        }
         dns.open();
         client = started();
     }

@@ -4,6 +4,7 @@ import java.net.InetAddress;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Supplier;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
@@ -77,12 +78,15 @@ public final class HttpUploaderProvider implements NodeProvider {
 
     @Override
     public Node create(NodeContext context) {
-        return create(context, InetAddress::getAllByName, EnvironmentProxies.from(System.getenv()));
+        return create(context, InetAddress::getAllByName, System.getenv());
     }
 
-    /** The node, looking host names up with {@code dns} and going through {@code proxies}: the system's, or a test's. */
-    HttpUploader create(NodeContext context, LastKnownDnsResolver.HostLookup dns, EnvironmentProxies proxies) {
-        UploaderSettings settings = UploaderSettings.from(context.config());
+    /**
+     * The node, looking host names up with {@code dns}, with the proxies and CA file of
+     * {@code environment}: the system's, or a test's.
+     */
+    HttpUploader create(NodeContext context, LastKnownDnsResolver.HostLookup dns, Map<String, String> environment) {
+        UploaderSettings settings = UploaderSettings.from(context.config()).withCaBundleOf(environment);
         if (settings.tls().configured() && !settings.target().https()) {
             throw new IllegalArgumentException("tls: set for an http:// url; use https:// or remove the tls block");
         }
@@ -93,7 +97,7 @@ public final class HttpUploaderProvider implements NodeProvider {
                 certificateRequests,
                 new PartitionKeys(settings.partitionKeyMode(), settings.shards(), Clock.systemUTC(), context.formats()),
                 new LastKnownDnsResolver(settings.connectTimeout(), "node-" + context.nodeName() + "-dns",
-                        context.logger(), dns, System::nanoTime), proxies);
+                        context.logger(), dns, System::nanoTime), EnvironmentProxies.from(environment));
     }
 
     /**

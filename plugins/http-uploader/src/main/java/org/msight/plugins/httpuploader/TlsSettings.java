@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 import javax.net.ssl.KeyManager;
 import javax.net.ssl.SSLContext;
@@ -16,12 +17,18 @@ import org.msight.api.Secret;
  * The {@code tls} block: which CA certificates to trust (a PEM file or a trust store; the JVM's
  * by default) and the client certificate for mutual TLS (PEM files, its key in {@code key-file} or
  * in {@code cert-file}, or a key store; none by default). Empty strings mean "not set".
+ *
+ * @param caFileVariable the environment variable {@code caFile} came from ({@link #withCaBundleOf});
+ *     empty where {@code tls.ca-file} names it
  */
-record TlsSettings(String caFile, String trustStore, Secret trustStorePassword, String certFile, String keyFile,
-        String keyStore, Secret keyStorePassword) {
+record TlsSettings(String caFile, String caFileVariable, String trustStore, Secret trustStorePassword,
+        String certFile, String keyFile, String keyStore, Secret keyStorePassword) {
+
+    /** The variables that name the CA file of MSight's requests, in the order it reads them. */
+    private static final List<String> CA_BUNDLE_VARIABLES = List.of("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE");
 
     static TlsSettings from(Config tls) {
-        TlsSettings settings = new TlsSettings(string(tls, "ca-file"), string(tls, "trust-store"),
+        TlsSettings settings = new TlsSettings(string(tls, "ca-file"), "", string(tls, "trust-store"),
                 Secret.of(string(tls, "trust-store-password")), string(tls, "cert-file"), string(tls, "key-file"),
                 string(tls, "key-store"), Secret.of(string(tls, "key-store-password")));
         settings.check();
@@ -45,9 +52,24 @@ record TlsSettings(String caFile, String trustStore, Secret trustStorePassword, 
         }
     }
 
-    /** Whether anything is set. */
+    /**
+     * These settings with the CA file MSight's requests trusts where the block names no CA: the
+     * one {@code REQUESTS_CA_BUNDLE}, else {@code CURL_CA_BUNDLE}, names in {@code environment}
+     * (an empty one is not set), trusted in place of the JVM's CAs, as {@code ca-file} is.
+     */
+    TlsSettings withCaBundleOf(Map<String, String> environment) {
+        if (!caFile.isEmpty() || !trustStore.isEmpty()) {
+            return this;
+        }
+        return CA_BUNDLE_VARIABLES.stream().filter(variable -> !environment.getOrDefault(variable, "").isEmpty())
+                .findFirst().map(variable -> new TlsSettings(environment.get(variable), variable, trustStore,
+                        trustStorePassword, certFile, keyFile, keyStore, keyStorePassword))
+                .orElse(this);
+    }
+
+    /** Whether the block sets anything. */
     boolean configured() {
-        return !(caFile + trustStore + certFile + keyStore).isEmpty();
+        return caFileVariable.isEmpty() && !caFile.isEmpty() || !(trustStore + certFile + keyStore).isEmpty();
     }
 
     /** The files set, which {@link #sslContext} reads. */
@@ -81,7 +103,8 @@ record TlsSettings(String caFile, String trustStore, Secret trustStorePassword, 
     private TrustManager[] trustManagers() throws GeneralSecurityException {
         KeyStore trusted;
         if (!caFile.isEmpty()) {
-            trusted = PemTls.read("tls.ca-file", Path.of(caFile), PemTls::trustStore);
+            trusted = PemTls.read(caFileVariable.isEmpty() ? "tls.ca-file" : caFileVariable, Path.of(caFile),
+                    PemTls::trustStore);
         } else if (!trustStore.isEmpty()) {
             trusted = PemTls.read("tls.trust-store", Path.of(trustStore), path -> PemTls.keyStore(path,
                     trustStorePassword, "tls.trust-store-password"));

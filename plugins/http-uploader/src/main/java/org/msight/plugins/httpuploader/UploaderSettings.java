@@ -51,6 +51,12 @@ record UploaderSettings(
                 TlsSettings.from(get(config, "tls", Config::getConfig)));
     }
 
+    /** These settings with the CA file {@code environment} names for MSight's requests: {@link TlsSettings#withCaBundleOf}. */
+    UploaderSettings withCaBundleOf(Map<String, String> environment) {
+        return new UploaderSettings(target, headers, partitionKeyMode, shards, startDelay, logUploadsAtDebug,
+                connectTimeout, retry, tls.withCaBundleOf(environment));
+    }
+
     private static Map<String, Secret> headers(Config config) {
         Map<String, Secret> headers = new LinkedHashMap<>();
         for (Map.Entry<String, ConfigValue> header : get(config, "headers", Config::getObject).entrySet()) {

@@ -44,7 +44,7 @@ class NeverResolvedHostTest {
             throw new UnknownHostException("interrupted");
         }
         return new InetAddress[] {InetAddress.getLoopbackAddress()};
-    }, EnvironmentProxies.from(Map.of()));
+    }, Map.of());
 
     @AfterEach
     void stop() {

@@ -12,12 +12,16 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.FileTime;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HashMap;
 import java.util.Map;
 import javax.net.ssl.SSLContext;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.msight.testkit.FreePorts;
 import org.msight.testkit.RecordingLogger;
 import org.msight.testkit.TestCertificates;
@@ -38,6 +42,8 @@ class TlsUploadTest {
     private static Path caTrustStore;
     private static Signed rsaClient;
     private static Signed elsewhere;
+    /** The JDK's own properties for the test, by which the JVM trusts the test's CA. */
+    private static Map<String, String> jvmTrust;
 
     private final RecordingLogger log = new RecordingLogger("uploader");
     private RecordingServer server;
@@ -51,6 +57,8 @@ class TlsUploadTest {
         caTrustStore = certificates.trustStore(PASSWORD);
         rsaClient = certificates.signWithPkcs1RsaKey("client-rsa", "DNS:uploader");
         elsewhere = certificates.sign("elsewhere", "DNS:elsewhere.example");
+        jvmTrust = Map.of("javax.net.ssl.trustStore", caTrustStore.toString(),
+                "javax.net.ssl.trustStorePassword", PASSWORD, "javax.net.ssl.trustStoreType", "PKCS12");
     }
 
     @AfterEach
@@ -61,6 +69,7 @@ class TlsUploadTest {
         if (server != null) {
             server.close();
         }
+        jvmTrust.keySet().forEach(System::clearProperty);
     }
 
     @Test
@@ -264,15 +273,17 @@ class TlsUploadTest {
 
     /** Creates an uploader through its provider, as the runtime does; for settings that fail there. */
     private static void createNode(String block) {
-        new HttpUploaderProvider().create(TestNodeContext.of("http-uploader", block));
+        createNode(block, Map.of());
     }
 
     /**
-     * A 308 from an http:// url to https:// is followed as requests follows it, trusting what the
-     * JVM trusts: here the test's CA, named by the JDK's own properties for the test.
+     * A 308 from an http:// url to https:// is followed as requests follows it, trusting what it
+     * trusts: the CA file REQUESTS_CA_BUNDLE names, else what the JVM trusts (here the test's CA,
+     * named by the JDK's own properties for the test).
      */
-    @Test
-    void aRedirectFromAnHttpUrlToHttpsIsFollowedTrustingWhatTheJvmTrusts() throws Exception {
+    @ParameterizedTest
+    @ValueSource(booleans = {false, true})
+    void aRedirectFromAnHttpUrlToHttpsIsFollowedTrustingWhatRequestsTrusts(boolean caBundle) throws Exception {
         server = RecordingServer.https(serverTls, false);
         HttpServer redirecting = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
         redirecting.createContext("/", exchange -> {
@@ -282,13 +293,14 @@ class TlsUploadTest {
             exchange.close();
         });
         redirecting.start();
-        Map<String, String> trust = Map.of("javax.net.ssl.trustStore", caTrustStore.toString(),
-                "javax.net.ssl.trustStorePassword", PASSWORD, "javax.net.ssl.trustStoreType", "PKCS12");
-        trust.forEach(System::setProperty);
+        if (!caBundle) {
+            jvmTrust.forEach(System::setProperty);
+        }
         try {
             TestNodeContext context = TestNodeContext.of("http-uploader", "url = \"http://127.0.0.1:"
                     + redirecting.getAddress().getPort() + "/up\", retries = 0").withLogger(log);
-            uploader = Uploading.open(context);
+            uploader = Uploading.open(context, caBundle ? Map.of("REQUESTS_CA_BUNDLE", certificates.ca.toString())
+                    : Map.of());
             uploader.put(Frames.next("cam"));
             uploader.flush(Waits.GENEROUS);
 
@@ -296,15 +308,97 @@ class TlsUploadTest {
             assertThat(server.requests()).singleElement().satisfies(request -> assertThat(request.uri().getPath())
                     .startsWith("/moved"));
         } finally {
-            trust.keySet().forEach(System::clearProperty);
             redirecting.stop(0);
         }
     }
 
+    /**
+     * Where the tls block names no CA, the PEM file the environment names for MSight's requests
+     * is trusted, as requests takes it: REQUESTS_CA_BUNDLE, else CURL_CA_BUNDLE (an empty one is
+     * unset); a launcher has no tls setting. Said at start. The JVM's CAs were trusted instead.
+     */
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', nullValues = "null", value = {
+        "ca.pem | missing.pem | REQUESTS_CA_BUNDLE",
+        "null   | ca.pem      | CURL_CA_BUNDLE",
+        "''     | ca.pem      | CURL_CA_BUNDLE",
+    })
+    void httpsTrustsTheCaFileTheEnvironmentNamesForRequests(String requestsCaBundle, String curlCaBundle,
+            String used) throws Exception {
+        Map<String, String> environment = new HashMap<>();
+        if (requestsCaBundle != null) {
+            environment.put("REQUESTS_CA_BUNDLE", requestsCaBundle.isEmpty() ? "" : dir.resolve(requestsCaBundle)
+                    .toString());
+        }
+        environment.put("CURL_CA_BUNDLE", dir.resolve(curlCaBundle).toString());
+        server = RecordingServer.https(serverTls, false);
+        TestNodeContext context = upload("", environment);
+
+        assertThat(context.count("uploads")).as(log.all()).isEqualTo(1);
+        assertThat(log.messages(Level.INFO)).contains("uploads trust the CAs of " + certificates.ca + " (from " + used
+                + "), not the JVM's");
+    }
+
+    /** As tls.ca-file, and as requests takes it in place of its own CA bundle: the JVM's CAs are not trusted then. */
+    @Test
+    void theEnvironmentsCaFileTakesThePlaceOfTheJvmsCas(@TempDir Path other) throws Exception {
+        jvmTrust.forEach(System::setProperty);
+        server = RecordingServer.https(serverTls, false);
+        TestNodeContext context = upload("", Map.of("REQUESTS_CA_BUNDLE", new TestCertificates(other).ca.toString()));
+
+        assertThat(context.count("failed")).as(log.all()).isEqualTo(1);
+        assertThat(log.messages(Level.WARN)).singleElement().asString()
+                .contains("TLS: the server's certificate is not signed by a CA this client trusts");
+    }
+
+    /** The tls block's trust goes before the environment's, as requests' verify= before REQUESTS_CA_BUNDLE. */
+    @ParameterizedTest
+    @ValueSource(booleans = {false, true})
+    void theTlsBlocksTrustGoesBeforeTheEnvironments(boolean trustStore, @TempDir Path other) throws Exception {
+        server = RecordingServer.https(serverTls, false);
+        TestNodeContext context = upload(trustStore ? "tls { trust-store = \"" + caTrustStore
+                + "\", trust-store-password = " + PASSWORD + " }" : "tls.ca-file = \"" + certificates.ca + "\"",
+                Map.of("REQUESTS_CA_BUNDLE", new TestCertificates(other).ca.toString()));
+
+        assertThat(context.count("uploads")).as(log.all()).isEqualTo(1);
+        assertThat(log.all()).doesNotContain("REQUESTS_CA_BUNDLE");
+    }
+
+    /**
+     * A CA file the environment names that cannot be read stops the start, naming the variable,
+     * as tls.ca-file's does; requests would fail each upload. An http:// url takes it only for a
+     * redirect to https://: it stops nothing there, as a proxy variable no upload takes.
+     */
+    @Test
+    void aCaFileOfTheEnvironmentThatCannotBeReadStopsTheStartNamingTheVariable() {
+        String url = "url = \"https://127.0.0.1:1/\"";
+        Path missing = dir.resolve("missing.pem");
+        assertThatThrownBy(() -> createNode(url, Map.of("REQUESTS_CA_BUNDLE", missing.toString(),
+                "CURL_CA_BUNDLE", certificates.ca.toString())))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("REQUESTS_CA_BUNDLE: " + missing + ": no such file");
+        assertThatThrownBy(() -> createNode(url, Map.of("CURL_CA_BUNDLE", dir.toString())))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("CURL_CA_BUNDLE: " + dir + ": a folder, not a file: give the path of the file in it");
+
+        createNode("url = \"http://127.0.0.1:1/\"", Map.of("REQUESTS_CA_BUNDLE", missing.toString()));
+    }
+
+    /** Creates an uploader with {@code environment}'s variables. */
+    private static void createNode(String block, Map<String, String> environment) {
+        new HttpUploaderProvider().create(TestNodeContext.of("http-uploader", block), InetAddress::getAllByName,
+                environment);
+    }
+
     private TestNodeContext upload(String tls) throws Exception {
+        return upload(tls, Map.of());
+    }
+
+    /** One upload with {@code environment}'s variables. */
+    private TestNodeContext upload(String tls, Map<String, String> environment) throws Exception {
         TestNodeContext context = TestNodeContext.of("http-uploader",
                 "url = \"" + server.url("/") + "\", retries = 0\n" + tls).withLogger(log);
-        uploader = Uploading.open(context);
+        uploader = Uploading.open(context, environment);
         uploadAgain();
         return context;
     }

@@ -23,19 +23,19 @@ final class Uploading implements AutoCloseable {
         this.delivery = delivery;
     }
 
+    /** One without environment variables: this machine's proxies and CA file would change what a test sees. */
     static Uploading open(TestNodeContext context) throws Exception {
-        return open(context, (HttpUploader) new HttpUploaderProvider().create(context));
+        return open(context, Map.of());
     }
 
     /** One whose host names are looked up by {@code dns}. */
     static Uploading open(TestNodeContext context, LastKnownDnsResolver.HostLookup dns) throws Exception {
-        return open(context, new HttpUploaderProvider().create(context, dns, EnvironmentProxies.from(Map.of())));
+        return open(context, new HttpUploaderProvider().create(context, dns, Map.of()));
     }
 
-    /** One with {@code environment}'s proxies. */
+    /** One with {@code environment}'s variables: its proxies and CA file. */
     static Uploading open(TestNodeContext context, Map<String, String> environment) throws Exception {
-        return open(context, new HttpUploaderProvider().create(context, InetAddress::getAllByName,
-                EnvironmentProxies.from(environment)));
+        return open(context, new HttpUploaderProvider().create(context, InetAddress::getAllByName, environment));
     }
 
     private static Uploading open(TestNodeContext context, HttpUploader node) throws Exception {
