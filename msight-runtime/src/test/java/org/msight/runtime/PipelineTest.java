@@ -93,6 +93,21 @@ class PipelineTest {
         assertThat(SequenceSource.NODES_OF_TYPE).containsOnly(entry("a", 2), entry("b", 2));
     }
 
+    /**
+     * A topic written as a number is its text, as Python MSight takes it: unless a node wrote it as
+     * a string, it had no bus, and the pipeline failed to start with a NullPointerException.
+     */
+    @Test
+    void aTopicWrittenAsANumberIsThatTopic() throws Exception {
+        Pipeline pipeline = start("""
+                src { type = test-sequence, publish-topic = 101, count = 5 }
+                sink { type = test-collector, subscribe-topic = 101 }
+                """);
+        await().atMost(Waits.GENEROUS).until(() -> received("sink").size() == 5);
+        assertThat(pipeline.stop()).isTrue();
+        assertThat(received("sink")).containsExactly(1L, 2L, 3L, 4L, 5L);
+    }
+
     @Test
     void sinkGapAppliesToWhatTheSinkReceives() throws Exception {
         Pipeline pipeline = start("""

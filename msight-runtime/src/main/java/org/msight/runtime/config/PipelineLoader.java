@@ -12,6 +12,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.EnumSet;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -45,9 +47,10 @@ public final class PipelineLoader {
     private static final String MEMORY = "memory";
     private static final Setting TOPIC_BUS = Setting.required("bus", SettingType.STRING,
             "the bus that carries the topic (default: msight.bus)");
-    private static final Pattern MERGED_LINES = Pattern.compile("^(.*): (\\d+)-(\\d+)$");
     private static final List<String> TOP_LEVEL_KEYS = List.of("msight", "nodes");
     private static final List<String> TOPIC_KEYS = List.of("publish-topic", "subscribe-topic");
+    private static final Set<ConfigValueType> SCALARS =
+            EnumSet.of(ConfigValueType.STRING, ConfigValueType.NUMBER, ConfigValueType.BOOLEAN);
 
     private static final Pattern VARIABLE = Pattern.compile("\\$\\{\\??([A-Za-z_][A-Za-z0-9_]*)}");
 
@@ -105,8 +108,12 @@ public final class PipelineLoader {
     private Source source(String name, Parse parse, Path file) throws PipelineConfigException {
         try {
             Config user = parse.parse();
+            FileText text = file == null ? null : FileText.of(file);
+            if (text != null && !text.unreadableIncludes().isEmpty()) { // before what they should have given is missed
+                throw new PipelineConfigException(text.unreadableIncludes());
+            }
             Config root = user.withFallback(runtimeReference).resolve();
-            return new Source(name, user, root, file == null ? List.of() : FileText.duplicateNodes(file, root),
+            return new Source(name, user, root, text == null ? List.of() : text.duplicateNodes(),
                     key -> variableOf(key, user).or(() -> variableOf(key, unresolvedReference)));
         } catch (ConfigException e) {
             throw new PipelineConfigException(problemOf(e, name, file));
@@ -176,7 +183,7 @@ public final class PipelineLoader {
                 problems.add(ConfigProblem.at(userOrigin(nodes), file, "nodes",
                         "no nodes: add at least one node block, nodes { camera { type = rtsp-receiver, ... } }"));
             }
-            Set<String> duplicates = checkDuplicateNodes(nodes, problems);
+            Set<String> duplicates = new HashSet<>();
             for (ConfigProblem duplicate : source.duplicateNodes()) {
                 if (duplicates.add(duplicate.key())) {
                     problems.add(duplicate);
@@ -203,6 +210,10 @@ public final class PipelineLoader {
             topicBuses = topicBuses(file, msight, topics, plugins, problems, check);
             for (BusType type : plugins.busTypes().values()) {
                 boolean declared = runtimeKeys().contains(type.name()); // msight.redis: checked with the block
+                if (!declared && !check.checkBlock("msight." + ConfigProblem.quoted(type.name()),
+                        msight.root().get(type.name()), msight.origin())) {
+                    continue; // msight.nats = "nats://...": not the bus's block, which would run on its defaults
+                }
                 if (topicBuses.containsValue(type.name()) && (runtimeValid || !declared)) {
                     validateBus(source, msight, type, check).ifPresent(b -> buses.put(type.name(), b));
                 } else if (!declared
@@ -238,9 +249,7 @@ public final class PipelineLoader {
      */
     private static Map<String, String> topicBuses(String file, Config msight, Set<String> topics, Plugins plugins,
             List<ConfigProblem> problems, SettingsCheck check) {
-        ConfigValue busValue = msight.root().get("bus");
-        String defaultBus = busValue != null && busValue.valueType() == ConfigValueType.STRING
-                ? (String) busValue.unwrapped() : "";
+        String defaultBus = scalar(msight, "bus").orElse("");
         if (defaultBus.isBlank()) {
             defaultBus = null; // the msight block's check reports it
         } else if (plugins.busType(defaultBus).isEmpty()) {
@@ -343,7 +352,7 @@ public final class PipelineLoader {
     /** The user's msight block without the blocks the runtime does not declare but buses do. */
     private static ConfigObject withoutBusBlocks(ConfigObject msight, Plugins plugins) {
         Set<String> declared = runtimeKeys();
-        String used = msight.toConfig().hasPath("bus") ? msight.toConfig().getValue("bus").unwrapped().toString() : "";
+        String used = scalar(msight.toConfig(), "bus").orElse("");
         ConfigObject result = msight;
         for (Map.Entry<String, ConfigValue> entry : msight.entrySet()) {
             String key = entry.getKey();
@@ -392,14 +401,15 @@ public final class PipelineLoader {
         ConfigObject userBlock = (ConfigObject) value;
         Config block = userBlock.toConfig();
         String known = "known types: " + String.join(", ", plugins.typeNames());
-        if (!block.hasPath("type") || block.getValue("type").valueType() != ConfigValueType.STRING) {
+        String typeName = scalar(block, "type").orElse(null);
+        if (typeName == null) {
             ConfigValue type = userBlock.get("type"); // with its origin also when null, which getValue refuses
             problems.add(ConfigProblem.at(type != null ? type.origin() : value.origin(), file, path + ".type",
-                    "missing; " + known));
+                    (block.hasPath("type") ? "must be a node type's name, not " + SettingsCheck.shown(type) : "missing")
+                            + "; " + known));
             addTopics(block, TOPIC_KEYS, topics);
             return null;
         }
-        String typeName = block.getString("type");
         NodeType type = plugins.nodeType(typeName).orElse(null);
         if (type == null) {
             addTopics(block, TOPIC_KEYS, topics); // its kind unknown, the topic keys it has are taken as written
@@ -419,13 +429,24 @@ public final class PipelineLoader {
         return valid ? new NodeSpec(name, type, effective, ConfigProblem.location(value.origin(), file)) : null;
     }
 
-    /** Adds to {@code topics} the value of each of {@code keys} that {@code block} sets to a string. */
+    /**
+     * Adds to {@code topics} the value of each of {@code keys} that {@code block} sets to a string,
+     * a number or a boolean: as the node reads it (a block or a list is its settings' problem).
+     */
     private static void addTopics(Config block, List<String> keys, Set<String> topics) {
         for (String key : keys) {
-            if (block.hasPath(key) && block.getValue(key).valueType() == ConfigValueType.STRING) {
-                topics.add(block.getString(key));
-            }
+            scalar(block, key).ifPresent(topics::add);
         }
+    }
+
+    /**
+     * The value at {@code key} as a string, when it is one, a number or a boolean: as
+     * {@link Config#getString} reads it, the way every setting of type string is read
+     * ({@code publish-topic = 101} is the topic "101", as Python takes it); else empty.
+     */
+    private static Optional<String> scalar(Config block, String key) {
+        return block.hasPath(key) && SCALARS.contains(block.getValue(key).valueType())
+                ? Optional.of(block.getString(key)) : Optional.empty();
     }
 
     /** The settings a node of {@code type} takes: the common ones, then the type's own. */
@@ -433,24 +454,6 @@ public final class PipelineLoader {
         List<Setting> settings = new ArrayList<>(CommonSettings.of(type.provider()));
         settings.addAll(type.provider().settings());
         return settings;
-    }
-
-    /**
-     * HOCON merges two blocks of the same name silently; within one file that is almost always a
-     * copy-paste mistake, so it is reported. Overrides from another (included) file stay allowed.
-     */
-    private static Set<String> checkDuplicateNodes(ConfigObject nodes, List<ConfigProblem> problems) {
-        Set<String> duplicates = new java.util.HashSet<>();
-        for (Map.Entry<String, ConfigValue> node : nodes.entrySet()) {
-            Matcher merged = MERGED_LINES.matcher(node.getValue().origin().description());
-            if (merged.matches()) {
-                duplicates.add("nodes." + ConfigProblem.quoted(node.getKey()));
-                problems.add(new ConfigProblem(merged.group(1) + ":" + merged.group(3),
-                        "nodes." + ConfigProblem.quoted(node.getKey()), "node '" + node.getKey()
-                                + "' is defined twice (also at line " + merged.group(2) + "); give each node its own name"));
-            }
-        }
-        return duplicates;
     }
 
     private static List<ConfigProblem> topicWarnings(List<NodeSpec> nodes, Map<String, String> topicBuses) {
@@ -468,27 +471,10 @@ public final class PipelineLoader {
 
     /** The variable a substitution Typesafe could not resolve names: {@code ${NAME}} or {@code ${?NAME}}. */
     private static final Pattern SUBSTITUTION = Pattern.compile("\\$\\{\\??([^}]+)}");
-    /**
-     * Typesafe's words for an include not found: a relative one, looked for beside the including
-     * file, then on the class path, or a {@code classpath(...)} one, looked for there only.
-     */
-    private static final Pattern NOT_ON_CLASS_PATH = Pattern.compile("resource not found on classpath: (.+)");
     /** What Typesafe Config says of a file that ends with a block left open. */
     private static final String UNCLOSED_BLOCK = "expecting a close parentheses ')' here, not: end of file";
 
     private static ConfigProblem problemOf(ConfigException e, String name, Path file) {
-        if ((e.origin() == null || e.origin().lineNumber() < 1) && e.getMessage().contains("not found")) {
-            // a missing include comes without a line: the line naming it is where to look
-            String location = FileText.lineNaming(file, name, e.getMessage());
-            String message = SettingsCheck.withoutOrigin(e.getMessage())
-                    .replaceFirst("^java\\.io\\.(FileNotFound|IO)Exception: ", "");
-            Matcher relative = NOT_ON_CLASS_PATH.matcher(message);
-            if (relative.matches() && !FileText.includesFromClassPath(file, relative.group(1))) {
-                message = "no such file " + relative.group(1) + (location.equals(name) ? " beside the file that includes it"
-                        : " in " + file.getParent() + ", the folder of this file");
-            }
-            return new ConfigProblem(location, "(include)", message);
-        }
         Matcher variable = SUBSTITUTION.matcher(e.getMessage());
         if (e instanceof ConfigException.UnresolvedSubstitution && variable.find()) {
             return ConfigProblem.at(e.origin(), name, "${" + variable.group(1) + "}", "not set: no environment variable "
@@ -501,11 +487,10 @@ public final class PipelineLoader {
         }
         if (e instanceof ConfigException.IO) { // such as a file it may not read: "... (Permission denied)"
             String why = "cannot be read: " + message.replaceFirst("^.*java\\.io\\.(FileNotFound|IO)Exception: ", "");
-            String included = e.origin() != null ? e.origin().filename() : null;
-            if (included != null && file != null && !Path.of(included).equals(file)) { // include file("...")
-                Path named = Path.of(included).getFileName();
-                return new ConfigProblem(FileText.lineContaining(file, name, named != null ? named.toString() : included),
-                        "(include)", why);
+            if (file != null && e.origin() != null && !file.toString().equals(e.origin().filename())) {
+                // an include that failed: its origin has no line, and is its name or the file it read
+                return FileText.of(file).failedInclude(e.origin().description(), why)
+                        .orElseGet(() -> new ConfigProblem(name, "(include)", why));
             }
             return ConfigProblem.at(e.origin(), name, "(file)", why);
         }

@@ -29,6 +29,7 @@ import org.msight.api.Suggestions;
  */
 public final class SettingsCheck {
 
+    private static final String A_BLOCK = "a block { ... }";
     /** Typesafe Config's origin of a value substituted from the environment. */
     private static final String ENV_ORIGIN = "env variables";
 
@@ -113,6 +114,18 @@ public final class SettingsCheck {
                 checkKeys(path + "." + setting.key(), "block '" + setting.key() + "'", block, setting.settings());
             }
         }
+    }
+
+    /**
+     * Whether {@code value}, the block at {@code path}, is one or is not set; else adds that it
+     * must be one, as for a declared block ({@code msight.nats = "nats://..."}).
+     */
+    boolean checkBlock(String path, ConfigValue value, ConfigOrigin blockOrigin) {
+        if (value == null || value.valueType() == ConfigValueType.OBJECT) {
+            return true;
+        }
+        add(value.origin(), blockOrigin, path, "must be " + A_BLOCK + ", not " + shown(value));
+        return false;
     }
 
     private void checkUnknownKeys(String path, String owner, ConfigObject userBlock, List<Setting> settings,
@@ -214,7 +227,7 @@ public final class SettingsCheck {
             case BOOLEAN -> "true or false";
             case DURATION -> "a duration such as 500ms, 10s or 5m";
             case STRING_LIST -> "a list of strings [\"a\", \"b\"]";
-            case OBJECT -> "a block { ... }";
+            case OBJECT -> A_BLOCK;
         };
         return "must be " + expected + ", not " + shown(setting, value);
     }
@@ -228,9 +241,11 @@ public final class SettingsCheck {
 
     /** A value as written, as a message may show it: masked when secret, URL passwords hidden otherwise. */
     static String shown(Setting setting, ConfigValue value) {
-        if (setting.isSecret()) {
-            return Secrets.MASK;
-        }
+        return setting.isSecret() ? Secrets.MASK : shown(value);
+    }
+
+    /** A value that is not secret as a message may show it, URL passwords hidden. */
+    static String shown(ConfigValue value) {
         String text = value.valueType() == ConfigValueType.STRING ? "'" + value.unwrapped() + "'"
                 : value.render(ConfigRenderOptions.concise());
         return LogSafe.text(text); // masked and escaped: it may come from an environment variable

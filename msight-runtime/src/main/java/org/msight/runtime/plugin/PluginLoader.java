@@ -23,7 +23,10 @@ import org.msight.api.LogSafe;
 import org.msight.api.NodeProvider;
 import org.msight.api.Setting;
 import org.msight.api.bus.BusProvider;
+import org.msight.api.data.BytesData;
 import org.msight.api.data.DataType;
+import org.msight.api.data.ImageData;
+import org.msight.api.data.SensorData;
 import org.msight.runtime.config.CommonSettings;
 import org.msight.runtime.config.ConfigProblem;
 import org.msight.runtime.config.SettingsCheck;
@@ -40,6 +43,9 @@ public final class PluginLoader {
 
     /** Where the node types and buses of the runtime's class path come from, as {@link NodeType#plugin()} says. */
     private static final String CLASS_PATH = "class path";
+
+    /** The data types every codec reads ({@code MsightCodec.withBuiltInTypes}): a plugin's may not take their tags. */
+    private static final List<DataType> BUILT_IN_DATA_TYPES = List.of(SensorData.TYPE, ImageData.TYPE, BytesData.TYPE);
 
     private final ClassLoader parent;
 
@@ -58,9 +64,11 @@ public final class PluginLoader {
         Map<String, NodeType> types = new LinkedHashMap<>();
         Map<String, BusType> buses = new LinkedHashMap<>();
         List<DataType> dataTypes = new ArrayList<>();
+        Map<String, String> tags = new LinkedHashMap<>(); // the plugin of each data type's tag
+        BUILT_IN_DATA_TYPES.forEach(type -> tags.put(type.tag(), CLASS_PATH));
         List<Plugins.BrokenPlugin> broken = new ArrayList<>();
         try {
-            addAll(parent, CLASS_PATH, types, buses, dataTypes, defaultsOn(parent, List.of()));
+            addAll(parent, CLASS_PATH, types, buses, tags, dataTypes, defaultsOn(parent, List.of()));
         } catch (PluginException e) {
             throw new PluginException(CLASS_PATH + ": " + e.getMessage(), e);
         }
@@ -68,11 +76,12 @@ public final class PluginLoader {
             for (Path plugin : pluginsIn(folder)) {
                 Map<String, NodeType> own = new LinkedHashMap<>(types);
                 Map<String, BusType> ownBuses = new LinkedHashMap<>(buses);
+                Map<String, String> ownTags = new LinkedHashMap<>(tags);
                 List<DataType> ownDataTypes = new ArrayList<>();
                 try {
                     PluginClassLoader loader = new PluginClassLoader(plugin.getFileName().toString(), jarsOf(plugin),
                             parent);
-                    addAll(loader, plugin.toString(), own, ownBuses, ownDataTypes,
+                    addAll(loader, plugin.toString(), own, ownBuses, ownTags, ownDataTypes,
                             defaultsOn(loader, ownReferences(loader)));
                     if (own.size() == types.size() && ownBuses.size() == buses.size() && ownDataTypes.isEmpty()) {
                         throw new PluginException("it provides no node type, bus or data type; its jar must list its"
@@ -81,6 +90,7 @@ public final class PluginLoader {
                     }
                     types.putAll(own);
                     buses.putAll(ownBuses);
+                    tags.putAll(ownTags);
                     dataTypes.addAll(ownDataTypes);
                 } catch (OutOfMemoryError e) { // the process's trouble, not the plugin's
                     throw e;
@@ -121,8 +131,14 @@ public final class PluginLoader {
         }
     }
 
+    /**
+     * Adds the node types, buses and data types {@code loader} provides to those known, refusing
+     * one named as one known already.
+     *
+     * @param tags the plugin ({@code origin}) of each data type's tag known, the built-in ones' included
+     */
     private void addAll(ClassLoader loader, String origin, Map<String, NodeType> types, Map<String, BusType> buses,
-            List<DataType> dataTypes, Config reference) throws PluginException {
+            Map<String, String> tags, List<DataType> dataTypes, Config reference) throws PluginException {
         for (NodeProvider provider : providers(NodeProvider.class, loader)) {
             NodeType previous = types.get(provider.type());
             if (previous != null) {
@@ -154,7 +170,12 @@ public final class PluginLoader {
         }
         for (ServiceLoader.Provider<DataType> candidate : ServiceLoader.load(DataType.class, loader).stream().toList()) {
             if (candidate.type().getClassLoader() == loader || !(loader instanceof PluginClassLoader)) {
-                dataTypes.add(candidate.get());
+                DataType type = candidate.get();
+                String previous = tags.putIfAbsent(type.tag(), origin);
+                if (previous != null) { // a codec reads one type per tag: the pipeline could not even start
+                    throw providedAlready("data type '" + type.tag() + "'", previous);
+                }
+                dataTypes.add(type);
             }
         }
     }

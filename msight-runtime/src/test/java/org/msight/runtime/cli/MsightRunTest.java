@@ -20,6 +20,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.msight.api.data.DataType;
 import org.msight.runtime.Pipeline;
 import org.msight.runtime.PipelineFactory;
 import org.msight.runtime.TestPipelines;
@@ -29,6 +30,7 @@ import org.msight.runtime.http.PipelineStatus;
 import org.msight.runtime.testnodes.LoopbackBus;
 import org.msight.runtime.testplugins.BatchSink;
 import org.msight.runtime.testplugins.ClashingSink;
+import org.msight.runtime.testplugins.LidarType;
 import org.msight.runtime.testplugins.OutputSink;
 import org.msight.runtime.testplugins.PluginJar;
 import org.msight.runtime.testplugins.RecursiveSink;
@@ -366,6 +368,19 @@ class MsightRunTest {
         Result check = run("--plugin-path", plugins.toString(), "--check", file.toString());
         assertThat(check.exitCode()).as(check.err()).isZero();
         assertThat(check.err()).isEqualTo(warnings);
+    }
+
+    /** Two plugins' data types of one tag failed every command with a stack trace, the codec refusing them. */
+    @Test
+    void aPluginWhoseDataTypeTakesATagKnownAlreadyIsAWarningAndThePipelineIsChecked() throws Exception {
+        Path plugins = dir.resolve("plugins");
+        PluginJar.write(plugins.resolve("a.jar"), DataType.class, LidarType.class, "");
+        PluginJar.write(plugins.resolve("b.jar"), DataType.class, LidarType.class, "");
+        Path file = TestPipelines.write(dir, "p.conf", "nodes { src { type = test-sequence, publish-topic = t } }");
+        Result check = run("--plugin-path", plugins.toString(), "--check", file.toString());
+        assertThat(check.exitCode()).as(check.err()).isZero();
+        assertThat(check.err()).isEqualTo("warning: plugin " + plugins.resolve("b.jar") + " not loaded: data type"
+                + " 'example.Lidar' is provided by " + plugins.resolve("a.jar") + " too; remove one of the two\n");
     }
 
     /** A folder {@code plugins} with the jar {@code name}, whose services file lists a {@code service} class it lacks. */

@@ -191,6 +191,41 @@ class BadPipelineFilesTest {
                 + "msight: must be a block: msight { device-name = ..., bus = ... }");
     }
 
+    /**
+     * A bus plugin's block written as a value ({@code msight.nats = "nats://..."}) was left out of
+     * the check of the msight block, as a bus's, and taken for no block: the bus ran on its defaults.
+     */
+    @Test
+    void aBusBlockWrittenAsAValueIsRefused() throws Exception {
+        assertThat(refused("msight {\n bus = loopback\n loopback = \"127.0.0.1:6390\"\n}\nnodes {\n" + SOURCE + "}\n}\n"))
+                .containsExactly(at(3) + "msight.loopback: must be a block { ... }, not '127.0.0.1:6390'");
+        assertThat(refused("msight.loopback = null\nnodes {\n" + SOURCE + "}\n}\n")).as("a bus no topic uses")
+                .containsExactly(at(1) + "msight.loopback: must be a block { ... }, not null");
+        assertThat(refused("msight.redis = \"127.0.0.1:6390\"\nnodes {\n" + SOURCE + "}\n}\n"))
+                .containsExactly(at(1) + "msight.redis: must be a block { ... }, not '127.0.0.1:6390'");
+    }
+
+    /**
+     * A topic, a bus or a node type written as a number or a boolean is read as its text, as a
+     * setting of type string is: a topic kept only when written as a string had no bus, and the
+     * check and the run failed with a NullPointerException; a type was said missing.
+     */
+    @Test
+    void aNumberOrBooleanIsReadAsItsTextAndABlockOrListIsRefused() throws Exception {
+        assertThat(check("nodes {\n src { type = test-sequence, publish-topic = 101 }\n"
+                + " sink { type = test-collector, subscribe-topic = true }\n"
+                + " neg { type = test-negate, subscribe-topic = 101, publish-topic = true }\n}\n").exitCode()).isZero();
+        assertThat(refused("msight.bus = 5\nnodes {\n" + SOURCE + "}\n}\n")).singleElement().asString()
+                .startsWith(at(1) + "msight.bus: unknown bus '5'; known buses: ");
+        assertThat(refused("nodes {\n src { type = 5, publish-topic = t }\n}\n")).singleElement().asString()
+                .startsWith(at(2) + "nodes.src.type: unknown node type '5'; known types: ");
+        assertThat(refused("nodes {\n src {\n  type = [test-sequence]\n  publish-topic = t\n }\n}\n"))
+                .singleElement().asString().startsWith(at(3)
+                        + "nodes.src.type: must be a node type's name, not [\"test-sequence\"]; known types: ");
+        assertThat(refused("nodes {\n src {\n  type = test-sequence\n  publish-topic { a = 1 }\n }\n}\n"))
+                .containsExactly(at(4) + "nodes.src.publish-topic: must be a string, not {\"a\":1}");
+    }
+
     /** A null type was read as a value, which Typesafe Config refuses: a stack trace and exit code 1. */
     @Test
     void aNodeWhoseTypeIsNull() throws Exception {
@@ -492,7 +527,40 @@ class BadPipelineFilesTest {
     void aMissingIncludedFileNamesTheLineOfTheInclude() throws Exception {
         Path missing = dir.resolve("missing.conf");
         assertThat(refused("nodes {\n" + SOURCE + "}\n}\ninclude required(file(\"" + missing + "\"))\n"))
-                .containsExactly(at(4) + "(include): cannot be read: " + missing + " (No such file or directory)");
+                .containsExactly(at(4) + "(include): no such file " + missing);
+    }
+
+    /**
+     * An include named without an extension names three files: it said nothing of the line, and
+     * Typesafe's exception for each of them ("java.io.IOException: resource not found on classpath:
+     * base.conf, base.json: ..."), or, for {@code file(...)}, that the last could not be read.
+     */
+    @Test
+    void aMissingIncludeWithoutAnExtensionNamesItsLineAndTheFilesLookedFor() throws Exception {
+        assertThat(refused("include required(\"base\")\nnodes {\n" + SOURCE + "}\n}\n")).containsExactly(
+                at(1) + "(include): no such file base(.conf|.json|.properties) in " + dir + ", the folder of this file");
+        assertThat(refused("nodes {\n" + SOURCE + "}\n}\ninclude required(file(\"nosuch\"))\n")).containsExactly(
+                at(4) + "(include): no such file " + Path.of("nosuch(.conf|.json|.properties)").toAbsolutePath());
+        Files.writeString(dir.resolve("inc.conf"), "msight.device-name = d\ninclude required(\"base\")\n");
+        assertThat(refused("include \"inc.conf\"\nnodes {\n" + SOURCE + "}\n}\n")).containsExactly("error: "
+                + dir.resolve("inc.conf") + ":2: (include): no such file base(.conf|.json|.properties) in " + dir
+                + ", the folder of this file");
+    }
+
+    /**
+     * An include not required that names a file which cannot be read (a folder here; a file this
+     * user may not read alike) was taken for a missing one: what it gives was left out silently.
+     */
+    @Test
+    void anIncludeOfAFileThatCannotBeReadIsRefusedRequiredOrNot() throws Exception {
+        Path folder = Files.createDirectories(dir.resolve("http.conf"));
+        String unreadable = "(include): cannot be read: " + folder + " (Is a directory)";
+        assertThat(refused("nodes {\n" + SOURCE + "}\n}\ninclude \"http.conf\"\n")).containsExactly(at(4) + unreadable);
+        assertThat(refused("include \"http\"\nnodes {\n" + SOURCE + "}\n}\n")).containsExactly(at(1) + unreadable);
+        assertThat(refused("include required(\"http\")\nnodes {\n" + SOURCE + "}\n}\n")).containsExactly(
+                at(1) + unreadable);
+        assertThat(check("include \"missing\"\nnodes {\n" + SOURCE + "}\n}\n").exitCode())
+                .as("a missing include that is not required").isZero();
     }
 
     /** A node's name that HOCON must quote (a '"', a '\\') is a node like any other, not a syntax error. */

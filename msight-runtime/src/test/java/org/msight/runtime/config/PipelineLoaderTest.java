@@ -106,6 +106,67 @@ class PipelineLoaderTest {
                 + " give each node its own name");
     }
 
+    /** An object literal of the same node again, however written, in the same file. */
+    @Test
+    void aNodeWrittenAsTwoBlocksAnyWayIsRefused() throws Exception {
+        assertThat(problemsOf("""
+                nodes {
+                  cam { type = test-sequence, publish-topic = t }
+                  cam = { type = test-collector, subscribe-topic = t }
+                }
+                nodes.cam {
+                  type = test-sequence
+                }
+                nodes.sink { type = test-collector, subscribe-topic = t }
+                nodes { sink { type = test-collector, subscribe-topic = t } }
+                """)).containsExactly(file() + ":5: nodes.cam: node 'cam' is defined 3 times (also at lines 2, 3);"
+                + " give each node its own name", file() + ":9: nodes.sink: node 'sink' is defined twice (also at line"
+                + " 8); give each node its own name");
+    }
+
+    /**
+     * A node defined once, from a template ({@code ${defaults} { ... }}) or a block later in the
+     * file, or with dotted keys, was said defined twice: its merged value spans several lines.
+     */
+    @Test
+    void aNodeDefinedOnceFromATemplateOrWithDottedKeysIsNoDuplicate() throws Exception {
+        Path file = TestPipelines.write(dir, "pipeline.conf", """
+                defaults { type = test-collector }
+                nodes {
+                  src = ${templates.src}
+                  a = ${defaults} { subscribe-topic = t }
+                  b = ${defaults} {
+                    subscribe-topic = t
+                  }
+                  c = ${defaults}
+                  c { subscribe-topic = t }
+                }
+                nodes.d.type = test-collector
+                nodes.d.subscribe-topic = t
+                templates {
+                  src { type = test-sequence, publish-topic = t }
+                }
+                """);
+        assertThat(TestPipelines.load(file).spec().nodes()).extracting(NodeSpec::name)
+                .containsExactlyInAnyOrder("src", "a", "b", "c", "d");
+    }
+
+    /** A node an included file overrides, or one it defines at the place it is included, is defined once in each file. */
+    @Test
+    void aNodeOverriddenByAnIncludedFileIsNoDuplicateButTwiceInThatFileIs() throws Exception {
+        Files.writeString(dir.resolve("cams.conf"), "src { gap = 2 }\nsink { type = test-collector, subscribe-topic = t }\n");
+        Path file = TestPipelines.write(dir, "pipeline.conf", """
+                nodes {
+                  src { type = test-sequence, publish-topic = t }
+                  include "cams.conf"
+                }
+                """);
+        assertThat(TestPipelines.load(file).spec().nodes()).extracting(NodeSpec::name).containsExactly("src", "sink");
+        Files.writeString(dir.resolve("cams.conf"), "src { gap = 2 }\nsrc { gap = 3 }\n");
+        assertThat(problemsOf(Files.readString(file))).containsExactly(dir.resolve("cams.conf") + ":2: nodes.src:"
+                + " node 'src' is defined twice (also at line 1); give each node its own name");
+    }
+
     @Test
     void syntaxErrorsNameTheLine() throws Exception {
         assertThat(problemsOf("""

@@ -19,9 +19,13 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.msight.api.NodeProvider;
 import org.msight.api.bus.BusProvider;
+import org.msight.api.data.DataType;
+import org.msight.api.data.ImageData;
 import org.msight.runtime.testplugins.ArgumentSink;
 import org.msight.runtime.testplugins.BatchSink;
 import org.msight.runtime.testplugins.CollectorTwinSink;
+import org.msight.runtime.testplugins.ImageTwinType;
+import org.msight.runtime.testplugins.LidarType;
 import org.msight.runtime.testplugins.PluginJar;
 import org.msight.runtime.testplugins.UnlicensedSink;
 import org.slf4j.Logger;
@@ -124,6 +128,26 @@ class PluginLoaderTest {
         assertThat(new PluginLoader(runtime).load(List.of(folder)).broken()).map(Plugins.BrokenPlugin::toString)
                 .containsExactly("plugin " + folder.resolve("twin.jar") + " not loaded: node type 'test-collector' is"
                         + " on the runtime's class path already; give the plugin's another name");
+    }
+
+    /**
+     * Two data types of one tag made every codec, so every command, fail with a stack trace: the
+     * later plugin is refused, as one that provides a node type known already, and so is one that
+     * takes a built-in type's tag.
+     */
+    @Test
+    void aPluginWhoseDataTypeTakesATagKnownAlreadyIsRefusedNamingTheOther() throws Exception {
+        Path folder = Files.createDirectories(dir.resolve("plugins"));
+        PluginJar.write(folder.resolve("a.jar"), DataType.class, LidarType.class, "");
+        PluginJar.write(folder.resolve("b.jar"), DataType.class, LidarType.class, "");
+        PluginJar.write(folder.resolve("c.jar"), DataType.class, ImageTwinType.class, "");
+        Plugins plugins = new PluginLoader(runtime).load(List.of(folder));
+        assertThat(plugins.broken()).map(Plugins.BrokenPlugin::toString).containsExactly(
+                "plugin " + folder.resolve("b.jar") + " not loaded: data type 'example.Lidar' is provided by "
+                        + folder.resolve("a.jar") + " too; remove one of the two",
+                "plugin " + folder.resolve("c.jar") + " not loaded: data type '" + ImageData.TAG + "' is on the"
+                        + " runtime's class path already; give the plugin's another name");
+        assertThat(plugins.dataTypes()).map(DataType::tag).containsExactly("example.Lidar");
     }
 
     @Test

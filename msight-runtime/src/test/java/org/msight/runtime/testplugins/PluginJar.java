@@ -24,6 +24,12 @@ public final class PluginJar {
      * extends, and {@code reference}.
      */
     public static Path write(Path jar, Class<? extends NodeProvider> provider, String reference) throws IOException {
+        return write(jar, NodeProvider.class, provider, reference);
+    }
+
+    /** As {@link #write(Path, Class, String)}, for a provider of {@code service}, such as a {@code DataType}. */
+    public static <T> Path write(Path jar, Class<T> service, Class<? extends T> provider, String reference)
+            throws IOException {
         Files.createDirectories(jar.getParent());
         try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(jar))) {
             for (Class<?> type = provider; type.getPackage() == PluginJar.class.getPackage(); type = type.getSuperclass()) {
@@ -32,7 +38,7 @@ public final class PluginJar {
                     put(out, classFile, bytes.readAllBytes());
                 }
             }
-            put(out, "META-INF/services/" + NodeProvider.class.getName(), provider.getName().getBytes(StandardCharsets.UTF_8));
+            put(out, "META-INF/services/" + service.getName(), provider.getName().getBytes(StandardCharsets.UTF_8));
             put(out, "reference.conf", reference.getBytes(StandardCharsets.UTF_8));
         }
         return jar;
