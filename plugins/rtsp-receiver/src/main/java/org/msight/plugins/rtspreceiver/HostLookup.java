@@ -5,13 +5,16 @@ import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.stream.Stream;
 import org.msight.api.DaemonThreads;
 
 /**
@@ -24,6 +27,8 @@ import org.msight.api.DaemonThreads;
  * at least (a resolver that hangs for good) is given up for a new one, two at most a camera.
  * Addresses found in the last ten seconds are taken without a new lookup: an answer that came just
  * after the last deadline (a first nameserver down: glibc asks the second after 5 s) is not lost.
+ * The address a camera last opened at comes first ({@link #opened}): a first address that is down
+ * costs a connect-timeout once, not at each reconnection.
  */
 final class HostLookup {
 
@@ -45,6 +50,8 @@ final class HostLookup {
     private Lookup latest;
     /** The lookup given up for {@link #latest}, which may still be under way. */
     private Lookup abandoned;
+    /** By host name, the address the camera last opened at. */
+    private final Map<String, InetAddress> lastOpened = new ConcurrentHashMap<>();
 
     /**
      * Looks up with the system's resolver, in the JVM's order ({@link InetAddress#getAllByName}:
@@ -63,7 +70,8 @@ final class HostLookup {
     }
 
     /**
-     * {@code host}'s addresses, in the resolver's order.
+     * {@code host}'s addresses: the one it last {@link #opened} at first, when still found, the
+     * rest in the resolver's order.
      *
      * @param stop completed to end the wait at once
      * @param deadlineNanos the latest to wait until, on {@link System#nanoTime()}'s clock
@@ -83,13 +91,21 @@ final class HostLookup {
             return null;
         }
         try {
-            return lookup.get();
+            List<InetAddress> found = lookup.get();
+            InetAddress last = lastOpened.get(host);
+            return last == null || !found.contains(last) ? found
+                    : Stream.concat(Stream.of(last), found.stream().filter(address -> !address.equals(last))).toList();
         } catch (ExecutionException e) {
             if (e.getCause() instanceof UnknownHostException unknown) {
                 throw unknown;
             }
             throw new IllegalStateException("looking up " + host + " failed", e.getCause());
         }
+    }
+
+    /** Notes that the camera at {@code host} opened at {@code address}: {@link #addresses} gives it first now. */
+    void opened(String host, InetAddress address) {
+        lastOpened.put(host, address);
     }
 
     private synchronized CompletableFuture<List<InetAddress>> lookUp(String host) {

@@ -36,6 +36,13 @@ record ReceiverSettings(String url, String format, String rtspTransport, double 
 
     /** The most video a decoder's frame threads hold, in seconds, when the threads are chosen ({@code threads = 0}). */
     private static final double MOST_VIDEO_HELD_SECONDS = 0.2;
+    /** The most decoder threads FFmpeg chooses ({@code MAX_AUTO_THREADS}): one per core plus one, 16 at most. */
+    private static final int FFMPEG_MOST_THREADS = 16;
+    /**
+     * The highest frame rate taken as a stream's own: a higher one is a base rate, not frames (90000,
+     * the RTP clock, from an H.264 camera whose SPS has no timing).
+     */
+    private static final double MOST_KNOWN_FRAME_RATE = 240;
     /** A host (a name, an IPv4 or bracketed IPv6 address) and maybe a port. */
     private static final String HOST = "(?:[A-Za-z0-9._-]+|\\[[0-9A-Fa-f:.]+\\])(?::[0-9]+)?";
     private static final Pattern HOST_AND_PORT = Pattern.compile(HOST);
@@ -63,11 +70,12 @@ record ReceiverSettings(String url, String format, String rtspTransport, double 
      * decodes at least as many cameras as there are cores: FFmpeg's frame threads (a core's worth
      * plus one, each camera) then only contend for them, each holding a frame more of memory and
      * delay. Else one per core plus one, as FFmpeg's own choice, which uses the cores a few cameras
-     * leave idle, but no more than hold {@value #MOST_VIDEO_HELD_SECONDS} s of video: frame threads
-     * hand out a frame once each but one has a packet, so threads - 1 frame intervals late (three
-     * threads at 2 fps: 1 s). FFmpeg's own choice (0) where the frame rate is unknown, or for a
-     * file or test source read as fast as it decodes ({@code realtime = false}): its frames wait
-     * for no frame interval.
+     * leave idle (16 at most), but no more than hold {@value #MOST_VIDEO_HELD_SECONDS} s of video:
+     * frame threads hand out a frame once each but one has a packet, so threads - 1 frame intervals
+     * late (three threads at 2 fps: 1 s). FFmpeg's own choice (0) where the frame rate is unknown
+     * (or above {@value #MOST_KNOWN_FRAME_RATE}, a base rate rather than frames), or for a file or
+     * test source read as fast as it decodes ({@code realtime = false}): its frames wait for no
+     * frame interval.
      *
      * @param cameras the pipeline's rtsp-receiver nodes
      * @param cores the processors this process may use
@@ -81,7 +89,9 @@ record ReceiverSettings(String url, String format, String rtspTransport, double 
             return 1;
         }
         boolean paced = realtime || !isFile(); // a camera, a device: each sends at its own pace
-        return paced && frameRate > 0 ? Math.min(cores + 1, 1 + (int) (MOST_VIDEO_HELD_SECONDS * frameRate)) : 0;
+        boolean known = frameRate > 0 && frameRate <= MOST_KNOWN_FRAME_RATE;
+        return paced && known ? Math.min(Math.min(cores + 1, FFMPEG_MOST_THREADS),
+                1 + (int) (MOST_VIDEO_HELD_SECONDS * frameRate)) : 0;
     }
 
     /** The settings as they may be logged: the URL's password masked. */
@@ -145,11 +155,13 @@ record ReceiverSettings(String url, String format, String rtspTransport, double 
         if (host.isEmpty() || !url.toLowerCase(Locale.ROOT).startsWith("rtsp://") || scoped(address)) {
             return url;
         }
+        return url.substring(0, host.get()[0]) + literal(address) + url.substring(host.get()[1]);
+    }
+
+    /** {@code address} as a url's host writes it: an IPv6 one in brackets. */
+    static String literal(InetAddress address) {
         String literal = address.getHostAddress();
-        if (address instanceof Inet6Address) {
-            literal = "[" + literal + "]";
-        }
-        return url.substring(0, host.get()[0]) + literal + url.substring(host.get()[1]);
+        return address instanceof Inet6Address ? "[" + literal + "]" : literal;
     }
 
     /** Whether {@code address} is an IPv6 address of one link only, which needs its zone (interface) in a url. */

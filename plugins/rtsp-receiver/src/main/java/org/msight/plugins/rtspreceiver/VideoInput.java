@@ -20,8 +20,12 @@ import static org.bytedeco.ffmpeg.global.avformat.avformat_network_init;
 import static org.bytedeco.ffmpeg.global.avformat.avformat_open_input;
 import static org.bytedeco.ffmpeg.global.avutil.AVERROR_EAGAIN;
 import static org.bytedeco.ffmpeg.global.avutil.AVERROR_EOF;
+import static org.bytedeco.ffmpeg.global.avutil.AVERROR_HTTP_BAD_REQUEST;
 import static org.bytedeco.ffmpeg.global.avutil.AVERROR_HTTP_FORBIDDEN;
 import static org.bytedeco.ffmpeg.global.avutil.AVERROR_HTTP_NOT_FOUND;
+import static org.bytedeco.ffmpeg.global.avutil.AVERROR_HTTP_OTHER_4XX;
+import static org.bytedeco.ffmpeg.global.avutil.AVERROR_HTTP_SERVER_ERROR;
+import static org.bytedeco.ffmpeg.global.avutil.AVERROR_HTTP_TOO_MANY_REQUESTS;
 import static org.bytedeco.ffmpeg.global.avutil.AVERROR_HTTP_UNAUTHORIZED;
 import static org.bytedeco.ffmpeg.global.avutil.AVERROR_INVALIDDATA;
 import static org.bytedeco.ffmpeg.global.avutil.AVMEDIA_TYPE_VIDEO;
@@ -34,9 +38,12 @@ import static org.bytedeco.ffmpeg.global.avutil.av_frame_free;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeoutException;
@@ -46,6 +53,7 @@ import java.util.function.Consumer;
 import java.util.function.DoubleToIntFunction;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 import org.bytedeco.ffmpeg.avcodec.AVCodec;
 import org.bytedeco.ffmpeg.avcodec.AVCodecContext;
 import org.bytedeco.ffmpeg.avcodec.AVPacket;
@@ -94,11 +102,10 @@ final class VideoInput implements AutoCloseable {
     private static final int EPROTONOSUPPORT = 93;
     /** Linux's errno of "Cannot allocate memory": a decoder failing so does not recover by going on. */
     private static final int ENOMEM = 12;
-    /** Linux's errnos of a connection that nothing took: refused, host or network unreachable, timed out. */
-    private static final int ECONNREFUSED = 111;
-    private static final int EHOSTUNREACH = 113;
-    private static final int ENETUNREACH = 101;
-    private static final int ETIMEDOUT = 110;
+    /** FFmpeg's codes of an RTSP (or HTTP) status other than 200 OK a camera answered; 461's: -EPROTONOSUPPORT. */
+    private static final Set<Integer> STATUS_ANSWERS = Set.of(AVERROR_HTTP_BAD_REQUEST, AVERROR_HTTP_UNAUTHORIZED,
+            AVERROR_HTTP_FORBIDDEN, AVERROR_HTTP_NOT_FOUND, AVERROR_HTTP_TOO_MANY_REQUESTS, AVERROR_HTTP_OTHER_4XX,
+            AVERROR_HTTP_SERVER_ERROR, -EPROTONOSUPPORT);
 
     /** {@code AV_FRAME_FLAG_CORRUPT} of FFmpeg's frame.h, which the binding does not carry. */
     private static final int FRAME_FLAG_CORRUPT = 1;
@@ -214,22 +221,36 @@ final class VideoInput implements AutoCloseable {
 
     private void openDemuxer(ReceiverSettings settings) throws RetriableException, UnrecoverableException {
         AVInputFormat inputFormat = settings.format().isEmpty() ? null : FfmpegNatives.inputFormat(settings.format());
-        List<String> urls = urlsToOpen(settings);
-        int result = openInput(urls.get(0), inputFormat, settings);
-        for (int next = 1; next < urls.size() && unreached(result); next++) {
-            // FFmpeg freed the context: a new one, and a connect-timeout of the next address's own
-            format = newFormatContext();
-            deadlineNanos = System.nanoTime() + settings.connectTimeout().toNanos();
-            timedOut = false;
-            result = openInput(urls.get(next), inputFormat, settings);
+        Optional<String> host = settings.hostName();
+        int result = -1;
+        String reason = "";
+        List<String> failures = new ArrayList<>(); // "127.0.0.2: Connection refused", one an address tried
+        for (Target target : targetsToOpen(settings, host)) {
+            if (!failures.isEmpty()) {
+                // FFmpeg freed the context: a new one, and a connect-timeout of the next address's own
+                format = newFormatContext();
+                deadlineNanos = System.nanoTime() + settings.connectTimeout().toNanos();
+                timedOut = false;
+            }
+            result = openInput(target.url(), inputFormat, settings);
+            if (result >= 0) {
+                host.ifPresent(name -> hostLookup.opened(name, target.address()));
+                break;
+            }
+            reason = result == -EIO ? unresolvedHost(FfmpegLog.takeLastError()).orElse(reasonFor(result))
+                    : reasonFor(result);
+            failures.add(target.address() == null ? reason
+                    : ReceiverSettings.literal(target.address()) + ": " + reason);
+            if (!triesTheNextAddress(result, woken.isDone())) {
+                break;
+            }
         }
         if (result == AVERROR_HTTP_UNAUTHORIZED || result == AVERROR_HTTP_FORBIDDEN) {
             throw refused(settings, result == AVERROR_HTTP_FORBIDDEN);
         }
         if (result < 0) {
-            String reason = result == -EIO ? unresolvedHost(FfmpegLog.takeLastError()).orElse(reasonFor(result))
-                    : reasonFor(result);
-            throw new RetriableException("cannot open " + safeUrl + ": " + reason
+            throw new RetriableException("cannot open " + safeUrl + ": "
+                    + (failures.size() == 1 ? reason : String.join("; ", failures))
                     + (settings.isRtsp() ? rtspAdvice(result, settings.rtspTransport()) : ""));
         }
         // The probe waits for the first frames: as long as a frame may take (read-timeout), when that
@@ -260,29 +281,37 @@ final class VideoInput implements AutoCloseable {
     }
 
     /**
-     * Whether an open failed with nothing answering at the address: the connection refused, the
-     * host or network unreachable, no answer within the connect timeout. Not an answer (401,
-     * 404), which the camera's other addresses would give too, nor a {@link #wakeup()}.
+     * Whether an open that failed with {@code result} goes on to the camera's next address, as
+     * FFmpeg goes on through a name's: after any failure to reach the camera there (refused,
+     * unreachable, no answer, an address this machine cannot use: IPv6 off, a firewall, a network
+     * down, a connection reset). Not after a {@link #wakeup()}, nor after an answer of the camera,
+     * which its other addresses would give too: an RTSP status (401, 403, 404, 461, 503, ...) or
+     * what does not speak RTSP (invalid data).
      */
-    private boolean unreached(int result) {
-        return result < 0 && !woken.isDone() && (timedOut || result == -ECONNREFUSED || result == -EHOSTUNREACH
-                || result == -ENETUNREACH || result == -ETIMEDOUT);
+    static boolean triesTheNextAddress(int result, boolean wokenUp) {
+        return result < 0 && !wokenUp && result != AVERROR_INVALIDDATA && !STATUS_ANSWERS.contains(result);
+    }
+
+    /** A url for FFmpeg, and the address of the camera's host name it reaches; no address where there is no name. */
+    private record Target(InetAddress address, String url) {
     }
 
     /**
-     * The urls for FFmpeg, once their host name resolved ({@link HostLookup}) by the connect
-     * timeout: an {@code rtsp://} camera's at each address found, in the lookup's order, any
-     * other's as it is ({@link ReceiverSettings#ffmpegUrl(InetAddress)}).
+     * What FFmpeg opens, in turn, once the camera's host name resolved ({@link HostLookup}) by
+     * the connect timeout: an {@code rtsp://} camera's url at each address found, in the lookup's
+     * order (the address it last opened at first), any other's as it is
+     * ({@link ReceiverSettings#ffmpegUrl(InetAddress)}).
      */
-    private List<String> urlsToOpen(ReceiverSettings settings) throws RetriableException {
-        Optional<String> host = settings.hostName();
+    private List<Target> targetsToOpen(ReceiverSettings settings, Optional<String> host) throws RetriableException {
         if (host.isEmpty()) {
-            return List.of(settings.ffmpegUrl());
+            return List.of(new Target(null, settings.ffmpegUrl()));
         }
         try {
             List<InetAddress> addresses = hostLookup.addresses(host.get(), woken, deadlineNanos);
             if (addresses != null) {
-                return addresses.stream().map(settings::ffmpegUrl).distinct().toList();
+                Set<String> urls = new HashSet<>();
+                return addresses.stream().map(address -> new Target(address, settings.ffmpegUrl(address)))
+                        .filter(target -> urls.add(target.url())).toList();
             }
         } catch (TimeoutException e) {
             throw new RetriableException("cannot open " + safeUrl + ": cannot resolve host " + host.get()
@@ -350,12 +379,18 @@ final class VideoInput implements AutoCloseable {
                 settings.authRetryAfter());
     }
 
-    /** The video's frames per second as the stream declares them (its average, else its base rate); 0 when unknown. */
+    /**
+     * The video's frames per second as the stream declares them; 0 when unknown. The codec's
+     * (an H.264 or H.265 SPS's timing) first, else the stream's average (a file's), else its base
+     * rate: over RTSP, where the probe reads one packet, the average is unknown and the base rate
+     * of H.264 twice the frame rate, or 90000 (the RTP clock) where the SPS has no timing, which
+     * {@link ReceiverSettings#decoderThreads} takes as unknown.
+     */
     private double declaredFrameRate() {
         AVStream video = format.streams(videoStream);
-        AVRational average = video.avg_frame_rate();
-        AVRational rate = average.num() > 0 && average.den() > 0 ? average : video.r_frame_rate();
-        return rate.num() > 0 && rate.den() > 0 ? (double) rate.num() / rate.den() : 0;
+        return Stream.of(video.codecpar().framerate(), video.avg_frame_rate(), video.r_frame_rate())
+                .filter(rate -> rate.num() > 0 && rate.den() > 0).findFirst()
+                .map(rate -> (double) rate.num() / rate.den()).orElse(0.0);
     }
 
     private void openDecoder(int threads) throws RetriableException {

@@ -105,4 +105,25 @@ class HostLookupTest {
         assertThat(lookup.addresses("cam.test", noStop, generously())).isEqualTo(CAMERA);
         assertThat(lookups).as("lookups started").hasSize(1);
     }
+
+    /**
+     * A camera whose first address drops connections without a word cost a connect-timeout there
+     * at each reconnection: the address it last opened at comes first, the rest in the resolver's
+     * order; one no longer found is not tried.
+     */
+    @Test
+    void theAddressACameraLastOpenedAtComesFirst() throws Exception {
+        InetAddress first = InetAddress.getByName("127.0.0.2");
+        InetAddress second = InetAddress.getByName("127.0.0.3");
+        InetAddress third = InetAddress.getByName("::1");
+        HostLookup lookup = lookup(NEVER, host -> List.of(first, second, third));
+        assertThat(lookup.addresses("cam.test", noStop, generously())).containsExactly(first, second, third);
+
+        lookup.opened("cam.test", third);
+        lookup.opened("other.test", second);
+        assertThat(lookup.addresses("cam.test", noStop, generously())).containsExactly(third, first, second);
+
+        lookup.opened("cam.test", InetAddress.getByName("127.0.0.9"));
+        assertThat(lookup.addresses("cam.test", noStop, generously())).containsExactly(first, second, third);
+    }
 }

@@ -153,13 +153,16 @@ class ReceiverSettingsTest {
 
     /**
      * threads = 0: one thread each from as many cameras as cores on; below, one per core plus one,
-     * but no more than hold 0.2 s of video (1 + 0.2 x the frame rate), or FFmpeg's own choice (0)
-     * where the frame rate is unknown or a file is read as fast as it decodes; a number set is kept.
+     * 16 at most as FFmpeg's own, but no more than hold 0.2 s of video (1 + 0.2 x the frame rate),
+     * or FFmpeg's own choice (0) where the frame rate is unknown (90000: an H.264 SPS without timing,
+     * whose rate was taken for frames: 33 threads on 32 cores) or a file is read as fast as it
+     * decodes; a number set is kept.
      */
     @ParameterizedTest
     @CsvSource({"0, 1, 2, 30, '', 3", "0, 2, 2, 30, '', 1", "0, 7, 2, 30, '', 1", "0, 3, 4, 0, '', 0",
         "0, 1, 1, 30, '', 1", "2, 7, 2, 30, '', 2", "3, 1, 8, 2, '', 3", "0, 1, 8, 2, '', 1", "0, 1, 8, 15, '', 4",
-        "0, 1, 8, 30, '', 7", "0, 1, 8, 120, '', 9", "0, 1, 8, 2, 'realtime = false', 0"})
+        "0, 1, 8, 30, '', 7", "0, 1, 8, 120, '', 9", "0, 1, 8, 2, 'realtime = false', 0", "0, 1, 32, 90000, '', 0",
+        "0, 1, 32, 120, '', 16"})
     void decoderThreadsAreOneEachWhenTheCamerasAreAsManyAsTheCoresAndHoldLittleVideo(int threads, int cameras,
             int cores, double frameRate, String more, int expected) {
         ReceiverSettings settings = ReceiverSettings.from(ConfigFactory.parseString("url = x, threads = " + threads

@@ -99,4 +99,25 @@ class SlowCameraTest {
             }
         }
     }
+
+    /**
+     * Over RTSP a stream declares no average frame rate, and FFmpeg's base rate (r_frame_rate) of
+     * H.264 is twice its frame rate: a 5 fps camera was taken for 10 fps and got three threads
+     * (two cores and more), which held each frame two frame intervals, 0.4 s, not the 0.2 s at
+     * most that {@code threads = 0} promises. The codec's own frame rate (the SPS's timing) gives
+     * two threads: a frame interval, 0.2 s.
+     */
+    @Test
+    void aFiveFpsCamerasFramesAreHeldAFifthOfASecondAtMost() throws Exception {
+        try (RtspTestServer fivePerSecond = RtspTestServer.atFrameRate("5/1");
+                PipelineTestDriver driver = PipelineTestDriver.start("""
+                        nodes.camera { type = rtsp-receiver, publish-topic = frames, url = "%s" }
+                        """.formatted(fivePerSecond.url()), "frames")) {
+            for (ImageData frame : driver.await("frames", ImageData.class, 6, Waits.GENEROUS)) {
+                // two frame intervals (0.4 s) of holding would pass this bound, one (0.2 s) not
+                assertThat(frame.metadata().creationTimestamp() - frame.metadata().captureTimestamp())
+                        .as("seconds from capture to publication").isLessThan(0.3);
+            }
+        }
+    }
 }
