@@ -307,6 +307,9 @@ final class Spool implements AutoCloseable {
         boolean moved = false;
         while (!reading.isEmpty() && reading.getFirst().done) {
             Entry done = reading.removeFirst();
+            while (segments.getFirst() != done.segment) { // begun for a record the disk had no room for: left without one
+                deleteHead();
+            }
             headPosition += RECORD_HEADER + done.length;
             headDone++;
             records--;
@@ -727,7 +730,10 @@ final class Spool implements AutoCloseable {
 
     /** One record read from the spool, until it is acknowledged. */
     final class Entry {
-        /** Its bytes; none when {@link #skip skipped}, nor once acknowledged (it may wait for an older one). */
+        /**
+         * Its bytes; none when {@link #skip skipped}, nor once acknowledged (it may wait for an older one);
+         * its reader lets them go once it has decoded them.
+         */
         byte[] record;
         /** Whether its bytes are those written: their checksum matches (a bad block changes them). */
         final boolean intact;

@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadInfo;
+import java.lang.ref.WeakReference;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
@@ -1520,5 +1521,88 @@ class AsyncDeliveryTest {
         assertThat(delivery.flush(Waits.GENEROUS)).as("no party of the flush kept").isTrue();
         delivery.close();
         assertThat(finished).as("an at-least-once bus must not commit it").isEmpty();
+    }
+
+    /**
+     * A spooled message being sent keeps no copy of its record's bytes beside the message decoded
+     * from them: with max-in-flight large images read back from the spool, each was in the heap twice.
+     */
+    @Test
+    void aSpooledMessageUnderWayDoesNotKeepItsRecordsBytes(@TempDir Path spool) throws Exception {
+        List<WeakReference<byte[]>> records = new CopyOnWriteArrayList<>();
+        MsightFormats watching = codec(CODEC::toMessagePack, record -> {
+            records.add(new WeakReference<>(record));
+            return CODEC.fromMessagePack(record);
+        });
+        AtomicBoolean away = new AtomicBoolean(true);
+        List<CompletableFuture<Void>> answers = new CopyOnWriteArrayList<>();
+        AsyncSinkNode keeping = keepingAnswers(answers);
+        AsyncDelivery delivery = unopened(data -> away.get() ? AWAY.send(data) : keeping.send(data), 3,
+                Optional.of(spool), stats, log, stats::counter, Duration.ofHours(1), watching);
+        delivery.sinkOpened();
+        delivery.submit(tenKilobytes(1), () -> { });
+        await().atMost(Waits.GENEROUS).until(() -> stats.counter("spooled").count() == 1);
+        away.set(false);
+        await().atMost(Waits.GENEROUS).until(() -> answers.size() == 1); // sent from the spool, unanswered
+
+        await().atMost(Waits.GENEROUS).until(() -> {
+            System.gc();
+            return records.stream().allMatch(record -> record.get() == null);
+        });
+        answers.get(0).complete(null);
+        await().atMost(Waits.GENEROUS).until(() -> stats.out().count() == 1);
+        assertThat(delivery.flush(Waits.GENEROUS)).isTrue();
+        delivery.close();
+    }
+
+    /**
+     * With a spool, what is still under way when the drain time runs out (a destination that hangs)
+     * goes to the spool, for the next run, and is finished (an at-least-once bus may commit it): it
+     * was abandoned, lost on a bus that does not deliver it again.
+     */
+    @Test
+    void withASpoolWhatIsStillUnderWayWhenTheDrainTimeRunsOutGoesToTheSpool(@TempDir Path spool) throws Exception {
+        List<CompletableFuture<Void>> underWay = new CopyOnWriteArrayList<>();
+        AsyncDelivery delivery = delivery(keepingAnswers(underWay), 3, Optional.of(spool));
+        List<String> finished = new CopyOnWriteArrayList<>();
+        delivery.submit(frame(1), () -> finished.add("frame 1"));
+        delivery.submit(frame(2), () -> finished.add("frame 2"));
+
+        assertThat(delivery.flush(Duration.ofMillis(200))).isTrue();
+        assertThat(underWay).as("cut").allMatch(CompletableFuture::isCancelled);
+        delivery.close();
+        assertThat(finished).containsExactlyInAnyOrder("frame 1", "frame 2");
+        assertThat(stats.counter("spooled").count()).isEqualTo(2);
+        assertThat(stats.counter("failed").count()).isZero();
+        assertThat(log.messages(Level.WARN)).isEmpty();
+        assertThat(sentByTheNextRun(spool, 2)).containsExactlyInAnyOrder(1L, 2L);
+    }
+
+    /**
+     * What is under way when the drain time runs out and the spool cannot store (its disk is full)
+     * is abandoned as without a spool: not finished, nor given up, and said.
+     */
+    @Test
+    void whatIsUnderWayWhenTheDrainTimeRunsOutIsAbandonedWhenTheSpoolCannotStoreIt(@TempDir Path dir)
+            throws Exception {
+        Path disk = Files.createDirectories(dir.resolve("small-disk"));
+        Mounts.tmpfs(disk, "64k");
+        try {
+            List<CompletableFuture<Void>> underWay = new CopyOnWriteArrayList<>();
+            AsyncDelivery delivery = delivery(keepingAnswers(underWay), 3, Optional.of(disk.resolve("spool")));
+            List<String> finished = new CopyOnWriteArrayList<>();
+            delivery.submit(frame(1), () -> finished.add("frame 1"));
+            SpoolTest.fill(disk);
+
+            assertThat(delivery.flush(Duration.ofMillis(200))).isFalse();
+            delivery.close();
+            assertThat(finished).as("an at-least-once bus must not commit it").isEmpty();
+            assertThat(stats.counter("failed").count()).as("abandoned, not given up").isZero();
+            assertThat(log.messages(Level.WARN)).containsExactly(
+                    "spool: cannot store what the drain time left: No space left on device",
+                    "1 deliveries still under way when the drain time ran out; they are abandoned");
+        } finally {
+            Mounts.unmount(disk);
+        }
     }
 }

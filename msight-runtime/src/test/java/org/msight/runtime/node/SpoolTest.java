@@ -395,6 +395,42 @@ class SpoolTest {
         }
     }
 
+    /**
+     * A record the full disk had no room for left the segment just begun for it without a record,
+     * and the next record, larger than a segment, began one of its own: acknowledgements were
+     * counted against the empty one, which was never deleted; the spool then held phantom records
+     * (read failed for good), its dropped count went negative, and a restart sent everything again.
+     */
+    @Test
+    void aSegmentAFullDiskLeftWithoutARecordDoesNotTakeTheAcknowledgementsOfTheNext() throws Exception {
+        Path disk = Files.createDirectories(dir.resolve("small-disk"));
+        Mounts.tmpfs(disk, "4m");
+        try {
+            Path filler = Files.write(disk.resolve("filler"), new byte[(3 << 20) + (700 << 10)]);
+            Path folder = disk.resolve("spool");
+            try (Spool spool = Spool.open(folder, ONE_MIB, log)) { // 256 KiB segments
+                assertThatThrownBy(() -> spool.append(new byte[400_000])).hasMessageContaining("No space left");
+                spool.append(new byte[270_000]); // larger than a segment: a segment of its own
+                spool.acknowledge(spool.read());
+                assertThat(spool.records()).isZero();
+                try (var segments = Files.list(folder)) {
+                    assertThat(segments.filter(file -> file.toString().endsWith(".seg"))).as("every record sent")
+                            .isEmpty();
+                }
+                Files.delete(filler);
+                for (int i = 0; i < 6; i++) {
+                    spool.append(new byte[270_000]);
+                    spool.acknowledge(spool.read());
+                }
+                assertThat(spool.dropped()).as("nothing was dropped").isZero();
+                assertThat(spool.records()).isZero();
+                assertThat(spool.read()).isNull();
+            }
+        } finally {
+            Mounts.unmount(disk);
+        }
+    }
+
     /** Appends records of 10 kB numbered from {@code from} until the disk is full; returns how many it took. */
     private static int appendUntilFull(Spool spool, int from) throws IOException {
         for (int n = 0; ; n++) {
