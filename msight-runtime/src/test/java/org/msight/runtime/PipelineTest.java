@@ -436,12 +436,12 @@ class PipelineTest {
     }
 
     /**
-     * The registry's heartbeat failing while a bus waits at start ends the start as a stop does, and
-     * the pipeline fails: its stop says so (exit code 1), though no node ran.
+     * The registry's heartbeat refused by Redis while a bus waits at start ends the start as a stop
+     * does, and the pipeline fails: its stop says so (exit code 1), though no node ran.
      */
     @Test
     void aHeartbeatFailingWhileABusWaitsAtStartEndsTheStartAndThePipelineFails() throws Exception {
-        try (RedisTestServer redis = new RedisTestServer().start()) {
+        try (RedisTestServer redis = new RedisTestServer().start(); Jedis raw = new Jedis("127.0.0.1", redis.port())) {
             Pipeline pipeline = onABusWhoseStartWaits(LoopbackBus.START_BLOCKS, """
                     msight.redis.port = %d
                     msight.registry {
@@ -454,7 +454,7 @@ class PipelineTest {
                 CompletableFuture<StartEnd> ended = new CompletableFuture<>();
                 startOnItsOwnThread(pipeline, ended);
                 assertThat(LoopbackBus.startWaiting.await(Waits.GENEROUS.toSeconds(), TimeUnit.SECONDS)).isTrue();
-                redis.stop();
+                raw.configSet("min-replicas-to-write", "1"); // an error reply to every write: NOREPLICAS
                 assertThat(ended.get(Waits.GENEROUS.toSeconds(), TimeUnit.SECONDS))
                         .isEqualTo(new StartEnd(null, false));
                 assertThat(pipeline.stop()).as("a clean stop").isFalse();
@@ -890,7 +890,8 @@ class PipelineTest {
 
     @Test
     void aHeartbeatFailingBeyondItsToleranceStopsThePipelineWithOneErrorLinePerNode() throws Exception {
-        try (RedisTestServer redis = new RedisTestServer().start(); LogCapture log = LogCapture.all()) {
+        try (RedisTestServer redis = new RedisTestServer().start(); Jedis raw = new Jedis("127.0.0.1", redis.port());
+                LogCapture log = LogCapture.all()) {
             Path file = TestPipelines.write(dir, "pipeline.conf", """
                     msight.redis.port = %d
                     msight.registry {
@@ -904,7 +905,7 @@ class PipelineTest {
                     """.formatted(redis.port()));
             Pipeline pipeline = TestPipelines.load(file).create();
             pipeline.start();
-            redis.stop();
+            raw.configSet("min-replicas-to-write", "1"); // Redis answers, and refuses the heartbeats: NOREPLICAS
             assertThat(pipeline.awaitStopRequest(Waits.GENEROUS)).as("the pipeline stopped by itself").isTrue();
             pipeline.stop();
             assertThat(pipeline.failure()).hasValueSatisfying(reason -> assertThat(reason)

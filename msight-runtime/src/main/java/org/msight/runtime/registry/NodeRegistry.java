@@ -49,11 +49,12 @@ import redis.clients.jedis.exceptions.JedisDataException;
  *     {@code status} each update interval, and adds its topics when missing, so both come back
  *     after {@code FLUSHALL}, {@code msight reset-redis} or a restart of Redis.</li>
  * <li>Every checking duration, as MSight's monitor: a node whose entry another process now holds
- *     ({@code is not registered}), or whose heartbeat has failed for longer than a positive
- *     tolerance ({@code is not sending heartbeat}), is in error; with {@code stop} its error
- *     handler is called and its entry says {@code ERROR}, with {@code continue} it is logged (the
- *     entry keeps its status; an outage shows as its age). A Redis outage shorter than the
- *     tolerance is logged and nothing more.</li>
+ *     ({@code is not registered}), or whose heartbeat Redis has refused (an error reply) for longer
+ *     than a positive tolerance ({@code is not sending heartbeat}), is in error; with {@code stop}
+ *     its error handler is called and its entry says {@code ERROR}, with {@code continue} it is
+ *     logged (the entry keeps its status). Redis unreachable, however long, is an outage: logged
+ *     when it starts and when it ends, counted, and nothing more, as MSight's nodes run on without
+ *     their registry; the heartbeat then writes the entries again, those Redis lost too.</li>
  * <li>{@link #status} records {@code RUNNING}, {@code STOPPED} or {@code ERROR}.</li>
  * <li>{@link #remove} deletes a stopped node's entry if it is still ours; {@link #close} removes
  *     the rest and stops.</li>
@@ -130,7 +131,11 @@ public final class NodeRegistry implements AutoCloseable {
     private final Map<String, Registered> registered = new LinkedHashMap<>(); // guarded by this
     private final ScheduledExecutorService heartbeatThread;
     private UnifiedJedis redis; // guarded by this; null after a failure until the next use reconnects
-    private long lastBeat = System.nanoTime(); // of the last heartbeat that reached Redis
+    /**
+     * When the last heartbeat reached Redis, or found it unreachable: the time since is how long
+     * Redis has refused the heartbeats, which an outage never adds to.
+     */
+    private long lastBeat = System.nanoTime();
     private boolean failing; // since a heartbeat failed, until one reaches Redis
     private final LongCounter heartbeatOutages = new LongCounter();
     private final OutageLog outage = new OutageLog(LOG, "Heartbeat restored", heartbeatOutages);
@@ -186,8 +191,8 @@ public final class NodeRegistry implements AutoCloseable {
      *
      * @param replace take the name even from a live entry or another program's (the user asked for it)
      * @param onHeartbeatError called once, on the heartbeat thread, when the node is in error (its
-     *     entry taken by another process, or its heartbeat failing beyond the tolerance) and the
-     *     action on error is {@code stop}; the argument says why
+     *     entry taken by another process, or its heartbeat refused by Redis beyond the tolerance) and
+     *     the action on error is {@code stop}; the argument says why
      * @throws DuplicateNodeException when the name is held by an entry this node may not take
      * @throws RedisAccessException when Redis cannot be reached to check
      */
@@ -460,12 +465,25 @@ public final class NodeRegistry implements AutoCloseable {
         } catch (RuntimeException | Error e) { // an Error too (no memory for a reply): the connection may be mid-reply
             dropConnection();
             failing = true;
+            if (!answered(e)) {
+                lastBeat = System.nanoTime();
+            }
             outage.down("Heartbeat failed: " + RedisFailures.describe(settings, e));
         }
         check();
     }
 
-    /** MSight's monitor, every checking duration: a node whose name was taken, or whose heartbeat is stale. */
+    /** Whether Redis answered the failed heartbeat (an error reply, such as NOREPLICAS or WRONGPASS): it is reachable. */
+    private static boolean answered(Throwable failure) {
+        for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+            if (cause instanceof JedisDataException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** MSight's monitor, every checking duration: a node whose name was taken, or whose heartbeat Redis refuses. */
     private void check() {
         long now = System.nanoTime();
         if (now - lastCheck < heartbeat.checkingDuration().toNanos()) {
@@ -481,7 +499,7 @@ public final class NodeRegistry implements AutoCloseable {
             if (node.lost) {
                 inError(node, "is not registered, it may be dead (another process holds its entry in " + NODES + ")");
             } else if (stale) {
-                inError(node, String.format(Locale.ROOT, "is not sending heartbeat (none reached Redis for %.1f s,"
+                inError(node, String.format(Locale.ROOT, "is not sending heartbeat (Redis refused it for %.1f s,"
                         + " tolerance %s s)", (now - lastBeat) / 1e9, seconds(heartbeat.tolerance())));
             }
         }
@@ -600,7 +618,9 @@ public final class NodeRegistry implements AutoCloseable {
             try {
                 redis = settings.client(settings.socketTimeout());
             } catch (RuntimeException e) {
-                throw new RedisAccessException(RedisFailures.describe(settings, e));
+                RedisAccessException failure = new RedisAccessException(RedisFailures.describe(settings, e));
+                failure.initCause(e); // whether Redis answered: see answered()
+                throw failure;
             }
         }
         return redis;
