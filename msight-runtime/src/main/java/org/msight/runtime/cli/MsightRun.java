@@ -1,6 +1,7 @@
 package org.msight.runtime.cli;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -23,7 +24,8 @@ import picocli.CommandLine.Parameters;
                 "1:a node did not stop in time (queued messages not handled), a bus did not close within 10 s,"
                         + " a node stopped for good (at once"
                         + " when no node is left running or every source has ended, else at the stop), the"
-                        + " registry's heartbeat failed, or an internal error",
+                        + " registry's entry was taken or Redis refused its heartbeat beyond the tolerance (Redis"
+                        + " unreachable is no failure), or an internal error",
                 "2:bad command line, pipeline file or plugin, or a server that cannot take the nodes at start"})
 public final class MsightRun implements Callable<Integer> {
 
@@ -53,12 +55,16 @@ public final class MsightRun implements Callable<Integer> {
         }
         PipelineCommand.Mode mode = !check ? PipelineCommand.Mode.RUN
                 : json ? PipelineCommand.Mode.CHECK_JSON : PipelineCommand.Mode.CHECK;
-        return PipelineCommand.run(new PipelineFactory(pluginPath), factory -> factory.load(pipeline), mode);
+        return PipelineCommand.run(new PipelineFactory(pluginPath), factory -> factory.load(pipeline), mode,
+                Duration.ZERO);
     }
 
-    /** Runs a pipeline from another command (the MSight launchers) until SIGINT or SIGTERM. */
-    public static int runPipeline(PipelineFactory factory, PipelineCommand.Source source) {
-        return PipelineCommand.run(factory, source, PipelineCommand.Mode.RUN);
+    /**
+     * Runs a pipeline from another command (the MSight launchers) until SIGINT or SIGTERM, after
+     * {@code wait} (zero for none) during which nothing registers or subscribes; a signal ends it.
+     */
+    public static int runPipeline(PipelineFactory factory, PipelineCommand.Source source, Duration wait) {
+        return PipelineCommand.run(factory, source, PipelineCommand.Mode.RUN, wait);
     }
 
     public static void main(String[] args) {

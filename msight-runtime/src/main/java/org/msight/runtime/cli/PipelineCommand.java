@@ -1,8 +1,10 @@
 package org.msight.runtime.cli;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.msight.runtime.Pipeline;
 import org.msight.redis.RedisAccessException;
@@ -41,7 +43,8 @@ public final class PipelineCommand {
     /** What a run does: run the pipeline, or check it and print its topology as text or JSON. */
     enum Mode { RUN, CHECK, CHECK_JSON }
 
-    static int run(PipelineFactory factory, Source source, Mode mode) {
+    /** @param wait how long a run waits before creating the pipeline (zero for none); see {@link #runUntilSignal} */
+    static int run(PipelineFactory factory, Source source, Mode mode, Duration wait) {
         if (mode != Mode.RUN) {
             Logging.consoleToStandardError(); // standard output is the topology
         }
@@ -58,7 +61,7 @@ public final class PipelineCommand {
             }
             Logging.writeInBackground(); // an output that stops taking lines must not stall the nodes
             try {
-                return runUntilSignal(loaded);
+                return runUntilSignal(loaded, wait);
             } finally {
                 Logging.writeInForeground();
             }
@@ -79,19 +82,22 @@ public final class PipelineCommand {
     }
 
     /**
-     * Creates and starts the pipeline, then waits for SIGINT, SIGTERM or a failure and stops it.
-     * The signal handlers come first, so a signal during start still stops the pipeline in order:
-     * it ends the start's waits (a bus's for its server), and the run, with exit code 0.
+     * Waits {@code wait}, then creates and starts the pipeline, then waits for SIGINT, SIGTERM or a
+     * failure and stops it. Nothing reaches a server during the wait: no node registers or
+     * subscribes, as in MSight's {@code msight_launch_http -w}, whose messages of the meantime are
+     * not the node's. The signal handlers come first, so a signal during the wait or the start still
+     * stops the run in order: it ends the wait, or the start's waits (a bus's for its server), and
+     * the run, with exit code 0.
      */
-    private static int runUntilSignal(PipelineFactory.Loaded loaded) throws PipelineConfigException {
+    private static int runUntilSignal(PipelineFactory.Loaded loaded, Duration wait) throws PipelineConfigException {
         Logger log = LoggerFactory.getLogger("msight.runtime");
         warnings(loaded).forEach(w -> log.warn("{}", w));
         AtomicReference<Pipeline> running = new AtomicReference<>();
-        AtomicBoolean signalled = new AtomicBoolean();
+        CountDownLatch signalled = new CountDownLatch(1);
         for (String name : new String[] {"INT", "TERM"}) {
             Signal.handle(new Signal(name), signal -> {
                 log.info("SIG{} received: stopping", signal.getName());
-                signalled.set(true);
+                signalled.countDown();
                 Pipeline pipeline = running.get();
                 if (pipeline != null) {
                     pipeline.requestStop();
@@ -101,9 +107,17 @@ public final class PipelineCommand {
         HttpSettings http = loaded.httpSettings();
         HttpEndpoint endpoint = null;
         try {
+            if (!wait.isZero()) {
+                log.info("waiting {} s before starting: no node registers or subscribes meanwhile",
+                        wait.toMillis() / 1000.0);
+                if (signalled.await(wait.toMillis(), TimeUnit.MILLISECONDS)) {
+                    log.info("the stop came during the wait: the nodes of {} did not run", loaded.spec().file());
+                    return 0;
+                }
+            }
             Pipeline pipeline = loaded.create();
             running.set(pipeline);
-            if (signalled.get()) {
+            if (signalled.getCount() == 0) {
                 pipeline.requestStop();
             }
             // The endpoint first: /ready says which nodes are still opening.

@@ -1,11 +1,13 @@
 package org.msight.runtime.cli.launch;
 
+import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.msight.runtime.cli.Version;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 
 /** {@code msight_launch_http}: MSight's HTTP uploader launcher, same flags. */
 @Command(name = "msight_launch_http", mixinStandardHelpOptions = true, sortOptions = false,
@@ -28,7 +30,9 @@ public final class LaunchHttp implements Callable<Integer> {
     String partitionKeyMode;
 
     @Option(names = {"-w", "--wait"}, paramLabel = "SECONDS", defaultValue = "0",
-            description = "Seconds to wait before starting (default: ${DEFAULT-VALUE}).")
+            description = "Seconds to wait before starting, as MSight: the node registers and subscribes after it,"
+                    + " so messages published meanwhile are not its own; SIGINT or SIGTERM ends it (default:"
+                    + " ${DEFAULT-VALUE}).")
     double waitSeconds;
 
     @Option(names = "--shards", defaultValue = "1",
@@ -37,15 +41,19 @@ public final class LaunchHttp implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        if (!(waitSeconds >= 0) || Double.isInfinite(waitSeconds)) { // NaN too
+            throw new ParameterException(options.spec.commandLine(), "-w/--wait must be 0 or more seconds, was "
+                    + waitSeconds);
+        }
         Map<String, Object> node = options.subscriberBlock("http-uploader", "HttpSinkNode");
         node.put("subscribe-topic", subscribeTopic);
         node.put("url", url);
         node.put("partition-key-mode", partitionKeyMode);
-        LauncherOptions.putSeconds(node, "wait", waitSeconds);
         node.put("shards", shards);
+        // not the node's own wait setting, which waits in its open(), registered and subscribed
         return Launcher.run("msight_launch_http", options, -1, node, Map.of("subscribe-topic", "-st/--subscribe-topic",
-                "url", "-u/--url", "partition-key-mode", "--partition-key-mode", "wait", "-w/--wait",
-                "shards", "--shards"));
+                "url", "-u/--url", "partition-key-mode", "--partition-key-mode", "shards", "--shards"),
+                Duration.ofMillis(Math.round(waitSeconds * 1000)));
     }
 
     public static void main(String[] args) {

@@ -1,5 +1,6 @@
 package org.msight.runtime.cli.launch;
 
+import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.msight.runtime.cli.Version;
@@ -45,7 +46,7 @@ public final class LaunchRtsp implements Callable<Integer> {
         }
         return Launcher.run("msight_launch_rtsp", options, 60, node, Map.of("publish-topic", "-pt/--publish-topic",
                 "sensor-name", "-sn/--sensor-name", "url", "-u/--url", "rtsp-transport", "--rtsp-transport",
-                "resize-ratio", "-r/--resize-ratio"));
+                "resize-ratio", "-r/--resize-ratio"), Duration.ZERO);
     }
 
     public static void main(String[] args) {

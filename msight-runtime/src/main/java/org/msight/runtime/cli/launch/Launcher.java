@@ -2,6 +2,7 @@ package org.msight.runtime.cli.launch;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigValueFactory;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
@@ -48,10 +49,12 @@ final class Launcher {
      *
      * @param defaultTolerance MSight's heartbeat tolerance for this kind of node (seconds; -1 for none)
      * @param flags the flag of each node setting the launcher sets, by setting key
+     * @param wait how long to wait once the settings are checked, before the node registers and
+     *     subscribes (zero for none), as MSight's launcher sleeps before it builds the node
      * @return the exit code
      */
     static int run(String command, LauncherOptions options, double defaultTolerance, Map<String, Object> node,
-            Map<String, String> flags) {
+            Map<String, String> flags, Duration wait) {
         String backend = System.getenv().getOrDefault(BACKEND_VARIABLE, "redis").strip().toLowerCase(Locale.ROOT);
         if (!LauncherOptions.BACKENDS.contains(backend)) {
             System.err.println("error: " + BACKEND_VARIABLE + "='" + LogSafe.text(System.getenv(BACKEND_VARIABLE))
@@ -70,6 +73,6 @@ final class Launcher {
                 throw new PipelineConfigException(e.problems().stream().map(p -> new ConfigProblem(p.location(),
                         flagsByPath.getOrDefault(p.key(), p.key()), p.message())).toList());
             }
-        });
+        }, wait);
     }
 }

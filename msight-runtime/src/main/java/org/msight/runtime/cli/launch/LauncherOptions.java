@@ -34,8 +34,9 @@ final class LauncherOptions {
     Double heartbeatUpdateInterval;
 
     @Option(names = "--heartbeat-tolerance", paramLabel = "SECONDS",
-            description = "Stop (see --action-on-error) when the heartbeat has not reached Redis for this long;"
-                    + " 0 or negative turns the check off (default as MSight: 60 for sources, -1 for sinks).")
+            description = "Stop (see --action-on-error) when Redis has refused the heartbeat for this long (Redis"
+                    + " unreachable is an outage, never a stop); 0 or negative turns the check off (default as MSight:"
+                    + " 60 for sources, -1 for sinks).")
     Double heartbeatTolerance;
 
     @Option(names = "--heartbeat-checking-duration", paramLabel = "SECONDS", defaultValue = "15",
@@ -44,8 +45,8 @@ final class LauncherOptions {
     double heartbeatCheckingDuration;
 
     @Option(names = "--action-on-error", paramLabel = "stop|continue", defaultValue = "stop",
-            description = "When another process holds this node's entry, or its heartbeat is older than the"
-                    + " tolerance: stop the node (exit 1), or continue (default: ${DEFAULT-VALUE}).")
+            description = "When another process holds this node's entry, or Redis has refused its heartbeat"
+                    + " beyond the tolerance: stop the node (exit 1), or continue (default: ${DEFAULT-VALUE}).")
     String actionOnError;
 
     // not --replace: a prefix of MSight's own --resize-ratio ("--re 0.5", as argparse takes it) must stay one option's
@@ -137,7 +138,7 @@ final class LauncherOptions {
     }
 
     /** {@code seconds} as a HOCON duration, when given. */
-    static void putSeconds(Map<String, Object> block, String key, Double seconds) {
+    private static void putSeconds(Map<String, Object> block, String key, Double seconds) {
         if (seconds != null) {
             block.put(key, seconds + "s");
         }

@@ -100,4 +100,16 @@ class LauncherOptionsTest {
         assertThat(code).isEqualTo(2);
         assertThat(err.toString()).startsWith("error: --heartbeat-checking-duration must be 0 or more seconds, was -1.0");
     }
+
+    /** MSight's time.sleep refuses a negative or NaN wait, and overflows for an infinite one: exit code 2 before anything runs. */
+    @Test
+    void aWaitThatIsNoNumberOfSecondsIsRefused() {
+        for (String wait : new String[] {"-1", "NaN", "Infinity"}) {
+            StringWriter err = new StringWriter();
+            CommandLine line = MsightRun.commandLine(new LaunchHttp());
+            line.setErr(new PrintWriter(err, true));
+            assertThat(line.execute("-st", "t", "-n", "up", "-u", "http://127.0.0.1:1/", "-w", wait)).isEqualTo(2);
+            assertThat(err.toString()).startsWith("error: -w/--wait must be 0 or more seconds, was ");
+        }
+    }
 }
