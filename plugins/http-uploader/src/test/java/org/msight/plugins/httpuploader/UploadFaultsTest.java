@@ -184,7 +184,7 @@ class UploadFaultsTest {
         for (int i = 0; i < 3; i++) { // two in flight, and a third the node's submit holds
             inbox.deliver(Delivery.of(Frames.next("cam")));
         }
-        await().atMost(LIMIT).until(() -> server.handlingNow() == 2 && sink.getState() == Thread.State.WAITING);
+        await().atMost(LIMIT).until(() -> server.handlingNow() == 2 && waitsForASlot(sink));
         for (int i = 3; i < 200; i++) {
             inbox.deliver(Delivery.of(Frames.next("cam")));
         }
@@ -216,7 +216,7 @@ class UploadFaultsTest {
             }
         });
         sink.start();
-        await().atMost(LIMIT).until(() -> sink.getState() == Thread.State.WAITING);
+        await().atMost(LIMIT).until(() -> waitsForASlot(sink));
 
         sink.interrupt();
         sink.join(LIMIT.toMillis());
@@ -361,5 +361,13 @@ class UploadFaultsTest {
                 .withLogger(log);
         uploader = Uploading.open(context);
         return context;
+    }
+
+    /**
+     * Whether {@code sink} waits in its put for a free slot: it looks every 0.1 s whether a stop
+     * began, whose drain time ends the wait, so it is seen waiting with a timeout too.
+     */
+    private static boolean waitsForASlot(Thread sink) {
+        return sink.getState() == Thread.State.WAITING || sink.getState() == Thread.State.TIMED_WAITING;
     }
 }
