@@ -3,6 +3,7 @@ package org.msight.runtime.config;
 import java.io.FileInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
@@ -12,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Collectors;
+import org.msight.api.LogSafe;
 
 /**
  * What only the text of a pipeline file, and of the files it includes, shows: not its merged
@@ -42,7 +44,8 @@ final class FileText {
     private void add(Path file, List<String> prefix, int depth) {
         HoconOutline outline;
         try {
-            outline = HoconOutline.of(Files.readString(file), prefix);
+            // as Typesafe Config reads it: a byte not UTF-8 (a comment in Windows-1252) is U+FFFD
+            outline = HoconOutline.of(new String(Files.readAllBytes(file), StandardCharsets.UTF_8), prefix);
         } catch (IOException e) {
             return; // Typesafe Config read it, or says why it could not
         }
@@ -99,14 +102,17 @@ final class FileText {
 
     /**
      * The problem of the required include that Typesafe Config could not read, at its line, from
-     * its origin's {@code description}, which is the include's name or the file it read; empty
-     * when no file of the pipeline has it.
+     * its origin's {@code description}, which is the include's name or the file it read: of the
+     * includes so named, the first whose file is missing or cannot be read; empty when no file of
+     * the pipeline has it.
      *
      * @param reported Typesafe Config's reason, for what the file system cannot tell (a url's failure)
      */
     Optional<ConfigProblem> failedInclude(String description, String reported) {
-        return includes().filter(include -> include.statement().required() && include.isNamedBy(description))
-                .findFirst().map(include -> include.problem(include.failure(reported)));
+        List<Include> named = includes()
+                .filter(include -> include.statement().required() && include.isNamedBy(description)).toList();
+        return named.stream().filter(Include::failed).findFirst().or(() -> named.stream().findFirst())
+                .map(include -> include.problem(include.failure(reported)));
     }
 
     private java.util.stream.Stream<Include> includes() {
@@ -118,7 +124,7 @@ final class FileText {
     private record Include(Path document, HoconOutline.Statement statement) {
 
         ConfigProblem problem(String message) {
-            return new ConfigProblem(document + ":" + statement.line(), "(include)", message);
+            return new ConfigProblem(document + ":" + statement.line(), "(include)", LogSafe.whole(message));
         }
 
         /**
@@ -163,17 +169,29 @@ final class FileText {
             return Optional.empty();
         }
 
+        /** Whether no file it names exists, or one cannot be read. */
+        boolean failed() {
+            return !exists() || unreadable().isPresent();
+        }
+
+        private boolean exists() {
+            return files().stream().anyMatch(Files::exists);
+        }
+
         /** Why it failed, required: a file it names cannot be read, or there is none (where it was looked for). */
         String failure(String reported) {
             String named = statement.name() + (hasExtension() ? "" : "(" + String.join("|", EXTENSIONS) + ")");
-            return unreadable().orElseGet(() -> files().stream().anyMatch(Files::exists) ? reported
-                    : switch (statement.kind()) {
-                        case "" -> "no such file " + named + " in " + document.toAbsolutePath().getParent()
-                                + ", the folder of this file";
-                        case "file" -> "no such file " + Path.of(named).toAbsolutePath();
-                        case "classpath" -> "resource not found on classpath: " + named;
-                        default -> reported;
-                    });
+            try {
+                return unreadable().orElseGet(() -> exists() ? reported : switch (statement.kind()) {
+                    case "" -> "no such file " + named + " in " + document.toAbsolutePath().getParent()
+                            + ", the folder of this file";
+                    case "file" -> "no such file " + Path.of(named).toAbsolutePath();
+                    case "classpath" -> "resource not found on classpath: " + named;
+                    default -> reported;
+                });
+            } catch (InvalidPathException e) { // a NUL in file("..."), say
+                return "no file can be named " + named + ": " + e.getReason();
+            }
         }
     }
 }

@@ -51,7 +51,7 @@ final class HoconOutline {
         outline.skip(Kind.SPACE, Kind.NEWLINE);
         boolean braced = outline.peek().kind() == Kind.OPEN;
         outline.next += braced ? 1 : 0;
-        outline.fields(prefix);
+        outline.fields(prefix, true);
         return outline;
     }
 
@@ -63,8 +63,12 @@ final class HoconOutline {
         return includes;
     }
 
-    /** Reads the fields of a block up to its closing brace, or the end of the document. */
-    private void fields(List<String> prefix) {
+    /**
+     * Reads the fields of a block up to its closing brace, or the end of the document.
+     *
+     * @param literal whether its blocks are object literals; else only its includes are recorded
+     */
+    private void fields(List<String> prefix, boolean literal) {
         while (true) {
             skip(Kind.SPACE, Kind.NEWLINE, Kind.COMMA);
             Kind kind = peek().kind();
@@ -85,12 +89,12 @@ final class HoconOutline {
                 next++;
                 skip(Kind.SPACE, Kind.NEWLINE);
             }
-            if (!appended && path.size() > prefix.size() && peek().kind() == Kind.OPEN) {
+            if (literal && !appended && path.size() > prefix.size() && peek().kind() == Kind.OPEN) {
                 blocks.add(new Block(List.copyOf(path), line));
                 next++;
-                fields(path);
+                fields(path, true);
             }
-            skipValue(); // the rest of it: a concatenation, such as { ... } ${more}
+            skipValue(path); // the rest of it: a concatenation, such as { ... } ${more}
         }
     }
 
@@ -157,14 +161,20 @@ final class HoconOutline {
         }
     }
 
-    /** Skips a value, or what is left of one, with the blocks and lists in it, up to the end of its field. */
-    private void skipValue() {
-        int depth = 0;
-        for (Kind kind = peek().kind(); kind != Kind.END && (depth > 0 || !endsValue(kind)); kind = tokens.get(++next).kind()) {
-            if (kind == Kind.OPEN || kind == Kind.OPEN_LIST) {
-                depth++;
-            } else if (kind == Kind.CLOSE || kind == Kind.CLOSE_LIST) {
-                depth--;
+    /**
+     * Skips a value at {@code path}, or what is left of one, up to the end of its field: the blocks
+     * in it (after a substitution, in a list) are no literals, but the files they include are read.
+     */
+    private void skipValue(List<String> path) {
+        int lists = 0;
+        for (Kind kind = peek().kind(); kind != Kind.END && (lists > 0 || !endsValue(kind)); kind = peek().kind()) {
+            next++;
+            if (kind == Kind.OPEN) {
+                fields(path, false);
+            } else if (kind == Kind.OPEN_LIST) {
+                lists++;
+            } else if (kind == Kind.CLOSE_LIST) {
+                lists--;
             }
         }
     }

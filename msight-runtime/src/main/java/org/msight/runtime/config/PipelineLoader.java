@@ -471,6 +471,9 @@ public final class PipelineLoader {
 
     /** The variable a substitution Typesafe could not resolve names: {@code ${NAME}} or {@code ${?NAME}}. */
     private static final Pattern SUBSTITUTION = Pattern.compile("\\$\\{\\??([^}]+)}");
+    /** What Typesafe Config says of an include whose file is missing. */
+    private static final Pattern NOT_FOUND =
+            Pattern.compile("include was not found|resource not found on classpath|\\(No such file or directory\\)$");
     /** What Typesafe Config says of a file that ends with a block left open. */
     private static final String UNCLOSED_BLOCK = "expecting a close parentheses ')' here, not: end of file";
 
@@ -489,8 +492,11 @@ public final class PipelineLoader {
             String why = "cannot be read: " + message.replaceFirst("^.*java\\.io\\.(FileNotFound|IO)Exception: ", "");
             if (file != null && e.origin() != null && !file.toString().equals(e.origin().filename())) {
                 // an include that failed: its origin has no line, and is its name or the file it read
-                return FileText.of(file).failedInclude(e.origin().description(), why)
-                        .orElseGet(() -> new ConfigProblem(name, "(include)", why));
+                String description = e.origin().description();
+                String unlocated = NOT_FOUND.matcher(message).find()
+                        ? "no such file " + LogSafe.whole(description) : why;
+                return FileText.of(file).failedInclude(description, why)
+                        .orElseGet(() -> new ConfigProblem(name, "(include)", unlocated));
             }
             return ConfigProblem.at(e.origin(), name, "(file)", why);
         }

@@ -563,6 +563,43 @@ class BadPipelineFilesTest {
                 .as("a missing include that is not required").isZero();
     }
 
+    /**
+     * A required include missing in an included file was named at the first include of that name
+     * in any file: here at the line of p.conf whose {@code common.conf}, beside it, is there.
+     */
+    @Test
+    void aMissingIncludeIsNamedAtTheFileWhereItIsMissing() throws Exception {
+        Files.writeString(dir.resolve("common.conf"), "msight.device-name = d\n");
+        Files.createDirectories(dir.resolve("site"));
+        Files.writeString(dir.resolve("site/cams.conf"), "# cams\ninclude required(\"common.conf\")\n");
+        assertThat(refused("include required(\"common.conf\")\ninclude \"site/cams.conf\"\n"
+                + "nodes {\n" + SOURCE + "}\n}\n")).containsExactly("error: " + dir.resolve("site/cams.conf")
+                        + ":2: (include): no such file common.conf in " + dir.resolve("site") + ", the folder of this file");
+    }
+
+    /**
+     * An include in a block after a substitution ({@code src = ${tpl} { ... }}), or in a list, was
+     * not outlined: its file missing was said at no line, "cannot be read: resource not found on
+     * classpath".
+     */
+    @Test
+    void aMissingIncludeInABlockAfterASubstitutionOrInAListNamesItsLine() throws Exception {
+        String missing = "(include): no such file secrets.conf in " + dir + ", the folder of this file";
+        assertThat(refused("tpl { type = test-sequence, publish-topic = t }\nnodes {\n  src = ${tpl} {\n"
+                + "    include required(\"secrets.conf\")\n  }\n}\n")).containsExactly(at(4) + missing);
+        assertThat(refused("nodes {\n" + SOURCE + "}\n}\nlist = [\n  1,\n  { include required(\"secrets.conf\") }\n]\n"))
+                .containsExactly(at(6) + missing);
+        assertThat(refused("nodes {\n" + SOURCE + "}\n}\nlist += { a { include required(\"secrets.conf\") } }\n"))
+                .containsExactly(at(4) + missing);
+    }
+
+    /** A file include naming no file a path can have (a NUL in it) ended in a stack trace and exit code 1. */
+    @Test
+    void anIncludeOfAFileNameWithANulIsAProblemAtItsLine() throws Exception {
+        assertThat(refused("nodes {\n" + SOURCE + "}\n}\ninclude required(file(\"a\\u0000b.conf\"))\n"))
+                .containsExactly(at(4) + "(include): no file can be named a\\u0000b.conf: Nul character not allowed");
+    }
+
     /** A node's name that HOCON must quote (a '"', a '\\') is a node like any other, not a syntax error. */
     @Test
     void aNodeNameWithAQuoteOrABackslashIsQuotedWhereItIsNamed() throws Exception {
@@ -592,23 +629,46 @@ class BadPipelineFilesTest {
                 at(2) + "msight.http.max-preview-viewers: must be 1 to 256, not 2147483647");
     }
 
-    /** The user and password of an included url are masked where a problem in what it gives is shown. */
-    @Test
-    void theCredentialsOfAnIncludedUrlAreMaskedInItsProblems() throws Exception {
+    /** A server on a free port of this host that serves {@code /inc.conf}, holding {@code hocon}. */
+    private static HttpServer serving(String hocon) throws Exception {
         HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
         server.createContext("/inc.conf", exchange -> {
-            byte[] body = "msight.http.prot = 1\n".getBytes(StandardCharsets.UTF_8);
+            byte[] body = hocon.getBytes(StandardCharsets.UTF_8);
             exchange.sendResponseHeaders(200, body.length);
             exchange.getResponseBody().write(body);
             exchange.close();
         });
         server.start();
+        return server;
+    }
+
+    /** The user and password of an included url are masked where a problem in what it gives is shown. */
+    @Test
+    void theCredentialsOfAnIncludedUrlAreMaskedInItsProblems() throws Exception {
+        HttpServer server = serving("msight.http.prot = 1\n");
         try {
             String url = "http://user:s3cret@127.0.0.1:" + server.getAddress().getPort() + "/inc.conf";
             assertThat(refused("include required(url(\"" + url + "\"))\nnodes {\n" + SOURCE + "}\n}\n"))
                     .singleElement().asString().startsWith("error: http://***@127.0.0.1:"
                             + server.getAddress().getPort() + "/inc.conf:1: msight.http.prot: unknown setting")
                     .doesNotContain("s3cret");
+        } finally {
+            server.stop(0);
+        }
+    }
+
+    /**
+     * A file missing that a url's text includes has no line this runtime can find (it reads the
+     * text of files only): it was said to be "cannot be read", as if it were there.
+     */
+    @Test
+    void aMissingFileThatAnIncludedUrlIncludesIsSaidMissing() throws Exception {
+        Path missing = dir.resolve("missing.conf");
+        HttpServer server = serving("include required(file(\"" + missing + "\"))\n");
+        try {
+            String url = "http://127.0.0.1:" + server.getAddress().getPort() + "/inc.conf";
+            assertThat(refused("include required(url(\"" + url + "\"))\nnodes {\n" + SOURCE + "}\n}\n"))
+                    .containsExactly("error: " + file() + ": (include): no such file " + missing);
         } finally {
             server.stop(0);
         }

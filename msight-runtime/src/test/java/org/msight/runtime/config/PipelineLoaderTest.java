@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.entry;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -17,7 +18,10 @@ class PipelineLoaderTest {
     Path dir;
 
     private List<String> problemsOf(String hocon) throws Exception {
-        Path file = TestPipelines.write(dir, "pipeline.conf", hocon);
+        return problemsOf(TestPipelines.write(dir, "pipeline.conf", hocon));
+    }
+
+    private List<String> problemsOf(Path file) throws Exception {
         try {
             TestPipelines.load(file);
         } catch (PipelineConfigException e) {
@@ -165,6 +169,22 @@ class PipelineLoaderTest {
         Files.writeString(dir.resolve("cams.conf"), "src { gap = 2 }\nsrc { gap = 3 }\n");
         assertThat(problemsOf(Files.readString(file))).containsExactly(dir.resolve("cams.conf") + ":2: nodes.src:"
                 + " node 'src' is defined twice (also at line 1); give each node its own name");
+    }
+
+    /**
+     * A byte not UTF-8 (a comment written in Windows-1252) left the file's text, and that of every
+     * file it includes, unread: their nodes defined twice passed. Typesafe Config reads such a byte as U+FFFD.
+     */
+    @Test
+    void aFileNotInUtf8IsStillCheckedForNodesDefinedTwice() throws Exception {
+        Files.writeString(dir.resolve("cams.conf"), "cam { type = test-sequence, publish-topic = t }\ncam { gap = 1 }\n");
+        Path file = Files.write(dir.resolve("pipeline.conf"), ("# Kamera f\u00fcr Halle\nnodes {\n  include \"cams.conf\"\n"
+                + "  sink { type = test-collector, subscribe-topic = t }\n  sink { queue-capacity = 5 }\n}\n")
+                .getBytes(StandardCharsets.ISO_8859_1));
+        assertThat(problemsOf(file)).containsExactly(
+                dir.resolve("cams.conf") + ":2: nodes.cam: node 'cam' is defined twice (also at line 1);"
+                        + " give each node its own name",
+                file() + ":5: nodes.sink: node 'sink' is defined twice (also at line 4); give each node its own name");
     }
 
     @Test
