@@ -24,8 +24,8 @@ import picocli.CommandLine.Parameters;
                 "1:a node did not stop in time (queued messages not handled), a bus did not close within 10 s,"
                         + " a node stopped for good (at once"
                         + " when no node is left running or every source has ended, else at the stop), the"
-                        + " registry's entry was taken or Redis refused its heartbeat beyond the tolerance (Redis"
-                        + " unreachable is no failure), or an internal error",
+                        + " registry's entry was taken or Redis refused its heartbeat's writes beyond the tolerance"
+                        + " (Redis unreachable or refusing reads too is no failure), or an internal error",
                 "2:bad command line, pipeline file or plugin, or a server that cannot take the nodes at start"})
 public final class MsightRun implements Callable<Integer> {
 

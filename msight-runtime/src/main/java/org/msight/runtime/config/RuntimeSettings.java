@@ -58,8 +58,9 @@ public final class RuntimeSettings {
                         Setting.block("heartbeat", "the nodes' heartbeat in the registry",
                                 timeout("update-interval", "how often each node writes its heartbeat"),
                                 timeout("stale-after", "an entry of this runtime older than this is dead"),
-                                Setting.optional("tolerance", SettingType.DURATION, "a node whose heartbeat has not"
-                                        + " reached Redis for this long is in error; 0 or negative: no check")
+                                Setting.optional("tolerance", SettingType.DURATION, "a node whose heartbeat Redis has"
+                                        + " refused for this long while serving reads (NOREPLICAS, MISCONF) is in error;"
+                                        + " Redis unreachable or refusing reads too is an outage; 0 or negative: no check")
                                         .between(MAX_HEARTBEAT_CHECK.negated(), MAX_HEARTBEAT_CHECK),
                                 Setting.optional("checking-duration", SettingType.DURATION,
                                         "how often each node checks its own entry")

@@ -12,14 +12,15 @@ import org.msight.api.Setting;
  *
  * @param updateInterval how often each node writes its {@code last_heartbeat} and {@code status}; on a
  *     timer, whether or not messages flow (MSight beats every N messages instead)
- * @param tolerance as MSight's: a node whose heartbeat Redis has refused (error replies) for longer
- *     than this applies the action on error; Redis unreachable never does, however long (an outage,
- *     as MSight's nodes run on without Redis); zero or negative turns this check off
+ * @param tolerance as MSight's: a node whose heartbeat Redis has refused for longer than this while
+ *     serving reads (writes refused) applies the action on error; Redis unreachable or refusing reads
+ *     too never does, however long (an outage, as MSight's nodes run on without Redis); zero or
+ *     negative turns this check off
  * @param checkingDuration how often each node checks its own entry, as MSight's monitor does
  * @param staleAfter written in each entry: another process of this runtime may take the name of a
  *     node whose heartbeat is older than this (it cannot be live: it beats every update interval)
  * @param actionOnError what a node does when its entry is gone to another process, or its
- *     heartbeat is refused beyond the tolerance
+ *     heartbeat's writes are refused beyond the tolerance
  */
 public record HeartbeatSettings(Duration updateInterval, Duration tolerance, Duration checkingDuration,
         Duration staleAfter, ActionOnError actionOnError) {

@@ -48,11 +48,15 @@ import redis.clients.jedis.exceptions.JedisDataException;
  * <li>One heartbeat thread then rewrites every registered node's {@code last_heartbeat} and
  *     {@code status} each update interval, and adds its topics when missing, so both come back
  *     after {@code FLUSHALL}, {@code msight reset-redis} or a restart of Redis.</li>
- * <li>Every checking duration, as MSight's monitor: a node whose entry another process now holds
- *     ({@code is not registered}), or whose heartbeat Redis has refused (an error reply) for longer
- *     than a positive tolerance ({@code is not sending heartbeat}), is in error; with {@code stop}
- *     its error handler is called and its entry says {@code ERROR}, with {@code continue} it is
- *     logged (the entry keeps its status). Redis unreachable, however long, is an outage: logged
+ * <li>A write that finds a node's entry held by another instance takes the name back under
+ *     {@link #register}'s rules (an entry of this runtime, stale or of a process on this machine
+ *     that no longer runs, as a Redis restored from an older snapshot brings back), with a
+ *     warning; otherwise the node is lost.</li>
+ * <li>Every checking duration, as MSight's monitor: a lost node ({@code is not registered}), or
+ *     one whose heartbeat Redis has refused for longer than a positive tolerance while serving
+ *     reads ({@code is not sending heartbeat}), is in error; with {@code stop} its error handler is
+ *     called and its entry says {@code ERROR}, with {@code continue} it is logged (the entry keeps
+ *     its status). Redis unreachable or refusing reads too, however long, is an outage: logged
  *     when it starts and when it ends, counted, and nothing more, as MSight's nodes run on without
  *     their registry; the heartbeat then writes the entries again, those Redis lost too.</li>
  * <li>{@link #status} records {@code RUNNING}, {@code STOPPED} or {@code ERROR}.</li>
@@ -132,8 +136,8 @@ public final class NodeRegistry implements AutoCloseable {
     private final ScheduledExecutorService heartbeatThread;
     private UnifiedJedis redis; // guarded by this; null after a failure until the next use reconnects
     /**
-     * When the last heartbeat reached Redis, or found it unreachable: the time since is how long
-     * Redis has refused the heartbeats, which an outage never adds to.
+     * When the last heartbeat reached Redis, or failed in an outage (Redis unreachable, or refusing
+     * reads too): the time since is how long Redis has refused the heartbeats' writes alone.
      */
     private long lastBeat = System.nanoTime();
     private boolean failing; // since a heartbeat failed, until one reaches Redis
@@ -201,23 +205,12 @@ public final class NodeRegistry implements AutoCloseable {
         double now = Metadata.now();
         NodeRecord entry = node.beat(now, NodeStatus.REGISTERED).writtenBy(instanceId,
                 seconds(heartbeat.staleAfter()));
-        List<String> result = register(entry, now, replace, "");
-        String outcome = result.get(0);
-        NodeRecord previous = outcome.equals("registered") ? null : readable(node.name(), result.get(1));
-        if (outcome.equals("refused") && previous != null && WriterProcess.deadHere(previous.instanceId())) {
-            // killed or crashed on this machine: taken back at once, if no one else took it meanwhile
-            result = register(entry, now, false, previous.instanceId());
-            outcome = result.get(0);
-            previous = readable(node.name(), result.get(1));
-        }
-        switch (outcome) {
-            case "refused" -> throw new DuplicateNodeException(node.name(), previous, now);
-            case "taken" -> LOG.info("Node {} takes over its name from a stale entry of this runtime (last heartbeat"
-                    + " {} s ago)", node.name(), age(previous, now));
-            case "dead" -> LOG.info("Node {} takes over its name from an entry of this runtime whose process on this"
-                    + " machine no longer runs (last heartbeat {} s ago)", node.name(), age(previous, now));
+        Claim claim = claim(entry, now, replace);
+        switch (claim.outcome()) {
+            case "refused" -> throw new DuplicateNodeException(node.name(), claim.previous(), now);
+            case "taken", "dead" -> LOG.info("Node {} takes over its name from {}", node.name(), claim.taken(now));
             case "replaced" -> LOG.warn("Node {} replaces the entry of its name, as asked: {}", node.name(),
-                    previous == null ? "unreadable" : described(previous, now));
+                    claim.previous() == null ? "unreadable" : described(claim.previous(), now));
             default -> { }
         }
         registered.put(node.name(), new Registered(entry, List.copyOf(topics), onHeartbeatError));
@@ -226,6 +219,47 @@ public final class NodeRegistry implements AutoCloseable {
         } catch (RuntimeException e) {
             dropConnection();
             LOG.debug("topics of {} not written now, the heartbeat will: {}", node.name(), e.toString());
+        }
+    }
+
+    /** What {@link #REGISTER} did: its outcome, and the entry it found ({@code null}: none, or unreadable). */
+    private record Claim(String outcome, NodeRecord previous) {
+
+        /** The entry a {@code taken} or {@code dead} claim took the name from, for a log line. */
+        String taken(double now) {
+            return (outcome.equals("dead") ? "an entry of this runtime whose process on this machine no longer runs"
+                    : "a stale entry of this runtime") + " (last heartbeat " + age(previous, now) + " s ago)";
+        }
+    }
+
+    /**
+     * Writes {@code entry} under {@link #REGISTER}'s rules; a name refused for an entry whose
+     * process on this machine no longer runs (killed, crashed) is taken at once, if no one else
+     * took it meanwhile.
+     */
+    private Claim claim(NodeRecord entry, double now, boolean replace) {
+        List<String> result = register(entry, now, replace, "");
+        NodeRecord previous = result.get(0).equals("registered") ? null : readable(entry.name(), result.get(1));
+        if (result.get(0).equals("refused") && previous != null && WriterProcess.deadHere(previous.instanceId())) {
+            result = register(entry, now, false, previous.instanceId());
+            previous = readable(entry.name(), result.get(1));
+        }
+        return new Claim(result.get(0), previous);
+    }
+
+    /**
+     * Takes back the name of {@code node}, whose entry another instance holds, under
+     * {@link #register}'s rules: a Redis restored from an older snapshot brings back a
+     * predecessor's entry. Marks the node lost when they refuse.
+     */
+    private void takeBackOrLose(Registered node) {
+        double now = Metadata.now();
+        Claim claim = claim(node.node, now, false);
+        switch (claim.outcome()) {
+            case "refused" -> node.lost = true;
+            case "taken", "dead" -> LOG.warn("Node {} takes its name back in {} from {}, such as a Redis restored from"
+                    + " an older snapshot brings back", node.node.name(), NODES, claim.taken(now));
+            default -> { } // gone meanwhile: written
         }
     }
 
@@ -291,7 +325,9 @@ public final class NodeRegistry implements AutoCloseable {
             return;
         }
         try {
-            node.lost = !writeIfOurs(name, RegistryJson.write(node.node));
+            if (!writeIfOurs(name, RegistryJson.write(node.node))) {
+                takeBackOrLose(node);
+            }
         } catch (RuntimeException e) {
             dropConnection();
             LOG.debug("status of {} not written now: {}", name, e.toString());
@@ -465,7 +501,7 @@ public final class NodeRegistry implements AutoCloseable {
         } catch (RuntimeException | Error e) { // an Error too (no memory for a reply): the connection may be mid-reply
             dropConnection();
             failing = true;
-            if (!answered(e)) {
+            if (!answered(e) || !readsWork()) {
                 lastBeat = System.nanoTime();
             }
             outage.down("Heartbeat failed: " + RedisFailures.describe(settings, e));
@@ -473,7 +509,7 @@ public final class NodeRegistry implements AutoCloseable {
         check();
     }
 
-    /** Whether Redis answered the failed heartbeat (an error reply, such as NOREPLICAS or WRONGPASS): it is reachable. */
+    /** Whether Redis answered the failed heartbeat with an error reply: reachable, refusing writes or reads too. */
     private static boolean answered(Throwable failure) {
         for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
             if (cause instanceof JedisDataException) {
@@ -481,6 +517,24 @@ public final class NodeRegistry implements AutoCloseable {
             }
         }
         return false;
+    }
+
+    /**
+     * Whether Redis, which refused the heartbeat, serves a read of a node's entry, as MSight's
+     * monitor reads it: then it refuses the writes alone ({@code MISCONF}, {@code OOM},
+     * {@code READONLY}, {@code NOREPLICAS}), and the time counts toward the tolerance, as the
+     * monitor stops a node whose heartbeat grows stale. A Redis that refuses reads too
+     * ({@code LOADING}, {@code MASTERDOWN}, a new password, {@code BUSY}, too many clients) is in
+     * an outage: the monitor ends at its first failed read, and the node runs on.
+     */
+    private boolean readsWork() {
+        try {
+            connection().hget(NODES, registered.keySet().iterator().next());
+            return true;
+        } catch (RuntimeException e) {
+            dropConnection();
+            return false;
+        }
     }
 
     /** MSight's monitor, every checking duration: a node whose name was taken, or whose heartbeat Redis refuses. */
@@ -524,13 +578,14 @@ public final class NodeRegistry implements AutoCloseable {
     }
 
     /**
-     * Writes the entries of {@code nodes} that are absent or ours, marking the others lost, and
-     * adds the {@code topics} missing: one pipeline of scripts and {@code HSETNX}, or, with
-     * MSight's own commands, one pipeline of {@code HGET}, then one of {@code HSET}. An error
-     * reply for a node's entry throws; one for a topic never does ({@link #topicReply}).
+     * Writes the entries of {@code nodes} that are absent or ours, takes the others back or marks
+     * them lost ({@link #takeBackOrLose}), and adds the {@code topics} missing: one pipeline of
+     * scripts and {@code HSETNX}, or, with MSight's own commands, one pipeline of {@code HGET},
+     * then one of {@code HSET}. An error reply for a node's entry throws; one for a topic never
+     * does ({@link #topicReply}).
      */
     private void writeEntries(List<Registered> nodes, List<TopicRecord> topics) {
-        withScripts(() -> {
+        List<Registered> held = withScripts(() -> {
             try (PipelineBase pipeline = connection().pipelined()) { // closing gives its connection back
                 Map<Registered, Response<Object>> writes = new LinkedHashMap<>();
                 nodes.forEach(node -> writes.put(node, pipeline.eval(WRITE_IF_OURS, List.of(NODES),
@@ -538,10 +593,11 @@ public final class NodeRegistry implements AutoCloseable {
                 List<Response<Long>> added = topics.stream()
                         .map(topic -> pipeline.hsetnx(TOPICS, topic.name(), RegistryJson.write(topic))).toList();
                 pipeline.sync();
-                writes.forEach((node, written) -> node.lost = !Long.valueOf(1).equals(written.get()));
+                List<Registered> others = writes.entrySet().stream()
+                        .filter(write -> !Long.valueOf(1).equals(write.getValue().get())).map(Map.Entry::getKey).toList();
                 added.forEach(reply -> topicReply(reply, null));
+                return others;
             }
-            return null;
         }, () -> {
             Map<Registered, Response<String>> entries = new LinkedHashMap<>();
             Map<TopicRecord, Response<String>> topicEntries = new LinkedHashMap<>();
@@ -550,13 +606,15 @@ public final class NodeRegistry implements AutoCloseable {
                 topics.forEach(topic -> topicEntries.put(topic, pipeline.hget(TOPICS, topic.name())));
                 pipeline.sync();
             }
+            List<Registered> others = new ArrayList<>();
             try (PipelineBase pipeline = connection().pipelined()) {
                 List<Response<Long>> writes = new ArrayList<>();
                 List<Response<Long>> topicWrites = new ArrayList<>();
                 entries.forEach((node, entry) -> {
-                    node.lost = !ours(node.node.name(), entry.get());
-                    if (!node.lost) {
+                    if (ours(node.node.name(), entry.get())) {
                         writes.add(pipeline.hset(NODES, node.node.name(), RegistryJson.write(node.node)));
+                    } else {
+                        others.add(node);
                     }
                 });
                 topicEntries.forEach((topic, entry) -> {
@@ -568,8 +626,9 @@ public final class NodeRegistry implements AutoCloseable {
                 writes.forEach(Response::get);
                 topicWrites.forEach(reply -> topicReply(reply, null));
             }
-            return null;
+            return others;
         });
+        held.forEach(this::takeBackOrLose);
     }
 
     /**

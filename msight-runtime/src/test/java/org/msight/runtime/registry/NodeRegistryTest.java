@@ -9,15 +9,18 @@ import static org.msight.redis.RedisTests.withDefaultLocale;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.msight.api.data.ImageData;
 import org.msight.api.data.Metadata;
 import org.msight.api.data.SensorData;
@@ -424,6 +427,53 @@ class NodeRegistryTest {
                 .doesNotContain(deadWriter);
     }
 
+    /**
+     * A Redis restored from a snapshot older than this process's registration brings back a
+     * predecessor's entry of the node's name: of a process on this machine that no longer runs, or
+     * older than its stale_after. The heartbeat takes the name back, as register() would, with
+     * scripts and with MSight's own commands alike; the node was marked lost ("another process
+     * holds its entry") and stopped, where a Python node runs on (its field is there).
+     */
+    @Test
+    void anEntryOfADeadOrStalePredecessorThatRedisBringsBackIsTakenBack() throws Exception {
+        Process ended = new ProcessBuilder("true").start();
+        assertThat(ended.waitFor(Waits.GENEROUS.toSeconds(), TimeUnit.SECONDS)).isTrue();
+        String deadWriter = WriterProcess.instanceIdOf(ended.pid(), WriterProcess.startTicks(ProcessHandle.current().pid()));
+        for (RedisSettings user : List.of(settings, userDeniedScripts())) {
+            List<String> errors = new CopyOnWriteArrayList<>();
+            LogCapture log = capture();
+            NodeRegistry registry = NodeRegistry.open(user, QUICK);
+            registries.add(registry);
+            registry.register(RTSP, RTSP_TOPICS, errors::add);
+            registry.status("rtsp_node", NodeStatus.RUNNING);
+            String mine = RegistryJson.node("rtsp_node", raw.hget(NodeRegistry.NODES, "rtsp_node")).instanceId();
+            // its heartbeat fresh, as the dead process left it
+            bringBack(mine, deadWriter, Metadata.now());
+            await("the name taken back from the dead writer", () -> raw.hget(NodeRegistry.NODES, "rtsp_node")
+                    .contains(mine));
+            assertThat(log.messages(Level.WARN)).anyMatch(m -> m.matches("Node rtsp_node takes its name back in"
+                    + " MSIGHT:NODES from an entry of this runtime whose process on this machine no longer runs \\(last"
+                    + " heartbeat [0-9]+\\.[0-9] s ago\\), such as a Redis restored from an older snapshot brings"
+                    + " back"));
+            // of another machine, whose process cannot be told: its heartbeat is older than its stale_after (10 s)
+            bringBack(mine, UUID.randomUUID().toString(), Metadata.now() - 11);
+            await("the name taken back from the stale entry", () -> raw.hget(NodeRegistry.NODES, "rtsp_node")
+                    .contains(mine));
+            assertThat(log.messages(Level.WARN)).anyMatch(m -> m.matches("Node rtsp_node takes its name back in"
+                    + " MSIGHT:NODES from a stale entry of this runtime \\(last heartbeat [0-9]{2,}\\.[0-9] s ago\\), such"
+                    + " as a Redis restored from an older snapshot brings back"));
+            assertThat(raw.hget(NodeRegistry.NODES, "rtsp_node")).matches(String.format(NODE_JSON, "RUNNING"));
+            assertThat(errors).isEmpty();
+            registry.close();
+        }
+    }
+
+    /** Writes the node's entry as a predecessor, instance {@code writer}, left it with this heartbeat. */
+    private void bringBack(String mine, String writer, double lastHeartbeat) {
+        raw.hset(NodeRegistry.NODES, "rtsp_node", raw.hget(NodeRegistry.NODES, "rtsp_node").replace(mine, writer)
+                .replaceFirst("\"last_heartbeat\": [0-9.]+", "\"last_heartbeat\": " + PythonFloats.repr(lastHeartbeat)));
+    }
+
     @Test
     void aNodeWhoseNameAnotherProcessTookNeverWritesOrDeletesItAndStops() {
         List<String> errors = new CopyOnWriteArrayList<>();
@@ -521,9 +571,7 @@ class NodeRegistryTest {
     @Test
     void aRedisOutageBeyondThePositiveToleranceIsNoErrorAndTheEntryComesBackRunning() throws InterruptedException {
         List<String> errors = new CopyOnWriteArrayList<>();
-        NodeRegistry registry = open(new HeartbeatSettings(Duration.ofMillis(100), Duration.ofMillis(300),
-                Duration.ofMillis(100), Duration.ofSeconds(2), ActionOnError.STOP));
-        registry.register(RTSP, RTSP_TOPICS, errors::add);
+        NodeRegistry registry = rtspStoppingPastATolerance(errors);
         registry.status("rtsp_node", NodeStatus.RUNNING);
         LogCapture log = capture();
         raw.close();
@@ -539,6 +587,64 @@ class NodeRegistryTest {
         assertThat(log.messages(Level.ERROR)).isEmpty();
         assertThat(log.messages()).filteredOn(m -> m.startsWith("Heartbeat failed: ")).singleElement().asString()
                 .startsWith("Heartbeat failed: Redis unreachable at 127.0.0.1:" + server.port());
+    }
+
+    /**
+     * A Redis restart that loads a large dataset answers every command with LOADING, reads too,
+     * for as long as the loading takes: an outage, as for a Python node, whose monitor ends at its
+     * first failed read and which runs on; the node was stopped once the loading outlasted the
+     * tolerance. Once Redis has loaded, the heartbeat writes the entry again, RUNNING.
+     */
+    @Test
+    void aRedisLoadingItsDatasetBeyondTheToleranceIsAnOutageAndStopsNoNode(@TempDir Path dir) {
+        raw.close();
+        server.restartWith(List.of("--dir", dir.toString(), "--rdbcompression", "no"));
+        raw = settings.connect(settings.socketTimeout());
+        raw.eval("local value = string.rep('x', 1024) for i = 1, 10000 do redis.call('SET', 'key:' .. i, value) end");
+        raw.save();
+        List<String> errors = new CopyOnWriteArrayList<>();
+        NodeRegistry registry = rtspStoppingPastATolerance(errors);
+        registry.status("rtsp_node", NodeStatus.RUNNING);
+        LogCapture log = capture();
+        raw.close();
+        // Loading takes 100 s at least (10 ms a key), longer than the waits below; Redis answers its clients
+        // after each kB it reads, a key's value, with LOADING to keys and PING alike.
+        server.restartWith(List.of("--dir", dir.toString(), "--rdbcompression", "no", "--key-load-delay", "10000",
+                "--loading-process-events-interval-bytes", "1024"));
+        raw = settings.connect(settings.socketTimeout());
+        await("a heartbeat refused with LOADING", () -> log.messages().stream()
+                .anyMatch(m -> m.startsWith("Heartbeat failed: ") && m.contains("LOADING")));
+        org.awaitility.Awaitility.await("no error, twenty checks past the tolerance").during(Duration.ofSeconds(2))
+                .atMost(Duration.ofSeconds(10)).until(errors::isEmpty);
+        assertThat(raw.info("persistence").lines()).as("still loading").contains("loading:1");
+
+        raw.close();
+        server.restartWith(List.of("--dir", dir.toString())); // loads at full speed
+        raw = settings.connect(settings.socketTimeout());
+        await("the entry to say RUNNING again", () -> String.valueOf(raw.hget(NodeRegistry.NODES, "rtsp_node"))
+                .contains("\"status\": \"RUNNING\""));
+        assertThat(errors).isEmpty();
+        assertThat(log.messages(Level.ERROR)).isEmpty();
+    }
+
+    /**
+     * A Redis restarted with a password its nodes lack refuses every command (NOAUTH), reads too:
+     * an outage, as for a Python node, which runs on; the node was stopped past the tolerance.
+     */
+    @Test
+    void aRedisRestartedWithAPasswordItsNodesLackIsAnOutageAndStopsNoNode() {
+        List<String> errors = new CopyOnWriteArrayList<>();
+        NodeRegistry registry = rtspStoppingPastATolerance(errors);
+        LogCapture log = capture();
+        raw.close();
+        server.restartWith(List.of("--requirepass", "n3w-pw"));
+        raw = RedisTests.settings(server.port(), "n3w-pw").connect(settings.socketTimeout());
+        await("a heartbeat refused for want of the password", () -> log.messages().stream()
+                .anyMatch(m -> m.startsWith("Heartbeat failed: Redis at 127.0.0.1:" + server.port()
+                        + " requires a password")));
+        org.awaitility.Awaitility.await("no error, ten checks past the tolerance").during(Duration.ofSeconds(1))
+                .atMost(Duration.ofSeconds(10)).until(errors::isEmpty);
+        assertThat(log.messages(Level.ERROR)).isEmpty();
     }
 
     /** Redis refusing the heartbeats (NOREPLICAS) with {@code continue}: logged, and RUNNING once it takes them again. */
@@ -639,5 +745,13 @@ class NodeRegistryTest {
         raw.set("other", "kept");
         assertThat(open(QUICK).reset()).isEqualTo(1);
         assertThat(raw.keys("*")).containsExactly("other");
+    }
+
+    /** A registry whose rtsp_node, registered, is stopped (into {@code errors}) past a heartbeat tolerance of 0.3 s. */
+    private NodeRegistry rtspStoppingPastATolerance(List<String> errors) {
+        NodeRegistry registry = open(new HeartbeatSettings(Duration.ofMillis(100), Duration.ofMillis(300),
+                Duration.ofMillis(100), Duration.ofSeconds(2), ActionOnError.STOP));
+        registry.register(RTSP, RTSP_TOPICS, errors::add);
+        return registry;
     }
 }

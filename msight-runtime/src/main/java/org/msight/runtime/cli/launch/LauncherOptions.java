@@ -34,9 +34,9 @@ final class LauncherOptions {
     Double heartbeatUpdateInterval;
 
     @Option(names = "--heartbeat-tolerance", paramLabel = "SECONDS",
-            description = "Stop (see --action-on-error) when Redis has refused the heartbeat for this long (Redis"
-                    + " unreachable is an outage, never a stop); 0 or negative turns the check off (default as MSight:"
-                    + " 60 for sources, -1 for sinks).")
+            description = "Stop (see --action-on-error) when Redis has refused the heartbeat for this long while"
+                    + " serving reads (Redis unreachable, or refusing reads too, is an outage, never a stop); 0 or"
+                    + " negative turns the check off (default as MSight: 60 for sources, -1 for sinks).")
     Double heartbeatTolerance;
 
     @Option(names = "--heartbeat-checking-duration", paramLabel = "SECONDS", defaultValue = "15",
