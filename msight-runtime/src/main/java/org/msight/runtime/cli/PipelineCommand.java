@@ -85,9 +85,9 @@ public final class PipelineCommand {
      * Waits {@code wait}, then creates and starts the pipeline, then waits for SIGINT, SIGTERM or a
      * failure and stops it. Nothing reaches a server during the wait: no node registers or
      * subscribes, as in MSight's {@code msight_launch_http -w}, whose messages of the meantime are
-     * not the node's. The signal handlers come first, so a signal during the wait or the start still
-     * stops the run in order: it ends the wait, or the start's waits (a bus's for its server), and
-     * the run, with exit code 0.
+     * not the node's; the HTTP endpoint serves meanwhile, alive and not ready. The signal handlers
+     * come first, so a signal during the wait or the start still stops the run in order: it ends
+     * the wait, or the start's waits (a bus's for its server), and the run, with exit code 0.
      */
     private static int runUntilSignal(PipelineFactory.Loaded loaded, Duration wait) throws PipelineConfigException {
         Logger log = LoggerFactory.getLogger("msight.runtime");
@@ -105,7 +105,8 @@ public final class PipelineCommand {
             });
         }
         HttpSettings http = loaded.httpSettings();
-        HttpEndpoint endpoint = null;
+        // The endpoint first: /health answers during the wait, /ready says which nodes are still opening.
+        HttpEndpoint endpoint = http.enabled() ? HttpEndpoint.start(http, null) : null;
         try {
             if (!wait.isZero()) {
                 log.info("waiting {} s before starting: no node registers or subscribes meanwhile",
@@ -120,8 +121,9 @@ public final class PipelineCommand {
             if (signalled.getCount() == 0) {
                 pipeline.requestStop();
             }
-            // The endpoint first: /ready says which nodes are still opening.
-            endpoint = http.enabled() ? HttpEndpoint.start(http, pipeline) : null;
+            if (endpoint != null) {
+                endpoint.serve(pipeline);
+            }
             pipeline.start();
             pipeline.awaitStopRequest();
             return pipeline.stop() ? 0 : 1;

@@ -95,6 +95,8 @@ public final class HttpEndpoint implements AutoCloseable {
     private final Server server;
     private final ServerConnector connector;
     private volatile boolean closed;
+    /** What is served; {@code null} until {@link #serve} gives it. */
+    private volatile Pipeline pipeline;
 
     private HttpEndpoint(Server server, ServerConnector connector) {
         this.server = server;
@@ -104,6 +106,10 @@ public final class HttpEndpoint implements AutoCloseable {
     /**
      * Serves {@code pipeline} as {@code settings} say; when the port is taken, logs one warning
      * and returns {@code null}: the pipeline runs on without the endpoint.
+     *
+     * @param pipeline what to serve, or {@code null} until {@link #serve} gives it (a run that waits
+     *     before it creates its pipeline): meanwhile {@code /health} answers 200, every other path
+     *     503, {@code /ready} saying the pipeline is not created yet
      */
     public static HttpEndpoint start(HttpSettings settings, Pipeline pipeline) {
         return start(settings, pipeline, FIRST_IMAGE_WAIT, HEAD_DEADLINE);
@@ -140,9 +146,10 @@ public final class HttpEndpoint implements AutoCloseable {
         server.addBean(new ConnectionLimit(MAX_CONNECTIONS_BESIDE_PREVIEWS + settings.maxPreviewViewers(), connector,
                 headDeadline));
         HttpEndpoint endpoint = new HttpEndpoint(server, connector);
+        endpoint.pipeline = pipeline;
         RequestHeadDeadline deadline = new RequestHeadDeadline(connector.getScheduler(), headDeadline);
         http.addEventListener(deadline);
-        deadline.setHandler(endpoint.new Routes(settings, pipeline, firstImageWait.toNanos()));
+        deadline.setHandler(endpoint.new Routes(settings, firstImageWait.toNanos()));
         server.setHandler(deadline);
         try {
             server.start();
@@ -259,6 +266,11 @@ public final class HttpEndpoint implements AutoCloseable {
         }
     }
 
+    /** Serves {@code pipeline}, once created, in an endpoint started without one. */
+    public void serve(Pipeline pipeline) {
+        this.pipeline = pipeline;
+    }
+
     /** The port listened on (the one picked, when the settings said 0). */
     public int port() {
         return connector.getLocalPort();
@@ -287,16 +299,14 @@ public final class HttpEndpoint implements AutoCloseable {
     private final class Routes extends Handler.Abstract {
 
         private final HttpSettings settings;
-        private final Pipeline pipeline;
         private final byte[] token;
         private final Semaphore viewers;
         private final long previewIntervalNanos;
         private final long firstImageWaitNanos;
         private final String dashboard;
 
-        Routes(HttpSettings settings, Pipeline pipeline, long firstImageWaitNanos) {
+        Routes(HttpSettings settings, long firstImageWaitNanos) {
             this.settings = settings;
-            this.pipeline = pipeline;
             this.firstImageWaitNanos = firstImageWaitNanos;
             this.token = settings.token().value().getBytes(StandardCharsets.UTF_8);
             this.viewers = new Semaphore(settings.maxPreviewViewers());
@@ -319,6 +329,11 @@ public final class HttpEndpoint implements AutoCloseable {
                 return true;
             }
             String path = Request.getPathInContext(request);
+            if (pipeline == null && !path.equals("/health")) { // alive, and not ready
+                send(response, callback, HttpStatus.SERVICE_UNAVAILABLE_503, "application/json",
+                        "{\"ready\":false,\"waiting\":\"the pipeline is not created yet\"}");
+                return true;
+            }
             switch (path) {
                 case "/", "/index.html" -> send(response, callback, 200, "text/html; charset=utf-8", dashboard);
                 case "/metrics" -> send(response, callback, 200, "text/plain; version=0.0.4; charset=utf-8",

@@ -194,6 +194,31 @@ class HttpEndpointTest {
                 new PipelineStatus.BusStatus("loopback", false, "loopback.connected is false"));
     }
 
+    /**
+     * An endpoint started before its pipeline (a launcher's -w waits before it creates the
+     * pipeline) is alive and not ready, saying why, until it is given the pipeline, which it then
+     * serves.
+     */
+    @Test
+    void beforeItsPipelineTheEndpointIsAliveAndNotReadyThenServesIt() throws Exception {
+        Path file = TestPipelines.write(dir, "p.conf", "msight.http.port = 0\nnodes {\n"
+                + "src { type = test-images, publish-topic = images }\n}\n");
+        PipelineFactory.Loaded loaded = TestPipelines.load(file);
+        endpoint = HttpEndpoint.start(loaded.httpSettings(), null);
+        assertThat(get("/health").statusCode()).isEqualTo(200);
+        for (String path : List.of("/ready", "/metrics", "/nodes")) {
+            HttpResponse<String> answer = get(path);
+            assertThat(answer.statusCode()).as(path).isEqualTo(503);
+            assertThat(answer.body()).as(path).isEqualTo("{\"ready\":false,\"waiting\":\"the pipeline is not created"
+                    + " yet\"}");
+        }
+        pipeline = loaded.create();
+        endpoint.serve(pipeline);
+        pipeline.start();
+        await().atMost(Waits.GENEROUS).until(() -> get("/ready").statusCode() == 200);
+        assertThat(get("/metrics").body()).contains("msight_node_out_total{node=\"src\"}");
+    }
+
     @Test
     void readyOnceEveryNodeOpenedAndNodesShowsStatesRatesAndTotals() throws Exception {
         start("", """

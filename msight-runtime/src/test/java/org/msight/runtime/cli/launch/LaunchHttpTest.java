@@ -7,7 +7,12 @@ import static org.msight.redis.RedisTests.await;
 import com.sun.net.httpserver.HttpServer;
 import java.io.File;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -22,6 +27,7 @@ import org.msight.api.data.BytesData;
 import org.msight.api.data.Metadata;
 import org.msight.codec.MsightCodec;
 import org.msight.runtime.registry.NodeRegistry;
+import org.msight.testkit.FreePorts;
 import org.msight.testkit.RedisTestServer;
 import org.msight.testkit.Waits;
 import redis.clients.jedis.Jedis;
@@ -103,6 +109,35 @@ class LaunchHttpTest {
         assertThat(launcher.exitValue()).as(output()).isZero();
         assertThat(output()).contains("SIGTERM received: stopping", "the stop came during the wait");
         assertThat(raw.hlen(NodeRegistry.NODES)).isZero();
+    }
+
+    /**
+     * The HTTP endpoint serves during the wait, /health 200 (a liveness probe restarted the unit in
+     * a loop when it came only after the wait) and /ready 503, saying the run waits.
+     */
+    @Test
+    void theEndpointAnswersHealthDuringTheWaitAndReadySaysItWaits() throws Exception {
+        int port = FreePorts.next();
+        launch("-w", "600", "--http-port", String.valueOf(port));
+        awaitTheWait("600.0");
+        await("/health during the wait", () -> get(port, "/health").statusCode() == 200);
+        HttpResponse<String> ready = get(port, "/ready");
+        assertThat(ready.statusCode()).isEqualTo(503);
+        assertThat(ready.body()).contains("\"ready\":false", "\"waiting\":");
+        assertThat(raw.hexists(NodeRegistry.NODES, "up")).as("an entry during the wait").isFalse();
+    }
+
+    /** GET {@code path} on the launcher's endpoint at {@code port}. */
+    private static HttpResponse<String> get(int port, String path) {
+        try {
+            return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                    .timeout(Waits.GENEROUS).build(), HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
     }
 
     /** Starts {@code msight_launch_http -n up -st rtsp_topic -u <collector>} with {@code flags}, on the test's Redis. */
