@@ -148,15 +148,6 @@ public final class AsyncDelivery {
     private volatile long drainDeadline;
     /** Messages abandoned as their retry was due after the drain time. */
     private final AtomicInteger retriesAbandoned = new AtomicInteger();
-    /** The attempts under way of messages sent straight, which a flush out of time with a spool cuts. */
-    private final Map<Delivery, CompletableFuture<Void>> underWay = new ConcurrentHashMap<>();
-    /**
-     * Set when a flush ran out of time with a spool: a message sent straight that is not settled
-     * goes to the spool, for the next run, whatever its attempt's outcome, and makes no more.
-     */
-    private volatile boolean leftToTheSpool;
-    /** Messages sent straight left to the spool that it could not store: abandoned. */
-    private final AtomicInteger notSpooledAtStop = new AtomicInteger();
     private volatile boolean closed;
     /** Whether close() closed the spool: what it counted then stands. Guarded by the spool. */
     private boolean spoolClosed;
@@ -221,13 +212,11 @@ public final class AsyncDelivery {
     /**
      * Starts delivering {@code data}, first waiting (interruptibly) for a free slot, once a stop
      * has begun ({@link #drainBy}) only until its drain time runs out; while the spool holds
-     * messages, appends it there instead so the order is kept. After {@link #flush}, appends it
-     * to the spool, for the next run: what the drain time left.
+     * messages, appends it there instead so the order is kept.
      *
      * @param finished run once the message is delivered, given up or safe in the spool, so an
      *     at-least-once bus commits only then; not run for a message abandoned at stop
-     * @return whether it was taken: not when the drain time ran out before a slot was free, nor
-     *     when the spool could not store it after the flush
+     * @return whether it was taken: not when the drain time ran out before a slot was free
      */
     public boolean submit(SensorData data, Runnable finished) throws InterruptedException {
         LinkageError mismatch = sinkMismatch;
@@ -247,11 +236,6 @@ public final class AsyncDelivery {
 
     /** How a message submitted went. */
     private enum Way { SPOOLED, STRAIGHT, NOT_TAKEN }
-
-    /** Whether there is a spool, which after {@link #flush} takes what the drain time left. */
-    public boolean spools() {
-        return spool != null;
-    }
 
     /** Waits for a free slot, without a spool; @return whether one was taken before the drain time ran out */
     private boolean slotWithinTheDrainTime() throws InterruptedException {
@@ -290,9 +274,7 @@ public final class AsyncDelivery {
      * Waits, at most {@code timeout}, until every message sent straight is delivered, given up or
      * spooled; one whose retry is due after that is not waited for ({@link #drainBy}). Spooled
      * messages are not waited for, and no more are sent: they stay in the spool (one under way
-     * whose answer comes in time is removed), and the next run sends them. With a spool, what is
-     * still under way when the time runs out goes there too, its attempt cut (the sink aborts
-     * it), and is waited for until stored; one the spool cannot store is abandoned.
+     * whose answer comes in time is removed), and the next run sends them.
      *
      * @return whether nothing was left unsettled, nor abandoned for its retry; if something was, a warning says how much
      * @throws InterruptedException when interrupted, having abandoned what is still under way and said how much
@@ -302,52 +284,23 @@ public final class AsyncDelivery {
         stopping = true;
         int phase = unsettled.arrive();
         try {
-            if (!settledWithin(phase, timeout)) {
-                if (spool == null) {
-                    return abandonUnderWay(unsettled.getUnarrivedParties(), "the drain time ran out");
-                }
-                spoolUnderWay();
-                unsettled.awaitAdvanceInterruptibly(phase);
-            }
+            unsettled.awaitAdvanceInterruptibly(phase, timeout.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            abandonUnderWay("the drain time ran out");
+            sayRetriesAbandoned();
+            return false;
         } catch (InterruptedException e) { // a stop out of time
-            abandonUnderWay(unsettled.getUnarrivedParties() + notSpooledAtStop.get(), "the stop cut the drain short");
+            abandonUnderWay("the stop cut the drain short");
+            sayRetriesAbandoned();
             throw e;
         }
-        int notSpooled = notSpooledAtStop.get();
-        return notSpooled > 0 ? abandonUnderWay(notSpooled, "the drain time ran out") : sayRetriesAbandoned() == 0;
+        return sayRetriesAbandoned() == 0;
     }
 
-    /** @return whether every message sent straight settled within {@code timeout} */
-    private boolean settledWithin(int phase, Duration timeout) throws InterruptedException {
-        try {
-            unsettled.awaitAdvanceInterruptibly(phase, timeout.toNanos(), TimeUnit.NANOSECONDS);
-            return true;
-        } catch (TimeoutException e) {
-            return false;
-        }
-    }
-
-    /**
-     * Sends the messages sent straight and not settled to the spool: their attempts under way are
-     * cut, and their next ones (a request the heap had no room to make) not made. The cut is made on
-     * the timer's thread, which makes every attempt but the node's: none starts unseen meanwhile.
-     */
-    private void spoolUnderWay() {
-        leftToTheSpool = true;
-        schedule(() -> underWay.values().forEach(attempt -> attempt.cancel(true)), Duration.ZERO);
-    }
-
-    /**
-     * Abandons the {@code count} deliveries a flush did not see settle, or the spool store, and says
-     * so, and how many were abandoned for their retry.
-     *
-     * @return false: what a flush that abandons returns
-     */
-    private boolean abandonUnderWay(int count, String when) {
+    /** Abandons the deliveries a flush did not see settle, and says how many. */
+    private void abandonUnderWay(String when) {
         abandoned = true;
-        log.warn("{} deliveries still under way when {}; they are abandoned", count, when);
-        sayRetriesAbandoned();
-        return false;
+        log.warn("{} deliveries still under way when {}; they are abandoned", unsettled.getUnarrivedParties(), when);
     }
 
     /** @return how many deliveries were abandoned as their retry was due after the drain time; said if any */
@@ -388,10 +341,6 @@ public final class AsyncDelivery {
             slots.release();
             return;
         }
-        if (leftToTheSpool && delivery.spooled == null) { // due after the drain time ran out: for the next run
-            toSpool(delivery, null, 0);
-            return;
-        }
         long start = System.nanoTime();
         CompletableFuture<Void> outcome;
         try {
@@ -411,15 +360,11 @@ public final class AsyncDelivery {
         delivery.attempts++;
         delivery.timedOut = false;
         CompletableFuture<Void> attempt = outcome;
-        if (delivery.spooled == null) {
-            underWay.put(delivery, attempt);
-        }
         AttemptDeadlines.Watched deadline = deadlines.watch(() -> {
             delivery.timedOut = true;
             attempt.cancel(true);
         });
         attempt.whenComplete((ignored, failure) -> {
-            underWay.remove(delivery);
             attemptTimes.accept(System.nanoTime() - start);
             deadline.end();
             if (spool == null || failure == null && delivery.spooled == null) {
@@ -493,8 +438,21 @@ public final class AsyncDelivery {
         if (delivery.timedOut) {
             timedOut(delivery, reason);
         }
-        if (delivery.spooled == null && (retriable && spool != null || leftToTheSpool)) {
-            toSpool(delivery, reason, attemptStart);
+        if (retriable && spool != null && delivery.spooled == null) {
+            // To the spool: it keeps the order, and retries without limit while the destination takes nothing.
+            // the outage starts before the spool's write, which may take an fsync: an answer meanwhile ends it
+            boolean started = outage(reason, attemptStart, 0);
+            Spooled spooledAs;
+            try {
+                spooledAs = spool(delivery.data);
+            } finally { // only once it is in the spool: a message waiting for the slot then goes behind it
+                slots.release();
+            }
+            if (spooledAs == Spooled.SET_ASIDE) {
+                return;
+            }
+            logFailing(started && !delivery.timedOut, reason, spooledAs == Spooled.STORED);
+            settled(delivery);
         } else if (retriable && (delivery.spooled == null ? delivery.attempts <= settings.retries()
                 : !refusedPastItsRetries(delivery))) {
             logFailing(outage(reason, attemptStart, 0) && !delivery.timedOut, reason, true);
@@ -506,34 +464,6 @@ public final class AsyncDelivery {
                         + (delivery.attempts == 1 ? "" : "s"), reason);
                 done(delivery, false);
             });
-        }
-    }
-
-    /**
-     * To the spool, a message sent straight: one whose attempt failed in a retriable way (the spool
-     * keeps the order, and retries without limit while the destination takes nothing), or once a
-     * flush ran out of time with a spool, any not settled, for the next run (one it cannot store is
-     * then abandoned, as without a spool). Its slot is freed once it is in the spool: a message
-     * waiting for the slot then goes behind it.
-     *
-     * @param reason why its attempt failed; {@code null} for one not made
-     */
-    private void toSpool(Delivery delivery, String reason, long attemptStart) {
-        boolean atStop = leftToTheSpool;
-        // the outage starts before the spool's write, which may take an fsync: an answer meanwhile ends it
-        boolean started = !atStop && outage(reason, attemptStart, 0);
-        Spooled spooledAs;
-        try {
-            spooledAs = spool(delivery.data, atStop);
-        } finally {
-            slots.release();
-        }
-        if (spooledAs == Spooled.LEFT) {
-            notSpooledAtStop.incrementAndGet();
-            flushWaitsNoMoreFor(delivery);
-        } else if (spooledAs != Spooled.SET_ASIDE) {
-            logFailing(started && !delivery.timedOut, reason, spooledAs == Spooled.STORED);
-            settled(delivery);
         }
     }
 
@@ -784,15 +714,10 @@ public final class AsyncDelivery {
      * is empty, and once a stop has begun only until its drain time runs out. Once all spooled
      * messages are on their way (as concurrent as any max-in-flight sends), new ones go straight:
      * a spool that had to be empty first never emptied while they kept coming at its send rate.
-     * After the flush, spools it: what the drain time left, for the next run.
      *
-     * @return how it went: not taken when the drain time ran out first or, after the flush, the spool
-     *     could not store it
+     * @return how it went: not taken when the drain time ran out first
      */
     private Way spoolUnlessSentStraight(SensorData data) throws InterruptedException {
-        if (stopping) {
-            return spool(data, true) == Spooled.STORED ? Way.SPOOLED : Way.NOT_TAKEN;
-        }
         boolean slotTaken = false;
         while (true) {
             synchronized (spool) {
@@ -803,7 +728,7 @@ public final class AsyncDelivery {
                     if (slotTaken) { // freed by a message that failed into the spool: this one goes behind it
                         slots.release();
                     }
-                    spool(data, false);
+                    spool(data);
                     return Way.SPOOLED;
                 }
                 if (slotTaken) {
@@ -824,13 +749,11 @@ public final class AsyncDelivery {
      * (said once a minute at most). The first message stored after a line said one could not be
      * says so.
      *
-     * @param atStop whether the drain time left it: one the spool cannot store is then not given up,
-     *     nor counted, but left, and said once a minute at most
      * @return whether {@code data} is in the spool; given up (a full disk, no memory for its record, a data
-     *     type that cannot be written), or left at a stop; or set aside, the delivery closed meanwhile (the
-     *     spool with it), to be neither given up nor finished
+     *     type that cannot be written); or set aside, the delivery closed meanwhile (the spool with it), to be
+     *     neither given up nor finished
      */
-    private Spooled spool(SensorData data, boolean atStop) {
+    private Spooled spool(SensorData data) {
         Throwable notStored = null;
         long dropped = 0;
         long notSpooledBefore = 0;
@@ -851,18 +774,12 @@ public final class AsyncDelivery {
                 }
             } catch (IOException | RuntimeException | OutOfMemoryError e) { // no room on the disk or for its record,
                 // or a data type that cannot be written (a plugin's, whose two passes differ: "wrote X of Y bytes")
+                failed.increment();
+                notSpooled++;
                 notStored = e;
-                if (!atStop) {
-                    failed.increment();
-                    notSpooled++;
-                }
             }
         }
         // logged outside the spool's lock
-        if (notStored != null && atStop) {
-            spoolFailed("cannot store what the drain time left", NodeRunner.describe(notStored));
-            return Spooled.LEFT;
-        }
         if (notStored != null // a full disk: every message
                 && logGivenUp(data.metadata().frameId(), "", notStored instanceof OutOfMemoryError
                         ? "spool: no memory left in this process to store it. " + NodeRunner.memoryAdvice(true)
@@ -883,7 +800,7 @@ public final class AsyncDelivery {
     }
 
     /** What became of a message given to the spool. */
-    private enum Spooled { STORED, GIVEN_UP, LEFT, SET_ASIDE }
+    private enum Spooled { STORED, GIVEN_UP, SET_ASIDE }
 
     private void fillFromSpoolSoon() {
         fillFromSpoolAfter(Duration.ZERO);

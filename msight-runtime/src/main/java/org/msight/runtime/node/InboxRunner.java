@@ -32,8 +32,7 @@ import org.slf4j.Logger;
  * handed over again as soon as the bus can take messages, its results taken before published again;
  * the node is in an outage, after a backoff, only when the bus cannot for {@link #OUTPUT_GRACE}. At
  * shutdown it keeps going until the inbox is empty or the drain deadline passes, then a sink flushes
- * what is in flight with the time left; an asynchronous sink with a spool keeps what is left there
- * for the next run. A node that stops for good ends its subscription.
+ * what is in flight with the time left. A node that stops for good ends its subscription.
  */
 public final class InboxRunner extends NodeRunner {
 
@@ -186,7 +185,7 @@ public final class InboxRunner extends NodeRunner {
             // done once the delivery finishes, not now: an at-least-once bus commits after the upload
             Delivery submitted = pending;
             if (!delivery.submit(data, () -> done(submitted))) {
-                return false; // the drain time ran out before a slot was free, or the spool cannot store it: kept
+                return false; // the drain time ran out before a slot was free: kept
             }
             everySubmittedRedelivered &= submitted.redeliveredUnlessDone();
             pending = null;
@@ -344,9 +343,6 @@ public final class InboxRunner extends NodeRunner {
                             bus);
                 }
                 abandonedAtStop = abandoned && !everySubmittedRedelivered;
-                if (delivery.spools()) {
-                    spoolWhatIsLeft();
-                }
             } else if (node instanceof SinkNode sink) {
                 sink.flush(Duration.ofNanos(left));
             }
@@ -356,29 +352,11 @@ public final class InboxRunner extends NodeRunner {
     }
 
     /**
-     * Hands what the drain time left queued over as before (gap, decoding), after the flush: the
-     * delivery keeps it in its spool for the next run. What the spool cannot store stays, with what
-     * is behind it, for {@link #stopped}; so does what is left when the stop's interrupt comes.
-     */
-    private void spoolWhatIsLeft() throws Exception {
-        while (queued() > 0) {
-            if (Thread.interrupted()) {
-                throw new InterruptedException("the stop cut the spooling of what the drain time left short");
-            }
-            step();
-            if (pending != null) {
-                return;
-            }
-        }
-    }
-
-    /**
      * Closes the inbox, which takes no more messages, and drops what was not handled, left in the
-     * inbox when the drain ran out (with a spool, what it could not store) or the node stopped for
-     * good, or pending, without acknowledging it (an at-least-once bus delivers it again, to the
-     * next run or to another member of the node's group: said in a line, it is not lost). A node
-     * that stopped for good also ends its subscription, so that its group's other members take its
-     * share.
+     * inbox when the drain ran out or the node stopped for good, or pending, without acknowledging
+     * it (an at-least-once bus delivers it again, to the next run or to another member of the
+     * node's group: said in a line, it is not lost). A node that stopped for good also ends its
+     * subscription, so that its group's other members take its share.
      */
     @Override
     protected void stopped() {

@@ -9,7 +9,6 @@ import java.io.InterruptedIOException;
 import java.nio.channels.ClosedByInterruptException;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -35,7 +34,6 @@ import org.msight.api.data.BytesData;
 import org.msight.api.data.MalformedDataException;
 import org.msight.api.data.Metadata;
 import org.msight.api.data.SensorData;
-import org.msight.codec.MsightCodec;
 import org.msight.runtime.bus.Inbox;
 import org.msight.testkit.RecordingLogger;
 import org.msight.testkit.Waits;
@@ -617,16 +615,19 @@ class InboxRunnerTest {
      * A stop while every slot is held by an attempt that never answers (a hung server, attempt-timeout
      * longer than the drain time), messages queued behind them: the node waited for a slot past its
      * drain time, until the stop interrupted it, and the queued messages were lost though their bus
-     * delivers them again (Kafka, JetStream), an unclean stop. It ends at the drain time now, the
-     * uploads abandoned and the queued messages left unacknowledged: a clean stop.
+     * delivers them again (Kafka, JetStream), an unclean stop. It ends at the drain time now, with a
+     * spool or without, the uploads abandoned and the queued messages left unacknowledged, none
+     * spooled: a clean stop.
      */
-    @Test
-    void aStopWhileEverySlotIsHeldByAnAttemptThatNeverAnswersEndsAtTheDrainTime() throws Exception {
+    @ParameterizedTest(name = "with a spool: {0}")
+    @ValueSource(booleans = {false, true})
+    void aStopWhileEverySlotIsHeldByAnAttemptThatNeverAnswersEndsAtTheDrainTime(boolean withASpool,
+            @TempDir Path spool) throws Exception {
         NodeStats stats = new NodeStats("upload", NodeKind.SINK, new SimpleMeterRegistry());
         RecordingLogger log = new RecordingLogger("upload");
         AtomicInteger sends = new AtomicInteger();
-        InboxRunner runner = asyncRunner(neverAnswering(sends), 0, 6, true, Optional.empty(), stats, log,
-                Duration.ofMillis(300));
+        InboxRunner runner = asyncRunner(neverAnswering(sends), 0, 6, true,
+                withASpool ? Optional.of(spool) : Optional.empty(), stats, log, Duration.ofMillis(300));
         runner.start();
         await().atMost(Waits.GENEROUS).until(() -> sends.get() == 4); // max-in-flight: the fifth waits for a slot
         runner.requestStop();
@@ -634,42 +635,12 @@ class InboxRunnerTest {
         assertThat(endsByItself(runner)).isTrue();
         assertThat(runner.stoppedCleanly()).isTrue();
         assertThat(done).as("an at-least-once bus delivers them again").isEmpty();
+        assertThat(stats.counter("spooled").count()).isZero();
         assertThat(log.messages(Level.WARN)).containsExactly(
                 "4 deliveries still under way when the drain time ran out; they are abandoned");
         assertThat(log.messages(Level.INFO)).contains(
                 "left the deliveries abandoned unacknowledged: bus 'test' (test) delivers them again at the next start",
                 "left 2 message(s) unacknowledged: bus 'test' (test) delivers them again at the next start");
-    }
-
-    /**
-     * With a spool, a stop whose drain time runs out on a destination that hangs keeps what is left
-     * there for the next run: the uploads under way, cut, and the messages queued behind them, each
-     * finished (an at-least-once bus commits it), so the stop is clean whatever the bus. They were
-     * lost, and a bus that does not deliver them again made the stop unclean.
-     */
-    @Test
-    void withASpoolWhatAStopsDrainTimeLeavesGoesToTheSpool(@TempDir Path spool) throws Exception {
-        NodeStats stats = new NodeStats("upload", NodeKind.SINK, new SimpleMeterRegistry());
-        RecordingLogger log = new RecordingLogger("upload");
-        AtomicInteger sends = new AtomicInteger();
-        InboxRunner runner = asyncRunner(neverAnswering(sends), 0, 6, false, Optional.of(spool), stats, log,
-                Duration.ofMillis(300));
-        runner.start();
-        await().atMost(Waits.GENEROUS).until(() -> sends.get() == 4);
-        runner.requestStop();
-
-        assertThat(endsByItself(runner)).isTrue();
-        assertThat(runner.stoppedCleanly()).isTrue();
-        assertThat(done).hasSize(6);
-        assertThat(stats.counter("spooled").count()).isEqualTo(6);
-        assertThat(log.messages(Level.WARN)).isEmpty();
-        List<Long> spooled = new ArrayList<>();
-        try (Spool left = Spool.open(spool, DeliverySettings.MIN_SPOOL_BYTES, log)) {
-            for (Spool.Entry entry = left.read(); entry != null; entry = left.read()) {
-                spooled.add(MsightCodec.withBuiltInTypes().fromMessagePack(entry.record).metadata().frameId());
-            }
-        }
-        assertThat(spooled).containsExactlyInAnyOrder(1L, 2L, 3L, 4L, 5L, 6L);
     }
 
     /** A destination that never answers; counts the attempts made. */
