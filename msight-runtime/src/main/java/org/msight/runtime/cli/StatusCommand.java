@@ -161,7 +161,8 @@ final class StatusCommand implements Callable<Integer> {
 
     static String render(PipelineStatus status) {
         // every field as LogSafe makes it: --url may name another box's endpoint
-        StringBuilder out = new StringBuilder("Device ").append(LogSafe.text(status.device())).append("\n");
+        StringBuilder out = new StringBuilder(status.waiting() != null ? "Waiting: " + LogSafe.text(status.waiting())
+                : "Device " + LogSafe.text(status.device())).append("\n");
         List<String> states = status.nodes().stream().map(node -> LogSafe.text(node.since() == null ? node.state()
                 : node.state() + " since " + node.since())).toList();
         // as wide as the longest state: "OUTAGE since <timestamp>" is longer than most

@@ -95,6 +95,8 @@ public final class HttpEndpoint implements AutoCloseable {
     private final Server server;
     private final ServerConnector connector;
     private volatile boolean closed;
+    /** What {@code /ready} and {@code /nodes} say before the pipeline is created. */
+    private static final String NOT_CREATED = "the pipeline is not created yet";
     /** What is served; {@code null} until {@link #serve} gives it. */
     private volatile Pipeline pipeline;
 
@@ -108,8 +110,9 @@ public final class HttpEndpoint implements AutoCloseable {
      * and returns {@code null}: the pipeline runs on without the endpoint.
      *
      * @param pipeline what to serve, or {@code null} until {@link #serve} gives it (a run that waits
-     *     before it creates its pipeline): meanwhile {@code /health} answers 200, every other path
-     *     503, {@code /ready} saying the pipeline is not created yet
+     *     before it creates its pipeline): meanwhile {@code /health}, {@code /} and {@code /metrics}
+     *     (empty) answer 200, {@code /nodes} 200 with no nodes and a {@code waiting} note;
+     *     {@code /ready} and the topics' paths 503, saying the pipeline is not created yet
      */
     public static HttpEndpoint start(HttpSettings settings, Pipeline pipeline) {
         return start(settings, pipeline, FIRST_IMAGE_WAIT, HEAD_DEADLINE);
@@ -329,20 +332,26 @@ public final class HttpEndpoint implements AutoCloseable {
                 return true;
             }
             String path = Request.getPathInContext(request);
-            if (pipeline == null && !path.equals("/health")) { // alive, and not ready
-                send(response, callback, HttpStatus.SERVICE_UNAVAILABLE_503, "application/json",
-                        "{\"ready\":false,\"waiting\":\"the pipeline is not created yet\"}");
-                return true;
-            }
+            Pipeline served = pipeline;
             switch (path) {
                 case "/", "/index.html" -> send(response, callback, 200, "text/html; charset=utf-8", dashboard);
+                // before the pipeline, scraped all the same: a failed scrape is an alert (up = 0)
                 case "/metrics" -> send(response, callback, 200, "text/plain; version=0.0.4; charset=utf-8",
-                        pipeline.meters().scrape());
+                        served == null ? "" : served.meters().scrape());
                 case "/health" -> send(response, callback, 200, "application/json", "{\"status\":\"UP\"}");
-                case "/ready" -> ready(response, callback);
                 case "/nodes" -> send(response, callback, 200, "application/json",
-                        PipelineStatus.JSON.writeValueAsString(PipelineStatus.of(pipeline)));
-                default -> topic(path, request, response, callback);
+                        PipelineStatus.JSON.writeValueAsString(served == null ? PipelineStatus.waiting(NOT_CREATED)
+                                : PipelineStatus.of(served)));
+                default -> {
+                    if (served == null) { // alive, and not ready
+                        send(response, callback, HttpStatus.SERVICE_UNAVAILABLE_503, "application/json",
+                                "{\"ready\":false,\"waiting\":\"" + NOT_CREATED + "\"}");
+                    } else if (path.equals("/ready")) {
+                        ready(served, response, callback);
+                    } else {
+                        topic(served, path, request, response, callback);
+                    }
+                }
             }
             return true;
         }
@@ -361,7 +370,7 @@ public final class HttpEndpoint implements AutoCloseable {
          * 200 once every node has opened and every bus is connected; 503 with the nodes that have
          * not opened or are in an outage, and the buses whose connections do not work.
          */
-        private void ready(Response response, Callback callback) throws IOException {
+        private void ready(Pipeline pipeline, Response response, Callback callback) throws IOException {
             List<Map<String, String>> waiting = pipeline.nodeStats().stream()
                     .filter(node -> !node.opened() || node.state() == NodeStats.State.OUTAGE
                             || node.state() == NodeStats.State.FAILED)
@@ -383,7 +392,8 @@ public final class HttpEndpoint implements AutoCloseable {
          * the path as sent (still percent-encoded): the topic is all between, so its name may hold '/',
          * spaces and any other character, but no part '.' or '..', which clients and Jetty fold away.
          */
-        private void topic(String path, Request request, Response response, Callback callback) throws Exception {
+        private void topic(Pipeline pipeline, String path, Request request, Response response, Callback callback)
+                throws Exception {
             String under = path.startsWith(TOPICS) ? path.substring(TOPICS.length()) : "";
             int slash = under.lastIndexOf('/');
             String named = Request.extractQueryParameters(request).getValue("topic");

@@ -24,9 +24,11 @@ import org.msight.runtime.registry.TopicRecord;
  * @param nodes every node
  * @param topics every topic
  * @param buses every bus of a running pipeline, with whether its connections work (not in the registry's)
+ * @param waiting why there are no nodes yet: the pipeline is not created (a launcher's {@code -w} wait)
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public record PipelineStatus(String device, List<Node> nodes, List<Topic> topics, List<BusStatus> buses) {
+public record PipelineStatus(String device, List<Node> nodes, List<Topic> topics, List<BusStatus> buses,
+        String waiting) {
 
     /** The mapper of this shape: snake_case fields, nulls left out, unknown fields ignored. */
     public static final ObjectMapper JSON = new ObjectMapper()
@@ -73,7 +75,12 @@ public record PipelineStatus(String device, List<Node> nodes, List<Topic> topics
                 n.status() == null ? null : n.status().name(), null, n.publishTopic(), n.subscribeTopic(), null, null,
                 null, null, null, Double.isFinite(n.lastHeartbeat()) ? n.lastHeartbeat() : null, n.device(),
                 n.staleAt(now), n.writtenByThisRuntime())).toList(),
-                topics.stream().map(t -> new Topic(t.name(), t.dataType(), t.description())).toList(), null);
+                topics.stream().map(t -> new Topic(t.name(), t.dataType(), t.description())).toList(), null, null);
+    }
+
+    /** No nodes yet, and why ({@code waiting}). */
+    public static PipelineStatus waiting(String why) {
+        return new PipelineStatus(null, List.of(), List.of(), List.of(), why);
     }
 
     /** The status of a running pipeline. */
@@ -96,6 +103,6 @@ public record PipelineStatus(String device, List<Node> nodes, List<Topic> topics
         }
         return new PipelineStatus(pipeline.spec().deviceName(), nodes, List.copyOf(topics.values()),
                 pipeline.busesConnected().entrySet().stream().map(bus -> new BusStatus(bus.getKey(), bus.getValue(),
-                        bus.getValue() ? null : pipeline.busOutage(bus.getKey()).orElse(null))).toList());
+                        bus.getValue() ? null : pipeline.busOutage(bus.getKey()).orElse(null))).toList(), null);
     }
 }

@@ -51,7 +51,8 @@ import redis.clients.jedis.exceptions.JedisDataException;
  * <li>A write that finds a node's entry held by another instance takes the name back under
  *     {@link #register}'s rules (an entry of this runtime, stale or of a process on this machine
  *     that no longer runs, as a Redis restored from an older snapshot brings back), with a
- *     warning; otherwise the node is lost.</li>
+ *     warning; an entry of this runtime not yet stale is claimed again each beat until it is,
+ *     unless its heartbeat moves on; otherwise the node is lost.</li>
  * <li>Every checking duration, as MSight's monitor: a lost node ({@code is not registered}), or
  *     one whose heartbeat Redis has refused for longer than a positive tolerance while serving
  *     reads ({@code is not sending heartbeat}), is in error; with {@code stop} its error handler is
@@ -154,6 +155,11 @@ public final class NodeRegistry implements AutoCloseable {
         final Consumer<String> onHeartbeatError;
         /** Another process holds the name now: nothing is written for this node any more. */
         boolean lost;
+        /**
+         * The {@code last_heartbeat} of the entry of this runtime, not yet stale, that holds the
+         * name ({@link #takeBackOrLose}); {@code NaN} for none.
+         */
+        double holderBeat = Double.NaN;
         /** The action on error was applied; with {@code continue}, cleared when the heartbeat works again. */
         boolean inError;
 
@@ -250,13 +256,34 @@ public final class NodeRegistry implements AutoCloseable {
     /**
      * Takes back the name of {@code node}, whose entry another instance holds, under
      * {@link #register}'s rules: a Redis restored from an older snapshot brings back a
-     * predecessor's entry. Marks the node lost when they refuse.
+     * predecessor's entry. When they refuse, the node is lost, unless the holder is an entry of
+     * this runtime not yet stale whose heartbeat has not moved since the last claim (a
+     * predecessor's of another machine, restored): the next beats claim the name again, and take
+     * it once the entry is stale; a heartbeat that moves on is a live holder.
      */
     private void takeBackOrLose(Registered node) {
         double now = Metadata.now();
         Claim claim = claim(node.node, now, false);
+        NodeRecord holder = claim.previous();
+        double seen = node.holderBeat;
+        node.holderBeat = Double.NaN;
         switch (claim.outcome()) {
-            case "refused" -> node.lost = true;
+            case "refused" -> {
+                boolean restored = holder != null && holder.writtenByThisRuntime() && holder.staleAfter() > 0
+                        && (Double.isNaN(seen) ? Double.isFinite(holder.lastHeartbeat())
+                                : holder.lastHeartbeat() <= seen);
+                if (!restored) {
+                    node.lost = true;
+                    return;
+                }
+                if (Double.isNaN(seen)) {
+                    LOG.warn("Node {} finds its name in {} held by another entry of this runtime ({}), such as a Redis"
+                            + " restored from an older snapshot brings back: it takes the name back once that entry is"
+                            + " older than its stale_after ({} s), unless its heartbeat moves on", node.node.name(),
+                            NODES, described(holder, now), holder.staleAfter());
+                }
+                node.holderBeat = holder.lastHeartbeat();
+            }
             case "taken", "dead" -> LOG.warn("Node {} takes its name back in {} from {}, such as a Redis restored from"
                     + " an older snapshot brings back", node.node.name(), NODES, claim.taken(now));
             default -> { } // gone meanwhile: written
@@ -677,18 +704,24 @@ public final class NodeRegistry implements AutoCloseable {
             try {
                 redis = settings.client(settings.socketTimeout());
             } catch (RuntimeException e) {
-                RedisAccessException failure = new RedisAccessException(RedisFailures.describe(settings, e));
-                failure.initCause(e); // whether Redis answered: see answered()
-                throw failure;
+                throw failure(e);
             }
         }
         return redis;
     }
 
+    /**
+     * {@code e} as a {@link RedisAccessException}, with {@code e} as its cause: whether Redis answered
+     * ({@link #answered}).
+     */
     private RedisAccessException failure(RuntimeException e) {
         dropConnection();
-        return e instanceof RedisAccessException access ? access
-                : new RedisAccessException(RedisFailures.describe(settings, e));
+        if (e instanceof RedisAccessException access) {
+            return access;
+        }
+        RedisAccessException failure = new RedisAccessException(RedisFailures.describe(settings, e));
+        failure.initCause(e);
+        return failure;
     }
 
     private void dropConnection() {

@@ -592,7 +592,7 @@ class MsightRunTest {
                 new PipelineStatus.Node("cam", "rtsp-receiver", "source", "OUTAGE", "2026-12-03T03:49:46.861959272Z",
                         "t", null, 0.0, 0.0, null, null, "refused", null, null, null, null),
                 new PipelineStatus.Node("up", "http-uploader", "sink", "RUNNING", null, null, "t", 1.0, 1.0, null,
-                        null, null, null, null, null, null)), List.of(), null);
+                        null, null, null, null, null, null)), List.of(), null, null);
         java.util.List<String> lines = StatusCommand.render(status).lines().skip(1).toList();
         assertThat(lines).hasSize(3);
         assertThat(lines).extracting(line -> line.indexOf("IN/S") >= 0 ? line.indexOf("IN/S") + 4
@@ -605,7 +605,7 @@ class MsightRunTest {
         String hostile = "x\u001b[31m\r\nforged";
         PipelineStatus status = new PipelineStatus(hostile, List.of(
                 new PipelineStatus.Node(hostile, hostile, hostile, hostile, hostile, "t", null, 0.0, 0.0, null, null,
-                        hostile, null, null, null, null)), List.of(), null);
+                        hostile, null, null, null, null)), List.of(), null, null);
         String text = StatusCommand.render(status);
         assertThat(text).doesNotContain("\u001b", "\r").hasLineCount(3)
                 .startsWith("Device x\\u001b[31m\\r\\nforged\n")
@@ -800,7 +800,7 @@ class MsightRunTest {
                 List.of(), List.of(), List.of(
                         new org.msight.runtime.http.PipelineStatus.BusStatus("redis", false,
                                 "Redis unreachable at 127.0.0.1:6390 (Connection refused)"),
-                        new org.msight.runtime.http.PipelineStatus.BusStatus("memory", true, null)));
+                        new org.msight.runtime.http.PipelineStatus.BusStatus("memory", true, null)), null);
         assertThat(StatusCommand.render(status)).endsWith("\nBuses: redis DISCONNECTED (Redis unreachable at"
                 + " 127.0.0.1:6390 (Connection refused)), memory connected\n");
     }

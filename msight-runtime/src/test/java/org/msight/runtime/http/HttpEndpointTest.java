@@ -44,6 +44,8 @@ import org.msight.api.data.Metadata;
 import org.msight.runtime.Pipeline;
 import org.msight.runtime.PipelineFactory;
 import org.msight.runtime.TestPipelines;
+import org.msight.runtime.cli.Commands;
+import org.msight.runtime.cli.MsightRun;
 import org.msight.runtime.node.NodeStats;
 import org.msight.runtime.testnodes.CollectingSink;
 import org.msight.runtime.testnodes.ImageSource;
@@ -197,7 +199,8 @@ class HttpEndpointTest {
     /**
      * An endpoint started before its pipeline (a launcher's -w waits before it creates the
      * pipeline) is alive and not ready, saying why, until it is given the pipeline, which it then
-     * serves.
+     * serves. Meanwhile it is scraped (a 503 was a failed scrape: up = 0, an alert), and /nodes
+     * says it waits, as msight-run status prints (a 503 made it exit 1).
      */
     @Test
     void beforeItsPipelineTheEndpointIsAliveAndNotReadyThenServesIt() throws Exception {
@@ -205,8 +208,18 @@ class HttpEndpointTest {
                 + "src { type = test-images, publish-topic = images }\n}\n");
         PipelineFactory.Loaded loaded = TestPipelines.load(file);
         endpoint = HttpEndpoint.start(loaded.httpSettings(), null);
-        assertThat(get("/health").statusCode()).isEqualTo(200);
-        for (String path : List.of("/ready", "/metrics", "/nodes")) {
+        for (String path : List.of("/health", "/", "/metrics")) {
+            assertThat(get(path).statusCode()).as(path).isEqualTo(200);
+        }
+        HttpResponse<String> nodes = get("/nodes");
+        assertThat(nodes.statusCode()).isEqualTo(200);
+        assertThat(nodes.body()).isEqualTo("{\"nodes\":[],\"topics\":[],\"buses\":[],\"waiting\":\"the pipeline is not"
+                + " created yet\"}");
+        Commands.Result status = Commands.run(new MsightRun(), "status", "--url",
+                "http://127.0.0.1:" + endpoint.port());
+        assertThat(status.exitCode()).as(status.err()).isZero();
+        assertThat(status.out()).startsWith("Waiting: the pipeline is not created yet\n");
+        for (String path : List.of("/ready", "/topics/latest.jpg?topic=images")) {
             HttpResponse<String> answer = get(path);
             assertThat(answer.statusCode()).as(path).isEqualTo(503);
             assertThat(answer.body()).as(path).isEqualTo("{\"ready\":false,\"waiting\":\"the pipeline is not created"

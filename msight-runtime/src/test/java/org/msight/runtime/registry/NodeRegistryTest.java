@@ -468,6 +468,51 @@ class NodeRegistryTest {
         }
     }
 
+    /**
+     * A Redis restored from a snapshot brings back a predecessor's entry of another machine (whose
+     * process cannot be told dead here), 1 s old: not yet stale. The node was lost for good at the
+     * first refusal: with continue it never wrote its entry again, with stop it was stopped. It
+     * now claims the name at each beat and takes it once the entry is older than its stale_after,
+     * as register() would, with either action and no error.
+     */
+    @Test
+    void aRestoredEntryOfThisRuntimeNotYetStaleIsTakenBackOnceStale() throws Exception {
+        for (ActionOnError action : List.of(ActionOnError.CONTINUE, ActionOnError.STOP)) {
+            List<String> errors = new CopyOnWriteArrayList<>();
+            LogCapture log = capture();
+            NodeRegistry registry = open(new HeartbeatSettings(Duration.ofMillis(100), Duration.ofSeconds(30),
+                    Duration.ofMillis(100), Duration.ofSeconds(10), action));
+            registry.register(RTSP, RTSP_TOPICS, errors::add);
+            registry.status("rtsp_node", NodeStatus.RUNNING);
+            String mine = RegistryJson.node("rtsp_node", raw.hget(NodeRegistry.NODES, "rtsp_node")).instanceId();
+            bringBack(mine, UUID.randomUUID().toString(), Metadata.now() - 1);
+            await("the name taken back once the entry is stale", () -> raw.hget(NodeRegistry.NODES, "rtsp_node")
+                    .contains(mine));
+            assertThat(log.messages(Level.WARN)).anyMatch(m -> m.matches("Node rtsp_node finds its name in"
+                    + " MSIGHT:NODES held by another entry of this runtime \\(.*\\), such as a Redis restored from an"
+                    + " older snapshot brings back: it takes the name back once that entry is older than its"
+                    + " stale_after \\(10.0 s\\), unless its heartbeat moves on"));
+            assertThat(log.messages(Level.WARN)).anyMatch(m -> m.startsWith("Node rtsp_node takes its name back in"
+                    + " MSIGHT:NODES from a stale entry of this runtime"));
+            assertThat(raw.hget(NodeRegistry.NODES, "rtsp_node")).matches(String.format(NODE_JSON, "RUNNING"));
+            assertThat(errors).as(action.toString()).isEmpty();
+            registry.close();
+        }
+    }
+
+    /** A live node of this runtime that takes the name (its heartbeat moves on) stops the node that held it. */
+    @Test
+    void aLiveNodeOfThisRuntimeThatTakesTheNameStopsTheNodeThatHeldIt() {
+        List<String> errors = new CopyOnWriteArrayList<>();
+        NodeRegistry registry = open(QUICK);
+        registry.register(RTSP, RTSP_TOPICS, errors::add);
+        open(QUICK).register(RTSP, RTSP_TOPICS, true, NodeRegistryTest::ignore);
+
+        await("the error handler", () -> !errors.isEmpty());
+        assertThat(errors).singleElement().asString().isEqualTo("is not registered, it may be dead (another process"
+                + " holds its entry in MSIGHT:NODES)");
+    }
+
     /** Writes the node's entry as a predecessor, instance {@code writer}, left it with this heartbeat. */
     private void bringBack(String mine, String writer, double lastHeartbeat) {
         raw.hset(NodeRegistry.NODES, "rtsp_node", raw.hget(NodeRegistry.NODES, "rtsp_node").replace(mine, writer)
@@ -745,6 +790,24 @@ class NodeRegistryTest {
         raw.set("other", "kept");
         assertThat(open(QUICK).reset()).isEqualTo(1);
         assertThat(raw.keys("*")).containsExactly("other");
+    }
+
+    /**
+     * Redis refuses writes alone (NOREPLICAS) while a stale predecessor's entry holds the name: the
+     * take-back's refused write lost the error reply, so each beat counted as an outage and the
+     * node, which never wrote, was never stopped, where Python's monitor stops it.
+     */
+    @Test
+    void writesRefusedWhileTakingANameBackCountTowardTheTolerance() throws Exception {
+        List<String> errors = new CopyOnWriteArrayList<>();
+        NodeRegistry registry = rtspStoppingPastATolerance(errors);
+        registry.status("rtsp_node", NodeStatus.RUNNING);
+        String mine = RegistryJson.node("rtsp_node", raw.hget(NodeRegistry.NODES, "rtsp_node")).instanceId();
+        bringBack(mine, UUID.randomUUID().toString(), Metadata.now() - 11);
+        raw.configSet("min-replicas-to-write", "1");
+
+        await("the error handler", () -> !errors.isEmpty());
+        assertThat(errors).singleElement().asString().startsWith("is not sending heartbeat (Redis refused it for");
     }
 
     /** A registry whose rtsp_node, registered, is stopped (into {@code errors}) past a heartbeat tolerance of 0.3 s. */

@@ -113,14 +113,19 @@ class LaunchHttpTest {
 
     /**
      * The HTTP endpoint serves during the wait, /health 200 (a liveness probe restarted the unit in
-     * a loop when it came only after the wait) and /ready 503, saying the run waits.
+     * a loop when it came only after the wait), /metrics and /nodes 200 (a scrape that failed was
+     * an alert), /nodes and /ready (503) saying the run waits.
      */
     @Test
-    void theEndpointAnswersHealthDuringTheWaitAndReadySaysItWaits() throws Exception {
+    void theEndpointAnswersDuringTheWaitAndSaysItWaits() throws Exception {
         int port = FreePorts.next();
         launch("-w", "600", "--http-port", String.valueOf(port));
         awaitTheWait("600.0");
         await("/health during the wait", () -> get(port, "/health").statusCode() == 200);
+        assertThat(get(port, "/metrics").statusCode()).isEqualTo(200);
+        HttpResponse<String> nodes = get(port, "/nodes");
+        assertThat(nodes.statusCode()).isEqualTo(200);
+        assertThat(nodes.body()).contains("\"nodes\":[]", "\"waiting\":");
         HttpResponse<String> ready = get(port, "/ready");
         assertThat(ready.statusCode()).isEqualTo(503);
         assertThat(ready.body()).contains("\"ready\":false", "\"waiting\":");
