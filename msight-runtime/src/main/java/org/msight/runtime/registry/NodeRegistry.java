@@ -259,7 +259,9 @@ public final class NodeRegistry implements AutoCloseable {
      * predecessor's entry. When they refuse, the node is lost, unless the holder is an entry of
      * this runtime not yet stale whose heartbeat has not moved since the last claim (a
      * predecessor's of another machine, restored): the next beats claim the name again, and take
-     * it once the entry is stale; a heartbeat that moves on is a live holder.
+     * it once the entry is stale; a heartbeat that moves on is a live holder. A heartbeat ahead of
+     * this clock by more than an update interval (another machine's clock ahead) would keep the
+     * entry fresh for as long: such a holder makes the node lost at once, as before.
      */
     private void takeBackOrLose(Registered node) {
         double now = Metadata.now();
@@ -270,7 +272,7 @@ public final class NodeRegistry implements AutoCloseable {
         switch (claim.outcome()) {
             case "refused" -> {
                 boolean restored = holder != null && holder.writtenByThisRuntime() && holder.staleAfter() > 0
-                        && (Double.isNaN(seen) ? Double.isFinite(holder.lastHeartbeat())
+                        && (Double.isNaN(seen) ? holder.lastHeartbeat() <= now + seconds(heartbeat.updateInterval())
                                 : holder.lastHeartbeat() <= seen);
                 if (!restored) {
                     node.lost = true;

@@ -500,6 +500,23 @@ class NodeRegistryTest {
         }
     }
 
+    /**
+     * A restored entry whose heartbeat is ahead of this clock (its machine's clock an hour ahead)
+     * would be fresh for that hour: claimed every beat, the node writing nothing and never in error.
+     * It is a holder the node cannot wait out: the node is lost, as before.
+     */
+    @Test
+    void aRestoredEntryWithAHeartbeatAheadOfThisClockIsNotWaitedFor() throws Exception {
+        List<String> errors = new CopyOnWriteArrayList<>();
+        NodeRegistry registry = open(QUICK);
+        registry.register(RTSP, RTSP_TOPICS, errors::add);
+        String mine = RegistryJson.node("rtsp_node", raw.hget(NodeRegistry.NODES, "rtsp_node")).instanceId();
+        bringBack(mine, UUID.randomUUID().toString(), Metadata.now() + 3600);
+
+        await("the error handler", () -> !errors.isEmpty());
+        assertThat(errors).singleElement().asString().startsWith("is not registered");
+    }
+
     /** A live node of this runtime that takes the name (its heartbeat moves on) stops the node that held it. */
     @Test
     void aLiveNodeOfThisRuntimeThatTakesTheNameStopsTheNodeThatHeldIt() {
