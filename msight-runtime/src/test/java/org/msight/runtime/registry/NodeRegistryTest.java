@@ -451,17 +451,17 @@ class NodeRegistryTest {
             bringBack(mine, deadWriter, Metadata.now());
             await("the name taken back from the dead writer", () -> raw.hget(NodeRegistry.NODES, "rtsp_node")
                     .contains(mine));
-            assertThat(log.messages(Level.WARN)).anyMatch(m -> m.matches("Node rtsp_node takes its name back in"
+            awaitWarning(log, "Node rtsp_node takes its name back in"
                     + " MSIGHT:NODES from an entry of this runtime whose process on this machine no longer runs \\(last"
                     + " heartbeat [0-9]+\\.[0-9] s ago\\), such as a Redis restored from an older snapshot brings"
-                    + " back"));
+                    + " back");
             // of another machine, whose process cannot be told: its heartbeat is older than its stale_after (10 s)
             bringBack(mine, UUID.randomUUID().toString(), Metadata.now() - 11);
             await("the name taken back from the stale entry", () -> raw.hget(NodeRegistry.NODES, "rtsp_node")
                     .contains(mine));
-            assertThat(log.messages(Level.WARN)).anyMatch(m -> m.matches("Node rtsp_node takes its name back in"
+            awaitWarning(log, "Node rtsp_node takes its name back in"
                     + " MSIGHT:NODES from a stale entry of this runtime \\(last heartbeat [0-9]{2,}\\.[0-9] s ago\\), such"
-                    + " as a Redis restored from an older snapshot brings back"));
+                    + " as a Redis restored from an older snapshot brings back");
             assertThat(raw.hget(NodeRegistry.NODES, "rtsp_node")).matches(String.format(NODE_JSON, "RUNNING"));
             assertThat(errors).isEmpty();
             registry.close();
@@ -488,12 +488,12 @@ class NodeRegistryTest {
             bringBack(mine, UUID.randomUUID().toString(), Metadata.now() - 1);
             await("the name taken back once the entry is stale", () -> raw.hget(NodeRegistry.NODES, "rtsp_node")
                     .contains(mine));
-            assertThat(log.messages(Level.WARN)).anyMatch(m -> m.matches("Node rtsp_node finds its name in"
+            awaitWarning(log, "Node rtsp_node finds its name in"
                     + " MSIGHT:NODES held by another entry of this runtime \\(.*\\), such as a Redis restored from an"
                     + " older snapshot brings back: it takes the name back once that entry is older than its"
-                    + " stale_after \\(10.0 s\\), unless its heartbeat moves on"));
-            assertThat(log.messages(Level.WARN)).anyMatch(m -> m.startsWith("Node rtsp_node takes its name back in"
-                    + " MSIGHT:NODES from a stale entry of this runtime"));
+                    + " stale_after \\(10.0 s\\), unless its heartbeat moves on");
+            awaitWarning(log, "Node rtsp_node takes its name back in MSIGHT:NODES from a stale entry of this"
+                    + " runtime .*");
             assertThat(raw.hget(NodeRegistry.NODES, "rtsp_node")).matches(String.format(NODE_JSON, "RUNNING"));
             assertThat(errors).as(action.toString()).isEmpty();
             registry.close();
@@ -833,5 +833,13 @@ class NodeRegistryTest {
                 Duration.ofMillis(100), Duration.ofSeconds(2), ActionOnError.STOP));
         registry.register(RTSP, RTSP_TOPICS, errors::add);
         return registry;
+    }
+
+    /**
+     * Waits for a warning that matches {@code regex}: a line logged after the write a test waits
+     * for, which it may see first.
+     */
+    private static void awaitWarning(LogCapture log, String regex) {
+        await("a warning matching " + regex, () -> log.messages(Level.WARN).stream().anyMatch(m -> m.matches(regex)));
     }
 }
