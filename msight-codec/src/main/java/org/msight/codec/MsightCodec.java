@@ -69,7 +69,8 @@ public final class MsightCodec implements MsightFormats {
         return new MsightCodec(types);
     }
 
-    private static List<DataType> builtInTypes() {
+    /** MSight's own types, which every codec reads: {@link SensorData}, {@link ImageData}, {@link BytesData}. */
+    public static List<DataType> builtInTypes() {
         return List.of(SensorData.TYPE, ImageData.TYPE, BytesData.TYPE);
     }
 

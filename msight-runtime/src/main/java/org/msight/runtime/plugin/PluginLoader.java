@@ -23,10 +23,8 @@ import org.msight.api.LogSafe;
 import org.msight.api.NodeProvider;
 import org.msight.api.Setting;
 import org.msight.api.bus.BusProvider;
-import org.msight.api.data.BytesData;
 import org.msight.api.data.DataType;
-import org.msight.api.data.ImageData;
-import org.msight.api.data.SensorData;
+import org.msight.codec.MsightCodec;
 import org.msight.runtime.config.CommonSettings;
 import org.msight.runtime.config.ConfigProblem;
 import org.msight.runtime.config.SettingsCheck;
@@ -43,9 +41,6 @@ public final class PluginLoader {
 
     /** Where the node types and buses of the runtime's class path come from, as {@link NodeType#plugin()} says. */
     private static final String CLASS_PATH = "class path";
-
-    /** The data types every codec reads ({@code MsightCodec.withBuiltInTypes}): a plugin's may not take their tags. */
-    private static final List<DataType> BUILT_IN_DATA_TYPES = List.of(SensorData.TYPE, ImageData.TYPE, BytesData.TYPE);
 
     private final ClassLoader parent;
 
@@ -65,7 +60,7 @@ public final class PluginLoader {
         Map<String, BusType> buses = new LinkedHashMap<>();
         List<DataType> dataTypes = new ArrayList<>();
         Map<String, String> tags = new LinkedHashMap<>(); // the plugin of each data type's tag
-        BUILT_IN_DATA_TYPES.forEach(type -> tags.put(type.tag(), CLASS_PATH));
+        MsightCodec.builtInTypes().forEach(type -> tags.put(type.tag(), CLASS_PATH)); // a plugin's may not take their tags
         List<Plugins.BrokenPlugin> broken = new ArrayList<>();
         try {
             addAll(parent, CLASS_PATH, types, buses, tags, dataTypes, defaultsOn(parent, List.of()));
